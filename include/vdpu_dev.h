@@ -1,0 +1,65 @@
+/* vdpu_dev.h - the one device interface the harness drives, for the C model and the RTL alike. */
+#ifndef VDPU_DEV_H
+#define VDPU_DEV_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "vdpu_regmap.h"
+
+/*
+ * A device is a synchronous machine clocked by the harness:
+ *   eval(dev, &out)  - outputs of the current cycle; they depend on state
+ *                      only (every output is a register), so the harness may
+ *                      read them before choosing the inputs of the cycle;
+ *   tick(dev, &in)   - one rising clock edge with these inputs sampled.
+ * A freshly created device has been reset and its cycle count is 0.
+ * Both implementations follow docs/device-behavior.md cycle for cycle.
+ */
+typedef struct vdpu_dev vdpu_dev_t;
+
+struct vdpu_dev_ops {
+    void (*eval)(vdpu_dev_t *dev, vdpu_out_t *out);
+    void (*tick)(vdpu_dev_t *dev, const vdpu_in_t *in);
+    void (*destroy)(vdpu_dev_t *dev);
+    bool (*finish)(vdpu_dev_t *dev); /* optional end-of-run check (cosim: nothing left unmatched) */
+};
+
+struct vdpu_dev {
+    const struct vdpu_dev_ops *ops;
+    const char *name; /* "model" or "rtl" */
+    uint64_t cycle;   /* rising edges since reset */
+    bool failed;      /* set by an engine that hit a fatal check (cosim mismatch); the harness stops */
+};
+
+static inline void vdpu_dev_eval(vdpu_dev_t *d, vdpu_out_t *o) { d->ops->eval(d, o); }
+static inline void vdpu_dev_tick(vdpu_dev_t *d, const vdpu_in_t *i) { d->ops->tick(d, i); d->cycle++; }
+static inline bool vdpu_dev_finish(vdpu_dev_t *d) { return d->ops->finish ? d->ops->finish(d) : !d->failed; }
+static inline void vdpu_dev_destroy(vdpu_dev_t *d) { if (d) d->ops->destroy(d); }
+
+/* Test-only faults injected into the C model, to prove the cosim checker can fail. */
+enum vdpu_model_fault {
+    VDPU_FAULT_NONE = 0,
+    VDPU_FAULT_VENDOR_ID,  /* config reads of the vendor ID return 0x1AF5 */
+    VDPU_FAULT_ISR_NOCLEAR, /* ISR reads do not clear */
+    VDPU_FAULT_MSIX_DATA,  /* MSI-X messages carry data ^ 1 */
+};
+
+vdpu_dev_t *vdpu_model_create(void);
+void vdpu_model_set_fault(vdpu_dev_t *dev, enum vdpu_model_fault fault);
+
+/* RTL (Verilator) engine. wave: FST path or NULL; window in cycles [from, to). */
+struct vdpu_rtl_opts {
+    const char *wave;
+    uint64_t wave_from;
+    uint64_t wave_to; /* 0: until the end */
+};
+vdpu_dev_t *vdpu_rtl_create(const struct vdpu_rtl_opts *opts);
+
+/* Lockstep co-simulation: the RTL drives the ports, the model shadows it and
+ * every output transaction is compared in order per channel. Takes ownership
+ * of both devices. seed and rerun (the command line to reproduce, for the
+ * mismatch report) are informational. */
+vdpu_dev_t *vdpu_cosim_create(vdpu_dev_t *rtl, vdpu_dev_t *model, uint64_t seed, const char *rerun);
+
+#endif

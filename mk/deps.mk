@@ -1,0 +1,9 @@
+# mk/deps.mk - install missing Debian packages non-interactively; near-instant when present.
+DEB_PKGS := verilator libcriterion-dev pkg-config zlib1g-dev libelf-dev
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+define DEPS_CHECK
+missing=""; for p in $(DEB_PKGS); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; done; \
+if [ -n "$$missing" ]; then echo "deps: installing$$missing"; \
+  export DEBIAN_FRONTEND=noninteractive; \
+  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq --no-install-recommends $$missing >/dev/null || { echo "deps: apt-get install failed for:$$missing" >&2; exit 1; }; fi
+endef

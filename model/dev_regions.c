@@ -1,0 +1,77 @@
+/* dev_regions.c - the small BAR0 regions: notify doorbells, ISR (read-to-clear), virtio-net device cfg. */
+#include <stddef.h>
+
+#include "model.h"
+
+/* ---- notify: one doorbell per queue, write-only ------------------------------- */
+
+void model_notify_access(struct vdpu_edge *e, uint64_t bar_off, unsigned size, bool write, uint64_t wdata,
+                         struct host_result *r)
+{
+    uint64_t in_off = bar_off - VDPU_BAR_NOTIFY_OFF;
+    bool doorbell_shape = (size == 2 || size == 4) && in_off % VDPU_NOTIFY_MULT == 0;
+    uint64_t queue = in_off / VDPU_NOTIFY_MULT;
+
+    if (!write) { /* shape is checked first, so a bad read is reported as such */
+        model_access_fault(e, doorbell_shape ? VDPU_DIAG_BAR_WO_READ : VDPU_DIAG_BAR_BAD_SIZE, bar_off, r);
+        return;
+    }
+    if (!doorbell_shape || queue >= VDPU_NUM_QUEUES) {
+        model_diag(e, VDPU_DIAG_NOTIFY_BAD, bar_off);
+        return;
+    }
+    /* Only the control queue (the last one) is firmware's business; data queues are counted. */
+    if (queue == VDPU_NUM_QUEUES - 1)
+        model_evq_push(e, VDPU_EV_NOTIFY, (uint16_t)queue, (uint32_t)wdata, bar_off);
+    else
+        e->next->notify_count++;
+}
+
+/* ---- ISR status: one byte, reading clears it ---------------------------------- */
+
+void model_isr_access(struct vdpu_edge *e, uint64_t bar_off, unsigned size, bool write, struct host_result *r)
+{
+    if (size != 1) {
+        model_access_fault(e, VDPU_DIAG_BAR_BAD_SIZE, bar_off, r);
+        return;
+    }
+    if (write) {
+        model_diag(e, VDPU_DIAG_BAR_RO_WRITE, bar_off);
+        return;
+    }
+    r->data = e->pre->isr;
+    /* Cleared here, before firmware effects: a HOST_IRQ at the same edge sets its bit again. */
+    if (e->fault != VDPU_FAULT_ISR_NOCLEAR) e->next->isr = 0;
+}
+
+/* ---- virtio-net device cfg: read-only view of the NET_* CSRs ------------------ */
+
+static uint64_t devcfg_read(const struct vdpu_state *s, uint16_t field)
+{
+    uint64_t mac = (uint64_t)s->net_mac_hi << 32 | s->net_mac_lo; /* mac[0] in bits [7:0] */
+
+    switch (field) {
+    case VDPU_NETCFG_STATUS: return s->net_status;
+    case VDPU_NETCFG_MAX_QP: return s->net_max_qp;
+    case VDPU_NETCFG_MTU: return s->net_mtu;
+    default: return (mac >> (8 * (field - VDPU_NETCFG_MAC0))) & 0xFF; /* MAC0..MAC5 */
+    }
+}
+
+void model_devcfg_access(struct vdpu_edge *e, uint64_t bar_off, unsigned size, bool write, struct host_result *r)
+{
+    uint64_t in_off = bar_off - VDPU_BAR_DEVCFG_OFF;
+    const struct vdpu_field_desc *f = NULL;
+
+    for (unsigned i = 0; i < VDPU_N_NETCFG_FIELDS && !f; i++)
+        if (vdpu_netcfg_fields[i].off == in_off && vdpu_netcfg_fields[i].size == size) f = &vdpu_netcfg_fields[i];
+    if (!f) {
+        model_access_fault(e, VDPU_DIAG_BAR_BAD_SIZE, bar_off, r);
+        return;
+    }
+    if (write) {
+        model_diag(e, VDPU_DIAG_BAR_RO_WRITE, bar_off);
+        return;
+    }
+    r->data = devcfg_read(e->pre, f->off);
+}

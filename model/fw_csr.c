@@ -1,0 +1,242 @@
+/* fw_csr.c - the firmware port (fwreq -> fwrsp) and its CSR block: storage, status views and action registers. */
+#include <stddef.h>
+
+#include "model.h"
+
+#define EV_COUNT_OVERFLOW      (1u << 8)
+#define EV_CTRL_POP            (1u << 0)
+#define EV_CTRL_CLEAR_OVERFLOW (1u << 1)
+#define DEV_RESET_VIRTIO       (1u << 0)
+#define HOLD_STATUS_HELD       (1u << 0)
+#define HOLD_STATUS_TIMEOUTS_SHIFT 16
+#define IRQ_EVENTS             (1u << 0) /* event FIFO not empty */
+#define IRQ_HELD               (1u << 1) /* a host read is held */
+#define FW_ERR_COUNT_SHIFT     16
+
+/* Host-visible virtio state back to its reset values: DEV_RESET bit0, and part of power-on reset. */
+void model_virtio_reset(struct vdpu_state *n)
+{
+    n->device_status = VDPU_CSR_DEVICE_STATUS_RESET;
+    n->msix_config = VDPU_CSR_MSIX_CONFIG_RESET;
+    n->device_feature_select = 0;
+    n->driver_feature_select = 0;
+    for (unsigned i = 0; i < VDPU_FEAT_WORDS; i++) n->drv_feature[i] = 0;
+    n->queue_select = 0;
+    for (unsigned q = 0; q < VDPU_NUM_QUEUES; q++) {
+        n->queue[q] = (struct vdpu_queue_ctx){
+            .size = VDPU_CSR_Q_SIZE_RESET,
+            .msix_vector = VDPU_CSR_Q_MSIX_RESET,
+            .enable = VDPU_CSR_Q_ENABLE_RESET,
+            .reset = VDPU_CSR_Q_RESET_RESET,
+            .desc_lo = VDPU_CSR_Q_DESC_LO_RESET,
+            .desc_hi = VDPU_CSR_Q_DESC_HI_RESET,
+            .driver_lo = VDPU_CSR_Q_AVAIL_LO_RESET,
+            .driver_hi = VDPU_CSR_Q_AVAIL_HI_RESET,
+            .device_lo = VDPU_CSR_Q_USED_LO_RESET,
+            .device_hi = VDPU_CSR_Q_USED_HI_RESET,
+        };
+    }
+    n->isr = VDPU_CSR_ISR_RESET;
+}
+
+void model_fw_csr_reset(struct vdpu_state *s)
+{
+    model_virtio_reset(s);
+    s->config_gen = VDPU_CSR_CONFIG_GEN_RESET;
+    s->dev_feature[0] = VDPU_CSR_DEV_FEATURE0_RESET;
+    s->dev_feature[1] = VDPU_CSR_DEV_FEATURE1_RESET;
+    s->dev_feature[2] = VDPU_CSR_DEV_FEATURE2_RESET;
+    s->dev_feature[3] = VDPU_CSR_DEV_FEATURE3_RESET;
+    s->net_mac_lo = VDPU_CSR_NET_MAC_LO_RESET;
+    s->net_mac_hi = VDPU_CSR_NET_MAC_HI_RESET;
+    s->net_status = VDPU_CSR_NET_STATUS_RESET;
+    s->net_max_qp = VDPU_CSR_NET_MAX_QP_RESET;
+    s->net_mtu = VDPU_CSR_NET_MTU_RESET;
+    s->scratch = VDPU_CSR_SCRATCH_RESET;
+    s->irq_enable = VDPU_CSR_IRQ_ENABLE_RESET;
+    s->hold_timeout = VDPU_CSR_HOLD_TIMEOUT_RESET;
+    s->hold_timeouts = 0;
+    s->diag_count = VDPU_CSR_DIAG_COUNT_RESET;
+    s->diag_last = VDPU_CSR_DIAG_LAST_RESET;
+    s->notify_count = VDPU_CSR_NOTIFY_COUNT_RESET;
+    s->fw_err = VDPU_CSR_FW_ERR_RESET;
+    s->fw_qsel = VDPU_CSR_FW_QSEL_RESET;
+    s->evq_head = 0;
+    s->evq_count = 0;
+    s->evq_overflow = false;
+}
+
+/* FW_ERR = {count, code}: the last code, and a saturating count of all of them. */
+void model_fw_err(struct vdpu_edge *e, uint8_t code)
+{
+    uint32_t count = e->next->fw_err >> FW_ERR_COUNT_SHIFT;
+    if (count < 0xFFFF) count++;
+    e->next->fw_err = count << FW_ERR_COUNT_SHIFT | code;
+}
+
+uint8_t model_fw_irq_status(const struct vdpu_state *s)
+{
+    return (uint8_t)((s->evq_count ? IRQ_EVENTS : 0) | (s->completer == VDPU_COMPLETER_HOLD ? IRQ_HELD : 0));
+}
+
+static const struct vdpu_csr_desc *csr_lookup(uint16_t off)
+{
+    for (unsigned i = 0; i < VDPU_N_CSRS; i++)
+        if (vdpu_csr_table[i].off == off) return &vdpu_csr_table[i];
+    return NULL;
+}
+
+/* Q_* registers address the queue FW_QSEL names. */
+static bool is_queue_csr(uint16_t off)
+{
+    return off >= VDPU_CSR_Q_SIZE && off <= VDPU_CSR_Q_USED_HI;
+}
+
+/* Value of a readable CSR (mapped, not WO, FW_QSEL valid for Q_*). */
+static uint32_t csr_value(const struct vdpu_state *s, uint16_t off)
+{
+    const struct vdpu_queue_ctx *q = &s->queue[s->fw_qsel < VDPU_NUM_QUEUES ? s->fw_qsel : 0];
+
+    switch (off) {
+    case VDPU_CSR_ID: return VDPU_CSR_ID_RESET;
+    case VDPU_CSR_VERSION: return VDPU_CSR_VERSION_RESET;
+    case VDPU_CSR_SCRATCH: return s->scratch;
+    case VDPU_CSR_PARAMS: return VDPU_CSR_PARAMS_RESET;
+    case VDPU_CSR_IRQ_ENABLE: return s->irq_enable;
+    case VDPU_CSR_IRQ_STATUS: return model_fw_irq_status(s);
+    case VDPU_CSR_EV_COUNT: return s->evq_count | (s->evq_overflow ? EV_COUNT_OVERFLOW : 0);
+    case VDPU_CSR_EV_HEAD_INFO: return model_evq_head_info(s);
+    case VDPU_CSR_EV_HEAD_DATA: return model_evq_head_data(s);
+    case VDPU_CSR_HOLD_TIMEOUT: return s->hold_timeout;
+    case VDPU_CSR_HOLD_STATUS:
+        return (s->completer == VDPU_COMPLETER_HOLD ? HOLD_STATUS_HELD : 0) |
+               (uint32_t)s->hold_timeouts << HOLD_STATUS_TIMEOUTS_SHIFT;
+    case VDPU_CSR_DIAG_COUNT: return s->diag_count;
+    case VDPU_CSR_DIAG_LAST: return s->diag_last;
+    case VDPU_CSR_DEVICE_STATUS: return s->device_status;
+    case VDPU_CSR_CONFIG_GEN: return s->config_gen;
+    case VDPU_CSR_MSIX_CONFIG: return s->msix_config;
+    case VDPU_CSR_ISR: return s->isr;
+    case VDPU_CSR_NOTIFY_COUNT: return s->notify_count;
+    case VDPU_CSR_FW_ERR: return s->fw_err;
+    case VDPU_CSR_DEV_FEATURE0:
+    case VDPU_CSR_DEV_FEATURE1:
+    case VDPU_CSR_DEV_FEATURE2:
+    case VDPU_CSR_DEV_FEATURE3: return s->dev_feature[(off - VDPU_CSR_DEV_FEATURE0) / 4];
+    case VDPU_CSR_DRV_FEATURE0:
+    case VDPU_CSR_DRV_FEATURE1:
+    case VDPU_CSR_DRV_FEATURE2:
+    case VDPU_CSR_DRV_FEATURE3: return s->drv_feature[(off - VDPU_CSR_DRV_FEATURE0) / 4];
+    case VDPU_CSR_FW_QSEL: return s->fw_qsel;
+    case VDPU_CSR_Q_SIZE: return q->size;
+    case VDPU_CSR_Q_MSIX: return q->msix_vector;
+    case VDPU_CSR_Q_ENABLE: return q->enable;
+    case VDPU_CSR_Q_RESET: return q->reset;
+    case VDPU_CSR_Q_DESC_LO: return q->desc_lo;
+    case VDPU_CSR_Q_DESC_HI: return q->desc_hi;
+    case VDPU_CSR_Q_AVAIL_LO: return q->driver_lo;
+    case VDPU_CSR_Q_AVAIL_HI: return q->driver_hi;
+    case VDPU_CSR_Q_USED_LO: return q->device_lo;
+    case VDPU_CSR_Q_USED_HI: return q->device_hi;
+    case VDPU_CSR_NET_MAC_LO: return s->net_mac_lo;
+    case VDPU_CSR_NET_MAC_HI: return s->net_mac_hi;
+    case VDPU_CSR_NET_STATUS: return s->net_status;
+    case VDPU_CSR_NET_MAX_QP: return s->net_max_qp;
+    case VDPU_CSR_NET_MTU: return s->net_mtu;
+    }
+    return 0; /* WO registers read 0 */
+}
+
+/* Store into an RW CSR; the field types truncate to the documented widths (8/16/32). */
+static void csr_store(struct vdpu_state *n, uint16_t qsel, uint16_t off, uint32_t v)
+{
+    struct vdpu_queue_ctx *q = &n->queue[qsel < VDPU_NUM_QUEUES ? qsel : 0];
+
+    switch (off) {
+    case VDPU_CSR_SCRATCH: n->scratch = v; break;
+    case VDPU_CSR_IRQ_ENABLE: n->irq_enable = v; break;
+    case VDPU_CSR_HOLD_TIMEOUT: n->hold_timeout = v; break;
+    case VDPU_CSR_DEVICE_STATUS: n->device_status = (uint8_t)v; break;
+    case VDPU_CSR_CONFIG_GEN: n->config_gen = (uint8_t)v; break;
+    case VDPU_CSR_MSIX_CONFIG: n->msix_config = (uint16_t)v; break;
+    case VDPU_CSR_DEV_FEATURE0:
+    case VDPU_CSR_DEV_FEATURE1:
+    case VDPU_CSR_DEV_FEATURE2:
+    case VDPU_CSR_DEV_FEATURE3: n->dev_feature[(off - VDPU_CSR_DEV_FEATURE0) / 4] = v; break;
+    case VDPU_CSR_FW_QSEL: n->fw_qsel = (uint16_t)v; break;
+    case VDPU_CSR_Q_SIZE: q->size = (uint16_t)v; break;
+    case VDPU_CSR_Q_MSIX: q->msix_vector = (uint16_t)v; break;
+    case VDPU_CSR_Q_ENABLE: q->enable = (uint16_t)v; break;
+    case VDPU_CSR_Q_RESET: q->reset = (uint16_t)v; break;
+    case VDPU_CSR_Q_DESC_LO: q->desc_lo = v; break;
+    case VDPU_CSR_Q_DESC_HI: q->desc_hi = v; break;
+    case VDPU_CSR_Q_AVAIL_LO: q->driver_lo = v; break;
+    case VDPU_CSR_Q_AVAIL_HI: q->driver_hi = v; break;
+    case VDPU_CSR_Q_USED_LO: q->device_lo = v; break;
+    case VDPU_CSR_Q_USED_HI: q->device_hi = v; break;
+    case VDPU_CSR_NET_MAC_LO: n->net_mac_lo = v; break;
+    case VDPU_CSR_NET_MAC_HI: n->net_mac_hi = (uint16_t)v; break;
+    case VDPU_CSR_NET_STATUS: n->net_status = (uint16_t)v; break;
+    case VDPU_CSR_NET_MAX_QP: n->net_max_qp = (uint16_t)v; break;
+    case VDPU_CSR_NET_MTU: n->net_mtu = (uint16_t)v; break;
+    }
+}
+
+/* Action registers act on the strobed bits of wdata. */
+static void csr_action(struct vdpu_edge *e, uint16_t off, uint32_t v)
+{
+    switch (off) {
+    case VDPU_CSR_EV_CTRL:
+        if (v & EV_CTRL_POP) model_evq_pop(e);
+        if (v & EV_CTRL_CLEAR_OVERFLOW) e->next->evq_overflow = false;
+        break;
+    case VDPU_CSR_HOST_IRQ: model_irq_raise(e, (uint16_t)v); break;
+    case VDPU_CSR_DEV_RESET:
+        if (v & DEV_RESET_VIRTIO) model_virtio_reset(e->next);
+        break;
+    }
+}
+
+static uint32_t strobe_mask(uint8_t wstrb)
+{
+    uint32_t m = 0;
+    for (unsigned i = 0; i < 4; i++)
+        if (wstrb >> i & 1) m |= 0xFFu << (8 * i);
+    return m;
+}
+
+/* The error a request earns before it touches anything, or 0. */
+static uint8_t csr_check(const struct vdpu_state *s, const vdpu_fwreq_t *req, const struct vdpu_csr_desc **desc)
+{
+    *desc = req->addr % 4 == 0 ? csr_lookup(req->addr) : NULL;
+    if (!*desc) return VDPU_FWERR_BAD_CSR;
+    if (req->we && (*desc)->access == VDPU_KIND_RO) return VDPU_FWERR_BAD_CSR;
+    if (is_queue_csr(req->addr) && s->fw_qsel >= VDPU_NUM_QUEUES) return VDPU_FWERR_BAD_QSEL;
+    return 0;
+}
+
+/* One firmware request: the response (read data from pre-edge state) is registered for the next cycle. */
+void model_fw_csr_edge(struct vdpu_edge *e, const vdpu_fwreq_t *req)
+{
+    const struct vdpu_state *s = e->pre;
+    const struct vdpu_csr_desc *desc;
+    uint8_t err = csr_check(s, req, &desc);
+
+    e->next->fwrsp_valid = true;
+    e->next->fwrsp_rdata = 0;
+    if (err) {
+        model_fw_err(e, err);
+        return;
+    }
+    if (!req->we) {
+        e->next->fwrsp_rdata = desc->access == VDPU_KIND_WO ? 0 : csr_value(s, req->addr);
+        return;
+    }
+    uint32_t m = strobe_mask(req->wstrb);
+    if (desc->access == VDPU_KIND_WO) {
+        if (m) csr_action(e, req->addr, req->wdata & m);
+        return;
+    }
+    uint32_t old = csr_value(s, req->addr);
+    csr_store(e->next, s->fw_qsel, req->addr, (old & ~m) | (req->wdata & m));
+}

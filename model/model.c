@@ -1,0 +1,99 @@
+/* model.c - the C behavioral model as a vdpu_dev: reset, eval (outputs from registers), tick (one edge). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "model.h"
+
+struct vdpu_model {
+    struct vdpu_dev dev; /* first, so a vdpu_dev_t * is a struct vdpu_model * */
+    enum vdpu_model_fault fault;
+    struct vdpu_state state;
+};
+
+static struct vdpu_model *to_model(vdpu_dev_t *dev)
+{
+    return (struct vdpu_model *)dev;
+}
+
+static void model_reset(struct vdpu_state *s)
+{
+    memset(s, 0, sizeof *s);
+    model_cfg_reset(s);
+    model_fw_csr_reset(s);
+    model_msix_reset(s);
+    model_completer_reset(s);
+}
+
+/* Outputs are registers or functions of registers only: nothing here looks at inputs. */
+static void model_eval(vdpu_dev_t *dev, vdpu_out_t *out)
+{
+    const struct vdpu_state *s = &to_model(dev)->state;
+
+    memset(out, 0, sizeof *out);
+    out->hreq_ready = s->completer == VDPU_COMPLETER_IDLE && !s->hcpl_valid;
+    out->hcpl_valid = s->hcpl_valid;
+    out->hcpl = s->hcpl;
+    out->dmareq_valid = s->dmareq_valid;
+    out->dmareq = s->dmareq;
+    out->dmacpl_ready = true; /* the device never issues reads yet, so it can always sink (and flag) completions */
+    out->fwreq_ready = true;
+    out->fwrsp_valid = s->fwrsp_valid;
+    out->fwrsp.rdata = s->fwrsp_rdata;
+    out->diag_valid = s->diag_valid;
+    out->diag = s->diag;
+    out->fw_irq = (uint8_t)(model_fw_irq_status(s) & s->irq_enable);
+    out->intx = model_intx_level(s);
+}
+
+/*
+ * One rising edge. `pre` is frozen for the whole edge; every block reads it
+ * and writes `next`, in the contract's order: host request, firmware
+ * request, DMA side (completions, MSI-X sender). Then next is committed.
+ */
+static void model_tick(vdpu_dev_t *dev, const vdpu_in_t *in)
+{
+    struct vdpu_model *m = to_model(dev);
+    struct vdpu_state next = m->state;
+    struct vdpu_edge e = {.pre = &m->state, .next = &next, .fault = m->fault};
+
+    /* Single-cycle pulses: low unless this edge raises them again. */
+    next.diag_valid = false;
+    next.fwrsp_valid = false;
+
+    model_completer_edge(&e, in);
+    if (in->fwreq_valid) model_fw_csr_edge(&e, &in->fwreq);
+    /* The device has no DMA read outstanding, ever: any completion is unexpected. */
+    if (in->dmacpl_valid) model_fw_err(&e, VDPU_FWERR_UNEXPECTED_CPL);
+    model_msix_sender_edge(&e, in->dmareq_ready);
+
+    m->state = next;
+}
+
+static void model_destroy(vdpu_dev_t *dev)
+{
+    free(to_model(dev));
+}
+
+static const struct vdpu_dev_ops model_ops = {
+    .eval = model_eval,
+    .tick = model_tick,
+    .destroy = model_destroy,
+};
+
+vdpu_dev_t *vdpu_model_create(void)
+{
+    struct vdpu_model *m = calloc(1, sizeof *m);
+    if (!m) return NULL;
+    m->dev.ops = &model_ops;
+    m->dev.name = "model";
+    m->dev.cycle = 0;
+    m->fault = VDPU_FAULT_NONE;
+    model_reset(&m->state);
+    return &m->dev;
+}
+
+void vdpu_model_set_fault(vdpu_dev_t *dev, enum vdpu_model_fault fault)
+{
+    if (!dev || dev->ops != &model_ops) return; /* only the model can be faulted */
+    to_model(dev)->fault = fault;
+}

@@ -1,0 +1,113 @@
+/* model.h - internal interfaces between the vdpu model's files: the edge context and each block's entry points. */
+#ifndef VDPU_MODEL_H
+#define VDPU_MODEL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "model_state.h"
+#include "vdpu_dev.h"
+
+/*
+ * One rising edge. Every block reads only `pre` (the state before the edge)
+ * and writes only `next` (a copy of it that becomes the state after the
+ * edge). Blocks run in the order the contract fixes - host request, then
+ * firmware request, then the MSI-X sender - so a later block's write to the
+ * same storage wins, which is exactly "firmware wins a same-edge conflict".
+ */
+struct vdpu_edge {
+    const struct vdpu_state *pre;
+    struct vdpu_state *next;
+    enum vdpu_model_fault fault;
+};
+
+/* Bits of config-space registers the device acts on (PCI spec values; the regmap names only the fields). */
+#define PCI_COMMAND_MEMORY        0x0002u /* memory space enable (MSE) */
+#define PCI_COMMAND_MASTER        0x0004u /* bus master enable (BME) */
+#define PCI_COMMAND_INTX_DISABLE  0x0400u
+#define PCI_MSIX_CTRL_ENABLE      0x8000u
+#define PCI_MSIX_CTRL_FUNC_MASK   0x4000u
+#define PCI_MSIX_ENTRY_CTRL_MASK  0x1u
+
+/* virtio spec values */
+#define VIRTIO_ISR_QUEUE          0x1u
+#define VIRTIO_ISR_CONFIG         0x2u
+#define VIRTIO_NO_VECTOR          0xFFFFu /* also HOST_IRQ's "config change" index */
+
+/* The outcome of one host access to config space or BAR0. */
+struct host_result {
+    uint8_t status;   /* VDPU_CPL_* */
+    uint64_t data;    /* read data, already zero-extended to the access size */
+    bool held;        /* an exact legal read of a policy field: may have to wait for firmware */
+    uint64_t bar_off; /* BAR0 offset actually accessed (MEM or window), for HELD_TIMEOUT */
+};
+
+/* Little-endian helpers over byte arrays and access widths. */
+static inline uint64_t size_mask(unsigned size)
+{
+    return size >= 8 ? ~0ull : (1ull << (8 * size)) - 1;
+}
+static inline uint32_t le32_at(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+static inline uint16_t le16_at(const uint8_t *p)
+{
+    return (uint16_t)(p[0] | p[1] << 8);
+}
+
+/* cfg_space.c */
+void model_cfg_reset(struct vdpu_state *s);
+void model_cfg_access(struct vdpu_edge *e, const vdpu_hreq_t *req, bool write, struct host_result *r);
+bool model_cfg_mem_enabled(const struct vdpu_state *s);
+bool model_cfg_bus_master(const struct vdpu_state *s);
+bool model_cfg_intx_disabled(const struct vdpu_state *s);
+bool model_cfg_msix_enabled(const struct vdpu_state *s);
+bool model_cfg_msix_func_masked(const struct vdpu_state *s);
+uint64_t model_cfg_bar0_base(const struct vdpu_state *s);
+
+/* bar.c: MEM decode (MSE, range) and the BAR0 region decoder shared with the PCI cfg window */
+void model_mem_access(struct vdpu_edge *e, const vdpu_hreq_t *req, bool write, struct host_result *r);
+void model_bar_access(struct vdpu_edge *e, uint64_t off, unsigned size, bool write, uint64_t wdata,
+                      struct host_result *r);
+
+/* common_cfg.c: the virtio common cfg structure (off is relative to the region) */
+void model_common_cfg_access(struct vdpu_edge *e, uint64_t bar_off, unsigned size, bool write, uint64_t wdata,
+                             struct host_result *r);
+
+/* dev_regions.c: notify, ISR and device cfg regions */
+void model_notify_access(struct vdpu_edge *e, uint64_t bar_off, unsigned size, bool write, uint64_t wdata,
+                         struct host_result *r);
+void model_isr_access(struct vdpu_edge *e, uint64_t bar_off, unsigned size, bool write, struct host_result *r);
+void model_devcfg_access(struct vdpu_edge *e, uint64_t bar_off, unsigned size, bool write, struct host_result *r);
+
+/* msix.c: table, PBA, pending bits, the message sender and the legacy interrupt */
+void model_msix_reset(struct vdpu_state *s);
+void model_msix_table_access(struct vdpu_edge *e, uint64_t bar_off, unsigned size, bool write, uint64_t wdata,
+                             struct host_result *r);
+void model_msix_pba_access(struct vdpu_edge *e, uint64_t bar_off, unsigned size, bool write, struct host_result *r);
+void model_irq_raise(struct vdpu_edge *e, uint16_t queue_or_config);
+void model_msix_sender_edge(struct vdpu_edge *e, bool dmareq_ready);
+bool model_intx_level(const struct vdpu_state *s);
+
+/* evq.c: host policy writes -> firmware event FIFO */
+void model_evq_push(struct vdpu_edge *e, uint8_t kind, uint16_t queue, uint32_t data, uint64_t bar_off);
+void model_evq_pop(struct vdpu_edge *e);
+uint32_t model_evq_head_info(const struct vdpu_state *s);
+uint32_t model_evq_head_data(const struct vdpu_state *s);
+
+/* fw_csr.c: firmware port and CSR block */
+void model_fw_csr_reset(struct vdpu_state *s);
+void model_fw_csr_edge(struct vdpu_edge *e, const vdpu_fwreq_t *req);
+void model_fw_err(struct vdpu_edge *e, uint8_t code);
+void model_virtio_reset(struct vdpu_state *n);
+uint8_t model_fw_irq_status(const struct vdpu_state *s);
+
+/* completer.c: hreq -> hcpl FSM, completion register, diag register */
+void model_completer_reset(struct vdpu_state *s);
+void model_completer_edge(struct vdpu_edge *e, const vdpu_in_t *in);
+void model_diag(struct vdpu_edge *e, uint8_t code, uint64_t addr);
+/* A BAR/cfg access that reads 0 / ignores the write and raises `code`. */
+void model_access_fault(struct vdpu_edge *e, uint8_t code, uint64_t addr, struct host_result *r);
+
+#endif

@@ -1,0 +1,360 @@
+// vdpu_fw_csr.sv - firmware CSR block and the device registers it shares with the host path.
+//
+// Owns every register both sides can change (common cfg selects, DRV_FEATURE, ISR, overflow
+// flag, ...). At an edge the host effects are applied first and the firmware request second, so
+// the firmware wins a same-edge conflict on the same storage.
+`include "vdpu_pkg.svh"
+
+module vdpu_fw_csr
+  import vdpu_regmap_pkg::*;
+  import vdpu_pkg::*;
+(
+  input  logic                         clk_i,
+  input  logic                         rst_ni,
+
+  // firmware request / response
+  input  logic                         fwreq_valid_i,
+  input  logic                         fwreq_we_i,
+  input  logic [15:0]                  fwreq_addr_i,
+  input  logic [31:0]                  fwreq_wdata_i,
+  input  logic [3:0]                   fwreq_wstrb_i,
+  output logic                         fwrsp_valid_o,
+  output logic [31:0]                  fwrsp_rdata_o,
+  output logic [1:0]                   fw_irq_o,
+
+  // DMA completions (none is ever expected)
+  input  logic                         dmacpl_valid_i,
+
+  // host-side effects committed at this edge
+  input  host_eff_t                    host_eff_i,
+
+  // event FIFO
+  input  logic [EVCNT_W-1:0]           ev_count_i,
+  input  ev_t                          ev_head_i,
+  output logic                         ev_pop_o,
+
+  // host completer status
+  input  logic                         held_i,
+  input  logic [15:0]                  timeouts_i,
+  input  logic [31:0]                  diag_count_i,
+  input  logic [31:0]                  diag_last_i,
+  output logic [31:0]                  hold_timeout_o,
+
+  // config space control, queue contexts, interrupts
+  input  logic                         msix_en_i,
+  input  qctx_t [NUM_QUEUES-1:0]       qctx_i,
+  output qwr_t                         qctx_wr_o,
+  output logic                         dev_reset_o,
+  output logic [NUM_VECTORS-1:0]       pend_set_o,
+
+  // register values the host decode reads
+  output host_view_t                   view_o,
+  output logic [1:0]                   isr_o
+);
+
+  localparam logic [31:0] ParamsValue = {8'(NUM_VECTORS), 8'(NUM_QUEUES), 16'(QSIZE_MAX)};
+  localparam logic [15:0] CfgChange   = 16'hFFFF;  // HOST_IRQ queue value for a config change
+
+  if (CSR_PARAMS_RST != ParamsValue || FEAT_WORDS != 4) begin : gen_params_check
+    $error("vdpu_fw_csr: PARAMS reset value or FEAT_WORDS disagree with the device parameters");
+  end
+
+  // ---- registers --------------------------------------------------------------------------------
+  typedef struct packed {
+    logic [31:0]                 scratch;
+    logic [31:0]                 irq_enable;
+    logic [31:0]                 hold_timeout;
+    logic [7:0]                  device_status;
+    logic [7:0]                  config_gen;
+    logic [15:0]                 msix_config;
+    logic [1:0]                  isr;
+    logic [31:0]                 notify_count;
+    logic [15:0]                 err_count;
+    logic [7:0]                  err_code;
+    logic [FEAT_WORDS-1:0][31:0] dev_feature;
+    logic [FEAT_WORDS-1:0][31:0] drv_feature;
+    logic [15:0]                 fw_qsel;
+    logic [31:0]                 mac_lo;
+    logic [15:0]                 mac_hi;
+    logic [15:0]                 net_status;
+    logic [15:0]                 net_max_qp;
+    logic [15:0]                 net_mtu;
+    logic                        ev_ovf;
+    logic [31:0]                 dfsel;     // common cfg device_feature_select
+    logic [31:0]                 gfsel;     // common cfg driver_feature_select
+    logic [15:0]                 qsel;      // common cfg queue_select
+  } regs_t;
+
+  localparam regs_t RegsRst = '{
+    scratch:       CSR_SCRATCH_RST,
+    irq_enable:    CSR_IRQ_ENABLE_RST,
+    hold_timeout:  CSR_HOLD_TIMEOUT_RST,
+    device_status: CSR_DEVICE_STATUS_RST[7:0],
+    config_gen:    CSR_CONFIG_GEN_RST[7:0],
+    msix_config:   CSR_MSIX_CONFIG_RST[15:0],
+    isr:           CSR_ISR_RST[1:0],
+    notify_count:  CSR_NOTIFY_COUNT_RST,
+    err_count:     CSR_FW_ERR_RST[31:16],
+    err_code:      CSR_FW_ERR_RST[7:0],
+    dev_feature:   {CSR_DEV_FEATURE3_RST, CSR_DEV_FEATURE2_RST, CSR_DEV_FEATURE1_RST, CSR_DEV_FEATURE0_RST},
+    drv_feature:   {CSR_DRV_FEATURE3_RST, CSR_DRV_FEATURE2_RST, CSR_DRV_FEATURE1_RST, CSR_DRV_FEATURE0_RST},
+    fw_qsel:       CSR_FW_QSEL_RST[15:0],
+    mac_lo:        CSR_NET_MAC_LO_RST,
+    mac_hi:        CSR_NET_MAC_HI_RST[15:0],
+    net_status:    CSR_NET_STATUS_RST[15:0],
+    net_max_qp:    CSR_NET_MAX_QP_RST[15:0],
+    net_mtu:       CSR_NET_MTU_RST[15:0],
+    ev_ovf:        CSR_EV_COUNT_RST[8],
+    dfsel:         '0,
+    gfsel:         '0,
+    qsel:          '0
+  };
+
+  regs_t       r_q, r_d;
+  logic        rsp_valid_q;
+  logic [31:0] rsp_rdata_q, rsp_rdata_d;
+
+  // ---- request decode (pre-edge state) ------------------------------------------------------------
+  typedef enum logic [1:0] {
+    AccRw,   // plain storage
+    AccRo,   // writes are BAD_CSR
+    AccWo    // action CSR, reads 0
+  } acc_e;
+
+  logic              mapped, qcsr, fw_qsel_ok;
+  acc_e              acc;
+  logic [31:0]       rd;        // read value of the addressed CSR
+  qfield_e           qfield;
+  logic [31:0]       wmask, wval, act;
+  logic              act_valid;
+  logic [1:0]        irq_status;
+  logic [QIDX_W-1:0] fw_qidx;
+  qctx_t             fw_q;
+
+  assign irq_status = {held_i, ev_count_i != '0};
+  assign fw_qsel_ok = (32'(r_q.fw_qsel) < NUM_QUEUES);
+  assign fw_qidx    = r_q.fw_qsel[QIDX_W-1:0];
+  assign fw_q       = fw_qsel_ok ? qctx_i[fw_qidx] : '0;
+
+  for (genvar b = 0; b < 4; b++) begin : gen_wmask
+    assign wmask[8*b+:8] = {8{fwreq_wstrb_i[b]}};
+  end
+  // Byte-strobe merge of a plain write (callers truncate to the register width).
+  assign wval      = (rd & ~wmask) | (fwreq_wdata_i & wmask);
+  // Action CSRs act on the strobed bytes, and only when some strobe is set.
+  assign act       = fwreq_wdata_i & wmask;
+  assign act_valid = (fwreq_wstrb_i != 4'b0000);
+
+  always_comb begin
+    mapped = 1'b1;
+    qcsr   = 1'b0;
+    acc    = AccRw;
+    rd     = '0;
+    qfield = QF_SIZE;
+    // Unaligned addresses match no CSR offset, so they are unmapped as well.
+    unique case (fwreq_addr_i)
+      16'(CSR_ID):            begin acc = AccRo; rd = CSR_ID_RST; end
+      16'(CSR_VERSION):       begin acc = AccRo; rd = CSR_VERSION_RST; end
+      16'(CSR_SCRATCH):       rd = r_q.scratch;
+      16'(CSR_PARAMS):        begin acc = AccRo; rd = CSR_PARAMS_RST; end
+      16'(CSR_IRQ_ENABLE):    rd = r_q.irq_enable;
+      16'(CSR_IRQ_STATUS):    begin acc = AccRo; rd = 32'(irq_status); end
+      16'(CSR_EV_COUNT):      begin acc = AccRo; rd = {23'b0, r_q.ev_ovf, 8'(ev_count_i)}; end
+      16'(CSR_EV_HEAD_INFO):  begin acc = AccRo; rd = {8'b0, ev_head_i.qnum, ev_head_i.kind}; end
+      16'(CSR_EV_HEAD_DATA):  begin acc = AccRo; rd = ev_head_i.data; end
+      16'(CSR_EV_CTRL):       acc = AccWo;
+      16'(CSR_HOLD_TIMEOUT):  rd = r_q.hold_timeout;
+      16'(CSR_HOLD_STATUS):   begin acc = AccRo; rd = {timeouts_i, 15'b0, held_i}; end
+      16'(CSR_DIAG_COUNT):    begin acc = AccRo; rd = diag_count_i; end
+      16'(CSR_DIAG_LAST):     begin acc = AccRo; rd = diag_last_i; end
+      16'(CSR_DEVICE_STATUS): rd = 32'(r_q.device_status);
+      16'(CSR_CONFIG_GEN):    rd = 32'(r_q.config_gen);
+      16'(CSR_MSIX_CONFIG):   rd = 32'(r_q.msix_config);
+      16'(CSR_HOST_IRQ):      acc = AccWo;
+      16'(CSR_ISR):           begin acc = AccRo; rd = 32'(r_q.isr); end
+      16'(CSR_NOTIFY_COUNT):  begin acc = AccRo; rd = r_q.notify_count; end
+      16'(CSR_DEV_RESET):     acc = AccWo;
+      16'(CSR_FW_ERR):        begin acc = AccRo; rd = {r_q.err_count, 8'b0, r_q.err_code}; end
+      16'(CSR_DEV_FEATURE0):  rd = r_q.dev_feature[0];
+      16'(CSR_DEV_FEATURE1):  rd = r_q.dev_feature[1];
+      16'(CSR_DEV_FEATURE2):  rd = r_q.dev_feature[2];
+      16'(CSR_DEV_FEATURE3):  rd = r_q.dev_feature[3];
+      16'(CSR_DRV_FEATURE0):  begin acc = AccRo; rd = r_q.drv_feature[0]; end
+      16'(CSR_DRV_FEATURE1):  begin acc = AccRo; rd = r_q.drv_feature[1]; end
+      16'(CSR_DRV_FEATURE2):  begin acc = AccRo; rd = r_q.drv_feature[2]; end
+      16'(CSR_DRV_FEATURE3):  begin acc = AccRo; rd = r_q.drv_feature[3]; end
+      16'(CSR_FW_QSEL):       rd = 32'(r_q.fw_qsel);
+      16'(CSR_Q_SIZE):        begin qcsr = 1'b1; qfield = QF_SIZE;     rd = 32'(fw_q.size); end
+      16'(CSR_Q_MSIX):        begin qcsr = 1'b1; qfield = QF_MSIX;     rd = 32'(fw_q.msix); end
+      16'(CSR_Q_ENABLE):      begin qcsr = 1'b1; qfield = QF_ENABLE;   rd = 32'(fw_q.enable); end
+      16'(CSR_Q_RESET):       begin qcsr = 1'b1; qfield = QF_RESET;    rd = 32'(fw_q.reset); end
+      16'(CSR_Q_DESC_LO):     begin qcsr = 1'b1; qfield = QF_DESC_LO;  rd = fw_q.desc_lo; end
+      16'(CSR_Q_DESC_HI):     begin qcsr = 1'b1; qfield = QF_DESC_HI;  rd = fw_q.desc_hi; end
+      16'(CSR_Q_AVAIL_LO):    begin qcsr = 1'b1; qfield = QF_AVAIL_LO; rd = fw_q.avail_lo; end
+      16'(CSR_Q_AVAIL_HI):    begin qcsr = 1'b1; qfield = QF_AVAIL_HI; rd = fw_q.avail_hi; end
+      16'(CSR_Q_USED_LO):     begin qcsr = 1'b1; qfield = QF_USED_LO;  rd = fw_q.used_lo; end
+      16'(CSR_Q_USED_HI):     begin qcsr = 1'b1; qfield = QF_USED_HI;  rd = fw_q.used_hi; end
+      16'(CSR_NET_MAC_LO):    rd = r_q.mac_lo;
+      16'(CSR_NET_MAC_HI):    rd = 32'(r_q.mac_hi);
+      16'(CSR_NET_STATUS):    rd = 32'(r_q.net_status);
+      16'(CSR_NET_MAX_QP):    rd = 32'(r_q.net_max_qp);
+      16'(CSR_NET_MTU):       rd = 32'(r_q.net_mtu);
+      default:                mapped = 1'b0;
+    endcase
+  end
+
+  // The event push, ring writes and table writes of the host effects are applied elsewhere;
+  // HOST_IRQ takes a 16-bit queue number.
+  logic unused_in;
+  assign unused_in = ^{host_eff_i.ev_push, host_eff_i.ev, host_eff_i.qwr, host_eff_i.tbl_we,
+                       host_eff_i.tbl_size8, host_eff_i.tbl_dw, host_eff_i.data[63:32], act[31:16]};
+
+  // ---- next state: host effects, then the firmware request ------------------------------------------
+  logic        err;       // firmware request error
+  logic [7:0]  err_code;
+  logic        cpl_err;   // unexpected DMA completion
+  logic [15:0] irq_q;     // HOST_IRQ queue number
+  logic        irq_q_ok;
+  logic [15:0] irq_vec;   // its MSI-X vector
+
+  always_comb begin
+
+    r_d         = r_q;
+    rsp_rdata_d = '0;
+    ev_pop_o    = 1'b0;
+    qctx_wr_o   = '0;
+    dev_reset_o = 1'b0;
+    pend_set_o  = '0;
+    err         = 1'b0;
+    err_code    = '0;
+    cpl_err     = dmacpl_valid_i;
+    irq_q       = act[15:0];
+    irq_q_ok    = (32'(irq_q) < NUM_QUEUES);
+    irq_vec     = (irq_q == CfgChange) ? r_q.msix_config : (irq_q_ok ? qctx_i[irq_q[QIDX_W-1:0]].msix : 16'hFFFF);
+
+    // host side
+    if (host_eff_i.dfsel_we) r_d.dfsel = host_eff_i.data[31:0];
+    if (host_eff_i.gfsel_we) r_d.gfsel = host_eff_i.data[31:0];
+    if (host_eff_i.qsel_we) r_d.qsel = host_eff_i.data[15:0];
+    if (host_eff_i.drv_feat_we) r_d.drv_feature[r_q.gfsel[FSEL_W-1:0]] = host_eff_i.data[31:0];
+    if (host_eff_i.isr_clr) r_d.isr = '0;
+    if (host_eff_i.notify_inc) r_d.notify_count = r_q.notify_count + 32'd1;
+    if (host_eff_i.ev_ovf_set) r_d.ev_ovf = 1'b1;
+
+    // firmware side
+    if (fwreq_valid_i) begin
+      if (!fwreq_we_i) rsp_rdata_d = (mapped && !(qcsr && !fw_qsel_ok) && acc != AccWo) ? rd : '0;
+
+      if (!mapped || (fwreq_we_i && acc == AccRo)) begin
+        err      = 1'b1;
+        err_code = FWERR_BAD_CSR;
+      end else if (qcsr && !fw_qsel_ok) begin
+        err      = 1'b1;
+        err_code = FWERR_BAD_QSEL;
+      end else if (fwreq_we_i && qcsr) begin
+        qctx_wr_o = '{valid: 1'b1, idx: fw_qidx, field: qfield, data: wval};
+        if (qfield inside {QF_SIZE, QF_MSIX, QF_ENABLE, QF_RESET}) qctx_wr_o.data = 32'(wval[15:0]);
+      end else if (fwreq_we_i) begin
+        unique case (fwreq_addr_i)
+          16'(CSR_SCRATCH):       r_d.scratch       = wval;
+          16'(CSR_IRQ_ENABLE):    r_d.irq_enable    = wval;
+          16'(CSR_HOLD_TIMEOUT):  r_d.hold_timeout  = wval;
+          16'(CSR_DEVICE_STATUS): r_d.device_status = wval[7:0];
+          16'(CSR_CONFIG_GEN):    r_d.config_gen    = wval[7:0];
+          16'(CSR_MSIX_CONFIG):   r_d.msix_config   = wval[15:0];
+          16'(CSR_DEV_FEATURE0):  r_d.dev_feature[0] = wval;
+          16'(CSR_DEV_FEATURE1):  r_d.dev_feature[1] = wval;
+          16'(CSR_DEV_FEATURE2):  r_d.dev_feature[2] = wval;
+          16'(CSR_DEV_FEATURE3):  r_d.dev_feature[3] = wval;
+          16'(CSR_FW_QSEL):       r_d.fw_qsel       = wval[15:0];
+          16'(CSR_NET_MAC_LO):    r_d.mac_lo        = wval;
+          16'(CSR_NET_MAC_HI):    r_d.mac_hi        = wval[15:0];
+          16'(CSR_NET_STATUS):    r_d.net_status    = wval[15:0];
+          16'(CSR_NET_MAX_QP):    r_d.net_max_qp    = wval[15:0];
+          16'(CSR_NET_MTU):       r_d.net_mtu       = wval[15:0];
+          16'(CSR_EV_CTRL): begin
+            if (act_valid && act[0]) ev_pop_o = 1'b1;
+            if (act_valid && act[1]) r_d.ev_ovf = 1'b0;
+          end
+          16'(CSR_HOST_IRQ): begin
+            if (act_valid) begin
+              if (msix_en_i) begin
+                if ((irq_q == CfgChange || irq_q_ok) && 32'(irq_vec) < NUM_VECTORS) begin
+                  pend_set_o[irq_vec[$clog2(NUM_VECTORS)-1:0]] = 1'b1;
+                end else begin
+                  err      = 1'b1;
+                  err_code = FWERR_NO_VECTOR;
+                end
+              end else if (irq_q == CfgChange) begin
+                r_d.isr = r_d.isr | 2'b10;
+              end else if (irq_q_ok) begin
+                r_d.isr = r_d.isr | 2'b01;
+              end else begin
+                err      = 1'b1;
+                err_code = FWERR_NO_VECTOR;
+              end
+            end
+          end
+          16'(CSR_DEV_RESET): begin
+            if (act_valid && act[0]) begin
+              dev_reset_o       = 1'b1;  // queue contexts, in vdpu_qctx
+              r_d.device_status = RegsRst.device_status;
+              r_d.msix_config   = RegsRst.msix_config;
+              r_d.dfsel         = RegsRst.dfsel;
+              r_d.gfsel         = RegsRst.gfsel;
+              r_d.qsel          = RegsRst.qsel;
+              r_d.drv_feature   = RegsRst.drv_feature;
+              r_d.isr           = RegsRst.isr;
+            end
+          end
+          default: ;
+        endcase
+      end
+    end
+
+    // FW_ERR: the DMA completion error counts first, the firmware request's error last.
+    if (cpl_err) begin
+      if (r_d.err_count != 16'hFFFF) r_d.err_count = r_d.err_count + 16'd1;
+      r_d.err_code = FWERR_UNEXPECTED_CPL;
+    end
+    if (err) begin
+      if (r_d.err_count != 16'hFFFF) r_d.err_count = r_d.err_count + 16'd1;
+      r_d.err_code = err_code;
+    end
+  end
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      r_q         <= RegsRst;
+      rsp_valid_q <= 1'b0;
+      rsp_rdata_q <= '0;
+    end else begin
+      r_q         <= r_d;
+      rsp_valid_q <= fwreq_valid_i;
+      rsp_rdata_q <= rsp_rdata_d;
+    end
+  end
+
+  assign fwrsp_valid_o  = rsp_valid_q;
+  assign fwrsp_rdata_o  = rsp_rdata_q;
+  assign fw_irq_o       = irq_status & r_q.irq_enable[1:0];
+  assign hold_timeout_o = r_q.hold_timeout;
+  assign isr_o          = r_q.isr;
+
+  assign view_o = '{
+    dfsel:         r_q.dfsel,
+    gfsel:         r_q.gfsel,
+    qsel:          r_q.qsel,
+    dev_feature:   r_q.dev_feature,
+    drv_feature:   r_q.drv_feature,
+    msix_config:   r_q.msix_config,
+    device_status: r_q.device_status,
+    config_gen:    r_q.config_gen,
+    isr:           r_q.isr,
+    mac:           {r_q.mac_hi, r_q.mac_lo},
+    net_status:    r_q.net_status,
+    net_max_qp:    r_q.net_max_qp,
+    net_mtu:       r_q.net_mtu
+  };
+
+endmodule

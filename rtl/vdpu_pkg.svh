@@ -1,0 +1,152 @@
+// vdpu_pkg.svh - RTL-internal types shared by the vdpu blocks (register-map values stay in vdpu_regmap_pkg).
+//
+// The build compiles rtl/*.sv in name order and Verilator needs a package parsed before its first
+// use, so this package lives in a guarded header that every user includes instead of a .sv file.
+`ifndef VDPU_PKG_SVH
+`define VDPU_PKG_SVH
+
+package vdpu_pkg;
+  import vdpu_regmap_pkg::*;
+
+  // Width of an in-range queue index (the ports and CSRs carry 16-bit queue numbers).
+  localparam int unsigned QIDX_W = $clog2(NUM_QUEUES);
+  // Width of a DRV_FEATURE / DEV_FEATURE word index.
+  localparam int unsigned FSEL_W = $clog2(FEAT_WORDS);
+  // MSI-X table dword index within the table region.
+  localparam int unsigned TBL_DW_W = $clog2(BAR_MSIX_TBL_LEN / 4);
+  // Event FIFO occupancy counter (0..EVQ_DEPTH).
+  localparam int unsigned EVCNT_W = $clog2(EVQ_DEPTH + 1);
+
+  // One host access as evaluated by the decode blocks: a fresh request or the one saved by HOLD.
+  // (Own type rather than the generated hreq_t so the RTL does not depend on its field names.)
+  typedef struct packed {
+    logic [1:0]  kind;  // HL_*
+    logic [3:0]  size;
+    logic [7:0]  tag;
+    logic [63:0] addr;
+    logic [63:0] data;
+  } acc_req_t;
+
+  // What the decode blocks answer for an access (pre-edge state only).
+  typedef struct packed {
+    logic [1:0]  status;      // CPL_*
+    logic [63:0] rdata;       // zero-extended, 0 for UR and writes
+    logic        diag_valid;
+    logic [7:0]  diag_code;   // DIAG_*
+    logic [63:0] diag_addr;
+    logic        held;        // a held read (policy value the firmware has to commit first)
+    logic [63:0] held_addr;   // BAR offset of the held field, for DIAG_HELD_TIMEOUT
+  } acc_rsp_t;
+
+  // Per-queue context: all the host- and firmware-visible state of one virtqueue, kept in one
+  // place so that it can be read back as a whole (live migration).
+  typedef struct packed {
+    logic [15:0] size;
+    logic [15:0] msix;
+    logic [15:0] enable;
+    logic [15:0] reset;
+    logic [31:0] desc_lo;
+    logic [31:0] desc_hi;
+    logic [31:0] avail_lo;
+    logic [31:0] avail_hi;
+    logic [31:0] used_lo;
+    logic [31:0] used_hi;
+  } qctx_t;
+
+  localparam qctx_t QCTX_RST = '{
+    size:     CSR_Q_SIZE_RST[15:0],
+    msix:     CSR_Q_MSIX_RST[15:0],
+    enable:   CSR_Q_ENABLE_RST[15:0],
+    reset:    CSR_Q_RESET_RST[15:0],
+    desc_lo:  CSR_Q_DESC_LO_RST,
+    desc_hi:  CSR_Q_DESC_HI_RST,
+    avail_lo: CSR_Q_AVAIL_LO_RST,
+    avail_hi: CSR_Q_AVAIL_HI_RST,
+    used_lo:  CSR_Q_USED_LO_RST,
+    used_hi:  CSR_Q_USED_HI_RST
+  };
+
+  typedef enum logic [3:0] {
+    QF_SIZE,
+    QF_MSIX,
+    QF_ENABLE,
+    QF_RESET,
+    QF_DESC_LO,
+    QF_DESC_HI,
+    QF_AVAIL_LO,
+    QF_AVAIL_HI,
+    QF_USED_LO,
+    QF_USED_HI
+  } qfield_e;
+
+  // A write of one field of one queue context (value already merged and truncated).
+  typedef struct packed {
+    logic              valid;
+    logic [QIDX_W-1:0] idx;
+    qfield_e           field;
+    logic [31:0]       data;
+  } qwr_t;
+
+  // Firmware event FIFO entry.
+  typedef struct packed {
+    logic [7:0]  kind;   // EV_*
+    logic [15:0] qnum;   // queue index or feature select
+    logic [31:0] data;   // value the host wrote, truncated to the field width
+  } ev_t;
+
+  // MSI-X table entry.
+  typedef struct packed {
+    logic [31:0] addr_lo;  // bits [1:0] always 0
+    logic [31:0] addr_hi;
+    logic [31:0] data;
+    logic        mask;
+  } msix_entry_t;
+
+  // Effects of a host access, computed by the decode and applied at the edge it completes.
+  typedef struct packed {
+    logic                dfsel_we;     // device_feature_select <= data
+    logic                gfsel_we;     // driver_feature_select <= data
+    logic                qsel_we;      // queue_select <= data
+    logic                drv_feat_we;  // DRV_FEATURE[driver_feature_select] <= data
+    logic                isr_clr;      // ISR read-to-clear
+    logic                notify_inc;   // data-queue doorbell
+    logic                ev_push;      // push ev (FIFO had room before the edge)
+    logic                ev_ovf_set;   // FIFO was full: event dropped
+    ev_t                 ev;
+    qwr_t                qwr;          // ring address write of queue_select
+    logic                tbl_we;       // MSI-X table write
+    logic                tbl_size8;    // ... of two dwords
+    logic [TBL_DW_W-1:0] tbl_dw;       // ... starting at this dword
+    logic [63:0]         data;         // write data, truncated to the access size
+  } host_eff_t;
+
+  // Register values the host-side decode reads (owned by the CSR block).
+  typedef struct packed {
+    logic [31:0]                  dfsel;
+    logic [31:0]                  gfsel;
+    logic [15:0]                  qsel;
+    logic [FEAT_WORDS-1:0][31:0]  dev_feature;
+    logic [FEAT_WORDS-1:0][31:0]  drv_feature;
+    logic [15:0]                  msix_config;
+    logic [7:0]                   device_status;
+    logic [7:0]                   config_gen;
+    logic [1:0]                   isr;
+    logic [47:0]                  mac;         // mac[i] at [8*i +: 8]
+    logic [15:0]                  net_status;
+    logic [15:0]                  net_max_qp;
+    logic [15:0]                  net_mtu;
+  } host_view_t;
+
+  // Bytes 0..size-1 set: the part of a 64-bit little-endian word an access of this size covers.
+  function automatic logic [63:0] size_mask(logic [3:0] size);
+    logic [63:0] m;
+    m = '0;
+    for (int unsigned i = 0; i < 8; i++) begin
+      if (i < 32'(size)) m[8*i+:8] = 8'hFF;
+    end
+    return m;
+  endfunction
+
+endpackage
+
+`endif  // VDPU_PKG_SVH

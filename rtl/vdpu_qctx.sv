@@ -1,0 +1,65 @@
+// vdpu_qctx.sv - per-queue context storage: one qctx_t per virtqueue, host then firmware write order.
+`include "vdpu_pkg.svh"
+
+module vdpu_qctx
+  import vdpu_regmap_pkg::*;
+  import vdpu_pkg::*;
+(
+  input  logic                         clk_i,
+  input  logic                         rst_ni,
+
+  // writers, applied in this order at an edge (the firmware wins on the same field)
+  input  qwr_t                         host_wr_i,    // ring address write through common cfg
+  input  qwr_t                         fw_wr_i,      // Q_* CSR write
+  input  logic                         dev_reset_i,  // DEV_RESET: every queue back to QCTX_RST
+
+  // the whole context array, for the decoders (and, later, state read-back)
+  output qctx_t [NUM_QUEUES-1:0]       qctx_o
+);
+
+  // DEV_RESET is documented as restoring these values; they must match the CSR reset values.
+  if (32'(QCTX_RST.size) != QSIZE_MAX || QCTX_RST.msix != 16'hFFFF) begin : gen_rst_check
+    $error("vdpu_qctx: Q_SIZE / Q_MSIX reset values disagree with docs/device-behavior.md");
+  end
+
+  qctx_t [NUM_QUEUES-1:0] qctx_q, qctx_d;
+
+  function automatic qctx_t set_field(qctx_t e, qfield_e f, logic [31:0] v);
+    qctx_t r;
+    r = e;
+    unique case (f)
+      QF_SIZE:     r.size     = v[15:0];
+      QF_MSIX:     r.msix     = v[15:0];
+      QF_ENABLE:   r.enable   = v[15:0];
+      QF_RESET:    r.reset    = v[15:0];
+      QF_DESC_LO:  r.desc_lo  = v;
+      QF_DESC_HI:  r.desc_hi  = v;
+      QF_AVAIL_LO: r.avail_lo = v;
+      QF_AVAIL_HI: r.avail_hi = v;
+      QF_USED_LO:  r.used_lo  = v;
+      QF_USED_HI:  r.used_hi  = v;
+      default:     r = e;
+    endcase
+    return r;
+  endfunction
+
+  always_comb begin
+    qctx_d = qctx_q;
+    for (int unsigned q = 0; q < NUM_QUEUES; q++) begin
+      if (host_wr_i.valid && 32'(host_wr_i.idx) == q) qctx_d[q] = set_field(qctx_d[q], host_wr_i.field, host_wr_i.data);
+      if (fw_wr_i.valid && 32'(fw_wr_i.idx) == q) qctx_d[q] = set_field(qctx_d[q], fw_wr_i.field, fw_wr_i.data);
+      if (dev_reset_i) qctx_d[q] = QCTX_RST;
+    end
+  end
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      qctx_q <= {NUM_QUEUES{QCTX_RST}};
+    end else begin
+      qctx_q <= qctx_d;
+    end
+  end
+
+  assign qctx_o = qctx_q;
+
+endmodule

@@ -1,0 +1,53 @@
+/* bus.h - the harness cycle loop: drives one device's ports, monitors and logs every transaction. */
+#ifndef VDPU_BUS_H
+#define VDPU_BUS_H
+
+#include <stdio.h>
+
+#include "host_mem.h"
+#include "txn.h"
+#include "vdpu_dev.h"
+
+/* Something that masters the firmware port (the built-in firmware role, later the ISS).
+ * step() is called once per cycle with the device outputs; it may return a
+ * request to drive in this cycle. */
+struct fw_agent {
+    void *ctx;
+    bool (*step)(void *ctx, const vdpu_out_t *out, vdpu_fwreq_t *req);
+};
+
+#define BUS_HQ_DEPTH 64
+
+typedef struct vdpu_bus {
+    vdpu_dev_t *dev;
+    host_mem_t *mem;
+    struct fw_agent fw;
+    vdpu_out_t out; /* outputs of the current cycle */
+
+    /* host request queue and completions by tag */
+    vdpu_hreq_t hq[BUS_HQ_DEPTH];
+    unsigned hq_head, hq_n;
+    struct { bool pending, done; vdpu_hcpl_t cpl; } tags[256];
+    uint8_t next_tag;
+
+    /* monitor */
+    uint64_t digest, ntxn, per_chan[VDPU_CH_COUNT];
+    uint64_t diag_count[VDPU_DIAG_COUNT];
+    uint16_t irq_prev;
+    FILE *trace; /* one greppable line per transaction, or NULL */
+    void (*on_txn)(void *ctx, const vdpu_txn_t *t);
+    void *on_txn_ctx;
+
+    /* stop state */
+    bool stopped;
+    char stop_reason[160];
+} vdpu_bus_t;
+
+void vdpu_bus_init(vdpu_bus_t *b, vdpu_dev_t *dev, host_mem_t *mem);
+void vdpu_bus_step(vdpu_bus_t *b);
+void vdpu_bus_stop(vdpu_bus_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Step until cond(ctx) is true (true), the bus stops or max_cycles pass (false). */
+bool vdpu_bus_run_until(vdpu_bus_t *b, bool (*cond)(void *ctx), void *ctx, uint64_t max_cycles);
+void vdpu_bus_run_cycles(vdpu_bus_t *b, uint64_t n);
+
+#endif

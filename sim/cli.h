@@ -1,0 +1,20 @@
+/* cli.h - command-line helpers shared by the vdpu subcommands: strict number parsing, one-line errors. */
+#ifndef VDPU_CLI_H
+#define VDPU_CLI_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define VDPU_EXIT_OK 0
+#define VDPU_EXIT_FAIL 1  /* the simulation ran and found a problem */
+#define VDPU_EXIT_USAGE 2 /* bad arguments */
+
+/* Parse a decimal or 0x-hex unsigned integer; on error print "vdpu <cmd>: bad value for --opt: 'x'" and return false. */
+bool cli_u64(const char *cmd, const char *opt, const char *s, uint64_t *out);
+/* Print "vdpu <cmd>: <msg>" plus a hint to use --help. Returns VDPU_EXIT_USAGE. */
+int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+int cmd_run(int argc, char **argv);
+int cmd_bench(int argc, char **argv);
+
+#endif

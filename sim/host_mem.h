@@ -1,0 +1,49 @@
+/* host_mem.h - guest-physical memory as a set of regions with pluggable backing, plus the MSI window. */
+#ifndef VDPU_HOST_MEM_H
+#define VDPU_HOST_MEM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* x86-style MSI address window: a DMA write here is an interrupt message, not memory. */
+#define VDPU_MSI_BASE 0xFEE00000ull
+#define VDPU_MSI_SIZE 0x00100000ull
+
+/* Backing of one region. A later vhost-user bridge maps a frontend's shared
+ * memory here instead of the default heap buffer. */
+struct host_mem_backing {
+    void *ctx;
+    uint8_t *(*map)(void *ctx, uint64_t off, size_t len); /* pointer to len bytes at off, or NULL */
+    void (*release)(void *ctx);
+};
+
+struct host_region {
+    char name[32];
+    uint64_t base, size;
+    struct host_mem_backing backing;
+};
+
+#define HOST_MEM_MAX_REGIONS 16
+#define HOST_MSI_MAX_VECTORS 2048
+
+typedef struct host_mem {
+    struct host_region regions[HOST_MEM_MAX_REGIONS];
+    unsigned nregions;
+    uint64_t msi_count[HOST_MSI_MAX_VECTORS]; /* messages received, by message data */
+    uint64_t msi_total;
+    uint64_t bad_writes; /* DMA writes that hit no region */
+} host_mem_t;
+
+void host_mem_init(host_mem_t *m);
+void host_mem_fini(host_mem_t *m);
+/* Add a zero-filled heap-backed region; false if it overlaps or the table is full. */
+bool host_mem_add_ram(host_mem_t *m, const char *name, uint64_t base, uint64_t size);
+bool host_mem_add_region(host_mem_t *m, const char *name, uint64_t base, uint64_t size, struct host_mem_backing b);
+/* Host-side (CPU) access; false if [addr, addr+len) is not inside one region. */
+bool host_mem_read(host_mem_t *m, uint64_t addr, void *dst, size_t len);
+bool host_mem_write(host_mem_t *m, uint64_t addr, const void *src, size_t len);
+/* A device DMA write: an MSI message in the MSI window, else memory. false: nothing there. */
+bool host_mem_dma_write(host_mem_t *m, uint64_t addr, const void *src, size_t len);
+
+#endif

@@ -1,0 +1,113 @@
+// rtl_shim.cpp - the RTL engine: wraps the Verilated vdpu_top behind the C device interface (vdpu_dev.h).
+//
+// The only C++ in the project; the C side reaches it through vdpu_rtl_create() (extern "C").
+// Each instance owns its VerilatedContext, so several devices can live in one process.
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <new>
+
+#include "Vvdpu_top.h"
+#include "verilated.h"
+#include "verilated_fst_c.h"
+
+extern "C" {
+#include "vdpu_dev.h"
+}
+
+#include "vdpu_shim_ports.inc"
+
+namespace {
+
+constexpr int kResetCycles = 4;  // rst_ni held low for this many clock edges in create
+constexpr uint64_t kHalfPeriod = 5; // wave time units per clock phase
+
+struct rtl_dev {
+    struct vdpu_dev base; // must stay first: the C side sees a vdpu_dev_t *
+    VerilatedContext *ctx;
+    Vvdpu_top *top;
+    VerilatedFstC *fst;   // NULL: no waves
+    uint64_t wave_from;
+    uint64_t wave_to;     // 0: no end
+};
+
+rtl_dev *as_rtl(vdpu_dev_t *d) { return reinterpret_cast<rtl_dev *>(d); }
+
+bool wave_on(const rtl_dev *r)
+{
+    uint64_t c = r->base.cycle;
+    return r->fst && c >= r->wave_from && (r->wave_to == 0 || c < r->wave_to);
+}
+
+// One full clock period: rising edge, then back to low. Inputs must be driven already.
+void clock(rtl_dev *r, bool dump)
+{
+    uint64_t t = 2 * kHalfPeriod * r->base.cycle;
+    r->top->clk_i = 0;
+    r->top->eval();
+    if (dump) r->fst->dump(t);
+    r->top->clk_i = 1;
+    r->top->eval();
+    if (dump) r->fst->dump(t + kHalfPeriod);
+    r->top->clk_i = 0;
+    r->top->eval();
+}
+
+void rtl_eval(vdpu_dev_t *d, vdpu_out_t *out)
+{
+    // Every output is a register (or a function of registers), so no eval is needed here.
+    shim_sample(as_rtl(d)->top, out);
+}
+
+void rtl_tick(vdpu_dev_t *d, const vdpu_in_t *in)
+{
+    rtl_dev *r = as_rtl(d);
+    shim_drive(r->top, in);
+    clock(r, wave_on(r));
+}
+
+void rtl_destroy(vdpu_dev_t *d)
+{
+    rtl_dev *r = as_rtl(d);
+    r->top->final();
+    if (r->fst) {
+        r->fst->close();
+        delete r->fst;
+    }
+    delete r->top;
+    delete r->ctx;
+    delete r;
+}
+
+const struct vdpu_dev_ops rtl_ops = {rtl_eval, rtl_tick, rtl_destroy, nullptr}; // no end-of-run check
+
+} // namespace
+
+extern "C" vdpu_dev_t *vdpu_rtl_create(const struct vdpu_rtl_opts *opts)
+{
+    rtl_dev *r = new (std::nothrow) rtl_dev();
+    if (!r) return nullptr;
+    r->base.ops = &rtl_ops;
+    r->base.name = "rtl";
+    r->base.cycle = 0;
+    r->ctx = new VerilatedContext;
+    if (opts && opts->wave) r->ctx->traceEverOn(true);
+    r->top = new Vvdpu_top{r->ctx, "TOP"};
+    if (opts && opts->wave) {
+        r->fst = new VerilatedFstC;
+        r->top->trace(r->fst, 99);
+        r->fst->open(opts->wave);
+        r->wave_from = opts->wave_from;
+        r->wave_to = opts->wave_to;
+    }
+
+    // Reset: all inputs idle, rst_ni low across a few edges, released with the clock low.
+    vdpu_in_t idle;
+    std::memset(&idle, 0, sizeof idle);
+    shim_drive(r->top, &idle);
+    r->top->rst_ni = 0;
+    for (int i = 0; i < kResetCycles; i++) clock(r, false);
+    r->top->rst_ni = 1;
+    r->top->eval();
+    return &r->base;
+}

@@ -1,0 +1,46 @@
+/* session.h - one simulation: engine + bus + host memory + firmware role, built from options. */
+#ifndef VDPU_SESSION_H
+#define VDPU_SESSION_H
+
+#include "bus.h"
+#include "fwrole.h"
+#include "host_mem.h"
+#include "pci_enum.h"
+
+#define VDPU_HOST_RAM_BASE 0x0ull
+#define VDPU_HOST_RAM_SIZE (16ull << 20)
+#define VDPU_MMIO_BASE 0x1000000000ull /* 64 GiB: 64-bit BARs are assigned above 4 GiB */
+
+enum vdpu_engine { VDPU_ENGINE_MODEL, VDPU_ENGINE_RTL, VDPU_ENGINE_COSIM };
+
+struct vdpu_opts {
+    enum vdpu_engine engine;
+    uint64_t seed;
+    const char *wave;
+    uint64_t wave_from, wave_to;
+    FILE *trace;        /* per-transaction trace, or NULL */
+    int fault;          /* enum vdpu_model_fault (test-only) */
+    bool fw_auto;       /* built-in pass-through firmware services events */
+    const char *rerun;  /* command line to reproduce (cosim report) */
+};
+
+typedef struct vdpu_session {
+    struct vdpu_opts opts;
+    vdpu_dev_t *dev;
+    host_mem_t mem;
+    vdpu_bus_t bus;
+    fwrole_t fw;
+    vdpu_pci_info_t pci;
+} vdpu_session_t;
+
+void vdpu_opts_default(struct vdpu_opts *o);
+const char *vdpu_engine_name(enum vdpu_engine e);
+bool vdpu_engine_parse(const char *s, enum vdpu_engine *e);
+vdpu_dev_t *vdpu_engine_create(const struct vdpu_opts *o);
+/* 0 on success; -1 with a one-line error on stderr. */
+int vdpu_session_open(vdpu_session_t *s, const struct vdpu_opts *o);
+/* End-of-run checks (cosim leftovers); true when the run is clean. */
+bool vdpu_session_finish(vdpu_session_t *s);
+void vdpu_session_close(vdpu_session_t *s);
+
+#endif

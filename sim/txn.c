@@ -1,0 +1,128 @@
+/* txn.c - formatting, comparison, collection and hashing of port transactions. */
+#include <stdio.h>
+#include <string.h>
+
+#include "txn.h"
+
+const char *const vdpu_chan_names[VDPU_CH_COUNT] = {"hreq", "hcpl", "dmareq", "dmacpl", "fwreq", "fwrsp", "diag", "irq"};
+
+static const char *name_or(const char *const *tab, unsigned n, unsigned v)
+{
+    return v < n && tab[v] ? tab[v] : "?";
+}
+
+static int hex_bytes(char *buf, size_t len, const uint8_t *p, unsigned n)
+{
+    int w = 0;
+    for (unsigned i = 0; i < n && (size_t)w + 3 < len; i++) w += snprintf(buf + w, len - (size_t)w, "%02x", p[i]);
+    return w;
+}
+
+int vdpu_txn_format(const vdpu_txn_t *t, char *buf, size_t len)
+{
+    const char *ch = t->chan < VDPU_CH_COUNT ? vdpu_chan_names[t->chan] : "?";
+    int w = 0;
+    switch (t->chan) {
+    case VDPU_CH_HREQ:
+        w = snprintf(buf, len, "%s type=%s size=%u tag=%u addr=0x%llx data=0x%llx", ch,
+                     name_or(vdpu_hl_names, VDPU_HL_COUNT, t->u.hreq.type), t->u.hreq.size, t->u.hreq.tag,
+                     (unsigned long long)t->u.hreq.addr, (unsigned long long)t->u.hreq.data);
+        break;
+    case VDPU_CH_HCPL:
+        w = snprintf(buf, len, "%s tag=%u status=%s size=%u data=0x%llx", ch, t->u.hcpl.tag,
+                     name_or(vdpu_cpl_names, VDPU_CPL_COUNT, t->u.hcpl.status), t->u.hcpl.size,
+                     (unsigned long long)t->u.hcpl.data);
+        break;
+    case VDPU_CH_DMAREQ: {
+        const vdpu_dmareq_t *d = &t->u.dmareq;
+        unsigned n = d->type == VDPU_DMA_WR ? (d->len < 32 ? d->len : 32) : 0;
+        w = snprintf(buf, len, "%s type=%s purpose=%s queue=%u tag=%u len=%u addr=0x%llx last=%u data=", ch,
+                     d->type == VDPU_DMA_WR ? "WR" : "RD", name_or(vdpu_purp_names, VDPU_PURP_COUNT, d->purpose),
+                     d->queue, d->tag, d->len, (unsigned long long)d->addr, d->last);
+        if (w > 0 && (size_t)w < len) w += hex_bytes(buf + w, len - (size_t)w, d->data, n);
+        break;
+    }
+    case VDPU_CH_DMACPL: {
+        const vdpu_dmacpl_t *c = &t->u.dmacpl;
+        w = snprintf(buf, len, "%s tag=%u status=%s len=%u last=%u data=", ch, c->tag,
+                     name_or(vdpu_cpl_names, VDPU_CPL_COUNT, c->status), c->len, c->last);
+        if (w > 0 && (size_t)w < len) w += hex_bytes(buf + w, len - (size_t)w, c->data, c->len < 32 ? c->len : 32);
+        break;
+    }
+    case VDPU_CH_FWREQ:
+        w = snprintf(buf, len, "%s %s addr=0x%03x wdata=0x%08x wstrb=0x%x", ch, t->u.fwreq.we ? "WR" : "RD",
+                     t->u.fwreq.addr, t->u.fwreq.we ? t->u.fwreq.wdata : 0, t->u.fwreq.we ? t->u.fwreq.wstrb : 0);
+        break;
+    case VDPU_CH_FWRSP:
+        w = snprintf(buf, len, "%s rdata=0x%08x", ch, t->u.fwrsp.rdata);
+        break;
+    case VDPU_CH_DIAG:
+        w = snprintf(buf, len, "%s code=%s addr=0x%llx", ch, name_or(vdpu_diag_names, VDPU_DIAG_COUNT, t->u.diag.code),
+                     (unsigned long long)t->u.diag.addr);
+        break;
+    case VDPU_CH_IRQ:
+        w = snprintf(buf, len, "%s fw_irq=0x%x intx=%u", ch, t->u.irq.fw_irq, t->u.irq.intx);
+        break;
+    default:
+        w = snprintf(buf, len, "?");
+    }
+    return w;
+}
+
+bool vdpu_txn_equal(const vdpu_txn_t *a, const vdpu_txn_t *b)
+{
+    char sa[256], sb[256];
+    if (a->chan != b->chan) return false;
+    vdpu_txn_format(a, sa, sizeof sa);
+    vdpu_txn_format(b, sb, sizeof sb);
+    return strcmp(sa, sb) == 0;
+}
+
+int vdpu_txn_collect(const vdpu_in_t *in, const vdpu_out_t *out, uint64_t cycle, uint16_t *irq_prev,
+                     vdpu_txn_t *txns)
+{
+    int n = 0;
+#define ADD(ch, field, val)                                                                                           \
+    do {                                                                                                              \
+        txns[n].cycle = cycle;                                                                                        \
+        txns[n].chan = (ch);                                                                                          \
+        txns[n].u.field = (val);                                                                                      \
+        n++;                                                                                                          \
+    } while (0)
+    if (in->hreq_valid && out->hreq_ready) ADD(VDPU_CH_HREQ, hreq, in->hreq);
+    if (out->hcpl_valid && in->hcpl_ready) ADD(VDPU_CH_HCPL, hcpl, out->hcpl);
+    if (out->dmareq_valid && in->dmareq_ready) ADD(VDPU_CH_DMAREQ, dmareq, out->dmareq);
+    if (in->dmacpl_valid && out->dmacpl_ready) ADD(VDPU_CH_DMACPL, dmacpl, in->dmacpl);
+    if (in->fwreq_valid && out->fwreq_ready) ADD(VDPU_CH_FWREQ, fwreq, in->fwreq);
+    if (out->fwrsp_valid) ADD(VDPU_CH_FWRSP, fwrsp, out->fwrsp);
+    if (out->diag_valid) ADD(VDPU_CH_DIAG, diag, out->diag);
+    uint16_t lv = (uint16_t)(out->fw_irq | (out->intx ? 0x100 : 0));
+    if (lv != *irq_prev) {
+        txns[n].cycle = cycle;
+        txns[n].chan = VDPU_CH_IRQ;
+        txns[n].u.irq.fw_irq = out->fw_irq;
+        txns[n].u.irq.intx = out->intx;
+        n++;
+        *irq_prev = lv;
+    }
+#undef ADD
+    return n;
+}
+
+uint64_t vdpu_digest_bytes(uint64_t h, const void *p, size_t n)
+{
+    const uint8_t *b = p;
+    for (size_t i = 0; i < n; i++) {
+        h ^= b[i];
+        h *= 0x100000001b3ull;
+    }
+    return h;
+}
+
+uint64_t vdpu_digest_txn(uint64_t h, const vdpu_txn_t *t)
+{
+    char s[256];
+    int n = vdpu_txn_format(t, s, sizeof s);
+    h = vdpu_digest_bytes(h, &t->cycle, sizeof t->cycle);
+    return vdpu_digest_bytes(h, s, (size_t)(n > 0 ? n : 0));
+}

@@ -1,0 +1,40 @@
+/* virtio_features.c - virtio feature bit names. */
+#include <linux/virtio_config.h>
+#include <linux/virtio_net.h>
+#include <stdio.h>
+
+#include "virtio_features.h"
+
+static const struct { unsigned bit; const char *name; } names[] = {
+    {VIRTIO_NET_F_CSUM, "CSUM"},           {VIRTIO_NET_F_GUEST_CSUM, "GUEST_CSUM"},
+    {VIRTIO_NET_F_MTU, "MTU"},             {VIRTIO_NET_F_MAC, "MAC"},
+    {VIRTIO_NET_F_MRG_RXBUF, "MRG_RXBUF"}, {VIRTIO_NET_F_STATUS, "STATUS"},
+    {VIRTIO_NET_F_CTRL_VQ, "CTRL_VQ"},     {VIRTIO_NET_F_CTRL_RX, "CTRL_RX"},
+    {VIRTIO_NET_F_MQ, "MQ"},               {VIRTIO_NET_F_CTRL_MAC_ADDR, "CTRL_MAC_ADDR"},
+    {28, "INDIRECT_DESC"},                 {29, "EVENT_IDX"},
+    {VIRTIO_F_VERSION_1, "VERSION_1"},     {VIRTIO_F_ACCESS_PLATFORM, "ACCESS_PLATFORM"},
+    {VIRTIO_F_RING_PACKED, "RING_PACKED"}, {VIRTIO_F_IN_ORDER, "IN_ORDER"},
+    {VIRTIO_F_ORDER_PLATFORM, "ORDER_PLATFORM"}, {VIRTIO_F_NOTIFICATION_DATA, "NOTIFICATION_DATA"},
+    {VIRTIO_F_RING_RESET, "RING_RESET"},
+};
+
+const char *virtio_feature_name(unsigned bit)
+{
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (names[i].bit == bit) return names[i].name;
+    return NULL;
+}
+
+void virtio_feature_list(const uint32_t w[4], char *buf, size_t len)
+{
+    size_t at = 0;
+    buf[0] = 0;
+    for (unsigned bit = 0; bit < 128 && at < len; bit++) {
+        if (!((w[bit / 32] >> (bit % 32)) & 1)) continue;
+        const char *n = virtio_feature_name(bit);
+        int k = n ? snprintf(buf + at, len - at, "%s%s", at ? " " : "", n)
+                  : snprintf(buf + at, len - at, "%sbit%u", at ? " " : "", bit);
+        if (k < 0) break;
+        at += (size_t)k;
+    }
+}

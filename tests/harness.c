@@ -1,0 +1,160 @@
+/* harness.c - test helpers shared by every suite. */
+#include <string.h>
+
+#include "harness.h"
+
+static void record(void *ctx, const vdpu_txn_t *tx)
+{
+    struct tctx *t = ctx;
+    t->log[t->nlog % 64] = *tx;
+    t->nlog++;
+}
+
+static unsigned diag_seen_total(struct tctx *t);
+
+void t_open(struct tctx *t, enum vdpu_engine e, bool fw_auto)
+{
+    struct vdpu_opts o;
+    memset(t, 0, sizeof *t);
+    vdpu_opts_default(&o);
+    o.engine = e;
+    o.fw_auto = fw_auto;
+    o.rerun = "(criterion test)";
+    cr_assert_eq(vdpu_session_open(&t->s, &o), 0, "cannot open a %s session", vdpu_engine_name(e));
+    t->b = &t->s.bus;
+    t->engine = e;
+    t->b->on_txn = record;
+    t->b->on_txn_ctx = t;
+}
+
+void t_close(struct tctx *t)
+{
+    bool ok = vdpu_session_finish(&t->s);
+    const char *why = t->b->stopped ? t->b->stop_reason : "engine check failed";
+    char reason[200];
+    snprintf(reason, sizeof reason, "%s", why);
+    vdpu_session_close(&t->s);
+    cr_assert(ok, "run not clean on %s: %s", vdpu_engine_name(t->engine), reason);
+}
+
+void t_enumerate(struct tctx *t)
+{
+    cr_assert_eq(pci_enumerate(t->b, VDPU_MMIO_BASE, &t->s.pci, NULL), 0, "enumeration failed");
+    t->bar = t->s.pci.bar_base[0];
+    diag_take(t, NULL);
+}
+
+int cfg_rd_st(struct tctx *t, uint16_t off, unsigned size, uint32_t *v)
+{
+    int st = host_cfg_read(t->b, off, size, v);
+    cr_assert_geq(st, 0, "config read 0x%x: %s", off, t->b->stop_reason);
+    return st;
+}
+
+int cfg_wr_st(struct tctx *t, uint16_t off, unsigned size, uint32_t v)
+{
+    int st = host_cfg_write(t->b, off, size, v);
+    cr_assert_geq(st, 0, "config write 0x%x: %s", off, t->b->stop_reason);
+    return st;
+}
+
+uint32_t cfg_rd(struct tctx *t, uint16_t off, unsigned size)
+{
+    uint32_t v = 0;
+    cr_assert_eq(cfg_rd_st(t, off, size, &v), VDPU_CPL_SC, "config read 0x%x size %u not SC", off, size);
+    return v;
+}
+
+void cfg_wr(struct tctx *t, uint16_t off, unsigned size, uint32_t v)
+{
+    cr_assert_eq(cfg_wr_st(t, off, size, v), VDPU_CPL_SC, "config write 0x%x size %u not SC", off, size);
+}
+
+int mem_rd_st(struct tctx *t, uint64_t addr, unsigned size, uint64_t *v)
+{
+    int st = host_mem_rd(t->b, addr, size, v);
+    cr_assert_geq(st, 0, "mem read 0x%llx: %s", (unsigned long long)addr, t->b->stop_reason);
+    return st;
+}
+
+uint64_t bar_rd(struct tctx *t, uint32_t off, unsigned size)
+{
+    uint64_t v = 0;
+    cr_assert_eq(mem_rd_st(t, t->bar + off, size, &v), VDPU_CPL_SC, "BAR read 0x%x not SC", off);
+    return v;
+}
+
+void bar_wr(struct tctx *t, uint32_t off, unsigned size, uint64_t v)
+{
+    cr_assert(host_mem_wr(t->b, t->bar + off, size, v), "BAR write 0x%x: %s", off, t->b->stop_reason);
+}
+
+uint32_t csr_rd(struct tctx *t, uint16_t off)
+{
+    uint32_t v = 0;
+    cr_assert(fw_csr_read(t->b, &t->s.fw, off, &v), "CSR read 0x%x: %s", off, t->b->stop_reason);
+    return v;
+}
+
+void csr_wr(struct tctx *t, uint16_t off, uint32_t v)
+{
+    cr_assert(fw_csr_write(t->b, &t->s.fw, off, v), "CSR write 0x%x: %s", off, t->b->stop_reason);
+}
+
+void run_cycles(struct tctx *t, uint64_t n) { vdpu_bus_run_cycles(t->b, n); }
+
+static unsigned diag_seen_total(struct tctx *t)
+{
+    unsigned n = 0;
+    for (unsigned i = 0; i < VDPU_DIAG_COUNT; i++) n += (unsigned)t->b->diag_count[i];
+    return n;
+}
+
+unsigned diag_take(struct tctx *t, vdpu_diag_t *last)
+{
+    /* a diag is registered at the edge and visible the cycle after: let it land */
+    vdpu_bus_run_cycles(t->b, 2);
+    unsigned total = diag_seen_total(t), n = total - t->diag_mark;
+    t->diag_mark = total;
+    if (last) {
+        memset(last, 0, sizeof *last);
+        unsigned k = t->nlog < 64 ? t->nlog : 64;
+        for (unsigned i = 0; i < k; i++) {
+            const vdpu_txn_t *x = &t->log[(t->nlog - 1 - i) % 64];
+            if (x->chan == VDPU_CH_DIAG) {
+                *last = x->u.diag;
+                break;
+            }
+        }
+    }
+    return n;
+}
+
+void expect_diag(struct tctx *t, uint8_t code, uint64_t addr)
+{
+    vdpu_diag_t d;
+    unsigned n = diag_take(t, &d);
+    cr_assert_eq(n, 1, "expected one diag %s, saw %u", vdpu_diag_names[code], n);
+    cr_assert_eq(d.code, code, "expected diag %s, got %s", vdpu_diag_names[code],
+                 d.code < VDPU_DIAG_COUNT && vdpu_diag_names[d.code] ? vdpu_diag_names[d.code] : "?");
+    cr_assert_eq(d.addr, addr, "diag %s address 0x%llx, expected 0x%llx", vdpu_diag_names[code],
+                 (unsigned long long)d.addr, (unsigned long long)addr);
+}
+
+void expect_no_diag(struct tctx *t)
+{
+    vdpu_diag_t d;
+    unsigned n = diag_take(t, &d);
+    cr_assert_eq(n, 0, "unexpected diag %s at 0x%llx", d.code < VDPU_DIAG_COUNT && vdpu_diag_names[d.code] ?
+                 vdpu_diag_names[d.code] : "?", (unsigned long long)d.addr);
+}
+
+uint64_t last_txn_cycle(struct tctx *t, unsigned ch)
+{
+    unsigned k = t->nlog < 64 ? t->nlog : 64;
+    for (unsigned i = 0; i < k; i++) {
+        const vdpu_txn_t *x = &t->log[(t->nlog - 1 - i) % 64];
+        if (x->chan == ch) return x->cycle;
+    }
+    return UINT64_MAX;
+}

@@ -1,0 +1,58 @@
+/* harness.h - test helpers: one session per engine, blocking host/firmware accesses, txn capture. */
+#ifndef VDPU_TEST_HARNESS_H
+#define VDPU_TEST_HARNESS_H
+
+#include <criterion/criterion.h>
+
+#include "host_link.h"
+#include "pci_enum.h"
+#include "session.h"
+#include "virtio_spec.h"
+
+/* A test body run on each engine: ENGINE_TEST(suite, name) { ... uses T (struct tctx *) ... } */
+struct tctx {
+    vdpu_session_t s;
+    vdpu_bus_t *b;
+    enum vdpu_engine engine;
+    uint64_t bar;           /* BAR0 base once t_enumerate ran */
+    vdpu_txn_t log[64];     /* last transactions (ring) */
+    unsigned nlog;
+    unsigned diag_mark;     /* diagnostics counted by diag_take so far */
+};
+
+void t_open(struct tctx *t, enum vdpu_engine e, bool fw_auto);
+void t_close(struct tctx *t); /* asserts the run was clean (cosim: no mismatch) */
+void t_enumerate(struct tctx *t); /* BAR0 at VDPU_MMIO_BASE, memory + bus master on, MSI-X not set up */
+
+#define ENGINE_TEST_AUTO(suite, name, fw_auto, ...)                                                                  \
+    static void name##_body(struct tctx *T);                                                                         \
+    Test(suite, name##_model, ##__VA_ARGS__) { struct tctx t; t_open(&t, VDPU_ENGINE_MODEL, fw_auto); name##_body(&t); t_close(&t); } \
+    Test(suite, name##_rtl, ##__VA_ARGS__) { struct tctx t; t_open(&t, VDPU_ENGINE_RTL, fw_auto); name##_body(&t); t_close(&t); }     \
+    Test(suite, name##_cosim, ##__VA_ARGS__) { struct tctx t; t_open(&t, VDPU_ENGINE_COSIM, fw_auto); name##_body(&t); t_close(&t); } \
+    static void name##_body(struct tctx *T)
+/* tests that play the firmware role themselves */
+#define ENGINE_TEST(suite, name, ...) ENGINE_TEST_AUTO(suite, name, false, ##__VA_ARGS__)
+/* tests with the built-in pass-through firmware servicing events */
+#define ENGINE_TEST_FW(suite, name, ...) ENGINE_TEST_AUTO(suite, name, true, ##__VA_ARGS__)
+
+/* Blocking accesses that assert the completion status. */
+uint32_t cfg_rd(struct tctx *t, uint16_t off, unsigned size);
+void cfg_wr(struct tctx *t, uint16_t off, unsigned size, uint32_t v);
+int cfg_rd_st(struct tctx *t, uint16_t off, unsigned size, uint32_t *v); /* returns status */
+int cfg_wr_st(struct tctx *t, uint16_t off, unsigned size, uint32_t v);
+uint64_t bar_rd(struct tctx *t, uint32_t off, unsigned size);
+void bar_wr(struct tctx *t, uint32_t off, unsigned size, uint64_t v);
+int mem_rd_st(struct tctx *t, uint64_t addr, unsigned size, uint64_t *v);
+uint32_t csr_rd(struct tctx *t, uint16_t off);
+void csr_wr(struct tctx *t, uint16_t off, uint32_t v);
+void run_cycles(struct tctx *t, uint64_t n);
+
+/* Diagnostics seen since the last call: count and the last one. */
+unsigned diag_take(struct tctx *t, vdpu_diag_t *last);
+/* Assert exactly one diag since the last take, with this code and address. */
+void expect_diag(struct tctx *t, uint8_t code, uint64_t addr);
+void expect_no_diag(struct tctx *t);
+/* The cycle of the last transaction of channel ch (or UINT64_MAX). */
+uint64_t last_txn_cycle(struct tctx *t, unsigned ch);
+
+#endif

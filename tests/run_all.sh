@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# run_all.sh - run the Criterion suite from the repository root; its synthesis line ends the output.
+set -o pipefail
+cd "$(dirname "$0")/.." || exit 1
+jobs="${TEST_JOBS:-2}"
+for t in "$@"; do
+    "$t" --jobs "$jobs" --timeout 900 || exit $?
+done

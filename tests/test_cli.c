@@ -1,0 +1,121 @@
+/* test_cli.c - the vdpu command line: help, one-line errors with exit 2, the default run, generated docs. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "harness.h"
+
+#define VDPU "./build/vdpu"
+
+/* run a shell command, capture stdout+stderr, return the exit status */
+static int sh(const char *cmd, char *out, size_t len)
+{
+    char full[512];
+    snprintf(full, sizeof full, "%s 2>&1", cmd);
+    FILE *p = popen(full, "r");
+    cr_assert_not_null(p);
+    size_t n = fread(out, 1, len - 1, p);
+    out[n] = 0;
+    int st = pclose(p);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static unsigned lines(const char *s)
+{
+    unsigned n = 0;
+    for (; *s; s++) n += *s == '\n';
+    return n;
+}
+
+Test(cli, help_on_every_command)
+{
+    static char out[8192];
+    cr_assert_eq(sh(VDPU " --help", out, sizeof out), 0);
+    cr_assert(strstr(out, "run") && strstr(out, "bench"));
+    cr_assert_eq(sh(VDPU " run --help", out, sizeof out), 0);
+    cr_assert(strstr(out, "--engine") && strstr(out, "--seed") && strstr(out, "--wave-from"));
+    cr_assert_eq(sh(VDPU " bench --help", out, sizeof out), 0);
+    cr_assert(strstr(out, "--accesses"));
+}
+
+Test(cli, bad_arguments_one_line_exit_2)
+{
+    static const char *const bad[] = {
+        VDPU, VDPU " frobnicate", VDPU " run --engine fpga", VDPU " run --seed -1", VDPU " run --seed 12x",
+        VDPU " run --bogus", VDPU " run --seed", VDPU " run extra", VDPU " run --workload nope",
+        VDPU " run --engine model --wave /tmp/x.fst", VDPU " run --wave-from 10 --wave-to 5 --wave /tmp/x.fst",
+        VDPU " run --inject-fault nope", VDPU " bench --accesses lots", VDPU " run --wave /nonexistent/dir/w.fst",
+    };
+    static char out[4096];
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        int st = sh(bad[i], out, sizeof out);
+        cr_assert_eq(st, 2, "'%s' exit %d, expected 2: %s", bad[i], st, out);
+        if (i > 0) cr_assert_eq(lines(out), 1, "'%s' must print one line, got: %s", bad[i], out);
+    }
+}
+
+Test(cli, default_cosim_run_reports_discovery_and_digest, .timeout = 300)
+{
+    static char out[16384], out2[16384];
+    cr_assert_eq(sh(VDPU " run --engine cosim --seed 1", out, sizeof out), 0, "%s", out);
+    cr_assert(strstr(out, "BAR0: 64-bit prefetchable memory, size 32 KiB, assigned 0x1000000000"), "%s", out);
+    cr_assert(strstr(out, "MSI-X, 8 vectors"));
+    const char *caps[] = {"common cfg", "notify", "ISR", "device cfg", "PCI cfg access"};
+    for (int i = 0; i < 5; i++) cr_assert(strstr(out, caps[i]), "capability %s missing from the report", caps[i]);
+    cr_assert(strstr(out, "result: PASS"));
+    const char *d = strstr(out, "digest ");
+    cr_assert_not_null(d);
+    cr_assert_eq(sh(VDPU " run --engine cosim --seed 1 --quiet", out2, sizeof out2), 0);
+    const char *d2 = strstr(out2, "digest ");
+    cr_assert_not_null(d2);
+    cr_assert_eq(strncmp(d, d2, 23), 0, "same seed and options, same digest");
+}
+
+Test(cli, injected_fault_fails_the_run_with_a_report, .timeout = 300)
+{
+    static char out[16384];
+    int st = sh(VDPU " run --engine cosim --seed 5 --inject-fault vendor-id", out, sizeof out);
+    cr_assert_eq(st, 1, "exit %d: %s", st, out);
+    cr_assert(strstr(out, "MISMATCH at cycle"), "%s", out);
+    cr_assert(strstr(out, "channel hcpl"));
+    cr_assert(strstr(out, "expected (model"));
+    cr_assert(strstr(out, "actual   (rtl"));
+    cr_assert(strstr(out, "seed: 5"));
+    cr_assert(strstr(out, "--wave-from"));
+}
+
+Test(cli, wave_window_writes_fst, .timeout = 300)
+{
+    static char out[16384];
+    remove("build/test-wave.fst");
+    cr_assert_eq(sh(VDPU " run --engine rtl --quiet --wave build/test-wave.fst --wave-from 100 --wave-to 400", out,
+                    sizeof out), 0, "%s", out);
+    FILE *f = fopen("build/test-wave.fst", "rb");
+    cr_assert_not_null(f, "no FST written");
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fclose(f);
+    cr_assert_gt(n, 200, "FST too small (%ld bytes)", n);
+}
+
+Test(regmap, docs_table_is_generated_and_current)
+{
+    static char a[65536], b[65536];
+    FILE *fa = fopen("docs/register-map.md", "r"), *fb = fopen("build/gen/register-map.md", "r");
+    cr_assert(fa && fb, "docs/register-map.md or the generated table is missing");
+    size_t na = fread(a, 1, sizeof a - 1, fa), nb = fread(b, 1, sizeof b - 1, fb);
+    fclose(fa);
+    fclose(fb);
+    cr_assert(na == nb && memcmp(a, b, na) == 0, "docs/register-map.md is stale: run 'make docs'");
+}
+
+Test(regmap, config_image_matches_field_table)
+{
+    cr_assert_eq(vdpu_cfg_reset_image[VDPU_CFG_VENDOR_ID], 0xF4);
+    cr_assert_eq(vdpu_cfg_reset_image[VDPU_CFG_DEVICE_ID + 1], 0x10);
+    cr_assert_eq(vdpu_cfg_wmask_image[VDPU_CFG_BAR0_LO + 1], 0x80);
+    cr_assert_eq(vdpu_cfg_wmask_image[VDPU_CFG_COMMAND], 0x06);
+    for (unsigned i = VDPU_CFG_CAPS_END; i < 256; i++)
+        cr_assert_eq(vdpu_cfg_reset_image[i] | vdpu_cfg_wmask_image[i], 0, "byte 0x%x past the caps", i);
+}

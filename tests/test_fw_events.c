@@ -1,0 +1,156 @@
+/* test_fw_events.c - policy writes become firmware events; dependent reads are held until firmware commits. */
+#include "harness.h"
+
+#define CC(f) (VDPU_BAR_COMMON_OFF + VDPU_COMMON_##f)
+
+static void expect_event(struct tctx *t, unsigned kind, unsigned queue, uint32_t data)
+{
+    cr_assert_neq(csr_rd(t, VDPU_CSR_EV_COUNT) & 0xff, 0, "event FIFO empty, expected %s", vdpu_ev_names[kind]);
+    uint32_t info = csr_rd(t, VDPU_CSR_EV_HEAD_INFO);
+    cr_assert_eq(info & 0xff, kind, "event kind %u, expected %s", info & 0xff, vdpu_ev_names[kind]);
+    cr_assert_eq(info >> 8, queue, "event queue/select");
+    cr_assert_eq(csr_rd(t, VDPU_CSR_EV_HEAD_DATA), data, "event data");
+    csr_wr(t, VDPU_CSR_EV_CTRL, 1);
+}
+
+ENGINE_TEST(events, every_policy_write_is_an_event)
+{
+    t_enumerate(T);
+    bar_wr(T, CC(STATUS), 1, 0x01);
+    bar_wr(T, CC(MSIX), 2, 3);
+    bar_wr(T, CC(GFSELECT), 4, 1);
+    bar_wr(T, CC(GF), 4, 0x5);
+    bar_wr(T, CC(Q_SELECT), 2, 3);
+    bar_wr(T, CC(Q_SIZE), 2, 64);
+    bar_wr(T, CC(Q_MSIX), 2, 4);
+    bar_wr(T, CC(Q_ENABLE), 2, 1);
+    bar_wr(T, CC(Q_RESET), 2, 1);
+    cr_assert_eq(csr_rd(T, VDPU_CSR_EV_COUNT), 8);
+    expect_event(T, VDPU_EV_STATUS, 0, 1);
+    expect_event(T, VDPU_EV_MSIX_CONFIG, 0, 3);
+    expect_event(T, VDPU_EV_DRV_FEATURE, 1, 5);
+    expect_event(T, VDPU_EV_Q_SIZE, 3, 64);
+    expect_event(T, VDPU_EV_Q_MSIX, 3, 4);
+    expect_event(T, VDPU_EV_Q_ENABLE, 3, 1);
+    expect_event(T, VDPU_EV_Q_RESET, 3, 1);
+    cr_assert_eq(csr_rd(T, VDPU_CSR_EV_COUNT), 0);
+    /* nothing was committed: visible values unchanged */
+    cr_assert_eq(bar_rd(T, CC(STATUS), 1), 0);
+    cr_assert_eq(bar_rd(T, CC(Q_SIZE), 2), VDPU_QSIZE_MAX);
+    cr_assert_eq(bar_rd(T, CC(Q_ENABLE), 2), 0);
+    expect_no_diag(T);
+}
+
+ENGINE_TEST(events, held_read_until_firmware_commits)
+{
+    t_enumerate(T);
+    csr_wr(T, VDPU_CSR_IRQ_ENABLE, 3);
+    bar_wr(T, CC(STATUS), 1, 0x03);
+    run_cycles(T, 2);
+    cr_assert_eq(T->b->out.fw_irq & 1, 1, "event IRQ to the firmware CPU");
+    int tag = host_link_submit(T->b, VDPU_HL_MEM_RD, 1, T->bar + CC(STATUS), 0);
+    run_cycles(T, 200);
+    cr_assert(!T->b->tags[tag].done, "status read must be held while the event is pending");
+    cr_assert_eq(T->b->out.fw_irq, 3, "held-read IRQ raised too");
+    cr_assert_eq(csr_rd(T, VDPU_CSR_HOLD_STATUS) & 1, 1);
+    csr_wr(T, VDPU_CSR_DEVICE_STATUS, 0x03);
+    cr_assert(!T->b->tags[tag].done, "commit alone does not release: the event is still in the FIFO");
+    csr_wr(T, VDPU_CSR_EV_CTRL, 1);
+    run_cycles(T, 4);
+    cr_assert(T->b->tags[tag].done, "released after the pop");
+    uint64_t v;
+    cr_assert_eq(host_link_wait(T->b, tag, &v), VDPU_CPL_SC);
+    cr_assert_eq(v, 0x03, "the read returns the committed value");
+    cr_assert_eq(T->b->out.fw_irq, 0);
+    /* reads of plain storage are never held */
+    bar_wr(T, CC(Q_SIZE), 2, 16);
+    cr_assert_eq(bar_rd(T, CC(Q_DESCLO), 4), 0);
+    cr_assert_eq(bar_rd(T, CC(NUMQ), 2), VDPU_NUM_QUEUES);
+    expect_no_diag(T);
+}
+
+ENGINE_TEST(events, held_read_timeout)
+{
+    t_enumerate(T);
+    csr_wr(T, VDPU_CSR_HOLD_TIMEOUT, 40);
+    csr_wr(T, VDPU_CSR_DEVICE_STATUS, 0x01);
+    bar_wr(T, CC(Q_SELECT), 2, 1);
+    bar_wr(T, CC(Q_ENABLE), 2, 1);
+    uint64_t t0 = T->b->dev->cycle;
+    cr_assert_eq(bar_rd(T, CC(STATUS), 1), 0x01, "timeout completes with the uncommitted value");
+    uint64_t dt = T->b->dev->cycle - t0;
+    cr_assert(dt >= 40 && dt < 60, "held for the timeout (%llu cycles)", (unsigned long long)dt);
+    expect_diag(T, VDPU_DIAG_HELD_TIMEOUT, CC(STATUS));
+    cr_assert_eq(csr_rd(T, VDPU_CSR_HOLD_STATUS), 1u << 16, "one timeout counted, nothing held now");
+    cr_assert_eq(csr_rd(T, VDPU_CSR_DIAG_LAST), ((uint32_t)CC(STATUS) << 16) | VDPU_DIAG_HELD_TIMEOUT);
+}
+
+ENGINE_TEST(events, fifo_overflow)
+{
+    t_enumerate(T);
+    for (unsigned i = 0; i < VDPU_EVQ_DEPTH; i++) bar_wr(T, CC(MSIX), 2, i % VDPU_NUM_VECTORS);
+    expect_no_diag(T);
+    bar_wr(T, CC(MSIX), 2, 7);
+    expect_diag(T, VDPU_DIAG_EVQ_OVERFLOW, CC(MSIX));
+    cr_assert_eq(csr_rd(T, VDPU_CSR_EV_COUNT), 0x100 | VDPU_EVQ_DEPTH, "full and overflowed");
+    csr_wr(T, VDPU_CSR_EV_CTRL, 3);
+    cr_assert_eq(csr_rd(T, VDPU_CSR_EV_COUNT), VDPU_EVQ_DEPTH - 1, "pop + overflow clear");
+    expect_event(T, VDPU_EV_MSIX_CONFIG, 0, 1);
+    cr_assert_eq(csr_rd(T, VDPU_CSR_DIAG_COUNT), 1);
+}
+
+ENGINE_TEST(events, dev_reset_clears_virtio_state)
+{
+    t_enumerate(T);
+    csr_wr(T, VDPU_CSR_DEVICE_STATUS, 0x0F);
+    csr_wr(T, VDPU_CSR_MSIX_CONFIG, 2);
+    csr_wr(T, VDPU_CSR_FW_QSEL, 2);
+    csr_wr(T, VDPU_CSR_Q_SIZE, 64);
+    csr_wr(T, VDPU_CSR_Q_ENABLE, 1);
+    csr_wr(T, VDPU_CSR_Q_DESC_LO, 0x9000);
+    csr_wr(T, VDPU_CSR_CONFIG_GEN, 5);
+    bar_wr(T, CC(Q_SELECT), 2, 2);
+    cr_assert_eq(bar_rd(T, CC(Q_SIZE), 2), 64);
+    cr_assert_eq(bar_rd(T, CC(Q_DESCLO), 4), 0x9000);
+    cr_assert_eq(bar_rd(T, CC(STATUS), 1), 0x0F);
+    csr_wr(T, VDPU_CSR_DEV_RESET, 1);
+    cr_assert_eq(bar_rd(T, CC(STATUS), 1), 0);
+    cr_assert_eq(bar_rd(T, CC(MSIX), 2), 0xFFFF);
+    cr_assert_eq(bar_rd(T, CC(Q_SELECT), 2), 0);
+    bar_wr(T, CC(Q_SELECT), 2, 2);
+    cr_assert_eq(bar_rd(T, CC(Q_SIZE), 2), VDPU_QSIZE_MAX);
+    cr_assert_eq(bar_rd(T, CC(Q_ENABLE), 2), 0);
+    cr_assert_eq(bar_rd(T, CC(Q_DESCLO), 4), 0);
+    cr_assert_eq(bar_rd(T, CC(CFGGENERATION), 1), 5, "config_generation survives a reset");
+}
+
+ENGINE_TEST(events, firmware_csr_errors)
+{
+    cr_assert_eq(csr_rd(T, VDPU_CSR_ID), VDPU_CSR_ID_VALUE);
+    cr_assert_eq(csr_rd(T, VDPU_CSR_PARAMS), VDPU_CSR_PARAMS_RESET);
+    cr_assert_eq(csr_rd(T, 0xF00), 0);
+    cr_assert_eq(csr_rd(T, VDPU_CSR_FW_ERR), (1u << 16) | VDPU_FWERR_BAD_CSR);
+    csr_wr(T, VDPU_CSR_ID, 0);
+    cr_assert_eq(csr_rd(T, VDPU_CSR_FW_ERR), (2u << 16) | VDPU_FWERR_BAD_CSR);
+    cr_assert_eq(csr_rd(T, VDPU_CSR_ID), VDPU_CSR_ID_VALUE);
+    csr_wr(T, VDPU_CSR_FW_QSEL, VDPU_NUM_QUEUES);
+    csr_wr(T, VDPU_CSR_Q_SIZE, 4);
+    cr_assert_eq(csr_rd(T, VDPU_CSR_FW_ERR) & 0xff, VDPU_FWERR_BAD_QSEL);
+    csr_wr(T, VDPU_CSR_SCRATCH, 0xCAFEF00D);
+    cr_assert_eq(csr_rd(T, VDPU_CSR_SCRATCH), 0xCAFEF00D);
+}
+
+/* with the built-in pass-through firmware: the Linux reset handshake completes */
+ENGINE_TEST_FW(events, reset_handshake_with_firmware)
+{
+    t_enumerate(T);
+    csr_wr(T, VDPU_CSR_DEVICE_STATUS, 0x0F);
+    bar_wr(T, CC(STATUS), 1, 0);
+    cr_assert_eq(bar_rd(T, CC(STATUS), 1), 0, "reads 0 only after firmware finished the reset");
+    bar_wr(T, CC(STATUS), 1, 1);
+    cr_assert_eq(bar_rd(T, CC(STATUS), 1), 1);
+    bar_wr(T, CC(MSIX), 2, VDPU_NUM_VECTORS); /* out of range: firmware answers NO_VECTOR */
+    cr_assert_eq(bar_rd(T, CC(MSIX), 2), 0xFFFF);
+    cr_assert_eq(T->s.fw.events_handled, 3);
+    expect_no_diag(T);
+}
