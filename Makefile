@@ -28,7 +28,7 @@ all: deps $(VDPU) ## build the simulator, RTL engine and generated files
 run: deps $(VDPU) ## build everything and run the default simulation
 	$(VDPU) run --engine $(ENGINE) --seed $(SEED) $(if $(filter 1,$(WAVES)),--wave waves/run.fst)
 
-test: deps $(VDPU) $(TESTS) ## build and run the whole test suite
+test: deps $(VDPU) $(TESTS) $(GEN)/register-map.md ## build and run the whole test suite
 	@tests/run_all.sh $(TESTS)
 
 lint: deps ## verilator --lint-only -Wall on all RTL

@@ -25,7 +25,7 @@ ENGINE_TEST(events, every_policy_write_is_an_event)
     bar_wr(T, CC(Q_MSIX), 2, 4);
     bar_wr(T, CC(Q_ENABLE), 2, 1);
     bar_wr(T, CC(Q_RESET), 2, 1);
-    cr_assert_eq(csr_rd(T, VDPU_CSR_EV_COUNT), 8);
+    cr_assert_eq(csr_rd(T, VDPU_CSR_EV_COUNT), 7);
     expect_event(T, VDPU_EV_STATUS, 0, 1);
     expect_event(T, VDPU_EV_MSIX_CONFIG, 0, 3);
     expect_event(T, VDPU_EV_DRV_FEATURE, 1, 5);
