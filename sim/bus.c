@@ -47,6 +47,10 @@ void vdpu_bus_step(vdpu_bus_t *b)
         in.hreq_valid = true;
         in.hreq = b->hq[b->hq_head];
     }
+    if (b->dmacpl_pending) {
+        in.dmacpl_valid = true;
+        in.dmacpl = b->dmacpl;
+    }
     in.hcpl_ready = true;
     in.dmareq_ready = true;
     if (b->fw.step) in.fwreq_valid = b->fw.step(b->fw.ctx, o, &in.fwreq);
@@ -69,6 +73,9 @@ void vdpu_bus_step(vdpu_bus_t *b)
                 b->tags[t->u.hcpl.tag].done = true;
                 b->tags[t->u.hcpl.tag].cpl = t->u.hcpl;
             }
+            break;
+        case VDPU_CH_DMACPL:
+            b->dmacpl_pending = false;
             break;
         case VDPU_CH_DMAREQ:
             if (t->u.dmareq.type == VDPU_DMA_WR) {

@@ -30,6 +30,11 @@ typedef struct vdpu_bus {
     struct { bool pending, done; vdpu_hcpl_t cpl; } tags[256];
     uint8_t next_tag;
 
+    /* a DMA read completion to present to the device (the link model injects
+     * completions; with no reads outstanding any one is unexpected) */
+    bool dmacpl_pending;
+    vdpu_dmacpl_t dmacpl;
+
     /* monitor */
     uint64_t digest, ntxn, per_chan[VDPU_CH_COUNT];
     uint64_t diag_count[VDPU_DIAG_COUNT];

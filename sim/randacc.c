@@ -6,6 +6,9 @@
 #include "rng.h"
 
 #define MAX_OUTSTANDING 6
+/* Random firmware traffic may switch the event service off (IRQ_ENABLE); a short
+ * held-read timeout keeps such stretches from dominating the run. */
+#define RANDACC_HOLD_TIMEOUT 2000
 
 static const uint16_t cfg_hot[] = {0x00, 0x02, 0x04, 0x06, 0x08, 0x0c, 0x10, 0x14, 0x18, 0x2c, 0x34, 0x3c,
                                    0x40, 0x42, 0x44, 0x48, 0x4c, 0x58, 0x5c, 0x6c, 0x70, 0x80, 0x90, 0x94,
@@ -81,7 +84,7 @@ static void fw_random_op(vdpu_session_t *s, rng_t *r)
     case 1: fwrole_push(f, true, VDPU_CSR_CONFIG_GEN, rng_below(r, 256)); break;
     case 2: fwrole_push(f, true, VDPU_CSR_FW_QSEL, rng_below(r, VDPU_NUM_QUEUES + 1)); break;
     case 3: fwrole_push(f, true, VDPU_CSR_Q_ENABLE, rng_below(r, 2)); break;
-    case 4: fwrole_push(f, true, VDPU_CSR_HOLD_TIMEOUT, rng_pct(r, 50) ? rng_below(r, 64) : 100000); break;
+    case 4: fwrole_push(f, true, VDPU_CSR_HOLD_TIMEOUT, rng_pct(r, 50) ? rng_below(r, 64) : RANDACC_HOLD_TIMEOUT); break;
     case 5: fwrole_push(f, true, VDPU_CSR_NET_STATUS, rng_below(r, 4)); break;
     case 6: fwrole_push(f, true, VDPU_CSR_DEV_FEATURE0 + 4 * rng_below(r, 4), (uint32_t)rng_next(r)); break;
     case 7: fwrole_push(f, true, (uint16_t)(rng_below(r, 0x100) & ~3u), (uint32_t)rng_next(r) & 0xff); break;
@@ -106,10 +109,19 @@ int randacc_run(vdpu_session_t *s, uint64_t seed, uint64_t n, struct randacc_sta
     const uint64_t bar = s->pci.bar_base[0];
     memset(st, 0, sizeof *st);
     n_out = 0;
+    fwrole_push(&s->fw, true, VDPU_CSR_HOLD_TIMEOUT, RANDACC_HOLD_TIMEOUT);
     for (uint64_t i = 0; i < n && !s->bus.stopped; i++) {
         if (rng_pct(&r, 10) && s->fw.n < FWROLE_MAX_OPS - 8) {
             fw_random_op(s, &r);
             st->fw_ops++;
+        }
+        if (rng_pct(&r, 1) && !s->bus.dmacpl_pending) { /* a stray completion: the device must ignore it */
+            s->bus.dmacpl_pending = true;
+            memset(&s->bus.dmacpl, 0, sizeof s->bus.dmacpl);
+            s->bus.dmacpl.tag = (uint8_t)rng_next(&r);
+            s->bus.dmacpl.len = (uint16_t)rng_below(&r, 33);
+            s->bus.dmacpl.last = rng_pct(&r, 50);
+            s->bus.dmacpl.data[0] = (uint8_t)rng_next(&r);
         }
         bool write = rng_pct(&r, 50);
         uint8_t type;

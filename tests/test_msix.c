@@ -1,4 +1,6 @@
 /* test_msix.c - MSI-X table, PBA, per-vector and function masking, bus-master gating, vector validation. */
+#include <string.h>
+
 #include "harness.h"
 
 #define TBL(v, dw) (VDPU_BAR_MSIX_TBL_OFF + 16u * (v) + 4u * (dw))
@@ -105,4 +107,19 @@ ENGINE_TEST(msix, invalid_vector_is_a_firmware_error)
     run_cycles(T, 4);
     cr_assert_eq(T->s.mem.msi_total, 0);
     cr_assert_eq(bar_rd(T, PBA, 8), 0);
+}
+
+ENGINE_TEST(msix, stray_dma_completion_is_ignored)
+{
+    t_enumerate(T);
+    T->b->dmacpl_pending = true;
+    memset(&T->b->dmacpl, 0, sizeof T->b->dmacpl);
+    T->b->dmacpl.tag = 5;
+    T->b->dmacpl.len = 4;
+    T->b->dmacpl.last = true;
+    run_cycles(T, 3);
+    cr_assert(!T->b->dmacpl_pending, "the device always accepts completions");
+    cr_assert_eq(csr_rd(T, VDPU_CSR_FW_ERR), (1u << 16) | VDPU_FWERR_UNEXPECTED_CPL);
+    cr_assert_eq(T->s.mem.msi_total, 0);
+    cr_assert_eq(bar_rd(T, VDPU_BAR_COMMON_OFF + VDPU_COMMON_NUMQ, 2), VDPU_NUM_QUEUES, "device still answers");
 }
