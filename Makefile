@@ -31,7 +31,7 @@ run: deps $(VDPU) ## build everything and run the default simulation
 test: deps $(VDPU) $(TESTS) $(GEN)/register-map.md ## build and run the whole test suite
 	@tests/run_all.sh $(TESTS)
 
-lint: deps ## verilator --lint-only -Wall on all RTL
+lint: deps $(GEN)/vdpu_regmap_pkg.sv $(GEN)/vdpu_top_ports.svh ## verilator --lint-only -Wall on all RTL
 	$(VERILATOR) --lint-only -Wall $(RTL_FLAGS) $(RTL_SRCS) --top-module vdpu_top
 
 bench: deps $(VDPU) ## simulated cycles per second: model, rtl, cosim

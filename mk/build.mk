@@ -36,7 +36,7 @@ $(VLT_DIR)/Vvdpu_top.mk: $(RTL_SRCS) $(wildcard rtl/*.svh) $(GEN)/vdpu_top_ports
 VLT_LIB := $(VLT_DIR)/Vvdpu_top__ALL.a
 VLT_RT  := $(VLT_DIR)/verilated.o $(VLT_DIR)/verilated_fst_c.o $(VLT_DIR)/verilated_threads.o
 $(VLT_LIB): $(VLT_DIR)/Vvdpu_top.mk
-	$(MAKE) -s -C $(VLT_DIR) -f Vvdpu_top.mk $(VLT_OPT) Vvdpu_top__ALL.a $(notdir $(VLT_RT))
+	$(MAKE) -s -C $(VLT_DIR) -f Vvdpu_top.mk $(VLT_OPT) Vvdpu_top__ALL.a $(notdir $(VLT_RT)) >/dev/null
 $(VLT_RT): $(VLT_LIB)
 VLT_INC := -I$(VLT_DIR) -I/usr/share/verilator/include -I/usr/share/verilator/include/vltstd
 $(OBJ)/sim/rtl_shim.o: sim/rtl_shim.cpp $(VLT_LIB) $(GEN)/vdpu_shim_ports.inc $(GEN)/vdpu_regmap.h

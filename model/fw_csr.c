@@ -11,6 +11,10 @@
 #define HOLD_STATUS_TIMEOUTS_SHIFT 16
 #define IRQ_EVENTS             (1u << 0) /* event FIFO not empty */
 #define IRQ_HELD               (1u << 1) /* a host read is held */
+#define IRQ_LINK               (1u << 2) /* link level changed */
+#define IRQ_DP_ERR             (1u << 3) /* internal data-path error */
+#define INT_ACK_LINK           (1u << 0)
+#define INT_ACK_DP_ERR         (1u << 1)
 #define FW_ERR_COUNT_SHIFT     16
 
 /* Host-visible virtio state back to its reset values: DEV_RESET bit0, and part of power-on reset. */
@@ -64,6 +68,10 @@ void model_fw_csr_reset(struct vdpu_state *s)
     s->evq_head = 0;
     s->evq_count = 0;
     s->evq_overflow = false;
+    s->quiesce = VDPU_CSR_DP_CTRL_RESET & 1;
+    s->dp_err = (VDPU_CSR_DP_STATUS_RESET >> 1) & 1;
+    s->link = VDPU_CSR_LINK_STATE_RESET & 1;
+    s->link_chg = (VDPU_CSR_LINK_STATE_RESET >> 1) & 1;
 }
 
 /* FW_ERR = {count, code}: the last code, and a saturating count of all of them. */
@@ -76,7 +84,8 @@ void model_fw_err(struct vdpu_edge *e, uint8_t code)
 
 uint8_t model_fw_irq_status(const struct vdpu_state *s)
 {
-    return (uint8_t)((s->evq_count ? IRQ_EVENTS : 0) | (s->completer == VDPU_COMPLETER_HOLD ? IRQ_HELD : 0));
+    return (uint8_t)((s->evq_count ? IRQ_EVENTS : 0) | (s->completer == VDPU_COMPLETER_HOLD ? IRQ_HELD : 0) |
+                     (s->link_chg ? IRQ_LINK : 0) | (s->dp_err ? IRQ_DP_ERR : 0));
 }
 
 static const struct vdpu_csr_desc *csr_lookup(uint16_t off)
@@ -143,6 +152,10 @@ static uint32_t csr_value(const struct vdpu_state *s, uint16_t off)
     case VDPU_CSR_NET_STATUS: return s->net_status;
     case VDPU_CSR_NET_MAX_QP: return s->net_max_qp;
     case VDPU_CSR_NET_MTU: return s->net_mtu;
+    case VDPU_CSR_DP_CTRL: return s->quiesce;
+    /* quiesced once no DMA request is waiting in the output register */
+    case VDPU_CSR_DP_STATUS: return (uint32_t)(s->quiesce && !s->dmareq_valid) | (uint32_t)s->dp_err << 1;
+    case VDPU_CSR_LINK_STATE: return (uint32_t)s->link | (uint32_t)s->link_chg << 1;
     }
     return 0; /* WO registers read 0 */
 }
@@ -179,6 +192,7 @@ static void csr_store(struct vdpu_state *n, uint16_t qsel, uint16_t off, uint32_
     case VDPU_CSR_NET_STATUS: n->net_status = (uint16_t)v; break;
     case VDPU_CSR_NET_MAX_QP: n->net_max_qp = (uint16_t)v; break;
     case VDPU_CSR_NET_MTU: n->net_mtu = (uint16_t)v; break;
+    case VDPU_CSR_DP_CTRL: n->quiesce = v & 1; break;
     }
 }
 
@@ -193,6 +207,12 @@ static void csr_action(struct vdpu_edge *e, uint16_t off, uint32_t v)
     case VDPU_CSR_HOST_IRQ: model_irq_raise(e, (uint16_t)v); break;
     case VDPU_CSR_DEV_RESET:
         if (v & DEV_RESET_VIRTIO) model_virtio_reset(e->next);
+        break;
+    case VDPU_CSR_INT_ACK:
+        if (v & INT_ACK_LINK) e->next->link_chg = false;
+        if (v & INT_ACK_DP_ERR) e->next->dp_err = false;
+        break;
+    case VDPU_CSR_CONSOLE: /* the harness prints it; the device keeps nothing */
         break;
     }
 }

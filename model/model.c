@@ -61,9 +61,16 @@ static void model_tick(vdpu_dev_t *dev, const vdpu_in_t *in)
     next.fwrsp_valid = false;
 
     model_completer_edge(&e, in);
-    if (in->fwreq_valid) model_fw_csr_edge(&e, &in->fwreq);
-    /* The device has no DMA read outstanding, ever: any completion is unexpected. */
+    /* The device has no DMA read outstanding, ever: any completion is unexpected. It is
+     * counted before the firmware request, so FW_ERR shows the firmware's own error. */
     if (in->dmacpl_valid) model_fw_err(&e, VDPU_FWERR_UNEXPECTED_CPL);
+    if (in->fwreq_valid) model_fw_csr_edge(&e, &in->fwreq);
+    /* Status inputs after the firmware's INT_ACK, so a change at the same edge is not lost. */
+    if (in->link_up != m->state.link) {
+        next.link = in->link_up;
+        next.link_chg = true;
+    }
+    if (in->dp_err) next.dp_err = true;
     model_msix_sender_edge(&e, in->dmareq_ready);
 
     m->state = next;

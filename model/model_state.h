@@ -83,6 +83,12 @@ struct vdpu_state {
     uint32_t fw_err; /* {count[15:0], 8'b0, code} */
     uint16_t fw_qsel;
 
+    /* ---- data-path control and status inputs */
+    bool quiesce;  /* DP_CTRL[0] */
+    bool dp_err;   /* DP_STATUS[1], sticky until INT_ACK[1] */
+    bool link;     /* LINK_STATE[0]: the sampled link_up input */
+    bool link_chg; /* LINK_STATE[1], sticky until INT_ACK[0] */
+
     /* ---- event FIFO (host policy writes -> firmware) */
     struct vdpu_event evq[VDPU_EVQ_DEPTH];
     uint8_t evq_head;

@@ -20,10 +20,15 @@ module vdpu_fw_csr
   input  logic [3:0]                   fwreq_wstrb_i,
   output logic                         fwrsp_valid_o,
   output logic [31:0]                  fwrsp_rdata_o,
-  output logic [1:0]                   fw_irq_o,
+  output logic [3:0]                   fw_irq_o,
 
   // DMA completions (none is ever expected)
   input  logic                         dmacpl_valid_i,
+
+  // status inputs: network link level, internal data-path error, DMA request outstanding
+  input  logic                         link_up_i,
+  input  logic                         dp_err_i,
+  input  logic                         dma_busy_i,
 
   // host-side effects committed at this edge
   input  host_eff_t                    host_eff_i,
@@ -83,6 +88,10 @@ module vdpu_fw_csr
     logic [31:0]                 dfsel;     // common cfg device_feature_select
     logic [31:0]                 gfsel;     // common cfg driver_feature_select
     logic [15:0]                 qsel;      // common cfg queue_select
+    logic                        quiesce;   // DP_CTRL[0]
+    logic                        dp_err;    // DP_STATUS[1], sticky
+    logic                        link;      // LINK_STATE[0], the sampled link level
+    logic                        link_chg;  // LINK_STATE[1], sticky
   } regs_t;
 
   localparam regs_t RegsRst = '{
@@ -107,7 +116,11 @@ module vdpu_fw_csr
     ev_ovf:        CSR_EV_COUNT_RST[8],
     dfsel:         '0,
     gfsel:         '0,
-    qsel:          '0
+    qsel:          '0,
+    quiesce:       CSR_DP_CTRL_RST[0],
+    dp_err:        CSR_DP_STATUS_RST[1],
+    link:          CSR_LINK_STATE_RST[0],
+    link_chg:      CSR_LINK_STATE_RST[1]
   };
 
   regs_t       r_q, r_d;
@@ -127,11 +140,11 @@ module vdpu_fw_csr
   qfield_e           qfield;
   logic [31:0]       wmask, wval, act;
   logic              act_valid;
-  logic [1:0]        irq_status;
+  logic [3:0]        irq_status;
   logic [QIDX_W-1:0] fw_qidx;
   qctx_t             fw_q;
 
-  assign irq_status = {held_i, ev_count_i != '0};
+  assign irq_status = {r_q.dp_err, r_q.link_chg, held_i, ev_count_i != '0};
   assign fw_qsel_ok = (32'(r_q.fw_qsel) < NUM_QUEUES);
   assign fw_qidx    = r_q.fw_qsel[QIDX_W-1:0];
   assign fw_q       = fw_qsel_ok ? qctx_i[fw_qidx] : '0;
@@ -199,6 +212,11 @@ module vdpu_fw_csr
       16'(CSR_NET_STATUS):    rd = 32'(r_q.net_status);
       16'(CSR_NET_MAX_QP):    rd = 32'(r_q.net_max_qp);
       16'(CSR_NET_MTU):       rd = 32'(r_q.net_mtu);
+      16'(CSR_CONSOLE):       acc = AccWo;
+      16'(CSR_DP_CTRL):       rd = 32'(r_q.quiesce);
+      16'(CSR_DP_STATUS):     begin acc = AccRo; rd = {30'b0, r_q.dp_err, r_q.quiesce && !dma_busy_i}; end
+      16'(CSR_LINK_STATE):    begin acc = AccRo; rd = {30'b0, r_q.link_chg, r_q.link}; end
+      16'(CSR_INT_ACK):       acc = AccWo;
       default:                mapped = 1'b0;
     endcase
   end
@@ -272,6 +290,11 @@ module vdpu_fw_csr
           16'(CSR_NET_STATUS):    r_d.net_status    = wval[15:0];
           16'(CSR_NET_MAX_QP):    r_d.net_max_qp    = wval[15:0];
           16'(CSR_NET_MTU):       r_d.net_mtu       = wval[15:0];
+          16'(CSR_DP_CTRL):       r_d.quiesce       = wval[0];
+          16'(CSR_INT_ACK): begin
+            if (act_valid && act[0]) r_d.link_chg = 1'b0;
+            if (act_valid && act[1]) r_d.dp_err = 1'b0;
+          end
           16'(CSR_EV_CTRL): begin
             if (act_valid && act[0]) ev_pop_o = 1'b1;
             if (act_valid && act[1]) r_d.ev_ovf = 1'b0;
@@ -312,6 +335,13 @@ module vdpu_fw_csr
       end
     end
 
+    // Status inputs after the firmware's acknowledge, so a change at the same edge is not lost.
+    if (link_up_i != r_q.link) begin
+      r_d.link     = link_up_i;
+      r_d.link_chg = 1'b1;
+    end
+    if (dp_err_i) r_d.dp_err = 1'b1;
+
     // FW_ERR: the DMA completion error counts first, the firmware request's error last.
     if (cpl_err) begin
       if (r_d.err_count != 16'hFFFF) r_d.err_count = r_d.err_count + 16'd1;
@@ -337,7 +367,7 @@ module vdpu_fw_csr
 
   assign fwrsp_valid_o  = rsp_valid_q;
   assign fwrsp_rdata_o  = rsp_rdata_q;
-  assign fw_irq_o       = irq_status & r_q.irq_enable[1:0];
+  assign fw_irq_o       = irq_status & r_q.irq_enable[3:0];
   assign hold_timeout_o = r_q.hold_timeout;
   assign isr_o          = r_q.isr;
 

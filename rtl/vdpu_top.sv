@@ -7,11 +7,9 @@ module vdpu_top
 (
   input  logic       clk_i,
   input  logic       rst_ni,
-  // generated flat channel ports: hreq, hcpl, dmareq, dmacpl, fwreq, fwrsp, diag
+  // generated flat ports: channels hreq, hcpl, dmareq, dmacpl, fwreq, fwrsp, diag, then the
+  // scalar signals fw_irq_o, intx_o (interrupt levels), link_up_i, dp_err_i (status inputs)
 `include "vdpu_top_ports.svh"
-  // interrupt levels
-  output logic [1:0] fw_irq_o,  // firmware: IRQ_STATUS & IRQ_ENABLE
-  output logic       intx_o     // host: legacy INTx
 );
 
   // ---- host completer ------------------------------------------------------------------------------
@@ -156,6 +154,9 @@ module vdpu_top
     .fwrsp_rdata_o,
     .fw_irq_o,
     .dmacpl_valid_i,
+    .link_up_i,
+    .dp_err_i,
+    .dma_busy_i     (dmareq_valid_o),
     .host_eff_i     (host_eff),
     .ev_count_i     (ev_count),
     .ev_head_i      (ev_head),

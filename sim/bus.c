@@ -10,6 +10,7 @@ void vdpu_bus_init(vdpu_bus_t *b, vdpu_dev_t *dev, host_mem_t *mem)
     b->dev = dev;
     b->mem = mem;
     b->digest = VDPU_DIGEST_INIT;
+    b->link_up = true; /* the device resets with the link up */
     vdpu_dev_eval(dev, &b->out);
 }
 
@@ -51,6 +52,8 @@ void vdpu_bus_step(vdpu_bus_t *b)
         in.dmacpl_valid = true;
         in.dmacpl = b->dmacpl;
     }
+    in.link_up = b->link_up;
+    in.dp_err = b->dp_err;
     in.hcpl_ready = true;
     in.dmareq_ready = true;
     if (b->fw.step) in.fwreq_valid = b->fw.step(b->fw.ctx, o, &in.fwreq);

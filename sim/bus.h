@@ -35,6 +35,10 @@ typedef struct vdpu_bus {
     bool dmacpl_pending;
     vdpu_dmacpl_t dmacpl;
 
+    /* status inputs driven every cycle: network link level, injected internal error */
+    bool link_up;
+    bool dp_err;
+
     /* monitor */
     uint64_t digest, ntxn, per_chan[VDPU_CH_COUNT];
     uint64_t diag_count[VDPU_DIAG_COUNT];

@@ -88,6 +88,7 @@ static void fw_random_op(vdpu_session_t *s, rng_t *r)
     case 5: fwrole_push(f, true, VDPU_CSR_NET_STATUS, rng_below(r, 4)); break;
     case 6: fwrole_push(f, true, VDPU_CSR_DEV_FEATURE0 + 4 * rng_below(r, 4), (uint32_t)rng_next(r)); break;
     case 7: fwrole_push(f, true, (uint16_t)(rng_below(r, 0x100) & ~3u), (uint32_t)rng_next(r) & 0xff); break;
+    case 8: fwrole_push(f, rng_pct(r, 50), (uint16_t)(VDPU_CSR_CONSOLE + 4 * rng_below(r, 5)), rng_below(r, 4)); break;
     default: fwrole_push(f, false, (uint16_t)(rng_below(r, 0x110) & (rng_pct(r, 95) ? ~3u : ~0u)), 0); break;
     }
 }
@@ -123,6 +124,8 @@ int randacc_run(vdpu_session_t *s, uint64_t seed, uint64_t n, struct randacc_sta
             s->bus.dmacpl.last = rng_pct(&r, 50);
             s->bus.dmacpl.data[0] = (uint8_t)rng_next(&r);
         }
+        if (rng_pct(&r, 1)) s->bus.link_up = !s->bus.link_up; /* link flaps */
+        s->bus.dp_err = rng_pct(&r, 1) && rng_pct(&r, 20);    /* rare internal error pulses */
         bool write = rng_pct(&r, 50);
         uint8_t type;
         unsigned size;

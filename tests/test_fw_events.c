@@ -154,3 +154,29 @@ ENGINE_TEST_FW(events, reset_handshake_with_firmware)
     cr_assert_eq(T->s.fw.events_handled, 3);
     expect_no_diag(T);
 }
+
+ENGINE_TEST(events, link_change_and_internal_error_interrupt_firmware)
+{
+    csr_wr(T, VDPU_CSR_IRQ_ENABLE, 0xF);
+    cr_assert_eq(csr_rd(T, VDPU_CSR_LINK_STATE), 1, "link up after reset, no change pending");
+    T->b->link_up = false;
+    run_cycles(T, 3);
+    cr_assert_eq(T->b->out.fw_irq, 4, "link change interrupts the firmware");
+    cr_assert_eq(csr_rd(T, VDPU_CSR_LINK_STATE), 2, "link down, changed");
+    csr_wr(T, VDPU_CSR_INT_ACK, 1);
+    cr_assert_eq(csr_rd(T, VDPU_CSR_LINK_STATE), 0);
+    cr_assert_eq(T->b->out.fw_irq, 0);
+    T->b->dp_err = true;
+    run_cycles(T, 1);
+    T->b->dp_err = false;
+    run_cycles(T, 2);
+    cr_assert_eq(T->b->out.fw_irq, 8, "internal error interrupts the firmware");
+    cr_assert_eq(csr_rd(T, VDPU_CSR_DP_STATUS), 2, "error latched, data path not quiesced");
+    csr_wr(T, VDPU_CSR_DP_CTRL, 1);
+    cr_assert_eq(csr_rd(T, VDPU_CSR_DP_STATUS), 3, "quiesced: nothing outstanding");
+    csr_wr(T, VDPU_CSR_INT_ACK, 2);
+    cr_assert_eq(csr_rd(T, VDPU_CSR_DP_STATUS), 1);
+    csr_wr(T, VDPU_CSR_CONSOLE, 'A');
+    cr_assert_eq(csr_rd(T, VDPU_CSR_FW_ERR), 0, "the console register is mapped");
+    cr_assert_eq(csr_rd(T, VDPU_CSR_CONSOLE), 0, "and write-only");
+}

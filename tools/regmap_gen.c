@@ -21,6 +21,7 @@ struct csr { const char *name; unsigned off, access; uint64_t reset; const char 
 struct en { const char *group, *name; unsigned val; const char *doc; };
 struct portch { const char *name; int dir, has_ready; const char *doc; };
 struct portf { const char *ch, *name; unsigned width; const char *doc; };
+struct scalar { const char *name; int dir; unsigned width; const char *doc; };
 
 #define PARAM(n, v, d)
 #define CFG(n, o, s, r, w, d)
@@ -31,6 +32,7 @@ struct portf { const char *ch, *name; unsigned width; const char *doc; };
 #define ENUM(g, n, v, d)
 #define PORTCH(c, dir, r, d)
 #define PORTF(c, f, w, d)
+#define SCALAR(n, dir, w, d)
 
 #undef PARAM
 #define PARAM(n, v, d) {#n, v, d},
@@ -91,6 +93,13 @@ static const struct portch chans[] = {
 #undef PORTF
 #define PORTF(c, f, w, d) {#c, #f, w, d},
 static const struct portf pfields[] = {
+#include "vdpu_regmap.def"
+};
+#undef PORTF
+#define PORTF(c, f, w, d)
+#undef SCALAR
+#define SCALAR(n, dir, w, d) {#n, dir, w, d},
+static const struct scalar scalars[] = {
 #include "vdpu_regmap.def"
 };
 
@@ -240,6 +249,8 @@ static void gen_c(FILE *f)
         else if (chans[c].has_ready)
             fprintf(f, "    bool %s_ready;\n", chans[c].name);
     }
+    for (size_t i = 0; i < N(scalars); i++)
+        if (scalars[i].dir == IN) fprintf(f, "    %s %s; /* %s */\n", ctype(scalars[i].width), scalars[i].name, scalars[i].doc);
     fprintf(f, "} vdpu_in_t;\n\n/* device outputs, a function of state only (no input->output paths) */\ntypedef struct vdpu_out {\n");
     for (size_t c = 0; c < N(chans); c++) {
         if (chans[c].dir == OUT)
@@ -247,8 +258,8 @@ static void gen_c(FILE *f)
         else if (chans[c].has_ready)
             fprintf(f, "    bool %s_ready;\n", chans[c].name);
     }
-    fprintf(f, "    uint8_t fw_irq; /* firmware IRQ lines, IRQ_STATUS bits masked by IRQ_ENABLE */\n");
-    fprintf(f, "    bool intx;      /* legacy INTx level (ISR != 0, MSI-X off, INTx not disabled) */\n");
+    for (size_t i = 0; i < N(scalars); i++)
+        if (scalars[i].dir == OUT) fprintf(f, "    %s %s; /* %s */\n", ctype(scalars[i].width), scalars[i].name, scalars[i].doc);
     fprintf(f, "} vdpu_out_t;\n\n#endif\n");
 }
 
@@ -321,6 +332,12 @@ static void gen_svh(FILE *f)
                         in ? "i" : "o");
             }
     }
+    for (size_t i = 0; i < N(scalars); i++) {
+        char w[16] = "";
+        if (scalars[i].width > 1) snprintf(w, sizeof w, "[%u:0]", scalars[i].width - 1);
+        fprintf(f, "  // %s\n  %-6s logic %-8s %s_%s%s\n", scalars[i].doc, scalars[i].dir == IN ? "input" : "output", w,
+                scalars[i].name, scalars[i].dir == IN ? "i" : "o", i + 1 < N(scalars) ? "," : "");
+    }
 }
 
 /* C++ glue for the Verilator shim: drive inputs, sample outputs */
@@ -344,6 +361,8 @@ static void gen_shim(FILE *f)
             fprintf(f, "    t->%s_ready_i = in->%s_ready;\n", n, n);
         }
     }
+    for (size_t i = 0; i < N(scalars); i++)
+        if (scalars[i].dir == IN) fprintf(f, "    t->%s_i = in->%s;\n", scalars[i].name, scalars[i].name);
     fprintf(f, "}\nstatic void shim_sample(Vvdpu_top *t, vdpu_out_t *o) {\n");
     for (size_t c = 0; c < N(chans); c++) {
         const char *n = chans[c].name;
@@ -362,7 +381,10 @@ static void gen_shim(FILE *f)
             fprintf(f, "    o->%s_ready = t->%s_ready_o;\n", n, n);
         }
     }
-    fprintf(f, "    o->fw_irq = t->fw_irq_o;\n    o->intx = t->intx_o;\n}\n");
+    for (size_t i = 0; i < N(scalars); i++)
+        if (scalars[i].dir == OUT)
+            fprintf(f, "    o->%s = (%s)t->%s_o;\n", scalars[i].name, ctype(scalars[i].width), scalars[i].name);
+    fprintf(f, "}\n");
 }
 
 static void gen_md(FILE *f)
@@ -409,6 +431,10 @@ static void gen_md(FILE *f)
             if (!strcmp(pfields[i].ch, chans[c].name))
                 fprintf(f, "| %s | %u | %s |\n", pfields[i].name, pfields[i].width, pfields[i].doc);
     }
+    fprintf(f, "\n### Scalar signals\n\n| signal | direction | bits | meaning |\n|---|---|---|---|\n");
+    for (size_t i = 0; i < N(scalars); i++)
+        fprintf(f, "| %s | %s | %u | %s |\n", scalars[i].name, scalars[i].dir == IN ? "device input" : "device output",
+                scalars[i].width, scalars[i].doc);
 }
 
 int main(int argc, char **argv)
