@@ -20,8 +20,9 @@ void model_notify_access(struct vdpu_edge *e, uint64_t bar_off, unsigned size, b
         model_diag(e, VDPU_DIAG_NOTIFY_BAD, bar_off);
         return;
     }
-    /* Only the control queue (the last one) is firmware's business; data queues are counted. */
-    if (queue == VDPU_NUM_QUEUES - 1)
+    /* Only the control queue (CTRLQ, set by firmware at negotiation) is firmware's business;
+     * data-queue doorbells are counted. */
+    if (queue == e->pre->ctrlq)
         model_evq_push(e, VDPU_EV_NOTIFY, (uint16_t)queue, (uint32_t)wdata, bar_off);
     else
         e->next->notify_count++;

@@ -72,6 +72,7 @@ void model_fw_csr_reset(struct vdpu_state *s)
     s->dp_err = (VDPU_CSR_DP_STATUS_RESET >> 1) & 1;
     s->link = VDPU_CSR_LINK_STATE_RESET & 1;
     s->link_chg = (VDPU_CSR_LINK_STATE_RESET >> 1) & 1;
+    s->ctrlq = VDPU_CSR_CTRLQ_RESET;
 }
 
 /* FW_ERR = {count, code}: the last code, and a saturating count of all of them. */
@@ -156,6 +157,7 @@ static uint32_t csr_value(const struct vdpu_state *s, uint16_t off)
     /* quiesced once no DMA request is waiting in the output register */
     case VDPU_CSR_DP_STATUS: return (uint32_t)(s->quiesce && !s->dmareq_valid) | (uint32_t)s->dp_err << 1;
     case VDPU_CSR_LINK_STATE: return (uint32_t)s->link | (uint32_t)s->link_chg << 1;
+    case VDPU_CSR_CTRLQ: return s->ctrlq;
     }
     return 0; /* WO registers read 0 */
 }
@@ -193,6 +195,7 @@ static void csr_store(struct vdpu_state *n, uint16_t qsel, uint16_t off, uint32_
     case VDPU_CSR_NET_MAX_QP: n->net_max_qp = (uint16_t)v; break;
     case VDPU_CSR_NET_MTU: n->net_mtu = (uint16_t)v; break;
     case VDPU_CSR_DP_CTRL: n->quiesce = v & 1; break;
+    case VDPU_CSR_CTRLQ: n->ctrlq = (uint16_t)v; break;
     }
 }
 

@@ -88,6 +88,7 @@ struct vdpu_state {
     bool dp_err;   /* DP_STATUS[1], sticky until INT_ACK[1] */
     bool link;     /* LINK_STATE[0]: the sampled link_up input */
     bool link_chg; /* LINK_STATE[1], sticky until INT_ACK[0] */
+    uint16_t ctrlq; /* CTRLQ: the control queue, whose doorbells go to firmware */
 
     /* ---- event FIFO (host policy writes -> firmware) */
     struct vdpu_event evq[VDPU_EVQ_DEPTH];

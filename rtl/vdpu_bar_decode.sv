@@ -237,7 +237,7 @@ module vdpu_bar_decode
       end else if (!we) begin
         dv = 1'b1;
         dc = DIAG_BAR_WO_READ;
-      end else if (32'(off[11:2]) == NUM_QUEUES - 1) begin
+      end else if (16'(off[11:2]) == view_i.ctrlq) begin
         // The control queue is served by the firmware; data queues are counted only.
         ev_req   = 1'b1;
         ev_kind  = EV_NOTIFY;

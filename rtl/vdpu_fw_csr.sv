@@ -92,6 +92,7 @@ module vdpu_fw_csr
     logic                        dp_err;    // DP_STATUS[1], sticky
     logic                        link;      // LINK_STATE[0], the sampled link level
     logic                        link_chg;  // LINK_STATE[1], sticky
+    logic [15:0]                 ctrlq;     // CTRLQ
   } regs_t;
 
   localparam regs_t RegsRst = '{
@@ -120,7 +121,8 @@ module vdpu_fw_csr
     quiesce:       CSR_DP_CTRL_RST[0],
     dp_err:        CSR_DP_STATUS_RST[1],
     link:          CSR_LINK_STATE_RST[0],
-    link_chg:      CSR_LINK_STATE_RST[1]
+    link_chg:      CSR_LINK_STATE_RST[1],
+    ctrlq:         CSR_CTRLQ_RST[15:0]
   };
 
   regs_t       r_q, r_d;
@@ -217,6 +219,7 @@ module vdpu_fw_csr
       16'(CSR_DP_STATUS):     begin acc = AccRo; rd = {30'b0, r_q.dp_err, r_q.quiesce && !dma_busy_i}; end
       16'(CSR_LINK_STATE):    begin acc = AccRo; rd = {30'b0, r_q.link_chg, r_q.link}; end
       16'(CSR_INT_ACK):       acc = AccWo;
+      16'(CSR_CTRLQ):         rd = 32'(r_q.ctrlq);
       default:                mapped = 1'b0;
     endcase
   end
@@ -291,6 +294,7 @@ module vdpu_fw_csr
           16'(CSR_NET_MAX_QP):    r_d.net_max_qp    = wval[15:0];
           16'(CSR_NET_MTU):       r_d.net_mtu       = wval[15:0];
           16'(CSR_DP_CTRL):       r_d.quiesce       = wval[0];
+          16'(CSR_CTRLQ):         r_d.ctrlq         = wval[15:0];
           16'(CSR_INT_ACK): begin
             if (act_valid && act[0]) r_d.link_chg = 1'b0;
             if (act_valid && act[1]) r_d.dp_err = 1'b0;
@@ -384,7 +388,8 @@ module vdpu_fw_csr
     mac:           {r_q.mac_hi, r_q.mac_lo},
     net_status:    r_q.net_status,
     net_max_qp:    r_q.net_max_qp,
-    net_mtu:       r_q.net_mtu
+    net_mtu:       r_q.net_mtu,
+    ctrlq:         r_q.ctrlq
   };
 
 endmodule

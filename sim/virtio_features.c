@@ -2,6 +2,8 @@
 #include <linux/virtio_config.h>
 #include <linux/virtio_net.h>
 #include <stdio.h>
+#include <string.h>
+#include <strings.h>
 
 #include "virtio_features.h"
 
@@ -37,4 +39,63 @@ void virtio_feature_list(const uint32_t w[4], char *buf, size_t len)
         if (k < 0) break;
         at += (size_t)k;
     }
+}
+
+int virtio_feature_bit(const char *name)
+{
+    static const char *const prefixes[] = {"VIRTIO_NET_F_", "VIRTIO_RING_F_", "VIRTIO_F_"};
+    for (size_t p = 0; p < 3; p++) {
+        size_t n = strlen(prefixes[p]);
+        if (!strncasecmp(name, prefixes[p], n)) {
+            name += n;
+            break;
+        }
+    }
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (!strcasecmp(name, names[i].name)) return (int)names[i].bit;
+    return -1;
+}
+
+int virtio_features_parse(const char *list, const uint32_t def[4], const uint32_t supported[4], uint32_t out[4],
+                          char *err, size_t errlen)
+{
+    char buf[1024];
+    int mode = 0; /* 0 unknown, 1 absolute, 2 relative */
+    if (!list || !*list) {
+        snprintf(err, errlen, "empty feature list");
+        return -1;
+    }
+    if (strlen(list) >= sizeof buf) {
+        snprintf(err, errlen, "feature list too long");
+        return -1;
+    }
+    strcpy(buf, list);
+    uint32_t res[4] = {0, 0, 0, 0};
+    for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        char sign = (*tok == '+' || *tok == '-') ? *tok++ : 0;
+        int m = sign ? 2 : 1;
+        if (mode && m != mode) {
+            snprintf(err, errlen, "mix of NAME and +NAME/-NAME items in '%s'", list);
+            return -1;
+        }
+        if (!mode && m == 2) memcpy(res, def, sizeof res);
+        mode = m;
+        int bit = virtio_feature_bit(tok);
+        if (bit < 0) {
+            snprintf(err, errlen, "unknown feature '%s'", tok);
+            return -1;
+        }
+        if (!((supported[bit / 32] >> (bit % 32)) & 1)) {
+            snprintf(err, errlen, "feature '%s' is not implemented by the device", tok);
+            return -1;
+        }
+        if (sign == '-') res[bit / 32] &= ~(1u << (bit % 32));
+        else res[bit / 32] |= 1u << (bit % 32);
+    }
+    if (!mode) {
+        snprintf(err, errlen, "empty feature list");
+        return -1;
+    }
+    memcpy(out, res, sizeof res);
+    return 0;
 }

@@ -1,0 +1,74 @@
+/* virtio_drv.h - the host's virtio-net driver model: Linux-like init to DRIVER_OK, config interrupts, timeline. */
+#ifndef VDPU_VIRTIO_DRV_H
+#define VDPU_VIRTIO_DRV_H
+
+#include <stdio.h>
+
+#include "session.h"
+
+#define DRV_MAX_QUEUES 16
+#define DRV_MAX_STEPS 128
+
+enum drv_ring { DRV_RING_SPLIT, DRV_RING_PACKED };
+
+/* What the driver asks for; the defaults are what Linux virtio_net would do. */
+struct drv_params {
+    enum drv_ring ring;   /* accept RING_PACKED only when packed */
+    unsigned queues;      /* virtqueues to set up (rx/tx pairs + control if negotiated), 0 = all */
+    unsigned qsize;       /* requested queue size (capped by the device's maximum) */
+    uint32_t accept[4];   /* features the driver understands (intersected with the offer) */
+    bool use_msix;        /* route config and queue interrupts to MSI-X vectors */
+};
+
+struct drv_queue {
+    uint16_t size, vector;
+    uint64_t desc, driver, device; /* ring areas in host memory */
+    bool enabled;
+};
+
+struct drv_step {
+    uint64_t cycle;
+    char what[112];
+};
+
+enum drv_result {
+    DRV_OK = 0,          /* DRIVER_OK reached */
+    DRV_REFUSED = 1,     /* the device refused (FEATURES_OK not kept, queue not enabled, NEEDS_RESET) */
+    DRV_ERROR = -1,      /* the link or the harness failed (timeout, bus stopped) */
+};
+
+typedef struct virtio_drv {
+    vdpu_session_t *s;
+    uint64_t cc, dc;          /* common cfg / device cfg addresses */
+    uint32_t offered[4], negotiated[4];
+    uint8_t status;
+    unsigned nq;
+    struct drv_queue q[DRV_MAX_QUEUES];
+    uint64_t ram_next;        /* bump allocator in host RAM */
+    struct drv_step steps[DRV_MAX_STEPS];
+    unsigned nsteps;
+    uint64_t cfg_irqs_handled;
+    uint16_t net_status;
+    char refusal[160];        /* why, when DRV_REFUSED */
+} virtio_drv_t;
+
+void drv_params_default(struct drv_params *p);
+/* Full init: reset, ACKNOWLEDGE, DRIVER, features, FEATURES_OK, queues, DRIVER_OK.
+ * Needs pci_enumerate (and pci_msix_setup when use_msix). */
+enum drv_result virtio_drv_init(virtio_drv_t *d, vdpu_session_t *s, const struct drv_params *p);
+/* Reset the device the Linux way (write 0, wait until it reads 0). */
+enum drv_result virtio_drv_reset(virtio_drv_t *d);
+/* Handle config-change interrupts that arrived (re-read config_generation and net status). */
+void virtio_drv_poll(virtio_drv_t *d);
+/* Record a timeline step at the current cycle. */
+void drv_step(virtio_drv_t *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Print the control-plane timeline: simulated time (ns at 250 MHz) and cycle of each step. */
+void virtio_drv_print_timeline(const virtio_drv_t *d, FILE *out);
+
+/* Raw accessors used by the driver and by tests that misbehave on purpose. */
+int drv_rd(virtio_drv_t *d, uint32_t off, unsigned size, uint64_t *v);   /* common cfg */
+int drv_wr(virtio_drv_t *d, uint32_t off, unsigned size, uint64_t v);
+uint8_t drv_status(virtio_drv_t *d);                                      /* read device_status */
+int drv_set_status(virtio_drv_t *d, uint8_t v);                          /* write it */
+
+#endif
