@@ -11,6 +11,8 @@ SEEDS  ?= 20
 BUILD := build
 include mk/deps.mk
 include mk/build.mk
+include mk/fw.mk
+include mk/iss_tests.mk
 
 help: ## this list
 	@echo "vdpu - cycle-accurate virtio-pci DPU function simulator"
@@ -23,12 +25,12 @@ help: ## this list
 deps: ## install missing Debian packages (apt-get, idempotent)
 	@$(DEPS_CHECK)
 
-all: deps $(VDPU) ## build the simulator, RTL engine and generated files
+all: deps $(VDPU) $(FW_ELF) ## build the simulator, RTL engine, firmware and generated files
 
-run: deps $(VDPU) ## build everything and run the default simulation
+run: deps $(VDPU) $(FW_ELF) ## build everything and run the default simulation
 	$(VDPU) run --engine $(ENGINE) --seed $(SEED) $(if $(filter 1,$(WAVES)),--wave waves/run.fst)
 
-test: deps $(VDPU) $(TESTS) $(GEN)/register-map.md ## build and run the whole test suite
+test: deps $(VDPU) $(FW_ELF) $(TESTS) $(GEN)/register-map.md ## build and run the whole test suite
 	@tests/run_all.sh $(TESTS)
 
 lint: deps $(GEN)/vdpu_regmap_pkg.sv $(GEN)/vdpu_top_ports.svh ## verilator --lint-only -Wall on all RTL

@@ -43,6 +43,7 @@ void vdpu_bus_step(vdpu_bus_t *b)
     vdpu_in_t in;
     memset(&in, 0, sizeof in);
     const vdpu_out_t *o = &b->out;
+    if (b->on_cycle) b->on_cycle(b->on_cycle_ctx, b);
 
     if (b->hq_n) {
         in.hreq_valid = true;

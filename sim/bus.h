@@ -46,6 +46,9 @@ typedef struct vdpu_bus {
     FILE *trace; /* one greppable line per transaction, or NULL */
     void (*on_txn)(void *ctx, const vdpu_txn_t *t);
     void *on_txn_ctx;
+    /* called at the start of every cycle (event injection: link flaps, internal errors) */
+    void (*on_cycle)(void *ctx, struct vdpu_bus *b);
+    void *on_cycle_ctx;
 
     /* stop state */
     bool stopped;

@@ -1,12 +1,16 @@
-/* cmd_run.c - `vdpu run`: enumerate, discover, run a workload on one engine, print the digest. */
+/* cmd_run.c - `vdpu run`: enumerate, bring the device up with the control-plane firmware, run a workload. */
 #include <getopt.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "cli.h"
+#include "gdb_stub.h"
 #include "randacc.h"
 #include "session.h"
 #include "virtio_disc.h"
+#include "virtio_drv.h"
+#include "virtio_features.h"
 
 static void run_usage(FILE *f)
 {
@@ -14,36 +18,70 @@ static void run_usage(FILE *f)
             "usage: vdpu run [options]\n"
             "\n"
             "Enumerate the device like Linux (config scan, BAR sizing and assignment, capability walk,\n"
-            "MSI-X setup), discover the virtio structures, then run the workload. Ends with a digest\n"
-            "of the transaction log: same options and seed => same digest.\n"
+            "MSI-X setup), then run the workload with the control-plane firmware on the embedded CPU.\n"
+            "Ends with a digest of the transaction log: same options and seed => same digest.\n"
             "\n"
-            "options:\n"
+            "engine and determinism:\n"
             "  -e, --engine ENGINE    model | rtl | cosim (default cosim: RTL checked against the model)\n"
             "  -s, --seed N           seed of every random choice (default 1); printed\n"
-            "  -w, --workload NAME    discover (default): discovery and a config interrupt\n"
+            "workload:\n"
+            "  -w, --workload NAME    init (default): virtio init to DRIVER_OK, timeline, config interrupts\n"
+            "                         discover: read the device's offer and config, raise a config interrupt\n"
             "                         random: discovery, then --accesses random legal/illegal accesses\n"
             "  -n, --accesses N       accesses of the random workload (default 10000)\n"
+            "      --cycles N         keep running until cycle N after the workload (default: just past\n"
+            "                         the last injected event)\n"
+            "driver (host side):\n"
+            "      --ring split|packed  ring layout the driver asks for (default split)\n"
+            "      --queues N         virtqueues the driver sets up (default: all it negotiates)\n"
+            "      --qsize N          queue size the driver asks for (default 256)\n"
+            "device and firmware:\n"
+            "      --fw FILE|builtin  firmware ELF for the embedded CPU (default build/fw/vdpu-fw.elf);\n"
+            "                         builtin: the harness's pass-through firmware role, no CPU\n"
+            "      --features LIST    offered features: spec names separated by commas (replace the\n"
+            "                         default) or +NAME/-NAME (relative to it); e.g. -RING_PACKED,-MQ\n"
+            "      --mac XX:XX:XX:XX:XX:XX   device MAC (default 52:3e:16:00:01:00)\n"
+            "      --mtu N            device MTU (default 1500)\n"
+            "      --link-flap-at C   take the link down at cycle C and up again 2000 cycles later\n"
+            "      --dp-error-at C    report an internal data-path error at cycle C (DEVICE_NEEDS_RESET)\n"
+            "      --fw-verbose       firmware logs every control-plane step on its console ([fw] lines)\n"
+            "      --fw-trace         one line per embedded-CPU instruction ([fw-cpu] ...)\n"
+            "      --gdb PORT         serve GDB for the embedded CPU on 127.0.0.1:PORT; the CPU starts\n"
+            "                         halted and all simulated time is frozen while it is halted\n"
+            "      --gdb-stdio        the same on stdin/stdout (target remote | vdpu run ...); the\n"
+            "                         simulator's own output then goes to stderr\n"
+            "debugging:\n"
             "      --wave FILE        write an FST wave of the RTL (rtl and cosim engines)\n"
             "      --wave-from CYCLE  first cycle of the wave window (default 0)\n"
             "      --wave-to CYCLE    end of the wave window, exclusive (default: end of run)\n"
             "      --trace            print one line per port transaction ([txn] cyc=...)\n"
-            "  -q, --quiet            no discovery report\n"
+            "  -q, --quiet            no discovery report or timeline\n"
             "      --inject-fault F   test-only: make the model wrong (vendor-id | isr-noclear | msix-data)\n"
             "                         so cosim must report a mismatch\n"
             "  -h, --help             this text\n"
             "\n"
-            "exit status: 0 clean run, 1 mismatch or device/host check failed, 2 bad arguments\n");
+            "exit status: 0 clean run, 1 mismatch, refused init or failed check, 2 bad arguments\n");
 }
 
-enum { OPT_WAVE = 256, OPT_WAVE_FROM, OPT_WAVE_TO, OPT_TRACE, OPT_FAULT };
+enum {
+    OPT_WAVE = 256, OPT_WAVE_FROM, OPT_WAVE_TO, OPT_TRACE, OPT_FAULT, OPT_RING, OPT_QUEUES, OPT_QSIZE, OPT_FW,
+    OPT_FEATURES, OPT_MAC, OPT_MTU, OPT_FLAP, OPT_DPERR, OPT_FWVERB, OPT_FWTRACE, OPT_CYCLES, OPT_GDB, OPT_GDBSTDIO,
+};
 
 static const struct option run_opts[] = {
-    {"engine", required_argument, 0, 'e'},   {"seed", required_argument, 0, 's'},
-    {"workload", required_argument, 0, 'w'}, {"accesses", required_argument, 0, 'n'},
+    {"engine", required_argument, 0, 'e'},    {"seed", required_argument, 0, 's'},
+    {"workload", required_argument, 0, 'w'},  {"accesses", required_argument, 0, 'n'},
     {"wave", required_argument, 0, OPT_WAVE}, {"wave-from", required_argument, 0, OPT_WAVE_FROM},
     {"wave-to", required_argument, 0, OPT_WAVE_TO}, {"trace", no_argument, 0, OPT_TRACE},
-    {"quiet", no_argument, 0, 'q'},          {"inject-fault", required_argument, 0, OPT_FAULT},
-    {"help", no_argument, 0, 'h'},           {0, 0, 0, 0},
+    {"quiet", no_argument, 0, 'q'},           {"inject-fault", required_argument, 0, OPT_FAULT},
+    {"ring", required_argument, 0, OPT_RING}, {"queues", required_argument, 0, OPT_QUEUES},
+    {"qsize", required_argument, 0, OPT_QSIZE}, {"fw", required_argument, 0, OPT_FW},
+    {"features", required_argument, 0, OPT_FEATURES}, {"mac", required_argument, 0, OPT_MAC},
+    {"mtu", required_argument, 0, OPT_MTU},   {"link-flap-at", required_argument, 0, OPT_FLAP},
+    {"dp-error-at", required_argument, 0, OPT_DPERR}, {"fw-verbose", no_argument, 0, OPT_FWVERB},
+    {"fw-trace", no_argument, 0, OPT_FWTRACE}, {"cycles", required_argument, 0, OPT_CYCLES},
+    {"gdb", required_argument, 0, OPT_GDB},   {"gdb-stdio", no_argument, 0, OPT_GDBSTDIO},
+    {"help", no_argument, 0, 'h'},            {0, 0, 0, 0},
 };
 
 static bool parse_fault(const char *s, int *f)
@@ -57,31 +95,125 @@ static bool parse_fault(const char *s, int *f)
     return false;
 }
 
+static bool parse_mac(const char *s, uint8_t mac[6])
+{
+    unsigned m[6];
+    char tail;
+    if (sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &m[0], &m[1], &m[2], &m[3], &m[4], &m[5], &tail) != 6) return false;
+    for (int i = 0; i < 6; i++) mac[i] = (uint8_t)m[i];
+    return strlen(s) == 17;
+}
+
+/* the debugger sits between the firmware SoC and its CPU */
+struct gdb_ctx {
+    gdb_stub_t *stub;
+    fw_soc_t *soc;
+    vdpu_bus_t *bus;
+};
+
+static bool gdb_mem_read(void *ctx, uint32_t a, void *buf, size_t n) { return fw_soc_debug_read(ctx, a, buf, n); }
+static bool gdb_mem_write(void *ctx, uint32_t a, const void *buf, size_t n)
+{
+    return fw_soc_debug_write(ctx, a, buf, n);
+}
+
+static void gdb_hook(void *ctx, rv_cpu_t *cpu)
+{
+    struct gdb_ctx *g = ctx;
+    if (g->soc->last == RV_EBREAK) gdb_stub_request_halt(g->stub); /* an ebreak compiled into firmware */
+    gdb_before_step(g->stub, cpu);
+    if (gdb_stub_killed(g->stub)) vdpu_bus_stop(g->bus, "killed by the debugger");
+}
+
+struct run_cfg {
+    const char *workload;
+    uint64_t accesses, flap_at, dperr_at, until;
+    bool flap, dperr, quiet;
+    struct drv_params drv;
+};
+
+/* Injected events, applied at the start of their cycle whatever the host is doing. */
+struct injector {
+    const struct run_cfg *c;
+    virtio_drv_t *d; /* for the timeline, once the driver exists */
+};
+
+static void inject(void *ctx, vdpu_bus_t *b)
+{
+    struct injector *in = ctx;
+    const struct run_cfg *c = in->c;
+    uint64_t cyc = b->dev->cycle;
+    if (c->flap && cyc == c->flap_at) {
+        b->link_up = false;
+        if (in->d) drv_step(in->d, "harness: link down");
+    }
+    if (c->flap && cyc == c->flap_at + 2000) {
+        b->link_up = true;
+        if (in->d) drv_step(in->d, "harness: link up");
+    }
+    b->dp_err = c->dperr && cyc == c->dperr_at;
+    if (b->dp_err && in->d) drv_step(in->d, "harness: internal data-path error reported");
+}
+
+/* Run to `until`, servicing config interrupts. */
+static void run_events(vdpu_session_t *s, virtio_drv_t *d, const struct run_cfg *c)
+{
+    while (!s->bus.stopped && s->bus.dev->cycle < c->until) {
+        vdpu_bus_step(&s->bus);
+        if (d) virtio_drv_poll(d);
+    }
+}
+
+static int workload_init(vdpu_session_t *s, struct run_cfg *c, struct injector *inj, FILE *rep)
+{
+    virtio_drv_t *d = calloc(1, sizeof *d);
+    if (!d) return -1;
+    inj->d = d; /* steps recorded from the driver's first access on */
+    enum drv_result r = virtio_drv_init(d, s, &c->drv);
+    if (r == DRV_OK) {
+        char names[512];
+        virtio_feature_list(d->negotiated, names, sizeof names);
+        printf("[host] DRIVER_OK at cycle %llu (%.3f us after reset); negotiated: %s\n",
+               (unsigned long long)s->bus.dev->cycle, (double)(s->bus.dev->cycle - d->steps[0].cycle) * 4e-3, names);
+    }
+    run_events(s, d, c);
+    if (rep) virtio_drv_print_timeline(d, rep);
+    if (r == DRV_REFUSED) printf("[host] initialization refused: %s\n", d->refusal);
+    int rc = r == DRV_OK ? 0 : -1;
+    inj->d = NULL;
+    free(d);
+    return rc;
+}
+
 int cmd_run(int argc, char **argv)
 {
     struct vdpu_opts o;
     vdpu_opts_default(&o);
-    const char *workload = "discover";
-    uint64_t accesses = 10000;
-    bool quiet = false, wave_to_set = false;
-    char rerun[512];
+    struct run_cfg c = {.workload = "init", .accesses = 10000};
+    drv_params_default(&c.drv);
+    bool wave_to_set = false, fw_builtin = false, gdb_stdio = false;
+    uint64_t gdb_port = 0;
+    const char *fw = NULL, *features = NULL;
+    uint64_t v;
+    char rerun[512], err[200];
 
     optind = 1;
     opterr = 0;
-    int c;
-    while ((c = getopt_long(argc, argv, ":e:s:w:n:qh", run_opts, NULL)) != -1) {
-        switch (c) {
+    int ch;
+    while ((ch = getopt_long(argc, argv, ":e:s:w:n:qh", run_opts, NULL)) != -1) {
+        switch (ch) {
         case 'e':
             if (!vdpu_engine_parse(optarg, &o.engine))
                 return cli_usage_error("run", "unknown engine '%s' (model, rtl or cosim)", optarg);
             break;
         case 's': if (!cli_u64("run", "--seed", optarg, &o.seed)) return VDPU_EXIT_USAGE; break;
         case 'w':
-            if (strcmp(optarg, "discover") && strcmp(optarg, "random"))
-                return cli_usage_error("run", "unknown workload '%s' (discover or random)", optarg);
-            workload = optarg;
+            if (strcmp(optarg, "init") && strcmp(optarg, "discover") && strcmp(optarg, "random"))
+                return cli_usage_error("run", "unknown workload '%s' (init, discover or random)", optarg);
+            c.workload = optarg;
             break;
-        case 'n': if (!cli_u64("run", "--accesses", optarg, &accesses)) return VDPU_EXIT_USAGE; break;
+        case 'n': if (!cli_u64("run", "--accesses", optarg, &c.accesses)) return VDPU_EXIT_USAGE; break;
+        case OPT_CYCLES: if (!cli_u64("run", "--cycles", optarg, &c.until)) return VDPU_EXIT_USAGE; break;
         case OPT_WAVE: o.wave = optarg; break;
         case OPT_WAVE_FROM: if (!cli_u64("run", "--wave-from", optarg, &o.wave_from)) return VDPU_EXIT_USAGE; break;
         case OPT_WAVE_TO:
@@ -89,11 +221,52 @@ int cmd_run(int argc, char **argv)
             wave_to_set = true;
             break;
         case OPT_TRACE: o.trace = stdout; break;
-        case 'q': quiet = true; break;
+        case 'q': c.quiet = true; break;
         case OPT_FAULT:
             if (!parse_fault(optarg, &o.fault))
                 return cli_usage_error("run", "unknown fault '%s' (vendor-id, isr-noclear, msix-data)", optarg);
             break;
+        case OPT_RING:
+            if (!strcmp(optarg, "split")) c.drv.ring = DRV_RING_SPLIT;
+            else if (!strcmp(optarg, "packed")) c.drv.ring = DRV_RING_PACKED;
+            else return cli_usage_error("run", "unknown ring layout '%s' (split or packed)", optarg);
+            break;
+        case OPT_QUEUES:
+            if (!cli_u64("run", "--queues", optarg, &v)) return VDPU_EXIT_USAGE;
+            if (v < 1 || v > VDPU_NUM_QUEUES)
+                return cli_usage_error("run", "--queues must be 1..%u", VDPU_NUM_QUEUES);
+            c.drv.queues = (unsigned)v;
+            break;
+        case OPT_QSIZE:
+            if (!cli_u64("run", "--qsize", optarg, &v)) return VDPU_EXIT_USAGE;
+            if (v < 1 || v > 32768) return cli_usage_error("run", "--qsize must be 1..32768");
+            c.drv.qsize = (unsigned)v;
+            break;
+        case OPT_FW: fw = optarg; fw_builtin = !strcmp(optarg, "builtin"); break;
+        case OPT_FEATURES: features = optarg; break;
+        case OPT_MAC:
+            if (!parse_mac(optarg, o.mac)) return cli_usage_error("run", "bad MAC '%s' (XX:XX:XX:XX:XX:XX)", optarg);
+            break;
+        case OPT_MTU:
+            if (!cli_u64("run", "--mtu", optarg, &v)) return VDPU_EXIT_USAGE;
+            if (v < 68 || v > 65535) return cli_usage_error("run", "--mtu must be 68..65535");
+            o.mtu = (uint16_t)v;
+            break;
+        case OPT_FLAP:
+            if (!cli_u64("run", "--link-flap-at", optarg, &c.flap_at)) return VDPU_EXIT_USAGE;
+            c.flap = true;
+            break;
+        case OPT_DPERR:
+            if (!cli_u64("run", "--dp-error-at", optarg, &c.dperr_at)) return VDPU_EXIT_USAGE;
+            c.dperr = true;
+            break;
+        case OPT_FWVERB: o.fw_verbose = true; break;
+        case OPT_FWTRACE: o.fw_trace = stdout; break;
+        case OPT_GDB:
+            if (!cli_u64("run", "--gdb", optarg, &gdb_port)) return VDPU_EXIT_USAGE;
+            if (gdb_port < 1 || gdb_port > 65535) return cli_usage_error("run", "--gdb port must be 1..65535");
+            break;
+        case OPT_GDBSTDIO: gdb_stdio = true; break;
         case 'h': run_usage(stdout); return VDPU_EXIT_OK;
         case ':': return cli_usage_error("run", "option %s needs a value", argv[optind - 1]);
         default: return cli_usage_error("run", "unknown option '%s'", argv[optind - 1]);
@@ -106,39 +279,94 @@ int cmd_run(int argc, char **argv)
         return cli_usage_error("run", "--wave-to must be greater than --wave-from");
     if (o.fault && o.engine == VDPU_ENGINE_RTL)
         return cli_usage_error("run", "--inject-fault changes the model; use --engine model or cosim");
+    if (features) {
+        uint32_t def[4], sup[4];
+        memcpy(def, o.features, sizeof def);
+        memcpy(sup, o.features, sizeof sup); /* the reset offer is everything the device implements */
+        if (virtio_features_parse(features, def, sup, o.features, err, sizeof err))
+            return cli_usage_error("run", "--features: %s", err);
+    }
+    if (strcmp(c.workload, "init")) {
+        /* register-level workloads play firmware themselves (HOST_IRQ, random CSR traffic) */
+        if (fw && !fw_builtin)
+            return cli_usage_error("run", "workload %s drives the firmware port itself: it runs with --fw builtin",
+                                   c.workload);
+        fw_builtin = true;
+    }
+    if (!fw_builtin) {
+        o.fw_path = fw ? fw : vdpu_default_fw_path();
+        if (!o.fw_path) return cli_usage_error("run", "no firmware: build/fw/vdpu-fw.elf is missing (run make, or --fw builtin)");
+    }
+    if ((gdb_port || gdb_stdio) && fw_builtin)
+        return cli_usage_error("run", "--gdb debugs the embedded CPU: it needs real firmware, not --fw builtin");
+    if (gdb_port && gdb_stdio) return cli_usage_error("run", "use either --gdb PORT or --gdb-stdio");
     if (o.wave) {
         FILE *t = fopen(o.wave, "w");
         if (!t) return cli_usage_error("run", "cannot write wave file '%s'", o.wave);
         fclose(t);
     }
+    uint64_t last_event = c.flap ? c.flap_at + 2000 : 0;
+    if (c.dperr && c.dperr_at > last_event) last_event = c.dperr_at;
+    if (!c.until && last_event) c.until = last_event + 20000;
     snprintf(rerun, sizeof rerun, "vdpu run --engine %s --seed %llu --workload %s --accesses %llu",
-             vdpu_engine_name(o.engine), (unsigned long long)o.seed, workload, (unsigned long long)accesses);
+             vdpu_engine_name(o.engine), (unsigned long long)o.seed, c.workload, (unsigned long long)c.accesses);
     o.rerun = rerun;
 
-    printf("vdpu run: engine %s, seed %llu, workload %s\n", vdpu_engine_name(o.engine), (unsigned long long)o.seed,
-           workload);
+    printf("vdpu run: engine %s, seed %llu, workload %s, firmware %s\n", vdpu_engine_name(o.engine),
+           (unsigned long long)o.seed, c.workload, o.fw_path ? o.fw_path : "builtin");
+    struct gdb_ctx g = {0};
+    if (gdb_stdio) g.stub = gdb_stub_stdio(); /* moves our stdout to stderr first */
     vdpu_session_t s;
     if (vdpu_session_open(&s, &o)) return VDPU_EXIT_FAIL;
-    FILE *rep = quiet ? NULL : stdout;
+    if (gdb_port) {
+        g.stub = gdb_stub_listen_tcp((uint16_t)gdb_port, err, sizeof err);
+        if (!g.stub) {
+            fprintf(stderr, "vdpu run: %s\n", err);
+            vdpu_session_close(&s);
+            return VDPU_EXIT_FAIL;
+        }
+    }
+    if (g.stub) {
+        g.soc = s.soc;
+        g.bus = &s.bus;
+        struct gdb_target tgt = {s.soc, &s.soc->cpu, gdb_mem_read, gdb_mem_write};
+        gdb_stub_attach(g.stub, &tgt);
+        s.soc->cpu.debug_ebreak = true;
+        s.soc->before_step = gdb_hook;
+        s.soc->before_step_ctx = &g;
+    }
+    FILE *rep = c.quiet ? NULL : stdout;
+    struct injector inj = {&c, NULL};
+    s.bus.on_cycle = inject;
+    s.bus.on_cycle_ctx = &inj;
     int rc = pci_enumerate(&s.bus, VDPU_MMIO_BASE, &s.pci, rep);
     if (!rc) rc = pci_msix_setup(&s.bus, &s.pci, rep);
-    struct virtio_disc_result vr;
-    if (!rc) rc = virtio_discover(&s, &vr, rep);
-    struct randacc_stats st = {0};
-    if (!rc && !strcmp(workload, "random")) {
-        rc = randacc_run(&s, o.seed, accesses, &st);
-        printf("random: %llu accesses (%llu config, %llu BAR; %llu reads, %llu writes), %llu firmware CSR ops, %llu UR\n",
-               (unsigned long long)st.accesses, (unsigned long long)st.cfg, (unsigned long long)st.mem,
-               (unsigned long long)st.reads, (unsigned long long)st.writes, (unsigned long long)st.fw_ops,
-               (unsigned long long)st.ur);
+    if (!rc && !strcmp(c.workload, "init")) {
+        rc = workload_init(&s, &c, &inj, rep);
+    } else if (!rc) {
+        struct virtio_disc_result vr;
+        rc = virtio_discover(&s, &vr, rep);
+        if (!rc && !strcmp(c.workload, "random")) {
+            struct randacc_stats st = {0};
+            rc = randacc_run(&s, o.seed, c.accesses, &st);
+            printf("random: %llu accesses (%llu config, %llu BAR; %llu reads, %llu writes), %llu firmware CSR ops, "
+                   "%llu UR\n",
+                   (unsigned long long)st.accesses, (unsigned long long)st.cfg, (unsigned long long)st.mem,
+                   (unsigned long long)st.reads, (unsigned long long)st.writes, (unsigned long long)st.fw_ops,
+                   (unsigned long long)st.ur);
+        }
+        run_events(&s, NULL, &c);
     }
     bool clean = vdpu_session_finish(&s) && rc == 0;
     uint64_t ndiag = 0;
     for (unsigned i = 0; i < VDPU_DIAG_COUNT; i++) ndiag += s.bus.diag_count[i];
-    printf("cycles %llu (%.3f us at 250 MHz), transactions %llu, diagnostics %llu, MSI-X messages %llu, events "
-           "serviced %llu\n",
+    printf("cycles %llu (%.3f us at 250 MHz), transactions %llu, diagnostics %llu, MSI-X messages %llu\n",
            (unsigned long long)s.bus.dev->cycle, (double)s.bus.dev->cycle / 250.0, (unsigned long long)s.bus.ntxn,
-           (unsigned long long)ndiag, (unsigned long long)s.mem.msi_total, (unsigned long long)s.fw.events_handled);
+           (unsigned long long)ndiag, (unsigned long long)s.mem.msi_total);
+    if (s.soc)
+        printf("firmware: %llu instructions, %llu CSR reads, %llu CSR writes\n",
+               (unsigned long long)s.soc->cpu.retired, (unsigned long long)s.soc->csr_reads,
+               (unsigned long long)s.soc->csr_writes);
     if (ndiag) {
         printf("diagnostics by code:");
         for (unsigned i = 0; i < VDPU_DIAG_COUNT; i++)
@@ -149,6 +377,11 @@ int cmd_run(int argc, char **argv)
     printf("digest %016llx seed %llu engine %s\n", (unsigned long long)s.bus.digest, (unsigned long long)o.seed,
            vdpu_engine_name(o.engine));
     printf("result: %s\n", clean ? "PASS" : "FAIL");
+    fflush(stdout);
+    if (g.stub) {
+        gdb_stub_report_exit(g.stub, clean ? 0 : 1);
+        gdb_stub_close(g.stub);
+    }
     vdpu_session_close(&s);
     return clean ? VDPU_EXIT_OK : VDPU_EXIT_FAIL;
 }

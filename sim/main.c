@@ -15,6 +15,7 @@ static void usage(FILE *f)
             "commands:\n"
             "  run      enumerate the device like Linux, discover the virtio structures, run a workload\n"
             "  bench    simulated device cycles per second of each engine on a fixed register workload\n"
+            "  iss      run a bare-metal RV32IMC ELF on the firmware CPU's instruction-set simulator\n"
             "  help     this text\n"
             "\n"
             "'vdpu <command> --help' describes each command's options.\n");
@@ -29,6 +30,7 @@ int main(int argc, char **argv)
     const char *c = argv[1];
     if (!strcmp(c, "run")) return cmd_run(argc - 1, argv + 1);
     if (!strcmp(c, "bench")) return cmd_bench(argc - 1, argv + 1);
+    if (!strcmp(c, "iss")) return cmd_iss(argc - 1, argv + 1);
     if (!strcmp(c, "help") || !strcmp(c, "--help") || !strcmp(c, "-h")) {
         usage(stdout);
         return VDPU_EXIT_OK;

@@ -49,7 +49,7 @@ typedef struct rv_cpu {
     bool wfi;            /* sleeping in WFI */
     bool debug_ebreak;   /* EBREAK halts to the debugger (RV_EBREAK) instead of trapping */
     bool trap_taken;     /* last rv_step took a trap or interrupt */
-    uint64_t retired;    /* instructions retired */
+    uint64_t retired;    /* instructions retired (a trapping instruction does not retire) */
     /* last retired instruction, for traces: pc, raw bits, length, destination register and value */
     uint32_t last_pc, last_insn;
     unsigned last_len, last_rd;

@@ -1,7 +1,12 @@
 /* session.c - build an engine and its harness from options. */
+#include <libgen.h>
+#include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "../fw/fw_config.h"
 #include "session.h"
 
 void vdpu_opts_default(struct vdpu_opts *o)
@@ -10,6 +15,85 @@ void vdpu_opts_default(struct vdpu_opts *o)
     o->engine = VDPU_ENGINE_COSIM;
     o->seed = 1;
     o->fw_auto = true;
+    o->features[0] = VDPU_CSR_DEV_FEATURE0_RESET;
+    o->features[1] = VDPU_CSR_DEV_FEATURE1_RESET;
+    o->features[2] = VDPU_CSR_DEV_FEATURE2_RESET;
+    o->features[3] = VDPU_CSR_DEV_FEATURE3_RESET;
+    uint32_t lo = VDPU_CSR_NET_MAC_LO_RESET, hi = VDPU_CSR_NET_MAC_HI_RESET;
+    for (int i = 0; i < 4; i++) o->mac[i] = (uint8_t)(lo >> (8 * i));
+    o->mac[4] = (uint8_t)hi;
+    o->mac[5] = (uint8_t)(hi >> 8);
+    o->mtu = VDPU_CSR_NET_MTU_RESET;
+    o->max_qp = VDPU_CSR_NET_MAX_QP_RESET;
+    o->link_up = true;
+    o->fw_console = stdout;
+}
+
+const char *vdpu_default_fw_path(void)
+{
+    static char path[PATH_MAX];
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0) return NULL;
+    exe[n] = 0;
+    snprintf(path, sizeof path, "%s/fw/vdpu-fw.elf", dirname(exe));
+    return access(path, R_OK) == 0 ? path : NULL;
+}
+
+/* Real firmware: load the ELF, write the boot configuration into it, attach the CPU. */
+static int open_firmware(vdpu_session_t *s, const struct vdpu_opts *o)
+{
+    char err[300];
+    if (elf_load(o->fw_path, &s->fw_img, err, sizeof err)) {
+        fprintf(stderr, "vdpu: %s\n", err);
+        return -1;
+    }
+    s->soc = calloc(1, sizeof *s->soc);
+    if (!s->soc || fw_soc_init(s->soc, &s->fw_img, err, sizeof err)) {
+        fprintf(stderr, "vdpu: %s\n", s->soc ? err : "out of memory");
+        return -1;
+    }
+    const struct elf_sym *cfg = elf_sym_find(&s->fw_img, "vdpu_fw_config");
+    if (!cfg || cfg->size != sizeof(struct vdpu_fw_config)) {
+        fprintf(stderr, "vdpu: firmware '%s' has no vdpu_fw_config object of %zu bytes\n", o->fw_path,
+                sizeof(struct vdpu_fw_config));
+        return -1;
+    }
+    struct vdpu_fw_config c;
+    if (!fw_soc_debug_read(s->soc, cfg->value, &c, sizeof c) || c.magic != FW_CONFIG_MAGIC ||
+        c.version != FW_CONFIG_VERSION) {
+        fprintf(stderr, "vdpu: firmware '%s': vdpu_fw_config has the wrong magic or version\n", o->fw_path);
+        return -1;
+    }
+    memcpy(c.features, o->features, sizeof c.features);
+    memcpy(c.mac, o->mac, sizeof c.mac);
+    c.mtu = o->mtu;
+    c.max_qp = o->max_qp;
+    c.link_up = o->link_up;
+    c.verbose = o->fw_verbose;
+    fw_soc_debug_write(s->soc, cfg->value, &c, sizeof c);
+    s->soc->console = o->fw_console;
+    s->soc->trace = o->fw_trace;
+    fw_soc_attach(s->soc, &s->bus);
+    return 0;
+}
+
+/* Built-in firmware role: program the offer and the net config through CSRs first. */
+static void open_builtin_firmware(vdpu_session_t *s, const struct vdpu_opts *o)
+{
+    fwrole_init(&s->fw, o->fw_auto);
+    fwrole_attach(&s->fw, &s->bus);
+    struct vdpu_opts d;
+    vdpu_opts_default(&d);
+    for (unsigned w = 0; w < 4; w++)
+        if (o->features[w] != d.features[w]) fwrole_push(&s->fw, true, (uint16_t)(VDPU_CSR_DEV_FEATURE0 + 4 * w), o->features[w]);
+    if (memcmp(o->mac, d.mac, 6)) {
+        fwrole_push(&s->fw, true, VDPU_CSR_NET_MAC_LO,
+                    (uint32_t)o->mac[0] | (uint32_t)o->mac[1] << 8 | (uint32_t)o->mac[2] << 16 | (uint32_t)o->mac[3] << 24);
+        fwrole_push(&s->fw, true, VDPU_CSR_NET_MAC_HI, (uint32_t)o->mac[4] | (uint32_t)o->mac[5] << 8);
+    }
+    if (o->mtu != d.mtu) fwrole_push(&s->fw, true, VDPU_CSR_NET_MTU, o->mtu);
+    if (o->max_qp != d.max_qp) fwrole_push(&s->fw, true, VDPU_CSR_NET_MAX_QP, o->max_qp);
 }
 
 static const char *const engine_names[] = {"model", "rtl", "cosim"};
@@ -63,8 +147,16 @@ int vdpu_session_open(vdpu_session_t *s, const struct vdpu_opts *o)
     }
     vdpu_bus_init(&s->bus, s->dev, &s->mem);
     s->bus.trace = o->trace;
-    fwrole_init(&s->fw, o->fw_auto);
-    fwrole_attach(&s->fw, &s->bus);
+    s->bus.link_up = o->link_up;
+    if (o->fw_path) {
+        fwrole_init(&s->fw, false);
+        if (open_firmware(s, o)) {
+            vdpu_session_close(s);
+            return -1;
+        }
+    } else {
+        open_builtin_firmware(s, o);
+    }
     return 0;
 }
 
@@ -78,6 +170,10 @@ bool vdpu_session_finish(vdpu_session_t *s)
 
 void vdpu_session_close(vdpu_session_t *s)
 {
+    if (s->soc) fw_soc_flush_console(s->soc);
+    free(s->soc);
+    s->soc = NULL;
+    elf_free(&s->fw_img);
     vdpu_dev_destroy(s->dev);
     s->dev = NULL;
     host_mem_fini(&s->mem);

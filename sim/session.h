@@ -3,6 +3,8 @@
 #define VDPU_SESSION_H
 
 #include "bus.h"
+#include "elf_load.h"
+#include "fw_soc.h"
 #include "fwrole.h"
 #include "host_mem.h"
 #include "pci_enum.h"
@@ -20,8 +22,18 @@ struct vdpu_opts {
     uint64_t wave_from, wave_to;
     FILE *trace;        /* per-transaction trace, or NULL */
     int fault;          /* enum vdpu_model_fault (test-only) */
-    bool fw_auto;       /* built-in pass-through firmware services events */
+    bool fw_auto;       /* built-in pass-through firmware services events (when fw_path is NULL) */
     const char *rerun;  /* command line to reproduce (cosim report) */
+
+    /* control plane */
+    const char *fw_path;   /* firmware ELF run on the embedded CPU; NULL: the built-in firmware role */
+    uint32_t features[4];  /* offered device features */
+    uint8_t mac[6];
+    uint16_t mtu, max_qp;
+    bool link_up;          /* initial link level */
+    bool fw_verbose;       /* firmware prints one console line per control-plane step */
+    FILE *fw_console;      /* where "[fw]" lines go (default stdout) */
+    FILE *fw_trace;        /* per-instruction trace of the embedded CPU, or NULL */
 };
 
 typedef struct vdpu_session {
@@ -29,9 +41,14 @@ typedef struct vdpu_session {
     vdpu_dev_t *dev;
     host_mem_t mem;
     vdpu_bus_t bus;
-    fwrole_t fw;
+    fwrole_t fw;           /* built-in firmware role (also the CSR master of tests) */
+    fw_soc_t *soc;         /* the embedded CPU running real firmware, when opts.fw_path is set */
+    struct elf_image fw_img;
     vdpu_pci_info_t pci;
 } vdpu_session_t;
+
+/* The firmware ELF next to the simulator binary (build/fw/vdpu-fw.elf), or NULL if absent. */
+const char *vdpu_default_fw_path(void);
 
 void vdpu_opts_default(struct vdpu_opts *o);
 const char *vdpu_engine_name(enum vdpu_engine e);

@@ -165,7 +165,7 @@ enum drv_result virtio_drv_init(virtio_drv_t *d, vdpu_session_t *s, const struct
         d->offered[w] = (uint32_t)v;
     }
     for (unsigned w = 0; w < 4; w++) {
-        d->negotiated[w] = d->offered[w] & p->accept[w];
+        d->negotiated[w] = ((d->offered[w] & p->accept[w]) | p->force[w]) & ~p->drop[w];
     }
     if (p->ring != DRV_RING_PACKED) d->negotiated[VIRTIO_F_RING_PACKED / 32] &= ~(1u << (VIRTIO_F_RING_PACKED % 32));
     char names[512];
@@ -183,7 +183,15 @@ enum drv_result virtio_drv_init(virtio_drv_t *d, vdpu_session_t *s, const struct
     uint64_t numq;
     if (drv_rd(d, VDPU_COMMON_NUMQ, 2, &numq)) return DRV_ERROR;
     bool packed = has(d->negotiated, VIRTIO_F_RING_PACKED);
-    unsigned pairs = has(d->negotiated, VIRTIO_NET_F_MQ) ? (unsigned)(numq - 1) / 2 : 1;
+    /* virtio-net: max_virtqueue_pairs from device config with MQ, else one pair; the control
+     * queue sits right after the data queues (index 2 * pairs) */
+    unsigned pairs = 1;
+    if (has(d->negotiated, VIRTIO_NET_F_MQ)) {
+        uint64_t mqp;
+        if (host_mem_rd(&d->s->bus, d->dc + VDPU_NETCFG_MAX_QP, 2, &mqp) != VDPU_CPL_SC) return DRV_ERROR;
+        if (mqp < 1 || 2 * mqp + 1 > numq) return refuse(d, "max_virtqueue_pairs does not fit num_queues");
+        pairs = (unsigned)mqp;
+    }
     unsigned want = 2 * pairs + (has(d->negotiated, VIRTIO_NET_F_CTRL_VQ) ? 1 : 0);
     if (p->queues && p->queues < want) want = p->queues;
     if (want > numq || want > DRV_MAX_QUEUES) want = (unsigned)(numq < DRV_MAX_QUEUES ? numq : DRV_MAX_QUEUES);
@@ -197,7 +205,7 @@ enum drv_result virtio_drv_init(virtio_drv_t *d, vdpu_session_t *s, const struct
         /* the control queue follows the data queues: index 2 * max pairs with MQ, else 2 */
         unsigned idx = i;
         if (has(d->negotiated, VIRTIO_NET_F_CTRL_VQ) && i == want - 1 && p->queues == 0)
-            idx = has(d->negotiated, VIRTIO_NET_F_MQ) ? (unsigned)(numq - 1) : 2;
+            idx = 2 * pairs;
         r = setup_queue(d, p, idx, packed);
         if (r) return r;
     }

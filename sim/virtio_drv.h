@@ -18,6 +18,8 @@ struct drv_params {
     unsigned qsize;       /* requested queue size (capped by the device's maximum) */
     uint32_t accept[4];   /* features the driver understands (intersected with the offer) */
     bool use_msix;        /* route config and queue interrupts to MSI-X vectors */
+    uint32_t force[4];    /* misbehaving driver: accept these bits even if not offered */
+    uint32_t drop[4];     /* ... or leave these out even if offered (e.g. VERSION_1) */
 };
 
 struct drv_queue {

@@ -27,6 +27,24 @@ void t_open(struct tctx *t, enum vdpu_engine e, bool fw_auto)
     t->b->on_txn_ctx = t;
 }
 
+void t_open_fw(struct tctx *t, enum vdpu_engine e, const struct vdpu_opts *base)
+{
+    struct vdpu_opts o;
+    memset(t, 0, sizeof *t);
+    if (base) o = *base;
+    else vdpu_opts_default(&o);
+    o.engine = e;
+    o.fw_path = FW_ELF;
+    o.fw_console = NULL; /* keep test output readable; firmware behavior is checked through the device */
+    o.rerun = "(criterion test)";
+    cr_assert_eq(vdpu_session_open(&t->s, &o), 0, "cannot open a %s session with firmware %s", vdpu_engine_name(e),
+                 FW_ELF);
+    t->b = &t->s.bus;
+    t->engine = e;
+    t->b->on_txn = record;
+    t->b->on_txn_ctx = t;
+}
+
 void t_close(struct tctx *t)
 {
     bool ok = vdpu_session_finish(&t->s);

@@ -21,6 +21,9 @@ struct tctx {
 };
 
 void t_open(struct tctx *t, enum vdpu_engine e, bool fw_auto);
+/* with the real control-plane firmware (build/fw/vdpu-fw.elf) on the embedded CPU */
+#define FW_ELF "build/fw/vdpu-fw.elf"
+void t_open_fw(struct tctx *t, enum vdpu_engine e, const struct vdpu_opts *base);
 void t_close(struct tctx *t); /* asserts the run was clean (cosim: no mismatch) */
 void t_enumerate(struct tctx *t); /* BAR0 at VDPU_MMIO_BASE, memory + bus master on, MSI-X not set up */
 
@@ -29,6 +32,13 @@ void t_enumerate(struct tctx *t); /* BAR0 at VDPU_MMIO_BASE, memory + bus master
     Test(suite, name##_model, ##__VA_ARGS__) { struct tctx t; t_open(&t, VDPU_ENGINE_MODEL, fw_auto); name##_body(&t); t_close(&t); } \
     Test(suite, name##_rtl, ##__VA_ARGS__) { struct tctx t; t_open(&t, VDPU_ENGINE_RTL, fw_auto); name##_body(&t); t_close(&t); }     \
     Test(suite, name##_cosim, ##__VA_ARGS__) { struct tctx t; t_open(&t, VDPU_ENGINE_COSIM, fw_auto); name##_body(&t); t_close(&t); } \
+    static void name##_body(struct tctx *T)
+/* tests with the real firmware: ENGINE_TEST_REALFW(suite, name) { ... T ... } */
+#define ENGINE_TEST_REALFW(suite, name, ...)                                                                        \
+    static void name##_body(struct tctx *T);                                                                         \
+    Test(suite, name##_model, ##__VA_ARGS__) { struct tctx t; t_open_fw(&t, VDPU_ENGINE_MODEL, NULL); name##_body(&t); t_close(&t); } \
+    Test(suite, name##_rtl, ##__VA_ARGS__) { struct tctx t; t_open_fw(&t, VDPU_ENGINE_RTL, NULL); name##_body(&t); t_close(&t); }     \
+    Test(suite, name##_cosim, ##__VA_ARGS__) { struct tctx t; t_open_fw(&t, VDPU_ENGINE_COSIM, NULL); name##_body(&t); t_close(&t); } \
     static void name##_body(struct tctx *T)
 /* tests that play the firmware role themselves */
 #define ENGINE_TEST(suite, name, ...) ENGINE_TEST_AUTO(suite, name, false, ##__VA_ARGS__)

@@ -1,0 +1,311 @@
+/* events.c - event handlers: read the head event, decide with policy.c, commit through CSRs, pop, log. */
+#include <inttypes.h>
+#include <stdio.h>
+
+#include "csr.h"
+#include "events.h"
+#include "policy.h"
+#include "rv.h"
+
+struct fw_state fw;
+
+#define VLOG(...)                               \
+    do {                                        \
+        if (fw.verbose) printf(__VA_ARGS__);    \
+    } while (0)
+
+/* Bound on the data-path drain before a reset: well inside the held-read timeout (HOLD_TIMEOUT,
+ * 100,000 cycles by default) so the host still reads the committed 0, not a timed-out value. */
+#define QUIESCE_TIMEOUT_CYCLES (100u * CYCLES_PER_US)
+
+/* Host reads of policy fields are held until the FIFO is empty, so the head event is popped
+ * only after its commit; logging happens after the pop so the console does not delay the host. */
+static bool popped;
+
+static void ev_pop(void)
+{
+    if (popped) return;
+    dev_wr(VDPU_CSR_EV_CTRL, EV_CTRL_POP);
+    popped = true;
+}
+
+static const char *ring_name(enum ring_type rt)
+{
+    return rt == RING_PACKED ? "packed" : rt == RING_SPLIT ? "split" : "ring type not negotiated";
+}
+
+/* Stop the data path starting DMA and wait (bounded) until nothing is outstanding.
+ * Returns the cycles it took, or -1 on timeout (logged; the caller goes on regardless). */
+static int32_t dp_quiesce(void)
+{
+    dev_wr(VDPU_CSR_DP_CTRL, DP_QUIESCE);
+    uint32_t t0 = mtime_lo();
+    for (;;) {
+        uint32_t dt = mtime_lo() - t0;
+        if (dev_rd(VDPU_CSR_DP_STATUS) & DP_QUIESCED) return (int32_t)dt;
+        if (dt > QUIESCE_TIMEOUT_CYCLES) {
+            printf("data path still busy after %" PRIu32 " cycles: going on without quiescing\n", dt);
+            return -1;
+        }
+    }
+}
+
+/* Resume DMA unless an internal error keeps the data path stopped until the next reset. */
+static void dp_resume(void)
+{
+    if (!fw.err_masked) dev_wr(VDPU_CSR_DP_CTRL, 0);
+}
+
+static void set_irq_enable(uint32_t v)
+{
+    fw.irq_enable = v;
+    dev_wr(VDPU_CSR_IRQ_ENABLE, v);
+}
+
+/* ---- device status ----------------------------------------------------------------------- */
+
+static void device_reset(void)
+{
+    int32_t drain = dp_quiesce();
+    dev_wr(VDPU_CSR_DEV_RESET, 1); /* common cfg, queue contexts, ISR, DEVICE_STATUS = 0 */
+    for (unsigned w = 0; w < 4; w++) fw.drv[w] = fw.neg[w] = 0; /* word loops: picolibc's are bytewise */
+    fw.features_ok = false;
+    fw.status = 0;
+    dev_wr(VDPU_CSR_CTRLQ, VDPU_CSR_CTRLQ_RESET); /* DEV_RESET leaves it; negotiation sets it again */
+    bool recovered = fw.err_masked;
+    if (fw.err_masked) {
+        /* the reset is the recovery from an internal error: clear the latch, listen again */
+        dev_wr(VDPU_CSR_INT_ACK, INT_ACK_ERR);
+        fw.err_masked = false;
+        set_irq_enable(fw.irq_enable | IRQ_INT_ERR);
+    }
+    dev_wr(VDPU_CSR_DP_CTRL, 0);
+    ev_pop(); /* only now does the host's read of device_status return 0 */
+    if (drain >= 0) VLOG("reset: device_status 0 (data path drained in %" PRId32 " cycles)%s\n", drain,
+                         recovered ? ", internal error cleared" : "");
+    else VLOG("reset: device_status 0%s\n", recovered ? ", internal error cleared" : "");
+}
+
+static void on_status(uint32_t data)
+{
+    uint8_t req = (uint8_t)data, old = fw.status;
+    if (req == 0) {
+        device_reset();
+        return;
+    }
+    struct status_decision d = policy_status(old, req, fw.offer, fw.drv);
+    if (d.gained_features_ok) {
+        for (unsigned w = 0; w < 4; w++) fw.neg[w] = fw.drv[w];
+        fw.features_ok = true;
+        /* the control queue's doorbells come to firmware: 2N with N pairs, none without CTRL_VQ */
+        dev_wr(VDPU_CSR_CTRLQ, policy_ctrlq(fw.neg, fw.max_qp));
+    }
+    dev_wr(VDPU_CSR_DEVICE_STATUS, d.commit);
+    fw.status = d.commit;
+    ev_pop();
+
+    VLOG("status 0x%02x -> 0x%02x\n", req, d.commit);
+    for (unsigned i = 0; i < STR_COUNT; i++)
+        if (d.refused & (1u << i))
+            printf("status 0x%02x refused (0x%02x kept): %s\n", req, d.commit, policy_status_reason_name(i));
+    if (d.refused & STR_FEATOK_REFUSED) {
+        if (d.feat.verdict == FEAT_MISSING_DEP)
+            printf("features refused: bit %u needs bit %u\n", d.feat.bit, d.feat.dep);
+        else
+            printf("features refused: bit %u %s\n", d.feat.bit, policy_feat_verdict_name(d.feat.verdict));
+    }
+    if (d.gained_features_ok)
+        VLOG("features ok: 0x%08" PRIx32 "%08" PRIx32 ", %s ring, %u queues, control queue %u\n", fw.neg[1],
+             fw.neg[0], ring_name(policy_ring_type(true, fw.neg)), policy_num_queues(fw.neg, fw.max_qp),
+             (unsigned)policy_ctrlq(fw.neg, fw.max_qp));
+    if (d.gained_driver_ok) VLOG("driver ok\n");
+}
+
+static void on_drv_feature(unsigned sel, uint32_t data)
+{
+    /* the driver must not change features after FEATURES_OK: keep the negotiated snapshot */
+    bool late = fw.features_ok || (fw.status & ST_FEATURES_OK);
+    if (!late && sel < 4) fw.drv[sel] = data;
+    ev_pop();
+    if (sel >= 4) printf("driver features[%u] ignored: no such word\n", sel);
+    else if (late) printf("driver features[%u] = 0x%08" PRIx32 " after FEATURES_OK: ignored\n", sel, data);
+    else VLOG("driver features[%u] = 0x%08" PRIx32 "\n", sel, data);
+}
+
+static void on_msix_config(uint32_t data)
+{
+    uint16_t v = policy_vector(data, VDPU_NUM_VECTORS);
+    dev_wr(VDPU_CSR_MSIX_CONFIG, v);
+    ev_pop();
+    if (v != data && data != NO_VECTOR)
+        printf("config vector %" PRIu32 " refused: %u vectors (NO_VECTOR)\n", data, VDPU_NUM_VECTORS);
+    else VLOG("config vector %u\n", v);
+}
+
+/* ---- queues ------------------------------------------------------------------------------ */
+
+static void on_q_size(unsigned q, uint32_t data)
+{
+    dev_qsel(q);
+    bool enabled = dev_rd(VDPU_CSR_Q_ENABLE) & 1;
+    enum q_verdict r = policy_qsize(data, policy_ring_type(fw.features_ok, fw.neg), VDPU_QSIZE_MAX, enabled);
+    if (r == Q_OK) dev_wr(VDPU_CSR_Q_SIZE, data);
+    ev_pop();
+    if (r != Q_OK) printf("queue %u size %" PRIu32 " refused: %s\n", q, data, policy_q_verdict_name(r));
+    else VLOG("queue %u size %" PRIu32 "\n", q, data);
+}
+
+static void on_q_msix(unsigned q, uint32_t data)
+{
+    uint16_t v = policy_vector(data, VDPU_NUM_VECTORS);
+    dev_qsel(q);
+    dev_wr(VDPU_CSR_Q_MSIX, v);
+    ev_pop();
+    if (v != data && data != NO_VECTOR)
+        printf("queue %u vector %" PRIu32 " refused: %u vectors (NO_VECTOR)\n", q, data, VDPU_NUM_VECTORS);
+    else VLOG("queue %u vector %u\n", q, v);
+}
+
+static uint64_t rd64(uint32_t lo, uint32_t hi) { return (uint64_t)dev_rd(hi) << 32 | dev_rd(lo); }
+
+static void on_q_enable(unsigned q, uint32_t data)
+{
+    dev_qsel(q);
+    struct queue_view v = {
+        .size = (uint16_t)dev_rd(VDPU_CSR_Q_SIZE),
+        .enabled = dev_rd(VDPU_CSR_Q_ENABLE) & 1,
+        .desc = rd64(VDPU_CSR_Q_DESC_LO, VDPU_CSR_Q_DESC_HI),
+        .driver = rd64(VDPU_CSR_Q_AVAIL_LO, VDPU_CSR_Q_AVAIL_HI),
+        .device = rd64(VDPU_CSR_Q_USED_LO, VDPU_CSR_Q_USED_HI),
+    };
+    enum q_verdict r = policy_queue_enable(data, fw.status, fw.features_ok, fw.neg, fw.max_qp, q, &v, VDPU_QSIZE_MAX);
+    if (r == Q_OK && !v.enabled) {
+        dev_wr(VDPU_CSR_Q_ENABLE, 1);
+        dev_wr(VDPU_CSR_Q_RESET, 0); /* a queue reset ends when the queue is enabled again */
+    }
+    ev_pop();
+    if (r != Q_OK) printf("queue %u enable %" PRIu32 " refused: %s\n", q, data, policy_q_verdict_name(r));
+    else VLOG("queue %u enabled size %u %s\n", q, v.size, ring_name(policy_ring_type(true, fw.neg)));
+}
+
+static void on_q_reset(unsigned q, uint32_t data)
+{
+    enum q_verdict r = policy_queue_reset(data, fw.features_ok, fw.neg, fw.max_qp, q);
+    if (r == Q_OK) {
+        (void)dp_quiesce(); /* no DMA may still target the ring when the driver sees the reset */
+        dev_qsel(q);
+        /* The reset completes before the event is popped, and the host's read of queue_reset is
+         * held until then, so the driver sees 1 never and 0 (with queue_enable 0) once done, as
+         * the current spec requires. The queue returns to its reset defaults, like a device
+         * reset does for it; the driver programs it again before re-enabling. */
+        dev_wr(VDPU_CSR_Q_ENABLE, 0);
+        dev_wr(VDPU_CSR_Q_RESET, 0);
+        dev_wr(VDPU_CSR_Q_SIZE, VDPU_QSIZE_MAX);
+        dev_wr(VDPU_CSR_Q_MSIX, 0xFFFF);
+        dev_wr(VDPU_CSR_Q_DESC_LO, 0);
+        dev_wr(VDPU_CSR_Q_DESC_HI, 0);
+        dev_wr(VDPU_CSR_Q_AVAIL_LO, 0);
+        dev_wr(VDPU_CSR_Q_AVAIL_HI, 0);
+        dev_wr(VDPU_CSR_Q_USED_LO, 0);
+        dev_wr(VDPU_CSR_Q_USED_HI, 0);
+        dp_resume();
+    }
+    ev_pop();
+    if (r != Q_OK) printf("queue %u reset %" PRIu32 " refused: %s\n", q, data, policy_q_verdict_name(r));
+    else VLOG("queue %u reset\n", q);
+}
+
+static void on_notify(unsigned q, uint32_t data)
+{
+    ev_pop();
+    printf("control queue %u doorbell 0x%" PRIx32 ": not processed yet\n", q, data);
+}
+
+/* ---- interrupt sources ------------------------------------------------------------------- */
+
+static void service_event(void)
+{
+    uint32_t info = dev_rd(VDPU_CSR_EV_HEAD_INFO), data = dev_rd(VDPU_CSR_EV_HEAD_DATA);
+    unsigned kind = info & 0xFF, q = (info >> 8) & 0xFFFF;
+    popped = false;
+    bool queue_kind = kind >= VDPU_EV_Q_SIZE && kind <= VDPU_EV_Q_RESET;
+    if (queue_kind && q >= VDPU_NUM_QUEUES) {
+        ev_pop();
+        printf("event %u for queue %u: no such queue, dropped\n", kind, q);
+        return;
+    }
+    switch (kind) {
+    case VDPU_EV_STATUS: on_status(data); break;
+    case VDPU_EV_DRV_FEATURE: on_drv_feature(q, data); break;
+    case VDPU_EV_MSIX_CONFIG: on_msix_config(data); break;
+    case VDPU_EV_Q_SIZE: on_q_size(q, data); break;
+    case VDPU_EV_Q_MSIX: on_q_msix(q, data); break;
+    case VDPU_EV_Q_ENABLE: on_q_enable(q, data); break;
+    case VDPU_EV_Q_RESET: on_q_reset(q, data); break;
+    case VDPU_EV_NOTIFY: on_notify(q, data); break;
+    default:
+        ev_pop();
+        printf("unknown event kind %u (info 0x%08" PRIx32 "): dropped\n", kind, info);
+        break;
+    }
+    ev_pop();
+}
+
+static void on_link_change(void)
+{
+    /* acknowledge before sampling: a change after the sample raises the interrupt again */
+    dev_wr(VDPU_CSR_INT_ACK, INT_ACK_LINK);
+    bool up = dev_rd(VDPU_CSR_LINK_STATE) & LINK_UP_LEVEL;
+    uint16_t cur = (uint16_t)dev_rd(VDPU_CSR_NET_STATUS), next = policy_net_status(cur, up);
+    if (next == cur) {
+        VLOG("link %s (unchanged)\n", up ? "up" : "down");
+        return;
+    }
+    dev_wr(VDPU_CSR_NET_STATUS, next);
+    uint8_t gen = policy_next_gen((uint8_t)dev_rd(VDPU_CSR_CONFIG_GEN));
+    dev_wr(VDPU_CSR_CONFIG_GEN, gen);
+    bool notify = policy_link_notify(fw.status);
+    if (notify) dev_wr(VDPU_CSR_HOST_IRQ, HOST_IRQ_CONFIG);
+    VLOG("link %s: net status 0x%x, config generation %u%s\n", up ? "up" : "down", next, gen,
+         notify ? ", config interrupt" : "");
+}
+
+static void on_internal_error(void)
+{
+    uint8_t old = fw.status;
+    dev_wr(VDPU_CSR_DP_CTRL, DP_QUIESCE); /* the data path is not trusted until the driver resets */
+    fw.status = policy_error_status(old);
+    dev_wr(VDPU_CSR_DEVICE_STATUS, fw.status);
+    bool notify = policy_error_notify(old);
+    if (notify) dev_wr(VDPU_CSR_HOST_IRQ, HOST_IRQ_CONFIG);
+    dev_wr(VDPU_CSR_INT_ACK, INT_ACK_ERR);
+    /* one report per reset is enough; a still-asserted error would otherwise re-interrupt forever */
+    fw.err_masked = true;
+    set_irq_enable(fw.irq_enable & ~IRQ_INT_ERR);
+    printf("internal data-path error: status 0x%02x -> 0x%02x (DEVICE_NEEDS_RESET)%s\n", old, fw.status,
+           notify ? ", config interrupt" : "");
+}
+
+static void on_overflow(void)
+{
+    dev_wr(VDPU_CSR_EV_CTRL, EV_CTRL_CLR_OVF);
+    /* the device stores driver_feature writes even when their event is dropped */
+    bool resync = !fw.features_ok && !(fw.status & ST_FEATURES_OK);
+    if (resync)
+        for (unsigned w = 0; w < 4; w++) fw.drv[w] = dev_rd(VDPU_CSR_DRV_FEATURE0 + 4 * w);
+    printf("event FIFO overflow: host policy writes were dropped%s\n", resync ? " (driver features re-read)" : "");
+}
+
+void fw_service(void)
+{
+    for (;;) {
+        uint32_t irq = dev_rd(VDPU_CSR_IRQ_STATUS) & fw.irq_enable;
+        if (!irq) return;
+        if (irq & IRQ_INT_ERR) on_internal_error();
+        if (irq & IRQ_LINK) on_link_change();
+        /* a held read (IRQ_HELD) is released by draining the FIFO, which this does */
+        uint32_t n = dev_rd(VDPU_CSR_EV_COUNT);
+        if (n & EV_OVERFLOW) on_overflow();
+        for (n &= EV_COUNT_MASK; n; n--) service_event();
+    }
+}

@@ -1,0 +1,28 @@
+/* events.h - firmware state and the device event service (MMIO side of the policy). */
+#ifndef VDPU_FW_EVENTS_H
+#define VDPU_FW_EVENTS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* Everything firmware remembers between events. The device holds the host-visible values; this
+ * is firmware's own view: what it offered, what the driver wrote, what was negotiated. */
+struct fw_state {
+    uint32_t offer[4];   /* offered features (= DEV_FEATURE0..3) */
+    uint32_t drv[4];     /* driver features, tracked from DRV_FEATURE events in FIFO order */
+    uint32_t neg[4];     /* negotiated: drv as it was when FEATURES_OK was accepted */
+    bool features_ok;    /* neg is valid */
+    uint8_t status;      /* committed device_status */
+    uint16_t max_qp;     /* max_virtqueue_pairs offered */
+    uint32_t irq_enable; /* IRQ_ENABLE as written */
+    bool err_masked;     /* internal-error IRQ masked until the next device reset */
+    bool verbose;        /* one console line per control-plane step */
+};
+
+extern struct fw_state fw;
+
+/* Service every pending device interrupt source (internal error, link change, event FIFO)
+ * until none is left. Called from the main loop, never from the trap handler. */
+void fw_service(void);
+
+#endif
