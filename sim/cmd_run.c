@@ -312,10 +312,10 @@ int cmd_run(int argc, char **argv)
              vdpu_engine_name(o.engine), (unsigned long long)o.seed, c.workload, (unsigned long long)c.accesses);
     o.rerun = rerun;
 
+    struct gdb_ctx g = {0};
+    if (gdb_stdio) g.stub = gdb_stub_stdio(); /* before any output: it moves our stdout to stderr */
     printf("vdpu run: engine %s, seed %llu, workload %s, firmware %s\n", vdpu_engine_name(o.engine),
            (unsigned long long)o.seed, c.workload, o.fw_path ? o.fw_path : "builtin");
-    struct gdb_ctx g = {0};
-    if (gdb_stdio) g.stub = gdb_stub_stdio(); /* moves our stdout to stderr first */
     vdpu_session_t s;
     if (vdpu_session_open(&s, &o)) return VDPU_EXIT_FAIL;
     if (gdb_port) {
