@@ -20,7 +20,8 @@ help: ## this list
 	@echo "targets:"
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):.*## (.*)/  \1\t\2/' | expand -t 14
 	@echo
-	@echo "knobs: SEED=$(SEED) ENGINE=$(ENGINE) (model|rtl|cosim) WAVES=$(WAVES) (1: waves/run.fst) SEEDS=$(SEEDS)"
+	@echo "knobs: SEED=$(SEED) ENGINE=$(ENGINE) (model|rtl|cosim) WAVES=$(WAVES) (1: waves/run.fst)"
+	@echo "       SEEDS=$(SEEDS) (soak) JOBS=$(JOBS) (parallel test processes)"
 
 deps: ## install missing Debian packages (apt-get, idempotent)
 	@$(DEPS_CHECK)
@@ -31,13 +32,22 @@ run: deps $(VDPU) $(FW_ELF) ## build everything and run the default simulation
 	$(VDPU) run --engine $(ENGINE) --seed $(SEED) $(if $(filter 1,$(WAVES)),--wave waves/run.fst)
 
 test: deps $(VDPU) $(FW_ELF) $(TESTS) $(GEN)/register-map.md ## build and run the whole test suite
-	@tests/run_all.sh $(TESTS)
+	@TEST_JOBS=$(JOBS) tests/run_all.sh $(TESTS)
+
+soak: deps $(VDPU) $(FW_ELF) ## longer random cosim: SEEDS seeds each of random accesses and random init sequences
+	@pass=0; fail=0; \
+	for s in $$(seq 1 $(SEEDS)); do for w in random random-init; do \
+	  if $(VDPU) run -q --engine cosim --workload $$w --seed $$s > $(BUILD)/soak.log 2>&1; then pass=$$((pass+1)); \
+	  else fail=$$((fail+1)); echo "FAIL: $(VDPU) run --engine cosim --workload $$w --seed $$s"; tail -20 $(BUILD)/soak.log; fi; \
+	done; done; echo "soak: $$pass passed, $$fail failed"; [ $$fail -eq 0 ]
 
 lint: deps $(GEN)/vdpu_regmap_pkg.sv $(GEN)/vdpu_top_ports.svh ## verilator --lint-only -Wall on all RTL
 	$(VERILATOR) --lint-only -Wall $(RTL_FLAGS) $(RTL_SRCS) --top-module vdpu_top
 
-bench: deps $(VDPU) ## simulated cycles per second: model, rtl, cosim
+bench: deps $(VDPU) $(FW_ELF) $(BUILD)/iss/loop_bench.elf ## speed figures: engines (cycles/s), firmware init, ISS (instructions/s)
 	@$(VDPU) bench
+	@$(VDPU) run -q --engine model --queues 2 | grep -E "DRIVER_OK|firmware:" | sed 's/^/bench: init, 2 queues: /'
+	@$(VDPU) iss $(BUILD)/iss/loop_bench.elf | sed 's/^/bench: iss: /' 
 
 docs: $(GEN)/register-map.md ## regenerate docs/register-map.md
 	cp $(GEN)/register-map.md docs/register-map.md
@@ -45,4 +55,4 @@ docs: $(GEN)/register-map.md ## regenerate docs/register-map.md
 clean: ## remove build/
 	rm -rf $(BUILD)
 
-.PHONY: help deps all run test lint bench docs clean
+.PHONY: help deps all run test soak lint bench docs clean

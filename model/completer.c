@@ -65,36 +65,67 @@ static void complete(struct vdpu_edge *e, const vdpu_hreq_t *req, const struct h
 }
 
 /*
- * A parked read finishes: re-run it against this edge's pre-edge state, so
- * it returns whatever firmware has committed by now (or, on timeout, the
- * uncommitted value). Held reads are exact legal policy reads: no side
- * effects, no diagnostics of their own.
+ * Perform one request against pre-edge state, unless it has to wait: a held
+ * read while firmware still has events to process, or a write whose effects
+ * push an event while the FIFO is full (posted writes are backpressured, not
+ * dropped). Returns whether it is blocked. A blocked access leaves no trace
+ * when `may_wait`; otherwise (the hold timed out) it is performed anyway - a
+ * held read then returns the uncommitted value, a held write drops its event.
  */
-static void finish_held(struct vdpu_edge *e, bool timed_out)
+static bool try_access(struct vdpu_edge *e, const vdpu_hreq_t *req, bool may_wait, struct host_result *r)
+{
+    const struct vdpu_state *s = e->pre;
+
+    if (!is_write(req->type)) {
+        /* Held reads are exact legal policy reads: no side effects, no diagnostics,
+         * so having performed one that must wait is harmless. */
+        host_access(e, req, r);
+        return r->held && s->evq_count != 0;
+    }
+    if (s->evq_count < VDPU_EVQ_DEPTH) {
+        host_access(e, req, r);
+        return false;
+    }
+    /* FIFO full: only the decode knows whether this write pushes, so perform it on a
+     * scratch copy of next and keep the result only if it goes ahead. */
+    struct vdpu_state scratch = *e->next;
+    struct vdpu_edge trial = {.pre = s, .next = &scratch, .fault = e->fault};
+    host_access(&trial, req, r);
+    bool blocked = trial.ev_req;
+    if (!blocked || !may_wait) *e->next = scratch;
+    return blocked;
+}
+
+/* A request takes effect: MEM_WR is posted, everything else gets a completion. */
+static void finish(struct vdpu_edge *e, const vdpu_hreq_t *req, const struct host_result *r)
+{
+    if (req->type != VDPU_HL_MEM_WR) complete(e, req, r);
+}
+
+/*
+ * A parked request is re-run every edge against that edge's pre-edge state,
+ * so a read returns whatever firmware has committed by now and a write goes
+ * in as soon as the FIFO has room (decided on the pre-edge count: a pop at
+ * the same edge makes room only for the next one).
+ */
+static void hold_edge(struct vdpu_edge *e)
 {
     const struct vdpu_state *s = e->pre;
     struct vdpu_state *n = e->next;
     struct host_result r;
+    bool may_wait = s->hold_cnt < s->hold_timeout;
 
-    host_access(e, &s->held_req, &r);
-    complete(e, &s->held_req, &r);
-    n->completer = VDPU_COMPLETER_IDLE;
-    if (timed_out) {
-        model_diag(e, VDPU_DIAG_HELD_TIMEOUT, r.bar_off);
+    if (try_access(e, &s->held_req, may_wait, &r)) {
+        if (may_wait) {
+            n->hold_cnt++;
+            return;
+        }
+        /* Timed out. A write has already reported its dropped event (EVQ_OVERFLOW). */
+        if (!is_write(s->held_req.type)) model_diag(e, VDPU_DIAG_HELD_TIMEOUT, r.bar_off);
         if (n->hold_timeouts < 0xFFFF) n->hold_timeouts++;
     }
-}
-
-static void hold_edge(struct vdpu_edge *e)
-{
-    const struct vdpu_state *s = e->pre;
-
-    if (s->evq_count == 0)
-        finish_held(e, false);
-    else if (s->hold_cnt >= s->hold_timeout)
-        finish_held(e, true);
-    else
-        e->next->hold_cnt++;
+    finish(e, &s->held_req, &r);
+    n->completer = VDPU_COMPLETER_IDLE;
 }
 
 /* ---- the edge ------------------------------------------------------------------ */
@@ -115,16 +146,11 @@ void model_completer_edge(struct vdpu_edge *e, const vdpu_in_t *in)
 
     const vdpu_hreq_t *req = &in->hreq;
     struct host_result r;
-    host_access(e, req, &r);
-
-    if (req->type == VDPU_HL_MEM_WR) return; /* posted: no completion */
-    /* A policy read while firmware still has events to process waits for them
-     * (held reads have no side effects, so performing it above was harmless). */
-    if (!is_write(req->type) && r.held && s->evq_count != 0) {
+    if (try_access(e, req, true, &r)) {
         n->completer = VDPU_COMPLETER_HOLD;
         n->held_req = *req;
         n->hold_cnt = 0;
         return;
     }
-    complete(e, req, &r);
+    finish(e, req, &r);
 }

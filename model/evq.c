@@ -3,9 +3,13 @@
 
 /*
  * Push and pop may happen at the same edge; both are decided on the
- * pre-edge count, so a full FIFO drops the push even while firmware pops,
+ * pre-edge count, so a full FIFO refuses the push even while firmware pops,
  * and an empty FIFO ignores the pop even while the host pushes. The host
  * block runs first and never moves the head, so the two compose on `next`.
+ *
+ * The completer holds a pushing write while the FIFO is full (see
+ * completer.c), so a push only finds it full when that hold timed out: the
+ * event is then dropped and flagged.
  */
 
 void model_evq_push(struct vdpu_edge *e, uint8_t kind, uint16_t queue, uint32_t data, uint64_t bar_off)
@@ -13,6 +17,7 @@ void model_evq_push(struct vdpu_edge *e, uint8_t kind, uint16_t queue, uint32_t 
     const struct vdpu_state *s = e->pre;
     struct vdpu_state *n = e->next;
 
+    e->ev_req = true;
     if (s->evq_count >= VDPU_EVQ_DEPTH) {
         n->evq_overflow = true;
         model_diag(e, VDPU_DIAG_EVQ_OVERFLOW, bar_off);

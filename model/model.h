@@ -19,6 +19,7 @@ struct vdpu_edge {
     const struct vdpu_state *pre;
     struct vdpu_state *next;
     enum vdpu_model_fault fault;
+    bool ev_req; /* the host access asked for an event push (whether or not the FIFO had room) */
 };
 
 /* Bits of config-space registers the device acts on (PCI spec values; the regmap names only the fields). */

@@ -44,7 +44,7 @@ struct vdpu_msix_entry {
 
 enum vdpu_completer_fsm {
     VDPU_COMPLETER_IDLE,
-    VDPU_COMPLETER_HOLD, /* a policy read waits for the event FIFO to drain */
+    VDPU_COMPLETER_HOLD, /* a policy read waits for the event FIFO to drain, or a pushing write for room in it */
 };
 
 struct vdpu_state {
@@ -102,7 +102,7 @@ struct vdpu_state {
 
     /* ---- host completer */
     enum vdpu_completer_fsm completer;
-    vdpu_hreq_t held_req; /* the read parked in HOLD */
+    vdpu_hreq_t held_req; /* the request parked in HOLD */
     uint32_t hold_cnt;
 
     /* ---- output registers (payloads keep their last value while valid is low) */

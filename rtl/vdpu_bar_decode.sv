@@ -307,7 +307,9 @@ module vdpu_bar_decode
       dc = DIAG_BAR_HOLE;
     end
 
-    // Policy writes become firmware events unless the FIFO was full before the edge.
+    // Policy writes become firmware events. The completer holds such a write while the FIFO is full
+    // before the edge, so it is committed against a full FIFO only when that hold timed out: the
+    // event is then dropped and flagged.
     if (ev_req && ev_full_i) begin
       eff_o.ev_ovf_set = 1'b1;
       dv = 1'b1;
@@ -327,6 +329,7 @@ module vdpu_bar_decode
     // MEM_UR reports the full address, every other BAR diag the BAR offset.
     rsp_o.diag_addr  = (dc == DIAG_MEM_UR) ? acc_req_i.addr : 64'(off);
     rsp_o.held_addr  = 64'(off);
+    rsp_o.ev_req     = ev_req;
   end
 
 endmodule

@@ -1,4 +1,4 @@
-// vdpu_host_fsm.sv - host completer: IDLE/HOLD state, completion register, held reads, diag port and counters.
+// vdpu_host_fsm.sv - host completer: IDLE/HOLD state, completion register, held accesses, diag port and counters.
 `include "vdpu_pkg.svh"
 
 module vdpu_host_fsm
@@ -27,8 +27,9 @@ module vdpu_host_fsm
   input  acc_rsp_t    acc_rsp_i,
   output logic        acc_commit_o,
 
-  // held-read control
+  // held-access control
   input  logic        ev_empty_i,       // event FIFO empty before the edge
+  input  logic        ev_full_i,        // event FIFO full before the edge
   input  logic [31:0] hold_timeout_i,   // HOLD_TIMEOUT CSR
   output logic        held_o,           // HOLD_STATUS[0]
   output logic [15:0] timeouts_o,       // HOLD_STATUS[31:16]
@@ -58,24 +59,26 @@ module vdpu_host_fsm
   logic [31:0] diag_count_q, diag_count_d;
   logic [31:0] diag_last_q, diag_last_d;
 
-  logic accept, is_read, complete, to_hold, timeout;
+  logic accept, is_read, blocked, complete, to_hold, timeout;
 
   assign hreq_ready_o = (state_q == StIdle) && !hcpl_valid_q;
   assign accept       = hreq_valid_i && hreq_ready_o;
 
-  // In HOLD the saved read is re-evaluated every cycle so it completes with pre-edge data.
+  // In HOLD the saved request is re-evaluated every cycle so it completes against pre-edge state.
   assign acc_valid_o  = accept || (state_q == StHold);
   assign acc_req_o    = (state_q == StHold) ? hold_req_q : hreq_i;
   assign is_read      = (acc_req_o.kind == HL_CFG_RD || acc_req_o.kind == HL_MEM_RD);
 
-  // A held read waits while the firmware still has events to process.
-  assign to_hold      = accept && is_read && acc_rsp_i.held && !ev_empty_i;
-  assign complete     = (accept && !to_hold) ||
-                        (state_q == StHold && (ev_empty_i || hold_cnt_q >= hold_timeout_i));
+  // A held read waits while the firmware still has events to process. A write that pushes an event
+  // waits while the FIFO is full: posted writes are backpressured, never silently dropped.
+  assign blocked      = is_read ? (acc_rsp_i.held && !ev_empty_i) : (acc_rsp_i.ev_req && ev_full_i);
+  assign to_hold      = accept && blocked;
+  assign complete     = (accept && !blocked) ||
+                        (state_q == StHold && (!blocked || hold_cnt_q >= hold_timeout_i));
   assign acc_commit_o = complete;
 
-  // Completing in HOLD with events still pending means the timeout fired.
-  assign timeout = (state_q == StHold) && !ev_empty_i && complete;
+  // Completing in HOLD while still blocked means the timeout fired.
+  assign timeout = (state_q == StHold) && blocked && complete;
 
   always_comb begin
     state_d      = state_q;
@@ -108,11 +111,13 @@ module vdpu_host_fsm
         hcpl_d = '{tag: acc_req_o.tag, status: acc_rsp_i.status, size: acc_req_o.size,
                    data: is_read ? acc_rsp_i.rdata : '0};
       end
-      if (timeout) begin
+      if (timeout && timeouts_q != 16'hFFFF) timeouts_d = timeouts_q + 16'd1;
+      // A timed-out write is committed against the full FIFO, so the decode itself reports the
+      // dropped event (EVQ_OVERFLOW); a held read has no diag of its own.
+      if (timeout && is_read) begin
         diag_valid_d = 1'b1;
         diag_code_d  = DIAG_HELD_TIMEOUT;
         diag_addr_d  = acc_rsp_i.held_addr;
-        if (timeouts_q != 16'hFFFF) timeouts_d = timeouts_q + 16'd1;
       end else if (acc_rsp_i.diag_valid) begin
         diag_valid_d = 1'b1;
         diag_code_d  = acc_rsp_i.diag_code;

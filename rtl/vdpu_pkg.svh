@@ -36,6 +36,7 @@ package vdpu_pkg;
     logic [63:0] diag_addr;
     logic        held;        // a held read (policy value the firmware has to commit first)
     logic [63:0] held_addr;   // BAR offset of the held field, for DIAG_HELD_TIMEOUT
+    logic        ev_req;      // a write whose effects push a firmware event (held while the FIFO is full)
   } acc_rsp_t;
 
   // Per-queue context: all the host- and firmware-visible state of one virtqueue, kept in one

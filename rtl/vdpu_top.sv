@@ -46,6 +46,7 @@ module vdpu_top
     .acc_rsp_i      (acc_rsp),
     .acc_commit_o   (acc_commit),
     .ev_empty_i     (ev_empty),
+    .ev_full_i      (ev_full),
     .hold_timeout_i (hold_timeout),
     .held_o         (held),
     .timeouts_o     (timeouts),

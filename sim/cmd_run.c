@@ -7,6 +7,7 @@
 #include "cli.h"
 #include "gdb_stub.h"
 #include "randacc.h"
+#include "randinit.h"
 #include "session.h"
 #include "virtio_disc.h"
 #include "virtio_drv.h"
@@ -28,6 +29,8 @@ static void run_usage(FILE *f)
             "  -w, --workload NAME    init (default): virtio init to DRIVER_OK, timeline, config interrupts\n"
             "                         discover: read the device's offer and config, raise a config interrupt\n"
             "                         random: discovery, then --accesses random legal/illegal accesses\n"
+            "                         random-init: a random (legal and illegal) driver init sequence,\n"
+            "                         then a clean init that must reach DRIVER_OK (firmware never wedges)\n"
             "  -n, --accesses N       accesses of the random workload (default 10000)\n"
             "      --cycles N         keep running until cycle N after the workload (default: just past\n"
             "                         the last injected event)\n"
@@ -208,8 +211,9 @@ int cmd_run(int argc, char **argv)
             break;
         case 's': if (!cli_u64("run", "--seed", optarg, &o.seed)) return VDPU_EXIT_USAGE; break;
         case 'w':
-            if (strcmp(optarg, "init") && strcmp(optarg, "discover") && strcmp(optarg, "random"))
-                return cli_usage_error("run", "unknown workload '%s' (init, discover or random)", optarg);
+            if (strcmp(optarg, "init") && strcmp(optarg, "discover") && strcmp(optarg, "random") &&
+                strcmp(optarg, "random-init"))
+                return cli_usage_error("run", "unknown workload '%s' (init, discover, random or random-init)", optarg);
             c.workload = optarg;
             break;
         case 'n': if (!cli_u64("run", "--accesses", optarg, &c.accesses)) return VDPU_EXIT_USAGE; break;
@@ -286,7 +290,7 @@ int cmd_run(int argc, char **argv)
         if (virtio_features_parse(features, def, sup, o.features, err, sizeof err))
             return cli_usage_error("run", "--features: %s", err);
     }
-    if (strcmp(c.workload, "init")) {
+    if (strcmp(c.workload, "init") && strcmp(c.workload, "random-init")) {
         /* register-level workloads play firmware themselves (HOST_IRQ, random CSR traffic) */
         if (fw && !fw_builtin)
             return cli_usage_error("run", "workload %s drives the firmware port itself: it runs with --fw builtin",
@@ -343,6 +347,14 @@ int cmd_run(int argc, char **argv)
     if (!rc) rc = pci_msix_setup(&s.bus, &s.pci, rep);
     if (!rc && !strcmp(c.workload, "init")) {
         rc = workload_init(&s, &c, &inj, rep);
+    } else if (!rc && !strcmp(c.workload, "random-init")) {
+        struct randinit_stats st;
+        rc = randinit_run(&s, o.seed, &st);
+        static const char *const res[] = {"DRIVER_OK", "refused"};
+        printf("random-init: %u random accesses, randomized init %s%s%s, clean init %s\n", st.actions,
+               st.first >= 0 ? res[st.first] : "FAILED", st.first == DRV_REFUSED ? ": " : "", st.refusal,
+               st.recovery >= 0 ? res[st.recovery] : "FAILED");
+        run_events(&s, NULL, &c);
     } else if (!rc) {
         struct virtio_disc_result vr;
         rc = virtio_discover(&s, &vr, rep);

@@ -85,18 +85,110 @@ ENGINE_TEST(events, held_read_timeout)
     cr_assert_eq(csr_rd(T, VDPU_CSR_DIAG_LAST), ((uint32_t)CC(STATUS) << 16) | VDPU_DIAG_HELD_TIMEOUT);
 }
 
+/* Sixteen policy writes fill the event FIFO; none is held or dropped. */
+static void fill_fifo(struct tctx *t)
+{
+    for (unsigned i = 0; i < VDPU_EVQ_DEPTH; i++) bar_wr(t, CC(MSIX), 2, i % VDPU_NUM_VECTORS);
+    expect_no_diag(t);
+    cr_assert_eq(csr_rd(t, VDPU_CSR_EV_COUNT), VDPU_EVQ_DEPTH, "full, no overflow");
+}
+
+/* A pushing write into a full FIFO is held (backpressure), never dropped; one pop lets it in. */
 ENGINE_TEST(events, fifo_overflow)
 {
     t_enumerate(T);
-    for (unsigned i = 0; i < VDPU_EVQ_DEPTH; i++) bar_wr(T, CC(MSIX), 2, i % VDPU_NUM_VECTORS);
+    csr_wr(T, VDPU_CSR_IRQ_ENABLE, 3);
+    fill_fifo(T);
+    /* the 17th write is device_status = 0: a reset the driver must not lose */
+    cr_assert_eq(host_link_submit(T->b, VDPU_HL_MEM_WR, 1, T->bar + CC(STATUS), 0), 0);
+    cr_assert_eq(host_link_submit(T->b, VDPU_HL_MEM_WR, 2, T->bar + CC(Q_SELECT), 1), 0);
+    run_cycles(T, 200);
+    cr_assert_eq(T->b->hq_n, 1, "the request behind the held write is not accepted");
+    cr_assert_eq(T->b->out.fw_irq, 3, "held IRQ raised");
+    cr_assert_eq(csr_rd(T, VDPU_CSR_HOLD_STATUS), 1, "held, no timeout");
+    cr_assert_eq(csr_rd(T, VDPU_CSR_EV_COUNT), VDPU_EVQ_DEPTH, "neither applied nor dropped");
     expect_no_diag(T);
-    bar_wr(T, CC(MSIX), 2, 7);
-    expect_diag(T, VDPU_DIAG_EVQ_OVERFLOW, CC(MSIX));
+    cr_assert_eq(T->b->hq_n, 1);
+
+    csr_wr(T, VDPU_CSR_EV_CTRL, 1);
+    uint64_t pop = last_txn_cycle(T, VDPU_CH_FWREQ);
+    run_cycles(T, 2);
+    cr_assert_eq(T->b->hq_n, 0);
+    /* pop at edge E (cycle pop), held write applied at E+1, the next request accepted in cycle pop+2 */
+    cr_assert_eq(last_txn_cycle(T, VDPU_CH_HREQ), pop + 2, "held write applied one edge after the pop");
+    cr_assert_eq(csr_rd(T, VDPU_CSR_EV_COUNT), VDPU_EVQ_DEPTH, "one popped, the held one pushed");
+    cr_assert_eq(csr_rd(T, VDPU_CSR_HOLD_STATUS), 0);
+    expect_no_diag(T);
+    for (unsigned i = 1; i < VDPU_EVQ_DEPTH; i++) expect_event(T, VDPU_EV_MSIX_CONFIG, 0, i % VDPU_NUM_VECTORS);
+    expect_event(T, VDPU_EV_STATUS, 0, 0);
+    cr_assert_eq(csr_rd(T, VDPU_CSR_EV_COUNT), 0);
+    cr_assert_eq(bar_rd(T, CC(Q_SELECT), 2), 1);
+    cr_assert_eq(csr_rd(T, VDPU_CSR_DIAG_COUNT), 0);
+}
+
+/* With no room before HOLD_TIMEOUT, the held write is applied with its event dropped. */
+ENGINE_TEST(events, held_write_timeout_drops_event)
+{
+    t_enumerate(T);
+    csr_wr(T, VDPU_CSR_HOLD_TIMEOUT, 10);
+    bar_wr(T, CC(GFSELECT), 4, 1);
+    fill_fifo(T);
+    cr_assert_eq(host_link_submit(T->b, VDPU_HL_MEM_WR, 4, T->bar + CC(GF), 0xABC), 0);
+    cr_assert_eq(host_link_submit(T->b, VDPU_HL_MEM_WR, 2, T->bar + CC(Q_SELECT), 2), 0);
+    run_cycles(T, 5);
+    cr_assert_eq(T->b->hq_n, 1, "held");
+    uint64_t held = last_txn_cycle(T, VDPU_CH_HREQ);
+    run_cycles(T, 20);
+    cr_assert_eq(T->b->hq_n, 0, "released by the timeout");
+    /* accepted at edge A, hold_cnt reaches 10 before edge A+11, the next request goes in the cycle after */
+    cr_assert_eq(last_txn_cycle(T, VDPU_CH_HREQ), held + 10 + 2, "held for HOLD_TIMEOUT");
+    expect_diag(T, VDPU_DIAG_EVQ_OVERFLOW, CC(GF));
     cr_assert_eq(csr_rd(T, VDPU_CSR_EV_COUNT), 0x100 | VDPU_EVQ_DEPTH, "full and overflowed");
+    cr_assert_eq(csr_rd(T, VDPU_CSR_HOLD_STATUS), 1u << 16, "one timeout counted, nothing held now");
+    cr_assert_eq(csr_rd(T, VDPU_CSR_DIAG_LAST), ((uint32_t)CC(GF) << 16) | VDPU_DIAG_EVQ_OVERFLOW);
+    cr_assert_eq(bar_rd(T, CC(GF), 4), 0xABC, "driver_feature is stored even though its event was dropped");
     csr_wr(T, VDPU_CSR_EV_CTRL, 3);
     cr_assert_eq(csr_rd(T, VDPU_CSR_EV_COUNT), VDPU_EVQ_DEPTH - 1, "pop + overflow clear");
     expect_event(T, VDPU_EV_MSIX_CONFIG, 0, 1);
     cr_assert_eq(csr_rd(T, VDPU_CSR_DIAG_COUNT), 1);
+}
+
+/* A CFG_WR through the PCI cfg window is held the same way and completes only when applied. */
+ENGINE_TEST(events, held_window_write_completes_after_pop)
+{
+    t_enumerate(T);
+    cfg_wr(T, 0x94, 1, 0);           /* pci_cfg bar */
+    cfg_wr(T, 0x98, 4, CC(STATUS)); /* offset */
+    cfg_wr(T, 0x9C, 4, 1);           /* length */
+    fill_fifo(T);
+    int tag = host_link_submit(T->b, VDPU_HL_CFG_WR, 1, 0xA0, 0);
+    cr_assert_geq(tag, 0);
+    run_cycles(T, 100);
+    cr_assert(!T->b->tags[tag].done, "no completion while the write is held");
+    cr_assert_eq(csr_rd(T, VDPU_CSR_HOLD_STATUS), 1);
+    cr_assert(!T->b->tags[tag].done);
+    csr_wr(T, VDPU_CSR_EV_CTRL, 1);
+    uint64_t pop = last_txn_cycle(T, VDPU_CH_FWREQ);
+    run_cycles(T, 4);
+    cr_assert(T->b->tags[tag].done, "completed after the pop");
+    /* applied at edge E+1, completion visible (and taken) in cycle pop+2 */
+    cr_assert_eq(last_txn_cycle(T, VDPU_CH_HCPL), pop + 2);
+    cr_assert_eq(host_link_wait(T->b, tag, NULL), VDPU_CPL_SC);
+    cr_assert_eq(csr_rd(T, VDPU_CSR_EV_COUNT), VDPU_EVQ_DEPTH);
+    expect_no_diag(T);
+    for (unsigned i = 1; i < VDPU_EVQ_DEPTH; i++) expect_event(T, VDPU_EV_MSIX_CONFIG, 0, i % VDPU_NUM_VECTORS);
+    expect_event(T, VDPU_EV_STATUS, 0, 0);
+    /* writes that push no event are never held, full FIFO or not */
+    fill_fifo(T);
+    bar_wr(T, CC(Q_SELECT), 2, 3);
+    bar_wr(T, VDPU_BAR_MSIX_TBL_OFF + 8, 4, 0x1234);
+    cfg_wr(T, 0x98, 4, CC(Q_SELECT));
+    cfg_wr(T, 0x9C, 4, 2);
+    cfg_wr(T, 0xA0, 2, 2);
+    cr_assert_eq(bar_rd(T, CC(Q_SELECT), 2), 2);
+    cr_assert_eq(bar_rd(T, VDPU_BAR_MSIX_TBL_OFF + 8, 4), 0x1234);
+    cr_assert_eq(csr_rd(T, VDPU_CSR_HOLD_STATUS), 0);
+    expect_no_diag(T);
 }
 
 ENGINE_TEST(events, dev_reset_clears_virtio_state)
