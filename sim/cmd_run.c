@@ -154,8 +154,10 @@ static void inject(void *ctx, vdpu_bus_t *b)
         b->link_up = true;
         if (in->d) drv_step(in->d, "harness: link up");
     }
-    b->dp_err = c->dperr && cyc == c->dperr_at;
-    if (b->dp_err && in->d) drv_step(in->d, "harness: internal data-path error reported");
+    if (c->dperr) {
+        b->dp_err = cyc == c->dperr_at;
+        if (b->dp_err && in->d) drv_step(in->d, "harness: internal data-path error reported");
+    }
 }
 
 /* Run to `until`, servicing config interrupts. */
@@ -312,8 +314,13 @@ int cmd_run(int argc, char **argv)
     uint64_t last_event = c.flap ? c.flap_at + 2000 : 0;
     if (c.dperr && c.dperr_at > last_event) last_event = c.dperr_at;
     if (!c.until && last_event) c.until = last_event + 20000;
-    snprintf(rerun, sizeof rerun, "vdpu run --engine %s --seed %llu --workload %s --accesses %llu",
-             vdpu_engine_name(o.engine), (unsigned long long)o.seed, c.workload, (unsigned long long)c.accesses);
+    /* the rerun hint of a mismatch report: this very command line, with the seed made explicit */
+    size_t at = (size_t)snprintf(rerun, sizeof rerun, "vdpu run --seed %llu", (unsigned long long)o.seed);
+    for (int i = 1; i < argc && at < sizeof rerun; i++)
+        if (strcmp(argv[i], "--seed") && strcmp(argv[i], "-s") && (i == 1 || (strcmp(argv[i - 1], "--seed") &&
+                                                                              strcmp(argv[i - 1], "-s"))) &&
+            strncmp(argv[i], "--seed=", 7))
+            at += (size_t)snprintf(rerun + at, sizeof rerun - at, " %s", argv[i]);
     o.rerun = rerun;
 
     struct gdb_ctx g = {0};

@@ -8,7 +8,9 @@
 
 #define COSIM_QDEPTH 64
 #define COSIM_HIST 8
-#define COSIM_SLACK 16 /* transactions one side may run ahead before it is a mismatch */
+/* Transactions one side may run ahead before it is a mismatch. The register path is cycle-exact
+ * (timing is compared too); the slack only bounds how long a missing transaction can go unseen. */
+#define COSIM_SLACK 16
 
 struct chq {
     vdpu_txn_t q[COSIM_QDEPTH];
@@ -104,6 +106,11 @@ static void compare_queues(cosim_t *c)
                 report(c, ch, &te, &ta, "fields differ");
                 return;
             }
+            /* model and RTL are cycle-identical on every channel the device has today */
+            if (te.cycle != ta.cycle) {
+                report(c, ch, &te, &ta, "same transaction, different cycle (timing differs)");
+                return;
+            }
             remember(c, &ta);
             c->compared++;
         }
@@ -117,12 +124,21 @@ static void cosim_tick(vdpu_dev_t *d, const vdpu_in_t *in)
     cosim_t *c = (cosim_t *)d;
     vdpu_txn_t tr[VDPU_CH_COUNT], tm[VDPU_CH_COUNT];
     if (c->dev.failed) return;
+    /* input acceptance must agree, or the model would see a different input stream */
     if (in->hreq_valid && c->rtl_out.hreq_ready != c->model_out.hreq_ready) {
         vdpu_txn_t t = {.cycle = d->cycle, .chan = VDPU_CH_HREQ, .u.hreq = in->hreq};
         fprintf(stderr, "cosim: hreq_ready differs: rtl=%u model=%u\n", c->rtl_out.hreq_ready,
                 c->model_out.hreq_ready);
         report(c, VDPU_CH_HREQ, c->model_out.hreq_ready ? &t : NULL, c->rtl_out.hreq_ready ? &t : NULL,
                "request acceptance (hreq_ready) differs");
+        return;
+    }
+    if ((in->fwreq_valid && c->rtl_out.fwreq_ready != c->model_out.fwreq_ready) ||
+        (in->dmacpl_valid && c->rtl_out.dmacpl_ready != c->model_out.dmacpl_ready)) {
+        vdpu_txn_t t = {.cycle = d->cycle, .chan = in->fwreq_valid ? VDPU_CH_FWREQ : VDPU_CH_DMACPL};
+        if (in->fwreq_valid) t.u.fwreq = in->fwreq;
+        else t.u.dmacpl = in->dmacpl;
+        report(c, t.chan, &t, &t, "request acceptance (fwreq_ready / dmacpl_ready) differs");
         return;
     }
     int nr = vdpu_txn_collect(in, &c->rtl_out, d->cycle, &c->irq_prev_rtl, tr);

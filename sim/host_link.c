@@ -85,6 +85,6 @@ int host_mem_rd(vdpu_bus_t *b, uint64_t addr, unsigned size, uint64_t *val)
 bool host_mem_wr(vdpu_bus_t *b, uint64_t addr, unsigned size, uint64_t val)
 {
     if (b->hq_n == BUS_HQ_DEPTH && !host_link_drain(b)) return false;
-    host_link_submit(b, VDPU_HL_MEM_WR, size, addr, val);
+    if (host_link_submit(b, VDPU_HL_MEM_WR, size, addr, val) < 0) return false;
     return host_link_drain(b);
 }

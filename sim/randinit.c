@@ -81,6 +81,16 @@ int randinit_run(vdpu_session_t *s, uint64_t seed, struct randinit_stats *st)
     if (rng_pct(&r, 10)) p.drop[1] |= 1u << (VIRTIO_F_VERSION_1 - 32);
     if (rng_pct(&r, 10)) p.drop[0] |= 1u << VIRTIO_NET_F_CTRL_VQ;
     if (rng_pct(&r, 20)) p.queues = 1 + rng_below(&r, VDPU_NUM_QUEUES);
+
+    /* the oracle: a feature the device does not offer, no VERSION_1, or CTRL_RX (accepted by
+     * default) without CTRL_VQ must fail FEATURES_OK; otherwise a split queue whose size is
+     * not a power of two must be refused; otherwise the init must succeed */
+    const uint32_t offer[2] = {VDPU_CSR_DEV_FEATURE0_RESET, VDPU_CSR_DEV_FEATURE1_RESET};
+    bool bad_features = (p.force[0] & ~offer[0]) || (p.force[1] & ~offer[1]) || p.drop[1] ||
+                        (p.drop[0] & (1u << VIRTIO_NET_F_CTRL_VQ));
+    unsigned qs = p.qsize < VDPU_QSIZE_MAX ? p.qsize : VDPU_QSIZE_MAX;
+    bool split = p.ring == DRV_RING_SPLIT || (p.drop[1] & (1u << (VIRTIO_F_RING_PACKED - 32)));
+    st->expect = bad_features ? EXPECT_FEATURES_REFUSED : (split && (qs & (qs - 1))) ? EXPECT_QSIZE_REFUSED : EXPECT_OK;
     st->first = virtio_drv_init(d, s, &p);
     if (st->first == DRV_REFUSED) snprintf(st->refusal, sizeof st->refusal, "%s", d->refusal);
 

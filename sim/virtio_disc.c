@@ -63,7 +63,9 @@ int virtio_discover(vdpu_session_t *s, struct virtio_disc_result *r, FILE *out)
     }
     /* device config, re-read while config_generation changes (virtio_cread_bytes pattern) */
     uint64_t g0, g1;
+    unsigned tries = 0;
     do {
+        if (++tries > 100) return fail(out, "config_generation never settled");
         if (rd(s, cc + VDPU_COMMON_CFGGENERATION, 1, &g0)) return fail(out, "config_generation");
         for (unsigned i = 0; i < 6; i++) {
             if (rd(s, dc + VDPU_NETCFG_MAC0 + i, 1, &v)) return fail(out, "mac");

@@ -52,12 +52,16 @@ void virtio_drv_print_timeline(const virtio_drv_t *d, FILE *out)
 
 int drv_rd(virtio_drv_t *d, uint32_t off, unsigned size, uint64_t *v)
 {
-    return host_mem_rd(&d->s->bus, d->cc + off, size, v) == VDPU_CPL_SC ? 0 : -1;
+    if (host_mem_rd(&d->s->bus, d->cc + off, size, v) == VDPU_CPL_SC) return 0;
+    d->link_error = true;
+    return -1;
 }
 
 int drv_wr(virtio_drv_t *d, uint32_t off, unsigned size, uint64_t v)
 {
-    return host_mem_wr(&d->s->bus, d->cc + off, size, v) ? 0 : -1;
+    if (host_mem_wr(&d->s->bus, d->cc + off, size, v)) return 0;
+    d->link_error = true;
+    return -1;
 }
 
 uint8_t drv_status(virtio_drv_t *d)
@@ -73,14 +77,15 @@ static enum drv_result refuse(virtio_drv_t *d, const char *why)
 {
     snprintf(d->refusal, sizeof d->refusal, "%s", why);
     drv_step(d, "REFUSED: %s", why);
-    return d->s->bus.stopped ? DRV_ERROR : DRV_REFUSED;
+    /* a failed access is not the device's decision: never report it as a refusal */
+    return d->s->bus.stopped || d->link_error ? DRV_ERROR : DRV_REFUSED;
 }
 
 /* add_status(): read-modify-write, as virtio_add_status does */
 static int add_status(virtio_drv_t *d, uint8_t bit, const char *name)
 {
     uint8_t st = drv_status(d);
-    if (drv_set_status(d, (uint8_t)(st | bit))) return -1;
+    if (d->link_error || drv_set_status(d, (uint8_t)(st | bit))) return -1;
     drv_step(d, "%s (device_status 0x%02x)", name, st | bit);
     return d->s->bus.stopped ? -1 : 0;
 }
@@ -109,12 +114,16 @@ static uint64_t alloc(virtio_drv_t *d, uint64_t len, uint64_t align)
     return a;
 }
 
-/* One virtqueue, in the order vp_modern setup_vq + vp_active_vq program it. */
+/* One virtqueue, in the order Linux's vp_modern setup_vq programs it: check it is not live,
+ * size, ring addresses, notify offset, then the MSI-X vector (vp_find_vqs_msix). Enabling
+ * comes later, for all queues at once. */
 static enum drv_result setup_queue(virtio_drv_t *d, const struct drv_params *p, unsigned i, bool packed)
 {
     struct drv_queue *q = &d->q[i];
     uint64_t v;
-    if (drv_wr(d, VDPU_COMMON_Q_SELECT, 2, i) || drv_rd(d, VDPU_COMMON_Q_SIZE, 2, &v)) return DRV_ERROR;
+    if (drv_wr(d, VDPU_COMMON_Q_SELECT, 2, i) || drv_rd(d, VDPU_COMMON_Q_ENABLE, 2, &v)) return DRV_ERROR;
+    if (v) return refuse(d, "queue already enabled before setup");
+    if (drv_rd(d, VDPU_COMMON_Q_SIZE, 2, &v)) return DRV_ERROR;
     if (v == 0) return refuse(d, "queue not available (queue_size 0)");
     uint16_t size = (uint16_t)(p->qsize && p->qsize < v ? p->qsize : v);
     q->size = size;
@@ -129,20 +138,33 @@ static enum drv_result setup_queue(virtio_drv_t *d, const struct drv_params *p, 
         q->driver = alloc(d, 6 + 2ull * size, 2);
         q->device = alloc(d, 6 + 8ull * size, 4);
     }
-    q->vector = p->use_msix ? (uint16_t)(1 + i % (VDPU_NUM_VECTORS - 1)) : 0xffff;
-    if (p->use_msix) {
-        if (drv_wr(d, VDPU_COMMON_Q_MSIX, 2, q->vector) || drv_rd(d, VDPU_COMMON_Q_MSIX, 2, &v)) return DRV_ERROR;
-        if (v != q->vector) return refuse(d, "queue_msix_vector refused (NO_VECTOR)");
-    }
     if (drv_wr(d, VDPU_COMMON_Q_DESCLO, 4, (uint32_t)q->desc) || drv_wr(d, VDPU_COMMON_Q_DESCHI, 4, q->desc >> 32) ||
         drv_wr(d, VDPU_COMMON_Q_AVAILLO, 4, (uint32_t)q->driver) ||
         drv_wr(d, VDPU_COMMON_Q_AVAILHI, 4, q->driver >> 32) || drv_wr(d, VDPU_COMMON_Q_USEDLO, 4, (uint32_t)q->device) ||
         drv_wr(d, VDPU_COMMON_Q_USEDHI, 4, q->device >> 32))
         return DRV_ERROR;
-    if (drv_wr(d, VDPU_COMMON_Q_ENABLE, 2, 1) || drv_rd(d, VDPU_COMMON_Q_ENABLE, 2, &v)) return DRV_ERROR;
+    if (drv_rd(d, VDPU_COMMON_Q_NOFF, 2, &v)) return DRV_ERROR;
+    q->notify_off = (uint16_t)v;
+    q->vector = p->use_msix ? (uint16_t)(1 + i % (VDPU_NUM_VECTORS - 1)) : 0xffff;
+    if (p->use_msix) {
+        if (drv_wr(d, VDPU_COMMON_Q_MSIX, 2, q->vector) || drv_rd(d, VDPU_COMMON_Q_MSIX, 2, &v)) return DRV_ERROR;
+        if (v != q->vector) return refuse(d, "queue_msix_vector refused (NO_VECTOR)");
+    }
+    return DRV_OK;
+}
+
+/* vp_modern_find_vqs: "select and activate all queues", last. Linux does not read queue_enable
+ * back; the model does, to name a refusal instead of hanging later. */
+static enum drv_result enable_queue(virtio_drv_t *d, unsigned i, bool packed)
+{
+    struct drv_queue *q = &d->q[i];
+    uint64_t v;
+    if (drv_wr(d, VDPU_COMMON_Q_SELECT, 2, i) || drv_wr(d, VDPU_COMMON_Q_ENABLE, 2, 1) ||
+        drv_rd(d, VDPU_COMMON_Q_ENABLE, 2, &v))
+        return DRV_ERROR;
     if (v != 1) return refuse(d, "queue_enable refused");
     q->enabled = true;
-    drv_step(d, "queue %u enabled: size %u %s, desc 0x%llx driver 0x%llx device 0x%llx, vector %u", i, size,
+    drv_step(d, "queue %u enabled: size %u %s, desc 0x%llx driver 0x%llx device 0x%llx, vector %u", i, q->size,
              packed ? "packed" : "split", (unsigned long long)q->desc, (unsigned long long)q->driver,
              (unsigned long long)q->device, q->vector);
     return DRV_OK;
@@ -208,6 +230,11 @@ enum drv_result virtio_drv_init(virtio_drv_t *d, vdpu_session_t *s, const struct
             idx = 2 * pairs;
         r = setup_queue(d, p, idx, packed);
         if (r) return r;
+        d->qidx[i] = (uint16_t)idx;
+    }
+    for (unsigned i = 0; i < want; i++) {
+        r = enable_queue(d, d->qidx[i], packed);
+        if (r) return r;
     }
     if (add_status(d, S_DRIVER_OK, "DRIVER_OK")) return DRV_ERROR;
     d->status = drv_status(d);
@@ -224,11 +251,16 @@ void virtio_drv_poll(virtio_drv_t *d)
     while (d->cfg_irqs_handled < n) {
         d->cfg_irqs_handled++;
         uint64_t g0, g1, st, dst;
+        unsigned tries = 0;
         do {
             if (drv_rd(d, VDPU_COMMON_CFGGENERATION, 1, &g0)) return;
             if (host_mem_rd(&d->s->bus, d->dc + VDPU_NETCFG_STATUS, 2, &st) != VDPU_CPL_SC) return;
             if (drv_rd(d, VDPU_COMMON_CFGGENERATION, 1, &g1)) return;
-        } while (g0 != g1);
+        } while (g0 != g1 && ++tries < 100); /* a device that never settles must not hang the host */
+        if (g0 != g1) {
+            drv_step(d, "config_generation never settled");
+            return;
+        }
         d->net_status = (uint16_t)st;
         dst = drv_status(d);
         drv_step(d, "config interrupt: generation %llu, link %s%s", (unsigned long long)g1,

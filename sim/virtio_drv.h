@@ -23,7 +23,7 @@ struct drv_params {
 };
 
 struct drv_queue {
-    uint16_t size, vector;
+    uint16_t size, vector, notify_off;
     uint64_t desc, driver, device; /* ring areas in host memory */
     bool enabled;
 };
@@ -45,13 +45,15 @@ typedef struct virtio_drv {
     uint32_t offered[4], negotiated[4];
     uint8_t status;
     unsigned nq;
-    struct drv_queue q[DRV_MAX_QUEUES];
+    struct drv_queue q[DRV_MAX_QUEUES]; /* by queue index */
+    uint16_t qidx[DRV_MAX_QUEUES];      /* the queue indices set up, in order */
     uint64_t ram_next;        /* bump allocator in host RAM */
     struct drv_step steps[DRV_MAX_STEPS];
     unsigned nsteps;
     uint64_t cfg_irqs_handled;
     uint16_t net_status;
     char refusal[160];        /* why, when DRV_REFUSED */
+    bool link_error;          /* a host-link access failed (UR, timeout): the init reports DRV_ERROR */
 } virtio_drv_t;
 
 void drv_params_default(struct drv_params *p);

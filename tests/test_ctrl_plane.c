@@ -92,6 +92,8 @@ ENGINE_TEST_REALFW(ctrl, missing_version_1_is_refused, .timeout = 120)
     drv_params_default(&p);
     p.drop[1] = BIT(VIRTIO_F_VERSION_1);
     cr_assert_eq(init(T, d, &p), DRV_REFUSED);
+    cr_assert(strstr(d->refusal, "FEATURES_OK"), "%s", d->refusal);
+    cr_assert_eq(d->status & VIRTIO_CONFIG_S_FEATURES_OK, 0);
     free(d);
 }
 
@@ -102,6 +104,8 @@ ENGINE_TEST_REALFW(ctrl, ctrl_rx_without_ctrl_vq_is_refused, .timeout = 120)
     drv_params_default(&p);
     p.drop[0] = BIT(VIRTIO_NET_F_CTRL_VQ) | BIT(VIRTIO_NET_F_MQ);
     cr_assert_eq(init(T, d, &p), DRV_REFUSED, "CTRL_RX depends on CTRL_VQ");
+    cr_assert(strstr(d->refusal, "FEATURES_OK"), "%s", d->refusal);
+    cr_assert_eq(d->status & VIRTIO_CONFIG_S_FEATURES_OK, 0);
     free(d);
 }
 

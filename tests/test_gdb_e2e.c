@@ -58,7 +58,7 @@ Test(gdb_e2e, tcp_port_loopback, .timeout = 300)
                 "sleep 0.1; done; grep -q listening build/gdb-tcp.log && break; done; "
                 "timeout 120 gdb-multiarch -nx -batch build/fw/vdpu-fw.elf -ex \"target remote 127.0.0.1:$port\""
                 " -ex 'break policy_check_features' -ex 'continue' -ex 'stepi' -ex 'delete' -ex 'continue'; "
-                "sleep 0.5; cat build/gdb-tcp.log",
+                "rc=$?; sleep 0.5; cat build/gdb-tcp.log; exit $rc",
                 out, sizeof out);
     cr_assert_eq(st, 0, "%s", out);
     cr_assert(strstr(out, "listening on 127.0.0.1:"), "%s", out);
