@@ -45,9 +45,9 @@ lint: deps $(GEN)/vdpu_regmap_pkg.sv $(GEN)/vdpu_top_ports.svh ## verilator --li
 	$(VERILATOR) --lint-only -Wall $(RTL_FLAGS) $(RTL_SRCS) --top-module vdpu_top
 
 bench: deps $(VDPU) $(FW_ELF) $(BUILD)/iss/loop_bench.elf ## speed figures: engines (cycles/s), firmware init, ISS (instructions/s)
-	@$(VDPU) bench
-	@$(VDPU) run -q --engine model --queues 2 | grep -E "DRIVER_OK|firmware:" | sed 's/^/bench: init, 2 queues: /'
-	@$(VDPU) iss $(BUILD)/iss/loop_bench.elf | sed 's/^/bench: iss: /' 
+	@set -o pipefail; $(VDPU) bench
+	@set -o pipefail; $(VDPU) run -q --engine model --queues 2 | grep -E "DRIVER_OK|firmware:" | sed 's/^/bench: init, 2 queues: /'
+	@set -o pipefail; $(VDPU) iss $(BUILD)/iss/loop_bench.elf | sed 's/^/bench: iss: /' 
 
 docs: $(GEN)/register-map.md ## regenerate docs/register-map.md
 	cp $(GEN)/register-map.md docs/register-map.md

@@ -55,8 +55,8 @@ void vdpu_bus_step(vdpu_bus_t *b)
     }
     in.link_up = b->link_up;
     in.dp_err = b->dp_err;
-    in.hcpl_ready = true;
-    in.dmareq_ready = true;
+    in.hcpl_ready = !(b->stall_pct && rng_pct(&b->stall_rng, b->stall_pct));
+    in.dmareq_ready = !(b->stall_pct && rng_pct(&b->stall_rng, b->stall_pct));
     if (b->fw.step) in.fwreq_valid = b->fw.step(b->fw.ctx, o, &in.fwreq);
 
     vdpu_txn_t txns[VDPU_CH_COUNT];

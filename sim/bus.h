@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 #include "host_mem.h"
+#include "rng.h"
 #include "txn.h"
 #include "vdpu_dev.h"
 
@@ -38,6 +39,10 @@ typedef struct vdpu_bus {
     /* status inputs driven every cycle: network link level, injected internal error */
     bool link_up;
     bool dp_err;
+
+    /* host-side backpressure: percent of cycles the host refuses completions and DMA requests */
+    unsigned stall_pct;
+    rng_t stall_rng;
 
     /* monitor */
     uint64_t digest, ntxn, per_chan[VDPU_CH_COUNT];

@@ -1,4 +1,5 @@
 /* cli.c - strict option value parsing and usage errors. */
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -10,8 +11,10 @@ bool cli_u64(const char *cmd, const char *opt, const char *s, uint64_t *out)
 {
     char *end;
     errno = 0;
-    if (!s || !*s || *s == '-') goto bad;
-    unsigned long long v = strtoull(s, &end, 0);
+    if (!s || !*s || !isdigit((unsigned char)*s)) goto bad; /* no sign, no blank */
+    bool hex = s[0] == '0' && (s[1] == 'x' || s[1] == 'X');
+    if (hex && !isxdigit((unsigned char)s[2])) goto bad;
+    unsigned long long v = strtoull(s, &end, hex ? 16 : 10); /* "010" is ten, not eight */
     if (errno || *end) goto bad;
     *out = v;
     return true;

@@ -27,6 +27,7 @@ static void bench_usage(FILE *f)
             "options:\n"
             "  -n, --accesses N   random accesses per engine (default 20000)\n"
             "  -e, --engine E     only this engine (model, rtl or cosim; default all three)\n"
+            "  -s, --seed N       seed of the random accesses (default 1; keep it fixed to compare figures)\n"
             "  -h, --help         this text\n");
 }
 
@@ -34,17 +35,19 @@ int cmd_bench(int argc, char **argv)
 {
     static const struct option opts[] = {
         {"accesses", required_argument, 0, 'n'}, {"engine", required_argument, 0, 'e'},
+        {"seed", required_argument, 0, 's'},
         {"help", no_argument, 0, 'h'},           {0, 0, 0, 0},
     };
-    uint64_t accesses = 20000;
+    uint64_t accesses = 20000, seed = 1;
     int only = -1;
     optind = 1;
     opterr = 0;
     int c;
-    while ((c = getopt_long(argc, argv, ":n:e:h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":n:e:s:h", opts, NULL)) != -1) {
         enum vdpu_engine e;
         switch (c) {
         case 'n': if (!cli_u64("bench", "--accesses", optarg, &accesses)) return VDPU_EXIT_USAGE; break;
+        case 's': if (!cli_u64("bench", "--seed", optarg, &seed)) return VDPU_EXIT_USAGE; break;
         case 'e':
             if (!vdpu_engine_parse(optarg, &e)) return cli_usage_error("bench", "unknown engine '%s'", optarg);
             only = (int)e;
@@ -55,7 +58,8 @@ int cmd_bench(int argc, char **argv)
         }
     }
     if (optind < argc) return cli_usage_error("bench", "unexpected argument '%s'", argv[optind]);
-    printf("bench: register-access workload, %llu random accesses, seed 1\n", (unsigned long long)accesses);
+    printf("bench: register-access workload, %llu random accesses, seed %llu\n", (unsigned long long)accesses,
+           (unsigned long long)seed);
     int rc = VDPU_EXIT_OK;
     for (int e = 0; e < 3; e++) {
         if (only >= 0 && e != only) continue;
@@ -68,7 +72,7 @@ int cmd_bench(int argc, char **argv)
         struct randacc_stats st;
         int r = pci_enumerate(&s.bus, VDPU_MMIO_BASE, &s.pci, NULL);
         if (!r) r = pci_msix_setup(&s.bus, &s.pci, NULL);
-        if (!r) r = randacc_run(&s, 1, accesses, &st);
+        if (!r) r = randacc_run(&s, seed, accesses, &st);
         bool ok = vdpu_session_finish(&s) && !r;
         double dt = now_s() - t0;
         uint64_t cyc = s.bus.dev->cycle;

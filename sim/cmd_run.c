@@ -1,4 +1,5 @@
 /* cmd_run.c - `vdpu run`: enumerate, bring the device up with the control-plane firmware, run a workload. */
+#include <ctype.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <stdio.h>
@@ -98,13 +99,18 @@ static bool parse_fault(const char *s, int *f)
     return false;
 }
 
+static int hexval(char c) { return isdigit((unsigned char)c) ? c - '0' : isxdigit((unsigned char)c) ? (c | 0x20) - 'a' + 10 : -1; }
+
+/* exactly XX:XX:XX:XX:XX:XX, hex digits only */
 static bool parse_mac(const char *s, uint8_t mac[6])
 {
-    unsigned m[6];
-    char tail;
-    if (sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &m[0], &m[1], &m[2], &m[3], &m[4], &m[5], &tail) != 6) return false;
-    for (int i = 0; i < 6; i++) mac[i] = (uint8_t)m[i];
-    return strlen(s) == 17;
+    if (strlen(s) != 17) return false;
+    for (int i = 0; i < 6; i++) {
+        int h = hexval(s[3 * i]), l = hexval(s[3 * i + 1]);
+        if (h < 0 || l < 0 || (i < 5 && s[3 * i + 2] != ':')) return false;
+        mac[i] = (uint8_t)(h << 4 | l);
+    }
+    return true;
 }
 
 /* the debugger sits between the firmware SoC and its CPU */
@@ -196,7 +202,8 @@ int cmd_run(int argc, char **argv)
     vdpu_opts_default(&o);
     struct run_cfg c = {.workload = "init", .accesses = 10000};
     drv_params_default(&c.drv);
-    bool wave_to_set = false, fw_builtin = false, gdb_stdio = false;
+    bool wave_to_set = false, wave_from_set = false, fw_builtin = false, gdb_stdio = false;
+    bool drv_opts = false, accesses_set = false;
     uint64_t gdb_port = 0;
     const char *fw = NULL, *features = NULL;
     uint64_t v;
@@ -218,10 +225,16 @@ int cmd_run(int argc, char **argv)
                 return cli_usage_error("run", "unknown workload '%s' (init, discover, random or random-init)", optarg);
             c.workload = optarg;
             break;
-        case 'n': if (!cli_u64("run", "--accesses", optarg, &c.accesses)) return VDPU_EXIT_USAGE; break;
+        case 'n':
+            if (!cli_u64("run", "--accesses", optarg, &c.accesses)) return VDPU_EXIT_USAGE;
+            accesses_set = true;
+            break;
         case OPT_CYCLES: if (!cli_u64("run", "--cycles", optarg, &c.until)) return VDPU_EXIT_USAGE; break;
         case OPT_WAVE: o.wave = optarg; break;
-        case OPT_WAVE_FROM: if (!cli_u64("run", "--wave-from", optarg, &o.wave_from)) return VDPU_EXIT_USAGE; break;
+        case OPT_WAVE_FROM:
+            if (!cli_u64("run", "--wave-from", optarg, &o.wave_from)) return VDPU_EXIT_USAGE;
+            wave_from_set = true;
+            break;
         case OPT_WAVE_TO:
             if (!cli_u64("run", "--wave-to", optarg, &o.wave_to)) return VDPU_EXIT_USAGE;
             wave_to_set = true;
@@ -233,17 +246,20 @@ int cmd_run(int argc, char **argv)
                 return cli_usage_error("run", "unknown fault '%s' (vendor-id, isr-noclear, msix-data)", optarg);
             break;
         case OPT_RING:
+            drv_opts = true;
             if (!strcmp(optarg, "split")) c.drv.ring = DRV_RING_SPLIT;
             else if (!strcmp(optarg, "packed")) c.drv.ring = DRV_RING_PACKED;
             else return cli_usage_error("run", "unknown ring layout '%s' (split or packed)", optarg);
             break;
         case OPT_QUEUES:
+            drv_opts = true;
             if (!cli_u64("run", "--queues", optarg, &v)) return VDPU_EXIT_USAGE;
             if (v < 1 || v > VDPU_NUM_QUEUES)
                 return cli_usage_error("run", "--queues must be 1..%u", VDPU_NUM_QUEUES);
             c.drv.queues = (unsigned)v;
             break;
         case OPT_QSIZE:
+            drv_opts = true;
             if (!cli_u64("run", "--qsize", optarg, &v)) return VDPU_EXIT_USAGE;
             if (v < 1 || v > 32768) return cli_usage_error("run", "--qsize must be 1..32768");
             c.drv.qsize = (unsigned)v;
@@ -281,6 +297,12 @@ int cmd_run(int argc, char **argv)
     if (optind < argc) return cli_usage_error("run", "unexpected argument '%s'", argv[optind]);
     if (o.wave && o.engine == VDPU_ENGINE_MODEL)
         return cli_usage_error("run", "--wave needs the rtl or cosim engine (the model has no signals)");
+    /* options that would be silently ignored are errors */
+    if ((wave_from_set || wave_to_set) && !o.wave) return cli_usage_error("run", "--wave-from/--wave-to need --wave FILE");
+    if (drv_opts && strcmp(c.workload, "init"))
+        return cli_usage_error("run", "--ring/--queues/--qsize shape the init workload, not '%s'", c.workload);
+    if (accesses_set && strcmp(c.workload, "random"))
+        return cli_usage_error("run", "--accesses is for --workload random");
     if (wave_to_set && o.wave_to <= o.wave_from)
         return cli_usage_error("run", "--wave-to must be greater than --wave-from");
     if (o.fault && o.engine == VDPU_ENGINE_RTL)
@@ -299,9 +321,18 @@ int cmd_run(int argc, char **argv)
                                    c.workload);
         fw_builtin = true;
     }
+    if (fw_builtin && (o.fw_verbose || o.fw_trace))
+        return cli_usage_error("run", "--fw-verbose/--fw-trace need real firmware, not the builtin role");
     if (!fw_builtin) {
         o.fw_path = fw ? fw : vdpu_default_fw_path();
         if (!o.fw_path) return cli_usage_error("run", "no firmware: build/fw/vdpu-fw.elf is missing (run make, or --fw builtin)");
+        struct elf_image probe; /* a bad ELF is a bad argument: say so before anything runs */
+        memset(&probe, 0, sizeof probe);
+        if (elf_load(o.fw_path, &probe, err, sizeof err)) {
+            fprintf(stderr, "vdpu run: %s\n", err);
+            return VDPU_EXIT_USAGE;
+        }
+        elf_free(&probe);
     }
     if ((gdb_port || gdb_stdio) && fw_builtin)
         return cli_usage_error("run", "--gdb debugs the embedded CPU: it needs real firmware, not --fw builtin");

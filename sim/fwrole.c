@@ -14,19 +14,30 @@ void fwrole_init(fwrole_t *f, bool auto_service)
     f->auto_service = auto_service;
 }
 
-static bool push_kind(fwrole_t *f, bool we, uint16_t addr, uint32_t wdata, uint8_t kind)
+static bool push_op(fwrole_t *f, bool we, uint16_t addr, uint32_t wdata, uint8_t wstrb, uint8_t kind)
 {
     if (f->n == FWROLE_MAX_OPS) return false;
     struct fw_op *o = &f->ops[(f->head + f->n) % FWROLE_MAX_OPS];
     o->we = we;
     o->addr = addr;
     o->wdata = wdata;
+    o->wstrb = we ? wstrb : 0;
     o->kind = kind;
     f->n++;
     return true;
 }
 
+static bool push_kind(fwrole_t *f, bool we, uint16_t addr, uint32_t wdata, uint8_t kind)
+{
+    return push_op(f, we, addr, wdata, 0xf, kind);
+}
+
 bool fwrole_push(fwrole_t *f, bool we, uint16_t addr, uint32_t wdata) { return push_kind(f, we, addr, wdata, OP_USER); }
+
+bool fwrole_push_strb(fwrole_t *f, uint16_t addr, uint32_t wdata, uint8_t wstrb)
+{
+    return push_op(f, true, addr, wdata, wstrb & 0xf, OP_USER);
+}
 
 bool fwrole_idle(const fwrole_t *f) { return f->n == 0 && !f->waiting; }
 
@@ -112,7 +123,7 @@ static bool fwrole_step(void *ctx, const vdpu_out_t *out, vdpu_fwreq_t *req)
     req->we = o->we;
     req->addr = o->addr;
     req->wdata = o->we ? o->wdata : 0;
-    req->wstrb = o->we ? 0xf : 0;
+    req->wstrb = o->wstrb;
     f->waiting = true;
     return true;
 }

@@ -11,7 +11,8 @@ struct fw_op {
     bool we;
     uint16_t addr;
     uint32_t wdata;
-    uint8_t kind; /* internal: which service step this access belongs to */
+    uint8_t wstrb; /* byte strobes of a write */
+    uint8_t kind;  /* internal: which service step this access belongs to */
 };
 
 typedef struct fwrole {
@@ -33,6 +34,8 @@ typedef struct fwrole {
 void fwrole_init(fwrole_t *f, bool auto_service);
 void fwrole_attach(fwrole_t *f, vdpu_bus_t *b);
 bool fwrole_push(fwrole_t *f, bool we, uint16_t addr, uint32_t wdata);
+/* a write with explicit byte strobes (0 included: such a write changes nothing) */
+bool fwrole_push_strb(fwrole_t *f, uint16_t addr, uint32_t wdata, uint8_t wstrb);
 bool fwrole_idle(const fwrole_t *f);
 
 /* Synchronous CSR accesses from a test playing firmware (false: bus stopped). */

@@ -24,7 +24,7 @@ static void usage(FILE *f)
 int main(int argc, char **argv)
 {
     if (argc < 2) {
-        usage(stderr);
+        fprintf(stderr, "vdpu: missing command: run, iss, bench or help (see 'vdpu help')\n");
         return VDPU_EXIT_USAGE;
     }
     const char *c = argv[1];

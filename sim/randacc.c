@@ -87,7 +87,13 @@ static void fw_random_op(vdpu_session_t *s, rng_t *r)
     case 4: fwrole_push(f, true, VDPU_CSR_HOLD_TIMEOUT, rng_pct(r, 50) ? rng_below(r, 64) : RANDACC_HOLD_TIMEOUT); break;
     case 5: fwrole_push(f, true, VDPU_CSR_NET_STATUS, rng_below(r, 4)); break;
     case 6: fwrole_push(f, true, VDPU_CSR_DEV_FEATURE0 + 4 * rng_below(r, 4), (uint32_t)rng_next(r)); break;
-    case 7: fwrole_push(f, true, (uint16_t)(rng_below(r, 0x100) & ~3u), (uint32_t)rng_next(r) & 0xff); break;
+    case 7: { /* any CSR, partial (or no) byte strobes; the held-read timeout stays bounded (case 4) so a
+               * stopped event service cannot outlast the host's patience */
+        uint16_t a = (uint16_t)(rng_below(r, 0x100) & ~3u);
+        if (a == VDPU_CSR_HOLD_TIMEOUT) a = VDPU_CSR_SCRATCH;
+        fwrole_push_strb(f, a, (uint32_t)rng_next(r) & 0xff00ff, (uint8_t)(rng_pct(r, 50) ? 0xf : rng_below(r, 16)));
+        break;
+    }
     case 8: fwrole_push(f, rng_pct(r, 50), (uint16_t)(VDPU_CSR_CONSOLE + 4 * rng_below(r, 5)), rng_below(r, 4)); break;
     default: fwrole_push(f, false, (uint16_t)(rng_below(r, 0x110) & (rng_pct(r, 95) ? ~3u : ~0u)), 0); break;
     }
@@ -111,6 +117,9 @@ int randacc_run(vdpu_session_t *s, uint64_t seed, uint64_t n, struct randacc_sta
     memset(st, 0, sizeof *st);
     n_out = 0;
     fwrole_push(&s->fw, true, VDPU_CSR_HOLD_TIMEOUT, RANDACC_HOLD_TIMEOUT);
+    /* the host sometimes refuses completions and DMA requests: the device must hold them */
+    s->bus.stall_pct = 15;
+    s->bus.stall_rng.s = seed ^ 0xbacc;
     for (uint64_t i = 0; i < n && !s->bus.stopped; i++) {
         if (rng_pct(&r, 10) && s->fw.n < FWROLE_MAX_OPS - 8) {
             fw_random_op(s, &r);
@@ -176,5 +185,6 @@ int randacc_run(vdpu_session_t *s, uint64_t seed, uint64_t n, struct randacc_sta
         if (wait_oldest(s, st)) return -1;
     if (!host_link_drain(&s->bus)) return -1;
     while (!fwrole_idle(&s->fw) && !s->bus.stopped) vdpu_bus_step(&s->bus);
+    s->bus.stall_pct = 0;
     return s->bus.stopped ? -1 : 0;
 }

@@ -35,7 +35,7 @@ int vdpu_txn_format(const vdpu_txn_t *t, char *buf, size_t len)
         break;
     case VDPU_CH_DMAREQ: {
         const vdpu_dmareq_t *d = &t->u.dmareq;
-        unsigned n = d->type == VDPU_DMA_WR ? (d->len < 32 ? d->len : 32) : 0;
+        unsigned n = d->type == VDPU_DMA_WR ? 32 : 0; /* the whole beat: bytes past len must be 0 too */
         w = snprintf(buf, len, "%s type=%s purpose=%s queue=%u tag=%u len=%u addr=0x%llx last=%u data=", ch,
                      d->type == VDPU_DMA_WR ? "WR" : "RD", name_or(vdpu_purp_names, VDPU_PURP_COUNT, d->purpose),
                      d->queue, d->tag, d->len, (unsigned long long)d->addr, d->last);
