@@ -46,6 +46,7 @@ static void run_usage(FILE *f)
             "                         default) or +NAME/-NAME (relative to it); e.g. -RING_PACKED,-MQ\n"
             "      --mac XX:XX:XX:XX:XX:XX   device MAC (default 52:3e:16:00:01:00)\n"
             "      --mtu N            device MTU (default 1500)\n"
+            "      --link up|down     initial link status of the network port (default up)\n"
             "      --link-flap-at C   take the link down at cycle C and up again 2000 cycles later\n"
             "      --dp-error-at C    report an internal data-path error at cycle C (DEVICE_NEEDS_RESET)\n"
             "      --fw-verbose       firmware logs every control-plane step on its console ([fw] lines)\n"
@@ -69,7 +70,7 @@ static void run_usage(FILE *f)
 
 enum {
     OPT_WAVE = 256, OPT_WAVE_FROM, OPT_WAVE_TO, OPT_TRACE, OPT_FAULT, OPT_RING, OPT_QUEUES, OPT_QSIZE, OPT_FW,
-    OPT_FEATURES, OPT_MAC, OPT_MTU, OPT_FLAP, OPT_DPERR, OPT_FWVERB, OPT_FWTRACE, OPT_CYCLES, OPT_GDB, OPT_GDBSTDIO,
+    OPT_FEATURES, OPT_MAC, OPT_MTU, OPT_LINK, OPT_FLAP, OPT_DPERR, OPT_FWVERB, OPT_FWTRACE, OPT_CYCLES, OPT_GDB, OPT_GDBSTDIO,
 };
 
 static const struct option run_opts[] = {
@@ -81,7 +82,7 @@ static const struct option run_opts[] = {
     {"ring", required_argument, 0, OPT_RING}, {"queues", required_argument, 0, OPT_QUEUES},
     {"qsize", required_argument, 0, OPT_QSIZE}, {"fw", required_argument, 0, OPT_FW},
     {"features", required_argument, 0, OPT_FEATURES}, {"mac", required_argument, 0, OPT_MAC},
-    {"mtu", required_argument, 0, OPT_MTU},   {"link-flap-at", required_argument, 0, OPT_FLAP},
+    {"mtu", required_argument, 0, OPT_MTU},   {"link", required_argument, 0, OPT_LINK},   {"link-flap-at", required_argument, 0, OPT_FLAP},
     {"dp-error-at", required_argument, 0, OPT_DPERR}, {"fw-verbose", no_argument, 0, OPT_FWVERB},
     {"fw-trace", no_argument, 0, OPT_FWTRACE}, {"cycles", required_argument, 0, OPT_CYCLES},
     {"gdb", required_argument, 0, OPT_GDB},   {"gdb-stdio", no_argument, 0, OPT_GDBSTDIO},
@@ -273,6 +274,11 @@ int cmd_run(int argc, char **argv)
             if (!cli_u64("run", "--mtu", optarg, &v)) return VDPU_EXIT_USAGE;
             if (v < 68 || v > 65535) return cli_usage_error("run", "--mtu must be 68..65535");
             o.mtu = (uint16_t)v;
+            break;
+        case OPT_LINK:
+            if (!strcmp(optarg, "up")) o.link_up = true;
+            else if (!strcmp(optarg, "down")) o.link_up = false;
+            else return cli_usage_error("run", "--link must be up or down, not '%s'", optarg);
             break;
         case OPT_FLAP:
             if (!cli_u64("run", "--link-flap-at", optarg, &c.flap_at)) return VDPU_EXIT_USAGE;

@@ -201,6 +201,22 @@ enum drv_result virtio_drv_init(virtio_drv_t *d, vdpu_session_t *s, const struct
     if (!(d->status & S_FEATURES_OK)) return refuse(d, "device refused FEATURES_OK");
     drv_step(d, "FEATURES_OK kept by the device");
 
+    /* virtnet_probe reads the device config once features are settled */
+    uint8_t mac[6] = {0};
+    uint64_t st = 0, mtu = 0;
+    for (unsigned i = 0; i < 6; i++) {
+        if (host_mem_rd(&d->s->bus, d->dc + VDPU_NETCFG_MAC0 + i, 1, &v) != VDPU_CPL_SC) return DRV_ERROR;
+        mac[i] = (uint8_t)v;
+    }
+    if (host_mem_rd(&d->s->bus, d->dc + VDPU_NETCFG_STATUS, 2, &st) != VDPU_CPL_SC ||
+        host_mem_rd(&d->s->bus, d->dc + VDPU_NETCFG_MTU, 2, &mtu) != VDPU_CPL_SC)
+        return DRV_ERROR;
+    d->net_status = (uint16_t)st;
+    memcpy(d->mac, mac, 6);
+    d->mtu = (uint16_t)mtu;
+    drv_step(d, "net config: mac %02x:%02x:%02x:%02x:%02x:%02x, link %s, mtu %llu", mac[0], mac[1], mac[2], mac[3],
+             mac[4], mac[5], (st & VIRTIO_NET_S_LINK_UP) ? "up" : "down", (unsigned long long)mtu);
+
     /* queues: rx/tx pairs (one pair unless MQ), then the control queue if negotiated */
     uint64_t numq;
     if (drv_rd(d, VDPU_COMMON_NUMQ, 2, &numq)) return DRV_ERROR;

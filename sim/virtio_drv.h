@@ -51,7 +51,8 @@ typedef struct virtio_drv {
     struct drv_step steps[DRV_MAX_STEPS];
     unsigned nsteps;
     uint64_t cfg_irqs_handled;
-    uint16_t net_status;
+    uint16_t net_status, mtu;
+    uint8_t mac[6];
     char refusal[160];        /* why, when DRV_REFUSED */
     bool link_error;          /* a host-link access failed (UR, timeout): the init reports DRV_ERROR */
 } virtio_drv_t;
