@@ -67,6 +67,7 @@ static void set_irq_enable(uint32_t v)
 static void device_reset(void)
 {
     int32_t drain = dp_quiesce();
+    dev_wr(VDPU_CSR_ENG_CTRL, 0);  /* the queue engine stops until the next DRIVER_OK */
     dev_wr(VDPU_CSR_DEV_RESET, 1); /* common cfg, queue contexts, ISR, DEVICE_STATUS = 0 */
     for (unsigned w = 0; w < 4; w++) fw.drv[w] = fw.neg[w] = 0; /* word loops: picolibc's are bytewise */
     fw.features_ok = false;
@@ -118,7 +119,13 @@ static void on_status(uint32_t data)
         VLOG("features ok: 0x%08" PRIx32 "%08" PRIx32 ", %s ring, %u queues, control queue %u\n", fw.neg[1],
              fw.neg[0], ring_name(policy_ring_type(true, fw.neg)), policy_num_queues(fw.neg, fw.max_qp),
              (unsigned)policy_ctrlq(fw.neg, fw.max_qp));
-    if (d.gained_driver_ok) VLOG("driver ok\n");
+    if (d.gained_driver_ok) {
+        /* the device may use the queues only from DRIVER_OK on: start the engine in the ring layout
+         * that was negotiated */
+        bool packed = policy_ring_type(true, fw.neg) == RING_PACKED;
+        dev_wr(VDPU_CSR_ENG_CTRL, 1u | (packed ? 2u : 0u));
+        VLOG("driver ok: queue engine on (%s ring)\n", packed ? "packed" : "split");
+    }
 }
 
 static void on_drv_feature(unsigned sel, uint32_t data)

@@ -11,7 +11,7 @@
  * every configuration. The firmware reads it once at boot and programs the device from it.
  */
 #define FW_CONFIG_MAGIC 0x56464347u /* 'VFCG' */
-#define FW_CONFIG_VERSION 1u
+#define FW_CONFIG_VERSION 2u
 
 struct vdpu_fw_config {
     uint32_t magic;       /* FW_CONFIG_MAGIC */
@@ -22,6 +22,8 @@ struct vdpu_fw_config {
     uint16_t max_qp;      /* max_virtqueue_pairs */
     uint16_t link_up;     /* initial link status (VIRTIO_NET_S_LINK_UP) */
     uint32_t verbose;     /* 0 quiet, 1 one console line per control-plane step */
+    /* v2: the host memory the data path may touch (the harness declares it) */
+    uint32_t hostmem_base_lo, hostmem_base_hi, hostmem_size_lo, hostmem_size_hi;
 };
 
 #endif

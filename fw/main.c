@@ -21,6 +21,7 @@
                 (uint8_t)(VDPU_CSR_NET_MAC_HI_RESET), (uint8_t)(VDPU_CSR_NET_MAC_HI_RESET >> 8)},         \
         .mtu = VDPU_CSR_NET_MTU_RESET, .max_qp = VDPU_CSR_NET_MAX_QP_RESET,                               \
         .link_up = VDPU_CSR_NET_STATUS_RESET & NET_S_LINK_UP, .verbose = 1,                               \
+        .hostmem_size_lo = 16u << 20, /* the simulator's default 16 MiB of host RAM at 0 */              \
     }
 
 /* Patched by the simulator after loading (it finds the symbol in the ELF): in .data, which is
@@ -69,6 +70,11 @@ static void boot(void)
     dev_wr(VDPU_CSR_NET_MTU, c.mtu);
     dev_wr(VDPU_CSR_NET_MAX_QP, fw.max_qp);
     dev_wr(VDPU_CSR_NET_STATUS, c.link_up ? NET_S_LINK_UP : 0);
+    /* the data path checks every buffer against the host memory the harness declared */
+    dev_wr(VDPU_CSR_HOSTMEM_BASE_LO, c.hostmem_base_lo);
+    dev_wr(VDPU_CSR_HOSTMEM_BASE_HI, c.hostmem_base_hi);
+    dev_wr(VDPU_CSR_HOSTMEM_SIZE_LO, c.hostmem_size_lo);
+    dev_wr(VDPU_CSR_HOSTMEM_SIZE_HI, c.hostmem_size_hi);
 
     if (fw.verbose) { /* a console line costs thousands of cycles: the first reset would wait for it */
         print_features("vdpu-fw: offer", fw.offer);

@@ -21,11 +21,13 @@ void model_notify_access(struct vdpu_edge *e, uint64_t bar_off, unsigned size, b
         return;
     }
     /* Only the control queue (CTRLQ, set by firmware at negotiation) is firmware's business;
-     * data-queue doorbells are counted. */
-    if (queue == e->pre->ctrlq)
+     * data-queue doorbells are counted and kick the queue engine (the value is ignored in v1). */
+    if (queue == e->pre->ctrlq) {
         model_evq_push(e, VDPU_EV_NOTIFY, (uint16_t)queue, (uint32_t)wdata, bar_off);
-    else
+    } else {
         e->next->notify_count++;
+        e->next->queue[queue].kick = true;
+    }
 }
 
 /* ---- ISR status: one byte, reading clears it ---------------------------------- */

@@ -16,6 +16,7 @@
 #define INT_ACK_LINK           (1u << 0)
 #define INT_ACK_DP_ERR         (1u << 1)
 #define FW_ERR_COUNT_SHIFT     16
+#define ENG_CTRL_BITS          0x3u /* [0] enable, [1] packed */
 
 /* Host-visible virtio state back to its reset values: DEV_RESET bit0, and part of power-on reset. */
 void model_virtio_reset(struct vdpu_state *n)
@@ -39,8 +40,10 @@ void model_virtio_reset(struct vdpu_state *n)
             .device_lo = VDPU_CSR_Q_USED_LO_RESET,
             .device_hi = VDPU_CSR_Q_USED_HI_RESET,
         };
+        model_qeng_queue_clear(&n->queue[q]);
     }
     n->isr = VDPU_CSR_ISR_RESET;
+    n->eng.qerr = VDPU_CSR_QERR_RESET; /* stopped queues restart with the device */
 }
 
 void model_fw_csr_reset(struct vdpu_state *s)
@@ -73,6 +76,10 @@ void model_fw_csr_reset(struct vdpu_state *s)
     s->link = VDPU_CSR_LINK_STATE_RESET & 1;
     s->link_chg = (VDPU_CSR_LINK_STATE_RESET >> 1) & 1;
     s->ctrlq = VDPU_CSR_CTRLQ_RESET;
+    s->eng.ctrl = VDPU_CSR_ENG_CTRL_RESET & ENG_CTRL_BITS;
+    s->eng.hm_base = (uint64_t)VDPU_CSR_HOSTMEM_BASE_HI_RESET << 32 | VDPU_CSR_HOSTMEM_BASE_LO_RESET;
+    s->eng.hm_size = (uint64_t)VDPU_CSR_HOSTMEM_SIZE_HI_RESET << 32 | VDPU_CSR_HOSTMEM_SIZE_LO_RESET;
+    s->eng.err_info = VDPU_CSR_ERR_INFO_RESET;
 }
 
 /* FW_ERR = {count, code}: the last code, and a saturating count of all of them. */
@@ -158,6 +165,14 @@ static uint32_t csr_value(const struct vdpu_state *s, uint16_t off)
     case VDPU_CSR_DP_STATUS: return (uint32_t)(s->quiesce && !s->dmareq_valid) | (uint32_t)s->dp_err << 1;
     case VDPU_CSR_LINK_STATE: return (uint32_t)s->link | (uint32_t)s->link_chg << 1;
     case VDPU_CSR_CTRLQ: return s->ctrlq;
+    case VDPU_CSR_ENG_CTRL: return s->eng.ctrl;
+    case VDPU_CSR_HOSTMEM_BASE_LO: return (uint32_t)s->eng.hm_base;
+    case VDPU_CSR_HOSTMEM_BASE_HI: return (uint32_t)(s->eng.hm_base >> 32);
+    case VDPU_CSR_HOSTMEM_SIZE_LO: return (uint32_t)s->eng.hm_size;
+    case VDPU_CSR_HOSTMEM_SIZE_HI: return (uint32_t)(s->eng.hm_size >> 32);
+    case VDPU_CSR_ENG_STATUS: return model_qeng_status(s);
+    case VDPU_CSR_QERR: return s->eng.qerr;
+    case VDPU_CSR_ERR_INFO: return s->eng.err_info;
     }
     return 0; /* WO registers read 0 */
 }
@@ -181,7 +196,10 @@ static void csr_store(struct vdpu_state *n, uint16_t qsel, uint16_t off, uint32_
     case VDPU_CSR_FW_QSEL: n->fw_qsel = (uint16_t)v; break;
     case VDPU_CSR_Q_SIZE: q->size = (uint16_t)v; break;
     case VDPU_CSR_Q_MSIX: q->msix_vector = (uint16_t)v; break;
-    case VDPU_CSR_Q_ENABLE: q->enable = (uint16_t)v; break;
+    case VDPU_CSR_Q_ENABLE:
+        q->enable = (uint16_t)v;
+        if (!q->enable) model_qeng_queue_clear(q); /* a disabled queue restarts from slot 0 */
+        break;
     case VDPU_CSR_Q_RESET: q->reset = (uint16_t)v; break;
     case VDPU_CSR_Q_DESC_LO: q->desc_lo = v; break;
     case VDPU_CSR_Q_DESC_HI: q->desc_hi = v; break;
@@ -196,6 +214,11 @@ static void csr_store(struct vdpu_state *n, uint16_t qsel, uint16_t off, uint32_
     case VDPU_CSR_NET_MTU: n->net_mtu = (uint16_t)v; break;
     case VDPU_CSR_DP_CTRL: n->quiesce = v & 1; break;
     case VDPU_CSR_CTRLQ: n->ctrlq = (uint16_t)v; break;
+    case VDPU_CSR_ENG_CTRL: n->eng.ctrl = (uint8_t)(v & ENG_CTRL_BITS); break;
+    case VDPU_CSR_HOSTMEM_BASE_LO: n->eng.hm_base = (n->eng.hm_base & ~0xFFFFFFFFull) | v; break;
+    case VDPU_CSR_HOSTMEM_BASE_HI: n->eng.hm_base = (n->eng.hm_base & 0xFFFFFFFFull) | (uint64_t)v << 32; break;
+    case VDPU_CSR_HOSTMEM_SIZE_LO: n->eng.hm_size = (n->eng.hm_size & ~0xFFFFFFFFull) | v; break;
+    case VDPU_CSR_HOSTMEM_SIZE_HI: n->eng.hm_size = (n->eng.hm_size & 0xFFFFFFFFull) | (uint64_t)v << 32; break;
     }
 }
 

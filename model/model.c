@@ -1,4 +1,5 @@
 /* model.c - the C behavioral model as a vdpu_dev: reset, eval (outputs from registers), tick (one edge). */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,6 +19,7 @@ static struct vdpu_model *to_model(vdpu_dev_t *dev)
 static void model_reset(struct vdpu_state *s)
 {
     memset(s, 0, sizeof *s);
+    model_qeng_reset(s);
     model_cfg_reset(s);
     model_fw_csr_reset(s);
     model_msix_reset(s);
@@ -35,35 +37,44 @@ static void model_eval(vdpu_dev_t *dev, vdpu_out_t *out)
     out->hcpl = s->hcpl;
     out->dmareq_valid = s->dmareq_valid;
     out->dmareq = s->dmareq;
-    out->dmacpl_ready = true; /* the device never issues reads yet, so it can always sink (and flag) completions */
+    out->dmacpl_ready = true; /* one read outstanding at most: every completion can be taken (or flagged) at once */
     out->fwreq_ready = true;
     out->fwrsp_valid = s->fwrsp_valid;
     out->fwrsp.rdata = s->fwrsp_rdata;
+    out->ntx_valid = s->eng.ntx_valid;
+    out->ntx = s->eng.ntx;
+    out->nrx_ready = !s->eng.rx_full;
     out->diag_valid = s->diag_valid;
     out->diag = s->diag;
     out->fw_irq = (uint8_t)(model_fw_irq_status(s) & s->irq_enable);
     out->intx = model_intx_level(s);
 }
 
+/* Everything but the engine's byte buffers, which are updated in place (see struct vdpu_eng_bufs). */
+#define STATE_REGS_BYTES offsetof(struct vdpu_state, bufs)
+
 /*
  * One rising edge. `pre` is frozen for the whole edge; every block reads it
  * and writes `next`, in the contract's order: host request, firmware
- * request, DMA side (completions, MSI-X sender). Then next is committed.
+ * request, data path (network port, queue engine, MSI-X sender). Then next
+ * is committed.
  */
 static void model_tick(vdpu_dev_t *dev, const vdpu_in_t *in)
 {
     struct vdpu_model *m = to_model(dev);
-    struct vdpu_state next = m->state;
-    struct vdpu_edge e = {.pre = &m->state, .next = &next, .fault = m->fault};
+    struct vdpu_state next;
+    memcpy(&next, &m->state, STATE_REGS_BYTES);
+    struct vdpu_edge e = {
+        .pre = &m->state, .next = &next, .fault = m->fault, .bufs = &m->state.bufs, .dmareq_ready = in->dmareq_ready};
 
     /* Single-cycle pulses: low unless this edge raises them again. */
     next.diag_valid = false;
     next.fwrsp_valid = false;
 
     model_completer_edge(&e, in);
-    /* The device has no DMA read outstanding, ever: any completion is unexpected. It is
-     * counted before the firmware request, so FW_ERR shows the firmware's own error. */
-    if (in->dmacpl_valid) model_fw_err(&e, VDPU_FWERR_UNEXPECTED_CPL);
+    /* A completion while the engine waits for none is unexpected. It is counted before the
+     * firmware request, so FW_ERR shows the firmware's own error. */
+    if (in->dmacpl_valid && !model_qeng_cpl_expected(&m->state)) model_fw_err(&e, VDPU_FWERR_UNEXPECTED_CPL);
     if (in->fwreq_valid) model_fw_csr_edge(&e, &in->fwreq);
     /* Status inputs after the firmware's INT_ACK, so a change at the same edge is not lost. */
     if (in->link_up != m->state.link) {
@@ -71,9 +82,12 @@ static void model_tick(vdpu_dev_t *dev, const vdpu_in_t *in)
         next.link_chg = true;
     }
     if (in->dp_err) next.dp_err = true;
-    model_msix_sender_edge(&e, in->dmareq_ready);
+    model_dma_out_edge(&e);
+    model_netio_edge(&e, in);
+    model_qeng_edge(&e, in);
+    model_msix_sender_edge(&e);
 
-    m->state = next;
+    memcpy(&m->state, &next, STATE_REGS_BYTES);
 }
 
 static void model_destroy(vdpu_dev_t *dev)

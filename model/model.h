@@ -20,6 +20,9 @@ struct vdpu_edge {
     struct vdpu_state *next;
     enum vdpu_model_fault fault;
     bool ev_req; /* the host access asked for an event push (whether or not the FIFO had room) */
+    struct vdpu_eng_bufs *bufs; /* the live engine buffers (updated in place, see model_state.h) */
+    bool dmareq_ready;  /* input of this edge: the DMA output register drains */
+    bool dmareq_loaded; /* the engine loaded the DMA output register at this edge */
 };
 
 /* Bits of config-space registers the device acts on (PCI spec values; the regmap names only the fields). */
@@ -88,7 +91,8 @@ void model_msix_table_access(struct vdpu_edge *e, uint64_t bar_off, unsigned siz
                              struct host_result *r);
 void model_msix_pba_access(struct vdpu_edge *e, uint64_t bar_off, unsigned size, bool write, struct host_result *r);
 void model_irq_raise(struct vdpu_edge *e, uint16_t queue_or_config);
-void model_msix_sender_edge(struct vdpu_edge *e, bool dmareq_ready);
+void model_queue_irq(struct vdpu_edge *e, uint16_t queue);
+void model_msix_sender_edge(struct vdpu_edge *e);
 bool model_intx_level(const struct vdpu_state *s);
 
 /* evq.c: host policy writes -> firmware event FIFO */
@@ -110,5 +114,22 @@ void model_completer_edge(struct vdpu_edge *e, const vdpu_in_t *in);
 void model_diag(struct vdpu_edge *e, uint8_t code, uint64_t addr);
 /* A BAR/cfg access that reads 0 / ignores the write and raises `code`. */
 void model_access_fault(struct vdpu_edge *e, uint8_t code, uint64_t addr, struct host_result *r);
+
+/* dma_out.c: the DMA request output register, shared by the engine (first) and the MSI-X sender */
+void model_dma_out_edge(struct vdpu_edge *e);
+bool model_dma_out_free(const struct vdpu_edge *e);
+void model_dma_out_load(struct vdpu_edge *e, const vdpu_dmareq_t *r);
+
+/* netio.c: network port registers (nrx into the RX frame buffer, the ntx output register) */
+void model_netio_edge(struct vdpu_edge *e, const vdpu_in_t *in);
+bool model_ntx_free(const struct vdpu_edge *e, const vdpu_in_t *in);
+void model_ntx_load(struct vdpu_edge *e, const vdpu_ntx_t *beat);
+
+/* qeng.c: the queue engine FSM */
+void model_qeng_reset(struct vdpu_state *s);
+void model_qeng_edge(struct vdpu_edge *e, const vdpu_in_t *in);
+bool model_qeng_cpl_expected(const struct vdpu_state *s);
+void model_qeng_queue_clear(struct vdpu_queue_ctx *q);
+uint32_t model_qeng_status(const struct vdpu_state *s);
 
 #endif

@@ -10,7 +10,8 @@
 /*
  * Everything the device remembers between clock edges lives in struct
  * vdpu_state, so an edge can be computed as next = f(pre, inputs) from a
- * by-value copy, and live migration can later save/restore it with memcpy.
+ * by-value copy (all but the trailing engine buffers, see struct
+ * vdpu_eng_bufs), and live migration can later save/restore it with memcpy.
  * Keep it free of pointers and host-side bookkeeping.
  */
 
@@ -25,6 +26,98 @@ struct vdpu_queue_ctx {
     uint32_t desc_lo, desc_hi;     /* queue_desc */
     uint32_t driver_lo, driver_hi; /* queue_driver (avail ring) */
     uint32_t device_lo, device_hi; /* queue_device (used ring) */
+    /* queue engine position; cleared by DEV_RESET and by firmware writing Q_ENABLE=0 */
+    uint16_t last_avail; /* split: next avail ring index to consume; packed: next descriptor slot */
+    bool avail_wrap;     /* packed: wrap counter of last_avail (reset 1) */
+    uint16_t used_idx;   /* split: used idx; packed: next used slot */
+    bool used_wrap;      /* packed: wrap counter of used_idx (reset 1) */
+    bool kick;           /* a doorbell is pending (data queues) */
+};
+
+/* Queue engine (docs/queue-engine.md): one FSM, one queue, one read, one buffer at a time. */
+#define VDPU_FRAME_BUF_BYTES 9216u /* TX and RX frame buffers */
+#define VDPU_DMA_RD_MAX      512u  /* bytes per DMA read request */
+#define VDPU_DMA_WR_MAX      256u  /* bytes per DMA write request */
+#define VDPU_NET_HDR_BYTES   12u   /* struct virtio_net_hdr_mrg_rxbuf, in front of every frame in a chain */
+
+enum vdpu_eng_fsm {
+    VDPU_ENG_IDLE,
+    VDPU_ENG_RD_REQ,  /* load the read request when the DMA output register is free */
+    VDPU_ENG_RD_WAIT, /* accept completion beats until the one with `last` */
+    VDPU_ENG_PROC,    /* act on the data just read */
+    VDPU_ENG_WR_REQ,  /* load the beats of a write */
+    VDPU_ENG_TX_OUT,  /* load the frame's beats into the ntx register */
+    VDPU_ENG_IRQ,     /* raise (or not) the queue interrupt */
+    VDPU_ENG_ERR,     /* record a violation */
+};
+
+struct vdpu_eng {
+    uint8_t fsm; /* enum vdpu_eng_fsm */
+    bool rx;     /* serving receiveq 0 with the waiting frame (else transmit on q) */
+    uint16_t q;  /* queue in service (kept after it, ENG_STATUS[15:8]) */
+
+    /* the read in flight: request fields, then what its completions brought */
+    uint8_t rd_purpose;
+    uint8_t rd_tag;
+    uint16_t rd_len;
+    uint64_t rd_addr;
+    uint16_t rd_got; /* bytes received so far */
+    bool rd_bad;     /* a beat with an error status or a foreign tag */
+    uint8_t next_tag; /* 0..31; power-on reset only */
+
+    /* the write being loaded: header fields, beat index; small writes carry their data here */
+    uint8_t wr_purpose;
+    uint16_t wr_len;
+    uint64_t wr_addr;
+    uint16_t wr_beat;
+    uint8_t wr_data[8];
+
+    /* the buffer (descriptor chain) in service */
+    uint16_t avail_idx;   /* split: avail idx of the last avail read */
+    uint16_t avail_flags; /* split: avail flags of the last avail read */
+    uint16_t id;          /* split: head id; packed: buffer id of the last descriptor */
+    uint16_t ndesc;       /* descriptors of this chain seen so far */
+    uint64_t d_addr;      /* current descriptor */
+    uint32_t d_len;
+    uint16_t d_flags;
+    uint16_t d_next;
+    uint32_t d_off;      /* bytes of the current descriptor read (TX) or written (RX) */
+    uint32_t d_todo;     /* RX: bytes to write into the current descriptor */
+    uint32_t chain_len;  /* TX: bytes of the chain in the TX frame buffer */
+    uint32_t rx_done;    /* RX: bytes of header+frame written so far */
+    uint32_t tx_pos;     /* TX_OUT: frame bytes loaded into ntx so far */
+    bool no_irq;         /* packed: the driver event structure disables interrupts */
+    uint8_t err;         /* QERR_* for ERR */
+
+    /* CSRs */
+    uint8_t ctrl;      /* ENG_CTRL[1:0] */
+    uint64_t hm_base;  /* HOSTMEM_BASE */
+    uint64_t hm_size;  /* HOSTMEM_SIZE */
+    uint16_t rx_dropped; /* ENG_STATUS[31:16], saturating */
+    uint32_t qerr;     /* QERR */
+    uint32_t err_info; /* ERR_INFO */
+
+    /* network port */
+    bool rx_full;      /* a complete frame waits in the RX buffer (nrx_ready = !rx_full) */
+    bool rx_trunc;     /* the frame (waiting or arriving) was longer than the buffer */
+    uint16_t rx_len;   /* bytes of the waiting frame */
+    uint16_t rx_fill;  /* bytes of the frame arriving */
+    bool ntx_valid;
+    vdpu_ntx_t ntx;
+};
+
+/*
+ * The engine's byte buffers. They sit at the very end of struct vdpu_state
+ * and model_tick does not copy them into `next`: every byte is written and
+ * read in disjoint phases (read buffer: RD_WAIT writes, PROC reads; TX
+ * buffer: payload reads write, TX_OUT reads; RX buffer: nrx writes while
+ * empty, the engine reads while full), so updating them in place is the same
+ * as pre/next, without copying 19 KiB per edge.
+ */
+struct vdpu_eng_bufs {
+    uint8_t rd[VDPU_DMA_RD_MAX];
+    uint8_t tx[VDPU_FRAME_BUF_BYTES];
+    uint8_t rx[VDPU_FRAME_BUF_BYTES];
 };
 
 /* One host policy write waiting for firmware (EV_HEAD_INFO / EV_HEAD_DATA). */
@@ -114,6 +207,12 @@ struct vdpu_state {
     uint32_t fwrsp_rdata;
     bool diag_valid;
     vdpu_diag_t diag;
+
+    /* ---- queue engine */
+    struct vdpu_eng eng;
+
+    /* ---- must stay last: see struct vdpu_eng_bufs */
+    struct vdpu_eng_bufs bufs;
 };
 
 #endif

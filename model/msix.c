@@ -102,22 +102,35 @@ void model_irq_raise(struct vdpu_edge *e, uint16_t queue_or_config)
     e->next->msix_pending |= 1ull << vector;
 }
 
+/* ---- the queue engine raises a queue interrupt --------------------------------------- */
+
+/* As HOST_IRQ(queue) does, except that a queue without a vector simply gets none (no FW_ERR: not firmware's doing). */
+void model_queue_irq(struct vdpu_edge *e, uint16_t queue)
+{
+    const struct vdpu_state *s = e->pre;
+
+    if (!model_cfg_msix_enabled(s)) {
+        e->next->isr |= VIRTIO_ISR_QUEUE;
+        return;
+    }
+    uint16_t vector = s->queue[queue].msix_vector;
+    if (vector < VDPU_NUM_VECTORS) e->next->msix_pending |= 1ull << vector;
+}
+
 /* ---- sender: pending vector -> one DMA write -------------------------------------- */
 
 /*
- * Runs last in the edge. Decides from pre-edge state only, so a pending bit
- * firmware sets at this edge is seen from the next one; clearing the sent
- * bit is the last write to msix_pending at this edge.
+ * Runs last in the edge, after the engine, which has priority on the DMA
+ * output register. Decides from pre-edge state only, so a pending bit
+ * firmware or the engine sets at this edge is seen from the next one;
+ * clearing the sent bit is the last write to msix_pending at this edge.
  */
-void model_msix_sender_edge(struct vdpu_edge *e, bool dmareq_ready)
+void model_msix_sender_edge(struct vdpu_edge *e)
 {
     const struct vdpu_state *s = e->pre;
     struct vdpu_state *n = e->next;
 
-    if (s->dmareq_valid) {
-        if (dmareq_ready) n->dmareq_valid = false;
-        return;
-    }
+    if (!model_dma_out_free(e)) return;
     if (!model_cfg_msix_enabled(s) || model_cfg_msix_func_masked(s) || !model_cfg_bus_master(s)) return;
 
     for (unsigned v = 0; v < VDPU_NUM_VECTORS; v++) {
@@ -125,16 +138,17 @@ void model_msix_sender_edge(struct vdpu_edge *e, bool dmareq_ready)
         if (!(s->msix_pending >> v & 1) || (m->ctrl & PCI_MSIX_ENTRY_CTRL_MASK)) continue;
 
         uint32_t data = m->data ^ (e->fault == VDPU_FAULT_MSIX_DATA ? 1u : 0u);
-        memset(&n->dmareq, 0, sizeof n->dmareq);
-        n->dmareq.type = VDPU_DMA_WR;
-        n->dmareq.purpose = VDPU_PURP_MSIX;
-        n->dmareq.queue = (uint16_t)v;
-        n->dmareq.tag = 0;
-        n->dmareq.len = MSIX_MSG_BYTES;
-        n->dmareq.addr = (uint64_t)m->addr_hi << 32 | m->addr_lo;
-        for (unsigned i = 0; i < MSIX_MSG_BYTES; i++) n->dmareq.data[i] = (uint8_t)(data >> (8 * i));
-        n->dmareq.last = true;
-        n->dmareq_valid = true;
+        vdpu_dmareq_t r;
+        memset(&r, 0, sizeof r);
+        r.type = VDPU_DMA_WR;
+        r.purpose = VDPU_PURP_MSIX;
+        r.queue = (uint16_t)v;
+        r.tag = 0;
+        r.len = MSIX_MSG_BYTES;
+        r.addr = (uint64_t)m->addr_hi << 32 | m->addr_lo;
+        for (unsigned i = 0; i < MSIX_MSG_BYTES; i++) r.data[i] = (uint8_t)(data >> (8 * i));
+        r.last = true;
+        model_dma_out_load(e, &r);
         n->msix_pending &= ~(1ull << v);
         return;
     }

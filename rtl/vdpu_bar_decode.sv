@@ -94,6 +94,10 @@ module vdpu_bar_decode
   assign qidx    = view_i.qsel[QIDX_W-1:0];
   assign qv      = qsel_ok ? qctx_i[qidx] : '0;
 
+  // The queue engine's ring state is not host-visible.
+  logic unused_qv;
+  assign unused_qv = ^{qv.last_avail, qv.avail_wrap, qv.used_idx, qv.used_wrap, qv.kick};
+
   // ---- decode ---------------------------------------------------------------------------------------
   logic [63:0] rd;          // value of the addressed field
   logic        dv;          // diag raised
@@ -243,7 +247,9 @@ module vdpu_bar_decode
         ev_kind  = EV_NOTIFY;
         ev_queue = 16'(off[11:2]);
       end else begin
+        // A data-queue doorbell: counted, and it kicks the queue engine.
         eff_o.notify_inc = 1'b1;
+        eff_o.notify_q   = off[QIDX_W+1:2];
       end
 
     // -- ISR: one byte, read to clear

@@ -22,13 +22,26 @@ module vdpu_fw_csr
   output logic [31:0]                  fwrsp_rdata_o,
   output logic [3:0]                   fw_irq_o,
 
-  // DMA completions (none is ever expected)
+  // DMA completions: expected only while the queue engine waits for a read
   input  logic                         dmacpl_valid_i,
+  input  logic                         cpl_expected_i,
 
   // status inputs: network link level, internal data-path error, DMA request outstanding
   input  logic                         link_up_i,
   input  logic                         dp_err_i,
   input  logic                         dma_busy_i,
+
+  // queue engine: its CSRs, queue interrupts and internal error (a violation)
+  output logic [31:0]                  eng_ctrl_o,
+  output logic [63:0]                  hm_base_o,
+  output logic [63:0]                  hm_size_o,
+  output logic                         quiesce_o,
+  input  logic [31:0]                  eng_status_i,
+  input  logic [NUM_QUEUES-1:0]        qerr_i,
+  input  logic [31:0]                  err_info_i,
+  input  logic                         eng_irq_i,
+  input  logic [QIDX_W-1:0]            eng_irq_q_i,
+  input  logic                         eng_err_i,
 
   // host-side effects committed at this edge
   input  host_eff_t                    host_eff_i,
@@ -93,6 +106,9 @@ module vdpu_fw_csr
     logic                        link;      // LINK_STATE[0], the sampled link level
     logic                        link_chg;  // LINK_STATE[1], sticky
     logic [15:0]                 ctrlq;     // CTRLQ
+    logic [31:0]                 eng_ctrl;  // ENG_CTRL
+    logic [63:0]                 hm_base;   // HOSTMEM_BASE_HI/LO
+    logic [63:0]                 hm_size;   // HOSTMEM_SIZE_HI/LO
   } regs_t;
 
   localparam regs_t RegsRst = '{
@@ -122,7 +138,10 @@ module vdpu_fw_csr
     dp_err:        CSR_DP_STATUS_RST[1],
     link:          CSR_LINK_STATE_RST[0],
     link_chg:      CSR_LINK_STATE_RST[1],
-    ctrlq:         CSR_CTRLQ_RST[15:0]
+    ctrlq:         CSR_CTRLQ_RST[15:0],
+    eng_ctrl:      CSR_ENG_CTRL_RST,
+    hm_base:       {CSR_HOSTMEM_BASE_HI_RST, CSR_HOSTMEM_BASE_LO_RST},
+    hm_size:       {CSR_HOSTMEM_SIZE_HI_RST, CSR_HOSTMEM_SIZE_LO_RST}
   };
 
   regs_t       r_q, r_d;
@@ -220,6 +239,14 @@ module vdpu_fw_csr
       16'(CSR_LINK_STATE):    begin acc = AccRo; rd = {30'b0, r_q.link_chg, r_q.link}; end
       16'(CSR_INT_ACK):       acc = AccWo;
       16'(CSR_CTRLQ):         rd = 32'(r_q.ctrlq);
+      16'(CSR_ENG_CTRL):        rd = r_q.eng_ctrl;
+      16'(CSR_HOSTMEM_BASE_LO): rd = r_q.hm_base[31:0];
+      16'(CSR_HOSTMEM_BASE_HI): rd = r_q.hm_base[63:32];
+      16'(CSR_HOSTMEM_SIZE_LO): rd = r_q.hm_size[31:0];
+      16'(CSR_HOSTMEM_SIZE_HI): rd = r_q.hm_size[63:32];
+      16'(CSR_ENG_STATUS):    begin acc = AccRo; rd = eng_status_i; end
+      16'(CSR_QERR):          begin acc = AccRo; rd = 32'(qerr_i); end
+      16'(CSR_ERR_INFO):      begin acc = AccRo; rd = err_info_i; end
       default:                mapped = 1'b0;
     endcase
   end
@@ -228,7 +255,11 @@ module vdpu_fw_csr
   // HOST_IRQ takes a 16-bit queue number.
   logic unused_in;
   assign unused_in = ^{host_eff_i.ev_push, host_eff_i.ev, host_eff_i.qwr, host_eff_i.tbl_we,
-                       host_eff_i.tbl_size8, host_eff_i.tbl_dw, host_eff_i.data[63:32], act[31:16]};
+                       host_eff_i.tbl_size8, host_eff_i.tbl_dw, host_eff_i.data[63:32], act[31:16],
+                       host_eff_i.notify_q};
+  // The queue engine's ring state has no CSR.
+  logic unused_fw_q;
+  assign unused_fw_q = ^{fw_q.last_avail, fw_q.avail_wrap, fw_q.used_idx, fw_q.used_wrap, fw_q.kick};
 
   // ---- next state: host effects, then the firmware request ------------------------------------------
   logic        err;       // firmware request error
@@ -237,6 +268,7 @@ module vdpu_fw_csr
   logic [15:0] irq_q;     // HOST_IRQ queue number
   logic        irq_q_ok;
   logic [15:0] irq_vec;   // its MSI-X vector
+  logic [15:0] eng_vec;   // MSI-X vector of the queue engine's interrupt
 
   always_comb begin
 
@@ -248,10 +280,11 @@ module vdpu_fw_csr
     pend_set_o  = '0;
     err         = 1'b0;
     err_code    = '0;
-    cpl_err     = dmacpl_valid_i;
+    cpl_err     = dmacpl_valid_i && !cpl_expected_i;
     irq_q       = act[15:0];
     irq_q_ok    = (32'(irq_q) < NUM_QUEUES);
     irq_vec     = (irq_q == CfgChange) ? r_q.msix_config : (irq_q_ok ? qctx_i[irq_q[QIDX_W-1:0]].msix : 16'hFFFF);
+    eng_vec     = qctx_i[eng_irq_q_i].msix;
 
     // host side
     if (host_eff_i.dfsel_we) r_d.dfsel = host_eff_i.data[31:0];
@@ -295,6 +328,11 @@ module vdpu_fw_csr
           16'(CSR_NET_MTU):       r_d.net_mtu       = wval[15:0];
           16'(CSR_DP_CTRL):       r_d.quiesce       = wval[0];
           16'(CSR_CTRLQ):         r_d.ctrlq         = wval[15:0];
+          16'(CSR_ENG_CTRL):        r_d.eng_ctrl        = wval;
+          16'(CSR_HOSTMEM_BASE_LO): r_d.hm_base[31:0]   = wval;
+          16'(CSR_HOSTMEM_BASE_HI): r_d.hm_base[63:32]  = wval;
+          16'(CSR_HOSTMEM_SIZE_LO): r_d.hm_size[31:0]   = wval;
+          16'(CSR_HOSTMEM_SIZE_HI): r_d.hm_size[63:32]  = wval;
           16'(CSR_INT_ACK): begin
             if (act_valid && act[0]) r_d.link_chg = 1'b0;
             if (act_valid && act[1]) r_d.dp_err = 1'b0;
@@ -344,7 +382,18 @@ module vdpu_fw_csr
       r_d.link     = link_up_i;
       r_d.link_chg = 1'b1;
     end
-    if (dp_err_i) r_d.dp_err = 1'b1;
+    if (dp_err_i || eng_err_i) r_d.dp_err = 1'b1;
+
+    // Queue engine interrupt, last: exactly what HOST_IRQ(q) does, but with no FW_ERR when the
+    // queue has no vector (then there is simply no interrupt). Same-edge firmware requests also
+    // take effect, so pending bits are or-ed and the ISR bit is set after a host read-to-clear.
+    if (eng_irq_i) begin
+      if (msix_en_i) begin
+        if (32'(eng_vec) < NUM_VECTORS) pend_set_o[eng_vec[$clog2(NUM_VECTORS)-1:0]] = 1'b1;
+      end else begin
+        r_d.isr = r_d.isr | 2'b01;
+      end
+    end
 
     // FW_ERR: the DMA completion error counts first, the firmware request's error last.
     if (cpl_err) begin
@@ -374,6 +423,10 @@ module vdpu_fw_csr
   assign fw_irq_o       = irq_status & r_q.irq_enable[3:0];
   assign hold_timeout_o = r_q.hold_timeout;
   assign isr_o          = r_q.isr;
+  assign eng_ctrl_o     = r_q.eng_ctrl;
+  assign hm_base_o      = r_q.hm_base;
+  assign hm_size_o      = r_q.hm_size;
+  assign quiesce_o      = r_q.quiesce;
 
   assign view_o = '{
     dfsel:         r_q.dfsel,

@@ -1,4 +1,7 @@
 // vdpu_msix.sv - MSI-X table, pending bit array and the sender that turns a pending vector into a DMA write.
+//
+// The DMA output register lives in vdpu_dma_out; this block offers the lowest deliverable vector
+// every edge and clears its pending bit at the edge the message is loaded.
 `include "vdpu_pkg.svh"
 
 module vdpu_msix
@@ -22,20 +25,14 @@ module vdpu_msix
   input  logic [TBL_DW_W-1:0]          tbl_wr_dw_i,
   input  logic [63:0]                  tbl_wdata_i,
 
-  // firmware HOST_IRQ: vectors to mark pending
+  // firmware HOST_IRQ and queue engine interrupts: vectors to mark pending
   input  logic [NUM_VECTORS-1:0]       pend_set_i,
 
-  // DMA request channel (the only requester today, hence the constant fields)
-  output logic                         dmareq_valid_o,
-  input  logic                         dmareq_ready_i,
-  output logic                         dmareq_type_o,
-  output logic [3:0]                   dmareq_purpose_o,
-  output logic [15:0]                  dmareq_queue_o,
-  output logic [7:0]                   dmareq_tag_o,
-  output logic [15:0]                  dmareq_len_o,
-  output logic [63:0]                  dmareq_addr_o,
-  output logic [255:0]                 dmareq_data_o,
-  output logic                         dmareq_last_o
+  // message to send, through the DMA output register (vdpu_dma_out); granted at a free edge the
+  // queue engine does not use
+  output logic                         msg_valid_o,
+  output dmareq_t                      msg_o,
+  input  logic                         msg_grant_i
 );
 
   localparam int unsigned VecW = $clog2(NUM_VECTORS);
@@ -47,10 +44,6 @@ module vdpu_msix
 
   msix_entry_t [NUM_VECTORS-1:0] tbl_q, tbl_d;
   logic [NUM_VECTORS-1:0]        pend_q, pend_d;
-  logic                          valid_q, valid_d;
-  logic [VecW-1:0]               vec_q, vec_d;
-  logic [63:0]                   addr_q, addr_d;
-  logic [31:0]                   data_q, data_d;
 
   // ---- host table access ------------------------------------------------------------------
   function automatic logic [31:0] dword_rd(msix_entry_t e, logic [1:0] dw);
@@ -92,7 +85,6 @@ module vdpu_msix
   // ---- sender -------------------------------------------------------------------------------
   // Candidates use pre-edge state only; a vector set pending at this edge is seen at the next.
   logic [NUM_VECTORS-1:0] cand, send_clr;
-  logic                   send;
   logic [VecW-1:0]        send_vec;
 
   always_comb begin
@@ -101,59 +93,43 @@ module vdpu_msix
     end
     if (!(msix_en_i && !fmask_i && bme_i)) cand = '0;
 
-    send     = !valid_q && (cand != '0);
     send_vec = '0;
     for (int v = NUM_VECTORS - 1; v >= 0; v--) begin
       if (cand[v]) send_vec = VecW'(v);  // lowest wins
     end
-    send_clr = '0;
-    if (send) send_clr[send_vec] = 1'b1;
   end
 
+  // Separate from the candidate logic: the grant depends combinationally on msg_valid_o.
   always_comb begin
-    valid_d = valid_q;
-    vec_d   = vec_q;
-    addr_d  = addr_q;
-    data_d  = data_q;
-    if (valid_q && dmareq_ready_i) valid_d = 1'b0;
-    if (send) begin
-      valid_d = 1'b1;
-      vec_d   = send_vec;
-      addr_d  = {tbl_q[send_vec].addr_hi, tbl_q[send_vec].addr_lo};
-      data_d  = tbl_q[send_vec].data;
-    end
-    // Order at the edge: firmware sets, then the sender clears what it sent.
-    pend_d = (pend_q | pend_set_i) & ~send_clr;
+    send_clr = '0;
+    if (msg_grant_i) send_clr[send_vec] = 1'b1;
   end
+
+  assign msg_valid_o = (cand != '0);
+  assign msg_o = '{
+    kind:    DMA_WR,
+    purpose: PURP_MSIX,
+    queue:   16'(send_vec),
+    tag:     '0,
+    len:     MsgLen,
+    addr:    {tbl_q[send_vec].addr_hi, tbl_q[send_vec].addr_lo},
+    data:    {224'b0, tbl_q[send_vec].data},
+    last:    1'b1
+  };
+
+  // Order at the edge: firmware and queue engine set, then the sender clears what it sent.
+  assign pend_d = (pend_q | pend_set_i) & ~send_clr;
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       for (int unsigned v = 0; v < NUM_VECTORS; v++) begin
         tbl_q[v] <= '{addr_lo: '0, addr_hi: '0, data: '0, mask: 1'b1};
       end
-      pend_q  <= '0;
-      valid_q <= 1'b0;
-      vec_q   <= '0;
-      addr_q  <= '0;
-      data_q  <= '0;
+      pend_q <= '0;
     end else begin
-      tbl_q   <= tbl_d;
-      pend_q  <= pend_d;
-      valid_q <= valid_d;
-      vec_q   <= vec_d;
-      addr_q  <= addr_d;
-      data_q  <= data_d;
+      tbl_q  <= tbl_d;
+      pend_q <= pend_d;
     end
   end
-
-  assign dmareq_valid_o   = valid_q;
-  assign dmareq_type_o    = DMA_WR;
-  assign dmareq_purpose_o = PURP_MSIX;
-  assign dmareq_queue_o   = 16'(vec_q);
-  assign dmareq_tag_o     = '0;
-  assign dmareq_len_o     = MsgLen;
-  assign dmareq_addr_o    = addr_q;
-  assign dmareq_data_o    = {224'b0, data_q};
-  assign dmareq_last_o    = 1'b1;
 
 endmodule

@@ -17,6 +17,26 @@ package vdpu_pkg;
   // Event FIFO occupancy counter (0..EVQ_DEPTH).
   localparam int unsigned EVCNT_W = $clog2(EVQ_DEPTH + 1);
 
+  // Queue engine (docs/queue-engine.md). The TX and RX frame buffers hold 9216 bytes each, stored
+  // as 32-byte words (one network / DMA beat per word).
+  localparam int unsigned FRAME_BYTES = 9216;
+  localparam int unsigned FRAME_WORDS = FRAME_BYTES / 32;
+  // A word index that can also name the word past the end (reads of word w and w+1).
+  localparam int unsigned FRAME_WW    = $clog2(FRAME_WORDS + 1);
+  // Byte position / length within a frame buffer (0..FRAME_BYTES + header).
+  localparam int unsigned FRAME_PW    = 16;
+  localparam int unsigned NET_HDR_LEN = 12;  // struct virtio_net_hdr_mrg_rxbuf (VERSION_1)
+  localparam int unsigned ETH_HDR_LEN = 14;  // shortest TX frame: one Ethernet header
+  // Descriptor flag bits (split: VRING_DESC_F_*, packed: also AVAIL / USED).
+  localparam int unsigned VQ_F_NEXT     = 0;
+  localparam int unsigned VQ_F_WRITE    = 1;
+  localparam int unsigned VQ_F_INDIRECT = 2;
+  localparam int unsigned VQ_F_AVAIL    = 7;
+  localparam int unsigned VQ_F_USED     = 15;
+  // Chunk limits: DMA reads of at most 512 bytes, writes of at most 256 (one request each).
+  localparam int unsigned RD_CHUNK = 512;
+  localparam int unsigned WR_CHUNK = 256;
+
   // One host access as evaluated by the decode blocks: a fresh request or the one saved by HOLD.
   // (Own type rather than the generated hreq_t so the RTL does not depend on its field names.)
   typedef struct packed {
@@ -52,6 +72,12 @@ package vdpu_pkg;
     logic [31:0] avail_hi;
     logic [31:0] used_lo;
     logic [31:0] used_hi;
+    // queue engine state: cleared by DEV_RESET and by firmware writing Q_ENABLE = 0
+    logic [15:0] last_avail;  // split: next avail ring index; packed: next descriptor slot
+    logic        avail_wrap;  // packed: driver ring wrap counter (reset 1)
+    logic [15:0] used_idx;    // split: used idx; packed: next used slot
+    logic        used_wrap;   // packed: device ring wrap counter (reset 1)
+    logic        kick;        // a doorbell is pending
   } qctx_t;
 
   localparam qctx_t QCTX_RST = '{
@@ -64,8 +90,25 @@ package vdpu_pkg;
     avail_lo: CSR_Q_AVAIL_LO_RST,
     avail_hi: CSR_Q_AVAIL_HI_RST,
     used_lo:  CSR_Q_USED_LO_RST,
-    used_hi:  CSR_Q_USED_HI_RST
+    used_hi:  CSR_Q_USED_HI_RST,
+    last_avail: '0,
+    avail_wrap: 1'b1,
+    used_idx:   '0,
+    used_wrap:  1'b1,
+    kick:       1'b0
   };
+
+  // Queue engine update of one queue's ring state, applied after host and firmware at an edge.
+  typedef struct packed {
+    logic [QIDX_W-1:0] idx;
+    logic              kick_clr;    // the scheduler picked the queue
+    logic              avail_we;    // last_avail / avail_wrap <= values below
+    logic [15:0]       last_avail;
+    logic              avail_wrap;
+    logic              used_we;     // used_idx / used_wrap <= values below
+    logic [15:0]       used_idx;
+    logic              used_wrap;
+  } qeng_wr_t;
 
   typedef enum logic [3:0] {
     QF_SIZE,
@@ -111,6 +154,7 @@ package vdpu_pkg;
     logic                drv_feat_we;  // DRV_FEATURE[driver_feature_select] <= data
     logic                isr_clr;      // ISR read-to-clear
     logic                notify_inc;   // data-queue doorbell
+    logic [QIDX_W-1:0]   notify_q;     // ... of this queue (sets its kick)
     logic                ev_push;      // push ev (FIFO had room before the edge)
     logic                ev_ovf_set;   // FIFO was full: event dropped
     ev_t                 ev;

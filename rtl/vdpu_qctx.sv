@@ -1,4 +1,5 @@
-// vdpu_qctx.sv - per-queue context storage: one qctx_t per virtqueue, host then firmware write order.
+// vdpu_qctx.sv - per-queue context storage: one qctx_t per virtqueue; host, firmware, then queue
+// engine write order (docs/queue-engine.md: the data path is applied last at an edge).
 `include "vdpu_pkg.svh"
 
 module vdpu_qctx
@@ -10,8 +11,11 @@ module vdpu_qctx
 
   // writers, applied in this order at an edge (the firmware wins on the same field)
   input  qwr_t                         host_wr_i,    // ring address write through common cfg
+  input  logic                         kick_set_i,   // data-queue doorbell ...
+  input  logic [QIDX_W-1:0]            kick_q_i,     // ... for this queue
   input  qwr_t                         fw_wr_i,      // Q_* CSR write
   input  logic                         dev_reset_i,  // DEV_RESET: every queue back to QCTX_RST
+  input  qeng_wr_t                     eng_wr_i,     // queue engine ring state update
 
   // the whole context array, for the decoders (and, later, state read-back)
   output qctx_t [NUM_QUEUES-1:0]       qctx_o
@@ -30,7 +34,17 @@ module vdpu_qctx
     unique case (f)
       QF_SIZE:     r.size     = v[15:0];
       QF_MSIX:     r.msix     = v[15:0];
-      QF_ENABLE:   r.enable   = v[15:0];
+      QF_ENABLE: begin
+        r.enable = v[15:0];
+        // Disabling a queue forgets its ring position and any pending doorbell.
+        if (v[15:0] == '0) begin
+          r.last_avail = QCTX_RST.last_avail;
+          r.avail_wrap = QCTX_RST.avail_wrap;
+          r.used_idx   = QCTX_RST.used_idx;
+          r.used_wrap  = QCTX_RST.used_wrap;
+          r.kick       = QCTX_RST.kick;
+        end
+      end
       QF_RESET:    r.reset    = v[15:0];
       QF_DESC_LO:  r.desc_lo  = v;
       QF_DESC_HI:  r.desc_hi  = v;
@@ -47,8 +61,21 @@ module vdpu_qctx
     qctx_d = qctx_q;
     for (int unsigned q = 0; q < NUM_QUEUES; q++) begin
       if (host_wr_i.valid && 32'(host_wr_i.idx) == q) qctx_d[q] = set_field(qctx_d[q], host_wr_i.field, host_wr_i.data);
+      if (kick_set_i && 32'(kick_q_i) == q) qctx_d[q].kick = 1'b1;
       if (fw_wr_i.valid && 32'(fw_wr_i.idx) == q) qctx_d[q] = set_field(qctx_d[q], fw_wr_i.field, fw_wr_i.data);
       if (dev_reset_i) qctx_d[q] = QCTX_RST;
+      // The engine's values were computed from the pre-edge context and win a same-edge conflict.
+      if (32'(eng_wr_i.idx) == q) begin
+        if (eng_wr_i.kick_clr) qctx_d[q].kick = 1'b0;
+        if (eng_wr_i.avail_we) begin
+          qctx_d[q].last_avail = eng_wr_i.last_avail;
+          qctx_d[q].avail_wrap = eng_wr_i.avail_wrap;
+        end
+        if (eng_wr_i.used_we) begin
+          qctx_d[q].used_idx  = eng_wr_i.used_idx;
+          qctx_d[q].used_wrap = eng_wr_i.used_wrap;
+        end
+      end
     end
   end
 

@@ -1,4 +1,5 @@
-// vdpu_top.sv - vdpu virtio-net PCI function: host completer, config space, BAR0, MSI-X, firmware CSRs.
+// vdpu_top.sv - vdpu virtio-net PCI function: host completer, config space, BAR0, MSI-X, firmware CSRs,
+// queue engine and network port.
 `include "vdpu_pkg.svh"
 
 module vdpu_top
@@ -7,7 +8,7 @@ module vdpu_top
 (
   input  logic       clk_i,
   input  logic       rst_ni,
-  // generated flat ports: channels hreq, hcpl, dmareq, dmacpl, fwreq, fwrsp, diag, then the
+  // generated flat ports: channels hreq, hcpl, dmareq, dmacpl, fwreq, fwrsp, ntx, nrx, diag, then the
   // scalar signals fw_irq_o, intx_o (interrupt levels), link_up_i, dp_err_i (status inputs)
 `include "vdpu_top_ports.svh"
 );
@@ -143,6 +144,15 @@ module vdpu_top
   logic [NUM_VECTORS-1:0] pend_set;
   logic [1:0]             isr;
 
+  // queue engine <-> CSR block
+  logic [31:0]            eng_ctrl;
+  logic [63:0]            hm_base, hm_size;
+  logic                   quiesce;
+  logic [31:0]            eng_status, err_info;
+  logic [NUM_QUEUES-1:0]  qerr;
+  logic                   eng_irq, eng_err, eng_idle, cpl_expected;
+  logic [QIDX_W-1:0]      eng_irq_q;
+
   vdpu_fw_csr u_fw_csr (
     .clk_i,
     .rst_ni,
@@ -155,9 +165,22 @@ module vdpu_top
     .fwrsp_rdata_o,
     .fw_irq_o,
     .dmacpl_valid_i,
+    .cpl_expected_i (cpl_expected),
     .link_up_i,
     .dp_err_i,
-    .dma_busy_i     (dmareq_valid_o),
+    // quiesced: no request in the output register and the engine idle (no read outstanding,
+    // no buffer half served)
+    .dma_busy_i     (dmareq_valid_o || !eng_idle),
+    .eng_ctrl_o     (eng_ctrl),
+    .hm_base_o      (hm_base),
+    .hm_size_o      (hm_size),
+    .quiesce_o      (quiesce),
+    .eng_status_i   (eng_status),
+    .qerr_i         (qerr),
+    .err_info_i     (err_info),
+    .eng_irq_i      (eng_irq),
+    .eng_irq_q_i    (eng_irq_q),
+    .eng_err_i      (eng_err),
     .host_eff_i     (host_eff),
     .ev_count_i     (ev_count),
     .ev_head_i      (ev_head),
@@ -177,23 +200,96 @@ module vdpu_top
   );
 
   assign fwreq_ready_o = 1'b1;  // the CSR block answers every request in one cycle
-  assign dmacpl_ready_o = 1'b1;  // completions are taken (and reported as unexpected)
-
-  // Only the presence of a DMA completion matters: no read is ever issued.
-  logic unused_dmacpl;
-  assign unused_dmacpl = ^{dmacpl_tag_i, dmacpl_status_i, dmacpl_len_i, dmacpl_data_i, dmacpl_last_i};
+  assign dmacpl_ready_o = 1'b1;  // completions are always taken (the engine's, or FW_ERR)
 
   // ---- per-queue context -------------------------------------------------------------------------------
+  qeng_wr_t eng_qwr;
+
   vdpu_qctx u_qctx (
     .clk_i,
     .rst_ni,
     .host_wr_i   (host_eff.qwr),
+    .kick_set_i  (host_eff.notify_inc),
+    .kick_q_i    (host_eff.notify_q),
     .fw_wr_i     (fw_qwr),
     .dev_reset_i (dev_reset),
+    .eng_wr_i    (eng_qwr),
     .qctx_o      (qctx)
   );
 
+  // ---- network port RX --------------------------------------------------------------------------------
+  logic                rx_full, rx_trunc, rx_free, rx_re;
+  logic [FRAME_PW-1:0] rx_len;
+  logic [FRAME_WW-1:0] rx_raddr;
+  logic [511:0]        rx_rdata;
+
+  vdpu_net_rx u_net_rx (
+    .clk_i,
+    .rst_ni,
+    .nrx_valid_i,
+    .nrx_ready_o,
+    .nrx_data_i,
+    .nrx_keep_i,
+    .nrx_last_i,
+    .full_o      (rx_full),
+    .len_o       (rx_len),
+    .trunc_o     (rx_trunc),
+    .free_i      (rx_free),
+    .re_i        (rx_re),
+    .raddr_i     (rx_raddr),
+    .rdata_o     (rx_rdata)
+  );
+
+  // ---- queue engine -------------------------------------------------------------------------------------
+  logic    dma_free, eng_load;
+  dmareq_t eng_req;
+
+  vdpu_qeng u_qeng (
+    .clk_i,
+    .rst_ni,
+    .eng_ctrl_i      (eng_ctrl),
+    .quiesce_i       (quiesce),
+    .hm_base_i       (hm_base),
+    .hm_size_i       (hm_size),
+    .ctrlq_i         (view.ctrlq),
+    .dev_reset_i     (dev_reset),
+    .qctx_i          (qctx),
+    .qwr_o           (eng_qwr),
+    .dma_free_i      (dma_free),
+    .dma_load_o      (eng_load),
+    .dma_req_o       (eng_req),
+    .dmacpl_valid_i,
+    .dmacpl_tag_i,
+    .dmacpl_status_i,
+    .dmacpl_len_i,
+    .dmacpl_data_i,
+    .dmacpl_last_i,
+    .cpl_expected_o  (cpl_expected),
+    .rx_full_i       (rx_full),
+    .rx_len_i        (rx_len),
+    .rx_trunc_i      (rx_trunc),
+    .rx_free_o       (rx_free),
+    .rx_re_o         (rx_re),
+    .rx_raddr_o      (rx_raddr),
+    .rx_rdata_i      (rx_rdata),
+    .ntx_valid_o,
+    .ntx_ready_i,
+    .ntx_data_o,
+    .ntx_keep_o,
+    .ntx_last_o,
+    .irq_o           (eng_irq),
+    .irq_q_o         (eng_irq_q),
+    .err_o           (eng_err),
+    .idle_o          (eng_idle),
+    .status_o        (eng_status),
+    .qerr_o          (qerr),
+    .err_info_o      (err_info)
+  );
+
   // ---- MSI-X -------------------------------------------------------------------------------------------
+  logic    msix_valid, msix_grant;
+  dmareq_t msix_msg;
+
   vdpu_msix u_msix (
     .clk_i,
     .rst_ni,
@@ -208,17 +304,36 @@ module vdpu_top
     .tbl_wr_dw_i (host_eff.tbl_dw),
     .tbl_wdata_i (host_eff.data),
     .pend_set_i  (pend_set),
+    .msg_valid_o (msix_valid),
+    .msg_o       (msix_msg),
+    .msg_grant_i (msix_grant)
+  );
+
+  // ---- DMA output register: queue engine first, then MSI-X --------------------------------------------
+  dmareq_t dmareq;
+
+  vdpu_dma_out u_dma_out (
+    .clk_i,
+    .rst_ni,
+    .free_o         (dma_free),
+    .eng_load_i     (eng_load),
+    .eng_req_i      (eng_req),
+    .msix_req_i     (msix_valid),
+    .msix_msg_i     (msix_msg),
+    .msix_grant_o   (msix_grant),
     .dmareq_valid_o,
     .dmareq_ready_i,
-    .dmareq_type_o,
-    .dmareq_purpose_o,
-    .dmareq_queue_o,
-    .dmareq_tag_o,
-    .dmareq_len_o,
-    .dmareq_addr_o,
-    .dmareq_data_o,
-    .dmareq_last_o
+    .dmareq_o       (dmareq)
   );
+
+  assign dmareq_type_o    = dmareq.kind;
+  assign dmareq_purpose_o = dmareq.purpose;
+  assign dmareq_queue_o   = dmareq.queue;
+  assign dmareq_tag_o     = dmareq.tag;
+  assign dmareq_len_o     = dmareq.len;
+  assign dmareq_addr_o    = dmareq.addr;
+  assign dmareq_data_o    = dmareq.data;
+  assign dmareq_last_o    = dmareq.last;
 
   // ---- legacy interrupt --------------------------------------------------------------------------------
   assign intx_o = (isr != '0) && !msix_en && !intx_dis;

@@ -11,8 +11,14 @@ void vdpu_bus_init(vdpu_bus_t *b, vdpu_dev_t *dev, host_mem_t *mem)
     b->mem = mem;
     b->digest = VDPU_DIGEST_INIT;
     b->link_up = true; /* the device resets with the link up */
+    struct link_params lp;
+    link_params_default(&lp);
+    link_init(&b->link, mem, &lp);
+    netport_init(&b->net);
     vdpu_dev_eval(dev, &b->out);
 }
+
+void vdpu_bus_fini(vdpu_bus_t *b) { netport_fini(&b->net); }
 
 void vdpu_bus_stop(vdpu_bus_t *b, const char *fmt, ...)
 {
@@ -49,14 +55,20 @@ void vdpu_bus_step(vdpu_bus_t *b)
         in.hreq_valid = true;
         in.hreq = b->hq[b->hq_head];
     }
-    if (b->dmacpl_pending) {
+    /* completions of real reads first; a stray one (tests) only when the link has none */
+    bool link_cpl = link_dmacpl(&b->link, &in.dmacpl);
+    if (link_cpl) {
+        in.dmacpl_valid = true;
+    } else if (b->dmacpl_pending) {
         in.dmacpl_valid = true;
         in.dmacpl = b->dmacpl;
     }
+    in.nrx_valid = netport_rx_beat(&b->net, &in.nrx);
+    in.ntx_ready = true;
     in.link_up = b->link_up;
     in.dp_err = b->dp_err;
     in.hcpl_ready = !(b->stall_pct && rng_pct(&b->stall_rng, b->stall_pct));
-    in.dmareq_ready = !(b->stall_pct && rng_pct(&b->stall_rng, b->stall_pct));
+    in.dmareq_ready = link_dmareq_ready(&b->link) && !(b->stall_pct && rng_pct(&b->stall_rng, b->stall_pct));
     if (b->fw.step) in.fwreq_valid = b->fw.step(b->fw.ctx, o, &in.fwreq);
 
     vdpu_txn_t txns[VDPU_CH_COUNT];
@@ -79,23 +91,27 @@ void vdpu_bus_step(vdpu_bus_t *b)
             }
             break;
         case VDPU_CH_DMACPL:
-            b->dmacpl_pending = false;
+            if (link_cpl) link_cpl_taken(&b->link, t->cycle);
+            else b->dmacpl_pending = false;
             break;
         case VDPU_CH_DMAREQ:
-            if (t->u.dmareq.type == VDPU_DMA_WR) {
-                unsigned len = t->u.dmareq.len < 32 ? t->u.dmareq.len : 32;
-                if (!host_mem_dma_write(b->mem, t->u.dmareq.addr, t->u.dmareq.data, len))
-                    vdpu_bus_stop(b, "host: device DMA write of %u bytes to 0x%llx hits no host memory", len,
-                                  (unsigned long long)t->u.dmareq.addr);
-            } else {
-                vdpu_bus_stop(b, "host: DMA read requested but no read path exists in this device version");
-            }
+            link_accept_req(&b->link, &t->u.dmareq, t->cycle);
+            break;
+        case VDPU_CH_NTX:
+            netport_tx_beat(&b->net, &t->u.ntx);
+            break;
+        case VDPU_CH_NRX:
+            netport_rx_taken(&b->net);
             break;
         default:
             break;
         }
     }
+    uint64_t cyc = b->dev->cycle;
     vdpu_dev_tick(b->dev, &in);
+    link_tick(&b->link, cyc);
+    if (b->link.error[0]) vdpu_bus_stop(b, "host: %s", b->link.error);
+    if (b->net.error[0]) vdpu_bus_stop(b, "network: %s", b->net.error);
     if (b->dev->failed) vdpu_bus_stop(b, "%s engine reported a fatal check failure", b->dev->name);
     vdpu_dev_eval(b->dev, &b->out);
 }

@@ -5,6 +5,8 @@
 #include <stdio.h>
 
 #include "host_mem.h"
+#include "link.h"
+#include "netport.h"
 #include "rng.h"
 #include "txn.h"
 #include "vdpu_dev.h"
@@ -22,6 +24,8 @@ struct fw_agent {
 typedef struct vdpu_bus {
     vdpu_dev_t *dev;
     host_mem_t *mem;
+    link_t link;       /* DMA timing, completions, accounting, memory guard */
+    netport_t net;     /* the network port's far end */
     struct fw_agent fw;
     vdpu_out_t out; /* outputs of the current cycle */
 
@@ -61,6 +65,7 @@ typedef struct vdpu_bus {
 } vdpu_bus_t;
 
 void vdpu_bus_init(vdpu_bus_t *b, vdpu_dev_t *dev, host_mem_t *mem);
+void vdpu_bus_fini(vdpu_bus_t *b);
 void vdpu_bus_step(vdpu_bus_t *b);
 void vdpu_bus_stop(vdpu_bus_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Step until cond(ctx) is true (true), the bus stops or max_cycles pass (false). */

@@ -6,6 +6,9 @@
 #include <string.h>
 
 #include "cli.h"
+#include "dma_report.h"
+#include "virtio_net.h"
+#include "virtio_spec.h"
 #include "gdb_stub.h"
 #include "randacc.h"
 #include "randinit.h"
@@ -32,6 +35,13 @@ static void run_usage(FILE *f)
             "                         random: discovery, then --accesses random legal/illegal accesses\n"
             "                         random-init: a random (legal and illegal) driver init sequence,\n"
             "                         then a clean init that must reach DRIVER_OK (firmware never wedges)\n"
+            "                         net-tx | net-rx | net-loopback: init, then --packets frames through\n"
+            "                         the queue engine, every frame checked (count, order, bytes); ends\n"
+            "                         with the DMA table\n"
+            "      --packets N        frames of a net-* workload (default 1000)\n"
+            "      --pkt-size N|imix  frame bytes, 14..1514 (default 64); imix: 64/576/1500 in 7:4:1\n"
+            "      --json FILE        write the DMA accounting and throughput as JSON (net-* workloads)\n"
+            "      --rtt N            DMA read round trip in device cycles (default 200)\n"
             "  -n, --accesses N       accesses of the random workload (default 10000)\n"
             "      --cycles N         keep running until cycle N after the workload (default: just past\n"
             "                         the last injected event)\n"
@@ -70,7 +80,7 @@ static void run_usage(FILE *f)
 
 enum {
     OPT_WAVE = 256, OPT_WAVE_FROM, OPT_WAVE_TO, OPT_TRACE, OPT_FAULT, OPT_RING, OPT_QUEUES, OPT_QSIZE, OPT_FW,
-    OPT_FEATURES, OPT_MAC, OPT_MTU, OPT_LINK, OPT_FLAP, OPT_DPERR, OPT_FWVERB, OPT_FWTRACE, OPT_CYCLES, OPT_GDB, OPT_GDBSTDIO,
+    OPT_FEATURES, OPT_MAC, OPT_MTU, OPT_LINK, OPT_PACKETS, OPT_PKTSIZE, OPT_JSON, OPT_RTT, OPT_FLAP, OPT_DPERR, OPT_FWVERB, OPT_FWTRACE, OPT_CYCLES, OPT_GDB, OPT_GDBSTDIO,
 };
 
 static const struct option run_opts[] = {
@@ -82,7 +92,9 @@ static const struct option run_opts[] = {
     {"ring", required_argument, 0, OPT_RING}, {"queues", required_argument, 0, OPT_QUEUES},
     {"qsize", required_argument, 0, OPT_QSIZE}, {"fw", required_argument, 0, OPT_FW},
     {"features", required_argument, 0, OPT_FEATURES}, {"mac", required_argument, 0, OPT_MAC},
-    {"mtu", required_argument, 0, OPT_MTU},   {"link", required_argument, 0, OPT_LINK},   {"link-flap-at", required_argument, 0, OPT_FLAP},
+    {"mtu", required_argument, 0, OPT_MTU},   {"link", required_argument, 0, OPT_LINK},
+    {"packets", required_argument, 0, OPT_PACKETS}, {"pkt-size", required_argument, 0, OPT_PKTSIZE},
+    {"json", required_argument, 0, OPT_JSON}, {"rtt", required_argument, 0, OPT_RTT},   {"link-flap-at", required_argument, 0, OPT_FLAP},
     {"dp-error-at", required_argument, 0, OPT_DPERR}, {"fw-verbose", no_argument, 0, OPT_FWVERB},
     {"fw-trace", no_argument, 0, OPT_FWTRACE}, {"cycles", required_argument, 0, OPT_CYCLES},
     {"gdb", required_argument, 0, OPT_GDB},   {"gdb-stdio", no_argument, 0, OPT_GDBSTDIO},
@@ -137,6 +149,10 @@ static void gdb_hook(void *ctx, rv_cpu_t *cpu)
 
 struct run_cfg {
     const char *workload;
+    struct net_params net;
+    const char *json;
+    bool net_opts;
+    unsigned rtt;
     uint64_t accesses, flap_at, dperr_at, until;
     bool flap, dperr, quiet;
     struct drv_params drv;
@@ -197,11 +213,66 @@ static int workload_init(vdpu_session_t *s, struct run_cfg *c, struct injector *
     return rc;
 }
 
+/* init to DRIVER_OK, then traffic through the queue engine, then the DMA table */
+static int workload_net(vdpu_session_t *s, struct run_cfg *c, const struct vdpu_opts *o, struct injector *inj, FILE *rep)
+{
+    virtio_drv_t *d = calloc(1, sizeof *d);
+    virtio_net_t *n = calloc(1, sizeof *n);
+    int rc = -1;
+    if (!d || !n) goto out;
+    inj->d = d;
+    enum drv_result r = virtio_drv_init(d, s, &c->drv);
+    if (r != DRV_OK) {
+        printf("[host] initialization failed: %s\n", d->refusal[0] ? d->refusal : "link error");
+        goto out;
+    }
+    uint64_t t0 = s->bus.dev->cycle;
+    struct link_stats before = s->bus.link.st; /* count the traffic phase only */
+    c->net.max_cycles = 20000 + c->net.packets * 20000;
+    if (virtio_net_open(n, d, &c->net) == 0) rc = virtio_net_run(n);
+    if (n->error[0]) printf("[host] traffic check failed: %s\n", n->error);
+    struct link_stats st = s->bus.link.st;
+    for (unsigned q = 0; q < LINK_QUEUES; q++)
+        for (unsigned p = 0; p < VDPU_PURP_COUNT; p++) {
+            st.by[q][p].requests -= before.by[q][p].requests;
+            st.by[q][p].bytes -= before.by[q][p].bytes;
+            st.by[q][p].tlps -= before.by[q][p].tlps;
+            st.by[q][p].link_bytes -= before.by[q][p].link_bytes;
+        }
+    for (unsigned p = 0; p < VDPU_PURP_COUNT; p++) {
+        st.total[p].requests -= before.total[p].requests;
+        st.total[p].bytes -= before.total[p].bytes;
+        st.total[p].tlps -= before.total[p].tlps;
+        st.total[p].link_bytes -= before.total[p].link_bytes;
+    }
+    st.up_link_bytes -= before.up_link_bytes;
+    st.down_link_bytes -= before.down_link_bytes;
+    struct run_summary sum = {vdpu_engine_name(o->engine), c->workload,
+                              (d->negotiated[1] & (1u << (VIRTIO_F_RING_PACKED - 32))) ? "packed" : "split",
+                              o->seed, virtio_net_packets(n), n->bytes, s->bus.dev->cycle - t0,
+                              s->mem.msi_total, {0}, c->net.pkt_size};
+    memcpy(sum.features, d->negotiated, sizeof sum.features);
+    if (rep) virtio_drv_print_timeline(d, rep);
+    printf("[host] %s: %llu frames completed and checked, %llu kicks, %llu interrupts\n", c->workload,
+           (unsigned long long)sum.packets, (unsigned long long)(n->tx.kicks + n->rx.kicks),
+           (unsigned long long)(n->tx.irqs_seen + n->rx.irqs_seen));
+    dma_report_table(stdout, &st, &s->bus.link.p, &sum);
+    if (c->json && dma_report_json(c->json, &st, &s->bus.link.p, &sum)) rc = -1;
+out:
+    inj->d = NULL;
+    if (n) virtio_net_close(n);
+    free(n);
+    free(d);
+    return rc;
+}
+
 int cmd_run(int argc, char **argv)
 {
     struct vdpu_opts o;
     vdpu_opts_default(&o);
     struct run_cfg c = {.workload = "init", .accesses = 10000};
+    c.net.packets = 1000;
+    c.net.pkt_size = 64;
     drv_params_default(&c.drv);
     bool wave_to_set = false, wave_from_set = false, fw_builtin = false, gdb_stdio = false;
     bool drv_opts = false, accesses_set = false;
@@ -222,8 +293,10 @@ int cmd_run(int argc, char **argv)
         case 's': if (!cli_u64("run", "--seed", optarg, &o.seed)) return VDPU_EXIT_USAGE; break;
         case 'w':
             if (strcmp(optarg, "init") && strcmp(optarg, "discover") && strcmp(optarg, "random") &&
-                strcmp(optarg, "random-init"))
-                return cli_usage_error("run", "unknown workload '%s' (init, discover, random or random-init)", optarg);
+                strcmp(optarg, "random-init") && strcmp(optarg, "net-tx") && strcmp(optarg, "net-rx") &&
+                strcmp(optarg, "net-loopback"))
+                return cli_usage_error("run", "unknown workload '%s' (init, discover, random, random-init, net-tx, "
+                                              "net-rx, net-loopback)", optarg);
             c.workload = optarg;
             break;
         case 'n':
@@ -275,6 +348,27 @@ int cmd_run(int argc, char **argv)
             if (v < 68 || v > 65535) return cli_usage_error("run", "--mtu must be 68..65535");
             o.mtu = (uint16_t)v;
             break;
+        case OPT_PACKETS:
+            if (!cli_u64("run", "--packets", optarg, &c.net.packets)) return VDPU_EXIT_USAGE;
+            if (c.net.packets < 1) return cli_usage_error("run", "--packets must be at least 1");
+            c.net_opts = true;
+            break;
+        case OPT_PKTSIZE:
+            c.net_opts = true;
+            if (!strcmp(optarg, "imix")) {
+                c.net.pkt_size = 0;
+                break;
+            }
+            if (!cli_u64("run", "--pkt-size", optarg, &v)) return VDPU_EXIT_USAGE;
+            if (v < 14 || v > 1514) return cli_usage_error("run", "--pkt-size must be 14..1514 or imix");
+            c.net.pkt_size = (unsigned)v;
+            break;
+        case OPT_JSON: c.json = optarg; c.net_opts = true; break;
+        case OPT_RTT:
+            if (!cli_u64("run", "--rtt", optarg, &v)) return VDPU_EXIT_USAGE;
+            if (v < 1 || v > 100000) return cli_usage_error("run", "--rtt must be 1..100000 cycles");
+            c.rtt = (unsigned)v;
+            break;
         case OPT_LINK:
             if (!strcmp(optarg, "up")) o.link_up = true;
             else if (!strcmp(optarg, "down")) o.link_up = false;
@@ -305,7 +399,9 @@ int cmd_run(int argc, char **argv)
         return cli_usage_error("run", "--wave needs the rtl or cosim engine (the model has no signals)");
     /* options that would be silently ignored are errors */
     if ((wave_from_set || wave_to_set) && !o.wave) return cli_usage_error("run", "--wave-from/--wave-to need --wave FILE");
-    if (drv_opts && strcmp(c.workload, "init"))
+    bool net = !strncmp(c.workload, "net-", 4);
+    if (c.net_opts && !net) return cli_usage_error("run", "--packets/--pkt-size/--json are for the net-* workloads");
+    if (drv_opts && strcmp(c.workload, "init") && !net)
         return cli_usage_error("run", "--ring/--queues/--qsize shape the init workload, not '%s'", c.workload);
     if (accesses_set && strcmp(c.workload, "random"))
         return cli_usage_error("run", "--accesses is for --workload random");
@@ -320,7 +416,7 @@ int cmd_run(int argc, char **argv)
         if (virtio_features_parse(features, def, sup, o.features, err, sizeof err))
             return cli_usage_error("run", "--features: %s", err);
     }
-    if (strcmp(c.workload, "init") && strcmp(c.workload, "random-init")) {
+    if (strcmp(c.workload, "init") && strcmp(c.workload, "random-init") && !net) {
         /* register-level workloads play firmware themselves (HOST_IRQ, random CSR traffic) */
         if (fw && !fw_builtin)
             return cli_usage_error("run", "workload %s drives the firmware port itself: it runs with --fw builtin",
@@ -389,7 +485,12 @@ int cmd_run(int argc, char **argv)
     s.bus.on_cycle_ctx = &inj;
     int rc = pci_enumerate(&s.bus, VDPU_MMIO_BASE, &s.pci, rep);
     if (!rc) rc = pci_msix_setup(&s.bus, &s.pci, rep);
-    if (!rc && !strcmp(c.workload, "init")) {
+    if (c.rtt) s.bus.link.p.rtt = c.rtt;
+    if (!rc && net) {
+        c.net.seed = o.seed;
+        c.net.workload = !strcmp(c.workload, "net-tx") ? NET_TX : !strcmp(c.workload, "net-rx") ? NET_RX : NET_LOOPBACK;
+        rc = workload_net(&s, &c, &o, &inj, rep);
+    } else if (!rc && !strcmp(c.workload, "init")) {
         rc = workload_init(&s, &c, &inj, rep);
     } else if (!rc && !strcmp(c.workload, "random-init")) {
         struct randinit_stats st;

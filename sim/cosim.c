@@ -32,7 +32,8 @@ typedef struct cosim {
 /* channels whose contents the device produces (inputs are identical by construction) */
 static bool is_output(unsigned ch)
 {
-    return ch == VDPU_CH_HCPL || ch == VDPU_CH_DMAREQ || ch == VDPU_CH_FWRSP || ch == VDPU_CH_DIAG || ch == VDPU_CH_IRQ;
+    return ch == VDPU_CH_HCPL || ch == VDPU_CH_DMAREQ || ch == VDPU_CH_FWRSP || ch == VDPU_CH_DIAG ||
+           ch == VDPU_CH_IRQ || ch == VDPU_CH_NTX;
 }
 
 static void push(struct chq *q, const vdpu_txn_t *t)
@@ -131,6 +132,12 @@ static void cosim_tick(vdpu_dev_t *d, const vdpu_in_t *in)
                 c->model_out.hreq_ready);
         report(c, VDPU_CH_HREQ, c->model_out.hreq_ready ? &t : NULL, c->rtl_out.hreq_ready ? &t : NULL,
                "request acceptance (hreq_ready) differs");
+        return;
+    }
+    if (in->nrx_valid && c->rtl_out.nrx_ready != c->model_out.nrx_ready) {
+        vdpu_txn_t t = {.cycle = d->cycle, .chan = VDPU_CH_NRX, .u.nrx = in->nrx};
+        report(c, VDPU_CH_NRX, c->model_out.nrx_ready ? &t : NULL, c->rtl_out.nrx_ready ? &t : NULL,
+               "network RX acceptance (nrx_ready) differs");
         return;
     }
     if ((in->fwreq_valid && c->rtl_out.fwreq_ready != c->model_out.fwreq_ready) ||

@@ -71,6 +71,10 @@ static int open_firmware(vdpu_session_t *s, const struct vdpu_opts *o)
     c.max_qp = o->max_qp;
     c.link_up = o->link_up;
     c.verbose = o->fw_verbose;
+    c.hostmem_base_lo = (uint32_t)VDPU_HOST_RAM_BASE;
+    c.hostmem_base_hi = (uint32_t)(VDPU_HOST_RAM_BASE >> 32);
+    c.hostmem_size_lo = (uint32_t)VDPU_HOST_RAM_SIZE;
+    c.hostmem_size_hi = (uint32_t)(VDPU_HOST_RAM_SIZE >> 32);
     fw_soc_debug_write(s->soc, cfg->value, &c, sizeof c);
     s->soc->console = o->fw_console;
     s->soc->trace = o->fw_trace;
@@ -171,6 +175,7 @@ bool vdpu_session_finish(vdpu_session_t *s)
 void vdpu_session_close(vdpu_session_t *s)
 {
     if (s->soc) fw_soc_flush_console(s->soc);
+    vdpu_bus_fini(&s->bus);
     free(s->soc);
     s->soc = NULL;
     elf_free(&s->fw_img);

@@ -4,7 +4,8 @@
 
 #include "txn.h"
 
-const char *const vdpu_chan_names[VDPU_CH_COUNT] = {"hreq", "hcpl", "dmareq", "dmacpl", "fwreq", "fwrsp", "diag", "irq"};
+const char *const vdpu_chan_names[VDPU_CH_COUNT] = {"hreq", "hcpl", "dmareq", "dmacpl", "fwreq", "fwrsp", "diag", "irq",
+                                                          "ntx", "nrx"};
 
 static const char *name_or(const char *const *tab, unsigned n, unsigned v)
 {
@@ -60,6 +61,15 @@ int vdpu_txn_format(const vdpu_txn_t *t, char *buf, size_t len)
         w = snprintf(buf, len, "%s code=%s addr=0x%llx", ch, name_or(vdpu_diag_names, VDPU_DIAG_COUNT, t->u.diag.code),
                      (unsigned long long)t->u.diag.addr);
         break;
+    case VDPU_CH_NTX:
+    case VDPU_CH_NRX: {
+        const uint8_t *d = t->chan == VDPU_CH_NTX ? t->u.ntx.data : t->u.nrx.data;
+        uint32_t keep = t->chan == VDPU_CH_NTX ? t->u.ntx.keep : t->u.nrx.keep;
+        bool last = t->chan == VDPU_CH_NTX ? t->u.ntx.last : t->u.nrx.last;
+        w = snprintf(buf, len, "%s keep=0x%08x last=%u data=", ch, keep, last);
+        if (w > 0 && (size_t)w < len) w += hex_bytes(buf + w, len - (size_t)w, d, 32);
+        break;
+    }
     case VDPU_CH_IRQ:
         w = snprintf(buf, len, "%s fw_irq=0x%x intx=%u", ch, t->u.irq.fw_irq, t->u.irq.intx);
         break;
@@ -96,6 +106,8 @@ int vdpu_txn_collect(const vdpu_in_t *in, const vdpu_out_t *out, uint64_t cycle,
     if (in->fwreq_valid && out->fwreq_ready) ADD(VDPU_CH_FWREQ, fwreq, in->fwreq);
     if (out->fwrsp_valid) ADD(VDPU_CH_FWRSP, fwrsp, out->fwrsp);
     if (out->diag_valid) ADD(VDPU_CH_DIAG, diag, out->diag);
+    if (out->ntx_valid && in->ntx_ready) ADD(VDPU_CH_NTX, ntx, out->ntx);
+    if (in->nrx_valid && out->nrx_ready) ADD(VDPU_CH_NRX, nrx, in->nrx);
     uint16_t lv = (uint16_t)(out->fw_irq | (out->intx ? 0x100 : 0));
     if (lv != *irq_prev) {
         txns[n].cycle = cycle;

@@ -16,6 +16,8 @@ enum vdpu_chan {
     VDPU_CH_FWRSP,  /* firmware CSR response */
     VDPU_CH_DIAG,   /* host-access diagnostic */
     VDPU_CH_IRQ,    /* a change of the fw_irq / intx levels */
+    VDPU_CH_NTX,    /* network port beat from the device */
+    VDPU_CH_NRX,    /* network port beat into the device */
     VDPU_CH_COUNT
 };
 extern const char *const vdpu_chan_names[VDPU_CH_COUNT];
@@ -32,6 +34,8 @@ typedef struct vdpu_txn {
         vdpu_fwrsp_t fwrsp;
         vdpu_diag_t diag;
         struct { uint8_t fw_irq; bool intx; } irq;
+        vdpu_ntx_t ntx;
+        vdpu_nrx_t nrx;
     } u;
 } vdpu_txn_t;
 

@@ -1,0 +1,56 @@
+/* netio.c - the network port: nrx beats fill the RX frame buffer, the ntx output register drains by ntx_ready. */
+#include <string.h>
+
+#include "model.h"
+
+#define NET_BEAT_BYTES 32u
+
+/* keep marks contiguous low bytes; count up to the first clear bit */
+static unsigned keep_bytes(uint32_t keep)
+{
+    unsigned k = 0;
+    while (k < NET_BEAT_BYTES && (keep >> k & 1)) k++;
+    return k;
+}
+
+/*
+ * nrx_ready is !rx_full (a register), so a beat is taken only while no
+ * complete frame waits: the engine reads the buffer only while one does, so
+ * the two never touch it at the same edge and the in-place write is safe.
+ * Bytes past the buffer are counted as truncation, not stored.
+ */
+void model_netio_edge(struct vdpu_edge *e, const vdpu_in_t *in)
+{
+    const struct vdpu_eng *g = &e->pre->eng;
+    struct vdpu_eng *n = &e->next->eng;
+
+    if (g->ntx_valid && in->ntx_ready) n->ntx_valid = false;
+    if (!in->nrx_valid || g->rx_full) return;
+
+    unsigned k = keep_bytes(in->nrx.keep), fill = g->rx_fill;
+    unsigned room = VDPU_FRAME_BUF_BYTES - fill;
+    if (k > room) {
+        n->rx_trunc = true;
+        k = room;
+    }
+    memcpy(e->bufs->rx + fill, in->nrx.data, k);
+    fill += k;
+    if (in->nrx.last) {
+        n->rx_full = true;
+        n->rx_len = (uint16_t)fill;
+        n->rx_fill = 0;
+    } else {
+        n->rx_fill = (uint16_t)fill;
+    }
+}
+
+bool model_ntx_free(const struct vdpu_edge *e, const vdpu_in_t *in)
+{
+    return !e->pre->eng.ntx_valid || in->ntx_ready;
+}
+
+void model_ntx_load(struct vdpu_edge *e, const vdpu_ntx_t *beat)
+{
+    e->next->eng.ntx = *beat;
+    e->next->eng.ntx_valid = true;
+}

@@ -1,0 +1,401 @@
+/* qeng.c - the queue engine FSM: scheduler, DMA read/write sequencing, descriptor checks, TX out, interrupts, violations. */
+#include <string.h>
+
+#include "qeng.h"
+
+#define ENG_CTRL_ENABLE 0x1u
+#define ENG_CTRL_PACKED 0x2u
+#define ENG_STATUS_QUEUE_SHIFT 8
+#define ENG_STATUS_DROPPED_SHIFT 16
+#define ERR_INFO_QUEUE_SHIFT 8
+#define DMA_BEAT_BYTES 32u
+
+/* ---- reset and views --------------------------------------------------------------- */
+
+void model_qeng_queue_clear(struct vdpu_queue_ctx *q)
+{
+    q->last_avail = 0;
+    q->avail_wrap = true;
+    q->used_idx = 0;
+    q->used_wrap = true;
+    q->kick = false;
+}
+
+void model_qeng_reset(struct vdpu_state *s)
+{
+    memset(&s->eng, 0, sizeof s->eng);
+    s->eng.fsm = VDPU_ENG_IDLE;
+    for (unsigned q = 0; q < VDPU_NUM_QUEUES; q++) model_qeng_queue_clear(&s->queue[q]);
+}
+
+uint32_t model_qeng_status(const struct vdpu_state *s)
+{
+    return (uint32_t)(s->eng.fsm == VDPU_ENG_IDLE) | (uint32_t)(s->eng.q & 0xFF) << ENG_STATUS_QUEUE_SHIFT |
+           (uint32_t)s->eng.rx_dropped << ENG_STATUS_DROPPED_SHIFT;
+}
+
+/* Only a read the engine waits for can take a completion; any other is the firmware-visible error. */
+bool model_qeng_cpl_expected(const struct vdpu_state *s)
+{
+    return s->eng.fsm == VDPU_ENG_RD_WAIT;
+}
+
+static bool packed(const struct vdpu_edge *e)
+{
+    return e->pre->eng.ctrl & ENG_CTRL_PACKED;
+}
+
+/* ---- transitions (all write next->eng) --------------------------------------------- */
+
+void qeng_read(struct vdpu_edge *e, uint8_t purpose, uint64_t addr, uint16_t len)
+{
+    struct vdpu_eng *n = &e->next->eng;
+    n->fsm = VDPU_ENG_RD_REQ;
+    n->rd_purpose = purpose;
+    n->rd_addr = addr;
+    n->rd_len = len;
+}
+
+void qeng_write(struct vdpu_edge *e, uint8_t purpose, uint64_t addr, uint16_t len, const uint8_t *data)
+{
+    struct vdpu_eng *n = &e->next->eng;
+    n->fsm = VDPU_ENG_WR_REQ;
+    n->wr_purpose = purpose;
+    n->wr_addr = addr;
+    n->wr_len = len;
+    n->wr_beat = 0;
+    memset(n->wr_data, 0, sizeof n->wr_data);
+    if (data) memcpy(n->wr_data, data, len < sizeof n->wr_data ? len : sizeof n->wr_data);
+}
+
+void qeng_error(struct vdpu_edge *e, uint8_t code)
+{
+    e->next->eng.fsm = VDPU_ENG_ERR;
+    e->next->eng.err = code;
+}
+
+/* Back to the scheduler; an RX service always ends with the frame buffer free. */
+void qeng_idle(struct vdpu_edge *e)
+{
+    struct vdpu_eng *n = &e->next->eng;
+    n->fsm = VDPU_ENG_IDLE;
+    if (e->pre->eng.rx) {
+        n->rx_full = false;
+        n->rx_trunc = false;
+        n->rx_len = 0;
+    }
+}
+
+void qeng_drop_frame(struct vdpu_edge *e)
+{
+    if (e->next->eng.rx_dropped < 0xFFFF) e->next->eng.rx_dropped++;
+    qeng_idle(e);
+}
+
+/* header+frame bytes an RX service delivers */
+uint32_t qeng_rx_total(const struct vdpu_state *s)
+{
+    return VDPU_NET_HDR_BYTES + s->eng.rx_len;
+}
+
+/* Byte p of header+frame: the header is all zero except num_buffers = 1 (bytes 10-11). */
+static uint8_t rx_byte(const struct vdpu_edge *e, uint32_t p)
+{
+    if (p >= VDPU_NET_HDR_BYTES) return e->bufs->rx[p - VDPU_NET_HDR_BYTES];
+    return p == 10 ? 1 : 0;
+}
+
+/* [addr, addr+len) inside [base, base+size), in exact (65-bit) arithmetic. */
+static bool in_window(const struct vdpu_eng *g, uint64_t addr, uint32_t len)
+{
+    if (addr < g->hm_base) return false;
+    uint64_t off = addr - g->hm_base;
+    return off < g->hm_size && len <= g->hm_size - off;
+}
+
+/* The checks both layouts share, in the contract's order; 0 when the descriptor is fine. */
+uint8_t qeng_desc_check(const struct vdpu_edge *e, uint64_t addr, uint32_t len, uint16_t flags, uint16_t ndesc)
+{
+    const struct vdpu_eng *g = &e->pre->eng;
+    bool writable = flags & VIRTQ_DESC_F_WRITE;
+
+    if (flags & VIRTQ_DESC_F_INDIRECT) return VDPU_QERR_INDIRECT;
+    if (len == 0) return VDPU_QERR_ZERO_LEN;
+    if (!in_window(g, addr, len)) return VDPU_QERR_ADDR;
+    if (g->rx != writable) return VDPU_QERR_DIR;
+    if (ndesc > qeng_qctx(e)->size) return VDPU_QERR_LOOP;
+    return 0;
+}
+
+static uint16_t min_u16(uint32_t a, uint32_t b)
+{
+    return (uint16_t)(a < b ? a : b);
+}
+
+/* Start the data of the descriptor just checked (next->eng holds it): the first payload read or write. */
+void qeng_desc_data(struct vdpu_edge *e)
+{
+    struct vdpu_eng *n = &e->next->eng;
+
+    n->d_off = 0;
+    if (!n->rx) {
+        if ((uint64_t)n->chain_len + n->d_len > VDPU_FRAME_BUF_BYTES) { /* 64-bit: d_len is the driver's */
+            qeng_error(e, VDPU_QERR_LEN);
+            return;
+        }
+        qeng_read(e, VDPU_PURP_PAYLOAD_RD, n->d_addr, min_u16(n->d_len, VDPU_DMA_RD_MAX));
+        return;
+    }
+    uint32_t left = qeng_rx_total(e->pre) - n->rx_done;
+    n->d_todo = n->d_len < left ? n->d_len : left;
+    if (n->d_todo == 0) { /* the frame is complete: later descriptors are checked, not written */
+        if (packed(e))
+            qeng_packed_desc_done(e);
+        else
+            qeng_split_desc_done(e);
+        return;
+    }
+    qeng_write(e, VDPU_PURP_PAYLOAD_WR, n->d_addr, min_u16(n->d_todo, VDPU_DMA_WR_MAX), NULL);
+}
+
+/* The last descriptor of the chain is done: the frame goes out (TX) or is used (RX). */
+void qeng_chain_done(struct vdpu_edge *e)
+{
+    struct vdpu_eng *n = &e->next->eng;
+
+    if (!n->rx) {
+        if (n->chain_len < VDPU_NET_HDR_BYTES + ETH_HDR_BYTES) {
+            qeng_error(e, VDPU_QERR_LEN);
+            return;
+        }
+        n->fsm = VDPU_ENG_TX_OUT;
+        n->tx_pos = 0;
+        return;
+    }
+    if (n->rx_done < qeng_rx_total(e->pre)) {
+        qeng_error(e, VDPU_QERR_LEN);
+        return;
+    }
+    if (packed(e))
+        qeng_packed_used(e);
+    else
+        qeng_split_used(e);
+}
+
+/* ---- states ------------------------------------------------------------------------- */
+
+static void start_buffer(struct vdpu_eng *n)
+{
+    n->ndesc = 0;
+    n->chain_len = 0;
+    n->rx_done = 0;
+    n->tx_pos = 0;
+    n->no_irq = false;
+}
+
+static void state_idle(struct vdpu_edge *e)
+{
+    const struct vdpu_state *s = e->pre;
+    struct vdpu_eng *n = &e->next->eng;
+    int pick = -1;
+
+    if (!(s->eng.ctrl & ENG_CTRL_ENABLE) || s->quiesce) return;
+    if (s->eng.rx_full && s->queue[0].enable && !(s->eng.qerr & 1u)) {
+        if (s->eng.rx_trunc) { /* longer than the buffer: dropped when it would be delivered */
+            if (n->rx_dropped < 0xFFFF) n->rx_dropped++;
+            n->rx_full = false;
+            n->rx_trunc = false;
+            n->rx_len = 0;
+            return;
+        }
+        n->rx = true;
+        pick = 0;
+    } else {
+        for (unsigned q = 1; q < VDPU_NUM_QUEUES && pick < 0; q += 2)
+            if (q != s->ctrlq && s->queue[q].kick && s->queue[q].enable && !(s->eng.qerr >> q & 1u)) pick = (int)q;
+        if (pick < 0) return;
+        n->rx = false;
+        e->next->queue[pick].kick = false;
+    }
+    n->q = (uint16_t)pick;
+    start_buffer(n);
+    if (packed(e))
+        qeng_packed_start(e, n->q);
+    else
+        qeng_split_start(e, n->q);
+}
+
+static void state_rd_req(struct vdpu_edge *e)
+{
+    const struct vdpu_eng *g = &e->pre->eng;
+    struct vdpu_eng *n = &e->next->eng;
+    vdpu_dmareq_t r;
+
+    if (!model_dma_out_free(e)) return;
+    memset(&r, 0, sizeof r);
+    r.type = VDPU_DMA_RD;
+    r.purpose = g->rd_purpose;
+    r.queue = g->q;
+    r.tag = g->next_tag;
+    r.len = g->rd_len;
+    r.addr = g->rd_addr;
+    r.last = true; /* a read request is a single beat */
+    model_dma_out_load(e, &r);
+    n->rd_tag = g->next_tag;
+    n->next_tag = (uint8_t)((g->next_tag + 1) % QENG_TAGS);
+    n->rd_got = 0;
+    n->rd_bad = false;
+    n->fsm = VDPU_ENG_RD_WAIT;
+}
+
+/* Beats append to the read buffer, or for payload straight to the TX frame buffer. */
+static void state_rd_wait(struct vdpu_edge *e, const vdpu_in_t *in)
+{
+    const struct vdpu_eng *g = &e->pre->eng;
+    struct vdpu_eng *n = &e->next->eng;
+    const vdpu_dmacpl_t *c = &in->dmacpl;
+
+    if (!in->dmacpl_valid) return;
+    if (c->status != VDPU_CPL_SC || c->tag != g->rd_tag) {
+        n->rd_bad = true;
+    } else {
+        /* bytes past the requested length (a misbehaving host) are not stored */
+        unsigned room = g->rd_len > g->rd_got ? (unsigned)(g->rd_len - g->rd_got) : 0u;
+        unsigned k = c->len < DMA_BEAT_BYTES ? c->len : DMA_BEAT_BYTES;
+        if (k > room) k = room;
+        uint8_t *dst = g->rd_purpose == VDPU_PURP_PAYLOAD_RD ? e->bufs->tx + g->chain_len : e->bufs->rd;
+        memcpy(dst + g->rd_got, c->data, k);
+        n->rd_got = (uint16_t)(g->rd_got + k);
+    }
+    if (c->last) n->fsm = VDPU_ENG_PROC;
+}
+
+static void state_proc(struct vdpu_edge *e)
+{
+    const struct vdpu_eng *g = &e->pre->eng;
+    struct vdpu_eng *n = &e->next->eng;
+
+    if (g->rd_bad) {
+        qeng_error(e, VDPU_QERR_DMA);
+        return;
+    }
+    if (g->rd_purpose == VDPU_PURP_PAYLOAD_RD) {
+        n->chain_len = g->chain_len + g->rd_len;
+        n->d_off = g->d_off + g->rd_len;
+        if (n->d_off < g->d_len) {
+            qeng_read(e, VDPU_PURP_PAYLOAD_RD, g->d_addr + n->d_off, min_u16(g->d_len - n->d_off, VDPU_DMA_RD_MAX));
+            return;
+        }
+        if (packed(e))
+            qeng_packed_desc_done(e);
+        else
+            qeng_split_desc_done(e);
+        return;
+    }
+    if (packed(e))
+        qeng_packed_proc(e);
+    else
+        qeng_split_proc(e);
+}
+
+static void state_wr_req(struct vdpu_edge *e)
+{
+    const struct vdpu_eng *g = &e->pre->eng;
+    struct vdpu_eng *n = &e->next->eng;
+    vdpu_dmareq_t r;
+
+    if (!model_dma_out_free(e)) return;
+    memset(&r, 0, sizeof r);
+    r.type = VDPU_DMA_WR;
+    r.purpose = g->wr_purpose;
+    r.queue = g->q;
+    r.tag = 0;
+    r.len = g->wr_len;
+    r.addr = g->wr_addr;
+    uint32_t base = DMA_BEAT_BYTES * g->wr_beat;
+    uint32_t k = g->wr_len - base < DMA_BEAT_BYTES ? g->wr_len - base : DMA_BEAT_BYTES;
+    for (uint32_t i = 0; i < k; i++)
+        r.data[i] = g->wr_purpose == VDPU_PURP_PAYLOAD_WR ? rx_byte(e, g->rx_done + base + i) : g->wr_data[base + i];
+    r.last = base + k == g->wr_len;
+    model_dma_out_load(e, &r);
+    if (!r.last) {
+        n->wr_beat = (uint16_t)(g->wr_beat + 1);
+        return;
+    }
+    if (g->wr_purpose != VDPU_PURP_PAYLOAD_WR) {
+        if (packed(e))
+            qeng_packed_wr_done(e);
+        else
+            qeng_split_wr_done(e);
+        return;
+    }
+    /* a payload chunk is out: the next chunk, or the descriptor is done */
+    n->rx_done = g->rx_done + g->wr_len;
+    n->d_off = g->d_off + g->wr_len;
+    if (n->d_off < g->d_todo) {
+        qeng_write(e, VDPU_PURP_PAYLOAD_WR, g->d_addr + n->d_off, min_u16(g->d_todo - n->d_off, VDPU_DMA_WR_MAX),
+                   NULL);
+        return;
+    }
+    if (packed(e))
+        qeng_packed_desc_done(e);
+    else
+        qeng_split_desc_done(e);
+}
+
+/* The chain's bytes after the virtio-net header, one beat per free ntx register. */
+static void state_tx_out(struct vdpu_edge *e, const vdpu_in_t *in)
+{
+    const struct vdpu_eng *g = &e->pre->eng;
+    struct vdpu_eng *n = &e->next->eng;
+    vdpu_ntx_t b;
+
+    if (!model_ntx_free(e, in)) return;
+    uint32_t flen = g->chain_len - VDPU_NET_HDR_BYTES;
+    uint32_t k = flen - g->tx_pos < DMA_BEAT_BYTES ? flen - g->tx_pos : DMA_BEAT_BYTES;
+    memset(&b, 0, sizeof b);
+    memcpy(b.data, e->bufs->tx + VDPU_NET_HDR_BYTES + g->tx_pos, k);
+    b.keep = k == DMA_BEAT_BYTES ? 0xFFFFFFFFu : (1u << k) - 1;
+    b.last = g->tx_pos + k == flen;
+    model_ntx_load(e, &b);
+    n->tx_pos = g->tx_pos + k;
+    if (!b.last) return;
+    if (packed(e))
+        qeng_packed_used(e);
+    else
+        qeng_split_used(e);
+}
+
+static void state_irq(struct vdpu_edge *e)
+{
+    start_buffer(&e->next->eng); /* whatever comes next is a new buffer */
+    if (packed(e))
+        qeng_packed_irq(e);
+    else
+        qeng_split_irq(e);
+}
+
+static void state_err(struct vdpu_edge *e)
+{
+    const struct vdpu_eng *g = &e->pre->eng;
+    struct vdpu_state *n = e->next;
+
+    n->eng.qerr |= 1u << g->q;
+    n->eng.err_info = g->err | (uint32_t)g->q << ERR_INFO_QUEUE_SHIFT;
+    n->dp_err = true; /* the same latch as the dp_err input: firmware sets DEVICE_NEEDS_RESET */
+    qeng_idle(e);
+}
+
+void model_qeng_edge(struct vdpu_edge *e, const vdpu_in_t *in)
+{
+    switch (e->pre->eng.fsm) {
+    case VDPU_ENG_IDLE: state_idle(e); break;
+    case VDPU_ENG_RD_REQ: state_rd_req(e); break;
+    case VDPU_ENG_RD_WAIT: state_rd_wait(e, in); break;
+    case VDPU_ENG_PROC: state_proc(e); break;
+    case VDPU_ENG_WR_REQ: state_wr_req(e); break;
+    case VDPU_ENG_TX_OUT: state_tx_out(e, in); break;
+    case VDPU_ENG_IRQ: state_irq(e); break;
+    case VDPU_ENG_ERR: state_err(e); break;
+    }
+}

@@ -1,0 +1,63 @@
+/* qeng.h - internals shared by the queue engine's files: the FSM core (qeng.c) and the split / packed ring layouts. */
+#ifndef VDPU_QENG_H
+#define VDPU_QENG_H
+
+#include "model.h"
+
+/* virtq descriptor flags (split and packed) */
+#define VIRTQ_DESC_F_NEXT     0x1u
+#define VIRTQ_DESC_F_WRITE    0x2u
+#define VIRTQ_DESC_F_INDIRECT 0x4u
+#define VIRTQ_DESC_F_AVAIL    (1u << 7)  /* packed */
+#define VIRTQ_DESC_F_USED     (1u << 15) /* packed */
+#define VRING_AVAIL_F_NO_INTERRUPT 0x1u
+#define VRING_PACKED_EVENT_FLAG_DISABLE 0x1u
+
+#define VIRTQ_DESC_BYTES  16u
+#define ETH_HDR_BYTES     14u /* a TX chain must hold the virtio-net header and an Ethernet header */
+#define QENG_TAGS         32u
+
+/* Queue context of the queue in service, as it was before the edge. */
+static inline const struct vdpu_queue_ctx *qeng_qctx(const struct vdpu_edge *e)
+{
+    return &e->pre->queue[e->pre->eng.q];
+}
+static inline uint64_t qeng_desc_base(const struct vdpu_queue_ctx *q) { return (uint64_t)q->desc_hi << 32 | q->desc_lo; }
+static inline uint64_t qeng_driver_base(const struct vdpu_queue_ctx *q) { return (uint64_t)q->driver_hi << 32 | q->driver_lo; }
+static inline uint64_t qeng_device_base(const struct vdpu_queue_ctx *q) { return (uint64_t)q->device_hi << 32 | q->device_lo; }
+
+static inline uint64_t le64_at(const uint8_t *p) { return (uint64_t)le32_at(p + 4) << 32 | le32_at(p); }
+static inline void put_le16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); }
+static inline void put_le32(uint8_t *p, uint32_t v)
+{
+    put_le16(p, (uint16_t)v);
+    put_le16(p + 2, (uint16_t)(v >> 16));
+}
+
+/* qeng.c: transitions every ring layout uses (they write e->next->eng) */
+void qeng_read(struct vdpu_edge *e, uint8_t purpose, uint64_t addr, uint16_t len);
+void qeng_write(struct vdpu_edge *e, uint8_t purpose, uint64_t addr, uint16_t len, const uint8_t *data);
+void qeng_error(struct vdpu_edge *e, uint8_t code);
+void qeng_idle(struct vdpu_edge *e);
+void qeng_drop_frame(struct vdpu_edge *e);
+uint8_t qeng_desc_check(const struct vdpu_edge *e, uint64_t addr, uint32_t len, uint16_t flags, uint16_t ndesc);
+void qeng_desc_data(struct vdpu_edge *e);
+void qeng_chain_done(struct vdpu_edge *e);
+uint32_t qeng_rx_total(const struct vdpu_state *s);
+
+/* qeng_split.c / qeng_packed.c: what depends on the ring layout */
+void qeng_split_start(struct vdpu_edge *e, uint16_t q);
+void qeng_split_proc(struct vdpu_edge *e);
+void qeng_split_desc_done(struct vdpu_edge *e);
+void qeng_split_used(struct vdpu_edge *e);
+void qeng_split_wr_done(struct vdpu_edge *e);
+void qeng_split_irq(struct vdpu_edge *e);
+
+void qeng_packed_start(struct vdpu_edge *e, uint16_t q);
+void qeng_packed_proc(struct vdpu_edge *e);
+void qeng_packed_desc_done(struct vdpu_edge *e);
+void qeng_packed_used(struct vdpu_edge *e);
+void qeng_packed_wr_done(struct vdpu_edge *e);
+void qeng_packed_irq(struct vdpu_edge *e);
+
+#endif

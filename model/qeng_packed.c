@@ -1,0 +1,118 @@
+/* qeng_packed.c - packed virtqueue layout for the queue engine: descriptor slots with wrap counters, event suppression. */
+#include "qeng.h"
+
+#define PACKED_EVENT_BYTES 4u /* {off_wrap:16, flags:16} */
+#define PACKED_USED_OFF    8u /* a used descriptor is written from its len field on: {len:32, id:16, flags:16} */
+#define PACKED_USED_BYTES  8u
+
+static void read_slot(struct vdpu_edge *e, const struct vdpu_queue_ctx *qc, uint16_t slot)
+{
+    qeng_read(e, VDPU_PURP_DESC, qeng_desc_base(qc) + (uint64_t)VIRTQ_DESC_BYTES * slot, VIRTQ_DESC_BYTES);
+}
+
+void qeng_packed_start(struct vdpu_edge *e, uint16_t q)
+{
+    read_slot(e, &e->pre->queue[q], e->pre->queue[q].last_avail);
+}
+
+void qeng_packed_proc(struct vdpu_edge *e)
+{
+    const struct vdpu_eng *g = &e->pre->eng;
+    struct vdpu_eng *n = &e->next->eng;
+    const struct vdpu_queue_ctx *qc = qeng_qctx(e);
+    const uint8_t *d = e->bufs->rd;
+
+    if (g->rd_purpose == VDPU_PURP_EVENT) {
+        n->no_irq = le16_at(d + 2) == VRING_PACKED_EVENT_FLAG_DISABLE;
+        n->fsm = VDPU_ENG_IRQ;
+        return;
+    }
+    if (g->rd_purpose != VDPU_PURP_DESC) { /* the packed layout reads nothing else */
+        qeng_error(e, VDPU_QERR_DMA);
+        return;
+    }
+    uint16_t flags = le16_at(d + 14);
+    bool avail = flags & VIRTQ_DESC_F_AVAIL, used = flags & VIRTQ_DESC_F_USED;
+    if (avail != qc->avail_wrap || used == qc->avail_wrap) {
+        if (g->ndesc) /* the chain went on into a slot the driver has not made available */
+            qeng_error(e, VDPU_QERR_CHAIN);
+        else if (g->rx)
+            qeng_drop_frame(e);
+        else
+            qeng_idle(e);
+        return;
+    }
+    n->d_addr = le64_at(d);
+    n->d_len = le32_at(d + 8);
+    n->id = le16_at(d + 12);
+    n->d_flags = flags;
+    n->ndesc = (uint16_t)(g->ndesc + 1);
+    uint8_t code = qeng_desc_check(e, n->d_addr, n->d_len, n->d_flags, n->ndesc);
+    if (code)
+        qeng_error(e, code);
+    else
+        qeng_desc_data(e);
+}
+
+/* The current descriptor's data is done: its slot is consumed, then the chain goes on or ends. */
+void qeng_packed_desc_done(struct vdpu_edge *e)
+{
+    const struct vdpu_queue_ctx *qc = qeng_qctx(e);
+    struct vdpu_queue_ctx *nq = &e->next->queue[e->pre->eng.q];
+    uint16_t slot = (uint16_t)(qc->last_avail + 1);
+    bool wrap = qc->avail_wrap;
+
+    if (slot >= qc->size) {
+        slot = 0;
+        wrap = !wrap;
+    }
+    nq->last_avail = slot;
+    nq->avail_wrap = wrap;
+    if (e->next->eng.d_flags & VIRTQ_DESC_F_NEXT)
+        read_slot(e, qc, slot);
+    else
+        qeng_chain_done(e);
+}
+
+void qeng_packed_used(struct vdpu_edge *e)
+{
+    const struct vdpu_eng *n = &e->next->eng;
+    const struct vdpu_queue_ctx *qc = qeng_qctx(e);
+    uint8_t elem[PACKED_USED_BYTES];
+    uint16_t flags = qc->used_wrap ? VIRTQ_DESC_F_AVAIL | VIRTQ_DESC_F_USED : 0;
+
+    if (n->rx) flags |= VIRTQ_DESC_F_WRITE;
+    put_le32(elem, n->rx ? n->rx_done : 0);
+    put_le16(elem + 4, n->id);
+    put_le16(elem + 6, flags);
+    qeng_write(e, VDPU_PURP_USED, qeng_desc_base(qc) + (uint64_t)VIRTQ_DESC_BYTES * qc->used_idx + PACKED_USED_OFF,
+               PACKED_USED_BYTES, elem);
+}
+
+/* The used descriptor is out: advance past the chain's slots, then read the driver's event suppression. */
+void qeng_packed_wr_done(struct vdpu_edge *e)
+{
+    const struct vdpu_queue_ctx *qc = qeng_qctx(e);
+    struct vdpu_queue_ctx *nq = &e->next->queue[e->pre->eng.q];
+    uint32_t idx = (uint32_t)qc->used_idx + e->pre->eng.ndesc;
+    bool wrap = qc->used_wrap;
+
+    if (idx >= qc->size) {
+        idx -= qc->size;
+        wrap = !wrap;
+    }
+    nq->used_idx = (uint16_t)idx;
+    nq->used_wrap = wrap;
+    qeng_read(e, VDPU_PURP_EVENT, qeng_driver_base(qc), PACKED_EVENT_BYTES);
+}
+
+void qeng_packed_irq(struct vdpu_edge *e)
+{
+    const struct vdpu_eng *g = &e->pre->eng;
+
+    if (!g->no_irq) model_queue_irq(e, g->q);
+    if (g->rx)
+        qeng_idle(e);
+    else
+        qeng_packed_start(e, g->q);
+}

@@ -1,0 +1,104 @@
+// vdpu_net_rx.sv - network port RX: collects one frame from nrx into the RX frame buffer.
+//
+// nrx_ready is "the buffer is free": beats are appended until the one with last, then the frame
+// waits for the queue engine, which frees the buffer when it is done with it (delivered, dropped
+// or abandoned). Bytes past the buffer are discarded and the frame is marked truncated; the
+// engine drops such a frame (docs/queue-engine.md, "Network port").
+`include "vdpu_pkg.svh"
+
+module vdpu_net_rx
+  import vdpu_pkg::*;
+(
+  input  logic                 clk_i,
+  input  logic                 rst_ni,
+
+  // nrx channel
+  input  logic                 nrx_valid_i,
+  output logic                 nrx_ready_o,
+  input  logic [255:0]         nrx_data_i,
+  input  logic [31:0]          nrx_keep_i,
+  input  logic                 nrx_last_i,
+
+  // to the queue engine
+  output logic                 full_o,    // a complete frame is waiting
+  output logic [FRAME_PW-1:0]  len_o,     // its length in bytes (at most FRAME_BYTES)
+  output logic                 trunc_o,   // it was longer than the buffer
+  input  logic                 free_i,    // the engine is done with it
+  input  logic                 re_i,
+  input  logic [FRAME_WW-1:0]  raddr_i,
+  output logic [511:0]         rdata_o
+);
+
+  logic                full_q, full_d;
+  logic                trunc_q, trunc_d;
+  logic [FRAME_PW-1:0] len_q, len_d;
+
+  // Bytes in a beat: keep is contiguous from byte 0, so count its low run of ones.
+  function automatic logic [5:0] keep_bytes(logic [31:0] keep);
+    logic [5:0] n;
+    logic       run;
+    n   = '0;
+    run = 1'b1;
+    for (int unsigned i = 0; i < 32; i++) begin
+      run = run && keep[i];
+      if (run) n = n + 6'd1;
+    end
+    return n;
+  endfunction
+
+  logic                accept;
+  logic [5:0]          nbytes, wlen;
+  logic [FRAME_PW-1:0] room;
+
+  assign accept = nrx_valid_i && !full_q;
+  assign nbytes = accept ? keep_bytes(nrx_keep_i) : '0;
+  assign room   = FRAME_PW'(FRAME_BYTES) - len_q;
+  // Clip at the end of the buffer; the rest of the frame is discarded.
+  assign wlen   = (FRAME_PW'(nbytes) > room) ? room[5:0] : nbytes;
+
+  always_comb begin
+    full_d  = full_q;
+    trunc_d = trunc_q;
+    len_d   = len_q;
+    if (accept) begin
+      len_d = len_q + FRAME_PW'(wlen);
+      if (FRAME_PW'(nbytes) > room) trunc_d = 1'b1;
+      if (nrx_last_i) full_d = 1'b1;
+    end
+    // The engine frees only a waiting frame, and no beat is accepted while one waits.
+    if (free_i) begin
+      full_d  = 1'b0;
+      trunc_d = 1'b0;
+      len_d   = '0;
+    end
+  end
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      full_q  <= 1'b0;
+      trunc_q <= 1'b0;
+      len_q   <= '0;
+    end else begin
+      full_q  <= full_d;
+      trunc_q <= trunc_d;
+      len_q   <= len_d;
+    end
+  end
+
+  vdpu_frame_buf u_buf (
+    .clk_i,
+    .we_i    (accept && wlen != '0),
+    .wpos_i  (len_q),
+    .wlen_i  (wlen),
+    .wdata_i (nrx_data_i),
+    .re_i    (re_i),
+    .raddr_i (raddr_i),
+    .rdata_o (rdata_o)
+  );
+
+  assign nrx_ready_o = !full_q;
+  assign full_o      = full_q;
+  assign len_o       = len_q;
+  assign trunc_o     = trunc_q;
+
+endmodule

@@ -1,0 +1,799 @@
+// vdpu_qeng.sv - queue engine: doorbell -> descriptors -> DMA -> network port -> used -> interrupt.
+//
+// One state machine, one queue and one buffer (descriptor chain) at a time, one DMA read
+// outstanding (docs/queue-engine.md, contract v1). Every state takes one edge except the waiting
+// ones (RD_REQ / WR_REQ / TX_OUT wait for a free output register, RD_WAIT for the completion), so
+// the C model can follow it cycle for cycle. All decisions use pre-edge state; the ring state
+// (last_avail, used_idx, wrap counters, kick) lives in the queue context and is updated through
+// qwr_o, applied after the host and firmware writes of the same edge.
+`include "vdpu_pkg.svh"
+
+module vdpu_qeng
+  import vdpu_regmap_pkg::*;
+  import vdpu_pkg::*;
+(
+  input  logic                   clk_i,
+  input  logic                   rst_ni,
+
+  // control (CSR block, pre-edge)
+  input  logic [31:0]            eng_ctrl_i,   // [0] enable, [1] packed ring layout
+  input  logic                   quiesce_i,    // DP_CTRL[0]: start no new queue service
+  input  logic [63:0]            hm_base_i,    // host memory window for buffers
+  input  logic [63:0]            hm_size_i,
+  input  logic [15:0]            ctrlq_i,      // the control queue is firmware's
+  input  logic                   dev_reset_i,  // clears QERR
+
+  // queue contexts and the engine's updates of them
+  input  qctx_t [NUM_QUEUES-1:0] qctx_i,
+  output qeng_wr_t               qwr_o,
+
+  // DMA requests (through vdpu_dma_out, which gives the engine priority)
+  input  logic                   dma_free_i,
+  output logic                   dma_load_o,
+  output dmareq_t                dma_req_o,
+
+  // DMA read completions
+  input  logic                   dmacpl_valid_i,
+  input  logic [7:0]             dmacpl_tag_i,
+  input  logic [1:0]             dmacpl_status_i,
+  input  logic [15:0]            dmacpl_len_i,
+  input  logic [255:0]           dmacpl_data_i,
+  input  logic                   dmacpl_last_i,
+  output logic                   cpl_expected_o,  // a read is outstanding (RD_WAIT)
+
+  // the RX frame waiting in vdpu_net_rx
+  input  logic                   rx_full_i,
+  input  logic [FRAME_PW-1:0]    rx_len_i,
+  input  logic                   rx_trunc_i,
+  output logic                   rx_free_o,
+  output logic                   rx_re_o,
+  output logic [FRAME_WW-1:0]    rx_raddr_o,
+  input  logic [511:0]           rx_rdata_i,
+
+  // network port TX
+  output logic                   ntx_valid_o,
+  input  logic                   ntx_ready_i,
+  output logic [255:0]           ntx_data_o,
+  output logic [31:0]            ntx_keep_o,
+  output logic                   ntx_last_o,
+
+  // queue interrupt (applied like HOST_IRQ(q)), violation, status CSRs
+  output logic                   irq_o,
+  output logic [QIDX_W-1:0]      irq_q_o,
+  output logic                   err_o,
+  output logic                   idle_o,
+  output logic [31:0]            status_o,     // ENG_STATUS
+  output logic [NUM_QUEUES-1:0]  qerr_o,       // QERR
+  output logic [31:0]            err_info_o    // ERR_INFO
+);
+
+  // The scheduler reads queue 0 as receiveq 0 and odd queues as transmit queues.
+  if (NUM_QUEUES < 2 || NUM_QUEUES > 256) begin : gen_nq_check
+    $error("vdpu_qeng: ENG_STATUS[15:8] holds the queue in service in 8 bits");
+  end
+
+  typedef enum logic [2:0] {
+    StIdle,    // scheduler
+    StRdReq,   // load a DMA read request
+    StRdWait,  // collect its completion beats
+    StProc,    // act on the data read
+    StWrReq,   // load the beats of a DMA write
+    StTxOut,   // send the frame on ntx
+    StIrq,     // raise the queue interrupt, pick the next step
+    StErr      // record a violation
+  } state_e;
+
+  // What the current read or write is for.
+  typedef enum logic [2:0] {
+    OpAvail,    // split: avail flags + idx
+    OpRing,     // split: avail ring entry (head id)
+    OpDesc,     // descriptor
+    OpPayload,  // TX: payload chunk read into the TX frame buffer
+    OpEvent,    // packed: driver event suppression
+    OpPayWr,    // RX: header + frame chunk written into a buffer
+    OpUsed,     // used element / used descriptor
+    OpUsedIdx   // split: used idx
+  } op_e;
+
+  localparam logic [FRAME_PW-1:0] HdrLen   = FRAME_PW'(NET_HDR_LEN);
+  localparam logic [FRAME_PW-1:0] MinChain = FRAME_PW'(NET_HDR_LEN + ETH_HDR_LEN);
+  // virtio_net_hdr_mrg_rxbuf of every received frame: all 0 but num_buffers (bytes 10-11) = 1,
+  // as virtio requires without MRG_RXBUF. Placed at bytes 20..31 of a word, see rx_beat below.
+  localparam logic [255:0] HdrWord = 256'(1) << (8 * (32 - NET_HDR_LEN + 10));
+
+  // ---- registers ------------------------------------------------------------------------------
+  state_e                state_q, state_d;
+  op_e                   op_q, op_d;
+  logic [QIDX_W-1:0]     q_q, q_d;          // queue in service
+  logic                  rx_q, rx_d;        // serving RX (queue 0)
+  logic                  packed_q, packed_d; // ring layout, latched when the queue is picked
+  // the outstanding read
+  logic [4:0]            tag_q, tag_d;      // next read tag (0..31)
+  logic [7:0]            rtag_q, rtag_d;
+  logic [15:0]           rlen_q, rlen_d;
+  logic [31:0]           rcnt_q, rcnt_d;    // completion bytes received
+  logic                  rerr_q, rerr_d;    // error status or foreign tag seen
+  logic [127:0]          rbuf_q, rbuf_d;    // data of ring / descriptor / event reads
+  // the buffer (descriptor chain) in progress
+  logic [15:0]           aidx_q, aidx_d;    // split: avail idx read in step 1
+  logic                  irq_en_q, irq_en_d; // interrupt wanted (NO_INTERRUPT / event flags)
+  logic [15:0]           head_q, head_d;    // split: chain head id
+  logic [15:0]           cur_q, cur_d;      // split: id of the descriptor to read next
+  logic [63:0]           daddr_q, daddr_d;
+  logic [15:0]           dflags_q, dflags_d;
+  logic [15:0]           dnext_q, dnext_d;  // split: next; packed: id (bytes 12-13)
+  logic [16:0]           ndesc_q, ndesc_d;  // descriptors in the chain so far
+  logic [31:0]           blen_q, blen_d;    // bytes to move for this descriptor
+  logic [31:0]           off_q, off_d;      // ... of which done (start of the current chunk)
+  logic [FRAME_PW-1:0]   tot_q, tot_d;      // TX: chain bytes read; RX: header + frame bytes written
+  logic [15:0]           clen_q, clen_d;    // RX: current write chunk length
+  logic [3:0]            beat_q, beat_d;    // RX: beat of that chunk
+  logic [FRAME_WW-1:0]   txb_q, txb_d;      // TX: frame beat to send next
+  logic [7:0]            code_q, code_d;    // violation found in PROC / WR_REQ
+  // status
+  logic [NUM_QUEUES-1:0] qerr_q, qerr_d;
+  logic [31:0]           info_q, info_d;
+  logic [15:0]           drops_q, drops_d;
+  // ntx output register
+  logic                  ntx_valid_q, ntx_valid_d;
+  logic [255:0]          ntx_data_q, ntx_data_d;
+  logic [31:0]           ntx_keep_q, ntx_keep_d;
+  logic                  ntx_last_q, ntx_last_d;
+
+  // ---- helpers ----------------------------------------------------------------------------------
+  function automatic logic [15:0] mod16(logic [15:0] a, logic [15:0] n);
+    // Split rings are indexed modulo queue_size; a size of 0 never reaches a ring access (the
+    // avail idx check fails first), the guard only keeps the arithmetic defined.
+    return (n == '0) ? '0 : a % n;
+  endfunction
+
+  function automatic logic [15:0] min16(logic [31:0] a, logic [31:0] b);
+    return (a < b) ? a[15:0] : b[15:0];
+  endfunction
+
+  // Low n bytes set (n = 0..32).
+  function automatic logic [255:0] byte_mask(logic [5:0] n);
+    return (n >= 6'd32) ? '1 : ~({256{1'b1}} << {n[4:0], 3'b000});
+  endfunction
+
+  function automatic logic [31:0] keep_mask(logic [5:0] n);
+    return (n >= 6'd32) ? '1 : ~(32'hFFFF_FFFF << n[4:0]);
+  endfunction
+
+  // [addr, addr + len) inside [base, base + size), without wrap-around.
+  function automatic logic in_window(logic [63:0] addr, logic [31:0] len, logic [63:0] base,
+                                     logic [63:0] size);
+    logic [64:0] rel_end;
+    rel_end = {1'b0, addr - base} + 65'(len);
+    return (addr >= base) && (rel_end <= {1'b0, size});
+  endfunction
+
+  // ---- the queue in service ---------------------------------------------------------------------
+  qctx_t       qc;
+  logic [15:0] qn;  // queue_size
+  logic [63:0] desc_base, avail_base, used_base;
+
+  // Read live at every use (not latched at the pick), like every other pre-edge state.
+  assign qc         = qctx_i[q_q];
+  assign qn         = qc.size;
+  assign desc_base  = {qc.desc_hi, qc.desc_lo};
+  assign avail_base = {qc.avail_hi, qc.avail_lo};
+  assign used_base  = {qc.used_hi, qc.used_lo};
+
+  // The vector is applied by the CSR block; enable and kick matter to the scheduler only (the
+  // queue in service is served to its end), reset is firmware's.
+  logic unused_qc;
+  assign unused_qc = ^{qc.msix, qc.enable, qc.reset, qc.kick};
+
+  // ---- scheduler inputs ---------------------------------------------------------------------------
+  logic              rx_go;
+  logic              tx_any;
+  logic [QIDX_W-1:0] tx_pick;
+
+  assign rx_go = rx_full_i && (qctx_i[0].enable != '0) && !qerr_q[0];
+
+  always_comb begin
+    tx_any  = 1'b0;
+    tx_pick = '0;
+    for (int q = NUM_QUEUES - 1; q >= 0; q--) begin
+      if (q % 2 == 1 && 16'(q) != ctrlq_i && qctx_i[q].kick && qctx_i[q].enable != '0 && !qerr_q[q]) begin
+        tx_any  = 1'b1;
+        tx_pick = QIDX_W'(q);  // lowest wins
+      end
+    end
+  end
+
+  // ---- completion beat: bytes that belong to the outstanding read ------------------------------
+  logic [5:0]  cpl_n;      // bytes of this beat stored (clipped to the request)
+  logic [31:0] cpl_room;
+
+  always_comb begin
+    cpl_room = (rcnt_q < 32'(rlen_q)) ? 32'(rlen_q) - rcnt_q : '0;
+    cpl_n    = 6'(min16(32'(min16(32'(dmacpl_len_i), 32'd32)), cpl_room));
+  end
+
+  // TX frame buffer: payload completions are appended at chain offset tot + rcnt.
+  logic                tx_we;
+  logic [511:0]        tx_rdata;
+
+  assign tx_we = (state_q == StRdWait) && dmacpl_valid_i && (op_q == OpPayload) && (cpl_n != '0);
+
+  vdpu_frame_buf u_tx_buf (
+    .clk_i,
+    .we_i    (tx_we),
+    .wpos_i  (tot_q + rcnt_q[FRAME_PW-1:0]),
+    .wlen_i  (cpl_n),
+    .wdata_i (dmacpl_data_i),
+    .re_i    (state_q == StTxOut),
+    .raddr_i (txb_q),
+    .rdata_o (tx_rdata)
+  );
+
+  // ---- TX frame beat: chain bytes 12 + 32k .. (frame byte 32k), a fixed 12-byte shift -----------
+  logic [FRAME_PW-1:0] tx_frame_len, tx_rem;
+  logic [5:0]          tx_nb;
+  logic [255:0]        tx_beat;
+  logic                tx_lastb;
+
+  always_comb begin
+    tx_frame_len = tot_q - HdrLen;
+    tx_rem       = tx_frame_len - FRAME_PW'({txb_q, 5'b0});
+    tx_lastb     = (tx_rem <= FRAME_PW'(32));
+    tx_nb        = tx_lastb ? tx_rem[5:0] : 6'd32;
+    tx_beat      = '0;
+    if (state_q == StTxOut) tx_beat = tx_rdata[8*NET_HDR_LEN+:256] & byte_mask(tx_nb);
+  end
+
+  // ---- RX write beat: bytes p .. p+31 of header + frame, p = tot + 32 * beat ---------------------
+  // A virtual byte stream V holds the header at bytes 20..31 and frame byte i at 32 + i, so stream
+  // byte j is V[j + 20] and a beat is two consecutive V words shifted by (j + 20) % 32 bytes.
+  logic [FRAME_PW-1:0] rx_p, rx_v, rx_total;
+  logic [FRAME_WW-1:0] rx_w;
+  logic [511:0]        rx_pair, rx_shifted;
+  logic [15:0]         rx_left;
+  logic [5:0]          rx_nb;
+  logic [255:0]        rx_beat;
+  logic                rx_lastb;
+
+  // Address first, in its own block: the read data comes back combinationally.
+  assign rx_total   = HdrLen + rx_len_i;
+  assign rx_p       = tot_q + FRAME_PW'({beat_q, 5'b0});
+  assign rx_v       = rx_p + FRAME_PW'(32 - NET_HDR_LEN);
+  assign rx_w       = FRAME_WW'(rx_v >> 5);
+  assign rx_raddr_o = (rx_w == '0) ? '0 : rx_w - FRAME_WW'(1);
+  assign rx_re_o    = (state_q == StWrReq) && (op_q == OpPayWr);
+
+  always_comb begin
+    rx_left    = clen_q - {7'b0, beat_q, 5'b0};
+    rx_lastb   = (rx_left <= 16'd32);
+    rx_nb      = rx_lastb ? rx_left[5:0] : 6'd32;
+    rx_pair    = '0;
+    rx_shifted = '0;
+    rx_beat    = '0;
+    // Only while writing RX payload (the wide shift is costly in simulation).
+    if (rx_re_o) begin
+      rx_pair    = (rx_w == '0) ? {rx_rdata_i[255:0], HdrWord} : rx_rdata_i;
+      rx_shifted = rx_pair >> {rx_v[4:0], 3'b000};
+      rx_beat    = rx_shifted[255:0] & byte_mask(rx_nb);
+    end
+  end
+
+  // Only the 32 bytes of a beat are used from each two-word window.
+  logic unused_win;
+  assign unused_win = ^{tx_rdata[511:8*NET_HDR_LEN+256], tx_rdata[8*NET_HDR_LEN-1:0], rx_shifted[511:256]};
+
+  // ---- descriptor just read (PROC of OpDesc) -------------------------------------------------------
+  logic [63:0] pd_addr;
+  logic [31:0] pd_len;
+  logic [15:0] pd_flags, pd_next;  // packed: pd_next is the buffer id
+  logic        pd_avail;           // packed: slot available
+  logic [15:0] rx_remain;          // RX: header + frame bytes not yet written
+  logic [31:0] pd_wlen;            // RX: bytes this descriptor gets
+
+  always_comb begin
+    pd_addr  = rbuf_q[63:0];
+    pd_len   = rbuf_q[95:64];
+    pd_flags = packed_q ? rbuf_q[127:112] : rbuf_q[111:96];
+    pd_next  = packed_q ? rbuf_q[111:96] : rbuf_q[127:112];
+    pd_avail = (pd_flags[VQ_F_AVAIL] == qc.avail_wrap) && (pd_flags[VQ_F_USED] != qc.avail_wrap);
+    rx_remain = 16'(rx_total - tot_q);
+    pd_wlen   = (pd_len < 32'(rx_remain)) ? pd_len : 32'(rx_remain);
+  end
+
+  // ---- next state ---------------------------------------------------------------------------------
+  dmareq_t     req;          // request the engine would load at this edge
+  logic        desc_done;    // this descriptor's data is complete: next one or end of chain
+  logic [FRAME_PW-1:0] tot_new;
+  logic [31:0] off_new;
+  logic [15:0] la_next;      // packed: last_avail after this descriptor
+  logic        aw_next;
+  logic [16:0] used_sum;
+  logic        ntx_free;
+
+  assign ntx_free = !ntx_valid_q || ntx_ready_i;
+
+  always_comb begin
+    state_d  = state_q;
+    op_d     = op_q;
+    q_d      = q_q;
+    rx_d     = rx_q;
+    packed_d = packed_q;
+    tag_d    = tag_q;
+    rtag_d   = rtag_q;
+    rlen_d   = rlen_q;
+    rcnt_d   = rcnt_q;
+    rerr_d   = rerr_q;
+    rbuf_d   = rbuf_q;
+    aidx_d   = aidx_q;
+    irq_en_d = irq_en_q;
+    head_d   = head_q;
+    cur_d    = cur_q;
+    daddr_d  = daddr_q;
+    dflags_d = dflags_q;
+    dnext_d  = dnext_q;
+    ndesc_d  = ndesc_q;
+    blen_d   = blen_q;
+    off_d    = off_q;
+    tot_d    = tot_q;
+    clen_d   = clen_q;
+    beat_d   = beat_q;
+    txb_d    = txb_q;
+    code_d   = code_q;
+    qerr_d   = qerr_q;
+    info_d   = info_q;
+    drops_d  = drops_q;
+
+    ntx_valid_d = ntx_valid_q;
+    ntx_data_d  = ntx_data_q;
+    ntx_keep_d  = ntx_keep_q;
+    ntx_last_d  = ntx_last_q;
+    if (ntx_valid_q && ntx_ready_i) ntx_valid_d = 1'b0;
+
+    qwr_o      = '0;
+    qwr_o.idx  = q_q;
+    dma_load_o = 1'b0;
+    rx_free_o  = 1'b0;
+    irq_o      = 1'b0;
+    err_o      = 1'b0;
+    desc_done  = 1'b0;
+    tot_new    = tot_q;
+    off_new    = off_q;
+    la_next    = (qc.last_avail + 16'd1 == qn) ? '0 : qc.last_avail + 16'd1;
+    aw_next    = (qc.last_avail + 16'd1 == qn) ? !qc.avail_wrap : qc.avail_wrap;
+    used_sum   = 17'(qc.used_idx) + ndesc_q;
+
+    // The request of RD_REQ / WR_REQ, from pre-edge state.
+    req         = '0;
+    req.queue   = 16'(q_q);
+    req.last    = 1'b1;
+    if (state_q == StRdReq) begin
+      req.kind = DMA_RD;
+      req.tag  = 8'(tag_q);
+      unique case (op_q)
+        OpAvail: begin
+          req.purpose = PURP_AVAIL_IDX;
+          req.addr    = avail_base;
+          req.len     = 16'd4;
+        end
+        OpRing: begin
+          req.purpose = PURP_AVAIL_RING;
+          req.addr    = avail_base + 64'd4 + {47'b0, mod16(qc.last_avail, qn), 1'b0};
+          req.len     = 16'd2;
+        end
+        OpDesc: begin
+          req.purpose = PURP_DESC;
+          req.addr    = desc_base + {44'b0, packed_q ? qc.last_avail : cur_q, 4'b0};
+          req.len     = 16'd16;
+        end
+        OpPayload: begin
+          req.purpose = PURP_PAYLOAD_RD;
+          req.addr    = daddr_q + 64'(off_q);
+          req.len     = min16(blen_q - off_q, 32'(RD_CHUNK));
+        end
+        default: begin  // OpEvent
+          req.purpose = PURP_EVENT;
+          req.addr    = avail_base;
+          req.len     = 16'd4;
+        end
+      endcase
+    end else if (state_q == StWrReq) begin
+      req.kind = DMA_WR;
+      req.len  = 16'd8;
+      unique case (op_q)
+        OpPayWr: begin
+          req.purpose = PURP_PAYLOAD_WR;
+          req.addr    = daddr_q + 64'(off_q);
+          req.len     = clen_q;
+          req.data    = rx_beat;
+          req.last    = rx_lastb;
+        end
+        OpUsed: begin
+          req.purpose = PURP_USED;
+          if (packed_q) begin
+            // struct pvirtq_desc bytes 8..15: len, id, flags
+            req.addr       = desc_base + {44'b0, qc.used_idx, 4'b0} + 64'd8;
+            req.data[31:0] = rx_q ? 32'(tot_q) : '0;
+            req.data[47:32] = dnext_q;
+            req.data[63:48] = (qc.used_wrap ? 16'((1 << VQ_F_AVAIL) | (1 << VQ_F_USED)) : '0) |
+                              (rx_q ? 16'(1 << VQ_F_WRITE) : '0);
+          end else begin
+            // struct vring_used_elem: id, len
+            req.addr        = used_base + 64'd4 + {45'b0, mod16(qc.used_idx, qn), 3'b0};
+            req.data[31:0]  = 32'(head_q);
+            req.data[63:32] = rx_q ? 32'(tot_q) : '0;
+          end
+        end
+        default: begin  // OpUsedIdx
+          req.purpose     = PURP_USED_IDX;
+          req.addr        = used_base + 64'd2;
+          req.len         = 16'd2;
+          req.data[15:0]  = qc.used_idx + 16'd1;
+        end
+      endcase
+    end
+
+    unique case (state_q)
+      // -- scheduler: RX first, then the lowest kicked TX queue
+      StIdle: begin
+        if (eng_ctrl_i[0] && !quiesce_i) begin
+          if (rx_go && rx_trunc_i) begin
+            // A frame that did not fit the buffer is dropped when it would be delivered.
+            rx_free_o = 1'b1;
+            if (drops_q != 16'hFFFF) drops_d = drops_q + 16'd1;
+          end else if (rx_go || tx_any) begin
+            q_d      = rx_go ? '0 : tx_pick;
+            rx_d     = rx_go;
+            packed_d = eng_ctrl_i[1];
+            op_d     = eng_ctrl_i[1] ? OpDesc : OpAvail;
+            state_d  = StRdReq;
+            ndesc_d  = '0;
+            tot_d    = '0;
+            if (!rx_go) begin
+              qwr_o.idx      = tx_pick;
+              qwr_o.kick_clr = 1'b1;
+            end
+          end
+        end
+      end
+
+      StRdReq: begin
+        if (dma_free_i) begin
+          dma_load_o = 1'b1;
+          rtag_d     = req.tag;
+          tag_d      = tag_q + 5'd1;
+          rlen_d     = req.len;
+          rcnt_d     = '0;
+          rerr_d     = 1'b0;
+          rbuf_d     = '0;
+          state_d    = StRdWait;
+        end
+      end
+
+      StRdWait: begin
+        if (dmacpl_valid_i) begin
+          rcnt_d = rcnt_q + 32'(dmacpl_len_i);
+          if (dmacpl_tag_i != rtag_q || dmacpl_status_i != CPL_SC) rerr_d = 1'b1;
+          if (op_q != OpPayload && cpl_n != '0) begin
+            rbuf_d = rbuf_q | 128'(({256'b0, dmacpl_data_i & byte_mask(cpl_n)} << {rcnt_q[3:0], 3'b000}));
+          end
+          if (dmacpl_last_i) state_d = StProc;
+        end
+      end
+
+      StProc: begin
+        if (rerr_q || rcnt_q != 32'(rlen_q)) begin
+          code_d  = QERR_DMA;
+          state_d = StErr;
+        end else begin
+          unique case (op_q)
+            OpAvail: begin
+              aidx_d   = rbuf_q[31:16];
+              irq_en_d = !rbuf_q[0];  // VRING_AVAIL_F_NO_INTERRUPT
+              if (rbuf_q[31:16] == qc.last_avail) begin
+                // empty: TX is done, an RX frame is dropped
+                state_d = StIdle;
+                if (rx_q) begin
+                  rx_free_o = 1'b1;
+                  if (drops_q != 16'hFFFF) drops_d = drops_q + 16'd1;
+                end
+              end else if (rbuf_q[31:16] - qc.last_avail > qn) begin
+                code_d  = QERR_IDX;
+                state_d = StErr;
+              end else begin
+                op_d    = OpRing;
+                state_d = StRdReq;
+              end
+            end
+
+            OpRing: begin
+              if (rbuf_q[15:0] >= qn) begin
+                code_d  = QERR_ID;
+                state_d = StErr;
+              end else begin
+                head_d  = rbuf_q[15:0];
+                cur_d   = rbuf_q[15:0];
+                op_d    = OpDesc;
+                state_d = StRdReq;
+              end
+            end
+
+            OpDesc: begin
+              if (packed_q && !pd_avail) begin
+                if (ndesc_q == '0) begin
+                  state_d = StIdle;
+                  if (rx_q) begin
+                    rx_free_o = 1'b1;
+                    if (drops_q != 16'hFFFF) drops_d = drops_q + 16'd1;
+                  end
+                end else begin
+                  code_d  = QERR_CHAIN;
+                  state_d = StErr;
+                end
+              end else if (pd_flags[VQ_F_INDIRECT]) begin
+                code_d  = QERR_INDIRECT;
+                state_d = StErr;
+              end else if (pd_len == '0) begin
+                code_d  = QERR_ZERO_LEN;
+                state_d = StErr;
+              end else if (!in_window(pd_addr, pd_len, hm_base_i, hm_size_i)) begin
+                code_d  = QERR_ADDR;
+                state_d = StErr;
+              end else if (pd_flags[VQ_F_WRITE] != rx_q) begin
+                code_d  = QERR_DIR;
+                state_d = StErr;
+              end else if (ndesc_q + 17'd1 > 17'(qn)) begin
+                code_d  = QERR_LOOP;
+                state_d = StErr;
+              end else if (!packed_q && pd_flags[VQ_F_NEXT] && pd_next >= qn) begin
+                code_d  = QERR_ID;
+                state_d = StErr;
+              end else if (!rx_q && 33'(tot_q) + 33'(pd_len) > 33'(FRAME_BYTES)) begin
+                code_d  = QERR_LEN;
+                state_d = StErr;
+              end else begin
+                daddr_d  = pd_addr;
+                dflags_d = pd_flags;
+                dnext_d  = pd_next;
+                ndesc_d  = ndesc_q + 17'd1;
+                off_d    = '0;
+                if (packed_q) begin
+                  qwr_o.avail_we   = 1'b1;
+                  qwr_o.last_avail = la_next;
+                  qwr_o.avail_wrap = aw_next;
+                end
+                if (!rx_q) begin
+                  blen_d  = pd_len;
+                  op_d    = OpPayload;
+                  state_d = StRdReq;
+                end else if (pd_wlen != '0) begin
+                  blen_d  = pd_wlen;
+                  clen_d  = min16(pd_wlen, 32'(WR_CHUNK));
+                  beat_d  = '0;
+                  op_d    = OpPayWr;
+                  state_d = StWrReq;
+                end else begin
+                  // the frame is complete: later descriptors are read and checked only
+                  blen_d    = '0;
+                  desc_done = 1'b1;
+                end
+              end
+            end
+
+            OpPayload: begin
+              off_new = off_q + 32'(rlen_q);
+              tot_new = tot_q + rlen_q;
+              off_d   = off_new;
+              tot_d   = tot_new;
+              if (off_new < blen_q) begin
+                state_d = StRdReq;
+              end else begin
+                desc_done = 1'b1;
+              end
+            end
+
+            default: begin  // OpEvent: off_wrap (bytes 0-1), flags (bytes 2-3); 1 = disable
+              irq_en_d = (rbuf_q[31:16] != 16'd1);
+              state_d  = StIrq;
+            end
+          endcase
+        end
+      end
+
+      StWrReq: begin
+        if (dma_free_i) begin
+          dma_load_o = 1'b1;
+          unique case (op_q)
+            OpPayWr: begin
+              beat_d = beat_q + 4'd1;
+              if (rx_lastb) begin
+                beat_d  = '0;
+                off_new = off_q + 32'(clen_q);
+                tot_new = tot_q + clen_q;
+                off_d   = off_new;
+                tot_d   = tot_new;
+                if (off_new < blen_q) begin
+                  clen_d = min16(blen_q - off_new, 32'(WR_CHUNK));
+                end else begin
+                  desc_done = 1'b1;
+                end
+              end
+            end
+            OpUsed: begin
+              if (packed_q) begin
+                qwr_o.used_we   = 1'b1;
+                qwr_o.used_idx  = (used_sum >= 17'(qn)) ? 16'(used_sum - 17'(qn)) : used_sum[15:0];
+                qwr_o.used_wrap = (used_sum >= 17'(qn)) ? !qc.used_wrap : qc.used_wrap;
+                op_d    = OpEvent;
+                state_d = StRdReq;
+              end else begin
+                op_d = OpUsedIdx;
+              end
+            end
+            default: begin  // OpUsedIdx
+              qwr_o.used_we    = 1'b1;
+              qwr_o.used_idx   = qc.used_idx + 16'd1;
+              qwr_o.used_wrap  = qc.used_wrap;
+              qwr_o.avail_we   = 1'b1;
+              qwr_o.last_avail = qc.last_avail + 16'd1;
+              qwr_o.avail_wrap = qc.avail_wrap;
+              state_d = StIrq;
+            end
+          endcase
+        end
+      end
+
+      StTxOut: begin
+        if (ntx_free) begin
+          ntx_valid_d = 1'b1;
+          ntx_data_d  = tx_beat;
+          ntx_keep_d  = keep_mask(tx_nb);
+          ntx_last_d  = tx_lastb;
+          txb_d       = txb_q + FRAME_WW'(1);
+          if (tx_lastb) begin
+            op_d    = OpUsed;
+            state_d = StWrReq;
+          end
+        end
+      end
+
+      StIrq: begin
+        irq_o = irq_en_q;
+        if (rx_q) begin
+          rx_free_o = 1'b1;
+          state_d   = StIdle;
+        end else begin
+          // TX: next buffer; split re-reads the avail idx only when the last one is used up
+          ndesc_d = '0;
+          tot_d   = '0;
+          state_d = StRdReq;
+          op_d    = packed_q ? OpDesc : ((qc.last_avail != aidx_q) ? OpRing : OpAvail);
+        end
+      end
+
+      default: begin  // StErr
+        // QERR[q] is set below, after a same-edge DEV_RESET
+        err_o     = 1'b1;
+        info_d    = {8'b0, 16'(q_q), code_q};
+        rx_free_o = rx_q;
+        state_d   = StIdle;
+      end
+    endcase
+
+    // End of a descriptor's data: follow the chain, or finish the buffer.
+    if (desc_done) begin
+      if (dflags_d[VQ_F_NEXT]) begin
+        if (!packed_q) cur_d = dnext_d;
+        op_d    = OpDesc;
+        state_d = StRdReq;
+      end else if (!rx_q) begin
+        if (tot_new < MinChain) begin
+          code_d  = QERR_LEN;
+          state_d = StErr;
+        end else begin
+          txb_d   = '0;
+          state_d = StTxOut;
+        end
+      end else if (tot_new < rx_total) begin
+        code_d  = QERR_LEN;
+        state_d = StErr;
+      end else begin
+        op_d    = OpUsed;
+        state_d = StWrReq;
+      end
+    end
+
+    // DEV_RESET clears QERR; a violation recorded at the same edge survives (data path last).
+    if (dev_reset_i) qerr_d = '0;
+    if (state_q == StErr) qerr_d[q_q] = 1'b1;
+  end
+
+  assign dma_req_o = req;
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      state_q     <= StIdle;
+      op_q        <= OpAvail;
+      q_q         <= '0;
+      rx_q        <= 1'b0;
+      packed_q    <= 1'b0;
+      tag_q       <= '0;
+      rtag_q      <= '0;
+      rlen_q      <= '0;
+      rcnt_q      <= '0;
+      rerr_q      <= 1'b0;
+      rbuf_q      <= '0;
+      aidx_q      <= '0;
+      irq_en_q    <= 1'b0;
+      head_q      <= '0;
+      cur_q       <= '0;
+      daddr_q     <= '0;
+      dflags_q    <= '0;
+      dnext_q     <= '0;
+      ndesc_q     <= '0;
+      blen_q      <= '0;
+      off_q       <= '0;
+      tot_q       <= '0;
+      clen_q      <= '0;
+      beat_q      <= '0;
+      txb_q       <= '0;
+      code_q      <= '0;
+      qerr_q      <= '0;
+      info_q      <= CSR_ERR_INFO_RST;
+      drops_q     <= '0;
+      ntx_valid_q <= 1'b0;
+      ntx_data_q  <= '0;
+      ntx_keep_q  <= '0;
+      ntx_last_q  <= 1'b0;
+    end else begin
+      state_q     <= state_d;
+      op_q        <= op_d;
+      q_q         <= q_d;
+      rx_q        <= rx_d;
+      packed_q    <= packed_d;
+      tag_q       <= tag_d;
+      rtag_q      <= rtag_d;
+      rlen_q      <= rlen_d;
+      rcnt_q      <= rcnt_d;
+      rerr_q      <= rerr_d;
+      rbuf_q      <= rbuf_d;
+      aidx_q      <= aidx_d;
+      irq_en_q    <= irq_en_d;
+      head_q      <= head_d;
+      cur_q       <= cur_d;
+      daddr_q     <= daddr_d;
+      dflags_q    <= dflags_d;
+      dnext_q     <= dnext_d;
+      ndesc_q     <= ndesc_d;
+      blen_q      <= blen_d;
+      off_q       <= off_d;
+      tot_q       <= tot_d;
+      clen_q      <= clen_d;
+      beat_q      <= beat_d;
+      txb_q       <= txb_d;
+      code_q      <= code_d;
+      qerr_q      <= qerr_d;
+      info_q      <= info_d;
+      drops_q     <= drops_d;
+      ntx_valid_q <= ntx_valid_d;
+      ntx_data_q  <= ntx_data_d;
+      ntx_keep_q  <= ntx_keep_d;
+      ntx_last_q  <= ntx_last_d;
+    end
+  end
+
+  // ENG_CTRL[31:2] are plain storage for now.
+  logic unused_ctrl;
+  assign unused_ctrl = ^eng_ctrl_i[31:2];
+
+  assign cpl_expected_o = (state_q == StRdWait);
+  assign irq_q_o        = q_q;
+  assign idle_o         = (state_q == StIdle);
+  assign status_o       = {drops_q, 8'(q_q), 7'b0, state_q == StIdle};
+  assign qerr_o         = qerr_q;
+  assign err_info_o     = info_q;
+  assign ntx_valid_o    = ntx_valid_q;
+  assign ntx_data_o     = ntx_data_q;
+  assign ntx_keep_o     = ntx_keep_q;
+  assign ntx_last_o     = ntx_last_q;
+
+endmodule

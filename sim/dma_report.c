@@ -1,0 +1,118 @@
+/* dma_report.c - per-purpose DMA cost per packet, link utilization, throughput; schema in docs/dma-accounting.md. */
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "dma_report.h"
+#include "virtio_features.h"
+
+#define CLOCK_HZ 250e6
+
+const char *const dma_purpose_json[VDPU_PURP_COUNT] = {
+    "avail_idx", "avail_ring", "desc", "indirect", "event", "payload_rd", "payload_wr", "used", "used_idx", "msix", "fw",
+};
+
+static double per_pkt(uint64_t v, uint64_t packets) { return packets ? (double)v / (double)packets : 0.0; }
+
+void dma_report_table(FILE *out, const struct link_stats *st, const struct link_params *lp,
+                      const struct run_summary *r)
+{
+    double secs = (double)r->cycles / CLOCK_HZ, cap = (double)r->cycles * lp->bytes_per_cycle;
+    fprintf(out, "DMA per packet (%llu packets, %s ring, %s):\n", (unsigned long long)r->packets, r->ring, r->workload);
+    fprintf(out, "  %-11s %10s %10s %10s %12s %12s\n", "purpose", "requests", "reqs/pkt", "bytes/pkt", "TLPs/pkt",
+            "link B/pkt");
+    for (unsigned p = 0; p < VDPU_PURP_COUNT; p++) {
+        const struct dma_count *c = &st->total[p];
+        if (!c->requests) continue;
+        fprintf(out, "  %-11s %10llu %10.3f %10.1f %12.3f %12.1f\n", dma_purpose_json[p],
+                (unsigned long long)c->requests, per_pkt(c->requests, r->packets), per_pkt(c->bytes, r->packets),
+                per_pkt(c->tlps, r->packets), per_pkt(c->link_bytes, r->packets));
+    }
+    fprintf(out, "  link utilization: device->host %.1f%%, host->device %.1f%% (%u B/cycle each way, %u B per TLP)\n",
+            cap ? 100.0 * (double)st->up_link_bytes / cap : 0.0, cap ? 100.0 * (double)st->down_link_bytes / cap : 0.0,
+            lp->bytes_per_cycle, lp->tlp_overhead);
+    if (st->lat_n)
+        fprintf(out, "  DMA read latency: mean %.1f cycles, max %llu (round trip %u)\n",
+                (double)st->lat_sum / (double)st->lat_n, (unsigned long long)st->lat_max, lp->rtt);
+    fprintf(out, "  throughput: %.3f Mpps, %.3f Gbit/s over %llu cycles (%.3f us at 250 MHz)\n",
+            secs > 0 ? (double)r->packets / secs / 1e6 : 0.0, secs > 0 ? (double)r->bytes * 8 / secs / 1e9 : 0.0,
+            (unsigned long long)r->cycles, secs * 1e6);
+}
+
+static cJSON *count_obj(const struct dma_count *c)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "requests", (double)c->requests);
+    cJSON_AddNumberToObject(o, "bytes", (double)c->bytes);
+    cJSON_AddNumberToObject(o, "tlps", (double)c->tlps);
+    cJSON_AddNumberToObject(o, "link_bytes", (double)c->link_bytes);
+    return o;
+}
+
+int dma_report_json(const char *path, const struct link_stats *st, const struct link_params *lp,
+                    const struct run_summary *r)
+{
+    cJSON *root = cJSON_CreateObject();
+    double secs = (double)r->cycles / CLOCK_HZ, cap = (double)r->cycles * lp->bytes_per_cycle;
+    cJSON_AddStringToObject(root, "engine", r->engine);
+    cJSON_AddStringToObject(root, "workload", r->workload);
+    cJSON_AddStringToObject(root, "ring", r->ring);
+    cJSON_AddNumberToObject(root, "seed", (double)r->seed);
+    cJSON_AddNumberToObject(root, "pkt_size", r->pkt_size);
+    cJSON_AddNumberToObject(root, "packets", (double)r->packets);
+    cJSON_AddNumberToObject(root, "bytes", (double)r->bytes);
+    cJSON_AddNumberToObject(root, "cycles", (double)r->cycles);
+    cJSON *feat = cJSON_AddArrayToObject(root, "features");
+    for (unsigned bit = 0; bit < 128; bit++)
+        if ((r->features[bit / 32] >> (bit % 32)) & 1) {
+            const char *nm = virtio_feature_name(bit);
+            char tmp[16];
+            snprintf(tmp, sizeof tmp, "bit%u", bit);
+            cJSON_AddItemToArray(feat, cJSON_CreateString(nm ? nm : tmp));
+        }
+    cJSON *dma = cJSON_AddObjectToObject(root, "dma");
+    for (unsigned p = 0; p < VDPU_PURP_COUNT; p++) cJSON_AddItemToObject(dma, dma_purpose_json[p], count_obj(&st->total[p]));
+    cJSON *perq = cJSON_AddArrayToObject(root, "dma_by_queue");
+    for (unsigned q = 0; q < LINK_QUEUES; q++) {
+        cJSON *qo = cJSON_CreateObject();
+        bool any = false;
+        for (unsigned p = 0; p < VDPU_PURP_COUNT; p++)
+            if (st->by[q][p].requests) {
+                cJSON_AddItemToObject(qo, dma_purpose_json[p], count_obj(&st->by[q][p]));
+                any = true;
+            }
+        if (!any) {
+            cJSON_Delete(qo);
+            continue;
+        }
+        cJSON_AddNumberToObject(qo, "queue", q == LINK_QUEUES - 1 ? -1 : (double)q);
+        cJSON_AddItemToArray(perq, qo);
+    }
+    cJSON *link = cJSON_AddObjectToObject(root, "link");
+    cJSON_AddNumberToObject(link, "up_bytes", (double)st->up_link_bytes);
+    cJSON_AddNumberToObject(link, "down_bytes", (double)st->down_link_bytes);
+    cJSON_AddNumberToObject(link, "up_utilization", cap ? (double)st->up_link_bytes / cap : 0.0);
+    cJSON_AddNumberToObject(link, "down_utilization", cap ? (double)st->down_link_bytes / cap : 0.0);
+    cJSON_AddNumberToObject(link, "rtt", lp->rtt);
+    cJSON_AddNumberToObject(link, "tlp_overhead", lp->tlp_overhead);
+    cJSON *lat = cJSON_AddObjectToObject(root, "read_latency");
+    cJSON_AddNumberToObject(lat, "count", (double)st->lat_n);
+    cJSON_AddNumberToObject(lat, "mean", st->lat_n ? (double)st->lat_sum / (double)st->lat_n : 0.0);
+    cJSON_AddNumberToObject(lat, "max", (double)st->lat_max);
+    cJSON_AddNumberToObject(lat, "bucket_cycles", LINK_LAT_STEP);
+    cJSON *h = cJSON_AddArrayToObject(lat, "histogram");
+    for (unsigned i = 0; i < LINK_LAT_BUCKETS; i++) cJSON_AddItemToArray(h, cJSON_CreateNumber((double)st->lat_hist[i]));
+    cJSON_AddNumberToObject(root, "mpps", secs > 0 ? (double)r->packets / secs / 1e6 : 0.0);
+    cJSON_AddNumberToObject(root, "gbps", secs > 0 ? (double)r->bytes * 8 / secs / 1e9 : 0.0);
+    cJSON_AddNumberToObject(root, "msix_messages", (double)r->msix);
+
+    char *txt = cJSON_Print(root);
+    cJSON_Delete(root);
+    FILE *f = txt ? fopen(path, "w") : NULL;
+    int rc = 0;
+    if (!f || fputs(txt, f) < 0 || fputc('\n', f) < 0) rc = -1;
+    if (f && fclose(f)) rc = -1;
+    cJSON_free(txt);
+    if (rc) fprintf(stderr, "vdpu: cannot write JSON to '%s'\n", path);
+    return rc;
+}

@@ -1,0 +1,25 @@
+/* dma_report.h - the DMA accounting table and its JSON (cJSON) for traffic runs. */
+#ifndef VDPU_DMA_REPORT_H
+#define VDPU_DMA_REPORT_H
+
+#include <stdio.h>
+
+#include "link.h"
+
+struct run_summary {
+    const char *engine, *workload, *ring;
+    uint64_t seed, packets, bytes, cycles, msix;
+    uint32_t features[4];
+    unsigned pkt_size; /* 0 = IMIX */
+};
+
+/* JSON names of the purposes ("avail_idx", ...), indexed by VDPU_PURP_*. */
+extern const char *const dma_purpose_json[VDPU_PURP_COUNT];
+
+void dma_report_table(FILE *out, const struct link_stats *st, const struct link_params *lp,
+                      const struct run_summary *r);
+/* Write the JSON document; 0 ok, -1 with a message on stderr. */
+int dma_report_json(const char *path, const struct link_stats *st, const struct link_params *lp,
+                    const struct run_summary *r);
+
+#endif

@@ -1,0 +1,202 @@
+/* link.c - DMA timing and accounting of the simplified PCIe transaction layer (see docs/link-model.md). */
+#include <stdio.h>
+#include <string.h>
+
+#include "link.h"
+
+void link_params_default(struct link_params *p)
+{
+    p->rtt = 200;
+    p->tags = 32;
+    p->mrrs = 512;
+    p->mps = 256;
+    p->rcb = 64;
+    p->bytes_per_cycle = 32;
+    p->tlp_overhead = 24;
+}
+
+void link_init(link_t *l, host_mem_t *mem, const struct link_params *p)
+{
+    memset(l, 0, sizeof *l);
+    l->mem = mem;
+    l->p = *p;
+}
+
+bool link_grant(link_t *l, uint64_t base, uint64_t len)
+{
+    if (l->ngrant == LINK_MAX_GRANTS) return false;
+    l->grant[l->ngrant].base = base;
+    l->grant[l->ngrant].len = len;
+    l->ngrant++;
+    l->guard = true;
+    return true;
+}
+
+static bool granted(const link_t *l, uint64_t a, uint64_t n)
+{
+    for (unsigned i = 0; i < l->ngrant; i++)
+        if (a >= l->grant[i].base && a + n <= l->grant[i].base + l->grant[i].len) return true;
+    return false;
+}
+
+static void fail(link_t *l, const char *msg, uint64_t a, unsigned n)
+{
+    if (!l->error[0]) snprintf(l->error, sizeof l->error, "%s (%u bytes at 0x%llx)", msg, n, (unsigned long long)a);
+}
+
+static unsigned cycles_for(const link_t *l, unsigned bytes)
+{
+    return (bytes + l->p.bytes_per_cycle - 1) / l->p.bytes_per_cycle;
+}
+
+static void count(link_t *l, uint16_t queue, uint8_t purpose, unsigned bytes, unsigned tlps, uint64_t link_bytes)
+{
+    unsigned q = queue < LINK_QUEUES - 1 ? queue : LINK_QUEUES - 1;
+    if (purpose >= VDPU_PURP_COUNT) return;
+    if (purpose == VDPU_PURP_MSIX || purpose == VDPU_PURP_FW) q = LINK_QUEUES - 1; /* queue field is a vector */
+    struct dma_count *c[2] = {&l->st.by[q][purpose], &l->st.total[purpose]};
+    for (int i = 0; i < 2; i++) {
+        c[i]->requests++;
+        c[i]->bytes += bytes;
+        c[i]->tlps += tlps;
+        c[i]->link_bytes += link_bytes;
+    }
+}
+
+bool link_dmareq_ready(const link_t *l) { return l->up_busy == 0 && l->nrd < l->p.tags && !l->error[0]; }
+
+bool link_dmacpl(const link_t *l, vdpu_dmacpl_t *beat)
+{
+    if (!l->cpl_valid) return false;
+    *beat = l->cpl;
+    return true;
+}
+
+static void finish_write(link_t *l)
+{
+    const vdpu_dmareq_t *h = &l->wr_hdr;
+    unsigned len = h->len;
+    l->wr_active = false;
+    if (len > l->p.mps || len == 0) {
+        fail(l, "DMA write longer than the max payload size or empty", h->addr, len);
+        return;
+    }
+    bool msi = h->addr >= VDPU_MSI_BASE && h->addr < VDPU_MSI_BASE + VDPU_MSI_SIZE;
+    if (!msi && l->guard && !granted(l, h->addr, len)) {
+        fail(l, "host memory guard: device DMA write outside the rings and buffers the driver granted", h->addr, len);
+        return;
+    }
+    if (!host_mem_dma_write(l->mem, h->addr, l->wr_buf, len)) fail(l, "device DMA write hits no host memory", h->addr, len);
+    uint64_t lb = (uint64_t)len + l->p.tlp_overhead;
+    l->st.up_link_bytes += lb;
+    count(l, h->queue, h->purpose, len, 1, lb);
+}
+
+void link_accept_req(link_t *l, const vdpu_dmareq_t *r, uint64_t cycle)
+{
+    if (r->type == VDPU_DMA_WR) {
+        if (!l->wr_active) {
+            l->wr_active = true;
+            l->wr_hdr = *r;
+            l->wr_beats = 0;
+            memset(l->wr_buf, 0, sizeof l->wr_buf);
+        }
+        if ((l->wr_beats + 1) * 32u <= sizeof l->wr_buf) memcpy(l->wr_buf + 32 * l->wr_beats, r->data, 32);
+        l->wr_beats++;
+        if (r->last) {
+            finish_write(l);
+            l->up_busy = cycles_for(l, l->p.tlp_overhead); /* header and framing of the TLP */
+        }
+        return;
+    }
+    /* a read request: a header-only TLP upstream; completions come back after the round trip */
+    if (r->len == 0 || r->len > l->p.mrrs) {
+        fail(l, "DMA read of 0 bytes or longer than the max read request size", r->addr, r->len);
+        return;
+    }
+    for (unsigned i = 0; i < l->nrd; i++)
+        if (l->rd[i].tag == r->tag) {
+            fail(l, "DMA read reuses a tag still outstanding", r->addr, r->len);
+            return;
+        }
+    struct link_read *rd = &l->rd[l->nrd++];
+    rd->tag = r->tag;
+    rd->purpose = r->purpose;
+    rd->queue = r->queue;
+    rd->addr = r->addr;
+    rd->len = r->len;
+    rd->sent = 0;
+    rd->issued = cycle;
+    rd->due = cycle + l->p.rtt;
+    l->st.up_link_bytes += l->p.tlp_overhead;
+    l->up_busy = cycles_for(l, l->p.tlp_overhead) > 1 ? cycles_for(l, l->p.tlp_overhead) - 1 : 0;
+    /* completion TLPs: split at read completion boundaries */
+    uint64_t end = r->addr + r->len;
+    unsigned ncpl = 0;
+    for (uint64_t a = r->addr; a < end; ncpl++) {
+        uint64_t next = (a / l->p.rcb + 1) * l->p.rcb;
+        a = next < end ? next : end;
+    }
+    uint64_t lb = (uint64_t)r->len + (uint64_t)(1 + ncpl) * l->p.tlp_overhead;
+    l->st.down_link_bytes += (uint64_t)r->len + (uint64_t)ncpl * l->p.tlp_overhead;
+    count(l, r->queue, r->purpose, r->len, 1 + ncpl, lb);
+}
+
+/* Present the next beat of the oldest due read (reads complete in request order). */
+static void next_beat(link_t *l, uint64_t cycle)
+{
+    if (l->cpl_valid || !l->nrd) return;
+    struct link_read *rd = &l->rd[0];
+    if (cycle < rd->due) return;
+    if (l->tlp_left == 0) {
+        /* a new completion TLP: its header costs link time first */
+        if (l->down_gap) {
+            l->down_gap--;
+            return;
+        }
+        uint64_t a = rd->addr + rd->sent, end = rd->addr + rd->len;
+        uint64_t next = (a / l->p.rcb + 1) * l->p.rcb;
+        l->tlp_left = (unsigned)((next < end ? next : end) - a);
+    }
+    uint64_t a = rd->addr + rd->sent;
+    unsigned n = l->tlp_left < 32 ? l->tlp_left : 32;
+    memset(&l->cpl, 0, sizeof l->cpl);
+    l->cpl.tag = rd->tag;
+    l->cpl.len = (uint16_t)n;
+    if (!host_mem_read(l->mem, a, l->cpl.data, n)) {
+        l->cpl.status = VDPU_CPL_UR; /* no memory there: the device sees an error completion */
+        memset(l->cpl.data, 0, sizeof l->cpl.data);
+    } else {
+        l->cpl.status = VDPU_CPL_SC;
+    }
+    l->cpl.last = rd->sent + n == rd->len;
+    l->cpl_valid = true;
+}
+
+void link_cpl_taken(link_t *l, uint64_t cycle)
+{
+    if (!l->cpl_valid || !l->nrd) return;
+    struct link_read *rd = &l->rd[0];
+    rd->sent += l->cpl.len;
+    l->tlp_left -= l->cpl.len;
+    if (l->tlp_left == 0) l->down_gap = cycles_for(l, l->p.tlp_overhead);
+    l->cpl_valid = false;
+    if (rd->sent == rd->len) {
+        uint64_t lat = cycle - rd->issued;
+        unsigned b = (unsigned)(lat / LINK_LAT_STEP);
+        l->st.lat_hist[b < LINK_LAT_BUCKETS ? b : LINK_LAT_BUCKETS - 1]++;
+        l->st.lat_sum += lat;
+        l->st.lat_n++;
+        if (lat > l->st.lat_max) l->st.lat_max = lat;
+        memmove(&l->rd[0], &l->rd[1], sizeof l->rd[0] * (l->nrd - 1));
+        l->nrd--;
+    }
+}
+
+void link_tick(link_t *l, uint64_t cycle)
+{
+    if (l->up_busy) l->up_busy--;
+    next_beat(l, cycle + 1); /* what the device sees in the next cycle */
+}
+
+bool link_idle(const link_t *l) { return !l->nrd && !l->wr_active && !l->cpl_valid; }

@@ -1,0 +1,85 @@
+/* link.h - the host link's requester side: DMA read/write timing (round trip, tags, RCB, bandwidth,
+ * TLP overhead), completions from host memory, the host memory guard and DMA accounting. */
+#ifndef VDPU_LINK_H
+#define VDPU_LINK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "host_mem.h"
+#include "vdpu_regmap.h"
+
+struct link_params {
+    unsigned rtt;            /* cycles from a read request to its first completion beat (default 200) */
+    unsigned tags;           /* reads outstanding at most (default 32) */
+    unsigned mrrs;           /* max read request size, bytes (default 512) */
+    unsigned mps;            /* max payload size of a write, bytes (default 256) */
+    unsigned rcb;            /* read completion boundary, bytes (default 64) */
+    unsigned bytes_per_cycle; /* data path width each way (default 32) */
+    unsigned tlp_overhead;   /* link bytes of header/framing per TLP (default 24) */
+};
+void link_params_default(struct link_params *p);
+
+#define LINK_QUEUES 17    /* queue index 0..15, and 16 for "not a queue" (MSI-X vectors, firmware) */
+#define LINK_LAT_BUCKETS 32
+#define LINK_LAT_STEP 16  /* latency histogram bucket width in cycles */
+
+struct dma_count {
+    uint64_t requests, bytes, tlps, link_bytes;
+};
+
+struct link_stats {
+    struct dma_count by[LINK_QUEUES][VDPU_PURP_COUNT];
+    struct dma_count total[VDPU_PURP_COUNT];
+    uint64_t up_link_bytes, down_link_bytes; /* each direction, TLP overhead included */
+    uint64_t lat_hist[LINK_LAT_BUCKETS];     /* read latency: request accepted -> last beat delivered */
+    uint64_t lat_sum, lat_n, lat_max;
+};
+
+#define LINK_MAX_READS 32
+#define LINK_MAX_GRANTS 512
+
+typedef struct link {
+    struct link_params p;
+    host_mem_t *mem;
+    struct link_stats st;
+    unsigned up_busy; /* cycles the upstream direction is still busy (TLP overhead) */
+    /* a DMA write being assembled from its beats */
+    bool wr_active;
+    vdpu_dmareq_t wr_hdr;
+    uint8_t wr_buf[4096];
+    unsigned wr_beats;
+    /* outstanding reads, in request order */
+    struct link_read {
+        uint8_t tag, purpose;
+        uint16_t queue;
+        uint64_t addr, issued, due;
+        unsigned len, sent; /* bytes delivered so far */
+    } rd[LINK_MAX_READS];
+    unsigned nrd;
+    /* downstream: the beat presented now, and overhead cycles before the next completion TLP */
+    bool cpl_valid;
+    vdpu_dmacpl_t cpl;
+    unsigned down_gap;
+    unsigned tlp_left; /* bytes left in the completion TLP being sent */
+    /* host memory guard: areas the driver granted for device writes */
+    struct { uint64_t base, len; } grant[LINK_MAX_GRANTS];
+    unsigned ngrant;
+    bool guard;        /* check device writes against the grants (off until the driver grants) */
+    char error[200];   /* first violation: bad request, guard hit; the run fails */
+} link_t;
+
+void link_init(link_t *l, host_mem_t *mem, const struct link_params *p);
+/* The driver allows device writes to [base, base+len) (rings, receive buffers). Enables the guard. */
+bool link_grant(link_t *l, uint64_t base, uint64_t len);
+/* This cycle's inputs to the device. */
+bool link_dmareq_ready(const link_t *l);
+bool link_dmacpl(const link_t *l, vdpu_dmacpl_t *beat);
+/* Handshakes seen this cycle, then the clock. `cycle` is the cycle of the handshakes. */
+void link_accept_req(link_t *l, const vdpu_dmareq_t *r, uint64_t cycle);
+void link_cpl_taken(link_t *l, uint64_t cycle);
+void link_tick(link_t *l, uint64_t cycle);
+/* Nothing in flight (no read outstanding, no write half assembled). */
+bool link_idle(const link_t *l);
+
+#endif
