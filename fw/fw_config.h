@@ -11,7 +11,7 @@
  * every configuration. The firmware reads it once at boot and programs the device from it.
  */
 #define FW_CONFIG_MAGIC 0x56464347u /* 'VFCG' */
-#define FW_CONFIG_VERSION 2u
+#define FW_CONFIG_VERSION 3u
 
 struct vdpu_fw_config {
     uint32_t magic;       /* FW_CONFIG_MAGIC */
@@ -24,6 +24,8 @@ struct vdpu_fw_config {
     uint32_t verbose;     /* 0 quiet, 1 one console line per control-plane step */
     /* v2: the host memory the data path may touch (the harness declares it) */
     uint32_t hostmem_base_lo, hostmem_base_hi, hostmem_size_lo, hostmem_size_hi;
+    /* v3: queue-engine parameters, the ENG_PARAM CSR ([3:0] prefetch depth, [7:4] used batch) */
+    uint32_t eng_param;
 };
 
 #endif

@@ -10,7 +10,7 @@ CXX     := g++
 CWARN   := -Wall -Wextra -Werror
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c11 -D_GNU_SOURCE $(CWARN) -MMD -MP -Iinclude -I$(GEN) -Isim -Imodel
-LDLIBS  := -lelf -lcjson -lz -lpthread -lm
+LDLIBS  := -lelf -lcjson -lpcap -lz -lpthread -lm
 
 # ---- generated register map -------------------------------------------------
 GEN_FILES := $(GEN)/vdpu_regmap.h $(GEN)/vdpu_regmap_pkg.sv $(GEN)/vdpu_top_ports.svh \

@@ -98,7 +98,7 @@ void vdpu_bus_step(vdpu_bus_t *b)
             link_accept_req(&b->link, &t->u.dmareq, t->cycle);
             break;
         case VDPU_CH_NTX:
-            netport_tx_beat(&b->net, &t->u.ntx);
+            netport_tx_beat(&b->net, &t->u.ntx, t->cycle);
             break;
         case VDPU_CH_NRX:
             netport_rx_taken(&b->net);

@@ -7,6 +7,7 @@
 
 #include "cli.h"
 #include "dma_report.h"
+#include "pcap_io.h"
 #include "virtio_net.h"
 #include "virtio_spec.h"
 #include "gdb_stub.h"
@@ -42,6 +43,9 @@ static void run_usage(FILE *f)
             "      --pkt-size N|imix  frame bytes, 14..1514 (default 64); imix: 64/576/1500 in 7:4:1\n"
             "      --json FILE        write the DMA accounting and throughput as JSON (net-* workloads)\n"
             "      --rtt N            DMA read round trip in device cycles (default 200)\n"
+            "      --prefetch N       queue engine: descriptors (packed) / ring entries (split) per read, 1..8\n"
+            "      --used-batch N     queue engine: used elements per write-back (split rings), 1..8\n"
+            "      --pcap-out FILE    write every frame the device transmits to a pcap file\n"
             "  -n, --accesses N       accesses of the random workload (default 10000)\n"
             "      --cycles N         keep running until cycle N after the workload (default: just past\n"
             "                         the last injected event)\n"
@@ -80,7 +84,8 @@ static void run_usage(FILE *f)
 
 enum {
     OPT_WAVE = 256, OPT_WAVE_FROM, OPT_WAVE_TO, OPT_TRACE, OPT_FAULT, OPT_RING, OPT_QUEUES, OPT_QSIZE, OPT_FW,
-    OPT_FEATURES, OPT_MAC, OPT_MTU, OPT_LINK, OPT_PACKETS, OPT_PKTSIZE, OPT_JSON, OPT_RTT, OPT_FLAP, OPT_DPERR, OPT_FWVERB, OPT_FWTRACE, OPT_CYCLES, OPT_GDB, OPT_GDBSTDIO,
+    OPT_FEATURES, OPT_MAC, OPT_MTU, OPT_LINK, OPT_PACKETS, OPT_PKTSIZE, OPT_JSON, OPT_RTT, OPT_PREFETCH, OPT_BATCH,
+    OPT_PCAP_OUT, OPT_FLAP, OPT_DPERR, OPT_FWVERB, OPT_FWTRACE, OPT_CYCLES, OPT_GDB, OPT_GDBSTDIO,
 };
 
 static const struct option run_opts[] = {
@@ -94,7 +99,9 @@ static const struct option run_opts[] = {
     {"features", required_argument, 0, OPT_FEATURES}, {"mac", required_argument, 0, OPT_MAC},
     {"mtu", required_argument, 0, OPT_MTU},   {"link", required_argument, 0, OPT_LINK},
     {"packets", required_argument, 0, OPT_PACKETS}, {"pkt-size", required_argument, 0, OPT_PKTSIZE},
-    {"json", required_argument, 0, OPT_JSON}, {"rtt", required_argument, 0, OPT_RTT},   {"link-flap-at", required_argument, 0, OPT_FLAP},
+    {"json", required_argument, 0, OPT_JSON}, {"rtt", required_argument, 0, OPT_RTT},
+    {"prefetch", required_argument, 0, OPT_PREFETCH}, {"used-batch", required_argument, 0, OPT_BATCH},
+    {"pcap-out", required_argument, 0, OPT_PCAP_OUT},   {"link-flap-at", required_argument, 0, OPT_FLAP},
     {"dp-error-at", required_argument, 0, OPT_DPERR}, {"fw-verbose", no_argument, 0, OPT_FWVERB},
     {"fw-trace", no_argument, 0, OPT_FWTRACE}, {"cycles", required_argument, 0, OPT_CYCLES},
     {"gdb", required_argument, 0, OPT_GDB},   {"gdb-stdio", no_argument, 0, OPT_GDBSTDIO},
@@ -150,7 +157,7 @@ static void gdb_hook(void *ctx, rv_cpu_t *cpu)
 struct run_cfg {
     const char *workload;
     struct net_params net;
-    const char *json;
+    const char *json, *pcap_out;
     bool net_opts;
     unsigned rtt;
     uint64_t accesses, flap_at, dperr_at, until;
@@ -369,6 +376,14 @@ int cmd_run(int argc, char **argv)
             if (v < 1 || v > 100000) return cli_usage_error("run", "--rtt must be 1..100000 cycles");
             c.rtt = (unsigned)v;
             break;
+        case OPT_PREFETCH:
+        case OPT_BATCH:
+            if (!cli_u64("run", ch == OPT_PREFETCH ? "--prefetch" : "--used-batch", optarg, &v)) return VDPU_EXIT_USAGE;
+            if (v < 1 || v > 8) return cli_usage_error("run", "--prefetch and --used-batch take 1..8");
+            if (ch == OPT_PREFETCH) o.prefetch = (unsigned)v;
+            else o.used_batch = (unsigned)v;
+            break;
+        case OPT_PCAP_OUT: c.pcap_out = optarg; break;
         case OPT_LINK:
             if (!strcmp(optarg, "up")) o.link_up = true;
             else if (!strcmp(optarg, "down")) o.link_up = false;
@@ -400,7 +415,8 @@ int cmd_run(int argc, char **argv)
     /* options that would be silently ignored are errors */
     if ((wave_from_set || wave_to_set) && !o.wave) return cli_usage_error("run", "--wave-from/--wave-to need --wave FILE");
     bool net = !strncmp(c.workload, "net-", 4);
-    if (c.net_opts && !net) return cli_usage_error("run", "--packets/--pkt-size/--json are for the net-* workloads");
+    if ((c.net_opts || c.pcap_out) && !net)
+        return cli_usage_error("run", "--packets/--pkt-size/--json/--pcap-out are for the net-* workloads");
     if (drv_opts && strcmp(c.workload, "init") && !net)
         return cli_usage_error("run", "--ring/--queues/--qsize shape the init workload, not '%s'", c.workload);
     if (accesses_set && strcmp(c.workload, "random"))
@@ -456,12 +472,20 @@ int cmd_run(int argc, char **argv)
             at += (size_t)snprintf(rerun + at, sizeof rerun - at, " %s", argv[i]);
     o.rerun = rerun;
 
+    pcap_sink_t *pcap = NULL;
+    if (c.pcap_out && !(pcap = pcap_sink_open(c.pcap_out, err, sizeof err))) {
+        fprintf(stderr, "vdpu run: %s\n", err);
+        return VDPU_EXIT_USAGE;
+    }
     struct gdb_ctx g = {0};
     if (gdb_stdio) g.stub = gdb_stub_stdio(); /* before any output: it moves our stdout to stderr */
     printf("vdpu run: engine %s, seed %llu, workload %s, firmware %s\n", vdpu_engine_name(o.engine),
            (unsigned long long)o.seed, c.workload, o.fw_path ? o.fw_path : "builtin");
     vdpu_session_t s;
-    if (vdpu_session_open(&s, &o)) return VDPU_EXIT_FAIL;
+    if (vdpu_session_open(&s, &o)) {
+        pcap_sink_close(pcap);
+        return VDPU_EXIT_FAIL;
+    }
     if (gdb_port) {
         g.stub = gdb_stub_listen_tcp((uint16_t)gdb_port, err, sizeof err);
         if (!g.stub) {
@@ -486,6 +510,10 @@ int cmd_run(int argc, char **argv)
     int rc = pci_enumerate(&s.bus, VDPU_MMIO_BASE, &s.pci, rep);
     if (!rc) rc = pci_msix_setup(&s.bus, &s.pci, rep);
     if (c.rtt) s.bus.link.p.rtt = c.rtt;
+    if (pcap) {
+        s.bus.net.tap = pcap_sink_frame;
+        s.bus.net.tap_ctx = pcap;
+    }
     if (!rc && net) {
         c.net.seed = o.seed;
         c.net.workload = !strcmp(c.workload, "net-tx") ? NET_TX : !strcmp(c.workload, "net-rx") ? NET_RX : NET_LOOPBACK;
@@ -533,6 +561,10 @@ int cmd_run(int argc, char **argv)
     if (s.bus.stopped) fprintf(stderr, "vdpu run: stopped: %s\n", s.bus.stop_reason);
     printf("digest %016llx seed %llu engine %s\n", (unsigned long long)s.bus.digest, (unsigned long long)o.seed,
            vdpu_engine_name(o.engine));
+    if (pcap) {
+        printf("pcap: %llu frames written to %s\n", (unsigned long long)pcap_sink_frames(pcap), c.pcap_out);
+        pcap_sink_close(pcap);
+    }
     printf("result: %s\n", clean ? "PASS" : "FAIL");
     fflush(stdout);
     if (g.stub) {

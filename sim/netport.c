@@ -59,7 +59,7 @@ void netport_rx_taken(netport_t *n)
     }
 }
 
-void netport_tx_beat(netport_t *n, const vdpu_ntx_t *beat)
+void netport_tx_beat(netport_t *n, const vdpu_ntx_t *beat, uint64_t cycle)
 {
     unsigned k = 0;
     while (k < 32 && ((beat->keep >> k) & 1)) k++;
@@ -72,6 +72,7 @@ void netport_tx_beat(netport_t *n, const vdpu_ntx_t *beat)
     if (!beat->last) return;
     n->tx_frames++;
     n->tx_bytes += n->tx_len;
+    if (n->tap) n->tap(n->tap_ctx, n->tx_buf, n->tx_len, cycle);
     if (n->on_tx_frame) n->on_tx_frame(n->ctx, n->tx_buf, n->tx_len);
     if (n->loopback) netport_inject(n, n->tx_buf, n->tx_len);
     n->tx_len = 0;

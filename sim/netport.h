@@ -20,6 +20,9 @@ typedef struct netport {
     bool loopback; /* frames from the device go straight back in */
     void (*on_tx_frame)(void *ctx, const uint8_t *frame, unsigned len);
     void *ctx;
+    /* a tap on transmitted frames (pcap capture), with the cycle the last beat left */
+    void (*tap)(void *ctx, const uint8_t *frame, unsigned len, uint64_t cycle);
+    void *tap_ctx;
     uint64_t tx_frames, tx_bytes, rx_frames, rx_bytes, rx_refused;
     char error[160];
 } netport_t;
@@ -32,6 +35,6 @@ bool netport_inject(netport_t *n, const uint8_t *frame, unsigned len);
 bool netport_rx_beat(const netport_t *n, vdpu_nrx_t *beat);
 void netport_rx_taken(netport_t *n);
 /* A beat the device sent. */
-void netport_tx_beat(netport_t *n, const vdpu_ntx_t *beat);
+void netport_tx_beat(netport_t *n, const vdpu_ntx_t *beat, uint64_t cycle);
 
 #endif

@@ -27,6 +27,8 @@ void vdpu_opts_default(struct vdpu_opts *o)
     o->max_qp = VDPU_CSR_NET_MAX_QP_RESET;
     o->link_up = true;
     o->fw_console = stdout;
+    o->prefetch = VDPU_CSR_ENG_PARAM_RESET & 0xf;
+    o->used_batch = (VDPU_CSR_ENG_PARAM_RESET >> 4) & 0xf;
 }
 
 const char *vdpu_default_fw_path(void)
@@ -75,6 +77,7 @@ static int open_firmware(vdpu_session_t *s, const struct vdpu_opts *o)
     c.hostmem_base_hi = (uint32_t)(VDPU_HOST_RAM_BASE >> 32);
     c.hostmem_size_lo = (uint32_t)VDPU_HOST_RAM_SIZE;
     c.hostmem_size_hi = (uint32_t)(VDPU_HOST_RAM_SIZE >> 32);
+    c.eng_param = (o->prefetch & 0xf) | (o->used_batch & 0xf) << 4;
     fw_soc_debug_write(s->soc, cfg->value, &c, sizeof c);
     s->soc->console = o->fw_console;
     s->soc->trace = o->fw_trace;

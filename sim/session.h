@@ -34,6 +34,7 @@ struct vdpu_opts {
     bool fw_verbose;       /* firmware prints one console line per control-plane step */
     FILE *fw_console;      /* where "[fw]" lines go (default stdout) */
     FILE *fw_trace;        /* per-instruction trace of the embedded CPU, or NULL */
+    unsigned prefetch, used_batch; /* queue-engine parameters (1..8), programmed by the firmware */
 };
 
 typedef struct vdpu_session {
