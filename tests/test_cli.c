@@ -4,6 +4,8 @@
 #include <string.h>
 #include <sys/wait.h>
 
+#include <cjson/cJSON.h>
+
 #include "harness.h"
 
 #define VDPU "./build/vdpu"
@@ -51,6 +53,9 @@ Test(cli, bad_arguments_one_line_exit_2)
         VDPU " run --accesses 5", VDPU " run --fw /bin/true", VDPU " run --fw builtin --fw-verbose",
         VDPU " run --features -NOPE", VDPU " run --features GUEST_TSO4", VDPU " run --features MQ,-MAC",
         VDPU " run --queues 0", VDPU " run --gdb 70000", VDPU " run --fw builtin --gdb 4000", VDPU " bench --seed x",
+        VDPU " run --pcap-out /tmp/x.pcap", VDPU " run --workload net-tx --prefetch 9", VDPU " run --json /tmp/x.json",
+        VDPU " run --workload net-tx --pkt-size 13", VDPU " run --workload net-tx --pkt-size jumbo",
+        VDPU " run --workload net-rx --packets 0", VDPU " run --workload net-tx --pcap-out /nonexistent/d/x.pcap",
     };
     static char out[4096];
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
@@ -123,4 +128,53 @@ Test(regmap, config_image_matches_field_table)
     cr_assert_eq(vdpu_cfg_wmask_image[VDPU_CFG_COMMAND], 0x06);
     for (unsigned i = VDPU_CFG_CAPS_END; i < 256; i++)
         cr_assert_eq(vdpu_cfg_reset_image[i] | vdpu_cfg_wmask_image[i], 0, "byte 0x%x past the caps", i);
+}
+
+Test(cli, pcap_out_is_read_by_tshark, .timeout = 300)
+{
+    static char out[16384];
+    remove("build/test-tx.pcap");
+    cr_assert_eq(sh(VDPU " run -q --engine model --workload net-tx --packets 12 --pkt-size imix "
+                       "--pcap-out build/test-tx.pcap", out, sizeof out), 0, "%s", out);
+    cr_assert(strstr(out, "pcap: 12 frames written"), "%s", out);
+    cr_assert_eq(sh("tshark -r build/test-tx.pcap -T fields -e frame.len 2>/dev/null | wc -l", out, sizeof out), 0);
+    cr_assert_eq(atoi(out), 12, "tshark read %s frames", out);
+    cr_assert_eq(sh("tshark -r build/test-tx.pcap -T fields -e eth.dst 2>/dev/null | sort -u", out, sizeof out), 0);
+    cr_assert(strstr(out, "52:3e:16:00:01:00"), "frames addressed to the device's MAC: %s", out);
+}
+
+Test(cli, json_schema, .timeout = 300)
+{
+    static char out[16384];
+    remove("build/test.json");
+    cr_assert_eq(sh(VDPU " run -q --engine cosim --ring packed --workload net-loopback --packets 20 --json build/test.json",
+                    out, sizeof out), 0, "%s", out);
+    FILE *f = fopen("build/test.json", "r");
+    cr_assert_not_null(f);
+    static char js[1 << 16];
+    size_t n = fread(js, 1, sizeof js - 1, f);
+    fclose(f);
+    js[n] = 0;
+    cJSON *root = cJSON_Parse(js);
+    cr_assert_not_null(root, "not JSON");
+    cr_assert_eq(cJSON_GetObjectItem(root, "packets")->valuedouble, 20);
+    cr_assert_gt(cJSON_GetObjectItem(root, "cycles")->valuedouble, 0);
+    cJSON *feat = cJSON_GetObjectItem(root, "features");
+    cr_assert(cJSON_IsArray(feat));
+    bool packed = false;
+    cJSON *it;
+    cJSON_ArrayForEach(it, feat) packed |= !strcmp(it->valuestring, "RING_PACKED");
+    cr_assert(packed, "negotiated features name RING_PACKED");
+    static const char *const purposes[] = {"avail_idx", "avail_ring", "desc", "indirect", "event", "payload_rd",
+                                           "payload_wr", "used", "used_idx", "msix", "fw"};
+    cJSON *dma = cJSON_GetObjectItem(root, "dma");
+    for (size_t i = 0; i < sizeof purposes / sizeof purposes[0]; i++) {
+        cJSON *p = cJSON_GetObjectItem(dma, purposes[i]);
+        cr_assert_not_null(p, "dma.%s missing", purposes[i]);
+        cr_assert(cJSON_IsNumber(cJSON_GetObjectItem(p, "requests")) && cJSON_IsNumber(cJSON_GetObjectItem(p, "bytes")) &&
+                  cJSON_IsNumber(cJSON_GetObjectItem(p, "tlps")), "dma.%s fields", purposes[i]);
+    }
+    cr_assert_geq(cJSON_GetObjectItem(cJSON_GetObjectItem(dma, "desc"), "requests")->valuedouble, 40,
+                  "20 TX + 20 RX descriptors at least");
+    cJSON_Delete(root);
 }
