@@ -34,11 +34,14 @@ struct vdpu_queue_ctx {
     bool kick;           /* a doorbell is pending (data queues) */
 };
 
-/* Queue engine (docs/queue-engine.md): one FSM, one queue, one read, one buffer at a time. */
+/* Queue engine (docs/queue-engine.md): one FSM, one queue, one read at a time; v2 caches up to P
+ * prefetched ring entries / descriptors and batches up to B split used elements. */
 #define VDPU_FRAME_BUF_BYTES 9216u /* TX and RX frame buffers */
 #define VDPU_DMA_RD_MAX      512u  /* bytes per DMA read request */
 #define VDPU_DMA_WR_MAX      256u  /* bytes per DMA write request */
 #define VDPU_NET_HDR_BYTES   12u   /* struct virtio_net_hdr_mrg_rxbuf, in front of every frame in a chain */
+#define VDPU_ENG_PARAM_MAX   8u    /* ENG_PARAM fields above this act as 8 (and 0 as 1) */
+#define VDPU_ENG_PC_BYTES       (16u * VDPU_ENG_PARAM_MAX) /* prefetch cache: up to 8 descriptors */
 
 enum vdpu_eng_fsm {
     VDPU_ENG_IDLE,
@@ -70,7 +73,7 @@ struct vdpu_eng {
     uint16_t wr_len;
     uint64_t wr_addr;
     uint16_t wr_beat;
-    uint8_t wr_data[8];
+    uint8_t wr_data[8 * VDPU_ENG_PARAM_MAX]; /* up to a batch of split used elements */
 
     /* the buffer (descriptor chain) in service */
     uint16_t avail_idx;   /* split: avail idx of the last avail read */
@@ -89,8 +92,20 @@ struct vdpu_eng {
     bool no_irq;         /* packed: the driver event structure disables interrupts */
     uint8_t err;         /* QERR_* for ERR */
 
+    /* v2: prefetch cache and used batch, for the queue in service (reset at the pick) */
+    uint8_t pf;          /* prefetch depth P (1..8; 1 for RX), latched from ENG_PARAM at the pick */
+    uint8_t bb;          /* used batch B (1..8), latched likewise */
+    uint8_t pc_n;        /* cached entries not yet used: split avail ring ids, packed descriptors */
+    uint8_t pc_pos;      /* index of the next one in pc */
+    uint8_t pc[VDPU_ENG_PC_BYTES]; /* the cache, as read (2 bytes per ring id, 16 per descriptor) */
+    uint8_t b_cnt;       /* split: used elements collected, not yet written */
+    uint16_t b_id[VDPU_ENG_PARAM_MAX]; /* ... their ids (len is 0: a batch of several is TX) */
+    bool b_held;         /* split: the buffer just done stayed in the batch: IRQ raises nothing */
+    bool b_leave;        /* split: the batch is written because the queue is empty: IDLE after IRQ */
+
     /* CSRs */
     uint8_t ctrl;      /* ENG_CTRL[1:0] */
+    uint32_t param;    /* ENG_PARAM: [3:0] prefetch depth, [7:4] used batch (plain 32-bit storage) */
     uint64_t hm_base;  /* HOSTMEM_BASE */
     uint64_t hm_size;  /* HOSTMEM_SIZE */
     uint16_t rx_dropped; /* ENG_STATUS[31:16], saturating */

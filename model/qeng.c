@@ -45,6 +45,13 @@ static bool packed(const struct vdpu_edge *e)
     return e->pre->eng.ctrl & ENG_CTRL_PACKED;
 }
 
+/* The read in flight fills the prefetch cache: split avail ring entries, packed descriptors. */
+bool qeng_cache_read(const struct vdpu_edge *e)
+{
+    uint8_t p = e->pre->eng.rd_purpose;
+    return p == VDPU_PURP_AVAIL_RING || (p == VDPU_PURP_DESC && packed(e));
+}
+
 /* ---- transitions (all write next->eng) --------------------------------------------- */
 
 void qeng_read(struct vdpu_edge *e, uint8_t purpose, uint64_t addr, uint16_t len)
@@ -193,6 +200,13 @@ static void start_buffer(struct vdpu_eng *n)
     n->no_irq = false;
 }
 
+/* An ENG_PARAM field ([3:0] of v): 0 acts as 1, above 8 as 8. */
+static uint8_t eng_param_field(uint32_t v)
+{
+    uint8_t f = v & 0xFu;
+    return f == 0 ? 1 : f > VDPU_ENG_PARAM_MAX ? VDPU_ENG_PARAM_MAX : f;
+}
+
 static void state_idle(struct vdpu_edge *e)
 {
     const struct vdpu_state *s = e->pre;
@@ -219,6 +233,14 @@ static void state_idle(struct vdpu_edge *e)
     }
     n->q = (uint16_t)pick;
     start_buffer(n);
+    /* v2: parameters latched for this service; the cache and the batch start empty */
+    n->pf = n->rx ? 1 : eng_param_field(s->eng.param); /* an RX service uses one buffer: no prefetch */
+    n->bb = eng_param_field(s->eng.param >> 4);
+    n->pc_n = 0;
+    n->pc_pos = 0;
+    n->b_cnt = 0;
+    n->b_held = false;
+    n->b_leave = false;
     if (packed(e))
         qeng_packed_start(e, n->q);
     else
@@ -246,6 +268,10 @@ static void state_rd_req(struct vdpu_edge *e)
     n->rd_got = 0;
     n->rd_bad = false;
     n->fsm = VDPU_ENG_RD_WAIT;
+    if (qeng_cache_read(e)) { /* the cache is empty when it is read: it now holds what arrives */
+        n->pc_n = (uint8_t)(g->rd_len / (packed(e) ? VIRTQ_DESC_BYTES : 2u));
+        n->pc_pos = 0;
+    }
 }
 
 /* Beats append to the read buffer, or for payload straight to the TX frame buffer. */
@@ -262,8 +288,11 @@ static void state_rd_wait(struct vdpu_edge *e, const vdpu_in_t *in)
         /* bytes past the requested length (a misbehaving host) are not stored */
         unsigned room = g->rd_len > g->rd_got ? (unsigned)(g->rd_len - g->rd_got) : 0u;
         unsigned k = c->len < DMA_BEAT_BYTES ? c->len : DMA_BEAT_BYTES;
+        if (c->len > room) n->rd_bad = true; /* more bytes than requested: QERR_DMA, as the RTL */
         if (k > room) k = room;
-        uint8_t *dst = g->rd_purpose == VDPU_PURP_PAYLOAD_RD ? e->bufs->tx + g->chain_len : e->bufs->rd;
+        uint8_t *dst = g->rd_purpose == VDPU_PURP_PAYLOAD_RD ? e->bufs->tx + g->chain_len
+                       : qeng_cache_read(e)                   ? n->pc
+                                                              : e->bufs->rd;
         memcpy(dst + g->rd_got, c->data, k);
         n->rd_got = (uint16_t)(g->rd_got + k);
     }
@@ -275,7 +304,7 @@ static void state_proc(struct vdpu_edge *e)
     const struct vdpu_eng *g = &e->pre->eng;
     struct vdpu_eng *n = &e->next->eng;
 
-    if (g->rd_bad) {
+    if (g->rd_bad || g->rd_got != g->rd_len) { /* an error status, a stray tag, or a short/long read */
         qeng_error(e, VDPU_QERR_DMA);
         return;
     }

@@ -44,6 +44,7 @@ uint8_t qeng_desc_check(const struct vdpu_edge *e, uint64_t addr, uint32_t len, 
 void qeng_desc_data(struct vdpu_edge *e);
 void qeng_chain_done(struct vdpu_edge *e);
 uint32_t qeng_rx_total(const struct vdpu_state *s);
+bool qeng_cache_read(const struct vdpu_edge *e);
 
 /* qeng_split.c / qeng_packed.c: what depends on the ring layout */
 void qeng_split_start(struct vdpu_edge *e, uint16_t q);

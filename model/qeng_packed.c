@@ -5,9 +5,24 @@
 #define PACKED_USED_OFF    8u /* a used descriptor is written from its len field on: {len:32, id:16, flags:16} */
 #define PACKED_USED_BYTES  8u
 
+/*
+ * The descriptor in `slot` is needed: from the prefetch cache (PROC next, no DMA), or when the cache
+ * is empty by reading k = min(P, N - slot) descriptors (at least 1), never across the ring end.
+ */
 static void read_slot(struct vdpu_edge *e, const struct vdpu_queue_ctx *qc, uint16_t slot)
 {
-    qeng_read(e, VDPU_PURP_DESC, qeng_desc_base(qc) + (uint64_t)VIRTQ_DESC_BYTES * slot, VIRTQ_DESC_BYTES);
+    struct vdpu_eng *n = &e->next->eng;
+    uint32_t k = n->pf;
+
+    if (n->pc_n) {
+        n->fsm = VDPU_ENG_PROC;
+        n->rd_purpose = VDPU_PURP_DESC;
+        return;
+    }
+    if (slot < qc->size && (uint32_t)qc->size - slot < k) k = (uint32_t)qc->size - slot;
+    if (slot >= qc->size) k = 1;
+    qeng_read(e, VDPU_PURP_DESC, qeng_desc_base(qc) + (uint64_t)VIRTQ_DESC_BYTES * slot,
+              (uint16_t)(VIRTQ_DESC_BYTES * k));
 }
 
 void qeng_packed_start(struct vdpu_edge *e, uint16_t q)
@@ -31,9 +46,14 @@ void qeng_packed_proc(struct vdpu_edge *e)
         qeng_error(e, VDPU_QERR_DMA);
         return;
     }
+    /* the next cached descriptor (a read just filled the cache, or it still held some) */
+    d = g->pc + VIRTQ_DESC_BYTES * g->pc_pos;
+    n->pc_pos = (uint8_t)(g->pc_pos + 1);
+    n->pc_n = (uint8_t)(g->pc_n - 1);
     uint16_t flags = le16_at(d + 14);
     bool avail = flags & VIRTQ_DESC_F_AVAIL, used = flags & VIRTQ_DESC_F_USED;
     if (avail != qc->avail_wrap || used == qc->avail_wrap) {
+        n->pc_n = 0; /* the rest of the cache is newer than this: dropped (it may be posted later) */
         if (g->ndesc) /* the chain went on into a slot the driver has not made available */
             qeng_error(e, VDPU_QERR_CHAIN);
         else if (g->rx)

@@ -10,14 +10,60 @@ static uint16_t ring_slot(uint16_t i, uint16_t n)
     return n ? (uint16_t)(i % n) : 0;
 }
 
-static void read_ring(struct vdpu_edge *e, const struct vdpu_queue_ctx *qc)
-{
-    qeng_read(e, VDPU_PURP_AVAIL_RING, qeng_driver_base(qc) + SPLIT_RING_HDR + 2u * ring_slot(qc->last_avail, qc->size), 2);
-}
-
 static void read_desc(struct vdpu_edge *e, const struct vdpu_queue_ctx *qc, uint16_t id)
 {
     qeng_read(e, VDPU_PURP_DESC, qeng_desc_base(qc) + (uint64_t)VIRTQ_DESC_BYTES * id, VIRTQ_DESC_BYTES);
+}
+
+/* k = min(P, entries the last avail idx offers, entries before the ring end) ring entries, at least 1. */
+static void read_ring(struct vdpu_edge *e, const struct vdpu_queue_ctx *qc)
+{
+    const struct vdpu_eng *n = &e->next->eng;
+    uint16_t slot = ring_slot(qc->last_avail, qc->size);
+    uint16_t offered = (uint16_t)(n->avail_idx - qc->last_avail);
+    uint32_t k = n->pf;
+
+    if (offered < k) k = offered;
+    if ((uint32_t)qc->size - slot < k) k = (uint32_t)qc->size - slot;
+    if (k == 0) k = 1;
+    qeng_read(e, VDPU_PURP_AVAIL_RING, qeng_driver_base(qc) + SPLIT_RING_HDR + 2u * slot, (uint16_t)(2u * k));
+}
+
+/* The next head id from the prefetch cache (it is not empty). */
+static uint16_t take_id(struct vdpu_edge *e)
+{
+    const struct vdpu_eng *g = &e->pre->eng;
+    struct vdpu_eng *n = &e->next->eng;
+
+    n->pc_pos = (uint8_t)(g->pc_pos + 1);
+    n->pc_n = (uint8_t)(g->pc_n - 1);
+    return le16_at(g->pc + 2u * g->pc_pos);
+}
+
+/* Start a buffer at head id `id` (just taken from the cache): QERR_ID is found when it is used. */
+static void start_head(struct vdpu_edge *e, const struct vdpu_queue_ctx *qc, uint16_t id)
+{
+    if (id >= qc->size) {
+        qeng_error(e, VDPU_QERR_ID);
+        return;
+    }
+    e->next->eng.id = id;
+    read_desc(e, qc, id);
+}
+
+/* Write the collected used elements in one request (USED_IDX follows in qeng_split_wr_done). */
+static void write_batch(struct vdpu_edge *e, const struct vdpu_queue_ctx *qc)
+{
+    const struct vdpu_eng *n = &e->next->eng;
+    uint8_t elems[SPLIT_USED_ELEM * VDPU_ENG_PARAM_MAX];
+
+    for (unsigned i = 0; i < n->b_cnt; i++) {
+        put_le32(elems + SPLIT_USED_ELEM * i, n->b_id[i]);
+        put_le32(elems + SPLIT_USED_ELEM * i + 4, n->rx ? n->rx_done : 0);
+    }
+    qeng_write(e, VDPU_PURP_USED,
+               qeng_device_base(qc) + SPLIT_RING_HDR + (uint64_t)SPLIT_USED_ELEM * ring_slot(qc->used_idx, qc->size),
+               (uint16_t)(SPLIT_USED_ELEM * n->b_cnt), elems);
 }
 
 void qeng_split_start(struct vdpu_edge *e, uint16_t q)
@@ -35,32 +81,29 @@ void qeng_split_proc(struct vdpu_edge *e)
     switch (g->rd_purpose) {
     case VDPU_PURP_AVAIL_IDX: {
         uint16_t flags = le16_at(d), idx = le16_at(d + 2);
+        n->avail_idx = idx;
+        n->avail_flags = flags; /* the latest flags decide a batch's interrupt */
         if (idx == qc->last_avail) { /* empty */
-            if (g->rx)
+            if (g->b_cnt) { /* leaving the queue: write the batch first, IDLE after its IRQ */
+                n->b_leave = true;
+                write_batch(e, qc);
+            } else if (g->rx) {
                 qeng_drop_frame(e);
-            else
+            } else {
                 qeng_idle(e);
+            }
             return;
         }
         if ((uint16_t)(idx - qc->last_avail) > qc->size) {
             qeng_error(e, VDPU_QERR_IDX);
             return;
         }
-        n->avail_idx = idx;
-        n->avail_flags = flags;
         read_ring(e, qc);
         return;
     }
-    case VDPU_PURP_AVAIL_RING: {
-        uint16_t id = le16_at(d);
-        if (id >= qc->size) {
-            qeng_error(e, VDPU_QERR_ID);
-            return;
-        }
-        n->id = id;
-        read_desc(e, qc, id);
+    case VDPU_PURP_AVAIL_RING: /* the entries are in the cache: the first one is used now */
+        start_head(e, qc, take_id(e));
         return;
-    }
     case VDPU_PURP_DESC: {
         n->d_addr = le64_at(d);
         n->d_len = le32_at(d + 8);
@@ -92,45 +135,64 @@ void qeng_split_desc_done(struct vdpu_edge *e)
         qeng_chain_done(e);
 }
 
+/*
+ * The buffer is done (TX: its frame is out; RX: its chain is written): its used element joins the
+ * batch. The batch is written when it holds B elements, when the next element would cross the used
+ * ring's end, and always for RX (the service ends); otherwise the buffer is consumed now and IRQ
+ * only picks the next step.
+ */
 void qeng_split_used(struct vdpu_edge *e)
 {
-    const struct vdpu_eng *n = &e->next->eng;
+    const struct vdpu_eng *g = &e->pre->eng;
+    struct vdpu_eng *n = &e->next->eng;
     const struct vdpu_queue_ctx *qc = qeng_qctx(e);
-    uint8_t elem[SPLIT_USED_ELEM];
+    unsigned cnt = g->b_cnt + 1u;
 
-    put_le32(elem, n->id);
-    put_le32(elem + 4, n->rx ? n->rx_done : 0);
-    qeng_write(e, VDPU_PURP_USED,
-               qeng_device_base(qc) + SPLIT_RING_HDR + (uint64_t)SPLIT_USED_ELEM * ring_slot(qc->used_idx, qc->size),
-               SPLIT_USED_ELEM, elem);
+    n->b_id[g->b_cnt] = n->id;
+    n->b_cnt = (uint8_t)cnt;
+    if (n->rx || cnt >= n->bb || ring_slot(qc->used_idx, qc->size) + cnt >= qc->size) {
+        n->b_leave = false;
+        write_batch(e, qc);
+        return;
+    }
+    e->next->queue[g->q].last_avail = (uint16_t)(qc->last_avail + 1);
+    n->b_held = true;
+    n->fsm = VDPU_ENG_IRQ;
 }
 
 void qeng_split_wr_done(struct vdpu_edge *e)
 {
+    const struct vdpu_eng *g = &e->pre->eng;
     const struct vdpu_queue_ctx *qc = qeng_qctx(e);
-    struct vdpu_queue_ctx *nq = &e->next->queue[e->pre->eng.q];
+    struct vdpu_queue_ctx *nq = &e->next->queue[g->q];
     uint8_t idx[2];
 
-    if (e->pre->eng.wr_purpose == VDPU_PURP_USED) {
-        put_le16(idx, (uint16_t)(qc->used_idx + 1));
+    if (g->wr_purpose == VDPU_PURP_USED) {
+        put_le16(idx, (uint16_t)(qc->used_idx + g->b_cnt));
         qeng_write(e, VDPU_PURP_USED_IDX, qeng_device_base(qc) + 2, 2, idx);
         return;
     }
-    /* used idx written: the buffer is consumed */
-    nq->used_idx = (uint16_t)(qc->used_idx + 1);
-    nq->last_avail = (uint16_t)(qc->last_avail + 1);
+    /* used idx written: the batch's buffers are consumed (all but the last one already were,
+     * and the last one too when the batch is written because the queue is empty) */
+    nq->used_idx = (uint16_t)(qc->used_idx + g->b_cnt);
+    if (!g->b_leave) nq->last_avail = (uint16_t)(qc->last_avail + 1);
+    e->next->eng.b_cnt = 0;
     e->next->eng.fsm = VDPU_ENG_IRQ;
 }
 
-/* Step 7 and 8: interrupt unless the driver suppressed it, then the next buffer or a fresh avail idx. */
+/* Step 7 and 8: after a batch, interrupt unless the driver suppressed it; then the next buffer
+ * (a cached head id, a ring read, or a fresh avail idx), or IDLE. */
 void qeng_split_irq(struct vdpu_edge *e)
 {
     const struct vdpu_eng *g = &e->pre->eng;
     const struct vdpu_queue_ctx *qc = qeng_qctx(e);
 
-    if (!(g->avail_flags & VRING_AVAIL_F_NO_INTERRUPT)) model_queue_irq(e, g->q);
-    if (g->rx)
+    if (!g->b_held && !(g->avail_flags & VRING_AVAIL_F_NO_INTERRUPT)) model_queue_irq(e, g->q);
+    e->next->eng.b_held = false;
+    if (g->rx || g->b_leave)
         qeng_idle(e);
+    else if (g->pc_n)
+        start_head(e, qc, take_id(e));
     else if (qc->last_avail != g->avail_idx)
         read_ring(e, qc);
     else

@@ -33,6 +33,7 @@ module vdpu_fw_csr
 
   // queue engine: its CSRs, queue interrupts and internal error (a violation)
   output logic [31:0]                  eng_ctrl_o,
+  output logic [31:0]                  eng_param_o,
   output logic [63:0]                  hm_base_o,
   output logic [63:0]                  hm_size_o,
   output logic                         quiesce_o,
@@ -107,6 +108,7 @@ module vdpu_fw_csr
     logic                        link_chg;  // LINK_STATE[1], sticky
     logic [15:0]                 ctrlq;     // CTRLQ
     logic [31:0]                 eng_ctrl;  // ENG_CTRL
+    logic [31:0]                 eng_param; // ENG_PARAM
     logic [63:0]                 hm_base;   // HOSTMEM_BASE_HI/LO
     logic [63:0]                 hm_size;   // HOSTMEM_SIZE_HI/LO
   } regs_t;
@@ -140,6 +142,7 @@ module vdpu_fw_csr
     link_chg:      CSR_LINK_STATE_RST[1],
     ctrlq:         CSR_CTRLQ_RST[15:0],
     eng_ctrl:      CSR_ENG_CTRL_RST,
+    eng_param:     CSR_ENG_PARAM_RST,
     hm_base:       {CSR_HOSTMEM_BASE_HI_RST, CSR_HOSTMEM_BASE_LO_RST},
     hm_size:       {CSR_HOSTMEM_SIZE_HI_RST, CSR_HOSTMEM_SIZE_LO_RST}
   };
@@ -240,6 +243,7 @@ module vdpu_fw_csr
       16'(CSR_INT_ACK):       acc = AccWo;
       16'(CSR_CTRLQ):         rd = 32'(r_q.ctrlq);
       16'(CSR_ENG_CTRL):        rd = r_q.eng_ctrl;
+      16'(CSR_ENG_PARAM):       rd = r_q.eng_param;
       16'(CSR_HOSTMEM_BASE_LO): rd = r_q.hm_base[31:0];
       16'(CSR_HOSTMEM_BASE_HI): rd = r_q.hm_base[63:32];
       16'(CSR_HOSTMEM_SIZE_LO): rd = r_q.hm_size[31:0];
@@ -328,7 +332,8 @@ module vdpu_fw_csr
           16'(CSR_NET_MTU):       r_d.net_mtu       = wval[15:0];
           16'(CSR_DP_CTRL):       r_d.quiesce       = wval[0];
           16'(CSR_CTRLQ):         r_d.ctrlq         = wval[15:0];
-          16'(CSR_ENG_CTRL):        r_d.eng_ctrl        = wval;
+          16'(CSR_ENG_CTRL):        r_d.eng_ctrl        = wval & 32'h3;  // only [1:0] are defined (as in the model)
+          16'(CSR_ENG_PARAM):       r_d.eng_param       = wval;
           16'(CSR_HOSTMEM_BASE_LO): r_d.hm_base[31:0]   = wval;
           16'(CSR_HOSTMEM_BASE_HI): r_d.hm_base[63:32]  = wval;
           16'(CSR_HOSTMEM_SIZE_LO): r_d.hm_size[31:0]   = wval;
@@ -424,6 +429,7 @@ module vdpu_fw_csr
   assign hold_timeout_o = r_q.hold_timeout;
   assign isr_o          = r_q.isr;
   assign eng_ctrl_o     = r_q.eng_ctrl;
+  assign eng_param_o    = r_q.eng_param;
   assign hm_base_o      = r_q.hm_base;
   assign hm_size_o      = r_q.hm_size;
   assign quiesce_o      = r_q.quiesce;

@@ -1,7 +1,9 @@
 // vdpu_qeng.sv - queue engine: doorbell -> descriptors -> DMA -> network port -> used -> interrupt.
 //
 // One state machine, one queue and one buffer (descriptor chain) at a time, one DMA read
-// outstanding (docs/queue-engine.md, contract v1). Every state takes one edge except the waiting
+// outstanding (docs/queue-engine.md, contract v1); v2 reads up to P ring entries / descriptors per
+// read into a prefetch cache and writes up to B split used elements per request (ENG_PARAM,
+// latched when a queue is picked). Every state takes one edge except the waiting
 // ones (RD_REQ / WR_REQ / TX_OUT wait for a free output register, RD_WAIT for the completion), so
 // the C model can follow it cycle for cycle. All decisions use pre-edge state; the ring state
 // (last_avail, used_idx, wrap counters, kick) lives in the queue context and is updated through
@@ -17,6 +19,7 @@ module vdpu_qeng
 
   // control (CSR block, pre-edge)
   input  logic [31:0]            eng_ctrl_i,   // [0] enable, [1] packed ring layout
+  input  logic [31:0]            eng_param_i,  // ENG_PARAM: [3:0] prefetch depth, [7:4] used batch
   input  logic                   quiesce_i,    // DP_CTRL[0]: start no new queue service
   input  logic [63:0]            hm_base_i,    // host memory window for buffers
   input  logic [63:0]            hm_size_i,
@@ -95,6 +98,10 @@ module vdpu_qeng
     OpUsedIdx   // split: used idx
   } op_e;
 
+  // v2: ENG_PARAM fields act as 1..ParamMax; the cache holds up to ParamMax descriptors.
+  localparam int unsigned ParamMax = 8;
+  localparam int unsigned PcBits   = 128 * ParamMax;
+
   localparam logic [FRAME_PW-1:0] HdrLen   = FRAME_PW'(NET_HDR_LEN);
   localparam logic [FRAME_PW-1:0] MinChain = FRAME_PW'(NET_HDR_LEN + ETH_HDR_LEN);
   // virtio_net_hdr_mrg_rxbuf of every received frame: all 0 but num_buffers (bytes 10-11) = 1,
@@ -130,6 +137,15 @@ module vdpu_qeng
   logic [3:0]            beat_q, beat_d;    // RX: beat of that chunk
   logic [FRAME_WW-1:0]   txb_q, txb_d;      // TX: frame beat to send next
   logic [7:0]            code_q, code_d;    // violation found in PROC / WR_REQ
+  // v2: prefetch cache and used batch of the queue in service (reset at the pick)
+  logic [3:0]            pf_q, pf_d;        // prefetch depth P (1..8; 1 for RX)
+  logic [3:0]            bb_q, bb_d;        // used batch B (1..8)
+  logic [3:0]            pcn_q, pcn_d;      // cached entries not yet used
+  logic [PcBits-1:0]     pc_q, pc_d;        // split ring ids (16 bits) / packed descriptors (128), next at bit 0
+  logic [3:0]            bcnt_q, bcnt_d;    // split: used elements collected, not yet written
+  logic [16*ParamMax-1:0] bids_q, bids_d;   // ... their ids, element i at [16i +: 16]
+  logic                  bheld_q, bheld_d;  // the buffer just done stayed in the batch: no interrupt
+  logic                  bleave_q, bleave_d; // the batch is written because the queue is empty
   // status
   logic [NUM_QUEUES-1:0] qerr_q, qerr_d;
   logic [31:0]           info_q, info_d;
@@ -158,6 +174,11 @@ module vdpu_qeng
 
   function automatic logic [31:0] keep_mask(logic [5:0] n);
     return (n >= 6'd32) ? '1 : ~(32'hFFFF_FFFF << n[4:0]);
+  endfunction
+
+  // An ENG_PARAM field: 0 acts as 1, above ParamMax as ParamMax.
+  function automatic logic [3:0] param_field(logic [3:0] v);
+    return (v == '0) ? 4'd1 : ((32'(v) > ParamMax) ? 4'(ParamMax) : v);
   endfunction
 
   // [addr, addr + len) inside [base, base + size), without wrap-around.
@@ -290,19 +311,54 @@ module vdpu_qeng
   logic [15:0] rx_remain;          // RX: header + frame bytes not yet written
   logic [31:0] pd_wlen;            // RX: bytes this descriptor gets
 
+  logic [127:0] pd_raw;            // split: the descriptor read; packed: the next cached one
+
   always_comb begin
-    pd_addr  = rbuf_q[63:0];
-    pd_len   = rbuf_q[95:64];
-    pd_flags = packed_q ? rbuf_q[127:112] : rbuf_q[111:96];
-    pd_next  = packed_q ? rbuf_q[111:96] : rbuf_q[127:112];
+    pd_raw   = packed_q ? pc_q[127:0] : rbuf_q;
+    pd_addr  = pd_raw[63:0];
+    pd_len   = pd_raw[95:64];
+    pd_flags = packed_q ? pd_raw[127:112] : pd_raw[111:96];
+    pd_next  = packed_q ? pd_raw[111:96] : pd_raw[127:112];
     pd_avail = (pd_flags[VQ_F_AVAIL] == qc.avail_wrap) && (pd_flags[VQ_F_USED] != qc.avail_wrap);
     rx_remain = 16'(rx_total - tot_q);
     pd_wlen   = (pd_len < 32'(rx_remain)) ? pd_len : 32'(rx_remain);
   end
 
+  // ---- v2: read sizes, the used batch -------------------------------------------------------------
+  logic        cache_rd;      // the read fills the prefetch cache
+  logic [15:0] ring_slot;     // split: avail ring slot of last_avail
+  logic [15:0] ring_offered;  // split: entries the last avail idx offers
+  logic [16:0] ring_room;     // split: entries before the ring end
+  logic [16:0] desc_room;     // packed: descriptors before the ring end
+  logic [3:0]  k_ring, k_desc;
+  logic [511:0] used_elems;   // split: the batch's used elements {id:32, len:32}
+  logic [15:0] used_wlen;     // ... their bytes
+  logic [16:0] used_end;      // used ring slot after the batch, with one more element
+
+  always_comb begin
+    cache_rd     = (op_q == OpRing) || (op_q == OpDesc && packed_q);
+    ring_slot    = mod16(qc.last_avail, qn);
+    ring_offered = aidx_q - qc.last_avail;
+    ring_room    = 17'(qn) - 17'(ring_slot);
+    k_ring       = pf_q;
+    if (ring_offered < 16'(k_ring)) k_ring = 4'(ring_offered);
+    if (ring_room < 17'(k_ring)) k_ring = 4'(ring_room);
+    if (k_ring == '0) k_ring = 4'd1;
+    desc_room = (qc.last_avail < qn) ? 17'(qn) - 17'(qc.last_avail) : 17'd1;
+    k_desc    = pf_q;
+    if (desc_room < 17'(k_desc)) k_desc = 4'(desc_room);
+    used_elems = '0;
+    for (int i = 0; i < int'(ParamMax); i++) begin
+      if (4'(i) < bcnt_q) used_elems[64*i+:64] = {rx_q ? 32'(tot_q) : 32'b0, 16'b0, bids_q[16*i+:16]};
+    end
+    used_wlen = {9'b0, bcnt_q, 3'b000};
+    used_end  = 17'(mod16(qc.used_idx, qn)) + 17'(bcnt_q) + 17'd1;
+  end
+
   // ---- next state ---------------------------------------------------------------------------------
   dmareq_t     req;          // request the engine would load at this edge
   logic        desc_done;    // this descriptor's data is complete: next one or end of chain
+  logic        buf_done;     // the buffer is done (TX frame out, RX chain written): its used element
   logic [FRAME_PW-1:0] tot_new;
   logic [31:0] off_new;
   logic [15:0] la_next;      // packed: last_avail after this descriptor
@@ -339,6 +395,14 @@ module vdpu_qeng
     beat_d   = beat_q;
     txb_d    = txb_q;
     code_d   = code_q;
+    pf_d     = pf_q;
+    bb_d     = bb_q;
+    pcn_d    = pcn_q;
+    pc_d     = pc_q;
+    bcnt_d   = bcnt_q;
+    bids_d   = bids_q;
+    bheld_d  = bheld_q;
+    bleave_d = bleave_q;
     qerr_d   = qerr_q;
     info_d   = info_q;
     drops_d  = drops_q;
@@ -356,6 +420,7 @@ module vdpu_qeng
     irq_o      = 1'b0;
     err_o      = 1'b0;
     desc_done  = 1'b0;
+    buf_done   = 1'b0;
     tot_new    = tot_q;
     off_new    = off_q;
     la_next    = (qc.last_avail + 16'd1 == qn) ? '0 : qc.last_avail + 16'd1;
@@ -377,13 +442,13 @@ module vdpu_qeng
         end
         OpRing: begin
           req.purpose = PURP_AVAIL_RING;
-          req.addr    = avail_base + 64'd4 + {47'b0, mod16(qc.last_avail, qn), 1'b0};
-          req.len     = 16'd2;
+          req.addr    = avail_base + 64'd4 + {47'b0, ring_slot, 1'b0};
+          req.len     = {11'b0, k_ring, 1'b0};
         end
         OpDesc: begin
           req.purpose = PURP_DESC;
           req.addr    = desc_base + {44'b0, packed_q ? qc.last_avail : cur_q, 4'b0};
-          req.len     = 16'd16;
+          req.len     = packed_q ? {8'b0, k_desc, 4'b0} : 16'd16;
         end
         OpPayload: begin
           req.purpose = PURP_PAYLOAD_RD;
@@ -417,17 +482,18 @@ module vdpu_qeng
             req.data[63:48] = (qc.used_wrap ? 16'((1 << VQ_F_AVAIL) | (1 << VQ_F_USED)) : '0) |
                               (rx_q ? 16'(1 << VQ_F_WRITE) : '0);
           end else begin
-            // struct vring_used_elem: id, len
-            req.addr        = used_base + 64'd4 + {45'b0, mod16(qc.used_idx, qn), 3'b0};
-            req.data[31:0]  = 32'(head_q);
-            req.data[63:32] = rx_q ? 32'(tot_q) : '0;
+            // the batch of struct vring_used_elem {id, len}, 32 bytes per beat
+            req.addr = used_base + 64'd4 + {45'b0, mod16(qc.used_idx, qn), 3'b0};
+            req.len  = used_wlen;
+            req.data = beat_q[0] ? used_elems[511:256] : used_elems[255:0];
+            req.last = (used_wlen - {10'b0, beat_q[0], 5'b0}) <= 16'd32;
           end
         end
         default: begin  // OpUsedIdx
           req.purpose     = PURP_USED_IDX;
           req.addr        = used_base + 64'd2;
           req.len         = 16'd2;
-          req.data[15:0]  = qc.used_idx + 16'd1;
+          req.data[15:0]  = qc.used_idx + 16'(bcnt_q);
         end
       endcase
     end
@@ -448,6 +514,12 @@ module vdpu_qeng
             state_d  = StRdReq;
             ndesc_d  = '0;
             tot_d    = '0;
+            pf_d     = rx_go ? 4'd1 : param_field(eng_param_i[3:0]);  // an RX service uses one buffer
+            bb_d     = param_field(eng_param_i[7:4]);
+            pcn_d    = '0;
+            bcnt_d   = '0;
+            bheld_d  = 1'b0;
+            bleave_d = 1'b0;
             if (!rx_go) begin
               qwr_o.idx      = tx_pick;
               qwr_o.kick_clr = 1'b1;
@@ -466,6 +538,10 @@ module vdpu_qeng
           rerr_d     = 1'b0;
           rbuf_d     = '0;
           state_d    = StRdWait;
+          if (cache_rd) begin  // the cache is empty when it is read: it now holds what arrives
+            pcn_d = (op_q == OpRing) ? k_ring : k_desc;
+            pc_d  = '0;
+          end
         end
       end
 
@@ -473,7 +549,9 @@ module vdpu_qeng
         if (dmacpl_valid_i) begin
           rcnt_d = rcnt_q + 32'(dmacpl_len_i);
           if (dmacpl_tag_i != rtag_q || dmacpl_status_i != CPL_SC) rerr_d = 1'b1;
-          if (op_q != OpPayload && cpl_n != '0) begin
+          if (cache_rd && cpl_n != '0) begin
+            pc_d = pc_q | ({(PcBits - 256)'(0), dmacpl_data_i & byte_mask(cpl_n)} << {rcnt_q[6:0], 3'b000});
+          end else if (op_q != OpPayload && cpl_n != '0) begin
             rbuf_d = rbuf_q | 128'(({256'b0, dmacpl_data_i & byte_mask(cpl_n)} << {rcnt_q[3:0], 3'b000}));
           end
           if (dmacpl_last_i) state_d = StProc;
@@ -489,7 +567,13 @@ module vdpu_qeng
             OpAvail: begin
               aidx_d   = rbuf_q[31:16];
               irq_en_d = !rbuf_q[0];  // VRING_AVAIL_F_NO_INTERRUPT
-              if (rbuf_q[31:16] == qc.last_avail) begin
+              if (rbuf_q[31:16] == qc.last_avail && bcnt_q != '0) begin
+                // empty, leaving the queue: write the batch first, IDLE after its IRQ
+                bleave_d = 1'b1;
+                beat_d   = '0;
+                op_d     = OpUsed;
+                state_d  = StWrReq;
+              end else if (rbuf_q[31:16] == qc.last_avail) begin
                 // empty: TX is done, an RX frame is dropped
                 state_d = StIdle;
                 if (rx_q) begin
@@ -505,20 +589,27 @@ module vdpu_qeng
               end
             end
 
-            OpRing: begin
-              if (rbuf_q[15:0] >= qn) begin
+            OpRing: begin  // the entries are in the cache: the first one is used now
+              pc_d  = pc_q >> 16;
+              pcn_d = pcn_q - 4'd1;
+              if (pc_q[15:0] >= qn) begin
                 code_d  = QERR_ID;
                 state_d = StErr;
               end else begin
-                head_d  = rbuf_q[15:0];
-                cur_d   = rbuf_q[15:0];
+                head_d  = pc_q[15:0];
+                cur_d   = pc_q[15:0];
                 op_d    = OpDesc;
                 state_d = StRdReq;
               end
             end
 
             OpDesc: begin
+              if (packed_q) begin  // the next cached descriptor is used now
+                pc_d  = pc_q >> 128;
+                pcn_d = pcn_q - 4'd1;
+              end
               if (packed_q && !pd_avail) begin
+                pcn_d = '0;  // the rest of the cache is newer: dropped (it may be posted later)
                 if (ndesc_q == '0) begin
                   state_d = StIdle;
                   if (rx_q) begin
@@ -625,17 +716,22 @@ module vdpu_qeng
                 qwr_o.used_wrap = (used_sum >= 17'(qn)) ? !qc.used_wrap : qc.used_wrap;
                 op_d    = OpEvent;
                 state_d = StRdReq;
+              end else if (req.last) begin
+                beat_d = '0;
+                op_d   = OpUsedIdx;
               end else begin
-                op_d = OpUsedIdx;
+                beat_d = beat_q + 4'd1;
               end
             end
-            default: begin  // OpUsedIdx
+            default: begin  // OpUsedIdx: the batch's buffers are consumed (all but the last one
+                            // already were, and the last one too when the queue was found empty)
               qwr_o.used_we    = 1'b1;
-              qwr_o.used_idx   = qc.used_idx + 16'd1;
+              qwr_o.used_idx   = qc.used_idx + 16'(bcnt_q);
               qwr_o.used_wrap  = qc.used_wrap;
-              qwr_o.avail_we   = 1'b1;
+              qwr_o.avail_we   = !bleave_q;
               qwr_o.last_avail = qc.last_avail + 16'd1;
               qwr_o.avail_wrap = qc.avail_wrap;
+              bcnt_d  = '0;
               state_d = StIrq;
             end
           endcase
@@ -649,24 +745,42 @@ module vdpu_qeng
           ntx_keep_d  = keep_mask(tx_nb);
           ntx_last_d  = tx_lastb;
           txb_d       = txb_q + FRAME_WW'(1);
-          if (tx_lastb) begin
-            op_d    = OpUsed;
-            state_d = StWrReq;
-          end
+          if (tx_lastb) buf_done = 1'b1;
         end
       end
 
       StIrq: begin
-        irq_o = irq_en_q;
+        // one interrupt decision per written batch (split) / used descriptor (packed)
+        irq_o   = irq_en_q && !bheld_q;
+        bheld_d = 1'b0;
         if (rx_q) begin
           rx_free_o = 1'b1;
           state_d   = StIdle;
+        end else if (bleave_q) begin
+          state_d = StIdle;
         end else begin
-          // TX: next buffer; split re-reads the avail idx only when the last one is used up
+          // TX: next buffer: a cached descriptor / head id, else a read; split re-reads the avail
+          // idx only when the last one is used up
           ndesc_d = '0;
           tot_d   = '0;
           state_d = StRdReq;
-          op_d    = packed_q ? OpDesc : ((qc.last_avail != aidx_q) ? OpRing : OpAvail);
+          if (packed_q) begin
+            op_d = OpDesc;
+            if (pcn_q != '0) state_d = StProc;
+          end else if (pcn_q != '0) begin
+            pc_d  = pc_q >> 16;
+            pcn_d = pcn_q - 4'd1;
+            if (pc_q[15:0] >= qn) begin
+              code_d  = QERR_ID;
+              state_d = StErr;
+            end else begin
+              head_d = pc_q[15:0];
+              cur_d  = pc_q[15:0];
+              op_d   = OpDesc;
+            end
+          end else begin
+            op_d = (qc.last_avail != aidx_q) ? OpRing : OpAvail;
+          end
         end
       end
 
@@ -684,7 +798,7 @@ module vdpu_qeng
       if (dflags_d[VQ_F_NEXT]) begin
         if (!packed_q) cur_d = dnext_d;
         op_d    = OpDesc;
-        state_d = StRdReq;
+        state_d = (packed_q && pcn_d != '0) ? StProc : StRdReq;  // packed: a cache hit costs PROC only
       end else if (!rx_q) begin
         if (tot_new < MinChain) begin
           code_d  = QERR_LEN;
@@ -697,8 +811,32 @@ module vdpu_qeng
         code_d  = QERR_LEN;
         state_d = StErr;
       end else begin
+        buf_done = 1'b1;
+      end
+    end
+
+    // The buffer is done: packed writes its used descriptor; split adds its used element to the
+    // batch, written when it holds B, before it would cross the used ring's end, and always for RX
+    // (the service ends). A buffer that stays in the batch is consumed now; IRQ picks what is next.
+    if (buf_done) begin
+      beat_d = '0;
+      if (packed_q) begin
         op_d    = OpUsed;
         state_d = StWrReq;
+      end else begin
+        bids_d[16*bcnt_q[2:0]+:16] = head_q;
+        bcnt_d = bcnt_q + 4'd1;
+        if (rx_q || bcnt_q + 4'd1 >= bb_q || used_end >= 17'(qn)) begin
+          bleave_d = 1'b0;
+          op_d     = OpUsed;
+          state_d  = StWrReq;
+        end else begin
+          qwr_o.avail_we   = 1'b1;
+          qwr_o.last_avail = qc.last_avail + 16'd1;
+          qwr_o.avail_wrap = qc.avail_wrap;
+          bheld_d = 1'b1;
+          state_d = StIrq;
+        end
       end
     end
 
@@ -737,6 +875,14 @@ module vdpu_qeng
       beat_q      <= '0;
       txb_q       <= '0;
       code_q      <= '0;
+      pf_q        <= 4'd1;
+      bb_q        <= 4'd1;
+      pcn_q       <= '0;
+      pc_q        <= '0;
+      bcnt_q      <= '0;
+      bids_q      <= '0;
+      bheld_q     <= 1'b0;
+      bleave_q    <= 1'b0;
       qerr_q      <= '0;
       info_q      <= CSR_ERR_INFO_RST;
       drops_q     <= '0;
@@ -771,6 +917,14 @@ module vdpu_qeng
       beat_q      <= beat_d;
       txb_q       <= txb_d;
       code_q      <= code_d;
+      pf_q        <= pf_d;
+      bb_q        <= bb_d;
+      pcn_q       <= pcn_d;
+      pc_q        <= pc_d;
+      bcnt_q      <= bcnt_d;
+      bids_q      <= bids_d;
+      bheld_q     <= bheld_d;
+      bleave_q    <= bleave_d;
       qerr_q      <= qerr_d;
       info_q      <= info_d;
       drops_q     <= drops_d;
@@ -783,7 +937,7 @@ module vdpu_qeng
 
   // ENG_CTRL[31:2] are plain storage for now.
   logic unused_ctrl;
-  assign unused_ctrl = ^eng_ctrl_i[31:2];
+  assign unused_ctrl = ^{eng_ctrl_i[31:2], eng_param_i[31:8]};
 
   assign cpl_expected_o = (state_q == StRdWait);
   assign irq_q_o        = q_q;

@@ -145,7 +145,7 @@ module vdpu_top
   logic [1:0]             isr;
 
   // queue engine <-> CSR block
-  logic [31:0]            eng_ctrl;
+  logic [31:0]            eng_ctrl, eng_param;
   logic [63:0]            hm_base, hm_size;
   logic                   quiesce;
   logic [31:0]            eng_status, err_info;
@@ -172,6 +172,7 @@ module vdpu_top
     // no buffer half served)
     .dma_busy_i     (dmareq_valid_o || !eng_idle),
     .eng_ctrl_o     (eng_ctrl),
+    .eng_param_o    (eng_param),
     .hm_base_o      (hm_base),
     .hm_size_o      (hm_size),
     .quiesce_o      (quiesce),
@@ -248,6 +249,7 @@ module vdpu_top
     .clk_i,
     .rst_ni,
     .eng_ctrl_i      (eng_ctrl),
+    .eng_param_i     (eng_param),
     .quiesce_i       (quiesce),
     .hm_base_i       (hm_base),
     .hm_size_i       (hm_size),

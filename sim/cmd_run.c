@@ -8,6 +8,7 @@
 #include "cli.h"
 #include "dma_report.h"
 #include "pcap_io.h"
+#include "netrand.h"
 #include "virtio_net.h"
 #include "virtio_spec.h"
 #include "gdb_stub.h"
@@ -39,6 +40,9 @@ static void run_usage(FILE *f)
             "                         net-tx | net-rx | net-loopback: init, then --packets frames through\n"
             "                         the queue engine, every frame checked (count, order, bytes); ends\n"
             "                         with the DMA table\n"
+            "                         net-random: traffic with everything drawn from --seed (ring, queue\n"
+            "                         size, frames, descriptor chains, rtt, TX/RX/loopback, prefetch and\n"
+            "                         used batch unless given), printed; every frame checked\n"
             "      --packets N        frames of a net-* workload (default 1000)\n"
             "      --pkt-size N|imix  frame bytes, 14..1514 (default 64); imix: 64/576/1500 in 7:4:1\n"
             "      --json FILE        write the DMA accounting and throughput as JSON (net-* workloads)\n"
@@ -301,9 +305,9 @@ int cmd_run(int argc, char **argv)
         case 'w':
             if (strcmp(optarg, "init") && strcmp(optarg, "discover") && strcmp(optarg, "random") &&
                 strcmp(optarg, "random-init") && strcmp(optarg, "net-tx") && strcmp(optarg, "net-rx") &&
-                strcmp(optarg, "net-loopback"))
+                strcmp(optarg, "net-loopback") && strcmp(optarg, "net-random"))
                 return cli_usage_error("run", "unknown workload '%s' (init, discover, random, random-init, net-tx, "
-                                              "net-rx, net-loopback)", optarg);
+                                              "net-rx, net-loopback, net-random)", optarg);
             c.workload = optarg;
             break;
         case 'n':
@@ -415,6 +419,9 @@ int cmd_run(int argc, char **argv)
     /* options that would be silently ignored are errors */
     if ((wave_from_set || wave_to_set) && !o.wave) return cli_usage_error("run", "--wave-from/--wave-to need --wave FILE");
     bool net = !strncmp(c.workload, "net-", 4);
+    if (!strcmp(c.workload, "net-random") && (c.net_opts || drv_opts || c.rtt))
+        return cli_usage_error("run", "net-random draws frames, ring, queue size and rtt from --seed: no "
+                                      "--packets/--pkt-size/--json/--ring/--queues/--qsize/--rtt");
     if ((c.net_opts || c.pcap_out) && !net)
         return cli_usage_error("run", "--packets/--pkt-size/--json/--pcap-out are for the net-* workloads");
     if (drv_opts && strcmp(c.workload, "init") && !net)
@@ -479,6 +486,7 @@ int cmd_run(int argc, char **argv)
     }
     struct gdb_ctx g = {0};
     if (gdb_stdio) g.stub = gdb_stub_stdio(); /* before any output: it moves our stdout to stderr */
+    if (!strcmp(c.workload, "net-random")) netrand_session_opts(o.seed, &o); /* the seed's ENG_PARAM */
     printf("vdpu run: engine %s, seed %llu, workload %s, firmware %s\n", vdpu_engine_name(o.engine),
            (unsigned long long)o.seed, c.workload, o.fw_path ? o.fw_path : "builtin");
     vdpu_session_t s;
@@ -514,7 +522,9 @@ int cmd_run(int argc, char **argv)
         s.bus.net.tap = pcap_sink_frame;
         s.bus.net.tap_ctx = pcap;
     }
-    if (!rc && net) {
+    if (!rc && !strcmp(c.workload, "net-random")) {
+        rc = netrand_workload(&s, o.seed, stdout);
+    } else if (!rc && net) {
         c.net.seed = o.seed;
         c.net.workload = !strcmp(c.workload, "net-tx") ? NET_TX : !strcmp(c.workload, "net-rx") ? NET_RX : NET_LOOPBACK;
         rc = workload_net(&s, &c, &o, &inj, rep);

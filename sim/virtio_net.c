@@ -1,4 +1,5 @@
-/* virtio_net.c - split/packed virtio-net driver model: post, kick, reap, and checked TX/RX/loopback traffic. */
+/* virtio_net.c - split/packed virtio-net driver model: descriptor chains, post, kick, reap, and checked
+ * TX/RX/loopback traffic. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,6 +11,9 @@
 #define PACKED_F_WRITE 2u
 #define PACKED_F_AVAIL (1u << 7)
 #define PACKED_F_USED (1u << 15)
+#define NET_MIN_FRAME 14
+#define NET_OVERRUN_BUFS 2 /* rx_overrun: receive buffers posted at most, refilled every few round trips */
+#define RX_POISON 0xA5 /* receive buffers are filled with this before they are posted */
 
 static void wr16(virtio_net_t *n, uint64_t a, uint16_t v) { host_mem_write(&n->s->mem, a, &v, 2); }
 static void wr32(virtio_net_t *n, uint64_t a, uint32_t v) { host_mem_write(&n->s->mem, a, &v, 4); }
@@ -32,10 +36,23 @@ static void set_error(virtio_net_t *n, const char *msg, uint64_t v)
     if (!n->error[0]) snprintf(n->error, sizeof n->error, "%s (%llu)", msg, (unsigned long long)v);
 }
 
+const char *net_chain_name(enum net_chain c)
+{
+    static const char *const names[] = {"one", "hdr+frame", "random"};
+    return (unsigned)c < 3 ? names[c] : "?";
+}
+
+const char *net_workload_name(enum net_workload w)
+{
+    static const char *const names[] = {"tx", "rx", "loopback"};
+    return (unsigned)w < 3 ? names[w] : "?";
+}
+
 /* ---- frames --------------------------------------------------------------------------------- */
 
 static unsigned frame_len(virtio_net_t *n)
 {
+    if (n->o.pkt_random) return NET_MIN_FRAME + rng_below(&n->rng, NET_MAX_FRAME_LEN - NET_MIN_FRAME + 1);
     if (n->p.pkt_size) return n->p.pkt_size;
     unsigned k = rng_below(&n->rng, 12); /* IMIX 7:4:1 */
     return k < 7 ? 64 : k < 11 ? 576 : 1500;
@@ -79,6 +96,27 @@ static void check(virtio_net_t *n, const uint8_t *f, unsigned len, const char *w
         return;
     }
     unsigned i = n->exp_head;
+    if (n->o.rx_overrun && n->p.workload == NET_RX) {
+        /* frames the device dropped (no buffer) are skipped; the one received must be a later one */
+        unsigned k = 0, cap = sizeof n->exp / sizeof n->exp[0];
+        while (k < n->exp_n) {
+            unsigned j = (n->exp_head + k) % cap;
+            if (n->exp[j].len == len && !memcmp(n->exp[j].data, f, len)) break;
+            k++;
+        }
+        if (k == n->exp_n) {
+            n->bad_frames++;
+            set_error(n, "RX frame matches none of the frames sent and not yet received", len);
+            return;
+        }
+        while (k--) {
+            free(n->exp[n->exp_head].data);
+            n->exp_head = (n->exp_head + 1) % cap;
+            n->exp_n--;
+            n->dropped++;
+        }
+        i = n->exp_head;
+    }
     if (n->exp[i].len != len || memcmp(n->exp[i].data, f, len)) {
         n->bad_frames++;
         char msg[120];
@@ -101,6 +139,66 @@ static void on_wire(void *ctx, const uint8_t *f, unsigned len)
     }
 }
 
+/* ---- buffer shapes -------------------------------------------------------------------------- */
+
+/* Cut `total` bytes into descriptor lengths; returns how many. */
+static unsigned shape(virtio_net_t *n, enum net_chain c, uint32_t total, uint32_t *len)
+{
+    if (c == NET_CHAIN_ONE || total < 2) {
+        len[0] = total;
+        return 1;
+    }
+    if (c == NET_CHAIN_HDR) {
+        len[0] = NET_HDR_LEN;
+        len[1] = total - NET_HDR_LEN;
+        return 2;
+    }
+    unsigned k = 1 + rng_below(&n->rng, NET_MAX_CHAIN);
+    if (k > total) k = total;
+    uint32_t cut[NET_MAX_CHAIN + 1];
+    unsigned m = 0;
+    cut[m++] = 0;
+    while (m < k) {
+        uint32_t x;
+        unsigned how = rng_below(&n->rng, 4);
+        if (how == 0 && m == 1) x = NET_HDR_LEN;                       /* the header alone */
+        else if (how == 1) x = 1 + rng_below(&n->rng, total - 1 < 64 ? total - 1 : 64); /* a tiny first piece */
+        else if (how == 2) x = total - 1 - rng_below(&n->rng, total - 1 < 64 ? total - 1 : 64); /* a tiny last one */
+        else x = 1 + rng_below(&n->rng, total - 1);
+        if (x == 0 || x >= total) continue;
+        bool dup = false;
+        for (unsigned j = 0; j < m; j++) dup |= cut[j] == x;
+        if (!dup) cut[m++] = x;
+    }
+    /* sort the cut points (k <= 4) */
+    for (unsigned i = 1; i < m; i++)
+        for (unsigned j = i; j > 0 && cut[j - 1] > cut[j]; j--) {
+            uint32_t t = cut[j];
+            cut[j] = cut[j - 1];
+            cut[j - 1] = t;
+        }
+    cut[m] = total;
+    for (unsigned i = 0; i < k; i++) len[i] = cut[i + 1] - cut[i];
+    return k;
+}
+
+/* Lay the pieces out in buffer `id`'s region: addresses, with optional gaps. */
+static void place(virtio_net_t *n, struct net_vq *q, uint16_t id, struct net_buf *b)
+{
+    uint32_t gap[NET_MAX_CHAIN], span = 0;
+    for (unsigned i = 0; i < b->n; i++) {
+        gap[i] = n->o.gaps ? rng_below(&n->rng, 32) : 0;
+        span += gap[i] + b->len[i];
+    }
+    uint64_t base = q->bufs + (uint64_t)id * NET_REGION;
+    uint64_t a = n->o.place == NET_PLACE_TOP ? base + NET_REGION - span : base;
+    for (unsigned i = 0; i < b->n; i++) {
+        a += gap[i];
+        b->addr[i] = a;
+        a += b->len[i];
+    }
+}
+
 /* ---- rings ---------------------------------------------------------------------------------- */
 
 static void kick(virtio_net_t *n, struct net_vq *q)
@@ -109,49 +207,138 @@ static void kick(virtio_net_t *n, struct net_vq *q)
      * for silence in this version, but a driver must look */
     if (!q->packed && (rd16(n, q->device) & VRING_USED_F_NO_NOTIFY)) return;
     if (q->packed && rd16(n, q->device + 2) == 1 /* RING_EVENT_FLAGS_DISABLE */) return;
-    host_mem_wr(&n->s->bus, q->notify, 2, q->idx);
+    if ((n->d->negotiated[VIRTIO_F_NOTIFICATION_DATA / 32] >> (VIRTIO_F_NOTIFICATION_DATA % 32)) & 1) {
+        /* VIRTIO_F_NOTIFICATION_DATA: 32 bits {vqn, next_off (15 bits), next_wrap} as Linux's
+         * vp_notify_with_data writes them (split: next_off is the avail idx) */
+        uint32_t data = q->packed ? (uint32_t)q->next_avail << 16 | (uint32_t)q->avail_wrap << 31
+                                  : (uint32_t)q->avail_idx << 16;
+        host_mem_wr(&n->s->bus, q->notify, 4, q->idx | data);
+    } else {
+        host_mem_wr(&n->s->bus, q->notify, 2, q->idx);
+    }
     q->kicks++;
 }
 
-/* Post buffer `id` (slot) of the queue: bytes [0, len) of it are the buffer. */
-static void post(virtio_net_t *n, struct net_vq *q, uint16_t id, uint32_t len)
+/* Take a free entry (split: descriptor, packed: buffer id) at a random place of the free list, so
+ * chains link through scattered descriptors and ids come back in any order. */
+static uint16_t take_free(virtio_net_t *n, struct net_vq *q)
 {
-    uint64_t addr = q->bufs + (uint64_t)id * NET_BUF_SIZE;
+    unsigned i = rng_below(&n->rng, q->nfree);
+    uint16_t v = q->free_list[i];
+    q->free_list[i] = q->free_list[--q->nfree];
+    return v;
+}
+
+static bool can_post(const struct net_vq *q, unsigned k)
+{
+    return q->packed ? q->nfree > 0 && q->free_slots >= k : q->nfree >= k;
+}
+
+/* Post a buffer of k pieces with these lengths. TX: `data` (header + frame) is copied into the
+ * pieces; RX: the pieces are poisoned. Returns the buffer id. The caller checked can_post. */
+static uint16_t post(virtio_net_t *n, struct net_vq *q, unsigned k, const uint32_t *len, const uint8_t *data)
+{
+    host_mem_t *m = &n->s->mem;
+    uint16_t id;
+    struct net_buf b;
+    memset(&b, 0, sizeof b);
+    b.busy = true;
+    b.n = (uint8_t)k;
+    for (unsigned i = 0; i < k; i++) {
+        b.len[i] = len[i];
+        b.total += len[i];
+    }
     if (!q->packed) {
-        uint64_t d = q->desc + 16ull * id;
-        wr64(n, d, addr);
-        wr32(n, d + 8, len);
-        wr16(n, d + 12, q->rx ? VRING_DESC_F_WRITE : 0);
-        wr16(n, d + 14, 0);
+        for (unsigned i = 0; i < k; i++) b.desc[i] = take_free(n, q);
+        id = b.desc[0];
+    } else {
+        id = take_free(n, q);
+        uint16_t slot = q->next_avail;
+        for (unsigned i = 0; i < k; i++) {
+            b.desc[i] = slot;
+            slot = (uint16_t)(slot + 1 == q->size ? 0 : slot + 1);
+        }
+    }
+    place(n, q, id, &b);
+    if (q->rx) {
+        uint8_t poison[NET_REGION];
+        memset(poison, RX_POISON, sizeof poison);
+        host_mem_write(m, q->bufs + (uint64_t)id * NET_REGION, poison, NET_REGION);
+    } else {
+        uint32_t off = 0;
+        for (unsigned i = 0; i < k; i++) {
+            host_mem_write(m, b.addr[i], data + off, b.len[i]);
+            off += b.len[i];
+        }
+    }
+    q->buf[id] = b;
+    if (!q->packed) {
+        for (unsigned i = 0; i < k; i++) {
+            uint64_t d = q->desc + 16ull * b.desc[i];
+            bool more = i + 1 < k;
+            wr64(n, d, b.addr[i]);
+            wr32(n, d + 8, b.len[i]);
+            wr16(n, d + 12, (uint16_t)((q->rx ? VRING_DESC_F_WRITE : 0) | (more ? VRING_DESC_F_NEXT : 0)));
+            /* without NEXT the field is meaningless: garbage the device must ignore */
+            wr16(n, d + 14, more ? b.desc[i + 1] : (uint16_t)rng_next(&n->rng));
+        }
         wr16(n, q->driver + 4 + 2ull * (q->avail_idx % q->size), id);
         q->avail_idx++;
         wr16(n, q->driver + 2, q->avail_idx); /* publish after the entry (the host runs between device cycles) */
     } else {
-        uint64_t d = q->desc + 16ull * q->next_avail;
-        wr64(n, d, addr);
-        wr32(n, d + 8, len);
-        wr16(n, d + 12, id);
-        uint16_t fl = (uint16_t)((q->rx ? PACKED_F_WRITE : 0) | (q->avail_wrap ? PACKED_F_AVAIL : PACKED_F_USED));
-        wr16(n, d + 14, fl);
-        if (++q->next_avail == q->size) {
-            q->next_avail = 0;
-            q->avail_wrap = !q->avail_wrap;
+        /* the head's flags last: the chain becomes visible at once; the buffer id is in the last
+         * descriptor, the others carry garbage ids the device must ignore */
+        bool wrap = q->avail_wrap;
+        uint16_t head_flags = 0;
+        for (unsigned i = 0; i < k; i++) {
+            uint64_t d = q->desc + 16ull * b.desc[i];
+            bool more = i + 1 < k;
+            uint16_t fl = (uint16_t)((q->rx ? PACKED_F_WRITE : 0) | (more ? PACKED_F_NEXT : 0) |
+                                     (wrap ? PACKED_F_AVAIL : PACKED_F_USED));
+            wr64(n, d, b.addr[i]);
+            wr32(n, d + 8, b.len[i]);
+            wr16(n, d + 12, more ? (uint16_t)rng_next(&n->rng) : id);
+            if (i) wr16(n, d + 14, fl);
+            else head_flags = fl;
+            if (b.desc[i] == q->size - 1) wrap = !wrap;
         }
+        wr16(n, q->desc + 16ull * b.desc[0] + 14, head_flags);
+        q->next_avail = (uint16_t)((q->next_avail + k) % q->size);
+        q->avail_wrap = wrap;
+        q->free_slots -= k;
     }
+    if (q->packed && b.desc[k - 1] < b.desc[0]) q->wrap_chains++;
+    if (b.addr[k - 1] + b.len[k - 1] == VDPU_HOST_RAM_BASE + VDPU_HOST_RAM_SIZE) q->edge_bufs++;
     q->outstanding++;
     q->posted++;
+    q->descs_posted += k;
+    if (k > 1) q->chains_posted++;
+    return id;
 }
 
 /* Next used buffer: true with its id and length. */
 static bool reap_one(virtio_net_t *n, struct net_vq *q, uint16_t *id, uint32_t *len)
 {
+    if (n->error[0]) return false;
     if (!q->packed) {
         uint16_t used = rd16(n, q->device + 2);
         if (used == q->last_used) return false;
+        if ((uint16_t)(used - q->last_used) > q->outstanding) {
+            set_error(n, "used idx moved past the buffers outstanding", used);
+            return false;
+        }
         uint64_t e = q->device + 4 + 8ull * (q->last_used % q->size);
-        *id = (uint16_t)rd32(n, e);
+        uint32_t id32 = rd32(n, e);
         *len = rd32(n, e + 4);
+        if (id32 >= q->size || !q->buf[id32].busy) {
+            set_error(n, "device returned a buffer id that is not outstanding", id32);
+            return false;
+        }
+        *id = (uint16_t)id32;
         q->last_used++;
+        if (q->last_used % q->size == 0) q->ring_laps++;
+        struct net_buf *b = &q->buf[*id];
+        for (unsigned i = 0; i < b->n; i++) q->free_list[q->nfree++] = b->desc[i];
     } else {
         uint64_t d = q->desc + 16ull * q->next_used;
         uint16_t fl = rd16(n, d + 14);
@@ -159,15 +346,27 @@ static bool reap_one(virtio_net_t *n, struct net_vq *q, uint16_t *id, uint32_t *
         if (avail != q->used_wrap || usedf != q->used_wrap) return false;
         *len = rd32(n, d + 8);
         *id = rd16(n, d + 12);
-        if (++q->next_used == q->size) {
-            q->next_used = 0;
-            q->used_wrap = !q->used_wrap;
+        if (*id >= q->size || !q->buf[*id].busy) {
+            set_error(n, "device returned a buffer id that is not outstanding", *id);
+            return false;
         }
+        struct net_buf *b = &q->buf[*id];
+        if (b->desc[0] != q->next_used) {
+            set_error(n, "packed used descriptor not at the slot of its chain's first descriptor", q->next_used);
+            return false;
+        }
+        /* the used descriptor stands for the whole chain: skip its slots */
+        unsigned nu = q->next_used + b->n;
+        if (nu >= q->size) {
+            nu -= q->size;
+            q->used_wrap = !q->used_wrap;
+            q->ring_laps++;
+        }
+        q->next_used = (uint16_t)nu;
+        q->free_slots += b->n;
+        q->free_list[q->nfree++] = *id;
     }
-    if (*id >= q->size) {
-        set_error(n, "device returned a buffer id out of range", *id);
-        return false;
-    }
+    q->buf[*id].busy = false;
     q->outstanding--;
     q->completed++;
     return true;
@@ -178,10 +377,17 @@ static bool has_packed(const virtio_net_t *n)
     return (n->d->negotiated[VIRTIO_F_RING_PACKED / 32] >> (VIRTIO_F_RING_PACKED % 32)) & 1;
 }
 
+static void zero_mem(virtio_net_t *n, uint64_t a, uint64_t len)
+{
+    static const uint8_t zero[4096];
+    for (uint64_t off = 0; off < len; off += sizeof zero)
+        host_mem_write(&n->s->mem, a + off, zero, len - off < sizeof zero ? len - off : sizeof zero);
+}
+
 static int setup_vq(virtio_net_t *n, struct net_vq *q, unsigned idx, bool rx)
 {
     const struct drv_queue *dq = &n->d->q[idx];
-    if (!dq->enabled) return -1;
+    if (!dq->enabled || dq->size == 0) return -1;
     memset(q, 0, sizeof *q);
     q->idx = idx;
     q->rx = rx;
@@ -193,31 +399,60 @@ static int setup_vq(virtio_net_t *n, struct net_vq *q, unsigned idx, bool rx)
     q->device = dq->device;
     q->notify = n->s->pci.vcap[VIRTIO_PCI_CAP_NOTIFY_CFG].addr + (uint64_t)dq->notify_off * n->s->pci.notify_mult;
     q->avail_wrap = q->used_wrap = true;
-    q->bufs = n->d->ram_next = (n->d->ram_next + 4095) & ~4095ull;
-    n->d->ram_next += (uint64_t)q->size * NET_BUF_SIZE;
-    if (n->d->ram_next > VDPU_HOST_RAM_SIZE) return -1;
+    q->free_slots = q->size;
+    q->buf = calloc(q->size, sizeof *q->buf);
+    q->free_list = calloc(q->size, sizeof *q->free_list);
+    if (!q->buf || !q->free_list) return -1;
+    for (unsigned i = 0; i < q->size; i++) q->free_list[i] = (uint16_t)i;
+    q->nfree = q->size;
+    uint64_t pool = (uint64_t)q->size * NET_REGION;
+    if (n->o.place == NET_PLACE_TOP) {
+        /* transmitq at the very top, receiveq right below it */
+        q->bufs = VDPU_HOST_RAM_BASE + VDPU_HOST_RAM_SIZE - pool * (rx ? 2 : 1);
+        if (q->bufs < n->d->ram_next) return -1;
+    } else {
+        q->bufs = n->d->ram_next = (n->d->ram_next + 4095) & ~4095ull;
+        n->d->ram_next += pool;
+        if (n->d->ram_next > VDPU_HOST_RAM_BASE + VDPU_HOST_RAM_SIZE) return -1;
+    }
+    /* fresh rings: zeroed, like the pages vring_create gets (a re-initialized queue must not see the
+     * previous incarnation's descriptors) */
+    zero_mem(n, q->desc, 16ull * q->size);
+    zero_mem(n, q->driver, q->packed ? 4 : 6 + 2ull * q->size);
+    zero_mem(n, q->device, q->packed ? 4 : 6 + 8ull * q->size);
     /* the memory guard: the device may write the used ring (packed: the ring) and receive buffers */
     link_t *l = &n->s->bus.link;
     if (q->packed) link_grant(l, q->desc, 16ull * q->size);
     else link_grant(l, q->device, 6 + 8ull * q->size);
-    if (rx) link_grant(l, q->bufs, (uint64_t)q->size * NET_BUF_SIZE);
+    if (rx) link_grant(l, q->bufs, pool);
     return 0;
 }
 
 int virtio_net_open(virtio_net_t *n, virtio_drv_t *d, const struct net_params *p)
 {
+    return virtio_net_open_opts(n, d, p, NULL);
+}
+
+int virtio_net_open_opts(virtio_net_t *n, virtio_drv_t *d, const struct net_params *p, const struct net_opts *o)
+{
     memset(n, 0, sizeof *n);
     n->d = d;
     n->s = d->s;
     n->p = *p;
+    if (o) n->o = *o;
     n->rng.s = p->seed ^ 0x6e6574ull;
+    n->s->bus.net.on_tx_frame = on_wire;
+    n->s->bus.net.ctx = n;
+    n->s->bus.net.loopback = p->workload == NET_LOOPBACK;
     if (setup_vq(n, &n->rx, 0, true) || setup_vq(n, &n->tx, 1, false)) {
         set_error(n, "receiveq 0 and transmitq 0 must be set up (and fit in host memory)", 0);
         return -1;
     }
-    n->s->bus.net.on_tx_frame = on_wire;
-    n->s->bus.net.ctx = n;
-    n->s->bus.net.loopback = p->workload == NET_LOOPBACK;
+    if (n->o.poll) {
+        /* no interrupts please: VRING_AVAIL_F_NO_INTERRUPT / driver event flags DISABLE */
+        struct net_vq *qs[2] = {&n->rx, &n->tx};
+        for (int i = 0; i < 2; i++) wr16(n, qs[i]->packed ? qs[i]->driver + 2 : qs[i]->driver, 1);
+    }
     return 0;
 }
 
@@ -229,7 +464,17 @@ void virtio_net_close(virtio_net_t *n)
         n->exp_head = (n->exp_head + 1) % (sizeof n->exp / sizeof n->exp[0]);
         n->exp_n--;
     }
-    n->s->bus.net.on_tx_frame = NULL;
+    free(n->rx.buf);
+    free(n->rx.free_list);
+    free(n->tx.buf);
+    free(n->tx.free_list);
+    n->rx.buf = n->tx.buf = NULL;
+    n->rx.free_list = n->tx.free_list = NULL;
+    if (n->s->bus.net.ctx == n) {
+        n->s->bus.net.on_tx_frame = NULL;
+        n->s->bus.net.ctx = NULL;
+        n->s->bus.net.loopback = false;
+    }
 }
 
 uint64_t virtio_net_packets(const virtio_net_t *n)
@@ -238,7 +483,6 @@ uint64_t virtio_net_packets(const virtio_net_t *n)
                                    : n->rx_frames;
 }
 
-/* TX: completed buffers go back to the free pool (in-order ids: slot = completions so far) */
 static void reap_tx(virtio_net_t *n)
 {
     uint16_t id;
@@ -247,29 +491,69 @@ static void reap_tx(virtio_net_t *n)
         if (len != 0) set_error(n, "TX used length must be 0 (the device writes nothing)", len);
 }
 
+/* Post receive buffers while descriptors last; a shape that does not fit waits for the next time. */
+static bool fill_rx(virtio_net_t *n)
+{
+    struct net_vq *q = &n->rx;
+    bool posted = false;
+    for (;;) {
+        if (n->o.rx_overrun && q->outstanding >= NET_OVERRUN_BUFS) break;
+        if (!q->pend) {
+            uint32_t total = NET_BUF_SIZE;
+            if (n->o.rx_chain == NET_CHAIN_RANDOM) /* anything that still holds a full frame */
+                total = NET_HDR_LEN + NET_MAX_FRAME_LEN + rng_below(&n->rng, NET_BUF_SIZE - NET_HDR_LEN - NET_MAX_FRAME_LEN + 1);
+            q->pend_n = (uint8_t)shape(n, n->o.rx_chain, total, q->pend_len);
+            q->pend = true;
+        }
+        if (!can_post(q, q->pend_n)) break;
+        post(n, q, q->pend_n, q->pend_len, NULL);
+        q->pend = false;
+        posted = true;
+    }
+    return posted;
+}
+
+/* A received buffer: header + frame across the pieces, poison everywhere else in its region. */
 static void reap_rx(virtio_net_t *n)
 {
     uint16_t id;
     uint32_t len;
-    bool reposted = false;
-    static uint8_t buf[NET_BUF_SIZE];
+    static uint8_t region[NET_REGION], pkt[NET_REGION];
     while (reap_one(n, &n->rx, &id, &len)) {
-        if (len < NET_HDR_LEN || len > NET_BUF_SIZE) {
+        const struct net_buf *b = &n->rx.buf[id];
+        if (len < NET_HDR_LEN + NET_MIN_FRAME || len > b->total) {
             set_error(n, "RX used length out of range", len);
             return;
         }
-        host_mem_read(&n->s->mem, n->rx.bufs + (uint64_t)id * NET_BUF_SIZE, buf, len);
+        uint64_t base = n->rx.bufs + (uint64_t)id * NET_REGION;
+        host_mem_read(&n->s->mem, base, region, NET_REGION);
+        uint32_t got = 0;
+        for (unsigned i = 0; i < b->n && got < len; i++) {
+            uint32_t k = len - got < b->len[i] ? len - got : b->len[i];
+            uint8_t *p = region + (b->addr[i] - base);
+            memcpy(pkt + got, p, k);
+            memset(p, RX_POISON, k); /* what remains must be untouched */
+            got += k;
+        }
+        for (unsigned i = 0; i < NET_REGION; i++)
+            if (region[i] != RX_POISON) {
+                set_error(n, "RX: the device wrote outside header+frame in the buffer's pieces (offset in region)", i);
+                return;
+            }
         uint16_t nbuf;
-        memcpy(&nbuf, buf + 10, 2);
+        memcpy(&nbuf, pkt + 10, 2);
         if (nbuf != 1) set_error(n, "RX header num_buffers must be 1", nbuf);
-        check(n, buf + NET_HDR_LEN, len - NET_HDR_LEN, "RX frame");
+        for (unsigned i = 0; i < 10; i++)
+            if (pkt[i]) set_error(n, "RX header flags/gso/csum fields must be 0", i);
+        check(n, pkt + NET_HDR_LEN, len - NET_HDR_LEN, "RX frame");
         n->rx_frames++;
         n->bytes += len - NET_HDR_LEN;
-        post(n, &n->rx, id, NET_BUF_SIZE);
-        reposted = true;
     }
-    if (reposted) kick(n, &n->rx);
+    if (!n->o.rx_overrun && fill_rx(n)) kick(n, &n->rx); /* overrun: refilled by the clock */
 }
+
+/* Frames that will still need a receive buffer (sent to the device, not received yet). */
+static uint64_t rx_in_flight(const virtio_net_t *n, uint64_t sent) { return sent - n->rx_frames; }
 
 int virtio_net_run(virtio_net_t *n)
 {
@@ -278,49 +562,89 @@ int virtio_net_run(virtio_net_t *n)
     uint64_t limit = b->dev->cycle + n->p.max_cycles, sent = 0;
     uint64_t seen_tx = m->msi_count[PCI_MSI_DATA_BASE + n->tx.vector];
     uint64_t seen_rx = m->msi_count[PCI_MSI_DATA_BASE + n->rx.vector];
-    static uint8_t frame[NET_BUF_SIZE];
+    static uint8_t frame[NET_HDR_LEN + NET_MAX_FRAME_LEN];
     bool tx_side = n->p.workload != NET_RX, rx_side = n->p.workload != NET_TX;
-    uint16_t tx_slot = 0;
+    uint64_t next_poll = b->dev->cycle, quiet_since = b->dev->cycle, last_rx = 0, next_refill = b->dev->cycle;
 
-    if (rx_side) {
-        for (uint16_t i = 0; i < n->rx.size; i++) post(n, &n->rx, i, NET_BUF_SIZE);
-        kick(n, &n->rx);
-    }
+    if (rx_side && fill_rx(n)) kick(n, &n->rx);
     while (!b->stopped && !n->error[0] && b->dev->cycle < limit) {
+        /* done when every frame arrived and every transmit buffer came back (loopback: the last TX
+         * completions may trail the last RX frame) */
         bool done = tx_side && !rx_side ? n->wire_frames >= n->p.packets && n->tx.completed >= n->p.packets
-                                        : n->rx_frames >= n->p.packets;
+                                        : n->rx_frames + n->dropped >= n->p.packets &&
+                                              (!tx_side || n->tx.completed >= n->p.packets);
         if (done) break;
+        if (n->o.rx_overrun && !tx_side) {
+            /* the frames still expected after a quiet spell with nothing left on the wire were dropped */
+            if (n->rx_frames != last_rx || b->net.rx_n) {
+                last_rx = n->rx_frames;
+                quiet_since = b->dev->cycle;
+            } else if (sent == n->p.packets && b->dev->cycle - quiet_since > 5000 + 20ull * b->link.p.rtt) {
+                n->dropped += n->exp_n;
+                while (n->exp_n) {
+                    free(n->exp[n->exp_head].data);
+                    n->exp_head = (n->exp_head + 1) % (sizeof n->exp / sizeof n->exp[0]);
+                    n->exp_n--;
+                }
+                continue;
+            }
+        }
         if (tx_side) {
             bool posted = false;
-            while (sent < n->p.packets && n->tx.outstanding < n->tx.size && n->exp_n < 4000) {
-                memset(frame, 0, NET_HDR_LEN); /* virtio_net_hdr: no offloads */
-                unsigned len = make_frame(n, frame + NET_HDR_LEN);
-                host_mem_write(m, n->tx.bufs + (uint64_t)tx_slot * NET_BUF_SIZE, frame, NET_HDR_LEN + len);
-                post(n, &n->tx, tx_slot, NET_HDR_LEN + len);
-                expect(n, frame + NET_HDR_LEN, len);
-                tx_slot = (uint16_t)((tx_slot + 1) % n->tx.size);
+            /* loopback: never more frames in flight than receive buffers posted (a dropped frame is
+             * the driver's fault then, not the device's) */
+            while (sent < n->p.packets && n->exp_n < 4000 &&
+                   (!rx_side || rx_in_flight(n, sent) < n->rx.outstanding)) {
+                if (!n->tx_pend) {
+                    memset(frame, 0, NET_HDR_LEN); /* virtio_net_hdr: no offloads */
+                    n->tx_pend_len = NET_HDR_LEN + make_frame(n, frame + NET_HDR_LEN);
+                    n->tx.pend_n = (uint8_t)shape(n, n->o.tx_chain, n->tx_pend_len, n->tx.pend_len);
+                    n->tx_pend = true;
+                }
+                if (!can_post(&n->tx, n->tx.pend_n)) break;
+                post(n, &n->tx, n->tx.pend_n, n->tx.pend_len, frame);
+                expect(n, frame + NET_HDR_LEN, n->tx_pend_len - NET_HDR_LEN);
+                n->tx_pend = false;
                 sent++;
                 posted = true;
             }
             if (posted) kick(n, &n->tx);
         } else {
-            /* the wire side of RX: keep the network port's queue topped up */
-            while (sent < n->p.packets && b->net.rx_n < 64) {
+            /* the wire side of RX: keep the network port's queue topped up, never beyond the
+             * receive buffers posted */
+            while (sent < n->p.packets && b->net.rx_n < 64 &&
+                   (n->o.rx_overrun || rx_in_flight(n, sent) < n->rx.outstanding)) {
                 unsigned len = make_frame(n, frame);
                 if (!netport_inject(&b->net, frame, len)) break;
                 expect(n, frame, len);
                 sent++;
             }
         }
+        if (n->o.rx_overrun && b->dev->cycle >= next_refill) {
+            next_refill = b->dev->cycle + 500 + 4ull * b->link.p.rtt;
+            if (fill_rx(n)) kick(n, &n->rx);
+        }
         vdpu_bus_step(b);
+        bool irq_tx = m->msi_count[PCI_MSI_DATA_BASE + n->tx.vector] != seen_tx;
+        bool irq_rx = m->msi_count[PCI_MSI_DATA_BASE + n->rx.vector] != seen_rx;
+        seen_tx = m->msi_count[PCI_MSI_DATA_BASE + n->tx.vector];
+        seen_rx = m->msi_count[PCI_MSI_DATA_BASE + n->rx.vector];
+        if (n->o.poll) {
+            if (irq_tx || irq_rx) set_error(n, "a queue interrupt arrived although the driver suppressed them (queue)",
+                                            irq_tx ? n->tx.idx : n->rx.idx);
+            if (b->dev->cycle >= next_poll) {
+                next_poll = b->dev->cycle + n->o.poll;
+                reap_tx(n);
+                reap_rx(n);
+            }
+            continue;
+        }
         /* interrupt handlers: reap what the device completed */
-        if (m->msi_count[PCI_MSI_DATA_BASE + n->tx.vector] != seen_tx) {
-            seen_tx = m->msi_count[PCI_MSI_DATA_BASE + n->tx.vector];
+        if (irq_tx) {
             n->tx.irqs_seen++;
             reap_tx(n);
         }
-        if (m->msi_count[PCI_MSI_DATA_BASE + n->rx.vector] != seen_rx) {
-            seen_rx = m->msi_count[PCI_MSI_DATA_BASE + n->rx.vector];
+        if (irq_rx) {
             n->rx.irqs_seen++;
             reap_rx(n);
         }
@@ -328,5 +652,7 @@ int virtio_net_run(virtio_net_t *n)
     if (!n->error[0] && b->dev->cycle >= limit) set_error(n, "traffic did not complete within the cycle limit",
                                                           n->p.max_cycles);
     if (!n->error[0] && n->bad_frames) set_error(n, "frames differed from the ones sent", n->bad_frames);
+    if (!n->error[0] && tx_side && (n->tx.outstanding || n->tx.completed != sent))
+        set_error(n, "transmit buffers not returned by the device", n->tx.outstanding);
     return n->error[0] || b->stopped ? -1 : 0;
 }

@@ -5,10 +5,27 @@
 #include "rng.h"
 #include "virtio_drv.h"
 
-#define NET_BUF_SIZE 2048  /* one receive or transmit buffer: 12-byte header + a 1514-byte frame fits */
+#define NET_BUF_SIZE 2048  /* one receive buffer (all its descriptors together): 12 + 1514 bytes fit */
 #define NET_HDR_LEN 12     /* struct virtio_net_hdr_v1 (num_buffers included, VERSION_1) */
+#define NET_MAX_FRAME_LEN 1514
+#define NET_MAX_CHAIN 4    /* descriptors per buffer at most */
+#define NET_REGION 4096    /* host memory per buffer id: the chain's pieces (and the gaps between them) */
 
 enum net_workload { NET_TX, NET_RX, NET_LOOPBACK };
+
+/* How a buffer is cut into descriptors. */
+enum net_chain {
+    NET_CHAIN_ONE = 0, /* one descriptor */
+    NET_CHAIN_HDR,     /* the 12-byte virtio_net_hdr alone, then the rest (Linux without ANY_LAYOUT) */
+    NET_CHAIN_RANDOM,  /* 1..NET_MAX_CHAIN descriptors cut at random points (sometimes the header alone) */
+};
+
+/* Where the buffers live. */
+enum net_place {
+    NET_PLACE_LOW = 0, /* above the rings, pieces from the start of each buffer's region */
+    NET_PLACE_TOP,     /* at the top of host RAM, pieces flush with the end of each region: the last
+                        * buffer id's last piece ends exactly at the end of the host memory window */
+};
 
 struct net_params {
     enum net_workload workload;
@@ -16,6 +33,31 @@ struct net_params {
     unsigned pkt_size;   /* frame bytes (14..1514); 0 = IMIX 64/576/1500 in 7:4:1 */
     uint64_t seed;
     uint64_t max_cycles; /* give up (failure) after this many cycles */
+};
+
+/* Buffer shapes and driver behavior beyond the defaults (all zero: one descriptor per buffer,
+ * buffers above the rings, interrupt driven - the plain virtio_net_open). A separate struct so
+ * that existing positional net_params initializers stay complete. */
+struct net_opts {
+    bool pkt_random;     /* frame bytes uniform in 14..1514 (pkt_size ignored) */
+    enum net_chain tx_chain, rx_chain;
+    bool gaps;           /* random gaps (0..31 bytes) before and between a buffer's pieces */
+    enum net_place place;
+    unsigned poll;       /* 0: interrupt driven; N: suppress queue interrupts (avail flags / driver event
+                          * DISABLE), reap every N cycles and fail if a queue interrupt arrives anyway */
+    bool rx_overrun;     /* NET_RX only: the wire does not wait for receive buffers, the driver keeps at
+                          * most 2 posted and refills every 500 + 4 rtt cycles; the device drops frames
+                          * that find none, the check skips them (order and bytes still checked) */
+};
+
+/* One posted buffer (descriptor chain), by buffer id (split: the head descriptor; packed: the id). */
+struct net_buf {
+    bool busy;
+    uint8_t n;                    /* descriptors */
+    uint16_t desc[NET_MAX_CHAIN]; /* split: descriptor indices; packed: ring slots */
+    uint64_t addr[NET_MAX_CHAIN];
+    uint32_t len[NET_MAX_CHAIN];
+    uint32_t total;
 };
 
 struct net_vq {
@@ -28,30 +70,52 @@ struct net_vq {
     /* packed */
     uint16_t next_avail, next_used;
     bool avail_wrap, used_wrap;
-    uint64_t outstanding, posted, completed, kicks, irqs_seen;
+    unsigned free_slots;          /* packed: ring slots the driver owns */
+    /* split: free descriptor indices; packed: free buffer ids */
+    uint16_t *free_list;
+    unsigned nfree;
+    struct net_buf *buf;          /* [size] */
+    /* a buffer shaped but not posted yet (not enough free descriptors): kept until it fits */
+    bool pend;
+    uint8_t pend_n;
+    uint32_t pend_len[NET_MAX_CHAIN];
+    uint64_t outstanding, posted, completed, kicks, irqs_seen, descs_posted, chains_posted;
+    uint64_t wrap_chains;  /* packed: chains that run across the end of the ring */
+    uint64_t edge_bufs;    /* buffers whose last byte is the last byte of host RAM */
+    uint64_t ring_laps;    /* split: used idx wraps of the ring; packed: used wrap counter flips */
 };
 
 typedef struct virtio_net {
     virtio_drv_t *d;
     vdpu_session_t *s;
     struct net_params p;
+    struct net_opts o;
     struct net_vq rx, tx;
     rng_t rng;
     /* frames sent and not yet seen at the far end, oldest first (the check) */
     struct { uint8_t *data; uint16_t len; } exp[4096];
     unsigned exp_head, exp_n;
     uint64_t gen_seq;        /* frames generated */
-    uint64_t wire_frames, rx_frames, bad_frames;
+    uint64_t wire_frames, rx_frames, bad_frames, dropped;
     uint64_t bytes;          /* frame bytes completed */
+    /* the TX frame generated and waiting for descriptors */
+    bool tx_pend;
+    unsigned tx_pend_len;
     char error[200];
 } virtio_net_t;
 
-/* Needs virtio_drv_init to DRIVER_OK with queues 0 and 1 set up. */
+/* Needs virtio_drv_init to DRIVER_OK with queues 0 and 1 set up. Zeroes the rings (a fresh
+ * allocation, as Linux's vring_create) and grants the device the areas it may write. */
 int virtio_net_open(virtio_net_t *n, virtio_drv_t *d, const struct net_params *p);
+/* The same with buffer shapes and driver options (o may be NULL). */
+int virtio_net_open_opts(virtio_net_t *n, virtio_drv_t *d, const struct net_params *p, const struct net_opts *o);
 /* Run the workload to completion; 0 when every frame arrived intact and in order. */
 int virtio_net_run(virtio_net_t *n);
 void virtio_net_close(virtio_net_t *n);
 /* Frames completed (TX: on the wire and reaped; RX/loopback: received and checked). */
 uint64_t virtio_net_packets(const virtio_net_t *n);
+/* Short names for reports. */
+const char *net_chain_name(enum net_chain c);
+const char *net_workload_name(enum net_workload w);
 
 #endif

@@ -1,0 +1,149 @@
+/* netrand.c - seeded random virtio-net traffic through the queue engine (vdpu run --workload net-random). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "netrand.h"
+
+void netrand_pick(uint64_t seed, struct netrand_cfg *c)
+{
+    rng_t r = {seed ^ 0x6e657472616e64ull}; /* "netrand" */
+    memset(c, 0, sizeof *c);
+    c->seed = seed;
+    c->ring = rng_below(&r, 2) ? DRV_RING_PACKED : DRV_RING_SPLIT;
+    c->qsize = c->ring == DRV_RING_SPLIT ? 8u << rng_below(&r, 6) : 8 + rng_below(&r, 249);
+    c->np.workload = (enum net_workload)rng_below(&r, 3);
+    c->np.packets = 20 + rng_below(&r, 181);
+    c->np.seed = seed;
+    c->size = (enum netrand_size)rng_below(&r, 3);
+    if (c->size == NETRAND_FIXED) {
+        /* the edges often: the minimum frame, around the 12+14 header boundary and beat/RCB/MPS
+         * multiples, the maximum */
+        static const unsigned edge[] = {14, 15, 20, 31, 32, 33, 52, 63, 64, 65, 244, 245, 256, 500, 501, 1500, 1513, 1514};
+        c->np.pkt_size = rng_below(&r, 2) ? edge[rng_below(&r, sizeof edge / sizeof edge[0])]
+                                          : 14 + rng_below(&r, 1514 - 14 + 1);
+    } else {
+        c->np.pkt_size = 0; /* IMIX, or ignored for random sizes */
+        c->no.pkt_random = c->size == NETRAND_RANDOM;
+    }
+    c->no.tx_chain = (enum net_chain)rng_below(&r, 3);
+    c->no.rx_chain = (enum net_chain)rng_below(&r, 3);
+    c->no.gaps = rng_below(&r, 2);
+    c->no.place = rng_pct(&r, 30) ? NET_PLACE_TOP : NET_PLACE_LOW;
+    c->no.poll = rng_pct(&r, 25) ? 1 + rng_below(&r, 32) : 0;
+    c->rtt = 20 + rng_below(&r, 381);
+    c->no.rx_overrun = c->np.workload == NET_RX && rng_pct(&r, 30);
+    c->stall_pct = rng_pct(&r, 50) ? 1 + rng_below(&r, 30) : 0;
+    /* v1 sequences (P = B = 1) half the time, else any prefetch depth and used batch */
+    bool v2 = rng_pct(&r, 50);
+    c->prefetch = v2 ? 1 + rng_below(&r, 8) : 1;
+    c->used_batch = v2 ? 1 + rng_below(&r, 8) : 1;
+    /* generous: a 1514-byte frame in 4 pieces costs a handful of round trips */
+    c->np.max_cycles = 50000 + c->np.packets * (20000 + 20ull * c->rtt);
+}
+
+void netrand_session_opts(uint64_t seed, struct vdpu_opts *o)
+{
+    struct netrand_cfg c;
+    struct vdpu_opts def;
+    netrand_pick(seed, &c);
+    vdpu_opts_default(&def);
+    if (o->prefetch == def.prefetch) o->prefetch = c.prefetch;
+    if (o->used_batch == def.used_batch) o->used_batch = c.used_batch;
+}
+
+void netrand_describe(const struct netrand_cfg *c, char *buf, size_t len)
+{
+    char size[32];
+    if (c->size == NETRAND_FIXED) snprintf(size, sizeof size, "%u bytes", c->np.pkt_size);
+    else snprintf(size, sizeof size, "%s", c->size == NETRAND_IMIX ? "imix" : "random 14..1514");
+    char poll[32];
+    if (c->no.poll) snprintf(poll, sizeof poll, "polled every %u cycles", c->no.poll);
+    else snprintf(poll, sizeof poll, "interrupts");
+    snprintf(buf, len,
+             "seed %llu: %s ring, queue size %u, %s, %llu frames of %s, tx chain %s, rx chain %s, %s, "
+             "buffers %s, %s%s, rtt %u, host backpressure %u%%, prefetch %u, used batch %u",
+             (unsigned long long)c->seed, c->ring == DRV_RING_PACKED ? "packed" : "split", c->qsize,
+             net_workload_name(c->np.workload), (unsigned long long)c->np.packets, size,
+             net_chain_name(c->no.tx_chain), net_chain_name(c->no.rx_chain), c->no.gaps ? "gaps" : "no gaps",
+             c->no.place == NET_PLACE_TOP ? "at the top of RAM" : "low", poll,
+             c->no.rx_overrun ? ", wire overruns the receive buffers" : "", c->rtt, c->stall_pct,
+             c->prefetch, c->used_batch);
+}
+
+int netrand_run(vdpu_session_t *s, const struct netrand_cfg *c, struct netrand_result *r, char *err, size_t errlen)
+{
+    memset(r, 0, sizeof *r);
+    err[0] = 0;
+    virtio_drv_t *d = calloc(1, sizeof *d);
+    virtio_net_t *n = calloc(1, sizeof *n);
+    int rc = -1;
+    if (!d || !n) {
+        snprintf(err, errlen, "out of memory");
+        goto out;
+    }
+    s->bus.link.p.rtt = c->rtt;
+    s->bus.stall_pct = c->stall_pct;
+    s->bus.stall_rng.s = c->seed ^ 0x57a11ull;
+    struct drv_params dp;
+    drv_params_default(&dp);
+    dp.ring = c->ring;
+    dp.qsize = c->qsize;
+    enum drv_result dr = virtio_drv_init(d, s, &dp);
+    if (dr != DRV_OK) {
+        snprintf(err, errlen, "init failed: %s", d->refusal[0] ? d->refusal : s->bus.stopped ? s->bus.stop_reason : "link error");
+        goto out;
+    }
+    if (d->q[0].size != c->qsize || d->q[1].size != c->qsize) {
+        snprintf(err, errlen, "the device did not take queue size %u (%u/%u)", c->qsize, d->q[0].size, d->q[1].size);
+        goto out;
+    }
+    uint64_t t0 = s->bus.dev->cycle;
+    if (virtio_net_open_opts(n, d, &c->np, &c->no) == 0) rc = virtio_net_run(n);
+    r->packets = virtio_net_packets(n);
+    r->cycles = s->bus.dev->cycle - t0;
+    r->descs = n->tx.descs_posted + n->rx.descs_posted;
+    r->chains = n->tx.chains_posted + n->rx.chains_posted;
+    r->kicks = n->tx.kicks + n->rx.kicks;
+    r->irqs = n->tx.irqs_seen + n->rx.irqs_seen;
+    r->dropped = n->dropped;
+    r->wrap_chains = n->tx.wrap_chains + n->rx.wrap_chains;
+    r->edge_bufs = n->tx.edge_bufs + n->rx.edge_bufs;
+    r->ring_laps = n->tx.ring_laps + n->rx.ring_laps;
+    if (n->error[0]) snprintf(err, errlen, "%s", n->error);
+    else if (s->bus.stopped) snprintf(err, errlen, "stopped: %s", s->bus.stop_reason);
+    if (!rc && (r->packets + r->dropped != c->np.packets || r->packets == 0 || (r->dropped && !c->no.rx_overrun))) {
+        snprintf(err, errlen, "%llu of %llu frames completed", (unsigned long long)r->packets,
+                 (unsigned long long)c->np.packets);
+        rc = -1;
+    }
+    if (rc && !err[0]) snprintf(err, errlen, "traffic failed");
+out:
+    if (n) virtio_net_close(n);
+    free(n);
+    free(d);
+    return rc;
+}
+
+int netrand_workload(vdpu_session_t *s, uint64_t seed, FILE *out)
+{
+    struct netrand_cfg c;
+    struct netrand_result r;
+    char desc[400], err[240];
+    netrand_pick(seed, &c);
+    c.prefetch = s->opts.prefetch; /* what the firmware programmed */
+    c.used_batch = s->opts.used_batch;
+    netrand_describe(&c, desc, sizeof desc);
+    fprintf(out, "net-random: %s\n", desc);
+    int rc = netrand_run(s, &c, &r, err, sizeof err);
+    fprintf(out, "net-random: %llu of %llu frames completed and checked in %llu cycles; %llu descriptors posted "
+                 "(%llu chains of 2+), %llu kicks, %llu interrupts\n",
+            (unsigned long long)r.packets, (unsigned long long)c.np.packets, (unsigned long long)r.cycles,
+            (unsigned long long)r.descs, (unsigned long long)r.chains, (unsigned long long)r.kicks,
+            (unsigned long long)r.irqs);
+    fprintf(out, "net-random: coverage: %llu frames dropped by the device (no buffer), %llu chains across the "
+                 "packed ring end, %llu buffers ending at the end of host RAM, %llu used ring laps\n",
+            (unsigned long long)r.dropped, (unsigned long long)r.wrap_chains, (unsigned long long)r.edge_bufs,
+            (unsigned long long)r.ring_laps);
+    if (rc) fprintf(out, "net-random: FAILED: %s\n", err);
+    return rc;
+}

@@ -1,0 +1,44 @@
+/* netrand.h - seeded random virtio-net traffic: ring layout, queue size, frame sizes, descriptor
+ * chain shapes, buffer placement, interrupt/poll mode, link round trip, TX / RX / loopback. */
+#ifndef VDPU_NETRAND_H
+#define VDPU_NETRAND_H
+
+#include <stdio.h>
+
+#include "virtio_net.h"
+
+enum netrand_size { NETRAND_FIXED, NETRAND_IMIX, NETRAND_RANDOM };
+
+struct netrand_cfg {
+    uint64_t seed;
+    enum drv_ring ring;
+    unsigned qsize;          /* split: power of two 8..256; packed: 8..256 */
+    enum netrand_size size;
+    unsigned rtt;            /* link round trip, cycles */
+    unsigned stall_pct;      /* host backpressure: percent of cycles dmareq_ready / hcpl_ready are low */
+    unsigned prefetch, used_batch; /* queue engine v2 (ENG_PARAM, 1..8): session options, so they must be
+                                    * in place before the session opens (netrand_session_opts) */
+    struct net_params np;    /* workload, packets (20..200), pkt_size, seed, max_cycles */
+    struct net_opts no;      /* chain shapes, gaps, placement, poll */
+};
+
+struct netrand_result {
+    uint64_t packets, cycles, descs, chains, kicks, irqs;
+    uint64_t dropped, wrap_chains, edge_bufs, ring_laps; /* coverage */
+};
+
+/* Everything from the seed alone. */
+void netrand_pick(uint64_t seed, struct netrand_cfg *c);
+/* The seed's engine parameters into the options of the session to open; explicit non-default
+ * values (vdpu run --prefetch/--used-batch) win. */
+void netrand_session_opts(uint64_t seed, struct vdpu_opts *o);
+/* One line: the parameters. */
+void netrand_describe(const struct netrand_cfg *c, char *buf, size_t len);
+/* On an enumerated session with MSI-X set up: init to DRIVER_OK with the chosen ring and queue
+ * size, then the checked traffic. 0 when every frame completed and checked; else -1 and a reason
+ * in err. (A cosim mismatch stops the bus: also -1; vdpu_session_finish has the final word.) */
+int netrand_run(vdpu_session_t *s, const struct netrand_cfg *c, struct netrand_result *r, char *err, size_t errlen);
+/* `vdpu run --workload net-random`: pick, print, run, print the outcome. */
+int netrand_workload(vdpu_session_t *s, uint64_t seed, FILE *out);
+
+#endif

@@ -1,0 +1,300 @@
+/* test_qeng_params.c - queue engine v2 (docs/queue-engine.md): descriptor prefetch P and used batch B
+ * from ENG_PARAM; exact DMA counts with real traffic, and hand-built rings for the cache's edge cases. */
+#include <string.h>
+
+#include "harness.h"
+#include "link.h"
+#include "virtio_net.h"
+
+/* ---- real firmware and driver, ENG_PARAM programmed by the firmware from the options ---------- */
+
+#define PARAM_TEST(name, P, B, ...)                                                                                  \
+    static void name##_body(struct tctx *T);                                                                         \
+    static void name##_open(struct tctx *t, enum vdpu_engine e)                                                      \
+    {                                                                                                                \
+        struct vdpu_opts o;                                                                                          \
+        vdpu_opts_default(&o);                                                                                       \
+        o.prefetch = (P);                                                                                            \
+        o.used_batch = (B);                                                                                          \
+        t_open_fw(t, e, &o);                                                                                         \
+    }                                                                                                                \
+    Test(qeng_params, name##_model, ##__VA_ARGS__) { struct tctx t; name##_open(&t, VDPU_ENGINE_MODEL); name##_body(&t); t_close(&t); } \
+    Test(qeng_params, name##_rtl, ##__VA_ARGS__) { struct tctx t; name##_open(&t, VDPU_ENGINE_RTL); name##_body(&t); t_close(&t); }     \
+    Test(qeng_params, name##_cosim, ##__VA_ARGS__) { struct tctx t; name##_open(&t, VDPU_ENGINE_COSIM); name##_body(&t); t_close(&t); } \
+    static void name##_body(struct tctx *T)
+
+struct run {
+    uint64_t packets;
+    struct dma_count c[VDPU_PURP_COUNT]; /* traffic phase only */
+};
+
+static struct run traffic(struct tctx *t, enum drv_ring ring, unsigned qsize, enum net_workload w, uint64_t packets,
+                          unsigned pkt_size)
+{
+    struct drv_params p;
+    struct run r;
+    memset(&r, 0, sizeof r);
+    drv_params_default(&p);
+    p.ring = ring;
+    if (qsize) p.qsize = qsize;
+    virtio_drv_t *d = calloc(1, sizeof *d);
+    virtio_net_t *n = calloc(1, sizeof *n);
+    cr_assert(d && n);
+    t_enumerate(t);
+    cr_assert_eq(pci_msix_setup(t->b, &t->s.pci, NULL), 0);
+    cr_assert_eq(virtio_drv_init(d, &t->s, &p), DRV_OK, "init: %s", d->refusal);
+    struct link_stats before = t->b->link.st;
+    struct net_params np = {w, packets, pkt_size, 7, 50000 + packets * 20000};
+    cr_assert_eq(virtio_net_open(n, d, &np), 0, "%s", n->error);
+    int rc = virtio_net_run(n);
+    cr_assert_eq(rc, 0, "traffic failed: %s%s", n->error, t->b->stopped ? t->b->stop_reason : "");
+    r.packets = virtio_net_packets(n);
+    for (unsigned i = 0; i < VDPU_PURP_COUNT; i++) {
+        r.c[i].requests = t->b->link.st.total[i].requests - before.total[i].requests;
+        r.c[i].bytes = t->b->link.st.total[i].bytes - before.total[i].bytes;
+    }
+    virtio_net_close(n);
+    free(n);
+    free(d);
+    return r;
+}
+
+#define REQ(r, P) ((r).c[VDPU_PURP_##P].requests)
+#define BYTES(r, P) ((r).c[VDPU_PURP_##P].bytes)
+
+/* 40 frames posted before the one kick: ring entries 4 per read, used elements 4 per write */
+PARAM_TEST(split_tx_p4_b4, 4, 4, .timeout = 300)
+{
+    struct run r = traffic(T, DRV_RING_SPLIT, 0, NET_TX, 40, 64);
+    cr_assert_eq(r.packets, 40);
+    cr_assert_eq(REQ(r, AVAIL_IDX), 2);
+    cr_assert_eq(REQ(r, AVAIL_RING), 10);
+    cr_assert_eq(BYTES(r, AVAIL_RING), 80);
+    cr_assert_eq(REQ(r, DESC), 40);
+    cr_assert_eq(REQ(r, PAYLOAD_RD), 40);
+    cr_assert_eq(REQ(r, USED), 10);
+    cr_assert_eq(BYTES(r, USED), 40 * 8);
+    cr_assert_eq(REQ(r, USED_IDX), 10);
+    cr_assert_leq(REQ(r, MSIX), 10, "one interrupt decision per batch");
+    cr_assert_geq(REQ(r, MSIX), 1);
+}
+
+/* P and B not dividing 40: the last ring read holds 1 entry, the last batch (1 element) is
+ * written when the avail re-read finds the queue empty */
+PARAM_TEST(split_tx_p3_b3, 3, 3, .timeout = 300)
+{
+    struct run r = traffic(T, DRV_RING_SPLIT, 0, NET_TX, 40, 64);
+    cr_assert_eq(r.packets, 40);
+    cr_assert_eq(REQ(r, AVAIL_IDX), 2);
+    cr_assert_eq(REQ(r, AVAIL_RING), 14);
+    cr_assert_eq(BYTES(r, AVAIL_RING), 80);
+    cr_assert_eq(REQ(r, USED), 14);
+    cr_assert_eq(BYTES(r, USED), 40 * 8);
+    cr_assert_eq(REQ(r, USED_IDX), 14);
+}
+
+/* ENG_PARAM fields: 0 acts as 1, 15 as 8 */
+PARAM_TEST(split_tx_clamped, 0, 15, .timeout = 300)
+{
+    struct run r = traffic(T, DRV_RING_SPLIT, 0, NET_TX, 40, 64);
+    cr_assert_eq(r.packets, 40);
+    cr_assert_eq(REQ(r, AVAIL_RING), 40);
+    cr_assert_eq(REQ(r, USED), 5);
+    cr_assert_eq(REQ(r, USED_IDX), 5);
+}
+
+/* packed: floor(40/P) + 1 descriptor blocks of P, the last one finding the first empty slot */
+PARAM_TEST(packed_tx_p4_b4, 4, 4, .timeout = 300)
+{
+    struct run r = traffic(T, DRV_RING_PACKED, 0, NET_TX, 40, 64);
+    cr_assert_eq(r.packets, 40);
+    cr_assert_eq(REQ(r, DESC), 11);
+    cr_assert_eq(BYTES(r, DESC), 11 * 64);
+    cr_assert_eq(REQ(r, PAYLOAD_RD), 40);
+    cr_assert_eq(REQ(r, USED), 40, "packed: one used descriptor per buffer whatever B is");
+    cr_assert_eq(REQ(r, EVENT), 40);
+}
+
+/* the 14th block (slots 39..41) holds two stale slots: the service ends without another read */
+PARAM_TEST(packed_tx_p3, 3, 1, .timeout = 300)
+{
+    struct run r = traffic(T, DRV_RING_PACKED, 0, NET_TX, 40, 64);
+    cr_assert_eq(r.packets, 40);
+    cr_assert_eq(REQ(r, DESC), 14);
+    cr_assert_eq(BYTES(r, DESC), 14 * 48);
+    cr_assert_eq(REQ(r, USED), 40);
+}
+
+/* an RX service uses one buffer: no prefetch, and its used element is written at once */
+PARAM_TEST(split_rx_unchanged, 8, 8, .timeout = 300)
+{
+    struct run r = traffic(T, DRV_RING_SPLIT, 0, NET_RX, 30, 64);
+    cr_assert_eq(r.packets, 30);
+    cr_assert_eq(REQ(r, AVAIL_IDX), 30);
+    cr_assert_eq(REQ(r, AVAIL_RING), 30);
+    cr_assert_eq(BYTES(r, AVAIL_RING), 60);
+    cr_assert_eq(REQ(r, USED), 30);
+    cr_assert_eq(REQ(r, USED_IDX), 30);
+}
+
+PARAM_TEST(packed_rx_unchanged, 8, 8, .timeout = 300)
+{
+    struct run r = traffic(T, DRV_RING_PACKED, 0, NET_RX, 30, 64);
+    cr_assert_eq(r.packets, 30);
+    cr_assert_eq(REQ(r, DESC), 30);
+    cr_assert_eq(BYTES(r, DESC), 30 * 16);
+}
+
+/* small rings: reads and batches cut at the ring end, wrap counters flip many times */
+PARAM_TEST(loopback_imix_split_q8, 3, 5, .timeout = 300)
+{
+    struct run r = traffic(T, DRV_RING_SPLIT, 8, NET_LOOPBACK, 200, 0);
+    cr_assert_eq(r.packets, 200);
+}
+
+PARAM_TEST(loopback_imix_packed_q8, 8, 8, .timeout = 300)
+{
+    struct run r = traffic(T, DRV_RING_PACKED, 8, NET_LOOPBACK, 200, 0);
+    cr_assert_eq(r.packets, 200);
+}
+
+/* ---- the test plays the firmware: hand-built rings ------------------------------------------- */
+
+#define Q_TX      1u
+#define QN        8u
+#define RING_DESC 0x10000ull
+#define RING_DRV  0x11000ull
+#define RING_DEV  0x12000ull
+#define BUFS      0x20000ull
+#define BUF_LEN   72u /* virtio_net_hdr + a 60-byte frame */
+
+static void mem_w(struct tctx *t, uint64_t a, const void *p, size_t n)
+{
+    cr_assert(host_mem_write(&t->s.mem, a, p, n));
+}
+
+static void w16(struct tctx *t, uint64_t a, uint16_t v)
+{
+    uint8_t b[2] = {(uint8_t)v, (uint8_t)(v >> 8)};
+    mem_w(t, a, b, 2);
+}
+
+static uint16_t r16(struct tctx *t, uint64_t a)
+{
+    uint8_t b[2];
+    cr_assert(host_mem_read(&t->s.mem, a, b, 2));
+    return (uint16_t)(b[0] | b[1] << 8);
+}
+
+/* descriptor: addr, len, then split {flags, next} / packed {id, flags} */
+static void desc_w(struct tctx *t, uint16_t slot, uint64_t addr, uint32_t len, uint16_t a, uint16_t b)
+{
+    uint8_t d[16];
+    for (unsigned i = 0; i < 8; i++) d[i] = (uint8_t)(addr >> (8 * i));
+    for (unsigned i = 0; i < 4; i++) d[8 + i] = (uint8_t)(len >> (8 * i));
+    d[12] = (uint8_t)a;
+    d[13] = (uint8_t)(a >> 8);
+    d[14] = (uint8_t)b;
+    d[15] = (uint8_t)(b >> 8);
+    mem_w(t, RING_DESC + 16u * slot, d, 16);
+}
+
+static void engine_up(struct tctx *t, bool packed, uint32_t param)
+{
+    static const uint8_t zero[0x3000];
+    t_enumerate(t);
+    mem_w(t, RING_DESC, zero, sizeof zero);
+    csr_wr(t, VDPU_CSR_HOSTMEM_BASE_LO, 0);
+    csr_wr(t, VDPU_CSR_HOSTMEM_BASE_HI, 0);
+    csr_wr(t, VDPU_CSR_HOSTMEM_SIZE_LO, 16u << 20);
+    csr_wr(t, VDPU_CSR_HOSTMEM_SIZE_HI, 0);
+    csr_wr(t, VDPU_CSR_FW_QSEL, Q_TX);
+    csr_wr(t, VDPU_CSR_Q_SIZE, QN);
+    csr_wr(t, VDPU_CSR_Q_DESC_LO, (uint32_t)RING_DESC);
+    csr_wr(t, VDPU_CSR_Q_AVAIL_LO, (uint32_t)RING_DRV);
+    csr_wr(t, VDPU_CSR_Q_USED_LO, (uint32_t)RING_DEV);
+    csr_wr(t, VDPU_CSR_Q_ENABLE, 1);
+    csr_wr(t, VDPU_CSR_ENG_PARAM, param);
+    csr_wr(t, VDPU_CSR_ENG_CTRL, packed ? 3 : 1);
+    /* the device may write the used ring / descriptor ring only */
+    cr_assert(link_grant(&t->b->link, packed ? RING_DESC : RING_DEV, packed ? 16 * QN : 6 + 8 * QN));
+}
+
+static void kick(struct tctx *t)
+{
+    bar_wr(t, VDPU_BAR_NOTIFY_OFF + Q_TX * VDPU_NOTIFY_MULT, 2, Q_TX);
+    run_cycles(t, 8000);
+}
+
+static uint64_t reqs(struct tctx *t, unsigned purp)
+{
+    return t->b->link.st.total[purp].requests;
+}
+
+ENGINE_TEST(qeng_params, eng_param_csr)
+{
+    cr_assert_eq(csr_rd(T, VDPU_CSR_ENG_PARAM), 0x11);
+    csr_wr(T, VDPU_CSR_ENG_PARAM, 0xA5C3F00Fu);
+    cr_assert_eq(csr_rd(T, VDPU_CSR_ENG_PARAM), 0xA5C3F00Fu, "plain 32-bit storage");
+}
+
+/* split, P = 4: ids 0, 1, 9, 2 read at once; the bad third one is found when it is used */
+static void split_bad_cached_id(struct tctx *t, uint32_t param, uint16_t used_expected)
+{
+    engine_up(t, false, param);
+    static const uint16_t ids[4] = {0, 1, 9, 2};
+    for (uint16_t i = 0; i < 4; i++) {
+        if (ids[i] < QN) desc_w(t, ids[i], BUFS + 0x1000u * ids[i], BUF_LEN, 0, 0);
+        w16(t, RING_DRV + 4 + 2u * i, ids[i]);
+    }
+    w16(t, RING_DRV + 2, 4);
+    kick(t);
+    cr_assert_eq(reqs(t, VDPU_PURP_AVAIL_RING), 1);
+    cr_assert_eq(t->b->link.st.total[VDPU_PURP_AVAIL_RING].bytes, 8);
+    cr_assert_eq(reqs(t, VDPU_PURP_DESC), 2);
+    cr_assert_eq(reqs(t, VDPU_PURP_PAYLOAD_RD), 2);
+    cr_assert_eq(csr_rd(t, VDPU_CSR_QERR), 1u << Q_TX);
+    cr_assert_eq(csr_rd(t, VDPU_CSR_ERR_INFO), VDPU_QERR_ID | Q_TX << 8);
+    cr_assert_eq(r16(t, RING_DEV + 2), used_expected);
+}
+
+ENGINE_TEST(qeng_params, split_bad_cached_id_b1)
+{
+    split_bad_cached_id(T, 0x14, 2); /* B = 1: both good buffers were used */
+}
+
+ENGINE_TEST(qeng_params, split_bad_cached_id_b4)
+{
+    split_bad_cached_id(T, 0x44, 0); /* B = 4: the unwritten batch goes with the violation */
+    cr_assert_eq(reqs(T, VDPU_PURP_USED) + reqs(T, VDPU_PURP_USED_IDX), 0);
+}
+
+#define PK_AVAIL (1u << 7) /* wrap counter 1: available = AVAIL set, USED clear */
+
+/* packed, P = 4: a stale cached slot ends the service without a read; the slot posted later is read
+ * again after the next doorbell; a chain continuing into a stale cached slot is QERR_CHAIN */
+ENGINE_TEST(qeng_params, packed_stale_cache)
+{
+    engine_up(T, true, 0x14);
+    desc_w(T, 0, BUFS, BUF_LEN, 10, PK_AVAIL);
+    desc_w(T, 1, BUFS + 0x1000, BUF_LEN, 11, PK_AVAIL);
+    kick(T);
+    cr_assert_eq(reqs(T, VDPU_PURP_DESC), 1, "slots 0..3 in one read, slot 2 stale: no re-read");
+    cr_assert_eq(reqs(T, VDPU_PURP_USED), 2);
+    cr_assert_eq(r16(T, RING_DESC + 16 * 1 + 12), 11, "used descriptor in slot 1 carries id 11");
+
+    desc_w(T, 2, BUFS + 0x2000, BUF_LEN, 12, PK_AVAIL);
+    kick(T);
+    cr_assert_eq(reqs(T, VDPU_PURP_DESC), 2);
+    cr_assert_eq(T->b->link.st.total[VDPU_PURP_DESC].bytes, 128);
+    cr_assert_eq(reqs(T, VDPU_PURP_USED), 3);
+    cr_assert_eq(r16(T, RING_DESC + 16 * 2 + 14), PK_AVAIL | 1u << 15, "slot 2 used");
+    cr_assert_eq(csr_rd(T, VDPU_CSR_QERR), 0);
+
+    desc_w(T, 3, BUFS + 0x3000, 40, 13, PK_AVAIL | 1u /* NEXT */);
+    kick(T);
+    cr_assert_eq(reqs(T, VDPU_PURP_DESC), 3, "slots 3..6 in one read; slot 4 comes from the cache");
+    cr_assert_eq(reqs(T, VDPU_PURP_USED), 3);
+    cr_assert_eq(csr_rd(T, VDPU_CSR_QERR), 1u << Q_TX);
+    cr_assert_eq(csr_rd(T, VDPU_CSR_ERR_INFO), VDPU_QERR_CHAIN | Q_TX << 8);
+}
