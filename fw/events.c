@@ -121,10 +121,12 @@ static void on_status(uint32_t data)
              (unsigned)policy_ctrlq(fw.neg, fw.max_qp));
     if (d.gained_driver_ok) {
         /* the device may use the queues only from DRIVER_OK on: start the engine in the ring layout
-         * that was negotiated */
+         * that was negotiated, with indirect tables / event indices if they were */
         bool packed = policy_ring_type(true, fw.neg) == RING_PACKED;
-        dev_wr(VDPU_CSR_ENG_CTRL, 1u | (packed ? 2u : 0u));
-        VLOG("driver ok: queue engine on (%s ring)\n", packed ? "packed" : "split");
+        bool ind = feat_has(fw.neg, F_INDIRECT_DESC), evidx = feat_has(fw.neg, F_EVENT_IDX);
+        dev_wr(VDPU_CSR_ENG_CTRL, 1u | (packed ? 2u : 0u) | (ind ? 4u : 0u) | (evidx ? 8u : 0u));
+        VLOG("driver ok: queue engine on (%s ring%s%s)\n", packed ? "packed" : "split", ind ? ", indirect" : "",
+             evidx ? ", event idx" : "");
     }
 }
 

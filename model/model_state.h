@@ -89,7 +89,8 @@ struct vdpu_eng {
     uint32_t chain_len;  /* TX: bytes of the chain in the TX frame buffer */
     uint32_t rx_done;    /* RX: bytes of header+frame written so far */
     uint32_t tx_pos;     /* TX_OUT: frame bytes loaded into ntx so far */
-    bool no_irq;         /* packed: the driver event structure disables interrupts */
+    bool no_irq;         /* packed: the driver event structure suppresses the interrupt; split with
+                          * EVENT_IDX: used_event does */
     uint8_t err;         /* QERR_* for ERR */
 
     /* v2: prefetch cache and used batch, for the queue in service (reset at the pick) */
@@ -103,8 +104,21 @@ struct vdpu_eng {
     bool b_held;         /* split: the buffer just done stayed in the batch: IRQ raises nothing */
     bool b_leave;        /* split: the batch is written because the queue is empty: IDLE after IRQ */
 
+    /* v3: INDIRECT_DESC and EVENT_IDX (ENG_CTRL[2] / [3], latched at the pick) */
+    bool ind_en;         /* INDIRECT descriptors name tables (else QERR_INDIRECT) */
+    bool ev_en;          /* EVENT_IDX: used_event / avail_event (split), desc-specific events (packed) */
+    bool in_tbl;         /* the chain goes on in an indirect table (reset with every buffer) */
+    uint64_t t_addr;     /* the table */
+    uint16_t t_n;        /* ... its entries (len / 16, at most queue_size) */
+    uint16_t t_cur;      /* entry used next */
+    uint16_t t_used;     /* entries used so far (more than t_n: a split loop, QERR_LOOP) */
+    uint16_t t_base;     /* first entry of the block in the read buffer ... */
+    uint8_t t_cnt;       /* ... and its entries (1..32; 0: no block yet) */
+    bool ae_wait;        /* split TX: avail_event written, the avail re-read not done yet */
+    uint16_t ev_old;     /* split: used idx before the written batch (vring_need_event's old) */
+
     /* CSRs */
-    uint8_t ctrl;      /* ENG_CTRL[1:0] */
+    uint8_t ctrl;      /* ENG_CTRL[3:0] */
     uint32_t param;    /* ENG_PARAM: [3:0] prefetch depth, [7:4] used batch (plain 32-bit storage) */
     uint64_t hm_base;  /* HOSTMEM_BASE */
     uint64_t hm_size;  /* HOSTMEM_SIZE */

@@ -5,6 +5,8 @@
 
 #define ENG_CTRL_ENABLE 0x1u
 #define ENG_CTRL_PACKED 0x2u
+#define ENG_CTRL_INDIRECT 0x4u  /* v3: INDIRECT_DESC negotiated */
+#define ENG_CTRL_EVENT_IDX 0x8u /* v3: EVENT_IDX negotiated */
 #define ENG_STATUS_QUEUE_SHIFT 8
 #define ENG_STATUS_DROPPED_SHIFT 16
 #define ERR_INFO_QUEUE_SHIFT 8
@@ -120,8 +122,15 @@ static bool in_window(const struct vdpu_eng *g, uint64_t addr, uint32_t len)
     return off < g->hm_size && len <= g->hm_size - off;
 }
 
-/* The checks both layouts share, in the contract's order; 0 when the descriptor is fine. */
-uint8_t qeng_desc_check(const struct vdpu_edge *e, uint64_t addr, uint32_t len, uint16_t flags, uint16_t ndesc)
+/*
+ * The checks both layouts share, in the contract's order; 0 when the descriptor is fine. `count` is
+ * the descriptors of the chain so far including this one, `limit` the most it may have: queue_size
+ * for ring descriptors, the table's entries inside an indirect table. An INDIRECT flag here is the
+ * violation: not negotiated, or nested in a table (a ring descriptor with INDIRECT_DESC on goes to
+ * qeng_ind_check instead).
+ */
+uint8_t qeng_desc_check(const struct vdpu_edge *e, uint64_t addr, uint32_t len, uint16_t flags, uint32_t count,
+                        uint32_t limit)
 {
     const struct vdpu_eng *g = &e->pre->eng;
     bool writable = flags & VIRTQ_DESC_F_WRITE;
@@ -130,8 +139,75 @@ uint8_t qeng_desc_check(const struct vdpu_edge *e, uint64_t addr, uint32_t len, 
     if (len == 0) return VDPU_QERR_ZERO_LEN;
     if (!in_window(g, addr, len)) return VDPU_QERR_ADDR;
     if (g->rx != writable) return VDPU_QERR_DIR;
-    if (ndesc > qeng_qctx(e)->size) return VDPU_QERR_LOOP;
+    if (count > limit) return VDPU_QERR_LOOP;
     return 0;
+}
+
+/* v3: a ring descriptor naming an indirect table (its WRITE flag is ignored, as the spec says). */
+uint8_t qeng_ind_check(const struct vdpu_edge *e, uint64_t addr, uint32_t len, uint16_t flags, uint16_t ndesc)
+{
+    const struct vdpu_eng *g = &e->pre->eng;
+    uint16_t n = qeng_qctx(e)->size;
+
+    if (flags & VIRTQ_DESC_F_NEXT) return VDPU_QERR_INDIRECT; /* a table ends the ring chain */
+    if (len == 0 || len % VIRTQ_DESC_BYTES || len / VIRTQ_DESC_BYTES > n) return VDPU_QERR_LEN;
+    if (!in_window(g, addr, len)) return VDPU_QERR_ADDR;
+    if (ndesc > n) return VDPU_QERR_LOOP;
+    return 0;
+}
+
+/* The entry t_cur of the table is needed next: from the block read last (PROC next, no DMA), or a
+ * read of up to 32 entries starting at it. */
+void qeng_tbl_fetch(struct vdpu_edge *e)
+{
+    struct vdpu_eng *n = &e->next->eng;
+
+    if (n->t_cnt && n->t_cur >= n->t_base && n->t_cur - n->t_base < n->t_cnt) {
+        n->fsm = VDPU_ENG_PROC;
+        n->rd_purpose = VDPU_PURP_INDIRECT;
+        return;
+    }
+    uint32_t k = (uint32_t)n->t_n - n->t_cur;
+    if (k > QENG_TBL_BLOCK) k = QENG_TBL_BLOCK;
+    n->t_base = n->t_cur;
+    n->t_cnt = (uint8_t)k;
+    qeng_read(e, VDPU_PURP_INDIRECT, n->t_addr + (uint64_t)VIRTQ_DESC_BYTES * n->t_cur,
+              (uint16_t)(VIRTQ_DESC_BYTES * k));
+}
+
+/* The chain goes on in the table (checked by qeng_ind_check): its first block is read. */
+void qeng_tbl_start(struct vdpu_edge *e, uint64_t addr, uint32_t len)
+{
+    struct vdpu_eng *n = &e->next->eng;
+
+    n->in_tbl = true;
+    n->t_addr = addr;
+    n->t_n = (uint16_t)(len / VIRTQ_DESC_BYTES);
+    n->t_cur = 0;
+    n->t_used = 0;
+    n->t_cnt = 0;
+    qeng_tbl_fetch(e);
+}
+
+/* PROC of table entry t_cur (in the read buffer): checked like a ring descriptor; split follows
+ * NEXT inside the table, packed uses the entries in order (their id and NEXT are ignored). */
+static void tbl_proc(struct vdpu_edge *e)
+{
+    const struct vdpu_eng *g = &e->pre->eng;
+    struct vdpu_eng *n = &e->next->eng;
+    const uint8_t *d = e->bufs->rd + VIRTQ_DESC_BYTES * (g->t_cur - g->t_base);
+
+    n->d_addr = le64_at(d);
+    n->d_len = le32_at(d + 8);
+    n->d_flags = le16_at(d + (packed(e) ? 14 : 12));
+    n->d_next = packed(e) ? 0 : le16_at(d + 14);
+    n->t_used = (uint16_t)(g->t_used + 1);
+    uint8_t code = qeng_desc_check(e, n->d_addr, n->d_len, n->d_flags, n->t_used, g->t_n);
+    if (!code && !packed(e) && (n->d_flags & VIRTQ_DESC_F_NEXT) && n->d_next >= g->t_n) code = VDPU_QERR_ID;
+    if (code)
+        qeng_error(e, code);
+    else
+        qeng_desc_data(e);
 }
 
 static uint16_t min_u16(uint32_t a, uint32_t b)
@@ -198,6 +274,8 @@ static void start_buffer(struct vdpu_eng *n)
     n->rx_done = 0;
     n->tx_pos = 0;
     n->no_irq = false;
+    n->in_tbl = false;
+    n->t_cnt = 0;
 }
 
 /* An ENG_PARAM field ([3:0] of v): 0 acts as 1, above 8 as 8. */
@@ -241,6 +319,10 @@ static void state_idle(struct vdpu_edge *e)
     n->b_cnt = 0;
     n->b_held = false;
     n->b_leave = false;
+    /* v3: the feature rules of this service */
+    n->ind_en = s->eng.ctrl & ENG_CTRL_INDIRECT;
+    n->ev_en = s->eng.ctrl & ENG_CTRL_EVENT_IDX;
+    n->ae_wait = false;
     if (packed(e))
         qeng_packed_start(e, n->q);
     else
@@ -319,6 +401,10 @@ static void state_proc(struct vdpu_edge *e)
             qeng_packed_desc_done(e);
         else
             qeng_split_desc_done(e);
+        return;
+    }
+    if (g->rd_purpose == VDPU_PURP_INDIRECT) {
+        tbl_proc(e);
         return;
     }
     if (packed(e))

@@ -12,10 +12,15 @@
 #define VIRTQ_DESC_F_USED     (1u << 15) /* packed */
 #define VRING_AVAIL_F_NO_INTERRUPT 0x1u
 #define VRING_PACKED_EVENT_FLAG_DISABLE 0x1u
+#define VRING_PACKED_EVENT_FLAG_DESC    0x2u /* EVENT_IDX: interrupt when off_wrap's slot is used */
 
 #define VIRTQ_DESC_BYTES  16u
 #define ETH_HDR_BYTES     14u /* a TX chain must hold the virtio-net header and an Ethernet header */
 #define QENG_TAGS         32u
+#define QENG_TBL_BLOCK    32u /* indirect table entries per read (512 bytes) */
+
+/* v3: the service was started with INDIRECT_DESC negotiated (ENG_CTRL[2], latched at the pick). */
+static inline bool qeng_ind(const struct vdpu_edge *e) { return e->pre->eng.ind_en; }
 
 /* Queue context of the queue in service, as it was before the edge. */
 static inline const struct vdpu_queue_ctx *qeng_qctx(const struct vdpu_edge *e)
@@ -40,7 +45,11 @@ void qeng_write(struct vdpu_edge *e, uint8_t purpose, uint64_t addr, uint16_t le
 void qeng_error(struct vdpu_edge *e, uint8_t code);
 void qeng_idle(struct vdpu_edge *e);
 void qeng_drop_frame(struct vdpu_edge *e);
-uint8_t qeng_desc_check(const struct vdpu_edge *e, uint64_t addr, uint32_t len, uint16_t flags, uint16_t ndesc);
+uint8_t qeng_desc_check(const struct vdpu_edge *e, uint64_t addr, uint32_t len, uint16_t flags, uint32_t count,
+                        uint32_t limit);
+uint8_t qeng_ind_check(const struct vdpu_edge *e, uint64_t addr, uint32_t len, uint16_t flags, uint16_t ndesc);
+void qeng_tbl_start(struct vdpu_edge *e, uint64_t addr, uint32_t len);
+void qeng_tbl_fetch(struct vdpu_edge *e);
 void qeng_desc_data(struct vdpu_edge *e);
 void qeng_chain_done(struct vdpu_edge *e);
 uint32_t qeng_rx_total(const struct vdpu_state *s);

@@ -25,6 +25,23 @@ static void read_slot(struct vdpu_edge *e, const struct vdpu_queue_ctx *qc, uint
               (uint16_t)(VIRTQ_DESC_BYTES * k));
 }
 
+/* The current ring slot is consumed: last_avail moves on (wrapping); returns the new slot. */
+static uint16_t advance_slot(struct vdpu_edge *e)
+{
+    const struct vdpu_queue_ctx *qc = qeng_qctx(e);
+    struct vdpu_queue_ctx *nq = &e->next->queue[e->pre->eng.q];
+    uint16_t slot = (uint16_t)(qc->last_avail + 1);
+    bool wrap = qc->avail_wrap;
+
+    if (slot >= qc->size) {
+        slot = 0;
+        wrap = !wrap;
+    }
+    nq->last_avail = slot;
+    nq->avail_wrap = wrap;
+    return slot;
+}
+
 void qeng_packed_start(struct vdpu_edge *e, uint16_t q)
 {
     read_slot(e, &e->pre->queue[q], e->pre->queue[q].last_avail);
@@ -38,7 +55,16 @@ void qeng_packed_proc(struct vdpu_edge *e)
     const uint8_t *d = e->bufs->rd;
 
     if (g->rd_purpose == VDPU_PURP_EVENT) {
-        n->no_irq = le16_at(d + 2) == VRING_PACKED_EVENT_FLAG_DISABLE;
+        uint16_t off_wrap = le16_at(d), flags = le16_at(d + 2);
+        n->no_irq = flags == VRING_PACKED_EVENT_FLAG_DISABLE;
+        if (g->ev_en && flags == VRING_PACKED_EVENT_FLAG_DESC) {
+            /* EVENT_IDX: did this buffer's slots (used_idx - ndesc .. used_idx - 1, the counter just
+             * advanced) reach off_wrap? off counts from the current lap: one lap back if its wrap
+             * bit is not the current used wrap counter. */
+            uint16_t nw = qc->used_idx, off = off_wrap & 0x7FFFu;
+            if ((bool)(off_wrap >> 15) != qc->used_wrap) off = (uint16_t)(off - qc->size);
+            n->no_irq = !((uint16_t)(nw - off - 1) < g->ndesc);
+        }
         n->fsm = VDPU_ENG_IRQ;
         return;
     }
@@ -67,29 +93,41 @@ void qeng_packed_proc(struct vdpu_edge *e)
     n->id = le16_at(d + 12);
     n->d_flags = flags;
     n->ndesc = (uint16_t)(g->ndesc + 1);
-    uint8_t code = qeng_desc_check(e, n->d_addr, n->d_len, n->d_flags, n->ndesc);
+    if (qeng_ind(e) && (n->d_flags & VIRTQ_DESC_F_INDIRECT)) { /* v3: the buffer goes on in a table */
+        uint8_t code = qeng_ind_check(e, n->d_addr, n->d_len, n->d_flags, n->ndesc);
+        if (code) {
+            qeng_error(e, code);
+            return;
+        }
+        advance_slot(e); /* the descriptor's slot is consumed now; the table's entries take none */
+        qeng_tbl_start(e, n->d_addr, n->d_len);
+        return;
+    }
+    uint8_t code = qeng_desc_check(e, n->d_addr, n->d_len, n->d_flags, n->ndesc, qc->size);
     if (code)
         qeng_error(e, code);
     else
         qeng_desc_data(e);
 }
 
-/* The current descriptor's data is done: its slot is consumed, then the chain goes on or ends. */
+/* The current descriptor's data is done: its slot is consumed, then the chain goes on or ends.
+ * Inside an indirect table every entry is used, in order, and no slot is consumed. */
 void qeng_packed_desc_done(struct vdpu_edge *e)
 {
-    const struct vdpu_queue_ctx *qc = qeng_qctx(e);
-    struct vdpu_queue_ctx *nq = &e->next->queue[e->pre->eng.q];
-    uint16_t slot = (uint16_t)(qc->last_avail + 1);
-    bool wrap = qc->avail_wrap;
+    struct vdpu_eng *n = &e->next->eng;
 
-    if (slot >= qc->size) {
-        slot = 0;
-        wrap = !wrap;
+    if (n->in_tbl) {
+        if (n->t_cur + 1u < n->t_n) {
+            n->t_cur = (uint16_t)(n->t_cur + 1);
+            qeng_tbl_fetch(e);
+        } else {
+            qeng_chain_done(e);
+        }
+        return;
     }
-    nq->last_avail = slot;
-    nq->avail_wrap = wrap;
-    if (e->next->eng.d_flags & VIRTQ_DESC_F_NEXT)
-        read_slot(e, qc, slot);
+    uint16_t slot = advance_slot(e);
+    if (n->d_flags & VIRTQ_DESC_F_NEXT)
+        read_slot(e, qeng_qctx(e), slot);
     else
         qeng_chain_done(e);
 }

@@ -3,6 +3,7 @@
 
 #define SPLIT_RING_HDR   4u /* flags, idx in front of the avail and used rings */
 #define SPLIT_USED_ELEM  8u /* {id:32, len:32} */
+#define SPLIT_AVAIL_ENTRY 2u
 
 /* Split rings are power-of-two sized, but the contract says `% N`; guard only a queue_size of 0. */
 static uint16_t ring_slot(uint16_t i, uint16_t n)
@@ -71,6 +72,17 @@ void qeng_split_start(struct vdpu_edge *e, uint16_t q)
     qeng_read(e, VDPU_PURP_AVAIL_IDX, qeng_driver_base(&e->pre->queue[q]), SPLIT_RING_HDR);
 }
 
+/* EVENT_IDX: used_event sits after the avail ring, avail_event after the used ring. */
+static uint64_t used_event_addr(const struct vdpu_queue_ctx *qc)
+{
+    return qeng_driver_base(qc) + SPLIT_RING_HDR + (uint64_t)SPLIT_AVAIL_ENTRY * qc->size;
+}
+
+static uint64_t avail_event_addr(const struct vdpu_queue_ctx *qc)
+{
+    return qeng_device_base(qc) + SPLIT_RING_HDR + (uint64_t)SPLIT_USED_ELEM * qc->size;
+}
+
 void qeng_split_proc(struct vdpu_edge *e)
 {
     const struct vdpu_eng *g = &e->pre->eng;
@@ -84,6 +96,13 @@ void qeng_split_proc(struct vdpu_edge *e)
         n->avail_idx = idx;
         n->avail_flags = flags; /* the latest flags decide a batch's interrupt */
         if (idx == qc->last_avail) { /* empty */
+            if (g->ev_en && !g->rx && !g->ae_wait) {
+                /* EVENT_IDX: ask for a doorbell when the next buffer is posted, then look once more */
+                uint8_t ae[2];
+                put_le16(ae, qc->last_avail);
+                qeng_write(e, VDPU_PURP_EVENT, avail_event_addr(qc), 2, ae);
+                return;
+            }
             if (g->b_cnt) { /* leaving the queue: write the batch first, IDLE after its IRQ */
                 n->b_leave = true;
                 write_batch(e, qc);
@@ -94,11 +113,18 @@ void qeng_split_proc(struct vdpu_edge *e)
             }
             return;
         }
+        n->ae_wait = false; /* a later empty queue writes avail_event again */
         if ((uint16_t)(idx - qc->last_avail) > qc->size) {
             qeng_error(e, VDPU_QERR_IDX);
             return;
         }
         read_ring(e, qc);
+        return;
+    }
+    case VDPU_PURP_EVENT: { /* used_event, after a batch's used idx: vring_need_event */
+        uint16_t ue = le16_at(d), nw = qc->used_idx, old = g->ev_old;
+        n->no_irq = !((uint16_t)(nw - ue - 1) < (uint16_t)(nw - old));
+        n->fsm = VDPU_ENG_IRQ;
         return;
     }
     case VDPU_PURP_AVAIL_RING: /* the entries are in the cache: the first one is used now */
@@ -110,7 +136,15 @@ void qeng_split_proc(struct vdpu_edge *e)
         n->d_flags = le16_at(d + 12);
         n->d_next = le16_at(d + 14);
         n->ndesc = (uint16_t)(g->ndesc + 1);
-        uint8_t code = qeng_desc_check(e, n->d_addr, n->d_len, n->d_flags, n->ndesc);
+        if (qeng_ind(e) && (n->d_flags & VIRTQ_DESC_F_INDIRECT)) { /* v3: the chain goes on in a table */
+            uint8_t code = qeng_ind_check(e, n->d_addr, n->d_len, n->d_flags, n->ndesc);
+            if (code)
+                qeng_error(e, code);
+            else
+                qeng_tbl_start(e, n->d_addr, n->d_len);
+            return;
+        }
+        uint8_t code = qeng_desc_check(e, n->d_addr, n->d_len, n->d_flags, n->ndesc, qc->size);
         if (!code && (n->d_flags & VIRTQ_DESC_F_NEXT) && n->d_next >= qc->size) code = VDPU_QERR_ID;
         if (code)
             qeng_error(e, code);
@@ -127,9 +161,12 @@ void qeng_split_proc(struct vdpu_edge *e)
 /* The current descriptor's data is done (its fields are in next->eng). */
 void qeng_split_desc_done(struct vdpu_edge *e)
 {
-    const struct vdpu_eng *n = &e->next->eng;
+    struct vdpu_eng *n = &e->next->eng;
 
-    if (n->d_flags & VIRTQ_DESC_F_NEXT)
+    if (n->in_tbl && (n->d_flags & VIRTQ_DESC_F_NEXT)) { /* inside a table: next is a table entry */
+        n->t_cur = n->d_next;
+        qeng_tbl_fetch(e);
+    } else if (n->d_flags & VIRTQ_DESC_F_NEXT)
         read_desc(e, qeng_qctx(e), n->d_next);
     else
         qeng_chain_done(e);
@@ -167,6 +204,11 @@ void qeng_split_wr_done(struct vdpu_edge *e)
     struct vdpu_queue_ctx *nq = &e->next->queue[g->q];
     uint8_t idx[2];
 
+    if (g->wr_purpose == VDPU_PURP_EVENT) { /* avail_event written: read the avail idx once more */
+        e->next->eng.ae_wait = true;
+        qeng_split_start(e, g->q);
+        return;
+    }
     if (g->wr_purpose == VDPU_PURP_USED) {
         put_le16(idx, (uint16_t)(qc->used_idx + g->b_cnt));
         qeng_write(e, VDPU_PURP_USED_IDX, qeng_device_base(qc) + 2, 2, idx);
@@ -177,6 +219,11 @@ void qeng_split_wr_done(struct vdpu_edge *e)
     nq->used_idx = (uint16_t)(qc->used_idx + g->b_cnt);
     if (!g->b_leave) nq->last_avail = (uint16_t)(qc->last_avail + 1);
     e->next->eng.b_cnt = 0;
+    if (g->ev_en) { /* EVENT_IDX: used_event decides the interrupt */
+        e->next->eng.ev_old = qc->used_idx;
+        qeng_read(e, VDPU_PURP_EVENT, used_event_addr(qc), 2);
+        return;
+    }
     e->next->eng.fsm = VDPU_ENG_IRQ;
 }
 
@@ -187,7 +234,8 @@ void qeng_split_irq(struct vdpu_edge *e)
     const struct vdpu_eng *g = &e->pre->eng;
     const struct vdpu_queue_ctx *qc = qeng_qctx(e);
 
-    if (!g->b_held && !(g->avail_flags & VRING_AVAIL_F_NO_INTERRUPT)) model_queue_irq(e, g->q);
+    bool suppressed = g->ev_en ? g->no_irq : (g->avail_flags & VRING_AVAIL_F_NO_INTERRUPT) != 0;
+    if (!g->b_held && !suppressed) model_queue_irq(e, g->q);
     e->next->eng.b_held = false;
     if (g->rx || g->b_leave)
         qeng_idle(e);

@@ -3,7 +3,8 @@
 // One state machine, one queue and one buffer (descriptor chain) at a time, one DMA read
 // outstanding (docs/queue-engine.md, contract v1); v2 reads up to P ring entries / descriptors per
 // read into a prefetch cache and writes up to B split used elements per request (ENG_PARAM,
-// latched when a queue is picked). Every state takes one edge except the waiting
+// latched when a queue is picked); v3 follows INDIRECT descriptor tables and honours EVENT_IDX
+// (ENG_CTRL[2] / [3], latched likewise). Every state takes one edge except the waiting
 // ones (RD_REQ / WR_REQ / TX_OUT wait for a free output register, RD_WAIT for the completion), so
 // the C model can follow it cycle for cycle. All decisions use pre-edge state; the ring state
 // (last_avail, used_idx, wrap counters, kick) lives in the queue context and is updated through
@@ -18,7 +19,7 @@ module vdpu_qeng
   input  logic                   rst_ni,
 
   // control (CSR block, pre-edge)
-  input  logic [31:0]            eng_ctrl_i,   // [0] enable, [1] packed ring layout
+  input  logic [31:0]            eng_ctrl_i,   // [0] enable, [1] packed, [2] INDIRECT_DESC, [3] EVENT_IDX
   input  logic [31:0]            eng_param_i,  // ENG_PARAM: [3:0] prefetch depth, [7:4] used batch
   input  logic                   quiesce_i,    // DP_CTRL[0]: start no new queue service
   input  logic [63:0]            hm_base_i,    // host memory window for buffers
@@ -87,20 +88,24 @@ module vdpu_qeng
   } state_e;
 
   // What the current read or write is for.
-  typedef enum logic [2:0] {
+  typedef enum logic [3:0] {
     OpAvail,    // split: avail flags + idx
     OpRing,     // split: avail ring entry (head id)
     OpDesc,     // descriptor
     OpPayload,  // TX: payload chunk read into the TX frame buffer
-    OpEvent,    // packed: driver event suppression
+    OpEvent,    // packed: driver event suppression; split (EVENT_IDX): used_event
     OpPayWr,    // RX: header + frame chunk written into a buffer
     OpUsed,     // used element / used descriptor
-    OpUsedIdx   // split: used idx
+    OpUsedIdx,  // split: used idx
+    OpInd,      // v3: indirect table block read / table entry
+    OpAvEvt     // v3, split (EVENT_IDX): avail_event write
   } op_e;
 
   // v2: ENG_PARAM fields act as 1..ParamMax; the cache holds up to ParamMax descriptors.
   localparam int unsigned ParamMax = 8;
   localparam int unsigned PcBits   = 128 * ParamMax;
+  // v3: indirect table entries per read (512 bytes, the DMA read limit), kept in u_tbl_buf.
+  localparam int unsigned TblBlock = RD_CHUNK / 16;
 
   localparam logic [FRAME_PW-1:0] HdrLen   = FRAME_PW'(NET_HDR_LEN);
   localparam logic [FRAME_PW-1:0] MinChain = FRAME_PW'(NET_HDR_LEN + ETH_HDR_LEN);
@@ -146,6 +151,18 @@ module vdpu_qeng
   logic [16*ParamMax-1:0] bids_q, bids_d;   // ... their ids, element i at [16i +: 16]
   logic                  bheld_q, bheld_d;  // the buffer just done stayed in the batch: no interrupt
   logic                  bleave_q, bleave_d; // the batch is written because the queue is empty
+  // v3: INDIRECT_DESC / EVENT_IDX (ENG_CTRL[2] / [3], latched at the pick)
+  logic                  ind_q, ind_d;      // INDIRECT descriptors name tables
+  logic                  evx_q, evx_d;      // EVENT_IDX
+  logic                  tbl_q, tbl_d;      // the chain goes on in an indirect table
+  logic [63:0]           taddr_q, taddr_d;  // ... at this address
+  logic [15:0]           tn_q, tn_d;        // ... with this many entries
+  logic [15:0]           tcur_q, tcur_d;    // entry used next
+  logic [16:0]           tused_q, tused_d;  // entries used so far (a split loop: QERR_LOOP)
+  logic [15:0]           tbase_q, tbase_d;  // first entry of the block in u_tbl_buf
+  logic [5:0]            tcnt_q, tcnt_d;    // ... and its entries (1..32)
+  logic                  aew_q, aew_d;      // split TX: avail_event written, avail re-read pending
+  logic [15:0]           evold_q, evold_d;  // split: used idx before the batch (vring_need_event)
   // status
   logic [NUM_QUEUES-1:0] qerr_q, qerr_d;
   logic [31:0]           info_q, info_d;
@@ -179,6 +196,11 @@ module vdpu_qeng
   // An ENG_PARAM field: 0 acts as 1, above ParamMax as ParamMax.
   function automatic logic [3:0] param_field(logic [3:0] v);
     return (v == '0) ? 4'd1 : ((32'(v) > ParamMax) ? 4'(ParamMax) : v);
+  endfunction
+
+  // v3: the spec's vring_need_event: the used index moved from old to new_idx past event_idx.
+  function automatic logic need_event(logic [15:0] event_idx, logic [15:0] new_idx, logic [15:0] old);
+    return (new_idx - event_idx - 16'd1) < (new_idx - old);
   endfunction
 
   // [addr, addr + len) inside [base, base + size), without wrap-around.
@@ -250,6 +272,28 @@ module vdpu_qeng
     .rdata_o (tx_rdata)
   );
 
+  // ---- v3: indirect table block, entry i of the block at bytes 16i..16i+15 ------------------------
+  logic         tbl_we;
+  logic [15:0]  tbl_ent;      // entry in use: tcur - tbase (0..31)
+  logic [511:0] tbl_rdata;
+  logic [127:0] tbl_entry;
+
+  assign tbl_we  = (state_q == StRdWait) && dmacpl_valid_i && (op_q == OpInd) && (cpl_n != '0);
+  assign tbl_ent = tcur_q - tbase_q;
+
+  vdpu_frame_buf #(.Words(TblBlock / 2)) u_tbl_buf (
+    .clk_i,
+    .we_i    (tbl_we),
+    .wpos_i  (rcnt_q[FRAME_PW-1:0]),
+    .wlen_i  (cpl_n),
+    .wdata_i (dmacpl_data_i),
+    .re_i    ((state_q == StProc) && (op_q == OpInd)),
+    .raddr_i (5'(tbl_ent[15:1])),
+    .rdata_o (tbl_rdata)
+  );
+
+  assign tbl_entry = tbl_ent[0] ? tbl_rdata[255:128] : tbl_rdata[127:0];
+
   // ---- TX frame beat: chain bytes 12 + 32k .. (frame byte 32k), a fixed 12-byte shift -----------
   logic [FRAME_PW-1:0] tx_frame_len, tx_rem;
   logic [5:0]          tx_nb;
@@ -301,7 +345,8 @@ module vdpu_qeng
 
   // Only the 32 bytes of a beat are used from each two-word window.
   logic unused_win;
-  assign unused_win = ^{tx_rdata[511:8*NET_HDR_LEN+256], tx_rdata[8*NET_HDR_LEN-1:0], rx_shifted[511:256]};
+  assign unused_win = ^{tx_rdata[511:8*NET_HDR_LEN+256], tx_rdata[8*NET_HDR_LEN-1:0], rx_shifted[511:256],
+                        tbl_rdata[511:256]};
 
   // ---- descriptor just read (PROC of OpDesc) -------------------------------------------------------
   logic [63:0] pd_addr;
@@ -311,10 +356,11 @@ module vdpu_qeng
   logic [15:0] rx_remain;          // RX: header + frame bytes not yet written
   logic [31:0] pd_wlen;            // RX: bytes this descriptor gets
 
-  logic [127:0] pd_raw;            // split: the descriptor read; packed: the next cached one
+  logic [127:0] pd_raw;            // split: the descriptor read; packed: the next cached one;
+                                   // either: the table entry in use (OpInd)
 
   always_comb begin
-    pd_raw   = packed_q ? pc_q[127:0] : rbuf_q;
+    pd_raw   = (op_q == OpInd) ? tbl_entry : (packed_q ? pc_q[127:0] : rbuf_q);
     pd_addr  = pd_raw[63:0];
     pd_len   = pd_raw[95:64];
     pd_flags = packed_q ? pd_raw[127:112] : pd_raw[111:96];
@@ -322,6 +368,14 @@ module vdpu_qeng
     pd_avail = (pd_flags[VQ_F_AVAIL] == qc.avail_wrap) && (pd_flags[VQ_F_USED] != qc.avail_wrap);
     rx_remain = 16'(rx_total - tot_q);
     pd_wlen   = (pd_len < 32'(rx_remain)) ? pd_len : 32'(rx_remain);
+  end
+
+  // ---- v3: packed desc-specific event offset, in the current used lap --------------------------------
+  logic [15:0] ev_off;
+
+  always_comb begin
+    ev_off = {1'b0, rbuf_q[14:0]};
+    if (rbuf_q[15] != qc.used_wrap) ev_off = ev_off - qn;
   end
 
   // ---- v2: read sizes, the used batch -------------------------------------------------------------
@@ -403,6 +457,17 @@ module vdpu_qeng
     bids_d   = bids_q;
     bheld_d  = bheld_q;
     bleave_d = bleave_q;
+    ind_d    = ind_q;
+    evx_d    = evx_q;
+    tbl_d    = tbl_q;
+    taddr_d  = taddr_q;
+    tn_d     = tn_q;
+    tcur_d   = tcur_q;
+    tused_d  = tused_q;
+    tbase_d  = tbase_q;
+    tcnt_d   = tcnt_q;
+    aew_d    = aew_q;
+    evold_d  = evold_q;
     qerr_d   = qerr_q;
     info_d   = info_q;
     drops_d  = drops_q;
@@ -455,10 +520,15 @@ module vdpu_qeng
           req.addr    = daddr_q + 64'(off_q);
           req.len     = min16(blen_q - off_q, 32'(RD_CHUNK));
         end
-        default: begin  // OpEvent
+        OpInd: begin  // v3: a block of up to 32 table entries
+          req.purpose = PURP_INDIRECT;
+          req.addr    = taddr_q + {44'b0, tbase_q, 4'b0};
+          req.len     = {6'b0, tcnt_q, 4'b0};
+        end
+        default: begin  // OpEvent: packed driver event suppression; split used_event (EVENT_IDX)
           req.purpose = PURP_EVENT;
-          req.addr    = avail_base;
-          req.len     = 16'd4;
+          req.addr    = packed_q ? avail_base : avail_base + 64'd4 + {47'b0, qn, 1'b0};
+          req.len     = packed_q ? 16'd4 : 16'd2;
         end
       endcase
     end else if (state_q == StWrReq) begin
@@ -488,6 +558,12 @@ module vdpu_qeng
             req.data = beat_q[0] ? used_elems[511:256] : used_elems[255:0];
             req.last = (used_wlen - {10'b0, beat_q[0], 5'b0}) <= 16'd32;
           end
+        end
+        OpAvEvt: begin  // v3, split EVENT_IDX: avail_event after the used ring
+          req.purpose     = PURP_EVENT;
+          req.addr        = used_base + 64'd4 + {45'b0, qn, 3'b0};
+          req.len         = 16'd2;
+          req.data[15:0]  = qc.last_avail;
         end
         default: begin  // OpUsedIdx
           req.purpose     = PURP_USED_IDX;
@@ -520,6 +596,10 @@ module vdpu_qeng
             bcnt_d   = '0;
             bheld_d  = 1'b0;
             bleave_d = 1'b0;
+            ind_d    = eng_ctrl_i[2];
+            evx_d    = eng_ctrl_i[3];
+            tbl_d    = 1'b0;
+            aew_d    = 1'b0;
             if (!rx_go) begin
               qwr_o.idx      = tx_pick;
               qwr_o.kick_clr = 1'b1;
@@ -551,7 +631,7 @@ module vdpu_qeng
           if (dmacpl_tag_i != rtag_q || dmacpl_status_i != CPL_SC) rerr_d = 1'b1;
           if (cache_rd && cpl_n != '0) begin
             pc_d = pc_q | ({(PcBits - 256)'(0), dmacpl_data_i & byte_mask(cpl_n)} << {rcnt_q[6:0], 3'b000});
-          end else if (op_q != OpPayload && cpl_n != '0) begin
+          end else if (op_q != OpPayload && op_q != OpInd && cpl_n != '0) begin
             rbuf_d = rbuf_q | 128'(({256'b0, dmacpl_data_i & byte_mask(cpl_n)} << {rcnt_q[3:0], 3'b000}));
           end
           if (dmacpl_last_i) state_d = StProc;
@@ -567,7 +647,13 @@ module vdpu_qeng
             OpAvail: begin
               aidx_d   = rbuf_q[31:16];
               irq_en_d = !rbuf_q[0];  // VRING_AVAIL_F_NO_INTERRUPT
-              if (rbuf_q[31:16] == qc.last_avail && bcnt_q != '0) begin
+              if (rbuf_q[31:16] != qc.last_avail) aew_d = 1'b0;  // a later empty queue writes it again
+              if (rbuf_q[31:16] == qc.last_avail && evx_q && !rx_q && !aew_q) begin
+                // EVENT_IDX: ask for a doorbell when the next buffer is posted, then look once more
+                beat_d  = '0;
+                op_d    = OpAvEvt;
+                state_d = StWrReq;
+              end else if (rbuf_q[31:16] == qc.last_avail && bcnt_q != '0) begin
                 // empty, leaving the queue: write the batch first, IDLE after its IRQ
                 bleave_d = 1'b1;
                 beat_d   = '0;
@@ -603,12 +689,12 @@ module vdpu_qeng
               end
             end
 
-            OpDesc: begin
-              if (packed_q) begin  // the next cached descriptor is used now
+            OpDesc, OpInd: begin  // a ring descriptor, or (OpInd) the table entry tcur
+              if (packed_q && op_q == OpDesc) begin  // the next cached descriptor is used now
                 pc_d  = pc_q >> 128;
                 pcn_d = pcn_q - 4'd1;
               end
-              if (packed_q && !pd_avail) begin
+              if (packed_q && op_q == OpDesc && !pd_avail) begin
                 pcn_d = '0;  // the rest of the cache is newer: dropped (it may be posted later)
                 if (ndesc_q == '0) begin
                   state_d = StIdle;
@@ -620,7 +706,40 @@ module vdpu_qeng
                   code_d  = QERR_CHAIN;
                   state_d = StErr;
                 end
-              end else if (pd_flags[VQ_F_INDIRECT]) begin
+              end else if (op_q == OpDesc && ind_q && pd_flags[VQ_F_INDIRECT]) begin
+                // v3: the chain goes on in a table (the descriptor's WRITE flag is ignored)
+                if (pd_flags[VQ_F_NEXT]) begin
+                  code_d  = QERR_INDIRECT;
+                  state_d = StErr;
+                end else if (pd_len == '0 || pd_len[3:0] != '0 || {4'b0, pd_len[31:4]} > 32'(qn)) begin
+                  code_d  = QERR_LEN;
+                  state_d = StErr;
+                end else if (!in_window(pd_addr, pd_len, hm_base_i, hm_size_i)) begin
+                  code_d  = QERR_ADDR;
+                  state_d = StErr;
+                end else if (ndesc_q + 17'd1 > 17'(qn)) begin
+                  code_d  = QERR_LOOP;
+                  state_d = StErr;
+                end else begin
+                  dflags_d = pd_flags;
+                  dnext_d  = pd_next;  // packed: the buffer id
+                  ndesc_d  = ndesc_q + 17'd1;
+                  if (packed_q) begin  // its slot is consumed now; the table's entries take none
+                    qwr_o.avail_we   = 1'b1;
+                    qwr_o.last_avail = la_next;
+                    qwr_o.avail_wrap = aw_next;
+                  end
+                  tbl_d   = 1'b1;
+                  taddr_d = pd_addr;
+                  tn_d    = pd_len[19:4];
+                  tcur_d  = '0;
+                  tused_d = '0;
+                  tbase_d = '0;
+                  tcnt_d  = (pd_len[19:4] > 16'(TblBlock)) ? 6'(TblBlock) : pd_len[9:4];
+                  op_d    = OpInd;
+                  state_d = StRdReq;
+                end
+              end else if (pd_flags[VQ_F_INDIRECT]) begin  // not negotiated, or nested in a table
                 code_d  = QERR_INDIRECT;
                 state_d = StErr;
               end else if (pd_len == '0) begin
@@ -632,10 +751,10 @@ module vdpu_qeng
               end else if (pd_flags[VQ_F_WRITE] != rx_q) begin
                 code_d  = QERR_DIR;
                 state_d = StErr;
-              end else if (ndesc_q + 17'd1 > 17'(qn)) begin
+              end else if (op_q == OpInd ? (tused_q + 17'd1 > 17'(tn_q)) : (ndesc_q + 17'd1 > 17'(qn))) begin
                 code_d  = QERR_LOOP;
                 state_d = StErr;
-              end else if (!packed_q && pd_flags[VQ_F_NEXT] && pd_next >= qn) begin
+              end else if (!packed_q && pd_flags[VQ_F_NEXT] && pd_next >= (op_q == OpInd ? tn_q : qn)) begin
                 code_d  = QERR_ID;
                 state_d = StErr;
               end else if (!rx_q && 33'(tot_q) + 33'(pd_len) > 33'(FRAME_BYTES)) begin
@@ -644,10 +763,15 @@ module vdpu_qeng
               end else begin
                 daddr_d  = pd_addr;
                 dflags_d = pd_flags;
-                dnext_d  = pd_next;
-                ndesc_d  = ndesc_q + 17'd1;
                 off_d    = '0;
-                if (packed_q) begin
+                // packed: dnext keeps the ring descriptor's buffer id (a table entry's is ignored)
+                if (!(packed_q && op_q == OpInd)) dnext_d = pd_next;
+                if (op_q == OpInd) begin
+                  tused_d = tused_q + 17'd1;
+                end else begin
+                  ndesc_d = ndesc_q + 17'd1;
+                end
+                if (packed_q && op_q == OpDesc) begin
                   qwr_o.avail_we   = 1'b1;
                   qwr_o.last_avail = la_next;
                   qwr_o.avail_wrap = aw_next;
@@ -682,9 +806,19 @@ module vdpu_qeng
               end
             end
 
-            default: begin  // OpEvent: off_wrap (bytes 0-1), flags (bytes 2-3); 1 = disable
-              irq_en_d = (rbuf_q[31:16] != 16'd1);
-              state_d  = StIrq;
+            default: begin  // OpEvent
+              if (!packed_q) begin
+                // split (EVENT_IDX): used_event; the batch moved used idx from evold to the current one
+                irq_en_d = need_event(rbuf_q[15:0], qc.used_idx, evold_q);
+              end else if (evx_q && rbuf_q[31:16] == 16'd2) begin
+                // packed desc-specific (EVENT_IDX): this buffer's slots reached off_wrap; an
+                // offset of the other wrap counter counts one lap back
+                irq_en_d = need_event(ev_off, qc.used_idx, qc.used_idx - ndesc_q[15:0]);
+              end else begin
+                // packed: off_wrap (bytes 0-1), flags (bytes 2-3); 1 = disable
+                irq_en_d = (rbuf_q[31:16] != 16'd1);
+              end
+              state_d = StIrq;
             end
           endcase
         end
@@ -708,6 +842,11 @@ module vdpu_qeng
                   desc_done = 1'b1;
                 end
               end
+            end
+            OpAvEvt: begin  // avail_event written: read the avail idx once more
+              aew_d   = 1'b1;
+              op_d    = OpAvail;
+              state_d = StRdReq;
             end
             OpUsed: begin
               if (packed_q) begin
@@ -733,6 +872,11 @@ module vdpu_qeng
               qwr_o.avail_wrap = qc.avail_wrap;
               bcnt_d  = '0;
               state_d = StIrq;
+              if (evx_q) begin  // EVENT_IDX: used_event decides the interrupt
+                evold_d = qc.used_idx;
+                op_d    = OpEvent;
+                state_d = StRdReq;
+              end
             end
           endcase
         end
@@ -763,6 +907,7 @@ module vdpu_qeng
           // idx only when the last one is used up
           ndesc_d = '0;
           tot_d   = '0;
+          tbl_d   = 1'b0;
           state_d = StRdReq;
           if (packed_q) begin
             op_d = OpDesc;
@@ -795,7 +940,19 @@ module vdpu_qeng
 
     // End of a descriptor's data: follow the chain, or finish the buffer.
     if (desc_done) begin
-      if (dflags_d[VQ_F_NEXT]) begin
+      if (tbl_q && (packed_q ? (tcur_q + 16'd1 < tn_q) : dflags_d[VQ_F_NEXT])) begin
+        // inside a table: split follows next, packed takes every entry in order; an entry in the
+        // block read last costs PROC only, another one starts a block read at it
+        tcur_d = packed_q ? tcur_q + 16'd1 : dnext_d;
+        op_d   = OpInd;
+        if (tcur_d >= tbase_q && tcur_d - tbase_q < 16'(tcnt_q)) begin
+          state_d = StProc;
+        end else begin
+          tbase_d = tcur_d;
+          tcnt_d  = (tn_q - tcur_d > 16'(TblBlock)) ? 6'(TblBlock) : 6'(tn_q - tcur_d);
+          state_d = StRdReq;
+        end
+      end else if (!tbl_q && dflags_d[VQ_F_NEXT]) begin
         if (!packed_q) cur_d = dnext_d;
         op_d    = OpDesc;
         state_d = (packed_q && pcn_d != '0) ? StProc : StRdReq;  // packed: a cache hit costs PROC only
@@ -883,6 +1040,17 @@ module vdpu_qeng
       bids_q      <= '0;
       bheld_q     <= 1'b0;
       bleave_q    <= 1'b0;
+      ind_q       <= 1'b0;
+      evx_q       <= 1'b0;
+      tbl_q       <= 1'b0;
+      taddr_q     <= '0;
+      tn_q        <= '0;
+      tcur_q      <= '0;
+      tused_q     <= '0;
+      tbase_q     <= '0;
+      tcnt_q      <= '0;
+      aew_q       <= 1'b0;
+      evold_q     <= '0;
       qerr_q      <= '0;
       info_q      <= CSR_ERR_INFO_RST;
       drops_q     <= '0;
@@ -925,6 +1093,17 @@ module vdpu_qeng
       bids_q      <= bids_d;
       bheld_q     <= bheld_d;
       bleave_q    <= bleave_d;
+      ind_q       <= ind_d;
+      evx_q       <= evx_d;
+      tbl_q       <= tbl_d;
+      taddr_q     <= taddr_d;
+      tn_q        <= tn_d;
+      tcur_q      <= tcur_d;
+      tused_q     <= tused_d;
+      tbase_q     <= tbase_d;
+      tcnt_q      <= tcnt_d;
+      aew_q       <= aew_d;
+      evold_q     <= evold_d;
       qerr_q      <= qerr_d;
       info_q      <= info_d;
       drops_q     <= drops_d;
@@ -935,9 +1114,9 @@ module vdpu_qeng
     end
   end
 
-  // ENG_CTRL[31:2] are plain storage for now.
+  // ENG_CTRL[31:4] read 0 (the CSR block stores [3:0]); ENG_PARAM[31:8] are plain storage.
   logic unused_ctrl;
-  assign unused_ctrl = ^{eng_ctrl_i[31:2], eng_param_i[31:8]};
+  assign unused_ctrl = ^{eng_ctrl_i[31:4], eng_param_i[31:8]};
 
   assign cpl_expected_o = (state_q == StRdWait);
   assign irq_q_o        = q_q;

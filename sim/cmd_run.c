@@ -47,6 +47,7 @@ static void run_usage(FILE *f)
             "      --pkt-size N|imix  frame bytes, 14..1514 (default 64); imix: 64/576/1500 in 7:4:1\n"
             "      --json FILE        write the DMA accounting and throughput as JSON (net-* workloads)\n"
             "      --rtt N            DMA read round trip in device cycles (default 200)\n"
+            "      --intx             no MSI-X: the driver takes interrupts from INTx and the ISR\n"
             "      --prefetch N       queue engine: descriptors (packed) / ring entries (split) per read, 1..8\n"
             "      --used-batch N     queue engine: used elements per write-back (split rings), 1..8\n"
             "      --pcap-out FILE    write every frame the device transmits to a pcap file\n"
@@ -89,7 +90,7 @@ static void run_usage(FILE *f)
 enum {
     OPT_WAVE = 256, OPT_WAVE_FROM, OPT_WAVE_TO, OPT_TRACE, OPT_FAULT, OPT_RING, OPT_QUEUES, OPT_QSIZE, OPT_FW,
     OPT_FEATURES, OPT_MAC, OPT_MTU, OPT_LINK, OPT_PACKETS, OPT_PKTSIZE, OPT_JSON, OPT_RTT, OPT_PREFETCH, OPT_BATCH,
-    OPT_PCAP_OUT, OPT_FLAP, OPT_DPERR, OPT_FWVERB, OPT_FWTRACE, OPT_CYCLES, OPT_GDB, OPT_GDBSTDIO,
+    OPT_PCAP_OUT, OPT_INTX, OPT_FLAP, OPT_DPERR, OPT_FWVERB, OPT_FWTRACE, OPT_CYCLES, OPT_GDB, OPT_GDBSTDIO,
 };
 
 static const struct option run_opts[] = {
@@ -105,7 +106,7 @@ static const struct option run_opts[] = {
     {"packets", required_argument, 0, OPT_PACKETS}, {"pkt-size", required_argument, 0, OPT_PKTSIZE},
     {"json", required_argument, 0, OPT_JSON}, {"rtt", required_argument, 0, OPT_RTT},
     {"prefetch", required_argument, 0, OPT_PREFETCH}, {"used-batch", required_argument, 0, OPT_BATCH},
-    {"pcap-out", required_argument, 0, OPT_PCAP_OUT},   {"link-flap-at", required_argument, 0, OPT_FLAP},
+    {"pcap-out", required_argument, 0, OPT_PCAP_OUT}, {"intx", no_argument, 0, OPT_INTX},   {"link-flap-at", required_argument, 0, OPT_FLAP},
     {"dp-error-at", required_argument, 0, OPT_DPERR}, {"fw-verbose", no_argument, 0, OPT_FWVERB},
     {"fw-trace", no_argument, 0, OPT_FWTRACE}, {"cycles", required_argument, 0, OPT_CYCLES},
     {"gdb", required_argument, 0, OPT_GDB},   {"gdb-stdio", no_argument, 0, OPT_GDBSTDIO},
@@ -388,6 +389,7 @@ int cmd_run(int argc, char **argv)
             else o.used_batch = (unsigned)v;
             break;
         case OPT_PCAP_OUT: c.pcap_out = optarg; break;
+        case OPT_INTX: c.drv.use_msix = false; break;
         case OPT_LINK:
             if (!strcmp(optarg, "up")) o.link_up = true;
             else if (!strcmp(optarg, "down")) o.link_up = false;
@@ -516,7 +518,7 @@ int cmd_run(int argc, char **argv)
     s.bus.on_cycle = inject;
     s.bus.on_cycle_ctx = &inj;
     int rc = pci_enumerate(&s.bus, VDPU_MMIO_BASE, &s.pci, rep);
-    if (!rc) rc = pci_msix_setup(&s.bus, &s.pci, rep);
+    if (!rc && c.drv.use_msix) rc = pci_msix_setup(&s.bus, &s.pci, rep);
     if (c.rtt) s.bus.link.p.rtt = c.rtt;
     if (pcap) {
         s.bus.net.tap = pcap_sink_frame;

@@ -201,8 +201,42 @@ static void place(virtio_net_t *n, struct net_vq *q, uint16_t id, struct net_buf
 
 /* ---- rings ---------------------------------------------------------------------------------- */
 
+static bool has_feature(const virtio_net_t *n, unsigned bit)
+{
+    return (n->d->negotiated[bit / 32] >> (bit % 32)) & 1;
+}
+
+/* the spec's vring_need_event: has the index moved past event_idx since old? */
+static bool need_event(uint16_t event_idx, uint16_t new_idx, uint16_t old)
+{
+    return (uint16_t)(new_idx - event_idx - 1) < (uint16_t)(new_idx - old);
+}
+
+/* EVENT_IDX: ask for an interrupt at the next completion (virtqueue_enable_cb), or, polling,
+ * for none (an event index half the ring space away is never crossed in one go). */
+static void arm_interrupt(virtio_net_t *n, struct net_vq *q)
+{
+    if (!has_feature(n, VIRTIO_RING_F_EVENT_IDX)) return;
+    if (!q->packed) {
+        wr16(n, q->driver + 4 + 2ull * q->size, (uint16_t)(q->last_used + (n->o.poll ? 0x8000 : 0)));
+    } else if (!n->o.poll) {
+        wr16(n, q->driver, (uint16_t)(q->next_used | (q->used_wrap ? 0x8000 : 0))); /* off_wrap */
+        wr16(n, q->driver + 2, 2);                                                   /* RING_EVENT_FLAGS_DESC */
+    }
+}
+
 static void kick(virtio_net_t *n, struct net_vq *q)
 {
+    /* EVENT_IDX (split): kick only when the device asked for it through avail_event, as
+     * virtqueue_kick_prepare does with the entries added since the last decision */
+    if (!q->packed && has_feature(n, VIRTIO_RING_F_EVENT_IDX)) {
+        uint16_t avail_event = rd16(n, q->device + 4 + 8ull * q->size), old = q->kick_idx;
+        q->kick_idx = q->avail_idx;
+        if (!need_event(avail_event, q->avail_idx, old)) {
+            q->kicks_suppressed++;
+            return;
+        }
+    }
     /* VIRTQ_USED_F_NO_NOTIFY (split) / device event suppression (packed): the device never asks
      * for silence in this version, but a driver must look */
     if (!q->packed && (rd16(n, q->device) & VRING_USED_F_NO_NOTIFY)) return;
@@ -453,6 +487,8 @@ int virtio_net_open_opts(virtio_net_t *n, virtio_drv_t *d, const struct net_para
         struct net_vq *qs[2] = {&n->rx, &n->tx};
         for (int i = 0; i < 2; i++) wr16(n, qs[i]->packed ? qs[i]->driver + 2 : qs[i]->driver, 1);
     }
+    arm_interrupt(n, &n->rx);
+    arm_interrupt(n, &n->tx);
     return 0;
 }
 
@@ -489,6 +525,7 @@ static void reap_tx(virtio_net_t *n)
     uint32_t len;
     while (reap_one(n, &n->tx, &id, &len))
         if (len != 0) set_error(n, "TX used length must be 0 (the device writes nothing)", len);
+    arm_interrupt(n, &n->tx);
 }
 
 /* Post receive buffers while descriptors last; a shape that does not fit waits for the next time. */
@@ -549,6 +586,7 @@ static void reap_rx(virtio_net_t *n)
         n->rx_frames++;
         n->bytes += len - NET_HDR_LEN;
     }
+    arm_interrupt(n, &n->rx);
     if (!n->o.rx_overrun && fill_rx(n)) kick(n, &n->rx); /* overrun: refilled by the clock */
 }
 
@@ -560,8 +598,11 @@ int virtio_net_run(virtio_net_t *n)
     vdpu_bus_t *b = &n->s->bus;
     host_mem_t *m = &n->s->mem;
     uint64_t limit = b->dev->cycle + n->p.max_cycles, sent = 0;
-    uint64_t seen_tx = m->msi_count[PCI_MSI_DATA_BASE + n->tx.vector];
-    uint64_t seen_rx = m->msi_count[PCI_MSI_DATA_BASE + n->rx.vector];
+    /* MSI-X, or (no vectors) the INTx line and the ISR, which a read clears */
+    bool intx = n->tx.vector >= VDPU_NUM_VECTORS || n->rx.vector >= VDPU_NUM_VECTORS;
+    unsigned vtx = intx ? 0 : n->tx.vector, vrx = intx ? 0 : n->rx.vector;
+    uint64_t seen_tx = m->msi_count[PCI_MSI_DATA_BASE + vtx];
+    uint64_t seen_rx = m->msi_count[PCI_MSI_DATA_BASE + vrx];
     static uint8_t frame[NET_HDR_LEN + NET_MAX_FRAME_LEN];
     bool tx_side = n->p.workload != NET_RX, rx_side = n->p.workload != NET_TX;
     uint64_t next_poll = b->dev->cycle, quiet_since = b->dev->cycle, last_rx = 0, next_refill = b->dev->cycle;
@@ -625,10 +666,17 @@ int virtio_net_run(virtio_net_t *n)
             if (fill_rx(n)) kick(n, &n->rx);
         }
         vdpu_bus_step(b);
-        bool irq_tx = m->msi_count[PCI_MSI_DATA_BASE + n->tx.vector] != seen_tx;
-        bool irq_rx = m->msi_count[PCI_MSI_DATA_BASE + n->rx.vector] != seen_rx;
-        seen_tx = m->msi_count[PCI_MSI_DATA_BASE + n->tx.vector];
-        seen_rx = m->msi_count[PCI_MSI_DATA_BASE + n->rx.vector];
+        bool irq_tx = !intx && m->msi_count[PCI_MSI_DATA_BASE + vtx] != seen_tx;
+        bool irq_rx = !intx && m->msi_count[PCI_MSI_DATA_BASE + vrx] != seen_rx;
+        seen_tx = m->msi_count[PCI_MSI_DATA_BASE + vtx];
+        seen_rx = m->msi_count[PCI_MSI_DATA_BASE + vrx];
+        if (intx && b->out.intx) { /* vp_interrupt: read ISR (clears it and the line), bit 0 = a queue */
+            uint64_t isr = 0;
+            if (host_mem_rd(b, n->s->pci.vcap[VIRTIO_PCI_CAP_ISR_CFG].addr, 1, &isr) != VDPU_CPL_SC)
+                set_error(n, "ISR read failed", 0);
+            n->isr_reads++;
+            irq_tx = irq_rx = (isr & 1) != 0;
+        }
         if (n->o.poll) {
             if (irq_tx || irq_rx) set_error(n, "a queue interrupt arrived although the driver suppressed them (queue)",
                                             irq_tx ? n->tx.idx : n->rx.idx);

@@ -80,6 +80,8 @@ struct net_vq {
     uint8_t pend_n;
     uint32_t pend_len[NET_MAX_CHAIN];
     uint64_t outstanding, posted, completed, kicks, irqs_seen, descs_posted, chains_posted;
+    uint16_t kick_idx;            /* split EVENT_IDX: avail idx at the last kick decision */
+    uint64_t kicks_suppressed;    /* split EVENT_IDX: kicks the device's avail_event made unnecessary */
     uint64_t wrap_chains;  /* packed: chains that run across the end of the ring */
     uint64_t edge_bufs;    /* buffers whose last byte is the last byte of host RAM */
     uint64_t ring_laps;    /* split: used idx wraps of the ring; packed: used wrap counter flips */
@@ -97,6 +99,7 @@ typedef struct virtio_net {
     unsigned exp_head, exp_n;
     uint64_t gen_seq;        /* frames generated */
     uint64_t wire_frames, rx_frames, bad_frames, dropped;
+    uint64_t isr_reads;      /* INTx mode: interrupt handler runs */
     uint64_t bytes;          /* frame bytes completed */
     /* the TX frame generated and waiting for descriptors */
     bool tx_pend;
