@@ -51,6 +51,8 @@ static void run_usage(FILE *f)
             "      --prefetch N       queue engine: descriptors (packed) / ring entries (split) per read, 1..8\n"
             "      --used-batch N     queue engine: used elements per write-back (split rings), 1..8\n"
             "      --pcap-out FILE    write every frame the device transmits to a pcap file\n"
+            "      --pcap-in FILE     send the frames of an Ethernet pcap (14..1514 bytes each) instead of\n"
+            "                         generated ones; --packets defaults to the number of frames in it\n"
             "  -n, --accesses N       accesses of the random workload (default 10000)\n"
             "      --cycles N         keep running until cycle N after the workload (default: just past\n"
             "                         the last injected event)\n"
@@ -90,7 +92,7 @@ static void run_usage(FILE *f)
 enum {
     OPT_WAVE = 256, OPT_WAVE_FROM, OPT_WAVE_TO, OPT_TRACE, OPT_FAULT, OPT_RING, OPT_QUEUES, OPT_QSIZE, OPT_FW,
     OPT_FEATURES, OPT_MAC, OPT_MTU, OPT_LINK, OPT_PACKETS, OPT_PKTSIZE, OPT_JSON, OPT_RTT, OPT_PREFETCH, OPT_BATCH,
-    OPT_PCAP_OUT, OPT_INTX, OPT_FLAP, OPT_DPERR, OPT_FWVERB, OPT_FWTRACE, OPT_CYCLES, OPT_GDB, OPT_GDBSTDIO,
+    OPT_PCAP_OUT, OPT_INTX, OPT_PCAP_IN, OPT_FLAP, OPT_DPERR, OPT_FWVERB, OPT_FWTRACE, OPT_CYCLES, OPT_GDB, OPT_GDBSTDIO,
 };
 
 static const struct option run_opts[] = {
@@ -106,7 +108,8 @@ static const struct option run_opts[] = {
     {"packets", required_argument, 0, OPT_PACKETS}, {"pkt-size", required_argument, 0, OPT_PKTSIZE},
     {"json", required_argument, 0, OPT_JSON}, {"rtt", required_argument, 0, OPT_RTT},
     {"prefetch", required_argument, 0, OPT_PREFETCH}, {"used-batch", required_argument, 0, OPT_BATCH},
-    {"pcap-out", required_argument, 0, OPT_PCAP_OUT}, {"intx", no_argument, 0, OPT_INTX},   {"link-flap-at", required_argument, 0, OPT_FLAP},
+    {"pcap-out", required_argument, 0, OPT_PCAP_OUT}, {"intx", no_argument, 0, OPT_INTX},
+    {"pcap-in", required_argument, 0, OPT_PCAP_IN},   {"link-flap-at", required_argument, 0, OPT_FLAP},
     {"dp-error-at", required_argument, 0, OPT_DPERR}, {"fw-verbose", no_argument, 0, OPT_FWVERB},
     {"fw-trace", no_argument, 0, OPT_FWTRACE}, {"cycles", required_argument, 0, OPT_CYCLES},
     {"gdb", required_argument, 0, OPT_GDB},   {"gdb-stdio", no_argument, 0, OPT_GDBSTDIO},
@@ -162,7 +165,9 @@ static void gdb_hook(void *ctx, rv_cpu_t *cpu)
 struct run_cfg {
     const char *workload;
     struct net_params net;
-    const char *json, *pcap_out;
+    const char *json, *pcap_out, *pcap_in;
+    struct pcap_frames replay;
+    bool packets_set;
     bool net_opts;
     unsigned rtt;
     uint64_t accesses, flap_at, dperr_at, until;
@@ -241,7 +246,10 @@ static int workload_net(vdpu_session_t *s, struct run_cfg *c, const struct vdpu_
     uint64_t t0 = s->bus.dev->cycle;
     struct link_stats before = s->bus.link.st; /* count the traffic phase only */
     c->net.max_cycles = 20000 + c->net.packets * 20000;
-    if (virtio_net_open(n, d, &c->net) == 0) rc = virtio_net_run(n);
+    struct net_opts no;
+    memset(&no, 0, sizeof no);
+    if (c->pcap_in) no.replay = &c->replay;
+    if (virtio_net_open_opts(n, d, &c->net, &no) == 0) rc = virtio_net_run(n);
     if (n->error[0]) printf("[host] traffic check failed: %s\n", n->error);
     struct link_stats st = s->bus.link.st;
     for (unsigned q = 0; q < LINK_QUEUES; q++)
@@ -363,6 +371,7 @@ int cmd_run(int argc, char **argv)
         case OPT_PACKETS:
             if (!cli_u64("run", "--packets", optarg, &c.net.packets)) return VDPU_EXIT_USAGE;
             if (c.net.packets < 1) return cli_usage_error("run", "--packets must be at least 1");
+            c.packets_set = true;
             c.net_opts = true;
             break;
         case OPT_PKTSIZE:
@@ -389,6 +398,7 @@ int cmd_run(int argc, char **argv)
             else o.used_batch = (unsigned)v;
             break;
         case OPT_PCAP_OUT: c.pcap_out = optarg; break;
+        case OPT_PCAP_IN: c.pcap_in = optarg; break;
         case OPT_INTX: c.drv.use_msix = false; break;
         case OPT_LINK:
             if (!strcmp(optarg, "up")) o.link_up = true;
@@ -424,8 +434,15 @@ int cmd_run(int argc, char **argv)
     if (!strcmp(c.workload, "net-random") && (c.net_opts || drv_opts || c.rtt))
         return cli_usage_error("run", "net-random draws frames, ring, queue size and rtt from --seed: no "
                                       "--packets/--pkt-size/--json/--ring/--queues/--qsize/--rtt");
-    if ((c.net_opts || c.pcap_out) && !net)
-        return cli_usage_error("run", "--packets/--pkt-size/--json/--pcap-out are for the net-* workloads");
+    if ((c.net_opts || c.pcap_out || c.pcap_in) && !net)
+        return cli_usage_error("run", "--packets/--pkt-size/--json/--pcap-in/--pcap-out are for the net-* workloads");
+    if (c.pcap_in) {
+        if (pcap_frames_load(c.pcap_in, 1514, &c.replay, err, sizeof err)) {
+            fprintf(stderr, "vdpu run: %s\n", err);
+            return VDPU_EXIT_USAGE;
+        }
+        if (!c.packets_set) c.net.packets = c.replay.n;
+    }
     if (drv_opts && strcmp(c.workload, "init") && !net)
         return cli_usage_error("run", "--ring/--queues/--qsize shape the init workload, not '%s'", c.workload);
     if (accesses_set && strcmp(c.workload, "random"))
@@ -584,5 +601,6 @@ int cmd_run(int argc, char **argv)
         gdb_stub_close(g.stub);
     }
     vdpu_session_close(&s);
+    pcap_frames_free(&c.replay);
     return clean ? VDPU_EXIT_OK : VDPU_EXIT_FAIL;
 }

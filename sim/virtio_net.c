@@ -61,6 +61,11 @@ static unsigned frame_len(virtio_net_t *n)
 /* Frame `seq`: to the device's MAC, a local ethertype, the sequence number, then seeded bytes. */
 static unsigned make_frame(virtio_net_t *n, uint8_t *f)
 {
+    if (n->o.replay) { /* --pcap-in: the capture's frames, in order, as often as needed */
+        size_t k = (size_t)(n->gen_seq++ % n->o.replay->n);
+        memcpy(f, n->o.replay->data[k], n->o.replay->len[k]);
+        return n->o.replay->len[k];
+    }
     unsigned len = frame_len(n);
     memcpy(f, n->d->mac, 6);
     const uint8_t src[6] = {0x02, 0, 0, 0, 0, 0x01};

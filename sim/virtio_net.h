@@ -2,6 +2,7 @@
 #ifndef VDPU_VIRTIO_NET_H
 #define VDPU_VIRTIO_NET_H
 
+#include "pcap_io.h"
 #include "rng.h"
 #include "virtio_drv.h"
 
@@ -45,6 +46,7 @@ struct net_opts {
     enum net_place place;
     unsigned poll;       /* 0: interrupt driven; N: suppress queue interrupts (avail flags / driver event
                           * DISABLE), reap every N cycles and fail if a queue interrupt arrives anyway */
+    const struct pcap_frames *replay; /* frames to send instead of generated ones (cycled in order) */
     bool rx_overrun;     /* NET_RX only: the wire does not wait for receive buffers, the driver keeps at
                           * most 2 posted and refills every 500 + 4 rtt cycles; the device drops frames
                           * that find none, the check skips them (order and bytes still checked) */

@@ -178,3 +178,19 @@ Test(cli, json_schema, .timeout = 300)
                   "20 TX + 20 RX descriptors at least");
     cJSON_Delete(root);
 }
+
+Test(cli, pcap_in_replays_a_capture, .timeout = 300)
+{
+    static char out[16384], a[4096], b[4096];
+    cr_assert_eq(sh(VDPU " run -q --engine model --workload net-tx --packets 9 --pkt-size imix --pcap-out build/in.pcap",
+                    out, sizeof out), 0, "%s", out);
+    cr_assert_eq(sh(VDPU " run -q --engine cosim --workload net-loopback --pcap-in build/in.pcap --pcap-out build/out.pcap",
+                    out, sizeof out), 0, "%s", out);
+    cr_assert(strstr(out, "9 frames completed and checked"), "--packets defaults to the capture's frames: %s", out);
+    cr_assert_eq(sh("tshark -r build/in.pcap -T fields -e frame.len -e eth.src 2>/dev/null", a, sizeof a), 0);
+    cr_assert_eq(sh("tshark -r build/out.pcap -T fields -e frame.len -e eth.src 2>/dev/null", b, sizeof b), 0);
+    cr_assert_str_eq(a, b, "the replayed frames left the device unchanged");
+    /* a file that is not a capture: one line, exit 2 */
+    cr_assert_eq(sh(VDPU " run --workload net-rx --pcap-in tests/harness.c", out, sizeof out), 2, "%s", out);
+    cr_assert(strstr(out, "bad pcap"), "%s", out);
+}
