@@ -34,9 +34,9 @@ run: deps $(VDPU) $(FW_ELF) ## build everything and run the default simulation
 test: deps $(VDPU) $(FW_ELF) $(TESTS) $(GEN)/register-map.md ## build and run the whole test suite
 	@TEST_JOBS=$(JOBS) tests/run_all.sh $(TESTS)
 
-soak: deps $(VDPU) $(FW_ELF) ## longer random cosim: SEEDS seeds each of random accesses and random init sequences
+soak: deps $(VDPU) $(FW_ELF) ## longer random cosim: SEEDS seeds each of random accesses, init sequences and traffic
 	@pass=0; fail=0; \
-	for s in $$(seq 1 $(SEEDS)); do for w in random random-init; do \
+	for s in $$(seq 1 $(SEEDS)); do for w in random random-init net-random; do \
 	  if $(VDPU) run -q --engine cosim --workload $$w --seed $$s > $(BUILD)/soak.log 2>&1; then pass=$$((pass+1)); \
 	  else fail=$$((fail+1)); echo "FAIL: $(VDPU) run --engine cosim --workload $$w --seed $$s"; tail -20 $(BUILD)/soak.log; fi; \
 	done; done; echo "soak: $$pass passed, $$fail failed"; [ $$fail -eq 0 ]
