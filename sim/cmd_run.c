@@ -44,7 +44,8 @@ static void run_usage(FILE *f)
             "                         size, frames, descriptor chains, rtt, TX/RX/loopback, prefetch and\n"
             "                         used batch unless given), printed; every frame checked\n"
             "      --packets N        frames of a net-* workload (default 1000)\n"
-            "      --pkt-size N|imix  frame bytes, 14..1514 (default 64); imix: 64/576/1500 in 7:4:1\n"
+            "      --pkt-size N|imix|random  frame bytes, 14..1514 (default 64); imix: 64/576/1500 in 7:4:1;\n"
+            "                         random: uniform 14..1514 from the seed\n"
             "      --json FILE        write the DMA accounting and throughput as JSON (net-* workloads)\n"
             "      --rtt N            DMA read round trip in device cycles (default 200)\n"
             "      --intx             no MSI-X: the driver takes interrupts from INTx and the ISR\n"
@@ -167,6 +168,7 @@ struct run_cfg {
     struct net_params net;
     const char *json, *pcap_out, *pcap_in;
     struct pcap_frames replay;
+    bool pkt_random;
     bool packets_set;
     bool net_opts;
     unsigned rtt;
@@ -249,6 +251,7 @@ static int workload_net(vdpu_session_t *s, struct run_cfg *c, const struct vdpu_
     struct net_opts no;
     memset(&no, 0, sizeof no);
     if (c->pcap_in) no.replay = &c->replay;
+    no.pkt_random = c->pkt_random;
     if (virtio_net_open_opts(n, d, &c->net, &no) == 0) rc = virtio_net_run(n);
     if (n->error[0]) printf("[host] traffic check failed: %s\n", n->error);
     struct link_stats st = s->bus.link.st;
@@ -380,8 +383,13 @@ int cmd_run(int argc, char **argv)
                 c.net.pkt_size = 0;
                 break;
             }
+            if (!strcmp(optarg, "random")) { /* uniform 14..1514, from the seed */
+                c.net.pkt_size = 0;
+                c.pkt_random = true;
+                break;
+            }
             if (!cli_u64("run", "--pkt-size", optarg, &v)) return VDPU_EXIT_USAGE;
-            if (v < 14 || v > 1514) return cli_usage_error("run", "--pkt-size must be 14..1514 or imix");
+            if (v < 14 || v > 1514) return cli_usage_error("run", "--pkt-size must be 14..1514, imix or random");
             c.net.pkt_size = (unsigned)v;
             break;
         case OPT_JSON: c.json = optarg; c.net_opts = true; break;
