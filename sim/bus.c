@@ -63,8 +63,10 @@ void vdpu_bus_step(vdpu_bus_t *b)
         in.dmacpl_valid = true;
         in.dmacpl = b->dmacpl;
     }
-    in.nrx_valid = netport_rx_beat(&b->net, &in.nrx);
-    in.ntx_ready = true;
+    /* the wire side stalls too under host backpressure: gaps between RX beats, TX not taken */
+    bool wire_stall = b->stall_pct && rng_pct(&b->stall_rng, b->stall_pct);
+    in.nrx_valid = !wire_stall && netport_rx_beat(&b->net, &in.nrx);
+    in.ntx_ready = !(b->stall_pct && rng_pct(&b->stall_rng, b->stall_pct));
     in.link_up = b->link_up;
     in.dp_err = b->dp_err;
     in.hcpl_ready = !(b->stall_pct && rng_pct(&b->stall_rng, b->stall_pct));
