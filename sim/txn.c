@@ -79,13 +79,58 @@ int vdpu_txn_format(const vdpu_txn_t *t, char *buf, size_t len)
     return w;
 }
 
+/* The fields of a transaction as bytes, field by field (no struct padding): what equality and the
+ * digest are defined on. Mirrors vdpu_txn_format, which is for people. */
+static size_t txn_pack(const vdpu_txn_t *t, uint8_t *b)
+{
+    size_t n = 0;
+#define PUT(v)                                                                                                        \
+    do {                                                                                                              \
+        uint64_t v_ = (uint64_t)(v);                                                                                  \
+        memcpy(b + n, &v_, 8);                                                                                        \
+        n += 8;                                                                                                       \
+    } while (0)
+    b[n++] = t->chan;
+    switch (t->chan) {
+    case VDPU_CH_HREQ: PUT(t->u.hreq.type); PUT(t->u.hreq.size); PUT(t->u.hreq.tag); PUT(t->u.hreq.addr); PUT(t->u.hreq.data); break;
+    case VDPU_CH_HCPL: PUT(t->u.hcpl.tag); PUT(t->u.hcpl.status); PUT(t->u.hcpl.size); PUT(t->u.hcpl.data); break;
+    case VDPU_CH_DMAREQ: {
+        const vdpu_dmareq_t *d = &t->u.dmareq;
+        PUT(d->type); PUT(d->purpose); PUT(d->queue); PUT(d->tag); PUT(d->len); PUT(d->addr); PUT(d->last);
+        if (d->type == VDPU_DMA_WR) {
+            memcpy(b + n, d->data, 32);
+            n += 32;
+        }
+        break;
+    }
+    case VDPU_CH_DMACPL: {
+        const vdpu_dmacpl_t *c = &t->u.dmacpl;
+        PUT(c->tag); PUT(c->status); PUT(c->len); PUT(c->last);
+        unsigned k = c->len < 32 ? c->len : 32;
+        memcpy(b + n, c->data, k);
+        n += k;
+        break;
+    }
+    case VDPU_CH_FWREQ:
+        PUT(t->u.fwreq.we); PUT(t->u.fwreq.addr);
+        PUT(t->u.fwreq.we ? t->u.fwreq.wdata : 0); PUT(t->u.fwreq.we ? t->u.fwreq.wstrb : 0);
+        break;
+    case VDPU_CH_FWRSP: PUT(t->u.fwrsp.rdata); break;
+    case VDPU_CH_DIAG: PUT(t->u.diag.code); PUT(t->u.diag.addr); break;
+    case VDPU_CH_IRQ: PUT(t->u.irq.fw_irq); PUT(t->u.irq.intx); break;
+    case VDPU_CH_NTX: PUT(t->u.ntx.keep); PUT(t->u.ntx.last); memcpy(b + n, t->u.ntx.data, 32); n += 32; break;
+    case VDPU_CH_NRX: PUT(t->u.nrx.keep); PUT(t->u.nrx.last); memcpy(b + n, t->u.nrx.data, 32); n += 32; break;
+    default: break;
+    }
+#undef PUT
+    return n;
+}
+
 bool vdpu_txn_equal(const vdpu_txn_t *a, const vdpu_txn_t *b)
 {
-    char sa[256], sb[256];
-    if (a->chan != b->chan) return false;
-    vdpu_txn_format(a, sa, sizeof sa);
-    vdpu_txn_format(b, sb, sizeof sb);
-    return strcmp(sa, sb) == 0;
+    uint8_t pa[128], pb[128];
+    size_t na = txn_pack(a, pa), nb = txn_pack(b, pb);
+    return na == nb && memcmp(pa, pb, na) == 0;
 }
 
 int vdpu_txn_collect(const vdpu_in_t *in, const vdpu_out_t *out, uint64_t cycle, uint16_t *irq_prev,
@@ -133,8 +178,8 @@ uint64_t vdpu_digest_bytes(uint64_t h, const void *p, size_t n)
 
 uint64_t vdpu_digest_txn(uint64_t h, const vdpu_txn_t *t)
 {
-    char s[256];
-    int n = vdpu_txn_format(t, s, sizeof s);
+    uint8_t p[128];
+    size_t n = txn_pack(t, p);
     h = vdpu_digest_bytes(h, &t->cycle, sizeof t->cycle);
-    return vdpu_digest_bytes(h, s, (size_t)(n > 0 ? n : 0));
+    return vdpu_digest_bytes(h, p, n);
 }
