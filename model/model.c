@@ -8,7 +8,10 @@
 struct vdpu_model {
     struct vdpu_dev dev; /* first, so a vdpu_dev_t * is a struct vdpu_model * */
     enum vdpu_model_fault fault;
-    struct vdpu_state state;
+    /* double-buffered registers: an edge computes *alt from *cur, then the two swap (one copy per
+     * edge instead of two); the byte buffers live only in s[0] (written in place, never copied) */
+    struct vdpu_state *cur, *alt;
+    struct vdpu_state s[2];
 };
 
 static struct vdpu_model *to_model(vdpu_dev_t *dev)
@@ -29,7 +32,7 @@ static void model_reset(struct vdpu_state *s)
 /* Outputs are registers or functions of registers only: nothing here looks at inputs. */
 static void model_eval(vdpu_dev_t *dev, vdpu_out_t *out)
 {
-    const struct vdpu_state *s = &to_model(dev)->state;
+    const struct vdpu_state *s = to_model(dev)->cur;
 
     memset(out, 0, sizeof *out);
     out->hreq_ready = s->completer == VDPU_COMPLETER_IDLE && !s->hcpl_valid;
@@ -62,32 +65,33 @@ static void model_eval(vdpu_dev_t *dev, vdpu_out_t *out)
 static void model_tick(vdpu_dev_t *dev, const vdpu_in_t *in)
 {
     struct vdpu_model *m = to_model(dev);
-    struct vdpu_state next;
-    memcpy(&next, &m->state, STATE_REGS_BYTES);
+    struct vdpu_state *pre = m->cur, *nx = m->alt;
+    memcpy(nx, pre, STATE_REGS_BYTES);
     struct vdpu_edge e = {
-        .pre = &m->state, .next = &next, .fault = m->fault, .bufs = &m->state.bufs, .dmareq_ready = in->dmareq_ready};
+        .pre = pre, .next = nx, .fault = m->fault, .bufs = &m->s[0].bufs, .dmareq_ready = in->dmareq_ready};
 
     /* Single-cycle pulses: low unless this edge raises them again. */
-    next.diag_valid = false;
-    next.fwrsp_valid = false;
+    nx->diag_valid = false;
+    nx->fwrsp_valid = false;
 
     model_completer_edge(&e, in);
     /* A completion while the engine waits for none is unexpected. It is counted before the
      * firmware request, so FW_ERR shows the firmware's own error. */
-    if (in->dmacpl_valid && !model_qeng_cpl_expected(&m->state)) model_fw_err(&e, VDPU_FWERR_UNEXPECTED_CPL);
+    if (in->dmacpl_valid && !model_qeng_cpl_expected(pre)) model_fw_err(&e, VDPU_FWERR_UNEXPECTED_CPL);
     if (in->fwreq_valid) model_fw_csr_edge(&e, &in->fwreq);
     /* Status inputs after the firmware's INT_ACK, so a change at the same edge is not lost. */
-    if (in->link_up != m->state.link) {
-        next.link = in->link_up;
-        next.link_chg = true;
+    if (in->link_up != pre->link) {
+        nx->link = in->link_up;
+        nx->link_chg = true;
     }
-    if (in->dp_err) next.dp_err = true;
+    if (in->dp_err) nx->dp_err = true;
     model_dma_out_edge(&e);
     model_netio_edge(&e, in);
     model_qeng_edge(&e, in);
     model_msix_sender_edge(&e);
 
-    memcpy(&m->state, &next, STATE_REGS_BYTES);
+    m->cur = nx;
+    m->alt = pre;
 }
 
 static void model_destroy(vdpu_dev_t *dev)
@@ -109,7 +113,9 @@ vdpu_dev_t *vdpu_model_create(void)
     m->dev.name = "model";
     m->dev.cycle = 0;
     m->fault = VDPU_FAULT_NONE;
-    model_reset(&m->state);
+    m->cur = &m->s[0];
+    m->alt = &m->s[1];
+    model_reset(m->cur);
     return &m->dev;
 }
 
