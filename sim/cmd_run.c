@@ -1,23 +1,23 @@
 /* cmd_run.c - `vdpu run`: enumerate, bring the device up with the control-plane firmware, run a workload. */
 #include <ctype.h>
 #include <getopt.h>
-#include <stdlib.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
-#include "dma_report.h"
-#include "pcap_io.h"
-#include "netrand.h"
-#include "virtio_net.h"
-#include "virtio_spec.h"
 #include "gdb_stub.h"
+#include "netrand.h"
+#include "pcap_io.h"
 #include "randacc.h"
 #include "randinit.h"
+#include "run_workloads.h"
 #include "session.h"
 #include "virtio_disc.h"
 #include "virtio_drv.h"
 #include "virtio_features.h"
+#include "virtio_net.h"
+#include "virtio_spec.h"
 
 static void run_usage(FILE *f)
 {
@@ -161,132 +161,6 @@ static void gdb_hook(void *ctx, rv_cpu_t *cpu)
     if (g->soc->last == RV_EBREAK) gdb_stub_request_halt(g->stub); /* an ebreak compiled into firmware */
     gdb_before_step(g->stub, cpu);
     if (gdb_stub_killed(g->stub)) vdpu_bus_stop(g->bus, "killed by the debugger");
-}
-
-struct run_cfg {
-    const char *workload;
-    struct net_params net;
-    const char *json, *pcap_out, *pcap_in;
-    struct pcap_frames replay;
-    bool pkt_random;
-    bool packets_set;
-    bool net_opts;
-    unsigned rtt;
-    uint64_t accesses, flap_at, dperr_at, until;
-    bool flap, dperr, quiet;
-    struct drv_params drv;
-};
-
-/* Injected events, applied at the start of their cycle whatever the host is doing. */
-struct injector {
-    const struct run_cfg *c;
-    virtio_drv_t *d; /* for the timeline, once the driver exists */
-};
-
-static void inject(void *ctx, vdpu_bus_t *b)
-{
-    struct injector *in = ctx;
-    const struct run_cfg *c = in->c;
-    uint64_t cyc = b->dev->cycle;
-    if (c->flap && cyc == c->flap_at) {
-        b->link_up = false;
-        if (in->d) drv_step(in->d, "harness: link down");
-    }
-    if (c->flap && cyc == c->flap_at + 2000) {
-        b->link_up = true;
-        if (in->d) drv_step(in->d, "harness: link up");
-    }
-    if (c->dperr) {
-        b->dp_err = cyc == c->dperr_at;
-        if (b->dp_err && in->d) drv_step(in->d, "harness: internal data-path error reported");
-    }
-}
-
-/* Run to `until`, servicing config interrupts. */
-static void run_events(vdpu_session_t *s, virtio_drv_t *d, const struct run_cfg *c)
-{
-    while (!s->bus.stopped && s->bus.dev->cycle < c->until) {
-        vdpu_bus_step(&s->bus);
-        if (d) virtio_drv_poll(d);
-    }
-}
-
-static int workload_init(vdpu_session_t *s, struct run_cfg *c, struct injector *inj, FILE *rep)
-{
-    virtio_drv_t *d = calloc(1, sizeof *d);
-    if (!d) return -1;
-    inj->d = d; /* steps recorded from the driver's first access on */
-    enum drv_result r = virtio_drv_init(d, s, &c->drv);
-    if (r == DRV_OK) {
-        char names[512];
-        virtio_feature_list(d->negotiated, names, sizeof names);
-        printf("[host] DRIVER_OK at cycle %llu (%.3f us after reset); negotiated: %s\n",
-               (unsigned long long)s->bus.dev->cycle, (double)(s->bus.dev->cycle - d->steps[0].cycle) * 4e-3, names);
-    }
-    run_events(s, d, c);
-    if (rep) virtio_drv_print_timeline(d, rep);
-    if (r == DRV_REFUSED) printf("[host] initialization refused: %s\n", d->refusal);
-    int rc = r == DRV_OK ? 0 : -1;
-    inj->d = NULL;
-    free(d);
-    return rc;
-}
-
-/* init to DRIVER_OK, then traffic through the queue engine, then the DMA table */
-static int workload_net(vdpu_session_t *s, struct run_cfg *c, const struct vdpu_opts *o, struct injector *inj, FILE *rep)
-{
-    virtio_drv_t *d = calloc(1, sizeof *d);
-    virtio_net_t *n = calloc(1, sizeof *n);
-    int rc = -1;
-    if (!d || !n) goto out;
-    inj->d = d;
-    enum drv_result r = virtio_drv_init(d, s, &c->drv);
-    if (r != DRV_OK) {
-        printf("[host] initialization failed: %s\n", d->refusal[0] ? d->refusal : "link error");
-        goto out;
-    }
-    uint64_t t0 = s->bus.dev->cycle;
-    struct link_stats before = s->bus.link.st; /* count the traffic phase only */
-    c->net.max_cycles = 20000 + c->net.packets * 20000;
-    struct net_opts no;
-    memset(&no, 0, sizeof no);
-    if (c->pcap_in) no.replay = &c->replay;
-    no.pkt_random = c->pkt_random;
-    if (virtio_net_open_opts(n, d, &c->net, &no) == 0) rc = virtio_net_run(n);
-    if (n->error[0]) printf("[host] traffic check failed: %s\n", n->error);
-    struct link_stats st = s->bus.link.st;
-    for (unsigned q = 0; q < LINK_QUEUES; q++)
-        for (unsigned p = 0; p < VDPU_PURP_COUNT; p++) {
-            st.by[q][p].requests -= before.by[q][p].requests;
-            st.by[q][p].bytes -= before.by[q][p].bytes;
-            st.by[q][p].tlps -= before.by[q][p].tlps;
-            st.by[q][p].link_bytes -= before.by[q][p].link_bytes;
-        }
-    for (unsigned p = 0; p < VDPU_PURP_COUNT; p++) {
-        st.total[p].requests -= before.total[p].requests;
-        st.total[p].bytes -= before.total[p].bytes;
-        st.total[p].tlps -= before.total[p].tlps;
-        st.total[p].link_bytes -= before.total[p].link_bytes;
-    }
-    st.up_link_bytes -= before.up_link_bytes;
-    st.down_link_bytes -= before.down_link_bytes;
-    struct run_summary sum = {vdpu_engine_name(o->engine), c->workload,
-                              (d->negotiated[1] & (1u << (VIRTIO_F_RING_PACKED - 32))) ? "packed" : "split",
-                              o->seed, virtio_net_packets(n), n->bytes, s->bus.dev->cycle - t0,
-                              s->mem.msi_total, {0}, c->net.pkt_size};
-    memcpy(sum.features, d->negotiated, sizeof sum.features);
-    if (rep) virtio_drv_print_timeline(d, rep);
-    printf("[host] %s: %llu frames completed and checked, %llu kicks, %llu interrupts\n", c->workload,
-           (unsigned long long)sum.packets, (unsigned long long)(n->tx.kicks + n->rx.kicks),
-           (unsigned long long)(n->tx.irqs_seen + n->rx.irqs_seen));
-    dma_report_table(stdout, &st, &s->bus.link.p, &sum);
-    if (c->json && dma_report_json(c->json, &st, &s->bus.link.p, &sum)) rc = -1;
-out:
-    inj->d = NULL;
-    if (n) virtio_net_close(n);
-    free(n);
-    free(d);
-    return rc;
 }
 
 int cmd_run(int argc, char **argv)
@@ -540,7 +414,7 @@ int cmd_run(int argc, char **argv)
     }
     FILE *rep = c.quiet ? NULL : stdout;
     struct injector inj = {&c, NULL};
-    s.bus.on_cycle = inject;
+    s.bus.on_cycle = run_inject;
     s.bus.on_cycle_ctx = &inj;
     int rc = pci_enumerate(&s.bus, VDPU_MMIO_BASE, &s.pci, rep);
     if (!rc && c.drv.use_msix) rc = pci_msix_setup(&s.bus, &s.pci, rep);
@@ -554,9 +428,9 @@ int cmd_run(int argc, char **argv)
     } else if (!rc && net) {
         c.net.seed = o.seed;
         c.net.workload = !strcmp(c.workload, "net-tx") ? NET_TX : !strcmp(c.workload, "net-rx") ? NET_RX : NET_LOOPBACK;
-        rc = workload_net(&s, &c, &o, &inj, rep);
+        rc = run_workload_net(&s, &c, &o, &inj, rep);
     } else if (!rc && !strcmp(c.workload, "init")) {
-        rc = workload_init(&s, &c, &inj, rep);
+        rc = run_workload_init(&s, &c, &inj, rep);
     } else if (!rc && !strcmp(c.workload, "random-init")) {
         struct randinit_stats st;
         rc = randinit_run(&s, o.seed, &st);

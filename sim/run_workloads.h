@@ -1,0 +1,41 @@
+/* run_workloads.h - the workloads of `vdpu run` (init, traffic) and the event injector, apart from option parsing. */
+#ifndef VDPU_RUN_WORKLOADS_H
+#define VDPU_RUN_WORKLOADS_H
+
+#include <stdio.h>
+
+#include "pcap_io.h"
+#include "session.h"
+#include "virtio_drv.h"
+#include "virtio_net.h"
+
+struct run_cfg {
+    const char *workload;
+    struct net_params net;
+    const char *json, *pcap_out, *pcap_in;
+    struct pcap_frames replay;
+    bool pkt_random;
+    bool packets_set;
+    bool net_opts;
+    unsigned rtt;
+    uint64_t accesses, flap_at, dperr_at, until;
+    bool flap, dperr, quiet;
+    struct drv_params drv;
+};
+
+/* Injected events, applied at the start of their cycle whatever the host is doing. */
+struct injector {
+    const struct run_cfg *c;
+    virtio_drv_t *d; /* for the timeline, once the driver exists */
+};
+
+/* bus on_cycle hook: apply --link-flap-at / --dp-error-at at their cycle */
+void run_inject(void *ctx, vdpu_bus_t *b);
+/* run to c->until, servicing config interrupts when d is set */
+void run_events(vdpu_session_t *s, virtio_drv_t *d, const struct run_cfg *c);
+/* init to DRIVER_OK, timeline, config interrupts (0: DRIVER_OK) */
+int run_workload_init(vdpu_session_t *s, struct run_cfg *c, struct injector *inj, FILE *rep);
+/* init, then --packets frames through the queue engine, then the DMA table (and JSON) */
+int run_workload_net(vdpu_session_t *s, struct run_cfg *c, const struct vdpu_opts *o, struct injector *inj, FILE *rep);
+
+#endif
