@@ -163,7 +163,10 @@ static uint32_t csr_value(const struct vdpu_state *s, uint16_t off)
     case VDPU_CSR_NET_MTU: return s->net_mtu;
     case VDPU_CSR_DP_CTRL: return s->quiesce;
     /* quiesced once no DMA request is waiting in the output register */
-    case VDPU_CSR_DP_STATUS: return (uint32_t)(s->quiesce && !s->dmareq_valid) | (uint32_t)s->dp_err << 1;
+    /* quiesced: no request waiting in the output register and the engine idle (no read outstanding,
+     * no buffer half done) - the RTL's rule; the engine itself stops only in IDLE */
+    case VDPU_CSR_DP_STATUS:
+        return (uint32_t)(s->quiesce && !s->dmareq_valid && s->eng.fsm == VDPU_ENG_IDLE) | (uint32_t)s->dp_err << 1;
     case VDPU_CSR_LINK_STATE: return (uint32_t)s->link | (uint32_t)s->link_chg << 1;
     case VDPU_CSR_CTRLQ: return s->ctrlq;
     case VDPU_CSR_ENG_CTRL: return s->eng.ctrl;

@@ -159,3 +159,50 @@ ENGINE_TEST_REALFW(net, split_tx_event_idx_exact_dma_counts, .timeout = 300)
     cr_assert_eq(REQ(r, EVENT), N + 1, "N used_event reads and one avail_event write");
     cr_assert_eq(REQ(r, AVAIL_IDX), 3, "first read, the read that finds the ring empty, the re-read after avail_event");
 }
+
+/* RING_RESET with traffic: transmitq 0 is reset after a burst (firmware quiesces the data path
+ * and returns the queue to its defaults), reprogrammed, and carries traffic again; the engine's
+ * ring positions start over with it */
+ENGINE_TEST_REALFW(net, queue_reset_between_traffic, .timeout = 300)
+{
+    struct drv_params p;
+    drv_params_default(&p);
+    virtio_drv_t *d = calloc(1, sizeof *d);
+    virtio_net_t *n = calloc(1, sizeof *n);
+    cr_assert(d && n);
+    t_enumerate(T);
+    cr_assert_eq(pci_msix_setup(T->b, &T->s.pci, NULL), 0);
+    cr_assert_eq(virtio_drv_init(d, &T->s, &p), DRV_OK, "init: %s", d->refusal);
+    struct net_params np = {NET_TX, 30, 0, 5, 30 * 20000};
+    cr_assert_eq(virtio_net_open(n, d, &np), 0, "%s", n->error);
+    cr_assert_eq(virtio_net_run(n), 0, "first burst: %s", n->error);
+    virtio_net_close(n);
+
+    uint64_t v;
+    const struct drv_queue *q = &d->q[1];
+    cr_assert_eq(drv_wr(d, VDPU_COMMON_Q_SELECT, 2, 1), 0);
+    cr_assert_eq(drv_wr(d, VDPU_COMMON_Q_RESET, 2, 1), 0);
+    cr_assert_eq(drv_rd(d, VDPU_COMMON_Q_RESET, 2, &v), 0);
+    cr_assert_eq(v, 0, "queue reset completed");
+    cr_assert_eq(drv_rd(d, VDPU_COMMON_Q_ENABLE, 2, &v), 0);
+    cr_assert_eq(v, 0);
+    /* program it again, as vp_modern does after a reset, and enable it */
+    cr_assert_eq(drv_wr(d, VDPU_COMMON_Q_SIZE, 2, q->size), 0);
+    cr_assert_eq(drv_wr(d, VDPU_COMMON_Q_DESCLO, 4, (uint32_t)q->desc), 0);
+    cr_assert_eq(drv_wr(d, VDPU_COMMON_Q_AVAILLO, 4, (uint32_t)q->driver), 0);
+    cr_assert_eq(drv_wr(d, VDPU_COMMON_Q_USEDLO, 4, (uint32_t)q->device), 0);
+    cr_assert_eq(drv_wr(d, VDPU_COMMON_Q_MSIX, 2, q->vector), 0);
+    cr_assert_eq(drv_wr(d, VDPU_COMMON_Q_ENABLE, 2, 1), 0);
+    cr_assert_eq(drv_rd(d, VDPU_COMMON_Q_ENABLE, 2, &v), 0);
+    cr_assert_eq(v, 1, "re-enabled");
+
+    /* fresh rings (indices from 0), same addresses: the device must start over too */
+    memset(n, 0, sizeof *n);
+    np.packets = 25;
+    cr_assert_eq(virtio_net_open(n, d, &np), 0, "%s", n->error);
+    cr_assert_eq(virtio_net_run(n), 0, "second burst after the queue reset: %s", n->error);
+    cr_assert_eq(virtio_net_packets(n), 25);
+    virtio_net_close(n);
+    free(n);
+    free(d);
+}
