@@ -169,8 +169,12 @@ void qeng_packed_irq(struct vdpu_edge *e)
     const struct vdpu_eng *g = &e->pre->eng;
 
     if (!g->no_irq) model_queue_irq(e, g->q);
-    if (g->rx)
+    if (g->rx) {
         qeng_idle(e);
-    else
+    } else if (e->pre->quiesce) { /* quiesce: leave the queue as when it is found empty; kick brings it back */
+        e->next->queue[g->q].kick = true;
+        qeng_idle(e);
+    } else {
         qeng_packed_start(e, g->q);
+    }
 }

@@ -237,12 +237,23 @@ void qeng_split_irq(struct vdpu_edge *e)
     bool suppressed = g->ev_en ? g->no_irq : (g->avail_flags & VRING_AVAIL_F_NO_INTERRUPT) != 0;
     if (!g->b_held && !suppressed) model_queue_irq(e, g->q);
     e->next->eng.b_held = false;
-    if (g->rx || g->b_leave)
+    if (g->rx || g->b_leave) {
         qeng_idle(e);
-    else if (g->pc_n)
+    } else if (e->pre->quiesce) {
+        /* quiesce: leave the queue as when it is found empty (no avail_event), the pending batch
+         * first; kick brings the engine back once quiesce ends */
+        e->next->queue[g->q].kick = true;
+        if (g->b_cnt) {
+            e->next->eng.b_leave = true;
+            write_batch(e, qc);
+        } else {
+            qeng_idle(e);
+        }
+    } else if (g->pc_n) {
         start_head(e, qc, take_id(e));
-    else if (qc->last_avail != g->avail_idx)
+    } else if (qc->last_avail != g->avail_idx) {
         read_ring(e, qc);
-    else
+    } else {
         qeng_split_start(e, g->q);
+    }
 }

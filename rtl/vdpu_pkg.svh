@@ -102,6 +102,7 @@ package vdpu_pkg;
   typedef struct packed {
     logic [QIDX_W-1:0] idx;
     logic              kick_clr;    // the scheduler picked the queue
+    logic              kick_set;    // the service left the queue for quiesce: serve it again later
     logic              avail_we;    // last_avail / avail_wrap <= values below
     logic [15:0]       last_avail;
     logic              avail_wrap;

@@ -67,6 +67,7 @@ module vdpu_qctx
       // The engine's values were computed from the pre-edge context and win a same-edge conflict.
       if (32'(eng_wr_i.idx) == q) begin
         if (eng_wr_i.kick_clr) qctx_d[q].kick = 1'b0;
+        if (eng_wr_i.kick_set) qctx_d[q].kick = 1'b1;
         if (eng_wr_i.avail_we) begin
           qctx_d[q].last_avail = eng_wr_i.last_avail;
           qctx_d[q].avail_wrap = eng_wr_i.avail_wrap;

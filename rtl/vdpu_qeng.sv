@@ -21,7 +21,7 @@ module vdpu_qeng
   // control (CSR block, pre-edge)
   input  logic [31:0]            eng_ctrl_i,   // [0] enable, [1] packed, [2] INDIRECT_DESC, [3] EVENT_IDX
   input  logic [31:0]            eng_param_i,  // ENG_PARAM: [3:0] prefetch depth, [7:4] used batch
-  input  logic                   quiesce_i,    // DP_CTRL[0]: start no new queue service
+  input  logic                   quiesce_i,    // DP_CTRL[0]: no new service; TX leaves after a buffer
   input  logic [63:0]            hm_base_i,    // host memory window for buffers
   input  logic [63:0]            hm_size_i,
   input  logic [15:0]            ctrlq_i,      // the control queue is firmware's
@@ -902,6 +902,18 @@ module vdpu_qeng
           state_d   = StIdle;
         end else if (bleave_q) begin
           state_d = StIdle;
+        end else if (quiesce_i) begin
+          // quiesce: leave the queue as when it is found empty (no avail_event), the pending
+          // batch first; kick brings the engine back once quiesce ends
+          qwr_o.kick_set = 1'b1;
+          if (!packed_q && bcnt_q != '0) begin
+            bleave_d = 1'b1;
+            beat_d   = '0;
+            op_d     = OpUsed;
+            state_d  = StWrReq;
+          end else begin
+            state_d = StIdle;
+          end
         end else begin
           // TX: next buffer: a cached descriptor / head id, else a read; split re-reads the avail
           // idx only when the last one is used up
