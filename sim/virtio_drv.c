@@ -257,7 +257,7 @@ enum drv_result virtio_drv_init(virtio_drv_t *d, vdpu_session_t *s, const struct
     if (d->status & S_NEEDS_RESET) return refuse(d, "device set DEVICE_NEEDS_RESET");
     if (!(d->status & S_DRIVER_OK)) return refuse(d, "device did not keep DRIVER_OK");
     virtio_feature_list(d->negotiated, names, sizeof names);
-    drv_step(d, "device is live; negotiated: %.80s", names);
+    drv_step(d, "device is live (DRIVER_OK kept; %u queues)", d->nq);
     return DRV_OK;
 }
 
