@@ -238,7 +238,10 @@ static void csr_action(struct vdpu_edge *e, uint16_t off, uint32_t v)
         break;
     case VDPU_CSR_HOST_IRQ: model_irq_raise(e, (uint16_t)v); break;
     case VDPU_CSR_DEV_RESET:
-        if (v & DEV_RESET_VIRTIO) model_virtio_reset(e->next);
+        if (v & DEV_RESET_VIRTIO) {
+            model_virtio_reset(e->next);
+            e->dev_reset = true; /* the RX frame buffer's contents become stale (netio.c) */
+        }
         break;
     case VDPU_CSR_INT_ACK:
         if (v & INT_ACK_LINK) e->next->link_chg = false;

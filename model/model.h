@@ -23,6 +23,7 @@ struct vdpu_edge {
     struct vdpu_eng_bufs *bufs; /* the live engine buffers (updated in place, see model_state.h) */
     bool dmareq_ready;  /* input of this edge: the DMA output register drains */
     bool dmareq_loaded; /* the engine loaded the DMA output register at this edge */
+    bool dev_reset;     /* firmware's DEV_RESET acted at this edge */
 };
 
 /* Bits of config-space registers the device acts on (PCI spec values; the regmap names only the fields). */

@@ -128,6 +128,7 @@ struct vdpu_eng {
 
     /* network port */
     bool rx_full;      /* a complete frame waits in the RX buffer (nrx_ready = !rx_full) */
+    bool rx_stale;     /* the buffer's frame predates a device reset: dropped once complete */
     bool rx_trunc;     /* the frame (waiting or arriving) was longer than the buffer */
     uint16_t rx_len;   /* bytes of the waiting frame */
     uint16_t rx_fill;  /* bytes of the frame arriving */

@@ -25,7 +25,18 @@ void model_netio_edge(struct vdpu_edge *e, const vdpu_in_t *in)
     struct vdpu_eng *n = &e->next->eng;
 
     if (g->ntx_valid && in->ntx_ready) n->ntx_valid = false;
-    if (!in->nrx_valid || g->rx_full) return;
+    bool accept = in->nrx_valid && !g->rx_full;
+    /* a device reset makes whatever the buffer holds (or starts to hold at this edge) stale */
+    if (e->dev_reset && (g->rx_full || g->rx_fill || accept)) n->rx_stale = true;
+    if (g->rx_stale && g->rx_full) { /* a stale frame is dropped as soon as it is complete */
+        n->rx_full = false;
+        n->rx_trunc = false;
+        n->rx_len = 0;
+        n->rx_fill = 0;
+        n->rx_stale = false;
+        return;
+    }
+    if (!accept) return;
 
     unsigned k = keep_bytes(in->nrx.keep), fill = g->rx_fill;
     unsigned room = VDPU_FRAME_BUF_BYTES - fill;

@@ -292,7 +292,7 @@ static void state_idle(struct vdpu_edge *e)
     int pick = -1;
 
     if (!(s->eng.ctrl & ENG_CTRL_ENABLE) || s->quiesce) return;
-    if (s->eng.rx_full && s->queue[0].enable && !(s->eng.qerr & 1u)) {
+    if (s->eng.rx_full && !s->eng.rx_stale && s->queue[0].enable && !(s->eng.qerr & 1u)) {
         if (s->eng.rx_trunc) { /* longer than the buffer: dropped when it would be delivered */
             if (n->rx_dropped < 0xFFFF) n->rx_dropped++;
             n->rx_full = false;

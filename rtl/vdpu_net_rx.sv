@@ -24,12 +24,14 @@ module vdpu_net_rx
   output logic [FRAME_PW-1:0]  len_o,     // its length in bytes (at most FRAME_BYTES)
   output logic                 trunc_o,   // it was longer than the buffer
   input  logic                 free_i,    // the engine is done with it
+  input  logic                 dev_reset_i, // firmware DEV_RESET: the buffer's frame is stale
   input  logic                 re_i,
   input  logic [FRAME_WW-1:0]  raddr_i,
   output logic [511:0]         rdata_o
 );
 
   logic                full_q, full_d;
+  logic                stale_q, stale_d;  // frame predates a device reset: dropped once complete
   logic                trunc_q, trunc_d;
   logic [FRAME_PW-1:0] len_q, len_d;
 
@@ -60,6 +62,8 @@ module vdpu_net_rx
     full_d  = full_q;
     trunc_d = trunc_q;
     len_d   = len_q;
+    stale_d = stale_q;
+    if (dev_reset_i && (full_q || len_q != '0 || accept)) stale_d = 1'b1;
     if (accept) begin
       len_d = len_q + FRAME_PW'(wlen);
       if (FRAME_PW'(nbytes) > room) trunc_d = 1'b1;
@@ -71,15 +75,24 @@ module vdpu_net_rx
       trunc_d = 1'b0;
       len_d   = '0;
     end
+    // A stale frame is dropped as soon as it is complete (no beat is accepted while full).
+    if (stale_q && full_q) begin
+      full_d  = 1'b0;
+      trunc_d = 1'b0;
+      len_d   = '0;
+      stale_d = 1'b0;
+    end
   end
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       full_q  <= 1'b0;
+      stale_q <= 1'b0;
       trunc_q <= 1'b0;
       len_q   <= '0;
     end else begin
       full_q  <= full_d;
+      stale_q <= stale_d;
       trunc_q <= trunc_d;
       len_q   <= len_d;
     end
@@ -97,7 +110,7 @@ module vdpu_net_rx
   );
 
   assign nrx_ready_o = !full_q;
-  assign full_o      = full_q;
+  assign full_o      = full_q && !stale_q;  // the scheduler never starts on a stale frame
   assign len_o       = len_q;
   assign trunc_o     = trunc_q;
 

@@ -236,6 +236,7 @@ module vdpu_top
     .len_o       (rx_len),
     .trunc_o     (rx_trunc),
     .free_i      (rx_free),
+    .dev_reset_i (dev_reset),
     .re_i        (rx_re),
     .raddr_i     (rx_raddr),
     .rdata_o     (rx_rdata)

@@ -32,6 +32,16 @@ bool netport_inject(netport_t *n, const uint8_t *frame, unsigned len)
     return true;
 }
 
+void netport_flush_pending(netport_t *n)
+{
+    unsigned keep = n->rx_n && n->rx_off ? 1 : 0;
+    while (n->rx_n > keep) {
+        unsigned last = (n->rx_head + n->rx_n - 1) % NET_RXQ;
+        free(n->rxq[last].data);
+        n->rx_n--;
+    }
+}
+
 bool netport_rx_beat(const netport_t *n, vdpu_nrx_t *beat)
 {
     if (!n->rx_n) return false;

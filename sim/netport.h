@@ -31,6 +31,9 @@ void netport_init(netport_t *n);
 void netport_fini(netport_t *n);
 /* Queue a frame for the device's RX; false when the queue is full (counted in rx_refused). */
 bool netport_inject(netport_t *n, const uint8_t *frame, unsigned len);
+/* Drop the queued frames that have not started on the wire (a frame half sent is finished:
+ * the wire cannot take bytes back). */
+void netport_flush_pending(netport_t *n);
 /* The beat to present this cycle, if any. */
 bool netport_rx_beat(const netport_t *n, vdpu_nrx_t *beat);
 void netport_rx_taken(netport_t *n);
