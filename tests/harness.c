@@ -1,5 +1,7 @@
 /* harness.c - test helpers shared by every suite. */
+#include <stdio.h>
 #include <string.h>
+#include <sys/wait.h>
 
 #include "harness.h"
 
@@ -175,4 +177,30 @@ uint64_t last_txn_cycle(struct tctx *t, unsigned ch)
         if (x->chan == ch) return x->cycle;
     }
     return UINT64_MAX;
+}
+
+uint32_t peek_csr(struct tctx *t, uint16_t csr)
+{
+    fw_soc_t *soc = t->s.soc;
+    cr_assert(soc, "needs the real firmware");
+    for (unsigned i = 0; i < 1000 && soc->acc.busy && !soc->acc.answered; i++) vdpu_bus_step(t->b);
+    cr_assert(!(soc->acc.busy && !soc->acc.answered), "firmware CSR access never completed");
+    fwrole_attach(&t->s.fw, t->b);
+    uint32_t v = 0;
+    bool ok = fw_csr_read(t->b, &t->s.fw, csr, &v);
+    fw_soc_attach(soc, t->b);
+    cr_assert(ok, "CSR 0x%x: %s", csr, t->b->stop_reason);
+    return v;
+}
+
+int sh(const char *cmd, char *out, size_t len)
+{
+    char full[4096];
+    snprintf(full, sizeof full, "%s 2>&1", cmd);
+    FILE *p = popen(full, "r");
+    cr_assert_not_null(p);
+    size_t n = fread(out, 1, len - 1, p);
+    out[n] = 0;
+    int st = pclose(p);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }

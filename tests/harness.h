@@ -62,6 +62,11 @@ unsigned diag_take(struct tctx *t, vdpu_diag_t *last);
 /* Assert exactly one diag since the last take, with this code and address. */
 void expect_diag(struct tctx *t, uint8_t code, uint64_t addr);
 void expect_no_diag(struct tctx *t);
+/* Read a device CSR while the real firmware owns the CSR port: borrowed between two firmware
+ * accesses (test-only; it affects every engine the same way). */
+uint32_t peek_csr(struct tctx *t, uint16_t csr);
+/* Run a shell command, capture stdout+stderr into out; its exit status (-1 if it did not exit). */
+int sh(const char *cmd, char *out, size_t len);
 /* The cycle of the last transaction of channel ch (or UINT64_MAX). */
 uint64_t last_txn_cycle(struct tctx *t, unsigned ch);
 

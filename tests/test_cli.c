@@ -11,17 +11,6 @@
 #define VDPU "./build/vdpu"
 
 /* run a shell command, capture stdout+stderr, return the exit status */
-static int sh(const char *cmd, char *out, size_t len)
-{
-    char full[512];
-    snprintf(full, sizeof full, "%s 2>&1", cmd);
-    FILE *p = popen(full, "r");
-    cr_assert_not_null(p);
-    size_t n = fread(out, 1, len - 1, p);
-    out[n] = 0;
-    int st = pclose(p);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
 
 static unsigned lines(const char *s)
 {

@@ -7,24 +7,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "harness.h"
 #include "mini_elf.h"
 
 #define VDPU "./build/vdpu"
 #define ISS_DIR "build/iss"
 
 /* run a shell command, capture stdout+stderr, return the exit status */
-static int sh(const char *cmd, char *out, size_t len)
-{
-    char full[1024];
-    snprintf(full, sizeof full, "%s 2>&1", cmd);
-    FILE *p = popen(full, "r");
-    cr_assert_not_null(p);
-    size_t n = fread(out, 1, len - 1, p);
-    out[n] = 0;
-    while (fgetc(p) != EOF) { /* drain: a long trace must not block the child */ }
-    int st = pclose(p);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
 
 static unsigned lines(const char *s)
 {

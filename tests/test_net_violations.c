@@ -27,19 +27,6 @@ struct vctx {
 
 /* ---- the firmware owns the CSR port: borrow it for one read between two firmware accesses ---- */
 
-static uint32_t peek_csr(struct tctx *t, uint16_t csr)
-{
-    fw_soc_t *soc = t->s.soc;
-    cr_assert(soc, "needs the real firmware");
-    for (unsigned i = 0; i < 1000 && soc->acc.busy && !soc->acc.answered; i++) vdpu_bus_step(t->b);
-    cr_assert(!(soc->acc.busy && !soc->acc.answered), "firmware CSR access never completed");
-    fwrole_attach(&t->s.fw, t->b);
-    uint32_t v = 0;
-    bool ok = fw_csr_read(t->b, &t->s.fw, csr, &v);
-    fw_soc_attach(soc, t->b);
-    cr_assert(ok, "CSR 0x%x: %s", csr, t->b->stop_reason);
-    return v;
-}
 
 /* ---- host memory snapshots ------------------------------------------------------------------------
  * The link's memory guard already fails the run on any device write outside the granted areas (used
