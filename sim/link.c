@@ -200,3 +200,24 @@ void link_tick(link_t *l, uint64_t cycle)
 }
 
 bool link_idle(const link_t *l) { return !l->nrd && !l->wr_active && !l->cpl_valid; }
+
+static void count_sub(struct dma_count *o, const struct dma_count *a, const struct dma_count *b)
+{
+    o->requests = a->requests - b->requests;
+    o->bytes = a->bytes - b->bytes;
+    o->tlps = a->tlps - b->tlps;
+    o->link_bytes = a->link_bytes - b->link_bytes;
+}
+
+void link_stats_since(const struct link_stats *now, const struct link_stats *before, struct link_stats *out)
+{
+    for (unsigned q = 0; q < LINK_QUEUES; q++)
+        for (unsigned p = 0; p < VDPU_PURP_COUNT; p++) count_sub(&out->by[q][p], &now->by[q][p], &before->by[q][p]);
+    for (unsigned p = 0; p < VDPU_PURP_COUNT; p++) count_sub(&out->total[p], &now->total[p], &before->total[p]);
+    out->up_link_bytes = now->up_link_bytes - before->up_link_bytes;
+    out->down_link_bytes = now->down_link_bytes - before->down_link_bytes;
+    for (unsigned i = 0; i < LINK_LAT_BUCKETS; i++) out->lat_hist[i] = now->lat_hist[i] - before->lat_hist[i];
+    out->lat_sum = now->lat_sum - before->lat_sum;
+    out->lat_n = now->lat_n - before->lat_n;
+    out->lat_max = now->lat_max; /* a maximum cannot be taken apart: the run's */
+}

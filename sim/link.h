@@ -79,6 +79,8 @@ bool link_dmacpl(const link_t *l, vdpu_dmacpl_t *beat);
 void link_accept_req(link_t *l, const vdpu_dmareq_t *r, uint64_t cycle);
 void link_cpl_taken(link_t *l, uint64_t cycle);
 void link_tick(link_t *l, uint64_t cycle);
+/* out = now - before: the counters of a phase of a run. */
+void link_stats_since(const struct link_stats *now, const struct link_stats *before, struct link_stats *out);
 /* Nothing in flight (no read outstanding, no write half assembled). */
 bool link_idle(const link_t *l);
 

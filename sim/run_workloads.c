@@ -79,22 +79,8 @@ int run_workload_net(vdpu_session_t *s, struct run_cfg *c, const struct vdpu_opt
     no.pkt_random = c->pkt_random;
     if (virtio_net_open_opts(n, d, &c->net, &no) == 0) rc = virtio_net_run(n);
     if (n->error[0]) printf("[host] traffic check failed: %s\n", n->error);
-    struct link_stats st = s->bus.link.st;
-    for (unsigned q = 0; q < LINK_QUEUES; q++)
-        for (unsigned p = 0; p < VDPU_PURP_COUNT; p++) {
-            st.by[q][p].requests -= before.by[q][p].requests;
-            st.by[q][p].bytes -= before.by[q][p].bytes;
-            st.by[q][p].tlps -= before.by[q][p].tlps;
-            st.by[q][p].link_bytes -= before.by[q][p].link_bytes;
-        }
-    for (unsigned p = 0; p < VDPU_PURP_COUNT; p++) {
-        st.total[p].requests -= before.total[p].requests;
-        st.total[p].bytes -= before.total[p].bytes;
-        st.total[p].tlps -= before.total[p].tlps;
-        st.total[p].link_bytes -= before.total[p].link_bytes;
-    }
-    st.up_link_bytes -= before.up_link_bytes;
-    st.down_link_bytes -= before.down_link_bytes;
+    struct link_stats st;
+    link_stats_since(&s->bus.link.st, &before, &st);
     struct run_summary sum = {vdpu_engine_name(o->engine), c->workload,
                               (d->negotiated[1] & (1u << (VIRTIO_F_RING_PACKED - 32))) ? "packed" : "split",
                               o->seed, virtio_net_packets(n), n->bytes, s->bus.dev->cycle - t0,
