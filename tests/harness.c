@@ -1,5 +1,6 @@
 /* harness.c - test helpers shared by every suite. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 
@@ -203,4 +204,30 @@ int sh(const char *cmd, char *out, size_t len)
     out[n] = 0;
     int st = pclose(p);
     return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+struct traffic_result t_traffic(struct tctx *t, const struct drv_params *p, const struct net_params *np)
+{
+    struct traffic_result r;
+    memset(&r, 0, sizeof r);
+    virtio_drv_t *d = calloc(1, sizeof *d);
+    virtio_net_t *n = calloc(1, sizeof *n);
+    cr_assert(d && n);
+    t_enumerate(t);
+    cr_assert_eq(pci_msix_setup(t->b, &t->s.pci, NULL), 0);
+    cr_assert_eq(virtio_drv_init(d, &t->s, p), DRV_OK, "init: %s", d->refusal);
+    struct link_stats before = t->b->link.st;
+    cr_assert_eq(virtio_net_open(n, d, np), 0, "%s", n->error);
+    int rc = virtio_net_run(n);
+    cr_assert_eq(rc, 0, "traffic failed: %s%s", n->error, t->b->stopped ? t->b->stop_reason : "");
+    r.packets = virtio_net_packets(n);
+    /* let the device finish winding down (the read that finds the ring empty and what follows it) */
+    vdpu_bus_run_cycles(t->b, 2000);
+    struct link_stats st;
+    link_stats_since(&t->b->link.st, &before, &st);
+    memcpy(r.c, st.total, sizeof r.c);
+    virtio_net_close(n);
+    free(n);
+    free(d);
+    return r;
 }

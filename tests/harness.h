@@ -7,6 +7,7 @@
 #include "host_link.h"
 #include "pci_enum.h"
 #include "session.h"
+#include "virtio_net.h"
 #include "virtio_spec.h"
 
 /* A test body run on each engine: ENGINE_TEST(suite, name) { ... uses T (struct tctx *) ... } */
@@ -40,6 +41,21 @@ void t_enumerate(struct tctx *t); /* BAR0 at VDPU_MMIO_BASE, memory + bus master
     Test(suite, name##_rtl, ##__VA_ARGS__) { struct tctx t; t_open_fw(&t, VDPU_ENGINE_RTL, NULL); name##_body(&t); t_close(&t); }     \
     Test(suite, name##_cosim, ##__VA_ARGS__) { struct tctx t; t_open_fw(&t, VDPU_ENGINE_COSIM, NULL); name##_body(&t); t_close(&t); } \
     static void name##_body(struct tctx *T)
+/* real firmware with queue-engine parameters P (prefetch) and B (used batch) */
+#define ENGINE_TEST_PARAMS(suite, name, P, B, ...)                                                                  \
+    static void name##_body(struct tctx *T);                                                                         \
+    static void name##_open(struct tctx *t, enum vdpu_engine e)                                                      \
+    {                                                                                                                \
+        struct vdpu_opts o;                                                                                          \
+        vdpu_opts_default(&o);                                                                                       \
+        o.prefetch = (P);                                                                                            \
+        o.used_batch = (B);                                                                                          \
+        t_open_fw(t, e, &o);                                                                                         \
+    }                                                                                                                \
+    Test(suite, name##_model, ##__VA_ARGS__) { struct tctx t; name##_open(&t, VDPU_ENGINE_MODEL); name##_body(&t); t_close(&t); } \
+    Test(suite, name##_rtl, ##__VA_ARGS__) { struct tctx t; name##_open(&t, VDPU_ENGINE_RTL); name##_body(&t); t_close(&t); }     \
+    Test(suite, name##_cosim, ##__VA_ARGS__) { struct tctx t; name##_open(&t, VDPU_ENGINE_COSIM); name##_body(&t); t_close(&t); } \
+    static void name##_body(struct tctx *T)
 /* tests that play the firmware role themselves */
 #define ENGINE_TEST(suite, name, ...) ENGINE_TEST_AUTO(suite, name, false, ##__VA_ARGS__)
 /* tests with the built-in pass-through firmware servicing events */
@@ -62,6 +78,16 @@ unsigned diag_take(struct tctx *t, vdpu_diag_t *last);
 /* Assert exactly one diag since the last take, with this code and address. */
 void expect_diag(struct tctx *t, uint8_t code, uint64_t addr);
 void expect_no_diag(struct tctx *t);
+/* DMA counts of a traffic phase. */
+struct traffic_result {
+    uint64_t packets;
+    struct dma_count c[VDPU_PURP_COUNT];
+};
+#define REQ(r, P) ((r).c[VDPU_PURP_##P].requests)
+/* Enumerate, set up MSI-X, init the driver with p, run np through the queue engine (asserting that
+ * every frame arrived), let the device wind down, and return what the traffic phase cost. */
+struct traffic_result t_traffic(struct tctx *t, const struct drv_params *p, const struct net_params *np);
+
 /* Read a device CSR while the real firmware owns the CSR port: borrowed between two firmware
  * accesses (test-only; it affects every engine the same way). */
 uint32_t peek_csr(struct tctx *t, uint16_t csr);

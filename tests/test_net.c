@@ -7,46 +7,16 @@
 /* the exact counts are the spec's for "no EVENT_IDX" unless a test asks for it */
 static bool with_event_idx;
 
-struct net_result {
-    uint64_t packets;
-    struct dma_count c[VDPU_PURP_COUNT]; /* traffic phase only */
-};
-
-static struct net_result traffic(struct tctx *t, enum drv_ring ring, enum net_workload w, uint64_t packets,
-                                 unsigned pkt_size)
+static struct traffic_result traffic(struct tctx *t, enum drv_ring ring, enum net_workload w, uint64_t packets,
+                                     unsigned pkt_size)
 {
     struct drv_params p;
-    struct net_result r;
-    memset(&r, 0, sizeof r);
     drv_params_default(&p);
     p.ring = ring;
     if (!with_event_idx) p.drop[0] |= 1u << VIRTIO_RING_F_EVENT_IDX;
-    virtio_drv_t *d = calloc(1, sizeof *d);
-    virtio_net_t *n = calloc(1, sizeof *n);
-    cr_assert(d && n);
-    t_enumerate(t);
-    cr_assert_eq(pci_msix_setup(t->b, &t->s.pci, NULL), 0);
-    cr_assert_eq(virtio_drv_init(d, &t->s, &p), DRV_OK, "init: %s", d->refusal);
-    struct link_stats before = t->b->link.st;
     struct net_params np = {w, packets, pkt_size, 7, 50000 + packets * 20000};
-    cr_assert_eq(virtio_net_open(n, d, &np), 0, "%s", n->error);
-    int rc = virtio_net_run(n);
-    cr_assert_eq(rc, 0, "traffic failed: %s%s", n->error, t->b->stopped ? t->b->stop_reason : "");
-    r.packets = virtio_net_packets(n);
-    /* let the device finish winding down (the read that finds the ring empty and what follows it) */
-    vdpu_bus_run_cycles(t->b, 2000);
-    for (unsigned i = 0; i < VDPU_PURP_COUNT; i++) {
-        r.c[i].requests = t->b->link.st.total[i].requests - before.total[i].requests;
-        r.c[i].bytes = t->b->link.st.total[i].bytes - before.total[i].bytes;
-        r.c[i].tlps = t->b->link.st.total[i].tlps - before.total[i].tlps;
-    }
-    virtio_net_close(n);
-    free(n);
-    free(d);
-    return r;
+    return t_traffic(t, &p, &np);
 }
-
-#define REQ(r, P) ((r).c[VDPU_PURP_##P].requests)
 
 /* split TX, one descriptor per packet, all posted before the one kick: 2 avail-idx reads (the
  * first sees N, the last sees no more), then per packet one ring entry, one descriptor, one
@@ -54,7 +24,7 @@ static struct net_result traffic(struct tctx *t, enum drv_ring ring, enum net_wo
 ENGINE_TEST_REALFW(net, split_tx_exact_dma_counts, .timeout = 300)
 {
     const uint64_t N = 40;
-    struct net_result r = traffic(T, DRV_RING_SPLIT, NET_TX, N, 64);
+    struct traffic_result r = traffic(T, DRV_RING_SPLIT, NET_TX, N, 64);
     cr_assert_eq(r.packets, N);
     cr_assert_eq(REQ(r, AVAIL_IDX), 2);
     cr_assert_eq(REQ(r, AVAIL_RING), N);
@@ -73,7 +43,7 @@ ENGINE_TEST_REALFW(net, split_tx_exact_dma_counts, .timeout = 300)
 ENGINE_TEST_REALFW(net, packed_tx_exact_dma_counts, .timeout = 300)
 {
     const uint64_t N = 40;
-    struct net_result r = traffic(T, DRV_RING_PACKED, NET_TX, N, 64);
+    struct traffic_result r = traffic(T, DRV_RING_PACKED, NET_TX, N, 64);
     cr_assert_eq(r.packets, N);
     cr_assert_eq(REQ(r, DESC), N + 1);
     cr_assert_eq(REQ(r, PAYLOAD_RD), N);
@@ -85,7 +55,7 @@ ENGINE_TEST_REALFW(net, packed_tx_exact_dma_counts, .timeout = 300)
 ENGINE_TEST_REALFW(net, split_rx_exact_dma_counts, .timeout = 300)
 {
     const uint64_t N = 30;
-    struct net_result r = traffic(T, DRV_RING_SPLIT, NET_RX, N, 64);
+    struct traffic_result r = traffic(T, DRV_RING_SPLIT, NET_RX, N, 64);
     cr_assert_eq(r.packets, N);
     cr_assert_eq(REQ(r, AVAIL_IDX), N, "one avail-idx read per received frame");
     cr_assert_eq(REQ(r, AVAIL_RING), N);
@@ -99,7 +69,7 @@ ENGINE_TEST_REALFW(net, split_rx_exact_dma_counts, .timeout = 300)
 ENGINE_TEST_REALFW(net, packed_rx_exact_dma_counts, .timeout = 300)
 {
     const uint64_t N = 30;
-    struct net_result r = traffic(T, DRV_RING_PACKED, NET_RX, N, 64);
+    struct traffic_result r = traffic(T, DRV_RING_PACKED, NET_RX, N, 64);
     cr_assert_eq(r.packets, N);
     cr_assert_eq(REQ(r, DESC), N);
     cr_assert_eq(REQ(r, PAYLOAD_WR), N);
@@ -109,14 +79,14 @@ ENGINE_TEST_REALFW(net, packed_rx_exact_dma_counts, .timeout = 300)
 
 ENGINE_TEST_REALFW(net, loopback_imix_split, .timeout = 300)
 {
-    struct net_result r = traffic(T, DRV_RING_SPLIT, NET_LOOPBACK, 300, 0);
+    struct traffic_result r = traffic(T, DRV_RING_SPLIT, NET_LOOPBACK, 300, 0);
     cr_assert_eq(r.packets, 300, "every frame looped back intact and in order");
 }
 
 ENGINE_TEST_REALFW(net, loopback_imix_packed_wraps, .timeout = 300)
 {
     /* 300 frames through 256-entry rings: the wrap counters flip */
-    struct net_result r = traffic(T, DRV_RING_PACKED, NET_LOOPBACK, 300, 0);
+    struct traffic_result r = traffic(T, DRV_RING_PACKED, NET_LOOPBACK, 300, 0);
     cr_assert_eq(r.packets, 300);
 }
 
@@ -149,7 +119,7 @@ ENGINE_TEST_REALFW(net, split_tx_event_idx_exact_dma_counts, .timeout = 300)
 {
     const uint64_t N = 40;
     with_event_idx = true;
-    struct net_result r = traffic(T, DRV_RING_SPLIT, NET_TX, N, 64);
+    struct traffic_result r = traffic(T, DRV_RING_SPLIT, NET_TX, N, 64);
     cr_assert_eq(r.packets, N);
     cr_assert_eq(REQ(r, AVAIL_RING), N);
     cr_assert_eq(REQ(r, DESC), N);

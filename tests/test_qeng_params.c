@@ -8,65 +8,26 @@
 
 /* ---- real firmware and driver, ENG_PARAM programmed by the firmware from the options ---------- */
 
-#define PARAM_TEST(name, P, B, ...)                                                                                  \
-    static void name##_body(struct tctx *T);                                                                         \
-    static void name##_open(struct tctx *t, enum vdpu_engine e)                                                      \
-    {                                                                                                                \
-        struct vdpu_opts o;                                                                                          \
-        vdpu_opts_default(&o);                                                                                       \
-        o.prefetch = (P);                                                                                            \
-        o.used_batch = (B);                                                                                          \
-        t_open_fw(t, e, &o);                                                                                         \
-    }                                                                                                                \
-    Test(qeng_params, name##_model, ##__VA_ARGS__) { struct tctx t; name##_open(&t, VDPU_ENGINE_MODEL); name##_body(&t); t_close(&t); } \
-    Test(qeng_params, name##_rtl, ##__VA_ARGS__) { struct tctx t; name##_open(&t, VDPU_ENGINE_RTL); name##_body(&t); t_close(&t); }     \
-    Test(qeng_params, name##_cosim, ##__VA_ARGS__) { struct tctx t; name##_open(&t, VDPU_ENGINE_COSIM); name##_body(&t); t_close(&t); } \
-    static void name##_body(struct tctx *T)
+#define PARAM_TEST(name, P, B, ...) ENGINE_TEST_PARAMS(qeng_params, name, P, B, ##__VA_ARGS__)
 
-struct run {
-    uint64_t packets;
-    struct dma_count c[VDPU_PURP_COUNT]; /* traffic phase only */
-};
-
-static struct run traffic(struct tctx *t, enum drv_ring ring, unsigned qsize, enum net_workload w, uint64_t packets,
-                          unsigned pkt_size)
+static struct traffic_result traffic(struct tctx *t, enum drv_ring ring, unsigned qsize, enum net_workload w,
+                                     uint64_t packets, unsigned pkt_size)
 {
     struct drv_params p;
-    struct run r;
-    memset(&r, 0, sizeof r);
     drv_params_default(&p);
     p.ring = ring;
     p.drop[0] |= 1u << VIRTIO_RING_F_EVENT_IDX; /* the counts below are those without event suppression */
     if (qsize) p.qsize = qsize;
-    virtio_drv_t *d = calloc(1, sizeof *d);
-    virtio_net_t *n = calloc(1, sizeof *n);
-    cr_assert(d && n);
-    t_enumerate(t);
-    cr_assert_eq(pci_msix_setup(t->b, &t->s.pci, NULL), 0);
-    cr_assert_eq(virtio_drv_init(d, &t->s, &p), DRV_OK, "init: %s", d->refusal);
-    struct link_stats before = t->b->link.st;
     struct net_params np = {w, packets, pkt_size, 7, 50000 + packets * 20000};
-    cr_assert_eq(virtio_net_open(n, d, &np), 0, "%s", n->error);
-    int rc = virtio_net_run(n);
-    cr_assert_eq(rc, 0, "traffic failed: %s%s", n->error, t->b->stopped ? t->b->stop_reason : "");
-    r.packets = virtio_net_packets(n);
-    for (unsigned i = 0; i < VDPU_PURP_COUNT; i++) {
-        r.c[i].requests = t->b->link.st.total[i].requests - before.total[i].requests;
-        r.c[i].bytes = t->b->link.st.total[i].bytes - before.total[i].bytes;
-    }
-    virtio_net_close(n);
-    free(n);
-    free(d);
-    return r;
+    return t_traffic(t, &p, &np);
 }
 
-#define REQ(r, P) ((r).c[VDPU_PURP_##P].requests)
 #define BYTES(r, P) ((r).c[VDPU_PURP_##P].bytes)
 
 /* 40 frames posted before the one kick: ring entries 4 per read, used elements 4 per write */
 PARAM_TEST(split_tx_p4_b4, 4, 4, .timeout = 300)
 {
-    struct run r = traffic(T, DRV_RING_SPLIT, 0, NET_TX, 40, 64);
+    struct traffic_result r = traffic(T, DRV_RING_SPLIT, 0, NET_TX, 40, 64);
     cr_assert_eq(r.packets, 40);
     cr_assert_eq(REQ(r, AVAIL_IDX), 2);
     cr_assert_eq(REQ(r, AVAIL_RING), 10);
@@ -84,7 +45,7 @@ PARAM_TEST(split_tx_p4_b4, 4, 4, .timeout = 300)
  * written when the avail re-read finds the queue empty */
 PARAM_TEST(split_tx_p3_b3, 3, 3, .timeout = 300)
 {
-    struct run r = traffic(T, DRV_RING_SPLIT, 0, NET_TX, 40, 64);
+    struct traffic_result r = traffic(T, DRV_RING_SPLIT, 0, NET_TX, 40, 64);
     cr_assert_eq(r.packets, 40);
     cr_assert_eq(REQ(r, AVAIL_IDX), 2);
     cr_assert_eq(REQ(r, AVAIL_RING), 14);
@@ -97,7 +58,7 @@ PARAM_TEST(split_tx_p3_b3, 3, 3, .timeout = 300)
 /* ENG_PARAM fields: 0 acts as 1, 15 as 8 */
 PARAM_TEST(split_tx_clamped, 0, 15, .timeout = 300)
 {
-    struct run r = traffic(T, DRV_RING_SPLIT, 0, NET_TX, 40, 64);
+    struct traffic_result r = traffic(T, DRV_RING_SPLIT, 0, NET_TX, 40, 64);
     cr_assert_eq(r.packets, 40);
     cr_assert_eq(REQ(r, AVAIL_RING), 40);
     cr_assert_eq(REQ(r, USED), 5);
@@ -107,7 +68,7 @@ PARAM_TEST(split_tx_clamped, 0, 15, .timeout = 300)
 /* packed: floor(40/P) + 1 descriptor blocks of P, the last one finding the first empty slot */
 PARAM_TEST(packed_tx_p4_b4, 4, 4, .timeout = 300)
 {
-    struct run r = traffic(T, DRV_RING_PACKED, 0, NET_TX, 40, 64);
+    struct traffic_result r = traffic(T, DRV_RING_PACKED, 0, NET_TX, 40, 64);
     cr_assert_eq(r.packets, 40);
     cr_assert_eq(REQ(r, DESC), 11);
     cr_assert_eq(BYTES(r, DESC), 11 * 64);
@@ -119,7 +80,7 @@ PARAM_TEST(packed_tx_p4_b4, 4, 4, .timeout = 300)
 /* the 14th block (slots 39..41) holds two stale slots: the service ends without another read */
 PARAM_TEST(packed_tx_p3, 3, 1, .timeout = 300)
 {
-    struct run r = traffic(T, DRV_RING_PACKED, 0, NET_TX, 40, 64);
+    struct traffic_result r = traffic(T, DRV_RING_PACKED, 0, NET_TX, 40, 64);
     cr_assert_eq(r.packets, 40);
     cr_assert_eq(REQ(r, DESC), 14);
     cr_assert_eq(BYTES(r, DESC), 14 * 48);
@@ -129,7 +90,7 @@ PARAM_TEST(packed_tx_p3, 3, 1, .timeout = 300)
 /* an RX service uses one buffer: no prefetch, and its used element is written at once */
 PARAM_TEST(split_rx_unchanged, 8, 8, .timeout = 300)
 {
-    struct run r = traffic(T, DRV_RING_SPLIT, 0, NET_RX, 30, 64);
+    struct traffic_result r = traffic(T, DRV_RING_SPLIT, 0, NET_RX, 30, 64);
     cr_assert_eq(r.packets, 30);
     cr_assert_eq(REQ(r, AVAIL_IDX), 30);
     cr_assert_eq(REQ(r, AVAIL_RING), 30);
@@ -140,7 +101,7 @@ PARAM_TEST(split_rx_unchanged, 8, 8, .timeout = 300)
 
 PARAM_TEST(packed_rx_unchanged, 8, 8, .timeout = 300)
 {
-    struct run r = traffic(T, DRV_RING_PACKED, 0, NET_RX, 30, 64);
+    struct traffic_result r = traffic(T, DRV_RING_PACKED, 0, NET_RX, 30, 64);
     cr_assert_eq(r.packets, 30);
     cr_assert_eq(REQ(r, DESC), 30);
     cr_assert_eq(BYTES(r, DESC), 30 * 16);
@@ -149,13 +110,13 @@ PARAM_TEST(packed_rx_unchanged, 8, 8, .timeout = 300)
 /* small rings: reads and batches cut at the ring end, wrap counters flip many times */
 PARAM_TEST(loopback_imix_split_q8, 3, 5, .timeout = 300)
 {
-    struct run r = traffic(T, DRV_RING_SPLIT, 8, NET_LOOPBACK, 200, 0);
+    struct traffic_result r = traffic(T, DRV_RING_SPLIT, 8, NET_LOOPBACK, 200, 0);
     cr_assert_eq(r.packets, 200);
 }
 
 PARAM_TEST(loopback_imix_packed_q8, 8, 8, .timeout = 300)
 {
-    struct run r = traffic(T, DRV_RING_PACKED, 8, NET_LOOPBACK, 200, 0);
+    struct traffic_result r = traffic(T, DRV_RING_PACKED, 8, NET_LOOPBACK, 200, 0);
     cr_assert_eq(r.packets, 200);
 }
 

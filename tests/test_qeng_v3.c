@@ -324,20 +324,7 @@ static void expect_violation(struct v3 *v, unsigned q, uint8_t code, uint64_t cf
 }
 
 /* the same with the queue-engine parameters the firmware programs (ENG_PARAM) */
-#define V3_PARAM_TEST(name, P, B)                                                                                    \
-    static void name##_body(struct tctx *T);                                                                         \
-    static void name##_open(struct tctx *t, enum vdpu_engine e)                                                      \
-    {                                                                                                                \
-        struct vdpu_opts o;                                                                                          \
-        vdpu_opts_default(&o);                                                                                       \
-        o.prefetch = (P);                                                                                            \
-        o.used_batch = (B);                                                                                          \
-        t_open_fw(t, e, &o);                                                                                         \
-    }                                                                                                                \
-    Test(qeng_v3, name##_model, .timeout = 300) { struct tctx t; name##_open(&t, VDPU_ENGINE_MODEL); name##_body(&t); t_close(&t); } \
-    Test(qeng_v3, name##_rtl, .timeout = 300) { struct tctx t; name##_open(&t, VDPU_ENGINE_RTL); name##_body(&t); t_close(&t); }     \
-    Test(qeng_v3, name##_cosim, .timeout = 300) { struct tctx t; name##_open(&t, VDPU_ENGINE_COSIM); name##_body(&t); t_close(&t); } \
-    static void name##_body(struct tctx *T)
+#define V3_PARAM_TEST(name, P, B) ENGINE_TEST_PARAMS(qeng_v3, name, P, B, .timeout = 300)
 
 /* ====================================================================================================
  * INDIRECT_DESC
