@@ -16,7 +16,7 @@
 #define INT_ACK_LINK           (1u << 0)
 #define INT_ACK_DP_ERR         (1u << 1)
 #define FW_ERR_COUNT_SHIFT     16
-#define ENG_CTRL_BITS          0xFu /* [0] enable, [1] packed, [2] INDIRECT_DESC, [3] EVENT_IDX */
+#define ENG_CTRL_BITS          ((1u << VDPU_ENGCTRL_COUNT) - 1) /* the defined ENGCTRL_* bits */
 
 /* Host-visible virtio state back to its reset values: DEV_RESET bit0, and part of power-on reset. */
 void model_virtio_reset(struct vdpu_state *n)

@@ -3,10 +3,10 @@
 
 #include "qeng.h"
 
-#define ENG_CTRL_ENABLE 0x1u
-#define ENG_CTRL_PACKED 0x2u
-#define ENG_CTRL_INDIRECT 0x4u  /* v3: INDIRECT_DESC negotiated */
-#define ENG_CTRL_EVENT_IDX 0x8u /* v3: EVENT_IDX negotiated */
+#define ENG_CTRL_ENABLE (1u << VDPU_ENGCTRL_ENABLE)
+#define ENG_CTRL_PACKED (1u << VDPU_ENGCTRL_PACKED)
+#define ENG_CTRL_INDIRECT (1u << VDPU_ENGCTRL_INDIRECT)   /* v3: INDIRECT_DESC negotiated */
+#define ENG_CTRL_EVENT_IDX (1u << VDPU_ENGCTRL_EVENT_IDX) /* v3: EVENT_IDX negotiated */
 #define ENG_STATUS_QUEUE_SHIFT 8
 #define ENG_STATUS_DROPPED_SHIFT 16
 #define ERR_INFO_QUEUE_SHIFT 8

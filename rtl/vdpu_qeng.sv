@@ -577,7 +577,7 @@ module vdpu_qeng
     unique case (state_q)
       // -- scheduler: RX first, then the lowest kicked TX queue
       StIdle: begin
-        if (eng_ctrl_i[0] && !quiesce_i) begin
+        if (eng_ctrl_i[ENGCTRL_ENABLE] && !quiesce_i) begin
           if (rx_go && rx_trunc_i) begin
             // A frame that did not fit the buffer is dropped when it would be delivered.
             rx_free_o = 1'b1;
@@ -585,8 +585,8 @@ module vdpu_qeng
           end else if (rx_go || tx_any) begin
             q_d      = rx_go ? '0 : tx_pick;
             rx_d     = rx_go;
-            packed_d = eng_ctrl_i[1];
-            op_d     = eng_ctrl_i[1] ? OpDesc : OpAvail;
+            packed_d = eng_ctrl_i[ENGCTRL_PACKED];
+            op_d     = eng_ctrl_i[ENGCTRL_PACKED] ? OpDesc : OpAvail;
             state_d  = StRdReq;
             ndesc_d  = '0;
             tot_d    = '0;
@@ -596,8 +596,8 @@ module vdpu_qeng
             bcnt_d   = '0;
             bheld_d  = 1'b0;
             bleave_d = 1'b0;
-            ind_d    = eng_ctrl_i[2];
-            evx_d    = eng_ctrl_i[3];
+            ind_d    = eng_ctrl_i[ENGCTRL_INDIRECT];
+            evx_d    = eng_ctrl_i[ENGCTRL_EVENT_IDX];
             tbl_d    = 1'b0;
             aew_d    = 1'b0;
             if (!rx_go) begin

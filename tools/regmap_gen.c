@@ -107,7 +107,7 @@ static const struct scalar scalars[] = {
 
 /* enum groups and their SV widths */
 static const struct { const char *g; unsigned w; } groups[] = {
-    {"HL", 2}, {"CPL", 2}, {"DMA", 1}, {"PURP", 4}, {"EV", 8}, {"DIAG", 8}, {"FWERR", 8}, {"QERR", 8},
+    {"HL", 2}, {"CPL", 2}, {"DMA", 1}, {"PURP", 4}, {"EV", 8}, {"DIAG", 8}, {"FWERR", 8}, {"QERR", 8}, {"ENGCTRL", 5},
 };
 
 static uint8_t cfg_reset[256], cfg_wmask[256];
