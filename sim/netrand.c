@@ -39,6 +39,14 @@ void netrand_pick(uint64_t seed, struct netrand_cfg *c)
     c->used_batch = v2 ? 1 + rng_below(&r, 8) : 1;
     /* generous: a 1514-byte frame in 4 pieces costs a handful of round trips */
     c->np.max_cycles = 50000 + c->np.packets * (20000 + 20ull * c->rtt);
+    /* a quarter of the seeds: one or two device resets while traffic runs, each at a cycle drawn over
+     * roughly the span of the traffic (early ones land in the init-to-first-frame stretch, late ones
+     * may find the traffic done: both are resets a driver can do) */
+    if (rng_pct(&r, 25)) {
+        c->resets = 1 + rng_below(&r, NETRAND_MAX_RESETS);
+        for (unsigned i = 0; i < c->resets; i++)
+            c->reset_at[i] = 50 + rng_below(&r, (uint32_t)(c->np.packets * (150 + 3ull * c->rtt)));
+    }
 }
 
 void netrand_session_opts(uint64_t seed, struct vdpu_opts *o)
@@ -68,6 +76,57 @@ void netrand_describe(const struct netrand_cfg *c, char *buf, size_t len)
              c->no.place == NET_PLACE_TOP ? "at the top of RAM" : "low", poll,
              c->no.rx_overrun ? ", wire overruns the receive buffers" : "", c->rtt, c->stall_pct,
              c->prefetch, c->used_batch);
+    for (unsigned i = 0; i < c->resets; i++) {
+        size_t at = strlen(buf);
+        snprintf(buf + at, len - at, "%s%llu", i ? ", " : ", device reset after ", (unsigned long long)c->reset_at[i]);
+        if (i + 1 == c->resets) snprintf(buf + strlen(buf), len - strlen(buf), " cycles of traffic");
+    }
+}
+
+/* Bring the driver up with the seed's ring and queue size. 0, or -1 and a reason in err. */
+static int netrand_init(vdpu_session_t *s, virtio_drv_t *d, const struct netrand_cfg *c, char *err, size_t errlen)
+{
+    struct drv_params dp;
+    drv_params_default(&dp);
+    dp.ring = c->ring;
+    dp.qsize = c->qsize;
+    enum drv_result dr = virtio_drv_init(d, s, &dp);
+    if (dr != DRV_OK) {
+        snprintf(err, errlen, "init failed: %s", d->refusal[0] ? d->refusal : s->bus.stopped ? s->bus.stop_reason : "link error");
+        return -1;
+    }
+    if (d->q[0].size != c->qsize || d->q[1].size != c->qsize) {
+        snprintf(err, errlen, "the device did not take queue size %u (%u/%u)", c->qsize, d->q[0].size, d->q[1].size);
+        return -1;
+    }
+    return 0;
+}
+
+/* One phase of interrupted traffic: run until c->reset_at[i], then reset the device the way Linux
+ * does (status 0, wait for it to read back 0) and bring it up again. Frames in flight at the reset
+ * are lost (the wire's pending ones flushed, as in tests/test_net.c); everything completed before
+ * it was checked like any other frame. */
+static int netrand_cut(vdpu_session_t *s, virtio_drv_t *d, virtio_net_t *n, const struct netrand_cfg *c, unsigned i,
+                       struct netrand_result *r, char *err, size_t errlen)
+{
+    struct net_params np = c->np;
+    np.max_cycles = c->reset_at[i];
+    np.seed = c->np.seed + 1000003ull * (i + 1); /* other frames than the final phase's */
+    memset(n, 0, sizeof *n);
+    int rc = virtio_net_open_opts(n, d, &np, &c->no) == 0 ? virtio_net_run(n) : -1;
+    r->cut_packets += virtio_net_packets(n);
+    bool cut_only = rc == 0 || (n->timed_out && !s->bus.stopped);
+    if (!cut_only) snprintf(err, errlen, "before reset %u: %s", i + 1, n->error[0] ? n->error : s->bus.stop_reason);
+    virtio_net_close(n);
+    if (!cut_only) return -1;
+    if (virtio_drv_reset(d) != DRV_OK || drv_status(d) != 0) {
+        snprintf(err, errlen, "device reset %u after %llu cycles of traffic did not complete", i + 1,
+                 (unsigned long long)c->reset_at[i]);
+        return -1;
+    }
+    r->resets++;
+    netport_flush_pending(&s->bus.net);
+    return netrand_init(s, d, c, err, errlen);
 }
 
 int netrand_run(vdpu_session_t *s, const struct netrand_cfg *c, struct netrand_result *r, char *err, size_t errlen)
@@ -84,20 +143,11 @@ int netrand_run(vdpu_session_t *s, const struct netrand_cfg *c, struct netrand_r
     s->bus.link.p.rtt = c->rtt;
     s->bus.stall_pct = c->stall_pct;
     s->bus.stall_rng.s = c->seed ^ 0x57a11ull;
-    struct drv_params dp;
-    drv_params_default(&dp);
-    dp.ring = c->ring;
-    dp.qsize = c->qsize;
-    enum drv_result dr = virtio_drv_init(d, s, &dp);
-    if (dr != DRV_OK) {
-        snprintf(err, errlen, "init failed: %s", d->refusal[0] ? d->refusal : s->bus.stopped ? s->bus.stop_reason : "link error");
-        goto out;
-    }
-    if (d->q[0].size != c->qsize || d->q[1].size != c->qsize) {
-        snprintf(err, errlen, "the device did not take queue size %u (%u/%u)", c->qsize, d->q[0].size, d->q[1].size);
-        goto out;
-    }
     uint64_t t0 = s->bus.dev->cycle;
+    if (netrand_init(s, d, c, err, errlen)) goto out;
+    for (unsigned i = 0; i < c->resets; i++)
+        if (netrand_cut(s, d, n, c, i, r, err, errlen)) goto out;
+    memset(n, 0, sizeof *n);
     if (virtio_net_open_opts(n, d, &c->np, &c->no) == 0) rc = virtio_net_run(n);
     r->packets = virtio_net_packets(n);
     r->cycles = s->bus.dev->cycle - t0;
@@ -117,8 +167,8 @@ int netrand_run(vdpu_session_t *s, const struct netrand_cfg *c, struct netrand_r
         rc = -1;
     }
     if (rc && !err[0]) snprintf(err, errlen, "traffic failed");
+    virtio_net_close(n);
 out:
-    if (n) virtio_net_close(n);
     free(n);
     free(d);
     return rc;
@@ -144,6 +194,10 @@ int netrand_workload(vdpu_session_t *s, uint64_t seed, FILE *out)
                  "packed ring end, %llu buffers ending at the end of host RAM, %llu used ring laps\n",
             (unsigned long long)r.dropped, (unsigned long long)r.wrap_chains, (unsigned long long)r.edge_bufs,
             (unsigned long long)r.ring_laps);
+    if (c.resets)
+        fprintf(out, "net-random: %llu device reset%s during traffic; %llu frames completed and checked before %s\n",
+                (unsigned long long)r.resets, r.resets == 1 ? "" : "s", (unsigned long long)r.cut_packets,
+                r.resets == 1 ? "it" : "them");
     if (rc) fprintf(out, "net-random: FAILED: %s\n", err);
     return rc;
 }

@@ -9,6 +9,8 @@
 
 enum netrand_size { NETRAND_FIXED, NETRAND_IMIX, NETRAND_RANDOM };
 
+#define NETRAND_MAX_RESETS 2
+
 struct netrand_cfg {
     uint64_t seed;
     enum drv_ring ring;
@@ -20,11 +22,14 @@ struct netrand_cfg {
                                     * in place before the session opens (netrand_session_opts) */
     struct net_params np;    /* workload, packets (20..200), pkt_size, seed, max_cycles */
     struct net_opts no;      /* chain shapes, gaps, placement, poll */
+    unsigned resets;         /* device resets in the middle of the traffic (0..NETRAND_MAX_RESETS) */
+    uint64_t reset_at[NETRAND_MAX_RESETS]; /* cycles into each interrupted phase */
 };
 
 struct netrand_result {
     uint64_t packets, cycles, descs, chains, kicks, irqs;
     uint64_t dropped, wrap_chains, edge_bufs, ring_laps; /* coverage */
+    uint64_t resets, cut_packets; /* device resets done; frames completed before them */
 };
 
 /* Everything from the seed alone. */

@@ -702,8 +702,10 @@ int virtio_net_run(virtio_net_t *n)
             reap_rx(n);
         }
     }
-    if (!n->error[0] && b->dev->cycle >= limit) set_error(n, "traffic did not complete within the cycle limit",
-                                                          n->p.max_cycles);
+    if (!n->error[0] && b->dev->cycle >= limit) {
+        n->timed_out = true;
+        set_error(n, "traffic did not complete within the cycle limit", n->p.max_cycles);
+    }
     if (!n->error[0] && n->bad_frames) set_error(n, "frames differed from the ones sent", n->bad_frames);
     if (!n->error[0] && tx_side && (n->tx.outstanding || n->tx.completed != sent))
         set_error(n, "transmit buffers not returned by the device", n->tx.outstanding);

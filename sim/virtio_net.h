@@ -106,6 +106,7 @@ typedef struct virtio_net {
     /* the TX frame generated and waiting for descriptors */
     bool tx_pend;
     unsigned tx_pend_len;
+    bool timed_out;          /* virtio_net_run stopped at max_cycles (nothing else went wrong) */
     char error[200];
 } virtio_net_t;
 
