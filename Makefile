@@ -7,6 +7,8 @@ ENGINE ?= cosim
 WAVES  ?= 0
 JOBS   ?= 2
 SEEDS  ?= 20
+# first soak seed: past the seeds make test already runs (1..208)
+SOAK_FROM ?= 1001
 
 BUILD := build
 include mk/deps.mk
@@ -21,7 +23,7 @@ help: ## this list
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):.*## (.*)/  \1\t\2/' | expand -t 14
 	@echo
 	@echo "knobs: SEED=$(SEED) ENGINE=$(ENGINE) (model|rtl|cosim) WAVES=$(WAVES) (1: waves/run.fst)"
-	@echo "       SEEDS=$(SEEDS) (soak) JOBS=$(JOBS) (parallel test processes)"
+	@echo "       SEEDS=$(SEEDS) SOAK_FROM=$(SOAK_FROM) (soak) JOBS=$(JOBS) (parallel test processes)"
 
 deps: ## install missing Debian packages (apt-get, idempotent)
 	@$(DEPS_CHECK)
@@ -34,9 +36,9 @@ run: deps $(VDPU) $(FW_ELF) ## build everything and run the default simulation
 test: deps $(VDPU) $(FW_ELF) $(TESTS) $(GEN)/register-map.md ## build and run the whole test suite
 	@TEST_JOBS=$(JOBS) tests/run_all.sh $(TESTS)
 
-soak: deps $(VDPU) $(FW_ELF) ## longer random cosim: SEEDS seeds each of random accesses, init sequences and traffic
+soak: deps $(VDPU) $(FW_ELF) ## longer random cosim: SEEDS seeds from SOAK_FROM each of random accesses, init sequences and traffic
 	@pass=0; fail=0; \
-	for s in $$(seq 1 $(SEEDS)); do for w in random random-init net-random; do \
+	for s in $$(seq $(SOAK_FROM) $$(($(SOAK_FROM) + $(SEEDS) - 1))); do for w in random random-init net-random; do \
 	  if $(VDPU) run -q --engine cosim --workload $$w --seed $$s > $(BUILD)/soak.log 2>&1; then pass=$$((pass+1)); \
 	  else fail=$$((fail+1)); echo "FAIL: $(VDPU) run --engine cosim --workload $$w --seed $$s"; tail -20 $(BUILD)/soak.log; fi; \
 	done; done; echo "soak: $$pass passed, $$fail failed"; [ $$fail -eq 0 ]
