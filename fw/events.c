@@ -3,6 +3,7 @@
 #include <stdio.h>
 
 #include "csr.h"
+#include "ctrlq.h"
 #include "events.h"
 #include "policy.h"
 #include "rv.h"
@@ -73,6 +74,7 @@ static void device_reset(void)
     fw.features_ok = false;
     fw.status = 0;
     dev_wr(VDPU_CSR_CTRLQ, VDPU_CSR_CTRLQ_RESET); /* DEV_RESET leaves it; negotiation sets it again */
+    ctrlq_device_reset(); /* RX filter, MAC table, MAC, queue pairs, control ring positions */
     bool recovered = fw.err_masked;
     if (fw.err_masked) {
         /* the reset is the recovery from an internal error: clear the latch, listen again */
@@ -192,6 +194,7 @@ static void on_q_enable(unsigned q, uint32_t data)
     if (r == Q_OK && !v.enabled) {
         dev_wr(VDPU_CSR_Q_ENABLE, 1);
         dev_wr(VDPU_CSR_Q_RESET, 0); /* a queue reset ends when the queue is enabled again */
+        if (q == dev_rd(VDPU_CSR_CTRLQ)) ctrlq_ring_reset(); /* firmware walks this ring itself */
     }
     ev_pop();
     if (r != Q_OK) printf("queue %u enable %" PRIu32 " refused: %s\n", q, data, policy_q_verdict_name(r));
@@ -218,6 +221,7 @@ static void on_q_reset(unsigned q, uint32_t data)
         dev_wr(VDPU_CSR_Q_AVAIL_HI, 0);
         dev_wr(VDPU_CSR_Q_USED_LO, 0);
         dev_wr(VDPU_CSR_Q_USED_HI, 0);
+        if (q == dev_rd(VDPU_CSR_CTRLQ)) ctrlq_ring_reset();
         dp_resume();
     }
     ev_pop();
@@ -225,10 +229,14 @@ static void on_q_reset(unsigned q, uint32_t data)
     else VLOG("queue %u reset\n", q);
 }
 
+/* Control-queue doorbell: popped first (host status reads are not held while firmware walks the
+ * ring), then every available command is executed (fw/ctrlq.c). The value written is not needed:
+ * firmware reads the ring itself. */
 static void on_notify(unsigned q, uint32_t data)
 {
+    (void)data;
     ev_pop();
-    printf("control queue %u doorbell 0x%" PRIx32 ": not processed yet\n", q, data);
+    ctrlq_notify(q);
 }
 
 /* ---- interrupt sources ------------------------------------------------------------------- */
@@ -280,7 +288,9 @@ static void on_link_change(void)
          notify ? ", config interrupt" : "");
 }
 
-static void on_internal_error(void)
+/* DEVICE_NEEDS_RESET: the data path stops until the driver resets, the config interrupt tells it.
+ * Returns whether the interrupt was raised. */
+static bool enter_needs_reset(void)
 {
     uint8_t old = fw.status;
     dev_wr(VDPU_CSR_DP_CTRL, DP_QUIESCE); /* the data path is not trusted until the driver resets */
@@ -288,6 +298,22 @@ static void on_internal_error(void)
     dev_wr(VDPU_CSR_DEVICE_STATUS, fw.status);
     bool notify = policy_error_notify(old);
     if (notify) dev_wr(VDPU_CSR_HOST_IRQ, HOST_IRQ_CONFIG);
+    return notify;
+}
+
+void fw_needs_reset(uint8_t fw_err)
+{
+    uint8_t old = fw.status;
+    dev_wr(VDPU_CSR_FW_ERR_SET, fw_err); /* named in FW_ERR next to the hardware's own errors */
+    bool notify = enter_needs_reset();
+    printf("firmware error %u: status 0x%02x -> 0x%02x (DEVICE_NEEDS_RESET)%s\n", fw_err, old, fw.status,
+           notify ? ", config interrupt" : "");
+}
+
+static void on_internal_error(void)
+{
+    uint8_t old = fw.status;
+    bool notify = enter_needs_reset();
     dev_wr(VDPU_CSR_INT_ACK, INT_ACK_ERR);
     /* one report per reset is enough; a still-asserted error would otherwise re-interrupt forever */
     fw.err_masked = true;

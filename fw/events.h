@@ -24,5 +24,8 @@ extern struct fw_state fw;
 /* Service every pending device interrupt source (internal error, link change, event FIFO)
  * until none is left. Called from the main loop, never from the trap handler. */
 void fw_service(void);
+/* A firmware-detected device error (FWERR_* code, counted in FW_ERR): DEVICE_NEEDS_RESET, the data
+ * path quiesced until the reset, the config interrupt once the driver is loaded. */
+void fw_needs_reset(uint8_t fw_err);
 
 #endif

@@ -3,6 +3,7 @@
 #include <stdio.h>
 
 #include "csr.h"
+#include "ctrlq.h"
 #include "events.h"
 #include "fw_config.h"
 #include "policy.h"
@@ -77,6 +78,7 @@ static void boot(void)
     dev_wr(VDPU_CSR_HOSTMEM_SIZE_LO, c.hostmem_size_lo);
     dev_wr(VDPU_CSR_HOSTMEM_SIZE_HI, c.hostmem_size_hi);
     dev_wr(VDPU_CSR_ENG_PARAM, c.eng_param); /* prefetch depth and used batch chosen by the user */
+    ctrlq_boot(c.mac); /* the RX filter's reset state; a device reset restores this MAC */
 
     if (fw.verbose) { /* a console line costs thousands of cycles: the first reset would wait for it */
         print_features("vdpu-fw: offer", fw.offer);

@@ -17,6 +17,9 @@
 #define INT_ACK_DP_ERR         (1u << 1)
 #define FW_ERR_COUNT_SHIFT     16
 #define ENG_CTRL_BITS          ((1u << VDPU_ENGCTRL_COUNT) - 1) /* the defined ENGCTRL_* bits */
+#define FWDMA_CTRL_START       (1u << 0)
+#define RXF_CTRL_BITS          0x7u        /* accept all, all multicast, all unicast */
+#define RXF_MAC_HI_BITS        0x8000FFFFu /* [15:0] mac[4..5], [31] valid */
 
 /* Host-visible virtio state back to its reset values: DEV_RESET bit0, and part of power-on reset. */
 void model_virtio_reset(struct vdpu_state *n)
@@ -81,6 +84,7 @@ void model_fw_csr_reset(struct vdpu_state *s)
     s->eng.hm_base = (uint64_t)VDPU_CSR_HOSTMEM_BASE_HI_RESET << 32 | VDPU_CSR_HOSTMEM_BASE_LO_RESET;
     s->eng.hm_size = (uint64_t)VDPU_CSR_HOSTMEM_SIZE_HI_RESET << 32 | VDPU_CSR_HOSTMEM_SIZE_LO_RESET;
     s->eng.err_info = VDPU_CSR_ERR_INFO_RESET;
+    s->rxf.ctrl = VDPU_CSR_RXF_CTRL_RESET & RXF_CTRL_BITS;
 }
 
 /* FW_ERR = {count, code}: the last code, and a saturating count of all of them. */
@@ -104,6 +108,18 @@ static const struct vdpu_csr_desc *csr_lookup(uint16_t off)
     return NULL;
 }
 
+/* FWDMA_DATA0..15: the channel's buffer, four bytes per register (byte 0 in [7:0]). */
+static bool is_fwdma_data(uint16_t off)
+{
+    return off >= VDPU_CSR_FWDMA_DATA0 && off <= VDPU_CSR_FWDMA_DATA15;
+}
+
+/* RXF_MAC_LO0/HI0 .. LO3/HI3, interleaved */
+static bool is_rxf_mac(uint16_t off)
+{
+    return off >= VDPU_CSR_RXF_MAC_LO0 && off <= VDPU_CSR_RXF_MAC_HI3;
+}
+
 /* Q_* registers address the queue FW_QSEL names. */
 static bool is_queue_csr(uint16_t off)
 {
@@ -115,6 +131,11 @@ static uint32_t csr_value(const struct vdpu_state *s, uint16_t off)
 {
     const struct vdpu_queue_ctx *q = &s->queue[s->fw_qsel < VDPU_NUM_QUEUES ? s->fw_qsel : 0];
 
+    if (is_fwdma_data(off)) return le32_at(s->fwdma.buf + (off - VDPU_CSR_FWDMA_DATA0));
+    if (is_rxf_mac(off)) {
+        unsigned i = (off - VDPU_CSR_RXF_MAC_LO0) / 8;
+        return (off - VDPU_CSR_RXF_MAC_LO0) % 8 ? s->rxf.mac_hi[i] : s->rxf.mac_lo[i];
+    }
     switch (off) {
     case VDPU_CSR_ID: return VDPU_CSR_ID_RESET;
     case VDPU_CSR_VERSION: return VDPU_CSR_VERSION_RESET;
@@ -178,6 +199,12 @@ static uint32_t csr_value(const struct vdpu_state *s, uint16_t off)
     case VDPU_CSR_ENG_STATUS: return model_qeng_status(s);
     case VDPU_CSR_QERR: return s->eng.qerr;
     case VDPU_CSR_ERR_INFO: return s->eng.err_info;
+    case VDPU_CSR_FWDMA_ADDR_LO: return (uint32_t)s->fwdma.addr;
+    case VDPU_CSR_FWDMA_ADDR_HI: return (uint32_t)(s->fwdma.addr >> 32);
+    case VDPU_CSR_FWDMA_LEN: return s->fwdma.len;
+    case VDPU_CSR_FWDMA_STATUS: return model_fwdma_status(s);
+    case VDPU_CSR_RXF_CTRL: return s->rxf.ctrl;
+    case VDPU_CSR_RXF_DROPPED: return s->rxf.dropped;
     }
     return 0; /* WO registers read 0 */
 }
@@ -187,6 +214,17 @@ static void csr_store(struct vdpu_state *n, uint16_t qsel, uint16_t off, uint32_
 {
     struct vdpu_queue_ctx *q = &n->queue[qsel < VDPU_NUM_QUEUES ? qsel : 0];
 
+    if (is_fwdma_data(off)) {
+        uint8_t *b = n->fwdma.buf + (off - VDPU_CSR_FWDMA_DATA0);
+        for (unsigned i = 0; i < 4; i++) b[i] = (uint8_t)(v >> (8 * i));
+        return;
+    }
+    if (is_rxf_mac(off)) {
+        unsigned i = (off - VDPU_CSR_RXF_MAC_LO0) / 8;
+        if ((off - VDPU_CSR_RXF_MAC_LO0) % 8) n->rxf.mac_hi[i] = v & RXF_MAC_HI_BITS;
+        else n->rxf.mac_lo[i] = v;
+        return;
+    }
     switch (off) {
     case VDPU_CSR_SCRATCH: n->scratch = v; break;
     case VDPU_CSR_IRQ_ENABLE: n->irq_enable = v; break;
@@ -225,6 +263,10 @@ static void csr_store(struct vdpu_state *n, uint16_t qsel, uint16_t off, uint32_
     case VDPU_CSR_HOSTMEM_BASE_HI: n->eng.hm_base = (n->eng.hm_base & 0xFFFFFFFFull) | (uint64_t)v << 32; break;
     case VDPU_CSR_HOSTMEM_SIZE_LO: n->eng.hm_size = (n->eng.hm_size & ~0xFFFFFFFFull) | v; break;
     case VDPU_CSR_HOSTMEM_SIZE_HI: n->eng.hm_size = (n->eng.hm_size & 0xFFFFFFFFull) | (uint64_t)v << 32; break;
+    case VDPU_CSR_FWDMA_ADDR_LO: n->fwdma.addr = (n->fwdma.addr & ~0xFFFFFFFFull) | v; break;
+    case VDPU_CSR_FWDMA_ADDR_HI: n->fwdma.addr = (n->fwdma.addr & 0xFFFFFFFFull) | (uint64_t)v << 32; break;
+    case VDPU_CSR_FWDMA_LEN: n->fwdma.len = (uint16_t)v; break;
+    case VDPU_CSR_RXF_CTRL: n->rxf.ctrl = (uint8_t)(v & RXF_CTRL_BITS); break;
     }
 }
 
@@ -248,6 +290,12 @@ static void csr_action(struct vdpu_edge *e, uint16_t off, uint32_t v)
         if (v & INT_ACK_DP_ERR) e->next->dp_err = false;
         break;
     case VDPU_CSR_CONSOLE: /* the harness prints it; the device keeps nothing */
+        break;
+    case VDPU_CSR_FW_ERR_SET: model_fw_err(e, (uint8_t)v); break;
+    case VDPU_CSR_FWDMA_CTRL:
+        if (!(v & FWDMA_CTRL_START)) break;
+        if (e->pre->fwdma.fsm != VDPU_FWDMA_IDLE) model_fw_err(e, VDPU_FWERR_FWDMA_BUSY);
+        else model_fwdma_start(e, v);
         break;
     }
 }

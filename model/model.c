@@ -27,6 +27,7 @@ static void model_reset(struct vdpu_state *s)
     model_fw_csr_reset(s);
     model_msix_reset(s);
     model_completer_reset(s);
+    model_fwdma_reset(s);
 }
 
 /* Outputs are registers or functions of registers only: nothing here looks at inputs. */
@@ -77,7 +78,8 @@ static void model_tick(vdpu_dev_t *dev, const vdpu_in_t *in)
     model_completer_edge(&e, in);
     /* A completion while the engine waits for none is unexpected. It is counted before the
      * firmware request, so FW_ERR shows the firmware's own error. */
-    if (in->dmacpl_valid && !model_qeng_cpl_expected(pre)) model_fw_err(&e, VDPU_FWERR_UNEXPECTED_CPL);
+    bool fw_cpl = model_fwdma_cpl_mine(pre, in); /* the firmware channel's beat: never the engine's */
+    if (in->dmacpl_valid && !fw_cpl && !model_qeng_cpl_expected(pre)) model_fw_err(&e, VDPU_FWERR_UNEXPECTED_CPL);
     if (in->fwreq_valid) model_fw_csr_edge(&e, &in->fwreq);
     /* Status inputs after the firmware's INT_ACK, so a change at the same edge is not lost. */
     if (in->link_up != pre->link) {
@@ -87,7 +89,14 @@ static void model_tick(vdpu_dev_t *dev, const vdpu_in_t *in)
     if (in->dp_err) nx->dp_err = true;
     model_dma_out_edge(&e);
     model_netio_edge(&e, in);
-    model_qeng_edge(&e, in);
+    if (fw_cpl) { /* the engine sees no completion at this edge */
+        vdpu_in_t eng_in = *in;
+        eng_in.dmacpl_valid = false;
+        model_qeng_edge(&e, &eng_in);
+    } else {
+        model_qeng_edge(&e, in);
+    }
+    model_fwdma_edge(&e, in); /* the DMA output: engine first, then the firmware channel, then MSI-X */
     model_msix_sender_edge(&e);
 
     m->cur = nx;

@@ -126,6 +126,16 @@ void model_netio_edge(struct vdpu_edge *e, const vdpu_in_t *in);
 bool model_ntx_free(const struct vdpu_edge *e, const vdpu_in_t *in);
 void model_ntx_load(struct vdpu_edge *e, const vdpu_ntx_t *beat);
 
+/* fw_dma.c: the firmware DMA channel (after the engine, before the MSI-X sender on the DMA output) */
+void model_fwdma_reset(struct vdpu_state *s);
+bool model_fwdma_cpl_mine(const struct vdpu_state *s, const vdpu_in_t *in);
+void model_fwdma_start(struct vdpu_edge *e, uint32_t ctrl);
+void model_fwdma_edge(struct vdpu_edge *e, const vdpu_in_t *in);
+uint32_t model_fwdma_status(const struct vdpu_state *s);
+
+/* rx_filter.c: the RX filter's verdict on a complete frame */
+bool model_rxf_accept(const struct vdpu_state *s, const uint8_t dst[6], uint32_t len);
+
 /* qeng.c: the queue engine FSM */
 void model_qeng_reset(struct vdpu_state *s);
 void model_qeng_edge(struct vdpu_edge *e, const vdpu_in_t *in);

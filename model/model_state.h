@@ -150,6 +150,35 @@ struct vdpu_eng_bufs {
     uint8_t rx[VDPU_FRAME_BUF_BYTES];
 };
 
+/* Firmware DMA channel (docs/control-plane.md, "Firmware DMA channel"): one transfer at a time
+ * between host memory and a small local buffer the firmware reads and writes through CSRs. */
+enum vdpu_fwdma_fsm {
+    VDPU_FWDMA_IDLE,
+    VDPU_FWDMA_REQ,  /* load the read request / the next write beat when the DMA output register is free */
+    VDPU_FWDMA_WAIT, /* a read is outstanding: completion beats with FWDMA_TAG fill the buffer */
+};
+
+struct vdpu_fwdma {
+    uint8_t fsm;      /* enum vdpu_fwdma_fsm */
+    bool write;       /* direction of the transfer in progress (FWDMA_CTRL[1] at the start) */
+    uint64_t addr;    /* FWDMA_ADDR_HI/LO */
+    uint16_t len;     /* FWDMA_LEN[15:0] */
+    bool err;         /* FWDMA_STATUS[1] */
+    uint8_t err_code; /* FWDMA_STATUS[15:8], FWDMA_ERR_* */
+    uint16_t got;     /* read: bytes received so far; write: next beat index */
+    bool cpl_bad;     /* read: a completion beat with an error status or too many bytes */
+    uint8_t buf[VDPU_FWDMA_BYTES]; /* FWDMA_DATA0..15 */
+};
+
+/* RX filter (docs/queue-engine.md, "RX filter"): applied to every frame from the network port. */
+struct vdpu_rxf {
+    uint8_t ctrl;     /* RXF_CTRL[2:0]: accept all, all multicast, all unicast */
+    uint32_t dropped; /* RXF_DROPPED */
+    uint32_t mac_lo[VDPU_RXF_ENTRIES];
+    uint32_t mac_hi[VDPU_RXF_ENTRIES]; /* [15:0] mac[4..5], [31] valid (other bits read 0) */
+    uint8_t dst[6];   /* destination address: the first six data bytes of the frame's first beat */
+};
+
 /* One host policy write waiting for firmware (EV_HEAD_INFO / EV_HEAD_DATA). */
 struct vdpu_event {
     uint8_t kind;   /* VDPU_EV_* */
@@ -240,6 +269,10 @@ struct vdpu_state {
 
     /* ---- queue engine */
     struct vdpu_eng eng;
+
+    /* ---- firmware DMA channel and RX filter */
+    struct vdpu_fwdma fwdma;
+    struct vdpu_rxf rxf;
 
     /* ---- must stay last: see struct vdpu_eng_bufs */
     struct vdpu_eng_bufs bufs;

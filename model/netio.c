@@ -40,19 +40,30 @@ void model_netio_edge(struct vdpu_edge *e, const vdpu_in_t *in)
 
     unsigned k = keep_bytes(in->nrx.keep), fill = g->rx_fill;
     unsigned room = VDPU_FRAME_BUF_BYTES - fill;
+    uint8_t dst[6];
+    /* the filter looks at the first six data bytes of a frame's first beat */
+    memcpy(dst, fill == 0 ? in->nrx.data : e->pre->rxf.dst, 6);
+    if (fill == 0) memcpy(e->next->rxf.dst, in->nrx.data, 6);
     if (k > room) {
         n->rx_trunc = true;
         k = room;
     }
     memcpy(e->bufs->rx + fill, in->nrx.data, k);
     fill += k;
-    if (in->nrx.last) {
-        n->rx_full = true;
-        n->rx_len = (uint16_t)fill;
-        n->rx_fill = 0;
-    } else {
+    if (!in->nrx.last) {
         n->rx_fill = (uint16_t)fill;
+        return;
     }
+    n->rx_fill = 0;
+    if (!model_rxf_accept(e->pre, dst, fill)) {
+        /* filtered: the buffer is free again at once, the frame is counted and never waits */
+        e->next->rxf.dropped++;
+        n->rx_trunc = false;
+        n->rx_stale = false; /* nothing left in the buffer to be stale */
+        return;
+    }
+    n->rx_full = true;
+    n->rx_len = (uint16_t)fill;
 }
 
 bool model_ntx_free(const struct vdpu_edge *e, const vdpu_in_t *in)

@@ -1,8 +1,10 @@
-// vdpu_dma_out.sv - the dmareq output register and its two requesters: queue engine and MSI-X.
+// vdpu_dma_out.sv - the dmareq output register and its three requesters: queue engine, firmware DMA, MSI-X.
 //
 // The register is free at an edge when it is empty before the edge or its beat is taken at that
-// edge, so beats can leave back to back. The queue engine has priority: the MSI-X sender loads a
-// message only at a free edge the engine does not use (docs/queue-engine.md, "Micro-timing").
+// edge, so beats can leave back to back. Fixed priority: the queue engine first (its timing does not
+// depend on the others), then the firmware DMA channel (rare, short transfers the host is waiting
+// for), then the MSI-X sender, which loads a message only at a free edge neither of the others
+// uses (docs/queue-engine.md, "Micro-timing"; docs/control-plane.md, "Firmware DMA channel").
 `include "vdpu_pkg.svh"
 
 module vdpu_dma_out
@@ -16,6 +18,11 @@ module vdpu_dma_out
   output logic           free_o,       // the register can be loaded at this edge
   input  logic           eng_load_i,
   input  dmareq_t        eng_req_i,
+
+  // firmware DMA channel: a request or write beat to send, and whether it was loaded at this edge
+  input  logic           fw_req_i,
+  input  dmareq_t        fw_req_data_i,
+  output logic           fw_grant_o,
 
   // MSI-X sender: a message to send, and whether it was loaded at this edge
   input  logic           msix_req_i,
@@ -32,7 +39,8 @@ module vdpu_dma_out
   dmareq_t req_q, req_d;
 
   assign free_o       = !valid_q || dmareq_ready_i;
-  assign msix_grant_o = free_o && !eng_load_i && msix_req_i;
+  assign fw_grant_o   = free_o && !eng_load_i && fw_req_i;
+  assign msix_grant_o = free_o && !eng_load_i && !fw_req_i && msix_req_i;
 
   always_comb begin
     valid_d = valid_q;
@@ -41,6 +49,9 @@ module vdpu_dma_out
     if (free_o && eng_load_i) begin
       valid_d = 1'b1;
       req_d   = eng_req_i;
+    end else if (fw_grant_o) begin
+      valid_d = 1'b1;
+      req_d   = fw_req_data_i;
     end else if (msix_grant_o) begin
       valid_d = 1'b1;
       req_d   = msix_msg_i;

@@ -44,6 +44,24 @@ module vdpu_fw_csr
   input  logic [QIDX_W-1:0]            eng_irq_q_i,
   input  logic                         eng_err_i,
 
+  // firmware DMA channel (vdpu_fw_dma owns its registers; writes and the start are decoded here)
+  input  logic [63:0]                  fwdma_addr_i,
+  input  logic [15:0]                  fwdma_len_i,
+  input  logic [31:0]                  fwdma_status_i,
+  input  logic [FWDMA_BYTES*8-1:0]     fwdma_buf_i,
+  input  logic                         fwdma_busy_i,
+  output logic                         fwdma_wr_o,
+  output logic [11:0]                  fwdma_wr_addr_o,
+  output logic [31:0]                  fwdma_wr_data_o,
+  output logic                         fwdma_start_o,
+  output logic                         fwdma_start_wr_o,
+
+  // RX filter settings and the drop count
+  output logic [2:0]                   rxf_ctrl_o,
+  output logic [RXF_ENTRIES-1:0][47:0] rxf_tbl_mac_o,
+  output logic [RXF_ENTRIES-1:0]       rxf_tbl_valid_o,
+  input  logic                         rxf_drop_i,
+
   // host-side effects committed at this edge
   input  host_eff_t                    host_eff_i,
 
@@ -111,6 +129,10 @@ module vdpu_fw_csr
     logic [31:0]                 eng_param; // ENG_PARAM
     logic [63:0]                 hm_base;   // HOSTMEM_BASE_HI/LO
     logic [63:0]                 hm_size;   // HOSTMEM_SIZE_HI/LO
+    logic [2:0]                  rxf_ctrl;  // RXF_CTRL
+    logic [31:0]                 rxf_dropped;  // RXF_DROPPED
+    logic [RXF_ENTRIES-1:0][31:0] rxf_lo;   // RXF_MAC_LOi
+    logic [RXF_ENTRIES-1:0][31:0] rxf_hi;   // RXF_MAC_HIi, only [31] and [15:0] stored
   } regs_t;
 
   localparam regs_t RegsRst = '{
@@ -144,8 +166,13 @@ module vdpu_fw_csr
     eng_ctrl:      CSR_ENG_CTRL_RST,
     eng_param:     CSR_ENG_PARAM_RST,
     hm_base:       {CSR_HOSTMEM_BASE_HI_RST, CSR_HOSTMEM_BASE_LO_RST},
-    hm_size:       {CSR_HOSTMEM_SIZE_HI_RST, CSR_HOSTMEM_SIZE_LO_RST}
+    hm_size:       {CSR_HOSTMEM_SIZE_HI_RST, CSR_HOSTMEM_SIZE_LO_RST},
+    rxf_ctrl:      CSR_RXF_CTRL_RST[2:0],
+    rxf_dropped:   CSR_RXF_DROPPED_RST,
+    rxf_lo:        '0,
+    rxf_hi:        '0
   };
+  localparam logic [31:0] RxfHiBits = 32'h8000_FFFF;  // RXF_MAC_HIi: [31] valid, [15:0] mac[4..5]
 
   regs_t       r_q, r_d;
   logic        rsp_valid_q;
@@ -182,9 +209,22 @@ module vdpu_fw_csr
   assign act       = fwreq_wdata_i & wmask;
   assign act_valid = (fwreq_wstrb_i != 4'b0000);
 
+  // MAC table: entry i at RXF_MAC_LO0 + 8 i (LO), + 4 (HI)
+  logic [15:0]                     rxf_off;
+  logic [$clog2(RXF_ENTRIES)-1:0]  rxf_idx;
+  logic                            fwdma_reg, rxf_reg;
+
+  assign rxf_off = fwreq_addr_i - 16'(CSR_RXF_MAC_LO0);
+  assign rxf_idx = rxf_off[3 +: $clog2(RXF_ENTRIES)];
+  // The range check uses the full address; only the entry index and LO/HI bit of the offset matter.
+  logic unused_rxf_off;
+  assign unused_rxf_off = ^{rxf_off[15:3 + $clog2(RXF_ENTRIES)], rxf_off[1:0]};
+
   always_comb begin
     mapped = 1'b1;
     qcsr   = 1'b0;
+    fwdma_reg = 1'b0;
+    rxf_reg   = 1'b0;
     acc    = AccRw;
     rd     = '0;
     qfield = QF_SIZE;
@@ -251,7 +291,28 @@ module vdpu_fw_csr
       16'(CSR_ENG_STATUS):    begin acc = AccRo; rd = eng_status_i; end
       16'(CSR_QERR):          begin acc = AccRo; rd = 32'(qerr_i); end
       16'(CSR_ERR_INFO):      begin acc = AccRo; rd = err_info_i; end
-      default:                mapped = 1'b0;
+      16'(CSR_FWDMA_ADDR_LO): begin fwdma_reg = 1'b1; rd = fwdma_addr_i[31:0]; end
+      16'(CSR_FWDMA_ADDR_HI): begin fwdma_reg = 1'b1; rd = fwdma_addr_i[63:32]; end
+      16'(CSR_FWDMA_LEN):     begin fwdma_reg = 1'b1; rd = 32'(fwdma_len_i); end
+      16'(CSR_FWDMA_CTRL):    acc = AccWo;
+      16'(CSR_FW_ERR_SET):    acc = AccWo;
+      16'(CSR_FWDMA_STATUS):  begin acc = AccRo; rd = fwdma_status_i; end
+      16'(CSR_RXF_CTRL):      rd = 32'(r_q.rxf_ctrl);
+      16'(CSR_RXF_DROPPED):   begin acc = AccRo; rd = r_q.rxf_dropped; end
+      default: begin
+        // two register arrays: the DMA buffer (FWDMA_DATA0..15) and the MAC table (LO/HI pairs)
+        if (fwreq_addr_i[1:0] == 2'b00 && fwreq_addr_i >= 16'(CSR_FWDMA_DATA0) &&
+            fwreq_addr_i <= 16'(CSR_FWDMA_DATA15)) begin
+          fwdma_reg = 1'b1;
+          rd        = fwdma_buf_i[{fwreq_addr_i[5:2], 5'b00000} +: 32];
+        end else if (fwreq_addr_i[1:0] == 2'b00 && fwreq_addr_i >= 16'(CSR_RXF_MAC_LO0) &&
+                     fwreq_addr_i <= 16'(CSR_RXF_MAC_HI3)) begin
+          rxf_reg = 1'b1;
+          rd      = rxf_off[2] ? r_q.rxf_hi[rxf_idx] : r_q.rxf_lo[rxf_idx];
+        end else begin
+          mapped = 1'b0;
+        end
+      end
     endcase
   end
 
@@ -282,6 +343,11 @@ module vdpu_fw_csr
     qctx_wr_o   = '0;
     dev_reset_o = 1'b0;
     pend_set_o  = '0;
+    fwdma_wr_o       = 1'b0;
+    fwdma_wr_addr_o  = fwreq_addr_i[11:0];
+    fwdma_wr_data_o  = wval;
+    fwdma_start_o    = 1'b0;
+    fwdma_start_wr_o = act[1];
     err         = 1'b0;
     err_code    = '0;
     cpl_err     = dmacpl_valid_i && !cpl_expected_i;
@@ -312,6 +378,11 @@ module vdpu_fw_csr
       end else if (fwreq_we_i && qcsr) begin
         qctx_wr_o = '{valid: 1'b1, idx: fw_qidx, field: qfield, data: wval};
         if (qfield inside {QF_SIZE, QF_MSIX, QF_ENABLE, QF_RESET}) qctx_wr_o.data = 32'(wval[15:0]);
+      end else if (fwreq_we_i && fwdma_reg) begin
+        fwdma_wr_o = 1'b1;
+      end else if (fwreq_we_i && rxf_reg) begin
+        if (rxf_off[2]) r_d.rxf_hi[rxf_idx] = wval & RxfHiBits;
+        else r_d.rxf_lo[rxf_idx] = wval;
       end else if (fwreq_we_i) begin
         unique case (fwreq_addr_i)
           16'(CSR_SCRATCH):       r_d.scratch       = wval;
@@ -338,6 +409,23 @@ module vdpu_fw_csr
           16'(CSR_HOSTMEM_BASE_HI): r_d.hm_base[63:32]  = wval;
           16'(CSR_HOSTMEM_SIZE_LO): r_d.hm_size[31:0]   = wval;
           16'(CSR_HOSTMEM_SIZE_HI): r_d.hm_size[63:32]  = wval;
+          16'(CSR_RXF_CTRL):        r_d.rxf_ctrl        = wval[2:0];
+          16'(CSR_FW_ERR_SET): begin
+            if (act_valid) begin
+              err      = 1'b1;
+              err_code = act[7:0];
+            end
+          end
+          16'(CSR_FWDMA_CTRL): begin
+            if (act_valid && act[0]) begin
+              if (fwdma_busy_i) begin
+                err      = 1'b1;
+                err_code = FWERR_FWDMA_BUSY;
+              end else begin
+                fwdma_start_o = 1'b1;
+              end
+            end
+          end
           16'(CSR_INT_ACK): begin
             if (act_valid && act[0]) r_d.link_chg = 1'b0;
             if (act_valid && act[1]) r_d.dp_err = 1'b0;
@@ -388,6 +476,7 @@ module vdpu_fw_csr
       r_d.link_chg = 1'b1;
     end
     if (dp_err_i || eng_err_i) r_d.dp_err = 1'b1;
+    if (rxf_drop_i) r_d.rxf_dropped = r_q.rxf_dropped + 32'd1;
 
     // Queue engine interrupt, last: exactly what HOST_IRQ(q) does, but with no FW_ERR when the
     // queue has no vector (then there is simply no interrupt). Same-edge firmware requests also
@@ -433,6 +522,11 @@ module vdpu_fw_csr
   assign hm_base_o      = r_q.hm_base;
   assign hm_size_o      = r_q.hm_size;
   assign quiesce_o      = r_q.quiesce;
+  assign rxf_ctrl_o     = r_q.rxf_ctrl;
+  for (genvar i = 0; i < RXF_ENTRIES; i++) begin : gen_rxf_tbl
+    assign rxf_tbl_mac_o[i]   = {r_q.rxf_hi[i][15:0], r_q.rxf_lo[i]};
+    assign rxf_tbl_valid_o[i] = r_q.rxf_hi[i][31];
+  end
 
   assign view_o = '{
     dfsel:         r_q.dfsel,

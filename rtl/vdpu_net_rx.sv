@@ -3,10 +3,12 @@
 // nrx_ready is "the buffer is free": beats are appended until the one with last, then the frame
 // waits for the queue engine, which frees the buffer when it is done with it (delivered, dropped
 // or abandoned). Bytes past the buffer are discarded and the frame is marked truncated; the
-// engine drops such a frame (docs/queue-engine.md, "Network port").
+// engine drops such a frame (docs/queue-engine.md, "Network port"). A complete frame the RX filter
+// rejects never waits: the buffer is free again at once and the frame is counted (drop_o).
 `include "vdpu_pkg.svh"
 
 module vdpu_net_rx
+  import vdpu_regmap_pkg::*;
   import vdpu_pkg::*;
 (
   input  logic                 clk_i,
@@ -27,13 +29,21 @@ module vdpu_net_rx
   input  logic                 dev_reset_i, // firmware DEV_RESET: the buffer's frame is stale
   input  logic                 re_i,
   input  logic [FRAME_WW-1:0]  raddr_i,
-  output logic [511:0]         rdata_o
+  output logic [511:0]         rdata_o,
+
+  // RX filter settings (pre-edge CSRs) and the drop pulse for RXF_DROPPED
+  input  logic [2:0]                   rxf_ctrl_i,
+  input  logic [47:0]                  rxf_mac_i,
+  input  logic [RXF_ENTRIES-1:0][47:0] rxf_tbl_mac_i,
+  input  logic [RXF_ENTRIES-1:0]       rxf_tbl_valid_i,
+  output logic                         drop_o
 );
 
   logic                full_q, full_d;
   logic                stale_q, stale_d;  // frame predates a device reset: dropped once complete
   logic                trunc_q, trunc_d;
   logic [FRAME_PW-1:0] len_q, len_d;
+  logic [47:0]         dst_q, dst_d;  // the first six data bytes of the frame's first beat
 
   // Bytes in a beat: keep is contiguous from byte 0, so count its low run of ones.
   function automatic logic [5:0] keep_bytes(logic [31:0] keep);
@@ -58,16 +68,47 @@ module vdpu_net_rx
   // Clip at the end of the buffer; the rest of the frame is discarded.
   assign wlen   = (FRAME_PW'(nbytes) > room) ? room[5:0] : nbytes;
 
+  // The filter judges the frame at the edge its last beat is accepted.
+  logic [47:0]         dst;
+  logic [FRAME_PW-1:0] flen;
+  logic                pass;
+
+  assign dst  = (len_q == '0) ? nrx_data_i[47:0] : dst_q;
+  assign flen = len_q + FRAME_PW'(wlen);
+
+  vdpu_rx_filter u_filter (
+    .dst_i       (dst),
+    .len_i       (flen),
+    .ctrl_i      (rxf_ctrl_i),
+    .mac_i       (rxf_mac_i),
+    .tbl_mac_i   (rxf_tbl_mac_i),
+    .tbl_valid_i (rxf_tbl_valid_i),
+    .accept_o    (pass)
+  );
+
+  assign drop_o = accept && nrx_last_i && !pass;
+
   always_comb begin
     full_d  = full_q;
     trunc_d = trunc_q;
     len_d   = len_q;
     stale_d = stale_q;
+    dst_d   = dst_q;
+    if (accept && len_q == '0) dst_d = nrx_data_i[47:0];
     if (dev_reset_i && (full_q || len_q != '0 || accept)) stale_d = 1'b1;
     if (accept) begin
       len_d = len_q + FRAME_PW'(wlen);
       if (FRAME_PW'(nbytes) > room) trunc_d = 1'b1;
-      if (nrx_last_i) full_d = 1'b1;
+      if (nrx_last_i) begin
+        if (pass) begin
+          full_d = 1'b1;
+        end else begin
+          // filtered: nothing waits, nothing is left to be stale
+          len_d   = '0;
+          trunc_d = 1'b0;
+          stale_d = 1'b0;
+        end
+      end
     end
     // The engine frees only a waiting frame, and no beat is accepted while one waits.
     if (free_i) begin
@@ -90,11 +131,13 @@ module vdpu_net_rx
       stale_q <= 1'b0;
       trunc_q <= 1'b0;
       len_q   <= '0;
+      dst_q   <= '0;
     end else begin
       full_q  <= full_d;
       stale_q <= stale_d;
       trunc_q <= trunc_d;
       len_q   <= len_d;
+      dst_q   <= dst_d;
     end
   end
 

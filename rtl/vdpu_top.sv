@@ -1,5 +1,5 @@
 // vdpu_top.sv - vdpu virtio-net PCI function: host completer, config space, BAR0, MSI-X, firmware CSRs,
-// queue engine and network port.
+// firmware DMA channel, queue engine, RX filter and network port.
 `include "vdpu_pkg.svh"
 
 module vdpu_top
@@ -153,6 +153,25 @@ module vdpu_top
   logic                   eng_irq, eng_err, eng_idle, cpl_expected;
   logic [QIDX_W-1:0]      eng_irq_q;
 
+  // firmware DMA channel <-> CSR block, RX filter settings
+  logic [63:0]                  fwdma_addr;
+  logic [15:0]                  fwdma_len;
+  logic [31:0]                  fwdma_status;
+  logic [FWDMA_BYTES*8-1:0]     fwdma_buf;
+  logic                         fwdma_busy, fwdma_wr, fwdma_start, fwdma_start_wr;
+  logic [11:0]                  fwdma_wr_addr;
+  logic [31:0]                  fwdma_wr_data;
+  logic [2:0]                   rxf_ctrl;
+  logic [RXF_ENTRIES-1:0][47:0] rxf_tbl_mac;
+  logic [RXF_ENTRIES-1:0]       rxf_tbl_valid;
+  logic                         rxf_drop;
+
+  // DMA completions: a beat with FWDMA_TAG while the channel's read is outstanding is the
+  // channel's; every other beat is the queue engine's (or unexpected: FW_ERR)
+  logic fwdma_wait, fw_cpl, eng_cpl_valid;
+  assign fw_cpl        = dmacpl_valid_i && fwdma_wait && (dmacpl_tag_i == 8'(FWDMA_TAG));
+  assign eng_cpl_valid = dmacpl_valid_i && !fw_cpl;
+
   vdpu_fw_csr u_fw_csr (
     .clk_i,
     .rst_ni,
@@ -164,7 +183,7 @@ module vdpu_top
     .fwrsp_valid_o,
     .fwrsp_rdata_o,
     .fw_irq_o,
-    .dmacpl_valid_i,
+    .dmacpl_valid_i (eng_cpl_valid),
     .cpl_expected_i (cpl_expected),
     .link_up_i,
     .dp_err_i,
@@ -182,6 +201,20 @@ module vdpu_top
     .eng_irq_i      (eng_irq),
     .eng_irq_q_i    (eng_irq_q),
     .eng_err_i      (eng_err),
+    .fwdma_addr_i     (fwdma_addr),
+    .fwdma_len_i      (fwdma_len),
+    .fwdma_status_i   (fwdma_status),
+    .fwdma_buf_i      (fwdma_buf),
+    .fwdma_busy_i     (fwdma_busy),
+    .fwdma_wr_o       (fwdma_wr),
+    .fwdma_wr_addr_o  (fwdma_wr_addr),
+    .fwdma_wr_data_o  (fwdma_wr_data),
+    .fwdma_start_o    (fwdma_start),
+    .fwdma_start_wr_o (fwdma_start_wr),
+    .rxf_ctrl_o       (rxf_ctrl),
+    .rxf_tbl_mac_o    (rxf_tbl_mac),
+    .rxf_tbl_valid_o  (rxf_tbl_valid),
+    .rxf_drop_i       (rxf_drop),
     .host_eff_i     (host_eff),
     .ev_count_i     (ev_count),
     .ev_head_i      (ev_head),
@@ -239,7 +272,12 @@ module vdpu_top
     .dev_reset_i (dev_reset),
     .re_i        (rx_re),
     .raddr_i     (rx_raddr),
-    .rdata_o     (rx_rdata)
+    .rdata_o     (rx_rdata),
+    .rxf_ctrl_i      (rxf_ctrl),
+    .rxf_mac_i       (view.mac),
+    .rxf_tbl_mac_i   (rxf_tbl_mac),
+    .rxf_tbl_valid_i (rxf_tbl_valid),
+    .drop_o          (rxf_drop)
   );
 
   // ---- queue engine -------------------------------------------------------------------------------------
@@ -261,7 +299,7 @@ module vdpu_top
     .dma_free_i      (dma_free),
     .dma_load_o      (eng_load),
     .dma_req_o       (eng_req),
-    .dmacpl_valid_i,
+    .dmacpl_valid_i  (eng_cpl_valid),
     .dmacpl_tag_i,
     .dmacpl_status_i,
     .dmacpl_len_i,
@@ -312,7 +350,37 @@ module vdpu_top
     .msg_grant_i (msix_grant)
   );
 
-  // ---- DMA output register: queue engine first, then MSI-X --------------------------------------------
+  // ---- firmware DMA channel --------------------------------------------------------------------------
+  logic    fwdma_req, fwdma_grant;
+  dmareq_t fwdma_msg;
+
+  vdpu_fw_dma u_fw_dma (
+    .clk_i,
+    .rst_ni,
+    .wr_valid_i   (fwdma_wr),
+    .wr_addr_i    (fwdma_wr_addr),
+    .wr_data_i    (fwdma_wr_data),
+    .start_i      (fwdma_start),
+    .start_wr_i   (fwdma_start_wr),
+    .hm_base_i    (hm_base),
+    .hm_size_i    (hm_size),
+    .addr_o       (fwdma_addr),
+    .len_o        (fwdma_len),
+    .status_o     (fwdma_status),
+    .buf_o        (fwdma_buf),
+    .busy_o       (fwdma_busy),
+    .req_valid_o  (fwdma_req),
+    .req_o        (fwdma_msg),
+    .grant_i      (fwdma_grant),
+    .cpl_wait_o   (fwdma_wait),
+    .cpl_valid_i  (fw_cpl),
+    .cpl_status_i (dmacpl_status_i),
+    .cpl_len_i    (dmacpl_len_i),
+    .cpl_data_i   (dmacpl_data_i),
+    .cpl_last_i   (dmacpl_last_i)
+  );
+
+  // ---- DMA output register: queue engine first, then the firmware channel, then MSI-X ------------------
   dmareq_t dmareq;
 
   vdpu_dma_out u_dma_out (
@@ -321,6 +389,9 @@ module vdpu_top
     .free_o         (dma_free),
     .eng_load_i     (eng_load),
     .eng_req_i      (eng_req),
+    .fw_req_i       (fwdma_req),
+    .fw_req_data_i  (fwdma_msg),
+    .fw_grant_o     (fwdma_grant),
     .msix_req_i     (msix_valid),
     .msix_msg_i     (msix_msg),
     .msix_grant_o   (msix_grant),

@@ -10,8 +10,10 @@
 #include "netrand.h"
 #include "pcap_io.h"
 #include "randacc.h"
+#include "virtio_ctrl.h"
 #include "randinit.h"
 #include "run_workloads.h"
+#include "virtio_ctrl.h"
 #include "session.h"
 #include "virtio_disc.h"
 #include "virtio_drv.h"
@@ -52,6 +54,10 @@ static void run_usage(FILE *f)
             "      --intx             no MSI-X: the driver takes interrupts from INTx and the ISR\n"
             "      --prefetch N       queue engine: descriptors (packed) / ring entries (split) per read, 1..8\n"
             "      --used-batch N     queue engine: used elements per write-back (split rings), 1..8\n"
+            "      --ctrl LIST        control-queue commands sent after DRIVER_OK, before traffic (init and\n"
+            "                         net-* workloads), in order, each must be acked OK: mac=XX:XX:XX:XX:XX:XX\n"
+            "                         (MAC_ADDR_SET), promisc=0|1, allmulti=0|1 (CTRL_RX), pairs=N\n"
+            "                         (VQ_PAIRS_SET); e.g. --ctrl mac=52:54:00:00:00:01,promisc=1,pairs=2\n"
             "      --pcap-out FILE    write every frame the device transmits to a pcap file\n"
             "      --pcap-in FILE     send the frames of an Ethernet pcap (14..1514 bytes each) instead of\n"
             "                         generated ones; --packets defaults to the number of frames in it\n"
@@ -94,7 +100,7 @@ static void run_usage(FILE *f)
 enum {
     OPT_WAVE = 256, OPT_WAVE_FROM, OPT_WAVE_TO, OPT_TRACE, OPT_FAULT, OPT_RING, OPT_QUEUES, OPT_QSIZE, OPT_FW,
     OPT_FEATURES, OPT_MAC, OPT_MTU, OPT_LINK, OPT_PACKETS, OPT_PKTSIZE, OPT_JSON, OPT_RTT, OPT_PREFETCH, OPT_BATCH,
-    OPT_PCAP_OUT, OPT_INTX, OPT_PCAP_IN, OPT_FLAP, OPT_DPERR, OPT_FWVERB, OPT_FWTRACE, OPT_CYCLES, OPT_GDB, OPT_GDBSTDIO,
+    OPT_PCAP_OUT, OPT_INTX, OPT_PCAP_IN, OPT_FLAP, OPT_DPERR, OPT_FWVERB, OPT_FWTRACE, OPT_CYCLES, OPT_GDB, OPT_GDBSTDIO, OPT_CTRL,
 };
 
 static const struct option run_opts[] = {
@@ -111,6 +117,7 @@ static const struct option run_opts[] = {
     {"json", required_argument, 0, OPT_JSON}, {"rtt", required_argument, 0, OPT_RTT},
     {"prefetch", required_argument, 0, OPT_PREFETCH}, {"used-batch", required_argument, 0, OPT_BATCH},
     {"pcap-out", required_argument, 0, OPT_PCAP_OUT}, {"intx", no_argument, 0, OPT_INTX},
+    {"ctrl", required_argument, 0, OPT_CTRL},
     {"pcap-in", required_argument, 0, OPT_PCAP_IN},   {"link-flap-at", required_argument, 0, OPT_FLAP},
     {"dp-error-at", required_argument, 0, OPT_DPERR}, {"fw-verbose", no_argument, 0, OPT_FWVERB},
     {"fw-trace", no_argument, 0, OPT_FWTRACE}, {"cycles", required_argument, 0, OPT_CYCLES},
@@ -303,6 +310,12 @@ int cmd_run(int argc, char **argv)
             if (gdb_port < 1 || gdb_port > 65535) return cli_usage_error("run", "--gdb port must be 1..65535");
             break;
         case OPT_GDBSTDIO: gdb_stdio = true; break;
+        case OPT_CTRL: {
+            const char *bad = virtio_ctrl_check(optarg);
+            if (bad) return cli_usage_error("run", "%s", bad);
+            c.ctrl = optarg;
+            break;
+        }
         case 'h': run_usage(stdout); return VDPU_EXIT_OK;
         case ':': return cli_usage_error("run", "option %s needs a value", argv[optind - 1]);
         default: return cli_usage_error("run", "unknown option '%s'", argv[optind - 1]);

@@ -4,6 +4,7 @@
 
 #include "dma_report.h"
 #include "run_workloads.h"
+#include "virtio_ctrl.h"
 #include "virtio_features.h"
 #include "virtio_spec.h"
 
@@ -27,6 +28,24 @@ void run_inject(void *ctx, vdpu_bus_t *b)
     }
 }
 
+/* --ctrl: the commands, in order, on the control queue (0: all acked OK, or none asked for). */
+static int run_ctrl(virtio_drv_t *d, const struct run_cfg *c)
+{
+    if (!c->ctrl) return 0;
+    virtio_ctrl_t *q = calloc(1, sizeof *q);
+    int rc = -1;
+    if (!q) return -1;
+    if (virtio_ctrl_open(q, d) == 0 && virtio_ctrl_apply(q, c->ctrl) == 0) {
+        drv_step(d, "control queue %u: '%s' acked OK (%llu commands, %llu interrupts)", q->q, c->ctrl,
+                 (unsigned long long)q->cmds, (unsigned long long)q->irqs);
+        rc = 0;
+    } else {
+        printf("[host] control queue: %s\n", q->error);
+    }
+    free(q);
+    return rc;
+}
+
 /* Run to `until`, servicing config interrupts. */
 void run_events(vdpu_session_t *s, virtio_drv_t *d, const struct run_cfg *c)
 {
@@ -47,10 +66,11 @@ int run_workload_init(vdpu_session_t *s, struct run_cfg *c, struct injector *inj
         virtio_feature_list(d->negotiated, names, sizeof names);
         printf("[host] DRIVER_OK at cycle %llu (%.3f us after reset); negotiated: %s\n",
                (unsigned long long)s->bus.dev->cycle, (double)(s->bus.dev->cycle - d->steps[0].cycle) * 4e-3, names);
+        if (run_ctrl(d, c)) r = DRV_REFUSED;
     }
     run_events(s, d, c);
     if (rep) virtio_drv_print_timeline(d, rep);
-    if (r == DRV_REFUSED) printf("[host] initialization refused: %s\n", d->refusal);
+    if (r == DRV_REFUSED && d->refusal[0]) printf("[host] initialization refused: %s\n", d->refusal);
     int rc = r == DRV_OK ? 0 : -1;
     inj->d = NULL;
     free(d);
@@ -70,6 +90,7 @@ int run_workload_net(vdpu_session_t *s, struct run_cfg *c, const struct vdpu_opt
         printf("[host] initialization failed: %s\n", d->refusal[0] ? d->refusal : "link error");
         goto out;
     }
+    if (run_ctrl(d, c)) goto out;
     uint64_t t0 = s->bus.dev->cycle;
     struct link_stats before = s->bus.link.st; /* count the traffic phase only */
     c->net.max_cycles = 20000 + c->net.packets * 20000;

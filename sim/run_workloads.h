@@ -13,6 +13,7 @@ struct run_cfg {
     const char *workload;
     struct net_params net;
     const char *json, *pcap_out, *pcap_in;
+    const char *ctrl; /* --ctrl: control-queue commands after DRIVER_OK (NULL: none) */
     struct pcap_frames replay;
     bool pkt_random;
     bool packets_set;

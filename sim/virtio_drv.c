@@ -24,7 +24,7 @@ void drv_params_default(struct drv_params *p)
     p->use_msix = true;
     /* what Linux virtio_net + virtio_ring understand of our device's offer */
     const unsigned bits[] = {VIRTIO_NET_F_MAC, VIRTIO_NET_F_MTU, VIRTIO_NET_F_STATUS, VIRTIO_NET_F_CTRL_VQ,
-                             VIRTIO_NET_F_CTRL_RX, VIRTIO_NET_F_MRG_RXBUF, VIRTIO_NET_F_MQ,
+                             VIRTIO_NET_F_CTRL_RX, VIRTIO_NET_F_MRG_RXBUF, VIRTIO_NET_F_MQ, VIRTIO_NET_F_CTRL_MAC_ADDR,
                              VIRTIO_RING_F_INDIRECT_DESC, VIRTIO_RING_F_EVENT_IDX, VIRTIO_F_VERSION_1,
                              VIRTIO_F_RING_PACKED, VIRTIO_F_IN_ORDER, VIRTIO_F_NOTIFICATION_DATA,
                              VIRTIO_F_RING_RESET};

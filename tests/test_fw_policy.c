@@ -20,11 +20,12 @@ static void linux_accept(uint32_t f[4])
 
 /* ---- features ---------------------------------------------------------------------------- */
 
+/* the brief's list, plus CTRL_MAC_ADDR: the control queue executes MAC_ADDR_SET (fw/ctrlq.c) */
 Test(fw_policy, default_offer_is_what_the_brief_lists)
 {
     static const unsigned bits[] = {F_NET_MAC, F_NET_MTU, F_NET_STATUS, F_NET_CTRL_VQ, F_NET_CTRL_RX, F_NET_MRG_RXBUF,
                                     F_NET_MQ, F_INDIRECT_DESC, F_EVENT_IDX, F_VERSION_1, F_RING_PACKED, F_IN_ORDER,
-                                    F_NOTIFICATION_DATA, F_RING_RESET};
+                                    F_NOTIFICATION_DATA, F_RING_RESET, F_NET_CTRL_MAC_ADDR};
     uint32_t f[4] = {0};
     for (size_t i = 0; i < sizeof bits / sizeof bits[0]; i++) set(f, bits[i]);
     cr_assert_arr_eq(f, OFFER, sizeof f);

@@ -107,7 +107,7 @@ static const struct scalar scalars[] = {
 
 /* enum groups and their SV widths */
 static const struct { const char *g; unsigned w; } groups[] = {
-    {"HL", 2}, {"CPL", 2}, {"DMA", 1}, {"PURP", 4}, {"EV", 8}, {"DIAG", 8}, {"FWERR", 8}, {"QERR", 8}, {"ENGCTRL", 5},
+    {"HL", 2}, {"CPL", 2}, {"DMA", 1}, {"PURP", 4}, {"EV", 8}, {"DIAG", 8}, {"FWERR", 8}, {"QERR", 8}, {"ENGCTRL", 5}, {"FWDMA_ERR", 8},
 };
 
 static uint8_t cfg_reset[256], cfg_wmask[256];
@@ -212,7 +212,8 @@ static void gen_c(FILE *f)
         fprintf(f, "};\n");
         char lg[16];
         snprintf(lg, sizeof lg, "%s", groups[g].g);
-        for (char *p = lg; *p; p++) *p = (char)(*p + 32);
+        for (char *p = lg; *p; p++) /* lower-case the group name; digits and _ stay */
+            if (*p >= 'A' && *p <= 'Z') *p = (char)(*p + 32);
         fprintf(f, "#ifndef __cplusplus\nstatic const char *const vdpu_%s_names[%u] = {", lg, max + 1);
         for (size_t i = 0; i < N(enums); i++)
             if (!strcmp(enums[i].group, groups[g].g)) {

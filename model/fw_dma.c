@@ -1,0 +1,135 @@
+/* fw_dma.c - the firmware DMA channel: one transfer between host memory and FWDMA_DATA at a time, on the shared DMA output. */
+#include <string.h>
+
+#include "model.h"
+
+#define FWDMA_CTRL_START (1u << 0)
+#define FWDMA_CTRL_WRITE (1u << 1)
+#define FWDMA_STATUS_BUSY (1u << 0)
+#define FWDMA_STATUS_ERR (1u << 1)
+#define FWDMA_STATUS_CODE_SHIFT 8
+#define DMA_BEAT_BYTES 32u
+
+void model_fwdma_reset(struct vdpu_state *s)
+{
+    memset(&s->fwdma, 0, sizeof s->fwdma);
+    s->fwdma.fsm = VDPU_FWDMA_IDLE;
+}
+
+uint32_t model_fwdma_status(const struct vdpu_state *s)
+{
+    return (s->fwdma.fsm != VDPU_FWDMA_IDLE ? FWDMA_STATUS_BUSY : 0) | (s->fwdma.err ? FWDMA_STATUS_ERR : 0) |
+           (uint32_t)s->fwdma.err_code << FWDMA_STATUS_CODE_SHIFT;
+}
+
+/* A completion beat belongs to the channel while its read is outstanding and it carries the channel's
+ * tag; every other beat goes to the queue engine (or is unexpected). */
+bool model_fwdma_cpl_mine(const struct vdpu_state *s, const vdpu_in_t *in)
+{
+    return in->dmacpl_valid && s->fwdma.fsm == VDPU_FWDMA_WAIT && in->dmacpl.tag == VDPU_FWDMA_TAG;
+}
+
+/* [addr, addr+len) inside the host memory window, exactly as the queue engine checks buffers. */
+static bool in_window(const struct vdpu_state *s, uint64_t addr, uint32_t len)
+{
+    if (addr < s->eng.hm_base) return false;
+    uint64_t off = addr - s->eng.hm_base;
+    return off < s->eng.hm_size && len <= s->eng.hm_size - off;
+}
+
+static void fail(struct vdpu_edge *e, uint8_t code)
+{
+    e->next->fwdma.fsm = VDPU_FWDMA_IDLE;
+    e->next->fwdma.err = true;
+    e->next->fwdma.err_code = code;
+}
+
+/* FWDMA_CTRL written with the start bit (firmware request, pre-edge state): the busy case is the CSR
+ * block's FW_ERR and never gets here. A bad length or address fails at once, nothing is sent. */
+void model_fwdma_start(struct vdpu_edge *e, uint32_t ctrl)
+{
+    const struct vdpu_fwdma *g = &e->pre->fwdma;
+    struct vdpu_fwdma *n = &e->next->fwdma;
+
+    n->err = false;
+    n->err_code = 0;
+    n->write = ctrl & FWDMA_CTRL_WRITE;
+    if (g->len == 0 || g->len > VDPU_FWDMA_BYTES) {
+        fail(e, VDPU_FWDMA_ERR_LEN);
+        return;
+    }
+    if (!in_window(e->pre, g->addr, g->len)) {
+        fail(e, VDPU_FWDMA_ERR_WINDOW);
+        return;
+    }
+    n->fsm = VDPU_FWDMA_REQ;
+    n->got = 0;
+    n->cpl_bad = false;
+}
+
+static void state_req(struct vdpu_edge *e)
+{
+    const struct vdpu_fwdma *g = &e->pre->fwdma;
+    struct vdpu_fwdma *n = &e->next->fwdma;
+    vdpu_dmareq_t r;
+
+    if (!model_dma_out_free(e)) return; /* the queue engine loaded it at this edge (it goes first) */
+    memset(&r, 0, sizeof r);
+    r.purpose = VDPU_PURP_FW;
+    r.queue = 0; /* channel 0: counted under queue -1 like MSI-X */
+    r.len = g->len;
+    r.addr = g->addr;
+    if (!g->write) {
+        r.type = VDPU_DMA_RD;
+        r.tag = VDPU_FWDMA_TAG;
+        r.last = true;
+        model_dma_out_load(e, &r);
+        n->fsm = VDPU_FWDMA_WAIT;
+        return;
+    }
+    /* write beat k carries bytes 32k..32k+31 of the request, bytes past len are 0 */
+    uint32_t base = DMA_BEAT_BYTES * g->got;
+    uint32_t k = g->len - base < DMA_BEAT_BYTES ? g->len - base : DMA_BEAT_BYTES;
+    r.type = VDPU_DMA_WR;
+    memcpy(r.data, g->buf + base, k);
+    r.last = base + k == g->len;
+    model_dma_out_load(e, &r);
+    if (r.last) n->fsm = VDPU_FWDMA_IDLE;
+    else n->got = (uint16_t)(g->got + 1);
+}
+
+/* Beats of the outstanding read append to the buffer in address order; the `last` beat ends the read. */
+static void state_wait(struct vdpu_edge *e, const vdpu_in_t *in)
+{
+    const struct vdpu_fwdma *g = &e->pre->fwdma;
+    struct vdpu_fwdma *n = &e->next->fwdma;
+    const vdpu_dmacpl_t *c = &in->dmacpl;
+
+    if (!model_fwdma_cpl_mine(e->pre, in)) return;
+    bool bad = g->cpl_bad;
+    unsigned got = g->got;
+    if (c->status != VDPU_CPL_SC) {
+        bad = true;
+    } else {
+        unsigned room = g->len - got;
+        unsigned k = c->len < DMA_BEAT_BYTES ? c->len : DMA_BEAT_BYTES;
+        if (c->len > room) bad = true; /* more bytes than requested */
+        if (k > room) k = room;
+        memcpy(n->buf + got, c->data, k);
+        got += k;
+    }
+    n->got = (uint16_t)got;
+    n->cpl_bad = bad;
+    if (!c->last) return;
+    if (bad || got != g->len) fail(e, VDPU_FWDMA_ERR_CPL);
+    else n->fsm = VDPU_FWDMA_IDLE;
+}
+
+void model_fwdma_edge(struct vdpu_edge *e, const vdpu_in_t *in)
+{
+    switch (e->pre->fwdma.fsm) {
+    case VDPU_FWDMA_REQ: state_req(e); break;
+    case VDPU_FWDMA_WAIT: state_wait(e, in); break;
+    default: break;
+    }
+}
