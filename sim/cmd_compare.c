@@ -68,15 +68,13 @@ static void compare_usage(FILE *f)
 enum { OPT_PACKETS = 256, OPT_DIR, OPT_POINTS_ONLY, OPT_MERGE_ONLY, OPT_CSV, OPT_JSON, OPT_PLOT, OPT_MD, OPT_DESIGN,
        OPT_AXIS = 512 };
 
-/* the binary the points run: this very executable */
-static int self_path(char *buf, size_t n, const char *argv0)
+/* the binary the points run: this very executable, wherever it was started from */
+static int self_path(char *buf, size_t n)
 {
     ssize_t k = readlink("/proc/self/exe", buf, n - 1);
-    if (k > 0) {
-        buf[k] = 0;
-        return 0;
-    }
-    return realpath(argv0, buf) ? 0 : -1;
+    if (k <= 0) return -1;
+    buf[k] = 0;
+    return 0;
 }
 
 static double now_s(void)
@@ -184,7 +182,7 @@ int cmd_compare(int argc, char **argv)
         char self[PATH_MAX], absdir[PATH_MAX];
         n = sweep_points(&spec, &pts, err, sizeof err);
         if (!n) return cli_usage_error("compare", "%s", err);
-        if (self_path(self, sizeof self, argv[0])) {
+        if (self_path(self, sizeof self)) {
             fprintf(stderr, "vdpu compare: cannot find the vdpu executable (/proc/self/exe)\n");
             return VDPU_EXIT_FAIL;
         }

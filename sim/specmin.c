@@ -58,13 +58,18 @@ static void buffer(struct specmin *m, const struct specmin_cfg *c, bool tx, unsi
 
     if (!c->packed) {
         if (!c->event_idx) {
-            /* flags (advisory, not synchronized: a value per window is enough) and idx share one word */
+            /* idx: one read reveals W entries at most. flags (advisory, not synchronized: a value per
+             * window is enough) share its word. NOTIFICATION_DATA would bring idx with every TX doorbell,
+             * but the flags still need this read */
             rd(m, c, VDPU_PURP_AVAIL_IDX, w / W, 4);
         } else {
-            /* idx once per window, unless TX doorbells carry it (NOTIFICATION_DATA) */
-            if (!(tx && c->notif_data)) rd(m, c, VDPU_PURP_AVAIL_IDX, w / W, 2);
-            /* TX needs doorbells: re-arm them through avail_event once per window */
-            if (tx) wr(m, c, VDPU_PURP_EVENT, w / W, 2);
+            if (tx && c->notif_data) {
+                /* idx arrives with the doorbell; doorbells come only when avail_event asks, so each one
+                 * (revealing W entries at most) costs an avail_event write instead of an idx read */
+                wr(m, c, VDPU_PURP_EVENT, w / W, 2);
+            } else {
+                rd(m, c, VDPU_PURP_AVAIL_IDX, w / W, 2);
+            }
             /* used_event decides each batch's interrupt (a MUST depends on its current value) */
             rd(m, c, VDPU_PURP_EVENT, w / B, 2);
         }
@@ -80,10 +85,9 @@ static void buffer(struct specmin *m, const struct specmin_cfg *c, bool tx, unsi
         wr(m, c, VDPU_PURP_USED, w / B, c->in_order ? 8 : 8 * c->batch);
         wr(m, c, VDPU_PURP_USED_IDX, w / B, 2);
     } else {
+        /* availability is in the descriptors themselves: nothing to read but them (in steady state no
+         * read lands on a slot not yet available; NOTIFICATION_DATA avoids that read at a service end) */
         rd(m, c, VDPU_PURP_DESC, w / P, 16 * c->prefetch);
-        /* a TX service ends on the slot found unavailable, unless the doorbell said where the driver
-         * stopped (NOTIFICATION_DATA: next_off/next_wrap) */
-        if (tx && !c->notif_data) rd(m, c, VDPU_PURP_DESC, w / W, 16);
         /* driver event suppression: enable/disable is advisory (per window); desc-specific events
          * (EVENT_IDX) are a MUST that needs the current off_wrap at every decision */
         rd(m, c, VDPU_PURP_EVENT, c->event_idx ? w / B : w / W, 4);
@@ -101,9 +105,12 @@ static void direction(struct specmin *m, const struct specmin_cfg *c, bool tx)
         buffer(m, c, tx, c->pkt_size, 1.0);
         return;
     }
-    buffer(m, c, tx, 64, 7.0 / 12); /* IMIX */
-    buffer(m, c, tx, 576, 4.0 / 12);
-    buffer(m, c, tx, 1500, 1.0 / 12);
+    static const unsigned imix[3] = {64, 576, 1500};
+    double nominal[3] = {7.0 / 12, 4.0 / 12, 1.0 / 12}, sum = 0;
+    const double *w = nominal;
+    for (unsigned i = 0; i < 3; i++) sum += c->imix_share[i];
+    if (sum > 0) w = c->imix_share;
+    for (unsigned i = 0; i < 3; i++) buffer(m, c, tx, imix[i], w[i] / (sum > 0 ? sum : 1));
 }
 
 void specmin_compute(const struct specmin_cfg *c, struct specmin *out)

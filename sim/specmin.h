@@ -12,10 +12,12 @@ enum specmin_dir { SPECMIN_TX, SPECMIN_RX, SPECMIN_LOOPBACK };
  * ("The spec minimum"): steady state, one-descriptor buffers, best-case alignment. */
 struct specmin_cfg {
     bool packed;
-    bool event_idx, indirect, in_order, notif_data; /* negotiated */
+    bool event_idx, in_order, notif_data; /* negotiated (INDIRECT_DESC is left out: a one-descriptor
+                                           * buffer never gains from a table, so it lowers no term) */
     unsigned prefetch;   /* P: ring entries / descriptors one read may fetch (>= 1) */
     unsigned batch;      /* B: buffers per used write-back and per interrupt decision (>= 1) */
     unsigned pkt_size;   /* frame bytes 14..1514; 0 = IMIX 64/576/1500 in 7:4:1 */
+    double imix_share[3]; /* IMIX: the mix of 64/576/1500 frames actually sent (all 0: the nominal 7:4:1) */
     enum specmin_dir dir;
     unsigned window;     /* W: buffers one look at the ring can reveal at most (the queue size) */
     unsigned hdr_len;    /* virtio_net_hdr bytes before each frame in the buffer */

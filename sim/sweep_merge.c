@@ -14,13 +14,35 @@ void sweep_specmin_cfg(const struct sweep_spec *s, const struct sweep_point *p, 
     const char *wl = sweep_val(s, p, SWEEP_AX_WORKLOAD), *pkt = sweep_val(s, p, SWEEP_AX_PKT);
     c->packed = !strcmp(sweep_val(s, p, SWEEP_AX_RING), "packed");
     c->event_idx = m & 1;
-    c->indirect = m >> 1 & 1;
     c->in_order = m >> 2 & 1;
     c->notif_data = m >> 3 & 1;
     c->prefetch = (unsigned)atoi(sweep_val(s, p, SWEEP_AX_PREFETCH));
     c->batch = (unsigned)atoi(sweep_val(s, p, SWEEP_AX_BATCH));
     c->pkt_size = strcmp(pkt, "imix") ? (unsigned)atoi(pkt) : 0;
     c->dir = !strcmp(wl, "tx") ? SPECMIN_TX : !strcmp(wl, "rx") ? SPECMIN_RX : SPECMIN_LOOPBACK;
+}
+
+/* The IMIX mix a run drew, exactly, from its frame and byte counts: a + b + c = packets and
+ * 64a + 576b + 1500c = bytes in integers. Solutions differ by 359 576-byte frames against 128 1500-byte
+ * ones, so the one nearest the nominal 7:4:1 is the run's. false if there is none. */
+static bool imix_mix(double packets, double bytes, double share[3])
+{
+    long long n = (long long)packets, s = (long long)bytes, best_d = -1;
+    for (long long c = 0; c <= n; c++) {
+        long long rem = s - 64 * n - 1436 * c;
+        if (rem < 0) break;
+        if (rem % 512) continue;
+        long long b = rem / 512, a = n - b - c;
+        if (a < 0) continue;
+        long long da = 12 * a - 7 * n, db = 12 * b - 4 * n, dc = 12 * c - n, d = da * da + db * db + dc * dc;
+        if (best_d < 0 || d < best_d) {
+            best_d = d;
+            share[0] = (double)a / (double)n;
+            share[1] = (double)b / (double)n;
+            share[2] = (double)c / (double)n;
+        }
+    }
+    return best_d >= 0;
 }
 
 static char *slurp(const char *path)
@@ -143,6 +165,10 @@ static void one(const char *dir, const struct sweep_spec *s, struct sweep_result
     cJSON_Delete(j);
     struct specmin_cfg c;
     sweep_specmin_cfg(s, p, &c);
+    if (!c.pkt_size && !imix_mix(r->packets, r->frame_bytes * r->packets, c.imix_share)) {
+        snprintf(r->why, sizeof r->why, "frame and byte counts are no IMIX mix");
+        return;
+    }
     specmin_compute(&c, &r->min);
     r->ratio_req = r->min.requests > 0 ? r->req / r->min.requests : 0;
     r->ratio_link = r->min.link_bytes > 0 ? r->link / r->min.link_bytes : 0;

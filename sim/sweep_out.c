@@ -32,13 +32,19 @@ int sweep_best_features(const struct sweep_spec *s, const struct sweep_result *r
     memcpy(v, vi, sizeof v);
     int best = -1;
     double best_link = 0;
+    unsigned best_bits = 0;
     for (unsigned f = 0; f < s->n[SWEEP_AX_FEATURES]; f++) {
         v[SWEEP_AX_FEATURES] = f;
         const struct sweep_result *x = sweep_find(r, n, v);
-        /* ties go to the later set (the lists name richer sets later) */
-        if (x && (best < 0 || x->link <= best_link)) {
+        if (!x) continue;
+        unsigned bits = (unsigned)__builtin_popcount(sweep_features_mask(s->v[SWEEP_AX_FEATURES][f]));
+        /* a feature the engine does not use yet leaves the figures as they are: on a tie (same link bytes to
+         * 0.01%) the smaller set wins, since nothing more is needed for that figure */
+        bool tie = best >= 0 && x->link > best_link * (1 - 1e-4) && x->link < best_link * (1 + 1e-4);
+        if (best < 0 || (tie ? bits < best_bits : x->link < best_link)) {
             best = (int)f;
             best_link = x->link;
+            best_bits = bits;
         }
     }
     return best;
@@ -109,12 +115,12 @@ void sweep_headline(FILE *out, const struct sweep_spec *s, const struct sweep_re
 {
     static const char *const sizes[] = {"64", "1500"};
     const char *fmt_head = md ? "| workload | frame | ring | best features | DMA req/pkt | spec min | ratio | "
-                                "link B/pkt | spec min | ratio | Mpps | Gbit/s |\n"
-                                "|---|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n"
-                              : "%-8s %5s %-6s %-40s %7s %7s %5s %8s %8s %5s %7s %7s\n";
+                                "link B/pkt | spec min | ratio | Mpps | Gbit/s | spec min, any set |\n"
+                                "|---|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|\n"
+                              : "%-8s %5s %-6s %-24s %7s %7s %5s %8s %8s %5s %7s %7s  %s\n";
     if (md) fputs(fmt_head, out);
     else fprintf(out, fmt_head, "workload", "frame", "ring", "best features", "req/pkt", "min", "ratio", "link B",
-                 "min", "ratio", "Mpps", "Gbit/s");
+                 "min", "ratio", "Mpps", "Gbit/s", "spec min of any set swept: req/pkt (set)");
     for (unsigned w = 0; w < s->n[SWEEP_AX_WORKLOAD]; w++)
         for (unsigned z = 0; z < 2; z++) {
             int zi = value_index(s, SWEEP_AX_PKT, sizes[z]);
@@ -130,14 +136,23 @@ void sweep_headline(FILE *out, const struct sweep_spec *s, const struct sweep_re
                 const struct sweep_result *x = sweep_find(r, n, vi);
                 const char *wl = s->v[SWEEP_AX_WORKLOAD][w], *ring = s->v[SWEEP_AX_RING][g];
                 const char *feat = s->v[SWEEP_AX_FEATURES][f];
+                /* what the spec would allow with the richest set swept: the headroom beyond this engine */
+                const struct sweep_result *lo = x;
+                for (unsigned k = 0; k < s->n[SWEEP_AX_FEATURES]; k++) {
+                    vi[SWEEP_AX_FEATURES] = k;
+                    const struct sweep_result *y = sweep_find(r, n, vi);
+                    if (y && y->min.requests < lo->min.requests - 1e-9) lo = y;
+                }
+                char any[96];
+                snprintf(any, sizeof any, "%.3f (%s)", lo->min.requests, sweep_val(s, lo->pt, SWEEP_AX_FEATURES));
                 if (md)
-                    fprintf(out, "| %s | %s B | %s | %s | %.3f | %.3f | %.2f | %.1f | %.1f | %.2f | %.3f | %.3f |\n",
+                    fprintf(out, "| %s | %s B | %s | %s | %.3f | %.3f | %.2f | %.1f | %.1f | %.2f | %.3f | %.3f | %s |\n",
                             wl, sizes[z], ring, feat, x->req, x->min.requests, x->ratio_req, x->link,
-                            x->min.link_bytes, x->ratio_link, x->mpps, x->gbps);
+                            x->min.link_bytes, x->ratio_link, x->mpps, x->gbps, any);
                 else
-                    fprintf(out, "%-8s %5s %-6s %-40s %7.3f %7.3f %5.2f %8.1f %8.1f %5.2f %7.3f %7.3f\n", wl, sizes[z],
-                            ring, feat, x->req, x->min.requests, x->ratio_req, x->link, x->min.link_bytes,
-                            x->ratio_link, x->mpps, x->gbps);
+                    fprintf(out, "%-8s %5s %-6s %-24s %7.3f %7.3f %5.2f %8.1f %8.1f %5.2f %7.3f %7.3f  %s\n", wl,
+                            sizes[z], ring, feat, x->req, x->min.requests, x->ratio_req, x->link, x->min.link_bytes,
+                            x->ratio_link, x->mpps, x->gbps, any);
             }
         }
 }

@@ -96,7 +96,7 @@ int sweep_write(const char *reldir, char *dir, size_t dirlen, const char *vdpu, 
                "RC := $(patsubst %%,points/p%%.rc,$(shell seq 1 $(N)))\n"
                "all: $(RC)\n"
                "$(RC): points/p%%.rc:\n"
-               "\t@sed -n '$*p' points.txt | $(SHELL); echo $$? > $@\n"
+               "\t@sed -n '$*{p;q}' points.txt | $(SHELL); echo $$? > $@\n"
                ".PHONY: all\n",
             n);
     if (fclose(f)) {
