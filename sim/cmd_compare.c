@@ -243,7 +243,7 @@ int cmd_compare(int argc, char **argv)
     for (unsigned k = 0; k < n; k++) mism += res[k].mismatch;
     printf("compare: %u points, engine %s, %u passed, %d failed", n, spec.engine, n - (unsigned)failed, failed);
     if (!strcmp(spec.engine, "cosim")) printf(", %u cosim mismatches", mism);
-    if (!merge_dir) printf(", wall %.1f s with %llu jobs", wall, (unsigned long long)jobs);
+    if (!merge_dir) printf(", wall %.1f s with %llu job%s", wall, (unsigned long long)jobs, jobs == 1 ? "" : "s");
     printf(" (%s)\n", dir);
     if (skipped[0]) printf("compare: charts left out (their axis has one value): %s\n", skipped);
     free(res);

@@ -10,7 +10,9 @@
 #include "virtio_features.h"
 
 /* One line per axis. `crossed` axes multiply (star design); the others are varied one at a time around the
- * base point (first value of each list), which keeps the default sweep small and every plot's slice in it. */
+ * base point (first value of each list), which keeps the default sweep small and every plot's slice in it.
+ * New axes go after the seven below (their order is the SWEEP_AX_* enum); tables, CSV, JSON and the
+ * manifest pick them up by name. */
 const struct sweep_axis sweep_axes[] = {
     {"ring", SWEEP_ENUM, "split,packed", 0, 0, "ring", "", "split,packed", true,
      "ring layout the driver asks for"},
