@@ -15,6 +15,7 @@ include mk/deps.mk
 include mk/build.mk
 include mk/fw.mk
 include mk/iss_tests.mk
+include mk/report.mk
 
 help: ## this list
 	@echo "vdpu - cycle-accurate virtio-pci DPU function simulator"

@@ -1,5 +1,5 @@
 # mk/deps.mk - install missing Debian packages non-interactively; near-instant when present.
-DEB_PKGS := verilator libcriterion-dev pkg-config zlib1g-dev libelf-dev gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf gdb-multiarch libpcap-dev libcjson-dev tshark
+DEB_PKGS := verilator libcriterion-dev pkg-config zlib1g-dev libelf-dev gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf gdb-multiarch libpcap-dev libcjson-dev tshark gnuplot-nox
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 define DEPS_CHECK
 missing=""; for p in $(DEB_PKGS); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; done; \

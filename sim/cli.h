@@ -17,5 +17,6 @@ int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format
 int cmd_run(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 int cmd_iss(int argc, char **argv);
+int cmd_compare(int argc, char **argv);
 
 #endif

@@ -14,6 +14,29 @@ const char *const dma_purpose_json[VDPU_PURP_COUNT] = {
 
 static double per_pkt(uint64_t v, uint64_t packets) { return packets ? (double)v / (double)packets : 0.0; }
 
+double dma_lat_quantile(const double *hist, unsigned n, unsigned step, double max, double q)
+{
+    double total = 0, seen = 0;
+    for (unsigned i = 0; i < n; i++) total += hist[i];
+    if (total <= 0) return 0.0;
+    for (unsigned i = 0; i < n; i++) {
+        seen += hist[i];
+        if (seen >= q * total) {
+            double edge = (double)(i + 1) * step;
+            return i + 1 < n && edge < max ? edge : max;
+        }
+    }
+    return max;
+}
+
+static void lat_quantiles(const struct link_stats *st, double *p50, double *p99)
+{
+    double h[LINK_LAT_BUCKETS];
+    for (unsigned i = 0; i < LINK_LAT_BUCKETS; i++) h[i] = (double)st->lat_hist[i];
+    *p50 = dma_lat_quantile(h, LINK_LAT_BUCKETS, LINK_LAT_STEP, (double)st->lat_max, 0.50);
+    *p99 = dma_lat_quantile(h, LINK_LAT_BUCKETS, LINK_LAT_STEP, (double)st->lat_max, 0.99);
+}
+
 void dma_report_table(FILE *out, const struct link_stats *st, const struct link_params *lp,
                       const struct run_summary *r)
 {
@@ -31,9 +54,12 @@ void dma_report_table(FILE *out, const struct link_stats *st, const struct link_
     fprintf(out, "  link utilization: device->host %.1f%%, host->device %.1f%% (%u B/cycle each way, %u B per TLP)\n",
             cap ? 100.0 * (double)st->up_link_bytes / cap : 0.0, cap ? 100.0 * (double)st->down_link_bytes / cap : 0.0,
             lp->bytes_per_cycle, lp->tlp_overhead);
-    if (st->lat_n)
-        fprintf(out, "  DMA read latency: mean %.1f cycles, max %llu (round trip %u)\n",
-                (double)st->lat_sum / (double)st->lat_n, (unsigned long long)st->lat_max, lp->rtt);
+    if (st->lat_n) {
+        double p50, p99;
+        lat_quantiles(st, &p50, &p99);
+        fprintf(out, "  DMA read latency: mean %.1f cycles, p50 <= %.0f, p99 <= %.0f, max %llu (round trip %u)\n",
+                (double)st->lat_sum / (double)st->lat_n, p50, p99, (unsigned long long)st->lat_max, lp->rtt);
+    }
     fprintf(out, "  throughput: %.3f Mpps, %.3f Gbit/s over %llu cycles (%.3f us at 250 MHz)\n",
             secs > 0 ? (double)r->packets / secs / 1e6 : 0.0, secs > 0 ? (double)r->bytes * 8 / secs / 1e9 : 0.0,
             (unsigned long long)r->cycles, secs * 1e6);
@@ -99,6 +125,10 @@ int dma_report_json(const char *path, const struct link_stats *st, const struct 
     cJSON_AddNumberToObject(lat, "count", (double)st->lat_n);
     cJSON_AddNumberToObject(lat, "mean", st->lat_n ? (double)st->lat_sum / (double)st->lat_n : 0.0);
     cJSON_AddNumberToObject(lat, "max", (double)st->lat_max);
+    double p50, p99;
+    lat_quantiles(st, &p50, &p99);
+    cJSON_AddNumberToObject(lat, "p50", p50);
+    cJSON_AddNumberToObject(lat, "p99", p99);
     cJSON_AddNumberToObject(lat, "bucket_cycles", LINK_LAT_STEP);
     cJSON *h = cJSON_AddArrayToObject(lat, "histogram");
     for (unsigned i = 0; i < LINK_LAT_BUCKETS; i++) cJSON_AddItemToArray(h, cJSON_CreateNumber((double)st->lat_hist[i]));

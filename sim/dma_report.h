@@ -16,6 +16,10 @@ struct run_summary {
 /* JSON names of the purposes ("avail_idx", ...), indexed by VDPU_PURP_*. */
 extern const char *const dma_purpose_json[VDPU_PURP_COUNT];
 
+/* Read latency quantile q (0..1) of a histogram of n buckets `step` cycles wide: the upper edge of the bucket
+ * holding it, capped by the largest latency seen (the last bucket also counts everything beyond it). 0 if empty. */
+double dma_lat_quantile(const double *hist, unsigned n, unsigned step, double max, double q);
+
 void dma_report_table(FILE *out, const struct link_stats *st, const struct link_params *lp,
                       const struct run_summary *r);
 /* Write the JSON document; 0 ok, -1 with a message on stderr. */

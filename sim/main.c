@@ -16,6 +16,8 @@ static void usage(FILE *f)
             "  run      enumerate the device like Linux, discover the virtio structures, run a workload\n"
             "  bench    simulated device cycles per second of each engine on a fixed register workload\n"
             "  iss      run a bare-metal RV32IMC ELF on the firmware CPU's instruction-set simulator\n"
+            "  compare  sweep ring layouts, features and queue-engine parameters; DMA per packet vs the spec\n"
+            "           minimum, throughput, tables, CSV/JSON and plots\n"
             "  help     this text\n"
             "\n"
             "'vdpu <command> --help' describes each command's options.\n");
@@ -24,13 +26,14 @@ static void usage(FILE *f)
 int main(int argc, char **argv)
 {
     if (argc < 2) {
-        fprintf(stderr, "vdpu: missing command: run, iss, bench or help (see 'vdpu help')\n");
+        fprintf(stderr, "vdpu: missing command: run, iss, bench, compare or help (see 'vdpu help')\n");
         return VDPU_EXIT_USAGE;
     }
     const char *c = argv[1];
     if (!strcmp(c, "run")) return cmd_run(argc - 1, argv + 1);
     if (!strcmp(c, "bench")) return cmd_bench(argc - 1, argv + 1);
     if (!strcmp(c, "iss")) return cmd_iss(argc - 1, argv + 1);
+    if (!strcmp(c, "compare")) return cmd_compare(argc - 1, argv + 1);
     if (!strcmp(c, "help") || !strcmp(c, "--help") || !strcmp(c, "-h")) {
         usage(stdout);
         return VDPU_EXIT_OK;

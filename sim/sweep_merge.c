@@ -1,0 +1,194 @@
+/* sweep_merge.c - per-point JSON + log -> checked results with measured and spec-minimum DMA per packet. */
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dma_report.h"
+#include "sweep_merge.h"
+
+void sweep_specmin_cfg(const struct sweep_spec *s, const struct sweep_point *p, struct specmin_cfg *c)
+{
+    specmin_cfg_default(c);
+    unsigned m = sweep_features_mask(sweep_val(s, p, SWEEP_AX_FEATURES));
+    const char *wl = sweep_val(s, p, SWEEP_AX_WORKLOAD), *pkt = sweep_val(s, p, SWEEP_AX_PKT);
+    c->packed = !strcmp(sweep_val(s, p, SWEEP_AX_RING), "packed");
+    c->event_idx = m & 1;
+    c->in_order = m >> 2 & 1;
+    c->notif_data = m >> 3 & 1;
+    c->prefetch = (unsigned)atoi(sweep_val(s, p, SWEEP_AX_PREFETCH));
+    c->batch = (unsigned)atoi(sweep_val(s, p, SWEEP_AX_BATCH));
+    c->pkt_size = strcmp(pkt, "imix") ? (unsigned)atoi(pkt) : 0;
+    c->dir = !strcmp(wl, "tx") ? SPECMIN_TX : !strcmp(wl, "rx") ? SPECMIN_RX : SPECMIN_LOOPBACK;
+}
+
+/* The IMIX mix a run drew, exactly, from its frame and byte counts: a + b + c = packets and
+ * 64a + 576b + 1500c = bytes in integers. Solutions differ by 359 576-byte frames against 128 1500-byte
+ * ones, so the one nearest the nominal 7:4:1 is the run's. false if there is none. */
+static bool imix_mix(double packets, double bytes, double share[3])
+{
+    long long n = (long long)packets, s = (long long)bytes, best_d = -1;
+    for (long long c = 0; c <= n; c++) {
+        long long rem = s - 64 * n - 1436 * c;
+        if (rem < 0) break;
+        if (rem % 512) continue;
+        long long b = rem / 512, a = n - b - c;
+        if (a < 0) continue;
+        long long da = 12 * a - 7 * n, db = 12 * b - 4 * n, dc = 12 * c - n, d = da * da + db * db + dc * dc;
+        if (best_d < 0 || d < best_d) {
+            best_d = d;
+            share[0] = (double)a / (double)n;
+            share[1] = (double)b / (double)n;
+            share[2] = (double)c / (double)n;
+        }
+    }
+    return best_d >= 0;
+}
+
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    fseek(f, 0, SEEK_END);
+    long len = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *b = len >= 0 ? malloc((size_t)len + 1) : NULL;
+    if (b && fread(b, 1, (size_t)len, f) != (size_t)len) {
+        free(b);
+        b = NULL;
+    }
+    if (b) b[len] = 0;
+    fclose(f);
+    return b;
+}
+
+static double num(const cJSON *o, const char *k) { return cJSON_GetNumberValue(cJSON_GetObjectItem(o, k)); }
+
+/* the first line of the log that says what went wrong */
+static void log_reason(const char *log, char *why, size_t n)
+{
+    static const char *const keys[] = {"MISMATCH", "stopped:", "failed", "refused", "error"};
+    for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
+        const char *at = strstr(log, keys[k]);
+        if (!at) continue;
+        while (at > log && at[-1] != '\n') at--;
+        size_t len = strcspn(at, "\n");
+        snprintf(why, n, "%.*s", (int)(len < 200 ? len : 200), at);
+        return;
+    }
+    snprintf(why, n, "no 'result: PASS' in the log");
+}
+
+static bool has_feature(const cJSON *arr, const char *name)
+{
+    const cJSON *v;
+    cJSON_ArrayForEach(v, arr)
+        if (cJSON_IsString(v) && !strcmp(v->valuestring, name)) return true;
+    return false;
+}
+
+static void one(const char *dir, const struct sweep_spec *s, struct sweep_result *r)
+{
+    char path[4096];
+    const struct sweep_point *p = r->pt;
+    snprintf(path, sizeof path, "%s/points/p%u.log", dir, p->id);
+    char *log = slurp(path);
+    if (!log) {
+        snprintf(r->why, sizeof r->why, "did not run (no points/p%u.log)", p->id);
+        return;
+    }
+    r->mismatch = strstr(log, "cosim: ") != NULL;
+    if (!strstr(log, "result: PASS")) {
+        log_reason(log, r->why, sizeof r->why);
+        free(log);
+        return;
+    }
+    free(log);
+    snprintf(path, sizeof path, "%s/points/p%u.json", dir, p->id);
+    char *txt = slurp(path);
+    cJSON *j = txt ? cJSON_Parse(txt) : NULL;
+    free(txt);
+    const cJSON *dma = cJSON_GetObjectItem(j, "dma"), *feat = cJSON_GetObjectItem(j, "features");
+    const cJSON *link = cJSON_GetObjectItem(j, "link"), *lat = cJSON_GetObjectItem(j, "read_latency");
+    const cJSON *ring = cJSON_GetObjectItem(j, "ring");
+    if (!cJSON_IsObject(dma) || !cJSON_IsArray(feat) || !cJSON_IsObject(link) || !cJSON_IsObject(lat) ||
+        !cJSON_IsString(ring)) {
+        snprintf(r->why, sizeof r->why, "points/p%u.json missing or not a vdpu run JSON", p->id);
+        cJSON_Delete(j);
+        return;
+    }
+    /* the point measured what it names: ring and every switched feature as negotiated */
+    if (strcmp(ring->valuestring, sweep_val(s, p, SWEEP_AX_RING))) {
+        snprintf(r->why, sizeof r->why, "ran a %s ring, not %s", ring->valuestring, sweep_val(s, p, SWEEP_AX_RING));
+        cJSON_Delete(j);
+        return;
+    }
+    unsigned m = sweep_features_mask(sweep_val(s, p, SWEEP_AX_FEATURES));
+    for (unsigned i = 0; i < SWEEP_NFEAT; i++)
+        if (has_feature(feat, sweep_feature_names[i]) != (bool)(m >> i & 1)) {
+            snprintf(r->why, sizeof r->why, "%s was %snegotiated, the point asks otherwise", sweep_feature_names[i],
+                     m >> i & 1 ? "not " : "");
+            cJSON_Delete(j);
+            return;
+        }
+    r->packets = num(j, "packets");
+    if (r->packets <= 0) {
+        snprintf(r->why, sizeof r->why, "no packets completed");
+        cJSON_Delete(j);
+        return;
+    }
+    r->frame_bytes = num(j, "bytes") / r->packets;
+    r->cycles = num(j, "cycles");
+    r->mpps = num(j, "mpps");
+    r->gbps = num(j, "gbps");
+    r->up_util = num(link, "up_utilization");
+    r->down_util = num(link, "down_utilization");
+    r->lat_mean = num(lat, "mean");
+    /* p50/p99 from the histogram, so JSON written before those keys existed merges too */
+    double h[64] = {0};
+    unsigned nb = 0;
+    const cJSON *v;
+    cJSON_ArrayForEach(v, cJSON_GetObjectItem(lat, "histogram")) if (nb < 64) h[nb++] = cJSON_GetNumberValue(v);
+    unsigned step = (unsigned)num(lat, "bucket_cycles");
+    r->lat_p50 = dma_lat_quantile(h, nb, step, num(lat, "max"), 0.50);
+    r->lat_p99 = dma_lat_quantile(h, nb, step, num(lat, "max"), 0.99);
+    for (unsigned pu = 0; pu < VDPU_PURP_COUNT; pu++) {
+        const cJSON *c = cJSON_GetObjectItem(dma, dma_purpose_json[pu]);
+        r->m[pu].requests = num(c, "requests") / r->packets;
+        r->m[pu].bytes = num(c, "bytes") / r->packets;
+        r->m[pu].tlps = num(c, "tlps") / r->packets;
+        r->m[pu].link_bytes = num(c, "link_bytes") / r->packets;
+        if (pu == VDPU_PURP_FW) continue;
+        r->req += r->m[pu].requests;
+        r->link += r->m[pu].link_bytes;
+    }
+    cJSON_Delete(j);
+    struct specmin_cfg c;
+    sweep_specmin_cfg(s, p, &c);
+    if (!c.pkt_size && !imix_mix(r->packets, r->frame_bytes * r->packets, c.imix_share)) {
+        snprintf(r->why, sizeof r->why, "frame and byte counts are no IMIX mix");
+        return;
+    }
+    specmin_compute(&c, &r->min);
+    r->ratio_req = r->min.requests > 0 ? r->req / r->min.requests : 0;
+    r->ratio_link = r->min.link_bytes > 0 ? r->link / r->min.link_bytes : 0;
+    r->ok = true;
+}
+
+int sweep_merge(const char *dir, const struct sweep_spec *s, const struct sweep_point *pts, unsigned n,
+                struct sweep_result **out, char *err, size_t errlen)
+{
+    struct sweep_result *r = calloc(n ? n : 1, sizeof *r);
+    if (!r) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    int failed = 0;
+    for (unsigned k = 0; k < n; k++) {
+        r[k].pt = &pts[k];
+        one(dir, s, &r[k]);
+        failed += !r[k].ok;
+    }
+    *out = r;
+    return failed;
+}
