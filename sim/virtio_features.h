@@ -8,16 +8,6 @@
 /* VIRTIO_F_NOTIFICATION_DATA is missing from Debian 12's linux/virtio_config.h */
 #ifndef VIRTIO_F_NOTIFICATION_DATA
 #define VIRTIO_F_NOTIFICATION_DATA 38
-/* Bit number of a feature by its spec name ("VIRTIO_NET_F_MQ", "VIRTIO_F_RING_PACKED", or
- * without the prefix, "MQ"; case-insensitive). -1 if unknown. */
-int virtio_feature_bit(const char *name);
-
-/* Parse --features: a comma-separated list of names replacing the default set, or
- * +NAME / -NAME items adding to / removing from it (the forms may not be mixed).
- * Every named feature must be in `supported`. 0 ok, -1 with a one-line reason in err. */
-int virtio_features_parse(const char *list, const uint32_t def[4], const uint32_t supported[4], uint32_t out[4],
-                          char *err, size_t errlen);
-
 #endif
 
 const char *virtio_feature_name(unsigned bit); /* NULL if unnamed */
