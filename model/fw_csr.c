@@ -207,6 +207,7 @@ static uint32_t csr_value(const struct vdpu_state *s, uint16_t off)
     case VDPU_CSR_RXF_CTRL: return s->rxf.ctrl;
     case VDPU_CSR_RXF_DROPPED: return s->rxf.dropped;
     case VDPU_CSR_MQ_PAIRS: return s->steer.pairs;
+    case VDPU_CSR_MQ_FLOWS: return model_steer_flows(s);
     }
     return 0; /* WO registers read 0 */
 }

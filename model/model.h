@@ -140,6 +140,7 @@ bool model_rxf_accept(const struct vdpu_state *s, const uint8_t dst[6], uint32_t
 /* rx_steer.c: multiqueue RX steering (flow table written by TX, read by the scheduler) */
 void model_steer_edge(struct vdpu_edge *e, const vdpu_in_t *in);
 uint16_t model_steer_rx_queue(const struct vdpu_state *s);
+uint32_t model_steer_flows(const struct vdpu_state *s); /* MQ_FLOWS: valid entries, bit i = entry i */
 
 /* qeng.c: the queue engine FSM */
 void model_qeng_reset(struct vdpu_state *s);

@@ -84,6 +84,14 @@ uint16_t model_steer_rx_queue(const struct vdpu_state *s)
     return (uint16_t)q;
 }
 
+uint32_t model_steer_flows(const struct vdpu_state *s)
+{
+    uint32_t v = 0;
+    for (unsigned i = 0; i < VDPU_STEER_ENTRIES; i++)
+        if (s->steer.tbl[i] & STEER_VALID) v |= 1u << i;
+    return v;
+}
+
 /*
  * One edge, after firmware (MQ_PAIRS write or DEV_RESET: e->steer_clear / e->dev_reset) and on the
  * network port's pre-edge registers. A clear empties the table and wins over a same-edge write; a

@@ -61,6 +61,7 @@ module vdpu_fw_csr
   // RX steering: active queue pairs (MQ_PAIRS), and a write of it (the flow table empties)
   output logic [15:0]                  mq_pairs_o,
   output logic                         mq_pairs_we_o,
+  input  logic [STEER_ENTRIES-1:0]     mq_flows_i,
   output logic [RXF_ENTRIES-1:0][47:0] rxf_tbl_mac_o,
   output logic [RXF_ENTRIES-1:0]       rxf_tbl_valid_o,
   input  logic                         rxf_drop_i,
@@ -304,6 +305,7 @@ module vdpu_fw_csr
       16'(CSR_FWDMA_STATUS):  begin acc = AccRo; rd = fwdma_status_i; end
       16'(CSR_RXF_CTRL):      rd = 32'(r_q.rxf_ctrl);
       16'(CSR_MQ_PAIRS):      rd = 32'(r_q.mq_pairs);
+      16'(CSR_MQ_FLOWS):      begin acc = AccRo; rd = 32'(mq_flows_i); end
       16'(CSR_RXF_DROPPED):   begin acc = AccRo; rd = r_q.rxf_dropped; end
       default: begin
         // two register arrays: the DMA buffer (FWDMA_DATA0..15) and the MAC table (LO/HI pairs)

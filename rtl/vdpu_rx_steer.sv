@@ -35,7 +35,8 @@ module vdpu_rx_steer
   // receiveqs that can take a frame
   input  logic [NUM_QUEUES-1:0]  q_en_i,      // Q_ENABLE != 0
   input  logic [NUM_QUEUES-1:0]  qerr_i,      // stopped by a violation
-  output logic [QIDX_W-1:0]      rx_q_o       // the waiting frame's receiveq
+  output logic [QIDX_W-1:0]      rx_q_o,      // the waiting frame's receiveq
+  output logic [STEER_ENTRIES-1:0] flows_o    // MQ_FLOWS: entries in use
 );
 
   localparam int unsigned IdxW = $clog2(STEER_ENTRIES);
@@ -122,6 +123,10 @@ module vdpu_rx_steer
       if (!ntx_valid_i || ntx_ready_i) ntxq_q <= eng_q_i;  // a beat loaded now is this queue's
       if (rx_done) rx_idx_q <= rx_idx;
     end
+  end
+
+  for (genvar i = 0; i < STEER_ENTRIES; i++) begin : gen_flows
+    assign flows_o[i] = tbl_q[i][7];
   end
 
   logic unused_rx_mid;

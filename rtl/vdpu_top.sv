@@ -167,6 +167,7 @@ module vdpu_top
   logic                         rxf_drop;
   logic [15:0]                  mq_pairs;
   logic                         mq_pairs_we;
+  logic [STEER_ENTRIES-1:0]     mq_flows;
 
   // DMA completions: a beat with FWDMA_TAG while the channel's read is outstanding is the
   // channel's; every other beat is the queue engine's (or unexpected: FW_ERR)
@@ -219,6 +220,7 @@ module vdpu_top
     .rxf_drop_i       (rxf_drop),
     .mq_pairs_o       (mq_pairs),
     .mq_pairs_we_o    (mq_pairs_we),
+    .mq_flows_i       (mq_flows),
     .host_eff_i     (host_eff),
     .ev_count_i     (ev_count),
     .ev_head_i      (ev_head),
@@ -310,7 +312,8 @@ module vdpu_top
     .nrx_last_i,
     .q_en_i      (q_en),
     .qerr_i      (qerr),
-    .rx_q_o      (rx_q)
+    .rx_q_o      (rx_q),
+    .flows_o     (mq_flows)
   );
 
   // ---- queue engine -------------------------------------------------------------------------------------
