@@ -391,6 +391,8 @@ static int execute(const struct cmd *c, uint8_t *ack, uint8_t *cls, uint8_t *op)
         uint16_t n = le16(b);
         if (n < 1 || n > fw.max_qp) return CQ_OK;
         cq.pairs = n;
+        /* the steering hardware uses the new count (and forgets its flows) before the buffer is used */
+        dev_wr(VDPU_CSR_MQ_PAIRS, n);
         *ack = ACK_OK;
     }
     return CQ_OK; /* unknown class or command: ERR */

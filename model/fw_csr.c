@@ -47,6 +47,7 @@ void model_virtio_reset(struct vdpu_state *n)
     }
     n->isr = VDPU_CSR_ISR_RESET;
     n->eng.qerr = VDPU_CSR_QERR_RESET; /* stopped queues restart with the device */
+    n->steer.pairs = VDPU_CSR_MQ_PAIRS_RESET; /* the spec: after reset only receiveq1 (the table empties too) */
 }
 
 void model_fw_csr_reset(struct vdpu_state *s)
@@ -205,6 +206,8 @@ static uint32_t csr_value(const struct vdpu_state *s, uint16_t off)
     case VDPU_CSR_FWDMA_STATUS: return model_fwdma_status(s);
     case VDPU_CSR_RXF_CTRL: return s->rxf.ctrl;
     case VDPU_CSR_RXF_DROPPED: return s->rxf.dropped;
+    case VDPU_CSR_MQ_PAIRS: return s->steer.pairs;
+    case VDPU_CSR_MQ_FLOWS: return model_steer_flows(s);
     }
     return 0; /* WO registers read 0 */
 }
@@ -267,6 +270,7 @@ static void csr_store(struct vdpu_state *n, uint16_t qsel, uint16_t off, uint32_
     case VDPU_CSR_FWDMA_ADDR_HI: n->fwdma.addr = (n->fwdma.addr & 0xFFFFFFFFull) | (uint64_t)v << 32; break;
     case VDPU_CSR_FWDMA_LEN: n->fwdma.len = (uint16_t)v; break;
     case VDPU_CSR_RXF_CTRL: n->rxf.ctrl = (uint8_t)(v & RXF_CTRL_BITS); break;
+    case VDPU_CSR_MQ_PAIRS: n->steer.pairs = (uint16_t)v; break;
     }
 }
 
@@ -342,4 +346,5 @@ void model_fw_csr_edge(struct vdpu_edge *e, const vdpu_fwreq_t *req)
     }
     uint32_t old = csr_value(s, req->addr);
     csr_store(e->next, s->fw_qsel, req->addr, (old & ~m) | (req->wdata & m));
+    if (req->addr == VDPU_CSR_MQ_PAIRS) e->steer_clear = true; /* any write: a new pair count, new flows */
 }

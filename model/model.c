@@ -88,6 +88,7 @@ static void model_tick(vdpu_dev_t *dev, const vdpu_in_t *in)
     }
     if (in->dp_err) nx->dp_err = true;
     model_dma_out_edge(&e);
+    model_steer_edge(&e, in); /* on pre-edge port registers, like the RX filter */
     model_netio_edge(&e, in);
     if (fw_cpl) { /* the engine sees no completion at this edge */
         vdpu_in_t eng_in = *in;

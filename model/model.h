@@ -24,6 +24,7 @@ struct vdpu_edge {
     bool dmareq_ready;  /* input of this edge: the DMA output register drains */
     bool dmareq_loaded; /* the engine loaded the DMA output register at this edge */
     bool dev_reset;     /* firmware's DEV_RESET acted at this edge */
+    bool steer_clear;   /* firmware wrote MQ_PAIRS at this edge: the steering flow table empties */
 };
 
 /* Bits of config-space registers the device acts on (PCI spec values; the regmap names only the fields). */
@@ -135,6 +136,11 @@ uint32_t model_fwdma_status(const struct vdpu_state *s);
 
 /* rx_filter.c: the RX filter's verdict on a complete frame */
 bool model_rxf_accept(const struct vdpu_state *s, const uint8_t dst[6], uint32_t len);
+
+/* rx_steer.c: multiqueue RX steering (flow table written by TX, read by the scheduler) */
+void model_steer_edge(struct vdpu_edge *e, const vdpu_in_t *in);
+uint16_t model_steer_rx_queue(const struct vdpu_state *s);
+uint32_t model_steer_flows(const struct vdpu_state *s); /* MQ_FLOWS: valid entries, bit i = entry i */
 
 /* qeng.c: the queue engine FSM */
 void model_qeng_reset(struct vdpu_state *s);

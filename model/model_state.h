@@ -179,6 +179,25 @@ struct vdpu_rxf {
     uint8_t dst[6];   /* destination address: the first six data bytes of the frame's first beat */
 };
 
+/* RX steering (docs/queue-engine.md, "Receive steering"): the flow table the transmit side writes and
+ * the scheduler reads, and the flow keys of the frames passing the network port. */
+struct vdpu_steer {
+    uint16_t pairs;                       /* MQ_PAIRS */
+    uint8_t tbl[VDPU_STEER_ENTRIES];      /* [7] valid, [6:0] queue pair */
+    /* TX: ntx beats as the wire takes them */
+    uint16_t ntx_q;      /* queue of the engine at the last edge the ntx register was free: the queue
+                          * that loaded the beat the register holds */
+    uint8_t tx_beat;     /* beats of the current TX frame taken so far (saturates at 2) */
+    bool tx_skip;        /* the TX frame in flight began before a table clear: it writes nothing */
+    uint8_t tx_b0[32];   /* first beat of the TX frame, bytes past its keep zero */
+    uint8_t tx_n0;       /* ... its byte count */
+    /* RX: nrx beats as the device takes them */
+    uint8_t rx_beat;
+    uint8_t rx_b0[32];
+    uint8_t rx_n0;
+    uint8_t rx_idx;      /* flow table index of the last frame whose key is complete */
+};
+
 /* One host policy write waiting for firmware (EV_HEAD_INFO / EV_HEAD_DATA). */
 struct vdpu_event {
     uint8_t kind;   /* VDPU_EV_* */
@@ -273,6 +292,7 @@ struct vdpu_state {
     /* ---- firmware DMA channel and RX filter */
     struct vdpu_fwdma fwdma;
     struct vdpu_rxf rxf;
+    struct vdpu_steer steer;
 
     /* ---- must stay last: see struct vdpu_eng_bufs */
     struct vdpu_eng_bufs bufs;

@@ -290,9 +290,10 @@ static void state_idle(struct vdpu_edge *e)
     const struct vdpu_state *s = e->pre;
     struct vdpu_eng *n = &e->next->eng;
     int pick = -1;
+    unsigned rxq = model_steer_rx_queue(s); /* the waiting frame's receiveq (rx_steer.c) */
 
     if (!(s->eng.ctrl & ENG_CTRL_ENABLE) || s->quiesce) return;
-    if (s->eng.rx_full && !s->eng.rx_stale && s->queue[0].enable && !(s->eng.qerr & 1u)) {
+    if (s->eng.rx_full && !s->eng.rx_stale && s->queue[rxq].enable && !(s->eng.qerr >> rxq & 1u)) {
         if (s->eng.rx_trunc) { /* longer than the buffer: dropped when it would be delivered */
             if (n->rx_dropped < 0xFFFF) n->rx_dropped++;
             n->rx_full = false;
@@ -301,7 +302,7 @@ static void state_idle(struct vdpu_edge *e)
             return;
         }
         n->rx = true;
-        pick = 0;
+        pick = (int)rxq;
     } else {
         for (unsigned q = 1; q < VDPU_NUM_QUEUES && pick < 0; q += 2)
             if (q != s->ctrlq && s->queue[q].kick && s->queue[q].enable && !(s->eng.qerr >> q & 1u)) pick = (int)q;

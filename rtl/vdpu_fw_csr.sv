@@ -58,6 +58,10 @@ module vdpu_fw_csr
 
   // RX filter settings and the drop count
   output logic [2:0]                   rxf_ctrl_o,
+  // RX steering: active queue pairs (MQ_PAIRS), and a write of it (the flow table empties)
+  output logic [15:0]                  mq_pairs_o,
+  output logic                         mq_pairs_we_o,
+  input  logic [STEER_ENTRIES-1:0]     mq_flows_i,
   output logic [RXF_ENTRIES-1:0][47:0] rxf_tbl_mac_o,
   output logic [RXF_ENTRIES-1:0]       rxf_tbl_valid_o,
   input  logic                         rxf_drop_i,
@@ -130,6 +134,7 @@ module vdpu_fw_csr
     logic [63:0]                 hm_base;   // HOSTMEM_BASE_HI/LO
     logic [63:0]                 hm_size;   // HOSTMEM_SIZE_HI/LO
     logic [2:0]                  rxf_ctrl;  // RXF_CTRL
+    logic [15:0]                 mq_pairs;  // MQ_PAIRS
     logic [31:0]                 rxf_dropped;  // RXF_DROPPED
     logic [RXF_ENTRIES-1:0][31:0] rxf_lo;   // RXF_MAC_LOi
     logic [RXF_ENTRIES-1:0][31:0] rxf_hi;   // RXF_MAC_HIi, only [31] and [15:0] stored
@@ -168,6 +173,7 @@ module vdpu_fw_csr
     hm_base:       {CSR_HOSTMEM_BASE_HI_RST, CSR_HOSTMEM_BASE_LO_RST},
     hm_size:       {CSR_HOSTMEM_SIZE_HI_RST, CSR_HOSTMEM_SIZE_LO_RST},
     rxf_ctrl:      CSR_RXF_CTRL_RST[2:0],
+    mq_pairs:      CSR_MQ_PAIRS_RST[15:0],
     rxf_dropped:   CSR_RXF_DROPPED_RST,
     rxf_lo:        '0,
     rxf_hi:        '0
@@ -298,6 +304,8 @@ module vdpu_fw_csr
       16'(CSR_FW_ERR_SET):    acc = AccWo;
       16'(CSR_FWDMA_STATUS):  begin acc = AccRo; rd = fwdma_status_i; end
       16'(CSR_RXF_CTRL):      rd = 32'(r_q.rxf_ctrl);
+      16'(CSR_MQ_PAIRS):      rd = 32'(r_q.mq_pairs);
+      16'(CSR_MQ_FLOWS):      begin acc = AccRo; rd = 32'(mq_flows_i); end
       16'(CSR_RXF_DROPPED):   begin acc = AccRo; rd = r_q.rxf_dropped; end
       default: begin
         // two register arrays: the DMA buffer (FWDMA_DATA0..15) and the MAC table (LO/HI pairs)
@@ -342,6 +350,7 @@ module vdpu_fw_csr
     ev_pop_o    = 1'b0;
     qctx_wr_o   = '0;
     dev_reset_o = 1'b0;
+    mq_pairs_we_o = 1'b0;
     pend_set_o  = '0;
     fwdma_wr_o       = 1'b0;
     fwdma_wr_addr_o  = fwreq_addr_i[11:0];
@@ -410,6 +419,10 @@ module vdpu_fw_csr
           16'(CSR_HOSTMEM_SIZE_LO): r_d.hm_size[31:0]   = wval;
           16'(CSR_HOSTMEM_SIZE_HI): r_d.hm_size[63:32]  = wval;
           16'(CSR_RXF_CTRL):        r_d.rxf_ctrl        = wval[2:0];
+          16'(CSR_MQ_PAIRS): begin  // any write: a new pair count starts with no known flows
+            r_d.mq_pairs  = wval[15:0];
+            mq_pairs_we_o = 1'b1;
+          end
           16'(CSR_FW_ERR_SET): begin
             if (act_valid) begin
               err      = 1'b1;
@@ -463,6 +476,7 @@ module vdpu_fw_csr
               r_d.qsel          = RegsRst.qsel;
               r_d.drv_feature   = RegsRst.drv_feature;
               r_d.isr           = RegsRst.isr;
+              r_d.mq_pairs      = RegsRst.mq_pairs;  // the spec: after reset only receiveq1
             end
           end
           default: ;
@@ -523,6 +537,7 @@ module vdpu_fw_csr
   assign hm_size_o      = r_q.hm_size;
   assign quiesce_o      = r_q.quiesce;
   assign rxf_ctrl_o     = r_q.rxf_ctrl;
+  assign mq_pairs_o     = r_q.mq_pairs;
   for (genvar i = 0; i < RXF_ENTRIES; i++) begin : gen_rxf_tbl
     assign rxf_tbl_mac_o[i]   = {r_q.rxf_hi[i][15:0], r_q.rxf_lo[i]};
     assign rxf_tbl_valid_o[i] = r_q.rxf_hi[i][31];

@@ -47,6 +47,7 @@ module vdpu_qeng
 
   // the RX frame waiting in vdpu_net_rx
   input  logic                   rx_full_i,
+  input  logic [QIDX_W-1:0]      rx_q_i,       // its receiveq (vdpu_rx_steer)
   input  logic [FRAME_PW-1:0]    rx_len_i,
   input  logic                   rx_trunc_i,
   output logic                   rx_free_o,
@@ -117,7 +118,7 @@ module vdpu_qeng
   state_e                state_q, state_d;
   op_e                   op_q, op_d;
   logic [QIDX_W-1:0]     q_q, q_d;          // queue in service
-  logic                  rx_q, rx_d;        // serving RX (queue 0)
+  logic                  rx_q, rx_d;        // serving RX (the steered receiveq)
   logic                  packed_q, packed_d; // ring layout, latched when the queue is picked
   // the outstanding read
   logic [4:0]            tag_q, tag_d;      // next read tag (0..31)
@@ -233,7 +234,7 @@ module vdpu_qeng
   logic              tx_any;
   logic [QIDX_W-1:0] tx_pick;
 
-  assign rx_go = rx_full_i && (qctx_i[0].enable != '0) && !qerr_q[0];
+  assign rx_go = rx_full_i && (qctx_i[rx_q_i].enable != '0) && !qerr_q[rx_q_i];
 
   always_comb begin
     tx_any  = 1'b0;
@@ -583,7 +584,7 @@ module vdpu_qeng
             rx_free_o = 1'b1;
             if (drops_q != 16'hFFFF) drops_d = drops_q + 16'd1;
           end else if (rx_go || tx_any) begin
-            q_d      = rx_go ? '0 : tx_pick;
+            q_d      = rx_go ? rx_q_i : tx_pick;
             rx_d     = rx_go;
             packed_d = eng_ctrl_i[ENGCTRL_PACKED];
             op_d     = eng_ctrl_i[ENGCTRL_PACKED] ? OpDesc : OpAvail;

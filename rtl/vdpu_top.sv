@@ -165,6 +165,9 @@ module vdpu_top
   logic [RXF_ENTRIES-1:0][47:0] rxf_tbl_mac;
   logic [RXF_ENTRIES-1:0]       rxf_tbl_valid;
   logic                         rxf_drop;
+  logic [15:0]                  mq_pairs;
+  logic                         mq_pairs_we;
+  logic [STEER_ENTRIES-1:0]     mq_flows;
 
   // DMA completions: a beat with FWDMA_TAG while the channel's read is outstanding is the
   // channel's; every other beat is the queue engine's (or unexpected: FW_ERR)
@@ -215,6 +218,9 @@ module vdpu_top
     .rxf_tbl_mac_o    (rxf_tbl_mac),
     .rxf_tbl_valid_o  (rxf_tbl_valid),
     .rxf_drop_i       (rxf_drop),
+    .mq_pairs_o       (mq_pairs),
+    .mq_pairs_we_o    (mq_pairs_we),
+    .mq_flows_i       (mq_flows),
     .host_eff_i     (host_eff),
     .ev_count_i     (ev_count),
     .ev_head_i      (ev_head),
@@ -280,6 +286,36 @@ module vdpu_top
     .drop_o          (rxf_drop)
   );
 
+  // ---- RX steering ------------------------------------------------------------------------------------
+  logic [QIDX_W-1:0]     rx_q;
+  logic [NUM_QUEUES-1:0] q_en;
+
+  for (genvar i = 0; i < NUM_QUEUES; i++) begin : gen_q_en
+    assign q_en[i] = (qctx[i].enable != '0);
+  end
+
+  vdpu_rx_steer u_rx_steer (
+    .clk_i,
+    .rst_ni,
+    .pairs_i     (mq_pairs),
+    .clr_i       (dev_reset || mq_pairs_we),
+    .ntx_valid_i (ntx_valid_o),
+    .ntx_ready_i,
+    .ntx_data_i  (ntx_data_o),
+    .ntx_keep_i  (ntx_keep_o),
+    .ntx_last_i  (ntx_last_o),
+    .eng_q_i     (eng_status[8+:QIDX_W]),  // ENG_STATUS[15:8]: the queue in service
+    .nrx_valid_i,
+    .nrx_ready_i (nrx_ready_o),
+    .nrx_data_i,
+    .nrx_keep_i,
+    .nrx_last_i,
+    .q_en_i      (q_en),
+    .qerr_i      (qerr),
+    .rx_q_o      (rx_q),
+    .flows_o     (mq_flows)
+  );
+
   // ---- queue engine -------------------------------------------------------------------------------------
   logic    dma_free, eng_load;
   dmareq_t eng_req;
@@ -307,6 +343,7 @@ module vdpu_top
     .dmacpl_last_i,
     .cpl_expected_o  (cpl_expected),
     .rx_full_i       (rx_full),
+    .rx_q_i          (rx_q),
     .rx_len_i        (rx_len),
     .rx_trunc_i      (rx_trunc),
     .rx_free_o       (rx_free),

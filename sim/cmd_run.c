@@ -11,6 +11,7 @@
 #include "pcap_io.h"
 #include "randacc.h"
 #include "virtio_ctrl.h"
+#include "virtio_net_mq.h"
 #include "randinit.h"
 #include "run_workloads.h"
 #include "virtio_ctrl.h"
@@ -58,6 +59,12 @@ static void run_usage(FILE *f)
             "                         net-* workloads), in order, each must be acked OK: mac=XX:XX:XX:XX:XX:XX\n"
             "                         (MAC_ADDR_SET), promisc=0|1, allmulti=0|1 (CTRL_RX), pairs=N\n"
             "                         (VQ_PAIRS_SET); e.g. --ctrl mac=52:54:00:00:00:01,promisc=1,pairs=2\n"
+            "      --pairs N          net-tx/rx/loopback over N queue pairs: VQ_PAIRS_SET N on the control\n"
+            "                         queue (as --ctrl pairs=N, which alone does the same), then UDP flows\n"
+            "                         spread over the N transmitqs by flow, receive buffers on all N\n"
+            "                         receiveqs; checked per flow (count, order, bytes) and per receiveq:\n"
+            "                         loopback frames on the receiveq paired with their transmitq, frames\n"
+            "                         from the wire (unknown flows) on receiveq 0. Frames >= 60 bytes\n"
             "      --pcap-out FILE    write every frame the device transmits to a pcap file\n"
             "      --pcap-in FILE     send the frames of an Ethernet pcap (14..1514 bytes each) instead of\n"
             "                         generated ones; --packets defaults to the number of frames in it\n"
@@ -100,7 +107,7 @@ static void run_usage(FILE *f)
 enum {
     OPT_WAVE = 256, OPT_WAVE_FROM, OPT_WAVE_TO, OPT_TRACE, OPT_FAULT, OPT_RING, OPT_QUEUES, OPT_QSIZE, OPT_FW,
     OPT_FEATURES, OPT_MAC, OPT_MTU, OPT_LINK, OPT_PACKETS, OPT_PKTSIZE, OPT_JSON, OPT_RTT, OPT_PREFETCH, OPT_BATCH,
-    OPT_PCAP_OUT, OPT_INTX, OPT_PCAP_IN, OPT_FLAP, OPT_DPERR, OPT_FWVERB, OPT_FWTRACE, OPT_CYCLES, OPT_GDB, OPT_GDBSTDIO, OPT_CTRL,
+    OPT_PCAP_OUT, OPT_INTX, OPT_PCAP_IN, OPT_FLAP, OPT_DPERR, OPT_FWVERB, OPT_FWTRACE, OPT_CYCLES, OPT_GDB, OPT_GDBSTDIO, OPT_CTRL, OPT_PAIRS,
 };
 
 static const struct option run_opts[] = {
@@ -117,7 +124,7 @@ static const struct option run_opts[] = {
     {"json", required_argument, 0, OPT_JSON}, {"rtt", required_argument, 0, OPT_RTT},
     {"prefetch", required_argument, 0, OPT_PREFETCH}, {"used-batch", required_argument, 0, OPT_BATCH},
     {"pcap-out", required_argument, 0, OPT_PCAP_OUT}, {"intx", no_argument, 0, OPT_INTX},
-    {"ctrl", required_argument, 0, OPT_CTRL},
+    {"ctrl", required_argument, 0, OPT_CTRL}, {"pairs", required_argument, 0, OPT_PAIRS},
     {"pcap-in", required_argument, 0, OPT_PCAP_IN},   {"link-flap-at", required_argument, 0, OPT_FLAP},
     {"dp-error-at", required_argument, 0, OPT_DPERR}, {"fw-verbose", no_argument, 0, OPT_FWVERB},
     {"fw-trace", no_argument, 0, OPT_FWTRACE}, {"cycles", required_argument, 0, OPT_CYCLES},
@@ -171,6 +178,19 @@ static void gdb_hook(void *ctx, rv_cpu_t *cpu)
     if (gdb_stub_killed(g->stub)) vdpu_bus_stop(g->bus, "killed by the debugger");
 }
 
+/* The queue pairs a --ctrl list leaves active: its last pairs=N (0: it sets none). The list was
+ * checked by virtio_ctrl_check. */
+static unsigned ctrl_pairs(const char *list)
+{
+    unsigned pairs = 0;
+    for (const char *p = list; p && *p;) {
+        if (!strncmp(p, "pairs=", 6)) pairs = (unsigned)strtoul(p + 6, NULL, 10);
+        p = strchr(p, ',');
+        if (p) p++;
+    }
+    return pairs;
+}
+
 int cmd_run(int argc, char **argv)
 {
     struct vdpu_opts o;
@@ -184,7 +204,8 @@ int cmd_run(int argc, char **argv)
     uint64_t gdb_port = 0;
     const char *fw = NULL, *features = NULL;
     uint64_t v;
-    char rerun[512], err[200];
+    char rerun[512], err[200], ctrl_buf[600];
+    uint64_t pairs_opt = 0;
 
     optind = 1;
     opterr = 0;
@@ -316,6 +337,11 @@ int cmd_run(int argc, char **argv)
             c.ctrl = optarg;
             break;
         }
+        case OPT_PAIRS:
+            if (!cli_u64("run", "--pairs", optarg, &pairs_opt)) return VDPU_EXIT_USAGE;
+            if (pairs_opt < 1 || pairs_opt > NET_MQ_MAX_PAIRS)
+                return cli_usage_error("run", "--pairs must be 1..%u", NET_MQ_MAX_PAIRS);
+            break;
         case 'h': run_usage(stdout); return VDPU_EXIT_OK;
         case ':': return cli_usage_error("run", "option %s needs a value", argv[optind - 1]);
         default: return cli_usage_error("run", "unknown option '%s'", argv[optind - 1]);
@@ -332,6 +358,28 @@ int cmd_run(int argc, char **argv)
                                       "--packets/--pkt-size/--json/--ring/--queues/--qsize/--rtt");
     if ((c.net_opts || c.pcap_out || c.pcap_in) && !net)
         return cli_usage_error("run", "--packets/--pkt-size/--json/--pcap-in/--pcap-out are for the net-* workloads");
+    if (pairs_opt) { /* --pairs N: VQ_PAIRS_SET N after the --ctrl commands (the driver's own last word) */
+        unsigned cp = ctrl_pairs(c.ctrl);
+        if (!net || !strcmp(c.workload, "net-random"))
+            return cli_usage_error("run", "--pairs is for net-tx, net-rx and net-loopback");
+        if (cp && cp != pairs_opt) return cli_usage_error("run", "--pairs %llu contradicts --ctrl pairs=%u",
+                                                          (unsigned long long)pairs_opt, cp);
+        if (!cp) {
+            snprintf(ctrl_buf, sizeof ctrl_buf, "%s%spairs=%llu", c.ctrl ? c.ctrl : "", c.ctrl ? "," : "",
+                     (unsigned long long)pairs_opt);
+            c.ctrl = ctrl_buf;
+        }
+    }
+    c.pairs = ctrl_pairs(c.ctrl);
+    if (net && c.pairs > NET_MQ_MAX_PAIRS)
+        return cli_usage_error("run", "the net driver handles at most %u queue pairs", NET_MQ_MAX_PAIRS);
+    if (net && c.pairs > 1) {
+        if (c.pcap_in) return cli_usage_error("run", "--pcap-in sends fixed frames; with several pairs the driver "
+                                                     "generates flows (no --pcap-in)");
+        if (!c.pkt_random && c.net.pkt_size && c.net.pkt_size < NET_MQ_MIN_FRAME)
+            return cli_usage_error("run", "with several pairs frames carry IPv4/UDP flows: --pkt-size must be >= %u",
+                                   NET_MQ_MIN_FRAME);
+    }
     if (c.pcap_in) {
         if (pcap_frames_load(c.pcap_in, 1514, &c.replay, err, sizeof err)) {
             fprintf(stderr, "vdpu run: %s\n", err);

@@ -14,6 +14,7 @@ struct run_cfg {
     struct net_params net;
     const char *json, *pcap_out, *pcap_in;
     const char *ctrl; /* --ctrl: control-queue commands after DRIVER_OK (NULL: none) */
+    unsigned pairs;   /* queue pairs the --ctrl list (or --pairs) leaves active (0: not set, one pair) */
     struct pcap_frames replay;
     bool pkt_random;
     bool packets_set;

@@ -711,3 +711,19 @@ int virtio_net_run(virtio_net_t *n)
         set_error(n, "transmit buffers not returned by the device", n->tx.outstanding);
     return n->error[0] || b->stopped ? -1 : 0;
 }
+
+/* ---- ring primitives for other drivers of the same rings (virtio_net_mq.c) -------------------- */
+
+int vnet_setup_vq(virtio_net_t *n, struct net_vq *q, unsigned idx, bool rx) { return setup_vq(n, q, idx, rx); }
+bool vnet_can_post(const struct net_vq *q, unsigned k) { return can_post(q, k); }
+uint16_t vnet_post(virtio_net_t *n, struct net_vq *q, unsigned k, const uint32_t *len, const uint8_t *data)
+{
+    return post(n, q, k, len, data);
+}
+bool vnet_reap_one(virtio_net_t *n, struct net_vq *q, uint16_t *id, uint32_t *len) { return reap_one(n, q, id, len); }
+void vnet_kick(virtio_net_t *n, struct net_vq *q) { kick(n, q); }
+void vnet_arm_interrupt(virtio_net_t *n, struct net_vq *q) { arm_interrupt(n, q); }
+unsigned vnet_shape(virtio_net_t *n, enum net_chain c, uint32_t total, uint32_t *len) { return shape(n, c, total, len); }
+unsigned vnet_frame_len(virtio_net_t *n) { return frame_len(n); }
+void vnet_set_error(virtio_net_t *n, const char *msg, uint64_t v) { set_error(n, msg, v); }
+uint8_t vnet_rx_poison(void) { return RX_POISON; }

@@ -45,6 +45,9 @@ Test(cli, bad_arguments_one_line_exit_2)
         VDPU " run --pcap-out /tmp/x.pcap", VDPU " run --workload net-tx --prefetch 9", VDPU " run --json /tmp/x.json",
         VDPU " run --workload net-tx --pkt-size 13", VDPU " run --workload net-tx --pkt-size jumbo",
         VDPU " run --workload net-rx --packets 0", VDPU " run --workload net-tx --pcap-out /nonexistent/d/x.pcap",
+        VDPU " run --pairs 2", VDPU " run --workload net-random --pairs 2", VDPU " run --workload net-tx --pairs 0",
+        VDPU " run --workload net-tx --pairs 9", VDPU " run --workload net-tx --pairs 2 --pkt-size 59",
+        VDPU " run --workload net-loopback --pairs 2 --ctrl pairs=1",
     };
     static char out[4096];
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
@@ -69,6 +72,17 @@ Test(cli, default_cosim_run_reports_discovery_and_digest, .timeout = 300)
     const char *d2 = strstr(out2, "digest ");
     cr_assert_not_null(d2);
     cr_assert_eq(strncmp(d, d2, 23), 0, "same seed and options, same digest");
+}
+
+/* --pairs: flows spread over both transmitqs, each back on its pair's receiveq (checked by the driver) */
+Test(cli, pairs_loopback_reports_both_pairs, .timeout = 300)
+{
+    static char out[16384];
+    cr_assert_eq(sh(VDPU " run -q --engine cosim --workload net-loopback --pairs 2 --packets 100", out, sizeof out), 0,
+                 "%s", out);
+    cr_assert(strstr(out, "over 2 queue pairs: 100 frames completed and checked"), "%s", out);
+    cr_assert(strstr(out, "[host] pair 1: transmitq 3 sent"), "%s", out);
+    cr_assert(strstr(out, "result: PASS"), "%s", out);
 }
 
 Test(cli, injected_fault_fails_the_run_with_a_report, .timeout = 300)

@@ -1,0 +1,21 @@
+/* virtio_net_ring.h - virtio_net.c's ring primitives (set up, post, reap, kick) for drivers that use more than one queue pair. */
+#ifndef VDPU_VIRTIO_NET_RING_H
+#define VDPU_VIRTIO_NET_RING_H
+
+#include "virtio_net.h"
+
+/* `n` carries the session, the driver, the seeded generator, the options and the first error. */
+int vnet_setup_vq(virtio_net_t *n, struct net_vq *q, unsigned idx, bool rx);
+bool vnet_can_post(const struct net_vq *q, unsigned k);
+/* TX: `data` (header + frame) is copied into the pieces; RX (data NULL): the pieces are poisoned. */
+uint16_t vnet_post(virtio_net_t *n, struct net_vq *q, unsigned k, const uint32_t *len, const uint8_t *data);
+bool vnet_reap_one(virtio_net_t *n, struct net_vq *q, uint16_t *id, uint32_t *len);
+void vnet_kick(virtio_net_t *n, struct net_vq *q);
+void vnet_arm_interrupt(virtio_net_t *n, struct net_vq *q);
+unsigned vnet_shape(virtio_net_t *n, enum net_chain c, uint32_t total, uint32_t *len);
+unsigned vnet_frame_len(virtio_net_t *n);
+void vnet_set_error(virtio_net_t *n, const char *msg, uint64_t v);
+/* The byte receive buffers are filled with before they are posted (what the device must not touch). */
+uint8_t vnet_rx_poison(void);
+
+#endif
