@@ -42,6 +42,8 @@ struct vdpu_queue_ctx {
 #define VDPU_NET_HDR_BYTES   12u   /* struct virtio_net_hdr_mrg_rxbuf, in front of every frame in a chain */
 #define VDPU_ENG_PARAM_MAX   8u    /* ENG_PARAM fields above this act as 8 (and 0 as 1) */
 #define VDPU_ENG_PC_BYTES       (16u * VDPU_ENG_PARAM_MAX) /* prefetch cache: up to 8 descriptors */
+#define VDPU_MRG_MAX         16u   /* MRG_RXBUF: buffers one received frame may use (more: dropped) */
+#define VDPU_NET_NUMBUF_OFF  10u   /* num_buffers: bytes 10-11 of the virtio-net header */
 
 enum vdpu_eng_fsm {
     VDPU_ENG_IDLE,
@@ -117,8 +119,25 @@ struct vdpu_eng {
     bool ae_wait;        /* split TX: avail_event written, the avail re-read not done yet */
     uint16_t ev_old;     /* split: used idx before the written batch (vring_need_event's old) */
 
+    /* MRG_RXBUF (ENG_CTRL[4], latched at the pick): the buffers of the frame in service. Nothing
+     * is made used until the whole frame is written (commit), so a frame that runs out of buffers
+     * is dropped without the driver seeing any of it. */
+    bool mrg_en;
+    uint8_t m_n;         /* buffers of the frame filled so far (before the one in service) */
+    uint16_t m_id[VDPU_MRG_MAX];  /* ... their ids */
+    uint16_t m_len[VDPU_MRG_MAX]; /* ... bytes written into each */
+    uint16_t m_off[VDPU_MRG_MAX]; /* packed: ring slots of the frame before each (its used slot - used_idx) */
+    uint16_t m_nd;       /* packed: ring slots of the filled buffers */
+    uint32_t m_base;     /* rx_done when the buffer in service started */
+    uint64_t nb_addr;    /* host address of header byte 10 (num_buffers), where the stream put it */
+    uint16_t m_la0;      /* packed: last_avail / avail_wrap at the pick (a dropped frame gives its */
+    bool m_aw0;          /* ... slots back) */
+    bool m_commit;       /* the frame is complete: num_buffers patch and used entries being written */
+    uint8_t m_cnt;       /* ... num_buffers */
+    uint8_t m_k;         /* ... the used entry being written: buffers 1..m_cnt-1, then 0 (as m_k = m_cnt) */
+
     /* CSRs */
-    uint8_t ctrl;      /* ENG_CTRL[3:0] */
+    uint8_t ctrl;      /* ENG_CTRL[4:0] */
     uint32_t param;    /* ENG_PARAM: [3:0] prefetch depth, [7:4] used batch (plain 32-bit storage) */
     uint64_t hm_base;  /* HOSTMEM_BASE */
     uint64_t hm_size;  /* HOSTMEM_SIZE */

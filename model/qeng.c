@@ -7,6 +7,7 @@
 #define ENG_CTRL_PACKED (1u << VDPU_ENGCTRL_PACKED)
 #define ENG_CTRL_INDIRECT (1u << VDPU_ENGCTRL_INDIRECT)   /* v3: INDIRECT_DESC negotiated */
 #define ENG_CTRL_EVENT_IDX (1u << VDPU_ENGCTRL_EVENT_IDX) /* v3: EVENT_IDX negotiated */
+#define ENG_CTRL_MRG_RXBUF (1u << VDPU_ENGCTRL_MRG_RXBUF) /* MRG_RXBUF negotiated */
 #define ENG_STATUS_QUEUE_SHIFT 8
 #define ENG_STATUS_DROPPED_SHIFT 16
 #define ERR_INFO_QUEUE_SHIFT 8
@@ -97,6 +98,13 @@ void qeng_idle(struct vdpu_edge *e)
 
 void qeng_drop_frame(struct vdpu_edge *e)
 {
+    const struct vdpu_eng *g = &e->pre->eng;
+    /* MRG_RXBUF, packed: the slots of the buffers already filled were consumed; they were never made
+     * used, so they go back to the driver's side (the next frame reuses them) */
+    if (g->mrg_en && g->m_n && packed(e)) {
+        e->next->queue[g->q].last_avail = g->m_la0;
+        e->next->queue[g->q].avail_wrap = g->m_aw0;
+    }
     if (e->next->eng.rx_dropped < 0xFFFF) e->next->eng.rx_dropped++;
     qeng_idle(e);
 }
@@ -241,6 +249,93 @@ void qeng_desc_data(struct vdpu_edge *e)
     qeng_write(e, VDPU_PURP_PAYLOAD_WR, n->d_addr, min_u16(n->d_todo, VDPU_DMA_WR_MAX), NULL);
 }
 
+/* ---- MRG_RXBUF ---------------------------------------------------------------------------------- */
+
+/* The used entry of the frame's buffer k (split: used ring element, packed: used descriptor). */
+static void mrg_used_write(struct vdpu_edge *e, unsigned k)
+{
+    const struct vdpu_eng *n = &e->next->eng;
+    const struct vdpu_queue_ctx *qc = qeng_qctx(e);
+    uint8_t elem[8];
+
+    if (!packed(e)) {
+        uint16_t slot = qc->size ? (uint16_t)((uint16_t)(qc->used_idx + k) % qc->size) : 0;
+        put_le32(elem, n->m_id[k]);
+        put_le32(elem + 4, n->m_len[k]);
+        qeng_write(e, VDPU_PURP_USED, qeng_device_base(qc) + 4 + 8ull * slot, 8, elem);
+        return;
+    }
+    uint32_t slot = (uint32_t)qc->used_idx + n->m_off[k];
+    bool wrap = qc->used_wrap;
+    if (slot >= qc->size) {
+        slot -= qc->size;
+        wrap = !wrap;
+    }
+    put_le32(elem, n->m_len[k]);
+    put_le16(elem + 4, n->m_id[k]);
+    put_le16(elem + 6, (uint16_t)((wrap ? VIRTQ_DESC_F_AVAIL | VIRTQ_DESC_F_USED : 0) | VIRTQ_DESC_F_WRITE));
+    qeng_write(e, VDPU_PURP_USED, qeng_desc_base(qc) + (uint64_t)VIRTQ_DESC_BYTES * slot + 8, 8, elem);
+}
+
+/*
+ * A buffer's chain is complete (MRG_RXBUF). Frame not complete: the buffer is full; remember it and
+ * go on with the next buffer (split: the next avail entry, re-reading the avail idx when the last
+ * one is used up; packed: the next slot), or drop the frame when VDPU_MRG_MAX buffers would not do.
+ * Frame complete after several buffers: commit - header byte 10 gets num_buffers (the stream
+ * wrote 1 there; byte 11 stays 0 as num_buffers <= 16), then the used entries of buffers 1..n-1,
+ * then buffer 0's, so that a packed driver polling buffer 0's slot finds the others already used.
+ */
+static void mrg_buffer_done(struct vdpu_edge *e)
+{
+    struct vdpu_eng *n = &e->next->eng;
+    bool more = n->rx_done < qeng_rx_total(e->pre);
+
+    if (more && n->m_n + 1u >= VDPU_MRG_MAX) {
+        qeng_drop_frame(e);
+        return;
+    }
+    n->m_id[n->m_n] = n->id;
+    n->m_len[n->m_n] = (uint16_t)(n->rx_done - n->m_base);
+    n->m_off[n->m_n] = n->m_nd;
+    n->m_nd = (uint16_t)(n->m_nd + n->ndesc);
+    n->m_n++;
+    n->m_base = n->rx_done;
+    if (more) {
+        n->ndesc = 0; /* a new chain: its own loop limit and table */
+        n->in_tbl = false;
+        n->t_cnt = 0;
+        if (packed(e))
+            qeng_packed_next_buffer(e);
+        else
+            qeng_split_next_buffer(e);
+        return;
+    }
+    uint8_t nb = n->m_n;
+    n->m_cnt = nb;
+    n->m_commit = true;
+    n->m_k = 0;
+    n->ndesc = n->m_nd; /* packed: used_idx moves by, and the event covers, every slot of the frame */
+    qeng_write(e, VDPU_PURP_PAYLOAD_WR, n->nb_addr, 1, &nb);
+}
+
+/* A write of the commit is out: the next used entry, or (buffer 0's done) the layout's used idx /
+ * event steps, exactly as for a one-buffer frame. */
+static void mrg_wr_done(struct vdpu_edge *e)
+{
+    const struct vdpu_eng *g = &e->pre->eng;
+    struct vdpu_eng *n = &e->next->eng;
+
+    if (g->m_k < g->m_cnt) {
+        n->m_k = (uint8_t)(g->m_k + 1);
+        mrg_used_write(e, n->m_k == g->m_cnt ? 0u : n->m_k);
+        return;
+    }
+    if (packed(e))
+        qeng_packed_wr_done(e);
+    else
+        qeng_split_wr_done(e);
+}
+
 /* The last descriptor of the chain is done: the frame goes out (TX) or is used (RX). */
 void qeng_chain_done(struct vdpu_edge *e)
 {
@@ -255,8 +350,12 @@ void qeng_chain_done(struct vdpu_edge *e)
         n->tx_pos = 0;
         return;
     }
-    if (n->rx_done < qeng_rx_total(e->pre)) {
+    if (n->rx_done < qeng_rx_total(e->pre) && !n->mrg_en) {
         qeng_error(e, VDPU_QERR_LEN);
+        return;
+    }
+    if (n->mrg_en && (n->m_n || n->rx_done < qeng_rx_total(e->pre))) {
+        mrg_buffer_done(e);
         return;
     }
     if (packed(e))
@@ -323,6 +422,14 @@ static void state_idle(struct vdpu_edge *e)
     n->ind_en = s->eng.ctrl & ENG_CTRL_INDIRECT;
     n->ev_en = s->eng.ctrl & ENG_CTRL_EVENT_IDX;
     n->ae_wait = false;
+    /* MRG_RXBUF: receive services only; the frame starts with no buffer filled */
+    n->mrg_en = n->rx && (s->eng.ctrl & ENG_CTRL_MRG_RXBUF);
+    n->m_n = 0;
+    n->m_nd = 0;
+    n->m_base = 0;
+    n->m_commit = false;
+    n->m_la0 = s->queue[n->q].last_avail;
+    n->m_aw0 = s->queue[n->q].avail_wrap;
     if (packed(e))
         qeng_packed_start(e, n->q);
     else
@@ -430,11 +537,20 @@ static void state_wr_req(struct vdpu_edge *e)
     uint32_t base = DMA_BEAT_BYTES * g->wr_beat;
     uint32_t k = g->wr_len - base < DMA_BEAT_BYTES ? g->wr_len - base : DMA_BEAT_BYTES;
     for (uint32_t i = 0; i < k; i++)
-        r.data[i] = g->wr_purpose == VDPU_PURP_PAYLOAD_WR ? rx_byte(e, g->rx_done + base + i) : g->wr_data[base + i];
+        r.data[i] = g->wr_purpose == VDPU_PURP_PAYLOAD_WR && !g->m_commit ? rx_byte(e, g->rx_done + base + i)
+                                                                           : g->wr_data[base + i];
     r.last = base + k == g->wr_len;
     model_dma_out_load(e, &r);
+    /* where the stream puts header byte 10: MRG_RXBUF patches num_buffers there */
+    if (g->wr_purpose == VDPU_PURP_PAYLOAD_WR && !g->m_commit && g->rx_done <= VDPU_NET_NUMBUF_OFF &&
+        VDPU_NET_NUMBUF_OFF < g->rx_done + g->wr_len)
+        n->nb_addr = g->wr_addr + VDPU_NET_NUMBUF_OFF - g->rx_done;
     if (!r.last) {
         n->wr_beat = (uint16_t)(g->wr_beat + 1);
+        return;
+    }
+    if (g->m_commit && (g->wr_purpose == VDPU_PURP_PAYLOAD_WR || g->wr_purpose == VDPU_PURP_USED)) {
+        mrg_wr_done(e);
         return;
     }
     if (g->wr_purpose != VDPU_PURP_PAYLOAD_WR) {

@@ -178,3 +178,11 @@ void qeng_packed_irq(struct vdpu_edge *e)
         qeng_packed_start(e, g->q);
     }
 }
+
+/* MRG_RXBUF: the frame goes on in the buffer at the next slot (the slots of the filled ones were
+ * consumed as their descriptors were used: last_avail after this edge). */
+void qeng_packed_next_buffer(struct vdpu_edge *e)
+{
+    const struct vdpu_queue_ctx *nq = &e->next->queue[e->pre->eng.q];
+    read_slot(e, nq, nq->last_avail);
+}

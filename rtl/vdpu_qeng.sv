@@ -4,7 +4,8 @@
 // outstanding (docs/queue-engine.md, contract v1); v2 reads up to P ring entries / descriptors per
 // read into a prefetch cache and writes up to B split used elements per request (ENG_PARAM,
 // latched when a queue is picked); v3 follows INDIRECT descriptor tables and honours EVENT_IDX
-// (ENG_CTRL[2] / [3], latched likewise). Every state takes one edge except the waiting
+// (ENG_CTRL[2] / [3], latched likewise); with MRG_RXBUF (ENG_CTRL[4]) a received frame goes on
+// across up to 16 buffers, made used together once it is complete. Every state takes one edge except the waiting
 // ones (RD_REQ / WR_REQ / TX_OUT wait for a free output register, RD_WAIT for the completion), so
 // the C model can follow it cycle for cycle. All decisions use pre-edge state; the ring state
 // (last_avail, used_idx, wrap counters, kick) lives in the queue context and is updated through
@@ -19,7 +20,7 @@ module vdpu_qeng
   input  logic                   rst_ni,
 
   // control (CSR block, pre-edge)
-  input  logic [31:0]            eng_ctrl_i,   // [0] enable, [1] packed, [2] INDIRECT_DESC, [3] EVENT_IDX
+  input  logic [31:0]            eng_ctrl_i,   // [0] enable, [1] packed, [2] INDIRECT_DESC, [3] EVENT_IDX, [4] MRG_RXBUF
   input  logic [31:0]            eng_param_i,  // ENG_PARAM: [3:0] prefetch depth, [7:4] used batch
   input  logic                   quiesce_i,    // DP_CTRL[0]: no new service; TX leaves after a buffer
   input  logic [63:0]            hm_base_i,    // host memory window for buffers
@@ -98,7 +99,8 @@ module vdpu_qeng
     OpUsed,     // used element / used descriptor
     OpUsedIdx,  // split: used idx
     OpInd,      // v3: indirect table block read / table entry
-    OpAvEvt     // v3, split (EVENT_IDX): avail_event write
+    OpAvEvt,    // v3, split (EVENT_IDX): avail_event write
+    OpNumBuf    // MRG_RXBUF: num_buffers (header byte 10) of a frame spanning several buffers
   } op_e;
 
   // v2: ENG_PARAM fields act as 1..ParamMax; the cache holds up to ParamMax descriptors.
@@ -106,6 +108,10 @@ module vdpu_qeng
   localparam int unsigned PcBits   = 128 * ParamMax;
   // v3: indirect table entries per read (512 bytes, the DMA read limit), kept in u_tbl_buf.
   localparam int unsigned TblBlock = RD_CHUNK / 16;
+  // MRG_RXBUF: buffers one received frame may use (a frame needing more is dropped); num_buffers
+  // is patched into header byte 10 (byte 11 stays 0 from the header written with the stream).
+  localparam int unsigned MrgMax    = 16;
+  localparam int unsigned NumBufOff = 10;
 
   localparam logic [FRAME_PW-1:0] HdrLen   = FRAME_PW'(NET_HDR_LEN);
   localparam logic [FRAME_PW-1:0] MinChain = FRAME_PW'(NET_HDR_LEN + ETH_HDR_LEN);
@@ -163,6 +169,22 @@ module vdpu_qeng
   logic [5:0]            tcnt_q, tcnt_d;    // ... and its entries (1..32)
   logic                  aew_q, aew_d;      // split TX: avail_event written, avail re-read pending
   logic [15:0]           evold_q, evold_d;  // split: used idx before the batch (vring_need_event)
+  // MRG_RXBUF (ENG_CTRL[4], latched at the pick, RX only): the buffers of the frame in service; none
+  // is made used before the whole frame is written, so a frame that runs out of buffers is dropped
+  // without the driver seeing any of it
+  logic                  mrg_q, mrg_d;
+  logic [4:0]            mn_q, mn_d;        // buffers filled before the one in service
+  logic [16*MrgMax-1:0]  mid_q, mid_d;      // ... their ids, buffer i at [16i +: 16]
+  logic [16*MrgMax-1:0]  mlen_q, mlen_d;    // ... bytes written into each
+  logic [16*MrgMax-1:0]  moff_q, moff_d;    // ... packed: ring slots of the frame before each
+  logic [15:0]           mnd_q, mnd_d;      // packed: ring slots of the filled buffers
+  logic [FRAME_PW-1:0]   mbase_q, mbase_d;  // stream position where the buffer in service started
+  logic [63:0]           nbaddr_q, nbaddr_d; // host address of header byte 10
+  logic [15:0]           mla0_q, mla0_d;    // packed: last_avail / avail_wrap at the pick (rollback)
+  logic                  maw0_q, maw0_d;
+  logic                  mcommit_q, mcommit_d; // the frame is complete: patch and used entries
+  logic [4:0]            mcnt_q, mcnt_d;    // ... num_buffers
+  logic [4:0]            mk_q, mk_d;        // ... used entry being written: 1..mcnt-1, then 0 (as mcnt)
   // status
   logic [NUM_QUEUES-1:0] qerr_q, qerr_d;
   logic [31:0]           info_q, info_d;
@@ -378,6 +400,26 @@ module vdpu_qeng
     if (rbuf_q[15] != qc.used_wrap) ev_off = ev_off - qn;
   end
 
+  // ---- MRG_RXBUF ---------------------------------------------------------------------------------
+  // split: avail ring index of the next buffer: the frame's filled buffers stay available (not
+  // consumed) until the frame is committed
+  logic [15:0] la_eff;
+  logic [3:0]  mk_idx;        // buffer whose used entry is written: mk, buffer 0 last
+  logic [15:0] m_id, m_len, m_off;
+  logic [16:0] m_slot;        // packed: its used slot before the wrap
+  logic        m_wrap_x;      // ... past the ring end
+
+  always_comb begin
+    la_eff   = qc.last_avail + 16'(mn_q);
+    mk_idx   = (mk_q == mcnt_q) ? 4'd0 : mk_q[3:0];
+    m_id     = mid_q[16*mk_idx+:16];
+    m_len    = mlen_q[16*mk_idx+:16];
+    m_off    = moff_q[16*mk_idx+:16];
+    m_slot   = 17'(qc.used_idx) + 17'(m_off);
+    m_wrap_x = m_slot >= 17'(qn);
+    if (m_wrap_x) m_slot = m_slot - 17'(qn);
+  end
+
   // ---- v2: read sizes, the used batch -------------------------------------------------------------
   logic        cache_rd;      // the read fills the prefetch cache
   logic [15:0] ring_slot;     // split: avail ring slot of last_avail
@@ -388,11 +430,12 @@ module vdpu_qeng
   logic [511:0] used_elems;   // split: the batch's used elements {id:32, len:32}
   logic [15:0] used_wlen;     // ... their bytes
   logic [16:0] used_end;      // used ring slot after the batch, with one more element
+  logic [15:0] used_adv;      // split: USED_IDX moves by the batch, or (MRG_RXBUF) the frame's buffers
 
   always_comb begin
     cache_rd     = (op_q == OpRing) || (op_q == OpDesc && packed_q);
-    ring_slot    = mod16(qc.last_avail, qn);
-    ring_offered = aidx_q - qc.last_avail;
+    ring_slot    = mod16(la_eff, qn);
+    ring_offered = aidx_q - la_eff;
     ring_room    = 17'(qn) - 17'(ring_slot);
     k_ring       = pf_q;
     if (ring_offered < 16'(k_ring)) k_ring = 4'(ring_offered);
@@ -407,12 +450,15 @@ module vdpu_qeng
     end
     used_wlen = {9'b0, bcnt_q, 3'b000};
     used_end  = 17'(mod16(qc.used_idx, qn)) + 17'(bcnt_q) + 17'd1;
+    used_adv  = mcommit_q ? 16'(mcnt_q) : 16'(bcnt_q);
   end
 
   // ---- next state ---------------------------------------------------------------------------------
   dmareq_t     req;          // request the engine would load at this edge
   logic        desc_done;    // this descriptor's data is complete: next one or end of chain
   logic        buf_done;     // the buffer is done (TX frame out, RX chain written): its used element
+  logic        mrg_more;     // MRG_RXBUF: the chain is full, the frame goes on in the next buffer
+  logic        mrg_last;     // MRG_RXBUF: the frame is complete in its second or later buffer
   logic [FRAME_PW-1:0] tot_new;
   logic [31:0] off_new;
   logic [15:0] la_next;      // packed: last_avail after this descriptor
@@ -468,6 +514,19 @@ module vdpu_qeng
     tcnt_d   = tcnt_q;
     aew_d    = aew_q;
     evold_d  = evold_q;
+    mrg_d     = mrg_q;
+    mn_d      = mn_q;
+    mid_d     = mid_q;
+    mlen_d    = mlen_q;
+    moff_d    = moff_q;
+    mnd_d     = mnd_q;
+    mbase_d   = mbase_q;
+    nbaddr_d  = nbaddr_q;
+    mla0_d    = mla0_q;
+    maw0_d    = maw0_q;
+    mcommit_d = mcommit_q;
+    mcnt_d    = mcnt_q;
+    mk_d      = mk_q;
     qerr_d   = qerr_q;
     info_d   = info_q;
     drops_d  = drops_q;
@@ -486,6 +545,8 @@ module vdpu_qeng
     err_o      = 1'b0;
     desc_done  = 1'b0;
     buf_done   = 1'b0;
+    mrg_more   = 1'b0;
+    mrg_last   = 1'b0;
     tot_new    = tot_q;
     off_new    = off_q;
     la_next    = (qc.last_avail + 16'd1 == qn) ? '0 : qc.last_avail + 16'd1;
@@ -542,9 +603,26 @@ module vdpu_qeng
           req.data    = rx_beat;
           req.last    = rx_lastb;
         end
+        OpNumBuf: begin
+          req.purpose    = PURP_PAYLOAD_WR;
+          req.addr       = nbaddr_q;
+          req.len        = 16'd1;
+          req.data[7:0]  = 8'(mcnt_q);
+        end
         OpUsed: begin
           req.purpose = PURP_USED;
-          if (packed_q) begin
+          if (mcommit_q && packed_q) begin
+            // MRG_RXBUF: the used descriptor of buffer mk_idx, at its own slot and wrap
+            req.addr        = desc_base + {43'b0, m_slot, 4'b0} + 64'd8;
+            req.data[31:0]  = 32'(m_len);
+            req.data[47:32] = m_id;
+            req.data[63:48] = ((qc.used_wrap ^ m_wrap_x) ? 16'((1 << VQ_F_AVAIL) | (1 << VQ_F_USED)) : '0) |
+                              16'(1 << VQ_F_WRITE);
+          end else if (mcommit_q) begin
+            // MRG_RXBUF: the used element of buffer mk_idx
+            req.addr        = used_base + 64'd4 + {45'b0, mod16(qc.used_idx + 16'(mk_idx), qn), 3'b0};
+            req.data[63:0]  = {16'b0, m_len, 16'b0, m_id};
+          end else if (packed_q) begin
             // struct pvirtq_desc bytes 8..15: len, id, flags
             req.addr       = desc_base + {44'b0, qc.used_idx, 4'b0} + 64'd8;
             req.data[31:0] = rx_q ? 32'(tot_q) : '0;
@@ -569,7 +647,7 @@ module vdpu_qeng
           req.purpose     = PURP_USED_IDX;
           req.addr        = used_base + 64'd2;
           req.len         = 16'd2;
-          req.data[15:0]  = qc.used_idx + 16'(bcnt_q);
+          req.data[15:0]  = qc.used_idx + used_adv;
         end
       endcase
     end
@@ -600,6 +678,13 @@ module vdpu_qeng
             evx_d    = eng_ctrl_i[ENGCTRL_EVENT_IDX];
             tbl_d    = 1'b0;
             aew_d    = 1'b0;
+            mrg_d     = rx_go && eng_ctrl_i[ENGCTRL_MRG_RXBUF];
+            mn_d      = '0;
+            mnd_d     = '0;
+            mbase_d   = '0;
+            mcommit_d = 1'b0;
+            mla0_d    = rx_go ? qctx_i[0].last_avail : qctx_i[tx_pick].last_avail;
+            maw0_d    = rx_go ? qctx_i[0].avail_wrap : qctx_i[tx_pick].avail_wrap;
             if (!rx_go) begin
               qwr_o.idx      = tx_pick;
               qwr_o.kick_clr = 1'b1;
@@ -647,26 +732,27 @@ module vdpu_qeng
             OpAvail: begin
               aidx_d   = rbuf_q[31:16];
               irq_en_d = !rbuf_q[0];  // VRING_AVAIL_F_NO_INTERRUPT
-              if (rbuf_q[31:16] != qc.last_avail) aew_d = 1'b0;  // a later empty queue writes it again
-              if (rbuf_q[31:16] == qc.last_avail && evx_q && !rx_q && !aew_q) begin
+              if (rbuf_q[31:16] != la_eff) aew_d = 1'b0;  // a later empty queue writes it again
+              if (rbuf_q[31:16] == la_eff && evx_q && !rx_q && !aew_q) begin
                 // EVENT_IDX: ask for a doorbell when the next buffer is posted, then look once more
                 beat_d  = '0;
                 op_d    = OpAvEvt;
                 state_d = StWrReq;
-              end else if (rbuf_q[31:16] == qc.last_avail && bcnt_q != '0) begin
+              end else if (rbuf_q[31:16] == la_eff && bcnt_q != '0) begin
                 // empty, leaving the queue: write the batch first, IDLE after its IRQ
                 bleave_d = 1'b1;
                 beat_d   = '0;
                 op_d     = OpUsed;
                 state_d  = StWrReq;
-              end else if (rbuf_q[31:16] == qc.last_avail) begin
-                // empty: TX is done, an RX frame is dropped
+              end else if (rbuf_q[31:16] == la_eff) begin
+                // empty: TX is done, an RX frame is dropped (MRG_RXBUF: no buffer for its rest)
                 state_d = StIdle;
                 if (rx_q) begin
                   rx_free_o = 1'b1;
                   if (drops_q != 16'hFFFF) drops_d = drops_q + 16'd1;
                 end
-              end else if (rbuf_q[31:16] - qc.last_avail > qn) begin
+              end else if (rbuf_q[31:16] - qc.last_avail > qn || rbuf_q[31:16] - qc.last_avail < 16'(mn_q)) begin
+                // more than a ring of buffers, or (MRG_RXBUF) the idx moved back past the frame's buffers
                 code_d  = QERR_IDX;
                 state_d = StErr;
               end else begin
@@ -701,6 +787,11 @@ module vdpu_qeng
                   if (rx_q) begin
                     rx_free_o = 1'b1;
                     if (drops_q != 16'hFFFF) drops_d = drops_q + 16'd1;
+                    if (mrg_q && mn_q != '0) begin  // MRG_RXBUF: the filled buffers' slots go back
+                      qwr_o.avail_we   = 1'b1;
+                      qwr_o.last_avail = mla0_q;
+                      qwr_o.avail_wrap = maw0_q;
+                    end
                   end
                 end else begin
                   code_d  = QERR_CHAIN;
@@ -829,6 +920,10 @@ module vdpu_qeng
           dma_load_o = 1'b1;
           unique case (op_q)
             OpPayWr: begin
+              // where the stream puts header byte 10: MRG_RXBUF patches num_buffers there
+              if (32'(tot_q) <= 32'(NumBufOff) && 32'(NumBufOff) < 32'(tot_q) + 32'(clen_q)) begin
+                nbaddr_d = daddr_q + 64'(off_q) + 64'(NumBufOff) - 64'(tot_q);
+              end
               beat_d = beat_q + 4'd1;
               if (rx_lastb) begin
                 beat_d  = '0;
@@ -848,8 +943,14 @@ module vdpu_qeng
               op_d    = OpAvail;
               state_d = StRdReq;
             end
+            OpNumBuf: begin  // MRG_RXBUF: the used entries follow, buffer 1 first
+              mk_d = 5'd1;
+              op_d = OpUsed;
+            end
             OpUsed: begin
-              if (packed_q) begin
+              if (mcommit_q && mk_q < mcnt_q) begin
+                mk_d = mk_q + 5'd1;  // MRG_RXBUF: the next buffer's used entry (buffer 0's last)
+              end else if (packed_q) begin
                 qwr_o.used_we   = 1'b1;
                 qwr_o.used_idx  = (used_sum >= 17'(qn)) ? 16'(used_sum - 17'(qn)) : used_sum[15:0];
                 qwr_o.used_wrap = (used_sum >= 17'(qn)) ? !qc.used_wrap : qc.used_wrap;
@@ -865,10 +966,10 @@ module vdpu_qeng
             default: begin  // OpUsedIdx: the batch's buffers are consumed (all but the last one
                             // already were, and the last one too when the queue was found empty)
               qwr_o.used_we    = 1'b1;
-              qwr_o.used_idx   = qc.used_idx + 16'(bcnt_q);
+              qwr_o.used_idx   = qc.used_idx + used_adv;
               qwr_o.used_wrap  = qc.used_wrap;
               qwr_o.avail_we   = !bleave_q;
-              qwr_o.last_avail = qc.last_avail + 16'd1;
+              qwr_o.last_avail = qc.last_avail + (mcommit_q ? 16'(mcnt_q) : 16'd1);  // MRG: the frame's buffers
               qwr_o.avail_wrap = qc.avail_wrap;
               bcnt_d  = '0;
               state_d = StIrq;
@@ -976,11 +1077,57 @@ module vdpu_qeng
           txb_d   = '0;
           state_d = StTxOut;
         end
-      end else if (tot_new < rx_total) begin
+      end else if (tot_new < rx_total && !mrg_q) begin
         code_d  = QERR_LEN;
         state_d = StErr;
+      end else if (tot_new < rx_total) begin
+        mrg_more = 1'b1;
+      end else if (mrg_q && mn_q != '0) begin
+        mrg_last = 1'b1;
       end else begin
         buf_done = 1'b1;
+      end
+    end
+
+    // MRG_RXBUF: a buffer's chain is complete. Frame not complete: the buffer is full; remember it
+    // and go on in the next one (split: its ring entry, or first a fresh avail idx; packed: the
+    // next slot), or drop the frame if MrgMax buffers would not do. Complete after several
+    // buffers: commit - num_buffers into header byte 10, then the used entries of buffers 1..n-1
+    // and buffer 0's last, so a packed driver polling buffer 0's slot finds the others used.
+    if (mrg_more && 32'(mn_q) + 32'd1 >= 32'(MrgMax)) begin
+      state_d   = StIdle;
+      rx_free_o = 1'b1;
+      if (drops_q != 16'hFFFF) drops_d = drops_q + 16'd1;
+      if (packed_q && mn_q != '0) begin  // the filled buffers' slots go back to the driver's side
+        qwr_o.avail_we   = 1'b1;
+        qwr_o.last_avail = mla0_q;
+        qwr_o.avail_wrap = maw0_q;
+      end
+    end else if (mrg_more || mrg_last) begin
+      mid_d[16*mn_q[3:0]+:16]  = packed_q ? dnext_d : head_q;
+      mlen_d[16*mn_q[3:0]+:16] = 16'(tot_new - mbase_q);
+      moff_d[16*mn_q[3:0]+:16] = mnd_q;
+      mnd_d   = mnd_q + ndesc_d[15:0];
+      mn_d    = mn_q + 5'd1;
+      mbase_d = tot_new;
+      beat_d  = '0;
+      if (mrg_more) begin
+        ndesc_d = '0;  // a new chain: its own loop limit and table
+        tbl_d   = 1'b0;
+        state_d = StRdReq;
+        if (packed_q) begin
+          op_d = OpDesc;
+          if (pcn_d != '0) state_d = StProc;
+        end else begin
+          op_d = (la_eff + 16'd1 == aidx_q) ? OpAvail : OpRing;
+        end
+      end else begin
+        mcnt_d    = mn_q + 5'd1;
+        mcommit_d = 1'b1;
+        mk_d      = '0;
+        ndesc_d   = 17'(mnd_q) + ndesc_d;  // packed: used_idx moves by, and the event covers, all slots
+        op_d      = OpNumBuf;
+        state_d   = StWrReq;
       end
     end
 
@@ -1063,6 +1210,19 @@ module vdpu_qeng
       tcnt_q      <= '0;
       aew_q       <= 1'b0;
       evold_q     <= '0;
+      mrg_q       <= 1'b0;
+      mn_q        <= '0;
+      mid_q       <= '0;
+      mlen_q      <= '0;
+      moff_q      <= '0;
+      mnd_q       <= '0;
+      mbase_q     <= '0;
+      nbaddr_q    <= '0;
+      mla0_q      <= '0;
+      maw0_q      <= 1'b0;
+      mcommit_q   <= 1'b0;
+      mcnt_q      <= '0;
+      mk_q        <= '0;
       qerr_q      <= '0;
       info_q      <= CSR_ERR_INFO_RST;
       drops_q     <= '0;
@@ -1116,6 +1276,19 @@ module vdpu_qeng
       tcnt_q      <= tcnt_d;
       aew_q       <= aew_d;
       evold_q     <= evold_d;
+      mrg_q       <= mrg_d;
+      mn_q        <= mn_d;
+      mid_q       <= mid_d;
+      mlen_q      <= mlen_d;
+      moff_q      <= moff_d;
+      mnd_q       <= mnd_d;
+      mbase_q     <= mbase_d;
+      nbaddr_q    <= nbaddr_d;
+      mla0_q      <= mla0_d;
+      maw0_q      <= maw0_d;
+      mcommit_q   <= mcommit_d;
+      mcnt_q      <= mcnt_d;
+      mk_q        <= mk_d;
       qerr_q      <= qerr_d;
       info_q      <= info_d;
       drops_q     <= drops_d;
@@ -1126,9 +1299,9 @@ module vdpu_qeng
     end
   end
 
-  // ENG_CTRL[31:4] read 0 (the CSR block stores [3:0]); ENG_PARAM[31:8] are plain storage.
+  // ENG_CTRL[31:5] read 0 (the CSR block stores [4:0]); ENG_PARAM[31:8] are plain storage.
   logic unused_ctrl;
-  assign unused_ctrl = ^{eng_ctrl_i[31:4], eng_param_i[31:8]};
+  assign unused_ctrl = ^{eng_ctrl_i[31:5], eng_param_i[31:8]};
 
   assign cpl_expected_o = (state_q == StRdWait);
   assign irq_q_o        = q_q;

@@ -37,6 +37,16 @@ void netrand_pick(uint64_t seed, struct netrand_cfg *c)
     bool v2 = rng_pct(&r, 50);
     c->prefetch = v2 ? 1 + rng_below(&r, 8) : 1;
     c->used_batch = v2 ? 1 + rng_below(&r, 8) : 1;
+    /* MRG_RXBUF (negotiated by default): a third of the receiving runs post small buffers, so frames
+     * span several; from the smallest size that still holds a full frame in the device's 16 buffers
+     * and in the queue (whatever the chain shapes), up to one byte short of a full frame */
+    if (c->np.workload != NET_TX && rng_pct(&r, 33)) {
+        unsigned per = c->no.rx_chain == NET_CHAIN_ONE ? 1 : c->no.rx_chain == NET_CHAIN_HDR ? 2 : NET_MAX_CHAIN;
+        unsigned bufs = c->qsize / per; /* buffers the ring surely holds (the driver's open checks it) */
+        unsigned full = NET_HDR_LEN + NET_MAX_FRAME_LEN, lo = (full + 15) / 16, byq = (full + bufs - 1) / bufs;
+        if (byq > lo) lo = byq;
+        c->no.rx_buf_size = rng_pct(&r, 50) ? lo + rng_below(&r, 256) : lo + rng_below(&r, full - lo);
+    }
     /* generous: a 1514-byte frame in 4 pieces costs a handful of round trips */
     c->np.max_cycles = 50000 + c->np.packets * (20000 + 20ull * c->rtt);
 }
@@ -61,13 +71,13 @@ void netrand_describe(const struct netrand_cfg *c, char *buf, size_t len)
     else snprintf(poll, sizeof poll, "interrupts");
     snprintf(buf, len,
              "seed %llu: %s ring, queue size %u, %s, %llu frames of %s, tx chain %s, rx chain %s, %s, "
-             "buffers %s, %s%s, rtt %u, host backpressure %u%%, prefetch %u, used batch %u",
+             "buffers %s, %s%s, rtt %u, host backpressure %u%%, prefetch %u, used batch %u, rx buffers %u bytes",
              (unsigned long long)c->seed, c->ring == DRV_RING_PACKED ? "packed" : "split", c->qsize,
              net_workload_name(c->np.workload), (unsigned long long)c->np.packets, size,
              net_chain_name(c->no.tx_chain), net_chain_name(c->no.rx_chain), c->no.gaps ? "gaps" : "no gaps",
              c->no.place == NET_PLACE_TOP ? "at the top of RAM" : "low", poll,
              c->no.rx_overrun ? ", wire overruns the receive buffers" : "", c->rtt, c->stall_pct,
-             c->prefetch, c->used_batch);
+             c->prefetch, c->used_batch, c->no.rx_buf_size ? c->no.rx_buf_size : NET_BUF_SIZE);
 }
 
 int netrand_run(vdpu_session_t *s, const struct netrand_cfg *c, struct netrand_result *r, char *err, size_t errlen)
@@ -109,6 +119,7 @@ int netrand_run(vdpu_session_t *s, const struct netrand_cfg *c, struct netrand_r
     r->wrap_chains = n->tx.wrap_chains + n->rx.wrap_chains;
     r->edge_bufs = n->tx.edge_bufs + n->rx.edge_bufs;
     r->ring_laps = n->tx.ring_laps + n->rx.ring_laps;
+    r->merged = n->rx_merged;
     if (n->error[0]) snprintf(err, errlen, "%s", n->error);
     else if (s->bus.stopped) snprintf(err, errlen, "stopped: %s", s->bus.stop_reason);
     if (!rc && (r->packets + r->dropped != c->np.packets || r->packets == 0 || (r->dropped && !c->no.rx_overrun))) {
@@ -141,9 +152,10 @@ int netrand_workload(vdpu_session_t *s, uint64_t seed, FILE *out)
             (unsigned long long)r.descs, (unsigned long long)r.chains, (unsigned long long)r.kicks,
             (unsigned long long)r.irqs);
     fprintf(out, "net-random: coverage: %llu frames dropped by the device (no buffer), %llu chains across the "
-                 "packed ring end, %llu buffers ending at the end of host RAM, %llu used ring laps\n",
+                 "packed ring end, %llu buffers ending at the end of host RAM, %llu used ring laps, %llu frames "
+                 "in several receive buffers\n",
             (unsigned long long)r.dropped, (unsigned long long)r.wrap_chains, (unsigned long long)r.edge_bufs,
-            (unsigned long long)r.ring_laps);
+            (unsigned long long)r.ring_laps, (unsigned long long)r.merged);
     if (rc) fprintf(out, "net-random: FAILED: %s\n", err);
     return rc;
 }

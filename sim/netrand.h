@@ -24,7 +24,7 @@ struct netrand_cfg {
 
 struct netrand_result {
     uint64_t packets, cycles, descs, chains, kicks, irqs;
-    uint64_t dropped, wrap_chains, edge_bufs, ring_laps; /* coverage */
+    uint64_t dropped, wrap_chains, edge_bufs, ring_laps, merged; /* coverage */
 };
 
 /* Everything from the seed alone. */

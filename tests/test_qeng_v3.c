@@ -298,7 +298,8 @@ static void expect_seq(struct v3 *v, unsigned q, const struct dreq *exp, unsigne
 /* ENG_CTRL as the firmware left it at DRIVER_OK */
 static void expect_eng_ctrl(struct v3 *v, unsigned drop)
 {
-    uint32_t want = 1u | (v->packed ? 2u : 0u) | (drop & NO_IND ? 0u : 4u) | (drop & NO_EVIDX ? 0u : 8u);
+    uint32_t want = 1u | (v->packed ? 2u : 0u) | (drop & NO_IND ? 0u : 4u) | (drop & NO_EVIDX ? 0u : 8u) |
+                    1u << VDPU_ENGCTRL_MRG_RXBUF; /* negotiated by default */
     cr_assert_eq(peek_csr(v->t, VDPU_CSR_ENG_CTRL), want);
 }
 
@@ -897,11 +898,11 @@ ENGINE_TEST_REALFW(qeng_v3, packed_desc_flags_without_evidx, .timeout = 300)
     down(v);
 }
 
-/* ENG_CTRL[3:0] are defined, the rest reads 0 */
+/* ENG_CTRL[4:0] are defined, the rest reads 0 */
 ENGINE_TEST(qeng_v3, eng_ctrl_csr)
 {
     csr_wr(T, VDPU_CSR_ENG_CTRL, 0xFFFFFFFCu);
-    cr_assert_eq(csr_rd(T, VDPU_CSR_ENG_CTRL), 0xC);
+    cr_assert_eq(csr_rd(T, VDPU_CSR_ENG_CTRL), 0x1C);
     csr_wr(T, VDPU_CSR_ENG_CTRL, 0);
 }
 
