@@ -32,6 +32,9 @@ struct vdpu_queue_ctx {
     uint16_t used_idx;   /* split: used idx; packed: next used slot */
     bool used_wrap;      /* packed: wrap counter of used_idx (reset 1) */
     bool kick;           /* a doorbell is pending (data queues) */
+    uint16_t nd;         /* NOTIFICATION_DATA of the latest 4-byte doorbell: split next avail idx; packed
+                          * [14:0] next_off, [15] next_wrap */
+    bool nd_valid;       /* ... a doorbell has carried data (since reset / Q_ENABLE = 0) */
 };
 
 /* Queue engine (docs/queue-engine.md): one FSM, one queue, one read at a time; v2 caches up to P
@@ -123,6 +126,7 @@ struct vdpu_eng {
      * is made used until the whole frame is written (commit), so a frame that runs out of buffers
      * is dropped without the driver seeing any of it. */
     bool mrg_en;
+    bool nd_en;          /* NOTIFICATION_DATA (ENG_CTRL[5], latched at the pick) */
     uint8_t m_n;         /* buffers of the frame filled so far (before the one in service) */
     uint16_t m_id[VDPU_MRG_MAX];  /* ... their ids */
     uint16_t m_len[VDPU_MRG_MAX]; /* ... bytes written into each */
@@ -137,7 +141,7 @@ struct vdpu_eng {
     uint8_t m_k;         /* ... the used entry being written: buffers 1..m_cnt-1, then 0 (as m_k = m_cnt) */
 
     /* CSRs */
-    uint8_t ctrl;      /* ENG_CTRL[4:0] */
+    uint8_t ctrl;      /* ENG_CTRL[5:0] */
     uint32_t param;    /* ENG_PARAM: [3:0] prefetch depth, [7:4] used batch (plain 32-bit storage) */
     uint64_t hm_base;  /* HOSTMEM_BASE */
     uint64_t hm_size;  /* HOSTMEM_SIZE */

@@ -8,6 +8,7 @@
 #define ENG_CTRL_INDIRECT (1u << VDPU_ENGCTRL_INDIRECT)   /* v3: INDIRECT_DESC negotiated */
 #define ENG_CTRL_EVENT_IDX (1u << VDPU_ENGCTRL_EVENT_IDX) /* v3: EVENT_IDX negotiated */
 #define ENG_CTRL_MRG_RXBUF (1u << VDPU_ENGCTRL_MRG_RXBUF) /* MRG_RXBUF negotiated */
+#define ENG_CTRL_NOTIF_DATA (1u << VDPU_ENGCTRL_NOTIF_DATA) /* NOTIFICATION_DATA negotiated */
 #define ENG_STATUS_QUEUE_SHIFT 8
 #define ENG_STATUS_DROPPED_SHIFT 16
 #define ERR_INFO_QUEUE_SHIFT 8
@@ -22,6 +23,8 @@ void model_qeng_queue_clear(struct vdpu_queue_ctx *q)
     q->used_idx = 0;
     q->used_wrap = true;
     q->kick = false;
+    q->nd = 0;
+    q->nd_valid = false;
 }
 
 void model_qeng_reset(struct vdpu_state *s)
@@ -249,6 +252,29 @@ void qeng_desc_data(struct vdpu_edge *e)
     qeng_write(e, VDPU_PURP_PAYLOAD_WR, n->d_addr, min_u16(n->d_todo, VDPU_DMA_WR_MAX), NULL);
 }
 
+/* ---- NOTIFICATION_DATA ---------------------------------------------------------------------------- */
+
+/*
+ * How many buffers (split: avail entries; packed: descriptor slots) beyond last_avail the latest
+ * notification data of the queue in service says are available, from the pre-edge context: -1 when
+ * it says nothing (feature off, no data yet, or the value lies behind last_avail: a doorbell that
+ * arrived after the engine had already read past it). Split: 0..0x7FFF, more than N being the
+ * driver's lie; packed: 0..N, positions counted over two laps (a value beyond N is behind).
+ */
+int32_t qeng_nd_ahead(const struct vdpu_edge *e, bool nd_en, const struct vdpu_queue_ctx *qc)
+{
+    if (!nd_en || !qc->nd_valid) return -1;
+    if (!packed(e)) {
+        uint16_t step = (uint16_t)(qc->nd - qc->last_avail);
+        return step >= 0x8000u ? -1 : (int32_t)step;
+    }
+    uint32_t n = qc->size, off = qc->nd & 0x7FFFu;
+    if (off >= n) return -1; /* no such slot: no information */
+    uint32_t p_nd = off + ((qc->nd >> 15) ? 0 : n), p_la = qc->last_avail + (qc->avail_wrap ? 0 : n);
+    uint32_t d = (p_nd + 2 * n - p_la) % (2 * n);
+    return d > n ? -1 : (int32_t)d;
+}
+
 /* ---- MRG_RXBUF ---------------------------------------------------------------------------------- */
 
 /* The used entry of the frame's buffer k (split: used ring element, packed: used descriptor). */
@@ -424,6 +450,7 @@ static void state_idle(struct vdpu_edge *e)
     n->ae_wait = false;
     /* MRG_RXBUF: receive services only; the frame starts with no buffer filled */
     n->mrg_en = n->rx && (s->eng.ctrl & ENG_CTRL_MRG_RXBUF);
+    n->nd_en = s->eng.ctrl & ENG_CTRL_NOTIF_DATA;
     n->m_n = 0;
     n->m_nd = 0;
     n->m_base = 0;

@@ -53,6 +53,8 @@ void qeng_tbl_fetch(struct vdpu_edge *e);
 void qeng_desc_data(struct vdpu_edge *e);
 void qeng_chain_done(struct vdpu_edge *e);
 uint32_t qeng_rx_total(const struct vdpu_state *s);
+/* NOTIFICATION_DATA: buffers the queue's latest doorbell data says are available beyond last_avail, or -1 */
+int32_t qeng_nd_ahead(const struct vdpu_edge *e, bool nd_en, const struct vdpu_queue_ctx *qc);
 bool qeng_cache_read(const struct vdpu_edge *e);
 
 /* qeng_split.c / qeng_packed.c: what depends on the ring layout */

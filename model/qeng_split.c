@@ -242,6 +242,37 @@ void qeng_split_wr_done(struct vdpu_edge *e)
     e->next->eng.fsm = VDPU_ENG_IRQ;
 }
 
+/*
+ * Step 8 with every buffer of the last avail idx consumed. NOTIFICATION_DATA: a doorbell during the
+ * service said more are available: they are served without reading the avail idx (the data is a
+ * lower bound of it, the ring entries are the truth for content); a value more than N ahead is the
+ * driver's lie, QERR_IDX. Without a fresh value and without EVENT_IDX, every buffer the driver posts
+ * comes with a doorbell (the device never asks for silence), which sets kick: the queue is left
+ * without the avail read (the pending batch first). With EVENT_IDX, or without the feature, the
+ * avail idx is read again (the v1..v3 rules).
+ */
+static void caught_up(struct vdpu_edge *e)
+{
+    const struct vdpu_eng *g = &e->pre->eng;
+    struct vdpu_eng *n = &e->next->eng;
+    const struct vdpu_queue_ctx *qc = qeng_qctx(e);
+    int32_t ahead = qeng_nd_ahead(e, g->nd_en, qc);
+
+    if (ahead > qc->size) {
+        qeng_error(e, VDPU_QERR_IDX);
+    } else if (ahead > 0) {
+        n->avail_idx = qc->nd;
+        read_ring(e, qc);
+    } else if (g->ev_en || !g->nd_en) {
+        qeng_split_start(e, g->q);
+    } else if (g->b_cnt) {
+        n->b_leave = true;
+        write_batch(e, qc);
+    } else {
+        qeng_idle(e);
+    }
+}
+
 /* Step 7 and 8: after a batch, interrupt unless the driver suppressed it; then the next buffer
  * (a cached head id, a ring read, or a fresh avail idx), or IDLE. */
 void qeng_split_irq(struct vdpu_edge *e)
@@ -269,7 +300,7 @@ void qeng_split_irq(struct vdpu_edge *e)
     } else if (qc->last_avail != g->avail_idx) {
         read_ring(e, qc);
     } else {
-        qeng_split_start(e, g->q);
+        caught_up(e);
     }
 }
 

@@ -260,10 +260,11 @@ module vdpu_fw_csr
   logic unused_in;
   assign unused_in = ^{host_eff_i.ev_push, host_eff_i.ev, host_eff_i.qwr, host_eff_i.tbl_we,
                        host_eff_i.tbl_size8, host_eff_i.tbl_dw, host_eff_i.data[63:32], act[31:16],
-                       host_eff_i.notify_q};
+                       host_eff_i.notify_q, host_eff_i.notify_nd};
   // The queue engine's ring state has no CSR.
   logic unused_fw_q;
-  assign unused_fw_q = ^{fw_q.last_avail, fw_q.avail_wrap, fw_q.used_idx, fw_q.used_wrap, fw_q.kick};
+  assign unused_fw_q = ^{fw_q.last_avail, fw_q.avail_wrap, fw_q.used_idx, fw_q.used_wrap, fw_q.kick, fw_q.nd,
+                         fw_q.nd_valid};
 
   // ---- next state: host effects, then the firmware request ------------------------------------------
   logic        err;       // firmware request error
@@ -332,7 +333,7 @@ module vdpu_fw_csr
           16'(CSR_NET_MTU):       r_d.net_mtu       = wval[15:0];
           16'(CSR_DP_CTRL):       r_d.quiesce       = wval[0];
           16'(CSR_CTRLQ):         r_d.ctrlq         = wval[15:0];
-          16'(CSR_ENG_CTRL):        r_d.eng_ctrl        = wval & ((32'(1) << (ENGCTRL_MRG_RXBUF + 5'd1)) - 32'(1));  // only the ENGCTRL_* bits
+          16'(CSR_ENG_CTRL):        r_d.eng_ctrl        = wval & ((32'(1) << (ENGCTRL_NOTIF_DATA + 5'd1)) - 32'(1));  // only the ENGCTRL_* bits
           16'(CSR_ENG_PARAM):       r_d.eng_param       = wval;
           16'(CSR_HOSTMEM_BASE_LO): r_d.hm_base[31:0]   = wval;
           16'(CSR_HOSTMEM_BASE_HI): r_d.hm_base[63:32]  = wval;

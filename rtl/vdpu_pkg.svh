@@ -78,6 +78,9 @@ package vdpu_pkg;
     logic [15:0] used_idx;    // split: used idx; packed: next used slot
     logic        used_wrap;   // packed: device ring wrap counter (reset 1)
     logic        kick;        // a doorbell is pending
+    logic [15:0] nd;          // NOTIFICATION_DATA of the latest 4-byte doorbell (split: next avail idx;
+                              // packed: [14:0] next_off, [15] next_wrap)
+    logic        nd_valid;    // ... a doorbell has carried data
   } qctx_t;
 
   localparam qctx_t QCTX_RST = '{
@@ -95,7 +98,9 @@ package vdpu_pkg;
     avail_wrap: 1'b1,
     used_idx:   '0,
     used_wrap:  1'b1,
-    kick:       1'b0
+    kick:       1'b0,
+    nd:         '0,
+    nd_valid:   1'b0
   };
 
   // Queue engine update of one queue's ring state, applied after host and firmware at an edge.
@@ -156,6 +161,7 @@ package vdpu_pkg;
     logic                isr_clr;      // ISR read-to-clear
     logic                notify_inc;   // data-queue doorbell
     logic [QIDX_W-1:0]   notify_q;     // ... of this queue (sets its kick)
+    logic                notify_nd;    // ... 4 bytes, vqn = the queue: data[31:16] is its notification data
     logic                ev_push;      // push ev (FIFO had room before the edge)
     logic                ev_ovf_set;   // FIFO was full: event dropped
     ev_t                 ev;

@@ -20,7 +20,8 @@ module vdpu_qeng
   input  logic                   rst_ni,
 
   // control (CSR block, pre-edge)
-  input  logic [31:0]            eng_ctrl_i,   // [0] enable, [1] packed, [2] INDIRECT_DESC, [3] EVENT_IDX, [4] MRG_RXBUF
+  input  logic [31:0]            eng_ctrl_i,   // [0] enable, [1] packed, [2] INDIRECT_DESC, [3] EVENT_IDX,
+                                               // [4] MRG_RXBUF, [5] NOTIFICATION_DATA
   input  logic [31:0]            eng_param_i,  // ENG_PARAM: [3:0] prefetch depth, [7:4] used batch
   input  logic                   quiesce_i,    // DP_CTRL[0]: no new service; TX leaves after a buffer
   input  logic [63:0]            hm_base_i,    // host memory window for buffers
@@ -185,6 +186,10 @@ module vdpu_qeng
   logic                  mcommit_q, mcommit_d; // the frame is complete: patch and used entries
   logic [4:0]            mcnt_q, mcnt_d;    // ... num_buffers
   logic [4:0]            mk_q, mk_d;        // ... used entry being written: 1..mcnt-1, then 0 (as mcnt)
+  // NOTIFICATION_DATA (ENG_CTRL[5], latched at the pick)
+  logic                  nd_q, nd_d;
+  logic [3:0]            ndcap_q, ndcap_d;  // packed: descriptors the next buffer-start read may take
+                                            // (the slots the doorbell data says are available; 0: no cap)
   // status
   logic [NUM_QUEUES-1:0] qerr_q, qerr_d;
   logic [31:0]           info_q, info_d;
@@ -223,6 +228,31 @@ module vdpu_qeng
   // v3: the spec's vring_need_event: the used index moved from old to new_idx past event_idx.
   function automatic logic need_event(logic [15:0] event_idx, logic [15:0] new_idx, logic [15:0] old);
     return (new_idx - event_idx - 16'd1) < (new_idx - old);
+  endfunction
+
+  // NOTIFICATION_DATA: buffers beyond last_avail the queue's latest doorbell data says are available;
+  // bit 17 set: no information (feature off, no data yet, or a value behind last_avail - a doorbell
+  // that arrived after the engine had read past it). Split: 0..0x7FFF (more than N: the driver's lie);
+  // packed: 0..N, positions counted over two laps (a value beyond N is behind, an offset >= N says
+  // nothing).
+  function automatic logic [17:0] nd_ahead(logic en, logic pk, logic [15:0] n, logic [15:0] la, logic aw,
+                                           logic [15:0] nd, logic nd_valid);
+    logic [15:0] step;
+    logic [17:0] p_nd, p_la, t, n2;
+    nd_ahead = 18'h20000;
+    step     = nd - la;
+    n2       = {1'b0, n, 1'b0};
+    p_nd     = 18'(nd[14:0]) + (nd[15] ? 18'd0 : 18'(n));
+    p_la     = 18'(la) + (aw ? 18'd0 : 18'(n));
+    t        = p_nd + n2 - p_la;
+    if (t >= n2) t = t - n2;
+    if (en && nd_valid) begin
+      if (!pk) begin
+        if (!step[15]) nd_ahead = 18'(step);
+      end else if (16'(nd[14:0]) < n && t <= 18'(n)) begin
+        nd_ahead = t;
+      end
+    end
   endfunction
 
   // [addr, addr + len) inside [base, base + size), without wrap-around.
@@ -400,6 +430,22 @@ module vdpu_qeng
     if (rbuf_q[15] != qc.used_wrap) ev_off = ev_off - qn;
   end
 
+  // ---- NOTIFICATION_DATA ---------------------------------------------------------------------------
+  logic [17:0] cur_ahead;                     // the queue in service (pre-edge)
+  logic [17:0] pick_ahead_rx, pick_ahead_tx;  // the queue a pick would take (this edge's ENG_CTRL)
+
+  assign cur_ahead     = nd_ahead(nd_q, packed_q, qn, qc.last_avail, qc.avail_wrap, qc.nd, qc.nd_valid);
+  assign pick_ahead_rx = nd_ahead(eng_ctrl_i[ENGCTRL_NOTIF_DATA], eng_ctrl_i[ENGCTRL_PACKED], qctx_i[0].size,
+                                  qctx_i[0].last_avail, qctx_i[0].avail_wrap, qctx_i[0].nd, qctx_i[0].nd_valid);
+  assign pick_ahead_tx = nd_ahead(eng_ctrl_i[ENGCTRL_NOTIF_DATA], eng_ctrl_i[ENGCTRL_PACKED], qctx_i[tx_pick].size,
+                                  qctx_i[tx_pick].last_avail, qctx_i[tx_pick].avail_wrap, qctx_i[tx_pick].nd,
+                                  qctx_i[tx_pick].nd_valid);
+
+  // The cap of a packed buffer-start read: the slots the data says are available, 0 for none/no info.
+  function automatic logic [3:0] cap8(logic [17:0] a);
+    return (a[17] || a[16:0] == '0) ? 4'd0 : ((a[16:0] > 17'(ParamMax)) ? 4'(ParamMax) : a[3:0]);
+  endfunction
+
   // ---- MRG_RXBUF ---------------------------------------------------------------------------------
   // split: avail ring index of the next buffer: the frame's filled buffers stay available (not
   // consumed) until the frame is committed
@@ -443,6 +489,7 @@ module vdpu_qeng
     if (k_ring == '0) k_ring = 4'd1;
     desc_room = (qc.last_avail < qn) ? 17'(qn) - 17'(qc.last_avail) : 17'd1;
     k_desc    = pf_q;
+    if (ndcap_q != '0 && ndcap_q < k_desc) k_desc = ndcap_q;  // NOTIFICATION_DATA: no further
     if (desc_room < 17'(k_desc)) k_desc = 4'(desc_room);
     used_elems = '0;
     for (int i = 0; i < int'(ParamMax); i++) begin
@@ -527,6 +574,8 @@ module vdpu_qeng
     mcommit_d = mcommit_q;
     mcnt_d    = mcnt_q;
     mk_d      = mk_q;
+    nd_d      = nd_q;
+    ndcap_d   = ndcap_q;
     qerr_d   = qerr_q;
     info_d   = info_q;
     drops_d  = drops_q;
@@ -685,6 +734,8 @@ module vdpu_qeng
             mcommit_d = 1'b0;
             mla0_d    = rx_go ? qctx_i[0].last_avail : qctx_i[tx_pick].last_avail;
             maw0_d    = rx_go ? qctx_i[0].avail_wrap : qctx_i[tx_pick].avail_wrap;
+            nd_d      = eng_ctrl_i[ENGCTRL_NOTIF_DATA];
+            ndcap_d   = cap8(rx_go ? pick_ahead_rx : pick_ahead_tx);
             if (!rx_go) begin
               qwr_o.idx      = tx_pick;
               qwr_o.kick_clr = 1'b1;
@@ -1023,8 +1074,15 @@ module vdpu_qeng
           tbl_d   = 1'b0;
           state_d = StRdReq;
           if (packed_q) begin
-            op_d = OpDesc;
-            if (pcn_q != '0) state_d = StProc;
+            op_d    = OpDesc;
+            ndcap_d = cap8(cur_ahead);
+            if (pcn_q != '0) begin
+              state_d = StProc;
+            end else if (!cur_ahead[17] && cur_ahead[16:0] == '0) begin
+              // NOTIFICATION_DATA: the next slot is not available yet: no read; the doorbell that
+              // makes it available sets kick (left set since the pick)
+              state_d = StIdle;
+            end
           end else if (pcn_q != '0) begin
             pc_d  = pc_q >> 16;
             pcn_d = pcn_q - 4'd1;
@@ -1036,8 +1094,27 @@ module vdpu_qeng
               cur_d  = pc_q[15:0];
               op_d   = OpDesc;
             end
+          end else if (qc.last_avail != aidx_q) begin
+            op_d = OpRing;
+          end else if (!cur_ahead[17] && cur_ahead[16:0] > 17'(qn)) begin
+            code_d  = QERR_IDX;  // NOTIFICATION_DATA more than a ring ahead: the driver's lie
+            state_d = StErr;
+          end else if (!cur_ahead[17] && cur_ahead[16:0] != '0) begin
+            // NOTIFICATION_DATA: a doorbell during the service said more are available: served
+            // without reading the avail idx (the data is a lower bound of it)
+            aidx_d = qc.nd;
+            op_d   = OpRing;
+          end else if (evx_q || !nd_q) begin
+            op_d = OpAvail;
+          end else if (bcnt_q != '0) begin
+            // NOTIFICATION_DATA, no EVENT_IDX: every post comes with a doorbell (kick): leave
+            // without the avail read, the pending batch first
+            bleave_d = 1'b1;
+            beat_d   = '0;
+            op_d     = OpUsed;
+            state_d  = StWrReq;
           end else begin
-            op_d = (qc.last_avail != aidx_q) ? OpRing : OpAvail;
+            state_d = StIdle;
           end
         end
       end
@@ -1068,6 +1145,7 @@ module vdpu_qeng
       end else if (!tbl_q && dflags_d[VQ_F_NEXT]) begin
         if (!packed_q) cur_d = dnext_d;
         op_d    = OpDesc;
+        ndcap_d = '0;  // a chain goes on whatever the doorbell data says
         state_d = (packed_q && pcn_d != '0) ? StProc : StRdReq;  // packed: a cache hit costs PROC only
       end else if (!rx_q) begin
         if (tot_new < MinChain) begin
@@ -1116,7 +1194,8 @@ module vdpu_qeng
         tbl_d   = 1'b0;
         state_d = StRdReq;
         if (packed_q) begin
-          op_d = OpDesc;
+          op_d    = OpDesc;
+          ndcap_d = '0;
           if (pcn_d != '0) state_d = StProc;
         end else begin
           op_d = (la_eff + 16'd1 == aidx_q) ? OpAvail : OpRing;
@@ -1223,6 +1302,8 @@ module vdpu_qeng
       mcommit_q   <= 1'b0;
       mcnt_q      <= '0;
       mk_q        <= '0;
+      nd_q        <= 1'b0;
+      ndcap_q     <= '0;
       qerr_q      <= '0;
       info_q      <= CSR_ERR_INFO_RST;
       drops_q     <= '0;
@@ -1289,6 +1370,8 @@ module vdpu_qeng
       mcommit_q   <= mcommit_d;
       mcnt_q      <= mcnt_d;
       mk_q        <= mk_d;
+      nd_q        <= nd_d;
+      ndcap_q     <= ndcap_d;
       qerr_q      <= qerr_d;
       info_q      <= info_d;
       drops_q     <= drops_d;
@@ -1299,9 +1382,9 @@ module vdpu_qeng
     end
   end
 
-  // ENG_CTRL[31:5] read 0 (the CSR block stores [4:0]); ENG_PARAM[31:8] are plain storage.
+  // ENG_CTRL[31:6] read 0 (the CSR block stores [5:0]); ENG_PARAM[31:8] are plain storage.
   logic unused_ctrl;
-  assign unused_ctrl = ^{eng_ctrl_i[31:5], eng_param_i[31:8]};
+  assign unused_ctrl = ^{eng_ctrl_i[31:6], eng_param_i[31:8]};
 
   assign cpl_expected_o = (state_q == StRdWait);
   assign irq_q_o        = q_q;

@@ -212,6 +212,8 @@ module vdpu_top
     .host_wr_i   (host_eff.qwr),
     .kick_set_i  (host_eff.notify_inc),
     .kick_q_i    (host_eff.notify_q),
+    .nd_set_i    (host_eff.notify_nd),
+    .nd_i        (host_eff.data[31:16]),
     .fw_wr_i     (fw_qwr),
     .dev_reset_i (dev_reset),
     .eng_wr_i    (eng_qwr),

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "netrand.h"
+#include "virtio_spec.h"
 
 void netrand_pick(uint64_t seed, struct netrand_cfg *c)
 {
@@ -47,6 +48,10 @@ void netrand_pick(uint64_t seed, struct netrand_cfg *c)
         if (byq > lo) lo = byq;
         c->no.rx_buf_size = rng_pct(&r, 50) ? lo + rng_below(&r, 256) : lo + rng_below(&r, full - lo);
     }
+    /* the engine's rules with and without EVENT_IDX and NOTIFICATION_DATA (both offered and
+     * accepted by default) */
+    c->no_event_idx = rng_pct(&r, 35);
+    c->no_notif_data = rng_pct(&r, 35);
     /* generous: a 1514-byte frame in 4 pieces costs a handful of round trips */
     c->np.max_cycles = 50000 + c->np.packets * (20000 + 20ull * c->rtt);
 }
@@ -71,13 +76,14 @@ void netrand_describe(const struct netrand_cfg *c, char *buf, size_t len)
     else snprintf(poll, sizeof poll, "interrupts");
     snprintf(buf, len,
              "seed %llu: %s ring, queue size %u, %s, %llu frames of %s, tx chain %s, rx chain %s, %s, "
-             "buffers %s, %s%s, rtt %u, host backpressure %u%%, prefetch %u, used batch %u, rx buffers %u bytes",
+             "buffers %s, %s%s, rtt %u, host backpressure %u%%, prefetch %u, used batch %u, rx buffers %u bytes%s%s",
              (unsigned long long)c->seed, c->ring == DRV_RING_PACKED ? "packed" : "split", c->qsize,
              net_workload_name(c->np.workload), (unsigned long long)c->np.packets, size,
              net_chain_name(c->no.tx_chain), net_chain_name(c->no.rx_chain), c->no.gaps ? "gaps" : "no gaps",
              c->no.place == NET_PLACE_TOP ? "at the top of RAM" : "low", poll,
              c->no.rx_overrun ? ", wire overruns the receive buffers" : "", c->rtt, c->stall_pct,
-             c->prefetch, c->used_batch, c->no.rx_buf_size ? c->no.rx_buf_size : NET_BUF_SIZE);
+             c->prefetch, c->used_batch, c->no.rx_buf_size ? c->no.rx_buf_size : NET_BUF_SIZE,
+             c->no_event_idx ? ", no EVENT_IDX" : "", c->no_notif_data ? ", no NOTIFICATION_DATA" : "");
 }
 
 int netrand_run(vdpu_session_t *s, const struct netrand_cfg *c, struct netrand_result *r, char *err, size_t errlen)
@@ -98,6 +104,8 @@ int netrand_run(vdpu_session_t *s, const struct netrand_cfg *c, struct netrand_r
     drv_params_default(&dp);
     dp.ring = c->ring;
     dp.qsize = c->qsize;
+    if (c->no_event_idx) dp.drop[VIRTIO_RING_F_EVENT_IDX / 32] |= 1u << (VIRTIO_RING_F_EVENT_IDX % 32);
+    if (c->no_notif_data) dp.drop[VIRTIO_F_NOTIFICATION_DATA / 32] |= 1u << (VIRTIO_F_NOTIFICATION_DATA % 32);
     enum drv_result dr = virtio_drv_init(d, s, &dp);
     if (dr != DRV_OK) {
         snprintf(err, errlen, "init failed: %s", d->refusal[0] ? d->refusal : s->bus.stopped ? s->bus.stop_reason : "link error");

@@ -20,6 +20,8 @@ struct netrand_cfg {
                                     * in place before the session opens (netrand_session_opts) */
     struct net_params np;    /* workload, packets (20..200), pkt_size, seed, max_cycles */
     struct net_opts no;      /* chain shapes, gaps, placement, poll */
+    bool no_event_idx;       /* the driver leaves EVENT_IDX out (the engine's rules without it) */
+    bool no_notif_data;      /* ... NOTIFICATION_DATA (doorbells then carry no data the engine uses) */
 };
 
 struct netrand_result {
