@@ -22,7 +22,7 @@
         .mtu = VDPU_CSR_NET_MTU_RESET, .max_qp = VDPU_CSR_NET_MAX_QP_RESET,                               \
         .link_up = VDPU_CSR_NET_STATUS_RESET & NET_S_LINK_UP, .verbose = 1,                               \
         .hostmem_size_lo = 16u << 20, /* the simulator's default 16 MiB of host RAM at 0 */              \
-        .eng_param = VDPU_CSR_ENG_PARAM_RESET,                                                            \
+        .eng_param = VDPU_CSR_ENG_PARAM_RESET, .eng_coal = VDPU_CSR_ENG_COAL_RESET,                       \
     }
 
 /* Patched by the simulator after loading (it finds the symbol in the ELF): in .data, which is
@@ -77,6 +77,7 @@ static void boot(void)
     dev_wr(VDPU_CSR_HOSTMEM_SIZE_LO, c.hostmem_size_lo);
     dev_wr(VDPU_CSR_HOSTMEM_SIZE_HI, c.hostmem_size_hi);
     dev_wr(VDPU_CSR_ENG_PARAM, c.eng_param); /* prefetch depth and used batch chosen by the user */
+    dev_wr(VDPU_CSR_ENG_COAL, c.eng_coal);   /* interrupt coalescing likewise (0: off) */
 
     if (fw.verbose) { /* a console line costs thousands of cycles: the first reset would wait for it */
         print_features("vdpu-fw: offer", fw.offer);

@@ -88,6 +88,7 @@ static void model_tick(vdpu_dev_t *dev, const vdpu_in_t *in)
     model_dma_out_edge(&e);
     model_netio_edge(&e, in);
     model_qeng_edge(&e, in);
+    model_qeng_coal_edge(&e);
     model_msix_sender_edge(&e);
 
     m->cur = nx;

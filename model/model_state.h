@@ -143,6 +143,10 @@ struct vdpu_eng {
     /* CSRs */
     uint8_t ctrl;      /* ENG_CTRL[5:0] */
     uint32_t param;    /* ENG_PARAM: [3:0] prefetch depth, [7:4] used batch (plain 32-bit storage) */
+    uint32_t coal;     /* ENG_COAL: [7:0] frames, [31:8] cycles (coalescing off while cycles is 0) */
+    /* interrupt coalescing, per queue: interrupts deferred, edges since the first of them */
+    uint8_t co_cnt[VDPU_NUM_QUEUES];
+    uint32_t co_tmr[VDPU_NUM_QUEUES];
     uint64_t hm_base;  /* HOSTMEM_BASE */
     uint64_t hm_size;  /* HOSTMEM_SIZE */
     uint16_t rx_dropped; /* ENG_STATUS[31:16], saturating */

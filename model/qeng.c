@@ -81,6 +81,49 @@ void qeng_write(struct vdpu_edge *e, uint8_t purpose, uint64_t addr, uint16_t le
     if (data) memcpy(n->wr_data, data, len < sizeof n->wr_data ? len : sizeof n->wr_data);
 }
 
+/* The queue interrupt the engine decided on: to the coalescer (model_qeng_coal_edge), later this edge. */
+void qeng_raise(struct vdpu_edge *e, uint16_t q)
+{
+    e->eng_irq = true;
+    e->eng_irq_q = q;
+}
+
+/*
+ * Interrupt coalescing (ENG_COAL; docs/queue-engine.md "Interrupt coalescing"), after the engine at
+ * every edge. Off (cycles 0): the engine's interrupt is raised at once, as without a coalescer.
+ * On: per queue, an interrupt the engine raises is deferred; the deferred ones are raised together
+ * when `frames` of them have accumulated (frames 0: no limit) or `cycles` edges after the first of
+ * them, whether or not the engine is still busy - so none is ever lost. DEV_RESET drops deferred
+ * interrupts (an engine interrupt at that edge is raised as without coalescing).
+ */
+void model_qeng_coal_edge(struct vdpu_edge *e)
+{
+    const struct vdpu_eng *g = &e->pre->eng;
+    struct vdpu_eng *n = &e->next->eng;
+    uint32_t frames = g->coal & 0xFFu, cycles = g->coal >> 8;
+
+    for (unsigned q = 0; q < VDPU_NUM_QUEUES; q++) {
+        bool req = e->eng_irq && e->eng_irq_q == q;
+        if (!cycles || e->dev_reset) {
+            if (req) model_queue_irq(e, (uint16_t)q);
+            n->co_cnt[q] = 0;
+            n->co_tmr[q] = 0;
+            continue;
+        }
+        bool pend = g->co_cnt[q] != 0;
+        unsigned cnt = g->co_cnt[q] + (req ? 1u : 0u);
+        bool fire = (pend && g->co_tmr[q] + 1 >= cycles) || (req && frames && cnt >= frames);
+        if (fire) {
+            model_queue_irq(e, (uint16_t)q);
+            n->co_cnt[q] = 0;
+            n->co_tmr[q] = 0;
+        } else {
+            n->co_cnt[q] = (uint8_t)(cnt > 0xFF ? 0xFF : cnt);
+            n->co_tmr[q] = pend ? g->co_tmr[q] + 1 : 0;
+        }
+    }
+}
+
 void qeng_error(struct vdpu_edge *e, uint8_t code)
 {
     e->next->eng.fsm = VDPU_ENG_ERR;

@@ -43,6 +43,7 @@ static inline void put_le32(uint8_t *p, uint32_t v)
 void qeng_read(struct vdpu_edge *e, uint8_t purpose, uint64_t addr, uint16_t len);
 void qeng_write(struct vdpu_edge *e, uint8_t purpose, uint64_t addr, uint16_t len, const uint8_t *data);
 void qeng_error(struct vdpu_edge *e, uint8_t code);
+void qeng_raise(struct vdpu_edge *e, uint16_t q);
 void qeng_idle(struct vdpu_edge *e);
 void qeng_drop_frame(struct vdpu_edge *e);
 uint8_t qeng_desc_check(const struct vdpu_edge *e, uint64_t addr, uint32_t len, uint16_t flags, uint32_t count,

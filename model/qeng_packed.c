@@ -178,7 +178,7 @@ void qeng_packed_irq(struct vdpu_edge *e)
 {
     const struct vdpu_eng *g = &e->pre->eng;
 
-    if (!g->no_irq) model_queue_irq(e, g->q);
+    if (!g->no_irq) qeng_raise(e, g->q);
     if (g->rx) {
         qeng_idle(e);
     } else if (e->pre->quiesce) { /* quiesce: leave the queue as when it is found empty; kick brings it back */

@@ -281,7 +281,7 @@ void qeng_split_irq(struct vdpu_edge *e)
     const struct vdpu_queue_ctx *qc = qeng_qctx(e);
 
     bool suppressed = g->ev_en ? g->no_irq : (g->avail_flags & VRING_AVAIL_F_NO_INTERRUPT) != 0;
-    if (!g->b_held && !suppressed) model_queue_irq(e, g->q);
+    if (!g->b_held && !suppressed) qeng_raise(e, g->q);
     e->next->eng.b_held = false;
     if (g->rx || g->b_leave) {
         qeng_idle(e);

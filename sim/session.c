@@ -78,6 +78,7 @@ static int open_firmware(vdpu_session_t *s, const struct vdpu_opts *o)
     c.hostmem_size_lo = (uint32_t)VDPU_HOST_RAM_SIZE;
     c.hostmem_size_hi = (uint32_t)(VDPU_HOST_RAM_SIZE >> 32);
     c.eng_param = (o->prefetch & 0xf) | (o->used_batch & 0xf) << 4;
+    c.eng_coal = (o->coal_frames & 0xffu) | (o->coal_cycles & 0xffffffu) << 8;
     fw_soc_debug_write(s->soc, cfg->value, &c, sizeof c);
     s->soc->console = o->fw_console;
     s->soc->trace = o->fw_trace;
