@@ -57,6 +57,7 @@ enum vdpu_eng_fsm {
     VDPU_ENG_TX_OUT,  /* load the frame's beats into the ntx register */
     VDPU_ENG_IRQ,     /* raise (or not) the queue interrupt */
     VDPU_ENG_ERR,     /* record a violation */
+    VDPU_ENG_PAY,     /* TX payload of a descriptor with up to `mr` reads outstanding (ENG_PARAM[11:8] > 1) */
 };
 
 struct vdpu_eng {
@@ -127,6 +128,20 @@ struct vdpu_eng {
      * is dropped without the driver seeing any of it. */
     bool mrg_en;
     bool nd_en;          /* NOTIFICATION_DATA (ENG_CTRL[5], latched at the pick) */
+
+    /* several payload reads outstanding (ENG_PARAM[11:8] = max reads M, latched at the pick; M = 1
+     * keeps the one-read path). One slot per read in flight, chunk c in slot c % 8. */
+    uint8_t mr;          /* M (1..8; 1 for RX) */
+    uint8_t p_n;         /* reads outstanding */
+    uint8_t p_chunk;     /* chunks of the descriptor requested (mod 256; slot = p_chunk % 8) */
+    uint32_t p_req;      /* bytes of the descriptor requested */
+    bool p_bad;          /* an error status, a foreign tag or a wrong length seen */
+    struct {
+        bool busy;
+        uint8_t tag;
+        uint16_t len, got;
+        uint32_t off;    /* where its bytes go in the TX frame buffer (chain offset) */
+    } p_slot[VDPU_ENG_PARAM_MAX];
     uint8_t m_n;         /* buffers of the frame filled so far (before the one in service) */
     uint16_t m_id[VDPU_MRG_MAX];  /* ... their ids */
     uint16_t m_len[VDPU_MRG_MAX]; /* ... bytes written into each */

@@ -43,7 +43,7 @@ uint32_t model_qeng_status(const struct vdpu_state *s)
 /* Only a read the engine waits for can take a completion; any other is the firmware-visible error. */
 bool model_qeng_cpl_expected(const struct vdpu_state *s)
 {
-    return s->eng.fsm == VDPU_ENG_RD_WAIT;
+    return s->eng.fsm == VDPU_ENG_RD_WAIT || (s->eng.fsm == VDPU_ENG_PAY && s->eng.p_n);
 }
 
 static bool packed(const struct vdpu_edge *e)
@@ -280,6 +280,15 @@ void qeng_desc_data(struct vdpu_edge *e)
             qeng_error(e, VDPU_QERR_LEN);
             return;
         }
+        if (n->mr > 1) { /* several reads outstanding: the whole descriptor in PAY */
+            n->fsm = VDPU_ENG_PAY;
+            n->rd_purpose = VDPU_PURP_PAYLOAD_RD;
+            n->p_n = 0;
+            n->p_chunk = 0;
+            n->p_req = 0;
+            n->p_bad = false;
+            return;
+        }
         qeng_read(e, VDPU_PURP_PAYLOAD_RD, n->d_addr, min_u16(n->d_len, VDPU_DMA_RD_MAX));
         return;
     }
@@ -482,6 +491,7 @@ static void state_idle(struct vdpu_edge *e)
     /* v2: parameters latched for this service; the cache and the batch start empty */
     n->pf = n->rx ? 1 : eng_param_field(s->eng.param); /* an RX service uses one buffer: no prefetch */
     n->bb = eng_param_field(s->eng.param >> 4);
+    n->mr = n->rx ? 1 : eng_param_field(s->eng.param >> 8); /* payload reads are TX only */
     n->pc_n = 0;
     n->pc_pos = 0;
     n->b_cnt = 0;
@@ -556,6 +566,76 @@ static void state_rd_wait(struct vdpu_edge *e, const vdpu_in_t *in)
         n->rd_got = (uint16_t)(g->rd_got + k);
     }
     if (c->last) n->fsm = VDPU_ENG_PROC;
+}
+
+/*
+ * PAY (M > 1): at every edge, the next chunk's read request is loaded when fewer than M are
+ * outstanding, its slot is free and the DMA output register is free; and a completion beat (while
+ * reads are outstanding) goes to the read of its tag, at that read's place in the TX frame buffer,
+ * so completions of different reads may come in any order. The edge that completes the last read
+ * (every chunk requested, none outstanding), or accepts a `last` beat of a failed read, goes to
+ * PROC, which then sees the whole descriptor as one read: rd_len = d_len, rd_got = rd_len unless
+ * something went wrong (QERR_DMA there).
+ */
+static void state_pay(struct vdpu_edge *e, const vdpu_in_t *in)
+{
+    const struct vdpu_eng *g = &e->pre->eng;
+    struct vdpu_eng *n = &e->next->eng;
+    int issued = 0, completed = 0;
+    bool fail_last = false;
+
+    unsigned s = g->p_chunk % VDPU_ENG_PARAM_MAX;
+    if (g->p_req < g->d_len && g->p_n < g->mr && !g->p_slot[s].busy && model_dma_out_free(e)) {
+        vdpu_dmareq_t r;
+        memset(&r, 0, sizeof r);
+        r.type = VDPU_DMA_RD;
+        r.purpose = VDPU_PURP_PAYLOAD_RD;
+        r.queue = g->q;
+        r.tag = g->next_tag;
+        r.len = min_u16(g->d_len - g->p_req, VDPU_DMA_RD_MAX);
+        r.addr = g->d_addr + g->p_req;
+        r.last = true;
+        model_dma_out_load(e, &r);
+        n->p_slot[s].busy = true;
+        n->p_slot[s].tag = g->next_tag;
+        n->p_slot[s].len = r.len;
+        n->p_slot[s].got = 0;
+        n->p_slot[s].off = g->chain_len + g->p_req;
+        n->next_tag = (uint8_t)((g->next_tag + 1) % QENG_TAGS);
+        n->p_req = g->p_req + r.len;
+        n->p_chunk = (uint8_t)(g->p_chunk + 1);
+        issued = 1;
+    }
+    const vdpu_dmacpl_t *c = &in->dmacpl;
+    if (in->dmacpl_valid && g->p_n) {
+        int hit = -1;
+        for (unsigned i = 0; i < VDPU_ENG_PARAM_MAX && hit < 0; i++)
+            if (g->p_slot[i].busy && g->p_slot[i].tag == c->tag) hit = (int)i;
+        if (hit < 0 || c->status != VDPU_CPL_SC) {
+            n->p_bad = true;
+            fail_last = c->last;
+        } else {
+            unsigned room = (unsigned)(g->p_slot[hit].len - g->p_slot[hit].got);
+            unsigned k = c->len < DMA_BEAT_BYTES ? c->len : DMA_BEAT_BYTES;
+            if (c->len > room) n->p_bad = true;
+            if (k > room) k = room;
+            memcpy(e->bufs->tx + g->p_slot[hit].off + g->p_slot[hit].got, c->data, k);
+            n->p_slot[hit].got = (uint16_t)(g->p_slot[hit].got + k);
+            if (c->last) {
+                if (g->p_slot[hit].got + k != g->p_slot[hit].len) n->p_bad = true;
+                n->p_slot[hit].busy = false;
+                completed = 1;
+                fail_last = n->p_bad;
+            }
+        }
+    }
+    n->p_n = (uint8_t)(g->p_n + issued - completed);
+    if (fail_last || (n->p_req == g->d_len && n->p_n == 0)) {
+        n->fsm = VDPU_ENG_PROC;
+        n->rd_len = (uint16_t)g->d_len;
+        n->rd_got = n->p_bad ? 0 : n->rd_len;
+        n->rd_bad = n->p_bad;
+    }
 }
 
 static void state_proc(struct vdpu_edge *e)
@@ -698,5 +778,6 @@ void model_qeng_edge(struct vdpu_edge *e, const vdpu_in_t *in)
     case VDPU_ENG_TX_OUT: state_tx_out(e, in); break;
     case VDPU_ENG_IRQ: state_irq(e); break;
     case VDPU_ENG_ERR: state_err(e); break;
+    case VDPU_ENG_PAY: state_pay(e, in); break;
     }
 }

@@ -78,7 +78,7 @@ module vdpu_qeng
     $error("vdpu_qeng: ENG_STATUS[15:8] holds the queue in service in 8 bits");
   end
 
-  typedef enum logic [2:0] {
+  typedef enum logic [3:0] {
     StIdle,    // scheduler
     StRdReq,   // load a DMA read request
     StRdWait,  // collect its completion beats
@@ -86,7 +86,8 @@ module vdpu_qeng
     StWrReq,   // load the beats of a DMA write
     StTxOut,   // send the frame on ntx
     StIrq,     // raise the queue interrupt, pick the next step
-    StErr      // record a violation
+    StErr,     // record a violation
+    StPay      // TX payload of a descriptor, up to mr reads outstanding (ENG_PARAM[11:8] > 1)
   } state_e;
 
   // What the current read or write is for.
@@ -188,6 +189,17 @@ module vdpu_qeng
   logic [4:0]            mk_q, mk_d;        // ... used entry being written: 1..mcnt-1, then 0 (as mcnt)
   // NOTIFICATION_DATA (ENG_CTRL[5], latched at the pick)
   logic                  nd_q, nd_d;
+  // several payload reads outstanding (ENG_PARAM[11:8] = max reads M, latched at the pick; M = 1
+  // keeps the one-read path): one slot per read in flight, chunk c in slot c % ParamMax
+  logic [3:0]            mr_q, mr_d;        // M (1..8; 1 for RX)
+  logic [3:0]            pn_q, pn_d;        // reads outstanding
+  logic [2:0]            pchunk_q, pchunk_d; // slot of the next chunk
+  logic [31:0]           preq_q, preq_d;    // bytes of the descriptor requested
+  logic                  pbad_q, pbad_d;    // error status, foreign tag or wrong length seen
+  logic [ParamMax-1:0]   pbusy_q, pbusy_d;
+  logic [ParamMax-1:0][4:0]          ptag_q, ptag_d;
+  logic [ParamMax-1:0][15:0]         plen_q, plen_d, pgot_q, pgot_d;
+  logic [ParamMax-1:0][FRAME_PW-1:0] poff_q, poff_d;  // chain offset of its bytes
   logic [3:0]            ndcap_q, ndcap_d;  // packed: descriptors the next buffer-start read may take
                                             // (the slots the doorbell data says are available; 0: no cap)
   // status
@@ -311,13 +323,39 @@ module vdpu_qeng
   logic                tx_we;
   logic [511:0]        tx_rdata;
 
-  assign tx_we = (state_q == StRdWait) && dmacpl_valid_i && (op_q == OpPayload) && (cpl_n != '0);
+  // PAY: the read a completion beat belongs to (by tag), and the bytes it stores
+  logic        pay_hit;
+  logic [2:0]  pay_idx;
+  logic [15:0] pay_room;
+  logic [5:0]  pay_n;
+  logic        pay_req_ok;   // the next chunk's request can be loaded
+  logic [15:0] pay_len;      // ... its length
+
+  always_comb begin
+    pay_hit = 1'b0;
+    pay_idx = '0;
+    for (int i = int'(ParamMax) - 1; i >= 0; i--) begin
+      if (pbusy_q[i] && {3'b0, ptag_q[i]} == dmacpl_tag_i) begin
+        pay_hit = 1'b1;
+        pay_idx = 3'(i);
+      end
+    end
+    pay_room   = plen_q[pay_idx] - pgot_q[pay_idx];
+    pay_n      = 6'(min16(32'(min16(32'(dmacpl_len_i), 32'd32)), 32'(pay_room)));
+    pay_len    = min16(blen_q - preq_q, 32'(RD_CHUNK));
+    pay_req_ok = (state_q == StPay) && (preq_q < blen_q) && (pn_q < mr_q) && !pbusy_q[pchunk_q] && dma_free_i;
+  end
+
+  logic pay_we;
+  assign pay_we = (state_q == StPay) && dmacpl_valid_i && (pn_q != '0) && pay_hit && (dmacpl_status_i == CPL_SC) &&
+                  (pay_n != '0);
+  assign tx_we  = ((state_q == StRdWait) && dmacpl_valid_i && (op_q == OpPayload) && (cpl_n != '0)) || pay_we;
 
   vdpu_frame_buf u_tx_buf (
     .clk_i,
     .we_i    (tx_we),
-    .wpos_i  (tot_q + rcnt_q[FRAME_PW-1:0]),
-    .wlen_i  (cpl_n),
+    .wpos_i  ((state_q == StPay) ? poff_q[pay_idx] + pgot_q[pay_idx] : tot_q + rcnt_q[FRAME_PW-1:0]),
+    .wlen_i  ((state_q == StPay) ? pay_n : cpl_n),
     .wdata_i (dmacpl_data_i),
     .re_i    (state_q == StTxOut),
     .raddr_i (txb_q),
@@ -505,6 +543,8 @@ module vdpu_qeng
   logic        desc_done;    // this descriptor's data is complete: next one or end of chain
   logic        buf_done;     // the buffer is done (TX frame out, RX chain written): its used element
   logic        mrg_more;     // MRG_RXBUF: the chain is full, the frame goes on in the next buffer
+  logic        pay_issued, pay_completed, pay_fail_last;  // PAY: this edge's read request / read done /
+                                                          // failed read's last beat
   logic        mrg_last;     // MRG_RXBUF: the frame is complete in its second or later buffer
   logic [FRAME_PW-1:0] tot_new;
   logic [31:0] off_new;
@@ -576,6 +616,16 @@ module vdpu_qeng
     mk_d      = mk_q;
     nd_d      = nd_q;
     ndcap_d   = ndcap_q;
+    mr_d      = mr_q;
+    pn_d      = pn_q;
+    pchunk_d  = pchunk_q;
+    preq_d    = preq_q;
+    pbad_d    = pbad_q;
+    pbusy_d   = pbusy_q;
+    ptag_d    = ptag_q;
+    plen_d    = plen_q;
+    pgot_d    = pgot_q;
+    poff_d    = poff_q;
     qerr_d   = qerr_q;
     info_d   = info_q;
     drops_d  = drops_q;
@@ -596,6 +646,9 @@ module vdpu_qeng
     buf_done   = 1'b0;
     mrg_more   = 1'b0;
     mrg_last   = 1'b0;
+    pay_issued    = 1'b0;
+    pay_completed = 1'b0;
+    pay_fail_last = 1'b0;
     tot_new    = tot_q;
     off_new    = off_q;
     la_next    = (qc.last_avail + 16'd1 == qn) ? '0 : qc.last_avail + 16'd1;
@@ -641,6 +694,12 @@ module vdpu_qeng
           req.len     = packed_q ? 16'd4 : 16'd2;
         end
       endcase
+    end else if (state_q == StPay) begin
+      req.kind    = DMA_RD;
+      req.tag     = 8'(tag_q);
+      req.purpose = PURP_PAYLOAD_RD;
+      req.addr    = daddr_q + 64'(preq_q);
+      req.len     = pay_len;
     end else if (state_q == StWrReq) begin
       req.kind = DMA_WR;
       req.len  = 16'd8;
@@ -735,6 +794,7 @@ module vdpu_qeng
             mla0_d    = rx_go ? qctx_i[0].last_avail : qctx_i[tx_pick].last_avail;
             maw0_d    = rx_go ? qctx_i[0].avail_wrap : qctx_i[tx_pick].avail_wrap;
             nd_d      = eng_ctrl_i[ENGCTRL_NOTIF_DATA];
+            mr_d      = rx_go ? 4'd1 : param_field(eng_param_i[11:8]);  // payload reads are TX only
             ndcap_d   = cap8(rx_go ? pick_ahead_rx : pick_ahead_tx);
             if (!rx_go) begin
               qwr_o.idx      = tx_pick;
@@ -922,6 +982,13 @@ module vdpu_qeng
                   blen_d  = pd_len;
                   op_d    = OpPayload;
                   state_d = StRdReq;
+                  if (mr_q > 4'd1) begin  // several reads outstanding: the whole descriptor in PAY
+                    state_d  = StPay;
+                    pn_d     = '0;
+                    pchunk_d = '0;
+                    preq_d   = '0;
+                    pbad_d   = 1'b0;
+                  end
                 end else if (pd_wlen != '0) begin
                   blen_d  = pd_wlen;
                   clen_d  = min16(pd_wlen, 32'(WR_CHUNK));
@@ -1119,6 +1186,46 @@ module vdpu_qeng
         end
       end
 
+      // PAY: the next chunk's request when fewer than mr are outstanding; a completion beat goes to
+      // the read of its tag (any order); the edge completing the last read, or accepting the last
+      // beat of a failed one, goes to PROC, which sees the descriptor as one read of blen bytes
+      StPay: begin
+        if (pay_req_ok) begin
+          dma_load_o        = 1'b1;
+          pbusy_d[pchunk_q] = 1'b1;
+          ptag_d[pchunk_q]  = tag_q;
+          plen_d[pchunk_q]  = pay_len;
+          pgot_d[pchunk_q]  = '0;
+          poff_d[pchunk_q]  = tot_q + preq_q[FRAME_PW-1:0];
+          tag_d             = tag_q + 5'd1;
+          preq_d            = preq_q + 32'(pay_len);
+          pchunk_d          = pchunk_q + 3'd1;
+          pay_issued            = 1'b1;
+        end
+        if (dmacpl_valid_i && pn_q != '0) begin
+          if (!pay_hit || dmacpl_status_i != CPL_SC) begin
+            pbad_d    = 1'b1;
+            pay_fail_last = dmacpl_last_i;
+          end else begin
+            if (dmacpl_len_i > pay_room) pbad_d = 1'b1;
+            pgot_d[pay_idx] = pgot_q[pay_idx] + 16'(pay_n);
+            if (dmacpl_last_i) begin
+              if (pgot_q[pay_idx] + 16'(pay_n) != plen_q[pay_idx]) pbad_d = 1'b1;
+              pbusy_d[pay_idx] = 1'b0;
+              pay_completed        = 1'b1;
+              pay_fail_last        = pbad_d;
+            end
+          end
+        end
+        pn_d = pn_q + 4'(pay_issued) - 4'(pay_completed);
+        if (pay_fail_last || (preq_d == blen_q && pn_d == '0)) begin
+          state_d = StProc;
+          rlen_d  = blen_q[15:0];
+          rcnt_d  = pbad_d ? '0 : 32'(blen_q[15:0]);
+          rerr_d  = pbad_d;
+        end
+      end
+
       default: begin  // StErr
         // QERR[q] is set below, after a same-edge DEV_RESET
         err_o     = 1'b1;
@@ -1304,6 +1411,16 @@ module vdpu_qeng
       mk_q        <= '0;
       nd_q        <= 1'b0;
       ndcap_q     <= '0;
+      mr_q        <= 4'd1;
+      pn_q        <= '0;
+      pchunk_q    <= '0;
+      preq_q      <= '0;
+      pbad_q      <= 1'b0;
+      pbusy_q     <= '0;
+      ptag_q      <= '0;
+      plen_q      <= '0;
+      pgot_q      <= '0;
+      poff_q      <= '0;
       qerr_q      <= '0;
       info_q      <= CSR_ERR_INFO_RST;
       drops_q     <= '0;
@@ -1372,6 +1489,16 @@ module vdpu_qeng
       mk_q        <= mk_d;
       nd_q        <= nd_d;
       ndcap_q     <= ndcap_d;
+      mr_q        <= mr_d;
+      pn_q        <= pn_d;
+      pchunk_q    <= pchunk_d;
+      preq_q      <= preq_d;
+      pbad_q      <= pbad_d;
+      pbusy_q     <= pbusy_d;
+      ptag_q      <= ptag_d;
+      plen_q      <= plen_d;
+      pgot_q      <= pgot_d;
+      poff_q      <= poff_d;
       qerr_q      <= qerr_d;
       info_q      <= info_d;
       drops_q     <= drops_d;
@@ -1382,11 +1509,11 @@ module vdpu_qeng
     end
   end
 
-  // ENG_CTRL[31:6] read 0 (the CSR block stores [5:0]); ENG_PARAM[31:8] are plain storage.
+  // ENG_CTRL[31:6] read 0 (the CSR block stores [5:0]); ENG_PARAM[31:12] are plain storage.
   logic unused_ctrl;
-  assign unused_ctrl = ^{eng_ctrl_i[31:6], eng_param_i[31:8]};
+  assign unused_ctrl = ^{eng_ctrl_i[31:6], eng_param_i[31:12]};
 
-  assign cpl_expected_o = (state_q == StRdWait);
+  assign cpl_expected_o = (state_q == StRdWait) || (state_q == StPay && pn_q != '0);
   assign irq_q_o        = q_q;
   assign idle_o         = (state_q == StIdle);
   assign status_o       = {drops_q, 8'(q_q), 7'b0, state_q == StIdle};

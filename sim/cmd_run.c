@@ -51,6 +51,7 @@ static void run_usage(FILE *f)
             "      --intx             no MSI-X: the driver takes interrupts from INTx and the ISR\n"
             "      --prefetch N       queue engine: descriptors (packed) / ring entries (split) per read, 1..8\n"
             "      --used-batch N     queue engine: used elements per write-back (split rings), 1..8\n"
+            "      --max-reads N      queue engine: TX payload reads outstanding per queue, 1..8 (default 1)\n"
             "      --coalesce F,C     queue interrupt coalescing: raise after F interrupts (1..255, 0: no\n"
             "                         limit) or C cycles after the first deferred one (1..16777215);\n"
             "                         default off\n"
@@ -100,7 +101,7 @@ enum {
     OPT_WAVE = 256, OPT_WAVE_FROM, OPT_WAVE_TO, OPT_TRACE, OPT_FAULT, OPT_RING, OPT_QUEUES, OPT_QSIZE, OPT_FW,
     OPT_FEATURES, OPT_MAC, OPT_MTU, OPT_LINK, OPT_PACKETS, OPT_PKTSIZE, OPT_JSON, OPT_RTT, OPT_PREFETCH, OPT_BATCH,
     OPT_PCAP_OUT, OPT_INTX, OPT_PCAP_IN, OPT_FLAP, OPT_DPERR, OPT_FWVERB, OPT_FWTRACE, OPT_CYCLES, OPT_GDB, OPT_GDBSTDIO,
-    OPT_RXBUF, OPT_COAL,
+    OPT_RXBUF, OPT_COAL, OPT_MAXRD,
 };
 
 static const struct option run_opts[] = {
@@ -122,6 +123,7 @@ static const struct option run_opts[] = {
     {"fw-trace", no_argument, 0, OPT_FWTRACE}, {"cycles", required_argument, 0, OPT_CYCLES},
     {"gdb", required_argument, 0, OPT_GDB},   {"gdb-stdio", no_argument, 0, OPT_GDBSTDIO},
     {"rx-buf-size", required_argument, 0, OPT_RXBUF}, {"coalesce", required_argument, 0, OPT_COAL},
+    {"max-reads", required_argument, 0, OPT_MAXRD},
     {"help", no_argument, 0, 'h'},            {0, 0, 0, 0},
 };
 
@@ -275,6 +277,11 @@ int cmd_run(int argc, char **argv)
             c.net.pkt_size = (unsigned)v;
             break;
         case OPT_JSON: c.json = optarg; c.net_opts = true; break;
+        case OPT_MAXRD:
+            if (!cli_u64("run", "--max-reads", optarg, &v)) return VDPU_EXIT_USAGE;
+            if (v < 1 || v > 8) return cli_usage_error("run", "--max-reads takes 1..8");
+            o.max_reads = (unsigned)v;
+            break;
         case OPT_COAL: {
             char *end;
             unsigned long f = strtoul(optarg, &end, 0), cy;

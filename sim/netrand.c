@@ -52,6 +52,8 @@ void netrand_pick(uint64_t seed, struct netrand_cfg *c)
      * accepted by default) */
     c->no_event_idx = rng_pct(&r, 35);
     c->no_notif_data = rng_pct(&r, 35);
+    /* several payload reads outstanding for half the seeds */
+    c->max_reads = rng_pct(&r, 50) ? 2 + rng_below(&r, 7) : 1;
     /* interrupt coalescing for a quarter of the seeds: frame limits around the batch sizes (0: the
      * timer alone), timers from a few round trips to many frames */
     if (rng_pct(&r, 25)) {
@@ -70,6 +72,7 @@ void netrand_session_opts(uint64_t seed, struct vdpu_opts *o)
     vdpu_opts_default(&def);
     if (o->prefetch == def.prefetch) o->prefetch = c.prefetch;
     if (o->used_batch == def.used_batch) o->used_batch = c.used_batch;
+    if (o->max_reads == def.max_reads) o->max_reads = c.max_reads;
     if (o->coal_cycles == def.coal_cycles) {
         o->coal_frames = c.coal_frames;
         o->coal_cycles = c.coal_cycles;
@@ -87,7 +90,7 @@ void netrand_describe(const struct netrand_cfg *c, char *buf, size_t len)
     snprintf(buf, len,
              "seed %llu: %s ring, queue size %u, %s, %llu frames of %s, tx chain %s, rx chain %s, %s, "
              "buffers %s, %s%s, rtt %u, host backpressure %u%%, prefetch %u, used batch %u, rx buffers %u bytes%s%s, "
-             "coalesce %u,%u",
+             "coalesce %u,%u, max reads %u",
              (unsigned long long)c->seed, c->ring == DRV_RING_PACKED ? "packed" : "split", c->qsize,
              net_workload_name(c->np.workload), (unsigned long long)c->np.packets, size,
              net_chain_name(c->no.tx_chain), net_chain_name(c->no.rx_chain), c->no.gaps ? "gaps" : "no gaps",
@@ -95,7 +98,7 @@ void netrand_describe(const struct netrand_cfg *c, char *buf, size_t len)
              c->no.rx_overrun ? ", wire overruns the receive buffers" : "", c->rtt, c->stall_pct,
              c->prefetch, c->used_batch, c->no.rx_buf_size ? c->no.rx_buf_size : NET_BUF_SIZE,
              c->no_event_idx ? ", no EVENT_IDX" : "", c->no_notif_data ? ", no NOTIFICATION_DATA" : "",
-             c->coal_frames, c->coal_cycles);
+             c->coal_frames, c->coal_cycles, c->max_reads);
 }
 
 int netrand_run(vdpu_session_t *s, const struct netrand_cfg *c, struct netrand_result *r, char *err, size_t errlen)
@@ -163,6 +166,7 @@ int netrand_workload(vdpu_session_t *s, uint64_t seed, FILE *out)
     netrand_pick(seed, &c);
     c.prefetch = s->opts.prefetch; /* what the firmware programmed */
     c.used_batch = s->opts.used_batch;
+    c.max_reads = s->opts.max_reads;
     c.coal_frames = s->opts.coal_frames;
     c.coal_cycles = s->opts.coal_cycles;
     netrand_describe(&c, desc, sizeof desc);

@@ -22,6 +22,7 @@ struct netrand_cfg {
     struct net_opts no;      /* chain shapes, gaps, placement, poll */
     bool no_event_idx;       /* the driver leaves EVENT_IDX out (the engine's rules without it) */
     bool no_notif_data;      /* ... NOTIFICATION_DATA (doorbells then carry no data the engine uses) */
+    unsigned max_reads;      /* payload reads outstanding (ENG_PARAM[11:8]), a session option likewise */
     unsigned coal_frames, coal_cycles; /* interrupt coalescing (ENG_COAL; cycles 0: off): session options
                                         * like prefetch and used batch */
 };
