@@ -200,6 +200,36 @@ package vdpu_pkg;
     return m;
   endfunction
 
+  // Low n bytes set (n = 0..32).
+  function automatic logic [255:0] byte_mask(logic [5:0] n);
+    return (n >= 6'd32) ? '1 : ~({256{1'b1}} << {n[4:0], 3'b000});
+  endfunction
+
+  // NOTIFICATION_DATA: buffers beyond last_avail the queue's latest doorbell data says are available;
+  // bit 17 set: no information (feature off, no data yet, or a value behind last_avail - a doorbell
+  // that arrived after the engine had read past it). Split: 0..0x7FFF (more than N: the driver's lie);
+  // packed: 0..N, positions counted over two laps (a value beyond N is behind, an offset >= N says
+  // nothing).
+  function automatic logic [17:0] nd_ahead(logic en, logic pk, logic [15:0] n, logic [15:0] la, logic aw,
+                                           logic [15:0] nd, logic nd_valid);
+    logic [15:0] step;
+    logic [17:0] p_nd, p_la, t, n2;
+    nd_ahead = 18'h20000;
+    step     = nd - la;
+    n2       = {1'b0, n, 1'b0};
+    p_nd     = 18'(nd[14:0]) + (nd[15] ? 18'd0 : 18'(n));
+    p_la     = 18'(la) + (aw ? 18'd0 : 18'(n));
+    t        = p_nd + n2 - p_la;
+    if (t >= n2) t = t - n2;
+    if (en && nd_valid) begin
+      if (!pk) begin
+        if (!step[15]) nd_ahead = 18'(step);
+      end else if (16'(nd[14:0]) < n && t <= 18'(n)) begin
+        nd_ahead = t;
+      end
+    end
+  endfunction
+
 endpackage
 
 `endif  // VDPU_PKG_SVH

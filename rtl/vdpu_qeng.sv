@@ -1,15 +1,19 @@
 // vdpu_qeng.sv - queue engine: doorbell -> descriptors -> DMA -> network port -> used -> interrupt.
 //
-// One state machine, one queue and one buffer (descriptor chain) at a time, one DMA read
-// outstanding (docs/queue-engine.md, contract v1); v2 reads up to P ring entries / descriptors per
-// read into a prefetch cache and writes up to B split used elements per request (ENG_PARAM,
-// latched when a queue is picked); v3 follows INDIRECT descriptor tables and honours EVENT_IDX
-// (ENG_CTRL[2] / [3], latched likewise); with MRG_RXBUF (ENG_CTRL[4]) a received frame goes on
-// across up to 16 buffers, made used together once it is complete. Every state takes one edge except the waiting
-// ones (RD_REQ / WR_REQ / TX_OUT wait for a free output register, RD_WAIT for the completion), so
-// the C model can follow it cycle for cycle. All decisions use pre-edge state; the ring state
-// (last_avail, used_idx, wrap counters, kick) lives in the queue context and is updated through
-// qwr_o, applied after the host and firmware writes of the same edge.
+// One state machine, one queue and one buffer (descriptor chain) at a time (docs/queue-engine.md,
+// contract v1); v2 reads up to P ring entries / descriptors per read into a prefetch cache and
+// writes up to B split used elements per request (ENG_PARAM, latched when a queue is picked); v3
+// follows INDIRECT descriptor tables and honours EVENT_IDX (ENG_CTRL[2] / [3], latched likewise);
+// with MRG_RXBUF (ENG_CTRL[4]) a received frame goes on across up to 16 buffers, made used together
+// once it is complete; NOTIFICATION_DATA (ENG_CTRL[5]) lets doorbell values spare avail-idx and
+// descriptor reads; ENG_PARAM[11:8] > 1 keeps up to that many TX payload reads in flight (PAY).
+// Every state takes one edge except the waiting ones (RD_REQ / WR_REQ / TX_OUT wait for a free
+// output register, RD_WAIT for the completion, PAY for its reads), so the C model can follow it
+// cycle for cycle. All decisions use pre-edge state; the ring state (last_avail, used_idx, wrap
+// counters, kick) lives in the queue context and is updated through qwr_o, applied after the host
+// and firmware writes of the same edge. Around the state machine: vdpu_qeng_sched (which queue a
+// pick takes), vdpu_qeng_tx (TX frame buffer, network beats), vdpu_qeng_rx (RX write beats);
+// after it, in vdpu_top, vdpu_irq_coal (interrupt coalescing).
 `include "vdpu_pkg.svh"
 
 module vdpu_qeng
@@ -117,9 +121,6 @@ module vdpu_qeng
 
   localparam logic [FRAME_PW-1:0] HdrLen   = FRAME_PW'(NET_HDR_LEN);
   localparam logic [FRAME_PW-1:0] MinChain = FRAME_PW'(NET_HDR_LEN + ETH_HDR_LEN);
-  // virtio_net_hdr_mrg_rxbuf of every received frame: all 0 but num_buffers (bytes 10-11) = 1,
-  // as virtio requires without MRG_RXBUF. Placed at bytes 20..31 of a word, see rx_beat below.
-  localparam logic [255:0] HdrWord = 256'(1) << (8 * (32 - NET_HDR_LEN + 10));
 
   // ---- registers ------------------------------------------------------------------------------
   state_e                state_q, state_d;
@@ -223,11 +224,6 @@ module vdpu_qeng
     return (a < b) ? a[15:0] : b[15:0];
   endfunction
 
-  // Low n bytes set (n = 0..32).
-  function automatic logic [255:0] byte_mask(logic [5:0] n);
-    return (n >= 6'd32) ? '1 : ~({256{1'b1}} << {n[4:0], 3'b000});
-  endfunction
-
   function automatic logic [31:0] keep_mask(logic [5:0] n);
     return (n >= 6'd32) ? '1 : ~(32'hFFFF_FFFF << n[4:0]);
   endfunction
@@ -240,31 +236,6 @@ module vdpu_qeng
   // v3: the spec's vring_need_event: the used index moved from old to new_idx past event_idx.
   function automatic logic need_event(logic [15:0] event_idx, logic [15:0] new_idx, logic [15:0] old);
     return (new_idx - event_idx - 16'd1) < (new_idx - old);
-  endfunction
-
-  // NOTIFICATION_DATA: buffers beyond last_avail the queue's latest doorbell data says are available;
-  // bit 17 set: no information (feature off, no data yet, or a value behind last_avail - a doorbell
-  // that arrived after the engine had read past it). Split: 0..0x7FFF (more than N: the driver's lie);
-  // packed: 0..N, positions counted over two laps (a value beyond N is behind, an offset >= N says
-  // nothing).
-  function automatic logic [17:0] nd_ahead(logic en, logic pk, logic [15:0] n, logic [15:0] la, logic aw,
-                                           logic [15:0] nd, logic nd_valid);
-    logic [15:0] step;
-    logic [17:0] p_nd, p_la, t, n2;
-    nd_ahead = 18'h20000;
-    step     = nd - la;
-    n2       = {1'b0, n, 1'b0};
-    p_nd     = 18'(nd[14:0]) + (nd[15] ? 18'd0 : 18'(n));
-    p_la     = 18'(la) + (aw ? 18'd0 : 18'(n));
-    t        = p_nd + n2 - p_la;
-    if (t >= n2) t = t - n2;
-    if (en && nd_valid) begin
-      if (!pk) begin
-        if (!step[15]) nd_ahead = 18'(step);
-      end else if (16'(nd[14:0]) < n && t <= 18'(n)) begin
-        nd_ahead = t;
-      end
-    end
   endfunction
 
   // [addr, addr + len) inside [base, base + size), without wrap-around.
@@ -292,23 +263,25 @@ module vdpu_qeng
   logic unused_qc;
   assign unused_qc = ^{qc.msix, qc.enable, qc.reset, qc.kick};
 
-  // ---- scheduler inputs ---------------------------------------------------------------------------
+  // ---- scheduler (vdpu_qeng_sched): what a pick in IDLE would take ---------------------------------
   logic              rx_go;
   logic              tx_any;
   logic [QIDX_W-1:0] tx_pick;
+  logic [17:0]       pick_ahead_rx, pick_ahead_tx;  // NOTIFICATION_DATA of that queue (this edge's ENG_CTRL)
 
-  assign rx_go = rx_full_i && (qctx_i[0].enable != '0) && !qerr_q[0];
-
-  always_comb begin
-    tx_any  = 1'b0;
-    tx_pick = '0;
-    for (int q = NUM_QUEUES - 1; q >= 0; q--) begin
-      if (q % 2 == 1 && 16'(q) != ctrlq_i && qctx_i[q].kick && qctx_i[q].enable != '0 && !qerr_q[q]) begin
-        tx_any  = 1'b1;
-        tx_pick = QIDX_W'(q);  // lowest wins
-      end
-    end
-  end
+  vdpu_qeng_sched u_sched (
+    .qctx_i,
+    .ctrlq_i,
+    .qerr_i          (qerr_q),
+    .rx_full_i,
+    .nd_en_i         (eng_ctrl_i[ENGCTRL_NOTIF_DATA]),
+    .packed_i        (eng_ctrl_i[ENGCTRL_PACKED]),
+    .rx_go_o         (rx_go),
+    .tx_any_o        (tx_any),
+    .tx_pick_o       (tx_pick),
+    .pick_ahead_rx_o (pick_ahead_rx),
+    .pick_ahead_tx_o (pick_ahead_tx)
+  );
 
   // ---- completion beat: bytes that belong to the outstanding read ------------------------------
   logic [5:0]  cpl_n;      // bytes of this beat stored (clipped to the request)
@@ -319,9 +292,9 @@ module vdpu_qeng
     cpl_n    = 6'(min16(32'(min16(32'(dmacpl_len_i), 32'd32)), cpl_room));
   end
 
-  // TX frame buffer: payload completions are appended at chain offset tot + rcnt.
+  // TX frame buffer: payload completions are stored at chain offset tot + rcnt (PAY: the chunk's
+  // offset plus the bytes of its read so far).
   logic                tx_we;
-  logic [511:0]        tx_rdata;
 
   // PAY: the read a completion beat belongs to (by tag), and the bytes it stores
   logic        pay_hit;
@@ -351,16 +324,6 @@ module vdpu_qeng
                   (pay_n != '0);
   assign tx_we  = ((state_q == StRdWait) && dmacpl_valid_i && (op_q == OpPayload) && (cpl_n != '0)) || pay_we;
 
-  vdpu_frame_buf u_tx_buf (
-    .clk_i,
-    .we_i    (tx_we),
-    .wpos_i  ((state_q == StPay) ? poff_q[pay_idx] + pgot_q[pay_idx] : tot_q + rcnt_q[FRAME_PW-1:0]),
-    .wlen_i  ((state_q == StPay) ? pay_n : cpl_n),
-    .wdata_i (dmacpl_data_i),
-    .re_i    (state_q == StTxOut),
-    .raddr_i (txb_q),
-    .rdata_o (tx_rdata)
-  );
 
   // ---- v3: indirect table block, entry i of the block at bytes 16i..16i+15 ------------------------
   logic         tbl_we;
@@ -384,59 +347,47 @@ module vdpu_qeng
 
   assign tbl_entry = tbl_ent[0] ? tbl_rdata[255:128] : tbl_rdata[127:0];
 
-  // ---- TX frame beat: chain bytes 12 + 32k .. (frame byte 32k), a fixed 12-byte shift -----------
-  logic [FRAME_PW-1:0] tx_frame_len, tx_rem;
-  logic [5:0]          tx_nb;
-  logic [255:0]        tx_beat;
-  logic                tx_lastb;
+  // ---- TX mover (vdpu_qeng_tx): the TX frame buffer and frame beat k (chain bytes 12 + 32k..) -------
+  logic [5:0]   tx_nb;
+  logic [255:0] tx_beat;
+  logic         tx_lastb;
 
-  always_comb begin
-    tx_frame_len = tot_q - HdrLen;
-    tx_rem       = tx_frame_len - FRAME_PW'({txb_q, 5'b0});
-    tx_lastb     = (tx_rem <= FRAME_PW'(32));
-    tx_nb        = tx_lastb ? tx_rem[5:0] : 6'd32;
-    tx_beat      = '0;
-    if (state_q == StTxOut) tx_beat = tx_rdata[8*NET_HDR_LEN+:256] & byte_mask(tx_nb);
-  end
+  vdpu_qeng_tx u_tx (
+    .clk_i,
+    .we_i      (tx_we),
+    .wpos_i    ((state_q == StPay) ? poff_q[pay_idx] + pgot_q[pay_idx] : tot_q + rcnt_q[FRAME_PW-1:0]),
+    .wlen_i    ((state_q == StPay) ? pay_n : cpl_n),
+    .wdata_i   (dmacpl_data_i),
+    .out_i     (state_q == StTxOut),
+    .chain_i   (tot_q),
+    .beat_i    (txb_q),
+    .data_o    (tx_beat),
+    .nb_o      (tx_nb),
+    .last_o    (tx_lastb)
+  );
 
-  // ---- RX write beat: bytes p .. p+31 of header + frame, p = tot + 32 * beat ---------------------
-  // A virtual byte stream V holds the header at bytes 20..31 and frame byte i at 32 + i, so stream
-  // byte j is V[j + 20] and a beat is two consecutive V words shifted by (j + 20) % 32 bytes.
-  logic [FRAME_PW-1:0] rx_p, rx_v, rx_total;
-  logic [FRAME_WW-1:0] rx_w;
-  logic [511:0]        rx_pair, rx_shifted;
-  logic [15:0]         rx_left;
-  logic [5:0]          rx_nb;
+  // ---- RX mover (vdpu_qeng_rx): write beat `beat` of the chunk at header+frame byte tot --------------
+  logic [FRAME_PW-1:0] rx_total;
   logic [255:0]        rx_beat;
   logic                rx_lastb;
 
-  // Address first, in its own block: the read data comes back combinationally.
-  assign rx_total   = HdrLen + rx_len_i;
-  assign rx_p       = tot_q + FRAME_PW'({beat_q, 5'b0});
-  assign rx_v       = rx_p + FRAME_PW'(32 - NET_HDR_LEN);
-  assign rx_w       = FRAME_WW'(rx_v >> 5);
-  assign rx_raddr_o = (rx_w == '0) ? '0 : rx_w - FRAME_WW'(1);
-  assign rx_re_o    = (state_q == StWrReq) && (op_q == OpPayWr);
+  assign rx_total = HdrLen + rx_len_i;
+  assign rx_re_o  = (state_q == StWrReq) && (op_q == OpPayWr);
 
-  always_comb begin
-    rx_left    = clen_q - {7'b0, beat_q, 5'b0};
-    rx_lastb   = (rx_left <= 16'd32);
-    rx_nb      = rx_lastb ? rx_left[5:0] : 6'd32;
-    rx_pair    = '0;
-    rx_shifted = '0;
-    rx_beat    = '0;
-    // Only while writing RX payload (the wide shift is costly in simulation).
-    if (rx_re_o) begin
-      rx_pair    = (rx_w == '0) ? {rx_rdata_i[255:0], HdrWord} : rx_rdata_i;
-      rx_shifted = rx_pair >> {rx_v[4:0], 3'b000};
-      rx_beat    = rx_shifted[255:0] & byte_mask(rx_nb);
-    end
-  end
+  vdpu_qeng_rx u_rx (
+    .active_i  (rx_re_o),
+    .pos_i     (tot_q),
+    .beat_i    (beat_q),
+    .chunk_i   (clen_q),
+    .raddr_o   (rx_raddr_o),
+    .rdata_i   (rx_rdata_i),
+    .data_o    (rx_beat),
+    .last_o    (rx_lastb)
+  );
 
-  // Only the 32 bytes of a beat are used from each two-word window.
+  // Only the 16 bytes of an entry are used from each two-entry window.
   logic unused_win;
-  assign unused_win = ^{tx_rdata[511:8*NET_HDR_LEN+256], tx_rdata[8*NET_HDR_LEN-1:0], rx_shifted[511:256],
-                        tbl_rdata[511:256]};
+  assign unused_win = ^{tbl_rdata[511:256]};
 
   // ---- descriptor just read (PROC of OpDesc) -------------------------------------------------------
   logic [63:0] pd_addr;
@@ -469,15 +420,9 @@ module vdpu_qeng
   end
 
   // ---- NOTIFICATION_DATA ---------------------------------------------------------------------------
-  logic [17:0] cur_ahead;                     // the queue in service (pre-edge)
-  logic [17:0] pick_ahead_rx, pick_ahead_tx;  // the queue a pick would take (this edge's ENG_CTRL)
+  logic [17:0] cur_ahead;  // the queue in service (pre-edge)
 
-  assign cur_ahead     = nd_ahead(nd_q, packed_q, qn, qc.last_avail, qc.avail_wrap, qc.nd, qc.nd_valid);
-  assign pick_ahead_rx = nd_ahead(eng_ctrl_i[ENGCTRL_NOTIF_DATA], eng_ctrl_i[ENGCTRL_PACKED], qctx_i[0].size,
-                                  qctx_i[0].last_avail, qctx_i[0].avail_wrap, qctx_i[0].nd, qctx_i[0].nd_valid);
-  assign pick_ahead_tx = nd_ahead(eng_ctrl_i[ENGCTRL_NOTIF_DATA], eng_ctrl_i[ENGCTRL_PACKED], qctx_i[tx_pick].size,
-                                  qctx_i[tx_pick].last_avail, qctx_i[tx_pick].avail_wrap, qctx_i[tx_pick].nd,
-                                  qctx_i[tx_pick].nd_valid);
+  assign cur_ahead = nd_ahead(nd_q, packed_q, qn, qc.last_avail, qc.avail_wrap, qc.nd, qc.nd_valid);
 
   // The cap of a packed buffer-start read: the slots the data says are available, 0 for none/no info.
   function automatic logic [3:0] cap8(logic [17:0] a);
