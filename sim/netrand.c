@@ -54,6 +54,8 @@ void netrand_pick(uint64_t seed, struct netrand_cfg *c)
     c->no_notif_data = rng_pct(&r, 35);
     /* several payload reads outstanding for half the seeds */
     c->max_reads = rng_pct(&r, 50) ? 2 + rng_below(&r, 7) : 1;
+    /* ... whose completions the link returns out of order for half of those (tags must match) */
+    c->link_reorder = c->max_reads > 1 && rng_pct(&r, 50);
     /* interrupt coalescing for a quarter of the seeds: frame limits around the batch sizes (0: the
      * timer alone), timers from a few round trips to many frames */
     if (rng_pct(&r, 25)) {
@@ -90,7 +92,7 @@ void netrand_describe(const struct netrand_cfg *c, char *buf, size_t len)
     snprintf(buf, len,
              "seed %llu: %s ring, queue size %u, %s, %llu frames of %s, tx chain %s, rx chain %s, %s, "
              "buffers %s, %s%s, rtt %u, host backpressure %u%%, prefetch %u, used batch %u, rx buffers %u bytes%s%s, "
-             "coalesce %u,%u, max reads %u",
+             "coalesce %u,%u, max reads %u%s",
              (unsigned long long)c->seed, c->ring == DRV_RING_PACKED ? "packed" : "split", c->qsize,
              net_workload_name(c->np.workload), (unsigned long long)c->np.packets, size,
              net_chain_name(c->no.tx_chain), net_chain_name(c->no.rx_chain), c->no.gaps ? "gaps" : "no gaps",
@@ -98,7 +100,7 @@ void netrand_describe(const struct netrand_cfg *c, char *buf, size_t len)
              c->no.rx_overrun ? ", wire overruns the receive buffers" : "", c->rtt, c->stall_pct,
              c->prefetch, c->used_batch, c->no.rx_buf_size ? c->no.rx_buf_size : NET_BUF_SIZE,
              c->no_event_idx ? ", no EVENT_IDX" : "", c->no_notif_data ? ", no NOTIFICATION_DATA" : "",
-             c->coal_frames, c->coal_cycles, c->max_reads);
+             c->coal_frames, c->coal_cycles, c->max_reads, c->link_reorder ? ", completions out of order" : "");
 }
 
 int netrand_run(vdpu_session_t *s, const struct netrand_cfg *c, struct netrand_result *r, char *err, size_t errlen)
@@ -113,6 +115,7 @@ int netrand_run(vdpu_session_t *s, const struct netrand_cfg *c, struct netrand_r
         goto out;
     }
     s->bus.link.p.rtt = c->rtt;
+    s->bus.link.p.reorder = c->link_reorder;
     s->bus.stall_pct = c->stall_pct;
     s->bus.stall_rng.s = c->seed ^ 0x57a11ull;
     struct drv_params dp;
