@@ -11,7 +11,7 @@
  * every configuration. The firmware reads it once at boot and programs the device from it.
  */
 #define FW_CONFIG_MAGIC 0x56464347u /* 'VFCG' */
-#define FW_CONFIG_VERSION 3u
+#define FW_CONFIG_VERSION 4u
 
 struct vdpu_fw_config {
     uint32_t magic;       /* FW_CONFIG_MAGIC */
@@ -26,6 +26,8 @@ struct vdpu_fw_config {
     uint32_t hostmem_base_lo, hostmem_base_hi, hostmem_size_lo, hostmem_size_hi;
     /* v3: queue-engine parameters, the ENG_PARAM CSR ([3:0] prefetch depth, [7:4] used batch) */
     uint32_t eng_param;
+    /* v4: queue interrupt coalescing, the ENG_COAL CSR ([7:0] frames, [31:8] cycles; 0: off) */
+    uint32_t eng_coal;
 };
 
 #endif

@@ -23,7 +23,7 @@
         .mtu = VDPU_CSR_NET_MTU_RESET, .max_qp = VDPU_CSR_NET_MAX_QP_RESET,                               \
         .link_up = VDPU_CSR_NET_STATUS_RESET & NET_S_LINK_UP, .verbose = 1,                               \
         .hostmem_size_lo = 16u << 20, /* the simulator's default 16 MiB of host RAM at 0 */              \
-        .eng_param = VDPU_CSR_ENG_PARAM_RESET,                                                            \
+        .eng_param = VDPU_CSR_ENG_PARAM_RESET, .eng_coal = VDPU_CSR_ENG_COAL_RESET,                       \
     }
 
 /* Patched by the simulator after loading (it finds the symbol in the ELF): in .data, which is
@@ -78,6 +78,7 @@ static void boot(void)
     dev_wr(VDPU_CSR_HOSTMEM_SIZE_LO, c.hostmem_size_lo);
     dev_wr(VDPU_CSR_HOSTMEM_SIZE_HI, c.hostmem_size_hi);
     dev_wr(VDPU_CSR_ENG_PARAM, c.eng_param); /* prefetch depth and used batch chosen by the user */
+    dev_wr(VDPU_CSR_ENG_COAL, c.eng_coal);   /* interrupt coalescing likewise (0: off) */
     ctrlq_boot(c.mac); /* the RX filter's reset state; a device reset restores this MAC */
 
     if (fw.verbose) { /* a console line costs thousands of cycles: the first reset would wait for it */

@@ -21,12 +21,18 @@ void model_notify_access(struct vdpu_edge *e, uint64_t bar_off, unsigned size, b
         return;
     }
     /* Only the control queue (CTRLQ, set by firmware at negotiation) is firmware's business;
-     * data-queue doorbells are counted and kick the queue engine (the value is ignored in v1). */
+     * data-queue doorbells are counted and kick the queue engine. A 4-byte value whose vqn (bits
+     * 15:0) names the queue carries NOTIFICATION_DATA in bits 31:16 (the engine uses it when the
+     * feature was negotiated); another vqn is not this queue's data and is ignored. */
     if (queue == e->pre->ctrlq) {
         model_evq_push(e, VDPU_EV_NOTIFY, (uint16_t)queue, (uint32_t)wdata, bar_off);
     } else {
         e->next->notify_count++;
         e->next->queue[queue].kick = true;
+        if (size == 4 && (wdata & 0xFFFFu) == queue) {
+            e->next->queue[queue].nd = (uint16_t)(wdata >> 16);
+            e->next->queue[queue].nd_valid = true;
+        }
     }
 }
 

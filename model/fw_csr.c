@@ -82,6 +82,7 @@ void model_fw_csr_reset(struct vdpu_state *s)
     s->ctrlq = VDPU_CSR_CTRLQ_RESET;
     s->eng.ctrl = VDPU_CSR_ENG_CTRL_RESET & ENG_CTRL_BITS;
     s->eng.param = VDPU_CSR_ENG_PARAM_RESET;
+    s->eng.coal = VDPU_CSR_ENG_COAL_RESET;
     s->eng.hm_base = (uint64_t)VDPU_CSR_HOSTMEM_BASE_HI_RESET << 32 | VDPU_CSR_HOSTMEM_BASE_LO_RESET;
     s->eng.hm_size = (uint64_t)VDPU_CSR_HOSTMEM_SIZE_HI_RESET << 32 | VDPU_CSR_HOSTMEM_SIZE_LO_RESET;
     s->eng.err_info = VDPU_CSR_ERR_INFO_RESET;
@@ -193,6 +194,7 @@ static uint32_t csr_value(const struct vdpu_state *s, uint16_t off)
     case VDPU_CSR_CTRLQ: return s->ctrlq;
     case VDPU_CSR_ENG_CTRL: return s->eng.ctrl;
     case VDPU_CSR_ENG_PARAM: return s->eng.param;
+    case VDPU_CSR_ENG_COAL: return s->eng.coal;
     case VDPU_CSR_HOSTMEM_BASE_LO: return (uint32_t)s->eng.hm_base;
     case VDPU_CSR_HOSTMEM_BASE_HI: return (uint32_t)(s->eng.hm_base >> 32);
     case VDPU_CSR_HOSTMEM_SIZE_LO: return (uint32_t)s->eng.hm_size;
@@ -262,6 +264,7 @@ static void csr_store(struct vdpu_state *n, uint16_t qsel, uint16_t off, uint32_
     case VDPU_CSR_CTRLQ: n->ctrlq = (uint16_t)v; break;
     case VDPU_CSR_ENG_CTRL: n->eng.ctrl = (uint8_t)(v & ENG_CTRL_BITS); break;
     case VDPU_CSR_ENG_PARAM: n->eng.param = v; break;
+    case VDPU_CSR_ENG_COAL: n->eng.coal = v; break;
     case VDPU_CSR_HOSTMEM_BASE_LO: n->eng.hm_base = (n->eng.hm_base & ~0xFFFFFFFFull) | v; break;
     case VDPU_CSR_HOSTMEM_BASE_HI: n->eng.hm_base = (n->eng.hm_base & 0xFFFFFFFFull) | (uint64_t)v << 32; break;
     case VDPU_CSR_HOSTMEM_SIZE_LO: n->eng.hm_size = (n->eng.hm_size & ~0xFFFFFFFFull) | v; break;

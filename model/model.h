@@ -25,6 +25,8 @@ struct vdpu_edge {
     bool dmareq_loaded; /* the engine loaded the DMA output register at this edge */
     bool dev_reset;     /* firmware's DEV_RESET acted at this edge */
     bool steer_clear;   /* firmware wrote MQ_PAIRS at this edge: the steering flow table empties */
+    bool eng_irq;       /* the queue engine raises the interrupt of queue eng_irq_q at this edge */
+    uint16_t eng_irq_q; /* ... (through the coalescer, model_qeng_coal_edge) */
 };
 
 /* Bits of config-space registers the device acts on (PCI spec values; the regmap names only the fields). */
@@ -145,6 +147,8 @@ uint32_t model_steer_flows(const struct vdpu_state *s); /* MQ_FLOWS: valid entri
 /* qeng.c: the queue engine FSM */
 void model_qeng_reset(struct vdpu_state *s);
 void model_qeng_edge(struct vdpu_edge *e, const vdpu_in_t *in);
+/* interrupt coalescing (ENG_COAL), after the engine: raises the queue interrupts that are due */
+void model_qeng_coal_edge(struct vdpu_edge *e);
 bool model_qeng_cpl_expected(const struct vdpu_state *s);
 void model_qeng_queue_clear(struct vdpu_queue_ctx *q);
 uint32_t model_qeng_status(const struct vdpu_state *s);

@@ -32,6 +32,9 @@ struct vdpu_queue_ctx {
     uint16_t used_idx;   /* split: used idx; packed: next used slot */
     bool used_wrap;      /* packed: wrap counter of used_idx (reset 1) */
     bool kick;           /* a doorbell is pending (data queues) */
+    uint16_t nd;         /* NOTIFICATION_DATA of the latest 4-byte doorbell: split next avail idx; packed
+                          * [14:0] next_off, [15] next_wrap */
+    bool nd_valid;       /* ... a doorbell has carried data (since reset / Q_ENABLE = 0) */
 };
 
 /* Queue engine (docs/queue-engine.md): one FSM, one queue, one read at a time; v2 caches up to P
@@ -42,6 +45,8 @@ struct vdpu_queue_ctx {
 #define VDPU_NET_HDR_BYTES   12u   /* struct virtio_net_hdr_mrg_rxbuf, in front of every frame in a chain */
 #define VDPU_ENG_PARAM_MAX   8u    /* ENG_PARAM fields above this act as 8 (and 0 as 1) */
 #define VDPU_ENG_PC_BYTES       (16u * VDPU_ENG_PARAM_MAX) /* prefetch cache: up to 8 descriptors */
+#define VDPU_MRG_MAX         16u   /* MRG_RXBUF: buffers one received frame may use (more: dropped) */
+#define VDPU_NET_NUMBUF_OFF  10u   /* num_buffers: bytes 10-11 of the virtio-net header */
 
 enum vdpu_eng_fsm {
     VDPU_ENG_IDLE,
@@ -52,6 +57,7 @@ enum vdpu_eng_fsm {
     VDPU_ENG_TX_OUT,  /* load the frame's beats into the ntx register */
     VDPU_ENG_IRQ,     /* raise (or not) the queue interrupt */
     VDPU_ENG_ERR,     /* record a violation */
+    VDPU_ENG_PAY,     /* TX payload of a descriptor with up to `mr` reads outstanding (ENG_PARAM[11:8] > 1) */
 };
 
 struct vdpu_eng {
@@ -117,9 +123,45 @@ struct vdpu_eng {
     bool ae_wait;        /* split TX: avail_event written, the avail re-read not done yet */
     uint16_t ev_old;     /* split: used idx before the written batch (vring_need_event's old) */
 
+    /* MRG_RXBUF (ENG_CTRL[4], latched at the pick): the buffers of the frame in service. Nothing
+     * is made used until the whole frame is written (commit), so a frame that runs out of buffers
+     * is dropped without the driver seeing any of it. */
+    bool mrg_en;
+    bool nd_en;          /* NOTIFICATION_DATA (ENG_CTRL[5], latched at the pick) */
+
+    /* several payload reads outstanding (ENG_PARAM[11:8] = max reads M, latched at the pick; M = 1
+     * keeps the one-read path). One slot per read in flight, chunk c in slot c % 8. */
+    uint8_t mr;          /* M (1..8; 1 for RX) */
+    uint8_t p_n;         /* reads outstanding */
+    uint8_t p_chunk;     /* chunks of the descriptor requested (mod 256; slot = p_chunk % 8) */
+    uint32_t p_req;      /* bytes of the descriptor requested */
+    bool p_bad;          /* an error status, a foreign tag or a wrong length seen */
+    struct {
+        bool busy;
+        uint8_t tag;
+        uint16_t len, got;
+        uint32_t off;    /* where its bytes go in the TX frame buffer (chain offset) */
+    } p_slot[VDPU_ENG_PARAM_MAX];
+    uint8_t m_n;         /* buffers of the frame filled so far (before the one in service) */
+    uint16_t m_id[VDPU_MRG_MAX];  /* ... their ids */
+    uint16_t m_len[VDPU_MRG_MAX]; /* ... bytes written into each */
+    uint16_t m_off[VDPU_MRG_MAX]; /* packed: ring slots of the frame before each (its used slot - used_idx) */
+    uint16_t m_nd;       /* packed: ring slots of the filled buffers */
+    uint32_t m_base;     /* rx_done when the buffer in service started */
+    uint64_t nb_addr;    /* host address of header byte 10 (num_buffers), where the stream put it */
+    uint16_t m_la0;      /* packed: last_avail / avail_wrap at the pick (a dropped frame gives its */
+    bool m_aw0;          /* ... slots back) */
+    bool m_commit;       /* the frame is complete: num_buffers patch and used entries being written */
+    uint8_t m_cnt;       /* ... num_buffers */
+    uint8_t m_k;         /* ... the used entry being written: buffers 1..m_cnt-1, then 0 (as m_k = m_cnt) */
+
     /* CSRs */
-    uint8_t ctrl;      /* ENG_CTRL[3:0] */
+    uint8_t ctrl;      /* ENG_CTRL[5:0] */
     uint32_t param;    /* ENG_PARAM: [3:0] prefetch depth, [7:4] used batch (plain 32-bit storage) */
+    uint32_t coal;     /* ENG_COAL: [7:0] frames, [31:8] cycles (coalescing off while cycles is 0) */
+    /* interrupt coalescing, per queue: interrupts deferred, edges since the first of them */
+    uint8_t co_cnt[VDPU_NUM_QUEUES];
+    uint32_t co_tmr[VDPU_NUM_QUEUES];
     uint64_t hm_base;  /* HOSTMEM_BASE */
     uint64_t hm_size;  /* HOSTMEM_SIZE */
     uint16_t rx_dropped; /* ENG_STATUS[31:16], saturating */

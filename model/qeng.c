@@ -7,6 +7,8 @@
 #define ENG_CTRL_PACKED (1u << VDPU_ENGCTRL_PACKED)
 #define ENG_CTRL_INDIRECT (1u << VDPU_ENGCTRL_INDIRECT)   /* v3: INDIRECT_DESC negotiated */
 #define ENG_CTRL_EVENT_IDX (1u << VDPU_ENGCTRL_EVENT_IDX) /* v3: EVENT_IDX negotiated */
+#define ENG_CTRL_MRG_RXBUF (1u << VDPU_ENGCTRL_MRG_RXBUF) /* MRG_RXBUF negotiated */
+#define ENG_CTRL_NOTIF_DATA (1u << VDPU_ENGCTRL_NOTIF_DATA) /* NOTIFICATION_DATA negotiated */
 #define ENG_STATUS_QUEUE_SHIFT 8
 #define ENG_STATUS_DROPPED_SHIFT 16
 #define ERR_INFO_QUEUE_SHIFT 8
@@ -21,6 +23,8 @@ void model_qeng_queue_clear(struct vdpu_queue_ctx *q)
     q->used_idx = 0;
     q->used_wrap = true;
     q->kick = false;
+    q->nd = 0;
+    q->nd_valid = false;
 }
 
 void model_qeng_reset(struct vdpu_state *s)
@@ -39,7 +43,7 @@ uint32_t model_qeng_status(const struct vdpu_state *s)
 /* Only a read the engine waits for can take a completion; any other is the firmware-visible error. */
 bool model_qeng_cpl_expected(const struct vdpu_state *s)
 {
-    return s->eng.fsm == VDPU_ENG_RD_WAIT;
+    return s->eng.fsm == VDPU_ENG_RD_WAIT || (s->eng.fsm == VDPU_ENG_PAY && s->eng.p_n);
 }
 
 static bool packed(const struct vdpu_edge *e)
@@ -77,6 +81,49 @@ void qeng_write(struct vdpu_edge *e, uint8_t purpose, uint64_t addr, uint16_t le
     if (data) memcpy(n->wr_data, data, len < sizeof n->wr_data ? len : sizeof n->wr_data);
 }
 
+/* The queue interrupt the engine decided on: to the coalescer (model_qeng_coal_edge), later this edge. */
+void qeng_raise(struct vdpu_edge *e, uint16_t q)
+{
+    e->eng_irq = true;
+    e->eng_irq_q = q;
+}
+
+/*
+ * Interrupt coalescing (ENG_COAL; docs/queue-engine.md "Interrupt coalescing"), after the engine at
+ * every edge. Off (cycles 0): the engine's interrupt is raised at once, as without a coalescer.
+ * On: per queue, an interrupt the engine raises is deferred; the deferred ones are raised together
+ * when `frames` of them have accumulated (frames 0: no limit) or `cycles` edges after the first of
+ * them, whether or not the engine is still busy - so none is ever lost. DEV_RESET drops deferred
+ * interrupts (an engine interrupt at that edge is raised as without coalescing).
+ */
+void model_qeng_coal_edge(struct vdpu_edge *e)
+{
+    const struct vdpu_eng *g = &e->pre->eng;
+    struct vdpu_eng *n = &e->next->eng;
+    uint32_t frames = g->coal & 0xFFu, cycles = g->coal >> 8;
+
+    for (unsigned q = 0; q < VDPU_NUM_QUEUES; q++) {
+        bool req = e->eng_irq && e->eng_irq_q == q;
+        if (!cycles || e->dev_reset) {
+            if (req) model_queue_irq(e, (uint16_t)q);
+            n->co_cnt[q] = 0;
+            n->co_tmr[q] = 0;
+            continue;
+        }
+        bool pend = g->co_cnt[q] != 0;
+        unsigned cnt = g->co_cnt[q] + (req ? 1u : 0u);
+        bool fire = (pend && g->co_tmr[q] + 1 >= cycles) || (req && frames && cnt >= frames);
+        if (fire) {
+            model_queue_irq(e, (uint16_t)q);
+            n->co_cnt[q] = 0;
+            n->co_tmr[q] = 0;
+        } else {
+            n->co_cnt[q] = (uint8_t)(cnt > 0xFF ? 0xFF : cnt);
+            n->co_tmr[q] = pend ? g->co_tmr[q] + 1 : 0;
+        }
+    }
+}
+
 void qeng_error(struct vdpu_edge *e, uint8_t code)
 {
     e->next->eng.fsm = VDPU_ENG_ERR;
@@ -97,6 +144,13 @@ void qeng_idle(struct vdpu_edge *e)
 
 void qeng_drop_frame(struct vdpu_edge *e)
 {
+    const struct vdpu_eng *g = &e->pre->eng;
+    /* MRG_RXBUF, packed: the slots of the buffers already filled were consumed; they were never made
+     * used, so they go back to the driver's side (the next frame reuses them) */
+    if (g->mrg_en && g->m_n && packed(e)) {
+        e->next->queue[g->q].last_avail = g->m_la0;
+        e->next->queue[g->q].avail_wrap = g->m_aw0;
+    }
     if (e->next->eng.rx_dropped < 0xFFFF) e->next->eng.rx_dropped++;
     qeng_idle(e);
 }
@@ -226,6 +280,15 @@ void qeng_desc_data(struct vdpu_edge *e)
             qeng_error(e, VDPU_QERR_LEN);
             return;
         }
+        if (n->mr > 1) { /* several reads outstanding: the whole descriptor in PAY */
+            n->fsm = VDPU_ENG_PAY;
+            n->rd_purpose = VDPU_PURP_PAYLOAD_RD;
+            n->p_n = 0;
+            n->p_chunk = 0;
+            n->p_req = 0;
+            n->p_bad = false;
+            return;
+        }
         qeng_read(e, VDPU_PURP_PAYLOAD_RD, n->d_addr, min_u16(n->d_len, VDPU_DMA_RD_MAX));
         return;
     }
@@ -239,6 +302,116 @@ void qeng_desc_data(struct vdpu_edge *e)
         return;
     }
     qeng_write(e, VDPU_PURP_PAYLOAD_WR, n->d_addr, min_u16(n->d_todo, VDPU_DMA_WR_MAX), NULL);
+}
+
+/* ---- NOTIFICATION_DATA ---------------------------------------------------------------------------- */
+
+/*
+ * How many buffers (split: avail entries; packed: descriptor slots) beyond last_avail the latest
+ * notification data of the queue in service says are available, from the pre-edge context: -1 when
+ * it says nothing (feature off, no data yet, or the value lies behind last_avail: a doorbell that
+ * arrived after the engine had already read past it). Split: 0..0x7FFF, more than N being the
+ * driver's lie; packed: 0..N, positions counted over two laps (a value beyond N is behind).
+ */
+int32_t qeng_nd_ahead(const struct vdpu_edge *e, bool nd_en, const struct vdpu_queue_ctx *qc)
+{
+    if (!nd_en || !qc->nd_valid) return -1;
+    if (!packed(e)) {
+        uint16_t step = (uint16_t)(qc->nd - qc->last_avail);
+        return step >= 0x8000u ? -1 : (int32_t)step;
+    }
+    uint32_t n = qc->size, off = qc->nd & 0x7FFFu;
+    if (off >= n) return -1; /* no such slot: no information */
+    uint32_t p_nd = off + ((qc->nd >> 15) ? 0 : n), p_la = qc->last_avail + (qc->avail_wrap ? 0 : n);
+    uint32_t d = (p_nd + 2 * n - p_la) % (2 * n);
+    return d > n ? -1 : (int32_t)d;
+}
+
+/* ---- MRG_RXBUF ---------------------------------------------------------------------------------- */
+
+/* The used entry of the frame's buffer k (split: used ring element, packed: used descriptor). */
+static void mrg_used_write(struct vdpu_edge *e, unsigned k)
+{
+    const struct vdpu_eng *n = &e->next->eng;
+    const struct vdpu_queue_ctx *qc = qeng_qctx(e);
+    uint8_t elem[8];
+
+    if (!packed(e)) {
+        uint16_t slot = qc->size ? (uint16_t)((uint16_t)(qc->used_idx + k) % qc->size) : 0;
+        put_le32(elem, n->m_id[k]);
+        put_le32(elem + 4, n->m_len[k]);
+        qeng_write(e, VDPU_PURP_USED, qeng_device_base(qc) + 4 + 8ull * slot, 8, elem);
+        return;
+    }
+    uint32_t slot = (uint32_t)qc->used_idx + n->m_off[k];
+    bool wrap = qc->used_wrap;
+    if (slot >= qc->size) {
+        slot -= qc->size;
+        wrap = !wrap;
+    }
+    put_le32(elem, n->m_len[k]);
+    put_le16(elem + 4, n->m_id[k]);
+    put_le16(elem + 6, (uint16_t)((wrap ? VIRTQ_DESC_F_AVAIL | VIRTQ_DESC_F_USED : 0) | VIRTQ_DESC_F_WRITE));
+    qeng_write(e, VDPU_PURP_USED, qeng_desc_base(qc) + (uint64_t)VIRTQ_DESC_BYTES * slot + 8, 8, elem);
+}
+
+/*
+ * A buffer's chain is complete (MRG_RXBUF). Frame not complete: the buffer is full; remember it and
+ * go on with the next buffer (split: the next avail entry, re-reading the avail idx when the last
+ * one is used up; packed: the next slot), or drop the frame when VDPU_MRG_MAX buffers would not do.
+ * Frame complete after several buffers: commit - header byte 10 gets num_buffers (the stream
+ * wrote 1 there; byte 11 stays 0 as num_buffers <= 16), then the used entries of buffers 1..n-1,
+ * then buffer 0's, so that a packed driver polling buffer 0's slot finds the others already used.
+ */
+static void mrg_buffer_done(struct vdpu_edge *e)
+{
+    struct vdpu_eng *n = &e->next->eng;
+    bool more = n->rx_done < qeng_rx_total(e->pre);
+
+    if (more && n->m_n + 1u >= VDPU_MRG_MAX) {
+        qeng_drop_frame(e);
+        return;
+    }
+    n->m_id[n->m_n] = n->id;
+    n->m_len[n->m_n] = (uint16_t)(n->rx_done - n->m_base);
+    n->m_off[n->m_n] = n->m_nd;
+    n->m_nd = (uint16_t)(n->m_nd + n->ndesc);
+    n->m_n++;
+    n->m_base = n->rx_done;
+    if (more) {
+        n->ndesc = 0; /* a new chain: its own loop limit and table */
+        n->in_tbl = false;
+        n->t_cnt = 0;
+        if (packed(e))
+            qeng_packed_next_buffer(e);
+        else
+            qeng_split_next_buffer(e);
+        return;
+    }
+    uint8_t nb = n->m_n;
+    n->m_cnt = nb;
+    n->m_commit = true;
+    n->m_k = 0;
+    n->ndesc = n->m_nd; /* packed: used_idx moves by, and the event covers, every slot of the frame */
+    qeng_write(e, VDPU_PURP_PAYLOAD_WR, n->nb_addr, 1, &nb);
+}
+
+/* A write of the commit is out: the next used entry, or (buffer 0's done) the layout's used idx /
+ * event steps, exactly as for a one-buffer frame. */
+static void mrg_wr_done(struct vdpu_edge *e)
+{
+    const struct vdpu_eng *g = &e->pre->eng;
+    struct vdpu_eng *n = &e->next->eng;
+
+    if (g->m_k < g->m_cnt) {
+        n->m_k = (uint8_t)(g->m_k + 1);
+        mrg_used_write(e, n->m_k == g->m_cnt ? 0u : n->m_k);
+        return;
+    }
+    if (packed(e))
+        qeng_packed_wr_done(e);
+    else
+        qeng_split_wr_done(e);
 }
 
 /* The last descriptor of the chain is done: the frame goes out (TX) or is used (RX). */
@@ -255,8 +428,12 @@ void qeng_chain_done(struct vdpu_edge *e)
         n->tx_pos = 0;
         return;
     }
-    if (n->rx_done < qeng_rx_total(e->pre)) {
+    if (n->rx_done < qeng_rx_total(e->pre) && !n->mrg_en) {
         qeng_error(e, VDPU_QERR_LEN);
+        return;
+    }
+    if (n->mrg_en && (n->m_n || n->rx_done < qeng_rx_total(e->pre))) {
+        mrg_buffer_done(e);
         return;
     }
     if (packed(e))
@@ -315,6 +492,7 @@ static void state_idle(struct vdpu_edge *e)
     /* v2: parameters latched for this service; the cache and the batch start empty */
     n->pf = n->rx ? 1 : eng_param_field(s->eng.param); /* an RX service uses one buffer: no prefetch */
     n->bb = eng_param_field(s->eng.param >> 4);
+    n->mr = n->rx ? 1 : eng_param_field(s->eng.param >> 8); /* payload reads are TX only */
     n->pc_n = 0;
     n->pc_pos = 0;
     n->b_cnt = 0;
@@ -324,6 +502,15 @@ static void state_idle(struct vdpu_edge *e)
     n->ind_en = s->eng.ctrl & ENG_CTRL_INDIRECT;
     n->ev_en = s->eng.ctrl & ENG_CTRL_EVENT_IDX;
     n->ae_wait = false;
+    /* MRG_RXBUF: receive services only; the frame starts with no buffer filled */
+    n->mrg_en = n->rx && (s->eng.ctrl & ENG_CTRL_MRG_RXBUF);
+    n->nd_en = s->eng.ctrl & ENG_CTRL_NOTIF_DATA;
+    n->m_n = 0;
+    n->m_nd = 0;
+    n->m_base = 0;
+    n->m_commit = false;
+    n->m_la0 = s->queue[n->q].last_avail;
+    n->m_aw0 = s->queue[n->q].avail_wrap;
     if (packed(e))
         qeng_packed_start(e, n->q);
     else
@@ -382,6 +569,76 @@ static void state_rd_wait(struct vdpu_edge *e, const vdpu_in_t *in)
     if (c->last) n->fsm = VDPU_ENG_PROC;
 }
 
+/*
+ * PAY (M > 1): at every edge, the next chunk's read request is loaded when fewer than M are
+ * outstanding, its slot is free and the DMA output register is free; and a completion beat (while
+ * reads are outstanding) goes to the read of its tag, at that read's place in the TX frame buffer,
+ * so completions of different reads may come in any order. The edge that completes the last read
+ * (every chunk requested, none outstanding), or accepts a `last` beat of a failed read, goes to
+ * PROC, which then sees the whole descriptor as one read: rd_len = d_len, rd_got = rd_len unless
+ * something went wrong (QERR_DMA there).
+ */
+static void state_pay(struct vdpu_edge *e, const vdpu_in_t *in)
+{
+    const struct vdpu_eng *g = &e->pre->eng;
+    struct vdpu_eng *n = &e->next->eng;
+    int issued = 0, completed = 0;
+    bool fail_last = false;
+
+    unsigned s = g->p_chunk % VDPU_ENG_PARAM_MAX;
+    if (g->p_req < g->d_len && g->p_n < g->mr && !g->p_slot[s].busy && model_dma_out_free(e)) {
+        vdpu_dmareq_t r;
+        memset(&r, 0, sizeof r);
+        r.type = VDPU_DMA_RD;
+        r.purpose = VDPU_PURP_PAYLOAD_RD;
+        r.queue = g->q;
+        r.tag = g->next_tag;
+        r.len = min_u16(g->d_len - g->p_req, VDPU_DMA_RD_MAX);
+        r.addr = g->d_addr + g->p_req;
+        r.last = true;
+        model_dma_out_load(e, &r);
+        n->p_slot[s].busy = true;
+        n->p_slot[s].tag = g->next_tag;
+        n->p_slot[s].len = r.len;
+        n->p_slot[s].got = 0;
+        n->p_slot[s].off = g->chain_len + g->p_req;
+        n->next_tag = (uint8_t)((g->next_tag + 1) % QENG_TAGS);
+        n->p_req = g->p_req + r.len;
+        n->p_chunk = (uint8_t)(g->p_chunk + 1);
+        issued = 1;
+    }
+    const vdpu_dmacpl_t *c = &in->dmacpl;
+    if (in->dmacpl_valid && g->p_n) {
+        int hit = -1;
+        for (unsigned i = 0; i < VDPU_ENG_PARAM_MAX && hit < 0; i++)
+            if (g->p_slot[i].busy && g->p_slot[i].tag == c->tag) hit = (int)i;
+        if (hit < 0 || c->status != VDPU_CPL_SC) {
+            n->p_bad = true;
+            fail_last = c->last;
+        } else {
+            unsigned room = (unsigned)(g->p_slot[hit].len - g->p_slot[hit].got);
+            unsigned k = c->len < DMA_BEAT_BYTES ? c->len : DMA_BEAT_BYTES;
+            if (c->len > room) n->p_bad = true;
+            if (k > room) k = room;
+            memcpy(e->bufs->tx + g->p_slot[hit].off + g->p_slot[hit].got, c->data, k);
+            n->p_slot[hit].got = (uint16_t)(g->p_slot[hit].got + k);
+            if (c->last) {
+                if (g->p_slot[hit].got + k != g->p_slot[hit].len) n->p_bad = true;
+                n->p_slot[hit].busy = false;
+                completed = 1;
+                fail_last = n->p_bad;
+            }
+        }
+    }
+    n->p_n = (uint8_t)(g->p_n + issued - completed);
+    if (fail_last || (n->p_req == g->d_len && n->p_n == 0)) {
+        n->fsm = VDPU_ENG_PROC;
+        n->rd_len = (uint16_t)g->d_len;
+        n->rd_got = n->p_bad ? 0 : n->rd_len;
+        n->rd_bad = n->p_bad;
+    }
+}
+
 static void state_proc(struct vdpu_edge *e)
 {
     const struct vdpu_eng *g = &e->pre->eng;
@@ -431,11 +688,20 @@ static void state_wr_req(struct vdpu_edge *e)
     uint32_t base = DMA_BEAT_BYTES * g->wr_beat;
     uint32_t k = g->wr_len - base < DMA_BEAT_BYTES ? g->wr_len - base : DMA_BEAT_BYTES;
     for (uint32_t i = 0; i < k; i++)
-        r.data[i] = g->wr_purpose == VDPU_PURP_PAYLOAD_WR ? rx_byte(e, g->rx_done + base + i) : g->wr_data[base + i];
+        r.data[i] = g->wr_purpose == VDPU_PURP_PAYLOAD_WR && !g->m_commit ? rx_byte(e, g->rx_done + base + i)
+                                                                           : g->wr_data[base + i];
     r.last = base + k == g->wr_len;
     model_dma_out_load(e, &r);
+    /* where the stream puts header byte 10: MRG_RXBUF patches num_buffers there */
+    if (g->wr_purpose == VDPU_PURP_PAYLOAD_WR && !g->m_commit && g->rx_done <= VDPU_NET_NUMBUF_OFF &&
+        VDPU_NET_NUMBUF_OFF < g->rx_done + g->wr_len)
+        n->nb_addr = g->wr_addr + VDPU_NET_NUMBUF_OFF - g->rx_done;
     if (!r.last) {
         n->wr_beat = (uint16_t)(g->wr_beat + 1);
+        return;
+    }
+    if (g->m_commit && (g->wr_purpose == VDPU_PURP_PAYLOAD_WR || g->wr_purpose == VDPU_PURP_USED)) {
+        mrg_wr_done(e);
         return;
     }
     if (g->wr_purpose != VDPU_PURP_PAYLOAD_WR) {
@@ -513,5 +779,6 @@ void model_qeng_edge(struct vdpu_edge *e, const vdpu_in_t *in)
     case VDPU_ENG_TX_OUT: state_tx_out(e, in); break;
     case VDPU_ENG_IRQ: state_irq(e); break;
     case VDPU_ENG_ERR: state_err(e); break;
+    case VDPU_ENG_PAY: state_pay(e, in); break;
     }
 }

@@ -43,6 +43,7 @@ static inline void put_le32(uint8_t *p, uint32_t v)
 void qeng_read(struct vdpu_edge *e, uint8_t purpose, uint64_t addr, uint16_t len);
 void qeng_write(struct vdpu_edge *e, uint8_t purpose, uint64_t addr, uint16_t len, const uint8_t *data);
 void qeng_error(struct vdpu_edge *e, uint8_t code);
+void qeng_raise(struct vdpu_edge *e, uint16_t q);
 void qeng_idle(struct vdpu_edge *e);
 void qeng_drop_frame(struct vdpu_edge *e);
 uint8_t qeng_desc_check(const struct vdpu_edge *e, uint64_t addr, uint32_t len, uint16_t flags, uint32_t count,
@@ -53,6 +54,8 @@ void qeng_tbl_fetch(struct vdpu_edge *e);
 void qeng_desc_data(struct vdpu_edge *e);
 void qeng_chain_done(struct vdpu_edge *e);
 uint32_t qeng_rx_total(const struct vdpu_state *s);
+/* NOTIFICATION_DATA: buffers the queue's latest doorbell data says are available beyond last_avail, or -1 */
+int32_t qeng_nd_ahead(const struct vdpu_edge *e, bool nd_en, const struct vdpu_queue_ctx *qc);
 bool qeng_cache_read(const struct vdpu_edge *e);
 
 /* qeng_split.c / qeng_packed.c: what depends on the ring layout */
@@ -62,6 +65,7 @@ void qeng_split_desc_done(struct vdpu_edge *e);
 void qeng_split_used(struct vdpu_edge *e);
 void qeng_split_wr_done(struct vdpu_edge *e);
 void qeng_split_irq(struct vdpu_edge *e);
+void qeng_split_next_buffer(struct vdpu_edge *e);
 
 void qeng_packed_start(struct vdpu_edge *e, uint16_t q);
 void qeng_packed_proc(struct vdpu_edge *e);
@@ -69,5 +73,6 @@ void qeng_packed_desc_done(struct vdpu_edge *e);
 void qeng_packed_used(struct vdpu_edge *e);
 void qeng_packed_wr_done(struct vdpu_edge *e);
 void qeng_packed_irq(struct vdpu_edge *e);
+void qeng_packed_next_buffer(struct vdpu_edge *e);
 
 #endif

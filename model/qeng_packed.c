@@ -9,10 +9,12 @@
  * The descriptor in `slot` is needed: from the prefetch cache (PROC next, no DMA), or when the cache
  * is empty by reading k = min(P, N - slot) descriptors (at least 1), never across the ring end.
  */
-static void read_slot(struct vdpu_edge *e, const struct vdpu_queue_ctx *qc, uint16_t slot)
+static void read_slot_k(struct vdpu_edge *e, const struct vdpu_queue_ctx *qc, uint16_t slot, int32_t ahead)
 {
     struct vdpu_eng *n = &e->next->eng;
     uint32_t k = n->pf;
+
+    if (ahead > 0 && (uint32_t)ahead < k) k = (uint32_t)ahead; /* NOTIFICATION_DATA: no further */
 
     if (n->pc_n) {
         n->fsm = VDPU_ENG_PROC;
@@ -42,9 +44,17 @@ static uint16_t advance_slot(struct vdpu_edge *e)
     return slot;
 }
 
+static void read_slot(struct vdpu_edge *e, const struct vdpu_queue_ctx *qc, uint16_t slot)
+{
+    read_slot_k(e, qc, slot, -1);
+}
+
+/* The first descriptor of a buffer; NOTIFICATION_DATA limits the read to the slots it says are
+ * available (a service from IDLE, or the next buffer in IRQ). */
 void qeng_packed_start(struct vdpu_edge *e, uint16_t q)
 {
-    read_slot(e, &e->pre->queue[q], e->pre->queue[q].last_avail);
+    const struct vdpu_queue_ctx *qc = &e->pre->queue[q];
+    read_slot_k(e, qc, qc->last_avail, qeng_nd_ahead(e, e->next->eng.nd_en, qc)); /* nd_en: latched at a pick */
 }
 
 void qeng_packed_proc(struct vdpu_edge *e)
@@ -168,13 +178,25 @@ void qeng_packed_irq(struct vdpu_edge *e)
 {
     const struct vdpu_eng *g = &e->pre->eng;
 
-    if (!g->no_irq) model_queue_irq(e, g->q);
+    if (!g->no_irq) qeng_raise(e, g->q);
     if (g->rx) {
         qeng_idle(e);
     } else if (e->pre->quiesce) { /* quiesce: leave the queue as when it is found empty; kick brings it back */
         e->next->queue[g->q].kick = true;
         qeng_idle(e);
+    } else if (!g->pc_n && qeng_nd_ahead(e, g->nd_en, qeng_qctx(e)) == 0) {
+        /* NOTIFICATION_DATA: the latest doorbell says the next slot is not available yet: no read;
+         * the doorbell that makes it available sets kick (left set since the pick) */
+        qeng_idle(e);
     } else {
         qeng_packed_start(e, g->q);
     }
+}
+
+/* MRG_RXBUF: the frame goes on in the buffer at the next slot (the slots of the filled ones were
+ * consumed as their descriptors were used: last_avail after this edge). */
+void qeng_packed_next_buffer(struct vdpu_edge *e)
+{
+    const struct vdpu_queue_ctx *nq = &e->next->queue[e->pre->eng.q];
+    read_slot(e, nq, nq->last_avail);
 }

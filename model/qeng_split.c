@@ -16,12 +16,20 @@ static void read_desc(struct vdpu_edge *e, const struct vdpu_queue_ctx *qc, uint
     qeng_read(e, VDPU_PURP_DESC, qeng_desc_base(qc) + (uint64_t)VIRTQ_DESC_BYTES * id, VIRTQ_DESC_BYTES);
 }
 
+/* The avail ring index of the next buffer: last_avail, plus (MRG_RXBUF) the buffers of the frame
+ * already filled, which stay available until the frame is committed. */
+static uint16_t next_avail(const struct vdpu_eng *g, const struct vdpu_queue_ctx *qc)
+{
+    return (uint16_t)(qc->last_avail + g->m_n);
+}
+
 /* k = min(P, entries the last avail idx offers, entries before the ring end) ring entries, at least 1. */
 static void read_ring(struct vdpu_edge *e, const struct vdpu_queue_ctx *qc)
 {
     const struct vdpu_eng *n = &e->next->eng;
-    uint16_t slot = ring_slot(qc->last_avail, qc->size);
-    uint16_t offered = (uint16_t)(n->avail_idx - qc->last_avail);
+    uint16_t la = next_avail(n, qc);
+    uint16_t slot = ring_slot(la, qc->size);
+    uint16_t offered = (uint16_t)(n->avail_idx - la);
     uint32_t k = n->pf;
 
     if (offered < k) k = offered;
@@ -95,7 +103,7 @@ void qeng_split_proc(struct vdpu_edge *e)
         uint16_t flags = le16_at(d), idx = le16_at(d + 2);
         n->avail_idx = idx;
         n->avail_flags = flags; /* the latest flags decide a batch's interrupt */
-        if (idx == qc->last_avail) { /* empty */
+        if (idx == next_avail(g, qc)) { /* empty (MRG_RXBUF: no buffer for the rest of the frame) */
             if (g->ev_en && !g->rx && !g->ae_wait) {
                 /* EVENT_IDX: ask for a doorbell when the next buffer is posted, then look once more */
                 uint8_t ae[2];
@@ -114,7 +122,9 @@ void qeng_split_proc(struct vdpu_edge *e)
             return;
         }
         n->ae_wait = false; /* a later empty queue writes avail_event again */
-        if ((uint16_t)(idx - qc->last_avail) > qc->size) {
+        /* more than a ring of buffers, or (MRG_RXBUF) fewer than the frame's buffers already taken:
+         * the idx moved back */
+        if ((uint16_t)(idx - qc->last_avail) > qc->size || (uint16_t)(idx - qc->last_avail) < g->m_n) {
             qeng_error(e, VDPU_QERR_IDX);
             return;
         }
@@ -209,15 +219,20 @@ void qeng_split_wr_done(struct vdpu_edge *e)
         qeng_split_start(e, g->q);
         return;
     }
+    /* USED_IDX moves by the batch, or (MRG_RXBUF) by the frame's buffers */
+    uint16_t adv = g->m_commit ? g->m_cnt : g->b_cnt;
     if (g->wr_purpose == VDPU_PURP_USED) {
-        put_le16(idx, (uint16_t)(qc->used_idx + g->b_cnt));
+        put_le16(idx, (uint16_t)(qc->used_idx + adv));
         qeng_write(e, VDPU_PURP_USED_IDX, qeng_device_base(qc) + 2, 2, idx);
         return;
     }
     /* used idx written: the batch's buffers are consumed (all but the last one already were,
      * and the last one too when the batch is written because the queue is empty) */
-    nq->used_idx = (uint16_t)(qc->used_idx + g->b_cnt);
-    if (!g->b_leave) nq->last_avail = (uint16_t)(qc->last_avail + 1);
+    nq->used_idx = (uint16_t)(qc->used_idx + adv);
+    if (g->m_commit) /* MRG_RXBUF: the frame's buffers, all consumed now */
+        nq->last_avail = (uint16_t)(qc->last_avail + g->m_cnt);
+    else if (!g->b_leave)
+        nq->last_avail = (uint16_t)(qc->last_avail + 1);
     e->next->eng.b_cnt = 0;
     if (g->ev_en) { /* EVENT_IDX: used_event decides the interrupt */
         e->next->eng.ev_old = qc->used_idx;
@@ -225,6 +240,37 @@ void qeng_split_wr_done(struct vdpu_edge *e)
         return;
     }
     e->next->eng.fsm = VDPU_ENG_IRQ;
+}
+
+/*
+ * Step 8 with every buffer of the last avail idx consumed. NOTIFICATION_DATA: a doorbell during the
+ * service said more are available: they are served without reading the avail idx (the data is a
+ * lower bound of it, the ring entries are the truth for content); a value more than N ahead is the
+ * driver's lie, QERR_IDX. Without a fresh value and without EVENT_IDX, every buffer the driver posts
+ * comes with a doorbell (the device never asks for silence), which sets kick: the queue is left
+ * without the avail read (the pending batch first). With EVENT_IDX, or without the feature, the
+ * avail idx is read again (the v1..v3 rules).
+ */
+static void caught_up(struct vdpu_edge *e)
+{
+    const struct vdpu_eng *g = &e->pre->eng;
+    struct vdpu_eng *n = &e->next->eng;
+    const struct vdpu_queue_ctx *qc = qeng_qctx(e);
+    int32_t ahead = qeng_nd_ahead(e, g->nd_en, qc);
+
+    if (ahead > qc->size) {
+        qeng_error(e, VDPU_QERR_IDX);
+    } else if (ahead > 0) {
+        n->avail_idx = qc->nd;
+        read_ring(e, qc);
+    } else if (g->ev_en || !g->nd_en) {
+        qeng_split_start(e, g->q);
+    } else if (g->b_cnt) {
+        n->b_leave = true;
+        write_batch(e, qc);
+    } else {
+        qeng_idle(e);
+    }
 }
 
 /* Step 7 and 8: after a batch, interrupt unless the driver suppressed it; then the next buffer
@@ -235,7 +281,7 @@ void qeng_split_irq(struct vdpu_edge *e)
     const struct vdpu_queue_ctx *qc = qeng_qctx(e);
 
     bool suppressed = g->ev_en ? g->no_irq : (g->avail_flags & VRING_AVAIL_F_NO_INTERRUPT) != 0;
-    if (!g->b_held && !suppressed) model_queue_irq(e, g->q);
+    if (!g->b_held && !suppressed) qeng_raise(e, g->q);
     e->next->eng.b_held = false;
     if (g->rx || g->b_leave) {
         qeng_idle(e);
@@ -254,6 +300,18 @@ void qeng_split_irq(struct vdpu_edge *e)
     } else if (qc->last_avail != g->avail_idx) {
         read_ring(e, qc);
     } else {
-        qeng_split_start(e, g->q);
+        caught_up(e);
     }
+}
+
+/* MRG_RXBUF: the frame goes on in the next available buffer (n->m_n counts the filled ones): its ring
+ * entry, or first a fresh avail idx when the one read last offers no more. */
+void qeng_split_next_buffer(struct vdpu_edge *e)
+{
+    const struct vdpu_queue_ctx *qc = qeng_qctx(e);
+
+    if (next_avail(&e->next->eng, qc) == e->next->eng.avail_idx)
+        qeng_split_start(e, e->pre->eng.q);
+    else
+        read_ring(e, qc);
 }

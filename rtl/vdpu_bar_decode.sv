@@ -96,7 +96,7 @@ module vdpu_bar_decode
 
   // The queue engine's ring state is not host-visible.
   logic unused_qv;
-  assign unused_qv = ^{qv.last_avail, qv.avail_wrap, qv.used_idx, qv.used_wrap, qv.kick};
+  assign unused_qv = ^{qv.last_avail, qv.avail_wrap, qv.used_idx, qv.used_wrap, qv.kick, qv.nd, qv.nd_valid};
 
   // ---- decode ---------------------------------------------------------------------------------------
   logic [63:0] rd;          // value of the addressed field
@@ -250,6 +250,9 @@ module vdpu_bar_decode
         // A data-queue doorbell: counted, and it kicks the queue engine.
         eff_o.notify_inc = 1'b1;
         eff_o.notify_q   = off[QIDX_W+1:2];
+        // NOTIFICATION_DATA: a 4-byte value whose vqn names this queue carries next_off/next_wrap
+        // (split: the avail idx) in bits 31:16; another vqn is not this queue's data
+        eff_o.notify_nd  = (size == 4'd4) && (wdata[15:0] == 16'(off[11:2]));
       end
 
     // -- ISR: one byte, read to clear

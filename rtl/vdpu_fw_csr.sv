@@ -34,14 +34,14 @@ module vdpu_fw_csr
   // queue engine: its CSRs, queue interrupts and internal error (a violation)
   output logic [31:0]                  eng_ctrl_o,
   output logic [31:0]                  eng_param_o,
+  output logic [31:0]                  eng_coal_o,
   output logic [63:0]                  hm_base_o,
   output logic [63:0]                  hm_size_o,
   output logic                         quiesce_o,
   input  logic [31:0]                  eng_status_i,
   input  logic [NUM_QUEUES-1:0]        qerr_i,
   input  logic [31:0]                  err_info_i,
-  input  logic                         eng_irq_i,
-  input  logic [QIDX_W-1:0]            eng_irq_q_i,
+  input  logic [NUM_QUEUES-1:0]        eng_irq_i,    // queue interrupts (through vdpu_irq_coal)
   input  logic                         eng_err_i,
 
   // firmware DMA channel (vdpu_fw_dma owns its registers; writes and the start are decoded here)
@@ -131,6 +131,7 @@ module vdpu_fw_csr
     logic [15:0]                 ctrlq;     // CTRLQ
     logic [31:0]                 eng_ctrl;  // ENG_CTRL
     logic [31:0]                 eng_param; // ENG_PARAM
+    logic [31:0]                 eng_coal;  // ENG_COAL
     logic [63:0]                 hm_base;   // HOSTMEM_BASE_HI/LO
     logic [63:0]                 hm_size;   // HOSTMEM_SIZE_HI/LO
     logic [2:0]                  rxf_ctrl;  // RXF_CTRL
@@ -170,6 +171,7 @@ module vdpu_fw_csr
     ctrlq:         CSR_CTRLQ_RST[15:0],
     eng_ctrl:      CSR_ENG_CTRL_RST,
     eng_param:     CSR_ENG_PARAM_RST,
+    eng_coal:      CSR_ENG_COAL_RST,
     hm_base:       {CSR_HOSTMEM_BASE_HI_RST, CSR_HOSTMEM_BASE_LO_RST},
     hm_size:       {CSR_HOSTMEM_SIZE_HI_RST, CSR_HOSTMEM_SIZE_LO_RST},
     rxf_ctrl:      CSR_RXF_CTRL_RST[2:0],
@@ -290,6 +292,7 @@ module vdpu_fw_csr
       16'(CSR_CTRLQ):         rd = 32'(r_q.ctrlq);
       16'(CSR_ENG_CTRL):        rd = r_q.eng_ctrl;
       16'(CSR_ENG_PARAM):       rd = r_q.eng_param;
+      16'(CSR_ENG_COAL):        rd = r_q.eng_coal;
       16'(CSR_HOSTMEM_BASE_LO): rd = r_q.hm_base[31:0];
       16'(CSR_HOSTMEM_BASE_HI): rd = r_q.hm_base[63:32];
       16'(CSR_HOSTMEM_SIZE_LO): rd = r_q.hm_size[31:0];
@@ -329,10 +332,11 @@ module vdpu_fw_csr
   logic unused_in;
   assign unused_in = ^{host_eff_i.ev_push, host_eff_i.ev, host_eff_i.qwr, host_eff_i.tbl_we,
                        host_eff_i.tbl_size8, host_eff_i.tbl_dw, host_eff_i.data[63:32], act[31:16],
-                       host_eff_i.notify_q};
+                       host_eff_i.notify_q, host_eff_i.notify_nd};
   // The queue engine's ring state has no CSR.
   logic unused_fw_q;
-  assign unused_fw_q = ^{fw_q.last_avail, fw_q.avail_wrap, fw_q.used_idx, fw_q.used_wrap, fw_q.kick};
+  assign unused_fw_q = ^{fw_q.last_avail, fw_q.avail_wrap, fw_q.used_idx, fw_q.used_wrap, fw_q.kick, fw_q.nd,
+                         fw_q.nd_valid};
 
   // ---- next state: host effects, then the firmware request ------------------------------------------
   logic        err;       // firmware request error
@@ -363,7 +367,7 @@ module vdpu_fw_csr
     irq_q       = act[15:0];
     irq_q_ok    = (32'(irq_q) < NUM_QUEUES);
     irq_vec     = (irq_q == CfgChange) ? r_q.msix_config : (irq_q_ok ? qctx_i[irq_q[QIDX_W-1:0]].msix : 16'hFFFF);
-    eng_vec     = qctx_i[eng_irq_q_i].msix;
+    eng_vec     = '0;
 
     // host side
     if (host_eff_i.dfsel_we) r_d.dfsel = host_eff_i.data[31:0];
@@ -412,8 +416,9 @@ module vdpu_fw_csr
           16'(CSR_NET_MTU):       r_d.net_mtu       = wval[15:0];
           16'(CSR_DP_CTRL):       r_d.quiesce       = wval[0];
           16'(CSR_CTRLQ):         r_d.ctrlq         = wval[15:0];
-          16'(CSR_ENG_CTRL):        r_d.eng_ctrl        = wval & ((32'(1) << (ENGCTRL_EVENT_IDX + 5'd1)) - 32'(1));  // only the ENGCTRL_* bits
+          16'(CSR_ENG_CTRL):        r_d.eng_ctrl        = wval & ((32'(1) << (ENGCTRL_NOTIF_DATA + 5'd1)) - 32'(1));  // only the ENGCTRL_* bits
           16'(CSR_ENG_PARAM):       r_d.eng_param       = wval;
+          16'(CSR_ENG_COAL):        r_d.eng_coal        = wval;
           16'(CSR_HOSTMEM_BASE_LO): r_d.hm_base[31:0]   = wval;
           16'(CSR_HOSTMEM_BASE_HI): r_d.hm_base[63:32]  = wval;
           16'(CSR_HOSTMEM_SIZE_LO): r_d.hm_size[31:0]   = wval;
@@ -495,11 +500,14 @@ module vdpu_fw_csr
     // Queue engine interrupt, last: exactly what HOST_IRQ(q) does, but with no FW_ERR when the
     // queue has no vector (then there is simply no interrupt). Same-edge firmware requests also
     // take effect, so pending bits are or-ed and the ISR bit is set after a host read-to-clear.
-    if (eng_irq_i) begin
-      if (msix_en_i) begin
-        if (32'(eng_vec) < NUM_VECTORS) pend_set_o[eng_vec[$clog2(NUM_VECTORS)-1:0]] = 1'b1;
-      end else begin
-        r_d.isr = r_d.isr | 2'b01;
+    for (int unsigned q = 0; q < NUM_QUEUES; q++) begin
+      if (eng_irq_i[q]) begin
+        eng_vec = qctx_i[q].msix;
+        if (msix_en_i) begin
+          if (32'(eng_vec) < NUM_VECTORS) pend_set_o[eng_vec[$clog2(NUM_VECTORS)-1:0]] = 1'b1;
+        end else begin
+          r_d.isr = r_d.isr | 2'b01;
+        end
       end
     end
 
@@ -533,6 +541,7 @@ module vdpu_fw_csr
   assign isr_o          = r_q.isr;
   assign eng_ctrl_o     = r_q.eng_ctrl;
   assign eng_param_o    = r_q.eng_param;
+  assign eng_coal_o     = r_q.eng_coal;
   assign hm_base_o      = r_q.hm_base;
   assign hm_size_o      = r_q.hm_size;
   assign quiesce_o      = r_q.quiesce;

@@ -78,6 +78,9 @@ package vdpu_pkg;
     logic [15:0] used_idx;    // split: used idx; packed: next used slot
     logic        used_wrap;   // packed: device ring wrap counter (reset 1)
     logic        kick;        // a doorbell is pending
+    logic [15:0] nd;          // NOTIFICATION_DATA of the latest 4-byte doorbell (split: next avail idx;
+                              // packed: [14:0] next_off, [15] next_wrap)
+    logic        nd_valid;    // ... a doorbell has carried data
   } qctx_t;
 
   localparam qctx_t QCTX_RST = '{
@@ -95,7 +98,9 @@ package vdpu_pkg;
     avail_wrap: 1'b1,
     used_idx:   '0,
     used_wrap:  1'b1,
-    kick:       1'b0
+    kick:       1'b0,
+    nd:         '0,
+    nd_valid:   1'b0
   };
 
   // Queue engine update of one queue's ring state, applied after host and firmware at an edge.
@@ -156,6 +161,7 @@ package vdpu_pkg;
     logic                isr_clr;      // ISR read-to-clear
     logic                notify_inc;   // data-queue doorbell
     logic [QIDX_W-1:0]   notify_q;     // ... of this queue (sets its kick)
+    logic                notify_nd;    // ... 4 bytes, vqn = the queue: data[31:16] is its notification data
     logic                ev_push;      // push ev (FIFO had room before the edge)
     logic                ev_ovf_set;   // FIFO was full: event dropped
     ev_t                 ev;
@@ -192,6 +198,36 @@ package vdpu_pkg;
       if (i < 32'(size)) m[8*i+:8] = 8'hFF;
     end
     return m;
+  endfunction
+
+  // Low n bytes set (n = 0..32).
+  function automatic logic [255:0] byte_mask(logic [5:0] n);
+    return (n >= 6'd32) ? '1 : ~({256{1'b1}} << {n[4:0], 3'b000});
+  endfunction
+
+  // NOTIFICATION_DATA: buffers beyond last_avail the queue's latest doorbell data says are available;
+  // bit 17 set: no information (feature off, no data yet, or a value behind last_avail - a doorbell
+  // that arrived after the engine had read past it). Split: 0..0x7FFF (more than N: the driver's lie);
+  // packed: 0..N, positions counted over two laps (a value beyond N is behind, an offset >= N says
+  // nothing).
+  function automatic logic [17:0] nd_ahead(logic en, logic pk, logic [15:0] n, logic [15:0] la, logic aw,
+                                           logic [15:0] nd, logic nd_valid);
+    logic [15:0] step;
+    logic [17:0] p_nd, p_la, t, n2;
+    nd_ahead = 18'h20000;
+    step     = nd - la;
+    n2       = {1'b0, n, 1'b0};
+    p_nd     = 18'(nd[14:0]) + (nd[15] ? 18'd0 : 18'(n));
+    p_la     = 18'(la) + (aw ? 18'd0 : 18'(n));
+    t        = p_nd + n2 - p_la;
+    if (t >= n2) t = t - n2;
+    if (en && nd_valid) begin
+      if (!pk) begin
+        if (!step[15]) nd_ahead = 18'(step);
+      end else if (16'(nd[14:0]) < n && t <= 18'(n)) begin
+        nd_ahead = t;
+      end
+    end
   endfunction
 
 endpackage

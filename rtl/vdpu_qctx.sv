@@ -13,6 +13,8 @@ module vdpu_qctx
   input  qwr_t                         host_wr_i,    // ring address write through common cfg
   input  logic                         kick_set_i,   // data-queue doorbell ...
   input  logic [QIDX_W-1:0]            kick_q_i,     // ... for this queue
+  input  logic                         nd_set_i,     // ... with NOTIFICATION_DATA
+  input  logic [15:0]                  nd_i,         // ... this value
   input  qwr_t                         fw_wr_i,      // Q_* CSR write
   input  logic                         dev_reset_i,  // DEV_RESET: every queue back to QCTX_RST
   input  qeng_wr_t                     eng_wr_i,     // queue engine ring state update
@@ -43,6 +45,8 @@ module vdpu_qctx
           r.used_idx   = QCTX_RST.used_idx;
           r.used_wrap  = QCTX_RST.used_wrap;
           r.kick       = QCTX_RST.kick;
+          r.nd         = QCTX_RST.nd;
+          r.nd_valid   = QCTX_RST.nd_valid;
         end
       end
       QF_RESET:    r.reset    = v[15:0];
@@ -61,7 +65,13 @@ module vdpu_qctx
     qctx_d = qctx_q;
     for (int unsigned q = 0; q < NUM_QUEUES; q++) begin
       if (host_wr_i.valid && 32'(host_wr_i.idx) == q) qctx_d[q] = set_field(qctx_d[q], host_wr_i.field, host_wr_i.data);
-      if (kick_set_i && 32'(kick_q_i) == q) qctx_d[q].kick = 1'b1;
+      if (kick_set_i && 32'(kick_q_i) == q) begin
+        qctx_d[q].kick = 1'b1;
+        if (nd_set_i) begin
+          qctx_d[q].nd       = nd_i;
+          qctx_d[q].nd_valid = 1'b1;
+        end
+      end
       if (fw_wr_i.valid && 32'(fw_wr_i.idx) == q) qctx_d[q] = set_field(qctx_d[q], fw_wr_i.field, fw_wr_i.data);
       if (dev_reset_i) qctx_d[q] = QCTX_RST;
       // The engine's values were computed from the pre-edge context and win a same-edge conflict.

@@ -1,14 +1,19 @@
 // vdpu_qeng.sv - queue engine: doorbell -> descriptors -> DMA -> network port -> used -> interrupt.
 //
-// One state machine, one queue and one buffer (descriptor chain) at a time, one DMA read
-// outstanding (docs/queue-engine.md, contract v1); v2 reads up to P ring entries / descriptors per
-// read into a prefetch cache and writes up to B split used elements per request (ENG_PARAM,
-// latched when a queue is picked); v3 follows INDIRECT descriptor tables and honours EVENT_IDX
-// (ENG_CTRL[2] / [3], latched likewise). Every state takes one edge except the waiting
-// ones (RD_REQ / WR_REQ / TX_OUT wait for a free output register, RD_WAIT for the completion), so
-// the C model can follow it cycle for cycle. All decisions use pre-edge state; the ring state
-// (last_avail, used_idx, wrap counters, kick) lives in the queue context and is updated through
-// qwr_o, applied after the host and firmware writes of the same edge.
+// One state machine, one queue and one buffer (descriptor chain) at a time (docs/queue-engine.md,
+// contract v1); v2 reads up to P ring entries / descriptors per read into a prefetch cache and
+// writes up to B split used elements per request (ENG_PARAM, latched when a queue is picked); v3
+// follows INDIRECT descriptor tables and honours EVENT_IDX (ENG_CTRL[2] / [3], latched likewise);
+// with MRG_RXBUF (ENG_CTRL[4]) a received frame goes on across up to 16 buffers, made used together
+// once it is complete; NOTIFICATION_DATA (ENG_CTRL[5]) lets doorbell values spare avail-idx and
+// descriptor reads; ENG_PARAM[11:8] > 1 keeps up to that many TX payload reads in flight (PAY).
+// Every state takes one edge except the waiting ones (RD_REQ / WR_REQ / TX_OUT wait for a free
+// output register, RD_WAIT for the completion, PAY for its reads), so the C model can follow it
+// cycle for cycle. All decisions use pre-edge state; the ring state (last_avail, used_idx, wrap
+// counters, kick) lives in the queue context and is updated through qwr_o, applied after the host
+// and firmware writes of the same edge. Around the state machine: vdpu_qeng_sched (which queue a
+// pick takes), vdpu_qeng_tx (TX frame buffer, network beats), vdpu_qeng_rx (RX write beats);
+// after it, in vdpu_top, vdpu_irq_coal (interrupt coalescing).
 `include "vdpu_pkg.svh"
 
 module vdpu_qeng
@@ -19,7 +24,8 @@ module vdpu_qeng
   input  logic                   rst_ni,
 
   // control (CSR block, pre-edge)
-  input  logic [31:0]            eng_ctrl_i,   // [0] enable, [1] packed, [2] INDIRECT_DESC, [3] EVENT_IDX
+  input  logic [31:0]            eng_ctrl_i,   // [0] enable, [1] packed, [2] INDIRECT_DESC, [3] EVENT_IDX,
+                                               // [4] MRG_RXBUF, [5] NOTIFICATION_DATA
   input  logic [31:0]            eng_param_i,  // ENG_PARAM: [3:0] prefetch depth, [7:4] used batch
   input  logic                   quiesce_i,    // DP_CTRL[0]: no new service; TX leaves after a buffer
   input  logic [63:0]            hm_base_i,    // host memory window for buffers
@@ -77,7 +83,7 @@ module vdpu_qeng
     $error("vdpu_qeng: ENG_STATUS[15:8] holds the queue in service in 8 bits");
   end
 
-  typedef enum logic [2:0] {
+  typedef enum logic [3:0] {
     StIdle,    // scheduler
     StRdReq,   // load a DMA read request
     StRdWait,  // collect its completion beats
@@ -85,7 +91,8 @@ module vdpu_qeng
     StWrReq,   // load the beats of a DMA write
     StTxOut,   // send the frame on ntx
     StIrq,     // raise the queue interrupt, pick the next step
-    StErr      // record a violation
+    StErr,     // record a violation
+    StPay      // TX payload of a descriptor, up to mr reads outstanding (ENG_PARAM[11:8] > 1)
   } state_e;
 
   // What the current read or write is for.
@@ -99,7 +106,8 @@ module vdpu_qeng
     OpUsed,     // used element / used descriptor
     OpUsedIdx,  // split: used idx
     OpInd,      // v3: indirect table block read / table entry
-    OpAvEvt     // v3, split (EVENT_IDX): avail_event write
+    OpAvEvt,    // v3, split (EVENT_IDX): avail_event write
+    OpNumBuf    // MRG_RXBUF: num_buffers (header byte 10) of a frame spanning several buffers
   } op_e;
 
   // v2: ENG_PARAM fields act as 1..ParamMax; the cache holds up to ParamMax descriptors.
@@ -107,12 +115,13 @@ module vdpu_qeng
   localparam int unsigned PcBits   = 128 * ParamMax;
   // v3: indirect table entries per read (512 bytes, the DMA read limit), kept in u_tbl_buf.
   localparam int unsigned TblBlock = RD_CHUNK / 16;
+  // MRG_RXBUF: buffers one received frame may use (a frame needing more is dropped); num_buffers
+  // is patched into header byte 10 (byte 11 stays 0 from the header written with the stream).
+  localparam int unsigned MrgMax    = 16;
+  localparam int unsigned NumBufOff = 10;
 
   localparam logic [FRAME_PW-1:0] HdrLen   = FRAME_PW'(NET_HDR_LEN);
   localparam logic [FRAME_PW-1:0] MinChain = FRAME_PW'(NET_HDR_LEN + ETH_HDR_LEN);
-  // virtio_net_hdr_mrg_rxbuf of every received frame: all 0 but num_buffers (bytes 10-11) = 1,
-  // as virtio requires without MRG_RXBUF. Placed at bytes 20..31 of a word, see rx_beat below.
-  localparam logic [255:0] HdrWord = 256'(1) << (8 * (32 - NET_HDR_LEN + 10));
 
   // ---- registers ------------------------------------------------------------------------------
   state_e                state_q, state_d;
@@ -164,6 +173,37 @@ module vdpu_qeng
   logic [5:0]            tcnt_q, tcnt_d;    // ... and its entries (1..32)
   logic                  aew_q, aew_d;      // split TX: avail_event written, avail re-read pending
   logic [15:0]           evold_q, evold_d;  // split: used idx before the batch (vring_need_event)
+  // MRG_RXBUF (ENG_CTRL[4], latched at the pick, RX only): the buffers of the frame in service; none
+  // is made used before the whole frame is written, so a frame that runs out of buffers is dropped
+  // without the driver seeing any of it
+  logic                  mrg_q, mrg_d;
+  logic [4:0]            mn_q, mn_d;        // buffers filled before the one in service
+  logic [16*MrgMax-1:0]  mid_q, mid_d;      // ... their ids, buffer i at [16i +: 16]
+  logic [16*MrgMax-1:0]  mlen_q, mlen_d;    // ... bytes written into each
+  logic [16*MrgMax-1:0]  moff_q, moff_d;    // ... packed: ring slots of the frame before each
+  logic [15:0]           mnd_q, mnd_d;      // packed: ring slots of the filled buffers
+  logic [FRAME_PW-1:0]   mbase_q, mbase_d;  // stream position where the buffer in service started
+  logic [63:0]           nbaddr_q, nbaddr_d; // host address of header byte 10
+  logic [15:0]           mla0_q, mla0_d;    // packed: last_avail / avail_wrap at the pick (rollback)
+  logic                  maw0_q, maw0_d;
+  logic                  mcommit_q, mcommit_d; // the frame is complete: patch and used entries
+  logic [4:0]            mcnt_q, mcnt_d;    // ... num_buffers
+  logic [4:0]            mk_q, mk_d;        // ... used entry being written: 1..mcnt-1, then 0 (as mcnt)
+  // NOTIFICATION_DATA (ENG_CTRL[5], latched at the pick)
+  logic                  nd_q, nd_d;
+  // several payload reads outstanding (ENG_PARAM[11:8] = max reads M, latched at the pick; M = 1
+  // keeps the one-read path): one slot per read in flight, chunk c in slot c % ParamMax
+  logic [3:0]            mr_q, mr_d;        // M (1..8; 1 for RX)
+  logic [3:0]            pn_q, pn_d;        // reads outstanding
+  logic [2:0]            pchunk_q, pchunk_d; // slot of the next chunk
+  logic [31:0]           preq_q, preq_d;    // bytes of the descriptor requested
+  logic                  pbad_q, pbad_d;    // error status, foreign tag or wrong length seen
+  logic [ParamMax-1:0]   pbusy_q, pbusy_d;
+  logic [ParamMax-1:0][4:0]          ptag_q, ptag_d;
+  logic [ParamMax-1:0][15:0]         plen_q, plen_d, pgot_q, pgot_d;
+  logic [ParamMax-1:0][FRAME_PW-1:0] poff_q, poff_d;  // chain offset of its bytes
+  logic [3:0]            ndcap_q, ndcap_d;  // packed: descriptors the next buffer-start read may take
+                                            // (the slots the doorbell data says are available; 0: no cap)
   // status
   logic [NUM_QUEUES-1:0] qerr_q, qerr_d;
   logic [31:0]           info_q, info_d;
@@ -183,11 +223,6 @@ module vdpu_qeng
 
   function automatic logic [15:0] min16(logic [31:0] a, logic [31:0] b);
     return (a < b) ? a[15:0] : b[15:0];
-  endfunction
-
-  // Low n bytes set (n = 0..32).
-  function automatic logic [255:0] byte_mask(logic [5:0] n);
-    return (n >= 6'd32) ? '1 : ~({256{1'b1}} << {n[4:0], 3'b000});
   endfunction
 
   function automatic logic [31:0] keep_mask(logic [5:0] n);
@@ -229,23 +264,26 @@ module vdpu_qeng
   logic unused_qc;
   assign unused_qc = ^{qc.msix, qc.enable, qc.reset, qc.kick};
 
-  // ---- scheduler inputs ---------------------------------------------------------------------------
+  // ---- scheduler (vdpu_qeng_sched): what a pick in IDLE would take ---------------------------------
   logic              rx_go;
   logic              tx_any;
   logic [QIDX_W-1:0] tx_pick;
+  logic [17:0]       pick_ahead_rx, pick_ahead_tx;  // NOTIFICATION_DATA of that queue (this edge's ENG_CTRL)
 
-  assign rx_go = rx_full_i && (qctx_i[rx_q_i].enable != '0) && !qerr_q[rx_q_i];
-
-  always_comb begin
-    tx_any  = 1'b0;
-    tx_pick = '0;
-    for (int q = NUM_QUEUES - 1; q >= 0; q--) begin
-      if (q % 2 == 1 && 16'(q) != ctrlq_i && qctx_i[q].kick && qctx_i[q].enable != '0 && !qerr_q[q]) begin
-        tx_any  = 1'b1;
-        tx_pick = QIDX_W'(q);  // lowest wins
-      end
-    end
-  end
+  vdpu_qeng_sched u_sched (
+    .qctx_i,
+    .ctrlq_i,
+    .qerr_i          (qerr_q),
+    .rx_full_i,
+    .rx_q_i,
+    .nd_en_i         (eng_ctrl_i[ENGCTRL_NOTIF_DATA]),
+    .packed_i        (eng_ctrl_i[ENGCTRL_PACKED]),
+    .rx_go_o         (rx_go),
+    .tx_any_o        (tx_any),
+    .tx_pick_o       (tx_pick),
+    .pick_ahead_rx_o (pick_ahead_rx),
+    .pick_ahead_tx_o (pick_ahead_tx)
+  );
 
   // ---- completion beat: bytes that belong to the outstanding read ------------------------------
   logic [5:0]  cpl_n;      // bytes of this beat stored (clipped to the request)
@@ -256,22 +294,38 @@ module vdpu_qeng
     cpl_n    = 6'(min16(32'(min16(32'(dmacpl_len_i), 32'd32)), cpl_room));
   end
 
-  // TX frame buffer: payload completions are appended at chain offset tot + rcnt.
+  // TX frame buffer: payload completions are stored at chain offset tot + rcnt (PAY: the chunk's
+  // offset plus the bytes of its read so far).
   logic                tx_we;
-  logic [511:0]        tx_rdata;
 
-  assign tx_we = (state_q == StRdWait) && dmacpl_valid_i && (op_q == OpPayload) && (cpl_n != '0);
+  // PAY: the read a completion beat belongs to (by tag), and the bytes it stores
+  logic        pay_hit;
+  logic [2:0]  pay_idx;
+  logic [15:0] pay_room;
+  logic [5:0]  pay_n;
+  logic        pay_req_ok;   // the next chunk's request can be loaded
+  logic [15:0] pay_len;      // ... its length
 
-  vdpu_frame_buf u_tx_buf (
-    .clk_i,
-    .we_i    (tx_we),
-    .wpos_i  (tot_q + rcnt_q[FRAME_PW-1:0]),
-    .wlen_i  (cpl_n),
-    .wdata_i (dmacpl_data_i),
-    .re_i    (state_q == StTxOut),
-    .raddr_i (txb_q),
-    .rdata_o (tx_rdata)
-  );
+  always_comb begin
+    pay_hit = 1'b0;
+    pay_idx = '0;
+    for (int i = int'(ParamMax) - 1; i >= 0; i--) begin
+      if (pbusy_q[i] && {3'b0, ptag_q[i]} == dmacpl_tag_i) begin
+        pay_hit = 1'b1;
+        pay_idx = 3'(i);
+      end
+    end
+    pay_room   = plen_q[pay_idx] - pgot_q[pay_idx];
+    pay_n      = 6'(min16(32'(min16(32'(dmacpl_len_i), 32'd32)), 32'(pay_room)));
+    pay_len    = min16(blen_q - preq_q, 32'(RD_CHUNK));
+    pay_req_ok = (state_q == StPay) && (preq_q < blen_q) && (pn_q < mr_q) && !pbusy_q[pchunk_q] && dma_free_i;
+  end
+
+  logic pay_we;
+  assign pay_we = (state_q == StPay) && dmacpl_valid_i && (pn_q != '0) && pay_hit && (dmacpl_status_i == CPL_SC) &&
+                  (pay_n != '0);
+  assign tx_we  = ((state_q == StRdWait) && dmacpl_valid_i && (op_q == OpPayload) && (cpl_n != '0)) || pay_we;
+
 
   // ---- v3: indirect table block, entry i of the block at bytes 16i..16i+15 ------------------------
   logic         tbl_we;
@@ -295,59 +349,47 @@ module vdpu_qeng
 
   assign tbl_entry = tbl_ent[0] ? tbl_rdata[255:128] : tbl_rdata[127:0];
 
-  // ---- TX frame beat: chain bytes 12 + 32k .. (frame byte 32k), a fixed 12-byte shift -----------
-  logic [FRAME_PW-1:0] tx_frame_len, tx_rem;
-  logic [5:0]          tx_nb;
-  logic [255:0]        tx_beat;
-  logic                tx_lastb;
+  // ---- TX mover (vdpu_qeng_tx): the TX frame buffer and frame beat k (chain bytes 12 + 32k..) -------
+  logic [5:0]   tx_nb;
+  logic [255:0] tx_beat;
+  logic         tx_lastb;
 
-  always_comb begin
-    tx_frame_len = tot_q - HdrLen;
-    tx_rem       = tx_frame_len - FRAME_PW'({txb_q, 5'b0});
-    tx_lastb     = (tx_rem <= FRAME_PW'(32));
-    tx_nb        = tx_lastb ? tx_rem[5:0] : 6'd32;
-    tx_beat      = '0;
-    if (state_q == StTxOut) tx_beat = tx_rdata[8*NET_HDR_LEN+:256] & byte_mask(tx_nb);
-  end
+  vdpu_qeng_tx u_tx (
+    .clk_i,
+    .we_i      (tx_we),
+    .wpos_i    ((state_q == StPay) ? poff_q[pay_idx] + pgot_q[pay_idx] : tot_q + rcnt_q[FRAME_PW-1:0]),
+    .wlen_i    ((state_q == StPay) ? pay_n : cpl_n),
+    .wdata_i   (dmacpl_data_i),
+    .out_i     (state_q == StTxOut),
+    .chain_i   (tot_q),
+    .beat_i    (txb_q),
+    .data_o    (tx_beat),
+    .nb_o      (tx_nb),
+    .last_o    (tx_lastb)
+  );
 
-  // ---- RX write beat: bytes p .. p+31 of header + frame, p = tot + 32 * beat ---------------------
-  // A virtual byte stream V holds the header at bytes 20..31 and frame byte i at 32 + i, so stream
-  // byte j is V[j + 20] and a beat is two consecutive V words shifted by (j + 20) % 32 bytes.
-  logic [FRAME_PW-1:0] rx_p, rx_v, rx_total;
-  logic [FRAME_WW-1:0] rx_w;
-  logic [511:0]        rx_pair, rx_shifted;
-  logic [15:0]         rx_left;
-  logic [5:0]          rx_nb;
+  // ---- RX mover (vdpu_qeng_rx): write beat `beat` of the chunk at header+frame byte tot --------------
+  logic [FRAME_PW-1:0] rx_total;
   logic [255:0]        rx_beat;
   logic                rx_lastb;
 
-  // Address first, in its own block: the read data comes back combinationally.
-  assign rx_total   = HdrLen + rx_len_i;
-  assign rx_p       = tot_q + FRAME_PW'({beat_q, 5'b0});
-  assign rx_v       = rx_p + FRAME_PW'(32 - NET_HDR_LEN);
-  assign rx_w       = FRAME_WW'(rx_v >> 5);
-  assign rx_raddr_o = (rx_w == '0) ? '0 : rx_w - FRAME_WW'(1);
-  assign rx_re_o    = (state_q == StWrReq) && (op_q == OpPayWr);
+  assign rx_total = HdrLen + rx_len_i;
+  assign rx_re_o  = (state_q == StWrReq) && (op_q == OpPayWr);
 
-  always_comb begin
-    rx_left    = clen_q - {7'b0, beat_q, 5'b0};
-    rx_lastb   = (rx_left <= 16'd32);
-    rx_nb      = rx_lastb ? rx_left[5:0] : 6'd32;
-    rx_pair    = '0;
-    rx_shifted = '0;
-    rx_beat    = '0;
-    // Only while writing RX payload (the wide shift is costly in simulation).
-    if (rx_re_o) begin
-      rx_pair    = (rx_w == '0) ? {rx_rdata_i[255:0], HdrWord} : rx_rdata_i;
-      rx_shifted = rx_pair >> {rx_v[4:0], 3'b000};
-      rx_beat    = rx_shifted[255:0] & byte_mask(rx_nb);
-    end
-  end
+  vdpu_qeng_rx u_rx (
+    .active_i  (rx_re_o),
+    .pos_i     (tot_q),
+    .beat_i    (beat_q),
+    .chunk_i   (clen_q),
+    .raddr_o   (rx_raddr_o),
+    .rdata_i   (rx_rdata_i),
+    .data_o    (rx_beat),
+    .last_o    (rx_lastb)
+  );
 
-  // Only the 32 bytes of a beat are used from each two-word window.
+  // Only the 16 bytes of an entry are used from each two-entry window.
   logic unused_win;
-  assign unused_win = ^{tx_rdata[511:8*NET_HDR_LEN+256], tx_rdata[8*NET_HDR_LEN-1:0], rx_shifted[511:256],
-                        tbl_rdata[511:256]};
+  assign unused_win = ^{tbl_rdata[511:256]};
 
   // ---- descriptor just read (PROC of OpDesc) -------------------------------------------------------
   logic [63:0] pd_addr;
@@ -379,6 +421,36 @@ module vdpu_qeng
     if (rbuf_q[15] != qc.used_wrap) ev_off = ev_off - qn;
   end
 
+  // ---- NOTIFICATION_DATA ---------------------------------------------------------------------------
+  logic [17:0] cur_ahead;  // the queue in service (pre-edge)
+
+  assign cur_ahead = nd_ahead(nd_q, packed_q, qn, qc.last_avail, qc.avail_wrap, qc.nd, qc.nd_valid);
+
+  // The cap of a packed buffer-start read: the slots the data says are available, 0 for none/no info.
+  function automatic logic [3:0] cap8(logic [17:0] a);
+    return (a[17] || a[16:0] == '0) ? 4'd0 : ((a[16:0] > 17'(ParamMax)) ? 4'(ParamMax) : a[3:0]);
+  endfunction
+
+  // ---- MRG_RXBUF ---------------------------------------------------------------------------------
+  // split: avail ring index of the next buffer: the frame's filled buffers stay available (not
+  // consumed) until the frame is committed
+  logic [15:0] la_eff;
+  logic [3:0]  mk_idx;        // buffer whose used entry is written: mk, buffer 0 last
+  logic [15:0] m_id, m_len, m_off;
+  logic [16:0] m_slot;        // packed: its used slot before the wrap
+  logic        m_wrap_x;      // ... past the ring end
+
+  always_comb begin
+    la_eff   = qc.last_avail + 16'(mn_q);
+    mk_idx   = (mk_q == mcnt_q) ? 4'd0 : mk_q[3:0];
+    m_id     = mid_q[16*mk_idx+:16];
+    m_len    = mlen_q[16*mk_idx+:16];
+    m_off    = moff_q[16*mk_idx+:16];
+    m_slot   = 17'(qc.used_idx) + 17'(m_off);
+    m_wrap_x = m_slot >= 17'(qn);
+    if (m_wrap_x) m_slot = m_slot - 17'(qn);
+  end
+
   // ---- v2: read sizes, the used batch -------------------------------------------------------------
   logic        cache_rd;      // the read fills the prefetch cache
   logic [15:0] ring_slot;     // split: avail ring slot of last_avail
@@ -389,11 +461,12 @@ module vdpu_qeng
   logic [511:0] used_elems;   // split: the batch's used elements {id:32, len:32}
   logic [15:0] used_wlen;     // ... their bytes
   logic [16:0] used_end;      // used ring slot after the batch, with one more element
+  logic [15:0] used_adv;      // split: USED_IDX moves by the batch, or (MRG_RXBUF) the frame's buffers
 
   always_comb begin
     cache_rd     = (op_q == OpRing) || (op_q == OpDesc && packed_q);
-    ring_slot    = mod16(qc.last_avail, qn);
-    ring_offered = aidx_q - qc.last_avail;
+    ring_slot    = mod16(la_eff, qn);
+    ring_offered = aidx_q - la_eff;
     ring_room    = 17'(qn) - 17'(ring_slot);
     k_ring       = pf_q;
     if (ring_offered < 16'(k_ring)) k_ring = 4'(ring_offered);
@@ -401,6 +474,7 @@ module vdpu_qeng
     if (k_ring == '0) k_ring = 4'd1;
     desc_room = (qc.last_avail < qn) ? 17'(qn) - 17'(qc.last_avail) : 17'd1;
     k_desc    = pf_q;
+    if (ndcap_q != '0 && ndcap_q < k_desc) k_desc = ndcap_q;  // NOTIFICATION_DATA: no further
     if (desc_room < 17'(k_desc)) k_desc = 4'(desc_room);
     used_elems = '0;
     for (int i = 0; i < int'(ParamMax); i++) begin
@@ -408,12 +482,17 @@ module vdpu_qeng
     end
     used_wlen = {9'b0, bcnt_q, 3'b000};
     used_end  = 17'(mod16(qc.used_idx, qn)) + 17'(bcnt_q) + 17'd1;
+    used_adv  = mcommit_q ? 16'(mcnt_q) : 16'(bcnt_q);
   end
 
   // ---- next state ---------------------------------------------------------------------------------
   dmareq_t     req;          // request the engine would load at this edge
   logic        desc_done;    // this descriptor's data is complete: next one or end of chain
   logic        buf_done;     // the buffer is done (TX frame out, RX chain written): its used element
+  logic        mrg_more;     // MRG_RXBUF: the chain is full, the frame goes on in the next buffer
+  logic        pay_issued, pay_completed, pay_fail_last;  // PAY: this edge's read request / read done /
+                                                          // failed read's last beat
+  logic        mrg_last;     // MRG_RXBUF: the frame is complete in its second or later buffer
   logic [FRAME_PW-1:0] tot_new;
   logic [31:0] off_new;
   logic [15:0] la_next;      // packed: last_avail after this descriptor
@@ -469,6 +548,31 @@ module vdpu_qeng
     tcnt_d   = tcnt_q;
     aew_d    = aew_q;
     evold_d  = evold_q;
+    mrg_d     = mrg_q;
+    mn_d      = mn_q;
+    mid_d     = mid_q;
+    mlen_d    = mlen_q;
+    moff_d    = moff_q;
+    mnd_d     = mnd_q;
+    mbase_d   = mbase_q;
+    nbaddr_d  = nbaddr_q;
+    mla0_d    = mla0_q;
+    maw0_d    = maw0_q;
+    mcommit_d = mcommit_q;
+    mcnt_d    = mcnt_q;
+    mk_d      = mk_q;
+    nd_d      = nd_q;
+    ndcap_d   = ndcap_q;
+    mr_d      = mr_q;
+    pn_d      = pn_q;
+    pchunk_d  = pchunk_q;
+    preq_d    = preq_q;
+    pbad_d    = pbad_q;
+    pbusy_d   = pbusy_q;
+    ptag_d    = ptag_q;
+    plen_d    = plen_q;
+    pgot_d    = pgot_q;
+    poff_d    = poff_q;
     qerr_d   = qerr_q;
     info_d   = info_q;
     drops_d  = drops_q;
@@ -487,6 +591,11 @@ module vdpu_qeng
     err_o      = 1'b0;
     desc_done  = 1'b0;
     buf_done   = 1'b0;
+    mrg_more   = 1'b0;
+    mrg_last   = 1'b0;
+    pay_issued    = 1'b0;
+    pay_completed = 1'b0;
+    pay_fail_last = 1'b0;
     tot_new    = tot_q;
     off_new    = off_q;
     la_next    = (qc.last_avail + 16'd1 == qn) ? '0 : qc.last_avail + 16'd1;
@@ -532,6 +641,12 @@ module vdpu_qeng
           req.len     = packed_q ? 16'd4 : 16'd2;
         end
       endcase
+    end else if (state_q == StPay) begin
+      req.kind    = DMA_RD;
+      req.tag     = 8'(tag_q);
+      req.purpose = PURP_PAYLOAD_RD;
+      req.addr    = daddr_q + 64'(preq_q);
+      req.len     = pay_len;
     end else if (state_q == StWrReq) begin
       req.kind = DMA_WR;
       req.len  = 16'd8;
@@ -543,9 +658,26 @@ module vdpu_qeng
           req.data    = rx_beat;
           req.last    = rx_lastb;
         end
+        OpNumBuf: begin
+          req.purpose    = PURP_PAYLOAD_WR;
+          req.addr       = nbaddr_q;
+          req.len        = 16'd1;
+          req.data[7:0]  = 8'(mcnt_q);
+        end
         OpUsed: begin
           req.purpose = PURP_USED;
-          if (packed_q) begin
+          if (mcommit_q && packed_q) begin
+            // MRG_RXBUF: the used descriptor of buffer mk_idx, at its own slot and wrap
+            req.addr        = desc_base + {43'b0, m_slot, 4'b0} + 64'd8;
+            req.data[31:0]  = 32'(m_len);
+            req.data[47:32] = m_id;
+            req.data[63:48] = ((qc.used_wrap ^ m_wrap_x) ? 16'((1 << VQ_F_AVAIL) | (1 << VQ_F_USED)) : '0) |
+                              16'(1 << VQ_F_WRITE);
+          end else if (mcommit_q) begin
+            // MRG_RXBUF: the used element of buffer mk_idx
+            req.addr        = used_base + 64'd4 + {45'b0, mod16(qc.used_idx + 16'(mk_idx), qn), 3'b0};
+            req.data[63:0]  = {16'b0, m_len, 16'b0, m_id};
+          end else if (packed_q) begin
             // struct pvirtq_desc bytes 8..15: len, id, flags
             req.addr       = desc_base + {44'b0, qc.used_idx, 4'b0} + 64'd8;
             req.data[31:0] = rx_q ? 32'(tot_q) : '0;
@@ -570,7 +702,7 @@ module vdpu_qeng
           req.purpose     = PURP_USED_IDX;
           req.addr        = used_base + 64'd2;
           req.len         = 16'd2;
-          req.data[15:0]  = qc.used_idx + 16'(bcnt_q);
+          req.data[15:0]  = qc.used_idx + used_adv;
         end
       endcase
     end
@@ -601,6 +733,16 @@ module vdpu_qeng
             evx_d    = eng_ctrl_i[ENGCTRL_EVENT_IDX];
             tbl_d    = 1'b0;
             aew_d    = 1'b0;
+            mrg_d     = rx_go && eng_ctrl_i[ENGCTRL_MRG_RXBUF];
+            mn_d      = '0;
+            mnd_d     = '0;
+            mbase_d   = '0;
+            mcommit_d = 1'b0;
+            mla0_d    = rx_go ? qctx_i[0].last_avail : qctx_i[tx_pick].last_avail;
+            maw0_d    = rx_go ? qctx_i[0].avail_wrap : qctx_i[tx_pick].avail_wrap;
+            nd_d      = eng_ctrl_i[ENGCTRL_NOTIF_DATA];
+            mr_d      = rx_go ? 4'd1 : param_field(eng_param_i[11:8]);  // payload reads are TX only
+            ndcap_d   = cap8(rx_go ? pick_ahead_rx : pick_ahead_tx);
             if (!rx_go) begin
               qwr_o.idx      = tx_pick;
               qwr_o.kick_clr = 1'b1;
@@ -648,26 +790,27 @@ module vdpu_qeng
             OpAvail: begin
               aidx_d   = rbuf_q[31:16];
               irq_en_d = !rbuf_q[0];  // VRING_AVAIL_F_NO_INTERRUPT
-              if (rbuf_q[31:16] != qc.last_avail) aew_d = 1'b0;  // a later empty queue writes it again
-              if (rbuf_q[31:16] == qc.last_avail && evx_q && !rx_q && !aew_q) begin
+              if (rbuf_q[31:16] != la_eff) aew_d = 1'b0;  // a later empty queue writes it again
+              if (rbuf_q[31:16] == la_eff && evx_q && !rx_q && !aew_q) begin
                 // EVENT_IDX: ask for a doorbell when the next buffer is posted, then look once more
                 beat_d  = '0;
                 op_d    = OpAvEvt;
                 state_d = StWrReq;
-              end else if (rbuf_q[31:16] == qc.last_avail && bcnt_q != '0) begin
+              end else if (rbuf_q[31:16] == la_eff && bcnt_q != '0) begin
                 // empty, leaving the queue: write the batch first, IDLE after its IRQ
                 bleave_d = 1'b1;
                 beat_d   = '0;
                 op_d     = OpUsed;
                 state_d  = StWrReq;
-              end else if (rbuf_q[31:16] == qc.last_avail) begin
-                // empty: TX is done, an RX frame is dropped
+              end else if (rbuf_q[31:16] == la_eff) begin
+                // empty: TX is done, an RX frame is dropped (MRG_RXBUF: no buffer for its rest)
                 state_d = StIdle;
                 if (rx_q) begin
                   rx_free_o = 1'b1;
                   if (drops_q != 16'hFFFF) drops_d = drops_q + 16'd1;
                 end
-              end else if (rbuf_q[31:16] - qc.last_avail > qn) begin
+              end else if (rbuf_q[31:16] - qc.last_avail > qn || rbuf_q[31:16] - qc.last_avail < 16'(mn_q)) begin
+                // more than a ring of buffers, or (MRG_RXBUF) the idx moved back past the frame's buffers
                 code_d  = QERR_IDX;
                 state_d = StErr;
               end else begin
@@ -702,6 +845,11 @@ module vdpu_qeng
                   if (rx_q) begin
                     rx_free_o = 1'b1;
                     if (drops_q != 16'hFFFF) drops_d = drops_q + 16'd1;
+                    if (mrg_q && mn_q != '0) begin  // MRG_RXBUF: the filled buffers' slots go back
+                      qwr_o.avail_we   = 1'b1;
+                      qwr_o.last_avail = mla0_q;
+                      qwr_o.avail_wrap = maw0_q;
+                    end
                   end
                 end else begin
                   code_d  = QERR_CHAIN;
@@ -781,6 +929,13 @@ module vdpu_qeng
                   blen_d  = pd_len;
                   op_d    = OpPayload;
                   state_d = StRdReq;
+                  if (mr_q > 4'd1) begin  // several reads outstanding: the whole descriptor in PAY
+                    state_d  = StPay;
+                    pn_d     = '0;
+                    pchunk_d = '0;
+                    preq_d   = '0;
+                    pbad_d   = 1'b0;
+                  end
                 end else if (pd_wlen != '0) begin
                   blen_d  = pd_wlen;
                   clen_d  = min16(pd_wlen, 32'(WR_CHUNK));
@@ -830,6 +985,10 @@ module vdpu_qeng
           dma_load_o = 1'b1;
           unique case (op_q)
             OpPayWr: begin
+              // where the stream puts header byte 10: MRG_RXBUF patches num_buffers there
+              if (32'(tot_q) <= 32'(NumBufOff) && 32'(NumBufOff) < 32'(tot_q) + 32'(clen_q)) begin
+                nbaddr_d = daddr_q + 64'(off_q) + 64'(NumBufOff) - 64'(tot_q);
+              end
               beat_d = beat_q + 4'd1;
               if (rx_lastb) begin
                 beat_d  = '0;
@@ -849,8 +1008,14 @@ module vdpu_qeng
               op_d    = OpAvail;
               state_d = StRdReq;
             end
+            OpNumBuf: begin  // MRG_RXBUF: the used entries follow, buffer 1 first
+              mk_d = 5'd1;
+              op_d = OpUsed;
+            end
             OpUsed: begin
-              if (packed_q) begin
+              if (mcommit_q && mk_q < mcnt_q) begin
+                mk_d = mk_q + 5'd1;  // MRG_RXBUF: the next buffer's used entry (buffer 0's last)
+              end else if (packed_q) begin
                 qwr_o.used_we   = 1'b1;
                 qwr_o.used_idx  = (used_sum >= 17'(qn)) ? 16'(used_sum - 17'(qn)) : used_sum[15:0];
                 qwr_o.used_wrap = (used_sum >= 17'(qn)) ? !qc.used_wrap : qc.used_wrap;
@@ -866,10 +1031,10 @@ module vdpu_qeng
             default: begin  // OpUsedIdx: the batch's buffers are consumed (all but the last one
                             // already were, and the last one too when the queue was found empty)
               qwr_o.used_we    = 1'b1;
-              qwr_o.used_idx   = qc.used_idx + 16'(bcnt_q);
+              qwr_o.used_idx   = qc.used_idx + used_adv;
               qwr_o.used_wrap  = qc.used_wrap;
               qwr_o.avail_we   = !bleave_q;
-              qwr_o.last_avail = qc.last_avail + 16'd1;
+              qwr_o.last_avail = qc.last_avail + (mcommit_q ? 16'(mcnt_q) : 16'd1);  // MRG: the frame's buffers
               qwr_o.avail_wrap = qc.avail_wrap;
               bcnt_d  = '0;
               state_d = StIrq;
@@ -923,8 +1088,15 @@ module vdpu_qeng
           tbl_d   = 1'b0;
           state_d = StRdReq;
           if (packed_q) begin
-            op_d = OpDesc;
-            if (pcn_q != '0) state_d = StProc;
+            op_d    = OpDesc;
+            ndcap_d = cap8(cur_ahead);
+            if (pcn_q != '0) begin
+              state_d = StProc;
+            end else if (!cur_ahead[17] && cur_ahead[16:0] == '0) begin
+              // NOTIFICATION_DATA: the next slot is not available yet: no read; the doorbell that
+              // makes it available sets kick (left set since the pick)
+              state_d = StIdle;
+            end
           end else if (pcn_q != '0) begin
             pc_d  = pc_q >> 16;
             pcn_d = pcn_q - 4'd1;
@@ -936,9 +1108,68 @@ module vdpu_qeng
               cur_d  = pc_q[15:0];
               op_d   = OpDesc;
             end
+          end else if (qc.last_avail != aidx_q) begin
+            op_d = OpRing;
+          end else if (!cur_ahead[17] && cur_ahead[16:0] > 17'(qn)) begin
+            code_d  = QERR_IDX;  // NOTIFICATION_DATA more than a ring ahead: the driver's lie
+            state_d = StErr;
+          end else if (!cur_ahead[17] && cur_ahead[16:0] != '0) begin
+            // NOTIFICATION_DATA: a doorbell during the service said more are available: served
+            // without reading the avail idx (the data is a lower bound of it)
+            aidx_d = qc.nd;
+            op_d   = OpRing;
+          end else if (evx_q || !nd_q) begin
+            op_d = OpAvail;
+          end else if (bcnt_q != '0) begin
+            // NOTIFICATION_DATA, no EVENT_IDX: every post comes with a doorbell (kick): leave
+            // without the avail read, the pending batch first
+            bleave_d = 1'b1;
+            beat_d   = '0;
+            op_d     = OpUsed;
+            state_d  = StWrReq;
           end else begin
-            op_d = (qc.last_avail != aidx_q) ? OpRing : OpAvail;
+            state_d = StIdle;
           end
+        end
+      end
+
+      // PAY: the next chunk's request when fewer than mr are outstanding; a completion beat goes to
+      // the read of its tag (any order); the edge completing the last read, or accepting the last
+      // beat of a failed one, goes to PROC, which sees the descriptor as one read of blen bytes
+      StPay: begin
+        if (pay_req_ok) begin
+          dma_load_o        = 1'b1;
+          pbusy_d[pchunk_q] = 1'b1;
+          ptag_d[pchunk_q]  = tag_q;
+          plen_d[pchunk_q]  = pay_len;
+          pgot_d[pchunk_q]  = '0;
+          poff_d[pchunk_q]  = tot_q + preq_q[FRAME_PW-1:0];
+          tag_d             = tag_q + 5'd1;
+          preq_d            = preq_q + 32'(pay_len);
+          pchunk_d          = pchunk_q + 3'd1;
+          pay_issued            = 1'b1;
+        end
+        if (dmacpl_valid_i && pn_q != '0) begin
+          if (!pay_hit || dmacpl_status_i != CPL_SC) begin
+            pbad_d    = 1'b1;
+            pay_fail_last = dmacpl_last_i;
+          end else begin
+            if (dmacpl_len_i > pay_room) pbad_d = 1'b1;
+            pgot_d[pay_idx] = pgot_q[pay_idx] + 16'(pay_n);
+            if (dmacpl_last_i) begin
+              if (pgot_q[pay_idx] + 16'(pay_n) != plen_q[pay_idx]) pbad_d = 1'b1;
+              pbusy_d[pay_idx] = 1'b0;
+              pay_completed        = 1'b1;
+              pay_fail_last        = pbad_d;
+            end
+          end
+        end
+        pn_d = pn_q + 4'(pay_issued) - 4'(pay_completed);
+        if (pay_fail_last || (preq_d == blen_q && pn_d == '0)) begin
+          state_d = StProc;
+          rlen_d  = blen_q[15:0];
+          rcnt_d  = pbad_d ? '0 : 32'(blen_q[15:0]);
+          rerr_d  = pbad_d;
         end
       end
 
@@ -968,6 +1199,7 @@ module vdpu_qeng
       end else if (!tbl_q && dflags_d[VQ_F_NEXT]) begin
         if (!packed_q) cur_d = dnext_d;
         op_d    = OpDesc;
+        ndcap_d = '0;  // a chain goes on whatever the doorbell data says
         state_d = (packed_q && pcn_d != '0) ? StProc : StRdReq;  // packed: a cache hit costs PROC only
       end else if (!rx_q) begin
         if (tot_new < MinChain) begin
@@ -977,11 +1209,58 @@ module vdpu_qeng
           txb_d   = '0;
           state_d = StTxOut;
         end
-      end else if (tot_new < rx_total) begin
+      end else if (tot_new < rx_total && !mrg_q) begin
         code_d  = QERR_LEN;
         state_d = StErr;
+      end else if (tot_new < rx_total) begin
+        mrg_more = 1'b1;
+      end else if (mrg_q && mn_q != '0) begin
+        mrg_last = 1'b1;
       end else begin
         buf_done = 1'b1;
+      end
+    end
+
+    // MRG_RXBUF: a buffer's chain is complete. Frame not complete: the buffer is full; remember it
+    // and go on in the next one (split: its ring entry, or first a fresh avail idx; packed: the
+    // next slot), or drop the frame if MrgMax buffers would not do. Complete after several
+    // buffers: commit - num_buffers into header byte 10, then the used entries of buffers 1..n-1
+    // and buffer 0's last, so a packed driver polling buffer 0's slot finds the others used.
+    if (mrg_more && 32'(mn_q) + 32'd1 >= 32'(MrgMax)) begin
+      state_d   = StIdle;
+      rx_free_o = 1'b1;
+      if (drops_q != 16'hFFFF) drops_d = drops_q + 16'd1;
+      if (packed_q && mn_q != '0) begin  // the filled buffers' slots go back to the driver's side
+        qwr_o.avail_we   = 1'b1;
+        qwr_o.last_avail = mla0_q;
+        qwr_o.avail_wrap = maw0_q;
+      end
+    end else if (mrg_more || mrg_last) begin
+      mid_d[16*mn_q[3:0]+:16]  = packed_q ? dnext_d : head_q;
+      mlen_d[16*mn_q[3:0]+:16] = 16'(tot_new - mbase_q);
+      moff_d[16*mn_q[3:0]+:16] = mnd_q;
+      mnd_d   = mnd_q + ndesc_d[15:0];
+      mn_d    = mn_q + 5'd1;
+      mbase_d = tot_new;
+      beat_d  = '0;
+      if (mrg_more) begin
+        ndesc_d = '0;  // a new chain: its own loop limit and table
+        tbl_d   = 1'b0;
+        state_d = StRdReq;
+        if (packed_q) begin
+          op_d    = OpDesc;
+          ndcap_d = '0;
+          if (pcn_d != '0) state_d = StProc;
+        end else begin
+          op_d = (la_eff + 16'd1 == aidx_q) ? OpAvail : OpRing;
+        end
+      end else begin
+        mcnt_d    = mn_q + 5'd1;
+        mcommit_d = 1'b1;
+        mk_d      = '0;
+        ndesc_d   = 17'(mnd_q) + ndesc_d;  // packed: used_idx moves by, and the event covers, all slots
+        op_d      = OpNumBuf;
+        state_d   = StWrReq;
       end
     end
 
@@ -1064,6 +1343,31 @@ module vdpu_qeng
       tcnt_q      <= '0;
       aew_q       <= 1'b0;
       evold_q     <= '0;
+      mrg_q       <= 1'b0;
+      mn_q        <= '0;
+      mid_q       <= '0;
+      mlen_q      <= '0;
+      moff_q      <= '0;
+      mnd_q       <= '0;
+      mbase_q     <= '0;
+      nbaddr_q    <= '0;
+      mla0_q      <= '0;
+      maw0_q      <= 1'b0;
+      mcommit_q   <= 1'b0;
+      mcnt_q      <= '0;
+      mk_q        <= '0;
+      nd_q        <= 1'b0;
+      ndcap_q     <= '0;
+      mr_q        <= 4'd1;
+      pn_q        <= '0;
+      pchunk_q    <= '0;
+      preq_q      <= '0;
+      pbad_q      <= 1'b0;
+      pbusy_q     <= '0;
+      ptag_q      <= '0;
+      plen_q      <= '0;
+      pgot_q      <= '0;
+      poff_q      <= '0;
       qerr_q      <= '0;
       info_q      <= CSR_ERR_INFO_RST;
       drops_q     <= '0;
@@ -1117,6 +1421,31 @@ module vdpu_qeng
       tcnt_q      <= tcnt_d;
       aew_q       <= aew_d;
       evold_q     <= evold_d;
+      mrg_q       <= mrg_d;
+      mn_q        <= mn_d;
+      mid_q       <= mid_d;
+      mlen_q      <= mlen_d;
+      moff_q      <= moff_d;
+      mnd_q       <= mnd_d;
+      mbase_q     <= mbase_d;
+      nbaddr_q    <= nbaddr_d;
+      mla0_q      <= mla0_d;
+      maw0_q      <= maw0_d;
+      mcommit_q   <= mcommit_d;
+      mcnt_q      <= mcnt_d;
+      mk_q        <= mk_d;
+      nd_q        <= nd_d;
+      ndcap_q     <= ndcap_d;
+      mr_q        <= mr_d;
+      pn_q        <= pn_d;
+      pchunk_q    <= pchunk_d;
+      preq_q      <= preq_d;
+      pbad_q      <= pbad_d;
+      pbusy_q     <= pbusy_d;
+      ptag_q      <= ptag_d;
+      plen_q      <= plen_d;
+      pgot_q      <= pgot_d;
+      poff_q      <= poff_d;
       qerr_q      <= qerr_d;
       info_q      <= info_d;
       drops_q     <= drops_d;
@@ -1127,11 +1456,11 @@ module vdpu_qeng
     end
   end
 
-  // ENG_CTRL[31:4] read 0 (the CSR block stores [3:0]); ENG_PARAM[31:8] are plain storage.
+  // ENG_CTRL[31:6] read 0 (the CSR block stores [5:0]); ENG_PARAM[31:12] are plain storage.
   logic unused_ctrl;
-  assign unused_ctrl = ^{eng_ctrl_i[31:4], eng_param_i[31:8]};
+  assign unused_ctrl = ^{eng_ctrl_i[31:6], eng_param_i[31:12]};
 
-  assign cpl_expected_o = (state_q == StRdWait);
+  assign cpl_expected_o = (state_q == StRdWait) || (state_q == StPay && pn_q != '0);
   assign irq_q_o        = q_q;
   assign idle_o         = (state_q == StIdle);
   assign status_o       = {drops_q, 8'(q_q), 7'b0, state_q == StIdle};

@@ -145,13 +145,14 @@ module vdpu_top
   logic [1:0]             isr;
 
   // queue engine <-> CSR block
-  logic [31:0]            eng_ctrl, eng_param;
+  logic [31:0]            eng_ctrl, eng_param, eng_coal;
   logic [63:0]            hm_base, hm_size;
   logic                   quiesce;
   logic [31:0]            eng_status, err_info;
   logic [NUM_QUEUES-1:0]  qerr;
   logic                   eng_irq, eng_err, eng_idle, cpl_expected;
   logic [QIDX_W-1:0]      eng_irq_q;
+  logic [NUM_QUEUES-1:0]  coal_fire;
 
   // firmware DMA channel <-> CSR block, RX filter settings
   logic [63:0]                  fwdma_addr;
@@ -195,14 +196,14 @@ module vdpu_top
     .dma_busy_i     (dmareq_valid_o || !eng_idle),
     .eng_ctrl_o     (eng_ctrl),
     .eng_param_o    (eng_param),
+    .eng_coal_o     (eng_coal),
     .hm_base_o      (hm_base),
     .hm_size_o      (hm_size),
     .quiesce_o      (quiesce),
     .eng_status_i   (eng_status),
     .qerr_i         (qerr),
     .err_info_i     (err_info),
-    .eng_irq_i      (eng_irq),
-    .eng_irq_q_i    (eng_irq_q),
+    .eng_irq_i      (coal_fire),
     .eng_err_i      (eng_err),
     .fwdma_addr_i     (fwdma_addr),
     .fwdma_len_i      (fwdma_len),
@@ -251,6 +252,8 @@ module vdpu_top
     .host_wr_i   (host_eff.qwr),
     .kick_set_i  (host_eff.notify_inc),
     .kick_q_i    (host_eff.notify_q),
+    .nd_set_i    (host_eff.notify_nd),
+    .nd_i        (host_eff.data[31:16]),
     .fw_wr_i     (fw_qwr),
     .dev_reset_i (dev_reset),
     .eng_wr_i    (eng_qwr),
@@ -362,6 +365,17 @@ module vdpu_top
     .status_o        (eng_status),
     .qerr_o          (qerr),
     .err_info_o      (err_info)
+  );
+
+  // queue interrupts of the engine, coalesced (ENG_COAL)
+  vdpu_irq_coal u_irq_coal (
+    .clk_i,
+    .rst_ni,
+    .coal_i      (eng_coal),
+    .dev_reset_i (dev_reset),
+    .req_i       (eng_irq),
+    .req_q_i     (eng_irq_q),
+    .fire_o      (coal_fire)
   );
 
   // ---- MSI-X -------------------------------------------------------------------------------------------

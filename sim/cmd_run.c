@@ -55,6 +55,13 @@ static void run_usage(FILE *f)
             "      --intx             no MSI-X: the driver takes interrupts from INTx and the ISR\n"
             "      --prefetch N       queue engine: descriptors (packed) / ring entries (split) per read, 1..8\n"
             "      --used-batch N     queue engine: used elements per write-back (split rings), 1..8\n"
+            "      --max-reads N      queue engine: TX payload reads outstanding per queue, 1..8 (default 1)\n"
+            "      --coalesce F,C     queue interrupt coalescing: raise after F interrupts (1..255, 0: no\n"
+            "                         limit) or C cycles after the first deferred one (1..16777215);\n"
+            "                         default off\n"
+            "      --rx-buf-size N    bytes per receive buffer, 12..4096 (default 2048); below 1526 frames\n"
+            "                         span several buffers, which needs MRG_RXBUF (the device uses at\n"
+            "                         most 16 per frame and drops a frame that needs more)\n"
             "      --ctrl LIST        control-queue commands sent after DRIVER_OK, before traffic (init and\n"
             "                         net-* workloads), in order, each must be acked OK: mac=XX:XX:XX:XX:XX:XX\n"
             "                         (MAC_ADDR_SET), promisc=0|1, allmulti=0|1 (CTRL_RX), pairs=N\n"
@@ -65,6 +72,7 @@ static void run_usage(FILE *f)
             "                         receiveqs; checked per flow (count, order, bytes) and per receiveq:\n"
             "                         loopback frames on the receiveq paired with their transmitq, frames\n"
             "                         from the wire (unknown flows) on receiveq 0. Frames >= 60 bytes\n"
+            "                         (the flow header)\n"
             "      --pcap-out FILE    write every frame the device transmits to a pcap file\n"
             "      --pcap-in FILE     send the frames of an Ethernet pcap (14..1514 bytes each) instead of\n"
             "                         generated ones; --packets defaults to the number of frames in it\n"
@@ -108,6 +116,7 @@ enum {
     OPT_WAVE = 256, OPT_WAVE_FROM, OPT_WAVE_TO, OPT_TRACE, OPT_FAULT, OPT_RING, OPT_QUEUES, OPT_QSIZE, OPT_FW,
     OPT_FEATURES, OPT_MAC, OPT_MTU, OPT_LINK, OPT_PACKETS, OPT_PKTSIZE, OPT_JSON, OPT_RTT, OPT_PREFETCH, OPT_BATCH,
     OPT_PCAP_OUT, OPT_INTX, OPT_PCAP_IN, OPT_FLAP, OPT_DPERR, OPT_FWVERB, OPT_FWTRACE, OPT_CYCLES, OPT_GDB, OPT_GDBSTDIO, OPT_CTRL, OPT_PAIRS,
+    OPT_RXBUF, OPT_COAL, OPT_MAXRD,
 };
 
 static const struct option run_opts[] = {
@@ -129,6 +138,8 @@ static const struct option run_opts[] = {
     {"dp-error-at", required_argument, 0, OPT_DPERR}, {"fw-verbose", no_argument, 0, OPT_FWVERB},
     {"fw-trace", no_argument, 0, OPT_FWTRACE}, {"cycles", required_argument, 0, OPT_CYCLES},
     {"gdb", required_argument, 0, OPT_GDB},   {"gdb-stdio", no_argument, 0, OPT_GDBSTDIO},
+    {"rx-buf-size", required_argument, 0, OPT_RXBUF}, {"coalesce", required_argument, 0, OPT_COAL},
+    {"max-reads", required_argument, 0, OPT_MAXRD},
     {"help", no_argument, 0, 'h'},            {0, 0, 0, 0},
 };
 
@@ -296,6 +307,30 @@ int cmd_run(int argc, char **argv)
             c.net.pkt_size = (unsigned)v;
             break;
         case OPT_JSON: c.json = optarg; c.net_opts = true; break;
+        case OPT_MAXRD:
+            if (!cli_u64("run", "--max-reads", optarg, &v)) return VDPU_EXIT_USAGE;
+            if (v < 1 || v > 8) return cli_usage_error("run", "--max-reads takes 1..8");
+            o.max_reads = (unsigned)v;
+            break;
+        case OPT_COAL: {
+            char *end;
+            unsigned long f = strtoul(optarg, &end, 0), cy;
+            if (end == optarg || *end != ',' || f > 255)
+                return cli_usage_error("run", "--coalesce takes FRAMES,CYCLES (frames 0..255)");
+            const char *cs = end + 1;
+            cy = strtoul(cs, &end, 0);
+            if (end == cs || *end || cy < 1 || cy > 0xffffff)
+                return cli_usage_error("run", "--coalesce takes FRAMES,CYCLES (cycles 1..16777215)");
+            o.coal_frames = (unsigned)f;
+            o.coal_cycles = (unsigned)cy;
+            break;
+        }
+        case OPT_RXBUF:
+            if (!cli_u64("run", "--rx-buf-size", optarg, &v)) return VDPU_EXIT_USAGE;
+            if (v < NET_HDR_LEN || v > NET_REGION) return cli_usage_error("run", "--rx-buf-size must be 12..4096");
+            c.rx_buf_size = (unsigned)v;
+            c.net_opts = true;
+            break;
         case OPT_RTT:
             if (!cli_u64("run", "--rtt", optarg, &v)) return VDPU_EXIT_USAGE;
             if (v < 1 || v > 100000) return cli_usage_error("run", "--rtt must be 1..100000 cycles");

@@ -13,6 +13,7 @@ void link_params_default(struct link_params *p)
     p->rcb = 64;
     p->bytes_per_cycle = 32;
     p->tlp_overhead = 24;
+    p->reorder = false;
 }
 
 void link_init(link_t *l, host_mem_t *mem, const struct link_params *p)
@@ -142,12 +143,21 @@ void link_accept_req(link_t *l, const vdpu_dmareq_t *r, uint64_t cycle)
     count(l, r->queue, r->purpose, r->len, 1 + ncpl, lb);
 }
 
-/* Present the next beat of the oldest due read (reads complete in request order). */
+/* Present the next beat of the oldest due read (reads complete in request order), or with
+ * p.reorder of the newest due one, a whole read at a time. */
 static void next_beat(link_t *l, uint64_t cycle)
 {
     if (l->cpl_valid || !l->nrd) return;
-    struct link_read *rd = &l->rd[0];
+    if (!l->cur_active) {
+        unsigned k = 0;
+        if (l->p.reorder)
+            for (unsigned i = 0; i < l->nrd; i++)
+                if (cycle >= l->rd[i].due) k = i;
+        l->cur = k;
+    }
+    struct link_read *rd = &l->rd[l->cur];
     if (cycle < rd->due) return;
+    l->cur_active = true;
     if (l->tlp_left == 0) {
         /* a new completion TLP: its header costs link time first */
         if (l->down_gap) {
@@ -176,7 +186,7 @@ static void next_beat(link_t *l, uint64_t cycle)
 void link_cpl_taken(link_t *l, uint64_t cycle)
 {
     if (!l->cpl_valid || !l->nrd) return;
-    struct link_read *rd = &l->rd[0];
+    struct link_read *rd = &l->rd[l->cur];
     rd->sent += l->cpl.len;
     l->tlp_left -= l->cpl.len;
     if (l->tlp_left == 0) l->down_gap = cycles_for(l, l->p.tlp_overhead);
@@ -188,8 +198,9 @@ void link_cpl_taken(link_t *l, uint64_t cycle)
         l->st.lat_sum += lat;
         l->st.lat_n++;
         if (lat > l->st.lat_max) l->st.lat_max = lat;
-        memmove(&l->rd[0], &l->rd[1], sizeof l->rd[0] * (l->nrd - 1));
+        memmove(&l->rd[l->cur], &l->rd[l->cur + 1], sizeof l->rd[0] * (l->nrd - 1 - l->cur));
         l->nrd--;
+        l->cur_active = false;
     }
 }
 

@@ -17,6 +17,9 @@ struct link_params {
     unsigned rcb;            /* read completion boundary, bytes (default 64) */
     unsigned bytes_per_cycle; /* data path width each way (default 32) */
     unsigned tlp_overhead;   /* link bytes of header/framing per TLP (default 24) */
+    bool reorder;            /* completions of different reads out of request order: the newest due
+                              * read first, one whole read at a time (PCIe allows it between tags;
+                              * default off: request order) */
 };
 void link_params_default(struct link_params *p);
 
@@ -62,6 +65,8 @@ typedef struct link {
     vdpu_dmacpl_t cpl;
     unsigned down_gap;
     unsigned tlp_left; /* bytes left in the completion TLP being sent */
+    unsigned cur;      /* the read whose completions are being sent (reorder: chosen when it starts) */
+    bool cur_active;   /* ... one is partly sent */
     /* host memory guard: areas the driver granted for device writes */
     struct { uint64_t base, len; } grant[LINK_MAX_GRANTS];
     unsigned ngrant;

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "netrand.h"
+#include "virtio_spec.h"
 
 void netrand_pick(uint64_t seed, struct netrand_cfg *c)
 {
@@ -37,6 +38,30 @@ void netrand_pick(uint64_t seed, struct netrand_cfg *c)
     bool v2 = rng_pct(&r, 50);
     c->prefetch = v2 ? 1 + rng_below(&r, 8) : 1;
     c->used_batch = v2 ? 1 + rng_below(&r, 8) : 1;
+    /* MRG_RXBUF (negotiated by default): a third of the receiving runs post small buffers, so frames
+     * span several; from the smallest size that still holds a full frame in the device's 16 buffers
+     * and in the queue (whatever the chain shapes), up to one byte short of a full frame */
+    if (c->np.workload != NET_TX && rng_pct(&r, 33)) {
+        unsigned per = c->no.rx_chain == NET_CHAIN_ONE ? 1 : c->no.rx_chain == NET_CHAIN_HDR ? 2 : NET_MAX_CHAIN;
+        unsigned bufs = c->qsize / per; /* buffers the ring surely holds (the driver's open checks it) */
+        unsigned full = NET_HDR_LEN + NET_MAX_FRAME_LEN, lo = (full + 15) / 16, byq = (full + bufs - 1) / bufs;
+        if (byq > lo) lo = byq;
+        c->no.rx_buf_size = rng_pct(&r, 50) ? lo + rng_below(&r, 256) : lo + rng_below(&r, full - lo);
+    }
+    /* the engine's rules with and without EVENT_IDX and NOTIFICATION_DATA (both offered and
+     * accepted by default) */
+    c->no_event_idx = rng_pct(&r, 35);
+    c->no_notif_data = rng_pct(&r, 35);
+    /* several payload reads outstanding for half the seeds */
+    c->max_reads = rng_pct(&r, 50) ? 2 + rng_below(&r, 7) : 1;
+    /* ... whose completions the link returns out of order for half of those (tags must match) */
+    c->link_reorder = c->max_reads > 1 && rng_pct(&r, 50);
+    /* interrupt coalescing for a quarter of the seeds: frame limits around the batch sizes (0: the
+     * timer alone), timers from a few round trips to many frames */
+    if (rng_pct(&r, 25)) {
+        c->coal_frames = rng_below(&r, 17);
+        c->coal_cycles = 100 + rng_below(&r, 20000);
+    }
     /* generous: a 1514-byte frame in 4 pieces costs a handful of round trips */
     c->np.max_cycles = 50000 + c->np.packets * (20000 + 20ull * c->rtt);
     /* a quarter of the seeds: one or two device resets while traffic runs, each at a cycle drawn over
@@ -57,6 +82,11 @@ void netrand_session_opts(uint64_t seed, struct vdpu_opts *o)
     vdpu_opts_default(&def);
     if (o->prefetch == def.prefetch) o->prefetch = c.prefetch;
     if (o->used_batch == def.used_batch) o->used_batch = c.used_batch;
+    if (o->max_reads == def.max_reads) o->max_reads = c.max_reads;
+    if (o->coal_cycles == def.coal_cycles) {
+        o->coal_frames = c.coal_frames;
+        o->coal_cycles = c.coal_cycles;
+    }
 }
 
 void netrand_describe(const struct netrand_cfg *c, char *buf, size_t len)
@@ -69,13 +99,16 @@ void netrand_describe(const struct netrand_cfg *c, char *buf, size_t len)
     else snprintf(poll, sizeof poll, "interrupts");
     snprintf(buf, len,
              "seed %llu: %s ring, queue size %u, %s, %llu frames of %s, tx chain %s, rx chain %s, %s, "
-             "buffers %s, %s%s, rtt %u, host backpressure %u%%, prefetch %u, used batch %u",
+             "buffers %s, %s%s, rtt %u, host backpressure %u%%, prefetch %u, used batch %u, rx buffers %u bytes%s%s, "
+             "coalesce %u,%u, max reads %u%s",
              (unsigned long long)c->seed, c->ring == DRV_RING_PACKED ? "packed" : "split", c->qsize,
              net_workload_name(c->np.workload), (unsigned long long)c->np.packets, size,
              net_chain_name(c->no.tx_chain), net_chain_name(c->no.rx_chain), c->no.gaps ? "gaps" : "no gaps",
              c->no.place == NET_PLACE_TOP ? "at the top of RAM" : "low", poll,
              c->no.rx_overrun ? ", wire overruns the receive buffers" : "", c->rtt, c->stall_pct,
-             c->prefetch, c->used_batch);
+             c->prefetch, c->used_batch, c->no.rx_buf_size ? c->no.rx_buf_size : NET_BUF_SIZE,
+             c->no_event_idx ? ", no EVENT_IDX" : "", c->no_notif_data ? ", no NOTIFICATION_DATA" : "",
+             c->coal_frames, c->coal_cycles, c->max_reads, c->link_reorder ? ", completions out of order" : "");
     for (unsigned i = 0; i < c->resets; i++) {
         size_t at = strlen(buf);
         snprintf(buf + at, len - at, "%s%llu", i ? ", " : ", device reset after ", (unsigned long long)c->reset_at[i]);
@@ -90,6 +123,8 @@ static int netrand_init(vdpu_session_t *s, virtio_drv_t *d, const struct netrand
     drv_params_default(&dp);
     dp.ring = c->ring;
     dp.qsize = c->qsize;
+    if (c->no_event_idx) dp.drop[VIRTIO_RING_F_EVENT_IDX / 32] |= 1u << (VIRTIO_RING_F_EVENT_IDX % 32);
+    if (c->no_notif_data) dp.drop[VIRTIO_F_NOTIFICATION_DATA / 32] |= 1u << (VIRTIO_F_NOTIFICATION_DATA % 32);
     enum drv_result dr = virtio_drv_init(d, s, &dp);
     if (dr != DRV_OK) {
         snprintf(err, errlen, "init failed: %s", d->refusal[0] ? d->refusal : s->bus.stopped ? s->bus.stop_reason : "link error");
@@ -141,6 +176,7 @@ int netrand_run(vdpu_session_t *s, const struct netrand_cfg *c, struct netrand_r
         goto out;
     }
     s->bus.link.p.rtt = c->rtt;
+    s->bus.link.p.reorder = c->link_reorder;
     s->bus.stall_pct = c->stall_pct;
     s->bus.stall_rng.s = c->seed ^ 0x57a11ull;
     uint64_t t0 = s->bus.dev->cycle;
@@ -159,6 +195,7 @@ int netrand_run(vdpu_session_t *s, const struct netrand_cfg *c, struct netrand_r
     r->wrap_chains = n->tx.wrap_chains + n->rx.wrap_chains;
     r->edge_bufs = n->tx.edge_bufs + n->rx.edge_bufs;
     r->ring_laps = n->tx.ring_laps + n->rx.ring_laps;
+    r->merged = n->rx_merged;
     if (n->error[0]) snprintf(err, errlen, "%s", n->error);
     else if (s->bus.stopped) snprintf(err, errlen, "stopped: %s", s->bus.stop_reason);
     if (!rc && (r->packets + r->dropped != c->np.packets || r->packets == 0 || (r->dropped && !c->no.rx_overrun))) {
@@ -182,6 +219,9 @@ int netrand_workload(vdpu_session_t *s, uint64_t seed, FILE *out)
     netrand_pick(seed, &c);
     c.prefetch = s->opts.prefetch; /* what the firmware programmed */
     c.used_batch = s->opts.used_batch;
+    c.max_reads = s->opts.max_reads;
+    c.coal_frames = s->opts.coal_frames;
+    c.coal_cycles = s->opts.coal_cycles;
     netrand_describe(&c, desc, sizeof desc);
     fprintf(out, "net-random: %s\n", desc);
     int rc = netrand_run(s, &c, &r, err, sizeof err);
@@ -191,9 +231,10 @@ int netrand_workload(vdpu_session_t *s, uint64_t seed, FILE *out)
             (unsigned long long)r.descs, (unsigned long long)r.chains, (unsigned long long)r.kicks,
             (unsigned long long)r.irqs);
     fprintf(out, "net-random: coverage: %llu frames dropped by the device (no buffer), %llu chains across the "
-                 "packed ring end, %llu buffers ending at the end of host RAM, %llu used ring laps\n",
+                 "packed ring end, %llu buffers ending at the end of host RAM, %llu used ring laps, %llu frames "
+                 "in several receive buffers\n",
             (unsigned long long)r.dropped, (unsigned long long)r.wrap_chains, (unsigned long long)r.edge_bufs,
-            (unsigned long long)r.ring_laps);
+            (unsigned long long)r.ring_laps, (unsigned long long)r.merged);
     if (c.resets)
         fprintf(out, "net-random: %llu device reset%s during traffic; %llu frames completed and checked before %s\n",
                 (unsigned long long)r.resets, r.resets == 1 ? "" : "s", (unsigned long long)r.cut_packets,

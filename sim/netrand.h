@@ -24,11 +24,17 @@ struct netrand_cfg {
     struct net_opts no;      /* chain shapes, gaps, placement, poll */
     unsigned resets;         /* device resets in the middle of the traffic (0..NETRAND_MAX_RESETS) */
     uint64_t reset_at[NETRAND_MAX_RESETS]; /* cycles into each interrupted phase */
+    bool no_event_idx;       /* the driver leaves EVENT_IDX out (the engine's rules without it) */
+    bool no_notif_data;      /* ... NOTIFICATION_DATA (doorbells then carry no data the engine uses) */
+    unsigned max_reads;      /* payload reads outstanding (ENG_PARAM[11:8]), a session option likewise */
+    bool link_reorder;       /* the link completes reads out of request order (link_params.reorder) */
+    unsigned coal_frames, coal_cycles; /* interrupt coalescing (ENG_COAL; cycles 0: off): session options
+                                        * like prefetch and used batch */
 };
 
 struct netrand_result {
     uint64_t packets, cycles, descs, chains, kicks, irqs;
-    uint64_t dropped, wrap_chains, edge_bufs, ring_laps; /* coverage */
+    uint64_t dropped, wrap_chains, edge_bufs, ring_laps, merged; /* coverage */
     uint64_t resets, cut_packets; /* device resets done; frames completed before them */
 };
 

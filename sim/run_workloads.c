@@ -140,6 +140,7 @@ int run_workload_net(vdpu_session_t *s, struct run_cfg *c, const struct vdpu_opt
     memset(&no, 0, sizeof no);
     if (c->pcap_in) no.replay = &c->replay;
     no.pkt_random = c->pkt_random;
+    no.rx_buf_size = c->rx_buf_size;
     if (virtio_net_open_opts(n, d, &c->net, &no) == 0) rc = virtio_net_run(n);
     if (n->error[0]) printf("[host] traffic check failed: %s\n", n->error);
     struct link_stats st;
@@ -153,6 +154,9 @@ int run_workload_net(vdpu_session_t *s, struct run_cfg *c, const struct vdpu_opt
     printf("[host] %s: %llu frames completed and checked, %llu kicks, %llu interrupts\n", c->workload,
            (unsigned long long)sum.packets, (unsigned long long)(n->tx.kicks + n->rx.kicks),
            (unsigned long long)(n->tx.irqs_seen + n->rx.irqs_seen));
+    if (n->rx_merged)
+        printf("[host] %llu frames spanned several receive buffers of %u bytes (MRG_RXBUF), %llu buffers used\n",
+               (unsigned long long)n->rx_merged, n->rx_buf, (unsigned long long)n->rx_bufs_used);
     dma_report_table(stdout, &st, &s->bus.link.p, &sum);
     if (c->json && dma_report_json(c->json, &st, &s->bus.link.p, &sum)) rc = -1;
 out:

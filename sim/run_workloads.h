@@ -20,6 +20,7 @@ struct run_cfg {
     bool packets_set;
     bool net_opts;
     unsigned rtt;
+    unsigned rx_buf_size; /* --rx-buf-size (0: the driver's default) */
     uint64_t accesses, flap_at, dperr_at, until;
     bool flap, dperr, quiet;
     struct drv_params drv;

@@ -29,6 +29,7 @@ void vdpu_opts_default(struct vdpu_opts *o)
     o->fw_console = stdout;
     o->prefetch = VDPU_CSR_ENG_PARAM_RESET & 0xf;
     o->used_batch = (VDPU_CSR_ENG_PARAM_RESET >> 4) & 0xf;
+    o->max_reads = 1; /* ENG_PARAM[11:8] resets to 0, which acts as 1 */
 }
 
 const char *vdpu_default_fw_path(void)
@@ -77,7 +78,8 @@ static int open_firmware(vdpu_session_t *s, const struct vdpu_opts *o)
     c.hostmem_base_hi = (uint32_t)(VDPU_HOST_RAM_BASE >> 32);
     c.hostmem_size_lo = (uint32_t)VDPU_HOST_RAM_SIZE;
     c.hostmem_size_hi = (uint32_t)(VDPU_HOST_RAM_SIZE >> 32);
-    c.eng_param = (o->prefetch & 0xf) | (o->used_batch & 0xf) << 4;
+    c.eng_param = (o->prefetch & 0xf) | (o->used_batch & 0xf) << 4 | (o->max_reads > 1 ? (o->max_reads & 0xf) << 8 : 0);
+    c.eng_coal = (o->coal_frames & 0xffu) | (o->coal_cycles & 0xffffffu) << 8;
     fw_soc_debug_write(s->soc, cfg->value, &c, sizeof c);
     s->soc->console = o->fw_console;
     s->soc->trace = o->fw_trace;

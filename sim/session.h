@@ -35,6 +35,8 @@ struct vdpu_opts {
     FILE *fw_console;      /* where "[fw]" lines go (default stdout) */
     FILE *fw_trace;        /* per-instruction trace of the embedded CPU, or NULL */
     unsigned prefetch, used_batch; /* queue-engine parameters (1..8), programmed by the firmware */
+    unsigned coal_frames, coal_cycles; /* interrupt coalescing (ENG_COAL; cycles 0: off), likewise */
+    unsigned max_reads;    /* payload reads outstanding per queue (1..8, ENG_PARAM[11:8]), likewise */
 };
 
 typedef struct vdpu_session {

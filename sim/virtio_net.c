@@ -487,6 +487,23 @@ int virtio_net_open_opts(virtio_net_t *n, virtio_drv_t *d, const struct net_para
         set_error(n, "receiveq 0 and transmitq 0 must be set up (and fit in host memory)", 0);
         return -1;
     }
+    n->mrg = has_feature(n, VIRTIO_NET_F_MRG_RXBUF);
+    n->rx_buf = n->o.rx_buf_size ? n->o.rx_buf_size : NET_BUF_SIZE;
+    /* a frame that does not fit one buffer needs MRG_RXBUF; the spec wants every buffer to hold at
+     * least the header then */
+    unsigned full = NET_HDR_LEN + NET_MAX_FRAME_LEN;
+    if (n->rx_buf > NET_REGION || n->rx_buf < NET_HDR_LEN || (n->rx_buf < full && !n->mrg)) {
+        set_error(n, "receive buffer size out of range (below 12 + 1514 bytes it needs MRG_RXBUF)", n->rx_buf);
+        return -1;
+    }
+    n->rx_need = (full + n->rx_buf - 1) / n->rx_buf;
+    /* a full frame's buffers, each of up to this many descriptors, must fit in the ring at once */
+    unsigned per = n->o.rx_chain == NET_CHAIN_ONE ? 1 : n->o.rx_chain == NET_CHAIN_HDR ? 2 : NET_MAX_CHAIN;
+    if (n->rx_need * per > n->rx.size) {
+        set_error(n, "receive buffers too small: a full frame needs more descriptors than the queue holds",
+                  n->rx_need * per);
+        return -1;
+    }
     if (n->o.poll) {
         /* no interrupts please: VRING_AVAIL_F_NO_INTERRUPT / driver event flags DISABLE */
         struct net_vq *qs[2] = {&n->rx, &n->tx};
@@ -539,10 +556,10 @@ static bool fill_rx(virtio_net_t *n)
     struct net_vq *q = &n->rx;
     bool posted = false;
     for (;;) {
-        if (n->o.rx_overrun && q->outstanding >= NET_OVERRUN_BUFS) break;
+        if (n->o.rx_overrun && q->outstanding >= NET_OVERRUN_BUFS * n->rx_need) break;
         if (!q->pend) {
-            uint32_t total = NET_BUF_SIZE;
-            if (n->o.rx_chain == NET_CHAIN_RANDOM) /* anything that still holds a full frame */
+            uint32_t total = n->rx_buf;
+            if (n->o.rx_chain == NET_CHAIN_RANDOM && !n->o.rx_buf_size) /* anything that still holds a full frame */
                 total = NET_HDR_LEN + NET_MAX_FRAME_LEN + rng_below(&n->rng, NET_BUF_SIZE - NET_HDR_LEN - NET_MAX_FRAME_LEN + 1);
             q->pend_n = (uint8_t)shape(n, n->o.rx_chain, total, q->pend_len);
             q->pend = true;
@@ -555,48 +572,92 @@ static bool fill_rx(virtio_net_t *n)
     return posted;
 }
 
-/* A received buffer: header + frame across the pieces, poison everywhere else in its region. */
+/* The next used receive buffer, appended to pkt at *got: the bytes the device wrote across its
+ * pieces, with poison everywhere else in its region. False when none is used (or on an error). */
+static bool rx_take(virtio_net_t *n, uint8_t *pkt, size_t cap, uint32_t *got, uint32_t *len, uint32_t *total)
+{
+    static uint8_t region[NET_REGION];
+    uint16_t id;
+    if (!reap_one(n, &n->rx, &id, len)) return false;
+    const struct net_buf *b = &n->rx.buf[id];
+    *total = b->total;
+    if (*len == 0 || *len > b->total || *got + *len > cap) {
+        set_error(n, "RX used length out of range", *len);
+        return false;
+    }
+    uint64_t base = n->rx.bufs + (uint64_t)id * NET_REGION;
+    host_mem_read(&n->s->mem, base, region, NET_REGION);
+    uint32_t done = 0;
+    for (unsigned i = 0; i < b->n && done < *len; i++) {
+        uint32_t k = *len - done < b->len[i] ? *len - done : b->len[i];
+        uint8_t *p = region + (b->addr[i] - base);
+        memcpy(pkt + *got + done, p, k);
+        memset(p, RX_POISON, k); /* what remains must be untouched */
+        done += k;
+    }
+    /* A frame dropped for want of buffers (MRG_RXBUF, overrun) may leave bytes in buffers that stay
+     * posted and are used again: the spec lets the device write more than the used length. */
+    bool stale_ok = n->mrg && n->o.rx_overrun;
+    for (unsigned i = 0; i < NET_REGION && !stale_ok; i++)
+        if (region[i] != RX_POISON) {
+            set_error(n, "RX: the device wrote outside header+frame in the buffer's pieces (offset in region)", i);
+            return false;
+        }
+    *got += *len;
+    n->rx_bufs_used++;
+    return true;
+}
+
+/* Received frames: the first buffer starts with the header, whose num_buffers says how many used
+ * buffers hold the frame (MRG_RXBUF; else 1); all but the last are full, and the device makes them
+ * used together, so they are all there when the first one is. */
 static void reap_rx(virtio_net_t *n)
 {
-    uint16_t id;
-    uint32_t len;
-    static uint8_t region[NET_REGION], pkt[NET_REGION];
-    while (reap_one(n, &n->rx, &id, &len)) {
-        const struct net_buf *b = &n->rx.buf[id];
-        if (len < NET_HDR_LEN + NET_MIN_FRAME || len > b->total) {
-            set_error(n, "RX used length out of range", len);
+    static uint8_t pkt[NET_HDR_LEN + NET_MRG_MAX_BUFS * NET_REGION];
+    uint32_t got, len, total;
+    for (;;) {
+        got = 0;
+        if (!rx_take(n, pkt, sizeof pkt, &got, &len, &total)) break;
+        if (len < NET_HDR_LEN) {
+            set_error(n, "RX: the first buffer of a frame must hold the whole header", len);
             return;
         }
-        uint64_t base = n->rx.bufs + (uint64_t)id * NET_REGION;
-        host_mem_read(&n->s->mem, base, region, NET_REGION);
-        uint32_t got = 0;
-        for (unsigned i = 0; i < b->n && got < len; i++) {
-            uint32_t k = len - got < b->len[i] ? len - got : b->len[i];
-            uint8_t *p = region + (b->addr[i] - base);
-            memcpy(pkt + got, p, k);
-            memset(p, RX_POISON, k); /* what remains must be untouched */
-            got += k;
-        }
-        for (unsigned i = 0; i < NET_REGION; i++)
-            if (region[i] != RX_POISON) {
-                set_error(n, "RX: the device wrote outside header+frame in the buffer's pieces (offset in region)", i);
-                return;
-            }
         uint16_t nbuf;
         memcpy(&nbuf, pkt + 10, 2);
-        if (nbuf != 1) set_error(n, "RX header num_buffers must be 1", nbuf);
+        if (!n->mrg && nbuf != 1) set_error(n, "RX header num_buffers must be 1 without MRG_RXBUF", nbuf);
+        if (nbuf == 0 || nbuf > NET_MRG_MAX_BUFS) set_error(n, "RX header num_buffers out of range", nbuf);
+        if (n->error[0]) return;
+        for (unsigned k = 1; k < nbuf; k++) {
+            if (len != total) {
+                set_error(n, "RX: a buffer before the last one of a frame must be used completely", len);
+                return;
+            }
+            if (!rx_take(n, pkt, sizeof pkt, &got, &len, &total)) {
+                set_error(n, "RX: fewer used buffers than num_buffers (they must be used together)", k);
+                return;
+            }
+        }
+        if (nbuf > 1) n->rx_merged++;
+        if (got < NET_HDR_LEN + NET_MIN_FRAME) {
+            set_error(n, "RX frame shorter than an Ethernet header", got);
+            return;
+        }
         for (unsigned i = 0; i < 10; i++)
             if (pkt[i]) set_error(n, "RX header flags/gso/csum fields must be 0", i);
-        check(n, pkt + NET_HDR_LEN, len - NET_HDR_LEN, "RX frame");
+        check(n, pkt + NET_HDR_LEN, got - NET_HDR_LEN, "RX frame");
         n->rx_frames++;
-        n->bytes += len - NET_HDR_LEN;
+        n->bytes += got - NET_HDR_LEN;
     }
     arm_interrupt(n, &n->rx);
     if (!n->o.rx_overrun && fill_rx(n)) kick(n, &n->rx); /* overrun: refilled by the clock */
 }
 
-/* Frames that will still need a receive buffer (sent to the device, not received yet). */
-static uint64_t rx_in_flight(const virtio_net_t *n, uint64_t sent) { return sent - n->rx_frames; }
+/* Room for one more frame on its way to the receive queue: every frame sent and not received yet may
+ * take rx_need buffers (MRG_RXBUF with small buffers; else one each). */
+static bool rx_room(const virtio_net_t *n, uint64_t sent)
+{
+    return (sent - n->rx_frames + 1) * n->rx_need <= n->rx.outstanding;
+}
 
 int virtio_net_run(virtio_net_t *n)
 {
@@ -640,7 +701,7 @@ int virtio_net_run(virtio_net_t *n)
             /* loopback: never more frames in flight than receive buffers posted (a dropped frame is
              * the driver's fault then, not the device's) */
             while (sent < n->p.packets && n->exp_n < 4000 &&
-                   (!rx_side || rx_in_flight(n, sent) < n->rx.outstanding)) {
+                   (!rx_side || rx_room(n, sent))) {
                 if (!n->tx_pend) {
                     memset(frame, 0, NET_HDR_LEN); /* virtio_net_hdr: no offloads */
                     n->tx_pend_len = NET_HDR_LEN + make_frame(n, frame + NET_HDR_LEN);
@@ -659,7 +720,7 @@ int virtio_net_run(virtio_net_t *n)
             /* the wire side of RX: keep the network port's queue topped up, never beyond the
              * receive buffers posted */
             while (sent < n->p.packets && b->net.rx_n < 64 &&
-                   (n->o.rx_overrun || rx_in_flight(n, sent) < n->rx.outstanding)) {
+                   (n->o.rx_overrun || rx_room(n, sent))) {
                 unsigned len = make_frame(n, frame);
                 if (!netport_inject(&b->net, frame, len)) break;
                 expect(n, frame, len);

@@ -11,6 +11,7 @@
 #define NET_MAX_FRAME_LEN 1514
 #define NET_MAX_CHAIN 4    /* descriptors per buffer at most */
 #define NET_REGION 4096    /* host memory per buffer id: the chain's pieces (and the gaps between them) */
+#define NET_MRG_MAX_BUFS 64 /* MRG_RXBUF: num_buffers the driver accepts (its reassembly buffer) */
 
 enum net_workload { NET_TX, NET_RX, NET_LOOPBACK };
 
@@ -50,6 +51,9 @@ struct net_opts {
     bool rx_overrun;     /* NET_RX only: the wire does not wait for receive buffers, the driver keeps at
                           * most 2 posted and refills every 500 + 4 rtt cycles; the device drops frames
                           * that find none, the check skips them (order and bytes still checked) */
+    unsigned rx_buf_size; /* 0: NET_BUF_SIZE; else every receive buffer (all its pieces) holds this many
+                           * bytes (>= NET_HDR_LEN); below NET_HDR_LEN + NET_MAX_FRAME_LEN it needs
+                           * MRG_RXBUF: frames span several buffers, reassembled from num_buffers */
 };
 
 /* One posted buffer (descriptor chain), by buffer id (split: the head descriptor; packed: the id). */
@@ -101,6 +105,11 @@ typedef struct virtio_net {
     unsigned exp_head, exp_n;
     uint64_t gen_seq;        /* frames generated */
     uint64_t wire_frames, rx_frames, bad_frames, dropped;
+    bool mrg;                /* MRG_RXBUF negotiated */
+    unsigned rx_buf;         /* bytes per receive buffer */
+    unsigned rx_need;        /* receive buffers a frame may need at most (1 without MRG_RXBUF) */
+    uint64_t rx_merged;      /* frames received in more than one buffer */
+    uint64_t rx_bufs_used;   /* receive buffers the device returned */
     uint64_t isr_reads;      /* INTx mode: interrupt handler runs */
     uint64_t bytes;          /* frame bytes completed */
     /* the TX frame generated and waiting for descriptors */

@@ -208,6 +208,12 @@ int sh(const char *cmd, char *out, size_t len)
 
 struct traffic_result t_traffic(struct tctx *t, const struct drv_params *p, const struct net_params *np)
 {
+    return t_traffic_opts(t, p, np, NULL);
+}
+
+struct traffic_result t_traffic_opts(struct tctx *t, const struct drv_params *p, const struct net_params *np,
+                                     const struct net_opts *o)
+{
     struct traffic_result r;
     memset(&r, 0, sizeof r);
     virtio_drv_t *d = calloc(1, sizeof *d);
@@ -217,10 +223,14 @@ struct traffic_result t_traffic(struct tctx *t, const struct drv_params *p, cons
     cr_assert_eq(pci_msix_setup(t->b, &t->s.pci, NULL), 0);
     cr_assert_eq(virtio_drv_init(d, &t->s, p), DRV_OK, "init: %s", d->refusal);
     struct link_stats before = t->b->link.st;
-    cr_assert_eq(virtio_net_open(n, d, np), 0, "%s", n->error);
+    cr_assert_eq(virtio_net_open_opts(n, d, np, o), 0, "%s", n->error);
+    uint64_t c0 = t->b->dev->cycle;
     int rc = virtio_net_run(n);
     cr_assert_eq(rc, 0, "traffic failed: %s%s", n->error, t->b->stopped ? t->b->stop_reason : "");
+    r.cycles = t->b->dev->cycle - c0;
     r.packets = virtio_net_packets(n);
+    r.rx_merged = n->rx_merged;
+    r.rx_bufs_used = n->rx_bufs_used;
     /* let the device finish winding down (the read that finds the ring empty and what follows it) */
     vdpu_bus_run_cycles(t->b, 2000);
     struct link_stats st;

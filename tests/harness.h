@@ -82,11 +82,16 @@ void expect_no_diag(struct tctx *t);
 struct traffic_result {
     uint64_t packets;
     struct dma_count c[VDPU_PURP_COUNT];
+    uint64_t rx_merged, rx_bufs_used; /* frames received in several buffers, receive buffers used */
+    uint64_t cycles;                  /* of the traffic phase (virtio_net_run) */
 };
 #define REQ(r, P) ((r).c[VDPU_PURP_##P].requests)
 /* Enumerate, set up MSI-X, init the driver with p, run np through the queue engine (asserting that
  * every frame arrived), let the device wind down, and return what the traffic phase cost. */
 struct traffic_result t_traffic(struct tctx *t, const struct drv_params *p, const struct net_params *np);
+/* The same with driver options (buffer shapes, receive buffer size; o may be NULL). */
+struct traffic_result t_traffic_opts(struct tctx *t, const struct drv_params *p, const struct net_params *np,
+                                     const struct net_opts *o);
 
 /* Read a device CSR while the real firmware owns the CSR port: borrowed between two firmware
  * accesses (test-only; it affects every engine the same way). */

@@ -26,6 +26,7 @@ Test(cli, help_on_every_command)
     cr_assert(strstr(out, "run") && strstr(out, "bench"));
     cr_assert_eq(sh(VDPU " run --help", out, sizeof out), 0);
     cr_assert(strstr(out, "--engine") && strstr(out, "--seed") && strstr(out, "--wave-from"));
+    cr_assert(strstr(out, "--rx-buf-size") && strstr(out, "--max-reads") && strstr(out, "--coalesce"));
     cr_assert_eq(sh(VDPU " bench --help", out, sizeof out), 0);
     cr_assert(strstr(out, "--accesses"));
 }
@@ -48,6 +49,11 @@ Test(cli, bad_arguments_one_line_exit_2)
         VDPU " run --pairs 2", VDPU " run --workload net-random --pairs 2", VDPU " run --workload net-tx --pairs 0",
         VDPU " run --workload net-tx --pairs 9", VDPU " run --workload net-tx --pairs 2 --pkt-size 59",
         VDPU " run --workload net-loopback --pairs 2 --ctrl pairs=1",
+        VDPU " run --workload net-tx --max-reads 9", VDPU " run --workload net-tx --max-reads 0",
+        VDPU " run --workload net-tx --coalesce 8", VDPU " run --workload net-tx --coalesce 8,0",
+        VDPU " run --workload net-tx --coalesce 300,10", VDPU " run --workload net-tx --coalesce 8,x",
+        VDPU " run --workload net-rx --rx-buf-size 8", VDPU " run --workload net-rx --rx-buf-size 5000",
+        VDPU " run --workload net-random --rx-buf-size 256", VDPU " run --rx-buf-size 256",
     };
     static char out[4096];
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
@@ -196,4 +202,21 @@ Test(cli, pcap_in_replays_a_capture, .timeout = 300)
     /* a file that is not a capture: one line, exit 2 */
     cr_assert_eq(sh(VDPU " run --workload net-rx --pcap-in tests/harness.c", out, sizeof out), 2, "%s", out);
     cr_assert(strstr(out, "bad pcap"), "%s", out);
+}
+
+/* the queue-engine options end to end: small receive buffers (MRG_RXBUF), several payload reads and
+ * coalescing, in cosim; and small buffers refused by a driver that did not negotiate MRG_RXBUF */
+Test(cli, queue_engine_options, .timeout = 300)
+{
+    static char out[65536];
+    cr_assert_eq(sh(VDPU " run -q --engine cosim --workload net-loopback --packets 40 --pkt-size imix --rx-buf-size 256"
+                       " --max-reads 4 --coalesce 4,3000",
+                    out, sizeof out),
+                 0, "%s", out);
+    cr_assert(strstr(out, "spanned several receive buffers of 256 bytes (MRG_RXBUF)"), "%s", out);
+    cr_assert(strstr(out, "result: PASS"), "%s", out);
+    cr_assert_neq(sh(VDPU " run -q --engine model --workload net-rx --packets 5 --rx-buf-size 256 --features -MRG_RXBUF",
+                     out, sizeof out),
+                  0);
+    cr_assert(strstr(out, "needs MRG_RXBUF"), "%s", out);
 }

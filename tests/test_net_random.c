@@ -33,6 +33,9 @@ static void nr_one(uint64_t seed, struct nr_cov *cov)
     o.rerun = rerun;
     o.prefetch = c.prefetch;
     o.used_batch = c.used_batch;
+    o.coal_frames = c.coal_frames;
+    o.max_reads = c.max_reads;
+    o.coal_cycles = c.coal_cycles;
     vdpu_session_t *s = calloc(1, sizeof *s);
     cr_assert(s);
     cr_assert_eq(vdpu_session_open(s, &o), 0, "cannot open a cosim session with %s", FW_ELF);
@@ -91,7 +94,8 @@ NR_TEST(7)
 Test(net_random, parameter_coverage)
 {
     unsigned ring[2] = {0}, work[3] = {0}, size[3] = {0}, txc[3] = {0}, rxc[3] = {0}, top = 0, poll = 0, overrun = 0,
-             stall = 0, q8 = 0, q256 = 0, odd_packed = 0, rtt_lo = 0, rtt_hi = 0, v2 = 0, p8 = 0, b8 = 0;
+             stall = 0, q8 = 0, q256 = 0, odd_packed = 0, rtt_lo = 0, rtt_hi = 0, v2 = 0, p8 = 0, b8 = 0, rxbuf = 0,
+             rxbuf_tiny = 0, no_evidx = 0, no_nd = 0, coal = 0, coal_timer_only = 0, mr = 0, mr8 = 0, reord = 0;
     for (uint64_t seed = 1; seed <= NR_GROUPS * NR_PER_GROUP; seed++) {
         struct netrand_cfg c;
         netrand_pick(seed, &c);
@@ -112,6 +116,18 @@ Test(net_random, parameter_coverage)
         v2 += c.prefetch > 1 || c.used_batch > 1;
         p8 += c.prefetch == 8;
         b8 += c.used_batch == 8;
+        rxbuf += c.no.rx_buf_size != 0;
+        rxbuf_tiny += c.no.rx_buf_size != 0 && c.no.rx_buf_size < 200; /* frames in 8+ buffers */
+        no_evidx += c.no_event_idx;
+        no_nd += c.no_notif_data;
+        coal += c.coal_cycles != 0;
+        coal_timer_only += c.coal_cycles != 0 && c.coal_frames == 0;
+        mr += c.max_reads > 1;
+        mr8 += c.max_reads == 8;
+        reord += c.link_reorder;
+        cr_assert(c.max_reads >= 1 && c.max_reads <= 8);
+        cr_assert(!c.no.rx_buf_size || c.np.workload != NET_TX);
+        cr_assert(!c.no.rx_buf_size || (c.no.rx_buf_size >= 96 && c.no.rx_buf_size < 1526));
         cr_assert(c.prefetch >= 1 && c.prefetch <= 8 && c.used_batch >= 1 && c.used_batch <= 8);
         cr_assert(c.qsize >= 8 && c.qsize <= 256);
         cr_assert(c.ring == DRV_RING_PACKED || !(c.qsize & (c.qsize - 1)), "split queue sizes are powers of two");
@@ -137,4 +153,13 @@ Test(net_random, parameter_coverage)
     cr_assert_geq(v2, 70);
     cr_assert_geq(p8, 5);
     cr_assert_geq(b8, 5);
+    cr_assert_geq(rxbuf, 30);
+    cr_assert_geq(rxbuf_tiny, 5);
+    cr_assert_geq(no_evidx, 50);
+    cr_assert_geq(no_nd, 50);
+    cr_assert_geq(coal, 30);
+    cr_assert_geq(coal_timer_only, 1);
+    cr_assert_geq(mr, 70);
+    cr_assert_geq(mr8, 5);
+    cr_assert_geq(reord, 30);
 }

@@ -133,6 +133,8 @@ static struct v3 *up(struct tctx *t, bool packed, unsigned drop, unsigned qsize)
     p.qsize = qsize;
     if (drop & NO_IND) p.drop[0] |= 1u << VIRTIO_RING_F_INDIRECT_DESC;
     if (drop & NO_EVIDX) p.drop[0] |= 1u << VIRTIO_RING_F_EVENT_IDX;
+    /* the sequences below are those without NOTIFICATION_DATA (with it: tests/test_notif_data.c) */
+    p.drop[VIRTIO_F_NOTIFICATION_DATA / 32] |= 1u << (VIRTIO_F_NOTIFICATION_DATA % 32);
     t_enumerate(t);
     cr_assert_eq(pci_msix_setup(t->b, &t->s.pci, NULL), 0);
     cr_assert_eq(virtio_drv_init(&v->d, &t->s, &p), DRV_OK, "init: %s", v->d.refusal);
@@ -298,7 +300,8 @@ static void expect_seq(struct v3 *v, unsigned q, const struct dreq *exp, unsigne
 /* ENG_CTRL as the firmware left it at DRIVER_OK */
 static void expect_eng_ctrl(struct v3 *v, unsigned drop)
 {
-    uint32_t want = 1u | (v->packed ? 2u : 0u) | (drop & NO_IND ? 0u : 4u) | (drop & NO_EVIDX ? 0u : 8u);
+    uint32_t want = 1u | (v->packed ? 2u : 0u) | (drop & NO_IND ? 0u : 4u) | (drop & NO_EVIDX ? 0u : 8u) |
+                    1u << VDPU_ENGCTRL_MRG_RXBUF; /* negotiated by default */
     cr_assert_eq(peek_csr(v->t, VDPU_CSR_ENG_CTRL), want);
 }
 
@@ -897,11 +900,11 @@ ENGINE_TEST_REALFW(qeng_v3, packed_desc_flags_without_evidx, .timeout = 300)
     down(v);
 }
 
-/* ENG_CTRL[3:0] are defined, the rest reads 0 */
+/* ENG_CTRL[5:0] are defined, the rest reads 0 */
 ENGINE_TEST(qeng_v3, eng_ctrl_csr)
 {
     csr_wr(T, VDPU_CSR_ENG_CTRL, 0xFFFFFFFCu);
-    cr_assert_eq(csr_rd(T, VDPU_CSR_ENG_CTRL), 0xC);
+    cr_assert_eq(csr_rd(T, VDPU_CSR_ENG_CTRL), 0x3C);
     csr_wr(T, VDPU_CSR_ENG_CTRL, 0);
 }
 
