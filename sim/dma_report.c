@@ -41,7 +41,9 @@ void dma_report_table(FILE *out, const struct link_stats *st, const struct link_
                       const struct run_summary *r)
 {
     double secs = (double)r->cycles / CLOCK_HZ, cap = (double)r->cycles * lp->bytes_per_cycle;
-    fprintf(out, "DMA per packet (%llu packets, %s ring, %s):\n", (unsigned long long)r->packets, r->ring, r->workload);
+    fprintf(out, "DMA per packet (%llu packets, %s ring, %s; prefetch %u, used batch %u, reads outstanding %u, %s):\n",
+            (unsigned long long)r->packets, r->ring, r->workload, r->prefetch, r->used_batch, r->max_reads,
+            r->coal_cycles ? "coalescing on" : "no coalescing");
     fprintf(out, "  %-11s %10s %10s %10s %12s %12s\n", "purpose", "requests", "reqs/pkt", "bytes/pkt", "TLPs/pkt",
             "link B/pkt");
     for (unsigned p = 0; p < VDPU_PURP_COUNT; p++) {
@@ -88,6 +90,15 @@ int dma_report_json(const char *path, const struct link_stats *st, const struct 
     cJSON_AddNumberToObject(root, "packets", (double)r->packets);
     cJSON_AddNumberToObject(root, "bytes", (double)r->bytes);
     cJSON_AddNumberToObject(root, "cycles", (double)r->cycles);
+    cJSON *par = cJSON_AddObjectToObject(root, "params");
+    cJSON_AddNumberToObject(par, "prefetch", r->prefetch);
+    cJSON_AddNumberToObject(par, "used_batch", r->used_batch);
+    cJSON_AddNumberToObject(par, "max_reads", r->max_reads);
+    cJSON_AddNumberToObject(par, "coalesce_frames", r->coal_frames);
+    cJSON_AddNumberToObject(par, "coalesce_cycles", r->coal_cycles);
+    cJSON_AddNumberToObject(par, "rx_buf_size", r->rx_buf_size);
+    cJSON_AddNumberToObject(par, "pairs", r->pairs);
+    cJSON_AddNumberToObject(par, "rtt", lp->rtt);
     cJSON *feat = cJSON_AddArrayToObject(root, "features");
     for (unsigned bit = 0; bit < 128; bit++)
         if ((r->features[bit / 32] >> (bit % 32)) & 1) {

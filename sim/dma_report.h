@@ -11,6 +11,9 @@ struct run_summary {
     uint64_t seed, packets, bytes, cycles, msix;
     uint32_t features[4];
     unsigned pkt_size; /* 0 = IMIX */
+    /* the queue-engine parameters the firmware programmed (ENG_PARAM, ENG_COAL) and the driver's
+     * shape of the run, so a JSON file says what it measured */
+    unsigned prefetch, used_batch, max_reads, coal_frames, coal_cycles, rx_buf_size, pairs;
 };
 
 /* JSON names of the purposes ("avail_idx", ...), indexed by VDPU_PURP_*. */

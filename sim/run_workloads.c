@@ -79,6 +79,19 @@ int run_workload_init(vdpu_session_t *s, struct run_cfg *c, struct injector *inj
 }
 
 /* Traffic over c->pairs queue pairs (after VQ_PAIRS_SET), then the per-pair counts and the DMA table. */
+/* What the run measured with: the engine parameters the firmware programmed from the session
+ * options, the receive buffer size and the queue pairs. */
+static void run_summary_params(struct run_summary *r, const struct vdpu_opts *o, const struct run_cfg *c)
+{
+    r->prefetch = o->prefetch;
+    r->used_batch = o->used_batch;
+    r->max_reads = o->max_reads;
+    r->coal_frames = o->coal_frames;
+    r->coal_cycles = o->coal_cycles;
+    r->rx_buf_size = c->rx_buf_size ? c->rx_buf_size : NET_BUF_SIZE;
+    r->pairs = c->pairs ? c->pairs : 1;
+}
+
 static int run_net_mq(vdpu_session_t *s, struct run_cfg *c, const struct vdpu_opts *o, virtio_drv_t *d, FILE *rep)
 {
     virtio_net_mq_t *m = calloc(1, sizeof *m);
@@ -94,11 +107,13 @@ static int run_net_mq(vdpu_session_t *s, struct run_cfg *c, const struct vdpu_op
     if (m->n.error[0]) printf("[host] traffic check failed: %s\n", m->n.error);
     struct link_stats st;
     link_stats_since(&s->bus.link.st, &before, &st);
-    struct run_summary sum = {vdpu_engine_name(o->engine), c->workload,
-                              (d->negotiated[1] & (1u << (VIRTIO_F_RING_PACKED - 32))) ? "packed" : "split",
-                              o->seed, virtio_net_mq_packets(m), m->bytes, s->bus.dev->cycle - t0,
-                              s->mem.msi_total, {0}, c->net.pkt_size};
+    struct run_summary sum = {
+        .engine = vdpu_engine_name(o->engine), .workload = c->workload,
+        .ring = (d->negotiated[1] & (1u << (VIRTIO_F_RING_PACKED - 32))) ? "packed" : "split",
+        .seed = o->seed, .packets = virtio_net_mq_packets(m), .bytes = m->bytes,
+        .cycles = s->bus.dev->cycle - t0, .msix = s->mem.msi_total, .pkt_size = c->net.pkt_size};
     memcpy(sum.features, d->negotiated, sizeof sum.features);
+    run_summary_params(&sum, o, c);
     if (rep) virtio_drv_print_timeline(d, rep);
     uint64_t kicks = 0, irqs = 0;
     for (unsigned k = 0; k < m->pairs; k++) {
@@ -145,11 +160,13 @@ int run_workload_net(vdpu_session_t *s, struct run_cfg *c, const struct vdpu_opt
     if (n->error[0]) printf("[host] traffic check failed: %s\n", n->error);
     struct link_stats st;
     link_stats_since(&s->bus.link.st, &before, &st);
-    struct run_summary sum = {vdpu_engine_name(o->engine), c->workload,
-                              (d->negotiated[1] & (1u << (VIRTIO_F_RING_PACKED - 32))) ? "packed" : "split",
-                              o->seed, virtio_net_packets(n), n->bytes, s->bus.dev->cycle - t0,
-                              s->mem.msi_total, {0}, c->net.pkt_size};
+    struct run_summary sum = {
+        .engine = vdpu_engine_name(o->engine), .workload = c->workload,
+        .ring = (d->negotiated[1] & (1u << (VIRTIO_F_RING_PACKED - 32))) ? "packed" : "split",
+        .seed = o->seed, .packets = virtio_net_packets(n), .bytes = n->bytes,
+        .cycles = s->bus.dev->cycle - t0, .msix = s->mem.msi_total, .pkt_size = c->net.pkt_size};
     memcpy(sum.features, d->negotiated, sizeof sum.features);
+    run_summary_params(&sum, o, c);
     if (rep) virtio_drv_print_timeline(d, rep);
     printf("[host] %s: %llu frames completed and checked, %llu kicks, %llu interrupts\n", c->workload,
            (unsigned long long)sum.packets, (unsigned long long)(n->tx.kicks + n->rx.kicks),

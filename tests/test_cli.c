@@ -156,7 +156,8 @@ Test(cli, json_schema, .timeout = 300)
 {
     static char out[16384];
     remove("build/test.json");
-    cr_assert_eq(sh(VDPU " run -q --engine cosim --ring packed --workload net-loopback --packets 20 --json build/test.json",
+    cr_assert_eq(sh(VDPU " run -q --engine cosim --ring packed --workload net-loopback --packets 20 --prefetch 3 "
+                         "--used-batch 5 --max-reads 2 --coalesce 4,900 --json build/test.json",
                     out, sizeof out), 0, "%s", out);
     FILE *f = fopen("build/test.json", "r");
     cr_assert_not_null(f);
@@ -168,6 +169,15 @@ Test(cli, json_schema, .timeout = 300)
     cr_assert_not_null(root, "not JSON");
     cr_assert_eq(cJSON_GetObjectItem(root, "packets")->valuedouble, 20);
     cr_assert_gt(cJSON_GetObjectItem(root, "cycles")->valuedouble, 0);
+    /* what the run measured with: the engine parameters as given, the driver's defaults */
+    cJSON *par = cJSON_GetObjectItem(root, "params");
+    cr_assert(cJSON_IsObject(par), "params object");
+    static const struct { const char *k; double v; } want[] = {{"prefetch", 3}, {"used_batch", 5}, {"max_reads", 2},
+        {"coalesce_frames", 4}, {"coalesce_cycles", 900}, {"rx_buf_size", 2048}, {"pairs", 1}, {"rtt", 200}};
+    for (unsigned i = 0; i < sizeof want / sizeof want[0]; i++) {
+        cJSON *v = cJSON_GetObjectItem(par, want[i].k);
+        cr_assert(cJSON_IsNumber(v) && v->valuedouble == want[i].v, "params.%s", want[i].k);
+    }
     cJSON *feat = cJSON_GetObjectItem(root, "features");
     cr_assert(cJSON_IsArray(feat));
     bool packed = false;
@@ -183,8 +193,8 @@ Test(cli, json_schema, .timeout = 300)
         cr_assert(cJSON_IsNumber(cJSON_GetObjectItem(p, "requests")) && cJSON_IsNumber(cJSON_GetObjectItem(p, "bytes")) &&
                   cJSON_IsNumber(cJSON_GetObjectItem(p, "tlps")), "dma.%s fields", purposes[i]);
     }
-    cr_assert_geq(cJSON_GetObjectItem(cJSON_GetObjectItem(dma, "desc"), "requests")->valuedouble, 40,
-                  "20 TX + 20 RX descriptors at least");
+    cr_assert_geq(cJSON_GetObjectItem(cJSON_GetObjectItem(dma, "desc"), "bytes")->valuedouble, 40 * 16,
+                  "20 TX + 20 RX descriptors at least (prefetch 3: fewer requests, not fewer bytes)");
     cJSON_Delete(root);
 }
 
