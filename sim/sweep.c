@@ -11,7 +11,7 @@
 
 /* One line per axis. `crossed` axes multiply (star design); the others are varied one at a time around the
  * base point (first value of each list), which keeps the default sweep small and every plot's slice in it.
- * New axes go after the seven below (their order is the SWEEP_AX_* enum); tables, CSV, JSON and the
+ * New axes go after the first seven below (their order is the SWEEP_AX_* enum); tables, CSV, JSON and the
  * manifest pick them up by name. */
 const struct sweep_axis sweep_axes[] = {
     {"ring", SWEEP_ENUM, "split,packed", 0, 0, "ring", "", "split,packed", true,
@@ -29,6 +29,8 @@ const struct sweep_axis sweep_axes[] = {
      "descriptor prefetch depth P of the queue engine (1..8)"},
     {"used-batch", SWEEP_INT, NULL, 1, 8, "used-batch", "", "1,2,4,8", false,
      "used elements per write-back B of the queue engine (1..8)"},
+    {"max-reads", SWEEP_INT, NULL, 1, 8, "max-reads", "", "1", false,
+     "TX payload reads outstanding per queue of the queue engine (1..8)"},
 };
 const unsigned sweep_naxes = sizeof sweep_axes / sizeof sweep_axes[0];
 
