@@ -156,3 +156,37 @@ ENGINE_TEST_REALFW(mq, device_reset_clears_the_table, .timeout = 300)
     virtio_net_mq_close(&e->m);
     free(e);
 }
+
+/* Known flows, then receiveq 2 is reset (RING_RESET: disabled, its buffers forgotten) while two
+ * pairs stay active and the table keeps its entries: frames of the flows steered to pair 1 must
+ * not be lost or stall the engine; the device re-selects receiveq 0 for them (the spec: a device
+ * SHOULD re-select another queue when the destination is being reset). */
+ENGINE_TEST_REALFW(mq, disabled_receiveq_falls_back_to_receiveq0, .timeout = 300)
+{
+    struct mq_env *e = mq_up(T, DRV_RING_SPLIT);
+    pairs_set(e, 2);
+    traffic(e, NET_LOOPBACK, 100, 2);
+    cr_assert_gt(e->m.rx_got[1], 0, "pair 1 carried flows, so the table steers them to receiveq 2");
+    uint32_t flows = (uint32_t)peek_csr(T, VDPU_CSR_MQ_FLOWS);
+    cr_assert_neq(flows, 0);
+    uint64_t v;
+    cr_assert_eq(drv_wr(&e->d, VDPU_COMMON_Q_SELECT, 2, 2), 0);
+    cr_assert_eq(drv_wr(&e->d, VDPU_COMMON_Q_RESET, 2, 1), 0);
+    cr_assert_eq(drv_rd(&e->d, VDPU_COMMON_Q_RESET, 2, &v), 0);
+    cr_assert_eq(v, 0, "queue reset completed");
+    cr_assert_eq(drv_rd(&e->d, VDPU_COMMON_Q_ENABLE, 2, &v), 0);
+    cr_assert_eq(v, 0, "receiveq 2 disabled");
+    cr_assert_eq(peek_csr(T, VDPU_CSR_MQ_PAIRS), 2, "a queue reset is not a VQ_PAIRS_SET");
+    cr_assert_eq(peek_csr(T, VDPU_CSR_MQ_FLOWS), flows, "the table keeps its entries");
+    uint64_t got0 = e->m.rx_got[0], got1 = e->m.rx_got[1];
+    /* the same flows from the wire: every frame must come on receiveq 0, none lost */
+    e->m.n.p.workload = NET_RX;
+    e->m.n.p.packets = e->m.rx_frames + 100;
+    T->b->net.loopback = false;
+    cr_assert_eq(virtio_net_mq_run(&e->m), 0, "%s", e->m.n.error);
+    cr_assert_eq(e->m.rx_got[0], got0 + 100, "all 100 on receiveq 0");
+    cr_assert_eq(e->m.rx_got[1], got1, "nothing on the reset receiveq 2");
+    cr_assert_eq(peek_csr(T, VDPU_CSR_ENG_STATUS) >> 16, 0, "no frame dropped");
+    virtio_net_mq_close(&e->m);
+    free(e);
+}
