@@ -411,6 +411,9 @@ int cmd_run(int argc, char **argv)
     if (net && c.pairs > 1) {
         if (c.pcap_in) return cli_usage_error("run", "--pcap-in sends fixed frames; with several pairs the driver "
                                                      "generates flows (no --pcap-in)");
+        if (c.rx_buf_size)
+            return cli_usage_error("run", "--rx-buf-size is for one queue pair: the multiqueue driver posts "
+                                          "full-size receive buffers");
         if (!c.pkt_random && c.net.pkt_size && c.net.pkt_size < NET_MQ_MIN_FRAME)
             return cli_usage_error("run", "with several pairs frames carry IPv4/UDP flows: --pkt-size must be >= %u",
                                    NET_MQ_MIN_FRAME);
