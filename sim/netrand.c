@@ -3,6 +3,8 @@
 #include <string.h>
 
 #include "netrand.h"
+#include "virtio_ctrl.h"
+#include "virtio_net_mq.h"
 #include "virtio_spec.h"
 
 void netrand_pick(uint64_t seed, struct netrand_cfg *c)
@@ -72,6 +74,15 @@ void netrand_pick(uint64_t seed, struct netrand_cfg *c)
         for (unsigned i = 0; i < c->resets; i++)
             c->reset_at[i] = 50 + rng_below(&r, (uint32_t)(c->np.packets * (150 + 3ull * c->rtt)));
     }
+    /* a fifth of the seeds: two queue pairs after the last reset, steered by flow; the multiqueue
+     * driver generates its own UDP flows in low memory and posts full-size receive buffers */
+    c->pairs = 1;
+    if (rng_pct(&r, 20)) {
+        c->pairs = 2;
+        c->no.rx_overrun = false;
+        c->no.place = NET_PLACE_LOW;
+        c->no.rx_buf_size = 0;
+    }
 }
 
 void netrand_session_opts(uint64_t seed, struct vdpu_opts *o)
@@ -109,6 +120,7 @@ void netrand_describe(const struct netrand_cfg *c, char *buf, size_t len)
              c->prefetch, c->used_batch, c->no.rx_buf_size ? c->no.rx_buf_size : NET_BUF_SIZE,
              c->no_event_idx ? ", no EVENT_IDX" : "", c->no_notif_data ? ", no NOTIFICATION_DATA" : "",
              c->coal_frames, c->coal_cycles, c->max_reads, c->link_reorder ? ", completions out of order" : "");
+    if (c->pairs > 1) snprintf(buf + strlen(buf), len - strlen(buf), ", %u queue pairs (UDP flows, steering checked)", c->pairs);
     for (unsigned i = 0; i < c->resets; i++) {
         size_t at = strlen(buf);
         snprintf(buf + at, len - at, "%s%llu", i ? ", " : ", device reset after ", (unsigned long long)c->reset_at[i]);
@@ -164,6 +176,57 @@ static int netrand_cut(vdpu_session_t *s, virtio_drv_t *d, virtio_net_t *n, cons
     return netrand_init(s, d, c, err, errlen);
 }
 
+/* The final phase over c->pairs queue pairs: VQ_PAIRS_SET on the control queue, then the multiqueue
+ * driver, which checks every frame per flow and on the receiveq the device must steer it to. */
+static int netrand_final_mq(vdpu_session_t *s, virtio_drv_t *d, const struct netrand_cfg *c, struct netrand_result *r,
+                            char *err, size_t errlen)
+{
+    virtio_ctrl_t *q = calloc(1, sizeof *q);
+    virtio_net_mq_t *m = calloc(1, sizeof *m);
+    int rc = -1;
+    uint16_t pairs = (uint16_t)c->pairs;
+    uint8_t ack = 0xEE;
+    if (!q || !m) {
+        snprintf(err, errlen, "out of memory");
+    } else if (virtio_ctrl_open(q, d) || virtio_ctrl_cmd(q, VNET_CTRL_MQ, VNET_CTRL_MQ_VQ_PAIRS_SET, &pairs, 2, &ack,
+                                                         200000)) {
+        snprintf(err, errlen, "VQ_PAIRS_SET %u: %s", c->pairs, q->error);
+    } else if (ack != VNET_OK) {
+        snprintf(err, errlen, "VQ_PAIRS_SET %u acked %u", c->pairs, ack);
+    } else {
+        if (virtio_net_mq_open(m, d, &c->np, &c->no, c->pairs) == 0) rc = virtio_net_mq_run(m);
+        r->packets = virtio_net_mq_packets(m);
+        for (unsigned k = 0; k < m->pairs; k++) {
+            const struct net_vq *v[2] = {&m->tx[k], &m->rx[k]};
+            for (unsigned i = 0; i < 2; i++) {
+                r->descs += v[i]->descs_posted;
+                r->chains += v[i]->chains_posted;
+                r->kicks += v[i]->kicks;
+                r->irqs += v[i]->irqs_seen;
+                r->wrap_chains += v[i]->wrap_chains;
+                r->edge_bufs += v[i]->edge_bufs;
+                r->ring_laps += v[i]->ring_laps;
+            }
+            if (c->np.workload == NET_LOOPBACK && m->rx_got[k] == 0) {
+                snprintf(err, errlen, "loopback over %u pairs: receiveq %u got no frame", c->pairs, 2 * k);
+                rc = -1;
+            }
+        }
+        if (m->n.error[0]) snprintf(err, errlen, "%s", m->n.error);
+        else if (s->bus.stopped) snprintf(err, errlen, "stopped: %s", s->bus.stop_reason);
+        if (!rc && r->packets != c->np.packets) {
+            snprintf(err, errlen, "%llu of %llu frames completed", (unsigned long long)r->packets,
+                     (unsigned long long)c->np.packets);
+            rc = -1;
+        }
+        if (rc && !err[0]) snprintf(err, errlen, "traffic failed");
+        virtio_net_mq_close(m);
+    }
+    free(m);
+    free(q);
+    return rc;
+}
+
 int netrand_run(vdpu_session_t *s, const struct netrand_cfg *c, struct netrand_result *r, char *err, size_t errlen)
 {
     memset(r, 0, sizeof *r);
@@ -183,6 +246,11 @@ int netrand_run(vdpu_session_t *s, const struct netrand_cfg *c, struct netrand_r
     if (netrand_init(s, d, c, err, errlen)) goto out;
     for (unsigned i = 0; i < c->resets; i++)
         if (netrand_cut(s, d, n, c, i, r, err, errlen)) goto out;
+    if (c->pairs > 1) {
+        rc = netrand_final_mq(s, d, c, r, err, errlen);
+        r->cycles = s->bus.dev->cycle - t0;
+        goto out;
+    }
     memset(n, 0, sizeof *n);
     if (virtio_net_open_opts(n, d, &c->np, &c->no) == 0) rc = virtio_net_run(n);
     r->packets = virtio_net_packets(n);

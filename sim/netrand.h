@@ -22,6 +22,8 @@ struct netrand_cfg {
                                     * in place before the session opens (netrand_session_opts) */
     struct net_params np;    /* workload, packets (20..200), pkt_size, seed, max_cycles */
     struct net_opts no;      /* chain shapes, gaps, placement, poll */
+    unsigned pairs;          /* queue pairs of the final phase: 2 = VQ_PAIRS_SET 2 and the multiqueue
+                              * driver (flows over both transmitqs, steering checked), else 1 */
     unsigned resets;         /* device resets in the middle of the traffic (0..NETRAND_MAX_RESETS) */
     uint64_t reset_at[NETRAND_MAX_RESETS]; /* cycles into each interrupted phase */
     bool no_event_idx;       /* the driver leaves EVENT_IDX out (the engine's rules without it) */

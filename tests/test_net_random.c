@@ -1,7 +1,7 @@
 /* test_net_random.c - seeded random virtio-net traffic in cosim (vdpu run --workload net-random --seed N):
  * ring layout, queue size, frame sizes, descriptor chains, buffer placement, poll/interrupts, rtt,
  * host backpressure, prefetch depth / used batch, TX / RX / loopback, device resets in the middle of
- * the traffic (a quarter of the seeds); every frame checked, RTL and
+ * the traffic (a quarter of the seeds), two queue pairs with receive steering (a fifth); every frame checked, RTL and
  * model cycle-identical. */
 #include <string.h>
 
@@ -12,7 +12,7 @@
 #define NR_PER_GROUP 26 /* 208 seeds: 1..208 */
 
 struct nr_cov {
-    uint64_t runs, packets, dropped, wrap_chains, edge_bufs, ring_laps, chains, resets, cut_packets;
+    uint64_t runs, packets, dropped, wrap_chains, edge_bufs, ring_laps, chains, resets, cut_packets, mq_runs;
 };
 
 static void nr_one(uint64_t seed, struct nr_cov *cov)
@@ -58,6 +58,7 @@ static void nr_one(uint64_t seed, struct nr_cov *cov)
     cov->chains += r.chains;
     cov->resets += r.resets;
     cov->cut_packets += r.cut_packets;
+    cov->mq_runs += c.pairs > 1;
 }
 
 static void nr_group(unsigned g)
@@ -67,15 +68,16 @@ static void nr_group(unsigned g)
     for (unsigned i = 0; i < NR_PER_GROUP; i++) nr_one(1 + (uint64_t)g * NR_PER_GROUP + i, &cov);
     cr_log_info("net-random seeds %u..%u: %llu frames checked, %llu dropped (no buffer), %llu chains, %llu across "
                 "the packed ring end, %llu buffers ending at the end of RAM, %llu used ring laps, %llu device resets "
-                "during traffic (%llu frames checked before them)",
+                "during traffic (%llu frames checked before them), %llu runs over 2 queue pairs",
                 1 + g * NR_PER_GROUP, (g + 1) * NR_PER_GROUP, (unsigned long long)cov.packets,
                 (unsigned long long)cov.dropped, (unsigned long long)cov.chains, (unsigned long long)cov.wrap_chains,
                 (unsigned long long)cov.edge_bufs, (unsigned long long)cov.ring_laps, (unsigned long long)cov.resets,
-                (unsigned long long)cov.cut_packets);
+                (unsigned long long)cov.cut_packets, (unsigned long long)cov.mq_runs);
     /* every group reaches the interesting corners (deterministic: the seeds are fixed) */
     cr_assert_gt(cov.chains, 0);
     cr_assert_gt(cov.ring_laps, 0);
     cr_assert_gt(cov.resets, 0);
+    cr_assert_gt(cov.mq_runs, 0);
 }
 
 /* one Test per group of seeds, so they run in parallel */
