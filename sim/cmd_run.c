@@ -91,6 +91,8 @@ static void run_usage(FILE *f)
             "                         default) or +NAME/-NAME (relative to it); e.g. -RING_PACKED,-MQ\n"
             "      --mac XX:XX:XX:XX:XX:XX   device MAC (default 52:3e:16:00:01:00)\n"
             "      --mtu N            device MTU (default 1500)\n"
+            "      --max-qp N         max_virtqueue_pairs the device offers, 1..%u (default %u); with MQ the\n"
+            "                         control queue follows the last pair\n"
             "      --link up|down     initial link status of the network port (default up)\n"
             "      --link-flap-at C   take the link down at cycle C and up again 2000 cycles later\n"
             "      --dp-error-at C    report an internal data-path error at cycle C (DEVICE_NEEDS_RESET)\n"
@@ -110,12 +112,13 @@ static void run_usage(FILE *f)
             "                         so cosim must report a mismatch\n"
             "  -h, --help             this text\n"
             "\n"
-            "exit status: 0 clean run, 1 mismatch, refused init or failed check, 2 bad arguments\n");
+            "exit status: 0 clean run, 1 mismatch, refused init or failed check, 2 bad arguments\n",
+            VDPU_MAX_QP, VDPU_CSR_NET_MAX_QP_RESET);
 }
 
 enum {
     OPT_WAVE = 256, OPT_WAVE_FROM, OPT_WAVE_TO, OPT_TRACE, OPT_FAULT, OPT_RING, OPT_QUEUES, OPT_QSIZE, OPT_FW,
-    OPT_FEATURES, OPT_MAC, OPT_MTU, OPT_LINK, OPT_PACKETS, OPT_PKTSIZE, OPT_JSON, OPT_RTT, OPT_PREFETCH, OPT_BATCH,
+    OPT_FEATURES, OPT_MAC, OPT_MTU, OPT_MAXQP, OPT_LINK, OPT_PACKETS, OPT_PKTSIZE, OPT_JSON, OPT_RTT, OPT_PREFETCH, OPT_BATCH,
     OPT_PCAP_OUT, OPT_INTX, OPT_PCAP_IN, OPT_FLAP, OPT_DPERR, OPT_FWVERB, OPT_FWTRACE, OPT_CYCLES, OPT_GDB, OPT_GDBSTDIO, OPT_CTRL, OPT_PAIRS,
     OPT_RXBUF, OPT_COAL, OPT_MAXRD,
 };
@@ -129,7 +132,7 @@ static const struct option run_opts[] = {
     {"ring", required_argument, 0, OPT_RING}, {"queues", required_argument, 0, OPT_QUEUES},
     {"qsize", required_argument, 0, OPT_QSIZE}, {"fw", required_argument, 0, OPT_FW},
     {"features", required_argument, 0, OPT_FEATURES}, {"mac", required_argument, 0, OPT_MAC},
-    {"mtu", required_argument, 0, OPT_MTU},   {"link", required_argument, 0, OPT_LINK},
+    {"mtu", required_argument, 0, OPT_MTU},   {"max-qp", required_argument, 0, OPT_MAXQP},   {"link", required_argument, 0, OPT_LINK},
     {"packets", required_argument, 0, OPT_PACKETS}, {"pkt-size", required_argument, 0, OPT_PKTSIZE},
     {"json", required_argument, 0, OPT_JSON}, {"rtt", required_argument, 0, OPT_RTT},
     {"prefetch", required_argument, 0, OPT_PREFETCH}, {"used-batch", required_argument, 0, OPT_BATCH},
@@ -286,6 +289,11 @@ int cmd_run(int argc, char **argv)
             if (v < 68 || v > 65535) return cli_usage_error("run", "--mtu must be 68..65535");
             o.mtu = (uint16_t)v;
             break;
+        case OPT_MAXQP:
+            if (!cli_u64("run", "--max-qp", optarg, &v)) return VDPU_EXIT_USAGE;
+            if (v < 1 || v > VDPU_MAX_QP) return cli_usage_error("run", "--max-qp must be 1..%u", VDPU_MAX_QP);
+            o.max_qp = (uint16_t)v;
+            break;
         case OPT_PACKETS:
             if (!cli_u64("run", "--packets", optarg, &c.net.packets)) return VDPU_EXIT_USAGE;
             if (c.net.packets < 1) return cli_usage_error("run", "--packets must be at least 1");
@@ -407,6 +415,9 @@ int cmd_run(int argc, char **argv)
         }
     }
     c.pairs = ctrl_pairs(c.ctrl);
+    if (c.pairs > o.max_qp)
+        return cli_usage_error("run", "%u queue pairs asked for, but the device offers max_virtqueue_pairs %u (--max-qp)",
+                               c.pairs, o.max_qp);
     if (net && c.pairs > NET_MQ_MAX_PAIRS)
         return cli_usage_error("run", "the net driver handles at most %u queue pairs", NET_MQ_MAX_PAIRS);
     if (net && c.pairs > 1) {

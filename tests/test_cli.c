@@ -50,6 +50,7 @@ Test(cli, bad_arguments_one_line_exit_2)
         VDPU " run --workload net-tx --pairs 9", VDPU " run --workload net-tx --pairs 2 --pkt-size 59",
         VDPU " run --workload net-loopback --pairs 2 --ctrl pairs=1",
         VDPU " run --workload net-loopback --pairs 2 --rx-buf-size 256",
+        VDPU " run --max-qp 0", VDPU " run --max-qp 3", VDPU " run --workload net-loopback --max-qp 1 --pairs 2",
         VDPU " run --workload net-tx --max-reads 9", VDPU " run --workload net-tx --max-reads 0",
         VDPU " run --workload net-tx --coalesce 8", VDPU " run --workload net-tx --coalesce 8,0",
         VDPU " run --workload net-tx --coalesce 300,10", VDPU " run --workload net-tx --coalesce 8,x",
@@ -89,6 +90,19 @@ Test(cli, pairs_loopback_reports_both_pairs, .timeout = 300)
                  "%s", out);
     cr_assert(strstr(out, "over 2 queue pairs: 100 frames completed and checked"), "%s", out);
     cr_assert(strstr(out, "[host] pair 1: transmitq 3 sent"), "%s", out);
+    cr_assert(strstr(out, "result: PASS"), "%s", out);
+}
+
+/* --max-qp 1: the device offers one pair, so with MQ the control queue is queue 2 and the driver
+ * sets up 3 queues; commands on it still work and traffic still flows */
+Test(cli, max_qp_moves_the_control_queue, .timeout = 300)
+{
+    static char out[16384];
+    cr_assert_eq(sh(VDPU " run --engine cosim --max-qp 1 --workload net-loopback --packets 20 --ctrl promisc=1", out,
+                    sizeof out),
+                 0, "%s", out);
+    cr_assert(strstr(out, "DRIVER_OK kept; 3 queues"), "%s", out);
+    cr_assert(strstr(out, "control queue 2: 'promisc=1' acked OK"), "%s", out);
     cr_assert(strstr(out, "result: PASS"), "%s", out);
 }
 
