@@ -283,3 +283,24 @@ void virtio_drv_poll(virtio_drv_t *d)
                  (st & VIRTIO_NET_S_LINK_UP) ? "up" : "down", (dst & S_NEEDS_RESET) ? ", DEVICE_NEEDS_RESET" : "");
     }
 }
+
+enum drv_result virtio_drv_queue_reset(virtio_drv_t *d, unsigned i)
+{
+    const struct drv_queue *q = &d->q[i];
+    uint64_t v = 1;
+    if (drv_wr(d, VDPU_COMMON_Q_SELECT, 2, i) || drv_wr(d, VDPU_COMMON_Q_RESET, 2, 1)) return DRV_ERROR;
+    for (unsigned tries = 0; v && tries < 1000; tries++) /* firmware quiesces the data path first */
+        if (drv_rd(d, VDPU_COMMON_Q_RESET, 2, &v)) return DRV_ERROR;
+    if (v) return refuse(d, "queue_reset never read back 0");
+    if (drv_rd(d, VDPU_COMMON_Q_ENABLE, 2, &v)) return DRV_ERROR;
+    if (v) return refuse(d, "queue still enabled after its reset");
+    if (drv_wr(d, VDPU_COMMON_Q_SIZE, 2, q->size) || drv_wr(d, VDPU_COMMON_Q_DESCLO, 4, (uint32_t)q->desc) ||
+        drv_wr(d, VDPU_COMMON_Q_DESCHI, 4, q->desc >> 32) || drv_wr(d, VDPU_COMMON_Q_AVAILLO, 4, (uint32_t)q->driver) ||
+        drv_wr(d, VDPU_COMMON_Q_AVAILHI, 4, q->driver >> 32) || drv_wr(d, VDPU_COMMON_Q_USEDLO, 4, (uint32_t)q->device) ||
+        drv_wr(d, VDPU_COMMON_Q_USEDHI, 4, q->device >> 32) || drv_wr(d, VDPU_COMMON_Q_MSIX, 2, q->vector) ||
+        drv_wr(d, VDPU_COMMON_Q_ENABLE, 2, 1) || drv_rd(d, VDPU_COMMON_Q_ENABLE, 2, &v))
+        return DRV_ERROR;
+    if (v != 1) return refuse(d, "queue_enable refused after the queue reset");
+    drv_step(d, "queue %u reset and enabled again", i);
+    return DRV_OK;
+}

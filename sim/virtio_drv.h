@@ -63,6 +63,10 @@ void drv_params_default(struct drv_params *p);
 enum drv_result virtio_drv_init(virtio_drv_t *d, vdpu_session_t *s, const struct drv_params *p);
 /* Reset the device the Linux way (write 0, wait until it reads 0). */
 enum drv_result virtio_drv_reset(virtio_drv_t *d);
+/* RING_RESET of queue i the way virtio_pci_modern does it (queue_reset = 1, poll until it reads 0,
+ * queue_enable then reads 0), then the same ring areas, size and vector programmed again and the
+ * queue enabled: the caller starts its rings over from index 0. */
+enum drv_result virtio_drv_queue_reset(virtio_drv_t *d, unsigned i);
 /* Handle config-change interrupts that arrived (re-read config_generation and net status). */
 void virtio_drv_poll(virtio_drv_t *d);
 /* Record a timeline step at the current cycle. */
