@@ -23,10 +23,15 @@ void model_notify_access(struct vdpu_edge *e, uint64_t bar_off, unsigned size, b
     /* Only the control queue (CTRLQ, set by firmware at negotiation) is firmware's business;
      * data-queue doorbells are counted and kick the queue engine. A 4-byte value whose vqn (bits
      * 15:0) names the queue carries NOTIFICATION_DATA in bits 31:16 (the engine uses it when the
-     * feature was negotiated); another vqn is not this queue's data and is ignored. */
+     * feature was negotiated); another vqn is not this queue's data: ignored, with a diagnostic
+     * (the doorbell still counts for the queue its address names). */
+    bool vqn_bad = size == 4 && (wdata & 0xFFFFu) != queue;
     if (queue == e->pre->ctrlq) {
+        /* one diagnostic per access: a full event FIFO's overflow (raised by the push) wins */
+        if (vqn_bad && e->pre->evq_count < VDPU_EVQ_DEPTH) model_diag(e, VDPU_DIAG_NOTIFY_VQN, bar_off);
         model_evq_push(e, VDPU_EV_NOTIFY, (uint16_t)queue, (uint32_t)wdata, bar_off);
     } else {
+        if (vqn_bad) model_diag(e, VDPU_DIAG_NOTIFY_VQN, bar_off);
         e->next->notify_count++;
         e->next->queue[queue].kick = true;
         if (size == 4 && (wdata & 0xFFFFu) == queue) {

@@ -243,6 +243,10 @@ module vdpu_bar_decode
         dc = DIAG_BAR_WO_READ;
       end else if (16'(off[11:2]) == view_i.ctrlq) begin
         // The control queue is served by the firmware; data queues are counted only.
+        if (size == 4'd4 && wdata[15:0] != 16'(off[11:2])) begin
+          dv = 1'b1;  // the address decides the queue; a value naming another one is a driver bug
+          dc = DIAG_NOTIFY_VQN;
+        end
         ev_req   = 1'b1;
         ev_kind  = EV_NOTIFY;
         ev_queue = 16'(off[11:2]);
@@ -253,6 +257,10 @@ module vdpu_bar_decode
         // NOTIFICATION_DATA: a 4-byte value whose vqn names this queue carries next_off/next_wrap
         // (split: the avail idx) in bits 31:16; another vqn is not this queue's data
         eff_o.notify_nd  = (size == 4'd4) && (wdata[15:0] == 16'(off[11:2]));
+        if (size == 4'd4 && wdata[15:0] != 16'(off[11:2])) begin
+          dv = 1'b1;
+          dc = DIAG_NOTIFY_VQN;
+        end
       end
 
     // -- ISR: one byte, read to clear

@@ -230,4 +230,12 @@ ENGINE_TEST(bar, notify_region)
     cr_assert_eq(bar_rd(T, VDPU_BAR_NOTIFY_OFF + 4 * VDPU_NUM_QUEUES, 2), 0);
     expect_diag(T, VDPU_DIAG_BAR_HOLE, VDPU_BAR_NOTIFY_OFF + 4 * VDPU_NUM_QUEUES);
     cr_assert_eq(csr_rd(T, VDPU_CSR_NOTIFY_COUNT), 2);
+    /* a 4-byte value naming another queue: the address decides (still queue 1's doorbell), the
+     * value is a driver bug, named; the same on the control queue */
+    bar_wr(T, VDPU_BAR_NOTIFY_OFF + 4, 4, 0x00070003);
+    expect_diag(T, VDPU_DIAG_NOTIFY_VQN, VDPU_BAR_NOTIFY_OFF + 4);
+    cr_assert_eq(csr_rd(T, VDPU_CSR_NOTIFY_COUNT), 3, "counted for the queue of its address");
+    bar_wr(T, VDPU_BAR_NOTIFY_OFF + 4 * ctrl, 4, 0x00010000);
+    expect_diag(T, VDPU_DIAG_NOTIFY_VQN, VDPU_BAR_NOTIFY_OFF + 4 * ctrl);
+    cr_assert_eq(csr_rd(T, VDPU_CSR_EV_COUNT) & 0xff, 2, "still the control queue's event");
 }
