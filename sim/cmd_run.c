@@ -86,7 +86,8 @@ static void run_usage(FILE *f)
             "      --qsize N          queue size the driver asks for (default 256)\n"
             "device and firmware:\n"
             "      --fw FILE|builtin  firmware ELF for the embedded CPU (default build/fw/vdpu-fw.elf);\n"
-            "                         builtin: the harness's pass-through firmware role, no CPU\n"
+            "                         builtin: the harness's pass-through firmware role, no CPU (control\n"
+            "                         plane only: not for the net-* workloads)\n"
             "      --features LIST    offered features: spec names separated by commas (replace the\n"
             "                         default) or +NAME/-NAME (relative to it); e.g. -RING_PACKED,-MQ\n"
             "      --mac XX:XX:XX:XX:XX:XX   device MAC (default 52:3e:16:00:01:00)\n"
@@ -459,6 +460,9 @@ int cmd_run(int argc, char **argv)
                                    c.workload);
         fw_builtin = true;
     }
+    if (fw_builtin && net)
+        return cli_usage_error("run", "the builtin firmware role has no data plane (it never enables the queue "
+                                      "engine): net-* workloads need the firmware ELF");
     if (fw_builtin && (o.fw_verbose || o.fw_trace))
         return cli_usage_error("run", "--fw-verbose/--fw-trace need real firmware, not the builtin role");
     if (!fw_builtin) {

@@ -50,7 +50,7 @@ Test(cli, bad_arguments_one_line_exit_2)
         VDPU " run --workload net-tx --pairs 9", VDPU " run --workload net-tx --pairs 2 --pkt-size 59",
         VDPU " run --workload net-loopback --pairs 2 --ctrl pairs=1",
         VDPU " run --workload net-loopback --pairs 2 --rx-buf-size 256",
-        VDPU " run --max-qp 0", VDPU " run --max-qp 3", VDPU " run --workload net-loopback --max-qp 1 --pairs 2",
+        VDPU " run --fw builtin --workload net-tx", VDPU " run --max-qp 0", VDPU " run --max-qp 3", VDPU " run --workload net-loopback --max-qp 1 --pairs 2",
         VDPU " run --workload net-tx --max-reads 9", VDPU " run --workload net-tx --max-reads 0",
         VDPU " run --workload net-tx --coalesce 8", VDPU " run --workload net-tx --coalesce 8,0",
         VDPU " run --workload net-tx --coalesce 300,10", VDPU " run --workload net-tx --coalesce 8,x",
