@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "json_file.h"
 #include "dma_report.h"
 #include "virtio_features.h"
 
@@ -69,12 +70,7 @@ void dma_report_table(FILE *out, const struct link_stats *st, const struct link_
 
 static cJSON *count_obj(const struct dma_count *c)
 {
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddNumberToObject(o, "requests", (double)c->requests);
-    cJSON_AddNumberToObject(o, "bytes", (double)c->bytes);
-    cJSON_AddNumberToObject(o, "tlps", (double)c->tlps);
-    cJSON_AddNumberToObject(o, "link_bytes", (double)c->link_bytes);
-    return o;
+    return json_count_obj((double)c->requests, (double)c->bytes, (double)c->tlps, (double)c->link_bytes);
 }
 
 int dma_report_json(const char *path, const struct link_stats *st, const struct link_params *lp,
@@ -147,13 +143,7 @@ int dma_report_json(const char *path, const struct link_stats *st, const struct 
     cJSON_AddNumberToObject(root, "gbps", secs > 0 ? (double)r->bytes * 8 / secs / 1e9 : 0.0);
     cJSON_AddNumberToObject(root, "msix_messages", (double)r->msix);
 
-    char *txt = cJSON_Print(root);
-    cJSON_Delete(root);
-    FILE *f = txt ? fopen(path, "w") : NULL;
-    int rc = 0;
-    if (!f || fputs(txt, f) < 0 || fputc('\n', f) < 0) rc = -1;
-    if (f && fclose(f)) rc = -1;
-    cJSON_free(txt);
+    int rc = json_write_file(root, path);
     if (rc) fprintf(stderr, "vdpu: cannot write JSON to '%s'\n", path);
     return rc;
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "json_file.h"
 #include "sweep.h"
 #include "virtio_features.h"
 
@@ -354,12 +355,7 @@ int sweep_manifest_write(const char *path, const struct sweep_spec *s, const str
         for (unsigned a = 0; a < sweep_naxes; a++) cJSON_AddStringToObject(o, sweep_axes[a].name, sweep_val(s, &pts[k], a));
         cJSON_AddItemToArray(arr, o);
     }
-    char *txt = cJSON_Print(root);
-    cJSON_Delete(root);
-    FILE *f = txt ? fopen(path, "w") : NULL;
-    int rc = f && fputs(txt, f) >= 0 && fputc('\n', f) != EOF ? 0 : -1;
-    if (f && fclose(f)) rc = -1;
-    cJSON_free(txt);
+    int rc = json_write_file(root, path);
     if (rc) snprintf(err, errlen, "cannot write %s", path);
     return rc;
 }

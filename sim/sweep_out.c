@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "json_file.h"
 #include "dma_report.h"
 #include "sweep_out.h"
 
@@ -257,12 +258,7 @@ int sweep_csv(const char *path, const struct sweep_spec *s, const struct sweep_r
 
 static cJSON *count_obj(const struct specmin_count *c)
 {
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddNumberToObject(o, "requests", c->requests);
-    cJSON_AddNumberToObject(o, "bytes", c->bytes);
-    cJSON_AddNumberToObject(o, "tlps", c->tlps);
-    cJSON_AddNumberToObject(o, "link_bytes", c->link_bytes);
-    return o;
+    return json_count_obj(c->requests, c->bytes, c->tlps, c->link_bytes);
 }
 
 int sweep_json(const char *path, const struct sweep_spec *s, const struct sweep_result *r, unsigned n, char *err,
@@ -312,12 +308,7 @@ int sweep_json(const char *path, const struct sweep_spec *s, const struct sweep_
         cJSON_AddNumberToObject(ra, "link_bytes", x->ratio_link);
         cJSON_AddItemToArray(arr, o);
     }
-    char *txt = cJSON_Print(root);
-    cJSON_Delete(root);
-    FILE *f = txt ? fopen(path, "w") : NULL;
-    int rc = f && fputs(txt, f) >= 0 && fputc('\n', f) != EOF ? 0 : -1;
-    if (f && fclose(f)) rc = -1;
-    cJSON_free(txt);
+    int rc = json_write_file(root, path);
     if (rc) snprintf(err, errlen, "cannot write %s", path);
     return rc;
 }

@@ -1,0 +1,12 @@
+/* json_file.h - the JSON pieces every report writer shares: a DMA count object and writing a document. */
+#ifndef VDPU_JSON_FILE_H
+#define VDPU_JSON_FILE_H
+
+#include <cjson/cJSON.h>
+
+/* {"requests", "bytes", "tlps", "link_bytes"}: measured counts or per-packet figures alike. */
+cJSON *json_count_obj(double requests, double bytes, double tlps, double link_bytes);
+/* Print root to path (pretty, newline-terminated) and delete it. 0 ok, -1 if it could not be written. */
+int json_write_file(cJSON *root, const char *path);
+
+#endif
