@@ -108,7 +108,11 @@ struct vdpu_eng {
     uint8_t b_cnt;       /* split: used elements collected, not yet written */
     uint16_t b_id[VDPU_ENG_PARAM_MAX]; /* ... their ids (len is 0: a batch of several is TX) */
     bool b_held;         /* split: the buffer just done stayed in the batch: IRQ raises nothing */
-    bool b_leave;        /* split: the batch is written because the queue is empty: IDLE after IRQ */
+    bool b_leave;        /* the batch is written because the queue is left (empty, quiesce): IDLE after IRQ */
+    /* IN_ORDER (ENG_CTRL[6], latched at the pick, TX services only): one used entry per batch,
+     * the id of its last buffer; packed batches too (b_cnt / b_id as for split) */
+    bool io_en;
+    uint16_t b_nd;       /* packed IN_ORDER: ring slots of the buffers held in the batch */
 
     /* v3: INDIRECT_DESC and EVENT_IDX (ENG_CTRL[2] / [3], latched at the pick) */
     bool ind_en;         /* INDIRECT descriptors name tables (else QERR_INDIRECT) */
@@ -156,7 +160,7 @@ struct vdpu_eng {
     uint8_t m_k;         /* ... the used entry being written: buffers 1..m_cnt-1, then 0 (as m_k = m_cnt) */
 
     /* CSRs */
-    uint8_t ctrl;      /* ENG_CTRL[5:0] */
+    uint8_t ctrl;      /* ENG_CTRL[6:0] */
     uint32_t param;    /* ENG_PARAM: [3:0] prefetch depth, [7:4] used batch (plain 32-bit storage) */
     uint32_t coal;     /* ENG_COAL: [7:0] frames, [31:8] cycles (coalescing off while cycles is 0) */
     /* interrupt coalescing, per queue: interrupts deferred, edges since the first of them */

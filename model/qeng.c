@@ -9,6 +9,7 @@
 #define ENG_CTRL_EVENT_IDX (1u << VDPU_ENGCTRL_EVENT_IDX) /* v3: EVENT_IDX negotiated */
 #define ENG_CTRL_MRG_RXBUF (1u << VDPU_ENGCTRL_MRG_RXBUF) /* MRG_RXBUF negotiated */
 #define ENG_CTRL_NOTIF_DATA (1u << VDPU_ENGCTRL_NOTIF_DATA) /* NOTIFICATION_DATA negotiated */
+#define ENG_CTRL_IN_ORDER (1u << VDPU_ENGCTRL_IN_ORDER)     /* IN_ORDER negotiated */
 #define ENG_STATUS_QUEUE_SHIFT 8
 #define ENG_STATUS_DROPPED_SHIFT 16
 #define ERR_INFO_QUEUE_SHIFT 8
@@ -505,6 +506,10 @@ static void state_idle(struct vdpu_edge *e)
     /* MRG_RXBUF: receive services only; the frame starts with no buffer filled */
     n->mrg_en = n->rx && (s->eng.ctrl & ENG_CTRL_MRG_RXBUF);
     n->nd_en = s->eng.ctrl & ENG_CTRL_NOTIF_DATA;
+    /* IN_ORDER batches transmit completions only: a skipped buffer counts as used completely, which
+     * a receive buffer is not (its length matters); see docs/queue-engine.md "IN_ORDER" */
+    n->io_en = !n->rx && (s->eng.ctrl & ENG_CTRL_IN_ORDER);
+    n->b_nd = 0;
     n->m_n = 0;
     n->m_nd = 0;
     n->m_base = 0;

@@ -71,6 +71,7 @@ void qeng_packed_start(struct vdpu_edge *e, uint16_t q);
 void qeng_packed_proc(struct vdpu_edge *e);
 void qeng_packed_desc_done(struct vdpu_edge *e);
 void qeng_packed_used(struct vdpu_edge *e);
+void qeng_packed_write_batch(struct vdpu_edge *e);
 void qeng_packed_wr_done(struct vdpu_edge *e);
 void qeng_packed_irq(struct vdpu_edge *e);
 void qeng_packed_next_buffer(struct vdpu_edge *e);

@@ -92,7 +92,10 @@ void qeng_packed_proc(struct vdpu_edge *e)
         n->pc_n = 0; /* the rest of the cache is newer than this: dropped (it may be posted later) */
         if (g->ndesc) /* the chain went on into a slot the driver has not made available */
             qeng_error(e, VDPU_QERR_CHAIN);
-        else if (g->rx)
+        else if (g->b_cnt) { /* IN_ORDER: leaving the queue: the held batch first, IDLE after its IRQ */
+            n->b_leave = true;
+            qeng_packed_write_batch(e);
+        } else if (g->rx)
             qeng_drop_frame(e);
         else
             qeng_idle(e);
@@ -142,13 +145,50 @@ void qeng_packed_desc_done(struct vdpu_edge *e)
         qeng_chain_done(e);
 }
 
+/*
+ * IN_ORDER: the held batch as one used descriptor (packed-ring.tex, "In-order use of descriptors"):
+ * the buffer id of its last buffer, written over the first available descriptor of the batch (the
+ * used slot, used_idx); used_idx then skips every slot of the batch, and the event check covers
+ * them all (ndesc). TX only: len 0, no WRITE flag.
+ */
+void qeng_packed_write_batch(struct vdpu_edge *e)
+{
+    struct vdpu_eng *n = &e->next->eng;
+    const struct vdpu_queue_ctx *qc = qeng_qctx(e);
+    uint8_t elem[PACKED_USED_BYTES];
+
+    n->ndesc = n->b_nd;
+    put_le32(elem, 0);
+    put_le16(elem + 4, n->b_id[n->b_cnt - 1]);
+    put_le16(elem + 6, qc->used_wrap ? VIRTQ_DESC_F_AVAIL | VIRTQ_DESC_F_USED : 0);
+    qeng_write(e, VDPU_PURP_USED, qeng_desc_base(qc) + (uint64_t)VIRTQ_DESC_BYTES * qc->used_idx + PACKED_USED_OFF,
+               PACKED_USED_BYTES, elem);
+}
+
+/* The buffer is done. IN_ORDER (TX): it joins the batch, which is written when it holds B buffers;
+ * a buffer that stays in it goes to IRQ, which raises nothing and takes the next buffer (its slots
+ * were consumed as its descriptors were used). Otherwise its own used descriptor. */
 void qeng_packed_used(struct vdpu_edge *e)
 {
-    const struct vdpu_eng *n = &e->next->eng;
+    const struct vdpu_eng *g = &e->pre->eng;
+    struct vdpu_eng *n = &e->next->eng;
     const struct vdpu_queue_ctx *qc = qeng_qctx(e);
     uint8_t elem[PACKED_USED_BYTES];
     uint16_t flags = qc->used_wrap ? VIRTQ_DESC_F_AVAIL | VIRTQ_DESC_F_USED : 0;
 
+    if (n->io_en) {
+        n->b_id[g->b_cnt] = n->id;
+        n->b_cnt = (uint8_t)(g->b_cnt + 1);
+        n->b_nd = (uint16_t)(g->b_nd + n->ndesc);
+        if (n->b_cnt < n->bb) {
+            n->b_held = true;
+            n->fsm = VDPU_ENG_IRQ;
+            return;
+        }
+        n->b_leave = false;
+        qeng_packed_write_batch(e);
+        return;
+    }
     if (n->rx) flags |= VIRTQ_DESC_F_WRITE;
     put_le32(elem, n->rx ? n->rx_done : 0);
     put_le16(elem + 4, n->id);
@@ -171,23 +211,38 @@ void qeng_packed_wr_done(struct vdpu_edge *e)
     }
     nq->used_idx = (uint16_t)idx;
     nq->used_wrap = wrap;
+    e->next->eng.b_cnt = 0; /* IN_ORDER: the batch is written */
+    e->next->eng.b_nd = 0;
     qeng_read(e, VDPU_PURP_EVENT, qeng_driver_base(qc), PACKED_EVENT_BYTES);
+}
+
+/* The service ends: an IN_ORDER batch still held is written first (IDLE after its IRQ). */
+static void leave(struct vdpu_edge *e)
+{
+    if (e->pre->eng.b_cnt) {
+        e->next->eng.b_leave = true;
+        qeng_packed_write_batch(e);
+    } else {
+        qeng_idle(e);
+    }
 }
 
 void qeng_packed_irq(struct vdpu_edge *e)
 {
     const struct vdpu_eng *g = &e->pre->eng;
 
-    if (!g->no_irq) qeng_raise(e, g->q);
-    if (g->rx) {
+    /* IN_ORDER: a buffer held in the batch raises nothing (one decision per written batch) */
+    if (!g->no_irq && !g->b_held) qeng_raise(e, g->q);
+    e->next->eng.b_held = false;
+    if (g->rx || g->b_leave) {
         qeng_idle(e);
     } else if (e->pre->quiesce) { /* quiesce: leave the queue as when it is found empty; kick brings it back */
         e->next->queue[g->q].kick = true;
-        qeng_idle(e);
+        leave(e);
     } else if (!g->pc_n && qeng_nd_ahead(e, g->nd_en, qeng_qctx(e)) == 0) {
         /* NOTIFICATION_DATA: the latest doorbell says the next slot is not available yet: no read;
          * the doorbell that makes it available sets kick (left set since the pick) */
-        qeng_idle(e);
+        leave(e);
     } else {
         qeng_packed_start(e, g->q);
     }

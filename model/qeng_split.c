@@ -60,12 +60,25 @@ static void start_head(struct vdpu_edge *e, const struct vdpu_queue_ctx *qc, uin
     read_desc(e, qc, id);
 }
 
-/* Write the collected used elements in one request (USED_IDX follows in qeng_split_wr_done). */
+/*
+ * Write the collected used elements in one request (USED_IDX follows in qeng_split_wr_done).
+ * IN_ORDER: only the batch's last element, at the slot of its first buffer; the used idx still moves
+ * by the whole batch, and the driver takes every earlier buffer as used (split-ring.tex, "In-order
+ * use of descriptors").
+ */
 static void write_batch(struct vdpu_edge *e, const struct vdpu_queue_ctx *qc)
 {
     const struct vdpu_eng *n = &e->next->eng;
     uint8_t elems[SPLIT_USED_ELEM * VDPU_ENG_PARAM_MAX];
 
+    if (n->io_en) { /* a TX service: len 0 */
+        put_le32(elems, n->b_id[n->b_cnt - 1]);
+        put_le32(elems + 4, 0);
+        qeng_write(e, VDPU_PURP_USED,
+                   qeng_device_base(qc) + SPLIT_RING_HDR + (uint64_t)SPLIT_USED_ELEM * ring_slot(qc->used_idx, qc->size),
+                   SPLIT_USED_ELEM, elems);
+        return;
+    }
     for (unsigned i = 0; i < n->b_cnt; i++) {
         put_le32(elems + SPLIT_USED_ELEM * i, n->b_id[i]);
         put_le32(elems + SPLIT_USED_ELEM * i + 4, n->rx ? n->rx_done : 0);
@@ -185,8 +198,8 @@ void qeng_split_desc_done(struct vdpu_edge *e)
 /*
  * The buffer is done (TX: its frame is out; RX: its chain is written): its used element joins the
  * batch. The batch is written when it holds B elements, when the next element would cross the used
- * ring's end, and always for RX (the service ends); otherwise the buffer is consumed now and IRQ
- * only picks the next step.
+ * ring's end (not with IN_ORDER: its one element never crosses it), and always for RX (the service
+ * ends); otherwise the buffer is consumed now and IRQ only picks the next step.
  */
 void qeng_split_used(struct vdpu_edge *e)
 {
@@ -197,7 +210,7 @@ void qeng_split_used(struct vdpu_edge *e)
 
     n->b_id[g->b_cnt] = n->id;
     n->b_cnt = (uint8_t)cnt;
-    if (n->rx || cnt >= n->bb || ring_slot(qc->used_idx, qc->size) + cnt >= qc->size) {
+    if (n->rx || cnt >= n->bb || (!n->io_en && ring_slot(qc->used_idx, qc->size) + cnt >= qc->size)) {
         n->b_leave = false;
         write_batch(e, qc);
         return;

@@ -157,10 +157,14 @@ module vdpu_qeng
   logic [3:0]            bb_q, bb_d;        // used batch B (1..8)
   logic [3:0]            pcn_q, pcn_d;      // cached entries not yet used
   logic [PcBits-1:0]     pc_q, pc_d;        // split ring ids (16 bits) / packed descriptors (128), next at bit 0
-  logic [3:0]            bcnt_q, bcnt_d;    // split: used elements collected, not yet written
+  logic [3:0]            bcnt_q, bcnt_d;    // used elements collected, not yet written (packed: IN_ORDER only)
   logic [16*ParamMax-1:0] bids_q, bids_d;   // ... their ids, element i at [16i +: 16]
   logic                  bheld_q, bheld_d;  // the buffer just done stayed in the batch: no interrupt
-  logic                  bleave_q, bleave_d; // the batch is written because the queue is empty
+  logic                  bleave_q, bleave_d; // the batch is written because the queue is left
+  // IN_ORDER (ENG_CTRL[6], latched at the pick, TX services only): one used entry per batch, the
+  // id of its last buffer; packed batches too
+  logic                  io_q, io_d;
+  logic [15:0]           bnd_q, bnd_d;      // packed IN_ORDER: ring slots of the buffers in the batch
   // v3: INDIRECT_DESC / EVENT_IDX (ENG_CTRL[2] / [3], latched at the pick)
   logic                  ind_q, ind_d;      // INDIRECT descriptors name tables
   logic                  evx_q, evx_d;      // EVENT_IDX
@@ -462,6 +466,8 @@ module vdpu_qeng
   logic [15:0] used_wlen;     // ... their bytes
   logic [16:0] used_end;      // used ring slot after the batch, with one more element
   logic [15:0] used_adv;      // split: USED_IDX moves by the batch, or (MRG_RXBUF) the frame's buffers
+  logic [15:0] last_bid;      // IN_ORDER: id of the batch's last buffer (the one used entry's id)
+  logic [2:0]  last_bi;       // ... its element (bcnt - 1 mod 8: a full batch of 8 is element 7)
 
   always_comb begin
     cache_rd     = (op_q == OpRing) || (op_q == OpDesc && packed_q);
@@ -476,11 +482,17 @@ module vdpu_qeng
     k_desc    = pf_q;
     if (ndcap_q != '0 && ndcap_q < k_desc) k_desc = ndcap_q;  // NOTIFICATION_DATA: no further
     if (desc_room < 17'(k_desc)) k_desc = 4'(desc_room);
+    last_bi    = bcnt_q[2:0] - 3'd1;
+    last_bid   = bids_q[16*last_bi+:16];
     used_elems = '0;
     for (int i = 0; i < int'(ParamMax); i++) begin
       if (4'(i) < bcnt_q) used_elems[64*i+:64] = {rx_q ? 32'(tot_q) : 32'b0, 16'b0, bids_q[16*i+:16]};
     end
     used_wlen = {9'b0, bcnt_q, 3'b000};
+    if (io_q) begin  // IN_ORDER (TX): only the batch's last element, at the slot of its first buffer
+      used_elems = {448'b0, 32'b0, 16'b0, last_bid};
+      used_wlen  = 16'd8;
+    end
     used_end  = 17'(mod16(qc.used_idx, qn)) + 17'(bcnt_q) + 17'd1;
     used_adv  = mcommit_q ? 16'(mcnt_q) : 16'(bcnt_q);
   end
@@ -537,6 +549,8 @@ module vdpu_qeng
     bids_d   = bids_q;
     bheld_d  = bheld_q;
     bleave_d = bleave_q;
+    io_d     = io_q;
+    bnd_d    = bnd_q;
     ind_d    = ind_q;
     evx_d    = evx_q;
     tbl_d    = tbl_q;
@@ -681,7 +695,7 @@ module vdpu_qeng
             // struct pvirtq_desc bytes 8..15: len, id, flags
             req.addr       = desc_base + {44'b0, qc.used_idx, 4'b0} + 64'd8;
             req.data[31:0] = rx_q ? 32'(tot_q) : '0;
-            req.data[47:32] = dnext_q;
+            req.data[47:32] = io_q ? last_bid : dnext_q;  // IN_ORDER: the batch's last buffer
             req.data[63:48] = (qc.used_wrap ? 16'((1 << VQ_F_AVAIL) | (1 << VQ_F_USED)) : '0) |
                               (rx_q ? 16'(1 << VQ_F_WRITE) : '0);
           end else begin
@@ -729,6 +743,10 @@ module vdpu_qeng
             bcnt_d   = '0;
             bheld_d  = 1'b0;
             bleave_d = 1'b0;
+            // IN_ORDER batches TX completions only: a skipped buffer counts as used completely,
+            // which a receive buffer is not (docs/queue-engine.md "IN_ORDER")
+            io_d     = !rx_go && eng_ctrl_i[ENGCTRL_IN_ORDER];
+            bnd_d    = '0;
             ind_d    = eng_ctrl_i[ENGCTRL_INDIRECT];
             evx_d    = eng_ctrl_i[ENGCTRL_EVENT_IDX];
             tbl_d    = 1'b0;
@@ -840,7 +858,14 @@ module vdpu_qeng
               end
               if (packed_q && op_q == OpDesc && !pd_avail) begin
                 pcn_d = '0;  // the rest of the cache is newer: dropped (it may be posted later)
-                if (ndesc_q == '0) begin
+                if (ndesc_q == '0 && bcnt_q != '0) begin
+                  // IN_ORDER: leaving the queue: the held batch first, IDLE after its IRQ
+                  bleave_d = 1'b1;
+                  ndesc_d  = 17'(bnd_q);
+                  beat_d   = '0;
+                  op_d     = OpUsed;
+                  state_d  = StWrReq;
+                end else if (ndesc_q == '0) begin
                   state_d = StIdle;
                   if (rx_q) begin
                     rx_free_o = 1'b1;
@@ -1019,6 +1044,8 @@ module vdpu_qeng
                 qwr_o.used_we   = 1'b1;
                 qwr_o.used_idx  = (used_sum >= 17'(qn)) ? 16'(used_sum - 17'(qn)) : used_sum[15:0];
                 qwr_o.used_wrap = (used_sum >= 17'(qn)) ? !qc.used_wrap : qc.used_wrap;
+                bcnt_d  = '0;  // IN_ORDER: the batch is written
+                bnd_d   = '0;
                 op_d    = OpEvent;
                 state_d = StRdReq;
               end else if (req.last) begin
@@ -1072,8 +1099,9 @@ module vdpu_qeng
           // quiesce: leave the queue as when it is found empty (no avail_event), the pending
           // batch first; kick brings the engine back once quiesce ends
           qwr_o.kick_set = 1'b1;
-          if (!packed_q && bcnt_q != '0) begin
+          if (bcnt_q != '0) begin  // split, or packed IN_ORDER
             bleave_d = 1'b1;
+            if (packed_q) ndesc_d = 17'(bnd_q);
             beat_d   = '0;
             op_d     = OpUsed;
             state_d  = StWrReq;
@@ -1094,8 +1122,15 @@ module vdpu_qeng
               state_d = StProc;
             end else if (!cur_ahead[17] && cur_ahead[16:0] == '0) begin
               // NOTIFICATION_DATA: the next slot is not available yet: no read; the doorbell that
-              // makes it available sets kick (left set since the pick)
+              // makes it available sets kick (left set since the pick); an IN_ORDER batch first
               state_d = StIdle;
+              if (bcnt_q != '0) begin
+                bleave_d = 1'b1;
+                ndesc_d  = 17'(bnd_q);
+                beat_d   = '0;
+                op_d     = OpUsed;
+                state_d  = StWrReq;
+              end
             end
           end else if (pcn_q != '0) begin
             pc_d  = pc_q >> 16;
@@ -1264,18 +1299,33 @@ module vdpu_qeng
       end
     end
 
-    // The buffer is done: packed writes its used descriptor; split adds its used element to the
-    // batch, written when it holds B, before it would cross the used ring's end, and always for RX
-    // (the service ends). A buffer that stays in the batch is consumed now; IRQ picks what is next.
+    // The buffer is done: packed writes its used descriptor (IN_ORDER: it joins the batch, written
+    // as one used descriptor when it holds B); split adds its used element to the batch, written
+    // when it holds B, before it would cross the used ring's end (not with IN_ORDER: its one element
+    // never crosses it), and always for RX (the service ends). A buffer that stays in the batch is
+    // consumed now (packed: its slots were, descriptor by descriptor); IRQ picks what is next.
     if (buf_done) begin
       beat_d = '0;
-      if (packed_q) begin
+      if (packed_q && io_q) begin
+        bids_d[16*bcnt_q[2:0]+:16] = dnext_q;
+        bcnt_d = bcnt_q + 4'd1;
+        bnd_d  = bnd_q + ndesc_q[15:0];
+        if (bcnt_q + 4'd1 >= bb_q) begin
+          bleave_d = 1'b0;
+          ndesc_d  = 17'(bnd_q) + ndesc_q;  // used_idx moves by, and the event covers, every slot
+          op_d     = OpUsed;
+          state_d  = StWrReq;
+        end else begin
+          bheld_d = 1'b1;
+          state_d = StIrq;
+        end
+      end else if (packed_q) begin
         op_d    = OpUsed;
         state_d = StWrReq;
       end else begin
         bids_d[16*bcnt_q[2:0]+:16] = head_q;
         bcnt_d = bcnt_q + 4'd1;
-        if (rx_q || bcnt_q + 4'd1 >= bb_q || used_end >= 17'(qn)) begin
+        if (rx_q || bcnt_q + 4'd1 >= bb_q || (!io_q && used_end >= 17'(qn))) begin
           bleave_d = 1'b0;
           op_d     = OpUsed;
           state_d  = StWrReq;
@@ -1332,6 +1382,8 @@ module vdpu_qeng
       bids_q      <= '0;
       bheld_q     <= 1'b0;
       bleave_q    <= 1'b0;
+      io_q        <= 1'b0;
+      bnd_q       <= '0;
       ind_q       <= 1'b0;
       evx_q       <= 1'b0;
       tbl_q       <= 1'b0;
@@ -1410,6 +1462,8 @@ module vdpu_qeng
       bids_q      <= bids_d;
       bheld_q     <= bheld_d;
       bleave_q    <= bleave_d;
+      io_q        <= io_d;
+      bnd_q       <= bnd_d;
       ind_q       <= ind_d;
       evx_q       <= evx_d;
       tbl_q       <= tbl_d;

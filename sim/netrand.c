@@ -83,6 +83,9 @@ void netrand_pick(uint64_t seed, struct netrand_cfg *c)
         c->no.place = NET_PLACE_LOW;
         c->no.rx_buf_size = 0;
     }
+    /* drawn last so every earlier choice of a seed stays what it was: IN_ORDER (offered and accepted
+     * by default, batching TX used entries with B > 1) left out for about a third of the seeds */
+    c->no_in_order = rng_pct(&r, 35);
 }
 
 void netrand_session_opts(uint64_t seed, struct vdpu_opts *o)
@@ -111,7 +114,7 @@ void netrand_describe(const struct netrand_cfg *c, char *buf, size_t len)
     snprintf(buf, len,
              "seed %llu: %s ring, queue size %u, %s, %llu frames of %s, tx chain %s, rx chain %s, %s, "
              "buffers %s, %s%s, rtt %u, host backpressure %u%%, prefetch %u, used batch %u, rx buffers %u bytes%s%s, "
-             "coalesce %u,%u, max reads %u%s",
+             "coalesce %u,%u, max reads %u%s%s",
              (unsigned long long)c->seed, c->ring == DRV_RING_PACKED ? "packed" : "split", c->qsize,
              net_workload_name(c->np.workload), (unsigned long long)c->np.packets, size,
              net_chain_name(c->no.tx_chain), net_chain_name(c->no.rx_chain), c->no.gaps ? "gaps" : "no gaps",
@@ -119,7 +122,8 @@ void netrand_describe(const struct netrand_cfg *c, char *buf, size_t len)
              c->no.rx_overrun ? ", wire overruns the receive buffers" : "", c->rtt, c->stall_pct,
              c->prefetch, c->used_batch, c->no.rx_buf_size ? c->no.rx_buf_size : NET_BUF_SIZE,
              c->no_event_idx ? ", no EVENT_IDX" : "", c->no_notif_data ? ", no NOTIFICATION_DATA" : "",
-             c->coal_frames, c->coal_cycles, c->max_reads, c->link_reorder ? ", completions out of order" : "");
+             c->coal_frames, c->coal_cycles, c->max_reads, c->link_reorder ? ", completions out of order" : "",
+             c->no_in_order ? ", no IN_ORDER" : "");
     if (c->pairs > 1) snprintf(buf + strlen(buf), len - strlen(buf), ", %u queue pairs (UDP flows, steering checked)", c->pairs);
     for (unsigned i = 0; i < c->resets; i++) {
         size_t at = strlen(buf);
@@ -137,6 +141,7 @@ static int netrand_init(vdpu_session_t *s, virtio_drv_t *d, const struct netrand
     dp.qsize = c->qsize;
     if (c->no_event_idx) dp.drop[VIRTIO_RING_F_EVENT_IDX / 32] |= 1u << (VIRTIO_RING_F_EVENT_IDX % 32);
     if (c->no_notif_data) dp.drop[VIRTIO_F_NOTIFICATION_DATA / 32] |= 1u << (VIRTIO_F_NOTIFICATION_DATA % 32);
+    if (c->no_in_order) dp.drop[VIRTIO_F_IN_ORDER / 32] |= 1u << (VIRTIO_F_IN_ORDER % 32);
     enum drv_result dr = virtio_drv_init(d, s, &dp);
     if (dr != DRV_OK) {
         snprintf(err, errlen, "init failed: %s", d->refusal[0] ? d->refusal : s->bus.stopped ? s->bus.stop_reason : "link error");

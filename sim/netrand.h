@@ -32,6 +32,7 @@ struct netrand_cfg {
     bool link_reorder;       /* the link completes reads out of request order (link_params.reorder) */
     unsigned coal_frames, coal_cycles; /* interrupt coalescing (ENG_COAL; cycles 0: off): session options
                                         * like prefetch and used batch */
+    bool no_in_order;        /* the driver leaves IN_ORDER out (one used entry per buffer whatever B) */
 };
 
 struct netrand_result {

@@ -348,6 +348,7 @@ static uint16_t post(virtio_net_t *n, struct net_vq *q, unsigned k, const uint32
     }
     if (q->packed && b.desc[k - 1] < b.desc[0]) q->wrap_chains++;
     if (b.addr[k - 1] + b.len[k - 1] == VDPU_HOST_RAM_BASE + VDPU_HOST_RAM_SIZE) q->edge_bufs++;
+    q->order[(q->ord_head + q->ord_n++) % q->size] = id; /* at most size buffers are outstanding */
     q->outstanding++;
     q->posted++;
     q->descs_posted += k;
@@ -355,10 +356,95 @@ static uint16_t post(virtio_net_t *n, struct net_vq *q, unsigned k, const uint32
     return id;
 }
 
+/*
+ * IN_ORDER: the next used entry (split: at last_used, packed: at next_used) names buffer x; it
+ * completes every outstanding buffer up to x, oldest first (split-ring.tex / packed-ring.tex
+ * "In-order use of descriptors": the skipped buffers are used completely; the entry sits where the
+ * batch's first buffer was made available, and the driver skips the whole batch). Returns the batch
+ * size, 0 when no entry is there or on an error.
+ */
+static unsigned in_order_batch(virtio_net_t *n, struct net_vq *q)
+{
+    uint32_t x;
+    if (!q->packed) {
+        uint16_t used = rd16(n, q->device + 2);
+        if (used == q->last_used) return 0;
+        uint16_t moved = (uint16_t)(used - q->last_used);
+        if (moved > q->outstanding) {
+            set_error(n, "used idx moved past the buffers outstanding", used);
+            return 0;
+        }
+        uint64_t e = q->device + 4 + 8ull * (q->last_used % q->size);
+        x = rd32(n, e);
+        q->io_len = rd32(n, e + 4);
+        if (x >= q->size || !q->buf[x].busy) {
+            set_error(n, "device returned a buffer id that is not outstanding", x);
+            return 0;
+        }
+        unsigned k = 1;
+        while (k <= q->ord_n && q->order[(q->ord_head + k - 1) % q->size] != x) k++;
+        if (k > moved) { /* the entry names a buffer beyond what the used idx publishes */
+            set_error(n, "in-order used entry covers more buffers than the used idx moved", k);
+            return 0;
+        }
+        return k;
+    }
+    uint64_t d = q->desc + 16ull * q->next_used;
+    uint16_t fl = rd16(n, d + 14);
+    bool avail = fl & PACKED_F_AVAIL, usedf = fl & PACKED_F_USED;
+    if (avail != q->used_wrap || usedf != q->used_wrap) return 0;
+    q->io_len = rd32(n, d + 8);
+    x = rd16(n, d + 12);
+    if (x >= q->size || !q->buf[x].busy) {
+        set_error(n, "device returned a buffer id that is not outstanding", x);
+        return 0;
+    }
+    if (q->buf[q->order[q->ord_head]].desc[0] != q->next_used) {
+        set_error(n, "packed used descriptor not at the slot of its batch's first descriptor", q->next_used);
+        return 0;
+    }
+    unsigned k = 1;
+    while (q->order[(q->ord_head + k - 1) % q->size] != x) k++; /* x is outstanding: it is in the FIFO */
+    return k;
+}
+
 /* Next used buffer: true with its id and length. */
 static bool reap_one(virtio_net_t *n, struct net_vq *q, uint16_t *id, uint32_t *len)
 {
     if (n->error[0]) return false;
+    if (q->in_order) {
+        if (!q->io_left) {
+            q->io_left = in_order_batch(n, q);
+            if (!q->io_left) return false;
+            q->io_entries++;
+        }
+        *id = q->order[q->ord_head];
+        /* a skipped buffer was used completely (TX: the device writes nothing either way) */
+        *len = q->io_left == 1 ? q->io_len : q->rx ? q->buf[*id].total : 0;
+        q->io_left--;
+        struct net_buf *b = &q->buf[*id];
+        if (!q->packed) {
+            q->last_used++;
+            if (q->last_used % q->size == 0) q->ring_laps++;
+            for (unsigned i = 0; i < b->n; i++) q->free_list[q->nfree++] = b->desc[i];
+        } else {
+            unsigned nu = q->next_used + b->n;
+            if (nu >= q->size) {
+                nu -= q->size;
+                q->used_wrap = !q->used_wrap;
+                q->ring_laps++;
+            }
+            q->next_used = (uint16_t)nu;
+            q->free_slots += b->n;
+            q->free_list[q->nfree++] = *id;
+        }
+        q->ord_head = (q->ord_head + 1) % q->size;
+        q->ord_n--;
+        b->busy = false;
+        q->outstanding--;
+        q->completed++;
+        return true;
+    }
     if (!q->packed) {
         uint16_t used = rd16(n, q->device + 2);
         if (used == q->last_used) return false;
@@ -441,7 +527,9 @@ static int setup_vq(virtio_net_t *n, struct net_vq *q, unsigned idx, bool rx)
     q->free_slots = q->size;
     q->buf = calloc(q->size, sizeof *q->buf);
     q->free_list = calloc(q->size, sizeof *q->free_list);
-    if (!q->buf || !q->free_list) return -1;
+    q->order = calloc(q->size, sizeof *q->order);
+    if (!q->buf || !q->free_list || !q->order) return -1;
+    q->in_order = (n->d->negotiated[VIRTIO_F_IN_ORDER / 32] >> (VIRTIO_F_IN_ORDER % 32)) & 1;
     for (unsigned i = 0; i < q->size; i++) q->free_list[i] = (uint16_t)i;
     q->nfree = q->size;
     uint64_t pool = (uint64_t)q->size * NET_REGION;
@@ -524,8 +612,10 @@ void virtio_net_close(virtio_net_t *n)
     }
     free(n->rx.buf);
     free(n->rx.free_list);
+    free(n->rx.order);
     free(n->tx.buf);
     free(n->tx.free_list);
+    free(n->tx.order);
     n->rx.buf = n->tx.buf = NULL;
     n->rx.free_list = n->tx.free_list = NULL;
     if (n->s->bus.net.ctx == n) {

@@ -91,6 +91,14 @@ struct net_vq {
     uint64_t wrap_chains;  /* packed: chains that run across the end of the ring */
     uint64_t edge_bufs;    /* buffers whose last byte is the last byte of host RAM */
     uint64_t ring_laps;    /* split: used idx wraps of the ring; packed: used wrap counter flips */
+    /* IN_ORDER negotiated: buffers are used in the order they were posted, and one used entry may
+     * stand for a batch (every outstanding buffer up to the one it names) */
+    bool in_order;
+    uint16_t *order;       /* [size] ids of the outstanding buffers, oldest first (a ring) */
+    unsigned ord_head, ord_n;
+    unsigned io_left;      /* buffers of the current in-order batch not yet handed out */
+    uint32_t io_len;       /* ... the used entry's length (its last buffer's) */
+    uint64_t io_entries;   /* used entries read in in-order mode (batches) */
 };
 
 typedef struct virtio_net {

@@ -195,8 +195,10 @@ void virtio_net_mq_close(virtio_net_mq_t *m)
     for (unsigned k = 0; k < NET_MQ_MAX_PAIRS; k++) {
         free(m->rx[k].buf);
         free(m->rx[k].free_list);
+        free(m->rx[k].order);
         free(m->tx[k].buf);
         free(m->tx[k].free_list);
+        free(m->tx[k].order);
         m->rx[k].buf = m->tx[k].buf = NULL;
         m->rx[k].free_list = m->tx[k].free_list = NULL;
     }

@@ -97,7 +97,8 @@ Test(net_random, parameter_coverage)
 {
     unsigned ring[2] = {0}, work[3] = {0}, size[3] = {0}, txc[3] = {0}, rxc[3] = {0}, top = 0, poll = 0, overrun = 0,
              stall = 0, q8 = 0, q256 = 0, odd_packed = 0, rtt_lo = 0, rtt_hi = 0, v2 = 0, p8 = 0, b8 = 0, rxbuf = 0,
-             rxbuf_tiny = 0, no_evidx = 0, no_nd = 0, coal = 0, coal_timer_only = 0, mr = 0, mr8 = 0, reord = 0;
+             rxbuf_tiny = 0, no_evidx = 0, no_nd = 0, coal = 0, coal_timer_only = 0, mr = 0, mr8 = 0, reord = 0,
+             in_order_batched = 0, no_io = 0;
     for (uint64_t seed = 1; seed <= NR_GROUPS * NR_PER_GROUP; seed++) {
         struct netrand_cfg c;
         netrand_pick(seed, &c);
@@ -127,6 +128,9 @@ Test(net_random, parameter_coverage)
         mr += c.max_reads > 1;
         mr8 += c.max_reads == 8;
         reord += c.link_reorder;
+        no_io += c.no_in_order;
+        /* IN_ORDER on with batches that actually group TX completions */
+        in_order_batched += !c.no_in_order && c.used_batch > 1 && c.np.workload != NET_RX;
         cr_assert(c.max_reads >= 1 && c.max_reads <= 8);
         cr_assert(!c.no.rx_buf_size || c.np.workload != NET_TX);
         cr_assert(!c.no.rx_buf_size || (c.no.rx_buf_size >= 96 && c.no.rx_buf_size < 1526));
@@ -164,4 +168,6 @@ Test(net_random, parameter_coverage)
     cr_assert_geq(mr, 70);
     cr_assert_geq(mr8, 5);
     cr_assert_geq(reord, 30);
+    cr_assert_geq(no_io, 50);
+    cr_assert_geq(in_order_batched, 40);
 }

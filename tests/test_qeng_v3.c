@@ -135,6 +135,8 @@ static struct v3 *up(struct tctx *t, bool packed, unsigned drop, unsigned qsize)
     if (drop & NO_EVIDX) p.drop[0] |= 1u << VIRTIO_RING_F_EVENT_IDX;
     /* the sequences below are those without NOTIFICATION_DATA (with it: tests/test_notif_data.c) */
     p.drop[VIRTIO_F_NOTIFICATION_DATA / 32] |= 1u << (VIRTIO_F_NOTIFICATION_DATA % 32);
+    /* ... and without IN_ORDER's batched write-back (with it: tests/test_in_order.c) */
+    p.drop[VIRTIO_F_IN_ORDER / 32] |= 1u << (VIRTIO_F_IN_ORDER % 32);
     t_enumerate(t);
     cr_assert_eq(pci_msix_setup(t->b, &t->s.pci, NULL), 0);
     cr_assert_eq(virtio_drv_init(&v->d, &t->s, &p), DRV_OK, "init: %s", v->d.refusal);
@@ -900,11 +902,11 @@ ENGINE_TEST_REALFW(qeng_v3, packed_desc_flags_without_evidx, .timeout = 300)
     down(v);
 }
 
-/* ENG_CTRL[5:0] are defined, the rest reads 0 */
+/* ENG_CTRL[6:0] are defined ([6] IN_ORDER), the rest reads 0 */
 ENGINE_TEST(qeng_v3, eng_ctrl_csr)
 {
     csr_wr(T, VDPU_CSR_ENG_CTRL, 0xFFFFFFFCu);
-    cr_assert_eq(csr_rd(T, VDPU_CSR_ENG_CTRL), 0x3C);
+    cr_assert_eq(csr_rd(T, VDPU_CSR_ENG_CTRL), 0x7C);
     csr_wr(T, VDPU_CSR_ENG_CTRL, 0);
 }
 

@@ -1,0 +1,308 @@
+/* test_in_order.c - VIRTIO_F_IN_ORDER batched used write-back (docs/queue-engine.md "IN_ORDER"): one
+ * used entry (split) / used descriptor (packed) per batch of up to B transmit buffers, naming the
+ * batch's last buffer; receive buffers keep one entry each. Exact DMA counts with the real firmware
+ * and driver (which reaps the batches in order and checks every frame), and hand-built rings for the
+ * ring wrap, chains and a queue that runs empty mid-batch. */
+#include <string.h>
+
+#include "harness.h"
+#include "link.h"
+#include "virtio_net.h"
+
+#define IO_TEST(name, P, B, ...) ENGINE_TEST_PARAMS(in_order, name, P, B, ##__VA_ARGS__)
+
+/* IN_ORDER negotiated (the driver accepts it by default); the counts are those without event
+ * suppression and NOTIFICATION_DATA, as in tests/test_qeng_params.c */
+static struct traffic_result traffic_o(struct tctx *t, enum drv_ring ring, unsigned qsize, enum net_workload w,
+                                       uint64_t packets, unsigned pkt_size, const struct net_opts *o)
+{
+    struct drv_params p;
+    drv_params_default(&p);
+    p.ring = ring;
+    p.drop[0] |= 1u << VIRTIO_RING_F_EVENT_IDX;
+    p.drop[VIRTIO_F_NOTIFICATION_DATA / 32] |= 1u << (VIRTIO_F_NOTIFICATION_DATA % 32);
+    if (qsize) p.qsize = qsize;
+    struct net_params np = {w, packets, pkt_size, 7, 50000 + packets * 20000};
+    struct traffic_result r = t_traffic_opts(t, &p, &np, o);
+    cr_assert_eq(peek_csr(t, VDPU_CSR_ENG_CTRL) >> VDPU_ENGCTRL_IN_ORDER & 1u, 1u,
+                 "firmware sets ENG_CTRL.IN_ORDER when the feature is negotiated");
+    return r;
+}
+
+static struct traffic_result traffic(struct tctx *t, enum drv_ring ring, unsigned qsize, enum net_workload w,
+                                     uint64_t packets, unsigned pkt_size)
+{
+    return traffic_o(t, ring, qsize, w, packets, pkt_size, NULL);
+}
+
+#define BYTES(r, P) ((r).c[VDPU_PURP_##P].bytes)
+
+/* 64 frames, B = 8: eight used writes of one element (the batch's last id), eight used idx writes */
+IO_TEST(split_tx_b8, 8, 8, .timeout = 300)
+{
+    struct traffic_result r = traffic(T, DRV_RING_SPLIT, 0, NET_TX, 64, 64);
+    cr_assert_eq(r.packets, 64);
+    cr_assert_eq(REQ(r, USED), 8);
+    cr_assert_eq(BYTES(r, USED), 8 * 8, "one 8-byte element per batch");
+    cr_assert_eq(REQ(r, USED_IDX), 8);
+    cr_assert_eq(REQ(r, DESC), 64);
+    cr_assert_eq(REQ(r, PAYLOAD_RD), 64);
+    cr_assert_leq(REQ(r, MSIX), 8, "one interrupt decision per batch");
+    cr_assert_geq(REQ(r, MSIX), 1);
+}
+
+/* B not dividing the frames: 13 batches of 3 and the last buffer alone when the queue is empty */
+IO_TEST(split_tx_b3, 3, 3, .timeout = 300)
+{
+    struct traffic_result r = traffic(T, DRV_RING_SPLIT, 0, NET_TX, 40, 64);
+    cr_assert_eq(r.packets, 40);
+    cr_assert_eq(REQ(r, AVAIL_IDX), 2);
+    cr_assert_eq(REQ(r, USED), 14);
+    cr_assert_eq(BYTES(r, USED), 14 * 8);
+    cr_assert_eq(REQ(r, USED_IDX), 14);
+}
+
+/* IN_ORDER without batching (B = 1) is v2 exactly: the counts of qeng_params/split_tx_p4_b4's
+ * prefetch with one element per buffer */
+IO_TEST(split_tx_b1_unchanged, 4, 1, .timeout = 300)
+{
+    struct traffic_result r = traffic(T, DRV_RING_SPLIT, 0, NET_TX, 40, 64);
+    cr_assert_eq(r.packets, 40);
+    cr_assert_eq(REQ(r, AVAIL_IDX), 2);
+    cr_assert_eq(REQ(r, AVAIL_RING), 10);
+    cr_assert_eq(REQ(r, DESC), 40);
+    cr_assert_eq(REQ(r, USED), 40);
+    cr_assert_eq(BYTES(r, USED), 40 * 8);
+    cr_assert_eq(REQ(r, USED_IDX), 40);
+}
+
+/* packed, B = 8: one used descriptor, one event read and at most one interrupt per batch */
+IO_TEST(packed_tx_b8, 8, 8, .timeout = 300)
+{
+    struct traffic_result r = traffic(T, DRV_RING_PACKED, 0, NET_TX, 64, 64);
+    cr_assert_eq(r.packets, 64);
+    cr_assert_eq(REQ(r, USED), 8);
+    cr_assert_eq(BYTES(r, USED), 8 * 8);
+    cr_assert_eq(REQ(r, EVENT), 8);
+    cr_assert_eq(REQ(r, PAYLOAD_RD), 64);
+    cr_assert_leq(REQ(r, MSIX), 8);
+    cr_assert_geq(REQ(r, MSIX), 1);
+}
+
+/* packed, B = 1: one used descriptor and event read per buffer, as without IN_ORDER
+ * (qeng_params/packed_tx_p4_b4) */
+IO_TEST(packed_tx_b1_unchanged, 4, 1, .timeout = 300)
+{
+    struct traffic_result r = traffic(T, DRV_RING_PACKED, 0, NET_TX, 40, 64);
+    cr_assert_eq(r.packets, 40);
+    cr_assert_eq(REQ(r, DESC), 11);
+    cr_assert_eq(REQ(r, USED), 40);
+    cr_assert_eq(REQ(r, EVENT), 40);
+}
+
+/* packed, B = 4, 40 frames in random chains (1..4 descriptors, some across the ring end): a used
+ * descriptor per 4 buffers, written over the batch's first slot; the driver skips every slot */
+IO_TEST(packed_tx_chains_b4, 8, 4, .timeout = 300)
+{
+    struct net_opts o;
+    memset(&o, 0, sizeof o);
+    o.tx_chain = NET_CHAIN_RANDOM;
+    struct traffic_result r = traffic_o(T, DRV_RING_PACKED, 32, NET_TX, 40, 64, &o);
+    cr_assert_eq(r.packets, 40);
+    cr_assert_eq(REQ(r, USED), 10);
+    cr_assert_eq(REQ(r, EVENT), 10);
+}
+
+/* receive buffers are not batched (their lengths matter): one used entry per frame whatever B is */
+IO_TEST(split_rx_not_batched, 8, 8, .timeout = 300)
+{
+    struct traffic_result r = traffic(T, DRV_RING_SPLIT, 0, NET_RX, 30, 64);
+    cr_assert_eq(r.packets, 30);
+    cr_assert_eq(REQ(r, USED), 30);
+    cr_assert_eq(BYTES(r, USED), 30 * 8);
+    cr_assert_eq(REQ(r, USED_IDX), 30);
+}
+
+IO_TEST(packed_rx_not_batched, 8, 8, .timeout = 300)
+{
+    struct traffic_result r = traffic(T, DRV_RING_PACKED, 0, NET_RX, 30, 64);
+    cr_assert_eq(r.packets, 30);
+    cr_assert_eq(REQ(r, USED), 30);
+    cr_assert_eq(REQ(r, EVENT), 30);
+}
+
+/* small rings: batches across the ring end many times, both directions, every frame checked */
+IO_TEST(loopback_imix_split_q8, 3, 5, .timeout = 300)
+{
+    struct traffic_result r = traffic(T, DRV_RING_SPLIT, 8, NET_LOOPBACK, 200, 0);
+    cr_assert_eq(r.packets, 200);
+}
+
+IO_TEST(loopback_imix_packed_q8, 8, 8, .timeout = 300)
+{
+    struct net_opts o;
+    memset(&o, 0, sizeof o);
+    o.tx_chain = NET_CHAIN_RANDOM;
+    struct traffic_result r = traffic_o(T, DRV_RING_PACKED, 8, NET_LOOPBACK, 200, 0, &o);
+    cr_assert_eq(r.packets, 200);
+}
+
+/* ---- the test plays the firmware: hand-built rings ------------------------------------------- */
+
+#define Q_TX      1u
+#define QN        8u
+#define RING_DESC 0x10000ull
+#define RING_DRV  0x11000ull
+#define RING_DEV  0x12000ull
+#define BUFS      0x20000ull
+#define BUF_LEN   72u /* virtio_net_hdr + a 60-byte frame */
+#define PK_AVAIL  (1u << 7)
+#define PK_USED   (1u << 15)
+#define SENTINEL  0xEEEEu
+
+static void mem_w(struct tctx *t, uint64_t a, const void *p, size_t n)
+{
+    cr_assert(host_mem_write(&t->s.mem, a, p, n));
+}
+
+static void w16(struct tctx *t, uint64_t a, uint16_t v)
+{
+    uint8_t b[2] = {(uint8_t)v, (uint8_t)(v >> 8)};
+    mem_w(t, a, b, 2);
+}
+
+static uint16_t r16(struct tctx *t, uint64_t a)
+{
+    uint8_t b[2];
+    cr_assert(host_mem_read(&t->s.mem, a, b, 2));
+    return (uint16_t)(b[0] | b[1] << 8);
+}
+
+/* descriptor: addr, len, then split {flags, next} / packed {id, flags} */
+static void desc_w(struct tctx *t, uint16_t slot, uint64_t addr, uint32_t len, uint16_t a, uint16_t b)
+{
+    uint8_t d[16];
+    for (unsigned i = 0; i < 8; i++) d[i] = (uint8_t)(addr >> (8 * i));
+    for (unsigned i = 0; i < 4; i++) d[8 + i] = (uint8_t)(len >> (8 * i));
+    d[12] = (uint8_t)a;
+    d[13] = (uint8_t)(a >> 8);
+    d[14] = (uint8_t)b;
+    d[15] = (uint8_t)(b >> 8);
+    mem_w(t, RING_DESC + 16u * slot, d, 16);
+}
+
+static void engine_up(struct tctx *t, bool packed, uint32_t param)
+{
+    static const uint8_t zero[0x3000];
+    t_enumerate(t);
+    mem_w(t, RING_DESC, zero, sizeof zero);
+    csr_wr(t, VDPU_CSR_HOSTMEM_BASE_LO, 0);
+    csr_wr(t, VDPU_CSR_HOSTMEM_BASE_HI, 0);
+    csr_wr(t, VDPU_CSR_HOSTMEM_SIZE_LO, 16u << 20);
+    csr_wr(t, VDPU_CSR_HOSTMEM_SIZE_HI, 0);
+    csr_wr(t, VDPU_CSR_FW_QSEL, Q_TX);
+    csr_wr(t, VDPU_CSR_Q_SIZE, QN);
+    csr_wr(t, VDPU_CSR_Q_DESC_LO, (uint32_t)RING_DESC);
+    csr_wr(t, VDPU_CSR_Q_AVAIL_LO, (uint32_t)RING_DRV);
+    csr_wr(t, VDPU_CSR_Q_USED_LO, (uint32_t)RING_DEV);
+    csr_wr(t, VDPU_CSR_Q_ENABLE, 1);
+    csr_wr(t, VDPU_CSR_ENG_PARAM, param);
+    csr_wr(t, VDPU_CSR_ENG_CTRL, 1u << VDPU_ENGCTRL_ENABLE | (packed ? 1u << VDPU_ENGCTRL_PACKED : 0u) |
+                                     1u << VDPU_ENGCTRL_IN_ORDER);
+    cr_assert(link_grant(&t->b->link, packed ? RING_DESC : RING_DEV, packed ? 16 * QN : 6 + 8 * QN));
+}
+
+static void kick(struct tctx *t)
+{
+    bar_wr(t, VDPU_BAR_NOTIFY_OFF + Q_TX * VDPU_NOTIFY_MULT, 2, Q_TX);
+    run_cycles(t, 8000);
+}
+
+static uint64_t reqs(struct tctx *t, unsigned purp)
+{
+    return t->b->link.st.total[purp].requests;
+}
+
+static uint64_t used_elem_id(struct tctx *t, unsigned slot)
+{
+    return r16(t, RING_DEV + 4 + 8u * slot);
+}
+
+/* split, N = 8, B = 4: buffers k = 0..9 use descriptor k % 8. Six buffers: a full batch (entry at
+ * slot 0 naming buffer 3) and two more written when the queue is found empty (slot 4, buffer 5).
+ * Four more (ring slots 6, 7, 0, 1): one batch across the ring end - one element at slot 6 naming
+ * buffer 9 (descriptor 1), none at slot 7; without IN_ORDER it would be cut into two writes. */
+ENGINE_TEST(in_order, split_batch_across_ring_end)
+{
+    engine_up(T, false, 0x48);
+    for (unsigned s = 0; s < QN; s++) w16(T, RING_DEV + 4 + 8u * s, SENTINEL);
+    for (uint16_t k = 0; k < 6; k++) {
+        desc_w(T, k % QN, BUFS + 0x1000u * k, BUF_LEN, 0, 0);
+        w16(T, RING_DRV + 4 + 2u * (k % QN), k % QN);
+    }
+    w16(T, RING_DRV + 2, 6);
+    kick(T);
+    cr_assert_eq(reqs(T, VDPU_PURP_USED), 2);
+    cr_assert_eq(T->b->link.st.total[VDPU_PURP_USED].bytes, 16);
+    cr_assert_eq(reqs(T, VDPU_PURP_USED_IDX), 2);
+    cr_assert_eq(r16(T, RING_DEV + 2), 6);
+    cr_assert_eq(used_elem_id(T, 0), 3, "the first batch's one entry names its last buffer");
+    cr_assert_eq(used_elem_id(T, 1), SENTINEL, "skipped buffers get no entry");
+    cr_assert_eq(used_elem_id(T, 4), 5, "the second batch's entry sits at its first buffer's slot");
+
+    for (uint16_t k = 6; k < 10; k++) {
+        desc_w(T, k % QN, BUFS + 0x1000u * k, BUF_LEN, 0, 0);
+        w16(T, RING_DRV + 4 + 2u * (k % QN), k % QN);
+    }
+    w16(T, RING_DRV + 2, 10);
+    kick(T);
+    cr_assert_eq(reqs(T, VDPU_PURP_USED), 3, "one write for the batch across the ring end");
+    cr_assert_eq(reqs(T, VDPU_PURP_USED_IDX), 3);
+    cr_assert_eq(r16(T, RING_DEV + 2), 10);
+    cr_assert_eq(used_elem_id(T, 6), 1, "buffer 9 (descriptor 1) at slot 6");
+    cr_assert_eq(used_elem_id(T, 7), SENTINEL);
+    cr_assert_eq(csr_rd(T, VDPU_CSR_QERR), 0);
+}
+
+/* packed, N = 8, B = 4, P = 8: chains of 2, 1 and 3 descriptors (ids 10, 11, 12) and the queue runs
+ * empty mid-batch: one used descriptor at slot 0 naming buffer 12, one event read. Then a chain of
+ * 3 across the ring end (slots 6, 7, 0; id 13) and one at slot 1 (id 14): one used descriptor at slot
+ * 6 (wrap 1) naming 14; the used wrap counter flips (the next used descriptor, at slot 2, has wrap 0). */
+ENGINE_TEST(in_order, packed_chains_empty_mid_batch_and_wrap)
+{
+    engine_up(T, true, 0x48);
+    desc_w(T, 1, BUFS + 0x1000, 40, 0xBAD, PK_AVAIL);
+    desc_w(T, 0, BUFS, 32, 0xBAD, PK_AVAIL | 1u /* NEXT */);
+    desc_w(T, 2, BUFS + 0x2000, BUF_LEN, 11, PK_AVAIL);
+    desc_w(T, 3, BUFS + 0x3000, 20, 0xBAD, PK_AVAIL | 1u);
+    desc_w(T, 4, BUFS + 0x4000, 20, 0xBAD, PK_AVAIL | 1u);
+    desc_w(T, 5, BUFS + 0x5000, 40, 12, PK_AVAIL);
+    w16(T, RING_DESC + 16 * 1 + 12, 10); /* chain 1's id in its last descriptor */
+    kick(T);
+    cr_assert_eq(reqs(T, VDPU_PURP_DESC), 1);
+    cr_assert_eq(reqs(T, VDPU_PURP_USED), 1, "three buffers, one used descriptor");
+    cr_assert_eq(reqs(T, VDPU_PURP_EVENT), 1);
+    cr_assert_eq(r16(T, RING_DESC + 16 * 0 + 12), 12, "slot 0 names the batch's last buffer");
+    cr_assert_eq(r16(T, RING_DESC + 16 * 0 + 14), PK_AVAIL | PK_USED);
+    cr_assert_eq(r16(T, RING_DESC + 16 * 2 + 14), PK_AVAIL, "slot 2 (buffer 11) skipped, not written");
+    cr_assert_eq(r16(T, RING_DESC + 16 * 3 + 14), PK_AVAIL | 1u, "slot 3 (buffer 12's first) not written");
+
+    /* driver wrap counter: slots 6, 7 in lap 1 (AVAIL set), slots 0, 1 in lap 0 (USED set) */
+    desc_w(T, 7, BUFS + 0x7000, 20, 0xBAD, PK_AVAIL | 1u);
+    desc_w(T, 0, BUFS + 0x8000, 40, 13, PK_USED);
+    desc_w(T, 1, BUFS + 0x9000, BUF_LEN, 14, PK_USED);
+    desc_w(T, 6, BUFS + 0x6000, 20, 0xBAD, PK_AVAIL | 1u);
+    kick(T);
+    cr_assert_eq(reqs(T, VDPU_PURP_USED), 2);
+    cr_assert_eq(reqs(T, VDPU_PURP_EVENT), 2);
+    cr_assert_eq(r16(T, RING_DESC + 16 * 6 + 12), 14, "slot 6 names buffer 14");
+    cr_assert_eq(r16(T, RING_DESC + 16 * 6 + 14), PK_AVAIL | PK_USED);
+    cr_assert_eq(r16(T, RING_DESC + 16 * 1 + 14), PK_USED, "slot 1 (buffer 14) skipped, not written");
+
+    desc_w(T, 2, BUFS + 0x2000, BUF_LEN, 15, PK_USED);
+    kick(T);
+    cr_assert_eq(reqs(T, VDPU_PURP_USED), 3);
+    cr_assert_eq(r16(T, RING_DESC + 16 * 2 + 12), 15);
+    cr_assert_eq(r16(T, RING_DESC + 16 * 2 + 14), 0, "used in lap 0: AVAIL and USED clear");
+    cr_assert_eq(csr_rd(T, VDPU_CSR_QERR), 0);
+}
