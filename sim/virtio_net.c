@@ -259,10 +259,21 @@ static void kick(virtio_net_t *n, struct net_vq *q)
 }
 
 /* Take a free entry (split: descriptor, packed: buffer id) at a random place of the free list, so
- * chains link through scattered descriptors and ids come back in any order. */
+ * chains link through scattered descriptors and ids come back in any order. With IN_ORDER the
+ * spec has the driver use descriptors in ring order (from 0, wrapping at the table's end), and
+ * ids likewise here: the next one in sequence, which is free because the device returns buffers
+ * in order. */
 static uint16_t take_free(virtio_net_t *n, struct net_vq *q)
 {
-    unsigned i = rng_below(&n->rng, q->nfree);
+    unsigned i = q->in_order ? 0 : rng_below(&n->rng, q->nfree);
+    if (q->in_order) {
+        while (i < q->nfree && q->free_list[i] != q->io_next) i++;
+        if (i == q->nfree) { /* a device that completed out of order left it busy */
+            set_error(n, "IN_ORDER: the next descriptor/id in ring order is still in use", q->io_next);
+            i = 0;
+        }
+        q->io_next = (uint16_t)(q->io_next + 1 == q->size ? 0 : q->io_next + 1);
+    }
     uint16_t v = q->free_list[i];
     q->free_list[i] = q->free_list[--q->nfree];
     return v;
@@ -530,6 +541,7 @@ static int setup_vq(virtio_net_t *n, struct net_vq *q, unsigned idx, bool rx)
     q->order = calloc(q->size, sizeof *q->order);
     if (!q->buf || !q->free_list || !q->order) return -1;
     q->in_order = (n->d->negotiated[VIRTIO_F_IN_ORDER / 32] >> (VIRTIO_F_IN_ORDER % 32)) & 1;
+    q->io_next = 0;
     for (unsigned i = 0; i < q->size; i++) q->free_list[i] = (uint16_t)i;
     q->nfree = q->size;
     uint64_t pool = (uint64_t)q->size * NET_REGION;

@@ -94,6 +94,7 @@ struct net_vq {
     /* IN_ORDER negotiated: buffers are used in the order they were posted, and one used entry may
      * stand for a batch (every outstanding buffer up to the one it names) */
     bool in_order;
+    uint16_t io_next; /* IN_ORDER: the descriptor (split) / buffer id (packed) the driver takes next */
     uint16_t *order;       /* [size] ids of the outstanding buffers, oldest first (a ring) */
     unsigned ord_head, ord_n;
     unsigned io_left;      /* buffers of the current in-order batch not yet handed out */
