@@ -2,6 +2,7 @@
  * from ENG_PARAM; exact DMA counts with real traffic, and hand-built rings for the cache's edge cases. */
 #include <string.h>
 
+#include "hand_ring.h"
 #include "harness.h"
 #include "link.h"
 #include "virtio_net.h"
@@ -126,76 +127,6 @@ PARAM_TEST(loopback_imix_packed_q8, 8, 8, .timeout = 300)
 
 /* ---- the test plays the firmware: hand-built rings ------------------------------------------- */
 
-#define Q_TX      1u
-#define QN        8u
-#define RING_DESC 0x10000ull
-#define RING_DRV  0x11000ull
-#define RING_DEV  0x12000ull
-#define BUFS      0x20000ull
-#define BUF_LEN   72u /* virtio_net_hdr + a 60-byte frame */
-
-static void mem_w(struct tctx *t, uint64_t a, const void *p, size_t n)
-{
-    cr_assert(host_mem_write(&t->s.mem, a, p, n));
-}
-
-static void w16(struct tctx *t, uint64_t a, uint16_t v)
-{
-    uint8_t b[2] = {(uint8_t)v, (uint8_t)(v >> 8)};
-    mem_w(t, a, b, 2);
-}
-
-static uint16_t r16(struct tctx *t, uint64_t a)
-{
-    uint8_t b[2];
-    cr_assert(host_mem_read(&t->s.mem, a, b, 2));
-    return (uint16_t)(b[0] | b[1] << 8);
-}
-
-/* descriptor: addr, len, then split {flags, next} / packed {id, flags} */
-static void desc_w(struct tctx *t, uint16_t slot, uint64_t addr, uint32_t len, uint16_t a, uint16_t b)
-{
-    uint8_t d[16];
-    for (unsigned i = 0; i < 8; i++) d[i] = (uint8_t)(addr >> (8 * i));
-    for (unsigned i = 0; i < 4; i++) d[8 + i] = (uint8_t)(len >> (8 * i));
-    d[12] = (uint8_t)a;
-    d[13] = (uint8_t)(a >> 8);
-    d[14] = (uint8_t)b;
-    d[15] = (uint8_t)(b >> 8);
-    mem_w(t, RING_DESC + 16u * slot, d, 16);
-}
-
-static void engine_up(struct tctx *t, bool packed, uint32_t param)
-{
-    static const uint8_t zero[0x3000];
-    t_enumerate(t);
-    mem_w(t, RING_DESC, zero, sizeof zero);
-    csr_wr(t, VDPU_CSR_HOSTMEM_BASE_LO, 0);
-    csr_wr(t, VDPU_CSR_HOSTMEM_BASE_HI, 0);
-    csr_wr(t, VDPU_CSR_HOSTMEM_SIZE_LO, 16u << 20);
-    csr_wr(t, VDPU_CSR_HOSTMEM_SIZE_HI, 0);
-    csr_wr(t, VDPU_CSR_FW_QSEL, Q_TX);
-    csr_wr(t, VDPU_CSR_Q_SIZE, QN);
-    csr_wr(t, VDPU_CSR_Q_DESC_LO, (uint32_t)RING_DESC);
-    csr_wr(t, VDPU_CSR_Q_AVAIL_LO, (uint32_t)RING_DRV);
-    csr_wr(t, VDPU_CSR_Q_USED_LO, (uint32_t)RING_DEV);
-    csr_wr(t, VDPU_CSR_Q_ENABLE, 1);
-    csr_wr(t, VDPU_CSR_ENG_PARAM, param);
-    csr_wr(t, VDPU_CSR_ENG_CTRL, packed ? 3 : 1);
-    /* the device may write the used ring / descriptor ring only */
-    cr_assert(link_grant(&t->b->link, packed ? RING_DESC : RING_DEV, packed ? 16 * QN : 6 + 8 * QN));
-}
-
-static void kick(struct tctx *t)
-{
-    bar_wr(t, VDPU_BAR_NOTIFY_OFF + Q_TX * VDPU_NOTIFY_MULT, 2, Q_TX);
-    run_cycles(t, 8000);
-}
-
-static uint64_t reqs(struct tctx *t, unsigned purp)
-{
-    return t->b->link.st.total[purp].requests;
-}
 
 ENGINE_TEST(qeng_params, eng_param_csr)
 {
@@ -207,7 +138,7 @@ ENGINE_TEST(qeng_params, eng_param_csr)
 /* split, P = 4: ids 0, 1, 9, 2 read at once; the bad third one is found when it is used */
 static void split_bad_cached_id(struct tctx *t, uint32_t param, uint16_t used_expected)
 {
-    engine_up(t, false, param);
+    engine_up(t, false, param, 0);
     static const uint16_t ids[4] = {0, 1, 9, 2};
     for (uint16_t i = 0; i < 4; i++) {
         if (ids[i] < QN) desc_w(t, ids[i], BUFS + 0x1000u * ids[i], BUF_LEN, 0, 0);
@@ -241,7 +172,7 @@ ENGINE_TEST(qeng_params, split_bad_cached_id_b4)
  * again after the next doorbell; a chain continuing into a stale cached slot is QERR_CHAIN */
 ENGINE_TEST(qeng_params, packed_stale_cache)
 {
-    engine_up(T, true, 0x14);
+    engine_up(T, true, 0x14, 0);
     desc_w(T, 0, BUFS, BUF_LEN, 10, PK_AVAIL);
     desc_w(T, 1, BUFS + 0x1000, BUF_LEN, 11, PK_AVAIL);
     kick(T);

@@ -1,0 +1,65 @@
+/* hand_ring.c - hand-built rings for tests that play the firmware (see hand_ring.h). */
+#include "hand_ring.h"
+
+void mem_w(struct tctx *t, uint64_t a, const void *p, size_t n)
+{
+    cr_assert(host_mem_write(&t->s.mem, a, p, n));
+}
+
+void w16(struct tctx *t, uint64_t a, uint16_t v)
+{
+    uint8_t b[2] = {(uint8_t)v, (uint8_t)(v >> 8)};
+    mem_w(t, a, b, 2);
+}
+
+uint16_t r16(struct tctx *t, uint64_t a)
+{
+    uint8_t b[2];
+    cr_assert(host_mem_read(&t->s.mem, a, b, 2));
+    return (uint16_t)(b[0] | b[1] << 8);
+}
+
+void desc_w(struct tctx *t, uint16_t slot, uint64_t addr, uint32_t len, uint16_t a, uint16_t b)
+{
+    uint8_t d[16];
+    for (unsigned i = 0; i < 8; i++) d[i] = (uint8_t)(addr >> (8 * i));
+    for (unsigned i = 0; i < 4; i++) d[8 + i] = (uint8_t)(len >> (8 * i));
+    d[12] = (uint8_t)a;
+    d[13] = (uint8_t)(a >> 8);
+    d[14] = (uint8_t)b;
+    d[15] = (uint8_t)(b >> 8);
+    mem_w(t, RING_DESC + 16u * slot, d, 16);
+}
+
+void engine_up(struct tctx *t, bool packed, uint32_t param, uint32_t eng_ctrl_extra)
+{
+    static const uint8_t zero[0x3000];
+    t_enumerate(t);
+    mem_w(t, RING_DESC, zero, sizeof zero);
+    csr_wr(t, VDPU_CSR_HOSTMEM_BASE_LO, 0);
+    csr_wr(t, VDPU_CSR_HOSTMEM_BASE_HI, 0);
+    csr_wr(t, VDPU_CSR_HOSTMEM_SIZE_LO, 16u << 20);
+    csr_wr(t, VDPU_CSR_HOSTMEM_SIZE_HI, 0);
+    csr_wr(t, VDPU_CSR_FW_QSEL, Q_TX);
+    csr_wr(t, VDPU_CSR_Q_SIZE, QN);
+    csr_wr(t, VDPU_CSR_Q_DESC_LO, (uint32_t)RING_DESC);
+    csr_wr(t, VDPU_CSR_Q_AVAIL_LO, (uint32_t)RING_DRV);
+    csr_wr(t, VDPU_CSR_Q_USED_LO, (uint32_t)RING_DEV);
+    csr_wr(t, VDPU_CSR_Q_ENABLE, 1);
+    csr_wr(t, VDPU_CSR_ENG_PARAM, param);
+    csr_wr(t, VDPU_CSR_ENG_CTRL,
+           1u << VDPU_ENGCTRL_ENABLE | (packed ? 1u << VDPU_ENGCTRL_PACKED : 0u) | eng_ctrl_extra);
+    /* the device may write the used ring / descriptor ring only */
+    cr_assert(link_grant(&t->b->link, packed ? RING_DESC : RING_DEV, packed ? 16 * QN : 6 + 8 * QN));
+}
+
+void kick(struct tctx *t)
+{
+    bar_wr(t, VDPU_BAR_NOTIFY_OFF + Q_TX * VDPU_NOTIFY_MULT, 2, Q_TX);
+    run_cycles(t, 8000);
+}
+
+uint64_t reqs(struct tctx *t, unsigned purp)
+{
+    return t->b->link.st.total[purp].requests;
+}

@@ -1,0 +1,28 @@
+/* hand_ring.h - hand-built rings for tests that play the firmware: one transmit queue of QN entries at fixed addresses, raw host-memory access, the engine programmed through CSRs. */
+#ifndef VDPU_HAND_RING_H
+#define VDPU_HAND_RING_H
+
+#include "harness.h"
+
+#define Q_TX      1u
+#define QN        8u
+#define RING_DESC 0x10000ull
+#define RING_DRV  0x11000ull
+#define RING_DEV  0x12000ull
+#define BUFS      0x20000ull
+#define BUF_LEN   72u /* virtio_net_hdr + a 60-byte frame */
+
+void mem_w(struct tctx *t, uint64_t a, const void *p, size_t n);
+void w16(struct tctx *t, uint64_t a, uint16_t v);
+uint16_t r16(struct tctx *t, uint64_t a);
+/* descriptor at RING_DESC slot: addr, len, then split {flags, next} / packed {id, flags} */
+void desc_w(struct tctx *t, uint16_t slot, uint64_t addr, uint32_t len, uint16_t a, uint16_t b);
+/* zeroed rings, the host window, transmitq Q_TX of QN entries enabled, ENG_PARAM = param, the engine
+ * enabled with the ring layout and the extra ENG_CTRL bits; the device may write its ring only */
+void engine_up(struct tctx *t, bool packed, uint32_t param, uint32_t eng_ctrl_extra);
+/* the transmitq's doorbell, then 8000 cycles */
+void kick(struct tctx *t);
+/* DMA requests of a purpose so far */
+uint64_t reqs(struct tctx *t, unsigned purp);
+
+#endif
