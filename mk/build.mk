@@ -9,7 +9,10 @@ CC      := gcc
 CXX     := g++
 CWARN   := -Wall -Wextra -Werror
 CFLAGS  ?= -O2 -g
-CFLAGS  += -std=c11 -D_GNU_SOURCE $(CWARN) -MMD -MP -Iinclude -I$(GEN) -Isim -Imodel
+# sim/ has one folder per role (harness, host, cpu, cli, report, vhost); every folder is on the include path
+SIM_DIRS := $(patsubst %/,%,$(sort $(dir $(wildcard sim/*/*.c sim/*/*.h))))
+SIM_INC  := $(addprefix -I,$(SIM_DIRS))
+CFLAGS  += -std=c11 -D_GNU_SOURCE $(CWARN) -MMD -MP -Iinclude -I$(GEN) $(SIM_INC) -Imodel
 LDLIBS  := -lelf -lcjson -lpcap -lz -lpthread -lm
 
 # ---- generated register map -------------------------------------------------
@@ -39,19 +42,20 @@ $(VLT_LIB): $(VLT_DIR)/Vvdpu_top.mk
 	$(MAKE) -s -C $(VLT_DIR) -f Vvdpu_top.mk $(VLT_OPT) Vvdpu_top__ALL.a $(notdir $(VLT_RT)) >/dev/null
 $(VLT_RT): $(VLT_LIB)
 VLT_INC := -I$(VLT_DIR) -I/usr/share/verilator/include -I/usr/share/verilator/include/vltstd
-$(OBJ)/sim/rtl_shim.o: sim/rtl_shim.cpp $(VLT_LIB) $(GEN)/vdpu_shim_ports.inc $(GEN)/vdpu_regmap.h
+$(OBJ)/sim/harness/rtl_shim.o: sim/harness/rtl_shim.cpp $(VLT_LIB) $(GEN)/vdpu_shim_ports.inc $(GEN)/vdpu_regmap.h
 	@mkdir -p $(@D)
 	$(CXX) -std=c++17 -O2 -g $(CWARN) -Wno-unused-parameter -MMD -MP -Iinclude -I$(GEN) $(VLT_INC) -c $< -o $@
 
 # ---- C objects: model/, sim/ ------------------------------------------------
 MODEL_SRCS := $(sort $(wildcard model/*.c))
-SIM_SRCS   := $(sort $(filter-out sim/main.c,$(wildcard sim/*.c)))
-LIB_OBJS   := $(MODEL_SRCS:%.c=$(OBJ)/%.o) $(SIM_SRCS:%.c=$(OBJ)/%.o) $(OBJ)/sim/rtl_shim.o $(VLT_LIB) $(VLT_RT)
+# sim/vhost/ links DPDK and builds its own executable (mk/vhost.mk); sim/cli/main.c is vdpu's main
+SIM_SRCS   := $(sort $(filter-out sim/cli/main.c sim/vhost/%,$(wildcard sim/*/*.c)))
+LIB_OBJS   := $(MODEL_SRCS:%.c=$(OBJ)/%.o) $(SIM_SRCS:%.c=$(OBJ)/%.o) $(OBJ)/sim/harness/rtl_shim.o $(VLT_LIB) $(VLT_RT)
 $(OBJ)/%.o: %.c $(GEN)/vdpu_regmap.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c $< -o $@
 
-$(VDPU): $(OBJ)/sim/main.o $(LIB_OBJS)
+$(VDPU): $(OBJ)/sim/cli/main.o $(LIB_OBJS)
 	$(CXX) $^ $(LDLIBS) -o $@
 
 # ---- tests (one Criterion binary, so the run ends with one synthesis line) --

@@ -1,0 +1,178 @@
+/* cmd_run.c - `vdpu run`: enumerate, bring the device up with the control-plane firmware, run a workload. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "gdb_stub.h"
+#include "netrand.h"
+#include "pcap_io.h"
+#include "randacc.h"
+#include "randinit.h"
+#include "run_args.h"
+#include "run_workloads.h"
+#include "session.h"
+#include "virtio_disc.h"
+#include "virtio_drv.h"
+
+/* the debugger sits between the firmware SoC and its CPU */
+struct gdb_ctx {
+    gdb_stub_t *stub;
+    fw_soc_t *soc;
+    vdpu_bus_t *bus;
+};
+
+static bool gdb_mem_read(void *ctx, uint32_t a, void *buf, size_t n) { return fw_soc_debug_read(ctx, a, buf, n); }
+static bool gdb_mem_write(void *ctx, uint32_t a, const void *buf, size_t n)
+{
+    return fw_soc_debug_write(ctx, a, buf, n);
+}
+
+static void gdb_hook(void *ctx, rv_cpu_t *cpu)
+{
+    struct gdb_ctx *g = ctx;
+    if (g->soc->last == RV_EBREAK) gdb_stub_request_halt(g->stub); /* an ebreak compiled into firmware */
+    gdb_before_step(g->stub, cpu);
+    if (gdb_stub_killed(g->stub)) vdpu_bus_stop(g->bus, "killed by the debugger");
+}
+
+/* Attach GDB (TCP, or the stdio stub made before any output) to the session's CPU. */
+static int attach_gdb(struct gdb_ctx *g, vdpu_session_t *s, uint64_t port)
+{
+    char err[200];
+    if (port) {
+        g->stub = gdb_stub_listen_tcp((uint16_t)port, err, sizeof err);
+        if (!g->stub) {
+            fprintf(stderr, "vdpu run: %s\n", err);
+            return -1;
+        }
+    }
+    if (!g->stub) return 0;
+    g->soc = s->soc;
+    g->bus = &s->bus;
+    struct gdb_target tgt = {s->soc, &s->soc->cpu, gdb_mem_read, gdb_mem_write};
+    gdb_stub_attach(g->stub, &tgt);
+    s->soc->cpu.debug_ebreak = true;
+    s->soc->before_step = gdb_hook;
+    s->soc->before_step_ctx = g;
+    return 0;
+}
+
+/* The workload itself, once the device is enumerated: 0 when it passed. */
+static int run_workload(vdpu_session_t *s, struct run_args *a, struct injector *inj, FILE *rep)
+{
+    struct run_cfg *c = &a->c;
+    const struct vdpu_opts *o = &a->dev.o;
+    bool net = !strncmp(c->workload, "net-", 4);
+    if (!strcmp(c->workload, "net-random")) return netrand_workload(s, o->seed, stdout);
+    if (net) {
+        c->net.seed = o->seed;
+        c->net.workload = !strcmp(c->workload, "net-tx") ? NET_TX : !strcmp(c->workload, "net-rx") ? NET_RX : NET_LOOPBACK;
+        return run_workload_net(s, c, o, inj, rep);
+    }
+    if (!strcmp(c->workload, "init")) return run_workload_init(s, c, inj, rep);
+    if (!strcmp(c->workload, "random-init")) {
+        struct randinit_stats st;
+        int rc = randinit_run(s, o->seed, &st);
+        static const char *const res[] = {"DRIVER_OK", "refused"};
+        printf("random-init: %u random accesses, randomized init %s%s%s, clean init %s\n", st.actions,
+               st.first >= 0 ? res[st.first] : "FAILED", st.first == DRV_REFUSED ? ": " : "", st.refusal,
+               st.recovery >= 0 ? res[st.recovery] : "FAILED");
+        run_events(s, NULL, c);
+        return rc;
+    }
+    struct virtio_disc_result vr;
+    int rc = virtio_discover(s, &vr, rep);
+    if (!rc && !strcmp(c->workload, "random")) {
+        struct randacc_stats st = {0};
+        rc = randacc_run(s, o->seed, c->accesses, &st);
+        printf("random: %llu accesses (%llu config, %llu BAR; %llu reads, %llu writes), %llu firmware CSR ops, "
+               "%llu UR\n",
+               (unsigned long long)st.accesses, (unsigned long long)st.cfg, (unsigned long long)st.mem,
+               (unsigned long long)st.reads, (unsigned long long)st.writes, (unsigned long long)st.fw_ops,
+               (unsigned long long)st.ur);
+    }
+    run_events(s, NULL, c);
+    return rc;
+}
+
+/* The end-of-run summary: cycles, firmware, diagnostics, digest. */
+static void run_report(const vdpu_session_t *s, const struct vdpu_opts *o)
+{
+    uint64_t ndiag = 0;
+    for (unsigned i = 0; i < VDPU_DIAG_COUNT; i++) ndiag += s->bus.diag_count[i];
+    printf("cycles %llu (%.3f us at 250 MHz), transactions %llu, diagnostics %llu, MSI-X messages %llu\n",
+           (unsigned long long)s->bus.dev->cycle, (double)s->bus.dev->cycle / 250.0, (unsigned long long)s->bus.ntxn,
+           (unsigned long long)ndiag, (unsigned long long)s->mem.msi_total);
+    if (s->soc)
+        printf("firmware: %llu instructions, %llu CSR reads, %llu CSR writes\n",
+               (unsigned long long)s->soc->cpu.retired, (unsigned long long)s->soc->csr_reads,
+               (unsigned long long)s->soc->csr_writes);
+    if (ndiag) {
+        printf("diagnostics by code:");
+        for (unsigned i = 0; i < VDPU_DIAG_COUNT; i++)
+            if (s->bus.diag_count[i]) printf(" %s=%llu", vdpu_diag_names[i], (unsigned long long)s->bus.diag_count[i]);
+        printf("\n");
+    }
+    if (s->bus.stopped) fprintf(stderr, "vdpu run: stopped: %s\n", s->bus.stop_reason);
+    printf("digest %016llx seed %llu engine %s\n", (unsigned long long)s->bus.digest, (unsigned long long)o->seed,
+           vdpu_engine_name(o->engine));
+}
+
+int cmd_run(int argc, char **argv)
+{
+    static struct run_args a; /* large (rerun and --ctrl buffers): not on the stack */
+    int prc = run_args_parse(argc, argv, &a);
+    if (prc >= 0) return prc;
+    struct run_cfg *c = &a.c;
+    struct vdpu_opts *o = &a.dev.o;
+    char err[200];
+
+    pcap_sink_t *pcap = NULL;
+    if (c->pcap_out && !(pcap = pcap_sink_open(c->pcap_out, err, sizeof err))) {
+        fprintf(stderr, "vdpu run: %s\n", err);
+        return VDPU_EXIT_USAGE;
+    }
+    struct gdb_ctx g = {0};
+    if (a.gdb_stdio) g.stub = gdb_stub_stdio(); /* before any output: it moves our stdout to stderr */
+    if (!strcmp(c->workload, "net-random")) netrand_session_opts(o->seed, o); /* the seed's ENG_PARAM */
+    printf("vdpu run: engine %s, seed %llu, workload %s, firmware %s\n", vdpu_engine_name(o->engine),
+           (unsigned long long)o->seed, c->workload, o->fw_path ? o->fw_path : "builtin");
+    vdpu_session_t s;
+    if (vdpu_session_open(&s, o)) {
+        pcap_sink_close(pcap);
+        return VDPU_EXIT_FAIL;
+    }
+    if (attach_gdb(&g, &s, a.gdb_port)) {
+        vdpu_session_close(&s);
+        pcap_sink_close(pcap);
+        return VDPU_EXIT_FAIL;
+    }
+    FILE *rep = c->quiet ? NULL : stdout;
+    struct injector inj = {c, NULL};
+    s.bus.on_cycle = run_inject;
+    s.bus.on_cycle_ctx = &inj;
+    int rc = pci_enumerate(&s.bus, VDPU_MMIO_BASE, &s.pci, rep);
+    if (!rc && c->drv.use_msix) rc = pci_msix_setup(&s.bus, &s.pci, rep);
+    if (c->rtt) s.bus.link.p.rtt = c->rtt;
+    if (pcap) {
+        s.bus.net.tap = pcap_sink_frame;
+        s.bus.net.tap_ctx = pcap;
+    }
+    if (!rc) rc = run_workload(&s, &a, &inj, rep);
+    bool clean = vdpu_session_finish(&s) && rc == 0;
+    run_report(&s, o);
+    if (pcap) {
+        printf("pcap: %llu frames written to %s\n", (unsigned long long)pcap_sink_frames(pcap), c->pcap_out);
+        pcap_sink_close(pcap);
+    }
+    printf("result: %s\n", clean ? "PASS" : "FAIL");
+    fflush(stdout);
+    if (g.stub) {
+        gdb_stub_report_exit(g.stub, clean ? 0 : 1);
+        gdb_stub_close(g.stub);
+    }
+    vdpu_session_close(&s);
+    pcap_frames_free(&c->replay);
+    return clean ? VDPU_EXIT_OK : VDPU_EXIT_FAIL;
+}

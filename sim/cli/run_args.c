@@ -1,0 +1,359 @@
+/* run_args.c - `vdpu run`: usage, option parsing and the cross-checks that make ignored options errors. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "run_args.h"
+#include "virtio_ctrl.h"
+#include "virtio_net_mq.h"
+
+void run_usage(FILE *f)
+{
+    fprintf(f,
+            "usage: vdpu run [options]\n"
+            "\n"
+            "Enumerate the device like Linux (config scan, BAR sizing and assignment, capability walk,\n"
+            "MSI-X setup), then run the workload with the control-plane firmware on the embedded CPU.\n"
+            "Ends with a digest of the transaction log: same options and seed => same digest.\n"
+            "\n"
+            "workload:\n"
+            "  -w, --workload NAME    init (default): virtio init to DRIVER_OK, timeline, config interrupts\n"
+            "                         discover: read the device's offer and config, raise a config interrupt\n"
+            "                         random: discovery, then --accesses random legal/illegal accesses\n"
+            "                         random-init: a random (legal and illegal) driver init sequence,\n"
+            "                         then a clean init that must reach DRIVER_OK (firmware never wedges)\n"
+            "                         net-tx | net-rx | net-loopback: init, then --packets frames through\n"
+            "                         the queue engine, every frame checked (count, order, bytes); ends\n"
+            "                         with the DMA table\n"
+            "                         net-random: traffic with everything drawn from --seed (ring, queue\n"
+            "                         size, frames, descriptor chains, rtt, TX/RX/loopback, prefetch and\n"
+            "                         used batch unless given; a quarter of the seeds also reset the\n"
+            "                         device once or twice mid-traffic, a fifth end over two queue pairs\n"
+            "                         with receive steering), printed; every frame checked\n"
+            "      --packets N        frames of a net-* workload (default 1000)\n"
+            "      --pkt-size N|imix|random  frame bytes, 14..1514 (default 64); imix: 64/576/1500 in 7:4:1;\n"
+            "                         random: uniform 14..1514 from the seed\n"
+            "      --json FILE        write the DMA accounting and throughput as JSON (net-* workloads)\n"
+            "      --intx             no MSI-X: the driver takes interrupts from INTx and the ISR\n"
+            "      --rx-buf-size N    bytes per receive buffer, 12..4096 (default 2048); below 1526 frames\n"
+            "                         span several buffers, which needs MRG_RXBUF (the device uses at\n"
+            "                         most 16 per frame and drops a frame that needs more)\n"
+            "      --ctrl LIST        control-queue commands sent after DRIVER_OK, before traffic (init and\n"
+            "                         net-* workloads), in order, each must be acked OK: mac=XX:XX:XX:XX:XX:XX\n"
+            "                         (MAC_ADDR_SET), promisc=0|1, allmulti=0|1 (CTRL_RX), pairs=N\n"
+            "                         (VQ_PAIRS_SET); e.g. --ctrl mac=52:54:00:00:00:01,promisc=1,pairs=2\n"
+            "      --pairs N          net-tx/rx/loopback over N queue pairs: VQ_PAIRS_SET N on the control\n"
+            "                         queue (as --ctrl pairs=N, which alone does the same), then UDP flows\n"
+            "                         spread over the N transmitqs by flow, receive buffers on all N\n"
+            "                         receiveqs; checked per flow (count, order, bytes) and per receiveq:\n"
+            "                         loopback frames on the receiveq paired with their transmitq, frames\n"
+            "                         from the wire (unknown flows) on receiveq 0. Frames >= 60 bytes\n"
+            "                         (the flow header)\n"
+            "      --pcap-out FILE    write every frame the device transmits to a pcap file\n"
+            "      --pcap-in FILE     send the frames of an Ethernet pcap (14..1514 bytes each) instead of\n"
+            "                         generated ones; --packets defaults to the number of frames in it\n"
+            "  -n, --accesses N       accesses of the random workload (default 10000)\n"
+            "      --cycles N         keep running until cycle N after the workload (default: just past\n"
+            "                         the last injected event)\n"
+            "      --link-flap-at C   take the link down at cycle C and up again 2000 cycles later\n"
+            "      --dp-error-at C    report an internal data-path error at cycle C (DEVICE_NEEDS_RESET)\n"
+            "driver (host side):\n"
+            "      --ring split|packed  ring layout the driver asks for (default split)\n"
+            "      --queues N         virtqueues the driver sets up (default: all it negotiates)\n"
+            "      --qsize N          queue size the driver asks for (default 256)\n"
+            "firmware debugging:\n"
+            "      --gdb PORT         serve GDB for the embedded CPU on 127.0.0.1:PORT; the CPU starts\n"
+            "                         halted and all simulated time is frozen while it is halted\n"
+            "      --gdb-stdio        the same on stdin/stdout (target remote | vdpu run ...); the\n"
+            "                         simulator's own output then goes to stderr\n"
+            "  -q, --quiet            no discovery report or timeline\n"
+            "      --inject-fault F   test-only: make the model wrong (vendor-id | isr-noclear | msix-data)\n"
+            "                         so cosim must report a mismatch\n"
+            "  -h, --help             this text\n");
+    dev_args_usage(f);
+    fprintf(f, "\nexit status: 0 clean run, 1 mismatch, refused init or failed check, 2 bad arguments\n");
+}
+
+enum {
+    OPT_FAULT = DEV_OPT_END, OPT_RING, OPT_QUEUES, OPT_QSIZE, OPT_PACKETS, OPT_PKTSIZE, OPT_JSON, OPT_PCAP_OUT,
+    OPT_INTX, OPT_PCAP_IN, OPT_FLAP, OPT_DPERR, OPT_CYCLES, OPT_GDB, OPT_GDBSTDIO, OPT_CTRL, OPT_PAIRS, OPT_RXBUF,
+};
+
+static const struct option run_opts[] = {
+    DEV_ARGS_LONGOPTS,
+    {"workload", required_argument, 0, 'w'},  {"accesses", required_argument, 0, 'n'},
+    {"quiet", no_argument, 0, 'q'},           {"inject-fault", required_argument, 0, OPT_FAULT},
+    {"ring", required_argument, 0, OPT_RING}, {"queues", required_argument, 0, OPT_QUEUES},
+    {"qsize", required_argument, 0, OPT_QSIZE},
+    {"packets", required_argument, 0, OPT_PACKETS}, {"pkt-size", required_argument, 0, OPT_PKTSIZE},
+    {"json", required_argument, 0, OPT_JSON},
+    {"pcap-out", required_argument, 0, OPT_PCAP_OUT}, {"intx", no_argument, 0, OPT_INTX},
+    {"ctrl", required_argument, 0, OPT_CTRL}, {"pairs", required_argument, 0, OPT_PAIRS},
+    {"pcap-in", required_argument, 0, OPT_PCAP_IN},   {"link-flap-at", required_argument, 0, OPT_FLAP},
+    {"dp-error-at", required_argument, 0, OPT_DPERR}, {"cycles", required_argument, 0, OPT_CYCLES},
+    {"gdb", required_argument, 0, OPT_GDB},   {"gdb-stdio", no_argument, 0, OPT_GDBSTDIO},
+    {"rx-buf-size", required_argument, 0, OPT_RXBUF},
+    {"help", no_argument, 0, 'h'},            {0, 0, 0, 0},
+};
+
+static bool parse_fault(const char *s, int *f)
+{
+    static const char *const names[] = {"none", "vendor-id", "isr-noclear", "msix-data"};
+    for (int i = 0; i < 4; i++)
+        if (!strcmp(s, names[i])) {
+            *f = i;
+            return true;
+        }
+    return false;
+}
+
+static bool known_workload(const char *w)
+{
+    static const char *const names[] = {"init", "discover", "random", "random-init", "net-tx", "net-rx",
+                                        "net-loopback", "net-random"};
+    for (unsigned i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (!strcmp(w, names[i])) return true;
+    return false;
+}
+
+/* The queue pairs a --ctrl list leaves active: its last pairs=N (0: it sets none). The list was
+ * checked by virtio_ctrl_check. */
+static unsigned ctrl_pairs(const char *list)
+{
+    unsigned pairs = 0;
+    for (const char *p = list; p && *p;) {
+        if (!strncmp(p, "pairs=", 6)) pairs = (unsigned)strtoul(p + 6, NULL, 10);
+        p = strchr(p, ',');
+        if (p) p++;
+    }
+    return pairs;
+}
+
+/* One run-specific option: -1 to go on, else the exit status. */
+static int run_option(int ch, const char *arg, struct run_args *a)
+{
+    struct run_cfg *c = &a->c;
+    uint64_t v;
+    switch (ch) {
+    case 'w':
+        if (!known_workload(arg))
+            return cli_usage_error("run", "unknown workload '%s' (init, discover, random, random-init, net-tx, "
+                                          "net-rx, net-loopback, net-random)", arg);
+        c->workload = arg;
+        break;
+    case 'n':
+        if (!cli_u64("run", "--accesses", arg, &c->accesses)) return VDPU_EXIT_USAGE;
+        a->accesses_set = true;
+        break;
+    case OPT_CYCLES: if (!cli_u64("run", "--cycles", arg, &c->until)) return VDPU_EXIT_USAGE; break;
+    case 'q': c->quiet = true; break;
+    case OPT_FAULT:
+        if (!parse_fault(arg, &a->dev.o.fault))
+            return cli_usage_error("run", "unknown fault '%s' (vendor-id, isr-noclear, msix-data)", arg);
+        break;
+    case OPT_RING:
+        a->drv_opts = true;
+        if (!strcmp(arg, "split")) c->drv.ring = DRV_RING_SPLIT;
+        else if (!strcmp(arg, "packed")) c->drv.ring = DRV_RING_PACKED;
+        else return cli_usage_error("run", "unknown ring layout '%s' (split or packed)", arg);
+        break;
+    case OPT_QUEUES:
+        a->drv_opts = true;
+        if (!cli_u64("run", "--queues", arg, &v)) return VDPU_EXIT_USAGE;
+        if (v < 1 || v > VDPU_NUM_QUEUES) return cli_usage_error("run", "--queues must be 1..%u", VDPU_NUM_QUEUES);
+        c->drv.queues = (unsigned)v;
+        break;
+    case OPT_QSIZE:
+        a->drv_opts = true;
+        if (!cli_u64("run", "--qsize", arg, &v)) return VDPU_EXIT_USAGE;
+        if (v < 1 || v > 32768) return cli_usage_error("run", "--qsize must be 1..32768");
+        c->drv.qsize = (unsigned)v;
+        break;
+    case OPT_PACKETS:
+        if (!cli_u64("run", "--packets", arg, &c->net.packets)) return VDPU_EXIT_USAGE;
+        if (c->net.packets < 1) return cli_usage_error("run", "--packets must be at least 1");
+        c->packets_set = true;
+        c->net_opts = true;
+        break;
+    case OPT_PKTSIZE:
+        c->net_opts = true;
+        if (!strcmp(arg, "imix")) {
+            c->net.pkt_size = 0;
+            break;
+        }
+        if (!strcmp(arg, "random")) { /* uniform 14..1514, from the seed */
+            c->net.pkt_size = 0;
+            c->pkt_random = true;
+            break;
+        }
+        if (!cli_u64("run", "--pkt-size", arg, &v)) return VDPU_EXIT_USAGE;
+        if (v < 14 || v > 1514) return cli_usage_error("run", "--pkt-size must be 14..1514, imix or random");
+        c->net.pkt_size = (unsigned)v;
+        break;
+    case OPT_JSON: c->json = arg; c->net_opts = true; break;
+    case OPT_RXBUF:
+        if (!cli_u64("run", "--rx-buf-size", arg, &v)) return VDPU_EXIT_USAGE;
+        if (v < NET_HDR_LEN || v > NET_REGION) return cli_usage_error("run", "--rx-buf-size must be 12..4096");
+        c->rx_buf_size = (unsigned)v;
+        c->net_opts = true;
+        break;
+    case OPT_PCAP_OUT: c->pcap_out = arg; break;
+    case OPT_PCAP_IN: c->pcap_in = arg; break;
+    case OPT_INTX: c->drv.use_msix = false; break;
+    case OPT_FLAP:
+        if (!cli_u64("run", "--link-flap-at", arg, &c->flap_at)) return VDPU_EXIT_USAGE;
+        c->flap = true;
+        break;
+    case OPT_DPERR:
+        if (!cli_u64("run", "--dp-error-at", arg, &c->dperr_at)) return VDPU_EXIT_USAGE;
+        c->dperr = true;
+        break;
+    case OPT_GDB:
+        if (!cli_u64("run", "--gdb", arg, &a->gdb_port)) return VDPU_EXIT_USAGE;
+        if (a->gdb_port < 1 || a->gdb_port > 65535) return cli_usage_error("run", "--gdb port must be 1..65535");
+        break;
+    case OPT_GDBSTDIO: a->gdb_stdio = true; break;
+    case OPT_CTRL: {
+        const char *bad = virtio_ctrl_check(arg);
+        if (bad) return cli_usage_error("run", "%s", bad);
+        c->ctrl = arg;
+        break;
+    }
+    case OPT_PAIRS:
+        if (!cli_u64("run", "--pairs", arg, &a->pairs_opt)) return VDPU_EXIT_USAGE;
+        if (a->pairs_opt < 1 || a->pairs_opt > NET_MQ_MAX_PAIRS)
+            return cli_usage_error("run", "--pairs must be 1..%u", NET_MQ_MAX_PAIRS);
+        break;
+    }
+    return -1;
+}
+
+/* --pairs N joins the --ctrl list as its last pairs=N (the driver's own last word). */
+static int merge_pairs(struct run_args *a, bool net)
+{
+    struct run_cfg *c = &a->c;
+    if (a->pairs_opt) {
+        unsigned cp = ctrl_pairs(c->ctrl);
+        if (!net || !strcmp(c->workload, "net-random"))
+            return cli_usage_error("run", "--pairs is for net-tx, net-rx and net-loopback");
+        if (cp && cp != a->pairs_opt)
+            return cli_usage_error("run", "--pairs %llu contradicts --ctrl pairs=%u", (unsigned long long)a->pairs_opt, cp);
+        if (!cp) {
+            int n = snprintf(a->ctrl_buf, sizeof a->ctrl_buf, "%s%spairs=%llu", c->ctrl ? c->ctrl : "",
+                             c->ctrl ? "," : "", (unsigned long long)a->pairs_opt);
+            if (n < 0 || (size_t)n >= sizeof a->ctrl_buf) return cli_usage_error("run", "--ctrl list too long");
+            c->ctrl = a->ctrl_buf;
+        }
+    }
+    c->pairs = ctrl_pairs(c->ctrl);
+    return -1;
+}
+
+/* Options that would be silently ignored, or contradict each other, are usage errors. */
+static int run_check(struct run_args *a)
+{
+    struct run_cfg *c = &a->c;
+    struct vdpu_opts *o = &a->dev.o;
+    char err[200];
+    bool net = !strncmp(c->workload, "net-", 4);
+    if (!strcmp(c->workload, "net-random") && (c->net_opts || a->drv_opts || a->dev.rtt))
+        return cli_usage_error("run", "net-random draws frames, ring, queue size and rtt from --seed: no "
+                                      "--packets/--pkt-size/--json/--ring/--queues/--qsize/--rtt");
+    if ((c->net_opts || c->pcap_out || c->pcap_in) && !net)
+        return cli_usage_error("run", "--packets/--pkt-size/--json/--pcap-in/--pcap-out are for the net-* workloads");
+    int rc = merge_pairs(a, net);
+    if (rc >= 0) return rc;
+    if (c->pairs > o->max_qp)
+        return cli_usage_error("run", "%u queue pairs asked for, but the device offers max_virtqueue_pairs %u (--max-qp)",
+                               c->pairs, o->max_qp);
+    if (net && c->pairs > NET_MQ_MAX_PAIRS)
+        return cli_usage_error("run", "the net driver handles at most %u queue pairs", NET_MQ_MAX_PAIRS);
+    if (net && c->pairs > 1) {
+        if (c->pcap_in) return cli_usage_error("run", "--pcap-in sends fixed frames; with several pairs the driver "
+                                                      "generates flows (no --pcap-in)");
+        if (c->rx_buf_size)
+            return cli_usage_error("run", "--rx-buf-size is for one queue pair: the multiqueue driver posts "
+                                          "full-size receive buffers");
+        if (!c->pkt_random && c->net.pkt_size && c->net.pkt_size < NET_MQ_MIN_FRAME)
+            return cli_usage_error("run", "with several pairs frames carry IPv4/UDP flows: --pkt-size must be >= %u",
+                                   NET_MQ_MIN_FRAME);
+    }
+    if (c->pcap_in) {
+        if (pcap_frames_load(c->pcap_in, 1514, &c->replay, err, sizeof err)) {
+            fprintf(stderr, "vdpu run: %s\n", err);
+            return VDPU_EXIT_USAGE;
+        }
+        if (!c->packets_set) c->net.packets = c->replay.n;
+    }
+    if (a->drv_opts && strcmp(c->workload, "init") && !net)
+        return cli_usage_error("run", "--ring/--queues/--qsize shape the init workload, not '%s'", c->workload);
+    if (a->accesses_set && strcmp(c->workload, "random")) return cli_usage_error("run", "--accesses is for --workload random");
+    if (o->fault && o->engine == VDPU_ENGINE_RTL)
+        return cli_usage_error("run", "--inject-fault changes the model; use --engine model or cosim");
+    if (strcmp(c->workload, "init") && strcmp(c->workload, "random-init") && !net) {
+        /* register-level workloads play firmware themselves (HOST_IRQ, random CSR traffic) */
+        if (a->dev.fw && !a->dev.fw_builtin)
+            return cli_usage_error("run", "workload %s drives the firmware port itself: it runs with --fw builtin",
+                                   c->workload);
+        a->dev.fw_builtin = true;
+    }
+    if (a->dev.fw_builtin && net)
+        return cli_usage_error("run", "the builtin firmware role has no data plane (it never enables the queue "
+                                      "engine): net-* workloads need the firmware ELF");
+    rc = dev_args_finish("run", &a->dev);
+    if (rc) return rc;
+    if ((a->gdb_port || a->gdb_stdio) && a->dev.fw_builtin)
+        return cli_usage_error("run", "--gdb debugs the embedded CPU: it needs real firmware, not --fw builtin");
+    if (a->gdb_port && a->gdb_stdio) return cli_usage_error("run", "use either --gdb PORT or --gdb-stdio");
+    uint64_t last_event = c->flap ? c->flap_at + 2000 : 0;
+    if (c->dperr && c->dperr_at > last_event) last_event = c->dperr_at;
+    if (!c->until && last_event) c->until = last_event + 20000;
+    c->rtt = a->dev.rtt;
+    return -1;
+}
+
+/* The rerun hint of a mismatch report: this very command line, with the seed made explicit. */
+static void make_rerun(int argc, char **argv, struct run_args *a)
+{
+    size_t at = (size_t)snprintf(a->rerun, sizeof a->rerun, "vdpu run --seed %llu", (unsigned long long)a->dev.o.seed);
+    for (int i = 1; i < argc && at < sizeof a->rerun; i++)
+        if (strcmp(argv[i], "--seed") && strcmp(argv[i], "-s") &&
+            (i == 1 || (strcmp(argv[i - 1], "--seed") && strcmp(argv[i - 1], "-s"))) && strncmp(argv[i], "--seed=", 7))
+            at += (size_t)snprintf(a->rerun + at, sizeof a->rerun - at, " %s", argv[i]);
+    a->dev.o.rerun = a->rerun;
+}
+
+int run_args_parse(int argc, char **argv, struct run_args *a)
+{
+    memset(a, 0, sizeof *a);
+    dev_args_default(&a->dev);
+    a->c.workload = "init";
+    a->c.accesses = 10000;
+    a->c.net.packets = 1000;
+    a->c.net.pkt_size = 64;
+    drv_params_default(&a->c.drv);
+
+    optind = 1;
+    opterr = 0;
+    int ch;
+    while ((ch = getopt_long(argc, argv, ":e:s:w:n:qh", run_opts, NULL)) != -1) {
+        if (ch == 'h') {
+            run_usage(stdout);
+            return VDPU_EXIT_OK;
+        }
+        if (ch == ':') return cli_usage_error("run", "option %s needs a value", argv[optind - 1]);
+        if (ch == '?') return cli_usage_error("run", "unknown option '%s'", argv[optind - 1]);
+        int d = dev_args_option("run", ch, optarg, &a->dev);
+        if (d < 0) return VDPU_EXIT_USAGE;
+        if (d > 0) continue;
+        int rc = run_option(ch, optarg, a);
+        if (rc >= 0) return rc;
+    }
+    if (optind < argc) return cli_usage_error("run", "unexpected argument '%s'", argv[optind]);
+    int rc = run_check(a);
+    if (rc >= 0) return rc;
+    make_rerun(argc, argv, a);
+    return -1;
+}

@@ -1,0 +1,22 @@
+/* run_args.h - `vdpu run`'s options: parsed and cross-checked into one struct before anything runs. */
+#ifndef VDPU_RUN_ARGS_H
+#define VDPU_RUN_ARGS_H
+
+#include "dev_args.h"
+#include "run_workloads.h"
+
+struct run_args {
+    struct dev_args dev;    /* engine, device, firmware, queue engine, waves */
+    struct run_cfg c;       /* workload and driver */
+    bool drv_opts, accesses_set, gdb_stdio;
+    uint64_t gdb_port, pairs_opt;
+    char rerun[512];        /* the command line to reproduce a mismatch, seed explicit */
+    char ctrl_buf[1024];    /* --ctrl with --pairs appended */
+};
+
+/* Parse argv into a: -1 when the run should go on, else the exit status (--help: 0, bad
+ * arguments: VDPU_EXIT_USAGE after a one-line error). */
+int run_args_parse(int argc, char **argv, struct run_args *a);
+void run_usage(FILE *f);
+
+#endif
