@@ -16,6 +16,7 @@ include mk/build.mk
 include mk/fw.mk
 include mk/iss_tests.mk
 include mk/report.mk
+include mk/vhost.mk
 
 help: ## this list
 	@echo "vdpu - cycle-accurate virtio-pci DPU function simulator"
@@ -29,13 +30,13 @@ help: ## this list
 deps: ## install missing Debian packages (apt-get, idempotent)
 	@$(DEPS_CHECK)
 
-all: deps $(VDPU) $(FW_ELF) ## build the simulator, RTL engine, firmware and generated files
+all: deps $(VDPU) $(VHOST_BIN) $(FW_ELF) ## build the simulator, RTL engine, firmware and generated files
 
 run: deps $(VDPU) $(FW_ELF) ## build everything and run the default simulation
 	$(VDPU) run --engine $(ENGINE) --seed $(SEED) $(if $(filter 1,$(WAVES)),--wave waves/run.fst)
 
-test: deps $(VDPU) $(FW_ELF) $(TESTS) $(GEN)/register-map.md ## build and run the whole test suite
-	@TEST_JOBS=$(JOBS) tests/run_all.sh $(TESTS)
+test: deps $(VDPU) $(VHOST_BIN) $(FW_ELF) $(TESTS) $(DRV_TESTS) $(GUEST) $(GEN)/register-map.md ## build and run the whole test suite (DPDK testpmd and a Linux guest in QEMU as real clients)
+	@TEST_JOBS=$(JOBS) tests/run_all.sh $(TESTS) $(DRV_TESTS)
 
 soak: deps $(VDPU) $(FW_ELF) ## longer random cosim: SEEDS seeds from SOAK_FROM each of random accesses, init sequences and traffic
 	@pass=0; fail=0; \

@@ -1,5 +1,6 @@
 # mk/deps.mk - install missing Debian packages non-interactively; near-instant when present.
-DEB_PKGS := verilator libcriterion-dev pkg-config zlib1g-dev libelf-dev gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf gdb-multiarch libpcap-dev libcjson-dev tshark gnuplot-nox
+DEB_PKGS := verilator libcriterion-dev pkg-config zlib1g-dev libelf-dev gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf gdb-multiarch libpcap-dev libcjson-dev tshark gnuplot-nox \
+            dpdk-dev libdpdk-dev qemu-system-x86 busybox-static cpio
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 define DEPS_CHECK
 missing=""; for p in $(DEB_PKGS); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; done; \

@@ -44,6 +44,17 @@ static int parse_coalesce(const char *cmd, const char *arg, struct vdpu_opts *o)
     return 1;
 }
 
+static bool parse_fault(const char *s, int *f)
+{
+    static const char *const names[] = {"none", "vendor-id", "isr-noclear", "msix-data"};
+    for (int i = 0; i < 4; i++)
+        if (!strcmp(s, names[i])) {
+            *f = i;
+            return true;
+        }
+    return false;
+}
+
 int dev_args_option(const char *cmd, int ch, const char *arg, struct dev_args *a)
 {
     struct vdpu_opts *o = &a->o;
@@ -109,6 +120,10 @@ int dev_args_option(const char *cmd, int ch, const char *arg, struct dev_args *a
         if (v < 1 || v > 100000) return cli_usage_error(cmd, "--rtt must be 1..100000 cycles"), -1;
         a->rtt = (unsigned)v;
         return 1;
+    case DEV_OPT_FAULT:
+        if (!parse_fault(arg, &o->fault))
+            return cli_usage_error(cmd, "unknown fault '%s' (vendor-id, isr-noclear, msix-data)", arg), -1;
+        return 1;
     default: return 0;
     }
 }
@@ -117,6 +132,8 @@ int dev_args_finish(const char *cmd, struct dev_args *a)
 {
     struct vdpu_opts *o = &a->o;
     char err[300];
+    if (o->fault && o->engine == VDPU_ENGINE_RTL)
+        return cli_usage_error(cmd, "--inject-fault changes the model; use --engine model or cosim");
     if (o->wave && o->engine == VDPU_ENGINE_MODEL)
         return cli_usage_error(cmd, "--wave needs the rtl or cosim engine (the model has no signals)");
     if ((a->wave_from_set || a->wave_to_set) && !o->wave) return cli_usage_error(cmd, "--wave-from/--wave-to need --wave FILE");
@@ -180,6 +197,8 @@ void dev_args_usage(FILE *f)
             "      --wave FILE        write an FST wave of the RTL (rtl and cosim engines)\n"
             "      --wave-from CYCLE  first cycle of the wave window (default 0)\n"
             "      --wave-to CYCLE    end of the wave window, exclusive (default: end of run)\n"
-            "      --trace            print one line per port transaction ([txn] cyc=...)\n",
+            "      --trace            print one line per port transaction ([txn] cyc=...)\n"
+            "      --inject-fault F   test-only: make the model wrong (vendor-id | isr-noclear | msix-data)\n"
+            "                         so cosim must report a mismatch\n",
             VDPU_MAX_QP, VDPU_CSR_NET_MAX_QP_RESET);
 }

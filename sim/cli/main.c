@@ -1,8 +1,29 @@
 /* main.c - the vdpu command: dispatch to subcommands. */
+#include <libgen.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
+
+/* `vdpu vhost-user` is its own executable (it links DPDK; nothing else here does): run it from
+ * next to this one. */
+static int exec_vhost_user(char **argv)
+{
+    char exe[PATH_MAX], path[PATH_MAX + 32];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0) {
+        fprintf(stderr, "vdpu: cannot find my own executable\n");
+        return VDPU_EXIT_FAIL;
+    }
+    exe[n] = 0;
+    snprintf(path, sizeof path, "%s/vdpu-vhost-user", dirname(exe));
+    argv[0] = path;
+    execv(path, argv);
+    fprintf(stderr, "vdpu: cannot run %s (build it with make; it needs DPDK's libdpdk-dev)\n", path);
+    return VDPU_EXIT_FAIL;
+}
 
 static void usage(FILE *f)
 {
@@ -18,6 +39,8 @@ static void usage(FILE *f)
             "  iss      run a bare-metal RV32IMC ELF on the firmware CPU's instruction-set simulator\n"
             "  compare  sweep ring layouts, features and queue-engine parameters; DMA per packet vs the spec\n"
             "           minimum, throughput, tables, CSV/JSON and plots\n"
+            "  vhost-user  serve the device to a real virtio driver (DPDK virtio-user, QEMU + Linux) over a\n"
+            "           vhost-user socket\n"
             "  help     this text\n"
             "\n"
             "'vdpu <command> --help' describes each command's options.\n");
@@ -26,7 +49,7 @@ static void usage(FILE *f)
 int main(int argc, char **argv)
 {
     if (argc < 2) {
-        fprintf(stderr, "vdpu: missing command: run, iss, bench, compare or help (see 'vdpu help')\n");
+        fprintf(stderr, "vdpu: missing command: run, iss, bench, compare, vhost-user or help (see 'vdpu help')\n");
         return VDPU_EXIT_USAGE;
     }
     const char *c = argv[1];
@@ -34,6 +57,7 @@ int main(int argc, char **argv)
     if (!strcmp(c, "bench")) return cmd_bench(argc - 1, argv + 1);
     if (!strcmp(c, "iss")) return cmd_iss(argc - 1, argv + 1);
     if (!strcmp(c, "compare")) return cmd_compare(argc - 1, argv + 1);
+    if (!strcmp(c, "vhost-user")) return exec_vhost_user(argv + 1);
     if (!strcmp(c, "help") || !strcmp(c, "--help") || !strcmp(c, "-h")) {
         usage(stdout);
         return VDPU_EXIT_OK;

@@ -69,22 +69,20 @@ void run_usage(FILE *f)
             "      --gdb-stdio        the same on stdin/stdout (target remote | vdpu run ...); the\n"
             "                         simulator's own output then goes to stderr\n"
             "  -q, --quiet            no discovery report or timeline\n"
-            "      --inject-fault F   test-only: make the model wrong (vendor-id | isr-noclear | msix-data)\n"
-            "                         so cosim must report a mismatch\n"
             "  -h, --help             this text\n");
     dev_args_usage(f);
     fprintf(f, "\nexit status: 0 clean run, 1 mismatch, refused init or failed check, 2 bad arguments\n");
 }
 
 enum {
-    OPT_FAULT = DEV_OPT_END, OPT_RING, OPT_QUEUES, OPT_QSIZE, OPT_PACKETS, OPT_PKTSIZE, OPT_JSON, OPT_PCAP_OUT,
+    OPT_RING = DEV_OPT_END, OPT_QUEUES, OPT_QSIZE, OPT_PACKETS, OPT_PKTSIZE, OPT_JSON, OPT_PCAP_OUT,
     OPT_INTX, OPT_PCAP_IN, OPT_FLAP, OPT_DPERR, OPT_CYCLES, OPT_GDB, OPT_GDBSTDIO, OPT_CTRL, OPT_PAIRS, OPT_RXBUF,
 };
 
 static const struct option run_opts[] = {
     DEV_ARGS_LONGOPTS,
     {"workload", required_argument, 0, 'w'},  {"accesses", required_argument, 0, 'n'},
-    {"quiet", no_argument, 0, 'q'},           {"inject-fault", required_argument, 0, OPT_FAULT},
+    {"quiet", no_argument, 0, 'q'},
     {"ring", required_argument, 0, OPT_RING}, {"queues", required_argument, 0, OPT_QUEUES},
     {"qsize", required_argument, 0, OPT_QSIZE},
     {"packets", required_argument, 0, OPT_PACKETS}, {"pkt-size", required_argument, 0, OPT_PKTSIZE},
@@ -97,17 +95,6 @@ static const struct option run_opts[] = {
     {"rx-buf-size", required_argument, 0, OPT_RXBUF},
     {"help", no_argument, 0, 'h'},            {0, 0, 0, 0},
 };
-
-static bool parse_fault(const char *s, int *f)
-{
-    static const char *const names[] = {"none", "vendor-id", "isr-noclear", "msix-data"};
-    for (int i = 0; i < 4; i++)
-        if (!strcmp(s, names[i])) {
-            *f = i;
-            return true;
-        }
-    return false;
-}
 
 static bool known_workload(const char *w)
 {
@@ -149,10 +136,6 @@ static int run_option(int ch, const char *arg, struct run_args *a)
         break;
     case OPT_CYCLES: if (!cli_u64("run", "--cycles", arg, &c->until)) return VDPU_EXIT_USAGE; break;
     case 'q': c->quiet = true; break;
-    case OPT_FAULT:
-        if (!parse_fault(arg, &a->dev.o.fault))
-            return cli_usage_error("run", "unknown fault '%s' (vendor-id, isr-noclear, msix-data)", arg);
-        break;
     case OPT_RING:
         a->drv_opts = true;
         if (!strcmp(arg, "split")) c->drv.ring = DRV_RING_SPLIT;
@@ -290,8 +273,6 @@ static int run_check(struct run_args *a)
     if (a->drv_opts && strcmp(c->workload, "init") && !net)
         return cli_usage_error("run", "--ring/--queues/--qsize shape the init workload, not '%s'", c->workload);
     if (a->accesses_set && strcmp(c->workload, "random")) return cli_usage_error("run", "--accesses is for --workload random");
-    if (o->fault && o->engine == VDPU_ENGINE_RTL)
-        return cli_usage_error("run", "--inject-fault changes the model; use --engine model or cosim");
     if (strcmp(c->workload, "init") && strcmp(c->workload, "random-init") && !net) {
         /* register-level workloads play firmware themselves (HOST_IRQ, random CSR traffic) */
         if (a->dev.fw && !a->dev.fw_builtin)

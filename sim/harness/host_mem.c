@@ -23,7 +23,33 @@ static void heap_release(void *ctx)
     free(h);
 }
 
-void host_mem_init(host_mem_t *m) { memset(m, 0, sizeof *m); }
+void host_mem_init(host_mem_t *m)
+{
+    memset(m, 0, sizeof *m);
+    m->msi_base = VDPU_MSI_BASE;
+}
+
+bool host_mem_is_msi(const host_mem_t *m, uint64_t addr)
+{
+    return addr >= m->msi_base && addr - m->msi_base < VDPU_MSI_SIZE;
+}
+
+unsigned host_mem_remove(host_mem_t *m, const char *prefix)
+{
+    unsigned n = 0, k = 0;
+    size_t pl = strlen(prefix);
+    for (unsigned i = 0; i < m->nregions; i++) {
+        struct host_region *r = &m->regions[i];
+        if (!strncmp(r->name, prefix, pl)) {
+            if (r->backing.release) r->backing.release(r->backing.ctx);
+            n++;
+        } else {
+            m->regions[k++] = *r;
+        }
+    }
+    m->nregions = k;
+    return n;
+}
 
 void host_mem_fini(host_mem_t *m)
 {
@@ -93,12 +119,13 @@ bool host_mem_write(host_mem_t *m, uint64_t addr, const void *src, size_t len)
 
 bool host_mem_dma_write(host_mem_t *m, uint64_t addr, const void *src, size_t len)
 {
-    if (addr >= VDPU_MSI_BASE && addr < VDPU_MSI_BASE + VDPU_MSI_SIZE) {
+    if (host_mem_is_msi(m, addr)) {
         uint32_t data = 0;
         memcpy(&data, src, len < 4 ? len : 4);
         m->msi_total++;
         if (len == 4 && data < HOST_MSI_MAX_VECTORS) {
             m->msi_count[data]++;
+            if (m->on_msi) m->on_msi(m->on_msi_ctx, addr, data);
             return true;
         }
         return false; /* malformed message */

@@ -30,6 +30,10 @@ struct host_region {
 typedef struct host_mem {
     struct host_region regions[HOST_MEM_MAX_REGIONS];
     unsigned nregions;
+    uint64_t msi_base; /* MSI window [msi_base, msi_base + VDPU_MSI_SIZE): VDPU_MSI_BASE unless the host moves it */
+    /* called for every well-formed MSI message (after it is counted), or NULL */
+    void (*on_msi)(void *ctx, uint64_t addr, uint32_t data);
+    void *on_msi_ctx;
     uint64_t msi_count[HOST_MSI_MAX_VECTORS]; /* messages received, by message data */
     uint64_t msi_total;
     uint64_t bad_writes; /* DMA writes that hit no region */
@@ -40,6 +44,10 @@ void host_mem_fini(host_mem_t *m);
 /* Add a zero-filled heap-backed region; false if it overlaps or the table is full. */
 bool host_mem_add_ram(host_mem_t *m, const char *name, uint64_t base, uint64_t size);
 bool host_mem_add_region(host_mem_t *m, const char *name, uint64_t base, uint64_t size, struct host_mem_backing b);
+/* Remove (and release) every region whose name starts with prefix; returns how many. */
+unsigned host_mem_remove(host_mem_t *m, const char *prefix);
+/* Inside the MSI window. */
+bool host_mem_is_msi(const host_mem_t *m, uint64_t addr);
 /* Host-side (CPU) access; false if [addr, addr+len) is not inside one region. */
 bool host_mem_read(host_mem_t *m, uint64_t addr, void *dst, size_t len);
 bool host_mem_write(host_mem_t *m, uint64_t addr, const void *src, size_t len);

@@ -33,6 +33,8 @@ bool link_grant(link_t *l, uint64_t base, uint64_t len)
     return true;
 }
 
+void link_grant_reset(link_t *l) { l->ngrant = 0; }
+
 static bool granted(const link_t *l, uint64_t a, uint64_t n)
 {
     for (unsigned i = 0; i < l->ngrant; i++)
@@ -82,7 +84,7 @@ static void finish_write(link_t *l)
         fail(l, "DMA write longer than the max payload size or empty", h->addr, len);
         return;
     }
-    bool msi = h->addr >= VDPU_MSI_BASE && h->addr < VDPU_MSI_BASE + VDPU_MSI_SIZE;
+    bool msi = host_mem_is_msi(l->mem, h->addr);
     if (!msi && l->guard && !granted(l, h->addr, len)) {
         fail(l, "host memory guard: device DMA write outside the rings and buffers the driver granted", h->addr, len);
         return;

@@ -77,6 +77,8 @@ typedef struct link {
 void link_init(link_t *l, host_mem_t *mem, const struct link_params *p);
 /* The driver allows device writes to [base, base+len) (rings, receive buffers). Enables the guard. */
 bool link_grant(link_t *l, uint64_t base, uint64_t len);
+/* Forget every grant (the host's memory map changed); the guard stays on. */
+void link_grant_reset(link_t *l);
 /* This cycle's inputs to the device. */
 bool link_dmareq_ready(const link_t *l);
 bool link_dmacpl(const link_t *l, vdpu_dmacpl_t *beat);

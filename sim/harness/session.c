@@ -30,6 +30,9 @@ void vdpu_opts_default(struct vdpu_opts *o)
     o->prefetch = VDPU_CSR_ENG_PARAM_RESET & 0xf;
     o->used_batch = (VDPU_CSR_ENG_PARAM_RESET >> 4) & 0xf;
     o->max_reads = 1; /* ENG_PARAM[11:8] resets to 0, which acts as 1 */
+    o->ram_base = o->window_base = VDPU_HOST_RAM_BASE;
+    o->ram_size = o->window_size = VDPU_HOST_RAM_SIZE;
+    o->msi_base = VDPU_MSI_BASE;
 }
 
 const char *vdpu_default_fw_path(void)
@@ -74,10 +77,10 @@ static int open_firmware(vdpu_session_t *s, const struct vdpu_opts *o)
     c.max_qp = o->max_qp;
     c.link_up = o->link_up;
     c.verbose = o->fw_verbose;
-    c.hostmem_base_lo = (uint32_t)VDPU_HOST_RAM_BASE;
-    c.hostmem_base_hi = (uint32_t)(VDPU_HOST_RAM_BASE >> 32);
-    c.hostmem_size_lo = (uint32_t)VDPU_HOST_RAM_SIZE;
-    c.hostmem_size_hi = (uint32_t)(VDPU_HOST_RAM_SIZE >> 32);
+    c.hostmem_base_lo = (uint32_t)o->window_base;
+    c.hostmem_base_hi = (uint32_t)(o->window_base >> 32);
+    c.hostmem_size_lo = (uint32_t)o->window_size;
+    c.hostmem_size_hi = (uint32_t)(o->window_size >> 32);
     c.eng_param = (o->prefetch & 0xf) | (o->used_batch & 0xf) << 4 | (o->max_reads > 1 ? (o->max_reads & 0xf) << 8 : 0);
     c.eng_coal = (o->coal_frames & 0xffu) | (o->coal_cycles & 0xffffffu) << 8;
     fw_soc_debug_write(s->soc, cfg->value, &c, sizeof c);
@@ -149,7 +152,8 @@ int vdpu_session_open(vdpu_session_t *s, const struct vdpu_opts *o)
         return -1;
     }
     host_mem_init(&s->mem);
-    if (!host_mem_add_ram(&s->mem, "ram", VDPU_HOST_RAM_BASE, VDPU_HOST_RAM_SIZE)) {
+    s->mem.msi_base = o->msi_base;
+    if (o->ram_size && !host_mem_add_ram(&s->mem, "ram", o->ram_base, o->ram_size)) {
         fprintf(stderr, "vdpu: cannot allocate host memory\n");
         vdpu_dev_destroy(s->dev);
         return -1;

@@ -37,6 +37,12 @@ struct vdpu_opts {
     unsigned prefetch, used_batch; /* queue-engine parameters (1..8), programmed by the firmware */
     unsigned coal_frames, coal_cycles; /* interrupt coalescing (ENG_COAL; cycles 0: off), likewise */
     unsigned max_reads;    /* payload reads outstanding per queue (1..8, ENG_PARAM[11:8]), likewise */
+
+    /* host memory: the heap RAM the session creates, the window the firmware lets the data path
+     * touch (HOSTMEM_*), and where MSI-X messages go (the harness programs the MSI-X table) */
+    uint64_t ram_base, ram_size;       /* default VDPU_HOST_RAM_* (size 0: no RAM region) */
+    uint64_t window_base, window_size; /* default the RAM */
+    uint64_t msi_base;                 /* default VDPU_MSI_BASE */
 };
 
 typedef struct vdpu_session {

@@ -196,7 +196,8 @@ int pci_msix_setup(vdpu_bus_t *b, vdpu_pci_info_t *info, FILE *out)
     for (unsigned i = 0; i < info->msix_size; i++) {
         uint64_t e = info->msix_table + 16ull * i;
         /* each entry is written while masked, then unmasked (msix_setup_msi_descs + msix_unmask) */
-        if (!host_mem_wr(b, e + 12, 4, 1) || !host_mem_wr(b, e + 0, 4, VDPU_MSI_BASE) || !host_mem_wr(b, e + 4, 4, 0) ||
+        if (!host_mem_wr(b, e + 12, 4, 1) || !host_mem_wr(b, e + 0, 4, (uint32_t)b->mem->msi_base) ||
+            !host_mem_wr(b, e + 4, 4, (uint32_t)(b->mem->msi_base >> 32)) ||
             !host_mem_wr(b, e + 8, 4, PCI_MSI_DATA_BASE + i) || !host_mem_wr(b, e + 12, 4, 0))
             return fail(out, "MSI-X table write failed", i);
     }
@@ -205,6 +206,6 @@ int pci_msix_setup(vdpu_bus_t *b, vdpu_pci_info_t *info, FILE *out)
     uint32_t cmd;
     if (cfg_rd(b, 0x04, 2, &cmd) || cfg_wr(b, 0x04, 2, cmd | 0x400)) return fail(out, "INTx disable failed", 0);
     if (out) fprintf(out, "[host] MSI-X enabled: %u vectors -> 0x%llx data 0x%x..0x%x\n", info->msix_size,
-                     (unsigned long long)VDPU_MSI_BASE, PCI_MSI_DATA_BASE, PCI_MSI_DATA_BASE + info->msix_size - 1);
+                     (unsigned long long)b->mem->msi_base, PCI_MSI_DATA_BASE, PCI_MSI_DATA_BASE + info->msix_size - 1);
     return 0;
 }

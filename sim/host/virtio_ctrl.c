@@ -59,7 +59,7 @@ int virtio_ctrl_open(virtio_ctrl_t *c, virtio_drv_t *d)
     d->ram_next = (d->ram_next + 4095) & ~4095ull;
     c->area = d->ram_next;
     d->ram_next += AREA_BYTES;
-    if (d->ram_next > VDPU_HOST_RAM_BASE + VDPU_HOST_RAM_SIZE) return fail(c, "no host memory for the command buffers");
+    if (d->ram_next > d->ram_end) return fail(c, "no host memory for the command buffers");
     static const uint8_t zero[AREA_BYTES];
     wr(c, c->area, zero, AREA_BYTES);
     /* a fresh ring, as vring_create gets it */

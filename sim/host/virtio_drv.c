@@ -114,6 +114,8 @@ static uint64_t alloc(virtio_drv_t *d, uint64_t len, uint64_t align)
     return a;
 }
 
+static bool ram_exhausted(const virtio_drv_t *d) { return d->ram_next > d->ram_end; }
+
 /* One virtqueue, in the order Linux's vp_modern setup_vq programs it: check it is not live,
  * size, ring addresses, notify offset, then the MSI-X vector (vp_find_vqs_msix). Enabling
  * comes later, for all queues at once. */
@@ -125,11 +127,22 @@ static enum drv_result setup_queue(virtio_drv_t *d, const struct drv_params *p, 
     if (v) return refuse(d, "queue already enabled before setup");
     if (drv_rd(d, VDPU_COMMON_Q_SIZE, 2, &v)) return DRV_ERROR;
     if (v == 0) return refuse(d, "queue not available (queue_size 0)");
-    uint16_t size = (uint16_t)(p->qsize && p->qsize < v ? p->qsize : v);
+    const struct drv_given_ring *given = p->rings && p->rings[i].size ? &p->rings[i] : NULL;
+    if (given && given->size > v) {
+        char why[96];
+        snprintf(why, sizeof why, "queue %u: size %u above the device's maximum %llu", i, given->size,
+                 (unsigned long long)v);
+        return refuse(d, why);
+    }
+    uint16_t size = given ? given->size : (uint16_t)(p->qsize && p->qsize < v ? p->qsize : v);
     q->size = size;
     if (drv_wr(d, VDPU_COMMON_Q_SIZE, 2, size) || drv_rd(d, VDPU_COMMON_Q_SIZE, 2, &v)) return DRV_ERROR;
     if (v != size) return refuse(d, "queue_size not accepted");
-    if (packed) {
+    if (given) {
+        q->desc = given->desc;
+        q->driver = given->driver;
+        q->device = given->device;
+    } else if (packed) {
         q->desc = alloc(d, 16ull * size, 16);
         q->driver = alloc(d, 4, 4);
         q->device = alloc(d, 4, 4);
@@ -138,6 +151,7 @@ static enum drv_result setup_queue(virtio_drv_t *d, const struct drv_params *p, 
         q->driver = alloc(d, 6 + 2ull * size, 2);
         q->device = alloc(d, 6 + 8ull * size, 4);
     }
+    if (ram_exhausted(d)) return refuse(d, "no host RAM left for the rings");
     if (drv_wr(d, VDPU_COMMON_Q_DESCLO, 4, (uint32_t)q->desc) || drv_wr(d, VDPU_COMMON_Q_DESCHI, 4, q->desc >> 32) ||
         drv_wr(d, VDPU_COMMON_Q_AVAILLO, 4, (uint32_t)q->driver) ||
         drv_wr(d, VDPU_COMMON_Q_AVAILHI, 4, q->driver >> 32) || drv_wr(d, VDPU_COMMON_Q_USEDLO, 4, (uint32_t)q->device) ||
@@ -170,13 +184,14 @@ static enum drv_result enable_queue(virtio_drv_t *d, unsigned i, bool packed)
     return DRV_OK;
 }
 
-enum drv_result virtio_drv_init(virtio_drv_t *d, vdpu_session_t *s, const struct drv_params *p)
+enum drv_result virtio_drv_negotiate(virtio_drv_t *d, vdpu_session_t *s, const struct drv_params *p)
 {
     memset(d, 0, sizeof *d);
     d->s = s;
     d->cc = s->pci.vcap[VIRTIO_PCI_CAP_COMMON_CFG].addr;
     d->dc = s->pci.vcap[VIRTIO_PCI_CAP_DEVICE_CFG].addr;
-    d->ram_next = RAM_RINGS_BASE;
+    d->ram_next = s->opts.ram_base + RAM_RINGS_BASE;
+    d->ram_end = s->opts.ram_base + s->opts.ram_size;
     uint64_t v;
     enum drv_result r = virtio_drv_reset(d);
     if (r) return r;
@@ -216,7 +231,14 @@ enum drv_result virtio_drv_init(virtio_drv_t *d, vdpu_session_t *s, const struct
     d->mtu = (uint16_t)mtu;
     drv_step(d, "net config: mac %02x:%02x:%02x:%02x:%02x:%02x, link %s, mtu %llu", mac[0], mac[1], mac[2], mac[3],
              mac[4], mac[5], (st & VIRTIO_NET_S_LINK_UP) ? "up" : "down", (unsigned long long)mtu);
+    return DRV_OK;
+}
 
+enum drv_result virtio_drv_start(virtio_drv_t *d, const struct drv_params *p)
+{
+    enum drv_result r;
+    uint64_t v;
+    char names[512];
     /* queues: rx/tx pairs (one pair unless MQ), then the control queue if negotiated */
     uint64_t numq;
     if (drv_rd(d, VDPU_COMMON_NUMQ, 2, &numq)) return DRV_ERROR;
@@ -230,8 +252,14 @@ enum drv_result virtio_drv_init(virtio_drv_t *d, vdpu_session_t *s, const struct
         if (mqp < 1 || 2 * mqp + 1 > numq) return refuse(d, "max_virtqueue_pairs does not fit num_queues");
         pairs = (unsigned)mqp;
     }
-    unsigned want = 2 * pairs + (has(d->negotiated, VIRTIO_NET_F_CTRL_VQ) ? 1 : 0);
-    if (p->queues && p->queues < want) want = p->queues;
+    bool ctrl = has(d->negotiated, VIRTIO_NET_F_CTRL_VQ);
+    unsigned want = 2 * pairs + (ctrl ? 1 : 0);
+    if (p->data_queues) {
+        if (p->data_queues > 2 * pairs) return refuse(d, "more data queues asked for than the device has");
+        want = p->data_queues + (ctrl ? 1 : 0);
+    } else if (p->queues && p->queues < want) {
+        want = p->queues;
+    }
     if (want > numq || want > DRV_MAX_QUEUES) want = (unsigned)(numq < DRV_MAX_QUEUES ? numq : DRV_MAX_QUEUES);
     d->nq = want;
     if (p->use_msix) {
@@ -242,8 +270,7 @@ enum drv_result virtio_drv_init(virtio_drv_t *d, vdpu_session_t *s, const struct
     for (unsigned i = 0; i < want; i++) {
         /* the control queue follows the data queues: index 2 * max pairs with MQ, else 2 */
         unsigned idx = i;
-        if (has(d->negotiated, VIRTIO_NET_F_CTRL_VQ) && i == want - 1 && p->queues == 0)
-            idx = 2 * pairs;
+        if (ctrl && i == want - 1 && (p->queues == 0 || p->data_queues)) idx = 2 * pairs;
         r = setup_queue(d, p, idx, packed);
         if (r) return r;
         d->qidx[i] = (uint16_t)idx;
@@ -259,6 +286,12 @@ enum drv_result virtio_drv_init(virtio_drv_t *d, vdpu_session_t *s, const struct
     virtio_feature_list(d->negotiated, names, sizeof names);
     drv_step(d, "device is live (DRIVER_OK kept; %u queues)", d->nq);
     return DRV_OK;
+}
+
+enum drv_result virtio_drv_init(virtio_drv_t *d, vdpu_session_t *s, const struct drv_params *p)
+{
+    enum drv_result r = virtio_drv_negotiate(d, s, p);
+    return r ? r : virtio_drv_start(d, p);
 }
 
 void virtio_drv_poll(virtio_drv_t *d)

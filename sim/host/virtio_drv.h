@@ -11,6 +11,12 @@
 
 enum drv_ring { DRV_RING_SPLIT, DRV_RING_PACKED };
 
+/* Rings a host brings itself (the vhost-user bridge: the frontend's rings), per queue index. */
+struct drv_given_ring {
+    uint16_t size; /* 0: the driver allocates this queue's rings in its RAM as usual */
+    uint64_t desc, driver, device;
+};
+
 /* What the driver asks for; the defaults are what Linux virtio_net would do. */
 struct drv_params {
     enum drv_ring ring;   /* accept RING_PACKED only when packed */
@@ -20,6 +26,9 @@ struct drv_params {
     bool use_msix;        /* route config and queue interrupts to MSI-X vectors */
     uint32_t force[4];    /* misbehaving driver: accept these bits even if not offered */
     uint32_t drop[4];     /* ... or leave these out even if offered (e.g. VERSION_1) */
+    unsigned data_queues; /* data queues 0..N-1 to set up, then the control queue if negotiated (0: as
+                           * `queues` says); fewer than the device offers leaves the rest disabled */
+    const struct drv_given_ring *rings; /* DRV_MAX_QUEUES entries by queue index, or NULL */
 };
 
 struct drv_queue {
@@ -47,7 +56,7 @@ typedef struct virtio_drv {
     unsigned nq;
     struct drv_queue q[DRV_MAX_QUEUES]; /* by queue index */
     uint16_t qidx[DRV_MAX_QUEUES];      /* the queue indices set up, in order */
-    uint64_t ram_next;        /* bump allocator in host RAM */
+    uint64_t ram_next, ram_end; /* bump allocator in host RAM */
     struct drv_step steps[DRV_MAX_STEPS];
     unsigned nsteps;
     uint64_t cfg_irqs_handled;
@@ -59,8 +68,12 @@ typedef struct virtio_drv {
 
 void drv_params_default(struct drv_params *p);
 /* Full init: reset, ACKNOWLEDGE, DRIVER, features, FEATURES_OK, queues, DRIVER_OK.
- * Needs pci_enumerate (and pci_msix_setup when use_msix). */
+ * Needs pci_enumerate (and pci_msix_setup when use_msix). Equal to negotiate then start. */
 enum drv_result virtio_drv_init(virtio_drv_t *d, vdpu_session_t *s, const struct drv_params *p);
+/* The first half: reset, ACKNOWLEDGE, DRIVER, features, FEATURES_OK (kept or refused), net config. */
+enum drv_result virtio_drv_negotiate(virtio_drv_t *d, vdpu_session_t *s, const struct drv_params *p);
+/* The second half, after a negotiate that reached FEATURES_OK: config vector, queues, DRIVER_OK. */
+enum drv_result virtio_drv_start(virtio_drv_t *d, const struct drv_params *p);
 /* Reset the device the Linux way (write 0, wait until it reads 0). */
 enum drv_result virtio_drv_reset(virtio_drv_t *d);
 /* RING_RESET of queue i the way virtio_pci_modern does it (queue_reset = 1, poll until it reads 0,

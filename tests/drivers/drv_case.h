@@ -1,0 +1,52 @@
+/* drv_case.h - a real frontend against `vdpu vhost-user`: the bridge process, its lines, and the checks both sides share. */
+#ifndef VDPU_TEST_DRV_CASE_H
+#define VDPU_TEST_DRV_CASE_H
+
+#include "proc.h"
+
+#define VDPU_BIN "build/vdpu"
+
+/* The bridge under test and where its files go. */
+struct bridge_run {
+    char dir[64], sock[128], log[128], pcap_out[128], json[128];
+    struct proc p;
+    uint64_t idle_tx, idle_rx;      /* counts of its last "idle at" line */
+    uint64_t tx_frames, rx_frames;  /* its final network-port totals */
+    uint64_t cycles;                /* simulated cycles of the whole run */
+    double wall;                    /* its wall time from listening to exit */
+};
+
+/* The scratch directory and the file names in it. */
+bool bridge_prepare(struct bridge_run *b, const char *tag);
+/* Start `vdpu vhost-user` (extra: more options, NULL-terminated) and wait until it listens. */
+bool bridge_launch(struct bridge_run *b, const char *engine, const char *const *extra);
+/* Wait until the device started for a frontend (forgets the idle counts of the one before). */
+bool bridge_wait_started(struct bridge_run *b, double timeout_s);
+/* Wait for an idle report with exactly tx frames transmitted and rx received (rx < 0: any). */
+bool bridge_wait_idle(struct bridge_run *b, uint64_t tx, int64_t rx, double timeout_s);
+/* Wait for the bridge to exit (it serves --exit-after 1 connection), parse its totals. Exit status. */
+int bridge_end(struct bridge_run *b, double timeout_s);
+/* Tear down: kill what still runs, remove the scratch directory unless keep. */
+void bridge_cleanup(struct bridge_run *b, bool keep);
+/* One line for the run matrix (build/tests/driver-matrix.txt and stderr). */
+void matrix_line(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* ---- DPDK testpmd as the frontend ---- */
+struct port_stats {
+    uint64_t rx, tx, rx_bytes, tx_bytes;
+};
+/* testpmd, interactive on a pipe, with a virtio-user port on sock; devargs: ",queues=1,packed_vq=1,..." */
+int tp_spawn(struct proc *tp, const char *sock, const char *devargs, unsigned queues, const char *log);
+/* "show port stats 0", parsed. */
+bool tp_stats(struct proc *tp, struct port_stats *st);
+/* rxonly + `start tx_first bursts`: testpmd's TX count (frames it handed the device). */
+bool tp_rxonly_burst(struct proc *tp, unsigned bursts, struct port_stats *st);
+/* Poll "show port stats 0" until testpmd has taken rx frames from its receive ring (the device is
+ * done before testpmd's polling core, which shares the machine's two cores, has seen them all). */
+bool tp_wait_rx(struct proc *tp, uint64_t rx, double timeout_s);
+/* stop, final stats, quit, exit status. */
+int tp_finish(struct proc *tp, struct port_stats *st);
+/* A capture of n Ethernet frames of 60..1014 bytes. */
+bool write_capture(const char *path, unsigned n);
+
+#endif
