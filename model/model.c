@@ -97,6 +97,7 @@ static void model_tick(vdpu_dev_t *dev, const vdpu_in_t *in)
     } else {
         model_qeng_edge(&e, in);
     }
+    model_qeng_nd_retire(&e);
     model_qeng_coal_edge(&e);
     model_fwdma_edge(&e, in); /* the DMA output: engine first, then the firmware channel, then MSI-X */
     model_msix_sender_edge(&e);

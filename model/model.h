@@ -147,6 +147,8 @@ uint32_t model_steer_flows(const struct vdpu_state *s); /* MQ_FLOWS: valid entri
 /* qeng.c: the queue engine FSM */
 void model_qeng_reset(struct vdpu_state *s);
 void model_qeng_edge(struct vdpu_edge *e, const vdpu_in_t *in);
+/* After the engine's edge: notification data the engine moved past is retired (every queue). */
+void model_qeng_nd_retire(struct vdpu_edge *e);
 /* interrupt coalescing (ENG_COAL), after the engine: raises the queue interrupts that are due */
 void model_qeng_coal_edge(struct vdpu_edge *e);
 bool model_qeng_cpl_expected(const struct vdpu_state *s);

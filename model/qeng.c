@@ -328,6 +328,39 @@ int32_t qeng_nd_ahead(const struct vdpu_edge *e, bool nd_en, const struct vdpu_q
     return d > n ? -1 : (int32_t)d;
 }
 
+/*
+ * Retire a queue's notification data once the engine has moved past it. The value says where the
+ * driver's avail position was at its doorbell; once last_avail has gone beyond it, it says nothing.
+ * Left valid, a 16-bit index comes round again: 2^15 buffers later (split) it reads as far ahead
+ * (QERR_IDX on a healthy ring), 2 laps later (packed) as "nothing available" (docs/queue-engine.md,
+ * "NOTIFICATION_DATA"). Run on (pre, next) after the engine, for every queue, like the RTL's
+ * vdpu_qctx: only a forward move (at most a ring: not the MRG_RXBUF give-back) that passes the value
+ * strictly retires it (reaching it exactly keeps "the next slot is not available yet"); a doorbell
+ * at the same edge that brought a different value keeps its value.
+ */
+void model_qeng_nd_retire(struct vdpu_edge *e)
+{
+    for (unsigned q = 0; q < VDPU_NUM_QUEUES; q++) {
+        const struct vdpu_queue_ctx *o = &e->pre->queue[q];
+        struct vdpu_queue_ctx *n = &e->next->queue[q];
+        if (!o->nd_valid || !n->nd_valid || n->nd != o->nd) continue;
+        if (n->last_avail == o->last_avail && n->avail_wrap == o->avail_wrap) continue;
+        uint32_t d_nd, d_new, lim = o->size;
+        if (!packed(e)) {
+            d_nd = (uint16_t)(o->nd - o->last_avail);
+            d_new = (uint16_t)(n->last_avail - o->last_avail);
+        } else {
+            uint32_t sz = o->size, off = o->nd & 0x7FFFu;
+            if (off >= sz) continue; /* no such slot: nothing to retire against */
+            uint32_t p_nd = off + ((o->nd >> 15) ? 0 : sz), p_o = o->last_avail + (o->avail_wrap ? 0 : sz);
+            uint32_t p_n = n->last_avail + (n->avail_wrap ? 0 : sz);
+            d_nd = (p_nd + 2 * sz - p_o) % (2 * sz);
+            d_new = (p_n + 2 * sz - p_o) % (2 * sz);
+        }
+        if (d_new <= lim && d_nd < d_new) n->nd_valid = false;
+    }
+}
+
 /* ---- MRG_RXBUF ---------------------------------------------------------------------------------- */
 
 /* The used entry of the frame's buffer k (split: used ring element, packed: used descriptor). */

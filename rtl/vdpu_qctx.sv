@@ -18,6 +18,7 @@ module vdpu_qctx
   input  qwr_t                         fw_wr_i,      // Q_* CSR write
   input  logic                         dev_reset_i,  // DEV_RESET: every queue back to QCTX_RST
   input  qeng_wr_t                     eng_wr_i,     // queue engine ring state update
+  input  logic                         packed_i,     // ENG_CTRL packed ring layout (pre-edge)
 
   // the whole context array, for the decoders (and, later, state read-back)
   output qctx_t [NUM_QUEUES-1:0]       qctx_o
@@ -61,6 +62,36 @@ module vdpu_qctx
     return r;
   endfunction
 
+  // NOTIFICATION_DATA the engine moved past says nothing any more: retired, or a 16-bit index that
+  // comes round would later read as far ahead (model: model_qeng_nd_retire, same rule). Only a
+  // forward move of at most a ring that passes the value strictly; a same-edge doorbell with a
+  // different value keeps it.
+  // o: pre-edge size, nd, last_avail, avail_wrap; n: the same after this edge's writes
+  function automatic logic nd_passed(logic [15:0] o_size, logic o_ndv, logic [15:0] o_nd, logic [15:0] o_la,
+                                     logic o_aw, logic n_ndv, logic [15:0] n_nd, logic [15:0] n_la, logic n_aw,
+                                     logic pk);
+    logic [16:0] sz, off, p_nd, p_o, p_n, d_nd, d_new, n2;
+    logic [15:0] s_nd, s_new;
+    nd_passed = 1'b0;
+    sz    = {1'b0, o_size};
+    n2    = {o_size, 1'b0};
+    off   = 17'(o_nd[14:0]);
+    s_nd  = o_nd - o_la;
+    s_new = n_la - o_la;
+    p_nd  = off + (o_nd[15] ? 17'd0 : sz);
+    p_o   = 17'(o_la) + (o_aw ? 17'd0 : sz);
+    p_n   = 17'(n_la) + (n_aw ? 17'd0 : sz);
+    d_nd  = p_nd + n2 - p_o;
+    if (d_nd >= n2) d_nd = d_nd - n2;
+    d_new = p_n + n2 - p_o;
+    if (d_new >= n2) d_new = d_new - n2;
+    if (o_ndv && n_ndv && n_nd == o_nd &&
+        (n_la != o_la || n_aw != o_aw)) begin
+      if (!pk) nd_passed = (17'(s_new) <= sz) && (s_nd < s_new);
+      else     nd_passed = (off < sz) && (d_new <= sz) && (d_nd < d_new);
+    end
+  endfunction
+
   always_comb begin
     qctx_d = qctx_q;
     for (int unsigned q = 0; q < NUM_QUEUES; q++) begin
@@ -87,6 +118,9 @@ module vdpu_qctx
           qctx_d[q].used_wrap = eng_wr_i.used_wrap;
         end
       end
+      if (nd_passed(qctx_q[q].size, qctx_q[q].nd_valid, qctx_q[q].nd, qctx_q[q].last_avail, qctx_q[q].avail_wrap,
+                    qctx_d[q].nd_valid, qctx_d[q].nd, qctx_d[q].last_avail, qctx_d[q].avail_wrap, packed_i))
+        qctx_d[q].nd_valid = 1'b0;
     end
   end
 

@@ -257,6 +257,7 @@ module vdpu_top
     .fw_wr_i     (fw_qwr),
     .dev_reset_i (dev_reset),
     .eng_wr_i    (eng_qwr),
+    .packed_i    (eng_ctrl[ENGCTRL_PACKED]),
     .qctx_o      (qctx)
   );
 

@@ -1,10 +1,12 @@
 /* virtio_net.c - split/packed virtio-net driver model: descriptor chains, post, kick, reap, and checked
  * TX/RX/loopback traffic. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "host_link.h"
 #include "virtio_net.h"
+#include "virtio_net_ring.h"
 #include "virtio_spec.h"
 
 #define PACKED_F_NEXT 1u
@@ -775,6 +777,7 @@ int virtio_net_run(virtio_net_t *n)
     bool tx_side = n->p.workload != NET_RX, rx_side = n->p.workload != NET_TX;
     uint64_t next_poll = b->dev->cycle, quiet_since = b->dev->cycle, last_rx = 0, next_refill = b->dev->cycle;
 
+    n->cfg_seen = m->msi_count[PCI_MSI_DATA_BASE + 0];
     if (rx_side && fill_rx(n)) kick(n, &n->rx);
     while (!b->stopped && !n->error[0] && b->dev->cycle < limit) {
         /* done when every frame arrived and every transmit buffer came back (loopback: the last TX
@@ -844,6 +847,9 @@ int virtio_net_run(virtio_net_t *n)
                 set_error(n, "ISR read failed", 0);
             n->isr_reads++;
             irq_tx = irq_rx = (isr & 1) != 0;
+            if (isr & 2) vnet_config_irq(n, true);
+        } else if (!intx) {
+            vnet_config_irq(n, false);
         }
         if (n->o.poll) {
             if (irq_tx || irq_rx) set_error(n, "a queue interrupt arrived although the driver suppressed them (queue)",
@@ -873,6 +879,20 @@ int virtio_net_run(virtio_net_t *n)
     if (!n->error[0] && tx_side && (n->tx.outstanding || n->tx.completed != sent))
         set_error(n, "transmit buffers not returned by the device", n->tx.outstanding);
     return n->error[0] || b->stopped ? -1 : 0;
+}
+
+void vnet_config_irq(virtio_net_t *n, bool isr_cfg)
+{
+    uint64_t c = n->s->mem.msi_count[PCI_MSI_DATA_BASE + 0];
+    if (!isr_cfg && c == n->cfg_seen) return;
+    n->cfg_seen = c;
+    uint8_t st = drv_status(n->d);
+    if (st & VIRTIO_CONFIG_S_NEEDS_RESET) {
+        n->device_failed = true;
+        if (!n->error[0])
+            snprintf(n->error, sizeof n->error, "the device set DEVICE_NEEDS_RESET (device_status 0x%02x): it stopped "
+                     "its queues", st);
+    }
 }
 
 /* ---- ring primitives for other drivers of the same rings (virtio_net_mq.c) -------------------- */

@@ -125,6 +125,8 @@ typedef struct virtio_net {
     bool tx_pend;
     unsigned tx_pend_len;
     bool timed_out;          /* virtio_net_run stopped at max_cycles (nothing else went wrong) */
+    bool device_failed;      /* ... stopped because the device set DEVICE_NEEDS_RESET */
+    uint64_t cfg_seen;       /* config interrupts (MSI-X vector 0) handled */
     char error[200];
 } virtio_net_t;
 

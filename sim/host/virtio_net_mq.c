@@ -317,6 +317,7 @@ int virtio_net_mq_run(virtio_net_mq_t *m)
     for (unsigned i = 0; i < nq; i++) intx |= qs[i]->vector >= VDPU_NUM_VECTORS;
     for (unsigned i = 0; i < nq; i++) seen[i] = intx ? 0 : mem->msi_count[PCI_MSI_DATA_BASE + qs[i]->vector];
 
+    n->cfg_seen = mem->msi_count[PCI_MSI_DATA_BASE + 0];
     if (rx_side)
         for (unsigned k = 0; k < m->pairs; k++)
             if (fill_rx(m, &m->rx[k])) vnet_kick(n, &m->rx[k]);
@@ -373,8 +374,10 @@ int virtio_net_mq_run(virtio_net_mq_t *m)
                     vnet_set_error(n, "ISR read failed", 0);
                 m->isr_reads++;
                 for (unsigned i = 0; i < nq; i++) irq[i] = (isr & 1) != 0;
+                if (isr & 2) vnet_config_irq(n, true);
             }
         } else {
+            vnet_config_irq(n, false);
             for (unsigned i = 0; i < nq; i++) {
                 uint64_t c = mem->msi_count[PCI_MSI_DATA_BASE + qs[i]->vector];
                 irq[i] = c != seen[i];

@@ -15,6 +15,10 @@ void vnet_arm_interrupt(virtio_net_t *n, struct net_vq *q);
 unsigned vnet_shape(virtio_net_t *n, enum net_chain c, uint32_t total, uint32_t *len);
 unsigned vnet_frame_len(virtio_net_t *n);
 void vnet_set_error(virtio_net_t *n, const char *msg, uint64_t v);
+/* The config interrupt handler (virtio_net's config_changed): after a config MSI-X message, or an
+ * ISR read with bit 1 (isr_cfg), read device_status; DEVICE_NEEDS_RESET stops the traffic at once
+ * with that error (the device stopped its queues: waiting would only reach the cycle limit). */
+void vnet_config_irq(virtio_net_t *n, bool isr_cfg);
 /* The byte receive buffers are filled with before they are posted (what the device must not touch). */
 uint8_t vnet_rx_poison(void);
 
