@@ -170,6 +170,39 @@ ENGINE_TEST(vqstate, hand_ring_packed_position_after_wrap)
     expect_no_diag(T);
 }
 
+/* Live reads while the engine works through packed chains of two descriptors: the avail position moves
+ * past a chain's first descriptor before the chain is used (the registers are distinct and current),
+ * and the reads disturb nothing (cosim compares every transaction). */
+ENGINE_TEST(vqstate, live_position_during_packed_chains)
+{
+    engine_up(T, true, 0x11, 0);
+    uint8_t frame[BUF_LEN];
+    memset(frame, 0, sizeof frame);
+    memset(frame + 12, 0x5A, sizeof frame - 12);
+    for (uint16_t b = 0; b < 3; b++) {
+        uint64_t a = BUFS + 0x100u * b;
+        mem_w(T, a, frame, sizeof frame);
+        desc_w(T, (uint16_t)(2 * b), a, 32, 0, 1u << 7 | 1u /* AVAIL | NEXT */);
+        desc_w(T, (uint16_t)(2 * b + 1), a + 32, BUF_LEN - 32, b, 1u << 7);
+    }
+    bar_wr(T, CC(Q_SELECT), 2, Q_TX);
+    bar_wr(T, VDPU_BAR_NOTIFY_OFF + Q_TX * VDPU_NOTIFY_MULT, 2, Q_TX);
+    unsigned ahead = 0, samples = 0;
+    uint32_t av = 0, us = 0;
+    for (uint64_t end = T->b->dev->cycle + 6000; T->b->dev->cycle < end; samples++) {
+        av = (uint32_t)bar_rd(T, VQS(AVAIL), 4);
+        us = (uint32_t)bar_rd(T, VQS(USED), 4);
+        cr_assert_eq(av & WRAP, WRAP);
+        cr_assert_eq(us & WRAP, WRAP);
+        cr_assert_geq((uint16_t)av, (uint16_t)us, "the device never uses what it has not consumed");
+        if ((uint16_t)av > (uint16_t)us) ahead++;
+    }
+    cr_assert_gt(ahead, 0, "seen a chain consumed in part and not used yet (%u samples)", samples);
+    cr_assert_eq(av, WRAP | 6, "3 chains of 2 slots consumed");
+    cr_assert_eq(us, WRAP | 6, "and used");
+    expect_no_diag(T);
+}
+
 /* ---- after real traffic, real firmware ---- */
 
 struct run {
@@ -311,3 +344,93 @@ static void enumerate_faulty(int fault)
 
 Test(vqstate, enumeration_without_the_capability) { enumerate_faulty(VDPU_FAULT_NO_VNDR_CAP); }
 Test(vqstate, enumeration_skips_a_foreign_vendor_data_capability) { enumerate_faulty(VDPU_FAULT_VNDR_FOREIGN); }
+
+/* ---- live reads during traffic: model and RTL keep the same ring position at every cycle ---- */
+
+struct poller {
+    struct tctx *t;
+    virtio_drv_t *d;
+    uint64_t next, reads, ahead;
+};
+
+/* every 37 cycles, the position of receiveq 0 or transmitq 0 (cosim compares every completion): the
+ * avail and used positions never lie more than a ring apart. Inside a service they may differ either
+ * way: consumed buffers not used yet (a packed chain, a held batch), or a received frame's buffers
+ * made used one by one before last_avail moves past all of them at its last used entry (MRG_RXBUF). */
+static void poll_turn(virtio_net_t *n, void *ctx)
+{
+    struct poller *p = ctx;
+    uint64_t now = p->t->b->dev->cycle;
+    if (now < p->next) return;
+    p->next = now + 37;
+    struct net_vq *q = p->reads % 2 ? &n->tx : &n->rx;
+    uint16_t ai, ui;
+    bool aw, uw;
+    cr_assert_eq(virtio_drv_queue_state(p->d, q->idx, &ai, &aw, &ui, &uw), DRV_OK);
+    uint32_t lap = q->packed ? 2u * q->size : 0x10000u;
+    uint32_t a = q->packed ? ai + (aw ? 0u : q->size) : ai, u = q->packed ? ui + (uw ? 0u : q->size) : ui;
+    uint32_t d = (a + lap - u) % lap;
+    cr_assert(d <= q->size || lap - d <= q->size, "queue %u: avail %u/%d used %u/%d", q->idx, ai, aw, ui, uw);
+    if (d) p->ahead++;
+    p->reads++;
+}
+
+struct poll_cfg {
+    enum drv_ring ring;
+    enum net_workload w;
+    unsigned qsize, rx_buf, max_reads, prefetch, batch;
+    enum net_chain chain;
+    bool ahead; /* positions differ inside a service (not split with B = 1 and one buffer per frame) */
+};
+
+static void poll_open(struct tctx *t, enum vdpu_engine e, const struct poll_cfg *c)
+{
+    struct vdpu_opts o;
+    vdpu_opts_default(&o);
+    o.prefetch = c->prefetch;
+    o.used_batch = c->batch;
+    o.max_reads = c->max_reads;
+    t_open_fw(t, e, &o);
+}
+
+static void poll_body(struct tctx *t, const struct poll_cfg *c)
+{
+    virtio_drv_t *d = calloc(1, sizeof *d);
+    virtio_net_t *n = calloc(1, sizeof *n);
+    cr_assert(d && n);
+    struct drv_params p;
+    drv_params_default(&p);
+    p.ring = c->ring;
+    p.qsize = c->qsize;
+    t_enumerate(t);
+    cr_assert_eq(pci_msix_setup(t->b, &t->s.pci, NULL), 0);
+    cr_assert_eq(virtio_drv_init(d, &t->s, &p), DRV_OK, "init: %s", d->refusal);
+    struct poller pl = {t, d, 0, 0, 0};
+    struct net_opts o;
+    memset(&o, 0, sizeof o);
+    o.on_turn = poll_turn;
+    o.on_turn_ctx = &pl;
+    o.rx_buf_size = c->rx_buf;
+    o.tx_chain = o.rx_chain = c->chain;
+    o.pkt_random = true;
+    struct net_params np = {c->w, 60, 0, 13, 4000000};
+    cr_assert_eq(virtio_net_open_opts(n, d, &np, &o), 0, "%s", n->error);
+    cr_assert_eq(virtio_net_run(n), 0, "traffic: %s %s", n->error, t->b->stopped ? t->b->stop_reason : "");
+    cr_assert_gt(pl.reads, 100);
+    if (c->ahead) cr_assert_gt(pl.ahead, 0, "some reads fell inside a buffer's service");
+    virtio_net_close(n);
+    free(n);
+    free(d);
+}
+
+#define POLL_TEST(name, ...)                                                                                          \
+    static const struct poll_cfg name##_cfg = __VA_ARGS__;                                                           \
+    Test(vqstate, name##_model, .timeout = 600) { struct tctx t; poll_open(&t, VDPU_ENGINE_MODEL, &name##_cfg); poll_body(&t, &name##_cfg); t_close(&t); } \
+    Test(vqstate, name##_rtl, .timeout = 600) { struct tctx t; poll_open(&t, VDPU_ENGINE_RTL, &name##_cfg); poll_body(&t, &name##_cfg); t_close(&t); }     \
+    Test(vqstate, name##_cosim, .timeout = 600) { struct tctx t; poll_open(&t, VDPU_ENGINE_COSIM, &name##_cfg); poll_body(&t, &name##_cfg); t_close(&t); }
+
+POLL_TEST(live_split_tx_batched, {DRV_RING_SPLIT, NET_TX, 64, 0, 1, 4, 4, NET_CHAIN_RANDOM, true})
+POLL_TEST(live_packed_tx_in_order, {DRV_RING_PACKED, NET_TX, 32, 0, 1, 4, 4, NET_CHAIN_RANDOM, true})
+POLL_TEST(live_split_tx_max_reads, {DRV_RING_SPLIT, NET_TX, 64, 0, 4, 1, 1, NET_CHAIN_HDR, false})
+POLL_TEST(live_split_loopback_mrg, {DRV_RING_SPLIT, NET_LOOPBACK, 64, 256, 1, 2, 2, NET_CHAIN_RANDOM, true})
+POLL_TEST(live_packed_loopback_mrg, {DRV_RING_PACKED, NET_LOOPBACK, 64, 256, 2, 4, 1, NET_CHAIN_RANDOM, true})
