@@ -291,6 +291,23 @@ static void run_polling(struct tctx *t, virtio_drv_t *d, uint64_t n)
     }
 }
 
+/* The firmware's console lines from now on (the harness discards them by default). */
+static char console[16384];
+static FILE *console_f;
+static void console_on(struct tctx *t)
+{
+    console_f = fmemopen(console, sizeof console, "w");
+    cr_assert_not_null(console_f);
+    setvbuf(console_f, NULL, _IONBF, 0);
+    t->s.soc->console = console_f;
+}
+static const char *console_text(struct tctx *t)
+{
+    t->s.soc->console = NULL;
+    fclose(console_f);
+    return console;
+}
+
 /* A short TX run on a live driver: the data path works. */
 static void short_tx(struct tctx *t, virtio_drv_t *d, uint64_t frames)
 {
@@ -317,8 +334,12 @@ ENGINE_TEST_REALFW(suspend, without_driver_ok_is_ignored, .timeout = 120)
     }
     drv_set_status(d, 0x0B);
     cr_assert_eq(drv_status(d), 0x0B);
+    console_on(T);
     drv_set_status(d, 0x1B);
     cr_assert_eq(drv_status(d), 0x0B, "SUSPEND before DRIVER_OK: ignored, status unchanged");
+    run_cycles(T, 5000); /* the console line comes after the pop */
+    const char *log = console_text(T);
+    cr_assert(strstr(log, "status 0x1b refused (0x0b kept): SUSPEND before DRIVER_OK: ignored"), "%s", log);
     drv_set_status(d, 0x1F);
     cr_assert_eq(drv_status(d), ST_RUNNING, "DRIVER_OK taken, SUSPEND in the same write ignored");
     cr_assert_eq(virtio_drv_suspend(d), DRV_OK, "now live: a suspend works");
@@ -331,8 +352,12 @@ ENGINE_TEST_REALFW(suspend, without_the_feature_is_ignored, .timeout = 300)
 {
     virtio_drv_t *d = live(T, false);
     cr_assert_eq(d->negotiated[1] & BIT(VIRTIO_F_SUSPEND), 0);
+    console_on(T);
     drv_set_status(d, ST_RUNNING | VIRTIO_CONFIG_S_SUSPEND);
     cr_assert_eq(drv_status(d), ST_RUNNING, "SUSPEND not negotiated: ignored, the device stays live");
+    run_cycles(T, 5000);
+    const char *log = console_text(T);
+    cr_assert(strstr(log, "status 0x1f refused (0x0f kept): SUSPEND not negotiated: ignored"), "%s", log);
     cr_assert_eq(virtio_drv_suspend(d), DRV_REFUSED, "the helper does not ask");
     cr_assert(strstr(d->refusal, "not negotiated"), "%s", d->refusal);
     short_tx(T, d, 20); /* the data path was never stopped */
@@ -455,6 +480,7 @@ ENGINE_TEST_REALFW(suspend, quiesce_failure_sets_needs_reset, .timeout = 300)
     for (unsigned i = 0; i < 2000 && !T->b->link.nrd; i++) vdpu_bus_step(T->b);
     cr_assert_gt(T->b->link.nrd, 0, "a read is outstanding");
     uint64_t cfg_irqs = T->s.mem.msi_count[PCI_MSI_DATA_BASE + 0];
+    console_on(T);
     cr_assert_eq(virtio_drv_suspend(d), DRV_REFUSED);
     cr_assert(strstr(d->refusal, "NEEDS_RESET"), "%s", d->refusal);
     uint8_t st = drv_status(d);
@@ -462,6 +488,10 @@ ENGINE_TEST_REALFW(suspend, quiesce_failure_sets_needs_reset, .timeout = 300)
     run_cycles(T, 100);
     cr_assert_eq(T->s.mem.msi_count[PCI_MSI_DATA_BASE + 0], cfg_irqs + 1, "config interrupt for NEEDS_RESET");
     cr_assert_eq(T->b->diag_count[VDPU_DIAG_HELD_TIMEOUT], 0, "the status read was answered in time");
+    run_cycles(T, 8000);
+    const char *log = console_text(T);
+    cr_assert(strstr(log, "suspend failed (data path not quiesced): status 0x0f -> 0x4f (DEVICE_NEEDS_RESET)"), "%s",
+              log);
     T->b->link.p.rtt = 200;
     for (unsigned i = 0; i < 100000 && !link_idle(&T->b->link); i++) vdpu_bus_step(T->b);
     run_cycles(T, 5000);
