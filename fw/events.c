@@ -36,7 +36,7 @@ static const char *ring_name(enum ring_type rt)
 }
 
 /* Stop the data path starting DMA and wait (bounded) until nothing is outstanding.
- * Returns the cycles it took, or -1 on timeout (logged; the caller goes on regardless). */
+ * Returns the cycles it took, or -1 on timeout (logged; a reset goes on regardless, a suspend fails). */
 static int32_t dp_quiesce(void)
 {
     dev_wr(VDPU_CSR_DP_CTRL, DP_QUIESCE);
@@ -45,7 +45,7 @@ static int32_t dp_quiesce(void)
         uint32_t dt = mtime_lo() - t0;
         if (dev_rd(VDPU_CSR_DP_STATUS) & DP_QUIESCED) return (int32_t)dt;
         if (dt > QUIESCE_TIMEOUT_CYCLES) {
-            printf("data path still busy after %" PRIu32 " cycles: going on without quiescing\n", dt);
+            printf("data path still busy after %" PRIu32 " cycles: not quiesced\n", dt);
             return -1;
         }
     }
@@ -58,11 +58,16 @@ static void dp_resume(void)
     if (!fw.err_masked && !policy_suspended(fw.status)) dev_wr(VDPU_CSR_DP_CTRL, 0);
 }
 
-/* A config change interrupt, or, while suspended, the note that one is owed at the resume. */
-static void config_irq(void)
+/* A config change interrupt, or, while suspended, the note that one is owed at the resume.
+ * Returns whether it was sent. */
+static bool config_irq(void)
 {
-    if (policy_suspended(fw.status)) fw.cfg_irq_owed = true;
-    else dev_wr(VDPU_CSR_HOST_IRQ, HOST_IRQ_CONFIG);
+    if (policy_suspended(fw.status)) {
+        fw.cfg_irq_owed = true;
+        return false;
+    }
+    dev_wr(VDPU_CSR_HOST_IRQ, HOST_IRQ_CONFIG);
+    return true;
 }
 
 /* Edges the MSI-X sender needs to load a message once its pending bit is set (the coalescer fires at
@@ -381,16 +386,15 @@ static void on_link_change(void)
 }
 
 /* DEVICE_NEEDS_RESET: the data path stops until the driver resets, the config interrupt tells it.
- * Returns whether the interrupt was raised. */
+ * Returns whether the interrupt was raised (not while suspended: a failed device does not resume,
+ * and the reset that recovers it drops the interrupt owed). */
 static bool enter_needs_reset(void)
 {
     uint8_t old = fw.status;
     dev_wr(VDPU_CSR_DP_CTRL, DP_QUIESCE); /* the data path is not trusted until the driver resets */
     fw.status = policy_error_status(old);
     dev_wr(VDPU_CSR_DEVICE_STATUS, fw.status);
-    bool notify = policy_error_notify(old);
-    if (notify) config_irq(); /* deferred while suspended: a failed device does not resume, a reset drops it */
-    return notify;
+    return policy_error_notify(old) && config_irq();
 }
 
 void fw_needs_reset(uint8_t fw_err)

@@ -608,3 +608,29 @@ static void random_seeds(enum vdpu_engine e, uint64_t from, unsigned count)
 Test(suspend, random_traffic_model, .timeout = 600) { random_seeds(VDPU_ENGINE_MODEL, 1, 12); }
 Test(suspend, random_traffic_rtl, .timeout = 600) { random_seeds(VDPU_ENGINE_RTL, 13, 12); }
 Test(suspend, random_traffic_cosim, .timeout = 600) { random_seeds(VDPU_ENGINE_COSIM, 25, 12); }
+
+/* A queue reset while suspended (RING_RESET): the queue is reset and enabled again, the data path
+ * stays quiesced (no DMA) until the resume; the device stays suspended, then works. */
+ENGINE_TEST_REALFW(suspend, queue_reset_while_suspended, .timeout = 300)
+{
+    virtio_drv_t *d = live(T, true);
+    short_tx(T, d, 10);
+    cr_assert_eq(virtio_drv_suspend(d), DRV_OK, "%s", d->refusal);
+    uint64_t dma0 = dma_requests(T), m = msi_total(T);
+    cr_assert_eq(virtio_drv_queue_reset(d, 1), DRV_OK, "%s", d->refusal);
+    uint16_t ai, ui;
+    bool aw, uw;
+    cr_assert_eq(virtio_drv_queue_state(d, 1, &ai, &aw, &ui, &uw), DRV_OK);
+    cr_assert(ai == 0 && ui == 0 && aw && uw, "the reset queue starts over");
+    static const uint8_t zero[4];
+    cr_assert(host_mem_write(&T->s.mem, d->q[1].driver, zero, 4), "the driver starts its ring over too");
+    cr_assert(host_mem_write(&T->s.mem, d->q[1].device, zero, 4));
+    cr_assert(host_mem_wr(T->b, T->s.pci.vcap[VIRTIO_PCI_CAP_NOTIFY_CFG].addr + 4, 2, 1), "a doorbell");
+    run_cycles(T, 5000);
+    cr_assert_eq(dma_requests(T), dma0, "still no DMA: the queue reset did not end the suspension");
+    cr_assert_eq(msi_total(T), m);
+    cr_assert_eq(drv_status(d), ST_SUSPENDED);
+    cr_assert_eq(virtio_drv_resume(d), DRV_OK, "%s", d->refusal);
+    short_tx(T, d, 10);
+    free(d);
+}
