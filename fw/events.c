@@ -36,7 +36,7 @@ static const char *ring_name(enum ring_type rt)
 }
 
 /* Stop the data path starting DMA and wait (bounded) until nothing is outstanding.
- * Returns the cycles it took, or -1 on timeout (logged; the caller goes on regardless). */
+ * Returns the cycles it took, or -1 on timeout (logged; a reset goes on regardless, a suspend fails). */
 static int32_t dp_quiesce(void)
 {
     dev_wr(VDPU_CSR_DP_CTRL, DP_QUIESCE);
@@ -45,16 +45,67 @@ static int32_t dp_quiesce(void)
         uint32_t dt = mtime_lo() - t0;
         if (dev_rd(VDPU_CSR_DP_STATUS) & DP_QUIESCED) return (int32_t)dt;
         if (dt > QUIESCE_TIMEOUT_CYCLES) {
-            printf("data path still busy after %" PRIu32 " cycles: going on without quiescing\n", dt);
+            printf("data path still busy after %" PRIu32 " cycles: not quiesced\n", dt);
             return -1;
         }
     }
 }
 
-/* Resume DMA unless an internal error keeps the data path stopped until the next reset. */
+/* Resume DMA unless an internal error keeps the data path stopped until the next reset (or the
+ * device is suspended: the resume un-quiesces). */
 static void dp_resume(void)
 {
-    if (!fw.err_masked) dev_wr(VDPU_CSR_DP_CTRL, 0);
+    if (!fw.err_masked && !policy_suspended(fw.status)) dev_wr(VDPU_CSR_DP_CTRL, 0);
+}
+
+/* A config change interrupt, or, while suspended, the note that one is owed at the resume.
+ * Returns whether it was sent. */
+static bool config_irq(void)
+{
+    if (policy_suspended(fw.status)) {
+        fw.cfg_irq_owed = true;
+        return false;
+    }
+    dev_wr(VDPU_CSR_HOST_IRQ, HOST_IRQ_CONFIG);
+    return true;
+}
+
+/* Edges the MSI-X sender needs to load a message once its pending bit is set (the coalescer fires at
+ * the edge after the ENG_COAL write, the sender loads at the next free one): waited for before
+ * DP_STATUS is trusted to show the message gone. */
+#define SETTLE_CYCLES 8u
+
+/* SUSPEND (virtio 1.3, "Device Suspend"): stop consuming buffers (quiesce: the engine ends at the next
+ * buffer boundary and writes its pending used batch), wait until nothing is outstanding, and send the
+ * used buffer notifications owed: interrupts the coalescer (ENG_COAL) still defers are released by a
+ * timer of one edge, then DP_STATUS is waited for again, so the MSI-X messages have left the DMA output
+ * register before the driver can read SUSPEND. Returns the cycles it took, -1 on failure (logged). */
+static int32_t dp_suspend(void)
+{
+    uint32_t t0 = mtime_lo();
+    if (dp_quiesce() < 0) return -1;
+    uint32_t coal = dev_rd(VDPU_CSR_ENG_COAL);
+    if (coal >> 8) dev_wr(VDPU_CSR_ENG_COAL, 1u << 8); /* CYCLES 1: every deferred interrupt fires now */
+    uint32_t t1 = mtime_lo();
+    while (mtime_lo() - t1 < SETTLE_CYCLES) continue;
+    int32_t r = dp_quiesce();
+    if (coal >> 8) dev_wr(VDPU_CSR_ENG_COAL, coal); /* nothing is deferred any more */
+    return r < 0 ? -1 : (int32_t)(mtime_lo() - t0);
+}
+
+/* What waited for the resume: the link change (applied now: the configuration space did not change
+ * while suspended), the config interrupt, then (after the pop) the control queue. */
+static void link_apply(bool changed);
+static void resume_owed(void)
+{
+    if (fw.link_owed) {
+        fw.link_owed = fw.cfg_irq_owed = false; /* its config interrupt covers any other one owed */
+        link_apply(true);
+    }
+    if (fw.cfg_irq_owed) {
+        fw.cfg_irq_owed = false;
+        dev_wr(VDPU_CSR_HOST_IRQ, HOST_IRQ_CONFIG);
+    }
 }
 
 static void set_irq_enable(uint32_t v)
@@ -73,6 +124,7 @@ static void device_reset(void)
     for (unsigned w = 0; w < 4; w++) fw.drv[w] = fw.neg[w] = 0; /* word loops: picolibc's are bytewise */
     fw.features_ok = false;
     fw.status = 0;
+    fw.link_owed = fw.cfg_irq_owed = fw.ctrlq_owed = false; /* nothing of a suspension survives a reset */
     dev_wr(VDPU_CSR_CTRLQ, VDPU_CSR_CTRLQ_RESET); /* DEV_RESET leaves it; negotiation sets it again */
     ctrlq_device_reset(); /* RX filter, MAC table, MAC, queue pairs, control ring positions */
     bool recovered = fw.err_masked;
@@ -89,6 +141,8 @@ static void device_reset(void)
     else VLOG("reset: device_status 0%s\n", recovered ? ", internal error cleared" : "");
 }
 
+static bool enter_needs_reset(void);
+
 static void on_status(uint32_t data)
 {
     uint8_t req = (uint8_t)data, old = fw.status;
@@ -96,15 +150,28 @@ static void on_status(uint32_t data)
         device_reset();
         return;
     }
-    struct status_decision d = policy_status(old, req, fw.offer, fw.drv);
+    struct status_decision d =
+        policy_status(old, req, fw.offer, fw.drv, fw.features_ok && feat_has(fw.neg, F_SUSPEND));
     if (d.gained_features_ok) {
         for (unsigned w = 0; w < 4; w++) fw.neg[w] = fw.drv[w];
         fw.features_ok = true;
         /* the control queue's doorbells come to firmware: 2N with N pairs, none without CTRL_VQ */
         dev_wr(VDPU_CSR_CTRLQ, policy_ctrlq(fw.neg, fw.max_qp));
     }
+    int32_t susp = 0;
+    if (d.suspend) susp = dp_suspend(); /* before the commit: the driver's status read waits for it */
+    if (susp < 0) {
+        /* "MUST either suspend itself or set DEVICE_NEEDS_RESET": the data path stays quiesced */
+        bool notify = enter_needs_reset();
+        ev_pop();
+        printf("suspend failed (data path not quiesced): status 0x%02x -> 0x%02x (DEVICE_NEEDS_RESET)%s\n", old,
+               fw.status, notify ? ", config interrupt" : "");
+        return;
+    }
+    if (d.resume && !fw.err_masked) dev_wr(VDPU_CSR_DP_CTRL, 0); /* running again before DRIVER_OK shows */
     dev_wr(VDPU_CSR_DEVICE_STATUS, d.commit);
     fw.status = d.commit;
+    if (d.resume) resume_owed();
     ev_pop();
 
     VLOG("status 0x%02x -> 0x%02x\n", req, d.commit);
@@ -121,6 +188,14 @@ static void on_status(uint32_t data)
         VLOG("features ok: 0x%08" PRIx32 "%08" PRIx32 ", %s ring, %u queues, control queue %u\n", fw.neg[1],
              fw.neg[0], ring_name(policy_ring_type(true, fw.neg)), policy_num_queues(fw.neg, fw.max_qp),
              (unsigned)policy_ctrlq(fw.neg, fw.max_qp));
+    if (d.suspend) VLOG("suspended: data path quiesced, interrupts delivered in %" PRId32 " cycles\n", susp);
+    if (d.resume) {
+        VLOG("resumed\n");
+        if (fw.ctrlq_owed) { /* popped already, as for a doorbell */
+            fw.ctrlq_owed = false;
+            ctrlq_notify(dev_rd(VDPU_CSR_CTRLQ));
+        }
+    }
     if (d.gained_driver_ok) {
         /* the device may use the queues only from DRIVER_OK on: start the engine in the ring layout
          * that was negotiated, with indirect tables / event indices if they were */
@@ -241,6 +316,11 @@ static void on_notify(unsigned q, uint32_t data)
 {
     (void)data;
     ev_pop();
+    if (policy_suspended(fw.status)) { /* the driver must not notify a suspended device: remembered */
+        fw.ctrlq_owed = true;
+        printf("control queue %u doorbell while suspended: served at the resume\n", q);
+        return;
+    }
     ctrlq_notify(q);
 }
 
@@ -274,13 +354,13 @@ static void service_event(void)
     ev_pop();
 }
 
-static void on_link_change(void)
+/* Net status from the sampled link level. `changed`: the link changed while the device was suspended,
+ * so the driver is told (generation and config interrupt) even if the level ended where it started. */
+static void link_apply(bool changed)
 {
-    /* acknowledge before sampling: a change after the sample raises the interrupt again */
-    dev_wr(VDPU_CSR_INT_ACK, INT_ACK_LINK);
     bool up = dev_rd(VDPU_CSR_LINK_STATE) & LINK_UP_LEVEL;
     uint16_t cur = (uint16_t)dev_rd(VDPU_CSR_NET_STATUS), next = policy_net_status(cur, up);
-    if (next == cur) {
+    if (next == cur && !changed) {
         VLOG("link %s (unchanged)\n", up ? "up" : "down");
         return;
     }
@@ -293,17 +373,28 @@ static void on_link_change(void)
          notify ? ", config interrupt" : "");
 }
 
+static void on_link_change(void)
+{
+    /* acknowledge before sampling: a change after the sample raises the interrupt again */
+    dev_wr(VDPU_CSR_INT_ACK, INT_ACK_LINK);
+    if (policy_suspended(fw.status)) { /* the configuration space stays as it is until the resume */
+        fw.link_owed = true;
+        VLOG("link change while suspended: applied at the resume\n");
+        return;
+    }
+    link_apply(false);
+}
+
 /* DEVICE_NEEDS_RESET: the data path stops until the driver resets, the config interrupt tells it.
- * Returns whether the interrupt was raised. */
+ * Returns whether the interrupt was raised (not while suspended: a failed device does not resume,
+ * and the reset that recovers it drops the interrupt owed). */
 static bool enter_needs_reset(void)
 {
     uint8_t old = fw.status;
     dev_wr(VDPU_CSR_DP_CTRL, DP_QUIESCE); /* the data path is not trusted until the driver resets */
     fw.status = policy_error_status(old);
     dev_wr(VDPU_CSR_DEVICE_STATUS, fw.status);
-    bool notify = policy_error_notify(old);
-    if (notify) dev_wr(VDPU_CSR_HOST_IRQ, HOST_IRQ_CONFIG);
-    return notify;
+    return policy_error_notify(old) && config_irq();
 }
 
 void fw_needs_reset(uint8_t fw_err)

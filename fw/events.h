@@ -17,6 +17,11 @@ struct fw_state {
     uint32_t irq_enable; /* IRQ_ENABLE as written */
     bool err_masked;     /* internal-error IRQ masked until the next device reset */
     bool verbose;        /* one console line per control-plane step */
+    /* owed at the resume from SUSPEND (nothing of it may reach the driver while suspended); a device
+     * reset forgets them */
+    bool link_owed;      /* the link changed while suspended: net status, generation, config interrupt */
+    bool cfg_irq_owed;   /* a config change interrupt was deferred */
+    bool ctrlq_owed;     /* a control-queue doorbell arrived while suspended: serve the queue */
 };
 
 extern struct fw_state fw;

@@ -107,17 +107,18 @@ const char *policy_feat_verdict_name(enum feat_verdict v)
 
 /* ---- device status ----------------------------------------------------------------------- */
 
-struct status_decision policy_status(uint8_t cur, uint8_t req, const uint32_t offer[4], const uint32_t drv[4])
+struct status_decision policy_status(uint8_t cur, uint8_t req, const uint32_t offer[4], const uint32_t drv[4],
+                                     bool suspend_neg)
 {
     struct status_decision d;
     d.refused = 0; /* field by field: a zeroing initializer becomes a (bytewise) memset call */
     d.feat.verdict = FEAT_OK;
     d.feat.bit = d.feat.dep = 0;
-    d.gained_features_ok = d.gained_driver_ok = false;
+    d.gained_features_ok = d.gained_driver_ok = d.suspend = d.resume = false;
     uint8_t next = cur; /* bits only accumulate until a reset: nothing the driver had is lost */
-    if (cur & ~req & ST_DRIVER_BITS) d.refused |= STR_CLEAR;
+    bool suspended = (cur & ST_SUSPEND) != 0;
     if (req & ~cur & ST_NEEDS_RESET) d.refused |= STR_DEVICE_BIT;
-    if (req & ~(ST_DRIVER_BITS | ST_NEEDS_RESET)) d.refused |= STR_UNKNOWN_BITS;
+    if (req & ~(ST_DRIVER_BITS | ST_NEEDS_RESET | ST_SUSPEND)) d.refused |= STR_UNKNOWN_BITS;
 
     uint8_t add = req & ~cur & ST_DRIVER_BITS;
     if (add & ST_FAILED) next |= ST_FAILED; /* giving up is always allowed */
@@ -150,12 +151,31 @@ struct status_decision policy_status(uint8_t cur, uint8_t req, const uint32_t of
     }
     if (add & ST_DRIVER_OK) {
         if (next & ST_FEATURES_OK) {
-            next |= ST_DRIVER_OK;
-            d.gained_driver_ok = true;
+            /* while suspended DRIVER_OK is the resume ("the device sets SUSPEND to 0 once it resumes") */
+            next = (uint8_t)((next | ST_DRIVER_OK) & ~ST_SUSPEND);
+            d.resume = suspended;
+            d.gained_driver_ok = !suspended;
         } else {
             d.refused |= STR_DRVOK_NO_FEATOK;
         }
     }
+    /* SUSPEND is honoured only once the device is completely initialized (DRIVER_OK committed) and
+     * the feature negotiated; the device then presents SUSPEND set and DRIVER_OK clear */
+    if ((req & ST_SUSPEND) && !suspended) {
+        if (!(cur & ST_DRIVER_OK)) d.refused |= STR_SUSPEND_NOT_LIVE;
+        else if (!suspend_neg) d.refused |= STR_SUSPEND_NO_FEATURE;
+        else if (next & ST_FAILED) d.refused |= STR_AFTER_FAILED;
+        else if (next & ST_NEEDS_RESET) d.refused |= STR_NEEDS_RESET;
+        else {
+            next = (uint8_t)((next | ST_SUSPEND) & ~ST_DRIVER_OK);
+            d.suspend = true;
+        }
+    }
+    /* the driver must not clear bits; suspending clears DRIVER_OK and resuming SUSPEND, as the spec says */
+    uint8_t clr = cur & ~req & ST_DRIVER_BITS;
+    if (d.suspend) clr &= (uint8_t)~ST_DRIVER_OK;
+    if (clr) d.refused |= STR_CLEAR;
+    if (suspended && !(req & (ST_SUSPEND | ST_DRIVER_OK))) d.refused |= STR_SUSPEND_CLEAR;
     d.commit = next;
     return d;
 }
@@ -165,7 +185,9 @@ const char *policy_status_reason_name(unsigned i)
     static const char *const names[STR_COUNT] = {
         "clearing bits needs a reset", "DRIVER without ACKNOWLEDGE", "FEATURES_OK without DRIVER",
         "features refused",            "DRIVER_OK before FEATURES_OK", "device FAILED: reset first",
-        "device needs reset",          "NEEDS_RESET is device-owned",  "reserved status bits",
+        "device needs reset",          "NEEDS_RESET is device-owned",  "reserved status bit 0x20",
+        "SUSPEND before DRIVER_OK: ignored", "SUSPEND not negotiated: ignored",
+        "SUSPEND cleared without DRIVER_OK (resume sets DRIVER_OK)",
     };
     return i < STR_COUNT ? names[i] : "?";
 }
@@ -272,6 +294,8 @@ uint16_t policy_net_status(uint16_t cur, bool link_up)
 }
 
 bool policy_link_notify(uint8_t status) { return (status & ST_DRIVER_OK) != 0; }
+
+bool policy_suspended(uint8_t status) { return (status & ST_SUSPEND) != 0; }
 
 uint8_t policy_error_status(uint8_t status) { return status | ST_NEEDS_RESET; }
 

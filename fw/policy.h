@@ -10,6 +10,7 @@
 #define ST_DRIVER 0x02u
 #define ST_DRIVER_OK 0x04u
 #define ST_FEATURES_OK 0x08u
+#define ST_SUSPEND 0x10u     /* VIRTIO_F_SUSPEND: set by the driver, presented once the device is suspended */
 #define ST_NEEDS_RESET 0x40u /* device-owned: the driver cannot set or clear it (only a reset does) */
 #define ST_FAILED 0x80u
 #define ST_DRIVER_BITS (ST_ACKNOWLEDGE | ST_DRIVER | ST_DRIVER_OK | ST_FEATURES_OK | ST_FAILED)
@@ -23,7 +24,7 @@ enum {
     F_NET_CTRL_RX_EXTRA = 20, F_NET_GUEST_ANNOUNCE = 21, F_NET_MQ = 22, F_NET_CTRL_MAC_ADDR = 23,
     F_INDIRECT_DESC = 28, F_EVENT_IDX = 29,
     F_VERSION_1 = 32, F_ACCESS_PLATFORM = 33, F_RING_PACKED = 34, F_IN_ORDER = 35, F_ORDER_PLATFORM = 36,
-    F_SR_IOV = 37, F_NOTIFICATION_DATA = 38, F_NOTIF_CONFIG_DATA = 39, F_RING_RESET = 40,
+    F_SR_IOV = 37, F_NOTIFICATION_DATA = 38, F_NOTIF_CONFIG_DATA = 39, F_RING_RESET = 40, F_SUSPEND = 43,
     F_NET_VQ_NOTF_COAL = 52, F_NET_NOTF_COAL = 53, F_NET_GUEST_USO4 = 54, F_NET_GUEST_USO6 = 55,
     F_NET_HOST_USO = 56, F_NET_HASH_REPORT = 57, F_NET_RSS = 60, F_NET_RSC_EXT = 61,
 };
@@ -76,9 +77,12 @@ enum {
     STR_AFTER_FAILED = 1u << 5,     /* new bits after FAILED: a reset is needed first */
     STR_NEEDS_RESET = 1u << 6,      /* new bits while DEVICE_NEEDS_RESET is set */
     STR_DEVICE_BIT = 1u << 7,       /* the driver wrote NEEDS_RESET (device-owned) */
-    STR_UNKNOWN_BITS = 1u << 8,     /* reserved bits 0x10/0x20 */
+    STR_UNKNOWN_BITS = 1u << 8,     /* reserved bit 0x20 */
+    STR_SUSPEND_NOT_LIVE = 1u << 9, /* SUSPEND before DRIVER_OK: the device is not initialized, ignored */
+    STR_SUSPEND_NO_FEATURE = 1u << 10, /* SUSPEND without VIRTIO_F_SUSPEND negotiated: ignored */
+    STR_SUSPEND_CLEAR = 1u << 11,   /* SUSPEND cleared without DRIVER_OK: a resume sets DRIVER_OK */
 };
-#define STR_COUNT 9
+#define STR_COUNT 12
 
 struct status_decision {
     uint8_t commit;          /* value to write to DEVICE_STATUS */
@@ -86,11 +90,18 @@ struct status_decision {
     struct feat_check feat;  /* result of the feature check, when FEATURES_OK was requested */
     bool gained_features_ok; /* FEATURES_OK newly committed: snapshot the negotiated features */
     bool gained_driver_ok;
+    bool suspend;            /* suspend: quiesce the data path and deliver the interrupts owed, then commit
+                              * (SUSPEND set, DRIVER_OK clear); if that fails, DEVICE_NEEDS_RESET instead */
+    bool resume;             /* resume from suspension: un-quiesce, commit (DRIVER_OK set, SUSPEND clear),
+                              * then what was deferred while suspended (config interrupt, control queue) */
 };
 
 /* A non-zero write `req` to device_status while `cur` is committed (0 is a reset, handled apart).
- * offer/drv are used only when FEATURES_OK is being added. */
-struct status_decision policy_status(uint8_t cur, uint8_t req, const uint32_t offer[4], const uint32_t drv[4]);
+ * offer/drv are used only when FEATURES_OK is being added; suspend_neg: VIRTIO_F_SUSPEND negotiated.
+ * Suspend (virtio 1.3, 2.4 "Device Suspend"): SUSPEND written while DRIVER_OK is committed; resume:
+ * DRIVER_OK written while suspended (with or without SUSPEND in the value). */
+struct status_decision policy_status(uint8_t cur, uint8_t req, const uint32_t offer[4], const uint32_t drv[4],
+                                     bool suspend_neg);
 const char *policy_status_reason_name(unsigned reason_bit_index);
 
 /* ---- queues ------------------------------------------------------------------------------ */
@@ -143,6 +154,10 @@ const char *policy_q_verdict_name(enum q_verdict v);
 uint16_t policy_net_status(uint16_t cur, bool link_up);
 /* Config change interrupt after a link change: only a live driver (DRIVER_OK) is told. */
 bool policy_link_notify(uint8_t status);
+/* Suspended (SUSPEND committed): the configuration space stays as it is and config change interrupts
+ * wait for the resume (the spec's "MUST NOT ... modify any fields in its Configuration Space" and
+ * "MUST send the notification when it resumes running"). */
+bool policy_suspended(uint8_t status);
 /* Internal error: the status to commit (NEEDS_RESET added) and whether to notify the driver. */
 uint8_t policy_error_status(uint8_t status);
 bool policy_error_notify(uint8_t status);

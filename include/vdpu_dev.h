@@ -43,6 +43,8 @@ enum vdpu_model_fault {
     VDPU_FAULT_VENDOR_ID,  /* config reads of the vendor ID return 0x1AF5 */
     VDPU_FAULT_ISR_NOCLEAR, /* ISR reads do not clear */
     VDPU_FAULT_MSIX_DATA,  /* MSI-X messages carry data ^ 1 */
+    VDPU_FAULT_NO_VNDR_CAP, /* the list ends at the PCI cfg access capability (no vendor data capability) */
+    VDPU_FAULT_VNDR_FOREIGN, /* the vendor data capability's vendor_id reads 0x8086 (another vendor's format) */
 };
 
 vdpu_dev_t *vdpu_model_create(void);

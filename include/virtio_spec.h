@@ -1,4 +1,4 @@
-/* virtio_spec.h - spec structs from the Linux uapi headers, the virtio 1.2 additions they lack
+/* virtio_spec.h - spec structs from the Linux uapi headers, the virtio 1.2 / 1.3 additions they lack
  * (in this one place), and compile-time checks tying the generated register map to them. */
 #ifndef VDPU_VIRTIO_SPEC_H
 #define VDPU_VIRTIO_SPEC_H
@@ -21,6 +21,36 @@ struct vdpu_virtio_pci_common_cfg {
 #ifndef VIRTIO_F_NOTIFICATION_DATA
 #define VIRTIO_F_NOTIFICATION_DATA 38
 #endif
+/* virtio 1.3 "Device Suspend": feature 43, device_status bit SUSPEND (16) */
+#ifndef VIRTIO_F_SUSPEND
+#define VIRTIO_F_SUSPEND 43
+#endif
+#ifndef VIRTIO_CONFIG_S_SUSPEND
+#define VIRTIO_CONFIG_S_SUSPEND 0x10
+#endif
+/* virtio 1.3 "Vendor data capability" (transport-pci): cfg_type 9, vendor_id next to the header */
+#ifndef VIRTIO_PCI_CAP_VENDOR_CFG
+#define VIRTIO_PCI_CAP_VENDOR_CFG 9
+struct virtio_pci_vndr_data {
+    __u8 cap_vndr;   /* PCI_CAP_ID_VNDR */
+    __u8 cap_next;
+    __u8 cap_len;    /* a multiple of 4 */
+    __u8 cfg_type;   /* VIRTIO_PCI_CAP_VENDOR_CFG */
+    __le16 vendor_id; /* PCI-SIG vendor ID of the format; never 0x1AF4 */
+    /* vendor-defined part follows */
+} __attribute__((packed));
+#endif
+
+/* vdpu's vendor data capability (vendor-specific, for debugging/reporting and for a vhost-user
+ * bridge / live migration): where the VQSTATE region (ring positions of the selected queue) is. */
+struct vdpu_vndr_vqstate_cap {
+    struct virtio_pci_vndr_data hdr; /* vendor_id = VDPU_VNDR_DATA_ID */
+    __u8 format;                     /* VDPU_VNDR_DATA_FMT */
+    __u8 bar;                        /* BAR of the region */
+    __le32 magic;                    /* VDPU_VNDR_DATA_MAGIC ('VDPU') */
+    __le32 offset;                   /* region offset in the BAR */
+    __le32 length;                   /* region length */
+} __attribute__((packed));
 
 #define VDPU_CC_OFF(f) offsetof(struct virtio_pci_common_cfg, f)
 _Static_assert(VDPU_COMMON_DFSELECT == VDPU_CC_OFF(device_feature_select), "common cfg layout");
@@ -68,6 +98,32 @@ _Static_assert(VDPU_CFG_COMMON_TYPE_RESET == VIRTIO_PCI_CAP_COMMON_CFG && VDPU_C
                VDPU_CFG_DEVICE_TYPE_RESET == VIRTIO_PCI_CAP_DEVICE_CFG && VDPU_CFG_PCICFG_TYPE_RESET ==
                VIRTIO_PCI_CAP_PCI_CFG, "cfg_type values");
 
+#define VDPU_VNDR_OFF(f) offsetof(struct vdpu_vndr_vqstate_cap, f)
+_Static_assert(VDPU_CFG_VNDR_LEN - VDPU_CFG_VNDR_VNDR == VDPU_VNDR_OFF(hdr.cap_len), "vendor cap layout");
+_Static_assert(VDPU_CFG_VNDR_TYPE - VDPU_CFG_VNDR_VNDR == VDPU_VNDR_OFF(hdr.cfg_type), "vendor cap layout");
+_Static_assert(VDPU_CFG_VNDR_VENDOR_ID - VDPU_CFG_VNDR_VNDR == VDPU_VNDR_OFF(hdr.vendor_id), "vendor cap layout");
+_Static_assert(VDPU_CFG_VNDR_FORMAT - VDPU_CFG_VNDR_VNDR == VDPU_VNDR_OFF(format), "vendor cap layout");
+_Static_assert(VDPU_CFG_VNDR_BAR - VDPU_CFG_VNDR_VNDR == VDPU_VNDR_OFF(bar), "vendor cap layout");
+_Static_assert(VDPU_CFG_VNDR_MAGIC - VDPU_CFG_VNDR_VNDR == VDPU_VNDR_OFF(magic), "vendor cap layout");
+_Static_assert(VDPU_CFG_VNDR_OFF - VDPU_CFG_VNDR_VNDR == VDPU_VNDR_OFF(offset), "vendor cap layout");
+_Static_assert(VDPU_CFG_VNDR_LENGTH - VDPU_CFG_VNDR_VNDR == VDPU_VNDR_OFF(length), "vendor cap layout");
+_Static_assert(VDPU_CFG_VNDR_LEN_RESET == sizeof(struct vdpu_vndr_vqstate_cap) && VDPU_CFG_VNDR_LEN_RESET % 4 == 0,
+               "vendor cap_len: the whole structure, a multiple of 4");
+_Static_assert(VDPU_CFG_VNDR_VNDR % 4 == 0, "capabilities are dword-aligned");
+_Static_assert(VDPU_CFG_VNDR_TYPE_RESET == VIRTIO_PCI_CAP_VENDOR_CFG, "vendor cap cfg_type");
+_Static_assert(VDPU_CFG_VNDR_VENDOR_ID_RESET == VDPU_VNDR_DATA_ID && VDPU_VNDR_DATA_ID != 0x1AF4,
+               "vendor_id must not be 0x1AF4");
+_Static_assert(VDPU_CFG_VNDR_FORMAT_RESET == VDPU_VNDR_DATA_FMT && VDPU_CFG_VNDR_MAGIC_RESET == VDPU_VNDR_DATA_MAGIC,
+               "vendor cap format and signature");
+_Static_assert(VDPU_CFG_VNDR_BAR_RESET == 0 && VDPU_CFG_VNDR_OFF_RESET == VDPU_BAR_VQSTATE_OFF &&
+               VDPU_CFG_VNDR_LENGTH_RESET == VDPU_BAR_VQSTATE_LEN, "vendor cap names the VQSTATE region");
+_Static_assert(VDPU_CFG_PCICFG_NEXT_RESET == VDPU_CFG_VNDR_VNDR && VDPU_CFG_VNDR_NEXT_RESET == 0,
+               "the vendor data capability ends the list");
+_Static_assert(VDPU_BAR_VQSTATE_LEN == VDPU_VQSTATE_USED + VDPU_VQSTATE_USED_SIZE && VDPU_VQSTATE_AVAIL == 0 &&
+               VDPU_VQSTATE_AVAIL_SIZE == 4 && VDPU_VQSTATE_USED_SIZE == 4, "VQSTATE: two 32-bit registers");
+_Static_assert(VDPU_BAR_VQSTATE_OFF % 0x1000 == 0 && VDPU_BAR_VQSTATE_OFF + VDPU_BAR_VQSTATE_LEN <= VDPU_BAR0_SIZE,
+               "VQSTATE starts its own page inside BAR0");
+
 #define VDPU_NET_OFF(f) offsetof(struct virtio_net_config, f)
 _Static_assert(VDPU_NETCFG_MAC0 == VDPU_NET_OFF(mac), "net cfg layout");
 _Static_assert(VDPU_NETCFG_STATUS == VDPU_NET_OFF(status), "net cfg layout");
@@ -80,7 +136,8 @@ _Static_assert(VDPU_BAR_DEVCFG_LEN == VDPU_NET_OFF(mtu) + 2, "net cfg length");
 _Static_assert(((uint64_t)VDPU_CSR_DEV_FEATURE1_RESET << 32 | VDPU_CSR_DEV_FEATURE0_RESET) ==
                    (VDPU_BIT(VIRTIO_F_VERSION_1) | VDPU_BIT(VIRTIO_F_RING_PACKED) | VDPU_BIT(VIRTIO_RING_F_INDIRECT_DESC) |
                     VDPU_BIT(VIRTIO_RING_F_EVENT_IDX) | VDPU_BIT(VIRTIO_F_IN_ORDER) |
-                    VDPU_BIT(VIRTIO_F_NOTIFICATION_DATA) | VDPU_BIT(VIRTIO_F_RING_RESET) | VDPU_BIT(VIRTIO_NET_F_MAC) |
+                    VDPU_BIT(VIRTIO_F_NOTIFICATION_DATA) | VDPU_BIT(VIRTIO_F_RING_RESET) | VDPU_BIT(VIRTIO_F_SUSPEND) |
+                    VDPU_BIT(VIRTIO_NET_F_MAC) |
                     VDPU_BIT(VIRTIO_NET_F_MTU) | VDPU_BIT(VIRTIO_NET_F_STATUS) | VDPU_BIT(VIRTIO_NET_F_CTRL_VQ) |
                     VDPU_BIT(VIRTIO_NET_F_CTRL_RX) | VDPU_BIT(VIRTIO_NET_F_MRG_RXBUF) | VDPU_BIT(VIRTIO_NET_F_MQ) |
                     VDPU_BIT(VIRTIO_NET_F_CTRL_MAC_ADDR)),
@@ -98,6 +155,6 @@ _Static_assert(VDPU_CFG_COMMON_OFF_RESET == VDPU_BAR_COMMON_OFF && VDPU_CFG_NOTI
 _Static_assert(VDPU_CFG_COMMON_LENGTH_RESET == VDPU_BAR_COMMON_LEN && VDPU_CFG_DEVICE_LENGTH_RESET ==
                VDPU_BAR_DEVCFG_LEN && VDPU_CFG_ISR_LENGTH_RESET == VDPU_BAR_ISR_LEN, "capability lengths");
 _Static_assert((0x100000000ull - (VDPU_CFG_BAR0_LO_WMASK)) == VDPU_BAR0_SIZE, "BAR0 size = writable mask");
-_Static_assert(VDPU_CFG_PCICFG_DATA + 4 == VDPU_CFG_CAPS_END, "capability list end");
+_Static_assert(VDPU_CFG_VNDR_VNDR + VDPU_CFG_VNDR_LEN_RESET == VDPU_CFG_CAPS_END, "capability list end");
 
 #endif

@@ -38,6 +38,8 @@ void model_bar_access(struct vdpu_edge *e, uint64_t off, unsigned size, bool wri
         model_msix_table_access(e, off, size, write, wdata, r);
     else if (in_region(off, VDPU_BAR_MSIX_PBA_OFF, VDPU_BAR_MSIX_PBA_LEN))
         model_msix_pba_access(e, off, size, write, r);
+    else if (in_region(off, VDPU_BAR_VQSTATE_OFF, VDPU_BAR_VQSTATE_LEN))
+        model_vqstate_access(e, off, size, write, r);
     else
         model_access_fault(e, VDPU_DIAG_BAR_HOLE, off, r);
 

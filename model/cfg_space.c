@@ -44,6 +44,12 @@ static uint64_t storage_read(const struct vdpu_edge *e, unsigned addr, unsigned 
     /* Test-only fault: the vendor ID's low byte reads one higher (0x1AF5). */
     if (e->fault == VDPU_FAULT_VENDOR_ID && addr <= VDPU_CFG_VENDOR_ID && VDPU_CFG_VENDOR_ID < addr + size)
         v ^= 1ull << (8 * (VDPU_CFG_VENDOR_ID - addr));
+    /* Test-only faults: a device without the vendor data capability, or with another vendor's. */
+    if (e->fault == VDPU_FAULT_NO_VNDR_CAP && addr <= VDPU_CFG_PCICFG_NEXT && VDPU_CFG_PCICFG_NEXT < addr + size)
+        v &= ~(0xFFull << (8 * (VDPU_CFG_PCICFG_NEXT - addr)));
+    if (e->fault == VDPU_FAULT_VNDR_FOREIGN && addr <= VDPU_CFG_VNDR_VENDOR_ID && VDPU_CFG_VNDR_VENDOR_ID < addr + size)
+        v = (v & ~(0xFFFFull << (8 * (VDPU_CFG_VNDR_VENDOR_ID - addr)))) |
+            (0x8086ull << (8 * (VDPU_CFG_VNDR_VENDOR_ID - addr)));
     return v;
 }
 
@@ -106,7 +112,7 @@ void model_cfg_access(struct vdpu_edge *e, const vdpu_hreq_t *req, bool write, s
         model_access_fault(e, VDPU_DIAG_CFG_UNIMPL, addr, r);
         return;
     }
-    if (addr + size > VDPU_CFG_PCICFG_DATA) { /* touches pci_cfg_data */
+    if (addr < VDPU_CFG_PCICFG_DATA + 4 && addr + size > VDPU_CFG_PCICFG_DATA) { /* touches pci_cfg_data */
         window_access(e, req, write, r);
         return;
     }

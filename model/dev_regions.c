@@ -1,4 +1,5 @@
-/* dev_regions.c - the small BAR0 regions: notify doorbells, ISR (read-to-clear), virtio-net device cfg. */
+/* dev_regions.c - the small BAR0 regions: notify doorbells, ISR (read-to-clear), virtio-net device cfg,
+ * the vendor-specific ring-position region (VQSTATE). */
 #include <stddef.h>
 
 #include "model.h"
@@ -88,4 +89,27 @@ void model_devcfg_access(struct vdpu_edge *e, uint64_t bar_off, unsigned size, b
         return;
     }
     r->data = devcfg_read(e->pre, f->off);
+}
+
+/* ---- VQSTATE (vendor-specific): ring position of the queue queue_select names --- */
+
+/* Two read-only dwords from the queue engine's position in the queue context: AVAIL = {avail_wrap,
+ * last_avail}, USED = {used_wrap, used_idx}; an invalid queue_select reads 0 (as common cfg does).
+ * Reads have no side effects. */
+void model_vqstate_access(struct vdpu_edge *e, uint64_t bar_off, unsigned size, bool write, struct host_result *r)
+{
+    uint64_t in_off = bar_off - VDPU_BAR_VQSTATE_OFF;
+    if (size != 4) { /* the dword alignment was checked with the size */
+        model_access_fault(e, VDPU_DIAG_BAR_BAD_SIZE, bar_off, r);
+        return;
+    }
+    if (write) {
+        model_diag(e, VDPU_DIAG_BAR_RO_WRITE, bar_off);
+        return;
+    }
+    uint16_t qsel = e->pre->queue_select;
+    if (qsel >= VDPU_NUM_QUEUES) return;
+    const struct vdpu_queue_ctx *q = &e->pre->queue[qsel];
+    r->data = in_off == VDPU_VQSTATE_AVAIL ? (uint32_t)q->avail_wrap << VDPU_VQSTATE_WRAP_BIT | q->last_avail
+                                           : (uint32_t)q->used_wrap << VDPU_VQSTATE_WRAP_BIT | q->used_idx;
 }

@@ -117,14 +117,19 @@ void qeng_packed_proc(struct vdpu_edge *e)
         return;
     }
     uint8_t code = qeng_desc_check(e, n->d_addr, n->d_len, n->d_flags, n->ndesc, qc->size);
-    if (code)
+    if (code) {
         qeng_error(e, code);
-    else
-        qeng_desc_data(e);
+        return;
+    }
+    /* The slot is consumed once its descriptor passed every check (a TX chain too long for the frame
+     * buffer fails in qeng_desc_data): last_avail moves at this edge, while the descriptor's data is
+     * still to move, as the RTL's PROC does (the ring position is host-visible in VQSTATE). */
+    if (n->rx || (uint64_t)n->chain_len + n->d_len <= VDPU_FRAME_BUF_BYTES) advance_slot(e);
+    qeng_desc_data(e);
 }
 
-/* The current descriptor's data is done: its slot is consumed, then the chain goes on or ends.
- * Inside an indirect table every entry is used, in order, and no slot is consumed. */
+/* The current descriptor's data is done (its slot was consumed when it was checked): the chain goes
+ * on at the next slot or ends. Inside an indirect table every entry is used, in order. */
 void qeng_packed_desc_done(struct vdpu_edge *e)
 {
     struct vdpu_eng *n = &e->next->eng;
@@ -138,7 +143,7 @@ void qeng_packed_desc_done(struct vdpu_edge *e)
         }
         return;
     }
-    uint16_t slot = advance_slot(e);
+    uint16_t slot = e->next->queue[e->pre->eng.q].last_avail; /* advanced at the check (maybe this edge) */
     if (n->d_flags & VIRTQ_DESC_F_NEXT)
         read_slot(e, qeng_qctx(e), slot);
     else

@@ -1,4 +1,5 @@
-// vdpu_bar_decode.sv - BAR0 decode: MEM range check, regions (common cfg, notify, ISR, device cfg, MSI-X).
+// vdpu_bar_decode.sv - BAR0 decode: MEM range check, regions (common cfg, notify, ISR, device cfg, MSI-X,
+// the vendor-specific ring position VQSTATE).
 //
 // Purely combinational: from one access and the pre-edge state it computes the completion, the
 // diagnostic and the effects; the caller gates the effects with the commit of the access.
@@ -38,6 +39,9 @@ module vdpu_bar_decode
 
   if (BAR_NOTIFY_LEN != NUM_QUEUES * NOTIFY_MULT || NOTIFY_MULT != 4) begin : gen_notify_check
     $error("vdpu_bar_decode: notify region must hold NUM_QUEUES doorbells of 4 bytes");
+  end
+  if (VQSTATE_WRAP_BIT != 16 || VQSTATE_AVAIL != 12'h0 || VQSTATE_USED != 12'h4 || BAR_VQSTATE_LEN != 8) begin : gen_vqs_check
+    $error("vdpu_bar_decode: VQSTATE is two dwords {wrap, index[15:0]} at +0 and +4");
   end
   if (NETCFG_MAC0 != 4'd0 || NETCFG_MAC5 != 4'd5) begin : gen_mac_check
     $error("vdpu_bar_decode: the MAC must be bytes 0..5 of the device cfg");
@@ -94,9 +98,9 @@ module vdpu_bar_decode
   assign qidx    = view_i.qsel[QIDX_W-1:0];
   assign qv      = qsel_ok ? qctx_i[qidx] : '0;
 
-  // The queue engine's ring state is not host-visible.
+  // The ring positions are host-visible only through VQSTATE; kick and doorbell data never are.
   logic unused_qv;
-  assign unused_qv = ^{qv.last_avail, qv.avail_wrap, qv.used_idx, qv.used_wrap, qv.kick, qv.nd, qv.nd_valid};
+  assign unused_qv = ^{qv.kick, qv.nd, qv.nd_valid};
 
   // ---- decode ---------------------------------------------------------------------------------------
   logic [63:0] rd;          // value of the addressed field
@@ -317,6 +321,20 @@ module vdpu_bar_decode
         dc = DIAG_BAR_RO_WRITE;
       end else begin
         rd = 64'(pba_i) >> {off[2], 5'b0};
+      end
+
+    // -- VQSTATE (vendor-specific): ring position of the selected queue, read-only dwords
+    end else if (in_region(off, BAR_VQSTATE_OFF, BAR_VQSTATE_LEN)) begin
+      if (size != 4'd4) begin
+        dv = 1'b1;
+        dc = DIAG_BAR_BAD_SIZE;
+      end else if (we) begin
+        dv = 1'b1;
+        dc = DIAG_BAR_RO_WRITE;
+      end else if (off[11:0] == VQSTATE_AVAIL) begin
+        rd = 64'({qv.avail_wrap, qv.last_avail});  // qv is 0 for an invalid queue_select
+      end else begin
+        rd = 64'({qv.used_wrap, qv.used_idx});
       end
 
     end else begin

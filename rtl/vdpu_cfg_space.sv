@@ -36,8 +36,9 @@ module vdpu_cfg_space
   localparam logic [11:0] CfgHeaderEnd = 12'h040;       // end of the type-0 header (PCI spec)
   localparam int unsigned BarBits      = $clog2(BAR0_SIZE);
 
-  if ((1 << BarBits) != BAR0_SIZE || 32'(CFG_PCICFG_DATA) + 4 != CFG_CAPS_END) begin : gen_map_check
-    $error("vdpu_cfg_space: BAR0_SIZE must be a power of two and pci_cfg_data must end the capability list");
+  if ((1 << BarBits) != BAR0_SIZE || 32'(CFG_VNDR_VNDR) + 32'h14 != CFG_CAPS_END ||
+      32'(CFG_PCICFG_DATA) + 4 > CFG_CAPS_END) begin : gen_map_check
+    $error("vdpu_cfg_space: BAR0_SIZE must be a power of two and the vendor data capability must end the list");
   end
 
   // ---- image storage: flops only for bytes with a non-zero write mask ------------------------
@@ -113,7 +114,7 @@ module vdpu_cfg_space
       cls = CkRange;
     end else if (32'(off) >= CFG_CAPS_END) begin
       cls = CkUnimpl;
-    end else if (off + 12'(size) > CFG_PCICFG_DATA) begin
+    end else if (off < CFG_PCICFG_DATA + 12'd4 && off + 12'(size) > CFG_PCICFG_DATA) begin
       cls = win_ok ? CkWin : CkWinBad;
     end else begin
       cls = CkStore;

@@ -71,8 +71,10 @@ Test(cli, default_cosim_run_reports_discovery_and_digest, .timeout = 300)
     cr_assert_eq(sh(VDPU " run --engine cosim --seed 1", out, sizeof out), 0, "%s", out);
     cr_assert(strstr(out, "BAR0: 64-bit prefetchable memory, size 32 KiB, assigned 0x1000000000"), "%s", out);
     cr_assert(strstr(out, "MSI-X, 8 vectors"));
-    const char *caps[] = {"common cfg", "notify", "ISR", "device cfg", "PCI cfg access"};
-    for (int i = 0; i < 5; i++) cr_assert(strstr(out, caps[i]), "capability %s missing from the report", caps[i]);
+    const char *caps[] = {"common cfg", "notify", "ISR", "device cfg", "PCI cfg access",
+                          "virtio vendor data cap_len 20 vendor_id 0xffff vdpu ring positions (VQSTATE) BAR0+0x6000",
+                          "vqstate 0x1000006000"};
+    for (int i = 0; i < 7; i++) cr_assert(strstr(out, caps[i]), "capability %s missing from the report", caps[i]);
     cr_assert(strstr(out, "result: PASS"));
     const char *d = strstr(out, "digest ");
     cr_assert_not_null(d);
@@ -80,6 +82,19 @@ Test(cli, default_cosim_run_reports_discovery_and_digest, .timeout = 300)
     const char *d2 = strstr(out2, "digest ");
     cr_assert_not_null(d2);
     cr_assert_eq(strncmp(d, d2, 23), 0, "same seed and options, same digest");
+}
+
+/* the offer includes VIRTIO_F_SUSPEND (bit 43) and --features knows its name */
+Test(cli, features_suspend_by_name, .timeout = 120)
+{
+    static char out[16384];
+    cr_assert_eq(sh(VDPU " run --engine model", out, sizeof out), 0, "%s", out);
+    cr_assert(strstr(out, "device offers 0x0000094d30c78028"), "%s", out);
+    cr_assert_eq(sh(VDPU " run --engine model --features -SUSPEND", out, sizeof out), 0, "%s", out);
+    cr_assert(strstr(out, "device offers 0x0000014d30c78028"), "%s", out);
+    cr_assert_eq(sh(VDPU " run --engine model --features VIRTIO_F_VERSION_1,VIRTIO_F_SUSPEND", out, sizeof out), 0, "%s",
+                 out);
+    cr_assert(strstr(out, "device offers 0x0000080100000000"), "%s", out);
 }
 
 /* --pairs: flows spread over both transmitqs, each back on its pair's receiveq (checked by the driver) */

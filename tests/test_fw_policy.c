@@ -20,12 +20,13 @@ static void linux_accept(uint32_t f[4])
 
 /* ---- features ---------------------------------------------------------------------------- */
 
-/* the brief's list, plus CTRL_MAC_ADDR: the control queue executes MAC_ADDR_SET (fw/ctrlq.c) */
+/* the brief's list, plus CTRL_MAC_ADDR (the control queue executes MAC_ADDR_SET, fw/ctrlq.c) and
+ * SUSPEND (firmware suspends the data path, fw/events.c) */
 Test(fw_policy, default_offer_is_what_the_brief_lists)
 {
     static const unsigned bits[] = {F_NET_MAC, F_NET_MTU, F_NET_STATUS, F_NET_CTRL_VQ, F_NET_CTRL_RX, F_NET_MRG_RXBUF,
                                     F_NET_MQ, F_INDIRECT_DESC, F_EVENT_IDX, F_VERSION_1, F_RING_PACKED, F_IN_ORDER,
-                                    F_NOTIFICATION_DATA, F_RING_RESET, F_NET_CTRL_MAC_ADDR};
+                                    F_NOTIFICATION_DATA, F_RING_RESET, F_NET_CTRL_MAC_ADDR, F_SUSPEND};
     uint32_t f[4] = {0};
     for (size_t i = 0; i < sizeof bits / sizeof bits[0]; i++) set(f, bits[i]);
     cr_assert_arr_eq(f, OFFER, sizeof f);
@@ -172,7 +173,7 @@ static struct status_decision st(uint8_t cur, uint8_t req)
 {
     uint32_t d[4];
     linux_accept(d);
-    return policy_status(cur, req, OFFER, d);
+    return policy_status(cur, req, OFFER, d, true);
 }
 
 Test(fw_policy, status_linux_sequence)
@@ -246,12 +247,12 @@ Test(fw_policy, status_features_refused_keeps_the_rest)
     uint32_t d[4];
     linux_accept(d);
     feat_clr(d, F_VERSION_1);
-    struct status_decision s = policy_status(0x03, 0x0B, OFFER, d);
+    struct status_decision s = policy_status(0x03, 0x0B, OFFER, d, false);
     cr_assert_eq(s.commit, 0x03, "committed without FEATURES_OK");
     cr_assert_eq(s.refused, STR_FEATOK_REFUSED);
     cr_assert_eq(s.feat.verdict, FEAT_NO_VERSION_1);
     cr_assert_not(s.gained_features_ok);
-    s = policy_status(0x03, 0x0F, OFFER, d);
+    s = policy_status(0x03, 0x0F, OFFER, d, false);
     cr_assert_eq(s.commit, 0x03);
     cr_assert_eq(s.refused, STR_FEATOK_REFUSED | STR_DRVOK_NO_FEATOK);
 }
@@ -296,12 +297,97 @@ Test(fw_policy, status_needs_reset_is_device_owned)
 
 Test(fw_policy, status_reserved_bits)
 {
-    struct status_decision d = st(0x01, 0x11);
+    struct status_decision d = st(0x01, 0x21);
     cr_assert_eq(d.commit, 0x01);
     cr_assert_eq(d.refused, STR_UNKNOWN_BITS);
     d = st(0x00, 0x21);
     cr_assert_eq(d.commit, 0x01, "ACKNOWLEDGE taken, bit 5 dropped");
     cr_assert_eq(d.refused, STR_UNKNOWN_BITS);
+}
+
+/* ---- SUSPEND (virtio 1.3 "Device Suspend") ---- */
+
+static struct status_decision st_nosusp(uint8_t cur, uint8_t req)
+{
+    uint32_t d[4];
+    linux_accept(d);
+    feat_clr(d, F_SUSPEND);
+    return policy_status(cur, req, OFFER, d, false);
+}
+
+Test(fw_policy, suspend_and_resume)
+{
+    struct status_decision d = st(0x0F, 0x1F);
+    cr_assert(d.suspend, "SUSPEND with DRIVER_OK and the feature: suspend");
+    cr_assert_eq(d.commit, 0x1B, "presented as SUSPEND set, DRIVER_OK clear");
+    cr_assert_eq(d.refused, 0);
+    cr_assert_not(d.resume || d.gained_driver_ok);
+    d = st(0x0F, 0x1B);
+    cr_assert(d.suspend, "clearing DRIVER_OK along with SUSPEND is what suspending does");
+    cr_assert_eq(d.commit, 0x1B);
+    cr_assert_eq(d.refused, 0);
+    d = st(0x1B, 0x1B);
+    cr_assert_not(d.suspend || d.resume, "already suspended: nothing to do");
+    cr_assert_eq(d.commit, 0x1B);
+    cr_assert_eq(d.refused, 0);
+    d = st(0x1B, 0x1F);
+    cr_assert(d.resume, "DRIVER_OK while suspended (SUSPEND still written): resume");
+    cr_assert_eq(d.commit, 0x0F, "DRIVER_OK set, SUSPEND clear");
+    cr_assert_eq(d.refused, 0);
+    cr_assert_not(d.gained_driver_ok || d.suspend, "a resume is not a first DRIVER_OK");
+    d = st(0x1B, 0x0F);
+    cr_assert(d.resume, "DRIVER_OK with SUSPEND clear: resume as well");
+    cr_assert_eq(d.commit, 0x0F);
+    cr_assert_eq(d.refused, 0);
+}
+
+Test(fw_policy, suspend_misuse_is_ignored)
+{
+    struct status_decision d = st(0x0B, 0x1B);
+    cr_assert_not(d.suspend, "before DRIVER_OK the device is not initialized");
+    cr_assert_eq(d.commit, 0x0B, "status unchanged");
+    cr_assert_eq(d.refused, STR_SUSPEND_NOT_LIVE);
+    d = st(0x0B, 0x1F);
+    cr_assert_not(d.suspend, "DRIVER_OK and SUSPEND in one write: SUSPEND ignored, DRIVER_OK taken");
+    cr_assert_eq(d.commit, 0x0F);
+    cr_assert(d.gained_driver_ok);
+    cr_assert_eq(d.refused, STR_SUSPEND_NOT_LIVE);
+    d = st(0x00, 0x10);
+    cr_assert_eq(d.commit, 0x00);
+    cr_assert_eq(d.refused, STR_SUSPEND_NOT_LIVE);
+    d = st_nosusp(0x0F, 0x1F);
+    cr_assert_not(d.suspend, "not negotiated");
+    cr_assert_eq(d.commit, 0x0F, "status unchanged");
+    cr_assert_eq(d.refused, STR_SUSPEND_NO_FEATURE);
+    d = st(0x4F, 0x1F);
+    cr_assert_not(d.suspend, "NEEDS_RESET: no suspend (the device already says it failed)");
+    cr_assert_eq(d.commit, 0x4F);
+    cr_assert_eq(d.refused, STR_NEEDS_RESET);
+    d = st(0x0F, 0x9F);
+    cr_assert_not(d.suspend, "FAILED in the same write wins");
+    cr_assert_eq(d.commit, 0x8F);
+    cr_assert_eq(d.refused, STR_AFTER_FAILED);
+}
+
+Test(fw_policy, suspended_state_rules)
+{
+    struct status_decision d = st(0x1B, 0x0B);
+    cr_assert_not(d.resume, "clearing SUSPEND alone is not a resume");
+    cr_assert_eq(d.commit, 0x1B);
+    cr_assert_eq(d.refused, STR_SUSPEND_CLEAR);
+    d = st(0x5B, 0x1F);
+    cr_assert_not(d.resume, "a device that needs a reset does not resume");
+    cr_assert_eq(d.commit, 0x5B);
+    cr_assert_eq(d.refused, STR_NEEDS_RESET);
+    d = st(0x1B, 0x9B);
+    cr_assert_eq(d.commit, 0x9B, "FAILED accepted while suspended");
+    cr_assert_not(d.resume || d.suspend);
+    d = st(0x1B, 0x13);
+    cr_assert_eq(d.commit, 0x1B, "FEATURES_OK cannot be taken back while suspended either");
+    cr_assert_eq(d.refused, STR_CLEAR);
+    cr_assert(policy_suspended(0x1B));
+    cr_assert_not(policy_suspended(0x0F));
+    cr_assert_not(policy_link_notify(0x1B), "no config interrupt while suspended");
 }
 
 Test(fw_policy, status_reason_names)

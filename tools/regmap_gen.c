@@ -16,6 +16,7 @@ static const char *kind_name[] = {"RW", "RO", "EV", "WO"};
 struct param { const char *name; uint64_t val; const char *doc; };
 struct cfgf { const char *name; unsigned off, size; uint64_t reset, wmask; const char *doc; };
 struct bar { const char *name; unsigned off, len; const char *doc; };
+struct barreg { const char *region, *name; unsigned off, size; const char *doc; };
 struct field { const char *name; unsigned off, size, kind; const char *doc; };
 struct csr { const char *name; unsigned off, access; uint64_t reset; const char *doc; };
 struct en { const char *group, *name; unsigned val; const char *doc; };
@@ -26,6 +27,7 @@ struct scalar { const char *name; int dir; unsigned width; const char *doc; };
 #define PARAM(n, v, d)
 #define CFG(n, o, s, r, w, d)
 #define BAR(n, o, l, d)
+#define BARREG(r, n, o, s, d)
 #define COMMON(n, o, s, k, d)
 #define NETCFG(n, o, s, d)
 #define CSR(n, o, a, r, d)
@@ -55,6 +57,13 @@ static const struct bar bars[] = {
 };
 #undef BAR
 #define BAR(n, o, l, d)
+#undef BARREG
+#define BARREG(r, n, o, s, d) {#r, #n, o, s, d},
+static const struct barreg barregs[] = {
+#include "vdpu_regmap.def"
+};
+#undef BARREG
+#define BARREG(r, n, o, s, d)
 #undef COMMON
 #define COMMON(n, o, s, k, d) {#n, o, s, k, d},
 static const struct field commons[] = {
@@ -165,6 +174,12 @@ static void gen_c(FILE *f)
     for (size_t i = 0; i < N(bars); i++) {
         fprintf(f, "#define VDPU_BAR_%s_OFF 0x%04xu /* %s */\n", bars[i].name, bars[i].off, bars[i].doc);
         fprintf(f, "#define VDPU_BAR_%s_LEN 0x%xu\n", bars[i].name, bars[i].len);
+    }
+    fprintf(f, "\n/* registers of the small BAR0 regions (offset from the region) */\n");
+    for (size_t i = 0; i < N(barregs); i++) {
+        fprintf(f, "#define VDPU_%s_%s 0x%02xu /* %s */\n", barregs[i].region, barregs[i].name, barregs[i].off,
+                barregs[i].doc);
+        fprintf(f, "#define VDPU_%s_%s_SIZE %u\n", barregs[i].region, barregs[i].name, barregs[i].size);
     }
     fprintf(f, "\nenum vdpu_field_kind { VDPU_KIND_RW, VDPU_KIND_RO, VDPU_KIND_EV, VDPU_KIND_WO };\n");
     fprintf(f, "struct vdpu_field_desc { const char *name; uint16_t off; uint8_t size; uint8_t kind; };\n");
@@ -284,6 +299,10 @@ static void gen_sv(FILE *f)
         fprintf(f, "  localparam logic [14:0] BAR_%s_OFF = 15'h%04x;  // %s\n", bars[i].name, bars[i].off, bars[i].doc);
         fprintf(f, "  localparam int unsigned BAR_%s_LEN = %u;\n", bars[i].name, bars[i].len);
     }
+    fprintf(f, "\n  // registers of the small BAR0 regions (offset from the region)\n");
+    for (size_t i = 0; i < N(barregs); i++)
+        fprintf(f, "  localparam logic [11:0] %s_%s = 12'h%03x;  // %u bytes\n", barregs[i].region, barregs[i].name,
+                barregs[i].off, barregs[i].size);
     fprintf(f, "\n  // virtio common cfg field offsets\n");
     for (size_t i = 0; i < N(commons); i++)
         fprintf(f, "  localparam logic [5:0] COMMON_%s = 6'h%02x;  // %u bytes %s\n", commons[i].name, commons[i].off,
@@ -403,6 +422,12 @@ static void gen_md(FILE *f)
     fprintf(f, "\n## BAR0 layout\n\n| offset | length | region | contents |\n|---|---|---|---|\n");
     for (size_t i = 0; i < N(bars); i++)
         fprintf(f, "| 0x%04x | 0x%x | %s | %s |\n", bars[i].off, bars[i].len, bars[i].name, bars[i].doc);
+    fprintf(f, "\n## Registers of the small BAR0 regions\n\nOffsets from the region's start; read-only (a write of a "
+               "legal size: diag BAR_RO_WRITE; any other size: BAR_BAD_SIZE).\n\n"
+               "| region | offset | size | register | meaning |\n|---|---|---|---|---|\n");
+    for (size_t i = 0; i < N(barregs); i++)
+        fprintf(f, "| %s | 0x%02x | %u | %s | %s |\n", barregs[i].region, barregs[i].off, barregs[i].size,
+                barregs[i].name, barregs[i].doc);
     fprintf(f, "\n## Common cfg (BAR0 + 0x0000)\n\nKinds: RW storage, RO read-only (write ignored, diag BAR_RO_WRITE), "
                "EV policy field (write pushes a firmware event; read held while events are pending).\n\n"
                "| offset | size | kind | field |\n|---|---|---|---|\n");

@@ -142,6 +142,7 @@ static int netrand_init(vdpu_session_t *s, virtio_drv_t *d, const struct netrand
     if (c->no_event_idx) dp.drop[VIRTIO_RING_F_EVENT_IDX / 32] |= 1u << (VIRTIO_RING_F_EVENT_IDX % 32);
     if (c->no_notif_data) dp.drop[VIRTIO_F_NOTIFICATION_DATA / 32] |= 1u << (VIRTIO_F_NOTIFICATION_DATA % 32);
     if (c->no_in_order) dp.drop[VIRTIO_F_IN_ORDER / 32] |= 1u << (VIRTIO_F_IN_ORDER % 32);
+    if (c->suspend) dp.accept[VIRTIO_F_SUSPEND / 32] |= 1u << (VIRTIO_F_SUSPEND % 32);
     enum drv_result dr = virtio_drv_init(d, s, &dp);
     if (dr != DRV_OK) {
         snprintf(err, errlen, "init failed: %s", d->refusal[0] ? d->refusal : s->bus.stopped ? s->bus.stop_reason : "link error");

@@ -33,6 +33,8 @@ struct netrand_cfg {
     unsigned coal_frames, coal_cycles; /* interrupt coalescing (ENG_COAL; cycles 0: off): session options
                                         * like prefetch and used batch */
     bool no_in_order;        /* the driver leaves IN_ORDER out (one used entry per buffer whatever B) */
+    bool suspend;            /* the driver accepts VIRTIO_F_SUSPEND (never picked: a caller sets it, with
+                              * an on_turn hook in `no` that suspends and resumes, tests/test_suspend.c) */
 };
 
 struct netrand_result {

@@ -3,6 +3,7 @@
 
 #include "host_link.h"
 #include "pci_enum.h"
+#include "virtio_spec.h"
 
 #define PCI_CAP_ID_MSIX 0x11
 #define PCI_CAP_ID_VNDR 0x09
@@ -58,6 +59,38 @@ static int size_bar(vdpu_bus_t *b, vdpu_pci_info_t *info, unsigned i, unsigned *
     return 0;
 }
 
+/* A virtio vendor data capability (cfg_type 9): its vendor_id qualifies the vendor-defined part, as the
+ * spec asks of a driver; ours (vendor_id, format and signature 'VDPU') names the VQSTATE region.
+ * Anything else, or a region that does not fit its BAR, is reported and skipped. */
+static int vendor_data_cap(vdpu_bus_t *b, vdpu_pci_info_t *info, uint8_t at, uint32_t len, FILE *out)
+{
+    uint32_t vid, fmt = 0, bar = 0, magic = 0, offset = 0, length = 0;
+    if (cfg_rd(b, at + VDPU_VNDR_OFF(hdr.vendor_id), 2, &vid)) return -1;
+    bool ours = vid == VDPU_VNDR_DATA_ID && len >= sizeof(struct vdpu_vndr_vqstate_cap);
+    if (ours && (cfg_rd(b, at + VDPU_VNDR_OFF(format), 1, &fmt) || cfg_rd(b, at + VDPU_VNDR_OFF(bar), 1, &bar) ||
+                 cfg_rd(b, at + VDPU_VNDR_OFF(magic), 4, &magic) || cfg_rd(b, at + VDPU_VNDR_OFF(offset), 4, &offset) ||
+                 cfg_rd(b, at + VDPU_VNDR_OFF(length), 4, &length)))
+        return -1;
+    ours = ours && fmt == VDPU_VNDR_DATA_FMT && magic == VDPU_VNDR_DATA_MAGIC;
+    const char *skip = !ours ? "not vdpu's format, skipped"
+                       : info->vndr_found ? "a second one, skipped"
+                       : bar >= PCI_NUM_BARS || !info->bar_size[bar] ? "names a bad BAR, skipped"
+                       : (uint64_t)offset + length > info->bar_size[bar] ? "region exceeds its BAR, skipped"
+                       : NULL;
+    if (out) {
+        fprintf(out, "[host] cap 0x%02x: virtio vendor data cap_len %2u vendor_id 0x%04x", at, len, vid);
+        if (skip) fprintf(out, ": %s\n", skip);
+        else fprintf(out, " vdpu ring positions (VQSTATE) BAR%u+0x%04x length 0x%x\n", bar, offset, length);
+    }
+    if (skip) return 0;
+    info->vndr_found = true;
+    info->vndr_cap = at;
+    info->vndr_bar = (uint8_t)bar;
+    info->vndr_off = offset;
+    info->vndr_len = length;
+    return 0;
+}
+
 static int walk_caps(vdpu_bus_t *b, vdpu_pci_info_t *info, FILE *out)
 {
     uint32_t status, ptr;
@@ -86,8 +119,13 @@ static int walk_caps(vdpu_bus_t *b, vdpu_pci_info_t *info, FILE *out)
                         info->msix_pba_off);
         } else if (id == PCI_CAP_ID_VNDR) {
             uint32_t len, type, bar, offset, length, mult = 0;
-            if (cfg_rd(b, at + 2, 1, &len) || cfg_rd(b, at + 3, 1, &type) || cfg_rd(b, at + 4, 1, &bar) ||
-                cfg_rd(b, at + 8, 4, &offset) || cfg_rd(b, at + 12, 4, &length))
+            if (cfg_rd(b, at + 2, 1, &len) || cfg_rd(b, at + 3, 1, &type)) return -1;
+            if (type == VIRTIO_PCI_CAP_VENDOR_CFG) { /* no bar/offset/length at the usual places */
+                if (vendor_data_cap(b, info, at, len, out)) return -1;
+                ptr = hdr >> 8;
+                continue;
+            }
+            if (cfg_rd(b, at + 4, 1, &bar) || cfg_rd(b, at + 8, 4, &offset) || cfg_rd(b, at + 12, 4, &length))
                 return -1;
             if (type == 2 && cfg_rd(b, at + 16, 4, &mult)) return -1;
             const char *name = type < VIRTIO_CAP_TYPES ? vcap_names[type] : "unknown";
@@ -178,11 +216,14 @@ int pci_enumerate(vdpu_bus_t *b, uint64_t mmio_base, vdpu_pci_info_t *info, FILE
         return fail(out, "MSI-X table/PBA in an unassigned BAR", info->msix_table_bir);
     info->msix_table = info->bar_base[info->msix_table_bir] + info->msix_table_off;
     info->msix_pba = info->bar_base[info->msix_pba_bir] + info->msix_pba_off;
+    if (info->vndr_found) info->vqstate = info->bar_base[info->vndr_bar] + info->vndr_off;
     if (out) {
-        fprintf(out, "[host] located: common 0x%llx notify 0x%llx isr 0x%llx device 0x%llx msix-table 0x%llx pba 0x%llx\n",
+        fprintf(out, "[host] located: common 0x%llx notify 0x%llx isr 0x%llx device 0x%llx msix-table 0x%llx pba 0x%llx",
                 (unsigned long long)info->vcap[1].addr, (unsigned long long)info->vcap[2].addr,
                 (unsigned long long)info->vcap[3].addr, (unsigned long long)info->vcap[4].addr,
                 (unsigned long long)info->msix_table, (unsigned long long)info->msix_pba);
+        if (info->vqstate) fprintf(out, " vqstate 0x%llx\n", (unsigned long long)info->vqstate);
+        else fprintf(out, " (no vqstate region)\n");
     }
     return 0;
 }

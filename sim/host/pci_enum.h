@@ -31,6 +31,13 @@ typedef struct vdpu_pci_info {
     uint8_t msix_table_bir, msix_pba_bir;
     uint32_t msix_table_off, msix_pba_off;
     uint64_t msix_table, msix_pba;
+    /* vdpu's vendor data capability (cfg_type VIRTIO_PCI_CAP_VENDOR_CFG, vendor_id VDPU_VNDR_DATA_ID,
+     * signature 'VDPU'): the ring-position region VQSTATE. Absent (vqstate 0) when the device has no
+     * such capability or one of another vendor / format, which the walk skips. */
+    bool vndr_found;
+    uint8_t vndr_cap, vndr_bar;
+    uint32_t vndr_off, vndr_len;
+    uint64_t vqstate; /* host physical address of the region, 0 if absent */
 } vdpu_pci_info_t;
 
 /* Host interrupt vectors programmed into MSI-X entry i: message data = PCI_MSI_DATA_BASE + i. */

@@ -6,6 +6,7 @@
 #include <strings.h>
 
 #include "virtio_features.h"
+#include "virtio_spec.h" /* the 1.2 / 1.3 bits Debian's headers lack */
 
 static const struct { unsigned bit; const char *name; } names[] = {
     {VIRTIO_NET_F_CSUM, "CSUM"},           {VIRTIO_NET_F_GUEST_CSUM, "GUEST_CSUM"},
@@ -17,7 +18,7 @@ static const struct { unsigned bit; const char *name; } names[] = {
     {VIRTIO_F_VERSION_1, "VERSION_1"},     {VIRTIO_F_ACCESS_PLATFORM, "ACCESS_PLATFORM"},
     {VIRTIO_F_RING_PACKED, "RING_PACKED"}, {VIRTIO_F_IN_ORDER, "IN_ORDER"},
     {VIRTIO_F_ORDER_PLATFORM, "ORDER_PLATFORM"}, {VIRTIO_F_NOTIFICATION_DATA, "NOTIFICATION_DATA"},
-    {VIRTIO_F_RING_RESET, "RING_RESET"},
+    {VIRTIO_F_RING_RESET, "RING_RESET"},   {VIRTIO_F_SUSPEND, "SUSPEND"},
 };
 
 const char *virtio_feature_name(unsigned bit)

@@ -836,6 +836,10 @@ int virtio_net_run(virtio_net_t *n)
             next_refill = b->dev->cycle + 500 + 4ull * b->link.p.rtt;
             if (fill_rx(n)) kick(n, &n->rx);
         }
+        if (n->o.on_turn) {
+            n->o.on_turn(n, n->o.on_turn_ctx);
+            if (n->error[0] || b->stopped) break;
+        }
         vdpu_bus_step(b);
         bool irq_tx = !intx && m->msi_count[PCI_MSI_DATA_BASE + vtx] != seen_tx;
         bool irq_rx = !intx && m->msi_count[PCI_MSI_DATA_BASE + vrx] != seen_rx;

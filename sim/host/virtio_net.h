@@ -37,6 +37,8 @@ struct net_params {
     uint64_t max_cycles; /* give up (failure) after this many cycles */
 };
 
+typedef struct virtio_net virtio_net_t;
+
 /* Buffer shapes and driver behavior beyond the defaults (all zero: one descriptor per buffer,
  * buffers above the rings, interrupt driven - the plain virtio_net_open). A separate struct so
  * that existing positional net_params initializers stay complete. */
@@ -54,6 +56,11 @@ struct net_opts {
     unsigned rx_buf_size; /* 0: NET_BUF_SIZE; else every receive buffer (all its pieces) holds this many
                            * bytes (>= NET_HDR_LEN); below NET_HDR_LEN + NET_MAX_FRAME_LEN it needs
                            * MRG_RXBUF: frames span several buffers, reassembled from num_buffers */
+    /* called at every turn of virtio_net_run's loop, between device cycles, after the driver posted
+     * and kicked: a test may make blocking host accesses there (suspend and resume the device), the
+     * driver carries on afterwards and notices the interrupts that arrived meanwhile */
+    void (*on_turn)(virtio_net_t *n, void *ctx);
+    void *on_turn_ctx;
 };
 
 /* One posted buffer (descriptor chain), by buffer id (split: the head descriptor; packed: the id). */
