@@ -8,7 +8,12 @@ INIT=$(cd "$(dirname "$0")/.." && pwd)/tests/guest/init
 cd "$OUT"
 if [ ! -d kpkg/lib/modules ]; then
     # the meta package names the versioned kernel it depends on
-    PKG=$(apt-cache depends linux-image-cloud-amd64 | awk '/Depends: linux-image-[0-9]/{print $2; exit}')
+    kernel_pkg() { apt-cache depends linux-image-cloud-amd64 2>/dev/null | awk '/Depends: linux-image-[0-9]/{print $2; exit}'; }
+    PKG=$(kernel_pkg)
+    if [ -z "$PKG" ]; then # a fresh machine may have no package lists yet
+        SUDO=$([ "$(id -u)" = 0 ] || echo sudo)
+        $SUDO apt-get update -qq && PKG=$(kernel_pkg)
+    fi
     [ -n "$PKG" ] || { echo "mkinitrd: no linux-image-cloud-amd64 in the apt lists (apt-get update?)" >&2; exit 1; }
     rm -f linux-image-*.deb
     apt-get download -q "$PKG" >/dev/null

@@ -346,7 +346,7 @@ static int stop(bridge_t *br)
         if (virtio_drv_queue_state(&br->drv, i, &ai, &aw, &ui, &uw)) rc = -1;
         br->state[i].avail = encode(packed, ai, aw);
         br->state[i].used = encode(packed, ui, uw);
-        if (br->p.verbose) say("vring %u stopped at avail 0x%04x used 0x%04x", i, br->state[i].avail, br->state[i].used);
+        say("vring %u stopped at avail 0x%04x used 0x%04x", i, br->state[i].avail, br->state[i].used);
     }
     if (virtio_drv_reset(&br->drv) != DRV_OK) {
         say("the device did not reset: %s", br->drv.refusal);

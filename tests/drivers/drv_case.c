@@ -66,6 +66,16 @@ bool bridge_wait_idle(struct bridge_run *b, uint64_t tx, int64_t rx, double time
 int bridge_end(struct bridge_run *b, double timeout_s)
 {
     char line[512];
+    for (unsigned i = 0; i < 4; i++) b->stop_avail[i] = b->stop_used[i] = -1;
+    while (proc_expect(&b->p, "] ", timeout_s, line, sizeof line)) {
+        unsigned v, a, u;
+        const char *s = strstr(line, "] vring ");
+        if (s && sscanf(s, "] vring %u stopped at avail 0x%x used 0x%x", &v, &a, &u) == 3 && v < 4) {
+            b->stop_avail[v] = (int)a;
+            b->stop_used[v] = (int)u;
+        }
+        if (strstr(line, "connection") && strstr(line, "frames transmitted")) break;
+    }
     if (proc_expect(&b->p, "network port:", timeout_s, line, sizeof line)) {
         unsigned long long t = 0, r = 0, tb, rb;
         const char *s = strstr(line, "network port:");

@@ -13,6 +13,7 @@ struct bridge_run {
     uint64_t idle_tx, idle_rx;      /* counts of its last "idle at" line */
     uint64_t tx_frames, rx_frames;  /* its final network-port totals */
     uint64_t cycles;                /* simulated cycles of the whole run */
+    int stop_avail[4], stop_used[4]; /* the ring positions of the last stop, by vring (-1: none) */
     double wall;                    /* its wall time from listening to exit */
 };
 

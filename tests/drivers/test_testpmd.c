@@ -97,6 +97,16 @@ static void run_case(const struct tp_case *c)
         cr_expect_eq(st2.rx, b.rx_frames, "testpmd RX-packets %llu, device received %llu", (unsigned long long)st2.rx,
                      (unsigned long long)b.rx_frames);
     cr_expect(st2.tx > 0, "no traffic at all");
+    /* GET_VRING_BASE got the device's own positions (read after SUSPEND: every buffer consumed was
+     * used): one buffer per frame of these sizes, 256-entry rings; packed: bit 15 = wrap counter */
+    if (c->queues == 1) {
+        uint64_t n[2] = {st2.rx, st2.tx};
+        for (unsigned v = 0; v < 2; v++) {
+            int want = c->packed ? (int)((n[v] % 256) | (((n[v] / 256) % 2 == 0) ? 0x8000 : 0)) : (int)(n[v] % 65536);
+            cr_expect_eq(b.stop_avail[v], want, "vring %u stopped at avail 0x%x, want 0x%x", v, b.stop_avail[v], want);
+            cr_expect_eq(b.stop_used[v], want, "vring %u stopped at used 0x%x, want 0x%x", v, b.stop_used[v], want);
+        }
+    }
     static const char *const fwd_name[] = {"rxonly+loopback", "txonly+sink", "io+pcap-in"};
     matrix_line("testpmd | %s | in_order=%d mrg_rxbuf=%d queues=%u | %s | %s | tx %llu rx %llu | %llu cycles | %.2f s",
                 c->packed ? "packed" : "split", c->in_order, c->mrg, c->queues, fwd_name[c->fwd], c->engine,
