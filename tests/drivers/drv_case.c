@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <criterion/criterion.h>
 #include <unistd.h>
 
 #include "drv_case.h"
@@ -105,6 +106,18 @@ void bridge_cleanup(struct bridge_run *b, bool keep)
     } else {
         tmpdir_remove(b->dir);
     }
+}
+
+void case_finish(struct bridge_run *b, struct proc *frontend, const char *what, const char *log, bool ok)
+{
+    if (!ok) {
+        char tail[3000];
+        proc_log_tail(log, tail, sizeof tail);
+        fprintf(stderr, "--- %s (%s):\n%s\n---\n", what, log, tail);
+    }
+    proc_kill(frontend);
+    bridge_cleanup(b, !ok);
+    cr_assert(ok, "%s case failed (logs above)", what);
 }
 
 void matrix_line(const char *fmt, ...)

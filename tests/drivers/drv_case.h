@@ -29,6 +29,9 @@ bool bridge_wait_idle(struct bridge_run *b, uint64_t tx, int64_t rx, double time
 int bridge_end(struct bridge_run *b, double timeout_s);
 /* Tear down: kill what still runs, remove the scratch directory unless keep. */
 void bridge_cleanup(struct bridge_run *b, bool keep);
+/* The end of a frontend case: when it failed, the tail of the frontend's log (stderr); then both
+ * processes stopped and the scratch directory removed (kept when it failed); the case's verdict. */
+void case_finish(struct bridge_run *b, struct proc *frontend, const char *what, const char *log, bool ok);
 /* One line for the run matrix (build/tests/driver-matrix.txt and stderr). */
 void matrix_line(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -89,14 +89,7 @@ static void run_guest(const struct guest_case *c)
     ok = qs == 0 && bs == 0 && g.tx == PINGS && g.tx == b.tx_frames && (int64_t)g.tx == pn && g.tx_bytes == pbytes &&
          g.rx == want_rx && g.rx == b.rx_frames && g.rx_bytes == want_rx_bytes && cn == RX_FRAMES;
 out:
-    if (!ok) {
-        char tail[3000];
-        proc_log_tail(qlog, tail, sizeof tail);
-        fprintf(stderr, "--- QEMU console (%s):\n%s\n---\n", qlog, tail);
-    }
-    proc_kill(&q);
-    bridge_cleanup(&b, !ok);
-    cr_assert(ok, "Linux guest case failed (logs above)");
+    case_finish(&b, &q, "QEMU console", qlog, ok);
 }
 
 #define GUEST(name, ...)                                                                                   \

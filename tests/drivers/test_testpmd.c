@@ -114,14 +114,7 @@ static void run_case(const struct tp_case *c)
     ok = tps == 0 && bs == 0 && st2.tx == b.tx_frames && (uint64_t)pn == st2.tx &&
          (expect_rx < 0 || st2.rx == b.rx_frames);
 out:
-    if (!ok) {
-        char tail[3000];
-        proc_log_tail(tplog, tail, sizeof tail);
-        fprintf(stderr, "--- testpmd log (%s):\n%s\n---\n", tplog, tail);
-    }
-    proc_kill(&tp);
-    bridge_cleanup(&b, !ok);
-    cr_assert(ok, "testpmd case failed (logs above)");
+    case_finish(&b, &tp, "testpmd log", tplog, ok);
 }
 
 #define TP(name, ...)                                                                                      \
