@@ -238,7 +238,6 @@ enum drv_result virtio_drv_start(virtio_drv_t *d, const struct drv_params *p)
 {
     enum drv_result r;
     uint64_t v;
-    char names[512];
     /* queues: rx/tx pairs (one pair unless MQ), then the control queue if negotiated */
     uint64_t numq;
     if (drv_rd(d, VDPU_COMMON_NUMQ, 2, &numq)) return DRV_ERROR;
@@ -279,11 +278,16 @@ enum drv_result virtio_drv_start(virtio_drv_t *d, const struct drv_params *p)
         r = enable_queue(d, d->qidx[i], packed);
         if (r) return r;
     }
+    if (p->hold_driver_ok) return DRV_OK;
+    return virtio_drv_driver_ok(d);
+}
+
+enum drv_result virtio_drv_driver_ok(virtio_drv_t *d)
+{
     if (add_status(d, S_DRIVER_OK, "DRIVER_OK")) return DRV_ERROR;
     d->status = drv_status(d);
     if (d->status & S_NEEDS_RESET) return refuse(d, "device set DEVICE_NEEDS_RESET");
     if (!(d->status & S_DRIVER_OK)) return refuse(d, "device did not keep DRIVER_OK");
-    virtio_feature_list(d->negotiated, names, sizeof names);
     drv_step(d, "device is live (DRIVER_OK kept; %u queues)", d->nq);
     return DRV_OK;
 }

@@ -29,6 +29,8 @@ struct drv_params {
     unsigned data_queues; /* data queues 0..N-1 to set up, then the control queue if negotiated (0: as
                            * `queues` says); fewer than the device offers leaves the rest disabled */
     const struct drv_given_ring *rings; /* DRV_MAX_QUEUES entries by queue index, or NULL */
+    bool hold_driver_ok;  /* virtio_drv_start stops with the queues enabled, before DRIVER_OK (a test's
+                           * window; virtio_drv_driver_ok finishes) */
 };
 
 struct drv_queue {
@@ -74,6 +76,8 @@ enum drv_result virtio_drv_init(virtio_drv_t *d, vdpu_session_t *s, const struct
 enum drv_result virtio_drv_negotiate(virtio_drv_t *d, vdpu_session_t *s, const struct drv_params *p);
 /* The second half, after a negotiate that reached FEATURES_OK: config vector, queues, DRIVER_OK. */
 enum drv_result virtio_drv_start(virtio_drv_t *d, const struct drv_params *p);
+/* DRIVER_OK and its re-read (the last step of virtio_drv_start). */
+enum drv_result virtio_drv_driver_ok(virtio_drv_t *d);
 /* Reset the device the Linux way (write 0, wait until it reads 0). */
 enum drv_result virtio_drv_reset(virtio_drv_t *d);
 /* RING_RESET of queue i the way virtio_pci_modern does it (queue_reset = 1, poll until it reads 0,

@@ -812,6 +812,11 @@ int virtio_net_run(virtio_net_t *n)
                    (!rx_side || rx_room(n, sent))) {
                 if (!n->tx_pend) {
                     memset(frame, 0, NET_HDR_LEN); /* virtio_net_hdr: no offloads */
+                    if (n->o.tx_hdr_noise) {
+                        frame[0] = (uint8_t)(0xFE & rng_next(&n->rng)); /* flags: never NEEDS_CSUM (bit 0) */
+                        for (unsigned k = 2; k < NET_HDR_LEN; k++) frame[k] = (uint8_t)rng_next(&n->rng);
+                        frame[1] = 0; /* gso_type NONE */
+                    }
                     n->tx_pend_len = NET_HDR_LEN + make_frame(n, frame + NET_HDR_LEN);
                     n->tx.pend_n = (uint8_t)shape(n, n->o.tx_chain, n->tx_pend_len, n->tx.pend_len);
                     n->tx_pend = true;

@@ -61,6 +61,9 @@ struct net_opts {
      * driver carries on afterwards and notices the interrupts that arrived meanwhile */
     void (*on_turn)(virtio_net_t *n, void *ctx);
     void *on_turn_ctx;
+    bool tx_hdr_noise;   /* the TX virtio_net_hdr carries flag bits the device does not know (all but
+                          * NEEDS_CSUM) and random csum_start/csum_offset/hdr_len/gso_size/num_buffers
+                          * with gso_type NONE: the device must ignore them all (virtio-net 5.1.6.2.2) */
 };
 
 /* One posted buffer (descriptor chain), by buffer id (split: the head descriptor; packed: the id). */
