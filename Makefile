@@ -9,6 +9,8 @@ JOBS   ?= 2
 SEEDS  ?= 20
 # first soak seed: past the seeds make test already runs (1..208)
 SOAK_FROM ?= 1001
+# the commit `make bench` measures against (built once in build/bench-base/): main when the speed issue was filed
+BASE ?= 1c64f62
 
 BUILD := build
 include mk/deps.mk
@@ -26,6 +28,7 @@ help: ## this list
 	@echo
 	@echo "knobs: SEED=$(SEED) ENGINE=$(ENGINE) (model|rtl|cosim) WAVES=$(WAVES) (1: waves/run.fst)"
 	@echo "       SEEDS=$(SEEDS) SOAK_FROM=$(SOAK_FROM) (soak) JOBS=$(JOBS) (parallel test processes)"
+	@echo "       BASE=$(BASE) (the commit make bench compares with)"
 
 deps: ## install missing Debian packages (apt-get, idempotent)
 	@$(DEPS_CHECK)
@@ -48,8 +51,8 @@ soak: deps $(VDPU) $(FW_ELF) ## longer random cosim: SEEDS seeds from SOAK_FROM 
 lint: deps $(GEN)/vdpu_regmap_pkg.sv $(GEN)/vdpu_top_ports.svh ## verilator --lint-only -Wall on all RTL
 	$(VERILATOR) --lint-only -Wall $(RTL_FLAGS) $(RTL_SRCS) --top-module vdpu_top
 
-bench: deps $(VDPU) $(FW_ELF) $(BUILD)/iss/loop_bench.elf ## speed figures: engines (cycles/s), firmware init, ISS (instructions/s)
-	@set -o pipefail; $(VDPU) bench
+bench: deps $(VDPU) $(FW_ELF) $(BUILD)/iss/loop_bench.elf ## speed figures beside those of BASE (ratios), firmware init, ISS
+	@tools/bench_compare.sh $(BUILD) $(BASE)
 	@set -o pipefail; $(VDPU) run -q --engine model --queues 2 | grep -E "DRIVER_OK|firmware:" | sed 's/^/bench: init, 2 queues: /'
 	@set -o pipefail; $(VDPU) iss $(BUILD)/iss/loop_bench.elf | sed 's/^/bench: iss: /' 
 

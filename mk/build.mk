@@ -4,6 +4,7 @@ OBJ       := $(BUILD)/obj
 VDPU      := $(BUILD)/vdpu
 VERILATOR ?= verilator
 VLT_DIR   := $(BUILD)/verilated
+VLT_TR_DIR := $(BUILD)/verilated-trace
 
 CC      := gcc
 CXX     := g++
@@ -31,26 +32,44 @@ $(GEN)/register-map.md:      $(BUILD)/regmap_gen ; @mkdir -p $(@D) && $< md $@
 # The package comes first; each module lives in rtl/<module>.sv.
 RTL_SRCS  := $(GEN)/vdpu_regmap_pkg.sv $(sort $(wildcard rtl/*.sv))
 RTL_FLAGS := -I$(GEN) -Irtl rtl/lint_waivers.vlt
-VLT_OPT   := OPT_FAST=-O2 OPT_GLOBAL=-O2 OPT_SLOW=-O1
+# Two Verilated models of the same RTL: the one every run uses, without tracing (no signal-activity
+# bookkeeping at all), and the --trace-fst one (class Vvdpu_top_tr) that only a run with --wave
+# loads. X handling and assertions as fast as Verilator can make them (the RTL resets every
+# register it reads; `make lint` is the RTL's check).
+VLT_OPT   := OPT_FAST=-O3 OPT_GLOBAL=-O2 OPT_SLOW=-O1
+VLT_FAST  := --x-assign fast --x-initial fast --noassert -O3
 $(VLT_DIR)/Vvdpu_top.mk: $(RTL_SRCS) $(wildcard rtl/*.svh) $(GEN)/vdpu_top_ports.svh rtl/lint_waivers.vlt
 	@rm -rf $(VLT_DIR)
-	$(VERILATOR) --cc --trace-fst --top-module vdpu_top -Mdir $(VLT_DIR) $(RTL_FLAGS) $(RTL_SRCS)
-# Verilator 5.006 ships no libverilated.a: build its runtime objects from the generated makefile.
-VLT_LIB := $(VLT_DIR)/Vvdpu_top__ALL.a
-VLT_RT  := $(VLT_DIR)/verilated.o $(VLT_DIR)/verilated_fst_c.o $(VLT_DIR)/verilated_threads.o
+	$(VERILATOR) --cc $(VLT_FAST) --top-module vdpu_top -Mdir $(VLT_DIR) $(RTL_FLAGS) $(RTL_SRCS)
+$(VLT_TR_DIR)/Vvdpu_top_tr.mk: $(RTL_SRCS) $(wildcard rtl/*.svh) $(GEN)/vdpu_top_ports.svh rtl/lint_waivers.vlt
+	@rm -rf $(VLT_TR_DIR)
+	$(VERILATOR) --cc --trace-fst $(VLT_FAST) --top-module vdpu_top --prefix Vvdpu_top_tr -Mdir $(VLT_TR_DIR) \
+	  $(RTL_FLAGS) $(RTL_SRCS)
+# Verilator 5.006 ships no libverilated.a: build its runtime objects from the generated makefile
+# (the traced model's, which has the FST writer too).
+VLT_LIB    := $(VLT_DIR)/Vvdpu_top__ALL.a
+VLT_TR_LIB := $(VLT_TR_DIR)/Vvdpu_top_tr__ALL.a
+VLT_RT     := $(VLT_TR_DIR)/verilated.o $(VLT_TR_DIR)/verilated_fst_c.o $(VLT_TR_DIR)/verilated_threads.o
 $(VLT_LIB): $(VLT_DIR)/Vvdpu_top.mk
-	$(MAKE) -s -C $(VLT_DIR) -f Vvdpu_top.mk $(VLT_OPT) Vvdpu_top__ALL.a $(notdir $(VLT_RT)) >/dev/null
-$(VLT_RT): $(VLT_LIB)
-VLT_INC := -I$(VLT_DIR) -I/usr/share/verilator/include -I/usr/share/verilator/include/vltstd
+	$(MAKE) -s -C $(VLT_DIR) -f Vvdpu_top.mk $(VLT_OPT) Vvdpu_top__ALL.a >/dev/null
+$(VLT_TR_LIB): $(VLT_TR_DIR)/Vvdpu_top_tr.mk
+	$(MAKE) -s -C $(VLT_TR_DIR) -f Vvdpu_top_tr.mk $(VLT_OPT) Vvdpu_top_tr__ALL.a $(notdir $(VLT_RT)) >/dev/null
+$(VLT_RT): $(VLT_TR_LIB)
+VLT_INC := -I/usr/share/verilator/include -I/usr/share/verilator/include/vltstd
+SHIM_CXX = $(CXX) -std=c++17 -O2 -g $(CWARN) -Wno-unused-parameter -MMD -MP -Iinclude -I$(GEN) $(VLT_INC)
 $(OBJ)/sim/harness/rtl_shim.o: sim/harness/rtl_shim.cpp $(VLT_LIB) $(GEN)/vdpu_shim_ports.inc $(GEN)/vdpu_regmap.h
 	@mkdir -p $(@D)
-	$(CXX) -std=c++17 -O2 -g $(CWARN) -Wno-unused-parameter -MMD -MP -Iinclude -I$(GEN) $(VLT_INC) -c $< -o $@
+	$(SHIM_CXX) -I$(VLT_DIR) -DSHIM_TRACE=0 -c $< -o $@
+$(OBJ)/sim/harness/rtl_shim_trace.o: sim/harness/rtl_shim.cpp $(VLT_TR_LIB) $(GEN)/vdpu_shim_ports.inc $(GEN)/vdpu_regmap.h
+	@mkdir -p $(@D)
+	$(SHIM_CXX) -I$(VLT_TR_DIR) -DSHIM_TRACE=1 -c $< -o $@
+RTL_OBJS := $(OBJ)/sim/harness/rtl_shim.o $(OBJ)/sim/harness/rtl_shim_trace.o $(VLT_LIB) $(VLT_TR_LIB) $(VLT_RT)
 
 # ---- C objects: model/, sim/ ------------------------------------------------
 MODEL_SRCS := $(sort $(wildcard model/*.c))
 # sim/vhost/ links DPDK and builds its own executable (mk/vhost.mk); sim/cli/main.c is vdpu's main
 SIM_SRCS   := $(sort $(filter-out sim/cli/main.c sim/vhost/%,$(wildcard sim/*/*.c)))
-LIB_OBJS   := $(MODEL_SRCS:%.c=$(OBJ)/%.o) $(SIM_SRCS:%.c=$(OBJ)/%.o) $(OBJ)/sim/harness/rtl_shim.o $(VLT_LIB) $(VLT_RT)
+LIB_OBJS   := $(MODEL_SRCS:%.c=$(OBJ)/%.o) $(SIM_SRCS:%.c=$(OBJ)/%.o) $(RTL_OBJS)
 $(OBJ)/%.o: %.c $(GEN)/vdpu_regmap.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c $< -o $@

@@ -2,17 +2,30 @@
 //
 // The only C++ in the project; the C side reaches it through vdpu_rtl_create() (extern "C").
 // Each instance owns its VerilatedContext, so several devices can live in one process.
+// Compiled twice: against the untraced model (fast: no signal-activity bookkeeping at all) and,
+// with SHIM_TRACE, against the model Verilated with --trace-fst (class Vvdpu_top_tr), used only
+// when a wave is asked for.
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <new>
 
-#include "Vvdpu_top.h"
 #include "verilated.h"
+#if SHIM_TRACE
+#include "Vvdpu_top_tr.h"
 #include "verilated_fst_c.h"
+#define VTOP Vvdpu_top_tr
+#define SHIM_CREATE vdpu_rtl_create_traced
+#else
+#include "Vvdpu_top.h"
+#define VTOP Vvdpu_top
+#define SHIM_CREATE vdpu_rtl_create_fast
+#endif
 
 extern "C" {
 #include "vdpu_dev.h"
+vdpu_dev_t *vdpu_rtl_create_fast(const struct vdpu_rtl_opts *opts);
+vdpu_dev_t *vdpu_rtl_create_traced(const struct vdpu_rtl_opts *opts);
 }
 
 #include "vdpu_shim_ports.inc"
@@ -25,19 +38,25 @@ constexpr uint64_t kHalfPeriod = 5; // wave time units per clock phase
 struct rtl_dev {
     struct vdpu_dev base; // must stay first: the C side sees a vdpu_dev_t *
     VerilatedContext *ctx;
-    Vvdpu_top *top;
-    VerilatedFstC *fst;   // NULL: no waves
+    VTOP *top;
+#if SHIM_TRACE
+    VerilatedFstC *fst;   // the wave file
     uint64_t wave_from;
     uint64_t wave_to;     // 0: no end
+#endif
 };
 
 rtl_dev *as_rtl(vdpu_dev_t *d) { return reinterpret_cast<rtl_dev *>(d); }
 
+#if SHIM_TRACE
 bool wave_on(const rtl_dev *r)
 {
     uint64_t c = r->base.cycle;
     return r->fst && c >= r->wave_from && (r->wave_to == 0 || c < r->wave_to);
 }
+#else
+constexpr bool wave_on(const rtl_dev *) { return false; }
+#endif
 
 // One full clock period: low with the new inputs, then the rising edge. Inputs must be driven
 // already. The clock stays high until the next period: the design has no negedge logic and every
@@ -48,10 +67,17 @@ void clock(rtl_dev *r, bool dump)
     uint64_t t = 2 * kHalfPeriod * r->base.cycle;
     r->top->clk_i = 0;
     r->top->eval();
+#if SHIM_TRACE
     if (dump) r->fst->dump(t);
+#endif
     r->top->clk_i = 1;
     r->top->eval();
+#if SHIM_TRACE
     if (dump) r->fst->dump(t + kHalfPeriod);
+#else
+    (void)dump;
+    (void)t;
+#endif
 }
 
 void rtl_eval(vdpu_dev_t *d, vdpu_out_t *out)
@@ -71,10 +97,12 @@ void rtl_destroy(vdpu_dev_t *d)
 {
     rtl_dev *r = as_rtl(d);
     r->top->final();
+#if SHIM_TRACE
     if (r->fst) {
         r->fst->close();
         delete r->fst;
     }
+#endif
     delete r->top;
     delete r->ctx;
     delete r;
@@ -84,7 +112,7 @@ const struct vdpu_dev_ops rtl_ops = {rtl_eval, rtl_tick, rtl_destroy, nullptr}; 
 
 } // namespace
 
-extern "C" vdpu_dev_t *vdpu_rtl_create(const struct vdpu_rtl_opts *opts)
+extern "C" vdpu_dev_t *SHIM_CREATE(const struct vdpu_rtl_opts *opts)
 {
     rtl_dev *r = new (std::nothrow) rtl_dev();
     if (!r) return nullptr;
@@ -92,15 +120,17 @@ extern "C" vdpu_dev_t *vdpu_rtl_create(const struct vdpu_rtl_opts *opts)
     r->base.name = "rtl";
     r->base.cycle = 0;
     r->ctx = new VerilatedContext;
-    if (opts && opts->wave) r->ctx->traceEverOn(true);
-    r->top = new Vvdpu_top{r->ctx, "TOP"};
-    if (opts && opts->wave) {
-        r->fst = new VerilatedFstC;
-        r->top->trace(r->fst, 99);
-        r->fst->open(opts->wave);
-        r->wave_from = opts->wave_from;
-        r->wave_to = opts->wave_to;
-    }
+#if SHIM_TRACE
+    r->ctx->traceEverOn(true);
+    r->top = new VTOP{r->ctx, "TOP"};
+    r->fst = new VerilatedFstC;
+    r->top->trace(r->fst, 99);
+    r->fst->open(opts->wave);
+    r->wave_from = opts->wave_from;
+    r->wave_to = opts->wave_to;
+#else
+    r->top = new VTOP{r->ctx, "TOP"};
+#endif
 
     // Reset: all inputs idle, rst_ni low across a few edges, released with the clock low.
     vdpu_in_t idle;
@@ -113,3 +143,11 @@ extern "C" vdpu_dev_t *vdpu_rtl_create(const struct vdpu_rtl_opts *opts)
     r->top->eval();
     return &r->base;
 }
+
+#if !SHIM_TRACE
+// The engine for vdpu_engine_create: the traced build only when a wave is written.
+extern "C" vdpu_dev_t *vdpu_rtl_create(const struct vdpu_rtl_opts *opts)
+{
+    return opts && opts->wave ? vdpu_rtl_create_traced(opts) : vdpu_rtl_create_fast(opts);
+}
+#endif

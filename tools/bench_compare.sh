@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# bench_compare.sh - `make bench BASE=<commit>`: this tree's speed beside a build of <commit>, in one run.
+# Usage: tools/bench_compare.sh BUILD_DIR BASE_COMMIT
+# Builds the base commit's simulator in BUILD_DIR/bench-base/<sha> (a detached git worktree, kept for the
+# next run), runs `vdpu bench` of both binaries one after the other (same machine, same moment), and prints
+# every figure with the ratio new/base; then callgrind's instructions per simulated cycle of a short fixed
+# run on each engine (repeatable whatever else the machine is doing).
+set -euo pipefail
+BUILD=${1:?build dir}
+BASE=${2:?base commit}
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+SHA=$(git rev-parse --verify --quiet "$BASE^{commit}") || { echo "bench: '$BASE' is not a commit here" >&2; exit 2; }
+DIR=$BUILD/bench-base/${SHA:0:12}
+NEW=$BUILD/vdpu
+if [ ! -x "$DIR/build/vdpu" ]; then
+    echo "bench: building the base ${SHA:0:12} in $DIR ..."
+    rm -rf "$DIR"
+    git worktree prune
+    git worktree add --detach --force "$DIR" "$SHA" >/dev/null
+    make -C "$DIR" -s build/vdpu build/fw/vdpu-fw.elf >"$DIR.log" 2>&1 || { echo "bench: base build failed, see $DIR.log" >&2; exit 1; }
+fi
+OLD=$DIR/build/vdpu
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+echo "bench: base ${SHA:0:12} ($(git log -1 --format=%s "$SHA" | cut -c1-60))"
+echo "bench: new  $(git rev-parse --short HEAD)$(git diff --quiet HEAD || echo '+changes')"
+"$OLD" bench >"$TMP/old.txt"
+"$NEW" bench >"$TMP/new.txt"
+# the figures both print: register workload Mcycles/s per engine, 64 B TX packets/s per engine and ring
+key() { sed -nE 's/^bench: (model|rtl|cosim) +[0-9]+ cycles in .* = +([0-9.]+) Mcycles.*/\1 register Mcycles\/s \2/p;
+                 s/^bench: (model|rtl|cosim) +(split|packed) +64 B TX .* = +([0-9.]+) packets\/s.*/\1 \2-64B-TX packets\/s \3/p' "$1"; }
+key "$TMP/old.txt" >"$TMP/old.k"
+key "$TMP/new.txt" >"$TMP/new.k"
+printf '%-8s %-16s %-14s %12s %12s %8s\n' engine workload unit base new ratio
+join <(awk '{print $1"|"$2"|"$3, $4}' "$TMP/old.k" | sort) <(awk '{print $1"|"$2"|"$3, $4}' "$TMP/new.k" | sort) |
+    awk '{split($1,k,"|"); r = $2 > 0 ? $3 / $2 : 0; printf "%-8s %-16s %-14s %12.3f %12.3f %7.2fx\n", k[1], k[2], k[3], $2, $3, r}'
+grep -E "^bench: (data path|init)" "$TMP/new.txt" || true
+if command -v valgrind >/dev/null; then
+    echo "bench: callgrind instructions per simulated cycle (vdpu run --workload random -n 1500 --fw builtin):"
+    printf '%-8s %14s %14s %8s\n' engine base new ratio
+    for e in model rtl cosim; do
+        ipc() {
+            valgrind --tool=callgrind --callgrind-out-file="$TMP/cg" "$1" run -q --engine $e --workload random -n 1500 \
+                --fw builtin >"$TMP/run.txt" 2>"$TMP/vg.txt"
+            local ir cyc
+            ir=$(sed -nE 's/.*Collected : ([0-9]+).*/\1/p' "$TMP/vg.txt")
+            cyc=$(sed -nE 's/^cycles ([0-9]+) .*/\1/p' "$TMP/run.txt")
+            echo $((ir / cyc))
+        }
+        o=$(ipc "$OLD"); n=$(ipc "$NEW")
+        awk -v e=$e -v o=$o -v n=$n 'BEGIN{printf "%-8s %14d %14d %7.2fx\n", e, o, n, o / n}'
+    done
+fi
