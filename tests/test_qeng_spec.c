@@ -1,5 +1,6 @@
 /* test_qeng_spec.c - data-path spec conformance (docs/queue-engine.md): the split used-buffer
- * notification decided on avail flags read after the used idx write, the receive MTU check, frames
+ * notification decided on avail flags read after the used idx write (the firmware's control queue
+ * too), the receive MTU check, frames
  * for a receiveq that is not enabled (or before DRIVER_OK) dropped instead of waiting, coalesced
  * interrupts of a reset queue dropped, the MRG_RXBUF give-back of a frame dropped on receiveq 2. On
  * model, rtl and cosim with the real firmware; the host driver model brings the device to DRIVER_OK
@@ -60,6 +61,11 @@ static void on_txn(void *ctx, const vdpu_txn_t *tx)
     const vdpu_dmareq_t *r = &tx->u.dmareq;
     bool first = !v->mid;
     v->mid = !r->last;
+    if (first && v->hook && r->purpose == VDPU_PURP_FW && v->hook_purp == VDPU_PURP_FW && r->type == VDPU_DMA_WR) {
+        void (*f)(struct sp *) = v->hook; /* the firmware's first write (the control queue's ack) */
+        v->hook = NULL;
+        f(v);
+    }
     if (!first || r->purpose == VDPU_PURP_MSIX || r->purpose == VDPU_PURP_FW) return;
     if (v->nrec < sizeof v->rec / sizeof v->rec[0])
         v->rec[v->nrec++] = (struct dreq){r->type == VDPU_DMA_WR, r->purpose, r->queue, r->len, r->addr};
@@ -330,6 +336,38 @@ ENGINE_TEST_REALFW(qeng_spec, split_rx_no_interrupt_cleared_during_service, .tim
     EXPECT(v, 0, E(0, AVAIL_IDX, x->driver, 4), E(0, AVAIL_RING, x->driver + 4, 2), E(0, DESC, x->desc + 80, 16),
            E(1, PAYLOAD_WR, RXB, HDR + 100), E(1, USED, x->device + 4, 8), E(1, USED_IDX, x->device + 2, 2),
            E(0, EVENT, x->driver, 2));
+    down(v);
+}
+
+/* The firmware's control queue (fw/ctrlq.c) follows the same rule: NO_INTERRUPT cleared while the
+ * command runs (at the ack write) - the used buffer notification comes. */
+static uint64_t ctrlq_flags_at;
+static void clear_ctrlq_flags(struct sp *v) { w16(v, ctrlq_flags_at, 0); }
+
+ENGINE_TEST_REALFW(qeng_spec, split_ctrlq_no_interrupt_cleared_during_command, .timeout = 300)
+{
+    struct sp *v = up(T, false, NO_EVIDX);
+    virtio_ctrl_t c;
+    cr_assert_eq(virtio_ctrl_open(&c, &v->d), 0, "%s", c.error);
+    ctrlq_flags_at = c.driver;
+    w16(v, c.driver, 1); /* VRING_AVAIL_F_NO_INTERRUPT */
+    uint64_t *msi = &T->s.mem.msi_count[PCI_MSI_DATA_BASE + v->d.q[c.q].vector];
+    uint64_t i0 = *msi;
+    uint16_t pairs = 2;
+    uint8_t ack = 0xEE;
+    cr_assert_eq(virtio_ctrl_cmd(&c, VNET_CTRL_MQ, VNET_CTRL_MQ_VQ_PAIRS_SET, &pairs, 2, &ack, CMD_CYCLES), 0, "%s",
+                 c.error);
+    cr_assert_eq(ack, VNET_OK);
+    run_cycles(T, 2000);
+    cr_assert_eq(*msi, i0, "flags 1 throughout: no interrupt");
+    v->hook_purp = VDPU_PURP_FW;
+    v->hook = clear_ctrlq_flags;
+    cr_assert_eq(virtio_ctrl_cmd(&c, VNET_CTRL_MQ, VNET_CTRL_MQ_VQ_PAIRS_SET, &pairs, 2, &ack, CMD_CYCLES), 0, "%s",
+                 c.error);
+    cr_assert_eq(ack, VNET_OK);
+    cr_assert_null(v->hook, "the firmware wrote the ack");
+    run_cycles(T, 2000);
+    cr_assert_eq(*msi, i0 + 1, "flags 0 after the used write: the interrupt is owed");
     down(v);
 }
 
