@@ -420,6 +420,10 @@ static int split_used(const struct qview *v, uint16_t id, uint16_t avail_flags, 
         if ((r = host_rd(v->driver + 4 + 2ull * v->size, 2))) return r;
         *irq = need_event(le16(buf), nu, old, 0x10000);
     } else {
+        /* flags read before the command ran may be stale: when they suppress, read them again after the
+         * used idx write ("if flags is 0, the device MUST send a notification"); as the queue engine */
+        if ((avail_flags & AVAIL_NO_INTERRUPT) && (r = host_rd(v->driver, 2))) return r;
+        if (avail_flags & AVAIL_NO_INTERRUPT) avail_flags = le16(buf);
         *irq = !(avail_flags & AVAIL_NO_INTERRUPT);
     }
     return CQ_OK;

@@ -202,11 +202,11 @@ static void on_status(uint32_t data)
         bool packed = policy_ring_type(true, fw.neg) == RING_PACKED;
         bool ind = feat_has(fw.neg, F_INDIRECT_DESC), evidx = feat_has(fw.neg, F_EVENT_IDX);
         bool mrg = feat_has(fw.neg, F_NET_MRG_RXBUF), nd = feat_has(fw.neg, F_NOTIFICATION_DATA);
-        bool inord = feat_has(fw.neg, F_IN_ORDER);
+        bool inord = feat_has(fw.neg, F_IN_ORDER), mtu = feat_has(fw.neg, F_NET_MTU);
         dev_wr(VDPU_CSR_ENG_CTRL, 1u << VDPU_ENGCTRL_ENABLE | (uint32_t)packed << VDPU_ENGCTRL_PACKED |
                                       (uint32_t)ind << VDPU_ENGCTRL_INDIRECT | (uint32_t)evidx << VDPU_ENGCTRL_EVENT_IDX |
                                       (uint32_t)mrg << VDPU_ENGCTRL_MRG_RXBUF | (uint32_t)nd << VDPU_ENGCTRL_NOTIF_DATA |
-                                      (uint32_t)inord << VDPU_ENGCTRL_IN_ORDER);
+                                      (uint32_t)inord << VDPU_ENGCTRL_IN_ORDER | (uint32_t)mtu << VDPU_ENGCTRL_MTU);
         VLOG("driver ok: queue engine on (%s ring%s%s%s%s%s)\n", packed ? "packed" : "split", ind ? ", indirect" : "",
              evidx ? ", event idx" : "", mrg ? ", mergeable rx buffers" : "", nd ? ", notification data" : "",
              inord ? ", in order" : "");

@@ -48,13 +48,15 @@ static void boot(void)
     uint32_t id = dev_rd(VDPU_CSR_ID);
     if (id != VDPU_CSR_ID_VALUE) printf("device CSR ID 0x%08" PRIx32 ", expected 0x%08x\n", id, VDPU_CSR_ID_VALUE);
 
-    /* never offer what the spec forbids: requirement-less features, MTU out of range */
+    _Static_assert(POLICY_MTU_MAX == VDPU_MTU_MAX, "policy's mtu bound is the device's");
+    /* never offer what the spec forbids: requirement-less features, MTU out of range (or too big for
+     * the frame buffers) */
     uint32_t removed[4];
     bool added_v1;
     for (unsigned w = 0; w < 4; w++) fw.offer[w] = c.features[w];
     if (feat_has(fw.offer, F_NET_MTU) && !policy_mtu_ok(c.mtu)) {
         feat_clr(fw.offer, F_NET_MTU);
-        printf("mtu %u outside 68..65535: MTU not offered\n", c.mtu);
+        printf("mtu %u outside 68..%u: MTU not offered\n", c.mtu, POLICY_MTU_MAX);
     }
     policy_sanitize_offer(fw.offer, removed, &added_v1);
     if (removed[0] | removed[1] | removed[2] | removed[3]) {

@@ -92,7 +92,7 @@ void policy_sanitize_offer(uint32_t offer[4], uint32_t removed[4], bool *added_v
     feat_set(offer, F_VERSION_1);
 }
 
-bool policy_mtu_ok(unsigned mtu) { return mtu >= 68 && mtu <= 65535; }
+bool policy_mtu_ok(unsigned mtu) { return mtu >= 68 && mtu <= POLICY_MTU_MAX; }
 
 const char *policy_feat_verdict_name(enum feat_verdict v)
 {

@@ -63,6 +63,9 @@ struct feat_check policy_check_features(const uint32_t offer[4], const uint32_t 
 void policy_sanitize_offer(uint32_t offer[4], uint32_t removed[4], bool *added_version_1);
 const char *policy_feat_verdict_name(enum feat_verdict v);
 /* The device must offer MTU only with an mtu of 68..65535 (5.1.4.1). */
+/* mtu 68..POLICY_MTU_MAX: the spec's 68..65535, and a frame of mtu + 14 (+ 4, 802.1Q) behind the
+ * 12-byte virtio_net_hdr fits the device's 9216-byte frame buffers (= VDPU_MTU_MAX, checked in main.c) */
+#define POLICY_MTU_MAX 9186u
 bool policy_mtu_ok(unsigned mtu);
 
 /* ---- device status ----------------------------------------------------------------------- */

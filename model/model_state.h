@@ -160,7 +160,7 @@ struct vdpu_eng {
     uint8_t m_k;         /* ... the used entry being written: buffers 1..m_cnt-1, then 0 (as m_k = m_cnt) */
 
     /* CSRs */
-    uint8_t ctrl;      /* ENG_CTRL[6:0] */
+    uint8_t ctrl;      /* ENG_CTRL[7:0] */
     uint32_t param;    /* ENG_PARAM: [3:0] prefetch depth, [7:4] used batch (plain 32-bit storage) */
     uint32_t coal;     /* ENG_COAL: [7:0] frames, [31:8] cycles (coalescing off while cycles is 0) */
     /* interrupt coalescing, per queue: interrupts deferred, edges since the first of them */
@@ -177,6 +177,7 @@ struct vdpu_eng {
     bool rx_stale;     /* the buffer's frame predates a device reset: dropped once complete */
     bool rx_trunc;     /* the frame (waiting or arriving) was longer than the buffer */
     uint16_t rx_len;   /* bytes of the waiting frame */
+    bool rx_vlan;      /* its first beat carries an 802.1Q tag (bytes 12-13 = 0x8100): MTU check + 4 */
     uint16_t rx_fill;  /* bytes of the frame arriving */
     bool ntx_valid;
     vdpu_ntx_t ntx;

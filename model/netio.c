@@ -4,6 +4,7 @@
 #include "model.h"
 
 #define NET_BEAT_BYTES 32u
+#define ETH_VLAN_TPID_OFF 12u /* the ethertype / 802.1Q TPID of a frame */
 
 /* keep marks contiguous low bytes; count up to the first clear bit */
 static unsigned keep_bytes(uint32_t keep)
@@ -44,6 +45,10 @@ void model_netio_edge(struct vdpu_edge *e, const vdpu_in_t *in)
     /* the filter looks at the first six data bytes of a frame's first beat */
     memcpy(dst, fill == 0 ? in->nrx.data : e->pre->rxf.dst, 6);
     if (fill == 0) memcpy(e->next->rxf.dst, in->nrx.data, 6);
+    /* the MTU check (qeng.c, at the pick) allows 4 more bytes for an 802.1Q tag in the first beat */
+    if (fill == 0)
+        n->rx_vlan = k >= ETH_VLAN_TPID_OFF + 2 && in->nrx.data[ETH_VLAN_TPID_OFF] == 0x81 &&
+                     in->nrx.data[ETH_VLAN_TPID_OFF + 1] == 0x00;
     if (k > room) {
         n->rx_trunc = true;
         k = room;

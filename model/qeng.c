@@ -10,6 +10,12 @@
 #define ENG_CTRL_MRG_RXBUF (1u << VDPU_ENGCTRL_MRG_RXBUF) /* MRG_RXBUF negotiated */
 #define ENG_CTRL_NOTIF_DATA (1u << VDPU_ENGCTRL_NOTIF_DATA) /* NOTIFICATION_DATA negotiated */
 #define ENG_CTRL_IN_ORDER (1u << VDPU_ENGCTRL_IN_ORDER)     /* IN_ORDER negotiated */
+#define ENG_CTRL_MTU (1u << VDPU_ENGCTRL_MTU)               /* VIRTIO_NET_F_MTU negotiated */
+#define DEV_STATUS_DRIVER_OK 0x04u /* device_status DRIVER_OK (virtio: the device may use buffers from now on) */
+#define ETH_HDR_MTU_BYTES 14u /* the "low level ethernet header" the MTU check allows beyond mtu ... */
+#define ETH_VLAN_TAG_BYTES 4u /* ... and an 802.1Q tag on top of it */
+_Static_assert(VDPU_MTU_MAX + ETH_HDR_MTU_BYTES + ETH_VLAN_TAG_BYTES + VDPU_NET_HDR_BYTES == VDPU_FRAME_BUF_BYTES,
+               "the largest mtu's frames fit the frame buffers behind the header");
 #define ENG_STATUS_QUEUE_SHIFT 8
 #define ENG_STATUS_DROPPED_SHIFT 16
 #define ERR_INFO_QUEUE_SHIFT 8
@@ -95,7 +101,8 @@ void qeng_raise(struct vdpu_edge *e, uint16_t q)
  * On: per queue, an interrupt the engine raises is deferred; the deferred ones are raised together
  * when `frames` of them have accumulated (frames 0: no limit) or `cycles` edges after the first of
  * them, whether or not the engine is still busy - so none is ever lost. DEV_RESET drops deferred
- * interrupts (an engine interrupt at that edge is raised as without coalescing).
+ * interrupts (an engine interrupt at that edge is raised as without coalescing), and so does a queue
+ * that is not enabled (pre-edge; a queue reset disables it), for that queue.
  */
 void model_qeng_coal_edge(struct vdpu_edge *e)
 {
@@ -105,7 +112,8 @@ void model_qeng_coal_edge(struct vdpu_edge *e)
 
     for (unsigned q = 0; q < VDPU_NUM_QUEUES; q++) {
         bool req = e->eng_irq && e->eng_irq_q == q;
-        if (!cycles || e->dev_reset) {
+        /* a disabled queue (reset: "the device MUST NOT ... notify the driver for it") keeps nothing */
+        if (!cycles || e->dev_reset || !e->pre->queue[q].enable) {
             if (req) model_queue_irq(e, (uint16_t)q);
             n->co_cnt[q] = 0;
             n->co_tmr[q] = 0;
@@ -496,16 +504,38 @@ static uint8_t eng_param_field(uint32_t v)
     return f == 0 ? 1 : f > VDPU_ENG_PARAM_MAX ? VDPU_ENG_PARAM_MAX : f;
 }
 
+/*
+ * VIRTIO_NET_F_MTU negotiated (ENG_CTRL[7]): the device "MUST NOT pass received packets that exceed mtu
+ * (plus low level ethernet header length) size with gso_type NONE or ECN" (net description.tex). Every
+ * frame the device passes has gso_type NONE, so a frame longer than mtu + 14 (+ 4 with an 802.1Q tag in
+ * its first beat) is too long.
+ */
+static bool rx_too_long(const struct vdpu_state *s)
+{
+    if (!(s->eng.ctrl & ENG_CTRL_MTU)) return false;
+    uint32_t lim = (uint32_t)s->net_mtu + ETH_HDR_MTU_BYTES + (s->eng.rx_vlan ? ETH_VLAN_TAG_BYTES : 0u);
+    return s->eng.rx_len > lim;
+}
+
 static void state_idle(struct vdpu_edge *e)
 {
     const struct vdpu_state *s = e->pre;
     struct vdpu_eng *n = &e->next->eng;
     int pick = -1;
     unsigned rxq = model_steer_rx_queue(s); /* the waiting frame's receiveq (rx_steer.c) */
+    bool on = s->eng.ctrl & ENG_CTRL_ENABLE;
 
-    if (!(s->eng.ctrl & ENG_CTRL_ENABLE) || s->quiesce) return;
-    if (s->eng.rx_full && !s->eng.rx_stale && s->queue[rxq].enable && !(s->eng.qerr >> rxq & 1u)) {
-        if (s->eng.rx_trunc) { /* longer than the buffer: dropped when it would be delivered */
+    if (s->quiesce) return; /* a waiting frame stays (quiesce is short: a reset, a suspend) */
+    if (s->eng.rx_full && !s->eng.rx_stale) {
+        /* Dropped and counted instead of delivered: longer than the buffer or (MTU) than the driver
+         * allows; before DRIVER_OK (engine off, device_status without DRIVER_OK: no buffer may be
+         * used yet) or its receiveq not enabled (reset: "if all receive queues are being reset, the
+         * device MUST drop the packet") or stopped - waiting would hold the wire for as long as that
+         * lasts. Only DRIVER_OK shown with the engine not on yet (firmware enables it right after
+         * committing the status) lets the frame wait. */
+        bool before_ok = !on && !(s->device_status & DEV_STATUS_DRIVER_OK);
+        if (!on && !before_ok) return;
+        if (before_ok || !s->queue[rxq].enable || (s->eng.qerr >> rxq & 1u) || s->eng.rx_trunc || rx_too_long(s)) {
             if (n->rx_dropped < 0xFFFF) n->rx_dropped++;
             n->rx_full = false;
             n->rx_trunc = false;
@@ -515,6 +545,7 @@ static void state_idle(struct vdpu_edge *e)
         n->rx = true;
         pick = (int)rxq;
     } else {
+        if (!on) return;
         for (unsigned q = 1; q < VDPU_NUM_QUEUES && pick < 0; q += 2)
             if (q != s->ctrlq && s->queue[q].kick && s->queue[q].enable && !(s->eng.qerr >> q & 1u)) pick = (int)q;
         if (pick < 0) return;

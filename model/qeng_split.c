@@ -145,6 +145,11 @@ void qeng_split_proc(struct vdpu_edge *e)
         return;
     }
     case VDPU_PURP_EVENT: { /* used_event, after a batch's used idx: vring_need_event */
+        if (!g->ev_en) { /* no EVENT_IDX: the avail flags as they are after the used idx write */
+            n->avail_flags = le16_at(d);
+            n->fsm = VDPU_ENG_IRQ;
+            return;
+        }
         uint16_t ue = le16_at(d), nw = qc->used_idx, old = g->ev_old;
         n->no_irq = !((uint16_t)(nw - ue - 1) < (uint16_t)(nw - old));
         n->fsm = VDPU_ENG_IRQ;
@@ -250,6 +255,15 @@ void qeng_split_wr_done(struct vdpu_edge *e)
     if (g->ev_en) { /* EVENT_IDX: used_event decides the interrupt */
         e->next->eng.ev_old = qc->used_idx;
         qeng_read(e, VDPU_PURP_EVENT, used_event_addr(qc), 2);
+        return;
+    }
+    /* No EVENT_IDX: "after the device writes a descriptor index into the used ring ... if flags is 0,
+     * the device MUST send a notification" (split-ring.tex). The flags read last may be old (read at
+     * the service's AVAIL, or not since: NOTIFICATION_DATA); when they suppress, read them again now,
+     * after the used idx write, and decide on those. When they ask for an interrupt it is sent without
+     * a read: at worst a spurious one, which "the driver MUST handle". */
+    if (g->avail_flags & VRING_AVAIL_F_NO_INTERRUPT) {
+        qeng_read(e, VDPU_PURP_EVENT, qeng_driver_base(qc), 2);
         return;
     }
     e->next->eng.fsm = VDPU_ENG_IRQ;

@@ -416,7 +416,7 @@ module vdpu_fw_csr
           16'(CSR_NET_MTU):       r_d.net_mtu       = wval[15:0];
           16'(CSR_DP_CTRL):       r_d.quiesce       = wval[0];
           16'(CSR_CTRLQ):         r_d.ctrlq         = wval[15:0];
-          16'(CSR_ENG_CTRL):        r_d.eng_ctrl        = wval & ((32'(1) << (ENGCTRL_IN_ORDER + 5'd1)) - 32'(1));  // only the ENGCTRL_* bits
+          16'(CSR_ENG_CTRL):        r_d.eng_ctrl        = wval & ((32'(1) << (ENGCTRL_MTU + 5'd1)) - 32'(1));  // only the ENGCTRL_* bits
           16'(CSR_ENG_PARAM):       r_d.eng_param       = wval;
           16'(CSR_ENG_COAL):        r_d.eng_coal        = wval;
           16'(CSR_HOSTMEM_BASE_LO): r_d.hm_base[31:0]   = wval;

@@ -4,7 +4,8 @@
 // queue, an interrupt the engine raises is deferred; the deferred ones are raised together when
 // ENG_COAL[7:0] of them have accumulated (0: no limit) or `cycles` edges after the first of them,
 // whether or not the engine is still serving the queue, so none is ever lost. DEV_RESET drops the
-// deferred ones (an engine interrupt at that edge passes through). docs/queue-engine.md,
+// deferred ones (an engine interrupt at that edge passes through), and a queue that is not enabled
+// drops its own. docs/queue-engine.md,
 // "Interrupt coalescing"; the C model is model_qeng_coal_edge.
 `include "vdpu_pkg.svh"
 
@@ -19,6 +20,7 @@ module vdpu_irq_coal
   input  logic                  dev_reset_i,
   input  logic                  req_i,        // the engine raises ...
   input  logic [QIDX_W-1:0]     req_q_i,      // ... this queue's interrupt
+  input  logic [NUM_QUEUES-1:0] q_en_i,       // queue enabled (pre-edge): a disabled one keeps nothing
   output logic [NUM_QUEUES-1:0] fire_o        // queue interrupts raised at this edge
 );
 
@@ -39,7 +41,9 @@ module vdpu_irq_coal
       pend = (cnt_q[q] != '0);
       cnt  = 9'(cnt_q[q]) + 9'(req);
       fire = (pend && 25'(tmr_q[q]) + 25'd1 >= 25'(cycles)) || (req && frames != '0 && cnt >= 9'(frames));
-      if (cycles == '0 || dev_reset_i) begin
+      // DEV_RESET, and a queue that is not enabled (a queue reset disables it: the device "MUST NOT
+      // ... notify the driver for it"), drop the deferred interrupts; a request passes as when off
+      if (cycles == '0 || dev_reset_i || !q_en_i[q]) begin
         fire_o[q] = req;
         cnt_d[q]  = '0;
         tmr_d[q]  = '0;

@@ -25,6 +25,7 @@ module vdpu_net_rx
   output logic                 full_o,    // a complete frame is waiting
   output logic [FRAME_PW-1:0]  len_o,     // its length in bytes (at most FRAME_BYTES)
   output logic                 trunc_o,   // it was longer than the buffer
+  output logic                 vlan_o,    // its first beat has an 802.1Q tag (bytes 12-13 = 0x8100)
   input  logic                 free_i,    // the engine is done with it
   input  logic                 dev_reset_i, // firmware DEV_RESET: the buffer's frame is stale
   input  logic                 re_i,
@@ -44,6 +45,7 @@ module vdpu_net_rx
   logic                trunc_q, trunc_d;
   logic [FRAME_PW-1:0] len_q, len_d;
   logic [47:0]         dst_q, dst_d;  // the first six data bytes of the frame's first beat
+  logic                vlan_q, vlan_d; // ... and its bytes 12-13 are the 802.1Q TPID (the MTU check)
 
   // Bytes in a beat: keep is contiguous from byte 0, so count its low run of ones.
   function automatic logic [5:0] keep_bytes(logic [31:0] keep);
@@ -94,7 +96,11 @@ module vdpu_net_rx
     len_d   = len_q;
     stale_d = stale_q;
     dst_d   = dst_q;
-    if (accept && len_q == '0) dst_d = nrx_data_i[47:0];
+    vlan_d  = vlan_q;
+    if (accept && len_q == '0) begin
+      dst_d  = nrx_data_i[47:0];
+      vlan_d = (nbytes >= 6'd14) && (nrx_data_i[111:96] == 16'h0081);  // bytes 12, 13 = 0x81, 0x00
+    end
     if (dev_reset_i && (full_q || len_q != '0 || accept)) stale_d = 1'b1;
     if (accept) begin
       len_d = len_q + FRAME_PW'(wlen);
@@ -132,12 +138,14 @@ module vdpu_net_rx
       trunc_q <= 1'b0;
       len_q   <= '0;
       dst_q   <= '0;
+      vlan_q  <= 1'b0;
     end else begin
       full_q  <= full_d;
       stale_q <= stale_d;
       trunc_q <= trunc_d;
       len_q   <= len_d;
       dst_q   <= dst_d;
+      vlan_q  <= vlan_d;
     end
   end
 
@@ -156,5 +164,6 @@ module vdpu_net_rx
   assign full_o      = full_q && !stale_q;  // the scheduler never starts on a stale frame
   assign len_o       = len_q;
   assign trunc_o     = trunc_q;
+  assign vlan_o      = vlan_q;
 
 endmodule

@@ -25,7 +25,8 @@ module vdpu_qeng
 
   // control (CSR block, pre-edge)
   input  logic [31:0]            eng_ctrl_i,   // [0] enable, [1] packed, [2] INDIRECT_DESC, [3] EVENT_IDX,
-                                               // [4] MRG_RXBUF, [5] NOTIFICATION_DATA
+                                               // [4] MRG_RXBUF, [5] NOTIFICATION_DATA, [6] IN_ORDER,
+                                               // [7] MTU
   input  logic [31:0]            eng_param_i,  // ENG_PARAM: [3:0] prefetch depth, [7:4] used batch
   input  logic                   quiesce_i,    // DP_CTRL[0]: no new service; TX leaves after a buffer
   input  logic [63:0]            hm_base_i,    // host memory window for buffers
@@ -56,6 +57,10 @@ module vdpu_qeng
   input  logic [QIDX_W-1:0]      rx_q_i,       // its receiveq (vdpu_rx_steer)
   input  logic [FRAME_PW-1:0]    rx_len_i,
   input  logic                   rx_trunc_i,
+  input  logic                   rx_vlan_i,    // its first beat has an 802.1Q tag (MTU check + 4)
+  input  logic [15:0]            net_mtu_i,    // NET_MTU (pre-edge): with ENG_CTRL[7], the longest frame
+                                               // passed is mtu + 14 (+ 4 tagged)
+  input  logic                   drv_ok_i,     // device_status has DRIVER_OK (pre-edge, as committed)
   output logic                   rx_free_o,
   output logic                   rx_re_o,
   output logic [FRAME_WW-1:0]    rx_raddr_o,
@@ -288,6 +293,19 @@ module vdpu_qeng
     .pick_ahead_rx_o (pick_ahead_rx),
     .pick_ahead_tx_o (pick_ahead_tx)
   );
+
+  // A waiting frame the pick drops: before DRIVER_OK (engine off, device_status without DRIVER_OK),
+  // its receiveq not enabled or stopped (rx_go low), truncated, or (VIRTIO_NET_F_MTU) longer than
+  // mtu + 14, + 4 with an 802.1Q tag (net description.tex: the device "MUST NOT pass received packets
+  // that exceed mtu (plus low level ethernet header length)"; every frame passed has gso_type NONE).
+  // With DRIVER_OK shown and the engine not on yet (firmware enables it next) the frame waits.
+  logic        rx_drop, rx_wait;
+  logic [17:0] rx_mtu_lim;
+
+  assign rx_mtu_lim = 18'(net_mtu_i) + 18'd14 + (rx_vlan_i ? 18'd4 : 18'd0);
+  assign rx_wait    = !eng_ctrl_i[ENGCTRL_ENABLE] && drv_ok_i;
+  assign rx_drop    = rx_full_i && !rx_wait && (!eng_ctrl_i[ENGCTRL_ENABLE] || !rx_go || rx_trunc_i ||
+                                                (eng_ctrl_i[ENGCTRL_MTU] && 18'(rx_len_i) > rx_mtu_lim));
 
   // ---- completion beat: bytes that belong to the outstanding read ------------------------------
   logic [5:0]  cpl_n;      // bytes of this beat stored (clipped to the request)
@@ -649,9 +667,10 @@ module vdpu_qeng
           req.addr    = taddr_q + {44'b0, tbase_q, 4'b0};
           req.len     = {6'b0, tcnt_q, 4'b0};
         end
-        default: begin  // OpEvent: packed driver event suppression; split used_event (EVENT_IDX)
+        default: begin  // OpEvent: packed driver event suppression; split used_event (EVENT_IDX),
+                        // or the avail flags (no EVENT_IDX, after the used idx write)
           req.purpose = PURP_EVENT;
-          req.addr    = packed_q ? avail_base : avail_base + 64'd4 + {47'b0, qn, 1'b0};
+          req.addr    = (packed_q || !evx_q) ? avail_base : avail_base + 64'd4 + {47'b0, qn, 1'b0};
           req.len     = packed_q ? 16'd4 : 16'd2;
         end
       endcase
@@ -724,12 +743,14 @@ module vdpu_qeng
     unique case (state_q)
       // -- scheduler: RX first, then the lowest kicked TX queue
       StIdle: begin
-        if (eng_ctrl_i[ENGCTRL_ENABLE] && !quiesce_i) begin
-          if (rx_go && rx_trunc_i) begin
-            // A frame that did not fit the buffer is dropped when it would be delivered.
+        if (!quiesce_i) begin  // (quiesce is short - a reset, a suspend: a waiting frame stays)
+          if (rx_drop) begin
+            // A waiting frame that cannot or must not be delivered is dropped (and counted) instead
+            // of holding the wire: longer than the buffer or (MTU) than the driver allows, before
+            // DRIVER_OK, its receiveq not enabled (reset) or stopped.
             rx_free_o = 1'b1;
             if (drops_q != 16'hFFFF) drops_d = drops_q + 16'd1;
-          end else if (rx_go || tx_any) begin
+          end else if (eng_ctrl_i[ENGCTRL_ENABLE] && (rx_go || tx_any)) begin
             q_d      = rx_go ? rx_q_i : tx_pick;
             rx_d     = rx_go;
             packed_d = eng_ctrl_i[ENGCTRL_PACKED];
@@ -756,8 +777,9 @@ module vdpu_qeng
             mnd_d     = '0;
             mbase_d   = '0;
             mcommit_d = 1'b0;
-            mla0_d    = rx_go ? qctx_i[0].last_avail : qctx_i[tx_pick].last_avail;
-            maw0_d    = rx_go ? qctx_i[0].avail_wrap : qctx_i[tx_pick].avail_wrap;
+            // the picked queue's position (RX: the steered receiveq, not always queue 0)
+            mla0_d    = rx_go ? qctx_i[rx_q_i].last_avail : qctx_i[tx_pick].last_avail;
+            maw0_d    = rx_go ? qctx_i[rx_q_i].avail_wrap : qctx_i[tx_pick].avail_wrap;
             nd_d      = eng_ctrl_i[ENGCTRL_NOTIF_DATA];
             mr_d      = rx_go ? 4'd1 : param_field(eng_param_i[11:8]);  // payload reads are TX only
             ndcap_d   = cap8(rx_go ? pick_ahead_rx : pick_ahead_tx);
@@ -988,7 +1010,10 @@ module vdpu_qeng
             end
 
             default: begin  // OpEvent
-              if (!packed_q) begin
+              if (!packed_q && !evx_q) begin
+                // split, no EVENT_IDX: the avail flags as they are after the used idx write
+                irq_en_d = !rbuf_q[0];  // VRING_AVAIL_F_NO_INTERRUPT
+              end else if (!packed_q) begin
                 // split (EVENT_IDX): used_event; the batch moved used idx from evold to the current one
                 irq_en_d = need_event(rbuf_q[15:0], qc.used_idx, evold_q);
               end else if (evx_q && rbuf_q[31:16] == 16'd2) begin
@@ -1067,6 +1092,12 @@ module vdpu_qeng
               state_d = StIrq;
               if (evx_q) begin  // EVENT_IDX: used_event decides the interrupt
                 evold_d = qc.used_idx;
+                op_d    = OpEvent;
+                state_d = StRdReq;
+              end else if (!irq_en_q) begin
+                // no EVENT_IDX: "if flags is 0, the device MUST send a notification" after the used
+                // ring write; flags read earlier that suppress are read again now (flags that ask
+                // for one are used as they are: at worst a spurious interrupt)
                 op_d    = OpEvent;
                 state_d = StRdReq;
               end
@@ -1510,9 +1541,9 @@ module vdpu_qeng
     end
   end
 
-  // ENG_CTRL[31:6] read 0 (the CSR block stores [5:0]); ENG_PARAM[31:12] are plain storage.
+  // ENG_CTRL[31:8] read 0 (the CSR block stores [7:0]); ENG_PARAM[31:12] are plain storage.
   logic unused_ctrl;
-  assign unused_ctrl = ^{eng_ctrl_i[31:6], eng_param_i[31:12]};
+  assign unused_ctrl = ^{eng_ctrl_i[31:8], eng_param_i[31:12]};
 
   assign cpl_expected_o = (state_q == StRdWait) || (state_q == StPay && pn_q != '0);
   assign irq_q_o        = q_q;

@@ -262,7 +262,7 @@ module vdpu_top
   );
 
   // ---- network port RX --------------------------------------------------------------------------------
-  logic                rx_full, rx_trunc, rx_free, rx_re;
+  logic                rx_full, rx_trunc, rx_vlan, rx_free, rx_re;
   logic [FRAME_PW-1:0] rx_len;
   logic [FRAME_WW-1:0] rx_raddr;
   logic [511:0]        rx_rdata;
@@ -278,6 +278,7 @@ module vdpu_top
     .full_o      (rx_full),
     .len_o       (rx_len),
     .trunc_o     (rx_trunc),
+    .vlan_o      (rx_vlan),
     .free_i      (rx_free),
     .dev_reset_i (dev_reset),
     .re_i        (rx_re),
@@ -350,6 +351,9 @@ module vdpu_top
     .rx_q_i          (rx_q),
     .rx_len_i        (rx_len),
     .rx_trunc_i      (rx_trunc),
+    .rx_vlan_i       (rx_vlan),
+    .net_mtu_i       (view.net_mtu),
+    .drv_ok_i        (view.device_status[2]),  // DRIVER_OK
     .rx_free_o       (rx_free),
     .rx_re_o         (rx_re),
     .rx_raddr_o      (rx_raddr),
@@ -376,6 +380,7 @@ module vdpu_top
     .dev_reset_i (dev_reset),
     .req_i       (eng_irq),
     .req_q_i     (eng_irq_q),
+    .q_en_i      (q_en),
     .fire_o      (coal_fire)
   );
 

@@ -56,6 +56,7 @@ Test(cli, bad_arguments_one_line_exit_2)
         VDPU " run --workload net-tx --coalesce 300,10", VDPU " run --workload net-tx --coalesce 8,x",
         VDPU " run --workload net-rx --rx-buf-size 8", VDPU " run --workload net-rx --rx-buf-size 5000",
         VDPU " run --workload net-random --rx-buf-size 256", VDPU " run --rx-buf-size 256",
+        VDPU " run --mtu 9187", VDPU " run --mtu 65535", VDPU " run --mtu 67",
     };
     static char out[4096];
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {

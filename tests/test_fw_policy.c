@@ -161,7 +161,9 @@ Test(fw_policy, mtu_range)
 {
     cr_assert(policy_mtu_ok(68));
     cr_assert(policy_mtu_ok(1500));
-    cr_assert(policy_mtu_ok(65535));
+    cr_assert(policy_mtu_ok(9186)); /* the largest whose frames (mtu + 18 behind 12 bytes) fit 9216 */
+    cr_assert_not(policy_mtu_ok(9187));
+    cr_assert_not(policy_mtu_ok(65535));
     cr_assert_not(policy_mtu_ok(67));
     cr_assert_not(policy_mtu_ok(0));
     cr_assert_not(policy_mtu_ok(65536));

@@ -303,7 +303,7 @@ static void expect_seq(struct v3 *v, unsigned q, const struct dreq *exp, unsigne
 static void expect_eng_ctrl(struct v3 *v, unsigned drop)
 {
     uint32_t want = 1u | (v->packed ? 2u : 0u) | (drop & NO_IND ? 0u : 4u) | (drop & NO_EVIDX ? 0u : 8u) |
-                    1u << VDPU_ENGCTRL_MRG_RXBUF; /* negotiated by default */
+                    1u << VDPU_ENGCTRL_MRG_RXBUF | 1u << VDPU_ENGCTRL_MTU; /* negotiated by default */
     cr_assert_eq(peek_csr(v->t, VDPU_CSR_ENG_CTRL), want);
 }
 
@@ -902,11 +902,11 @@ ENGINE_TEST_REALFW(qeng_v3, packed_desc_flags_without_evidx, .timeout = 300)
     down(v);
 }
 
-/* ENG_CTRL[6:0] are defined ([6] IN_ORDER), the rest reads 0 */
+/* ENG_CTRL[7:0] are defined ([6] IN_ORDER, [7] MTU), the rest reads 0 */
 ENGINE_TEST(qeng_v3, eng_ctrl_csr)
 {
     csr_wr(T, VDPU_CSR_ENG_CTRL, 0xFFFFFFFCu);
-    cr_assert_eq(csr_rd(T, VDPU_CSR_ENG_CTRL), 0x7C);
+    cr_assert_eq(csr_rd(T, VDPU_CSR_ENG_CTRL), 0xFC);
     csr_wr(T, VDPU_CSR_ENG_CTRL, 0);
 }
 

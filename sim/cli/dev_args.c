@@ -83,7 +83,11 @@ int dev_args_option(const char *cmd, int ch, const char *arg, struct dev_args *a
         return 1;
     case DEV_OPT_MTU:
         if (!cli_u64(cmd, "--mtu", arg, &v)) return -1;
-        if (v < 68 || v > 65535) return cli_usage_error(cmd, "--mtu must be 68..65535"), -1;
+        /* the spec's 68..65535, and a frame of mtu + 14 (+ 4, 802.1Q) behind the 12-byte header fits
+         * the device's 9216-byte frame buffers */
+        if (v < 68 || v > VDPU_MTU_MAX)
+            return cli_usage_error(cmd, "--mtu must be 68..%u (frames of mtu + 18 behind the 12-byte header fit the 9216-byte frame buffer)",
+                                   VDPU_MTU_MAX), -1;
         o->mtu = (uint16_t)v;
         return 1;
     case DEV_OPT_MAXQP:
@@ -179,7 +183,7 @@ void dev_args_usage(FILE *f)
             "      --features LIST    offered features: spec names separated by commas (replace the\n"
             "                         default) or +NAME/-NAME (relative to it); e.g. -RING_PACKED,-MQ\n"
             "      --mac XX:XX:XX:XX:XX:XX   device MAC (default 52:3e:16:00:01:00)\n"
-            "      --mtu N            device MTU (default 1500)\n"
+            "      --mtu N            device MTU, 68..9186 (default 1500)\n"
             "      --max-qp N         max_virtqueue_pairs the device offers, 1..%u (default %u); with MQ the\n"
             "                         control queue follows the last pair\n"
             "      --link up|down     initial link status of the network port (default up)\n"
