@@ -46,6 +46,10 @@ void model_virtio_reset(struct vdpu_state *n)
         model_qeng_queue_clear(&n->queue[q]);
     }
     n->isr = VDPU_CSR_ISR_RESET;
+    /* The function's interrupt state goes with the device: a message pending on a masked vector
+     * before the reset is not delivered after it. The MSI-X table (address, data, mask) is PCI
+     * config state the OS owns and stays. */
+    n->msix_pending = 0;
     n->eng.qerr = VDPU_CSR_QERR_RESET; /* stopped queues restart with the device */
     n->steer.pairs = VDPU_CSR_MQ_PAIRS_RESET; /* the spec: after reset only receiveq1 (the table empties too) */
 }

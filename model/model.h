@@ -33,6 +33,7 @@ struct vdpu_edge {
 #define PCI_COMMAND_MEMORY        0x0002u /* memory space enable (MSE) */
 #define PCI_COMMAND_MASTER        0x0004u /* bus master enable (BME) */
 #define PCI_COMMAND_INTX_DISABLE  0x0400u
+#define PCI_STATUS_INTERRUPT      0x0008u /* Status bit 3: INTx interrupt pending in the function */
 #define PCI_MSIX_CTRL_ENABLE      0x8000u
 #define PCI_MSIX_CTRL_FUNC_MASK   0x4000u
 #define PCI_MSIX_ENTRY_CTRL_MASK  0x1u
@@ -98,6 +99,7 @@ void model_msix_pba_access(struct vdpu_edge *e, uint64_t bar_off, unsigned size,
 void model_irq_raise(struct vdpu_edge *e, uint16_t queue_or_config);
 void model_queue_irq(struct vdpu_edge *e, uint16_t queue);
 void model_msix_sender_edge(struct vdpu_edge *e);
+bool model_intx_pending(const struct vdpu_state *s);
 bool model_intx_level(const struct vdpu_state *s);
 
 /* evq.c: host policy writes -> firmware event FIFO */

@@ -454,6 +454,9 @@ module vdpu_fw_csr
           end
           16'(CSR_HOST_IRQ): begin
             if (act_valid) begin
+              // The Device Configuration Interrupt bit is set before the notification is sent, with
+              // MSI-X too (transport-pci, "ISR status capability"); the Queue Interrupt bit only without.
+              if (irq_q == CfgChange) r_d.isr = r_d.isr | 2'b10;
               if (msix_en_i) begin
                 if ((irq_q == CfgChange || irq_q_ok) && 32'(irq_vec) < NUM_VECTORS) begin
                   pend_set_o[irq_vec[$clog2(NUM_VECTORS)-1:0]] = 1'b1;
@@ -462,7 +465,7 @@ module vdpu_fw_csr
                   err_code = FWERR_NO_VECTOR;
                 end
               end else if (irq_q == CfgChange) begin
-                r_d.isr = r_d.isr | 2'b10;
+                // ISR bit 1 set above
               end else if (irq_q_ok) begin
                 r_d.isr = r_d.isr | 2'b01;
               end else begin
