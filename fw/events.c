@@ -354,6 +354,16 @@ static void service_event(void)
     ev_pop();
 }
 
+void config_change_begin(void) { dev_wr(VDPU_CSR_CONFIG_UPDATE, CONFIG_UPDATE_BUSY); }
+
+uint8_t config_change_end(void)
+{
+    uint8_t gen = policy_next_gen((uint8_t)dev_rd(VDPU_CSR_CONFIG_GEN));
+    dev_wr(VDPU_CSR_CONFIG_GEN, gen);
+    dev_wr(VDPU_CSR_CONFIG_UPDATE, 0); /* after the bump: a held generation read returns the new value */
+    return gen;
+}
+
 /* Net status from the sampled link level. `changed`: the link changed while the device was suspended,
  * so the driver is told (generation and config interrupt) even if the level ended where it started. */
 static void link_apply(bool changed)
@@ -364,9 +374,9 @@ static void link_apply(bool changed)
         VLOG("link %s (unchanged)\n", up ? "up" : "down");
         return;
     }
+    config_change_begin();
     dev_wr(VDPU_CSR_NET_STATUS, next);
-    uint8_t gen = policy_next_gen((uint8_t)dev_rd(VDPU_CSR_CONFIG_GEN));
-    dev_wr(VDPU_CSR_CONFIG_GEN, gen);
+    uint8_t gen = config_change_end();
     bool notify = policy_link_notify(fw.status);
     if (notify) dev_wr(VDPU_CSR_HOST_IRQ, HOST_IRQ_CONFIG);
     VLOG("link %s: net status 0x%x, config generation %u%s\n", up ? "up" : "down", next, gen,

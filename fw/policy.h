@@ -161,7 +161,9 @@ bool policy_suspended(uint8_t status);
 /* Internal error: the status to commit (NEEDS_RESET added) and whether to notify the driver. */
 uint8_t policy_error_status(uint8_t status);
 bool policy_error_notify(uint8_t status);
-/* config_generation after a change (8 bits, wraps). */
+/* config_generation after a change: always gen + 1 mod 256, so one change never leaves it unchanged (the
+ * field is a u8 and wraps, which the spec allows; a driver that misses exactly 256 changes between its two
+ * reads cannot tell, and reads overlapping a change are held by CONFIG_UPDATE). */
 uint8_t policy_next_gen(uint8_t gen);
 
 #endif

@@ -139,6 +139,8 @@ void model_common_cfg_access(struct vdpu_edge *e, uint64_t bar_off, unsigned siz
     if (!write) {
         r->data = common_read(e->pre, f->off);
         r->held = f->kind == VDPU_KIND_EV; /* policy fields: the value may be waiting for firmware */
+        /* config_generation: firmware may be halfway through a device cfg change (CONFIG_UPDATE) */
+        r->held_gen = f->off == VDPU_COMMON_CFGGENERATION;
         return;
     }
     if (f->kind == VDPU_KIND_RO) {

@@ -48,6 +48,7 @@ struct host_result {
     uint8_t status;   /* VDPU_CPL_* */
     uint64_t data;    /* read data, already zero-extended to the access size */
     bool held;        /* an exact legal read of a policy field: may have to wait for firmware */
+    bool held_gen;    /* an exact legal read of config_generation: waits while firmware updates device cfg */
     uint64_t bar_off; /* BAR0 offset actually accessed (MEM or window), for HELD_TIMEOUT */
 };
 

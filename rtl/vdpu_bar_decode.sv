@@ -187,6 +187,7 @@ module vdpu_bar_decode
           end
           COMMON_CFGGENERATION: begin
             rd = 64'(view_i.config_gen);
+            rsp_o.held_gen = !we;  // firmware may be halfway through a device cfg change
             if (we) begin dv = 1'b1; dc = DIAG_BAR_RO_WRITE; end
           end
           COMMON_Q_SELECT: begin

@@ -194,6 +194,7 @@ module vdpu_cfg_space
         rsp_o.diag_code  = bar_rsp_i.diag_code;
         rsp_o.diag_addr  = bar_rsp_i.diag_addr;
         rsp_o.held       = bar_rsp_i.held;
+        rsp_o.held_gen   = bar_rsp_i.held_gen;
         rsp_o.held_addr  = bar_rsp_i.held_addr;
         rsp_o.ev_req     = bar_rsp_i.ev_req;
       end

@@ -90,7 +90,8 @@ module vdpu_fw_csr
 
   // register values the host decode reads
   output host_view_t                   view_o,
-  output logic [1:0]                   isr_o
+  output logic [1:0]                   isr_o,
+  output logic                         cfg_update_o   // CONFIG_UPDATE[0]: config_generation reads are held
 );
 
   localparam logic [31:0] ParamsValue = {8'(NUM_VECTORS), 8'(NUM_QUEUES), 16'(QSIZE_MAX)};
@@ -107,6 +108,7 @@ module vdpu_fw_csr
     logic [31:0]                 hold_timeout;
     logic [7:0]                  device_status;
     logic [7:0]                  config_gen;
+    logic                        cfg_update;  // CONFIG_UPDATE[0]
     logic [15:0]                 msix_config;
     logic [1:0]                  isr;
     logic [31:0]                 notify_count;
@@ -147,6 +149,7 @@ module vdpu_fw_csr
     hold_timeout:  CSR_HOLD_TIMEOUT_RST,
     device_status: CSR_DEVICE_STATUS_RST[7:0],
     config_gen:    CSR_CONFIG_GEN_RST[7:0],
+    cfg_update:    CSR_CONFIG_UPDATE_RST[0],
     msix_config:   CSR_MSIX_CONFIG_RST[15:0],
     isr:           CSR_ISR_RST[1:0],
     notify_count:  CSR_NOTIFY_COUNT_RST,
@@ -254,6 +257,7 @@ module vdpu_fw_csr
       16'(CSR_DIAG_LAST):     begin acc = AccRo; rd = diag_last_i; end
       16'(CSR_DEVICE_STATUS): rd = 32'(r_q.device_status);
       16'(CSR_CONFIG_GEN):    rd = 32'(r_q.config_gen);
+      16'(CSR_CONFIG_UPDATE): rd = 32'(r_q.cfg_update);
       16'(CSR_MSIX_CONFIG):   rd = 32'(r_q.msix_config);
       16'(CSR_HOST_IRQ):      acc = AccWo;
       16'(CSR_ISR):           begin acc = AccRo; rd = 32'(r_q.isr); end
@@ -403,6 +407,7 @@ module vdpu_fw_csr
           16'(CSR_HOLD_TIMEOUT):  r_d.hold_timeout  = wval;
           16'(CSR_DEVICE_STATUS): r_d.device_status = wval[7:0];
           16'(CSR_CONFIG_GEN):    r_d.config_gen    = wval[7:0];
+          16'(CSR_CONFIG_UPDATE): r_d.cfg_update    = wval[0];
           16'(CSR_MSIX_CONFIG):   r_d.msix_config   = wval[15:0];
           16'(CSR_DEV_FEATURE0):  r_d.dev_feature[0] = wval;
           16'(CSR_DEV_FEATURE1):  r_d.dev_feature[1] = wval;
@@ -542,6 +547,7 @@ module vdpu_fw_csr
   assign fw_irq_o       = irq_status & r_q.irq_enable[3:0];
   assign hold_timeout_o = r_q.hold_timeout;
   assign isr_o          = r_q.isr;
+  assign cfg_update_o   = r_q.cfg_update;
   assign eng_ctrl_o     = r_q.eng_ctrl;
   assign eng_param_o    = r_q.eng_param;
   assign eng_coal_o     = r_q.eng_coal;

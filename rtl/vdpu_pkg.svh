@@ -55,6 +55,7 @@ package vdpu_pkg;
     logic [7:0]  diag_code;   // DIAG_*
     logic [63:0] diag_addr;
     logic        held;        // a held read (policy value the firmware has to commit first)
+    logic        held_gen;    // a read of config_generation: held while firmware updates device cfg
     logic [63:0] held_addr;   // BAR offset of the held field, for DIAG_HELD_TIMEOUT
     logic        ev_req;      // a write whose effects push a firmware event (held while the FIFO is full)
   } acc_rsp_t;

@@ -20,6 +20,7 @@ module vdpu_top
   acc_rsp_t  acc_rsp, cfg_rsp, bar_rsp;
   logic      acc_is_cfg;
   logic      held;
+  logic      cfg_update;   // CONFIG_UPDATE[0]
   logic      int_pending;  // INTx interrupt pending in the function (PCI Status bit 3)
   logic [15:0] timeouts;
   logic [31:0] diag_count, diag_last, hold_timeout;
@@ -49,6 +50,7 @@ module vdpu_top
     .acc_commit_o   (acc_commit),
     .ev_empty_i     (ev_empty),
     .ev_full_i      (ev_full),
+    .cfg_update_i   (cfg_update),
     .hold_timeout_i (hold_timeout),
     .held_o         (held),
     .timeouts_o     (timeouts),
@@ -239,7 +241,8 @@ module vdpu_top
     .dev_reset_o    (dev_reset),
     .pend_set_o     (pend_set),
     .view_o         (view),
-    .isr_o          (isr)
+    .isr_o          (isr),
+    .cfg_update_o   (cfg_update)
   );
 
   assign fwreq_ready_o = 1'b1;  // the CSR block answers every request in one cycle

@@ -1,6 +1,7 @@
 /* test_conf_pci.c - virtio-pci transport conformance of the interrupt and configuration paths, on model,
  * rtl and cosim: the ISR configuration bit with MSI-X, PCI Status Interrupt Status, MSI-X state across a
- * device reset. The spec text each test checks is quoted next to it. */
+ * device reset, config_generation during a device cfg change (no torn MAC). The spec text each test
+ * checks is quoted next to it. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -210,5 +211,224 @@ ENGINE_TEST_REALFW(msix_reset, reset_drops_message_pending_on_masked_vector, .ti
     cr_assert(host_mem_wr(T->b, ctrl0, 4, 0));
     vdpu_bus_run_cycles(T->b, 100);
     cr_assert_eq(msi(T, PCI_MSI_DATA_BASE + 0), m0, "no stale config message after the reset");
+    free(d);
+}
+
+/* common cfg through the driver model */
+static uint64_t rd(virtio_drv_t *d, uint32_t off, unsigned size)
+{
+    uint64_t v = 0;
+    cr_assert_eq(drv_rd(d, off, size, &v), 0);
+    return v;
+}
+
+/* ==== (d) config_generation ======================================================================
+ * content.tex "Device Configuration Space": drivers read config_generation before and after the
+ * fields and retry until they agree; "The device MUST present a changed config_generation after the
+ * driver has read a device-specific configuration value which has changed since any part of the
+ * device-specific configuration was last read." Mechanism: CONFIG_UPDATE[0] holds host reads of
+ * config_generation while firmware changes fields and bumps the generation. */
+
+ENGINE_TEST(cfg_gen, read_held_while_config_update)
+{
+    t_enumerate(T);
+    csr_wr(T, VDPU_CSR_CONFIG_GEN, 7);
+    cr_assert_eq(bar_rd(T, CC(CFGGENERATION), 1), 7);
+    csr_wr(T, VDPU_CSR_CONFIG_UPDATE, 1);
+    cr_assert_eq(csr_rd(T, VDPU_CSR_CONFIG_UPDATE), 1);
+    /* device cfg and other plain reads are not held */
+    cr_assert_eq(bar_rd(T, NC(MAC0), 1), 0x52);
+    cr_assert_eq(bar_rd(T, CC(NUMQ), 2), VDPU_NUM_QUEUES);
+    int tag = host_link_submit(T->b, VDPU_HL_MEM_RD, 1, T->bar + CC(CFGGENERATION), 0);
+    cr_assert_geq(tag, 0);
+    run_cycles(T, 50);
+    cr_assert(!T->b->tags[tag].done, "config_generation read held during the update");
+    cr_assert_eq(csr_rd(T, VDPU_CSR_HOLD_STATUS) & 1, 1);
+    cr_assert_eq(csr_rd(T, VDPU_CSR_IRQ_STATUS) & 2, 2, "the hold shows in IRQ_STATUS[1]");
+    csr_wr(T, VDPU_CSR_NET_MAC_LO, 0x33221100);
+    csr_wr(T, VDPU_CSR_CONFIG_GEN, 8);
+    csr_wr(T, VDPU_CSR_CONFIG_UPDATE, 0);
+    uint64_t v = 0;
+    cr_assert_eq(host_link_wait(T->b, tag, &v), VDPU_CPL_SC);
+    cr_assert_eq(v, 8, "the held read returns the generation bumped inside the update");
+    cr_assert_eq(csr_rd(T, VDPU_CSR_HOLD_STATUS) >> 16, 0, "no timeout");
+    /* the same through the PCI cfg access window */
+    csr_wr(T, VDPU_CSR_CONFIG_UPDATE, 1);
+    cfg_wr(T, 0x98, 4, CC(CFGGENERATION));
+    cfg_wr(T, 0x9C, 4, 1);
+    tag = host_link_submit(T->b, VDPU_HL_CFG_RD, 1, 0xA0, 0);
+    run_cycles(T, 50);
+    cr_assert(!T->b->tags[tag].done, "held through the window too");
+    csr_wr(T, VDPU_CSR_CONFIG_GEN, 9);
+    csr_wr(T, VDPU_CSR_CONFIG_UPDATE, 0);
+    cr_assert_eq(host_link_wait(T->b, tag, &v), VDPU_CPL_SC);
+    cr_assert_eq(v, 9);
+    /* bounded: HOLD_TIMEOUT completes it with the current value and names it */
+    csr_wr(T, VDPU_CSR_HOLD_TIMEOUT, 40);
+    csr_wr(T, VDPU_CSR_CONFIG_UPDATE, 1);
+    diag_take(T, NULL);
+    cr_assert_eq(bar_rd(T, CC(CFGGENERATION), 1), 9);
+    expect_diag(T, VDPU_DIAG_HELD_TIMEOUT, CC(CFGGENERATION));
+    cr_assert_eq(csr_rd(T, VDPU_CSR_HOLD_STATUS) >> 16, 1);
+    /* policy reads are held by the event FIFO, not by CONFIG_UPDATE */
+    cr_assert_eq(bar_rd(T, CC(STATUS), 1), 0);
+    expect_no_diag(T);
+    csr_wr(T, VDPU_CSR_CONFIG_UPDATE, 0xFFFFFFFE);
+    cr_assert_eq(csr_rd(T, VDPU_CSR_CONFIG_UPDATE), 0, "one bit");
+}
+
+/* The torn-MAC race, constructed: while MAC_ADDR_SET runs on the control queue (firmware writes the
+ * two MAC halves, then the generation), a host reads generation / mac[0..5] / generation back to back,
+ * as virtio_cread_bytes does, and keeps a MAC only when both generations agree. Trial k starts that
+ * loop a little later each time, so the loop's phase against the firmware's writes sweeps a whole loop
+ * period: reads land before, between and after the two MAC writes and the bump. Half the trials pause
+ * the reader between mac[2] and mac[3] (a driver preempted mid-read), long enough for the whole update
+ * to fall inside the pause. No accepted MAC may mix the old and new one; mixed reads must have been
+ * seen (and rejected), or the race was not reached. Between trials the firmware drains its queue. */
+#define GEN_PHASES 16 /* reads take 2 cycles: 8 reads, one loop period */
+#define GEN_GAP 48    /* the pause, longer than the firmware's update (~25 cycles) */
+#define GEN_TRIALS (GEN_PHASES + GEN_PHASES * 2)
+
+struct gen_reader {
+    uint64_t cc, dc;
+    bool on, stop;
+    unsigned delay, step; /* step 0: generation, 1..6: mac[0..5], 7: generation again */
+    unsigned gap, gap_left; /* pause before mac[3] */
+    int tag;
+    uint8_t gen1, mac[6];
+    const uint8_t *old, *new;
+    unsigned loops, accepted, torn_seen, torn_accepted;
+};
+
+static void gen_reader_cycle(void *p, vdpu_bus_t *b)
+{
+    struct gen_reader *r = p;
+    if (!r->on) return;
+    if (r->delay) {
+        r->delay--;
+        return;
+    }
+    if (r->tag >= 0) {
+        if (!b->tags[r->tag].done) return;
+        b->tags[r->tag].done = false;
+        uint8_t v = (uint8_t)b->tags[r->tag].cpl.data;
+        r->tag = -1;
+        if (r->step == 0) {
+            r->gen1 = v;
+        } else if (r->step <= 6) {
+            r->mac[r->step - 1] = v;
+        } else {
+            bool torn = memcmp(r->mac, r->old, 6) && memcmp(r->mac, r->new, 6);
+            r->loops++;
+            r->torn_seen += torn;
+            if (v == r->gen1) {
+                r->accepted++;
+                r->torn_accepted += torn;
+            }
+        }
+        r->step = (r->step + 1) % 8;
+        r->gap_left = r->step == 4 ? r->gap : 0;
+        if (r->step == 0 && r->stop) {
+            r->on = false;
+            return;
+        }
+    }
+    if (r->gap_left) {
+        r->gap_left--;
+        return;
+    }
+    uint64_t a = r->step == 0 || r->step == 7 ? r->cc + VDPU_COMMON_CFGGENERATION : r->dc + VDPU_NETCFG_MAC0 + r->step - 1;
+    r->tag = host_link_submit(b, VDPU_HL_MEM_RD, 1, a, 0); /* -1 (queue full): again next cycle */
+}
+
+ENGINE_TEST_REALFW(cfg_gen, no_torn_mac_during_mac_addr_set, .timeout = 900)
+{
+    static const uint8_t mac_a[6] = {0x02, 0x11, 0x22, 0x33, 0x44, 0x55}, mac_b[6] = {0x06, 0x66, 0x77, 0x88, 0x99, 0xAA};
+    struct drv_params p;
+    drv_params_default(&p);
+    virtio_drv_t *d = drv_new();
+    virtio_ctrl_t *c = calloc(1, sizeof *c);
+    cr_assert(c);
+    cr_assert_eq(drv_up(T, d, &p), DRV_OK, "%s", d->refusal);
+    cr_assert_eq(virtio_ctrl_open(c, d), 0, "%s", c->error);
+    uint8_t boot[6];
+    memcpy(boot, d->mac, 6);
+    for (unsigned i = 0; i < 6; i++) cr_assert(boot[i] != mac_a[i], "the MACs differ in every byte");
+    struct gen_reader r;
+    memset(&r, 0, sizeof r);
+    r.cc = d->cc;
+    r.dc = d->dc;
+    uint64_t gen0 = rd(d, VDPU_COMMON_CFGGENERATION, 1);
+    T->b->on_cycle = gen_reader_cycle;
+    T->b->on_cycle_ctx = &r;
+    const uint8_t *cur = boot;
+    unsigned torn_gap0 = 0;
+    for (unsigned k = 0; k < GEN_TRIALS; k++) {
+        const uint8_t *next = k & 1 ? mac_b : mac_a;
+        r.old = cur;
+        r.new = next;
+        /* no pause: every phase of the 16-cycle loop; paused: every other cycle of the longer loop */
+        r.gap = k < GEN_PHASES ? 0 : GEN_GAP;
+        r.delay = k < GEN_PHASES ? k : 2 * (k - GEN_PHASES);
+        r.step = 0;
+        r.gap_left = 0;
+        r.tag = -1;
+        r.stop = false;
+        r.on = true;
+        uint8_t ack = 0xEE;
+        cr_assert_eq(virtio_ctrl_cmd(c, VNET_CTRL_MAC, VNET_CTRL_MAC_ADDR_SET, next, 6, &ack, 200000), 0, "%s", c->error);
+        cr_assert_eq(ack, VNET_OK);
+        r.stop = true;
+        for (unsigned i = 0; i < 2000 && r.on && !T->b->stopped; i++) vdpu_bus_step(T->b);
+        cr_assert(!r.on, "the reader finished its loop");
+        /* the firmware keeps serving the ring until it finds it empty: let it, and pop the doorbell */
+        vdpu_bus_run_cycles(T->b, 2000);
+        if (k + 1 == GEN_PHASES) torn_gap0 = r.torn_seen;
+        cur = next;
+    }
+    T->b->on_cycle = NULL;
+    T->b->on_cycle_ctx = NULL;
+    cr_assert_eq(r.torn_accepted, 0, "a torn MAC was accepted (generations agreed) in %u of %u loops", r.torn_accepted,
+                 r.loops);
+    cr_assert_gt(r.torn_seen, 0, "no loop straddled a MAC change (%u loops): the race was not constructed", r.loops);
+    cr_assert_gt(r.accepted, 0);
+    cr_assert_eq((uint8_t)(rd(d, VDPU_COMMON_CFGGENERATION, 1) - gen0), GEN_TRIALS,
+                 "every MAC_ADDR_SET bumped the generation by exactly one");
+    cr_assert_eq(peek_csr(T, VDPU_CSR_CONFIG_UPDATE), 0);
+    cr_assert_eq(peek_csr(T, VDPU_CSR_EV_COUNT), 0);
+    cr_log_info("%u loops, %u accepted, %u mixed reads rejected (%u without a pause)", r.loops, r.accepted,
+                r.torn_seen, torn_gap0);
+    free(c);
+    free(d);
+}
+
+/* A device reset restores the boot MAC after MAC_ADDR_SET: a changed field, so a changed generation
+ * (the driver read the set MAC before it reset). A reset that changes no field leaves it. */
+ENGINE_TEST_REALFW(cfg_gen, reset_restoring_mac_bumps_generation, .timeout = 120)
+{
+    static const uint8_t mac_a[6] = {0x02, 0x11, 0x22, 0x33, 0x44, 0x55};
+    struct drv_params p;
+    drv_params_default(&p);
+    virtio_drv_t *d = drv_new();
+    virtio_ctrl_t *c = calloc(1, sizeof *c);
+    cr_assert(c);
+    cr_assert_eq(drv_up(T, d, &p), DRV_OK, "%s", d->refusal);
+    cr_assert_eq(virtio_ctrl_open(c, d), 0, "%s", c->error);
+    uint8_t boot5 = d->mac[5];
+    uint64_t g0 = rd(d, VDPU_COMMON_CFGGENERATION, 1);
+    cr_assert_eq(virtio_drv_reset(d), DRV_OK);
+    cr_assert_eq(rd(d, VDPU_COMMON_CFGGENERATION, 1), g0, "no field changed: the generation stays");
+    cr_assert_eq(virtio_drv_init(d, &T->s, &p), DRV_OK, "%s", d->refusal);
+    cr_assert_eq(virtio_ctrl_open(c, d), 0, "%s", c->error);
+    uint8_t ack = 0xEE;
+    cr_assert_eq(virtio_ctrl_cmd(c, VNET_CTRL_MAC, VNET_CTRL_MAC_ADDR_SET, mac_a, 6, &ack, 200000), 0, "%s", c->error);
+    cr_assert_eq(ack, VNET_OK);
+    uint64_t g1 = rd(d, VDPU_COMMON_CFGGENERATION, 1);
+    cr_assert_eq((uint8_t)(g1 - g0), 1);
+    cr_assert_eq(bar_rd(T, NC(MAC0) + 5, 1), mac_a[5]);
+    cr_assert_eq(virtio_drv_reset(d), DRV_OK);
+    cr_assert_eq(bar_rd(T, NC(MAC0) + 5, 1), boot5, "the boot MAC is back");
+    cr_assert_eq((uint8_t)(rd(d, VDPU_COMMON_CFGGENERATION, 1) - g1), 1, "and the generation changed with it");
+    free(c);
     free(d);
 }
