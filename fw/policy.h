@@ -141,6 +141,10 @@ unsigned policy_clamp_max_qp(unsigned cfg, unsigned hw_queues);
 uint16_t policy_vector(uint32_t req, unsigned num_vectors);
 /* queue_size write (before FEATURES_OK the ring type is unknown: any 1..max, re-checked at enable). */
 enum q_verdict policy_qsize(uint32_t req, enum ring_type rt, unsigned qmax, bool enabled);
+/* queue_size write for queue q: after FEATURES_OK a queue the negotiation leaves out is unavailable
+ * (Q_NO_QUEUE: its size stays 0), otherwise policy_qsize with the negotiated ring type. */
+enum q_verdict policy_queue_size(uint32_t req, bool features_ok, const uint32_t neg[4], unsigned max_qp, unsigned q,
+                                 unsigned qmax, bool enabled);
 /* queue_enable write. */
 enum q_verdict policy_queue_enable(uint32_t req, uint8_t status, bool features_ok, const uint32_t neg[4],
                                    unsigned max_qp, unsigned q, const struct queue_view *v, unsigned qmax);

@@ -109,6 +109,7 @@ module vdpu_fw_csr
     logic [7:0]                  device_status;
     logic [7:0]                  config_gen;
     logic                        cfg_update;  // CONFIG_UPDATE[0]
+    logic [15:0]                 num_queues;  // NUMQ, at most NUM_QUEUES
     logic [15:0]                 msix_config;
     logic [1:0]                  isr;
     logic [31:0]                 notify_count;
@@ -150,6 +151,7 @@ module vdpu_fw_csr
     device_status: CSR_DEVICE_STATUS_RST[7:0],
     config_gen:    CSR_CONFIG_GEN_RST[7:0],
     cfg_update:    CSR_CONFIG_UPDATE_RST[0],
+    num_queues:    CSR_NUMQ_RST[15:0],
     msix_config:   CSR_MSIX_CONFIG_RST[15:0],
     isr:           CSR_ISR_RST[1:0],
     notify_count:  CSR_NOTIFY_COUNT_RST,
@@ -258,6 +260,7 @@ module vdpu_fw_csr
       16'(CSR_DEVICE_STATUS): rd = 32'(r_q.device_status);
       16'(CSR_CONFIG_GEN):    rd = 32'(r_q.config_gen);
       16'(CSR_CONFIG_UPDATE): rd = 32'(r_q.cfg_update);
+      16'(CSR_NUMQ):          rd = 32'(r_q.num_queues);
       16'(CSR_MSIX_CONFIG):   rd = 32'(r_q.msix_config);
       16'(CSR_HOST_IRQ):      acc = AccWo;
       16'(CSR_ISR):           begin acc = AccRo; rd = 32'(r_q.isr); end
@@ -408,6 +411,7 @@ module vdpu_fw_csr
           16'(CSR_DEVICE_STATUS): r_d.device_status = wval[7:0];
           16'(CSR_CONFIG_GEN):    r_d.config_gen    = wval[7:0];
           16'(CSR_CONFIG_UPDATE): r_d.cfg_update    = wval[0];
+          16'(CSR_NUMQ):          r_d.num_queues    = (32'(wval[15:0]) < NUM_QUEUES) ? wval[15:0] : 16'(NUM_QUEUES);
           16'(CSR_MSIX_CONFIG):   r_d.msix_config   = wval[15:0];
           16'(CSR_DEV_FEATURE0):  r_d.dev_feature[0] = wval;
           16'(CSR_DEV_FEATURE1):  r_d.dev_feature[1] = wval;
@@ -570,6 +574,7 @@ module vdpu_fw_csr
     msix_config:   r_q.msix_config,
     device_status: r_q.device_status,
     config_gen:    r_q.config_gen,
+    num_queues:    r_q.num_queues,
     isr:           r_q.isr,
     mac:           {r_q.mac_hi, r_q.mac_lo},
     net_status:    r_q.net_status,

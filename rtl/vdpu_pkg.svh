@@ -183,6 +183,7 @@ package vdpu_pkg;
     logic [15:0]                  msix_config;
     logic [7:0]                   device_status;
     logic [7:0]                   config_gen;
+    logic [15:0]                  num_queues;  // NUMQ: host-visible num_queues (<= NUM_QUEUES)
     logic [1:0]                   isr;
     logic [47:0]                  mac;         // mac[i] at [8*i +: 8]
     logic [15:0]                  net_status;

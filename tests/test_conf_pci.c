@@ -1,6 +1,7 @@
 /* test_conf_pci.c - virtio-pci transport conformance of the interrupt and configuration paths, on model,
  * rtl and cosim: the ISR configuration bit with MSI-X, PCI Status Interrupt Status, MSI-X state across a
- * device reset, config_generation during a device cfg change (no torn MAC). The spec text each test
+ * device reset, config_generation during a device cfg change (no torn MAC), num_queues and the
+ * queue_select validity rule, queue_size of queues the negotiation leaves out. The spec text each test
  * checks is quoted next to it. */
 #include <stdlib.h>
 #include <string.h>
@@ -430,5 +431,171 @@ ENGINE_TEST_REALFW(cfg_gen, reset_restoring_mac_bumps_generation, .timeout = 120
     cr_assert_eq(bar_rd(T, NC(MAC0) + 5, 1), boot5, "the boot MAC is back");
     cr_assert_eq((uint8_t)(rd(d, VDPU_COMMON_CFGGENERATION, 1) - g1), 1, "and the generation changed with it");
     free(c);
+    free(d);
+}
+
+static void wr(virtio_drv_t *d, uint32_t off, unsigned size, uint64_t v) { cr_assert_eq(drv_wr(d, off, size, v), 0); }
+
+/* ==== (e) num_queues and the queue_select validity rule =========================================
+ * transport-pci: num_queues "The device specifies the maximum number of virtqueues supported here";
+ * "The device MUST present a 0 in queue_size if the virtqueue corresponding to the current
+ * queue_select is unavailable." */
+
+/* Every queue_select at or above num_queues (all 16-bit values): queue_size and every other per-queue
+ * field read 0, writes are ignored (QSEL_INVALID, no event). */
+static void invalid_selects(struct tctx *T, unsigned numq)
+{
+    for (uint32_t q = numq; q <= 0xFFFF; q++) {
+        bar_wr(T, CC(Q_SELECT), 2, q);
+        cr_assert_eq(bar_rd(T, CC(Q_SIZE), 2), 0, "queue_select %u: queue_size", q);
+        bar_wr(T, CC(Q_SIZE), 2, 64);
+        vdpu_diag_t last;
+        cr_assert_eq(diag_take(T, &last), 1, "queue_select %u", q);
+        cr_assert_eq(last.code, VDPU_DIAG_QSEL_INVALID, "queue_select %u", q);
+    }
+    cr_assert_eq(csr_rd(T, VDPU_CSR_EV_COUNT) & 0xFF, 0, "no event for a queue that does not exist");
+    for (uint32_t q = numq; q < VDPU_NUM_QUEUES + 2; q++) {
+        bar_wr(T, CC(Q_SELECT), 2, q);
+        cr_assert_eq(bar_rd(T, CC(Q_MSIX), 2), 0);
+        cr_assert_eq(bar_rd(T, CC(Q_ENABLE), 2), 0);
+        cr_assert_eq(bar_rd(T, CC(Q_RESET), 2), 0);
+        cr_assert_eq(bar_rd(T, CC(Q_NOFF), 2), 0);
+        cr_assert_eq(bar_rd(T, CC(Q_NDATA), 2), 0);
+        cr_assert_eq(bar_rd(T, CC(Q_DESCLO), 4), 0);
+        cr_assert_eq(bar_rd(T, VDPU_BAR_VQSTATE_OFF + VDPU_VQSTATE_AVAIL, 4), 0, "VQSTATE follows the same rule");
+        expect_no_diag(T);
+        bar_wr(T, CC(Q_DESCLO), 4, 0x1000);
+        expect_diag(T, VDPU_DIAG_QSEL_INVALID, CC(Q_DESCLO));
+        bar_wr(T, CC(Q_ENABLE), 2, 1);
+        expect_diag(T, VDPU_DIAG_QSEL_INVALID, CC(Q_ENABLE));
+        bar_wr(T, CC(Q_MSIX), 2, 1);
+        expect_diag(T, VDPU_DIAG_QSEL_INVALID, CC(Q_MSIX));
+        bar_wr(T, CC(Q_RESET), 2, 1);
+        expect_diag(T, VDPU_DIAG_QSEL_INVALID, CC(Q_RESET));
+    }
+    cr_assert_eq(csr_rd(T, VDPU_CSR_EV_COUNT) & 0xFF, 0);
+}
+
+ENGINE_TEST(num_queues, numq_csr_bounds_queue_select, .timeout = 600)
+{
+    t_enumerate(T);
+    cr_assert_eq(csr_rd(T, VDPU_CSR_NUMQ), VDPU_NUM_QUEUES, "hardware reset value");
+    csr_wr(T, VDPU_CSR_NUMQ, 3);
+    cr_assert_eq(bar_rd(T, CC(NUMQ), 2), 3, "num_queues is what firmware programmed");
+    for (unsigned q = 0; q < 3; q++) {
+        bar_wr(T, CC(Q_SELECT), 2, q);
+        cr_assert_eq(bar_rd(T, CC(Q_SIZE), 2), VDPU_QSIZE_MAX, "queue %u exists", q);
+        cr_assert_eq(bar_rd(T, CC(Q_NOFF), 2), q);
+    }
+    bar_wr(T, CC(Q_SELECT), 2, 2);
+    bar_wr(T, CC(Q_DESCLO), 4, 0x2000);
+    cr_assert_eq(bar_rd(T, CC(Q_DESCLO), 4), 0x2000);
+    expect_no_diag(T);
+    invalid_selects(T, 3);
+    /* the firmware view of the hardware queues is unchanged */
+    csr_wr(T, VDPU_CSR_FW_QSEL, 4);
+    cr_assert_eq(csr_rd(T, VDPU_CSR_Q_SIZE), VDPU_QSIZE_MAX);
+    cr_assert_eq(csr_rd(T, VDPU_CSR_FW_ERR), 0);
+    /* a device reset keeps it; a value above the hardware's queues stores NUM_QUEUES */
+    csr_wr(T, VDPU_CSR_DEV_RESET, 1);
+    cr_assert_eq(bar_rd(T, CC(NUMQ), 2), 3);
+    csr_wr(T, VDPU_CSR_NUMQ, 9);
+    cr_assert_eq(csr_rd(T, VDPU_CSR_NUMQ), VDPU_NUM_QUEUES);
+    cr_assert_eq(bar_rd(T, CC(NUMQ), 2), VDPU_NUM_QUEUES);
+    csr_wr(T, VDPU_CSR_NUMQ, 0x10003);
+    cr_assert_eq(csr_rd(T, VDPU_CSR_NUMQ), 3, "16 bits");
+}
+
+/* --max-qp 1: two queue pairs' worth of hardware, one offered, so 3 queues (receiveq1, transmitq1,
+ * controlq); the rest read queue_size 0 whatever the driver negotiates. */
+static void open_max_qp1(struct tctx *t, enum vdpu_engine e)
+{
+    struct vdpu_opts o;
+    vdpu_opts_default(&o);
+    o.max_qp = 1;
+    t_open_fw(t, e, &o);
+}
+
+static void max_qp1_body(struct tctx *T)
+{
+    t_enumerate(T);
+    /* a driver resets the device first; the firmware has programmed num_queues at boot by then */
+    virtio_drv_t *d = drv_new();
+    d->s = &T->s;
+    d->cc = T->s.pci.vcap[VIRTIO_PCI_CAP_COMMON_CFG].addr;
+    cr_assert_eq(virtio_drv_reset(d), DRV_OK);
+    cr_assert_eq(bar_rd(T, CC(NUMQ), 2), 3, "2 max_qp + 1");
+    for (unsigned q = 0; q < 3; q++) {
+        bar_wr(T, CC(Q_SELECT), 2, q);
+        cr_assert_eq(bar_rd(T, CC(Q_SIZE), 2), VDPU_QSIZE_MAX, "queue %u", q);
+    }
+    static const uint16_t beyond[] = {3, 4, 5, 0x100, 0x7FFF, 0xFFFF};
+    for (unsigned i = 0; i < sizeof beyond / sizeof beyond[0]; i++) {
+        bar_wr(T, CC(Q_SELECT), 2, beyond[i]);
+        cr_assert_eq(bar_rd(T, CC(Q_SIZE), 2), 0, "queue_select %u", beyond[i]);
+        bar_wr(T, CC(Q_SIZE), 2, 64);
+        cr_assert_eq(bar_rd(T, CC(Q_SIZE), 2), 0, "queue_select %u: write ignored", beyond[i]);
+    }
+    /* the driver model reads num_queues and brings up the pair and the control queue */
+    struct drv_params p;
+    drv_params_default(&p);
+    cr_assert_eq(pci_msix_setup(T->b, &T->s.pci, NULL), 0);
+    cr_assert_eq(virtio_drv_init(d, &T->s, &p), DRV_OK, "%s", d->refusal);
+    cr_assert_eq(d->nq, 3);
+    wr(d, VDPU_COMMON_Q_SELECT, 2, 3);
+    cr_assert_eq(rd(d, VDPU_COMMON_Q_SIZE, 2), 0);
+    free(d);
+}
+
+Test(num_queues, max_qp1_model, .timeout = 120) { struct tctx t; open_max_qp1(&t, VDPU_ENGINE_MODEL); max_qp1_body(&t); t_close(&t); }
+Test(num_queues, max_qp1_rtl, .timeout = 120) { struct tctx t; open_max_qp1(&t, VDPU_ENGINE_RTL); max_qp1_body(&t); t_close(&t); }
+Test(num_queues, max_qp1_cosim, .timeout = 120) { struct tctx t; open_max_qp1(&t, VDPU_ENGINE_COSIM); max_qp1_body(&t); t_close(&t); }
+
+/* Queues the negotiation leaves out are unavailable too. virtio-net "Virtqueues": "N=1 if neither
+ * VIRTIO_NET_F_MQ nor VIRTIO_NET_F_RSS are negotiated"; "controlq ... only exists if
+ * VIRTIO_NET_F_CTRL_VQ is negotiated". Before FEATURES_OK every queue below num_queues is there (the
+ * driver may still negotiate MQ); from FEATURES_OK to the next reset, without MQ, queues 3 and 4 read
+ * queue_size 0 and refuse sizes and enables; the control queue (2) works. */
+ENGINE_TEST_REALFW(num_queues, queues_left_out_by_negotiation_read_size_0, .timeout = 120)
+{
+    struct drv_params p;
+    drv_params_default(&p);
+    p.accept[0] &= ~(1u << VIRTIO_NET_F_MQ);
+    virtio_drv_t *d = drv_new();
+    t_enumerate(T);
+    cr_assert_eq(pci_msix_setup(T->b, &T->s.pci, NULL), 0);
+    d->s = &T->s;
+    d->cc = T->s.pci.vcap[VIRTIO_PCI_CAP_COMMON_CFG].addr;
+    d->dc = T->s.pci.vcap[VIRTIO_PCI_CAP_DEVICE_CFG].addr;
+    cr_assert_eq(virtio_drv_reset(d), DRV_OK);
+    cr_assert_eq(rd(d, VDPU_COMMON_NUMQ, 2), VDPU_NUM_QUEUES);
+    for (unsigned q = 0; q < VDPU_NUM_QUEUES; q++) {
+        wr(d, VDPU_COMMON_Q_SELECT, 2, q);
+        cr_assert_eq(rd(d, VDPU_COMMON_Q_SIZE, 2), VDPU_QSIZE_MAX, "before FEATURES_OK: queue %u is there", q);
+    }
+    cr_assert_eq(virtio_drv_init(d, &T->s, &p), DRV_OK, "%s", d->refusal);
+    cr_assert_eq(d->nq, 3, "one pair and the control queue");
+    for (unsigned q = 3; q < VDPU_NUM_QUEUES; q++) {
+        wr(d, VDPU_COMMON_Q_SELECT, 2, q);
+        cr_assert_eq(rd(d, VDPU_COMMON_Q_SIZE, 2), 0, "queue %u: not negotiated (no MQ)", q);
+        wr(d, VDPU_COMMON_Q_SIZE, 2, 64);
+        cr_assert_eq(rd(d, VDPU_COMMON_Q_SIZE, 2), 0, "queue %u: size refused", q);
+        wr(d, VDPU_COMMON_Q_ENABLE, 2, 1);
+        cr_assert_eq(rd(d, VDPU_COMMON_Q_ENABLE, 2), 0, "queue %u: enable refused", q);
+    }
+    wr(d, VDPU_COMMON_Q_SELECT, 2, 2);
+    cr_assert_neq(rd(d, VDPU_COMMON_Q_SIZE, 2), 0, "the control queue");
+    cr_assert_eq(rd(d, VDPU_COMMON_Q_ENABLE, 2), 1);
+    /* a reset makes them available again; with MQ they are the second pair */
+    cr_assert_eq(virtio_drv_reset(d), DRV_OK);
+    wr(d, VDPU_COMMON_Q_SELECT, 2, 4);
+    cr_assert_eq(rd(d, VDPU_COMMON_Q_SIZE, 2), VDPU_QSIZE_MAX, "back after the reset");
+    drv_params_default(&p);
+    cr_assert_eq(virtio_drv_init(d, &T->s, &p), DRV_OK, "%s", d->refusal);
+    cr_assert_eq(d->nq, VDPU_NUM_QUEUES);
+    for (unsigned q = 0; q < VDPU_NUM_QUEUES; q++) {
+        wr(d, VDPU_COMMON_Q_SELECT, 2, q);
+        cr_assert_neq(rd(d, VDPU_COMMON_Q_SIZE, 2), 0, "MQ negotiated: queue %u", q);
+    }
     free(d);
 }
