@@ -1,8 +1,8 @@
 /* test_conf_pci.c - virtio-pci transport conformance of the interrupt and configuration paths, on model,
  * rtl and cosim: the ISR configuration bit with MSI-X, PCI Status Interrupt Status, MSI-X state across a
  * device reset, config_generation during a device cfg change (no torn MAC), num_queues and the
- * queue_select validity rule, queue_size of queues the negotiation leaves out. The spec text each test
- * checks is quoted next to it. */
+ * queue_select validity rule, queue_size of queues the negotiation leaves out, NO_VECTOR queues, and
+ * queue_reset reads. The spec text each test checks is quoted next to it. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -596,6 +596,86 @@ ENGINE_TEST_REALFW(num_queues, queues_left_out_by_negotiation_read_size_0, .time
     for (unsigned q = 0; q < VDPU_NUM_QUEUES; q++) {
         wr(d, VDPU_COMMON_Q_SELECT, 2, q);
         cr_assert_neq(rd(d, VDPU_COMMON_Q_SIZE, 2), 0, "MQ negotiated: queue %u", q);
+    }
+    free(d);
+}
+
+/* ==== queues with NO_VECTOR ======================================================================
+ * transport-pci "Used Buffer Notifications": "If MSI-X capability is enabled and queue_msix_vector is
+ * NO_VECTOR for a virtqueue, the device MUST NOT deliver an interrupt for that virtqueue." */
+
+static void one_tx_buffer(struct tctx *T, uint16_t n)
+{
+    desc_w(T, (uint16_t)(n % QN), BUFS + 0x1000u * n, BUF_LEN, 0, 0);
+    w16(T, RING_DRV + 4 + 2u * (n % QN), (uint16_t)(n % QN));
+    w16(T, RING_DRV + 2, (uint16_t)(n + 1));
+    kick(T);
+}
+
+ENGINE_TEST(no_vector, queue_without_vector_gets_no_interrupt)
+{
+    engine_up(T, false, VDPU_CSR_ENG_PARAM_RESET, 0);
+    cfg_wr(T, CFG_MSIX_CTRL, 2, MSIX_ENABLE);
+    vector(T, 1, 0x41, false);
+    csr_wr(T, VDPU_CSR_FW_QSEL, Q_TX);
+    cr_assert_eq(csr_rd(T, VDPU_CSR_Q_MSIX), 0xFFFF, "NO_VECTOR after reset");
+    one_tx_buffer(T, 0);
+    cr_assert_eq(r16(T, RING_DEV + 2), 1, "the buffer was used");
+    cr_assert_eq(T->b->net.tx_frames, 1);
+    cr_assert_eq(reqs(T, VDPU_PURP_MSIX), 0, "no MSI-X message for a queue without a vector");
+    cr_assert_eq(bar_rd(T, PBA, 8), 0, "nothing pending either");
+    cr_assert_eq(csr_rd(T, VDPU_CSR_ISR), 0, "no ISR bit with MSI-X");
+    cr_assert(!T->b->out.intx);
+    cr_assert_eq(csr_rd(T, VDPU_CSR_FW_ERR), 0, "not an error: the driver chose no vector");
+    /* the control: with a vector the same buffer interrupts */
+    csr_wr(T, VDPU_CSR_Q_MSIX, 1);
+    one_tx_buffer(T, 1);
+    cr_assert_eq(r16(T, RING_DEV + 2), 2);
+    cr_assert_eq(msi(T, 0x41), 1, "with vector 1: one message");
+    /* and back to NO_VECTOR */
+    csr_wr(T, VDPU_CSR_Q_MSIX, 0xFFFF);
+    one_tx_buffer(T, 2);
+    cr_assert_eq(r16(T, RING_DEV + 2), 3);
+    cr_assert_eq(reqs(T, VDPU_PURP_MSIX), 1);
+    cr_assert_eq(csr_rd(T, VDPU_CSR_QERR), 0);
+}
+
+/* ==== queue_reset reads ==========================================================================
+ * transport-pci: "If VIRTIO_F_RING_RESET has been negotiated, the device MUST present a 0 in
+ * queue_reset on reset." - "... MUST present a 0 in queue_reset after the virtqueue is enabled with
+ * queue_enable." - "The device MUST present 0 in both queue_reset and queue_enable when queue reset has
+ * completed." */
+ENGINE_TEST_REALFW(queue_reset, reads_after_reenable_and_device_reset, .timeout = 120)
+{
+    struct drv_params p;
+    drv_params_default(&p);
+    virtio_drv_t *d = drv_new();
+    cr_assert_eq(drv_up(T, d, &p), DRV_OK, "%s", d->refusal);
+    for (unsigned q = 0; q < d->nq; q++) {
+        wr(d, VDPU_COMMON_Q_SELECT, 2, d->qidx[q]);
+        cr_assert_eq(rd(d, VDPU_COMMON_Q_RESET, 2), 0, "queue %u live: 0", d->qidx[q]);
+    }
+    cr_assert_eq(virtio_drv_queue_reset(d, 1), DRV_OK, "%s", d->refusal); /* reset, 0, reprogram, enable */
+    wr(d, VDPU_COMMON_Q_SELECT, 2, 1);
+    cr_assert_eq(rd(d, VDPU_COMMON_Q_ENABLE, 2), 1, "re-enabled");
+    cr_assert_eq(rd(d, VDPU_COMMON_Q_RESET, 2), 0, "0 after the queue is enabled again");
+    /* a queue reset, then a device reset before re-enabling */
+    wr(d, VDPU_COMMON_Q_SELECT, 2, 0);
+    wr(d, VDPU_COMMON_Q_RESET, 2, 1);
+    cr_assert_eq(rd(d, VDPU_COMMON_Q_RESET, 2), 0);
+    cr_assert_eq(rd(d, VDPU_COMMON_Q_ENABLE, 2), 0);
+    cr_assert_eq(virtio_drv_reset(d), DRV_OK);
+    for (unsigned q = 0; q < VDPU_NUM_QUEUES; q++) {
+        wr(d, VDPU_COMMON_Q_SELECT, 2, q);
+        cr_assert_eq(rd(d, VDPU_COMMON_Q_RESET, 2), 0, "queue %u: 0 after the device reset", q);
+        cr_assert_eq(rd(d, VDPU_COMMON_Q_ENABLE, 2), 0);
+    }
+    /* and a device reset of live queues, then a new initialization */
+    cr_assert_eq(virtio_drv_init(d, &T->s, &p), DRV_OK, "%s", d->refusal);
+    cr_assert_eq(virtio_drv_reset(d), DRV_OK);
+    for (unsigned q = 0; q < VDPU_NUM_QUEUES; q++) {
+        wr(d, VDPU_COMMON_Q_SELECT, 2, q);
+        cr_assert_eq(rd(d, VDPU_COMMON_Q_RESET, 2), 0, "queue %u", q);
     }
     free(d);
 }
