@@ -29,6 +29,7 @@ static inline void dev_wr(uint32_t off, uint32_t v) { *(volatile uint32_t *)(FW_
 #define INT_ACK_LINK 0x1u
 #define INT_ACK_ERR 0x2u
 #define HOST_IRQ_CONFIG 0xFFFFu
+#define CONFIG_UPDATE_BUSY 0x1u
 
 /* Select queue q for the Q_* registers. */
 static inline void dev_qsel(unsigned q) { dev_wr(VDPU_CSR_FW_QSEL, q); }

@@ -181,7 +181,30 @@ void ctrlq_ring_reset(void)
     cq.avail_wrap = cq.used_wrap = true;
 }
 
-void ctrlq_device_reset(void)
+/* The MAC the device cfg shows now. */
+static bool mac_is(const uint8_t m[6])
+{
+    return dev_rd(VDPU_CSR_NET_MAC_LO) == le32(m) && (dev_rd(VDPU_CSR_NET_MAC_HI) & 0xFFFFu) == le16(m + 4);
+}
+
+/* Back to the boot MAC (MAC_ADDR_SET lasts until the reset). A changed field is a configuration
+ * change even across a reset ("MUST present a changed config_generation after the driver has read a
+ * device-specific configuration value which has changed since any part of the device-specific
+ * configuration was last read": the driver read the old MAC before it reset the device), so a
+ * restore that changes the MAC bumps the generation. At boot no driver has read anything yet. */
+static void restore_boot_mac(bool bump)
+{
+    if (mac_is(cq.boot_mac)) return;
+    if (!bump) {
+        set_mac(cq.boot_mac);
+        return;
+    }
+    config_change_begin();
+    set_mac(cq.boot_mac);
+    (void)config_change_end();
+}
+
+static void device_reset_state(bool boot)
 {
     ctrlq_ring_reset();
     cq.broken = false;
@@ -190,14 +213,16 @@ void ctrlq_device_reset(void)
     cq.allmulti = true;
     rxf_commit();
     table_clear();
-    set_mac(cq.boot_mac); /* MAC_ADDR_SET lasts until the reset */
+    restore_boot_mac(!boot);
     cq.pairs = 1;
 }
+
+void ctrlq_device_reset(void) { device_reset_state(false); }
 
 void ctrlq_boot(const uint8_t mac[6])
 {
     for (unsigned i = 0; i < 6; i++) cq.boot_mac[i] = mac[i];
-    ctrlq_device_reset();
+    device_reset_state(true);
 }
 
 /* ---- chains ------------------------------------------------------------------------------------ */
@@ -379,8 +404,11 @@ static int execute(const struct cmd *c, uint8_t *ack, uint8_t *cls, uint8_t *op)
     } else if (*cls == CLASS_MAC && *op == MAC_ADDR_SET) {
         if (!feat_has(fw.neg, F_NET_CTRL_MAC_ADDR) || dlen != 6) return CQ_OK;
         if ((r = cmd_read(c, 2, 6, b))) return r;
-        set_mac(b); /* config space mac and the filter's own address, before the buffer is used */
-        dev_wr(VDPU_CSR_CONFIG_GEN, policy_next_gen((uint8_t)dev_rd(VDPU_CSR_CONFIG_GEN)));
+        /* config space mac and the filter's own address, before the buffer is used; the two MAC
+         * halves and the generation bump are one configuration change */
+        config_change_begin();
+        set_mac(b);
+        (void)config_change_end();
         *ack = ACK_OK;
     } else if (*cls == CLASS_MAC && *op == MAC_TABLE_SET) {
         if (!feat_has(fw.neg, F_NET_CTRL_RX)) return CQ_OK;

@@ -141,6 +141,19 @@ static void device_reset(void)
     else VLOG("reset: device_status 0%s\n", recovered ? ", internal error cleared" : "");
 }
 
+/* Queues the negotiation leaves out (virtio-net: N = 1 pair without MQ, the control queue only with
+ * CTRL_VQ) do not exist for this driver: "The device MUST present a 0 in queue_size if the virtqueue
+ * corresponding to the current queue_select is unavailable". Until the reset (DEV_RESET gives every
+ * queue QSIZE_MAX again) their size writes are refused. */
+static void unavailable_queues(void)
+{
+    unsigned numq = dev_rd(VDPU_CSR_NUMQ);
+    for (unsigned q = policy_num_queues(fw.neg, fw.max_qp); q < numq; q++) {
+        dev_qsel(q);
+        dev_wr(VDPU_CSR_Q_SIZE, 0);
+    }
+}
+
 static bool enter_needs_reset(void);
 
 static void on_status(uint32_t data)
@@ -157,6 +170,7 @@ static void on_status(uint32_t data)
         fw.features_ok = true;
         /* the control queue's doorbells come to firmware: 2N with N pairs, none without CTRL_VQ */
         dev_wr(VDPU_CSR_CTRLQ, policy_ctrlq(fw.neg, fw.max_qp));
+        unavailable_queues();
     }
     int32_t susp = 0;
     if (d.suspend) susp = dp_suspend(); /* before the commit: the driver's status read waits for it */
@@ -240,7 +254,7 @@ static void on_q_size(unsigned q, uint32_t data)
 {
     dev_qsel(q);
     bool enabled = dev_rd(VDPU_CSR_Q_ENABLE) & 1;
-    enum q_verdict r = policy_qsize(data, policy_ring_type(fw.features_ok, fw.neg), VDPU_QSIZE_MAX, enabled);
+    enum q_verdict r = policy_queue_size(data, fw.features_ok, fw.neg, fw.max_qp, q, VDPU_QSIZE_MAX, enabled);
     if (r == Q_OK) dev_wr(VDPU_CSR_Q_SIZE, data);
     ev_pop();
     if (r != Q_OK) printf("queue %u size %" PRIu32 " refused: %s\n", q, data, policy_q_verdict_name(r));
@@ -354,6 +368,16 @@ static void service_event(void)
     ev_pop();
 }
 
+void config_change_begin(void) { dev_wr(VDPU_CSR_CONFIG_UPDATE, CONFIG_UPDATE_BUSY); }
+
+uint8_t config_change_end(void)
+{
+    uint8_t gen = policy_next_gen((uint8_t)dev_rd(VDPU_CSR_CONFIG_GEN));
+    dev_wr(VDPU_CSR_CONFIG_GEN, gen);
+    dev_wr(VDPU_CSR_CONFIG_UPDATE, 0); /* after the bump: a held generation read returns the new value */
+    return gen;
+}
+
 /* Net status from the sampled link level. `changed`: the link changed while the device was suspended,
  * so the driver is told (generation and config interrupt) even if the level ended where it started. */
 static void link_apply(bool changed)
@@ -364,9 +388,9 @@ static void link_apply(bool changed)
         VLOG("link %s (unchanged)\n", up ? "up" : "down");
         return;
     }
+    config_change_begin();
     dev_wr(VDPU_CSR_NET_STATUS, next);
-    uint8_t gen = policy_next_gen((uint8_t)dev_rd(VDPU_CSR_CONFIG_GEN));
-    dev_wr(VDPU_CSR_CONFIG_GEN, gen);
+    uint8_t gen = config_change_end();
     bool notify = policy_link_notify(fw.status);
     if (notify) dev_wr(VDPU_CSR_HOST_IRQ, HOST_IRQ_CONFIG);
     VLOG("link %s: net status 0x%x, config generation %u%s\n", up ? "up" : "down", next, gen,

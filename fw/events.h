@@ -29,6 +29,13 @@ extern struct fw_state fw;
 /* Service every pending device interrupt source (internal error, link change, event FIFO)
  * until none is left. Called from the main loop, never from the trap handler. */
 void fw_service(void);
+/* A change of device configuration fields (virtio "Device Configuration Space": the driver reads
+ * config_generation before and after the fields and retries until both reads agree). Begin holds every
+ * host read of config_generation (CONFIG_UPDATE); write the fields; end bumps CONFIG_GEN by exactly
+ * 1 mod 256 (never leaving it unchanged) and only then releases the held reads, so a reader whose second
+ * generation read overlaps the change sees the new generation. Returns the new generation. */
+void config_change_begin(void);
+uint8_t config_change_end(void);
 /* A firmware-detected device error (FWERR_* code, counted in FW_ERR): DEVICE_NEEDS_RESET, the data
  * path quiesced until the reset, the config interrupt once the driver is loaded. */
 void fw_needs_reset(uint8_t fw_err);

@@ -73,6 +73,10 @@ static void boot(void)
     dev_wr(VDPU_CSR_NET_MAC_HI, (uint32_t)c.mac[4] | (uint32_t)c.mac[5] << 8);
     dev_wr(VDPU_CSR_NET_MTU, c.mtu);
     dev_wr(VDPU_CSR_NET_MAX_QP, fw.max_qp);
+    /* num_queues, "the maximum number of virtqueues supported": the queues the offer can define
+     * (2 max_qp + control queue with MQ; one pair without it), not every queue the hardware has.
+     * Common cfg presents queue_size 0 for a queue_select at or above it. */
+    dev_wr(VDPU_CSR_NUMQ, policy_num_queues(fw.offer, fw.max_qp));
     dev_wr(VDPU_CSR_NET_STATUS, c.link_up ? NET_S_LINK_UP : 0);
     /* the data path checks every buffer against the host memory the harness declared */
     dev_wr(VDPU_CSR_HOSTMEM_BASE_LO, c.hostmem_base_lo);

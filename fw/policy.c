@@ -233,6 +233,14 @@ enum q_verdict policy_qsize(uint32_t req, enum ring_type rt, unsigned qmax, bool
     return Q_OK;
 }
 
+enum q_verdict policy_queue_size(uint32_t req, bool features_ok, const uint32_t neg[4], unsigned max_qp, unsigned q,
+                                 unsigned qmax, bool enabled)
+{
+    /* once negotiated, a queue outside the negotiated set is unavailable (queue_size stays 0) */
+    if (features_ok && q >= policy_num_queues(neg, max_qp)) return Q_NO_QUEUE;
+    return policy_qsize(req, policy_ring_type(features_ok, neg), qmax, enabled);
+}
+
 enum q_verdict policy_queue_enable(uint32_t req, uint8_t status, bool features_ok, const uint32_t neg[4],
                                    unsigned max_qp, unsigned q, const struct queue_view *v, unsigned qmax)
 {

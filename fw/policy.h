@@ -144,6 +144,10 @@ unsigned policy_clamp_max_qp(unsigned cfg, unsigned hw_queues);
 uint16_t policy_vector(uint32_t req, unsigned num_vectors);
 /* queue_size write (before FEATURES_OK the ring type is unknown: any 1..max, re-checked at enable). */
 enum q_verdict policy_qsize(uint32_t req, enum ring_type rt, unsigned qmax, bool enabled);
+/* queue_size write for queue q: after FEATURES_OK a queue the negotiation leaves out is unavailable
+ * (Q_NO_QUEUE: its size stays 0), otherwise policy_qsize with the negotiated ring type. */
+enum q_verdict policy_queue_size(uint32_t req, bool features_ok, const uint32_t neg[4], unsigned max_qp, unsigned q,
+                                 unsigned qmax, bool enabled);
 /* queue_enable write. */
 enum q_verdict policy_queue_enable(uint32_t req, uint8_t status, bool features_ok, const uint32_t neg[4],
                                    unsigned max_qp, unsigned q, const struct queue_view *v, unsigned qmax);
@@ -164,7 +168,9 @@ bool policy_suspended(uint8_t status);
 /* Internal error: the status to commit (NEEDS_RESET added) and whether to notify the driver. */
 uint8_t policy_error_status(uint8_t status);
 bool policy_error_notify(uint8_t status);
-/* config_generation after a change (8 bits, wraps). */
+/* config_generation after a change: always gen + 1 mod 256, so one change never leaves it unchanged (the
+ * field is a u8 and wraps, which the spec allows; a driver that misses exactly 256 changes between its two
+ * reads cannot tell, and reads overlapping a change are held by CONFIG_UPDATE). */
 uint8_t policy_next_gen(uint8_t gen);
 
 #endif

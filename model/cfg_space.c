@@ -41,6 +41,9 @@ static uint64_t storage_read(const struct vdpu_edge *e, unsigned addr, unsigned 
 {
     uint64_t v = 0;
     for (unsigned i = 0; i < size; i++) v |= (uint64_t)e->pre->cfg[addr + i] << (8 * i);
+    /* PCI Status bit 3, Interrupt Status: live, not stored (virtio: with MSI-X off, the OR of the ISR bits) */
+    if (model_intx_pending(e->pre) && addr <= VDPU_CFG_STATUS && VDPU_CFG_STATUS < addr + size)
+        v |= (uint64_t)PCI_STATUS_INTERRUPT << (8 * (VDPU_CFG_STATUS - addr));
     /* Test-only fault: the vendor ID's low byte reads one higher (0x1AF5). */
     if (e->fault == VDPU_FAULT_VENDOR_ID && addr <= VDPU_CFG_VENDOR_ID && VDPU_CFG_VENDOR_ID < addr + size)
         v ^= 1ull << (8 * (VDPU_CFG_VENDOR_ID - addr));

@@ -11,10 +11,16 @@ static const struct vdpu_field_desc *common_field(uint64_t in_off, unsigned size
     return NULL;
 }
 
+/* queue_select names a queue the device offers: below num_queues (NUMQ, at most NUM_QUEUES). */
+static bool qsel_valid(const struct vdpu_state *s)
+{
+    return s->queue_select < s->num_queues;
+}
+
 /* The queue queue_select names, or NULL when it names none. */
 static const struct vdpu_queue_ctx *selected_queue(const struct vdpu_state *s)
 {
-    return s->queue_select < VDPU_NUM_QUEUES ? &s->queue[s->queue_select] : NULL;
+    return qsel_valid(s) ? &s->queue[s->queue_select] : NULL;
 }
 
 static uint32_t feature_word(const uint32_t *words, uint32_t sel)
@@ -32,7 +38,7 @@ static uint64_t common_read(const struct vdpu_state *s, uint16_t field)
     case VDPU_COMMON_GFSELECT: return s->driver_feature_select;
     case VDPU_COMMON_GF: return feature_word(s->drv_feature, s->driver_feature_select);
     case VDPU_COMMON_MSIX: return s->msix_config;
-    case VDPU_COMMON_NUMQ: return VDPU_NUM_QUEUES;
+    case VDPU_COMMON_NUMQ: return s->num_queues;
     case VDPU_COMMON_STATUS: return s->device_status;
     case VDPU_COMMON_CFGGENERATION: return s->config_gen;
     case VDPU_COMMON_Q_SELECT: return s->queue_select;
@@ -68,7 +74,7 @@ static uint8_t queue_policy_event(uint16_t field)
 static void ring_address_write(struct vdpu_edge *e, uint16_t field, uint64_t bar_off, uint32_t v)
 {
     const struct vdpu_state *s = e->pre;
-    if (s->queue_select >= VDPU_NUM_QUEUES) {
+    if (!qsel_valid(s)) {
         model_diag(e, VDPU_DIAG_QSEL_INVALID, bar_off);
         return;
     }
@@ -113,7 +119,7 @@ static void common_write(struct vdpu_edge *e, uint16_t field, uint64_t bar_off, 
     case VDPU_COMMON_Q_MSIX:
     case VDPU_COMMON_Q_ENABLE:
     case VDPU_COMMON_Q_RESET:
-        if (s->queue_select < VDPU_NUM_QUEUES)
+        if (qsel_valid(s))
             model_evq_push(e, queue_policy_event(field), s->queue_select, v, bar_off);
         else
             model_diag(e, VDPU_DIAG_QSEL_INVALID, bar_off);
@@ -139,6 +145,8 @@ void model_common_cfg_access(struct vdpu_edge *e, uint64_t bar_off, unsigned siz
     if (!write) {
         r->data = common_read(e->pre, f->off);
         r->held = f->kind == VDPU_KIND_EV; /* policy fields: the value may be waiting for firmware */
+        /* config_generation: firmware may be halfway through a device cfg change (CONFIG_UPDATE) */
+        r->held_gen = f->off == VDPU_COMMON_CFGGENERATION;
         return;
     }
     if (f->kind == VDPU_KIND_RO) {

@@ -66,7 +66,8 @@ static void complete(struct vdpu_edge *e, const vdpu_hreq_t *req, const struct h
 
 /*
  * Perform one request against pre-edge state, unless it has to wait: a held
- * read while firmware still has events to process, or a write whose effects
+ * read while firmware still has events to process (policy fields) or is
+ * changing device cfg (config_generation, CONFIG_UPDATE), or a write whose effects
  * push an event while the FIFO is full (posted writes are backpressured, not
  * dropped). Returns whether it is blocked. A blocked access leaves no trace
  * when `may_wait`; otherwise (the hold timed out) it is performed anyway - a
@@ -80,7 +81,7 @@ static bool try_access(struct vdpu_edge *e, const vdpu_hreq_t *req, bool may_wai
         /* Held reads are exact legal policy reads: no side effects, no diagnostics,
          * so having performed one that must wait is harmless. */
         host_access(e, req, r);
-        return r->held && s->evq_count != 0;
+        return (r->held && s->evq_count != 0) || (r->held_gen && s->cfg_update);
     }
     if (s->evq_count < VDPU_EVQ_DEPTH) {
         host_access(e, req, r);

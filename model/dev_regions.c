@@ -94,7 +94,8 @@ void model_devcfg_access(struct vdpu_edge *e, uint64_t bar_off, unsigned size, b
 /* ---- VQSTATE (vendor-specific): ring position of the queue queue_select names --- */
 
 /* Two read-only dwords from the queue engine's position in the queue context: AVAIL = {avail_wrap,
- * last_avail}, USED = {used_wrap, used_idx}; an invalid queue_select reads 0 (as common cfg does).
+ * last_avail}, USED = {used_wrap, used_idx}; an invalid queue_select (>= num_queues) reads 0 (as common
+ * cfg does).
  * Reads have no side effects. */
 void model_vqstate_access(struct vdpu_edge *e, uint64_t bar_off, unsigned size, bool write, struct host_result *r)
 {
@@ -108,7 +109,7 @@ void model_vqstate_access(struct vdpu_edge *e, uint64_t bar_off, unsigned size, 
         return;
     }
     uint16_t qsel = e->pre->queue_select;
-    if (qsel >= VDPU_NUM_QUEUES) return;
+    if (qsel >= e->pre->num_queues) return; /* num_queues (NUMQ) <= NUM_QUEUES */
     const struct vdpu_queue_ctx *q = &e->pre->queue[qsel];
     r->data = in_off == VDPU_VQSTATE_AVAIL ? (uint32_t)q->avail_wrap << VDPU_VQSTATE_WRAP_BIT | q->last_avail
                                            : (uint32_t)q->used_wrap << VDPU_VQSTATE_WRAP_BIT | q->used_idx;

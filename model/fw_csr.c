@@ -46,6 +46,10 @@ void model_virtio_reset(struct vdpu_state *n)
         model_qeng_queue_clear(&n->queue[q]);
     }
     n->isr = VDPU_CSR_ISR_RESET;
+    /* The function's interrupt state goes with the device: a message pending on a masked vector
+     * before the reset is not delivered after it. The MSI-X table (address, data, mask) is PCI
+     * config state the OS owns and stays. */
+    n->msix_pending = 0;
     n->eng.qerr = VDPU_CSR_QERR_RESET; /* stopped queues restart with the device */
     n->steer.pairs = VDPU_CSR_MQ_PAIRS_RESET; /* the spec: after reset only receiveq1 (the table empties too) */
 }
@@ -54,6 +58,8 @@ void model_fw_csr_reset(struct vdpu_state *s)
 {
     model_virtio_reset(s);
     s->config_gen = VDPU_CSR_CONFIG_GEN_RESET;
+    s->cfg_update = VDPU_CSR_CONFIG_UPDATE_RESET & 1;
+    s->num_queues = VDPU_CSR_NUMQ_RESET;
     s->dev_feature[0] = VDPU_CSR_DEV_FEATURE0_RESET;
     s->dev_feature[1] = VDPU_CSR_DEV_FEATURE1_RESET;
     s->dev_feature[2] = VDPU_CSR_DEV_FEATURE2_RESET;
@@ -156,6 +162,8 @@ static uint32_t csr_value(const struct vdpu_state *s, uint16_t off)
     case VDPU_CSR_DIAG_LAST: return s->diag_last;
     case VDPU_CSR_DEVICE_STATUS: return s->device_status;
     case VDPU_CSR_CONFIG_GEN: return s->config_gen;
+    case VDPU_CSR_CONFIG_UPDATE: return s->cfg_update;
+    case VDPU_CSR_NUMQ: return s->num_queues;
     case VDPU_CSR_MSIX_CONFIG: return s->msix_config;
     case VDPU_CSR_ISR: return s->isr;
     case VDPU_CSR_NOTIFY_COUNT: return s->notify_count;
@@ -236,6 +244,10 @@ static void csr_store(struct vdpu_state *n, uint16_t qsel, uint16_t off, uint32_
     case VDPU_CSR_HOLD_TIMEOUT: n->hold_timeout = v; break;
     case VDPU_CSR_DEVICE_STATUS: n->device_status = (uint8_t)v; break;
     case VDPU_CSR_CONFIG_GEN: n->config_gen = (uint8_t)v; break;
+    case VDPU_CSR_CONFIG_UPDATE: n->cfg_update = v & 1; break;
+    case VDPU_CSR_NUMQ: /* never more queues than the hardware has */
+        n->num_queues = (uint16_t)v < VDPU_NUM_QUEUES ? (uint16_t)v : VDPU_NUM_QUEUES;
+        break;
     case VDPU_CSR_MSIX_CONFIG: n->msix_config = (uint16_t)v; break;
     case VDPU_CSR_DEV_FEATURE0:
     case VDPU_CSR_DEV_FEATURE1:

@@ -33,6 +33,7 @@ struct vdpu_edge {
 #define PCI_COMMAND_MEMORY        0x0002u /* memory space enable (MSE) */
 #define PCI_COMMAND_MASTER        0x0004u /* bus master enable (BME) */
 #define PCI_COMMAND_INTX_DISABLE  0x0400u
+#define PCI_STATUS_INTERRUPT      0x0008u /* Status bit 3: INTx interrupt pending in the function */
 #define PCI_MSIX_CTRL_ENABLE      0x8000u
 #define PCI_MSIX_CTRL_FUNC_MASK   0x4000u
 #define PCI_MSIX_ENTRY_CTRL_MASK  0x1u
@@ -47,6 +48,7 @@ struct host_result {
     uint8_t status;   /* VDPU_CPL_* */
     uint64_t data;    /* read data, already zero-extended to the access size */
     bool held;        /* an exact legal read of a policy field: may have to wait for firmware */
+    bool held_gen;    /* an exact legal read of config_generation: waits while firmware updates device cfg */
     uint64_t bar_off; /* BAR0 offset actually accessed (MEM or window), for HELD_TIMEOUT */
 };
 
@@ -98,6 +100,7 @@ void model_msix_pba_access(struct vdpu_edge *e, uint64_t bar_off, unsigned size,
 void model_irq_raise(struct vdpu_edge *e, uint16_t queue_or_config);
 void model_queue_irq(struct vdpu_edge *e, uint16_t queue);
 void model_msix_sender_edge(struct vdpu_edge *e);
+bool model_intx_pending(const struct vdpu_state *s);
 bool model_intx_level(const struct vdpu_state *s);
 
 /* evq.c: host policy writes -> firmware event FIFO */

@@ -277,6 +277,8 @@ struct vdpu_state {
     /* ---- host-visible virtio state the firmware commits through CSRs */
     uint8_t device_status;
     uint8_t config_gen;
+    bool cfg_update;       /* CONFIG_UPDATE[0]: firmware is changing device cfg; config_generation reads are held */
+    uint16_t num_queues;   /* NUMQ: host-visible num_queues (<= VDPU_NUM_QUEUES), the queue_select validity bound */
     uint16_t msix_config;
     uint32_t dev_feature[VDPU_FEAT_WORDS];
     uint32_t drv_feature[VDPU_FEAT_WORDS];

@@ -90,8 +90,12 @@ void model_irq_raise(struct vdpu_edge *e, uint16_t queue_or_config)
         model_fw_err(e, VDPU_FWERR_NO_VECTOR);
         return;
     }
+    /* transport-pci "ISR status capability": the device MUST set the Device Configuration Interrupt
+     * bit before sending a configuration change notification - with or without MSI-X (the Queue
+     * Interrupt bit only without it). The message itself goes out at a later edge. */
+    if (config_change) e->next->isr |= VIRTIO_ISR_CONFIG;
     if (!model_cfg_msix_enabled(s)) {
-        e->next->isr |= config_change ? VIRTIO_ISR_CONFIG : VIRTIO_ISR_QUEUE;
+        if (!config_change) e->next->isr |= VIRTIO_ISR_QUEUE;
         return;
     }
     uint16_t vector = config_change ? s->msix_config : s->queue[queue_or_config].msix_vector;
@@ -156,7 +160,15 @@ void model_msix_sender_edge(struct vdpu_edge *e)
 
 /* ---- legacy INTx level ----------------------------------------------------------- */
 
+/* The INTx interrupt pending in the function: PCI Status bit 3 (Interrupt Status). With MSI-X on the
+ * function does not use INTx, so nothing is pending; INTx disable (COMMAND bit 10) does not affect it. */
+bool model_intx_pending(const struct vdpu_state *s)
+{
+    return s->isr != 0 && !model_cfg_msix_enabled(s);
+}
+
+/* The line: the pending interrupt unless COMMAND.INTx disable masks it. */
 bool model_intx_level(const struct vdpu_state *s)
 {
-    return s->isr != 0 && !model_cfg_msix_enabled(s) && !model_cfg_intx_disabled(s);
+    return model_intx_pending(s) && !model_cfg_intx_disabled(s);
 }

@@ -94,7 +94,8 @@ module vdpu_bar_decode
   logic [QIDX_W-1:0] qidx;
   qctx_t             qv;
 
-  assign qsel_ok = (32'(view_i.qsel) < NUM_QUEUES);
+  // valid below num_queues (NUMQ), which the CSR block keeps at most NUM_QUEUES
+  assign qsel_ok = (view_i.qsel < view_i.num_queues);
   assign qidx    = view_i.qsel[QIDX_W-1:0];
   assign qv      = qsel_ok ? qctx_i[qidx] : '0;
 
@@ -177,7 +178,7 @@ module vdpu_bar_decode
             if (we) begin ev_req = 1'b1; ev_kind = EV_MSIX_CONFIG; end
           end
           COMMON_NUMQ: begin
-            rd = 64'(NUM_QUEUES);
+            rd = 64'(view_i.num_queues);
             if (we) begin dv = 1'b1; dc = DIAG_BAR_RO_WRITE; end
           end
           COMMON_STATUS: begin
@@ -187,6 +188,7 @@ module vdpu_bar_decode
           end
           COMMON_CFGGENERATION: begin
             rd = 64'(view_i.config_gen);
+            rsp_o.held_gen = !we;  // firmware may be halfway through a device cfg change
             if (we) begin dv = 1'b1; dc = DIAG_BAR_RO_WRITE; end
           end
           COMMON_Q_SELECT: begin

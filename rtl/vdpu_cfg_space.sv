@@ -28,7 +28,10 @@ module vdpu_cfg_space
   output logic        intx_dis_o,     // COMMAND.INTx disable
   output logic        msix_en_o,      // MSIX_CTRL.enable
   output logic        msix_fmask_o,   // MSIX_CTRL.function mask
-  output logic [63:0] bar0_base_o
+  output logic [63:0] bar0_base_o,
+
+  // PCI Status bit 3 (Interrupt Status): the INTx interrupt pending in the function (live, not stored)
+  input  logic        int_status_i
 );
 
   localparam int unsigned CfgBytes     = CFG_CAPS_END;  // bytes backed by the image
@@ -138,6 +141,7 @@ module vdpu_cfg_space
     for (int unsigned k = 0; k < 4; k++) begin
       if (k < 32'(acc_req_i.size) && 32'(off) + k < CfgBytes) begin
         store_rdata[8*k+:8] = img[8*(32'(off)+k)+:8];
+        if (32'(off) + k == 32'(CFG_STATUS)) store_rdata[8*k+3] = store_rdata[8*k+3] | int_status_i;
         if (CFG_WMASK_IMAGE[8*(32'(off)+k)+:8] != 8'h00) store_any_wmask = 1'b1;
       end
     end
@@ -190,6 +194,7 @@ module vdpu_cfg_space
         rsp_o.diag_code  = bar_rsp_i.diag_code;
         rsp_o.diag_addr  = bar_rsp_i.diag_addr;
         rsp_o.held       = bar_rsp_i.held;
+        rsp_o.held_gen   = bar_rsp_i.held_gen;
         rsp_o.held_addr  = bar_rsp_i.held_addr;
         rsp_o.ev_req     = bar_rsp_i.ev_req;
       end

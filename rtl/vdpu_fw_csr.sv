@@ -90,7 +90,8 @@ module vdpu_fw_csr
 
   // register values the host decode reads
   output host_view_t                   view_o,
-  output logic [1:0]                   isr_o
+  output logic [1:0]                   isr_o,
+  output logic                         cfg_update_o   // CONFIG_UPDATE[0]: config_generation reads are held
 );
 
   localparam logic [31:0] ParamsValue = {8'(NUM_VECTORS), 8'(NUM_QUEUES), 16'(QSIZE_MAX)};
@@ -107,6 +108,8 @@ module vdpu_fw_csr
     logic [31:0]                 hold_timeout;
     logic [7:0]                  device_status;
     logic [7:0]                  config_gen;
+    logic                        cfg_update;  // CONFIG_UPDATE[0]
+    logic [15:0]                 num_queues;  // NUMQ, at most NUM_QUEUES
     logic [15:0]                 msix_config;
     logic [1:0]                  isr;
     logic [31:0]                 notify_count;
@@ -147,6 +150,8 @@ module vdpu_fw_csr
     hold_timeout:  CSR_HOLD_TIMEOUT_RST,
     device_status: CSR_DEVICE_STATUS_RST[7:0],
     config_gen:    CSR_CONFIG_GEN_RST[7:0],
+    cfg_update:    CSR_CONFIG_UPDATE_RST[0],
+    num_queues:    CSR_NUMQ_RST[15:0],
     msix_config:   CSR_MSIX_CONFIG_RST[15:0],
     isr:           CSR_ISR_RST[1:0],
     notify_count:  CSR_NOTIFY_COUNT_RST,
@@ -254,6 +259,8 @@ module vdpu_fw_csr
       16'(CSR_DIAG_LAST):     begin acc = AccRo; rd = diag_last_i; end
       16'(CSR_DEVICE_STATUS): rd = 32'(r_q.device_status);
       16'(CSR_CONFIG_GEN):    rd = 32'(r_q.config_gen);
+      16'(CSR_CONFIG_UPDATE): rd = 32'(r_q.cfg_update);
+      16'(CSR_NUMQ):          rd = 32'(r_q.num_queues);
       16'(CSR_MSIX_CONFIG):   rd = 32'(r_q.msix_config);
       16'(CSR_HOST_IRQ):      acc = AccWo;
       16'(CSR_ISR):           begin acc = AccRo; rd = 32'(r_q.isr); end
@@ -403,6 +410,8 @@ module vdpu_fw_csr
           16'(CSR_HOLD_TIMEOUT):  r_d.hold_timeout  = wval;
           16'(CSR_DEVICE_STATUS): r_d.device_status = wval[7:0];
           16'(CSR_CONFIG_GEN):    r_d.config_gen    = wval[7:0];
+          16'(CSR_CONFIG_UPDATE): r_d.cfg_update    = wval[0];
+          16'(CSR_NUMQ):          r_d.num_queues    = (32'(wval[15:0]) < NUM_QUEUES) ? wval[15:0] : 16'(NUM_QUEUES);
           16'(CSR_MSIX_CONFIG):   r_d.msix_config   = wval[15:0];
           16'(CSR_DEV_FEATURE0):  r_d.dev_feature[0] = wval;
           16'(CSR_DEV_FEATURE1):  r_d.dev_feature[1] = wval;
@@ -454,6 +463,9 @@ module vdpu_fw_csr
           end
           16'(CSR_HOST_IRQ): begin
             if (act_valid) begin
+              // The Device Configuration Interrupt bit is set before the notification is sent, with
+              // MSI-X too (transport-pci, "ISR status capability"); the Queue Interrupt bit only without.
+              if (irq_q == CfgChange) r_d.isr = r_d.isr | 2'b10;
               if (msix_en_i) begin
                 if ((irq_q == CfgChange || irq_q_ok) && 32'(irq_vec) < NUM_VECTORS) begin
                   pend_set_o[irq_vec[$clog2(NUM_VECTORS)-1:0]] = 1'b1;
@@ -462,7 +474,7 @@ module vdpu_fw_csr
                   err_code = FWERR_NO_VECTOR;
                 end
               end else if (irq_q == CfgChange) begin
-                r_d.isr = r_d.isr | 2'b10;
+                // ISR bit 1 set above
               end else if (irq_q_ok) begin
                 r_d.isr = r_d.isr | 2'b01;
               end else begin
@@ -539,6 +551,7 @@ module vdpu_fw_csr
   assign fw_irq_o       = irq_status & r_q.irq_enable[3:0];
   assign hold_timeout_o = r_q.hold_timeout;
   assign isr_o          = r_q.isr;
+  assign cfg_update_o   = r_q.cfg_update;
   assign eng_ctrl_o     = r_q.eng_ctrl;
   assign eng_param_o    = r_q.eng_param;
   assign eng_coal_o     = r_q.eng_coal;
@@ -561,6 +574,7 @@ module vdpu_fw_csr
     msix_config:   r_q.msix_config,
     device_status: r_q.device_status,
     config_gen:    r_q.config_gen,
+    num_queues:    r_q.num_queues,
     isr:           r_q.isr,
     mac:           {r_q.mac_hi, r_q.mac_lo},
     net_status:    r_q.net_status,

@@ -30,6 +30,7 @@ module vdpu_host_fsm
   // held-access control
   input  logic        ev_empty_i,       // event FIFO empty before the edge
   input  logic        ev_full_i,        // event FIFO full before the edge
+  input  logic        cfg_update_i,     // CONFIG_UPDATE[0] before the edge: config_generation reads wait
   input  logic [31:0] hold_timeout_i,   // HOLD_TIMEOUT CSR
   output logic        held_o,           // HOLD_STATUS[0]
   output logic [15:0] timeouts_o,       // HOLD_STATUS[31:16]
@@ -69,9 +70,11 @@ module vdpu_host_fsm
   assign acc_req_o    = (state_q == StHold) ? hold_req_q : hreq_i;
   assign is_read      = (acc_req_o.kind == HL_CFG_RD || acc_req_o.kind == HL_MEM_RD);
 
-  // A held read waits while the firmware still has events to process. A write that pushes an event
-  // waits while the FIFO is full: posted writes are backpressured, never silently dropped.
-  assign blocked      = is_read ? (acc_rsp_i.held && !ev_empty_i) : (acc_rsp_i.ev_req && ev_full_i);
+  // A held read waits while the firmware still has events to process (policy fields) or is changing
+  // device cfg (config_generation). A write that pushes an event waits while the FIFO is full: posted
+  // writes are backpressured, never silently dropped.
+  assign blocked      = is_read ? ((acc_rsp_i.held && !ev_empty_i) || (acc_rsp_i.held_gen && cfg_update_i))
+                                : (acc_rsp_i.ev_req && ev_full_i);
   assign to_hold      = accept && blocked;
   assign complete     = (accept && !blocked) ||
                         (state_q == StHold && (!blocked || hold_cnt_q >= hold_timeout_i));

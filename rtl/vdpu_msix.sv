@@ -27,6 +27,8 @@ module vdpu_msix
 
   // firmware HOST_IRQ and queue engine interrupts: vectors to mark pending
   input  logic [NUM_VECTORS-1:0]       pend_set_i,
+  // firmware DEV_RESET: the pending bits of the function clear (the table stays: it is the OS's)
+  input  logic                         dev_reset_i,
 
   // message to send, through the DMA output register (vdpu_dma_out); granted at a free edge the
   // queue engine does not use
@@ -117,8 +119,9 @@ module vdpu_msix
     last:    1'b1
   };
 
-  // Order at the edge: firmware and queue engine set, then the sender clears what it sent.
-  assign pend_d = (pend_q | pend_set_i) & ~send_clr;
+  // Order at the edge: DEV_RESET clears the pre-edge bits, firmware and queue engine set, then the
+  // sender clears what it sent.
+  assign pend_d = ((dev_reset_i ? '0 : pend_q) | pend_set_i) & ~send_clr;
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin

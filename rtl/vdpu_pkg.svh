@@ -55,6 +55,7 @@ package vdpu_pkg;
     logic [7:0]  diag_code;   // DIAG_*
     logic [63:0] diag_addr;
     logic        held;        // a held read (policy value the firmware has to commit first)
+    logic        held_gen;    // a read of config_generation: held while firmware updates device cfg
     logic [63:0] held_addr;   // BAR offset of the held field, for DIAG_HELD_TIMEOUT
     logic        ev_req;      // a write whose effects push a firmware event (held while the FIFO is full)
   } acc_rsp_t;
@@ -182,6 +183,7 @@ package vdpu_pkg;
     logic [15:0]                  msix_config;
     logic [7:0]                   device_status;
     logic [7:0]                   config_gen;
+    logic [15:0]                  num_queues;  // NUMQ: host-visible num_queues (<= NUM_QUEUES)
     logic [1:0]                   isr;
     logic [47:0]                  mac;         // mac[i] at [8*i +: 8]
     logic [15:0]                  net_status;

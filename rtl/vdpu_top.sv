@@ -20,6 +20,8 @@ module vdpu_top
   acc_rsp_t  acc_rsp, cfg_rsp, bar_rsp;
   logic      acc_is_cfg;
   logic      held;
+  logic      cfg_update;   // CONFIG_UPDATE[0]
+  logic      int_pending;  // INTx interrupt pending in the function (PCI Status bit 3)
   logic [15:0] timeouts;
   logic [31:0] diag_count, diag_last, hold_timeout;
 
@@ -48,6 +50,7 @@ module vdpu_top
     .acc_commit_o   (acc_commit),
     .ev_empty_i     (ev_empty),
     .ev_full_i      (ev_full),
+    .cfg_update_i   (cfg_update),
     .hold_timeout_i (hold_timeout),
     .held_o         (held),
     .timeouts_o     (timeouts),
@@ -88,7 +91,8 @@ module vdpu_top
     .intx_dis_o   (intx_dis),
     .msix_en_o    (msix_en),
     .msix_fmask_o (msix_fmask),
-    .bar0_base_o  (bar0_base)
+    .bar0_base_o  (bar0_base),
+    .int_status_i (int_pending)
   );
 
   // ---- BAR0 decode ------------------------------------------------------------------------------------
@@ -237,7 +241,8 @@ module vdpu_top
     .dev_reset_o    (dev_reset),
     .pend_set_o     (pend_set),
     .view_o         (view),
-    .isr_o          (isr)
+    .isr_o          (isr),
+    .cfg_update_o   (cfg_update)
   );
 
   assign fwreq_ready_o = 1'b1;  // the CSR block answers every request in one cycle
@@ -402,6 +407,7 @@ module vdpu_top
     .tbl_wr_dw_i (host_eff.tbl_dw),
     .tbl_wdata_i (host_eff.data),
     .pend_set_i  (pend_set),
+    .dev_reset_i (dev_reset),
     .msg_valid_o (msix_valid),
     .msg_o       (msix_msg),
     .msg_grant_i (msix_grant)
@@ -467,6 +473,9 @@ module vdpu_top
   assign dmareq_last_o    = dmareq.last;
 
   // ---- legacy interrupt --------------------------------------------------------------------------------
-  assign intx_o = (isr != '0) && !msix_en && !intx_dis;
+  // Pending in the function while ISR != 0 and MSI-X is off (PCI Status bit 3, whatever INTx disable
+  // says); the line is the pending interrupt unless COMMAND.INTx disable masks it.
+  assign int_pending = (isr != '0) && !msix_en;
+  assign intx_o      = int_pending && !intx_dis;
 
 endmodule

@@ -557,6 +557,27 @@ Test(fw_policy, queues_defined_by_features)
     cr_assert_eq(enable(1, 0x0B, m, 4, good_split()), Q_NO_QUEUE, "queue 4 needs MQ");
 }
 
+/* queue_size writes: after FEATURES_OK a queue the negotiation leaves out is unavailable (its size
+ * stays 0); before it, every queue takes a size (the driver may still negotiate MQ) */
+Test(fw_policy, queue_size_of_queues_left_out)
+{
+    uint32_t n[4] = {0};
+    set(n, F_VERSION_1);
+    set(n, F_NET_CTRL_VQ);
+    cr_assert_eq(policy_queue_size(64, true, n, 2, 2, 256, false), Q_OK, "the control queue without MQ");
+    cr_assert_eq(policy_queue_size(64, true, n, 2, 3, 256, false), Q_NO_QUEUE, "queue 3 needs MQ");
+    cr_assert_eq(policy_queue_size(64, true, n, 2, 4, 256, false), Q_NO_QUEUE);
+    cr_assert_eq(policy_queue_size(64, false, n, 2, 4, 256, false), Q_OK, "before FEATURES_OK");
+    cr_assert_eq(policy_queue_size(100, true, n, 2, 1, 256, false), Q_SIZE_NOT_POW2, "the size rules still apply");
+    cr_assert_eq(policy_queue_size(100, false, n, 2, 1, 256, false), Q_OK, "ring type not known yet");
+    set(n, F_NET_MQ);
+    cr_assert_eq(policy_queue_size(64, true, n, 2, 4, 256, false), Q_OK, "MQ: the control queue is 4");
+    cr_assert_eq(policy_queue_size(64, true, n, 1, 3, 256, false), Q_NO_QUEUE, "max_qp 1: 3 queues");
+    /* num_queues from the offer: the firmware's NUMQ at boot */
+    cr_assert_eq(policy_num_queues(OFFER, 2), 5);
+    cr_assert_eq(policy_num_queues(OFFER, 1), 3, "--max-qp 1");
+}
+
 Test(fw_policy, max_qp_clamped_to_hardware)
 {
     cr_assert_eq(policy_clamp_max_qp(2, VDPU_NUM_QUEUES), 2);

@@ -105,7 +105,10 @@ static void open_builtin_firmware(vdpu_session_t *s, const struct vdpu_opts *o)
         fwrole_push(&s->fw, true, VDPU_CSR_NET_MAC_HI, (uint32_t)o->mac[4] | (uint32_t)o->mac[5] << 8);
     }
     if (o->mtu != d.mtu) fwrole_push(&s->fw, true, VDPU_CSR_NET_MTU, o->mtu);
-    if (o->max_qp != d.max_qp) fwrole_push(&s->fw, true, VDPU_CSR_NET_MAX_QP, o->max_qp);
+    if (o->max_qp != d.max_qp) {
+        fwrole_push(&s->fw, true, VDPU_CSR_NET_MAX_QP, o->max_qp);
+        fwrole_push(&s->fw, true, VDPU_CSR_NUMQ, 2u * o->max_qp + 1); /* num_queues: the pairs and the control queue */
+    }
 }
 
 static const char *const engine_names[] = {"model", "rtl", "cosim"};

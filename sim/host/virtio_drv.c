@@ -216,13 +216,20 @@ enum drv_result virtio_drv_negotiate(virtio_drv_t *d, vdpu_session_t *s, const s
     if (!(d->status & S_FEATURES_OK)) return refuse(d, "device refused FEATURES_OK");
     drv_step(d, "FEATURES_OK kept by the device");
 
-    /* virtnet_probe reads the device config once features are settled */
+    /* virtnet_probe reads the device config once features are settled; the MAC bytewise between two
+     * config_generation reads, again until they agree (virtio_cread_bytes) */
     uint8_t mac[6] = {0};
-    uint64_t st = 0, mtu = 0;
-    for (unsigned i = 0; i < 6; i++) {
-        if (host_mem_rd(&d->s->bus, d->dc + VDPU_NETCFG_MAC0 + i, 1, &v) != VDPU_CPL_SC) return DRV_ERROR;
-        mac[i] = (uint8_t)v;
-    }
+    uint64_t st = 0, mtu = 0, g0, g1;
+    unsigned tries = 0;
+    do {
+        if (drv_rd(d, VDPU_COMMON_CFGGENERATION, 1, &g0)) return DRV_ERROR;
+        for (unsigned i = 0; i < 6; i++) {
+            if (host_mem_rd(&d->s->bus, d->dc + VDPU_NETCFG_MAC0 + i, 1, &v) != VDPU_CPL_SC) return DRV_ERROR;
+            mac[i] = (uint8_t)v;
+        }
+        if (drv_rd(d, VDPU_COMMON_CFGGENERATION, 1, &g1)) return DRV_ERROR;
+    } while (g0 != g1 && ++tries < 100); /* a device that never settles must not hang the host */
+    if (g0 != g1) return refuse(d, "config_generation never settled while reading the MAC");
     if (host_mem_rd(&d->s->bus, d->dc + VDPU_NETCFG_STATUS, 2, &st) != VDPU_CPL_SC ||
         host_mem_rd(&d->s->bus, d->dc + VDPU_NETCFG_MTU, 2, &mtu) != VDPU_CPL_SC)
         return DRV_ERROR;
