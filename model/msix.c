@@ -134,7 +134,7 @@ void model_msix_sender_edge(struct vdpu_edge *e)
     const struct vdpu_state *s = e->pre;
     struct vdpu_state *n = e->next;
 
-    if (!model_dma_out_free(e)) return;
+    if (!s->msix_pending || !model_dma_out_free(e)) return; /* the common case first: nothing to send */
     if (!model_cfg_msix_enabled(s) || model_cfg_msix_func_masked(s) || !model_cfg_bus_master(s)) return;
 
     for (unsigned v = 0; v < VDPU_NUM_VECTORS; v++) {

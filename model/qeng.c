@@ -110,6 +110,12 @@ void model_qeng_coal_edge(struct vdpu_edge *e)
     struct vdpu_eng *n = &e->next->eng;
     uint32_t frames = g->coal & 0xFFu, cycles = g->coal >> 8;
 
+    if (!cycles) { /* coalescing off (the default): the interrupt passes, nothing is held */
+        if (e->eng_irq && e->eng_irq_q < VDPU_NUM_QUEUES) model_queue_irq(e, e->eng_irq_q);
+        memset(n->co_cnt, 0, sizeof n->co_cnt);
+        memset(n->co_tmr, 0, sizeof n->co_tmr);
+        return;
+    }
     for (unsigned q = 0; q < VDPU_NUM_QUEUES; q++) {
         bool req = e->eng_irq && e->eng_irq_q == q;
         /* a disabled queue (reset: "the device MUST NOT ... notify the driver for it") keeps nothing */
@@ -348,25 +354,28 @@ int32_t qeng_nd_ahead(const struct vdpu_edge *e, bool nd_en, const struct vdpu_q
  */
 void model_qeng_nd_retire(struct vdpu_edge *e)
 {
-    for (unsigned q = 0; q < VDPU_NUM_QUEUES; q++) {
-        const struct vdpu_queue_ctx *o = &e->pre->queue[q];
-        struct vdpu_queue_ctx *n = &e->next->queue[q];
-        if (!o->nd_valid || !n->nd_valid || n->nd != o->nd) continue;
-        if (n->last_avail == o->last_avail && n->avail_wrap == o->avail_wrap) continue;
-        uint32_t d_nd, d_new, lim = o->size;
-        if (!packed(e)) {
-            d_nd = (uint16_t)(o->nd - o->last_avail);
-            d_new = (uint16_t)(n->last_avail - o->last_avail);
-        } else {
-            uint32_t sz = o->size, off = o->nd & 0x7FFFu;
-            if (off >= sz) continue; /* no such slot: nothing to retire against */
-            uint32_t p_nd = off + ((o->nd >> 15) ? 0 : sz), p_o = o->last_avail + (o->avail_wrap ? 0 : sz);
-            uint32_t p_n = n->last_avail + (n->avail_wrap ? 0 : sz);
-            d_nd = (p_nd + 2 * sz - p_o) % (2 * sz);
-            d_new = (p_n + 2 * sz - p_o) % (2 * sz);
-        }
-        if (d_new <= lim && d_nd < d_new) n->nd_valid = false;
+    /* only the engine moves last_avail forward, and only on the queue in service (firmware and
+     * resets clear nd_valid together with the position); the RTL checks every queue, which comes to
+     * the same */
+    unsigned q = e->pre->eng.q;
+    if (q >= VDPU_NUM_QUEUES) return;
+    const struct vdpu_queue_ctx *o = &e->pre->queue[q];
+    struct vdpu_queue_ctx *n = &e->next->queue[q];
+    if (!o->nd_valid || !n->nd_valid || n->nd != o->nd) return;
+    if (n->last_avail == o->last_avail && n->avail_wrap == o->avail_wrap) return;
+    uint32_t d_nd, d_new, lim = o->size;
+    if (!packed(e)) {
+        d_nd = (uint16_t)(o->nd - o->last_avail);
+        d_new = (uint16_t)(n->last_avail - o->last_avail);
+    } else {
+        uint32_t sz = o->size, off = o->nd & 0x7FFFu;
+        if (off >= sz) return; /* no such slot: nothing to retire against */
+        uint32_t p_nd = off + ((o->nd >> 15) ? 0 : sz), p_o = o->last_avail + (o->avail_wrap ? 0 : sz);
+        uint32_t p_n = n->last_avail + (n->avail_wrap ? 0 : sz);
+        d_nd = (p_nd + 2 * sz - p_o) % (2 * sz);
+        d_new = (p_n + 2 * sz - p_o) % (2 * sz);
     }
+    if (d_new <= lim && d_nd < d_new) n->nd_valid = false;
 }
 
 /* ---- MRG_RXBUF ---------------------------------------------------------------------------------- */
