@@ -18,6 +18,7 @@
 #define SHIM_CREATE vdpu_rtl_create_traced
 #else
 #include "Vvdpu_top.h"
+#include "Vvdpu_top___024root.h"
 #define VTOP Vvdpu_top
 #define SHIM_CREATE vdpu_rtl_create_fast
 #endif
@@ -64,19 +65,26 @@ constexpr bool wave_on(const rtl_dev *) { return false; }
 // input-dependent combinational logic (the bulk of a cycle's cost).
 void clock(rtl_dev *r, bool dump)
 {
+#if !SHIM_TRACE
+    // One eval per cycle. Verilator evaluates every input-dependent combinational block once per
+    // eval() call, so the clock-low eval of the two-phase scheme below costs as much as the edge.
+    // The clock stays high; the model is told its previous level was low, so this eval sees the
+    // rising edge with the new inputs settled first (Verilator's order: ico, then the clocked
+    // regions). __Vtrigrprev__TOP__clk_i is Verilator 5's edge-detect state (a compile error, not
+    // a silent change, if a version renames it). The traced build keeps the two phases, so waves
+    // show a toggling clock.
+    (void)dump;
+    r->top->clk_i = 1;
+    r->top->rootp->__Vtrigrprev__TOP__clk_i = 0;
+    r->top->eval();
+#else
     uint64_t t = 2 * kHalfPeriod * r->base.cycle;
     r->top->clk_i = 0;
     r->top->eval();
-#if SHIM_TRACE
     if (dump) r->fst->dump(t);
-#endif
     r->top->clk_i = 1;
     r->top->eval();
-#if SHIM_TRACE
     if (dump) r->fst->dump(t + kHalfPeriod);
-#else
-    (void)dump;
-    (void)t;
 #endif
 }
 
