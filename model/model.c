@@ -52,6 +52,33 @@ static void model_eval(vdpu_dev_t *dev, vdpu_out_t *out)
     out->diag = s->diag;
     out->fw_irq = (uint8_t)(model_fw_irq_status(s) & s->irq_enable);
     out->intx = model_intx_level(s);
+    out->quiet = model_quiet(s);
+}
+
+/*
+ * The idle contract (docs/architecture.md, "Idle skipping"): true when, with idle inputs (no host
+ * request, no completion beat, no frame beat, no firmware request, the same status levels), no
+ * register changes at the next edge. Sufficient, not exact: every pending activity and every timer
+ * makes it false (a held read counts down, a coalescing timer runs, the engine has work or is
+ * between DMAs). The engine may be waiting for a read completion (its only input-driven wait);
+ * the firmware DMA channel likewise. The RTL computes the same (vdpu_top.sv); cosim compares.
+ */
+bool model_quiet(const struct vdpu_state *s)
+{
+    if (s->completer != VDPU_COMPLETER_IDLE || s->hcpl_valid || s->fwrsp_valid || s->diag_valid || s->dmareq_valid)
+        return false;
+    /* a received frame waits for the engine: quiet only while the engine itself waits for a read */
+    if (s->eng.rx_full && s->eng.fsm != VDPU_ENG_RD_WAIT) return false;
+    if (s->msix_pending || (s->fwdma.fsm != VDPU_FWDMA_IDLE && s->fwdma.fsm != VDPU_FWDMA_WAIT))
+        return false;
+    for (unsigned q = 0; q < VDPU_NUM_QUEUES; q++)
+        if (s->eng.co_cnt[q]) return false;
+    if (s->eng.fsm == VDPU_ENG_RD_WAIT) return true;
+    if (s->eng.fsm != VDPU_ENG_IDLE) return false;
+    if (!(s->eng.ctrl & (1u << VDPU_ENGCTRL_ENABLE)) || s->quiesce) return true; /* the scheduler picks nothing */
+    for (unsigned q = 0; q < VDPU_NUM_QUEUES; q++)
+        if (s->queue[q].kick) return false;
+    return true;
 }
 
 /* Everything but the engine's byte buffers, which are updated in place (see struct vdpu_eng_bufs). */

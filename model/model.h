@@ -99,6 +99,8 @@ void model_msix_table_access(struct vdpu_edge *e, uint64_t bar_off, unsigned siz
 void model_msix_pba_access(struct vdpu_edge *e, uint64_t bar_off, unsigned size, bool write, struct host_result *r);
 void model_irq_raise(struct vdpu_edge *e, uint16_t queue_or_config);
 void model_queue_irq(struct vdpu_edge *e, uint16_t queue);
+/* The quiet output (idle contract) of a state. */
+bool model_quiet(const struct vdpu_state *s);
 void model_msix_sender_edge(struct vdpu_edge *e);
 bool model_intx_pending(const struct vdpu_state *s);
 bool model_intx_level(const struct vdpu_state *s);

@@ -21,7 +21,8 @@ module vdpu_irq_coal
   input  logic                  req_i,        // the engine raises ...
   input  logic [QIDX_W-1:0]     req_q_i,      // ... this queue's interrupt
   input  logic [NUM_QUEUES-1:0] q_en_i,       // queue enabled (pre-edge): a disabled one keeps nothing
-  output logic [NUM_QUEUES-1:0] fire_o        // queue interrupts raised at this edge
+  output logic [NUM_QUEUES-1:0] fire_o,       // queue interrupts raised at this edge
+  output logic                  pending_o     // an interrupt is deferred (its timer runs): not quiet
 );
 
   logic [7:0]  frames;
@@ -58,6 +59,8 @@ module vdpu_irq_coal
       end
     end
   end
+
+  assign pending_o = (cnt_q != '0);
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin

@@ -51,6 +51,7 @@ module vdpu_qeng
   input  logic [255:0]           dmacpl_data_i,
   input  logic                   dmacpl_last_i,
   output logic                   cpl_expected_o,  // a read is outstanding (RD_WAIT)
+  output logic                   rd_wait_o,       // RD_WAIT: nothing to do but take completion beats
 
   // the RX frame waiting in vdpu_net_rx
   input  logic                   rx_full_i,
@@ -1548,6 +1549,7 @@ module vdpu_qeng
   assign cpl_expected_o = (state_q == StRdWait) || (state_q == StPay && pn_q != '0);
   assign irq_q_o        = q_q;
   assign idle_o         = (state_q == StIdle);
+  assign rd_wait_o      = (state_q == StRdWait);
   assign status_o       = {drops_q, 8'(q_q), 7'b0, state_q == StIdle};
   assign qerr_o         = qerr_q;
   assign err_info_o     = info_q;

@@ -154,7 +154,7 @@ module vdpu_top
   logic                   quiesce;
   logic [31:0]            eng_status, err_info;
   logic [NUM_QUEUES-1:0]  qerr;
-  logic                   eng_irq, eng_err, eng_idle, cpl_expected;
+  logic                   eng_irq, eng_err, eng_idle, cpl_expected, eng_rd_wait, coal_pending;
   logic [QIDX_W-1:0]      eng_irq_q;
   logic [NUM_QUEUES-1:0]  coal_fire;
 
@@ -352,6 +352,7 @@ module vdpu_top
     .dmacpl_data_i,
     .dmacpl_last_i,
     .cpl_expected_o  (cpl_expected),
+    .rd_wait_o       (eng_rd_wait),
     .rx_full_i       (rx_full),
     .rx_q_i          (rx_q),
     .rx_len_i        (rx_len),
@@ -386,7 +387,8 @@ module vdpu_top
     .req_i       (eng_irq),
     .req_q_i     (eng_irq_q),
     .q_en_i      (q_en),
-    .fire_o      (coal_fire)
+    .fire_o      (coal_fire),
+    .pending_o   (coal_pending)
   );
 
   // ---- MSI-X -------------------------------------------------------------------------------------------
@@ -477,5 +479,19 @@ module vdpu_top
   // says); the line is the pending interrupt unless COMMAND.INTx disable masks it.
   assign int_pending = (isr != '0) && !msix_en;
   assign intx_o      = int_pending && !intx_dis;
+
+  // ---- idle contract (docs/architecture.md, "Idle skipping"; the model's model_quiet) ----------------
+  // With idle inputs no register changes at the next edge: nothing to answer or send, no held read
+  // (its timeout counts), no deferred interrupt (its timer runs), no frame waiting unless the engine
+  // itself waits for a read (the frame waits for it), the firmware DMA
+  // channel and the engine idle or waiting for a completion, and no doorbell the scheduler would take.
+  logic any_kick;
+  always_comb begin
+    any_kick = 1'b0;
+    for (int unsigned q = 0; q < NUM_QUEUES; q++) any_kick |= qctx[q].kick;
+  end
+  assign quiet_o = !held && !hcpl_valid_o && !fwrsp_valid_o && !diag_valid_o && !dmareq_valid_o && (pba == '0) &&
+                   (!rx_full || eng_rd_wait) && !coal_pending && (!fwdma_busy || fwdma_wait) &&
+                   (eng_rd_wait || (eng_idle && (!eng_ctrl[ENGCTRL_ENABLE] || quiesce || !any_kick)));
 
 endmodule

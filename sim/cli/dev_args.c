@@ -124,6 +124,7 @@ int dev_args_option(const char *cmd, int ch, const char *arg, struct dev_args *a
         if (v < 1 || v > 100000) return cli_usage_error(cmd, "--rtt must be 1..100000 cycles"), -1;
         a->rtt = (unsigned)v;
         return 1;
+    case DEV_OPT_NOSKIP: o->no_skip = true; return 1;
     case DEV_OPT_FAULT:
         if (!parse_fault(arg, &o->fault))
             return cli_usage_error(cmd, "unknown fault '%s' (vendor-id, isr-noclear, msix-data)", arg), -1;
@@ -202,6 +203,8 @@ void dev_args_usage(FILE *f)
             "      --wave-from CYCLE  first cycle of the wave window (default 0)\n"
             "      --wave-to CYCLE    end of the wave window, exclusive (default: end of run)\n"
             "      --trace            print one line per port transaction ([txn] cyc=...)\n"
+            "      --no-skip          evaluate every cycle: no idle skipping (the same transactions and\n"
+            "                         digest, slower; to compare)\n"
             "      --inject-fault F   test-only: make the model wrong (vendor-id | isr-noclear | msix-data)\n"
             "                         so cosim must report a mismatch\n",
             VDPU_MAX_QP, VDPU_CSR_NET_MAX_QP_RESET);

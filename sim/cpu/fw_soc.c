@@ -160,10 +160,36 @@ static bool soc_step(void *ctx, const vdpu_out_t *out, vdpu_fwreq_t *req)
     return true;
 }
 
+/* Idle skipping: the CPU sleeps in WFI with nothing pending-and-enabled (the device's IRQ lines as
+ * these outputs drive them), no CSR access in flight, no debugger or trace watching; only the
+ * CLINT counts, until its timer compare would raise MTI. */
+static bool soc_idle(void *ctx, const vdpu_out_t *out, uint64_t now, uint64_t *until)
+{
+    fw_soc_t *s = ctx;
+    if (!s->cpu.wfi || s->acc.busy || s->before_step || s->trace || out->fw_irq) return false;
+    uint32_t mip = s->cpu.csr.mip & ~(1u << RV_IRQ_MEI);
+    if (mip & s->cpu.csr.mie) return false;
+    const clint_t *t = &s->clint;
+    *until = t->mtimecmp > t->mtime && t->mtimecmp - t->mtime < UINT64_MAX - now ? now + (t->mtimecmp - t->mtime)
+                                                                                   : UINT64_MAX;
+    return true;
+}
+
+/* n sleeping cycles: what soc_step would have counted */
+static void soc_skip(void *ctx, uint64_t n)
+{
+    fw_soc_t *s = ctx;
+    s->clint.mtime += n;
+    s->cpu.csr.mcycle += n;
+    s->cycle += n;
+}
+
 void fw_soc_attach(fw_soc_t *s, vdpu_bus_t *b)
 {
     b->fw.ctx = s;
     b->fw.step = soc_step;
+    b->fw.idle = soc_idle;
+    b->fw.skip = soc_skip;
 }
 
 bool fw_soc_debug_read(fw_soc_t *s, uint32_t addr, void *buf, size_t len)

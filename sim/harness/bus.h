@@ -17,6 +17,11 @@
 struct fw_agent {
     void *ctx;
     bool (*step)(void *ctx, const vdpu_out_t *out, vdpu_fwreq_t *req);
+    /* Idle skipping (optional; without it the bus never skips): true when, seeing these outputs, the
+     * agent would do nothing but count time before the absolute cycle *until (UINT64_MAX: never);
+     * skip then lets n cycles pass as if stepped with the same outputs. */
+    bool (*idle)(void *ctx, const vdpu_out_t *out, uint64_t now, uint64_t *until);
+    void (*skip)(void *ctx, uint64_t n);
 };
 
 #define BUS_HQ_DEPTH 64
@@ -58,6 +63,13 @@ typedef struct vdpu_bus {
     /* called at the start of every cycle (event injection: link flaps, internal errors) */
     void (*on_cycle)(void *ctx, struct vdpu_bus *b);
     void *on_cycle_ctx;
+    /* the next cycle on_cycle acts at (UINT64_MAX: never); idle skipping never passes it; 0 (the
+     * default): on_cycle may act at any cycle, so the bus does not skip while it is set */
+    uint64_t on_cycle_at;
+
+    /* idle skipping (docs/architecture.md): on unless --no-skip; cycles skipped so far */
+    bool skip_idle;
+    uint64_t skipped;
 
     /* stop state */
     bool stopped;
@@ -67,8 +79,14 @@ typedef struct vdpu_bus {
 void vdpu_bus_init(vdpu_bus_t *b, vdpu_dev_t *dev, host_mem_t *mem);
 void vdpu_bus_fini(vdpu_bus_t *b);
 void vdpu_bus_step(vdpu_bus_t *b);
+/* One cycle, or, when the device is quiet and nothing in the harness can act before, every cycle
+ * up to (not past) the absolute cycle `horizon` at once (the caller's next own action). The
+ * transaction log and digest are those of stepping one by one. Returns the cycles advanced. */
+uint64_t vdpu_bus_advance(vdpu_bus_t *b, uint64_t horizon);
 void vdpu_bus_stop(vdpu_bus_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Step until cond(ctx) is true (true), the bus stops or max_cycles pass (false). */
+/* Step until cond(ctx) is true (true), the bus stops or max_cycles pass (false). cond may only depend
+ * on what transactions change (completions, messages, host memory), not on the cycle count: idle
+ * cycles are skipped. */
 bool vdpu_bus_run_until(vdpu_bus_t *b, bool (*cond)(void *ctx), void *ctx, uint64_t max_cycles);
 void vdpu_bus_run_cycles(vdpu_bus_t *b, uint64_t n);
 

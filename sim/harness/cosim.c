@@ -61,8 +61,8 @@ static void report(cosim_t *c, unsigned ch, const vdpu_txn_t *exp, const vdpu_tx
 {
     char s[256];
     uint64_t cyc = c->dev.cycle;
-    fprintf(stderr, "cosim: MISMATCH at cycle %llu on channel %s: %s\n", (unsigned long long)cyc, vdpu_chan_names[ch],
-            what);
+    fprintf(stderr, "cosim: MISMATCH at cycle %llu on channel %s: %s\n", (unsigned long long)cyc,
+            ch < VDPU_CH_COUNT ? vdpu_chan_names[ch] : "quiet (idle contract)", what);
     if (exp) {
         vdpu_txn_format(exp, s, sizeof s);
         fprintf(stderr, "  expected (model, cycle %llu): %s\n", (unsigned long long)exp->cycle, s);
@@ -148,6 +148,12 @@ static void cosim_tick(vdpu_dev_t *d, const vdpu_in_t *in)
         report(c, t.chan, &t, &t, "request acceptance (fwreq_ready / dmacpl_ready) differs");
         return;
     }
+    /* the idle contract decides whether the harness may skip cycles: both must say the same */
+    if (c->rtl_out.quiet != c->model_out.quiet) {
+        report(c, VDPU_CH_COUNT, NULL, NULL, c->rtl_out.quiet ? "the RTL says quiet, the model does not"
+                                                              : "the model says quiet, the RTL does not");
+        return;
+    }
     int nr = vdpu_txn_collect(in, &c->rtl_out, d->cycle, &c->irq_prev_rtl, tr);
     int nm = vdpu_txn_collect(in, &c->model_out, d->cycle, &c->irq_prev_model, tm);
     for (int i = 0; i < nr; i++) {
@@ -160,6 +166,14 @@ static void cosim_tick(vdpu_dev_t *d, const vdpu_in_t *in)
     vdpu_dev_tick(c->rtl, in);
     vdpu_dev_tick(c->model, in);
     if (c->rtl->failed || c->model->failed) c->dev.failed = true;
+}
+
+/* Skipped cycles (the harness saw both quiet and nothing pending): neither device changes. */
+static void cosim_skip(vdpu_dev_t *d, uint64_t n)
+{
+    cosim_t *c = (cosim_t *)d;
+    vdpu_dev_skip(c->rtl, n);
+    vdpu_dev_skip(c->model, n);
 }
 
 static bool cosim_finish(vdpu_dev_t *d)
@@ -185,6 +199,7 @@ static const struct vdpu_dev_ops cosim_ops = {
     .tick = cosim_tick,
     .destroy = cosim_destroy,
     .finish = cosim_finish,
+    .skip = cosim_skip,
 };
 
 vdpu_dev_t *vdpu_cosim_create(vdpu_dev_t *rtl, vdpu_dev_t *model, uint64_t seed, const char *rerun)

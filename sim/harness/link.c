@@ -185,6 +185,17 @@ static void next_beat(link_t *l, uint64_t cycle)
     l->cpl_valid = true;
 }
 
+uint64_t link_next_event(const link_t *l, uint64_t now)
+{
+    /* down_gap is the header time of the next completion TLP: it only counts once a read is due */
+    if (l->wr_active || l->up_busy || l->cpl_valid || l->tlp_left || l->cur_active) return now;
+    /* a read due at D is presented by the tick of cycle D - 1 (next_beat looks one cycle ahead) */
+    uint64_t t = UINT64_MAX;
+    for (unsigned i = 0; i < l->nrd; i++)
+        if (l->rd[i].due - 1 < t) t = l->rd[i].due - 1;
+    return t < now ? now : t;
+}
+
 void link_cpl_taken(link_t *l, uint64_t cycle)
 {
     if (!l->cpl_valid || !l->nrd) return;

@@ -88,6 +88,10 @@ void link_cpl_taken(link_t *l, uint64_t cycle);
 void link_tick(link_t *l, uint64_t cycle);
 /* out = now - before: the counters of a phase of a run. */
 void link_stats_since(const struct link_stats *now, const struct link_stats *before, struct link_stats *out);
+/* Idle skipping: `now` when the link has something to do at this cycle (a write being assembled,
+ * overhead counting down, a completion being sent), else the cycle the next outstanding read is due
+ * (UINT64_MAX: none). */
+uint64_t link_next_event(const link_t *l, uint64_t now);
 /* Nothing in flight (no read outstanding, no write half assembled). */
 bool link_idle(const link_t *l);
 

@@ -163,6 +163,7 @@ int vdpu_session_open(vdpu_session_t *s, const struct vdpu_opts *o)
     }
     vdpu_bus_init(&s->bus, s->dev, &s->mem);
     s->bus.trace = o->trace;
+    s->bus.skip_idle = !o->no_skip;
     s->bus.link_up = o->link_up;
     if (o->fw_path) {
         fwrole_init(&s->fw, false);

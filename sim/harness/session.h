@@ -43,6 +43,7 @@ struct vdpu_opts {
     uint64_t ram_base, ram_size;       /* default VDPU_HOST_RAM_* (size 0: no RAM region) */
     uint64_t window_base, window_size; /* default the RAM */
     uint64_t msi_base;                 /* default VDPU_MSI_BASE */
+    bool no_skip;                      /* evaluate every cycle, even quiet ones (--no-skip) */
 };
 
 typedef struct vdpu_session {

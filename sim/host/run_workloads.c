@@ -27,6 +27,13 @@ void run_inject(void *ctx, vdpu_bus_t *b)
         b->dp_err = cyc == c->dperr_at;
         if (b->dp_err && in->d) drv_step(in->d, "harness: internal data-path error reported");
     }
+    /* the next cycle this acts at: idle skipping stops there */
+    uint64_t next = UINT64_MAX;
+    const uint64_t at[] = {c->flap ? c->flap_at : UINT64_MAX, c->flap ? c->flap_at + 2000 : UINT64_MAX,
+                           c->dperr ? c->dperr_at : UINT64_MAX, c->dperr ? c->dperr_at + 1 : UINT64_MAX};
+    for (unsigned i = 0; i < sizeof at / sizeof at[0]; i++)
+        if (at[i] > cyc && at[i] < next) next = at[i];
+    b->on_cycle_at = next;
 }
 
 /* --ctrl: the commands, in order, on the control queue (0: all acked OK, or none asked for). */
@@ -51,7 +58,7 @@ static int run_ctrl(virtio_drv_t *d, const struct run_cfg *c)
 void run_events(vdpu_session_t *s, virtio_drv_t *d, const struct run_cfg *c)
 {
     while (!s->bus.stopped && s->bus.dev->cycle < c->until) {
-        vdpu_bus_step(&s->bus);
+        vdpu_bus_advance(&s->bus, c->until);
         if (d) virtio_drv_poll(d);
     }
 }

@@ -168,11 +168,12 @@ int virtio_ctrl_cmd(virtio_ctrl_t *c, uint8_t cls, uint8_t cmd, const void *data
     while (!used_ready(c)) {
         if (b->stopped) return fail(c, "bus stopped while waiting for the control queue");
         if (b->dev->cycle - t0 > max_cycles) return fail(c, "no used entry for the control command in time");
-        vdpu_bus_step(b);
+        vdpu_bus_advance(b, t0 + max_cycles + 1);
     }
     c->last_cycles = b->dev->cycle - t0;
     /* let an interrupt that follows the used write arrive before deciding whether there was one */
-    for (unsigned i = 0; i < 400 && *msi == msi0; i++) vdpu_bus_step(b);
+    for (uint64_t end = b->dev->cycle + 400; b->dev->cycle < end && *msi == msi0 && !b->stopped;)
+        vdpu_bus_advance(b, end);
     if (*msi != msi0 && c->vector < VDPU_NUM_VECTORS) c->irqs++;
     if (!c->packed) {
         c->last_used++;

@@ -848,7 +848,17 @@ int virtio_net_run(virtio_net_t *n)
             n->o.on_turn(n, n->o.on_turn_ctx);
             if (n->error[0] || b->stopped) break;
         }
-        vdpu_bus_step(b);
+        /* the driver's next own action (idle cycles before it may be skipped): the cycle limit, its
+         * poll, its refill and the end of the quiet spell of an overrun run; every turn with a hook */
+        uint64_t h = limit;
+        if (n->o.on_turn) h = b->dev->cycle + 1;
+        if (n->o.poll && next_poll < h) h = next_poll;
+        if (n->o.rx_overrun) {
+            uint64_t spell = quiet_since + 5001 + 20ull * b->link.p.rtt + n->s->opts.coal_cycles;
+            if (next_refill < h) h = next_refill;
+            if (spell < h) h = spell;
+        }
+        vdpu_bus_advance(b, h);
         bool irq_tx = !intx && m->msi_count[PCI_MSI_DATA_BASE + vtx] != seen_tx;
         bool irq_rx = !intx && m->msi_count[PCI_MSI_DATA_BASE + vrx] != seen_rx;
         seen_tx = m->msi_count[PCI_MSI_DATA_BASE + vtx];

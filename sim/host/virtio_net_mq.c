@@ -365,7 +365,8 @@ int virtio_net_mq_run(virtio_net_mq_t *m)
                 m->rx_want[0]++;
             }
         }
-        vdpu_bus_step(b);
+        /* the driver's own next action: its poll, or the cycle limit */
+        vdpu_bus_advance(b, n->o.poll && next_poll < limit ? next_poll : limit);
         bool irq[2 * NET_MQ_MAX_PAIRS] = {false}, any = false;
         if (intx) {
             if (b->out.intx) { /* vp_interrupt: read ISR (clears it and the line), bit 0 = a queue */

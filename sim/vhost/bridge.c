@@ -551,7 +551,8 @@ void bridge_run(bridge_t *br)
             take_kicks(br, -1); /* sleep until a request or a signal */
             continue;
         }
-        for (unsigned c = 0; c < CHUNK_CYCLES && !b->stopped; c++) vdpu_bus_step(b);
+        for (uint64_t end = b->dev->cycle + CHUNK_CYCLES; b->dev->cycle < end && !b->stopped;)
+            vdpu_bus_advance(b, end); /* quiet cycles are skipped: the same transactions */
         if (br->cfg_irq) check_device(br);
         if (b->ntxn != last_txn) {
             last_txn = b->ntxn;
