@@ -37,16 +37,19 @@ join <(awk '{print $1"|"$2"|"$3, $4}' "$TMP/old.k" | sort) <(awk '{print $1"|"$2
     awk '{split($1,k,"|"); r = $2 > 0 ? $3 / $2 : 0; printf "%-8s %-16s %-14s %12.3f %12.3f %7.2fx\n", k[1], k[2], k[3], $2, $3, r}'
 grep -E "^bench: (data path|init)" "$TMP/new.txt" || true
 if command -v valgrind >/dev/null; then
-    echo "bench: callgrind instructions per simulated cycle (vdpu run --workload random -n 1500 --fw builtin):"
+    echo "bench: callgrind instructions per simulated cycle (vdpu run --workload random --fw builtin, the difference"
+    echo "       between -n 500 and -n 2500, so process start-up does not count; base/new = how many times fewer):"
     printf '%-8s %14s %14s %8s\n' engine base new ratio
     for e in model rtl cosim; do
-        ipc() {
-            valgrind --tool=callgrind --callgrind-out-file="$TMP/cg" "$1" run -q --engine $e --workload random -n 1500 \
+        one() { # prints "instructions cycles" of one run
+            valgrind --tool=callgrind --callgrind-out-file="$TMP/cg" "$1" run -q --engine $e --workload random -n $2 \
                 --fw builtin >"$TMP/run.txt" 2>"$TMP/vg.txt"
-            local ir cyc
-            ir=$(sed -nE 's/.*Collected : ([0-9]+).*/\1/p' "$TMP/vg.txt")
-            cyc=$(sed -nE 's/^cycles ([0-9]+) .*/\1/p' "$TMP/run.txt")
-            echo $((ir / cyc))
+            echo "$(sed -nE 's/.*Collected : ([0-9]+).*/\1/p' "$TMP/vg.txt") $(sed -nE 's/^cycles ([0-9]+) .*/\1/p' "$TMP/run.txt")"
+        }
+        ipc() {
+            local a b
+            a=($(one "$1" 500)); b=($(one "$1" 2500))
+            echo $(((b[0] - a[0]) / (b[1] - a[1])))
         }
         o=$(ipc "$OLD"); n=$(ipc "$NEW")
         awk -v e=$e -v o=$o -v n=$n 'BEGIN{printf "%-8s %14d %14d %7.2fx\n", e, o, n, o / n}'

@@ -128,10 +128,23 @@ static bool fwrole_step(void *ctx, const vdpu_out_t *out, vdpu_fwreq_t *req)
     return true;
 }
 
+/* Idle skipping: nothing queued, no access in flight, and (servicing events) none to start. */
+static bool fwrole_agent_idle(void *ctx, const vdpu_out_t *out, uint64_t now, uint64_t *until)
+{
+    const fwrole_t *f = ctx;
+    (void)now;
+    if (f->waiting || f->n || (f->auto_service && (!f->started || (f->sv_state == SV_IDLE && (out->fw_irq & 1)))))
+        return false;
+    *until = UINT64_MAX;
+    return true;
+}
+
 void fwrole_attach(fwrole_t *f, vdpu_bus_t *b)
 {
     b->fw.ctx = f;
     b->fw.step = fwrole_step;
+    b->fw.idle = fwrole_agent_idle;
+    b->fw.skip = NULL; /* it counts nothing */
 }
 
 struct user_wait {

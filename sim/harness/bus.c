@@ -11,6 +11,7 @@ void vdpu_bus_init(vdpu_bus_t *b, vdpu_dev_t *dev, host_mem_t *mem)
     b->mem = mem;
     b->digest = VDPU_DIGEST_INIT;
     b->link_up = true; /* the device resets with the link up */
+    b->seen_link_up = b->seen_dp_err = -1;
     struct link_params lp;
     link_params_default(&lp);
     link_init(&b->link, mem, &lp);
@@ -49,7 +50,8 @@ void vdpu_bus_step(vdpu_bus_t *b)
     vdpu_in_t in;
     memset(&in, 0, sizeof in);
     const vdpu_out_t *o = &b->out;
-    if (b->on_cycle) b->on_cycle(b->on_cycle_ctx, b);
+    /* an injector that said when it acts next is only called then */
+    if (b->on_cycle && b->dev->cycle >= b->on_cycle_at) b->on_cycle(b->on_cycle_ctx, b);
 
     if (b->hq_n) {
         in.hreq_valid = true;
@@ -69,6 +71,8 @@ void vdpu_bus_step(vdpu_bus_t *b)
     in.ntx_ready = !(b->stall_pct && rng_pct(&b->stall_rng, b->stall_pct));
     in.link_up = b->link_up;
     in.dp_err = b->dp_err;
+    b->seen_link_up = b->link_up;
+    b->seen_dp_err = b->dp_err;
     in.hcpl_ready = !(b->stall_pct && rng_pct(&b->stall_rng, b->stall_pct));
     in.dmareq_ready = link_dmareq_ready(&b->link) && !(b->stall_pct && rng_pct(&b->stall_rng, b->stall_pct));
     if (b->fw.step) in.fwreq_valid = b->fw.step(b->fw.ctx, o, &in.fwreq);
@@ -123,7 +127,8 @@ static bool harness_idle(const vdpu_bus_t *b, uint64_t now, uint64_t *until)
 {
     /* a frame on the wire the device does not take yet (nrx_ready low) changes nothing either */
     if (!b->skip_idle || b->stopped || !b->out.quiet || b->hq_n || b->dmacpl_pending || b->stall_pct ||
-        (b->net.rx_n && b->out.nrx_ready) || b->trace)
+        (b->net.rx_n && b->out.nrx_ready) || b->trace || b->seen_link_up != b->link_up ||
+        b->seen_dp_err != b->dp_err)
         return false;
     if (b->on_cycle && b->on_cycle_at <= now) return false;
     uint64_t u = b->on_cycle ? b->on_cycle_at : UINT64_MAX;

@@ -48,6 +48,8 @@ typedef struct vdpu_bus {
     /* status inputs driven every cycle: network link level, injected internal error */
     bool link_up;
     bool dp_err;
+    /* the levels the device saw at its last edge (+1: none yet): a change is an input, never skipped */
+    int8_t seen_link_up, seen_dp_err;
 
     /* host-side backpressure: percent of cycles the host refuses completions and DMA requests */
     unsigned stall_pct;

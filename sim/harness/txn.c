@@ -166,14 +166,23 @@ int vdpu_txn_collect(const vdpu_in_t *in, const vdpu_out_t *out, uint64_t cycle,
     return n;
 }
 
+/* FNV-1a's step on 64-bit words instead of bytes (8x fewer multiplies: the digest runs on every
+ * transaction), with a fold of the high half so every input bit reaches the low bits; the tail word
+ * is zero-padded and the length mixed in, so "ab" and "ab\0" differ. */
 uint64_t vdpu_digest_bytes(uint64_t h, const void *p, size_t n)
 {
     const uint8_t *b = p;
-    for (size_t i = 0; i < n; i++) {
-        h ^= b[i];
-        h *= 0x100000001b3ull;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, b + i, 8);
+        h = (h ^ w) * 0x100000001b3ull;
+        h ^= h >> 32;
     }
-    return h;
+    uint64_t w = n;
+    if (i < n) memcpy(&w, b + i, n - i), w ^= (uint64_t)n << 56;
+    h = (h ^ w) * 0x100000001b3ull;
+    return h ^ (h >> 32);
 }
 
 uint64_t vdpu_digest_txn(uint64_t h, const vdpu_txn_t *t)
