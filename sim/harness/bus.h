@@ -72,6 +72,7 @@ typedef struct vdpu_bus {
     /* idle skipping (docs/architecture.md): on unless --no-skip; cycles skipped so far */
     bool skip_idle;
     uint64_t skipped;
+    uint64_t skipped_timed; /* ... of which with a timer running (one warp edge each time) */
 
     /* stop state */
     bool stopped;
