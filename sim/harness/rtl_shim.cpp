@@ -9,6 +9,11 @@
 #include <cstdlib>
 #include <cstring>
 #include <new>
+#if VM_COVERAGE
+#include <cstdio>
+#include <unistd.h>
+#include "verilated_cov.h"
+#endif
 
 #include "verilated.h"
 #if SHIM_TRACE
@@ -107,10 +112,27 @@ void rtl_skip(vdpu_dev_t *d, uint64_t, const vdpu_in_t *timers)
     if (timers) rtl_tick(d, timers);
 }
 
+#if VM_COVERAGE
+// `make coverage`: every instance writes its own counts (several live in one process, tests run in
+// several processes) into $VDPU_COVERAGE_DIR, merged afterwards by verilator_coverage.
+void write_coverage(rtl_dev *r)
+{
+    static unsigned n;
+    const char *dir = getenv("VDPU_COVERAGE_DIR");
+    if (!dir) return;
+    char path[4096];
+    snprintf(path, sizeof path, "%s/rtl-%ld-%u.dat", dir, (long)getpid(), n++);
+    r->ctx->coveragep()->write(path);
+}
+#endif
+
 void rtl_destroy(vdpu_dev_t *d)
 {
     rtl_dev *r = as_rtl(d);
     r->top->final();
+#if VM_COVERAGE
+    write_coverage(r);
+#endif
 #if SHIM_TRACE
     if (r->fst) {
         r->fst->close();
