@@ -37,8 +37,12 @@ deps: ## install missing Debian packages (apt-get, idempotent)
 
 all: deps $(VDPU) $(VHOST_BIN) $(FW_ELF) ## build the simulator, RTL engine, firmware and generated files
 
-run: deps $(VDPU) $(FW_ELF) ## build everything and run the default simulation
+run: deps $(VDPU) $(FW_ELF) ## build everything, bring the device up, then a short loopback on split and packed rings with their DMA side by side
 	$(VDPU) run --engine $(ENGINE) --seed $(SEED) $(if $(filter 1,$(WAVES)),--wave waves/run.fst)
+	@echo; echo "== the data path: 200 loopback frames of 256 B per ring layout, every feature, P = B = 8 ($(ENGINE))"
+	@set -o pipefail; $(VDPU) compare --ring split,packed --features all --workload loopback --pkt-size 256 \
+	  --rtt 200 --prefetch 8 --used-batch 8 --design cross --engine $(ENGINE) --packets 200 --seed $(SEED) \
+	  --dir $(BUILD)/run-compare | sed -n '/^DMA requests per packet/,/^$$/p;/^Link bytes/,/^$$/p;/^compare:/p'
 
 test: deps $(VDPU) $(VHOST_BIN) $(FW_ELF) $(TESTS) $(DRV_TESTS) $(GUEST) $(GEN)/register-map.md ## build and run the whole test suite (DPDK testpmd and a Linux guest in QEMU as real clients)
 	@TEST_JOBS=$(JOBS) tests/run_all.sh $(TESTS) $(DRV_TESTS)
