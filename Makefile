@@ -31,6 +31,7 @@ help: ## this list
 	@echo "knobs: SEED=$(SEED) ENGINE=$(ENGINE) (model|rtl|cosim) WAVES=$(WAVES) (1: waves/run.fst)"
 	@echo "       SEEDS=$(SEEDS) SOAK_FROM=$(SOAK_FROM) (soak) JOBS=$(JOBS) (parallel test processes)"
 	@echo "       BASE=$(BASE) (the commit make bench compares with) COV_SEEDS=$(COV_SEEDS) (coverage soak)"
+	@echo "       MUTANTS=$(MUTANTS) MUT_SEEDS=$(MUT_SEEDS) (mutate; SEED draws the sites)"
 
 deps: ## install missing Debian packages (apt-get, idempotent)
 	@$(DEPS_CHECK)
