@@ -492,3 +492,85 @@ CTRL_FAULT(ctrlq_read_ca, CA, false)
 CTRL_FAULT(ctrlq_read_poison, POISON, false)
 CTRL_FAULT(ctrlq_read_timeout, TIMEOUT, false)
 CTRL_FAULT(ctrlq_read_dup, DUP, true)
+
+/* ---- schedules and the command line (vdpu run --pcie-fault) ------------------------------------------ */
+
+Test(pcie_fault_cli, schedule_parse_and_format)
+{
+    struct link_faults f;
+    char err[160], buf[200];
+    cr_assert_eq(link_faults_parse("ca@5,timeout@20,dup@7", &f, err, sizeof err), 0, "%s", err);
+    cr_assert(f.set && !f.random);
+    cr_assert_eq(f.n, 3);
+    cr_assert_eq(f.f[1].kind, LINK_FAULT_TIMEOUT);
+    cr_assert_eq(f.f[1].nth, 20);
+    link_faults_format(&f, buf, sizeof buf);
+    cr_assert_str_eq(buf, "ca@5,timeout@20,dup@7");
+    cr_assert_eq(link_faults_parse("none", &f, err, sizeof err), 0);
+    cr_assert(f.set && f.n == 0 && !f.random);
+    cr_assert_eq(link_faults_parse("random", &f, err, sizeof err), 0);
+    cr_assert(f.set && f.random);
+    static const char *const bad[] = {"", "ca", "ca@", "ca@0", "ca@x", "ca@1x", "nope@1", "ca@1,ur@1", "ca@1,",
+                                      "ca@99999999999999999999", "@5", "ca@1,,ur@2",
+                                      "ca@1,ca@2,ca@3,ca@4,ca@5,ca@6,ca@7,ca@8,ca@9,ca@10,ca@11,ca@12,ca@13,ca@14,ca@15,ca@16,ca@17"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        cr_assert_eq(link_faults_parse(bad[i], &f, err, sizeof err), -1, "'%s' accepted", bad[i]);
+    /* a drawn fault: every kind, reads in range, the same for the same seed */
+    unsigned seen[LINK_FAULT_KINDS] = {0};
+    for (uint64_t s = 1; s <= 200; s++) {
+        struct link_fault a, b;
+        link_fault_draw(s, 10, &a);
+        link_fault_draw(s, 10, &b);
+        cr_assert(a.kind == b.kind && a.nth == b.nth);
+        cr_assert(a.kind > LINK_FAULT_NONE && a.kind < LINK_FAULT_KINDS && a.nth >= 1 && a.nth <= 10);
+        seen[a.kind]++;
+    }
+    for (unsigned k = 1; k < LINK_FAULT_KINDS; k++) cr_assert_gt(seen[k], 0, "kind %s never drawn", link_fault_name(k));
+}
+
+Test(pcie_fault_cli, bad_arguments_one_line_exit_2)
+{
+    static const char *const bad[] = {"./build/vdpu run --pcie-fault nope@1", "./build/vdpu run --pcie-fault ca@0",
+                                      "./build/vdpu run --pcie-fault ca@1,ur@1", "./build/vdpu run --pcie-fault ca"};
+    static char out[32768];
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        cr_assert_eq(sh(bad[i], out, sizeof out), 2, "'%s': %s", bad[i], out);
+        cr_assert_eq(strchr(out, '\n'), out + strlen(out) - 1, "'%s' must print one line: %s", bad[i], out);
+        cr_assert(strstr(out, "--pcie-fault"), "%s", out);
+    }
+    cr_assert_eq(sh("./build/vdpu run --help", out, sizeof out), 0);
+    cr_assert(strstr(out, "--pcie-fault LIST"));
+}
+
+/* net-tx with two faults: each answered by DEVICE_NEEDS_RESET, a reset and the traffic again; the
+ * last phase carries every frame; exit 0 */
+Test(pcie_fault_cli, net_tx_recovers_from_each_fault, .timeout = 300)
+{
+    static char out[65536];
+    int st = sh("./build/vdpu run -q --engine model --workload net-tx --packets 30 --pcie-fault ur@8,timeout@40", out,
+                sizeof out);
+    cr_assert_eq(st, 0, "%s", out);
+    cr_assert(strstr(out, "[link] PCIe fault: ur on DMA read 8 "), "%s", out);
+    cr_assert(strstr(out, "[link] PCIe fault: timeout on DMA read 40 "), "%s", out);
+    unsigned resets = 0;
+    for (const char *p = out; (p = strstr(p, "(DEVICE_NEEDS_RESET) at cycle")); p++) resets++;
+    cr_assert_eq(resets, 2, "%s", out);
+    cr_assert(strstr(out, "net-tx: 30 frames completed and checked"), "%s", out);
+    cr_assert(strstr(out, "result: PASS"), "%s", out);
+}
+
+/* random: one fault drawn from the seed, the same every time; none: nothing injected */
+Test(pcie_fault_cli, random_fault_from_the_seed, .timeout = 300)
+{
+    static char a[65536], b[65536];
+    const char *cmd = "./build/vdpu run -q --engine model --workload net-loopback --packets 40 --seed 3 --pcie-fault random";
+    cr_assert_eq(sh(cmd, a, sizeof a), 0, "%s", a);
+    cr_assert_eq(sh(cmd, b, sizeof b), 0, "%s", b);
+    const char *fa = strstr(a, "[link] PCIe fault: "), *fb = strstr(b, "[link] PCIe fault: ");
+    cr_assert(fa && fb, "%s", a);
+    cr_assert_eq(strncmp(fa, fb, (size_t)(strchr(fa, '\n') - fa)), 0, "the same fault for the same seed");
+    cr_assert(strstr(a, "result: PASS"));
+    cr_assert_eq(sh("./build/vdpu run -q --engine model --workload net-loopback --packets 10 --pcie-fault none", a,
+                    sizeof a), 0, "%s", a);
+    cr_assert_null(strstr(a, "PCIe fault"), "%s", a);
+}
