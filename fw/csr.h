@@ -25,6 +25,7 @@ static inline void dev_wr(uint32_t off, uint32_t v) { *(volatile uint32_t *)(FW_
 #define EV_CTRL_CLR_OVF 0x2u
 #define DP_QUIESCE 0x1u
 #define DP_QUIESCED 0x1u
+#define DP_ERR_LATCHED 0x2u
 #define LINK_UP_LEVEL 0x1u
 #define INT_ACK_LINK 0x1u
 #define INT_ACK_ERR 0x2u

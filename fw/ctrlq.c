@@ -40,9 +40,11 @@
 #define RXF_ALLUNI 0x4u
 #define RXF_VALID 0x80000000u
 
-/* A transfer is a few hundred cycles (one link round trip); a channel still busy after 1 ms means
- * the host never answered: the command is abandoned as malformed instead of hanging the CPU. */
-#define FWDMA_TIMEOUT_CYCLES (1000u * CYCLES_PER_US)
+/* A transfer is a few hundred cycles (one link round trip). A read the host never answers fails in
+ * the channel itself after CPL_TIMEOUT (1 ms by default: FWDMA_ERR_TIMEOUT); a channel still busy
+ * after 2 ms (a timeout firmware turned off or set longer) is abandoned here, so the CPU never hangs:
+ * either way the command is treated as malformed. */
+#define FWDMA_TIMEOUT_CYCLES (2000u * CYCLES_PER_US)
 #define MAX_SEGS 8 /* device-readable descriptors of one command */
 
 /* Why a control-queue chain is malformed (logged; the device then needs a reset). */

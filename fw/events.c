@@ -127,8 +127,11 @@ static void device_reset(void)
     fw.link_owed = fw.cfg_irq_owed = fw.ctrlq_owed = false; /* nothing of a suspension survives a reset */
     dev_wr(VDPU_CSR_CTRLQ, VDPU_CSR_CTRLQ_RESET); /* DEV_RESET leaves it; negotiation sets it again */
     ctrlq_device_reset(); /* RX filter, MAC table, MAC, queue pairs, control ring positions */
-    bool recovered = fw.err_masked;
-    if (fw.err_masked) {
+    /* An internal error not reported yet arose while this reset waited for the data path - a read the
+     * engine gave up on by its completion timeout (docs/queue-engine.md "PCIe faults"): it belongs to
+     * the device being reset, and the reset is its recovery, as for one already reported. */
+    bool recovered = fw.err_masked || (dev_rd(VDPU_CSR_DP_STATUS) & DP_ERR_LATCHED);
+    if (recovered) {
         /* the reset is the recovery from an internal error: clear the latch, listen again */
         dev_wr(VDPU_CSR_INT_ACK, INT_ACK_ERR);
         fw.err_masked = false;

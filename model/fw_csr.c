@@ -72,6 +72,7 @@ void model_fw_csr_reset(struct vdpu_state *s)
     s->scratch = VDPU_CSR_SCRATCH_RESET;
     s->irq_enable = VDPU_CSR_IRQ_ENABLE_RESET;
     s->hold_timeout = VDPU_CSR_HOLD_TIMEOUT_RESET;
+    s->cpl_timeout = VDPU_CSR_CPL_TIMEOUT_RESET;
     s->hold_timeouts = 0;
     s->diag_count = VDPU_CSR_DIAG_COUNT_RESET;
     s->diag_last = VDPU_CSR_DIAG_LAST_RESET;
@@ -203,6 +204,7 @@ static uint32_t csr_value(const struct vdpu_state *s, uint16_t off)
     case VDPU_CSR_ENG_CTRL: return s->eng.ctrl;
     case VDPU_CSR_ENG_PARAM: return s->eng.param;
     case VDPU_CSR_ENG_COAL: return s->eng.coal;
+    case VDPU_CSR_CPL_TIMEOUT: return s->cpl_timeout;
     case VDPU_CSR_HOSTMEM_BASE_LO: return (uint32_t)s->eng.hm_base;
     case VDPU_CSR_HOSTMEM_BASE_HI: return (uint32_t)(s->eng.hm_base >> 32);
     case VDPU_CSR_HOSTMEM_SIZE_LO: return (uint32_t)s->eng.hm_size;
@@ -277,6 +279,7 @@ static void csr_store(struct vdpu_state *n, uint16_t qsel, uint16_t off, uint32_
     case VDPU_CSR_ENG_CTRL: n->eng.ctrl = (uint8_t)(v & ENG_CTRL_BITS); break;
     case VDPU_CSR_ENG_PARAM: n->eng.param = v; break;
     case VDPU_CSR_ENG_COAL: n->eng.coal = v; break;
+    case VDPU_CSR_CPL_TIMEOUT: n->cpl_timeout = v; break;
     case VDPU_CSR_HOSTMEM_BASE_LO: n->eng.hm_base = (n->eng.hm_base & ~0xFFFFFFFFull) | v; break;
     case VDPU_CSR_HOSTMEM_BASE_HI: n->eng.hm_base = (n->eng.hm_base & 0xFFFFFFFFull) | (uint64_t)v << 32; break;
     case VDPU_CSR_HOSTMEM_SIZE_LO: n->eng.hm_size = (n->eng.hm_size & ~0xFFFFFFFFull) | v; break;

@@ -108,7 +108,7 @@ static void state_wait(struct vdpu_edge *e, const vdpu_in_t *in)
     if (!model_fwdma_cpl_mine(e->pre, in)) return;
     bool bad = g->cpl_bad;
     unsigned got = g->got;
-    if (c->status != VDPU_CPL_SC) {
+    if (c->status != VDPU_CPL_SC || c->poison) { /* nothing of it is stored */
         bad = true;
     } else {
         unsigned room = g->len - got;
@@ -125,8 +125,36 @@ static void state_wait(struct vdpu_edge *e, const vdpu_in_t *in)
     else n->fsm = VDPU_FWDMA_IDLE;
 }
 
+bool model_fwdma_quiet(const struct vdpu_state *s)
+{
+    return s->fwdma.fsm == VDPU_FWDMA_IDLE ||
+           (s->fwdma.fsm == VDPU_FWDMA_WAIT && !model_cto_expired(s->fwdma.cto, s->cpl_timeout));
+}
+
+uint32_t model_fwdma_wake(const struct vdpu_state *s)
+{
+    return s->fwdma.fsm == VDPU_FWDMA_WAIT ? model_cto_wake(s->fwdma.cto, s->cpl_timeout) : UINT32_MAX;
+}
+
+/*
+ * PCIe faults (docs/queue-engine.md "PCIe faults"), as for the queue engine: the completion timeout
+ * fails the read (FWDMA_ERR_TIMEOUT) at the edge after CPL_TIMEOUT edges without one of its beats, and
+ * a DEV_RESET ends a read wait (the channel idle again; a late completion is unexpected).
+ */
 void model_fwdma_edge(struct vdpu_edge *e, const vdpu_in_t *in)
 {
+    const struct vdpu_state *s = e->pre;
+    bool waiting = s->fwdma.fsm == VDPU_FWDMA_WAIT, beat = model_fwdma_cpl_mine(s, in);
+
+    e->next->fwdma.cto = model_cto_next(waiting, beat, s->fwdma.cto, s->cpl_timeout, e->warp);
+    if (waiting && e->dev_reset) {
+        e->next->fwdma.fsm = VDPU_FWDMA_IDLE;
+        return;
+    }
+    if (waiting && !beat && model_cto_expired(s->fwdma.cto, s->cpl_timeout)) {
+        fail(e, VDPU_FWDMA_ERR_TIMEOUT);
+        return;
+    }
     switch (e->pre->fwdma.fsm) {
     case VDPU_FWDMA_REQ: state_req(e); break;
     case VDPU_FWDMA_WAIT: state_wait(e, in); break;

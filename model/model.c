@@ -71,19 +71,19 @@ static uint32_t coal_left(const struct vdpu_state *s, unsigned q)
  * how many such edges; one edge with warp = n - 1 then stands for n <= wake of them. Sufficient,
  * not exact: any other pending activity makes it false (the engine has work or is between DMAs).
  * The engine may be waiting for a read completion (its only input-driven wait); the firmware DMA
- * channel likewise. The RTL computes the same (vdpu_top.sv); cosim compares both outputs.
+ * channel likewise - each while its completion timeout (CPL_TIMEOUT), a running timer too, has edges
+ * left. The RTL computes the same (vdpu_top.sv); cosim compares both outputs.
  */
 bool model_quiet(const struct vdpu_state *s)
 {
     if (s->hcpl_valid || s->fwrsp_valid || s->diag_valid || s->dmareq_valid || s->eng.ntx_valid) return false;
     /* a received frame waits for the engine: quiet only while the engine itself waits for a read */
-    if (s->eng.rx_full && s->eng.fsm != VDPU_ENG_RD_WAIT) return false;
-    if (model_msix_sendable(s) || (s->fwdma.fsm != VDPU_FWDMA_IDLE && s->fwdma.fsm != VDPU_FWDMA_WAIT))
-        return false;
+    if (s->eng.rx_full && !model_qeng_waits(s)) return false;
+    if (model_msix_sendable(s) || !model_fwdma_quiet(s)) return false;
     /* a deferred interrupt only while its timer has edges left on an enabled queue */
     for (unsigned q = 0; q < VDPU_NUM_QUEUES; q++)
         if (s->eng.co_cnt[q] && (!coal_left(s, q) || !s->queue[q].enable)) return false;
-    if (s->eng.fsm != VDPU_ENG_RD_WAIT) {
+    if (!model_qeng_waits(s)) {
         if (s->eng.fsm != VDPU_ENG_IDLE) return false;
         if ((s->eng.ctrl & (1u << VDPU_ENGCTRL_ENABLE)) && !s->quiesce) /* else the scheduler picks nothing */
             for (unsigned q = 0; q < VDPU_NUM_QUEUES; q++)
@@ -99,7 +99,11 @@ uint32_t model_wake(const struct vdpu_state *s)
     if (s->completer == VDPU_COMPLETER_HOLD) w = s->hold_cnt < s->hold_timeout ? s->hold_timeout - s->hold_cnt : 0;
     for (unsigned q = 0; q < VDPU_NUM_QUEUES; q++)
         if (s->eng.co_cnt[q] && coal_left(s, q) < w) w = coal_left(s, q);
-    return w;
+    /* a read's completion timeout (the engine's, the firmware DMA channel's) */
+    uint32_t c = model_qeng_wake(s);
+    if (c < w) w = c;
+    c = model_fwdma_wake(s);
+    return c < w ? c : w;
 }
 
 /* Everything but the engine's byte buffers, which are updated in place (see struct vdpu_eng_bufs). */
@@ -128,14 +132,18 @@ static void model_tick(vdpu_dev_t *dev, const vdpu_in_t *in)
     /* A completion while the engine waits for none is unexpected. It is counted before the
      * firmware request, so FW_ERR shows the firmware's own error. */
     bool fw_cpl = model_fwdma_cpl_mine(pre, in); /* the firmware channel's beat: never the engine's */
-    if (in->dmacpl_valid && !fw_cpl && !model_qeng_cpl_expected(pre)) model_fw_err(&e, VDPU_FWERR_UNEXPECTED_CPL);
+    bool unexpected = in->dmacpl_valid && !fw_cpl && !model_qeng_cpl_expected(pre);
+    if (unexpected) model_fw_err(&e, VDPU_FWERR_UNEXPECTED_CPL);
     if (in->fwreq_valid) model_fw_csr_edge(&e, &in->fwreq);
     /* Status inputs after the firmware's INT_ACK, so a change at the same edge is not lost. */
     if (in->link_up != pre->link) {
         nx->link = in->link_up;
         nx->link_chg = true;
     }
-    if (in->dp_err) nx->dp_err = true;
+    /* an unexpected completion (a duplicate, a late one after a timeout or a reset) is discarded, but the
+     * device no longer trusts its completions: a later one could be taken for a read that reuses the
+     * tag. It latches the internal error like the dp_err input (docs/queue-engine.md "PCIe faults"). */
+    if (in->dp_err || unexpected) nx->dp_err = true;
     model_dma_out_edge(&e);
     model_steer_edge(&e, in); /* on pre-edge port registers, like the RX filter */
     model_netio_edge(&e, in);

@@ -146,6 +146,10 @@ bool model_fwdma_cpl_mine(const struct vdpu_state *s, const vdpu_in_t *in);
 void model_fwdma_start(struct vdpu_edge *e, uint32_t ctrl);
 void model_fwdma_edge(struct vdpu_edge *e, const vdpu_in_t *in);
 uint32_t model_fwdma_status(const struct vdpu_state *s);
+/* idle contract: the channel is idle or only waits for a read completion (its timeout not due); the
+ * edges before that timeout fires (UINT32_MAX: none runs) */
+bool model_fwdma_quiet(const struct vdpu_state *s);
+uint32_t model_fwdma_wake(const struct vdpu_state *s);
 
 /* rx_filter.c: the RX filter's verdict on a complete frame */
 bool model_rxf_accept(const struct vdpu_state *s, const uint8_t dst[6], uint32_t len);
@@ -155,6 +159,23 @@ void model_steer_edge(struct vdpu_edge *e, const vdpu_in_t *in);
 uint16_t model_steer_rx_queue(const struct vdpu_state *s);
 uint32_t model_steer_flows(const struct vdpu_state *s); /* MQ_FLOWS: valid entries, bit i = entry i */
 
+/*
+ * Completion timeout (CPL_TIMEOUT; docs/queue-engine.md "PCIe faults"), the same rule for the engine
+ * and the firmware DMA channel: while a read is outstanding, a counter of edges without a completion
+ * beat for it (1 + warp per edge, like the held-read timer); a beat or the end of the wait starts it
+ * again, timeout 0 keeps it at 0. The edge after `timeout` such edges fails the read.
+ */
+static inline uint32_t model_cto_next(bool waiting, bool beat, uint32_t cnt, uint32_t timeout, uint32_t warp)
+{
+    return (!waiting || beat || !timeout) ? 0 : cnt + 1 + warp;
+}
+static inline bool model_cto_expired(uint32_t cnt, uint32_t timeout) { return timeout && cnt >= timeout; }
+/* edges the running timer only counts before it fires (UINT32_MAX: no timeout) */
+static inline uint32_t model_cto_wake(uint32_t cnt, uint32_t timeout)
+{
+    return !timeout ? UINT32_MAX : cnt < timeout ? timeout - cnt : 0;
+}
+
 /* qeng.c: the queue engine FSM */
 void model_qeng_reset(struct vdpu_state *s);
 void model_qeng_edge(struct vdpu_edge *e, const vdpu_in_t *in);
@@ -163,6 +184,10 @@ void model_qeng_nd_retire(struct vdpu_edge *e);
 /* interrupt coalescing (ENG_COAL), after the engine: raises the queue interrupts that are due */
 void model_qeng_coal_edge(struct vdpu_edge *e);
 bool model_qeng_cpl_expected(const struct vdpu_state *s);
+/* idle contract: the engine only waits for a read completion at the next edge (RD_WAIT, its completion
+ * timeout not due); the edges before that timeout fires (UINT32_MAX: no read outstanding or no timeout) */
+bool model_qeng_waits(const struct vdpu_state *s);
+uint32_t model_qeng_wake(const struct vdpu_state *s);
 void model_qeng_queue_clear(struct vdpu_queue_ctx *q);
 uint32_t model_qeng_status(const struct vdpu_state *s);
 

@@ -71,7 +71,9 @@ struct vdpu_eng {
     uint16_t rd_len;
     uint64_t rd_addr;
     uint16_t rd_got; /* bytes received so far */
-    bool rd_bad;     /* a beat with an error status or a foreign tag */
+    bool rd_bad;     /* a beat with an error status, poisoned, or with a foreign tag */
+    uint32_t cto;    /* completion timeout: edges waited with reads outstanding (RD_WAIT, PAY) and no
+                      * completion beat (CPL_TIMEOUT) */
     uint8_t next_tag; /* 0..31; power-on reset only */
 
     /* the write being loaded: header fields, beat index; small writes carry their data here */
@@ -213,7 +215,8 @@ struct vdpu_fwdma {
     bool err;         /* FWDMA_STATUS[1] */
     uint8_t err_code; /* FWDMA_STATUS[15:8], FWDMA_ERR_* */
     uint16_t got;     /* read: bytes received so far; write: next beat index */
-    bool cpl_bad;     /* read: a completion beat with an error status or too many bytes */
+    bool cpl_bad;     /* read: a completion beat with an error status, poisoned, or too many bytes */
+    uint32_t cto;     /* read: edges waited (WAIT) with no completion beat (CPL_TIMEOUT) */
     uint8_t buf[VDPU_FWDMA_BYTES]; /* FWDMA_DATA0..15 */
 };
 
@@ -296,6 +299,7 @@ struct vdpu_state {
     uint32_t scratch;
     uint32_t irq_enable;
     uint32_t hold_timeout;
+    uint32_t cpl_timeout;   /* CPL_TIMEOUT: DMA read completion timeout, cycles (0: none) */
     uint16_t hold_timeouts; /* HOLD_STATUS[31:16], saturating */
     uint32_t diag_count;
     uint32_t diag_last;

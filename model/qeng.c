@@ -53,6 +53,16 @@ bool model_qeng_cpl_expected(const struct vdpu_state *s)
     return s->eng.fsm == VDPU_ENG_RD_WAIT || (s->eng.fsm == VDPU_ENG_PAY && s->eng.p_n);
 }
 
+bool model_qeng_waits(const struct vdpu_state *s)
+{
+    return s->eng.fsm == VDPU_ENG_RD_WAIT && !model_cto_expired(s->eng.cto, s->cpl_timeout);
+}
+
+uint32_t model_qeng_wake(const struct vdpu_state *s)
+{
+    return model_qeng_cpl_expected(s) ? model_cto_wake(s->eng.cto, s->cpl_timeout) : UINT32_MAX;
+}
+
 static bool packed(const struct vdpu_edge *e)
 {
     return e->pre->eng.ctrl & ENG_CTRL_PACKED;
@@ -302,6 +312,8 @@ void qeng_desc_data(struct vdpu_edge *e)
             n->p_chunk = 0;
             n->p_req = 0;
             n->p_bad = false;
+            /* a descriptor that failed left the slots of its reads still in flight busy */
+            for (unsigned i = 0; i < VDPU_ENG_PARAM_MAX; i++) n->p_slot[i].busy = false;
             return;
         }
         qeng_read(e, VDPU_PURP_PAYLOAD_RD, n->d_addr, min_u16(n->d_len, VDPU_DMA_RD_MAX));
@@ -630,7 +642,7 @@ static void state_rd_wait(struct vdpu_edge *e, const vdpu_in_t *in)
     const vdpu_dmacpl_t *c = &in->dmacpl;
 
     if (!in->dmacpl_valid) return;
-    if (c->status != VDPU_CPL_SC || c->tag != g->rd_tag) {
+    if (c->status != VDPU_CPL_SC || c->poison || c->tag != g->rd_tag) { /* nothing of it is stored */
         n->rd_bad = true;
     } else {
         /* bytes past the requested length (a misbehaving host) are not stored */
@@ -690,7 +702,7 @@ static void state_pay(struct vdpu_edge *e, const vdpu_in_t *in)
         int hit = -1;
         for (unsigned i = 0; i < VDPU_ENG_PARAM_MAX && hit < 0; i++)
             if (g->p_slot[i].busy && g->p_slot[i].tag == c->tag) hit = (int)i;
-        if (hit < 0 || c->status != VDPU_CPL_SC) {
+        if (hit < 0 || c->status != VDPU_CPL_SC || c->poison) { /* nothing of it is stored */
             n->p_bad = true;
             fail_last = c->last;
         } else {
@@ -846,8 +858,27 @@ static void state_err(struct vdpu_edge *e)
     qeng_idle(e);
 }
 
+/*
+ * PCIe faults (docs/queue-engine.md "PCIe faults"), before the state's own work: a DEV_RESET ends a
+ * read wait (RD_WAIT, PAY) at once - the engine back in IDLE, the reads in flight forgotten (their
+ * completions are unexpected) - so a reset recovers an engine whose read never completes even without
+ * a completion timeout; and the completion timeout fails the buffer (QERR_TIMEOUT) at the edge after
+ * CPL_TIMEOUT edges without a completion beat.
+ */
 void model_qeng_edge(struct vdpu_edge *e, const vdpu_in_t *in)
 {
+    const struct vdpu_state *s = e->pre;
+    bool waiting = model_qeng_cpl_expected(s);
+
+    e->next->eng.cto = model_cto_next(waiting, in->dmacpl_valid, s->eng.cto, s->cpl_timeout, e->warp);
+    if (e->dev_reset && (s->eng.fsm == VDPU_ENG_RD_WAIT || s->eng.fsm == VDPU_ENG_PAY)) {
+        e->next->eng.fsm = VDPU_ENG_IDLE;
+        return;
+    }
+    if (waiting && !in->dmacpl_valid && model_cto_expired(s->eng.cto, s->cpl_timeout)) {
+        qeng_error(e, VDPU_QERR_TIMEOUT);
+        return;
+    }
     switch (e->pre->eng.fsm) {
     case VDPU_ENG_IDLE: state_idle(e); break;
     case VDPU_ENG_RD_REQ: state_rd_req(e); break;

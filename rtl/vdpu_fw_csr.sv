@@ -35,6 +35,7 @@ module vdpu_fw_csr
   output logic [31:0]                  eng_ctrl_o,
   output logic [31:0]                  eng_param_o,
   output logic [31:0]                  eng_coal_o,
+  output logic [31:0]                  cpl_timeout_o,  // CPL_TIMEOUT: DMA read completion timeout
   output logic [63:0]                  hm_base_o,
   output logic [63:0]                  hm_size_o,
   output logic                         quiesce_o,
@@ -135,6 +136,7 @@ module vdpu_fw_csr
     logic [31:0]                 eng_ctrl;  // ENG_CTRL
     logic [31:0]                 eng_param; // ENG_PARAM
     logic [31:0]                 eng_coal;  // ENG_COAL
+    logic [31:0]                 cpl_timeout;  // CPL_TIMEOUT
     logic [63:0]                 hm_base;   // HOSTMEM_BASE_HI/LO
     logic [63:0]                 hm_size;   // HOSTMEM_SIZE_HI/LO
     logic [2:0]                  rxf_ctrl;  // RXF_CTRL
@@ -177,6 +179,7 @@ module vdpu_fw_csr
     eng_ctrl:      CSR_ENG_CTRL_RST,
     eng_param:     CSR_ENG_PARAM_RST,
     eng_coal:      CSR_ENG_COAL_RST,
+    cpl_timeout:   CSR_CPL_TIMEOUT_RST,
     hm_base:       {CSR_HOSTMEM_BASE_HI_RST, CSR_HOSTMEM_BASE_LO_RST},
     hm_size:       {CSR_HOSTMEM_SIZE_HI_RST, CSR_HOSTMEM_SIZE_LO_RST},
     rxf_ctrl:      CSR_RXF_CTRL_RST[2:0],
@@ -300,6 +303,7 @@ module vdpu_fw_csr
       16'(CSR_ENG_CTRL):        rd = r_q.eng_ctrl;
       16'(CSR_ENG_PARAM):       rd = r_q.eng_param;
       16'(CSR_ENG_COAL):        rd = r_q.eng_coal;
+      16'(CSR_CPL_TIMEOUT):     rd = r_q.cpl_timeout;
       16'(CSR_HOSTMEM_BASE_LO): rd = r_q.hm_base[31:0];
       16'(CSR_HOSTMEM_BASE_HI): rd = r_q.hm_base[63:32];
       16'(CSR_HOSTMEM_SIZE_LO): rd = r_q.hm_size[31:0];
@@ -428,6 +432,7 @@ module vdpu_fw_csr
           16'(CSR_ENG_CTRL):        r_d.eng_ctrl        = wval & ((32'(1) << (ENGCTRL_MTU + 5'd1)) - 32'(1));  // only the ENGCTRL_* bits
           16'(CSR_ENG_PARAM):       r_d.eng_param       = wval;
           16'(CSR_ENG_COAL):        r_d.eng_coal        = wval;
+          16'(CSR_CPL_TIMEOUT):     r_d.cpl_timeout     = wval;
           16'(CSR_HOSTMEM_BASE_LO): r_d.hm_base[31:0]   = wval;
           16'(CSR_HOSTMEM_BASE_HI): r_d.hm_base[63:32]  = wval;
           16'(CSR_HOSTMEM_SIZE_LO): r_d.hm_size[31:0]   = wval;
@@ -506,7 +511,9 @@ module vdpu_fw_csr
       r_d.link     = link_up_i;
       r_d.link_chg = 1'b1;
     end
-    if (dp_err_i || eng_err_i) r_d.dp_err = 1'b1;
+    // an unexpected completion latches the internal error too: the device no longer trusts its
+    // completions (a later one could be taken for a read that reuses the tag)
+    if (dp_err_i || eng_err_i || cpl_err) r_d.dp_err = 1'b1;
     if (rxf_drop_i) r_d.rxf_dropped = r_q.rxf_dropped + 32'd1;
 
     // Queue engine interrupt, last: exactly what HOST_IRQ(q) does, but with no FW_ERR when the
@@ -555,6 +562,7 @@ module vdpu_fw_csr
   assign eng_ctrl_o     = r_q.eng_ctrl;
   assign eng_param_o    = r_q.eng_param;
   assign eng_coal_o     = r_q.eng_coal;
+  assign cpl_timeout_o  = r_q.cpl_timeout;
   assign hm_base_o      = r_q.hm_base;
   assign hm_size_o      = r_q.hm_size;
   assign quiesce_o      = r_q.quiesce;

@@ -4,7 +4,9 @@
 // FWDMA_CTRL (decoded by vdpu_fw_csr). The request goes out on the shared DMA output register
 // after the queue engine and before the MSI-X sender; a read's completion beats carry FWDMA_TAG and
 // are routed here by vdpu_top. A bad length or an address outside the host memory window fails at
-// the start edge, with nothing sent, so firmware never waits for a transfer that cannot finish.
+// the start edge, with nothing sent, so firmware never waits for a transfer that cannot finish; a
+// read whose completion never comes fails by the completion timeout (CPL_TIMEOUT), and a DEV_RESET
+// ends the wait (docs/queue-engine.md "PCIe faults").
 `include "vdpu_pkg.svh"
 
 module vdpu_fw_dma
@@ -25,6 +27,13 @@ module vdpu_fw_dma
   input  logic [63:0]                hm_base_i,
   input  logic [63:0]                hm_size_i,
 
+  // PCIe faults: completion timeout (CPL_TIMEOUT, 0: none), idle-skipping warp, DEV_RESET
+  input  logic [31:0]                cpl_timeout_i,
+  input  logic [31:0]                warp_i,
+  input  logic                       dev_reset_i,
+  output logic                       quiet_o,     // idle, or only waiting for a completion (timeout not due)
+  output logic [31:0]                wake_o,      // edges before the completion timeout fires ('1: none)
+
   // CSR views
   output logic [63:0]                addr_o,
   output logic [15:0]                len_o,
@@ -41,6 +50,7 @@ module vdpu_fw_dma
   output logic                       cpl_wait_o,
   input  logic                       cpl_valid_i,
   input  logic [1:0]                 cpl_status_i,
+  input  logic                       cpl_poison_i,
   input  logic [15:0]                cpl_len_i,
   input  logic [255:0]               cpl_data_i,
   input  logic                       cpl_last_i
@@ -61,7 +71,8 @@ module vdpu_fw_dma
   logic               err_q, err_d;
   logic [7:0]         code_q, code_d;
   logic [15:0]        got_q, got_d;    // read: bytes received; write: next beat index
-  logic               bad_q, bad_d;    // read: a beat with an error status or too many bytes
+  logic               bad_q, bad_d;    // read: a beat with an error status, poisoned, or too many bytes
+  logic [31:0]        cto_q, cto_d;    // read: edges waited without a completion beat
   logic [BufBits-1:0] buf_q, buf_d;
 
   // [addr, addr+len) inside [base, base+size), in 65-bit arithmetic (the queue engine's rule)
@@ -113,6 +124,14 @@ module vdpu_fw_dma
   logic [255:0] cmask, cdata;
 
   assign cpl_take = (state_q == StWait) && cpl_valid_i;
+
+  // completion timeout: the model's model_cto_next / model_cto_expired
+  logic waiting, cto_due, cto_fire, rd_abort;
+  assign waiting  = (state_q == StWait);
+  assign cto_due  = (cpl_timeout_i != '0) && (cto_q >= cpl_timeout_i);
+  assign cto_fire = waiting && !cpl_valid_i && cto_due;
+  assign rd_abort = waiting && dev_reset_i;
+  assign cto_d    = (!waiting || cpl_valid_i || cpl_timeout_i == '0) ? '0 : cto_q + 32'd1 + warp_i;
   assign room     = len_q - got_q;
   assign cbytes   = 6'((cpl_len_i < 16'd32 ? cpl_len_i : 16'd32) < room ?
                        (cpl_len_i < 16'd32 ? cpl_len_i : 16'd32) : room);
@@ -173,8 +192,14 @@ module vdpu_fw_dma
         end
       end
       StWait: begin
-        if (cpl_take) begin
-          if (cpl_status_i != CPL_SC) begin
+        if (rd_abort) begin
+          state_d = StIdle;  // DEV_RESET: the read is forgotten (a completion for it is unexpected)
+        end else if (cto_fire) begin
+          state_d = StIdle;
+          err_d   = 1'b1;
+          code_d  = FWDMA_ERR_TIMEOUT;
+        end else if (cpl_take) begin
+          if (cpl_status_i != CPL_SC || cpl_poison_i) begin  // nothing of the beat is stored
             bad_d = 1'b1;
           end else begin
             if (cpl_len_i > room) bad_d = 1'b1;
@@ -207,6 +232,7 @@ module vdpu_fw_dma
       code_q  <= '0;
       got_q   <= '0;
       bad_q   <= 1'b0;
+      cto_q   <= '0;
       buf_q   <= '0;
     end else begin
       state_q <= state_d;
@@ -217,6 +243,7 @@ module vdpu_fw_dma
       code_q  <= code_d;
       got_q   <= got_d;
       bad_q   <= bad_d;
+      cto_q   <= cto_d;
       buf_q   <= buf_d;
     end
   end
@@ -227,5 +254,7 @@ module vdpu_fw_dma
   assign status_o   = {16'b0, code_q, 6'b0, err_q, busy_o};
   assign buf_o      = buf_q;
   assign cpl_wait_o = (state_q == StWait);
+  assign quiet_o    = (state_q == StIdle) || (waiting && !cto_due);
+  assign wake_o     = (!waiting || cpl_timeout_i == '0) ? '1 : (cto_q < cpl_timeout_i) ? cpl_timeout_i - cto_q : '0;
 
 endmodule

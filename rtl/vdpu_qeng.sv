@@ -32,7 +32,10 @@ module vdpu_qeng
   input  logic [63:0]            hm_base_i,    // host memory window for buffers
   input  logic [63:0]            hm_size_i,
   input  logic [15:0]            ctrlq_i,      // the control queue is firmware's
-  input  logic                   dev_reset_i,  // clears QERR
+  input  logic                   dev_reset_i,  // clears QERR; ends a read wait (RD_WAIT, PAY)
+  input  logic [31:0]            cpl_timeout_i, // CPL_TIMEOUT: edges without a completion beat before a
+                                                // read fails (0: never)
+  input  logic [31:0]            warp_i,       // idle skipping: extra cycles this edge stands for
 
   // queue contexts and the engine's updates of them
   input  qctx_t [NUM_QUEUES-1:0] qctx_i,
@@ -47,11 +50,14 @@ module vdpu_qeng
   input  logic                   dmacpl_valid_i,
   input  logic [7:0]             dmacpl_tag_i,
   input  logic [1:0]             dmacpl_status_i,
+  input  logic                   dmacpl_poison_i,
   input  logic [15:0]            dmacpl_len_i,
   input  logic [255:0]           dmacpl_data_i,
   input  logic                   dmacpl_last_i,
   output logic                   cpl_expected_o,  // a read is outstanding (RD_WAIT)
   output logic                   rd_wait_o,       // RD_WAIT: nothing to do but take completion beats
+                                                  // (and count the completion timeout, not due yet)
+  output logic [31:0]            cto_wake_o,      // edges before the completion timeout fires ('1: none)
 
   // the RX frame waiting in vdpu_net_rx
   input  logic                   rx_full_i,
@@ -212,6 +218,8 @@ module vdpu_qeng
   logic [ParamMax-1:0][4:0]          ptag_q, ptag_d;
   logic [ParamMax-1:0][15:0]         plen_q, plen_d, pgot_q, pgot_d;
   logic [ParamMax-1:0][FRAME_PW-1:0] poff_q, poff_d;  // chain offset of its bytes
+  logic [31:0]           cto_q, cto_d;      // completion timeout: edges waited with reads outstanding
+                                            // and no completion beat (the model's eng.cto)
   logic [3:0]            ndcap_q, ndcap_d;  // packed: descriptors the next buffer-start read may take
                                             // (the slots the doorbell data says are available; 0: no cap)
   // status
@@ -317,6 +325,22 @@ module vdpu_qeng
     cpl_n    = 6'(min16(32'(min16(32'(dmacpl_len_i), 32'd32)), cpl_room));
   end
 
+  // ---- PCIe faults (docs/queue-engine.md "PCIe faults") ---------------------------------------------
+  // cpl_good: a beat the outstanding read (RD_WAIT) may store: its tag, SC, not poisoned (EP); any other
+  // beat marks the read failed and stores nothing. The completion timeout counts the edges a read is
+  // outstanding (RD_WAIT, PAY with reads in flight) without a completion beat, 1 + warp per edge like
+  // the held-read timer; the edge after CPL_TIMEOUT of them fails the buffer (QERR_TIMEOUT). A DEV_RESET
+  // ends a read wait at once (rd_abort: back to IDLE, the reads in flight forgotten), so a reset
+  // recovers an engine whose read never completes even without a timeout.
+  logic cpl_good, cto_run, cto_due, cto_fire, rd_abort;
+
+  assign cpl_good = (dmacpl_tag_i == rtag_q) && (dmacpl_status_i == CPL_SC) && !dmacpl_poison_i;
+  assign cto_run  = (state_q == StRdWait) || (state_q == StPay && pn_q != '0);
+  assign cto_due  = (cpl_timeout_i != '0) && (cto_q >= cpl_timeout_i);
+  assign cto_fire = cto_run && !dmacpl_valid_i && cto_due;
+  assign rd_abort = dev_reset_i && (state_q == StRdWait || state_q == StPay);
+  assign cto_d    = (!cto_run || dmacpl_valid_i || cpl_timeout_i == '0) ? '0 : cto_q + 32'd1 + warp_i;
+
   // TX frame buffer: payload completions are stored at chain offset tot + rcnt (PAY: the chunk's
   // offset plus the bytes of its read so far).
   logic                tx_we;
@@ -341,13 +365,15 @@ module vdpu_qeng
     pay_room   = plen_q[pay_idx] - pgot_q[pay_idx];
     pay_n      = 6'(min16(32'(min16(32'(dmacpl_len_i), 32'd32)), 32'(pay_room)));
     pay_len    = min16(blen_q - preq_q, 32'(RD_CHUNK));
-    pay_req_ok = (state_q == StPay) && (preq_q < blen_q) && (pn_q < mr_q) && !pbusy_q[pchunk_q] && dma_free_i;
+    pay_req_ok = (state_q == StPay) && !rd_abort && !cto_fire && (preq_q < blen_q) && (pn_q < mr_q) &&
+                 !pbusy_q[pchunk_q] && dma_free_i;
   end
 
   logic pay_we;
-  assign pay_we = (state_q == StPay) && dmacpl_valid_i && (pn_q != '0) && pay_hit && (dmacpl_status_i == CPL_SC) &&
-                  (pay_n != '0);
-  assign tx_we  = ((state_q == StRdWait) && dmacpl_valid_i && (op_q == OpPayload) && (cpl_n != '0)) || pay_we;
+  assign pay_we = (state_q == StPay) && !rd_abort && dmacpl_valid_i && (pn_q != '0) && pay_hit &&
+                  (dmacpl_status_i == CPL_SC) && !dmacpl_poison_i && (pay_n != '0);
+  assign tx_we  = ((state_q == StRdWait) && !rd_abort && dmacpl_valid_i && cpl_good && (op_q == OpPayload) &&
+                   (cpl_n != '0)) || pay_we;
 
 
   // ---- v3: indirect table block, entry i of the block at bytes 16i..16i+15 ------------------------
@@ -356,7 +382,8 @@ module vdpu_qeng
   logic [511:0] tbl_rdata;
   logic [127:0] tbl_entry;
 
-  assign tbl_we  = (state_q == StRdWait) && dmacpl_valid_i && (op_q == OpInd) && (cpl_n != '0);
+  assign tbl_we  = (state_q == StRdWait) && !rd_abort && dmacpl_valid_i && cpl_good && (op_q == OpInd) &&
+                   (cpl_n != '0);
   assign tbl_ent = tcur_q - tbase_q;
 
   vdpu_frame_buf #(.Words(TblBlock / 2)) u_tbl_buf (
@@ -810,10 +837,17 @@ module vdpu_qeng
       end
 
       StRdWait: begin
-        if (dmacpl_valid_i) begin
+        if (rd_abort) begin
+          state_d = StIdle;  // DEV_RESET: the read is forgotten (a completion for it is unexpected)
+        end else if (cto_fire) begin
+          code_d  = QERR_TIMEOUT;
+          state_d = StErr;
+        end else if (dmacpl_valid_i) begin
           rcnt_d = rcnt_q + 32'(dmacpl_len_i);
-          if (dmacpl_tag_i != rtag_q || dmacpl_status_i != CPL_SC) rerr_d = 1'b1;
-          if (cache_rd && cpl_n != '0) begin
+          if (!cpl_good) rerr_d = 1'b1;
+          if (!cpl_good) begin
+            // an error status, poisoned data or a foreign tag: nothing of the beat is stored
+          end else if (cache_rd && cpl_n != '0) begin
             pc_d = pc_q | ({(PcBits - 256)'(0), dmacpl_data_i & byte_mask(cpl_n)} << {rcnt_q[6:0], 3'b000});
           end else if (op_q != OpPayload && op_q != OpInd && cpl_n != '0) begin
             rbuf_d = rbuf_q | 128'(({256'b0, dmacpl_data_i & byte_mask(cpl_n)} << {rcnt_q[3:0], 3'b000}));
@@ -981,6 +1015,7 @@ module vdpu_qeng
                     state_d  = StPay;
                     pn_d     = '0;
                     pchunk_d = '0;
+                    pbusy_d  = '0;  // a descriptor that failed left the slots of its reads in flight busy
                     preq_d   = '0;
                     pbad_d   = 1'b0;
                   end
@@ -1204,39 +1239,46 @@ module vdpu_qeng
       // the read of its tag (any order); the edge completing the last read, or accepting the last
       // beat of a failed one, goes to PROC, which sees the descriptor as one read of blen bytes
       StPay: begin
-        if (pay_req_ok) begin
-          dma_load_o        = 1'b1;
-          pbusy_d[pchunk_q] = 1'b1;
-          ptag_d[pchunk_q]  = tag_q;
-          plen_d[pchunk_q]  = pay_len;
-          pgot_d[pchunk_q]  = '0;
-          poff_d[pchunk_q]  = tot_q + preq_q[FRAME_PW-1:0];
-          tag_d             = tag_q + 5'd1;
-          preq_d            = preq_q + 32'(pay_len);
-          pchunk_d          = pchunk_q + 3'd1;
-          pay_issued            = 1'b1;
-        end
-        if (dmacpl_valid_i && pn_q != '0) begin
-          if (!pay_hit || dmacpl_status_i != CPL_SC) begin
-            pbad_d    = 1'b1;
-            pay_fail_last = dmacpl_last_i;
-          end else begin
-            if (dmacpl_len_i > pay_room) pbad_d = 1'b1;
-            pgot_d[pay_idx] = pgot_q[pay_idx] + 16'(pay_n);
-            if (dmacpl_last_i) begin
-              if (pgot_q[pay_idx] + 16'(pay_n) != plen_q[pay_idx]) pbad_d = 1'b1;
-              pbusy_d[pay_idx] = 1'b0;
-              pay_completed        = 1'b1;
-              pay_fail_last        = pbad_d;
+        if (rd_abort) begin
+          state_d = StIdle;  // DEV_RESET: the reads in flight are forgotten
+        end else if (cto_fire) begin
+          code_d  = QERR_TIMEOUT;
+          state_d = StErr;
+        end else begin
+          if (pay_req_ok) begin
+            dma_load_o        = 1'b1;
+            pbusy_d[pchunk_q] = 1'b1;
+            ptag_d[pchunk_q]  = tag_q;
+            plen_d[pchunk_q]  = pay_len;
+            pgot_d[pchunk_q]  = '0;
+            poff_d[pchunk_q]  = tot_q + preq_q[FRAME_PW-1:0];
+            tag_d             = tag_q + 5'd1;
+            preq_d            = preq_q + 32'(pay_len);
+            pchunk_d          = pchunk_q + 3'd1;
+            pay_issued            = 1'b1;
+          end
+          if (dmacpl_valid_i && pn_q != '0) begin
+            if (!pay_hit || dmacpl_status_i != CPL_SC || dmacpl_poison_i) begin
+              pbad_d    = 1'b1;
+              pay_fail_last = dmacpl_last_i;
+            end else begin
+              if (dmacpl_len_i > pay_room) pbad_d = 1'b1;
+              pgot_d[pay_idx] = pgot_q[pay_idx] + 16'(pay_n);
+              if (dmacpl_last_i) begin
+                if (pgot_q[pay_idx] + 16'(pay_n) != plen_q[pay_idx]) pbad_d = 1'b1;
+                pbusy_d[pay_idx] = 1'b0;
+                pay_completed        = 1'b1;
+                pay_fail_last        = pbad_d;
+              end
             end
           end
-        end
-        pn_d = pn_q + 4'(pay_issued) - 4'(pay_completed);
-        if (pay_fail_last || (preq_d == blen_q && pn_d == '0)) begin
-          state_d = StProc;
-          rlen_d  = blen_q[15:0];
-          rcnt_d  = pbad_d ? '0 : 32'(blen_q[15:0]);
-          rerr_d  = pbad_d;
+          pn_d = pn_q + 4'(pay_issued) - 4'(pay_completed);
+          if (pay_fail_last || (preq_d == blen_q && pn_d == '0)) begin
+            state_d = StProc;
+            rlen_d  = blen_q[15:0];
+            rcnt_d  = pbad_d ? '0 : 32'(blen_q[15:0]);
+            rerr_d  = pbad_d;
+          end
         end
       end
 
@@ -1442,6 +1484,7 @@ module vdpu_qeng
       mk_q        <= '0;
       nd_q        <= 1'b0;
       ndcap_q     <= '0;
+      cto_q       <= '0;
       mr_q        <= 4'd1;
       pn_q        <= '0;
       pchunk_q    <= '0;
@@ -1522,6 +1565,7 @@ module vdpu_qeng
       mk_q        <= mk_d;
       nd_q        <= nd_d;
       ndcap_q     <= ndcap_d;
+      cto_q       <= cto_d;
       mr_q        <= mr_d;
       pn_q        <= pn_d;
       pchunk_q    <= pchunk_d;
@@ -1549,7 +1593,9 @@ module vdpu_qeng
   assign cpl_expected_o = (state_q == StRdWait) || (state_q == StPay && pn_q != '0);
   assign irq_q_o        = q_q;
   assign idle_o         = (state_q == StIdle);
-  assign rd_wait_o      = (state_q == StRdWait);
+  assign rd_wait_o      = (state_q == StRdWait) && !cto_due;
+  assign cto_wake_o     = (!cto_run || cpl_timeout_i == '0) ? '1 :
+                          (cto_q < cpl_timeout_i) ? cpl_timeout_i - cto_q : '0;
   assign status_o       = {drops_q, 8'(q_q), 7'b0, state_q == StIdle};
   assign qerr_o         = qerr_q;
   assign err_info_o     = info_q;

@@ -153,13 +153,13 @@ module vdpu_top
   logic [1:0]             isr;
 
   // queue engine <-> CSR block
-  logic [31:0]            eng_ctrl, eng_param, eng_coal;
+  logic [31:0]            eng_ctrl, eng_param, eng_coal, cpl_timeout;
   logic [63:0]            hm_base, hm_size;
   logic                   quiesce;
   logic [31:0]            eng_status, err_info;
   logic [NUM_QUEUES-1:0]  qerr;
   logic                   eng_irq, eng_err, eng_idle, cpl_expected, eng_rd_wait, coal_wait;
-  logic [31:0]            coal_wake;
+  logic [31:0]            coal_wake, eng_cto_wake;
   logic [QIDX_W-1:0]      eng_irq_q;
   logic [NUM_QUEUES-1:0]  coal_fire;
 
@@ -168,7 +168,8 @@ module vdpu_top
   logic [15:0]                  fwdma_len;
   logic [31:0]                  fwdma_status;
   logic [FWDMA_BYTES*8-1:0]     fwdma_buf;
-  logic                         fwdma_busy, fwdma_wr, fwdma_start, fwdma_start_wr;
+  logic                         fwdma_busy, fwdma_wr, fwdma_start, fwdma_start_wr, fwdma_quiet;
+  logic [31:0]                  fwdma_wake;
   logic [11:0]                  fwdma_wr_addr;
   logic [31:0]                  fwdma_wr_data;
   logic [2:0]                   rxf_ctrl;
@@ -206,6 +207,7 @@ module vdpu_top
     .eng_ctrl_o     (eng_ctrl),
     .eng_param_o    (eng_param),
     .eng_coal_o     (eng_coal),
+    .cpl_timeout_o  (cpl_timeout),
     .hm_base_o      (hm_base),
     .hm_size_o      (hm_size),
     .quiesce_o      (quiesce),
@@ -345,6 +347,8 @@ module vdpu_top
     .hm_size_i       (hm_size),
     .ctrlq_i         (view.ctrlq),
     .dev_reset_i     (dev_reset),
+    .cpl_timeout_i   (cpl_timeout),
+    .warp_i,
     .qctx_i          (qctx),
     .qwr_o           (eng_qwr),
     .dma_free_i      (dma_free),
@@ -353,11 +357,13 @@ module vdpu_top
     .dmacpl_valid_i  (eng_cpl_valid),
     .dmacpl_tag_i,
     .dmacpl_status_i,
+    .dmacpl_poison_i,
     .dmacpl_len_i,
     .dmacpl_data_i,
     .dmacpl_last_i,
     .cpl_expected_o  (cpl_expected),
     .rd_wait_o       (eng_rd_wait),
+    .cto_wake_o      (eng_cto_wake),
     .rx_full_i       (rx_full),
     .rx_q_i          (rx_q),
     .rx_len_i        (rx_len),
@@ -436,6 +442,11 @@ module vdpu_top
     .start_wr_i   (fwdma_start_wr),
     .hm_base_i    (hm_base),
     .hm_size_i    (hm_size),
+    .cpl_timeout_i (cpl_timeout),
+    .warp_i,
+    .dev_reset_i  (dev_reset),
+    .quiet_o      (fwdma_quiet),
+    .wake_o       (fwdma_wake),
     .addr_o       (fwdma_addr),
     .len_o        (fwdma_len),
     .status_o     (fwdma_status),
@@ -447,6 +458,7 @@ module vdpu_top
     .cpl_wait_o   (fwdma_wait),
     .cpl_valid_i  (fw_cpl),
     .cpl_status_i (dmacpl_status_i),
+    .cpl_poison_i (dmacpl_poison_i),
     .cpl_len_i    (dmacpl_len_i),
     .cpl_data_i   (dmacpl_data_i),
     .cpl_last_i   (dmacpl_last_i)
@@ -492,17 +504,22 @@ module vdpu_top
   // answer or send (a pending MSI-X message on a masked vector waits for a host write), a held read only if it stays blocked and its timeout has edges left, a deferred
   // interrupt only if its timer has edges left, no frame in the buffer (a stale one too: it is
   // dropped at the next edge) unless the engine itself waits for a read (the frame waits for it), the firmware DMA channel and the engine idle or waiting for a
-  // completion, and no doorbell the scheduler would take. wake_o says for how many edges the timers
-  // only count: the harness may then run one edge with warp_i = n - 1 for n <= wake_o cycles.
+  // completion whose timeout (CPL_TIMEOUT) has edges left, and no doorbell the scheduler would take.
+  // wake_o says for how many edges the timers only count: the harness may then run one edge with
+  // warp_i = n - 1 for n <= wake_o cycles.
   logic any_kick;
   always_comb begin
     any_kick = 1'b0;
     for (int unsigned q = 0; q < NUM_QUEUES; q++) any_kick |= qctx[q].kick;
   end
   assign quiet_o = (!held || hold_wait) && !hcpl_valid_o && !fwrsp_valid_o && !diag_valid_o && !dmareq_valid_o && !ntx_valid_o && !msix_valid &&
-                   (nrx_ready_o || eng_rd_wait) && coal_wait && (!fwdma_busy || fwdma_wait) &&
+                   (nrx_ready_o || eng_rd_wait) && coal_wait && fwdma_quiet &&
                    (eng_rd_wait || (eng_idle && (!eng_ctrl[ENGCTRL_ENABLE] || quiesce || !any_kick)));
-  // the first running timer's edges left: a held read's timeout, a deferred interrupt's timer
-  assign wake_o = (held && hold_wake < coal_wake) ? hold_wake : coal_wake;
+  // the first running timer's edges left: a held read's timeout, a deferred interrupt's timer, a
+  // read's completion timeout (the engine's, the firmware DMA channel's)
+  logic [31:0] wake_hc, wake_dma;
+  assign wake_hc  = (held && hold_wake < coal_wake) ? hold_wake : coal_wake;
+  assign wake_dma = (eng_cto_wake < fwdma_wake) ? eng_cto_wake : fwdma_wake;
+  assign wake_o   = (wake_hc < wake_dma) ? wake_hc : wake_dma;
 
 endmodule

@@ -194,6 +194,18 @@ uint32_t peek_csr(struct tctx *t, uint16_t csr)
     return v;
 }
 
+void poke_csr(struct tctx *t, uint16_t csr, uint32_t v)
+{
+    fw_soc_t *soc = t->s.soc;
+    cr_assert(soc, "needs the real firmware");
+    for (unsigned i = 0; i < 1000 && soc->acc.busy && !soc->acc.answered; i++) vdpu_bus_step(t->b);
+    cr_assert(!(soc->acc.busy && !soc->acc.answered), "firmware CSR access never completed");
+    fwrole_attach(&t->s.fw, t->b);
+    bool ok = fw_csr_write(t->b, &t->s.fw, csr, v);
+    fw_soc_attach(soc, t->b);
+    cr_assert(ok, "CSR 0x%x: %s", csr, t->b->stop_reason);
+}
+
 int sh(const char *cmd, char *out, size_t len)
 {
     char full[4096];

@@ -96,6 +96,8 @@ struct traffic_result t_traffic_opts(struct tctx *t, const struct drv_params *p,
 /* Read a device CSR while the real firmware owns the CSR port: borrowed between two firmware
  * accesses (test-only; it affects every engine the same way). */
 uint32_t peek_csr(struct tctx *t, uint16_t csr);
+/* Write a device CSR the same way (test-only: a setting the firmware does not make). */
+void poke_csr(struct tctx *t, uint16_t csr, uint32_t v);
 /* Run a shell command, capture stdout+stderr into out; its exit status (-1 if it did not exit). */
 int sh(const char *cmd, char *out, size_t len);
 /* The cycle of the last transaction of channel ch (or UINT64_MAX). */

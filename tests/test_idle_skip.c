@@ -19,17 +19,25 @@ static void take(struct skip_run *out, vdpu_session_t *s)
     out->txn = s->bus.ntxn;
 }
 
-/* coal_cycles != 0: this coalescing timer (no frame count) instead of the seed's */
-static struct skip_run net_random(enum vdpu_engine e, uint64_t seed, bool no_skip, unsigned coal_cycles)
+/* coal_cycles != 0: this coalescing timer (no frame count) instead of the seed's; lost_read: a read
+ * that never completes (timeout or a dropped last beat) instead of the seed's PCIe fault, so the
+ * completion timeout runs out (1 ms) while everything else waits */
+static struct skip_run net_random_with(enum vdpu_engine e, uint64_t seed, bool no_skip, unsigned coal_cycles,
+                                       bool lost_read)
 {
     struct netrand_cfg c;
     struct netrand_result r;
-    char err[240];
+    char err[320];
     struct skip_run out = {0};
     netrand_pick(seed, &c);
     if (coal_cycles) {
         c.coal_cycles = coal_cycles;
         c.coal_frames = 0;
+    }
+    if (lost_read) {
+        c.faults.n = 1;
+        c.faults.f[0].kind = seed % 2 ? LINK_FAULT_TIMEOUT : LINK_FAULT_DROP;
+        c.faults.f[0].nth = 1 + seed % (c.np.packets / 4 + 1);
     }
     struct vdpu_opts o;
     vdpu_opts_default(&o);
@@ -51,10 +59,22 @@ static struct skip_run net_random(enum vdpu_engine e, uint64_t seed, bool no_ski
     cr_assert_eq(pci_msix_setup(&s->bus, &s->pci, NULL), 0);
     int rc = netrand_run(s, &c, &r, err, sizeof err);
     out.ok = rc == 0 && vdpu_session_finish(s);
+    if (!out.ok) cr_log_error("seed %llu: %s", (unsigned long long)seed, err);
+    if (lost_read) cr_assert_eq(r.faults, 1, "seed %llu: the lost read did not happen", (unsigned long long)seed);
     take(&out, s);
     vdpu_session_close(s);
     free(s);
     return out;
+}
+
+static struct skip_run net_random(enum vdpu_engine e, uint64_t seed, bool no_skip, unsigned coal_cycles)
+{
+    return net_random_with(e, seed, no_skip, coal_cycles, false);
+}
+
+static struct skip_run net_random_lost_read(enum vdpu_engine e, uint64_t seed, bool no_skip, unsigned coal_cycles)
+{
+    return net_random_with(e, seed, no_skip, coal_cycles, true);
 }
 
 /* every random traffic seed the group names: same digest, cycle count and transaction count with and
@@ -131,3 +151,8 @@ Test(idle_skip, held_read_timeouts_cosim, .timeout = 600) { compare_with(reg_ran
 Test(idle_skip, coalescing_timer_model, .timeout = 600) { compare_with(net_random, VDPU_ENGINE_MODEL, 1, 10, 30000, true); }
 Test(idle_skip, coalescing_timer_rtl, .timeout = 600) { compare_with(net_random, VDPU_ENGINE_RTL, 1, 3, 30000, true); }
 Test(idle_skip, coalescing_timer_cosim, .timeout = 600) { compare_with(net_random, VDPU_ENGINE_COSIM, 4, 6, 30000, true); }
+/* a read that never completes: the completion timeout (CPL_TIMEOUT, 250,000 edges) is skipped by warp
+ * edges up to the edge it fires, with the same log as evaluating every cycle */
+Test(idle_skip, completion_timeout_model, .timeout = 600) { compare_with(net_random_lost_read, VDPU_ENGINE_MODEL, 1, 8, 0, true); }
+Test(idle_skip, completion_timeout_rtl, .timeout = 600) { compare_with(net_random_lost_read, VDPU_ENGINE_RTL, 1, 2, 0, true); }
+Test(idle_skip, completion_timeout_cosim, .timeout = 600) { compare_with(net_random_lost_read, VDPU_ENGINE_COSIM, 3, 4, 0, true); }

@@ -109,9 +109,12 @@ ENGINE_TEST(msix, invalid_vector_is_a_firmware_error)
     cr_assert_eq(bar_rd(T, PBA, 8), 0);
 }
 
-ENGINE_TEST(msix, stray_dma_completion_is_ignored)
+/* An unexpected completion (no read outstanding) is discarded and counted, and latches the internal
+ * error (docs/queue-engine.md "PCIe faults"): the device no longer trusts its completions. */
+ENGINE_TEST(msix, stray_dma_completion_is_discarded_and_reported)
 {
     t_enumerate(T);
+    cr_assert_eq(csr_rd(T, VDPU_CSR_DP_STATUS) & 2, 0);
     T->b->dmacpl_pending = true;
     memset(&T->b->dmacpl, 0, sizeof T->b->dmacpl);
     T->b->dmacpl.tag = 5;
@@ -120,6 +123,10 @@ ENGINE_TEST(msix, stray_dma_completion_is_ignored)
     run_cycles(T, 3);
     cr_assert(!T->b->dmacpl_pending, "the device always accepts completions");
     cr_assert_eq(csr_rd(T, VDPU_CSR_FW_ERR), (1u << 16) | VDPU_FWERR_UNEXPECTED_CPL);
+    cr_assert_eq(csr_rd(T, VDPU_CSR_DP_STATUS) & 2, 2, "the internal error is latched");
+    cr_assert_eq(csr_rd(T, VDPU_CSR_IRQ_STATUS) & 8, 8);
+    csr_wr(T, VDPU_CSR_INT_ACK, 2);
+    cr_assert_eq(csr_rd(T, VDPU_CSR_DP_STATUS) & 2, 0, "INT_ACK[1] clears it");
     cr_assert_eq(T->s.mem.msi_total, 0);
     cr_assert_eq(bar_rd(T, VDPU_BAR_COMMON_OFF + VDPU_COMMON_NUMQ, 2), VDPU_NUM_QUEUES, "device still answers");
 }

@@ -1,7 +1,8 @@
 /* test_net_random.c - seeded random virtio-net traffic in cosim (vdpu run --workload net-random --seed N):
  * ring layout, queue size, frame sizes, descriptor chains, buffer placement, poll/interrupts, rtt,
  * host backpressure, prefetch depth / used batch, TX / RX / loopback, device resets in the middle of
- * the traffic (a quarter of the seeds), two queue pairs with receive steering (a fifth); every frame checked, RTL and
+ * the traffic (a quarter of the seeds), two queue pairs with receive steering (a fifth), a PCIe fault on
+ * a DMA read answered by DEVICE_NEEDS_RESET and a reset (a sixth); every frame checked, RTL and
  * model cycle-identical. */
 #include <string.h>
 
@@ -13,6 +14,7 @@
 
 struct nr_cov {
     uint64_t runs, packets, dropped, wrap_chains, edge_bufs, ring_laps, chains, resets, cut_packets, mq_runs;
+    uint64_t faults, fault_packets;
 };
 
 static void nr_one(uint64_t seed, struct nr_cov *cov)
@@ -59,6 +61,10 @@ static void nr_one(uint64_t seed, struct nr_cov *cov)
     cov->resets += r.resets;
     cov->cut_packets += r.cut_packets;
     cov->mq_runs += c.pairs > 1;
+    cov->faults += r.faults;
+    cov->fault_packets += r.fault_packets;
+    cr_assert_eq(r.faults, c.faults.n, "seed %llu: %llu of %u PCIe faults hit", (unsigned long long)seed,
+                 (unsigned long long)r.faults, c.faults.n);
 }
 
 static void nr_group(unsigned g)
@@ -68,16 +74,19 @@ static void nr_group(unsigned g)
     for (unsigned i = 0; i < NR_PER_GROUP; i++) nr_one(1 + (uint64_t)g * NR_PER_GROUP + i, &cov);
     cr_log_info("net-random seeds %u..%u: %llu frames checked, %llu dropped (no buffer), %llu chains, %llu across "
                 "the packed ring end, %llu buffers ending at the end of RAM, %llu used ring laps, %llu device resets "
-                "during traffic (%llu frames checked before them), %llu runs over 2 queue pairs",
+                "during traffic (%llu frames checked before them), %llu runs over 2 queue pairs, %llu PCIe faults "
+                "answered by DEVICE_NEEDS_RESET (%llu frames checked before them)",
                 1 + g * NR_PER_GROUP, (g + 1) * NR_PER_GROUP, (unsigned long long)cov.packets,
                 (unsigned long long)cov.dropped, (unsigned long long)cov.chains, (unsigned long long)cov.wrap_chains,
                 (unsigned long long)cov.edge_bufs, (unsigned long long)cov.ring_laps, (unsigned long long)cov.resets,
-                (unsigned long long)cov.cut_packets, (unsigned long long)cov.mq_runs);
+                (unsigned long long)cov.cut_packets, (unsigned long long)cov.mq_runs, (unsigned long long)cov.faults,
+                (unsigned long long)cov.fault_packets);
     /* every group reaches the interesting corners (deterministic: the seeds are fixed) */
     cr_assert_gt(cov.chains, 0);
     cr_assert_gt(cov.ring_laps, 0);
     cr_assert_gt(cov.resets, 0);
     cr_assert_gt(cov.mq_runs, 0);
+    cr_assert_gt(cov.faults, 0);
 }
 
 /* one Test per group of seeds, so they run in parallel */
@@ -111,7 +120,7 @@ Test(net_random, parameter_coverage)
     unsigned ring[2] = {0}, work[3] = {0}, size[3] = {0}, txc[3] = {0}, rxc[3] = {0}, top = 0, poll = 0, overrun = 0,
              stall = 0, q8 = 0, q256 = 0, odd_packed = 0, rtt_lo = 0, rtt_hi = 0, v2 = 0, p8 = 0, b8 = 0, rxbuf = 0,
              rxbuf_tiny = 0, no_evidx = 0, no_nd = 0, coal = 0, coal_timer_only = 0, mr = 0, mr8 = 0, reord = 0,
-             in_order_batched = 0, no_io = 0;
+             in_order_batched = 0, no_io = 0, fault[LINK_FAULT_KINDS] = {0}, fault_pay = 0;
     for (uint64_t seed = 1; seed <= NR_GROUPS * NR_PER_GROUP; seed++) {
         struct netrand_cfg c;
         netrand_pick(seed, &c);
@@ -144,6 +153,13 @@ Test(net_random, parameter_coverage)
         no_io += c.no_in_order;
         /* IN_ORDER on with batches that actually group TX completions */
         in_order_batched += !c.no_in_order && c.used_batch > 1 && c.np.workload != NET_RX;
+        /* PCIe faults: at most one, on a read the fault phase surely reaches */
+        cr_assert(c.faults.n <= 1 && !c.faults.random);
+        if (c.faults.n) {
+            fault[c.faults.f[0].kind]++;
+            fault_pay += c.max_reads > 1;
+            cr_assert(c.faults.f[0].nth >= 1 && c.faults.f[0].nth <= c.np.packets / 4 + 1);
+        }
         cr_assert(c.max_reads >= 1 && c.max_reads <= 8);
         cr_assert(!c.no.rx_buf_size || c.np.workload != NET_TX);
         cr_assert(!c.no.rx_buf_size || (c.no.rx_buf_size >= 96 && c.no.rx_buf_size < 1526));
@@ -183,4 +199,6 @@ Test(net_random, parameter_coverage)
     cr_assert_geq(reord, 30);
     cr_assert_geq(no_io, 50);
     cr_assert_geq(in_order_batched, 40);
+    for (unsigned k = 1; k < LINK_FAULT_KINDS; k++) cr_assert_geq(fault[k], 2, "fault %s", link_fault_name(k));
+    cr_assert_geq(fault_pay, 5, "faults with several reads outstanding");
 }

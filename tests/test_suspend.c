@@ -588,6 +588,7 @@ static void random_seeds(enum vdpu_engine e, uint64_t from, unsigned count)
         netrand_pick(seed, &c);
         struct rsusp rs = {seed, 0, 0};
         c.suspend = true;
+        c.faults.n = 0; /* suspensions, not PCIe faults (tests/test_pcie_fault.c): the seed's fault is left out */
         c.no.on_turn = random_turn;
         c.no.on_turn_ctx = &rs;
         c.np.max_cycles *= 3; /* the suspensions take time */

@@ -125,6 +125,12 @@ int dev_args_option(const char *cmd, int ch, const char *arg, struct dev_args *a
         a->rtt = (unsigned)v;
         return 1;
     case DEV_OPT_NOSKIP: o->no_skip = true; return 1;
+    case DEV_OPT_PCIE_FAULT: {
+        char err[160];
+        if (link_faults_parse(arg, &o->pcie_faults, err, sizeof err))
+            return cli_usage_error(cmd, "--pcie-fault: %s", err), -1;
+        return 1;
+    }
     case DEV_OPT_FAULT:
         if (!parse_fault(arg, &o->fault))
             return cli_usage_error(cmd, "unknown fault '%s' (vendor-id, isr-noclear, msix-data)", arg), -1;
@@ -196,6 +202,15 @@ void dev_args_usage(FILE *f)
             "                         limit) or C cycles after the first deferred one (1..16777215);\n"
             "                         default off\n"
             "      --rtt N            DMA read round trip in device cycles (default 200)\n"
+            "      --pcie-fault LIST  PCIe faults the link injects, KIND@N[,KIND@N...]: the Nth DMA read of\n"
+            "                         the run (queue engine and firmware channel, counted from 1) gets\n"
+            "                         KIND: ca / ur (one Completer Abort / Unsupported Request completion),\n"
+            "                         poison (its first beat poisoned), timeout (no completion at all),\n"
+            "                         drop (its last beat lost), dup (its last beat delivered twice);\n"
+            "                         random: one fault, kind and read (1..64) from --seed; none: no fault\n"
+            "                         (net-random otherwise draws one for some seeds). The device stops\n"
+            "                         the queue and sets DEVICE_NEEDS_RESET; net-* workloads then check\n"
+            "                         that, reset the device and run their traffic again\n"
             "      --fw-verbose       firmware logs every control-plane step on its console ([fw] lines)\n"
             "      --fw-trace         one line per embedded-CPU instruction ([fw-cpu] ...)\n"
             "debugging:\n"

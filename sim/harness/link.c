@@ -1,8 +1,99 @@
-/* link.c - DMA timing and accounting of the simplified PCIe transaction layer (see docs/link-model.md). */
+/* link.c - DMA timing and accounting of the simplified PCIe transaction layer (see docs/link-model.md),
+ * and the PCIe faults it injects (docs/queue-engine.md "PCIe faults"). */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "link.h"
+#include "rng.h"
+
+/* ---- fault schedules ---------------------------------------------------------------------------- */
+
+static const char *const fault_names[LINK_FAULT_KINDS] = {"none", "ca", "ur", "poison", "timeout", "drop", "dup"};
+
+const char *link_fault_name(unsigned kind) { return kind < LINK_FAULT_KINDS ? fault_names[kind] : "?"; }
+
+int link_faults_parse(const char *s, struct link_faults *f, char *err, size_t errlen)
+{
+    memset(f, 0, sizeof *f);
+    f->set = true;
+    if (!strcmp(s, "none")) return 0;
+    if (!strcmp(s, "random")) {
+        f->random = true;
+        return 0;
+    }
+    for (const char *p = s;;) {
+        const char *at = strchr(p, '@'), *end = strchr(p, ',');
+        if (!end) end = p + strlen(p);
+        if (!at || at > end) {
+            snprintf(err, errlen, "'%.*s' is not KIND@N", (int)(end - p), p);
+            return -1;
+        }
+        unsigned k = 1;
+        while (k < LINK_FAULT_KINDS && (strlen(fault_names[k]) != (size_t)(at - p) || strncmp(p, fault_names[k], (size_t)(at - p))))
+            k++;
+        if (k == LINK_FAULT_KINDS) {
+            snprintf(err, errlen, "unknown fault '%.*s' (ca, ur, poison, timeout, drop, dup)", (int)(at - p), p);
+            return -1;
+        }
+        /* N: decimal, 1..2^63, nothing else */
+        uint64_t n = 0;
+        const char *q = at + 1;
+        if (q == end) {
+            snprintf(err, errlen, "'%.*s': no read number after @", (int)(end - p), p);
+            return -1;
+        }
+        for (; q < end; q++) {
+            if (*q < '0' || *q > '9' || n > (UINT64_MAX >> 1) / 10) {
+                snprintf(err, errlen, "'%.*s': the read number must be a decimal 1..2^63", (int)(end - p), p);
+                return -1;
+            }
+            n = n * 10 + (uint64_t)(*q - '0');
+        }
+        if (n == 0) {
+            snprintf(err, errlen, "'%.*s': reads count from 1", (int)(end - p), p);
+            return -1;
+        }
+        for (unsigned i = 0; i < f->n; i++)
+            if (f->f[i].nth == n) {
+                snprintf(err, errlen, "read %llu has two faults", (unsigned long long)n);
+                return -1;
+            }
+        if (f->n == LINK_MAX_FAULTS) {
+            snprintf(err, errlen, "at most %u faults", LINK_MAX_FAULTS);
+            return -1;
+        }
+        f->f[f->n].kind = (uint8_t)k;
+        f->f[f->n].nth = n;
+        f->n++;
+        if (!*end) return 0;
+        p = end + 1;
+        if (!*p) {
+            snprintf(err, errlen, "trailing comma");
+            return -1;
+        }
+    }
+}
+
+void link_faults_format(const struct link_faults *f, char *buf, size_t len)
+{
+    size_t at = 0;
+    buf[0] = 0;
+    if (f->random && !f->n) snprintf(buf, len, "random");
+    else if (!f->n) snprintf(buf, len, "none");
+    for (unsigned i = 0; i < f->n && at < len; i++)
+        at += (size_t)snprintf(buf + at, len - at, "%s%s@%llu", i ? "," : "", fault_names[f->f[i].kind],
+                               (unsigned long long)f->f[i].nth);
+}
+
+void link_fault_draw(uint64_t seed, uint64_t max_nth, struct link_fault *f)
+{
+    rng_t r = {seed ^ 0x7063696661756c74ull}; /* "pcifault": its own stream, no other choice moves */
+    f->kind = (uint8_t)(1 + rng_below(&r, LINK_FAULT_KINDS - 1));
+    f->nth = 1 + rng_next(&r) % (max_nth ? max_nth : 1);
+}
+
+void link_set_faults(link_t *l, const struct link_faults *f) { l->faults = *f; }
 
 void link_params_default(struct link_params *p)
 {
@@ -122,7 +213,23 @@ void link_accept_req(link_t *l, const vdpu_dmareq_t *r, uint64_t cycle)
             fail(l, "DMA read reuses a tag still outstanding", r->addr, r->len);
             return;
         }
+    /* a scheduled fault for this read: recorded, and a lost read never enters the table */
+    uint8_t fk = LINK_FAULT_NONE;
+    l->reads++;
+    for (unsigned i = 0; i < l->faults.n && !fk; i++)
+        if (l->faults.f[i].nth == l->reads) fk = l->faults.f[i].kind;
+    if (fk && l->nfired < LINK_MAX_FAULTS)
+        l->fired[l->nfired++] = (struct link_fault_event){.kind = fk, .tag = r->tag, .purpose = r->purpose,
+                                                          .queue = r->queue, .nth = l->reads, .addr = r->addr,
+                                                          .cycle = cycle, .len = r->len};
+    if (fk == LINK_FAULT_TIMEOUT) {
+        l->st.up_link_bytes += l->p.tlp_overhead;
+        l->up_busy = cycles_for(l, l->p.tlp_overhead) > 1 ? cycles_for(l, l->p.tlp_overhead) - 1 : 0;
+        count(l, r->queue, r->purpose, r->len, 1, l->p.tlp_overhead);
+        return;
+    }
     struct link_read *rd = &l->rd[l->nrd++];
+    rd->fault = fk;
     rd->tag = r->tag;
     rd->purpose = r->purpose;
     rd->queue = r->queue;
@@ -147,9 +254,37 @@ void link_accept_req(link_t *l, const vdpu_dmareq_t *r, uint64_t cycle)
 
 /* Present the next beat of the oldest due read (reads complete in request order), or with
  * p.reorder of the newest due one, a whole read at a time. */
+/* The read being sent leaves the table (complete, ended by an error completion, or its last beat lost);
+ * the next completion TLP costs its header time first. */
+static void end_read(link_t *l, uint64_t cycle, bool delivered)
+{
+    struct link_read *rd = &l->rd[l->cur];
+    if (delivered) {
+        uint64_t lat = cycle - rd->issued;
+        unsigned b = (unsigned)(lat / LINK_LAT_STEP);
+        l->st.lat_hist[b < LINK_LAT_BUCKETS ? b : LINK_LAT_BUCKETS - 1]++;
+        l->st.lat_sum += lat;
+        l->st.lat_n++;
+        if (lat > l->st.lat_max) l->st.lat_max = lat;
+    }
+    memmove(&l->rd[l->cur], &l->rd[l->cur + 1], sizeof l->rd[0] * (l->nrd - 1 - l->cur));
+    l->nrd--;
+    l->cur_active = false;
+    l->tlp_left = 0;
+    l->down_gap = cycles_for(l, l->p.tlp_overhead);
+}
+
 static void next_beat(link_t *l, uint64_t cycle)
 {
-    if (l->cpl_valid || !l->nrd) return;
+    if (l->cpl_valid) return;
+    if (l->dup_pending) { /* LINK_FAULT_DUP: the last beat once more, right after the original */
+        l->cpl = l->dup;
+        l->cpl_valid = true;
+        l->cpl_is_dup = true;
+        l->dup_pending = false;
+        return;
+    }
+    if (!l->nrd) return;
     if (!l->cur_active) {
         unsigned k = 0;
         if (l->p.reorder)
@@ -166,12 +301,25 @@ static void next_beat(link_t *l, uint64_t cycle)
             l->down_gap--;
             return;
         }
+        if (rd->fault == LINK_FAULT_CA || rd->fault == LINK_FAULT_UR) {
+            /* the completer ends the request with one error completion: no data */
+            memset(&l->cpl, 0, sizeof l->cpl);
+            l->cpl.tag = rd->tag;
+            l->cpl.status = rd->fault == LINK_FAULT_CA ? VDPU_CPL_CA : VDPU_CPL_UR;
+            l->cpl.last = true;
+            l->cpl_valid = true;
+            return;
+        }
         uint64_t a = rd->addr + rd->sent, end = rd->addr + rd->len;
         uint64_t next = (a / l->p.rcb + 1) * l->p.rcb;
         l->tlp_left = (unsigned)((next < end ? next : end) - a);
     }
     uint64_t a = rd->addr + rd->sent;
     unsigned n = l->tlp_left < 32 ? l->tlp_left : 32;
+    if (rd->fault == LINK_FAULT_DROP && rd->sent + n == rd->len) { /* the last beat is lost */
+        end_read(l, cycle, false);
+        return;
+    }
     memset(&l->cpl, 0, sizeof l->cpl);
     l->cpl.tag = rd->tag;
     l->cpl.len = (uint16_t)n;
@@ -182,13 +330,17 @@ static void next_beat(link_t *l, uint64_t cycle)
         l->cpl.status = VDPU_CPL_SC;
     }
     l->cpl.last = rd->sent + n == rd->len;
+    if (rd->fault == LINK_FAULT_POISON && rd->sent == 0) { /* EP set: the data is not to be used */
+        l->cpl.poison = true;
+        for (unsigned i = 0; i < n; i++) l->cpl.data[i] ^= 0xFF;
+    }
     l->cpl_valid = true;
 }
 
 uint64_t link_next_event(const link_t *l, uint64_t now)
 {
     /* down_gap is the header time of the next completion TLP: it only counts once a read is due */
-    if (l->wr_active || l->up_busy || l->cpl_valid || l->tlp_left || l->cur_active) return now;
+    if (l->wr_active || l->up_busy || l->cpl_valid || l->tlp_left || l->cur_active || l->dup_pending) return now;
     /* a read due at D is presented by the tick of cycle D - 1 (next_beat looks one cycle ahead) */
     uint64_t t = UINT64_MAX;
     for (unsigned i = 0; i < l->nrd; i++)
@@ -198,22 +350,26 @@ uint64_t link_next_event(const link_t *l, uint64_t now)
 
 void link_cpl_taken(link_t *l, uint64_t cycle)
 {
+    if (l->cpl_valid && l->cpl_is_dup) { /* the duplicate belongs to no read */
+        l->cpl_valid = l->cpl_is_dup = false;
+        return;
+    }
     if (!l->cpl_valid || !l->nrd) return;
     struct link_read *rd = &l->rd[l->cur];
+    l->cpl_valid = false;
+    if (rd->fault == LINK_FAULT_CA || rd->fault == LINK_FAULT_UR) { /* the error completion ended it */
+        end_read(l, cycle, true);
+        return;
+    }
     rd->sent += l->cpl.len;
     l->tlp_left -= l->cpl.len;
     if (l->tlp_left == 0) l->down_gap = cycles_for(l, l->p.tlp_overhead);
-    l->cpl_valid = false;
     if (rd->sent == rd->len) {
-        uint64_t lat = cycle - rd->issued;
-        unsigned b = (unsigned)(lat / LINK_LAT_STEP);
-        l->st.lat_hist[b < LINK_LAT_BUCKETS ? b : LINK_LAT_BUCKETS - 1]++;
-        l->st.lat_sum += lat;
-        l->st.lat_n++;
-        if (lat > l->st.lat_max) l->st.lat_max = lat;
-        memmove(&l->rd[l->cur], &l->rd[l->cur + 1], sizeof l->rd[0] * (l->nrd - 1 - l->cur));
-        l->nrd--;
-        l->cur_active = false;
+        if (rd->fault == LINK_FAULT_DUP) {
+            l->dup = l->cpl;
+            l->dup_pending = true;
+        }
+        end_read(l, cycle, true);
     }
 }
 
@@ -223,7 +379,7 @@ void link_tick(link_t *l, uint64_t cycle)
     next_beat(l, cycle + 1); /* what the device sees in the next cycle */
 }
 
-bool link_idle(const link_t *l) { return !l->nrd && !l->wr_active && !l->cpl_valid; }
+bool link_idle(const link_t *l) { return !l->nrd && !l->wr_active && !l->cpl_valid && !l->dup_pending; }
 
 static void count_sub(struct dma_count *o, const struct dma_count *a, const struct dma_count *b)
 {

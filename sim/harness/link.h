@@ -42,6 +42,49 @@ struct link_stats {
 #define LINK_MAX_READS 32
 #define LINK_MAX_GRANTS 512
 
+/*
+ * PCIe fault injection (docs/queue-engine.md "PCIe faults"): scheduled and seeded. A fault names the
+ * Nth DMA read the link accepts in the run (engine and firmware channel alike, counted from 1) and
+ * what happens to its completions.
+ */
+enum link_fault_kind {
+    LINK_FAULT_NONE,
+    LINK_FAULT_CA,      /* one completion, Completer Abort, no data, ending the read */
+    LINK_FAULT_UR,      /* one completion, Unsupported Request, no data, ending the read */
+    LINK_FAULT_POISON,  /* the first beat poisoned (EP), its data corrupted; the rest as usual */
+    LINK_FAULT_TIMEOUT, /* no completion at all: the read is lost */
+    LINK_FAULT_DROP,    /* every beat but the last: the read never completes */
+    LINK_FAULT_DUP,     /* complete, then its last beat delivered once more, the cycle after */
+    LINK_FAULT_KINDS
+};
+#define LINK_MAX_FAULTS 16
+#define LINK_FAULT_RANDOM_MAX_NTH 64 /* `random`: the read is drawn from 1..64 */
+struct link_fault {
+    uint8_t kind;  /* enum link_fault_kind */
+    uint64_t nth;  /* the read it hits, from 1 */
+};
+struct link_faults {
+    bool set;      /* given (--pcie-fault): net-random then uses it instead of the seed's own choice */
+    bool random;   /* one fault drawn from the seed when the session opens (link_fault_draw) */
+    unsigned n;
+    struct link_fault f[LINK_MAX_FAULTS];
+};
+/* A fault that hit a read: the read and when the link accepted it. */
+struct link_fault_event {
+    uint8_t kind, tag, purpose;
+    uint16_t queue;
+    uint64_t nth, addr, cycle;
+    unsigned len;
+};
+const char *link_fault_name(unsigned kind);
+/* "none", "random" or KIND@N[,KIND@N...] (KIND: ca ur poison timeout drop dup; N >= 1, each read once)
+ * into f (set). 0, or -1 with a reason in err. */
+int link_faults_parse(const char *s, struct link_faults *f, char *err, size_t errlen);
+/* KIND@N,... of f (or "none") */
+void link_faults_format(const struct link_faults *f, char *buf, size_t len);
+/* One fault from the seed: a kind (uniform) and a read in 1..max_nth, from its own generator. */
+void link_fault_draw(uint64_t seed, uint64_t max_nth, struct link_fault *f);
+
 typedef struct link {
     struct link_params p;
     host_mem_t *mem;
@@ -58,6 +101,7 @@ typedef struct link {
         uint16_t queue;
         uint64_t addr, issued, due;
         unsigned len, sent; /* bytes delivered so far */
+        uint8_t fault;      /* enum link_fault_kind of this read */
     } rd[LINK_MAX_READS];
     unsigned nrd;
     /* downstream: the beat presented now, and overhead cycles before the next completion TLP */
@@ -67,6 +111,14 @@ typedef struct link {
     unsigned tlp_left; /* bytes left in the completion TLP being sent */
     unsigned cur;      /* the read whose completions are being sent (reorder: chosen when it starts) */
     bool cur_active;   /* ... one is partly sent */
+    /* PCIe faults: the schedule, reads accepted so far, the faults that hit one */
+    struct link_faults faults;
+    uint64_t reads;
+    struct link_fault_event fired[LINK_MAX_FAULTS];
+    unsigned nfired;
+    bool dup_pending;  /* LINK_FAULT_DUP: the copy of a last beat waits to be presented */
+    bool cpl_is_dup;   /* ... the beat presented now is that copy (it belongs to no read) */
+    vdpu_dmacpl_t dup;
     /* host memory guard: areas the driver granted for device writes */
     struct { uint64_t base, len; } grant[LINK_MAX_GRANTS];
     unsigned ngrant;
@@ -77,6 +129,8 @@ typedef struct link {
 void link_init(link_t *l, host_mem_t *mem, const struct link_params *p);
 /* The driver allows device writes to [base, base+len) (rings, receive buffers). Enables the guard. */
 bool link_grant(link_t *l, uint64_t base, uint64_t len);
+/* The faults to inject from now on (a random one must have been drawn: link_fault_draw). */
+void link_set_faults(link_t *l, const struct link_faults *f);
 /* Forget every grant (the host's memory map changed); the guard stays on. */
 void link_grant_reset(link_t *l);
 /* This cycle's inputs to the device. */

@@ -165,6 +165,13 @@ int vdpu_session_open(vdpu_session_t *s, const struct vdpu_opts *o)
     s->bus.trace = o->trace;
     s->bus.skip_idle = !o->no_skip;
     s->bus.link_up = o->link_up;
+    struct link_faults lf = o->pcie_faults;
+    if (lf.random) { /* one fault, kind and read from the seed (its own generator) */
+        link_fault_draw(o->seed, LINK_FAULT_RANDOM_MAX_NTH, &lf.f[0]);
+        lf.n = 1;
+        lf.random = false;
+    }
+    link_set_faults(&s->bus.link, &lf);
     if (o->fw_path) {
         fwrole_init(&s->fw, false);
         if (open_firmware(s, o)) {

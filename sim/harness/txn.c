@@ -45,8 +45,8 @@ int vdpu_txn_format(const vdpu_txn_t *t, char *buf, size_t len)
     }
     case VDPU_CH_DMACPL: {
         const vdpu_dmacpl_t *c = &t->u.dmacpl;
-        w = snprintf(buf, len, "%s tag=%u status=%s len=%u last=%u data=", ch, c->tag,
-                     name_or(vdpu_cpl_names, VDPU_CPL_COUNT, c->status), c->len, c->last);
+        w = snprintf(buf, len, "%s tag=%u status=%s%s len=%u last=%u data=", ch, c->tag,
+                     name_or(vdpu_cpl_names, VDPU_CPL_COUNT, c->status), c->poison ? " poison=1" : "", c->len, c->last);
         if (w > 0 && (size_t)w < len) w += hex_bytes(buf + w, len - (size_t)w, c->data, c->len < 32 ? c->len : 32);
         break;
     }
@@ -105,7 +105,8 @@ static size_t txn_pack(const vdpu_txn_t *t, uint8_t *b)
     }
     case VDPU_CH_DMACPL: {
         const vdpu_dmacpl_t *c = &t->u.dmacpl;
-        PUT(c->tag); PUT(c->status); PUT(c->len); PUT(c->last);
+        /* the poison bit rides above the status, so a run without poisoned completions keeps its digest */
+        PUT(c->tag); PUT((unsigned)c->status | (unsigned)c->poison << 2); PUT(c->len); PUT(c->last);
         unsigned k = c->len < 32 ? c->len : 32;
         memcpy(b + n, c->data, k);
         n += k;

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fault_recover.h"
 #include "netrand.h"
 #include "virtio_ctrl.h"
 #include "virtio_net_mq.h"
@@ -86,6 +87,16 @@ void netrand_pick(uint64_t seed, struct netrand_cfg *c)
     /* drawn last so every earlier choice of a seed stays what it was: IN_ORDER (offered and accepted
      * by default, batching TX used entries with B > 1) left out for about a third of the seeds */
     c->no_in_order = rng_pct(&r, 35);
+    /* PCIe faults (docs/queue-engine.md "PCIe faults") from a generator of their own, so every choice
+     * above stays what it was for every seed: a sixth of the seeds inject one fault, of a kind drawn
+     * uniformly, on one of the first packets/4 + 1 DMA reads (every frame the device takes costs at
+     * least one read, so the fault always hits during the fault phase) */
+    rng_t fr = {seed ^ 0x6661756c7473ull}; /* "faults" */
+    memset(&c->faults, 0, sizeof c->faults);
+    if (rng_pct(&fr, 16)) {
+        link_fault_draw(rng_next(&fr), c->np.packets / 4 + 1, &c->faults.f[0]);
+        c->faults.n = 1;
+    }
 }
 
 void netrand_session_opts(uint64_t seed, struct vdpu_opts *o)
@@ -125,6 +136,9 @@ void netrand_describe(const struct netrand_cfg *c, char *buf, size_t len)
              c->coal_frames, c->coal_cycles, c->max_reads, c->link_reorder ? ", completions out of order" : "",
              c->no_in_order ? ", no IN_ORDER" : "");
     if (c->pairs > 1) snprintf(buf + strlen(buf), len - strlen(buf), ", %u queue pairs (UDP flows, steering checked)", c->pairs);
+    for (unsigned i = 0; i < c->faults.n; i++)
+        snprintf(buf + strlen(buf), len - strlen(buf), ", PCIe fault %s on DMA read %llu",
+                 link_fault_name(c->faults.f[i].kind), (unsigned long long)c->faults.f[i].nth);
     for (unsigned i = 0; i < c->resets; i++) {
         size_t at = strlen(buf);
         snprintf(buf + at, len - at, "%s%llu", i ? ", " : ", device reset after ", (unsigned long long)c->reset_at[i]);
@@ -179,6 +193,37 @@ static int netrand_cut(vdpu_session_t *s, virtio_drv_t *d, virtio_net_t *n, cons
     }
     r->resets++;
     netport_flush_pending(&s->bus.net);
+    return netrand_init(s, d, c, err, errlen);
+}
+
+/* A phase of traffic in which a PCIe fault hits: it must end in the device's DEVICE_NEEDS_RESET (the
+ * driver sees it, or fault_recover waits for it when the traffic was done first), every frame
+ * completed before it checked; then the reset and the init again. */
+static int netrand_fault(vdpu_session_t *s, virtio_drv_t *d, virtio_net_t *n, const struct netrand_cfg *c,
+                         struct netrand_result *r, char *err, size_t errlen)
+{
+    struct net_params np = c->np;
+    np.seed = c->np.seed + 7000003ull * (r->faults + 1); /* other frames than the other phases' */
+    np.max_cycles += FAULT_RESPONSE_CYCLES;               /* a completion timeout takes that long */
+    unsigned from = s->bus.link.nfired;
+    memset(n, 0, sizeof *n);
+    int rc = virtio_net_open_opts(n, d, &np, &c->no) == 0 ? virtio_net_run(n) : -1;
+    r->fault_packets += virtio_net_packets(n);
+    bool ok = rc == 0 || n->device_failed;
+    if (!ok) snprintf(err, errlen, "PCIe fault phase: %s", n->error[0] ? n->error : s->bus.stop_reason);
+    virtio_net_close(n);
+    if (!ok) return -1;
+    if (s->bus.link.nfired == from) {
+        snprintf(err, errlen, "PCIe fault phase: no scheduled fault hit a read (%llu reads)",
+                 (unsigned long long)s->bus.link.reads);
+        return -1;
+    }
+    char why[300];
+    if (fault_recover(s, d, from, NULL, why, sizeof why) < 0) {
+        snprintf(err, errlen, "%s", why);
+        return -1;
+    }
+    r->faults += s->bus.link.nfired - from;
     return netrand_init(s, d, c, err, errlen);
 }
 
@@ -246,10 +291,14 @@ int netrand_run(vdpu_session_t *s, const struct netrand_cfg *c, struct netrand_r
     }
     s->bus.link.p.rtt = c->rtt;
     s->bus.link.p.reorder = c->link_reorder;
+    link_set_faults(&s->bus.link, &c->faults);
     s->bus.stall_pct = c->stall_pct;
     s->bus.stall_rng.s = c->seed ^ 0x57a11ull;
     uint64_t t0 = s->bus.dev->cycle;
     if (netrand_init(s, d, c, err, errlen)) goto out;
+    /* a fault phase for every scheduled fault not hit yet (a phase may see several) */
+    for (unsigned k = 0; k < c->faults.n && s->bus.link.nfired < c->faults.n; k++)
+        if (netrand_fault(s, d, n, c, r, err, errlen)) goto out;
     for (unsigned i = 0; i < c->resets; i++)
         if (netrand_cut(s, d, n, c, i, r, err, errlen)) goto out;
     if (c->pairs > 1) {
@@ -290,13 +339,14 @@ int netrand_workload(vdpu_session_t *s, uint64_t seed, FILE *out, struct netrand
 {
     struct netrand_cfg c;
     struct netrand_result r = {0};
-    char desc[400], err[240];
+    char desc[512], err[320];
     netrand_pick(seed, &c);
     c.prefetch = s->opts.prefetch; /* what the firmware programmed */
     c.used_batch = s->opts.used_batch;
     c.max_reads = s->opts.max_reads;
     c.coal_frames = s->opts.coal_frames;
     c.coal_cycles = s->opts.coal_cycles;
+    if (s->opts.pcie_faults.set) c.faults = s->bus.link.faults; /* --pcie-fault (random: drawn at the open) */
     netrand_describe(&c, desc, sizeof desc);
     fprintf(out, "net-random: %s\n", desc);
     int rc = netrand_run(s, &c, &r, err, sizeof err);
@@ -310,6 +360,11 @@ int netrand_workload(vdpu_session_t *s, uint64_t seed, FILE *out, struct netrand
                  "in several receive buffers\n",
             (unsigned long long)r.dropped, (unsigned long long)r.wrap_chains, (unsigned long long)r.edge_bufs,
             (unsigned long long)r.ring_laps, (unsigned long long)r.merged);
+    if (c.faults.n)
+        fprintf(out, "net-random: %llu PCIe fault%s injected, each answered by DEVICE_NEEDS_RESET and recovered by a "
+                     "reset; %llu frames completed and checked before %s\n",
+                (unsigned long long)r.faults, r.faults == 1 ? "" : "s", (unsigned long long)r.fault_packets,
+                r.faults == 1 ? "it" : "them");
     if (c.resets)
         fprintf(out, "net-random: %llu device reset%s during traffic; %llu frames completed and checked before %s\n",
                 (unsigned long long)r.resets, r.resets == 1 ? "" : "s", (unsigned long long)r.cut_packets,

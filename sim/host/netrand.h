@@ -35,12 +35,17 @@ struct netrand_cfg {
     bool no_in_order;        /* the driver leaves IN_ORDER out (one used entry per buffer whatever B) */
     bool suspend;            /* the driver accepts VIRTIO_F_SUSPEND (never picked: a caller sets it, with
                               * an on_turn hook in `no` that suspends and resumes, tests/test_suspend.c) */
+    struct link_faults faults; /* PCIe faults (a sixth of the seeds: one, on a read early in the traffic,
+                                * drawn from a generator of their own): a fault phase of traffic first,
+                                * which must end in DEVICE_NEEDS_RESET, then a reset and the rest */
 };
 
 struct netrand_result {
     uint64_t packets, cycles, descs, chains, kicks, irqs;
     uint64_t dropped, wrap_chains, edge_bufs, ring_laps, merged; /* coverage */
     uint64_t resets, cut_packets; /* device resets done; frames completed before them */
+    uint64_t faults, fault_packets; /* PCIe faults injected (each answered by DEVICE_NEEDS_RESET and a
+                                     * reset); frames completed before them */
 };
 
 /* Everything from the seed alone. */

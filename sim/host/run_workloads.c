@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "dma_report.h"
+#include "fault_recover.h"
 #include "run_workloads.h"
 #include "virtio_ctrl.h"
 #include "virtio_features.h"
@@ -163,7 +164,28 @@ int run_workload_net(vdpu_session_t *s, struct run_cfg *c, const struct vdpu_opt
     if (c->pcap_in) no.replay = &c->replay;
     no.pkt_random = c->pkt_random;
     no.rx_buf_size = c->rx_buf_size;
-    if (virtio_net_open_opts(n, d, &c->net, &no) == 0) rc = virtio_net_run(n);
+    /* --pcie-fault: a phase in which a fault hits ends with the device's DEVICE_NEEDS_RESET (checked by
+     * fault_recover), then a reset, the init again and all the traffic again; the last phase counts */
+    for (unsigned from = 0, phase = 0;; phase++) {
+        rc = -1;
+        if (virtio_net_open_opts(n, d, &c->net, &no) == 0) rc = virtio_net_run(n);
+        if (s->bus.link.nfired == from || (rc && !n->device_failed) || phase == LINK_MAX_FAULTS) break;
+        uint64_t done = virtio_net_packets(n);
+        virtio_net_close(n);
+        memset(n, 0, sizeof *n);
+        char err[320];
+        int fr = fault_recover(s, d, from, stdout, err, sizeof err);
+        from = s->bus.link.nfired;
+        if (fr < 0 || virtio_drv_init(d, s, &c->drv) != DRV_OK || run_ctrl(d, c)) {
+            printf("[host] recovery from the PCIe fault failed: %s\n", fr < 0 ? err : d->refusal);
+            rc = -1;
+            goto out;
+        }
+        printf("[host] %llu frames completed and checked before the fault; re-initialized at cycle %llu, the "
+               "traffic runs again\n", (unsigned long long)done, (unsigned long long)s->bus.dev->cycle);
+        t0 = s->bus.dev->cycle;
+        before = s->bus.link.st;
+    }
     if (n->error[0]) printf("[host] traffic check failed: %s\n", n->error);
     struct link_stats st;
     link_stats_since(&s->bus.link.st, &before, &st);
