@@ -2,6 +2,7 @@
 #ifndef VDPU_BUS_H
 #define VDPU_BUS_H
 
+#include <signal.h>
 #include <stdio.h>
 
 #include "host_mem.h"
@@ -72,6 +73,9 @@ typedef struct vdpu_bus {
     /* idle skipping (docs/architecture.md): on unless --no-skip; cycles skipped so far */
     bool skip_idle;
     uint64_t skipped;
+
+    /* set asynchronously (a signal handler: SIGINT, SIGTERM) to stop the run at the next cycle, or NULL */
+    const volatile sig_atomic_t *interrupt;
 
     /* stop state */
     bool stopped;

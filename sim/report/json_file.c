@@ -1,7 +1,10 @@
 /* json_file.c - the JSON pieces every report writer shares: a DMA count object and writing a document. */
+#include <errno.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "json_file.h"
+#include "out_file.h"
 
 cJSON *json_count_obj(double requests, double bytes, double tlps, double link_bytes)
 {
@@ -13,13 +16,23 @@ cJSON *json_count_obj(double requests, double bytes, double tlps, double link_by
     return o;
 }
 
-int json_write_file(cJSON *root, const char *path)
+int json_write_file(cJSON *root, const char *path, char *err, size_t errlen)
 {
     char *txt = cJSON_Print(root);
     cJSON_Delete(root);
-    FILE *f = txt ? fopen(path, "w") : NULL;
-    int rc = f && fputs(txt, f) >= 0 && fputc('\n', f) != EOF ? 0 : -1;
-    if (f && fclose(f)) rc = -1;
+    if (!txt) {
+        snprintf(err, errlen, "cannot write JSON '%s': out of memory", path);
+        return -1;
+    }
+    errno = 0;
+    FILE *f = fopen(path, "w");
+    if (!f) {
+        snprintf(err, errlen, "cannot write JSON '%s': %s", path, strerror(errno));
+        cJSON_free(txt);
+        return -1;
+    }
+    fputs(txt, f);
+    fputc('\n', f);
     cJSON_free(txt);
-    return rc;
+    return out_close(f, path, "JSON", err, errlen);
 }

@@ -355,9 +355,7 @@ int sweep_manifest_write(const char *path, const struct sweep_spec *s, const str
         for (unsigned a = 0; a < sweep_naxes; a++) cJSON_AddStringToObject(o, sweep_axes[a].name, sweep_val(s, &pts[k], a));
         cJSON_AddItemToArray(arr, o);
     }
-    int rc = json_write_file(root, path);
-    if (rc) snprintf(err, errlen, "cannot write %s", path);
-    return rc;
+    return json_write_file(root, path, err, errlen);
 }
 
 static char *slurp(const char *path)
