@@ -19,6 +19,7 @@ include mk/fw.mk
 include mk/iss_tests.mk
 include mk/report.mk
 include mk/vhost.mk
+include mk/fuzz.mk
 
 help: ## this list
 	@echo "vdpu - cycle-accurate virtio-pci DPU function simulator"
@@ -29,6 +30,7 @@ help: ## this list
 	@echo "knobs: SEED=$(SEED) ENGINE=$(ENGINE) (model|rtl|cosim) WAVES=$(WAVES) (1: waves/run.fst)"
 	@echo "       SEEDS=$(SEEDS) SOAK_FROM=$(SOAK_FROM) (soak) JOBS=$(JOBS) (parallel test processes)"
 	@echo "       BASE=$(BASE) (the commit make bench compares with)"
+	@echo "       FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_TARGETS='$(FUZZ_TARGETS)' (make fuzz; dev_cosim: the RTL flavour)"
 
 deps: ## install missing Debian packages (apt-get, idempotent)
 	@$(DEPS_CHECK)
