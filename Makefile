@@ -12,13 +12,15 @@ SOAK_FROM ?= 1001
 # the commit `make bench` measures against (built once in build/bench-base/): main when the speed issue was filed
 BASE ?= 1c64f62
 
-BUILD := build
+# COVERAGE=1 builds the instrumented tree of `make coverage` beside the normal one
+BUILD := $(if $(filter 1,$(COVERAGE)),build/cov,build)
 include mk/deps.mk
 include mk/build.mk
 include mk/fw.mk
 include mk/iss_tests.mk
 include mk/report.mk
 include mk/vhost.mk
+include mk/coverage.mk
 include mk/fuzz.mk
 
 help: ## this list
@@ -29,7 +31,7 @@ help: ## this list
 	@echo
 	@echo "knobs: SEED=$(SEED) ENGINE=$(ENGINE) (model|rtl|cosim) WAVES=$(WAVES) (1: waves/run.fst)"
 	@echo "       SEEDS=$(SEEDS) SOAK_FROM=$(SOAK_FROM) (soak) JOBS=$(JOBS) (parallel test processes)"
-	@echo "       BASE=$(BASE) (the commit make bench compares with)"
+	@echo "       BASE=$(BASE) (the commit make bench compares with) COV_SEEDS=$(COV_SEEDS) (coverage soak)"
 	@echo "       FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_TARGETS='$(FUZZ_TARGETS)' (make fuzz; dev_cosim: the RTL flavour)"
 
 deps: ## install missing Debian packages (apt-get, idempotent)

@@ -229,7 +229,9 @@ enum q_verdict policy_qsize(uint32_t req, enum ring_type rt, unsigned qmax, bool
     if (enabled) return Q_ENABLED; /* the data path is using the ring */
     if (req == 0) return Q_SIZE_ZERO;
     if (req > qmax || req > QSIZE_LIMIT) return Q_SIZE_TOO_BIG;
-    if (rt == RING_SPLIT && !pow2(req)) return Q_SIZE_NOT_POW2;
+    /* transport-pci: "If VIRTIO_F_RING_PACKED has not been negotiated, the device MUST present either a
+     * value of 0 or a power of 2 in queue_size" - before FEATURES_OK nothing is negotiated yet */
+    if (rt != RING_PACKED && !pow2(req)) return Q_SIZE_NOT_POW2;
     return Q_OK;
 }
 

@@ -142,7 +142,7 @@ unsigned policy_clamp_max_qp(unsigned cfg, unsigned hw_queues);
 
 /* msix_config / queue_msix_vector: the vector, or NO_VECTOR if it does not exist. */
 uint16_t policy_vector(uint32_t req, unsigned num_vectors);
-/* queue_size write (before FEATURES_OK the ring type is unknown: any 1..max, re-checked at enable). */
+/* queue_size write (before FEATURES_OK the ring type is unknown, RING_PACKED not negotiated: powers of 2 only; re-checked at enable). */
 enum q_verdict policy_qsize(uint32_t req, enum ring_type rt, unsigned qmax, bool enabled);
 /* queue_size write for queue q: after FEATURES_OK a queue the negotiation leaves out is unavailable
  * (Q_NO_QUEUE: its size stays 0), otherwise policy_qsize with the negotiated ring type. */

@@ -24,7 +24,7 @@ struct vdpu_dev_ops {
     void (*tick)(vdpu_dev_t *dev, const vdpu_in_t *in);
     void (*destroy)(vdpu_dev_t *dev);
     bool (*finish)(vdpu_dev_t *dev); /* optional end-of-run check (cosim: nothing left unmatched) */
-    void (*skip)(vdpu_dev_t *dev, uint64_t n); /* optional: n cycles pass unevaluated (see below) */
+    void (*skip)(vdpu_dev_t *dev, uint64_t n, const vdpu_in_t *timers); /* optional: idle skipping (below) */
 };
 
 struct vdpu_dev {
@@ -38,10 +38,16 @@ static inline void vdpu_dev_eval(vdpu_dev_t *d, vdpu_out_t *o) { d->ops->eval(d,
 static inline void vdpu_dev_tick(vdpu_dev_t *d, const vdpu_in_t *i) { d->ops->tick(d, i); d->cycle++; }
 static inline bool vdpu_dev_finish(vdpu_dev_t *d) { return d->ops->finish ? d->ops->finish(d) : !d->failed; }
 static inline void vdpu_dev_destroy(vdpu_dev_t *d) { if (d) d->ops->destroy(d); }
-/* Idle skipping: the device's `quiet` output promised that with idle inputs no register changes at
- * the next edge, so n such edges can be counted without being evaluated (the harness keeps the
- * inputs idle and the status levels unchanged over them). */
-static inline void vdpu_dev_skip(vdpu_dev_t *d, uint64_t n) { if (d->ops->skip) d->ops->skip(d, n); d->cycle += n; }
+/* Idle skipping: the device's `quiet` output promised that with idle inputs no register changes over
+ * the next edges but running timers counting (`wake` edges at most). With no timer running (timers
+ * NULL) n such edges are counted without being evaluated; otherwise `timers` are the idle inputs
+ * with warp = n - 1 (n <= wake) and one edge stands for the n. The harness keeps the inputs idle
+ * and the status levels unchanged over them. */
+static inline void vdpu_dev_skip(vdpu_dev_t *d, uint64_t n, const vdpu_in_t *timers)
+{
+    if (d->ops->skip) d->ops->skip(d, n, timers);
+    d->cycle += n;
+}
 
 /* Test-only faults injected into the C model, to prove the cosim checker can fail. */
 enum vdpu_model_fault {

@@ -16,6 +16,15 @@ SIM_INC  := $(addprefix -I,$(SIM_DIRS))
 CFLAGS  += -std=c11 -D_GNU_SOURCE $(CWARN) -MMD -MP -Iinclude -I$(GEN) $(SIM_INC) -Imodel
 LDLIBS  := -lelf -lcjson -lpcap -lz -lpthread -lm
 
+# COVERAGE=1 (`make coverage`, in build/cov): gcov on every C object, Verilator line, toggle and user
+# coverage on the untraced RTL model; each RTL instance writes its counts when destroyed (rtl_shim.cpp)
+ifeq ($(COVERAGE),1)
+CFLAGS   += --coverage
+LDLIBS   += --coverage
+VLT_COV  := --coverage-line --coverage-toggle --coverage-user
+SHIM_COV := -DVM_COVERAGE=1
+endif
+
 # ---- generated register map -------------------------------------------------
 GEN_FILES := $(GEN)/vdpu_regmap.h $(GEN)/vdpu_regmap_pkg.sv $(GEN)/vdpu_top_ports.svh \
              $(GEN)/vdpu_shim_ports.inc $(GEN)/register-map.md
@@ -40,7 +49,7 @@ VLT_OPT   := OPT_FAST=-O3 OPT_GLOBAL=-O2 OPT_SLOW=-O1
 VLT_FAST  := --x-assign fast --x-initial fast --noassert -O3
 $(VLT_DIR)/Vvdpu_top.mk: $(RTL_SRCS) $(wildcard rtl/*.svh) $(GEN)/vdpu_top_ports.svh rtl/lint_waivers.vlt
 	@rm -rf $(VLT_DIR)
-	$(VERILATOR) --cc $(VLT_FAST) --top-module vdpu_top -Mdir $(VLT_DIR) $(RTL_FLAGS) $(RTL_SRCS)
+	$(VERILATOR) --cc $(VLT_FAST) $(VLT_COV) --top-module vdpu_top -Mdir $(VLT_DIR) $(RTL_FLAGS) $(RTL_SRCS)
 $(VLT_TR_DIR)/Vvdpu_top_tr.mk: $(RTL_SRCS) $(wildcard rtl/*.svh) $(GEN)/vdpu_top_ports.svh rtl/lint_waivers.vlt
 	@rm -rf $(VLT_TR_DIR)
 	$(VERILATOR) --cc --trace-fst $(VLT_FAST) --top-module vdpu_top --prefix Vvdpu_top_tr -Mdir $(VLT_TR_DIR) \
@@ -50,8 +59,9 @@ $(VLT_TR_DIR)/Vvdpu_top_tr.mk: $(RTL_SRCS) $(wildcard rtl/*.svh) $(GEN)/vdpu_top
 VLT_LIB    := $(VLT_DIR)/Vvdpu_top__ALL.a
 VLT_TR_LIB := $(VLT_TR_DIR)/Vvdpu_top_tr__ALL.a
 VLT_RT     := $(VLT_TR_DIR)/verilated.o $(VLT_TR_DIR)/verilated_fst_c.o $(VLT_TR_DIR)/verilated_threads.o
+VLT_COV_RT := $(if $(VLT_COV),$(VLT_DIR)/verilated_cov.o)
 $(VLT_LIB): $(VLT_DIR)/Vvdpu_top.mk
-	$(MAKE) -s -C $(VLT_DIR) -f Vvdpu_top.mk $(VLT_OPT) Vvdpu_top__ALL.a >/dev/null
+	$(MAKE) -s -C $(VLT_DIR) -f Vvdpu_top.mk $(VLT_OPT) Vvdpu_top__ALL.a $(notdir $(VLT_COV_RT)) >/dev/null
 $(VLT_TR_LIB): $(VLT_TR_DIR)/Vvdpu_top_tr.mk
 	$(MAKE) -s -C $(VLT_TR_DIR) -f Vvdpu_top_tr.mk $(VLT_OPT) Vvdpu_top_tr__ALL.a $(notdir $(VLT_RT)) >/dev/null
 $(VLT_RT): $(VLT_TR_LIB)
@@ -59,11 +69,12 @@ VLT_INC := -I/usr/share/verilator/include -I/usr/share/verilator/include/vltstd
 SHIM_CXX = $(CXX) -std=c++17 -O2 -g $(CWARN) -Wno-unused-parameter -MMD -MP -Iinclude -I$(GEN) $(VLT_INC)
 $(OBJ)/sim/harness/rtl_shim.o: sim/harness/rtl_shim.cpp $(VLT_LIB) $(GEN)/vdpu_shim_ports.inc $(GEN)/vdpu_regmap.h
 	@mkdir -p $(@D)
-	$(SHIM_CXX) -I$(VLT_DIR) -DSHIM_TRACE=0 -c $< -o $@
+	$(SHIM_CXX) -I$(VLT_DIR) -DSHIM_TRACE=0 $(SHIM_COV) -c $< -o $@
 $(OBJ)/sim/harness/rtl_shim_trace.o: sim/harness/rtl_shim.cpp $(VLT_TR_LIB) $(GEN)/vdpu_shim_ports.inc $(GEN)/vdpu_regmap.h
 	@mkdir -p $(@D)
 	$(SHIM_CXX) -I$(VLT_TR_DIR) -DSHIM_TRACE=1 -c $< -o $@
-RTL_OBJS := $(OBJ)/sim/harness/rtl_shim.o $(OBJ)/sim/harness/rtl_shim_trace.o $(VLT_LIB) $(VLT_TR_LIB) $(VLT_RT)
+RTL_OBJS := $(OBJ)/sim/harness/rtl_shim.o $(OBJ)/sim/harness/rtl_shim_trace.o $(VLT_LIB) $(VLT_TR_LIB) $(VLT_RT) \
+            $(VLT_COV_RT)
 
 # ---- C objects: model/, sim/ ------------------------------------------------
 MODEL_SRCS := $(sort $(wildcard model/*.c))

@@ -123,7 +123,7 @@ static void hold_edge(struct vdpu_edge *e)
 
     if (try_access(e, &s->held_req, may_wait, &r)) {
         if (may_wait) {
-            n->hold_cnt++;
+            n->hold_cnt += 1 + e->warp; /* an edge that stands for 1 + warp cycles (idle skipping) */
             return;
         }
         /* Timed out. A write has already reported its dropped event (EVQ_OVERFLOW). */
@@ -132,6 +132,19 @@ static void hold_edge(struct vdpu_edge *e)
     }
     finish(e, &s->held_req, &r);
     n->completer = VDPU_COMPLETER_IDLE;
+}
+
+/* Idle contract: the held request stays blocked at the next edge and its timeout has edges left,
+ * so that edge changes nothing but the hold count (the RTL's hold_wait_o). Decided as the edge
+ * would: the access tried against this state, its effects on a scratch copy of the registers. */
+bool model_hold_waits(const struct vdpu_state *s)
+{
+    if (s->completer != VDPU_COMPLETER_HOLD || s->hold_cnt >= s->hold_timeout) return false;
+    struct vdpu_state scratch; /* registers only: a host access never touches the byte buffers */
+    memcpy(&scratch, s, offsetof(struct vdpu_state, bufs));
+    struct vdpu_edge trial = {.pre = s, .next = &scratch};
+    struct host_result r;
+    return try_access(&trial, &s->held_req, true, &r);
 }
 
 /* ---- the edge ------------------------------------------------------------------ */

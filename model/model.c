@@ -53,32 +53,53 @@ static void model_eval(vdpu_dev_t *dev, vdpu_out_t *out)
     out->fw_irq = (uint8_t)(model_fw_irq_status(s) & s->irq_enable);
     out->intx = model_intx_level(s);
     out->quiet = model_quiet(s);
+    out->wake = model_wake(s);
+}
+
+/* Edges a deferred interrupt's timer only counts before it fires (vdpu_irq_coal's `left`). */
+static uint32_t coal_left(const struct vdpu_state *s, unsigned q)
+{
+    uint32_t cycles = s->eng.coal >> 8, t = s->eng.co_tmr[q];
+    return t + 1 < cycles ? cycles - t - 1 : 0;
 }
 
 /*
  * The idle contract (docs/architecture.md, "Idle skipping"): true when, with idle inputs (no host
  * request, no completion beat, no frame beat, no firmware request, the same status levels), no
- * register changes at the next edge. Sufficient, not exact: every pending activity and every timer
- * makes it false (a held read counts down, a coalescing timer runs, the engine has work or is
- * between DMAs). The engine may be waiting for a read completion (its only input-driven wait);
- * the firmware DMA channel likewise. The RTL computes the same (vdpu_top.sv); cosim compares.
+ * register changes at the next edge but running timers counting: a held read that stays blocked
+ * with its timeout not reached, deferred interrupts whose timers have edges left. model_wake says
+ * how many such edges; one edge with warp = n - 1 then stands for n <= wake of them. Sufficient,
+ * not exact: any other pending activity makes it false (the engine has work or is between DMAs).
+ * The engine may be waiting for a read completion (its only input-driven wait); the firmware DMA
+ * channel likewise. The RTL computes the same (vdpu_top.sv); cosim compares both outputs.
  */
 bool model_quiet(const struct vdpu_state *s)
 {
-    if (s->completer != VDPU_COMPLETER_IDLE || s->hcpl_valid || s->fwrsp_valid || s->diag_valid || s->dmareq_valid)
-        return false;
+    if (s->hcpl_valid || s->fwrsp_valid || s->diag_valid || s->dmareq_valid || s->eng.ntx_valid) return false;
     /* a received frame waits for the engine: quiet only while the engine itself waits for a read */
     if (s->eng.rx_full && s->eng.fsm != VDPU_ENG_RD_WAIT) return false;
-    if (s->msix_pending || (s->fwdma.fsm != VDPU_FWDMA_IDLE && s->fwdma.fsm != VDPU_FWDMA_WAIT))
+    if (model_msix_sendable(s) || (s->fwdma.fsm != VDPU_FWDMA_IDLE && s->fwdma.fsm != VDPU_FWDMA_WAIT))
         return false;
+    /* a deferred interrupt only while its timer has edges left on an enabled queue */
     for (unsigned q = 0; q < VDPU_NUM_QUEUES; q++)
-        if (s->eng.co_cnt[q]) return false;
-    if (s->eng.fsm == VDPU_ENG_RD_WAIT) return true;
-    if (s->eng.fsm != VDPU_ENG_IDLE) return false;
-    if (!(s->eng.ctrl & (1u << VDPU_ENGCTRL_ENABLE)) || s->quiesce) return true; /* the scheduler picks nothing */
+        if (s->eng.co_cnt[q] && (!coal_left(s, q) || !s->queue[q].enable)) return false;
+    if (s->eng.fsm != VDPU_ENG_RD_WAIT) {
+        if (s->eng.fsm != VDPU_ENG_IDLE) return false;
+        if ((s->eng.ctrl & (1u << VDPU_ENGCTRL_ENABLE)) && !s->quiesce) /* else the scheduler picks nothing */
+            for (unsigned q = 0; q < VDPU_NUM_QUEUES; q++)
+                if (s->queue[q].kick) return false;
+    }
+    /* last, as it tries the access: a held read only while it stays blocked with time left */
+    return s->completer == VDPU_COMPLETER_IDLE || model_hold_waits(s);
+}
+
+uint32_t model_wake(const struct vdpu_state *s)
+{
+    uint32_t w = UINT32_MAX;
+    if (s->completer == VDPU_COMPLETER_HOLD) w = s->hold_cnt < s->hold_timeout ? s->hold_timeout - s->hold_cnt : 0;
     for (unsigned q = 0; q < VDPU_NUM_QUEUES; q++)
-        if (s->queue[q].kick) return false;
-    return true;
+        if (s->eng.co_cnt[q] && coal_left(s, q) < w) w = coal_left(s, q);
+    return w;
 }
 
 /* Everything but the engine's byte buffers, which are updated in place (see struct vdpu_eng_bufs). */
@@ -96,7 +117,8 @@ static void model_tick(vdpu_dev_t *dev, const vdpu_in_t *in)
     struct vdpu_state *pre = m->cur, *nx = m->alt;
     memcpy(nx, pre, STATE_REGS_BYTES);
     struct vdpu_edge e = {
-        .pre = pre, .next = nx, .fault = m->fault, .bufs = &m->s[0].bufs, .dmareq_ready = in->dmareq_ready};
+        .pre = pre, .next = nx, .fault = m->fault, .bufs = &m->s[0].bufs, .dmareq_ready = in->dmareq_ready,
+        .warp = in->warp};
 
     /* Single-cycle pulses: low unless this edge raises them again. */
     nx->diag_valid = false;
@@ -133,6 +155,13 @@ static void model_tick(vdpu_dev_t *dev, const vdpu_in_t *in)
     m->alt = pre;
 }
 
+/* Idle skipping: with timers running, one edge with warp stands for the n cycles. */
+static void model_skip(vdpu_dev_t *dev, uint64_t n, const vdpu_in_t *timers)
+{
+    (void)n;
+    if (timers) model_tick(dev, timers);
+}
+
 static void model_destroy(vdpu_dev_t *dev)
 {
     free(to_model(dev));
@@ -142,6 +171,7 @@ static const struct vdpu_dev_ops model_ops = {
     .eval = model_eval,
     .tick = model_tick,
     .destroy = model_destroy,
+    .skip = model_skip,
 };
 
 vdpu_dev_t *vdpu_model_create(void)

@@ -22,6 +22,7 @@ struct vdpu_edge {
     bool ev_req; /* the host access asked for an event push (whether or not the FIFO had room) */
     struct vdpu_eng_bufs *bufs; /* the live engine buffers (updated in place, see model_state.h) */
     bool dmareq_ready;  /* input of this edge: the DMA output register drains */
+    uint32_t warp;      /* input of this edge: extra cycles it stands for (idle skipping; timers count 1 + warp) */
     bool dmareq_loaded; /* the engine loaded the DMA output register at this edge */
     bool dev_reset;     /* firmware's DEV_RESET acted at this edge */
     bool steer_clear;   /* firmware wrote MQ_PAIRS at this edge: the steering flow table empties */
@@ -101,7 +102,10 @@ void model_irq_raise(struct vdpu_edge *e, uint16_t queue_or_config);
 void model_queue_irq(struct vdpu_edge *e, uint16_t queue);
 /* The quiet output (idle contract) of a state. */
 bool model_quiet(const struct vdpu_state *s);
+/* The wake output: edges before a running timer acts (UINT32_MAX: none runs). */
+uint32_t model_wake(const struct vdpu_state *s);
 void model_msix_sender_edge(struct vdpu_edge *e);
+bool model_msix_sendable(const struct vdpu_state *s);
 bool model_intx_pending(const struct vdpu_state *s);
 bool model_intx_level(const struct vdpu_state *s);
 
@@ -121,6 +125,7 @@ uint8_t model_fw_irq_status(const struct vdpu_state *s);
 /* completer.c: hreq -> hcpl FSM, completion register, diag register */
 void model_completer_reset(struct vdpu_state *s);
 void model_completer_edge(struct vdpu_edge *e, const vdpu_in_t *in);
+bool model_hold_waits(const struct vdpu_state *s);
 void model_diag(struct vdpu_edge *e, uint8_t code, uint64_t addr);
 /* A BAR/cfg access that reads 0 / ignores the write and raises `code`. */
 void model_access_fault(struct vdpu_edge *e, uint8_t code, uint64_t addr, struct host_result *r);

@@ -129,6 +129,17 @@ void model_queue_irq(struct vdpu_edge *e, uint16_t queue)
  * firmware or the engine sets at this edge is seen from the next one;
  * clearing the sent bit is the last write to msix_pending at this edge.
  */
+/* A pending message the sender may send (vdpu_msix's msg_valid_o): one on a masked vector, or with
+ * MSI-X off or masked, waits for a host write. */
+bool model_msix_sendable(const struct vdpu_state *s)
+{
+    if (!s->msix_pending || !model_cfg_msix_enabled(s) || model_cfg_msix_func_masked(s) || !model_cfg_bus_master(s))
+        return false;
+    for (unsigned v = 0; v < VDPU_NUM_VECTORS; v++)
+        if ((s->msix_pending >> v & 1) && !(s->msix[v].ctrl & PCI_MSIX_ENTRY_CTRL_MASK)) return true;
+    return false;
+}
+
 void model_msix_sender_edge(struct vdpu_edge *e)
 {
     const struct vdpu_state *s = e->pre;

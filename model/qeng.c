@@ -134,7 +134,7 @@ void model_qeng_coal_edge(struct vdpu_edge *e)
             n->co_tmr[q] = 0;
         } else {
             n->co_cnt[q] = (uint8_t)(cnt > 0xFF ? 0xFF : cnt);
-            n->co_tmr[q] = pend ? g->co_tmr[q] + 1 : 0;
+            n->co_tmr[q] = pend ? g->co_tmr[q] + 1 + e->warp : 0; /* warp < wake <= 2^24 */
         }
     }
 }

@@ -72,16 +72,25 @@ static bool key_beat(uint8_t *beat, uint8_t *b0, uint8_t *n0, const vdpu_ntx_t *
     return done;
 }
 
-/* The receiveq of the waiting frame (pre-edge state): its flow's pair, 0 for an unknown flow, a pair
- * not active, or a receiveq that is not enabled or stopped (the spec's "re-select another queue"). */
+static bool rxq_usable(const struct vdpu_state *s, unsigned q)
+{
+    return q < VDPU_NUM_QUEUES && s->queue[q].enable && !(s->eng.qerr >> q & 1u);
+}
+
+/* The receiveq of the waiting frame (pre-edge state): its flow's pair (receiveq 0 for an unknown flow
+ * or a pair not active). When that receiveq is not enabled (being reset) or stopped, the spec's
+ * "re-select another queue": the lowest usable receiveq of an active pair; none usable: receiveq 0,
+ * where the scheduler drops the frame ("If all receive queues are being reset, the device MUST drop
+ * the packet"). */
 uint16_t model_steer_rx_queue(const struct vdpu_state *s)
 {
     uint8_t e = s->steer.tbl[s->steer.rx_idx];
     unsigned k = (e & STEER_VALID) ? (e & 0x7Fu) : 0;
-    if (k >= s->steer.pairs) return 0;
-    unsigned q = 2 * k;
-    if (q >= VDPU_NUM_QUEUES || !s->queue[q].enable || (s->eng.qerr >> q & 1u)) return 0;
-    return (uint16_t)q;
+    if (k >= s->steer.pairs) k = 0;
+    if (rxq_usable(s, 2 * k)) return (uint16_t)(2 * k);
+    for (unsigned p = 0; p < s->steer.pairs && p < VDPU_NUM_QUEUES / 2; p++)
+        if (rxq_usable(s, 2 * p)) return (uint16_t)(2 * p);
+    return 0;
 }
 
 uint32_t model_steer_flows(const struct vdpu_state *s)

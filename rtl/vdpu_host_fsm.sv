@@ -32,7 +32,10 @@ module vdpu_host_fsm
   input  logic        ev_full_i,        // event FIFO full before the edge
   input  logic        cfg_update_i,     // CONFIG_UPDATE[0] before the edge: config_generation reads wait
   input  logic [31:0] hold_timeout_i,   // HOLD_TIMEOUT CSR
+  input  logic [31:0] warp_i,           // idle skipping: extra cycles this edge stands for
   output logic        held_o,           // HOLD_STATUS[0]
+  output logic        hold_wait_o,      // held and only counting at the next edge (idle contract)
+  output logic [31:0] hold_wake_o,      // held: edges before the timeout fires (0: it fires now)
   output logic [15:0] timeouts_o,       // HOLD_STATUS[31:16]
 
   // diag port and its CSRs
@@ -103,7 +106,7 @@ module vdpu_host_fsm
       hold_req_d = hreq_i;
       hold_cnt_d = '0;
     end else if (state_q == StHold && !complete) begin
-      hold_cnt_d = hold_cnt_q + 32'd1;
+      hold_cnt_d = hold_cnt_q + 32'd1 + warp_i; // an edge that stands for 1 + warp cycles
     end
 
     if (complete) begin
@@ -169,6 +172,8 @@ module vdpu_host_fsm
   assign hcpl_data_o   = hcpl_q.data;
 
   assign held_o        = (state_q == StHold);
+  assign hold_wait_o   = (state_q == StHold) && blocked && (hold_cnt_q < hold_timeout_i);
+  assign hold_wake_o   = (hold_cnt_q < hold_timeout_i) ? hold_timeout_i - hold_cnt_q : '0;
   assign timeouts_o    = timeouts_q;
 
   assign diag_valid_o  = diag_valid_q;

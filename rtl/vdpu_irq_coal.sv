@@ -22,7 +22,9 @@ module vdpu_irq_coal
   input  logic [QIDX_W-1:0]     req_q_i,      // ... this queue's interrupt
   input  logic [NUM_QUEUES-1:0] q_en_i,       // queue enabled (pre-edge): a disabled one keeps nothing
   output logic [NUM_QUEUES-1:0] fire_o,       // queue interrupts raised at this edge
-  output logic                  pending_o     // an interrupt is deferred (its timer runs): not quiet
+  input  logic [23:0]           warp_i,       // idle skipping: extra cycles this edge stands for (< wake_o)
+  output logic                  wait_o,       // every deferred interrupt's timer only counts at the next edge
+  output logic [31:0]           wake_o        // edges before the first timer fires (0xFFFFFFFF: none runs)
 );
 
   logic [7:0]  frames;
@@ -55,12 +57,26 @@ module vdpu_irq_coal
       end else begin
         fire_o[q] = 1'b0;
         cnt_d[q]  = cnt[8] ? 8'hFF : cnt[7:0];
-        tmr_d[q]  = pend ? tmr_q[q] + 24'd1 : '0;
+        tmr_d[q]  = pend ? tmr_q[q] + 24'd1 + warp_i : '0;
       end
     end
   end
 
-  assign pending_o = (cnt_q != '0);
+  // Idle contract: a deferred interrupt whose timer has edges left before it fires, on an enabled
+  // queue with coalescing on, changes nothing but its timer with idle inputs (no engine request).
+  always_comb begin
+    logic [31:0] left;
+    wait_o = 1'b1;
+    wake_o = '1;
+    left   = '0;
+    for (int unsigned q = 0; q < NUM_QUEUES; q++) begin
+      if (cnt_q[q] != '0) begin
+        left = (25'(tmr_q[q]) + 25'd1 < 25'(cycles)) ? 32'(cycles) - 32'(tmr_q[q]) - 32'd1 : '0;
+        if (left < wake_o) wake_o = left;
+        if (left == '0 || !q_en_i[q]) wait_o = 1'b0; // (DEV_RESET needs a firmware request: not idle)
+      end
+    end
+  end
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin

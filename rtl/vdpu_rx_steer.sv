@@ -2,8 +2,9 @@
 //
 // A frame the wire takes from transmitq k (k < MQ_PAIRS) writes pair k into the entry of its flow;
 // the frame waiting in the RX buffer goes to receiveq 2k when its flow's entry names an active pair
-// whose receiveq is enabled and not stopped, else to receiveq 0 (an unknown flow, MQ_PAIRS = 1, or
-// the spec's "re-select another queue"). DEV_RESET and an MQ_PAIRS write empty the table, winning
+// (receiveq 0 for an unknown flow or MQ_PAIRS = 1); when that receiveq is not enabled or stopped, to
+// the lowest usable receiveq of an active pair (the spec's "re-select another queue"), else to
+// receiveq 0 (dropped there). DEV_RESET and an MQ_PAIRS write empty the table, winning
 // over a same-edge write; a TX frame in flight at a clear writes nothing. docs/queue-engine.md,
 // "Receive steering".
 `include "vdpu_pkg.svh"
@@ -100,15 +101,22 @@ module vdpu_rx_steer
   logic [7:0] ent;
   logic [6:0] pair;
   logic [7:0] rq;
+  logic       rq_ok;
+  logic [QIDX_W-1:0] alt;  // the lowest usable receiveq of an active pair (0 if none)
 
   always_comb begin
     ent  = tbl_q[rx_idx_q];
     pair = ent[7] ? ent[6:0] : '0;
     if (16'(pair) >= pairs_i) pair = '0;
     rq = {pair, 1'b0};
-    if (rq >= 8'(NUM_QUEUES)) rq = '0;
-    else if (!q_en_i[rq[QIDX_W-1:0]] || qerr_i[rq[QIDX_W-1:0]]) rq = '0;
-    rx_q_o = rq[QIDX_W-1:0];
+    rq_ok = 1'b0;
+    if (rq < 8'(NUM_QUEUES)) rq_ok = q_en_i[rq[QIDX_W-1:0]] && !qerr_i[rq[QIDX_W-1:0]];
+    alt = '0;
+    for (int p = NUM_QUEUES / 2 - 1; p >= 0; p--)
+      if (16'(p) < pairs_i && q_en_i[2 * p] && !qerr_i[2 * p]) alt = QIDX_W'(2 * p);
+    // destination not usable (being reset, or stopped): re-select another receiveq; none usable:
+    // receiveq 0, where the scheduler drops the frame
+    rx_q_o = rq_ok ? rq[QIDX_W-1:0] : alt;
   end
 
   always_ff @(posedge clk_i or negedge rst_ni) begin

@@ -19,7 +19,8 @@ module vdpu_top
   acc_req_t  acc_req;
   acc_rsp_t  acc_rsp, cfg_rsp, bar_rsp;
   logic      acc_is_cfg;
-  logic      held;
+  logic      held, hold_wait;
+  logic [31:0] hold_wake;
   logic      cfg_update;   // CONFIG_UPDATE[0]
   logic      int_pending;  // INTx interrupt pending in the function (PCI Status bit 3)
   logic [15:0] timeouts;
@@ -52,7 +53,10 @@ module vdpu_top
     .ev_full_i      (ev_full),
     .cfg_update_i   (cfg_update),
     .hold_timeout_i (hold_timeout),
+    .warp_i,
     .held_o         (held),
+    .hold_wait_o    (hold_wait),
+    .hold_wake_o    (hold_wake),
     .timeouts_o     (timeouts),
     .diag_valid_o,
     .diag_code_o,
@@ -154,7 +158,8 @@ module vdpu_top
   logic                   quiesce;
   logic [31:0]            eng_status, err_info;
   logic [NUM_QUEUES-1:0]  qerr;
-  logic                   eng_irq, eng_err, eng_idle, cpl_expected, eng_rd_wait, coal_pending;
+  logic                   eng_irq, eng_err, eng_idle, cpl_expected, eng_rd_wait, coal_wait;
+  logic [31:0]            coal_wake;
   logic [QIDX_W-1:0]      eng_irq_q;
   logic [NUM_QUEUES-1:0]  coal_fire;
 
@@ -388,7 +393,9 @@ module vdpu_top
     .req_q_i     (eng_irq_q),
     .q_en_i      (q_en),
     .fire_o      (coal_fire),
-    .pending_o   (coal_pending)
+    .warp_i      (warp_i[23:0]), // at most wake_o - 1 < 2^24 while a coalescing timer runs
+    .wait_o      (coal_wait),
+    .wake_o      (coal_wake)
   );
 
   // ---- MSI-X -------------------------------------------------------------------------------------------
@@ -481,17 +488,21 @@ module vdpu_top
   assign intx_o      = int_pending && !intx_dis;
 
   // ---- idle contract (docs/architecture.md, "Idle skipping"; the model's model_quiet) ----------------
-  // With idle inputs no register changes at the next edge: nothing to answer or send, no held read
-  // (its timeout counts), no deferred interrupt (its timer runs), no frame waiting unless the engine
-  // itself waits for a read (the frame waits for it), the firmware DMA
-  // channel and the engine idle or waiting for a completion, and no doorbell the scheduler would take.
+  // With idle inputs no register changes at the next edge but running timers counting: nothing to
+  // answer or send (a pending MSI-X message on a masked vector waits for a host write), a held read only if it stays blocked and its timeout has edges left, a deferred
+  // interrupt only if its timer has edges left, no frame in the buffer (a stale one too: it is
+  // dropped at the next edge) unless the engine itself waits for a read (the frame waits for it), the firmware DMA channel and the engine idle or waiting for a
+  // completion, and no doorbell the scheduler would take. wake_o says for how many edges the timers
+  // only count: the harness may then run one edge with warp_i = n - 1 for n <= wake_o cycles.
   logic any_kick;
   always_comb begin
     any_kick = 1'b0;
     for (int unsigned q = 0; q < NUM_QUEUES; q++) any_kick |= qctx[q].kick;
   end
-  assign quiet_o = !held && !hcpl_valid_o && !fwrsp_valid_o && !diag_valid_o && !dmareq_valid_o && (pba == '0) &&
-                   (!rx_full || eng_rd_wait) && !coal_pending && (!fwdma_busy || fwdma_wait) &&
+  assign quiet_o = (!held || hold_wait) && !hcpl_valid_o && !fwrsp_valid_o && !diag_valid_o && !dmareq_valid_o && !ntx_valid_o && !msix_valid &&
+                   (nrx_ready_o || eng_rd_wait) && coal_wait && (!fwdma_busy || fwdma_wait) &&
                    (eng_rd_wait || (eng_idle && (!eng_ctrl[ENGCTRL_ENABLE] || quiesce || !any_kick)));
+  // the first running timer's edges left: a held read's timeout, a deferred interrupt's timer
+  assign wake_o = (held && hold_wake < coal_wake) ? hold_wake : coal_wake;
 
 endmodule

@@ -679,3 +679,107 @@ ENGINE_TEST_REALFW(queue_reset, reads_after_reenable_and_device_reset, .timeout 
     }
     free(d);
 }
+
+/* ==== queue_size and the ring type ===============================================================
+ * transport-pci: "If VIRTIO_F_RING_PACKED has not been negotiated, the device MUST present either a
+ * value of 0 or a power of 2 in queue_size." Before FEATURES_OK nothing is negotiated, so a size that
+ * is not a power of 2 is refused then too (it used to be kept until the enable check); once a packed
+ * ring is negotiated any size is taken, with a split ring powers of 2 only. */
+static void negotiate(virtio_drv_t *d, bool packed)
+{
+    cr_assert_eq(virtio_drv_reset(d), DRV_OK);
+    drv_set_status(d, VIRTIO_CONFIG_S_ACKNOWLEDGE);
+    drv_set_status(d, VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER);
+    wr(d, VDPU_COMMON_GFSELECT, 4, 1);
+    wr(d, VDPU_COMMON_GF, 4, 1u | (packed ? 1u << (VIRTIO_F_RING_PACKED - 32) : 0)); /* VERSION_1 (+ RING_PACKED) */
+    drv_set_status(d, VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER | VIRTIO_CONFIG_S_FEATURES_OK);
+    cr_assert_eq(drv_status(d), VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER | VIRTIO_CONFIG_S_FEATURES_OK);
+}
+
+ENGINE_TEST_REALFW(queue_size, power_of_2_unless_packed_negotiated, .timeout = 120)
+{
+    virtio_drv_t *d = drv_new();
+    t_enumerate(T);
+    d->s = &T->s;
+    d->cc = T->s.pci.vcap[VIRTIO_PCI_CAP_COMMON_CFG].addr;
+    cr_assert_eq(virtio_drv_reset(d), DRV_OK);
+    drv_set_status(d, VIRTIO_CONFIG_S_ACKNOWLEDGE);
+    drv_set_status(d, VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER);
+    for (unsigned q = 0; q < VDPU_NUM_QUEUES; q++) {
+        wr(d, VDPU_COMMON_Q_SELECT, 2, q);
+        wr(d, VDPU_COMMON_Q_SIZE, 2, 100);
+        cr_assert_eq(rd(d, VDPU_COMMON_Q_SIZE, 2), VDPU_QSIZE_MAX, "queue %u: 100 refused before FEATURES_OK", q);
+        wr(d, VDPU_COMMON_Q_SIZE, 2, 64);
+        cr_assert_eq(rd(d, VDPU_COMMON_Q_SIZE, 2), 64, "queue %u: a power of 2 is taken", q);
+    }
+    negotiate(d, false);
+    wr(d, VDPU_COMMON_Q_SELECT, 2, 0);
+    wr(d, VDPU_COMMON_Q_SIZE, 2, 100);
+    cr_assert_eq(rd(d, VDPU_COMMON_Q_SIZE, 2), VDPU_QSIZE_MAX, "split ring: 100 refused");
+    negotiate(d, true);
+    wr(d, VDPU_COMMON_Q_SELECT, 2, 0);
+    wr(d, VDPU_COMMON_Q_SIZE, 2, 100);
+    cr_assert_eq(rd(d, VDPU_COMMON_Q_SIZE, 2), 100, "packed ring: any size");
+    cr_assert_eq(virtio_drv_reset(d), DRV_OK);
+    cr_assert_eq(rd(d, VDPU_COMMON_Q_SIZE, 2), VDPU_QSIZE_MAX, "a device reset: the default again");
+    free(d);
+}
+
+/* ==== unmapping every event ======================================================================
+ * transport-pci "MSI-X Vector Configuration": "The device MUST support mapping any event type to any
+ * valid vector 0 to MSI-X Table Size. The device MUST support unmapping any event type." - "The device
+ * MUST return vector mapped to a given event, (NO_VECTOR if unmapped) on read of
+ * config_msix_vector/queue_msix_vector." - "The device MUST have all queue and configuration change
+ * events unmapped upon reset." - "Devices SHOULD NOT use more vectors than necessary to reduce the
+ * reported MSI-X Table Size": one per event source (config and each queue), rounded up to a power of
+ * 2 (8 for 6). Every event is
+ * mapped, then unmapped by the driver's NO_VECTOR write, mapped again and unmapped by a device reset;
+ * an unmapped config change sends no message. */
+ENGINE_TEST_REALFW(no_vector, every_event_unmapped_by_no_vector_and_by_reset, .timeout = 120)
+{
+    struct drv_params p;
+    drv_params_default(&p);
+    virtio_drv_t *d = drv_new();
+    cr_assert_eq(drv_up(T, d, &p), DRV_OK, "%s", d->refusal);
+    unsigned tsize = (unsigned)(cfg_rd(T, CFG_MSIX_CTRL, 2) & 0x7FF) + 1;
+    cr_assert_eq(tsize, VDPU_NUM_VECTORS);
+    cr_assert(tsize >= 1u + VDPU_NUM_QUEUES && tsize < 2u * (1 + VDPU_NUM_QUEUES),
+              "%u vectors for %u event sources: one each, rounded up to a power of 2", tsize, 1 + VDPU_NUM_QUEUES);
+    for (unsigned round = 0; round < 2; round++) {
+        for (unsigned q = 0; q < VDPU_NUM_QUEUES; q++) {
+            unsigned v = (q + round) % tsize;
+            wr(d, VDPU_COMMON_Q_SELECT, 2, q);
+            wr(d, VDPU_COMMON_Q_MSIX, 2, v);
+            cr_assert_eq(rd(d, VDPU_COMMON_Q_MSIX, 2), v, "queue %u mapped to %u", q, v);
+        }
+        wr(d, VDPU_COMMON_MSIX, 2, tsize - 1);
+        cr_assert_eq(rd(d, VDPU_COMMON_MSIX, 2), tsize - 1, "config mapped to the last vector");
+        if (round == 0) {
+            for (unsigned q = 0; q < VDPU_NUM_QUEUES; q++) {
+                wr(d, VDPU_COMMON_Q_SELECT, 2, q);
+                wr(d, VDPU_COMMON_Q_MSIX, 2, 0xFFFF);
+                cr_assert_eq(rd(d, VDPU_COMMON_Q_MSIX, 2), 0xFFFF, "queue %u unmapped", q);
+            }
+            wr(d, VDPU_COMMON_MSIX, 2, 0xFFFF);
+            cr_assert_eq(rd(d, VDPU_COMMON_MSIX, 2), 0xFFFF, "config unmapped");
+            /* an unmapped config change: no message */
+            uint64_t m0 = T->s.mem.msi_total;
+            T->b->link_up = false;
+            vdpu_bus_run_cycles(T->b, 3000);
+            cr_assert_eq(bar_rd(T, VDPU_BAR_ISR_OFF, 1), 2, "the config change happened");
+            cr_assert_eq(T->s.mem.msi_total, m0, "no message for an unmapped config change");
+            T->b->link_up = true;
+            vdpu_bus_run_cycles(T->b, 3000);
+            cr_assert_eq(bar_rd(T, VDPU_BAR_ISR_OFF, 1), 2);
+            cr_assert_eq(T->s.mem.msi_total, m0);
+        } else {
+            cr_assert_eq(virtio_drv_reset(d), DRV_OK);
+            cr_assert_eq(rd(d, VDPU_COMMON_MSIX, 2), 0xFFFF, "config unmapped by the reset");
+            for (unsigned q = 0; q < VDPU_NUM_QUEUES; q++) {
+                wr(d, VDPU_COMMON_Q_SELECT, 2, q);
+                cr_assert_eq(rd(d, VDPU_COMMON_Q_MSIX, 2), 0xFFFF, "queue %u unmapped by the reset", q);
+            }
+        }
+    }
+    free(d);
+}

@@ -433,7 +433,9 @@ Test(fw_policy, queue_size)
     cr_assert_eq(policy_qsize(65535, RING_UNKNOWN, 65535, false), Q_SIZE_TOO_BIG, "virtio's own limit 32768");
     cr_assert_eq(policy_qsize(100, RING_SPLIT, max, false), Q_SIZE_NOT_POW2);
     cr_assert_eq(policy_qsize(100, RING_PACKED, max, false), Q_OK, "packed rings take any size");
-    cr_assert_eq(policy_qsize(100, RING_UNKNOWN, max, false), Q_OK, "ring type unknown: re-checked at enable");
+    cr_assert_eq(policy_qsize(100, RING_UNKNOWN, max, false), Q_SIZE_NOT_POW2,
+                 "before FEATURES_OK RING_PACKED is not negotiated: powers of 2 only");
+    cr_assert_eq(policy_qsize(64, RING_UNKNOWN, max, false), Q_OK);
     cr_assert_eq(policy_qsize(64, RING_SPLIT, max, true), Q_ENABLED, "no resize of a live queue");
 }
 
@@ -569,7 +571,8 @@ Test(fw_policy, queue_size_of_queues_left_out)
     cr_assert_eq(policy_queue_size(64, true, n, 2, 4, 256, false), Q_NO_QUEUE);
     cr_assert_eq(policy_queue_size(64, false, n, 2, 4, 256, false), Q_OK, "before FEATURES_OK");
     cr_assert_eq(policy_queue_size(100, true, n, 2, 1, 256, false), Q_SIZE_NOT_POW2, "the size rules still apply");
-    cr_assert_eq(policy_queue_size(100, false, n, 2, 1, 256, false), Q_OK, "ring type not known yet");
+    cr_assert_eq(policy_queue_size(100, false, n, 2, 1, 256, false), Q_SIZE_NOT_POW2,
+                 "before FEATURES_OK RING_PACKED is not negotiated: powers of 2 only");
     set(n, F_NET_MQ);
     cr_assert_eq(policy_queue_size(64, true, n, 2, 4, 256, false), Q_OK, "MQ: the control queue is 4");
     cr_assert_eq(policy_queue_size(64, true, n, 1, 3, 256, false), Q_NO_QUEUE, "max_qp 1: 3 queues");

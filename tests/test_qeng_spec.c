@@ -49,6 +49,8 @@ struct sp {
     uint8_t hook_purp;         /* at the first request of this purpose ... */
     void (*hook)(struct sp *); /* ... this runs (once) */
     unsigned wire_n;
+    unsigned wire_len;      /* the last frame on the wire ... */
+    uint8_t wire_last[9216]; /* ... and its bytes */
 };
 
 /* ---- plumbing ---------------------------------------------------------------------------------- */
@@ -79,8 +81,10 @@ static void on_txn(void *ctx, const vdpu_txn_t *tx)
 static void on_wire(void *ctx, const uint8_t *f, unsigned len, uint64_t cycle)
 {
     struct sp *v = ctx;
-    (void)f, (void)len, (void)cycle;
+    (void)cycle;
     v->wire_n++;
+    v->wire_len = len;
+    memcpy(v->wire_last, f, len < sizeof v->wire_last ? len : sizeof v->wire_last);
 }
 
 static void mem_w(struct sp *v, uint64_t a, const void *p, size_t n) { cr_assert(host_mem_write(&v->t->s.mem, a, p, n)); }
@@ -574,5 +578,198 @@ ENGINE_TEST_REALFW(qeng_spec, packed_mrg_drop_on_receiveq2_gives_back_receiveq2,
     cr_assert_eq(r32(v, x->desc + 16 + 8), HDR + 100 - 64);
     cr_assert_eq(r16(v, x->desc + 14) & (P_AVAIL | P_USED), P_AVAIL | P_USED, "slot 0 used");
     cr_assert_eq(drops(v), d0 + 1);
+    down(v);
+}
+
+/* ====================================================================================================
+ * (m) automatic receive steering, two pairs: "If the destination receive queue is being reset ..., the
+ * device SHOULD re-select another random queue. If all receive queues are being reset, the device MUST
+ * drop the packet" (net description.tex). Frames of an unknown flow are for receiveq 0; with receiveq 0
+ * reset they go to receiveq 2 (the lowest usable receiveq; until the review they were dropped), with
+ * both reset they are dropped. The other direction (receiveq 2 reset -> receiveq 0) is
+ * mq/disabled_receiveq_falls_back_to_receiveq0.
+ * ==================================================================================================== */
+
+static void pairs_2(struct sp *v)
+{
+    virtio_ctrl_t c;
+    cr_assert_eq(virtio_ctrl_open(&c, &v->d), 0, "%s", c.error);
+    uint16_t pairs = 2;
+    uint8_t ack = 0xEE;
+    cr_assert_eq(virtio_ctrl_cmd(&c, VNET_CTRL_MQ, VNET_CTRL_MQ_VQ_PAIRS_SET, &pairs, 2, &ack, CMD_CYCLES), 0, "%s",
+                 c.error);
+    cr_assert_eq(ack, VNET_OK);
+    cr_assert_eq(peek_csr(v->t, VDPU_CSR_MQ_PAIRS), 2);
+}
+
+static void queue_reset_now(struct sp *v, unsigned q)
+{
+    uint64_t e = 1;
+    cr_assert_eq(drv_wr(&v->d, VDPU_COMMON_Q_SELECT, 2, q), 0);
+    cr_assert_eq(drv_wr(&v->d, VDPU_COMMON_Q_RESET, 2, 1), 0);
+    cr_assert_eq(drv_rd(&v->d, VDPU_COMMON_Q_RESET, 2, &e), 0);
+    cr_assert_eq(e, 0, "queue %u reset done", q);
+    cr_assert_eq(drv_rd(&v->d, VDPU_COMMON_Q_ENABLE, 2, &e), 0);
+    cr_assert_eq(e, 0, "queue %u disabled by its reset", q);
+}
+
+static void reselect_body(struct tctx *T, bool packed)
+{
+    struct sp *v = up(T, packed, NO_EVIDX);
+    pairs_2(v);
+    queue_reset_now(v, 0);
+    const struct drv_queue *x = dq(v, 2);
+    if (packed) {
+        ppost(v, 2, RXB, 2048, 4, F_WRITE);
+        ppost(v, 2, RXB + 0x1000, 2048, 5, F_WRITE);
+    } else {
+        spost(v, 2, 0, RXB, 2048, F_WRITE);
+        spost(v, 2, 1, RXB + 0x1000, 2048, F_WRITE);
+    }
+    uint16_t d0 = drops(v);
+    uint8_t f[80], got[80];
+    bcast_frame(f, sizeof f, 0x88B5); /* not IP, flow table empty: for receiveq 0 */
+    v->nrec = 0;
+    inject(v, f, sizeof f);
+    cr_assert_eq(drops(v), d0, "re-selected, not dropped");
+    if (packed) {
+        cr_assert_eq(r16(v, x->desc + 12), 4, "receiveq 2 used its buffer 4");
+        cr_assert_eq(r32(v, x->desc + 8), HDR + sizeof f);
+    } else {
+        cr_assert_eq(r16(v, x->device + 2), 1, "receiveq 2 used a buffer");
+        cr_assert_eq(r32(v, x->device + 8), HDR + sizeof f);
+    }
+    cr_assert(host_mem_read(&T->s.mem, RXB + HDR, got, sizeof got));
+    cr_assert(!memcmp(got, f, sizeof f), "the frame");
+    for (unsigned i = 0; i < v->nrec; i++) cr_assert_eq(v->rec[i].queue, 2, "every DMA on receiveq 2");
+    /* receiveq 2 reset too: every receive queue is being reset -> dropped, the wire is not held */
+    queue_reset_now(v, 2);
+    uint64_t rx0 = T->b->net.rx_frames;
+    v->nrec = 0;
+    f[20] ^= 0xFF;
+    inject(v, f, sizeof f);
+    cr_assert_eq(T->b->net.rx_frames, rx0 + 1, "the device took the frame");
+    cr_assert_eq(drops(v), d0 + 1, "and dropped it");
+    cr_assert_eq(v->nrec, 0, "no DMA");
+    down(v);
+}
+
+ENGINE_TEST_REALFW(qeng_spec, rx_reset_receiveq0_reselects_receiveq2_split, .timeout = 300) { reselect_body(T, false); }
+ENGINE_TEST_REALFW(qeng_spec, rx_reset_receiveq0_reselects_receiveq2_packed, .timeout = 300) { reselect_body(T, true); }
+
+/* ====================================================================================================
+ * (n) VIRTIO_NET_F_MTU at the largest mtu the device offers (VDPU_MTU_MAX, 9186): "The device MUST
+ * forward transmitted packets of up to mtu (plus low level ethernet header length) size with gso_type
+ * NONE or ECN, and do so without fragmentation, after VIRTIO_NET_F_MTU has been successfully
+ * negotiated" (net description.tex). Frames of mtu + 14 and, 802.1Q-tagged, mtu + 18 bytes leave the
+ * device whole; the same sizes are received whole, one byte more is dropped (NET-CFG-5). The CLI and
+ * firmware refuse larger mtu values (fw_policy/mtu_bounds), whose frames would not fit the 9216-byte
+ * frame buffers.
+ * ==================================================================================================== */
+
+static void mtu_max_open(struct tctx *t, enum vdpu_engine e)
+{
+    struct vdpu_opts o;
+    vdpu_opts_default(&o);
+    o.mtu = VDPU_MTU_MAX;
+    t_open_fw(t, e, &o);
+}
+
+static void mtu_max_body(struct tctx *T)
+{
+    struct sp *v = up(T, false, NO_EVIDX);
+    cr_assert_eq(peek_csr(T, VDPU_CSR_NET_MTU), VDPU_MTU_MAX);
+    cr_assert_eq(peek_csr(T, VDPU_CSR_ENG_CTRL) >> VDPU_ENGCTRL_MTU & 1u, 1u, "MTU negotiated");
+    static uint8_t b[HDR + VDPU_MTU_MAX + 18];
+    const unsigned len[2] = {VDPU_MTU_MAX + 14, VDPU_MTU_MAX + 18};
+    for (unsigned k = 0; k < 2; k++) {
+        memset(b, 0, HDR);
+        bcast_frame(b + HDR, len[k], k ? 0x8100 : 0x88B5);
+        uint64_t at = BUFS + 0x4000ull * k;
+        mem_w(v, at, b, HDR + len[k]);
+        spost(v, 1, (uint16_t)k, at, HDR + len[k], 0);
+        kick(v, 1);
+        cr_assert_eq(v->wire_n, k + 1, "frame of %u bytes sent", len[k]);
+        cr_assert_eq(v->wire_len, len[k], "in one piece");
+        cr_assert(!memcmp(v->wire_last, b + HDR, len[k]), "byte for byte");
+    }
+    cr_assert_eq(r16(v, dq(v, 1)->device + 2), 2);
+    const struct drv_queue *x = dq(v, 0);
+    for (uint16_t i = 0; i < 3; i++) spost(v, 0, i, RXB + 0x4000ull * i, 0x4000, F_WRITE);
+    uint16_t d0 = drops(v);
+    for (unsigned k = 0; k < 2; k++) {
+        bcast_frame(b, len[k], k ? 0x8100 : 0x88B5);
+        inject(v, b, len[k]);
+        cr_assert_eq(r16(v, x->device + 2), k + 1, "frame of %u bytes received", len[k]);
+        cr_assert_eq(r32(v, x->device + 4 + 8 * k + 4), HDR + len[k]);
+    }
+    bcast_frame(b, len[0] + 1, 0x88B5);
+    inject(v, b, len[0] + 1);
+    cr_assert_eq(r16(v, x->device + 2), 2, "one byte over: not passed");
+    cr_assert_eq(drops(v), d0 + 1);
+    down(v);
+}
+
+#define MTU_MAX_TEST(name)                                                                                           \
+    Test(qeng_spec, name##_model, .timeout = 300) { struct tctx t; mtu_max_open(&t, VDPU_ENGINE_MODEL); mtu_max_body(&t); t_close(&t); } \
+    Test(qeng_spec, name##_rtl, .timeout = 300) { struct tctx t; mtu_max_open(&t, VDPU_ENGINE_RTL); mtu_max_body(&t); t_close(&t); }     \
+    Test(qeng_spec, name##_cosim, .timeout = 300) { struct tctx t; mtu_max_open(&t, VDPU_ENGINE_COSIM); mtu_max_body(&t); t_close(&t); }
+
+MTU_MAX_TEST(frames_of_the_largest_mtu_whole)
+
+/* ====================================================================================================
+ * (o) packed: "the device MUST NOT change a descriptor after it made it used" - a used descriptor
+ * belongs to the driver. A frame spread over four receive buffers (MRG_RXBUF) and three transmitted
+ * buffers: one used-descriptor write per slot; the driver then writes its own values into those slots
+ * (as it does when it reuses them) and more traffic on the same queues leaves them alone.
+ * ==================================================================================================== */
+
+ENGINE_TEST_REALFW(qeng_spec, packed_used_descriptor_never_rewritten, .timeout = 300)
+{
+    struct sp *v = up(T, true, 0);
+    cr_assert_eq(peek_csr(T, VDPU_CSR_ENG_CTRL) >> VDPU_ENGCTRL_MRG_RXBUF & 1u, 1u);
+    const unsigned nslot[2] = {4, 3}; /* receiveq 0, transmitq 0 */
+    for (uint16_t i = 0; i < 4; i++) ppost(v, 0, RXB + 0x100ull * i, 64, (uint16_t)(20 + i), F_WRITE);
+    static uint8_t f[200];
+    bcast_frame(f, 200, 0x88B5); /* 212 bytes with the header: four 64-byte buffers */
+    inject(v, f, 200);
+    for (uint16_t i = 0; i < 3; i++) {
+        bcast_frame(f, 60, 0x88B5);
+        tx_buf(v, BUFS + 0x100ull * i, f, 60);
+        ppost(v, 1, BUFS + 0x100ull * i, HDR + 60, (uint16_t)(30 + i), 0);
+    }
+    kick(v, 1);
+    cr_assert_eq(v->wire_n, 3);
+    for (unsigned qi = 0; qi < 2; qi++) {
+        const struct drv_queue *x = dq(v, qi);
+        for (unsigned s = 0; s < nslot[qi]; s++) {
+            cr_assert_eq(r16(v, x->desc + 16 * s + 14) & (P_AVAIL | P_USED), P_AVAIL | P_USED, "queue %u slot %u used", qi, s);
+            unsigned w = 0;
+            for (unsigned i = 0; i < v->nrec; i++)
+                w += v->rec[i].wr && v->rec[i].addr >= x->desc + 16 * s && v->rec[i].addr < x->desc + 16 * (s + 1);
+            cr_assert_eq(w, 1, "queue %u slot %u: one write (its used descriptor)", qi, s);
+        }
+    }
+    /* the driver's values in the used slots (not made available: flags still say used) */
+    uint8_t mine[16];
+    for (unsigned i = 0; i < 16; i++) mine[i] = (uint8_t)(0xA0 + i);
+    mine[14] = 0x80, mine[15] = 0x80; /* AVAIL and USED set: this lap's used state */
+    for (unsigned qi = 0; qi < 2; qi++)
+        for (unsigned s = 0; s < nslot[qi]; s++) mem_w(v, dq(v, qi)->desc + 16 * s, mine, 16);
+    v->nrec = 0;
+    ppost(v, 0, RXB + 0x800, 2048, 40, F_WRITE);
+    bcast_frame(f, 60, 0x88B5);
+    inject(v, f, 60);
+    cr_assert_eq(r16(v, dq(v, 0)->desc + 16 * 4 + 12), 40, "the next frame in slot 4");
+    tx_buf(v, BUFS + 0x800, f, 60);
+    ppost(v, 1, BUFS + 0x800, HDR + 60, 41, 0);
+    kick(v, 1);
+    cr_assert_eq(v->wire_n, 4);
+    for (unsigned qi = 0; qi < 2; qi++)
+        for (unsigned s = 0; s < nslot[qi]; s++) {
+            uint8_t now[16];
+            cr_assert(host_mem_read(&T->s.mem, dq(v, qi)->desc + 16 * s, now, 16));
+            cr_assert(!memcmp(now, mine, 16), "queue %u slot %u changed after it was used", qi, s);
+        }
     down(v);
 }

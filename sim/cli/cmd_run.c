@@ -107,8 +107,10 @@ static void run_report(const vdpu_session_t *s, const struct vdpu_opts *o)
            (unsigned long long)s->bus.dev->cycle, (double)s->bus.dev->cycle / 250.0, (unsigned long long)s->bus.ntxn,
            (unsigned long long)ndiag, (unsigned long long)s->mem.msi_total);
     if (s->bus.skipped)
-        printf("idle skipping: %llu of those cycles were quiet and skipped (%.1f%%; --no-skip evaluates them)\n",
-               (unsigned long long)s->bus.skipped, 100.0 * (double)s->bus.skipped / (double)s->bus.dev->cycle);
+        printf("idle skipping: %llu of those cycles were quiet and skipped (%.1f%%; %llu while a timer ran; --no-skip "
+               "evaluates them)\n",
+               (unsigned long long)s->bus.skipped, 100.0 * (double)s->bus.skipped / (double)s->bus.dev->cycle,
+               (unsigned long long)s->bus.skipped_timed);
     if (s->soc)
         printf("firmware: %llu instructions, %llu CSR reads, %llu CSR writes\n",
                (unsigned long long)s->soc->cpu.retired, (unsigned long long)s->soc->csr_reads,

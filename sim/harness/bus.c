@@ -66,7 +66,8 @@ void vdpu_bus_step(vdpu_bus_t *b)
         in.dmacpl_valid = true;
         in.dmacpl = b->dmacpl;
     }
-    /* the wire side stalls too under host backpressure: gaps between RX beats, TX not taken */
+    /* the wire side stalls too under host backpressure: gaps between RX beats, TX not taken.
+     * 3 draws per cycle, a 4th while the link takes requests (stall_draws: a skip makes the same) */
     bool wire_stall = b->stall_pct && rng_pct(&b->stall_rng, b->stall_pct);
     in.nrx_valid = !wire_stall && netport_rx_beat(&b->net, &in.nrx);
     in.ntx_ready = !(b->stall_pct && rng_pct(&b->stall_rng, b->stall_pct));
@@ -123,11 +124,20 @@ void vdpu_bus_step(vdpu_bus_t *b)
     vdpu_dev_eval(b->dev, &b->out);
 }
 
+/* The backpressure draws of one cycle in vdpu_bus_step: they only decide ready inputs, which
+ * change nothing in a quiet device, but a skip makes them too so the rest of the run is the same. */
+static uint64_t stall_draws(const vdpu_bus_t *b)
+{
+    return b->stall_pct ? 3u + (link_dmareq_ready(&b->link) ? 1u : 0u) : 0u;
+}
+
 /* Nothing in the harness acts before cycle *until (UINT64_MAX: nothing at all) but time. */
 static bool harness_idle(const vdpu_bus_t *b, uint64_t now, uint64_t *until)
 {
-    /* a frame on the wire the device does not take yet (nrx_ready low) changes nothing either */
-    if (!b->skip_idle || b->stopped || !b->out.quiet || b->hq_n || b->dmacpl_pending || b->stall_pct ||
+    /* a frame on the wire the device does not take yet (nrx_ready low) changes nothing either, nor
+     * host requests queued behind a held one (hreq_ready low) */
+    if (!b->skip_idle || b->stopped || !b->out.quiet || (b->hq_n && b->out.hreq_ready) || b->dmacpl_pending ||
+        vdpu_irq_level(&b->out) != b->irq_prev /* a level change the monitor has not logged yet */ ||
         (b->net.rx_n && b->out.nrx_ready) || b->trace || b->seen_link_up != b->link_up ||
         b->seen_dp_err != b->dp_err)
         return false;
@@ -151,9 +161,27 @@ uint64_t vdpu_bus_advance(vdpu_bus_t *b, uint64_t horizon)
     if (b->interrupt && *b->interrupt) vdpu_bus_stop(b, "interrupted by signal %d", (int)*b->interrupt);
     if (horizon > now + 1 && harness_idle(b, now, &until)) {
         uint64_t to = until < horizon ? until : horizon;
+        /* running timers (a held read's timeout, coalescing) act after `wake` edges: up to there
+         * one edge with warp stands for the cycles, with the inputs an idle cycle drives */
+        bool timers = b->out.wake != UINT32_MAX;
+        if (timers && to > now + b->out.wake) to = now + b->out.wake;
         if (to > now + 1) {
             uint64_t n = to - now;
-            vdpu_dev_skip(b->dev, n);
+            vdpu_in_t in;
+            if (timers) {
+                memset(&in, 0, sizeof in);
+                in.link_up = b->link_up;
+                in.dp_err = b->dp_err;
+                in.hcpl_ready = in.ntx_ready = true;
+                in.dmareq_ready = link_dmareq_ready(&b->link);
+                in.warp = (uint32_t)(n - 1);
+            }
+            rng_skip(&b->stall_rng, n * stall_draws(b));
+            vdpu_dev_skip(b->dev, n, timers ? &in : NULL);
+            if (timers) {
+                vdpu_dev_eval(b->dev, &b->out); /* the timers moved */
+                b->skipped_timed += n;
+            }
             if (b->fw.skip) b->fw.skip(b->fw.ctx, n);
             b->skipped += n;
             return n;

@@ -73,6 +73,7 @@ typedef struct vdpu_bus {
     /* idle skipping (docs/architecture.md): on unless --no-skip; cycles skipped so far */
     bool skip_idle;
     uint64_t skipped;
+    uint64_t skipped_timed; /* ... of which with a timer running (one warp edge each time) */
 
     /* set asynchronously (a signal handler: SIGINT, SIGTERM) to stop the run at the next cycle, or NULL */
     const volatile sig_atomic_t *interrupt;

@@ -62,7 +62,7 @@ static void report(cosim_t *c, unsigned ch, const vdpu_txn_t *exp, const vdpu_tx
     char s[256];
     uint64_t cyc = c->dev.cycle;
     fprintf(stderr, "cosim: MISMATCH at cycle %llu on channel %s: %s\n", (unsigned long long)cyc,
-            ch < VDPU_CH_COUNT ? vdpu_chan_names[ch] : "quiet (idle contract)", what);
+            ch < VDPU_CH_COUNT ? vdpu_chan_names[ch] : "quiet/wake (idle contract)", what);
     if (exp) {
         vdpu_txn_format(exp, s, sizeof s);
         fprintf(stderr, "  expected (model, cycle %llu): %s\n", (unsigned long long)exp->cycle, s);
@@ -154,6 +154,12 @@ static void cosim_tick(vdpu_dev_t *d, const vdpu_in_t *in)
                                                               : "the model says quiet, the RTL does not");
         return;
     }
+    if (c->rtl_out.wake != c->model_out.wake) {
+        char what[96];
+        snprintf(what, sizeof what, "timer wake differs: RTL %u, model %u edges", c->rtl_out.wake, c->model_out.wake);
+        report(c, VDPU_CH_COUNT, NULL, NULL, what);
+        return;
+    }
     int nr = vdpu_txn_collect(in, &c->rtl_out, d->cycle, &c->irq_prev_rtl, tr);
     int nm = vdpu_txn_collect(in, &c->model_out, d->cycle, &c->irq_prev_model, tm);
     for (int i = 0; i < nr; i++) {
@@ -168,12 +174,13 @@ static void cosim_tick(vdpu_dev_t *d, const vdpu_in_t *in)
     if (c->rtl->failed || c->model->failed) c->dev.failed = true;
 }
 
-/* Skipped cycles (the harness saw both quiet and nothing pending): neither device changes. */
-static void cosim_skip(vdpu_dev_t *d, uint64_t n)
+/* Skipped cycles (the harness saw both quiet, the same wake, and nothing pending): neither device
+ * changes but for its timers, advanced by the same warp edge. */
+static void cosim_skip(vdpu_dev_t *d, uint64_t n, const vdpu_in_t *timers)
 {
     cosim_t *c = (cosim_t *)d;
-    vdpu_dev_skip(c->rtl, n);
-    vdpu_dev_skip(c->model, n);
+    vdpu_dev_skip(c->rtl, n, timers);
+    vdpu_dev_skip(c->model, n, timers);
 }
 
 static bool cosim_finish(vdpu_dev_t *d)

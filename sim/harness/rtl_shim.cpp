@@ -10,6 +10,11 @@
 #include <cstdlib>
 #include <cstring>
 #include <new>
+#if VM_COVERAGE
+#include <cstdio>
+#include <unistd.h>
+#include "verilated_cov.h"
+#endif
 
 #include "verilated.h"
 #if SHIM_TRACE
@@ -102,10 +107,33 @@ void rtl_tick(vdpu_dev_t *d, const vdpu_in_t *in)
     clock(r, wave_on(r));
 }
 
+// Idle skipping: with timers running, one edge with warp_i stands for the n cycles.
+void rtl_skip(vdpu_dev_t *d, uint64_t, const vdpu_in_t *timers)
+{
+    if (timers) rtl_tick(d, timers);
+}
+
+#if VM_COVERAGE
+// `make coverage`: every instance writes its own counts (several live in one process, tests run in
+// several processes) into $VDPU_COVERAGE_DIR, merged afterwards by verilator_coverage.
+void write_coverage(rtl_dev *r)
+{
+    static unsigned n;
+    const char *dir = getenv("VDPU_COVERAGE_DIR");
+    if (!dir) return;
+    char path[4096];
+    snprintf(path, sizeof path, "%s/rtl-%ld-%u.dat", dir, (long)getpid(), n++);
+    r->ctx->coveragep()->write(path);
+}
+#endif
+
 void rtl_destroy(vdpu_dev_t *d)
 {
     rtl_dev *r = as_rtl(d);
     r->top->final();
+#if VM_COVERAGE
+    write_coverage(r);
+#endif
 #if SHIM_TRACE
     if (r->fst) {
         r->fst->close();
@@ -117,7 +145,7 @@ void rtl_destroy(vdpu_dev_t *d)
     delete r;
 }
 
-const struct vdpu_dev_ops rtl_ops = {rtl_eval, rtl_tick, rtl_destroy, nullptr, nullptr}; // no end-of-run check; a skip changes nothing
+const struct vdpu_dev_ops rtl_ops = {rtl_eval, rtl_tick, rtl_destroy, nullptr, rtl_skip}; // no end-of-run check
 
 } // namespace
 

@@ -153,7 +153,7 @@ int vdpu_txn_collect(const vdpu_in_t *in, const vdpu_out_t *out, uint64_t cycle,
     if (out->diag_valid) ADD(VDPU_CH_DIAG, diag, out->diag);
     if (out->ntx_valid && in->ntx_ready) ADD(VDPU_CH_NTX, ntx, out->ntx);
     if (in->nrx_valid && out->nrx_ready) ADD(VDPU_CH_NRX, nrx, in->nrx);
-    uint16_t lv = (uint16_t)(out->fw_irq | (out->intx ? 0x100 : 0));
+    uint16_t lv = vdpu_irq_level(out);
     if (lv != *irq_prev) {
         txns[n].cycle = cycle;
         txns[n].chan = VDPU_CH_IRQ;

@@ -48,6 +48,8 @@ bool vdpu_txn_equal(const vdpu_txn_t *a, const vdpu_txn_t *b);
 /* Every handshake of one cycle, given the inputs driven and the outputs seen;
  * irq_prev holds the last irq levels (updated). Returns the count written to
  * txns (at most VDPU_CH_COUNT). */
+/* The interrupt levels the monitor logs a transaction for when they change (fw_irq, intx in bit 8). */
+static inline uint16_t vdpu_irq_level(const vdpu_out_t *out) { return (uint16_t)(out->fw_irq | (out->intx ? 0x100 : 0)); }
 int vdpu_txn_collect(const vdpu_in_t *in, const vdpu_out_t *out, uint64_t cycle, uint16_t *irq_prev,
                      vdpu_txn_t *txns);
 
