@@ -7,7 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-int fuzz_dev_one(const uint8_t *data, size_t size);   /* the device: model (cosim with -DFUZZ_COSIM) */
+int fuzz_dev_one(const uint8_t *data, size_t size);       /* the device: the C model */
+int fuzz_dev_cosim_one(const uint8_t *data, size_t size); /* the same program on the RTL checked against the model */
 int fuzz_elf_one(const uint8_t *data, size_t size);   /* the ELF loader and firmware checks */
 int fuzz_pcap_one(const uint8_t *data, size_t size);  /* the pcap reader */
 int fuzz_sweep_one(const uint8_t *data, size_t size); /* vdpu compare's manifest read and JSON merge */

@@ -348,6 +348,8 @@ static void op_frame(struct fz *f, struct in *in)
 static void op(struct fz *f, struct in *in)
 {
     uint8_t what = u8(in);
+    if (f->b->trace) fprintf(f->b->trace, "[fuzz] op %llu: %u at input byte %zu, cycle %llu\n", (unsigned long long)f->ops,
+                             what % 20, in->at - 1, (unsigned long long)f->b->dev->cycle);
     switch (what % 20) {
     case 0: { /* config read */
         uint16_t off = u16(in) % 0x1000;
@@ -413,15 +415,11 @@ static uint8_t *ram_map(void *ctx, uint64_t off, size_t len)
     return off <= RAM_SIZE && len <= RAM_SIZE - off ? (uint8_t *)ctx + off : NULL;
 }
 
-static void setup(struct fz *f, uint8_t flags)
+static void setup(struct fz *f, uint8_t flags, enum vdpu_engine engine)
 {
     struct vdpu_opts o;
     vdpu_opts_default(&o);
-#ifdef FUZZ_COSIM
-    o.engine = VDPU_ENGINE_COSIM;
-#else
-    o.engine = VDPU_ENGINE_MODEL;
-#endif
+    o.engine = engine;
     o.fw_auto = true;
     o.ram_size = 0; /* the RAM below: one buffer for every input, cleared (no page faults per input) */
     o.window_size = WIN_SIZE;
@@ -433,6 +431,9 @@ static void setup(struct fz *f, uint8_t flags)
     struct host_mem_backing bk = {ram, ram_map, NULL};
     if (!host_mem_add_region(&f->s.mem, "ram", 0, RAM_SIZE, bk)) finding(f, "harness: cannot add the RAM");
     f->b = &f->s.bus;
+    static int trace = -1;
+    if (trace < 0) trace = getenv("FUZZ_DEV_TRACE") != NULL;
+    if (trace) f->b->trace = stderr; /* every port transaction and every op: to read a finding */
     f->b->skip_idle = !(flags & 1); /* idle skipping on, as in every run (the flag: evaluate every cycle) */
     f->b->link.p.reorder = flags & 4; /* completions of different reads out of order */
     f->bar = VDPU_MMIO_BASE;
@@ -458,12 +459,12 @@ static void setup(struct fz *f, uint8_t flags)
     run(f, 200);
 }
 
-int fuzz_dev_one(const uint8_t *data, size_t size)
+static int fuzz_dev_run(const uint8_t *data, size_t size, enum vdpu_engine engine)
 {
     static struct fz f;
     memset(&f, 0, sizeof f);
     struct in in = {data, size, 0};
-    setup(&f, u8(&in));
+    setup(&f, u8(&in), engine);
     while (in.at < in.n && f.ops < FUZZ_MAX_OPS && f.b->dev->cycle < FUZZ_MAX_CYCLES) {
         op(&f, &in);
         run(&f, u8(&in) % 64);
@@ -482,12 +483,28 @@ int fuzz_dev_one(const uint8_t *data, size_t size)
                 (unsigned long long)f.kicks, (unsigned long long)f.frames, (unsigned long long)f.b->net.rx_frames,
                 (unsigned long long)f.b->net.tx_frames, (unsigned long long)dma, (unsigned long long)f.s.mem.msi_total,
                 (unsigned long long)f.b->ntxn);
+        uint32_t qerr = 0, info = 0, eng = 0, ctrl = 0;
+        fw_csr_read(f.b, &f.s.fw, VDPU_CSR_QERR, &qerr);
+        fw_csr_read(f.b, &f.s.fw, VDPU_CSR_ERR_INFO, &info);
+        fw_csr_read(f.b, &f.s.fw, VDPU_CSR_ENG_STATUS, &eng);
+        fw_csr_read(f.b, &f.s.fw, VDPU_CSR_ENG_CTRL, &ctrl);
+        fprintf(stderr, "fuzz_dev: QERR 0x%x ERR_INFO 0x%x ENG_STATUS 0x%x ENG_CTRL 0x%x\n", qerr, info, eng, ctrl);
     }
     vdpu_session_close(&f.s);
     return 0;
 }
 
+int fuzz_dev_one(const uint8_t *data, size_t size) { return fuzz_dev_run(data, size, VDPU_ENGINE_MODEL); }
+int fuzz_dev_cosim_one(const uint8_t *data, size_t size) { return fuzz_dev_run(data, size, VDPU_ENGINE_COSIM); }
+
 #ifdef LIBFUZZER
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) { return fuzz_dev_one(data, size); }
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+#ifdef FUZZ_COSIM
+    return fuzz_dev_cosim_one(data, size);
+#else
+    return fuzz_dev_one(data, size);
+#endif
+}
 #endif

@@ -15,8 +15,9 @@ for t in "$@"; do
     found=fuzz/findings/$t
     mkdir -p "$work" "$found"
     log=$dir/$t.log
+    case $t in elf) max=65536 ;; sweep) max=32768 ;; *) max=8192 ;; esac # the seeds fit whole
     # -timeout: an input running longer is a hang; -rss_limit_mb: a leak or a runaway allocation
-    "$dir/fuzz_$t" -max_total_time="$secs" -timeout=20 -rss_limit_mb=2048 -max_len=8192 -print_final_stats=1 \
+    "$dir/fuzz_$t" -max_total_time="$secs" -timeout=20 -rss_limit_mb=2048 -max_len=$max -print_final_stats=1 \
         -artifact_prefix="$found/" "$work" "$seeds" > "$log" 2>&1
     rc=$?
     execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
