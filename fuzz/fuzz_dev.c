@@ -127,6 +127,47 @@ static void drain(struct fz *f)
 
 static void bar_wr(struct fz *f, uint32_t off, unsigned size, uint64_t v) { submit(f, VDPU_HL_MEM_WR, size, f->bar + off, v); }
 
+/* ---- the firmware's protocol around what takes rings away from the engine ------------------------
+ * A device reset (DEV_RESET) and a queue disable or reset (Q_ENABLE=0) clear ring addresses; the
+ * firmware quiesces the data path first and waits until no DMA is outstanding (fw/events.c), as
+ * docs/control-plane.md requires. The harness's pass-through firmware role does not, so the
+ * harness does it around every such action: quiesce, act, let the event service commit, resume. */
+
+static void csr_rd(struct fz *f, uint16_t off, uint32_t *v)
+{
+    if (!fw_csr_read(f->b, &f->s.fw, off, v)) check(f);
+}
+
+static void quiesce(struct fz *f)
+{
+    while (!fwrole_push(&f->s.fw, true, VDPU_CSR_DP_CTRL, 1)) run(f, 1);
+    uint64_t end = f->b->dev->cycle + FUZZ_WAIT;
+    for (uint32_t st = 0; !(st & 1);) {
+        csr_rd(f, VDPU_CSR_DP_STATUS, &st);
+        if (f->b->dev->cycle > end) finding(f, "hang: the data path does not quiesce (DP_STATUS[0] stays 0)");
+    }
+}
+
+static void settle_and_resume(struct fz *f)
+{
+    drain(f);
+    uint64_t end = f->b->dev->cycle + FUZZ_WAIT;
+    for (uint32_t n = 1; n || f->b->hq_n;) { /* the host's write taken and its event committed */
+        run(f, 1);
+        csr_rd(f, VDPU_CSR_EV_COUNT, &n);
+        n &= 0xff; /* [8] is the sticky overflow flag */
+        if (f->b->dev->cycle > end) finding(f, "hang: the event FIFO does not empty");
+    }
+    while (!fwrole_idle(&f->s.fw)) run(f, 1);
+    while (!fwrole_push(&f->s.fw, true, VDPU_CSR_DP_CTRL, 0)) run(f, 1);
+}
+
+/* byte b of a write [off, off + size) of v, or -1 when it does not cover b */
+static int byte_of(uint32_t off, unsigned size, uint64_t v, uint32_t b)
+{
+    return b >= off && b < off + size ? (int)(v >> 8 * (b - off) & 0xff) : -1;
+}
+
 /* ---- what the input may not do, made legal ------------------------------------------------- */
 
 static uint64_t ring_addr(uint64_t v) { return RING_BASE + (v % RING_SPAN & ~(uint64_t)1); }
@@ -157,7 +198,13 @@ static void bar_write_legal(struct fz *f, uint32_t off, unsigned size, uint64_t 
         else bar_wr(f, VDPU_BAR_MSIX_TBL_OFF + e + 12, 4, v & 1);
         return;
     }
+    int st = byte_of(off, size, v, VDPU_COMMON_STATUS), en = byte_of(off, size, v, VDPU_COMMON_Q_ENABLE),
+        rs = byte_of(off, size, v, VDPU_COMMON_Q_RESET);
+    bool takes = st == 0 || (en >= 0 && !(en & 1)) || (rs >= 0 && (rs & 1));
+    if (takes) quiesce(f);
+    if (st == 0) while (!fwrole_push(&f->s.fw, true, VDPU_CSR_ENG_CTRL, 0)) run(f, 1); /* as device_reset() */
     bar_wr(f, off, size, v);
+    if (takes) settle_and_resume(f);
 }
 
 static void cfg_write_legal(struct fz *f, uint16_t off, unsigned size, uint32_t v)
@@ -181,10 +228,15 @@ static void csr_write_legal(struct fz *f, uint16_t off, uint32_t v)
     if (off >= VDPU_CSR_HOSTMEM_BASE_LO && off <= VDPU_CSR_HOSTMEM_SIZE_HI) return; /* the window is the harness's */
     if (off >= VDPU_CSR_FWDMA_ADDR_LO && off <= VDPU_CSR_FWDMA_CTRL) return;         /* no firmware DMA */
     if (off == VDPU_CSR_HOLD_TIMEOUT) v %= FUZZ_HOLD_TIMEOUT + 1;
+    if (off == VDPU_CSR_IRQ_ENABLE) v |= 1; /* the event service stays on: it commits what the protocol waits for */
     if (off == VDPU_CSR_Q_SIZE) v %= MAX_QSIZE + 1;
     if (off == VDPU_CSR_Q_DESC_HI || off == VDPU_CSR_Q_AVAIL_HI || off == VDPU_CSR_Q_USED_HI) v = 0;
     if (off == VDPU_CSR_Q_DESC_LO || off == VDPU_CSR_Q_AVAIL_LO || off == VDPU_CSR_Q_USED_LO) v = (uint32_t)ring_addr(v);
+    bool takes = (off == VDPU_CSR_DEV_RESET && (v & 1)) || (off == VDPU_CSR_Q_ENABLE && !(v & 1));
+    if (takes) quiesce(f);
+    if (off == VDPU_CSR_DEV_RESET && (v & 1)) while (!fwrole_push(&f->s.fw, true, VDPU_CSR_ENG_CTRL, 0)) run(f, 1);
     while (!fwrole_push(&f->s.fw, true, off, v)) run(f, 1);
+    if (takes) settle_and_resume(f);
 }
 
 /* ---- ring contents --------------------------------------------------------------------------- */
@@ -373,7 +425,7 @@ static void op(struct fz *f, struct in *in)
         bar_write_legal(f, off, size, u64(in));
         break;
     }
-    case 6: bar_wr(f, VDPU_COMMON_STATUS, 1, u8(in)); break; /* device_status: bring-up, reset (0), anything */
+    case 6: bar_write_legal(f, VDPU_COMMON_STATUS, 1, u8(in)); break; /* device_status: bring-up, reset (0), anything */
     case 7: { /* doorbell: queue index, 2 or 4 bytes with notification data */
         unsigned q = u8(in) % (VDPU_NUM_QUEUES + 1);
         uint32_t data = u8(in) & 1 ? (uint32_t)u16(in) << 16 | q : q;

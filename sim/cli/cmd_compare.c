@@ -134,7 +134,8 @@ int cmd_compare(int argc, char **argv)
             break;
         case OPT_PACKETS:
             if (!cli_u64("compare", "--packets", optarg, &v)) return VDPU_EXIT_USAGE;
-            if (v < 1 || v > 10000000) return cli_usage_error("compare", "--packets must be 1..10000000");
+            if (v < 1 || v > SWEEP_MAX_PACKETS)
+                return cli_usage_error("compare", "--packets must be 1..%llu", (unsigned long long)SWEEP_MAX_PACKETS);
             spec.packets = v;
             run_opts = true;
             break;

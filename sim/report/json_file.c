@@ -1,5 +1,6 @@
 /* json_file.c - the JSON pieces every report writer shares: a DMA count object and writing a document. */
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -35,4 +36,20 @@ int json_write_file(cJSON *root, const char *path, char *err, size_t errlen)
     fputc('\n', f);
     cJSON_free(txt);
     return out_close(f, path, "JSON", err, errlen);
+}
+
+bool json_num(const cJSON *o, const char *key, double lo, double hi, double *out)
+{
+    const cJSON *v = cJSON_GetObjectItem(o, key);
+    if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble) || v->valuedouble < lo || v->valuedouble > hi) return false;
+    *out = v->valuedouble;
+    return true;
+}
+
+bool json_uint(const cJSON *o, const char *key, uint64_t lo, uint64_t hi, uint64_t *out)
+{
+    double d;
+    if (!json_num(o, key, (double)lo, (double)hi, &d) || d != floor(d)) return false;
+    *out = (uint64_t)d;
+    return true;
 }
