@@ -40,8 +40,8 @@ FUZZ_BINS := $(addprefix $(FUZZ_DIR)/fuzz_,dev dev_cosim elf pcap sweep)
 fuzz-build: deps $(FUZZ_BINS) ## build the libFuzzer targets (clang, ASan + UBSan) into build/fuzz/
 fuzz: fuzz-build ## fuzz each of FUZZ_TARGETS for FUZZ_SECONDS (seeds fuzz/corpus/, crashes fuzz/findings/); exec/s
 	@tools/fuzz_run.sh $(FUZZ_DIR) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
-fuzz-smoke: fuzz-build ## CI: every target for 10 s (its seed corpus replayed first), the cosim flavour too
-	@tools/fuzz_run.sh $(FUZZ_DIR) 10 dev elf pcap sweep dev_cosim
+fuzz-smoke: fuzz-build ## CI: every target (the cosim flavour too) a fixed number of runs from seed 1, seeds first
+	@tools/fuzz_run.sh $(FUZZ_DIR) smoke dev elf pcap sweep dev_cosim
 
 .PHONY: fuzz fuzz-build fuzz-smoke
 -include $(shell find $(FUZZ_DIR)/obj -name '*.d' 2>/dev/null)
