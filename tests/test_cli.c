@@ -407,3 +407,15 @@ Test(cli, wave_check_rejects_a_non_fst)
     cr_assert_eq(vdpu_rtl_wave_check("tests/harness.c", err, sizeof err), -1);
     cr_assert(strstr(err, "is not a readable FST"), "%s", err);
 }
+
+/* issue 13: vdpu compare's outputs are checked too: a JSON that cannot be written whole fails the
+ * command with its reason (the merge of a sweep that did not run still writes every point's error) */
+Test(cli, compare_json_write_failure_is_reported, .timeout = 120)
+{
+    static char out[16384];
+    cr_assert_eq(system("rm -rf build/t-cmp build/t-cmp.json"), 0);
+    cr_assert_eq(sh(VDPU " compare --points-only --dir build/t-cmp --engine model", out, sizeof out), 0, "%s", out);
+    int st = sh("(" SMALL_FS VDPU " compare -q --merge-only build/t-cmp --json build/t-cmp.json)", out, sizeof out);
+    cr_assert_eq(st, 1, "exit %d: %s", st, out);
+    cr_assert(strstr(out, "vdpu compare: cannot write JSON 'build/t-cmp.json': File too large"), "%s", out);
+}
