@@ -39,18 +39,18 @@ deps: ## install missing Debian packages (apt-get, idempotent)
 
 all: deps $(VDPU) $(VHOST_BIN) $(FW_ELF) ## build the simulator, RTL engine, firmware and generated files
 
-run: deps $(VDPU) $(FW_ELF) ## build everything and run the default simulation
+run: deps $(VDPU) $(FW_ELF) ## build everything, bring the device up, then a short loopback on split and packed rings with their DMA side by side
 	$(VDPU) run --engine $(ENGINE) --seed $(SEED) $(if $(filter 1,$(WAVES)),--wave waves/run.fst)
+	@echo; echo "== the data path: 200 loopback frames of 256 B per ring layout, every feature, P = B = 8 ($(ENGINE))"
+	@set -o pipefail; $(VDPU) compare --ring split,packed --features all --workload loopback --pkt-size 256 \
+	  --rtt 200 --prefetch 8 --used-batch 8 --design cross --engine $(ENGINE) --packets 200 --seed $(SEED) \
+	  --dir $(BUILD)/run-compare | sed -n '/^DMA requests per packet/,/^$$/p;/^Link bytes/,/^$$/p;/^compare:/p'
 
 test: deps $(VDPU) $(VHOST_BIN) $(FW_ELF) $(TESTS) $(DRV_TESTS) $(GUEST) $(GEN)/register-map.md ## build and run the whole test suite (DPDK testpmd and a Linux guest in QEMU as real clients)
 	@TEST_JOBS=$(JOBS) tests/run_all.sh $(TESTS) $(DRV_TESTS)
 
-soak: deps $(VDPU) $(FW_ELF) ## longer random cosim: SEEDS seeds from SOAK_FROM each of random accesses, init sequences and traffic
-	@pass=0; fail=0; \
-	for s in $$(seq $(SOAK_FROM) $$(($(SOAK_FROM) + $(SEEDS) - 1))); do for w in random random-init net-random; do \
-	  if $(VDPU) run -q --engine cosim --workload $$w --seed $$s > $(BUILD)/soak.log 2>&1; then pass=$$((pass+1)); \
-	  else fail=$$((fail+1)); echo "FAIL: $(VDPU) run --engine cosim --workload $$w --seed $$s"; tail -20 $(BUILD)/soak.log; fi; \
-	done; done; echo "soak: $$pass passed, $$fail failed"; [ $$fail -eq 0 ]
+soak: deps $(VDPU) $(FW_ELF) ## longer random cosim: SEEDS seeds from SOAK_FROM (register, init, traffic), coverage-steered
+	@tools/soak.sh $(VDPU) $(SOAK_FROM) $(SEEDS) $(BUILD)/fcov.json
 
 lint: deps $(GEN)/vdpu_regmap_pkg.sv $(GEN)/vdpu_top_ports.svh ## verilator --lint-only -Wall on all RTL
 	$(VERILATOR) --lint-only -Wall $(RTL_FLAGS) $(RTL_SRCS) --top-module vdpu_top

@@ -182,4 +182,10 @@ module vdpu_host_fsm
   assign diag_count_o  = diag_count_q;
   assign diag_last_o   = diag_last_q;
 
+  // Functional cover points (make coverage): a held read the firmware answers, one that times out,
+  // a posted write backpressured by a full event FIFO.
+  cover property (@(posedge clk_i) (state_q == StHold) && is_read && complete && !timeout);
+  cover property (@(posedge clk_i) timeout && is_read);
+  cover property (@(posedge clk_i) to_hold && !is_read);
+
 endmodule

@@ -134,4 +134,18 @@ module vdpu_qctx
 
   assign qctx_o = qctx_q;
 
+  // Functional cover points (make coverage: Verilator --coverage-user; ignored otherwise): the index
+  // wraps a long run must reach on every queue, in both ring layouts (a last_avail or used_idx that
+  // goes down wrapped: the 16-bit index of a split ring, the ring end of a packed one).
+  for (genvar q = 0; q < NUM_QUEUES; q++) begin : gen_cover
+    logic eng_here;
+    assign eng_here = (32'(eng_wr_i.idx) == q);
+    cover property (@(posedge clk_i) eng_here && eng_wr_i.avail_we && (eng_wr_i.last_avail < qctx_q[q].last_avail));
+    cover property (@(posedge clk_i) eng_here && eng_wr_i.used_we && (eng_wr_i.used_idx < qctx_q[q].used_idx));
+    cover property (@(posedge clk_i) eng_here && eng_wr_i.avail_we && packed_i &&
+                                     (eng_wr_i.avail_wrap != qctx_q[q].avail_wrap));
+    cover property (@(posedge clk_i) qctx_q[q].nd_valid && !qctx_d[q].nd_valid && !dev_reset_i);
+    cover property (@(posedge clk_i) kick_set_i && (32'(kick_q_i) == q) && qctx_q[q].kick);
+  end
+
 endmodule

@@ -4,13 +4,14 @@
 # RTL: every Verilated instance writes its line/toggle/user counts into $VDPU_COVERAGE_DIR when it is
 # destroyed (sim/harness/rtl_shim.cpp); verilator_coverage merges them and writes lcov's format.
 # C: gcov counts of the instrumented objects (model, harness, host driver, CLI, host-compiled firmware
-# policy). One report: COV_BUILD_DIR/html/index.html, and a per-file table on stdout.
+# policy). One report: COV_BUILD_DIR/html/index.html, and a per-file table on stdout. Functional
+# coverage of the soak's net-random runs (vdpu run --fcov): the table, and COV_BUILD_DIR/html/fcov.html.
 set -euo pipefail
 D=${1:?coverage build dir}
 SEEDS=${2:-20}
 cd "$(dirname "$0")/.."
 [ -x "$D/tests/vdpu_tests" ] && [ -x "$D/vdpu" ] || { echo "coverage: $D is not built (make coverage)" >&2; exit 2; }
-rm -rf "$D/dat" "$D/html" "$D"/*.info "$D/rtl.dat"
+rm -rf "$D/dat" "$D/html" "$D"/*.info "$D/rtl.dat" "$D/fcov.json"
 mkdir -p "$D/dat"
 find "$D/obj" -name '*.gcda' -delete
 export VDPU_COVERAGE_DIR=$PWD/$D/dat
@@ -25,7 +26,13 @@ echo "coverage: soak, seeds 1001..$((1000 + SEEDS)) of random, random-init and n
 fail=0
 for s in $(seq 1001 $((1000 + SEEDS))); do
     for w in random random-init net-random; do
-        "$D/vdpu" run -q --engine cosim --workload "$w" --seed "$s" >/dev/null 2>&1 || { fail=$((fail + 1)); echo "FAIL: --workload $w --seed $s"; }
+        # the firmware of the normal build (the instrumented tree builds no RISC-V code; the register
+        # workload drives the firmware port itself); functional coverage of the traffic, steered
+        extra=(--fw build/fw/vdpu-fw.elf)
+        [ "$w" = random ] && extra=()
+        [ "$w" = net-random ] && extra+=(--fcov "$D/fcov.json")
+        "$D/vdpu" run -q --engine cosim --workload "$w" --seed "$s" "${extra[@]}" >"$D/soak.log" 2>&1 ||
+            { fail=$((fail + 1)); echo "FAIL: --workload $w --seed $s"; tail -5 "$D/soak.log"; }
     done
 done
 echo "coverage: soak $((3 * SEEDS - fail)) passed, $fail failed"
@@ -43,12 +50,14 @@ lcov --quiet --remove "$D/c-all.info" '/usr/*' '*/tests/*' --output-file "$D/c.i
 lcov --quiet --add-tracefile "$D/rtl.info" --add-tracefile "$D/c.info" --output-file "$D/all.info" 2>/dev/null
 genhtml --quiet --output-directory "$D/html" --title "vdpu coverage" "$D/all.info" >/dev/null 2>&1
 
-echo "coverage: per file (lines hit / lines, from lcov)"
-lcov --list "$D/all.info" 2>/dev/null | sed -n '/^\[/,$p;/^Filename/,$p' | grep -E "\|" | sed 's/^/  /'
-echo "coverage: RTL (verilator_coverage, every point kind: line, toggle, user)"
-verilator_coverage "$D/rtl.dat" 2>&1 | grep -i "total" | sed 's/^/  /'
+echo "coverage: per file (line rate and lines, function rate and functions; RTL: Verilator's line points)"
+lcov --list "$D/all.info" 2>/dev/null | grep -E "\|" | grep -v "^ *|" | sed 's/^/  /'
+echo "coverage: RTL points by kind (hit / points, all instances merged)"
+awk '/^C / { n = $NF; if (match($0, /page\002v_[a-z]+/)) { t = substr($0, RSTART + 7, RLENGTH - 7); tot[t]++; if (n > 0) hit[t]++ } }
+     END { for (t in tot) printf "  RTL  %-7s %6d / %6d  %5.1f%%\n", t, hit[t], tot[t], 100 * hit[t] / tot[t] }' "$D/rtl.dat" | sort
 echo "coverage: summary"
 lcov --summary "$D/rtl.info" 2>&1 | grep -E "lines" | sed 's/^ */  RTL  /'
 lcov --summary "$D/c.info" 2>&1 | grep -E "lines|functions" | sed 's/^ */  C    /'
-echo "coverage: report $D/html/index.html"
+"$D/vdpu" fcov "$D/fcov.json" --unhit 4 --html "$D/html/fcov.html"
+echo "coverage: report $D/html/index.html (functional coverage: $D/html/fcov.html)"
 [ $rc -eq 0 ] && [ $fail -eq 0 ]

@@ -23,5 +23,6 @@ int cmd_run(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 int cmd_iss(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
+int cmd_fcov(int argc, char **argv);
 
 #endif

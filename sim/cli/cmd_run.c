@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "fcov.h"
 #include "gdb_stub.h"
 #include "netrand.h"
 #include "out_file.h"
@@ -60,13 +61,21 @@ static int attach_gdb(struct gdb_ctx *g, vdpu_session_t *s, uint64_t port)
     return 0;
 }
 
+/* --fcov: the run's configuration and outcome, for the coverage db */
+struct fcov_run {
+    struct fcov_db db;
+    struct netrand_cfg cfg;
+    struct netrand_result res;
+};
+
 /* The workload itself, once the device is enumerated: 0 when it passed. */
-static int run_workload(vdpu_session_t *s, struct run_args *a, struct injector *inj, FILE *rep)
+static int run_workload(vdpu_session_t *s, struct run_args *a, struct injector *inj, FILE *rep, struct fcov_run *fc)
 {
     struct run_cfg *c = &a->c;
     const struct vdpu_opts *o = &a->dev.o;
     bool net = !strncmp(c->workload, "net-", 4);
-    if (!strcmp(c->workload, "net-random")) return netrand_workload(s, o->seed, stdout);
+    if (!strcmp(c->workload, "net-random"))
+        return netrand_workload(s, o->seed, stdout, fc ? &fc->cfg : NULL, fc ? &fc->res : NULL);
     if (net) {
         c->net.seed = o->seed;
         c->net.workload = !strcmp(c->workload, "net-tx") ? NET_TX : !strcmp(c->workload, "net-rx") ? NET_RX : NET_LOOPBACK;
@@ -169,18 +178,36 @@ int cmd_run(int argc, char **argv)
     }
     struct gdb_ctx g = {0};
     if (a.gdb_stdio) g.stub = gdb_stub_stdio(); /* before any output: it moves our stdout to stderr */
+    struct fcov_run *fc = NULL;
+    if (c->fcov) { /* steer the seed before anything is drawn from it */
+        fc = calloc(1, sizeof *fc);
+        if (!fc || fcov_load(&fc->db, c->fcov, err, sizeof err)) {
+            fprintf(stderr, "vdpu run: %s\n", fc ? err : "out of memory");
+            free(fc);
+            pcap_sink_close(pcap, err, sizeof err);
+            run_args_free(&a);
+            return VDPU_EXIT_USAGE;
+        }
+        uint64_t steered = fcov_steer(&fc->db, o->seed, 8);
+        if (steered != o->seed)
+            printf("fcov: seed %llu steered to %llu, which hits more bins the db lacks (rerun: --seed %llu)\n",
+                   (unsigned long long)o->seed, (unsigned long long)steered, (unsigned long long)steered);
+        o->seed = steered;
+    }
     if (!strcmp(c->workload, "net-random")) netrand_session_opts(o->seed, o); /* the seed's ENG_PARAM */
     printf("vdpu run: engine %s, seed %llu, workload %s, firmware %s\n", vdpu_engine_name(o->engine),
            (unsigned long long)o->seed, c->workload, o->fw_path ? o->fw_path : "builtin");
     vdpu_session_t s;
     if (vdpu_session_open(&s, o)) {
         pcap_sink_close(pcap, err, sizeof err);
+        free(fc);
         run_args_free(&a);
         return VDPU_EXIT_FAIL;
     }
     if (attach_gdb(&g, &s, a.gdb_port)) {
         vdpu_session_close(&s);
         pcap_sink_close(pcap, err, sizeof err);
+        free(fc);
         run_args_free(&a);
         return VDPU_EXIT_FAIL;
     }
@@ -197,8 +224,22 @@ int cmd_run(int argc, char **argv)
         s.bus.net.tap = pcap_sink_frame;
         s.bus.net.tap_ctx = pcap;
     }
-    if (!rc) rc = run_workload(&s, &a, &inj, rep);
+    if (!rc) rc = run_workload(&s, &a, &inj, rep, fc);
     bool clean = vdpu_session_finish(&s) && rc == 0;
+    if (fc && clean) { /* a failed run's bins are not coverage */
+        struct fcov_sample smp;
+        fcov_sample_of(&fc->cfg, &fc->res, &smp);
+        unsigned fresh = fcov_add(&fc->db, &smp), hit, total;
+        fcov_totals(&fc->db, &hit, &total);
+        if (fcov_save(&fc->db, c->fcov, err, sizeof err)) {
+            fprintf(stderr, "vdpu run: %s\n", err);
+            clean = false;
+        } else {
+            printf("fcov: %u new bin%s; %u of %u bins hit over %llu run(s) (%s)\n", fresh, fresh == 1 ? "" : "s", hit,
+                   total, (unsigned long long)fc->db.runs, c->fcov);
+        }
+    }
+    free(fc);
     run_report(&s, o);
     if (pcap) {
         uint64_t frames = pcap_sink_frames(pcap);

@@ -33,6 +33,10 @@ void run_usage(FILE *f)
             "                         used batch unless given; a quarter of the seeds also reset the\n"
             "                         device once or twice mid-traffic, a fifth end over two queue pairs\n"
             "                         with receive steering), printed; every frame checked\n"
+            "      --fcov FILE        net-random: functional coverage db (JSON, created if missing): the\n"
+            "                         seed is steered to the one of 8 derived from it that hits the most\n"
+            "                         bins the db lacks (printed: it alone reproduces the run), and the\n"
+            "                         run's bins are added (vdpu fcov FILE prints the table)\n"
             "      --packets N        frames of a net-* workload, 1..1000000000 (default 1000)\n"
             "      --pkt-size N|imix|random  frame bytes, 14..1514 (default 64); imix: 64/576/1500 in 7:4:1;\n"
             "                         random: uniform 14..1514 from the seed\n"
@@ -80,6 +84,7 @@ void run_usage(FILE *f)
 enum {
     OPT_RING = DEV_OPT_END, OPT_QUEUES, OPT_QSIZE, OPT_PACKETS, OPT_PKTSIZE, OPT_JSON, OPT_PCAP_OUT,
     OPT_INTX, OPT_PCAP_IN, OPT_FLAP, OPT_DPERR, OPT_CYCLES, OPT_GDB, OPT_GDBSTDIO, OPT_CTRL, OPT_PAIRS, OPT_RXBUF,
+    OPT_FCOV,
 };
 
 static const struct option run_opts[] = {
@@ -95,7 +100,7 @@ static const struct option run_opts[] = {
     {"pcap-in", required_argument, 0, OPT_PCAP_IN},   {"link-flap-at", required_argument, 0, OPT_FLAP},
     {"dp-error-at", required_argument, 0, OPT_DPERR}, {"cycles", required_argument, 0, OPT_CYCLES},
     {"gdb", required_argument, 0, OPT_GDB},   {"gdb-stdio", no_argument, 0, OPT_GDBSTDIO},
-    {"rx-buf-size", required_argument, 0, OPT_RXBUF},
+    {"rx-buf-size", required_argument, 0, OPT_RXBUF}, {"fcov", required_argument, 0, OPT_FCOV},
     {"help", no_argument, 0, 'h'},            {0, 0, 0, 0},
 };
 
@@ -205,6 +210,7 @@ static int run_option(int ch, const char *arg, struct run_args *a)
         c->net.pkt_size = (unsigned)v;
         break;
     case OPT_JSON: c->json = arg; c->net_opts = true; break;
+    case OPT_FCOV: c->fcov = arg; break;
     case OPT_RXBUF:
         if (!cli_u64("run", "--rx-buf-size", arg, &v)) return VDPU_EXIT_USAGE;
         if (v < NET_HDR_LEN || v > NET_REGION) return cli_usage_error("run", "--rx-buf-size must be 12..4096");
@@ -273,6 +279,8 @@ static int run_check(struct run_args *a)
     struct vdpu_opts *o = &a->dev.o;
     char err[200];
     bool net = !strncmp(c->workload, "net-", 4);
+    if (c->fcov && strcmp(c->workload, "net-random"))
+        return cli_usage_error("run", "--fcov collects the coverage of net-random only");
     if (!strcmp(c->workload, "net-random") && (c->net_opts || a->drv_opts || a->dev.rtt || c->pcap_in))
         return cli_usage_error("run", "net-random draws frames, ring, queue size and rtt from --seed: no "
                                       "--packets/--pkt-size/--json/--pcap-in/--ring/--queues/--qsize/--rtt");

@@ -285,10 +285,11 @@ out:
     return rc;
 }
 
-int netrand_workload(vdpu_session_t *s, uint64_t seed, FILE *out)
+int netrand_workload(vdpu_session_t *s, uint64_t seed, FILE *out, struct netrand_cfg *cfg_out,
+                     struct netrand_result *res_out)
 {
     struct netrand_cfg c;
-    struct netrand_result r;
+    struct netrand_result r = {0};
     char desc[400], err[240];
     netrand_pick(seed, &c);
     c.prefetch = s->opts.prefetch; /* what the firmware programmed */
@@ -314,5 +315,7 @@ int netrand_workload(vdpu_session_t *s, uint64_t seed, FILE *out)
                 (unsigned long long)r.resets, r.resets == 1 ? "" : "s", (unsigned long long)r.cut_packets,
                 r.resets == 1 ? "it" : "them");
     if (rc) fprintf(out, "net-random: FAILED: %s\n", err);
+    if (cfg_out) *cfg_out = c;
+    if (res_out) *res_out = r;
     return rc;
 }

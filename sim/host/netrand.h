@@ -54,7 +54,9 @@ void netrand_describe(const struct netrand_cfg *c, char *buf, size_t len);
  * size, then the checked traffic. 0 when every frame completed and checked; else -1 and a reason
  * in err. (A cosim mismatch stops the bus: also -1; vdpu_session_finish has the final word.) */
 int netrand_run(vdpu_session_t *s, const struct netrand_cfg *c, struct netrand_result *r, char *err, size_t errlen);
-/* `vdpu run --workload net-random`: pick, print, run, print the outcome. */
-int netrand_workload(vdpu_session_t *s, uint64_t seed, FILE *out);
+/* `vdpu run --workload net-random`: pick, print, run, print the outcome; the configuration and the
+ * result into cfg_out / res_out when not NULL (functional coverage). */
+int netrand_workload(vdpu_session_t *s, uint64_t seed, FILE *out, struct netrand_cfg *cfg_out,
+                     struct netrand_result *res_out);
 
 #endif

@@ -13,6 +13,7 @@ struct run_cfg {
     const char *workload;
     struct net_params net;
     const char *json, *pcap_out, *pcap_in;
+    const char *fcov; /* net-random: functional coverage db (--fcov), or NULL */
     const char *ctrl; /* --ctrl: control-queue commands after DRIVER_OK (NULL: none) */
     unsigned pairs;   /* queue pairs the --ctrl list (or --pairs) leaves active (0: not set, one pair) */
     struct pcap_frames replay;
