@@ -21,6 +21,7 @@ include mk/iss_tests.mk
 include mk/report.mk
 include mk/vhost.mk
 include mk/coverage.mk
+include mk/fuzz.mk
 
 help: ## this list
 	@echo "vdpu - cycle-accurate virtio-pci DPU function simulator"
@@ -32,6 +33,7 @@ help: ## this list
 	@echo "       SEEDS=$(SEEDS) SOAK_FROM=$(SOAK_FROM) (soak) JOBS=$(JOBS) (parallel test processes)"
 	@echo "       BASE=$(BASE) (the commit make bench compares with) COV_SEEDS=$(COV_SEEDS) (coverage soak)"
 	@echo "       MUTANTS=$(MUTANTS) MUT_SEEDS=$(MUT_SEEDS) (mutate; SEED draws the sites)"
+	@echo "       FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_TARGETS='$(FUZZ_TARGETS)' (make fuzz; dev_cosim: the RTL flavour)"
 
 deps: ## install missing Debian packages (apt-get, idempotent)
 	@$(DEPS_CHECK)

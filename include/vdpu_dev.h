@@ -3,6 +3,7 @@
 #define VDPU_DEV_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "vdpu_regmap.h"
@@ -68,6 +69,9 @@ struct vdpu_rtl_opts {
     uint64_t wave_to; /* 0: until the end */
 };
 vdpu_dev_t *vdpu_rtl_create(const struct vdpu_rtl_opts *opts);
+/* After the engine that wrote it is destroyed: is the wave file a readable FST (the FST writer
+ * reports no write error of its own)? 0, or -1 with a one-line reason in err. */
+int vdpu_rtl_wave_check(const char *path, char *err, size_t errlen);
 
 /* Lockstep co-simulation: the RTL drives the ports, the model shadows it and
  * every output transaction is compared in order per channel. Takes ownership

@@ -89,11 +89,12 @@ $(VDPU): $(OBJ)/sim/cli/main.o $(LIB_OBJS)
 	$(CXX) $^ $(LDLIBS) -o $@
 
 # ---- tests (one Criterion binary, so the run ends with one synthesis line) --
-TEST_SRCS := $(sort $(wildcard tests/*.c))
+# the fuzz targets' entry points too: the suite replays their seed corpus and pinned findings
+TEST_SRCS := $(sort $(wildcard tests/*.c)) fuzz/fuzz_dev.c fuzz/fuzz_file.c
 TESTS     := $(BUILD)/tests/vdpu_tests
 $(OBJ)/tests/%.o: tests/%.c $(GEN)/vdpu_regmap.h
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -Itests -c $< -o $@
+	$(CC) $(CFLAGS) -Itests -Ifuzz -c $< -o $@
 $(TESTS): $(TEST_SRCS:%.c=$(OBJ)/%.o) $(LIB_OBJS)
 	@mkdir -p $(@D)
 	$(CXX) $^ -lcriterion $(LDLIBS) -o $@

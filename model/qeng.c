@@ -63,9 +63,12 @@ uint32_t model_qeng_wake(const struct vdpu_state *s)
     return model_qeng_cpl_expected(s) ? model_cto_wake(s->eng.cto, s->cpl_timeout) : UINT32_MAX;
 }
 
+/* The ring layout: ENG_CTRL[1] when the engine is idle (the scheduler and the pick read it), the
+ * layout latched at the pick while a service runs (firmware changing ENG_CTRL then changes nothing
+ * for it, as in the RTL; found by fuzz_dev_cosim, tests/test_fuzz_replay.c) */
 static bool packed(const struct vdpu_edge *e)
 {
-    return e->pre->eng.ctrl & ENG_CTRL_PACKED;
+    return e->pre->eng.fsm == VDPU_ENG_IDLE ? (e->pre->eng.ctrl & ENG_CTRL_PACKED) != 0 : e->pre->eng.pk_en;
 }
 
 /* The read in flight fills the prefetch cache: split avail ring entries, packed descriptors. */
@@ -586,6 +589,7 @@ static void state_idle(struct vdpu_edge *e)
     n->b_leave = false;
     /* v3: the feature rules of this service */
     n->ind_en = s->eng.ctrl & ENG_CTRL_INDIRECT;
+    n->pk_en = s->eng.ctrl & ENG_CTRL_PACKED;
     n->ev_en = s->eng.ctrl & ENG_CTRL_EVENT_IDX;
     n->ae_wait = false;
     /* MRG_RXBUF: receive services only; the frame starts with no buffer filled */

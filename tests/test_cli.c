@@ -3,10 +3,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <cjson/cJSON.h>
 
 #include "harness.h"
+#include "mini_elf.h"
 
 #define VDPU "./build/vdpu"
 
@@ -57,6 +59,22 @@ Test(cli, bad_arguments_one_line_exit_2)
         VDPU " run --workload net-rx --rx-buf-size 8", VDPU " run --workload net-rx --rx-buf-size 5000",
         VDPU " run --workload net-random --rx-buf-size 256", VDPU " run --rx-buf-size 256",
         VDPU " run --mtu 9187", VDPU " run --mtu 65535", VDPU " run --mtu 67",
+        /* issue 13: numbers whose arithmetic would wrap, loose --ctrl lists, options that were ignored */
+        VDPU " run --workload net-tx --packets 18446744073709551615", VDPU " run --workload net-tx --packets 1000000001",
+        VDPU " run --link-flap-at 18446744073709551615", VDPU " run --dp-error-at 18446744073709551000",
+        VDPU " run --cycles 18446744073709551615", VDPU " run --engine rtl --wave build/x.fst --wave-from 281474976710657",
+        VDPU " run --workload net-tx --ctrl pairs=+2", VDPU " run --workload net-tx --ctrl 'pairs= 2'",
+        VDPU " run --workload net-tx --ctrl ''", VDPU " run --workload net-tx --ctrl promisc=1,",
+        VDPU " run --workload net-tx --ctrl ,promisc=1", VDPU " run --workload net-tx --ctrl promisc=1,,allmulti=0",
+        VDPU " run --workload net-tx --ctrl mac=+2:22:33:44:55:66", VDPU " run --workload net-tx --ctrl mac=2:22:33:44:55:666",
+        VDPU " run --workload net-random --pcap-in build/none.pcap", VDPU " run --workload net-tx --rx-buf-size 256",
+        VDPU " run --workload net-tx --pcap-in build/none.pcap --pkt-size 100",
+        VDPU " run --workload net-tx --pcap-in build/none.pcap --pkt-size imix",
+        VDPU " run --engine model --inject-fault vendor-id", VDPU " run --engine rtl --inject-fault vendor-id",
+        VDPU " run --workload net-tx --queues 1", VDPU " run --workload net-loopback --queues 2 --ctrl promisc=1",
+        VDPU " run --workload net-loopback --queues 3 --pairs 2", VDPU " run --workload net-tx --json build",
+        VDPU " run --workload net-tx --json /nonexistent/d/x.json", VDPU " compare --json build",
+        VDPU " compare --csv /nonexistent/d/x.csv",
     };
     static char out[4096];
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
@@ -260,4 +278,144 @@ Test(cli, queue_engine_options, .timeout = 300)
                      out, sizeof out),
                   0);
     cr_assert(strstr(out, "needs MRG_RXBUF"), "%s", out);
+}
+
+/* issue 13: the cycle budget of a net-* run covers the longest legal coalescing timer (it used to
+ * end in a cycle-limit failure), and a --ctrl list longer than a timeline line is applied whole */
+Test(cli, budget_covers_the_longest_coalescing_timer, .timeout = 300)
+{
+    static char out[16384];
+    cr_assert_eq(sh(VDPU " run -q --engine model --workload net-tx --packets 3 --coalesce 255,16777215", out, sizeof out),
+                 0, "%s", out);
+    cr_assert(strstr(out, "3 frames completed and checked"), "%s", out);
+    /* 40 commands: every one acked, and the run still honors --pairs at the end of the list */
+    static char cmd[2048];
+    int n = snprintf(cmd, sizeof cmd, VDPU " run --engine model --workload net-loopback --packets 8 --pairs 2 --ctrl ");
+    for (int i = 0; i < 40; i++) n += snprintf(cmd + n, sizeof cmd - (size_t)n, "%spromisc=%d", i ? "," : "", i & 1);
+    cr_assert_eq(sh(cmd, out, sizeof out), 0, "%s", out);
+    cr_assert(strstr(out, "acked OK (41 commands"), "40 promisc items and VQ_PAIRS_SET from --pairs: %s", out);
+    cr_assert(strstr(out, "over 2 queue pairs: 8 frames completed"), "%s", out);
+}
+
+/* issue 13: frames the receive filter would drop are named before the run (it used to wait for them
+ * until the cycle limit and report a timeout) */
+Test(cli, pcap_in_frames_the_filter_drops_are_named, .timeout = 300)
+{
+    static char out[16384];
+    cr_assert_eq(sh(VDPU " run -q --engine model --workload net-tx --packets 4 --pcap-out build/t-filter.pcap", out,
+                    sizeof out), 0, "%s", out);
+    /* the capture is addressed to the default MAC: a device with another MAC drops it */
+    int st = sh(VDPU " run -q --engine model --workload net-rx --pcap-in build/t-filter.pcap --mac 52:00:00:00:00:01",
+                out, sizeof out);
+    cr_assert_eq(st, 2, "exit %d: %s", st, out);
+    cr_assert(strstr(out, "frame 1 of build/t-filter.pcap is addressed to 52:3e:16:00:01:00: the device's receive "
+                          "filter would drop it"), "%s", out);
+    cr_assert_eq(lines(out), 1, "%s", out);
+    /* promiscuous: every frame passes, and is received */
+    cr_assert_eq(sh(VDPU " run -q --engine model --workload net-rx --pcap-in build/t-filter.pcap --mac 52:00:00:00:00:01 "
+                       "--ctrl promisc=1", out, sizeof out), 0, "%s", out);
+    cr_assert(strstr(out, "4 frames completed and checked"), "%s", out);
+}
+
+/* issue 13: a firmware ELF the session would refuse (no vdpu_fw_config) is a bad argument, exit 2,
+ * found before the simulation starts */
+Test(cli, firmware_without_config_is_a_usage_error)
+{
+    static const uint32_t code[] = {0x0000006f}; /* j . */
+    uint8_t buf[1024];
+    size_t n = mini_elf(buf, 0, code, 1, "not_the_config", 0x100);
+    char path[64], cmd[256];
+    static char out[4096];
+    mini_elf_write(path, sizeof path, buf, n);
+    snprintf(cmd, sizeof cmd, VDPU " run --engine model --fw %s", path);
+    int st = sh(cmd, out, sizeof out);
+    unlink(path);
+    cr_assert_eq(st, 2, "exit %d: %s", st, out);
+    cr_assert(strstr(out, "has no vdpu_fw_config object"), "%s", out);
+    cr_assert_eq(lines(out), 1, "%s", out);
+}
+
+/* issue 13: writes that fail are reported and fail the run. A file size limit (ulimit -f, SIGXFSZ
+ * ignored) makes every write past 1 KiB fail with EFBIG, as a full disk would. */
+#define SMALL_FS "trap '' XFSZ; ulimit -f 1; "
+Test(cli, failed_writes_fail_the_run, .timeout = 300)
+{
+    static char out[16384];
+    int st = sh("(" SMALL_FS VDPU " run -q --engine model --workload net-tx --packets 3 --json build/t-full.json)", out,
+                sizeof out);
+    cr_assert_eq(st, 1, "exit %d: %s", st, out);
+    cr_assert(strstr(out, "cannot write JSON 'build/t-full.json': File too large"), "%s", out);
+    st = sh("(" SMALL_FS VDPU " run -q --engine model --workload net-tx --packets 30 --pkt-size 1500 "
+            "--pcap-out build/t-full.pcap)", out, sizeof out);
+    cr_assert_eq(st, 1, "exit %d: %s", st, out);
+    cr_assert(strstr(out, "cannot write pcap file 'build/t-full.pcap'"), "%s", out);
+    cr_assert(strstr(out, "result: FAIL"), "%s", out);
+    /* standard output itself: the run passed, the report is lost, the exit status says so */
+    st = sh("(" SMALL_FS "exec " VDPU " run --engine model --workload net-tx --packets 3 > build/t-full.txt)", out,
+            sizeof out);
+    cr_assert_eq(st, 1, "exit %d: %s", st, out);
+    cr_assert(strstr(out, "vdpu: cannot write standard output"), "%s", out);
+    st = sh("(" SMALL_FS "exec " VDPU " run --help > build/t-full.txt)", out, sizeof out);
+    cr_assert_eq(st, 1, "--help larger than 1 KiB: exit %d: %s", st, out);
+}
+
+/* issue 13: SIGINT/SIGTERM end the run as a failed one would, with what was measured written: the
+ * report, the JSON, the pcap and a readable FST; exit 128 + the signal */
+Test(cli, signal_flushes_what_was_measured, .timeout = 300)
+{
+    static char out[65536];
+    remove("build/t-int.json");
+    remove("build/t-int.pcap");
+    remove("build/t-int.fst");
+    int st = sh("{ build/vdpu run -q --engine rtl --workload net-loopback --packets 1000000 --json build/t-int.json "
+                "--pcap-out build/t-int.pcap --wave build/t-int.fst --wave-to 20000 & p=$!; sleep 3; kill -INT $p; "
+                "wait $p; }", out, sizeof out);
+    cr_assert_eq(st, 130, "exit %d: %s", st, out);
+    cr_assert(strstr(out, "interrupted by signal 2"), "%s", out);
+    cr_assert(strstr(out, "result: FAIL"), "%s", out);
+    const char *pc = strstr(out, "pcap: ");
+    cr_assert_not_null(pc, "%s", out);
+    unsigned long frames = strtoul(pc + 6, NULL, 10);
+    cr_assert_gt(frames, 0, "%s", out);
+    /* the JSON parses and counts what completed */
+    FILE *f = fopen("build/t-int.json", "r");
+    cr_assert_not_null(f);
+    static char js[1 << 16];
+    size_t n = fread(js, 1, sizeof js - 1, f);
+    fclose(f);
+    js[n] = 0;
+    cJSON *root = cJSON_Parse(js);
+    cr_assert_not_null(root, "not JSON: %s", js);
+    cr_assert_gt(cJSON_GetObjectItem(root, "packets")->valuedouble, 0);
+    cJSON_Delete(root);
+    /* tshark reads every frame the pcap line announced */
+    cr_assert_eq(sh("tshark -r build/t-int.pcap 2>/dev/null | wc -l", out, sizeof out), 0);
+    cr_assert_eq(strtoul(out, NULL, 10), frames, "tshark read %s", out);
+    char err[300];
+    cr_assert_eq(vdpu_rtl_wave_check("build/t-int.fst", err, sizeof err), 0, "%s", err);
+    /* SIGTERM alike */
+    st = sh("{ build/vdpu run -q --engine model --workload net-loopback --packets 10000000 & p=$!; sleep 2; "
+            "kill -TERM $p; wait $p; }", out, sizeof out);
+    cr_assert_eq(st, 143, "exit %d: %s", st, out);
+    cr_assert(strstr(out, "interrupted by signal 15"), "%s", out);
+}
+
+/* the wave check itself: a file that is not an FST is named */
+Test(cli, wave_check_rejects_a_non_fst)
+{
+    char err[300];
+    cr_assert_eq(vdpu_rtl_wave_check("tests/harness.c", err, sizeof err), -1);
+    cr_assert(strstr(err, "is not a readable FST"), "%s", err);
+}
+
+/* issue 13: vdpu compare's outputs are checked too: a JSON that cannot be written whole fails the
+ * command with its reason (the merge of a sweep that did not run still writes every point's error) */
+Test(cli, compare_json_write_failure_is_reported, .timeout = 120)
+{
+    static char out[16384];
+    cr_assert_eq(system("rm -rf build/t-cmp build/t-cmp.json"), 0);
+    cr_assert_eq(sh(VDPU " compare --points-only --dir build/t-cmp --engine model", out, sizeof out), 0, "%s", out);
+    int st = sh("(" SMALL_FS VDPU " compare -q --merge-only build/t-cmp --json build/t-cmp.json)", out, sizeof out);
+    cr_assert_eq(st, 1, "exit %d: %s", st, out);
+    cr_assert(strstr(out, "vdpu compare: cannot write JSON 'build/t-cmp.json': File too large"), "%s", out);
 }

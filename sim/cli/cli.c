@@ -23,6 +23,19 @@ bad:
     return false;
 }
 
+bool cli_u64_range(const char *cmd, const char *opt, const char *s, uint64_t lo, uint64_t hi, uint64_t *out)
+{
+    uint64_t v;
+    if (!cli_u64(cmd, opt, s, &v)) return false;
+    if (v < lo || v > hi) {
+        cli_usage_error(cmd, "%s must be %llu..%llu, not %llu", opt, (unsigned long long)lo, (unsigned long long)hi,
+                        (unsigned long long)v);
+        return false;
+    }
+    *out = v;
+    return true;
+}
+
 int cli_usage_error(const char *cmd, const char *fmt, ...)
 {
     va_list ap;

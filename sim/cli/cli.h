@@ -11,6 +11,11 @@
 
 /* Parse a decimal or 0x-hex unsigned integer; on error print "vdpu <cmd>: bad value for --opt: 'x'" and return false. */
 bool cli_u64(const char *cmd, const char *opt, const char *s, uint64_t *out);
+/* The largest cycle number an option takes (2^48: 13 days of device time at 250 MHz), so that the
+ * cycle arithmetic of a run (an event's end, the run's end after it) cannot overflow. */
+#define CLI_MAX_CYCLE (1ull << 48)
+/* cli_u64 within [lo, hi]; out of range: "vdpu <cmd>: --opt must be lo..hi". */
+bool cli_u64_range(const char *cmd, const char *opt, const char *s, uint64_t lo, uint64_t hi, uint64_t *out);
 /* Print "vdpu <cmd>: <msg>" plus a hint to use --help. Returns VDPU_EXIT_USAGE. */
 int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "out_file.h"
 #include "session.h"
 #include "sweep_merge.h"
 #include "sweep_out.h"
@@ -133,7 +134,8 @@ int cmd_compare(int argc, char **argv)
             break;
         case OPT_PACKETS:
             if (!cli_u64("compare", "--packets", optarg, &v)) return VDPU_EXIT_USAGE;
-            if (v < 1 || v > 10000000) return cli_usage_error("compare", "--packets must be 1..10000000");
+            if (v < 1 || v > SWEEP_MAX_PACKETS)
+                return cli_usage_error("compare", "--packets must be 1..%llu", (unsigned long long)SWEEP_MAX_PACKETS);
             spec.packets = v;
             run_opts = true;
             break;
@@ -166,6 +168,14 @@ int cmd_compare(int argc, char **argv)
                                           "--packets, --seed, --design or --points-only");
     if (points_only && (csv || json || plot || md))
         return cli_usage_error("compare", "--points-only runs nothing: no --csv/--json/--plot/--markdown");
+
+    /* output paths are checked before the sweep runs, not after */
+    const char *outs[][2] = {{csv, "CSV"}, {json, "JSON"}, {md, "Markdown"}};
+    for (unsigned i = 0; i < 3; i++)
+        if (outs[i][0] && out_probe(outs[i][0], outs[i][1], err, sizeof err)) {
+            fprintf(stderr, "vdpu compare: %s\n", err);
+            return VDPU_EXIT_USAGE;
+        }
 
     struct sweep_point *pts = NULL;
     unsigned n = 0;
@@ -227,7 +237,8 @@ int cmd_compare(int argc, char **argv)
     if (md) {
         FILE *f = fopen(md, "w");
         if (f) sweep_markdown(f, &spec, res, n);
-        if (!f || fclose(f)) rc = VDPU_EXIT_FAIL, fprintf(stderr, "vdpu compare: cannot write %s\n", md);
+        if (!f || out_close(f, md, "Markdown", err, sizeof err))
+            rc = VDPU_EXIT_FAIL, fprintf(stderr, "vdpu compare: %s\n", f ? err : "cannot write the Markdown file");
     }
     if (plot) {
         if (sweep_plot(plot, &spec, res, n, skipped, sizeof skipped, err, sizeof err)) {

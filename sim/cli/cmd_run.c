@@ -1,4 +1,5 @@
 /* cmd_run.c - `vdpu run`: enumerate, bring the device up with the control-plane firmware, run a workload. */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,6 +8,7 @@
 #include "fcov.h"
 #include "gdb_stub.h"
 #include "netrand.h"
+#include "out_file.h"
 #include "pcap_io.h"
 #include "randacc.h"
 #include "randinit.h"
@@ -133,18 +135,45 @@ static void run_report(const vdpu_session_t *s, const struct vdpu_opts *o)
            vdpu_engine_name(o->engine));
 }
 
+/* SIGINT/SIGTERM: the bus stops at its next cycle and the run ends as a failed one would, so what
+ * was measured is written (report, JSON, pcap, a closed FST); a second signal kills at once. */
+static volatile sig_atomic_t run_signal;
+
+static void on_signal(int sig) { run_signal = sig; }
+
+static void catch_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sa.sa_flags = SA_RESETHAND;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
+
 int cmd_run(int argc, char **argv)
 {
-    static struct run_args a; /* large (rerun and --ctrl buffers): not on the stack */
+    static struct run_args a; /* large: not on the stack */
     int prc = run_args_parse(argc, argv, &a);
-    if (prc >= 0) return prc;
+    if (prc >= 0) {
+        run_args_free(&a);
+        return prc;
+    }
     struct run_cfg *c = &a.c;
     struct vdpu_opts *o = &a.dev.o;
-    char err[200];
+    char err[4200];
 
+    /* every output is checked before anything runs (and every write to it after) */
+    if (c->json && out_probe(c->json, "JSON", err, sizeof err)) {
+        fprintf(stderr, "vdpu run: %s\n", err);
+        run_args_free(&a);
+        return VDPU_EXIT_USAGE;
+    }
     pcap_sink_t *pcap = NULL;
     if (c->pcap_out && !(pcap = pcap_sink_open(c->pcap_out, err, sizeof err))) {
         fprintf(stderr, "vdpu run: %s\n", err);
+        run_args_free(&a);
         return VDPU_EXIT_USAGE;
     }
     struct gdb_ctx g = {0};
@@ -155,7 +184,8 @@ int cmd_run(int argc, char **argv)
         if (!fc || fcov_load(&fc->db, c->fcov, err, sizeof err)) {
             fprintf(stderr, "vdpu run: %s\n", fc ? err : "out of memory");
             free(fc);
-            pcap_sink_close(pcap);
+            pcap_sink_close(pcap, err, sizeof err);
+            run_args_free(&a);
             return VDPU_EXIT_USAGE;
         }
         uint64_t steered = fcov_steer(&fc->db, o->seed, 8);
@@ -169,16 +199,20 @@ int cmd_run(int argc, char **argv)
            (unsigned long long)o->seed, c->workload, o->fw_path ? o->fw_path : "builtin");
     vdpu_session_t s;
     if (vdpu_session_open(&s, o)) {
-        pcap_sink_close(pcap);
+        pcap_sink_close(pcap, err, sizeof err);
         free(fc);
+        run_args_free(&a);
         return VDPU_EXIT_FAIL;
     }
     if (attach_gdb(&g, &s, a.gdb_port)) {
         vdpu_session_close(&s);
-        pcap_sink_close(pcap);
+        pcap_sink_close(pcap, err, sizeof err);
         free(fc);
+        run_args_free(&a);
         return VDPU_EXIT_FAIL;
     }
+    catch_signals();
+    s.bus.interrupt = &run_signal;
     FILE *rep = c->quiet ? NULL : stdout;
     struct injector inj = {c, NULL};
     s.bus.on_cycle = run_inject;
@@ -208,16 +242,28 @@ int cmd_run(int argc, char **argv)
     free(fc);
     run_report(&s, o);
     if (pcap) {
-        printf("pcap: %llu frames written to %s\n", (unsigned long long)pcap_sink_frames(pcap), c->pcap_out);
-        pcap_sink_close(pcap);
+        uint64_t frames = pcap_sink_frames(pcap);
+        if (pcap_sink_close(pcap, err, sizeof err)) {
+            fprintf(stderr, "vdpu run: %s\n", err);
+            clean = false;
+        } else {
+            printf("pcap: %llu frames written to %s\n", (unsigned long long)frames, c->pcap_out);
+        }
     }
-    printf("result: %s\n", clean ? "PASS" : "FAIL");
+    vdpu_session_close(&s); /* closes the FST */
+    if (o->wave && vdpu_rtl_wave_check(o->wave, err, sizeof err)) {
+        fprintf(stderr, "vdpu run: %s\n", err);
+        clean = false;
+    }
+    int sig = run_signal;
+    if (sig) printf("interrupted by signal %d: the report, JSON, pcap and wave above hold what ran until then\n", sig);
+    printf("result: %s\n", clean && !sig ? "PASS" : "FAIL");
     fflush(stdout);
     if (g.stub) {
         gdb_stub_report_exit(g.stub, clean ? 0 : 1);
         gdb_stub_close(g.stub);
     }
-    vdpu_session_close(&s);
-    pcap_frames_free(&c->replay);
+    run_args_free(&a);
+    if (sig) return 128 + sig; /* as a shell reports a process the signal ended */
     return clean ? VDPU_EXIT_OK : VDPU_EXIT_FAIL;
 }

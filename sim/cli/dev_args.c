@@ -68,10 +68,10 @@ int dev_args_option(const char *cmd, int ch, const char *arg, struct dev_args *a
     case DEV_OPT_WAVE: o->wave = arg; return 1;
     case DEV_OPT_WAVE_FROM:
         a->wave_from_set = true;
-        return cli_u64(cmd, "--wave-from", arg, &o->wave_from) ? 1 : -1;
+        return cli_u64_range(cmd, "--wave-from", arg, 0, CLI_MAX_CYCLE, &o->wave_from) ? 1 : -1;
     case DEV_OPT_WAVE_TO:
         a->wave_to_set = true;
-        return cli_u64(cmd, "--wave-to", arg, &o->wave_to) ? 1 : -1;
+        return cli_u64_range(cmd, "--wave-to", arg, 1, CLI_MAX_CYCLE, &o->wave_to) ? 1 : -1;
     case DEV_OPT_TRACE: o->trace = stdout; return 1;
     case DEV_OPT_FW:
         a->fw = arg;
@@ -143,8 +143,9 @@ int dev_args_finish(const char *cmd, struct dev_args *a)
 {
     struct vdpu_opts *o = &a->o;
     char err[300];
-    if (o->fault && o->engine == VDPU_ENGINE_RTL)
-        return cli_usage_error(cmd, "--inject-fault changes the model; use --engine model or cosim");
+    if (o->fault && o->engine != VDPU_ENGINE_COSIM)
+        return cli_usage_error(cmd, "--inject-fault makes the model wrong so that cosim reports a mismatch: it "
+                                    "needs --engine cosim");
     if (o->wave && o->engine == VDPU_ENGINE_MODEL)
         return cli_usage_error(cmd, "--wave needs the rtl or cosim engine (the model has no signals)");
     if ((a->wave_from_set || a->wave_to_set) && !o->wave) return cli_usage_error(cmd, "--wave-from/--wave-to need --wave FILE");
@@ -161,13 +162,11 @@ int dev_args_finish(const char *cmd, struct dev_args *a)
     if (!a->fw_builtin) {
         o->fw_path = a->fw ? a->fw : vdpu_default_fw_path();
         if (!o->fw_path) return cli_usage_error(cmd, "no firmware: build/fw/vdpu-fw.elf is missing (run make, or --fw builtin)");
-        struct elf_image probe; /* a bad ELF is a bad argument: say so before anything runs */
-        memset(&probe, 0, sizeof probe);
-        if (elf_load(o->fw_path, &probe, err, sizeof err)) {
+        /* a bad firmware is a bad argument: every check the session makes of it, before anything runs */
+        if (vdpu_fw_probe(o->fw_path, err, sizeof err)) {
             fprintf(stderr, "vdpu %s: %s\n", cmd, err);
             return VDPU_EXIT_USAGE;
         }
-        elf_free(&probe);
     }
     if (o->wave) {
         FILE *t = fopen(o->wave, "w");

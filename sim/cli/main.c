@@ -1,4 +1,5 @@
 /* main.c - the vdpu command: dispatch to subcommands. */
+#include <errno.h>
 #include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
@@ -47,7 +48,7 @@ static void usage(FILE *f)
             "'vdpu <command> --help' describes each command's options.\n");
 }
 
-int main(int argc, char **argv)
+static int dispatch(int argc, char **argv)
 {
     if (argc < 2) {
         fprintf(stderr, "vdpu: missing command: run, iss, bench, compare, vhost-user or help (see 'vdpu help')\n");
@@ -66,4 +67,17 @@ int main(int argc, char **argv)
     }
     fprintf(stderr, "vdpu: unknown command '%s' (see 'vdpu help')\n", c);
     return VDPU_EXIT_USAGE;
+}
+
+/* Every command's output is checked: standard output that could not be written (a full disk,
+ * /dev/full, a closed pipe) fails the command with a one-line error, whatever it found. */
+int main(int argc, char **argv)
+{
+    int rc = dispatch(argc, argv);
+    errno = 0;
+    if (fflush(stdout) || ferror(stdout)) {
+        fprintf(stderr, "vdpu: cannot write standard output: %s\n", errno ? strerror(errno) : "a write failed");
+        return rc ? rc : VDPU_EXIT_FAIL;
+    }
+    return rc;
 }

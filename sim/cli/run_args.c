@@ -8,6 +8,7 @@
 #include "run_args.h"
 #include "virtio_ctrl.h"
 #include "virtio_net_mq.h"
+#include "virtio_spec.h"
 
 void run_usage(FILE *f)
 {
@@ -38,7 +39,7 @@ void run_usage(FILE *f)
             "                         seed is steered to the one of 8 derived from it that hits the most\n"
             "                         bins the db lacks (printed: it alone reproduces the run), and the\n"
             "                         run's bins are added (vdpu fcov FILE prints the table)\n"
-            "      --packets N        frames of a net-* workload (default 1000)\n"
+            "      --packets N        frames of a net-* workload, 1..1000000000 (default 1000)\n"
             "      --pkt-size N|imix|random  frame bytes, 14..1514 (default 64); imix: 64/576/1500 in 7:4:1;\n"
             "                         random: uniform 14..1514 from the seed\n"
             "      --json FILE        write the DMA accounting and throughput as JSON (net-* workloads)\n"
@@ -65,6 +66,7 @@ void run_usage(FILE *f)
             "                         the last injected event)\n"
             "      --link-flap-at C   take the link down at cycle C and up again 2000 cycles later\n"
             "      --dp-error-at C    report an internal data-path error at cycle C (DEVICE_NEEDS_RESET)\n"
+            "                         (cycles: at most 2^48 = 281474976710656, 13 days at 250 MHz)\n"
             "driver (host side):\n"
             "      --ring split|packed  ring layout the driver asks for (default split)\n"
             "      --queues N         virtqueues the driver sets up (default: all it negotiates)\n"
@@ -77,7 +79,8 @@ void run_usage(FILE *f)
             "  -q, --quiet            no discovery report or timeline\n"
             "  -h, --help             this text\n");
     dev_args_usage(f);
-    fprintf(f, "\nexit status: 0 clean run, 1 mismatch, refused init or failed check, 2 bad arguments\n");
+    fprintf(f, "\nexit status: 0 clean run, 1 mismatch, refused init, failed check or an output not written, 2 bad\n"
+               "arguments, 128+N stopped by signal N (SIGINT, SIGTERM: what was measured is written)\n");
 }
 
 enum {
@@ -125,6 +128,31 @@ static unsigned ctrl_pairs(const char *list)
     return pairs;
 }
 
+/* net-rx/net-loopback --pcap-in: every frame must pass the device's receive filter as the run leaves
+ * it (the device MAC, --ctrl mac=/promisc=/allmulti=; broadcast always, multicast with allmulti, on
+ * by default), or the driver would wait for frames the device dropped. -1 to go on. */
+static int check_rx_filter(struct run_args *a)
+{
+    struct run_cfg *c = &a->c;
+    uint8_t mac[6];
+    memcpy(mac, a->dev.o.mac, 6);
+    bool promisc = false, allmulti = true;
+    virtio_ctrl_rx_state(c->ctrl, mac, &promisc, &allmulti);
+    if (promisc) return -1;
+    for (size_t i = 0; i < c->replay.n; i++) {
+        const uint8_t *d = c->replay.data[i];
+        bool bcast = true;
+        for (unsigned k = 0; k < 6; k++) bcast = bcast && d[k] == 0xff;
+        if (bcast || ((d[0] & 1) && allmulti) || !memcmp(d, mac, 6)) continue;
+        return cli_usage_error("run", "frame %zu of %s is addressed to %02x:%02x:%02x:%02x:%02x:%02x: the device's "
+                                      "receive filter would drop it (the device MAC is %02x:%02x:%02x:%02x:%02x:%02x%s; "
+                                      "--ctrl promisc=1 accepts every frame)",
+                               i + 1, c->pcap_in, d[0], d[1], d[2], d[3], d[4], d[5], mac[0], mac[1], mac[2], mac[3],
+                               mac[4], mac[5], d[0] & 1 ? ", multicast needs allmulti=1" : "");
+    }
+    return -1;
+}
+
 /* One run-specific option: -1 to go on, else the exit status. */
 static int run_option(int ch, const char *arg, struct run_args *a)
 {
@@ -141,7 +169,7 @@ static int run_option(int ch, const char *arg, struct run_args *a)
         if (!cli_u64("run", "--accesses", arg, &c->accesses)) return VDPU_EXIT_USAGE;
         a->accesses_set = true;
         break;
-    case OPT_CYCLES: if (!cli_u64("run", "--cycles", arg, &c->until)) return VDPU_EXIT_USAGE; break;
+    case OPT_CYCLES: if (!cli_u64_range("run", "--cycles", arg, 0, CLI_MAX_CYCLE, &c->until)) return VDPU_EXIT_USAGE; break;
     case 'q': c->quiet = true; break;
     case OPT_RING:
         a->drv_opts = true;
@@ -154,6 +182,7 @@ static int run_option(int ch, const char *arg, struct run_args *a)
         if (!cli_u64("run", "--queues", arg, &v)) return VDPU_EXIT_USAGE;
         if (v < 1 || v > VDPU_NUM_QUEUES) return cli_usage_error("run", "--queues must be 1..%u", VDPU_NUM_QUEUES);
         c->drv.queues = (unsigned)v;
+        a->queues_set = true;
         break;
     case OPT_QSIZE:
         a->drv_opts = true;
@@ -162,13 +191,13 @@ static int run_option(int ch, const char *arg, struct run_args *a)
         c->drv.qsize = (unsigned)v;
         break;
     case OPT_PACKETS:
-        if (!cli_u64("run", "--packets", arg, &c->net.packets)) return VDPU_EXIT_USAGE;
-        if (c->net.packets < 1) return cli_usage_error("run", "--packets must be at least 1");
+        if (!cli_u64_range("run", "--packets", arg, 1, RUN_MAX_PACKETS, &c->net.packets)) return VDPU_EXIT_USAGE;
         c->packets_set = true;
         c->net_opts = true;
         break;
     case OPT_PKTSIZE:
         c->net_opts = true;
+        a->pkt_size_set = true;
         if (!strcmp(arg, "imix")) {
             c->net.pkt_size = 0;
             break;
@@ -194,11 +223,11 @@ static int run_option(int ch, const char *arg, struct run_args *a)
     case OPT_PCAP_IN: c->pcap_in = arg; break;
     case OPT_INTX: c->drv.use_msix = false; break;
     case OPT_FLAP:
-        if (!cli_u64("run", "--link-flap-at", arg, &c->flap_at)) return VDPU_EXIT_USAGE;
+        if (!cli_u64_range("run", "--link-flap-at", arg, 0, CLI_MAX_CYCLE, &c->flap_at)) return VDPU_EXIT_USAGE;
         c->flap = true;
         break;
     case OPT_DPERR:
-        if (!cli_u64("run", "--dp-error-at", arg, &c->dperr_at)) return VDPU_EXIT_USAGE;
+        if (!cli_u64_range("run", "--dp-error-at", arg, 0, CLI_MAX_CYCLE, &c->dperr_at)) return VDPU_EXIT_USAGE;
         c->dperr = true;
         break;
     case OPT_GDB:
@@ -232,9 +261,12 @@ static int merge_pairs(struct run_args *a, bool net)
         if (cp && cp != a->pairs_opt)
             return cli_usage_error("run", "--pairs %llu contradicts --ctrl pairs=%u", (unsigned long long)a->pairs_opt, cp);
         if (!cp) {
-            int n = snprintf(a->ctrl_buf, sizeof a->ctrl_buf, "%s%spairs=%llu", c->ctrl ? c->ctrl : "",
-                             c->ctrl ? "," : "", (unsigned long long)a->pairs_opt);
-            if (n < 0 || (size_t)n >= sizeof a->ctrl_buf) return cli_usage_error("run", "--ctrl list too long");
+            if (asprintf(&a->ctrl_buf, "%s%spairs=%llu", c->ctrl ? c->ctrl : "", c->ctrl ? "," : "",
+                         (unsigned long long)a->pairs_opt) < 0) {
+                a->ctrl_buf = NULL;
+                fprintf(stderr, "vdpu run: out of memory\n");
+                return VDPU_EXIT_FAIL;
+            }
             c->ctrl = a->ctrl_buf;
         }
     }
@@ -251,9 +283,13 @@ static int run_check(struct run_args *a)
     bool net = !strncmp(c->workload, "net-", 4);
     if (c->fcov && strcmp(c->workload, "net-random"))
         return cli_usage_error("run", "--fcov collects the coverage of net-random only");
-    if (!strcmp(c->workload, "net-random") && (c->net_opts || a->drv_opts || a->dev.rtt))
+    if (!strcmp(c->workload, "net-random") && (c->net_opts || a->drv_opts || a->dev.rtt || c->pcap_in))
         return cli_usage_error("run", "net-random draws frames, ring, queue size and rtt from --seed: no "
-                                      "--packets/--pkt-size/--json/--ring/--queues/--qsize/--rtt");
+                                      "--packets/--pkt-size/--json/--pcap-in/--ring/--queues/--qsize/--rtt");
+    if (c->rx_buf_size && !strcmp(c->workload, "net-tx"))
+        return cli_usage_error("run", "--rx-buf-size sizes receive buffers: net-tx posts none (net-rx, net-loopback)");
+    if (c->pcap_in && a->pkt_size_set)
+        return cli_usage_error("run", "--pkt-size and --pcap-in both say what the frames are: give one");
     if ((c->net_opts || c->pcap_out || c->pcap_in) && !net)
         return cli_usage_error("run", "--packets/--pkt-size/--json/--pcap-in/--pcap-out are for the net-* workloads");
     int rc = merge_pairs(a, net);
@@ -295,6 +331,21 @@ static int run_check(struct run_args *a)
                                       "engine): net-* workloads need the firmware ELF");
     rc = dev_args_finish("run", &a->dev);
     if (rc) return rc;
+    if (net && a->queues_set) {
+        /* the net driver needs a receiveq and a transmitq per pair, and the control queue (index
+         * 2 * max_virtqueue_pairs with MQ, else 2) for --ctrl; --queues N sets up queues 0..N-1 */
+        unsigned need = 2 * (c->pairs ? c->pairs : 1);
+        bool mq = (o->features[VIRTIO_NET_F_MQ / 32] >> (VIRTIO_NET_F_MQ % 32)) & 1;
+        if (c->ctrl && need < 2u * (mq ? o->max_qp : 1) + 1) need = 2u * (mq ? o->max_qp : 1) + 1;
+        if (c->drv.queues < need)
+            return cli_usage_error("run", "%s needs --queues %u or more (receiveq and transmitq%s%s), not %u",
+                                   c->workload, need, c->pairs > 1 ? " of every pair" : "",
+                                   c->ctrl ? ", and the control queue for --ctrl" : "", c->drv.queues);
+    }
+    if (c->pcap_in && strcmp(c->workload, "net-tx")) {
+        rc = check_rx_filter(a);
+        if (rc >= 0) return rc;
+    }
     if ((a->gdb_port || a->gdb_stdio) && a->dev.fw_builtin)
         return cli_usage_error("run", "--gdb debugs the embedded CPU: it needs real firmware, not --fw builtin");
     if (a->gdb_port && a->gdb_stdio) return cli_usage_error("run", "use either --gdb PORT or --gdb-stdio");
@@ -306,14 +357,30 @@ static int run_check(struct run_args *a)
 }
 
 /* The rerun hint of a mismatch report: this very command line, with the seed made explicit. */
-static void make_rerun(int argc, char **argv, struct run_args *a)
+static int make_rerun(int argc, char **argv, struct run_args *a)
 {
-    size_t at = (size_t)snprintf(a->rerun, sizeof a->rerun, "vdpu run --seed %llu", (unsigned long long)a->dev.o.seed);
-    for (int i = 1; i < argc && at < sizeof a->rerun; i++)
+    size_t len = 64; /* "vdpu run --seed N" */
+    for (int i = 1; i < argc; i++) len += strlen(argv[i]) + 1;
+    a->rerun = malloc(len);
+    if (!a->rerun) {
+        fprintf(stderr, "vdpu run: out of memory\n");
+        return VDPU_EXIT_FAIL;
+    }
+    size_t at = (size_t)snprintf(a->rerun, len, "vdpu run --seed %llu", (unsigned long long)a->dev.o.seed);
+    for (int i = 1; i < argc; i++)
         if (strcmp(argv[i], "--seed") && strcmp(argv[i], "-s") &&
             (i == 1 || (strcmp(argv[i - 1], "--seed") && strcmp(argv[i - 1], "-s"))) && strncmp(argv[i], "--seed=", 7))
-            at += (size_t)snprintf(a->rerun + at, sizeof a->rerun - at, " %s", argv[i]);
+            at += (size_t)snprintf(a->rerun + at, len - at, " %s", argv[i]);
     a->dev.o.rerun = a->rerun;
+    return -1;
+}
+
+void run_args_free(struct run_args *a)
+{
+    free(a->rerun);
+    free(a->ctrl_buf);
+    a->rerun = a->ctrl_buf = NULL;
+    pcap_frames_free(&a->c.replay);
 }
 
 int run_args_parse(int argc, char **argv, struct run_args *a)
@@ -345,6 +412,5 @@ int run_args_parse(int argc, char **argv, struct run_args *a)
     if (optind < argc) return cli_usage_error("run", "unexpected argument '%s'", argv[optind]);
     int rc = run_check(a);
     if (rc >= 0) return rc;
-    make_rerun(argc, argv, a);
-    return -1;
+    return make_rerun(argc, argv, a);
 }

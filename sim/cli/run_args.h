@@ -8,15 +8,17 @@
 struct run_args {
     struct dev_args dev;    /* engine, device, firmware, queue engine, waves */
     struct run_cfg c;       /* workload and driver */
-    bool drv_opts, accesses_set, gdb_stdio;
+    bool drv_opts, accesses_set, gdb_stdio, pkt_size_set, queues_set;
     uint64_t gdb_port, pairs_opt;
-    char rerun[512];        /* the command line to reproduce a mismatch, seed explicit */
-    char ctrl_buf[1024];    /* --ctrl with --pairs appended */
+    char *rerun;            /* the command line to reproduce a mismatch, seed explicit (malloc) */
+    char *ctrl_buf;         /* --ctrl with --pairs appended (malloc), or NULL */
 };
 
 /* Parse argv into a: -1 when the run should go on, else the exit status (--help: 0, bad
  * arguments: VDPU_EXIT_USAGE after a one-line error). */
 int run_args_parse(int argc, char **argv, struct run_args *a);
 void run_usage(FILE *f);
+/* what run_args_parse allocated */
+void run_args_free(struct run_args *a);
 
 #endif

@@ -35,8 +35,19 @@ static void console_byte(fw_soc_t *s, uint8_t ch)
     if (ch == '\r') return;
     if (ch != '\n') s->line[s->line_n++] = (char)ch;
     if (ch == '\n' || s->line_n == FW_SOC_LINE_MAX) {
-        s->line[s->line_n] = 0;
-        if (s->console) fprintf(s->console, "[fw] %s\n", s->line);
+        /* the console is the firmware's bytes, not the terminal's: control and non-ASCII bytes are
+         * shown as \xNN, never sent raw (an escape sequence would drive the terminal) */
+        if (s->console) {
+            char esc[4 * FW_SOC_LINE_MAX + 1];
+            size_t n = 0;
+            for (unsigned i = 0; i < s->line_n; i++) {
+                uint8_t b = (uint8_t)s->line[i];
+                if ((b >= 0x20 && b < 0x7f) || b == '\t') esc[n++] = (char)b;
+                else n += (size_t)snprintf(esc + n, sizeof esc - n, "\\x%02x", b);
+            }
+            esc[n] = 0;
+            fprintf(s->console, "[fw] %s\n", esc);
+        }
         s->line_n = 0;
     }
 }

@@ -50,6 +50,7 @@ void vdpu_bus_step(vdpu_bus_t *b)
     vdpu_in_t in;
     memset(&in, 0, sizeof in);
     const vdpu_out_t *o = &b->out;
+    if (b->interrupt && *b->interrupt) vdpu_bus_stop(b, "interrupted by signal %d", (int)*b->interrupt);
     /* an injector that said when it acts next is only called then */
     if (b->on_cycle && b->dev->cycle >= b->on_cycle_at) b->on_cycle(b->on_cycle_ctx, b);
 
@@ -157,6 +158,7 @@ static bool harness_idle(const vdpu_bus_t *b, uint64_t now, uint64_t *until)
 uint64_t vdpu_bus_advance(vdpu_bus_t *b, uint64_t horizon)
 {
     uint64_t now = b->dev->cycle, until;
+    if (b->interrupt && *b->interrupt) vdpu_bus_stop(b, "interrupted by signal %d", (int)*b->interrupt);
     if (horizon > now + 1 && harness_idle(b, now, &until)) {
         uint64_t to = until < horizon ? until : horizon;
         /* running timers (a held read's timeout, coalescing) act after `wake` edges: up to there

@@ -2,6 +2,7 @@
 #ifndef VDPU_BUS_H
 #define VDPU_BUS_H
 
+#include <signal.h>
 #include <stdio.h>
 
 #include "host_mem.h"
@@ -73,6 +74,9 @@ typedef struct vdpu_bus {
     bool skip_idle;
     uint64_t skipped;
     uint64_t skipped_timed; /* ... of which with a timer running (one warp edge each time) */
+
+    /* set asynchronously (a signal handler: SIGINT, SIGTERM) to stop the run at the next cycle, or NULL */
+    const volatile sig_atomic_t *interrupt;
 
     /* stop state */
     bool stopped;

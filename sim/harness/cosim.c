@@ -26,7 +26,7 @@ typedef struct cosim {
     vdpu_txn_t hist[COSIM_HIST];
     unsigned hist_n;
     uint64_t seed, compared;
-    char rerun[512];
+    char *rerun; /* the whole command line, however long */
 } cosim_t;
 
 /* channels whose contents the device produces (inputs are identical by construction) */
@@ -198,6 +198,7 @@ static void cosim_destroy(vdpu_dev_t *d)
     cosim_t *c = (cosim_t *)d;
     vdpu_dev_destroy(c->rtl);
     vdpu_dev_destroy(c->model);
+    free(c->rerun);
     free(c);
 }
 
@@ -212,8 +213,10 @@ static const struct vdpu_dev_ops cosim_ops = {
 vdpu_dev_t *vdpu_cosim_create(vdpu_dev_t *rtl, vdpu_dev_t *model, uint64_t seed, const char *rerun)
 {
     cosim_t *c = calloc(1, sizeof *c);
-    if (!c || !rtl || !model) {
+    char *rr = strdup(rerun ? rerun : "vdpu run --engine cosim");
+    if (!c || !rr || !rtl || !model) {
         free(c);
+        free(rr);
         vdpu_dev_destroy(rtl);
         vdpu_dev_destroy(model);
         return NULL;
@@ -223,7 +226,7 @@ vdpu_dev_t *vdpu_cosim_create(vdpu_dev_t *rtl, vdpu_dev_t *model, uint64_t seed,
     c->rtl = rtl;
     c->model = model;
     c->seed = seed;
-    snprintf(c->rerun, sizeof c->rerun, "%s", rerun ? rerun : "vdpu run --engine cosim");
+    c->rerun = rr;
     return &c->dev;
 }
 

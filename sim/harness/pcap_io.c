@@ -1,4 +1,5 @@
 /* pcap_io.c - libpcap capture and replay for the network port. */
+#include <errno.h>
 #include <pcap/pcap.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +13,7 @@ struct pcap_sink {
     pcap_t *pc;
     pcap_dumper_t *d;
     uint64_t frames;
+    char path[4096];
 };
 
 pcap_sink_t *pcap_sink_open(const char *path, char *err, size_t errlen)
@@ -26,6 +28,7 @@ pcap_sink_t *pcap_sink_open(const char *path, char *err, size_t errlen)
         free(s);
         return NULL;
     }
+    snprintf(s->path, sizeof s->path, "%s", path);
     return s;
 }
 
@@ -43,12 +46,22 @@ void pcap_sink_frame(void *sink, const uint8_t *frame, unsigned len, uint64_t cy
 
 uint64_t pcap_sink_frames(const pcap_sink_t *s) { return s->frames; }
 
-void pcap_sink_close(pcap_sink_t *s)
+int pcap_sink_close(pcap_sink_t *s, char *err, size_t errlen)
 {
-    if (!s) return;
+    if (!s) return 0;
+    /* pcap_dump writes through stdio and reports nothing: flush and read the stream's error flag
+     * before libpcap closes it (pcap_dump_close returns no status) */
+    errno = 0;
+    int rc = pcap_dump_flush(s->d);
+    int e = errno;
+    if (rc || ferror(pcap_dump_file(s->d))) {
+        snprintf(err, errlen, "cannot write pcap file '%s': %s", s->path, e ? strerror(e) : "a write failed");
+        rc = -1;
+    }
     pcap_dump_close(s->d);
     pcap_close(s->pc);
     free(s);
+    return rc;
 }
 
 void pcap_frames_free(struct pcap_frames *f)

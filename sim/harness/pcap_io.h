@@ -12,7 +12,9 @@ pcap_sink_t *pcap_sink_open(const char *path, char *err, size_t errlen);
 /* netport tap: one record per frame, stamped with the simulated time of its last beat. */
 void pcap_sink_frame(void *sink, const uint8_t *frame, unsigned len, uint64_t cycle);
 uint64_t pcap_sink_frames(const pcap_sink_t *s);
-void pcap_sink_close(pcap_sink_t *s);
+/* Flush, check every write and close: 0, or -1 with "cannot write pcap file '<path>': <reason>"
+ * in err (a full disk, /dev/full). s may be NULL. */
+int pcap_sink_close(pcap_sink_t *s, char *err, size_t errlen);
 
 /* Every frame of an Ethernet capture, in order. 0 ok; -1 with a one-line reason (not a pcap file,
  * not Ethernet, truncated record, frame longer than max_len). Free with pcap_frames_free. */

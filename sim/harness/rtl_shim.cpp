@@ -6,6 +6,7 @@
 // with SHIM_TRACE, against the model Verilated with --trace-fst (class Vvdpu_top_tr), used only
 // when a wave is asked for.
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <new>
@@ -179,6 +180,19 @@ extern "C" vdpu_dev_t *SHIM_CREATE(const struct vdpu_rtl_opts *opts)
     r->top->eval();
     return &r->base;
 }
+
+#if SHIM_TRACE
+extern "C" int vdpu_rtl_wave_check(const char *path, char *err, size_t errlen)
+{
+    void *rd = fstReaderOpen(path);
+    if (!rd) {
+        std::snprintf(err, errlen, "wave file '%s' is not a readable FST: a write to it failed (full disk?)", path);
+        return -1;
+    }
+    fstReaderClose(rd);
+    return 0;
+}
+#endif
 
 #if !SHIM_TRACE
 // The engine for vdpu_engine_create: the traced build only when a wave is written.

@@ -46,29 +46,53 @@ const char *vdpu_default_fw_path(void)
     return access(path, R_OK) == 0 ? path : NULL;
 }
 
+/* Load a firmware ELF onto a fresh SoC and find its boot configuration: 0, or -1 with a one-line
+ * reason in err (not an ELF, does not fit the TCMs, no vdpu_fw_config of the right size, magic or
+ * version). *cfg_addr gets the object's address and *cfg its initial contents. */
+static int fw_load(const char *path, struct elf_image *img, fw_soc_t *soc, uint32_t *cfg_addr,
+                   struct vdpu_fw_config *cfg, char *err, size_t errlen)
+{
+    if (elf_load(path, img, err, errlen)) return -1;
+    if (fw_soc_init(soc, img, err, errlen)) return -1;
+    const struct elf_sym *sym = elf_sym_find(img, "vdpu_fw_config");
+    if (!sym || sym->size != sizeof(struct vdpu_fw_config)) {
+        snprintf(err, errlen, "firmware '%s' has no vdpu_fw_config object of %zu bytes", path,
+                 sizeof(struct vdpu_fw_config));
+        return -1;
+    }
+    if (!fw_soc_debug_read(soc, sym->value, cfg, sizeof *cfg) || cfg->magic != FW_CONFIG_MAGIC ||
+        cfg->version != FW_CONFIG_VERSION) {
+        snprintf(err, errlen, "firmware '%s': vdpu_fw_config has the wrong magic or version", path);
+        return -1;
+    }
+    *cfg_addr = sym->value;
+    return 0;
+}
+
+int vdpu_fw_probe(const char *path, char *err, size_t errlen)
+{
+    struct elf_image img;
+    memset(&img, 0, sizeof img);
+    fw_soc_t *soc = calloc(1, sizeof *soc);
+    struct vdpu_fw_config c;
+    uint32_t at;
+    int rc = -1;
+    if (!soc) snprintf(err, errlen, "out of memory");
+    else rc = fw_load(path, &img, soc, &at, &c, err, errlen);
+    free(soc);
+    elf_free(&img);
+    return rc;
+}
+
 /* Real firmware: load the ELF, write the boot configuration into it, attach the CPU. */
 static int open_firmware(vdpu_session_t *s, const struct vdpu_opts *o)
 {
     char err[300];
-    if (elf_load(o->fw_path, &s->fw_img, err, sizeof err)) {
-        fprintf(stderr, "vdpu: %s\n", err);
-        return -1;
-    }
-    s->soc = calloc(1, sizeof *s->soc);
-    if (!s->soc || fw_soc_init(s->soc, &s->fw_img, err, sizeof err)) {
-        fprintf(stderr, "vdpu: %s\n", s->soc ? err : "out of memory");
-        return -1;
-    }
-    const struct elf_sym *cfg = elf_sym_find(&s->fw_img, "vdpu_fw_config");
-    if (!cfg || cfg->size != sizeof(struct vdpu_fw_config)) {
-        fprintf(stderr, "vdpu: firmware '%s' has no vdpu_fw_config object of %zu bytes\n", o->fw_path,
-                sizeof(struct vdpu_fw_config));
-        return -1;
-    }
     struct vdpu_fw_config c;
-    if (!fw_soc_debug_read(s->soc, cfg->value, &c, sizeof c) || c.magic != FW_CONFIG_MAGIC ||
-        c.version != FW_CONFIG_VERSION) {
-        fprintf(stderr, "vdpu: firmware '%s': vdpu_fw_config has the wrong magic or version\n", o->fw_path);
+    uint32_t cfg_addr;
+    s->soc = calloc(1, sizeof *s->soc);
+    if (!s->soc || fw_load(o->fw_path, &s->fw_img, s->soc, &cfg_addr, &c, err, sizeof err)) {
+        fprintf(stderr, "vdpu: %s\n", s->soc ? err : "out of memory");
         return -1;
     }
     memcpy(c.features, o->features, sizeof c.features);
@@ -83,7 +107,7 @@ static int open_firmware(vdpu_session_t *s, const struct vdpu_opts *o)
     c.hostmem_size_hi = (uint32_t)(o->window_size >> 32);
     c.eng_param = (o->prefetch & 0xf) | (o->used_batch & 0xf) << 4 | (o->max_reads > 1 ? (o->max_reads & 0xf) << 8 : 0);
     c.eng_coal = (o->coal_frames & 0xffu) | (o->coal_cycles & 0xffffffu) << 8;
-    fw_soc_debug_write(s->soc, cfg->value, &c, sizeof c);
+    fw_soc_debug_write(s->soc, cfg_addr, &c, sizeof c);
     s->soc->console = o->fw_console;
     s->soc->trace = o->fw_trace;
     fw_soc_attach(s->soc, &s->bus);

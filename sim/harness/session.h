@@ -62,6 +62,10 @@ typedef struct vdpu_session {
 /* The firmware ELF next to the simulator binary (build/fw/vdpu-fw.elf), or NULL if absent. */
 const char *vdpu_default_fw_path(void);
 
+/* Everything vdpu_session_open checks of a firmware ELF (loadable into the TCMs, a vdpu_fw_config of
+ * the right size, magic and version), before anything runs: 0, or -1 with a one-line reason. */
+int vdpu_fw_probe(const char *path, char *err, size_t errlen);
+
 void vdpu_opts_default(struct vdpu_opts *o);
 const char *vdpu_engine_name(enum vdpu_engine e);
 bool vdpu_engine_parse(const char *s, enum vdpu_engine *e);

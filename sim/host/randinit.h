@@ -8,7 +8,7 @@ struct randinit_stats {
     unsigned actions;      /* random common-cfg accesses before the final init */
     int first;             /* enum drv_result of the randomized init */
     int recovery;          /* enum drv_result of the clean init after it (must be DRV_OK) */
-    char refusal[160];     /* why the randomized init was refused, if it was */
+    char refusal[256];     /* why the randomized init was refused, if it was */
     /* what the randomization should lead to, decided from the spec rules alone (an oracle
      * independent of the firmware): 0 DRIVER_OK, else the refusal expected */
     enum { EXPECT_OK, EXPECT_FEATURES_REFUSED, EXPECT_QSIZE_REFUSED } expect;

@@ -45,8 +45,10 @@ static int run_ctrl(virtio_drv_t *d, const struct run_cfg *c)
     int rc = -1;
     if (!q) return -1;
     if (virtio_ctrl_open(q, d) == 0 && virtio_ctrl_apply(q, c->ctrl) == 0) {
-        drv_step(d, "control queue %u: '%s' acked OK (%llu commands, %llu interrupts)", q->q, c->ctrl,
-                 (unsigned long long)q->cmds, (unsigned long long)q->irqs);
+        /* a timeline line has room for a short list; a longer one is elided there, never cut silently */
+        bool whole = strlen(c->ctrl) <= 48;
+        drv_step(d, "control queue %u: '%.*s%s' acked OK (%llu commands, %llu interrupts)", q->q, whole ? 48 : 40,
+                 c->ctrl, whole ? "" : "...", (unsigned long long)q->cmds, (unsigned long long)q->irqs);
         rc = 0;
     } else {
         printf("[host] control queue: %s\n", q->error);
@@ -79,11 +81,21 @@ int run_workload_init(vdpu_session_t *s, struct run_cfg *c, struct injector *inj
     }
     run_events(s, d, c);
     if (rep) virtio_drv_print_timeline(d, rep);
-    if (r == DRV_REFUSED && d->refusal[0]) printf("[host] initialization refused: %s\n", d->refusal);
+    if (r == DRV_REFUSED && d->refusal[0])
+        printf("[host] initialization %s: %s\n", d->no_answer ? "failed" : "refused", d->refusal);
     int rc = r == DRV_OK ? 0 : -1;
     inj->d = NULL;
     free(d);
     return rc;
+}
+
+uint64_t run_net_budget(const struct run_cfg *c, const struct vdpu_opts *o)
+{
+    /* per frame: 20000 cycles, 20 DMA round trips, and two coalescing timers (a transmit and a
+     * receive interrupt each deferred by the longest legal timer); packets <= RUN_MAX_PACKETS and
+     * the timer < 2^24 keep this below 2^57 */
+    uint64_t rtt = c->rtt ? c->rtt : 200;
+    return 20000 + c->net.packets * (20000 + 20 * rtt + 2ull * o->coal_cycles);
 }
 
 /* Traffic over c->pairs queue pairs (after VQ_PAIRS_SET), then the per-pair counts and the DMA table. */
@@ -107,7 +119,7 @@ static int run_net_mq(vdpu_session_t *s, struct run_cfg *c, const struct vdpu_op
     if (!m) return -1;
     uint64_t t0 = s->bus.dev->cycle;
     struct link_stats before = s->bus.link.st; /* count the traffic phase only */
-    c->net.max_cycles = 20000 + c->net.packets * 20000;
+    c->net.max_cycles = run_net_budget(c, o);
     struct net_opts no;
     memset(&no, 0, sizeof no);
     no.pkt_random = c->pkt_random;
@@ -158,7 +170,7 @@ int run_workload_net(vdpu_session_t *s, struct run_cfg *c, const struct vdpu_opt
     }
     uint64_t t0 = s->bus.dev->cycle;
     struct link_stats before = s->bus.link.st; /* count the traffic phase only */
-    c->net.max_cycles = 20000 + c->net.packets * 20000;
+    c->net.max_cycles = run_net_budget(c, o);
     struct net_opts no;
     memset(&no, 0, sizeof no);
     if (c->pcap_in) no.replay = &c->replay;

@@ -33,6 +33,10 @@ struct injector {
     virtio_drv_t *d; /* for the timeline, once the driver exists */
 };
 
+/* the most frames a net-* run sends (--packets): its cycle budget stays far from 2^64 */
+#define RUN_MAX_PACKETS 1000000000ull
+/* the cycle budget of the traffic phase: frames, DMA round trip, coalescing timer */
+uint64_t run_net_budget(const struct run_cfg *c, const struct vdpu_opts *o);
 /* bus on_cycle hook: apply --link-flap-at / --dp-error-at at their cycle */
 void run_inject(void *ctx, vdpu_bus_t *b);
 /* run to c->until, servicing config interrupts when d is set */

@@ -1,4 +1,6 @@
 /* virtio_ctrl.c - the host's control-virtqueue driver: post a command chain, kick, wait for the used entry, read the ack. */
+#include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -197,7 +199,8 @@ struct ctrl_item { uint8_t cls, cmd; uint8_t data[6]; unsigned len; };
 static const char *parse_item(const char *s, size_t n, struct ctrl_item *it)
 {
     char tok[64];
-    if (n == 0 || n >= sizeof tok) return "empty or too long item";
+    if (n == 0) return "empty item (a comma at either end, or two in a row)";
+    if (n >= sizeof tok) return "item too long";
     memcpy(tok, s, n);
     tok[n] = 0;
     char *eq = strchr(tok, '=');
@@ -206,19 +209,25 @@ static const char *parse_item(const char *s, size_t n, struct ctrl_item *it)
     const char *val = eq + 1;
     char *end;
     if (!strcmp(tok, "mac")) {
-        unsigned m[6];
-        char extra;
-        if (sscanf(val, "%2x:%2x:%2x:%2x:%2x:%2x%c", &m[0], &m[1], &m[2], &m[3], &m[4], &m[5], &extra) != 6)
-            return "mac=xx:xx:xx:xx:xx:xx expected";
+        /* exactly xx:xx:xx:xx:xx:xx, hex digits only (no sign, no blank, no short byte) */
+        if (strlen(val) != 17) return "mac=xx:xx:xx:xx:xx:xx expected";
         *it = (struct ctrl_item){VNET_CTRL_MAC, VNET_CTRL_MAC_ADDR_SET, {0}, 6};
-        for (int i = 0; i < 6; i++) it->data[i] = (uint8_t)m[i];
+        for (int i = 0; i < 6; i++) {
+            const char *b = val + 3 * i;
+            if (!isxdigit((unsigned char)b[0]) || !isxdigit((unsigned char)b[1]) || (i < 5 && b[2] != ':'))
+                return "mac=xx:xx:xx:xx:xx:xx expected";
+            char hex[3] = {b[0], b[1], 0};
+            it->data[i] = (uint8_t)strtoul(hex, NULL, 16);
+        }
     } else if (!strcmp(tok, "promisc") || !strcmp(tok, "allmulti")) {
         if (strcmp(val, "0") && strcmp(val, "1")) return "promisc/allmulti take 0 or 1";
         *it = (struct ctrl_item){VNET_CTRL_RX, !strcmp(tok, "promisc") ? VNET_CTRL_RX_PROMISC : VNET_CTRL_RX_ALLMULTI,
                                  {(uint8_t)(val[0] - '0')}, 1};
     } else if (!strcmp(tok, "pairs")) {
+        if (!isdigit((unsigned char)*val)) return "pairs=N expected (N decimal, 0..65535)"; /* no sign, no blank */
+        errno = 0;
         unsigned long p = strtoul(val, &end, 10);
-        if (!*val || *end || p > 0xFFFF) return "pairs=N expected";
+        if (errno || *end || p > 0xFFFF) return "pairs=N expected (N decimal, 0..65535)";
         *it = (struct ctrl_item){VNET_CTRL_MQ, VNET_CTRL_MQ_VQ_PAIRS_SET, {(uint8_t)p, (uint8_t)(p >> 8)}, 2};
     } else {
         return "unknown item (mac, promisc, allmulti, pairs)";
@@ -230,9 +239,11 @@ static const char *walk(const char *spec, virtio_ctrl_t *c)
 {
     static char why[160];
     const char *s = spec;
-    while (*s) {
+    if (!*s) return "--ctrl needs at least one item (mac=, promisc=, allmulti=, pairs=)";
+    for (bool more = true; more;) {
         const char *e = strchr(s, ',');
         size_t n = e ? (size_t)(e - s) : strlen(s);
+        more = e != NULL; /* a comma is always followed by an item: "a=1," has an empty last one */
         struct ctrl_item it;
         const char *bad = parse_item(s, n, &it);
         if (bad) {
@@ -254,6 +265,21 @@ static const char *walk(const char *spec, virtio_ctrl_t *c)
 }
 
 const char *virtio_ctrl_check(const char *spec) { return walk(spec, NULL); }
+
+void virtio_ctrl_rx_state(const char *spec, uint8_t mac[6], bool *promisc, bool *allmulti)
+{
+    for (const char *s = spec; s && *s;) {
+        const char *e = strchr(s, ',');
+        size_t n = e ? (size_t)(e - s) : strlen(s);
+        struct ctrl_item it;
+        if (!parse_item(s, n, &it)) {
+            if (it.cls == VNET_CTRL_MAC) memcpy(mac, it.data, 6);
+            else if (it.cls == VNET_CTRL_RX && it.cmd == VNET_CTRL_RX_PROMISC) *promisc = it.data[0];
+            else if (it.cls == VNET_CTRL_RX) *allmulti = it.data[0];
+        }
+        s = e ? e + 1 : NULL;
+    }
+}
 
 int virtio_ctrl_apply(virtio_ctrl_t *c, const char *spec)
 {

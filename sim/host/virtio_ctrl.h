@@ -54,5 +54,8 @@ int virtio_ctrl_cmd(virtio_ctrl_t *c, uint8_t cls, uint8_t cmd, const void *data
 int virtio_ctrl_apply(virtio_ctrl_t *c, const char *spec);
 /* Syntax check only (for the command line): NULL if fine, else what is wrong. */
 const char *virtio_ctrl_check(const char *spec);
+/* What a checked list leaves of the receive filter: the MAC (mac=), promisc= and allmulti=, each
+ * updated by its last item; the caller passes the state before the list. */
+void virtio_ctrl_rx_state(const char *spec, uint8_t mac[6], bool *promisc, bool *allmulti);
 
 #endif

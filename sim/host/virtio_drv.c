@@ -75,8 +75,16 @@ int drv_set_status(virtio_drv_t *d, uint8_t v) { return drv_wr(d, VDPU_COMMON_ST
 
 static enum drv_result refuse(virtio_drv_t *d, const char *why)
 {
-    snprintf(d->refusal, sizeof d->refusal, "%s", why);
-    drv_step(d, "REFUSED: %s", why);
+    /* a held read that ended by its timeout means nobody decided: the firmware did not answer (a
+     * stuck or absent event service), which is not the device refusing */
+    uint64_t timeouts = d->s->bus.diag_count[VDPU_DIAG_HELD_TIMEOUT] - d->held_timeouts0;
+    d->no_answer = timeouts != 0;
+    if (timeouts)
+        snprintf(d->refusal, sizeof d->refusal, "the firmware did not answer (%llu held reads ended by HOLD_TIMEOUT); "
+                 "then: %s", (unsigned long long)timeouts, why);
+    else
+        snprintf(d->refusal, sizeof d->refusal, "%s", why);
+    drv_step(d, "%s: %s", timeouts ? "NO ANSWER" : "REFUSED", why);
     /* a failed access is not the device's decision: never report it as a refusal */
     return d->s->bus.stopped || d->link_error ? DRV_ERROR : DRV_REFUSED;
 }
@@ -192,6 +200,7 @@ enum drv_result virtio_drv_negotiate(virtio_drv_t *d, vdpu_session_t *s, const s
     d->dc = s->pci.vcap[VIRTIO_PCI_CAP_DEVICE_CFG].addr;
     d->ram_next = s->opts.ram_base + RAM_RINGS_BASE;
     d->ram_end = s->opts.ram_base + s->opts.ram_size;
+    d->held_timeouts0 = s->bus.diag_count[VDPU_DIAG_HELD_TIMEOUT];
     uint64_t v;
     enum drv_result r = virtio_drv_reset(d);
     if (r) return r;
@@ -213,7 +222,7 @@ enum drv_result virtio_drv_negotiate(virtio_drv_t *d, vdpu_session_t *s, const s
     drv_step(d, "driver accepts 0x%08x%08x", d->negotiated[1], d->negotiated[0]);
     if (add_status(d, S_FEATURES_OK, "FEATURES_OK")) return DRV_ERROR;
     d->status = drv_status(d);
-    if (!(d->status & S_FEATURES_OK)) return refuse(d, "device refused FEATURES_OK");
+    if (!(d->status & S_FEATURES_OK)) return refuse(d, "FEATURES_OK not kept by the device");
     drv_step(d, "FEATURES_OK kept by the device");
 
     /* virtnet_probe reads the device config once features are settled; the MAC bytewise between two

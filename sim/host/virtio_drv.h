@@ -41,7 +41,7 @@ struct drv_queue {
 
 struct drv_step {
     uint64_t cycle;
-    char what[112];
+    char what[160];
 };
 
 enum drv_result {
@@ -64,7 +64,9 @@ typedef struct virtio_drv {
     uint64_t cfg_irqs_handled;
     uint16_t net_status, mtu;
     uint8_t mac[6];
-    char refusal[160];        /* why, when DRV_REFUSED */
+    char refusal[256];        /* why, when DRV_REFUSED */
+    bool no_answer;           /* the refusal came from held reads ending by timeout: nobody answered */
+    uint64_t held_timeouts0;  /* HELD_TIMEOUT diagnostics before this driver started */
     bool link_error;          /* a host-link access failed (UR, timeout): the init reports DRV_ERROR */
 } virtio_drv_t;
 

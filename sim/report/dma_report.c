@@ -143,7 +143,8 @@ int dma_report_json(const char *path, const struct link_stats *st, const struct 
     cJSON_AddNumberToObject(root, "gbps", secs > 0 ? (double)r->bytes * 8 / secs / 1e9 : 0.0);
     cJSON_AddNumberToObject(root, "msix_messages", (double)r->msix);
 
-    int rc = json_write_file(root, path);
-    if (rc) fprintf(stderr, "vdpu: cannot write JSON to '%s'\n", path);
+    char err[300];
+    int rc = json_write_file(root, path, err, sizeof err);
+    if (rc) fprintf(stderr, "vdpu: %s\n", err);
     return rc;
 }

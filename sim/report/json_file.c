@@ -1,7 +1,11 @@
 /* json_file.c - the JSON pieces every report writer shares: a DMA count object and writing a document. */
+#include <errno.h>
+#include <math.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "json_file.h"
+#include "out_file.h"
 
 cJSON *json_count_obj(double requests, double bytes, double tlps, double link_bytes)
 {
@@ -13,13 +17,39 @@ cJSON *json_count_obj(double requests, double bytes, double tlps, double link_by
     return o;
 }
 
-int json_write_file(cJSON *root, const char *path)
+int json_write_file(cJSON *root, const char *path, char *err, size_t errlen)
 {
     char *txt = cJSON_Print(root);
     cJSON_Delete(root);
-    FILE *f = txt ? fopen(path, "w") : NULL;
-    int rc = f && fputs(txt, f) >= 0 && fputc('\n', f) != EOF ? 0 : -1;
-    if (f && fclose(f)) rc = -1;
+    if (!txt) {
+        snprintf(err, errlen, "cannot write JSON '%s': out of memory", path);
+        return -1;
+    }
+    errno = 0;
+    FILE *f = fopen(path, "w");
+    if (!f) {
+        snprintf(err, errlen, "cannot write JSON '%s': %s", path, strerror(errno));
+        cJSON_free(txt);
+        return -1;
+    }
+    fputs(txt, f);
+    fputc('\n', f);
     cJSON_free(txt);
-    return rc;
+    return out_close(f, path, "JSON", err, errlen);
+}
+
+bool json_num(const cJSON *o, const char *key, double lo, double hi, double *out)
+{
+    const cJSON *v = cJSON_GetObjectItem(o, key);
+    if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble) || v->valuedouble < lo || v->valuedouble > hi) return false;
+    *out = v->valuedouble;
+    return true;
+}
+
+bool json_uint(const cJSON *o, const char *key, uint64_t lo, uint64_t hi, uint64_t *out)
+{
+    double d;
+    if (!json_num(o, key, (double)lo, (double)hi, &d) || d != floor(d)) return false;
+    *out = (uint64_t)d;
+    return true;
 }

@@ -355,9 +355,7 @@ int sweep_manifest_write(const char *path, const struct sweep_spec *s, const str
         for (unsigned a = 0; a < sweep_naxes; a++) cJSON_AddStringToObject(o, sweep_axes[a].name, sweep_val(s, &pts[k], a));
         cJSON_AddItemToArray(arr, o);
     }
-    int rc = json_write_file(root, path);
-    if (rc) snprintf(err, errlen, "cannot write %s", path);
-    return rc;
+    return json_write_file(root, path, err, errlen);
 }
 
 static char *slurp(const char *path)
@@ -401,8 +399,11 @@ int sweep_manifest_read(const char *path, struct sweep_spec *s, struct sweep_poi
     }
     snprintf(s->engine, sizeof s->engine, "%s", eng->valuestring);
     s->cross = !strcmp(design->valuestring, "cross");
-    s->packets = (uint64_t)cJSON_GetNumberValue(cJSON_GetObjectItem(root, "packets"));
-    s->seed = (uint64_t)cJSON_GetNumberValue(cJSON_GetObjectItem(root, "seed"));
+    if (!json_uint(root, "packets", 1, SWEEP_MAX_PACKETS, &s->packets) || !json_uint(root, "seed", 0, 1ull << 53, &s->seed)) {
+        snprintf(err, errlen, "%s: 'packets' (1..%llu) or 'seed' (0..2^53) is not an integer in range", path,
+                 (unsigned long long)SWEEP_MAX_PACKETS);
+        goto bad;
+    }
     for (unsigned a = 0; a < sweep_naxes; a++) {
         const cJSON *vals = cJSON_GetObjectItem(axes, sweep_axes[a].name), *v;
         if (!cJSON_IsArray(vals) || !cJSON_GetArraySize(vals)) {
@@ -422,7 +423,13 @@ int sweep_manifest_read(const char *path, struct sweep_spec *s, struct sweep_poi
     if (!p) goto bad;
     const cJSON *o;
     cJSON_ArrayForEach(o, arr) {
-        p[k].id = (unsigned)cJSON_GetNumberValue(cJSON_GetObjectItem(o, "id"));
+        uint64_t id;
+        if (!json_uint(o, "id", 1, SWEEP_MAX_POINTS, &id)) {
+            snprintf(err, errlen, "%s: point %u has no 'id' in 1..%u", path, k + 1, SWEEP_MAX_POINTS);
+            free(p);
+            goto bad;
+        }
+        p[k].id = (unsigned)id;
         for (unsigned a = 0; a < sweep_naxes; a++) {
             const cJSON *v = cJSON_GetObjectItem(o, sweep_axes[a].name);
             unsigned i = 0;

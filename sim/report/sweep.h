@@ -11,6 +11,7 @@
 #define SWEEP_MAX_VALUES 32
 #define SWEEP_VAL_LEN 48
 #define SWEEP_MAX_POINTS 100000
+#define SWEEP_MAX_PACKETS 10000000ull /* vdpu compare --packets */
 
 enum sweep_kind {
     SWEEP_ENUM,     /* one of `words` */

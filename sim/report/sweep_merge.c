@@ -1,10 +1,12 @@
 /* sweep_merge.c - per-point JSON + log -> checked results with measured and spec-minimum DMA per packet. */
 #include <cjson/cJSON.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "dma_report.h"
+#include "json_file.h"
 #include "sweep_merge.h"
 
 void sweep_specmin_cfg(const struct sweep_spec *s, const struct sweep_point *p, struct specmin_cfg *c)
@@ -62,7 +64,6 @@ static char *slurp(const char *path)
     return b;
 }
 
-static double num(const cJSON *o, const char *k) { return cJSON_GetNumberValue(cJSON_GetObjectItem(o, k)); }
 
 /* the first line of the log that says what went wrong */
 static void log_reason(const char *log, char *why, size_t n)
@@ -131,33 +132,52 @@ static void one(const char *dir, const struct sweep_spec *s, struct sweep_result
             cJSON_Delete(j);
             return;
         }
-    r->packets = num(j, "packets");
-    if (r->packets <= 0) {
-        snprintf(r->why, sizeof r->why, "no packets completed");
+    /* every figure checked before it is used: a number in range, never a cast of NaN or 1e300 */
+    uint64_t pk, bucket;
+    double bytes, hmax, d;
+    const double big = 1e18;
+    if (!json_uint(j, "packets", 1, SWEEP_MAX_PACKETS, &pk) || !json_num(j, "bytes", 0, big, &bytes) ||
+        !json_num(j, "cycles", 0, big, &r->cycles) || !json_num(j, "mpps", 0, big, &r->mpps) ||
+        !json_num(j, "gbps", 0, big, &r->gbps) || !json_num(link, "up_utilization", 0, big, &r->up_util) ||
+        !json_num(link, "down_utilization", 0, big, &r->down_util) || !json_num(lat, "mean", 0, big, &r->lat_mean) ||
+        !json_uint(lat, "bucket_cycles", 1, 1000000, &bucket) || !json_num(lat, "max", 0, big, &hmax)) {
+        snprintf(r->why, sizeof r->why, "points/p%u.json: a figure is missing, not a number or out of range", p->id);
         cJSON_Delete(j);
         return;
     }
-    r->frame_bytes = num(j, "bytes") / r->packets;
-    r->cycles = num(j, "cycles");
-    r->mpps = num(j, "mpps");
-    r->gbps = num(j, "gbps");
-    r->up_util = num(link, "up_utilization");
-    r->down_util = num(link, "down_utilization");
-    r->lat_mean = num(lat, "mean");
+    r->packets = (double)pk;
+    r->frame_bytes = bytes / r->packets;
     /* p50/p99 from the histogram, so JSON written before those keys existed merges too */
     double h[64] = {0};
     unsigned nb = 0;
     const cJSON *v;
-    cJSON_ArrayForEach(v, cJSON_GetObjectItem(lat, "histogram")) if (nb < 64) h[nb++] = cJSON_GetNumberValue(v);
-    unsigned step = (unsigned)num(lat, "bucket_cycles");
-    r->lat_p50 = dma_lat_quantile(h, nb, step, num(lat, "max"), 0.50);
-    r->lat_p99 = dma_lat_quantile(h, nb, step, num(lat, "max"), 0.99);
+    cJSON_ArrayForEach(v, cJSON_GetObjectItem(lat, "histogram")) {
+        if (nb == 64 || !cJSON_IsNumber(v) || !isfinite(v->valuedouble) || v->valuedouble < 0) {
+            snprintf(r->why, sizeof r->why, "points/p%u.json: bad read latency histogram", p->id);
+            cJSON_Delete(j);
+            return;
+        }
+        h[nb++] = v->valuedouble;
+    }
+    r->lat_p50 = dma_lat_quantile(h, nb, (unsigned)bucket, hmax, 0.50);
+    r->lat_p99 = dma_lat_quantile(h, nb, (unsigned)bucket, hmax, 0.99);
     for (unsigned pu = 0; pu < VDPU_PURP_COUNT; pu++) {
         const cJSON *c = cJSON_GetObjectItem(dma, dma_purpose_json[pu]);
-        r->m[pu].requests = num(c, "requests") / r->packets;
-        r->m[pu].bytes = num(c, "bytes") / r->packets;
-        r->m[pu].tlps = num(c, "tlps") / r->packets;
-        r->m[pu].link_bytes = num(c, "link_bytes") / r->packets;
+        double f[4];
+        static const char *const keys[4] = {"requests", "bytes", "tlps", "link_bytes"};
+        for (unsigned k = 0; k < 4; k++)
+            if (!json_num(c, keys[k], 0, big, &d)) {
+                snprintf(r->why, sizeof r->why, "points/p%u.json: dma.%s.%s missing or out of range", p->id,
+                         dma_purpose_json[pu], keys[k]);
+                cJSON_Delete(j);
+                return;
+            } else {
+                f[k] = d / r->packets;
+            }
+        r->m[pu].requests = f[0];
+        r->m[pu].bytes = f[1];
+        r->m[pu].tlps = f[2];
+        r->m[pu].link_bytes = f[3];
         if (pu == VDPU_PURP_FW) continue;
         r->req += r->m[pu].requests;
         r->link += r->m[pu].link_bytes;

@@ -1,11 +1,13 @@
 /* sweep_out.c - terminal tables, CSV, JSON and markdown of a merged sweep. */
 #include <cjson/cJSON.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "json_file.h"
 #include "dma_report.h"
+#include "out_file.h"
 #include "sweep_out.h"
 
 /* purposes shown per packet in the table (firmware DMA is not traffic) and their column titles */
@@ -222,9 +224,10 @@ static void csv_count(FILE *f, const struct specmin_count *c)
 int sweep_csv(const char *path, const struct sweep_spec *s, const struct sweep_result *r, unsigned n, char *err,
               size_t errlen)
 {
+    errno = 0;
     FILE *f = fopen(path, "w");
     if (!f) {
-        snprintf(err, errlen, "cannot write %s", path);
+        snprintf(err, errlen, "cannot write CSV '%s': %s", path, strerror(errno));
         return -1;
     }
     fprintf(f, "id");
@@ -249,11 +252,7 @@ int sweep_csv(const char *path, const struct sweep_spec *s, const struct sweep_r
         }
         fprintf(f, "\n");
     }
-    if (fclose(f)) {
-        snprintf(err, errlen, "cannot write %s", path);
-        return -1;
-    }
-    return 0;
+    return out_close(f, path, "CSV", err, errlen);
 }
 
 static cJSON *count_obj(const struct specmin_count *c)
@@ -308,7 +307,5 @@ int sweep_json(const char *path, const struct sweep_spec *s, const struct sweep_
         cJSON_AddNumberToObject(ra, "link_bytes", x->ratio_link);
         cJSON_AddItemToArray(arr, o);
     }
-    int rc = json_write_file(root, path);
-    if (rc) snprintf(err, errlen, "cannot write %s", path);
-    return rc;
+    return json_write_file(root, path, err, errlen);
 }

@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "out_file.h"
 #include "sweep_plot.h"
 
 #define IMIX_MEAN (4252.0 / 12) /* 7x64 + 4x576 + 1x1500 over 12 frames */
@@ -162,10 +163,7 @@ static int render(const char *dir, const char *name, const char *body, unsigned 
     fprintf(f, "set terminal pngcairo size %u,%u font 'sans,10'\nset output '%s.png'\n%s", w, h, name, body);
     fprintf(f, "reset\nset terminal svg size %u,%u font 'sans,10' background '#ffffff'\nset output '%s.svg'\n%s"
                "set output\n", w, h, name, body);
-    if (fclose(f)) {
-        snprintf(err, errlen, "cannot write %s", path);
-        return -1;
-    }
+    if (out_close(f, path, "gnuplot script", err, errlen)) return -1;
     snprintf(path, sizeof path, "%s/gnuplot/gnuplot.log", dir);
     int log = open(path, O_WRONLY | O_CREAT | O_APPEND, 0666);
     fflush(stdout);

@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "out_file.h"
 #include "sweep_run.h"
 
 static int mkdir_p(const char *path)
@@ -79,10 +80,7 @@ int sweep_write(const char *reldir, char *dir, size_t dirlen, const char *vdpu, 
         }
         fprintf(f, "%s\n", cmd);
     }
-    if (fclose(f)) {
-        snprintf(err, errlen, "cannot write %s", path);
-        return -1;
-    }
+    if (out_close(f, path, "point list", err, errlen)) return -1;
     /* the makefile reads points.txt itself, so the list a cluster scheduler gets is the list make ran */
     snprintf(path, sizeof path, "%s/sweep.mk", dir);
     f = fopen(path, "w");
@@ -99,10 +97,7 @@ int sweep_write(const char *reldir, char *dir, size_t dirlen, const char *vdpu, 
                "\t@sed -n '$*{p;q}' points.txt | $(SHELL); echo $$? > $@\n"
                ".PHONY: all\n",
             n);
-    if (fclose(f)) {
-        snprintf(err, errlen, "cannot write %s", path);
-        return -1;
-    }
+    if (out_close(f, path, "makefile", err, errlen)) return -1;
     return 0;
 }
 

@@ -630,7 +630,11 @@ void bridge_fini(bridge_t *br)
     close_fds(br);
     if (br->wakefd >= 0) close(br->wakefd);
     br->wakefd = -1;
-    if (br->pcap) pcap_sink_close(br->pcap);
+    char err[4200];
+    if (br->pcap && pcap_sink_close(br->pcap, err, sizeof err)) {
+        fprintf(stderr, "vdpu vhost-user: %s\n", err);
+        br->out_failed = true;
+    }
     br->pcap = NULL;
     br->s->mem.on_msi = NULL;
 }

@@ -84,7 +84,7 @@ typedef struct bridge {
     enum br_req req;
     bool req_done;
     int req_rc;
-    char req_err[200];
+    char req_err[400];
     uint64_t req_features;
     struct br_frontend fe;
     unsigned req_pairs;
@@ -106,6 +106,7 @@ typedef struct bridge {
     bool rx_started;        /* --pcap-in frames were offered on this connection */
     bool cfg_irq;           /* a config interrupt arrived: look at device_status */
     pcap_sink_t *pcap;
+    bool out_failed;        /* the pcap file could not be written whole (bridge_fini) */
     struct br_stats conn, total;
     uint64_t conn_cycle0, connections;
     uint64_t conn_rx0, conn_rxb0;  /* network port receive counters when the connection started */

@@ -214,6 +214,7 @@ int main(int argc, char **argv)
     printf("digest %016llx engine %s (a real frontend's timing: not reproducible)\n", (unsigned long long)s.bus.digest,
            vdpu_engine_name(o->engine));
     bridge_fini(&br);
+    if (br.out_failed) clean = false;
     vdpu_session_close(&s);
     pcap_frames_free(&bp.rx);
     printf("result: %s\n", clean ? "PASS" : "FAIL");

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# fuzz_run.sh DIR SECONDS TARGET... - run each libFuzzer target DIR/fuzz_TARGET for SECONDS (single
+# process): seeds from fuzz/corpus/TARGET (the cosim flavour reads dev's), new inputs kept in
+# DIR/corpus/TARGET, a crashing input saved to fuzz/findings/TARGET/. Prints per target the
+# executions, executions/s, corpus size and findings, then the totals; the last line is
+# "fuzz: N passed, M failed" (a target fails when it found something).
+# SECONDS = smoke: the CI smoke instead - a fixed number of executions per target from seed 1 and an
+# empty working corpus, so that the same tree always runs the same inputs (a finding is the code's,
+# never the clock's).
+set -o pipefail
+cd "$(dirname "$0")/.." || exit 1
+dir=$1 secs=$2
+shift 2
+pass=0 fail=0 total_execs=0 total_secs=0
+for t in "$@"; do
+    seeds=fuzz/corpus/${t%_cosim}
+    work=$dir/corpus/$t
+    found=fuzz/findings/$t
+    mkdir -p "$work" "$found"
+    log=$dir/$t.log
+    case $t in elf) max=65536 ;; sweep) max=32768 ;; *) max=8192 ;; esac # the seeds fit whole
+    if [ "$secs" = smoke ]; then
+        case $t in dev) runs=10000 ;; dev_cosim) runs=2000 ;; sweep) runs=5000 ;; elf) runs=50000 ;; *) runs=100000 ;; esac
+        work=$dir/smoke/$t
+        rm -rf "$work"
+        mkdir -p "$work"
+        budget="-seed=1 -runs=$runs"
+    else
+        budget="-max_total_time=$secs"
+    fi
+    # -timeout: an input running longer is a hang; -rss_limit_mb: a leak or a runaway allocation
+    start=$(date +%s)
+    "$dir/fuzz_$t" $budget -timeout=20 -rss_limit_mb=2048 -max_len=$max -print_final_stats=1 \
+        -artifact_prefix="$found/" "$work" "$seeds" > "$log" 2>&1
+    rc=$?
+    took=$(($(date +%s) - start))
+    execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
+    rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -1)
+    corpus=$(ls "$work" | wc -l)
+    crashes=$(ls "$found" 2>/dev/null | grep -cE '^(crash|timeout|oom|leak)-')
+    printf 'fuzz: %-10s %10s executions in %s s, %6s exec/s, corpus %s (+%s seeds), findings %s%s\n' "$t" \
+        "${execs:-0}" "$took" "${rate:-0}" "$corpus" "$(ls "$seeds" | wc -l)" "$crashes" \
+        "$([ $rc -ne 0 ] && echo " (exit $rc: see $log)")"
+    total_execs=$((total_execs + ${execs:-0}))
+    total_secs=$((total_secs + took))
+    if [ $rc -eq 0 ]; then pass=$((pass + 1)); else fail=$((fail + 1)); grep -m3 -E 'FINDING|ERROR: |SUMMARY' "$log"; fi
+done
+echo "fuzz: total $total_execs executions in $total_secs s"
+echo "fuzz: $pass passed, $fail failed"
+[ $fail -eq 0 ]
