@@ -85,6 +85,19 @@ static double now_s(void)
     return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
 }
 
+/* Every output file can be written (opened and removed again), else a one-line error. */
+static bool outputs_writable(const char *csv, const char *json, const char *md)
+{
+    const char *outs[][2] = {{csv, "CSV"}, {json, "JSON"}, {md, "Markdown"}};
+    char err[512];
+    for (unsigned i = 0; i < 3; i++)
+        if (outs[i][0] && out_probe(outs[i][0], outs[i][1], err, sizeof err)) {
+            fprintf(stderr, "vdpu compare: %s\n", err);
+            return false;
+        }
+    return true;
+}
+
 int cmd_compare(int argc, char **argv)
 {
     static struct sweep_spec spec;
@@ -169,14 +182,6 @@ int cmd_compare(int argc, char **argv)
     if (points_only && (csv || json || plot || md))
         return cli_usage_error("compare", "--points-only runs nothing: no --csv/--json/--plot/--markdown");
 
-    /* output paths are checked before the sweep runs, not after */
-    const char *outs[][2] = {{csv, "CSV"}, {json, "JSON"}, {md, "Markdown"}};
-    for (unsigned i = 0; i < 3; i++)
-        if (outs[i][0] && out_probe(outs[i][0], outs[i][1], err, sizeof err)) {
-            fprintf(stderr, "vdpu compare: %s\n", err);
-            return VDPU_EXIT_USAGE;
-        }
-
     struct sweep_point *pts = NULL;
     unsigned n = 0;
     double wall = 0;
@@ -186,6 +191,10 @@ int cmd_compare(int argc, char **argv)
         snprintf(path, sizeof path, "%s/sweep.json", dir);
         if (sweep_manifest_read(path, &spec, &pts, &n, err, sizeof err)) {
             fprintf(stderr, "vdpu compare: %s\n", err);
+            return VDPU_EXIT_USAGE;
+        }
+        if (!outputs_writable(csv, json, md)) {
+            free(pts);
             return VDPU_EXIT_USAGE;
         }
     } else {
@@ -200,6 +209,12 @@ int cmd_compare(int argc, char **argv)
             fprintf(stderr, "vdpu compare: %s\n", err);
             free(pts);
             return VDPU_EXIT_FAIL;
+        }
+        /* output paths are checked before the sweep runs, not after (but once the working directory
+         * exists: outputs often go inside it) */
+        if (!outputs_writable(csv, json, md)) {
+            free(pts);
+            return VDPU_EXIT_USAGE;
         }
         if (points_only) {
             printf("compare: %u points in %s/points.txt (one shell command per line); after running them: "
