@@ -227,6 +227,8 @@ static void csr_write_legal(struct fz *f, uint16_t off, uint32_t v)
     off &= 0x3fc;
     if (off >= VDPU_CSR_HOSTMEM_BASE_LO && off <= VDPU_CSR_HOSTMEM_SIZE_HI) return; /* the window is the harness's */
     if (off >= VDPU_CSR_FWDMA_ADDR_LO && off <= VDPU_CSR_FWDMA_CTRL) return;         /* no firmware DMA */
+    if (off == VDPU_CSR_EV_CTRL) return; /* the event FIFO is the event service's: a pop between its reads of the
+                                          * head made it commit a bogus event (a device reset, unquiesced) */
     if (off == VDPU_CSR_HOLD_TIMEOUT) v %= FUZZ_HOLD_TIMEOUT + 1;
     if (off == VDPU_CSR_IRQ_ENABLE) v |= 1; /* the event service stays on: it commits what the protocol waits for */
     if (off == VDPU_CSR_Q_SIZE) v %= MAX_QSIZE + 1;
