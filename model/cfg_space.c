@@ -67,6 +67,7 @@ static void storage_write(struct vdpu_edge *e, unsigned addr, unsigned size, uin
         if (wm) any_writable = true;
         e->next->cfg[addr + i] = (uint8_t)((e->pre->cfg[addr + i] & ~wm) | (d & wm));
     }
+    e->next->cfg_gen++; /* copied on change (model_tick) */
     if (!any_writable && addr >= VDPU_CFG_CAP_PTR_RESET) /* capability list */
         model_diag(e, VDPU_DIAG_CFG_RO_WRITE, addr);
 }

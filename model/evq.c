@@ -27,6 +27,7 @@ void model_evq_push(struct vdpu_edge *e, uint8_t kind, uint16_t queue, uint32_t 
     ev->kind = kind;
     ev->queue = queue;
     ev->data = data;
+    n->evq_gen++; /* copied on change (model_tick) */
     n->evq_count++;
 }
 

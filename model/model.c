@@ -53,7 +53,8 @@ static void model_eval(vdpu_dev_t *dev, vdpu_out_t *out)
     out->fw_irq = (uint8_t)(model_fw_irq_status(s) & s->irq_enable);
     out->intx = model_intx_level(s);
     out->quiet = model_quiet(s);
-    out->wake = model_wake(s);
+    /* wake means something only while quiet (the harness, cosim look at it then): not computed else */
+    out->wake = out->quiet ? model_wake(s) : UINT32_MAX;
 }
 
 /* Edges a deferred interrupt's timer only counts before it fires (vdpu_irq_coal's `left`). */
@@ -108,6 +109,19 @@ uint32_t model_wake(const struct vdpu_state *s)
 
 /* Everything but the engine's byte buffers, which are updated in place (see struct vdpu_eng_bufs). */
 #define STATE_REGS_BYTES offsetof(struct vdpu_state, bufs)
+/* ... of which the blocks from here on are copied every edge, those before only when they changed */
+#define STATE_EAGER_FROM offsetof(struct vdpu_state, cfg_gen)
+
+/* next := pre for the registers. The copied-on-change blocks: after an edge that changed one (its
+ * generation bumped in `pre`), the other buffer holds it as it was two edges ago, so it is copied
+ * once; from then on both buffers agree until its writer bumps the generation again. */
+static void state_regs_copy(struct vdpu_state *nx, const struct vdpu_state *pre)
+{
+    if (nx->cfg_gen != pre->cfg_gen) memcpy(nx->cfg, pre->cfg, sizeof nx->cfg);
+    if (nx->evq_gen != pre->evq_gen) memcpy(nx->evq, pre->evq, sizeof nx->evq);
+    if (nx->msix_gen != pre->msix_gen) memcpy(nx->msix, pre->msix, sizeof nx->msix);
+    memcpy((char *)nx + STATE_EAGER_FROM, (const char *)pre + STATE_EAGER_FROM, STATE_REGS_BYTES - STATE_EAGER_FROM);
+}
 
 /*
  * One rising edge. `pre` is frozen for the whole edge; every block reads it
@@ -119,7 +133,7 @@ static void model_tick(vdpu_dev_t *dev, const vdpu_in_t *in)
 {
     struct vdpu_model *m = to_model(dev);
     struct vdpu_state *pre = m->cur, *nx = m->alt;
-    memcpy(nx, pre, STATE_REGS_BYTES);
+    state_regs_copy(nx, pre);
     struct vdpu_edge e = {
         .pre = pre, .next = nx, .fault = m->fault, .bufs = &m->s[0].bufs, .dmareq_ready = in->dmareq_ready,
         .warp = in->warp};
@@ -193,6 +207,7 @@ vdpu_dev_t *vdpu_model_create(void)
     m->cur = &m->s[0];
     m->alt = &m->s[1];
     model_reset(m->cur);
+    memcpy(m->alt, m->cur, STATE_REGS_BYTES); /* both buffers agree on the copied-on-change blocks */
     return &m->dev;
 }
 

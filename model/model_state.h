@@ -270,8 +270,16 @@ enum vdpu_completer_fsm {
 };
 
 struct vdpu_state {
-    /* ---- PCI config space (COMMAND, MSIX_CTRL, BAR0 and the window live here) */
+    /* ---- copied on change (model_tick): large and rarely written, each with a generation its one
+     * writer bumps; an edge copies a block into the next state only when the two generations differ */
+    /* PCI config space (COMMAND, MSIX_CTRL, BAR0 and the window live here) */
     uint8_t cfg[VDPU_CFG_IMAGE_BYTES];
+    /* the event FIFO's entries (host policy writes -> firmware); head and count are below */
+    struct vdpu_event evq[VDPU_EVQ_DEPTH];
+    /* the MSI-X table */
+    struct vdpu_msix_entry msix[VDPU_NUM_VECTORS];
+    /* ---- copied every edge from here on */
+    uint32_t cfg_gen, evq_gen, msix_gen; /* generations of cfg, evq and msix */
 
     /* ---- virtio common cfg registers the host owns */
     uint32_t device_feature_select;
@@ -315,14 +323,12 @@ struct vdpu_state {
     bool link_chg; /* LINK_STATE[1], sticky until INT_ACK[0] */
     uint16_t ctrlq; /* CTRLQ: the control queue, whose doorbells go to firmware */
 
-    /* ---- event FIFO (host policy writes -> firmware) */
-    struct vdpu_event evq[VDPU_EVQ_DEPTH];
+    /* ---- event FIFO (host policy writes -> firmware; the entries are at the top) */
     uint8_t evq_head;
     uint8_t evq_count;
     bool evq_overflow; /* EV_COUNT[8], sticky */
 
-    /* ---- MSI-X */
-    struct vdpu_msix_entry msix[VDPU_NUM_VECTORS];
+    /* ---- MSI-X (the table is at the top) */
     uint64_t msix_pending; /* PBA: bit v = vector v */
 
     /* ---- host completer */

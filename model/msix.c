@@ -35,6 +35,7 @@ static uint32_t table_dword_read(const struct vdpu_state *s, unsigned dw)
 static void table_dword_write(struct vdpu_state *n, unsigned dw, uint32_t v)
 {
     struct vdpu_msix_entry *m = &n->msix[dw / MSIX_ENTRY_DWORDS];
+    n->msix_gen++; /* copied on change (model_tick) */
     switch (dw % MSIX_ENTRY_DWORDS) {
     case MSIX_DWORD_ADDR_LO: m->addr_lo = v & ~3u; break; /* message address is dword aligned */
     case MSIX_DWORD_ADDR_HI: m->addr_hi = v; break;

@@ -25,8 +25,10 @@ TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 echo "bench: base ${SHA:0:12} ($(git log -1 --format=%s "$SHA" | cut -c1-60))"
 echo "bench: new  $(git rev-parse --short HEAD)$(git diff --quiet HEAD || echo '+changes')"
-"$OLD" bench >"$TMP/old.txt"
-"$NEW" bench >"$TMP/new.txt"
+# runs long enough (about half a second per RTL figure) for the machine's noise to even out; the
+# base takes -n only (its TX runs are 2,000 packets)
+"$OLD" bench -n 200000 >"$TMP/old.txt"
+"$NEW" bench -n 200000 >"$TMP/new.txt"
 # the figures both print: register workload Mcycles/s per engine, 64 B TX packets/s per engine and ring
 key() { sed -nE 's/^bench: (model|rtl|cosim) +[0-9]+ cycles in .* = +([0-9.]+) Mcycles.*/\1 register Mcycles\/s \2/p;
                  s/^bench: (model|rtl|cosim) +(split|packed) +64 B TX .* = +([0-9.]+) packets\/s.*/\1 \2-64B-TX packets\/s \3/p' "$1"; }

@@ -27,7 +27,8 @@ static void bench_usage(FILE *f)
             "cycles per wall-clock second. A figure to track, not a pass/fail check.\n"
             "\n"
             "options:\n"
-            "  -n, --accesses N   random accesses per engine (default 20000)\n"
+            "  -n, --accesses N   random accesses per engine (default 200000)\n"
+            "  -p, --packets N    64-byte TX packets per engine and ring (default 20000)\n"
             "  -e, --engine E     only this engine (model, rtl or cosim; default all three)\n"
             "  -s, --seed N       seed of the random accesses (default 1; keep it fixed to compare figures)\n"
             "  -h, --help         this text\n");
@@ -92,19 +93,20 @@ int cmd_bench(int argc, char **argv)
 {
     static const struct option opts[] = {
         {"accesses", required_argument, 0, 'n'}, {"engine", required_argument, 0, 'e'},
-        {"seed", required_argument, 0, 's'},
+        {"seed", required_argument, 0, 's'}, {"packets", required_argument, 0, 'p'},
         {"help", no_argument, 0, 'h'},           {0, 0, 0, 0},
     };
-    uint64_t accesses = 20000, seed = 1;
+    uint64_t accesses = 200000, packets = 20000, seed = 1;
     int only = -1;
     optind = 1;
     opterr = 0;
     int c;
-    while ((c = getopt_long(argc, argv, ":n:e:s:h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":n:e:s:p:h", opts, NULL)) != -1) {
         enum vdpu_engine e;
         switch (c) {
         case 'n': if (!cli_u64("bench", "--accesses", optarg, &accesses)) return VDPU_EXIT_USAGE; break;
         case 's': if (!cli_u64("bench", "--seed", optarg, &seed)) return VDPU_EXIT_USAGE; break;
+        case 'p': if (!cli_u64_range("bench", "--packets", optarg, 1, 10000000, &packets)) return VDPU_EXIT_USAGE; break;
         case 'e':
             if (!vdpu_engine_parse(optarg, &e)) return cli_usage_error("bench", "unknown engine '%s'", optarg);
             only = (int)e;
@@ -142,7 +144,7 @@ int cmd_bench(int argc, char **argv)
     for (int e = 0; e < 3; e++) {
         if (only >= 0 && e != only) continue;
         for (int r = 0; r < 2; r++)
-            if (bench_net_tx((enum vdpu_engine)e, r ? DRV_RING_PACKED : DRV_RING_SPLIT, 2000, 64, 0, seed))
+            if (bench_net_tx((enum vdpu_engine)e, r ? DRV_RING_PACKED : DRV_RING_SPLIT, packets, 64, 0, seed))
                 rc = VDPU_EXIT_FAIL;
     }
     /* the data path itself (simulated time, so the fast model says the same as the RTL): 1500-byte

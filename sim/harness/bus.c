@@ -45,6 +45,19 @@ static void monitor(vdpu_bus_t *b, const vdpu_txn_t *t)
     if (b->on_txn) b->on_txn(b->on_txn_ctx, t);
 }
 
+/* One backpressure draw: whether this cycle stalls a handshake. A draw whose outcome cannot matter
+ * (nothing offered on that channel: a ready without valid changes nothing) is only stepped over,
+ * which leaves the generator where the draw would. */
+static bool stall_draw(vdpu_bus_t *b, bool offered)
+{
+    if (!b->stall_pct) return false;
+    if (!offered) {
+        rng_skip(&b->stall_rng, 1);
+        return false;
+    }
+    return rng_pct(&b->stall_rng, b->stall_pct);
+}
+
 void vdpu_bus_step(vdpu_bus_t *b)
 {
     vdpu_in_t in;
@@ -68,15 +81,14 @@ void vdpu_bus_step(vdpu_bus_t *b)
     }
     /* the wire side stalls too under host backpressure: gaps between RX beats, TX not taken.
      * 3 draws per cycle, a 4th while the link takes requests (stall_draws: a skip makes the same) */
-    bool wire_stall = b->stall_pct && rng_pct(&b->stall_rng, b->stall_pct);
-    in.nrx_valid = !wire_stall && netport_rx_beat(&b->net, &in.nrx);
-    in.ntx_ready = !(b->stall_pct && rng_pct(&b->stall_rng, b->stall_pct));
+    in.nrx_valid = !stall_draw(b, b->net.rx_n != 0) && netport_rx_beat(&b->net, &in.nrx);
+    in.ntx_ready = !stall_draw(b, o->ntx_valid);
     in.link_up = b->link_up;
     in.dp_err = b->dp_err;
     b->seen_link_up = b->link_up;
     b->seen_dp_err = b->dp_err;
-    in.hcpl_ready = !(b->stall_pct && rng_pct(&b->stall_rng, b->stall_pct));
-    in.dmareq_ready = link_dmareq_ready(&b->link) && !(b->stall_pct && rng_pct(&b->stall_rng, b->stall_pct));
+    in.hcpl_ready = !stall_draw(b, o->hcpl_valid);
+    in.dmareq_ready = link_dmareq_ready(&b->link) && !stall_draw(b, o->dmareq_valid);
     if (b->fw.step) in.fwreq_valid = b->fw.step(b->fw.ctx, o, &in.fwreq);
 
     vdpu_txn_t txns[VDPU_CH_COUNT];

@@ -79,59 +79,71 @@ int vdpu_txn_format(const vdpu_txn_t *t, char *buf, size_t len)
     return w;
 }
 
-/* The fields of a transaction as bytes, field by field (no struct padding): what equality and the
- * digest are defined on. Mirrors vdpu_txn_format, which is for people. */
-static size_t txn_pack(const vdpu_txn_t *t, uint8_t *b)
+/* The fields of a transaction as 64-bit words, several small fields to a word, each at its own bit
+ * range (no struct padding, injective per channel: the first word holds the channel): what equality
+ * and the digest are defined on. Mirrors vdpu_txn_format, which is for people. Returns the words. */
+#define TXN_WORDS_MAX 8
+static unsigned load_words(uint64_t *w, const uint8_t *p, unsigned n) /* n bytes, the last word zero-padded */
 {
-    size_t n = 0;
-#define PUT(v)                                                                                                        \
-    do {                                                                                                              \
-        uint64_t v_ = (uint64_t)(v);                                                                                  \
-        memcpy(b + n, &v_, 8);                                                                                        \
-        n += 8;                                                                                                       \
-    } while (0)
-    b[n++] = t->chan;
+    unsigned k = (n + 7) / 8;
+    for (unsigned i = 0; i < k; i++) {
+        w[i] = 0;
+        memcpy(&w[i], p + 8 * i, n - 8 * i < 8 ? n - 8 * i : 8);
+    }
+    return k;
+}
+
+static unsigned txn_words(const vdpu_txn_t *t, uint64_t *w)
+{
+    uint64_t c = t->chan;
     switch (t->chan) {
-    case VDPU_CH_HREQ: PUT(t->u.hreq.type); PUT(t->u.hreq.size); PUT(t->u.hreq.tag); PUT(t->u.hreq.addr); PUT(t->u.hreq.data); break;
-    case VDPU_CH_HCPL: PUT(t->u.hcpl.tag); PUT(t->u.hcpl.status); PUT(t->u.hcpl.size); PUT(t->u.hcpl.data); break;
+    case VDPU_CH_HREQ:
+        w[0] = c | (uint64_t)t->u.hreq.type << 8 | (uint64_t)t->u.hreq.size << 16 | (uint64_t)t->u.hreq.tag << 24;
+        w[1] = t->u.hreq.addr;
+        w[2] = t->u.hreq.data;
+        return 3;
+    case VDPU_CH_HCPL:
+        w[0] = c | (uint64_t)t->u.hcpl.tag << 8 | (uint64_t)t->u.hcpl.status << 16 | (uint64_t)t->u.hcpl.size << 24;
+        w[1] = t->u.hcpl.data;
+        return 2;
     case VDPU_CH_DMAREQ: {
         const vdpu_dmareq_t *d = &t->u.dmareq;
-        PUT(d->type); PUT(d->purpose); PUT(d->queue); PUT(d->tag); PUT(d->len); PUT(d->addr); PUT(d->last);
-        if (d->type == VDPU_DMA_WR) {
-            memcpy(b + n, d->data, 32);
-            n += 32;
-        }
-        break;
+        w[0] = c | (uint64_t)d->type << 8 | (uint64_t)d->last << 9 | (uint64_t)d->purpose << 16 | (uint64_t)d->tag << 24 |
+               (uint64_t)d->queue << 32 | (uint64_t)d->len << 48;
+        w[1] = d->addr;
+        return 2 + (d->type == VDPU_DMA_WR ? load_words(w + 2, d->data, 32) : 0); /* a write's whole beat */
     }
     case VDPU_CH_DMACPL: {
-        const vdpu_dmacpl_t *c = &t->u.dmacpl;
-        /* the poison bit rides above the status, so a run without poisoned completions keeps its digest */
-        PUT(c->tag); PUT((unsigned)c->status | (unsigned)c->poison << 2); PUT(c->len); PUT(c->last);
-        unsigned k = c->len < 32 ? c->len : 32;
-        memcpy(b + n, c->data, k);
-        n += k;
-        break;
+        const vdpu_dmacpl_t *d = &t->u.dmacpl;
+        w[0] = c | (uint64_t)d->tag << 8 | (uint64_t)d->status << 16 | (uint64_t)d->poison << 20 |
+               (uint64_t)d->last << 24 | (uint64_t)d->len << 32;
+        return 1 + load_words(w + 1, d->data, d->len < 32 ? d->len : 32); /* the bytes it carries */
     }
-    case VDPU_CH_FWREQ:
-        PUT(t->u.fwreq.we); PUT(t->u.fwreq.addr);
-        PUT(t->u.fwreq.we ? t->u.fwreq.wdata : 0); PUT(t->u.fwreq.we ? t->u.fwreq.wstrb : 0);
-        break;
-    case VDPU_CH_FWRSP: PUT(t->u.fwrsp.rdata); break;
-    case VDPU_CH_DIAG: PUT(t->u.diag.code); PUT(t->u.diag.addr); break;
-    case VDPU_CH_IRQ: PUT(t->u.irq.fw_irq); PUT(t->u.irq.intx); break;
-    case VDPU_CH_NTX: PUT(t->u.ntx.keep); PUT(t->u.ntx.last); memcpy(b + n, t->u.ntx.data, 32); n += 32; break;
-    case VDPU_CH_NRX: PUT(t->u.nrx.keep); PUT(t->u.nrx.last); memcpy(b + n, t->u.nrx.data, 32); n += 32; break;
-    default: break;
+    case VDPU_CH_FWREQ: /* a read's wdata and strobes are not part of it */
+        w[0] = c | (uint64_t)t->u.fwreq.we << 8 | (uint64_t)(t->u.fwreq.we ? t->u.fwreq.wstrb : 0) << 12 |
+               (uint64_t)t->u.fwreq.addr << 16 | (uint64_t)(t->u.fwreq.we ? t->u.fwreq.wdata : 0) << 32;
+        return 1;
+    case VDPU_CH_FWRSP: w[0] = c | (uint64_t)t->u.fwrsp.rdata << 32; return 1;
+    case VDPU_CH_DIAG:
+        w[0] = c | (uint64_t)t->u.diag.code << 8;
+        w[1] = t->u.diag.addr;
+        return 2;
+    case VDPU_CH_IRQ: w[0] = c | (uint64_t)t->u.irq.fw_irq << 8 | (uint64_t)t->u.irq.intx << 16; return 1;
+    case VDPU_CH_NTX:
+        w[0] = c | (uint64_t)t->u.ntx.last << 8 | (uint64_t)t->u.ntx.keep << 32;
+        return 1 + load_words(w + 1, t->u.ntx.data, 32);
+    case VDPU_CH_NRX:
+        w[0] = c | (uint64_t)t->u.nrx.last << 8 | (uint64_t)t->u.nrx.keep << 32;
+        return 1 + load_words(w + 1, t->u.nrx.data, 32);
+    default: w[0] = c; return 1;
     }
-#undef PUT
-    return n;
 }
 
 bool vdpu_txn_equal(const vdpu_txn_t *a, const vdpu_txn_t *b)
 {
-    uint8_t pa[128], pb[128];
-    size_t na = txn_pack(a, pa), nb = txn_pack(b, pb);
-    return na == nb && memcmp(pa, pb, na) == 0;
+    uint64_t wa[TXN_WORDS_MAX], wb[TXN_WORDS_MAX];
+    unsigned na = txn_words(a, wa), nb = txn_words(b, wb);
+    return na == nb && memcmp(wa, wb, na * sizeof wa[0]) == 0;
 }
 
 int vdpu_txn_collect(const vdpu_in_t *in, const vdpu_out_t *out, uint64_t cycle, uint16_t *irq_prev,
@@ -168,28 +180,19 @@ int vdpu_txn_collect(const vdpu_in_t *in, const vdpu_out_t *out, uint64_t cycle,
 }
 
 /* FNV-1a's step on 64-bit words instead of bytes (8x fewer multiplies: the digest runs on every
- * transaction), with a fold of the high half so every input bit reaches the low bits; the tail word
- * is zero-padded and the length mixed in, so "ab" and "ab\0" differ. */
-uint64_t vdpu_digest_bytes(uint64_t h, const void *p, size_t n)
+ * transaction), with a fold of the high half so every input bit reaches the low bits. */
+static inline uint64_t digest_word(uint64_t h, uint64_t w)
 {
-    const uint8_t *b = p;
-    size_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-        uint64_t w;
-        memcpy(&w, b + i, 8);
-        h = (h ^ w) * 0x100000001b3ull;
-        h ^= h >> 32;
-    }
-    uint64_t w = n;
-    if (i < n) memcpy(&w, b + i, n - i), w ^= (uint64_t)n << 56;
     h = (h ^ w) * 0x100000001b3ull;
     return h ^ (h >> 32);
 }
 
+/* the cycle, then the transaction's words (their count is fixed by the first word's channel and fields) */
 uint64_t vdpu_digest_txn(uint64_t h, const vdpu_txn_t *t)
 {
-    uint8_t p[128];
-    size_t n = txn_pack(t, p);
-    h = vdpu_digest_bytes(h, &t->cycle, sizeof t->cycle);
-    return vdpu_digest_bytes(h, p, n);
+    uint64_t w[TXN_WORDS_MAX];
+    unsigned n = txn_words(t, w);
+    h = digest_word(h, t->cycle);
+    for (unsigned i = 0; i < n; i++) h = digest_word(h, w[i]);
+    return h;
 }

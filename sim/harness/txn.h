@@ -53,9 +53,8 @@ static inline uint16_t vdpu_irq_level(const vdpu_out_t *out) { return (uint16_t)
 int vdpu_txn_collect(const vdpu_in_t *in, const vdpu_out_t *out, uint64_t cycle, uint16_t *irq_prev,
                      vdpu_txn_t *txns);
 
-/* Running 64-bit digest: FNV-1a's multiply on 8-byte words (txn.c). */
+/* Running 64-bit digest of the transactions: FNV-1a's multiply on 64-bit words (txn.c). */
 #define VDPU_DIGEST_INIT 0xcbf29ce484222325ull
-uint64_t vdpu_digest_bytes(uint64_t h, const void *p, size_t n);
 uint64_t vdpu_digest_txn(uint64_t h, const vdpu_txn_t *t);
 
 #endif
