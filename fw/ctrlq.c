@@ -30,16 +30,6 @@
 #define EVF_DISABLE 1u
 #define EVF_DESC 2u
 
-/* FWDMA_CTRL / FWDMA_STATUS, RXF_* */
-#define FWDMA_START 0x1u
-#define FWDMA_WRITE 0x2u
-#define FWDMA_BUSY 0x1u
-#define FWDMA_ERROR 0x2u
-#define RXF_PROMISC 0x1u
-#define RXF_ALLMULTI 0x2u
-#define RXF_ALLUNI 0x4u
-#define RXF_VALID 0x80000000u
-
 /* A transfer is a few hundred cycles (one link round trip). A read the host never answers fails in
  * the channel itself after CPL_TIMEOUT (1 ms by default: FWDMA_ERR_TIMEOUT); a channel still busy
  * after 2 ms (a timeout firmware turned off or set longer) is abandoned here, so the CPU never hangs:
@@ -116,12 +106,12 @@ static int dma(uint64_t addr, uint32_t len, bool write)
     dev_wr(VDPU_CSR_FWDMA_ADDR_LO, (uint32_t)addr);
     dev_wr(VDPU_CSR_FWDMA_ADDR_HI, (uint32_t)(addr >> 32));
     dev_wr(VDPU_CSR_FWDMA_LEN, len);
-    dev_wr(VDPU_CSR_FWDMA_CTRL, FWDMA_START | (write ? FWDMA_WRITE : 0));
+    dev_wr(VDPU_CSR_FWDMA_CTRL, VDPU_FWDMA_CTRL_START | (write ? VDPU_FWDMA_CTRL_WRITE : 0));
     uint32_t t0 = mtime_lo();
     for (;;) {
         uint32_t st = dev_rd(VDPU_CSR_FWDMA_STATUS);
-        if (!(st & FWDMA_BUSY)) {
-            if (!(st & FWDMA_ERROR)) return CQ_OK;
+        if (!(st & VDPU_FWDMA_STATUS_BUSY)) {
+            if (!(st & VDPU_FWDMA_STATUS_ERR)) return CQ_OK;
             cq.dma_status = st;
             return CQ_DMA;
         }
@@ -162,8 +152,8 @@ static int host_wr16(uint64_t addr, uint16_t v)
 
 static void rxf_commit(void)
 {
-    dev_wr(VDPU_CSR_RXF_CTRL, (cq.promisc ? RXF_PROMISC : 0) | (cq.allmulti || cq.mc_ovf ? RXF_ALLMULTI : 0) |
-                                  (cq.uc_ovf ? RXF_ALLUNI : 0));
+    dev_wr(VDPU_CSR_RXF_CTRL, (cq.promisc ? VDPU_RXF_CTRL_ALL : 0) | (cq.allmulti || cq.mc_ovf ? VDPU_RXF_CTRL_ALLMULTI : 0) |
+                                  (cq.uc_ovf ? VDPU_RXF_CTRL_ALLUNI : 0));
 }
 
 static void table_clear(void)
@@ -375,7 +365,7 @@ static int mac_table_set(const struct cmd *c, uint32_t dlen, uint8_t *ack)
         if (multi ? cq.mc_ovf : cq.uc_ovf) continue;
         if ((r = cmd_read(c, multi ? mc_off + 4 + 6 * (k - n_uc) : 6 + 6 * k, 6, b))) return r;
         dev_wr(VDPU_CSR_RXF_MAC_LO0 + 8 * used, le32(b));
-        dev_wr(VDPU_CSR_RXF_MAC_HI0 + 8 * used, le16(b + 4) | RXF_VALID);
+        dev_wr(VDPU_CSR_RXF_MAC_HI0 + 8 * used, le16(b + 4) | VDPU_RXF_MAC_HI0_VALID);
         used++;
     }
     rxf_commit();

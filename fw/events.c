@@ -26,7 +26,7 @@ static bool popped;
 static void ev_pop(void)
 {
     if (popped) return;
-    dev_wr(VDPU_CSR_EV_CTRL, EV_CTRL_POP);
+    dev_wr(VDPU_CSR_EV_CTRL, VDPU_EV_CTRL_POP);
     popped = true;
 }
 
@@ -39,11 +39,11 @@ static const char *ring_name(enum ring_type rt)
  * Returns the cycles it took, or -1 on timeout (logged; a reset goes on regardless, a suspend fails). */
 static int32_t dp_quiesce(void)
 {
-    dev_wr(VDPU_CSR_DP_CTRL, DP_QUIESCE);
+    dev_wr(VDPU_CSR_DP_CTRL, VDPU_DP_CTRL_QUIESCE);
     uint32_t t0 = mtime_lo();
     for (;;) {
         uint32_t dt = mtime_lo() - t0;
-        if (dev_rd(VDPU_CSR_DP_STATUS) & DP_QUIESCED) return (int32_t)dt;
+        if (dev_rd(VDPU_CSR_DP_STATUS) & VDPU_DP_STATUS_QUIESCED) return (int32_t)dt;
         if (dt > QUIESCE_TIMEOUT_CYCLES) {
             printf("data path still busy after %" PRIu32 " cycles: not quiesced\n", dt);
             return -1;
@@ -130,12 +130,12 @@ static void device_reset(void)
     /* An internal error not reported yet arose while this reset waited for the data path - a read the
      * engine gave up on by its completion timeout (docs/queue-engine.md "PCIe faults"): it belongs to
      * the device being reset, and the reset is its recovery, as for one already reported. */
-    bool recovered = fw.err_masked || (dev_rd(VDPU_CSR_DP_STATUS) & DP_ERR_LATCHED);
+    bool recovered = fw.err_masked || (dev_rd(VDPU_CSR_DP_STATUS) & VDPU_DP_STATUS_ERR);
     if (recovered) {
         /* the reset is the recovery from an internal error: clear the latch, listen again */
-        dev_wr(VDPU_CSR_INT_ACK, INT_ACK_ERR);
+        dev_wr(VDPU_CSR_INT_ACK, VDPU_INT_ACK_ERR);
         fw.err_masked = false;
-        set_irq_enable(fw.irq_enable | IRQ_INT_ERR);
+        set_irq_enable(fw.irq_enable | VDPU_IRQ_STATUS_INT_ERR);
     }
     dev_wr(VDPU_CSR_DP_CTRL, 0);
     ev_pop(); /* only now does the host's read of device_status return 0 */
@@ -371,7 +371,7 @@ static void service_event(void)
     ev_pop();
 }
 
-void config_change_begin(void) { dev_wr(VDPU_CSR_CONFIG_UPDATE, CONFIG_UPDATE_BUSY); }
+void config_change_begin(void) { dev_wr(VDPU_CSR_CONFIG_UPDATE, VDPU_CONFIG_UPDATE_BUSY); }
 
 uint8_t config_change_end(void)
 {
@@ -385,7 +385,7 @@ uint8_t config_change_end(void)
  * so the driver is told (generation and config interrupt) even if the level ended where it started. */
 static void link_apply(bool changed)
 {
-    bool up = dev_rd(VDPU_CSR_LINK_STATE) & LINK_UP_LEVEL;
+    bool up = dev_rd(VDPU_CSR_LINK_STATE) & VDPU_LINK_STATE_UP;
     uint16_t cur = (uint16_t)dev_rd(VDPU_CSR_NET_STATUS), next = policy_net_status(cur, up);
     if (next == cur && !changed) {
         VLOG("link %s (unchanged)\n", up ? "up" : "down");
@@ -403,7 +403,7 @@ static void link_apply(bool changed)
 static void on_link_change(void)
 {
     /* acknowledge before sampling: a change after the sample raises the interrupt again */
-    dev_wr(VDPU_CSR_INT_ACK, INT_ACK_LINK);
+    dev_wr(VDPU_CSR_INT_ACK, VDPU_INT_ACK_LINK);
     if (policy_suspended(fw.status)) { /* the configuration space stays as it is until the resume */
         fw.link_owed = true;
         VLOG("link change while suspended: applied at the resume\n");
@@ -418,7 +418,7 @@ static void on_link_change(void)
 static bool enter_needs_reset(void)
 {
     uint8_t old = fw.status;
-    dev_wr(VDPU_CSR_DP_CTRL, DP_QUIESCE); /* the data path is not trusted until the driver resets */
+    dev_wr(VDPU_CSR_DP_CTRL, VDPU_DP_CTRL_QUIESCE); /* the data path is not trusted until the driver resets */
     fw.status = policy_error_status(old);
     dev_wr(VDPU_CSR_DEVICE_STATUS, fw.status);
     return policy_error_notify(old) && config_irq();
@@ -437,17 +437,17 @@ static void on_internal_error(void)
 {
     uint8_t old = fw.status;
     bool notify = enter_needs_reset();
-    dev_wr(VDPU_CSR_INT_ACK, INT_ACK_ERR);
+    dev_wr(VDPU_CSR_INT_ACK, VDPU_INT_ACK_ERR);
     /* one report per reset is enough; a still-asserted error would otherwise re-interrupt forever */
     fw.err_masked = true;
-    set_irq_enable(fw.irq_enable & ~IRQ_INT_ERR);
+    set_irq_enable(fw.irq_enable & ~VDPU_IRQ_STATUS_INT_ERR);
     printf("internal data-path error: status 0x%02x -> 0x%02x (DEVICE_NEEDS_RESET)%s\n", old, fw.status,
            notify ? ", config interrupt" : "");
 }
 
 static void on_overflow(void)
 {
-    dev_wr(VDPU_CSR_EV_CTRL, EV_CTRL_CLR_OVF);
+    dev_wr(VDPU_CSR_EV_CTRL, VDPU_EV_CTRL_CLR_OVF);
     /* the device stores driver_feature writes even when their event is dropped */
     bool resync = !fw.features_ok && !(fw.status & ST_FEATURES_OK);
     if (resync)
@@ -460,11 +460,11 @@ void fw_service(void)
     for (;;) {
         uint32_t irq = dev_rd(VDPU_CSR_IRQ_STATUS) & fw.irq_enable;
         if (!irq) return;
-        if (irq & IRQ_INT_ERR) on_internal_error();
-        if (irq & IRQ_LINK) on_link_change();
-        /* a held read (IRQ_HELD) is released by draining the FIFO, which this does */
+        if (irq & VDPU_IRQ_STATUS_INT_ERR) on_internal_error();
+        if (irq & VDPU_IRQ_STATUS_LINK) on_link_change();
+        /* a held read (VDPU_IRQ_STATUS_HELD) is released by draining the FIFO, which this does */
         uint32_t n = dev_rd(VDPU_CSR_EV_COUNT);
-        if (n & EV_OVERFLOW) on_overflow();
-        for (n &= EV_COUNT_MASK; n; n--) service_event();
+        if (n & VDPU_EV_COUNT_OVERFLOW) on_overflow();
+        for (n &= VDPU_EV_COUNT_COUNT; n; n--) service_event();
     }
 }

@@ -22,11 +22,11 @@ struct vdpu_fw_config {
     uint16_t max_qp;      /* max_virtqueue_pairs */
     uint16_t link_up;     /* initial link status (VIRTIO_NET_S_LINK_UP) */
     uint32_t verbose;     /* 0 quiet, 1 one console line per control-plane step */
-    /* v2: the host memory the data path may touch (the harness declares it) */
+    /* the host memory the data path may touch (the harness declares it) */
     uint32_t hostmem_base_lo, hostmem_base_hi, hostmem_size_lo, hostmem_size_hi;
-    /* v3: queue-engine parameters, the ENG_PARAM CSR ([3:0] prefetch depth, [7:4] used batch) */
+    /* queue-engine parameters, the ENG_PARAM CSR ([3:0] prefetch depth, [7:4] used batch) */
     uint32_t eng_param;
-    /* v4: queue interrupt coalescing, the ENG_COAL CSR ([7:0] frames, [31:8] cycles; 0: off) */
+    /* queue interrupt coalescing, the ENG_COAL CSR ([7:0] frames, [31:8] cycles; 0: off) */
     uint32_t eng_coal;
 };
 

@@ -93,7 +93,7 @@ static void boot(void)
                c.mac[3], c.mac[4], c.mac[5], c.mtu, fw.max_qp, c.link_up ? "up" : "down");
     }
 
-    fw.irq_enable = IRQ_EVENT | IRQ_HELD | IRQ_LINK | IRQ_INT_ERR;
+    fw.irq_enable = VDPU_IRQ_STATUS_EVENT | VDPU_IRQ_STATUS_HELD | VDPU_IRQ_STATUS_LINK | VDPU_IRQ_STATUS_INT_ERR;
     dev_wr(VDPU_CSR_IRQ_ENABLE, fw.irq_enable);
 }
 

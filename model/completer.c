@@ -4,7 +4,6 @@
 
 #include "model.h"
 
-#define DIAG_LAST_ADDR_SHIFT 16
 
 void model_completer_reset(struct vdpu_state *s)
 {
@@ -27,7 +26,7 @@ void model_diag(struct vdpu_edge *e, uint8_t code, uint64_t addr)
     n->diag.code = code;
     n->diag.addr = addr;
     n->diag_count++;
-    n->diag_last = (uint32_t)(addr & 0xFFFF) << DIAG_LAST_ADDR_SHIFT | code;
+    n->diag_last = (uint32_t)(addr & 0xFFFF) << VDPU_DIAG_LAST_ADDR_LSB | (uint32_t)code << VDPU_DIAG_LAST_CODE_LSB;
 }
 
 void model_access_fault(struct vdpu_edge *e, uint8_t code, uint64_t addr, struct host_result *r)

@@ -44,7 +44,7 @@ uint32_t model_evq_head_info(const struct vdpu_state *s)
 {
     if (s->evq_count == 0) return 0;
     const struct vdpu_event *ev = &s->evq[s->evq_head];
-    return (uint32_t)ev->queue << 8 | ev->kind;
+    return (uint32_t)ev->queue << VDPU_EV_HEAD_INFO_QUEUE_LSB | (uint32_t)ev->kind << VDPU_EV_HEAD_INFO_KIND_LSB;
 }
 
 uint32_t model_evq_head_data(const struct vdpu_state *s)

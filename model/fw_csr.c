@@ -3,23 +3,7 @@
 
 #include "model.h"
 
-#define EV_COUNT_OVERFLOW      (1u << 8)
-#define EV_CTRL_POP            (1u << 0)
-#define EV_CTRL_CLEAR_OVERFLOW (1u << 1)
-#define DEV_RESET_VIRTIO       (1u << 0)
-#define HOLD_STATUS_HELD       (1u << 0)
-#define HOLD_STATUS_TIMEOUTS_SHIFT 16
-#define IRQ_EVENTS             (1u << 0) /* event FIFO not empty */
-#define IRQ_HELD               (1u << 1) /* a host read is held */
-#define IRQ_LINK               (1u << 2) /* link level changed */
-#define IRQ_DP_ERR             (1u << 3) /* internal data-path error */
-#define INT_ACK_LINK           (1u << 0)
-#define INT_ACK_DP_ERR         (1u << 1)
-#define FW_ERR_COUNT_SHIFT     16
 #define ENG_CTRL_BITS          ((1u << VDPU_ENGCTRL_COUNT) - 1) /* the defined ENGCTRL_* bits */
-#define FWDMA_CTRL_START       (1u << 0)
-#define RXF_CTRL_BITS          0x7u        /* accept all, all multicast, all unicast */
-#define RXF_MAC_HI_BITS        0x8000FFFFu /* [15:0] mac[4..5], [31] valid */
 
 /* Host-visible virtio state back to its reset values: DEV_RESET bit0, and part of power-on reset. */
 void model_virtio_reset(struct vdpu_state *n)
@@ -83,9 +67,9 @@ void model_fw_csr_reset(struct vdpu_state *s)
     s->evq_count = 0;
     s->evq_overflow = false;
     s->quiesce = VDPU_CSR_DP_CTRL_RESET & 1;
-    s->dp_err = (VDPU_CSR_DP_STATUS_RESET >> 1) & 1;
+    s->dp_err = (VDPU_CSR_DP_STATUS_RESET & VDPU_DP_STATUS_ERR) != 0;
     s->link = VDPU_CSR_LINK_STATE_RESET & 1;
-    s->link_chg = (VDPU_CSR_LINK_STATE_RESET >> 1) & 1;
+    s->link_chg = (VDPU_CSR_LINK_STATE_RESET & VDPU_LINK_STATE_CHANGED) != 0;
     s->ctrlq = VDPU_CSR_CTRLQ_RESET;
     s->eng.ctrl = VDPU_CSR_ENG_CTRL_RESET & ENG_CTRL_BITS;
     s->eng.param = VDPU_CSR_ENG_PARAM_RESET;
@@ -93,21 +77,21 @@ void model_fw_csr_reset(struct vdpu_state *s)
     s->eng.hm_base = (uint64_t)VDPU_CSR_HOSTMEM_BASE_HI_RESET << 32 | VDPU_CSR_HOSTMEM_BASE_LO_RESET;
     s->eng.hm_size = (uint64_t)VDPU_CSR_HOSTMEM_SIZE_HI_RESET << 32 | VDPU_CSR_HOSTMEM_SIZE_LO_RESET;
     s->eng.err_info = VDPU_CSR_ERR_INFO_RESET;
-    s->rxf.ctrl = VDPU_CSR_RXF_CTRL_RESET & RXF_CTRL_BITS;
+    s->rxf.ctrl = VDPU_CSR_RXF_CTRL_RESET & (VDPU_RXF_CTRL_ALL | VDPU_RXF_CTRL_ALLMULTI | VDPU_RXF_CTRL_ALLUNI);
 }
 
 /* FW_ERR = {count, code}: the last code, and a saturating count of all of them. */
 void model_fw_err(struct vdpu_edge *e, uint8_t code)
 {
-    uint32_t count = e->next->fw_err >> FW_ERR_COUNT_SHIFT;
+    uint32_t count = e->next->fw_err >> VDPU_FW_ERR_COUNT_LSB;
     if (count < 0xFFFF) count++;
-    e->next->fw_err = count << FW_ERR_COUNT_SHIFT | code;
+    e->next->fw_err = count << VDPU_FW_ERR_COUNT_LSB | code;
 }
 
 uint8_t model_fw_irq_status(const struct vdpu_state *s)
 {
-    return (uint8_t)((s->evq_count ? IRQ_EVENTS : 0) | (s->completer == VDPU_COMPLETER_HOLD ? IRQ_HELD : 0) |
-                     (s->link_chg ? IRQ_LINK : 0) | (s->dp_err ? IRQ_DP_ERR : 0));
+    return (uint8_t)((s->evq_count ? VDPU_IRQ_STATUS_EVENT : 0) | (s->completer == VDPU_COMPLETER_HOLD ? VDPU_IRQ_STATUS_HELD : 0) |
+                     (s->link_chg ? VDPU_IRQ_STATUS_LINK : 0) | (s->dp_err ? VDPU_IRQ_STATUS_INT_ERR : 0));
 }
 
 static const struct vdpu_csr_desc *csr_lookup(uint16_t off)
@@ -152,13 +136,13 @@ static uint32_t csr_value(const struct vdpu_state *s, uint16_t off)
     case VDPU_CSR_PARAMS: return VDPU_CSR_PARAMS_RESET;
     case VDPU_CSR_IRQ_ENABLE: return s->irq_enable;
     case VDPU_CSR_IRQ_STATUS: return model_fw_irq_status(s);
-    case VDPU_CSR_EV_COUNT: return s->evq_count | (s->evq_overflow ? EV_COUNT_OVERFLOW : 0);
+    case VDPU_CSR_EV_COUNT: return s->evq_count | (s->evq_overflow ? VDPU_EV_COUNT_OVERFLOW : 0);
     case VDPU_CSR_EV_HEAD_INFO: return model_evq_head_info(s);
     case VDPU_CSR_EV_HEAD_DATA: return model_evq_head_data(s);
     case VDPU_CSR_HOLD_TIMEOUT: return s->hold_timeout;
     case VDPU_CSR_HOLD_STATUS:
-        return (s->completer == VDPU_COMPLETER_HOLD ? HOLD_STATUS_HELD : 0) |
-               (uint32_t)s->hold_timeouts << HOLD_STATUS_TIMEOUTS_SHIFT;
+        return (s->completer == VDPU_COMPLETER_HOLD ? VDPU_HOLD_STATUS_HELD : 0) |
+               (uint32_t)s->hold_timeouts << VDPU_HOLD_STATUS_TIMEOUTS_LSB;
     case VDPU_CSR_DIAG_COUNT: return s->diag_count;
     case VDPU_CSR_DIAG_LAST: return s->diag_last;
     case VDPU_CSR_DEVICE_STATUS: return s->device_status;
@@ -198,8 +182,8 @@ static uint32_t csr_value(const struct vdpu_state *s, uint16_t off)
     /* quiesced: no request waiting in the output register and the engine idle (no read outstanding,
      * no buffer half done) - the RTL's rule; the engine itself stops only in IDLE */
     case VDPU_CSR_DP_STATUS:
-        return (uint32_t)(s->quiesce && !s->dmareq_valid && s->eng.fsm == VDPU_ENG_IDLE) | (uint32_t)s->dp_err << 1;
-    case VDPU_CSR_LINK_STATE: return (uint32_t)s->link | (uint32_t)s->link_chg << 1;
+        return (uint32_t)(s->quiesce && !s->dmareq_valid && s->eng.fsm == VDPU_ENG_IDLE) | (uint32_t)s->dp_err << VDPU_DP_STATUS_ERR_LSB;
+    case VDPU_CSR_LINK_STATE: return (uint32_t)s->link << VDPU_LINK_STATE_UP_LSB | (uint32_t)s->link_chg << VDPU_LINK_STATE_CHANGED_LSB;
     case VDPU_CSR_CTRLQ: return s->ctrlq;
     case VDPU_CSR_ENG_CTRL: return s->eng.ctrl;
     case VDPU_CSR_ENG_PARAM: return s->eng.param;
@@ -236,7 +220,7 @@ static void csr_store(struct vdpu_state *n, uint16_t qsel, uint16_t off, uint32_
     }
     if (is_rxf_mac(off)) {
         unsigned i = (off - VDPU_CSR_RXF_MAC_LO0) / 8;
-        if ((off - VDPU_CSR_RXF_MAC_LO0) % 8) n->rxf.mac_hi[i] = v & RXF_MAC_HI_BITS;
+        if ((off - VDPU_CSR_RXF_MAC_LO0) % 8) n->rxf.mac_hi[i] = v & (VDPU_RXF_MAC_HI0_MAC | VDPU_RXF_MAC_HI0_VALID);
         else n->rxf.mac_lo[i] = v;
         return;
     }
@@ -287,7 +271,7 @@ static void csr_store(struct vdpu_state *n, uint16_t qsel, uint16_t off, uint32_
     case VDPU_CSR_FWDMA_ADDR_LO: n->fwdma.addr = (n->fwdma.addr & ~0xFFFFFFFFull) | v; break;
     case VDPU_CSR_FWDMA_ADDR_HI: n->fwdma.addr = (n->fwdma.addr & 0xFFFFFFFFull) | (uint64_t)v << 32; break;
     case VDPU_CSR_FWDMA_LEN: n->fwdma.len = (uint16_t)v; break;
-    case VDPU_CSR_RXF_CTRL: n->rxf.ctrl = (uint8_t)(v & RXF_CTRL_BITS); break;
+    case VDPU_CSR_RXF_CTRL: n->rxf.ctrl = (uint8_t)(v & (VDPU_RXF_CTRL_ALL | VDPU_RXF_CTRL_ALLMULTI | VDPU_RXF_CTRL_ALLUNI)); break;
     case VDPU_CSR_MQ_PAIRS: n->steer.pairs = (uint16_t)v; break;
     }
 }
@@ -297,25 +281,25 @@ static void csr_action(struct vdpu_edge *e, uint16_t off, uint32_t v)
 {
     switch (off) {
     case VDPU_CSR_EV_CTRL:
-        if (v & EV_CTRL_POP) model_evq_pop(e);
-        if (v & EV_CTRL_CLEAR_OVERFLOW) e->next->evq_overflow = false;
+        if (v & VDPU_EV_CTRL_POP) model_evq_pop(e);
+        if (v & VDPU_EV_CTRL_CLR_OVF) e->next->evq_overflow = false;
         break;
     case VDPU_CSR_HOST_IRQ: model_irq_raise(e, (uint16_t)v); break;
     case VDPU_CSR_DEV_RESET:
-        if (v & DEV_RESET_VIRTIO) {
+        if (v & VDPU_DEV_RESET_VIRTIO) {
             model_virtio_reset(e->next);
             e->dev_reset = true; /* the RX frame buffer's contents become stale (netio.c) */
         }
         break;
     case VDPU_CSR_INT_ACK:
-        if (v & INT_ACK_LINK) e->next->link_chg = false;
-        if (v & INT_ACK_DP_ERR) e->next->dp_err = false;
+        if (v & VDPU_INT_ACK_LINK) e->next->link_chg = false;
+        if (v & VDPU_INT_ACK_ERR) e->next->dp_err = false;
         break;
     case VDPU_CSR_CONSOLE: /* the harness prints it; the device keeps nothing */
         break;
     case VDPU_CSR_FW_ERR_SET: model_fw_err(e, (uint8_t)v); break;
     case VDPU_CSR_FWDMA_CTRL:
-        if (!(v & FWDMA_CTRL_START)) break;
+        if (!(v & VDPU_FWDMA_CTRL_START)) break;
         if (e->pre->fwdma.fsm != VDPU_FWDMA_IDLE) model_fw_err(e, VDPU_FWERR_FWDMA_BUSY);
         else model_fwdma_start(e, v);
         break;

@@ -3,11 +3,6 @@
 
 #include "model.h"
 
-#define FWDMA_CTRL_START (1u << 0)
-#define FWDMA_CTRL_WRITE (1u << 1)
-#define FWDMA_STATUS_BUSY (1u << 0)
-#define FWDMA_STATUS_ERR (1u << 1)
-#define FWDMA_STATUS_CODE_SHIFT 8
 #define DMA_BEAT_BYTES 32u
 
 void model_fwdma_reset(struct vdpu_state *s)
@@ -18,8 +13,8 @@ void model_fwdma_reset(struct vdpu_state *s)
 
 uint32_t model_fwdma_status(const struct vdpu_state *s)
 {
-    return (s->fwdma.fsm != VDPU_FWDMA_IDLE ? FWDMA_STATUS_BUSY : 0) | (s->fwdma.err ? FWDMA_STATUS_ERR : 0) |
-           (uint32_t)s->fwdma.err_code << FWDMA_STATUS_CODE_SHIFT;
+    return (s->fwdma.fsm != VDPU_FWDMA_IDLE ? VDPU_FWDMA_STATUS_BUSY : 0) | (s->fwdma.err ? VDPU_FWDMA_STATUS_ERR : 0) |
+           (uint32_t)s->fwdma.err_code << VDPU_FWDMA_STATUS_CODE_LSB;
 }
 
 /* A completion beat belongs to the channel while its read is outstanding and it carries the channel's
@@ -53,7 +48,7 @@ void model_fwdma_start(struct vdpu_edge *e, uint32_t ctrl)
 
     n->err = false;
     n->err_code = 0;
-    n->write = ctrl & FWDMA_CTRL_WRITE;
+    n->write = ctrl & VDPU_FWDMA_CTRL_WRITE;
     if (g->len == 0 || g->len > VDPU_FWDMA_BYTES) {
         fail(e, VDPU_FWDMA_ERR_LEN);
         return;

@@ -60,7 +60,7 @@ static void model_eval(vdpu_dev_t *dev, vdpu_out_t *out)
 /* Edges a deferred interrupt's timer only counts before it fires (vdpu_irq_coal's `left`). */
 static uint32_t coal_left(const struct vdpu_state *s, unsigned q)
 {
-    uint32_t cycles = s->eng.coal >> 8, t = s->eng.co_tmr[q];
+    uint32_t cycles = s->eng.coal >> VDPU_ENG_COAL_CYCLES_LSB, t = s->eng.co_tmr[q];
     return t + 1 < cycles ? cycles - t - 1 : 0;
 }
 

@@ -37,16 +37,10 @@ struct vdpu_queue_ctx {
     bool nd_valid;       /* ... a doorbell has carried data (since reset / Q_ENABLE = 0) */
 };
 
-/* Queue engine (docs/queue-engine.md): one FSM, one queue, one read at a time; v2 caches up to P
- * prefetched ring entries / descriptors and batches up to B split used elements. */
-#define VDPU_FRAME_BUF_BYTES 9216u /* TX and RX frame buffers */
-#define VDPU_DMA_RD_MAX      512u  /* bytes per DMA read request */
-#define VDPU_DMA_WR_MAX      256u  /* bytes per DMA write request */
-#define VDPU_NET_HDR_BYTES   12u   /* struct virtio_net_hdr_mrg_rxbuf, in front of every frame in a chain */
-#define VDPU_ENG_PARAM_MAX   8u    /* ENG_PARAM fields above this act as 8 (and 0 as 1) */
-#define VDPU_ENG_PC_BYTES       (16u * VDPU_ENG_PARAM_MAX) /* prefetch cache: up to 8 descriptors */
-#define VDPU_MRG_MAX         16u   /* MRG_RXBUF: buffers one received frame may use (more: dropped) */
-#define VDPU_NET_NUMBUF_OFF  10u   /* num_buffers: bytes 10-11 of the virtio-net header */
+/* Queue engine (docs/queue-engine.md): one FSM, one queue, one read at a time; it caches up to P
+ * prefetched ring entries / descriptors and batches up to B split used elements. Its sizes
+ * (frame buffers, request lengths, ENG_PARAM_MAX, MRG_MAX) are register-map parameters. */
+#define VDPU_ENG_PC_BYTES       (16u * VDPU_ENG_PARAM_MAX) /* prefetch cache: up to ENG_PARAM_MAX descriptors */
 
 enum vdpu_eng_fsm {
     VDPU_ENG_IDLE,
@@ -101,7 +95,7 @@ struct vdpu_eng {
                           * EVENT_IDX: used_event does */
     uint8_t err;         /* QERR_* for ERR */
 
-    /* v2: prefetch cache and used batch, for the queue in service (reset at the pick) */
+    /* prefetch cache and used batch, for the queue in service (reset at the pick) */
     uint8_t pf;          /* prefetch depth P (1..8; 1 for RX), latched from ENG_PARAM at the pick */
     uint8_t bb;          /* used batch B (1..8), latched likewise */
     uint8_t pc_n;        /* cached entries not yet used: split avail ring ids, packed descriptors */
@@ -116,7 +110,7 @@ struct vdpu_eng {
     bool io_en;
     uint16_t b_nd;       /* packed IN_ORDER: ring slots of the buffers held in the batch */
 
-    /* v3: INDIRECT_DESC and EVENT_IDX (ENG_CTRL[2] / [3], latched at the pick) */
+    /* INDIRECT_DESC and EVENT_IDX (ENG_CTRL[2] / [3], latched at the pick) */
     bool ind_en;         /* INDIRECT descriptors name tables (else QERR_INDIRECT) */
     bool pk_en;          /* the ring layout of this service: packed (ENG_CTRL[1] at the pick, the RTL's packed_q) */
     bool ev_en;          /* EVENT_IDX: used_event / avail_event (split), desc-specific events (packed) */

@@ -5,8 +5,8 @@
 
 #define ENG_CTRL_ENABLE (1u << VDPU_ENGCTRL_ENABLE)
 #define ENG_CTRL_PACKED (1u << VDPU_ENGCTRL_PACKED)
-#define ENG_CTRL_INDIRECT (1u << VDPU_ENGCTRL_INDIRECT)   /* v3: INDIRECT_DESC negotiated */
-#define ENG_CTRL_EVENT_IDX (1u << VDPU_ENGCTRL_EVENT_IDX) /* v3: EVENT_IDX negotiated */
+#define ENG_CTRL_INDIRECT (1u << VDPU_ENGCTRL_INDIRECT)   /* INDIRECT_DESC negotiated */
+#define ENG_CTRL_EVENT_IDX (1u << VDPU_ENGCTRL_EVENT_IDX) /* EVENT_IDX negotiated */
 #define ENG_CTRL_MRG_RXBUF (1u << VDPU_ENGCTRL_MRG_RXBUF) /* MRG_RXBUF negotiated */
 #define ENG_CTRL_NOTIF_DATA (1u << VDPU_ENGCTRL_NOTIF_DATA) /* NOTIFICATION_DATA negotiated */
 #define ENG_CTRL_IN_ORDER (1u << VDPU_ENGCTRL_IN_ORDER)     /* IN_ORDER negotiated */
@@ -16,9 +16,6 @@
 #define ETH_VLAN_TAG_BYTES 4u /* ... and an 802.1Q tag on top of it */
 _Static_assert(VDPU_MTU_MAX + ETH_HDR_MTU_BYTES + ETH_VLAN_TAG_BYTES + VDPU_NET_HDR_BYTES == VDPU_FRAME_BUF_BYTES,
                "the largest mtu's frames fit the frame buffers behind the header");
-#define ENG_STATUS_QUEUE_SHIFT 8
-#define ENG_STATUS_DROPPED_SHIFT 16
-#define ERR_INFO_QUEUE_SHIFT 8
 #define DMA_BEAT_BYTES 32u
 
 /* ---- reset and views --------------------------------------------------------------- */
@@ -43,8 +40,9 @@ void model_qeng_reset(struct vdpu_state *s)
 
 uint32_t model_qeng_status(const struct vdpu_state *s)
 {
-    return (uint32_t)(s->eng.fsm == VDPU_ENG_IDLE) | (uint32_t)(s->eng.q & 0xFF) << ENG_STATUS_QUEUE_SHIFT |
-           (uint32_t)s->eng.rx_dropped << ENG_STATUS_DROPPED_SHIFT;
+    return (uint32_t)(s->eng.fsm == VDPU_ENG_IDLE) << VDPU_ENG_STATUS_IDLE_LSB |
+           ((uint32_t)s->eng.q << VDPU_ENG_STATUS_QUEUE_LSB & VDPU_ENG_STATUS_QUEUE) |
+           (uint32_t)s->eng.rx_dropped << VDPU_ENG_STATUS_RX_DROPPED_LSB;
 }
 
 /* Only a read the engine waits for can take a completion; any other is the firmware-visible error. */
@@ -121,7 +119,7 @@ void model_qeng_coal_edge(struct vdpu_edge *e)
 {
     const struct vdpu_eng *g = &e->pre->eng;
     struct vdpu_eng *n = &e->next->eng;
-    uint32_t frames = g->coal & 0xFFu, cycles = g->coal >> 8;
+    uint32_t frames = g->coal & VDPU_ENG_COAL_FRAMES, cycles = g->coal >> VDPU_ENG_COAL_CYCLES_LSB;
 
     if (!cycles) { /* coalescing off (the default): the interrupt passes, nothing is held */
         if (e->eng_irq && e->eng_irq_q < VDPU_NUM_QUEUES) model_queue_irq(e, e->eng_irq_q);
@@ -225,7 +223,7 @@ uint8_t qeng_desc_check(const struct vdpu_edge *e, uint64_t addr, uint32_t len, 
     return 0;
 }
 
-/* v3: a ring descriptor naming an indirect table (its WRITE flag is ignored, as the spec says). */
+/* INDIRECT_DESC: a ring descriptor naming an indirect table (its WRITE flag is ignored, as the spec says). */
 uint8_t qeng_ind_check(const struct vdpu_edge *e, uint64_t addr, uint32_t len, uint16_t flags, uint16_t ndesc)
 {
     const struct vdpu_eng *g = &e->pre->eng;
@@ -486,7 +484,7 @@ void qeng_chain_done(struct vdpu_edge *e)
     struct vdpu_eng *n = &e->next->eng;
 
     if (!n->rx) {
-        if (n->chain_len < VDPU_NET_HDR_BYTES + ETH_HDR_BYTES) {
+        if (n->chain_len < VDPU_NET_HDR_BYTES + VDPU_ETH_HDR_BYTES) {
             qeng_error(e, VDPU_QERR_LEN);
             return;
         }
@@ -521,10 +519,10 @@ static void start_buffer(struct vdpu_eng *n)
     n->t_cnt = 0;
 }
 
-/* An ENG_PARAM field ([3:0] of v): 0 acts as 1, above 8 as 8. */
-static uint8_t eng_param_field(uint32_t v)
+/* An ENG_PARAM field (the 4 bits of v at lsb): 0 acts as 1, above ENG_PARAM_MAX as ENG_PARAM_MAX. */
+static uint8_t eng_param_field(uint32_t v, unsigned lsb)
 {
-    uint8_t f = v & 0xFu;
+    uint8_t f = (v >> lsb) & 0xFu;
     return f == 0 ? 1 : f > VDPU_ENG_PARAM_MAX ? VDPU_ENG_PARAM_MAX : f;
 }
 
@@ -578,16 +576,16 @@ static void state_idle(struct vdpu_edge *e)
     }
     n->q = (uint16_t)pick;
     start_buffer(n);
-    /* v2: parameters latched for this service; the cache and the batch start empty */
-    n->pf = n->rx ? 1 : eng_param_field(s->eng.param); /* an RX service uses one buffer: no prefetch */
-    n->bb = eng_param_field(s->eng.param >> 4);
-    n->mr = n->rx ? 1 : eng_param_field(s->eng.param >> 8); /* payload reads are TX only */
+    /* prefetch and batching: parameters latched for this service; the cache and the batch start empty */
+    n->pf = n->rx ? 1 : eng_param_field(s->eng.param, VDPU_ENG_PARAM_PREFETCH_LSB); /* an RX service uses one buffer: no prefetch */
+    n->bb = eng_param_field(s->eng.param, VDPU_ENG_PARAM_BATCH_LSB);
+    n->mr = n->rx ? 1 : eng_param_field(s->eng.param, VDPU_ENG_PARAM_MAX_READS_LSB); /* payload reads are TX only */
     n->pc_n = 0;
     n->pc_pos = 0;
     n->b_cnt = 0;
     n->b_held = false;
     n->b_leave = false;
-    /* v3: the feature rules of this service */
+    /* the negotiated features' rules of this service */
     n->ind_en = s->eng.ctrl & ENG_CTRL_INDIRECT;
     n->pk_en = s->eng.ctrl & ENG_CTRL_PACKED;
     n->ev_en = s->eng.ctrl & ENG_CTRL_EVENT_IDX;
@@ -628,7 +626,7 @@ static void state_rd_req(struct vdpu_edge *e)
     r.last = true; /* a read request is a single beat */
     model_dma_out_load(e, &r);
     n->rd_tag = g->next_tag;
-    n->next_tag = (uint8_t)((g->next_tag + 1) % QENG_TAGS);
+    n->next_tag = (uint8_t)((g->next_tag + 1) % VDPU_QENG_TAGS);
     n->rd_got = 0;
     n->rd_bad = false;
     n->fsm = VDPU_ENG_RD_WAIT;
@@ -696,7 +694,7 @@ static void state_pay(struct vdpu_edge *e, const vdpu_in_t *in)
         n->p_slot[s].len = r.len;
         n->p_slot[s].got = 0;
         n->p_slot[s].off = g->chain_len + g->p_req;
-        n->next_tag = (uint8_t)((g->next_tag + 1) % QENG_TAGS);
+        n->next_tag = (uint8_t)((g->next_tag + 1) % VDPU_QENG_TAGS);
         n->p_req = g->p_req + r.len;
         n->p_chunk = (uint8_t)(g->p_chunk + 1);
         issued = 1;
@@ -857,7 +855,7 @@ static void state_err(struct vdpu_edge *e)
     struct vdpu_state *n = e->next;
 
     n->eng.qerr |= 1u << g->q;
-    n->eng.err_info = g->err | (uint32_t)g->q << ERR_INFO_QUEUE_SHIFT;
+    n->eng.err_info = (uint32_t)g->err << VDPU_ERR_INFO_CODE_LSB | (uint32_t)g->q << VDPU_ERR_INFO_QUEUE_LSB;
     n->dp_err = true; /* the same latch as the dp_err input: firmware sets DEVICE_NEEDS_RESET */
     qeng_idle(e);
 }

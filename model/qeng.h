@@ -15,11 +15,9 @@
 #define VRING_PACKED_EVENT_FLAG_DESC    0x2u /* EVENT_IDX: interrupt when off_wrap's slot is used */
 
 #define VIRTQ_DESC_BYTES  16u
-#define ETH_HDR_BYTES     14u /* a TX chain must hold the virtio-net header and an Ethernet header */
-#define QENG_TAGS         32u
-#define QENG_TBL_BLOCK    32u /* indirect table entries per read (512 bytes) */
+#define QENG_TBL_BLOCK    (VDPU_DMA_RD_MAX / VIRTQ_DESC_BYTES) /* indirect table entries per read */
 
-/* v3: the service was started with INDIRECT_DESC negotiated (ENG_CTRL[2], latched at the pick). */
+/* INDIRECT_DESC: the service was started with INDIRECT_DESC negotiated (ENG_CTRL[2], latched at the pick). */
 static inline bool qeng_ind(const struct vdpu_edge *e) { return e->pre->eng.ind_en; }
 
 /* Queue context of the queue in service, as it was before the edge. */

@@ -164,7 +164,7 @@ void qeng_split_proc(struct vdpu_edge *e)
         n->d_flags = le16_at(d + 12);
         n->d_next = le16_at(d + 14);
         n->ndesc = (uint16_t)(g->ndesc + 1);
-        if (qeng_ind(e) && (n->d_flags & VIRTQ_DESC_F_INDIRECT)) { /* v3: the chain goes on in a table */
+        if (qeng_ind(e) && (n->d_flags & VIRTQ_DESC_F_INDIRECT)) { /* INDIRECT_DESC: the chain goes on in a table */
             uint8_t code = qeng_ind_check(e, n->d_addr, n->d_len, n->d_flags, n->ndesc);
             if (code)
                 qeng_error(e, code);

@@ -188,7 +188,9 @@ module vdpu_fw_csr
     rxf_lo:        '0,
     rxf_hi:        '0
   };
-  localparam logic [31:0] RxfHiBits = 32'h8000_FFFF;  // RXF_MAC_HIi: [31] valid, [15:0] mac[4..5]
+  // RXF_MAC_HIi: the bits stored (valid, mac[4..5])
+  localparam logic [31:0] RxfHiBits = (32'(1) << RXF_MAC_HI0_VALID_LSB) |
+                                      (((32'(1) << RXF_MAC_HI0_MAC_W) - 1) << RXF_MAC_HI0_MAC_LSB);
 
   regs_t       r_q, r_d;
   logic        rsp_valid_q;
@@ -211,7 +213,13 @@ module vdpu_fw_csr
   logic [QIDX_W-1:0] fw_qidx;
   qctx_t             fw_q;
 
-  assign irq_status = {r_q.dp_err, r_q.link_chg, held_i, ev_count_i != '0};
+  always_comb begin
+    irq_status = '0;
+    irq_status[IRQ_STATUS_EVENT_LSB]   = (ev_count_i != '0);
+    irq_status[IRQ_STATUS_HELD_LSB]    = held_i;
+    irq_status[IRQ_STATUS_LINK_LSB]    = r_q.link_chg;
+    irq_status[IRQ_STATUS_INT_ERR_LSB] = r_q.dp_err;
+  end
   assign fw_qsel_ok = (32'(r_q.fw_qsel) < NUM_QUEUES);
   assign fw_qidx    = r_q.fw_qsel[QIDX_W-1:0];
   assign fw_q       = fw_qsel_ok ? qctx_i[fw_qidx] : '0;
@@ -252,24 +260,36 @@ module vdpu_fw_csr
       16'(CSR_PARAMS):        begin acc = AccRo; rd = CSR_PARAMS_RST; end
       16'(CSR_IRQ_ENABLE):    rd = r_q.irq_enable;
       16'(CSR_IRQ_STATUS):    begin acc = AccRo; rd = 32'(irq_status); end
-      16'(CSR_EV_COUNT):      begin acc = AccRo; rd = {23'b0, r_q.ev_ovf, 8'(ev_count_i)}; end
+      16'(CSR_EV_COUNT):      begin
+        acc = AccRo;
+        rd[EV_COUNT_COUNT_LSB +: EV_COUNT_COUNT_W] = EV_COUNT_COUNT_W'(ev_count_i);
+        rd[EV_COUNT_OVERFLOW_LSB]                  = r_q.ev_ovf;
+      end
       16'(CSR_EV_HEAD_INFO):  begin acc = AccRo; rd = {8'b0, ev_head_i.qnum, ev_head_i.kind}; end
       16'(CSR_EV_HEAD_DATA):  begin acc = AccRo; rd = ev_head_i.data; end
       16'(CSR_EV_CTRL):       acc = AccWo;
       16'(CSR_HOLD_TIMEOUT):  rd = r_q.hold_timeout;
-      16'(CSR_HOLD_STATUS):   begin acc = AccRo; rd = {timeouts_i, 15'b0, held_i}; end
+      16'(CSR_HOLD_STATUS):   begin
+        acc = AccRo;
+        rd[HOLD_STATUS_HELD_LSB] = held_i;
+        rd[HOLD_STATUS_TIMEOUTS_LSB +: HOLD_STATUS_TIMEOUTS_W] = timeouts_i;
+      end
       16'(CSR_DIAG_COUNT):    begin acc = AccRo; rd = diag_count_i; end
       16'(CSR_DIAG_LAST):     begin acc = AccRo; rd = diag_last_i; end
       16'(CSR_DEVICE_STATUS): rd = 32'(r_q.device_status);
       16'(CSR_CONFIG_GEN):    rd = 32'(r_q.config_gen);
-      16'(CSR_CONFIG_UPDATE): rd = 32'(r_q.cfg_update);
+      16'(CSR_CONFIG_UPDATE): rd = 32'(r_q.cfg_update) << CONFIG_UPDATE_BUSY_LSB;
       16'(CSR_NUMQ):          rd = 32'(r_q.num_queues);
       16'(CSR_MSIX_CONFIG):   rd = 32'(r_q.msix_config);
       16'(CSR_HOST_IRQ):      acc = AccWo;
       16'(CSR_ISR):           begin acc = AccRo; rd = 32'(r_q.isr); end
       16'(CSR_NOTIFY_COUNT):  begin acc = AccRo; rd = r_q.notify_count; end
       16'(CSR_DEV_RESET):     acc = AccWo;
-      16'(CSR_FW_ERR):        begin acc = AccRo; rd = {r_q.err_count, 8'b0, r_q.err_code}; end
+      16'(CSR_FW_ERR):        begin
+        acc = AccRo;
+        rd[FW_ERR_CODE_LSB +: FW_ERR_CODE_W]   = r_q.err_code;
+        rd[FW_ERR_COUNT_LSB +: FW_ERR_COUNT_W] = r_q.err_count;
+      end
       16'(CSR_DEV_FEATURE0):  rd = r_q.dev_feature[0];
       16'(CSR_DEV_FEATURE1):  rd = r_q.dev_feature[1];
       16'(CSR_DEV_FEATURE2):  rd = r_q.dev_feature[2];
@@ -295,9 +315,17 @@ module vdpu_fw_csr
       16'(CSR_NET_MAX_QP):    rd = 32'(r_q.net_max_qp);
       16'(CSR_NET_MTU):       rd = 32'(r_q.net_mtu);
       16'(CSR_CONSOLE):       acc = AccWo;
-      16'(CSR_DP_CTRL):       rd = 32'(r_q.quiesce);
-      16'(CSR_DP_STATUS):     begin acc = AccRo; rd = {30'b0, r_q.dp_err, r_q.quiesce && !dma_busy_i}; end
-      16'(CSR_LINK_STATE):    begin acc = AccRo; rd = {30'b0, r_q.link_chg, r_q.link}; end
+      16'(CSR_DP_CTRL):       rd = 32'(r_q.quiesce) << DP_CTRL_QUIESCE_LSB;
+      16'(CSR_DP_STATUS):     begin
+        acc = AccRo;
+        rd[DP_STATUS_QUIESCED_LSB] = r_q.quiesce && !dma_busy_i;
+        rd[DP_STATUS_ERR_LSB]      = r_q.dp_err;
+      end
+      16'(CSR_LINK_STATE):    begin
+        acc = AccRo;
+        rd[LINK_STATE_UP_LSB]      = r_q.link;
+        rd[LINK_STATE_CHANGED_LSB] = r_q.link_chg;
+      end
       16'(CSR_INT_ACK):       acc = AccWo;
       16'(CSR_CTRLQ):         rd = 32'(r_q.ctrlq);
       16'(CSR_ENG_CTRL):        rd = r_q.eng_ctrl;
@@ -371,11 +399,11 @@ module vdpu_fw_csr
     fwdma_wr_addr_o  = fwreq_addr_i[11:0];
     fwdma_wr_data_o  = wval;
     fwdma_start_o    = 1'b0;
-    fwdma_start_wr_o = act[1];
+    fwdma_start_wr_o = act[FWDMA_CTRL_WRITE_LSB];
     err         = 1'b0;
     err_code    = '0;
     cpl_err     = dmacpl_valid_i && !cpl_expected_i;
-    irq_q       = act[15:0];
+    irq_q       = act[HOST_IRQ_QUEUE_LSB +: HOST_IRQ_QUEUE_W];
     irq_q_ok    = (32'(irq_q) < NUM_QUEUES);
     irq_vec     = (irq_q == CfgChange) ? r_q.msix_config : (irq_q_ok ? qctx_i[irq_q[QIDX_W-1:0]].msix : 16'hFFFF);
     eng_vec     = '0;
@@ -414,7 +442,7 @@ module vdpu_fw_csr
           16'(CSR_HOLD_TIMEOUT):  r_d.hold_timeout  = wval;
           16'(CSR_DEVICE_STATUS): r_d.device_status = wval[7:0];
           16'(CSR_CONFIG_GEN):    r_d.config_gen    = wval[7:0];
-          16'(CSR_CONFIG_UPDATE): r_d.cfg_update    = wval[0];
+          16'(CSR_CONFIG_UPDATE): r_d.cfg_update    = wval[CONFIG_UPDATE_BUSY_LSB];
           16'(CSR_NUMQ):          r_d.num_queues    = (32'(wval[15:0]) < NUM_QUEUES) ? wval[15:0] : 16'(NUM_QUEUES);
           16'(CSR_MSIX_CONFIG):   r_d.msix_config   = wval[15:0];
           16'(CSR_DEV_FEATURE0):  r_d.dev_feature[0] = wval;
@@ -427,7 +455,7 @@ module vdpu_fw_csr
           16'(CSR_NET_STATUS):    r_d.net_status    = wval[15:0];
           16'(CSR_NET_MAX_QP):    r_d.net_max_qp    = wval[15:0];
           16'(CSR_NET_MTU):       r_d.net_mtu       = wval[15:0];
-          16'(CSR_DP_CTRL):       r_d.quiesce       = wval[0];
+          16'(CSR_DP_CTRL):       r_d.quiesce       = wval[DP_CTRL_QUIESCE_LSB];
           16'(CSR_CTRLQ):         r_d.ctrlq         = wval[15:0];
           16'(CSR_ENG_CTRL):        r_d.eng_ctrl        = wval & ((32'(1) << (ENGCTRL_MTU + 5'd1)) - 32'(1));  // only the ENGCTRL_* bits
           16'(CSR_ENG_PARAM):       r_d.eng_param       = wval;
@@ -445,11 +473,11 @@ module vdpu_fw_csr
           16'(CSR_FW_ERR_SET): begin
             if (act_valid) begin
               err      = 1'b1;
-              err_code = act[7:0];
+              err_code = act[FW_ERR_CODE_LSB +: FW_ERR_CODE_W];
             end
           end
           16'(CSR_FWDMA_CTRL): begin
-            if (act_valid && act[0]) begin
+            if (act_valid && act[FWDMA_CTRL_START_LSB]) begin
               if (fwdma_busy_i) begin
                 err      = 1'b1;
                 err_code = FWERR_FWDMA_BUSY;
@@ -459,12 +487,12 @@ module vdpu_fw_csr
             end
           end
           16'(CSR_INT_ACK): begin
-            if (act_valid && act[0]) r_d.link_chg = 1'b0;
-            if (act_valid && act[1]) r_d.dp_err = 1'b0;
+            if (act_valid && act[INT_ACK_LINK_LSB]) r_d.link_chg = 1'b0;
+            if (act_valid && act[INT_ACK_ERR_LSB]) r_d.dp_err = 1'b0;
           end
           16'(CSR_EV_CTRL): begin
-            if (act_valid && act[0]) ev_pop_o = 1'b1;
-            if (act_valid && act[1]) r_d.ev_ovf = 1'b0;
+            if (act_valid && act[EV_CTRL_POP_LSB]) ev_pop_o = 1'b1;
+            if (act_valid && act[EV_CTRL_CLR_OVF_LSB]) r_d.ev_ovf = 1'b0;
           end
           16'(CSR_HOST_IRQ): begin
             if (act_valid) begin
@@ -489,7 +517,7 @@ module vdpu_fw_csr
             end
           end
           16'(CSR_DEV_RESET): begin
-            if (act_valid && act[0]) begin
+            if (act_valid && act[DEV_RESET_VIRTIO_LSB]) begin
               dev_reset_o       = 1'b1;  // queue contexts, in vdpu_qctx
               r_d.device_status = RegsRst.device_status;
               r_d.msix_config   = RegsRst.msix_config;

@@ -30,8 +30,8 @@ module vdpu_irq_coal
   logic [7:0]  frames;
   logic [23:0] cycles;
 
-  assign frames = coal_i[7:0];
-  assign cycles = coal_i[31:8];
+  assign frames = coal_i[ENG_COAL_FRAMES_LSB +: ENG_COAL_FRAMES_W];
+  assign cycles = coal_i[ENG_COAL_CYCLES_LSB +: ENG_COAL_CYCLES_W];
 
   logic [NUM_QUEUES-1:0][7:0]  cnt_q, cnt_d;  // interrupts deferred
   logic [NUM_QUEUES-1:0][23:0] tmr_q, tmr_d;  // edges since the first of them

@@ -23,7 +23,7 @@ module vdpu_net_rx
 
   // to the queue engine
   output logic                 full_o,    // a complete frame is waiting
-  output logic [FRAME_PW-1:0]  len_o,     // its length in bytes (at most FRAME_BYTES)
+  output logic [FRAME_PW-1:0]  len_o,     // its length in bytes (at most FRAME_BUF_BYTES)
   output logic                 trunc_o,   // it was longer than the buffer
   output logic                 vlan_o,    // its first beat has an 802.1Q tag (bytes 12-13 = 0x8100)
   input  logic                 free_i,    // the engine is done with it
@@ -66,7 +66,7 @@ module vdpu_net_rx
 
   assign accept = nrx_valid_i && !full_q;
   assign nbytes = accept ? keep_bytes(nrx_keep_i) : '0;
-  assign room   = FRAME_PW'(FRAME_BYTES) - len_q;
+  assign room   = FRAME_PW'(FRAME_BUF_BYTES) - len_q;
   // Clip at the end of the buffer; the rest of the frame is discarded.
   assign wlen   = (FRAME_PW'(nbytes) > room) ? room[5:0] : nbytes;
 

@@ -17,25 +17,20 @@ package vdpu_pkg;
   // Event FIFO occupancy counter (0..EVQ_DEPTH).
   localparam int unsigned EVCNT_W = $clog2(EVQ_DEPTH + 1);
 
-  // Queue engine (docs/queue-engine.md). The TX and RX frame buffers hold 9216 bytes each, stored
-  // as 32-byte words (one network / DMA beat per word).
-  localparam int unsigned FRAME_BYTES = 9216;
-  localparam int unsigned FRAME_WORDS = FRAME_BYTES / 32;
+  // Queue engine (docs/queue-engine.md). The TX and RX frame buffers (FRAME_BUF_BYTES each, a
+  // register-map parameter like the header and request sizes) are stored as 32-byte words (one
+  // network / DMA beat per word).
+  localparam int unsigned FRAME_WORDS = FRAME_BUF_BYTES / 32;
   // A word index that can also name the word past the end (reads of word w and w+1).
   localparam int unsigned FRAME_WW    = $clog2(FRAME_WORDS + 1);
   // Byte position / length within a frame buffer (0..FRAME_BYTES + header).
   localparam int unsigned FRAME_PW    = 16;
-  localparam int unsigned NET_HDR_LEN = 12;  // struct virtio_net_hdr_mrg_rxbuf (VERSION_1)
-  localparam int unsigned ETH_HDR_LEN = 14;  // shortest TX frame: one Ethernet header
   // Descriptor flag bits (split: VRING_DESC_F_*, packed: also AVAIL / USED).
   localparam int unsigned VQ_F_NEXT     = 0;
   localparam int unsigned VQ_F_WRITE    = 1;
   localparam int unsigned VQ_F_INDIRECT = 2;
   localparam int unsigned VQ_F_AVAIL    = 7;
   localparam int unsigned VQ_F_USED     = 15;
-  // Chunk limits: DMA reads of at most 512 bytes, writes of at most 256 (one request each).
-  localparam int unsigned RD_CHUNK = 512;
-  localparam int unsigned WR_CHUNK = 256;
 
   // One host access as evaluated by the decode blocks: a fresh request or the one saved by HOLD.
   // (Own type rather than the generated hreq_t so the RTL does not depend on its field names.)

@@ -117,23 +117,20 @@ module vdpu_qeng
     OpPayWr,    // RX: header + frame chunk written into a buffer
     OpUsed,     // used element / used descriptor
     OpUsedIdx,  // split: used idx
-    OpInd,      // v3: indirect table block read / table entry
+    OpInd,      // INDIRECT_DESC: indirect table block read / table entry
     OpAvEvt,    // v3, split (EVENT_IDX): avail_event write
     OpNumBuf    // MRG_RXBUF: num_buffers (header byte 10) of a frame spanning several buffers
   } op_e;
 
-  // v2: ENG_PARAM fields act as 1..ParamMax; the cache holds up to ParamMax descriptors.
-  localparam int unsigned ParamMax = 8;
-  localparam int unsigned PcBits   = 128 * ParamMax;
-  // v3: indirect table entries per read (512 bytes, the DMA read limit), kept in u_tbl_buf.
-  localparam int unsigned TblBlock = RD_CHUNK / 16;
+  // prefetch and batching: ENG_PARAM fields act as 1..ENG_PARAM_MAX; the cache holds up to ENG_PARAM_MAX descriptors.
+  localparam int unsigned PcBits   = 128 * ENG_PARAM_MAX;
+  // INDIRECT_DESC: indirect table entries per read (512 bytes, the DMA read limit), kept in u_tbl_buf.
+  localparam int unsigned TblBlock = DMA_RD_MAX / 16;
   // MRG_RXBUF: buffers one received frame may use (a frame needing more is dropped); num_buffers
   // is patched into header byte 10 (byte 11 stays 0 from the header written with the stream).
-  localparam int unsigned MrgMax    = 16;
-  localparam int unsigned NumBufOff = 10;
 
-  localparam logic [FRAME_PW-1:0] HdrLen   = FRAME_PW'(NET_HDR_LEN);
-  localparam logic [FRAME_PW-1:0] MinChain = FRAME_PW'(NET_HDR_LEN + ETH_HDR_LEN);
+  localparam logic [FRAME_PW-1:0] HdrLen   = FRAME_PW'(NET_HDR_BYTES);
+  localparam logic [FRAME_PW-1:0] MinChain = FRAME_PW'(NET_HDR_BYTES + ETH_HDR_BYTES);
 
   // ---- registers ------------------------------------------------------------------------------
   state_e                state_q, state_d;
@@ -164,20 +161,20 @@ module vdpu_qeng
   logic [3:0]            beat_q, beat_d;    // RX: beat of that chunk
   logic [FRAME_WW-1:0]   txb_q, txb_d;      // TX: frame beat to send next
   logic [7:0]            code_q, code_d;    // violation found in PROC / WR_REQ
-  // v2: prefetch cache and used batch of the queue in service (reset at the pick)
+  // prefetch cache and used batch of the queue in service (reset at the pick)
   logic [3:0]            pf_q, pf_d;        // prefetch depth P (1..8; 1 for RX)
   logic [3:0]            bb_q, bb_d;        // used batch B (1..8)
   logic [3:0]            pcn_q, pcn_d;      // cached entries not yet used
   logic [PcBits-1:0]     pc_q, pc_d;        // split ring ids (16 bits) / packed descriptors (128), next at bit 0
   logic [3:0]            bcnt_q, bcnt_d;    // used elements collected, not yet written (packed: IN_ORDER only)
-  logic [16*ParamMax-1:0] bids_q, bids_d;   // ... their ids, element i at [16i +: 16]
+  logic [16*ENG_PARAM_MAX-1:0] bids_q, bids_d;   // ... their ids, element i at [16i +: 16]
   logic                  bheld_q, bheld_d;  // the buffer just done stayed in the batch: no interrupt
   logic                  bleave_q, bleave_d; // the batch is written because the queue is left
   // IN_ORDER (ENG_CTRL[6], latched at the pick, TX services only): one used entry per batch, the
   // id of its last buffer; packed batches too
   logic                  io_q, io_d;
   logic [15:0]           bnd_q, bnd_d;      // packed IN_ORDER: ring slots of the buffers in the batch
-  // v3: INDIRECT_DESC / EVENT_IDX (ENG_CTRL[2] / [3], latched at the pick)
+  // INDIRECT_DESC / EVENT_IDX (ENG_CTRL[2] / [3], latched at the pick)
   logic                  ind_q, ind_d;      // INDIRECT descriptors name tables
   logic                  evx_q, evx_d;      // EVENT_IDX
   logic                  tbl_q, tbl_d;      // the chain goes on in an indirect table
@@ -194,9 +191,9 @@ module vdpu_qeng
   // without the driver seeing any of it
   logic                  mrg_q, mrg_d;
   logic [4:0]            mn_q, mn_d;        // buffers filled before the one in service
-  logic [16*MrgMax-1:0]  mid_q, mid_d;      // ... their ids, buffer i at [16i +: 16]
-  logic [16*MrgMax-1:0]  mlen_q, mlen_d;    // ... bytes written into each
-  logic [16*MrgMax-1:0]  moff_q, moff_d;    // ... packed: ring slots of the frame before each
+  logic [16*MRG_MAX-1:0]  mid_q, mid_d;      // ... their ids, buffer i at [16i +: 16]
+  logic [16*MRG_MAX-1:0]  mlen_q, mlen_d;    // ... bytes written into each
+  logic [16*MRG_MAX-1:0]  moff_q, moff_d;    // ... packed: ring slots of the frame before each
   logic [15:0]           mnd_q, mnd_d;      // packed: ring slots of the filled buffers
   logic [FRAME_PW-1:0]   mbase_q, mbase_d;  // stream position where the buffer in service started
   logic [63:0]           nbaddr_q, nbaddr_d; // host address of header byte 10
@@ -208,16 +205,16 @@ module vdpu_qeng
   // NOTIFICATION_DATA (ENG_CTRL[5], latched at the pick)
   logic                  nd_q, nd_d;
   // several payload reads outstanding (ENG_PARAM[11:8] = max reads M, latched at the pick; M = 1
-  // keeps the one-read path): one slot per read in flight, chunk c in slot c % ParamMax
+  // keeps the one-read path): one slot per read in flight, chunk c in slot c % ENG_PARAM_MAX
   logic [3:0]            mr_q, mr_d;        // M (1..8; 1 for RX)
   logic [3:0]            pn_q, pn_d;        // reads outstanding
   logic [2:0]            pchunk_q, pchunk_d; // slot of the next chunk
   logic [31:0]           preq_q, preq_d;    // bytes of the descriptor requested
   logic                  pbad_q, pbad_d;    // error status, foreign tag or wrong length seen
-  logic [ParamMax-1:0]   pbusy_q, pbusy_d;
-  logic [ParamMax-1:0][4:0]          ptag_q, ptag_d;
-  logic [ParamMax-1:0][15:0]         plen_q, plen_d, pgot_q, pgot_d;
-  logic [ParamMax-1:0][FRAME_PW-1:0] poff_q, poff_d;  // chain offset of its bytes
+  logic [ENG_PARAM_MAX-1:0]   pbusy_q, pbusy_d;
+  logic [ENG_PARAM_MAX-1:0][4:0]          ptag_q, ptag_d;
+  logic [ENG_PARAM_MAX-1:0][15:0]         plen_q, plen_d, pgot_q, pgot_d;
+  logic [ENG_PARAM_MAX-1:0][FRAME_PW-1:0] poff_q, poff_d;  // chain offset of its bytes
   logic [31:0]           cto_q, cto_d;      // completion timeout: edges waited with reads outstanding
                                             // and no completion beat (the model's eng.cto)
   logic [3:0]            ndcap_q, ndcap_d;  // packed: descriptors the next buffer-start read may take
@@ -247,12 +244,12 @@ module vdpu_qeng
     return (n >= 6'd32) ? '1 : ~(32'hFFFF_FFFF << n[4:0]);
   endfunction
 
-  // An ENG_PARAM field: 0 acts as 1, above ParamMax as ParamMax.
+  // An ENG_PARAM field: 0 acts as 1, above ENG_PARAM_MAX as ENG_PARAM_MAX.
   function automatic logic [3:0] param_field(logic [3:0] v);
-    return (v == '0) ? 4'd1 : ((32'(v) > ParamMax) ? 4'(ParamMax) : v);
+    return (v == '0) ? 4'd1 : ((32'(v) > ENG_PARAM_MAX) ? 4'(ENG_PARAM_MAX) : v);
   endfunction
 
-  // v3: the spec's vring_need_event: the used index moved from old to new_idx past event_idx.
+  // EVENT_IDX: the spec's vring_need_event: the used index moved from old to new_idx past event_idx.
   function automatic logic need_event(logic [15:0] event_idx, logic [15:0] new_idx, logic [15:0] old);
     return (new_idx - event_idx - 16'd1) < (new_idx - old);
   endfunction
@@ -356,7 +353,7 @@ module vdpu_qeng
   always_comb begin
     pay_hit = 1'b0;
     pay_idx = '0;
-    for (int i = int'(ParamMax) - 1; i >= 0; i--) begin
+    for (int i = int'(ENG_PARAM_MAX) - 1; i >= 0; i--) begin
       if (pbusy_q[i] && {3'b0, ptag_q[i]} == dmacpl_tag_i) begin
         pay_hit = 1'b1;
         pay_idx = 3'(i);
@@ -364,7 +361,7 @@ module vdpu_qeng
     end
     pay_room   = plen_q[pay_idx] - pgot_q[pay_idx];
     pay_n      = 6'(min16(32'(min16(32'(dmacpl_len_i), 32'd32)), 32'(pay_room)));
-    pay_len    = min16(blen_q - preq_q, 32'(RD_CHUNK));
+    pay_len    = min16(blen_q - preq_q, 32'(DMA_RD_MAX));
     pay_req_ok = (state_q == StPay) && !rd_abort && !cto_fire && (preq_q < blen_q) && (pn_q < mr_q) &&
                  !pbusy_q[pchunk_q] && dma_free_i;
   end
@@ -376,7 +373,7 @@ module vdpu_qeng
                    (cpl_n != '0)) || pay_we;
 
 
-  // ---- v3: indirect table block, entry i of the block at bytes 16i..16i+15 ------------------------
+  // ---- INDIRECT_DESC: indirect table block, entry i of the block at bytes 16i..16i+15 ------------------------
   logic         tbl_we;
   logic [15:0]  tbl_ent;      // entry in use: tcur - tbase (0..31)
   logic [511:0] tbl_rdata;
@@ -463,7 +460,7 @@ module vdpu_qeng
     pd_wlen   = (pd_len < 32'(rx_remain)) ? pd_len : 32'(rx_remain);
   end
 
-  // ---- v3: packed desc-specific event offset, in the current used lap --------------------------------
+  // ---- EVENT_IDX: packed desc-specific event offset, in the current used lap --------------------------------
   logic [15:0] ev_off;
 
   always_comb begin
@@ -478,7 +475,7 @@ module vdpu_qeng
 
   // The cap of a packed buffer-start read: the slots the data says are available, 0 for none/no info.
   function automatic logic [3:0] cap8(logic [17:0] a);
-    return (a[17] || a[16:0] == '0) ? 4'd0 : ((a[16:0] > 17'(ParamMax)) ? 4'(ParamMax) : a[3:0]);
+    return (a[17] || a[16:0] == '0) ? 4'd0 : ((a[16:0] > 17'(ENG_PARAM_MAX)) ? 4'(ENG_PARAM_MAX) : a[3:0]);
   endfunction
 
   // ---- MRG_RXBUF ---------------------------------------------------------------------------------
@@ -501,7 +498,7 @@ module vdpu_qeng
     if (m_wrap_x) m_slot = m_slot - 17'(qn);
   end
 
-  // ---- v2: read sizes, the used batch -------------------------------------------------------------
+  // ---- prefetch and batching: read sizes, the used batch -------------------------------------------------------------
   logic        cache_rd;      // the read fills the prefetch cache
   logic [15:0] ring_slot;     // split: avail ring slot of last_avail
   logic [15:0] ring_offered;  // split: entries the last avail idx offers
@@ -531,7 +528,7 @@ module vdpu_qeng
     last_bi    = bcnt_q[2:0] - 3'd1;
     last_bid   = bids_q[16*last_bi+:16];
     used_elems = '0;
-    for (int i = 0; i < int'(ParamMax); i++) begin
+    for (int i = 0; i < int'(ENG_PARAM_MAX); i++) begin
       if (4'(i) < bcnt_q) used_elems[64*i+:64] = {rx_q ? 32'(tot_q) : 32'b0, 16'b0, bids_q[16*i+:16]};
     end
     used_wlen = {9'b0, bcnt_q, 3'b000};
@@ -688,9 +685,9 @@ module vdpu_qeng
         OpPayload: begin
           req.purpose = PURP_PAYLOAD_RD;
           req.addr    = daddr_q + 64'(off_q);
-          req.len     = min16(blen_q - off_q, 32'(RD_CHUNK));
+          req.len     = min16(blen_q - off_q, 32'(DMA_RD_MAX));
         end
-        OpInd: begin  // v3: a block of up to 32 table entries
+        OpInd: begin  // INDIRECT_DESC: a block of up to 32 table entries
           req.purpose = PURP_INDIRECT;
           req.addr    = taddr_q + {44'b0, tbase_q, 4'b0};
           req.len     = {6'b0, tcnt_q, 4'b0};
@@ -786,8 +783,8 @@ module vdpu_qeng
             state_d  = StRdReq;
             ndesc_d  = '0;
             tot_d    = '0;
-            pf_d     = rx_go ? 4'd1 : param_field(eng_param_i[3:0]);  // an RX service uses one buffer
-            bb_d     = param_field(eng_param_i[7:4]);
+            pf_d     = rx_go ? 4'd1 : param_field(eng_param_i[ENG_PARAM_PREFETCH_LSB +: ENG_PARAM_PREFETCH_W]);  // an RX service uses one buffer
+            bb_d     = param_field(eng_param_i[ENG_PARAM_BATCH_LSB +: ENG_PARAM_BATCH_W]);
             pcn_d    = '0;
             bcnt_d   = '0;
             bheld_d  = 1'b0;
@@ -809,7 +806,7 @@ module vdpu_qeng
             mla0_d    = rx_go ? qctx_i[rx_q_i].last_avail : qctx_i[tx_pick].last_avail;
             maw0_d    = rx_go ? qctx_i[rx_q_i].avail_wrap : qctx_i[tx_pick].avail_wrap;
             nd_d      = eng_ctrl_i[ENGCTRL_NOTIF_DATA];
-            mr_d      = rx_go ? 4'd1 : param_field(eng_param_i[11:8]);  // payload reads are TX only
+            mr_d      = rx_go ? 4'd1 : param_field(eng_param_i[ENG_PARAM_MAX_READS_LSB +: ENG_PARAM_MAX_READS_W]);  // payload reads are TX only
             ndcap_d   = cap8(rx_go ? pick_ahead_rx : pick_ahead_tx);
             if (!rx_go) begin
               qwr_o.idx      = tx_pick;
@@ -938,7 +935,7 @@ module vdpu_qeng
                   state_d = StErr;
                 end
               end else if (op_q == OpDesc && ind_q && pd_flags[VQ_F_INDIRECT]) begin
-                // v3: the chain goes on in a table (the descriptor's WRITE flag is ignored)
+                // INDIRECT_DESC: the chain goes on in a table (the descriptor's WRITE flag is ignored)
                 if (pd_flags[VQ_F_NEXT]) begin
                   code_d  = QERR_INDIRECT;
                   state_d = StErr;
@@ -988,7 +985,7 @@ module vdpu_qeng
               end else if (!packed_q && pd_flags[VQ_F_NEXT] && pd_next >= (op_q == OpInd ? tn_q : qn)) begin
                 code_d  = QERR_ID;
                 state_d = StErr;
-              end else if (!rx_q && 33'(tot_q) + 33'(pd_len) > 33'(FRAME_BYTES)) begin
+              end else if (!rx_q && 33'(tot_q) + 33'(pd_len) > 33'(FRAME_BUF_BYTES)) begin
                 code_d  = QERR_LEN;
                 state_d = StErr;
               end else begin
@@ -1021,7 +1018,7 @@ module vdpu_qeng
                   end
                 end else if (pd_wlen != '0) begin
                   blen_d  = pd_wlen;
-                  clen_d  = min16(pd_wlen, 32'(WR_CHUNK));
+                  clen_d  = min16(pd_wlen, 32'(DMA_WR_MAX));
                   beat_d  = '0;
                   op_d    = OpPayWr;
                   state_d = StWrReq;
@@ -1072,8 +1069,8 @@ module vdpu_qeng
           unique case (op_q)
             OpPayWr: begin
               // where the stream puts header byte 10: MRG_RXBUF patches num_buffers there
-              if (32'(tot_q) <= 32'(NumBufOff) && 32'(NumBufOff) < 32'(tot_q) + 32'(clen_q)) begin
-                nbaddr_d = daddr_q + 64'(off_q) + 64'(NumBufOff) - 64'(tot_q);
+              if (32'(tot_q) <= 32'(NET_NUMBUF_OFF) && 32'(NET_NUMBUF_OFF) < 32'(tot_q) + 32'(clen_q)) begin
+                nbaddr_d = daddr_q + 64'(off_q) + 64'(NET_NUMBUF_OFF) - 64'(tot_q);
               end
               beat_d = beat_q + 4'd1;
               if (rx_lastb) begin
@@ -1083,7 +1080,7 @@ module vdpu_qeng
                 off_d   = off_new;
                 tot_d   = tot_new;
                 if (off_new < blen_q) begin
-                  clen_d = min16(blen_q - off_new, 32'(WR_CHUNK));
+                  clen_d = min16(blen_q - off_new, 32'(DMA_WR_MAX));
                 end else begin
                   desc_done = 1'b1;
                 end
@@ -1285,7 +1282,9 @@ module vdpu_qeng
       default: begin  // StErr
         // QERR[q] is set below, after a same-edge DEV_RESET
         err_o     = 1'b1;
-        info_d    = {8'b0, 16'(q_q), code_q};
+        info_d    = '0;
+        info_d[ERR_INFO_CODE_LSB +: ERR_INFO_CODE_W]   = code_q;
+        info_d[ERR_INFO_QUEUE_LSB +: ERR_INFO_QUEUE_W] = ERR_INFO_QUEUE_W'(q_q);
         rx_free_o = rx_q;
         state_d   = StIdle;
       end
@@ -1332,10 +1331,10 @@ module vdpu_qeng
 
     // MRG_RXBUF: a buffer's chain is complete. Frame not complete: the buffer is full; remember it
     // and go on in the next one (split: its ring entry, or first a fresh avail idx; packed: the
-    // next slot), or drop the frame if MrgMax buffers would not do. Complete after several
+    // next slot), or drop the frame if MRG_MAX buffers would not do. Complete after several
     // buffers: commit - num_buffers into header byte 10, then the used entries of buffers 1..n-1
     // and buffer 0's last, so a packed driver polling buffer 0's slot finds the others used.
-    if (mrg_more && 32'(mn_q) + 32'd1 >= 32'(MrgMax)) begin
+    if (mrg_more && 32'(mn_q) + 32'd1 >= 32'(MRG_MAX)) begin
       state_d   = StIdle;
       rx_free_o = 1'b1;
       if (drops_q != 16'hFFFF) drops_d = drops_q + 16'd1;
@@ -1596,7 +1595,12 @@ module vdpu_qeng
   assign rd_wait_o      = (state_q == StRdWait) && !cto_due;
   assign cto_wake_o     = (!cto_run || cpl_timeout_i == '0) ? '1 :
                           (cto_q < cpl_timeout_i) ? cpl_timeout_i - cto_q : '0;
-  assign status_o       = {drops_q, 8'(q_q), 7'b0, state_q == StIdle};
+  always_comb begin
+    status_o = '0;
+    status_o[ENG_STATUS_IDLE_LSB]                                = (state_q == StIdle);
+    status_o[ENG_STATUS_QUEUE_LSB +: ENG_STATUS_QUEUE_W]           = ENG_STATUS_QUEUE_W'(q_q);
+    status_o[ENG_STATUS_RX_DROPPED_LSB +: ENG_STATUS_RX_DROPPED_W] = drops_q;
+  end
   assign qerr_o         = qerr_q;
   assign err_info_o     = info_q;
   assign ntx_valid_o    = ntx_valid_q;

@@ -23,7 +23,7 @@ module vdpu_qeng_rx
 
   // virtio_net_hdr_mrg_rxbuf of every received frame: all 0 but num_buffers (bytes 10-11) = 1 (a
   // frame in several buffers gets its count patched by the engine). At bytes 20..31 of V word 0.
-  localparam logic [255:0] HdrWord = 256'(1) << (8 * (32 - NET_HDR_LEN + 10));
+  localparam logic [255:0] HdrWord = 256'(1) << (8 * (32 - NET_HDR_BYTES + NET_NUMBUF_OFF));
 
   logic [FRAME_PW-1:0] p, v;
   logic [FRAME_WW-1:0] w;
@@ -32,7 +32,7 @@ module vdpu_qeng_rx
   logic [5:0]          nb;    // bytes in this beat (1..32)
 
   assign p       = pos_i + FRAME_PW'({beat_i, 5'b0});
-  assign v       = p + FRAME_PW'(32 - NET_HDR_LEN);
+  assign v       = p + FRAME_PW'(32 - NET_HDR_BYTES);
   assign w       = FRAME_WW'(v >> 5);
   assign raddr_o = (w == '0) ? '0 : w - FRAME_WW'(1);
 

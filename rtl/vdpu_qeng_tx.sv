@@ -24,7 +24,7 @@ module vdpu_qeng_tx
   output logic                last_o     // ... the frame's last beat
 );
 
-  localparam logic [FRAME_PW-1:0] HdrLen = FRAME_PW'(NET_HDR_LEN);
+  localparam logic [FRAME_PW-1:0] HdrLen = FRAME_PW'(NET_HDR_BYTES);
 
   logic [511:0] rdata;
 
@@ -47,11 +47,11 @@ module vdpu_qeng_tx
     last_o    = (rem <= FRAME_PW'(32));
     nb_o      = last_o ? rem[5:0] : 6'd32;
     data_o    = '0;
-    if (out_i) data_o = rdata[8*NET_HDR_LEN+:256] & byte_mask(nb_o);
+    if (out_i) data_o = rdata[8*NET_HDR_BYTES+:256] & byte_mask(nb_o);
   end
 
   // Only the 32 bytes of a beat are used from each two-word window.
   logic unused_win;
-  assign unused_win = ^{rdata[511:8*NET_HDR_LEN+256], rdata[8*NET_HDR_LEN-1:0]};
+  assign unused_win = ^{rdata[511:8*NET_HDR_BYTES+256], rdata[8*NET_HDR_BYTES-1:0]};
 
 endmodule

@@ -19,6 +19,7 @@ struct bar { const char *name; unsigned off, len; const char *doc; };
 struct barreg { const char *region, *name; unsigned off, size; const char *doc; };
 struct field { const char *name; unsigned off, size, kind; const char *doc; };
 struct csr { const char *name; unsigned off, access; uint64_t reset; const char *doc; };
+struct bitf { const char *csr, *name; unsigned lsb, width; const char *doc; };
 struct en { const char *group, *name; unsigned val; const char *doc; };
 struct portch { const char *name; int dir, has_ready; const char *doc; };
 struct portf { const char *ch, *name; unsigned width; const char *doc; };
@@ -31,6 +32,7 @@ struct scalar { const char *name; int dir; unsigned width; const char *doc; };
 #define COMMON(n, o, s, k, d)
 #define NETCFG(n, o, s, d)
 #define CSR(n, o, a, r, d)
+#define FIELD(c, n, l, w, d)
 #define ENUM(g, n, v, d)
 #define PORTCH(c, dir, r, d)
 #define PORTF(c, f, w, d)
@@ -85,6 +87,13 @@ static const struct csr csrs[] = {
 };
 #undef CSR
 #define CSR(n, o, a, r, d)
+#undef FIELD
+#define FIELD(c, n, l, w, d) {#c, #n, l, w, d},
+static const struct bitf bitfs[] = {
+#include "vdpu_regmap.def"
+};
+#undef FIELD
+#define FIELD(c, n, l, w, d)
 #undef ENUM
 #define ENUM(g, n, v, d) {#g, #n, v, d},
 static const struct en enums[] = {
@@ -138,6 +147,32 @@ static void build_cfg_image(void)
             cfg_wmask[o] = (uint8_t)(cfgs[i].wmask >> (8 * b));
         }
     }
+}
+
+/* every field names a CSR, fits its 32 bits and overlaps no other field of that CSR */
+static void check_fields(void)
+{
+    for (size_t i = 0; i < N(bitfs); i++) {
+        const struct bitf *b = &bitfs[i];
+        int found = 0;
+        for (size_t c = 0; c < N(csrs); c++) found |= !strcmp(csrs[c].name, b->csr);
+        if (!found || !b->width || b->lsb + b->width > 32) {
+            fprintf(stderr, "regmap_gen: field %s_%s: %s\n", b->csr, b->name, found ? "outside 32 bits" : "no such CSR");
+            exit(1);
+        }
+        for (size_t j = 0; j < i; j++)
+            if (!strcmp(bitfs[j].csr, b->csr) &&
+                (!strcmp(bitfs[j].name, b->name) ||
+                 (b->lsb < bitfs[j].lsb + bitfs[j].width && bitfs[j].lsb < b->lsb + b->width))) {
+                fprintf(stderr, "regmap_gen: field %s_%s overlaps %s_%s\n", b->csr, b->name, b->csr, bitfs[j].name);
+                exit(1);
+            }
+    }
+}
+
+static uint32_t field_mask(const struct bitf *b)
+{
+    return (uint32_t)(((1ull << b->width) - 1) << b->lsb);
 }
 
 static const char *ctype(unsigned w)
@@ -215,6 +250,13 @@ static void gen_c(FILE *f)
         fprintf(f, "    {\"%s\", 0x%03x, VDPU_KIND_%s, 0x%llxu},\n", csrs[i].name, csrs[i].off, kind_name[csrs[i].access],
                 (unsigned long long)csrs[i].reset);
     fprintf(f, "};\n#define VDPU_N_CSRS %zu\n", N(csrs));
+    fprintf(f, "\n/* firmware CSR bit fields: VDPU_<CSR>_<FIELD> is the field's mask in place, _LSB and _WIDTH its bits */\n");
+    for (size_t i = 0; i < N(bitfs); i++) {
+        fprintf(f, "#define VDPU_%s_%s 0x%xu /* [%u:%u] %s */\n", bitfs[i].csr, bitfs[i].name, field_mask(&bitfs[i]),
+                bitfs[i].lsb + bitfs[i].width - 1, bitfs[i].lsb, bitfs[i].doc);
+        fprintf(f, "#define VDPU_%s_%s_LSB %u\n#define VDPU_%s_%s_WIDTH %u\n", bitfs[i].csr, bitfs[i].name, bitfs[i].lsb,
+                bitfs[i].csr, bitfs[i].name, bitfs[i].width);
+    }
     fprintf(f, "\n/* enumerations (name tables use C99 designated initializers: C only) */\n");
     for (size_t g = 0; g < N(groups); g++) {
         unsigned max = 0;
@@ -315,6 +357,10 @@ static void gen_sv(FILE *f)
         fprintf(f, "  localparam logic [11:0] CSR_%s = 12'h%03x;  // %s\n", csrs[i].name, csrs[i].off, kind_name[csrs[i].access]);
         fprintf(f, "  localparam logic [31:0] CSR_%s_RST = 32'h%08llx;\n", csrs[i].name, (unsigned long long)csrs[i].reset);
     }
+    fprintf(f, "\n  // firmware CSR bit fields: <CSR>_<FIELD>_LSB and _W\n");
+    for (size_t i = 0; i < N(bitfs); i++)
+        fprintf(f, "  localparam int unsigned %s_%s_LSB = %u;  localparam int unsigned %s_%s_W = %u;  // %s\n", bitfs[i].csr,
+                bitfs[i].name, bitfs[i].lsb, bitfs[i].csr, bitfs[i].name, bitfs[i].width, bitfs[i].doc);
     fprintf(f, "\n  // enumerations\n");
     for (size_t g = 0; g < N(groups); g++)
         for (size_t i = 0; i < N(enums); i++)
@@ -441,6 +487,14 @@ static void gen_md(FILE *f)
     for (size_t i = 0; i < N(csrs); i++)
         fprintf(f, "| 0x%03x | %s | %s | 0x%llx | %s |\n", csrs[i].off, csrs[i].name, kind_name[csrs[i].access],
                 (unsigned long long)csrs[i].reset, csrs[i].doc);
+    fprintf(f, "\n## Firmware CSR fields\n\nBits not listed read 0 and ignore writes, unless the register's "
+               "meaning above says otherwise.\n\n| register | bits | field | meaning |\n|---|---|---|---|\n");
+    for (size_t i = 0; i < N(bitfs); i++) {
+        char bits[16];
+        if (bitfs[i].width == 1) snprintf(bits, sizeof bits, "[%u]", bitfs[i].lsb);
+        else snprintf(bits, sizeof bits, "[%u:%u]", bitfs[i].lsb + bitfs[i].width - 1, bitfs[i].lsb);
+        fprintf(f, "| %s | %s | %s | %s |\n", bitfs[i].csr, bits, bitfs[i].name, bitfs[i].doc);
+    }
     for (size_t g = 0; g < N(groups); g++) {
         fprintf(f, "\n## Encodings: %s\n\n| value | name | meaning |\n|---|---|---|\n", groups[g].g);
         for (size_t i = 0; i < N(enums); i++)
@@ -468,6 +522,7 @@ int main(int argc, char **argv)
 {
     if (argc != 3) die("usage: regmap_gen {c|sv|svh|shim|md} OUTFILE");
     build_cfg_image();
+    check_fields();
     FILE *f = fopen(argv[2], "w");
     if (!f) die("cannot open output");
     if (!strcmp(argv[1], "c")) gen_c(f);

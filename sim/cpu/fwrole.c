@@ -49,7 +49,7 @@ static void commit_event(fwrole_t *f)
     if (kind < VDPU_EV_COUNT) f->events_by_kind[kind]++;
     switch (kind) {
     case VDPU_EV_STATUS:
-        if (d == 0) push_kind(f, true, VDPU_CSR_DEV_RESET, 1, OP_SV_BODY);
+        if (d == 0) push_kind(f, true, VDPU_CSR_DEV_RESET, VDPU_DEV_RESET_VIRTIO, OP_SV_BODY);
         else push_kind(f, true, VDPU_CSR_DEVICE_STATUS, d, OP_SV_BODY);
         break;
     case VDPU_EV_MSIX_CONFIG:
@@ -80,7 +80,7 @@ static void commit_event(fwrole_t *f)
     default: /* DRV_FEATURE, NOTIFY: nothing to commit */
         break;
     }
-    push_kind(f, true, VDPU_CSR_EV_CTRL, 1, OP_SV_LAST);
+    push_kind(f, true, VDPU_CSR_EV_CTRL, VDPU_EV_CTRL_POP, OP_SV_LAST);
     f->events_handled++;
 }
 
@@ -112,7 +112,7 @@ static bool fwrole_step(void *ctx, const vdpu_out_t *out, vdpu_fwreq_t *req)
     if (f->waiting) return false;
     if (f->auto_service && !f->started) {
         f->started = true;
-        push_kind(f, true, VDPU_CSR_IRQ_ENABLE, 1, OP_USER);
+        push_kind(f, true, VDPU_CSR_IRQ_ENABLE, VDPU_IRQ_STATUS_EVENT, OP_USER);
     }
     if (f->auto_service && f->sv_state == SV_IDLE && f->n == 0 && (out->fw_irq & 1)) {
         f->sv_state = SV_BUSY;

@@ -1,4 +1,4 @@
-/* test_qeng_v3.c - queue engine v3 (docs/queue-engine.md): INDIRECT_DESC and EVENT_IDX on model, rtl and
+/* test_indirect_event_idx.c - queue engine (docs/queue-engine.md): INDIRECT_DESC and EVENT_IDX on model, rtl and
  * cosim with the real firmware. The host driver model brings the device to DRIVER_OK (the firmware then
  * starts the engine with ENG_CTRL[2]/[3] from the negotiated features); the test builds the rings by hand
  * in the areas the driver set up, rings the doorbell and checks the exact DMA sequence (every request but
@@ -38,7 +38,7 @@ struct dreq {
     uint16_t d16; /* first two data bytes (writes) */
 };
 
-struct v3 {
+struct feat_rig {
     struct tctx *t;
     virtio_drv_t d;
     bool packed;
@@ -50,7 +50,7 @@ struct v3 {
     bool mid;                       /* the next DMA beat continues a write */
     void (*prev)(void *, const vdpu_txn_t *);
     void *prev_ctx;
-    void (*on_ae)(struct v3 *);     /* called once at the first avail_event write */
+    void (*on_ae)(struct feat_rig *);     /* called once at the first avail_event write */
     uint8_t wire[2][2048];          /* the first two frames on the wire */
     unsigned wire_len[2], wire_n;
     /* random test: the frames expected on the wire, in order */
@@ -62,7 +62,7 @@ struct v3 {
 
 static void on_txn(void *ctx, const vdpu_txn_t *tx)
 {
-    struct v3 *v = ctx;
+    struct feat_rig *v = ctx;
     if (v->prev) v->prev(v->prev_ctx, tx);
     if (tx->chan != VDPU_CH_DMAREQ) return;
     const vdpu_dmareq_t *r = &tx->u.dmareq;
@@ -79,7 +79,7 @@ static void on_txn(void *ctx, const vdpu_txn_t *tx)
         q->d16 = (uint16_t)(r->data[0] | r->data[1] << 8);
     }
     if (r->type == VDPU_DMA_WR && r->purpose == VDPU_PURP_EVENT && v->on_ae) {
-        void (*f)(struct v3 *) = v->on_ae;
+        void (*f)(struct feat_rig *) = v->on_ae;
         v->on_ae = NULL;
         f(v);
     }
@@ -87,7 +87,7 @@ static void on_txn(void *ctx, const vdpu_txn_t *tx)
 
 static void on_wire(void *ctx, const uint8_t *f, unsigned len, uint64_t cycle)
 {
-    struct v3 *v = ctx;
+    struct feat_rig *v = ctx;
     (void)cycle;
     if (v->wire_n < 2 && len <= sizeof v->wire[0]) {
         memcpy(v->wire[v->wire_n], f, len);
@@ -102,28 +102,28 @@ static void on_wire(void *ctx, const uint8_t *f, unsigned len, uint64_t cycle)
     }
 }
 
-static void mem_w(struct v3 *v, uint64_t a, const void *p, size_t n) { cr_assert(host_mem_write(&v->t->s.mem, a, p, n)); }
-static void w16(struct v3 *v, uint64_t a, uint16_t x) { uint8_t b[2] = {(uint8_t)x, (uint8_t)(x >> 8)}; mem_w(v, a, b, 2); }
-static uint16_t r16(struct v3 *v, uint64_t a)
+static void mem_w(struct feat_rig *v, uint64_t a, const void *p, size_t n) { cr_assert(host_mem_write(&v->t->s.mem, a, p, n)); }
+static void w16(struct feat_rig *v, uint64_t a, uint16_t x) { uint8_t b[2] = {(uint8_t)x, (uint8_t)(x >> 8)}; mem_w(v, a, b, 2); }
+static uint16_t r16(struct feat_rig *v, uint64_t a)
 {
     uint8_t b[2];
     cr_assert(host_mem_read(&v->t->s.mem, a, b, 2));
     return (uint16_t)(b[0] | b[1] << 8);
 }
-static uint32_t r32(struct v3 *v, uint64_t a) { return r16(v, a) | (uint32_t)r16(v, a + 2) << 16; }
+static uint32_t r32(struct feat_rig *v, uint64_t a) { return r16(v, a) | (uint32_t)r16(v, a + 2) << 16; }
 
-static void zero(struct v3 *v, uint64_t a, size_t n)
+static void zero(struct feat_rig *v, uint64_t a, size_t n)
 {
     static const uint8_t z[4096];
     for (size_t o = 0; o < n; o += sizeof z) mem_w(v, a + o, z, n - o < sizeof z ? n - o : sizeof z);
 }
 
-static const struct drv_queue *dq(struct v3 *v, unsigned q) { return &v->d.q[q]; }
+static const struct drv_queue *dq(struct feat_rig *v, unsigned q) { return &v->d.q[q]; }
 
 /* Init to DRIVER_OK with queue size qsize (INDIRECT_DESC and EVENT_IDX negotiated unless dropped). */
-static struct v3 *up(struct tctx *t, bool packed, unsigned drop, unsigned qsize)
+static struct feat_rig *up(struct tctx *t, bool packed, unsigned drop, unsigned qsize)
 {
-    struct v3 *v = calloc(1, sizeof *v);
+    struct feat_rig *v = calloc(1, sizeof *v);
     cr_assert(v);
     v->t = t;
     v->packed = packed;
@@ -165,7 +165,7 @@ static struct v3 *up(struct tctx *t, bool packed, unsigned drop, unsigned qsize)
     return v;
 }
 
-static void down(struct v3 *v)
+static void down(struct feat_rig *v)
 {
     v->t->b->on_txn = v->prev;
     v->t->b->on_txn_ctx = v->prev_ctx;
@@ -174,9 +174,9 @@ static void down(struct v3 *v)
     free(v);
 }
 
-static uint64_t irqs(struct v3 *v, unsigned q) { return v->t->s.mem.msi_count[PCI_MSI_DATA_BASE + dq(v, q)->vector]; }
+static uint64_t irqs(struct feat_rig *v, unsigned q) { return v->t->s.mem.msi_count[PCI_MSI_DATA_BASE + dq(v, q)->vector]; }
 
-static void kick(struct v3 *v, unsigned q)
+static void kick(struct feat_rig *v, unsigned q)
 {
     uint64_t a = v->t->s.pci.vcap[VIRTIO_PCI_CAP_NOTIFY_CFG].addr + (uint64_t)dq(v, q)->notify_off * v->t->s.pci.notify_mult;
     cr_assert(host_mem_wr(v->t->b, a, 2, q), "doorbell: %s", v->t->b->stop_reason);
@@ -185,7 +185,7 @@ static void kick(struct v3 *v, unsigned q)
 }
 
 /* an RX frame of len bytes, byte i = i * 5 + 3 */
-static void rx_frame(struct v3 *v, unsigned len)
+static void rx_frame(struct feat_rig *v, unsigned len)
 {
     uint8_t f[256];
     for (unsigned i = 0; i < len; i++) f[i] = (uint8_t)(i * 5 + 3);
@@ -195,7 +195,7 @@ static void rx_frame(struct v3 *v, unsigned len)
 }
 
 /* TX bytes: header (zero) then frame byte i = i * 3 + 1, cut over pieces; piece k at addr[k] */
-static void tx_bytes(struct v3 *v, unsigned n, const uint64_t *addr, const uint32_t *len)
+static void tx_bytes(struct feat_rig *v, unsigned n, const uint64_t *addr, const uint32_t *len)
 {
     unsigned pos = 0;
     for (unsigned k = 0; k < n; k++) {
@@ -205,7 +205,7 @@ static void tx_bytes(struct v3 *v, unsigned n, const uint64_t *addr, const uint3
     }
 }
 
-static void expect_frame(struct v3 *v, unsigned k, unsigned flen)
+static void expect_frame(struct feat_rig *v, unsigned k, unsigned flen)
 {
     cr_assert_gt(v->wire_n, k, "frame %u not on the wire", k);
     cr_assert_eq(v->wire_len[k], flen, "frame %u: %u bytes, expected %u", k, v->wire_len[k], flen);
@@ -213,7 +213,7 @@ static void expect_frame(struct v3 *v, unsigned k, unsigned flen)
 }
 
 /* descriptor / table entry: split {addr, len, flags, next}; packed {addr, len, id, flags} */
-static void raw_desc(struct v3 *v, uint64_t at, uint64_t addr, uint32_t len, uint16_t a, uint16_t b)
+static void raw_desc(struct feat_rig *v, uint64_t at, uint64_t addr, uint32_t len, uint16_t a, uint16_t b)
 {
     uint8_t d[16];
     for (unsigned i = 0; i < 8; i++) d[i] = (uint8_t)(addr >> (8 * i));
@@ -225,20 +225,20 @@ static void raw_desc(struct v3 *v, uint64_t at, uint64_t addr, uint32_t len, uin
     mem_w(v, at, d, 16);
 }
 
-static void sdesc(struct v3 *v, unsigned q, uint16_t i, uint64_t addr, uint32_t len, uint16_t flags, uint16_t next)
+static void sdesc(struct feat_rig *v, unsigned q, uint16_t i, uint64_t addr, uint32_t len, uint16_t flags, uint16_t next)
 {
     raw_desc(v, dq(v, q)->desc + 16ull * i, addr, len, flags, next);
 }
 
 /* table entry i of the table at tbl, in the ring layout's format */
-static void tent(struct v3 *v, uint64_t tbl, unsigned i, uint64_t addr, uint32_t len, uint16_t flags, uint16_t next)
+static void tent(struct feat_rig *v, uint64_t tbl, unsigned i, uint64_t addr, uint32_t len, uint16_t flags, uint16_t next)
 {
     if (v->packed) raw_desc(v, tbl + 16ull * i, addr, len, 0xBEEF /* id: ignored */, flags);
     else raw_desc(v, tbl + 16ull * i, addr, len, flags, next);
 }
 
 /* split: make head available */
-static void savail(struct v3 *v, unsigned q, uint16_t head)
+static void savail(struct feat_rig *v, unsigned q, uint16_t head)
 {
     const struct drv_queue *x = dq(v, q);
     w16(v, x->driver + 4 + 2ull * (v->avail_idx[q] % x->size), head);
@@ -247,7 +247,7 @@ static void savail(struct v3 *v, unsigned q, uint16_t head)
 }
 
 /* packed: a descriptor in the driver's next slot, available in the current lap */
-static void pdesc(struct v3 *v, unsigned q, uint64_t addr, uint32_t len, uint16_t id, uint16_t flags)
+static void pdesc(struct feat_rig *v, unsigned q, uint64_t addr, uint32_t len, uint16_t id, uint16_t flags)
 {
     const struct drv_queue *x = dq(v, q);
     raw_desc(v, x->desc + 16ull * v->next_avail[q], addr, len, id,
@@ -259,8 +259,8 @@ static void pdesc(struct v3 *v, unsigned q, uint64_t addr, uint32_t len, uint16_
 }
 
 /* split: used_event (after the avail ring) / avail_event (after the used ring) */
-static uint64_t used_event_at(struct v3 *v, unsigned q) { return dq(v, q)->driver + 4 + 2ull * dq(v, q)->size; }
-static uint64_t avail_event_at(struct v3 *v, unsigned q) { return dq(v, q)->device + 4 + 8ull * dq(v, q)->size; }
+static uint64_t used_event_at(struct feat_rig *v, unsigned q) { return dq(v, q)->driver + 4 + 2ull * dq(v, q)->size; }
+static uint64_t avail_event_at(struct feat_rig *v, unsigned q) { return dq(v, q)->device + 4 + 8ull * dq(v, q)->size; }
 
 /* ---- the DMA sequence ----------------------------------------------------------------------------- */
 
@@ -275,7 +275,7 @@ static void fmt_seq(char *buf, size_t n, const struct dreq *s, unsigned cnt)
 }
 
 /* The requests since the last call are exactly `exp` (queue q): purpose, direction, address, length. */
-static void expect_seq(struct v3 *v, unsigned q, const struct dreq *exp, unsigned n)
+static void expect_seq(struct feat_rig *v, unsigned q, const struct dreq *exp, unsigned n)
 {
     bool ok = v->nrec == n;
     for (unsigned i = 0; ok && i < n; i++)
@@ -300,7 +300,7 @@ static void expect_seq(struct v3 *v, unsigned q, const struct dreq *exp, unsigne
 
 
 /* ENG_CTRL as the firmware left it at DRIVER_OK */
-static void expect_eng_ctrl(struct v3 *v, unsigned drop)
+static void expect_eng_ctrl(struct feat_rig *v, unsigned drop)
 {
     uint32_t want = 1u | (v->packed ? 2u : 0u) | (drop & NO_IND ? 0u : 4u) | (drop & NO_EVIDX ? 0u : 8u) |
                     1u << VDPU_ENGCTRL_MRG_RXBUF | 1u << VDPU_ENGCTRL_MTU; /* negotiated by default */
@@ -309,7 +309,7 @@ static void expect_eng_ctrl(struct v3 *v, unsigned drop)
 
 /* The violation was found: the host sees DEVICE_NEEDS_RESET and a config interrupt; the device recorded
  * code for queue q; nothing went on the wire and no used entry was written. */
-static void expect_violation(struct v3 *v, unsigned q, uint8_t code, uint64_t cfg_irqs)
+static void expect_violation(struct feat_rig *v, unsigned q, uint8_t code, uint64_t cfg_irqs)
 {
     uint8_t st = 0;
     for (unsigned i = 0; i < 100 && !v->t->b->stopped; i++) {
@@ -329,16 +329,16 @@ static void expect_violation(struct v3 *v, unsigned q, uint8_t code, uint64_t cf
 }
 
 /* the same with the queue-engine parameters the firmware programs (ENG_PARAM) */
-#define V3_PARAM_TEST(name, P, B) ENGINE_TEST_PARAMS(qeng_v3, name, P, B, .timeout = 300)
+#define FEATURE_PARAM_TEST(name, P, B) ENGINE_TEST_PARAMS(indirect_event_idx, name, P, B, .timeout = 300)
 
 /* ====================================================================================================
  * INDIRECT_DESC
  * ==================================================================================================== */
 
 /* split TX, head 3 names a table of 2 (header, frame): desc read, table read, payloads */
-ENGINE_TEST_REALFW(qeng_v3, split_tx_indirect_2, .timeout = 300)
+ENGINE_TEST_REALFW(indirect_event_idx, split_tx_indirect_2, .timeout = 300)
 {
-    struct v3 *v = up(T, false, NO_EVIDX, QN);
+    struct feat_rig *v = up(T, false, NO_EVIDX, QN);
     expect_eng_ctrl(v, NO_EVIDX);
     const struct drv_queue *x = dq(v, TXQ);
     uint64_t a[2] = {BUFS, BUFS + 0x100};
@@ -362,9 +362,9 @@ ENGINE_TEST_REALFW(qeng_v3, split_tx_indirect_2, .timeout = 300)
 }
 
 /* split TX, a table of 3 whose chain jumps (0 -> 2 -> 1): one table read, entries from it */
-ENGINE_TEST_REALFW(qeng_v3, split_tx_indirect_3, .timeout = 300)
+ENGINE_TEST_REALFW(indirect_event_idx, split_tx_indirect_3, .timeout = 300)
 {
-    struct v3 *v = up(T, false, NO_EVIDX, QN);
+    struct feat_rig *v = up(T, false, NO_EVIDX, QN);
     const struct drv_queue *x = dq(v, TXQ);
     uint64_t a[3] = {BUFS, BUFS + 0x200, BUFS + 0x100}; /* chain order */
     uint32_t l[3] = {HDR, 20, 40};
@@ -396,9 +396,9 @@ ENGINE_TEST_REALFW(qeng_v3, split_tx_indirect_3, .timeout = 300)
 
 /* split TX, a table of 40 (queue size 64): blocks of at most 32 entries, a new block read whenever
  * the chain reaches an entry outside the last one (0..31, 39, 32..38) */
-ENGINE_TEST_REALFW(qeng_v3, split_tx_indirect_blocks, .timeout = 300)
+ENGINE_TEST_REALFW(indirect_event_idx, split_tx_indirect_blocks, .timeout = 300)
 {
-    struct v3 *v = up(T, false, NO_EVIDX, 64);
+    struct feat_rig *v = up(T, false, NO_EVIDX, 64);
     const struct drv_queue *x = dq(v, TXQ);
     static const uint16_t order[40] = {0,  1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11, 12, 13,
                                        14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27,
@@ -436,9 +436,9 @@ ENGINE_TEST_REALFW(qeng_v3, split_tx_indirect_blocks, .timeout = 300)
 
 /* packed TX: slot 0 names a table of 3 (NEXT inside is ignored, every entry is used); the used
  * descriptor carries the ring descriptor's id and the buffer takes one slot */
-ENGINE_TEST_REALFW(qeng_v3, packed_tx_indirect, .timeout = 300)
+ENGINE_TEST_REALFW(indirect_event_idx, packed_tx_indirect, .timeout = 300)
 {
-    struct v3 *v = up(T, true, NO_EVIDX, QN);
+    struct feat_rig *v = up(T, true, NO_EVIDX, QN);
     expect_eng_ctrl(v, NO_EVIDX);
     const struct drv_queue *x = dq(v, TXQ);
     uint64_t a[3] = {BUFS, BUFS + 0x100, BUFS + 0x200};
@@ -472,9 +472,9 @@ ENGINE_TEST_REALFW(qeng_v3, packed_tx_indirect, .timeout = 300)
 
 /* split TX: direct descriptors may come before the one naming a table (the spec's "zero or more
  * normal chained descriptors followed by a single INDIRECT") */
-ENGINE_TEST_REALFW(qeng_v3, split_tx_direct_then_indirect, .timeout = 300)
+ENGINE_TEST_REALFW(indirect_event_idx, split_tx_direct_then_indirect, .timeout = 300)
 {
-    struct v3 *v = up(T, false, NO_EVIDX, QN);
+    struct feat_rig *v = up(T, false, NO_EVIDX, QN);
     const struct drv_queue *x = dq(v, TXQ);
     uint64_t a[3] = {BUFS, BUFS + 0x100, BUFS + 0x200};
     uint32_t l[3] = {HDR, 30, 30};
@@ -496,9 +496,9 @@ ENGINE_TEST_REALFW(qeng_v3, split_tx_direct_then_indirect, .timeout = 300)
 
 /* packed TX: a direct descriptor, then one naming a table: the buffer takes two slots, its id is the
  * last ring descriptor's */
-ENGINE_TEST_REALFW(qeng_v3, packed_tx_direct_then_indirect, .timeout = 300)
+ENGINE_TEST_REALFW(indirect_event_idx, packed_tx_direct_then_indirect, .timeout = 300)
 {
-    struct v3 *v = up(T, true, NO_EVIDX, QN);
+    struct feat_rig *v = up(T, true, NO_EVIDX, QN);
     const struct drv_queue *x = dq(v, TXQ);
     uint64_t a[3] = {BUFS, BUFS + 0x100, BUFS + 0x200};
     uint32_t l[3] = {HDR, 30, 30};
@@ -525,9 +525,9 @@ ENGINE_TEST_REALFW(qeng_v3, packed_tx_direct_then_indirect, .timeout = 300)
 }
 
 /* packed with prefetch 4: the table read does not disturb the descriptor cache (slot 1 comes from it) */
-V3_PARAM_TEST(packed_tx_indirect_prefetch, 4, 1)
+FEATURE_PARAM_TEST(packed_tx_indirect_prefetch, 4, 1)
 {
-    struct v3 *v = up(T, true, NO_EVIDX, QN);
+    struct feat_rig *v = up(T, true, NO_EVIDX, QN);
     const struct drv_queue *x = dq(v, TXQ);
     uint64_t a[2] = {BUFS, BUFS + 0x100};
     uint32_t l[2] = {HDR, 60};
@@ -550,9 +550,9 @@ V3_PARAM_TEST(packed_tx_indirect_prefetch, 4, 1)
 
 /* split RX into a table (the ring descriptor's WRITE flag is ignored): header in entry 0, the frame
  * in entry 1; used length = bytes written into the table's buffers */
-ENGINE_TEST_REALFW(qeng_v3, split_rx_indirect, .timeout = 300)
+ENGINE_TEST_REALFW(indirect_event_idx, split_rx_indirect, .timeout = 300)
 {
-    struct v3 *v = up(T, false, NO_EVIDX, QN);
+    struct feat_rig *v = up(T, false, NO_EVIDX, QN);
     const struct drv_queue *x = dq(v, RXQ);
     tent(v, TBL, 0, RXB, HDR, F_WRITE | F_NEXT, 1);
     tent(v, TBL, 1, RXB + 0x100, 200, F_WRITE, 0);
@@ -576,9 +576,9 @@ ENGINE_TEST_REALFW(qeng_v3, split_rx_indirect, .timeout = 300)
 }
 
 /* packed RX into a table of 3: the frame spans two entries, the third is read and checked, not written */
-ENGINE_TEST_REALFW(qeng_v3, packed_rx_indirect, .timeout = 300)
+ENGINE_TEST_REALFW(indirect_event_idx, packed_rx_indirect, .timeout = 300)
 {
-    struct v3 *v = up(T, true, NO_EVIDX, QN);
+    struct feat_rig *v = up(T, true, NO_EVIDX, QN);
     const struct drv_queue *x = dq(v, RXQ);
     tent(v, TBL, 0, RXB, 40, F_WRITE, 0);
     tent(v, TBL, 1, RXB + 0x100, 40, F_WRITE, 0);
@@ -614,7 +614,7 @@ static void violation(struct tctx *t, bool packed, enum vkind k, uint8_t code)
 {
     bool rx = k == V_RX_DIR;
     unsigned q = rx ? RXQ : TXQ;
-    struct v3 *v = up(t, packed, k == V_NOT_NEGOTIATED ? NO_IND : 0, QN);
+    struct feat_rig *v = up(t, packed, k == V_NOT_NEGOTIATED ? NO_IND : 0, QN);
     const struct drv_queue *x = dq(v, q);
     uint64_t a[2] = {BUFS, BUFS + 0x100};
     uint32_t l[2] = {HDR, 60};
@@ -664,7 +664,7 @@ static void violation(struct tctx *t, bool packed, enum vkind k, uint8_t code)
 }
 
 #define VIOLATION(name, packed, kind, code)                                                                          \
-    ENGINE_TEST_REALFW(qeng_v3, name, .timeout = 300) { violation(T, packed, kind, VDPU_QERR_##code); }
+    ENGINE_TEST_REALFW(indirect_event_idx, name, .timeout = 300) { violation(T, packed, kind, VDPU_QERR_##code); }
 
 VIOLATION(split_ind_with_next, false, V_IND_NEXT, INDIRECT)
 VIOLATION(split_ind_len_not_x16, false, V_LEN_NOT16, LEN)
@@ -686,7 +686,7 @@ VIOLATION(packed_ind_not_negotiated, true, V_NOT_NEGOTIATED, INDIRECT)
  * EVENT_IDX, split
  * ==================================================================================================== */
 
-static void post_plain(struct v3 *v, uint16_t head, uint64_t at)
+static void post_plain(struct feat_rig *v, uint16_t head, uint64_t at)
 {
     uint32_t bl = HDR + 60;
     tx_bytes(v, 1, &at, &bl);
@@ -696,9 +696,9 @@ static void post_plain(struct v3 *v, uint16_t head, uint64_t at)
 
 /* used_event ahead of the new used idx: no interrupt; the queue found empty: avail_event = last_avail
  * is written, the avail idx read once more */
-ENGINE_TEST_REALFW(qeng_v3, split_evidx_future_suppresses, .timeout = 300)
+ENGINE_TEST_REALFW(indirect_event_idx, split_evidx_future_suppresses, .timeout = 300)
 {
-    struct v3 *v = up(T, false, 0, QN);
+    struct feat_rig *v = up(T, false, 0, QN);
     expect_eng_ctrl(v, 0);
     const struct drv_queue *x = dq(v, TXQ);
     w16(v, used_event_at(v, TXQ), 5);
@@ -717,9 +717,9 @@ ENGINE_TEST_REALFW(qeng_v3, split_evidx_future_suppresses, .timeout = 300)
 }
 
 /* used_event == the old used idx interrupts; a stale one does not; NO_INTERRUPT is ignored */
-ENGINE_TEST_REALFW(qeng_v3, split_evidx_equal_interrupts, .timeout = 300)
+ENGINE_TEST_REALFW(indirect_event_idx, split_evidx_equal_interrupts, .timeout = 300)
 {
-    struct v3 *v = up(T, false, 0, QN);
+    struct feat_rig *v = up(T, false, 0, QN);
     const struct drv_queue *x = dq(v, TXQ);
     w16(v, x->driver, 1); /* VRING_AVAIL_F_NO_INTERRUPT: ignored with EVENT_IDX */
     static const uint16_t ue[4] = {0, 1, 1, 0xFFFF};
@@ -735,12 +735,12 @@ ENGINE_TEST_REALFW(qeng_v3, split_evidx_equal_interrupts, .timeout = 300)
     down(v);
 }
 
-static void post_second(struct v3 *v) { post_plain(v, 1, BUFS + 0x100); }
+static void post_second(struct feat_rig *v) { post_plain(v, 1, BUFS + 0x100); }
 
 /* a buffer posted between the avail_event write and the re-read is served in the same service */
-ENGINE_TEST_REALFW(qeng_v3, split_evidx_post_between, .timeout = 300)
+ENGINE_TEST_REALFW(indirect_event_idx, split_evidx_post_between, .timeout = 300)
 {
-    struct v3 *v = up(T, false, 0, QN);
+    struct feat_rig *v = up(T, false, 0, QN);
     const struct drv_queue *x = dq(v, TXQ);
     post_plain(v, 0, BUFS);
     v->on_ae = post_second;
@@ -761,9 +761,9 @@ ENGINE_TEST_REALFW(qeng_v3, split_evidx_post_between, .timeout = 300)
 }
 
 /* RX: used_event decides the interrupt too; an empty RX queue drops the frame without avail_event */
-ENGINE_TEST_REALFW(qeng_v3, split_rx_evidx, .timeout = 300)
+ENGINE_TEST_REALFW(indirect_event_idx, split_rx_evidx, .timeout = 300)
 {
-    struct v3 *v = up(T, false, 0, QN);
+    struct feat_rig *v = up(T, false, 0, QN);
     const struct drv_queue *x = dq(v, RXQ);
     w16(v, used_event_at(v, RXQ), 3);
     sdesc(v, RXQ, 0, RXB, 256, F_WRITE, 0);
@@ -782,9 +782,9 @@ ENGINE_TEST_REALFW(qeng_v3, split_rx_evidx, .timeout = 300)
 }
 
 /* with a used batch of 2 and 3 buffers: the avail_event write and re-read come before the last batch */
-V3_PARAM_TEST(split_evidx_batch, 1, 2)
+FEATURE_PARAM_TEST(split_evidx_batch, 1, 2)
 {
-    struct v3 *v = up(T, false, 0, QN);
+    struct feat_rig *v = up(T, false, 0, QN);
     const struct drv_queue *x = dq(v, TXQ);
     for (uint16_t k = 0; k < 3; k++) post_plain(v, k, BUFS + 0x100ull * k);
     uint64_t i0 = irqs(v, TXQ);
@@ -807,13 +807,13 @@ V3_PARAM_TEST(split_evidx_batch, 1, 2)
  * EVENT_IDX, packed: desc-specific driver event suppression (flags 2, off_wrap)
  * ==================================================================================================== */
 
-static void pevent(struct v3 *v, uint16_t off, bool wrap, uint16_t flags)
+static void pevent(struct feat_rig *v, uint16_t off, bool wrap, uint16_t flags)
 {
     w16(v, dq(v, TXQ)->driver, (uint16_t)(off | (wrap ? 0x8000u : 0)));
     w16(v, dq(v, TXQ)->driver + 2, flags);
 }
 
-static void ppost(struct v3 *v, unsigned k)
+static void ppost(struct feat_rig *v, unsigned k)
 {
     uint64_t at = BUFS + 0x100ull * (k % 32);
     uint32_t bl = HDR + 60;
@@ -822,9 +822,9 @@ static void ppost(struct v3 *v, unsigned k)
 }
 
 /* interrupt only for the buffer that uses slot 2 of the first lap */
-ENGINE_TEST_REALFW(qeng_v3, packed_evidx_desc_specific, .timeout = 300)
+ENGINE_TEST_REALFW(indirect_event_idx, packed_evidx_desc_specific, .timeout = 300)
 {
-    struct v3 *v = up(T, true, 0, QN);
+    struct feat_rig *v = up(T, true, 0, QN);
     expect_eng_ctrl(v, 0);
     const struct drv_queue *x = dq(v, TXQ);
     pevent(v, 2, true, 2);
@@ -847,9 +847,9 @@ ENGINE_TEST_REALFW(qeng_v3, packed_evidx_desc_specific, .timeout = 300)
 }
 
 /* off_wrap in the next lap: the first lap's slot 1 does not count; the second lap's does */
-ENGINE_TEST_REALFW(qeng_v3, packed_evidx_next_lap, .timeout = 300)
+ENGINE_TEST_REALFW(indirect_event_idx, packed_evidx_next_lap, .timeout = 300)
 {
-    struct v3 *v = up(T, true, 0, QN);
+    struct feat_rig *v = up(T, true, 0, QN);
     pevent(v, 1, false, 2);
     for (unsigned k = 0; k < QN; k++) ppost(v, k);
     uint64_t i0 = irqs(v, TXQ);
@@ -866,9 +866,9 @@ ENGINE_TEST_REALFW(qeng_v3, packed_evidx_next_lap, .timeout = 300)
 }
 
 /* a chain across the ring end (slots 15, 0, 1) covers slot 0 of the next lap: one interrupt */
-ENGINE_TEST_REALFW(qeng_v3, packed_evidx_chain_across_wrap, .timeout = 300)
+ENGINE_TEST_REALFW(indirect_event_idx, packed_evidx_chain_across_wrap, .timeout = 300)
 {
-    struct v3 *v = up(T, true, 0, QN);
+    struct feat_rig *v = up(T, true, 0, QN);
     pevent(v, 0, false, 2);
     for (unsigned k = 0; k < QN - 1; k++) ppost(v, k);
     uint64_t i0 = irqs(v, TXQ);
@@ -889,9 +889,9 @@ ENGINE_TEST_REALFW(qeng_v3, packed_evidx_chain_across_wrap, .timeout = 300)
 }
 
 /* without EVENT_IDX, flags 2 is not special: every buffer interrupts (v1) */
-ENGINE_TEST_REALFW(qeng_v3, packed_desc_flags_without_evidx, .timeout = 300)
+ENGINE_TEST_REALFW(indirect_event_idx, packed_desc_flags_without_evidx, .timeout = 300)
 {
-    struct v3 *v = up(T, true, NO_EVIDX, QN);
+    struct feat_rig *v = up(T, true, NO_EVIDX, QN);
     pevent(v, 9, true, 2);
     uint64_t i0 = irqs(v, TXQ);
     for (unsigned k = 0; k < 3; k++) {
@@ -903,7 +903,7 @@ ENGINE_TEST_REALFW(qeng_v3, packed_desc_flags_without_evidx, .timeout = 300)
 }
 
 /* ENG_CTRL[7:0] are defined ([6] IN_ORDER, [7] MTU), the rest reads 0 */
-ENGINE_TEST(qeng_v3, eng_ctrl_csr)
+ENGINE_TEST(indirect_event_idx, eng_ctrl_csr)
 {
     csr_wr(T, VDPU_CSR_ENG_CTRL, 0xFFFFFFFCu);
     cr_assert_eq(csr_rd(T, VDPU_CSR_ENG_CTRL), 0xFC);
@@ -942,7 +942,7 @@ static void cut(rng_t *r, unsigned total, unsigned n, uint64_t base, struct piec
 /* One buffer: nd direct descriptors then, if nt, one naming a table of nt entries. Split: ring
  * descriptors from *di on, the table chain in a random order starting at entry 0; packed: slots from the
  * driver's next one, every ring descriptor with id. Returns the head (split) and the ring slots used. */
-static unsigned rnd_buffer(struct v3 *v, rng_t *r, unsigned q, unsigned nd, unsigned nt, const struct piece *pc,
+static unsigned rnd_buffer(struct feat_rig *v, rng_t *r, unsigned q, unsigned nd, unsigned nt, const struct piece *pc,
                            uint64_t tbl, uint16_t *di, uint16_t id, uint16_t *head)
 {
     uint16_t w = q == RXQ ? F_WRITE : 0;
@@ -982,18 +982,18 @@ static void rnd_shape(rng_t *r, unsigned *nd, unsigned *nt, unsigned total)
     if (*nd + *nt > total) *nt = total - *nd;
 }
 
-static void run_until(struct v3 *v, bool (*done)(struct v3 *))
+static void run_until(struct feat_rig *v, bool (*done)(struct feat_rig *))
 {
     for (unsigned i = 0; i < 100 && !done(v) && !v->t->b->stopped; i++) run_cycles(v->t, 5000);
     run_cycles(v->t, 3000);
     cr_assert(!v->t->b->stopped, "%s", v->t->b->stop_reason);
 }
 
-static bool frames_out(struct v3 *v) { return v->exp_n == 0; }
+static bool frames_out(struct feat_rig *v) { return v->exp_n == 0; }
 
 static uint16_t rx_used_target; /* split: the used idx to reach; packed: the slot of the used descriptor */
 static bool rx_used_wrap;       /* packed: its used wrap counter */
-static bool rx_used(struct v3 *v)
+static bool rx_used(struct feat_rig *v)
 {
     const struct drv_queue *x = dq(v, RXQ);
     if (!v->packed) return r16(v, x->device + 2) == rx_used_target;
@@ -1004,7 +1004,7 @@ static bool rx_used(struct v3 *v)
 static void random_v3(struct tctx *T, bool packed, uint64_t seed)
 {
     rng_t r = {seed * 0x51ed27ull + (packed ? 7 : 0)};
-    struct v3 *v = up(T, packed, 0, RQN);
+    struct feat_rig *v = up(T, packed, 0, RQN);
     uint16_t used_slot[2] = {0, 0};
     bool used_wrap[2] = {true, true};
     for (unsigned round = 0; round < 24; round++) {
