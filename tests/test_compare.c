@@ -73,6 +73,24 @@ Test(compare_specmin, packed_tx_all_features_P8_B8_1500B)
     near(m.link_bytes, 25 + 6.5 + 4 + 2160 + 3.5, "total link bytes");
 }
 
+/* the directions: read requests and writes go up, completions come down; together the total */
+Test(compare_specmin, link_bytes_by_direction_and_link_bound)
+{
+    struct specmin m = min_of(false, 0, 1, 1, 64, SPECMIN_TX);
+    /* up: requests of avail idx (1/256), avail ring, desc, payload (24 B each), used (8 + 24),
+     * used idx (2 + 24), MSI-X (4 + 24); down: 4 + 24 (1/256), 2 + 24, 16 + 24, 76 + 2 * 24 */
+    near(m.up_link_bytes, 24.0 / 256 + 3 * 24 + 32 + 26 + 28, "up");
+    near(m.down_link_bytes, 28.0 / 256 + 26 + 40 + 124, "down");
+    near(m.up_link_bytes + m.down_link_bytes, m.link_bytes, "up + down = total");
+    near(specmin_link_bound(&m, 32), 32 / (28.0 / 256 + 190), "down is busier: 32 B per cycle over it");
+    struct specmin p = min_of(true, 15, 8, 8, 1500, SPECMIN_LOOPBACK);
+    near(p.up_link_bytes + p.down_link_bytes, p.link_bytes, "loopback: up + down = total");
+    cr_assert(p.up_link_bytes > 1500 && p.down_link_bytes > 1500, "loopback moves each frame up and down");
+    struct specmin z;
+    memset(&z, 0, sizeof z);
+    near(specmin_link_bound(&z, 32), 0, "nothing moved: no bound");
+}
+
 Test(compare_specmin, split_rx_event_idx_in_order_P2_B4_256B)
 {
     struct specmin m = min_of(false, 1 | 4, 2, 4, 256, SPECMIN_RX);

@@ -8,7 +8,33 @@
 #include "cli.h"
 #include "randacc.h"
 #include "session.h"
+#include "specmin.h"
 #include "virtio_net.h"
+#include "virtio_spec.h"
+
+static bool negotiated(const virtio_drv_t *d, unsigned bit) { return (d->negotiated[bit / 32] >> (bit % 32)) & 1; }
+
+/* The frame rate (Mpps at 250 MHz) the link allows for the spec-minimum traffic of this run's configuration. */
+static double link_bound_mpps(const vdpu_session_t *s, const virtio_drv_t *d, enum drv_ring ring, unsigned size)
+{
+    struct specmin_cfg c;
+    specmin_cfg_default(&c);
+    c.packed = ring == DRV_RING_PACKED;
+    c.event_idx = negotiated(d, VIRTIO_RING_F_EVENT_IDX);
+    c.in_order = negotiated(d, VIRTIO_F_IN_ORDER);
+    c.notif_data = negotiated(d, VIRTIO_F_NOTIFICATION_DATA);
+    c.prefetch = s->opts.prefetch ? s->opts.prefetch : 1;
+    c.batch = s->opts.used_batch ? s->opts.used_batch : 1;
+    c.pkt_size = size;
+    c.dir = SPECMIN_TX;
+    c.mps = s->bus.link.p.mps;
+    c.mrrs = s->bus.link.p.mrrs;
+    c.rcb = s->bus.link.p.rcb;
+    c.tlp_overhead = s->bus.link.p.tlp_overhead;
+    struct specmin m;
+    specmin_compute(&c, &m);
+    return specmin_link_bound(&m, s->bus.link.p.bytes_per_cycle) * 250.0;
+}
 
 static double now_s(void)
 {
@@ -67,13 +93,15 @@ static int bench_net_tx(enum vdpu_engine e, enum drv_ring ring, uint64_t packets
             double dt = now_s() - t0;
             uint64_t cyc = s.bus.dev->cycle - c0;
             double mpps = (double)packets / ((double)cyc / 250e6) / 1e6;
-            if (max_reads)
+            if (max_reads) {
+                double bound = link_bound_mpps(&s, d, ring, size);
                 printf("bench: data path %-6s %u B TX, rtt %u, max-reads %u: %7.3f Mpps, %6.3f Gbit/s, %6.0f cycles/packet"
-                       ", %llu payload reads\n",
+                       ", %llu payload reads; link bound %.3f Mpps, %3.0f%% of it\n",
                        ring == DRV_RING_PACKED ? "packed" : "split", size, s.bus.link.p.rtt, max_reads, mpps,
                        mpps * 1e6 * size * 8 / 1e9, (double)cyc / (double)packets,
-                       (unsigned long long)s.bus.link.st.total[VDPU_PURP_PAYLOAD_RD].requests);
-            else
+                       (unsigned long long)s.bus.link.st.total[VDPU_PURP_PAYLOAD_RD].requests, bound,
+                       bound > 0 ? 100.0 * mpps / bound : 0.0);
+            } else
                 printf("bench: %-5s %-6s 64 B TX %6llu packets in %7.3f s = %9.0f packets/s  (%.3f Mpps simulated)\n",
                        vdpu_engine_name(e), ring == DRV_RING_PACKED ? "packed" : "split", (unsigned long long)packets, dt,
                        (double)packets / dt, mpps);

@@ -21,14 +21,17 @@ void specmin_cfg_default(struct specmin_cfg *c)
 
 static unsigned ceil_div(unsigned a, unsigned b) { return (a + b - 1) / b; }
 
+/* `up` / `down`: the link bytes of these requests going each way */
 static void add(struct specmin *m, const struct specmin_cfg *c, unsigned purp, double times, double bytes,
-                double tlps)
+                double tlps, double up, double down)
 {
     struct specmin_count *k = &m->p[purp];
     k->requests += times;
     k->bytes += times * bytes;
     k->tlps += times * tlps;
     k->link_bytes += times * (bytes + tlps * c->tlp_overhead);
+    m->up_link_bytes += times * up;
+    m->down_link_bytes += times * down;
 }
 
 /* `times` reads of `len` bytes each: requests of at most MRRS, each one request TLP plus a completion per
@@ -37,7 +40,9 @@ static void rd(struct specmin *m, const struct specmin_cfg *c, unsigned purp, do
 {
     for (unsigned off = 0; off < len; off += c->mrrs) {
         unsigned chunk = len - off < c->mrrs ? len - off : c->mrrs;
-        add(m, c, purp, times, chunk, 1 + ceil_div(chunk, c->rcb));
+        unsigned cpls = ceil_div(chunk, c->rcb);
+        /* the request goes up alone; the data comes down in the completions */
+        add(m, c, purp, times, chunk, 1 + cpls, c->tlp_overhead, chunk + (double)cpls * c->tlp_overhead);
     }
 }
 
@@ -46,7 +51,7 @@ static void wr(struct specmin *m, const struct specmin_cfg *c, unsigned purp, do
 {
     for (unsigned off = 0; off < len; off += c->mps) {
         unsigned chunk = len - off < c->mps ? len - off : c->mps;
-        add(m, c, purp, times, chunk, 1);
+        add(m, c, purp, times, chunk, 1, chunk + c->tlp_overhead, 0);
     }
 }
 
@@ -122,4 +127,10 @@ void specmin_compute(const struct specmin_cfg *c, struct specmin *out)
         out->requests += out->p[p].requests;
         out->link_bytes += out->p[p].link_bytes;
     }
+}
+
+double specmin_link_bound(const struct specmin *m, unsigned bytes_per_cycle)
+{
+    double busier = m->up_link_bytes > m->down_link_bytes ? m->up_link_bytes : m->down_link_bytes;
+    return busier > 0 ? bytes_per_cycle / busier : 0;
 }

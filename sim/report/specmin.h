@@ -31,6 +31,9 @@ struct specmin_count {
 struct specmin {
     struct specmin_count p[VDPU_PURP_COUNT]; /* by VDPU_PURP_* */
     double requests, link_bytes;             /* totals per packet */
+    /* link_bytes by direction: up (device -> host: read requests, writes with their data) and down
+     * (host -> device: completions with data); up + down = link_bytes */
+    double up_link_bytes, down_link_bytes;
 };
 
 /* The configuration with the link defaults of the simulator (MPS 256, MRRS 512, RCB 64, 24 B per TLP),
@@ -38,5 +41,8 @@ struct specmin {
 void specmin_cfg_default(struct specmin_cfg *c);
 /* Fill `out` (per packet; a loopback packet costs one TX and one RX buffer). */
 void specmin_compute(const struct specmin_cfg *c, struct specmin *out);
+/* The link-bound frame rate of the minimum: packets per cycle a link moving `bytes_per_cycle` each way
+ * carries at most (the busier direction decides; 0 when the minimum moves nothing). */
+double specmin_link_bound(const struct specmin *m, unsigned bytes_per_cycle);
 
 #endif
