@@ -4,7 +4,7 @@
 
 #include "csr.h"
 #include "ctrlq.h"
-#include "events.h"
+#include "device.h"
 #include "policy.h"
 #include "rv.h"
 

@@ -4,11 +4,10 @@
 
 #include "csr.h"
 #include "ctrlq.h"
+#include "device.h"
 #include "events.h"
 #include "policy.h"
 #include "rv.h"
-
-struct fw_state fw;
 
 #define VLOG(...)                               \
     do {                                        \
@@ -58,18 +57,6 @@ static void dp_resume(void)
     if (!fw.err_masked && !policy_suspended(fw.status)) dev_wr(VDPU_CSR_DP_CTRL, 0);
 }
 
-/* A config change interrupt, or, while suspended, the note that one is owed at the resume.
- * Returns whether it was sent. */
-static bool config_irq(void)
-{
-    if (policy_suspended(fw.status)) {
-        fw.cfg_irq_owed = true;
-        return false;
-    }
-    dev_wr(VDPU_CSR_HOST_IRQ, HOST_IRQ_CONFIG);
-    return true;
-}
-
 /* Edges the MSI-X sender needs to load a message once its pending bit is set (the coalescer fires at
  * the edge after the ENG_COAL write, the sender loads at the next free one): waited for before
  * DP_STATUS is trusted to show the message gone. */
@@ -85,11 +72,11 @@ static int32_t dp_suspend(void)
     uint32_t t0 = mtime_lo();
     if (dp_quiesce() < 0) return -1;
     uint32_t coal = dev_rd(VDPU_CSR_ENG_COAL);
-    if (coal >> 8) dev_wr(VDPU_CSR_ENG_COAL, 1u << 8); /* CYCLES 1: every deferred interrupt fires now */
+    if (coal & VDPU_ENG_COAL_CYCLES) dev_wr(VDPU_CSR_ENG_COAL, 1u << VDPU_ENG_COAL_CYCLES_LSB); /* CYCLES 1: every deferred interrupt fires now */
     uint32_t t1 = mtime_lo();
     while (mtime_lo() - t1 < SETTLE_CYCLES) continue;
     int32_t r = dp_quiesce();
-    if (coal >> 8) dev_wr(VDPU_CSR_ENG_COAL, coal); /* nothing is deferred any more */
+    if (coal & VDPU_ENG_COAL_CYCLES) dev_wr(VDPU_CSR_ENG_COAL, coal); /* nothing is deferred any more */
     return r < 0 ? -1 : (int32_t)(mtime_lo() - t0);
 }
 
@@ -157,7 +144,6 @@ static void unavailable_queues(void)
     }
 }
 
-static bool enter_needs_reset(void);
 
 static void on_status(uint32_t data)
 {
@@ -179,7 +165,7 @@ static void on_status(uint32_t data)
     if (d.suspend) susp = dp_suspend(); /* before the commit: the driver's status read waits for it */
     if (susp < 0) {
         /* "MUST either suspend itself or set DEVICE_NEEDS_RESET": the data path stays quiesced */
-        bool notify = enter_needs_reset();
+        bool notify = fw_enter_needs_reset();
         ev_pop();
         printf("suspend failed (data path not quiesced): status 0x%02x -> 0x%02x (DEVICE_NEEDS_RESET)%s\n", old,
                fw.status, notify ? ", config interrupt" : "");
@@ -371,16 +357,6 @@ static void service_event(void)
     ev_pop();
 }
 
-void config_change_begin(void) { dev_wr(VDPU_CSR_CONFIG_UPDATE, VDPU_CONFIG_UPDATE_BUSY); }
-
-uint8_t config_change_end(void)
-{
-    uint8_t gen = policy_next_gen((uint8_t)dev_rd(VDPU_CSR_CONFIG_GEN));
-    dev_wr(VDPU_CSR_CONFIG_GEN, gen);
-    dev_wr(VDPU_CSR_CONFIG_UPDATE, 0); /* after the bump: a held generation read returns the new value */
-    return gen;
-}
-
 /* Net status from the sampled link level. `changed`: the link changed while the device was suspended,
  * so the driver is told (generation and config interrupt) even if the level ended where it started. */
 static void link_apply(bool changed)
@@ -412,31 +388,10 @@ static void on_link_change(void)
     link_apply(false);
 }
 
-/* DEVICE_NEEDS_RESET: the data path stops until the driver resets, the config interrupt tells it.
- * Returns whether the interrupt was raised (not while suspended: a failed device does not resume,
- * and the reset that recovers it drops the interrupt owed). */
-static bool enter_needs_reset(void)
-{
-    uint8_t old = fw.status;
-    dev_wr(VDPU_CSR_DP_CTRL, VDPU_DP_CTRL_QUIESCE); /* the data path is not trusted until the driver resets */
-    fw.status = policy_error_status(old);
-    dev_wr(VDPU_CSR_DEVICE_STATUS, fw.status);
-    return policy_error_notify(old) && config_irq();
-}
-
-void fw_needs_reset(uint8_t fw_err)
-{
-    uint8_t old = fw.status;
-    dev_wr(VDPU_CSR_FW_ERR_SET, fw_err); /* named in FW_ERR next to the hardware's own errors */
-    bool notify = enter_needs_reset();
-    printf("firmware error %u: status 0x%02x -> 0x%02x (DEVICE_NEEDS_RESET)%s\n", fw_err, old, fw.status,
-           notify ? ", config interrupt" : "");
-}
-
 static void on_internal_error(void)
 {
     uint8_t old = fw.status;
-    bool notify = enter_needs_reset();
+    bool notify = fw_enter_needs_reset();
     dev_wr(VDPU_CSR_INT_ACK, VDPU_INT_ACK_ERR);
     /* one report per reset is enough; a still-asserted error would otherwise re-interrupt forever */
     fw.err_masked = true;

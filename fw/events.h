@@ -1,43 +1,9 @@
-/* events.h - firmware state and the device event service (MMIO side of the policy). */
+/* events.h - the device event service (MMIO side of the policy). */
 #ifndef VDPU_FW_EVENTS_H
 #define VDPU_FW_EVENTS_H
-
-#include <stdbool.h>
-#include <stdint.h>
-
-/* Everything firmware remembers between events. The device holds the host-visible values; this
- * is firmware's own view: what it offered, what the driver wrote, what was negotiated. */
-struct fw_state {
-    uint32_t offer[4];   /* offered features (= DEV_FEATURE0..3) */
-    uint32_t drv[4];     /* driver features, tracked from DRV_FEATURE events in FIFO order */
-    uint32_t neg[4];     /* negotiated: drv as it was when FEATURES_OK was accepted */
-    bool features_ok;    /* neg is valid */
-    uint8_t status;      /* committed device_status */
-    uint16_t max_qp;     /* max_virtqueue_pairs offered */
-    uint32_t irq_enable; /* IRQ_ENABLE as written */
-    bool err_masked;     /* internal-error IRQ masked until the next device reset */
-    bool verbose;        /* one console line per control-plane step */
-    /* owed at the resume from SUSPEND (nothing of it may reach the driver while suspended); a device
-     * reset forgets them */
-    bool link_owed;      /* the link changed while suspended: net status, generation, config interrupt */
-    bool cfg_irq_owed;   /* a config change interrupt was deferred */
-    bool ctrlq_owed;     /* a control-queue doorbell arrived while suspended: serve the queue */
-};
-
-extern struct fw_state fw;
 
 /* Service every pending device interrupt source (internal error, link change, event FIFO)
  * until none is left. Called from the main loop, never from the trap handler. */
 void fw_service(void);
-/* A change of device configuration fields (virtio "Device Configuration Space": the driver reads
- * config_generation before and after the fields and retries until both reads agree). Begin holds every
- * host read of config_generation (CONFIG_UPDATE); write the fields; end bumps CONFIG_GEN by exactly
- * 1 mod 256 (never leaving it unchanged) and only then releases the held reads, so a reader whose second
- * generation read overlaps the change sees the new generation. Returns the new generation. */
-void config_change_begin(void);
-uint8_t config_change_end(void);
-/* A firmware-detected device error (FWERR_* code, counted in FW_ERR): DEVICE_NEEDS_RESET, the data
- * path quiesced until the reset, the config interrupt once the driver is loaded. */
-void fw_needs_reset(uint8_t fw_err);
 
 #endif

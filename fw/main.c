@@ -4,6 +4,7 @@
 
 #include "csr.h"
 #include "ctrlq.h"
+#include "device.h"
 #include "events.h"
 #include "fw_config.h"
 #include "policy.h"

@@ -1,9 +1,8 @@
-/* completer.c - the host completer: IDLE/HOLD FSM, the completion register and the diag register. */
+/* completer.c - the host completer: IDLE/HOLD FSM and the completion register. */
 #include <stddef.h>
 #include <string.h>
 
 #include "model.h"
-
 
 void model_completer_reset(struct vdpu_state *s)
 {
@@ -14,25 +13,6 @@ void model_completer_reset(struct vdpu_state *s)
     s->dmareq_valid = false;
     s->fwrsp_valid = false;
     s->diag_valid = false;
-}
-
-/* ---- diagnostics --------------------------------------------------------------- */
-
-/* Registered: the diag port shows it for the one cycle after this edge. */
-void model_diag(struct vdpu_edge *e, uint8_t code, uint64_t addr)
-{
-    struct vdpu_state *n = e->next;
-    n->diag_valid = true;
-    n->diag.code = code;
-    n->diag.addr = addr;
-    n->diag_count++;
-    n->diag_last = (uint32_t)(addr & 0xFFFF) << VDPU_DIAG_LAST_ADDR_LSB | (uint32_t)code << VDPU_DIAG_LAST_CODE_LSB;
-}
-
-void model_access_fault(struct vdpu_edge *e, uint8_t code, uint64_t addr, struct host_result *r)
-{
-    r->data = 0;
-    model_diag(e, code, addr);
 }
 
 /* ---- completions --------------------------------------------------------------- */

@@ -122,10 +122,13 @@ void model_fw_err(struct vdpu_edge *e, uint8_t code);
 void model_virtio_reset(struct vdpu_state *n);
 uint8_t model_fw_irq_status(const struct vdpu_state *s);
 
-/* completer.c: hreq -> hcpl FSM, completion register, diag register */
+/* completer.c: hreq -> hcpl FSM, completion register */
 void model_completer_reset(struct vdpu_state *s);
 void model_completer_edge(struct vdpu_edge *e, const vdpu_in_t *in);
 bool model_hold_waits(const struct vdpu_state *s);
+
+/* diag.c: the diag register, raised by the completer and every region decoder (which therefore
+ * never call back into the completer) */
 void model_diag(struct vdpu_edge *e, uint8_t code, uint64_t addr);
 /* A BAR/cfg access that reads 0 / ignores the write and raises `code`. */
 void model_access_fault(struct vdpu_edge *e, uint8_t code, uint64_t addr, struct host_result *r);
