@@ -45,6 +45,15 @@ static void monitor(vdpu_bus_t *b, const vdpu_txn_t *t)
     if (b->on_txn) b->on_txn(b->on_txn_ctx, t);
 }
 
+/* The inputs of a cycle in which nothing is offered: no request, beat or completion, every ready low,
+ * the status levels as the harness holds them. Every cycle starts from these. */
+static void status_inputs(const vdpu_bus_t *b, vdpu_in_t *in)
+{
+    memset(in, 0, sizeof *in);
+    in->link_up = b->link_up;
+    in->dp_err = b->dp_err;
+}
+
 /* One backpressure draw: whether this cycle stalls a handshake. A draw whose outcome cannot matter
  * (nothing offered on that channel: a ready without valid changes nothing) is only stepped over,
  * which leaves the generator where the draw would. */
@@ -61,7 +70,7 @@ static bool stall_draw(vdpu_bus_t *b, bool offered)
 void vdpu_bus_step(vdpu_bus_t *b)
 {
     vdpu_in_t in;
-    memset(&in, 0, sizeof in);
+    status_inputs(b, &in);
     const vdpu_out_t *o = &b->out;
     if (b->interrupt && *b->interrupt) vdpu_bus_stop(b, "interrupted by signal %d", (int)*b->interrupt);
     /* an injector that said when it acts next is only called then */
@@ -83,8 +92,6 @@ void vdpu_bus_step(vdpu_bus_t *b)
      * 3 draws per cycle, a 4th while the link takes requests (stall_draws: a skip makes the same) */
     in.nrx_valid = !stall_draw(b, b->net.rx_n != 0) && netport_rx_beat(&b->net, &in.nrx);
     in.ntx_ready = !stall_draw(b, o->ntx_valid);
-    in.link_up = b->link_up;
-    in.dp_err = b->dp_err;
     b->seen_link_up = b->link_up;
     b->seen_dp_err = b->dp_err;
     in.hcpl_ready = !stall_draw(b, o->hcpl_valid);
@@ -181,9 +188,7 @@ uint64_t vdpu_bus_advance(vdpu_bus_t *b, uint64_t horizon)
             uint64_t n = to - now;
             vdpu_in_t in;
             if (timers) {
-                memset(&in, 0, sizeof in);
-                in.link_up = b->link_up;
-                in.dp_err = b->dp_err;
+                status_inputs(b, &in);
                 in.hcpl_ready = in.ntx_ready = true;
                 in.dmareq_ready = link_dmareq_ready(&b->link);
                 in.warp = (uint32_t)(n - 1);
