@@ -15,7 +15,8 @@
 static bool negotiated(const virtio_drv_t *d, unsigned bit) { return (d->negotiated[bit / 32] >> (bit % 32)) & 1; }
 
 /* The frame rate (Mpps at 250 MHz) the link allows for the spec-minimum traffic of this run's configuration. */
-static double link_bound_mpps(const vdpu_session_t *s, const virtio_drv_t *d, enum drv_ring ring, unsigned size)
+static double link_bound_mpps(const vdpu_session_t *s, const virtio_drv_t *d, enum drv_ring ring, unsigned size,
+                              enum specmin_dir dir, double *min_req)
 {
     struct specmin_cfg c;
     specmin_cfg_default(&c);
@@ -26,13 +27,14 @@ static double link_bound_mpps(const vdpu_session_t *s, const virtio_drv_t *d, en
     c.prefetch = s->opts.prefetch ? s->opts.prefetch : 1;
     c.batch = s->opts.used_batch ? s->opts.used_batch : 1;
     c.pkt_size = size;
-    c.dir = SPECMIN_TX;
+    c.dir = dir;
     c.mps = s->bus.link.p.mps;
     c.mrrs = s->bus.link.p.mrrs;
     c.rcb = s->bus.link.p.rcb;
     c.tlp_overhead = s->bus.link.p.tlp_overhead;
     struct specmin m;
     specmin_compute(&c, &m);
+    if (min_req) *min_req = m.requests;
     return specmin_link_bound(&m, s->bus.link.p.bytes_per_cycle) * 250.0;
 }
 
@@ -60,16 +62,12 @@ static void bench_usage(FILE *f)
             "  -h, --help         this text\n");
 }
 
-/* 64-byte TX through the queue engine: simulated packets per wall-clock second */
-/* TX traffic on one engine; with `max_reads` != 0 the simulated data-path figure (1500-byte frames,
- * rtt 200, that many payload reads outstanding) instead of the simulator's speed. */
-static int bench_net_tx(enum vdpu_engine e, enum drv_ring ring, uint64_t packets, unsigned size, unsigned max_reads,
-                        uint64_t seed)
+/* 64-byte TX through the queue engine on one engine: simulated packets per wall-clock second. */
+static int bench_net_tx(enum vdpu_engine e, enum drv_ring ring, uint64_t packets, unsigned size, uint64_t seed)
 {
     struct vdpu_opts o;
     vdpu_opts_default(&o);
     o.engine = e;
-    if (max_reads) o.max_reads = max_reads;
     o.fw_path = vdpu_default_fw_path();
     o.fw_console = NULL;
     if (!o.fw_path) {
@@ -93,23 +91,71 @@ static int bench_net_tx(enum vdpu_engine e, enum drv_ring ring, uint64_t packets
             double dt = now_s() - t0;
             uint64_t cyc = s.bus.dev->cycle - c0;
             double mpps = (double)packets / ((double)cyc / 250e6) / 1e6;
-            if (max_reads) {
-                double bound = link_bound_mpps(&s, d, ring, size);
-                printf("bench: data path %-6s %u B TX, rtt %u, max-reads %u: %7.3f Mpps, %6.3f Gbit/s, %6.0f cycles/packet"
-                       ", %llu payload reads; link bound %.3f Mpps, %3.0f%% of it\n",
-                       ring == DRV_RING_PACKED ? "packed" : "split", size, s.bus.link.p.rtt, max_reads, mpps,
-                       mpps * 1e6 * size * 8 / 1e9, (double)cyc / (double)packets,
-                       (unsigned long long)s.bus.link.st.total[VDPU_PURP_PAYLOAD_RD].requests, bound,
-                       bound > 0 ? 100.0 * mpps / bound : 0.0);
-            } else
-                printf("bench: %-5s %-6s 64 B TX %6llu packets in %7.3f s = %9.0f packets/s  (%.3f Mpps simulated)\n",
-                       vdpu_engine_name(e), ring == DRV_RING_PACKED ? "packed" : "split", (unsigned long long)packets, dt,
-                       (double)packets / dt, mpps);
+            printf("bench: %-5s %-6s 64 B TX %6llu packets in %7.3f s = %9.0f packets/s  (%.3f Mpps simulated)\n",
+                   vdpu_engine_name(e), ring == DRV_RING_PACKED ? "packed" : "split", (unsigned long long)packets, dt,
+                   (double)packets / dt, mpps);
             rc = 0;
         }
         virtio_net_close(n);
     }
     if (rc) fprintf(stderr, "vdpu bench: net TX on %s failed\n", vdpu_engine_name(e));
+    free(n);
+    free(d);
+    if (!vdpu_session_finish(&s)) rc = -1;
+    vdpu_session_close(&s);
+    return rc;
+}
+
+/* One data-path configuration on the model (simulated time: every engine says the same): every feature,
+ * P = B = 8, `mr` TX payload reads outstanding, link round trip `rtt`. One table row: the frame rate,
+ * DMA requests per packet beside the spec minimum, and the link-bound rate of the minimum's traffic. */
+static int bench_data_path(enum drv_ring ring, enum net_workload w, unsigned size, unsigned rtt, unsigned mr,
+                           uint64_t seed)
+{
+    const uint64_t packets = 400;
+    struct vdpu_opts o;
+    vdpu_opts_default(&o);
+    o.engine = VDPU_ENGINE_MODEL;
+    o.prefetch = o.used_batch = 8;
+    o.max_reads = mr;
+    o.fw_path = vdpu_default_fw_path();
+    o.fw_console = NULL;
+    if (!o.fw_path) {
+        fprintf(stderr, "vdpu bench: build/fw/vdpu-fw.elf is missing (run make)\n");
+        return -1;
+    }
+    vdpu_session_t s;
+    if (vdpu_session_open(&s, &o)) return -1;
+    s.bus.link.p.rtt = rtt;
+    struct drv_params p;
+    drv_params_default(&p);
+    p.ring = ring;
+    virtio_drv_t *d = calloc(1, sizeof *d);
+    virtio_net_t *n = calloc(1, sizeof *n);
+    int rc = -1;
+    if (d && n && !pci_enumerate(&s.bus, VDPU_MMIO_BASE, &s.pci, NULL) && !pci_msix_setup(&s.bus, &s.pci, NULL) &&
+        virtio_drv_init(d, &s, &p) == DRV_OK) {
+        struct net_params np = {w, packets, size, seed, 1000000 + packets * 50000};
+        uint64_t c0 = s.bus.dev->cycle, r0 = 0;
+        for (unsigned k = 0; k < VDPU_PURP_COUNT; k++)
+            if (k != VDPU_PURP_FW) r0 += s.bus.link.st.total[k].requests;
+        if (!virtio_net_open(n, d, &np) && !virtio_net_run(n)) {
+            uint64_t cyc = s.bus.dev->cycle - c0, req = 0;
+            for (unsigned k = 0; k < VDPU_PURP_COUNT; k++)
+                if (k != VDPU_PURP_FW) req += s.bus.link.st.total[k].requests;
+            double mpps = (double)packets / ((double)cyc / 250e6) / 1e6, min_req = 0;
+            double bound = link_bound_mpps(&s, d, ring, size, w == NET_RX ? SPECMIN_RX : SPECMIN_TX, &min_req);
+            printf("bench: data path %-6s %-2s %4u B  rtt %4u  M %u: %7.3f Mpps %6.2f Gbit/s %6.0f cycles/pkt  "
+                   "%5.2f req/pkt (min %4.2f, %4.2fx)  link bound %7.3f Mpps, %3.0f%%\n",
+                   ring == DRV_RING_PACKED ? "packed" : "split", w == NET_RX ? "RX" : "TX", size, rtt, mr, mpps,
+                   mpps * 1e6 * size * 8 / 1e9, (double)cyc / (double)packets, (double)(req - r0) / (double)packets,
+                   min_req, min_req > 0 ? (double)(req - r0) / (double)packets / min_req : 0.0, bound,
+                   bound > 0 ? 100.0 * mpps / bound : 0.0);
+            rc = 0;
+        }
+        virtio_net_close(n);
+    }
+    if (rc) fprintf(stderr, "vdpu bench: data path %s failed\n", w == NET_RX ? "RX" : "TX");
     free(n);
     free(d);
     if (!vdpu_session_finish(&s)) rc = -1;
@@ -172,15 +218,19 @@ int cmd_bench(int argc, char **argv)
     for (int e = 0; e < 3; e++) {
         if (only >= 0 && e != only) continue;
         for (int r = 0; r < 2; r++)
-            if (bench_net_tx((enum vdpu_engine)e, r ? DRV_RING_PACKED : DRV_RING_SPLIT, packets, 64, 0, seed))
+            if (bench_net_tx((enum vdpu_engine)e, r ? DRV_RING_PACKED : DRV_RING_SPLIT, packets, 64, seed))
                 rc = VDPU_EXIT_FAIL;
     }
-    /* the data path itself (simulated time, so the fast model says the same as the RTL): 1500-byte
-     * frames with 1, 4 and 8 payload reads outstanding */
-    static const unsigned mr[] = {1, 4, 8};
+    /* the data path itself (simulated time, so the fast model says the same as the RTL): TX with 1 and 8
+     * payload reads outstanding, RX; 64- and 1500-byte frames; round trips of 200 and 1000 cycles */
+    static const unsigned sizes[] = {64, 1500}, rtts[] = {200, 1000}, mrs[] = {1, 8};
     for (int r = 0; r < 2; r++)
-        for (unsigned i = 0; i < 3; i++)
-            if (bench_net_tx(VDPU_ENGINE_MODEL, r ? DRV_RING_PACKED : DRV_RING_SPLIT, 500, 1500, mr[i], seed))
-                rc = VDPU_EXIT_FAIL;
+        for (unsigned i = 0; i < 2; i++)
+            for (unsigned j = 0; j < 2; j++) {
+                enum drv_ring ring = r ? DRV_RING_PACKED : DRV_RING_SPLIT;
+                for (unsigned k = 0; k < 2; k++)
+                    if (bench_data_path(ring, NET_TX, sizes[i], rtts[j], mrs[k], seed)) rc = VDPU_EXIT_FAIL;
+                if (bench_data_path(ring, NET_RX, sizes[i], rtts[j], 1, seed)) rc = VDPU_EXIT_FAIL;
+            }
     return rc;
 }
