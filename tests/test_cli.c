@@ -419,3 +419,26 @@ Test(cli, compare_json_write_failure_is_reported, .timeout = 120)
     cr_assert_eq(st, 1, "exit %d: %s", st, out);
     cr_assert(strstr(out, "vdpu compare: cannot write JSON 'build/t-cmp.json': File too large"), "%s", out);
 }
+
+/* vdpu bench's data-path table: one row per configuration, each with its spec minimum and link bound;
+ * packed TX at 1500 B does not exceed the link bound, and reaches the spec minimum's request count */
+Test(cli, bench_data_path_table, .timeout = 300)
+{
+    static char out[32768];
+    cr_assert_eq(sh(VDPU " bench -e model -n 200 -p 20", out, sizeof out), 0, "%s", out);
+    unsigned rows = 0;
+    for (const char *l = strstr(out, "bench: data path"); l; l = strstr(l + 1, "bench: data path")) {
+        char ring[8], dir[4];
+        unsigned size, rtt, m;
+        double mpps, gbps, cyc, req, min, x, bound, share;
+        cr_assert_eq(sscanf(l, "bench: data path %7s %3s %u B rtt %u M %u: %lf Mpps %lf Gbit/s %lf cycles/pkt %lf req/pkt "
+                               "(min %lf, %lfx) link bound %lf Mpps, %lf%%",
+                            ring, dir, &size, &rtt, &m, &mpps, &gbps, &cyc, &req, &min, &x, &bound, &share),
+                     13, "unparsed row: %.160s", l);
+        cr_assert(mpps > 0 && bound > 0 && mpps <= bound, "%.160s", l);
+        cr_assert(req >= min - 0.01, "fewer requests than the spec minimum: %.160s", l);
+        if (!strcmp(ring, "packed") && !strcmp(dir, "TX")) cr_assert(x < 1.01, "packed TX at the minimum: %.160s", l);
+        rows++;
+    }
+    cr_assert_eq(rows, 24, "2 rings x 2 sizes x 2 rtt x (TX at M 1 and 8, RX)");
+}
