@@ -1,24 +1,6 @@
 /* hand_ring.c - hand-built rings for tests that play the firmware (see hand_ring.h). */
 #include "hand_ring.h"
 
-void mem_w(struct tctx *t, uint64_t a, const void *p, size_t n)
-{
-    cr_assert(host_mem_write(&t->s.mem, a, p, n));
-}
-
-void w16(struct tctx *t, uint64_t a, uint16_t v)
-{
-    uint8_t b[2] = {(uint8_t)v, (uint8_t)(v >> 8)};
-    mem_w(t, a, b, 2);
-}
-
-uint16_t r16(struct tctx *t, uint64_t a)
-{
-    uint8_t b[2];
-    cr_assert(host_mem_read(&t->s.mem, a, b, 2));
-    return (uint16_t)(b[0] | b[1] << 8);
-}
-
 void desc_w(struct tctx *t, uint16_t slot, uint64_t addr, uint32_t len, uint16_t a, uint16_t b)
 {
     uint8_t d[16];
@@ -28,14 +10,14 @@ void desc_w(struct tctx *t, uint16_t slot, uint64_t addr, uint32_t len, uint16_t
     d[13] = (uint8_t)(a >> 8);
     d[14] = (uint8_t)b;
     d[15] = (uint8_t)(b >> 8);
-    mem_w(t, RING_DESC + 16u * slot, d, 16);
+    hm_w(t, RING_DESC + 16u * slot, d, 16);
 }
 
 void engine_up(struct tctx *t, bool packed, uint32_t param, uint32_t eng_ctrl_extra)
 {
     static const uint8_t zero[0x3000];
     t_enumerate(t);
-    mem_w(t, RING_DESC, zero, sizeof zero);
+    hm_w(t, RING_DESC, zero, sizeof zero);
     csr_wr(t, VDPU_CSR_HOSTMEM_BASE_LO, 0);
     csr_wr(t, VDPU_CSR_HOSTMEM_BASE_HI, 0);
     csr_wr(t, VDPU_CSR_HOSTMEM_SIZE_LO, 16u << 20);

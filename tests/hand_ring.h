@@ -12,9 +12,6 @@
 #define BUFS      0x20000ull
 #define BUF_LEN   72u /* virtio_net_hdr + a 60-byte frame */
 
-void mem_w(struct tctx *t, uint64_t a, const void *p, size_t n);
-void w16(struct tctx *t, uint64_t a, uint16_t v);
-uint16_t r16(struct tctx *t, uint64_t a);
 /* descriptor at RING_DESC slot: addr, len, then split {flags, next} / packed {id, flags} */
 void desc_w(struct tctx *t, uint16_t slot, uint64_t addr, uint32_t len, uint16_t a, uint16_t b);
 /* zeroed rings, the host window, transmitq Q_TX of QN entries enabled, ENG_PARAM = param, the engine

@@ -253,3 +253,35 @@ struct traffic_result t_traffic_opts(struct tctx *t, const struct drv_params *p,
     free(d);
     return r;
 }
+
+/* ---- host memory ------------------------------------------------------------------------------- */
+
+void hm_w(struct tctx *t, uint64_t a, const void *p, size_t n) { cr_assert(host_mem_write(&t->s.mem, a, p, n), "host write 0x%llx", (unsigned long long)a); }
+
+static void hm_wle(struct tctx *t, uint64_t a, uint64_t v, unsigned n)
+{
+    uint8_t b[8];
+    for (unsigned i = 0; i < n; i++) b[i] = (uint8_t)(v >> (8 * i));
+    hm_w(t, a, b, n);
+}
+
+static uint64_t hm_rle(struct tctx *t, uint64_t a, unsigned n)
+{
+    uint8_t b[8];
+    cr_assert(host_mem_read(&t->s.mem, a, b, n), "host read 0x%llx", (unsigned long long)a);
+    uint64_t v = 0;
+    for (unsigned i = 0; i < n; i++) v |= (uint64_t)b[i] << (8 * i);
+    return v;
+}
+
+void hm_w16(struct tctx *t, uint64_t a, uint16_t v) { hm_wle(t, a, v, 2); }
+void hm_w32(struct tctx *t, uint64_t a, uint32_t v) { hm_wle(t, a, v, 4); }
+void hm_w64(struct tctx *t, uint64_t a, uint64_t v) { hm_wle(t, a, v, 8); }
+uint16_t hm_r16(struct tctx *t, uint64_t a) { return (uint16_t)hm_rle(t, a, 2); }
+uint32_t hm_r32(struct tctx *t, uint64_t a) { return (uint32_t)hm_rle(t, a, 4); }
+
+void hm_zero(struct tctx *t, uint64_t a, size_t n)
+{
+    static const uint8_t z[4096];
+    for (size_t o = 0; o < n; o += sizeof z) hm_w(t, a + o, z, n - o < sizeof z ? n - o : sizeof z);
+}

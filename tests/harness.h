@@ -103,4 +103,13 @@ int sh(const char *cmd, char *out, size_t len);
 /* The cycle of the last transaction of channel ch (or UINT64_MAX). */
 uint64_t last_txn_cycle(struct tctx *t, unsigned ch);
 
+/* Host memory as a driver writes and reads it (little-endian; asserts the address is backed). */
+void hm_w(struct tctx *t, uint64_t a, const void *p, size_t n);
+void hm_w16(struct tctx *t, uint64_t a, uint16_t v);
+void hm_w32(struct tctx *t, uint64_t a, uint32_t v);
+void hm_w64(struct tctx *t, uint64_t a, uint64_t v);
+uint16_t hm_r16(struct tctx *t, uint64_t a);
+uint32_t hm_r32(struct tctx *t, uint64_t a);
+void hm_zero(struct tctx *t, uint64_t a, size_t n);
+
 #endif

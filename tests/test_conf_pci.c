@@ -607,8 +607,8 @@ ENGINE_TEST_REALFW(num_queues, queues_left_out_by_negotiation_read_size_0, .time
 static void one_tx_buffer(struct tctx *T, uint16_t n)
 {
     desc_w(T, (uint16_t)(n % QN), BUFS + 0x1000u * n, BUF_LEN, 0, 0);
-    w16(T, RING_DRV + 4 + 2u * (n % QN), (uint16_t)(n % QN));
-    w16(T, RING_DRV + 2, (uint16_t)(n + 1));
+    hm_w16(T, RING_DRV + 4 + 2u * (n % QN), (uint16_t)(n % QN));
+    hm_w16(T, RING_DRV + 2, (uint16_t)(n + 1));
     kick(T);
 }
 
@@ -620,7 +620,7 @@ ENGINE_TEST(no_vector, queue_without_vector_gets_no_interrupt)
     csr_wr(T, VDPU_CSR_FW_QSEL, Q_TX);
     cr_assert_eq(csr_rd(T, VDPU_CSR_Q_MSIX), 0xFFFF, "NO_VECTOR after reset");
     one_tx_buffer(T, 0);
-    cr_assert_eq(r16(T, RING_DEV + 2), 1, "the buffer was used");
+    cr_assert_eq(hm_r16(T, RING_DEV + 2), 1, "the buffer was used");
     cr_assert_eq(T->b->net.tx_frames, 1);
     cr_assert_eq(reqs(T, VDPU_PURP_MSIX), 0, "no MSI-X message for a queue without a vector");
     cr_assert_eq(bar_rd(T, PBA, 8), 0, "nothing pending either");
@@ -630,12 +630,12 @@ ENGINE_TEST(no_vector, queue_without_vector_gets_no_interrupt)
     /* the control: with a vector the same buffer interrupts */
     csr_wr(T, VDPU_CSR_Q_MSIX, 1);
     one_tx_buffer(T, 1);
-    cr_assert_eq(r16(T, RING_DEV + 2), 2);
+    cr_assert_eq(hm_r16(T, RING_DEV + 2), 2);
     cr_assert_eq(msi(T, 0x41), 1, "with vector 1: one message");
     /* and back to NO_VECTOR */
     csr_wr(T, VDPU_CSR_Q_MSIX, 0xFFFF);
     one_tx_buffer(T, 2);
-    cr_assert_eq(r16(T, RING_DEV + 2), 3);
+    cr_assert_eq(hm_r16(T, RING_DEV + 2), 3);
     cr_assert_eq(reqs(T, VDPU_PURP_MSIX), 1);
     cr_assert_eq(csr_rd(T, VDPU_CSR_QERR), 0);
 }

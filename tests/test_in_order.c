@@ -157,7 +157,7 @@ IO_TEST(loopback_imix_packed_q8, 8, 8, .timeout = 300)
 
 static uint64_t used_elem_id(struct tctx *t, unsigned slot)
 {
-    return r16(t, RING_DEV + 4 + 8u * slot);
+    return hm_r16(t, RING_DEV + 4 + 8u * slot);
 }
 
 /* split, N = 8, B = 4: buffers k = 0..9 use descriptor k % 8. Six buffers: a full batch (entry at
@@ -167,30 +167,30 @@ static uint64_t used_elem_id(struct tctx *t, unsigned slot)
 ENGINE_TEST(in_order, split_batch_across_ring_end)
 {
     engine_up(T, false, 0x48, 1u << VDPU_ENGCTRL_IN_ORDER);
-    for (unsigned s = 0; s < QN; s++) w16(T, RING_DEV + 4 + 8u * s, SENTINEL);
+    for (unsigned s = 0; s < QN; s++) hm_w16(T, RING_DEV + 4 + 8u * s, SENTINEL);
     for (uint16_t k = 0; k < 6; k++) {
         desc_w(T, k % QN, BUFS + 0x1000u * k, BUF_LEN, 0, 0);
-        w16(T, RING_DRV + 4 + 2u * (k % QN), k % QN);
+        hm_w16(T, RING_DRV + 4 + 2u * (k % QN), k % QN);
     }
-    w16(T, RING_DRV + 2, 6);
+    hm_w16(T, RING_DRV + 2, 6);
     kick(T);
     cr_assert_eq(reqs(T, VDPU_PURP_USED), 2);
     cr_assert_eq(T->b->link.st.total[VDPU_PURP_USED].bytes, 16);
     cr_assert_eq(reqs(T, VDPU_PURP_USED_IDX), 2);
-    cr_assert_eq(r16(T, RING_DEV + 2), 6);
+    cr_assert_eq(hm_r16(T, RING_DEV + 2), 6);
     cr_assert_eq(used_elem_id(T, 0), 3, "the first batch's one entry names its last buffer");
     cr_assert_eq(used_elem_id(T, 1), SENTINEL, "skipped buffers get no entry");
     cr_assert_eq(used_elem_id(T, 4), 5, "the second batch's entry sits at its first buffer's slot");
 
     for (uint16_t k = 6; k < 10; k++) {
         desc_w(T, k % QN, BUFS + 0x1000u * k, BUF_LEN, 0, 0);
-        w16(T, RING_DRV + 4 + 2u * (k % QN), k % QN);
+        hm_w16(T, RING_DRV + 4 + 2u * (k % QN), k % QN);
     }
-    w16(T, RING_DRV + 2, 10);
+    hm_w16(T, RING_DRV + 2, 10);
     kick(T);
     cr_assert_eq(reqs(T, VDPU_PURP_USED), 3, "one write for the batch across the ring end");
     cr_assert_eq(reqs(T, VDPU_PURP_USED_IDX), 3);
-    cr_assert_eq(r16(T, RING_DEV + 2), 10);
+    cr_assert_eq(hm_r16(T, RING_DEV + 2), 10);
     cr_assert_eq(used_elem_id(T, 6), 1, "buffer 9 (descriptor 1) at slot 6");
     cr_assert_eq(used_elem_id(T, 7), SENTINEL);
     cr_assert_eq(csr_rd(T, VDPU_CSR_QERR), 0);
@@ -209,15 +209,15 @@ ENGINE_TEST(in_order, packed_chains_empty_mid_batch_and_wrap)
     desc_w(T, 3, BUFS + 0x3000, 20, 0xBAD, PK_AVAIL | 1u);
     desc_w(T, 4, BUFS + 0x4000, 20, 0xBAD, PK_AVAIL | 1u);
     desc_w(T, 5, BUFS + 0x5000, 40, 12, PK_AVAIL);
-    w16(T, RING_DESC + 16 * 1 + 12, 10); /* chain 1's id in its last descriptor */
+    hm_w16(T, RING_DESC + 16 * 1 + 12, 10); /* chain 1's id in its last descriptor */
     kick(T);
     cr_assert_eq(reqs(T, VDPU_PURP_DESC), 1);
     cr_assert_eq(reqs(T, VDPU_PURP_USED), 1, "three buffers, one used descriptor");
     cr_assert_eq(reqs(T, VDPU_PURP_EVENT), 1);
-    cr_assert_eq(r16(T, RING_DESC + 16 * 0 + 12), 12, "slot 0 names the batch's last buffer");
-    cr_assert_eq(r16(T, RING_DESC + 16 * 0 + 14), PK_AVAIL | PK_USED);
-    cr_assert_eq(r16(T, RING_DESC + 16 * 2 + 14), PK_AVAIL, "slot 2 (buffer 11) skipped, not written");
-    cr_assert_eq(r16(T, RING_DESC + 16 * 3 + 14), PK_AVAIL | 1u, "slot 3 (buffer 12's first) not written");
+    cr_assert_eq(hm_r16(T, RING_DESC + 16 * 0 + 12), 12, "slot 0 names the batch's last buffer");
+    cr_assert_eq(hm_r16(T, RING_DESC + 16 * 0 + 14), PK_AVAIL | PK_USED);
+    cr_assert_eq(hm_r16(T, RING_DESC + 16 * 2 + 14), PK_AVAIL, "slot 2 (buffer 11) skipped, not written");
+    cr_assert_eq(hm_r16(T, RING_DESC + 16 * 3 + 14), PK_AVAIL | 1u, "slot 3 (buffer 12's first) not written");
 
     /* driver wrap counter: slots 6, 7 in lap 1 (AVAIL set), slots 0, 1 in lap 0 (USED set) */
     desc_w(T, 7, BUFS + 0x7000, 20, 0xBAD, PK_AVAIL | 1u);
@@ -227,14 +227,14 @@ ENGINE_TEST(in_order, packed_chains_empty_mid_batch_and_wrap)
     kick(T);
     cr_assert_eq(reqs(T, VDPU_PURP_USED), 2);
     cr_assert_eq(reqs(T, VDPU_PURP_EVENT), 2);
-    cr_assert_eq(r16(T, RING_DESC + 16 * 6 + 12), 14, "slot 6 names buffer 14");
-    cr_assert_eq(r16(T, RING_DESC + 16 * 6 + 14), PK_AVAIL | PK_USED);
-    cr_assert_eq(r16(T, RING_DESC + 16 * 1 + 14), PK_USED, "slot 1 (buffer 14) skipped, not written");
+    cr_assert_eq(hm_r16(T, RING_DESC + 16 * 6 + 12), 14, "slot 6 names buffer 14");
+    cr_assert_eq(hm_r16(T, RING_DESC + 16 * 6 + 14), PK_AVAIL | PK_USED);
+    cr_assert_eq(hm_r16(T, RING_DESC + 16 * 1 + 14), PK_USED, "slot 1 (buffer 14) skipped, not written");
 
     desc_w(T, 2, BUFS + 0x2000, BUF_LEN, 15, PK_USED);
     kick(T);
     cr_assert_eq(reqs(T, VDPU_PURP_USED), 3);
-    cr_assert_eq(r16(T, RING_DESC + 16 * 2 + 12), 15);
-    cr_assert_eq(r16(T, RING_DESC + 16 * 2 + 14), 0, "used in lap 0: AVAIL and USED clear");
+    cr_assert_eq(hm_r16(T, RING_DESC + 16 * 2 + 12), 15);
+    cr_assert_eq(hm_r16(T, RING_DESC + 16 * 2 + 14), 0, "used in lap 0: AVAIL and USED clear");
     cr_assert_eq(csr_rd(T, VDPU_CSR_QERR), 0);
 }

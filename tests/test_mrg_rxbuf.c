@@ -154,21 +154,11 @@ struct hctx {
     struct net_vq *q;
 };
 
-static void w16(struct hctx *h, uint64_t a, uint16_t x) { host_mem_write(&h->t->s.mem, a, &x, 2); }
-static void w32(struct hctx *h, uint64_t a, uint32_t x) { host_mem_write(&h->t->s.mem, a, &x, 4); }
-static void w64(struct hctx *h, uint64_t a, uint64_t x) { host_mem_write(&h->t->s.mem, a, &x, 8); }
-static uint16_t r16(struct hctx *h, uint64_t a)
-{
-    uint16_t x = 0;
-    host_mem_read(&h->t->s.mem, a, &x, 2);
-    return x;
-}
-static uint32_t r32(struct hctx *h, uint64_t a)
-{
-    uint32_t x = 0;
-    host_mem_read(&h->t->s.mem, a, &x, 4);
-    return x;
-}
+static void w16(struct hctx *h, uint64_t a, uint16_t x) { hm_w16(h->t, a, x); }
+static void w32(struct hctx *h, uint64_t a, uint32_t x) { hm_w32(h->t, a, x); }
+static void w64(struct hctx *h, uint64_t a, uint64_t x) { hm_w64(h->t, a, x); }
+static uint16_t r16(struct hctx *h, uint64_t a) { return hm_r16(h->t, a); }
+static uint32_t r32(struct hctx *h, uint64_t a) { return hm_r32(h->t, a); }
 
 static uint64_t hbuf(struct hctx *h, unsigned i) { return h->q->bufs + (uint64_t)i * NET_REGION; }
 

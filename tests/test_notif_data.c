@@ -87,15 +87,10 @@ struct hctx {
     uint64_t wire0;
 };
 
-static void w16(struct hctx *h, uint64_t a, uint16_t x) { host_mem_write(&h->t->s.mem, a, &x, 2); }
-static void w32(struct hctx *h, uint64_t a, uint32_t x) { host_mem_write(&h->t->s.mem, a, &x, 4); }
-static void w64(struct hctx *h, uint64_t a, uint64_t x) { host_mem_write(&h->t->s.mem, a, &x, 8); }
-static uint16_t r16(struct hctx *h, uint64_t a)
-{
-    uint16_t x = 0;
-    host_mem_read(&h->t->s.mem, a, &x, 2);
-    return x;
-}
+static void w16(struct hctx *h, uint64_t a, uint16_t x) { hm_w16(h->t, a, x); }
+static void w32(struct hctx *h, uint64_t a, uint32_t x) { hm_w32(h->t, a, x); }
+static void w64(struct hctx *h, uint64_t a, uint64_t x) { hm_w64(h->t, a, x); }
+static uint16_t r16(struct hctx *h, uint64_t a) { return hm_r16(h->t, a); }
 
 static void h_open(struct hctx *h, struct tctx *t, enum drv_ring ring, bool nd)
 {

@@ -142,9 +142,9 @@ static void split_bad_cached_id(struct tctx *t, uint32_t param, uint16_t used_ex
     static const uint16_t ids[4] = {0, 1, 9, 2};
     for (uint16_t i = 0; i < 4; i++) {
         if (ids[i] < QN) desc_w(t, ids[i], BUFS + 0x1000u * ids[i], BUF_LEN, 0, 0);
-        w16(t, RING_DRV + 4 + 2u * i, ids[i]);
+        hm_w16(t, RING_DRV + 4 + 2u * i, ids[i]);
     }
-    w16(t, RING_DRV + 2, 4);
+    hm_w16(t, RING_DRV + 2, 4);
     kick(t);
     cr_assert_eq(reqs(t, VDPU_PURP_AVAIL_RING), 1);
     cr_assert_eq(t->b->link.st.total[VDPU_PURP_AVAIL_RING].bytes, 8);
@@ -152,7 +152,7 @@ static void split_bad_cached_id(struct tctx *t, uint32_t param, uint16_t used_ex
     cr_assert_eq(reqs(t, VDPU_PURP_PAYLOAD_RD), 2);
     cr_assert_eq(csr_rd(t, VDPU_CSR_QERR), 1u << Q_TX);
     cr_assert_eq(csr_rd(t, VDPU_CSR_ERR_INFO), VDPU_QERR_ID | Q_TX << 8);
-    cr_assert_eq(r16(t, RING_DEV + 2), used_expected);
+    cr_assert_eq(hm_r16(t, RING_DEV + 2), used_expected);
 }
 
 ENGINE_TEST(qeng_params, split_bad_cached_id_b1)
@@ -178,14 +178,14 @@ ENGINE_TEST(qeng_params, packed_stale_cache)
     kick(T);
     cr_assert_eq(reqs(T, VDPU_PURP_DESC), 1, "slots 0..3 in one read, slot 2 stale: no re-read");
     cr_assert_eq(reqs(T, VDPU_PURP_USED), 2);
-    cr_assert_eq(r16(T, RING_DESC + 16 * 1 + 12), 11, "used descriptor in slot 1 carries id 11");
+    cr_assert_eq(hm_r16(T, RING_DESC + 16 * 1 + 12), 11, "used descriptor in slot 1 carries id 11");
 
     desc_w(T, 2, BUFS + 0x2000, BUF_LEN, 12, PK_AVAIL);
     kick(T);
     cr_assert_eq(reqs(T, VDPU_PURP_DESC), 2);
     cr_assert_eq(T->b->link.st.total[VDPU_PURP_DESC].bytes, 128);
     cr_assert_eq(reqs(T, VDPU_PURP_USED), 3);
-    cr_assert_eq(r16(T, RING_DESC + 16 * 2 + 14), PK_AVAIL | 1u << 15, "slot 2 used");
+    cr_assert_eq(hm_r16(T, RING_DESC + 16 * 2 + 14), PK_AVAIL | 1u << 15, "slot 2 used");
     cr_assert_eq(csr_rd(T, VDPU_CSR_QERR), 0);
 
     desc_w(T, 3, BUFS + 0x3000, 40, 13, PK_AVAIL | 1u /* NEXT */);

@@ -87,21 +87,11 @@ static void on_wire(void *ctx, const uint8_t *f, unsigned len, uint64_t cycle)
     memcpy(v->wire_last, f, len < sizeof v->wire_last ? len : sizeof v->wire_last);
 }
 
-static void mem_w(struct sp *v, uint64_t a, const void *p, size_t n) { cr_assert(host_mem_write(&v->t->s.mem, a, p, n)); }
-static void w16(struct sp *v, uint64_t a, uint16_t x) { uint8_t b[2] = {(uint8_t)x, (uint8_t)(x >> 8)}; mem_w(v, a, b, 2); }
-static uint16_t r16(struct sp *v, uint64_t a)
-{
-    uint8_t b[2];
-    cr_assert(host_mem_read(&v->t->s.mem, a, b, 2));
-    return (uint16_t)(b[0] | b[1] << 8);
-}
-static uint32_t r32(struct sp *v, uint64_t a) { return r16(v, a) | (uint32_t)r16(v, a + 2) << 16; }
-
-static void zero(struct sp *v, uint64_t a, size_t n)
-{
-    static const uint8_t z[4096];
-    for (size_t o = 0; o < n; o += sizeof z) mem_w(v, a + o, z, n - o < sizeof z ? n - o : sizeof z);
-}
+static void mem_w(struct sp *v, uint64_t a, const void *p, size_t n) { hm_w(v->t, a, p, n); }
+static void w16(struct sp *v, uint64_t a, uint16_t x) { hm_w16(v->t, a, x); }
+static uint16_t r16(struct sp *v, uint64_t a) { return hm_r16(v->t, a); }
+static uint32_t r32(struct sp *v, uint64_t a) { return hm_r32(v->t, a); }
+static void zero(struct sp *v, uint64_t a, size_t n) { hm_zero(v->t, a, n); }
 
 static const struct drv_queue *dq(struct sp *v, unsigned q) { return &v->d.q[q]; }
 

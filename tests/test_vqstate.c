@@ -135,15 +135,15 @@ static void hand_tx(struct tctx *t, bool packed, unsigned nbuf)
     for (unsigned i = 0; i < nbuf; i++) {
         uint16_t slot = (uint16_t)(i % QN);
         uint64_t a = BUFS + 0x100u * slot;
-        mem_w(t, a, frame, sizeof frame);
+        hm_w(t, a, frame, sizeof frame);
         if (packed) {
             bool wrap = (i / QN) % 2 == 0;
             uint16_t fl = wrap ? 1u << 7 : 1u << 15; /* AVAIL = wrap, USED = !wrap */
             desc_w(t, slot, a, BUF_LEN, slot, fl);
         } else {
             desc_w(t, slot, a, BUF_LEN, 0, 0);
-            w16(t, RING_DRV + 4 + 2 * slot, slot);
-            w16(t, RING_DRV + 2, (uint16_t)(i + 1));
+            hm_w16(t, RING_DRV + 4 + 2 * slot, slot);
+            hm_w16(t, RING_DRV + 2, (uint16_t)(i + 1));
         }
         if (i % QN == QN - 1 || i == nbuf - 1) kick(t); /* the driver refills a ring it got back */
     }
@@ -155,7 +155,7 @@ ENGINE_TEST(vqstate, hand_ring_split_position)
     bar_wr(T, CC(Q_SELECT), 2, Q_TX);
     cr_assert_eq(bar_rd(T, VQS(AVAIL), 4), WRAP | 5, "5 buffers consumed (split: wrap bit keeps its reset 1)");
     cr_assert_eq(bar_rd(T, VQS(USED), 4), WRAP | 5);
-    cr_assert_eq(r16(T, RING_DEV + 2), 5, "the used idx the device wrote");
+    cr_assert_eq(hm_r16(T, RING_DEV + 2), 5, "the used idx the device wrote");
     bar_wr(T, CC(Q_SELECT), 2, 0);
     cr_assert_eq(bar_rd(T, VQS(AVAIL), 4), WRAP, "the other queue did not move");
     expect_no_diag(T);
@@ -181,7 +181,7 @@ ENGINE_TEST(vqstate, live_position_during_packed_chains)
     memset(frame + 12, 0x5A, sizeof frame - 12);
     for (uint16_t b = 0; b < 3; b++) {
         uint64_t a = BUFS + 0x100u * b;
-        mem_w(T, a, frame, sizeof frame);
+        hm_w(T, a, frame, sizeof frame);
         desc_w(T, (uint16_t)(2 * b), a, 32, 0, 1u << 7 | 1u /* AVAIL | NEXT */);
         desc_w(T, (uint16_t)(2 * b + 1), a + 32, BUF_LEN - 32, b, 1u << 7);
     }
