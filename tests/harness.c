@@ -285,3 +285,12 @@ void hm_zero(struct tctx *t, uint64_t a, size_t n)
     static const uint8_t z[4096];
     for (size_t o = 0; o < n; o += sizeof z) hm_w(t, a + o, z, n - o < sizeof z ? n - o : sizeof z);
 }
+
+void hm_rings_by_hand(struct tctx *t, const struct drv_queue *x, bool packed)
+{
+    uint64_t n = x->size;
+    hm_zero(t, x->desc, 16 * n);
+    hm_zero(t, x->driver, packed ? 4 : 6 + 2 * n);
+    hm_zero(t, x->device, packed ? 4 : 6 + 8 * n);
+    cr_assert(packed ? link_grant(&t->b->link, x->desc, 16 * n) : link_grant(&t->b->link, x->device, 6 + 8 * n));
+}

@@ -111,5 +111,9 @@ void hm_w64(struct tctx *t, uint64_t a, uint64_t v);
 uint16_t hm_r16(struct tctx *t, uint64_t a);
 uint32_t hm_r32(struct tctx *t, uint64_t a);
 void hm_zero(struct tctx *t, uint64_t a, size_t n);
+/* A queue the driver set up, taken over by a test that builds its rings by hand: descriptor area, driver
+ * and device areas zeroed, and the device allowed to write only what the spec lets it (split: the used
+ * ring with avail_event; packed: the descriptor ring). */
+void hm_rings_by_hand(struct tctx *t, const struct drv_queue *x, bool packed);
 
 #endif

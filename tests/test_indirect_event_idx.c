@@ -106,7 +106,6 @@ static void mem_w(struct feat_rig *v, uint64_t a, const void *p, size_t n) { hm_
 static void w16(struct feat_rig *v, uint64_t a, uint16_t x) { hm_w16(v->t, a, x); }
 static uint16_t r16(struct feat_rig *v, uint64_t a) { return hm_r16(v->t, a); }
 static uint32_t r32(struct feat_rig *v, uint64_t a) { return hm_r32(v->t, a); }
-static void zero(struct feat_rig *v, uint64_t a, size_t n) { hm_zero(v->t, a, n); }
 
 static const struct drv_queue *dq(struct feat_rig *v, unsigned q) { return &v->d.q[q]; }
 
@@ -136,12 +135,8 @@ static struct feat_rig *up(struct tctx *t, bool packed, unsigned drop, unsigned 
     for (unsigned q = 0; q < 2; q++) {
         const struct drv_queue *x = dq(v, q);
         cr_assert_eq(x->size, qsize);
-        zero(v, x->desc, 16ull * qsize);
-        zero(v, x->driver, packed ? 4 : 6 + 2ull * qsize);
-        zero(v, x->device, packed ? 4 : 6 + 8ull * qsize);
+        hm_rings_by_hand(t, x, packed);
         v->wrap[q] = true;
-        /* the device may write the used ring (with avail_event) / the packed ring only */
-        cr_assert(packed ? link_grant(l, x->desc, 16ull * qsize) : link_grant(l, x->device, 6 + 8ull * qsize));
     }
     cr_assert(link_grant(l, RXB, 0x10000));
     v->prev = t->b->on_txn;

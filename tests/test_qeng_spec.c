@@ -91,7 +91,6 @@ static void mem_w(struct sp *v, uint64_t a, const void *p, size_t n) { hm_w(v->t
 static void w16(struct sp *v, uint64_t a, uint16_t x) { hm_w16(v->t, a, x); }
 static uint16_t r16(struct sp *v, uint64_t a) { return hm_r16(v->t, a); }
 static uint32_t r32(struct sp *v, uint64_t a) { return hm_r32(v->t, a); }
-static void zero(struct sp *v, uint64_t a, size_t n) { hm_zero(v->t, a, n); }
 
 static const struct drv_queue *dq(struct sp *v, unsigned q) { return &v->d.q[q]; }
 
@@ -118,11 +117,8 @@ static struct sp *up(struct tctx *t, bool packed, unsigned drop)
     for (unsigned q = 0; q < NQ; q++) {
         const struct drv_queue *x = dq(v, q);
         cr_assert_eq(x->size, QN);
-        zero(v, x->desc, 16ull * QN);
-        zero(v, x->driver, packed ? 4 : 6 + 2ull * QN);
-        zero(v, x->device, packed ? 4 : 6 + 8ull * QN);
+        hm_rings_by_hand(t, x, packed);
         v->wrap[q] = true;
-        cr_assert(packed ? link_grant(l, x->desc, 16ull * QN) : link_grant(l, x->device, 6 + 8ull * QN));
     }
     cr_assert(link_grant(l, RXB, 0x10000));
     v->prev = t->b->on_txn;
