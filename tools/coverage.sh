@@ -23,19 +23,11 @@ tail -1 "$D/suite.log"
 [ $rc -eq 0 ] || { echo "coverage: the suite failed (see $D/suite.log); figures below are still written" >&2; }
 
 echo "coverage: soak, seeds 1001..$((1000 + SEEDS)) of random, random-init and net-random (cosim)"
-fail=0
-for s in $(seq 1001 $((1000 + SEEDS))); do
-    for w in random random-init net-random; do
-        # the firmware of the normal build (the instrumented tree builds no RISC-V code; the register
-        # workload drives the firmware port itself); functional coverage of the traffic, steered
-        extra=(--fw build/fw/vdpu-fw.elf)
-        [ "$w" = random ] && extra=()
-        [ "$w" = net-random ] && extra+=(--fcov "$D/fcov.json")
-        "$D/vdpu" run -q --engine cosim --workload "$w" --seed "$s" "${extra[@]}" >"$D/soak.log" 2>&1 ||
-            { fail=$((fail + 1)); echo "FAIL: --workload $w --seed $s"; tail -5 "$D/soak.log"; }
-    done
-done
-echo "coverage: soak $((3 * SEEDS - fail)) passed, $fail failed"
+# tools/soak.sh with the instrumented binary and the normal build's firmware; functional coverage of the
+# traffic in $D/fcov.json, steered
+soak_rc=0
+tools/soak.sh "$D/vdpu" 1001 "$SEEDS" "$D/fcov.json" build/fw/vdpu-fw.elf >"$D/soak.log" 2>&1 || soak_rc=$?
+grep -E '^FAIL|^soak: [0-9]+ passed' "$D/soak.log"
 
 # RTL: merge every instance's counts, then one lcov tracefile (lines; toggle points count as lines
 # of the signal's declaration)
@@ -60,4 +52,4 @@ lcov --summary "$D/rtl.info" 2>&1 | grep -E "lines" | sed 's/^ */  RTL  /'
 lcov --summary "$D/c.info" 2>&1 | grep -E "lines|functions" | sed 's/^ */  C    /'
 "$D/vdpu" fcov "$D/fcov.json" --unhit 4 --html "$D/html/fcov.html"
 echo "coverage: report $D/html/index.html (functional coverage: $D/html/fcov.html)"
-[ $rc -eq 0 ] && [ $fail -eq 0 ]
+[ $rc -eq 0 ] && [ $soak_rc -eq 0 ]
