@@ -320,3 +320,28 @@ Test(wire, default_is_unlimited, .timeout = 120)
                     sizeof b), 0, "%s", b);
     cr_assert_str_neq(strstr(a, "\ndigest "), strstr(b, "\ndigest "), "a 64 Gbit/s wire changed nothing");
 }
+
+/* vdpu compare --wire-gbps: every point runs with the rate, the tables show the frame rate it allows
+ * beside Mpps (1500 bytes at 10 Gbit/s: 0.820), the CSV has it, and --merge-only reads it back */
+Test(wire, compare_runs_points_with_the_rate, .timeout = 120)
+{
+    static char out[65536], csv[8192];
+    const char *sweep = VDPU " compare -j1 --packets 30 --dir build/wire-cmp --ring split --features none --workload tx "
+                               "--pkt-size 64,1500 --rtt 20 --prefetch 8 --used-batch 8 --max-reads 8 --wire-gbps 10 "
+                               "--csv build/wire-cmp.csv";
+    cr_assert_eq(sh(sweep, out, sizeof out), 0, "%s", out);
+    cr_assert(strstr(out, "2 passed, 0 failed, wire 10 Gbit/s"), "%s", out);
+    cr_assert(strstr(out, "    Mpps    wire  Gbit/s"), "a wire column beside Mpps: %s", out);
+    cr_assert(strstr(out, " 0.820 "), "the wire-bound rate of 1500-byte frames: %s", out);
+    cr_assert_eq(sh("head -1 build/wire-cmp.csv", csv, sizeof csv), 0);
+    cr_assert(strstr(csv, ",wire_mbps,wire_mpps"), "%s", csv);
+    cr_assert_eq(sh("grep -c -- '--wire-gbps 10.000 ' build/wire-cmp/points.txt", csv, sizeof csv), 0, "%s", csv);
+    cr_assert_eq(atoi(csv), 2, "every point runs with the rate: %s", csv);
+    cr_assert_eq(sh(VDPU " compare --merge-only build/wire-cmp", out, sizeof out), 0, "%s", out);
+    cr_assert(strstr(out, "wire 10 Gbit/s") && strstr(out, " 0.820 "), "the manifest keeps the rate: %s", out);
+    /* without the option: no wire column, as before */
+    cr_assert_eq(sh(VDPU " compare -j1 --packets 10 --dir build/wire-cmp --ring split --features none --workload tx "
+                    "--pkt-size 64", out, sizeof out), 0, "%s", out);
+    cr_assert(!strstr(out, " wire") && strstr(out, "    Mpps  Gbit/s"), "%s", out);
+    cr_assert_eq(sh(VDPU " compare --merge-only build/wire-cmp --wire-gbps 10", out, sizeof out), 2, "%s", out);
+}
