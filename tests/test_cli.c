@@ -222,11 +222,13 @@ Test(cli, json_schema, .timeout = 300)
     cJSON *par = cJSON_GetObjectItem(root, "params");
     cr_assert(cJSON_IsObject(par), "params object");
     static const struct { const char *k; double v; } want[] = {{"prefetch", 3}, {"used_batch", 5}, {"max_reads", 2},
-        {"coalesce_frames", 4}, {"coalesce_cycles", 900}, {"rx_buf_size", 2048}, {"pairs", 1}, {"rtt", 200}};
+        {"coalesce_frames", 4}, {"coalesce_cycles", 900}, {"rx_buf_size", 2048}, {"pairs", 1}, {"rtt", 200},
+        {"wire_mbps", 0}};
     for (unsigned i = 0; i < sizeof want / sizeof want[0]; i++) {
         cJSON *v = cJSON_GetObjectItem(par, want[i].k);
         cr_assert(cJSON_IsNumber(v) && v->valuedouble == want[i].v, "params.%s", want[i].k);
     }
+    cr_assert(cJSON_IsNull(cJSON_GetObjectItem(root, "wire_mpps")), "no wire rate given: wire_mpps null");
     cJSON *feat = cJSON_GetObjectItem(root, "features");
     cr_assert(cJSON_IsArray(feat));
     bool packed = false;

@@ -23,7 +23,7 @@ static void take(struct skip_run *out, vdpu_session_t *s)
  * that never completes (timeout or a dropped last beat) instead of the seed's PCIe fault, so the
  * completion timeout runs out (1 ms) while everything else waits */
 static struct skip_run net_random_with(enum vdpu_engine e, uint64_t seed, bool no_skip, unsigned coal_cycles,
-                                       bool lost_read)
+                                       bool lost_read, uint32_t wire_mbps)
 {
     struct netrand_cfg c;
     struct netrand_result r;
@@ -52,6 +52,7 @@ static struct skip_run net_random_with(enum vdpu_engine e, uint64_t seed, bool n
     o.coal_cycles = c.coal_cycles;
     o.max_reads = c.max_reads;
     o.no_skip = no_skip;
+    o.wire_mbps = wire_mbps;
     vdpu_session_t *s = calloc(1, sizeof *s);
     cr_assert(s);
     cr_assert_eq(vdpu_session_open(s, &o), 0);
@@ -69,12 +70,19 @@ static struct skip_run net_random_with(enum vdpu_engine e, uint64_t seed, bool n
 
 static struct skip_run net_random(enum vdpu_engine e, uint64_t seed, bool no_skip, unsigned coal_cycles)
 {
-    return net_random_with(e, seed, no_skip, coal_cycles, false);
+    return net_random_with(e, seed, no_skip, coal_cycles, false, 0);
 }
 
 static struct skip_run net_random_lost_read(enum vdpu_engine e, uint64_t seed, bool no_skip, unsigned coal_cycles)
 {
-    return net_random_with(e, seed, no_skip, coal_cycles, true);
+    return net_random_with(e, seed, no_skip, coal_cycles, true, 0);
+}
+
+/* a wire rate (--wire-gbps): frames from the wire wait for their delivery cycle, which bounds a skip;
+ * 1 Gbit/s for even seeds, 2.5 for odd ones (a byte every 2 and every 0.8 cycles: remainders) */
+static struct skip_run net_random_wire(enum vdpu_engine e, uint64_t seed, bool no_skip, unsigned coal_cycles)
+{
+    return net_random_with(e, seed, no_skip, coal_cycles, false, seed % 2 ? 2500 : 1000);
 }
 
 /* every random traffic seed the group names: same digest, cycle count and transaction count with and
@@ -156,3 +164,8 @@ Test(idle_skip, coalescing_timer_cosim, .timeout = 600) { compare_with(net_rando
 Test(idle_skip, completion_timeout_model, .timeout = 600) { compare_with(net_random_lost_read, VDPU_ENGINE_MODEL, 1, 8, 0, true); }
 Test(idle_skip, completion_timeout_rtl, .timeout = 600) { compare_with(net_random_lost_read, VDPU_ENGINE_RTL, 1, 2, 0, true); }
 Test(idle_skip, completion_timeout_cosim, .timeout = 600) { compare_with(net_random_lost_read, VDPU_ENGINE_COSIM, 3, 4, 0, true); }
+/* a wire rate: RX frames offered at their delivery cycle, TX taken as the wire sends them; skips end at
+ * the next delivery, with the same log as evaluating every cycle */
+Test(idle_skip, wire_rate_model, .timeout = 600) { compare_with(net_random_wire, VDPU_ENGINE_MODEL, 1, 12, 0, false); }
+Test(idle_skip, wire_rate_rtl, .timeout = 600) { compare_with(net_random_wire, VDPU_ENGINE_RTL, 1, 3, 0, false); }
+Test(idle_skip, wire_rate_cosim, .timeout = 600) { compare_with(net_random_wire, VDPU_ENGINE_COSIM, 4, 6, 0, false); }

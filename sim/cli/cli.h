@@ -16,6 +16,11 @@ bool cli_u64(const char *cmd, const char *opt, const char *s, uint64_t *out);
 #define CLI_MAX_CYCLE (1ull << 48)
 /* cli_u64 within [lo, hi]; out of range: "vdpu <cmd>: --opt must be lo..hi". */
 bool cli_u64_range(const char *cmd, const char *opt, const char *s, uint64_t lo, uint64_t hi, uint64_t *out);
+/* A wire rate in Gbit/s ("10", "25.5", "0.1"), parsed exactly into whole Mbit/s, 0.1..64 Gbit/s; a
+ * one-line usage error otherwise (more than 3 decimals that are not zeros too). */
+#define CLI_WIRE_MIN_MBPS 100u
+#define CLI_WIRE_MAX_MBPS 64000u
+bool cli_wire_gbps(const char *cmd, const char *opt, const char *s, uint32_t *mbps);
 /* Print "vdpu <cmd>: <msg>" plus a hint to use --help. Returns VDPU_EXIT_USAGE. */
 int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

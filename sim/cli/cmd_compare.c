@@ -48,6 +48,9 @@ static void compare_usage(FILE *f)
             "  -j, --jobs N           points run at once (default: the number of CPUs)\n"
             "      --packets N        frames per point (default 1000)\n"
             "  -s, --seed N           seed of every point (default 1): same seed, same frames, same figures\n"
+            "      --wire-gbps G      the network port's wire rate of every point, 0.1..64 Gbit/s (vdpu run\n"
+            "                         --wire-gbps; default unlimited); the tables then show beside Mpps the\n"
+            "                         frame rate the wire allows (frame bytes + 24 of Ethernet overhead)\n"
             "      --dir DIR          working directory: sweep.json, points.txt, sweep.mk, points/ (default\n"
             "                         ./" DEFAULT_DIR "); results of an earlier sweep in DIR are dropped\n"
             "      --points-only      write DIR/points.txt (one shell command per line) and stop: hand the lines\n"
@@ -67,7 +70,7 @@ static void compare_usage(FILE *f)
 }
 
 enum { OPT_PACKETS = 256, OPT_DIR, OPT_POINTS_ONLY, OPT_MERGE_ONLY, OPT_CSV, OPT_JSON, OPT_PLOT, OPT_MD, OPT_DESIGN,
-       OPT_AXIS = 512 };
+       OPT_WIRE, OPT_AXIS = 512 };
 
 /* the binary the points run: this very executable, wherever it was started from */
 static int self_path(char *buf, size_t n)
@@ -113,6 +116,7 @@ int cmd_compare(int argc, char **argv)
         {"json", required_argument, 0, OPT_JSON},       {"plot", required_argument, 0, OPT_PLOT},
         {"markdown", required_argument, 0, OPT_MD},     {"design", required_argument, 0, OPT_DESIGN},
         {"quiet", no_argument, 0, 'q'},                 {"help", no_argument, 0, 'h'},
+        {"wire-gbps", required_argument, 0, OPT_WIRE},
     };
     for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++) opts[no++] = fixed[i];
     opts[no] = (struct option){0, 0, 0, 0};
@@ -162,6 +166,10 @@ int cmd_compare(int argc, char **argv)
             spec.cross = !strcmp(optarg, "cross");
             run_opts = true;
             break;
+        case OPT_WIRE:
+            if (!cli_wire_gbps("compare", "--wire-gbps", optarg, &spec.wire_mbps)) return VDPU_EXIT_USAGE;
+            run_opts = true;
+            break;
         case OPT_DIR: dir = optarg; break;
         case OPT_POINTS_ONLY: points_only = true; break;
         case OPT_MERGE_ONLY: merge_dir = optarg; break;
@@ -178,7 +186,7 @@ int cmd_compare(int argc, char **argv)
     if (optind < argc) return cli_usage_error("compare", "unexpected argument '%s'", argv[optind]);
     if (merge_dir && (run_opts || points_only))
         return cli_usage_error("compare", "--merge-only takes the sweep from DIR/sweep.json: no axis, --engine, "
-                                          "--packets, --seed, --design or --points-only");
+                                          "--packets, --seed, --design, --wire-gbps or --points-only");
     if (points_only && (csv || json || plot || md))
         return cli_usage_error("compare", "--points-only runs nothing: no --csv/--json/--plot/--markdown");
 
@@ -268,6 +276,11 @@ int cmd_compare(int argc, char **argv)
     unsigned mism = 0;
     for (unsigned k = 0; k < n; k++) mism += res[k].mismatch;
     printf("compare: %u points, engine %s, %u passed, %d failed", n, spec.engine, n - (unsigned)failed, failed);
+    if (spec.wire_mbps) {
+        char g[32];
+        netport_wire_format(spec.wire_mbps, g, sizeof g);
+        printf(", wire %s Gbit/s", g);
+    }
     if (!strcmp(spec.engine, "cosim")) printf(", %u cosim mismatches", mism);
     if (!merge_dir) printf(", wall %.1f s with %llu job%s", wall, (unsigned long long)jobs, jobs == 1 ? "" : "s");
     printf(" (%s)\n", dir);

@@ -195,8 +195,11 @@ int cmd_run(int argc, char **argv)
         o->seed = steered;
     }
     if (!strcmp(c->workload, "net-random")) netrand_session_opts(o->seed, o); /* the seed's ENG_PARAM */
-    printf("vdpu run: engine %s, seed %llu, workload %s, firmware %s\n", vdpu_engine_name(o->engine),
-           (unsigned long long)o->seed, c->workload, o->fw_path ? o->fw_path : "builtin");
+    char wire[32];
+    netport_wire_format(o->wire_mbps, wire, sizeof wire);
+    printf("vdpu run: engine %s, seed %llu, workload %s, firmware %s, wire %s%s\n", vdpu_engine_name(o->engine),
+           (unsigned long long)o->seed, c->workload, o->fw_path ? o->fw_path : "builtin", wire,
+           o->wire_mbps ? " Gbit/s" : "");
     vdpu_session_t s;
     if (vdpu_session_open(&s, o)) {
         pcap_sink_close(pcap, err, sizeof err);

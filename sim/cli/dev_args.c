@@ -7,6 +7,9 @@
 #include "dev_args.h"
 #include "virtio_features.h"
 
+_Static_assert(CLI_WIRE_MIN_MBPS == NET_WIRE_MIN_MBPS && CLI_WIRE_MAX_MBPS == NET_WIRE_MAX_MBPS,
+               "--wire-gbps accepts what the network port models");
+
 void dev_args_default(struct dev_args *a)
 {
     memset(a, 0, sizeof *a);
@@ -125,6 +128,7 @@ int dev_args_option(const char *cmd, int ch, const char *arg, struct dev_args *a
         a->rtt = (unsigned)v;
         return 1;
     case DEV_OPT_NOSKIP: o->no_skip = true; return 1;
+    case DEV_OPT_WIRE: return cli_wire_gbps(cmd, "--wire-gbps", arg, &o->wire_mbps) ? 1 : -1;
     case DEV_OPT_PCIE_FAULT: {
         char err[160];
         if (link_faults_parse(arg, &o->pcie_faults, err, sizeof err))
@@ -201,6 +205,13 @@ void dev_args_usage(FILE *f)
             "                         limit) or C cycles after the first deferred one (1..16777215);\n"
             "                         default off\n"
             "      --rtt N            DMA read round trip in device cycles (default 200)\n"
+            "      --wire-gbps G      the network port's wire rate, 0.1..64 Gbit/s (exact to 1 Mbit/s, e.g.\n"
+            "                         10 or 25.5; default unlimited: frames move at the port's 32 bytes a\n"
+            "                         cycle, 64 Gbit/s at 250 MHz, with no Ethernet overhead). Each frame\n"
+            "                         costs its bytes plus 24 (preamble and SFD 8, FCS 4, inter-frame gap\n"
+            "                         12): TX beats are taken (ntx_ready) only as fast as the wire sends them\n"
+            "                         (behind a 4096-byte MAC FIFO), and a frame from the wire (rx workload,\n"
+            "                         loopback, --pcap-in) is offered once it has arrived whole\n"
             "      --pcie-fault LIST  PCIe faults the link injects, KIND@N[,KIND@N...]: the Nth DMA read of\n"
             "                         the run (queue engine and firmware channel, counted from 1) gets\n"
             "                         KIND: ca / ur (one Completer Abort / Unsupported Request completion),\n"

@@ -16,6 +16,7 @@ void vdpu_bus_init(vdpu_bus_t *b, vdpu_dev_t *dev, host_mem_t *mem)
     link_params_default(&lp);
     link_init(&b->link, mem, &lp);
     netport_init(&b->net);
+    b->net.clock = &dev->cycle; /* when a frame queued for RX starts on the wire */
     vdpu_dev_eval(dev, &b->out);
 }
 
@@ -89,9 +90,14 @@ void vdpu_bus_step(vdpu_bus_t *b)
         in.dmacpl = b->dmacpl;
     }
     /* the wire side stalls too under host backpressure: gaps between RX beats, TX not taken.
-     * 3 draws per cycle, a 4th while the link takes requests (stall_draws: a skip makes the same) */
-    in.nrx_valid = !stall_draw(b, b->net.rx_n != 0) && netport_rx_beat(&b->net, &in.nrx);
-    in.ntx_ready = !stall_draw(b, o->ntx_valid);
+     * 3 draws per cycle, a 4th while the link takes requests (stall_draws: a skip makes the same).
+     * The wire rate (netport.c) comes on top: a frame is offered once the wire has delivered it, and
+     * TX beats are taken only as fast as the wire sends them; the draws are made all the same */
+    uint64_t now = b->dev->cycle;
+    in.nrx_valid = !stall_draw(b, netport_rx_due(&b->net, now)) && netport_rx_beat(&b->net, now, &in.nrx);
+    bool wire_tx = netport_tx_ready(&b->net, now);
+    in.ntx_ready = !stall_draw(b, o->ntx_valid) && wire_tx;
+    if (o->ntx_valid && !wire_tx) b->net.tx_wire_stalls++;
     b->seen_link_up = b->link_up;
     b->seen_dp_err = b->dp_err;
     in.hcpl_ready = !stall_draw(b, o->hcpl_valid);
@@ -157,11 +163,14 @@ static bool harness_idle(const vdpu_bus_t *b, uint64_t now, uint64_t *until)
      * host requests queued behind a held one (hreq_ready low) */
     if (!b->skip_idle || b->stopped || !b->out.quiet || (b->hq_n && b->out.hreq_ready) || b->dmacpl_pending ||
         vdpu_irq_level(&b->out) != b->irq_prev /* a level change the monitor has not logged yet */ ||
-        (b->net.rx_n && b->out.nrx_ready) || b->trace || b->seen_link_up != b->link_up ||
+        (netport_rx_due(&b->net, now) && b->out.nrx_ready) || b->trace || b->seen_link_up != b->link_up ||
         b->seen_dp_err != b->dp_err)
         return false;
     if (b->on_cycle && b->on_cycle_at <= now) return false;
     uint64_t u = b->on_cycle ? b->on_cycle_at : UINT64_MAX;
+    /* a frame still on the wire (wire rate): it is offered at its due cycle */
+    uint64_t w = netport_rx_next_due(&b->net);
+    if (w > now && w < u) u = w;
     uint64_t l = link_next_event(&b->link, now);
     if (l <= now) return false;
     if (l < u) u = l;

@@ -189,6 +189,7 @@ int vdpu_session_open(vdpu_session_t *s, const struct vdpu_opts *o)
     s->bus.trace = o->trace;
     s->bus.skip_idle = !o->no_skip;
     s->bus.link_up = o->link_up;
+    s->bus.net.wire_mbps = o->wire_mbps;
     struct link_faults lf = o->pcie_faults;
     if (lf.random) { /* one fault, kind and read from the seed (its own generator) */
         link_fault_draw(o->seed, LINK_FAULT_RANDOM_MAX_NTH, &lf.f[0]);

@@ -44,6 +44,7 @@ struct vdpu_opts {
     uint64_t window_base, window_size; /* default the RAM */
     uint64_t msi_base;                 /* default VDPU_MSI_BASE */
     bool no_skip;                      /* evaluate every cycle, even quiet ones (--no-skip) */
+    uint32_t wire_mbps;                /* the network port's wire rate, Mbit/s (--wire-gbps; 0: unlimited) */
     struct link_faults pcie_faults;    /* PCIe faults the link injects (--pcie-fault); `random` is
                                         * drawn from the seed when the session opens */
 };

@@ -278,8 +278,12 @@ static int netrand_final_mq(vdpu_session_t *s, virtio_drv_t *d, const struct net
     return rc;
 }
 
-int netrand_run(vdpu_session_t *s, const struct netrand_cfg *c, struct netrand_result *r, char *err, size_t errlen)
+int netrand_run(vdpu_session_t *s, const struct netrand_cfg *cfg, struct netrand_result *r, char *err, size_t errlen)
 {
+    /* a wire rate (--wire-gbps) slows the frames down: two frame times more per frame (loopback) */
+    struct netrand_cfg cw = *cfg;
+    cw.np.max_cycles += cw.np.packets * 2 * netport_wire_cycles(NET_MAX_FRAME_LEN, s->bus.net.wire_mbps);
+    const struct netrand_cfg *c = &cw;
     memset(r, 0, sizeof *r);
     err[0] = 0;
     virtio_drv_t *d = calloc(1, sizeof *d);

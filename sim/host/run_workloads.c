@@ -95,7 +95,9 @@ uint64_t run_net_budget(const struct run_cfg *c, const struct vdpu_opts *o)
      * receive interrupt each deferred by the longest legal timer); packets <= RUN_MAX_PACKETS and
      * the timer < 2^24 keep this below 2^57 */
     uint64_t rtt = c->rtt ? c->rtt : 200;
-    return 20000 + c->net.packets * (20000 + 20 * rtt + 2ull * o->coal_cycles);
+    /* and a wire rate: two frame times (loopback: the TX wire, then the RX side), < 2^16 each */
+    uint64_t wire = 2 * netport_wire_cycles(NET_MAX_FRAME_LEN, o->wire_mbps);
+    return 20000 + c->net.packets * (20000 + 20 * rtt + 2ull * o->coal_cycles + wire);
 }
 
 /* Traffic over c->pairs queue pairs (after VQ_PAIRS_SET), then the per-pair counts and the DMA table. */
@@ -110,6 +112,7 @@ static void run_summary_params(struct run_summary *r, const struct vdpu_opts *o,
     r->coal_cycles = o->coal_cycles;
     r->rx_buf_size = c->rx_buf_size ? c->rx_buf_size : NET_BUF_SIZE;
     r->pairs = c->pairs ? c->pairs : 1;
+    r->wire_mbps = o->wire_mbps;
 }
 
 static int run_net_mq(vdpu_session_t *s, struct run_cfg *c, const struct vdpu_opts *o, virtio_drv_t *d, FILE *rep)

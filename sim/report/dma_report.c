@@ -5,6 +5,7 @@
 
 #include "json_file.h"
 #include "dma_report.h"
+#include "netport.h"
 #include "virtio_features.h"
 
 #define CLOCK_HZ 250e6
@@ -12,6 +13,11 @@
 const char *const dma_purpose_json[VDPU_PURP_COUNT] = {
     "avail_idx", "avail_ring", "desc", "indirect", "event", "payload_rd", "payload_wr", "used", "used_idx", "msix", "fw",
 };
+
+double dma_wire_mpps(uint32_t wire_mbps, double frame_bytes)
+{
+    return wire_mbps ? (double)wire_mbps / (8.0 * (frame_bytes + NET_WIRE_OVERHEAD)) : 0.0;
+}
 
 static double per_pkt(uint64_t v, uint64_t packets) { return packets ? (double)v / (double)packets : 0.0; }
 
@@ -66,6 +72,14 @@ void dma_report_table(FILE *out, const struct link_stats *st, const struct link_
     fprintf(out, "  throughput: %.3f Mpps, %.3f Gbit/s over %llu cycles (%.3f us at 250 MHz)\n",
             secs > 0 ? (double)r->packets / secs / 1e6 : 0.0, secs > 0 ? (double)r->bytes * 8 / secs / 1e9 : 0.0,
             (unsigned long long)r->cycles, secs * 1e6);
+    if (r->wire_mbps && r->packets) {
+        char g[32];
+        netport_wire_format(r->wire_mbps, g, sizeof g);
+        double mean = (double)r->bytes / (double)r->packets, bound = dma_wire_mpps(r->wire_mbps, mean);
+        fprintf(out, "  wire: %s Gbit/s bounds %.3f Mpps at %.1f bytes a frame (+%u of Ethernet overhead); this run: "
+                     "%.1f%% of it\n",
+                g, bound, mean, NET_WIRE_OVERHEAD, secs > 0 ? 100.0 * (double)r->packets / secs / 1e6 / bound : 0.0);
+    }
 }
 
 static cJSON *count_obj(const struct dma_count *c)
@@ -95,6 +109,7 @@ int dma_report_json(const char *path, const struct link_stats *st, const struct 
     cJSON_AddNumberToObject(par, "rx_buf_size", r->rx_buf_size);
     cJSON_AddNumberToObject(par, "pairs", r->pairs);
     cJSON_AddNumberToObject(par, "rtt", lp->rtt);
+    cJSON_AddNumberToObject(par, "wire_mbps", r->wire_mbps);
     cJSON *feat = cJSON_AddArrayToObject(root, "features");
     for (unsigned bit = 0; bit < 128; bit++)
         if ((r->features[bit / 32] >> (bit % 32)) & 1) {
@@ -141,6 +156,10 @@ int dma_report_json(const char *path, const struct link_stats *st, const struct 
     for (unsigned i = 0; i < LINK_LAT_BUCKETS; i++) cJSON_AddItemToArray(h, cJSON_CreateNumber((double)st->lat_hist[i]));
     cJSON_AddNumberToObject(root, "mpps", secs > 0 ? (double)r->packets / secs / 1e6 : 0.0);
     cJSON_AddNumberToObject(root, "gbps", secs > 0 ? (double)r->bytes * 8 / secs / 1e9 : 0.0);
+    if (r->wire_mbps && r->packets)
+        cJSON_AddNumberToObject(root, "wire_mpps", dma_wire_mpps(r->wire_mbps, (double)r->bytes / (double)r->packets));
+    else
+        cJSON_AddNullToObject(root, "wire_mpps");
     cJSON_AddNumberToObject(root, "msix_messages", (double)r->msix);
 
     char err[300];

@@ -14,7 +14,12 @@ struct run_summary {
     /* the queue-engine parameters the firmware programmed (ENG_PARAM, ENG_COAL) and the driver's
      * shape of the run, so a JSON file says what it measured */
     unsigned prefetch, used_batch, max_reads, coal_frames, coal_cycles, rx_buf_size, pairs;
+    uint32_t wire_mbps; /* the network port's wire rate (--wire-gbps), Mbit/s; 0: unlimited */
 };
+
+/* The frame rate (Mpps) a wire of wire_mbps allows for frames of mean size frame_bytes: each frame
+ * costs its bytes plus the 24 of Ethernet overhead (netport.h). 0 when the wire is unlimited. */
+double dma_wire_mpps(uint32_t wire_mbps, double frame_bytes);
 
 /* JSON names of the purposes ("avail_idx", ...), indexed by VDPU_PURP_*. */
 extern const char *const dma_purpose_json[VDPU_PURP_COUNT];

@@ -308,6 +308,9 @@ int sweep_point_cmd(const struct sweep_spec *s, const struct sweep_point *p, con
     size_t at = shq(buf, n, vdpu);
     at += (size_t)snprintf(buf + at, n > at ? n - at : 0, " run --engine %s --quiet --seed %llu --packets %llu",
                            s->engine, (unsigned long long)s->seed, (unsigned long long)s->packets);
+    if (s->wire_mbps && at < n) { /* exactly the rate given: whole Mbit/s as Gbit/s with 3 decimals */
+        at += (size_t)snprintf(buf + at, n - at, " --wire-gbps %u.%03u", s->wire_mbps / 1000, s->wire_mbps % 1000);
+    }
     for (unsigned a = 0; a < sweep_naxes && at < n; a++) {
         const struct sweep_axis *ax = &sweep_axes[a];
         const char *v = sweep_val(s, p, a);
@@ -343,6 +346,7 @@ int sweep_manifest_write(const char *path, const struct sweep_spec *s, const str
     cJSON_AddStringToObject(root, "engine", s->engine);
     cJSON_AddNumberToObject(root, "packets", (double)s->packets);
     cJSON_AddNumberToObject(root, "seed", (double)s->seed);
+    if (s->wire_mbps) cJSON_AddNumberToObject(root, "wire_mbps", s->wire_mbps); /* absent: unlimited */
     cJSON *axes = cJSON_AddObjectToObject(root, "axes");
     for (unsigned a = 0; a < sweep_naxes; a++) {
         cJSON *arr = cJSON_AddArrayToObject(axes, sweep_axes[a].name);
@@ -404,6 +408,12 @@ int sweep_manifest_read(const char *path, struct sweep_spec *s, struct sweep_poi
                  (unsigned long long)SWEEP_MAX_PACKETS);
         goto bad;
     }
+    uint64_t wire = 0;
+    if (cJSON_GetObjectItem(root, "wire_mbps") && !json_uint(root, "wire_mbps", 100, 64000, &wire)) {
+        snprintf(err, errlen, "%s: 'wire_mbps' is not an integer 100..64000", path);
+        goto bad;
+    }
+    s->wire_mbps = (uint32_t)wire;
     for (unsigned a = 0; a < sweep_naxes; a++) {
         const cJSON *vals = cJSON_GetObjectItem(axes, sweep_axes[a].name), *v;
         if (!cJSON_IsArray(vals) || !cJSON_GetArraySize(vals)) {

@@ -51,6 +51,7 @@ struct sweep_spec {
     bool cross;                                             /* full cross product, else star */
     char engine[8];
     uint64_t packets, seed;
+    uint32_t wire_mbps;                                     /* --wire-gbps of every point, Mbit/s; 0: unlimited */
 };
 
 struct sweep_point {

@@ -124,6 +124,15 @@ static void one(const char *dir, const struct sweep_spec *s, struct sweep_result
         cJSON_Delete(j);
         return;
     }
+    /* and the wire rate of the sweep (JSON written before the wire existed: unlimited) */
+    const cJSON *wm = cJSON_GetObjectItem(cJSON_GetObjectItem(j, "params"), "wire_mbps");
+    double wire = cJSON_IsNumber(wm) ? wm->valuedouble : 0;
+    if (wire != (double)s->wire_mbps) {
+        snprintf(r->why, sizeof r->why, "ran with a wire of %.0f Mbit/s, the sweep's is %u (0: unlimited)", wire,
+                 s->wire_mbps);
+        cJSON_Delete(j);
+        return;
+    }
     unsigned m = sweep_features_mask(sweep_val(s, p, SWEEP_AX_FEATURES));
     for (unsigned i = 0; i < SWEEP_NFEAT; i++)
         if (has_feature(feat, sweep_feature_names[i]) != (bool)(m >> i & 1)) {
@@ -147,6 +156,7 @@ static void one(const char *dir, const struct sweep_spec *s, struct sweep_result
     }
     r->packets = (double)pk;
     r->frame_bytes = bytes / r->packets;
+    r->wire_mpps = dma_wire_mpps(s->wire_mbps, r->frame_bytes);
     /* p50/p99 from the histogram, so JSON written before those keys existed merges too */
     double h[64] = {0};
     unsigned nb = 0;

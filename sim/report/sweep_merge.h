@@ -11,6 +11,7 @@ struct sweep_result {
     bool mismatch;           /* cosim reported RTL and model apart */
     char why[240];           /* why not ok */
     double packets, frame_bytes, cycles, mpps, gbps, up_util, down_util, lat_mean, lat_p50, lat_p99;
+    double wire_mpps;        /* the frame rate the wire allows at this mean frame size (0: unlimited) */
     struct specmin_count m[VDPU_PURP_COUNT]; /* measured, per packet */
     double req, link;        /* measured totals per packet (firmware DMA left out: not traffic) */
     struct specmin min;      /* the spec minimum of the point's configuration */

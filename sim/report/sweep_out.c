@@ -7,6 +7,7 @@
 
 #include "json_file.h"
 #include "dma_report.h"
+#include "netport.h"
 #include "out_file.h"
 #include "sweep_out.h"
 
@@ -88,14 +89,22 @@ void sweep_table(FILE *out, const struct sweep_spec *s, const struct sweep_resul
     fprintf(out, "\nLink bytes per packet (TLP overhead included) with the spec minimum, throughput, link "
                  "utilization, DMA read latency (cycles):\n");
     config_head(out);
-    fprintf(out, " | %8s %8s %5s | %7s %7s %6s %6s | %5s %5s\n", "link B", "min", "ratio", "Mpps", "Gbit/s", "up%",
-            "down%", "p50", "p99");
+    fprintf(out, " | %8s %8s %5s | %7s", "link B", "min", "ratio", "Mpps");
+    if (s->wire_mbps) fprintf(out, " %7s", "wire"); /* the frame rate the wire allows */
+    fprintf(out, " %7s %6s %6s | %5s %5s\n", "Gbit/s", "up%", "down%", "p50", "p99");
     for (unsigned k = 0; k < n; k++) {
         if (!r[k].ok) continue;
         config_cols(out, s, r[k].pt);
-        fprintf(out, " | %8.1f %8.1f %5.2f | %7.3f %7.3f %6.1f %6.1f | %5.0f %5.0f\n", r[k].link, r[k].min.link_bytes,
-                r[k].ratio_link, r[k].mpps, r[k].gbps, 100 * r[k].up_util, 100 * r[k].down_util, r[k].lat_p50,
-                r[k].lat_p99);
+        fprintf(out, " | %8.1f %8.1f %5.2f | %7.3f", r[k].link, r[k].min.link_bytes, r[k].ratio_link, r[k].mpps);
+        if (s->wire_mbps) fprintf(out, " %7.3f", r[k].wire_mpps);
+        fprintf(out, " %7.3f %6.1f %6.1f | %5.0f %5.0f\n", r[k].gbps, 100 * r[k].up_util, 100 * r[k].down_util,
+                r[k].lat_p50, r[k].lat_p99);
+    }
+    if (s->wire_mbps) {
+        char g[32];
+        netport_wire_format(s->wire_mbps, g, sizeof g);
+        fprintf(out, "(wire: the frame rate a %s Gbit/s wire allows at the point's mean frame size, %u bytes of "
+                     "Ethernet overhead a frame)\n", g, NET_WIRE_OVERHEAD);
     }
     bool any = false;
     for (unsigned k = 0; k < n; k++)
@@ -117,13 +126,16 @@ static int value_index(const struct sweep_spec *s, unsigned a, const char *val)
 void sweep_headline(FILE *out, const struct sweep_spec *s, const struct sweep_result *r, unsigned n, bool md)
 {
     static const char *const sizes[] = {"64", "1500"};
-    const char *fmt_head = md ? "| workload | frame | ring | best features | DMA req/pkt | spec min | ratio | "
-                                "link B/pkt | spec min | ratio | Mpps | Gbit/s | spec min, any set |\n"
-                                "|---|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|\n"
-                              : "%-8s %5s %-6s %-24s %7s %7s %5s %8s %8s %5s %7s %7s  %s\n";
-    if (md) fputs(fmt_head, out);
-    else fprintf(out, fmt_head, "workload", "frame", "ring", "best features", "req/pkt", "min", "ratio", "link B",
-                 "min", "ratio", "Mpps", "Gbit/s", "spec min of any set swept: req/pkt (set)");
+    bool wire = s->wire_mbps != 0; /* a column of the frame rate the wire allows, after Mpps */
+    if (md)
+        fprintf(out, "| workload | frame | ring | best features | DMA req/pkt | spec min | ratio | link B/pkt | spec min | "
+                     "ratio | Mpps |%s Gbit/s | spec min, any set |\n"
+                     "|---|---:|---|---|---:|---:|---:|---:|---:|---:|---:|%s---:|---|\n",
+                wire ? " wire Mpps |" : "", wire ? "---:|" : "");
+    else
+        fprintf(out, "%-8s %5s %-6s %-24s %7s %7s %5s %8s %8s %5s %7s%s %7s  %s\n", "workload", "frame", "ring",
+                "best features", "req/pkt", "min", "ratio", "link B", "min", "ratio", "Mpps", wire ? "    wire" : "",
+                "Gbit/s", "spec min of any set swept: req/pkt (set)");
     for (unsigned w = 0; w < s->n[SWEEP_AX_WORKLOAD]; w++)
         for (unsigned z = 0; z < 2; z++) {
             int zi = value_index(s, SWEEP_AX_PKT, sizes[z]);
@@ -146,16 +158,17 @@ void sweep_headline(FILE *out, const struct sweep_spec *s, const struct sweep_re
                     const struct sweep_result *y = sweep_find(r, n, vi);
                     if (y && y->min.requests < lo->min.requests - 1e-9) lo = y;
                 }
-                char any[96];
+                char any[96], wcol[32] = "";
                 snprintf(any, sizeof any, "%.3f (%s)", lo->min.requests, sweep_val(s, lo->pt, SWEEP_AX_FEATURES));
+                if (wire) snprintf(wcol, sizeof wcol, md ? " %.3f |" : " %7.3f", x->wire_mpps);
                 if (md)
-                    fprintf(out, "| %s | %s B | %s | %s | %.3f | %.3f | %.2f | %.1f | %.1f | %.2f | %.3f | %.3f | %s |\n",
+                    fprintf(out, "| %s | %s B | %s | %s | %.3f | %.3f | %.2f | %.1f | %.1f | %.2f | %.3f |%s %.3f | %s |\n",
                             wl, sizes[z], ring, feat, x->req, x->min.requests, x->ratio_req, x->link,
-                            x->min.link_bytes, x->ratio_link, x->mpps, x->gbps, any);
+                            x->min.link_bytes, x->ratio_link, x->mpps, wcol, x->gbps, any);
                 else
-                    fprintf(out, "%-8s %5s %-6s %-24s %7.3f %7.3f %5.2f %8.1f %8.1f %5.2f %7.3f %7.3f  %s\n", wl,
+                    fprintf(out, "%-8s %5s %-6s %-24s %7.3f %7.3f %5.2f %8.1f %8.1f %5.2f %7.3f%s %7.3f  %s\n", wl,
                             sizes[z], ring, feat, x->req, x->min.requests, x->ratio_req, x->link, x->min.link_bytes,
-                            x->ratio_link, x->mpps, x->gbps, any);
+                            x->ratio_link, x->mpps, wcol, x->gbps, any);
             }
         }
 }
@@ -169,14 +182,23 @@ static void base_label(FILE *out, const struct sweep_spec *s)
 
 void sweep_markdown(FILE *out, const struct sweep_spec *s, const struct sweep_result *r, unsigned n)
 {
-    fprintf(out, "Engine %s, %llu packets per point, seed %llu, %s design.\n\n", s->engine,
-            (unsigned long long)s->packets, (unsigned long long)s->seed, s->cross ? "cross" : "star");
+    fprintf(out, "Engine %s, %llu packets per point, seed %llu, %s design", s->engine, (unsigned long long)s->packets,
+            (unsigned long long)s->seed, s->cross ? "cross" : "star");
+    if (s->wire_mbps) {
+        char g[32];
+        netport_wire_format(s->wire_mbps, g, sizeof g);
+        fprintf(out, ", a %s Gbit/s wire (wire Mpps: the frame rate it allows at the mean frame size, %u bytes of "
+                     "Ethernet overhead a frame)", g, NET_WIRE_OVERHEAD);
+    }
+    fprintf(out, ".\n\n");
     fprintf(out, "#### Best feature set per ring (other axes at their first value)\n\n");
     sweep_headline(out, s, r, n, true);
     fprintf(out, "\n#### Every feature set at the base point (");
     base_label(out, s);
+    bool wire = s->wire_mbps != 0;
     fprintf(out, ")\n\n| workload | ring | features | DMA req/pkt | spec min | ratio | link B/pkt | spec min | ratio | "
-                 "Mpps | Gbit/s | read p50 | read p99 |\n|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+                 "Mpps |%s Gbit/s | read p50 | read p99 |\n|---|---|---|---:|---:|---:|---:|---:|---:|---:|%s---:|---:|---:|\n",
+            wire ? " wire Mpps |" : "", wire ? "---:|" : "");
     unsigned vi[SWEEP_MAX_AXES] = {0};
     for (unsigned w = 0; w < s->n[SWEEP_AX_WORKLOAD]; w++)
         for (unsigned g = 0; g < s->n[SWEEP_AX_RING]; g++)
@@ -186,9 +208,11 @@ void sweep_markdown(FILE *out, const struct sweep_spec *s, const struct sweep_re
                 vi[SWEEP_AX_FEATURES] = f;
                 const struct sweep_result *x = sweep_find(r, n, vi);
                 if (!x) continue;
-                fprintf(out, "| %s | %s | %s | %.3f | %.3f | %.2f | %.1f | %.1f | %.2f | %.3f | %.3f | %.0f | %.0f |\n",
+                char wcol[32] = "";
+                if (wire) snprintf(wcol, sizeof wcol, " %.3f |", x->wire_mpps);
+                fprintf(out, "| %s | %s | %s | %.3f | %.3f | %.2f | %.1f | %.1f | %.2f | %.3f |%s %.3f | %.0f | %.0f |\n",
                         s->v[SWEEP_AX_WORKLOAD][w], s->v[SWEEP_AX_RING][g], s->v[SWEEP_AX_FEATURES][f], x->req,
-                        x->min.requests, x->ratio_req, x->link, x->min.link_bytes, x->ratio_link, x->mpps, x->gbps,
+                        x->min.requests, x->ratio_req, x->link, x->min.link_bytes, x->ratio_link, x->mpps, wcol, x->gbps,
                         x->lat_p50, x->lat_p99);
             }
     fprintf(out, "\n#### DMA requests per packet by purpose at the base point: measured / spec minimum\n\n"
@@ -234,6 +258,7 @@ int sweep_csv(const char *path, const struct sweep_spec *s, const struct sweep_r
     for (unsigned a = 0; a < sweep_naxes; a++) fprintf(f, ",%s", sweep_axes[a].name);
     fprintf(f, ",engine,ok,packets,frame_bytes,cycles,mpps,gbps,up_utilization,down_utilization,lat_mean,lat_p50,"
                "lat_p99,req_per_pkt,min_req_per_pkt,ratio_req,link_bytes_per_pkt,min_link_bytes_per_pkt,ratio_link");
+    if (s->wire_mbps) fprintf(f, ",wire_mbps,wire_mpps");
     for (unsigned p = 0; p < VDPU_PURP_COUNT; p++)
         fprintf(f, ",%1$s_req,%1$s_bytes,%1$s_tlps,%1$s_link,min_%1$s_req,min_%1$s_bytes,min_%1$s_tlps,min_%1$s_link",
                 dma_purpose_json[p]);
@@ -246,6 +271,7 @@ int sweep_csv(const char *path, const struct sweep_spec *s, const struct sweep_r
                 x->ok, x->packets, x->frame_bytes, x->cycles, x->mpps, x->gbps, x->up_util, x->down_util, x->lat_mean,
                 x->lat_p50, x->lat_p99, x->req, x->min.requests, x->ratio_req, x->link, x->min.link_bytes,
                 x->ratio_link);
+        if (s->wire_mbps) fprintf(f, ",%u,%.6g", s->wire_mbps, x->wire_mpps);
         for (unsigned p = 0; p < VDPU_PURP_COUNT; p++) {
             csv_count(f, &x->m[p]);
             csv_count(f, &x->min.p[p]);
@@ -268,6 +294,7 @@ int sweep_json(const char *path, const struct sweep_spec *s, const struct sweep_
     cJSON_AddStringToObject(root, "engine", s->engine);
     cJSON_AddNumberToObject(root, "packets", (double)s->packets);
     cJSON_AddNumberToObject(root, "seed", (double)s->seed);
+    if (s->wire_mbps) cJSON_AddNumberToObject(root, "wire_mbps", s->wire_mbps);
     cJSON *arr = cJSON_AddArrayToObject(root, "points");
     for (unsigned k = 0; k < n; k++) {
         const struct sweep_result *x = &r[k];
@@ -286,6 +313,7 @@ int sweep_json(const char *path, const struct sweep_spec *s, const struct sweep_
         cJSON_AddNumberToObject(m, "frame_bytes", x->frame_bytes);
         cJSON_AddNumberToObject(m, "cycles", x->cycles);
         cJSON_AddNumberToObject(m, "mpps", x->mpps);
+        if (s->wire_mbps) cJSON_AddNumberToObject(m, "wire_mpps", x->wire_mpps);
         cJSON_AddNumberToObject(m, "gbps", x->gbps);
         cJSON_AddNumberToObject(m, "up_utilization", x->up_util);
         cJSON_AddNumberToObject(m, "down_utilization", x->down_util);

@@ -148,8 +148,10 @@ int main(int argc, char **argv)
     o->window_size = ~0ull;
     o->msi_base = BR_MSI_BASE;
     o->rerun = "vdpu vhost-user (a real frontend: not reproducible by seed)";
-    printf("vdpu vhost-user: engine %s, firmware %s, socket %s%s\n", vdpu_engine_name(o->engine), o->fw_path,
-           vp.socket, vp.client ? " (client)" : "");
+    char wire[32];
+    netport_wire_format(o->wire_mbps, wire, sizeof wire);
+    printf("vdpu vhost-user: engine %s, firmware %s, socket %s%s, wire %s%s\n", vdpu_engine_name(o->engine),
+           o->fw_path, vp.socket, vp.client ? " (client)" : "", wire, o->wire_mbps ? " Gbit/s" : "");
 
     vdpu_session_t s;
     if (vdpu_session_open(&s, o)) return VDPU_EXIT_FAIL;
