@@ -331,7 +331,8 @@ Test(wire, compare_runs_points_with_the_rate, .timeout = 120)
                                "--csv build/wire-cmp.csv";
     cr_assert_eq(sh(sweep, out, sizeof out), 0, "%s", out);
     cr_assert(strstr(out, "2 passed, 0 failed, wire 10 Gbit/s"), "%s", out);
-    cr_assert(strstr(out, "    Mpps    wire  Gbit/s"), "a wire column beside Mpps: %s", out);
+    cr_assert(strstr(out, "    Mpps   bound    wire  Gbit/s"), "link-bound and wire columns beside Mpps: %s", out);
+    cr_assert(strstr(out, " 3.750 "), "the link-bound rate of 1500-byte split frames without features: %s", out);
     cr_assert(strstr(out, " 0.820 "), "the wire-bound rate of 1500-byte frames: %s", out);
     cr_assert_eq(sh("head -1 build/wire-cmp.csv", csv, sizeof csv), 0);
     cr_assert(strstr(csv, ",wire_mbps,wire_mpps"), "%s", csv);
@@ -342,6 +343,6 @@ Test(wire, compare_runs_points_with_the_rate, .timeout = 120)
     /* without the option: no wire column, as before */
     cr_assert_eq(sh(VDPU " compare -j1 --packets 10 --dir build/wire-cmp --ring split --features none --workload tx "
                     "--pkt-size 64", out, sizeof out), 0, "%s", out);
-    cr_assert(!strstr(out, " wire") && strstr(out, "    Mpps  Gbit/s"), "%s", out);
+    cr_assert(!strstr(out, " wire") && strstr(out, "    Mpps   bound  Gbit/s"), "%s", out);
     cr_assert_eq(sh(VDPU " compare --merge-only build/wire-cmp --wire-gbps 10", out, sizeof out), 2, "%s", out);
 }

@@ -200,6 +200,9 @@ static void one(const char *dir, const struct sweep_spec *s, struct sweep_result
         return;
     }
     specmin_compute(&c, &r->min);
+    struct link_params lp;
+    link_params_default(&lp); /* every point runs on the default link but for its rtt */
+    r->link_mpps = specmin_link_bound(&r->min, lp.bytes_per_cycle) * 250.0;
     r->ratio_req = r->min.requests > 0 ? r->req / r->min.requests : 0;
     r->ratio_link = r->min.link_bytes > 0 ? r->link / r->min.link_bytes : 0;
     r->ok = true;

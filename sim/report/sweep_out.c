@@ -89,17 +89,20 @@ void sweep_table(FILE *out, const struct sweep_spec *s, const struct sweep_resul
     fprintf(out, "\nLink bytes per packet (TLP overhead included) with the spec minimum, throughput, link "
                  "utilization, DMA read latency (cycles):\n");
     config_head(out);
-    fprintf(out, " | %8s %8s %5s | %7s", "link B", "min", "ratio", "Mpps");
+    fprintf(out, " | %8s %8s %5s | %7s %7s", "link B", "min", "ratio", "Mpps", "bound");
     if (s->wire_mbps) fprintf(out, " %7s", "wire"); /* the frame rate the wire allows */
     fprintf(out, " %7s %6s %6s | %5s %5s\n", "Gbit/s", "up%", "down%", "p50", "p99");
     for (unsigned k = 0; k < n; k++) {
         if (!r[k].ok) continue;
         config_cols(out, s, r[k].pt);
-        fprintf(out, " | %8.1f %8.1f %5.2f | %7.3f", r[k].link, r[k].min.link_bytes, r[k].ratio_link, r[k].mpps);
+        fprintf(out, " | %8.1f %8.1f %5.2f | %7.3f %7.3f", r[k].link, r[k].min.link_bytes, r[k].ratio_link, r[k].mpps,
+                r[k].link_mpps);
         if (s->wire_mbps) fprintf(out, " %7.3f", r[k].wire_mpps);
         fprintf(out, " %7.3f %6.1f %6.1f | %5.0f %5.0f\n", r[k].gbps, 100 * r[k].up_util, 100 * r[k].down_util,
                 r[k].lat_p50, r[k].lat_p99);
     }
+    fprintf(out, "(bound: the frame rate the link allows for the spec minimum's traffic, the busier direction at "
+                 "32 bytes per cycle)\n");
     if (s->wire_mbps) {
         char g[32];
         netport_wire_format(s->wire_mbps, g, sizeof g);
@@ -129,12 +132,12 @@ void sweep_headline(FILE *out, const struct sweep_spec *s, const struct sweep_re
     bool wire = s->wire_mbps != 0; /* a column of the frame rate the wire allows, after Mpps */
     if (md)
         fprintf(out, "| workload | frame | ring | best features | DMA req/pkt | spec min | ratio | link B/pkt | spec min | "
-                     "ratio | Mpps |%s Gbit/s | spec min, any set |\n"
-                     "|---|---:|---|---|---:|---:|---:|---:|---:|---:|---:|%s---:|---|\n",
+                     "ratio | Mpps | link-bound Mpps |%s Gbit/s | spec min, any set |\n"
+                     "|---|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|%s---:|---|\n",
                 wire ? " wire Mpps |" : "", wire ? "---:|" : "");
     else
-        fprintf(out, "%-8s %5s %-6s %-24s %7s %7s %5s %8s %8s %5s %7s%s %7s  %s\n", "workload", "frame", "ring",
-                "best features", "req/pkt", "min", "ratio", "link B", "min", "ratio", "Mpps", wire ? "    wire" : "",
+        fprintf(out, "%-8s %5s %-6s %-24s %7s %7s %5s %8s %8s %5s %7s %7s%s %7s  %s\n", "workload", "frame", "ring",
+                "best features", "req/pkt", "min", "ratio", "link B", "min", "ratio", "Mpps", "bound", wire ? "    wire" : "",
                 "Gbit/s", "spec min of any set swept: req/pkt (set)");
     for (unsigned w = 0; w < s->n[SWEEP_AX_WORKLOAD]; w++)
         for (unsigned z = 0; z < 2; z++) {
@@ -162,13 +165,13 @@ void sweep_headline(FILE *out, const struct sweep_spec *s, const struct sweep_re
                 snprintf(any, sizeof any, "%.3f (%s)", lo->min.requests, sweep_val(s, lo->pt, SWEEP_AX_FEATURES));
                 if (wire) snprintf(wcol, sizeof wcol, md ? " %.3f |" : " %7.3f", x->wire_mpps);
                 if (md)
-                    fprintf(out, "| %s | %s B | %s | %s | %.3f | %.3f | %.2f | %.1f | %.1f | %.2f | %.3f |%s %.3f | %s |\n",
+                    fprintf(out, "| %s | %s B | %s | %s | %.3f | %.3f | %.2f | %.1f | %.1f | %.2f | %.3f | %.3f |%s %.3f | %s |\n",
                             wl, sizes[z], ring, feat, x->req, x->min.requests, x->ratio_req, x->link,
-                            x->min.link_bytes, x->ratio_link, x->mpps, wcol, x->gbps, any);
+                            x->min.link_bytes, x->ratio_link, x->mpps, x->link_mpps, wcol, x->gbps, any);
                 else
-                    fprintf(out, "%-8s %5s %-6s %-24s %7.3f %7.3f %5.2f %8.1f %8.1f %5.2f %7.3f%s %7.3f  %s\n", wl,
+                    fprintf(out, "%-8s %5s %-6s %-24s %7.3f %7.3f %5.2f %8.1f %8.1f %5.2f %7.3f %7.3f%s %7.3f  %s\n", wl,
                             sizes[z], ring, feat, x->req, x->min.requests, x->ratio_req, x->link, x->min.link_bytes,
-                            x->ratio_link, x->mpps, wcol, x->gbps, any);
+                            x->ratio_link, x->mpps, x->link_mpps, wcol, x->gbps, any);
             }
         }
 }
@@ -197,7 +200,7 @@ void sweep_markdown(FILE *out, const struct sweep_spec *s, const struct sweep_re
     base_label(out, s);
     bool wire = s->wire_mbps != 0;
     fprintf(out, ")\n\n| workload | ring | features | DMA req/pkt | spec min | ratio | link B/pkt | spec min | ratio | "
-                 "Mpps |%s Gbit/s | read p50 | read p99 |\n|---|---|---|---:|---:|---:|---:|---:|---:|---:|%s---:|---:|---:|\n",
+                 "Mpps | link-bound Mpps |%s Gbit/s | read p50 | read p99 |\n|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|%s---:|---:|---:|\n",
             wire ? " wire Mpps |" : "", wire ? "---:|" : "");
     unsigned vi[SWEEP_MAX_AXES] = {0};
     for (unsigned w = 0; w < s->n[SWEEP_AX_WORKLOAD]; w++)
@@ -210,9 +213,10 @@ void sweep_markdown(FILE *out, const struct sweep_spec *s, const struct sweep_re
                 if (!x) continue;
                 char wcol[32] = "";
                 if (wire) snprintf(wcol, sizeof wcol, " %.3f |", x->wire_mpps);
-                fprintf(out, "| %s | %s | %s | %.3f | %.3f | %.2f | %.1f | %.1f | %.2f | %.3f |%s %.3f | %.0f | %.0f |\n",
+                fprintf(out, "| %s | %s | %s | %.3f | %.3f | %.2f | %.1f | %.1f | %.2f | %.3f | %.3f |%s %.3f | %.0f | %.0f |\n",
                         s->v[SWEEP_AX_WORKLOAD][w], s->v[SWEEP_AX_RING][g], s->v[SWEEP_AX_FEATURES][f], x->req,
-                        x->min.requests, x->ratio_req, x->link, x->min.link_bytes, x->ratio_link, x->mpps, wcol, x->gbps,
+                        x->min.requests, x->ratio_req, x->link, x->min.link_bytes, x->ratio_link, x->mpps, x->link_mpps,
+                        wcol, x->gbps,
                         x->lat_p50, x->lat_p99);
             }
     fprintf(out, "\n#### DMA requests per packet by purpose at the base point: measured / spec minimum\n\n"
@@ -257,7 +261,7 @@ int sweep_csv(const char *path, const struct sweep_spec *s, const struct sweep_r
     fprintf(f, "id");
     for (unsigned a = 0; a < sweep_naxes; a++) fprintf(f, ",%s", sweep_axes[a].name);
     fprintf(f, ",engine,ok,packets,frame_bytes,cycles,mpps,gbps,up_utilization,down_utilization,lat_mean,lat_p50,"
-               "lat_p99,req_per_pkt,min_req_per_pkt,ratio_req,link_bytes_per_pkt,min_link_bytes_per_pkt,ratio_link");
+               "lat_p99,req_per_pkt,min_req_per_pkt,ratio_req,link_bytes_per_pkt,min_link_bytes_per_pkt,ratio_link,link_mpps");
     if (s->wire_mbps) fprintf(f, ",wire_mbps,wire_mpps");
     for (unsigned p = 0; p < VDPU_PURP_COUNT; p++)
         fprintf(f, ",%1$s_req,%1$s_bytes,%1$s_tlps,%1$s_link,min_%1$s_req,min_%1$s_bytes,min_%1$s_tlps,min_%1$s_link",
@@ -271,6 +275,7 @@ int sweep_csv(const char *path, const struct sweep_spec *s, const struct sweep_r
                 x->ok, x->packets, x->frame_bytes, x->cycles, x->mpps, x->gbps, x->up_util, x->down_util, x->lat_mean,
                 x->lat_p50, x->lat_p99, x->req, x->min.requests, x->ratio_req, x->link, x->min.link_bytes,
                 x->ratio_link);
+        fprintf(f, ",%.6g", x->link_mpps);
         if (s->wire_mbps) fprintf(f, ",%u,%.6g", s->wire_mbps, x->wire_mpps);
         for (unsigned p = 0; p < VDPU_PURP_COUNT; p++) {
             csv_count(f, &x->m[p]);
@@ -313,6 +318,7 @@ int sweep_json(const char *path, const struct sweep_spec *s, const struct sweep_
         cJSON_AddNumberToObject(m, "frame_bytes", x->frame_bytes);
         cJSON_AddNumberToObject(m, "cycles", x->cycles);
         cJSON_AddNumberToObject(m, "mpps", x->mpps);
+        cJSON_AddNumberToObject(m, "link_mpps", x->link_mpps);
         if (s->wire_mbps) cJSON_AddNumberToObject(m, "wire_mpps", x->wire_mpps);
         cJSON_AddNumberToObject(m, "gbps", x->gbps);
         cJSON_AddNumberToObject(m, "up_utilization", x->up_util);
