@@ -140,5 +140,8 @@ TP(split_cosim_io_pcap, .engine = "cosim", .packed = false, .in_order = false, .
    .pcap_frames = 100)
 TP(packed_cosim_rxonly, .engine = "cosim", .packed = true, .in_order = true, .mrg = true, .queues = 1,
    .fwd = FWD_RXONLY, .bursts = 2)
+/* 4 bursts on each of the 2 queues: 256 frames, which one 256-entry receive ring holds even if steering
+ * sends every flow to the same pair; with 8 (512 frames) a fast enough device filled a ring before testpmd
+ * refilled it and dropped frames testpmd then waited for (1 run in 3 on a loaded machine) */
 TP(split_two_pairs_model, .engine = "model", .packed = false, .in_order = true, .mrg = true, .queues = 2,
-   .fwd = FWD_RXONLY, .bursts = 8)
+   .fwd = FWD_RXONLY, .bursts = 4)
