@@ -32,7 +32,7 @@ help: ## this list
 	@echo "knobs: SEED=$(SEED) ENGINE=$(ENGINE) (model|rtl|cosim) WAVES=$(WAVES) (1: waves/run.fst)"
 	@echo "       SEEDS=$(SEEDS) SOAK_FROM=$(SOAK_FROM) (soak) JOBS=$(JOBS) (parallel test processes)"
 	@echo "       BASE=$(BASE) (the commit make bench compares with) COV_SEEDS=$(COV_SEEDS) (coverage soak)"
-	@echo "       MUTANTS=$(MUTANTS) MUT_SEEDS=$(MUT_SEEDS) (mutate; SEED draws the sites)"
+	@echo "       MUTANTS=$(MUTANTS) MUT_SEEDS=$(MUT_SEEDS) (mutate: sites drawn from SEED, MUT_SEEDS seeds per random workload, then the directed suites)"
 	@echo "       FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_TARGETS='$(FUZZ_TARGETS)' (make fuzz; dev_cosim: the RTL flavour)"
 
 deps: ## install missing Debian packages (apt-get, idempotent)

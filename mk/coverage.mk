@@ -8,9 +8,10 @@ coverage: deps all ## RTL line/toggle and C line coverage over the suite and COV
 	@$(MAKE) --no-print-directory COVERAGE=1 build/cov/tests/vdpu_tests build/cov/vdpu
 	@tools/coverage.sh build/cov $(COV_SEEDS)
 
-# `make mutate`: single-point RTL mutations caught or not by the random cosim (tools/mutate.py)
+# `make mutate`: single-point RTL mutations caught or not by the random cosim, then by the directed suites
+# (tools/mutate.py; the test binary is needed for the directed part)
 MUTANTS   ?= 20
 MUT_SEEDS ?= 20
-mutate: deps all ## plant MUTANTS single-point RTL mutations (queue engine, CSR block); score the random cosim against them
+mutate: deps all $(TESTS) ## plant MUTANTS single-point RTL mutations (queue engine, CSR block); score the random cosim and the directed suites against them
 	@$(call DEPS_INSTALL,python3)
 	@tools/mutate.py --mutants $(MUTANTS) --seeds $(MUT_SEEDS) --seed $(SEED)

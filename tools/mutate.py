@@ -1,16 +1,25 @@
 #!/usr/bin/env python3
 """mutate.py - `make mutate`: plant single-point mutations in the RTL queue engine and CSR block, one
-at a time, and see whether the random cosim runs (RTL checked against the unmutated C model) catch them.
+at a time, and see whether the random cosim runs (RTL checked against the unmutated C model) or the
+directed suites catch them.
 
-Usage: tools/mutate.py [--mutants N] [--seed S] [--seeds K] [--files F,...] [--build DIR] [--list]
+Usage: tools/mutate.py [--mutants N] [--seed S] [--seeds K] [--files F,...] [--suites S,...]
+                       [--suite-timeout T] [--no-directed] [--build DIR] [--list] [--only N,...]
 
 Each mutant: one operator applied at one site drawn from the seed (a comparison flipped, a logical
 operator swapped, an increment off by one, a relational bound moved, a register's next-state
-assignment dropped), the RTL verilated and linked into DIR/vdpu (the C objects of the normal build are
-reused), then K seeds of each random cosim workload (register accesses, init sequences, traffic; the
-first run that fails stops the mutant: caught). A mutant that does not verilate or compile is
-"invalid" and does not count. Prints one line per mutant and the score; the list of survivors, with
-their site, is what a reviewer turns into tests or explains (docs/verification.md).
+assignment dropped), the RTL verilated and linked into DIR/b/vdpu and DIR/b/tests/vdpu_tests (the C
+objects of the normal build are copied and reused, so only the Verilated model and the shim are
+compiled), then K seeds of each random cosim workload (traffic, register accesses, init sequences;
+the first run that fails stops the mutant: caught by random). A mutant the random runs miss is run
+through the directed Criterion suites named by --suites (the ones that drive the RTL or cosim engine),
+one suite at a time, each under --suite-timeout seconds; the first suite with a failing test catches
+it (caught by directed). A mutant that does not verilate or compile is "invalid" and does not count.
+Prints one line per mutant and the score; the list of survivors, with their site, is what a reviewer
+turns into tests or explains (docs/verification.md).
+
+The mutant tree links the unmutated traced model (build/verilated-trace, used only by --wave runs):
+the mutant is in the untraced model every run and test loads, and a mutant build verilates once.
 """
 import argparse
 import os
@@ -37,6 +46,22 @@ OPERATORS = [
 ]
 # a register's next-state assignment, dropped: `name_d = expr;` -> `;` (keeps the previous value)
 DROP = ("drop-assign", re.compile(r"^(\s*)([a-z_][a-z0-9_.\[\]]*_d(\.[a-z_]+)?)\s*=\s*[^;]+;\s*(//.*)?$"))
+
+
+def checks_only(lines):
+    """Lines that continue a `cover property` or `assert` statement begun on an earlier line: no behaviour
+    (a mutation there changes a coverage point, not the device). They stay in the site list, so a seed
+    draws the same mutants as before they were recognised, and a draw on one is reported invalid."""
+    out, inside = set(), False
+    for i, line in enumerate(lines):
+        s = line.split("//", 1)[0].strip()
+        if inside:
+            out.add(i)
+        elif s.startswith(("cover", "assert")):
+            inside = True
+        if inside and s.endswith(";"):
+            inside = False
+    return out
 
 
 def sites(path):
@@ -83,14 +108,65 @@ def run(cmd, timeout=None, **kw):
     return subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=timeout, **kw)
 
 
+# the directed suites run against a mutant the random runs miss: Criterion suites of tests/ that drive
+# the rtl or cosim engine (queue engine, merge path, CSR block), most specific first; about 95 s in all
+# on one core (net_random and idle_skip, 25 s each, are left out: the first repeats the random traffic,
+# the second tests the harness's time skipping). suspend is last and slowest (21 s): its random traffic
+# with suspends is the only run that quiesces a TX service holding an IN_ORDER used batch.
+DIRECTED = ("mrg_rxbuf,in_order,net,mq,max_reads,notif_data,qeng_spec,qeng_params,qeng_v3_random,net_bounds,"
+            "vqstate,cosim,cosim_random,coalesce,ctrlq,events,fw_policy,indirect_event_idx,pcie_fault,net_violation,"
+            "suspend")
+
+# what the mutant build reuses from the normal one: every C object (compiled from the same sources),
+# the generated register map, the traced model and its runtime
+REUSED = ("obj", "gen", "regmap_gen", "verilated-trace")
+
+
+def prepare_build(b):
+    """DIR/b with the normal build's C objects, newer than every source of the copy (make keeps them)."""
+    os.makedirs(b, exist_ok=True)
+    for r in REUSED:
+        s = os.path.join(ROOT, "build", r)
+        d = os.path.join(b, r)
+        if os.path.isdir(s):
+            shutil.copytree(s, d, symlinks=True, ignore=shutil.ignore_patterns("*.gcda", "*.gcno"))
+        elif os.path.isfile(s):
+            shutil.copy2(s, d)
+    now = time.time()
+    for dp, _, fs in os.walk(b):
+        for f in fs:
+            os.utime(os.path.join(dp, f), (now, now))
+
+
+def directed(work, suites, timeout):
+    """The first directed suite that fails on the mutant (a test failed or the suite hung), or None."""
+    for s in suites:
+        try:
+            r = run([f"{work}/b/tests/vdpu_tests", "--jobs", "1", "--fail-fast", "--ascii", "--timeout", str(timeout),
+                     "--filter", f"{s}/*"], timeout=timeout + 30)
+        except subprocess.TimeoutExpired:
+            return f"{s} (hang, {timeout} s)"
+        if r.returncode != 0:
+            fails = re.findall(r"\[FAIL\] (\S+?):? ", r.stdout) + re.findall(r"(\S+::\S+?):? (?:CRASH|Timed out)", r.stdout)
+            return fails[0].replace("::", "/") if fails else f"{s} (exit {r.returncode})"
+    return None
+
+
 def main():
     ap = argparse.ArgumentParser(description="mutation score of the random cosim against the RTL")
     ap.add_argument("--mutants", type=int, default=20, help="mutants to try (default 20)")
     ap.add_argument("--seed", type=int, default=1, help="seed of the site draw (default 1)")
     ap.add_argument("--seeds", type=int, default=20, help="cosim seeds per workload and mutant (default 20)")
-    ap.add_argument("--files", default="rtl/vdpu_qeng.sv,rtl/vdpu_fw_csr.sv", help="RTL files to mutate")
+    ap.add_argument("--files", default="rtl/vdpu_qeng.sv,rtl/vdpu_qeng_tx.sv,rtl/vdpu_qeng_rx.sv,"
+                    "rtl/vdpu_qeng_sched.sv,rtl/vdpu_qctx.sv,rtl/vdpu_fw_csr.sv",
+                    help="RTL files to mutate (default: the queue engine and its submodules, the queue "
+                    "context, the CSR block)")
+    ap.add_argument("--suites", default=DIRECTED, help="directed Criterion suites run on a random survivor")
+    ap.add_argument("--suite-timeout", type=int, default=300, help="seconds per directed suite (default 300)")
+    ap.add_argument("--no-directed", action="store_true", help="random cosim runs only")
     ap.add_argument("--build", default="build/mut", help="mutant build directory (default build/mut)")
     ap.add_argument("--list", action="store_true", help="print the drawn mutants and stop")
+    ap.add_argument("--only", default="", help="run only these of the drawn mutants (numbers as listed, e.g. 3,17)")
     a = ap.parse_args()
     if a.mutants < 1 or a.seeds < 1:
         ap.error("--mutants and --seeds must be at least 1")
@@ -101,31 +177,49 @@ def main():
             ap.error(f"no such RTL file: {f}")
     all_sites = []
     texts = {}
+    checks = {}
     for f in files:
         texts[f], s = sites(f)
+        checks[f] = checks_only(texts[f])
         all_sites += [(f, x) for x in s]
     rng = random.Random(a.seed)
     picks = rng.sample(all_sites, min(a.mutants, len(all_sites)))
     print(f"mutate: {len(picks)} mutants of {len(all_sites)} sites in {', '.join(files)}, seed {a.seed}, "
           f"{a.seeds} cosim seeds per workload")
     if a.list:
-        for f, (i, name, _) in picks:
-            print(f"  {f}:{i + 1} {name}: {texts[f][i].strip()}")
+        for n, (f, (i, name, _)) in enumerate(picks, 1):
+            print(f"  {n:3} {f}:{i + 1} {name}: {texts[f][i].strip()}")
         return 0
-    if not os.path.isfile("build/vdpu"):
-        print("mutate: build the simulator first (make all)", file=sys.stderr)
-        return 2
+    need = ["build/vdpu", "build/fw/vdpu-fw.elf"] + ([] if a.no_directed else ["build/tests/vdpu_tests"])
+    for n in need:
+        if not os.path.isfile(n):
+            print(f"mutate: {n} missing: build it first (make all {'' if a.no_directed else 'build/tests/vdpu_tests'})",
+                  file=sys.stderr)
+            return 2
+    suites = [] if a.no_directed else [x for x in a.suites.split(",") if x]
     # the mutant tree: the repository's sources with one RTL file changed, the normal build's objects
     work = os.path.abspath(a.build)
     src = os.path.join(work, "src")
     shutil.rmtree(work, ignore_errors=True)
     os.makedirs(work)
     run(["git", "worktree", "prune"])
-    shutil.copytree(ROOT, src, ignore=shutil.ignore_patterns("build", ".git", "waves", "fuzz"))
+    shutil.copytree(ROOT, src, ignore=shutil.ignore_patterns("build", ".git", "waves", "fuzz/corpus",
+                                                               "fuzz/findings"))
+    prepare_build(f"{work}/b")
+    # the traced model is the normal build's (-o: never remade); everything else follows the mutant
+    keep = [f"{work}/b/verilated-trace/{x}" for x in ("Vvdpu_top_tr.mk", "Vvdpu_top_tr__ALL.a", "verilated.o",
+                                                     "verilated_fst_c.o", "verilated_threads.o")]
+    keep.append(f"{work}/b/obj/sim/harness/rtl_shim_trace.o")
+    make = (["make", "-C", src, "-s", "-j1", f"BUILD={work}/b"] + [f"-o{k}" for k in keep]
+            + ["VLT_OPT=OPT_FAST=-O1 OPT_GLOBAL=-O1 OPT_SLOW=-O0"])
     caught = survived = invalid = 0
+    by_random = by_directed = 0
     survivors = []
     t0 = time.time()
+    only = {int(x) for x in a.only.split(",") if x}
     for n, (f, site) in enumerate(picks, 1):
+        if only and n not in only:
+            continue
         i, name, _ = site
         mutated = apply(texts[f], site)
         where = f"{f}:{i + 1} {name}"
@@ -133,15 +227,20 @@ def main():
             invalid += 1
             print(f"  {n:3} {where}: invalid (operator did not apply)")
             continue
+        if i in checks[f]:
+            invalid += 1
+            print(f"  {n:3} {where}: invalid (inside a cover property or assertion: no behaviour)")
+            continue
         for g in files:
             with open(os.path.join(src, g), "w") as out:
                 out.write("\n".join(mutated if g == f else texts[g]))
         # BUILD=<abs>/b inside the copy: a fresh Verilator model, C objects compiled once and reused
-        b = run(["make", "-C", src, "-s", f"BUILD={work}/b", f"{work}/b/vdpu", "VLT_OPT=OPT_FAST=-O1 OPT_GLOBAL=-O1 OPT_SLOW=-O0"],
-                timeout=1800)
+        tm = time.time()
+        b = run(make + [f"{work}/b/vdpu"], timeout=1800)
         if b.returncode != 0:
             invalid += 1
-            print(f"  {n:3} {where}: invalid (does not build)")
+            err = [x for x in b.stdout.splitlines() if "rror" in x][:1]
+            print(f"  {n:3} {where}: invalid (does not build{': ' + err[0].strip()[:120] if err else ''})")
             continue
         verdict = None
         for s in range(1001, 1001 + a.seeds):
@@ -160,15 +259,25 @@ def main():
             if verdict:
                 break
         if verdict:
+            by_random += 1
+        elif suites:
+            # the test binary links the same mutant model (only its link step is left to do)
+            t = run(make + [f"{work}/b/tests/vdpu_tests"], timeout=1800)
+            d = directed(work, suites, a.suite_timeout) if t.returncode == 0 else "(test binary does not link)"
+            if d:
+                verdict = f"caught by directed {d}"
+                by_directed += 1
+        if verdict:
             caught += 1
         else:
             survived += 1
             survivors.append(f"{where}: {texts[f][i].strip()}")
             verdict = "SURVIVED"
-        print(f"  {n:3} {where}: {verdict}", flush=True)
+        print(f"  {n:3} {where}: {verdict} [{time.time() - tm:.0f} s]", flush=True)
     valid = caught + survived
-    print(f"mutate: {caught} of {valid} valid mutants caught ({100.0 * caught / valid if valid else 0:.0f}%), "
-          f"{invalid} invalid, {time.time() - t0:.0f} s")
+    print(f"mutate: {caught} of {valid} valid mutants caught ({100.0 * caught / valid if valid else 0:.0f}%): "
+          f"{by_random} by the random cosim, {by_directed} by a directed suite; {invalid} invalid, "
+          f"{time.time() - t0:.0f} s")
     for s in survivors:
         print(f"  survivor: {s}")
     return 0 if valid else 1
