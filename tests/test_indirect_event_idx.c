@@ -986,7 +986,7 @@ static bool rx_used(struct feat_rig *v)
     return !!(fl & P_AVAIL) == rx_used_wrap && !!(fl & P_USED) == rx_used_wrap;
 }
 
-static void random_v3(struct tctx *T, bool packed, uint64_t seed)
+static void random_features(struct tctx *T, bool packed, uint64_t seed)
 {
     rng_t r = {seed * 0x51ed27ull + (packed ? 7 : 0)};
     struct feat_rig *v = up(T, packed, 0, RQN);
@@ -1072,7 +1072,7 @@ static void random_v3(struct tctx *T, bool packed, uint64_t seed)
 }
 
 #define RANDOM_V3(name, packed, seed) \
-    Test(qeng_v3_random, name, .timeout = 600) { struct tctx t; t_open_fw(&t, VDPU_ENGINE_COSIM, NULL); random_v3(&t, packed, seed); t_close(&t); }
+    Test(indirect_event_idx_random, name, .timeout = 600) { struct tctx t; t_open_fw(&t, VDPU_ENGINE_COSIM, NULL); random_features(&t, packed, seed); t_close(&t); }
 
 RANDOM_V3(split_1, false, 1)
 RANDOM_V3(split_2, false, 2)
