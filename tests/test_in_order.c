@@ -238,3 +238,39 @@ ENGINE_TEST(in_order, packed_chains_empty_mid_batch_and_wrap)
     cr_assert_eq(hm_r16(T, RING_DESC + 16 * 2 + 14), 0, "used in lap 0: AVAIL and USED clear");
     cr_assert_eq(csr_rd(T, VDPU_CSR_QERR), 0);
 }
+
+/* packed, N = 8, B = 4, P = 8, with NOTIFICATION_DATA: the doorbell's data says where the available
+ * buffers end, so the service stops there without reading the next slot; the batch it holds is
+ * written then and moves the device's used position past every slot of the batch (virtio 1.2,
+ * packed virtqueues, in-order: one used descriptor at the batch's first slot, naming its last
+ * buffer; the next one follows the batch). Three buffers (slots 0-2, ids 20-22, data: next_off 3,
+ * wrap 1): one used descriptor at slot 0 naming 22. Two more (slots 3-4, ids 23-24, data 5): the
+ * next at slot 3 naming 24, slot 0 left as it was, slots 2 and 4 not written. */
+static void doorbell_data(struct tctx *t, uint16_t data)
+{
+    bar_wr(t, VDPU_BAR_NOTIFY_OFF + Q_TX * VDPU_NOTIFY_MULT, 4, Q_TX | (uint32_t)data << 16);
+    run_cycles(t, 8000);
+}
+
+ENGINE_TEST(in_order, packed_notif_data_batch_ends_at_data)
+{
+    engine_up(T, true, 0x48, 1u << VDPU_ENGCTRL_IN_ORDER | 1u << VDPU_ENGCTRL_NOTIF_DATA);
+    uint64_t wire0 = T->b->net.tx_frames;
+    for (uint16_t s = 0; s < 3; s++) desc_w(T, s, BUFS + 0x1000u * s, BUF_LEN, (uint16_t)(20 + s), PK_AVAIL);
+    doorbell_data(T, 3 | 0x8000u);
+    cr_assert_eq(T->b->net.tx_frames - wire0, 3);
+    cr_assert_eq(reqs(T, VDPU_PURP_USED), 1, "the batch of three is written when the data says no more");
+    cr_assert_eq(hm_r16(T, RING_DESC + 16 * 0 + 12), 22, "slot 0 names the batch's last buffer");
+    cr_assert_eq(hm_r16(T, RING_DESC + 16 * 0 + 14), PK_AVAIL | PK_USED);
+    cr_assert_eq(hm_r16(T, RING_DESC + 16 * 2 + 14), PK_AVAIL, "slot 2 skipped, not written");
+
+    for (uint16_t s = 3; s < 5; s++) desc_w(T, s, BUFS + 0x1000u * s, BUF_LEN, (uint16_t)(20 + s), PK_AVAIL);
+    doorbell_data(T, 5 | 0x8000u);
+    cr_assert_eq(T->b->net.tx_frames - wire0, 5);
+    cr_assert_eq(reqs(T, VDPU_PURP_USED), 2);
+    cr_assert_eq(hm_r16(T, RING_DESC + 16 * 3 + 12), 24, "the second batch's descriptor follows the first batch");
+    cr_assert_eq(hm_r16(T, RING_DESC + 16 * 3 + 14), PK_AVAIL | PK_USED);
+    cr_assert_eq(hm_r16(T, RING_DESC + 16 * 0 + 12), 22, "slot 0 not written again");
+    cr_assert_eq(hm_r16(T, RING_DESC + 16 * 4 + 14), PK_AVAIL, "slot 4 skipped, not written");
+    cr_assert_eq(csr_rd(T, VDPU_CSR_QERR), 0);
+}
