@@ -12,6 +12,6 @@ coverage: deps all ## RTL line/toggle and C line coverage over the suite and COV
 # (tools/mutate.py; the test binary is needed for the directed part)
 MUTANTS   ?= 20
 MUT_SEEDS ?= 20
-mutate: deps all $(TESTS) ## plant MUTANTS single-point RTL mutations (queue engine, CSR block); score the random cosim and the directed suites against them
+mutate: deps all $(TESTS) ## plant MUTANTS single-point RTL mutations (queue engine and its submodules, queue context, CSR block); score the random cosim and the directed suites against them
 	@$(call DEPS_INSTALL,python3)
 	@tools/mutate.py --mutants $(MUTANTS) --seeds $(MUT_SEEDS) --seed $(SEED)
