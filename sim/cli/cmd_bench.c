@@ -62,28 +62,38 @@ static void bench_usage(FILE *f)
             "  -h, --help         this text\n");
 }
 
+/* The options of a bench session on engine e with the real firmware; false (said) when it is not built. */
+static bool bench_opts(struct vdpu_opts *o, enum vdpu_engine e)
+{
+    vdpu_opts_default(o);
+    o->engine = e;
+    o->fw_path = vdpu_default_fw_path();
+    o->fw_console = NULL;
+    if (!o->fw_path) fprintf(stderr, "vdpu bench: build/fw/vdpu-fw.elf is missing (run make)\n");
+    return o->fw_path != NULL;
+}
+
+/* The driver brings the device up on this ring layout: enumeration, MSI-X, init to DRIVER_OK. */
+static bool bench_up(vdpu_session_t *s, virtio_drv_t *d, enum drv_ring ring)
+{
+    struct drv_params p;
+    drv_params_default(&p);
+    p.ring = ring;
+    return !pci_enumerate(&s->bus, VDPU_MMIO_BASE, &s->pci, NULL) && !pci_msix_setup(&s->bus, &s->pci, NULL) &&
+           virtio_drv_init(d, s, &p) == DRV_OK;
+}
+
 /* 64-byte TX through the queue engine on one engine: simulated packets per wall-clock second. */
 static int bench_net_tx(enum vdpu_engine e, enum drv_ring ring, uint64_t packets, unsigned size, uint64_t seed)
 {
     struct vdpu_opts o;
-    vdpu_opts_default(&o);
-    o.engine = e;
-    o.fw_path = vdpu_default_fw_path();
-    o.fw_console = NULL;
-    if (!o.fw_path) {
-        fprintf(stderr, "vdpu bench: build/fw/vdpu-fw.elf is missing (run make)\n");
-        return -1;
-    }
+    if (!bench_opts(&o, e)) return -1;
     vdpu_session_t s;
     if (vdpu_session_open(&s, &o)) return -1;
-    struct drv_params p;
-    drv_params_default(&p);
-    p.ring = ring;
     virtio_drv_t *d = calloc(1, sizeof *d);
     virtio_net_t *n = calloc(1, sizeof *n);
     int rc = -1;
-    if (d && n && !pci_enumerate(&s.bus, VDPU_MMIO_BASE, &s.pci, NULL) && !pci_msix_setup(&s.bus, &s.pci, NULL) &&
-        virtio_drv_init(d, &s, &p) == DRV_OK) {
+    if (d && n && bench_up(&s, d, ring)) {
         struct net_params np = {NET_TX, packets, size, seed, 100000 + packets * 20000};
         uint64_t c0 = s.bus.dev->cycle;
         double t0 = now_s();
@@ -114,27 +124,16 @@ static int bench_data_path(enum drv_ring ring, enum net_workload w, unsigned siz
 {
     const uint64_t packets = 400;
     struct vdpu_opts o;
-    vdpu_opts_default(&o);
-    o.engine = VDPU_ENGINE_MODEL;
+    if (!bench_opts(&o, VDPU_ENGINE_MODEL)) return -1;
     o.prefetch = o.used_batch = 8;
     o.max_reads = mr;
-    o.fw_path = vdpu_default_fw_path();
-    o.fw_console = NULL;
-    if (!o.fw_path) {
-        fprintf(stderr, "vdpu bench: build/fw/vdpu-fw.elf is missing (run make)\n");
-        return -1;
-    }
     vdpu_session_t s;
     if (vdpu_session_open(&s, &o)) return -1;
     s.bus.link.p.rtt = rtt;
-    struct drv_params p;
-    drv_params_default(&p);
-    p.ring = ring;
     virtio_drv_t *d = calloc(1, sizeof *d);
     virtio_net_t *n = calloc(1, sizeof *n);
     int rc = -1;
-    if (d && n && !pci_enumerate(&s.bus, VDPU_MMIO_BASE, &s.pci, NULL) && !pci_msix_setup(&s.bus, &s.pci, NULL) &&
-        virtio_drv_init(d, &s, &p) == DRV_OK) {
+    if (d && n && bench_up(&s, d, ring)) {
         struct net_params np = {w, packets, size, seed, 1000000 + packets * 50000};
         uint64_t c0 = s.bus.dev->cycle, r0 = 0;
         for (unsigned k = 0; k < VDPU_PURP_COUNT; k++)
