@@ -4,6 +4,8 @@
 #include <string.h>
 #include <sys/wait.h>
 
+#include <cjson/cJSON.h>
+
 #include "harness.h"
 
 static void record(void *ctx, const vdpu_txn_t *tx)
@@ -293,4 +295,18 @@ void hm_rings_by_hand(struct tctx *t, const struct drv_queue *x, bool packed)
     hm_zero(t, x->driver, packed ? 4 : 6 + 2 * n);
     hm_zero(t, x->device, packed ? 4 : 6 + 8 * n);
     cr_assert(packed ? link_grant(&t->b->link, x->desc, 16 * n) : link_grant(&t->b->link, x->device, 6 + 8 * n));
+}
+
+struct cJSON *t_json_file(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    cr_assert_not_null(f, "%s was not written", path);
+    static char js[1 << 16];
+    size_t n = fread(js, 1, sizeof js - 1, f);
+    fclose(f);
+    cr_assert_lt(n, sizeof js - 1, "%s is larger than 64 KiB", path);
+    js[n] = 0;
+    cJSON *root = cJSON_Parse(js);
+    cr_assert_not_null(root, "%s is not JSON: %.200s", path, js);
+    return root;
 }

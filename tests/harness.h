@@ -103,6 +103,9 @@ int sh(const char *cmd, char *out, size_t len);
 /* The cycle of the last transaction of channel ch (or UINT64_MAX). */
 uint64_t last_txn_cycle(struct tctx *t, unsigned ch);
 
+/* A JSON file the run wrote, parsed (asserts it exists, fits 64 KiB and parses); cJSON_Delete it. */
+struct cJSON *t_json_file(const char *path);
+
 /* Host memory as a driver writes and reads it (little-endian; asserts the address is backed). */
 void hm_w(struct tctx *t, uint64_t a, const void *p, size_t n);
 void hm_w16(struct tctx *t, uint64_t a, uint16_t v);

@@ -208,14 +208,7 @@ Test(cli, json_schema, .timeout = 300)
     cr_assert_eq(sh(VDPU " run -q --engine cosim --ring packed --workload net-loopback --packets 20 --prefetch 3 "
                          "--used-batch 5 --max-reads 2 --coalesce 4,900 --json build/test.json",
                     out, sizeof out), 0, "%s", out);
-    FILE *f = fopen("build/test.json", "r");
-    cr_assert_not_null(f);
-    static char js[1 << 16];
-    size_t n = fread(js, 1, sizeof js - 1, f);
-    fclose(f);
-    js[n] = 0;
-    cJSON *root = cJSON_Parse(js);
-    cr_assert_not_null(root, "not JSON");
+    cJSON *root = t_json_file("build/test.json");
     cr_assert_eq(cJSON_GetObjectItem(root, "packets")->valuedouble, 20);
     cr_assert_gt(cJSON_GetObjectItem(root, "cycles")->valuedouble, 0);
     /* what the run measured with: the engine parameters as given, the driver's defaults */
@@ -380,14 +373,7 @@ Test(cli, signal_flushes_what_was_measured, .timeout = 300)
     unsigned long frames = strtoul(pc + 6, NULL, 10);
     cr_assert_gt(frames, 0, "%s", out);
     /* the JSON parses and counts what completed */
-    FILE *f = fopen("build/t-int.json", "r");
-    cr_assert_not_null(f);
-    static char js[1 << 16];
-    size_t n = fread(js, 1, sizeof js - 1, f);
-    fclose(f);
-    js[n] = 0;
-    cJSON *root = cJSON_Parse(js);
-    cr_assert_not_null(root, "not JSON: %s", js);
+    cJSON *root = t_json_file("build/t-int.json");
     cr_assert_gt(cJSON_GetObjectItem(root, "packets")->valuedouble, 0);
     cJSON_Delete(root);
     /* tshark reads every frame the pcap line announced */

@@ -288,14 +288,7 @@ Test(wire, cli_reports_rate_and_cosim_agrees, .timeout = 120)
     }
     cr_assert_str_eq(dig[0], dig[1], "model and rtl digests differ");
     cr_assert_str_eq(dig[0], dig[2], "model and cosim digests differ");
-    FILE *f = fopen("build/test-wire-cosim.json", "r");
-    cr_assert_not_null(f);
-    static char js[1 << 16];
-    size_t n = fread(js, 1, sizeof js - 1, f);
-    fclose(f);
-    js[n] = 0;
-    cJSON *root = cJSON_Parse(js);
-    cr_assert_not_null(root);
+    cJSON *root = t_json_file("build/test-wire-cosim.json");
     cJSON *par = cJSON_GetObjectItem(root, "params"), *wm = cJSON_GetObjectItem(par, "wire_mbps");
     cr_assert(cJSON_IsNumber(wm) && wm->valuedouble == 25500, "params.wire_mbps");
     double bytes = cJSON_GetObjectItem(root, "bytes")->valuedouble, pk = cJSON_GetObjectItem(root, "packets")->valuedouble;
