@@ -148,17 +148,23 @@ static void quiesce(struct fz *f)
     }
 }
 
-static void settle_and_resume(struct fz *f)
+/* every host request taken and every event it pushed committed by the event service */
+static void events_settled(struct fz *f)
 {
     drain(f);
     uint64_t end = f->b->dev->cycle + FUZZ_WAIT;
-    for (uint32_t n = 1; n || f->b->hq_n;) { /* the host's write taken and its event committed */
+    for (uint32_t n = 1; n || f->b->hq_n;) {
         run(f, 1);
         csr_rd(f, VDPU_CSR_EV_COUNT, &n);
         n &= 0xff; /* [8] is the sticky overflow flag */
         if (f->b->dev->cycle > end) finding(f, "hang: the event FIFO does not empty");
     }
     while (!fwrole_idle(&f->s.fw)) run(f, 1);
+}
+
+static void settle_and_resume(struct fz *f)
+{
+    events_settled(f);
     while (!fwrole_push(&f->s.fw, true, VDPU_CSR_DP_CTRL, 0)) run(f, 1);
 }
 
@@ -235,6 +241,11 @@ static void csr_write_legal(struct fz *f, uint16_t off, uint32_t v)
     if (off == VDPU_CSR_Q_DESC_HI || off == VDPU_CSR_Q_AVAIL_HI || off == VDPU_CSR_Q_USED_HI) v = 0;
     if (off == VDPU_CSR_Q_DESC_LO || off == VDPU_CSR_Q_AVAIL_LO || off == VDPU_CSR_Q_USED_LO) v = (uint32_t)ring_addr(v);
     bool takes = (off == VDPU_CSR_DEV_RESET && (v & 1)) || (off == VDPU_CSR_Q_ENABLE && !(v & 1));
+    /* A reset the firmware makes on its own acts between events, as fw/events.c's does (docs/firmware.md,
+     * "Device reset"): one made while the host's queue set-up was still in flight erased the ring
+     * addresses and then committed that set-up's queue_enable - a queue on rings at 0, which no device
+     * can refuse (fuzz/regress/dev/fw_reset_races_queue_setup). */
+    if (off == VDPU_CSR_DEV_RESET && (v & 1)) events_settled(f);
     if (takes) quiesce(f);
     if (off == VDPU_CSR_DEV_RESET && (v & 1)) while (!fwrole_push(&f->s.fw, true, VDPU_CSR_ENG_CTRL, 0)) run(f, 1);
     while (!fwrole_push(&f->s.fw, true, off, v)) run(f, 1);

@@ -114,7 +114,12 @@ static void common_write(struct vdpu_edge *e, uint16_t field, uint64_t bar_off, 
         break;
     /* Policy writes never change the visible value: firmware commits it through the CSRs. */
     case VDPU_COMMON_MSIX: model_evq_push(e, VDPU_EV_MSIX_CONFIG, 0, v, bar_off); break;
-    case VDPU_COMMON_STATUS: model_evq_push(e, VDPU_EV_STATUS, 0, v, bar_off); break;
+    case VDPU_COMMON_STATUS:
+        /* writing 0 asks for a reset: until firmware's DEV_RESET acts, the driver must wait (it reads
+         * device_status until 0) and anything it writes would be erased by that reset */
+        if (v == 0 && s->evq_count < VDPU_EVQ_DEPTH) n->reset_pend = true;
+        model_evq_push(e, VDPU_EV_STATUS, 0, v, bar_off);
+        break;
     case VDPU_COMMON_Q_SIZE:
     case VDPU_COMMON_Q_MSIX:
     case VDPU_COMMON_Q_ENABLE:
@@ -147,6 +152,14 @@ void model_common_cfg_access(struct vdpu_edge *e, uint64_t bar_off, unsigned siz
         r->held = f->kind == VDPU_KIND_EV; /* policy fields: the value may be waiting for firmware */
         /* config_generation: firmware may be halfway through a device cfg change (CONFIG_UPDATE) */
         r->held_gen = f->off == VDPU_COMMON_CFGGENERATION;
+        return;
+    }
+    if (e->pre->reset_pend) {
+        /* virtio (basic facilities, device reset): after writing 0 to device_status the driver waits
+         * for it to read 0 before it sets the device up again. A write that does not wait would land
+         * before the reset it asked for and be erased by it - a queue enabled on rings the reset
+         * cleared - so the device ignores it, visibly. */
+        model_diag(e, VDPU_DIAG_RESET_PENDING, bar_off);
         return;
     }
     if (f->kind == VDPU_KIND_RO) {

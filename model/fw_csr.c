@@ -287,7 +287,11 @@ static void csr_action(struct vdpu_edge *e, uint16_t off, uint32_t v)
     case VDPU_CSR_HOST_IRQ: model_irq_raise(e, (uint16_t)v); break;
     case VDPU_CSR_DEV_RESET:
         if (v & VDPU_DEV_RESET_VIRTIO) {
+            /* the reset the host asked for has acted - unless the host asked again at this very edge
+             * (none was pending before it, so that request is still to come) */
+            bool asked_now = e->next->reset_pend && !e->pre->reset_pend;
             model_virtio_reset(e->next);
+            e->next->reset_pend = asked_now;
             e->dev_reset = true; /* the RX frame buffer's contents become stale (netio.c) */
         }
         break;

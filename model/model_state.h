@@ -321,6 +321,7 @@ struct vdpu_state {
     uint8_t evq_head;
     uint8_t evq_count;
     bool evq_overflow; /* EV_COUNT[8], sticky */
+    bool reset_pend;   /* a device_status write of 0 is queued and DEV_RESET has not acted: common cfg writes ignored */
 
     /* ---- MSI-X (the table is at the top) */
     uint64_t msix_pending; /* PBA: bit v = vector v */

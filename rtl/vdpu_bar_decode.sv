@@ -146,6 +146,11 @@ module vdpu_bar_decode
       if (size != common_size(coff)) begin
         dv = 1'b1;
         dc = DIAG_BAR_BAD_SIZE;
+      end else if (we && view_i.reset_pend) begin
+        // the driver did not wait for device_status to read 0 after asking for a reset: the reset
+        // would erase this write (a queue enabled on rings it cleared), so it is ignored
+        dv = 1'b1;
+        dc = DIAG_RESET_PENDING;
       end else begin
         unique case (coff)
           COMMON_DFSELECT: begin

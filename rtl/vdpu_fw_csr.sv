@@ -125,6 +125,7 @@ module vdpu_fw_csr
     logic [15:0]                 net_max_qp;
     logic [15:0]                 net_mtu;
     logic                        ev_ovf;
+    logic                        reset_pend;  // device_status 0 queued, DEV_RESET not yet acted
     logic [31:0]                 dfsel;     // common cfg device_feature_select
     logic [31:0]                 gfsel;     // common cfg driver_feature_select
     logic [15:0]                 qsel;      // common cfg queue_select
@@ -168,6 +169,7 @@ module vdpu_fw_csr
     net_max_qp:    CSR_NET_MAX_QP_RST[15:0],
     net_mtu:       CSR_NET_MTU_RST[15:0],
     ev_ovf:        CSR_EV_COUNT_RST[8],
+    reset_pend:    1'b0,
     dfsel:         '0,
     gfsel:         '0,
     qsel:          '0,
@@ -369,7 +371,7 @@ module vdpu_fw_csr
   // The event push, ring writes and table writes of the host effects are applied elsewhere;
   // HOST_IRQ takes a 16-bit queue number.
   logic unused_in;
-  assign unused_in = ^{host_eff_i.ev_push, host_eff_i.ev, host_eff_i.qwr, host_eff_i.tbl_we,
+  assign unused_in = ^{host_eff_i.ev.qnum, host_eff_i.ev.data[31:8], host_eff_i.qwr, host_eff_i.tbl_we,
                        host_eff_i.tbl_size8, host_eff_i.tbl_dw, host_eff_i.data[63:32], act[31:16],
                        host_eff_i.notify_q, host_eff_i.notify_nd};
   // The queue engine's ring state has no CSR.
@@ -416,6 +418,10 @@ module vdpu_fw_csr
     if (host_eff_i.isr_clr) r_d.isr = '0;
     if (host_eff_i.notify_inc) r_d.notify_count = r_q.notify_count + 32'd1;
     if (host_eff_i.ev_ovf_set) r_d.ev_ovf = 1'b1;
+    // a reset request queued: common cfg writes are ignored until DEV_RESET acts (vdpu_bar_decode)
+    if (host_eff_i.ev_push && host_eff_i.ev.kind == EV_STATUS && host_eff_i.ev.data[7:0] == '0) begin
+      r_d.reset_pend = 1'b1;
+    end
 
     // firmware side
     if (fwreq_valid_i) begin
@@ -527,6 +533,9 @@ module vdpu_fw_csr
               r_d.drv_feature   = RegsRst.drv_feature;
               r_d.isr           = RegsRst.isr;
               r_d.mq_pairs      = RegsRst.mq_pairs;  // the spec: after reset only receiveq1
+              // the request has been served - unless the host asked again at this edge (none was
+              // pending before it, so that request is still to come)
+              r_d.reset_pend    = r_d.reset_pend && !r_q.reset_pend;
             end
           end
           default: ;
@@ -616,7 +625,8 @@ module vdpu_fw_csr
     net_status:    r_q.net_status,
     net_max_qp:    r_q.net_max_qp,
     net_mtu:       r_q.net_mtu,
-    ctrlq:         r_q.ctrlq
+    ctrlq:         r_q.ctrlq,
+    reset_pend:    r_q.reset_pend
   };
 
 endmodule

@@ -129,6 +129,53 @@ ENGINE_TEST(bar, ring_address_locked_while_enabled)
     cr_assert_eq(bar_rd(T, CC(Q_DESCLO), 4), 0x4000);
 }
 
+/* A driver that asks for a reset and sets a queue up again without waiting for device_status to read
+ * 0: its writes would land before the reset and be erased by it (make fuzz found a queue enabled on rings
+ * the reset had cleared), so the device ignores them until firmware's DEV_RESET has acted. */
+ENGINE_TEST(bar, common_cfg_writes_ignored_while_reset_pending)
+{
+    t_enumerate(T);
+    bar_wr(T, CC(Q_SELECT), 2, 1);
+    bar_wr(T, CC(STATUS), 1, 0); /* the reset request: an event for firmware */
+    cr_assert_eq(csr_rd(T, VDPU_CSR_EV_COUNT) & 0xff, 1);
+    expect_no_diag(T);
+    bar_wr(T, CC(Q_DESCLO), 4, 0x4000);
+    expect_diag(T, VDPU_DIAG_RESET_PENDING, CC(Q_DESCLO));
+    bar_wr(T, CC(Q_ENABLE), 2, 1);
+    expect_diag(T, VDPU_DIAG_RESET_PENDING, CC(Q_ENABLE));
+    bar_wr(T, CC(Q_SELECT), 2, 2);
+    expect_diag(T, VDPU_DIAG_RESET_PENDING, CC(Q_SELECT));
+    bar_wr(T, CC(NUMQ), 2, 2);
+    expect_diag(T, VDPU_DIAG_RESET_PENDING, CC(NUMQ));
+    bar_wr(T, CC(STATUS), 1, 1);
+    expect_diag(T, VDPU_DIAG_RESET_PENDING, CC(STATUS));
+    cr_assert_eq(csr_rd(T, VDPU_CSR_EV_COUNT) & 0xff, 1, "no event pushed by an ignored write");
+    cr_assert_eq(bar_rd(T, CC(Q_SELECT), 2), 1, "queue_select kept");
+    cr_assert_eq(bar_rd(T, CC(Q_DESCLO), 4), 0, "the ring address was not stored");
+    expect_no_diag(T);
+    /* firmware serves the request: writes are taken again */
+    csr_wr(T, VDPU_CSR_DEV_RESET, VDPU_DEV_RESET_VIRTIO);
+    csr_wr(T, VDPU_CSR_EV_CTRL, VDPU_EV_CTRL_POP);
+    bar_wr(T, CC(Q_SELECT), 2, 1);
+    bar_wr(T, CC(Q_DESCLO), 4, 0x4000);
+    expect_no_diag(T);
+    cr_assert_eq(bar_rd(T, CC(Q_DESCLO), 4), 0x4000);
+    /* the flag is cleared by DEV_RESET, not by the pop: a reset asked while firmware has not yet reset */
+    bar_wr(T, CC(STATUS), 1, 0);
+    csr_wr(T, VDPU_CSR_EV_CTRL, VDPU_EV_CTRL_POP);
+    bar_wr(T, CC(Q_DESCLO), 4, 0x8000);
+    expect_diag(T, VDPU_DIAG_RESET_PENDING, CC(Q_DESCLO));
+    csr_wr(T, VDPU_CSR_DEV_RESET, VDPU_DEV_RESET_VIRTIO);
+    bar_wr(T, CC(Q_SELECT), 2, 1);
+    bar_wr(T, CC(Q_DESCLO), 4, 0x8000);
+    expect_no_diag(T);
+    cr_assert_eq(bar_rd(T, CC(Q_DESCLO), 4), 0x8000);
+    /* a non-zero status write is no reset request */
+    bar_wr(T, CC(STATUS), 1, 1);
+    bar_wr(T, CC(Q_DESCHI), 4, 0);
+    expect_no_diag(T);
+}
+
 ENGINE_TEST(bar, access_size_rules)
 {
     t_enumerate(T);
