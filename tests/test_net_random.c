@@ -14,7 +14,7 @@
 
 struct nr_cov {
     uint64_t runs, packets, dropped, wrap_chains, edge_bufs, ring_laps, chains, resets, cut_packets, mq_runs;
-    uint64_t faults, fault_packets;
+    uint64_t faults, fault_packets, indirect;
 };
 
 static void nr_one(uint64_t seed, struct nr_cov *cov)
@@ -44,6 +44,7 @@ static void nr_one(uint64_t seed, struct nr_cov *cov)
     cr_assert_eq(pci_enumerate(&s->bus, VDPU_MMIO_BASE, &s->pci, NULL), 0, "enumeration failed");
     cr_assert_eq(pci_msix_setup(&s->bus, &s->pci, NULL), 0);
     int rc = netrand_run(s, &c, &r, err, sizeof err);
+    uint64_t ind_reads = s->bus.link.st.total[VDPU_PURP_INDIRECT].requests;
     bool clean = vdpu_session_finish(s);
     char why[200];
     snprintf(why, sizeof why, "%s", s->bus.stopped ? s->bus.stop_reason : "cosim end-of-run check failed");
@@ -63,6 +64,11 @@ static void nr_one(uint64_t seed, struct nr_cov *cov)
     cov->mq_runs += c.pairs > 1;
     cov->faults += r.faults;
     cov->fault_packets += r.fault_packets;
+    cov->indirect += r.indirect;
+    /* buffers posted through indirect tables: the device fetched tables (and never without them) */
+    cr_assert(r.indirect ? ind_reads > 0 : c.no.indirect_pct || ind_reads == 0,
+                 "seed %llu: %llu indirect buffers, %llu indirect table reads", (unsigned long long)seed,
+                 (unsigned long long)r.indirect, (unsigned long long)ind_reads);
     cr_assert_eq(r.faults, c.faults.n, "seed %llu: %llu of %u PCIe faults hit", (unsigned long long)seed,
                  (unsigned long long)r.faults, c.faults.n);
 }
@@ -87,6 +93,7 @@ static void nr_group(unsigned g)
     cr_assert_gt(cov.resets, 0);
     cr_assert_gt(cov.mq_runs, 0);
     cr_assert_gt(cov.faults, 0);
+    cr_assert_gt(cov.indirect, 0);
 }
 
 /* one Test per group of seeds, so they run in parallel */
@@ -120,7 +127,7 @@ Test(net_random, parameter_coverage)
     unsigned ring[2] = {0}, work[3] = {0}, size[3] = {0}, txc[3] = {0}, rxc[3] = {0}, top = 0, poll = 0, overrun = 0,
              stall = 0, q8 = 0, q256 = 0, odd_packed = 0, rtt_lo = 0, rtt_hi = 0, v2 = 0, p8 = 0, b8 = 0, rxbuf = 0,
              rxbuf_tiny = 0, no_evidx = 0, no_nd = 0, coal = 0, coal_timer_only = 0, mr = 0, mr8 = 0, reord = 0,
-             in_order_batched = 0, no_io = 0, fault[LINK_FAULT_KINDS] = {0}, fault_pay = 0;
+             in_order_batched = 0, no_io = 0, fault[LINK_FAULT_KINDS] = {0}, fault_pay = 0, ind[101] = {0};
     for (uint64_t seed = 1; seed <= NR_GROUPS * NR_PER_GROUP; seed++) {
         struct netrand_cfg c;
         netrand_pick(seed, &c);
@@ -151,6 +158,8 @@ Test(net_random, parameter_coverage)
         mr8 += c.max_reads == 8;
         reord += c.link_reorder;
         no_io += c.no_in_order;
+        cr_assert(c.no.indirect_pct <= 100);
+        ind[c.no.indirect_pct]++;
         /* IN_ORDER on with batches that actually group TX completions */
         in_order_batched += !c.no_in_order && c.used_batch > 1 && c.np.workload != NET_RX;
         /* PCIe faults: at most one, on a read the fault phase surely reaches */
@@ -198,6 +207,9 @@ Test(net_random, parameter_coverage)
     cr_assert_geq(mr8, 5);
     cr_assert_geq(reord, 30);
     cr_assert_geq(no_io, 50);
+    /* indirect tables in about two seeds of five, each share drawn */
+    cr_assert_geq(ind[25] + ind[50] + ind[100], 60);
+    cr_assert(ind[25] && ind[50] && ind[100]);
     cr_assert_geq(in_order_batched, 40);
     for (unsigned k = 1; k < LINK_FAULT_KINDS; k++) cr_assert_geq(fault[k], 2, "fault %s", link_fault_name(k));
     cr_assert_geq(fault_pay, 5, "faults with several reads outstanding");

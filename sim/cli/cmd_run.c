@@ -188,7 +188,7 @@ int cmd_run(int argc, char **argv)
             run_args_free(&a);
             return VDPU_EXIT_USAGE;
         }
-        uint64_t steered = fcov_steer(&fc->db, o->seed, 8);
+        uint64_t steered = fcov_steer(&fc->db, o->seed, FCOV_STEER_CANDS);
         if (steered != o->seed)
             printf("fcov: seed %llu steered to %llu, which hits more bins the db lacks (rerun: --seed %llu)\n",
                    (unsigned long long)o->seed, (unsigned long long)steered, (unsigned long long)steered);

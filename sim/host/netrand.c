@@ -97,6 +97,11 @@ void netrand_pick(uint64_t seed, struct netrand_cfg *c)
         link_fault_draw(rng_next(&fr), c->np.packets / 4 + 1, &c->faults.f[0]);
         c->faults.n = 1;
     }
+    /* indirect tables (INDIRECT_DESC, offered and accepted by default) for a share of the buffers in two
+     * seeds of five, from a generator of their own too */
+    rng_t ir = {seed ^ 0x696e64697263ull}; /* "indirc" */
+    static const unsigned pct[] = {25, 50, 100};
+    c->no.indirect_pct = rng_pct(&ir, 40) ? pct[rng_below(&ir, 3)] : 0;
 }
 
 void netrand_session_opts(uint64_t seed, struct vdpu_opts *o)
@@ -135,6 +140,8 @@ void netrand_describe(const struct netrand_cfg *c, char *buf, size_t len)
              c->no_event_idx ? ", no EVENT_IDX" : "", c->no_notif_data ? ", no NOTIFICATION_DATA" : "",
              c->coal_frames, c->coal_cycles, c->max_reads, c->link_reorder ? ", completions out of order" : "",
              c->no_in_order ? ", no IN_ORDER" : "");
+    if (c->no.indirect_pct)
+        snprintf(buf + strlen(buf), len - strlen(buf), ", indirect tables for %u%% of the buffers", c->no.indirect_pct);
     if (c->pairs > 1) snprintf(buf + strlen(buf), len - strlen(buf), ", %u queue pairs (UDP flows, steering checked)", c->pairs);
     for (unsigned i = 0; i < c->faults.n; i++)
         snprintf(buf + strlen(buf), len - strlen(buf), ", PCIe fault %s on DMA read %llu",
@@ -252,6 +259,7 @@ static int netrand_final_mq(vdpu_session_t *s, virtio_drv_t *d, const struct net
             for (unsigned i = 0; i < 2; i++) {
                 r->descs += v[i]->descs_posted;
                 r->chains += v[i]->chains_posted;
+                r->indirect += v[i]->indirect_posted;
                 r->kicks += v[i]->kicks;
                 r->irqs += v[i]->irqs_seen;
                 r->wrap_chains += v[i]->wrap_chains;
@@ -316,6 +324,7 @@ int netrand_run(vdpu_session_t *s, const struct netrand_cfg *cfg, struct netrand
     r->cycles = s->bus.dev->cycle - t0;
     r->descs = n->tx.descs_posted + n->rx.descs_posted;
     r->chains = n->tx.chains_posted + n->rx.chains_posted;
+    r->indirect = n->tx.indirect_posted + n->rx.indirect_posted;
     r->kicks = n->tx.kicks + n->rx.kicks;
     r->irqs = n->tx.irqs_seen + n->rx.irqs_seen;
     r->dropped = n->dropped;
@@ -361,9 +370,9 @@ int netrand_workload(vdpu_session_t *s, uint64_t seed, FILE *out, struct netrand
             (unsigned long long)r.irqs);
     fprintf(out, "net-random: coverage: %llu frames dropped by the device (no buffer), %llu chains across the "
                  "packed ring end, %llu buffers ending at the end of host RAM, %llu used ring laps, %llu frames "
-                 "in several receive buffers\n",
+                 "in several receive buffers, %llu buffers through indirect tables\n",
             (unsigned long long)r.dropped, (unsigned long long)r.wrap_chains, (unsigned long long)r.edge_bufs,
-            (unsigned long long)r.ring_laps, (unsigned long long)r.merged);
+            (unsigned long long)r.ring_laps, (unsigned long long)r.merged, (unsigned long long)r.indirect);
     if (c.faults.n)
         fprintf(out, "net-random: %llu PCIe fault%s injected, each answered by DEVICE_NEEDS_RESET and recovered by a "
                      "reset; %llu frames completed and checked before %s\n",

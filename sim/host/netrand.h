@@ -42,7 +42,7 @@ struct netrand_cfg {
 
 struct netrand_result {
     uint64_t packets, cycles, descs, chains, kicks, irqs;
-    uint64_t dropped, wrap_chains, edge_bufs, ring_laps, merged; /* coverage */
+    uint64_t dropped, wrap_chains, edge_bufs, ring_laps, merged, indirect; /* coverage */
     uint64_t resets, cut_packets; /* device resets done; frames completed before them */
     uint64_t faults, fault_packets; /* PCIe faults injected (each answered by DEVICE_NEEDS_RESET and a
                                      * reset); frames completed before them */

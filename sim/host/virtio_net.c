@@ -11,6 +11,7 @@
 
 #define PACKED_F_NEXT 1u
 #define PACKED_F_WRITE 2u
+#define PACKED_F_INDIRECT 4u
 #define PACKED_F_AVAIL (1u << 7)
 #define PACKED_F_USED (1u << 15)
 #define NET_MIN_FRAME 14
@@ -281,6 +282,33 @@ static uint16_t take_free(virtio_net_t *n, struct net_vq *q)
     return v;
 }
 
+/* An indirect table's place in buffer id's region: at the end the pieces leave free (they start at the
+ * region's base, or end flush with its top; they span at most NET_BUF_SIZE + gaps < NET_REGION - 64). */
+static uint64_t table_addr(const virtio_net_t *n, const struct net_vq *q, uint16_t id)
+{
+    uint64_t base = q->bufs + (uint64_t)id * NET_REGION;
+    return n->o.place == NET_PLACE_TOP ? base : base + NET_REGION - 16 * NET_MAX_CHAIN;
+}
+
+/* The indirect table of buffer b as the driver writes it (and as it must stay: the device only reads
+ * it). Split: chained by NEXT/next within the table; packed: in order, WRITE the only flag, the
+ * reserved id fields left 0. */
+static void table_bytes(const struct net_vq *q, const struct net_buf *b, uint8_t *t)
+{
+    memset(t, 0, 16 * NET_MAX_CHAIN);
+    for (unsigned i = 0; i < b->n; i++) {
+        uint8_t *d = t + 16 * i;
+        bool more = i + 1 < b->n;
+        uint16_t fl = q->packed ? (q->rx ? PACKED_F_WRITE : 0)
+                                : (uint16_t)((q->rx ? VRING_DESC_F_WRITE : 0) | (more ? VRING_DESC_F_NEXT : 0));
+        uint16_t next = !q->packed && more ? (uint16_t)(i + 1) : 0;
+        memcpy(d, &b->addr[i], 8);
+        memcpy(d + 8, &b->len[i], 4);
+        memcpy(d + 12, q->packed ? &(uint16_t){0} : &fl, 2);
+        memcpy(d + 14, q->packed ? &fl : &next, 2);
+    }
+}
+
 static bool can_post(const struct net_vq *q, unsigned k)
 {
     return q->packed ? q->nfree > 0 && q->free_slots >= k : q->nfree >= k;
@@ -300,18 +328,22 @@ static uint16_t post(virtio_net_t *n, struct net_vq *q, unsigned k, const uint32
         b.len[i] = len[i];
         b.total += len[i];
     }
+    /* (the draw only when asked for, so runs without indirect tables keep their random stream) */
+    bool ind = n->o.indirect_pct && has_feature(n, VIRTIO_RING_F_INDIRECT_DESC) && rng_pct(&n->rng, n->o.indirect_pct);
+    b.slots = ind ? 1 : b.n;
     if (!q->packed) {
-        for (unsigned i = 0; i < k; i++) b.desc[i] = take_free(n, q);
+        for (unsigned i = 0; i < b.slots; i++) b.desc[i] = take_free(n, q);
         id = b.desc[0];
     } else {
         id = take_free(n, q);
         uint16_t slot = q->next_avail;
-        for (unsigned i = 0; i < k; i++) {
+        for (unsigned i = 0; i < b.slots; i++) {
             b.desc[i] = slot;
             slot = (uint16_t)(slot + 1 == q->size ? 0 : slot + 1);
         }
     }
     place(n, q, id, &b);
+    if (ind) b.table = table_addr(n, q, id);
     if (q->rx) {
         uint8_t poison[NET_REGION];
         memset(poison, RX_POISON, sizeof poison);
@@ -324,7 +356,23 @@ static uint16_t post(virtio_net_t *n, struct net_vq *q, unsigned k, const uint32
         }
     }
     q->buf[id] = b;
-    if (!q->packed) {
+    if (ind) {
+        uint8_t t[16 * NET_MAX_CHAIN];
+        table_bytes(q, &b, t);
+        host_mem_write(m, b.table, t, 16ull * k);
+        q->indirect_posted++;
+    }
+    if (!q->packed && ind) {
+        /* one descriptor naming the table (WRITE on it is ignored by the device: left clear, as Linux) */
+        uint64_t d = q->desc + 16ull * b.desc[0];
+        wr64(n, d, b.table);
+        wr32(n, d + 8, 16u * k);
+        wr16(n, d + 12, VRING_DESC_F_INDIRECT);
+        wr16(n, d + 14, (uint16_t)rng_next(&n->rng)); /* no NEXT: garbage the device must ignore */
+        wr16(n, q->driver + 4 + 2ull * (q->avail_idx % q->size), id);
+        q->avail_idx++;
+        wr16(n, q->driver + 2, q->avail_idx);
+    } else if (!q->packed) {
         for (unsigned i = 0; i < k; i++) {
             uint64_t d = q->desc + 16ull * b.desc[i];
             bool more = i + 1 < k;
@@ -337,6 +385,15 @@ static uint16_t post(virtio_net_t *n, struct net_vq *q, unsigned k, const uint32
         wr16(n, q->driver + 4 + 2ull * (q->avail_idx % q->size), id);
         q->avail_idx++;
         wr16(n, q->driver + 2, q->avail_idx); /* publish after the entry (the host runs between device cycles) */
+    } else if (ind) {
+        uint64_t d = q->desc + 16ull * b.desc[0];
+        wr64(n, d, b.table);
+        wr32(n, d + 8, 16u * k);
+        wr16(n, d + 12, id);
+        wr16(n, d + 14, (uint16_t)(PACKED_F_INDIRECT | (q->avail_wrap ? PACKED_F_AVAIL : PACKED_F_USED)));
+        if (b.desc[0] == q->size - 1) q->avail_wrap = !q->avail_wrap;
+        q->next_avail = (uint16_t)((q->next_avail + 1) % q->size);
+        q->free_slots -= 1;
     } else {
         /* the head's flags last: the chain becomes visible at once; the buffer id is in the last
          * descriptor, the others carry garbage ids the device must ignore */
@@ -359,7 +416,7 @@ static uint16_t post(virtio_net_t *n, struct net_vq *q, unsigned k, const uint32
         q->avail_wrap = wrap;
         q->free_slots -= k;
     }
-    if (q->packed && b.desc[k - 1] < b.desc[0]) q->wrap_chains++;
+    if (q->packed && b.desc[b.slots - 1] < b.desc[0]) q->wrap_chains++;
     if (b.addr[k - 1] + b.len[k - 1] == VDPU_HOST_RAM_BASE + VDPU_HOST_RAM_SIZE) q->edge_bufs++;
     q->order[(q->ord_head + q->ord_n++) % q->size] = id; /* at most size buffers are outstanding */
     q->outstanding++;
@@ -439,16 +496,16 @@ static bool reap_one(virtio_net_t *n, struct net_vq *q, uint16_t *id, uint32_t *
         if (!q->packed) {
             q->last_used++;
             if (q->last_used % q->size == 0) q->ring_laps++;
-            for (unsigned i = 0; i < b->n; i++) q->free_list[q->nfree++] = b->desc[i];
+            for (unsigned i = 0; i < b->slots; i++) q->free_list[q->nfree++] = b->desc[i];
         } else {
-            unsigned nu = q->next_used + b->n;
+            unsigned nu = q->next_used + b->slots;
             if (nu >= q->size) {
                 nu -= q->size;
                 q->used_wrap = !q->used_wrap;
                 q->ring_laps++;
             }
             q->next_used = (uint16_t)nu;
-            q->free_slots += b->n;
+            q->free_slots += b->slots;
             q->free_list[q->nfree++] = *id;
         }
         q->ord_head = (q->ord_head + 1) % q->size;
@@ -476,7 +533,7 @@ static bool reap_one(virtio_net_t *n, struct net_vq *q, uint16_t *id, uint32_t *
         q->last_used++;
         if (q->last_used % q->size == 0) q->ring_laps++;
         struct net_buf *b = &q->buf[*id];
-        for (unsigned i = 0; i < b->n; i++) q->free_list[q->nfree++] = b->desc[i];
+        for (unsigned i = 0; i < b->slots; i++) q->free_list[q->nfree++] = b->desc[i];
     } else {
         uint64_t d = q->desc + 16ull * q->next_used;
         uint16_t fl = rd16(n, d + 14);
@@ -494,14 +551,14 @@ static bool reap_one(virtio_net_t *n, struct net_vq *q, uint16_t *id, uint32_t *
             return false;
         }
         /* the used descriptor stands for the whole chain: skip its slots */
-        unsigned nu = q->next_used + b->n;
+        unsigned nu = q->next_used + b->slots;
         if (nu >= q->size) {
             nu -= q->size;
             q->used_wrap = !q->used_wrap;
             q->ring_laps++;
         }
         q->next_used = (uint16_t)nu;
-        q->free_slots += b->n;
+        q->free_slots += b->slots;
         q->free_list[q->nfree++] = *id;
     }
     q->buf[*id].busy = false;
@@ -678,26 +735,32 @@ static bool fill_rx(virtio_net_t *n)
 
 /* The next used receive buffer, appended to pkt at *got: the bytes the device wrote across its
  * pieces, with poison everywhere else in its region. False when none is used (or on an error). */
-static bool rx_take(virtio_net_t *n, uint8_t *pkt, size_t cap, uint32_t *got, uint32_t *len, uint32_t *total)
+/* Buffer id of receive queue q came back with len bytes: copy them (header + frame, across its pieces)
+ * to out and check that the device wrote nothing else in the buffer's region - the rest of the pieces
+ * and the gaps still poison, an indirect table as the driver wrote it. */
+bool vnet_rx_region(virtio_net_t *n, const struct net_vq *q, uint16_t id, uint32_t len, uint8_t *out)
 {
     static uint8_t region[NET_REGION];
-    uint16_t id;
-    if (!reap_one(n, &n->rx, &id, len)) return false;
-    const struct net_buf *b = &n->rx.buf[id];
-    *total = b->total;
-    if (*len == 0 || *len > b->total || *got + *len > cap) {
-        set_error(n, "RX used length out of range", *len);
-        return false;
-    }
-    uint64_t base = n->rx.bufs + (uint64_t)id * NET_REGION;
+    const struct net_buf *b = &q->buf[id];
+    uint64_t base = q->bufs + (uint64_t)id * NET_REGION;
     host_mem_read(&n->s->mem, base, region, NET_REGION);
     uint32_t done = 0;
-    for (unsigned i = 0; i < b->n && done < *len; i++) {
-        uint32_t k = *len - done < b->len[i] ? *len - done : b->len[i];
+    for (unsigned i = 0; i < b->n && done < len; i++) {
+        uint32_t k = len - done < b->len[i] ? len - done : b->len[i];
         uint8_t *p = region + (b->addr[i] - base);
-        memcpy(pkt + *got + done, p, k);
+        memcpy(out + done, p, k);
         memset(p, RX_POISON, k); /* what remains must be untouched */
         done += k;
+    }
+    if (b->table) {
+        uint8_t t[16 * NET_MAX_CHAIN];
+        table_bytes(q, b, t);
+        uint8_t *p = region + (b->table - base);
+        if (memcmp(p, t, 16u * b->n) != 0) {
+            set_error(n, "RX: the device wrote into the buffer's indirect table (its address)", b->table);
+            return false;
+        }
+        memset(p, RX_POISON, 16u * b->n);
     }
     /* A frame dropped for want of buffers (MRG_RXBUF, overrun) may leave bytes in buffers that stay
      * posted and are used again: the spec lets the device write more than the used length. */
@@ -707,6 +770,20 @@ static bool rx_take(virtio_net_t *n, uint8_t *pkt, size_t cap, uint32_t *got, ui
             set_error(n, "RX: the device wrote outside header+frame in the buffer's pieces (offset in region)", i);
             return false;
         }
+    return true;
+}
+
+static bool rx_take(virtio_net_t *n, uint8_t *pkt, size_t cap, uint32_t *got, uint32_t *len, uint32_t *total)
+{
+    uint16_t id;
+    if (!reap_one(n, &n->rx, &id, len)) return false;
+    const struct net_buf *b = &n->rx.buf[id];
+    *total = b->total;
+    if (*len == 0 || *len > b->total || *got + *len > cap) {
+        set_error(n, "RX used length out of range", *len);
+        return false;
+    }
+    if (!vnet_rx_region(n, &n->rx, id, *len, pkt + *got)) return false;
     *got += *len;
     n->rx_bufs_used++;
     return true;
@@ -931,4 +1008,3 @@ void vnet_arm_interrupt(virtio_net_t *n, struct net_vq *q) { arm_interrupt(n, q)
 unsigned vnet_shape(virtio_net_t *n, enum net_chain c, uint32_t total, uint32_t *len) { return shape(n, c, total, len); }
 unsigned vnet_frame_len(virtio_net_t *n) { return frame_len(n); }
 void vnet_set_error(virtio_net_t *n, const char *msg, uint64_t v) { set_error(n, msg, v); }
-uint8_t vnet_rx_poison(void) { return RX_POISON; }

@@ -61,6 +61,8 @@ struct net_opts {
      * driver carries on afterwards and notices the interrupts that arrived meanwhile */
     void (*on_turn)(virtio_net_t *n, void *ctx);
     void *on_turn_ctx;
+    unsigned indirect_pct; /* with INDIRECT_DESC negotiated: percent of buffers posted as one ring descriptor
+                            * pointing at an indirect table of their pieces (0: never) */
     bool tx_hdr_noise;   /* the TX virtio_net_hdr carries flag bits the device does not know (all but
                           * NEEDS_CSUM) and random csum_start/csum_offset/hdr_len/gso_size/num_buffers
                           * with gso_type NONE: the device must ignore them all (virtio-net 5.1.6.2.2) */
@@ -69,8 +71,10 @@ struct net_opts {
 /* One posted buffer (descriptor chain), by buffer id (split: the head descriptor; packed: the id). */
 struct net_buf {
     bool busy;
-    uint8_t n;                    /* descriptors */
-    uint16_t desc[NET_MAX_CHAIN]; /* split: descriptor indices; packed: ring slots */
+    uint8_t n;                    /* pieces (descriptors, in the ring or in the indirect table) */
+    uint8_t slots;                /* descriptors in the ring: n, or 1 for an indirect table */
+    uint16_t desc[NET_MAX_CHAIN]; /* split: descriptor indices; packed: ring slots (the first `slots`) */
+    uint64_t table;               /* the indirect table's address (0: direct) */
     uint64_t addr[NET_MAX_CHAIN];
     uint32_t len[NET_MAX_CHAIN];
     uint32_t total;
@@ -95,7 +99,7 @@ struct net_vq {
     bool pend;
     uint8_t pend_n;
     uint32_t pend_len[NET_MAX_CHAIN];
-    uint64_t outstanding, posted, completed, kicks, irqs_seen, descs_posted, chains_posted;
+    uint64_t outstanding, posted, completed, kicks, irqs_seen, descs_posted, chains_posted, indirect_posted;
     uint16_t kick_idx;            /* split EVENT_IDX: avail idx at the last kick decision */
     uint64_t kicks_suppressed;    /* split EVENT_IDX: kicks the device's avail_event made unnecessary */
     uint64_t wrap_chains;  /* packed: chains that run across the end of the ring */

@@ -253,29 +253,14 @@ static void reap_rx(virtio_net_mq_t *m, unsigned k)
     struct net_vq *q = &m->rx[k];
     uint16_t id;
     uint32_t len;
-    static uint8_t region[NET_REGION], pkt[NET_REGION];
-    const uint8_t poison = vnet_rx_poison();
+    static uint8_t pkt[NET_REGION];
     while (vnet_reap_one(n, q, &id, &len)) {
         const struct net_buf *b = &q->buf[id];
         if (len < NET_HDR_LEN + 14 || len > b->total) {
             vnet_set_error(n, "RX used length out of range", len);
             return;
         }
-        uint64_t base = q->bufs + (uint64_t)id * NET_REGION;
-        host_mem_read(&n->s->mem, base, region, NET_REGION);
-        uint32_t got = 0;
-        for (unsigned i = 0; i < b->n && got < len; i++) {
-            uint32_t c = len - got < b->len[i] ? len - got : b->len[i];
-            uint8_t *p = region + (b->addr[i] - base);
-            memcpy(pkt + got, p, c);
-            memset(p, poison, c);
-            got += c;
-        }
-        for (unsigned i = 0; i < NET_REGION; i++)
-            if (region[i] != poison) {
-                vnet_set_error(n, "RX: the device wrote outside header+frame in the buffer's pieces (offset in region)", i);
-                return;
-            }
+        if (!vnet_rx_region(n, q, id, len, pkt)) return;
         uint16_t nbuf;
         memcpy(&nbuf, pkt + 10, 2);
         if (nbuf != 1) vnet_set_error(n, "RX header num_buffers must be 1", nbuf);

@@ -19,7 +19,9 @@ void vnet_set_error(virtio_net_t *n, const char *msg, uint64_t v);
  * ISR read with bit 1 (isr_cfg), read device_status; DEVICE_NEEDS_RESET stops the traffic at once
  * with that error (the device stopped its queues: waiting would only reach the cycle limit). */
 void vnet_config_irq(virtio_net_t *n, bool isr_cfg);
-/* The byte receive buffers are filled with before they are posted (what the device must not touch). */
-uint8_t vnet_rx_poison(void);
+/* Buffer id of receive queue q came back with len bytes: copy them to out and check that the device
+ * wrote nothing else in the buffer's region (pieces beyond len, gaps, an indirect table); false with
+ * the error set when it did. */
+bool vnet_rx_region(virtio_net_t *n, const struct net_vq *q, uint16_t id, uint32_t len, uint8_t *out);
 
 #endif

@@ -23,11 +23,14 @@ static const char *const *const axis_vals[FCOV_AXES] = {
     [FCOV_COAL] = (const char *const[]){"coal-off", "coal-frames", "coal-timer", NULL},
     [FCOV_READS] = (const char *const[]){"1-read", "n-reads", "n-reads-reordered", NULL},
     [FCOV_PAIRS] = (const char *const[]){"1-pair", "2-pairs", NULL},
+    /* in enum link_fault_kind's order */
+    [FCOV_FAULT] = (const char *const[]){"no-fault", "ca", "ur", "poison", "timeout", "drop", "dup", NULL},
 };
+_Static_assert(LINK_FAULT_KINDS == 7, "FCOV_FAULT names every link fault kind");
 
 static const char *const axis_names[FCOV_AXES] = {
     "ring", "workload", "event_idx", "notif_data", "in_order", "tx_chain", "rx_chain", "indirect",
-    "wrap", "mrg_rxbuf", "resets", "interrupts", "coalescing", "payload_reads", "pairs",
+    "wrap", "mrg_rxbuf", "resets", "interrupts", "coalescing", "payload_reads", "pairs", "pcie_fault",
 };
 
 /* The crosses: each a product of a few axes, the ring layout first in every one (split vs packed
@@ -38,6 +41,7 @@ static const struct fcov_cross crosses[] = {
     {"wrap_mrg", 3, {FCOV_RING, FCOV_WRAP, FCOV_MRG}},
     {"reset_irq_coal", 4, {FCOV_RING, FCOV_RESET, FCOV_IRQ, FCOV_COAL}},
     {"engine", 4, {FCOV_RING, FCOV_WORKLOAD, FCOV_READS, FCOV_PAIRS}},
+    {"faults", 3, {FCOV_RING, FCOV_WORKLOAD, FCOV_FAULT}},
 };
 #define NCROSS (sizeof crosses / sizeof crosses[0])
 _Static_assert(NCROSS <= 8, "struct fcov_db holds 8 crosses");
@@ -94,14 +98,21 @@ void fcov_sample_of(const struct netrand_cfg *c, const struct netrand_result *r,
     s->v[FCOV_INORDER] = !c->no_in_order;
     s->v[FCOV_TXCHAIN] = (unsigned)c->no.tx_chain;
     s->v[FCOV_RXCHAIN] = (unsigned)c->no.rx_chain;
-    s->v[FCOV_INDIRECT] = 0; /* the driver model posts direct chains only (docs/verification.md) */
-    s->v[FCOV_WRAP] = r && (r->ring_laps || r->wrap_chains);
-    s->v[FCOV_MRG] = r && r->merged;
+    s->v[FCOV_INDIRECT] = r ? r->indirect > 0 : c->no.indirect_pct > 0;
+    /* Without a result (steering judges a configuration before running it), what the run is likely to
+     * reach: frames span receive buffers when the largest frame and its header outgrow one, and a ring
+     * wraps when the buffers used outnumber its entries. */
+    unsigned maxf = c->size == NETRAND_FIXED ? c->np.pkt_size : NET_MAX_FRAME_LEN, rxb = c->no.rx_buf_size;
+    bool spans = c->np.workload != NET_TX && rxb && maxf + NET_HDR_LEN > rxb;
+    uint64_t bufs = c->np.packets * (spans ? (maxf + NET_HDR_LEN + rxb - 1) / rxb : 1);
+    s->v[FCOV_WRAP] = r ? r->ring_laps || r->wrap_chains : bufs >= c->qsize;
+    s->v[FCOV_MRG] = r ? r->merged > 0 : spans;
     s->v[FCOV_RESET] = c->resets > 2 ? 2 : c->resets;
     s->v[FCOV_IRQ] = c->no.poll != 0;
     s->v[FCOV_COAL] = !c->coal_cycles ? 0 : c->coal_frames ? 1 : 2;
     s->v[FCOV_READS] = c->max_reads <= 1 ? 0 : c->link_reorder ? 2 : 1;
     s->v[FCOV_PAIRS] = c->pairs == 2;
+    s->v[FCOV_FAULT] = c->faults.n && (!r || r->faults) ? c->faults.f[0].kind : LINK_FAULT_NONE;
 }
 
 unsigned fcov_new_bins(const struct fcov_db *db, const struct fcov_sample *s)

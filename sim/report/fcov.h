@@ -25,6 +25,7 @@ enum fcov_axis {
     FCOV_COAL,      /* coalescing: off, frame limit, timer only */
     FCOV_READS,     /* payload reads outstanding: one, several, several out of order */
     FCOV_PAIRS,     /* queue pairs with steering: one, two */
+    FCOV_FAULT,     /* the PCIe fault a run met (and recovered from by a reset): none, or its kind */
     FCOV_AXES
 };
 
@@ -77,5 +78,8 @@ int fcov_write_html(const struct fcov_db *db, const char *path, char *err, size_
  * configuration hits the most bins the db has not seen (ties: the earlier). The result alone
  * reproduces the run (vdpu run --seed RESULT). */
 uint64_t fcov_steer(const struct fcov_db *db, uint64_t seed, unsigned cands);
+/* Candidates `vdpu run --fcov` judges per run: drawing a configuration costs microseconds, and the rare
+ * corners (a timer-only coalescing run with resets: ~0.4% of the seeds) need hundreds to be found. */
+#define FCOV_STEER_CANDS 256
 
 #endif
