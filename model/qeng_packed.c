@@ -239,7 +239,10 @@ void qeng_packed_irq(struct vdpu_edge *e)
     /* IN_ORDER: a buffer held in the batch raises nothing (one decision per written batch) */
     if (!g->no_irq && !g->b_held) qeng_raise(e, g->q);
     e->next->eng.b_held = false;
-    if (g->rx || g->b_leave) {
+    if (g->rx) {
+        /* RX: the next frame while fewer than B were served (used descriptors are written per buffer) */
+        qeng_rx_irq(e, !g->b_leave && g->rx_n < g->bb);
+    } else if (g->b_leave) {
         qeng_idle(e);
     } else if (e->pre->quiesce) { /* quiesce: leave the queue as when it is found empty; kick brings it back */
         e->next->queue[g->q].kick = true;

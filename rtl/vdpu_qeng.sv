@@ -68,6 +68,7 @@ module vdpu_qeng
   input  logic [15:0]            net_mtu_i,    // NET_MTU (pre-edge): with ENG_CTRL[7], the longest frame
                                                // passed is mtu + 14 (+ 4 tagged)
   input  logic                   drv_ok_i,     // device_status has DRIVER_OK (pre-edge, as committed)
+  input  logic                   nrx_valid_i,  // a beat is offered on nrx (RX_NEXT: a frame is arriving)
   output logic                   rx_free_o,
   output logic                   rx_re_o,
   output logic [FRAME_WW-1:0]    rx_raddr_o,
@@ -104,7 +105,8 @@ module vdpu_qeng
     StTxOut,   // send the frame on ntx
     StIrq,     // raise the queue interrupt, pick the next step
     StErr,     // record a violation
-    StPay      // TX payload of a descriptor, up to mr reads outstanding (ENG_PARAM[11:8] > 1)
+    StPay,     // TX payload of a descriptor, up to mr reads outstanding (ENG_PARAM[11:8] > 1)
+    StRxNext   // RX: the frame is done, fewer than B served: wait for the next frame on the port
   } state_e;
 
   // What the current read or write is for.
@@ -162,7 +164,7 @@ module vdpu_qeng
   logic [FRAME_WW-1:0]   txb_q, txb_d;      // TX: frame beat to send next
   logic [7:0]            code_q, code_d;    // violation found in PROC / WR_REQ
   // prefetch cache and used batch of the queue in service (reset at the pick)
-  logic [3:0]            pf_q, pf_d;        // prefetch depth P (1..8; 1 for RX)
+  logic [3:0]            pf_q, pf_d;        // prefetch depth P (1..8)
   logic [3:0]            bb_q, bb_d;        // used batch B (1..8)
   logic [3:0]            pcn_q, pcn_d;      // cached entries not yet used
   logic [PcBits-1:0]     pc_q, pc_d;        // split ring ids (16 bits) / packed descriptors (128), next at bit 0
@@ -170,6 +172,10 @@ module vdpu_qeng
   logic [16*ENG_PARAM_MAX-1:0] bids_q, bids_d;   // ... their ids, element i at [16i +: 16]
   logic                  bheld_q, bheld_d;  // the buffer just done stayed in the batch: no interrupt
   logic                  bleave_q, bleave_d; // the batch is written because the queue is left
+  logic [16*ENG_PARAM_MAX-1:0] b_len_q, b_len_d; // RX: the used lengths of the batch's elements
+  // RX batching: a receive service goes on with the next frame (RX_NEXT) until B are served
+  logic [3:0]            rx_n_q, rx_n_d;    // frames completed in this RX service
+  logic                  rx_own_q, rx_own_d; // the frame in the RX buffer is this service's
   // IN_ORDER (ENG_CTRL[6], latched at the pick, TX services only): one used entry per batch, the
   // id of its last buffer; packed batches too
   logic                  io_q, io_d;
@@ -529,7 +535,7 @@ module vdpu_qeng
     last_bid   = bids_q[16*last_bi+:16];
     used_elems = '0;
     for (int i = 0; i < int'(ENG_PARAM_MAX); i++) begin
-      if (4'(i) < bcnt_q) used_elems[64*i+:64] = {rx_q ? 32'(tot_q) : 32'b0, 16'b0, bids_q[16*i+:16]};
+      if (4'(i) < bcnt_q) used_elems[64*i+:64] = {16'b0, b_len_q[16*i+:16], 16'b0, bids_q[16*i+:16]};
     end
     used_wlen = {9'b0, bcnt_q, 3'b000};
     if (io_q) begin  // IN_ORDER (TX): only the batch's last element, at the slot of its first buffer
@@ -537,7 +543,7 @@ module vdpu_qeng
       used_wlen  = 16'd8;
     end
     used_end  = 17'(mod16(qc.used_idx, qn)) + 17'(bcnt_q) + 17'd1;
-    used_adv  = mcommit_q ? 16'(mcnt_q) : 16'(bcnt_q);
+    used_adv  = 16'(bcnt_q) + (mcommit_q ? 16'(mcnt_q) : 16'd0);  // MRG_RXBUF: after the held batch
   end
 
   // ---- next state ---------------------------------------------------------------------------------
@@ -592,6 +598,9 @@ module vdpu_qeng
     bids_d   = bids_q;
     bheld_d  = bheld_q;
     bleave_d = bleave_q;
+    b_len_d  = b_len_q;
+    rx_n_d   = rx_n_q;
+    rx_own_d = rx_own_q;
     io_d     = io_q;
     bnd_d    = bnd_q;
     ind_d    = ind_q;
@@ -724,16 +733,16 @@ module vdpu_qeng
         end
         OpUsed: begin
           req.purpose = PURP_USED;
-          if (mcommit_q && packed_q) begin
+          if (mcommit_q && mk_q != '0 && packed_q) begin
             // MRG_RXBUF: the used descriptor of buffer mk_idx, at its own slot and wrap
             req.addr        = desc_base + {43'b0, m_slot, 4'b0} + 64'd8;
             req.data[31:0]  = 32'(m_len);
             req.data[47:32] = m_id;
             req.data[63:48] = ((qc.used_wrap ^ m_wrap_x) ? 16'((1 << VQ_F_AVAIL) | (1 << VQ_F_USED)) : '0) |
                               16'(1 << VQ_F_WRITE);
-          end else if (mcommit_q) begin
-            // MRG_RXBUF: the used element of buffer mk_idx
-            req.addr        = used_base + 64'd4 + {45'b0, mod16(qc.used_idx + 16'(mk_idx), qn), 3'b0};
+          end else if (mcommit_q && mk_q != '0) begin
+            // MRG_RXBUF: the used element of buffer mk_idx, after the RX batch held before the frame
+            req.addr        = used_base + 64'd4 + {45'b0, mod16(qc.used_idx + 16'(bcnt_q) + 16'(mk_idx), qn), 3'b0};
             req.data[63:0]  = {16'b0, m_len, 16'b0, m_id};
           end else if (packed_q) begin
             // struct pvirtq_desc bytes 8..15: len, id, flags
@@ -783,12 +792,14 @@ module vdpu_qeng
             state_d  = StRdReq;
             ndesc_d  = '0;
             tot_d    = '0;
-            pf_d     = rx_go ? 4'd1 : param_field(eng_param_i[ENG_PARAM_PREFETCH_LSB +: ENG_PARAM_PREFETCH_W]);  // an RX service uses one buffer
+            pf_d     = param_field(eng_param_i[ENG_PARAM_PREFETCH_LSB +: ENG_PARAM_PREFETCH_W]);
             bb_d     = param_field(eng_param_i[ENG_PARAM_BATCH_LSB +: ENG_PARAM_BATCH_W]);
             pcn_d    = '0;
             bcnt_d   = '0;
             bheld_d  = 1'b0;
             bleave_d = 1'b0;
+            rx_n_d   = '0;
+            rx_own_d = rx_go;
             // IN_ORDER batches TX completions only: a skipped buffer counts as used completely,
             // which a receive buffer is not (docs/queue-engine.md "IN_ORDER")
             io_d     = !rx_go && eng_ctrl_i[ENGCTRL_IN_ORDER];
@@ -868,19 +879,23 @@ module vdpu_qeng
                 beat_d  = '0;
                 op_d    = OpAvEvt;
                 state_d = StWrReq;
-              end else if (rbuf_q[31:16] == la_eff && bcnt_q != '0) begin
-                // empty, leaving the queue: write the batch first, IDLE after its IRQ
-                bleave_d = 1'b1;
-                beat_d   = '0;
-                op_d     = OpUsed;
-                state_d  = StWrReq;
-              end else if (rbuf_q[31:16] == la_eff) begin
-                // empty: TX is done, an RX frame is dropped (MRG_RXBUF: no buffer for its rest)
-                state_d = StIdle;
+              end else if (rbuf_q[31:16] == la_eff && (rx_q || bcnt_q != '0)) begin
+                // empty: an RX frame is dropped (MRG_RXBUF: no buffer for its rest); leaving the
+                // queue with a batch held: the batch is written first, IDLE after its IRQ
                 if (rx_q) begin
                   rx_free_o = 1'b1;
+                  rx_own_d  = 1'b0;
                   if (drops_q != 16'hFFFF) drops_d = drops_q + 16'd1;
                 end
+                state_d = StIdle;
+                if (bcnt_q != '0) begin
+                  bleave_d = 1'b1;
+                  beat_d   = '0;
+                  op_d     = OpUsed;
+                  state_d  = StWrReq;
+                end
+              end else if (rbuf_q[31:16] == la_eff) begin
+                state_d = StIdle;  // empty: TX is done
               end else if (rbuf_q[31:16] - qc.last_avail > qn || rbuf_q[31:16] - qc.last_avail < 16'(mn_q)) begin
                 // more than a ring of buffers, or (MRG_RXBUF) the idx moved back past the frame's buffers
                 code_d  = QERR_IDX;
@@ -1091,12 +1106,19 @@ module vdpu_qeng
               op_d    = OpAvail;
               state_d = StRdReq;
             end
-            OpNumBuf: begin  // MRG_RXBUF: the used entries follow, buffer 1 first
-              mk_d = 5'd1;
+            OpNumBuf: begin  // MRG_RXBUF: the used entries follow, buffer 1 first (split: after the
+                             // RX batch held before the frame, written as one request, mk 0)
+              mk_d = (bcnt_q != '0 && !packed_q) ? 5'd0 : 5'd1;
               op_d = OpUsed;
             end
             OpUsed: begin
-              if (mcommit_q && mk_q < mcnt_q) begin
+              if (mcommit_q && mk_q == '0) begin
+                beat_d = beat_q + 4'd1;  // the held batch (before the frame's used elements)
+                if (req.last) begin
+                  beat_d = '0;
+                  mk_d   = 5'd1;
+                end
+              end else if (mcommit_q && mk_q < mcnt_q) begin
                 mk_d = mk_q + 5'd1;  // MRG_RXBUF: the next buffer's used entry (buffer 0's last)
               end else if (packed_q) begin
                 qwr_o.used_we   = 1'b1;
@@ -1155,8 +1177,11 @@ module vdpu_qeng
         irq_o   = irq_en_q && !bheld_q;
         bheld_d = 1'b0;
         if (rx_q) begin
-          rx_free_o = 1'b1;
-          state_d   = StIdle;
+          // RX: the frame's buffer is free; the next frame while fewer than B were served (split:
+          // its used element stays in the batch; a written batch ends the service)
+          rx_free_o = rx_own_q;
+          rx_own_d  = 1'b0;
+          state_d   = (!bleave_q && (packed_q ? (rx_n_q < bb_q) : bheld_q)) ? StRxNext : StIdle;
         end else if (bleave_q) begin
           state_d = StIdle;
         end else if (quiesce_i) begin
@@ -1279,13 +1304,62 @@ module vdpu_qeng
         end
       end
 
+      // RX_NEXT: a frame waiting that the scheduler would serve on this queue starts the next buffer
+      // (the prefetch cache, a ring read, or an avail read); while a frame is arriving (a beat offered,
+      // or a frame partly in the buffer) the engine waits; otherwise (port idle, quiesce, a frame this
+      // service must not take) the queue is left, a held split batch written first
+      StRxNext: begin
+        if (!quiesce_i && rx_full_i && eng_ctrl_i[ENGCTRL_ENABLE] && rx_go && rx_q_i == q_q && !rx_drop) begin
+          rx_own_d  = 1'b1;
+          ndesc_d   = '0;
+          tot_d     = '0;
+          tbl_d     = 1'b0;
+          mn_d      = '0;
+          mnd_d     = '0;
+          mbase_d   = '0;
+          mcommit_d = 1'b0;
+          mla0_d    = qc.last_avail;
+          maw0_d    = qc.avail_wrap;
+          state_d   = StRdReq;
+          if (packed_q) begin
+            op_d    = OpDesc;
+            ndcap_d = cap8(cur_ahead);
+            if (pcn_q != '0) state_d = StProc;
+          end else if (pcn_q != '0) begin
+            pc_d  = pc_q >> 16;
+            pcn_d = pcn_q - 4'd1;
+            if (pc_q[15:0] >= qn) begin
+              code_d  = QERR_ID;
+              state_d = StErr;
+            end else begin
+              head_d = pc_q[15:0];
+              cur_d  = pc_q[15:0];
+              op_d   = OpDesc;
+            end
+          end else if (qc.last_avail != aidx_q) begin
+            op_d = OpRing;
+          end else begin
+            op_d = OpAvail;
+          end
+        end else if (!quiesce_i && !rx_full_i && (rx_len_i != '0 || nrx_valid_i)) begin
+          // a frame is arriving
+        end else if (bcnt_q != '0 && !packed_q) begin
+          bleave_d = 1'b1;
+          beat_d   = '0;
+          op_d     = OpUsed;
+          state_d  = StWrReq;
+        end else begin
+          state_d = StIdle;
+        end
+      end
+
       default: begin  // StErr
         // QERR[q] is set below, after a same-edge DEV_RESET
         err_o     = 1'b1;
         info_d    = '0;
         info_d[ERR_INFO_CODE_LSB +: ERR_INFO_CODE_W]   = code_q;
         info_d[ERR_INFO_QUEUE_LSB +: ERR_INFO_QUEUE_W] = ERR_INFO_QUEUE_W'(q_q);
-        rx_free_o = rx_q;
+        rx_free_o = rx_q && rx_own_q;
         state_d   = StIdle;
       end
     endcase
@@ -1337,7 +1411,14 @@ module vdpu_qeng
     if (mrg_more && 32'(mn_q) + 32'd1 >= 32'(MRG_MAX)) begin
       state_d   = StIdle;
       rx_free_o = 1'b1;
+      rx_own_d  = 1'b0;
       if (drops_q != 16'hFFFF) drops_d = drops_q + 16'd1;
+      if (!packed_q && bcnt_q != '0) begin  // an RX batch held: written first, IDLE after its IRQ
+        bleave_d = 1'b1;
+        beat_d   = '0;
+        op_d     = OpUsed;
+        state_d  = StWrReq;
+      end
       if (packed_q && mn_q != '0) begin  // the filled buffers' slots go back to the driver's side
         qwr_o.avail_we   = 1'b1;
         qwr_o.last_avail = mla0_q;
@@ -1363,6 +1444,7 @@ module vdpu_qeng
           op_d = (la_eff + 16'd1 == aidx_q) ? OpAvail : OpRing;
         end
       end else begin
+        rx_n_d    = rx_n_q + 4'd1;
         mcnt_d    = mn_q + 5'd1;
         mcommit_d = 1'b1;
         mk_d      = '0;
@@ -1379,6 +1461,7 @@ module vdpu_qeng
     // consumed now (packed: its slots were, descriptor by descriptor); IRQ picks what is next.
     if (buf_done) begin
       beat_d = '0;
+      if (rx_q) rx_n_d = rx_n_q + 4'd1;
       if (packed_q && io_q) begin
         bids_d[16*bcnt_q[2:0]+:16] = dnext_q;
         bcnt_d = bcnt_q + 4'd1;
@@ -1396,9 +1479,10 @@ module vdpu_qeng
         op_d    = OpUsed;
         state_d = StWrReq;
       end else begin
-        bids_d[16*bcnt_q[2:0]+:16] = head_q;
+        bids_d[16*bcnt_q[2:0]+:16]  = head_q;
+        b_len_d[16*bcnt_q[2:0]+:16] = rx_q ? 16'(tot_new) : '0;  // RX: header + frame written
         bcnt_d = bcnt_q + 4'd1;
-        if (rx_q || bcnt_q + 4'd1 >= bb_q || (!io_q && used_end >= 17'(qn))) begin
+        if (bcnt_q + 4'd1 >= bb_q || (!io_q && used_end >= 17'(qn))) begin
           bleave_d = 1'b0;
           op_d     = OpUsed;
           state_d  = StWrReq;
@@ -1455,6 +1539,9 @@ module vdpu_qeng
       bids_q      <= '0;
       bheld_q     <= 1'b0;
       bleave_q    <= 1'b0;
+      b_len_q     <= '0;
+      rx_n_q      <= '0;
+      rx_own_q    <= 1'b0;
       io_q        <= 1'b0;
       bnd_q       <= '0;
       ind_q       <= 1'b0;
@@ -1536,6 +1623,9 @@ module vdpu_qeng
       bids_q      <= bids_d;
       bheld_q     <= bheld_d;
       bleave_q    <= bleave_d;
+      b_len_q     <= b_len_d;
+      rx_n_q      <= rx_n_d;
+      rx_own_q    <= rx_own_d;
       io_q        <= io_d;
       bnd_q       <= bnd_d;
       ind_q       <= ind_d;
