@@ -76,7 +76,7 @@ struct vdpu_eng {
     uint16_t wr_len;
     uint64_t wr_addr;
     uint16_t wr_beat;
-    uint8_t wr_data[8 * VDPU_ENG_PARAM_MAX]; /* up to a batch of split used elements */
+    uint8_t wr_data[16 * VDPU_ENG_PARAM_MAX]; /* up to a batch of split used elements / packed RX used descriptors */
 
     /* the buffer (descriptor chain) in service */
     uint16_t avail_idx;   /* split: avail idx of the last avail read */
@@ -108,7 +108,6 @@ struct vdpu_eng {
     bool b_held;         /* split: the buffer just done stayed in the batch: IRQ raises nothing */
     bool b_leave;        /* the batch is written because the queue is left (empty, quiesce): IDLE after IRQ */
     /* RX batching: a receive service goes on with the next frame (RX_NEXT) until B are served */
-    uint8_t rx_n;        /* frames completed in this RX service */
     bool rx_own;         /* the frame in the RX buffer is this service's (freed when the engine is done with it) */
     /* IN_ORDER (ENG_CTRL[6], latched at the pick, TX services only): one used entry per batch,
      * the id of its last buffer; packed batches too (b_cnt / b_id as for split) */

@@ -186,9 +186,12 @@ void qeng_drop_frame(struct vdpu_edge *e)
         e->next->queue[g->q].avail_wrap = g->m_aw0;
     }
     if (e->next->eng.rx_dropped < 0xFFFF) e->next->eng.rx_dropped++;
-    if (g->b_cnt && !packed(e)) {
+    if (g->b_cnt) {
         rx_release(e);
-        qeng_split_leave(e);
+        if (packed(e))
+            qeng_packed_leave(e);
+        else
+            qeng_split_leave(e);
         return;
     }
     qeng_idle(e);
@@ -435,7 +438,7 @@ static void mrg_used_write(struct vdpu_edge *e, unsigned k)
         qeng_write(e, VDPU_PURP_USED, qeng_device_base(qc) + 4 + 8ull * slot, 8, elem);
         return;
     }
-    uint32_t slot = (uint32_t)qc->used_idx + n->m_off[k];
+    uint32_t slot = (uint32_t)qc->used_idx + n->b_nd + n->m_off[k]; /* after the held RX batch */
     bool wrap = qc->used_wrap;
     if (slot >= qc->size) {
         slot -= qc->size;
@@ -481,11 +484,11 @@ static void mrg_buffer_done(struct vdpu_edge *e)
         return;
     }
     uint8_t nb = n->m_n;
-    n->rx_n = (uint8_t)(e->pre->eng.rx_n + 1);
     n->m_cnt = nb;
     n->m_commit = true;
     n->m_k = 0;
-    n->ndesc = n->m_nd; /* packed: used_idx moves by, and the event covers, every slot of the frame */
+    n->ndesc = (uint16_t)(n->b_nd + n->m_nd); /* packed: used_idx moves by, and the event covers, every
+                                               * slot of the held batch and the frame */
     qeng_write(e, VDPU_PURP_PAYLOAD_WR, n->nb_addr, 1, &nb);
 }
 
@@ -496,11 +499,16 @@ static void mrg_wr_done(struct vdpu_edge *e)
     const struct vdpu_eng *g = &e->pre->eng;
     struct vdpu_eng *n = &e->next->eng;
 
-    if (g->wr_purpose == VDPU_PURP_PAYLOAD_WR && g->b_cnt && !packed(e)) {
-        /* split: the RX batch held before this frame is written first, in one request (m_k stays 0) */
-        qeng_split_write_batch(e);
+    if (g->wr_purpose == VDPU_PURP_PAYLOAD_WR && g->b_cnt) {
+        /* the RX batch held before this frame is written first (split: one request; packed: its
+         * other used descriptors, then its first one), m_k stays 0 */
+        if (packed(e))
+            qeng_packed_rx_batch(e);
+        else
+            qeng_split_write_batch(e);
         return;
     }
+    if (packed(e) && qeng_packed_rx_rest_done(e)) return; /* the held batch's first descriptor next */
     if (g->m_k < g->m_cnt) {
         n->m_k = (uint8_t)(g->m_k + 1);
         mrg_used_write(e, n->m_k == g->m_cnt ? 0u : n->m_k);
@@ -534,7 +542,6 @@ void qeng_chain_done(struct vdpu_edge *e)
         mrg_buffer_done(e);
         return;
     }
-    n->rx_n = (uint8_t)(e->pre->eng.rx_n + 1);
     if (packed(e))
         qeng_packed_used(e);
     else
@@ -627,7 +634,6 @@ static void state_idle(struct vdpu_edge *e)
     n->b_cnt = 0;
     n->b_held = false;
     n->b_leave = false;
-    n->rx_n = 0;
     n->rx_own = n->rx;
     /* the negotiated features' rules of this service */
     n->ind_en = s->eng.ctrl & ENG_CTRL_INDIRECT;
@@ -928,10 +934,12 @@ static void state_rx_next(struct vdpu_edge *e, const vdpu_in_t *in)
         return;
     }
     if (!s->quiesce && !waiting && (g->rx_len || g->rx_fill || in->nrx_valid)) return; /* a frame is arriving */
-    if (g->b_cnt && !packed(e))
-        qeng_split_leave(e);
-    else
+    if (!g->b_cnt)
         qeng_idle(e);
+    else if (packed(e))
+        qeng_packed_leave(e);
+    else
+        qeng_split_leave(e);
 }
 
 static void state_err(struct vdpu_edge *e)

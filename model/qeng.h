@@ -77,5 +77,8 @@ void qeng_packed_write_batch(struct vdpu_edge *e);
 void qeng_packed_wr_done(struct vdpu_edge *e);
 void qeng_packed_irq(struct vdpu_edge *e);
 void qeng_packed_next_buffer(struct vdpu_edge *e);
+void qeng_packed_rx_batch(struct vdpu_edge *e);
+bool qeng_packed_rx_rest_done(struct vdpu_edge *e);
+void qeng_packed_leave(struct vdpu_edge *e);
 
 #endif

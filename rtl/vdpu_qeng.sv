@@ -121,7 +121,8 @@ module vdpu_qeng
     OpUsedIdx,  // split: used idx
     OpInd,      // INDIRECT_DESC: indirect table block read / table entry
     OpAvEvt,    // v3, split (EVENT_IDX): avail_event write
-    OpNumBuf    // MRG_RXBUF: num_buffers (header byte 10) of a frame spanning several buffers
+    OpNumBuf,   // MRG_RXBUF: num_buffers (header byte 10) of a frame spanning several buffers
+    OpUsedRest  // packed RX batch: the used descriptors of its buffers 1..bcnt-1 (buffer 0's follows)
   } op_e;
 
   // prefetch and batching: ENG_PARAM fields act as 1..ENG_PARAM_MAX; the cache holds up to ENG_PARAM_MAX descriptors.
@@ -173,8 +174,8 @@ module vdpu_qeng
   logic                  bheld_q, bheld_d;  // the buffer just done stayed in the batch: no interrupt
   logic                  bleave_q, bleave_d; // the batch is written because the queue is left
   logic [16*ENG_PARAM_MAX-1:0] b_len_q, b_len_d; // RX: the used lengths of the batch's elements
-  // RX batching: a receive service goes on with the next frame (RX_NEXT) until B are served
-  logic [3:0]            rx_n_q, rx_n_d;    // frames completed in this RX service
+  // RX batching: a receive service goes on with the next frame (RX_NEXT) while its used entry stays
+  // in the batch (split elements, packed used descriptors)
   logic                  rx_own_q, rx_own_d; // the frame in the RX buffer is this service's
   // IN_ORDER (ENG_CTRL[6], latched at the pick, TX services only): one used entry per batch, the
   // id of its last buffer; packed batches too
@@ -499,7 +500,7 @@ module vdpu_qeng
     m_id     = mid_q[16*mk_idx+:16];
     m_len    = mlen_q[16*mk_idx+:16];
     m_off    = moff_q[16*mk_idx+:16];
-    m_slot   = 17'(qc.used_idx) + 17'(m_off);
+    m_slot   = 17'(qc.used_idx) + 17'(bnd_q) + 17'(m_off);  // after the held RX batch
     m_wrap_x = m_slot >= 17'(qn);
     if (m_wrap_x) m_slot = m_slot - 17'(qn);
   end
@@ -517,6 +518,9 @@ module vdpu_qeng
   logic [15:0] used_adv;      // split: USED_IDX moves by the batch, or (MRG_RXBUF) the frame's buffers
   logic [15:0] last_bid;      // IN_ORDER: id of the batch's last buffer (the one used entry's id)
   logic [2:0]  last_bi;       // ... its element (bcnt - 1 mod 8: a full batch of 8 is element 7)
+  logic [255:0] rest_beat;    // packed RX batch: beat of the used descriptors of buffers 1..bcnt-1
+  logic [15:0] rest_len;      // ... their bytes
+  logic [15:0] used_fl;       // packed: used descriptor flags of the current lap
 
   always_comb begin
     cache_rd     = (op_q == OpRing) || (op_q == OpDesc && packed_q);
@@ -543,6 +547,16 @@ module vdpu_qeng
       used_wlen  = 16'd8;
     end
     used_end  = 17'(mod16(qc.used_idx, qn)) + 17'(bcnt_q) + 17'd1;
+    used_fl   = qc.used_wrap ? 16'((1 << VQ_F_AVAIL) | (1 << VQ_F_USED)) : '0;
+    rest_len  = {8'b0, bcnt_q - 4'd1, 4'b0};
+    rest_beat = '0;
+    for (int j = 0; j < 2; j++) begin  // descriptor 2*beat + j of the rest is element 2*beat + j + 1
+      if (32'(beat_q[1:0]) * 32'd2 + 32'(j) + 32'd1 < 32'(bcnt_q)) begin
+        rest_beat[128*j+:128] = {used_fl | 16'(1 << VQ_F_WRITE),
+                                 bids_q[16*(32'(beat_q[1:0]) * 2 + j + 1)+:16],
+                                 16'b0, b_len_q[16*(32'(beat_q[1:0]) * 2 + j + 1)+:16], 64'b0};
+      end
+    end
     used_adv  = 16'(bcnt_q) + (mcommit_q ? 16'(mcnt_q) : 16'd0);  // MRG_RXBUF: after the held batch
   end
 
@@ -599,7 +613,6 @@ module vdpu_qeng
     bheld_d  = bheld_q;
     bleave_d = bleave_q;
     b_len_d  = b_len_q;
-    rx_n_d   = rx_n_q;
     rx_own_d = rx_own_q;
     io_d     = io_q;
     bnd_d    = bnd_q;
@@ -746,9 +759,10 @@ module vdpu_qeng
             req.data[63:0]  = {16'b0, m_len, 16'b0, m_id};
           end else if (packed_q) begin
             // struct pvirtq_desc bytes 8..15: len, id, flags
+            // (RX: the batch's buffer 0, written after the others)
             req.addr       = desc_base + {44'b0, qc.used_idx, 4'b0} + 64'd8;
-            req.data[31:0] = rx_q ? 32'(tot_q) : '0;
-            req.data[47:32] = io_q ? last_bid : dnext_q;  // IN_ORDER: the batch's last buffer
+            req.data[31:0] = rx_q ? 32'(b_len_q[15:0]) : '0;
+            req.data[47:32] = io_q ? last_bid : (rx_q ? bids_q[15:0] : dnext_q);  // IN_ORDER: the batch's last buffer
             req.data[63:48] = (qc.used_wrap ? 16'((1 << VQ_F_AVAIL) | (1 << VQ_F_USED)) : '0) |
                               (rx_q ? 16'(1 << VQ_F_WRITE) : '0);
           end else begin
@@ -758,6 +772,13 @@ module vdpu_qeng
             req.data = beat_q[0] ? used_elems[511:256] : used_elems[255:0];
             req.last = (used_wlen - {10'b0, beat_q[0], 5'b0}) <= 16'd32;
           end
+        end
+        OpUsedRest: begin  // packed RX batch: whole used descriptors (address 0) from slot used_idx + 1
+          req.purpose = PURP_USED;
+          req.addr    = desc_base + {44'b0, qc.used_idx + 16'd1, 4'b0};
+          req.len     = rest_len;
+          req.data    = rest_beat;
+          req.last    = (rest_len - {9'b0, beat_q[1:0], 5'b0}) <= 16'd32;
         end
         OpAvEvt: begin  // v3, split EVENT_IDX: avail_event after the used ring
           req.purpose     = PURP_EVENT;
@@ -798,7 +819,6 @@ module vdpu_qeng
             bcnt_d   = '0;
             bheld_d  = 1'b0;
             bleave_d = 1'b0;
-            rx_n_d   = '0;
             rx_own_d = rx_go;
             // IN_ORDER batches TX completions only: a skipped buffer counts as used completely,
             // which a receive buffer is not (docs/queue-engine.md "IN_ORDER")
@@ -927,7 +947,26 @@ module vdpu_qeng
               end
               if (packed_q && op_q == OpDesc && !pd_avail) begin
                 pcn_d = '0;  // the rest of the cache is newer: dropped (it may be posted later)
-                if (ndesc_q == '0 && bcnt_q != '0) begin
+                if (ndesc_q == '0 && rx_q) begin
+                  // the frame is dropped (MRG_RXBUF: the filled buffers' slots go back); a held RX
+                  // batch is written first, IDLE after its IRQ
+                  rx_free_o = 1'b1;
+                  rx_own_d  = 1'b0;
+                  if (drops_q != 16'hFFFF) drops_d = drops_q + 16'd1;
+                  if (mrg_q && mn_q != '0) begin
+                    qwr_o.avail_we   = 1'b1;
+                    qwr_o.last_avail = mla0_q;
+                    qwr_o.avail_wrap = maw0_q;
+                  end
+                  state_d = StIdle;
+                  if (bcnt_q != '0) begin
+                    bleave_d = 1'b1;
+                    ndesc_d  = 17'(bnd_q);
+                    beat_d   = '0;
+                    op_d     = (bcnt_q > 4'd1) ? OpUsedRest : OpUsed;
+                    state_d  = StWrReq;
+                  end
+                end else if (ndesc_q == '0 && bcnt_q != '0) begin
                   // IN_ORDER: leaving the queue: the held batch first, IDLE after its IRQ
                   bleave_d = 1'b1;
                   ndesc_d  = 17'(bnd_q);
@@ -936,15 +975,6 @@ module vdpu_qeng
                   state_d  = StWrReq;
                 end else if (ndesc_q == '0) begin
                   state_d = StIdle;
-                  if (rx_q) begin
-                    rx_free_o = 1'b1;
-                    if (drops_q != 16'hFFFF) drops_d = drops_q + 16'd1;
-                    if (mrg_q && mn_q != '0) begin  // MRG_RXBUF: the filled buffers' slots go back
-                      qwr_o.avail_we   = 1'b1;
-                      qwr_o.last_avail = mla0_q;
-                      qwr_o.avail_wrap = maw0_q;
-                    end
-                  end
                 end else begin
                   code_d  = QERR_CHAIN;
                   state_d = StErr;
@@ -1101,6 +1131,13 @@ module vdpu_qeng
                 end
               end
             end
+            OpUsedRest: begin  // packed RX batch: buffer 0's used descriptor follows
+              beat_d = beat_q + 4'd1;
+              if (req.last) begin
+                beat_d = '0;
+                op_d   = OpUsed;
+              end
+            end
             OpAvEvt: begin  // avail_event written: read the avail idx once more
               aew_d   = 1'b1;
               op_d    = OpAvail;
@@ -1108,8 +1145,8 @@ module vdpu_qeng
             end
             OpNumBuf: begin  // MRG_RXBUF: the used entries follow, buffer 1 first (split: after the
                              // RX batch held before the frame, written as one request, mk 0)
-              mk_d = (bcnt_q != '0 && !packed_q) ? 5'd0 : 5'd1;
-              op_d = OpUsed;
+              mk_d = (bcnt_q != '0) ? 5'd0 : 5'd1;
+              op_d = (packed_q && bcnt_q > 4'd1) ? OpUsedRest : OpUsed;
             end
             OpUsed: begin
               if (mcommit_q && mk_q == '0) begin
@@ -1181,7 +1218,7 @@ module vdpu_qeng
           // its used element stays in the batch; a written batch ends the service)
           rx_free_o = rx_own_q;
           rx_own_d  = 1'b0;
-          state_d   = (!bleave_q && (packed_q ? (rx_n_q < bb_q) : bheld_q)) ? StRxNext : StIdle;
+          state_d   = (!bleave_q && bheld_q) ? StRxNext : StIdle;
         end else if (bleave_q) begin
           state_d = StIdle;
         end else if (quiesce_i) begin
@@ -1343,11 +1380,15 @@ module vdpu_qeng
           end
         end else if (!quiesce_i && !rx_full_i && (rx_len_i != '0 || nrx_valid_i)) begin
           // a frame is arriving
-        end else if (bcnt_q != '0 && !packed_q) begin
+        end else if (bcnt_q != '0) begin  // the held batch first, IDLE after its IRQ
           bleave_d = 1'b1;
           beat_d   = '0;
           op_d     = OpUsed;
           state_d  = StWrReq;
+          if (packed_q) begin
+            ndesc_d = 17'(bnd_q);
+            if (bcnt_q > 4'd1) op_d = OpUsedRest;
+          end
         end else begin
           state_d = StIdle;
         end
@@ -1413,11 +1454,15 @@ module vdpu_qeng
       rx_free_o = 1'b1;
       rx_own_d  = 1'b0;
       if (drops_q != 16'hFFFF) drops_d = drops_q + 16'd1;
-      if (!packed_q && bcnt_q != '0) begin  // an RX batch held: written first, IDLE after its IRQ
+      if (bcnt_q != '0) begin  // an RX batch held: written first, IDLE after its IRQ
         bleave_d = 1'b1;
         beat_d   = '0;
         op_d     = OpUsed;
         state_d  = StWrReq;
+        if (packed_q) begin
+          ndesc_d = 17'(bnd_q);
+          if (bcnt_q > 4'd1) op_d = OpUsedRest;
+        end
       end
       if (packed_q && mn_q != '0) begin  // the filled buffers' slots go back to the driver's side
         qwr_o.avail_we   = 1'b1;
@@ -1444,11 +1489,11 @@ module vdpu_qeng
           op_d = (la_eff + 16'd1 == aidx_q) ? OpAvail : OpRing;
         end
       end else begin
-        rx_n_d    = rx_n_q + 4'd1;
         mcnt_d    = mn_q + 5'd1;
         mcommit_d = 1'b1;
         mk_d      = '0;
-        ndesc_d   = 17'(mnd_q) + ndesc_d;  // packed: used_idx moves by, and the event covers, all slots
+        ndesc_d   = 17'(bnd_q) + 17'(mnd_q) + ndesc_d;  // packed: used_idx moves by, and the event covers,
+                                                       // all slots of the held batch and the frame
         op_d      = OpNumBuf;
         state_d   = StWrReq;
       end
@@ -1461,7 +1506,6 @@ module vdpu_qeng
     // consumed now (packed: its slots were, descriptor by descriptor); IRQ picks what is next.
     if (buf_done) begin
       beat_d = '0;
-      if (rx_q) rx_n_d = rx_n_q + 4'd1;
       if (packed_q && io_q) begin
         bids_d[16*bcnt_q[2:0]+:16] = dnext_q;
         bcnt_d = bcnt_q + 4'd1;
@@ -1474,6 +1518,22 @@ module vdpu_qeng
         end else begin
           bheld_d = 1'b1;
           state_d = StIrq;
+        end
+      end else if (packed_q && rx_q) begin
+        // RX: joins the batch; held while it has room, the chain was one descriptor (the next used
+        // slot follows on) and the next buffer's used slot stays before the ring end
+        bids_d[16*bcnt_q[2:0]+:16]  = dnext_d;
+        b_len_d[16*bcnt_q[2:0]+:16] = 16'(tot_new);
+        bcnt_d = bcnt_q + 4'd1;
+        bnd_d  = bnd_q + ndesc_d[15:0];
+        if (bcnt_q + 4'd1 < bb_q && ndesc_d == 17'd1 && 17'(qc.used_idx) + 17'(bnd_q) + 17'd1 < 17'(qn)) begin
+          bheld_d = 1'b1;
+          state_d = StIrq;
+        end else begin
+          bleave_d = 1'b0;
+          ndesc_d  = 17'(bnd_q) + ndesc_d;  // used_idx moves by, and the event covers, every slot
+          op_d     = (bcnt_q != '0) ? OpUsedRest : OpUsed;
+          state_d  = StWrReq;
         end
       end else if (packed_q) begin
         op_d    = OpUsed;
@@ -1540,7 +1600,6 @@ module vdpu_qeng
       bheld_q     <= 1'b0;
       bleave_q    <= 1'b0;
       b_len_q     <= '0;
-      rx_n_q      <= '0;
       rx_own_q    <= 1'b0;
       io_q        <= 1'b0;
       bnd_q       <= '0;
@@ -1624,7 +1683,6 @@ module vdpu_qeng
       bheld_q     <= bheld_d;
       bleave_q    <= bleave_d;
       b_len_q     <= b_len_d;
-      rx_n_q      <= rx_n_d;
       rx_own_q    <= rx_own_d;
       io_q        <= io_d;
       bnd_q       <= bnd_d;

@@ -1,6 +1,7 @@
 /* test_rx_batch.c - RX batching (docs/queue-engine.md "RX batching"): an RX service prefetches P ring
  * entries / descriptors and serves up to B frames; split holds their used elements (each with its own
- * length) and writes them in one request plus one used idx write; the held batch is written when the
+ * length) and writes them in one request plus one used idx write, packed holds their used descriptors
+ * and writes buffers 1..n-1 in one request, then buffer 0's; the held batch is written when the
  * port goes idle (no frame left waiting forever for its used entry and interrupt); MRG_RXBUF commits
  * after the held batch. Hand-built receive rings with P = B = 8 on model, rtl and cosim, and exact
  * counts with the real driver. */
@@ -98,6 +99,8 @@ static uint64_t bytes(struct tctx *t, const struct dma_count *before, unsigned p
     return t->b->link.st.total[purp].bytes - before[purp].bytes;
 }
 
+static uint64_t r64(struct tctx *t, uint64_t a) { return (uint64_t)hm_r32(t, a + 4) << 32 | hm_r32(t, a); }
+
 static uint64_t irqs(struct hctx *h) { return h->t->s.mem.msi_count[PCI_MSI_DATA_BASE + h->q->vector]; }
 
 /* the used entry of used slot k: {id, len} (packed: also the flags, which must be those of the first lap) */
@@ -116,10 +119,11 @@ static void used_at(struct hctx *h, unsigned k, uint32_t *id, uint32_t *len)
 
 /* Five frames of different lengths arrive back to back (all queued on the port at once) into 16
  * posted buffers of 1600 bytes. One RX service serves all five: one avail read, one ring read of 8
- * entries (split) / one block of 8 descriptors (packed), a descriptor each. Split: the five used
- * elements stay in the batch while frames keep arriving and are written, each with its own length, in
- * one 40-byte request and one used idx write when the port goes idle - with the one interrupt.
- * Packed: a used descriptor (and event read) per frame, as without batching. */
+ * entries (split) / one block of 8 descriptors (packed), a descriptor each. The five used entries stay
+ * in the batch while frames keep arriving and are written, each with its own length, when the port goes
+ * idle - with one interrupt decision. Split: one 40-byte request and one used idx write. Packed:
+ * descriptors 1..4 whole in one 64-byte request, then descriptor 0's 8 bytes (its address untouched),
+ * one event read. */
 static void five_frames(struct tctx *t, enum drv_ring ring)
 {
     static const unsigned lens[5] = {60, 100, 200, 1000, 1514};
@@ -156,9 +160,12 @@ static void five_frames(struct tctx *t, enum drv_ring ring)
     } else {
         cr_assert_eq(reqs(t, b0, VDPU_PURP_DESC), 1, "one block of 8 descriptors");
         cr_assert_eq(bytes(t, b0, VDPU_PURP_DESC), 8 * 16);
-        cr_assert_eq(reqs(t, b0, VDPU_PURP_USED), 5, "a used descriptor per buffer");
-        cr_assert_eq(reqs(t, b0, VDPU_PURP_EVENT), 5);
-        cr_assert_eq(irqs(&h) - irq0, 5);
+        cr_assert_eq(reqs(t, b0, VDPU_PURP_USED), 2, "buffers 1..4 in one write, then buffer 0's");
+        cr_assert_eq(bytes(t, b0, VDPU_PURP_USED), 4 * 16 + 8);
+        cr_assert_eq(reqs(t, b0, VDPU_PURP_EVENT), 1, "one event read for the batch");
+        cr_assert_eq(irqs(&h) - irq0, 1);
+        cr_assert_eq(r64(t, h.q->desc), hbuf(&h, 0), "slot 0: only len, id, flags written");
+        cr_assert_eq(r64(t, h.q->desc + 16), 0, "slots 1..4 written whole (address unused)");
     }
     for (unsigned k = 0; k < 5; k++) {
         uint32_t id, len;
@@ -212,8 +219,9 @@ RXB_TEST(split_full_then_partial, .timeout = 120)
 
 /* MRG_RXBUF after a held batch (256-byte buffers): frames of 60 and 100 bytes fit a buffer each and
  * stay in the batch; a 600-byte frame takes three (256, 256, 100). Its commit writes num_buffers 3,
- * then the held batch in one request, then its three used entries after it, then one used idx write
- * moving by all five. Packed writes each used descriptor (the merged frame's at its commit). */
+ * then the held batch (split: one request; packed: descriptor 1, then 0), then its three used entries
+ * after it (buffer 0's last), then (split) one used idx write moving by all five; one interrupt
+ * decision. */
 static void mrg_after_batch(struct tctx *t, enum drv_ring ring)
 {
     static const unsigned lens[3] = {60, 100, 600};
@@ -240,8 +248,10 @@ static void mrg_after_batch(struct tctx *t, enum drv_ring ring)
         cr_assert_eq(hm_r16(t, h.q->device + 2), 5, "used idx moves by the batch and the frame's buffers");
         cr_assert_eq(irqs(&h) - irq0, 1);
     } else {
-        cr_assert_eq(reqs(t, b0, VDPU_PURP_USED), 5);
-        cr_assert_eq(irqs(&h) - irq0, 3);
+        cr_assert_eq(reqs(t, b0, VDPU_PURP_USED), 2 + 3);
+        cr_assert_eq(bytes(t, b0, VDPU_PURP_USED), 16 + 8 + 3 * 8);
+        cr_assert_eq(reqs(t, b0, VDPU_PURP_EVENT), 1);
+        cr_assert_eq(irqs(&h) - irq0, 1);
     }
     for (unsigned k = 0; k < 5; k++) {
         uint32_t id, len;
@@ -291,6 +301,86 @@ RXB_TEST(split_drop_writes_held_batch, .timeout = 120)
     cr_assert_eq(hm_r16(T, h.q->device + 2), 3);
     cr_assert_eq(irqs(&h) - irq0, 1);
     cr_assert_eq(reqs(T, b0, VDPU_PURP_AVAIL_IDX), 3, "the service's, the 4th frame's re-read, the 5th's");
+    h_close(&h);
+}
+
+/* packed: the same with 3 buffers for 5 frames: the 4th frame's cached descriptor is not available:
+ * it is dropped and the held batch of 3 written (descriptors 1, 2 in one request, then 0) with one event
+ * read and interrupt; the 5th frame's own descriptor read finds slot 3 unavailable: dropped too. */
+RXB_TEST(packed_drop_writes_held_batch, .timeout = 120)
+{
+    struct hctx h;
+    h_open(&h, T, DRV_RING_PACKED);
+    for (uint16_t i = 0; i < 3; i++) post_buf(&h, i, 1600);
+    struct dma_count b0[VDPU_PURP_COUNT];
+    memcpy(b0, T->b->link.st.total, sizeof b0);
+    uint64_t irq0 = irqs(&h);
+    uint8_t f[5][64];
+    for (unsigned k = 0; k < 5; k++) {
+        frame(&h, f[k], 64, k);
+        cr_assert(netport_inject(&T->b->net, f[k], 64));
+    }
+    vdpu_bus_run_cycles(T->b, 30000);
+    cr_assert_eq(T->b->net.rx_n, 0);
+    cr_assert_eq(peek_csr(T, VDPU_CSR_ENG_STATUS) >> 16, 2, "two frames dropped and counted");
+    cr_assert_eq(peek_csr(T, VDPU_CSR_QERR), 0);
+    cr_assert_eq(reqs(T, b0, VDPU_PURP_DESC), 2, "the block of 8 (3 available), then slot 3 for the 5th frame");
+    cr_assert_eq(reqs(T, b0, VDPU_PURP_USED), 2);
+    cr_assert_eq(bytes(T, b0, VDPU_PURP_USED), 2 * 16 + 8);
+    cr_assert_eq(reqs(T, b0, VDPU_PURP_EVENT), 1);
+    cr_assert_eq(irqs(&h) - irq0, 1);
+    for (unsigned k = 0; k < 3; k++) {
+        uint32_t id, len;
+        used_at(&h, k, &id, &len);
+        cr_assert_eq(id, k);
+        cr_assert_eq(len, 12 + 64);
+    }
+    cr_assert_eq(hm_r16(T, h.q->desc + 16 * 3 + 14), 0, "slot 3 untouched (never made available)");
+    h_close(&h);
+}
+
+/* packed, the ring end: a held batch never crosses it. 5 frames (slots 0..4), then the slots 0..4 of the
+ * next lap are posted again and 14 frames arrive: batches at slots 5..12 (full), 13..15 (written because
+ * the next used slot would wrap) and 0..2 of the second lap (port idle) - two writes and one event read
+ * each; the second lap's used descriptors carry the flipped wrap counter (AVAIL = USED = 0). */
+RXB_TEST(packed_batch_cut_at_ring_end, .timeout = 120)
+{
+    struct hctx h;
+    h_open(&h, T, DRV_RING_PACKED);
+    for (uint16_t i = 0; i < VQSIZE; i++) post_buf(&h, i, 1600);
+    uint8_t f[64];
+    for (unsigned k = 0; k < 5; k++) {
+        frame(&h, f, 64, k);
+        cr_assert(netport_inject(&T->b->net, f, 64));
+    }
+    vdpu_bus_run_cycles(T->b, 30000);
+    for (uint16_t i = 0; i < 5; i++) post_buf(&h, i, 1600); /* buffers 0..4 again, used in the first lap */
+    struct dma_count b0[VDPU_PURP_COUNT];
+    memcpy(b0, T->b->link.st.total, sizeof b0);
+    uint64_t irq0 = irqs(&h);
+    for (unsigned k = 0; k < 14; k++) {
+        frame(&h, f, 64, 5 + k);
+        cr_assert(netport_inject(&T->b->net, f, 64));
+    }
+    vdpu_bus_run_cycles(T->b, 60000);
+    cr_assert_eq(T->b->net.rx_n, 0);
+    cr_assert_eq(peek_csr(T, VDPU_CSR_ENG_STATUS) >> 16, 0, "nothing dropped");
+    cr_assert_eq(reqs(T, b0, VDPU_PURP_USED), 6, "three batches, two writes each");
+    cr_assert_eq(bytes(T, b0, VDPU_PURP_USED), (7 * 16 + 8) + (2 * 16 + 8) + (2 * 16 + 8));
+    cr_assert_eq(reqs(T, b0, VDPU_PURP_EVENT), 3);
+    cr_assert_eq(irqs(&h) - irq0, 3);
+    for (unsigned k = 5; k < VQSIZE; k++) {
+        uint32_t id, len;
+        used_at(&h, k, &id, &len);
+        cr_assert_eq(id, k, "slot %u: buffer %u", k, id);
+        cr_assert_eq(len, 12 + 64);
+    }
+    for (unsigned k = 0; k < 3; k++) {
+        uint64_t d = h.q->desc + 16ull * k;
+        cr_assert_eq(hm_r16(T, d + 12), k, "second lap slot %u", k);
+        cr_assert_eq(hm_r32(T, d + 8), 12 + 64);
+        cr_assert_eq(hm_r16(T, d + 14), DESC_WRITE, "second lap: used with wrap counter 0");
+    }
     h_close(&h);
 }
 
