@@ -199,8 +199,7 @@ void qeng_drop_frame(struct vdpu_edge *e)
 
 /*
  * IRQ of an RX service (after the interrupt decision): the frame's buffer is released; the service goes
- * on with the next frame (RX_NEXT) when `more` (fewer than B frames served, the batch not written because
- * the queue is left), else IDLE.
+ * on with the next frame (RX_NEXT) when `more` (the frame's used entry held in the batch), else IDLE.
  */
 void qeng_rx_irq(struct vdpu_edge *e, bool more)
 {
@@ -900,14 +899,15 @@ static void state_irq(struct vdpu_edge *e)
 }
 
 /*
- * RX_NEXT: an RX service has served fewer than B frames; its last frame's buffer is free. A frame waiting
- * that the scheduler would serve on this same queue (engine on, steered here, its receiveq usable, not
- * too long) starts the next buffer at once: from the prefetch cache, a ring read, or (split, the avail
- * idx read last used up) an avail read - the held used batch grows. While a frame is arriving (a beat
- * offered now, or a frame partly in the buffer) the engine waits. Otherwise - the port idle, quiesce, or
- * a waiting frame this service must not take - the queue is left: the held batch is written first
- * (split: USED, USED_IDX, [used_event read], IRQ, then IDLE), so traffic that stops never leaves a frame
- * without its used entry and interrupt; the scheduler then decides on a waiting frame.
+ * RX_NEXT: an RX service holds its last frame's used entry in the batch; the frame's buffer is free. A
+ * frame waiting that the scheduler would serve on this same queue (engine on, steered here, its receiveq
+ * usable, not too long) starts the next buffer at once: from the prefetch cache, a ring read, or (split,
+ * the avail idx read last used up) an avail read - the held used batch grows. While a frame is arriving
+ * (a beat offered now, or a frame partly in the buffer) the engine waits. Otherwise - the port idle,
+ * quiesce, or a waiting frame this service must not take - the queue is left: the held batch is written
+ * first (split: USED, USED_IDX, [used_event read]; packed: two USED writes, event read; IRQ, then IDLE),
+ * so traffic that stops never leaves a frame without its used entry and interrupt; the scheduler then
+ * decides on a waiting frame.
  */
 static void state_rx_next(struct vdpu_edge *e, const vdpu_in_t *in)
 {

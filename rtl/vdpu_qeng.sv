@@ -7,6 +7,8 @@
 // with MRG_RXBUF (ENG_CTRL[4]) a received frame goes on across up to 16 buffers, made used together
 // once it is complete; NOTIFICATION_DATA (ENG_CTRL[5]) lets doorbell values spare avail-idx and
 // descriptor reads; ENG_PARAM[11:8] > 1 keeps up to that many TX payload reads in flight (PAY).
+// RX services batch too: P entries per read, and while a used entry is held the service takes the
+// next frame (RX_NEXT), writing the held batch when the port goes idle (docs "RX batching").
 // Every state takes one edge except the waiting ones (RD_REQ / WR_REQ / TX_OUT wait for a free
 // output register, RD_WAIT for the completion, PAY for its reads), so the C model can follow it
 // cycle for cycle. All decisions use pre-edge state; the ring state (last_avail, used_idx, wrap
@@ -106,7 +108,7 @@ module vdpu_qeng
     StIrq,     // raise the queue interrupt, pick the next step
     StErr,     // record a violation
     StPay,     // TX payload of a descriptor, up to mr reads outstanding (ENG_PARAM[11:8] > 1)
-    StRxNext   // RX: the frame is done, fewer than B served: wait for the next frame on the port
+    StRxNext   // RX: the frame's used entry is held in the batch: take the next frame on the port
   } state_e;
 
   // What the current read or write is for.
@@ -1143,14 +1145,15 @@ module vdpu_qeng
               op_d    = OpAvail;
               state_d = StRdReq;
             end
-            OpNumBuf: begin  // MRG_RXBUF: the used entries follow, buffer 1 first (split: after the
-                             // RX batch held before the frame, written as one request, mk 0)
+            OpNumBuf: begin  // MRG_RXBUF: the used entries follow, buffer 1 first (after the RX
+                             // batch held before the frame, written with mk 0: split one request,
+                             // packed its buffers 1..n-1 then buffer 0)
               mk_d = (bcnt_q != '0) ? 5'd0 : 5'd1;
               op_d = (packed_q && bcnt_q > 4'd1) ? OpUsedRest : OpUsed;
             end
             OpUsed: begin
               if (mcommit_q && mk_q == '0) begin
-                beat_d = beat_q + 4'd1;  // the held batch (before the frame's used elements)
+                beat_d = beat_q + 4'd1;  // the held batch (before the frame's used entries)
                 if (req.last) begin
                   beat_d = '0;
                   mk_d   = 5'd1;
@@ -1214,8 +1217,8 @@ module vdpu_qeng
         irq_o   = irq_en_q && !bheld_q;
         bheld_d = 1'b0;
         if (rx_q) begin
-          // RX: the frame's buffer is free; the next frame while fewer than B were served (split:
-          // its used element stays in the batch; a written batch ends the service)
+          // RX: the frame's buffer is free; the next frame while its used entry stays in the batch
+          // (a written batch ends the service)
           rx_free_o = rx_own_q;
           rx_own_d  = 1'b0;
           state_d   = (!bleave_q && bheld_q) ? StRxNext : StIdle;
@@ -1344,7 +1347,7 @@ module vdpu_qeng
       // RX_NEXT: a frame waiting that the scheduler would serve on this queue starts the next buffer
       // (the prefetch cache, a ring read, or an avail read); while a frame is arriving (a beat offered,
       // or a frame partly in the buffer) the engine waits; otherwise (port idle, quiesce, a frame this
-      // service must not take) the queue is left, a held split batch written first
+      // service must not take) the queue is left, a held batch written first
       StRxNext: begin
         if (!quiesce_i && rx_full_i && eng_ctrl_i[ENGCTRL_ENABLE] && rx_go && rx_q_i == q_q && !rx_drop) begin
           rx_own_d  = 1'b1;
