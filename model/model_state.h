@@ -52,6 +52,7 @@ enum vdpu_eng_fsm {
     VDPU_ENG_IRQ,     /* raise (or not) the queue interrupt */
     VDPU_ENG_ERR,     /* record a violation */
     VDPU_ENG_PAY,     /* TX payload of a descriptor with up to `mr` reads outstanding (ENG_PARAM[11:8] > 1) */
+    VDPU_ENG_RX_NEXT, /* RX: the frame's used entry is held in the batch: take the next frame on the port */
 };
 
 struct vdpu_eng {
@@ -75,7 +76,7 @@ struct vdpu_eng {
     uint16_t wr_len;
     uint64_t wr_addr;
     uint16_t wr_beat;
-    uint8_t wr_data[8 * VDPU_ENG_PARAM_MAX]; /* up to a batch of split used elements */
+    uint8_t wr_data[16 * VDPU_ENG_PARAM_MAX]; /* up to a batch of split used elements / packed RX used descriptors */
 
     /* the buffer (descriptor chain) in service */
     uint16_t avail_idx;   /* split: avail idx of the last avail read */
@@ -96,15 +97,18 @@ struct vdpu_eng {
     uint8_t err;         /* QERR_* for ERR */
 
     /* prefetch cache and used batch, for the queue in service (reset at the pick) */
-    uint8_t pf;          /* prefetch depth P (1..8; 1 for RX), latched from ENG_PARAM at the pick */
+    uint8_t pf;          /* prefetch depth P (1..8), latched from ENG_PARAM at the pick */
     uint8_t bb;          /* used batch B (1..8), latched likewise */
     uint8_t pc_n;        /* cached entries not yet used: split avail ring ids, packed descriptors */
     uint8_t pc_pos;      /* index of the next one in pc */
     uint8_t pc[VDPU_ENG_PC_BYTES]; /* the cache, as read (2 bytes per ring id, 16 per descriptor) */
-    uint8_t b_cnt;       /* split: used elements collected, not yet written */
-    uint16_t b_id[VDPU_ENG_PARAM_MAX]; /* ... their ids (len is 0: a batch of several is TX) */
+    uint8_t b_cnt;       /* split / RX: used entries collected, not yet written (packed TX: IN_ORDER only) */
+    uint16_t b_id[VDPU_ENG_PARAM_MAX]; /* ... their ids */
+    uint16_t b_len[VDPU_ENG_PARAM_MAX]; /* ... RX: their used lengths (header + frame written; TX: 0) */
     bool b_held;         /* split: the buffer just done stayed in the batch: IRQ raises nothing */
     bool b_leave;        /* the batch is written because the queue is left (empty, quiesce): IDLE after IRQ */
+    /* RX batching: a receive service goes on with the next frame (RX_NEXT) while its used entry is held */
+    bool rx_own;         /* the frame in the RX buffer is this service's (freed when the engine is done with it) */
     /* IN_ORDER (ENG_CTRL[6], latched at the pick, TX services only): one used entry per batch,
      * the id of its last buffer; packed batches too (b_cnt / b_id as for split) */
     bool io_en;

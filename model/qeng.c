@@ -156,18 +156,26 @@ void qeng_error(struct vdpu_edge *e, uint8_t code)
     e->next->eng.err = code;
 }
 
-/* Back to the scheduler; an RX service always ends with the frame buffer free. */
-void qeng_idle(struct vdpu_edge *e)
+/* The RX service is done with its frame: the RX buffer is free for the next one (nrx_ready again). */
+static void rx_release(struct vdpu_edge *e)
 {
     struct vdpu_eng *n = &e->next->eng;
-    n->fsm = VDPU_ENG_IDLE;
-    if (e->pre->eng.rx) {
-        n->rx_full = false;
-        n->rx_trunc = false;
-        n->rx_len = 0;
-    }
+    n->rx_full = false;
+    n->rx_trunc = false;
+    n->rx_len = 0;
+    n->rx_own = false;
 }
 
+/* Back to the scheduler; an RX service always ends with its frame's buffer free (a frame that arrived
+ * after the service released its own is not the service's: it waits for the scheduler). */
+void qeng_idle(struct vdpu_edge *e)
+{
+    e->next->eng.fsm = VDPU_ENG_IDLE;
+    if (e->pre->eng.rx && e->pre->eng.rx_own) rx_release(e);
+}
+
+/* The frame in service is dropped and counted; an RX used batch still held is written first (split),
+ * IDLE after its IRQ, so the frames before it are not left without their used entries. */
 void qeng_drop_frame(struct vdpu_edge *e)
 {
     const struct vdpu_eng *g = &e->pre->eng;
@@ -178,7 +186,28 @@ void qeng_drop_frame(struct vdpu_edge *e)
         e->next->queue[g->q].avail_wrap = g->m_aw0;
     }
     if (e->next->eng.rx_dropped < 0xFFFF) e->next->eng.rx_dropped++;
+    if (g->b_cnt) {
+        rx_release(e);
+        if (packed(e))
+            qeng_packed_leave(e);
+        else
+            qeng_split_leave(e);
+        return;
+    }
     qeng_idle(e);
+}
+
+/*
+ * IRQ of an RX service (after the interrupt decision): the frame's buffer is released; the service goes
+ * on with the next frame (RX_NEXT) when `more` (the frame's used entry held in the batch), else IDLE.
+ */
+void qeng_rx_irq(struct vdpu_edge *e, bool more)
+{
+    if (e->pre->eng.rx_own) rx_release(e);
+    if (more)
+        e->next->eng.fsm = VDPU_ENG_RX_NEXT;
+    else
+        qeng_idle(e);
 }
 
 /* header+frame bytes an RX service delivers */
@@ -401,13 +430,14 @@ static void mrg_used_write(struct vdpu_edge *e, unsigned k)
     uint8_t elem[8];
 
     if (!packed(e)) {
-        uint16_t slot = qc->size ? (uint16_t)((uint16_t)(qc->used_idx + k) % qc->size) : 0;
+        /* after the used elements of the RX batch held before this frame (written first) */
+        uint16_t slot = qc->size ? (uint16_t)((uint16_t)(qc->used_idx + n->b_cnt + k) % qc->size) : 0;
         put_le32(elem, n->m_id[k]);
         put_le32(elem + 4, n->m_len[k]);
         qeng_write(e, VDPU_PURP_USED, qeng_device_base(qc) + 4 + 8ull * slot, 8, elem);
         return;
     }
-    uint32_t slot = (uint32_t)qc->used_idx + n->m_off[k];
+    uint32_t slot = (uint32_t)qc->used_idx + n->b_nd + n->m_off[k]; /* after the held RX batch */
     bool wrap = qc->used_wrap;
     if (slot >= qc->size) {
         slot -= qc->size;
@@ -456,7 +486,8 @@ static void mrg_buffer_done(struct vdpu_edge *e)
     n->m_cnt = nb;
     n->m_commit = true;
     n->m_k = 0;
-    n->ndesc = n->m_nd; /* packed: used_idx moves by, and the event covers, every slot of the frame */
+    n->ndesc = (uint16_t)(n->b_nd + n->m_nd); /* packed: used_idx moves by, and the event covers, every
+                                               * slot of the held batch and the frame */
     qeng_write(e, VDPU_PURP_PAYLOAD_WR, n->nb_addr, 1, &nb);
 }
 
@@ -467,6 +498,16 @@ static void mrg_wr_done(struct vdpu_edge *e)
     const struct vdpu_eng *g = &e->pre->eng;
     struct vdpu_eng *n = &e->next->eng;
 
+    if (g->wr_purpose == VDPU_PURP_PAYLOAD_WR && g->b_cnt) {
+        /* the RX batch held before this frame is written first (split: one request; packed: its
+         * other used descriptors, then its first one), m_k stays 0 */
+        if (packed(e))
+            qeng_packed_rx_batch(e);
+        else
+            qeng_split_write_batch(e);
+        return;
+    }
+    if (packed(e) && qeng_packed_rx_rest_done(e)) return; /* the held batch's first descriptor next */
     if (g->m_k < g->m_cnt) {
         n->m_k = (uint8_t)(g->m_k + 1);
         mrg_used_write(e, n->m_k == g->m_cnt ? 0u : n->m_k);
@@ -539,6 +580,13 @@ static bool rx_too_long(const struct vdpu_state *s)
     return s->eng.rx_len > lim;
 }
 
+/* The waiting frame (steered to rxq) is dropped at the pick: its receiveq not enabled or stopped, or
+ * the frame longer than the buffer or than the MTU allows. */
+static bool rx_unservable(const struct vdpu_state *s, unsigned rxq)
+{
+    return !s->queue[rxq].enable || (s->eng.qerr >> rxq & 1u) || s->eng.rx_trunc || rx_too_long(s);
+}
+
 static void state_idle(struct vdpu_edge *e)
 {
     const struct vdpu_state *s = e->pre;
@@ -557,7 +605,7 @@ static void state_idle(struct vdpu_edge *e)
          * committing the status) lets the frame wait. */
         bool before_ok = !on && !(s->device_status & DEV_STATUS_DRIVER_OK);
         if (!on && !before_ok) return;
-        if (before_ok || !s->queue[rxq].enable || (s->eng.qerr >> rxq & 1u) || s->eng.rx_trunc || rx_too_long(s)) {
+        if (before_ok || rx_unservable(s, rxq)) {
             if (n->rx_dropped < 0xFFFF) n->rx_dropped++;
             n->rx_full = false;
             n->rx_trunc = false;
@@ -577,7 +625,7 @@ static void state_idle(struct vdpu_edge *e)
     n->q = (uint16_t)pick;
     start_buffer(n);
     /* prefetch and batching: parameters latched for this service; the cache and the batch start empty */
-    n->pf = n->rx ? 1 : eng_param_field(s->eng.param, VDPU_ENG_PARAM_PREFETCH_LSB); /* an RX service uses one buffer: no prefetch */
+    n->pf = eng_param_field(s->eng.param, VDPU_ENG_PARAM_PREFETCH_LSB);
     n->bb = eng_param_field(s->eng.param, VDPU_ENG_PARAM_BATCH_LSB);
     n->mr = n->rx ? 1 : eng_param_field(s->eng.param, VDPU_ENG_PARAM_MAX_READS_LSB); /* payload reads are TX only */
     n->pc_n = 0;
@@ -585,6 +633,7 @@ static void state_idle(struct vdpu_edge *e)
     n->b_cnt = 0;
     n->b_held = false;
     n->b_leave = false;
+    n->rx_own = n->rx;
     /* the negotiated features' rules of this service */
     n->ind_en = s->eng.ctrl & ENG_CTRL_INDIRECT;
     n->pk_en = s->eng.ctrl & ENG_CTRL_PACKED;
@@ -849,6 +898,50 @@ static void state_irq(struct vdpu_edge *e)
         qeng_split_irq(e);
 }
 
+/*
+ * RX_NEXT: an RX service holds its last frame's used entry in the batch; the frame's buffer is free. A
+ * frame waiting that the scheduler would serve on this same queue (engine on, steered here, its receiveq
+ * usable, not too long) starts the next buffer at once: from the prefetch cache, a ring read, or (split,
+ * the avail idx read last used up) an avail read - the held used batch grows. While a frame is arriving
+ * (a beat offered now, or a frame partly in the buffer) the engine waits. Otherwise - the port idle,
+ * quiesce, or a waiting frame this service must not take - the queue is left: the held batch is written
+ * first (split: USED, USED_IDX, [used_event read]; packed: two USED writes, event read; IRQ, then IDLE),
+ * so traffic that stops never leaves a frame without its used entry and interrupt; the scheduler then
+ * decides on a waiting frame.
+ */
+static void state_rx_next(struct vdpu_edge *e, const vdpu_in_t *in)
+{
+    const struct vdpu_state *s = e->pre;
+    const struct vdpu_eng *g = &s->eng;
+    struct vdpu_eng *n = &e->next->eng;
+    bool waiting = g->rx_full && !g->rx_stale;
+
+    if (!s->quiesce && waiting && (g->ctrl & ENG_CTRL_ENABLE) && model_steer_rx_queue(s) == g->q &&
+        !rx_unservable(s, g->q)) {
+        const struct vdpu_queue_ctx *qc = qeng_qctx(e);
+        n->rx_own = true;
+        start_buffer(n);
+        n->m_n = 0;
+        n->m_nd = 0;
+        n->m_base = 0;
+        n->m_commit = false;
+        n->m_la0 = qc->last_avail;
+        n->m_aw0 = qc->avail_wrap;
+        if (packed(e))
+            qeng_packed_start(e, g->q);
+        else
+            qeng_split_rx_next(e);
+        return;
+    }
+    if (!s->quiesce && !waiting && (g->rx_len || g->rx_fill || in->nrx_valid)) return; /* a frame is arriving */
+    if (!g->b_cnt)
+        qeng_idle(e);
+    else if (packed(e))
+        qeng_packed_leave(e);
+    else
+        qeng_split_leave(e);
+}
+
 static void state_err(struct vdpu_edge *e)
 {
     const struct vdpu_eng *g = &e->pre->eng;
@@ -891,5 +984,6 @@ void model_qeng_edge(struct vdpu_edge *e, const vdpu_in_t *in)
     case VDPU_ENG_IRQ: state_irq(e); break;
     case VDPU_ENG_ERR: state_err(e); break;
     case VDPU_ENG_PAY: state_pay(e, in); break;
+    case VDPU_ENG_RX_NEXT: state_rx_next(e, in); break;
     }
 }

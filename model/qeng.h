@@ -44,6 +44,7 @@ void qeng_error(struct vdpu_edge *e, uint8_t code);
 void qeng_raise(struct vdpu_edge *e, uint16_t q);
 void qeng_idle(struct vdpu_edge *e);
 void qeng_drop_frame(struct vdpu_edge *e);
+void qeng_rx_irq(struct vdpu_edge *e, bool more);
 uint8_t qeng_desc_check(const struct vdpu_edge *e, uint64_t addr, uint32_t len, uint16_t flags, uint32_t count,
                         uint32_t limit);
 uint8_t qeng_ind_check(const struct vdpu_edge *e, uint64_t addr, uint32_t len, uint16_t flags, uint16_t ndesc);
@@ -64,6 +65,9 @@ void qeng_split_used(struct vdpu_edge *e);
 void qeng_split_wr_done(struct vdpu_edge *e);
 void qeng_split_irq(struct vdpu_edge *e);
 void qeng_split_next_buffer(struct vdpu_edge *e);
+void qeng_split_write_batch(struct vdpu_edge *e);
+void qeng_split_leave(struct vdpu_edge *e);
+void qeng_split_rx_next(struct vdpu_edge *e);
 
 void qeng_packed_start(struct vdpu_edge *e, uint16_t q);
 void qeng_packed_proc(struct vdpu_edge *e);
@@ -73,5 +77,8 @@ void qeng_packed_write_batch(struct vdpu_edge *e);
 void qeng_packed_wr_done(struct vdpu_edge *e);
 void qeng_packed_irq(struct vdpu_edge *e);
 void qeng_packed_next_buffer(struct vdpu_edge *e);
+void qeng_packed_rx_batch(struct vdpu_edge *e);
+bool qeng_packed_rx_rest_done(struct vdpu_edge *e);
+void qeng_packed_leave(struct vdpu_edge *e);
 
 #endif

@@ -1,4 +1,6 @@
 /* qeng_packed.c - packed virtqueue layout for the queue engine: descriptor slots with wrap counters, event suppression. */
+#include <string.h>
+
 #include "qeng.h"
 
 #define PACKED_EVENT_BYTES 4u /* {off_wrap:16, flags:16} */
@@ -92,12 +94,12 @@ void qeng_packed_proc(struct vdpu_edge *e)
         n->pc_n = 0; /* the rest of the cache is newer than this: dropped (it may be posted later) */
         if (g->ndesc) /* the chain went on into a slot the driver has not made available */
             qeng_error(e, VDPU_QERR_CHAIN);
+        else if (g->rx) /* the frame is dropped (a held RX batch is written first) */
+            qeng_drop_frame(e);
         else if (g->b_cnt) { /* IN_ORDER: leaving the queue: the held batch first, IDLE after its IRQ */
             n->b_leave = true;
             qeng_packed_write_batch(e);
-        } else if (g->rx)
-            qeng_drop_frame(e);
-        else
+        } else
             qeng_idle(e);
         return;
     }
@@ -170,9 +172,66 @@ void qeng_packed_write_batch(struct vdpu_edge *e)
                PACKED_USED_BYTES, elem);
 }
 
+/* The used descriptor of an RX batch's element i at used slot `slot` of the current lap: {len, id, flags}
+ * (flags of the used wrap counter, WRITE), from byte 8 of the descriptor. */
+static void rx_used_elem(const struct vdpu_eng *n, const struct vdpu_queue_ctx *qc, unsigned i, uint8_t *p)
+{
+    put_le32(p, n->b_len[i]);
+    put_le16(p + 4, n->b_id[i]);
+    put_le16(p + 6, (uint16_t)((qc->used_wrap ? VIRTQ_DESC_F_AVAIL | VIRTQ_DESC_F_USED : 0) | VIRTQ_DESC_F_WRITE));
+}
+
+/* The held RX batch's first used descriptor (at used_idx), written last: the driver polls that slot. */
+static void rx_write_first(struct vdpu_edge *e)
+{
+    const struct vdpu_queue_ctx *qc = qeng_qctx(e);
+    uint8_t elem[PACKED_USED_BYTES];
+
+    rx_used_elem(&e->next->eng, qc, 0, elem);
+    qeng_write(e, VDPU_PURP_USED, qeng_desc_base(qc) + (uint64_t)VIRTQ_DESC_BYTES * qc->used_idx + PACKED_USED_OFF,
+               PACKED_USED_BYTES, elem);
+}
+
+/*
+ * Write the held RX batch: its buffers use consecutive slots (every one but the last is a one-descriptor
+ * chain, and it never crosses the ring end), so the used descriptors of buffers 1..count-1 go out as whole
+ * descriptors (address 0: "in a used descriptor, Element Address is unused") in one request from slot
+ * used_idx + 1, then buffer 0's, written last as a packed driver polls it (packed-ring.tex, "Polling of
+ * available and used descriptors", "Multi-buffer requests"). used_idx then moves by all their slots and
+ * the event check covers them (ndesc).
+ */
+void qeng_packed_rx_batch(struct vdpu_edge *e)
+{
+    struct vdpu_eng *n = &e->next->eng;
+    const struct vdpu_queue_ctx *qc = qeng_qctx(e);
+    uint8_t d[VIRTQ_DESC_BYTES * VDPU_ENG_PARAM_MAX];
+
+    if (!n->m_commit) n->ndesc = n->b_nd; /* an MRG_RXBUF commit counts the frame's slots too */
+    if (n->b_cnt < 2) {
+        rx_write_first(e);
+        return;
+    }
+    memset(d, 0, sizeof d);
+    for (unsigned i = 1; i < n->b_cnt; i++) rx_used_elem(n, qc, i, d + VIRTQ_DESC_BYTES * (i - 1) + PACKED_USED_OFF);
+    qeng_write(e, VDPU_PURP_USED, qeng_desc_base(qc) + (uint64_t)VIRTQ_DESC_BYTES * (qc->used_idx + 1u),
+               (uint16_t)(VIRTQ_DESC_BYTES * (n->b_cnt - 1u)), d);
+}
+
+/* A write of the RX batch's other descriptors is out: its first one follows (true). */
+bool qeng_packed_rx_rest_done(struct vdpu_edge *e)
+{
+    const struct vdpu_eng *g = &e->pre->eng;
+    if (!g->rx || g->wr_purpose != VDPU_PURP_USED || g->wr_len <= PACKED_USED_BYTES) return false;
+    rx_write_first(e);
+    return true;
+}
+
 /* The buffer is done. IN_ORDER (TX): it joins the batch, which is written when it holds B buffers;
  * a buffer that stays in it goes to IRQ, which raises nothing and takes the next buffer (its slots
- * were consumed as its descriptors were used). Otherwise its own used descriptor. */
+ * were consumed as its descriptors were used). RX: it joins the RX batch (id, length, slots), written
+ * when it holds B buffers, when the buffer's chain had several descriptors (the next used slot would not
+ * follow on), or when the next buffer's used slot would cross the ring end; a buffer that stays goes to
+ * IRQ, which raises nothing, then RX_NEXT. TX otherwise: its own used descriptor. */
 void qeng_packed_used(struct vdpu_edge *e)
 {
     const struct vdpu_eng *g = &e->pre->eng;
@@ -194,7 +253,20 @@ void qeng_packed_used(struct vdpu_edge *e)
         qeng_packed_write_batch(e);
         return;
     }
-    if (n->rx) flags |= VIRTQ_DESC_F_WRITE;
+    if (n->rx) {
+        n->b_id[g->b_cnt] = n->id;
+        n->b_len[g->b_cnt] = (uint16_t)n->rx_done;
+        n->b_cnt = (uint8_t)(g->b_cnt + 1);
+        n->b_nd = (uint16_t)(g->b_nd + n->ndesc);
+        if (n->b_cnt < n->bb && n->ndesc == 1 && (uint32_t)qc->used_idx + n->b_nd < qc->size) {
+            n->b_held = true;
+            n->fsm = VDPU_ENG_IRQ;
+            return;
+        }
+        n->b_leave = false;
+        qeng_packed_rx_batch(e);
+        return;
+    }
     put_le32(elem, n->rx ? n->rx_done : 0);
     put_le16(elem + 4, n->id);
     put_le16(elem + 6, flags);
@@ -207,6 +279,7 @@ void qeng_packed_wr_done(struct vdpu_edge *e)
 {
     const struct vdpu_queue_ctx *qc = qeng_qctx(e);
     struct vdpu_queue_ctx *nq = &e->next->queue[e->pre->eng.q];
+    if (qeng_packed_rx_rest_done(e)) return; /* RX batch: its first used descriptor, then this */
     uint32_t idx = (uint32_t)qc->used_idx + e->pre->eng.ndesc;
     bool wrap = qc->used_wrap;
 
@@ -221,15 +294,23 @@ void qeng_packed_wr_done(struct vdpu_edge *e)
     qeng_read(e, VDPU_PURP_EVENT, qeng_driver_base(qc), PACKED_EVENT_BYTES);
 }
 
+/* The queue is left with a batch held (TX IN_ORDER, or RX): it is written first, IDLE after its IRQ. */
+void qeng_packed_leave(struct vdpu_edge *e)
+{
+    e->next->eng.b_leave = true;
+    if (e->pre->eng.rx)
+        qeng_packed_rx_batch(e);
+    else
+        qeng_packed_write_batch(e);
+}
+
 /* The service ends: an IN_ORDER batch still held is written first (IDLE after its IRQ). */
 static void leave(struct vdpu_edge *e)
 {
-    if (e->pre->eng.b_cnt) {
-        e->next->eng.b_leave = true;
-        qeng_packed_write_batch(e);
-    } else {
+    if (e->pre->eng.b_cnt)
+        qeng_packed_leave(e);
+    else
         qeng_idle(e);
-    }
 }
 
 void qeng_packed_irq(struct vdpu_edge *e)
@@ -239,7 +320,10 @@ void qeng_packed_irq(struct vdpu_edge *e)
     /* IN_ORDER: a buffer held in the batch raises nothing (one decision per written batch) */
     if (!g->no_irq && !g->b_held) qeng_raise(e, g->q);
     e->next->eng.b_held = false;
-    if (g->rx || g->b_leave) {
+    if (g->rx) {
+        /* RX: the next frame while its used descriptor stays in the batch; a written batch ends the service */
+        qeng_rx_irq(e, g->b_held && !g->b_leave);
+    } else if (g->b_leave) {
         qeng_idle(e);
     } else if (e->pre->quiesce) { /* quiesce: leave the queue as when it is found empty; kick brings it back */
         e->next->queue[g->q].kick = true;

@@ -81,11 +81,23 @@ static void write_batch(struct vdpu_edge *e, const struct vdpu_queue_ctx *qc)
     }
     for (unsigned i = 0; i < n->b_cnt; i++) {
         put_le32(elems + SPLIT_USED_ELEM * i, n->b_id[i]);
-        put_le32(elems + SPLIT_USED_ELEM * i + 4, n->rx ? n->rx_done : 0);
+        put_le32(elems + SPLIT_USED_ELEM * i + 4, n->b_len[i]);
     }
     qeng_write(e, VDPU_PURP_USED,
                qeng_device_base(qc) + SPLIT_RING_HDR + (uint64_t)SPLIT_USED_ELEM * ring_slot(qc->used_idx, qc->size),
                (uint16_t)(SPLIT_USED_ELEM * n->b_cnt), elems);
+}
+
+void qeng_split_write_batch(struct vdpu_edge *e)
+{
+    write_batch(e, qeng_qctx(e));
+}
+
+/* The queue is left with a batch held: it is written first, IDLE after its IRQ. */
+void qeng_split_leave(struct vdpu_edge *e)
+{
+    e->next->eng.b_leave = true;
+    write_batch(e, qeng_qctx(e));
 }
 
 void qeng_split_start(struct vdpu_edge *e, uint16_t q)
@@ -124,11 +136,10 @@ void qeng_split_proc(struct vdpu_edge *e)
                 qeng_write(e, VDPU_PURP_EVENT, avail_event_addr(qc), 2, ae);
                 return;
             }
-            if (g->b_cnt) { /* leaving the queue: write the batch first, IDLE after its IRQ */
-                n->b_leave = true;
-                write_batch(e, qc);
-            } else if (g->rx) {
+            if (g->rx) { /* the frame is dropped (a held batch is written first) */
                 qeng_drop_frame(e);
+            } else if (g->b_cnt) { /* leaving the queue: write the batch first, IDLE after its IRQ */
+                qeng_split_leave(e);
             } else {
                 qeng_idle(e);
             }
@@ -201,10 +212,10 @@ void qeng_split_desc_done(struct vdpu_edge *e)
 }
 
 /*
- * The buffer is done (TX: its frame is out; RX: its chain is written): its used element joins the
- * batch. The batch is written when it holds B elements, when the next element would cross the used
- * ring's end (not with IN_ORDER: its one element never crosses it), and always for RX (the service
- * ends); otherwise the buffer is consumed now and IRQ only picks the next step.
+ * The buffer is done (TX: its frame is out; RX: its chain is written): its used element (RX: with the
+ * bytes written) joins the batch. The batch is written when it holds B elements and when the next
+ * element would cross the used ring's end (not with IN_ORDER: its one element never crosses it);
+ * otherwise the buffer is consumed now and IRQ only picks the next step (RX: the next frame, RX_NEXT).
  */
 void qeng_split_used(struct vdpu_edge *e)
 {
@@ -214,8 +225,9 @@ void qeng_split_used(struct vdpu_edge *e)
     unsigned cnt = g->b_cnt + 1u;
 
     n->b_id[g->b_cnt] = n->id;
+    n->b_len[g->b_cnt] = (uint16_t)(n->rx ? n->rx_done : 0);
     n->b_cnt = (uint8_t)cnt;
-    if (n->rx || cnt >= n->bb || (!n->io_en && ring_slot(qc->used_idx, qc->size) + cnt >= qc->size)) {
+    if (cnt >= n->bb || (!n->io_en && ring_slot(qc->used_idx, qc->size) + cnt >= qc->size)) {
         n->b_leave = false;
         write_batch(e, qc);
         return;
@@ -237,8 +249,8 @@ void qeng_split_wr_done(struct vdpu_edge *e)
         qeng_split_start(e, g->q);
         return;
     }
-    /* USED_IDX moves by the batch, or (MRG_RXBUF) by the frame's buffers */
-    uint16_t adv = g->m_commit ? g->m_cnt : g->b_cnt;
+    /* USED_IDX moves by the batch, and (MRG_RXBUF) by the frame's buffers after it */
+    uint16_t adv = (uint16_t)(g->b_cnt + (g->m_commit ? g->m_cnt : 0));
     if (g->wr_purpose == VDPU_PURP_USED) {
         put_le16(idx, (uint16_t)(qc->used_idx + adv));
         qeng_write(e, VDPU_PURP_USED_IDX, qeng_device_base(qc) + 2, 2, idx);
@@ -310,7 +322,10 @@ void qeng_split_irq(struct vdpu_edge *e)
     bool suppressed = g->ev_en ? g->no_irq : (g->avail_flags & VRING_AVAIL_F_NO_INTERRUPT) != 0;
     if (!g->b_held && !suppressed) qeng_raise(e, g->q);
     e->next->eng.b_held = false;
-    if (g->rx || g->b_leave) {
+    if (g->rx) {
+        /* RX: the next frame while its used element stays in the batch; a written batch ends the service */
+        qeng_rx_irq(e, g->b_held && !g->b_leave);
+    } else if (g->b_leave) {
         qeng_idle(e);
     } else if (e->pre->quiesce) {
         /* quiesce: leave the queue as when it is found empty (no avail_event), the pending batch
@@ -341,4 +356,19 @@ void qeng_split_next_buffer(struct vdpu_edge *e)
         qeng_split_start(e, e->pre->eng.q);
     else
         read_ring(e, qc);
+}
+
+/* RX_NEXT took the next frame: its buffer is the next cached head id, else a ring read, or (the avail
+ * idx read last used up) an avail read, which finding the ring empty drops the frame. */
+void qeng_split_rx_next(struct vdpu_edge *e)
+{
+    const struct vdpu_eng *g = &e->pre->eng;
+    const struct vdpu_queue_ctx *qc = qeng_qctx(e);
+
+    if (g->pc_n)
+        start_head(e, qc, take_id(e));
+    else if (qc->last_avail != g->avail_idx)
+        read_ring(e, qc);
+    else
+        qeng_split_start(e, g->q);
 }

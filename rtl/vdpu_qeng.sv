@@ -7,6 +7,8 @@
 // with MRG_RXBUF (ENG_CTRL[4]) a received frame goes on across up to 16 buffers, made used together
 // once it is complete; NOTIFICATION_DATA (ENG_CTRL[5]) lets doorbell values spare avail-idx and
 // descriptor reads; ENG_PARAM[11:8] > 1 keeps up to that many TX payload reads in flight (PAY).
+// RX services batch too: P entries per read, and while a used entry is held the service takes the
+// next frame (RX_NEXT), writing the held batch when the port goes idle (docs "RX batching").
 // Every state takes one edge except the waiting ones (RD_REQ / WR_REQ / TX_OUT wait for a free
 // output register, RD_WAIT for the completion, PAY for its reads), so the C model can follow it
 // cycle for cycle. All decisions use pre-edge state; the ring state (last_avail, used_idx, wrap
@@ -68,6 +70,7 @@ module vdpu_qeng
   input  logic [15:0]            net_mtu_i,    // NET_MTU (pre-edge): with ENG_CTRL[7], the longest frame
                                                // passed is mtu + 14 (+ 4 tagged)
   input  logic                   drv_ok_i,     // device_status has DRIVER_OK (pre-edge, as committed)
+  input  logic                   nrx_valid_i,  // a beat is offered on nrx (RX_NEXT: a frame is arriving)
   output logic                   rx_free_o,
   output logic                   rx_re_o,
   output logic [FRAME_WW-1:0]    rx_raddr_o,
@@ -104,7 +107,8 @@ module vdpu_qeng
     StTxOut,   // send the frame on ntx
     StIrq,     // raise the queue interrupt, pick the next step
     StErr,     // record a violation
-    StPay      // TX payload of a descriptor, up to mr reads outstanding (ENG_PARAM[11:8] > 1)
+    StPay,     // TX payload of a descriptor, up to mr reads outstanding (ENG_PARAM[11:8] > 1)
+    StRxNext   // RX: the frame's used entry is held in the batch: take the next frame on the port
   } state_e;
 
   // What the current read or write is for.
@@ -119,7 +123,8 @@ module vdpu_qeng
     OpUsedIdx,  // split: used idx
     OpInd,      // INDIRECT_DESC: indirect table block read / table entry
     OpAvEvt,    // v3, split (EVENT_IDX): avail_event write
-    OpNumBuf    // MRG_RXBUF: num_buffers (header byte 10) of a frame spanning several buffers
+    OpNumBuf,   // MRG_RXBUF: num_buffers (header byte 10) of a frame spanning several buffers
+    OpUsedRest  // packed RX batch: the used descriptors of its buffers 1..bcnt-1 (buffer 0's follows)
   } op_e;
 
   // prefetch and batching: ENG_PARAM fields act as 1..ENG_PARAM_MAX; the cache holds up to ENG_PARAM_MAX descriptors.
@@ -162,7 +167,7 @@ module vdpu_qeng
   logic [FRAME_WW-1:0]   txb_q, txb_d;      // TX: frame beat to send next
   logic [7:0]            code_q, code_d;    // violation found in PROC / WR_REQ
   // prefetch cache and used batch of the queue in service (reset at the pick)
-  logic [3:0]            pf_q, pf_d;        // prefetch depth P (1..8; 1 for RX)
+  logic [3:0]            pf_q, pf_d;        // prefetch depth P (1..8)
   logic [3:0]            bb_q, bb_d;        // used batch B (1..8)
   logic [3:0]            pcn_q, pcn_d;      // cached entries not yet used
   logic [PcBits-1:0]     pc_q, pc_d;        // split ring ids (16 bits) / packed descriptors (128), next at bit 0
@@ -170,6 +175,10 @@ module vdpu_qeng
   logic [16*ENG_PARAM_MAX-1:0] bids_q, bids_d;   // ... their ids, element i at [16i +: 16]
   logic                  bheld_q, bheld_d;  // the buffer just done stayed in the batch: no interrupt
   logic                  bleave_q, bleave_d; // the batch is written because the queue is left
+  logic [16*ENG_PARAM_MAX-1:0] b_len_q, b_len_d; // RX: the used lengths of the batch's elements
+  // RX batching: a receive service goes on with the next frame (RX_NEXT) while its used entry stays
+  // in the batch (split elements, packed used descriptors)
+  logic                  rx_own_q, rx_own_d; // the frame in the RX buffer is this service's
   // IN_ORDER (ENG_CTRL[6], latched at the pick, TX services only): one used entry per batch, the
   // id of its last buffer; packed batches too
   logic                  io_q, io_d;
@@ -493,7 +502,7 @@ module vdpu_qeng
     m_id     = mid_q[16*mk_idx+:16];
     m_len    = mlen_q[16*mk_idx+:16];
     m_off    = moff_q[16*mk_idx+:16];
-    m_slot   = 17'(qc.used_idx) + 17'(m_off);
+    m_slot   = 17'(qc.used_idx) + 17'(bnd_q) + 17'(m_off);  // after the held RX batch
     m_wrap_x = m_slot >= 17'(qn);
     if (m_wrap_x) m_slot = m_slot - 17'(qn);
   end
@@ -511,6 +520,9 @@ module vdpu_qeng
   logic [15:0] used_adv;      // split: USED_IDX moves by the batch, or (MRG_RXBUF) the frame's buffers
   logic [15:0] last_bid;      // IN_ORDER: id of the batch's last buffer (the one used entry's id)
   logic [2:0]  last_bi;       // ... its element (bcnt - 1 mod 8: a full batch of 8 is element 7)
+  logic [255:0] rest_beat;    // packed RX batch: beat of the used descriptors of buffers 1..bcnt-1
+  logic [15:0] rest_len;      // ... their bytes
+  logic [15:0] used_fl;       // packed: used descriptor flags of the current lap
 
   always_comb begin
     cache_rd     = (op_q == OpRing) || (op_q == OpDesc && packed_q);
@@ -529,7 +541,7 @@ module vdpu_qeng
     last_bid   = bids_q[16*last_bi+:16];
     used_elems = '0;
     for (int i = 0; i < int'(ENG_PARAM_MAX); i++) begin
-      if (4'(i) < bcnt_q) used_elems[64*i+:64] = {rx_q ? 32'(tot_q) : 32'b0, 16'b0, bids_q[16*i+:16]};
+      if (4'(i) < bcnt_q) used_elems[64*i+:64] = {16'b0, b_len_q[16*i+:16], 16'b0, bids_q[16*i+:16]};
     end
     used_wlen = {9'b0, bcnt_q, 3'b000};
     if (io_q) begin  // IN_ORDER (TX): only the batch's last element, at the slot of its first buffer
@@ -537,7 +549,17 @@ module vdpu_qeng
       used_wlen  = 16'd8;
     end
     used_end  = 17'(mod16(qc.used_idx, qn)) + 17'(bcnt_q) + 17'd1;
-    used_adv  = mcommit_q ? 16'(mcnt_q) : 16'(bcnt_q);
+    used_fl   = qc.used_wrap ? 16'((1 << VQ_F_AVAIL) | (1 << VQ_F_USED)) : '0;
+    rest_len  = {8'b0, bcnt_q - 4'd1, 4'b0};
+    rest_beat = '0;
+    for (int j = 0; j < 2; j++) begin  // descriptor 2*beat + j of the rest is element 2*beat + j + 1
+      if (32'(beat_q[1:0]) * 32'd2 + 32'(j) + 32'd1 < 32'(bcnt_q)) begin
+        rest_beat[128*j+:128] = {used_fl | 16'(1 << VQ_F_WRITE),
+                                 bids_q[16*(32'(beat_q[1:0]) * 2 + j + 1)+:16],
+                                 16'b0, b_len_q[16*(32'(beat_q[1:0]) * 2 + j + 1)+:16], 64'b0};
+      end
+    end
+    used_adv  = 16'(bcnt_q) + (mcommit_q ? 16'(mcnt_q) : 16'd0);  // MRG_RXBUF: after the held batch
   end
 
   // ---- next state ---------------------------------------------------------------------------------
@@ -592,6 +614,8 @@ module vdpu_qeng
     bids_d   = bids_q;
     bheld_d  = bheld_q;
     bleave_d = bleave_q;
+    b_len_d  = b_len_q;
+    rx_own_d = rx_own_q;
     io_d     = io_q;
     bnd_d    = bnd_q;
     ind_d    = ind_q;
@@ -724,22 +748,23 @@ module vdpu_qeng
         end
         OpUsed: begin
           req.purpose = PURP_USED;
-          if (mcommit_q && packed_q) begin
+          if (mcommit_q && mk_q != '0 && packed_q) begin
             // MRG_RXBUF: the used descriptor of buffer mk_idx, at its own slot and wrap
             req.addr        = desc_base + {43'b0, m_slot, 4'b0} + 64'd8;
             req.data[31:0]  = 32'(m_len);
             req.data[47:32] = m_id;
             req.data[63:48] = ((qc.used_wrap ^ m_wrap_x) ? 16'((1 << VQ_F_AVAIL) | (1 << VQ_F_USED)) : '0) |
                               16'(1 << VQ_F_WRITE);
-          end else if (mcommit_q) begin
-            // MRG_RXBUF: the used element of buffer mk_idx
-            req.addr        = used_base + 64'd4 + {45'b0, mod16(qc.used_idx + 16'(mk_idx), qn), 3'b0};
+          end else if (mcommit_q && mk_q != '0) begin
+            // MRG_RXBUF: the used element of buffer mk_idx, after the RX batch held before the frame
+            req.addr        = used_base + 64'd4 + {45'b0, mod16(qc.used_idx + 16'(bcnt_q) + 16'(mk_idx), qn), 3'b0};
             req.data[63:0]  = {16'b0, m_len, 16'b0, m_id};
           end else if (packed_q) begin
             // struct pvirtq_desc bytes 8..15: len, id, flags
+            // (RX: the batch's buffer 0, written after the others)
             req.addr       = desc_base + {44'b0, qc.used_idx, 4'b0} + 64'd8;
-            req.data[31:0] = rx_q ? 32'(tot_q) : '0;
-            req.data[47:32] = io_q ? last_bid : dnext_q;  // IN_ORDER: the batch's last buffer
+            req.data[31:0] = rx_q ? 32'(b_len_q[15:0]) : '0;
+            req.data[47:32] = io_q ? last_bid : (rx_q ? bids_q[15:0] : dnext_q);  // IN_ORDER: the batch's last buffer
             req.data[63:48] = (qc.used_wrap ? 16'((1 << VQ_F_AVAIL) | (1 << VQ_F_USED)) : '0) |
                               (rx_q ? 16'(1 << VQ_F_WRITE) : '0);
           end else begin
@@ -749,6 +774,13 @@ module vdpu_qeng
             req.data = beat_q[0] ? used_elems[511:256] : used_elems[255:0];
             req.last = (used_wlen - {10'b0, beat_q[0], 5'b0}) <= 16'd32;
           end
+        end
+        OpUsedRest: begin  // packed RX batch: whole used descriptors (address 0) from slot used_idx + 1
+          req.purpose = PURP_USED;
+          req.addr    = desc_base + {44'b0, qc.used_idx + 16'd1, 4'b0};
+          req.len     = rest_len;
+          req.data    = rest_beat;
+          req.last    = (rest_len - {9'b0, beat_q[1:0], 5'b0}) <= 16'd32;
         end
         OpAvEvt: begin  // v3, split EVENT_IDX: avail_event after the used ring
           req.purpose     = PURP_EVENT;
@@ -783,12 +815,13 @@ module vdpu_qeng
             state_d  = StRdReq;
             ndesc_d  = '0;
             tot_d    = '0;
-            pf_d     = rx_go ? 4'd1 : param_field(eng_param_i[ENG_PARAM_PREFETCH_LSB +: ENG_PARAM_PREFETCH_W]);  // an RX service uses one buffer
+            pf_d     = param_field(eng_param_i[ENG_PARAM_PREFETCH_LSB +: ENG_PARAM_PREFETCH_W]);
             bb_d     = param_field(eng_param_i[ENG_PARAM_BATCH_LSB +: ENG_PARAM_BATCH_W]);
             pcn_d    = '0;
             bcnt_d   = '0;
             bheld_d  = 1'b0;
             bleave_d = 1'b0;
+            rx_own_d = rx_go;
             // IN_ORDER batches TX completions only: a skipped buffer counts as used completely,
             // which a receive buffer is not (docs/queue-engine.md "IN_ORDER")
             io_d     = !rx_go && eng_ctrl_i[ENGCTRL_IN_ORDER];
@@ -868,19 +901,23 @@ module vdpu_qeng
                 beat_d  = '0;
                 op_d    = OpAvEvt;
                 state_d = StWrReq;
-              end else if (rbuf_q[31:16] == la_eff && bcnt_q != '0) begin
-                // empty, leaving the queue: write the batch first, IDLE after its IRQ
-                bleave_d = 1'b1;
-                beat_d   = '0;
-                op_d     = OpUsed;
-                state_d  = StWrReq;
-              end else if (rbuf_q[31:16] == la_eff) begin
-                // empty: TX is done, an RX frame is dropped (MRG_RXBUF: no buffer for its rest)
-                state_d = StIdle;
+              end else if (rbuf_q[31:16] == la_eff && (rx_q || bcnt_q != '0)) begin
+                // empty: an RX frame is dropped (MRG_RXBUF: no buffer for its rest); leaving the
+                // queue with a batch held: the batch is written first, IDLE after its IRQ
                 if (rx_q) begin
                   rx_free_o = 1'b1;
+                  rx_own_d  = 1'b0;
                   if (drops_q != 16'hFFFF) drops_d = drops_q + 16'd1;
                 end
+                state_d = StIdle;
+                if (bcnt_q != '0) begin
+                  bleave_d = 1'b1;
+                  beat_d   = '0;
+                  op_d     = OpUsed;
+                  state_d  = StWrReq;
+                end
+              end else if (rbuf_q[31:16] == la_eff) begin
+                state_d = StIdle;  // empty: TX is done
               end else if (rbuf_q[31:16] - qc.last_avail > qn || rbuf_q[31:16] - qc.last_avail < 16'(mn_q)) begin
                 // more than a ring of buffers, or (MRG_RXBUF) the idx moved back past the frame's buffers
                 code_d  = QERR_IDX;
@@ -912,7 +949,26 @@ module vdpu_qeng
               end
               if (packed_q && op_q == OpDesc && !pd_avail) begin
                 pcn_d = '0;  // the rest of the cache is newer: dropped (it may be posted later)
-                if (ndesc_q == '0 && bcnt_q != '0) begin
+                if (ndesc_q == '0 && rx_q) begin
+                  // the frame is dropped (MRG_RXBUF: the filled buffers' slots go back); a held RX
+                  // batch is written first, IDLE after its IRQ
+                  rx_free_o = 1'b1;
+                  rx_own_d  = 1'b0;
+                  if (drops_q != 16'hFFFF) drops_d = drops_q + 16'd1;
+                  if (mrg_q && mn_q != '0) begin
+                    qwr_o.avail_we   = 1'b1;
+                    qwr_o.last_avail = mla0_q;
+                    qwr_o.avail_wrap = maw0_q;
+                  end
+                  state_d = StIdle;
+                  if (bcnt_q != '0) begin
+                    bleave_d = 1'b1;
+                    ndesc_d  = 17'(bnd_q);
+                    beat_d   = '0;
+                    op_d     = (bcnt_q > 4'd1) ? OpUsedRest : OpUsed;
+                    state_d  = StWrReq;
+                  end
+                end else if (ndesc_q == '0 && bcnt_q != '0) begin
                   // IN_ORDER: leaving the queue: the held batch first, IDLE after its IRQ
                   bleave_d = 1'b1;
                   ndesc_d  = 17'(bnd_q);
@@ -921,15 +977,6 @@ module vdpu_qeng
                   state_d  = StWrReq;
                 end else if (ndesc_q == '0) begin
                   state_d = StIdle;
-                  if (rx_q) begin
-                    rx_free_o = 1'b1;
-                    if (drops_q != 16'hFFFF) drops_d = drops_q + 16'd1;
-                    if (mrg_q && mn_q != '0) begin  // MRG_RXBUF: the filled buffers' slots go back
-                      qwr_o.avail_we   = 1'b1;
-                      qwr_o.last_avail = mla0_q;
-                      qwr_o.avail_wrap = maw0_q;
-                    end
-                  end
                 end else begin
                   code_d  = QERR_CHAIN;
                   state_d = StErr;
@@ -1086,17 +1133,32 @@ module vdpu_qeng
                 end
               end
             end
+            OpUsedRest: begin  // packed RX batch: buffer 0's used descriptor follows
+              beat_d = beat_q + 4'd1;
+              if (req.last) begin
+                beat_d = '0;
+                op_d   = OpUsed;
+              end
+            end
             OpAvEvt: begin  // avail_event written: read the avail idx once more
               aew_d   = 1'b1;
               op_d    = OpAvail;
               state_d = StRdReq;
             end
-            OpNumBuf: begin  // MRG_RXBUF: the used entries follow, buffer 1 first
-              mk_d = 5'd1;
-              op_d = OpUsed;
+            OpNumBuf: begin  // MRG_RXBUF: the used entries follow, buffer 1 first (after the RX
+                             // batch held before the frame, written with mk 0: split one request,
+                             // packed its buffers 1..n-1 then buffer 0)
+              mk_d = (bcnt_q != '0) ? 5'd0 : 5'd1;
+              op_d = (packed_q && bcnt_q > 4'd1) ? OpUsedRest : OpUsed;
             end
             OpUsed: begin
-              if (mcommit_q && mk_q < mcnt_q) begin
+              if (mcommit_q && mk_q == '0) begin
+                beat_d = beat_q + 4'd1;  // the held batch (before the frame's used entries)
+                if (req.last) begin
+                  beat_d = '0;
+                  mk_d   = 5'd1;
+                end
+              end else if (mcommit_q && mk_q < mcnt_q) begin
                 mk_d = mk_q + 5'd1;  // MRG_RXBUF: the next buffer's used entry (buffer 0's last)
               end else if (packed_q) begin
                 qwr_o.used_we   = 1'b1;
@@ -1155,8 +1217,11 @@ module vdpu_qeng
         irq_o   = irq_en_q && !bheld_q;
         bheld_d = 1'b0;
         if (rx_q) begin
-          rx_free_o = 1'b1;
-          state_d   = StIdle;
+          // RX: the frame's buffer is free; the next frame while its used entry stays in the batch
+          // (a written batch ends the service)
+          rx_free_o = rx_own_q;
+          rx_own_d  = 1'b0;
+          state_d   = (!bleave_q && bheld_q) ? StRxNext : StIdle;
         end else if (bleave_q) begin
           state_d = StIdle;
         end else if (quiesce_i) begin
@@ -1279,13 +1344,66 @@ module vdpu_qeng
         end
       end
 
+      // RX_NEXT: a frame waiting that the scheduler would serve on this queue starts the next buffer
+      // (the prefetch cache, a ring read, or an avail read); while a frame is arriving (a beat offered,
+      // or a frame partly in the buffer) the engine waits; otherwise (port idle, quiesce, a frame this
+      // service must not take) the queue is left, a held batch written first
+      StRxNext: begin
+        if (!quiesce_i && rx_full_i && eng_ctrl_i[ENGCTRL_ENABLE] && rx_go && rx_q_i == q_q && !rx_drop) begin
+          rx_own_d  = 1'b1;
+          ndesc_d   = '0;
+          tot_d     = '0;
+          tbl_d     = 1'b0;
+          mn_d      = '0;
+          mnd_d     = '0;
+          mbase_d   = '0;
+          mcommit_d = 1'b0;
+          mla0_d    = qc.last_avail;
+          maw0_d    = qc.avail_wrap;
+          state_d   = StRdReq;
+          if (packed_q) begin
+            op_d    = OpDesc;
+            ndcap_d = cap8(cur_ahead);
+            if (pcn_q != '0) state_d = StProc;
+          end else if (pcn_q != '0) begin
+            pc_d  = pc_q >> 16;
+            pcn_d = pcn_q - 4'd1;
+            if (pc_q[15:0] >= qn) begin
+              code_d  = QERR_ID;
+              state_d = StErr;
+            end else begin
+              head_d = pc_q[15:0];
+              cur_d  = pc_q[15:0];
+              op_d   = OpDesc;
+            end
+          end else if (qc.last_avail != aidx_q) begin
+            op_d = OpRing;
+          end else begin
+            op_d = OpAvail;
+          end
+        end else if (!quiesce_i && !rx_full_i && (rx_len_i != '0 || nrx_valid_i)) begin
+          // a frame is arriving
+        end else if (bcnt_q != '0) begin  // the held batch first, IDLE after its IRQ
+          bleave_d = 1'b1;
+          beat_d   = '0;
+          op_d     = OpUsed;
+          state_d  = StWrReq;
+          if (packed_q) begin
+            ndesc_d = 17'(bnd_q);
+            if (bcnt_q > 4'd1) op_d = OpUsedRest;
+          end
+        end else begin
+          state_d = StIdle;
+        end
+      end
+
       default: begin  // StErr
         // QERR[q] is set below, after a same-edge DEV_RESET
         err_o     = 1'b1;
         info_d    = '0;
         info_d[ERR_INFO_CODE_LSB +: ERR_INFO_CODE_W]   = code_q;
         info_d[ERR_INFO_QUEUE_LSB +: ERR_INFO_QUEUE_W] = ERR_INFO_QUEUE_W'(q_q);
-        rx_free_o = rx_q;
+        rx_free_o = rx_q && rx_own_q;
         state_d   = StIdle;
       end
     endcase
@@ -1337,7 +1455,18 @@ module vdpu_qeng
     if (mrg_more && 32'(mn_q) + 32'd1 >= 32'(MRG_MAX)) begin
       state_d   = StIdle;
       rx_free_o = 1'b1;
+      rx_own_d  = 1'b0;
       if (drops_q != 16'hFFFF) drops_d = drops_q + 16'd1;
+      if (bcnt_q != '0) begin  // an RX batch held: written first, IDLE after its IRQ
+        bleave_d = 1'b1;
+        beat_d   = '0;
+        op_d     = OpUsed;
+        state_d  = StWrReq;
+        if (packed_q) begin
+          ndesc_d = 17'(bnd_q);
+          if (bcnt_q > 4'd1) op_d = OpUsedRest;
+        end
+      end
       if (packed_q && mn_q != '0) begin  // the filled buffers' slots go back to the driver's side
         qwr_o.avail_we   = 1'b1;
         qwr_o.last_avail = mla0_q;
@@ -1366,7 +1495,8 @@ module vdpu_qeng
         mcnt_d    = mn_q + 5'd1;
         mcommit_d = 1'b1;
         mk_d      = '0;
-        ndesc_d   = 17'(mnd_q) + ndesc_d;  // packed: used_idx moves by, and the event covers, all slots
+        ndesc_d   = 17'(bnd_q) + 17'(mnd_q) + ndesc_d;  // packed: used_idx moves by, and the event covers,
+                                                       // all slots of the held batch and the frame
         op_d      = OpNumBuf;
         state_d   = StWrReq;
       end
@@ -1392,13 +1522,30 @@ module vdpu_qeng
           bheld_d = 1'b1;
           state_d = StIrq;
         end
+      end else if (packed_q && rx_q) begin
+        // RX: joins the batch; held while it has room, the chain was one descriptor (the next used
+        // slot follows on) and the next buffer's used slot stays before the ring end
+        bids_d[16*bcnt_q[2:0]+:16]  = dnext_d;
+        b_len_d[16*bcnt_q[2:0]+:16] = 16'(tot_new);
+        bcnt_d = bcnt_q + 4'd1;
+        bnd_d  = bnd_q + ndesc_d[15:0];
+        if (bcnt_q + 4'd1 < bb_q && ndesc_d == 17'd1 && 17'(qc.used_idx) + 17'(bnd_q) + 17'd1 < 17'(qn)) begin
+          bheld_d = 1'b1;
+          state_d = StIrq;
+        end else begin
+          bleave_d = 1'b0;
+          ndesc_d  = 17'(bnd_q) + ndesc_d;  // used_idx moves by, and the event covers, every slot
+          op_d     = (bcnt_q != '0) ? OpUsedRest : OpUsed;
+          state_d  = StWrReq;
+        end
       end else if (packed_q) begin
         op_d    = OpUsed;
         state_d = StWrReq;
       end else begin
-        bids_d[16*bcnt_q[2:0]+:16] = head_q;
+        bids_d[16*bcnt_q[2:0]+:16]  = head_q;
+        b_len_d[16*bcnt_q[2:0]+:16] = rx_q ? 16'(tot_new) : '0;  // RX: header + frame written
         bcnt_d = bcnt_q + 4'd1;
-        if (rx_q || bcnt_q + 4'd1 >= bb_q || (!io_q && used_end >= 17'(qn))) begin
+        if (bcnt_q + 4'd1 >= bb_q || (!io_q && used_end >= 17'(qn))) begin
           bleave_d = 1'b0;
           op_d     = OpUsed;
           state_d  = StWrReq;
@@ -1455,6 +1602,8 @@ module vdpu_qeng
       bids_q      <= '0;
       bheld_q     <= 1'b0;
       bleave_q    <= 1'b0;
+      b_len_q     <= '0;
+      rx_own_q    <= 1'b0;
       io_q        <= 1'b0;
       bnd_q       <= '0;
       ind_q       <= 1'b0;
@@ -1536,6 +1685,8 @@ module vdpu_qeng
       bids_q      <= bids_d;
       bheld_q     <= bheld_d;
       bleave_q    <= bleave_d;
+      b_len_q     <= b_len_d;
+      rx_own_q    <= rx_own_d;
       io_q        <= io_d;
       bnd_q       <= bnd_d;
       ind_q       <= ind_d;

@@ -371,6 +371,7 @@ module vdpu_top
     .rx_vlan_i       (rx_vlan),
     .net_mtu_i       (view.net_mtu),
     .drv_ok_i        (view.device_status[2]),  // DRIVER_OK
+    .nrx_valid_i,
     .rx_free_o       (rx_free),
     .rx_re_o         (rx_re),
     .rx_raddr_o      (rx_raddr),

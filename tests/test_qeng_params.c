@@ -92,8 +92,43 @@ PARAM_TEST(packed_tx_p3, 3, 1, .timeout = 300)
     cr_assert_eq(REQ(r, USED), 40);
 }
 
-/* an RX service uses one buffer: no prefetch, and its used element is written at once */
-PARAM_TEST(split_rx_unchanged, 8, 8, .timeout = 300)
+/* RX batches like TX (docs/queue-engine.md "RX batching"): the 30 frames arrive back to back, so each
+ * RX service serves B = 8 of them (8, 8, 8 and the last 6, written when the port goes idle): one avail
+ * read and one ring read of 8 entries per service, one used write of every element and one used idx
+ * write per batch */
+PARAM_TEST(split_rx_batched, 8, 8, .timeout = 300)
+{
+    struct traffic_result r = traffic(T, DRV_RING_SPLIT, 0, NET_RX, 30, 64);
+    cr_assert_eq(r.packets, 30);
+    cr_assert_eq(REQ(r, AVAIL_IDX), 4);
+    cr_assert_eq(REQ(r, AVAIL_RING), 4);
+    cr_assert_eq(BYTES(r, AVAIL_RING), 4 * 16);
+    cr_assert_eq(REQ(r, DESC), 30);
+    cr_assert_eq(REQ(r, PAYLOAD_WR), 30);
+    cr_assert_eq(REQ(r, USED), 4);
+    cr_assert_eq(BYTES(r, USED), 30 * 8, "every element, each with its own length");
+    cr_assert_eq(REQ(r, USED_IDX), 4);
+    cr_assert_leq(REQ(r, MSIX), 4, "one interrupt decision per batch");
+    cr_assert_geq(REQ(r, MSIX), 1);
+}
+
+/* packed: one block of 8 descriptors per service of 8 frames; per batch the used descriptors of
+ * buffers 1..n-1 in one write, buffer 0's in a second, one event read */
+PARAM_TEST(packed_rx_batched, 8, 8, .timeout = 300)
+{
+    struct traffic_result r = traffic(T, DRV_RING_PACKED, 0, NET_RX, 30, 64);
+    cr_assert_eq(r.packets, 30);
+    cr_assert_eq(REQ(r, DESC), 4);
+    cr_assert_eq(BYTES(r, DESC), 4 * 8 * 16);
+    cr_assert_eq(REQ(r, USED), 8);
+    cr_assert_eq(BYTES(r, USED), 3 * (7 * 16 + 8) + 5 * 16 + 8);
+    cr_assert_eq(REQ(r, EVENT), 4);
+    cr_assert_leq(REQ(r, MSIX), 4);
+    cr_assert_geq(REQ(r, MSIX), 1);
+}
+
+/* P = B = 1: an RX service is one frame, as before batching (the base rules' counts) */
+PARAM_TEST(split_rx_b1_unchanged, 1, 1, .timeout = 300)
 {
     struct traffic_result r = traffic(T, DRV_RING_SPLIT, 0, NET_RX, 30, 64);
     cr_assert_eq(r.packets, 30);
@@ -104,7 +139,7 @@ PARAM_TEST(split_rx_unchanged, 8, 8, .timeout = 300)
     cr_assert_eq(REQ(r, USED_IDX), 30);
 }
 
-PARAM_TEST(packed_rx_unchanged, 8, 8, .timeout = 300)
+PARAM_TEST(packed_rx_b1_unchanged, 1, 1, .timeout = 300)
 {
     struct traffic_result r = traffic(T, DRV_RING_PACKED, 0, NET_RX, 30, 64);
     cr_assert_eq(r.packets, 30);

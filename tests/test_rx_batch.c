@@ -1,0 +1,403 @@
+/* test_rx_batch.c - RX batching (docs/queue-engine.md "RX batching"): an RX service prefetches P ring
+ * entries / descriptors and serves up to B frames; split holds their used elements (each with its own
+ * length) and writes them in one request plus one used idx write, packed holds their used descriptors
+ * and writes buffers 1..n-1 in one request, then buffer 0's; the held batch is written when the
+ * port goes idle (no frame left waiting forever for its used entry and interrupt); MRG_RXBUF commits
+ * after the held batch. Hand-built receive rings with P = B = 8 on model, rtl and cosim, and exact
+ * counts with the real driver. */
+#include <string.h>
+
+#include "harness.h"
+#include "link.h"
+#include "virtio_net.h"
+
+#define VQSIZE 16
+#define DESC_WRITE 2u
+#define P_AVAIL (1u << 7)
+#define P_USED (1u << 15)
+
+#define RXB_TEST(name, ...) ENGINE_TEST_PARAMS(rx_batch, name, 8, 8, ##__VA_ARGS__)
+
+struct hctx {
+    struct tctx *t;
+    virtio_drv_t *d;
+    virtio_net_t *n;
+    struct net_vq *q;
+};
+
+static uint64_t hbuf(struct hctx *h, unsigned i) { return h->q->bufs + (uint64_t)i * NET_REGION; }
+
+/* buffer i (one writable descriptor of len bytes) made available: split desc i + ring entry, or packed
+ * the next slot with id i */
+static void post_buf(struct hctx *h, uint16_t i, uint32_t len)
+{
+    struct net_vq *q = h->q;
+    if (!q->packed) {
+        uint64_t d = q->desc + 16ull * i;
+        hm_w64(h->t, d, hbuf(h, i));
+        hm_w32(h->t, d + 8, len);
+        hm_w16(h->t, d + 12, DESC_WRITE);
+        hm_w16(h->t, d + 14, 0);
+        hm_w16(h->t, q->driver + 4 + 2ull * (q->avail_idx % q->size), i);
+        q->avail_idx++;
+        hm_w16(h->t, q->driver + 2, q->avail_idx);
+        return;
+    }
+    uint64_t d = q->desc + 16ull * q->next_avail;
+    hm_w64(h->t, d, hbuf(h, i));
+    hm_w32(h->t, d + 8, len);
+    hm_w16(h->t, d + 12, i);
+    hm_w16(h->t, d + 14, (uint16_t)(DESC_WRITE | (q->avail_wrap ? P_AVAIL : P_USED)));
+    if (++q->next_avail == q->size) {
+        q->next_avail = 0;
+        q->avail_wrap = !q->avail_wrap;
+    }
+}
+
+/* MRG_RXBUF negotiated, no EVENT_IDX (the driver event structure / avail flags left at 0: interrupts on) */
+static void h_open(struct hctx *h, struct tctx *t, enum drv_ring ring)
+{
+    struct drv_params p;
+    drv_params_default(&p);
+    p.ring = ring;
+    p.drop[0] |= 1u << VIRTIO_RING_F_EVENT_IDX;
+    p.qsize = VQSIZE;
+    h->t = t;
+    h->d = calloc(1, sizeof *h->d);
+    h->n = calloc(1, sizeof *h->n);
+    cr_assert(h->d && h->n);
+    t_enumerate(t);
+    cr_assert_eq(pci_msix_setup(t->b, &t->s.pci, NULL), 0);
+    cr_assert_eq(virtio_drv_init(h->d, &t->s, &p), DRV_OK, "init: %s", h->d->refusal);
+    struct net_params np = {NET_RX, 1, 64, 11, 100000};
+    cr_assert_eq(virtio_net_open(h->n, h->d, &np), 0, "%s", h->n->error); /* rings zeroed, nothing posted */
+    h->q = &h->n->rx;
+    cr_assert_eq(peek_csr(t, VDPU_CSR_ENG_PARAM) & 0xFFu, 0x88u, "P = B = 8");
+}
+
+static void h_close(struct hctx *h)
+{
+    virtio_net_close(h->n);
+    free(h->n);
+    free(h->d);
+}
+
+/* frame k of len bytes to the device's MAC */
+static void frame(struct hctx *h, uint8_t *f, unsigned len, unsigned k)
+{
+    memcpy(f, h->d->mac, 6);
+    for (unsigned i = 6; i < len; i++) f[i] = (uint8_t)(i * 7 + 3 + 31 * k);
+}
+
+static uint64_t reqs(struct tctx *t, const struct dma_count *before, unsigned purp)
+{
+    return t->b->link.st.total[purp].requests - before[purp].requests;
+}
+
+static uint64_t bytes(struct tctx *t, const struct dma_count *before, unsigned purp)
+{
+    return t->b->link.st.total[purp].bytes - before[purp].bytes;
+}
+
+static uint64_t r64(struct tctx *t, uint64_t a) { return (uint64_t)hm_r32(t, a + 4) << 32 | hm_r32(t, a); }
+
+static uint64_t irqs(struct hctx *h) { return h->t->s.mem.msi_count[PCI_MSI_DATA_BASE + h->q->vector]; }
+
+/* the used entry of used slot k: {id, len} (packed: also the flags, which must be those of the first lap) */
+static void used_at(struct hctx *h, unsigned k, uint32_t *id, uint32_t *len)
+{
+    if (!h->q->packed) {
+        *id = hm_r32(h->t, h->q->device + 4 + 8ull * k);
+        *len = hm_r32(h->t, h->q->device + 8 + 8ull * k);
+        return;
+    }
+    uint64_t d = h->q->desc + 16ull * k;
+    *id = hm_r16(h->t, d + 12);
+    *len = hm_r32(h->t, d + 8);
+    cr_assert_eq(hm_r16(h->t, d + 14), P_AVAIL | P_USED | DESC_WRITE, "used descriptor %u flags", k);
+}
+
+/* Five frames of different lengths arrive back to back (all queued on the port at once) into 16
+ * posted buffers of 1600 bytes. One RX service serves all five: one avail read, one ring read of 8
+ * entries (split) / one block of 8 descriptors (packed), a descriptor each. The five used entries stay
+ * in the batch while frames keep arriving and are written, each with its own length, when the port goes
+ * idle - with one interrupt decision. Split: one 40-byte request and one used idx write. Packed:
+ * descriptors 1..4 whole in one 64-byte request, then descriptor 0's 8 bytes (its address untouched),
+ * one event read. */
+static void five_frames(struct tctx *t, enum drv_ring ring)
+{
+    static const unsigned lens[5] = {60, 100, 200, 1000, 1514};
+    static const unsigned chunks[5] = {1, 1, 1, 4, 6}; /* ceil((12 + len) / 256) payload writes */
+    struct hctx h;
+    h_open(&h, t, ring);
+    for (uint16_t i = 0; i < VQSIZE; i++) post_buf(&h, i, 1600);
+    struct dma_count b0[VDPU_PURP_COUNT];
+    memcpy(b0, t->b->link.st.total, sizeof b0);
+    uint64_t irq0 = irqs(&h);
+    uint8_t f[5][1514];
+    for (unsigned k = 0; k < 5; k++) {
+        frame(&h, f[k], lens[k], k);
+        cr_assert(netport_inject(&t->b->net, f[k], lens[k]));
+    }
+    vdpu_bus_run_cycles(t->b, 30000);
+    cr_assert(!t->b->stopped, "%s", t->b->stop_reason);
+    cr_assert_eq(t->b->net.rx_n, 0, "every frame taken");
+    cr_assert_eq(peek_csr(t, VDPU_CSR_ENG_STATUS) >> 16, 0, "nothing dropped");
+    cr_assert_eq(peek_csr(t, VDPU_CSR_ENG_STATUS) & 1u, 1u, "the engine is idle: the service ended");
+    unsigned pw = 0;
+    for (unsigned k = 0; k < 5; k++) pw += chunks[k];
+    cr_assert_eq(reqs(t, b0, VDPU_PURP_PAYLOAD_WR), pw);
+    if (ring == DRV_RING_SPLIT) {
+        cr_assert_eq(reqs(t, b0, VDPU_PURP_AVAIL_IDX), 1, "one service");
+        cr_assert_eq(reqs(t, b0, VDPU_PURP_AVAIL_RING), 1);
+        cr_assert_eq(bytes(t, b0, VDPU_PURP_AVAIL_RING), 16, "8 ring entries in one read");
+        cr_assert_eq(reqs(t, b0, VDPU_PURP_DESC), 5);
+        cr_assert_eq(reqs(t, b0, VDPU_PURP_USED), 1, "the batch in one write");
+        cr_assert_eq(bytes(t, b0, VDPU_PURP_USED), 5 * 8);
+        cr_assert_eq(reqs(t, b0, VDPU_PURP_USED_IDX), 1);
+        cr_assert_eq(hm_r16(t, h.q->device + 2), 5, "used idx");
+        cr_assert_eq(irqs(&h) - irq0, 1, "one interrupt for the batch, after the flush");
+    } else {
+        cr_assert_eq(reqs(t, b0, VDPU_PURP_DESC), 1, "one block of 8 descriptors");
+        cr_assert_eq(bytes(t, b0, VDPU_PURP_DESC), 8 * 16);
+        cr_assert_eq(reqs(t, b0, VDPU_PURP_USED), 2, "buffers 1..4 in one write, then buffer 0's");
+        cr_assert_eq(bytes(t, b0, VDPU_PURP_USED), 4 * 16 + 8);
+        cr_assert_eq(reqs(t, b0, VDPU_PURP_EVENT), 1, "one event read for the batch");
+        cr_assert_eq(irqs(&h) - irq0, 1);
+        cr_assert_eq(r64(t, h.q->desc), hbuf(&h, 0), "slot 0: only len, id, flags written");
+        cr_assert_eq(r64(t, h.q->desc + 16), 0, "slots 1..4 written whole (address unused)");
+    }
+    for (unsigned k = 0; k < 5; k++) {
+        uint32_t id, len;
+        used_at(&h, k, &id, &len);
+        cr_assert_eq(id, k, "used entry %u: buffer %u", k, id);
+        cr_assert_eq(len, 12 + lens[k], "used entry %u: length %u", k, len);
+        uint8_t got[12 + 1514];
+        host_mem_read(&t->s.mem, hbuf(&h, k), got, 12 + lens[k]);
+        cr_assert_eq(got[10], 1, "num_buffers of frame %u", k);
+        cr_assert(!memcmp(got + 12, f[k], lens[k]), "frame %u bytes", k);
+    }
+    h_close(&h);
+}
+
+RXB_TEST(split_five_frames, .timeout = 120) { five_frames(T, DRV_RING_SPLIT); }
+RXB_TEST(packed_five_frames, .timeout = 120) { five_frames(T, DRV_RING_PACKED); }
+
+/* 8 frames fill a batch: written at once (64 bytes), the service ends with it; the next 3 frames are a
+ * second service whose partial batch is written when the port goes idle. */
+RXB_TEST(split_full_then_partial, .timeout = 120)
+{
+    struct hctx h;
+    h_open(&h, T, DRV_RING_SPLIT);
+    for (uint16_t i = 0; i < VQSIZE; i++) post_buf(&h, i, 1600);
+    struct dma_count b0[VDPU_PURP_COUNT];
+    memcpy(b0, T->b->link.st.total, sizeof b0);
+    uint64_t irq0 = irqs(&h);
+    uint8_t f[11][64];
+    for (unsigned k = 0; k < 11; k++) {
+        frame(&h, f[k], 64, k);
+        cr_assert(netport_inject(&T->b->net, f[k], 64));
+    }
+    vdpu_bus_run_cycles(T->b, 40000);
+    cr_assert_eq(T->b->net.rx_n, 0);
+    cr_assert_eq(reqs(T, b0, VDPU_PURP_AVAIL_IDX), 2, "two services");
+    cr_assert_eq(reqs(T, b0, VDPU_PURP_AVAIL_RING), 2);
+    cr_assert_eq(bytes(T, b0, VDPU_PURP_AVAIL_RING), 16 + 16, "8 entries each (the ring offers 16)");
+    cr_assert_eq(reqs(T, b0, VDPU_PURP_USED), 2);
+    cr_assert_eq(bytes(T, b0, VDPU_PURP_USED), 8 * 8 + 3 * 8);
+    cr_assert_eq(reqs(T, b0, VDPU_PURP_USED_IDX), 2);
+    cr_assert_eq(hm_r16(T, h.q->device + 2), 11);
+    cr_assert_eq(irqs(&h) - irq0, 2, "one interrupt per batch");
+    for (unsigned k = 0; k < 11; k++) {
+        uint32_t id, len;
+        used_at(&h, k, &id, &len);
+        cr_assert_eq(id, k);
+        cr_assert_eq(len, 12 + 64);
+    }
+    h_close(&h);
+}
+
+/* MRG_RXBUF after a held batch (256-byte buffers): frames of 60 and 100 bytes fit a buffer each and
+ * stay in the batch; a 600-byte frame takes three (256, 256, 100). Its commit writes num_buffers 3,
+ * then the held batch (split: one request; packed: descriptor 1, then 0), then its three used entries
+ * after it (buffer 0's last), then (split) one used idx write moving by all five; one interrupt
+ * decision. */
+static void mrg_after_batch(struct tctx *t, enum drv_ring ring)
+{
+    static const unsigned lens[3] = {60, 100, 600};
+    static const uint32_t ulen[5] = {72, 112, 256, 256, 100};
+    struct hctx h;
+    h_open(&h, t, ring);
+    for (uint16_t i = 0; i < VQSIZE; i++) post_buf(&h, i, 256);
+    struct dma_count b0[VDPU_PURP_COUNT];
+    memcpy(b0, t->b->link.st.total, sizeof b0);
+    uint64_t irq0 = irqs(&h);
+    uint8_t f[3][600];
+    for (unsigned k = 0; k < 3; k++) {
+        frame(&h, f[k], lens[k], k);
+        cr_assert(netport_inject(&t->b->net, f[k], lens[k]));
+    }
+    vdpu_bus_run_cycles(t->b, 30000);
+    cr_assert_eq(t->b->net.rx_n, 0);
+    cr_assert_eq(peek_csr(t, VDPU_CSR_ENG_STATUS) >> 16, 0, "nothing dropped");
+    cr_assert_eq(reqs(t, b0, VDPU_PURP_PAYLOAD_WR), 1 + 1 + 3 + 1, "the merged frame: 3 buffers and the patch");
+    if (ring == DRV_RING_SPLIT) {
+        cr_assert_eq(reqs(t, b0, VDPU_PURP_USED), 1 + 3, "the held batch in one write, the frame's 3");
+        cr_assert_eq(bytes(t, b0, VDPU_PURP_USED), 5 * 8);
+        cr_assert_eq(reqs(t, b0, VDPU_PURP_USED_IDX), 1);
+        cr_assert_eq(hm_r16(t, h.q->device + 2), 5, "used idx moves by the batch and the frame's buffers");
+        cr_assert_eq(irqs(&h) - irq0, 1);
+    } else {
+        cr_assert_eq(reqs(t, b0, VDPU_PURP_USED), 2 + 3);
+        cr_assert_eq(bytes(t, b0, VDPU_PURP_USED), 16 + 8 + 3 * 8);
+        cr_assert_eq(reqs(t, b0, VDPU_PURP_EVENT), 1);
+        cr_assert_eq(irqs(&h) - irq0, 1);
+    }
+    for (unsigned k = 0; k < 5; k++) {
+        uint32_t id, len;
+        used_at(&h, k, &id, &len);
+        cr_assert_eq(id, k, "used entry %u: buffer %u", k, id);
+        cr_assert_eq(len, ulen[k], "used entry %u: length %u", k, len);
+    }
+    uint8_t nb[3];
+    host_mem_read(&t->s.mem, hbuf(&h, 0) + 10, &nb[0], 1);
+    host_mem_read(&t->s.mem, hbuf(&h, 1) + 10, &nb[1], 1);
+    host_mem_read(&t->s.mem, hbuf(&h, 2) + 10, &nb[2], 1);
+    cr_assert_eq(nb[0], 1);
+    cr_assert_eq(nb[1], 1);
+    cr_assert_eq(nb[2], 3, "num_buffers of the merged frame");
+    uint8_t got[612];
+    for (unsigned k = 0; k < 3; k++) host_mem_read(&t->s.mem, hbuf(&h, 2 + k), got + 256 * k, ulen[2 + k]);
+    cr_assert(!memcmp(got + 12, f[2], 600), "the merged frame's bytes");
+    h_close(&h);
+}
+
+RXB_TEST(split_mrg_after_held_batch, .timeout = 120) { mrg_after_batch(T, DRV_RING_SPLIT); }
+RXB_TEST(packed_mrg_after_frames, .timeout = 120) { mrg_after_batch(T, DRV_RING_PACKED); }
+
+/* The ring runs out with a batch held: 3 buffers posted, 5 frames. The 4th frame's avail read finds the
+ * ring empty: the frame is dropped and counted and the held batch of 3 is written first (no frame
+ * waits for its used entry), with its interrupt; the 5th is dropped by a service of its own. */
+RXB_TEST(split_drop_writes_held_batch, .timeout = 120)
+{
+    struct hctx h;
+    h_open(&h, T, DRV_RING_SPLIT);
+    for (uint16_t i = 0; i < 3; i++) post_buf(&h, i, 1600);
+    struct dma_count b0[VDPU_PURP_COUNT];
+    memcpy(b0, T->b->link.st.total, sizeof b0);
+    uint64_t irq0 = irqs(&h);
+    uint8_t f[5][64];
+    for (unsigned k = 0; k < 5; k++) {
+        frame(&h, f[k], 64, k);
+        cr_assert(netport_inject(&T->b->net, f[k], 64));
+    }
+    vdpu_bus_run_cycles(T->b, 30000);
+    cr_assert_eq(T->b->net.rx_n, 0);
+    cr_assert_eq(peek_csr(T, VDPU_CSR_ENG_STATUS) >> 16, 2, "two frames dropped and counted");
+    cr_assert_eq(peek_csr(T, VDPU_CSR_QERR), 0);
+    cr_assert_eq(reqs(T, b0, VDPU_PURP_USED), 1);
+    cr_assert_eq(bytes(T, b0, VDPU_PURP_USED), 3 * 8);
+    cr_assert_eq(reqs(T, b0, VDPU_PURP_USED_IDX), 1);
+    cr_assert_eq(hm_r16(T, h.q->device + 2), 3);
+    cr_assert_eq(irqs(&h) - irq0, 1);
+    cr_assert_eq(reqs(T, b0, VDPU_PURP_AVAIL_IDX), 3, "the service's, the 4th frame's re-read, the 5th's");
+    h_close(&h);
+}
+
+/* packed: the same with 3 buffers for 5 frames: the 4th frame's cached descriptor is not available:
+ * it is dropped and the held batch of 3 written (descriptors 1, 2 in one request, then 0) with one event
+ * read and interrupt; the 5th frame's own descriptor read finds slot 3 unavailable: dropped too. */
+RXB_TEST(packed_drop_writes_held_batch, .timeout = 120)
+{
+    struct hctx h;
+    h_open(&h, T, DRV_RING_PACKED);
+    for (uint16_t i = 0; i < 3; i++) post_buf(&h, i, 1600);
+    struct dma_count b0[VDPU_PURP_COUNT];
+    memcpy(b0, T->b->link.st.total, sizeof b0);
+    uint64_t irq0 = irqs(&h);
+    uint8_t f[5][64];
+    for (unsigned k = 0; k < 5; k++) {
+        frame(&h, f[k], 64, k);
+        cr_assert(netport_inject(&T->b->net, f[k], 64));
+    }
+    vdpu_bus_run_cycles(T->b, 30000);
+    cr_assert_eq(T->b->net.rx_n, 0);
+    cr_assert_eq(peek_csr(T, VDPU_CSR_ENG_STATUS) >> 16, 2, "two frames dropped and counted");
+    cr_assert_eq(peek_csr(T, VDPU_CSR_QERR), 0);
+    cr_assert_eq(reqs(T, b0, VDPU_PURP_DESC), 2, "the block of 8 (3 available), then slot 3 for the 5th frame");
+    cr_assert_eq(reqs(T, b0, VDPU_PURP_USED), 2);
+    cr_assert_eq(bytes(T, b0, VDPU_PURP_USED), 2 * 16 + 8);
+    cr_assert_eq(reqs(T, b0, VDPU_PURP_EVENT), 1);
+    cr_assert_eq(irqs(&h) - irq0, 1);
+    for (unsigned k = 0; k < 3; k++) {
+        uint32_t id, len;
+        used_at(&h, k, &id, &len);
+        cr_assert_eq(id, k);
+        cr_assert_eq(len, 12 + 64);
+    }
+    cr_assert_eq(hm_r16(T, h.q->desc + 16 * 3 + 14), 0, "slot 3 untouched (never made available)");
+    h_close(&h);
+}
+
+/* packed, the ring end: a held batch never crosses it. 5 frames (slots 0..4), then the slots 0..4 of the
+ * next lap are posted again and 14 frames arrive: batches at slots 5..12 (full), 13..15 (written because
+ * the next used slot would wrap) and 0..2 of the second lap (port idle) - two writes and one event read
+ * each; the second lap's used descriptors carry the flipped wrap counter (AVAIL = USED = 0). */
+RXB_TEST(packed_batch_cut_at_ring_end, .timeout = 120)
+{
+    struct hctx h;
+    h_open(&h, T, DRV_RING_PACKED);
+    for (uint16_t i = 0; i < VQSIZE; i++) post_buf(&h, i, 1600);
+    uint8_t f[64];
+    for (unsigned k = 0; k < 5; k++) {
+        frame(&h, f, 64, k);
+        cr_assert(netport_inject(&T->b->net, f, 64));
+    }
+    vdpu_bus_run_cycles(T->b, 30000);
+    for (uint16_t i = 0; i < 5; i++) post_buf(&h, i, 1600); /* buffers 0..4 again, used in the first lap */
+    struct dma_count b0[VDPU_PURP_COUNT];
+    memcpy(b0, T->b->link.st.total, sizeof b0);
+    uint64_t irq0 = irqs(&h);
+    for (unsigned k = 0; k < 14; k++) {
+        frame(&h, f, 64, 5 + k);
+        cr_assert(netport_inject(&T->b->net, f, 64));
+    }
+    vdpu_bus_run_cycles(T->b, 60000);
+    cr_assert_eq(T->b->net.rx_n, 0);
+    cr_assert_eq(peek_csr(T, VDPU_CSR_ENG_STATUS) >> 16, 0, "nothing dropped");
+    cr_assert_eq(reqs(T, b0, VDPU_PURP_USED), 6, "three batches, two writes each");
+    cr_assert_eq(bytes(T, b0, VDPU_PURP_USED), (7 * 16 + 8) + (2 * 16 + 8) + (2 * 16 + 8));
+    cr_assert_eq(reqs(T, b0, VDPU_PURP_EVENT), 3);
+    cr_assert_eq(irqs(&h) - irq0, 3);
+    for (unsigned k = 5; k < VQSIZE; k++) {
+        uint32_t id, len;
+        used_at(&h, k, &id, &len);
+        cr_assert_eq(id, k, "slot %u: buffer %u", k, id);
+        cr_assert_eq(len, 12 + 64);
+    }
+    for (unsigned k = 0; k < 3; k++) {
+        uint64_t d = h.q->desc + 16ull * k;
+        cr_assert_eq(hm_r16(T, d + 12), k, "second lap slot %u", k);
+        cr_assert_eq(hm_r32(T, d + 8), 12 + 64);
+        cr_assert_eq(hm_r16(T, d + 14), DESC_WRITE, "second lap: used with wrap counter 0");
+    }
+    h_close(&h);
+}
+
+/* ---- the real driver: EVENT_IDX decides once per batch ---------------------------------------------- */
+
+RXB_TEST(split_event_idx_per_batch, .timeout = 300)
+{
+    struct drv_params p;
+    drv_params_default(&p);
+    p.ring = DRV_RING_SPLIT;
+    p.drop[VIRTIO_F_NOTIFICATION_DATA / 32] |= 1u << (VIRTIO_F_NOTIFICATION_DATA % 32);
+    struct net_params np = {NET_RX, 40, 64, 3, 50000 + 40 * 20000};
+    struct traffic_result r = t_traffic(T, &p, &np);
+    cr_assert_eq(r.packets, 40);
+    cr_assert_eq(REQ(r, USED), 5);
+    cr_assert_eq(REQ(r, USED_IDX), 5);
+    cr_assert_eq(REQ(r, EVENT), 5, "one used_event read per written batch");
+    cr_assert_eq(REQ(r, AVAIL_IDX), 5);
+    cr_assert_leq(REQ(r, MSIX), 5);
+}
