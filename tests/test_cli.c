@@ -7,6 +7,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "eng_storage.h"
 #include "harness.h"
 #include "mini_elf.h"
 
@@ -222,6 +223,14 @@ Test(cli, json_schema, .timeout = 300)
         cr_assert(cJSON_IsNumber(v) && v->valuedouble == want[i].v, "params.%s", want[i].k);
     }
     cr_assert(cJSON_IsNull(cJSON_GetObjectItem(root, "wire_mpps")), "no wire rate given: wire_mpps null");
+    /* the on-chip storage P = 3, B = 5, M = 2 cost: 3 x 16 + 5 x 4 + 2 x 7 + 16 x 6 + 2 x 9216 */
+    cJSON *sto = cJSON_GetObjectItem(root, "storage_bytes");
+    static const struct { const char *k; double v; } bytes[] = {{"desc_cache", 48}, {"used_batch", 20},
+        {"read_slots", 14}, {"mrg", 96}, {"frame_bufs", 18432}, {"total", 18610}};
+    for (unsigned i = 0; i < sizeof bytes / sizeof bytes[0]; i++) {
+        cJSON *v = cJSON_GetObjectItem(sto, bytes[i].k);
+        cr_assert(cJSON_IsNumber(v) && v->valuedouble == bytes[i].v, "storage_bytes.%s", bytes[i].k);
+    }
     cJSON *feat = cJSON_GetObjectItem(root, "features");
     cr_assert(cJSON_IsArray(feat));
     bool packed = false;
@@ -419,10 +428,14 @@ Test(cli, bench_data_path_table, .timeout = 300)
         char ring[8], dir[4];
         unsigned size, rtt, m;
         double mpps, gbps, cyc, req, min, x, bound, share;
+        unsigned storage;
         cr_assert_eq(sscanf(l, "bench: data path %7s %3s %u B rtt %u M %u: %lf Mpps %lf Gbit/s %lf cycles/pkt %lf req/pkt "
-                               "(min %lf, %lfx) link bound %lf Mpps, %lf%%",
-                            ring, dir, &size, &rtt, &m, &mpps, &gbps, &cyc, &req, &min, &x, &bound, &share),
-                     13, "unparsed row: %.160s", l);
+                               "(min %lf, %lfx) link bound %lf Mpps, %lf%% storage %u B",
+                            ring, dir, &size, &rtt, &m, &mpps, &gbps, &cyc, &req, &min, &x, &bound, &share, &storage),
+                     14, "unparsed row: %.160s", l);
+        struct eng_storage es;
+        eng_storage_of(8, 8, m, &es);
+        cr_assert_eq(storage, es.total, "the storage of P = B = 8 and M: %.160s", l);
         cr_assert(mpps > 0 && bound > 0 && mpps <= bound, "%.160s", l);
         cr_assert(req >= min - 0.01, "fewer requests than the spec minimum: %.160s", l);
         if (!strcmp(ring, "packed") && !strcmp(dir, "TX")) cr_assert(x < 1.01, "packed TX at the minimum: %.160s", l);

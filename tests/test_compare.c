@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "eng_storage.h"
 #include "harness.h"
 #include "specmin.h"
 #include "sweep.h"
@@ -74,6 +75,28 @@ Test(compare_specmin, packed_tx_all_features_P8_B8_1500B)
 }
 
 /* the directions: read requests and writes go up, completions come down; together the total */
+/* The storage a setting costs, structure by structure; the engine's clamping of its fields (0 acts as 1,
+ * above ENG_PARAM_MAX as ENG_PARAM_MAX) applies. */
+Test(compare_specmin, engine_storage_by_setting)
+{
+    struct eng_storage a, b, c;
+    eng_storage_of(1, 1, 1, &a);
+    cr_assert_eq(a.desc_cache, 16);
+    cr_assert_eq(a.used_batch, 4);
+    cr_assert_eq(a.read_slots, 7);
+    cr_assert_eq(a.mrg, 16 * 6);
+    cr_assert_eq(a.frame_bufs, 2 * 9216);
+    cr_assert_eq(a.total, 16 + 4 + 7 + 96 + 18432);
+    eng_storage_of(8, 8, 8, &b);
+    cr_assert_eq(b.total - a.total, 7 * (16 + 4 + 7), "each step of P, B, M costs its entry");
+    eng_storage_of(0, 200, 8, &c);
+    cr_assert_eq(c.desc_cache, 16, "P 0 acts as 1");
+    cr_assert_eq(c.used_batch, 8 * 4, "B above 8 acts as 8");
+    char buf[200];
+    eng_storage_format(&b, 8, 8, 8, buf, sizeof buf);
+    cr_assert(strstr(buf, "18744 bytes (descriptor cache 8 x 16, used batch 8 x 4, payload read slots 8 x 7"), "%s", buf);
+}
+
 Test(compare_specmin, link_bytes_by_direction_and_link_bound)
 {
     struct specmin m = min_of(false, 0, 1, 1, 64, SPECMIN_TX);

@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "eng_storage.h"
 #include "randacc.h"
 #include "session.h"
 #include "specmin.h"
@@ -116,6 +117,13 @@ static int bench_net_tx(enum vdpu_engine e, enum drv_ring ring, uint64_t packets
     return rc;
 }
 
+static unsigned storage_of(unsigned p, unsigned b, unsigned m)
+{
+    struct eng_storage es;
+    eng_storage_of(p, b, m, &es);
+    return es.total;
+}
+
 /* One data-path configuration on the model (simulated time: every engine says the same): every feature,
  * P = B = 8, `mr` TX payload reads outstanding, link round trip `rtt`. One table row: the frame rate,
  * DMA requests per packet beside the spec minimum, and the link-bound rate of the minimum's traffic. */
@@ -145,11 +153,11 @@ static int bench_data_path(enum drv_ring ring, enum net_workload w, unsigned siz
             double mpps = (double)packets / ((double)cyc / 250e6) / 1e6, min_req = 0;
             double bound = link_bound_mpps(&s, d, ring, size, w == NET_RX ? SPECMIN_RX : SPECMIN_TX, &min_req);
             printf("bench: data path %-6s %-2s %4u B  rtt %4u  M %u: %7.3f Mpps %6.2f Gbit/s %6.0f cycles/pkt  "
-                   "%5.2f req/pkt (min %4.2f, %4.2fx)  link bound %7.3f Mpps, %3.0f%%\n",
+                   "%5.2f req/pkt (min %4.2f, %4.2fx)  link bound %7.3f Mpps, %3.0f%%  storage %u B\n",
                    ring == DRV_RING_PACKED ? "packed" : "split", w == NET_RX ? "RX" : "TX", size, rtt, mr, mpps,
                    mpps * 1e6 * size * 8 / 1e9, (double)cyc / (double)packets, (double)(req - r0) / (double)packets,
                    min_req, min_req > 0 ? (double)(req - r0) / (double)packets / min_req : 0.0, bound,
-                   bound > 0 ? 100.0 * mpps / bound : 0.0);
+                   bound > 0 ? 100.0 * mpps / bound : 0.0, storage_of(o.prefetch, o.used_batch, mr));
             rc = 0;
         }
         virtio_net_close(n);

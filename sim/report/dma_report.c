@@ -5,6 +5,7 @@
 
 #include "json_file.h"
 #include "dma_report.h"
+#include "eng_storage.h"
 #include "netport.h"
 #include "virtio_features.h"
 
@@ -69,6 +70,11 @@ void dma_report_table(FILE *out, const struct link_stats *st, const struct link_
         fprintf(out, "  DMA read latency: mean %.1f cycles, p50 <= %.0f, p99 <= %.0f, max %llu (round trip %u)\n",
                 (double)st->lat_sum / (double)st->lat_n, p50, p99, (unsigned long long)st->lat_max, lp->rtt);
     }
+    struct eng_storage es;
+    char sto[200];
+    eng_storage_of(r->prefetch, r->used_batch, r->max_reads, &es);
+    eng_storage_format(&es, r->prefetch, r->used_batch, r->max_reads, sto, sizeof sto);
+    fprintf(out, "  on-chip storage of the queue engine at this setting: %s\n", sto);
     fprintf(out, "  throughput: %.3f Mpps, %.3f Gbit/s over %llu cycles (%.3f us at 250 MHz)\n",
             secs > 0 ? (double)r->packets / secs / 1e6 : 0.0, secs > 0 ? (double)r->bytes * 8 / secs / 1e9 : 0.0,
             (unsigned long long)r->cycles, secs * 1e6);
@@ -110,6 +116,15 @@ int dma_report_json(const char *path, const struct link_stats *st, const struct 
     cJSON_AddNumberToObject(par, "pairs", r->pairs);
     cJSON_AddNumberToObject(par, "rtt", lp->rtt);
     cJSON_AddNumberToObject(par, "wire_mbps", r->wire_mbps);
+    struct eng_storage es;
+    eng_storage_of(r->prefetch, r->used_batch, r->max_reads, &es);
+    cJSON *sto = cJSON_AddObjectToObject(root, "storage_bytes"); /* what the setting costs on chip */
+    cJSON_AddNumberToObject(sto, "desc_cache", es.desc_cache);
+    cJSON_AddNumberToObject(sto, "used_batch", es.used_batch);
+    cJSON_AddNumberToObject(sto, "read_slots", es.read_slots);
+    cJSON_AddNumberToObject(sto, "mrg", es.mrg);
+    cJSON_AddNumberToObject(sto, "frame_bufs", es.frame_bufs);
+    cJSON_AddNumberToObject(sto, "total", es.total);
     cJSON *feat = cJSON_AddArrayToObject(root, "features");
     for (unsigned bit = 0; bit < 128; bit++)
         if ((r->features[bit / 32] >> (bit % 32)) & 1) {

@@ -12,7 +12,7 @@
 
 /* One line per axis. `crossed` axes multiply (star design); the others are varied one at a time around the
  * base point (first value of each list), which keeps the default sweep small and every plot's slice in it.
- * New axes go after the first seven below (their order is the SWEEP_AX_* enum); tables, CSV, JSON and the
+ * New axes go after the first eight below (their order is the SWEEP_AX_* enum); tables, CSV, JSON and the
  * manifest pick them up by name. */
 const struct sweep_axis sweep_axes[] = {
     {"ring", SWEEP_ENUM, "split,packed", 0, 0, "ring", "", "split,packed", true,

@@ -8,6 +8,7 @@
 #include "dma_report.h"
 #include "json_file.h"
 #include "sweep_merge.h"
+#include "eng_storage.h"
 
 void sweep_specmin_cfg(const struct sweep_spec *s, const struct sweep_point *p, struct specmin_cfg *c)
 {
@@ -203,6 +204,9 @@ static void one(const char *dir, const struct sweep_spec *s, struct sweep_result
     struct link_params lp;
     link_params_default(&lp); /* every point runs on the default link but for its rtt */
     r->link_mpps = specmin_link_bound(&r->min, lp.bytes_per_cycle) * 250.0;
+    struct eng_storage es;
+    eng_storage_of(c.prefetch, c.batch, (unsigned)atoi(sweep_val(s, p, SWEEP_AX_MAX_READS)), &es);
+    r->storage = es.total;
     r->ratio_req = r->min.requests > 0 ? r->req / r->min.requests : 0;
     r->ratio_link = r->min.link_bytes > 0 ? r->link / r->min.link_bytes : 0;
     r->ok = true;

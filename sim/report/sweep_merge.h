@@ -13,6 +13,7 @@ struct sweep_result {
     double packets, frame_bytes, cycles, mpps, gbps, up_util, down_util, lat_mean, lat_p50, lat_p99;
     double wire_mpps;        /* the frame rate the wire allows at this mean frame size (0: unlimited) */
     double link_mpps;        /* the frame rate the link allows for the spec minimum's traffic (link bound) */
+    unsigned storage;        /* on-chip bytes the point's P, B, M cost the queue engine (eng_storage.h) */
     struct specmin_count m[VDPU_PURP_COUNT]; /* measured, per packet */
     double req, link;        /* measured totals per packet (firmware DMA left out: not traffic) */
     struct specmin min;      /* the spec minimum of the point's configuration */

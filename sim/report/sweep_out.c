@@ -261,7 +261,7 @@ int sweep_csv(const char *path, const struct sweep_spec *s, const struct sweep_r
     fprintf(f, "id");
     for (unsigned a = 0; a < sweep_naxes; a++) fprintf(f, ",%s", sweep_axes[a].name);
     fprintf(f, ",engine,ok,packets,frame_bytes,cycles,mpps,gbps,up_utilization,down_utilization,lat_mean,lat_p50,"
-               "lat_p99,req_per_pkt,min_req_per_pkt,ratio_req,link_bytes_per_pkt,min_link_bytes_per_pkt,ratio_link,link_mpps");
+               "lat_p99,req_per_pkt,min_req_per_pkt,ratio_req,link_bytes_per_pkt,min_link_bytes_per_pkt,ratio_link,link_mpps,storage_bytes");
     if (s->wire_mbps) fprintf(f, ",wire_mbps,wire_mpps");
     for (unsigned p = 0; p < VDPU_PURP_COUNT; p++)
         fprintf(f, ",%1$s_req,%1$s_bytes,%1$s_tlps,%1$s_link,min_%1$s_req,min_%1$s_bytes,min_%1$s_tlps,min_%1$s_link",
@@ -275,7 +275,7 @@ int sweep_csv(const char *path, const struct sweep_spec *s, const struct sweep_r
                 x->ok, x->packets, x->frame_bytes, x->cycles, x->mpps, x->gbps, x->up_util, x->down_util, x->lat_mean,
                 x->lat_p50, x->lat_p99, x->req, x->min.requests, x->ratio_req, x->link, x->min.link_bytes,
                 x->ratio_link);
-        fprintf(f, ",%.6g", x->link_mpps);
+        fprintf(f, ",%.6g,%u", x->link_mpps, x->storage);
         if (s->wire_mbps) fprintf(f, ",%u,%.6g", s->wire_mbps, x->wire_mpps);
         for (unsigned p = 0; p < VDPU_PURP_COUNT; p++) {
             csv_count(f, &x->m[p]);
@@ -319,6 +319,7 @@ int sweep_json(const char *path, const struct sweep_spec *s, const struct sweep_
         cJSON_AddNumberToObject(m, "cycles", x->cycles);
         cJSON_AddNumberToObject(m, "mpps", x->mpps);
         cJSON_AddNumberToObject(m, "link_mpps", x->link_mpps);
+        cJSON_AddNumberToObject(m, "storage_bytes", x->storage);
         if (s->wire_mbps) cJSON_AddNumberToObject(m, "wire_mpps", x->wire_mpps);
         cJSON_AddNumberToObject(m, "gbps", x->gbps);
         cJSON_AddNumberToObject(m, "up_utilization", x->up_util);

@@ -1,0 +1,35 @@
+/* eng_storage.c - the queue engine's on-chip storage a parameter setting needs (bytes), by structure. */
+#include "eng_storage.h"
+
+#include <stdio.h>
+
+#include "vdpu_regmap.h"
+
+#define DESC_BYTES 16     /* a packed descriptor (rtl/vdpu_qeng.sv pc_q: 128 bits an entry) */
+#define USED_ENTRY_BYTES 4 /* bids_q and b_len_q: 16 bits each */
+#define READ_SLOT_BYTES 7  /* ptag_q (5 bits: QENG_TAGS 32), plen_q, pgot_q, poff_q (16 bits each) */
+#define MRG_ENTRY_BYTES 6  /* mid_q, mlen_q, moff_q: 16 bits each */
+
+_Static_assert(VDPU_QENG_TAGS <= 32, "a read slot's tag is 5 bits");
+
+static unsigned eng_field(unsigned v) { return v == 0 ? 1 : v > VDPU_ENG_PARAM_MAX ? VDPU_ENG_PARAM_MAX : v; }
+
+void eng_storage_of(unsigned prefetch, unsigned used_batch, unsigned max_reads, struct eng_storage *s)
+{
+    s->desc_cache = eng_field(prefetch) * DESC_BYTES;
+    s->used_batch = eng_field(used_batch) * USED_ENTRY_BYTES;
+    s->read_slots = eng_field(max_reads) * READ_SLOT_BYTES;
+    s->mrg = VDPU_MRG_MAX * MRG_ENTRY_BYTES;
+    s->frame_bufs = 2 * VDPU_FRAME_BUF_BYTES;
+    s->total = s->desc_cache + s->used_batch + s->read_slots + s->mrg + s->frame_bufs;
+}
+
+void eng_storage_format(const struct eng_storage *s, unsigned prefetch, unsigned used_batch, unsigned max_reads,
+                        char *buf, size_t len)
+{
+    snprintf(buf, len,
+             "%u bytes (descriptor cache %u x %u, used batch %u x %u, payload read slots %u x %u, MRG_RXBUF buffers "
+             "%u x %u, frame buffers 2 x %u)",
+             s->total, eng_field(prefetch), DESC_BYTES, eng_field(used_batch), USED_ENTRY_BYTES, eng_field(max_reads),
+             READ_SLOT_BYTES, VDPU_MRG_MAX, MRG_ENTRY_BYTES, VDPU_FRAME_BUF_BYTES);
+}

@@ -1,0 +1,26 @@
+/* eng_storage.h - the queue engine's on-chip storage a parameter setting needs (bytes), by structure. */
+#ifndef VDPU_ENG_STORAGE_H
+#define VDPU_ENG_STORAGE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* What a queue engine built for prefetch depth P, used batch B and M payload reads outstanding holds,
+ * structure by structure as rtl/vdpu_qeng.sv declares them at ENG_PARAM_MAX (the settings select how
+ * much of them a run uses; a design made for one setting needs just this much). */
+struct eng_storage {
+    uint32_t desc_cache;  /* P descriptors of 16 bytes (a packed descriptor; a split ring's head ids fit) */
+    uint32_t used_batch;  /* B held used entries: id and length, 2 + 2 bytes */
+    uint32_t read_slots;  /* M payload reads in flight: tag, length, bytes got, chain offset (7 bytes) */
+    uint32_t mrg;         /* MRG_MAX receive buffers of one frame: id, length, ring offset (6 bytes) */
+    uint32_t frame_bufs;  /* the TX and RX frame buffers, FRAME_BUF_BYTES each */
+    uint32_t total;
+};
+
+/* P, B, M as the engine takes them: 0 acts as 1, above ENG_PARAM_MAX as ENG_PARAM_MAX. */
+void eng_storage_of(unsigned prefetch, unsigned used_batch, unsigned max_reads, struct eng_storage *s);
+/* "N bytes (descriptor cache P x 16, ...)" into buf. */
+void eng_storage_format(const struct eng_storage *s, unsigned prefetch, unsigned used_batch, unsigned max_reads,
+                        char *buf, size_t len);
+
+#endif
