@@ -471,6 +471,29 @@ Test(compare_e2e, model_sweep_outputs_read_back, .timeout = 300)
     free(b);
 }
 
+/* The read-tags chart: a cross sweep over rtt and max-reads draws throughput against T per ring and round
+ * trip, with each ring's link bound and the storage of every T on the x axis. */
+Test(compare_e2e, tags_chart_from_a_cross_sweep, .timeout = 300)
+{
+    static char out[1 << 15];
+    int st = sh(VDPU " compare --engine model --quiet --dir " TDIR "/tags/run --design cross --packets 64 --ring "
+                "split,packed --features all --workload tx --pkt-size 1500 --rtt 200,1000 --prefetch 8 --used-batch 8 "
+                "--max-reads 1,4 --jobs 2 --csv " TDIR "/tags/t.csv --plot " TDIR "/tags/plot", out, sizeof out);
+    cr_assert_eq(st, 0, "%s", out);
+    check_png_svg(TDIR "/tags/plot", "throughput_vs_tags");
+    char *gp = slurp(TDIR "/tags/plot/gnuplot/throughput_vs_tags.gp");
+    struct eng_storage es;
+    eng_storage_of(8, 8, 4, &es);
+    char tic[48];
+    snprintf(tic, sizeof tic, "\"4\\n%u B\" 4", es.total);
+    cr_assert(strstr(gp, tic), "x tic of T = 4 names its storage (%s): %s", tic, gp);
+    cr_assert(strstr(gp, "title 'packed, rtt 1000'") && strstr(gp, "title 'split link bound'"), "%s", gp);
+    free(gp);
+    char *csv = slurp(TDIR "/tags/t.csv");
+    cr_assert(strstr(csv, ",link_mpps,storage_bytes"), "storage column: %.300s", csv);
+    free(csv);
+}
+
 Test(compare_e2e, points_only_then_merge_reports_what_did_not_run, .timeout = 120)
 {
     static char out[1 << 15];

@@ -10,6 +10,7 @@
 
 #include "out_file.h"
 #include "sweep_plot.h"
+#include "eng_storage.h"
 
 #define IMIX_MEAN (4252.0 / 12) /* 7x64 + 4x576 + 1x1500 over 12 frames */
 
@@ -149,6 +150,58 @@ static void body_pb(FILE *f, const struct plotctx *c)
     fprintf(f, "unset multiplot\n");
 }
 
+/* Throughput against the payload reads in flight (read tags, T = --max-reads) at each round trip, split
+ * and packed side by side, every other axis at its base value (a cross sweep of ring x rtt x max-reads).
+ * The link bound of each ring is a dashed line; the x tics name the engine's on-chip storage at each T
+ * (P and B at their base values). */
+static void body_tags(FILE *f, const struct plotctx *c)
+{
+    const struct sweep_spec *s = c->s;
+    fprintf(f, "set title 'Throughput vs payload reads in flight T at several round trips (%s %s, %s B frames, P %s, "
+               "B %s; dashed: link bound)'\nset grid\nset key outside right\nset yrange [0:*]\nset logscale x 2\nset xrange [0.8:*]\nset offsets graph 0, graph 0.05, 0, 0\n"
+               "set bmargin 5\nset xlabel 'read tags T (on-chip storage of the queue engine)' offset 0,-1\n"
+               "set ylabel 'Mpps'\n",
+            s->v[SWEEP_AX_WORKLOAD][0], s->v[SWEEP_AX_FEATURES][0], s->v[SWEEP_AX_PKT][0], s->v[SWEEP_AX_PREFETCH][0],
+            s->v[SWEEP_AX_BATCH][0]);
+    fprintf(f, "set xtics (");
+    for (unsigned i = 0; i < s->n[SWEEP_AX_MAX_READS]; i++) {
+        struct eng_storage es;
+        unsigned t = (unsigned)atoi(s->v[SWEEP_AX_MAX_READS][i]);
+        eng_storage_of((unsigned)atoi(s->v[SWEEP_AX_PREFETCH][0]), (unsigned)atoi(s->v[SWEEP_AX_BATCH][0]), t, &es);
+        fprintf(f, "%s\"%u\\n%u B\" %u", i ? ", " : "", t, es.total, t);
+    }
+    fprintf(f, ")\n");
+    double bound[SWEEP_MAX_VALUES] = {0};
+    for (unsigned g = 0; g < s->n[SWEEP_AX_RING]; g++)
+        for (unsigned r = 0; r < s->n[SWEEP_AX_RTT]; r++) {
+            fprintf(f, "$t_%u_%u << EOD\n", g, r);
+            struct xy pt[SWEEP_MAX_VALUES];
+            unsigned np = 0;
+            for (unsigned i = 0; i < s->n[SWEEP_AX_MAX_READS]; i++) {
+                unsigned vi[SWEEP_MAX_AXES] = {0};
+                vi[SWEEP_AX_RING] = g;
+                vi[SWEEP_AX_RTT] = r;
+                vi[SWEEP_AX_MAX_READS] = i;
+                const struct sweep_result *x = sweep_find(c->r, c->n, vi);
+                if (!x) continue;
+                pt[np++] = (struct xy){atof(s->v[SWEEP_AX_MAX_READS][i]), x->mpps};
+                bound[g] = x->link_mpps;
+            }
+            qsort(pt, np, sizeof pt[0], by_x);
+            for (unsigned i = 0; i < np; i++) fprintf(f, "%g %g\n", pt[i].x, pt[i].y);
+            fprintf(f, "EOD\n");
+        }
+    fprintf(f, "plot ");
+    for (unsigned g = 0; g < s->n[SWEEP_AX_RING]; g++) {
+        for (unsigned r = 0; r < s->n[SWEEP_AX_RTT]; r++)
+            fprintf(f, "%s$t_%u_%u using 1:2 with linespoints lw 2 pt %u dt %u title '%s, rtt %s'", g || r ? ", " : "",
+                    g, r, 5 + 2 * r, g + 1, s->v[SWEEP_AX_RING][g], s->v[SWEEP_AX_RTT][r]);
+        fprintf(f, ", %g with lines dt 2 lw 1 lc rgb '%s' title '%s link bound'", bound[g], g ? "black" : "gray50",
+                s->v[SWEEP_AX_RING][g]);
+    }
+    fprintf(f, "\n");
+}
+
 static int render(const char *dir, const char *name, const char *body, unsigned w, unsigned h, char *err,
                   size_t errlen)
 {
@@ -221,9 +274,9 @@ int sweep_plot(const char *dir, const struct sweep_spec *s, const struct sweep_r
         }
     size_t sk = 0;
     skipped[0] = 0;
-    for (unsigned chart = 0; chart < 4; chart++) {
+    for (unsigned chart = 0; chart < 5; chart++) {
         static const char *const names[] = {"dma_per_packet", "throughput_vs_pkt_size", "throughput_vs_rtt",
-                                            "prefetch_batch"};
+                                            "prefetch_batch", "throughput_vs_tags"};
         char *body = NULL;
         size_t blen = 0;
         FILE *f = open_memstream(&body, &blen);
@@ -249,6 +302,10 @@ int sweep_plot(const char *dir, const struct sweep_spec *s, const struct sweep_r
             ok = s->n[SWEEP_AX_PREFETCH] > 1 && s->n[SWEEP_AX_BATCH] > 1;
             if (ok) body_pb(f, &c);
             h = 900;
+            break;
+        case 4: /* needs every (ring, rtt, T) point: a cross sweep */
+            ok = s->cross && s->n[SWEEP_AX_MAX_READS] > 1 && s->n[SWEEP_AX_RTT] > 1;
+            if (ok) body_tags(f, &c);
             break;
         }
         fclose(f);
