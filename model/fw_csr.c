@@ -116,7 +116,13 @@ static bool is_rxf_mac(uint16_t off)
 /* Q_* registers address the queue FW_QSEL names. */
 static bool is_queue_csr(uint16_t off)
 {
-    return off >= VDPU_CSR_Q_SIZE && off <= VDPU_CSR_Q_USED_HI;
+    return off >= VDPU_CSR_Q_SIZE && off <= VDPU_CSR_Q_USED_POS;
+}
+
+/* A ring position: {wrap, index} as Q_AVAIL_POS / Q_USED_POS and VQSTATE show it. */
+static uint32_t ring_pos(uint16_t idx, bool wrap)
+{
+    return (uint32_t)idx << VDPU_Q_AVAIL_POS_IDX_LSB | (uint32_t)wrap << VDPU_Q_AVAIL_POS_WRAP_LSB;
 }
 
 /* Value of a readable CSR (mapped, not WO, FW_QSEL valid for Q_*). */
@@ -172,6 +178,8 @@ static uint32_t csr_value(const struct vdpu_state *s, uint16_t off)
     case VDPU_CSR_Q_AVAIL_HI: return q->driver_hi;
     case VDPU_CSR_Q_USED_LO: return q->device_lo;
     case VDPU_CSR_Q_USED_HI: return q->device_hi;
+    case VDPU_CSR_Q_AVAIL_POS: return ring_pos(q->last_avail, q->avail_wrap);
+    case VDPU_CSR_Q_USED_POS: return ring_pos(q->used_idx, q->used_wrap);
     case VDPU_CSR_NET_MAC_LO: return s->net_mac_lo;
     case VDPU_CSR_NET_MAC_HI: return s->net_mac_hi;
     case VDPU_CSR_NET_STATUS: return s->net_status;
@@ -253,6 +261,14 @@ static void csr_store(struct vdpu_state *n, uint16_t qsel, uint16_t off, uint32_
     case VDPU_CSR_Q_AVAIL_HI: q->driver_hi = v; break;
     case VDPU_CSR_Q_USED_LO: q->device_lo = v; break;
     case VDPU_CSR_Q_USED_HI: q->device_hi = v; break;
+    case VDPU_CSR_Q_AVAIL_POS: /* a restored ring position (csr_check refused it for an enabled queue) */
+        q->last_avail = (uint16_t)((v & VDPU_Q_AVAIL_POS_IDX) >> VDPU_Q_AVAIL_POS_IDX_LSB);
+        q->avail_wrap = (v & VDPU_Q_AVAIL_POS_WRAP) != 0;
+        break;
+    case VDPU_CSR_Q_USED_POS:
+        q->used_idx = (uint16_t)((v & VDPU_Q_USED_POS_IDX) >> VDPU_Q_USED_POS_IDX_LSB);
+        q->used_wrap = (v & VDPU_Q_USED_POS_WRAP) != 0;
+        break;
     case VDPU_CSR_NET_MAC_LO: n->net_mac_lo = v; break;
     case VDPU_CSR_NET_MAC_HI: n->net_mac_hi = (uint16_t)v; break;
     case VDPU_CSR_NET_STATUS: n->net_status = (uint16_t)v; break;
@@ -325,6 +341,10 @@ static uint8_t csr_check(const struct vdpu_state *s, const vdpu_fwreq_t *req, co
     if (!*desc) return VDPU_FWERR_BAD_CSR;
     if (req->we && (*desc)->access == VDPU_KIND_RO) return VDPU_FWERR_BAD_CSR;
     if (is_queue_csr(req->addr) && s->fw_qsel >= VDPU_NUM_QUEUES) return VDPU_FWERR_BAD_QSEL;
+    /* an enabled queue's position is the engine's */
+    if (req->we && (req->addr == VDPU_CSR_Q_AVAIL_POS || req->addr == VDPU_CSR_Q_USED_POS) &&
+        s->queue[s->fw_qsel].enable)
+        return VDPU_FWERR_Q_LIVE;
     return 0;
 }
 

@@ -311,6 +311,18 @@ module vdpu_fw_csr
       16'(CSR_Q_AVAIL_HI):    begin qcsr = 1'b1; qfield = QF_AVAIL_HI; rd = fw_q.avail_hi; end
       16'(CSR_Q_USED_LO):     begin qcsr = 1'b1; qfield = QF_USED_LO;  rd = fw_q.used_lo; end
       16'(CSR_Q_USED_HI):     begin qcsr = 1'b1; qfield = QF_USED_HI;  rd = fw_q.used_hi; end
+      16'(CSR_Q_AVAIL_POS):   begin
+        qcsr  = 1'b1;
+        qfield = QF_AVAIL_POS;
+        rd[Q_AVAIL_POS_IDX_LSB +: Q_AVAIL_POS_IDX_W] = fw_q.last_avail;
+        rd[Q_AVAIL_POS_WRAP_LSB]                     = fw_q.avail_wrap;
+      end
+      16'(CSR_Q_USED_POS):    begin
+        qcsr  = 1'b1;
+        qfield = QF_USED_POS;
+        rd[Q_USED_POS_IDX_LSB +: Q_USED_POS_IDX_W] = fw_q.used_idx;
+        rd[Q_USED_POS_WRAP_LSB]                    = fw_q.used_wrap;
+      end
       16'(CSR_NET_MAC_LO):    rd = r_q.mac_lo;
       16'(CSR_NET_MAC_HI):    rd = 32'(r_q.mac_hi);
       16'(CSR_NET_STATUS):    rd = 32'(r_q.net_status);
@@ -374,10 +386,9 @@ module vdpu_fw_csr
   assign unused_in = ^{host_eff_i.ev.qnum, host_eff_i.ev.data[31:8], host_eff_i.qwr, host_eff_i.tbl_we,
                        host_eff_i.tbl_size8, host_eff_i.tbl_dw, host_eff_i.data[63:32], act[31:16],
                        host_eff_i.notify_q, host_eff_i.notify_nd};
-  // The queue engine's ring state has no CSR.
+  // The queue engine's doorbell state has no CSR.
   logic unused_fw_q;
-  assign unused_fw_q = ^{fw_q.last_avail, fw_q.avail_wrap, fw_q.used_idx, fw_q.used_wrap, fw_q.kick, fw_q.nd,
-                         fw_q.nd_valid};
+  assign unused_fw_q = ^{fw_q.kick, fw_q.nd, fw_q.nd_valid};
 
   // ---- next state: host effects, then the firmware request ------------------------------------------
   logic        err;       // firmware request error
@@ -433,6 +444,9 @@ module vdpu_fw_csr
       end else if (qcsr && !fw_qsel_ok) begin
         err      = 1'b1;
         err_code = FWERR_BAD_QSEL;
+      end else if (fwreq_we_i && qcsr && qfield inside {QF_AVAIL_POS, QF_USED_POS} && fw_q.enable != '0) begin
+        err      = 1'b1;  // an enabled queue's position is the engine's
+        err_code = FWERR_Q_LIVE;
       end else if (fwreq_we_i && qcsr) begin
         qctx_wr_o = '{valid: 1'b1, idx: fw_qidx, field: qfield, data: wval};
         if (qfield inside {QF_SIZE, QF_MSIX, QF_ENABLE, QF_RESET}) qctx_wr_o.data = 32'(wval[15:0]);

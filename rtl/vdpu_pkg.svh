@@ -122,7 +122,9 @@ package vdpu_pkg;
     QF_AVAIL_LO,
     QF_AVAIL_HI,
     QF_USED_LO,
-    QF_USED_HI
+    QF_USED_HI,
+    QF_AVAIL_POS,  // firmware only: last_avail and avail_wrap (Q_AVAIL_POS)
+    QF_USED_POS    // firmware only: used_idx and used_wrap (Q_USED_POS)
   } qfield_e;
 
   // A write of one field of one queue context (value already merged and truncated).

@@ -57,6 +57,15 @@ module vdpu_qctx
       QF_AVAIL_HI: r.avail_hi = v;
       QF_USED_LO:  r.used_lo  = v;
       QF_USED_HI:  r.used_hi  = v;
+      // a restored ring position (vdpu_fw_csr takes these only while the queue is disabled)
+      QF_AVAIL_POS: begin
+        r.last_avail = v[Q_AVAIL_POS_IDX_LSB +: Q_AVAIL_POS_IDX_W];
+        r.avail_wrap = v[Q_AVAIL_POS_WRAP_LSB];
+      end
+      QF_USED_POS: begin
+        r.used_idx  = v[Q_USED_POS_IDX_LSB +: Q_USED_POS_IDX_W];
+        r.used_wrap = v[Q_USED_POS_WRAP_LSB];
+      end
       default:     r = e;
     endcase
     return r;

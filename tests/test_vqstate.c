@@ -434,3 +434,84 @@ POLL_TEST(live_packed_tx_in_order, {DRV_RING_PACKED, NET_TX, 32, 0, 1, 4, 4, NET
 POLL_TEST(live_split_tx_max_reads, {DRV_RING_SPLIT, NET_TX, 64, 0, 4, 1, 1, NET_CHAIN_HDR, false})
 POLL_TEST(live_split_loopback_mrg, {DRV_RING_SPLIT, NET_LOOPBACK, 64, 256, 1, 2, 2, NET_CHAIN_RANDOM, true})
 POLL_TEST(live_packed_loopback_mrg, {DRV_RING_PACKED, NET_LOOPBACK, 64, 256, 2, 4, 1, NET_CHAIN_RANDOM, true})
+
+/* Restore (live migration's last step on the device): firmware writes a disabled queue's ring position
+ * (Q_AVAIL_POS / Q_USED_POS), enables it, and the engine carries on from there - here a split transmitq
+ * whose 16-bit indices stand 2 short of the wrap, so the next 4 buffers take avail idx and used idx
+ * across 65,535 -> 0, at ring slots (idx % QN). Writing an enabled queue's position is refused. */
+static void restore_at(struct tctx *t, bool packed, uint32_t avail_pos, uint32_t used_pos)
+{
+    engine_up(t, packed, 0x11, 0);
+    csr_wr(t, VDPU_CSR_FW_QSEL, Q_TX);
+    csr_wr(t, VDPU_CSR_Q_AVAIL_POS, avail_pos);
+    cr_assert_eq(csr_rd(t, VDPU_CSR_FW_ERR) >> 16, 1, "enabled: the position is the engine's");
+    cr_assert_eq(csr_rd(t, VDPU_CSR_FW_ERR) & 0xff, VDPU_FWERR_Q_LIVE);
+    cr_assert_eq(csr_rd(t, VDPU_CSR_Q_AVAIL_POS), WRAP, "unchanged");
+    csr_wr(t, VDPU_CSR_Q_ENABLE, 0);
+    csr_wr(t, VDPU_CSR_Q_AVAIL_POS, avail_pos);
+    csr_wr(t, VDPU_CSR_Q_USED_POS, used_pos);
+    cr_assert_eq(csr_rd(t, VDPU_CSR_FW_ERR) >> 16, 1, "disabled: taken");
+    cr_assert_eq(csr_rd(t, VDPU_CSR_Q_AVAIL_POS), avail_pos);
+    cr_assert_eq(csr_rd(t, VDPU_CSR_Q_USED_POS), used_pos);
+    csr_wr(t, VDPU_CSR_Q_ENABLE, 1);
+    bar_wr(t, CC(Q_SELECT), 2, Q_TX);
+    cr_assert_eq(bar_rd(t, VQS(AVAIL), 4), avail_pos, "VQSTATE shows the restored position");
+    cr_assert_eq(bar_rd(t, VQS(USED), 4), used_pos);
+}
+
+ENGINE_TEST(vqstate, restored_split_position_carries_on_across_the_wrap)
+{
+    restore_at(T, false, WRAP | 65534, WRAP | 65534);
+    uint8_t frame[BUF_LEN];
+    memset(frame, 0, sizeof frame);
+    memset(frame + 12, 0x5A, sizeof frame - 12);
+    for (uint16_t k = 0; k < 4; k++) { /* the driver's view: avail idx 65534 + k at ring slot (65534 + k) % QN */
+        uint16_t idx = (uint16_t)(65534 + k), slot = idx % QN;
+        uint64_t a = BUFS + 0x100u * slot;
+        hm_w(T, a, frame, sizeof frame);
+        desc_w(T, slot, a, BUF_LEN, 0, 0);
+        hm_w16(T, RING_DRV + 4 + 2 * slot, slot);
+    }
+    hm_w16(T, RING_DRV + 2, 2); /* 65534 + 4 */
+    hm_w16(T, RING_DEV + 2, 65534); /* the used idx the source device had written */
+    kick(T);
+    cr_assert_eq(bar_rd(T, VQS(AVAIL), 4), WRAP | 2, "4 buffers consumed across the wrap");
+    cr_assert_eq(bar_rd(T, VQS(USED), 4), WRAP | 2);
+    cr_assert_eq(hm_r16(T, RING_DEV + 2), 2, "the used idx written: 65534 + 4");
+    for (uint16_t k = 0; k < 4; k++) {
+        uint16_t slot = (uint16_t)(65534 + k) % QN;
+        cr_assert_eq(hm_r32(T, RING_DEV + 4 + 8 * slot), slot, "used element %u names its buffer", k);
+    }
+    cr_assert_eq(T->b->net.tx_frames, 4, "4 frames on the wire");
+    expect_no_diag(T);
+}
+
+/* Packed: restored at slot QN - 2 with the avail/used wrap counters 0 (the source's second lap): the
+ * next 4 buffers sit at slots 6, 7 (AVAIL = 0) and 0, 1 (AVAIL = 1, the third lap); the used
+ * descriptors carry the matching counters and the position ends at slot 2 with both counters 1. */
+ENGINE_TEST(vqstate, restored_packed_position_carries_on_across_the_ring_end)
+{
+    restore_at(T, true, QN - 2, QN - 2);
+    uint8_t frame[BUF_LEN];
+    memset(frame, 0, sizeof frame);
+    memset(frame + 12, 0x3C, sizeof frame - 12);
+    for (unsigned k = 0; k < 4; k++) {
+        uint16_t slot = (uint16_t)((QN - 2 + k) % QN);
+        bool wrap = k >= 2; /* the driver's avail wrap counter: 0 until the ring end, then 1 */
+        uint64_t a = BUFS + 0x100u * slot;
+        hm_w(T, a, frame, sizeof frame);
+        desc_w(T, slot, a, BUF_LEN, (uint16_t)(10 + k), wrap ? 1u << 7 : 1u << 15);
+    }
+    kick(T);
+    cr_assert_eq(bar_rd(T, VQS(AVAIL), 4), WRAP | 2, "slot 2, the avail wrap counter back to 1");
+    cr_assert_eq(bar_rd(T, VQS(USED), 4), WRAP | 2);
+    for (unsigned k = 0; k < 4; k++) {
+        uint16_t slot = (uint16_t)((QN - 2 + k) % QN), fl = hm_r16(T, RING_DESC + 16u * slot + 14);
+        bool w = k >= 2;
+        cr_assert_eq(hm_r16(T, RING_DESC + 16u * slot + 12), 10 + k, "used id at slot %u", slot);
+        cr_assert_eq(!!(fl & 1u << 7), w, "AVAIL flag of the used descriptor at slot %u", slot);
+        cr_assert_eq(!!(fl & 1u << 15), w, "USED flag of the used descriptor at slot %u", slot);
+    }
+    cr_assert_eq(T->b->net.tx_frames, 4);
+    expect_no_diag(T);
+}
