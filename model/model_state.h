@@ -113,6 +113,17 @@ struct vdpu_eng {
      * the id of its last buffer; packed batches too (b_cnt / b_id as for split) */
     bool io_en;
     uint16_t b_nd;       /* packed IN_ORDER: ring slots of the buffers held in the batch */
+    /* split IN_ORDER fetch (ENG_CTRL[6] with a split ring, latched at the pick, TX and RX): heads
+     * follow in table order from io_pos, descriptors are read up to P at a time into the cache pc */
+    bool io_fetch;
+    bool io_seq;         /* io_pos is known (from the queue's hint or a ring read): no avail ring read */
+    uint16_t io_pos;     /* the descriptor taken next, in table order */
+    /* ... per queue, kept between services: the buffer at avail index io_la starts at descriptor
+     * io_head (written when the engine consumes a buffer; dropped while the queue is disabled and
+     * at DEV_RESET; a last_avail that does not match costs one avail ring read) */
+    bool io_ok[VDPU_NUM_QUEUES];
+    uint16_t io_la[VDPU_NUM_QUEUES];
+    uint16_t io_head[VDPU_NUM_QUEUES];
 
     /* INDIRECT_DESC and EVENT_IDX (ENG_CTRL[2] / [3], latched at the pick) */
     bool ind_en;         /* INDIRECT descriptors name tables (else QERR_INDIRECT) */

@@ -73,7 +73,7 @@ static bool packed(const struct vdpu_edge *e)
 bool qeng_cache_read(const struct vdpu_edge *e)
 {
     uint8_t p = e->pre->eng.rd_purpose;
-    return p == VDPU_PURP_AVAIL_RING || (p == VDPU_PURP_DESC && packed(e));
+    return p == VDPU_PURP_AVAIL_RING || (p == VDPU_PURP_DESC && (packed(e) || e->pre->eng.io_fetch));
 }
 
 /* ---- transitions (all write next->eng) --------------------------------------------- */
@@ -646,6 +646,11 @@ static void state_idle(struct vdpu_edge *e)
      * a receive buffer is not (its length matters); see docs/queue-engine.md "IN_ORDER" */
     n->io_en = !n->rx && (s->eng.ctrl & ENG_CTRL_IN_ORDER);
     n->b_nd = 0;
+    /* split IN_ORDER fetch (both directions): the head of the buffer at last_avail is known when the
+     * queue's hint names that index */
+    n->io_fetch = !n->pk_en && (s->eng.ctrl & ENG_CTRL_IN_ORDER);
+    n->io_seq = s->eng.io_ok[n->q] && s->eng.io_la[n->q] == s->queue[n->q].last_avail;
+    n->io_pos = s->eng.io_head[n->q];
     n->m_n = 0;
     n->m_nd = 0;
     n->m_base = 0;
@@ -680,7 +685,7 @@ static void state_rd_req(struct vdpu_edge *e)
     n->rd_bad = false;
     n->fsm = VDPU_ENG_RD_WAIT;
     if (qeng_cache_read(e)) { /* the cache is empty when it is read: it now holds what arrives */
-        n->pc_n = (uint8_t)(g->rd_len / (packed(e) ? VIRTQ_DESC_BYTES : 2u));
+        n->pc_n = (uint8_t)(g->rd_len / (g->rd_purpose == VDPU_PURP_DESC ? VIRTQ_DESC_BYTES : 2u));
         n->pc_pos = 0;
     }
 }
@@ -960,7 +965,18 @@ static void state_err(struct vdpu_edge *e)
  * a completion timeout; and the completion timeout fails the buffer (QERR_TIMEOUT) at the edge after
  * CPL_TIMEOUT edges without a completion beat.
  */
+static void eng_edge(struct vdpu_edge *e, const vdpu_in_t *in);
+
+/* The split IN_ORDER hint of a queue says nothing once the queue is disabled (queue reset, a restored
+ * position) or the device is reset: dropped at such an edge, after the engine's own update. */
 void model_qeng_edge(struct vdpu_edge *e, const vdpu_in_t *in)
+{
+    eng_edge(e, in);
+    for (unsigned q = 0; q < VDPU_NUM_QUEUES; q++)
+        if (e->dev_reset || !e->pre->queue[q].enable) e->next->eng.io_ok[q] = false;
+}
+
+static void eng_edge(struct vdpu_edge *e, const vdpu_in_t *in)
 {
     const struct vdpu_state *s = e->pre;
     bool waiting = model_qeng_cpl_expected(s);

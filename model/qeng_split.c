@@ -23,15 +23,50 @@ static uint16_t next_avail(const struct vdpu_eng *g, const struct vdpu_queue_ctx
     return (uint16_t)(qc->last_avail + g->m_n);
 }
 
-/* k = min(P, entries the last avail idx offers, entries before the ring end) ring entries, at least 1. */
+/*
+ * IN_ORDER fetch: the descriptor at io_pos is needed (a head or a chain's next): from the cache (PROC
+ * next, no DMA), or when it is empty by reading k = min(P, buffers the last avail idx offers from the
+ * one in service on, descriptors before the table end) consecutive descriptors (at least 1). Every
+ * available buffer has a descriptor at least, so the k descriptors from io_pos all belong to
+ * available buffers (none is read before the driver wrote it).
+ */
+static void io_desc(struct vdpu_edge *e, const struct vdpu_queue_ctx *qc)
+{
+    struct vdpu_eng *n = &e->next->eng;
+    uint16_t offered = (uint16_t)(n->avail_idx - next_avail(n, qc));
+    uint32_t k = n->pf;
+
+    if (n->pc_n) {
+        n->fsm = VDPU_ENG_PROC;
+        n->rd_purpose = VDPU_PURP_DESC;
+        return;
+    }
+    if (offered < k) k = offered;
+    if (n->io_pos < qc->size && (uint32_t)qc->size - n->io_pos < k) k = (uint32_t)qc->size - n->io_pos;
+    if (n->io_pos >= qc->size || k == 0) k = 1;
+    qeng_read(e, VDPU_PURP_DESC, qeng_desc_base(qc) + (uint64_t)VIRTQ_DESC_BYTES * n->io_pos,
+              (uint16_t)(VIRTQ_DESC_BYTES * k));
+}
+
+/*
+ * The next buffer's head: k = min(P, entries the last avail idx offers, entries before the ring end)
+ * ring entries, at least 1. IN_ORDER fetch: the head is io_pos when it is known (no ring read), else
+ * one ring entry names it (after a reset or a restored position).
+ */
 static void read_ring(struct vdpu_edge *e, const struct vdpu_queue_ctx *qc)
 {
-    const struct vdpu_eng *n = &e->next->eng;
+    struct vdpu_eng *n = &e->next->eng;
     uint16_t la = next_avail(n, qc);
     uint16_t slot = ring_slot(la, qc->size);
     uint16_t offered = (uint16_t)(n->avail_idx - la);
     uint32_t k = n->pf;
 
+    if (n->io_fetch && n->io_seq) {
+        n->id = n->io_pos;
+        io_desc(e, qc);
+        return;
+    }
+    if (n->io_fetch) k = 1;
     if (offered < k) k = offered;
     if ((uint32_t)qc->size - slot < k) k = (uint32_t)qc->size - slot;
     if (k == 0) k = 1;
@@ -57,7 +92,26 @@ static void start_head(struct vdpu_edge *e, const struct vdpu_queue_ctx *qc, uin
         return;
     }
     e->next->eng.id = id;
+    if (e->next->eng.io_fetch) { /* IN_ORDER: the ring entry says where the table order is */
+        e->next->eng.io_seq = true;
+        e->next->eng.io_pos = id;
+        io_desc(e, qc);
+        return;
+    }
     read_desc(e, qc, id);
+}
+
+/* The engine consumes buffers up to last_avail `la`: IN_ORDER fetch keeps where the next one starts. */
+static void consume(struct vdpu_edge *e, uint16_t la)
+{
+    struct vdpu_eng *n = &e->next->eng;
+    uint16_t q = e->pre->eng.q;
+
+    e->next->queue[q].last_avail = la;
+    if (!n->io_fetch) return;
+    n->io_ok[q] = true;
+    n->io_la[q] = la;
+    n->io_head[q] = n->io_pos;
 }
 
 /*
@@ -170,6 +224,12 @@ void qeng_split_proc(struct vdpu_edge *e)
         start_head(e, qc, take_id(e));
         return;
     case VDPU_PURP_DESC: {
+        if (g->io_fetch) { /* IN_ORDER: the next cached descriptor, the one at io_pos */
+            d = g->pc + VIRTQ_DESC_BYTES * g->pc_pos;
+            n->pc_pos = (uint8_t)(g->pc_pos + 1);
+            n->pc_n = (uint8_t)(g->pc_n - 1);
+            n->io_pos = (uint16_t)(g->io_pos + 1u >= qc->size ? 0 : g->io_pos + 1u);
+        }
         n->d_addr = le64_at(d);
         n->d_len = le32_at(d + 8);
         n->d_flags = le16_at(d + 12);
@@ -185,6 +245,10 @@ void qeng_split_proc(struct vdpu_edge *e)
         }
         uint8_t code = qeng_desc_check(e, n->d_addr, n->d_len, n->d_flags, n->ndesc, qc->size);
         if (!code && (n->d_flags & VIRTQ_DESC_F_NEXT) && n->d_next >= qc->size) code = VDPU_QERR_ID;
+        /* IN_ORDER: "driver MUST set next to 0 for the last descriptor in the table ... and to x + 1
+         * for the rest" (split-ring.tex): a chain that goes elsewhere breaks the table order */
+        if (!code && g->io_fetch && (n->d_flags & VIRTQ_DESC_F_NEXT) && n->d_next != n->io_pos)
+            code = VDPU_QERR_CHAIN;
         if (code)
             qeng_error(e, code);
         else
@@ -205,7 +269,9 @@ void qeng_split_desc_done(struct vdpu_edge *e)
     if (n->in_tbl && (n->d_flags & VIRTQ_DESC_F_NEXT)) { /* inside a table: next is a table entry */
         n->t_cur = n->d_next;
         qeng_tbl_fetch(e);
-    } else if (n->d_flags & VIRTQ_DESC_F_NEXT)
+    } else if ((n->d_flags & VIRTQ_DESC_F_NEXT) && n->io_fetch) /* IN_ORDER: next is io_pos (checked) */
+        io_desc(e, qeng_qctx(e));
+    else if (n->d_flags & VIRTQ_DESC_F_NEXT)
         read_desc(e, qeng_qctx(e), n->d_next);
     else
         qeng_chain_done(e);
@@ -232,7 +298,7 @@ void qeng_split_used(struct vdpu_edge *e)
         write_batch(e, qc);
         return;
     }
-    e->next->queue[g->q].last_avail = (uint16_t)(qc->last_avail + 1);
+    consume(e, (uint16_t)(qc->last_avail + 1));
     n->b_held = true;
     n->fsm = VDPU_ENG_IRQ;
 }
@@ -260,9 +326,9 @@ void qeng_split_wr_done(struct vdpu_edge *e)
      * and the last one too when the batch is written because the queue is empty) */
     nq->used_idx = (uint16_t)(qc->used_idx + adv);
     if (g->m_commit) /* MRG_RXBUF: the frame's buffers, all consumed now */
-        nq->last_avail = (uint16_t)(qc->last_avail + g->m_cnt);
+        consume(e, (uint16_t)(qc->last_avail + g->m_cnt));
     else if (!g->b_leave)
-        nq->last_avail = (uint16_t)(qc->last_avail + 1);
+        consume(e, (uint16_t)(qc->last_avail + 1));
     e->next->eng.b_cnt = 0;
     if (g->ev_en) { /* EVENT_IDX: used_event decides the interrupt */
         e->next->eng.ev_old = qc->used_idx;
@@ -337,7 +403,7 @@ void qeng_split_irq(struct vdpu_edge *e)
         } else {
             qeng_idle(e);
         }
-    } else if (g->pc_n) {
+    } else if (g->pc_n && !g->io_fetch) {
         start_head(e, qc, take_id(e));
     } else if (qc->last_avail != g->avail_idx) {
         read_ring(e, qc);
@@ -365,7 +431,7 @@ void qeng_split_rx_next(struct vdpu_edge *e)
     const struct vdpu_eng *g = &e->pre->eng;
     const struct vdpu_queue_ctx *qc = qeng_qctx(e);
 
-    if (g->pc_n)
+    if (g->pc_n && !g->io_fetch)
         start_head(e, qc, take_id(e));
     else if (qc->last_avail != g->avail_idx)
         read_ring(e, qc);

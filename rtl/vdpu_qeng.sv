@@ -183,6 +183,16 @@ module vdpu_qeng
   // id of its last buffer; packed batches too
   logic                  io_q, io_d;
   logic [15:0]           bnd_q, bnd_d;      // packed IN_ORDER: ring slots of the buffers in the batch
+  // split IN_ORDER fetch (ENG_CTRL[6] with a split ring, latched at the pick, TX and RX): heads follow
+  // in table order from io_pos, descriptors are read up to P at a time into the cache pc
+  logic                  io_fetch_q, io_fetch_d;
+  logic                  io_seq_q, io_seq_d;   // io_pos is known: no avail ring read
+  logic [15:0]           io_pos_q, io_pos_d;   // the descriptor taken next, in table order
+  // ... per queue, kept between services: the buffer at avail index io_la starts at descriptor
+  // io_head (written when the engine consumes a buffer; dropped while the queue is disabled and at
+  // DEV_RESET)
+  logic [NUM_QUEUES-1:0]       io_ok_q, io_ok_d;
+  logic [NUM_QUEUES-1:0][15:0] io_la_q, io_la_d, io_head_q, io_head_d;
   // INDIRECT_DESC / EVENT_IDX (ENG_CTRL[2] / [3], latched at the pick)
   logic                  ind_q, ind_d;      // INDIRECT descriptors name tables
   logic                  evx_q, evx_d;      // EVENT_IDX
@@ -459,7 +469,7 @@ module vdpu_qeng
                                    // either: the table entry in use (OpInd)
 
   always_comb begin
-    pd_raw   = (op_q == OpInd) ? tbl_entry : (packed_q ? pc_q[127:0] : rbuf_q);
+    pd_raw   = (op_q == OpInd) ? tbl_entry : ((packed_q || io_fetch_q) ? pc_q[127:0] : rbuf_q);
     pd_addr  = pd_raw[63:0];
     pd_len   = pd_raw[95:64];
     pd_flags = packed_q ? pd_raw[127:112] : pd_raw[111:96];
@@ -514,6 +524,8 @@ module vdpu_qeng
   logic [16:0] ring_room;     // split: entries before the ring end
   logic [16:0] desc_room;     // packed: descriptors before the ring end
   logic [3:0]  k_ring, k_desc;
+  logic [15:0] io_offered;    // split IN_ORDER: buffers the last avail idx offers from the one in service
+  logic [16:0] io_room;       // ... descriptors before the table end
   logic [511:0] used_elems;   // split: the batch's used elements {id:32, len:32}
   logic [15:0] used_wlen;     // ... their bytes
   logic [16:0] used_end;      // used ring slot after the batch, with one more element
@@ -525,7 +537,7 @@ module vdpu_qeng
   logic [15:0] used_fl;       // packed: used descriptor flags of the current lap
 
   always_comb begin
-    cache_rd     = (op_q == OpRing) || (op_q == OpDesc && packed_q);
+    cache_rd     = (op_q == OpRing) || (op_q == OpDesc && (packed_q || io_fetch_q));
     ring_slot    = mod16(la_eff, qn);
     ring_offered = aidx_q - la_eff;
     ring_room    = 17'(qn) - 17'(ring_slot);
@@ -533,10 +545,19 @@ module vdpu_qeng
     if (ring_offered < 16'(k_ring)) k_ring = 4'(ring_offered);
     if (ring_room < 17'(k_ring)) k_ring = 4'(ring_room);
     if (k_ring == '0) k_ring = 4'd1;
+    if (io_fetch_q) k_ring = 4'd1;  // IN_ORDER: one entry names where the table order is
     desc_room = (qc.last_avail < qn) ? 17'(qn) - 17'(qc.last_avail) : 17'd1;
     k_desc    = pf_q;
     if (ndcap_q != '0 && ndcap_q < k_desc) k_desc = ndcap_q;  // NOTIFICATION_DATA: no further
     if (desc_room < 17'(k_desc)) k_desc = 4'(desc_room);
+    io_offered = aidx_q - la_eff;
+    io_room    = (io_pos_q < qn) ? 17'(qn) - 17'(io_pos_q) : 17'd1;
+    if (!packed_q) begin  // split IN_ORDER: consecutive descriptors from io_pos
+      k_desc = pf_q;
+      if (io_offered < 16'(k_desc)) k_desc = 4'(io_offered);
+      if (io_room < 17'(k_desc)) k_desc = 4'(io_room);
+      if (k_desc == '0) k_desc = 4'd1;
+    end
     last_bi    = bcnt_q[2:0] - 3'd1;
     last_bid   = bids_q[16*last_bi+:16];
     used_elems = '0;
@@ -617,6 +638,9 @@ module vdpu_qeng
     b_len_d  = b_len_q;
     rx_own_d = rx_own_q;
     io_d     = io_q;
+    io_fetch_d = io_fetch_q;
+    io_seq_d   = io_seq_q;
+    io_pos_d   = io_pos_q;
     bnd_d    = bnd_q;
     ind_d    = ind_q;
     evx_d    = evx_q;
@@ -703,8 +727,8 @@ module vdpu_qeng
         end
         OpDesc: begin
           req.purpose = PURP_DESC;
-          req.addr    = desc_base + {44'b0, packed_q ? qc.last_avail : cur_q, 4'b0};
-          req.len     = packed_q ? {8'b0, k_desc, 4'b0} : 16'd16;
+          req.addr    = desc_base + {44'b0, packed_q ? qc.last_avail : (io_fetch_q ? io_pos_q : cur_q), 4'b0};
+          req.len     = (packed_q || io_fetch_q) ? {8'b0, k_desc, 4'b0} : 16'd16;
         end
         OpPayload: begin
           req.purpose = PURP_PAYLOAD_RD;
@@ -826,6 +850,12 @@ module vdpu_qeng
             // which a receive buffer is not (docs/queue-engine.md "IN_ORDER")
             io_d     = !rx_go && eng_ctrl_i[ENGCTRL_IN_ORDER];
             bnd_d    = '0;
+            // split IN_ORDER fetch (both directions): the head of the buffer at last_avail is known
+            // when the queue's hint names that index
+            io_fetch_d = !eng_ctrl_i[ENGCTRL_PACKED] && eng_ctrl_i[ENGCTRL_IN_ORDER];
+            io_seq_d   = rx_go ? (io_ok_q[rx_q_i] && io_la_q[rx_q_i] == qctx_i[rx_q_i].last_avail)
+                               : (io_ok_q[tx_pick] && io_la_q[tx_pick] == qctx_i[tx_pick].last_avail);
+            io_pos_d   = rx_go ? io_head_q[rx_q_i] : io_head_q[tx_pick];
             ind_d    = eng_ctrl_i[ENGCTRL_INDIRECT];
             evx_d    = eng_ctrl_i[ENGCTRL_EVENT_IDX];
             tbl_d    = 1'b0;
@@ -939,14 +969,19 @@ module vdpu_qeng
                 cur_d   = pc_q[15:0];
                 op_d    = OpDesc;
                 state_d = StRdReq;
+                if (io_fetch_q) begin  // IN_ORDER: the ring entry says where the table order is
+                  io_seq_d = 1'b1;
+                  io_pos_d = pc_q[15:0];
+                end
               end
             end
 
             OpDesc, OpInd: begin  // a ring descriptor, or (OpInd) the table entry tcur
-              if (packed_q && op_q == OpDesc) begin  // the next cached descriptor is used now
+              if ((packed_q || io_fetch_q) && op_q == OpDesc) begin  // the next cached descriptor is used now
                 pc_d  = pc_q >> 128;
                 pcn_d = pcn_q - 4'd1;
               end
+              if (io_fetch_q && op_q == OpDesc) io_pos_d = (io_pos_q + 16'd1 >= qn) ? '0 : io_pos_q + 16'd1;
               if (packed_q && op_q == OpDesc && !pd_avail) begin
                 pcn_d = '0;  // the rest of the cache is newer: dropped (it may be posted later)
                 if (ndesc_q == '0 && rx_q) begin
@@ -1031,6 +1066,11 @@ module vdpu_qeng
                 state_d = StErr;
               end else if (!packed_q && pd_flags[VQ_F_NEXT] && pd_next >= (op_q == OpInd ? tn_q : qn)) begin
                 code_d  = QERR_ID;
+                state_d = StErr;
+              end else if (io_fetch_q && op_q == OpDesc && pd_flags[VQ_F_NEXT] && pd_next != io_pos_d) begin
+                // IN_ORDER: "driver MUST set next to 0 for the last descriptor in the table ... and
+                // to x + 1 for the rest" (split-ring.tex): a chain that goes elsewhere breaks the order
+                code_d  = QERR_CHAIN;
                 state_d = StErr;
               end else if (!rx_q && 33'(tot_q) + 33'(pd_len) > 33'(FRAME_BUF_BYTES)) begin
                 code_d  = QERR_LEN;
@@ -1261,7 +1301,7 @@ module vdpu_qeng
                 state_d  = StWrReq;
               end
             end
-          end else if (pcn_q != '0) begin
+          end else if (pcn_q != '0 && !io_fetch_q) begin
             pc_d  = pc_q >> 16;
             pcn_d = pcn_q - 4'd1;
             if (pc_q[15:0] >= qn) begin
@@ -1365,7 +1405,7 @@ module vdpu_qeng
             op_d    = OpDesc;
             ndcap_d = cap8(cur_ahead);
             if (pcn_q != '0) state_d = StProc;
-          end else if (pcn_q != '0) begin
+          end else if (pcn_q != '0 && !io_fetch_q) begin
             pc_d  = pc_q >> 16;
             pcn_d = pcn_q - 4'd1;
             if (pc_q[15:0] >= qn) begin
@@ -1426,7 +1466,7 @@ module vdpu_qeng
         if (!packed_q) cur_d = dnext_d;
         op_d    = OpDesc;
         ndcap_d = '0;  // a chain goes on whatever the doorbell data says
-        state_d = (packed_q && pcn_d != '0) ? StProc : StRdReq;  // packed: a cache hit costs PROC only
+        state_d = ((packed_q || io_fetch_q) && pcn_d != '0) ? StProc : StRdReq;  // a cache hit costs PROC only
       end else if (!rx_q) begin
         if (tot_new < MinChain) begin
           code_d  = QERR_LEN;
@@ -1559,12 +1599,37 @@ module vdpu_qeng
       end
     end
 
+    // IN_ORDER fetch: a next head asked for as a ring read is io_pos when known: the descriptor
+    // at io_pos from the cache (PROC only) or a read of consecutive descriptors
+    if (io_fetch_q && io_seq_d && op_d == OpRing && state_d == StRdReq && state_q != StRdReq) begin
+      head_d  = io_pos_d;
+      cur_d   = io_pos_d;
+      op_d    = OpDesc;
+      state_d = (pcn_d != '0) ? StProc : StRdReq;
+    end
+
     // DEV_RESET clears QERR; a violation recorded at the same edge survives (data path last).
     if (dev_reset_i) qerr_d = '0;
     if (state_q == StErr) qerr_d[q_q] = 1'b1;
   end
 
   assign dma_req_o = req;
+
+  // Split IN_ORDER hint per queue: written where the engine consumes buffers (last_avail moves),
+  // dropped while a queue is disabled and at DEV_RESET (after the update, as in the model).
+  always_comb begin
+    io_ok_d   = io_ok_q;
+    io_la_d   = io_la_q;
+    io_head_d = io_head_q;
+    if (qwr_o.avail_we && io_fetch_q && !packed_q) begin
+      io_ok_d[q_q]   = 1'b1;
+      io_la_d[q_q]   = qwr_o.last_avail;
+      io_head_d[q_q] = io_pos_d;
+    end
+    for (int unsigned q = 0; q < NUM_QUEUES; q++) begin
+      if (dev_reset_i || qctx_i[q].enable == '0) io_ok_d[q] = 1'b0;
+    end
+  end
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
@@ -1605,6 +1670,12 @@ module vdpu_qeng
       b_len_q     <= '0;
       rx_own_q    <= 1'b0;
       io_q        <= 1'b0;
+      io_fetch_q  <= 1'b0;
+      io_seq_q    <= 1'b0;
+      io_pos_q    <= '0;
+      io_ok_q     <= '0;
+      io_la_q     <= '0;
+      io_head_q   <= '0;
       bnd_q       <= '0;
       ind_q       <= 1'b0;
       evx_q       <= 1'b0;
@@ -1688,6 +1759,12 @@ module vdpu_qeng
       b_len_q     <= b_len_d;
       rx_own_q    <= rx_own_d;
       io_q        <= io_d;
+      io_fetch_q  <= io_fetch_d;
+      io_seq_q    <= io_seq_d;
+      io_pos_q    <= io_pos_d;
+      io_ok_q     <= io_ok_d;
+      io_la_q     <= io_la_d;
+      io_head_q   <= io_head_d;
       bnd_q       <= bnd_d;
       ind_q       <= ind_d;
       evx_q       <= evx_d;

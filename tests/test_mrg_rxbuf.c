@@ -20,6 +20,8 @@ static void drv_defaults(struct drv_params *p, enum drv_ring ring, bool mrg)
     p->ring = ring;
     p->drop[0] |= 1u << VIRTIO_RING_F_EVENT_IDX; /* the counts below are those without event suppression */
     if (!mrg) p->accept[VIRTIO_NET_F_MRG_RXBUF / 32] &= ~(1u << (VIRTIO_NET_F_MRG_RXBUF % 32));
+    /* ... and without IN_ORDER's split fetching (tests/test_split_in_order.c) */
+    p->drop[VIRTIO_F_IN_ORDER / 32] |= 1u << (VIRTIO_F_IN_ORDER % 32);
 }
 
 static struct traffic_result rx_traffic(struct tctx *t, enum drv_ring ring, bool mrg, uint64_t frames, unsigned size,

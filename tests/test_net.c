@@ -16,6 +16,8 @@ static struct traffic_result traffic(struct tctx *t, enum drv_ring ring, enum ne
     if (!with_event_idx) p.drop[0] |= 1u << VIRTIO_RING_F_EVENT_IDX;
     /* the counts are those without NOTIFICATION_DATA (with it: tests/test_notif_data.c) */
     p.drop[VIRTIO_F_NOTIFICATION_DATA / 32] |= 1u << (VIRTIO_F_NOTIFICATION_DATA % 32);
+    /* ... and without IN_ORDER (its split fetching: tests/test_split_in_order.c) */
+    p.drop[VIRTIO_F_IN_ORDER / 32] |= 1u << (VIRTIO_F_IN_ORDER % 32);
     struct net_params np = {w, packets, pkt_size, 7, 50000 + packets * 20000};
     return t_traffic(t, &p, &np);
 }

@@ -19,6 +19,8 @@ static void drv_defaults(struct drv_params *p, enum drv_ring ring, bool nd)
     p->ring = ring;
     p->drop[0] |= 1u << VIRTIO_RING_F_EVENT_IDX; /* with EVENT_IDX the service end reads the avail idx anyway */
     if (!nd) p->accept[VIRTIO_F_NOTIFICATION_DATA / 32] &= ~(1u << (VIRTIO_F_NOTIFICATION_DATA % 32));
+    /* the counts are those of avail ring reads: without IN_ORDER's split fetching (tests/test_split_in_order.c) */
+    p->drop[VIRTIO_F_IN_ORDER / 32] |= 1u << (VIRTIO_F_IN_ORDER % 32);
 }
 
 static struct traffic_result tx_traffic(struct tctx *t, enum drv_ring ring, bool nd, uint64_t frames)

@@ -354,8 +354,9 @@ FAULT(packed_rx_desc_ca, CA, PACKED, RX, DESC, 2, QERR_DMA, 1)
 FAULT(packed_rx_desc_poison, POISON, PACKED, RX, DESC, 2, QERR_DMA, 1)
 FAULT(packed_rx_desc_timeout, TIMEOUT, PACKED, RX, DESC, 2, QERR_TIMEOUT, 1)
 FAULT(packed_rx_desc_dup, DUP, PACKED, RX, DESC, 2, UNEXPECTED, 1)
-/* split ring reads: the avail ring entry, the descriptor of a loopback's transmit */
-FAULT(split_avail_ring_ur, UR, SPLIT, TX, AVAIL_RING, 1, QERR_DMA, 1)
+/* split ring reads: the avail ring entry (the first: with IN_ORDER, which the driver negotiates, the
+ * later heads follow in table order without a ring read), the descriptor of a loopback's transmit */
+FAULT(split_avail_ring_ur, UR, SPLIT, TX, AVAIL_RING, 0, QERR_DMA, 1)
 FAULT(split_desc_drop, DROP, SPLIT, LOOPBACK, DESC, 3, QERR_TIMEOUT, 1)
 
 /* ---- resets while a read is stuck ------------------------------------------------------------------ */

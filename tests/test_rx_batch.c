@@ -61,6 +61,8 @@ static void h_open(struct hctx *h, struct tctx *t, enum drv_ring ring)
     drv_params_default(&p);
     p.ring = ring;
     p.drop[0] |= 1u << VIRTIO_RING_F_EVENT_IDX;
+    /* the counts are those of ring-entry prefetch: without IN_ORDER's split fetching (tests/test_split_in_order.c) */
+    p.drop[VIRTIO_F_IN_ORDER / 32] |= 1u << (VIRTIO_F_IN_ORDER % 32);
     p.qsize = VQSIZE;
     h->t = t;
     h->d = calloc(1, sizeof *h->d);
