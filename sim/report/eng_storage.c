@@ -21,7 +21,8 @@ void eng_storage_of(unsigned prefetch, unsigned used_batch, unsigned max_reads, 
     s->read_slots = eng_field(max_reads) * READ_SLOT_BYTES;
     s->mrg = VDPU_MRG_MAX * MRG_ENTRY_BYTES;
     s->frame_bufs = 2 * VDPU_FRAME_BUF_BYTES;
-    s->total = s->desc_cache + s->used_batch + s->read_slots + s->mrg + s->frame_bufs;
+    s->in_order = 2 + VDPU_NUM_QUEUES * 5; /* io_pos_q; io_ok_q, io_la_q, io_head_q */
+    s->total = s->desc_cache + s->used_batch + s->read_slots + s->mrg + s->frame_bufs + s->in_order;
 }
 
 void eng_storage_format(const struct eng_storage *s, unsigned prefetch, unsigned used_batch, unsigned max_reads,
@@ -29,7 +30,7 @@ void eng_storage_format(const struct eng_storage *s, unsigned prefetch, unsigned
 {
     snprintf(buf, len,
              "%u bytes (descriptor cache %u x %u, used batch %u x %u, payload read slots %u x %u, MRG_RXBUF buffers "
-             "%u x %u, frame buffers 2 x %u)",
+             "%u x %u, frame buffers 2 x %u, in-order hints %u)",
              s->total, eng_field(prefetch), DESC_BYTES, eng_field(used_batch), USED_ENTRY_BYTES, eng_field(max_reads),
-             READ_SLOT_BYTES, VDPU_MRG_MAX, MRG_ENTRY_BYTES, VDPU_FRAME_BUF_BYTES);
+             READ_SLOT_BYTES, VDPU_MRG_MAX, MRG_ENTRY_BYTES, VDPU_FRAME_BUF_BYTES, s->in_order);
 }

@@ -14,6 +14,8 @@ struct eng_storage {
     uint32_t read_slots;  /* M payload reads in flight: tag, length, bytes got, chain offset (7 bytes) */
     uint32_t mrg;         /* MRG_MAX receive buffers of one frame: id, length, ring offset (6 bytes) */
     uint32_t frame_bufs;  /* the TX and RX frame buffers, FRAME_BUF_BYTES each */
+    uint32_t in_order;    /* split IN_ORDER fetch: io_pos, and per queue the hint of its next head
+                           * (valid, last_avail, head: 33 bits, 5 bytes) */
     uint32_t total;
 };
 
