@@ -28,9 +28,10 @@ for t in "$@"; do
     else
         budget="-max_total_time=$secs"
     fi
-    # -timeout: an input running longer is a hang; -rss_limit_mb: a leak or a runaway allocation
+    # -timeout: an input running longer is a hang; -report_slow_units up to it: a slow input on a loaded machine
+    # is no artifact; -rss_limit_mb: a leak or a runaway allocation
     start=$(date +%s)
-    "$dir/fuzz_$t" $budget -timeout=20 -rss_limit_mb=2048 -max_len=$max -print_final_stats=1 \
+    "$dir/fuzz_$t" $budget -timeout=20 -report_slow_units=20 -rss_limit_mb=2048 -max_len=$max -print_final_stats=1 \
         -artifact_prefix="$found/" "$work" "$seeds" > "$log" 2>&1
     rc=$?
     took=$(($(date +%s) - start))
