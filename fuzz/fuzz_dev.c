@@ -176,6 +176,27 @@ static int byte_of(uint32_t off, unsigned size, uint64_t v, uint32_t b)
 
 /* ---- what the input may not do, made legal ------------------------------------------------- */
 
+/* Queue q has all three ring addresses set. The pass-through role commits every queue enable; the real
+ * firmware refuses one whose rings are not set (fw/policy.c Q_DESC_ZERO and friends), and a queue
+ * enabled on rings at 0 makes the device write where nothing was granted
+ * (fuzz/regress/dev/fw_enables_queue_without_rings). Read with no event in flight, FW_QSEL kept. */
+static bool rings_set(struct fz *f, unsigned q)
+{
+    static const uint16_t lo[3] = {VDPU_CSR_Q_DESC_LO, VDPU_CSR_Q_AVAIL_LO, VDPU_CSR_Q_USED_LO};
+    uint32_t qsel = 0, a = 0, hi = 0;
+    bool set = true;
+    events_settled(f);
+    csr_rd(f, VDPU_CSR_FW_QSEL, &qsel);
+    if (!fw_csr_write(f->b, &f->s.fw, VDPU_CSR_FW_QSEL, q)) check(f);
+    for (unsigned i = 0; i < 3; i++) {
+        csr_rd(f, lo[i], &a);
+        csr_rd(f, (uint16_t)(lo[i] + 4), &hi);
+        set = set && (a || hi);
+    }
+    if (!fw_csr_write(f->b, &f->s.fw, VDPU_CSR_FW_QSEL, qsel)) check(f);
+    return set;
+}
+
 static uint64_t ring_addr(uint64_t v) { return RING_BASE + (v % RING_SPAN & ~(uint64_t)1); }
 
 /* a BAR write: ring addresses into the ring zone, queue sizes bounded, MSI-X entries aimed at the MSI
@@ -206,6 +227,7 @@ static void bar_write_legal(struct fz *f, uint32_t off, unsigned size, uint64_t 
     }
     int st = byte_of(off, size, v, VDPU_COMMON_STATUS), en = byte_of(off, size, v, VDPU_COMMON_Q_ENABLE),
         rs = byte_of(off, size, v, VDPU_COMMON_Q_RESET);
+    if (en >= 0 && (en & 1) && !rings_set(f, f->qsel)) return;
     bool takes = st == 0 || (en >= 0 && !(en & 1)) || (rs >= 0 && (rs & 1));
     if (takes) quiesce(f);
     if (st == 0) while (!fwrole_push(&f->s.fw, true, VDPU_CSR_ENG_CTRL, 0)) run(f, 1); /* as device_reset() */
@@ -240,6 +262,12 @@ static void csr_write_legal(struct fz *f, uint16_t off, uint32_t v)
     if (off == VDPU_CSR_Q_SIZE) v %= MAX_QSIZE + 1;
     if (off == VDPU_CSR_Q_DESC_HI || off == VDPU_CSR_Q_AVAIL_HI || off == VDPU_CSR_Q_USED_HI) v = 0;
     if (off == VDPU_CSR_Q_DESC_LO || off == VDPU_CSR_Q_AVAIL_LO || off == VDPU_CSR_Q_USED_LO) v = (uint32_t)ring_addr(v);
+    if (off == VDPU_CSR_Q_ENABLE && (v & 0xffff)) {
+        uint32_t q = 0;
+        events_settled(f); /* no commit moves FW_QSEL between this read and the write */
+        csr_rd(f, VDPU_CSR_FW_QSEL, &q);
+        if (!rings_set(f, q)) return;
+    }
     bool takes = (off == VDPU_CSR_DEV_RESET && (v & 1)) || (off == VDPU_CSR_Q_ENABLE && !(v & 1));
     /* A reset the firmware makes on its own acts between events, as fw/events.c's does (docs/firmware.md,
      * "Device reset"): one made while the host's queue set-up was still in flight erased the ring

@@ -334,6 +334,14 @@ static uint32_t strobe_mask(uint8_t wstrb)
     return m;
 }
 
+/* An enabled queue's geometry (size, ring addresses) and position are the engine's: the engine sizes
+ * and addresses a read when it issues it, so a change in service would split a decided access. */
+static bool is_live_fixed_csr(uint32_t a)
+{
+    return a == VDPU_CSR_Q_SIZE || (a >= VDPU_CSR_Q_DESC_LO && a <= VDPU_CSR_Q_USED_HI) ||
+           a == VDPU_CSR_Q_AVAIL_POS || a == VDPU_CSR_Q_USED_POS;
+}
+
 /* The error a request earns before it touches anything, or 0. */
 static uint8_t csr_check(const struct vdpu_state *s, const vdpu_fwreq_t *req, const struct vdpu_csr_desc **desc)
 {
@@ -341,10 +349,7 @@ static uint8_t csr_check(const struct vdpu_state *s, const vdpu_fwreq_t *req, co
     if (!*desc) return VDPU_FWERR_BAD_CSR;
     if (req->we && (*desc)->access == VDPU_KIND_RO) return VDPU_FWERR_BAD_CSR;
     if (is_queue_csr(req->addr) && s->fw_qsel >= VDPU_NUM_QUEUES) return VDPU_FWERR_BAD_QSEL;
-    /* an enabled queue's position is the engine's */
-    if (req->we && (req->addr == VDPU_CSR_Q_AVAIL_POS || req->addr == VDPU_CSR_Q_USED_POS) &&
-        s->queue[s->fw_qsel].enable)
-        return VDPU_FWERR_Q_LIVE;
+    if (req->we && is_live_fixed_csr(req->addr) && s->queue[s->fw_qsel].enable) return VDPU_FWERR_Q_LIVE;
     return 0;
 }
 

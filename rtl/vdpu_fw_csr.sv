@@ -444,8 +444,9 @@ module vdpu_fw_csr
       end else if (qcsr && !fw_qsel_ok) begin
         err      = 1'b1;
         err_code = FWERR_BAD_QSEL;
-      end else if (fwreq_we_i && qcsr && qfield inside {QF_AVAIL_POS, QF_USED_POS} && fw_q.enable != '0) begin
-        err      = 1'b1;  // an enabled queue's position is the engine's
+      end else if (fwreq_we_i && qcsr && fw_q.enable != '0 &&
+                   qfield inside {QF_SIZE, [QF_DESC_LO:QF_USED_HI], QF_AVAIL_POS, QF_USED_POS}) begin
+        err      = 1'b1;  // an enabled queue's geometry and position are the engine's
         err_code = FWERR_Q_LIVE;
       end else if (fwreq_we_i && qcsr) begin
         qctx_wr_o = '{valid: 1'b1, idx: fw_qidx, field: qfield, data: wval};

@@ -46,7 +46,9 @@ Test(fuzz_replay, dev_seeds_and_findings, .timeout = 300)
 /* RTL and model side by side: the seeds, and what fuzz_dev_cosim found (fuzz/regress/dev_cosim:
  * eng_ctrl_packed_changed_mid_service - firmware rewriting ENG_CTRL's ring layout while a
  * descriptor read was in flight: the RTL kept the layout it picked the queue with, the model read
- * the new one, so it took the packed descriptor for a split one with INDIRECT set) */
+ * the new one, so it took the packed descriptor for a split one with INDIRECT set;
+ * live_queue_resize_splits_desc_read - a queue_size committed for an enabled queue between the edge
+ * that decided a packed descriptor read and the one that issued it: the two sides sized it apart) */
 Test(fuzz_replay, dev_cosim_seeds_and_findings, .timeout = 600)
 {
     cr_assert_geq(replay("fuzz/corpus/dev", fuzz_dev_cosim_one), 6);

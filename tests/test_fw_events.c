@@ -201,8 +201,8 @@ ENGINE_TEST(events, dev_reset_clears_virtio_state)
     csr_wr(T, VDPU_CSR_MSIX_CONFIG, 2);
     csr_wr(T, VDPU_CSR_FW_QSEL, 2);
     csr_wr(T, VDPU_CSR_Q_SIZE, 64);
+    csr_wr(T, VDPU_CSR_Q_DESC_LO, 0x9000); /* before the enable: an enabled queue's rings are fixed */
     csr_wr(T, VDPU_CSR_Q_ENABLE, 1);
-    csr_wr(T, VDPU_CSR_Q_DESC_LO, 0x9000);
     csr_wr(T, VDPU_CSR_CONFIG_GEN, 5);
     bar_wr(T, CC(Q_SELECT), 2, 2);
     cr_assert_eq(bar_rd(T, CC(Q_SIZE), 2), 64);
@@ -233,6 +233,40 @@ ENGINE_TEST(events, firmware_csr_errors)
     cr_assert_eq(csr_rd(T, VDPU_CSR_FW_ERR) & 0xff, VDPU_FWERR_BAD_QSEL);
     csr_wr(T, VDPU_CSR_SCRATCH, 0xCAFEF00D);
     cr_assert_eq(csr_rd(T, VDPU_CSR_SCRATCH), 0xCAFEF00D);
+}
+
+/* An enabled queue's geometry (size, ring addresses) and position are the engine's: firmware writes to
+ * them are refused with FWERR_Q_LIVE and change nothing (the engine sizes and addresses a ring read when
+ * it issues it; a size committed in service split model and RTL, fuzz/regress/dev_cosim). Disabled
+ * again, the same writes are taken. */
+ENGINE_TEST(events, enabled_queue_geometry_refused)
+{
+    static const uint16_t fixed[] = {VDPU_CSR_Q_SIZE,    VDPU_CSR_Q_DESC_LO, VDPU_CSR_Q_DESC_HI,
+                                     VDPU_CSR_Q_AVAIL_LO, VDPU_CSR_Q_AVAIL_HI, VDPU_CSR_Q_USED_LO,
+                                     VDPU_CSR_Q_USED_HI, VDPU_CSR_Q_AVAIL_POS, VDPU_CSR_Q_USED_POS};
+    uint32_t was[sizeof fixed / sizeof fixed[0]];
+    csr_wr(T, VDPU_CSR_FW_QSEL, 1);
+    csr_wr(T, VDPU_CSR_Q_SIZE, 64);
+    csr_wr(T, VDPU_CSR_Q_DESC_LO, 0x9000);
+    csr_wr(T, VDPU_CSR_Q_AVAIL_LO, 0xA000);
+    csr_wr(T, VDPU_CSR_Q_USED_LO, 0xB000);
+    csr_wr(T, VDPU_CSR_Q_ENABLE, 1);
+    uint32_t errs = csr_rd(T, VDPU_CSR_FW_ERR) >> 16;
+    for (unsigned i = 0; i < sizeof fixed / sizeof fixed[0]; i++) {
+        was[i] = csr_rd(T, fixed[i]);
+        csr_wr(T, fixed[i], was[i] ^ 0x8u);
+        cr_assert_eq(csr_rd(T, VDPU_CSR_FW_ERR), (++errs << 16) | VDPU_FWERR_Q_LIVE, "CSR 0x%03x", fixed[i]);
+        cr_assert_eq(csr_rd(T, fixed[i]), was[i], "CSR 0x%03x unchanged", fixed[i]);
+    }
+    csr_wr(T, VDPU_CSR_Q_MSIX, 3); /* not geometry: taken while enabled */
+    cr_assert_eq(csr_rd(T, VDPU_CSR_Q_MSIX), 3);
+    cr_assert_eq(csr_rd(T, VDPU_CSR_FW_ERR) >> 16, errs);
+    csr_wr(T, VDPU_CSR_Q_ENABLE, 0);
+    csr_wr(T, VDPU_CSR_Q_SIZE, 16);
+    csr_wr(T, VDPU_CSR_Q_DESC_LO, 0x9100);
+    cr_assert_eq(csr_rd(T, VDPU_CSR_Q_SIZE), 16, "disabled: taken");
+    cr_assert_eq(csr_rd(T, VDPU_CSR_Q_DESC_LO), 0x9100);
+    cr_assert_eq(csr_rd(T, VDPU_CSR_FW_ERR) >> 16, errs);
 }
 
 /* with the built-in pass-through firmware: the Linux reset handshake completes */
