@@ -324,3 +324,48 @@ ENGINE_TEST_REALFW(notif_data, packed_one_by_one, .timeout = 120)
     cr_assert_eq(reqs(&h, b0, VDPU_PURP_USED), 10);
     h_close(&h);
 }
+
+/* A doorbell with new data at every edge of a service that passes the old value: buffer A is made
+ * available with a doorbell (data k + 1), B and C follow in the ring before the service's avail read
+ * (split: it finds k + 3) but their doorbell (data k + 3) comes d cycles later, for every d from 0 to the
+ * cycle C's frame is out (measured first), so that for some d it lands on the very edge the engine
+ * moves past k + 1. The old value is retired there, the new one must stay (docs/queue-engine.md
+ * "NOTIFICATION_DATA": a same-edge doorbell with a different value keeps it): cosim compares the two
+ * engines' choice at that edge, and every engine must send every frame with no violation. */
+static void three_buffers(struct hctx *h, uint16_t *n)
+{
+    post_tx(h, (*n)++ % VQSIZE);
+    doorbell(h, nd_now(h));
+    post_tx(h, (*n)++ % VQSIZE);
+    post_tx(h, (*n)++ % VQSIZE);
+}
+
+static void doorbell_at_every_edge(struct tctx *t, enum drv_ring ring)
+{
+    struct hctx h;
+    h_open(&h, t, ring, true);
+    uint16_t n = 0;
+    /* the span: from A's doorbell until the last frame the service can know of is out (split: C, the
+     * avail read finds it; packed: A, the data says the slot after it is not available), and its
+     * used write */
+    three_buffers(&h, &n);
+    uint64_t c0 = t->b->dev->cycle, known = ring == DRV_RING_SPLIT ? n : n - 2u;
+    for (unsigned i = 0; i < 100000 && t->b->net.tx_frames - h.wire0 < known; i++) vdpu_bus_run_cycles(t->b, 1);
+    cr_assert_eq(t->b->net.tx_frames - h.wire0, known);
+    uint64_t span = t->b->dev->cycle - c0 + 2u * t->b->link.p.rtt;
+    cr_assert_gt(span, 3u * t->b->link.p.rtt, "a service of dependent reads");
+    doorbell(&h, nd_now(&h));
+    settle(&h);
+    for (uint64_t d = 0; d <= span; d++) {
+        three_buffers(&h, &n);
+        vdpu_bus_run_cycles(t->b, d);
+        doorbell(&h, nd_now(&h));
+        settle(&h);
+        cr_assert_eq(t->b->net.tx_frames - h.wire0, n, "d %llu", (unsigned long long)d);
+    }
+    cr_assert_eq(peek_csr(t, VDPU_CSR_QERR), 0);
+    h_close(&h);
+}
+
+ENGINE_TEST_REALFW(notif_data, split_doorbell_at_every_edge, .timeout = 600) { doorbell_at_every_edge(T, DRV_RING_SPLIT); }
+ENGINE_TEST_REALFW(notif_data, packed_doorbell_at_every_edge, .timeout = 600) { doorbell_at_every_edge(T, DRV_RING_PACKED); }
