@@ -4,6 +4,7 @@
  * counts, and hand-built rings for running out of buffers mid-frame and the 16-buffer limit. */
 #include <string.h>
 
+#include "hand_queue.h"
 #include "harness.h"
 #include "link.h"
 #include "virtio_net.h"
@@ -149,49 +150,16 @@ ENGINE_TEST_REALFW(mrg_rxbuf, small_buffers_need_mrg, .timeout = 120)
 
 /* ---- hand-built rings: running out of buffers, the 16-buffer limit ------------------------------- */
 
-struct hctx {
-    struct tctx *t;
-    virtio_drv_t *d;
-    virtio_net_t *n;
-    struct net_vq *q;
-};
-
-static void w16(struct hctx *h, uint64_t a, uint16_t x) { hm_w16(h->t, a, x); }
-static void w32(struct hctx *h, uint64_t a, uint32_t x) { hm_w32(h->t, a, x); }
-static void w64(struct hctx *h, uint64_t a, uint64_t x) { hm_w64(h->t, a, x); }
 static uint16_t r16(struct hctx *h, uint64_t a) { return hm_r16(h->t, a); }
 static uint32_t r32(struct hctx *h, uint64_t a) { return hm_r32(h->t, a); }
 
-static uint64_t hbuf(struct hctx *h, unsigned i) { return h->q->bufs + (uint64_t)i * NET_REGION; }
-
-/* buffer i (one writable descriptor of len bytes) made available: split desc i + ring entry, or packed
- * the next slot with id i */
+/* buffer i made available (hand_queue.h), its region poisoned first: bytes the device did not write stay 0xA5 */
 static void post_buf(struct hctx *h, uint16_t i, uint32_t len)
 {
-    struct net_vq *q = h->q;
     uint8_t poison[NET_REGION];
     memset(poison, 0xA5, sizeof poison);
     host_mem_write(&h->t->s.mem, hbuf(h, i), poison, sizeof poison);
-    if (!q->packed) {
-        uint64_t d = q->desc + 16ull * i;
-        w64(h, d, hbuf(h, i));
-        w32(h, d + 8, len);
-        w16(h, d + 12, DESC_WRITE);
-        w16(h, d + 14, 0);
-        w16(h, q->driver + 4 + 2ull * (q->avail_idx % q->size), i);
-        q->avail_idx++;
-        w16(h, q->driver + 2, q->avail_idx);
-        return;
-    }
-    uint64_t d = q->desc + 16ull * q->next_avail;
-    w64(h, d, hbuf(h, i));
-    w32(h, d + 8, len);
-    w16(h, d + 12, i);
-    w16(h, d + 14, (uint16_t)(DESC_WRITE | (q->avail_wrap ? P_AVAIL : P_USED)));
-    if (++q->next_avail == q->size) {
-        q->next_avail = 0;
-        q->avail_wrap = !q->avail_wrap;
-    }
+    h_post(h, i, len);
 }
 
 static void h_open(struct hctx *h, struct tctx *t, enum drv_ring ring)
@@ -199,23 +167,7 @@ static void h_open(struct hctx *h, struct tctx *t, enum drv_ring ring)
     struct drv_params p;
     drv_defaults(&p, ring, true);
     p.qsize = VQSIZE;
-    h->t = t;
-    h->d = calloc(1, sizeof *h->d);
-    h->n = calloc(1, sizeof *h->n);
-    cr_assert(h->d && h->n);
-    t_enumerate(t);
-    cr_assert_eq(pci_msix_setup(t->b, &t->s.pci, NULL), 0);
-    cr_assert_eq(virtio_drv_init(h->d, &t->s, &p), DRV_OK, "init: %s", h->d->refusal);
-    struct net_params np = {NET_RX, 1, 64, 11, 100000};
-    cr_assert_eq(virtio_net_open(h->n, h->d, &np), 0, "%s", h->n->error); /* rings zeroed, nothing posted */
-    h->q = &h->n->rx;
-}
-
-static void h_close(struct hctx *h)
-{
-    virtio_net_close(h->n);
-    free(h->n);
-    free(h->d);
+    h_open_params(h, t, &p, NET_RX);
 }
 
 static void frame(struct hctx *h, uint8_t *f, unsigned len)

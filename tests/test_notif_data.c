@@ -4,14 +4,12 @@
  * lying or stale values, on model, rtl and cosim with the real firmware. */
 #include <string.h>
 
+#include "hand_queue.h"
 #include "harness.h"
 #include "link.h"
 #include "virtio_net.h"
 
 #define VQSIZE 16
-#define DESC_NEXT 1u
-#define P_AVAIL (1u << 7)
-#define P_USED (1u << 15)
 
 static void drv_defaults(struct drv_params *p, enum drv_ring ring, bool nd)
 {
@@ -81,17 +79,6 @@ ENGINE_TEST_PARAMS(notif_data, packed_tx_prefetch4, 4, 1, .timeout = 300)
 
 /* ---- hand-built transmit rings ------------------------------------------------------------------- */
 
-struct hctx {
-    struct tctx *t;
-    virtio_drv_t *d;
-    virtio_net_t *n;
-    struct net_vq *q;
-    uint64_t wire0;
-};
-
-static void w16(struct hctx *h, uint64_t a, uint16_t x) { hm_w16(h->t, a, x); }
-static void w32(struct hctx *h, uint64_t a, uint32_t x) { hm_w32(h->t, a, x); }
-static void w64(struct hctx *h, uint64_t a, uint64_t x) { hm_w64(h->t, a, x); }
 static uint16_t r16(struct hctx *h, uint64_t a) { return hm_r16(h->t, a); }
 
 static void h_open(struct hctx *h, struct tctx *t, enum drv_ring ring, bool nd)
@@ -99,59 +86,21 @@ static void h_open(struct hctx *h, struct tctx *t, enum drv_ring ring, bool nd)
     struct drv_params p;
     drv_defaults(&p, ring, nd);
     p.qsize = VQSIZE;
-    h->t = t;
-    h->d = calloc(1, sizeof *h->d);
-    h->n = calloc(1, sizeof *h->n);
-    cr_assert(h->d && h->n);
-    t_enumerate(t);
-    cr_assert_eq(pci_msix_setup(t->b, &t->s.pci, NULL), 0);
-    cr_assert_eq(virtio_drv_init(h->d, &t->s, &p), DRV_OK, "init: %s", h->d->refusal);
-    struct net_params np = {NET_TX, 1, 64, 11, 100000};
-    cr_assert_eq(virtio_net_open(h->n, h->d, &np), 0, "%s", h->n->error); /* rings zeroed, nothing posted */
-    h->q = &h->n->tx;
-    h->wire0 = t->b->net.tx_frames;
-}
-
-static void h_close(struct hctx *h)
-{
-    virtio_net_close(h->n);
-    free(h->n);
-    free(h->d);
+    h_open_params(h, t, &p, NET_TX);
 }
 
 /* buffer i: header + a 64-byte frame to the device, one descriptor; made available (split: desc i,
  * ring entry, idx; packed: the next slot, id i) */
 static void post_tx(struct hctx *h, uint16_t i)
 {
-    struct net_vq *q = h->q;
-    uint64_t a = q->bufs + (uint64_t)i * NET_REGION;
     uint8_t f[NET_HDR_LEN + 64];
     memset(f, 0, sizeof f);
     memcpy(f + NET_HDR_LEN, h->d->mac, 6);
     f[NET_HDR_LEN + 12] = 0x88;
     f[NET_HDR_LEN + 13] = 0xb5;
     f[NET_HDR_LEN + 20] = (uint8_t)i;
-    host_mem_write(&h->t->s.mem, a, f, sizeof f);
-    if (!q->packed) {
-        uint64_t d = q->desc + 16ull * i;
-        w64(h, d, a);
-        w32(h, d + 8, sizeof f);
-        w16(h, d + 12, 0);
-        w16(h, d + 14, 0);
-        w16(h, q->driver + 4 + 2ull * (q->avail_idx % q->size), i);
-        q->avail_idx++;
-        w16(h, q->driver + 2, q->avail_idx);
-        return;
-    }
-    uint64_t d = q->desc + 16ull * q->next_avail;
-    w64(h, d, a);
-    w32(h, d + 8, sizeof f);
-    w16(h, d + 12, i);
-    w16(h, d + 14, (uint16_t)(q->avail_wrap ? P_AVAIL : P_USED));
-    if (++q->next_avail == q->size) {
-        q->next_avail = 0;
-        q->avail_wrap = !q->avail_wrap;
-    }
+    host_mem_write(&h->t->s.mem, hbuf(h, i), f, sizeof f);
+    h_post(h, i, sizeof f);
 }
 
 /* a doorbell with NOTIFICATION_DATA `data` (split: avail idx; packed: next_off | next_wrap << 15) */

@@ -7,6 +7,7 @@
  * counts with the real driver. */
 #include <string.h>
 
+#include "hand_queue.h"
 #include "harness.h"
 #include "link.h"
 #include "virtio_net.h"
@@ -18,42 +19,6 @@
 
 #define RXB_TEST(name, ...) ENGINE_TEST_PARAMS(rx_batch, name, 8, 8, ##__VA_ARGS__)
 
-struct hctx {
-    struct tctx *t;
-    virtio_drv_t *d;
-    virtio_net_t *n;
-    struct net_vq *q;
-};
-
-static uint64_t hbuf(struct hctx *h, unsigned i) { return h->q->bufs + (uint64_t)i * NET_REGION; }
-
-/* buffer i (one writable descriptor of len bytes) made available: split desc i + ring entry, or packed
- * the next slot with id i */
-static void post_buf(struct hctx *h, uint16_t i, uint32_t len)
-{
-    struct net_vq *q = h->q;
-    if (!q->packed) {
-        uint64_t d = q->desc + 16ull * i;
-        hm_w64(h->t, d, hbuf(h, i));
-        hm_w32(h->t, d + 8, len);
-        hm_w16(h->t, d + 12, DESC_WRITE);
-        hm_w16(h->t, d + 14, 0);
-        hm_w16(h->t, q->driver + 4 + 2ull * (q->avail_idx % q->size), i);
-        q->avail_idx++;
-        hm_w16(h->t, q->driver + 2, q->avail_idx);
-        return;
-    }
-    uint64_t d = q->desc + 16ull * q->next_avail;
-    hm_w64(h->t, d, hbuf(h, i));
-    hm_w32(h->t, d + 8, len);
-    hm_w16(h->t, d + 12, i);
-    hm_w16(h->t, d + 14, (uint16_t)(DESC_WRITE | (q->avail_wrap ? P_AVAIL : P_USED)));
-    if (++q->next_avail == q->size) {
-        q->next_avail = 0;
-        q->avail_wrap = !q->avail_wrap;
-    }
-}
-
 /* MRG_RXBUF negotiated, no EVENT_IDX (the driver event structure / avail flags left at 0: interrupts on) */
 static void h_open(struct hctx *h, struct tctx *t, enum drv_ring ring)
 {
@@ -64,24 +29,8 @@ static void h_open(struct hctx *h, struct tctx *t, enum drv_ring ring)
     /* the counts are those of ring-entry prefetch: without IN_ORDER's split fetching (tests/test_split_in_order.c) */
     p.drop[VIRTIO_F_IN_ORDER / 32] |= 1u << (VIRTIO_F_IN_ORDER % 32);
     p.qsize = VQSIZE;
-    h->t = t;
-    h->d = calloc(1, sizeof *h->d);
-    h->n = calloc(1, sizeof *h->n);
-    cr_assert(h->d && h->n);
-    t_enumerate(t);
-    cr_assert_eq(pci_msix_setup(t->b, &t->s.pci, NULL), 0);
-    cr_assert_eq(virtio_drv_init(h->d, &t->s, &p), DRV_OK, "init: %s", h->d->refusal);
-    struct net_params np = {NET_RX, 1, 64, 11, 100000};
-    cr_assert_eq(virtio_net_open(h->n, h->d, &np), 0, "%s", h->n->error); /* rings zeroed, nothing posted */
-    h->q = &h->n->rx;
+    h_open_params(h, t, &p, NET_RX);
     cr_assert_eq(peek_csr(t, VDPU_CSR_ENG_PARAM) & 0xFFu, 0x88u, "P = B = 8");
-}
-
-static void h_close(struct hctx *h)
-{
-    virtio_net_close(h->n);
-    free(h->n);
-    free(h->d);
 }
 
 /* frame k of len bytes to the device's MAC */
@@ -132,7 +81,7 @@ static void five_frames(struct tctx *t, enum drv_ring ring)
     static const unsigned chunks[5] = {1, 1, 1, 4, 6}; /* ceil((12 + len) / 256) payload writes */
     struct hctx h;
     h_open(&h, t, ring);
-    for (uint16_t i = 0; i < VQSIZE; i++) post_buf(&h, i, 1600);
+    for (uint16_t i = 0; i < VQSIZE; i++) h_post(&h, i, 1600);
     struct dma_count b0[VDPU_PURP_COUNT];
     memcpy(b0, t->b->link.st.total, sizeof b0);
     uint64_t irq0 = irqs(&h);
@@ -191,7 +140,7 @@ RXB_TEST(split_full_then_partial, .timeout = 120)
 {
     struct hctx h;
     h_open(&h, T, DRV_RING_SPLIT);
-    for (uint16_t i = 0; i < VQSIZE; i++) post_buf(&h, i, 1600);
+    for (uint16_t i = 0; i < VQSIZE; i++) h_post(&h, i, 1600);
     struct dma_count b0[VDPU_PURP_COUNT];
     memcpy(b0, T->b->link.st.total, sizeof b0);
     uint64_t irq0 = irqs(&h);
@@ -230,7 +179,7 @@ static void mrg_after_batch(struct tctx *t, enum drv_ring ring)
     static const uint32_t ulen[5] = {72, 112, 256, 256, 100};
     struct hctx h;
     h_open(&h, t, ring);
-    for (uint16_t i = 0; i < VQSIZE; i++) post_buf(&h, i, 256);
+    for (uint16_t i = 0; i < VQSIZE; i++) h_post(&h, i, 256);
     struct dma_count b0[VDPU_PURP_COUNT];
     memcpy(b0, t->b->link.st.total, sizeof b0);
     uint64_t irq0 = irqs(&h);
@@ -284,7 +233,7 @@ RXB_TEST(split_drop_writes_held_batch, .timeout = 120)
 {
     struct hctx h;
     h_open(&h, T, DRV_RING_SPLIT);
-    for (uint16_t i = 0; i < 3; i++) post_buf(&h, i, 1600);
+    for (uint16_t i = 0; i < 3; i++) h_post(&h, i, 1600);
     struct dma_count b0[VDPU_PURP_COUNT];
     memcpy(b0, T->b->link.st.total, sizeof b0);
     uint64_t irq0 = irqs(&h);
@@ -313,7 +262,7 @@ RXB_TEST(packed_drop_writes_held_batch, .timeout = 120)
 {
     struct hctx h;
     h_open(&h, T, DRV_RING_PACKED);
-    for (uint16_t i = 0; i < 3; i++) post_buf(&h, i, 1600);
+    for (uint16_t i = 0; i < 3; i++) h_post(&h, i, 1600);
     struct dma_count b0[VDPU_PURP_COUNT];
     memcpy(b0, T->b->link.st.total, sizeof b0);
     uint64_t irq0 = irqs(&h);
@@ -349,14 +298,14 @@ RXB_TEST(packed_batch_cut_at_ring_end, .timeout = 120)
 {
     struct hctx h;
     h_open(&h, T, DRV_RING_PACKED);
-    for (uint16_t i = 0; i < VQSIZE; i++) post_buf(&h, i, 1600);
+    for (uint16_t i = 0; i < VQSIZE; i++) h_post(&h, i, 1600);
     uint8_t f[64];
     for (unsigned k = 0; k < 5; k++) {
         frame(&h, f, 64, k);
         cr_assert(netport_inject(&T->b->net, f, 64));
     }
     vdpu_bus_run_cycles(T->b, 30000);
-    for (uint16_t i = 0; i < 5; i++) post_buf(&h, i, 1600); /* buffers 0..4 again, used in the first lap */
+    for (uint16_t i = 0; i < 5; i++) h_post(&h, i, 1600); /* buffers 0..4 again, used in the first lap */
     struct dma_count b0[VDPU_PURP_COUNT];
     memcpy(b0, T->b->link.st.total, sizeof b0);
     uint64_t irq0 = irqs(&h);

@@ -1,0 +1,58 @@
+/* hand_queue.c - one queue of a real driver whose buffers a test makes available by hand (see hand_queue.h). */
+#include <stdlib.h>
+
+#include "hand_queue.h"
+#include "virtio_spec.h"
+
+#define PACKED_AVAIL (1u << 7)
+#define PACKED_USED (1u << 15)
+
+void h_open_params(struct hctx *h, struct tctx *t, const struct drv_params *p, enum net_workload w)
+{
+    h->t = t;
+    h->d = calloc(1, sizeof *h->d);
+    h->n = calloc(1, sizeof *h->n);
+    cr_assert(h->d && h->n);
+    t_enumerate(t);
+    cr_assert_eq(pci_msix_setup(t->b, &t->s.pci, NULL), 0);
+    cr_assert_eq(virtio_drv_init(h->d, &t->s, p), DRV_OK, "init: %s", h->d->refusal);
+    struct net_params np = {w, 1, 64, 11, 100000};
+    cr_assert_eq(virtio_net_open(h->n, h->d, &np), 0, "%s", h->n->error); /* rings zeroed, nothing posted */
+    h->q = w == NET_RX ? &h->n->rx : &h->n->tx;
+    h->wire0 = t->b->net.tx_frames;
+}
+
+void h_close(struct hctx *h)
+{
+    virtio_net_close(h->n);
+    free(h->n);
+    free(h->d);
+}
+
+uint64_t hbuf(const struct hctx *h, unsigned i) { return h->q->bufs + (uint64_t)i * NET_REGION; }
+
+void h_post(struct hctx *h, uint16_t i, uint32_t len)
+{
+    struct net_vq *q = h->q;
+    uint16_t wr = q->rx ? VRING_DESC_F_WRITE : 0;
+    if (!q->packed) {
+        uint64_t d = q->desc + 16ull * i;
+        hm_w64(h->t, d, hbuf(h, i));
+        hm_w32(h->t, d + 8, len);
+        hm_w16(h->t, d + 12, wr);
+        hm_w16(h->t, d + 14, 0);
+        hm_w16(h->t, q->driver + 4 + 2ull * (q->avail_idx % q->size), i);
+        q->avail_idx++;
+        hm_w16(h->t, q->driver + 2, q->avail_idx);
+        return;
+    }
+    uint64_t d = q->desc + 16ull * q->next_avail;
+    hm_w64(h->t, d, hbuf(h, i));
+    hm_w32(h->t, d + 8, len);
+    hm_w16(h->t, d + 12, i);
+    hm_w16(h->t, d + 14, (uint16_t)(wr | (q->avail_wrap ? PACKED_AVAIL : PACKED_USED)));
+    if (++q->next_avail == q->size) {
+        q->next_avail = 0;
+        q->avail_wrap = !q->avail_wrap;
+    }
+}

@@ -1,0 +1,25 @@
+/* hand_queue.h - one queue of a real driver (virtio_drv + virtio_net, rings zeroed, nothing posted) whose buffers a test makes available by hand. */
+#ifndef VDPU_HAND_QUEUE_H
+#define VDPU_HAND_QUEUE_H
+
+#include "harness.h"
+#include "virtio_net.h"
+
+struct hctx {
+    struct tctx *t;
+    virtio_drv_t *d;
+    virtio_net_t *n;
+    struct net_vq *q; /* the receive queue (NET_RX) or the transmit queue (NET_TX) */
+    uint64_t wire0;   /* frames on the wire when it opened */
+};
+
+/* enumerate, MSI-X, initialize with p, open one pair with nothing posted; w is NET_RX or NET_TX */
+void h_open_params(struct hctx *h, struct tctx *t, const struct drv_params *p, enum net_workload w);
+void h_close(struct hctx *h);
+/* the buffer region of buffer i */
+uint64_t hbuf(const struct hctx *h, unsigned i);
+/* buffer i, one descriptor of len bytes at hbuf(i) (device-writable on a receive queue), made
+ * available: split descriptor i, its ring entry and the avail idx; packed the next slot with id i */
+void h_post(struct hctx *h, uint16_t i, uint32_t len);
+
+#endif
