@@ -119,7 +119,9 @@ static bool is_queue_csr(uint16_t off)
     return off >= VDPU_CSR_Q_SIZE && off <= VDPU_CSR_Q_USED_POS;
 }
 
-/* A ring position: {wrap, index} as Q_AVAIL_POS / Q_USED_POS and VQSTATE show it. */
+/* A ring position: {wrap, index} as Q_AVAIL_POS / Q_USED_POS and VQSTATE show it (one layout, checked). */
+_Static_assert(VDPU_Q_AVAIL_POS_IDX == VDPU_Q_USED_POS_IDX && VDPU_Q_AVAIL_POS_WRAP == VDPU_Q_USED_POS_WRAP,
+               "Q_AVAIL_POS and Q_USED_POS share ring_pos's layout");
 static uint32_t ring_pos(uint16_t idx, bool wrap)
 {
     return (uint32_t)idx << VDPU_Q_AVAIL_POS_IDX_LSB | (uint32_t)wrap << VDPU_Q_AVAIL_POS_WRAP_LSB;

@@ -11,7 +11,8 @@ set -o pipefail
 cd "$(dirname "$0")/.." || exit 1
 dir=$1 secs=$2
 shift 2
-pass=0 fail=0 total_execs=0 total_secs=0
+pass=0 fail=0 total_execs=0 total_secs=0 interrupted=
+count_findings() { ls "$1" 2>/dev/null | grep -cE '^(crash|timeout|oom|leak)-'; }
 for t in "$@"; do
     seeds=fuzz/corpus/${t%_cosim}
     work=$dir/corpus/$t
@@ -30,6 +31,7 @@ for t in "$@"; do
     fi
     # -timeout: an input running longer is a hang; -report_slow_units up to it: a slow input on a loaded machine
     # is no artifact; -rss_limit_mb: a leak or a runaway allocation
+    before=$(count_findings "$found")
     start=$(date +%s)
     "$dir/fuzz_$t" $budget -timeout=20 -report_slow_units=20 -rss_limit_mb=2048 -max_len=$max -print_final_stats=1 \
         -artifact_prefix="$found/" "$work" "$seeds" > "$log" 2>&1
@@ -38,14 +40,21 @@ for t in "$@"; do
     execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
     rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -1)
     corpus=$(ls "$work" | wc -l)
-    crashes=$(ls "$found" 2>/dev/null | grep -cE '^(crash|timeout|oom|leak)-')
+    crashes=$(($(count_findings "$found") - before))
     printf 'fuzz: %-10s %10s executions in %s s, %6s exec/s, corpus %s (+%s seeds), findings %s%s\n' "$t" \
         "${execs:-0}" "$took" "${rate:-0}" "$corpus" "$(ls "$seeds" | wc -l)" "$crashes" \
         "$([ $rc -ne 0 ] && echo " (exit $rc: see $log)")"
     total_execs=$((total_execs + ${execs:-0}))
     total_secs=$((total_secs + took))
+    # libFuzzer exits 72 when interrupted (Ctrl-C, SIGTERM): the corpus is kept; without a new
+    # finding that is no failure, and the targets after it are not started
+    if [ $rc -eq 72 ] && [ "$crashes" -eq 0 ]; then interrupted=$t; break; fi
     if [ $rc -eq 0 ]; then pass=$((pass + 1)); else fail=$((fail + 1)); grep -m3 -E 'FINDING|ERROR: |SUMMARY' "$log"; fi
 done
 echo "fuzz: total $total_execs executions in $total_secs s"
+if [ -n "$interrupted" ]; then
+    echo "fuzz: $pass passed, $fail failed, interrupted in $interrupted (no finding there; corpus kept)"
+    exit 130
+fi
 echo "fuzz: $pass passed, $fail failed"
 [ $fail -eq 0 ]
