@@ -260,6 +260,11 @@ static void csr_write_legal(struct fz *f, uint16_t off, uint32_t v)
     if (off == VDPU_CSR_HOLD_TIMEOUT) v %= FUZZ_HOLD_TIMEOUT + 1;
     if (off == VDPU_CSR_IRQ_ENABLE) v |= 1; /* the event service stays on: it commits what the protocol waits for */
     if (off == VDPU_CSR_Q_SIZE) v %= MAX_QSIZE + 1;
+    /* the dirty page log's marks land in the granted window: bytemap in its lower half, at most half
+     * a window of pages (a bytemap elsewhere is the hypervisor's to grant, and this program grants none) */
+    if (off == VDPU_CSR_LOG_BASE_LO) v = WIN_BASE + v % (WIN_SIZE / 2);
+    if (off == VDPU_CSR_LOG_BASE_HI) v = 0;
+    if (off == VDPU_CSR_LOG_PAGES) v %= WIN_SIZE / 2 + 1;
     if (off == VDPU_CSR_Q_DESC_HI || off == VDPU_CSR_Q_AVAIL_HI || off == VDPU_CSR_Q_USED_HI) v = 0;
     if (off == VDPU_CSR_Q_DESC_LO || off == VDPU_CSR_Q_AVAIL_LO || off == VDPU_CSR_Q_USED_LO) v = (uint32_t)ring_addr(v);
     if (off == VDPU_CSR_Q_ENABLE && (v & 0xffff)) {
@@ -537,10 +542,10 @@ static void setup(struct fz *f, uint8_t flags, enum vdpu_engine engine)
     submit(f, VDPU_HL_CFG_WR, 2, VDPU_CFG_COMMAND, 0x6);
     if (flags & 2) submit(f, VDPU_HL_CFG_WR, 2, VDPU_CFG_MSIX_CTRL, 0x8000);
     drain(f);
-    static const uint16_t csr[] = {VDPU_CSR_HOLD_TIMEOUT, VDPU_CSR_HOSTMEM_BASE_LO, VDPU_CSR_HOSTMEM_BASE_HI,
-                                   VDPU_CSR_HOSTMEM_SIZE_LO, VDPU_CSR_HOSTMEM_SIZE_HI};
-    const uint32_t val[] = {FUZZ_HOLD_TIMEOUT, WIN_BASE, 0, WIN_SIZE, 0};
-    for (unsigned i = 0; i < 5; i++) fwrole_push(&f->s.fw, true, csr[i], val[i]);
+    static const uint16_t csr[] = {VDPU_CSR_HOLD_TIMEOUT,   VDPU_CSR_HOSTMEM_BASE_LO, VDPU_CSR_HOSTMEM_BASE_HI,
+                                   VDPU_CSR_HOSTMEM_SIZE_LO, VDPU_CSR_HOSTMEM_SIZE_HI, VDPU_CSR_LOG_BASE_LO};
+    const uint32_t val[] = {FUZZ_HOLD_TIMEOUT, WIN_BASE, 0, WIN_SIZE, 0, WIN_BASE}; /* a dirty log bytemap in the window */
+    for (unsigned i = 0; i < sizeof csr / sizeof csr[0]; i++) fwrole_push(&f->s.fw, true, csr[i], val[i]);
     for (unsigned v = 0; v < VDPU_NUM_VECTORS; v++) {
         bar_wr(f, VDPU_BAR_MSIX_TBL_OFF + 16 * v, 4, VDPU_MSI_BASE);
         bar_wr(f, VDPU_BAR_MSIX_TBL_OFF + 16 * v + 4, 4, 0);

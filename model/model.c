@@ -159,6 +159,7 @@ static void model_tick(vdpu_dev_t *dev, const vdpu_in_t *in)
      * tag. It latches the internal error like the dp_err input (docs/queue-engine.md "PCIe faults"). */
     if (in->dp_err || unexpected) nx->dp_err = true;
     model_dma_out_edge(&e);
+    model_dirty_log_edge(&e); /* the output register's first loader */
     model_steer_edge(&e, in); /* on pre-edge port registers, like the RX filter */
     model_netio_edge(&e, in);
     if (fw_cpl) { /* the engine sees no completion at this edge */

@@ -137,6 +137,8 @@ void model_access_fault(struct vdpu_edge *e, uint8_t code, uint64_t addr, struct
 void model_dma_out_edge(struct vdpu_edge *e);
 bool model_dma_out_free(const struct vdpu_edge *e);
 void model_dma_out_load(struct vdpu_edge *e, const vdpu_dmareq_t *r);
+/* dirty page log: marks after each logged DMA write, first loader of the output register */
+void model_dirty_log_edge(struct vdpu_edge *e);
 
 /* netio.c: network port registers (nrx into the RX frame buffer, the ntx output register) */
 void model_netio_edge(struct vdpu_edge *e, const vdpu_in_t *in);

@@ -325,6 +325,18 @@ struct vdpu_state {
     uint32_t fw_err; /* {count[15:0], 8'b0, code} */
     uint16_t fw_qsel;
 
+    /* ---- dirty page log (LOG_* CSRs; model_dirty_log_edge) */
+    struct vdpu_dlog {
+        uint32_t ctrl;     /* LOG_CTRL */
+        uint64_t base;     /* LOG_BASE: the bytemap */
+        uint64_t range;    /* LOG_RANGE: tracked range base */
+        uint32_t pages;    /* LOG_PAGES */
+        bool oor;          /* LOG_STATUS[0] */
+        uint32_t marks;    /* LOG_MARKS */
+        bool pend;         /* a second page of the last logged write still to mark */
+        uint32_t pend_idx; /* ... its bytemap index */
+    } dlog;
+
     /* ---- data-path control and status inputs */
     bool quiesce;  /* DP_CTRL[0] */
     bool dp_err;   /* DP_STATUS[1], sticky until INT_ACK[1] */

@@ -36,6 +36,14 @@ module vdpu_fw_csr
   output logic [31:0]                  eng_param_o,
   output logic [31:0]                  eng_coal_o,
   output logic [31:0]                  cpl_timeout_o,  // CPL_TIMEOUT: DMA read completion timeout
+
+  // dirty page log (LOG_* CSRs) for the DMA output register's logger: its marks and out-of-range writes
+  output logic [31:0]                  log_ctrl_o,
+  output logic [63:0]                  log_base_o,
+  output logic [63:0]                  log_range_o,
+  output logic [31:0]                  log_pages_o,
+  input  logic                         log_mark_i,
+  input  logic                         log_oor_i,
   output logic [63:0]                  hm_base_o,
   output logic [63:0]                  hm_size_o,
   output logic                         quiesce_o,
@@ -138,6 +146,12 @@ module vdpu_fw_csr
     logic [31:0]                 eng_param; // ENG_PARAM
     logic [31:0]                 eng_coal;  // ENG_COAL
     logic [31:0]                 cpl_timeout;  // CPL_TIMEOUT
+    logic [31:0]                 log_ctrl;  // LOG_CTRL (LOG_* survive DEV_RESET: the log is the hypervisor's)
+    logic [63:0]                 log_base;  // LOG_BASE_HI/LO
+    logic [63:0]                 log_range; // LOG_RANGE_HI/LO
+    logic [31:0]                 log_pages; // LOG_PAGES
+    logic                        log_oor;   // LOG_STATUS[0], sticky
+    logic [31:0]                 log_marks; // LOG_MARKS
     logic [63:0]                 hm_base;   // HOSTMEM_BASE_HI/LO
     logic [63:0]                 hm_size;   // HOSTMEM_SIZE_HI/LO
     logic [2:0]                  rxf_ctrl;  // RXF_CTRL
@@ -182,6 +196,12 @@ module vdpu_fw_csr
     eng_param:     CSR_ENG_PARAM_RST,
     eng_coal:      CSR_ENG_COAL_RST,
     cpl_timeout:   CSR_CPL_TIMEOUT_RST,
+    log_ctrl:      CSR_LOG_CTRL_RST,
+    log_base:      {CSR_LOG_BASE_HI_RST, CSR_LOG_BASE_LO_RST},
+    log_range:     {CSR_LOG_RANGE_HI_RST, CSR_LOG_RANGE_LO_RST},
+    log_pages:     CSR_LOG_PAGES_RST,
+    log_oor:       CSR_LOG_STATUS_RST[LOG_STATUS_OOR_LSB],
+    log_marks:     CSR_LOG_MARKS_RST,
     hm_base:       {CSR_HOSTMEM_BASE_HI_RST, CSR_HOSTMEM_BASE_LO_RST},
     hm_size:       {CSR_HOSTMEM_SIZE_HI_RST, CSR_HOSTMEM_SIZE_LO_RST},
     rxf_ctrl:      CSR_RXF_CTRL_RST[2:0],
@@ -346,6 +366,14 @@ module vdpu_fw_csr
       16'(CSR_ENG_PARAM):       rd = r_q.eng_param;
       16'(CSR_ENG_COAL):        rd = r_q.eng_coal;
       16'(CSR_CPL_TIMEOUT):     rd = r_q.cpl_timeout;
+      16'(CSR_LOG_CTRL):        rd = r_q.log_ctrl;
+      16'(CSR_LOG_BASE_LO):     rd = r_q.log_base[31:0];
+      16'(CSR_LOG_BASE_HI):     rd = r_q.log_base[63:32];
+      16'(CSR_LOG_RANGE_LO):    rd = r_q.log_range[31:0];
+      16'(CSR_LOG_RANGE_HI):    rd = r_q.log_range[63:32];
+      16'(CSR_LOG_PAGES):       rd = r_q.log_pages;
+      16'(CSR_LOG_STATUS):      rd = 32'(r_q.log_oor) << LOG_STATUS_OOR_LSB;
+      16'(CSR_LOG_MARKS):       begin acc = AccRo; rd = r_q.log_marks; end
       16'(CSR_HOSTMEM_BASE_LO): rd = r_q.hm_base[31:0];
       16'(CSR_HOSTMEM_BASE_HI): rd = r_q.hm_base[63:32];
       16'(CSR_HOSTMEM_SIZE_LO): rd = r_q.hm_size[31:0];
@@ -482,6 +510,14 @@ module vdpu_fw_csr
           16'(CSR_ENG_PARAM):       r_d.eng_param       = wval;
           16'(CSR_ENG_COAL):        r_d.eng_coal        = wval;
           16'(CSR_CPL_TIMEOUT):     r_d.cpl_timeout     = wval;
+          16'(CSR_LOG_CTRL):        r_d.log_ctrl        = wval & ((32'(1) << LOG_CTRL_EN_LSB) |
+                                                                  (((32'(1) << LOG_CTRL_SHIFT_W) - 32'(1)) << LOG_CTRL_SHIFT_LSB));
+          16'(CSR_LOG_BASE_LO):     r_d.log_base[31:0]  = wval;
+          16'(CSR_LOG_BASE_HI):     r_d.log_base[63:32] = wval;
+          16'(CSR_LOG_RANGE_LO):    r_d.log_range[31:0]  = wval;
+          16'(CSR_LOG_RANGE_HI):    r_d.log_range[63:32] = wval;
+          16'(CSR_LOG_PAGES):       r_d.log_pages       = wval;
+          16'(CSR_LOG_STATUS):      if (wval[LOG_STATUS_OOR_LSB]) r_d.log_oor = 1'b0;  // write 1 to clear
           16'(CSR_HOSTMEM_BASE_LO): r_d.hm_base[31:0]   = wval;
           16'(CSR_HOSTMEM_BASE_HI): r_d.hm_base[63:32]  = wval;
           16'(CSR_HOSTMEM_SIZE_LO): r_d.hm_size[31:0]   = wval;
@@ -567,6 +603,8 @@ module vdpu_fw_csr
     // completions (a later one could be taken for a read that reuses the tag)
     if (dp_err_i || eng_err_i || cpl_err) r_d.dp_err = 1'b1;
     if (rxf_drop_i) r_d.rxf_dropped = r_q.rxf_dropped + 32'd1;
+    if (log_oor_i) r_d.log_oor = 1'b1;  // a same-edge clear loses to a new out-of-range write
+    if (log_mark_i) r_d.log_marks = r_q.log_marks + 32'd1;
 
     // Queue engine interrupt, last: exactly what HOST_IRQ(q) does, but with no FW_ERR when the
     // queue has no vector (then there is simply no interrupt). Same-edge firmware requests also
@@ -615,6 +653,10 @@ module vdpu_fw_csr
   assign eng_param_o    = r_q.eng_param;
   assign eng_coal_o     = r_q.eng_coal;
   assign cpl_timeout_o  = r_q.cpl_timeout;
+  assign log_ctrl_o     = r_q.log_ctrl;
+  assign log_base_o     = r_q.log_base;
+  assign log_range_o    = r_q.log_range;
+  assign log_pages_o    = r_q.log_pages;
   assign hm_base_o      = r_q.hm_base;
   assign hm_size_o      = r_q.hm_size;
   assign quiesce_o      = r_q.quiesce;

@@ -154,6 +154,9 @@ module vdpu_top
 
   // queue engine <-> CSR block
   logic [31:0]            eng_ctrl, eng_param, eng_coal, cpl_timeout;
+  logic [31:0]            log_ctrl, log_pages;
+  logic [63:0]            log_base, log_range;
+  logic                   log_mark, log_oor;
   logic [63:0]            hm_base, hm_size;
   logic                   quiesce;
   logic [31:0]            eng_status, err_info;
@@ -208,6 +211,12 @@ module vdpu_top
     .eng_param_o    (eng_param),
     .eng_coal_o     (eng_coal),
     .cpl_timeout_o  (cpl_timeout),
+    .log_ctrl_o     (log_ctrl),
+    .log_base_o     (log_base),
+    .log_range_o    (log_range),
+    .log_pages_o    (log_pages),
+    .log_mark_i     (log_mark),
+    .log_oor_i      (log_oor),
     .hm_base_o      (hm_base),
     .hm_size_o      (hm_size),
     .quiesce_o      (quiesce),
@@ -480,6 +489,12 @@ module vdpu_top
     .msix_req_i     (msix_valid),
     .msix_msg_i     (msix_msg),
     .msix_grant_o   (msix_grant),
+    .log_ctrl_i     (log_ctrl),
+    .log_base_i     (log_base),
+    .log_range_i    (log_range),
+    .log_pages_i    (log_pages),
+    .log_mark_o     (log_mark),
+    .log_oor_o      (log_oor),
     .dmareq_valid_o,
     .dmareq_ready_i,
     .dmareq_o       (dmareq)

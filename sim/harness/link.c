@@ -147,7 +147,8 @@ static void count(link_t *l, uint16_t queue, uint8_t purpose, unsigned bytes, un
 {
     unsigned q = queue < LINK_QUEUES - 1 ? queue : LINK_QUEUES - 1;
     if (purpose >= VDPU_PURP_COUNT) return;
-    if (purpose == VDPU_PURP_MSIX || purpose == VDPU_PURP_FW) q = LINK_QUEUES - 1; /* queue field is a vector */
+    if (purpose == VDPU_PURP_MSIX || purpose == VDPU_PURP_FW || purpose == VDPU_PURP_DIRTY_LOG)
+        q = LINK_QUEUES - 1; /* not a queue's: the queue field is a vector, or 0 */
     struct dma_count *c[2] = {&l->st.by[q][purpose], &l->st.total[purpose]};
     for (int i = 0; i < 2; i++) {
         c[i]->requests++;
@@ -166,6 +167,48 @@ bool link_dmacpl(const link_t *l, vdpu_dmacpl_t *beat)
     return true;
 }
 
+void link_dlog_watch(link_t *l, uint64_t base, uint64_t range, unsigned shift, uint32_t pages)
+{
+    memset(&l->dlog, 0, sizeof l->dlog);
+    l->dlog = (struct link_dlog){.on = true, .base = base, .range = range, .shift = shift, .pages = pages};
+}
+
+static bool dlog_page(const struct link_dlog *d, uint64_t a, uint32_t *idx)
+{
+    if (a < d->range || (a - d->range) >> d->shift >= d->pages) return false;
+    *idx = (uint32_t)((a - d->range) >> d->shift);
+    return true;
+}
+
+/* the dirty page log oracle, at each finished write (after the guard) */
+static void dlog_check(link_t *l, const vdpu_dmareq_t *h, unsigned len, bool msi)
+{
+    struct link_dlog *d = &l->dlog;
+    if (h->purpose == VDPU_PURP_DIRTY_LOG) {
+        if (!d->nowed) {
+            fail(l, "dirty page log: a mark no write owed", h->addr, len);
+            return;
+        }
+        if (len != 1 || l->wr_buf[0] != 1 || h->addr != d->base + d->owed[0]) {
+            fail(l, "dirty page log: a mark for another page than the write's", h->addr, len);
+            return;
+        }
+        d->owed[0] = d->owed[1];
+        d->nowed--;
+        d->marks++;
+        return;
+    }
+    if (msi || h->purpose == VDPU_PURP_MSIX) return;
+    if (d->nowed) {
+        fail(l, "dirty page log: a write before the marks the previous write owed", h->addr, len);
+        return;
+    }
+    d->writes++;
+    uint32_t i, j; /* a write (at most mps bytes, a page is 4 KiB or more) touches at most two pages */
+    if (dlog_page(d, h->addr, &i)) d->owed[d->nowed++] = i;
+    if (dlog_page(d, h->addr + len - 1, &j) && !(d->nowed && j == d->owed[0])) d->owed[d->nowed++] = j;
+}
+
 static void finish_write(link_t *l)
 {
     const vdpu_dmareq_t *h = &l->wr_hdr;
@@ -181,6 +224,7 @@ static void finish_write(link_t *l)
         return;
     }
     if (!host_mem_dma_write(l->mem, h->addr, l->wr_buf, len)) fail(l, "device DMA write hits no host memory", h->addr, len);
+    if (l->dlog.on) dlog_check(l, h, len, msi);
     uint64_t lb = (uint64_t)len + l->p.tlp_overhead;
     l->st.up_link_bytes += lb;
     count(l, h->queue, h->purpose, len, 1, lb);

@@ -123,10 +123,26 @@ typedef struct link {
     struct { uint64_t base, len; } grant[LINK_MAX_GRANTS];
     unsigned ngrant;
     bool guard;        /* check device writes against the grants (off until the driver grants) */
+    /* dirty page log oracle (link_dlog_watch): while on, each logged write (every DMA write but
+     * MSI-X and the marks) owes the marks of its pages in the tracked range, and they must be the
+     * next writes - the device's contract (docs/migration.md "Dirty page log") */
+    struct link_dlog {
+        bool on;
+        uint64_t base, range;
+        unsigned shift;
+        uint32_t pages;
+        uint32_t owed[2];
+        unsigned nowed;
+        uint64_t writes, marks; /* logged writes and marks seen while on */
+    } dlog;
     char error[200];   /* first violation: bad request, guard hit; the run fails */
 } link_t;
 
 void link_init(link_t *l, host_mem_t *mem, const struct link_params *p);
+/* check every DMA write from now on against the dirty page log the device was set to keep (its
+ * LOG_* CSRs: bytemap at base, range, 2^shift-byte pages, pages entries); a write not followed by
+ * its marks, or a mark no write owed, fails the run */
+void link_dlog_watch(link_t *l, uint64_t base, uint64_t range, unsigned shift, uint32_t pages);
 /* The driver allows device writes to [base, base+len) (rings, receive buffers). Enables the guard. */
 bool link_grant(link_t *l, uint64_t base, uint64_t len);
 /* The faults to inject from now on (a random one must have been drawn: link_fault_draw). */

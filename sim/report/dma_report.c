@@ -13,7 +13,9 @@
 
 const char *const dma_purpose_json[VDPU_PURP_COUNT] = {
     "avail_idx", "avail_ring", "desc", "indirect", "event", "payload_rd", "payload_wr", "used", "used_idx", "msix", "fw",
+    "dirty_log",
 };
+_Static_assert(VDPU_PURP_COUNT == 12, "a JSON name for every DMA purpose");
 
 double dma_wire_mpps(uint32_t wire_mbps, double frame_bytes)
 {
