@@ -1,4 +1,4 @@
-/* test_dirty_log.c - the dirty page log (docs/migration.md "Dirty page log"): after each DMA write the device marks the bytemap byte of every page the write touched; the link checks each write's marks as they go (link_dlog_watch), the bytemap and LOG_* CSRs after the traffic, on model, rtl and cosim with the real firmware. */
+/* test_dirty_log.c - the dirty page log (docs/migration.md "Dirty page log"): after each DMA write the device marks the bytemap byte of every page the write touched; the link checks each write's marks as they go (link_dlog_watch), the bytemap and LOG_* CSRs after the traffic, pre-copy rounds harvested while it runs, on model, rtl and cosim with the real firmware. */
 #include <string.h>
 
 #include "harness.h"
@@ -102,6 +102,82 @@ static void dl_body(struct tctx *t, const struct dl_cfg *c)
     free(n);
     free(d);
 }
+
+/* Pre-copy rounds while the traffic runs: every ROUND cycles the test harvests as a hypervisor would
+ * (link_dlog_harvest: every page written since the last harvest must be marked; the marked bytes are
+ * counted and cleared); a round after the traffic has wound down finds nothing. */
+#define ROUND 20000u
+struct rounds {
+    struct tctx *t;
+    uint64_t next;
+    unsigned n;
+    uint32_t dirty[64];
+};
+
+static void harvest_turn(virtio_net_t *n, void *ctx)
+{
+    (void)n;
+    struct rounds *r = ctx;
+    if (r->t->b->dev->cycle < r->next || r->n == 64) return;
+    r->dirty[r->n++] = link_dlog_harvest(&r->t->b->link);
+    r->next = r->t->b->dev->cycle + ROUND;
+}
+
+static void precopy(struct tctx *t, enum drv_ring ring)
+{
+    virtio_drv_t *d = calloc(1, sizeof *d);
+    virtio_net_t *n = calloc(1, sizeof *n);
+    cr_assert(d && n);
+    struct drv_params p;
+    drv_params_default(&p);
+    p.ring = ring;
+    t_enumerate(t);
+    cr_assert_eq(pci_msix_setup(t->b, &t->s.pci, NULL), 0);
+    cr_assert_eq(virtio_drv_init(d, &t->s, &p), DRV_OK, "init: %s", d->refusal);
+    struct rounds r = {t, 0, 0, {0}};
+    struct net_opts o;
+    memset(&o, 0, sizeof o);
+    o.pkt_random = true;
+    o.on_turn = harvest_turn;
+    o.on_turn_ctx = &r;
+    struct net_params np = {NET_LOOPBACK, 400, 0, 31, 60000000};
+    cr_assert_eq(virtio_net_open_opts(n, d, &np, &o), 0, "%s", n->error);
+    uint32_t pages = (uint32_t)(VDPU_HOST_RAM_SIZE >> 12);
+    uint64_t map = (d->ram_next + 4095) & ~4095ull;
+    d->ram_next = map + pages;
+    uint8_t *zero = calloc(1, pages);
+    cr_assert(zero);
+    host_mem_write(&t->s.mem, map, zero, pages);
+    free(zero);
+    cr_assert(link_grant(&t->b->link, map, pages));
+    poke_csr(t, VDPU_CSR_LOG_BASE_LO, (uint32_t)map);
+    poke_csr(t, VDPU_CSR_LOG_BASE_HI, (uint32_t)(map >> 32));
+    poke_csr(t, VDPU_CSR_LOG_PAGES, pages);
+    poke_csr(t, VDPU_CSR_LOG_CTRL, VDPU_LOG_CTRL_EN | 12u << VDPU_LOG_CTRL_SHIFT_LSB);
+    link_dlog_watch(&t->b->link, map, VDPU_HOST_RAM_BASE, 12, pages);
+    r.next = t->b->dev->cycle + ROUND;
+    cr_assert_eq(virtio_net_run(n), 0, "traffic: %s %s", n->error, t->b->stopped ? t->b->stop_reason : "");
+    run_cycles(t, 20000);
+    uint32_t last = link_dlog_harvest(&t->b->link), idle = link_dlog_harvest(&t->b->link);
+    cr_assert(!t->b->link.error[0], "%s", t->b->link.error);
+    cr_assert_geq(r.n, 3, "pre-copy rounds during the traffic: %u", r.n);
+    uint64_t sum = 0;
+    for (unsigned i = 0; i < r.n; i++) {
+        cr_assert_gt(r.dirty[i], 0, "round %u: the traffic wrote pages", i);
+        sum += r.dirty[i];
+        cr_log_info("dirty_log %s round %u: %u dirty pages of %u", ring == DRV_RING_SPLIT ? "split" : "packed", i,
+                    r.dirty[i], pages);
+    }
+    cr_log_info("dirty_log: %u rounds of %u cycles, %.1f dirty pages per round, %u after the traffic", r.n, ROUND,
+                (double)sum / r.n, last);
+    cr_assert_eq(idle, 0, "an idle device writes nothing");
+    virtio_net_close(n);
+    free(n);
+    free(d);
+}
+
+ENGINE_TEST_PARAMS(dirty_log, split_precopy_rounds, 4, 4, .timeout = 600) { precopy(T, DRV_RING_SPLIT); }
+ENGINE_TEST_PARAMS(dirty_log, packed_precopy_rounds, 4, 4, .timeout = 600) { precopy(T, DRV_RING_PACKED); }
 
 #define DL_TEST(name, ...)                                                                                           \
     static const struct dl_cfg name##_cfg = __VA_ARGS__;                                                             \

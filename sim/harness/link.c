@@ -180,6 +180,31 @@ static bool dlog_page(const struct link_dlog *d, uint64_t a, uint32_t *idx)
     return true;
 }
 
+uint32_t link_dlog_harvest(link_t *l)
+{
+    struct link_dlog *d = &l->dlog;
+    uint32_t dirty = 0;
+    for (uint32_t i = 0; i < d->pages && !l->error[0]; i++) {
+        uint8_t b = 0;
+        if (!host_mem_read(l->mem, d->base + i, &b, 1)) {
+            fail(l, "dirty page log: bytemap outside host memory", d->base + i, 1);
+            break;
+        }
+        bool seen = i < LINK_DLOG_PAGES && (d->seen[i / 8] >> i % 8 & 1);
+        for (unsigned k = 0; k < d->nowed; k++) seen = seen && d->owed[k] != i; /* its mark is on the way */
+        if (seen && b != 1) fail(l, "dirty page log: a page written since the last harvest is not marked", d->range + ((uint64_t)i << d->shift), 1);
+        if (b) {
+            dirty++;
+            uint8_t z = 0;
+            host_mem_write(l->mem, d->base + i, &z, 1);
+        }
+    }
+    memset(d->seen, 0, sizeof d->seen);
+    for (unsigned k = 0; k < d->nowed; k++) /* written, mark still to come: the next round's */
+        if (d->owed[k] < LINK_DLOG_PAGES) d->seen[d->owed[k] / 8] |= (uint8_t)(1u << d->owed[k] % 8);
+    return dirty;
+}
+
 /* the dirty page log oracle, at each finished write (after the guard) */
 static void dlog_check(link_t *l, const vdpu_dmareq_t *h, unsigned len, bool msi)
 {
@@ -207,6 +232,8 @@ static void dlog_check(link_t *l, const vdpu_dmareq_t *h, unsigned len, bool msi
     uint32_t i, j; /* a write (at most mps bytes, a page is 4 KiB or more) touches at most two pages */
     if (dlog_page(d, h->addr, &i)) d->owed[d->nowed++] = i;
     if (dlog_page(d, h->addr + len - 1, &j) && !(d->nowed && j == d->owed[0])) d->owed[d->nowed++] = j;
+    for (unsigned k = 0; k < d->nowed; k++)
+        if (d->owed[k] < LINK_DLOG_PAGES) d->seen[d->owed[k] / 8] |= (uint8_t)(1u << d->owed[k] % 8);
 }
 
 static void finish_write(link_t *l)

@@ -40,6 +40,7 @@ struct link_stats {
 };
 
 #define LINK_MAX_READS 32
+#define LINK_DLOG_PAGES 65536 /* pages of a dirty log the link follows page by page */
 #define LINK_MAX_GRANTS 512
 
 /*
@@ -134,6 +135,8 @@ typedef struct link {
         uint32_t owed[2];
         unsigned nowed;
         uint64_t writes, marks; /* logged writes and marks seen while on */
+        uint8_t seen[LINK_DLOG_PAGES / 8]; /* pages written since the last link_dlog_harvest (the first
+                                            * LINK_DLOG_PAGES of the range) */
     } dlog;
     char error[200];   /* first violation: bad request, guard hit; the run fails */
 } link_t;
@@ -143,6 +146,10 @@ void link_init(link_t *l, host_mem_t *mem, const struct link_params *p);
  * LOG_* CSRs: bytemap at base, range, 2^shift-byte pages, pages entries); a write not followed by
  * its marks, or a mark no write owed, fails the run */
 void link_dlog_watch(link_t *l, uint64_t base, uint64_t range, unsigned shift, uint32_t pages);
+/* A pre-copy round's harvest, as a hypervisor makes it while the device runs: every page written since
+ * the last harvest must be marked in the bytemap (else the run fails); the marked bytes are counted,
+ * cleared in host memory and forgotten. Returns the round's dirty pages. */
+uint32_t link_dlog_harvest(link_t *l);
 /* The driver allows device writes to [base, base+len) (rings, receive buffers). Enables the guard. */
 bool link_grant(link_t *l, uint64_t base, uint64_t len);
 /* The faults to inject from now on (a random one must have been drawn: link_fault_draw). */
