@@ -75,6 +75,21 @@ ENGINE_TEST_REALFW(mrg_rxbuf, packed_1000_in_256, .timeout = 300)
     cr_assert_leq(REQ(r, MSIX), 20);
 }
 
+/* With RX batching (P = B = 8) spanning frames follow each other inside one RX service (RX_NEXT): each
+ * frame's buffer count and slots start from zero again, not from the previous frame's (a packed frame's
+ * used descriptors go to the slots of its own buffers, after the held batch). */
+static void spanning_back_to_back(struct tctx *t, enum drv_ring ring)
+{
+    struct traffic_result r = rx_traffic(t, ring, true, 40, 1000, 256, NET_CHAIN_ONE);
+    cr_assert_eq(r.packets, 40);
+    cr_assert_eq(r.rx_merged, 40);
+    cr_assert_eq(r.rx_bufs_used, 160);
+    cr_assert_eq(REQ(r, PAYLOAD_WR), 200);
+}
+
+ENGINE_TEST_PARAMS(mrg_rxbuf, split_spanning_frames_batched, 8, 8, .timeout = 300) { spanning_back_to_back(T, DRV_RING_SPLIT); }
+ENGINE_TEST_PARAMS(mrg_rxbuf, packed_spanning_frames_batched, 8, 8, .timeout = 300) { spanning_back_to_back(T, DRV_RING_PACKED); }
+
 /* Frames that fit one buffer with MRG_RXBUF negotiated: exactly the one-buffer sequence (num_buffers 1
  * from the stream, no patch write): per frame avail idx, ring entry, descriptor, ceil(1012 / 256) = 4
  * payload writes, used element, used idx. */

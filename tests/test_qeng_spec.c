@@ -653,13 +653,19 @@ ENGINE_TEST_REALFW(qeng_spec, rx_reset_receiveq0_reselects_receiveq2_packed, .ti
  * frame buffers.
  * ==================================================================================================== */
 
-static void mtu_max_open(struct tctx *t, enum vdpu_engine e)
+static void mtu_max_open_reads(struct tctx *t, enum vdpu_engine e, unsigned max_reads)
 {
     struct vdpu_opts o;
     vdpu_opts_default(&o);
     o.mtu = VDPU_MTU_MAX;
+    o.max_reads = max_reads;
     t_open_fw(t, e, &o);
 }
+
+static void mtu_max_open(struct tctx *t, enum vdpu_engine e) { mtu_max_open_reads(t, e, 1); }
+/* 8 payload reads outstanding: a frame of 9,200 bytes is 18 reads of 512, 8 of them in flight at once -
+ * every read slot of the engine in use (with 1500-byte frames at most 3 are) */
+static void mtu_max_open8(struct tctx *t, enum vdpu_engine e) { mtu_max_open_reads(t, e, 8); }
 
 static void mtu_max_body(struct tctx *T)
 {
@@ -696,12 +702,13 @@ static void mtu_max_body(struct tctx *T)
     down(v);
 }
 
-#define MTU_MAX_TEST(name)                                                                                           \
-    Test(qeng_spec, name##_model, .timeout = 300) { struct tctx t; mtu_max_open(&t, VDPU_ENGINE_MODEL); mtu_max_body(&t); t_close(&t); } \
-    Test(qeng_spec, name##_rtl, .timeout = 300) { struct tctx t; mtu_max_open(&t, VDPU_ENGINE_RTL); mtu_max_body(&t); t_close(&t); }     \
-    Test(qeng_spec, name##_cosim, .timeout = 300) { struct tctx t; mtu_max_open(&t, VDPU_ENGINE_COSIM); mtu_max_body(&t); t_close(&t); }
+#define MTU_MAX_TEST(name, open)                                                                                     \
+    Test(qeng_spec, name##_model, .timeout = 300) { struct tctx t; open(&t, VDPU_ENGINE_MODEL); mtu_max_body(&t); t_close(&t); } \
+    Test(qeng_spec, name##_rtl, .timeout = 300) { struct tctx t; open(&t, VDPU_ENGINE_RTL); mtu_max_body(&t); t_close(&t); }     \
+    Test(qeng_spec, name##_cosim, .timeout = 300) { struct tctx t; open(&t, VDPU_ENGINE_COSIM); mtu_max_body(&t); t_close(&t); }
 
-MTU_MAX_TEST(frames_of_the_largest_mtu_whole)
+MTU_MAX_TEST(frames_of_the_largest_mtu_whole, mtu_max_open)
+MTU_MAX_TEST(frames_of_the_largest_mtu_whole_8_reads, mtu_max_open8)
 
 /* ====================================================================================================
  * (o) packed: "the device MUST NOT change a descriptor after it made it used" - a used descriptor

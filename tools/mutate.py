@@ -187,8 +187,11 @@ def main():
     print(f"mutate: {len(picks)} mutants of {len(all_sites)} sites in {', '.join(files)}, seed {a.seed}, "
           f"{a.seeds} cosim seeds per workload")
     if a.list:
-        for n, (f, (i, name, _)) in enumerate(picks, 1):
+        for n, (f, site) in enumerate(picks, 1):
+            i, name, _ = site
+            mutated = apply(texts[f], site)
             print(f"  {n:3} {f}:{i + 1} {name}: {texts[f][i].strip()}")
+            print(f"      -> {mutated[i].strip() if mutated else '(does not apply)'}")
         return 0
     need = ["build/vdpu", "build/fw/vdpu-fw.elf"] + ([] if a.no_directed else ["build/tests/vdpu_tests"])
     for n in need:
