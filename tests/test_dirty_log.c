@@ -22,17 +22,46 @@ static void dl_open(struct tctx *t, enum vdpu_engine e)
     t_open_fw(t, e, &o);
 }
 
+/* enumerate, MSI-X, initialize the driver on ring */
+static void drv_up(struct tctx *t, virtio_drv_t *d, enum drv_ring ring)
+{
+    struct drv_params p;
+    drv_params_default(&p);
+    p.ring = ring;
+    t_enumerate(t);
+    cr_assert_eq(pci_msix_setup(t->b, &t->s.pci, NULL), 0);
+    cr_assert_eq(virtio_drv_init(d, &t->s, &p), DRV_OK, "init: %s", d->refusal);
+}
+
+/* The log on, as the hypervisor sets it (test-only CSR writes beside the firmware): a zeroed bytemap
+ * of `pages` bytes after the driver's allocations, granted; the range from host RAM's base; the
+ * link's oracle following it. Returns the bytemap's address. */
+static uint64_t log_on(struct tctx *t, virtio_drv_t *d, unsigned shift, uint32_t pages)
+{
+    uint64_t map = (d->ram_next + 4095) & ~4095ull;
+    d->ram_next = map + pages;
+    cr_assert_leq(d->ram_next, VDPU_HOST_RAM_BASE + VDPU_HOST_RAM_SIZE);
+    uint8_t *zero = calloc(1, pages);
+    cr_assert(zero);
+    host_mem_write(&t->s.mem, map, zero, pages);
+    free(zero);
+    cr_assert(link_grant(&t->b->link, map, pages));
+    poke_csr(t, VDPU_CSR_LOG_BASE_LO, (uint32_t)map);
+    poke_csr(t, VDPU_CSR_LOG_BASE_HI, (uint32_t)(map >> 32));
+    poke_csr(t, VDPU_CSR_LOG_RANGE_LO, (uint32_t)VDPU_HOST_RAM_BASE);
+    poke_csr(t, VDPU_CSR_LOG_RANGE_HI, (uint32_t)(VDPU_HOST_RAM_BASE >> 32));
+    poke_csr(t, VDPU_CSR_LOG_PAGES, pages);
+    poke_csr(t, VDPU_CSR_LOG_CTRL, VDPU_LOG_CTRL_EN | shift << VDPU_LOG_CTRL_SHIFT_LSB);
+    link_dlog_watch(&t->b->link, map, VDPU_HOST_RAM_BASE, shift, pages);
+    return map;
+}
+
 static void dl_body(struct tctx *t, const struct dl_cfg *c)
 {
     virtio_drv_t *d = calloc(1, sizeof *d);
     virtio_net_t *n = calloc(1, sizeof *n);
     cr_assert(d && n);
-    struct drv_params p;
-    drv_params_default(&p);
-    p.ring = c->ring;
-    t_enumerate(t);
-    cr_assert_eq(pci_msix_setup(t->b, &t->s.pci, NULL), 0);
-    cr_assert_eq(virtio_drv_init(d, &t->s, &p), DRV_OK, "init: %s", d->refusal);
+    drv_up(t, d, c->ring);
     struct net_opts o;
     memset(&o, 0, sizeof o);
     o.pkt_random = true;
@@ -41,24 +70,10 @@ static void dl_body(struct tctx *t, const struct dl_cfg *c)
     struct net_params np = {c->w, 240, 0, 29, 60000000};
     cr_assert_eq(virtio_net_open_opts(n, d, &np, &o), 0, "%s", n->error);
 
-    /* the bytemap after the driver's allocations, granted; the range is host RAM from 0 (narrow: up
-     * to the receive buffers) */
-    uint32_t pages = (uint32_t)((c->narrow ? n->rx.bufs : VDPU_HOST_RAM_SIZE) >> c->shift);
-    uint64_t map = (d->ram_next + 4095) & ~4095ull;
-    d->ram_next = map + pages;
-    cr_assert_leq(d->ram_next, VDPU_HOST_RAM_BASE + VDPU_HOST_RAM_SIZE);
-    uint8_t *zero = calloc(1, pages);
-    cr_assert(zero);
-    host_mem_write(&t->s.mem, map, zero, pages);
-    cr_assert(link_grant(&t->b->link, map, pages));
-    poke_csr(t, VDPU_CSR_LOG_BASE_LO, (uint32_t)map);
-    poke_csr(t, VDPU_CSR_LOG_BASE_HI, (uint32_t)(map >> 32));
-    poke_csr(t, VDPU_CSR_LOG_RANGE_LO, VDPU_HOST_RAM_BASE);
-    poke_csr(t, VDPU_CSR_LOG_RANGE_HI, 0);
-    poke_csr(t, VDPU_CSR_LOG_PAGES, pages);
+    /* the range is host RAM (narrow: up to the receive buffers) */
+    uint32_t pages = (uint32_t)((c->narrow ? n->rx.bufs - VDPU_HOST_RAM_BASE : VDPU_HOST_RAM_SIZE) >> c->shift);
     uint32_t marks0 = peek_csr(t, VDPU_CSR_LOG_MARKS);
-    poke_csr(t, VDPU_CSR_LOG_CTRL, VDPU_LOG_CTRL_EN | c->shift << VDPU_LOG_CTRL_SHIFT_LSB);
-    link_dlog_watch(&t->b->link, map, VDPU_HOST_RAM_BASE, c->shift, pages);
+    uint64_t map = log_on(t, d, c->shift, pages);
 
     cr_assert_eq(virtio_net_run(n), 0, "traffic: %s %s", n->error, t->b->stopped ? t->b->stop_reason : "");
     run_cycles(t, 20000);
@@ -97,7 +112,6 @@ static void dl_body(struct tctx *t, const struct dl_cfg *c)
     /* off: no more marks */
     poke_csr(t, VDPU_CSR_LOG_CTRL, 0);
     free(m);
-    free(zero);
     virtio_net_close(n);
     free(n);
     free(d);
@@ -128,12 +142,7 @@ static void precopy(struct tctx *t, enum drv_ring ring)
     virtio_drv_t *d = calloc(1, sizeof *d);
     virtio_net_t *n = calloc(1, sizeof *n);
     cr_assert(d && n);
-    struct drv_params p;
-    drv_params_default(&p);
-    p.ring = ring;
-    t_enumerate(t);
-    cr_assert_eq(pci_msix_setup(t->b, &t->s.pci, NULL), 0);
-    cr_assert_eq(virtio_drv_init(d, &t->s, &p), DRV_OK, "init: %s", d->refusal);
+    drv_up(t, d, ring);
     struct rounds r = {t, 0, 0, {0}};
     struct net_opts o;
     memset(&o, 0, sizeof o);
@@ -143,18 +152,7 @@ static void precopy(struct tctx *t, enum drv_ring ring)
     struct net_params np = {NET_LOOPBACK, 400, 0, 31, 60000000};
     cr_assert_eq(virtio_net_open_opts(n, d, &np, &o), 0, "%s", n->error);
     uint32_t pages = (uint32_t)(VDPU_HOST_RAM_SIZE >> 12);
-    uint64_t map = (d->ram_next + 4095) & ~4095ull;
-    d->ram_next = map + pages;
-    uint8_t *zero = calloc(1, pages);
-    cr_assert(zero);
-    host_mem_write(&t->s.mem, map, zero, pages);
-    free(zero);
-    cr_assert(link_grant(&t->b->link, map, pages));
-    poke_csr(t, VDPU_CSR_LOG_BASE_LO, (uint32_t)map);
-    poke_csr(t, VDPU_CSR_LOG_BASE_HI, (uint32_t)(map >> 32));
-    poke_csr(t, VDPU_CSR_LOG_PAGES, pages);
-    poke_csr(t, VDPU_CSR_LOG_CTRL, VDPU_LOG_CTRL_EN | 12u << VDPU_LOG_CTRL_SHIFT_LSB);
-    link_dlog_watch(&t->b->link, map, VDPU_HOST_RAM_BASE, 12, pages);
+    (void)log_on(t, d, 12, pages);
     r.next = t->b->dev->cycle + ROUND;
     cr_assert_eq(virtio_net_run(n), 0, "traffic: %s %s", n->error, t->b->stopped ? t->b->stop_reason : "");
     run_cycles(t, 20000);
