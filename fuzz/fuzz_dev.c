@@ -32,6 +32,10 @@
 #define WIN_SIZE (64u << 10)
 #define MAX_QSIZE 1024u        /* a packed ring of 1024 descriptors is 16 KiB */
 #define FUZZ_HOLD_TIMEOUT 500u
+#define FUZZ_MAX_RTT 2000u     /* the link's round trip, drawn per input and changed by ops: 1..2000 */
+/* CPL_TIMEOUT below this is no completion timeout but a race with the completion: twice the longest
+ * round trip plus a 512-byte read's beats */
+#define FUZZ_MIN_CPL_TIMEOUT (2u * FUZZ_MAX_RTT + 64u)
 /* a host read not completed by then: the device hangs (64 queued requests held HOLD_TIMEOUT each
  * complete well before) */
 #define FUZZ_WAIT 120000u
@@ -260,6 +264,10 @@ static void csr_write_legal(struct fz *f, uint16_t off, uint32_t v)
     if (off == VDPU_CSR_HOLD_TIMEOUT) v %= FUZZ_HOLD_TIMEOUT + 1;
     if (off == VDPU_CSR_IRQ_ENABLE) v |= 1; /* the event service stays on: it commits what the protocol waits for */
     if (off == VDPU_CSR_Q_SIZE) v %= MAX_QSIZE + 1;
+    /* a completion timeout shorter than the round trip times out reads that are only late, and the
+     * engine then reuses their tags while the completions are still coming: a firmware error the
+     * register's description rules out (fuzz/regress/dev/cpl_timeout_below_round_trip); 0 (none) stays */
+    if (off == VDPU_CSR_CPL_TIMEOUT && v && v < FUZZ_MIN_CPL_TIMEOUT) v = FUZZ_MIN_CPL_TIMEOUT + v;
     /* the dirty page log's marks land in the granted window: bytemap in its lower half, at most half
      * a window of pages (a bytemap elsewhere is the hypervisor's to grant, and this program grants none) */
     if (off == VDPU_CSR_LOG_BASE_LO) v = WIN_BASE + v % (WIN_SIZE / 2);
@@ -500,7 +508,7 @@ static void op(struct fz *f, struct in *in)
         uint8_t k = u8(in);
         f->b->stall_pct = k % 4 == 0 ? (k >> 2) % 50 : 0;
         f->b->stall_rng.s = 1 + k;
-        f->b->link.p.rtt = 1 + u16(in) % 2000;
+        f->b->link.p.rtt = 1 + u16(in) % FUZZ_MAX_RTT;
         break;
     }
     }
