@@ -13,9 +13,7 @@ void h_open_params(struct hctx *h, struct tctx *t, const struct drv_params *p, e
     h->d = calloc(1, sizeof *h->d);
     h->n = calloc(1, sizeof *h->n);
     cr_assert(h->d && h->n);
-    t_enumerate(t);
-    cr_assert_eq(pci_msix_setup(t->b, &t->s.pci, NULL), 0);
-    cr_assert_eq(virtio_drv_init(h->d, &t->s, p), DRV_OK, "init: %s", h->d->refusal);
+    t_drv_up(t, h->d, p);
     struct net_params np = {w, 1, 64, 11, 100000};
     cr_assert_eq(virtio_net_open(h->n, h->d, &np), 0, "%s", h->n->error); /* rings zeroed, nothing posted */
     h->q = w == NET_RX ? &h->n->rx : &h->n->tx;

@@ -220,6 +220,13 @@ int sh(const char *cmd, char *out, size_t len)
     return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
+void t_drv_up(struct tctx *t, virtio_drv_t *d, const struct drv_params *p)
+{
+    t_enumerate(t);
+    cr_assert_eq(pci_msix_setup(t->b, &t->s.pci, NULL), 0);
+    cr_assert_eq(virtio_drv_init(d, &t->s, p), DRV_OK, "init: %s", d->refusal);
+}
+
 struct traffic_result t_traffic(struct tctx *t, const struct drv_params *p, const struct net_params *np)
 {
     return t_traffic_opts(t, p, np, NULL);
@@ -233,9 +240,7 @@ struct traffic_result t_traffic_opts(struct tctx *t, const struct drv_params *p,
     virtio_drv_t *d = calloc(1, sizeof *d);
     virtio_net_t *n = calloc(1, sizeof *n);
     cr_assert(d && n);
-    t_enumerate(t);
-    cr_assert_eq(pci_msix_setup(t->b, &t->s.pci, NULL), 0);
-    cr_assert_eq(virtio_drv_init(d, &t->s, p), DRV_OK, "init: %s", d->refusal);
+    t_drv_up(t, d, p);
     struct link_stats before = t->b->link.st;
     cr_assert_eq(virtio_net_open_opts(n, d, np, o), 0, "%s", n->error);
     uint64_t c0 = t->b->dev->cycle;

@@ -27,6 +27,8 @@ void t_open(struct tctx *t, enum vdpu_engine e, bool fw_auto);
 void t_open_fw(struct tctx *t, enum vdpu_engine e, const struct vdpu_opts *base);
 void t_close(struct tctx *t); /* asserts the run was clean (cosim: no mismatch) */
 void t_enumerate(struct tctx *t); /* BAR0 at VDPU_MMIO_BASE, memory + bus master on, MSI-X not set up */
+/* t_enumerate, MSI-X set up, the driver initialized with p to DRIVER_OK (asserted) */
+void t_drv_up(struct tctx *t, virtio_drv_t *d, const struct drv_params *p);
 
 #define ENGINE_TEST_AUTO(suite, name, fw_auto, ...)                                                                  \
     static void name##_body(struct tctx *T);                                                                         \

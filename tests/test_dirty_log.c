@@ -28,9 +28,7 @@ static void drv_up(struct tctx *t, virtio_drv_t *d, enum drv_ring ring)
     struct drv_params p;
     drv_params_default(&p);
     p.ring = ring;
-    t_enumerate(t);
-    cr_assert_eq(pci_msix_setup(t->b, &t->s.pci, NULL), 0);
-    cr_assert_eq(virtio_drv_init(d, &t->s, &p), DRV_OK, "init: %s", d->refusal);
+    t_drv_up(t, d, &p);
 }
 
 /* The log on, as the hypervisor sets it (test-only CSR writes beside the firmware): a zeroed bytemap

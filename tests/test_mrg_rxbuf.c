@@ -149,9 +149,7 @@ ENGINE_TEST_REALFW(mrg_rxbuf, small_buffers_need_mrg, .timeout = 120)
     virtio_drv_t *d = calloc(1, sizeof *d);
     virtio_net_t *n = calloc(1, sizeof *n);
     cr_assert(d && n);
-    t_enumerate(T);
-    cr_assert_eq(pci_msix_setup(T->b, &T->s.pci, NULL), 0);
-    cr_assert_eq(virtio_drv_init(d, &T->s, &p), DRV_OK, "init: %s", d->refusal);
+    t_drv_up(T, d, &p);
     struct net_params np = {NET_RX, 1, 64, 1, 100000};
     struct net_opts o;
     memset(&o, 0, sizeof o);
@@ -324,9 +322,7 @@ ENGINE_TEST_REALFW(mrg_rxbuf, overrun_small_buffers, .timeout = 300)
     virtio_drv_t *d = calloc(1, sizeof *d);
     virtio_net_t *n = calloc(1, sizeof *n);
     cr_assert(d && n);
-    t_enumerate(T);
-    cr_assert_eq(pci_msix_setup(T->b, &T->s.pci, NULL), 0);
-    cr_assert_eq(virtio_drv_init(d, &T->s, &p), DRV_OK, "init: %s", d->refusal);
+    t_drv_up(T, d, &p);
     cr_assert_eq(virtio_net_open_opts(n, d, &np, &o), 0, "%s", n->error);
     T->b->link.p.rtt = 20; /* a fast device empties the few buffers long before the next refill */
     uint64_t drops0 = peek_csr(T, VDPU_CSR_ENG_STATUS) >> 16;

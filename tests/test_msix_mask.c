@@ -93,9 +93,7 @@ static void mask_during_traffic(struct tctx *t, enum drv_ring ring)
     virtio_drv_t *d = calloc(1, sizeof *d);
     virtio_net_t *n = calloc(1, sizeof *n);
     cr_assert(d && n);
-    t_enumerate(t);
-    cr_assert_eq(pci_msix_setup(t->b, &t->s.pci, NULL), 0);
-    cr_assert_eq(virtio_drv_init(d, &t->s, &p), DRV_OK, "init: %s", d->refusal);
+    t_drv_up(t, d, &p);
     struct net_params np = {NET_TX, FRAMES, 64, 5, 2000000};
     cr_assert_eq(virtio_net_open(n, d, &np), 0, "%s", n->error);
     struct mask_ctx c;

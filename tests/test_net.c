@@ -144,9 +144,7 @@ ENGINE_TEST_REALFW(net, queue_reset_between_traffic, .timeout = 300)
     virtio_drv_t *d = calloc(1, sizeof *d);
     virtio_net_t *n = calloc(1, sizeof *n);
     cr_assert(d && n);
-    t_enumerate(T);
-    cr_assert_eq(pci_msix_setup(T->b, &T->s.pci, NULL), 0);
-    cr_assert_eq(virtio_drv_init(d, &T->s, &p), DRV_OK, "init: %s", d->refusal);
+    t_drv_up(T, d, &p);
     struct net_params np = {NET_TX, 30, 0, 5, 30 * 20000};
     cr_assert_eq(virtio_net_open(n, d, &np), 0, "%s", n->error);
     cr_assert_eq(virtio_net_run(n), 0, "first burst: %s", n->error);

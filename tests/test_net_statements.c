@@ -25,9 +25,7 @@ ENGINE_TEST_REALFW(spec, no_buffer_use_before_driver_ok, .timeout = 300)
     p.hold_driver_ok = true;
     virtio_drv_t *d = calloc(1, sizeof *d);
     cr_assert(d);
-    t_enumerate(T);
-    cr_assert_eq(pci_msix_setup(T->b, &T->s.pci, NULL), 0);
-    cr_assert_eq(virtio_drv_init(d, &T->s, &p), DRV_OK, "init: %s", d->refusal);
+    t_drv_up(T, d, &p);
     cr_assert_eq(drv_status(d) & VIRTIO_CONFIG_S_DRIVER_OK, 0);
     const struct drv_queue *q = &d->q[1]; /* transmitq 0 */
     cr_assert(q->enabled);

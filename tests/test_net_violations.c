@@ -156,9 +156,7 @@ static void bring_up(struct tctx *t, enum drv_ring ring, unsigned pre, struct dr
     /* the hand-made buffers sit anywhere in the table, which IN_ORDER forbids (its own violation,
      * QERR_CHAIN: tests/test_split_in_order.c) */
     p->accept[VIRTIO_F_IN_ORDER / 32] &= ~(1u << (VIRTIO_F_IN_ORDER % 32));
-    t_enumerate(t);
-    cr_assert_eq(pci_msix_setup(t->b, &t->s.pci, NULL), 0);
-    cr_assert_eq(virtio_drv_init(d, &t->s, p), DRV_OK, "init: %s", d->refusal);
+    t_drv_up(t, d, p);
     if (pre) {
         traffic(t, n, d, pre, "traffic before the violation");
     } else {

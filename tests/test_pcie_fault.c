@@ -98,9 +98,7 @@ static void watch_start(struct tctx *t, struct watch *w, uint8_t kind, uint8_t p
 static void bring_up(struct tctx *t, struct drv_params *p, virtio_drv_t *d)
 {
     drv_params_default(p);
-    t_enumerate(t);
-    cr_assert_eq(pci_msix_setup(t->b, &t->s.pci, NULL), 0);
-    cr_assert_eq(virtio_drv_init(d, &t->s, p), DRV_OK, "init: %s", d->refusal);
+    t_drv_up(t, d, p);
 }
 
 static void traffic(struct tctx *t, virtio_drv_t *d, enum net_workload wl, uint64_t frames, unsigned size,
@@ -257,9 +255,7 @@ static void fault_case(struct tctx *t, const struct fcase *c)
     struct drv_params p;
     drv_params_default(&p);
     p.ring = c->ring;
-    t_enumerate(t);
-    cr_assert_eq(pci_msix_setup(t->b, &t->s.pci, NULL), 0);
-    cr_assert_eq(virtio_drv_init(d, &t->s, &p), DRV_OK, "init: %s", d->refusal);
+    t_drv_up(t, d, &p);
 
     /* 1500-byte frames: a TX chain of 12 + 1500 bytes takes three payload reads of 512, 512, 488 bytes
      * (16, 16 and 16 beats at the 64-byte completion boundary) */

@@ -170,9 +170,7 @@ static struct susp traffic_with_suspensions(struct tctx *t, const struct sopts *
     accept_suspend(&p);
     p.ring = so->ring;
     if (so->qsize) p.qsize = so->qsize;
-    t_enumerate(t);
-    cr_assert_eq(pci_msix_setup(t->b, &t->s.pci, NULL), 0);
-    cr_assert_eq(virtio_drv_init(d, &t->s, &p), DRV_OK, "init: %s", d->refusal);
+    t_drv_up(t, d, &p);
     cr_assert(d->negotiated[1] & BIT(VIRTIO_F_SUSPEND), "SUSPEND negotiated");
     struct susp s;
     memset(&s, 0, sizeof s);
@@ -263,9 +261,7 @@ static virtio_drv_t *live(struct tctx *t, bool suspend_feature)
     struct drv_params p;
     drv_params_default(&p);
     if (suspend_feature) accept_suspend(&p);
-    t_enumerate(t);
-    cr_assert_eq(pci_msix_setup(t->b, &t->s.pci, NULL), 0);
-    cr_assert_eq(virtio_drv_init(d, &t->s, &p), DRV_OK, "init: %s", d->refusal);
+    t_drv_up(t, d, &p);
     return d;
 }
 

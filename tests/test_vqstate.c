@@ -402,9 +402,7 @@ static void poll_body(struct tctx *t, const struct poll_cfg *c)
     drv_params_default(&p);
     p.ring = c->ring;
     p.qsize = c->qsize;
-    t_enumerate(t);
-    cr_assert_eq(pci_msix_setup(t->b, &t->s.pci, NULL), 0);
-    cr_assert_eq(virtio_drv_init(d, &t->s, &p), DRV_OK, "init: %s", d->refusal);
+    t_drv_up(t, d, &p);
     struct poller pl = {t, d, 0, 0, 0};
     struct net_opts o;
     memset(&o, 0, sizeof o);
