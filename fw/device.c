@@ -7,11 +7,13 @@
 
 struct fw_state fw;
 
-/* A config change interrupt, or, while suspended, the note that one is owed at the resume.
+bool fw_paused(void) { return policy_suspended(fw.status) || fw.mig_stopped; }
+
+/* A config change interrupt, or, while suspended or stopped, the note that one is owed at the resume.
  * Returns whether it was sent. */
 bool fw_config_irq(void)
 {
-    if (policy_suspended(fw.status)) {
+    if (fw_paused()) {
         fw.cfg_irq_owed = true;
         return false;
     }

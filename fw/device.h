@@ -22,6 +22,10 @@ struct fw_state {
     bool link_owed;      /* the link changed while suspended: net status, generation, config interrupt */
     bool cfg_irq_owed;   /* a config change interrupt was deferred */
     bool ctrlq_owed;     /* a control-queue doorbell arrived while suspended: serve the queue */
+    /* the hypervisor's stop (MIG region, docs/migration.md): like SUSPEND for the data path, invisible to
+     * the driver; a device reset keeps it (the mode is the hypervisor's) */
+    bool mig_stopped;
+    uint16_t mig_seq;    /* MIG_CTRL commands served (MIG_STATUS[31:16]) */
 };
 
 extern struct fw_state fw;
@@ -40,8 +44,11 @@ void fw_needs_reset(uint8_t fw_err);
 /* DEVICE_NEEDS_RESET without a firmware error code (the hardware's internal error): the data path
  * quiesced, the status committed; returns whether the config interrupt was raised. */
 bool fw_enter_needs_reset(void);
-/* A config change interrupt, or, while suspended, the note that one is owed at the resume; returns
- * whether it was sent. */
+/* A config change interrupt, or, while suspended or stopped, the note that one is owed at the resume;
+ * returns whether it was sent. */
 bool fw_config_irq(void);
+/* Nothing may start DMA or interrupt the driver: it suspended the device (SUSPEND), or the hypervisor
+ * stopped it (MIG). */
+bool fw_paused(void);
 
 #endif

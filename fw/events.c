@@ -51,10 +51,10 @@ static int32_t dp_quiesce(void)
 }
 
 /* Resume DMA unless an internal error keeps the data path stopped until the next reset (or the
- * device is suspended: the resume un-quiesces). */
+ * device is suspended or stopped: the resume or the run un-quiesces). */
 static void dp_resume(void)
 {
-    if (!fw.err_masked && !policy_suspended(fw.status)) dev_wr(VDPU_CSR_DP_CTRL, 0);
+    if (!fw.err_masked && !fw_paused()) dev_wr(VDPU_CSR_DP_CTRL, 0);
 }
 
 /* Edges the MSI-X sender needs to load a message once its pending bit is set (the coalescer fires at
@@ -111,7 +111,9 @@ static void device_reset(void)
     for (unsigned w = 0; w < 4; w++) fw.drv[w] = fw.neg[w] = 0; /* word loops: picolibc's are bytewise */
     fw.features_ok = false;
     fw.status = 0;
-    fw.link_owed = fw.cfg_irq_owed = fw.ctrlq_owed = false; /* nothing of a suspension survives a reset */
+    /* nothing of a suspension survives a reset; a stop does: its link change still has to be applied */
+    if (!fw.mig_stopped) fw.link_owed = false;
+    fw.cfg_irq_owed = fw.ctrlq_owed = false;
     dev_wr(VDPU_CSR_CTRLQ, VDPU_CSR_CTRLQ_RESET); /* DEV_RESET leaves it; negotiation sets it again */
     ctrlq_device_reset(); /* RX filter, MAC table, MAC, queue pairs, control ring positions */
     /* An internal error not reported yet arose while this reset waited for the data path - a read the
@@ -124,7 +126,7 @@ static void device_reset(void)
         fw.err_masked = false;
         set_irq_enable(fw.irq_enable | VDPU_IRQ_STATUS_INT_ERR);
     }
-    dev_wr(VDPU_CSR_DP_CTRL, 0);
+    if (!fw.mig_stopped) dev_wr(VDPU_CSR_DP_CTRL, 0); /* stopped: the run un-quiesces */
     ev_pop(); /* only now does the host's read of device_status return 0 */
     if (drain >= 0) VLOG("reset: device_status 0 (data path drained in %" PRId32 " cycles)%s\n", drain,
                          recovered ? ", internal error cleared" : "");
@@ -171,10 +173,13 @@ static void on_status(uint32_t data)
                fw.status, notify ? ", config interrupt" : "");
         return;
     }
-    if (d.resume && !fw.err_masked) dev_wr(VDPU_CSR_DP_CTRL, 0); /* running again before DRIVER_OK shows */
+    /* running again before DRIVER_OK shows - unless the hypervisor stopped the device meanwhile: then
+     * the driver sees its resume, and the data path and what is owed wait for the run */
+    bool run = d.resume && !fw.mig_stopped;
+    if (run && !fw.err_masked) dev_wr(VDPU_CSR_DP_CTRL, 0);
     dev_wr(VDPU_CSR_DEVICE_STATUS, d.commit);
     fw.status = d.commit;
-    if (d.resume) resume_owed();
+    if (run) resume_owed();
     ev_pop();
 
     VLOG("status 0x%02x -> 0x%02x\n", req, d.commit);
@@ -193,8 +198,8 @@ static void on_status(uint32_t data)
              (unsigned)policy_ctrlq(fw.neg, fw.max_qp));
     if (d.suspend) VLOG("suspended: data path quiesced, interrupts delivered in %" PRId32 " cycles\n", susp);
     if (d.resume) {
-        VLOG("resumed\n");
-        if (fw.ctrlq_owed) { /* popped already, as for a doorbell */
+        VLOG("resumed%s\n", run ? "" : " (stopped by the hypervisor: the data path waits for the run)");
+        if (run && fw.ctrlq_owed) { /* popped already, as for a doorbell */
             fw.ctrlq_owed = false;
             ctrlq_notify(dev_rd(VDPU_CSR_CTRLQ));
         }
@@ -324,7 +329,81 @@ static void on_notify(unsigned q, uint32_t data)
         printf("control queue %u doorbell while suspended: served at the resume\n", q);
         return;
     }
+    if (fw.mig_stopped) { /* "MUST accept driver notifications": remembered (the driver does not know) */
+        fw.ctrlq_owed = true;
+        VLOG("control queue %u doorbell while stopped: served at the run\n", q);
+        return;
+    }
     ctrlq_notify(q);
+}
+
+/* ---- migration: the hypervisor's stop and run (MIG region, docs/migration.md) -------------------- */
+
+/* Status values of the virtio admin commands (errno numbers), which MIG_STATUS[15:8] reports */
+#define MIG_OK 0u
+#define MIG_EBUSY 16u
+#define MIG_EINVAL 22u
+
+static void mig_commit(uint8_t code)
+{
+    fw.mig_seq++;
+    dev_wr(VDPU_CSR_MIG_STATUS, (uint32_t)fw.mig_seq << VDPU_MIG_STATUS_SEQ_LSB |
+                                    (uint32_t)code << VDPU_MIG_STATUS_CODE_LSB |
+                                    (uint32_t)(code != MIG_OK) << VDPU_MIG_STATUS_ERROR_LSB |
+                                    (uint32_t)fw.mig_stopped << VDPU_MIG_STATUS_STOPPED_LSB);
+}
+
+/* DEV_MODE_SET's semantics without its transport (virtio admin-cmds-device-parts.tex): stop = no
+ * transport request of the device's own - the data path quiesced at a buffer boundary with every
+ * consumed buffer used and every interrupt owed delivered (dp_suspend, as for SUSPEND), then no DMA and
+ * no interrupt; driver notifications accepted and remembered, config writes applied, the link change
+ * and config interrupts owed until the run. device_status does not change: the driver cannot tell.
+ * Stop while stopped and run while running succeed; a failed command changes nothing. The result is
+ * committed before the pop, so the host's held read of MIG STATUS returns it. */
+static void on_mig_ctrl(uint32_t data)
+{
+    bool stop = data & VDPU_MIG_CTRL_STOP;
+    if (data & ~(uint32_t)VDPU_MIG_CTRL_STOP) {
+        mig_commit(MIG_EINVAL);
+        ev_pop();
+        printf("migration command 0x%08" PRIx32 " refused: reserved bits set (EINVAL)\n", data);
+        return;
+    }
+    if (stop == fw.mig_stopped) {
+        mig_commit(MIG_OK);
+        ev_pop();
+        VLOG("migration: %s already\n", stop ? "stopped" : "running");
+        return;
+    }
+    if (stop) {
+        /* a suspended device is quiesced and has delivered what it owed already */
+        int32_t t = policy_suspended(fw.status) ? 0 : dp_suspend();
+        if (t < 0) {
+            dp_resume();
+            mig_commit(MIG_EBUSY);
+            ev_pop();
+            printf("migration stop failed: data path not quiesced (EBUSY), the device keeps running\n");
+            return;
+        }
+        fw.mig_stopped = true;
+        mig_commit(MIG_OK);
+        ev_pop();
+        VLOG("migration: stopped (data path quiesced, interrupts delivered in %" PRId32 " cycles)\n", t);
+        return;
+    }
+    fw.mig_stopped = false;
+    bool run = !policy_suspended(fw.status); /* else the driver's resume restarts the data path */
+    if (run) {
+        if (!fw.err_masked) dev_wr(VDPU_CSR_DP_CTRL, 0);
+        resume_owed();
+    }
+    mig_commit(MIG_OK);
+    ev_pop();
+    VLOG("migration: running%s\n", run ? "" : " (the driver's SUSPEND still holds the data path)");
+    if (run && fw.ctrlq_owed) { /* popped already, as for a doorbell */
+        fw.ctrlq_owed = false;
+        ctrlq_notify(dev_rd(VDPU_CSR_CTRLQ));
+    }
 }
 
 /* ---- interrupt sources ------------------------------------------------------------------- */
@@ -349,6 +428,7 @@ static void service_event(void)
     case VDPU_EV_Q_ENABLE: on_q_enable(q, data); break;
     case VDPU_EV_Q_RESET: on_q_reset(q, data); break;
     case VDPU_EV_NOTIFY: on_notify(q, data); break;
+    case VDPU_EV_MIG_CTRL: on_mig_ctrl(data); break;
     default:
         ev_pop();
         printf("unknown event kind %u (info 0x%08" PRIx32 "): dropped\n", kind, info);
@@ -380,9 +460,10 @@ static void on_link_change(void)
 {
     /* acknowledge before sampling: a change after the sample raises the interrupt again */
     dev_wr(VDPU_CSR_INT_ACK, VDPU_INT_ACK_LINK);
-    if (policy_suspended(fw.status)) { /* the configuration space stays as it is until the resume */
+    if (fw_paused()) { /* the configuration space stays as it is until the resume or the run */
         fw.link_owed = true;
-        VLOG("link change while suspended: applied at the resume\n");
+        VLOG("link change while %s: applied at the %s\n", fw.mig_stopped ? "stopped" : "suspended",
+             fw.mig_stopped ? "run" : "resume");
         return;
     }
     link_apply(false);

@@ -117,8 +117,29 @@ _Static_assert(VDPU_CFG_VNDR_FORMAT_RESET == VDPU_VNDR_DATA_FMT && VDPU_CFG_VNDR
                "vendor cap format and signature");
 _Static_assert(VDPU_CFG_VNDR_BAR_RESET == 0 && VDPU_CFG_VNDR_OFF_RESET == VDPU_BAR_VQSTATE_OFF &&
                VDPU_CFG_VNDR_LENGTH_RESET == VDPU_BAR_VQSTATE_LEN, "vendor cap names the VQSTATE region");
-_Static_assert(VDPU_CFG_PCICFG_NEXT_RESET == VDPU_CFG_VNDR_VNDR && VDPU_CFG_VNDR_NEXT_RESET == 0,
-               "the vendor data capability ends the list");
+_Static_assert(VDPU_CFG_PCICFG_NEXT_RESET == VDPU_CFG_VNDR_VNDR && VDPU_CFG_VNDR_NEXT_RESET == VDPU_CFG_MIGC_VNDR &&
+               VDPU_CFG_MIGC_NEXT_RESET == 0, "the two vendor data capabilities end the list, VQSTATE's first");
+/* the second one (format 2) has the same layout and names the MIG region */
+_Static_assert(VDPU_CFG_MIGC_LEN - VDPU_CFG_MIGC_VNDR == VDPU_VNDR_OFF(hdr.cap_len) &&
+               VDPU_CFG_MIGC_TYPE - VDPU_CFG_MIGC_VNDR == VDPU_VNDR_OFF(hdr.cfg_type) &&
+               VDPU_CFG_MIGC_VENDOR_ID - VDPU_CFG_MIGC_VNDR == VDPU_VNDR_OFF(hdr.vendor_id) &&
+               VDPU_CFG_MIGC_FORMAT - VDPU_CFG_MIGC_VNDR == VDPU_VNDR_OFF(format) &&
+               VDPU_CFG_MIGC_BAR - VDPU_CFG_MIGC_VNDR == VDPU_VNDR_OFF(bar) &&
+               VDPU_CFG_MIGC_MAGIC - VDPU_CFG_MIGC_VNDR == VDPU_VNDR_OFF(magic) &&
+               VDPU_CFG_MIGC_OFF - VDPU_CFG_MIGC_VNDR == VDPU_VNDR_OFF(offset) &&
+               VDPU_CFG_MIGC_LENGTH - VDPU_CFG_MIGC_VNDR == VDPU_VNDR_OFF(length), "MIG vendor cap layout");
+_Static_assert(VDPU_CFG_MIGC_LEN_RESET == sizeof(struct vdpu_vndr_vqstate_cap) && VDPU_CFG_MIGC_VNDR % 4 == 0 &&
+               VDPU_CFG_MIGC_VNDR + VDPU_CFG_MIGC_LEN_RESET == VDPU_CFG_CAPS_END, "MIG vendor cap: last, whole");
+_Static_assert(VDPU_CFG_MIGC_TYPE_RESET == VIRTIO_PCI_CAP_VENDOR_CFG && VDPU_CFG_MIGC_VENDOR_ID_RESET == VDPU_VNDR_DATA_ID &&
+               VDPU_CFG_MIGC_FORMAT_RESET == VDPU_VNDR_DATA_FMT_MIG && VDPU_CFG_MIGC_MAGIC_RESET == VDPU_VNDR_DATA_MAGIC,
+               "MIG vendor cap type, vendor_id, format and signature");
+_Static_assert(VDPU_CFG_MIGC_BAR_RESET == 0 && VDPU_CFG_MIGC_OFF_RESET == VDPU_BAR_MIG_OFF &&
+               VDPU_CFG_MIGC_LENGTH_RESET == VDPU_BAR_MIG_LEN, "MIG vendor cap names the MIG region");
+_Static_assert(VDPU_BAR_MIG_LEN == VDPU_MIG_STATUS + VDPU_MIG_STATUS_SIZE && VDPU_MIG_ID == 0 && VDPU_MIG_CAPS == 4 &&
+               VDPU_MIG_CTRL == 8 && VDPU_MIG_ID_SIZE == 4 && VDPU_MIG_CTRL_SIZE == 4 && VDPU_MIG_STATUS_SIZE == 4,
+               "MIG: four 32-bit registers");
+_Static_assert(VDPU_BAR_MIG_OFF % 0x1000 == 0 && VDPU_BAR_MIG_OFF + VDPU_BAR_MIG_LEN <= VDPU_BAR0_SIZE,
+               "MIG starts its own page inside BAR0");
 _Static_assert(VDPU_BAR_VQSTATE_LEN == VDPU_VQSTATE_USED + VDPU_VQSTATE_USED_SIZE && VDPU_VQSTATE_AVAIL == 0 &&
                VDPU_VQSTATE_AVAIL_SIZE == 4 && VDPU_VQSTATE_USED_SIZE == 4, "VQSTATE: two 32-bit registers");
 _Static_assert(VDPU_BAR_VQSTATE_OFF % 0x1000 == 0 && VDPU_BAR_VQSTATE_OFF + VDPU_BAR_VQSTATE_LEN <= VDPU_BAR0_SIZE,
@@ -155,6 +176,6 @@ _Static_assert(VDPU_CFG_COMMON_OFF_RESET == VDPU_BAR_COMMON_OFF && VDPU_CFG_NOTI
 _Static_assert(VDPU_CFG_COMMON_LENGTH_RESET == VDPU_BAR_COMMON_LEN && VDPU_CFG_DEVICE_LENGTH_RESET ==
                VDPU_BAR_DEVCFG_LEN && VDPU_CFG_ISR_LENGTH_RESET == VDPU_BAR_ISR_LEN, "capability lengths");
 _Static_assert((0x100000000ull - (VDPU_CFG_BAR0_LO_WMASK)) == VDPU_BAR0_SIZE, "BAR0 size = writable mask");
-_Static_assert(VDPU_CFG_VNDR_VNDR + VDPU_CFG_VNDR_LEN_RESET == VDPU_CFG_CAPS_END, "capability list end");
+_Static_assert(VDPU_CFG_VNDR_VNDR + VDPU_CFG_VNDR_LEN_RESET == VDPU_CFG_MIGC_VNDR, "the MIG capability follows VQSTATE's");
 
 #endif

@@ -40,6 +40,8 @@ void model_bar_access(struct vdpu_edge *e, uint64_t off, unsigned size, bool wri
         model_msix_pba_access(e, off, size, write, r);
     else if (in_region(off, VDPU_BAR_VQSTATE_OFF, VDPU_BAR_VQSTATE_LEN))
         model_vqstate_access(e, off, size, write, r);
+    else if (in_region(off, VDPU_BAR_MIG_OFF, VDPU_BAR_MIG_LEN))
+        model_mig_access(e, off, size, write, wdata, r);
     else
         model_access_fault(e, VDPU_DIAG_BAR_HOLE, off, r);
 

@@ -1,5 +1,5 @@
 /* dev_regions.c - the small BAR0 regions: notify doorbells, ISR (read-to-clear), virtio-net device cfg,
- * the vendor-specific ring-position region (VQSTATE). */
+ * the vendor-specific ring-position (VQSTATE) and migration control (MIG) regions. */
 #include <stddef.h>
 
 #include "model.h"
@@ -113,4 +113,35 @@ void model_vqstate_access(struct vdpu_edge *e, uint64_t bar_off, unsigned size, 
     const struct vdpu_queue_ctx *q = &e->pre->queue[qsel];
     r->data = in_off == VDPU_VQSTATE_AVAIL ? (uint32_t)q->avail_wrap << VDPU_VQSTATE_WRAP_BIT | q->last_avail
                                            : (uint32_t)q->used_wrap << VDPU_VQSTATE_WRAP_BIT | q->used_idx;
+}
+
+/* ---- MIG (vendor-specific): the hypervisor's stop/run, served by firmware ------ */
+
+/* Four dwords: ID and CAPS constants; CTRL, whose write is a command for firmware (event MIG_CTRL)
+ * and whose read shows the mode in effect; STATUS, firmware's MIG_STATUS CSR. CTRL and STATUS reads
+ * are held while firmware has events to serve, so they tell the outcome of every command before. */
+void model_mig_access(struct vdpu_edge *e, uint64_t bar_off, unsigned size, bool write, uint64_t wdata,
+                      struct host_result *r)
+{
+    uint64_t in_off = bar_off - VDPU_BAR_MIG_OFF;
+    if (size != 4) {
+        model_access_fault(e, VDPU_DIAG_BAR_BAD_SIZE, bar_off, r);
+        return;
+    }
+    if (in_off == VDPU_MIG_CTRL) {
+        r->data = (e->pre->mig_status >> VDPU_MIG_STATUS_STOPPED_LSB) & 1;
+        r->held = !write;
+        if (write) model_evq_push(e, VDPU_EV_MIG_CTRL, 0, (uint32_t)wdata, bar_off);
+        return;
+    }
+    if (write) {
+        model_diag(e, VDPU_DIAG_BAR_RO_WRITE, bar_off);
+        return;
+    }
+    if (in_off == VDPU_MIG_STATUS) {
+        r->data = e->pre->mig_status;
+        r->held = true;
+    } else {
+        r->data = in_off == VDPU_MIG_CAPS ? VDPU_MIG_CAPS_VALUE : VDPU_MIG_ID_VALUE;
+    }
 }

@@ -60,6 +60,7 @@ void model_fw_csr_reset(struct vdpu_state *s)
     s->cpl_timeout = VDPU_CSR_CPL_TIMEOUT_RESET;
     memset(&s->dlog, 0, sizeof s->dlog); /* the hypervisor's, not the driver's: DEV_RESET keeps it */
     s->dlog.ctrl = VDPU_CSR_LOG_CTRL_RESET;
+    s->mig_status = VDPU_CSR_MIG_STATUS_RESET;
     s->hold_timeouts = 0;
     s->diag_count = VDPU_CSR_DIAG_COUNT_RESET;
     s->diag_last = VDPU_CSR_DIAG_LAST_RESET;
@@ -210,6 +211,7 @@ static uint32_t csr_value(const struct vdpu_state *s, uint16_t off)
     case VDPU_CSR_LOG_PAGES: return s->dlog.pages;
     case VDPU_CSR_LOG_STATUS: return (uint32_t)s->dlog.oor << VDPU_LOG_STATUS_OOR_LSB;
     case VDPU_CSR_LOG_MARKS: return s->dlog.marks;
+    case VDPU_CSR_MIG_STATUS: return s->mig_status;
     case VDPU_CSR_HOSTMEM_BASE_LO: return (uint32_t)s->eng.hm_base;
     case VDPU_CSR_HOSTMEM_BASE_HI: return (uint32_t)(s->eng.hm_base >> 32);
     case VDPU_CSR_HOSTMEM_SIZE_LO: return (uint32_t)s->eng.hm_size;
@@ -300,6 +302,7 @@ static void csr_store(struct vdpu_state *n, uint16_t qsel, uint16_t off, uint32_
     case VDPU_CSR_LOG_RANGE_HI: n->dlog.range = (n->dlog.range & 0xFFFFFFFFull) | (uint64_t)v << 32; break;
     case VDPU_CSR_LOG_PAGES: n->dlog.pages = v; break;
     case VDPU_CSR_LOG_STATUS: if (v & VDPU_LOG_STATUS_OOR) n->dlog.oor = false; break; /* write 1 to clear */
+    case VDPU_CSR_MIG_STATUS: n->mig_status = v; break;
     case VDPU_CSR_HOSTMEM_BASE_LO: n->eng.hm_base = (n->eng.hm_base & ~0xFFFFFFFFull) | v; break;
     case VDPU_CSR_HOSTMEM_BASE_HI: n->eng.hm_base = (n->eng.hm_base & 0xFFFFFFFFull) | (uint64_t)v << 32; break;
     case VDPU_CSR_HOSTMEM_SIZE_LO: n->eng.hm_size = (n->eng.hm_size & ~0xFFFFFFFFull) | v; break;

@@ -92,6 +92,8 @@ void model_notify_access(struct vdpu_edge *e, uint64_t bar_off, unsigned size, b
 void model_isr_access(struct vdpu_edge *e, uint64_t bar_off, unsigned size, bool write, struct host_result *r);
 void model_devcfg_access(struct vdpu_edge *e, uint64_t bar_off, unsigned size, bool write, struct host_result *r);
 void model_vqstate_access(struct vdpu_edge *e, uint64_t bar_off, unsigned size, bool write, struct host_result *r);
+void model_mig_access(struct vdpu_edge *e, uint64_t bar_off, unsigned size, bool write, uint64_t wdata,
+                      struct host_result *r);
 
 /* msix.c: table, PBA, pending bits, the message sender and the legacy interrupt */
 void model_msix_reset(struct vdpu_state *s);

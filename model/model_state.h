@@ -336,6 +336,7 @@ struct vdpu_state {
         bool pend;         /* a second page of the last logged write still to mark */
         uint32_t pend_idx; /* ... its bytemap index */
     } dlog;
+    uint32_t mig_status; /* MIG_STATUS: what the MIG region shows (the hypervisor's: DEV_RESET keeps it) */
 
     /* ---- data-path control and status inputs */
     bool quiesce;  /* DP_CTRL[0] */

@@ -1,5 +1,5 @@
 // vdpu_bar_decode.sv - BAR0 decode: MEM range check, regions (common cfg, notify, ISR, device cfg, MSI-X,
-// the vendor-specific ring position VQSTATE).
+// the vendor-specific ring position VQSTATE and migration control MIG).
 //
 // Purely combinational: from one access and the pre-edge state it computes the completion, the
 // diagnostic and the effects; the caller gates the effects with the commit of the access.
@@ -42,6 +42,9 @@ module vdpu_bar_decode
   end
   if (VQSTATE_WRAP_BIT != 16 || VQSTATE_AVAIL != 12'h0 || VQSTATE_USED != 12'h4 || BAR_VQSTATE_LEN != 8) begin : gen_vqs_check
     $error("vdpu_bar_decode: VQSTATE is two dwords {wrap, index[15:0]} at +0 and +4");
+  end
+  if (BAR_MIG_LEN != 16 || MIG_ID != 12'h0 || MIG_CAPS != 12'h4 || MIG_CTRL != 12'h8 || MIG_STATUS != 12'hC) begin : gen_mig_check
+    $error("vdpu_bar_decode: MIG is four dwords ID, CAPS, CTRL, STATUS");
   end
   if (NETCFG_MAC0 != 4'd0 || NETCFG_MAC5 != 4'd5) begin : gen_mac_check
     $error("vdpu_bar_decode: the MAC must be bytes 0..5 of the device cfg");
@@ -342,6 +345,27 @@ module vdpu_bar_decode
         rd = 64'({qv.avail_wrap, qv.last_avail});  // qv is 0 for an invalid queue_select
       end else begin
         rd = 64'({qv.used_wrap, qv.used_idx});
+      end
+
+    // -- MIG (vendor-specific): the hypervisor's stop/run; a CTRL write is a command for firmware
+    end else if (in_region(off, BAR_MIG_OFF, BAR_MIG_LEN)) begin
+      if (size != 4'd4) begin
+        dv = 1'b1;
+        dc = DIAG_BAR_BAD_SIZE;
+      end else if (off[11:0] == MIG_CTRL) begin
+        rd = 64'(view_i.mig_status[MIG_STATUS_STOPPED_LSB]);  // the mode in effect
+        rsp_o.held = !we;
+        if (we) begin ev_req = 1'b1; ev_kind = EV_MIG_CTRL; end
+      end else if (we) begin
+        dv = 1'b1;
+        dc = DIAG_BAR_RO_WRITE;
+      end else if (off[11:0] == MIG_STATUS) begin
+        rd = 64'(view_i.mig_status);
+        rsp_o.held = 1'b1;  // the outcome of every command written before
+      end else if (off[11:0] == MIG_CAPS) begin
+        rd = 64'(MIG_CAPS_VALUE);
+      end else begin
+        rd = 64'(MIG_ID_VALUE);
       end
 
     end else begin

@@ -39,9 +39,9 @@ module vdpu_cfg_space
   localparam logic [11:0] CfgHeaderEnd = 12'h040;       // end of the type-0 header (PCI spec)
   localparam int unsigned BarBits      = $clog2(BAR0_SIZE);
 
-  if ((1 << BarBits) != BAR0_SIZE || 32'(CFG_VNDR_VNDR) + 32'h14 != CFG_CAPS_END ||
+  if ((1 << BarBits) != BAR0_SIZE || 32'(CFG_MIGC_VNDR) + 32'h14 != CFG_CAPS_END ||
       32'(CFG_PCICFG_DATA) + 4 > CFG_CAPS_END) begin : gen_map_check
-    $error("vdpu_cfg_space: BAR0_SIZE must be a power of two and the vendor data capability must end the list");
+    $error("vdpu_cfg_space: BAR0_SIZE must be a power of two and the MIG vendor data capability must end the list");
   end
 
   // ---- image storage: flops only for bytes with a non-zero write mask ------------------------

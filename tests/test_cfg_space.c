@@ -83,11 +83,15 @@ ENGINE_TEST(cfg, capability_list)
             cr_assert_eq(cfg_rd(T, p + VIRTIO_PCI_NOTIFY_CAP_MULT, 4), VDPU_NOTIFY_MULT);
         p = (uint8_t)cfg_rd(T, p + VIRTIO_PCI_CAP_NEXT, 1);
     }
-    /* the vendor data capability (tests/test_vqstate.c checks its fields) ends the list */
+    /* the two vendor data capabilities (VQSTATE's and MIG's: tests/test_vqstate.c and test_mig.c check
+     * their fields) end the list */
     cr_assert_eq(p, VDPU_CFG_VNDR_VNDR, "the vendor data capability follows the PCI cfg access capability");
     cr_assert_eq(cfg_rd(T, p + VIRTIO_PCI_CAP_CFG_TYPE, 1), VIRTIO_PCI_CAP_VENDOR_CFG);
     p = (uint8_t)cfg_rd(T, p + VIRTIO_PCI_CAP_NEXT, 1);
-    cr_assert_eq(p, 0, "list must end after the vendor data capability");
+    cr_assert_eq(p, VDPU_CFG_MIGC_VNDR, "then the migration region's");
+    cr_assert_eq(cfg_rd(T, p + VIRTIO_PCI_CAP_CFG_TYPE, 1), VIRTIO_PCI_CAP_VENDOR_CFG);
+    p = (uint8_t)cfg_rd(T, p + VIRTIO_PCI_CAP_NEXT, 1);
+    cr_assert_eq(p, 0, "list must end after the vendor data capabilities");
     expect_no_diag(T);
 }
 

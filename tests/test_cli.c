@@ -93,8 +93,9 @@ Test(cli, default_cosim_run_reports_discovery_and_digest, .timeout = 300)
     cr_assert(strstr(out, "MSI-X, 8 vectors"));
     const char *caps[] = {"common cfg", "notify", "ISR", "device cfg", "PCI cfg access",
                           "virtio vendor data cap_len 20 vendor_id 0xffff vdpu ring positions (VQSTATE) BAR0+0x6000",
-                          "vqstate 0x1000006000"};
-    for (int i = 0; i < 7; i++) cr_assert(strstr(out, caps[i]), "capability %s missing from the report", caps[i]);
+                          "virtio vendor data cap_len 20 vendor_id 0xffff vdpu migration control (MIG) BAR0+0x7000",
+                          "vqstate 0x1000006000 mig 0x1000007000"};
+    for (int i = 0; i < 8; i++) cr_assert(strstr(out, caps[i]), "capability %s missing from the report", caps[i]);
     cr_assert(strstr(out, "result: PASS"));
     const char *d = strstr(out, "digest ");
     cr_assert_not_null(d);

@@ -45,7 +45,7 @@ ENGINE_TEST(vqstate, vendor_data_capability_fields)
     cr_assert_eq(cfg_rd(T, p + VDPU_VNDR_OFF(magic), 4), 0x56445055, "'VDPU'");
     cr_assert_eq(cfg_rd(T, p + VDPU_VNDR_OFF(offset), 4), 0x6000);
     cr_assert_eq(cfg_rd(T, p + VDPU_VNDR_OFF(length), 4), 8);
-    cr_assert_eq(cfg_rd(T, p + 1, 1), 0, "it ends the list");
+    cr_assert_eq(cfg_rd(T, p + 1, 1), VDPU_CFG_MIGC_VNDR, "the migration region's capability (format 2) follows");
     /* the whole capability as dwords, twice: reads have no side effects */
     uint32_t a[5], b[5];
     for (unsigned i = 0; i < 5; i++) a[i] = cfg_rd(T, (uint16_t)(p + 4 * i), 4);

@@ -60,8 +60,9 @@ static int size_bar(vdpu_bus_t *b, vdpu_pci_info_t *info, unsigned i, unsigned *
 }
 
 /* A virtio vendor data capability (cfg_type 9): its vendor_id qualifies the vendor-defined part, as the
- * spec asks of a driver; ours (vendor_id, format and signature 'VDPU') names the VQSTATE region.
- * Anything else, or a region that does not fit its BAR, is reported and skipped. */
+ * spec asks of a driver; ours (vendor_id and signature 'VDPU') names the VQSTATE region (format 1) or the
+ * MIG region (format 2). Anything else, a second one of a format, or a region that does not fit its BAR,
+ * is reported and skipped. */
 static int vendor_data_cap(vdpu_bus_t *b, vdpu_pci_info_t *info, uint8_t at, uint32_t len, FILE *out)
 {
     uint32_t vid, fmt = 0, bar = 0, magic = 0, offset = 0, length = 0;
@@ -71,18 +72,28 @@ static int vendor_data_cap(vdpu_bus_t *b, vdpu_pci_info_t *info, uint8_t at, uin
                  cfg_rd(b, at + VDPU_VNDR_OFF(magic), 4, &magic) || cfg_rd(b, at + VDPU_VNDR_OFF(offset), 4, &offset) ||
                  cfg_rd(b, at + VDPU_VNDR_OFF(length), 4, &length)))
         return -1;
-    ours = ours && fmt == VDPU_VNDR_DATA_FMT && magic == VDPU_VNDR_DATA_MAGIC;
+    ours = ours && (fmt == VDPU_VNDR_DATA_FMT || fmt == VDPU_VNDR_DATA_FMT_MIG) && magic == VDPU_VNDR_DATA_MAGIC;
+    bool mig = fmt == VDPU_VNDR_DATA_FMT_MIG;
     const char *skip = !ours ? "not vdpu's format, skipped"
-                       : info->vndr_found ? "a second one, skipped"
+                       : (mig ? info->mig_found : info->vndr_found) ? "a second one, skipped"
                        : bar >= PCI_NUM_BARS || !info->bar_size[bar] ? "names a bad BAR, skipped"
                        : (uint64_t)offset + length > info->bar_size[bar] ? "region exceeds its BAR, skipped"
                        : NULL;
     if (out) {
         fprintf(out, "[host] cap 0x%02x: virtio vendor data cap_len %2u vendor_id 0x%04x", at, len, vid);
         if (skip) fprintf(out, ": %s\n", skip);
-        else fprintf(out, " vdpu ring positions (VQSTATE) BAR%u+0x%04x length 0x%x\n", bar, offset, length);
+        else fprintf(out, " vdpu %s BAR%u+0x%04x length 0x%x\n",
+                     mig ? "migration control (MIG)" : "ring positions (VQSTATE)", bar, offset, length);
     }
     if (skip) return 0;
+    if (mig) {
+        info->mig_found = true;
+        info->mig_cap = at;
+        info->mig_bar = (uint8_t)bar;
+        info->mig_off = offset;
+        info->mig_len = length;
+        return 0;
+    }
     info->vndr_found = true;
     info->vndr_cap = at;
     info->vndr_bar = (uint8_t)bar;
@@ -217,13 +228,16 @@ int pci_enumerate(vdpu_bus_t *b, uint64_t mmio_base, vdpu_pci_info_t *info, FILE
     info->msix_table = info->bar_base[info->msix_table_bir] + info->msix_table_off;
     info->msix_pba = info->bar_base[info->msix_pba_bir] + info->msix_pba_off;
     if (info->vndr_found) info->vqstate = info->bar_base[info->vndr_bar] + info->vndr_off;
+    if (info->mig_found) info->mig = info->bar_base[info->mig_bar] + info->mig_off;
     if (out) {
         fprintf(out, "[host] located: common 0x%llx notify 0x%llx isr 0x%llx device 0x%llx msix-table 0x%llx pba 0x%llx",
                 (unsigned long long)info->vcap[1].addr, (unsigned long long)info->vcap[2].addr,
                 (unsigned long long)info->vcap[3].addr, (unsigned long long)info->vcap[4].addr,
                 (unsigned long long)info->msix_table, (unsigned long long)info->msix_pba);
-        if (info->vqstate) fprintf(out, " vqstate 0x%llx\n", (unsigned long long)info->vqstate);
-        else fprintf(out, " (no vqstate region)\n");
+        if (info->vqstate) fprintf(out, " vqstate 0x%llx", (unsigned long long)info->vqstate);
+        else fprintf(out, " (no vqstate region)");
+        if (info->mig) fprintf(out, " mig 0x%llx\n", (unsigned long long)info->mig);
+        else fprintf(out, " (no mig region)\n");
     }
     return 0;
 }

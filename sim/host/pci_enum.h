@@ -31,13 +31,18 @@ typedef struct vdpu_pci_info {
     uint8_t msix_table_bir, msix_pba_bir;
     uint32_t msix_table_off, msix_pba_off;
     uint64_t msix_table, msix_pba;
-    /* vdpu's vendor data capability (cfg_type VIRTIO_PCI_CAP_VENDOR_CFG, vendor_id VDPU_VNDR_DATA_ID,
-     * signature 'VDPU'): the ring-position region VQSTATE. Absent (vqstate 0) when the device has no
-     * such capability or one of another vendor / format, which the walk skips. */
+    /* vdpu's vendor data capabilities (cfg_type VIRTIO_PCI_CAP_VENDOR_CFG, vendor_id VDPU_VNDR_DATA_ID,
+     * signature 'VDPU'): format 1 names the ring-position region VQSTATE, format 2 the migration control
+     * region MIG. Absent (address 0) when the device has no such capability; one of another vendor or
+     * format is skipped by the walk. */
     bool vndr_found;
     uint8_t vndr_cap, vndr_bar;
     uint32_t vndr_off, vndr_len;
-    uint64_t vqstate; /* host physical address of the region, 0 if absent */
+    uint64_t vqstate; /* host physical address of VQSTATE, 0 if absent */
+    bool mig_found;
+    uint8_t mig_cap, mig_bar;
+    uint32_t mig_off, mig_len;
+    uint64_t mig;     /* host physical address of MIG, 0 if absent */
 } vdpu_pci_info_t;
 
 /* Host interrupt vectors programmed into MSI-X entry i: message data = PCI_MSI_DATA_BASE + i. */

@@ -1,0 +1,700 @@
+/* test_mig.c - the hypervisor's stop and run through the MIG region (vendor-specific, docs/migration.md;
+ * firmware fw/events.c on_mig_ctrl): the region and its capability; stops at many points of TX, RX and
+ * loopback traffic on split and packed rings that the driver never notices (device_status unchanged,
+ * it keeps posting and kicking) with no DMA and no interrupt while stopped, every consumed buffer used
+ * and its interrupt delivered before the stop completes, and every frame exactly once after the run;
+ * stop/run idempotent, reserved bits refused (EINVAL) with nothing changed, a stop that cannot quiesce
+ * refused (EBUSY) with the device still running; stopped mode across a driver reset, a driver
+ * initialization, link changes, control-queue doorbells, SUSPEND and an internal error; random
+ * net-random traffic with random stops; model, rtl, cosim. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness.h"
+#include "link.h"
+#include "mig.h"
+#include "netrand.h"
+#include "virtio_ctrl.h"
+#include "virtio_net.h"
+#include "virtio_net_ring.h"
+#include "virtio_suspend.h"
+
+#define BIT(b) (1u << ((b) % 32))
+#define ST_RUNNING 0x0Fu   /* ACKNOWLEDGE | DRIVER | FEATURES_OK | DRIVER_OK */
+#define ST_SUSPENDED 0x1Bu /* ... with SUSPEND, without DRIVER_OK */
+#define HOLD 20000u        /* cycles a stop lasts */
+#define MAX_POINTS 4
+
+static uint64_t dma_requests(struct tctx *t)
+{
+    uint64_t n = 0;
+    for (unsigned p = 0; p < VDPU_PURP_COUNT; p++) n += t->b->link.st.total[p].requests;
+    return n;
+}
+
+static uint64_t msi_total(struct tctx *t)
+{
+    uint64_t n = 0;
+    for (unsigned v = 0; v < HOST_MSI_MAX_VECTORS; v++) n += t->s.mem.msi_count[v];
+    return n;
+}
+
+static void stop(struct tctx *t)
+{
+    char err[256];
+    cr_assert_eq(mig_stop(&t->s, err, sizeof err), 0, "%s", err);
+}
+
+static void run(struct tctx *t)
+{
+    char err[256];
+    cr_assert_eq(mig_run(&t->s, err, sizeof err), 0, "%s", err);
+}
+
+static uint32_t command(struct tctx *t, uint32_t ctrl)
+{
+    char err[256];
+    uint32_t st = 0;
+    cr_assert_eq(mig_command(&t->s, ctrl, &st, err, sizeof err), 0, "%s", err);
+    return st;
+}
+
+static uint32_t mig_rd(struct tctx *t, uint32_t reg)
+{
+    uint64_t v = 0xdead;
+    cr_assert_eq(mem_rd_st(t, t->s.pci.mig + reg, 4, &v), VDPU_CPL_SC);
+    return (uint32_t)v;
+}
+
+#define SEQ(st) ((st) >> VDPU_MIG_STATUS_SEQ_LSB)
+#define CODE(st) (((st) & VDPU_MIG_STATUS_CODE) >> VDPU_MIG_STATUS_CODE_LSB)
+
+/* ---- the region and its capability ---- */
+
+ENGINE_TEST_REALFW(mig, region_and_capability, .timeout = 120)
+{
+    /* the second vendor data capability, after VQSTATE's, names the region */
+    uint8_t p = VDPU_CFG_MIGC_VNDR;
+    cr_assert_eq(cfg_rd(T, VDPU_CFG_VNDR_NEXT, 1), p, "VQSTATE's capability links to it");
+    cr_assert_eq(cfg_rd(T, p, 1), 0x09);
+    cr_assert_eq(cfg_rd(T, p + 1, 1), 0, "the last one");
+    cr_assert_eq(cfg_rd(T, p + VDPU_VNDR_OFF(hdr.cap_len), 1), 20);
+    cr_assert_eq(cfg_rd(T, p + VDPU_VNDR_OFF(hdr.cfg_type), 1), VIRTIO_PCI_CAP_VENDOR_CFG);
+    cr_assert_eq(cfg_rd(T, p + VDPU_VNDR_OFF(hdr.vendor_id), 2), VDPU_VNDR_DATA_ID);
+    cr_assert_eq(cfg_rd(T, p + VDPU_VNDR_OFF(format), 1), 2, "format 2: migration control");
+    cr_assert_eq(cfg_rd(T, p + VDPU_VNDR_OFF(bar), 1), 0);
+    cr_assert_eq(cfg_rd(T, p + VDPU_VNDR_OFF(magic), 4), 0x56445055, "'VDPU'");
+    cr_assert_eq(cfg_rd(T, p + VDPU_VNDR_OFF(offset), 4), 0x7000);
+    cr_assert_eq(cfg_rd(T, p + VDPU_VNDR_OFF(length), 4), 16);
+    cfg_wr(T, p + VDPU_VNDR_OFF(offset), 4, 0x1234);
+    expect_diag(T, VDPU_DIAG_CFG_RO_WRITE, p + VDPU_VNDR_OFF(offset));
+    cr_assert_eq(cfg_rd(T, p + VDPU_VNDR_OFF(offset), 4), 0x7000);
+    cr_assert_eq(cfg_rd(T, VDPU_CFG_CAPS_END, 4), 0, "nothing past it");
+    expect_diag(T, VDPU_DIAG_CFG_UNIMPL, VDPU_CFG_CAPS_END);
+    t_enumerate(T);
+    cr_assert(T->s.pci.mig_found);
+    cr_assert_eq(T->s.pci.mig_cap, p);
+    cr_assert_eq(T->s.pci.mig, T->bar + 0x7000);
+    /* the registers: constants, the mode, the status; read-only ones refuse writes */
+    cr_assert_eq(mig_rd(T, VDPU_MIG_ID), 1, "interface version 1, no state format yet");
+    cr_assert_eq(mig_rd(T, VDPU_MIG_CAPS), 1, "stop/run");
+    cr_assert_eq(mig_rd(T, VDPU_MIG_CTRL), 0, "running");
+    cr_assert_eq(mig_rd(T, VDPU_MIG_STATUS), 0, "no command yet");
+    expect_no_diag(T);
+    static const uint32_t ro[] = {VDPU_MIG_ID, VDPU_MIG_CAPS, VDPU_MIG_STATUS};
+    for (unsigned i = 0; i < 3; i++) {
+        bar_wr(T, VDPU_BAR_MIG_OFF + ro[i], 4, 0xffffffff);
+        expect_diag(T, VDPU_DIAG_BAR_RO_WRITE, VDPU_BAR_MIG_OFF + ro[i]);
+    }
+    cr_assert_eq(mig_rd(T, VDPU_MIG_STATUS), 0, "a write to STATUS is no command");
+    cr_assert_eq(bar_rd(T, VDPU_BAR_MIG_OFF + VDPU_MIG_CTRL, 2), 0);
+    expect_diag(T, VDPU_DIAG_BAR_BAD_SIZE, VDPU_BAR_MIG_OFF + VDPU_MIG_CTRL);
+    bar_wr(T, VDPU_BAR_MIG_OFF + VDPU_MIG_CTRL, 1, 1);
+    expect_diag(T, VDPU_DIAG_BAR_BAD_SIZE, VDPU_BAR_MIG_OFF + VDPU_MIG_CTRL);
+    cr_assert_eq(bar_rd(T, VDPU_BAR_MIG_OFF + VDPU_BAR_MIG_LEN, 4), 0);
+    expect_diag(T, VDPU_DIAG_BAR_HOLE, VDPU_BAR_MIG_OFF + VDPU_BAR_MIG_LEN);
+    cr_assert_eq(mig_rd(T, VDPU_MIG_CTRL), 0, "a badly sized write is no command either");
+    /* also reachable through the PCI cfg window, like every BAR0 field */
+    cfg_wr(T, VDPU_CFG_PCICFG_BAR, 1, 0);
+    cfg_wr(T, VDPU_CFG_PCICFG_OFF, 4, VDPU_BAR_MIG_OFF + VDPU_MIG_CAPS);
+    cfg_wr(T, VDPU_CFG_PCICFG_LENGTH, 4, 4);
+    cr_assert_eq(cfg_rd(T, VDPU_CFG_PCICFG_DATA, 4), VDPU_MIG_CAPS_VALUE);
+}
+
+/* ---- stops in the middle of traffic (the driver's loop calls on_turn between cycles) ---- */
+
+struct stops {
+    struct tctx *t;
+    virtio_drv_t *d;
+    struct point { uint64_t frames, delay; } at[MAX_POINTS]; /* stop `delay` cycles after `frames` completed */
+    unsigned npoints, next, done;
+    uint64_t t0;
+    bool stopped;
+    uint64_t since, dma0, msi0, last_bell;
+    uint64_t owed, owed_msi; /* stops where the ring showed unreaped used buffers / their interrupt came first */
+};
+
+static bool unreaped(struct tctx *t, const struct net_vq *q)
+{
+    if (q->packed) {
+        uint16_t fl;
+        cr_assert(host_mem_read(&t->s.mem, q->desc + 16ull * q->next_used + 14, &fl, 2));
+        return ((fl >> 7) & 1) == q->used_wrap && ((fl >> 15) & 1) == q->used_wrap;
+    }
+    uint16_t used;
+    cr_assert(host_mem_read(&t->s.mem, q->device + 2, &used, 2));
+    return used != q->last_used;
+}
+
+static void stop_now(struct stops *s, virtio_net_t *n)
+{
+    struct tctx *t = s->t;
+    bool owed = unreaped(t, &n->tx) || unreaped(t, &n->rx);
+    uint64_t m = msi_total(t);
+    stop(t);
+    if (owed) {
+        s->owed++;
+        if (msi_total(t) > m) s->owed_msi++;
+    }
+    s->stopped = true;
+    s->since = s->last_bell = t->b->dev->cycle;
+    s->dma0 = dma_requests(t);
+    s->msi0 = msi_total(t);
+}
+
+/* After HOLD cycles, during which the driver kept posting, kicking and reaping, unaware. */
+static void check_and_run(struct stops *s, virtio_net_t *n)
+{
+    struct tctx *t = s->t;
+    cr_assert_eq(dma_requests(t), s->dma0, "stop %u: no DMA while stopped (doorbells were written)", s->done);
+    cr_assert_eq(msi_total(t), s->msi0, "stop %u: no interrupt while stopped", s->done);
+    cr_assert_eq(drv_status(s->d), ST_RUNNING, "the driver sees a running device");
+    cr_assert_eq(mig_rd(t, VDPU_MIG_CTRL), 1, "stopped");
+    struct net_vq *qs[2] = {&n->rx, &n->tx};
+    for (unsigned i = 0; i < 2; i++) {
+        struct net_vq *q = qs[i];
+        uint16_t ai, ui;
+        bool aw, uw;
+        cr_assert_eq(virtio_drv_queue_state(s->d, q->idx, &ai, &aw, &ui, &uw), DRV_OK, "%s", s->d->refusal);
+        cr_assert_eq(ai, ui, "queue %u: every buffer the device consumed has been used (avail %u used %u)", q->idx,
+                     ai, ui);
+        cr_assert_eq(aw, uw, "queue %u: wrap counters", q->idx);
+        uint16_t reaped = q->packed ? q->next_used : q->last_used;
+        cr_assert_eq(reaped, ui, "queue %u: the driver reaped up to the device's used index (%u of %u)", q->idx,
+                     reaped, ui);
+        if (q->packed) cr_assert_eq(q->used_wrap, uw);
+    }
+    run(t);
+    s->stopped = false;
+    s->done++;
+}
+
+static void on_turn(virtio_net_t *n, void *ctx)
+{
+    struct stops *s = ctx;
+    struct tctx *t = s->t;
+    uint64_t now = t->b->dev->cycle;
+    if (s->stopped) {
+        /* the driver does not know: it goes on kicking ("MUST accept driver notifications") */
+        if (now - s->last_bell >= 1000) {
+            s->last_bell = now;
+            cr_assert(host_mem_wr(t->b, n->tx.notify, 2, n->tx.idx));
+            cr_assert(host_mem_wr(t->b, n->rx.notify, 2, n->rx.idx));
+        }
+        if (now - s->since >= HOLD) check_and_run(s, n);
+        return;
+    }
+    if (s->next >= s->npoints) return;
+    if (!s->t0 && virtio_net_packets(n) >= s->at[s->next].frames) s->t0 = now;
+    if (s->t0 && now - s->t0 >= s->at[s->next].delay) {
+        s->next++;
+        s->t0 = 0;
+        stop_now(s, n);
+    }
+}
+
+struct sopts {
+    enum drv_ring ring;
+    enum net_workload w;
+    uint64_t packets;
+    unsigned pkt_size, qsize;
+    bool no_in_order;
+    struct point at[MAX_POINTS];
+};
+
+static void traffic_with_stops(struct tctx *t, const struct sopts *so)
+{
+    virtio_drv_t *d = calloc(1, sizeof *d);
+    virtio_net_t *n = calloc(1, sizeof *n);
+    cr_assert(d && n);
+    struct drv_params p;
+    drv_params_default(&p);
+    p.ring = so->ring;
+    if (so->qsize) p.qsize = so->qsize;
+    if (so->no_in_order) p.accept[VIRTIO_F_IN_ORDER / 32] &= ~BIT(VIRTIO_F_IN_ORDER);
+    t_drv_up(t, d, &p);
+    bool in_order = d->negotiated[VIRTIO_F_IN_ORDER / 32] & BIT(VIRTIO_F_IN_ORDER);
+    cr_assert_eq(in_order, !so->no_in_order, "IN_ORDER %s", so->no_in_order ? "left out" : "negotiated");
+    struct stops s;
+    memset(&s, 0, sizeof s);
+    s.t = t;
+    s.d = d;
+    for (unsigned i = 0; i < MAX_POINTS && (so->at[i].frames || so->at[i].delay); i++) s.at[s.npoints++] = so->at[i];
+    struct net_opts o;
+    memset(&o, 0, sizeof o);
+    o.on_turn = on_turn;
+    o.on_turn_ctx = &s;
+    struct net_params np = {so->w, so->packets, so->pkt_size, 11, 2000000 + so->packets * 30000};
+    cr_assert_eq(virtio_net_open_opts(n, d, &np, &o), 0, "%s", n->error);
+    int rc = virtio_net_run(n);
+    cr_assert_eq(rc, 0, "traffic: %s %s", n->error, t->b->stopped ? t->b->stop_reason : "");
+    cr_assert_eq(virtio_net_packets(n), so->packets, "every frame exactly once, in order");
+    cr_assert_eq(n->bad_frames, 0);
+    cr_assert_eq(s.done, s.npoints, "every stop happened during the traffic (%u of %u)", s.done, s.npoints);
+    cr_assert_eq(s.owed_msi, s.owed, "each time the interrupt owed for used buffers came before the stop completed");
+    cr_assert_eq(t->b->diag_count[VDPU_DIAG_HELD_TIMEOUT], 0, "firmware answered every held read in time");
+    cr_assert_eq(SEQ(mig_rd(t, VDPU_MIG_STATUS)), 2 * s.npoints, "one command per stop and per run");
+    virtio_net_close(n);
+    free(n);
+    free(d);
+}
+
+/* the points: before the first frame completed, then after some frames with odd delays, so they fall
+ * into different engine states (payload reads, used write-back, idle with doorbells pending) */
+ENGINE_TEST_REALFW(mig, split_tx, .timeout = 600)
+{
+    struct sopts so = {DRV_RING_SPLIT, NET_TX, 120, 64, 0, false, {{0, 900}, {30, 113}, {77, 451}}};
+    traffic_with_stops(T, &so);
+}
+
+ENGINE_TEST_REALFW(mig, packed_tx, .timeout = 600)
+{
+    struct sopts so = {DRV_RING_PACKED, NET_TX, 120, 64, 32, false, {{0, 1201}, {33, 17}, {90, 311}}};
+    traffic_with_stops(T, &so);
+}
+
+ENGINE_TEST_REALFW(mig, split_loopback_not_in_order, .timeout = 600)
+{
+    struct sopts so = {DRV_RING_SPLIT, NET_LOOPBACK, 80, 200, 0, true, {{0, 1499}, {25, 29}, {61, 1001}}};
+    traffic_with_stops(T, &so);
+}
+
+ENGINE_TEST_REALFW(mig, packed_loopback_wraps, .timeout = 600)
+{
+    /* 16-slot rings: the stops fall after wraps */
+    struct sopts so = {DRV_RING_PACKED, NET_LOOPBACK, 60, 100, 16, false, {{0, 2003}, {20, 217}, {47, 23}}};
+    traffic_with_stops(T, &so);
+}
+
+ENGINE_TEST_REALFW(mig, split_rx_mergeable, .timeout = 600)
+{
+    /* 1500-byte frames into the driver's receive buffers (MRG_RXBUF negotiated by default) */
+    struct sopts so = {DRV_RING_SPLIT, NET_RX, 100, 1500, 0, false, {{0, 1100}, {31, 7}, {70, 603}}};
+    traffic_with_stops(T, &so);
+}
+
+ENGINE_TEST_REALFW(mig, packed_rx_not_in_order, .timeout = 600)
+{
+    struct sopts so = {DRV_RING_PACKED, NET_RX, 100, 300, 32, true, {{0, 77}, {40, 1333}, {41, 5}, {88, 260}}};
+    traffic_with_stops(T, &so);
+}
+
+/* ---- control-plane cases ---- */
+
+static virtio_drv_t *live(struct tctx *t, bool suspend_feature)
+{
+    virtio_drv_t *d = calloc(1, sizeof *d);
+    cr_assert_not_null(d);
+    struct drv_params p;
+    drv_params_default(&p);
+    if (suspend_feature) p.accept[VIRTIO_F_SUSPEND / 32] |= BIT(VIRTIO_F_SUSPEND);
+    t_drv_up(t, d, &p);
+    return d;
+}
+
+static void run_polling(struct tctx *t, virtio_drv_t *d, uint64_t n)
+{
+    for (uint64_t i = 0; i < n && !t->b->stopped; i++) {
+        vdpu_bus_step(t->b);
+        virtio_drv_poll(d);
+    }
+}
+
+static char console[16384];
+static FILE *console_f;
+static void console_on(struct tctx *t)
+{
+    console_f = fmemopen(console, sizeof console, "w");
+    cr_assert_not_null(console_f);
+    setvbuf(console_f, NULL, _IONBF, 0);
+    t->s.soc->console = console_f;
+}
+static const char *console_text(struct tctx *t)
+{
+    t->s.soc->console = NULL;
+    fclose(console_f);
+    return console;
+}
+
+/* A fresh driver (reset, initialization) and a short TX run: the data path works. */
+static void short_tx(struct tctx *t, uint64_t frames)
+{
+    virtio_drv_t *d = live(t, false);
+    virtio_net_t *n = calloc(1, sizeof *n);
+    cr_assert_not_null(n);
+    struct net_params np = {NET_TX, frames, 64, 3, 400000};
+    cr_assert_eq(virtio_net_open(n, d, &np), 0, "%s", n->error);
+    cr_assert_eq(virtio_net_run(n), 0, "traffic: %s", n->error);
+    virtio_net_close(n);
+    free(n);
+    free(d);
+}
+
+/* Frames posted and kicked while stopped: not one DMA until the run, then all of them (the run is
+ * the hypervisor's, from the driver's loop). */
+struct waits {
+    struct tctx *t;
+    uint64_t start, dma0;
+    bool ran;
+};
+
+static void run_after_a_while(virtio_net_t *n, void *ctx)
+{
+    (void)n;
+    struct waits *w = ctx;
+    if (w->ran || w->t->b->dev->cycle - w->start < 10000) return;
+    cr_assert_eq(dma_requests(w->t), w->dma0, "stopped: the doorbells are remembered, nothing moves");
+    run(w->t);
+    w->ran = true;
+}
+
+static void tx_waits_for_run(struct tctx *t, virtio_drv_t *d, unsigned frames)
+{
+    virtio_net_t *n = calloc(1, sizeof *n);
+    cr_assert_not_null(n);
+    struct waits w = {t, t->b->dev->cycle, dma_requests(t), false};
+    struct net_opts o;
+    memset(&o, 0, sizeof o);
+    o.on_turn = run_after_a_while;
+    o.on_turn_ctx = &w;
+    struct net_params np = {NET_TX, frames, 64, 5, 400000};
+    cr_assert_eq(virtio_net_open_opts(n, d, &np, &o), 0, "%s", n->error);
+    cr_assert_eq(virtio_net_run(n), 0, "traffic: %s", n->error);
+    cr_assert(w.ran, "the frames went out only after the run");
+    cr_assert_eq(virtio_net_packets(n), frames);
+    virtio_net_close(n);
+    free(n);
+}
+
+/* Stop while stopped and run while running succeed (virtio DEV_MODE_SET rules); reserved bits are
+ * refused with EINVAL and change nothing; the driver never sees any of it. */
+ENGINE_TEST_REALFW(mig, idempotent_and_reserved_bits, .timeout = 300)
+{
+    virtio_drv_t *d = live(T, false);
+    uint32_t st = command(T, 0);
+    cr_assert_eq(st, 1u << VDPU_MIG_STATUS_SEQ_LSB, "run while running: OK, running (0x%08x)", st);
+    st = command(T, VDPU_MIG_CTRL_STOP);
+    cr_assert_eq(st, 2u << VDPU_MIG_STATUS_SEQ_LSB | VDPU_MIG_STATUS_STOPPED, "stopped (0x%08x)", st);
+    st = command(T, VDPU_MIG_CTRL_STOP);
+    cr_assert_eq(st, 3u << VDPU_MIG_STATUS_SEQ_LSB | VDPU_MIG_STATUS_STOPPED, "stop while stopped: OK (0x%08x)", st);
+    cr_assert_eq(drv_status(d), ST_RUNNING, "device_status never changes");
+    console_on(T);
+    st = command(T, VDPU_MIG_CTRL_STOP | 0x100);
+    cr_assert_eq(CODE(st), MIG_ST_EINVAL, "reserved bit 8: EINVAL (0x%08x)", st);
+    cr_assert(st & VDPU_MIG_STATUS_ERROR);
+    cr_assert(st & VDPU_MIG_STATUS_STOPPED, "still stopped");
+    st = command(T, 0x80000000u);
+    cr_assert_eq(CODE(st), MIG_ST_EINVAL, "a run with reserved bit 31: EINVAL, still stopped (0x%08x)", st);
+    cr_assert(st & VDPU_MIG_STATUS_STOPPED);
+    run_cycles(T, 5000);
+    const char *log = console_text(T);
+    cr_assert(strstr(log, "migration command 0x00000101 refused: reserved bits set (EINVAL)"), "%s", log);
+    char err[256];
+    cr_assert_eq(mig_run(&T->s, err, sizeof err), 0, "%s", err);
+    st = mig_rd(T, VDPU_MIG_STATUS);
+    cr_assert_eq(st, 6u << VDPU_MIG_STATUS_SEQ_LSB, "running, the error cleared by the next command (0x%08x)", st);
+    st = command(T, 2);
+    cr_assert_eq(st & 0xFFFF, MIG_ST_EINVAL << VDPU_MIG_STATUS_CODE_LSB | VDPU_MIG_STATUS_ERROR,
+                 "EINVAL while running: still running (0x%08x)", st);
+    cr_assert_eq(mig_run(&T->s, err, sizeof err), 0, "%s", err);
+    short_tx(T, 10);
+    cr_assert_eq(drv_status(d), ST_RUNNING);
+    free(d);
+}
+
+/* A stop before the driver loaded: the driver initializes the device while it is stopped (config
+ * writes are applied, DRIVER_OK shows), but nothing moves until the run. */
+ENGINE_TEST_REALFW(mig, driver_initializes_a_stopped_device, .timeout = 300)
+{
+    t_enumerate(T);
+    stop(T);
+    virtio_drv_t *d = live(T, false);
+    cr_assert_eq(drv_status(d), ST_RUNNING, "initialized while stopped");
+    tx_waits_for_run(T, d, 7);
+    short_tx(T, 10);
+    free(d);
+}
+
+/* The driver resets a stopped device (the mode is the hypervisor's: a reset keeps it), then sets it up
+ * again: no DMA until the run. */
+ENGINE_TEST_REALFW(mig, stop_survives_a_driver_reset, .timeout = 300)
+{
+    virtio_drv_t *d = live(T, false);
+    short_tx(T, 10);
+    stop(T);
+    cr_assert_eq(virtio_drv_reset(d), DRV_OK, "a reset works while stopped");
+    cr_assert_eq(drv_status(d), 0);
+    cr_assert_eq(mig_rd(T, VDPU_MIG_CTRL), 1, "still stopped after the reset");
+    free(d);
+    d = live(T, false);
+    tx_waits_for_run(T, d, 5);
+    short_tx(T, 10);
+    free(d);
+}
+
+static uint16_t net_status(struct tctx *t)
+{
+    uint64_t v = 0;
+    cr_assert_eq(mem_rd_st(t, t->s.pci.vcap[VIRTIO_PCI_CAP_DEVICE_CFG].addr + VDPU_NETCFG_STATUS, 2, &v), VDPU_CPL_SC);
+    return (uint16_t)v;
+}
+
+/* Link changes while stopped: no config change notification (the spec's stopped device sends none),
+ * the configuration space unchanged; the run applies the change and sends it. */
+ENGINE_TEST_REALFW(mig, link_change_told_at_run, .timeout = 300)
+{
+    virtio_drv_t *d = live(T, false);
+    stop(T);
+    uint64_t m = msi_total(T);
+    T->b->link_up = false;
+    run_polling(T, d, 5000);
+    cr_assert_eq(d->cfg_irqs_handled, 0, "no config interrupt while stopped");
+    cr_assert_eq(msi_total(T), m);
+    cr_assert_eq(net_status(T) & VIRTIO_NET_S_LINK_UP, VIRTIO_NET_S_LINK_UP, "net status unchanged while stopped");
+    run(T);
+    run_polling(T, d, 3000);
+    cr_assert_eq(d->cfg_irqs_handled, 1, "one config interrupt, at the run");
+    cr_assert_eq(d->net_status & VIRTIO_NET_S_LINK_UP, 0, "the driver reads the link down");
+    /* a stop, a driver reset and a link change: the reset keeps the change owed */
+    stop(T);
+    cr_assert_eq(virtio_drv_reset(d), DRV_OK);
+    T->b->link_up = true;
+    run_cycles(T, 5000);
+    free(d);
+    d = calloc(1, sizeof *d);
+    cr_assert_not_null(d);
+    struct drv_params p;
+    drv_params_default(&p);
+    cr_assert_eq(virtio_drv_init(d, &T->s, &p), DRV_OK, "%s", d->refusal);
+    cr_assert_eq(net_status(T) & VIRTIO_NET_S_LINK_UP, 0, "still the old level while stopped");
+    uint64_t cfg_msi = T->s.mem.msi_count[PCI_MSI_DATA_BASE + 0];
+    run(T);
+    run_polling(T, d, 3000);
+    cr_assert_eq(net_status(T) & VIRTIO_NET_S_LINK_UP, VIRTIO_NET_S_LINK_UP, "applied at the run");
+    cr_assert_eq(T->s.mem.msi_count[PCI_MSI_DATA_BASE + 0], cfg_msi + 1, "and told: one config interrupt");
+    cr_assert_eq(d->net_status & VIRTIO_NET_S_LINK_UP, VIRTIO_NET_S_LINK_UP, "the driver reads the link up");
+    free(d);
+}
+
+/* A control-queue doorbell while stopped: accepted, the ring untouched; the run serves it. */
+ENGINE_TEST_REALFW(mig, control_queue_served_at_run, .timeout = 300)
+{
+    virtio_drv_t *d = live(T, false);
+    virtio_ctrl_t *c = calloc(1, sizeof *c);
+    cr_assert_not_null(c);
+    cr_assert_eq(virtio_ctrl_open(c, d), 0, "%s", c->error);
+    cr_assert_not(c->packed);
+    stop(T);
+    uint64_t dma0 = dma_requests(T);
+    static const uint8_t mac[6] = {0x52, 0x54, 0x00, 0xab, 0xcd, 0xef};
+    uint8_t ack = 0xEE;
+    cr_assert_neq(virtio_ctrl_cmd(c, VNET_CTRL_MAC, VNET_CTRL_MAC_ADDR_SET, mac, 6, &ack, 20000), 0,
+                  "no answer while stopped");
+    cr_assert_eq(dma_requests(T), dma0, "the firmware did not touch the ring");
+    run(T);
+    run_cycles(T, 20000);
+    uint16_t used;
+    cr_assert(host_mem_read(&T->s.mem, c->device + 2, &used, 2));
+    cr_assert_eq(used, 1, "the command was used after the run");
+    uint64_t v;
+    cr_assert_eq(mem_rd_st(T, T->s.pci.vcap[VIRTIO_PCI_CAP_DEVICE_CFG].addr + VDPU_NETCFG_MAC5, 1, &v), VDPU_CPL_SC);
+    cr_assert_eq(v, 0xef, "and executed: the MAC changed");
+    free(c);
+    free(d);
+}
+
+/* The driver's SUSPEND and the hypervisor's stop together: either order, the data path moves only when
+ * neither holds it. */
+ENGINE_TEST_REALFW(mig, with_the_drivers_suspend, .timeout = 300)
+{
+    virtio_drv_t *d = live(T, true);
+    /* suspended, then stopped; the driver resumes (it sees DRIVER_OK) but nothing moves until the run */
+    cr_assert_eq(virtio_drv_suspend(d), DRV_OK, "%s", d->refusal);
+    stop(T);
+    cr_assert_eq(virtio_drv_resume(d), DRV_OK, "%s", d->refusal);
+    cr_assert_eq(drv_status(d), ST_RUNNING);
+    tx_waits_for_run(T, d, 6);
+    /* stopped, then suspended; the run leaves the driver's suspension in force */
+    stop(T);
+    cr_assert_eq(virtio_drv_suspend(d), DRV_OK, "%s", d->refusal);
+    uint64_t dma0 = dma_requests(T);
+    run(T);
+    cr_assert_eq(drv_status(d), ST_SUSPENDED, "still suspended");
+    cr_assert(host_mem_wr(T->b, T->s.pci.vcap[VIRTIO_PCI_CAP_NOTIFY_CFG].addr + 4, 2, 1));
+    run_cycles(T, 5000);
+    cr_assert_eq(dma_requests(T), dma0, "the run does not end the driver's suspension");
+    cr_assert_eq(virtio_drv_resume(d), DRV_OK, "%s", d->refusal);
+    short_tx(T, 10);
+    free(d);
+}
+
+/* A stop that cannot quiesce (a DMA read that does not complete within the firmware's bound): EBUSY,
+ * and the device keeps running - no DEVICE_NEEDS_RESET, which the driver would see. */
+ENGINE_TEST_REALFW(mig, quiesce_failure_refused_device_keeps_running, .timeout = 300)
+{
+    virtio_drv_t *d = live(T, false);
+    virtio_net_t *n = calloc(1, sizeof *n);
+    cr_assert_not_null(n);
+    struct net_params np = {NET_TX, 1, 64, 3, 400000};
+    cr_assert_eq(virtio_net_open(n, d, &np), 0, "%s", n->error);
+    T->b->link.p.rtt = 60000; /* past the firmware's quiesce bound */
+    uint8_t frame[12 + 64];
+    memset(frame, 0, sizeof frame);
+    memset(frame + 12, 0xFF, 12);
+    uint32_t len = sizeof frame;
+    vnet_post(n, &n->tx, 1, &len, frame);
+    vnet_kick(n, &n->tx);
+    for (unsigned i = 0; i < 2000 && !T->b->link.nrd; i++) vdpu_bus_step(T->b);
+    cr_assert_gt(T->b->link.nrd, 0, "a read is outstanding");
+    console_on(T);
+    char err[256];
+    cr_assert_neq(mig_stop(&T->s, err, sizeof err), 0);
+    cr_assert(strstr(err, "EBUSY"), "%s", err);
+    uint32_t st = mig_rd(T, VDPU_MIG_STATUS);
+    cr_assert_eq(st & 0xFFFF, MIG_ST_EBUSY << VDPU_MIG_STATUS_CODE_LSB | VDPU_MIG_STATUS_ERROR, "0x%08x", st);
+    cr_assert_eq(T->b->diag_count[VDPU_DIAG_HELD_TIMEOUT], 0, "the status read was answered in time");
+    cr_assert_eq(drv_status(d), ST_RUNNING, "no DEVICE_NEEDS_RESET: the failed stop changed nothing");
+    run_cycles(T, 8000);
+    const char *log = console_text(T);
+    cr_assert(strstr(log, "migration stop failed: data path not quiesced (EBUSY), the device keeps running"), "%s",
+              log);
+    T->b->link.p.rtt = 200;
+    for (unsigned i = 0; i < 200000 && !link_idle(&T->b->link); i++) vdpu_bus_step(T->b);
+    run_cycles(T, 5000);
+    uint16_t ui;
+    cr_assert_eq(virtio_drv_queue_state(d, n->tx.idx, NULL, NULL, &ui, NULL), DRV_OK);
+    cr_assert_eq(ui, 1, "the frame went out: the data path kept running");
+    virtio_net_close(n);
+    free(n);
+    stop(T); /* and a stop now works */
+    run(T);
+    short_tx(T, 5);
+    free(d);
+}
+
+/* An internal error while stopped: DEVICE_NEEDS_RESET shows in device_status, its config interrupt
+ * waits for the run; a reset recovers. */
+ENGINE_TEST_REALFW(mig, internal_error_while_stopped, .timeout = 300)
+{
+    virtio_drv_t *d = live(T, false);
+    stop(T);
+    uint64_t m = msi_total(T), dma0 = dma_requests(T);
+    T->b->dp_err = true;
+    vdpu_bus_step(T->b);
+    T->b->dp_err = false;
+    run_cycles(T, 5000);
+    cr_assert_eq(drv_status(d), ST_RUNNING | VIRTIO_CONFIG_S_NEEDS_RESET);
+    cr_assert_eq(msi_total(T), m, "no config interrupt while stopped");
+    cr_assert_eq(dma_requests(T), dma0);
+    run(T);
+    run_polling(T, d, 3000);
+    cr_assert_eq(d->cfg_irqs_handled, 1, "the config interrupt at the run");
+    cr_assert_eq(virtio_drv_reset(d), DRV_OK, "a reset recovers");
+    free(d);
+    d = live(T, false);
+    short_tx(T, 10);
+    free(d);
+}
+
+/* ---- random traffic (vdpu run --workload net-random's configurations) with random stops ---- */
+
+struct rstop {
+    uint64_t seed, next, n;
+};
+
+/* Every few thousand cycles, whatever the driver is doing (device resets of the workload included):
+ * stop, 3,000 cycles with doorbells on both queues and no DMA (MSI-X included), every consumed buffer
+ * used, run. The configurations include poll mode, host backpressure, reordered completions, prefetch,
+ * batches, several reads, coalescing, MRG_RXBUF, IN_ORDER or not, random chains and device resets (the
+ * two-pair phase runs without the hook). */
+static void random_turn(virtio_net_t *n, void *ctx)
+{
+    struct rstop *c = ctx;
+    vdpu_bus_t *b = &n->s->bus;
+    uint64_t now = b->dev->cycle;
+    if (!c->next) c->next = now + 300 + (c->seed * 7919) % 3000;
+    if (now < c->next) return;
+    c->next = now + 2000 + ((c->seed + c->n) * 104729) % 9000;
+    char err[256];
+    cr_assert_eq(mig_stop(n->s, err, sizeof err), 0, "seed %llu: %s", (unsigned long long)c->seed, err);
+    c->n++;
+    uint64_t d0 = 0, d1 = 0;
+    for (unsigned p = 0; p < VDPU_PURP_COUNT; p++) d0 += b->link.st.total[p].requests;
+    for (unsigned i = 0; i < 3; i++) {
+        cr_assert(host_mem_wr(b, n->tx.notify, 2, n->tx.idx));
+        cr_assert(host_mem_wr(b, n->rx.notify, 2, n->rx.idx));
+        vdpu_bus_run_cycles(b, 1000);
+    }
+    for (unsigned p = 0; p < VDPU_PURP_COUNT; p++) d1 += b->link.st.total[p].requests;
+    cr_assert_eq(d1, d0, "seed %llu: no DMA while stopped", (unsigned long long)c->seed);
+    for (unsigned q = 0; q < 2; q++) {
+        uint16_t a, u;
+        bool aw, uw;
+        cr_assert_eq(virtio_drv_queue_state(n->d, q, &a, &aw, &u, &uw), DRV_OK);
+        cr_assert(a == u && aw == uw, "seed %llu queue %u: avail %u/%d used %u/%d", (unsigned long long)c->seed, q, a,
+                  aw, u, uw);
+    }
+    cr_assert_eq(mig_run(n->s, err, sizeof err), 0, "seed %llu: %s", (unsigned long long)c->seed, err);
+}
+
+static void random_seeds(enum vdpu_engine e, uint64_t from, unsigned count)
+{
+    uint64_t total = 0;
+    for (uint64_t seed = from; seed < from + count; seed++) {
+        struct vdpu_opts o;
+        vdpu_opts_default(&o);
+        o.engine = e;
+        o.seed = seed;
+        o.fw_path = FW_ELF;
+        o.fw_console = NULL;
+        o.rerun = "(criterion test)";
+        netrand_session_opts(seed, &o);
+        vdpu_session_t *s = calloc(1, sizeof *s);
+        cr_assert_not_null(s);
+        cr_assert_eq(vdpu_session_open(s, &o), 0);
+        cr_assert_eq(pci_enumerate(&s->bus, VDPU_MMIO_BASE, &s->pci, NULL), 0);
+        cr_assert_eq(pci_msix_setup(&s->bus, &s->pci, NULL), 0);
+        struct netrand_cfg c;
+        netrand_pick(seed, &c);
+        struct rstop rs = {seed, 0, 0};
+        c.faults.n = 0; /* stops, not PCIe faults (tests/test_pcie_fault.c) */
+        c.no.on_turn = random_turn;
+        c.no.on_turn_ctx = &rs;
+        c.np.max_cycles *= 3; /* the stops take time */
+        struct netrand_result r;
+        char err[256] = "", desc[512];
+        int rc = netrand_run(s, &c, &r, err, sizeof err);
+        bool clean = vdpu_session_finish(s);
+        netrand_describe(&c, desc, sizeof desc);
+        cr_assert(rc == 0 && clean, "seed %llu (%s): %s %s", (unsigned long long)seed, desc, err,
+                  s->bus.stopped ? s->bus.stop_reason : "");
+        total += rs.n;
+        vdpu_session_close(s);
+        free(s);
+    }
+    cr_assert_gt(total, 10 * count, "stops happened (%llu)", (unsigned long long)total);
+}
+
+Test(mig, random_traffic_model, .timeout = 600) { random_seeds(VDPU_ENGINE_MODEL, 101, 12); }
+Test(mig, random_traffic_rtl, .timeout = 600) { random_seeds(VDPU_ENGINE_RTL, 113, 12); }
+Test(mig, random_traffic_cosim, .timeout = 600) { random_seeds(VDPU_ENGINE_COSIM, 125, 12); }
