@@ -217,6 +217,42 @@ void ctrlq_boot(const uint8_t mac[6])
     device_reset_state(true);
 }
 
+/* ---- migration ------------------------------------------------------------------------------- */
+
+void ctrlq_state_get(struct vdps_vq_runtime *rt, struct vdps_rx_filter *f)
+{
+    rt->avail_pos = cq.last_avail | (uint32_t)cq.avail_wrap << VDPU_VQSTATE_WRAP_BIT;
+    rt->used_pos = cq.used_idx | (uint32_t)cq.used_wrap << VDPU_VQSTATE_WRAP_BIT;
+    rt->flags = cq.broken ? VDPS_VQ_CTRLQ_BROKEN : 0;
+    f->flags = (cq.promisc ? VDPS_RXF_PROMISC : 0) | (cq.allmulti ? VDPS_RXF_ALLMULTI : 0) |
+               (cq.uc_ovf ? VDPS_RXF_UC_OVF : 0) | (cq.mc_ovf ? VDPS_RXF_MC_OVF : 0);
+    f->pairs = cq.pairs;
+    for (unsigned i = 0; i < VDPS_RXF_ENTRIES; i++) {
+        f->mac_lo[i] = dev_rd(VDPU_CSR_RXF_MAC_LO0 + 8 * i);
+        f->mac_hi[i] = dev_rd(VDPU_CSR_RXF_MAC_HI0 + 8 * i);
+    }
+}
+
+void ctrlq_state_set(const struct vdps_vq_runtime *rt, const struct vdps_rx_filter *f)
+{
+    cq.last_avail = (uint16_t)rt->avail_pos;
+    cq.avail_wrap = (rt->avail_pos >> VDPU_VQSTATE_WRAP_BIT) & 1;
+    cq.used_idx = (uint16_t)rt->used_pos;
+    cq.used_wrap = (rt->used_pos >> VDPU_VQSTATE_WRAP_BIT) & 1;
+    cq.broken = rt->flags & VDPS_VQ_CTRLQ_BROKEN;
+    cq.promisc = f->flags & VDPS_RXF_PROMISC;
+    cq.allmulti = f->flags & VDPS_RXF_ALLMULTI;
+    cq.uc_ovf = f->flags & VDPS_RXF_UC_OVF;
+    cq.mc_ovf = f->flags & VDPS_RXF_MC_OVF;
+    rxf_commit();
+    for (unsigned i = 0; i < VDPS_RXF_ENTRIES; i++) {
+        dev_wr(VDPU_CSR_RXF_MAC_LO0 + 8 * i, f->mac_lo[i]);
+        dev_wr(VDPU_CSR_RXF_MAC_HI0 + 8 * i, f->mac_hi[i]);
+    }
+    cq.pairs = (uint16_t)f->pairs;
+    dev_wr(VDPU_CSR_MQ_PAIRS, cq.pairs);
+}
+
 /* ---- chains ------------------------------------------------------------------------------------ */
 
 /* split: {addr, len, flags, next}; packed: {addr, len, id, flags} (id kept in next) */

@@ -6,6 +6,7 @@
 #include "ctrlq.h"
 #include "device.h"
 #include "events.h"
+#include "migstate.h"
 #include "policy.h"
 #include "rv.h"
 
@@ -95,7 +96,7 @@ static void resume_owed(void)
     }
 }
 
-static void set_irq_enable(uint32_t v)
+void fw_set_irq_enable(uint32_t v)
 {
     fw.irq_enable = v;
     dev_wr(VDPU_CSR_IRQ_ENABLE, v);
@@ -124,7 +125,7 @@ static void device_reset(void)
         /* the reset is the recovery from an internal error: clear the latch, listen again */
         dev_wr(VDPU_CSR_INT_ACK, VDPU_INT_ACK_ERR);
         fw.err_masked = false;
-        set_irq_enable(fw.irq_enable | VDPU_IRQ_STATUS_INT_ERR);
+        fw_set_irq_enable(fw.irq_enable | VDPU_IRQ_STATUS_INT_ERR);
     }
     if (!fw.mig_stopped) dev_wr(VDPU_CSR_DP_CTRL, 0); /* stopped: the run un-quiesces */
     ev_pop(); /* only now does the host's read of device_status return 0 */
@@ -137,7 +138,7 @@ static void device_reset(void)
  * CTRL_VQ) do not exist for this driver: "The device MUST present a 0 in queue_size if the virtqueue
  * corresponding to the current queue_select is unavailable". Until the reset (DEV_RESET gives every
  * queue QSIZE_MAX again) their size writes are refused. */
-static void unavailable_queues(void)
+void fw_unavailable_queues(void)
 {
     unsigned numq = dev_rd(VDPU_CSR_NUMQ);
     for (unsigned q = policy_num_queues(fw.neg, fw.max_qp); q < numq; q++) {
@@ -146,6 +147,23 @@ static void unavailable_queues(void)
     }
 }
 
+
+/* Start the engine in the ring layout that was negotiated, with indirect tables / event indices etc. if
+ * they were. */
+void fw_engine_start(void)
+{
+    bool packed = policy_ring_type(true, fw.neg) == RING_PACKED;
+    bool ind = feat_has(fw.neg, F_INDIRECT_DESC), evidx = feat_has(fw.neg, F_EVENT_IDX);
+    bool mrg = feat_has(fw.neg, F_NET_MRG_RXBUF), nd = feat_has(fw.neg, F_NOTIFICATION_DATA);
+    bool inord = feat_has(fw.neg, F_IN_ORDER), mtu = feat_has(fw.neg, F_NET_MTU);
+    dev_wr(VDPU_CSR_ENG_CTRL, 1u << VDPU_ENGCTRL_ENABLE | (uint32_t)packed << VDPU_ENGCTRL_PACKED |
+                                  (uint32_t)ind << VDPU_ENGCTRL_INDIRECT | (uint32_t)evidx << VDPU_ENGCTRL_EVENT_IDX |
+                                  (uint32_t)mrg << VDPU_ENGCTRL_MRG_RXBUF | (uint32_t)nd << VDPU_ENGCTRL_NOTIF_DATA |
+                                  (uint32_t)inord << VDPU_ENGCTRL_IN_ORDER | (uint32_t)mtu << VDPU_ENGCTRL_MTU);
+    VLOG("driver ok: queue engine on (%s ring%s%s%s%s%s)\n", packed ? "packed" : "split", ind ? ", indirect" : "",
+         evidx ? ", event idx" : "", mrg ? ", mergeable rx buffers" : "", nd ? ", notification data" : "",
+         inord ? ", in order" : "");
+}
 
 static void on_status(uint32_t data)
 {
@@ -161,7 +179,7 @@ static void on_status(uint32_t data)
         fw.features_ok = true;
         /* the control queue's doorbells come to firmware: 2N with N pairs, none without CTRL_VQ */
         dev_wr(VDPU_CSR_CTRLQ, policy_ctrlq(fw.neg, fw.max_qp));
-        unavailable_queues();
+        fw_unavailable_queues();
     }
     int32_t susp = 0;
     if (d.suspend) susp = dp_suspend(); /* before the commit: the driver's status read waits for it */
@@ -204,21 +222,7 @@ static void on_status(uint32_t data)
             ctrlq_notify(dev_rd(VDPU_CSR_CTRLQ));
         }
     }
-    if (d.gained_driver_ok) {
-        /* the device may use the queues only from DRIVER_OK on: start the engine in the ring layout
-         * that was negotiated, with indirect tables / event indices if they were */
-        bool packed = policy_ring_type(true, fw.neg) == RING_PACKED;
-        bool ind = feat_has(fw.neg, F_INDIRECT_DESC), evidx = feat_has(fw.neg, F_EVENT_IDX);
-        bool mrg = feat_has(fw.neg, F_NET_MRG_RXBUF), nd = feat_has(fw.neg, F_NOTIFICATION_DATA);
-        bool inord = feat_has(fw.neg, F_IN_ORDER), mtu = feat_has(fw.neg, F_NET_MTU);
-        dev_wr(VDPU_CSR_ENG_CTRL, 1u << VDPU_ENGCTRL_ENABLE | (uint32_t)packed << VDPU_ENGCTRL_PACKED |
-                                      (uint32_t)ind << VDPU_ENGCTRL_INDIRECT | (uint32_t)evidx << VDPU_ENGCTRL_EVENT_IDX |
-                                      (uint32_t)mrg << VDPU_ENGCTRL_MRG_RXBUF | (uint32_t)nd << VDPU_ENGCTRL_NOTIF_DATA |
-                                      (uint32_t)inord << VDPU_ENGCTRL_IN_ORDER | (uint32_t)mtu << VDPU_ENGCTRL_MTU);
-        VLOG("driver ok: queue engine on (%s ring%s%s%s%s%s)\n", packed ? "packed" : "split", ind ? ", indirect" : "",
-             evidx ? ", event idx" : "", mrg ? ", mergeable rx buffers" : "", nd ? ", notification data" : "",
-             inord ? ", in order" : "");
-    }
+    if (d.gained_driver_ok) fw_engine_start(); /* the device may use the queues only from DRIVER_OK on */
 }
 
 static void on_drv_feature(unsigned sel, uint32_t data)
@@ -363,19 +367,23 @@ static void mig_commit(uint8_t code)
 static void on_mig_ctrl(uint32_t data)
 {
     bool stop = data & VDPU_MIG_CTRL_STOP;
-    if (data & ~(uint32_t)VDPU_MIG_CTRL_STOP) {
+    uint32_t cmd = data & (VDPU_MIG_CTRL_GET | VDPU_MIG_CTRL_SET);
+    /* STATE_GET and STATE_SET happen in stopped mode (bit 0 set), one at a time */
+    if ((data & ~(uint32_t)(VDPU_MIG_CTRL_STOP | VDPU_MIG_CTRL_GET | VDPU_MIG_CTRL_SET)) || (cmd && !stop) ||
+        cmd == (VDPU_MIG_CTRL_GET | VDPU_MIG_CTRL_SET)) {
         mig_commit(MIG_EINVAL);
         ev_pop();
-        printf("migration command 0x%08" PRIx32 " refused: reserved bits set (EINVAL)\n", data);
+        printf("migration command 0x%08" PRIx32 " refused: reserved bits, or a state command without STOP (EINVAL)\n",
+               data);
         return;
     }
-    if (stop == fw.mig_stopped) {
+    if (stop == fw.mig_stopped && !cmd) {
         mig_commit(MIG_OK);
         ev_pop();
         VLOG("migration: %s already\n", stop ? "stopped" : "running");
         return;
     }
-    if (stop) {
+    if (stop && !fw.mig_stopped) {
         /* a suspended device is quiesced and has delivered what it owed already */
         int32_t t = policy_suspended(fw.status) ? 0 : dp_suspend();
         if (t < 0) {
@@ -386,9 +394,28 @@ static void on_mig_ctrl(uint32_t data)
             return;
         }
         fw.mig_stopped = true;
+        VLOG("migration: stopped (data path quiesced, interrupts delivered in %" PRId32 " cycles)\n", t);
+    }
+    if (cmd == VDPU_MIG_CTRL_GET) {
+        uint32_t len = migstate_get();
+        dev_wr(VDPU_CSR_MIG_DATA, len);
         mig_commit(MIG_OK);
         ev_pop();
-        VLOG("migration: stopped (data path quiesced, interrupts delivered in %" PRId32 " cycles)\n", t);
+        VLOG("migration: state saved (%" PRIu32 " bytes)\n", len);
+        return;
+    }
+    if (cmd == VDPU_MIG_CTRL_SET) {
+        const char *why = "";
+        int r = migstate_set(&why);
+        mig_commit(r ? MIG_EINVAL : MIG_OK);
+        ev_pop();
+        if (r) printf("migration state refused (EINVAL, nothing applied): %s\n", why);
+        else VLOG("migration: state restored (device_status 0x%02x)\n", fw.status);
+        return;
+    }
+    if (stop) {
+        mig_commit(MIG_OK);
+        ev_pop();
         return;
     }
     fw.mig_stopped = false;
@@ -404,6 +431,24 @@ static void on_mig_ctrl(uint32_t data)
         fw.ctrlq_owed = false;
         ctrlq_notify(dev_rd(VDPU_CSR_CTRLQ));
     }
+}
+
+/* The state buffer through STATE_IDX (queue field 0: select a dword, shown in MIG_DATA) and
+ * STATE_DATA (1: store into the selected dword, select the next). */
+static unsigned mig_idx;
+static void on_mig_state(unsigned which, uint32_t data)
+{
+    if (which == 0) {
+        mig_idx = data < MIG_STATE_WORDS ? data : MIG_STATE_WORDS;
+        dev_wr(VDPU_CSR_MIG_DATA, mig_idx < MIG_STATE_WORDS ? mig_state[mig_idx] : 0);
+        ev_pop();
+        if (data >= MIG_STATE_WORDS) printf("migration state dword %" PRIu32 " selected: beyond the buffer, reads 0\n", data);
+        return;
+    }
+    bool in = mig_idx < MIG_STATE_WORDS;
+    if (in) mig_state[mig_idx++] = data;
+    ev_pop();
+    if (!in) printf("migration state write beyond the buffer: ignored\n");
 }
 
 /* ---- interrupt sources ------------------------------------------------------------------- */
@@ -429,6 +474,7 @@ static void service_event(void)
     case VDPU_EV_Q_RESET: on_q_reset(q, data); break;
     case VDPU_EV_NOTIFY: on_notify(q, data); break;
     case VDPU_EV_MIG_CTRL: on_mig_ctrl(data); break;
+    case VDPU_EV_MIG_STATE: on_mig_state(q, data); break;
     default:
         ev_pop();
         printf("unknown event kind %u (info 0x%08" PRIx32 "): dropped\n", kind, info);
@@ -476,7 +522,7 @@ static void on_internal_error(void)
     dev_wr(VDPU_CSR_INT_ACK, VDPU_INT_ACK_ERR);
     /* one report per reset is enough; a still-asserted error would otherwise re-interrupt forever */
     fw.err_masked = true;
-    set_irq_enable(fw.irq_enable & ~VDPU_IRQ_STATUS_INT_ERR);
+    fw_set_irq_enable(fw.irq_enable & ~VDPU_IRQ_STATUS_INT_ERR);
     printf("internal data-path error: status 0x%02x -> 0x%02x (DEVICE_NEEDS_RESET)%s\n", old, fw.status,
            notify ? ", config interrupt" : "");
 }

@@ -6,10 +6,10 @@ FW_OBJDIR := $(BUILD)/fw/obj
 # -march without _zicsr keeps picolibc's multilib selection; CSR instructions use `.option arch, +zicsr`.
 # Integer-only printf (the specs file maps vfprintf to __i_vfprintf when this is defined at link time too).
 FW_ARCH   := -march=rv32imc -mabi=ilp32 --specs=picolibc.specs -DPICOLIBC_INTEGER_PRINTF_SCANF
-FW_CFLAGS := $(FW_ARCH) -Os -g -Wall -Wextra -Werror -ffunction-sections -fdata-sections -MMD -MP -I$(GEN) -Ifw
+FW_CFLAGS := $(FW_ARCH) -Os -g -Wall -Wextra -Werror -ffunction-sections -fdata-sections -MMD -MP -I$(GEN) -Iinclude -Ifw
 FW_LDFLAGS := $(FW_ARCH) -nostartfiles -T fw/link.ld -Wl,--gc-sections \
               -Wl,-Map,$(BUILD)/fw/vdpu-fw.map
-FW_SRCS   := fw/crt0.S fw/main.c fw/trap.c fw/device.c fw/events.c fw/ctrlq.c fw/policy.c fw/console.c
+FW_SRCS   := fw/crt0.S fw/main.c fw/trap.c fw/device.c fw/events.c fw/ctrlq.c fw/migstate.c fw/policy.c fw/console.c
 FW_OBJS   := $(patsubst fw/%,$(FW_OBJDIR)/%.o,$(FW_SRCS))
 
 $(FW_OBJDIR)/%.c.o: fw/%.c $(GEN)/vdpu_regmap.h

@@ -117,9 +117,11 @@ void model_vqstate_access(struct vdpu_edge *e, uint64_t bar_off, unsigned size, 
 
 /* ---- MIG (vendor-specific): the hypervisor's stop/run, served by firmware ------ */
 
-/* Four dwords: ID and CAPS constants; CTRL, whose write is a command for firmware (event MIG_CTRL)
- * and whose read shows the mode in effect; STATUS, firmware's MIG_STATUS CSR. CTRL and STATUS reads
- * are held while firmware has events to serve, so they tell the outcome of every command before. */
+/* Six dwords: ID and CAPS constants; CTRL, whose write is a command for firmware (event MIG_CTRL)
+ * and whose read shows the mode in effect; STATUS, firmware's MIG_STATUS CSR; STATE_IDX (write-only)
+ * and STATE_DATA (firmware's MIG_DATA CSR), whose writes are event MIG_STATE. CTRL, STATUS and
+ * STATE_DATA reads are held while firmware has events to serve, so they tell the outcome of every
+ * write before. */
 void model_mig_access(struct vdpu_edge *e, uint64_t bar_off, unsigned size, bool write, uint64_t wdata,
                       struct host_result *r)
 {
@@ -132,6 +134,17 @@ void model_mig_access(struct vdpu_edge *e, uint64_t bar_off, unsigned size, bool
         r->data = (e->pre->mig_status >> VDPU_MIG_STATUS_STOPPED_LSB) & 1;
         r->held = !write;
         if (write) model_evq_push(e, VDPU_EV_MIG_CTRL, 0, (uint32_t)wdata, bar_off);
+        return;
+    }
+    if (in_off == VDPU_MIG_STATE_DATA) {
+        r->data = e->pre->mig_data;
+        r->held = !write;
+        if (write) model_evq_push(e, VDPU_EV_MIG_STATE, 1, (uint32_t)wdata, bar_off);
+        return;
+    }
+    if (in_off == VDPU_MIG_STATE_IDX) {
+        if (write) model_evq_push(e, VDPU_EV_MIG_STATE, 0, (uint32_t)wdata, bar_off);
+        else model_access_fault(e, VDPU_DIAG_BAR_WO_READ, bar_off, r);
         return;
     }
     if (write) {

@@ -61,6 +61,7 @@ void model_fw_csr_reset(struct vdpu_state *s)
     memset(&s->dlog, 0, sizeof s->dlog); /* the hypervisor's, not the driver's: DEV_RESET keeps it */
     s->dlog.ctrl = VDPU_CSR_LOG_CTRL_RESET;
     s->mig_status = VDPU_CSR_MIG_STATUS_RESET;
+    s->mig_data = VDPU_CSR_MIG_DATA_RESET;
     s->hold_timeouts = 0;
     s->diag_count = VDPU_CSR_DIAG_COUNT_RESET;
     s->diag_last = VDPU_CSR_DIAG_LAST_RESET;
@@ -120,7 +121,7 @@ static bool is_rxf_mac(uint16_t off)
 /* Q_* registers address the queue FW_QSEL names. */
 static bool is_queue_csr(uint16_t off)
 {
-    return off >= VDPU_CSR_Q_SIZE && off <= VDPU_CSR_Q_USED_POS;
+    return off >= VDPU_CSR_Q_SIZE && off <= VDPU_CSR_Q_KICK;
 }
 
 /* A ring position: {wrap, index} as Q_AVAIL_POS / Q_USED_POS and VQSTATE show it (one layout, checked). */
@@ -186,6 +187,7 @@ static uint32_t csr_value(const struct vdpu_state *s, uint16_t off)
     case VDPU_CSR_Q_USED_HI: return q->device_hi;
     case VDPU_CSR_Q_AVAIL_POS: return ring_pos(q->last_avail, q->avail_wrap);
     case VDPU_CSR_Q_USED_POS: return ring_pos(q->used_idx, q->used_wrap);
+    case VDPU_CSR_Q_KICK: return q->kick;
     case VDPU_CSR_NET_MAC_LO: return s->net_mac_lo;
     case VDPU_CSR_NET_MAC_HI: return s->net_mac_hi;
     case VDPU_CSR_NET_STATUS: return s->net_status;
@@ -212,6 +214,7 @@ static uint32_t csr_value(const struct vdpu_state *s, uint16_t off)
     case VDPU_CSR_LOG_STATUS: return (uint32_t)s->dlog.oor << VDPU_LOG_STATUS_OOR_LSB;
     case VDPU_CSR_LOG_MARKS: return s->dlog.marks;
     case VDPU_CSR_MIG_STATUS: return s->mig_status;
+    case VDPU_CSR_MIG_DATA: return s->mig_data;
     case VDPU_CSR_HOSTMEM_BASE_LO: return (uint32_t)s->eng.hm_base;
     case VDPU_CSR_HOSTMEM_BASE_HI: return (uint32_t)(s->eng.hm_base >> 32);
     case VDPU_CSR_HOSTMEM_SIZE_LO: return (uint32_t)s->eng.hm_size;
@@ -303,6 +306,7 @@ static void csr_store(struct vdpu_state *n, uint16_t qsel, uint16_t off, uint32_
     case VDPU_CSR_LOG_PAGES: n->dlog.pages = v; break;
     case VDPU_CSR_LOG_STATUS: if (v & VDPU_LOG_STATUS_OOR) n->dlog.oor = false; break; /* write 1 to clear */
     case VDPU_CSR_MIG_STATUS: n->mig_status = v; break;
+    case VDPU_CSR_MIG_DATA: n->mig_data = v; break;
     case VDPU_CSR_HOSTMEM_BASE_LO: n->eng.hm_base = (n->eng.hm_base & ~0xFFFFFFFFull) | v; break;
     case VDPU_CSR_HOSTMEM_BASE_HI: n->eng.hm_base = (n->eng.hm_base & 0xFFFFFFFFull) | (uint64_t)v << 32; break;
     case VDPU_CSR_HOSTMEM_SIZE_LO: n->eng.hm_size = (n->eng.hm_size & ~0xFFFFFFFFull) | v; break;

@@ -337,6 +337,7 @@ struct vdpu_state {
         uint32_t pend_idx; /* ... its bytemap index */
     } dlog;
     uint32_t mig_status; /* MIG_STATUS: what the MIG region shows (the hypervisor's: DEV_RESET keeps it) */
+    uint32_t mig_data;   /* MIG_DATA: what MIG STATE_DATA shows */
 
     /* ---- data-path control and status inputs */
     bool quiesce;  /* DP_CTRL[0] */

@@ -43,8 +43,9 @@ module vdpu_bar_decode
   if (VQSTATE_WRAP_BIT != 16 || VQSTATE_AVAIL != 12'h0 || VQSTATE_USED != 12'h4 || BAR_VQSTATE_LEN != 8) begin : gen_vqs_check
     $error("vdpu_bar_decode: VQSTATE is two dwords {wrap, index[15:0]} at +0 and +4");
   end
-  if (BAR_MIG_LEN != 16 || MIG_ID != 12'h0 || MIG_CAPS != 12'h4 || MIG_CTRL != 12'h8 || MIG_STATUS != 12'hC) begin : gen_mig_check
-    $error("vdpu_bar_decode: MIG is four dwords ID, CAPS, CTRL, STATUS");
+  if (BAR_MIG_LEN != 24 || MIG_ID != 12'h0 || MIG_CAPS != 12'h4 || MIG_CTRL != 12'h8 || MIG_STATUS != 12'hC ||
+      MIG_STATE_IDX != 12'h10 || MIG_STATE_DATA != 12'h14) begin : gen_mig_check
+    $error("vdpu_bar_decode: MIG is six dwords ID, CAPS, CTRL, STATUS, STATE_IDX, STATE_DATA");
   end
   if (NETCFG_MAC0 != 4'd0 || NETCFG_MAC5 != 4'd5) begin : gen_mac_check
     $error("vdpu_bar_decode: the MAC must be bytes 0..5 of the device cfg");
@@ -356,6 +357,19 @@ module vdpu_bar_decode
         rd = 64'(view_i.mig_status[MIG_STATUS_STOPPED_LSB]);  // the mode in effect
         rsp_o.held = !we;
         if (we) begin ev_req = 1'b1; ev_kind = EV_MIG_CTRL; end
+      end else if (off[11:0] == MIG_STATE_DATA) begin
+        rd = 64'(view_i.mig_data);  // what firmware put there for the selected dword
+        rsp_o.held = !we;
+        if (we) begin ev_req = 1'b1; ev_kind = EV_MIG_STATE; ev_queue = 16'd1; end
+      end else if (off[11:0] == MIG_STATE_IDX) begin
+        if (we) begin
+          ev_req   = 1'b1;
+          ev_kind  = EV_MIG_STATE;
+          ev_queue = 16'd0;
+        end else begin
+          dv = 1'b1;
+          dc = DIAG_BAR_WO_READ;
+        end
       end else if (we) begin
         dv = 1'b1;
         dc = DIAG_BAR_RO_WRITE;

@@ -153,6 +153,7 @@ module vdpu_fw_csr
     logic                        log_oor;   // LOG_STATUS[0], sticky
     logic [31:0]                 log_marks; // LOG_MARKS
     logic [31:0]                 mig_status;  // MIG_STATUS (survives DEV_RESET: the mode is the hypervisor's)
+    logic [31:0]                 mig_data;    // MIG_DATA
     logic [63:0]                 hm_base;   // HOSTMEM_BASE_HI/LO
     logic [63:0]                 hm_size;   // HOSTMEM_SIZE_HI/LO
     logic [2:0]                  rxf_ctrl;  // RXF_CTRL
@@ -204,6 +205,7 @@ module vdpu_fw_csr
     log_oor:       CSR_LOG_STATUS_RST[LOG_STATUS_OOR_LSB],
     log_marks:     CSR_LOG_MARKS_RST,
     mig_status:    CSR_MIG_STATUS_RST,
+    mig_data:      CSR_MIG_DATA_RST,
     hm_base:       {CSR_HOSTMEM_BASE_HI_RST, CSR_HOSTMEM_BASE_LO_RST},
     hm_size:       {CSR_HOSTMEM_SIZE_HI_RST, CSR_HOSTMEM_SIZE_LO_RST},
     rxf_ctrl:      CSR_RXF_CTRL_RST[2:0],
@@ -339,6 +341,7 @@ module vdpu_fw_csr
         rd[Q_AVAIL_POS_IDX_LSB +: Q_AVAIL_POS_IDX_W] = fw_q.last_avail;
         rd[Q_AVAIL_POS_WRAP_LSB]                     = fw_q.avail_wrap;
       end
+      16'(CSR_Q_KICK):        begin qcsr = 1'b1; acc = AccRo; rd = 32'(fw_q.kick); end
       16'(CSR_Q_USED_POS):    begin
         qcsr  = 1'b1;
         qfield = QF_USED_POS;
@@ -377,6 +380,7 @@ module vdpu_fw_csr
       16'(CSR_LOG_STATUS):      rd = 32'(r_q.log_oor) << LOG_STATUS_OOR_LSB;
       16'(CSR_LOG_MARKS):       begin acc = AccRo; rd = r_q.log_marks; end
       16'(CSR_MIG_STATUS):      rd = r_q.mig_status;
+      16'(CSR_MIG_DATA):        rd = r_q.mig_data;
       16'(CSR_HOSTMEM_BASE_LO): rd = r_q.hm_base[31:0];
       16'(CSR_HOSTMEM_BASE_HI): rd = r_q.hm_base[63:32];
       16'(CSR_HOSTMEM_SIZE_LO): rd = r_q.hm_size[31:0];
@@ -522,6 +526,7 @@ module vdpu_fw_csr
           16'(CSR_LOG_PAGES):       r_d.log_pages       = wval;
           16'(CSR_LOG_STATUS):      if (wval[LOG_STATUS_OOR_LSB]) r_d.log_oor = 1'b0;  // write 1 to clear
           16'(CSR_MIG_STATUS):      r_d.mig_status      = wval;
+          16'(CSR_MIG_DATA):        r_d.mig_data        = wval;
           16'(CSR_HOSTMEM_BASE_LO): r_d.hm_base[31:0]   = wval;
           16'(CSR_HOSTMEM_BASE_HI): r_d.hm_base[63:32]  = wval;
           16'(CSR_HOSTMEM_SIZE_LO): r_d.hm_size[31:0]   = wval;
@@ -688,7 +693,8 @@ module vdpu_fw_csr
     net_mtu:       r_q.net_mtu,
     ctrlq:         r_q.ctrlq,
     reset_pend:    r_q.reset_pend,
-    mig_status:    r_q.mig_status
+    mig_status:    r_q.mig_status,
+    mig_data:      r_q.mig_data
   };
 
 endmodule

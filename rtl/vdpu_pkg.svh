@@ -189,6 +189,7 @@ package vdpu_pkg;
     logic [15:0]                  ctrlq;       // CTRLQ: the control queue's index
     logic                         reset_pend;  // a reset request waits for DEV_RESET: common cfg writes ignored
     logic [31:0]                  mig_status;  // MIG_STATUS: what the MIG region's CTRL and STATUS show
+    logic [31:0]                  mig_data;    // MIG_DATA: what the MIG region's STATE_DATA shows
   } host_view_t;
 
   // Bytes 0..size-1 set: the part of a 64-bit little-endian word an access of this size covers.

@@ -444,3 +444,37 @@ Test(cli, bench_data_path_table, .timeout = 300)
     }
     cr_assert_eq(rows, 24, "2 rings x 2 sizes x 2 rtt x (TX at M 1 and 8, RX)");
 }
+
+/* issue 14: vdpu run --migrate-at moves the running device to fresh devices of other engines during the
+ * traffic; every frame is still checked, the run reports each migration, and the digest of a migrated
+ * run is the same every time for a seed. Bad lists are usage errors; a point after the traffic fails the
+ * run. */
+Test(cli, migrate_at_moves_the_device_between_engines, .timeout = 300)
+{
+    static char out[65536], out2[65536];
+    const char *cmd = VDPU " run -q --engine model --workload net-loopback --packets 300 --seed 5"
+                           " --migrate-at 140000,260000,380000 --migrate-to rtl,cosim,model";
+    cr_assert_eq(sh(cmd, out, sizeof out), 0, "%s", out);
+    cr_assert(strstr(out, "[host] migration 1 at cycle "), "%s", out);
+    cr_assert(strstr(out, ": model -> rtl, "), "%s", out);
+    cr_assert(strstr(out, ": rtl -> cosim, "), "%s", out);
+    cr_assert(strstr(out, ": cosim -> model, "), "%s", out);
+    cr_assert(strstr(out, "300 frames completed and checked"), "%s", out);
+    cr_assert(strstr(out, "result: PASS"), "%s", out);
+    cr_assert_eq(sh(cmd, out2, sizeof out2), 0, "%s", out2);
+    const char *d1 = strstr(out, "digest "), *d2 = strstr(out2, "digest ");
+    cr_assert(d1 && d2);
+    cr_assert_eq(strncmp(d1, d2, 24), 0, "the same digest for the same seed: %.24s vs %.24s", d1, d2);
+    cr_assert_eq(sh(VDPU " run -w net-tx --migrate-at 5,3", out, sizeof out), 2);
+    cr_assert(strstr(out, "cycles must ascend (3 after 5)"), "%s", out);
+    cr_assert_eq(sh(VDPU " run -w net-tx --migrate-at 5 --migrate-to rtl,model", out, sizeof out), 2);
+    cr_assert(strstr(out, "names 2 engines for 1 --migrate-at points"), "%s", out);
+    cr_assert_eq(sh(VDPU " run -w net-tx --migrate-at 5 --migrate-to fpga", out, sizeof out), 2);
+    cr_assert(strstr(out, "unknown engine 'fpga'"), "%s", out);
+    cr_assert_eq(sh(VDPU " run -w net-random --migrate-at 5", out, sizeof out), 2);
+    cr_assert_eq(sh(VDPU " run -w net-tx --migrate-to rtl", out, sizeof out), 2);
+    cr_assert(strstr(out, "--migrate-to needs --migrate-at"), "%s", out);
+    cr_assert_eq(sh(VDPU " run -w net-tx --migrate-at 0", out, sizeof out), 2);
+    cr_assert_eq(sh(VDPU " run -q --engine model -w net-tx --packets 10 --migrate-at 100000000", out, sizeof out), 1);
+    cr_assert(strstr(out, "0 of 1 migrations done: the traffic ended at cycle"), "%s", out);
+}

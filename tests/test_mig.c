@@ -85,7 +85,7 @@ ENGINE_TEST_REALFW(mig, region_and_capability, .timeout = 120)
     cr_assert_eq(cfg_rd(T, p + VDPU_VNDR_OFF(bar), 1), 0);
     cr_assert_eq(cfg_rd(T, p + VDPU_VNDR_OFF(magic), 4), 0x56445055, "'VDPU'");
     cr_assert_eq(cfg_rd(T, p + VDPU_VNDR_OFF(offset), 4), 0x7000);
-    cr_assert_eq(cfg_rd(T, p + VDPU_VNDR_OFF(length), 4), 16);
+    cr_assert_eq(cfg_rd(T, p + VDPU_VNDR_OFF(length), 4), 24);
     cfg_wr(T, p + VDPU_VNDR_OFF(offset), 4, 0x1234);
     expect_diag(T, VDPU_DIAG_CFG_RO_WRITE, p + VDPU_VNDR_OFF(offset));
     cr_assert_eq(cfg_rd(T, p + VDPU_VNDR_OFF(offset), 4), 0x7000);
@@ -96,8 +96,8 @@ ENGINE_TEST_REALFW(mig, region_and_capability, .timeout = 120)
     cr_assert_eq(T->s.pci.mig_cap, p);
     cr_assert_eq(T->s.pci.mig, T->bar + 0x7000);
     /* the registers: constants, the mode, the status; read-only ones refuse writes */
-    cr_assert_eq(mig_rd(T, VDPU_MIG_ID), 1, "interface version 1, no state format yet");
-    cr_assert_eq(mig_rd(T, VDPU_MIG_CAPS), 1, "stop/run");
+    cr_assert_eq(mig_rd(T, VDPU_MIG_ID), 0x10001, "interface version 1, state format 1");
+    cr_assert_eq(mig_rd(T, VDPU_MIG_CAPS), 7, "stop/run, state get, state set");
     cr_assert_eq(mig_rd(T, VDPU_MIG_CTRL), 0, "running");
     cr_assert_eq(mig_rd(T, VDPU_MIG_STATUS), 0, "no command yet");
     expect_no_diag(T);
@@ -107,6 +107,9 @@ ENGINE_TEST_REALFW(mig, region_and_capability, .timeout = 120)
         expect_diag(T, VDPU_DIAG_BAR_RO_WRITE, VDPU_BAR_MIG_OFF + ro[i]);
     }
     cr_assert_eq(mig_rd(T, VDPU_MIG_STATUS), 0, "a write to STATUS is no command");
+    cr_assert_eq(bar_rd(T, VDPU_BAR_MIG_OFF + VDPU_MIG_STATE_IDX, 4), 0, "STATE_IDX is write-only");
+    expect_diag(T, VDPU_DIAG_BAR_WO_READ, VDPU_BAR_MIG_OFF + VDPU_MIG_STATE_IDX);
+    cr_assert_eq(mig_rd(T, VDPU_MIG_STATE_DATA), 0, "nothing selected yet");
     cr_assert_eq(bar_rd(T, VDPU_BAR_MIG_OFF + VDPU_MIG_CTRL, 2), 0);
     expect_diag(T, VDPU_DIAG_BAR_BAD_SIZE, VDPU_BAR_MIG_OFF + VDPU_MIG_CTRL);
     bar_wr(T, VDPU_BAR_MIG_OFF + VDPU_MIG_CTRL, 1, 1);
@@ -399,8 +402,8 @@ ENGINE_TEST_REALFW(mig, idempotent_and_reserved_bits, .timeout = 300)
     cr_assert_eq(st, 3u << VDPU_MIG_STATUS_SEQ_LSB | VDPU_MIG_STATUS_STOPPED, "stop while stopped: OK (0x%08x)", st);
     cr_assert_eq(drv_status(d), ST_RUNNING, "device_status never changes");
     console_on(T);
-    st = command(T, VDPU_MIG_CTRL_STOP | 0x100);
-    cr_assert_eq(CODE(st), MIG_ST_EINVAL, "reserved bit 8: EINVAL (0x%08x)", st);
+    st = command(T, VDPU_MIG_CTRL_STOP | 0x1000);
+    cr_assert_eq(CODE(st), MIG_ST_EINVAL, "reserved bit 12: EINVAL (0x%08x)", st);
     cr_assert(st & VDPU_MIG_STATUS_ERROR);
     cr_assert(st & VDPU_MIG_STATUS_STOPPED, "still stopped");
     st = command(T, 0x80000000u);
@@ -408,7 +411,8 @@ ENGINE_TEST_REALFW(mig, idempotent_and_reserved_bits, .timeout = 300)
     cr_assert(st & VDPU_MIG_STATUS_STOPPED);
     run_cycles(T, 5000);
     const char *log = console_text(T);
-    cr_assert(strstr(log, "migration command 0x00000101 refused: reserved bits set (EINVAL)"), "%s", log);
+    cr_assert(strstr(log, "migration command 0x00001001 refused: reserved bits, or a state command without STOP (EINVAL)"),
+              "%s", log);
     char err[256];
     cr_assert_eq(mig_run(&T->s, err, sizeof err), 0, "%s", err);
     st = mig_rd(T, VDPU_MIG_STATUS);

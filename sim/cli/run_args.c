@@ -66,6 +66,12 @@ void run_usage(FILE *f)
             "                         the last injected event)\n"
             "      --link-flap-at C   take the link down at cycle C and up again 2000 cycles later\n"
             "      --dp-error-at C    report an internal data-path error at cycle C (DEVICE_NEEDS_RESET)\n"
+            "      --migrate-at C[,C...]  live-migrate the device during net-tx/rx/loopback traffic at these\n"
+            "                         cycles (ascending, at most 8): stop, save the state, a fresh device\n"
+            "                         with freshly booted firmware, restore, run (docs/migration.md); the\n"
+            "                         driver notices nothing and every frame is still checked\n"
+            "      --migrate-to E[,E...]  the engine of each new device, model|rtl|cosim (one name: all;\n"
+            "                         default: rtl from model, model from rtl, cosim from cosim)\n"
             "                         (cycles: at most 2^48 = 281474976710656, 13 days at 250 MHz)\n"
             "driver (host side):\n"
             "      --ring split|packed  ring layout the driver asks for (default split)\n"
@@ -83,10 +89,13 @@ void run_usage(FILE *f)
                "arguments, 128+N stopped by signal N (SIGINT, SIGTERM: what was measured is written)\n");
 }
 
+static int parse_migrate_at(const char *arg, struct run_args *a);
+static int parse_migrate_to(const char *arg, struct run_args *a);
+
 enum {
     OPT_RING = DEV_OPT_END, OPT_QUEUES, OPT_QSIZE, OPT_PACKETS, OPT_PKTSIZE, OPT_JSON, OPT_PCAP_OUT,
     OPT_INTX, OPT_PCAP_IN, OPT_FLAP, OPT_DPERR, OPT_CYCLES, OPT_GDB, OPT_GDBSTDIO, OPT_CTRL, OPT_PAIRS, OPT_RXBUF,
-    OPT_FCOV,
+    OPT_FCOV, OPT_MIGRATE_AT, OPT_MIGRATE_TO,
 };
 
 static const struct option run_opts[] = {
@@ -98,6 +107,7 @@ static const struct option run_opts[] = {
     {"packets", required_argument, 0, OPT_PACKETS}, {"pkt-size", required_argument, 0, OPT_PKTSIZE},
     {"json", required_argument, 0, OPT_JSON},
     {"pcap-out", required_argument, 0, OPT_PCAP_OUT}, {"intx", no_argument, 0, OPT_INTX},
+    {"migrate-at", required_argument, 0, OPT_MIGRATE_AT}, {"migrate-to", required_argument, 0, OPT_MIGRATE_TO},
     {"ctrl", required_argument, 0, OPT_CTRL}, {"pairs", required_argument, 0, OPT_PAIRS},
     {"pcap-in", required_argument, 0, OPT_PCAP_IN},   {"link-flap-at", required_argument, 0, OPT_FLAP},
     {"dp-error-at", required_argument, 0, OPT_DPERR}, {"cycles", required_argument, 0, OPT_CYCLES},
@@ -226,6 +236,8 @@ static int run_option(int ch, const char *arg, struct run_args *a)
         if (!cli_u64_range("run", "--link-flap-at", arg, 0, CLI_MAX_CYCLE, &c->flap_at)) return VDPU_EXIT_USAGE;
         c->flap = true;
         break;
+    case OPT_MIGRATE_AT: return parse_migrate_at(arg, a);
+    case OPT_MIGRATE_TO: return parse_migrate_to(arg, a);
     case OPT_DPERR:
         if (!cli_u64_range("run", "--dp-error-at", arg, 0, CLI_MAX_CYCLE, &c->dperr_at)) return VDPU_EXIT_USAGE;
         c->dperr = true;
@@ -275,6 +287,69 @@ static int merge_pairs(struct run_args *a, bool net)
 }
 
 /* Options that would be silently ignored, or contradict each other, are usage errors. */
+/* --migrate-at C[,C...]: ascending cycles, at most RUN_MAX_MIGRATIONS */
+static int parse_migrate_at(const char *arg, struct run_args *a)
+{
+    struct run_cfg *c = &a->c;
+    char buf[512], *save = NULL;
+    if (strlen(arg) >= sizeof buf) return cli_usage_error("run", "--migrate-at: list too long");
+    strcpy(buf, arg);
+    c->migrations = 0;
+    for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+        if (c->migrations == RUN_MAX_MIGRATIONS)
+            return cli_usage_error("run", "--migrate-at: at most %u migrations", RUN_MAX_MIGRATIONS);
+        uint64_t v;
+        if (!cli_u64_range("run", "--migrate-at", t, 1, CLI_MAX_CYCLE, &v)) return VDPU_EXIT_USAGE;
+        if (c->migrations && v <= c->migrate_at[c->migrations - 1])
+            return cli_usage_error("run", "--migrate-at: cycles must ascend (%llu after %llu)", (unsigned long long)v,
+                                   (unsigned long long)c->migrate_at[c->migrations - 1]);
+        c->migrate_at[c->migrations++] = v;
+    }
+    if (!c->migrations) return cli_usage_error("run", "--migrate-at needs at least one cycle");
+    return -1;
+}
+
+/* --migrate-to E[,E...]: engine names, kept in a->migrate_to until run_check matches them to the points */
+static int parse_migrate_to(const char *arg, struct run_args *a)
+{
+    char buf[256], *save = NULL;
+    if (strlen(arg) >= sizeof buf) return cli_usage_error("run", "--migrate-to: list too long");
+    strcpy(buf, arg);
+    a->migrate_to_n = 0;
+    for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+        if (a->migrate_to_n == RUN_MAX_MIGRATIONS)
+            return cli_usage_error("run", "--migrate-to: at most %u engines", RUN_MAX_MIGRATIONS);
+        if (!vdpu_engine_parse(t, &a->migrate_to[a->migrate_to_n]))
+            return cli_usage_error("run", "--migrate-to: unknown engine '%s' (model, rtl or cosim)", t);
+        a->migrate_to_n++;
+    }
+    if (!a->migrate_to_n) return cli_usage_error("run", "--migrate-to needs an engine");
+    return -1;
+}
+
+/* the destination engines of the --migrate-at points */
+static int check_migrations(struct run_args *a, bool net)
+{
+    struct run_cfg *c = &a->c;
+    if (!c->migrations) {
+        if (a->migrate_to_n) return cli_usage_error("run", "--migrate-to needs --migrate-at");
+        return -1;
+    }
+    if (!net || !strcmp(c->workload, "net-random"))
+        return cli_usage_error("run", "--migrate-at is for net-tx, net-rx and net-loopback");
+    if (c->pairs > 1) return cli_usage_error("run", "--migrate-at: one queue pair only (no --pairs)");
+    if (a->migrate_to_n > 1 && a->migrate_to_n != c->migrations)
+        return cli_usage_error("run", "--migrate-to names %u engines for %u --migrate-at points (give one, or one each)",
+                               a->migrate_to_n, c->migrations);
+    enum vdpu_engine e = a->dev.o.engine;
+    for (unsigned i = 0; i < c->migrations; i++) {
+        if (a->migrate_to_n) e = a->migrate_to[a->migrate_to_n == 1 ? 0 : i];
+        else e = e == VDPU_ENGINE_MODEL ? VDPU_ENGINE_RTL : e == VDPU_ENGINE_RTL ? VDPU_ENGINE_MODEL : VDPU_ENGINE_COSIM;
+        c->migrate_to[i] = e;
+    }
+    return -1;
+}
+
 static int run_check(struct run_args *a)
 {
     struct run_cfg *c = &a->c;
@@ -293,6 +368,8 @@ static int run_check(struct run_args *a)
     if ((c->net_opts || c->pcap_out || c->pcap_in) && !net)
         return cli_usage_error("run", "--packets/--pkt-size/--json/--pcap-in/--pcap-out are for the net-* workloads");
     int rc = merge_pairs(a, net);
+    if (rc >= 0) return rc;
+    rc = check_migrations(a, net);
     if (rc >= 0) return rc;
     if (c->pairs > o->max_qp)
         return cli_usage_error("run", "%u queue pairs asked for, but the device offers max_virtqueue_pairs %u (--max-qp)",

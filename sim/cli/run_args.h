@@ -10,6 +10,8 @@ struct run_args {
     struct run_cfg c;       /* workload and driver */
     bool drv_opts, accesses_set, gdb_stdio, pkt_size_set, queues_set;
     uint64_t gdb_port, pairs_opt;
+    enum vdpu_engine migrate_to[RUN_MAX_MIGRATIONS]; /* --migrate-to as given */
+    unsigned migrate_to_n;
     char *rerun;            /* the command line to reproduce a mismatch, seed explicit (malloc) */
     char *ctrl_buf;         /* --ctrl with --pairs appended (malloc), or NULL */
 };

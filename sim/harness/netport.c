@@ -90,9 +90,15 @@ void netport_flush_pending(netport_t *n)
     if (wt_before(free_at, n->rx_free)) n->rx_free = free_at;
 }
 
-bool netport_rx_due(const netport_t *n, uint64_t now) { return n->rx_n && n->rxq[n->rx_head].due <= now; }
+bool netport_rx_due(const netport_t *n, uint64_t now)
+{
+    return n->rx_n && n->rxq[n->rx_head].due <= now && (!n->rx_hold || n->rx_off);
+}
 
-uint64_t netport_rx_next_due(const netport_t *n) { return n->rx_n ? n->rxq[n->rx_head].due : UINT64_MAX; }
+uint64_t netport_rx_next_due(const netport_t *n)
+{
+    return n->rx_n && (!n->rx_hold || n->rx_off) ? n->rxq[n->rx_head].due : UINT64_MAX;
+}
 
 bool netport_rx_beat(const netport_t *n, uint64_t now, vdpu_nrx_t *beat)
 {

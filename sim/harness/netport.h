@@ -45,6 +45,9 @@ typedef struct netport {
         wire_time_t end; /* where its slot on the RX wire ends (after its inter-frame gap) */
     } rxq[NET_RXQ];
     unsigned rx_head, rx_n, rx_off;
+    /* the wire toward the device is held (a live migration's switch-over): no frame starts, a frame
+     * half taken is finished; frames queue meanwhile */
+    bool rx_hold;
     /* the frame being received from ntx */
     uint8_t tx_buf[NET_MAX_FRAME + 32];
     unsigned tx_len;

@@ -209,6 +209,42 @@ int vdpu_session_open(vdpu_session_t *s, const struct vdpu_opts *o)
     return 0;
 }
 
+int vdpu_session_replace_device(vdpu_session_t *s, enum vdpu_engine e, char *err, size_t errlen)
+{
+    if (!s->opts.fw_path) {
+        snprintf(err, errlen, "a device restored from a state needs the real firmware (--fw)");
+        return -1;
+    }
+    if (!vdpu_dev_finish(s->dev)) { /* a cosim mismatch so far belongs to the device being replaced */
+        snprintf(err, errlen, "the %s engine being replaced failed its checks", vdpu_engine_name(s->opts.engine));
+        return -1;
+    }
+    struct vdpu_opts o = s->opts;
+    o.engine = e;
+    o.wave = NULL; /* the source's wave file is not reopened: it ends at the migration */
+    vdpu_dev_t *dev = vdpu_engine_create(&o);
+    if (!dev) {
+        snprintf(err, errlen, "cannot create the %s engine", vdpu_engine_name(e));
+        return -1;
+    }
+    dev->cycle = s->dev->cycle; /* simulated time goes on */
+    if (s->soc) fw_soc_flush_console(s->soc);
+    free(s->soc);
+    s->soc = NULL;
+    elf_free(&s->fw_img);
+    vdpu_dev_destroy(s->dev);
+    s->dev = s->bus.dev = dev;
+    s->bus.net.clock = &dev->cycle;
+    s->bus.seen_link_up = s->bus.seen_dp_err = -1;
+    vdpu_dev_eval(dev, &s->bus.out);
+    s->opts = o;
+    if (open_firmware(s, &o)) {
+        snprintf(err, errlen, "cannot boot the firmware on the new device");
+        return -1;
+    }
+    return 0;
+}
+
 bool vdpu_session_finish(vdpu_session_t *s)
 {
     /* let in-flight responses and messages land before the final check */

@@ -73,6 +73,11 @@ bool vdpu_engine_parse(const char *s, enum vdpu_engine *e);
 vdpu_dev_t *vdpu_engine_create(const struct vdpu_opts *o);
 /* 0 on success; -1 with a one-line error on stderr. */
 int vdpu_session_open(vdpu_session_t *s, const struct vdpu_opts *o);
+/* Live migration's destination (sim/host/mig.c): a freshly reset device of engine e in place of this one,
+ * with the same firmware ELF booted on a new embedded CPU; host memory, link, network port, monitor and
+ * the cycle count carry on, the old device and its CPU are gone. Needs the real firmware. 0, or -1 with a
+ * one-line reason in err (on a failure after the old device is gone the session is unusable). */
+int vdpu_session_replace_device(vdpu_session_t *s, enum vdpu_engine e, char *err, size_t errlen);
 /* End-of-run checks (cosim leftovers); true when the run is clean. */
 bool vdpu_session_finish(vdpu_session_t *s);
 void vdpu_session_close(vdpu_session_t *s);

@@ -1,8 +1,12 @@
 /* mig.c - the hypervisor's side of the MIG region: stop and run commands and their outcome. */
 #include <stdio.h>
+#include <string.h>
+#include <zlib.h>
 
 #include "host_link.h"
 #include "mig.h"
+#include "vdpu_state.h"
+#include "virtio_spec.h"
 
 int mig_command(vdpu_session_t *s, uint32_t ctrl, uint32_t *status, char *err, size_t errlen)
 {
@@ -47,3 +51,210 @@ static int mig_mode(vdpu_session_t *s, bool stop, char *err, size_t errlen)
 
 int mig_stop(vdpu_session_t *s, char *err, size_t errlen) { return mig_mode(s, true, err, errlen); }
 int mig_run(vdpu_session_t *s, char *err, size_t errlen) { return mig_mode(s, false, err, errlen); }
+
+/* ---- the state ---------------------------------------------------------------------------------- */
+
+static int wr32(vdpu_session_t *s, uint32_t reg, uint32_t v, char *err, size_t errlen)
+{
+    if (host_mem_wr(&s->bus, s->pci.mig + reg, 4, v)) return 0;
+    snprintf(err, errlen, "MIG access failed on the host link");
+    return -1;
+}
+
+static int rd32(vdpu_session_t *s, uint32_t reg, uint32_t *v, char *err, size_t errlen)
+{
+    uint64_t x = 0;
+    if (host_mem_rd(&s->bus, s->pci.mig + reg, 4, &x) == VDPU_CPL_SC) {
+        *v = (uint32_t)x;
+        return 0;
+    }
+    snprintf(err, errlen, "MIG access failed on the host link");
+    return -1;
+}
+
+static int state_cmd(vdpu_session_t *s, uint32_t cmd, const char *what, char *err, size_t errlen)
+{
+    uint32_t st;
+    if (mig_command(s, VDPU_MIG_CTRL_STOP | cmd, &st, err, errlen)) return -1;
+    unsigned code = (st & VDPU_MIG_STATUS_CODE) >> VDPU_MIG_STATUS_CODE_LSB;
+    if (!(st & VDPU_MIG_STATUS_ERROR)) return 0;
+    char nb[24];
+    snprintf(err, errlen, "%s refused: %s (MIG STATUS 0x%08x)", what, mig_status_name(code, nb, sizeof nb), st);
+    return -1;
+}
+
+int mig_state_get(vdpu_session_t *s, uint32_t *buf, uint32_t max, uint32_t *len, char *err, size_t errlen)
+{
+    uint32_t n;
+    if (state_cmd(s, VDPU_MIG_CTRL_GET, "STATE_GET", err, errlen) || rd32(s, VDPU_MIG_STATE_DATA, &n, err, errlen))
+        return -1;
+    if (n < sizeof(struct vdps_hdr) || n > max || n % 4) {
+        snprintf(err, errlen, "STATE_GET: the device reports %u bytes (buffer %u)", n, max);
+        return -1;
+    }
+    for (uint32_t i = 0; i < n / 4; i++)
+        if (wr32(s, VDPU_MIG_STATE_IDX, i, err, errlen) || rd32(s, VDPU_MIG_STATE_DATA, &buf[i], err, errlen)) return -1;
+    *len = n;
+    return mig_state_check(buf, n, err, errlen);
+}
+
+int mig_state_set(vdpu_session_t *s, const uint32_t *buf, uint32_t len, char *err, size_t errlen)
+{
+    if (len % 4 || len > VDPU_MIG_STATE_BYTES) {
+        snprintf(err, errlen, "state of %u bytes: not whole dwords within the device's %u", len, VDPU_MIG_STATE_BYTES);
+        return -1;
+    }
+    if (wr32(s, VDPU_MIG_STATE_IDX, 0, err, errlen)) return -1;
+    for (uint32_t i = 0; i < len / 4; i++)
+        if (wr32(s, VDPU_MIG_STATE_DATA, buf[i], err, errlen)) return -1;
+    return state_cmd(s, VDPU_MIG_CTRL_SET, "STATE_SET", err, errlen);
+}
+
+int mig_state_check(const uint32_t *buf, uint32_t len, char *err, size_t errlen)
+{
+    const uint8_t *b = (const uint8_t *)buf;
+    struct vdps_hdr h;
+    if (len < sizeof h) {
+        snprintf(err, errlen, "state of %u bytes: shorter than its header", len);
+        return -1;
+    }
+    memcpy(&h, b, sizeof h);
+    const char *why = h.magic != VDPS_MAGIC   ? "not a 'VDPS' state"
+                      : h.major != VDPS_MAJOR ? "a state of another format version"
+                      : h.len != len          ? "its length field disagrees with its size"
+                      : h.len % 4             ? "not whole dwords"
+                      : crc32(0, b + sizeof h, h.len - (uint32_t)sizeof h) != h.crc ? "CRC mismatch (corrupt)"
+                                                                                    : NULL;
+    if (why) {
+        snprintf(err, errlen, "state: %s", why);
+        return -1;
+    }
+    uint32_t at = sizeof h;
+    for (uint32_t i = 0; i < h.parts; i++) {
+        struct vdps_part_hdr p;
+        if (len - at < sizeof p) break;
+        memcpy(&p, b + at, sizeof p);
+        uint32_t padded = (p.len + 3) & ~3u;
+        if (p.len > len || padded > len - at - sizeof p) {
+            snprintf(err, errlen, "state: part %u (type 0x%x) runs past the end", i, p.type);
+            return -1;
+        }
+        at += (uint32_t)sizeof p + padded;
+    }
+    if (at != len) {
+        snprintf(err, errlen, "state: its parts do not fill it exactly");
+        return -1;
+    }
+    return 0;
+}
+
+const void *mig_state_part(const uint32_t *buf, uint16_t type, uint32_t sel, uint32_t *len)
+{
+    const uint8_t *b = (const uint8_t *)buf;
+    struct vdps_hdr h;
+    memcpy(&h, b, sizeof h);
+    uint32_t at = sizeof h;
+    for (uint32_t i = 0; i < h.parts; i++) {
+        struct vdps_part_hdr p;
+        memcpy(&p, b + at, sizeof p);
+        at += (uint32_t)sizeof p;
+        if (p.type == type && p.sel_lo == sel) {
+            if (len) *len = p.len;
+            return b + at;
+        }
+        at += (p.len + 3) & ~3u;
+    }
+    return NULL;
+}
+
+/* ---- migration ---------------------------------------------------------------------------------- */
+
+#define MIG_DRAIN_MAX 200000u
+
+int mig_migrate(vdpu_session_t *s, enum vdpu_engine to, struct mig_report *r, char *err, size_t errlen)
+{
+    vdpu_bus_t *b = &s->bus;
+    memset(r, 0, sizeof *r);
+    r->from = s->opts.engine;
+    r->to = to;
+    if (!s->pci.mig) {
+        snprintf(err, errlen, "no MIG region (its vendor data capability is absent)");
+        return -1;
+    }
+    /* 1. the wire toward the device held: a frame the device holds must reach a receive buffer first,
+     *    since the state carries no frame data */
+    uint64_t t = b->dev->cycle;
+    b->net.rx_hold = true;
+    while (!(b->out.nrx_ready && !b->net.rx_off) && b->dev->cycle - t < MIG_DRAIN_MAX && !b->stopped) vdpu_bus_step(b);
+    r->drain = b->dev->cycle - t;
+    if (!b->out.nrx_ready || b->net.rx_off) {
+        b->net.rx_hold = false;
+        snprintf(err, errlen, "the device still holds a received frame after %u cycles (no receive buffer?): not migrated",
+                 MIG_DRAIN_MAX);
+        return -1;
+    }
+    /* 2. stop, save */
+    static uint32_t state[VDPU_MIG_STATE_BYTES / 4];
+    uint32_t msix[VDPU_NUM_VECTORS * 4];
+    r->stop_at = b->dev->cycle;
+    if (mig_stop(s, err, errlen)) {
+        b->net.rx_hold = false;
+        return -1;
+    }
+    r->stopped_at = b->dev->cycle;
+    if (mig_state_get(s, state, sizeof state, &r->state_bytes, err, errlen)) goto run_source;
+    for (unsigned i = 0; i < VDPU_NUM_VECTORS * 4; i++) {
+        uint64_t v;
+        if (host_mem_rd(b, s->pci.msix_table + 4 * i, 4, &v) != VDPU_CPL_SC) {
+            snprintf(err, errlen, "MSI-X table read failed");
+            goto run_source;
+        }
+        msix[i] = (uint32_t)v;
+    }
+    const uint32_t *drv = mig_state_part(state, VDPS_DRV_FEATURES, 0, NULL);
+    if (!drv) {
+        snprintf(err, errlen, "the state has no DRV_FEATURES part");
+        goto run_source;
+    }
+    uint32_t drv_words[4];
+    memcpy(drv_words, drv, sizeof drv_words);
+    /* 3. the destination: a fresh device, enumerated like the old one (the same BAR, MSI-X on) */
+    if (vdpu_session_replace_device(s, to, err, errlen)) return -1;
+    if (pci_enumerate(b, VDPU_MMIO_BASE, &s->pci, NULL) || pci_msix_setup(b, &s->pci, NULL)) {
+        snprintf(err, errlen, "the new device did not enumerate");
+        return -1;
+    }
+    for (unsigned i = 0; i < VDPU_NUM_VECTORS * 4; i++)
+        if (!host_mem_wr(b, s->pci.msix_table + 4 * i, 4, msix[i])) {
+            snprintf(err, errlen, "MSI-X table write failed");
+            return -1;
+        }
+    /* driver_feature as the driver wrote it (the device stores what the host writes; firmware takes the
+     * negotiated features from the state) */
+    uint64_t common = s->pci.vcap[VIRTIO_PCI_CAP_COMMON_CFG].addr;
+    for (unsigned w = 0; w < 4; w++)
+        if (!host_mem_wr(b, common + VDPU_COMMON_GFSELECT, 4, w) || !host_mem_wr(b, common + VDPU_COMMON_GF, 4, drv_words[w])) {
+            snprintf(err, errlen, "driver_feature write failed");
+            return -1;
+        }
+    if (mig_stop(s, err, errlen) || mig_state_set(s, state, r->state_bytes, err, errlen) || mig_run(s, err, errlen))
+        return -1;
+    /* 4. the doorbells the old device had not served yet, rung again (the control queue's is firmware's) */
+    uint64_t notify = s->pci.vcap[VIRTIO_PCI_CAP_NOTIFY_CFG].addr;
+    for (unsigned q = 0; q < VDPU_NUM_QUEUES; q++) {
+        const struct vdps_vq_runtime *rt = mig_state_part(state, VDPS_VQ_RUNTIME, q, NULL);
+        if (rt && (rt->flags & VDPS_VQ_KICK) && !host_mem_wr(b, notify + (uint64_t)q * s->pci.notify_mult, 2, q)) {
+            snprintf(err, errlen, "doorbell write failed");
+            return -1;
+        }
+    }
+    r->run_at = b->dev->cycle;
+    b->net.rx_hold = false;
+    return 0;
+run_source: {
+    char e2[160];
+    b->net.rx_hold = false;
+    if (mig_run(s, e2, sizeof e2)) snprintf(err + strlen(err), errlen - strlen(err), "; and the source did not run: %s", e2);
+    return -1;
+}
+}

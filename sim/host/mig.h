@@ -24,4 +24,32 @@ int mig_run(vdpu_session_t *s, char *err, size_t errlen);
 /* "OK", "EBUSY", "EINVAL" or "status N" */
 const char *mig_status_name(unsigned code, char *buf, size_t n);
 
+/* The device state ('VDPS' v1, include/vdpu_state.h) through STATE_IDX / STATE_DATA. Get: stop if not
+ * stopped, STATE_GET, read *len bytes into buf (at most max bytes). Set: write len bytes, STATE_SET
+ * (stopped). 0, or -1 with a one-line reason (the command's status by name, and what firmware says is
+ * wrong with a refused state is on its console). */
+int mig_state_get(vdpu_session_t *s, uint32_t *buf, uint32_t max, uint32_t *len, char *err, size_t errlen);
+int mig_state_set(vdpu_session_t *s, const uint32_t *buf, uint32_t len, char *err, size_t errlen);
+/* A part of a state (type, selector): its value and length, or NULL. The state must have passed
+ * mig_state_check. */
+const void *mig_state_part(const uint32_t *buf, uint16_t type, uint32_t sel, uint32_t *len);
+/* The header, length and CRC of a state, and every part inside it: 0, or -1 with the reason. */
+int mig_state_check(const uint32_t *buf, uint32_t len, char *err, size_t errlen);
+
+/* Live migration of the running device, the hypervisor's way: hold the wire toward the device and let it
+ * deliver a frame it holds, stop, save the state and the MSI-X table, put a freshly reset device of
+ * engine `to` with freshly booted firmware in its place (vdpu_session_replace_device), enumerate it,
+ * restore the MSI-X table and driver_feature, stop, set the state, run, ring every enabled queue's
+ * doorbell once (doorbells remembered by the old device), release the wire. The driver notices nothing.
+ * 0, or -1 with the reason (before the switch the old device is left running). */
+struct mig_report {
+    enum vdpu_engine from, to;
+    uint64_t stop_at;    /* cycle the stop was asked for (the wire already drained) */
+    uint64_t stopped_at; /* ... the source reported stopped */
+    uint64_t run_at;     /* ... the destination reported running */
+    uint64_t drain;      /* cycles the RX drain took before the stop */
+    uint32_t state_bytes;
+};
+int mig_migrate(vdpu_session_t *s, enum vdpu_engine to, struct mig_report *r, char *err, size_t errlen);
+
 #endif

@@ -4,6 +4,7 @@
 
 #include "dma_report.h"
 #include "fault_recover.h"
+#include "mig.h"
 #include "run_workloads.h"
 #include "virtio_ctrl.h"
 #include "virtio_features.h"
@@ -153,6 +154,34 @@ static int run_net_mq(vdpu_session_t *s, struct run_cfg *c, const struct vdpu_op
     return rc;
 }
 
+/* --migrate-at: the driver's loop calls this between its steps; at each point the device moves to a fresh
+ * device of the next engine (mig_migrate) and the run reports it; a failed migration stops the run. */
+struct run_mig {
+    const struct run_cfg *c;
+    unsigned next;
+};
+
+static void migrate_turn(virtio_net_t *n, void *ctx)
+{
+    struct run_mig *m = ctx;
+    vdpu_session_t *s = n->s;
+    if (m->next >= m->c->migrations || s->bus.dev->cycle < m->c->migrate_at[m->next] || s->bus.stopped) return;
+    struct mig_report r;
+    char err[320];
+    unsigned i = m->next++;
+    if (mig_migrate(s, m->c->migrate_to[i], &r, err, sizeof err)) {
+        printf("[host] migration %u at cycle %llu failed: %s\n", i + 1, (unsigned long long)s->bus.dev->cycle, err);
+        vdpu_bus_stop(&s->bus, "migration %u failed: %s", i + 1, err);
+        return;
+    }
+    /* 250 MHz: 250 device cycles per microsecond */
+    printf("[host] migration %u at cycle %llu: %s -> %s, %llu frames done, state %u bytes, stopped in %llu cycles, "
+           "running again after %llu cycles (%.1f us)\n",
+           i + 1, (unsigned long long)r.stop_at, vdpu_engine_name(r.from), vdpu_engine_name(r.to),
+           (unsigned long long)virtio_net_packets(n), r.state_bytes, (unsigned long long)(r.stopped_at - r.stop_at),
+           (unsigned long long)(r.run_at - r.stop_at), (double)(r.run_at - r.stop_at) / 250.0);
+}
+
 /* init to DRIVER_OK, then traffic through the queue engine, then the DMA table */
 int run_workload_net(vdpu_session_t *s, struct run_cfg *c, const struct vdpu_opts *o, struct injector *inj, FILE *rep)
 {
@@ -179,6 +208,11 @@ int run_workload_net(vdpu_session_t *s, struct run_cfg *c, const struct vdpu_opt
     if (c->pcap_in) no.replay = &c->replay;
     no.pkt_random = c->pkt_random;
     no.rx_buf_size = c->rx_buf_size;
+    struct run_mig mig = {c, 0};
+    if (c->migrations) {
+        no.on_turn = migrate_turn;
+        no.on_turn_ctx = &mig;
+    }
     /* --pcie-fault: a phase in which a fault hits ends with the device's DEVICE_NEEDS_RESET (checked by
      * fault_recover), then a reset, the init again and all the traffic again; the last phase counts */
     for (unsigned from = 0, phase = 0;; phase++) {
@@ -202,10 +236,15 @@ int run_workload_net(vdpu_session_t *s, struct run_cfg *c, const struct vdpu_opt
         before = s->bus.link.st;
     }
     if (n->error[0]) printf("[host] traffic check failed: %s\n", n->error);
+    if (mig.next < c->migrations) {
+        printf("[host] %u of %u migrations done: the traffic ended at cycle %llu before --migrate-at %llu\n", mig.next,
+               c->migrations, (unsigned long long)s->bus.dev->cycle, (unsigned long long)c->migrate_at[mig.next]);
+        rc = -1;
+    }
     struct link_stats st;
     link_stats_since(&s->bus.link.st, &before, &st);
     struct run_summary sum = {
-        .engine = vdpu_engine_name(o->engine), .workload = c->workload,
+        .engine = vdpu_engine_name(s->opts.engine), .workload = c->workload,
         .ring = (d->negotiated[1] & (1u << (VIRTIO_F_RING_PACKED - 32))) ? "packed" : "split",
         .seed = o->seed, .packets = virtio_net_packets(n), .bytes = n->bytes,
         .cycles = s->bus.dev->cycle - t0, .msix = s->mem.msi_total, .pkt_size = c->net.pkt_size};

@@ -9,6 +9,8 @@
 #include "virtio_drv.h"
 #include "virtio_net.h"
 
+#define RUN_MAX_MIGRATIONS 8
+
 struct run_cfg {
     const char *workload;
     struct net_params net;
@@ -25,6 +27,10 @@ struct run_cfg {
     uint64_t accesses, flap_at, dperr_at, until;
     bool flap, dperr, quiet;
     struct drv_params drv;
+    /* --migrate-at / --migrate-to: live migrations during the traffic (sim/host/mig.c) */
+    uint64_t migrate_at[RUN_MAX_MIGRATIONS];
+    enum vdpu_engine migrate_to[RUN_MAX_MIGRATIONS];
+    unsigned migrations;
 };
 
 /* Injected events, applied at the start of their cycle whatever the host is doing. */

@@ -1,0 +1,311 @@
+/* test_migrate.c - live migration of a running device to a fresh device of another engine (sim/host/mig.c
+ * mig_migrate: the MIG region's stop, STATE_GET, a new device with freshly booted firmware, STATE_SET,
+ * run; docs/migration.md): in the middle of TX, RX and loopback traffic on split and packed rings, with
+ * MRG_RXBUF, IN_ORDER on and off, rings wrapping, and chains of migrations model -> rtl -> model and
+ * through cosim; the driver never notices - every frame arrives exactly once and in order, no
+ * interrupt is lost; the state read back on the destination equals what was restored; a state that is
+ * corrupt, of another version or for another device is refused with nothing applied and the device
+ * still usable. */
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+#include "harness.h"
+#include "mig.h"
+#include "netrand.h"
+#include "rng.h"
+#include "virtio_net.h"
+#include "virtio_net_ring.h"
+#include "vdpu_state.h"
+
+#define BIT(b) (1u << ((b) % 32))
+#define MAX_MIG 4
+
+struct migs {
+    struct tctx *t;
+    struct { uint64_t frames; enum vdpu_engine to; } at[MAX_MIG]; /* migrate once `frames` completed */
+    unsigned n, done;
+    struct mig_report r[MAX_MIG];
+};
+
+static void on_turn(virtio_net_t *n, void *ctx)
+{
+    struct migs *m = ctx;
+    if (m->done >= m->n || virtio_net_packets(n) < m->at[m->done].frames) return;
+    char err[256];
+    struct mig_report *r = &m->r[m->done];
+    int rc = mig_migrate(n->s, m->at[m->done].to, r, err, sizeof err);
+    cr_assert_eq(rc, 0, "migration %u to %s: %s", m->done, vdpu_engine_name(m->at[m->done].to), err);
+    cr_assert_eq(n->s->opts.engine, m->at[m->done].to);
+    cr_assert_gt(r->state_bytes, sizeof(struct vdps_hdr));
+    m->done++;
+}
+
+struct mopts {
+    enum drv_ring ring;
+    enum net_workload w;
+    uint64_t packets;
+    unsigned pkt_size, qsize;
+    bool no_in_order;
+    struct { uint64_t frames; enum vdpu_engine to; } at[MAX_MIG];
+};
+
+static void traffic_with_migrations(struct tctx *t, const struct mopts *mo)
+{
+    virtio_drv_t *d = calloc(1, sizeof *d);
+    virtio_net_t *n = calloc(1, sizeof *n);
+    cr_assert(d && n);
+    struct drv_params p;
+    drv_params_default(&p);
+    p.ring = mo->ring;
+    if (mo->qsize) p.qsize = mo->qsize;
+    if (mo->no_in_order) p.accept[VIRTIO_F_IN_ORDER / 32] &= ~BIT(VIRTIO_F_IN_ORDER);
+    t_drv_up(t, d, &p);
+    struct migs m;
+    memset(&m, 0, sizeof m);
+    m.t = t;
+    for (unsigned i = 0; i < MAX_MIG && mo->at[i].frames; i++) {
+        m.at[i].frames = mo->at[i].frames;
+        m.at[i].to = mo->at[i].to;
+        m.n++;
+    }
+    struct net_opts o;
+    memset(&o, 0, sizeof o);
+    o.on_turn = on_turn;
+    o.on_turn_ctx = &m;
+    struct net_params np = {mo->w, mo->packets, mo->pkt_size, 17, 4000000 + mo->packets * 30000};
+    cr_assert_eq(virtio_net_open_opts(n, d, &np, &o), 0, "%s", n->error);
+    int rc = virtio_net_run(n);
+    cr_assert_eq(rc, 0, "traffic: %s %s", n->error, t->b->stopped ? t->b->stop_reason : "");
+    cr_assert_eq(virtio_net_packets(n), mo->packets, "every frame exactly once, in order");
+    cr_assert_eq(n->bad_frames, 0);
+    cr_assert_eq(m.done, m.n, "every migration happened during the traffic (%u of %u)", m.done, m.n);
+    cr_assert_eq(t->b->diag_count[VDPU_DIAG_HELD_TIMEOUT], 0, "firmware answered every held read in time");
+    cr_assert(vdpu_session_finish(&t->s), "the last engine's checks: %s", t->b->stop_reason);
+    for (unsigned i = 0; i < m.n; i++)
+        cr_log_info("migration %u %s -> %s: %u-byte state, stop %llu cycles, stop to running %llu cycles", i,
+                    vdpu_engine_name(m.r[i].from), vdpu_engine_name(m.r[i].to), m.r[i].state_bytes,
+                    (unsigned long long)(m.r[i].stopped_at - m.r[i].stop_at),
+                    (unsigned long long)(m.r[i].run_at - m.r[i].stop_at));
+    virtio_net_close(n);
+    free(n);
+    free(d);
+}
+
+#define M VDPU_ENGINE_MODEL
+#define R VDPU_ENGINE_RTL
+#define C VDPU_ENGINE_COSIM
+
+static void open_fw(struct tctx *t, enum vdpu_engine e) { t_open_fw(t, e, NULL); }
+
+#define MIGRATE_TEST(name, src, ...)                                                                                   \
+    Test(migrate, name, .timeout = 600)                                                                                \
+    {                                                                                                                  \
+        struct tctx t;                                                                                                 \
+        open_fw(&t, src);                                                                                              \
+        struct mopts mo = __VA_ARGS__;                                                                                 \
+        traffic_with_migrations(&t, &mo);                                                                              \
+        t_close(&t);                                                                                                   \
+    }
+
+MIGRATE_TEST(split_tx_model_rtl_model, M, {DRV_RING_SPLIT, NET_TX, 120, 64, 0, false, {{20, R}, {70, M}}})
+MIGRATE_TEST(packed_tx_rtl_model_rtl, R, {DRV_RING_PACKED, NET_TX, 120, 64, 32, false, {{25, M}, {81, R}}})
+MIGRATE_TEST(split_loopback_not_in_order_model_cosim, M,
+             {DRV_RING_SPLIT, NET_LOOPBACK, 80, 200, 16, true, {{30, C}}})
+MIGRATE_TEST(packed_loopback_wraps_cosim_model_rtl, C,
+             {DRV_RING_PACKED, NET_LOOPBACK, 90, 100, 16, false, {{20, M}, {50, R}}})
+MIGRATE_TEST(split_rx_mergeable_rtl_model, R, {DRV_RING_SPLIT, NET_RX, 100, 1500, 0, false, {{40, M}}})
+MIGRATE_TEST(packed_rx_model_rtl_model_rtl, M,
+             {DRV_RING_PACKED, NET_RX, 120, 300, 32, false, {{10, R}, {40, M}, {80, R}}})
+
+/* ---- the state itself ---- */
+
+static void up(struct tctx *t, virtio_drv_t *d)
+{
+    struct drv_params p;
+    drv_params_default(&p);
+    t_drv_up(t, d, &p);
+}
+
+static void stop(struct tctx *t)
+{
+    char err[256];
+    cr_assert_eq(mig_stop(&t->s, err, sizeof err), 0, "%s", err);
+}
+
+/* What STATE_GET returns names the device as the driver set it up: features, status, queues. */
+ENGINE_TEST_REALFW(migrate, state_names_the_device, .timeout = 300)
+{
+    virtio_drv_t *d = calloc(1, sizeof *d);
+    cr_assert_not_null(d);
+    up(T, d);
+    static uint32_t st[VDPU_MIG_STATE_BYTES / 4];
+    uint32_t len;
+    char err[256];
+    cr_assert_eq(mig_state_get(&T->s, st, sizeof st, &len, err, sizeof err), 0, "%s", err);
+    uint64_t mode = 0;
+    cr_assert_eq(mem_rd_st(T, T->s.pci.mig + VDPU_MIG_CTRL, 4, &mode), VDPU_CPL_SC);
+    cr_assert_eq(mode, 1, "STATE_GET stops the device first");
+    struct vdps_hdr h;
+    memcpy(&h, st, sizeof h);
+    cr_assert_eq(h.magic, VDPS_MAGIC);
+    cr_assert_eq(h.major, 1);
+    cr_assert_eq(h.len, len);
+    uint32_t plen;
+    const uint32_t *drv = mig_state_part(st, VDPS_DRV_FEATURES, 0, &plen);
+    cr_assert_not_null(drv);
+    cr_assert_eq(plen, 16);
+    for (unsigned w = 0; w < 4; w++) cr_assert_eq(drv[w], d->negotiated[w], "driver features word %u", w);
+    const uint8_t *status = mig_state_part(st, VDPS_DEVICE_STATUS, 0, &plen);
+    cr_assert(status && plen == 1 && *status == 0x0F, "device_status 0x0F");
+    for (unsigned q = 0; q < d->nq; q++) {
+        const struct vdps_vq_cfg *c = mig_state_part(st, VDPS_VQ_CFG, q, &plen);
+        cr_assert(c && plen == sizeof *c, "queue %u", q);
+        cr_assert_eq(c->queue_size, d->q[q].size);
+        cr_assert_eq(c->enabled, 1);
+        cr_assert_eq((uint64_t)c->desc_hi << 32 | c->desc_lo, d->q[q].desc);
+        cr_assert_eq((uint64_t)c->driver_hi << 32 | c->driver_lo, d->q[q].driver);
+        cr_assert_eq((uint64_t)c->device_hi << 32 | c->device_lo, d->q[q].device);
+        cr_assert_eq(c->vector, d->q[q].vector);
+        const struct vdps_vq_runtime *rt = mig_state_part(st, VDPS_VQ_RUNTIME, q, &plen);
+        cr_assert(rt && plen == sizeof *rt);
+        cr_assert_eq(rt->avail_pos, 0x10000, "queue %u at its start, wrap 1", q);
+    }
+    cr_assert_not_null(mig_state_part(st, VDPS_DEV_FEATURES, 0, &plen), "DEV_FEATURES (optional) present");
+    cr_assert_eq(plen, 16);
+    free(d);
+}
+
+/* Misuse: a state refused by the destination leaves it as it was (status 0, stopped) and usable: a
+ * good state is then accepted. Corrupt (CRC), another major version, another offer, a state while the
+ * device is in use, and state commands without STOP. */
+ENGINE_TEST_REALFW(migrate, bad_states_refused_nothing_applied, .timeout = 300)
+{
+    virtio_drv_t *d = calloc(1, sizeof *d);
+    cr_assert_not_null(d);
+    up(T, d);
+    static uint32_t good[VDPU_MIG_STATE_BYTES / 4], bad[VDPU_MIG_STATE_BYTES / 4];
+    uint32_t len;
+    char err[256];
+    cr_assert_eq(mig_state_get(&T->s, good, sizeof good, &len, err, sizeof err), 0, "%s", err);
+    /* a device in use refuses a state */
+    cr_assert_neq(mig_state_set(&T->s, good, len, err, sizeof err), 0);
+    cr_assert(strstr(err, "EINVAL"), "%s", err);
+    cr_assert_eq(drv_status(d), 0x0F, "the live device unchanged");
+    /* a fresh device (the driver resets it) */
+    cr_assert_eq(virtio_drv_reset(d), DRV_OK);
+    stop(T);
+    memcpy(bad, good, len);
+    ((uint8_t *)bad)[len - 3] ^= 0x40; /* a bit of the last part */
+    cr_assert_neq(mig_state_check(bad, len, err, sizeof err), 0, "the host sees the corruption");
+    cr_assert(strstr(err, "CRC"), "%s", err);
+    cr_assert_neq(mig_state_set(&T->s, bad, len, err, sizeof err), 0, "so does the device");
+    memcpy(bad, good, len);
+    struct vdps_hdr h;
+    memcpy(&h, bad, sizeof h);
+    h.major = 2;
+    memcpy(bad, &h, sizeof h);
+    cr_assert_neq(mig_state_set(&T->s, bad, len, err, sizeof err), 0, "another major version");
+    /* another device's offer: DEV_FEATURES differ (the CRC recomputed, so only the content is wrong) */
+    memcpy(bad, good, len);
+    uint32_t plen;
+    uint32_t *df = (uint32_t *)mig_state_part(bad, VDPS_DEV_FEATURES, 0, &plen);
+    cr_assert_not_null(df);
+    df[0] ^= 1u << 5; /* VIRTIO_NET_F_MAC */
+    memcpy(&h, bad, sizeof h);
+    h.crc = (uint32_t)crc32(0, (const uint8_t *)bad + sizeof h, len - (uint32_t)sizeof h);
+    memcpy(bad, &h, sizeof h);
+    cr_assert_eq(mig_state_check(bad, len, err, sizeof err), 0, "well-formed");
+    cr_assert_neq(mig_state_set(&T->s, bad, len, err, sizeof err), 0, "for another offer");
+    /* state commands need STOP in the same write */
+    uint32_t s;
+    cr_assert_eq(mig_command(&T->s, VDPU_MIG_CTRL_SET, &s, err, sizeof err), 0, "%s", err);
+    cr_assert_eq((s & VDPU_MIG_STATUS_CODE) >> VDPU_MIG_STATUS_CODE_LSB, MIG_ST_EINVAL);
+    cr_assert_eq(mig_command(&T->s, VDPU_MIG_CTRL_STOP | VDPU_MIG_CTRL_GET | VDPU_MIG_CTRL_SET, &s, err, sizeof err), 0);
+    cr_assert_eq((s & VDPU_MIG_STATUS_CODE) >> VDPU_MIG_STATUS_CODE_LSB, MIG_ST_EINVAL);
+    /* nothing was applied: status 0; and the good state goes in */
+    cr_assert_eq(drv_status(d), 0, "still reset");
+    cr_assert_eq(mig_state_set(&T->s, good, len, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(drv_status(d), 0x0F, "restored: DRIVER_OK");
+    static uint32_t again[VDPU_MIG_STATE_BYTES / 4];
+    uint32_t len2;
+    cr_assert_eq(mig_state_get(&T->s, again, sizeof again, &len2, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(len2, len);
+    cr_assert_eq(memcmp(again, good, len), 0, "the state read back is the state restored");
+    free(d);
+}
+
+/* ---- random traffic (vdpu run --workload net-random's configurations) with random migrations ---- */
+
+struct rmig {
+    uint64_t seed, next, n;
+    rng_t rng;
+};
+
+/* Up to three times, 2,000-22,000 cycles into the traffic and then 120,000-320,000 cycles apart (the
+ * traffic must get on between them): migrate to an engine drawn from the seed (model or rtl, one in
+ * four cosim). The configurations include poll mode, host backpressure, reordered completions,
+ * prefetch, batches, several reads, coalescing, MRG_RXBUF, IN_ORDER or not, EVENT_IDX or not, random
+ * chains and device resets (the two-pair phase runs without the hook). */
+static void random_turn(virtio_net_t *n, void *ctx)
+{
+    struct rmig *c = ctx;
+    vdpu_session_t *s = n->s;
+    uint64_t now = s->bus.dev->cycle;
+    if (!c->next) c->next = now + 2000 + rng_below(&c->rng, 20000);
+    if (now < c->next || c->n == 3) return;
+    c->next = now + 120000 + rng_below(&c->rng, 200000); /* a migration takes ~110,000 cycles */
+    unsigned k = rng_below(&c->rng, 4);
+    enum vdpu_engine to = k == 3 ? VDPU_ENGINE_COSIM : k & 1 ? VDPU_ENGINE_RTL : VDPU_ENGINE_MODEL;
+    struct mig_report r;
+    char err[320];
+    cr_assert_eq(mig_migrate(s, to, &r, err, sizeof err), 0, "seed %llu migration %llu: %s", (unsigned long long)c->seed,
+                 (unsigned long long)c->n, err);
+    c->n++;
+}
+
+static void random_seeds(uint64_t from, unsigned count)
+{
+    uint64_t total = 0;
+    for (uint64_t seed = from; seed < from + count; seed++) {
+        struct vdpu_opts o;
+        vdpu_opts_default(&o);
+        o.engine = seed % 2 ? VDPU_ENGINE_MODEL : VDPU_ENGINE_RTL;
+        o.seed = seed;
+        o.fw_path = FW_ELF;
+        o.fw_console = NULL;
+        o.rerun = "(criterion test)";
+        netrand_session_opts(seed, &o);
+        vdpu_session_t *s = calloc(1, sizeof *s);
+        cr_assert_not_null(s);
+        cr_assert_eq(vdpu_session_open(s, &o), 0);
+        cr_assert_eq(pci_enumerate(&s->bus, VDPU_MMIO_BASE, &s->pci, NULL), 0);
+        cr_assert_eq(pci_msix_setup(&s->bus, &s->pci, NULL), 0);
+        struct netrand_cfg c;
+        netrand_pick(seed, &c);
+        struct rmig rm;
+        memset(&rm, 0, sizeof rm);
+        rm.seed = seed;
+        rm.rng.s = seed * 0x9E3779B97F4A7C15ull + 14; /* a generator of its own: the seed's draws stay as they are */
+        c.faults.n = 0; /* migrations, not PCIe faults (tests/test_pcie_fault.c) */
+        c.no.on_turn = random_turn;
+        c.no.on_turn_ctx = &rm;
+        c.np.max_cycles += 3 * 400000; /* every migration takes ~110,000 cycles, and waits for the next */
+        struct netrand_result r;
+        char err[256] = "", desc[512];
+        int rc = netrand_run(s, &c, &r, err, sizeof err);
+        bool clean = vdpu_session_finish(s);
+        netrand_describe(&c, desc, sizeof desc);
+        cr_assert(rc == 0 && clean, "seed %llu (%s) after %llu migrations: %s %s", (unsigned long long)seed, desc,
+                  (unsigned long long)rm.n, err, s->bus.stopped ? s->bus.stop_reason : "");
+        total += rm.n;
+        cr_log_info("seed %llu: %llu migrations, %llu frames", (unsigned long long)seed, (unsigned long long)rm.n,
+                    (unsigned long long)r.packets);
+        vdpu_session_close(s);
+        free(s);
+    }
+    cr_assert_geq(total, count, "migrations happened (%llu)", (unsigned long long)total);
+}
+
+Test(migrate, random_traffic_1, .timeout = 600) { random_seeds(201, 10); }
+Test(migrate, random_traffic_2, .timeout = 600) { random_seeds(211, 10); }
