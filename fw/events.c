@@ -364,29 +364,46 @@ static void mig_commit(uint8_t code)
  * and config interrupts owed until the run. device_status does not change: the driver cannot tell.
  * Stop while stopped and run while running succeed; a failed command changes nothing. The result is
  * committed before the pop, so the host's held read of MIG STATUS returns it. */
+/* LOG_ON's settings, from state buffer dwords 0..5 {bytemap lo, hi, range lo, hi, pages, page shift}:
+ * the dirty page log on (docs/migration.md "Dirty page log"). 0, or -1 with the reason. */
+static int log_on(const char **why)
+{
+    uint32_t pages = mig_state[4], shift = mig_state[5];
+    if (shift < 12 || shift > 21) return *why = "page shift outside 12..21", -1;
+    if (!pages) return *why = "no pages to track", -1;
+    dev_wr(VDPU_CSR_LOG_CTRL, shift << VDPU_LOG_CTRL_SHIFT_LSB); /* off while it is set up */
+    dev_wr(VDPU_CSR_LOG_BASE_LO, mig_state[0]);
+    dev_wr(VDPU_CSR_LOG_BASE_HI, mig_state[1]);
+    dev_wr(VDPU_CSR_LOG_RANGE_LO, mig_state[2]);
+    dev_wr(VDPU_CSR_LOG_RANGE_HI, mig_state[3]);
+    dev_wr(VDPU_CSR_LOG_PAGES, pages);
+    dev_wr(VDPU_CSR_LOG_STATUS, VDPU_LOG_STATUS_OOR);
+    dev_wr(VDPU_CSR_LOG_CTRL, VDPU_LOG_CTRL_EN | shift << VDPU_LOG_CTRL_SHIFT_LSB);
+    return 0;
+}
+
 static void on_mig_ctrl(uint32_t data)
 {
+    const uint32_t ops = VDPU_MIG_CTRL_GET | VDPU_MIG_CTRL_SET | VDPU_MIG_CTRL_LOG_ON | VDPU_MIG_CTRL_LOG_OFF;
     bool stop = data & VDPU_MIG_CTRL_STOP;
-    uint32_t cmd = data & (VDPU_MIG_CTRL_GET | VDPU_MIG_CTRL_SET);
-    /* STATE_GET and STATE_SET happen in stopped mode (bit 0 set), one at a time */
-    if ((data & ~(uint32_t)(VDPU_MIG_CTRL_STOP | VDPU_MIG_CTRL_GET | VDPU_MIG_CTRL_SET)) || (cmd && !stop) ||
-        cmd == (VDPU_MIG_CTRL_GET | VDPU_MIG_CTRL_SET)) {
+    uint32_t op = data & ops;
+    /* one operation per command; STATE_GET and STATE_SET happen in stopped mode (bit 0 set) */
+    if ((data & ~(ops | VDPU_MIG_CTRL_STOP)) || (op & (op - 1)) ||
+        ((op & (VDPU_MIG_CTRL_GET | VDPU_MIG_CTRL_SET)) && !stop)) {
         mig_commit(MIG_EINVAL);
         ev_pop();
-        printf("migration command 0x%08" PRIx32 " refused: reserved bits, or a state command without STOP (EINVAL)\n",
-               data);
+        printf("migration command 0x%08" PRIx32 " refused: reserved bits, several operations, or a state command "
+               "without STOP (EINVAL)\n", data);
         return;
     }
-    if (stop == fw.mig_stopped && !cmd) {
-        mig_commit(MIG_OK);
-        ev_pop();
-        VLOG("migration: %s already\n", stop ? "stopped" : "running");
-        return;
-    }
+    /* the mode first: a stop quiesces before the operation, a run restarts after the pop */
+    bool was = fw.mig_stopped;
+    int32_t quiesced = -1;
+    bool ran = false;
     if (stop && !fw.mig_stopped) {
         /* a suspended device is quiesced and has delivered what it owed already */
-        int32_t t = policy_suspended(fw.status) ? 0 : dp_suspend();
-        if (t < 0) {
+        quiesced = policy_suspended(fw.status) ? 0 : dp_suspend();
+        if (quiesced < 0) {
             dp_resume();
             mig_commit(MIG_EBUSY);
             ev_pop();
@@ -394,40 +411,50 @@ static void on_mig_ctrl(uint32_t data)
             return;
         }
         fw.mig_stopped = true;
-        VLOG("migration: stopped (data path quiesced, interrupts delivered in %" PRId32 " cycles)\n", t);
+    } else if (!stop && fw.mig_stopped) {
+        fw.mig_stopped = false;
+        ran = !policy_suspended(fw.status); /* else the driver's resume restarts the data path */
+        if (ran) {
+            if (!fw.err_masked) dev_wr(VDPU_CSR_DP_CTRL, 0);
+            resume_owed();
+        }
     }
-    if (cmd == VDPU_MIG_CTRL_GET) {
-        uint32_t len = migstate_get();
+    uint8_t code = MIG_OK;
+    const char *why = "";
+    uint32_t len = 0;
+    switch (op) {
+    case VDPU_MIG_CTRL_GET:
+        len = migstate_get();
         dev_wr(VDPU_CSR_MIG_DATA, len);
-        mig_commit(MIG_OK);
-        ev_pop();
-        VLOG("migration: state saved (%" PRIu32 " bytes)\n", len);
-        return;
+        break;
+    case VDPU_MIG_CTRL_SET:
+        if (migstate_set(&why)) code = MIG_EINVAL;
+        break;
+    case VDPU_MIG_CTRL_LOG_ON:
+        if (log_on(&why)) code = MIG_EINVAL;
+        break;
+    case VDPU_MIG_CTRL_LOG_OFF:
+        dev_wr(VDPU_CSR_LOG_CTRL, dev_rd(VDPU_CSR_LOG_CTRL) & ~VDPU_LOG_CTRL_EN);
+        dev_wr(VDPU_CSR_MIG_DATA, dev_rd(VDPU_CSR_LOG_STATUS));
+        break;
+    default: break;
     }
-    if (cmd == VDPU_MIG_CTRL_SET) {
-        const char *why = "";
-        int r = migstate_set(&why);
-        mig_commit(r ? MIG_EINVAL : MIG_OK);
-        ev_pop();
-        if (r) printf("migration state refused (EINVAL, nothing applied): %s\n", why);
-        else VLOG("migration: state restored (device_status 0x%02x)\n", fw.status);
-        return;
-    }
-    if (stop) {
-        mig_commit(MIG_OK);
-        ev_pop();
-        return;
-    }
-    fw.mig_stopped = false;
-    bool run = !policy_suspended(fw.status); /* else the driver's resume restarts the data path */
-    if (run) {
-        if (!fw.err_masked) dev_wr(VDPU_CSR_DP_CTRL, 0);
-        resume_owed();
-    }
-    mig_commit(MIG_OK);
+    mig_commit(code);
     ev_pop();
-    VLOG("migration: running%s\n", run ? "" : " (the driver's SUSPEND still holds the data path)");
-    if (run && fw.ctrlq_owed) { /* popped already, as for a doorbell */
+    if (quiesced >= 0) VLOG("migration: stopped (data path quiesced, interrupts delivered in %" PRId32 " cycles)\n", quiesced);
+    if (!stop && was) VLOG("migration: running%s\n", ran ? "" : " (the driver's SUSPEND still holds the data path)");
+    if (stop == was && !op) VLOG("migration: %s already\n", stop ? "stopped" : "running");
+    if (op == VDPU_MIG_CTRL_GET) VLOG("migration: state saved (%" PRIu32 " bytes)\n", len);
+    if (op == VDPU_MIG_CTRL_SET) {
+        if (code) printf("migration state refused (EINVAL, nothing applied): %s\n", why);
+        else VLOG("migration: state restored (device_status 0x%02x)\n", fw.status);
+    }
+    if (op == VDPU_MIG_CTRL_LOG_ON) {
+        if (code) printf("migration dirty page log refused (EINVAL): %s\n", why);
+        else VLOG("migration: dirty page log on\n");
+    }
+    if (op == VDPU_MIG_CTRL_LOG_OFF) VLOG("migration: dirty page log off\n");
+    if (ran && fw.ctrlq_owed) { /* popped already, as for a doorbell */
         fw.ctrlq_owed = false;
         ctrlq_notify(dev_rd(VDPU_CSR_CTRLQ));
     }

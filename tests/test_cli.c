@@ -465,6 +465,17 @@ Test(cli, migrate_at_moves_the_device_between_engines, .timeout = 300)
     const char *d1 = strstr(out, "digest "), *d2 = strstr(out2, "digest ");
     cr_assert(d1 && d2);
     cr_assert_eq(strncmp(d1, d2, 24), 0, "the same digest for the same seed: %.24s vs %.24s", d1, d2);
+    /* with pre-copy: the dirty log's rounds, then the destination's memory compared with the source's */
+    cr_assert_eq(sh(VDPU " run -q --engine rtl --workload net-rx --packets 600 --pkt-size 700 --migrate-at 150000"
+                         " --migrate-rounds 3",
+                    out, sizeof out),
+                 0, "%s", out);
+    cr_assert(strstr(out, ": rtl -> model, "), "%s", out);
+    cr_assert(strstr(out, "[host] migration 1 pre-copy: 4096 pages, then per round"), "%s", out);
+    cr_assert(strstr(out, "the destination's memory equals the source's"), "%s", out);
+    cr_assert(strstr(out, "result: PASS"), "%s", out);
+    cr_assert_eq(sh(VDPU " run -w net-tx --migrate-rounds 2", out, sizeof out), 2);
+    cr_assert_eq(sh(VDPU " run -w net-tx --migrate-at 5 --migrate-rounds 17", out, sizeof out), 2);
     cr_assert_eq(sh(VDPU " run -w net-tx --migrate-at 5,3", out, sizeof out), 2);
     cr_assert(strstr(out, "cycles must ascend (3 after 5)"), "%s", out);
     cr_assert_eq(sh(VDPU " run -w net-tx --migrate-at 5 --migrate-to rtl,model", out, sizeof out), 2);
@@ -473,7 +484,7 @@ Test(cli, migrate_at_moves_the_device_between_engines, .timeout = 300)
     cr_assert(strstr(out, "unknown engine 'fpga'"), "%s", out);
     cr_assert_eq(sh(VDPU " run -w net-random --migrate-at 5", out, sizeof out), 2);
     cr_assert_eq(sh(VDPU " run -w net-tx --migrate-to rtl", out, sizeof out), 2);
-    cr_assert(strstr(out, "--migrate-to needs --migrate-at"), "%s", out);
+    cr_assert(strstr(out, "--migrate-to and --migrate-rounds need --migrate-at"), "%s", out);
     cr_assert_eq(sh(VDPU " run -w net-tx --migrate-at 0", out, sizeof out), 2);
     cr_assert_eq(sh(VDPU " run -q --engine model -w net-tx --packets 10 --migrate-at 100000000", out, sizeof out), 1);
     cr_assert(strstr(out, "0 of 1 migrations done: the traffic ended at cycle"), "%s", out);

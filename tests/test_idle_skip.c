@@ -38,6 +38,7 @@ static struct skip_run net_random_with(enum vdpu_engine e, uint64_t seed, bool n
         c.faults.n = 1;
         c.faults.f[0].kind = seed % 2 ? LINK_FAULT_TIMEOUT : LINK_FAULT_DROP;
         c.faults.f[0].nth = 1 + seed % (c.np.packets / 4 + 1);
+        c.migrations = 0; /* as net-random draws them: never beside a fault */
     }
     struct vdpu_opts o;
     vdpu_opts_default(&o);

@@ -114,7 +114,20 @@ bool host_mem_write(host_mem_t *m, uint64_t addr, const void *src, size_t len)
     uint8_t *p = lookup(m, addr, len);
     if (!p) return false;
     memcpy(p, src, len);
+    if (m->cpu_log.bits && len && addr + len > m->cpu_log.base) {
+        uint64_t first = addr > m->cpu_log.base ? (addr - m->cpu_log.base) >> m->cpu_log.shift : 0;
+        uint64_t last = (addr + len - 1 - m->cpu_log.base) >> m->cpu_log.shift;
+        for (uint64_t i = first; i <= last && i < m->cpu_log.pages; i++) m->cpu_log.bits[i / 8] |= (uint8_t)(1u << i % 8);
+    }
     return true;
+}
+
+void host_mem_cpu_log(host_mem_t *m, uint8_t *bits, uint64_t base, uint32_t pages, unsigned shift)
+{
+    m->cpu_log.bits = bits;
+    m->cpu_log.base = base;
+    m->cpu_log.pages = pages;
+    m->cpu_log.shift = shift;
 }
 
 bool host_mem_dma_write(host_mem_t *m, uint64_t addr, const void *src, size_t len)

@@ -37,6 +37,14 @@ typedef struct host_mem {
     uint64_t msi_count[HOST_MSI_MAX_VECTORS]; /* messages received, by message data */
     uint64_t msi_total;
     uint64_t bad_writes; /* DMA writes that hit no region */
+    /* pages the host CPU wrote (host_mem_write, never a DMA write), as a hypervisor's pre-copy tracks
+     * its guest's writes: bit i = page i of [base, base + pages << shift); off while bits is NULL */
+    struct {
+        uint8_t *bits;
+        uint64_t base;
+        uint32_t pages;
+        unsigned shift;
+    } cpu_log;
 } host_mem_t;
 
 void host_mem_init(host_mem_t *m);
@@ -51,6 +59,9 @@ bool host_mem_is_msi(const host_mem_t *m, uint64_t addr);
 /* Host-side (CPU) access; false if [addr, addr+len) is not inside one region. */
 bool host_mem_read(host_mem_t *m, uint64_t addr, void *dst, size_t len);
 bool host_mem_write(host_mem_t *m, uint64_t addr, const void *src, size_t len);
+/* Track the pages host CPU writes touch from now on (bits: pages / 8 bytes, zeroed by the caller, owned by
+ * it); NULL turns it off. */
+void host_mem_cpu_log(host_mem_t *m, uint8_t *bits, uint64_t base, uint32_t pages, unsigned shift);
 /* A device DMA write: an MSI message in the MSI window, else memory. false: nothing there. */
 bool host_mem_dma_write(host_mem_t *m, uint64_t addr, const void *src, size_t len);
 

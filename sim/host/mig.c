@@ -1,5 +1,6 @@
 /* mig.c - the hypervisor's side of the MIG region: stop and run commands and their outcome. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
 
@@ -167,11 +168,171 @@ const void *mig_state_part(const uint32_t *buf, uint16_t type, uint32_t sel, uin
     return NULL;
 }
 
+/* ---- pre-copy ----------------------------------------------------------------------------------- */
+
+#define PC_SHIFT 12
+
+static int copy_page(vdpu_session_t *s, struct mig_precopy *pc, uint32_t i, char *err, size_t errlen)
+{
+    uint64_t off = (uint64_t)i << PC_SHIFT;
+    if (host_mem_read(&s->mem, pc->ram_base + off, pc->image + off, 1u << PC_SHIFT)) return 0;
+    snprintf(err, errlen, "pre-copy: cannot read page 0x%llx", (unsigned long long)(pc->ram_base + off));
+    return -1;
+}
+
+/* The pages marked in the bytemap and written by the CPU since the last round, copied again; the link's
+ * harvest then checks the marks against the writes it saw and clears them. */
+static int harvest(vdpu_session_t *s, struct mig_precopy *pc, unsigned round, char *err, size_t errlen)
+{
+    if (!host_mem_read(&s->mem, MIG_HV_BASE, pc->marks, pc->pages)) {
+        snprintf(err, errlen, "pre-copy: the bytemap is gone");
+        return -1;
+    }
+    uint32_t dev = 0, cpu = 0;
+    for (uint32_t i = 0; i < pc->pages; i++) {
+        bool marked = pc->marks[i] != 0, written = !pc->no_cpu_log && (pc->cpu_bits[i / 8] >> i % 8 & 1);
+        dev += marked;
+        cpu += written && !marked;
+        if ((marked || written) && copy_page(s, pc, i, err, errlen)) return -1;
+    }
+    memset(pc->cpu_bits, 0, (pc->pages + 7) / 8);
+    uint32_t n = link_dlog_harvest(&s->bus.link);
+    if (s->bus.link.error[0]) {
+        snprintf(err, errlen, "pre-copy round %u: %s", round, s->bus.link.error);
+        return -1;
+    }
+    if (n != dev) {
+        snprintf(err, errlen, "pre-copy round %u: %u pages marked, the link counted %u", round, dev, n);
+        return -1;
+    }
+    pc->dev_pages[round] = dev;
+    pc->cpu_pages[round] = cpu;
+    return 0;
+}
+
+static bool granted(const link_t *l, uint64_t base, uint64_t len)
+{
+    for (unsigned i = 0; i < l->ngrant; i++)
+        if (l->grant[i].base == base && l->grant[i].len == len) return true;
+    return false;
+}
+
+void mig_precopy_free(vdpu_session_t *s, struct mig_precopy *pc)
+{
+    host_mem_cpu_log(&s->mem, NULL, 0, 0, 0);
+    free(pc->image);
+    free(pc->cpu_bits);
+    free(pc->marks);
+    pc->image = pc->cpu_bits = pc->marks = NULL;
+}
+
+int mig_precopy_begin(vdpu_session_t *s, struct mig_precopy *pc, char *err, size_t errlen)
+{
+    if (!pc->rounds || pc->rounds > MIG_MAX_ROUNDS || !pc->interval) {
+        snprintf(err, errlen, "pre-copy: 1..%u rounds, a non-zero interval", MIG_MAX_ROUNDS);
+        return -1;
+    }
+    pc->ram_base = s->opts.ram_base;
+    pc->ram_size = s->opts.ram_size;
+    pc->pages = (uint32_t)(pc->ram_size >> PC_SHIFT);
+    if (!pc->pages || pc->pages > LINK_DLOG_PAGES) {
+        snprintf(err, errlen, "pre-copy: %u pages of RAM, the log follows 1..%u", pc->pages, LINK_DLOG_PAGES);
+        return -1;
+    }
+    pc->image = malloc(pc->ram_size);
+    pc->cpu_bits = calloc(1, (pc->pages + 7) / 8);
+    pc->marks = malloc(pc->pages);
+    if (!pc->image || !pc->cpu_bits || !pc->marks) {
+        mig_precopy_free(s, pc);
+        snprintf(err, errlen, "pre-copy: out of memory");
+        return -1;
+    }
+    /* the hypervisor's own memory for the bytemap, outside the guest's RAM; zeroed, granted */
+    uint8_t probe;
+    if (!host_mem_read(&s->mem, MIG_HV_BASE, &probe, 1) && !host_mem_add_ram(&s->mem, "hv", MIG_HV_BASE, pc->pages)) {
+        mig_precopy_free(s, pc);
+        snprintf(err, errlen, "pre-copy: cannot add the hypervisor's memory");
+        return -1;
+    }
+    memset(pc->marks, 0, pc->pages);
+    host_mem_write(&s->mem, MIG_HV_BASE, pc->marks, pc->pages);
+    if (!granted(&s->bus.link, MIG_HV_BASE, pc->pages) && !link_grant(&s->bus.link, MIG_HV_BASE, pc->pages)) {
+        mig_precopy_free(s, pc);
+        snprintf(err, errlen, "pre-copy: no grant left for the bytemap");
+        return -1;
+    }
+    /* LOG_ON's settings through the state buffer */
+    const uint32_t set[6] = {(uint32_t)MIG_HV_BASE, (uint32_t)(MIG_HV_BASE >> 32), (uint32_t)pc->ram_base,
+                             (uint32_t)(pc->ram_base >> 32), pc->pages, PC_SHIFT};
+    uint32_t st;
+    if (wr32(s, VDPU_MIG_STATE_IDX, 0, err, errlen)) goto fail;
+    for (unsigned i = 0; i < 6; i++)
+        if (wr32(s, VDPU_MIG_STATE_DATA, set[i], err, errlen)) goto fail;
+    if (mig_command(s, VDPU_MIG_CTRL_LOG_ON, &st, err, errlen)) goto fail;
+    if (st & VDPU_MIG_STATUS_ERROR) {
+        snprintf(err, errlen, "LOG_ON refused (MIG STATUS 0x%08x)", st);
+        goto fail;
+    }
+    link_dlog_watch(&s->bus.link, MIG_HV_BASE, pc->ram_base, PC_SHIFT, pc->pages);
+    host_mem_cpu_log(&s->mem, pc->cpu_bits, pc->ram_base, pc->pages, PC_SHIFT);
+    /* round 0: everything */
+    for (uint32_t i = 0; i < pc->pages; i++)
+        if (copy_page(s, pc, i, err, errlen)) goto fail;
+    pc->all_pages = pc->pages;
+    pc->round = 1;
+    pc->next = s->bus.dev->cycle + pc->interval;
+    return 0;
+fail:
+    mig_precopy_free(s, pc);
+    return -1;
+}
+
+int mig_precopy_round(vdpu_session_t *s, struct mig_precopy *pc, char *err, size_t errlen)
+{
+    if (pc->round > pc->rounds) return 1;
+    if (s->bus.dev->cycle < pc->next) return 0;
+    if (harvest(s, pc, pc->round - 1, err, errlen)) {
+        mig_precopy_free(s, pc);
+        return -1;
+    }
+    pc->round++;
+    pc->next = s->bus.dev->cycle + pc->interval;
+    return pc->round > pc->rounds;
+}
+
+/* After the stop: the last pages, the log off, and the image against RAM byte for byte. */
+static int precopy_finish(vdpu_session_t *s, struct mig_precopy *pc, char *err, size_t errlen)
+{
+    uint32_t st;
+    if (harvest(s, pc, pc->rounds, err, errlen)) return -1;
+    if (mig_command(s, VDPU_MIG_CTRL_STOP | VDPU_MIG_CTRL_LOG_OFF, &st, err, errlen)) return -1;
+    uint32_t log_status;
+    if (rd32(s, VDPU_MIG_STATE_DATA, &log_status, err, errlen)) return -1;
+    s->bus.link.dlog.on = false;
+    host_mem_cpu_log(&s->mem, NULL, 0, 0, 0);
+    if (log_status & VDPU_LOG_STATUS_OOR) {
+        snprintf(err, errlen, "pre-copy: the device wrote outside the tracked range (LOG_STATUS 0x%x)", log_status);
+        return -1;
+    }
+    static uint8_t page[1u << PC_SHIFT];
+    for (uint32_t i = 0; i < pc->pages; i++) {
+        uint64_t off = (uint64_t)i << PC_SHIFT;
+        if (!host_mem_read(&s->mem, pc->ram_base + off, page, sizeof page)) return -1;
+        if (memcmp(page, pc->image + off, sizeof page)) {
+            snprintf(err, errlen, "pre-copy missed page 0x%llx: the destination's memory differs from the source's",
+                     (unsigned long long)(pc->ram_base + off));
+            return -1;
+        }
+    }
+    return 0;
+}
+
 /* ---- migration ---------------------------------------------------------------------------------- */
 
 #define MIG_DRAIN_MAX 200000u
 
-int mig_migrate(vdpu_session_t *s, enum vdpu_engine to, struct mig_report *r, char *err, size_t errlen)
+int mig_migrate(vdpu_session_t *s, enum vdpu_engine to, struct mig_precopy *pc, struct mig_report *r, char *err,
+                size_t errlen)
 {
     vdpu_bus_t *b = &s->bus;
     memset(r, 0, sizeof *r);
@@ -179,6 +340,7 @@ int mig_migrate(vdpu_session_t *s, enum vdpu_engine to, struct mig_report *r, ch
     r->to = to;
     if (!s->pci.mig) {
         snprintf(err, errlen, "no MIG region (its vendor data capability is absent)");
+        if (pc) mig_precopy_free(s, pc);
         return -1;
     }
     /* 1. the wire toward the device held: a frame the device holds must reach a receive buffer first,
@@ -189,6 +351,7 @@ int mig_migrate(vdpu_session_t *s, enum vdpu_engine to, struct mig_report *r, ch
     r->drain = b->dev->cycle - t;
     if (!b->out.nrx_ready || b->net.rx_off) {
         b->net.rx_hold = false;
+        if (pc) mig_precopy_free(s, pc);
         snprintf(err, errlen, "the device still holds a received frame after %u cycles (no receive buffer?): not migrated",
                  MIG_DRAIN_MAX);
         return -1;
@@ -199,9 +362,15 @@ int mig_migrate(vdpu_session_t *s, enum vdpu_engine to, struct mig_report *r, ch
     r->stop_at = b->dev->cycle;
     if (mig_stop(s, err, errlen)) {
         b->net.rx_hold = false;
+        if (pc) mig_precopy_free(s, pc);
         return -1;
     }
     r->stopped_at = b->dev->cycle;
+    if (pc) {
+        int rc = precopy_finish(s, pc, err, errlen);
+        mig_precopy_free(s, pc);
+        if (rc) goto run_source;
+    }
     if (mig_state_get(s, state, sizeof state, &r->state_bytes, err, errlen)) goto run_source;
     for (unsigned i = 0; i < VDPU_NUM_VECTORS * 4; i++) {
         uint64_t v;

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "fault_recover.h"
+#include "mig.h"
 #include "netrand.h"
 #include "virtio_ctrl.h"
 #include "virtio_net_mq.h"
@@ -102,6 +103,16 @@ void netrand_pick(uint64_t seed, struct netrand_cfg *c)
     rng_t ir = {seed ^ 0x696e64697263ull}; /* "indirc" */
     static const unsigned pct[] = {25, 50, 100};
     c->no.indirect_pct = rng_pct(&ir, 40) ? pct[rng_below(&ir, 3)] : 0;
+    /* live migrations in a fifth of the seeds without a PCIe fault (a stop cannot quiesce while a read
+     * waits for its completion timeout), from a generator of their own: one or two, the first early in
+     * the traffic, the second 150,000-400,000 cycles later (a migration takes ~110,000) */
+    rng_t mr = {seed ^ 0x6d6967726174ull}; /* "migrat" */
+    c->migrations = 0;
+    if (!c->faults.n && rng_pct(&mr, 20)) {
+        c->migrations = 1 + rng_below(&mr, NETRAND_MAX_MIGRATIONS);
+        c->migrate_at[0] = 1000 + rng_below(&mr, 30000);
+        if (c->migrations > 1) c->migrate_at[1] = c->migrate_at[0] + 150000 + rng_below(&mr, 250000);
+    }
 }
 
 void netrand_session_opts(uint64_t seed, struct vdpu_opts *o)
@@ -151,6 +162,35 @@ void netrand_describe(const struct netrand_cfg *c, char *buf, size_t len)
         snprintf(buf + at, len - at, "%s%llu", i ? ", " : ", device reset after ", (unsigned long long)c->reset_at[i]);
         if (i + 1 == c->resets) snprintf(buf + strlen(buf), len - strlen(buf), " cycles of traffic");
     }
+    for (unsigned i = 0; i < c->migrations; i++) {
+        size_t at = strlen(buf);
+        snprintf(buf + at, len - at, "%s%llu", i ? ", " : ", live migration at ", (unsigned long long)c->migrate_at[i]);
+        if (i + 1 == c->migrations) snprintf(buf + strlen(buf), len - strlen(buf), " cycles into the traffic");
+    }
+}
+
+/* The drawn migrations, from the driver's loop: at each point the device moves to a fresh device of the
+ * other engine (model <-> rtl; cosim stays cosim, so the lockstep check goes on). A failure stops the
+ * bus: the run fails with it. */
+struct netrand_mig {
+    const struct netrand_cfg *c;
+    uint64_t t0;
+    unsigned next;
+    unsigned done;
+};
+
+static void netrand_migrate(virtio_net_t *n, void *ctx)
+{
+    struct netrand_mig *m = ctx;
+    vdpu_session_t *s = n->s;
+    if (m->next >= m->c->migrations || s->bus.dev->cycle < m->t0 + m->c->migrate_at[m->next] || s->bus.stopped) return;
+    m->next++;
+    enum vdpu_engine e = s->opts.engine;
+    enum vdpu_engine to = e == VDPU_ENGINE_MODEL ? VDPU_ENGINE_RTL : e == VDPU_ENGINE_RTL ? VDPU_ENGINE_MODEL : e;
+    struct mig_report r;
+    char err[320];
+    if (mig_migrate(s, to, NULL, &r, err, sizeof err)) vdpu_bus_stop(&s->bus, "live migration %u: %s", m->next, err);
+    else m->done++;
 }
 
 /* Bring the driver up with the seed's ring and queue size. 0, or -1 and a reason in err. */
@@ -307,7 +347,14 @@ int netrand_run(vdpu_session_t *s, const struct netrand_cfg *cfg, struct netrand
     s->bus.stall_pct = c->stall_pct;
     s->bus.stall_rng.s = c->seed ^ 0x57a11ull;
     uint64_t t0 = s->bus.dev->cycle;
+    struct netrand_mig mig = {c, 0, 0, 0};
+    if (c->migrations && !c->no.on_turn && !c->faults.n) { /* never beside a PCIe fault */
+        cw.no.on_turn = netrand_migrate;
+        cw.no.on_turn_ctx = &mig;
+        cw.np.max_cycles += c->migrations * 400000ull;
+    }
     if (netrand_init(s, d, c, err, errlen)) goto out;
+    mig.t0 = s->bus.dev->cycle; /* the traffic starts */
     /* a fault phase for every scheduled fault not hit yet (a phase may see several) */
     for (unsigned k = 0; k < c->faults.n && s->bus.link.nfired < c->faults.n; k++)
         if (netrand_fault(s, d, n, c, r, err, errlen)) goto out;
@@ -316,6 +363,7 @@ int netrand_run(vdpu_session_t *s, const struct netrand_cfg *cfg, struct netrand
     if (c->pairs > 1) {
         rc = netrand_final_mq(s, d, c, r, err, errlen);
         r->cycles = s->bus.dev->cycle - t0;
+        r->migrations = mig.done;
         goto out;
     }
     memset(n, 0, sizeof *n);
@@ -339,6 +387,7 @@ int netrand_run(vdpu_session_t *s, const struct netrand_cfg *cfg, struct netrand
                  (unsigned long long)c->np.packets);
         rc = -1;
     }
+    r->migrations = mig.done; /* a point after the end of a short traffic is not reached: fewer */
     if (rc && !err[0]) snprintf(err, errlen, "traffic failed");
     virtio_net_close(n);
 out:
@@ -359,7 +408,10 @@ int netrand_workload(vdpu_session_t *s, uint64_t seed, FILE *out, struct netrand
     c.max_reads = s->opts.max_reads;
     c.coal_frames = s->opts.coal_frames;
     c.coal_cycles = s->opts.coal_cycles;
-    if (s->opts.pcie_faults.set) c.faults = s->bus.link.faults; /* --pcie-fault (random: drawn at the open) */
+    if (s->opts.pcie_faults.set) { /* --pcie-fault (random: drawn at the open); no migration beside a fault */
+        c.faults = s->bus.link.faults;
+        if (c.faults.n) c.migrations = 0;
+    }
     netrand_describe(&c, desc, sizeof desc);
     fprintf(out, "net-random: %s\n", desc);
     int rc = netrand_run(s, &c, &r, err, sizeof err);
@@ -382,6 +434,10 @@ int netrand_workload(vdpu_session_t *s, uint64_t seed, FILE *out, struct netrand
         fprintf(out, "net-random: %llu device reset%s during traffic; %llu frames completed and checked before %s\n",
                 (unsigned long long)r.resets, r.resets == 1 ? "" : "s", (unsigned long long)r.cut_packets,
                 r.resets == 1 ? "it" : "them");
+    if (c.migrations)
+        fprintf(out, "net-random: %llu of %u live migrations done (stop, state, a fresh device of the other engine, "
+                     "restore, run), now on the %s engine\n",
+                (unsigned long long)r.migrations, c.migrations, vdpu_engine_name(s->opts.engine));
     if (rc) fprintf(out, "net-random: FAILED: %s\n", err);
     if (cfg_out) *cfg_out = c;
     if (res_out) *res_out = r;

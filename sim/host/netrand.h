@@ -11,6 +11,8 @@ enum netrand_size { NETRAND_FIXED, NETRAND_IMIX, NETRAND_RANDOM };
 
 #define NETRAND_MAX_RESETS 2
 
+#define NETRAND_MAX_MIGRATIONS 2
+
 struct netrand_cfg {
     uint64_t seed;
     enum drv_ring ring;
@@ -35,6 +37,11 @@ struct netrand_cfg {
     bool no_in_order;        /* the driver leaves IN_ORDER out (one used entry per buffer whatever B) */
     bool suspend;            /* the driver accepts VIRTIO_F_SUSPEND (never picked: a caller sets it, with
                               * an on_turn hook in `no` that suspends and resumes, tests/test_suspend.c) */
+    /* live migrations (sim/host/mig.c) during the traffic, cycles after its start (ascending): to the
+     * other engine (model <-> rtl), cosim to cosim; a fifth of the seeds without a PCIe fault; only when
+     * the caller set no on_turn hook of its own (which would replace the migrations' one) */
+    unsigned migrations;
+    uint64_t migrate_at[NETRAND_MAX_MIGRATIONS];
     struct link_faults faults; /* PCIe faults (a sixth of the seeds: one, on a read early in the traffic,
                                 * drawn from a generator of their own): a fault phase of traffic first,
                                 * which must end in DEVICE_NEEDS_RESET, then a reset and the rest */
@@ -46,6 +53,7 @@ struct netrand_result {
     uint64_t resets, cut_packets; /* device resets done; frames completed before them */
     uint64_t faults, fault_packets; /* PCIe faults injected (each answered by DEVICE_NEEDS_RESET and a
                                      * reset); frames completed before them */
+    uint64_t migrations;            /* live migrations done */
 };
 
 /* Everything from the seed alone. */

@@ -159,6 +159,8 @@ static int run_net_mq(vdpu_session_t *s, struct run_cfg *c, const struct vdpu_op
 struct run_mig {
     const struct run_cfg *c;
     unsigned next;
+    bool copying;            /* pre-copy rounds of the next migration under way */
+    struct mig_precopy pc;
 };
 
 static void migrate_turn(virtio_net_t *n, void *ctx)
@@ -166,20 +168,43 @@ static void migrate_turn(virtio_net_t *n, void *ctx)
     struct run_mig *m = ctx;
     vdpu_session_t *s = n->s;
     if (m->next >= m->c->migrations || s->bus.dev->cycle < m->c->migrate_at[m->next] || s->bus.stopped) return;
-    struct mig_report r;
     char err[320];
-    unsigned i = m->next++;
-    if (mig_migrate(s, m->c->migrate_to[i], &r, err, sizeof err)) {
-        printf("[host] migration %u at cycle %llu failed: %s\n", i + 1, (unsigned long long)s->bus.dev->cycle, err);
-        vdpu_bus_stop(&s->bus, "migration %u failed: %s", i + 1, err);
+    unsigned i = m->next;
+    if (m->c->migrate_rounds && !m->copying) { /* pre-copy first, while the traffic runs */
+        memset(&m->pc, 0, sizeof m->pc);
+        m->pc.rounds = m->c->migrate_rounds;
+        m->pc.interval = RUN_PRECOPY_INTERVAL;
+        if (mig_precopy_begin(s, &m->pc, err, sizeof err)) goto failed;
+        m->copying = true;
         return;
     }
+    if (m->copying) {
+        int rc = mig_precopy_round(s, &m->pc, err, sizeof err);
+        if (rc < 0) goto failed;
+        if (rc == 0) return;
+        m->copying = false;
+    }
+    struct mig_report r;
+    m->next++;
+    if (mig_migrate(s, m->c->migrate_to[i], m->c->migrate_rounds ? &m->pc : NULL, &r, err, sizeof err)) goto failed;
     /* 250 MHz: 250 device cycles per microsecond */
     printf("[host] migration %u at cycle %llu: %s -> %s, %llu frames done, state %u bytes, stopped in %llu cycles, "
            "running again after %llu cycles (%.1f us)\n",
            i + 1, (unsigned long long)r.stop_at, vdpu_engine_name(r.from), vdpu_engine_name(r.to),
            (unsigned long long)virtio_net_packets(n), r.state_bytes, (unsigned long long)(r.stopped_at - r.stop_at),
            (unsigned long long)(r.run_at - r.stop_at), (double)(r.run_at - r.stop_at) / 250.0);
+    if (m->c->migrate_rounds) {
+        printf("[host] migration %u pre-copy: %u pages, then per round device/CPU-written pages", i + 1, m->pc.all_pages);
+        for (unsigned k = 0; k <= m->pc.rounds; k++)
+            printf("%s%u/%u", k ? ", " : " ", m->pc.dev_pages[k], m->pc.cpu_pages[k]);
+        printf(" (the last after the stop); the destination's memory equals the source's\n");
+    }
+    return;
+failed:
+    m->next = m->c->migrations;
+    m->copying = false;
+    printf("[host] migration %u at cycle %llu failed: %s\n", i + 1, (unsigned long long)s->bus.dev->cycle, err);
+    vdpu_bus_stop(&s->bus, "migration %u failed: %s", i + 1, err);
 }
 
 /* init to DRIVER_OK, then traffic through the queue engine, then the DMA table */
@@ -208,7 +233,9 @@ int run_workload_net(vdpu_session_t *s, struct run_cfg *c, const struct vdpu_opt
     if (c->pcap_in) no.replay = &c->replay;
     no.pkt_random = c->pkt_random;
     no.rx_buf_size = c->rx_buf_size;
-    struct run_mig mig = {c, 0};
+    struct run_mig mig;
+    memset(&mig, 0, sizeof mig);
+    mig.c = c;
     if (c->migrations) {
         no.on_turn = migrate_turn;
         no.on_turn_ctx = &mig;
@@ -236,6 +263,7 @@ int run_workload_net(vdpu_session_t *s, struct run_cfg *c, const struct vdpu_opt
         before = s->bus.link.st;
     }
     if (n->error[0]) printf("[host] traffic check failed: %s\n", n->error);
+    if (mig.copying) mig_precopy_free(s, &mig.pc);
     if (mig.next < c->migrations) {
         printf("[host] %u of %u migrations done: the traffic ended at cycle %llu before --migrate-at %llu\n", mig.next,
                c->migrations, (unsigned long long)s->bus.dev->cycle, (unsigned long long)c->migrate_at[mig.next]);

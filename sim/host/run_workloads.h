@@ -10,6 +10,7 @@
 #include "virtio_net.h"
 
 #define RUN_MAX_MIGRATIONS 8
+#define RUN_PRECOPY_INTERVAL 10000 /* cycles between pre-copy rounds */
 
 struct run_cfg {
     const char *workload;
@@ -31,6 +32,7 @@ struct run_cfg {
     uint64_t migrate_at[RUN_MAX_MIGRATIONS];
     enum vdpu_engine migrate_to[RUN_MAX_MIGRATIONS];
     unsigned migrations;
+    unsigned migrate_rounds; /* --migrate-rounds: pre-copy rounds before each (0: none) */
 };
 
 /* Injected events, applied at the start of their cycle whatever the host is doing. */
