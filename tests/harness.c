@@ -7,6 +7,8 @@
 #include <cjson/cJSON.h>
 
 #include "harness.h"
+#include "netrand.h"
+#include "virtio_net_ring.h"
 
 static void record(void *ctx, const vdpu_txn_t *tx)
 {
@@ -314,4 +316,76 @@ struct cJSON *t_json_file(const char *path)
     cJSON *root = cJSON_Parse(js);
     cr_assert_not_null(root, "%s is not JSON: %.200s", path, js);
     return root;
+}
+
+/* ---- what the host side saw ---------------------------------------------------------------------- */
+
+uint64_t t_dma_requests(struct tctx *t)
+{
+    uint64_t n = 0;
+    for (unsigned p = 0; p < VDPU_PURP_COUNT; p++) n += t->b->link.st.total[p].requests;
+    return n;
+}
+
+uint64_t t_msi_total(struct tctx *t)
+{
+    uint64_t n = 0;
+    for (unsigned v = 0; v < HOST_MSI_MAX_VECTORS; v++) n += t->s.mem.msi_count[v];
+    return n;
+}
+
+bool t_unreaped(struct tctx *t, const struct net_vq *q)
+{
+    if (q->packed) { /* the slot the driver reads next is used */
+        uint16_t fl;
+        cr_assert(host_mem_read(&t->s.mem, q->desc + 16ull * q->next_used + 14, &fl, 2));
+        return ((fl >> 7) & 1) == q->used_wrap && ((fl >> 15) & 1) == q->used_wrap;
+    }
+    uint16_t used;
+    cr_assert(host_mem_read(&t->s.mem, q->device + 2, &used, 2));
+    return used != q->last_used;
+}
+
+void t_run_polling(struct tctx *t, virtio_drv_t *d, uint64_t n)
+{
+    for (uint64_t i = 0; i < n && !t->b->stopped; i++) {
+        vdpu_bus_step(t->b);
+        virtio_drv_poll(d);
+    }
+}
+
+static char console[16384];
+static FILE *console_f;
+
+void t_console_on(struct tctx *t)
+{
+    console_f = fmemopen(console, sizeof console, "w");
+    cr_assert_not_null(console_f);
+    setvbuf(console_f, NULL, _IONBF, 0);
+    t->s.soc->console = console_f;
+}
+
+const char *t_console_text(struct tctx *t)
+{
+    t->s.soc->console = NULL;
+    fclose(console_f);
+    return console;
+}
+
+vdpu_session_t *t_netrand_session(enum vdpu_engine e, uint64_t seed)
+{
+    struct vdpu_opts o;
+    vdpu_opts_default(&o);
+    o.engine = e;
+    o.seed = seed;
+    o.fw_path = FW_ELF;
+    o.fw_console = NULL;
+    o.rerun = "(criterion test)";
+    netrand_session_opts(seed, &o);
+    vdpu_session_t *s = calloc(1, sizeof *s);
+    cr_assert_not_null(s);
+    cr_assert_eq(vdpu_session_open(s, &o), 0);
+    cr_assert_eq(pci_enumerate(&s->bus, VDPU_MMIO_BASE, &s->pci, NULL), 0);
+    cr_assert_eq(pci_msix_setup(&s->bus, &s->pci, NULL), 0);
+    return s;
 }

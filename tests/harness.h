@@ -105,6 +105,21 @@ int sh(const char *cmd, char *out, size_t len);
 /* The cycle of the last transaction of channel ch (or UINT64_MAX). */
 uint64_t last_txn_cycle(struct tctx *t, unsigned ch);
 
+/* What the host side saw so far: DMA requests of every purpose (MSI-X messages included), MSI-X messages. */
+uint64_t t_dma_requests(struct tctx *t);
+uint64_t t_msi_total(struct tctx *t);
+/* The ring shows used buffers the driver has not reaped (packed: the slot it reads next is used). */
+bool t_unreaped(struct tctx *t, const struct net_vq *q);
+/* Step n cycles, letting the driver take interrupts (config changes) between them. */
+void t_run_polling(struct tctx *t, virtio_drv_t *d, uint64_t n);
+/* The firmware's console lines from on to text (the harness discards them by default); text ends the
+ * capture and returns them. */
+void t_console_on(struct tctx *t);
+const char *t_console_text(struct tctx *t);
+/* A session for a net-random seed outside struct tctx: engine e, the real firmware, the seed's engine
+ * parameters (netrand_session_opts), enumerated, MSI-X on. calloc'ed: vdpu_session_close and free it. */
+vdpu_session_t *t_netrand_session(enum vdpu_engine e, uint64_t seed);
+
 /* A JSON file the run wrote, parsed (asserts it exists, fits 64 KiB and parses); cJSON_Delete it. */
 struct cJSON *t_json_file(const char *path);
 

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "harness.h"
+#include "pause_traffic.h"
 #include "link.h"
 #include "mig.h"
 #include "netrand.h"
@@ -22,22 +23,6 @@
 #define BIT(b) (1u << ((b) % 32))
 #define ST_RUNNING 0x0Fu   /* ACKNOWLEDGE | DRIVER | FEATURES_OK | DRIVER_OK */
 #define ST_SUSPENDED 0x1Bu /* ... with SUSPEND, without DRIVER_OK */
-#define HOLD 20000u        /* cycles a stop lasts */
-#define MAX_POINTS 4
-
-static uint64_t dma_requests(struct tctx *t)
-{
-    uint64_t n = 0;
-    for (unsigned p = 0; p < VDPU_PURP_COUNT; p++) n += t->b->link.st.total[p].requests;
-    return n;
-}
-
-static uint64_t msi_total(struct tctx *t)
-{
-    uint64_t n = 0;
-    for (unsigned v = 0; v < HOST_MSI_MAX_VECTORS; v++) n += t->s.mem.msi_count[v];
-    return n;
-}
 
 static void stop(struct tctx *t)
 {
@@ -124,181 +109,69 @@ ENGINE_TEST_REALFW(mig, region_and_capability, .timeout = 120)
     cr_assert_eq(cfg_rd(T, VDPU_CFG_PCICFG_DATA, 4), VDPU_MIG_CAPS_VALUE);
 }
 
-/* ---- stops in the middle of traffic (the driver's loop calls on_turn between cycles) ---- */
+/* ---- stops in the middle of traffic (tests/pause_traffic.c: the checks while stopped) ---- */
 
-struct stops {
-    struct tctx *t;
-    virtio_drv_t *d;
-    struct point { uint64_t frames, delay; } at[MAX_POINTS]; /* stop `delay` cycles after `frames` completed */
-    unsigned npoints, next, done;
-    uint64_t t0;
-    bool stopped;
-    uint64_t since, dma0, msi0, last_bell;
-    uint64_t owed, owed_msi; /* stops where the ring showed unreaped used buffers / their interrupt came first */
-};
-
-static bool unreaped(struct tctx *t, const struct net_vq *q)
+static void hv_stop(struct tctx *t, virtio_drv_t *d)
 {
-    if (q->packed) {
-        uint16_t fl;
-        cr_assert(host_mem_read(&t->s.mem, q->desc + 16ull * q->next_used + 14, &fl, 2));
-        return ((fl >> 7) & 1) == q->used_wrap && ((fl >> 15) & 1) == q->used_wrap;
-    }
-    uint16_t used;
-    cr_assert(host_mem_read(&t->s.mem, q->device + 2, &used, 2));
-    return used != q->last_used;
-}
-
-static void stop_now(struct stops *s, virtio_net_t *n)
-{
-    struct tctx *t = s->t;
-    bool owed = unreaped(t, &n->tx) || unreaped(t, &n->rx);
-    uint64_t m = msi_total(t);
+    (void)d;
     stop(t);
-    if (owed) {
-        s->owed++;
-        if (msi_total(t) > m) s->owed_msi++;
-    }
-    s->stopped = true;
-    s->since = s->last_bell = t->b->dev->cycle;
-    s->dma0 = dma_requests(t);
-    s->msi0 = msi_total(t);
-}
-
-/* After HOLD cycles, during which the driver kept posting, kicking and reaping, unaware. */
-static void check_and_run(struct stops *s, virtio_net_t *n)
-{
-    struct tctx *t = s->t;
-    cr_assert_eq(dma_requests(t), s->dma0, "stop %u: no DMA while stopped (doorbells were written)", s->done);
-    cr_assert_eq(msi_total(t), s->msi0, "stop %u: no interrupt while stopped", s->done);
-    cr_assert_eq(drv_status(s->d), ST_RUNNING, "the driver sees a running device");
     cr_assert_eq(mig_rd(t, VDPU_MIG_CTRL), 1, "stopped");
-    struct net_vq *qs[2] = {&n->rx, &n->tx};
-    for (unsigned i = 0; i < 2; i++) {
-        struct net_vq *q = qs[i];
-        uint16_t ai, ui;
-        bool aw, uw;
-        cr_assert_eq(virtio_drv_queue_state(s->d, q->idx, &ai, &aw, &ui, &uw), DRV_OK, "%s", s->d->refusal);
-        cr_assert_eq(ai, ui, "queue %u: every buffer the device consumed has been used (avail %u used %u)", q->idx,
-                     ai, ui);
-        cr_assert_eq(aw, uw, "queue %u: wrap counters", q->idx);
-        uint16_t reaped = q->packed ? q->next_used : q->last_used;
-        cr_assert_eq(reaped, ui, "queue %u: the driver reaped up to the device's used index (%u of %u)", q->idx,
-                     reaped, ui);
-        if (q->packed) cr_assert_eq(q->used_wrap, uw);
-    }
+}
+
+static void hv_run(struct tctx *t, virtio_drv_t *d)
+{
+    (void)d;
+    cr_assert_eq(mig_rd(t, VDPU_MIG_CTRL), 1, "still stopped");
     run(t);
-    s->stopped = false;
-    s->done++;
 }
 
-static void on_turn(virtio_net_t *n, void *ctx)
-{
-    struct stops *s = ctx;
-    struct tctx *t = s->t;
-    uint64_t now = t->b->dev->cycle;
-    if (s->stopped) {
-        /* the driver does not know: it goes on kicking ("MUST accept driver notifications") */
-        if (now - s->last_bell >= 1000) {
-            s->last_bell = now;
-            cr_assert(host_mem_wr(t->b, n->tx.notify, 2, n->tx.idx));
-            cr_assert(host_mem_wr(t->b, n->rx.notify, 2, n->rx.idx));
-        }
-        if (now - s->since >= HOLD) check_and_run(s, n);
-        return;
-    }
-    if (s->next >= s->npoints) return;
-    if (!s->t0 && virtio_net_packets(n) >= s->at[s->next].frames) s->t0 = now;
-    if (s->t0 && now - s->t0 >= s->at[s->next].delay) {
-        s->next++;
-        s->t0 = 0;
-        stop_now(s, n);
-    }
-}
+/* the driver reads a running device all along */
+static const struct pause_ops stopping = {"stop", hv_stop, hv_run, ST_RUNNING, false};
 
-struct sopts {
-    enum drv_ring ring;
-    enum net_workload w;
-    uint64_t packets;
-    unsigned pkt_size, qsize;
-    bool no_in_order;
-    struct point at[MAX_POINTS];
-};
-
-static void traffic_with_stops(struct tctx *t, const struct sopts *so)
+static void traffic_with_stops(struct tctx *t, const struct pause_opts *so)
 {
-    virtio_drv_t *d = calloc(1, sizeof *d);
-    virtio_net_t *n = calloc(1, sizeof *n);
-    cr_assert(d && n);
-    struct drv_params p;
-    drv_params_default(&p);
-    p.ring = so->ring;
-    if (so->qsize) p.qsize = so->qsize;
-    if (so->no_in_order) p.accept[VIRTIO_F_IN_ORDER / 32] &= ~BIT(VIRTIO_F_IN_ORDER);
-    t_drv_up(t, d, &p);
-    bool in_order = d->negotiated[VIRTIO_F_IN_ORDER / 32] & BIT(VIRTIO_F_IN_ORDER);
-    cr_assert_eq(in_order, !so->no_in_order, "IN_ORDER %s", so->no_in_order ? "left out" : "negotiated");
-    struct stops s;
-    memset(&s, 0, sizeof s);
-    s.t = t;
-    s.d = d;
-    for (unsigned i = 0; i < MAX_POINTS && (so->at[i].frames || so->at[i].delay); i++) s.at[s.npoints++] = so->at[i];
-    struct net_opts o;
-    memset(&o, 0, sizeof o);
-    o.on_turn = on_turn;
-    o.on_turn_ctx = &s;
-    struct net_params np = {so->w, so->packets, so->pkt_size, 11, 2000000 + so->packets * 30000};
-    cr_assert_eq(virtio_net_open_opts(n, d, &np, &o), 0, "%s", n->error);
-    int rc = virtio_net_run(n);
-    cr_assert_eq(rc, 0, "traffic: %s %s", n->error, t->b->stopped ? t->b->stop_reason : "");
-    cr_assert_eq(virtio_net_packets(n), so->packets, "every frame exactly once, in order");
-    cr_assert_eq(n->bad_frames, 0);
-    cr_assert_eq(s.done, s.npoints, "every stop happened during the traffic (%u of %u)", s.done, s.npoints);
-    cr_assert_eq(s.owed_msi, s.owed, "each time the interrupt owed for used buffers came before the stop completed");
-    cr_assert_eq(t->b->diag_count[VDPU_DIAG_HELD_TIMEOUT], 0, "firmware answered every held read in time");
-    cr_assert_eq(SEQ(mig_rd(t, VDPU_MIG_STATUS)), 2 * s.npoints, "one command per stop and per run");
-    virtio_net_close(n);
-    free(n);
-    free(d);
+    struct pause_result r = t_traffic_with_pauses(t, so, &stopping);
+    cr_assert_eq(r.owed_msi, r.owed, "each time the interrupt owed for used buffers came before the stop completed");
+    cr_assert_eq(SEQ(mig_rd(t, VDPU_MIG_STATUS)), 2 * r.points, "one command per stop and per run");
 }
 
 /* the points: before the first frame completed, then after some frames with odd delays, so they fall
  * into different engine states (payload reads, used write-back, idle with doorbells pending) */
 ENGINE_TEST_REALFW(mig, split_tx, .timeout = 600)
 {
-    struct sopts so = {DRV_RING_SPLIT, NET_TX, 120, 64, 0, false, {{0, 900}, {30, 113}, {77, 451}}};
+    struct pause_opts so = {DRV_RING_SPLIT, NET_TX, 120, 64, 0, false, {{0, 900}, {30, 113}, {77, 451}}};
     traffic_with_stops(T, &so);
 }
 
 ENGINE_TEST_REALFW(mig, packed_tx, .timeout = 600)
 {
-    struct sopts so = {DRV_RING_PACKED, NET_TX, 120, 64, 32, false, {{0, 1201}, {33, 17}, {90, 311}}};
+    struct pause_opts so = {DRV_RING_PACKED, NET_TX, 120, 64, 32, false, {{0, 1201}, {33, 17}, {90, 311}}};
     traffic_with_stops(T, &so);
 }
 
 ENGINE_TEST_REALFW(mig, split_loopback_not_in_order, .timeout = 600)
 {
-    struct sopts so = {DRV_RING_SPLIT, NET_LOOPBACK, 80, 200, 0, true, {{0, 1499}, {25, 29}, {61, 1001}}};
+    struct pause_opts so = {DRV_RING_SPLIT, NET_LOOPBACK, 80, 200, 0, true, {{0, 1499}, {25, 29}, {61, 1001}}};
     traffic_with_stops(T, &so);
 }
 
 ENGINE_TEST_REALFW(mig, packed_loopback_wraps, .timeout = 600)
 {
     /* 16-slot rings: the stops fall after wraps */
-    struct sopts so = {DRV_RING_PACKED, NET_LOOPBACK, 60, 100, 16, false, {{0, 2003}, {20, 217}, {47, 23}}};
+    struct pause_opts so = {DRV_RING_PACKED, NET_LOOPBACK, 60, 100, 16, false, {{0, 2003}, {20, 217}, {47, 23}}};
     traffic_with_stops(T, &so);
 }
 
 ENGINE_TEST_REALFW(mig, split_rx_mergeable, .timeout = 600)
 {
     /* 1500-byte frames into the driver's receive buffers (MRG_RXBUF negotiated by default) */
-    struct sopts so = {DRV_RING_SPLIT, NET_RX, 100, 1500, 0, false, {{0, 1100}, {31, 7}, {70, 603}}};
+    struct pause_opts so = {DRV_RING_SPLIT, NET_RX, 100, 1500, 0, false, {{0, 1100}, {31, 7}, {70, 603}}};
     traffic_with_stops(T, &so);
 }
 
 ENGINE_TEST_REALFW(mig, packed_rx_not_in_order, .timeout = 600)
 {
-    struct sopts so = {DRV_RING_PACKED, NET_RX, 100, 300, 32, true, {{0, 77}, {40, 1333}, {41, 5}, {88, 260}}};
+    struct pause_opts so = {DRV_RING_PACKED, NET_RX, 100, 300, 32, true, {{0, 77}, {40, 1333}, {41, 5}, {88, 260}}};
     traffic_with_stops(T, &so);
 }
 
@@ -313,30 +186,6 @@ static virtio_drv_t *live(struct tctx *t, bool suspend_feature)
     if (suspend_feature) p.accept[VIRTIO_F_SUSPEND / 32] |= BIT(VIRTIO_F_SUSPEND);
     t_drv_up(t, d, &p);
     return d;
-}
-
-static void run_polling(struct tctx *t, virtio_drv_t *d, uint64_t n)
-{
-    for (uint64_t i = 0; i < n && !t->b->stopped; i++) {
-        vdpu_bus_step(t->b);
-        virtio_drv_poll(d);
-    }
-}
-
-static char console[16384];
-static FILE *console_f;
-static void console_on(struct tctx *t)
-{
-    console_f = fmemopen(console, sizeof console, "w");
-    cr_assert_not_null(console_f);
-    setvbuf(console_f, NULL, _IONBF, 0);
-    t->s.soc->console = console_f;
-}
-static const char *console_text(struct tctx *t)
-{
-    t->s.soc->console = NULL;
-    fclose(console_f);
-    return console;
 }
 
 /* A fresh driver (reset, initialization) and a short TX run: the data path works. */
@@ -366,7 +215,7 @@ static void run_after_a_while(virtio_net_t *n, void *ctx)
     (void)n;
     struct waits *w = ctx;
     if (w->ran || w->t->b->dev->cycle - w->start < 10000) return;
-    cr_assert_eq(dma_requests(w->t), w->dma0, "stopped: the doorbells are remembered, nothing moves");
+    cr_assert_eq(t_dma_requests(w->t), w->dma0, "stopped: the doorbells are remembered, nothing moves");
     run(w->t);
     w->ran = true;
 }
@@ -375,7 +224,7 @@ static void tx_waits_for_run(struct tctx *t, virtio_drv_t *d, unsigned frames)
 {
     virtio_net_t *n = calloc(1, sizeof *n);
     cr_assert_not_null(n);
-    struct waits w = {t, t->b->dev->cycle, dma_requests(t), false};
+    struct waits w = {t, t->b->dev->cycle, t_dma_requests(t), false};
     struct net_opts o;
     memset(&o, 0, sizeof o);
     o.on_turn = run_after_a_while;
@@ -401,7 +250,7 @@ ENGINE_TEST_REALFW(mig, idempotent_and_reserved_bits, .timeout = 300)
     st = command(T, VDPU_MIG_CTRL_STOP);
     cr_assert_eq(st, 3u << VDPU_MIG_STATUS_SEQ_LSB | VDPU_MIG_STATUS_STOPPED, "stop while stopped: OK (0x%08x)", st);
     cr_assert_eq(drv_status(d), ST_RUNNING, "device_status never changes");
-    console_on(T);
+    t_console_on(T);
     st = command(T, VDPU_MIG_CTRL_STOP | 0x1000);
     cr_assert_eq(CODE(st), MIG_ST_EINVAL, "reserved bit 12: EINVAL (0x%08x)", st);
     cr_assert(st & VDPU_MIG_STATUS_ERROR);
@@ -410,7 +259,7 @@ ENGINE_TEST_REALFW(mig, idempotent_and_reserved_bits, .timeout = 300)
     cr_assert_eq(CODE(st), MIG_ST_EINVAL, "a run with reserved bit 31: EINVAL, still stopped (0x%08x)", st);
     cr_assert(st & VDPU_MIG_STATUS_STOPPED);
     run_cycles(T, 5000);
-    const char *log = console_text(T);
+    const char *log = t_console_text(T);
     cr_assert(strstr(log, "migration command 0x00001001 refused: reserved bits, several operations, or a state command "
                           "without STOP (EINVAL)"),
               "%s", log);
@@ -470,14 +319,14 @@ ENGINE_TEST_REALFW(mig, link_change_told_at_run, .timeout = 300)
 {
     virtio_drv_t *d = live(T, false);
     stop(T);
-    uint64_t m = msi_total(T);
+    uint64_t m = t_msi_total(T);
     T->b->link_up = false;
-    run_polling(T, d, 5000);
+    t_run_polling(T, d, 5000);
     cr_assert_eq(d->cfg_irqs_handled, 0, "no config interrupt while stopped");
-    cr_assert_eq(msi_total(T), m);
+    cr_assert_eq(t_msi_total(T), m);
     cr_assert_eq(net_status(T) & VIRTIO_NET_S_LINK_UP, VIRTIO_NET_S_LINK_UP, "net status unchanged while stopped");
     run(T);
-    run_polling(T, d, 3000);
+    t_run_polling(T, d, 3000);
     cr_assert_eq(d->cfg_irqs_handled, 1, "one config interrupt, at the run");
     cr_assert_eq(d->net_status & VIRTIO_NET_S_LINK_UP, 0, "the driver reads the link down");
     /* a stop, a driver reset and a link change: the reset keeps the change owed */
@@ -494,7 +343,7 @@ ENGINE_TEST_REALFW(mig, link_change_told_at_run, .timeout = 300)
     cr_assert_eq(net_status(T) & VIRTIO_NET_S_LINK_UP, 0, "still the old level while stopped");
     uint64_t cfg_msi = T->s.mem.msi_count[PCI_MSI_DATA_BASE + 0];
     run(T);
-    run_polling(T, d, 3000);
+    t_run_polling(T, d, 3000);
     cr_assert_eq(net_status(T) & VIRTIO_NET_S_LINK_UP, VIRTIO_NET_S_LINK_UP, "applied at the run");
     cr_assert_eq(T->s.mem.msi_count[PCI_MSI_DATA_BASE + 0], cfg_msi + 1, "and told: one config interrupt");
     cr_assert_eq(d->net_status & VIRTIO_NET_S_LINK_UP, VIRTIO_NET_S_LINK_UP, "the driver reads the link up");
@@ -510,12 +359,12 @@ ENGINE_TEST_REALFW(mig, control_queue_served_at_run, .timeout = 300)
     cr_assert_eq(virtio_ctrl_open(c, d), 0, "%s", c->error);
     cr_assert_not(c->packed);
     stop(T);
-    uint64_t dma0 = dma_requests(T);
+    uint64_t dma0 = t_dma_requests(T);
     static const uint8_t mac[6] = {0x52, 0x54, 0x00, 0xab, 0xcd, 0xef};
     uint8_t ack = 0xEE;
     cr_assert_neq(virtio_ctrl_cmd(c, VNET_CTRL_MAC, VNET_CTRL_MAC_ADDR_SET, mac, 6, &ack, 20000), 0,
                   "no answer while stopped");
-    cr_assert_eq(dma_requests(T), dma0, "the firmware did not touch the ring");
+    cr_assert_eq(t_dma_requests(T), dma0, "the firmware did not touch the ring");
     run(T);
     run_cycles(T, 20000);
     uint16_t used;
@@ -542,12 +391,12 @@ ENGINE_TEST_REALFW(mig, with_the_drivers_suspend, .timeout = 300)
     /* stopped, then suspended; the run leaves the driver's suspension in force */
     stop(T);
     cr_assert_eq(virtio_drv_suspend(d), DRV_OK, "%s", d->refusal);
-    uint64_t dma0 = dma_requests(T);
+    uint64_t dma0 = t_dma_requests(T);
     run(T);
     cr_assert_eq(drv_status(d), ST_SUSPENDED, "still suspended");
     cr_assert(host_mem_wr(T->b, T->s.pci.vcap[VIRTIO_PCI_CAP_NOTIFY_CFG].addr + 4, 2, 1));
     run_cycles(T, 5000);
-    cr_assert_eq(dma_requests(T), dma0, "the run does not end the driver's suspension");
+    cr_assert_eq(t_dma_requests(T), dma0, "the run does not end the driver's suspension");
     cr_assert_eq(virtio_drv_resume(d), DRV_OK, "%s", d->refusal);
     short_tx(T, 10);
     free(d);
@@ -571,7 +420,7 @@ ENGINE_TEST_REALFW(mig, quiesce_failure_refused_device_keeps_running, .timeout =
     vnet_kick(n, &n->tx);
     for (unsigned i = 0; i < 2000 && !T->b->link.nrd; i++) vdpu_bus_step(T->b);
     cr_assert_gt(T->b->link.nrd, 0, "a read is outstanding");
-    console_on(T);
+    t_console_on(T);
     char err[256];
     cr_assert_neq(mig_stop(&T->s, err, sizeof err), 0);
     cr_assert(strstr(err, "EBUSY"), "%s", err);
@@ -580,7 +429,7 @@ ENGINE_TEST_REALFW(mig, quiesce_failure_refused_device_keeps_running, .timeout =
     cr_assert_eq(T->b->diag_count[VDPU_DIAG_HELD_TIMEOUT], 0, "the status read was answered in time");
     cr_assert_eq(drv_status(d), ST_RUNNING, "no DEVICE_NEEDS_RESET: the failed stop changed nothing");
     run_cycles(T, 8000);
-    const char *log = console_text(T);
+    const char *log = t_console_text(T);
     cr_assert(strstr(log, "migration stop failed: data path not quiesced (EBUSY), the device keeps running"), "%s",
               log);
     T->b->link.p.rtt = 200;
@@ -603,16 +452,16 @@ ENGINE_TEST_REALFW(mig, internal_error_while_stopped, .timeout = 300)
 {
     virtio_drv_t *d = live(T, false);
     stop(T);
-    uint64_t m = msi_total(T), dma0 = dma_requests(T);
+    uint64_t m = t_msi_total(T), dma0 = t_dma_requests(T);
     T->b->dp_err = true;
     vdpu_bus_step(T->b);
     T->b->dp_err = false;
     run_cycles(T, 5000);
     cr_assert_eq(drv_status(d), ST_RUNNING | VIRTIO_CONFIG_S_NEEDS_RESET);
-    cr_assert_eq(msi_total(T), m, "no config interrupt while stopped");
-    cr_assert_eq(dma_requests(T), dma0);
+    cr_assert_eq(t_msi_total(T), m, "no config interrupt while stopped");
+    cr_assert_eq(t_dma_requests(T), dma0);
     run(T);
-    run_polling(T, d, 3000);
+    t_run_polling(T, d, 3000);
     cr_assert_eq(d->cfg_irqs_handled, 1, "the config interrupt at the run");
     cr_assert_eq(virtio_drv_reset(d), DRV_OK, "a reset recovers");
     free(d);
@@ -635,30 +484,14 @@ struct rstop {
 static void random_turn(virtio_net_t *n, void *ctx)
 {
     struct rstop *c = ctx;
-    vdpu_bus_t *b = &n->s->bus;
-    uint64_t now = b->dev->cycle;
+    uint64_t now = n->s->bus.dev->cycle;
     if (!c->next) c->next = now + 300 + (c->seed * 7919) % 3000;
     if (now < c->next) return;
     c->next = now + 2000 + ((c->seed + c->n) * 104729) % 9000;
     char err[256];
     cr_assert_eq(mig_stop(n->s, err, sizeof err), 0, "seed %llu: %s", (unsigned long long)c->seed, err);
     c->n++;
-    uint64_t d0 = 0, d1 = 0;
-    for (unsigned p = 0; p < VDPU_PURP_COUNT; p++) d0 += b->link.st.total[p].requests;
-    for (unsigned i = 0; i < 3; i++) {
-        cr_assert(host_mem_wr(b, n->tx.notify, 2, n->tx.idx));
-        cr_assert(host_mem_wr(b, n->rx.notify, 2, n->rx.idx));
-        vdpu_bus_run_cycles(b, 1000);
-    }
-    for (unsigned p = 0; p < VDPU_PURP_COUNT; p++) d1 += b->link.st.total[p].requests;
-    cr_assert_eq(d1, d0, "seed %llu: no DMA while stopped", (unsigned long long)c->seed);
-    for (unsigned q = 0; q < 2; q++) {
-        uint16_t a, u;
-        bool aw, uw;
-        cr_assert_eq(virtio_drv_queue_state(n->d, q, &a, &aw, &u, &uw), DRV_OK);
-        cr_assert(a == u && aw == uw, "seed %llu queue %u: avail %u/%d used %u/%d", (unsigned long long)c->seed, q, a,
-                  aw, u, uw);
-    }
+    t_paused_quiet(n, c->seed, "stopped");
     cr_assert_eq(mig_run(n->s, err, sizeof err), 0, "seed %llu: %s", (unsigned long long)c->seed, err);
 }
 
@@ -666,36 +499,9 @@ static void random_seeds(enum vdpu_engine e, uint64_t from, unsigned count)
 {
     uint64_t total = 0;
     for (uint64_t seed = from; seed < from + count; seed++) {
-        struct vdpu_opts o;
-        vdpu_opts_default(&o);
-        o.engine = e;
-        o.seed = seed;
-        o.fw_path = FW_ELF;
-        o.fw_console = NULL;
-        o.rerun = "(criterion test)";
-        netrand_session_opts(seed, &o);
-        vdpu_session_t *s = calloc(1, sizeof *s);
-        cr_assert_not_null(s);
-        cr_assert_eq(vdpu_session_open(s, &o), 0);
-        cr_assert_eq(pci_enumerate(&s->bus, VDPU_MMIO_BASE, &s->pci, NULL), 0);
-        cr_assert_eq(pci_msix_setup(&s->bus, &s->pci, NULL), 0);
-        struct netrand_cfg c;
-        netrand_pick(seed, &c);
         struct rstop rs = {seed, 0, 0};
-        c.faults.n = 0; /* stops, not PCIe faults (tests/test_pcie_fault.c) */
-        c.no.on_turn = random_turn;
-        c.no.on_turn_ctx = &rs;
-        c.np.max_cycles *= 3; /* the stops take time */
-        struct netrand_result r;
-        char err[256] = "", desc[512];
-        int rc = netrand_run(s, &c, &r, err, sizeof err);
-        bool clean = vdpu_session_finish(s);
-        netrand_describe(&c, desc, sizeof desc);
-        cr_assert(rc == 0 && clean, "seed %llu (%s): %s %s", (unsigned long long)seed, desc, err,
-                  s->bus.stopped ? s->bus.stop_reason : "");
+        t_netrand_with_hook(e, seed, false, random_turn, &rs, 3, 0); /* the stops take time */
         total += rs.n;
-        vdpu_session_close(s);
-        free(s);
     }
     cr_assert_gt(total, 10 * count, "stops happened (%llu)", (unsigned long long)total);
 }

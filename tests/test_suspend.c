@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "harness.h"
+#include "pause_traffic.h"
 #include "link.h"
 #include "netrand.h"
 #include "virtio_ctrl.h"
@@ -20,211 +21,59 @@
 #define BIT(b) (1u << ((b) % 32))
 #define ST_RUNNING 0x0Fu   /* ACKNOWLEDGE | DRIVER | FEATURES_OK | DRIVER_OK */
 #define ST_SUSPENDED 0x1Bu /* ... with SUSPEND, without DRIVER_OK */
-#define HOLD 20000u        /* cycles a suspension lasts */
-#define MAX_POINTS 4
 
 static void accept_suspend(struct drv_params *p) { p->accept[VIRTIO_F_SUSPEND / 32] |= BIT(VIRTIO_F_SUSPEND); }
 
-/* DMA requests of every purpose (MSI-X messages included) and MSI-X messages received so far */
-static uint64_t dma_requests(struct tctx *t)
+static void drv_suspend(struct tctx *t, virtio_drv_t *d)
 {
-    uint64_t n = 0;
-    for (unsigned p = 0; p < VDPU_PURP_COUNT; p++) n += t->b->link.st.total[p].requests;
-    return n;
+    (void)t;
+    cr_assert_eq(virtio_drv_suspend(d), DRV_OK, "suspend: %s", d->refusal);
 }
 
-static uint64_t msi_total(struct tctx *t)
+static void drv_resume(struct tctx *t, virtio_drv_t *d)
 {
-    uint64_t n = 0;
-    for (unsigned v = 0; v < HOST_MSI_MAX_VECTORS; v++) n += t->s.mem.msi_count[v];
-    return n;
+    (void)t;
+    cr_assert_eq(virtio_drv_resume(d), DRV_OK, "resume: %s", d->refusal);
 }
 
-/* The device's used position as the driver reads it from the ring: split, the used idx field;
- * packed, the driver's next used slot and wrap counter once it reaped everything. */
-static void ring_used_pos(struct tctx *t, const struct net_vq *q, uint16_t *idx, bool *wrap)
+/* suspensions in the middle of traffic (tests/pause_traffic.c: the checks while suspended) */
+static const struct pause_ops suspension = {"suspension", drv_suspend, drv_resume, ST_SUSPENDED, true};
+
+static struct pause_result traffic_with_suspensions(struct tctx *t, const struct pause_opts *so)
 {
-    if (!q->packed) {
-        cr_assert(host_mem_read(&t->s.mem, q->device + 2, idx, 2));
-        *wrap = true; /* split: the wrap bit keeps its reset value */
-    } else {
-        *idx = q->next_used;
-        *wrap = q->used_wrap;
-    }
-}
-
-/* ---- suspensions in the middle of traffic (the driver's loop calls on_turn between cycles) ---- */
-
-struct susp {
-    struct tctx *t;
-    virtio_drv_t *d;
-    struct point { uint64_t frames, delay; } at[MAX_POINTS]; /* suspend `delay` cycles after `frames` completed */
-    unsigned npoints, next, done;
-    uint64_t t0;             /* when the next point's frame count was reached (0: not yet) */
-    bool suspended;
-    uint64_t since, dma0, msi0, last_bell; /* the suspension: its start, counters, last doorbell */
-    uint64_t owed_msi;       /* suspensions where interrupts were owed and arrived before SUSPEND showed */
-    uint64_t owed;           /* ... where the ring showed used buffers the driver had not reaped */
-};
-
-static bool unreaped(struct tctx *t, const struct net_vq *q)
-{
-    if (q->packed) { /* the slot the driver reads next is used */
-        uint16_t fl;
-        cr_assert(host_mem_read(&t->s.mem, q->desc + 16ull * q->next_used + 14, &fl, 2));
-        return ((fl >> 7) & 1) == q->used_wrap && ((fl >> 15) & 1) == q->used_wrap;
-    }
-    uint16_t used;
-    cr_assert(host_mem_read(&t->s.mem, q->device + 2, &used, 2));
-    return used != q->last_used;
-}
-
-static void suspend_now(struct susp *s, virtio_net_t *n)
-{
-    struct tctx *t = s->t;
-    bool owed = unreaped(t, &n->tx) || unreaped(t, &n->rx);
-    uint64_t m = msi_total(t);
-    cr_assert_eq(virtio_drv_suspend(s->d), DRV_OK, "suspend %u: %s", s->next, s->d->refusal);
-    cr_assert_eq(drv_status(s->d), ST_SUSPENDED);
-    /* the interrupts owed for used buffers went out before the device presented SUSPEND */
-    if (owed) {
-        s->owed++;
-        if (msi_total(t) > m) s->owed_msi++;
-    }
-    s->suspended = true;
-    s->since = s->last_bell = t->b->dev->cycle;
-    s->dma0 = dma_requests(t);
-    s->msi0 = msi_total(t);
-}
-
-/* Checked after HOLD cycles of suspension, during which the driver kept posting, kicking and reaping. */
-static void check_and_resume(struct susp *s, virtio_net_t *n)
-{
-    struct tctx *t = s->t;
-    cr_assert_eq(dma_requests(t), s->dma0, "suspension %u: no DMA while suspended (doorbells were written)", s->done);
-    cr_assert_eq(msi_total(t), s->msi0, "suspension %u: no interrupt while suspended", s->done);
-    cr_assert_eq(drv_status(s->d), ST_SUSPENDED, "still suspended");
-    struct net_vq *qs[2] = {&n->rx, &n->tx};
-    for (unsigned i = 0; i < 2; i++) {
-        struct net_vq *q = qs[i];
-        uint16_t ai, ui, ri;
-        bool aw, uw, rw;
-        cr_assert_eq(virtio_drv_queue_state(s->d, q->idx, &ai, &aw, &ui, &uw), DRV_OK, "%s", s->d->refusal);
-        cr_assert_eq(ai, ui, "queue %u: every buffer the device consumed has been used (avail %u used %u)", q->idx,
-                     ai, ui);
-        cr_assert_eq(aw, uw, "queue %u: wrap counters", q->idx);
-        ring_used_pos(t, q, &ri, &rw);
-        cr_assert_eq(ui, ri, "queue %u: the used index the driver reads from the ring (%u, device %u)", q->idx, ri, ui);
-        cr_assert_eq(uw, rw, "queue %u: used wrap counter", q->idx);
-        /* and the driver reaped all of it: the interrupts for them were delivered */
-        uint16_t reaped = q->packed ? q->next_used : q->last_used;
-        cr_assert_eq(reaped, ui, "queue %u: the driver reaped up to the device's used index (%u of %u)", q->idx,
-                     reaped, ui);
-        if (q->packed) cr_assert_eq(q->used_wrap, uw);
-    }
-    cr_assert_eq(virtio_drv_resume(s->d), DRV_OK, "resume %u: %s", s->done, s->d->refusal);
-    cr_assert_eq(drv_status(s->d), ST_RUNNING);
-    s->suspended = false;
-    s->done++;
-}
-
-static void on_turn(virtio_net_t *n, void *ctx)
-{
-    struct susp *s = ctx;
-    struct tctx *t = s->t;
-    uint64_t now = t->b->dev->cycle;
-    if (s->suspended) {
-        /* doorbells while suspended (the driver also kicks what it posts): remembered, not served */
-        if (now - s->last_bell >= 1000) {
-            s->last_bell = now;
-            cr_assert(host_mem_wr(t->b, n->tx.notify, 2, n->tx.idx));
-            cr_assert(host_mem_wr(t->b, n->rx.notify, 2, n->rx.idx));
-        }
-        if (now - s->since >= HOLD) check_and_resume(s, n);
-        return;
-    }
-    if (s->next >= s->npoints) return;
-    if (!s->t0 && virtio_net_packets(n) >= s->at[s->next].frames) s->t0 = now;
-    if (s->t0 && now - s->t0 >= s->at[s->next].delay) {
-        s->next++;
-        s->t0 = 0;
-        suspend_now(s, n);
-    }
-}
-
-struct sopts {
-    enum drv_ring ring;
-    enum net_workload w;
-    uint64_t packets;
-    unsigned pkt_size, qsize;
-    struct point at[MAX_POINTS]; /* {frames completed, then cycles}, ascending frames */
-};
-
-static struct susp traffic_with_suspensions(struct tctx *t, const struct sopts *so)
-{
-    virtio_drv_t *d = calloc(1, sizeof *d);
-    virtio_net_t *n = calloc(1, sizeof *n);
-    cr_assert(d && n);
-    struct drv_params p;
-    drv_params_default(&p);
-    accept_suspend(&p);
-    p.ring = so->ring;
-    if (so->qsize) p.qsize = so->qsize;
-    t_drv_up(t, d, &p);
-    cr_assert(d->negotiated[1] & BIT(VIRTIO_F_SUSPEND), "SUSPEND negotiated");
-    struct susp s;
-    memset(&s, 0, sizeof s);
-    s.t = t;
-    s.d = d;
-    for (unsigned i = 0; i < MAX_POINTS && (so->at[i].frames || so->at[i].delay); i++) s.at[s.npoints++] = so->at[i];
-    struct net_opts o;
-    memset(&o, 0, sizeof o);
-    o.on_turn = on_turn;
-    o.on_turn_ctx = &s;
-    struct net_params np = {so->w, so->packets, so->pkt_size, 11, 2000000 + so->packets * 30000};
-    cr_assert_eq(virtio_net_open_opts(n, d, &np, &o), 0, "%s", n->error);
-    int rc = virtio_net_run(n);
-    cr_assert_eq(rc, 0, "traffic: %s %s", n->error, t->b->stopped ? t->b->stop_reason : "");
-    cr_assert_eq(virtio_net_packets(n), so->packets, "every frame exactly once, in order");
-    cr_assert_eq(n->bad_frames, 0);
-    cr_assert_eq(s.done, s.npoints, "every suspension happened during the traffic (%u of %u)", s.done, s.npoints);
-    cr_assert_eq(t->b->diag_count[VDPU_DIAG_HELD_TIMEOUT], 0, "firmware answered every status read in time");
-    virtio_net_close(n);
-    free(n);
-    free(d);
-    return s;
+    return t_traffic_with_pauses(t, so, &suspension);
 }
 
 /* the points: before the first frame completed, then after some frames with odd delays, so they fall
  * into different engine states (payload reads, used write-back, idle with doorbells pending) */
 ENGINE_TEST_REALFW(suspend, split_tx, .timeout = 600)
 {
-    struct sopts so = {DRV_RING_SPLIT, NET_TX, 120, 64, 0, {{0, 900}, {30, 113}, {77, 451}}};
+    struct pause_opts so = {DRV_RING_SPLIT, NET_TX, 120, 64, 0, false, {{0, 900}, {30, 113}, {77, 451}}};
     traffic_with_suspensions(T, &so);
 }
 
 ENGINE_TEST_REALFW(suspend, packed_tx, .timeout = 600)
 {
-    struct sopts so = {DRV_RING_PACKED, NET_TX, 120, 64, 32, {{0, 1201}, {33, 17}, {90, 311}}};
+    struct pause_opts so = {DRV_RING_PACKED, NET_TX, 120, 64, 32, false, {{0, 1201}, {33, 17}, {90, 311}}};
     traffic_with_suspensions(T, &so);
 }
 
 ENGINE_TEST_REALFW(suspend, split_loopback, .timeout = 600)
 {
-    struct sopts so = {DRV_RING_SPLIT, NET_LOOPBACK, 80, 200, 0, {{0, 1499}, {25, 29}, {61, 1001}}};
+    struct pause_opts so = {DRV_RING_SPLIT, NET_LOOPBACK, 80, 200, 0, false, {{0, 1499}, {25, 29}, {61, 1001}}};
     traffic_with_suspensions(T, &so);
 }
 
 ENGINE_TEST_REALFW(suspend, packed_loopback_wraps, .timeout = 600)
 {
     /* 16-slot rings: the suspensions fall after wraps */
-    struct sopts so = {DRV_RING_PACKED, NET_LOOPBACK, 60, 100, 16, {{0, 2003}, {20, 217}, {47, 23}}};
+    struct pause_opts so = {DRV_RING_PACKED, NET_LOOPBACK, 60, 100, 16, false, {{0, 2003}, {20, 217}, {47, 23}}};
     traffic_with_suspensions(T, &so);
 }
 
 ENGINE_TEST_REALFW(suspend, split_rx, .timeout = 600)
 {
-    struct sopts so = {DRV_RING_SPLIT, NET_RX, 100, 1000, 0, {{0, 1100}, {31, 7}, {70, 603}}};
+    struct pause_opts so = {DRV_RING_SPLIT, NET_RX, 100, 1000, 0, false, {{0, 1100}, {31, 7}, {70, 603}}};
     traffic_with_suspensions(T, &so);
 }
 
@@ -240,8 +89,8 @@ static void coal_open(struct tctx *t, enum vdpu_engine e)
 }
 static void coal_body(struct tctx *T, enum drv_ring ring)
 {
-    struct sopts so = {ring, NET_TX, 120, 64, 0, {{3, 503}, {43, 11}, {90, 1013}}};
-    struct susp s = traffic_with_suspensions(T, &so);
+    struct pause_opts so = {ring, NET_TX, 120, 64, 0, false, {{3, 503}, {43, 11}, {90, 1013}}};
+    struct pause_result s = traffic_with_suspensions(T, &so);
     cr_assert_gt(s.owed, 0, "some suspension found used buffers whose interrupt the coalescer still held");
     cr_assert_eq(s.owed_msi, s.owed, "each time the deferred interrupt arrived before the suspend completed");
 }
@@ -279,31 +128,7 @@ static uint16_t net_status(struct tctx *t)
     return (uint16_t)v;
 }
 
-static void run_polling(struct tctx *t, virtio_drv_t *d, uint64_t n)
-{
-    for (uint64_t i = 0; i < n && !t->b->stopped; i++) {
-        vdpu_bus_step(t->b);
-        virtio_drv_poll(d);
-    }
-}
-
 /* The firmware's console lines from now on (the harness discards them by default). */
-static char console[16384];
-static FILE *console_f;
-static void console_on(struct tctx *t)
-{
-    console_f = fmemopen(console, sizeof console, "w");
-    cr_assert_not_null(console_f);
-    setvbuf(console_f, NULL, _IONBF, 0);
-    t->s.soc->console = console_f;
-}
-static const char *console_text(struct tctx *t)
-{
-    t->s.soc->console = NULL;
-    fclose(console_f);
-    return console;
-}
-
 /* A short TX run on a live driver: the data path works. */
 static void short_tx(struct tctx *t, virtio_drv_t *d, uint64_t frames)
 {
@@ -330,11 +155,11 @@ ENGINE_TEST_REALFW(suspend, without_driver_ok_is_ignored, .timeout = 120)
     }
     drv_set_status(d, 0x0B);
     cr_assert_eq(drv_status(d), 0x0B);
-    console_on(T);
+    t_console_on(T);
     drv_set_status(d, 0x1B);
     cr_assert_eq(drv_status(d), 0x0B, "SUSPEND before DRIVER_OK: ignored, status unchanged");
     run_cycles(T, 5000); /* the console line comes after the pop */
-    const char *log = console_text(T);
+    const char *log = t_console_text(T);
     cr_assert(strstr(log, "status 0x1b refused (0x0b kept): SUSPEND before DRIVER_OK: ignored"), "%s", log);
     drv_set_status(d, 0x1F);
     cr_assert_eq(drv_status(d), ST_RUNNING, "DRIVER_OK taken, SUSPEND in the same write ignored");
@@ -348,11 +173,11 @@ ENGINE_TEST_REALFW(suspend, without_the_feature_is_ignored, .timeout = 300)
 {
     virtio_drv_t *d = live(T, false);
     cr_assert_eq(d->negotiated[1] & BIT(VIRTIO_F_SUSPEND), 0);
-    console_on(T);
+    t_console_on(T);
     drv_set_status(d, ST_RUNNING | VIRTIO_CONFIG_S_SUSPEND);
     cr_assert_eq(drv_status(d), ST_RUNNING, "SUSPEND not negotiated: ignored, the device stays live");
     run_cycles(T, 5000);
-    const char *log = console_text(T);
+    const char *log = t_console_text(T);
     cr_assert(strstr(log, "status 0x1f refused (0x0f kept): SUSPEND not negotiated: ignored"), "%s", log);
     cr_assert_eq(virtio_drv_suspend(d), DRV_REFUSED, "the helper does not ask");
     cr_assert(strstr(d->refusal, "not negotiated"), "%s", d->refusal);
@@ -397,32 +222,32 @@ ENGINE_TEST_REALFW(suspend, link_change_told_at_resume, .timeout = 300)
     cr_assert_eq(virtio_drv_suspend(d), DRV_OK, "%s", d->refusal);
     uint64_t resume_at;
     T->b->link_up = false;
-    run_polling(T, d, 5000);
+    t_run_polling(T, d, 5000);
     cr_assert_eq(d->cfg_irqs_handled, 0, "no config interrupt while suspended");
     cr_assert_eq(net_status(T) & VIRTIO_NET_S_LINK_UP, VIRTIO_NET_S_LINK_UP, "net status unchanged while suspended");
     cr_assert_eq(rd(d, CC(CFGGENERATION), 1), gen0, "config_generation unchanged while suspended");
     resume_at = T->b->dev->cycle;
     cr_assert_eq(virtio_drv_resume(d), DRV_OK, "%s", d->refusal);
-    run_polling(T, d, 3000);
+    t_run_polling(T, d, 3000);
     cr_assert_eq(d->cfg_irqs_handled, 1, "one config interrupt, at the resume");
     cr_assert_geq(last_txn_cycle(T, VDPU_CH_DMAREQ), resume_at);
     cr_assert_eq(d->net_status & VIRTIO_NET_S_LINK_UP, 0, "the driver reads the link down");
     cr_assert_neq(rd(d, CC(CFGGENERATION), 1), gen0);
     /* a flap (down and up again) inside a suspension: told at the resume, link up */
     T->b->link_up = true;
-    run_polling(T, d, 3000);
+    t_run_polling(T, d, 3000);
     cr_assert_eq(d->cfg_irqs_handled, 2, "live again: link up told at once");
     uint64_t gen1 = rd(d, CC(CFGGENERATION), 1);
     cr_assert_eq(virtio_drv_suspend(d), DRV_OK, "%s", d->refusal);
-    uint64_t m = msi_total(T);
+    uint64_t m = t_msi_total(T);
     T->b->link_up = false;
-    run_polling(T, d, 2000);
+    t_run_polling(T, d, 2000);
     T->b->link_up = true;
-    run_polling(T, d, 5000);
-    cr_assert_eq(msi_total(T), m, "no interrupt while suspended");
+    t_run_polling(T, d, 5000);
+    cr_assert_eq(t_msi_total(T), m, "no interrupt while suspended");
     cr_assert_eq(rd(d, CC(CFGGENERATION), 1), gen1);
     cr_assert_eq(virtio_drv_resume(d), DRV_OK, "%s", d->refusal);
-    run_polling(T, d, 3000);
+    t_run_polling(T, d, 3000);
     cr_assert_eq(d->cfg_irqs_handled, 3, "the flap is told at the resume");
     cr_assert_eq(d->net_status & VIRTIO_NET_S_LINK_UP, VIRTIO_NET_S_LINK_UP);
     cr_assert_neq(rd(d, CC(CFGGENERATION), 1), gen1, "config_generation moved");
@@ -439,12 +264,12 @@ ENGINE_TEST_REALFW(suspend, control_queue_served_at_resume, .timeout = 300)
     cr_assert_eq(virtio_ctrl_open(c, d), 0, "%s", c->error);
     cr_assert_not(c->packed, "split control ring: its used idx is read below");
     cr_assert_eq(virtio_drv_suspend(d), DRV_OK, "%s", d->refusal);
-    uint64_t dma0 = dma_requests(T);
+    uint64_t dma0 = t_dma_requests(T);
     static const uint8_t mac[6] = {0x52, 0x54, 0x00, 0xab, 0xcd, 0xef};
     uint8_t ack = 0xEE;
     cr_assert_neq(virtio_ctrl_cmd(c, VNET_CTRL_MAC, VNET_CTRL_MAC_ADDR_SET, mac, 6, &ack, 20000), 0,
                   "no answer while suspended");
-    cr_assert_eq(dma_requests(T), dma0, "the firmware did not touch the ring");
+    cr_assert_eq(t_dma_requests(T), dma0, "the firmware did not touch the ring");
     cr_assert_eq(virtio_drv_resume(d), DRV_OK, "%s", d->refusal);
     run_cycles(T, 20000);
     uint16_t used;
@@ -476,7 +301,7 @@ ENGINE_TEST_REALFW(suspend, quiesce_failure_sets_needs_reset, .timeout = 300)
     for (unsigned i = 0; i < 2000 && !T->b->link.nrd; i++) vdpu_bus_step(T->b);
     cr_assert_gt(T->b->link.nrd, 0, "a read is outstanding");
     uint64_t cfg_irqs = T->s.mem.msi_count[PCI_MSI_DATA_BASE + 0];
-    console_on(T);
+    t_console_on(T);
     cr_assert_eq(virtio_drv_suspend(d), DRV_REFUSED);
     cr_assert(strstr(d->refusal, "NEEDS_RESET"), "%s", d->refusal);
     uint8_t st = drv_status(d);
@@ -485,7 +310,7 @@ ENGINE_TEST_REALFW(suspend, quiesce_failure_sets_needs_reset, .timeout = 300)
     cr_assert_eq(T->s.mem.msi_count[PCI_MSI_DATA_BASE + 0], cfg_irqs + 1, "config interrupt for NEEDS_RESET");
     cr_assert_eq(T->b->diag_count[VDPU_DIAG_HELD_TIMEOUT], 0, "the status read was answered in time");
     run_cycles(T, 8000);
-    const char *log = console_text(T);
+    const char *log = t_console_text(T);
     cr_assert(strstr(log, "suspend failed (data path not quiesced): status 0x0f -> 0x4f (DEVICE_NEEDS_RESET)"), "%s",
               log);
     T->b->link.p.rtt = 200;
@@ -504,18 +329,18 @@ ENGINE_TEST_REALFW(suspend, internal_error_while_suspended, .timeout = 300)
 {
     virtio_drv_t *d = live(T, true);
     cr_assert_eq(virtio_drv_suspend(d), DRV_OK, "%s", d->refusal);
-    uint64_t m = msi_total(T), dma0 = dma_requests(T);
+    uint64_t m = t_msi_total(T), dma0 = t_dma_requests(T);
     T->b->dp_err = true;
     vdpu_bus_step(T->b);
     T->b->dp_err = false;
     run_cycles(T, 5000);
     cr_assert_eq(drv_status(d), ST_SUSPENDED | VIRTIO_CONFIG_S_NEEDS_RESET);
-    cr_assert_eq(msi_total(T), m, "no config interrupt while suspended");
-    cr_assert_eq(dma_requests(T), dma0);
+    cr_assert_eq(t_msi_total(T), m, "no config interrupt while suspended");
+    cr_assert_eq(t_dma_requests(T), dma0);
     cr_assert_eq(virtio_drv_resume(d), DRV_REFUSED, "a device that needs a reset does not resume");
     drv_set_status(d, ST_RUNNING | VIRTIO_CONFIG_S_SUSPEND);
     cr_assert_eq(drv_status(d), ST_SUSPENDED | VIRTIO_CONFIG_S_NEEDS_RESET, "status unchanged");
-    cr_assert_eq(msi_total(T), m);
+    cr_assert_eq(t_msi_total(T), m);
     cr_assert_eq(virtio_drv_reset(d), DRV_OK, "a reset recovers");
     free(d);
     d = live(T, true);
@@ -536,30 +361,14 @@ struct rsusp {
 static void random_turn(virtio_net_t *n, void *ctx)
 {
     struct rsusp *c = ctx;
-    vdpu_bus_t *b = &n->s->bus;
-    uint64_t now = b->dev->cycle;
+    uint64_t now = n->s->bus.dev->cycle;
     if (!c->next) c->next = now + 300 + (c->seed * 7919) % 3000;
     if (now < c->next) return;
     c->next = now + 2000 + ((c->seed + c->n) * 104729) % 9000;
     if (drv_status(n->d) != ST_RUNNING) return; /* e.g. right after a device reset of the workload */
     cr_assert_eq(virtio_drv_suspend(n->d), DRV_OK, "seed %llu: %s", (unsigned long long)c->seed, n->d->refusal);
     c->n++;
-    uint64_t d0 = 0, d1 = 0;
-    for (unsigned p = 0; p < VDPU_PURP_COUNT; p++) d0 += b->link.st.total[p].requests;
-    for (unsigned i = 0; i < 3; i++) {
-        cr_assert(host_mem_wr(b, n->tx.notify, 2, n->tx.idx));
-        cr_assert(host_mem_wr(b, n->rx.notify, 2, n->rx.idx));
-        vdpu_bus_run_cycles(b, 1000);
-    }
-    for (unsigned p = 0; p < VDPU_PURP_COUNT; p++) d1 += b->link.st.total[p].requests;
-    cr_assert_eq(d1, d0, "seed %llu: no DMA while suspended", (unsigned long long)c->seed);
-    for (unsigned q = 0; q < 2; q++) {
-        uint16_t a, u;
-        bool aw, uw;
-        cr_assert_eq(virtio_drv_queue_state(n->d, q, &a, &aw, &u, &uw), DRV_OK);
-        cr_assert(a == u && aw == uw, "seed %llu queue %u: avail %u/%d used %u/%d", (unsigned long long)c->seed, q, a,
-                  aw, u, uw);
-    }
+    t_paused_quiet(n, c->seed, "suspended");
     cr_assert_eq(virtio_drv_resume(n->d), DRV_OK, "seed %llu: %s", (unsigned long long)c->seed, n->d->refusal);
 }
 
@@ -567,37 +376,9 @@ static void random_seeds(enum vdpu_engine e, uint64_t from, unsigned count)
 {
     uint64_t total = 0;
     for (uint64_t seed = from; seed < from + count; seed++) {
-        struct vdpu_opts o;
-        vdpu_opts_default(&o);
-        o.engine = e;
-        o.seed = seed;
-        o.fw_path = FW_ELF;
-        o.fw_console = NULL;
-        o.rerun = "(criterion test)";
-        netrand_session_opts(seed, &o);
-        vdpu_session_t *s = calloc(1, sizeof *s);
-        cr_assert_not_null(s);
-        cr_assert_eq(vdpu_session_open(s, &o), 0);
-        cr_assert_eq(pci_enumerate(&s->bus, VDPU_MMIO_BASE, &s->pci, NULL), 0);
-        cr_assert_eq(pci_msix_setup(&s->bus, &s->pci, NULL), 0);
-        struct netrand_cfg c;
-        netrand_pick(seed, &c);
         struct rsusp rs = {seed, 0, 0};
-        c.suspend = true;
-        c.faults.n = 0; /* suspensions, not PCIe faults (tests/test_pcie_fault.c): the seed's fault is left out */
-        c.no.on_turn = random_turn;
-        c.no.on_turn_ctx = &rs;
-        c.np.max_cycles *= 3; /* the suspensions take time */
-        struct netrand_result r;
-        char err[256] = "", desc[512];
-        int rc = netrand_run(s, &c, &r, err, sizeof err);
-        bool clean = vdpu_session_finish(s);
-        netrand_describe(&c, desc, sizeof desc);
-        cr_assert(rc == 0 && clean, "seed %llu (%s): %s %s", (unsigned long long)seed, desc, err,
-                  s->bus.stopped ? s->bus.stop_reason : "");
+        t_netrand_with_hook(e, seed, true, random_turn, &rs, 3, 0); /* the suspensions take time */
         total += rs.n;
-        vdpu_session_close(s);
-        free(s);
     }
     cr_assert_gt(total, 10 * count, "suspensions happened (%llu)", (unsigned long long)total);
 }
@@ -613,7 +394,7 @@ ENGINE_TEST_REALFW(suspend, queue_reset_while_suspended, .timeout = 300)
     virtio_drv_t *d = live(T, true);
     short_tx(T, d, 10);
     cr_assert_eq(virtio_drv_suspend(d), DRV_OK, "%s", d->refusal);
-    uint64_t dma0 = dma_requests(T), m = msi_total(T);
+    uint64_t dma0 = t_dma_requests(T), m = t_msi_total(T);
     cr_assert_eq(virtio_drv_queue_reset(d, 1), DRV_OK, "%s", d->refusal);
     uint16_t ai, ui;
     bool aw, uw;
@@ -624,8 +405,8 @@ ENGINE_TEST_REALFW(suspend, queue_reset_while_suspended, .timeout = 300)
     cr_assert(host_mem_write(&T->s.mem, d->q[1].device, zero, 4));
     cr_assert(host_mem_wr(T->b, T->s.pci.vcap[VIRTIO_PCI_CAP_NOTIFY_CFG].addr + 4, 2, 1), "a doorbell");
     run_cycles(T, 5000);
-    cr_assert_eq(dma_requests(T), dma0, "still no DMA: the queue reset did not end the suspension");
-    cr_assert_eq(msi_total(T), m);
+    cr_assert_eq(t_dma_requests(T), dma0, "still no DMA: the queue reset did not end the suspension");
+    cr_assert_eq(t_msi_total(T), m);
     cr_assert_eq(drv_status(d), ST_SUSPENDED);
     cr_assert_eq(virtio_drv_resume(d), DRV_OK, "%s", d->refusal);
     short_tx(T, d, 10);
