@@ -364,18 +364,24 @@ static void mig_commit(uint8_t code)
  * and config interrupts owed until the run. device_status does not change: the driver cannot tell.
  * Stop while stopped and run while running succeed; a failed command changes nothing. The result is
  * committed before the pop, so the host's held read of MIG STATUS returns it. */
-/* LOG_ON's settings, from state buffer dwords 0..5 {bytemap lo, hi, range lo, hi, pages, page shift}:
+/* LOG_ON's settings, from state window dwords 0..5 {bytemap lo, hi, range lo, hi, pages, page shift}:
  * the dirty page log on (docs/migration.md "Dirty page log"). 0, or -1 with the reason. */
 static int log_on(const char **why)
 {
-    uint32_t pages = mig_state[4], shift = mig_state[5];
+    uint32_t set[6];
+    dev_wr(VDPU_CSR_MIG_RAM_IDX, 0);
+    for (unsigned i = 0; i < 6; i++) {
+        set[i] = dev_rd(VDPU_CSR_MIG_RAM_DATA);
+        dev_wr(VDPU_CSR_MIG_RAM_IDX, i + 1);
+    }
+    uint32_t pages = set[4], shift = set[5];
     if (shift < 12 || shift > 21) return *why = "page shift outside 12..21", -1;
     if (!pages) return *why = "no pages to track", -1;
     dev_wr(VDPU_CSR_LOG_CTRL, shift << VDPU_LOG_CTRL_SHIFT_LSB); /* off while it is set up */
-    dev_wr(VDPU_CSR_LOG_BASE_LO, mig_state[0]);
-    dev_wr(VDPU_CSR_LOG_BASE_HI, mig_state[1]);
-    dev_wr(VDPU_CSR_LOG_RANGE_LO, mig_state[2]);
-    dev_wr(VDPU_CSR_LOG_RANGE_HI, mig_state[3]);
+    dev_wr(VDPU_CSR_LOG_BASE_LO, set[0]);
+    dev_wr(VDPU_CSR_LOG_BASE_HI, set[1]);
+    dev_wr(VDPU_CSR_LOG_RANGE_LO, set[2]);
+    dev_wr(VDPU_CSR_LOG_RANGE_HI, set[3]);
     dev_wr(VDPU_CSR_LOG_PAGES, pages);
     dev_wr(VDPU_CSR_LOG_STATUS, VDPU_LOG_STATUS_OOR);
     dev_wr(VDPU_CSR_LOG_CTRL, VDPU_LOG_CTRL_EN | shift << VDPU_LOG_CTRL_SHIFT_LSB);
@@ -460,24 +466,6 @@ static void on_mig_ctrl(uint32_t data)
     }
 }
 
-/* The state buffer through STATE_IDX (queue field 0: select a dword, shown in MIG_DATA) and
- * STATE_DATA (1: store into the selected dword, select the next). */
-static unsigned mig_idx;
-static void on_mig_state(unsigned which, uint32_t data)
-{
-    if (which == 0) {
-        mig_idx = data < MIG_STATE_WORDS ? data : MIG_STATE_WORDS;
-        dev_wr(VDPU_CSR_MIG_DATA, mig_idx < MIG_STATE_WORDS ? mig_state[mig_idx] : 0);
-        ev_pop();
-        if (data >= MIG_STATE_WORDS) printf("migration state dword %" PRIu32 " selected: beyond the buffer, reads 0\n", data);
-        return;
-    }
-    bool in = mig_idx < MIG_STATE_WORDS;
-    if (in) mig_state[mig_idx++] = data;
-    ev_pop();
-    if (!in) printf("migration state write beyond the buffer: ignored\n");
-}
-
 /* ---- interrupt sources ------------------------------------------------------------------- */
 
 static void service_event(void)
@@ -501,7 +489,6 @@ static void service_event(void)
     case VDPU_EV_Q_RESET: on_q_reset(q, data); break;
     case VDPU_EV_NOTIFY: on_notify(q, data); break;
     case VDPU_EV_MIG_CTRL: on_mig_ctrl(data); break;
-    case VDPU_EV_MIG_STATE: on_mig_state(q, data); break;
     default:
         ev_pop();
         printf("unknown event kind %u (info 0x%08" PRIx32 "): dropped\n", kind, info);

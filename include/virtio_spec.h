@@ -135,10 +135,11 @@ _Static_assert(VDPU_CFG_MIGC_TYPE_RESET == VIRTIO_PCI_CAP_VENDOR_CFG && VDPU_CFG
                "MIG vendor cap type, vendor_id, format and signature");
 _Static_assert(VDPU_CFG_MIGC_BAR_RESET == 0 && VDPU_CFG_MIGC_OFF_RESET == VDPU_BAR_MIG_OFF &&
                VDPU_CFG_MIGC_LENGTH_RESET == VDPU_BAR_MIG_LEN, "MIG vendor cap names the MIG region");
-_Static_assert(VDPU_BAR_MIG_LEN == VDPU_MIG_STATE_DATA + VDPU_MIG_STATE_DATA_SIZE && VDPU_MIG_ID == 0 &&
-               VDPU_MIG_CAPS == 4 && VDPU_MIG_CTRL == 8 && VDPU_MIG_STATUS == 12 && VDPU_MIG_STATE_IDX == 16 &&
-               VDPU_MIG_ID_SIZE == 4 && VDPU_MIG_CTRL_SIZE == 4 && VDPU_MIG_STATUS_SIZE == 4 &&
-               VDPU_MIG_STATE_IDX_SIZE == 4 && VDPU_MIG_STATE_DATA_SIZE == 4, "MIG: six 32-bit registers");
+_Static_assert(VDPU_MIG_ID == 0 && VDPU_MIG_CAPS == 4 && VDPU_MIG_CTRL == 8 && VDPU_MIG_STATUS == 12 &&
+               VDPU_MIG_DATA == 16 && VDPU_MIG_ID_SIZE == 4 && VDPU_MIG_CTRL_SIZE == 4 && VDPU_MIG_STATUS_SIZE == 4 &&
+               VDPU_MIG_DATA_SIZE == 4, "MIG: five 32-bit registers");
+_Static_assert(VDPU_MIG_WIN_SIZE == VDPU_MIG_STATE_BYTES && VDPU_MIG_WIN + VDPU_MIG_WIN_SIZE == VDPU_BAR_MIG_LEN &&
+               VDPU_MIG_WIN > VDPU_MIG_DATA, "MIG: the state window fills the region's upper half");
 _Static_assert(VDPU_BAR_MIG_OFF % 0x1000 == 0 && VDPU_BAR_MIG_OFF + VDPU_BAR_MIG_LEN <= VDPU_BAR0_SIZE,
                "MIG starts its own page inside BAR0");
 _Static_assert(VDPU_BAR_VQSTATE_LEN == VDPU_VQSTATE_USED + VDPU_VQSTATE_USED_SIZE && VDPU_VQSTATE_AVAIL == 0 &&

@@ -117,11 +117,10 @@ void model_vqstate_access(struct vdpu_edge *e, uint64_t bar_off, unsigned size, 
 
 /* ---- MIG (vendor-specific): the hypervisor's stop/run, served by firmware ------ */
 
-/* Six dwords: ID and CAPS constants; CTRL, whose write is a command for firmware (event MIG_CTRL)
- * and whose read shows the mode in effect; STATUS, firmware's MIG_STATUS CSR; STATE_IDX (write-only)
- * and STATE_DATA (firmware's MIG_DATA CSR), whose writes are event MIG_STATE. CTRL, STATUS and
- * STATE_DATA reads are held while firmware has events to serve, so they tell the outcome of every
- * write before. */
+/* ID and CAPS constants; CTRL, whose write is a command for firmware (event MIG_CTRL) and whose read shows
+ * the mode in effect; STATUS and DATA, firmware's MIG_STATUS and MIG_DATA CSRs (reads held while firmware
+ * has events to serve, so they tell the outcome of every command before); the 2 KiB state window from
+ * MIG_WIN on: the state RAM, plain storage. Anything else in the region is a hole. */
 void model_mig_access(struct vdpu_edge *e, uint64_t bar_off, unsigned size, bool write, uint64_t wdata,
                       struct host_result *r)
 {
@@ -130,31 +129,33 @@ void model_mig_access(struct vdpu_edge *e, uint64_t bar_off, unsigned size, bool
         model_access_fault(e, VDPU_DIAG_BAR_BAD_SIZE, bar_off, r);
         return;
     }
+    if (in_off >= VDPU_MIG_WIN) {
+        unsigned i = (unsigned)(in_off - VDPU_MIG_WIN) / 4;
+        r->data = e->pre->mig_ram[i];
+        if (write) {
+            e->next->mig_ram[i] = (uint32_t)wdata;
+            e->next->mig_ram_gen++; /* copied on change (model_tick) */
+        }
+        return;
+    }
     if (in_off == VDPU_MIG_CTRL) {
         r->data = (e->pre->mig_status >> VDPU_MIG_STATUS_STOPPED_LSB) & 1;
         r->held = !write;
         if (write) model_evq_push(e, VDPU_EV_MIG_CTRL, 0, (uint32_t)wdata, bar_off);
         return;
     }
-    if (in_off == VDPU_MIG_STATE_DATA) {
-        r->data = e->pre->mig_data;
-        r->held = !write;
-        if (write) model_evq_push(e, VDPU_EV_MIG_STATE, 1, (uint32_t)wdata, bar_off);
-        return;
-    }
-    if (in_off == VDPU_MIG_STATE_IDX) {
-        if (write) model_evq_push(e, VDPU_EV_MIG_STATE, 0, (uint32_t)wdata, bar_off);
-        else model_access_fault(e, VDPU_DIAG_BAR_WO_READ, bar_off, r);
+    if (in_off != VDPU_MIG_ID && in_off != VDPU_MIG_CAPS && in_off != VDPU_MIG_STATUS && in_off != VDPU_MIG_DATA) {
+        model_access_fault(e, VDPU_DIAG_BAR_HOLE, bar_off, r);
         return;
     }
     if (write) {
         model_diag(e, VDPU_DIAG_BAR_RO_WRITE, bar_off);
         return;
     }
-    if (in_off == VDPU_MIG_STATUS) {
-        r->data = e->pre->mig_status;
-        r->held = true;
-    } else {
-        r->data = in_off == VDPU_MIG_CAPS ? VDPU_MIG_CAPS_VALUE : VDPU_MIG_ID_VALUE;
+    switch (in_off) {
+    case VDPU_MIG_STATUS: r->data = e->pre->mig_status; r->held = true; break;
+    case VDPU_MIG_DATA: r->data = e->pre->mig_data; r->held = true; break;
+    case VDPU_MIG_CAPS: r->data = VDPU_MIG_CAPS_VALUE; break;
+    default: r->data = VDPU_MIG_ID_VALUE; break;
     }
 }

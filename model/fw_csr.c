@@ -62,6 +62,9 @@ void model_fw_csr_reset(struct vdpu_state *s)
     s->dlog.ctrl = VDPU_CSR_LOG_CTRL_RESET;
     s->mig_status = VDPU_CSR_MIG_STATUS_RESET;
     s->mig_data = VDPU_CSR_MIG_DATA_RESET;
+    s->mig_ram_idx = VDPU_CSR_MIG_RAM_IDX_RESET;
+    memset(s->mig_ram, 0, sizeof s->mig_ram); /* power-on (a RAM: the RTL starts it at 0 in simulation) */
+    s->mig_ram_gen++;
     s->hold_timeouts = 0;
     s->diag_count = VDPU_CSR_DIAG_COUNT_RESET;
     s->diag_last = VDPU_CSR_DIAG_LAST_RESET;
@@ -215,6 +218,8 @@ static uint32_t csr_value(const struct vdpu_state *s, uint16_t off)
     case VDPU_CSR_LOG_MARKS: return s->dlog.marks;
     case VDPU_CSR_MIG_STATUS: return s->mig_status;
     case VDPU_CSR_MIG_DATA: return s->mig_data;
+    case VDPU_CSR_MIG_RAM_IDX: return s->mig_ram_idx;
+    case VDPU_CSR_MIG_RAM_DATA: return s->mig_ram[s->mig_ram_idx];
     case VDPU_CSR_HOSTMEM_BASE_LO: return (uint32_t)s->eng.hm_base;
     case VDPU_CSR_HOSTMEM_BASE_HI: return (uint32_t)(s->eng.hm_base >> 32);
     case VDPU_CSR_HOSTMEM_SIZE_LO: return (uint32_t)s->eng.hm_size;
@@ -307,6 +312,12 @@ static void csr_store(struct vdpu_state *n, uint16_t qsel, uint16_t off, uint32_
     case VDPU_CSR_LOG_STATUS: if (v & VDPU_LOG_STATUS_OOR) n->dlog.oor = false; break; /* write 1 to clear */
     case VDPU_CSR_MIG_STATUS: n->mig_status = v; break;
     case VDPU_CSR_MIG_DATA: n->mig_data = v; break;
+    case VDPU_CSR_MIG_RAM_IDX: n->mig_ram_idx = (uint16_t)(v % (VDPU_MIG_STATE_BYTES / 4)); break;
+    case VDPU_CSR_MIG_RAM_DATA: /* store, then the next dword (a host write at this edge came first) */
+        n->mig_ram[n->mig_ram_idx] = v; /* n's index is pre's: nothing else writes it */
+        n->mig_ram_idx = (uint16_t)((n->mig_ram_idx + 1) % (VDPU_MIG_STATE_BYTES / 4));
+        n->mig_ram_gen++;
+        break;
     case VDPU_CSR_HOSTMEM_BASE_LO: n->eng.hm_base = (n->eng.hm_base & ~0xFFFFFFFFull) | v; break;
     case VDPU_CSR_HOSTMEM_BASE_HI: n->eng.hm_base = (n->eng.hm_base & 0xFFFFFFFFull) | (uint64_t)v << 32; break;
     case VDPU_CSR_HOSTMEM_SIZE_LO: n->eng.hm_size = (n->eng.hm_size & ~0xFFFFFFFFull) | v; break;

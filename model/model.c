@@ -120,6 +120,7 @@ static void state_regs_copy(struct vdpu_state *nx, const struct vdpu_state *pre)
     if (nx->cfg_gen != pre->cfg_gen) memcpy(nx->cfg, pre->cfg, sizeof nx->cfg);
     if (nx->evq_gen != pre->evq_gen) memcpy(nx->evq, pre->evq, sizeof nx->evq);
     if (nx->msix_gen != pre->msix_gen) memcpy(nx->msix, pre->msix, sizeof nx->msix);
+    if (nx->mig_ram_gen != pre->mig_ram_gen) memcpy(nx->mig_ram, pre->mig_ram, sizeof nx->mig_ram);
     memcpy((char *)nx + STATE_EAGER_FROM, (const char *)pre + STATE_EAGER_FROM, STATE_REGS_BYTES - STATE_EAGER_FROM);
 }
 

@@ -287,8 +287,10 @@ struct vdpu_state {
     struct vdpu_event evq[VDPU_EVQ_DEPTH];
     /* the MSI-X table */
     struct vdpu_msix_entry msix[VDPU_NUM_VECTORS];
+    /* the migration state RAM: the MIG window (host), MIG_RAM_IDX / MIG_RAM_DATA (firmware) */
+    uint32_t mig_ram[VDPU_MIG_STATE_BYTES / 4];
     /* ---- copied every edge from here on */
-    uint32_t cfg_gen, evq_gen, msix_gen; /* generations of cfg, evq and msix */
+    uint32_t cfg_gen, evq_gen, msix_gen, mig_ram_gen; /* generations of cfg, evq, msix and mig_ram */
 
     /* ---- virtio common cfg registers the host owns */
     uint32_t device_feature_select;
@@ -337,7 +339,8 @@ struct vdpu_state {
         uint32_t pend_idx; /* ... its bytemap index */
     } dlog;
     uint32_t mig_status; /* MIG_STATUS: what the MIG region shows (the hypervisor's: DEV_RESET keeps it) */
-    uint32_t mig_data;   /* MIG_DATA: what MIG STATE_DATA shows */
+    uint32_t mig_data;   /* MIG_DATA: what MIG DATA shows */
+    uint16_t mig_ram_idx; /* MIG_RAM_IDX */
 
     /* ---- data-path control and status inputs */
     bool quiesce;  /* DP_CTRL[0] */

@@ -30,6 +30,8 @@ module vdpu_bar_decode
   input  logic                    ev_full_i,
   output logic [TBL_DW_W-1:0]     tbl_rd_dw_o,
   input  logic [63:0]             tbl_rdata_i,
+  output logic [MRAM_AW-1:0]      mram_rd_dw_o,
+  input  logic [31:0]             mram_rdata_i,
   input  logic [NUM_VECTORS-1:0]  pba_i,
 
   // answer and (ungated) effects
@@ -43,9 +45,9 @@ module vdpu_bar_decode
   if (VQSTATE_WRAP_BIT != 16 || VQSTATE_AVAIL != 12'h0 || VQSTATE_USED != 12'h4 || BAR_VQSTATE_LEN != 8) begin : gen_vqs_check
     $error("vdpu_bar_decode: VQSTATE is two dwords {wrap, index[15:0]} at +0 and +4");
   end
-  if (BAR_MIG_LEN != 24 || MIG_ID != 12'h0 || MIG_CAPS != 12'h4 || MIG_CTRL != 12'h8 || MIG_STATUS != 12'hC ||
-      MIG_STATE_IDX != 12'h10 || MIG_STATE_DATA != 12'h14) begin : gen_mig_check
-    $error("vdpu_bar_decode: MIG is six dwords ID, CAPS, CTRL, STATUS, STATE_IDX, STATE_DATA");
+  if (BAR_MIG_LEN != 32'h1000 || MIG_ID != 12'h0 || MIG_CAPS != 12'h4 || MIG_CTRL != 12'h8 || MIG_STATUS != 12'hC ||
+      MIG_DATA != 12'h10 || MIG_WIN != 12'h800 || MIG_STATE_BYTES != 2048) begin : gen_mig_check
+    $error("vdpu_bar_decode: MIG is ID, CAPS, CTRL, STATUS, DATA, then the 2 KiB state window at 0x800");
   end
   if (NETCFG_MAC0 != 4'd0 || NETCFG_MAC5 != 4'd5) begin : gen_mac_check
     $error("vdpu_bar_decode: the MAC must be bytes 0..5 of the device cfg");
@@ -69,7 +71,8 @@ module vdpu_bar_decode
   assign size_legal = (size == 4'd1 || size == 4'd2 || size == 4'd4 || size == 4'd8) &&
                       ((off[3:0] & (size - 4'd1)) == 4'd0);
 
-  assign tbl_rd_dw_o = off[TBL_DW_W+1:2];
+  assign tbl_rd_dw_o  = off[TBL_DW_W+1:2];
+  assign mram_rd_dw_o = off[MRAM_AW+1:2];  // the window's dword (it fills the region's upper half)
 
   // Region membership by the first byte; each region starts a 4 KiB page.
   function automatic logic in_region(logic [31:0] o, logic [14:0] base, int unsigned len);
@@ -353,29 +356,26 @@ module vdpu_bar_decode
       if (size != 4'd4) begin
         dv = 1'b1;
         dc = DIAG_BAR_BAD_SIZE;
+      end else if (off[11:0] >= MIG_WIN) begin
+        rd = 64'(mram_rdata_i);  // the state window: plain storage, no side effects
+        eff_o.mram_we = we;
+        eff_o.mram_dw = off[MRAM_AW+1:2];
       end else if (off[11:0] == MIG_CTRL) begin
         rd = 64'(view_i.mig_status[MIG_STATUS_STOPPED_LSB]);  // the mode in effect
         rsp_o.held = !we;
         if (we) begin ev_req = 1'b1; ev_kind = EV_MIG_CTRL; end
-      end else if (off[11:0] == MIG_STATE_DATA) begin
-        rd = 64'(view_i.mig_data);  // what firmware put there for the selected dword
-        rsp_o.held = !we;
-        if (we) begin ev_req = 1'b1; ev_kind = EV_MIG_STATE; ev_queue = 16'd1; end
-      end else if (off[11:0] == MIG_STATE_IDX) begin
-        if (we) begin
-          ev_req   = 1'b1;
-          ev_kind  = EV_MIG_STATE;
-          ev_queue = 16'd0;
-        end else begin
-          dv = 1'b1;
-          dc = DIAG_BAR_WO_READ;
-        end
+      end else if (!(off[11:0] inside {MIG_ID, MIG_CAPS, MIG_STATUS, MIG_DATA})) begin
+        dv = 1'b1;
+        dc = DIAG_BAR_HOLE;
       end else if (we) begin
         dv = 1'b1;
         dc = DIAG_BAR_RO_WRITE;
       end else if (off[11:0] == MIG_STATUS) begin
         rd = 64'(view_i.mig_status);
         rsp_o.held = 1'b1;  // the outcome of every command written before
+      end else if (off[11:0] == MIG_DATA) begin
+        rd = 64'(view_i.mig_data);  // the last command's result word
+        rsp_o.held = 1'b1;
       end else if (off[11:0] == MIG_CAPS) begin
         rd = 64'(MIG_CAPS_VALUE);
       end else begin

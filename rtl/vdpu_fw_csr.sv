@@ -97,6 +97,12 @@ module vdpu_fw_csr
   output logic                         dev_reset_o,
   output logic [NUM_VECTORS-1:0]       pend_set_o,
 
+  // the migration state RAM (vdpu_mig_ram): MIG_RAM_DATA reads and writes dword MIG_RAM_IDX
+  output logic [MRAM_AW-1:0]           mram_dw_o,
+  input  logic [31:0]                  mram_rdata_i,
+  output logic                         mram_we_o,
+  output logic [31:0]                  mram_wdata_o,
+
   // register values the host decode reads
   output host_view_t                   view_o,
   output logic [1:0]                   isr_o,
@@ -154,6 +160,7 @@ module vdpu_fw_csr
     logic [31:0]                 log_marks; // LOG_MARKS
     logic [31:0]                 mig_status;  // MIG_STATUS (survives DEV_RESET: the mode is the hypervisor's)
     logic [31:0]                 mig_data;    // MIG_DATA
+    logic [MRAM_AW-1:0]          mram_idx;    // MIG_RAM_IDX
     logic [63:0]                 hm_base;   // HOSTMEM_BASE_HI/LO
     logic [63:0]                 hm_size;   // HOSTMEM_SIZE_HI/LO
     logic [2:0]                  rxf_ctrl;  // RXF_CTRL
@@ -206,6 +213,7 @@ module vdpu_fw_csr
     log_marks:     CSR_LOG_MARKS_RST,
     mig_status:    CSR_MIG_STATUS_RST,
     mig_data:      CSR_MIG_DATA_RST,
+    mram_idx:      CSR_MIG_RAM_IDX_RST[MRAM_AW-1:0],
     hm_base:       {CSR_HOSTMEM_BASE_HI_RST, CSR_HOSTMEM_BASE_LO_RST},
     hm_size:       {CSR_HOSTMEM_SIZE_HI_RST, CSR_HOSTMEM_SIZE_LO_RST},
     rxf_ctrl:      CSR_RXF_CTRL_RST[2:0],
@@ -381,6 +389,8 @@ module vdpu_fw_csr
       16'(CSR_LOG_MARKS):       begin acc = AccRo; rd = r_q.log_marks; end
       16'(CSR_MIG_STATUS):      rd = r_q.mig_status;
       16'(CSR_MIG_DATA):        rd = r_q.mig_data;
+      16'(CSR_MIG_RAM_IDX):     rd = 32'(r_q.mram_idx);
+      16'(CSR_MIG_RAM_DATA):    rd = mram_rdata_i;
       16'(CSR_HOSTMEM_BASE_LO): rd = r_q.hm_base[31:0];
       16'(CSR_HOSTMEM_BASE_HI): rd = r_q.hm_base[63:32];
       16'(CSR_HOSTMEM_SIZE_LO): rd = r_q.hm_size[31:0];
@@ -420,10 +430,10 @@ module vdpu_fw_csr
   logic unused_in;
   assign unused_in = ^{host_eff_i.ev.qnum, host_eff_i.ev.data[31:8], host_eff_i.qwr, host_eff_i.tbl_we,
                        host_eff_i.tbl_size8, host_eff_i.tbl_dw, host_eff_i.data[63:32], act[31:16],
-                       host_eff_i.notify_q, host_eff_i.notify_nd};
-  // The queue engine's doorbell state has no CSR.
+                       host_eff_i.notify_q, host_eff_i.notify_nd, host_eff_i.mram_we, host_eff_i.mram_dw};
+  // The doorbell data has no CSR (Q_KICK shows the pending doorbell).
   logic unused_fw_q;
-  assign unused_fw_q = ^{fw_q.kick, fw_q.nd, fw_q.nd_valid};
+  assign unused_fw_q = ^{fw_q.nd, fw_q.nd_valid};
 
   // ---- next state: host effects, then the firmware request ------------------------------------------
   logic        err;       // firmware request error
@@ -441,6 +451,7 @@ module vdpu_fw_csr
     ev_pop_o    = 1'b0;
     qctx_wr_o   = '0;
     dev_reset_o = 1'b0;
+    mram_we_o   = 1'b0;
     mq_pairs_we_o = 1'b0;
     pend_set_o  = '0;
     fwdma_wr_o       = 1'b0;
@@ -527,6 +538,11 @@ module vdpu_fw_csr
           16'(CSR_LOG_STATUS):      if (wval[LOG_STATUS_OOR_LSB]) r_d.log_oor = 1'b0;  // write 1 to clear
           16'(CSR_MIG_STATUS):      r_d.mig_status      = wval;
           16'(CSR_MIG_DATA):        r_d.mig_data        = wval;
+          16'(CSR_MIG_RAM_IDX):     r_d.mram_idx        = wval[MRAM_AW-1:0];
+          16'(CSR_MIG_RAM_DATA): begin  // store, then the next dword
+            mram_we_o    = 1'b1;
+            r_d.mram_idx = r_q.mram_idx + 1'b1;
+          end
           16'(CSR_HOSTMEM_BASE_LO): r_d.hm_base[31:0]   = wval;
           16'(CSR_HOSTMEM_BASE_HI): r_d.hm_base[63:32]  = wval;
           16'(CSR_HOSTMEM_SIZE_LO): r_d.hm_size[31:0]   = wval;
@@ -666,6 +682,8 @@ module vdpu_fw_csr
   assign log_base_o     = r_q.log_base;
   assign log_range_o    = r_q.log_range;
   assign log_pages_o    = r_q.log_pages;
+  assign mram_dw_o      = r_q.mram_idx;
+  assign mram_wdata_o   = wval;  // byte strobes merge into the dword MIG_RAM_IDX names
   assign hm_base_o      = r_q.hm_base;
   assign hm_size_o      = r_q.hm_size;
   assign quiesce_o      = r_q.quiesce;

@@ -14,6 +14,7 @@ package vdpu_pkg;
   localparam int unsigned FSEL_W = $clog2(FEAT_WORDS);
   // MSI-X table dword index within the table region.
   localparam int unsigned TBL_DW_W = $clog2(BAR_MSIX_TBL_LEN / 4);
+  localparam int unsigned MRAM_AW  = $clog2(MIG_STATE_BYTES / 4);  // migration state RAM dword index
   // Event FIFO occupancy counter (0..EVQ_DEPTH).
   localparam int unsigned EVCNT_W = $clog2(EVQ_DEPTH + 1);
 
@@ -167,6 +168,8 @@ package vdpu_pkg;
     logic                tbl_we;       // MSI-X table write
     logic                tbl_size8;    // ... of two dwords
     logic [TBL_DW_W-1:0] tbl_dw;       // ... starting at this dword
+    logic                mram_we;      // migration state RAM write (MIG window)
+    logic [MRAM_AW-1:0]  mram_dw;      // ... of this dword
     logic [63:0]         data;         // write data, truncated to the access size
   } host_eff_t;
 
@@ -189,7 +192,7 @@ package vdpu_pkg;
     logic [15:0]                  ctrlq;       // CTRLQ: the control queue's index
     logic                         reset_pend;  // a reset request waits for DEV_RESET: common cfg writes ignored
     logic [31:0]                  mig_status;  // MIG_STATUS: what the MIG region's CTRL and STATUS show
-    logic [31:0]                  mig_data;    // MIG_DATA: what the MIG region's STATE_DATA shows
+    logic [31:0]                  mig_data;    // MIG_DATA: what the MIG region's DATA shows
   } host_view_t;
 
   // Bytes 0..size-1 set: the part of a 64-bit little-endian word an access of this size covers.

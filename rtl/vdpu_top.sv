@@ -104,6 +104,9 @@ module vdpu_top
   qctx_t [NUM_QUEUES-1:0] qctx;
   logic [TBL_DW_W-1:0]    tbl_rd_dw;
   logic [63:0]            tbl_rdata;
+  logic [MRAM_AW-1:0]     mram_host_dw, mram_fw_dw;
+  logic [31:0]            mram_host_rdata, mram_fw_rdata, mram_fw_wdata;
+  logic                   mram_fw_we;
   logic [NUM_VECTORS-1:0] pba;
   host_eff_t              bar_eff, host_eff;
 
@@ -122,6 +125,8 @@ module vdpu_top
     .ev_full_i    (ev_full),
     .tbl_rd_dw_o  (tbl_rd_dw),
     .tbl_rdata_i  (tbl_rdata),
+    .mram_rd_dw_o (mram_host_dw),
+    .mram_rdata_i (mram_host_rdata),
     .pba_i        (pba),
     .rsp_o        (bar_rsp),
     .eff_o        (bar_eff)
@@ -256,9 +261,28 @@ module vdpu_top
     .qctx_wr_o      (fw_qwr),
     .dev_reset_o    (dev_reset),
     .pend_set_o     (pend_set),
+    .mram_dw_o      (mram_fw_dw),
+    .mram_rdata_i   (mram_fw_rdata),
+    .mram_we_o      (mram_fw_we),
+    .mram_wdata_o   (mram_fw_wdata),
     .view_o         (view),
     .isr_o          (isr),
     .cfg_update_o   (cfg_update)
+  );
+
+  // ---- migration state RAM: the MIG window (host) and MIG_RAM_* (firmware) -------------------------
+  vdpu_mig_ram u_mig_ram (
+    .clk_i,
+    .host_rd_dw_i (mram_host_dw),
+    .host_rdata_o (mram_host_rdata),
+    .host_we_i    (host_eff.mram_we),
+    .host_wr_dw_i (host_eff.mram_dw),
+    .host_wdata_i (host_eff.data[31:0]),
+    .fw_rd_dw_i   (mram_fw_dw),
+    .fw_rdata_o   (mram_fw_rdata),
+    .fw_we_i      (mram_fw_we),
+    .fw_wr_dw_i   (mram_fw_dw),
+    .fw_wdata_i   (mram_fw_wdata)
   );
 
   assign fwreq_ready_o = 1'b1;  // the CSR block answers every request in one cycle

@@ -70,7 +70,7 @@ ENGINE_TEST_REALFW(mig, region_and_capability, .timeout = 120)
     cr_assert_eq(cfg_rd(T, p + VDPU_VNDR_OFF(bar), 1), 0);
     cr_assert_eq(cfg_rd(T, p + VDPU_VNDR_OFF(magic), 4), 0x56445055, "'VDPU'");
     cr_assert_eq(cfg_rd(T, p + VDPU_VNDR_OFF(offset), 4), 0x7000);
-    cr_assert_eq(cfg_rd(T, p + VDPU_VNDR_OFF(length), 4), 24);
+    cr_assert_eq(cfg_rd(T, p + VDPU_VNDR_OFF(length), 4), 0x1000);
     cfg_wr(T, p + VDPU_VNDR_OFF(offset), 4, 0x1234);
     expect_diag(T, VDPU_DIAG_CFG_RO_WRITE, p + VDPU_VNDR_OFF(offset));
     cr_assert_eq(cfg_rd(T, p + VDPU_VNDR_OFF(offset), 4), 0x7000);
@@ -92,15 +92,40 @@ ENGINE_TEST_REALFW(mig, region_and_capability, .timeout = 120)
         expect_diag(T, VDPU_DIAG_BAR_RO_WRITE, VDPU_BAR_MIG_OFF + ro[i]);
     }
     cr_assert_eq(mig_rd(T, VDPU_MIG_STATUS), 0, "a write to STATUS is no command");
-    cr_assert_eq(bar_rd(T, VDPU_BAR_MIG_OFF + VDPU_MIG_STATE_IDX, 4), 0, "STATE_IDX is write-only");
-    expect_diag(T, VDPU_DIAG_BAR_WO_READ, VDPU_BAR_MIG_OFF + VDPU_MIG_STATE_IDX);
-    cr_assert_eq(mig_rd(T, VDPU_MIG_STATE_DATA), 0, "nothing selected yet");
+    cr_assert_eq(mig_rd(T, VDPU_MIG_DATA), 0, "no result yet");
+    bar_wr(T, VDPU_BAR_MIG_OFF + VDPU_MIG_DATA, 4, 1);
+    expect_diag(T, VDPU_DIAG_BAR_RO_WRITE, VDPU_BAR_MIG_OFF + VDPU_MIG_DATA);
+    /* between the registers and the window: a hole */
+    cr_assert_eq(bar_rd(T, VDPU_BAR_MIG_OFF + 0x14, 4), 0);
+    expect_diag(T, VDPU_DIAG_BAR_HOLE, VDPU_BAR_MIG_OFF + 0x14);
+    cr_assert_eq(bar_rd(T, VDPU_BAR_MIG_OFF + VDPU_MIG_WIN - 4, 4), 0);
+    expect_diag(T, VDPU_DIAG_BAR_HOLE, VDPU_BAR_MIG_OFF + VDPU_MIG_WIN - 4);
+    /* the state window: plain storage, read back, no side effects, no event (MIG STATUS unchanged) */
+    cr_assert_eq(mig_rd(T, VDPU_MIG_WIN), 0, "the state RAM starts at 0");
+    for (unsigned i = 0; i < 511; i += 73) bar_wr(T, VDPU_BAR_MIG_OFF + VDPU_MIG_WIN + 4 * i, 4, 0xA5000000u | i);
+    bar_wr(T, VDPU_BAR_MIG_OFF + VDPU_MIG_WIN + 4 * 511, 4, 0xFEEDF00Du);
+    for (unsigned i = 0; i < 511; i += 73) cr_assert_eq(mig_rd(T, VDPU_MIG_WIN + 4 * i), 0xA5000000u | i, "dword %u", i);
+    cr_assert_eq(mig_rd(T, VDPU_MIG_WIN + 4 * 511), 0xFEEDF00Du, "the last dword");
+    cr_assert_eq(bar_rd(T, VDPU_BAR_MIG_OFF + VDPU_MIG_WIN, 8), 0);
+    expect_diag(T, VDPU_DIAG_BAR_BAD_SIZE, VDPU_BAR_MIG_OFF + VDPU_MIG_WIN);
+    expect_no_diag(T);
+    cr_assert_eq(mig_rd(T, VDPU_MIG_STATUS), 0, "window accesses are no commands");
+    /* firmware reaches the same RAM (MIG_RAM_IDX / MIG_RAM_DATA), as the state commands use it */
+    poke_csr(T, VDPU_CSR_MIG_RAM_IDX, 73);
+    cr_assert_eq(peek_csr(T, VDPU_CSR_MIG_RAM_DATA), 0xA5000000u | 73, "firmware reads what the host wrote");
+    poke_csr(T, VDPU_CSR_MIG_RAM_IDX, 510);
+    poke_csr(T, VDPU_CSR_MIG_RAM_DATA, 0x11111111u);
+    poke_csr(T, VDPU_CSR_MIG_RAM_DATA, 0x22222222u); /* dword 511 */
+    poke_csr(T, VDPU_CSR_MIG_RAM_DATA, 0x33333333u); /* wraps to dword 0 */
+    cr_assert_eq(peek_csr(T, VDPU_CSR_MIG_RAM_IDX), 1, "a write moves to the next dword, wrapping at 512");
+    cr_assert_eq(mig_rd(T, VDPU_MIG_WIN + 4 * 510), 0x11111111u, "the host reads what firmware wrote");
+    cr_assert_eq(mig_rd(T, VDPU_MIG_WIN + 4 * 511), 0x22222222u);
+    cr_assert_eq(mig_rd(T, VDPU_MIG_WIN), 0x33333333u);
     cr_assert_eq(bar_rd(T, VDPU_BAR_MIG_OFF + VDPU_MIG_CTRL, 2), 0);
     expect_diag(T, VDPU_DIAG_BAR_BAD_SIZE, VDPU_BAR_MIG_OFF + VDPU_MIG_CTRL);
     bar_wr(T, VDPU_BAR_MIG_OFF + VDPU_MIG_CTRL, 1, 1);
     expect_diag(T, VDPU_DIAG_BAR_BAD_SIZE, VDPU_BAR_MIG_OFF + VDPU_MIG_CTRL);
-    cr_assert_eq(bar_rd(T, VDPU_BAR_MIG_OFF + VDPU_BAR_MIG_LEN, 4), 0);
-    expect_diag(T, VDPU_DIAG_BAR_HOLE, VDPU_BAR_MIG_OFF + VDPU_BAR_MIG_LEN);
+
     cr_assert_eq(mig_rd(T, VDPU_MIG_CTRL), 0, "a badly sized write is no command either");
     /* also reachable through the PCI cfg window, like every BAR0 field */
     cfg_wr(T, VDPU_CFG_PCICFG_BAR, 1, 0);

@@ -87,14 +87,14 @@ static int state_cmd(vdpu_session_t *s, uint32_t cmd, const char *what, char *er
 int mig_state_get(vdpu_session_t *s, uint32_t *buf, uint32_t max, uint32_t *len, char *err, size_t errlen)
 {
     uint32_t n;
-    if (state_cmd(s, VDPU_MIG_CTRL_GET, "STATE_GET", err, errlen) || rd32(s, VDPU_MIG_STATE_DATA, &n, err, errlen))
+    if (state_cmd(s, VDPU_MIG_CTRL_GET, "STATE_GET", err, errlen) || rd32(s, VDPU_MIG_DATA, &n, err, errlen))
         return -1;
     if (n < sizeof(struct vdps_hdr) || n > max || n % 4) {
         snprintf(err, errlen, "STATE_GET: the device reports %u bytes (buffer %u)", n, max);
         return -1;
     }
     for (uint32_t i = 0; i < n / 4; i++)
-        if (wr32(s, VDPU_MIG_STATE_IDX, i, err, errlen) || rd32(s, VDPU_MIG_STATE_DATA, &buf[i], err, errlen)) return -1;
+        if (rd32(s, VDPU_MIG_WIN + 4 * i, &buf[i], err, errlen)) return -1;
     *len = n;
     return mig_state_check(buf, n, err, errlen);
 }
@@ -105,9 +105,8 @@ int mig_state_set(vdpu_session_t *s, const uint32_t *buf, uint32_t len, char *er
         snprintf(err, errlen, "state of %u bytes: not whole dwords within the device's %u", len, VDPU_MIG_STATE_BYTES);
         return -1;
     }
-    if (wr32(s, VDPU_MIG_STATE_IDX, 0, err, errlen)) return -1;
     for (uint32_t i = 0; i < len / 4; i++)
-        if (wr32(s, VDPU_MIG_STATE_DATA, buf[i], err, errlen)) return -1;
+        if (wr32(s, VDPU_MIG_WIN + 4 * i, buf[i], err, errlen)) return -1;
     return state_cmd(s, VDPU_MIG_CTRL_SET, "STATE_SET", err, errlen);
 }
 
@@ -265,9 +264,8 @@ int mig_precopy_begin(vdpu_session_t *s, struct mig_precopy *pc, char *err, size
     const uint32_t set[6] = {(uint32_t)MIG_HV_BASE, (uint32_t)(MIG_HV_BASE >> 32), (uint32_t)pc->ram_base,
                              (uint32_t)(pc->ram_base >> 32), pc->pages, PC_SHIFT};
     uint32_t st;
-    if (wr32(s, VDPU_MIG_STATE_IDX, 0, err, errlen)) goto fail;
     for (unsigned i = 0; i < 6; i++)
-        if (wr32(s, VDPU_MIG_STATE_DATA, set[i], err, errlen)) goto fail;
+        if (wr32(s, VDPU_MIG_WIN + 4 * i, set[i], err, errlen)) goto fail;
     if (mig_command(s, VDPU_MIG_CTRL_LOG_ON, &st, err, errlen)) goto fail;
     if (st & VDPU_MIG_STATUS_ERROR) {
         snprintf(err, errlen, "LOG_ON refused (MIG STATUS 0x%08x)", st);
@@ -307,7 +305,7 @@ static int precopy_finish(vdpu_session_t *s, struct mig_precopy *pc, char *err, 
     if (harvest(s, pc, pc->rounds, err, errlen)) return -1;
     if (mig_command(s, VDPU_MIG_CTRL_STOP | VDPU_MIG_CTRL_LOG_OFF, &st, err, errlen)) return -1;
     uint32_t log_status;
-    if (rd32(s, VDPU_MIG_STATE_DATA, &log_status, err, errlen)) return -1;
+    if (rd32(s, VDPU_MIG_DATA, &log_status, err, errlen)) return -1;
     s->bus.link.dlog.on = false;
     host_mem_cpu_log(&s->mem, NULL, 0, 0, 0);
     if (log_status & VDPU_LOG_STATUS_OOR) {

@@ -24,7 +24,7 @@ int mig_run(vdpu_session_t *s, char *err, size_t errlen);
 /* "OK", "EBUSY", "EINVAL" or "status N" */
 const char *mig_status_name(unsigned code, char *buf, size_t n);
 
-/* The device state ('VDPS' v1, include/vdpu_state.h) through STATE_IDX / STATE_DATA. Get: stop if not
+/* The device state ('VDPS' v1, include/vdpu_state.h) through the MIG region's state window. Get: stop if not
  * stopped, STATE_GET, read *len bytes into buf (at most max bytes). Set: write len bytes, STATE_SET
  * (stopped). 0, or -1 with a one-line reason (the command's status by name, and what firmware says is
  * wrong with a refused state is on its console). */

@@ -105,13 +105,13 @@ void netrand_pick(uint64_t seed, struct netrand_cfg *c)
     c->no.indirect_pct = rng_pct(&ir, 40) ? pct[rng_below(&ir, 3)] : 0;
     /* live migrations in a fifth of the seeds without a PCIe fault (a stop cannot quiesce while a read
      * waits for its completion timeout), from a generator of their own: one or two, the first early in
-     * the traffic, the second 150,000-400,000 cycles later (a migration takes ~110,000) */
+     * the traffic, the second 40,000-200,000 cycles later (a migration takes ~35,000) */
     rng_t mr = {seed ^ 0x6d6967726174ull}; /* "migrat" */
     c->migrations = 0;
     if (!c->faults.n && rng_pct(&mr, 20)) {
         c->migrations = 1 + rng_below(&mr, NETRAND_MAX_MIGRATIONS);
         c->migrate_at[0] = 1000 + rng_below(&mr, 30000);
-        if (c->migrations > 1) c->migrate_at[1] = c->migrate_at[0] + 150000 + rng_below(&mr, 250000);
+        if (c->migrations > 1) c->migrate_at[1] = c->migrate_at[0] + 40000 + rng_below(&mr, 160000);
     }
 }
 
