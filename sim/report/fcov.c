@@ -25,12 +25,14 @@ static const char *const *const axis_vals[FCOV_AXES] = {
     [FCOV_PAIRS] = (const char *const[]){"1-pair", "2-pairs", NULL},
     /* in enum link_fault_kind's order */
     [FCOV_FAULT] = (const char *const[]){"no-fault", "ca", "ur", "poison", "timeout", "drop", "dup", NULL},
+    [FCOV_MIGRATE] = (const char *const[]){"no-migration", "1-migration", "2-migrations", NULL},
 };
 _Static_assert(LINK_FAULT_KINDS == 7, "FCOV_FAULT names every link fault kind");
 
 static const char *const axis_names[FCOV_AXES] = {
     "ring", "workload", "event_idx", "notif_data", "in_order", "tx_chain", "rx_chain", "indirect",
     "wrap", "mrg_rxbuf", "resets", "interrupts", "coalescing", "payload_reads", "pairs", "pcie_fault",
+    "migrations",
 };
 
 /* The crosses: each a product of a few axes, the ring layout first in every one (split vs packed
@@ -42,6 +44,7 @@ static const struct fcov_cross crosses[] = {
     {"reset_irq_coal", 4, {FCOV_RING, FCOV_RESET, FCOV_IRQ, FCOV_COAL}},
     {"engine", 4, {FCOV_RING, FCOV_WORKLOAD, FCOV_READS, FCOV_PAIRS}},
     {"faults", 3, {FCOV_RING, FCOV_WORKLOAD, FCOV_FAULT}},
+    {"migrations", 3, {FCOV_RING, FCOV_WORKLOAD, FCOV_MIGRATE}},
 };
 #define NCROSS (sizeof crosses / sizeof crosses[0])
 _Static_assert(NCROSS <= 8, "struct fcov_db holds 8 crosses");
@@ -113,6 +116,9 @@ void fcov_sample_of(const struct netrand_cfg *c, const struct netrand_result *r,
     s->v[FCOV_READS] = c->max_reads <= 1 ? 0 : c->link_reorder ? 2 : 1;
     s->v[FCOV_PAIRS] = c->pairs == 2;
     s->v[FCOV_FAULT] = c->faults.n && (!r || r->faults) ? c->faults.f[0].kind : LINK_FAULT_NONE;
+    /* drawn, and (with a result) done: a point after the end of a short traffic is not reached */
+    uint64_t mig = r ? r->migrations : c->migrations;
+    s->v[FCOV_MIGRATE] = mig > 2 ? 2 : (unsigned)mig;
 }
 
 unsigned fcov_new_bins(const struct fcov_db *db, const struct fcov_sample *s)

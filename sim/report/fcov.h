@@ -26,6 +26,7 @@ enum fcov_axis {
     FCOV_READS,     /* payload reads outstanding: one, several, several out of order */
     FCOV_PAIRS,     /* queue pairs with steering: one, two */
     FCOV_FAULT,     /* the PCIe fault a run met (and recovered from by a reset): none, or its kind */
+    FCOV_MIGRATE,   /* live migrations during the traffic: none, one, two */
     FCOV_AXES
 };
 
