@@ -484,8 +484,71 @@ Test(cli, migrate_at_moves_the_device_between_engines, .timeout = 300)
     cr_assert(strstr(out, "unknown engine 'fpga'"), "%s", out);
     cr_assert_eq(sh(VDPU " run -w net-random --migrate-at 5", out, sizeof out), 2);
     cr_assert_eq(sh(VDPU " run -w net-tx --migrate-to rtl", out, sizeof out), 2);
-    cr_assert(strstr(out, "--migrate-to and --migrate-rounds need --migrate-at"), "%s", out);
+    cr_assert(strstr(out, "--migrate-to, --migrate-rounds and --state-out need --migrate-at"), "%s", out);
     cr_assert_eq(sh(VDPU " run -w net-tx --migrate-at 0", out, sizeof out), 2);
     cr_assert_eq(sh(VDPU " run -q --engine model -w net-tx --packets 10 --migrate-at 100000000", out, sizeof out), 1);
     cr_assert(strstr(out, "0 of 1 migrations done: the traffic ended at cycle"), "%s", out);
+}
+
+/* issue 14: --state-out writes the device state a migration moved; vdpu state checks and prints it, and
+ * names what is wrong with a corrupt, cut, other-version or missing file; an unwritable --state-out is
+ * refused before the run. */
+Test(cli, state_out_and_vdpu_state, .timeout = 300)
+{
+    static char out[65536];
+    char path[] = "/tmp/vdpu-state-XXXXXX";
+    int fd = mkstemp(path);
+    cr_assert_geq(fd, 0);
+    close(fd);
+    char cmd[512];
+    snprintf(cmd, sizeof cmd,
+             VDPU " run -q --engine model --workload net-loopback --packets 200 --migrate-at 140000 --state-out %s", path);
+    cr_assert_eq(sh(cmd, out, sizeof out), 0, "%s", out);
+    cr_assert(strstr(out, "state written to"), "%s", out);
+    snprintf(cmd, sizeof cmd, VDPU " state %s", path);
+    cr_assert_eq(sh(cmd, out, sizeof out), 0, "%s", out);
+    cr_assert(strstr(out, "state: 'VDPS' 1.0, 616 bytes, "), "%s", out);
+    cr_assert(strstr(out, "0x0103 DEVICE_STATUS  0x0f"), "%s", out);
+    cr_assert(strstr(out, "0x0104 VQ_CFG         queue 1: size 256 vector 2 enabled desc 0x"), "%s", out);
+    cr_assert(strstr(out, "0xff00 VQ_RUNTIME     queue 0: avail "), "%s", out);
+    cr_assert(strstr(out, "0x0100 DEV_FEATURES   0x") && strstr(out, "(optional)"), "%s", out);
+    /* one bit flipped in a part: the CRC names it */
+    FILE *f = fopen(path, "r+b");
+    cr_assert_not_null(f);
+    cr_assert_eq(fseek(f, 100, SEEK_SET), 0);
+    int ch = fgetc(f);
+    cr_assert_eq(fseek(f, 100, SEEK_SET), 0);
+    fputc(ch ^ 0x10, f);
+    fclose(f);
+    cr_assert_eq(sh(cmd, out, sizeof out), 1, "%s", out);
+    cr_assert(strstr(out, "CRC mismatch (corrupt)"), "%s", out);
+    f = fopen(path, "r+b");
+    cr_assert_not_null(f);
+    cr_assert_eq(fseek(f, 100, SEEK_SET), 0);
+    fputc(ch, f);
+    fclose(f);
+    cr_assert_eq(sh(cmd, out, sizeof out), 0, "restored: %s", out);
+    /* another major version */
+    f = fopen(path, "r+b");
+    cr_assert_not_null(f);
+    cr_assert_eq(fseek(f, 4, SEEK_SET), 0);
+    fputc(2, f);
+    fclose(f);
+    cr_assert_eq(sh(cmd, out, sizeof out), 1, "%s", out);
+    cr_assert(strstr(out, "a state of another format version"), "%s", out);
+    /* cut short */
+    cr_assert_eq(truncate(path, 300), 0);
+    cr_assert_eq(sh(cmd, out, sizeof out), 1, "%s", out);
+    cr_assert(strstr(out, "a state of another format version") || strstr(out, "disagrees"), "%s", out);
+    cr_assert_eq(truncate(path, 10), 0);
+    cr_assert_eq(sh(cmd, out, sizeof out), 1, "%s", out);
+    cr_assert(strstr(out, "shorter than its header"), "%s", out);
+    unlink(path);
+    cr_assert_eq(sh(cmd, out, sizeof out), 1, "%s", out);
+    cr_assert(strstr(out, "cannot read"), "%s", out);
+    cr_assert_eq(sh(VDPU " state", out, sizeof out), 2);
+    cr_assert_eq(sh(VDPU " run -q --engine model -w net-tx --migrate-at 140000 --state-out /nonexistent/dir/s", out,
+                    sizeof out),
+                 2, "%s", out);
+    cr_assert(strstr(out, "cannot write the state"), "%s", out);
 }

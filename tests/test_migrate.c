@@ -240,46 +240,72 @@ ENGINE_TEST_REALFW(migrate, bad_states_refused_nothing_applied, .timeout = 300)
 /* ---- random traffic (vdpu run --workload net-random's configurations) with random migrations ---- */
 
 struct rmig {
-    uint64_t seed, next, n;
+    uint64_t seed, next, n, precopies;
     rng_t rng;
+    bool copying;           /* pre-copy rounds under way */
+    struct mig_precopy pc;
 };
 
-/* Up to three times, 2,000-22,000 cycles into the traffic and then 120,000-320,000 cycles apart (the
+/* Up to three times, 2,000-22,000 cycles into the traffic and then 40,000-200,000 cycles apart (the
  * traffic must get on between them): migrate to an engine drawn from the seed (model or rtl, one in
- * four cosim). The configurations include poll mode, host backpressure, reordered completions,
- * prefetch, batches, several reads, coalescing, MRG_RXBUF, IN_ORDER or not, EVENT_IDX or not, random
- * chains and device resets (the two-pair phase runs without the hook). */
+ * four cosim), half the time after 1-3 pre-copy rounds 3,000-15,000 cycles apart (the destination's
+ * memory then compared with the source's). The configurations include poll mode, host backpressure,
+ * reordered completions, prefetch, batches, several reads, coalescing, MRG_RXBUF, IN_ORDER or not,
+ * EVENT_IDX or not, random chains, buffers at the top of RAM and device resets - also between
+ * pre-copy rounds (the two-pair phase runs without the hook). */
 static void random_turn(virtio_net_t *n, void *ctx)
 {
     struct rmig *c = ctx;
     vdpu_session_t *s = n->s;
     uint64_t now = s->bus.dev->cycle;
-    if (!c->next) c->next = now + 2000 + rng_below(&c->rng, 20000);
-    if (now < c->next || c->n == 3) return;
-    c->next = now + 120000 + rng_below(&c->rng, 200000); /* a migration takes ~110,000 cycles */
+    char err[320];
+    if (c->copying) {
+        int rc = mig_precopy_round(s, &c->pc, err, sizeof err);
+        cr_assert_geq(rc, 0, "seed %llu pre-copy: %s", (unsigned long long)c->seed, err);
+        if (!rc) return;
+        c->copying = false;
+        c->precopies++;
+    } else {
+        if (!c->next) c->next = now + 2000 + rng_below(&c->rng, 20000);
+        if (now < c->next || c->n == 3) return;
+        if (rng_below(&c->rng, 2)) {
+            memset(&c->pc, 0, sizeof c->pc);
+            c->pc.rounds = 1 + rng_below(&c->rng, 3);
+            c->pc.interval = 3000 + rng_below(&c->rng, 12000);
+            cr_assert_eq(mig_precopy_begin(s, &c->pc, err, sizeof err), 0, "seed %llu: %s", (unsigned long long)c->seed,
+                         err);
+            c->copying = true;
+            return;
+        }
+    }
+    c->next = now + 40000 + rng_below(&c->rng, 160000); /* a migration takes ~35,000 cycles */
     unsigned k = rng_below(&c->rng, 4);
     enum vdpu_engine to = k == 3 ? VDPU_ENGINE_COSIM : k & 1 ? VDPU_ENGINE_RTL : VDPU_ENGINE_MODEL;
     struct mig_report r;
-    char err[320];
-    cr_assert_eq(mig_migrate(s, to, NULL, &r, err, sizeof err), 0, "seed %llu migration %llu: %s", (unsigned long long)c->seed,
-                 (unsigned long long)c->n, err);
+    bool pre = c->pc.image != NULL;
+    cr_assert_eq(mig_migrate(s, to, pre ? &c->pc : NULL, &r, err, sizeof err), 0, "seed %llu migration %llu: %s",
+                 (unsigned long long)c->seed, (unsigned long long)c->n, err);
     c->n++;
 }
 
 static void random_seeds(uint64_t from, unsigned count)
 {
-    uint64_t total = 0;
+    uint64_t total = 0, pre = 0;
     for (uint64_t seed = from; seed < from + count; seed++) {
         struct rmig rm;
         memset(&rm, 0, sizeof rm);
         rm.seed = seed;
         rm.rng.s = seed * 0x9E3779B97F4A7C15ull + 14; /* a generator of its own: the seed's draws stay as they are */
-        /* every migration takes ~110,000 cycles, and waits for the next */
+        /* every migration takes ~35,000 cycles (more with pre-copy), and waits for the next */
         t_netrand_with_hook(seed % 2 ? M : R, seed, false, random_turn, &rm, 1, 3 * 400000);
+        if (rm.copying) mig_precopy_free(NULL, &rm.pc); /* the traffic ended during the rounds */
         total += rm.n;
-        cr_log_info("seed %llu: %llu migrations", (unsigned long long)seed, (unsigned long long)rm.n);
+        pre += rm.precopies;
+        cr_log_info("seed %llu: %llu migrations, %llu after pre-copy", (unsigned long long)seed,
+                    (unsigned long long)rm.n, (unsigned long long)rm.precopies);
     }
     cr_assert_geq(total, count, "migrations happened (%llu)", (unsigned long long)total);
+    cr_assert_gt(pre, 0, "some after pre-copy");
 }
 
 Test(migrate, random_traffic_1, .timeout = 600) { random_seeds(201, 10); }

@@ -29,5 +29,6 @@ int cmd_bench(int argc, char **argv);
 int cmd_iss(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
 int cmd_fcov(int argc, char **argv);
+int cmd_state(int argc, char **argv);
 
 #endif

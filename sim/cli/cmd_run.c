@@ -165,7 +165,8 @@ int cmd_run(int argc, char **argv)
     char err[4200];
 
     /* every output is checked before anything runs (and every write to it after) */
-    if (c->json && out_probe(c->json, "JSON", err, sizeof err)) {
+    if ((c->json && out_probe(c->json, "JSON", err, sizeof err)) ||
+        (c->state_out && out_probe(c->state_out, "the state", err, sizeof err))) {
         fprintf(stderr, "vdpu run: %s\n", err);
         run_args_free(&a);
         return VDPU_EXIT_USAGE;

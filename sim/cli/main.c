@@ -41,6 +41,7 @@ static void usage(FILE *f)
             "  compare  sweep ring layouts, features and queue-engine parameters; DMA per packet vs the spec\n"
             "           minimum, throughput, tables, CSV/JSON and plots\n"
             "  fcov     print the functional coverage db of net-random runs (run --fcov, make soak)\n"
+            "  state    check and print a device state saved at a live migration (run --state-out)\n"
             "  vhost-user  serve the device to a real virtio driver (DPDK virtio-user, QEMU + Linux) over a\n"
             "           vhost-user socket\n"
             "  help     this text\n"
@@ -60,6 +61,7 @@ static int dispatch(int argc, char **argv)
     if (!strcmp(c, "iss")) return cmd_iss(argc - 1, argv + 1);
     if (!strcmp(c, "compare")) return cmd_compare(argc - 1, argv + 1);
     if (!strcmp(c, "fcov")) return cmd_fcov(argc - 1, argv + 1);
+    if (!strcmp(c, "state")) return cmd_state(argc - 1, argv + 1);
     if (!strcmp(c, "vhost-user")) return exec_vhost_user(argv + 1);
     if (!strcmp(c, "help") || !strcmp(c, "--help") || !strcmp(c, "-h")) {
         usage(stdout);

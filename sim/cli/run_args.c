@@ -72,6 +72,8 @@ void run_usage(FILE *f)
             "                         driver notices nothing and every frame is still checked\n"
             "      --migrate-to E[,E...]  the engine of each new device, model|rtl|cosim (one name: all;\n"
             "                         default: rtl from model, model from rtl, cosim from cosim)\n"
+            "      --state-out FILE   write the device state each migration moves to FILE (the last one\n"
+            "                         stays; vdpu state FILE prints it)\n"
             "      --migrate-rounds N pre-copy first, 1..16 rounds 10000 cycles apart, with the device's\n"
             "                         dirty page log; after the stop the copy must equal the source\n"
             "                         memory byte for byte (default 0: stop and switch at once)\n"
@@ -98,7 +100,7 @@ static int parse_migrate_to(const char *arg, struct run_args *a);
 enum {
     OPT_RING = DEV_OPT_END, OPT_QUEUES, OPT_QSIZE, OPT_PACKETS, OPT_PKTSIZE, OPT_JSON, OPT_PCAP_OUT,
     OPT_INTX, OPT_PCAP_IN, OPT_FLAP, OPT_DPERR, OPT_CYCLES, OPT_GDB, OPT_GDBSTDIO, OPT_CTRL, OPT_PAIRS, OPT_RXBUF,
-    OPT_FCOV, OPT_MIGRATE_AT, OPT_MIGRATE_TO, OPT_MIGRATE_ROUNDS,
+    OPT_FCOV, OPT_MIGRATE_AT, OPT_MIGRATE_TO, OPT_MIGRATE_ROUNDS, OPT_STATE_OUT,
 };
 
 static const struct option run_opts[] = {
@@ -111,7 +113,7 @@ static const struct option run_opts[] = {
     {"json", required_argument, 0, OPT_JSON},
     {"pcap-out", required_argument, 0, OPT_PCAP_OUT}, {"intx", no_argument, 0, OPT_INTX},
     {"migrate-at", required_argument, 0, OPT_MIGRATE_AT}, {"migrate-to", required_argument, 0, OPT_MIGRATE_TO},
-    {"migrate-rounds", required_argument, 0, OPT_MIGRATE_ROUNDS},
+    {"migrate-rounds", required_argument, 0, OPT_MIGRATE_ROUNDS}, {"state-out", required_argument, 0, OPT_STATE_OUT},
     {"ctrl", required_argument, 0, OPT_CTRL}, {"pairs", required_argument, 0, OPT_PAIRS},
     {"pcap-in", required_argument, 0, OPT_PCAP_IN},   {"link-flap-at", required_argument, 0, OPT_FLAP},
     {"dp-error-at", required_argument, 0, OPT_DPERR}, {"cycles", required_argument, 0, OPT_CYCLES},
@@ -242,6 +244,7 @@ static int run_option(int ch, const char *arg, struct run_args *a)
         break;
     case OPT_MIGRATE_AT: return parse_migrate_at(arg, a);
     case OPT_MIGRATE_TO: return parse_migrate_to(arg, a);
+    case OPT_STATE_OUT: c->state_out = arg; break;
     case OPT_MIGRATE_ROUNDS:
         if (!cli_u64_range("run", "--migrate-rounds", arg, 0, 16, &v)) return VDPU_EXIT_USAGE;
         c->migrate_rounds = (unsigned)v;
@@ -340,8 +343,8 @@ static int check_migrations(struct run_args *a, bool net)
 {
     struct run_cfg *c = &a->c;
     if (!c->migrations) {
-        if (a->migrate_to_n || c->migrate_rounds)
-            return cli_usage_error("run", "--migrate-to and --migrate-rounds need --migrate-at");
+        if (a->migrate_to_n || c->migrate_rounds || c->state_out)
+            return cli_usage_error("run", "--migrate-to, --migrate-rounds and --state-out need --migrate-at");
         return -1;
     }
     if (!net || !strcmp(c->workload, "net-random"))

@@ -218,7 +218,7 @@ static bool granted(const link_t *l, uint64_t base, uint64_t len)
 
 void mig_precopy_free(vdpu_session_t *s, struct mig_precopy *pc)
 {
-    host_mem_cpu_log(&s->mem, NULL, 0, 0, 0);
+    if (s) host_mem_cpu_log(&s->mem, NULL, 0, 0, 0);
     free(pc->image);
     free(pc->cpu_bits);
     free(pc->marks);
@@ -370,6 +370,7 @@ int mig_migrate(vdpu_session_t *s, enum vdpu_engine to, struct mig_precopy *pc, 
         if (rc) goto run_source;
     }
     if (mig_state_get(s, state, sizeof state, &r->state_bytes, err, errlen)) goto run_source;
+    r->state = state;
     for (unsigned i = 0; i < VDPU_NUM_VECTORS * 4; i++) {
         uint64_t v;
         if (host_mem_rd(b, s->pci.msix_table + 4 * i, 4, &v) != VDPU_CPL_SC) {

@@ -64,7 +64,8 @@ struct mig_precopy {
 int mig_precopy_begin(vdpu_session_t *s, struct mig_precopy *pc, char *err, size_t errlen);
 /* One round if its time has come. 1 once every round is done (then mig_migrate), 0 not yet, -1 error. */
 int mig_precopy_round(vdpu_session_t *s, struct mig_precopy *pc, char *err, size_t errlen);
-/* Give the working state back (mig_migrate does it; for a caller that gives up). */
+/* Give the working state back (mig_migrate does it; for a caller that gives up; s NULL: the session is
+ * gone already). */
 void mig_precopy_free(vdpu_session_t *s, struct mig_precopy *pc);
 
 /* Live migration of the running device, the hypervisor's way: hold the wire toward the device and let it
@@ -81,6 +82,7 @@ struct mig_report {
     uint64_t run_at;     /* ... the destination reported running */
     uint64_t drain;      /* cycles the RX drain took before the stop */
     uint32_t state_bytes;
+    const uint32_t *state; /* the state moved (valid until the next migration) */
 };
 int mig_migrate(vdpu_session_t *s, enum vdpu_engine to, struct mig_precopy *pc, struct mig_report *r, char *err,
                 size_t errlen);

@@ -6,6 +6,7 @@
 #include "fault_recover.h"
 #include "mig.h"
 #include "run_workloads.h"
+#include "vdps_file.h"
 #include "virtio_ctrl.h"
 #include "virtio_features.h"
 #include "virtio_net_mq.h"
@@ -193,6 +194,10 @@ static void migrate_turn(virtio_net_t *n, void *ctx)
            i + 1, (unsigned long long)r.stop_at, vdpu_engine_name(r.from), vdpu_engine_name(r.to),
            (unsigned long long)virtio_net_packets(n), r.state_bytes, (unsigned long long)(r.stopped_at - r.stop_at),
            (unsigned long long)(r.run_at - r.stop_at), (double)(r.run_at - r.stop_at) / 250.0);
+    if (m->c->state_out) {
+        if (vdps_write_file(m->c->state_out, r.state, r.state_bytes, err, sizeof err)) goto failed;
+        printf("[host] migration %u: state written to %s (vdpu state %s)\n", i + 1, m->c->state_out, m->c->state_out);
+    }
     if (m->c->migrate_rounds) {
         printf("[host] migration %u pre-copy: %u pages, then per round device/CPU-written pages", i + 1, m->pc.all_pages);
         for (unsigned k = 0; k <= m->pc.rounds; k++)

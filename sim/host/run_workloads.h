@@ -33,6 +33,7 @@ struct run_cfg {
     enum vdpu_engine migrate_to[RUN_MAX_MIGRATIONS];
     unsigned migrations;
     unsigned migrate_rounds; /* --migrate-rounds: pre-copy rounds before each (0: none) */
+    const char *state_out;   /* --state-out: the state moved at each migration written here (the last stays) */
 };
 
 /* Injected events, applied at the start of their cycle whatever the host is doing. */
