@@ -15,7 +15,9 @@
 #include "mig.h"
 #include "netrand.h"
 #include "rng.h"
+#include "virtio_ctrl.h"
 #include "virtio_net.h"
+#include "virtio_suspend.h"
 #include "virtio_net_ring.h"
 #include "vdpu_state.h"
 
@@ -442,4 +444,87 @@ Test(migrate, net_random_draws_migrations, .timeout = 300)
               "%s", out);
     cr_assert_eq(sh(VDPU " run -q --engine model -w net-random --seed 16", out, sizeof out), 0, "%s", out);
     cr_assert(strstr(out, "0 of 1 live migrations done"), "%s", out);
+}
+
+/* ---- control-plane state across a migration ---- */
+
+static void migrate_now(struct tctx *t, enum vdpu_engine to)
+{
+    struct mig_report r;
+    char err[320];
+    cr_assert_eq(mig_migrate(&t->s, to, NULL, &r, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(t->s.opts.engine, to);
+}
+
+static uint8_t mac_byte(struct tctx *t, unsigned i)
+{
+    uint64_t v = 0;
+    cr_assert_eq(mem_rd_st(t, t->s.pci.vcap[VIRTIO_PCI_CAP_DEVICE_CFG].addr + VDPU_NETCFG_MAC0 + i, 1, &v), VDPU_CPL_SC);
+    return (uint8_t)v;
+}
+
+/* What the control queue set - the MAC (MAC_ADDR_SET), promiscuous mode - and the control queue's own
+ * ring position move with the device: the destination shows the MAC, filters promiscuously, and the
+ * next command on the same ring is served and acked. model -> rtl -> model. */
+Test(migrate, control_queue_state_moves, .timeout = 300)
+{
+    struct tctx t;
+    open_fw(&t, M);
+    virtio_drv_t *d = calloc(1, sizeof *d);
+    virtio_ctrl_t *c = calloc(1, sizeof *c);
+    cr_assert(d && c);
+    up(&t, d);
+    cr_assert_eq(virtio_ctrl_open(c, d), 0, "%s", c->error);
+    static const uint8_t mac[6] = {0x52, 0x54, 0x00, 0xab, 0xcd, 0xef};
+    uint8_t ack = 0xEE, on = 1;
+    cr_assert_eq(virtio_ctrl_cmd(c, VNET_CTRL_MAC, VNET_CTRL_MAC_ADDR_SET, mac, 6, &ack, 200000), 0, "%s", c->error);
+    cr_assert_eq(ack, VNET_OK);
+    cr_assert_eq(virtio_ctrl_cmd(c, VNET_CTRL_RX, VNET_CTRL_RX_PROMISC, &on, 1, &ack, 200000), 0, "%s", c->error);
+    cr_assert_eq(ack, VNET_OK);
+    migrate_now(&t, R);
+    for (unsigned i = 0; i < 6; i++) cr_assert_eq(mac_byte(&t, i), mac[i], "mac[%u] on the destination", i);
+    cr_assert(peek_csr(&t, VDPU_CSR_RXF_CTRL) & VDPU_RXF_CTRL_ALL, "promiscuous on the destination");
+    /* the control ring goes on where it was: a third command is served and acked */
+    uint8_t off = 0;
+    cr_assert_eq(virtio_ctrl_cmd(c, VNET_CTRL_RX, VNET_CTRL_RX_PROMISC, &off, 1, &ack, 200000), 0, "%s", c->error);
+    cr_assert_eq(ack, VNET_OK);
+    cr_assert_not(peek_csr(&t, VDPU_CSR_RXF_CTRL) & VDPU_RXF_CTRL_ALL, "promiscuous off again");
+    migrate_now(&t, M);
+    for (unsigned i = 0; i < 6; i++) cr_assert_eq(mac_byte(&t, i), mac[i], "mac[%u] after the second move", i);
+    cr_assert_eq(virtio_ctrl_cmd(c, VNET_CTRL_RX, VNET_CTRL_RX_PROMISC, &on, 1, &ack, 200000), 0, "%s", c->error);
+    cr_assert_eq(ack, VNET_OK, "a fourth command on the ring");
+    free(c);
+    free(d);
+    t_close(&t);
+}
+
+/* A device the driver suspended (VIRTIO_F_SUSPEND) moves suspended: the destination shows SUSPEND, moves
+ * nothing until the driver resumes it, then the traffic works. rtl -> model. */
+Test(migrate, a_suspended_device_moves_suspended, .timeout = 300)
+{
+    struct tctx t;
+    open_fw(&t, R);
+    virtio_drv_t *d = calloc(1, sizeof *d);
+    cr_assert_not_null(d);
+    struct drv_params p;
+    drv_params_default(&p);
+    p.accept[VIRTIO_F_SUSPEND / 32] |= BIT(VIRTIO_F_SUSPEND);
+    t_drv_up(&t, d, &p);
+    cr_assert_eq(virtio_drv_suspend(d), DRV_OK, "%s", d->refusal);
+    migrate_now(&t, M);
+    cr_assert_eq(drv_status(d), 0x1B, "SUSPEND, without DRIVER_OK, on the destination");
+    uint64_t dma0 = t_dma_requests(&t);
+    cr_assert(host_mem_wr(t.b, t.s.pci.vcap[VIRTIO_PCI_CAP_NOTIFY_CFG].addr + 4, 2, 1), "a doorbell");
+    run_cycles(&t, 5000);
+    cr_assert_eq(t_dma_requests(&t), dma0, "still suspended: no DMA");
+    cr_assert_eq(virtio_drv_resume(d), DRV_OK, "%s", d->refusal);
+    virtio_net_t *n = calloc(1, sizeof *n);
+    cr_assert_not_null(n);
+    struct net_params np = {NET_LOOPBACK, 30, 200, 3, 2000000};
+    cr_assert_eq(virtio_net_open(n, d, &np), 0, "%s", n->error);
+    cr_assert_eq(virtio_net_run(n), 0, "traffic after the resume: %s", n->error);
+    virtio_net_close(n);
+    free(n);
+    free(d);
+    t_close(&t);
 }
