@@ -19,12 +19,25 @@
  */
 typedef struct vdpu_dev vdpu_dev_t;
 
+/* Where a device writes its state for a checkpoint and reads it back (sim/harness/ckpt.h): sections,
+ * each a 4-character tag and bytes, read back in the order they were written. get returns the next
+ * section if it has this tag (its length in *n), else NULL. */
+struct vdpu_ckpt_io {
+    void *ctx;
+    void (*put)(void *ctx, const char tag[4], const void *p, size_t n);
+    const void *(*get)(void *ctx, const char tag[4], size_t *n);
+};
+
 struct vdpu_dev_ops {
     void (*eval)(vdpu_dev_t *dev, vdpu_out_t *out);
     void (*tick)(vdpu_dev_t *dev, const vdpu_in_t *in);
     void (*destroy)(vdpu_dev_t *dev);
     bool (*finish)(vdpu_dev_t *dev); /* optional end-of-run check (cosim: nothing left unmatched) */
     void (*skip)(vdpu_dev_t *dev, uint64_t n, const vdpu_in_t *timers); /* optional: idle skipping (below) */
+    /* optional: checkpoints. save writes every register of the device; load, on a device of the same
+     * engine and build, makes it that device again (0, or -1 when the sections do not fit it) */
+    void (*save)(vdpu_dev_t *dev, const struct vdpu_ckpt_io *io);
+    int (*load)(vdpu_dev_t *dev, const struct vdpu_ckpt_io *io);
 };
 
 struct vdpu_dev {
@@ -72,6 +85,8 @@ vdpu_dev_t *vdpu_rtl_create(const struct vdpu_rtl_opts *opts);
 /* After the engine that wrote it is destroyed: is the wave file a readable FST (the FST writer
  * reports no write error of its own)? 0, or -1 with a one-line reason in err. */
 int vdpu_rtl_wave_check(const char *path, char *err, size_t errlen);
+/* Bytes of the untraced Verilated design's state (part of a checkpoint's layout signature). */
+size_t vdpu_rtl_state_bytes(void);
 
 /* Lockstep co-simulation: the RTL drives the ports, the model shadows it and
  * every output transaction is compared in order per channel. Takes ownership

@@ -47,21 +47,23 @@ RTL_FLAGS := -I$(GEN) -Irtl rtl/lint_waivers.vlt
 # register it reads; `make lint` is the RTL's check).
 VLT_OPT   := OPT_FAST=-O3 OPT_GLOBAL=-O2 OPT_SLOW=-O1
 VLT_FAST  := --x-assign fast --x-initial fast --noassert -O3
-$(VLT_DIR)/Vvdpu_top.mk: $(RTL_SRCS) $(wildcard rtl/*.svh) $(GEN)/vdpu_top_ports.svh rtl/lint_waivers.vlt
+$(VLT_DIR)/Vvdpu_top.mk: $(RTL_SRCS) $(wildcard rtl/*.svh) $(GEN)/vdpu_top_ports.svh rtl/lint_waivers.vlt mk/build.mk
 	@rm -rf $(VLT_DIR)
-	$(VERILATOR) --cc $(VLT_FAST) $(VLT_COV) --top-module vdpu_top -Mdir $(VLT_DIR) $(RTL_FLAGS) $(RTL_SRCS)
+	$(VERILATOR) --cc --savable $(VLT_FAST) $(VLT_COV) --top-module vdpu_top -Mdir $(VLT_DIR) $(RTL_FLAGS) $(RTL_SRCS)
 $(VLT_TR_DIR)/Vvdpu_top_tr.mk: $(RTL_SRCS) $(wildcard rtl/*.svh) $(GEN)/vdpu_top_ports.svh rtl/lint_waivers.vlt
 	@rm -rf $(VLT_TR_DIR)
 	$(VERILATOR) --cc --trace-fst $(VLT_FAST) --top-module vdpu_top --prefix Vvdpu_top_tr -Mdir $(VLT_TR_DIR) \
 	  $(RTL_FLAGS) $(RTL_SRCS)
+# The untraced model is --savable (checkpoints: operator<< / >> on the model, no cost per cycle); the
+# traced one is not, so a run writing waves takes no checkpoint.
 # Verilator 5.006 ships no libverilated.a: build its runtime objects from the generated makefile
-# (the traced model's, which has the FST writer too).
+# (the traced model's, which has the FST writer too; the untraced one's for the save/restore streams).
 VLT_LIB    := $(VLT_DIR)/Vvdpu_top__ALL.a
 VLT_TR_LIB := $(VLT_TR_DIR)/Vvdpu_top_tr__ALL.a
 VLT_RT     := $(VLT_TR_DIR)/verilated.o $(VLT_TR_DIR)/verilated_fst_c.o $(VLT_TR_DIR)/verilated_threads.o
-VLT_COV_RT := $(if $(VLT_COV),$(VLT_DIR)/verilated_cov.o)
+VLT_FAST_RT := $(if $(VLT_COV),$(VLT_DIR)/verilated_cov.o) $(VLT_DIR)/verilated_save.o
 $(VLT_LIB): $(VLT_DIR)/Vvdpu_top.mk
-	$(MAKE) -s -C $(VLT_DIR) -f Vvdpu_top.mk $(VLT_OPT) Vvdpu_top__ALL.a $(notdir $(VLT_COV_RT)) >/dev/null
+	$(MAKE) -s -C $(VLT_DIR) -f Vvdpu_top.mk $(VLT_OPT) Vvdpu_top__ALL.a $(notdir $(VLT_FAST_RT)) >/dev/null
 $(VLT_TR_LIB): $(VLT_TR_DIR)/Vvdpu_top_tr.mk
 	$(MAKE) -s -C $(VLT_TR_DIR) -f Vvdpu_top_tr.mk $(VLT_OPT) Vvdpu_top_tr__ALL.a $(notdir $(VLT_RT)) >/dev/null
 $(VLT_RT): $(VLT_TR_LIB)
@@ -74,7 +76,7 @@ $(OBJ)/sim/harness/rtl_shim_trace.o: sim/harness/rtl_shim.cpp $(VLT_TR_LIB) $(GE
 	@mkdir -p $(@D)
 	$(SHIM_CXX) -I$(VLT_TR_DIR) -DSHIM_TRACE=1 -c $< -o $@
 RTL_OBJS := $(OBJ)/sim/harness/rtl_shim.o $(OBJ)/sim/harness/rtl_shim_trace.o $(VLT_LIB) $(VLT_TR_LIB) $(VLT_RT) \
-            $(VLT_COV_RT)
+            $(VLT_FAST_RT)
 
 # ---- C objects: model/, sim/ ------------------------------------------------
 MODEL_SRCS := $(sort $(wildcard model/*.c))

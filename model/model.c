@@ -186,6 +186,31 @@ static void model_skip(vdpu_dev_t *dev, uint64_t n, const vdpu_in_t *timers)
     if (timers) model_tick(dev, timers);
 }
 
+/* Checkpoints: the registers of the current state, then the engine's byte buffers. */
+static void model_save(vdpu_dev_t *dev, const struct vdpu_ckpt_io *io)
+{
+    struct vdpu_model *m = to_model(dev);
+    io->put(io->ctx, "MREG", m->cur, STATE_REGS_BYTES);
+    io->put(io->ctx, "MBUF", &m->s[0].bufs, sizeof m->s[0].bufs);
+}
+
+static int model_load(vdpu_dev_t *dev, const struct vdpu_ckpt_io *io)
+{
+    struct vdpu_model *m = to_model(dev);
+    size_t n;
+    const void *regs = io->get(io->ctx, "MREG", &n);
+    if (!regs || n != STATE_REGS_BYTES) return -1;
+    const void *bufs = io->get(io->ctx, "MBUF", &n);
+    if (!bufs || n != sizeof m->s[0].bufs) return -1;
+    /* both buffers hold the state, so they agree on the copied-on-change blocks (as after create) */
+    memcpy(&m->s[0], regs, STATE_REGS_BYTES);
+    memcpy(&m->s[1], regs, STATE_REGS_BYTES);
+    memcpy(&m->s[0].bufs, bufs, sizeof m->s[0].bufs);
+    m->cur = &m->s[0];
+    m->alt = &m->s[1];
+    return 0;
+}
+
 static void model_destroy(vdpu_dev_t *dev)
 {
     free(to_model(dev));
@@ -196,6 +221,8 @@ static const struct vdpu_dev_ops model_ops = {
     .tick = model_tick,
     .destroy = model_destroy,
     .skip = model_skip,
+    .save = model_save,
+    .load = model_load,
 };
 
 vdpu_dev_t *vdpu_model_create(void)

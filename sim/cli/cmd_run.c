@@ -15,6 +15,7 @@
 #include "run_args.h"
 #include "run_workloads.h"
 #include "session.h"
+#include "session_ckpt.h"
 #include "virtio_disc.h"
 #include "virtio_drv.h"
 
@@ -152,21 +153,125 @@ static void catch_signals(void)
     sigaction(SIGTERM, &sa, NULL);
 }
 
+/* The options a checkpoint stores and a restore takes from it: all but where the outputs go and the
+ * checkpoint options themselves (a restored run chooses those anew); *takes_value: the next word is its value. */
+static bool run_output_option(const char *arg, bool *takes_value)
+{
+    static const char *const with_value[] = {"--json", "--pcap-out", "--checkpoint", "--checkpoint-at", "--restore"};
+    *takes_value = false;
+    if (!strcmp(arg, "-q") || !strcmp(arg, "--quiet")) return true;
+    for (unsigned i = 0; i < sizeof with_value / sizeof with_value[0]; i++) {
+        size_t n = strlen(with_value[i]);
+        if (!strncmp(arg, with_value[i], n) && (arg[n] == 0 || arg[n] == '=')) {
+            *takes_value = arg[n] == 0;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* argv[1..] without the output and checkpoint options, into out (argc entries): their count */
+static unsigned run_kept_args(int argc, char **argv, const char **out)
+{
+    unsigned n = 0;
+    for (int i = 1; i < argc; i++) {
+        bool value;
+        if (run_output_option(argv[i], &value)) i += value;
+        else out[n++] = argv[i];
+    }
+    return n;
+}
+
+/* --restore FILE: read the checkpoint, then parse its run's arguments, its seed and the output options
+ * given here as this run's. The merged argv and the checkpoint stay alive for the whole run. */
+static int restore_args(int argc, char **argv, struct run_args *a, ckpt_t *k, char ***merged)
+{
+    char err[400];
+    const char *path = a->restore;
+    if (ckpt_read_file(k, path, run_ckpt_layout(), err, sizeof err)) {
+        fprintf(stderr, "vdpu run: %s\n", err);
+        return VDPU_EXIT_USAGE;
+    }
+    size_t alen;
+    const char *args = ckpt_get_any(k, "ARGS", &alen);
+    const uint64_t *seed = ckpt_get(k, "SEED", sizeof *seed);
+    if (!args || !seed || (alen && args[alen - 1])) {
+        if (!k->failed) snprintf(k->error, sizeof k->error, "its arguments are not NUL-terminated");
+        fprintf(stderr, "vdpu run: checkpoint '%s': %s\n", path, k->error);
+        return VDPU_EXIT_USAGE;
+    }
+    unsigned nstored = 0;
+    for (size_t i = 0; i < alen; i++) nstored += args[i] == 0;
+    static char seedbuf[24];
+    snprintf(seedbuf, sizeof seedbuf, "%llu", (unsigned long long)*seed);
+    char **m = calloc(nstored + 3 + (size_t)argc + 1, sizeof *m);
+    if (!m) {
+        fprintf(stderr, "vdpu run: out of memory\n");
+        return VDPU_EXIT_FAIL;
+    }
+    unsigned n = 0;
+    m[n++] = argv[0];
+    for (size_t i = 0; i < alen; i += strlen(args + i) + 1) m[n++] = (char *)(args + i);
+    m[n++] = "--seed";
+    m[n++] = seedbuf;
+    for (int i = 1; i < argc; i++) { /* the output options given with --restore */
+        bool value;
+        if (!strncmp(argv[i], "--restore", 9)) i += argv[i][9] == 0;
+        else if (run_output_option(argv[i], &value)) {
+            m[n++] = argv[i];
+            if (value && i + 1 < argc) m[n++] = argv[++i];
+        }
+    }
+    run_args_free(a);
+    int rc = run_args_parse((int)n, m, a);
+    if (rc >= 0) {
+        fprintf(stderr, "vdpu run: checkpoint '%s': its run's arguments do not parse here\n", path);
+        free(m);
+        return rc;
+    }
+    *merged = m;
+    a->c.restore = k;
+    a->restore = path;
+    return -1;
+}
+
 int cmd_run(int argc, char **argv)
 {
     static struct run_args a; /* large: not on the stack */
+    static ckpt_t restore_k;
+    char **merged = NULL;
     int prc = run_args_parse(argc, argv, &a);
+    if (prc < 0 && a.restore) prc = restore_args(argc, argv, &a, &restore_k, &merged);
     if (prc >= 0) {
         run_args_free(&a);
+        ckpt_free(&restore_k);
+        free(merged);
         return prc;
     }
     struct run_cfg *c = &a.c;
     struct vdpu_opts *o = &a.dev.o;
     char err[4200];
+    /* what a checkpoint of this run stores: its own arguments (a restored run's: those of its checkpoint) */
+    int kc = argc;
+    char **kv = argv;
+    if (merged) {
+        for (kc = 0; merged[kc];) kc++;
+        kv = merged;
+    }
+    a.merged = merged;
+    a.kept = calloc((size_t)kc + 1, sizeof *a.kept);
+    if (!a.kept) {
+        fprintf(stderr, "vdpu run: out of memory\n");
+        run_args_free(&a);
+        return VDPU_EXIT_FAIL;
+    }
+    c->ckpt_nargs = run_kept_args(kc, kv, a.kept);
+    c->ckpt_args = a.kept;
 
     /* every output is checked before anything runs (and every write to it after) */
     if ((c->json && out_probe(c->json, "JSON", err, sizeof err)) ||
-        (c->state_out && out_probe(c->state_out, "the state", err, sizeof err))) {
+        (c->state_out && out_probe(c->state_out, "the state", err, sizeof err)) ||
+        (c->checkpoint && out_probe(c->checkpoint, "the checkpoint", err, sizeof err))) {
         fprintf(stderr, "vdpu run: %s\n", err);
         run_args_free(&a);
         return VDPU_EXIT_USAGE;
@@ -221,9 +326,16 @@ int cmd_run(int argc, char **argv)
     struct injector inj = {c, NULL};
     s.bus.on_cycle = run_inject;
     s.bus.on_cycle_ctx = &inj;
-    int rc = pci_enumerate(&s.bus, VDPU_MMIO_BASE, &s.pci, rep);
-    if (!rc && c->drv.use_msix) rc = pci_msix_setup(&s.bus, &s.pci, rep);
-    if (c->rtt) s.bus.link.p.rtt = c->rtt;
+    int rc;
+    if (c->restore) { /* the enumerated, initialized device and its traffic, as the checkpoint has them */
+        rc = vdpu_session_load(&s, c->restore, err, sizeof err);
+        if (rc) fprintf(stderr, "vdpu run: %s\n", err);
+        else printf("vdpu run: restored from %s at cycle %llu\n", a.restore, (unsigned long long)s.dev->cycle);
+    } else {
+        rc = pci_enumerate(&s.bus, VDPU_MMIO_BASE, &s.pci, rep);
+        if (!rc && c->drv.use_msix) rc = pci_msix_setup(&s.bus, &s.pci, rep);
+        if (c->rtt) s.bus.link.p.rtt = c->rtt;
+    }
     if (pcap) {
         s.bus.net.tap = pcap_sink_frame;
         s.bus.net.tap_ctx = pcap;

@@ -77,6 +77,13 @@ void run_usage(FILE *f)
             "      --migrate-rounds N pre-copy first, 1..16 rounds 10000 cycles apart, with the device's\n"
             "                         dirty page log; after the stop the copy must equal the source\n"
             "                         memory byte for byte (default 0: stop and switch at once)\n"
+            "      --checkpoint FILE  save the whole run (device, host memory, link, network port, firmware\n"
+            "                         CPU, driver model, generators) to FILE; net-tx/rx/loopback traffic,\n"
+            "                         not with --migrate-at, --pairs or --wave (docs/migration.md)\n"
+            "      --checkpoint-at C  ... at the traffic's first turn at or after cycle C; the run goes on\n"
+            "      --restore FILE     go on from a checkpoint, bit-exactly (the same transactions and digest\n"
+            "                         as the run that saved it); the options come from FILE: only -q, --json,\n"
+            "                         --pcap-out (frames from the restore on) and --checkpoint/-at go with it\n"
             "                         (cycles: at most 2^48 = 281474976710656, 13 days at 250 MHz)\n"
             "driver (host side):\n"
             "      --ring split|packed  ring layout the driver asks for (default split)\n"
@@ -100,7 +107,7 @@ static int parse_migrate_to(const char *arg, struct run_args *a);
 enum {
     OPT_RING = DEV_OPT_END, OPT_QUEUES, OPT_QSIZE, OPT_PACKETS, OPT_PKTSIZE, OPT_JSON, OPT_PCAP_OUT,
     OPT_INTX, OPT_PCAP_IN, OPT_FLAP, OPT_DPERR, OPT_CYCLES, OPT_GDB, OPT_GDBSTDIO, OPT_CTRL, OPT_PAIRS, OPT_RXBUF,
-    OPT_FCOV, OPT_MIGRATE_AT, OPT_MIGRATE_TO, OPT_MIGRATE_ROUNDS, OPT_STATE_OUT,
+    OPT_FCOV, OPT_MIGRATE_AT, OPT_MIGRATE_TO, OPT_MIGRATE_ROUNDS, OPT_STATE_OUT, OPT_CKPT, OPT_CKPT_AT, OPT_RESTORE,
 };
 
 static const struct option run_opts[] = {
@@ -119,6 +126,8 @@ static const struct option run_opts[] = {
     {"dp-error-at", required_argument, 0, OPT_DPERR}, {"cycles", required_argument, 0, OPT_CYCLES},
     {"gdb", required_argument, 0, OPT_GDB},   {"gdb-stdio", no_argument, 0, OPT_GDBSTDIO},
     {"rx-buf-size", required_argument, 0, OPT_RXBUF}, {"fcov", required_argument, 0, OPT_FCOV},
+    {"checkpoint", required_argument, 0, OPT_CKPT}, {"checkpoint-at", required_argument, 0, OPT_CKPT_AT},
+    {"restore", required_argument, 0, OPT_RESTORE},
     {"help", no_argument, 0, 'h'},            {0, 0, 0, 0},
 };
 
@@ -245,6 +254,12 @@ static int run_option(int ch, const char *arg, struct run_args *a)
     case OPT_MIGRATE_AT: return parse_migrate_at(arg, a);
     case OPT_MIGRATE_TO: return parse_migrate_to(arg, a);
     case OPT_STATE_OUT: c->state_out = arg; break;
+    case OPT_CKPT: c->checkpoint = arg; break;
+    case OPT_CKPT_AT:
+        if (!cli_u64_range("run", "--checkpoint-at", arg, 0, CLI_MAX_CYCLE, &c->checkpoint_at)) return VDPU_EXIT_USAGE;
+        a->checkpoint_at_set = true;
+        break;
+    case OPT_RESTORE: a->restore = arg; break;
     case OPT_MIGRATE_ROUNDS:
         if (!cli_u64_range("run", "--migrate-rounds", arg, 0, 16, &v)) return VDPU_EXIT_USAGE;
         c->migrate_rounds = (unsigned)v;
@@ -338,6 +353,20 @@ static int parse_migrate_to(const char *arg, struct run_args *a)
     return -1;
 }
 
+/* --checkpoint / --checkpoint-at: where a checkpoint can be taken */
+static int check_checkpoint(struct run_args *a, bool net)
+{
+    struct run_cfg *c = &a->c;
+    if (!c->checkpoint && !a->checkpoint_at_set) return -1;
+    if (!c->checkpoint || !a->checkpoint_at_set) return cli_usage_error("run", "--checkpoint and --checkpoint-at go together");
+    if (!net || !strcmp(c->workload, "net-random"))
+        return cli_usage_error("run", "--checkpoint is for net-tx, net-rx and net-loopback");
+    if (c->pairs > 1) return cli_usage_error("run", "--checkpoint: one queue pair only (no --pairs)");
+    if (c->migrations) return cli_usage_error("run", "--checkpoint and --migrate-at: not in one run");
+    if (a->dev.o.wave) return cli_usage_error("run", "--checkpoint and --wave: the traced RTL model cannot be saved");
+    return -1;
+}
+
 /* the destination engines of the --migrate-at points */
 static int check_migrations(struct run_args *a, bool net)
 {
@@ -382,6 +411,8 @@ static int run_check(struct run_args *a)
     int rc = merge_pairs(a, net);
     if (rc >= 0) return rc;
     rc = check_migrations(a, net);
+    if (rc >= 0) return rc;
+    rc = check_checkpoint(a, net);
     if (rc >= 0) return rc;
     if (c->pairs > o->max_qp)
         return cli_usage_error("run", "%u queue pairs asked for, but the device offers max_virtqueue_pairs %u (--max-qp)",
@@ -469,6 +500,12 @@ void run_args_free(struct run_args *a)
     free(a->rerun);
     free(a->ctrl_buf);
     a->rerun = a->ctrl_buf = NULL;
+    free(a->merged);
+    free(a->kept);
+    a->merged = NULL;
+    a->kept = NULL;
+    if (a->c.restore) ckpt_free(a->c.restore);
+    a->c.restore = NULL;
     pcap_frames_free(&a->c.replay);
 }
 
@@ -492,6 +529,9 @@ int run_args_parse(int argc, char **argv, struct run_args *a)
         }
         if (ch == ':') return cli_usage_error("run", "option %s needs a value", argv[optind - 1]);
         if (ch == '?') return cli_usage_error("run", "unknown option '%s'", argv[optind - 1]);
+        if (!a->not_with_restore && ch != OPT_RESTORE && ch != 'q' && ch != OPT_JSON && ch != OPT_PCAP_OUT &&
+            ch != OPT_CKPT && ch != OPT_CKPT_AT)
+            a->not_with_restore = optarg && optarg == argv[optind - 1] && optind >= 2 ? argv[optind - 2] : argv[optind - 1];
         int d = dev_args_option("run", ch, optarg, &a->dev);
         if (d < 0) return VDPU_EXIT_USAGE;
         if (d > 0) continue;
@@ -499,6 +539,13 @@ int run_args_parse(int argc, char **argv, struct run_args *a)
         if (rc >= 0) return rc;
     }
     if (optind < argc) return cli_usage_error("run", "unexpected argument '%s'", argv[optind]);
+    if (a->restore) { /* the run's options are the checkpoint's: cmd_run parses them with these */
+        if (a->not_with_restore)
+            return cli_usage_error("run", "%s with --restore: the run's options come from the checkpoint (only -q, "
+                                          "--json, --pcap-out, --checkpoint and --checkpoint-at go with it)",
+                                   a->not_with_restore);
+        return -1;
+    }
     int rc = run_check(a);
     if (rc >= 0) return rc;
     return make_rerun(argc, argv, a);

@@ -14,6 +14,11 @@ struct run_args {
     unsigned migrate_to_n;
     char *rerun;            /* the command line to reproduce a mismatch, seed explicit (malloc) */
     char *ctrl_buf;         /* --ctrl with --pairs appended (malloc), or NULL */
+    bool checkpoint_at_set;
+    const char *restore;    /* --restore FILE (cmd_run parses the checkpoint's own arguments then) */
+    const char *not_with_restore; /* the first option given that --restore does not take, or NULL */
+    char **merged;          /* a restored run's arguments: the checkpoint's and the outputs given (malloc) */
+    const char **kept;      /* the arguments a checkpoint of this run stores (malloc) */
 };
 
 /* Parse argv into a: -1 when the run should go on, else the exit status (--help: 0, bad

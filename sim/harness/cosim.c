@@ -1,4 +1,5 @@
 /* cosim.c - lockstep co-simulation engine: RTL drives, the model shadows, outputs compared per channel. */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,7 +26,8 @@ typedef struct cosim {
     uint16_t irq_prev_rtl, irq_prev_model;
     vdpu_txn_t hist[COSIM_HIST];
     unsigned hist_n;
-    uint64_t seed, compared;
+    uint64_t compared;
+    uint64_t seed; /* from here on: not part of a checkpoint */
     char *rerun; /* the whole command line, however long */
 } cosim_t;
 
@@ -194,6 +196,36 @@ static bool cosim_finish(vdpu_dev_t *d)
     return !c->dev.failed;
 }
 
+/* Checkpoints: the checker's queues and history, then each engine with its cycle count. */
+#define COSIM_CHECKER_FROM offsetof(cosim_t, exp)
+#define COSIM_CHECKER_BYTES (offsetof(cosim_t, seed) - COSIM_CHECKER_FROM)
+
+static void cosim_save(vdpu_dev_t *d, const struct vdpu_ckpt_io *io)
+{
+    cosim_t *c = (cosim_t *)d;
+    uint64_t cyc[2] = {c->rtl->cycle, c->model->cycle};
+    io->put(io->ctx, "COSM", (const char *)c + COSIM_CHECKER_FROM, COSIM_CHECKER_BYTES);
+    io->put(io->ctx, "CCYC", cyc, sizeof cyc);
+    c->rtl->ops->save(c->rtl, io);
+    c->model->ops->save(c->model, io);
+}
+
+static int cosim_load(vdpu_dev_t *d, const struct vdpu_ckpt_io *io)
+{
+    cosim_t *c = (cosim_t *)d;
+    size_t n, m;
+    const void *chk = io->get(io->ctx, "COSM", &n);
+    const uint64_t *cyc = chk && n == COSIM_CHECKER_BYTES ? io->get(io->ctx, "CCYC", &m) : NULL;
+    if (!cyc || m != 2 * sizeof *cyc) return -1;
+    memcpy((char *)c + COSIM_CHECKER_FROM, chk, COSIM_CHECKER_BYTES);
+    c->rtl->cycle = cyc[0];
+    c->model->cycle = cyc[1];
+    if (c->rtl->ops->load(c->rtl, io) || c->model->ops->load(c->model, io)) return -1;
+    vdpu_out_t out;
+    cosim_eval(d, &out);
+    return 0;
+}
+
 static void cosim_destroy(vdpu_dev_t *d)
 {
     cosim_t *c = (cosim_t *)d;
@@ -209,6 +241,8 @@ static const struct vdpu_dev_ops cosim_ops = {
     .destroy = cosim_destroy,
     .finish = cosim_finish,
     .skip = cosim_skip,
+    .save = cosim_save,
+    .load = cosim_load,
 };
 
 vdpu_dev_t *vdpu_cosim_create(vdpu_dev_t *rtl, vdpu_dev_t *model, uint64_t seed, const char *rerun)

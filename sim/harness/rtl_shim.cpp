@@ -16,6 +16,8 @@
 #include "verilated_cov.h"
 #endif
 
+#include <vector>
+
 #include "verilated.h"
 #if SHIM_TRACE
 #include "Vvdpu_top_tr.h"
@@ -25,6 +27,7 @@
 #else
 #include "Vvdpu_top.h"
 #include "Vvdpu_top___024root.h"
+#include "verilated_save.h"
 #define VTOP Vvdpu_top
 #define SHIM_CREATE vdpu_rtl_create_fast
 #endif
@@ -145,7 +148,68 @@ void rtl_destroy(vdpu_dev_t *d)
     delete r;
 }
 
-const struct vdpu_dev_ops rtl_ops = {rtl_eval, rtl_tick, rtl_destroy, nullptr, rtl_skip}; // no end-of-run check
+#if !SHIM_TRACE
+// Checkpoints: Verilator's own save/restore streams (the model is --savable), into and out of memory
+// instead of a file, so the design's state is one section of the checkpoint.
+class MemSave final : public VerilatedSerialize {
+public:
+    std::vector<uint8_t> out;
+    MemSave() { m_isOpen = true; }
+    void flush() override
+    {
+        out.insert(out.end(), m_bufp, m_cp);
+        m_cp = m_bufp;
+    }
+};
+
+class MemRestore final : public VerilatedDeserialize {
+    const uint8_t *src_;
+    size_t left_;
+
+public:
+    MemRestore(const uint8_t *p, size_t n) : src_(p), left_(n)
+    {
+        m_isOpen = true;
+        m_endp = m_bufp;
+    }
+    void fill() override
+    {
+        size_t have = static_cast<size_t>(m_endp - m_cp);
+        std::memmove(m_bufp, m_cp, have);
+        m_cp = m_bufp;
+        m_endp = m_bufp + have;
+        size_t k = bufferSize() - have < left_ ? bufferSize() - have : left_;
+        std::memcpy(m_endp, src_, k);
+        src_ += k;
+        left_ -= k;
+        m_endp += k;
+    }
+    size_t unread() const { return left_ + static_cast<size_t>(m_endp - m_cp); }
+};
+
+void rtl_save(vdpu_dev_t *d, const struct vdpu_ckpt_io *io)
+{
+    MemSave os;
+    os << *as_rtl(d)->top;
+    os.flush();
+    io->put(io->ctx, "VRTL", os.out.data(), os.out.size());
+}
+
+int rtl_load(vdpu_dev_t *d, const struct vdpu_ckpt_io *io)
+{
+    size_t n;
+    const void *p = io->get(io->ctx, "VRTL", &n);
+    if (!p) return -1;
+    MemRestore is(static_cast<const uint8_t *>(p), n);
+    is >> *as_rtl(d)->top;
+    return is.unread() == 0 ? 0 : -1; // the checkpoint's layout signature already matched this build
+}
+
+const struct vdpu_dev_ops rtl_ops = {rtl_eval, rtl_tick, rtl_destroy, nullptr, rtl_skip, rtl_save, rtl_load};
+#else
+// the traced model is not --savable: a run that writes waves takes and restores no checkpoint
+const struct vdpu_dev_ops rtl_ops = {rtl_eval, rtl_tick, rtl_destroy, nullptr, rtl_skip, nullptr, nullptr};
+#endif
 
 } // namespace
 
@@ -195,6 +259,8 @@ extern "C" int vdpu_rtl_wave_check(const char *path, char *err, size_t errlen)
 #endif
 
 #if !SHIM_TRACE
+extern "C" size_t vdpu_rtl_state_bytes(void) { return sizeof(Vvdpu_top___024root); }
+
 // The engine for vdpu_engine_create: the traced build only when a wave is written.
 extern "C" vdpu_dev_t *vdpu_rtl_create(const struct vdpu_rtl_opts *opts)
 {

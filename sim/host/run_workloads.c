@@ -6,6 +6,7 @@
 #include "fault_recover.h"
 #include "mig.h"
 #include "run_workloads.h"
+#include "session_ckpt.h"
 #include "vdps_file.h"
 #include "virtio_ctrl.h"
 #include "virtio_features.h"
@@ -212,6 +213,80 @@ failed:
     vdpu_bus_stop(&s->bus, "migration %u failed: %s", i + 1, err);
 }
 
+uint64_t run_ckpt_layout(void) { return vdpu_ckpt_layout(sizeof(virtio_drv_t), sizeof(virtio_net_t)); }
+
+/* Where the traffic phase stands, beside the driver and the traffic: what the report counts from, and
+ * the PCIe-fault recovery loop's position. */
+struct run_point {
+    uint64_t t0;
+    struct link_stats before;
+    unsigned from, phase;
+};
+
+/* --checkpoint: the driver's loop calls this at its turns from --checkpoint-at on; the first writes the
+ * checkpoint and removes the hook, so the run goes on exactly as one restored from the file does. */
+struct run_ckpt {
+    const struct run_cfg *c;
+    const uint64_t *seed;
+    struct run_point *rp;
+    struct net_opts *no;
+    virtio_drv_t *d;
+    bool taken;
+};
+
+static void checkpoint_turn(virtio_net_t *n, void *ctx)
+{
+    struct run_ckpt *k = ctx;
+    vdpu_session_t *s = n->s;
+    n->o.on_turn = NULL;
+    k->no->on_turn = NULL; /* a later phase (a PCIe fault's recovery) takes none */
+    k->taken = true;
+    ckpt_t ck;
+    memset(&ck, 0, sizeof ck);
+    char err[400];
+    /* the arguments first: a restore parses them before it opens the session the rest fits */
+    size_t alen = 0;
+    for (unsigned i = 0; i < k->c->ckpt_nargs; i++) alen += strlen(k->c->ckpt_args[i]) + 1;
+    char *args = malloc(alen + 1), *p = args;
+    if (!args) {
+        vdpu_bus_stop(&s->bus, "checkpoint: out of memory");
+        return;
+    }
+    for (unsigned i = 0; i < k->c->ckpt_nargs; i++) p = stpcpy(p, k->c->ckpt_args[i]) + 1;
+    ckpt_put(&ck, "ARGS", args, alen);
+    free(args);
+    ckpt_put(&ck, "SEED", k->seed, sizeof *k->seed);
+    uint64_t at = s->bus.dev->cycle;
+    int rc = vdpu_session_save(s, &ck, err, sizeof err);
+    if (!rc) {
+        ckpt_put(&ck, "RUNP", k->rp, sizeof *k->rp);
+        virtio_drv_save(k->d, &ck);
+        virtio_net_save(n, &ck);
+        rc = ckpt_write_file(&ck, k->c->checkpoint, run_ckpt_layout(), err, sizeof err);
+    }
+    if (rc) {
+        printf("[host] checkpoint at cycle %llu failed: %s\n", (unsigned long long)at, err);
+        vdpu_bus_stop(&s->bus, "checkpoint failed: %s", err);
+    } else {
+        printf("[host] checkpoint at cycle %llu (%llu frames done): %s, %zu bytes of state (vdpu run --restore %s)\n",
+               (unsigned long long)at, (unsigned long long)virtio_net_packets(n), k->c->checkpoint, ck.len,
+               k->c->checkpoint);
+    }
+    ckpt_free(&ck);
+}
+
+/* --restore: the driver and the traffic phase from the checkpoint (after the session's sections) */
+static int restore_point(vdpu_session_t *s, struct run_cfg *c, virtio_drv_t *d, struct run_point *rp)
+{
+    char err[320];
+    if (ckpt_take(c->restore, "RUNP", rp, sizeof *rp) || virtio_drv_load(d, s, c->restore)) {
+        ckpt_error(c->restore, err, sizeof err);
+        printf("[host] restore failed: %s\n", err);
+        return -1;
+    }
+    return 0;
+}
+
 /* init to DRIVER_OK, then traffic through the queue engine, then the DMA table */
 int run_workload_net(vdpu_session_t *s, struct run_cfg *c, const struct vdpu_opts *o, struct injector *inj, FILE *rep)
 {
@@ -220,18 +295,25 @@ int run_workload_net(vdpu_session_t *s, struct run_cfg *c, const struct vdpu_opt
     int rc = -1;
     if (!d || !n) goto out;
     inj->d = d;
-    enum drv_result r = virtio_drv_init(d, s, &c->drv);
-    if (r != DRV_OK) {
-        printf("[host] initialization failed: %s\n", d->refusal[0] ? d->refusal : "link error");
-        goto out;
+    struct run_point rp;
+    memset(&rp, 0, sizeof rp);
+    bool restoring = c->restore != NULL;
+    if (restoring) {
+        if (restore_point(s, c, d, &rp)) goto out;
+    } else {
+        enum drv_result r = virtio_drv_init(d, s, &c->drv);
+        if (r != DRV_OK) {
+            printf("[host] initialization failed: %s\n", d->refusal[0] ? d->refusal : "link error");
+            goto out;
+        }
+        if (run_ctrl(d, c)) goto out;
+        if (c->pairs > 1) { /* VQ_PAIRS_SET acked: the multiqueue driver */
+            rc = run_net_mq(s, c, o, d, rep);
+            goto out;
+        }
+        rp.t0 = s->bus.dev->cycle;
+        rp.before = s->bus.link.st; /* count the traffic phase only */
     }
-    if (run_ctrl(d, c)) goto out;
-    if (c->pairs > 1) { /* VQ_PAIRS_SET acked: the multiqueue driver */
-        rc = run_net_mq(s, c, o, d, rep);
-        goto out;
-    }
-    uint64_t t0 = s->bus.dev->cycle;
-    struct link_stats before = s->bus.link.st; /* count the traffic phase only */
     c->net.max_cycles = run_net_budget(c, o);
     struct net_opts no;
     memset(&no, 0, sizeof no);
@@ -245,18 +327,31 @@ int run_workload_net(vdpu_session_t *s, struct run_cfg *c, const struct vdpu_opt
         no.on_turn = migrate_turn;
         no.on_turn_ctx = &mig;
     }
+    struct run_ckpt ck = {c, &o->seed, &rp, &no, d, false};
+    if (c->checkpoint) { /* run_args: never with --migrate-at */
+        no.on_turn = checkpoint_turn;
+        no.on_turn_ctx = &ck;
+        no.on_turn_from = c->checkpoint_at;
+    }
     /* --pcie-fault: a phase in which a fault hits ends with the device's DEVICE_NEEDS_RESET (checked by
      * fault_recover), then a reset, the init again and all the traffic again; the last phase counts */
-    for (unsigned from = 0, phase = 0;; phase++) {
+    for (;; rp.phase++) {
         rc = -1;
-        if (virtio_net_open_opts(n, d, &c->net, &no) == 0) rc = virtio_net_run(n);
-        if (s->bus.link.nfired == from || (rc && !n->device_failed) || phase == LINK_MAX_FAULTS) break;
+        if (restoring) {
+            restoring = false;
+            char err[320];
+            if (virtio_net_load(n, d, &no, c->restore) == 0) rc = virtio_net_run(n);
+            else if (ckpt_error(c->restore, err, sizeof err)) printf("[host] restore failed: %s\n", err);
+        } else if (virtio_net_open_opts(n, d, &c->net, &no) == 0) {
+            rc = virtio_net_run(n);
+        }
+        if (s->bus.link.nfired == rp.from || (rc && !n->device_failed) || rp.phase == LINK_MAX_FAULTS) break;
         uint64_t done = virtio_net_packets(n);
         virtio_net_close(n);
         memset(n, 0, sizeof *n);
         char err[320];
-        int fr = fault_recover(s, d, from, stdout, err, sizeof err);
-        from = s->bus.link.nfired;
+        int fr = fault_recover(s, d, rp.from, stdout, err, sizeof err);
+        rp.from = s->bus.link.nfired;
         if (fr < 0 || virtio_drv_init(d, s, &c->drv) != DRV_OK || run_ctrl(d, c)) {
             printf("[host] recovery from the PCIe fault failed: %s\n", fr < 0 ? err : d->refusal);
             rc = -1;
@@ -264,8 +359,13 @@ int run_workload_net(vdpu_session_t *s, struct run_cfg *c, const struct vdpu_opt
         }
         printf("[host] %llu frames completed and checked before the fault; re-initialized at cycle %llu, the "
                "traffic runs again\n", (unsigned long long)done, (unsigned long long)s->bus.dev->cycle);
-        t0 = s->bus.dev->cycle;
-        before = s->bus.link.st;
+        rp.t0 = s->bus.dev->cycle;
+        rp.before = s->bus.link.st;
+    }
+    if (c->checkpoint && !ck.taken) {
+        printf("[host] no checkpoint: the traffic ended at cycle %llu before --checkpoint-at %llu\n",
+               (unsigned long long)s->bus.dev->cycle, (unsigned long long)c->checkpoint_at);
+        rc = -1;
     }
     if (n->error[0]) printf("[host] traffic check failed: %s\n", n->error);
     if (mig.copying) mig_precopy_free(s, &mig.pc);
@@ -275,12 +375,12 @@ int run_workload_net(vdpu_session_t *s, struct run_cfg *c, const struct vdpu_opt
         rc = -1;
     }
     struct link_stats st;
-    link_stats_since(&s->bus.link.st, &before, &st);
+    link_stats_since(&s->bus.link.st, &rp.before, &st);
     struct run_summary sum = {
         .engine = vdpu_engine_name(s->opts.engine), .workload = c->workload,
         .ring = (d->negotiated[1] & (1u << (VIRTIO_F_RING_PACKED - 32))) ? "packed" : "split",
         .seed = o->seed, .packets = virtio_net_packets(n), .bytes = n->bytes,
-        .cycles = s->bus.dev->cycle - t0, .msix = s->mem.msi_total, .pkt_size = c->net.pkt_size};
+        .cycles = s->bus.dev->cycle - rp.t0, .msix = s->mem.msi_total, .pkt_size = c->net.pkt_size};
     memcpy(sum.features, d->negotiated, sizeof sum.features);
     run_summary_params(&sum, o, c);
     if (rep) virtio_drv_print_timeline(d, rep);

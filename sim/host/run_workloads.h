@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 #include "pcap_io.h"
+#include "ckpt.h"
 #include "session.h"
 #include "virtio_drv.h"
 #include "virtio_net.h"
@@ -34,7 +35,16 @@ struct run_cfg {
     unsigned migrations;
     unsigned migrate_rounds; /* --migrate-rounds: pre-copy rounds before each (0: none) */
     const char *state_out;   /* --state-out: the state moved at each migration written here (the last stays) */
+    /* --checkpoint FILE --checkpoint-at C: the whole run saved at the traffic's first turn at or after C;
+     * --restore: the checkpoint this run goes on from (loaded, its session sections already applied) */
+    const char *checkpoint;
+    uint64_t checkpoint_at;
+    const char *const *ckpt_args; /* the run's own arguments (after "run"), stored in the checkpoint */
+    unsigned ckpt_nargs;
+    ckpt_t *restore;
 };
+/* The layout signature of this build's checkpoints (sim/harness/session_ckpt.h, with the driver's). */
+uint64_t run_ckpt_layout(void);
 
 /* Injected events, applied at the start of their cycle whatever the host is doing. */
 struct injector {

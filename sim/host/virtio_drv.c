@@ -42,6 +42,20 @@ void drv_step(virtio_drv_t *d, const char *fmt, ...)
     va_end(ap);
 }
 
+void virtio_drv_save(const virtio_drv_t *d, ckpt_t *k) { ckpt_put(k, "VDRV", d, sizeof *d); }
+
+int virtio_drv_load(virtio_drv_t *d, vdpu_session_t *s, ckpt_t *k)
+{
+    if (ckpt_take(k, "VDRV", d, sizeof *d)) return -1;
+    d->s = s;
+    if (d->nq > DRV_MAX_QUEUES || d->nsteps > DRV_MAX_STEPS) {
+        k->failed = true;
+        snprintf(k->error, sizeof k->error, "section VDRV: %u queues, %u steps out of range", d->nq, d->nsteps);
+        return -1;
+    }
+    return 0;
+}
+
 void virtio_drv_print_timeline(const virtio_drv_t *d, FILE *out)
 {
     fprintf(out, "[host] control-plane timeline (250 MHz device clock):\n");

@@ -4,6 +4,7 @@
 
 #include <stdio.h>
 
+#include "ckpt.h"
 #include "session.h"
 
 #define DRV_MAX_QUEUES 16
@@ -92,6 +93,9 @@ void virtio_drv_poll(virtio_drv_t *d);
 void drv_step(virtio_drv_t *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Print the control-plane timeline: simulated time (ns at 250 MHz) and cycle of each step. */
 void virtio_drv_print_timeline(const virtio_drv_t *d, FILE *out);
+/* Checkpoints: the driver's state as one section; load makes d that driver again on session s. */
+void virtio_drv_save(const virtio_drv_t *d, ckpt_t *k);
+int virtio_drv_load(virtio_drv_t *d, vdpu_session_t *s, ckpt_t *k);
 
 /* Raw accessors used by the driver and by tests that misbehave on purpose. */
 int drv_rd(virtio_drv_t *d, uint32_t off, unsigned size, uint64_t *v);   /* common cfg */

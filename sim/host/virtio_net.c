@@ -696,6 +696,71 @@ void virtio_net_close(virtio_net_t *n)
     }
 }
 
+/* Checkpoints: the struct's bytes, then what its pointers own (each queue's buffer table, free list
+ * and order ring; the frames sent and not yet seen). */
+void virtio_net_save(const virtio_net_t *n, ckpt_t *k)
+{
+    ckpt_put(k, "VNET", n, sizeof *n);
+    const struct net_vq *qs[2] = {&n->rx, &n->tx};
+    for (int i = 0; i < 2; i++) {
+        ckpt_put(k, "VQBF", qs[i]->buf, qs[i]->size * sizeof *qs[i]->buf);
+        ckpt_put(k, "VQFL", qs[i]->free_list, qs[i]->size * sizeof *qs[i]->free_list);
+        ckpt_put(k, "VQOR", qs[i]->order, qs[i]->size * sizeof *qs[i]->order);
+    }
+    for (unsigned i = 0; i < n->exp_n; i++) {
+        unsigned j = (n->exp_head + i) % (sizeof n->exp / sizeof n->exp[0]);
+        ckpt_put(k, "VEXP", n->exp[j].data, n->exp[j].len);
+    }
+}
+
+static int load_array(ckpt_t *k, const char tag[4], void **p, size_t n)
+{
+    const void *s = ckpt_get(k, tag, n);
+    *p = s ? malloc(n ? n : 1) : NULL;
+    if (!*p) return -1;
+    memcpy(*p, s, n);
+    return 0;
+}
+
+int virtio_net_load(virtio_net_t *n, virtio_drv_t *d, const struct net_opts *o, ckpt_t *k)
+{
+    const virtio_net_t *f = ckpt_get(k, "VNET", sizeof *f);
+    if (!f) return -1;
+    const size_t nexp = sizeof f->exp / sizeof f->exp[0];
+    const struct net_vq *fq[2] = {&f->rx, &f->tx};
+    bool bad = f->exp_head >= nexp || f->exp_n > nexp;
+    for (int i = 0; i < 2; i++) /* the queues the restored driver set up, their counts within them */
+        bad |= fq[i]->idx != (unsigned)i || fq[i]->size != d->q[i].size || fq[i]->nfree > fq[i]->size ||
+               fq[i]->ord_head >= fq[i]->size || fq[i]->ord_n > fq[i]->size || fq[i]->pend_n > NET_MAX_CHAIN;
+    if (bad) {
+        k->failed = true;
+        snprintf(k->error, sizeof k->error, "section VNET: a queue or count that does not fit the driver");
+        return -1;
+    }
+    memcpy(n, f, sizeof *n);
+    n->d = d;
+    n->s = d->s;
+    memset(&n->o, 0, sizeof n->o);
+    if (o) n->o = *o;
+    n->exp_n = 0; /* filled again below; what close frees */
+    struct net_vq *qs[2] = {&n->rx, &n->tx};
+    for (int i = 0; i < 2; i++) qs[i]->buf = NULL, qs[i]->free_list = NULL, qs[i]->order = NULL;
+    for (int i = 0; i < 2; i++)
+        if (load_array(k, "VQBF", (void **)&qs[i]->buf, qs[i]->size * sizeof *qs[i]->buf) ||
+            load_array(k, "VQFL", (void **)&qs[i]->free_list, qs[i]->size * sizeof *qs[i]->free_list) ||
+            load_array(k, "VQOR", (void **)&qs[i]->order, qs[i]->size * sizeof *qs[i]->order))
+            return -1;
+    for (unsigned i = 0, want = f->exp_n; i < want; i++) {
+        unsigned j = (n->exp_head + i) % (sizeof n->exp / sizeof n->exp[0]);
+        if (load_array(k, "VEXP", (void **)&n->exp[j].data, n->exp[j].len)) return -1;
+        n->exp_n++;
+    }
+    n->s->bus.net.on_tx_frame = on_wire;
+    n->s->bus.net.ctx = n;
+    n->run.resume = true;
+    return 0;
+}
+
 uint64_t virtio_net_packets(const virtio_net_t *n)
 {
     return n->p.workload == NET_TX ? (n->tx.completed < n->wire_frames ? n->tx.completed : n->wire_frames)
@@ -844,18 +909,30 @@ int virtio_net_run(virtio_net_t *n)
 {
     vdpu_bus_t *b = &n->s->bus;
     host_mem_t *m = &n->s->mem;
-    uint64_t limit = b->dev->cycle + n->p.max_cycles, sent = 0;
-    /* MSI-X, or (no vectors) the INTx line and the ISR, which a read clears */
-    bool intx = n->tx.vector >= VDPU_NUM_VECTORS || n->rx.vector >= VDPU_NUM_VECTORS;
-    unsigned vtx = intx ? 0 : n->tx.vector, vrx = intx ? 0 : n->rx.vector;
-    uint64_t seen_tx = m->msi_count[PCI_MSI_DATA_BASE + vtx];
-    uint64_t seen_rx = m->msi_count[PCI_MSI_DATA_BASE + vrx];
-    static uint8_t frame[NET_HDR_LEN + NET_MAX_FRAME_LEN];
-    bool tx_side = n->p.workload != NET_RX, rx_side = n->p.workload != NET_TX;
-    uint64_t next_poll = b->dev->cycle, quiet_since = b->dev->cycle, last_rx = 0, next_refill = b->dev->cycle;
-
-    n->cfg_seen = m->msi_count[PCI_MSI_DATA_BASE + 0];
-    if (rx_side && fill_rx(n)) kick(n, &n->rx);
+    struct net_run *r = &n->run;
+    uint8_t *frame = n->tx_frame;
+    bool resume = r->resume;
+    r->resume = false;
+    if (!resume) {
+        r->limit = b->dev->cycle + n->p.max_cycles;
+        r->sent = 0;
+        /* MSI-X, or (no vectors) the INTx line and the ISR, which a read clears */
+        r->intx = n->tx.vector >= VDPU_NUM_VECTORS || n->rx.vector >= VDPU_NUM_VECTORS;
+        r->vtx = r->intx ? 0 : n->tx.vector;
+        r->vrx = r->intx ? 0 : n->rx.vector;
+        r->seen_tx = m->msi_count[PCI_MSI_DATA_BASE + r->vtx];
+        r->seen_rx = m->msi_count[PCI_MSI_DATA_BASE + r->vrx];
+        r->tx_side = n->p.workload != NET_RX;
+        r->rx_side = n->p.workload != NET_TX;
+        r->next_poll = r->quiet_since = r->next_refill = b->dev->cycle;
+        r->last_rx = 0;
+        n->cfg_seen = m->msi_count[PCI_MSI_DATA_BASE + 0];
+        if (r->rx_side && fill_rx(n)) kick(n, &n->rx);
+    }
+    const uint64_t limit = r->limit;
+    const bool intx = r->intx, tx_side = r->tx_side, rx_side = r->rx_side;
+    const unsigned vtx = r->vtx, vrx = r->vrx;
+    if (resume) goto resume_after_turn; /* a restored checkpoint: its hook ran at this turn */
     while (!b->stopped && !n->error[0] && b->dev->cycle < limit) {
         /* done when every frame arrived and every transmit buffer came back (loopback: the last TX
          * completions may trail the last RX frame) */
@@ -867,11 +944,11 @@ int virtio_net_run(virtio_net_t *n)
             /* the frames still expected after a quiet spell with nothing left on the wire were dropped;
              * the spell outlasts the interrupt coalescing timer, which may hold the interrupt of the
              * frames that did arrive that long (seeds 7262 and 7374 ended before it fired) */
-            if (n->rx_frames != last_rx || b->net.rx_n) {
-                last_rx = n->rx_frames;
-                quiet_since = b->dev->cycle;
-            } else if (sent == n->p.packets &&
-                       b->dev->cycle - quiet_since > 5000 + 20ull * b->link.p.rtt + n->s->opts.coal_cycles) {
+            if (n->rx_frames != r->last_rx || b->net.rx_n) {
+                r->last_rx = n->rx_frames;
+                r->quiet_since = b->dev->cycle;
+            } else if (r->sent == n->p.packets &&
+                       b->dev->cycle - r->quiet_since > 5000 + 20ull * b->link.p.rtt + n->s->opts.coal_cycles) {
                 n->dropped += n->exp_n;
                 while (n->exp_n) {
                     free(n->exp[n->exp_head].data);
@@ -885,8 +962,8 @@ int virtio_net_run(virtio_net_t *n)
             bool posted = false;
             /* loopback: never more frames in flight than receive buffers posted (a dropped frame is
              * the driver's fault then, not the device's) */
-            while (sent < n->p.packets && n->exp_n < 4000 &&
-                   (!rx_side || rx_room(n, sent))) {
+            while (r->sent < n->p.packets && n->exp_n < 4000 &&
+                   (!rx_side || rx_room(n, r->sent))) {
                 if (!n->tx_pend) {
                     memset(frame, 0, NET_HDR_LEN); /* virtio_net_hdr: no offloads */
                     if (n->o.tx_hdr_noise) {
@@ -902,44 +979,49 @@ int virtio_net_run(virtio_net_t *n)
                 post(n, &n->tx, n->tx.pend_n, n->tx.pend_len, frame);
                 expect(n, frame + NET_HDR_LEN, n->tx_pend_len - NET_HDR_LEN);
                 n->tx_pend = false;
-                sent++;
+                r->sent++;
                 posted = true;
             }
             if (posted) kick(n, &n->tx);
         } else {
             /* the wire side of RX: keep the network port's queue topped up, never beyond the
              * receive buffers posted */
-            while (sent < n->p.packets && b->net.rx_n < 64 &&
-                   (n->o.rx_overrun || rx_room(n, sent))) {
+            while (r->sent < n->p.packets && b->net.rx_n < 64 &&
+                   (n->o.rx_overrun || rx_room(n, r->sent))) {
                 unsigned len = make_frame(n, frame);
                 if (!netport_inject(&b->net, frame, len)) break;
                 expect(n, frame, len);
-                sent++;
+                r->sent++;
             }
         }
-        if (n->o.rx_overrun && b->dev->cycle >= next_refill) {
-            next_refill = b->dev->cycle + 500 + 4ull * b->link.p.rtt;
+        if (n->o.rx_overrun && b->dev->cycle >= r->next_refill) {
+            r->next_refill = b->dev->cycle + 500 + 4ull * b->link.p.rtt;
             if (fill_rx(n)) kick(n, &n->rx);
         }
-        if (n->o.on_turn) {
+        if (n->o.on_turn && b->dev->cycle >= n->o.on_turn_from) {
             n->o.on_turn(n, n->o.on_turn_ctx);
             if (n->error[0] || b->stopped) break;
         }
+    resume_after_turn:;
         /* the driver's next own action (idle cycles before it may be skipped): the cycle limit, its
-         * poll, its refill and the end of the quiet spell of an overrun run; every turn with a hook */
+         * poll, its refill and the end of the quiet spell of an overrun run; every turn with a hook
+         * (from the hook's first cycle on) */
         uint64_t h = limit;
-        if (n->o.on_turn) h = b->dev->cycle + 1;
-        if (n->o.poll && next_poll < h) h = next_poll;
+        if (n->o.on_turn) {
+            uint64_t t = n->o.on_turn_from > b->dev->cycle ? n->o.on_turn_from : b->dev->cycle + 1;
+            if (t < h) h = t;
+        }
+        if (n->o.poll && r->next_poll < h) h = r->next_poll;
         if (n->o.rx_overrun) {
-            uint64_t spell = quiet_since + 5001 + 20ull * b->link.p.rtt + n->s->opts.coal_cycles;
-            if (next_refill < h) h = next_refill;
+            uint64_t spell = r->quiet_since + 5001 + 20ull * b->link.p.rtt + n->s->opts.coal_cycles;
+            if (r->next_refill < h) h = r->next_refill;
             if (spell < h) h = spell;
         }
         vdpu_bus_advance(b, h);
-        bool irq_tx = !intx && m->msi_count[PCI_MSI_DATA_BASE + vtx] != seen_tx;
-        bool irq_rx = !intx && m->msi_count[PCI_MSI_DATA_BASE + vrx] != seen_rx;
-        seen_tx = m->msi_count[PCI_MSI_DATA_BASE + vtx];
-        seen_rx = m->msi_count[PCI_MSI_DATA_BASE + vrx];
+        bool irq_tx = !intx && m->msi_count[PCI_MSI_DATA_BASE + vtx] != r->seen_tx;
+        bool irq_rx = !intx && m->msi_count[PCI_MSI_DATA_BASE + vrx] != r->seen_rx;
+        r->seen_tx = m->msi_count[PCI_MSI_DATA_BASE + vtx];
+        r->seen_rx = m->msi_count[PCI_MSI_DATA_BASE + vrx];
         if (intx && b->out.intx) { /* vp_interrupt: read ISR (clears it and the line), bit 0 = a queue */
             uint64_t isr = 0;
             if (host_mem_rd(b, n->s->pci.vcap[VIRTIO_PCI_CAP_ISR_CFG].addr, 1, &isr) != VDPU_CPL_SC)
@@ -953,8 +1035,8 @@ int virtio_net_run(virtio_net_t *n)
         if (n->o.poll) {
             if (irq_tx || irq_rx) set_error(n, "a queue interrupt arrived although the driver suppressed them (queue)",
                                             irq_tx ? n->tx.idx : n->rx.idx);
-            if (b->dev->cycle >= next_poll) {
-                next_poll = b->dev->cycle + n->o.poll;
+            if (b->dev->cycle >= r->next_poll) {
+                r->next_poll = b->dev->cycle + n->o.poll;
                 reap_tx(n);
                 reap_rx(n);
             }
@@ -975,7 +1057,7 @@ int virtio_net_run(virtio_net_t *n)
         set_error(n, "traffic did not complete within the cycle limit", n->p.max_cycles);
     }
     if (!n->error[0] && n->bad_frames) set_error(n, "frames differed from the ones sent", n->bad_frames);
-    if (!n->error[0] && tx_side && (n->tx.outstanding || n->tx.completed != sent))
+    if (!n->error[0] && tx_side && (n->tx.outstanding || n->tx.completed != r->sent))
         set_error(n, "transmit buffers not returned by the device", n->tx.outstanding);
     return n->error[0] || b->stopped ? -1 : 0;
 }

@@ -4,6 +4,7 @@
 
 #include "pcap_io.h"
 #include "rng.h"
+#include "ckpt.h"
 #include "virtio_drv.h"
 
 #define NET_BUF_SIZE 2048  /* one receive buffer (all its descriptors together): 12 + 1514 bytes fit */
@@ -61,6 +62,8 @@ struct net_opts {
      * driver carries on afterwards and notices the interrupts that arrived meanwhile */
     void (*on_turn)(virtio_net_t *n, void *ctx);
     void *on_turn_ctx;
+    uint64_t on_turn_from; /* ... at the turns from this cycle on (0: every turn); the loop keeps a turn
+                            * at this cycle (a checkpoint's) */
     unsigned indirect_pct; /* with INDIRECT_DESC negotiated: percent of buffers posted as one ring descriptor
                             * pointing at an indirect table of their pieces (0: never) */
     bool tx_hdr_noise;   /* the TX virtio_net_hdr carries flag bits the device does not know (all but
@@ -138,6 +141,15 @@ typedef struct virtio_net {
     /* the TX frame generated and waiting for descriptors */
     bool tx_pend;
     unsigned tx_pend_len;
+    /* virtio_net_run's loop between turns (a checkpoint resumes it where the on_turn hook ran) */
+    struct net_run {
+        bool resume;         /* set by virtio_net_load: the next virtio_net_run goes on after the hook */
+        bool intx;           /* no MSI-X vectors: the INTx line and the ISR */
+        bool tx_side, rx_side;
+        unsigned vtx, vrx;
+        uint64_t limit, sent, seen_tx, seen_rx, next_poll, quiet_since, last_rx, next_refill;
+    } run;
+    uint8_t tx_frame[NET_HDR_LEN + NET_MAX_FRAME_LEN]; /* the frame being posted (kept while tx_pend) */
     bool timed_out;          /* virtio_net_run stopped at max_cycles (nothing else went wrong) */
     bool device_failed;      /* ... stopped because the device set DEVICE_NEEDS_RESET */
     uint64_t cfg_seen;       /* config interrupts (MSI-X vector 0) handled */
@@ -149,8 +161,14 @@ typedef struct virtio_net {
 int virtio_net_open(virtio_net_t *n, virtio_drv_t *d, const struct net_params *p);
 /* The same with buffer shapes and driver options (o may be NULL). */
 int virtio_net_open_opts(virtio_net_t *n, virtio_drv_t *d, const struct net_params *p, const struct net_opts *o);
-/* Run the workload to completion; 0 when every frame arrived intact and in order. */
+/* Run the workload to completion; 0 when every frame arrived intact and in order. Called again on a
+ * traffic restored from a checkpoint, it goes on from the turn the checkpoint was taken at. */
 int virtio_net_run(virtio_net_t *n);
+/* Checkpoints: the driver model's traffic state (rings, buffers, frames in flight, its generator and
+ * loop) as sections; load makes n (closed or zeroed, with the driver d restored) that traffic again,
+ * with the options o of this run (the callbacks). 0, or -1 (k->error says why). */
+void virtio_net_save(const virtio_net_t *n, ckpt_t *k);
+int virtio_net_load(virtio_net_t *n, virtio_drv_t *d, const struct net_opts *o, ckpt_t *k);
 void virtio_net_close(virtio_net_t *n);
 /* Frames completed (TX: on the wire and reaped; RX/loopback: received and checked). */
 uint64_t virtio_net_packets(const virtio_net_t *n);
