@@ -10,9 +10,12 @@
 #include <sys/eventfd.h>
 #include <time.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "bridge.h"
 #include "host_link.h"
+#include "mig.h"
+#include "vdpu_state.h"
 #include "virtio_features.h"
 #include "virtio_spec.h"
 #include "virtio_suspend.h"
@@ -244,6 +247,65 @@ static int set_pairs(bridge_t *br, unsigned pairs)
     return 0;
 }
 
+/* A frontend that resumes a ring elsewhere than at its beginning (QEMU after `stop` / `cont`, or on a live
+ * migration's destination): the device, initialized as usual, is moved to the frontend's positions the
+ * way a live migration restores a device (docs/migration.md): its state read (STATE_GET, which stops it),
+ * each data queue's position replaced by the frontend's, the device reset and the state set back
+ * (STATE_SET), then run. Split: the used position is the used idx in guest memory (every consumed buffer
+ * was used before the frontend's GET_VRING_BASE answered); packed: what SET_VRING_BASE carried. */
+static int restore_positions(bridge_t *br, const struct br_frontend *fe, bool packed)
+{
+    char *err = br->req_err, e[240];
+    const size_t en = sizeof br->req_err;
+    uint16_t initial = packed ? 0x8000 : 0; /* index 0, packed wrap counter 1 */
+    bool any = false;
+    for (unsigned i = 0; i < fe->nvrings; i++) any |= fe->vring[i].base != initial || fe->vring[i].used_base != initial;
+    if (!any) return 0; /* 0: at their beginnings, 1: resumed, -1: failed */
+    static uint32_t st[VDPU_MIG_STATE_BYTES / 4];
+    uint32_t len;
+    if (mig_state_get(br->s, st, sizeof st, &len, e, sizeof e))
+        return snprintf(err, en, "ring positions: the device's state: %s", e), -1;
+    for (unsigned i = 0; i < fe->nvrings; i++) {
+        const struct br_vring *v = &fe->vring[i];
+        struct vdps_vq_runtime *rt = (struct vdps_vq_runtime *)mig_state_part(st, VDPS_VQ_RUNTIME, i, NULL);
+        if (!rt) return snprintf(err, en, "ring positions: the state has no VQ_RUNTIME for queue %u", i), -1;
+        uint32_t avail, used;
+        if (packed) {
+            avail = (v->base & 0x7fffu) | (uint32_t)(v->base >> 15) << 16;
+            used = (v->used_base & 0x7fffu) | (uint32_t)(v->used_base >> 15) << 16;
+        } else {
+            uint16_t u = 0;
+            if (!host_mem_read(&br->s->mem, v->device + 2, &u, 2))
+                return snprintf(err, en, "ring positions: vring %u's used idx is not in the frontend's memory", i), -1;
+            avail = v->base;
+            used = u;
+        }
+        rt->avail_pos = avail;
+        rt->used_pos = used;
+        rt->flags &= ~VDPS_VQ_KICK; /* start() rings every queue's doorbell */
+        if (br->p.verbose) say("vring %u resumes at avail 0x%05x used 0x%05x", i, avail, used);
+    }
+    struct vdps_hdr *h = (struct vdps_hdr *)st;
+    h->crc = (uint32_t)crc32(0, (const uint8_t *)st + sizeof *h, len - (uint32_t)sizeof *h);
+    const uint32_t *drv = mig_state_part(st, VDPS_DRV_FEATURES, 0, NULL);
+    if (!drv) return snprintf(err, en, "ring positions: the state has no DRV_FEATURES part"), -1;
+    uint32_t words[4];
+    memcpy(words, drv, sizeof words);
+    /* a driver reset keeps the stop: nothing moves until the run */
+    if (virtio_drv_reset(&br->drv) != DRV_OK)
+        return snprintf(err, en, "ring positions: the device did not reset: %s", br->drv.refusal), -1;
+    uint64_t common = br->s->pci.vcap[VIRTIO_PCI_CAP_COMMON_CFG].addr;
+    for (unsigned w = 0; w < 4; w++)
+        if (!host_mem_wr(&br->s->bus, common + VDPU_COMMON_GFSELECT, 4, w) ||
+            !host_mem_wr(&br->s->bus, common + VDPU_COMMON_GF, 4, words[w]))
+            return snprintf(err, en, "ring positions: driver_feature write failed"), -1;
+    if (mig_state_set(br->s, st, len, e, sizeof e) || mig_run(br->s, e, sizeof e))
+        return snprintf(err, en, "ring positions: %s", e), -1;
+    br->drv.status = drv_status(&br->drv);
+    say("rings resumed where the frontend left them (%u vrings)", fe->nvrings);
+    return 1;
+}
+
 static int start(bridge_t *br, const struct br_frontend *fe)
 {
     char *err = br->req_err;
@@ -255,12 +317,10 @@ static int start(bridge_t *br, const struct br_frontend *fe)
     bool packed = bit(fe->features, VIRTIO_F_RING_PACKED);
     for (unsigned i = 0; i < fe->nvrings; i++) {
         const struct br_vring *v = &fe->vring[i];
-        uint16_t initial = packed ? 0x8000 : 0; /* index 0, packed wrap counter 1 */
-        if (v->base != initial) {
+        if (v->size == 0 || (packed && (v->base & 0x7fff) >= v->size) || (packed && (v->used_base & 0x7fff) >= v->size)) {
             unmap_frontend(br);
-            return snprintf(err, sizeof br->req_err,
-                            "vring %u starts at index 0x%04x: the device starts a ring at its beginning only "
-                            "(restoring a ring position is live migration)", i, v->base), -1;
+            return snprintf(err, sizeof br->req_err, "vring %u: base 0x%04x / used 0x%04x outside its %u entries", i,
+                            v->base, v->used_base, v->size), -1;
         }
         br->rings[i] = (struct drv_given_ring){v->size, v->desc, v->driver, v->device};
     }
@@ -294,9 +354,11 @@ static int start(bridge_t *br, const struct br_frontend *fe)
             return -1;
     }
     if (set_pairs(br, enabled_pairs(fe))) return -1;
+    int resumed = restore_positions(br, fe, packed);
+    if (resumed < 0) return -1;
     /* the frontend may have kicked before the device was up: one doorbell per queue is harmless */
     for (unsigned i = 0; i < fe->nvrings; i++) host_link_submit(&br->s->bus, VDPU_HL_MEM_WR, 2, br->notify[i], i);
-    br->rx_started = false;
+    if (!resumed) br->rx_started = false; /* a resumed ring had the capture offered already (--pcap-in: once) */
     br->cfg_irq = false;
     br->failed = false;
     memset(&br->conn, 0, sizeof br->conn);

@@ -33,6 +33,8 @@ struct br_vring {
     uint64_t desc, driver, device;
     uint16_t size;
     uint16_t base;   /* SET_VRING_BASE (packed: bit 15 = wrap counter) */
+    uint16_t used_base; /* packed: the used position QEMU sends in SET_VRING_BASE's [31:16] (else = base);
+                         * split: unused (the used idx in guest memory is the position) */
     int kickfd, callfd;
     bool enabled;
 };

@@ -38,6 +38,7 @@ static struct {
     int vid;          /* the connection being served, -1 none */
     bool refused;     /* its start was refused: fail its next message */
     bool enabled[BR_MAX_VRINGS]; /* SET_VRING_ENABLE state of each vring (rte_vhost tells changes only) */
+    uint32_t base_num[BR_MAX_VRINGS]; /* SET_VRING_BASE of each vring, as sent */
     unsigned ended;
     bool registered;
 } g = {.vid = -1};
@@ -92,9 +93,11 @@ static int collect(int vid, struct br_frontend *fe, char *err, size_t errlen)
         b->kickfd = v.kickfd;
         b->callfd = v.callfd;
         b->enabled = g.enabled[i];
-        /* rte_vhost_get_vring_base gives the index; the wrap counter comes from the encoding rte_vhost
-         * took in SET_VRING_BASE, which the bridge checked there (pre_msg) */
-        b->base = packed ? (uint16_t)(la | 0x8000) : la;
+        /* split: rte_vhost's last avail index; packed: SET_VRING_BASE as sent (pre_msg), [31:16] the used
+         * position when QEMU gave one (nothing in flight: the same as avail otherwise) */
+        uint32_t num = g.base_num[i];
+        b->base = packed ? (uint16_t)num : la;
+        b->used_base = packed ? (uint16_t)((num >> 16) ? num >> 16 : num) : la;
         if (!b->desc || !b->driver || !b->device) {
             free(m);
             return snprintf(err, errlen, "vring %u: a ring lies outside the frontend's memory table", i), -1;
@@ -167,18 +170,11 @@ static enum rte_vhost_msg_result pre_msg(int vid, void *msg)
         }
         return RTE_VHOST_MSG_RESULT_NOT_HANDLED;
     case VU_SET_VRING_BASE: {
-        uint64_t f = 0;
-        rte_vhost_get_negotiated_features(vid, &f);
-        /* packed: index 0 and wrap counter 1 in [15:0]; QEMU also puts the used position in [31:16] */
-        bool packed = (f >> 34) & 1;
-        uint32_t num = m->payload.state.num;
-        bool initial = packed ? (num & 0xffff) == 0x8000 && ((num >> 16) == 0x8000 || (num >> 16) == 0) : num == 0;
-        if (!initial) {
-            fprintf(stderr, "vdpu vhost-user: vring %u base 0x%x refused: the device starts a ring at its beginning "
-                            "only (resuming a ring elsewhere is live migration)\n", m->payload.state.index,
-                    m->payload.state.num);
-            return RTE_VHOST_MSG_RESULT_ERR;
-        }
+        /* kept as sent: packed carries the wrap counter in bit 15 and (QEMU) the used position in [31:16],
+         * which rte_vhost_get_vring_base does not give back; a ring that does not start at its beginning
+         * is resumed there (restore_positions in bridge.c) */
+        unsigned q = m->payload.state.index & VU_VRING_IDX_MASK;
+        if (q < BR_MAX_VRINGS) g.base_num[q] = m->payload.state.num;
         return RTE_VHOST_MSG_RESULT_NOT_HANDLED;
     }
     case VU_GET_VRING_BASE:
@@ -217,6 +213,7 @@ static int new_connection(int vid)
     g.vid = vid;
     g.refused = false;
     memset(g.enabled, 0, sizeof g.enabled);
+    for (unsigned i = 0; i < BR_MAX_VRINGS; i++) g.base_num[i] = 0x80008000u; /* packed: index 0, wrap 1 */
     printf("[vhost] frontend connected\n");
     fflush(stdout);
     return 0;

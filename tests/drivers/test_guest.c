@@ -2,6 +2,10 @@
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "drv_case.h"
 
@@ -19,7 +23,43 @@ struct guest_case {
     unsigned pairs;    /* queue pairs, 0 = 1 (mq=on with 2: the guest has 2 vCPUs and uses both) */
     bool loopback;     /* the guest's frames come back to it (else the wire is a sink) */
     unsigned ping_size; /* ICMP data bytes (56 by default; 1472 fills a 1500 MTU) */
+    bool stop_cont;    /* QEMU's `stop` and `cont` once the guest received the capture: the bridge stops
+                        * the device at GET_VRING_BASE and resumes its rings where the guest left them */
 };
+
+/* One HMP command on QEMU's monitor socket; true once the monitor answered with its next prompt. */
+static bool monitor(const char *path, const char *cmd)
+{
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_un a = {.sun_family = AF_UNIX};
+    snprintf(a.sun_path, sizeof a.sun_path, "%s", path);
+    if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof a)) {
+        cr_log_error("monitor %s: cannot connect", path);
+        if (fd >= 0) close(fd);
+        return false;
+    }
+    struct timeval tv = {30, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    char buf[8192];
+    size_t n = 0;
+    bool sent = false, answered = false;
+    while (!answered && n < sizeof buf - 1) {
+        ssize_t k = read(fd, buf + n, sizeof buf - 1 - n);
+        if (k <= 0) break;
+        n += (size_t)k;
+        buf[n] = 0;
+        char *first = strstr(buf, "(qemu)");
+        if (first && !sent) {
+            char line[128];
+            int len = snprintf(line, sizeof line, "%s\n", cmd);
+            sent = write(fd, line, (size_t)len) == len;
+        }
+        answered = sent && first && strstr(first + 6, "(qemu)");
+    }
+    close(fd);
+    if (!answered) cr_log_error("monitor: '%s' not answered: %s", cmd, buf);
+    return answered;
+}
 
 static void run_guest(const struct guest_case *c)
 {
@@ -29,6 +69,7 @@ static void run_guest(const struct guest_case *c)
     struct bridge_run b;
     struct proc q = {0}; /* not spawned yet */
     char qlog[160], pcap_in[160], append[256], dev[200], mem[96], chardev[200], netdev[96], smp[16], line[512];
+    char mon[200], monsock[160];
     bool ok = false;
     cr_assert(bridge_prepare(&b, "guest"));
     snprintf(pcap_in, sizeof pcap_in, "%s/rx.pcap", b.dir);
@@ -50,16 +91,28 @@ static void run_guest(const struct guest_case *c)
      * (docs/real-drivers.md); INTx works */
     snprintf(dev, sizeof dev, "virtio-net-pci,netdev=n0,mac=52:54:00:12:34:56,packed=%s,vectors=0%s",
              packed ? "on" : "off", pairs > 1 ? ",mq=on" : "");
+    snprintf(monsock, sizeof monsock, "%s/mon.sock", b.dir);
+    snprintf(mon, sizeof mon, "unix:%s,server=on,wait=off", monsock);
     char *argv[] = {"timeout", "-k", "5", "300", "qemu-system-x86_64", "-machine", "q35", "-accel", "tcg", "-cpu",
                     "qemu64", "-smp", smp, "-m", "128M", "-nodefaults", "-display", "none", "-serial", "stdio",
                     "-no-reboot", "-kernel", GUEST_DIR "/vmlinuz", "-initrd", GUEST_DIR "/initrd.gz", "-append", append,
                     "-object", mem, "-numa", "node,memdev=mem", "-chardev", chardev, "-netdev",
-                    netdev, "-device", dev, NULL};
+                    netdev, "-device", dev, "-monitor", mon, NULL};
     struct guest_stats g = {0};
     if (proc_spawn(&q, "qemu", argv, false, qlog)) goto out;
     if (!proc_expect(&q, "VG-IFUP", 240, NULL, 0)) {
         cr_log_error("the guest's virtio_net interface never came up");
         goto out;
+    }
+    if (c->stop_cont) {
+        /* the guest has the capture: its receive ring is 64 buffers in; stopped and continued, the
+         * device must go on from there (and from wherever its transmit ring is) */
+        if (!proc_expect(&q, "VG-STATS received", 240, NULL, 0) || !monitor(monsock, "stop") ||
+            !proc_expect(&b.p, "stopped at avail", 60, NULL, 0) || !monitor(monsock, "cont") ||
+            !proc_expect(&b.p, "rings resumed where the frontend left them", 60, NULL, 0)) {
+            cr_log_error("stop / cont: the bridge did not stop and resume the device");
+            goto out;
+        }
     }
     if (!proc_expect(&q, "VG-STATS final", 240, line, sizeof line) ||
         sscanf(strstr(line, "tx_packets="), "tx_packets=%llu rx_packets=%llu tx_bytes=%llu rx_bytes=%llu", &g.tx, &g.rx,
@@ -104,3 +157,5 @@ GUEST(split_two_pairs_loopback_mtu_model, .engine = "model", .packed = false, .p
       .ping_size = 1472)
 GUEST(packed_two_pairs_loopback_mtu_rtl, .engine = "rtl", .packed = true, .pairs = 2, .loopback = true,
       .ping_size = 1472)
+GUEST(split_stop_cont_loopback_model, .engine = "model", .packed = false, .loopback = true, .stop_cont = true)
+GUEST(packed_stop_cont_loopback_rtl, .engine = "rtl", .packed = true, .loopback = true, .stop_cont = true)
