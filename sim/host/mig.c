@@ -225,6 +225,34 @@ void mig_precopy_free(vdpu_session_t *s, struct mig_precopy *pc)
     pc->image = pc->cpu_bits = pc->marks = NULL;
 }
 
+int mig_log_on(vdpu_session_t *s, uint64_t bytemap, uint64_t range, uint32_t pages, unsigned shift, bool stop,
+               char *err, size_t errlen)
+{
+    /* LOG_ON's settings through the state window */
+    const uint32_t set[6] = {(uint32_t)bytemap, (uint32_t)(bytemap >> 32), (uint32_t)range, (uint32_t)(range >> 32),
+                             pages, shift};
+    uint32_t st;
+    for (unsigned i = 0; i < 6; i++)
+        if (wr32(s, VDPU_MIG_WIN + 4 * i, set[i], err, errlen)) return -1;
+    if (mig_command(s, VDPU_MIG_CTRL_LOG_ON | (stop ? VDPU_MIG_CTRL_STOP : 0), &st, err, errlen)) return -1;
+    if (st & VDPU_MIG_STATUS_ERROR) {
+        snprintf(err, errlen, "LOG_ON refused (MIG STATUS 0x%08x)", st);
+        return -1;
+    }
+    return 0;
+}
+
+int mig_log_off(vdpu_session_t *s, bool stop, uint32_t *log_status, char *err, size_t errlen)
+{
+    uint32_t st;
+    if (mig_command(s, VDPU_MIG_CTRL_LOG_OFF | (stop ? VDPU_MIG_CTRL_STOP : 0), &st, err, errlen)) return -1;
+    if (st & VDPU_MIG_STATUS_ERROR) {
+        snprintf(err, errlen, "LOG_OFF refused (MIG STATUS 0x%08x)", st);
+        return -1;
+    }
+    return rd32(s, VDPU_MIG_DATA, log_status, err, errlen);
+}
+
 int mig_precopy_begin(vdpu_session_t *s, struct mig_precopy *pc, char *err, size_t errlen)
 {
     if (!pc->rounds || pc->rounds > MIG_MAX_ROUNDS || !pc->interval) {
@@ -260,17 +288,7 @@ int mig_precopy_begin(vdpu_session_t *s, struct mig_precopy *pc, char *err, size
         snprintf(err, errlen, "pre-copy: no grant left for the bytemap");
         return -1;
     }
-    /* LOG_ON's settings through the state buffer */
-    const uint32_t set[6] = {(uint32_t)MIG_HV_BASE, (uint32_t)(MIG_HV_BASE >> 32), (uint32_t)pc->ram_base,
-                             (uint32_t)(pc->ram_base >> 32), pc->pages, PC_SHIFT};
-    uint32_t st;
-    for (unsigned i = 0; i < 6; i++)
-        if (wr32(s, VDPU_MIG_WIN + 4 * i, set[i], err, errlen)) goto fail;
-    if (mig_command(s, VDPU_MIG_CTRL_LOG_ON, &st, err, errlen)) goto fail;
-    if (st & VDPU_MIG_STATUS_ERROR) {
-        snprintf(err, errlen, "LOG_ON refused (MIG STATUS 0x%08x)", st);
-        goto fail;
-    }
+    if (mig_log_on(s, MIG_HV_BASE, pc->ram_base, pc->pages, PC_SHIFT, false, err, errlen)) goto fail;
     link_dlog_watch(&s->bus.link, MIG_HV_BASE, pc->ram_base, PC_SHIFT, pc->pages);
     host_mem_cpu_log(&s->mem, pc->cpu_bits, pc->ram_base, pc->pages, PC_SHIFT);
     /* round 0: everything */
@@ -301,11 +319,9 @@ int mig_precopy_round(vdpu_session_t *s, struct mig_precopy *pc, char *err, size
 /* After the stop: the last pages, the log off, and the image against RAM byte for byte. */
 static int precopy_finish(vdpu_session_t *s, struct mig_precopy *pc, char *err, size_t errlen)
 {
-    uint32_t st;
     if (harvest(s, pc, pc->rounds, err, errlen)) return -1;
-    if (mig_command(s, VDPU_MIG_CTRL_STOP | VDPU_MIG_CTRL_LOG_OFF, &st, err, errlen)) return -1;
     uint32_t log_status;
-    if (rd32(s, VDPU_MIG_DATA, &log_status, err, errlen)) return -1;
+    if (mig_log_off(s, true, &log_status, err, errlen)) return -1;
     s->bus.link.dlog.on = false;
     host_mem_cpu_log(&s->mem, NULL, 0, 0, 0);
     if (log_status & VDPU_LOG_STATUS_OOR) {

@@ -3,6 +3,7 @@
 #ifndef VDPU_MIG_H
 #define VDPU_MIG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -35,6 +36,13 @@ int mig_state_set(vdpu_session_t *s, const uint32_t *buf, uint32_t len, char *er
 const void *mig_state_part(const uint32_t *buf, uint16_t type, uint32_t sel, uint32_t *len);
 /* The header, length and CRC of a state, and every part inside it: 0, or -1 with the reason. */
 int mig_state_check(const uint32_t *buf, uint32_t len, char *err, size_t errlen);
+
+/* The device's dirty page log (docs/migration.md "Dirty page log"): on, marking a byte at bytemap + page
+ * index for every page of [range, range + pages << shift) it writes; off, with LOG_STATUS in *log_status.
+ * stop: the command keeps the device stopped (else it runs). 0, or -1 with the reason. */
+int mig_log_on(vdpu_session_t *s, uint64_t bytemap, uint64_t range, uint32_t pages, unsigned shift, bool stop,
+               char *err, size_t errlen);
+int mig_log_off(vdpu_session_t *s, bool stop, uint32_t *log_status, char *err, size_t errlen);
 
 /* Pre-copy (optional, before mig_migrate): the destination's memory image filled while the device and
  * the driver run. Begin: the hypervisor's bytemap (a region of its own at MIG_HV_BASE, outside the

@@ -247,6 +247,82 @@ static int set_pairs(bridge_t *br, unsigned pairs)
     return 0;
 }
 
+/* ---- the dirty page log: the device's, passed on to the frontend's ------------------------------ */
+
+#define LOG_HARVEST_CYCLES 16384u /* cycles between looks at the bytemap while logging */
+
+/* Every page the device marked since the last look goes into the frontend's log; the marks are cleared.
+ * A mark follows its data (the device's contract), so a page is never logged before it is written. */
+static void log_harvest(bridge_t *br)
+{
+    if (!br->log_on) return;
+    static uint8_t map[BR_LOG_MAX_PAGES];
+    host_mem_t *m = &br->s->mem;
+    if (!host_mem_read(m, BR_LOG_BASE, map, br->log_pages)) return;
+    for (uint32_t i = 0; i < br->log_pages; i++) {
+        if (!map[i]) continue;
+        static const uint8_t zero = 0;
+        host_mem_write(m, BR_LOG_BASE + i, &zero, 1);
+        if (br->log_page) br->log_page(br->log_lo + ((uint64_t)i << BR_LOG_SHIFT), 1u << BR_LOG_SHIFT);
+        br->log_marks++;
+    }
+    br->log_next = br->s->bus.dev->cycle + LOG_HARVEST_CYCLES;
+}
+
+/* The device's log over the frontend's memory (from its lowest to its highest guest-physical address). */
+static int log_start(bridge_t *br)
+{
+    char *err = br->req_err, e[240];
+    const size_t en = sizeof br->req_err;
+    if (br->log_on) return 0;
+    uint64_t lo = UINT64_MAX, hi = 0;
+    for (unsigned i = 0; i < br->fe.nregions; i++) {
+        const struct br_region *r = &br->fe.region[i];
+        if (r->gpa < lo) lo = r->gpa;
+        if (r->gpa + r->size > hi) hi = r->gpa + r->size;
+    }
+    lo &= ~((1ull << BR_LOG_SHIFT) - 1);
+    uint64_t pages = hi > lo ? (hi - lo + (1ull << BR_LOG_SHIFT) - 1) >> BR_LOG_SHIFT : 0;
+    if (!pages || pages > BR_LOG_MAX_PAGES)
+        return snprintf(err, en, "dirty log: %llu pages of frontend memory (1..%u)", (unsigned long long)pages,
+                        BR_LOG_MAX_PAGES), -1;
+    if (!br->log_region && !host_mem_add_ram(&br->s->mem, "dirty-log", BR_LOG_BASE, BR_LOG_MAX_PAGES))
+        return snprintf(err, en, "dirty log: cannot add the bytemap's memory"), -1;
+    br->log_region = true;
+    static const uint8_t zero[4096];
+    for (uint64_t off = 0; off < pages; off += sizeof zero)
+        host_mem_write(&br->s->mem, BR_LOG_BASE + off, zero, pages - off < sizeof zero ? pages - off : sizeof zero);
+    if (br->s->bus.link.guard && !link_grant(&br->s->bus.link, BR_LOG_BASE, pages))
+        return snprintf(err, en, "dirty log: no grant left for the bytemap"), -1;
+    if (mig_log_on(br->s, BR_LOG_BASE, lo, (uint32_t)pages, BR_LOG_SHIFT, false, e, sizeof e))
+        return snprintf(err, en, "dirty log: %s", e), -1;
+    /* the link checks every write against its marks, as in the simulator's own migrations: a mark missing,
+     * extra or misplaced stops the run (the first LINK_DLOG_PAGES pages page by page) */
+    link_dlog_watch(&br->s->bus.link, BR_LOG_BASE, lo, BR_LOG_SHIFT, (uint32_t)pages);
+    br->log_on = true;
+    br->log_lo = lo;
+    br->log_pages = (uint32_t)pages;
+    br->log_next = br->s->bus.dev->cycle + LOG_HARVEST_CYCLES;
+    say("dirty page log on: %llu pages of 4 KiB from 0x%llx", (unsigned long long)pages, (unsigned long long)lo);
+    return 0;
+}
+
+/* The last marks (the device stopped: every write and its mark landed), then the log off. stop: keep the
+ * device stopped by the MIG command too (else it runs). */
+static int log_stop(bridge_t *br, bool stop)
+{
+    if (!br->log_on) return 0;
+    log_harvest(br);
+    uint32_t status = 0;
+    char e[240];
+    int rc = mig_log_off(br->s, stop, &status, e, sizeof e);
+    if (rc) snprintf(br->req_err, sizeof br->req_err, "dirty log: %s", e);
+    br->s->bus.link.dlog.on = false;
+    br->log_on = false;
+    say("dirty page log off: %llu pages passed to the frontend's log", (unsigned long long)br->log_marks);
+    return rc;
+}
+
 /* A frontend that resumes a ring elsewhere than at its beginning (QEMU after `stop` / `cont`, or on a live
  * migration's destination): the device, initialized as usual, is moved to the frontend's positions the
  * way a live migration restores a device (docs/migration.md): its state read (STATE_GET, which stops it),
@@ -356,6 +432,8 @@ static int start(bridge_t *br, const struct br_frontend *fe)
     if (set_pairs(br, enabled_pairs(fe))) return -1;
     int resumed = restore_positions(br, fe, packed);
     if (resumed < 0) return -1;
+    br->log_marks = 0;
+    if (fe->log_all && log_start(br)) return -1;
     /* the frontend may have kicked before the device was up: one doorbell per queue is harmless */
     for (unsigned i = 0; i < fe->nvrings; i++) host_link_submit(&br->s->bus, VDPU_HL_MEM_WR, 2, br->notify[i], i);
     if (!resumed) br->rx_started = false; /* a resumed ring had the capture offered already (--pcap-in: once) */
@@ -409,6 +487,10 @@ static int stop(bridge_t *br)
         br->state[i].avail = encode(packed, ai, aw);
         br->state[i].used = encode(packed, ui, uw);
         say("vring %u stopped at avail 0x%04x used 0x%04x", i, br->state[i].avail, br->state[i].used);
+    }
+    if (log_stop(br, false)) { /* the suspended device's last pages, before the frontend reads the log */
+        say("%s", br->req_err);
+        rc = -1;
     }
     if (virtio_drv_reset(&br->drv) != DRV_OK) {
         say("the device did not reset: %s", br->drv.refusal);
@@ -487,6 +569,16 @@ int bridge_refresh_fds(bridge_t *br, const struct br_frontend *fe)
     return rc;
 }
 
+int bridge_set_log(bridge_t *br, bool on, char *err, size_t errlen)
+{
+    pthread_mutex_lock(&br->mu);
+    br->req_log = on;
+    int rc = call(br, BR_REQ_LOG);
+    if (rc) snprintf(err, errlen, "%s", br->req_err);
+    pthread_mutex_unlock(&br->mu);
+    return rc;
+}
+
 bool bridge_running(bridge_t *br)
 {
     pthread_mutex_lock(&br->mu);
@@ -520,6 +612,10 @@ static void serve(bridge_t *br)
     case BR_REQ_PAIRS: rc = br->running ? set_pairs(br, br->req_pairs) : 0; break;
     case BR_REQ_FDS:
         if (br->running) take_fds(br, &br->fe);
+        break;
+    case BR_REQ_LOG:
+        br->fe.log_all = br->req_log;
+        if (br->running) rc = br->req_log ? log_start(br) : log_stop(br, false);
         break;
     }
     if (rc && br->req_err[0]) fprintf(stderr, "vdpu vhost-user: %s\n", br->req_err);
@@ -616,12 +712,14 @@ void bridge_run(bridge_t *br)
         for (uint64_t end = b->dev->cycle + CHUNK_CYCLES; b->dev->cycle < end && !b->stopped;)
             vdpu_bus_advance(b, end); /* quiet cycles are skipped: the same transactions */
         if (br->cfg_irq) check_device(br);
+        if (br->log_on && b->dev->cycle >= br->log_next) log_harvest(br);
         if (b->ntxn != last_txn) {
             last_txn = b->ntxn;
             quiet_since = b->dev->cycle;
         }
         bool idle = b->dev->cycle - quiet_since >= quiet_need && harness_idle(br);
         if (idle) {
+            log_harvest(br); /* before sleeping: the frontend may read its log meanwhile */
             report_idle(br);
             offer_rx_frames(br);
             if (b->net.rx_n) continue; /* the capture was just offered: not idle after all */

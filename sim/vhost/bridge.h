@@ -21,6 +21,11 @@
 #define BR_RAM_BASE 0x8000000000000000ull
 #define BR_RAM_SIZE (4ull << 20)  /* the driver model allocates from 1 MiB up */
 #define BR_MSI_BASE (BR_RAM_BASE + 0xFEE00000ull)
+/* The bytemap of the device's dirty page log while a frontend logs (VHOST_F_LOG_ALL): one byte per 4 KiB
+ * page of the frontend's memory, up to 16 GiB of it */
+#define BR_LOG_BASE (BR_RAM_BASE + 0x100000000ull)
+#define BR_LOG_SHIFT 12u
+#define BR_LOG_MAX_PAGES (1u << 22)
 
 /* One memory region of the frontend: guest-physical range and where it is mapped here. */
 struct br_region {
@@ -42,6 +47,7 @@ struct br_vring {
 /* What the frontend configured when it starts the device. */
 struct br_frontend {
     uint64_t features; /* virtio feature bits it negotiated (vhost-user protocol bits removed) */
+    bool log_all;      /* VHOST_F_LOG_ALL negotiated: every page the device writes goes into its log */
     unsigned nregions, nvrings;
     struct br_region region[BR_MAX_REGIONS];
     struct br_vring vring[BR_MAX_VRINGS];
@@ -59,6 +65,7 @@ enum br_req {
     BR_REQ_STOP,      /* GET_VRING_BASE / disconnect / new memory table: suspend, read positions, reset */
     BR_REQ_PAIRS,     /* vring enable changed while running: VQ_PAIRS_SET on the bridge's control queue */
     BR_REQ_FDS,       /* a kick or call fd was replaced while running */
+    BR_REQ_LOG,       /* VHOST_F_LOG_ALL changed while running: the device's dirty page log on or off */
 };
 
 struct br_params {
@@ -90,7 +97,11 @@ typedef struct bridge {
     uint64_t req_features;
     struct br_frontend fe;
     unsigned req_pairs;
+    bool req_log;
     struct br_ring_state state[BR_MAX_VRINGS];
+    /* the frontend's log (VHOST_F_LOG_ALL + LOG_SHMFD): a page the device wrote is marked there
+     * (rte_vhost_log_write), set by the vhost-user side */
+    void (*log_page)(uint64_t gpa, uint64_t len);
     atomic_int quit;        /* SIGINT/SIGTERM or --exit-after reached */
     bool closed;            /* bridge_shutdown: requests are refused at once */
 
@@ -114,6 +125,11 @@ typedef struct bridge {
     uint64_t conn_rx0, conn_rxb0;  /* network port receive counters when the connection started */
     uint64_t idle_tx, idle_rx;     /* counters at the last idle report */
     double conn_t0;
+    /* the device's dirty page log while the frontend logs: [log_lo, log_lo + log_pages pages) */
+    bool log_on, log_region;
+    uint64_t log_lo, log_next;
+    uint32_t log_pages;
+    uint64_t log_marks;     /* pages passed to the frontend's log on this connection */
 } bridge_t;
 
 /* Open the bridge over a session that is enumerated with MSI-X set up: reads the device's offer. */
@@ -127,6 +143,7 @@ int bridge_start(bridge_t *br, const struct br_frontend *fe, char *err, size_t e
 int bridge_stop(bridge_t *br, struct br_ring_state *state, unsigned n);
 int bridge_set_pairs(bridge_t *br, unsigned pairs);
 int bridge_refresh_fds(bridge_t *br, const struct br_frontend *fe);
+int bridge_set_log(bridge_t *br, bool on, char *err, size_t errlen);
 bool bridge_running(bridge_t *br);
 
 /* The simulation thread: serve requests, run the device while connected, sleep when idle,

@@ -63,6 +63,7 @@ static int collect(int vid, struct br_frontend *fe, char *err, size_t errlen)
     if (rte_vhost_get_negotiated_features(vid, &f) || rte_vhost_get_mem_table(vid, &m))
         return snprintf(err, errlen, "rte_vhost has no features or memory table for the connection"), -1;
     fe->features = f & ~(1ull << VU_F_PROTOCOL_FEATURES) & ~(1ull << VU_F_LOG_ALL);
+    fe->log_all = (f >> VU_F_LOG_ALL) & 1;
     if (m->nregions > BR_MAX_REGIONS) {
         free(m);
         return snprintf(err, errlen, "%u memory regions (at most %u)", m->nregions, BR_MAX_REGIONS), -1;
@@ -155,7 +156,16 @@ static enum rte_vhost_msg_result pre_msg(int vid, void *msg)
         m->size = sizeof m->payload.u64;
         return RTE_VHOST_MSG_RESULT_REPLY;
     case VU_SET_FEATURES:
-        if (bridge_running(g.br)) return RTE_VHOST_MSG_RESULT_NOT_HANDLED; /* rte_vhost checks they did not change */
+        if (bridge_running(g.br)) { /* rte_vhost checks that nothing but VHOST_F_LOG_ALL changed */
+            uint64_t f = 0;
+            rte_vhost_get_negotiated_features(vid, &f);
+            bool log = (m->payload.u64 >> VU_F_LOG_ALL) & 1;
+            if (log != ((f >> VU_F_LOG_ALL) & 1) && bridge_set_log(g.br, log, err, sizeof err)) {
+                fprintf(stderr, "vdpu vhost-user: SET_FEATURES (log %s) refused: %s\n", log ? "on" : "off", err);
+                return RTE_VHOST_MSG_RESULT_ERR;
+            }
+            return RTE_VHOST_MSG_RESULT_NOT_HANDLED;
+        }
         if (bridge_negotiate(g.br, m->payload.u64 & ~(1ull << VU_F_PROTOCOL_FEATURES) & ~(1ull << VU_F_LOG_ALL), err,
                              sizeof err)) {
             fprintf(stderr, "vdpu vhost-user: SET_FEATURES refused: %s\n", err);
@@ -196,6 +206,12 @@ static enum rte_vhost_msg_result post_msg(int vid, void *msg)
         if (collect(vid, &fe, err, sizeof err) == 0) bridge_refresh_fds(g.br, &fe);
     }
     return RTE_VHOST_MSG_RESULT_NOT_HANDLED;
+}
+
+/* a page the device wrote, into the frontend's log (a no-op unless it logs: LOG_ALL and SET_LOG_BASE) */
+static void log_page(uint64_t gpa, uint64_t len)
+{
+    if (g.vid >= 0) rte_vhost_log_write(g.vid, gpa, len);
 }
 
 static const struct rte_vhost_user_extern_ops ext_ops = {.pre_msg_handle = pre_msg, .post_msg_handle = post_msg};
@@ -259,12 +275,15 @@ int vhost_rte_open(bridge_t *br, const struct vhost_rte_params *p)
         return -1;
     }
     g.registered = true;
-    /* the device's offer (less what vhost-user cannot carry), and the protocol features the bridge serves */
-    if (rte_vhost_driver_set_features(p->socket, br->offer | 1ull << VU_F_PROTOCOL_FEATURES) ||
+    /* the device's offer (less what vhost-user cannot carry), and the protocol features the bridge serves;
+     * LOG_ALL with LOG_SHMFD: the frontend can migrate, the device's dirty page log filling its log */
+    br->log_page = log_page;
+    if (rte_vhost_driver_set_features(p->socket, br->offer | 1ull << VU_F_PROTOCOL_FEATURES | 1ull << VU_F_LOG_ALL) ||
         rte_vhost_driver_set_protocol_features(p->socket, 1ull << VHOST_USER_PROTOCOL_F_MQ |
                                                               1ull << VHOST_USER_PROTOCOL_F_REPLY_ACK |
                                                               1ull << VHOST_USER_PROTOCOL_F_NET_MTU |
-                                                              1ull << VHOST_USER_PROTOCOL_F_STATUS) ||
+                                                              1ull << VHOST_USER_PROTOCOL_F_STATUS |
+                                                              1ull << VHOST_USER_PROTOCOL_F_LOG_SHMFD) ||
         rte_vhost_driver_callback_register(p->socket, &dev_ops) || rte_vhost_driver_start(p->socket)) {
         fprintf(stderr, "vdpu vhost-user: cannot start the vhost-user socket '%s'\n", p->socket);
         return -1;

@@ -5,6 +5,8 @@
 #include <string.h>
 
 #include <criterion/criterion.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "drv_case.h"
@@ -222,4 +224,40 @@ int tp_finish(struct proc *tp, struct port_stats *st)
     proc_send(tp, "quit");
     int rc = proc_wait(tp, 60);
     return ok ? rc : -1;
+}
+
+bool qemu_monitor(const char *path, const char *cmd, char *reply, size_t n)
+{
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_un a = {.sun_family = AF_UNIX};
+    snprintf(a.sun_path, sizeof a.sun_path, "%s", path);
+    if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof a)) {
+        cr_log_error("monitor %s: cannot connect", path);
+        if (fd >= 0) close(fd);
+        return false;
+    }
+    struct timeval tv = {30, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    static char buf[16384];
+    size_t len = 0;
+    bool sent = false;
+    const char *answer = NULL;
+    while (!answer && len < sizeof buf - 1) {
+        ssize_t k = read(fd, buf + len, sizeof buf - 1 - len);
+        if (k <= 0) break;
+        len += (size_t)k;
+        buf[len] = 0;
+        char *first = strstr(buf, "(qemu)");
+        if (first && !sent) {
+            char line[256];
+            int l = snprintf(line, sizeof line, "%s\n", cmd);
+            sent = write(fd, line, (size_t)l) == l;
+        }
+        if (sent && first && strstr(first + 6, "(qemu)")) answer = first + 6;
+    }
+    close(fd);
+    if (!answer && sent && !strcmp(cmd, "quit")) return true; /* QEMU exits without a prompt */
+    if (!answer) cr_log_error("monitor: '%s' not answered: %s", cmd, buf);
+    else if (reply) snprintf(reply, n, "%s", answer);
+    return answer != NULL;
 }

@@ -35,6 +35,11 @@ void case_finish(struct bridge_run *b, struct proc *frontend, const char *what, 
 /* One line for the run matrix (build/tests/driver-matrix.txt and stderr). */
 void matrix_line(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* ---- QEMU ---- */
+/* One HMP command on QEMU's monitor socket (-monitor unix:PATH,server=on,wait=off): true once the monitor
+ * answered with its next prompt; the answer in reply (may be NULL). */
+bool qemu_monitor(const char *path, const char *cmd, char *reply, size_t n);
+
 /* ---- DPDK testpmd as the frontend ---- */
 struct port_stats {
     uint64_t rx, tx, rx_bytes, tx_bytes;

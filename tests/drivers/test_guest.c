@@ -2,10 +2,6 @@
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/un.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "drv_case.h"
 
@@ -26,40 +22,6 @@ struct guest_case {
     bool stop_cont;    /* QEMU's `stop` and `cont` once the guest received the capture: the bridge stops
                         * the device at GET_VRING_BASE and resumes its rings where the guest left them */
 };
-
-/* One HMP command on QEMU's monitor socket; true once the monitor answered with its next prompt. */
-static bool monitor(const char *path, const char *cmd)
-{
-    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    struct sockaddr_un a = {.sun_family = AF_UNIX};
-    snprintf(a.sun_path, sizeof a.sun_path, "%s", path);
-    if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof a)) {
-        cr_log_error("monitor %s: cannot connect", path);
-        if (fd >= 0) close(fd);
-        return false;
-    }
-    struct timeval tv = {30, 0};
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    char buf[8192];
-    size_t n = 0;
-    bool sent = false, answered = false;
-    while (!answered && n < sizeof buf - 1) {
-        ssize_t k = read(fd, buf + n, sizeof buf - 1 - n);
-        if (k <= 0) break;
-        n += (size_t)k;
-        buf[n] = 0;
-        char *first = strstr(buf, "(qemu)");
-        if (first && !sent) {
-            char line[128];
-            int len = snprintf(line, sizeof line, "%s\n", cmd);
-            sent = write(fd, line, (size_t)len) == len;
-        }
-        answered = sent && first && strstr(first + 6, "(qemu)");
-    }
-    close(fd);
-    if (!answered) cr_log_error("monitor: '%s' not answered: %s", cmd, buf);
-    return answered;
-}
 
 static void run_guest(const struct guest_case *c)
 {
@@ -107,8 +69,8 @@ static void run_guest(const struct guest_case *c)
     if (c->stop_cont) {
         /* the guest has the capture: its receive ring is 64 buffers in; stopped and continued, the
          * device must go on from there (and from wherever its transmit ring is) */
-        if (!proc_expect(&q, "VG-STATS received", 240, NULL, 0) || !monitor(monsock, "stop") ||
-            !proc_expect(&b.p, "stopped at avail", 60, NULL, 0) || !monitor(monsock, "cont") ||
+        if (!proc_expect(&q, "VG-STATS received", 240, NULL, 0) || !qemu_monitor(monsock, "stop", NULL, 0) ||
+            !proc_expect(&b.p, "stopped at avail", 60, NULL, 0) || !qemu_monitor(monsock, "cont", NULL, 0) ||
             !proc_expect(&b.p, "rings resumed where the frontend left them", 60, NULL, 0)) {
             cr_log_error("stop / cont: the bridge did not stop and resume the device");
             goto out;
