@@ -21,6 +21,7 @@ struct fw_state {
      * reset forgets them */
     bool link_owed;      /* the link changed while suspended: net status, generation, config interrupt */
     bool cfg_irq_owed;   /* a config change interrupt was deferred */
+    uint32_t msix_owed;  /* MSI-X vectors whose pending bit a restored state carried (raised at the run) */
     bool ctrlq_owed;     /* a control-queue doorbell arrived while suspended: serve the queue */
     /* the hypervisor's stop (MIG region, docs/migration.md): like SUSPEND for the data path, invisible to
      * the driver; a device reset keeps it (the mode is the hypervisor's) */

@@ -84,6 +84,29 @@ static int32_t dp_suspend(void)
 /* What waited for the resume: the link change (applied now: the configuration space did not change
  * while suspended), the config interrupt, then (after the pop) the control queue. */
 static void link_apply(bool changed);
+
+/* The pending bits a restored state carried (MSIX_PENDING): each vector's message raised again through a
+ * source that uses it - a queue with that vector, else the config vector - while the restored table
+ * still masks it, so it lands in the PBA as it was and goes out at the unmask. A vector no source uses
+ * any more has nothing to deliver. */
+static void msix_owed_raise(void)
+{
+    uint32_t owed = fw.msix_owed;
+    fw.msix_owed = 0;
+    unsigned numq = dev_rd(VDPU_CSR_NUMQ);
+    for (unsigned v = 0; owed && v < VDPU_NUM_VECTORS; v++) {
+        if (!(owed & 1u << v)) continue;
+        owed &= ~(1u << v);
+        unsigned src = VDPU_NUM_QUEUES;
+        for (unsigned q = 0; q < numq && src == VDPU_NUM_QUEUES; q++) {
+            dev_qsel(q);
+            if (dev_rd(VDPU_CSR_Q_MSIX) == v) src = q;
+        }
+        if (src < VDPU_NUM_QUEUES) dev_wr(VDPU_CSR_HOST_IRQ, src);
+        else if (dev_rd(VDPU_CSR_MSIX_CONFIG) == v) dev_wr(VDPU_CSR_HOST_IRQ, HOST_IRQ_CONFIG);
+    }
+}
+
 static void resume_owed(void)
 {
     if (fw.link_owed) {
@@ -94,6 +117,7 @@ static void resume_owed(void)
         fw.cfg_irq_owed = false;
         dev_wr(VDPU_CSR_HOST_IRQ, HOST_IRQ_CONFIG);
     }
+    msix_owed_raise();
 }
 
 void fw_set_irq_enable(uint32_t v)
@@ -115,6 +139,7 @@ static void device_reset(void)
     /* nothing of a suspension survives a reset; a stop does: its link change still has to be applied */
     if (!fw.mig_stopped) fw.link_owed = false;
     fw.cfg_irq_owed = fw.ctrlq_owed = false;
+    fw.msix_owed = 0;
     dev_wr(VDPU_CSR_CTRLQ, VDPU_CSR_CTRLQ_RESET); /* DEV_RESET leaves it; negotiation sets it again */
     ctrlq_device_reset(); /* RX filter, MAC table, MAC, queue pairs, control ring positions */
     /* An internal error not reported yet arose while this reset waited for the data path - a read the

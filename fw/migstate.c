@@ -159,9 +159,10 @@ static struct {
     struct vdps_net_cfg net;
     struct vdps_rx_filter rxf;
     struct vdps_fw fw;
+    struct vdps_msix_pending pba;
 } st;
 
-enum { HAVE_DRV = 1, HAVE_MSIX = 2, HAVE_STATUS = 4, HAVE_NET = 8, HAVE_RXF = 16, HAVE_FW = 32 };
+enum { HAVE_DRV = 1, HAVE_MSIX = 2, HAVE_STATUS = 4, HAVE_NET = 8, HAVE_RXF = 16, HAVE_FW = 32, HAVE_PBA = 64 };
 
 /* The state RAM's first n dwords into mig_state. */
 static void ram_get(uint32_t n)
@@ -226,6 +227,7 @@ static int check(const char **why)
         case VDPS_NET_CFG: bit = HAVE_NET, want = sizeof st.net, dst = &st.net; break;
         case VDPS_RX_FILTER: bit = HAVE_RXF, want = sizeof st.rxf, dst = &st.rxf; break;
         case VDPS_FW: bit = HAVE_FW, want = sizeof st.fw, dst = &st.fw; break;
+        case VDPS_MSIX_PENDING: bit = HAVE_PBA, want = sizeof st.pba, dst = &st.pba; break;
         default:
             if (p.flags & VDPS_F_OPTIONAL) continue; /* "may ignore" an optional part it does not know */
             return *why = "unknown mandatory part", -1;
@@ -236,8 +238,9 @@ static int check(const char **why)
         memcpy(dst, v, want);
     }
     if (at != h.len) return *why = "bytes after the last part", -1;
-    if (have != (HAVE_DRV | HAVE_MSIX | HAVE_STATUS | HAVE_NET | HAVE_RXF | HAVE_FW))
+    if ((have & ~HAVE_PBA) != (HAVE_DRV | HAVE_MSIX | HAVE_STATUS | HAVE_NET | HAVE_RXF | HAVE_FW))
         return *why = "a mandatory part is missing", -1;
+    if (st.pba.pending >> VDPU_NUM_VECTORS) return *why = "MSIX_PENDING names a vector the device does not have", -1;
     if (st.have_vq != st.have_rt) return *why = "VQ_CFG and VQ_RUNTIME name different queues", -1;
     for (unsigned q = 0; q < numq; q++)
         if (st.vq[q].enabled > 1 || st.vq[q].queue_size > VDPU_QSIZE_MAX || st.vq[q].rsvd ||
@@ -291,6 +294,7 @@ int migstate_set(const char **why)
     fw.link_owed = st.fw.flags & VDPS_FW_LINK_OWED;
     fw.cfg_irq_owed = st.fw.flags & VDPS_FW_CFG_IRQ_OWED;
     fw.ctrlq_owed = st.fw.flags & VDPS_FW_CTRLQ_OWED;
+    fw.msix_owed = st.pba.pending;
     /* the link here may not be where it was there: told at the run, as a change while stopped */
     bool up = dev_rd(VDPU_CSR_LINK_STATE) & VDPU_LINK_STATE_UP;
     if (up != ((st.net.status & NET_S_LINK_UP) != 0)) fw.link_owed = true;

@@ -345,6 +345,36 @@ static int precopy_finish(vdpu_session_t *s, struct mig_precopy *pc, char *err, 
 
 #define MIG_DRAIN_MAX 200000u
 
+/* The PBA's pending bits (a masked vector's message owed), which firmware cannot read: the host reads them
+ * and adds them to the state as an MSIX_PENDING part, so the destination raises them again under the
+ * restored mask. 0, or -1 with the reason. */
+static int state_add_pending(vdpu_session_t *s, uint32_t *state, uint32_t max, uint32_t *len, char *err, size_t errlen)
+{
+    uint64_t pba;
+    if (host_mem_rd(&s->bus, s->pci.msix_pba, 4, &pba) != VDPU_CPL_SC) {
+        snprintf(err, errlen, "MSI-X PBA read failed");
+        return -1;
+    }
+    if (!(uint32_t)pba) return 0;
+    struct vdps_part_hdr p = {.type = VDPS_MSIX_PENDING, .len = sizeof(struct vdps_msix_pending)};
+    struct vdps_msix_pending v = {(uint32_t)pba};
+    if (*len + sizeof p + sizeof v > max) {
+        snprintf(err, errlen, "no room in the state for the MSI-X pending bits");
+        return -1;
+    }
+    uint8_t *b = (uint8_t *)state;
+    memcpy(b + *len, &p, sizeof p);
+    memcpy(b + *len + sizeof p, &v, sizeof v);
+    *len += (uint32_t)(sizeof p + sizeof v);
+    struct vdps_hdr h;
+    memcpy(&h, b, sizeof h);
+    h.len = *len;
+    h.parts++;
+    h.crc = (uint32_t)crc32(0, b + sizeof h, *len - (uint32_t)sizeof h);
+    memcpy(b, &h, sizeof h);
+    return 0;
+}
+
 int mig_migrate(vdpu_session_t *s, enum vdpu_engine to, struct mig_precopy *pc, struct mig_report *r, char *err,
                 size_t errlen)
 {
@@ -385,7 +415,9 @@ int mig_migrate(vdpu_session_t *s, enum vdpu_engine to, struct mig_precopy *pc, 
         mig_precopy_free(s, pc);
         if (rc) goto run_source;
     }
-    if (mig_state_get(s, state, sizeof state, &r->state_bytes, err, errlen)) goto run_source;
+    if (mig_state_get(s, state, sizeof state, &r->state_bytes, err, errlen) ||
+        state_add_pending(s, state, sizeof state, &r->state_bytes, err, errlen))
+        goto run_source;
     r->state = state;
     for (unsigned i = 0; i < VDPU_NUM_VECTORS * 4; i++) {
         uint64_t v;

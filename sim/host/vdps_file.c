@@ -58,6 +58,7 @@ static const char *part_name(uint16_t type)
     case VDPS_NET_CFG: return "NET_CFG";
     case VDPS_RX_FILTER: return "RX_FILTER";
     case VDPS_FW: return "FW";
+    case VDPS_MSIX_PENDING: return "MSIX_PENDING";
     default: return "unknown";
     }
 }
@@ -99,6 +100,7 @@ static void value(FILE *f, uint16_t type, const uint8_t *v, uint32_t len)
         break;
     case VDPS_RX_FILTER: fprintf(f, " flags 0x%" PRIx32 " pairs %" PRIu32, w[0], w[1]); break;
     case VDPS_FW: fprintf(f, " flags 0x%" PRIx32, w[0]); break;
+    case VDPS_MSIX_PENDING: fprintf(f, " vectors 0x%" PRIx32, w[0]); break;
     default: break;
     }
 }
