@@ -133,6 +133,12 @@ uint32_t migstate_get(void)
                              dev_rd(VDPU_CSR_CONFIG_GEN)};
     put_part(VDPS_NET_CFG, 0, 0, &n, sizeof n);
     put_part(VDPS_RX_FILTER, 0, 0, &rxf, sizeof rxf);
+    struct vdps_steer sg; /* stopped: no transmitted frame changes the table meanwhile */
+    for (unsigned i = 0; i < VDPU_STEER_ENTRIES; i++) {
+        dev_wr(VDPU_CSR_STEER_IDX, i);
+        sg.tbl[i] = (uint8_t)dev_rd(VDPU_CSR_STEER_ENT);
+    }
+    put_part(VDPS_STEER, 0, 0, &sg, sizeof sg);
     struct vdps_fw f = {(fw.link_owed ? VDPS_FW_LINK_OWED : 0) | (fw.cfg_irq_owed ? VDPS_FW_CFG_IRQ_OWED : 0) |
                         (fw.ctrlq_owed ? VDPS_FW_CTRLQ_OWED : 0) | (fw.err_masked ? VDPS_FW_ERR_MASKED : 0)};
     put_part(VDPS_FW, 0, 0, &f, sizeof f);
@@ -160,9 +166,11 @@ static struct {
     struct vdps_rx_filter rxf;
     struct vdps_fw fw;
     struct vdps_msix_pending pba;
+    struct vdps_steer steer;
 } st;
 
-enum { HAVE_DRV = 1, HAVE_MSIX = 2, HAVE_STATUS = 4, HAVE_NET = 8, HAVE_RXF = 16, HAVE_FW = 32, HAVE_PBA = 64 };
+enum { HAVE_DRV = 1, HAVE_MSIX = 2, HAVE_STATUS = 4, HAVE_NET = 8, HAVE_RXF = 16, HAVE_FW = 32, HAVE_PBA = 64,
+       HAVE_STEER = 128 };
 
 /* The state RAM's first n dwords into mig_state. */
 static void ram_get(uint32_t n)
@@ -228,6 +236,7 @@ static int check(const char **why)
         case VDPS_RX_FILTER: bit = HAVE_RXF, want = sizeof st.rxf, dst = &st.rxf; break;
         case VDPS_FW: bit = HAVE_FW, want = sizeof st.fw, dst = &st.fw; break;
         case VDPS_MSIX_PENDING: bit = HAVE_PBA, want = sizeof st.pba, dst = &st.pba; break;
+        case VDPS_STEER: bit = HAVE_STEER, want = sizeof st.steer, dst = &st.steer; break;
         default:
             if (p.flags & VDPS_F_OPTIONAL) continue; /* "may ignore" an optional part it does not know */
             return *why = "unknown mandatory part", -1;
@@ -238,7 +247,7 @@ static int check(const char **why)
         memcpy(dst, v, want);
     }
     if (at != h.len) return *why = "bytes after the last part", -1;
-    if ((have & ~HAVE_PBA) != (HAVE_DRV | HAVE_MSIX | HAVE_STATUS | HAVE_NET | HAVE_RXF | HAVE_FW))
+    if ((have & ~HAVE_PBA) != (HAVE_DRV | HAVE_MSIX | HAVE_STATUS | HAVE_NET | HAVE_RXF | HAVE_FW | HAVE_STEER))
         return *why = "a mandatory part is missing", -1;
     if (st.pba.pending >> VDPU_NUM_VECTORS) return *why = "MSIX_PENDING names a vector the device does not have", -1;
     if (st.have_vq != st.have_rt) return *why = "VQ_CFG and VQ_RUNTIME name different queues", -1;
@@ -287,6 +296,11 @@ int migstate_set(const char **why)
     struct vdps_vq_runtime cq_rt = {0x10000u, 0x10000u, 0};
     if (ctrlq < VDPU_NUM_QUEUES && (st.have_rt & 1u << ctrlq)) cq_rt = st.rt[ctrlq];
     ctrlq_state_set(&cq_rt, &st.rxf);
+    /* after MQ_PAIRS (whose write empties the flow table): the flows go on to their pairs */
+    for (unsigned i = 0; i < VDPU_STEER_ENTRIES; i++) {
+        dev_wr(VDPU_CSR_STEER_IDX, i);
+        dev_wr(VDPU_CSR_STEER_ENT, st.steer.tbl[i]);
+    }
     dev_wr(VDPU_CSR_NET_MAC_LO, st.net.mac_lo);
     dev_wr(VDPU_CSR_NET_MAC_HI, st.net.mac_hi);
     dev_wr(VDPU_CSR_NET_STATUS, st.net.status);

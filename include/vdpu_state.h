@@ -43,6 +43,7 @@ enum vdps_part_type {
     VDPS_VQ_RUNTIME = 0xFF00,    /* selector queue: struct vdps_vq_runtime */
     VDPS_NET_CFG = 0xFF01,       /* struct vdps_net_cfg */
     VDPS_RX_FILTER = 0xFF02,     /* struct vdps_rx_filter */
+    VDPS_STEER = 0xFF03,         /* struct vdps_steer */
     VDPS_FW = 0xFF05,            /* struct vdps_fw */
     VDPS_MSIX_PENDING = 0xFF06,  /* struct vdps_msix_pending: the host's (it reads the PBA; firmware cannot),
                                   * added to the state by the migrating host when a bit is set */
@@ -87,6 +88,11 @@ struct vdps_fw {
 #define VDPS_FW_CTRLQ_OWED 0x4u
 #define VDPS_FW_ERR_MASKED 0x8u
 
+struct vdps_steer {
+    uint8_t tbl[VDPU_STEER_ENTRIES]; /* the RX steering flow table (STEER_ENT): [7] valid, [6:0] queue pair */
+};
+_Static_assert(VDPU_STEER_ENTRIES % 4 == 0, "the steering table is whole words");
+
 struct vdps_msix_pending {
     uint32_t pending; /* bit v: the PBA's pending bit of MSI-X vector v (a masked vector's message owed) */
 };
@@ -95,7 +101,7 @@ _Static_assert(VDPU_NUM_VECTORS <= 32, "the pending bits fit one word");
 _Static_assert(sizeof(struct vdps_hdr) == 24 && sizeof(struct vdps_part_hdr) == 16, "VDPS headers");
 _Static_assert(sizeof(struct vdps_vq_cfg) == 32 && sizeof(struct vdps_vq_runtime) == 12 &&
                sizeof(struct vdps_net_cfg) == 16 && sizeof(struct vdps_rx_filter) == 40 && sizeof(struct vdps_fw) == 4 &&
-                   sizeof(struct vdps_msix_pending) == 4,
+                   sizeof(struct vdps_msix_pending) == 4 && sizeof(struct vdps_steer) == VDPU_STEER_ENTRIES,
                "VDPS part values: whole words");
 
 #endif

@@ -235,6 +235,8 @@ static uint32_t csr_value(const struct vdpu_state *s, uint16_t off)
     case VDPU_CSR_RXF_DROPPED: return s->rxf.dropped;
     case VDPU_CSR_MQ_PAIRS: return s->steer.pairs;
     case VDPU_CSR_MQ_FLOWS: return model_steer_flows(s);
+    case VDPU_CSR_STEER_IDX: return s->steer.fw_idx;
+    case VDPU_CSR_STEER_ENT: return s->steer.tbl[s->steer.fw_idx];
     }
     return 0; /* WO registers read 0 */
 }
@@ -327,6 +329,9 @@ static void csr_store(struct vdpu_state *n, uint16_t qsel, uint16_t off, uint32_
     case VDPU_CSR_FWDMA_LEN: n->fwdma.len = (uint16_t)v; break;
     case VDPU_CSR_RXF_CTRL: n->rxf.ctrl = (uint8_t)(v & (VDPU_RXF_CTRL_ALL | VDPU_RXF_CTRL_ALLMULTI | VDPU_RXF_CTRL_ALLUNI)); break;
     case VDPU_CSR_MQ_PAIRS: n->steer.pairs = (uint16_t)v; break;
+    case VDPU_CSR_STEER_IDX: n->steer.fw_idx = (uint8_t)(v % VDPU_STEER_ENTRIES); break;
+    /* a clear or a transmitted frame's entry at this edge wins: model_steer_edge runs after */
+    case VDPU_CSR_STEER_ENT: n->steer.tbl[n->steer.fw_idx] = (uint8_t)v; break;
     }
 }
 

@@ -244,6 +244,7 @@ struct vdpu_rxf {
 struct vdpu_steer {
     uint16_t pairs;                       /* MQ_PAIRS */
     uint8_t tbl[VDPU_STEER_ENTRIES];      /* [7] valid, [6:0] queue pair */
+    uint8_t fw_idx;                       /* STEER_IDX: the entry STEER_ENT reaches */
     /* TX: ntx beats as the wire takes them */
     uint16_t ntx_q;      /* queue of the engine at the last edge the ntx register was free: the queue
                           * that loaded the beat the register holds */

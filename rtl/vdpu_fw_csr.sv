@@ -71,6 +71,11 @@ module vdpu_fw_csr
   output logic [15:0]                  mq_pairs_o,
   output logic                         mq_pairs_we_o,
   input  logic [STEER_ENTRIES-1:0]     mq_flows_i,
+  // ... its flow table, entry by entry (STEER_IDX / STEER_ENT: live migration)
+  output logic [$clog2(STEER_ENTRIES)-1:0] steer_idx_o,
+  output logic                         steer_we_o,
+  output logic [7:0]                   steer_wdata_o,
+  input  logic [7:0]                   steer_ent_i,
   output logic [RXF_ENTRIES-1:0][47:0] rxf_tbl_mac_o,
   output logic [RXF_ENTRIES-1:0]       rxf_tbl_valid_o,
   input  logic                         rxf_drop_i,
@@ -165,6 +170,7 @@ module vdpu_fw_csr
     logic [63:0]                 hm_size;   // HOSTMEM_SIZE_HI/LO
     logic [2:0]                  rxf_ctrl;  // RXF_CTRL
     logic [15:0]                 mq_pairs;  // MQ_PAIRS
+    logic [$clog2(STEER_ENTRIES)-1:0] steer_idx; // STEER_IDX
     logic [31:0]                 rxf_dropped;  // RXF_DROPPED
     logic [RXF_ENTRIES-1:0][31:0] rxf_lo;   // RXF_MAC_LOi
     logic [RXF_ENTRIES-1:0][31:0] rxf_hi;   // RXF_MAC_HIi, only [31] and [15:0] stored
@@ -218,6 +224,7 @@ module vdpu_fw_csr
     hm_size:       {CSR_HOSTMEM_SIZE_HI_RST, CSR_HOSTMEM_SIZE_LO_RST},
     rxf_ctrl:      CSR_RXF_CTRL_RST[2:0],
     mq_pairs:      CSR_MQ_PAIRS_RST[15:0],
+    steer_idx:     CSR_STEER_IDX_RST[$clog2(STEER_ENTRIES)-1:0],
     rxf_dropped:   CSR_RXF_DROPPED_RST,
     rxf_lo:        '0,
     rxf_hi:        '0
@@ -407,6 +414,8 @@ module vdpu_fw_csr
       16'(CSR_RXF_CTRL):      rd = 32'(r_q.rxf_ctrl);
       16'(CSR_MQ_PAIRS):      rd = 32'(r_q.mq_pairs);
       16'(CSR_MQ_FLOWS):      begin acc = AccRo; rd = 32'(mq_flows_i); end
+      16'(CSR_STEER_IDX):     rd = 32'(r_q.steer_idx);
+      16'(CSR_STEER_ENT):     rd = 32'(steer_ent_i);
       16'(CSR_RXF_DROPPED):   begin acc = AccRo; rd = r_q.rxf_dropped; end
       default: begin
         // two register arrays: the DMA buffer (FWDMA_DATA0..15) and the MAC table (LO/HI pairs)
@@ -453,6 +462,7 @@ module vdpu_fw_csr
     dev_reset_o = 1'b0;
     mram_we_o   = 1'b0;
     mq_pairs_we_o = 1'b0;
+    steer_we_o    = 1'b0;
     pend_set_o  = '0;
     fwdma_wr_o       = 1'b0;
     fwdma_wr_addr_o  = fwreq_addr_i[11:0];
@@ -552,6 +562,8 @@ module vdpu_fw_csr
             r_d.mq_pairs  = wval[15:0];
             mq_pairs_we_o = 1'b1;
           end
+          16'(CSR_STEER_IDX):       r_d.steer_idx       = wval[$clog2(STEER_ENTRIES)-1:0];
+          16'(CSR_STEER_ENT):       steer_we_o          = 1'b1;
           16'(CSR_FW_ERR_SET): begin
             if (act_valid) begin
               err      = 1'b1;
@@ -689,6 +701,8 @@ module vdpu_fw_csr
   assign quiesce_o      = r_q.quiesce;
   assign rxf_ctrl_o     = r_q.rxf_ctrl;
   assign mq_pairs_o     = r_q.mq_pairs;
+  assign steer_idx_o    = r_q.steer_idx;
+  assign steer_wdata_o  = wval[7:0];
   for (genvar i = 0; i < RXF_ENTRIES; i++) begin : gen_rxf_tbl
     assign rxf_tbl_mac_o[i]   = {r_q.rxf_hi[i][15:0], r_q.rxf_lo[i]};
     assign rxf_tbl_valid_o[i] = r_q.rxf_hi[i][31];

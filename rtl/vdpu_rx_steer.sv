@@ -5,8 +5,9 @@
 // (receiveq 0 for an unknown flow or MQ_PAIRS = 1); when that receiveq is not enabled or stopped, to
 // the lowest usable receiveq of an active pair (the spec's "re-select another queue"), else to
 // receiveq 0 (dropped there). DEV_RESET and an MQ_PAIRS write empty the table, winning
-// over a same-edge write; a TX frame in flight at a clear writes nothing. docs/queue-engine.md,
-// "Receive steering".
+// over a same-edge write; a TX frame in flight at a clear writes nothing. Firmware reads and writes
+// entries (STEER_IDX / STEER_ENT: live migration); a clear or a TX frame's entry at the same edge wins
+// over its write. docs/queue-engine.md, "Receive steering".
 `include "vdpu_pkg.svh"
 
 module vdpu_rx_steer
@@ -37,7 +38,13 @@ module vdpu_rx_steer
   input  logic [NUM_QUEUES-1:0]  q_en_i,      // Q_ENABLE != 0
   input  logic [NUM_QUEUES-1:0]  qerr_i,      // stopped by a violation
   output logic [QIDX_W-1:0]      rx_q_o,      // the waiting frame's receiveq
-  output logic [STEER_ENTRIES-1:0] flows_o    // MQ_FLOWS: entries in use
+  output logic [STEER_ENTRIES-1:0] flows_o,   // MQ_FLOWS: entries in use
+
+  // firmware's access to the table (STEER_IDX / STEER_ENT)
+  input  logic [$clog2(STEER_ENTRIES)-1:0] fw_idx_i,
+  input  logic                   fw_we_i,
+  input  logic [7:0]             fw_wdata_i,
+  output logic [7:0]             fw_ent_o
 );
 
   localparam int unsigned IdxW = $clog2(STEER_ENTRIES);
@@ -92,6 +99,7 @@ module vdpu_rx_steer
       // a frame begun before the clear (in the register or between its beats) writes nothing
       tx_skip_d = (ntx_valid_i || tx_mid) && !(ntx_acc && ntx_last_i);
     end else begin
+      if (fw_we_i) tbl_d[fw_idx_i] = fw_wdata_i;
       if (tx_done && !tx_skip_q && ntxq_q[0] && 16'(tx_pair) < pairs_i) tbl_d[tx_idx] = {1'b1, tx_pair};
       if (ntx_acc && ntx_last_i) tx_skip_d = 1'b0;
     end
@@ -132,6 +140,8 @@ module vdpu_rx_steer
       if (rx_done) rx_idx_q <= rx_idx;
     end
   end
+
+  assign fw_ent_o = tbl_q[fw_idx_i];
 
   for (genvar i = 0; i < STEER_ENTRIES; i++) begin : gen_flows
     assign flows_o[i] = tbl_q[i][7];

@@ -187,6 +187,9 @@ module vdpu_top
   logic [15:0]                  mq_pairs;
   logic                         mq_pairs_we;
   logic [STEER_ENTRIES-1:0]     mq_flows;
+  logic [$clog2(STEER_ENTRIES)-1:0] steer_idx;
+  logic                         steer_we;
+  logic [7:0]                   steer_wdata, steer_ent;
 
   // DMA completions: a beat with FWDMA_TAG while the channel's read is outstanding is the
   // channel's; every other beat is the queue engine's (or unexpected: FW_ERR)
@@ -247,6 +250,10 @@ module vdpu_top
     .mq_pairs_o       (mq_pairs),
     .mq_pairs_we_o    (mq_pairs_we),
     .mq_flows_i       (mq_flows),
+    .steer_idx_o      (steer_idx),
+    .steer_we_o       (steer_we),
+    .steer_wdata_o    (steer_wdata),
+    .steer_ent_i      (steer_ent),
     .host_eff_i     (host_eff),
     .ev_count_i     (ev_count),
     .ev_head_i      (ev_head),
@@ -363,7 +370,11 @@ module vdpu_top
     .q_en_i      (q_en),
     .qerr_i      (qerr),
     .rx_q_o      (rx_q),
-    .flows_o     (mq_flows)
+    .flows_o     (mq_flows),
+    .fw_idx_i    (steer_idx),
+    .fw_we_i     (steer_we),
+    .fw_wdata_i  (steer_wdata),
+    .fw_ent_o    (steer_ent)
   );
 
   // ---- queue engine -------------------------------------------------------------------------------------

@@ -156,14 +156,16 @@ void t_paused_quiet(virtio_net_t *n, uint64_t seed, const char *what)
     vdpu_bus_t *b = &n->s->bus;
     uint64_t d0 = 0, d1 = 0;
     for (unsigned p = 0; p < VDPU_PURP_COUNT; p++) d0 += b->link.st.total[p].requests;
+    /* every data queue of the traffic (one pair, or the multiqueue driver's pairs) */
+    uint64_t notify = n->s->pci.vcap[VIRTIO_PCI_CAP_NOTIFY_CFG].addr;
     for (unsigned i = 0; i < 3; i++) {
-        cr_assert(host_mem_wr(b, n->tx.notify, 2, n->tx.idx));
-        cr_assert(host_mem_wr(b, n->rx.notify, 2, n->rx.idx));
+        for (unsigned q = 0; q < n->data_vqs; q++)
+            cr_assert(host_mem_wr(b, notify + (uint64_t)n->d->q[q].notify_off * n->s->pci.notify_mult, 2, q));
         vdpu_bus_run_cycles(b, 1000);
     }
     for (unsigned p = 0; p < VDPU_PURP_COUNT; p++) d1 += b->link.st.total[p].requests;
     cr_assert_eq(d1, d0, "seed %llu: no DMA while %s", (unsigned long long)seed, what);
-    for (unsigned q = 0; q < 2; q++) {
+    for (unsigned q = 0; q < n->data_vqs; q++) {
         uint16_t a, u;
         bool aw, uw;
         cr_assert_eq(virtio_drv_queue_state(n->d, q, &a, &aw, &u, &uw), DRV_OK);

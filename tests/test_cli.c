@@ -507,7 +507,7 @@ Test(cli, state_out_and_vdpu_state, .timeout = 300)
     cr_assert(strstr(out, "state written to"), "%s", out);
     snprintf(cmd, sizeof cmd, VDPU " state %s", path);
     cr_assert_eq(sh(cmd, out, sizeof out), 0, "%s", out);
-    cr_assert(strstr(out, "state: 'VDPS' 1.0, 616 bytes, "), "%s", out);
+    cr_assert(strstr(out, "state: 'VDPS' 1.0, 648 bytes, "), "%s", out);
     cr_assert(strstr(out, "0x0103 DEVICE_STATUS  0x0f"), "%s", out);
     cr_assert(strstr(out, "0x0104 VQ_CFG         queue 1: size 256 vector 2 enabled desc 0x"), "%s", out);
     cr_assert(strstr(out, "0xff00 VQ_RUNTIME     queue 0: avail "), "%s", out);

@@ -498,14 +498,14 @@ ENGINE_TEST_REALFW(mig, internal_error_while_stopped, .timeout = 300)
 /* ---- random traffic (vdpu run --workload net-random's configurations) with random stops ---- */
 
 struct rstop {
-    uint64_t seed, next, n;
+    uint64_t seed, next, n, mq; /* mq: stops in a phase with more than one queue pair */
 };
 
 /* Every few thousand cycles, whatever the driver is doing (device resets of the workload included):
  * stop, 3,000 cycles with doorbells on both queues and no DMA (MSI-X included), every consumed buffer
  * used, run. The configurations include poll mode, host backpressure, reordered completions, prefetch,
- * batches, several reads, coalescing, MRG_RXBUF, IN_ORDER or not, random chains and device resets (the
- * two-pair phase runs without the hook). */
+ * batches, several reads, coalescing, MRG_RXBUF, IN_ORDER or not, random chains, device resets and the
+ * two-queue-pair phase. */
 static void random_turn(virtio_net_t *n, void *ctx)
 {
     struct rstop *c = ctx;
@@ -516,19 +516,22 @@ static void random_turn(virtio_net_t *n, void *ctx)
     char err[256];
     cr_assert_eq(mig_stop(n->s, err, sizeof err), 0, "seed %llu: %s", (unsigned long long)c->seed, err);
     c->n++;
+    c->mq += n->data_vqs > 2;
     t_paused_quiet(n, c->seed, "stopped");
     cr_assert_eq(mig_run(n->s, err, sizeof err), 0, "seed %llu: %s", (unsigned long long)c->seed, err);
 }
 
 static void random_seeds(enum vdpu_engine e, uint64_t from, unsigned count)
 {
-    uint64_t total = 0;
+    uint64_t total = 0, mq = 0;
     for (uint64_t seed = from; seed < from + count; seed++) {
-        struct rstop rs = {seed, 0, 0};
+        struct rstop rs = {seed, 0, 0, 0};
         t_netrand_with_hook(e, seed, false, random_turn, &rs, 3, 0); /* the stops take time */
         total += rs.n;
+        mq += rs.mq;
     }
     cr_assert_gt(total, 10 * count, "stops happened (%llu)", (unsigned long long)total);
+    cr_assert_gt(mq, 0, "stops happened with two queue pairs in use too");
 }
 
 Test(mig, random_traffic_model, .timeout = 600) { random_seeds(VDPU_ENGINE_MODEL, 101, 12); }

@@ -254,7 +254,7 @@ struct rmig {
  * memory then compared with the source's). The configurations include poll mode, host backpressure,
  * reordered completions, prefetch, batches, several reads, coalescing, MRG_RXBUF, IN_ORDER or not,
  * EVENT_IDX or not, random chains, buffers at the top of RAM and device resets - also between
- * pre-copy rounds (the two-pair phase runs without the hook). */
+ * pre-copy rounds - and the two-queue-pair phase. */
 static void random_turn(virtio_net_t *n, void *ctx)
 {
     struct rmig *c = ctx;
@@ -428,8 +428,9 @@ Test(migrate, precopy_missing_the_cpu_writes_is_caught, .timeout = 300)
 
 /* The net-random workload draws live migrations itself (a fifth of the seeds without a PCIe fault: one
  * or two, model <-> rtl, cosim to cosim): seed 27 draws two, run here from cosim (the lockstep check
- * goes on across both) and from rtl (rtl -> model -> rtl); seed 16 draws one past the end of its
- * short traffic, which is reported, not failed. */
+ * goes on across both) and from rtl (rtl -> model -> rtl); seed 16 draws one that falls in its
+ * two-queue-pair phase (UDP flows, the steering of every received frame checked: the flow table moves
+ * in the state's STEER part). */
 Test(migrate, net_random_draws_migrations, .timeout = 300)
 {
     static char out[65536];
@@ -443,7 +444,11 @@ Test(migrate, net_random_draws_migrations, .timeout = 300)
                           "run), now on the rtl engine"),
               "%s", out);
     cr_assert_eq(sh(VDPU " run -q --engine model -w net-random --seed 16", out, sizeof out), 0, "%s", out);
-    cr_assert(strstr(out, "0 of 1 live migrations done"), "%s", out);
+    cr_assert(strstr(out, "2 queue pairs (UDP flows, steering checked), live migration at"), "%s", out);
+    cr_assert(strstr(out, "1 of 1 live migrations done (stop, state, a fresh device of the other engine, restore, "
+                          "run), now on the rtl engine"),
+              "%s", out);
+    cr_assert(strstr(out, "result: PASS"), "%s", out);
 }
 
 /* ---- control-plane state across a migration ---- */

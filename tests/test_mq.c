@@ -5,6 +5,7 @@
 #include "harness.h"
 #include "virtio_ctrl.h"
 #include "virtio_net_mq.h"
+#include "virtio_suspend.h"
 
 #define CMD_CYCLES 200000
 
@@ -188,5 +189,54 @@ ENGINE_TEST_REALFW(mq, disabled_receiveq_falls_back_to_receiveq0, .timeout = 300
     cr_assert_eq(e->m.rx_got[1], got1, "nothing on the reset receiveq 2");
     cr_assert_eq(peek_csr(T, VDPU_CSR_ENG_STATUS) >> 16, 0, "no frame dropped");
     virtio_net_mq_close(&e->m);
+    free(e);
+}
+
+/* Firmware reads and writes the flow table entry by entry (STEER_IDX / STEER_ENT: live migration saves
+ * and restores it): the entries traffic learned read back as MQ_FLOWS shows them, each naming a pair
+ * in use; a written entry shows in MQ_FLOWS and reads back; STEER_IDX keeps 4 bits; an MQ_PAIRS
+ * write empties the table whatever firmware wrote; and an entry written for a flow steers it - frames
+ * of flows that only the wire sends go to the pair firmware named, not to receiveq 0. */
+ENGINE_TEST_REALFW(mq, firmware_reads_and_writes_the_flow_table, .timeout = 300)
+{
+    struct mq_env *e = mq_up(T, DRV_RING_SPLIT);
+    pairs_set(e, 2);
+    traffic(e, NET_LOOPBACK, 80, 2);
+    uint32_t flows = peek_csr(T, VDPU_CSR_MQ_FLOWS), seen = 0;
+    uint8_t learned[VDPU_STEER_ENTRIES];
+    for (unsigned i = 0; i < VDPU_STEER_ENTRIES; i++) {
+        poke_csr(T, VDPU_CSR_STEER_IDX, i);
+        cr_assert_eq(peek_csr(T, VDPU_CSR_STEER_IDX), i);
+        learned[i] = (uint8_t)peek_csr(T, VDPU_CSR_STEER_ENT);
+        if (learned[i] & 0x80) {
+            seen |= 1u << i;
+            cr_assert_lt(learned[i] & 0x7F, 2, "entry %u names pair %u", i, learned[i] & 0x7F);
+        }
+    }
+    cr_assert_eq(seen, flows, "the entries read back are the ones MQ_FLOWS shows");
+    virtio_net_mq_close(&e->m);
+    drv_up(T, e, DRV_RING_SPLIT); /* fresh rings for the traffic below (the reset empties the table) */
+    pairs_set(e, 2);
+    cr_assert_eq(peek_csr(T, VDPU_CSR_MQ_FLOWS), 0);
+    poke_csr(T, VDPU_CSR_STEER_IDX, 0x13);
+    cr_assert_eq(peek_csr(T, VDPU_CSR_STEER_IDX), 3, "4 bits");
+    poke_csr(T, VDPU_CSR_STEER_ENT, 0x81);
+    cr_assert_eq(peek_csr(T, VDPU_CSR_STEER_ENT), 0x81);
+    cr_assert_eq(peek_csr(T, VDPU_CSR_MQ_FLOWS), 1u << 3);
+    poke_csr(T, VDPU_CSR_STEER_ENT, 0);
+    cr_assert_eq(peek_csr(T, VDPU_CSR_MQ_FLOWS), 0);
+    /* every entry: pair 1; frames from the wire (flows nothing transmitted) now go to pair 1 (receiveq 2) */
+    for (unsigned i = 0; i < VDPU_STEER_ENTRIES; i++) {
+        poke_csr(T, VDPU_CSR_STEER_IDX, i);
+        poke_csr(T, VDPU_CSR_STEER_ENT, 0x81);
+    }
+    cr_assert_eq(peek_csr(T, VDPU_CSR_MQ_FLOWS), (1u << VDPU_STEER_ENTRIES) - 1);
+    struct net_params np = {NET_RX, 30, 0, 11, 50000 + 30 * 20000};
+    cr_assert_eq(virtio_net_mq_open(&e->m, &e->d, &np, NULL, 2), 0, "%s", e->m.n.error);
+    cr_assert_neq(virtio_net_mq_run(&e->m), 0, "the driver expects the wire's flows on receiveq 0");
+    cr_assert(strstr(e->m.n.error, "arrived on receiveq 1, expected receiveq 0"), "%s", e->m.n.error);
+    virtio_net_mq_close(&e->m);
+    pairs_set(e, 2);
+    cr_assert_eq(peek_csr(T, VDPU_CSR_MQ_FLOWS), 0, "an MQ_PAIRS write empties what firmware wrote");
     free(e);
 }

@@ -357,7 +357,7 @@ struct rsusp {
 /* Every few thousand cycles: suspend, 3,000 cycles with doorbells on both queues and no DMA (MSI-X
  * included), every consumed buffer used, resume. The configurations include poll mode, host
  * backpressure, reordered completions, prefetch, batches, several reads, coalescing, MRG_RXBUF,
- * random chains, device resets and the two-pair phase (which runs without the hook). */
+ * random chains, device resets and the two-queue-pair phase. */
 static void random_turn(virtio_net_t *n, void *ctx)
 {
     struct rsusp *c = ctx;

@@ -59,6 +59,7 @@ static const char *part_name(uint16_t type)
     case VDPS_RX_FILTER: return "RX_FILTER";
     case VDPS_FW: return "FW";
     case VDPS_MSIX_PENDING: return "MSIX_PENDING";
+    case VDPS_STEER: return "STEER";
     default: return "unknown";
     }
 }
@@ -101,6 +102,14 @@ static void value(FILE *f, uint16_t type, const uint8_t *v, uint32_t len)
     case VDPS_RX_FILTER: fprintf(f, " flags 0x%" PRIx32 " pairs %" PRIu32, w[0], w[1]); break;
     case VDPS_FW: fprintf(f, " flags 0x%" PRIx32, w[0]); break;
     case VDPS_MSIX_PENDING: fprintf(f, " vectors 0x%" PRIx32, w[0]); break;
+    case VDPS_STEER: {
+        const uint8_t *t = v;
+        unsigned n = 0;
+        for (unsigned i = 0; i < VDPU_STEER_ENTRIES; i++)
+            if (t[i] & 0x80) fprintf(f, "%s%u->pair %u", n++ ? ", " : " flows ", i, t[i] & 0x7Fu);
+        if (!n) fprintf(f, " no flows");
+        break;
+    }
     default: break;
     }
 }

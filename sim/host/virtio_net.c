@@ -639,6 +639,7 @@ int virtio_net_open_opts(virtio_net_t *n, virtio_drv_t *d, const struct net_para
     n->p = *p;
     if (o) n->o = *o;
     n->rng.s = p->seed ^ 0x6e6574ull;
+    n->data_vqs = 2;
     n->s->bus.net.on_tx_frame = on_wire;
     n->s->bus.net.ctx = n;
     n->s->bus.net.loopback = p->workload == NET_LOOPBACK;

@@ -150,6 +150,7 @@ typedef struct virtio_net {
         uint64_t limit, sent, seen_tx, seen_rx, next_poll, quiet_since, last_rx, next_refill;
     } run;
     uint8_t tx_frame[NET_HDR_LEN + NET_MAX_FRAME_LEN]; /* the frame being posted (kept while tx_pend) */
+    unsigned data_vqs;       /* the traffic's data queues are 0..data_vqs-1 (2; the multiqueue driver 2 x pairs) */
     bool timed_out;          /* virtio_net_run stopped at max_cycles (nothing else went wrong) */
     bool device_failed;      /* ... stopped because the device set DEVICE_NEEDS_RESET */
     uint64_t cfg_seen;       /* config interrupts (MSI-X vector 0) handled */

@@ -162,6 +162,7 @@ int virtio_net_mq_open(virtio_net_mq_t *m, virtio_drv_t *d, const struct net_par
             vnet_set_error(n, "out of memory for the checker", f);
             return -1;
         }
+    n->data_vqs = 2 * pairs;
     n->s->bus.net.on_tx_frame = on_wire;
     n->s->bus.net.ctx = m;
     n->s->bus.net.loopback = p->workload == NET_LOOPBACK;
@@ -350,8 +351,17 @@ int virtio_net_mq_run(virtio_net_mq_t *m)
                 m->rx_want[0]++;
             }
         }
-        /* the driver's own next action: its poll, or the cycle limit */
-        vdpu_bus_advance(b, n->o.poll && next_poll < limit ? next_poll : limit);
+        if (n->o.on_turn && b->dev->cycle >= n->o.on_turn_from) { /* as virtio_net_run's (net_opts) */
+            n->o.on_turn(n, n->o.on_turn_ctx);
+            if (n->error[0] || b->stopped) break;
+        }
+        /* the driver's own next action: its poll, or the cycle limit; every turn with a hook */
+        uint64_t h = n->o.poll && next_poll < limit ? next_poll : limit;
+        if (n->o.on_turn) {
+            uint64_t t = n->o.on_turn_from > b->dev->cycle ? n->o.on_turn_from : b->dev->cycle + 1;
+            if (t < h) h = t;
+        }
+        vdpu_bus_advance(b, h);
         bool irq[2 * NET_MQ_MAX_PAIRS] = {false}, any = false;
         if (intx) {
             if (b->out.intx) { /* vp_interrupt: read ISR (clears it and the line), bit 0 = a queue */
