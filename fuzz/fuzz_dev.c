@@ -142,10 +142,20 @@ static void csr_rd(struct fz *f, uint16_t off, uint32_t *v)
     if (!fw_csr_read(f->b, &f->s.fw, off, v)) check(f);
 }
 
+/* The engine quiesces at a buffer boundary, and a buffer may be a chain of up to MAX_QSIZE descriptors,
+ * each a dependent read (docs/queue-engine.md: an RX chain is read to its end even after the frame is
+ * complete, and a longer one is QERR_LOOP): a driver's looping chain at a long round trip legally keeps
+ * the data path busy for MAX_QSIZE round trips (fuzz/regress/dev/quiesce_behind_a_looping_rx_chain:
+ * 96 reads of one descriptor at rtt 1,250). The wait covers that worst case twice over. */
+static uint64_t quiesce_budget(const struct fz *f)
+{
+    return FUZZ_WAIT + 2ull * (MAX_QSIZE + 1) * (f->b->link.p.rtt + 64);
+}
+
 static void quiesce(struct fz *f)
 {
     while (!fwrole_push(&f->s.fw, true, VDPU_CSR_DP_CTRL, 1)) run(f, 1);
-    uint64_t end = f->b->dev->cycle + FUZZ_WAIT;
+    uint64_t end = f->b->dev->cycle + quiesce_budget(f);
     for (uint32_t st = 0; !(st & 1);) {
         csr_rd(f, VDPU_CSR_DP_STATUS, &st);
         if (f->b->dev->cycle > end) finding(f, "hang: the data path does not quiesce (DP_STATUS[0] stays 0)");
