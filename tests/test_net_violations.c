@@ -655,3 +655,54 @@ VIOLATION(packed_rx_one_byte_short, PACKED, RXQ, VDPU_QERR_LEN, 0)
     v->may_lo = a;
     v->may_hi = a + NET_HDR_LEN + 63;
 }
+
+/* A device reset while the engine reads a looping receive chain to its end (each descriptor one round
+ * trip; at 2,000 cycles a round trip a 256-descriptor walk outlasts the firmware's 100 us quiesce bound
+ * before a reset 20 times): whatever the reset finds in flight, the device afterwards initializes and
+ * carries traffic, and nothing is written outside the driver's grants (fuzz/regress/dev/
+ * quiesce_behind_a_looping_rx_chain showed the walk; this is the real firmware behind it). */
+ENGINE_TEST_REALFW(net_violations, reset_during_a_looping_rx_chain_walk, .timeout = 300)
+{
+    virtio_drv_t *d = calloc(1, sizeof *d);
+    virtio_net_t *n = calloc(1, sizeof *n);
+    cr_assert(d && n);
+    struct drv_params p;
+    bring_up(T, DRV_RING_SPLIT, 0, &p, d, n);
+    /* 256 descriptors: the walk to QERR_LOOP takes 256 round trips, 20 times the firmware's bound */
+    virtio_net_close(n);
+    memset(n, 0, sizeof *n);
+    p.qsize = 256;
+    cr_assert_eq(virtio_drv_init(d, &T->s, &p), DRV_OK, "%s", d->refusal);
+    struct net_params np = {NET_RX, 1, 64, 11, 100000};
+    cr_assert_eq(virtio_net_open(n, d, &np), 0, "%s", n->error);
+    T->b->link.p.rtt = 2000;
+    t_console_on(T);
+    struct vctx v = {T, n, &n->rx, 0, 0, 0};
+    sdesc(&v, 0, vbuf(&v, 0), 512, VRING_DESC_F_WRITE | VRING_DESC_F_NEXT, 0); /* next: itself */
+    savail(&v, 0);
+    cr_assert(host_mem_wr(T->b, v.q->notify, 2, v.q->idx));
+    uint8_t f[64];
+    memset(f, 0x3c, sizeof f);
+    memcpy(f, d->mac, 6);
+    cr_assert(netport_inject(&T->b->net, f, sizeof f));
+    vdpu_bus_run_cycles(T->b, 9000); /* the frame written, the walk under way */
+    uint64_t desc_reads = T->b->link.st.total[VDPU_PURP_DESC].requests;
+    cr_assert_geq(desc_reads, 2, "the engine reads on along the chain");
+    enum drv_result r = virtio_drv_reset(d);
+    cr_assert_eq(r, DRV_OK, "reset: %s", d->refusal);
+    cr_assert(strstr(t_console_text(T), "not quiesced"), "the firmware's bound ran out first: %s", t_console_text(T));
+    cr_assert_lt(T->b->link.st.total[VDPU_PURP_DESC].requests, 64, "the reset came long before the walk's end");
+    vdpu_bus_run_cycles(T->b, 60000);
+    cr_assert(!T->b->stopped, "%s", T->b->stop_reason);
+    cr_assert(!T->b->link.error[0], "%s", T->b->link.error);
+    virtio_net_close(n);
+    T->b->link.p.rtt = 200;
+    cr_assert_eq(virtio_drv_init(d, &T->s, &p), DRV_OK, "re-init: %s", d->refusal);
+    cr_assert_eq(drv_status(d) & VIRTIO_CONFIG_S_NEEDS_RESET, 0, "the re-initialized device is healthy (0x%02x)",
+                 drv_status(d));
+    traffic(T, n, d, 20, "traffic after the reset");
+    cr_assert_eq(drv_status(d) & VIRTIO_CONFIG_S_NEEDS_RESET, 0, "still healthy after traffic (0x%02x)", drv_status(d));
+    virtio_net_close(n);
+    free(n);
+    free(d);
+}
