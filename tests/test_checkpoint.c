@@ -104,6 +104,16 @@ Test(checkpoint, round_trip_variants_model, .timeout = 300)
     unlink(pcap);
 }
 
+/* the multiqueue driver (two queue pairs, flows steered and checked per receiveq): its queues, every flow's
+ * frames in flight and its loop move too; the device's steering table with the device */
+Test(checkpoint, round_trip_two_queue_pairs, .timeout = 300)
+{
+    round_trip("--engine model --workload net-loopback --packets 400 --pairs 2 --seed 3", 250000,
+               "net-loopback over 2 queue pairs");
+    round_trip("--engine cosim --workload net-tx --packets 200 --pairs 2 --ring packed --seed 5", 60000,
+               "net-tx over 2 queue pairs");
+}
+
 /* a restored run takes a checkpoint of its own, and that one restores too */
 Test(checkpoint, restore_then_checkpoint_again, .timeout = 120)
 {

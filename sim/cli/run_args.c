@@ -79,7 +79,7 @@ void run_usage(FILE *f)
             "                         memory byte for byte (default 0: stop and switch at once)\n"
             "      --checkpoint FILE  save the whole run (device, host memory, link, network port, firmware\n"
             "                         CPU, driver model, generators) to FILE; net-tx/rx/loopback traffic,\n"
-            "                         not with --migrate-at, --pairs or --wave (docs/migration.md)\n"
+            "                         not with --migrate-at or --wave (docs/migration.md)\n"
             "      --checkpoint-at C  ... at the traffic's first turn at or after cycle C; the run goes on\n"
             "      --restore FILE     go on from a checkpoint, bit-exactly (the same transactions and digest\n"
             "                         as the run that saved it); the options come from FILE: only -q, --json,\n"
@@ -361,7 +361,6 @@ static int check_checkpoint(struct run_args *a, bool net)
     if (!c->checkpoint || !a->checkpoint_at_set) return cli_usage_error("run", "--checkpoint and --checkpoint-at go together");
     if (!net || !strcmp(c->workload, "net-random"))
         return cli_usage_error("run", "--checkpoint is for net-tx, net-rx and net-loopback");
-    if (c->pairs > 1) return cli_usage_error("run", "--checkpoint: one queue pair only (no --pairs)");
     if (c->migrations) return cli_usage_error("run", "--checkpoint and --migrate-at: not in one run");
     if (a->dev.o.wave) return cli_usage_error("run", "--checkpoint and --wave: the traced RTL model cannot be saved");
     return -1;

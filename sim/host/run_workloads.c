@@ -118,18 +118,114 @@ static void run_summary_params(struct run_summary *r, const struct vdpu_opts *o,
     r->wire_mbps = o->wire_mbps;
 }
 
-static int run_net_mq(vdpu_session_t *s, struct run_cfg *c, const struct vdpu_opts *o, virtio_drv_t *d, FILE *rep)
+uint64_t run_ckpt_layout(void) { return vdpu_ckpt_layout(sizeof(virtio_drv_t), sizeof(virtio_net_t)); }
+
+/* Where the traffic phase stands, beside the driver and the traffic: what the report counts from, and
+ * the PCIe-fault recovery loop's position. */
+struct run_point {
+    uint64_t t0;
+    struct link_stats before;
+    unsigned from, phase;
+};
+
+/* --checkpoint: the driver's loop calls this at its turns from --checkpoint-at on; the first writes the
+ * checkpoint and removes the hook, so the run goes on exactly as one restored from the file does. */
+struct run_ckpt {
+    const struct run_cfg *c;
+    const uint64_t *seed;
+    struct run_point *rp;
+    struct net_opts *no;
+    virtio_drv_t *d;
+    bool taken;
+    bool mq; /* the traffic is the multiqueue driver's (virtio_net_mq_t, whose first member the hook gets) */
+};
+
+static void checkpoint_turn(virtio_net_t *n, void *ctx)
+{
+    struct run_ckpt *k = ctx;
+    vdpu_session_t *s = n->s;
+    n->o.on_turn = NULL;
+    k->no->on_turn = NULL; /* a later phase (a PCIe fault's recovery) takes none */
+    k->taken = true;
+    ckpt_t ck;
+    memset(&ck, 0, sizeof ck);
+    char err[400];
+    /* the arguments first: a restore parses them before it opens the session the rest fits */
+    size_t alen = 0;
+    for (unsigned i = 0; i < k->c->ckpt_nargs; i++) alen += strlen(k->c->ckpt_args[i]) + 1;
+    char *args = malloc(alen + 1), *p = args;
+    if (!args) {
+        vdpu_bus_stop(&s->bus, "checkpoint: out of memory");
+        return;
+    }
+    for (unsigned i = 0; i < k->c->ckpt_nargs; i++) p = stpcpy(p, k->c->ckpt_args[i]) + 1;
+    ckpt_put(&ck, "ARGS", args, alen);
+    free(args);
+    ckpt_put(&ck, "SEED", k->seed, sizeof *k->seed);
+    uint64_t at = s->bus.dev->cycle;
+    int rc = vdpu_session_save(s, &ck, err, sizeof err);
+    if (!rc) {
+        ckpt_put(&ck, "RUNP", k->rp, sizeof *k->rp);
+        virtio_drv_save(k->d, &ck);
+        if (k->mq) virtio_net_mq_save((const virtio_net_mq_t *)n, &ck);
+        else virtio_net_save(n, &ck);
+        rc = ckpt_write_file(&ck, k->c->checkpoint, run_ckpt_layout(), err, sizeof err);
+    }
+    if (rc) {
+        printf("[host] checkpoint at cycle %llu failed: %s\n", (unsigned long long)at, err);
+        vdpu_bus_stop(&s->bus, "checkpoint failed: %s", err);
+    } else {
+        printf("[host] checkpoint at cycle %llu (%llu frames done): %s, %zu bytes of state (vdpu run --restore %s)\n",
+               (unsigned long long)at,
+               (unsigned long long)(k->mq ? virtio_net_mq_packets((const virtio_net_mq_t *)n) : virtio_net_packets(n)),
+               k->c->checkpoint, ck.len,
+               k->c->checkpoint);
+    }
+    ckpt_free(&ck);
+}
+
+/* --restore: the driver and the traffic phase from the checkpoint (after the session's sections) */
+static int restore_point(vdpu_session_t *s, struct run_cfg *c, virtio_drv_t *d, struct run_point *rp)
+{
+    char err[320];
+    if (ckpt_take(c->restore, "RUNP", rp, sizeof *rp) || virtio_drv_load(d, s, c->restore)) {
+        ckpt_error(c->restore, err, sizeof err);
+        printf("[host] restore failed: %s\n", err);
+        return -1;
+    }
+    return 0;
+}
+
+static int run_net_mq(vdpu_session_t *s, struct run_cfg *c, const struct vdpu_opts *o, virtio_drv_t *d, FILE *rep,
+                      struct run_point *rp, bool restoring)
 {
     virtio_net_mq_t *m = calloc(1, sizeof *m);
     int rc = -1;
     if (!m) return -1;
-    uint64_t t0 = s->bus.dev->cycle;
-    struct link_stats before = s->bus.link.st; /* count the traffic phase only */
     c->net.max_cycles = run_net_budget(c, o);
     struct net_opts no;
     memset(&no, 0, sizeof no);
     no.pkt_random = c->pkt_random;
-    if (virtio_net_mq_open(m, d, &c->net, &no, c->pairs) == 0) rc = virtio_net_mq_run(m);
+    struct run_ckpt ck = {c, &o->seed, rp, &no, d, false, true};
+    if (c->checkpoint) {
+        no.on_turn = checkpoint_turn;
+        no.on_turn_ctx = &ck;
+        no.on_turn_from = c->checkpoint_at;
+    }
+    if (restoring) {
+        char err[320];
+        if (virtio_net_mq_load(m, d, &no, c->restore) == 0) rc = virtio_net_mq_run(m);
+        else if (ckpt_error(c->restore, err, sizeof err)) printf("[host] restore failed: %s\n", err);
+    } else if (virtio_net_mq_open(m, d, &c->net, &no, c->pairs) == 0) {
+        rc = virtio_net_mq_run(m);
+    }
+    if (c->checkpoint && !ck.taken) {
+        printf("[host] no checkpoint: the traffic ended at cycle %llu before --checkpoint-at %llu\n",
+               (unsigned long long)s->bus.dev->cycle, (unsigned long long)c->checkpoint_at);
+        rc = -1;
+    }
+    uint64_t t0 = rp->t0;
+    struct link_stats before = rp->before;
     if (m->n.error[0]) printf("[host] traffic check failed: %s\n", m->n.error);
     struct link_stats st;
     link_stats_since(&s->bus.link.st, &before, &st);
@@ -213,80 +309,6 @@ failed:
     vdpu_bus_stop(&s->bus, "migration %u failed: %s", i + 1, err);
 }
 
-uint64_t run_ckpt_layout(void) { return vdpu_ckpt_layout(sizeof(virtio_drv_t), sizeof(virtio_net_t)); }
-
-/* Where the traffic phase stands, beside the driver and the traffic: what the report counts from, and
- * the PCIe-fault recovery loop's position. */
-struct run_point {
-    uint64_t t0;
-    struct link_stats before;
-    unsigned from, phase;
-};
-
-/* --checkpoint: the driver's loop calls this at its turns from --checkpoint-at on; the first writes the
- * checkpoint and removes the hook, so the run goes on exactly as one restored from the file does. */
-struct run_ckpt {
-    const struct run_cfg *c;
-    const uint64_t *seed;
-    struct run_point *rp;
-    struct net_opts *no;
-    virtio_drv_t *d;
-    bool taken;
-};
-
-static void checkpoint_turn(virtio_net_t *n, void *ctx)
-{
-    struct run_ckpt *k = ctx;
-    vdpu_session_t *s = n->s;
-    n->o.on_turn = NULL;
-    k->no->on_turn = NULL; /* a later phase (a PCIe fault's recovery) takes none */
-    k->taken = true;
-    ckpt_t ck;
-    memset(&ck, 0, sizeof ck);
-    char err[400];
-    /* the arguments first: a restore parses them before it opens the session the rest fits */
-    size_t alen = 0;
-    for (unsigned i = 0; i < k->c->ckpt_nargs; i++) alen += strlen(k->c->ckpt_args[i]) + 1;
-    char *args = malloc(alen + 1), *p = args;
-    if (!args) {
-        vdpu_bus_stop(&s->bus, "checkpoint: out of memory");
-        return;
-    }
-    for (unsigned i = 0; i < k->c->ckpt_nargs; i++) p = stpcpy(p, k->c->ckpt_args[i]) + 1;
-    ckpt_put(&ck, "ARGS", args, alen);
-    free(args);
-    ckpt_put(&ck, "SEED", k->seed, sizeof *k->seed);
-    uint64_t at = s->bus.dev->cycle;
-    int rc = vdpu_session_save(s, &ck, err, sizeof err);
-    if (!rc) {
-        ckpt_put(&ck, "RUNP", k->rp, sizeof *k->rp);
-        virtio_drv_save(k->d, &ck);
-        virtio_net_save(n, &ck);
-        rc = ckpt_write_file(&ck, k->c->checkpoint, run_ckpt_layout(), err, sizeof err);
-    }
-    if (rc) {
-        printf("[host] checkpoint at cycle %llu failed: %s\n", (unsigned long long)at, err);
-        vdpu_bus_stop(&s->bus, "checkpoint failed: %s", err);
-    } else {
-        printf("[host] checkpoint at cycle %llu (%llu frames done): %s, %zu bytes of state (vdpu run --restore %s)\n",
-               (unsigned long long)at, (unsigned long long)virtio_net_packets(n), k->c->checkpoint, ck.len,
-               k->c->checkpoint);
-    }
-    ckpt_free(&ck);
-}
-
-/* --restore: the driver and the traffic phase from the checkpoint (after the session's sections) */
-static int restore_point(vdpu_session_t *s, struct run_cfg *c, virtio_drv_t *d, struct run_point *rp)
-{
-    char err[320];
-    if (ckpt_take(c->restore, "RUNP", rp, sizeof *rp) || virtio_drv_load(d, s, c->restore)) {
-        ckpt_error(c->restore, err, sizeof err);
-        printf("[host] restore failed: %s\n", err);
-        return -1;
-    }
-    return 0;
-}
-
 /* init to DRIVER_OK, then traffic through the queue engine, then the DMA table */
 int run_workload_net(vdpu_session_t *s, struct run_cfg *c, const struct vdpu_opts *o, struct injector *inj, FILE *rep)
 {
@@ -307,12 +329,12 @@ int run_workload_net(vdpu_session_t *s, struct run_cfg *c, const struct vdpu_opt
             goto out;
         }
         if (run_ctrl(d, c)) goto out;
-        if (c->pairs > 1) { /* VQ_PAIRS_SET acked: the multiqueue driver */
-            rc = run_net_mq(s, c, o, d, rep);
-            goto out;
-        }
         rp.t0 = s->bus.dev->cycle;
         rp.before = s->bus.link.st; /* count the traffic phase only */
+    }
+    if (c->pairs > 1) { /* VQ_PAIRS_SET acked (or restored): the multiqueue driver */
+        rc = run_net_mq(s, c, o, d, rep, &rp, restoring);
+        goto out;
     }
     c->net.max_cycles = run_net_budget(c, o);
     struct net_opts no;
@@ -327,7 +349,7 @@ int run_workload_net(vdpu_session_t *s, struct run_cfg *c, const struct vdpu_opt
         no.on_turn = migrate_turn;
         no.on_turn_ctx = &mig;
     }
-    struct run_ckpt ck = {c, &o->seed, &rp, &no, d, false};
+    struct run_ckpt ck = {c, &o->seed, &rp, &no, d, false, false};
     if (c->checkpoint) { /* run_args: never with --migrate-at */
         no.on_turn = checkpoint_turn;
         no.on_turn_ctx = &ck;

@@ -184,6 +184,87 @@ int virtio_net_mq_open(virtio_net_mq_t *m, virtio_drv_t *d, const struct net_par
     return 0;
 }
 
+/* Checkpoints: the struct's bytes, then what its pointers own (every pair's queues, every flow's frames
+ * in flight). */
+void virtio_net_mq_save(const virtio_net_mq_t *m, ckpt_t *k)
+{
+    ckpt_put(k, "VNMQ", m, sizeof *m);
+    for (unsigned p = 0; p < m->pairs; p++) {
+        const struct net_vq *qs[2] = {&m->rx[p], &m->tx[p]};
+        for (int i = 0; i < 2; i++) {
+            ckpt_put(k, "VQBF", qs[i]->buf, qs[i]->size * sizeof *qs[i]->buf);
+            ckpt_put(k, "VQFL", qs[i]->free_list, qs[i]->size * sizeof *qs[i]->free_list);
+            ckpt_put(k, "VQOR", qs[i]->order, qs[i]->size * sizeof *qs[i]->order);
+        }
+    }
+    for (unsigned f = 0; f < NET_MQ_FLOWS; f++)
+        for (unsigned i = 0; i < m->exp_n[f]; i++) {
+            const struct net_mq_exp *e = &m->exp[f][(m->exp_head[f] + i) % NET_MQ_EXP];
+            ckpt_put(k, "VEXP", e->data, e->len);
+        }
+}
+
+static void *take_copy(ckpt_t *k, const char tag[4], size_t n)
+{
+    const void *s = ckpt_get(k, tag, n);
+    void *p = s ? malloc(n ? n : 1) : NULL;
+    if (p) memcpy(p, s, n);
+    return p;
+}
+
+int virtio_net_mq_load(virtio_net_mq_t *m, virtio_drv_t *d, const struct net_opts *o, ckpt_t *k)
+{
+    const virtio_net_mq_t *f = ckpt_get(k, "VNMQ", sizeof *f);
+    if (!f) return -1;
+    bool bad = f->pairs < 1 || f->pairs > NET_MQ_MAX_PAIRS;
+    for (unsigned p = 0; !bad && p < f->pairs; p++)
+        bad = f->rx[p].size != d->q[2 * p].size || f->tx[p].size != d->q[2 * p + 1].size;
+    for (unsigned g = 0; !bad && g < NET_MQ_FLOWS; g++) bad = f->exp_head[g] >= NET_MQ_EXP || f->exp_n[g] > NET_MQ_EXP;
+    if (bad) {
+        k->failed = true;
+        snprintf(k->error, sizeof k->error, "section VNMQ: a queue or count that does not fit the driver");
+        return -1;
+    }
+    memcpy(m, f, sizeof *m);
+    virtio_net_t *n = &m->n;
+    n->d = d;
+    n->s = d->s;
+    memset(&n->o, 0, sizeof n->o);
+    if (o) n->o = *o;
+    for (unsigned p = 0; p < NET_MQ_MAX_PAIRS; p++) {
+        struct net_vq *qs[2] = {&m->rx[p], &m->tx[p]};
+        for (int i = 0; i < 2; i++) qs[i]->buf = NULL, qs[i]->free_list = NULL, qs[i]->order = NULL;
+    }
+    for (unsigned g = 0; g < NET_MQ_FLOWS; g++) {
+        m->exp[g] = NULL;
+        m->exp_n[g] = 0;
+    }
+    for (unsigned p = 0; p < m->pairs; p++) {
+        struct net_vq *qs[2] = {&m->rx[p], &m->tx[p]};
+        for (int i = 0; i < 2; i++)
+            if (!(qs[i]->buf = take_copy(k, "VQBF", qs[i]->size * sizeof *qs[i]->buf)) ||
+                !(qs[i]->free_list = take_copy(k, "VQFL", qs[i]->size * sizeof *qs[i]->free_list)) ||
+                !(qs[i]->order = take_copy(k, "VQOR", qs[i]->size * sizeof *qs[i]->order)))
+                return -1;
+    }
+    for (unsigned g = 0; g < NET_MQ_FLOWS; g++) {
+        if (!(m->exp[g] = calloc(NET_MQ_EXP, sizeof *m->exp[g]))) return -1;
+        for (unsigned i = 0; i < f->exp_n[g]; i++) {
+            struct net_mq_exp *e = &m->exp[g][(m->exp_head[g] + i) % NET_MQ_EXP];
+            size_t len;
+            const void *data = ckpt_get_any(k, "VEXP", &len); /* the entry's length is its section's */
+            if (!data || len > NET_MAX_FRAME_LEN || !(e->data = malloc(len ? len : 1))) return -1;
+            memcpy(e->data, data, len);
+            e->len = (uint16_t)len;
+            m->exp_n[g]++;
+        }
+    }
+    n->s->bus.net.on_tx_frame = on_wire;
+    n->s->bus.net.ctx = m;
+    m->run.resume = true;
+    return 0;
+}
+
 void virtio_net_mq_close(virtio_net_mq_t *m)
 {
     if (!m->n.s) return; /* never opened */
@@ -289,24 +370,32 @@ int virtio_net_mq_run(virtio_net_mq_t *m)
     virtio_net_t *n = &m->n;
     vdpu_bus_t *b = &n->s->bus;
     host_mem_t *mem = &n->s->mem;
-    uint64_t limit = b->dev->cycle + n->p.max_cycles, next_poll = b->dev->cycle;
+    struct net_mq_run *r = &m->run;
     bool tx_side = n->p.workload != NET_RX, rx_side = n->p.workload != NET_TX;
-    /* MSI-X, one vector per queue as the driver programmed them, or (no vectors) INTx and the ISR */
     unsigned nq = 2 * m->pairs;
     struct net_vq *qs[2 * NET_MQ_MAX_PAIRS];
-    uint64_t seen[2 * NET_MQ_MAX_PAIRS];
-    bool intx = false;
+    uint64_t *seen = r->seen;
     for (unsigned k = 0; k < m->pairs; k++) {
         qs[2 * k] = &m->rx[k];
         qs[2 * k + 1] = &m->tx[k];
     }
-    for (unsigned i = 0; i < nq; i++) intx |= qs[i]->vector >= VDPU_NUM_VECTORS;
-    for (unsigned i = 0; i < nq; i++) seen[i] = intx ? 0 : mem->msi_count[PCI_MSI_DATA_BASE + qs[i]->vector];
-
-    n->cfg_seen = mem->msi_count[PCI_MSI_DATA_BASE + 0];
-    if (rx_side)
-        for (unsigned k = 0; k < m->pairs; k++)
-            if (fill_rx(m, &m->rx[k])) vnet_kick(n, &m->rx[k]);
+    bool resume = r->resume;
+    r->resume = false;
+    if (!resume) {
+        r->limit = b->dev->cycle + n->p.max_cycles;
+        r->next_poll = b->dev->cycle;
+        /* MSI-X, one vector per queue as the driver programmed them, or (no vectors) INTx and the ISR */
+        r->intx = false;
+        for (unsigned i = 0; i < nq; i++) r->intx |= qs[i]->vector >= VDPU_NUM_VECTORS;
+        for (unsigned i = 0; i < nq; i++) seen[i] = r->intx ? 0 : mem->msi_count[PCI_MSI_DATA_BASE + qs[i]->vector];
+        n->cfg_seen = mem->msi_count[PCI_MSI_DATA_BASE + 0];
+        if (rx_side)
+            for (unsigned k = 0; k < m->pairs; k++)
+                if (fill_rx(m, &m->rx[k])) vnet_kick(n, &m->rx[k]);
+    }
+    const uint64_t limit = r->limit;
+    const bool intx = r->intx;
+    if (resume) goto resume_after_turn; /* a restored checkpoint: its hook ran at this turn */
     while (!b->stopped && !n->error[0] && b->dev->cycle < limit) {
         uint64_t tx_done = 0;
         for (unsigned k = 0; k < m->pairs; k++) tx_done += m->tx[k].completed;
@@ -355,8 +444,9 @@ int virtio_net_mq_run(virtio_net_mq_t *m)
             n->o.on_turn(n, n->o.on_turn_ctx);
             if (n->error[0] || b->stopped) break;
         }
+    resume_after_turn:;
         /* the driver's own next action: its poll, or the cycle limit; every turn with a hook */
-        uint64_t h = n->o.poll && next_poll < limit ? next_poll : limit;
+        uint64_t h = n->o.poll && r->next_poll < limit ? r->next_poll : limit;
         if (n->o.on_turn) {
             uint64_t t = n->o.on_turn_from > b->dev->cycle ? n->o.on_turn_from : b->dev->cycle + 1;
             if (t < h) h = t;
@@ -383,8 +473,8 @@ int virtio_net_mq_run(virtio_net_mq_t *m)
         for (unsigned i = 0; i < nq; i++) any |= irq[i];
         if (n->o.poll) {
             if (any) vnet_set_error(n, "a queue interrupt arrived although the driver suppressed them", 0);
-            if (b->dev->cycle >= next_poll) {
-                next_poll = b->dev->cycle + n->o.poll;
+            if (b->dev->cycle >= r->next_poll) {
+                r->next_poll = b->dev->cycle + n->o.poll;
                 reap_all(m);
             }
             continue;

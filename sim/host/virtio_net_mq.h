@@ -37,6 +37,13 @@ typedef struct virtio_net_mq {
     uint8_t pend_n;
     uint32_t pend_dlen[NET_MAX_CHAIN];
     uint8_t frame[NET_HDR_LEN + NET_MAX_FRAME_LEN];
+    /* virtio_net_mq_run's loop between turns (a checkpoint resumes it where the on_turn hook ran) */
+    struct net_mq_run {
+        bool resume; /* set by virtio_net_mq_load */
+        bool intx;
+        uint64_t limit, next_poll;
+        uint64_t seen[2 * NET_MQ_MAX_PAIRS];
+    } run;
 } virtio_net_mq_t;
 
 /* Needs virtio_drv_init to DRIVER_OK with queues 0 .. 2*pairs-1 set up and VQ_PAIRS_SET(pairs)
@@ -44,8 +51,13 @@ typedef struct virtio_net_mq {
  * receiveq of that pair, frames from the wire (nothing transmitted) on receiveq 0. */
 int virtio_net_mq_open(virtio_net_mq_t *m, virtio_drv_t *d, const struct net_params *p, const struct net_opts *o,
                        unsigned pairs);
-/* Run the workload; 0 when every frame arrived intact, in order per flow, on its receiveq. */
+/* Run the workload; 0 when every frame arrived intact, in order per flow, on its receiveq. Called again
+ * on a traffic restored from a checkpoint, it goes on from the turn the checkpoint was taken at. */
 int virtio_net_mq_run(virtio_net_mq_t *m);
+/* Checkpoints, as virtio_net_save / virtio_net_load (the queues of every pair, the frames in flight of
+ * every flow). */
+void virtio_net_mq_save(const virtio_net_mq_t *m, ckpt_t *k);
+int virtio_net_mq_load(virtio_net_mq_t *m, virtio_drv_t *d, const struct net_opts *o, ckpt_t *k);
 void virtio_net_mq_close(virtio_net_mq_t *m);
 /* Frames completed (TX: on the wire and reaped; RX/loopback: received and checked). */
 uint64_t virtio_net_mq_packets(const virtio_net_mq_t *m);
