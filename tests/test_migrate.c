@@ -468,18 +468,26 @@ static uint8_t mac_byte(struct tctx *t, unsigned i)
     return (uint8_t)v;
 }
 
+/* a device on the model engine with the real firmware, the driver at DRIVER_OK, its control queue open */
+static void up_with_ctrl(struct tctx *t, virtio_drv_t **d, virtio_ctrl_t **c)
+{
+    open_fw(t, M);
+    *d = calloc(1, sizeof **d);
+    *c = calloc(1, sizeof **c);
+    cr_assert(*d && *c);
+    up(t, *d);
+    cr_assert_eq(virtio_ctrl_open(*c, *d), 0, "%s", (*c)->error);
+}
+
 /* What the control queue set - the MAC (MAC_ADDR_SET), promiscuous mode - and the control queue's own
  * ring position move with the device: the destination shows the MAC, filters promiscuously, and the
  * next command on the same ring is served and acked. model -> rtl -> model. */
 Test(migrate, control_queue_state_moves, .timeout = 300)
 {
     struct tctx t;
-    open_fw(&t, M);
-    virtio_drv_t *d = calloc(1, sizeof *d);
-    virtio_ctrl_t *c = calloc(1, sizeof *c);
-    cr_assert(d && c);
-    up(&t, d);
-    cr_assert_eq(virtio_ctrl_open(c, d), 0, "%s", c->error);
+    virtio_drv_t *d;
+    virtio_ctrl_t *c;
+    up_with_ctrl(&t, &d, &c);
     static const uint8_t mac[6] = {0x52, 0x54, 0x00, 0xab, 0xcd, 0xef};
     uint8_t ack = 0xEE, on = 1;
     cr_assert_eq(virtio_ctrl_cmd(c, VNET_CTRL_MAC, VNET_CTRL_MAC_ADDR_SET, mac, 6, &ack, 200000), 0, "%s", c->error);
@@ -555,12 +563,9 @@ static void vector_mask(struct tctx *t, unsigned v, bool masked)
 Test(migrate, a_pending_msix_message_moves, .timeout = 300)
 {
     struct tctx t;
-    open_fw(&t, M);
-    virtio_drv_t *d = calloc(1, sizeof *d);
-    virtio_ctrl_t *c = calloc(1, sizeof *c);
-    cr_assert(d && c);
-    up(&t, d);
-    cr_assert_eq(virtio_ctrl_open(c, d), 0, "%s", c->error);
+    virtio_drv_t *d;
+    virtio_ctrl_t *c;
+    up_with_ctrl(&t, &d, &c);
     unsigned v = c->vector;
     cr_assert_lt(v, VDPU_NUM_VECTORS, "the control queue has a vector");
     const uint64_t *msi = &t.s.mem.msi_count[PCI_MSI_DATA_BASE + v];
