@@ -352,3 +352,57 @@ RXB_TEST(split_event_idx_per_batch, .timeout = 300)
     cr_assert_eq(REQ(r, AVAIL_IDX), 5);
     cr_assert_leq(REQ(r, MSIX), 5);
 }
+
+/* A frame that needs more than MRG_MAX (16) buffers while a batch is held: the frame is dropped after the
+ * 16th buffer is filled (nothing of it used), and the held batch - the two frames before it - is
+ * written at once with its interrupt, before anything else. Queue of 32: 2 buffers of 256 bytes, 20 of 64. */
+static void mrg_overflow_with_batch(struct tctx *t, enum drv_ring ring)
+{
+    struct hctx h;
+    struct drv_params p;
+    drv_params_default(&p);
+    p.ring = ring;
+    p.drop[0] |= 1u << VIRTIO_RING_F_EVENT_IDX;
+    p.drop[VIRTIO_F_IN_ORDER / 32] |= 1u << (VIRTIO_F_IN_ORDER % 32);
+    p.qsize = 32;
+    h_open_params(&h, t, &p, NET_RX);
+    for (uint16_t i = 0; i < 2; i++) h_post(&h, i, 256);
+    for (uint16_t i = 2; i < 22; i++) h_post(&h, i, 64);
+    struct dma_count b0[VDPU_PURP_COUNT];
+    memcpy(b0, t->b->link.st.total, sizeof b0);
+    uint64_t irq0 = irqs(&h);
+    static const unsigned lens[3] = {60, 100, 1514};
+    static uint8_t f[3][1514];
+    for (unsigned k = 0; k < 3; k++) {
+        frame(&h, f[k], lens[k], k);
+        cr_assert(netport_inject(&t->b->net, f[k], lens[k]));
+    }
+    /* the two small frames' used entries are written as soon as the big one is given up (not at the
+     * port-idle flush): within a few round trips of the drop */
+    for (unsigned i = 0; i < 300 && (peek_csr(t, VDPU_CSR_ENG_STATUS) >> 16) == 0; i++) vdpu_bus_run_cycles(t->b, 100);
+    cr_assert_eq(peek_csr(t, VDPU_CSR_ENG_STATUS) >> 16, 1, "the big frame dropped");
+    vdpu_bus_run_cycles(t->b, 1500);
+    uint64_t used_now = reqs(t, b0, VDPU_PURP_USED);
+    cr_assert_gt(used_now, 0, "the held batch written right after the drop");
+    vdpu_bus_run_cycles(t->b, 26000);
+    cr_assert_eq(t->b->net.rx_n, 0);
+    cr_assert_eq(peek_csr(t, VDPU_CSR_ENG_STATUS) >> 16, 1, "the big frame dropped and counted");
+    cr_assert_eq(peek_csr(t, VDPU_CSR_QERR), 0);
+    cr_assert_eq(reqs(t, b0, VDPU_PURP_PAYLOAD_WR), 1 + 1 + 16, "two frames, then 16 buffers of the big one");
+    cr_assert_eq(irqs(&h) - irq0, 1, "one interrupt for the batch");
+    for (unsigned k = 0; k < 2; k++) {
+        uint32_t id, len;
+        used_at(&h, k, &id, &len);
+        cr_assert_eq(id, k, "used entry %u: buffer %u", k, id);
+        cr_assert_eq(len, 12 + lens[k], "used entry %u: length %u", k, len);
+    }
+    if (ring == DRV_RING_SPLIT) {
+        cr_assert_eq(hm_r16(t, h.q->device + 2), 2, "only the batch is used");
+        cr_assert_eq(reqs(t, b0, VDPU_PURP_USED), 1, "the batch in one write");
+    }
+    cr_assert_eq(used_now, reqs(t, b0, VDPU_PURP_USED), "the batch went out right after the drop");
+    h_close(&h);
+}
+
+RXB_TEST(split_mrg_overflow_writes_held_batch, .timeout = 120) { mrg_overflow_with_batch(T, DRV_RING_SPLIT); }
+RXB_TEST(packed_mrg_overflow_writes_held_batch, .timeout = 120) { mrg_overflow_with_batch(T, DRV_RING_PACKED); }
