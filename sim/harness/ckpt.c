@@ -98,6 +98,18 @@ const void *ckpt_get(ckpt_t *k, const char tag[4], size_t n)
     return p;
 }
 
+void *ckpt_dup(ckpt_t *k, const char tag[4], size_t n)
+{
+    const void *s = ckpt_get(k, tag, n);
+    void *p = s ? malloc(n ? n : 1) : NULL;
+    if (s && !p && !k->failed) {
+        k->failed = true;
+        snprintf(k->error, sizeof k->error, "out of memory restoring %zu bytes", n);
+    }
+    if (p) memcpy(p, s, n);
+    return p;
+}
+
 int ckpt_take(ckpt_t *k, const char tag[4], void *p, size_t n)
 {
     const void *s = ckpt_get(k, tag, n);

@@ -40,6 +40,8 @@ void ckpt_put(ckpt_t *k, const char tag[4], const void *p, size_t n);
 const void *ckpt_get(ckpt_t *k, const char tag[4], size_t n);
 /* The next section, `tag`, of any length (stored in *n). */
 const void *ckpt_get_any(ckpt_t *k, const char tag[4], size_t *n);
+/* The next section, `tag` of exactly n bytes, copied into a fresh allocation (free it), or NULL. */
+void *ckpt_dup(ckpt_t *k, const char tag[4], size_t n);
 /* Copy the next section into p (n bytes): 0, or -1. */
 int ckpt_take(ckpt_t *k, const char tag[4], void *p, size_t n);
 /* The first failure (reading or writing) as "checkpoint: ..." in err: -1; or 0 when there was none. */

@@ -703,24 +703,26 @@ void virtio_net_save(const virtio_net_t *n, ckpt_t *k)
 {
     ckpt_put(k, "VNET", n, sizeof *n);
     const struct net_vq *qs[2] = {&n->rx, &n->tx};
-    for (int i = 0; i < 2; i++) {
-        ckpt_put(k, "VQBF", qs[i]->buf, qs[i]->size * sizeof *qs[i]->buf);
-        ckpt_put(k, "VQFL", qs[i]->free_list, qs[i]->size * sizeof *qs[i]->free_list);
-        ckpt_put(k, "VQOR", qs[i]->order, qs[i]->size * sizeof *qs[i]->order);
-    }
+    for (int i = 0; i < 2; i++) vnet_vq_save(qs[i], k);
     for (unsigned i = 0; i < n->exp_n; i++) {
         unsigned j = (n->exp_head + i) % (sizeof n->exp / sizeof n->exp[0]);
         ckpt_put(k, "VEXP", n->exp[j].data, n->exp[j].len);
     }
 }
 
-static int load_array(ckpt_t *k, const char tag[4], void **p, size_t n)
+void vnet_vq_save(const struct net_vq *q, ckpt_t *k)
 {
-    const void *s = ckpt_get(k, tag, n);
-    *p = s ? malloc(n ? n : 1) : NULL;
-    if (!*p) return -1;
-    memcpy(*p, s, n);
-    return 0;
+    ckpt_put(k, "VQBF", q->buf, q->size * sizeof *q->buf);
+    ckpt_put(k, "VQFL", q->free_list, q->size * sizeof *q->free_list);
+    ckpt_put(k, "VQOR", q->order, q->size * sizeof *q->order);
+}
+
+int vnet_vq_load(struct net_vq *q, ckpt_t *k)
+{
+    q->buf = ckpt_dup(k, "VQBF", q->size * sizeof *q->buf);
+    q->free_list = q->buf ? ckpt_dup(k, "VQFL", q->size * sizeof *q->free_list) : NULL;
+    q->order = q->free_list ? ckpt_dup(k, "VQOR", q->size * sizeof *q->order) : NULL;
+    return q->order ? 0 : -1;
 }
 
 int virtio_net_load(virtio_net_t *n, virtio_drv_t *d, const struct net_opts *o, ckpt_t *k)
@@ -747,13 +749,10 @@ int virtio_net_load(virtio_net_t *n, virtio_drv_t *d, const struct net_opts *o, 
     struct net_vq *qs[2] = {&n->rx, &n->tx};
     for (int i = 0; i < 2; i++) qs[i]->buf = NULL, qs[i]->free_list = NULL, qs[i]->order = NULL;
     for (int i = 0; i < 2; i++)
-        if (load_array(k, "VQBF", (void **)&qs[i]->buf, qs[i]->size * sizeof *qs[i]->buf) ||
-            load_array(k, "VQFL", (void **)&qs[i]->free_list, qs[i]->size * sizeof *qs[i]->free_list) ||
-            load_array(k, "VQOR", (void **)&qs[i]->order, qs[i]->size * sizeof *qs[i]->order))
-            return -1;
+        if (vnet_vq_load(qs[i], k)) return -1;
     for (unsigned i = 0, want = f->exp_n; i < want; i++) {
         unsigned j = (n->exp_head + i) % (sizeof n->exp / sizeof n->exp[0]);
-        if (load_array(k, "VEXP", (void **)&n->exp[j].data, n->exp[j].len)) return -1;
+        if (!(n->exp[j].data = ckpt_dup(k, "VEXP", n->exp[j].len))) return -1;
         n->exp_n++;
     }
     n->s->bus.net.on_tx_frame = on_wire;

@@ -190,26 +190,14 @@ void virtio_net_mq_save(const virtio_net_mq_t *m, ckpt_t *k)
 {
     ckpt_put(k, "VNMQ", m, sizeof *m);
     for (unsigned p = 0; p < m->pairs; p++) {
-        const struct net_vq *qs[2] = {&m->rx[p], &m->tx[p]};
-        for (int i = 0; i < 2; i++) {
-            ckpt_put(k, "VQBF", qs[i]->buf, qs[i]->size * sizeof *qs[i]->buf);
-            ckpt_put(k, "VQFL", qs[i]->free_list, qs[i]->size * sizeof *qs[i]->free_list);
-            ckpt_put(k, "VQOR", qs[i]->order, qs[i]->size * sizeof *qs[i]->order);
-        }
+        vnet_vq_save(&m->rx[p], k);
+        vnet_vq_save(&m->tx[p], k);
     }
     for (unsigned f = 0; f < NET_MQ_FLOWS; f++)
         for (unsigned i = 0; i < m->exp_n[f]; i++) {
             const struct net_mq_exp *e = &m->exp[f][(m->exp_head[f] + i) % NET_MQ_EXP];
             ckpt_put(k, "VEXP", e->data, e->len);
         }
-}
-
-static void *take_copy(ckpt_t *k, const char tag[4], size_t n)
-{
-    const void *s = ckpt_get(k, tag, n);
-    void *p = s ? malloc(n ? n : 1) : NULL;
-    if (p) memcpy(p, s, n);
-    return p;
 }
 
 int virtio_net_mq_load(virtio_net_mq_t *m, virtio_drv_t *d, const struct net_opts *o, ckpt_t *k)
@@ -239,14 +227,8 @@ int virtio_net_mq_load(virtio_net_mq_t *m, virtio_drv_t *d, const struct net_opt
         m->exp[g] = NULL;
         m->exp_n[g] = 0;
     }
-    for (unsigned p = 0; p < m->pairs; p++) {
-        struct net_vq *qs[2] = {&m->rx[p], &m->tx[p]};
-        for (int i = 0; i < 2; i++)
-            if (!(qs[i]->buf = take_copy(k, "VQBF", qs[i]->size * sizeof *qs[i]->buf)) ||
-                !(qs[i]->free_list = take_copy(k, "VQFL", qs[i]->size * sizeof *qs[i]->free_list)) ||
-                !(qs[i]->order = take_copy(k, "VQOR", qs[i]->size * sizeof *qs[i]->order)))
-                return -1;
-    }
+    for (unsigned p = 0; p < m->pairs; p++)
+        if (vnet_vq_load(&m->rx[p], k) || vnet_vq_load(&m->tx[p], k)) return -1;
     for (unsigned g = 0; g < NET_MQ_FLOWS; g++) {
         if (!(m->exp[g] = calloc(NET_MQ_EXP, sizeof *m->exp[g]))) return -1;
         for (unsigned i = 0; i < f->exp_n[g]; i++) {

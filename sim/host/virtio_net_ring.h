@@ -6,6 +6,9 @@
 
 /* `n` carries the session, the driver, the seeded generator, the options and the first error. */
 int vnet_setup_vq(virtio_net_t *n, struct net_vq *q, unsigned idx, bool rx);
+/* Checkpoints: what a queue's pointers own (buffer table, free list, order ring), sized by q->size. */
+void vnet_vq_save(const struct net_vq *q, ckpt_t *k);
+int vnet_vq_load(struct net_vq *q, ckpt_t *k);
 bool vnet_can_post(const struct net_vq *q, unsigned k);
 /* TX: `data` (header + frame) is copied into the pieces; RX (data NULL): the pieces are poisoned. */
 uint16_t vnet_post(virtio_net_t *n, struct net_vq *q, unsigned k, const uint32_t *len, const uint8_t *data);
