@@ -57,8 +57,10 @@ enum vdpu_eng_fsm {
 
 struct vdpu_eng {
     uint8_t fsm; /* enum vdpu_eng_fsm */
-    bool rx;     /* serving receiveq 0 with the waiting frame (else transmit on q) */
+    bool rx;     /* serving the waiting frame's receiveq (else transmit on q) */
     uint16_t q;  /* queue in service (kept after it, ENG_STATUS[15:8]) */
+    uint16_t tx_last; /* the transmitq picked last: the next TX pick starts after it (round robin);
+                       * power-on reset only */
 
     /* the read in flight: request fields, then what its completions brought */
     uint8_t rd_purpose;

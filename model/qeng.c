@@ -587,6 +587,44 @@ static bool rx_unservable(const struct vdpu_state *s, unsigned rxq)
     return !s->queue[rxq].enable || (s->eng.qerr >> rxq & 1u) || s->eng.rx_trunc || rx_too_long(s);
 }
 
+/* A transmitq the scheduler may pick: kicked, enabled, not stopped by a violation. */
+static bool tx_ready(const struct vdpu_state *s, unsigned q)
+{
+    return q != s->ctrlq && s->queue[q].kick && s->queue[q].enable && !(s->eng.qerr >> q & 1u);
+}
+
+/* The TX pick, round robin: the lowest ready transmitq after the one picked last, else the lowest
+ * ready one; -1 when none is (RTL vdpu_qeng_sched.sv). */
+static int tx_pick(const struct vdpu_state *s)
+{
+    int lowest = -1, after = -1;
+    for (unsigned q = 1; q < VDPU_NUM_QUEUES; q += 2) {
+        if (!tx_ready(s, q)) continue;
+        if (lowest < 0) lowest = (int)q;
+        if (after < 0 && q > s->eng.tx_last) after = (int)q;
+    }
+    return after >= 0 ? after : lowest;
+}
+
+/*
+ * A transmit service leaves its queue after the buffer just used (docs/queue-engine.md, "Fairness")
+ * when its cache holds no further ring entry or descriptor and another queue waits for the engine: a
+ * frame in the RX buffer, or another ready transmitq. A busy transmitq then holds the engine for at
+ * most P buffers, and nothing read ahead is dropped.
+ */
+bool qeng_tx_yields(const struct vdpu_edge *e)
+{
+    const struct vdpu_state *s = e->pre;
+    const struct vdpu_eng *g = &s->eng;
+
+    if (g->pc_n) return false;
+    if (g->rx_full && !g->rx_stale) return true;
+    if (!(g->ctrl & ENG_CTRL_ENABLE)) return false;
+    for (unsigned q = 1; q < VDPU_NUM_QUEUES; q += 2)
+        if (q != g->q && tx_ready(s, q)) return true;
+    return false;
+}
+
 static void state_idle(struct vdpu_edge *e)
 {
     const struct vdpu_state *s = e->pre;
@@ -616,10 +654,10 @@ static void state_idle(struct vdpu_edge *e)
         pick = (int)rxq;
     } else {
         if (!on) return;
-        for (unsigned q = 1; q < VDPU_NUM_QUEUES && pick < 0; q += 2)
-            if (q != s->ctrlq && s->queue[q].kick && s->queue[q].enable && !(s->eng.qerr >> q & 1u)) pick = (int)q;
+        pick = tx_pick(s);
         if (pick < 0) return;
         n->rx = false;
+        n->tx_last = (uint16_t)pick;
         e->next->queue[pick].kick = false;
     }
     n->q = (uint16_t)pick;

@@ -43,6 +43,7 @@ void qeng_write(struct vdpu_edge *e, uint8_t purpose, uint64_t addr, uint16_t le
 void qeng_error(struct vdpu_edge *e, uint8_t code);
 void qeng_raise(struct vdpu_edge *e, uint16_t q);
 void qeng_idle(struct vdpu_edge *e);
+bool qeng_tx_yields(const struct vdpu_edge *e);
 void qeng_drop_frame(struct vdpu_edge *e);
 void qeng_rx_irq(struct vdpu_edge *e, bool more);
 uint8_t qeng_desc_check(const struct vdpu_edge *e, uint64_t addr, uint32_t len, uint16_t flags, uint32_t count,

@@ -393,9 +393,9 @@ void qeng_split_irq(struct vdpu_edge *e)
         qeng_rx_irq(e, g->b_held && !g->b_leave);
     } else if (g->b_leave) {
         qeng_idle(e);
-    } else if (e->pre->quiesce) {
-        /* quiesce: leave the queue as when it is found empty (no avail_event), the pending batch
-         * first; kick brings the engine back once quiesce ends */
+    } else if (e->pre->quiesce || qeng_tx_yields(e)) {
+        /* quiesce, or another queue waits (fairness): leave the queue as when it is found empty (no
+         * avail_event), the pending batch first; kick brings the engine back */
         e->next->queue[g->q].kick = true;
         if (g->b_cnt) {
             e->next->eng.b_leave = true;

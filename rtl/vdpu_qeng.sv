@@ -242,6 +242,7 @@ module vdpu_qeng
   logic [NUM_QUEUES-1:0] qerr_q, qerr_d;
   logic [31:0]           info_q, info_d;
   logic [15:0]           drops_q, drops_d;
+  logic [QIDX_W-1:0]     tx_last_q, tx_last_d;  // the transmit queue picked last (round robin)
   // ntx output register
   logic                  ntx_valid_q, ntx_valid_d;
   logic [255:0]          ntx_data_q, ntx_data_d;
@@ -302,6 +303,8 @@ module vdpu_qeng
   logic              rx_go;
   logic              tx_any;
   logic [QIDX_W-1:0] tx_pick;
+  logic              tx_other;  // a ready transmit queue other than q_q
+  logic              tx_yield;  // a TX service leaves after this buffer ("Fairness")
   logic [17:0]       pick_ahead_rx, pick_ahead_tx;  // NOTIFICATION_DATA of that queue (this edge's ENG_CTRL)
 
   vdpu_qeng_sched u_sched (
@@ -312,12 +315,20 @@ module vdpu_qeng
     .rx_q_i,
     .nd_en_i         (eng_ctrl_i[ENGCTRL_NOTIF_DATA]),
     .packed_i        (eng_ctrl_i[ENGCTRL_PACKED]),
+    .tx_last_i       (tx_last_q),
+    .cur_q_i         (q_q),
     .rx_go_o         (rx_go),
     .tx_any_o        (tx_any),
     .tx_pick_o       (tx_pick),
+    .tx_other_o      (tx_other),
     .pick_ahead_rx_o (pick_ahead_rx),
     .pick_ahead_tx_o (pick_ahead_tx)
   );
+
+  // Fairness: with nothing left in the cache, a TX service leaves its queue after the buffer just
+  // used when another queue waits - a frame in the RX buffer, or another ready transmit queue - so a
+  // busy transmit queue holds the engine for at most P buffers and nothing read ahead is dropped.
+  assign tx_yield = pcn_q == '0 && (rx_full_i || (eng_ctrl_i[ENGCTRL_ENABLE] && tx_other));
 
   // A waiting frame the pick drops: before DRIVER_OK (engine off, device_status without DRIVER_OK),
   // its receiveq not enabled or stopped (rx_go low), truncated, or (VIRTIO_NET_F_MTU) longer than
@@ -681,6 +692,7 @@ module vdpu_qeng
     qerr_d   = qerr_q;
     info_d   = info_q;
     drops_d  = drops_q;
+    tx_last_d = tx_last_q;
 
     ntx_valid_d = ntx_valid_q;
     ntx_data_d  = ntx_data_q;
@@ -822,7 +834,7 @@ module vdpu_qeng
     end
 
     unique case (state_q)
-      // -- scheduler: RX first, then the lowest kicked TX queue
+      // -- scheduler: RX first, then the next ready TX queue (round robin)
       StIdle: begin
         if (!quiesce_i) begin  // (quiesce is short - a reset, a suspend: a waiting frame stays)
           if (rx_drop) begin
@@ -874,6 +886,7 @@ module vdpu_qeng
             if (!rx_go) begin
               qwr_o.idx      = tx_pick;
               qwr_o.kick_clr = 1'b1;
+              tx_last_d      = tx_pick;
             end
           end
         end
@@ -1264,9 +1277,9 @@ module vdpu_qeng
           state_d   = (!bleave_q && bheld_q) ? StRxNext : StIdle;
         end else if (bleave_q) begin
           state_d = StIdle;
-        end else if (quiesce_i) begin
-          // quiesce: leave the queue as when it is found empty (no avail_event), the pending
-          // batch first; kick brings the engine back once quiesce ends
+        end else if (quiesce_i || tx_yield) begin
+          // quiesce, or another queue waits (fairness): leave the queue as when it is found empty
+          // (no avail_event), the pending batch first; kick brings the engine back
           qwr_o.kick_set = 1'b1;
           if (bcnt_q != '0) begin  // split, or packed IN_ORDER
             bleave_d = 1'b1;
@@ -1717,6 +1730,7 @@ module vdpu_qeng
       qerr_q      <= '0;
       info_q      <= CSR_ERR_INFO_RST;
       drops_q     <= '0;
+      tx_last_q   <= '0;
       ntx_valid_q <= 1'b0;
       ntx_data_q  <= '0;
       ntx_keep_q  <= '0;
@@ -1806,6 +1820,7 @@ module vdpu_qeng
       qerr_q      <= qerr_d;
       info_q      <= info_d;
       drops_q     <= drops_d;
+      tx_last_q   <= tx_last_d;
       ntx_valid_q <= ntx_valid_d;
       ntx_data_q  <= ntx_data_d;
       ntx_keep_q  <= ntx_keep_d;

@@ -3,6 +3,11 @@
 
 void desc_w(struct tctx *t, uint16_t slot, uint64_t addr, uint32_t len, uint16_t a, uint16_t b)
 {
+    desc_w_at(t, RING_DESC, slot, addr, len, a, b);
+}
+
+void desc_w_at(struct tctx *t, uint64_t ring, uint16_t slot, uint64_t addr, uint32_t len, uint16_t a, uint16_t b)
+{
     uint8_t d[16];
     for (unsigned i = 0; i < 8; i++) d[i] = (uint8_t)(addr >> (8 * i));
     for (unsigned i = 0; i < 4; i++) d[8 + i] = (uint8_t)(len >> (8 * i));
@@ -10,7 +15,7 @@ void desc_w(struct tctx *t, uint16_t slot, uint64_t addr, uint32_t len, uint16_t
     d[13] = (uint8_t)(a >> 8);
     d[14] = (uint8_t)b;
     d[15] = (uint8_t)(b >> 8);
-    hm_w(t, RING_DESC + 16u * slot, d, 16);
+    hm_w(t, ring + 16u * slot, d, 16);
 }
 
 void engine_up(struct tctx *t, bool packed, uint32_t param, uint32_t eng_ctrl_extra)

@@ -14,6 +14,8 @@
 
 /* descriptor at RING_DESC slot: addr, len, then split {flags, next} / packed {id, flags} */
 void desc_w(struct tctx *t, uint16_t slot, uint64_t addr, uint32_t len, uint16_t a, uint16_t b);
+/* the same in the descriptor ring at `ring` */
+void desc_w_at(struct tctx *t, uint64_t ring, uint16_t slot, uint64_t addr, uint32_t len, uint16_t a, uint16_t b);
 /* zeroed rings, the host window, transmitq Q_TX of QN entries enabled, ENG_PARAM = param, the engine
  * enabled with the ring layout and the extra ENG_CTRL bits; the device may write its ring only */
 void engine_up(struct tctx *t, bool packed, uint32_t param, uint32_t eng_ctrl_extra);

@@ -120,6 +120,17 @@ Test(net_random, soak_pinned_coalesce_timer_outlasts_traffic, .timeout = 300)
     cr_assert_gt(cov.packets, 0, "frames completed");
 }
 
+/* Pinned soak failure. 94460 (split, loopback, polled, 121 transmit buffers offered at once): the
+ * transmit service kept the engine for the whole burst while the first looped-back frame waited in the
+ * RX buffer; the migration's drain (200,000 cycles) gave up. A transmit service now yields to a waiting
+ * frame or another ready transmitq once its cache is empty (docs/queue-engine.md, "Fairness"). */
+Test(net_random, soak_pinned_rx_frame_waits_behind_a_long_tx_service, .timeout = 300)
+{
+    struct nr_cov cov = {0};
+    nr_one(94460, &cov);
+    cr_assert_eq(cov.packets, 162, "every frame completed");
+}
+
 /* The seeds cover the parameter space: both layouts, the queue size extremes, every workload, size
  * mode and chain shape, placement at the top of RAM, polling, overruns, backpressure. */
 Test(net_random, parameter_coverage)
