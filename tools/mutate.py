@@ -18,6 +18,14 @@ it (caught by directed). A mutant that does not verilate or compile is "invalid"
 Prints one line per mutant and the score; the list of survivors, with their site, is what a reviewer
 turns into tests or explains (docs/verification.md).
 
+Equivalent mutants: tools/mutate_equivalents.txt lists the sites a reviewer showed equivalent (no
+input can tell the mutant from the design), each with its reason. A drawn mutant on a listed site still
+runs: surviving, it is reported "equivalent" and the score is given twice - by the raw count and with
+the equivalents set aside (the usual mutation score); caught, the entry is wrong and the tool says so.
+An entry names its site by file, operator, the line's text (whitespace collapsed), which of the lines
+with that text it is (1 = the first in the file) and which of the operator's matches on the line
+(0 = the first); an entry whose line is gone is reported stale, so the list follows the RTL.
+
 The mutant tree links the unmutated traced model (build/verilated-trace, used only by --wave runs):
 the mutant is in the untraced model every run and test loads, and a mutant build verilates once.
 """
@@ -104,6 +112,58 @@ def apply(lines, site):
     return out
 
 
+EQUIV_FILE = "tools/mutate_equivalents.txt"
+
+
+def norm(text):
+    return " ".join(text.split("//", 1)[0].split())
+
+
+def site_key(path, lines, site):
+    """(file, operator, text, nth line with that text, nth match of the operator on the line)"""
+    i, name, pos = site
+    text = norm(lines[i])
+    nth = 1 + sum(1 for k in range(i) if norm(lines[k]) == text)
+    match = 0
+    if name != DROP[0]:
+        pat = next(p for n, p, _ in OPERATORS if n == name)
+        match = sum(1 for m in re.finditer(pat, lines[i].split("//", 1)[0]) if m.start() < pos)
+    return (path, name, text, nth, match)
+
+
+def load_equivalents(texts):
+    """{key: reason} from EQUIV_FILE; entries whose line is not in the current RTL are printed stale.
+    Format: a header line `file | operator | nth line | nth match | line text`, then the reason on
+    indented lines; `#` comments."""
+    out, stale = {}, []
+    if not os.path.isfile(EQUIV_FILE):
+        return out
+    key, why = None, []
+
+    def flush():
+        if key:
+            out[key] = " ".join(why)
+    with open(EQUIV_FILE) as f:
+        for n, line in enumerate(f, 1):
+            if line.startswith("#") or not line.strip():
+                continue
+            if line[0].isspace():
+                why.append(line.strip())
+                continue
+            flush()
+            parts = [x.strip() for x in line.split("|", 4)]
+            if len(parts) != 5 or not parts[2].isdigit() or not parts[3].isdigit():
+                sys.exit(f"mutate: {EQUIV_FILE}:{n}: expected `file | operator | nth line | nth match | text`")
+            key, why = (parts[0], parts[1], norm(parts[4]), int(parts[2]), int(parts[3])), []
+            lines = texts.get(parts[0])
+            if lines is not None and sum(1 for x in lines if norm(x) == key[2]) < key[3]:
+                stale.append(f"{EQUIV_FILE}:{n}: {parts[0]} has no line {key[3]} reading `{key[2]}`")
+    flush()
+    for x in stale:
+        print(f"mutate: stale equivalent entry: {x}")
+    return out
+
+
 def run(cmd, timeout=None, **kw):
     return subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=timeout, **kw)
 
@@ -182,6 +242,7 @@ def main():
         texts[f], s = sites(f)
         checks[f] = checks_only(texts[f])
         all_sites += [(f, x) for x in s]
+    equivalents = load_equivalents(texts)
     rng = random.Random(a.seed)
     picks = rng.sample(all_sites, min(a.mutants, len(all_sites)))
     print(f"mutate: {len(picks)} mutants of {len(all_sites)} sites in {', '.join(files)}, seed {a.seed}, "
@@ -190,8 +251,11 @@ def main():
         for n, (f, site) in enumerate(picks, 1):
             i, name, _ = site
             mutated = apply(texts[f], site)
+            k = site_key(f, texts[f], site)
             print(f"  {n:3} {f}:{i + 1} {name}: {texts[f][i].strip()}")
             print(f"      -> {mutated[i].strip() if mutated else '(does not apply)'}")
+            print(f"      key: {k[0]} | {k[1]} | {k[3]} | {k[4]} | {k[2]}"
+                  + (f"  (listed equivalent)" if k in equivalents else ""))
         return 0
     need = ["build/vdpu", "build/fw/vdpu-fw.elf"] + ([] if a.no_directed else ["build/tests/vdpu_tests"])
     for n in need:
@@ -215,7 +279,8 @@ def main():
     keep.append(f"{work}/b/obj/sim/harness/rtl_shim_trace.o")
     make = (["make", "-C", src, "-s", "-j1", f"BUILD={work}/b"] + [f"-o{k}" for k in keep]
             + ["VLT_OPT=OPT_FAST=-O1 OPT_GLOBAL=-O1 OPT_SLOW=-O0"])
-    caught = survived = invalid = 0
+    caught = survived = invalid = equivalent = 0
+    wrong_equiv = []
     by_random = by_directed = 0
     survivors = []
     t0 = time.time()
@@ -270,19 +335,32 @@ def main():
             if d:
                 verdict = f"caught by directed {d}"
                 by_directed += 1
+        why_equiv = equivalents.get(site_key(f, texts[f], site))
         if verdict:
             caught += 1
+            if why_equiv:
+                wrong_equiv.append(f"{where}: {texts[f][i].strip()}")
+                verdict += " - LISTED AS EQUIVALENT: the entry is wrong"
         else:
             survived += 1
-            survivors.append(f"{where}: {texts[f][i].strip()}")
-            verdict = "SURVIVED"
+            if why_equiv:
+                equivalent += 1
+                verdict = f"SURVIVED, equivalent ({why_equiv[:100]}{'...' if len(why_equiv) > 100 else ''})"
+            else:
+                survivors.append(f"{where}: {texts[f][i].strip()}")
+                verdict = "SURVIVED"
         print(f"  {n:3} {where}: {verdict} [{time.time() - tm:.0f} s]", flush=True)
     valid = caught + survived
     print(f"mutate: {caught} of {valid} valid mutants caught ({100.0 * caught / valid if valid else 0:.0f}%): "
           f"{by_random} by the random cosim, {by_directed} by a directed suite; {invalid} invalid, "
           f"{time.time() - t0:.0f} s")
+    scored = valid - equivalent
+    print(f"mutate: {equivalent} survivors on listed equivalent sites ({EQUIV_FILE}); set aside: {caught} of "
+          f"{scored} caught ({100.0 * caught / scored if scored else 0:.0f}%)")
     for s in survivors:
         print(f"  survivor: {s}")
+    for s in wrong_equiv:
+        print(f"  caught but listed as equivalent (fix the list): {s}")
     return 0 if valid else 1
 
 
