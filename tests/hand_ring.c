@@ -27,17 +27,22 @@ void engine_up(struct tctx *t, bool packed, uint32_t param, uint32_t eng_ctrl_ex
     csr_wr(t, VDPU_CSR_HOSTMEM_BASE_HI, 0);
     csr_wr(t, VDPU_CSR_HOSTMEM_SIZE_LO, 16u << 20);
     csr_wr(t, VDPU_CSR_HOSTMEM_SIZE_HI, 0);
-    csr_wr(t, VDPU_CSR_FW_QSEL, Q_TX);
-    csr_wr(t, VDPU_CSR_Q_SIZE, QN);
-    csr_wr(t, VDPU_CSR_Q_DESC_LO, (uint32_t)RING_DESC);
-    csr_wr(t, VDPU_CSR_Q_AVAIL_LO, (uint32_t)RING_DRV);
-    csr_wr(t, VDPU_CSR_Q_USED_LO, (uint32_t)RING_DEV);
-    csr_wr(t, VDPU_CSR_Q_ENABLE, 1);
+    queue_at(t, packed, Q_TX, RING_DESC, RING_DRV, RING_DEV);
     csr_wr(t, VDPU_CSR_ENG_PARAM, param);
     csr_wr(t, VDPU_CSR_ENG_CTRL,
            1u << VDPU_ENGCTRL_ENABLE | (packed ? 1u << VDPU_ENGCTRL_PACKED : 0u) | eng_ctrl_extra);
+}
+
+void queue_at(struct tctx *t, bool packed, unsigned q, uint64_t desc, uint64_t drv, uint64_t dev)
+{
+    csr_wr(t, VDPU_CSR_FW_QSEL, q);
+    csr_wr(t, VDPU_CSR_Q_SIZE, QN);
+    csr_wr(t, VDPU_CSR_Q_DESC_LO, (uint32_t)desc);
+    csr_wr(t, VDPU_CSR_Q_AVAIL_LO, (uint32_t)drv);
+    csr_wr(t, VDPU_CSR_Q_USED_LO, (uint32_t)dev);
+    csr_wr(t, VDPU_CSR_Q_ENABLE, 1);
     /* the device may write the used ring / descriptor ring only */
-    cr_assert(link_grant(&t->b->link, packed ? RING_DESC : RING_DEV, packed ? 16 * QN : 6 + 8 * QN));
+    cr_assert(link_grant(&t->b->link, packed ? desc : dev, packed ? 16 * QN : 6 + 8 * QN));
 }
 
 void kick(struct tctx *t)

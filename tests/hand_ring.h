@@ -19,6 +19,9 @@ void desc_w_at(struct tctx *t, uint64_t ring, uint16_t slot, uint64_t addr, uint
 /* zeroed rings, the host window, transmitq Q_TX of QN entries enabled, ENG_PARAM = param, the engine
  * enabled with the ring layout and the extra ENG_CTRL bits; the device may write its ring only */
 void engine_up(struct tctx *t, bool packed, uint32_t param, uint32_t eng_ctrl_extra);
+/* queue q of QN entries on the rings at desc/drv/dev (zeroed by the caller), enabled, with its device-written
+ * ring granted */
+void queue_at(struct tctx *t, bool packed, unsigned q, uint64_t desc, uint64_t drv, uint64_t dev);
 /* the transmitq's doorbell, then 8000 cycles */
 void kick(struct tctx *t);
 /* DMA requests of a purpose so far */

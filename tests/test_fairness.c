@@ -61,21 +61,14 @@ static void unwatch(struct fair *f)
 
 static uint32_t param(unsigned p) { return p | 1u << 4 | 1u << 8; } /* P, B = 1, one read outstanding */
 
-/* queue q of QN entries at desc/drv/dev, enabled; the device may write its used ring (split) or its
- * descriptor ring (packed) */
+/* queue q of QN entries on zeroed rings at desc/drv/dev */
 static void queue_up(struct tctx *t, bool packed, unsigned q, uint64_t desc, uint64_t drv, uint64_t dev)
 {
     static const uint8_t zero[0x1000];
     hm_w(t, desc, zero, sizeof zero);
     hm_w(t, drv, zero, sizeof zero);
     hm_w(t, dev, zero, sizeof zero);
-    csr_wr(t, VDPU_CSR_FW_QSEL, q);
-    csr_wr(t, VDPU_CSR_Q_SIZE, QN);
-    csr_wr(t, VDPU_CSR_Q_DESC_LO, (uint32_t)desc);
-    csr_wr(t, VDPU_CSR_Q_AVAIL_LO, (uint32_t)drv);
-    csr_wr(t, VDPU_CSR_Q_USED_LO, (uint32_t)dev);
-    csr_wr(t, VDPU_CSR_Q_ENABLE, 1);
-    cr_assert(link_grant(&t->b->link, packed ? desc : dev, packed ? 16 * QN : 6 + 8 * QN));
+    queue_at(t, packed, q, desc, drv, dev);
 }
 
 /* n buffers of len bytes made available on the queue at desc/drv (rx: device-writable), from slot 0 */
