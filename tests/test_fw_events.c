@@ -235,6 +235,45 @@ ENGINE_TEST(events, firmware_csr_errors)
     cr_assert_eq(csr_rd(T, VDPU_CSR_SCRATCH), 0xCAFEF00D);
 }
 
+/* Every per-queue CSR read with FW_QSEL naming no queue returns 0 and counts FWERR_BAD_QSEL, whatever the
+ * last real queue holds; the queue's own registers are untouched (the decoder must not fall through to a
+ * neighbouring queue's context, and the read data must not leak the decoder's value). */
+ENGINE_TEST(events, per_queue_csr_reads_with_qsel_out_of_range)
+{
+    static const uint16_t per_q[] = {VDPU_CSR_Q_SIZE,     VDPU_CSR_Q_MSIX,     VDPU_CSR_Q_ENABLE,   VDPU_CSR_Q_RESET,
+                                     VDPU_CSR_Q_DESC_LO,  VDPU_CSR_Q_DESC_HI,  VDPU_CSR_Q_AVAIL_LO, VDPU_CSR_Q_AVAIL_HI,
+                                     VDPU_CSR_Q_USED_LO,  VDPU_CSR_Q_USED_HI,  VDPU_CSR_Q_AVAIL_POS, VDPU_CSR_Q_KICK,
+                                     VDPU_CSR_Q_USED_POS};
+    const unsigned n = sizeof per_q / sizeof per_q[0];
+    uint32_t was[sizeof per_q / sizeof per_q[0]];
+    csr_wr(T, VDPU_CSR_FW_QSEL, VDPU_NUM_QUEUES - 1);
+    csr_wr(T, VDPU_CSR_Q_SIZE, 64);
+    csr_wr(T, VDPU_CSR_Q_MSIX, 3);
+    csr_wr(T, VDPU_CSR_Q_DESC_LO, 0x9000);
+    csr_wr(T, VDPU_CSR_Q_DESC_HI, 0x1);
+    csr_wr(T, VDPU_CSR_Q_AVAIL_LO, 0xA000);
+    csr_wr(T, VDPU_CSR_Q_AVAIL_HI, 0x2);
+    csr_wr(T, VDPU_CSR_Q_USED_LO, 0xB000);
+    csr_wr(T, VDPU_CSR_Q_USED_HI, 0x3);
+    csr_wr(T, VDPU_CSR_Q_AVAIL_POS, 0x10007);
+    csr_wr(T, VDPU_CSR_Q_USED_POS, 0x5);
+    for (unsigned i = 0; i < n; i++) was[i] = csr_rd(T, per_q[i]);
+    cr_assert_eq(was[0], 64);
+    cr_assert_eq(was[10], 0x10007);
+    uint32_t errs = csr_rd(T, VDPU_CSR_FW_ERR) >> 16;
+    static const uint32_t bad_sel[] = {VDPU_NUM_QUEUES, VDPU_NUM_QUEUES + 1, 0xFFFF};
+    for (unsigned s = 0; s < sizeof bad_sel / sizeof bad_sel[0]; s++) {
+        csr_wr(T, VDPU_CSR_FW_QSEL, bad_sel[s]);
+        for (unsigned i = 0; i < n; i++) {
+            cr_assert_eq(csr_rd(T, per_q[i]), 0, "CSR 0x%03x with FW_QSEL %u", per_q[i], bad_sel[s]);
+            cr_assert_eq(csr_rd(T, VDPU_CSR_FW_ERR), (++errs << 16) | VDPU_FWERR_BAD_QSEL, "CSR 0x%03x", per_q[i]);
+        }
+    }
+    csr_wr(T, VDPU_CSR_FW_QSEL, VDPU_NUM_QUEUES - 1);
+    for (unsigned i = 0; i < n; i++) cr_assert_eq(csr_rd(T, per_q[i]), was[i], "CSR 0x%03x kept", per_q[i]);
+    cr_assert_eq(csr_rd(T, VDPU_CSR_FW_ERR) >> 16, errs, "reads of a real queue count no error");
+}
+
 /* An enabled queue's geometry (size, ring addresses) and position are the engine's: firmware writes to
  * them are refused with FWERR_Q_LIVE and change nothing (the engine sizes and addresses a ring read when
  * it issues it; a size committed in service split model and RTL, fuzz/regress/dev_cosim). Disabled
