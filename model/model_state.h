@@ -147,11 +147,12 @@ struct vdpu_eng {
     bool mrg_en;
     bool nd_en;          /* NOTIFICATION_DATA (ENG_CTRL[5], latched at the pick) */
 
-    /* several payload reads outstanding (ENG_PARAM[11:8] = max reads M, latched at the pick; M = 1
-     * keeps the one-read path). One slot per read in flight, chunk c in slot c % 8. */
-    uint8_t mr;          /* M (1..8; 1 for RX) */
+    /* several payload reads outstanding (ENG_PARAM[13:8] = max reads M, latched at the pick; M = 1
+     * keeps the one-read path). One slot per read in flight, chunk c in slot c % QENG_TAGS: the
+     * chunks take consecutive tags, so no two reads in flight share one. */
+    uint8_t mr;          /* M (1..QENG_TAGS; 1 for RX) */
     uint8_t p_n;         /* reads outstanding */
-    uint8_t p_chunk;     /* chunks of the descriptor requested (mod 256; slot = p_chunk % 8) */
+    uint8_t p_chunk;     /* chunks of the descriptor requested (mod 256; slot = p_chunk % QENG_TAGS) */
     uint32_t p_req;      /* bytes of the descriptor requested */
     bool p_bad;          /* an error status, a foreign tag or a wrong length seen */
     struct {
@@ -159,7 +160,7 @@ struct vdpu_eng {
         uint8_t tag;
         uint16_t len, got;
         uint32_t off;    /* where its bytes go in the TX frame buffer (chain offset) */
-    } p_slot[VDPU_ENG_PARAM_MAX];
+    } p_slot[VDPU_QENG_TAGS];
     uint8_t m_n;         /* buffers of the frame filled so far (before the one in service) */
     uint16_t m_id[VDPU_MRG_MAX];  /* ... their ids */
     uint16_t m_len[VDPU_MRG_MAX]; /* ... bytes written into each */

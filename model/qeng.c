@@ -343,7 +343,7 @@ void qeng_desc_data(struct vdpu_edge *e)
             n->p_req = 0;
             n->p_bad = false;
             /* a descriptor that failed left the slots of its reads still in flight busy */
-            for (unsigned i = 0; i < VDPU_ENG_PARAM_MAX; i++) n->p_slot[i].busy = false;
+            for (unsigned i = 0; i < VDPU_QENG_TAGS; i++) n->p_slot[i].busy = false;
             return;
         }
         qeng_read(e, VDPU_PURP_PAYLOAD_RD, n->d_addr, min_u16(n->d_len, VDPU_DMA_RD_MAX));
@@ -567,6 +567,13 @@ static uint8_t eng_param_field(uint32_t v, unsigned lsb)
     return f == 0 ? 1 : f > VDPU_ENG_PARAM_MAX ? VDPU_ENG_PARAM_MAX : f;
 }
 
+/* ENG_PARAM's max reads M: 0 acts as 1, above the engine's read tags as all of them. */
+static uint8_t eng_param_reads(uint32_t v)
+{
+    uint8_t f = (v & VDPU_ENG_PARAM_MAX_READS) >> VDPU_ENG_PARAM_MAX_READS_LSB;
+    return f == 0 ? 1 : f > VDPU_QENG_TAGS ? VDPU_QENG_TAGS : f;
+}
+
 /*
  * VIRTIO_NET_F_MTU negotiated (ENG_CTRL[7]): the device "MUST NOT pass received packets that exceed mtu
  * (plus low level ethernet header length) size with gso_type NONE or ECN" (net description.tex). Every
@@ -665,7 +672,7 @@ static void state_idle(struct vdpu_edge *e)
     /* prefetch and batching: parameters latched for this service; the cache and the batch start empty */
     n->pf = eng_param_field(s->eng.param, VDPU_ENG_PARAM_PREFETCH_LSB);
     n->bb = eng_param_field(s->eng.param, VDPU_ENG_PARAM_BATCH_LSB);
-    n->mr = n->rx ? 1 : eng_param_field(s->eng.param, VDPU_ENG_PARAM_MAX_READS_LSB); /* payload reads are TX only */
+    n->mr = n->rx ? 1 : eng_param_reads(s->eng.param); /* payload reads are TX only */
     n->pc_n = 0;
     n->pc_pos = 0;
     n->b_cnt = 0;
@@ -769,7 +776,7 @@ static void state_pay(struct vdpu_edge *e, const vdpu_in_t *in)
     int issued = 0, completed = 0;
     bool fail_last = false;
 
-    unsigned s = g->p_chunk % VDPU_ENG_PARAM_MAX;
+    unsigned s = g->p_chunk % VDPU_QENG_TAGS;
     if (g->p_req < g->d_len && g->p_n < g->mr && !g->p_slot[s].busy && model_dma_out_free(e)) {
         vdpu_dmareq_t r;
         memset(&r, 0, sizeof r);
@@ -794,7 +801,7 @@ static void state_pay(struct vdpu_edge *e, const vdpu_in_t *in)
     const vdpu_dmacpl_t *c = &in->dmacpl;
     if (in->dmacpl_valid && g->p_n) {
         int hit = -1;
-        for (unsigned i = 0; i < VDPU_ENG_PARAM_MAX && hit < 0; i++)
+        for (unsigned i = 0; i < VDPU_QENG_TAGS && hit < 0; i++)
             if (g->p_slot[i].busy && g->p_slot[i].tag == c->tag) hit = (int)i;
         if (hit < 0 || c->status != VDPU_CPL_SC || c->poison) { /* nothing of it is stored */
             n->p_bad = true;

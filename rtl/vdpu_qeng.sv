@@ -223,17 +223,18 @@ module vdpu_qeng
   logic [4:0]            mk_q, mk_d;        // ... used entry being written: 1..mcnt-1, then 0 (as mcnt)
   // NOTIFICATION_DATA (ENG_CTRL[5], latched at the pick)
   logic                  nd_q, nd_d;
-  // several payload reads outstanding (ENG_PARAM[11:8] = max reads M, latched at the pick; M = 1
-  // keeps the one-read path): one slot per read in flight, chunk c in slot c % ENG_PARAM_MAX
-  logic [3:0]            mr_q, mr_d;        // M (1..8; 1 for RX)
-  logic [3:0]            pn_q, pn_d;        // reads outstanding
-  logic [2:0]            pchunk_q, pchunk_d; // slot of the next chunk
+  // several payload reads outstanding (ENG_PARAM[13:8] = max reads M, latched at the pick; M = 1
+  // keeps the one-read path): one slot per read in flight, chunk c in slot c % QENG_TAGS (the chunks
+  // take consecutive tags, so no two reads in flight share one)
+  logic [5:0]            mr_q, mr_d;        // M (1..QENG_TAGS; 1 for RX)
+  logic [5:0]            pn_q, pn_d;        // reads outstanding
+  logic [4:0]            pchunk_q, pchunk_d; // slot of the next chunk
   logic [31:0]           preq_q, preq_d;    // bytes of the descriptor requested
   logic                  pbad_q, pbad_d;    // error status, foreign tag or wrong length seen
-  logic [ENG_PARAM_MAX-1:0]   pbusy_q, pbusy_d;
-  logic [ENG_PARAM_MAX-1:0][4:0]          ptag_q, ptag_d;
-  logic [ENG_PARAM_MAX-1:0][15:0]         plen_q, plen_d, pgot_q, pgot_d;
-  logic [ENG_PARAM_MAX-1:0][FRAME_PW-1:0] poff_q, poff_d;  // chain offset of its bytes
+  logic [QENG_TAGS-1:0]   pbusy_q, pbusy_d;
+  logic [QENG_TAGS-1:0][4:0]          ptag_q, ptag_d;
+  logic [QENG_TAGS-1:0][15:0]         plen_q, plen_d, pgot_q, pgot_d;
+  logic [QENG_TAGS-1:0][FRAME_PW-1:0] poff_q, poff_d;  // chain offset of its bytes
   logic [31:0]           cto_q, cto_d;      // completion timeout: edges waited with reads outstanding
                                             // and no completion beat (the model's eng.cto)
   logic [3:0]            ndcap_q, ndcap_d;  // packed: descriptors the next buffer-start read may take
@@ -267,6 +268,11 @@ module vdpu_qeng
   // An ENG_PARAM field: 0 acts as 1, above ENG_PARAM_MAX as ENG_PARAM_MAX.
   function automatic logic [3:0] param_field(logic [3:0] v);
     return (v == '0) ? 4'd1 : ((32'(v) > ENG_PARAM_MAX) ? 4'(ENG_PARAM_MAX) : v);
+  endfunction
+
+  // ENG_PARAM's max reads M: 0 acts as 1, above the engine's read tags as all of them.
+  function automatic logic [5:0] reads_field(logic [ENG_PARAM_MAX_READS_W-1:0] v);
+    return (v == '0) ? 6'd1 : ((32'(v) > QENG_TAGS) ? 6'(QENG_TAGS) : 6'(v));
   endfunction
 
   // EVENT_IDX: the spec's vring_need_event: the used index moved from old to new_idx past event_idx.
@@ -374,7 +380,7 @@ module vdpu_qeng
 
   // PAY: the read a completion beat belongs to (by tag), and the bytes it stores
   logic        pay_hit;
-  logic [2:0]  pay_idx;
+  logic [4:0]  pay_idx;
   logic [15:0] pay_room;
   logic [5:0]  pay_n;
   logic        pay_req_ok;   // the next chunk's request can be loaded
@@ -383,10 +389,10 @@ module vdpu_qeng
   always_comb begin
     pay_hit = 1'b0;
     pay_idx = '0;
-    for (int i = int'(ENG_PARAM_MAX) - 1; i >= 0; i--) begin
+    for (int i = int'(QENG_TAGS) - 1; i >= 0; i--) begin
       if (pbusy_q[i] && {3'b0, ptag_q[i]} == dmacpl_tag_i) begin
         pay_hit = 1'b1;
-        pay_idx = 3'(i);
+        pay_idx = 5'(i);
       end
     end
     pay_room   = plen_q[pay_idx] - pgot_q[pay_idx];
@@ -881,7 +887,7 @@ module vdpu_qeng
             mla0_d    = rx_go ? qctx_i[rx_q_i].last_avail : qctx_i[tx_pick].last_avail;
             maw0_d    = rx_go ? qctx_i[rx_q_i].avail_wrap : qctx_i[tx_pick].avail_wrap;
             nd_d      = eng_ctrl_i[ENGCTRL_NOTIF_DATA];
-            mr_d      = rx_go ? 4'd1 : param_field(eng_param_i[ENG_PARAM_MAX_READS_LSB +: ENG_PARAM_MAX_READS_W]);  // payload reads are TX only
+            mr_d      = rx_go ? 6'd1 : reads_field(eng_param_i[ENG_PARAM_MAX_READS_LSB +: ENG_PARAM_MAX_READS_W]);  // payload reads are TX only
             ndcap_d   = cap8(rx_go ? pick_ahead_rx : pick_ahead_tx);
             if (!rx_go) begin
               qwr_o.idx      = tx_pick;
@@ -1108,7 +1114,7 @@ module vdpu_qeng
                   blen_d  = pd_len;
                   op_d    = OpPayload;
                   state_d = StRdReq;
-                  if (mr_q > 4'd1) begin  // several reads outstanding: the whole descriptor in PAY
+                  if (mr_q > 6'd1) begin  // several reads outstanding: the whole descriptor in PAY
                     state_d  = StPay;
                     pn_d     = '0;
                     pchunk_d = '0;
@@ -1369,7 +1375,7 @@ module vdpu_qeng
             poff_d[pchunk_q]  = tot_q + preq_q[FRAME_PW-1:0];
             tag_d             = tag_q + 5'd1;
             preq_d            = preq_q + 32'(pay_len);
-            pchunk_d          = pchunk_q + 3'd1;
+            pchunk_d          = pchunk_q + 5'd1;
             pay_issued            = 1'b1;
           end
           if (dmacpl_valid_i && pn_q != '0) begin
@@ -1387,7 +1393,7 @@ module vdpu_qeng
               end
             end
           end
-          pn_d = pn_q + 4'(pay_issued) - 4'(pay_completed);
+          pn_d = pn_q + 6'(pay_issued) - 6'(pay_completed);
           if (pay_fail_last || (preq_d == blen_q && pn_d == '0)) begin
             state_d = StProc;
             rlen_d  = blen_q[15:0];
@@ -1717,7 +1723,7 @@ module vdpu_qeng
       nd_q        <= 1'b0;
       ndcap_q     <= '0;
       cto_q       <= '0;
-      mr_q        <= 4'd1;
+      mr_q        <= 6'd1;
       pn_q        <= '0;
       pchunk_q    <= '0;
       preq_q      <= '0;

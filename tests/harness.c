@@ -257,6 +257,7 @@ struct traffic_result t_traffic_opts(struct tctx *t, const struct drv_params *p,
     struct link_stats st;
     link_stats_since(&t->b->link.st, &before, &st);
     memcpy(r.c, st.total, sizeof r.c);
+    r.rd_peak = st.rd_peak;
     virtio_net_close(n);
     free(n);
     free(d);

@@ -54,7 +54,8 @@ Test(cli, bad_arguments_one_line_exit_2)
         VDPU " run --workload net-loopback --pairs 2 --ctrl pairs=1",
         VDPU " run --workload net-loopback --pairs 2 --rx-buf-size 256",
         VDPU " run --fw builtin --workload net-tx", VDPU " run --max-qp 0", VDPU " run --max-qp 3", VDPU " run --workload net-loopback --max-qp 1 --pairs 2",
-        VDPU " run --workload net-tx --max-reads 9", VDPU " run --workload net-tx --max-reads 0",
+        VDPU " run --workload net-tx --max-reads 33", VDPU " run --workload net-tx --max-reads 0",
+        VDPU " run --workload net-tx --tags 33", VDPU " run --workload net-tx --tags 0", VDPU " run --workload net-tx --tags x",
         VDPU " run --workload net-tx --coalesce 8", VDPU " run --workload net-tx --coalesce 8,0",
         VDPU " run --workload net-tx --coalesce 300,10", VDPU " run --workload net-tx --coalesce 8,x",
         VDPU " run --workload net-rx --rx-buf-size 8", VDPU " run --workload net-rx --rx-buf-size 5000",
@@ -208,7 +209,7 @@ Test(cli, json_schema, .timeout = 300)
     static char out[16384];
     remove("build/test.json");
     cr_assert_eq(sh(VDPU " run -q --engine cosim --ring packed --workload net-loopback --packets 20 --prefetch 3 "
-                         "--used-batch 5 --max-reads 2 --coalesce 4,900 --json build/test.json",
+                         "--used-batch 5 --tags 20 --coalesce 4,900 --json build/test.json",
                     out, sizeof out), 0, "%s", out);
     cJSON *root = t_json_file("build/test.json");
     cr_assert_eq(cJSON_GetObjectItem(root, "packets")->valuedouble, 20);
@@ -216,7 +217,7 @@ Test(cli, json_schema, .timeout = 300)
     /* what the run measured with: the engine parameters as given, the driver's defaults */
     cJSON *par = cJSON_GetObjectItem(root, "params");
     cr_assert(cJSON_IsObject(par), "params object");
-    static const struct { const char *k; double v; } want[] = {{"prefetch", 3}, {"used_batch", 5}, {"max_reads", 2},
+    static const struct { const char *k; double v; } want[] = {{"prefetch", 3}, {"used_batch", 5}, {"max_reads", 20},
         {"coalesce_frames", 4}, {"coalesce_cycles", 900}, {"rx_buf_size", 2048}, {"pairs", 1}, {"rtt", 200},
         {"wire_mbps", 0}};
     for (unsigned i = 0; i < sizeof want / sizeof want[0]; i++) {
@@ -224,14 +225,17 @@ Test(cli, json_schema, .timeout = 300)
         cr_assert(cJSON_IsNumber(v) && v->valuedouble == want[i].v, "params.%s", want[i].k);
     }
     cr_assert(cJSON_IsNull(cJSON_GetObjectItem(root, "wire_mpps")), "no wire rate given: wire_mpps null");
-    /* the on-chip storage P = 3, B = 5, M = 2 cost: 3 x 16 + 5 x 4 + 2 x 7 + 16 x 6 + 2 x 9216 + 2 + 5 x 5 */
+    /* the on-chip storage P = 3, B = 5, M = 20 cost: 3 x 16 + 5 x 4 + 20 x 7 + 16 x 6 + 2 x 9216 + 2 + 5 x 5 */
     cJSON *sto = cJSON_GetObjectItem(root, "storage_bytes");
     static const struct { const char *k; double v; } bytes[] = {{"desc_cache", 48}, {"used_batch", 20},
-        {"read_slots", 14}, {"mrg", 96}, {"frame_bufs", 18432}, {"in_order", 27}, {"total", 18637}};
+        {"read_slots", 140}, {"mrg", 96}, {"frame_bufs", 18432}, {"in_order", 27}, {"total", 18763}};
     for (unsigned i = 0; i < sizeof bytes / sizeof bytes[0]; i++) {
         cJSON *v = cJSON_GetObjectItem(sto, bytes[i].k);
         cr_assert(cJSON_IsNumber(v) && v->valuedouble == bytes[i].v, "storage_bytes.%s", bytes[i].k);
     }
+    /* 64-byte frames: one payload read each, so the peak the link saw is a read or two (engine, firmware) */
+    cJSON *peak = cJSON_GetObjectItem(cJSON_GetObjectItem(root, "link"), "reads_outstanding_max");
+    cr_assert(cJSON_IsNumber(peak) && peak->valuedouble >= 1 && peak->valuedouble <= 2, "link.reads_outstanding_max");
     cJSON *feat = cJSON_GetObjectItem(root, "features");
     cr_assert(cJSON_IsArray(feat));
     bool packed = false;

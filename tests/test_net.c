@@ -3,6 +3,7 @@
 
 #include "harness.h"
 #include "virtio_net.h"
+#include "virtio_net_mq.h"
 
 /* the exact counts are the spec's for "no EVENT_IDX" unless a test asks for it */
 static bool with_event_idx;
@@ -242,4 +243,39 @@ ENGINE_TEST_REALFW(net, device_reset_during_traffic, .timeout = 600)
     }
     free(n);
     free(d);
+}
+
+/* The host drivers build frames in buffers of 12 + 1514 bytes: a larger --pkt-size from a caller (a test,
+ * the library) is refused at open with a named error, not written past those buffers. */
+Test(net, host_drivers_refuse_frames_larger_than_their_buffers, .timeout = 60)
+{
+    struct tctx t;
+    struct vdpu_opts o;
+    vdpu_opts_default(&o);
+    o.max_qp = 2;
+    t_open_fw(&t, VDPU_ENGINE_MODEL, &o);
+    struct drv_params p;
+    drv_params_default(&p);
+    virtio_drv_t *d = calloc(1, sizeof *d);
+    virtio_net_t *n = calloc(1, sizeof *n);
+    virtio_net_mq_t *m = calloc(1, sizeof *m);
+    cr_assert(d && n && m);
+    t_drv_up(&t, d, &p);
+    static const unsigned sizes[] = {1515, 9000, 65535};
+    for (unsigned i = 0; i < 3; i++) {
+        struct net_params np = {NET_TX, 1, sizes[i], 1, 100000};
+        cr_assert_neq(virtio_net_open(n, d, &np), 0, "%u-byte frames", sizes[i]);
+        cr_assert(strstr(n->error, "frame size out of range"), "%s", n->error);
+        virtio_net_close(n);
+        cr_assert_neq(virtio_net_mq_open(m, d, &np, NULL, 2), 0, "%u-byte frames, 2 pairs", sizes[i]);
+        cr_assert(strstr(m->n.error, "frame size out of range"), "%s", m->n.error);
+        virtio_net_mq_close(m);
+    }
+    struct net_params ok = {NET_TX, 1, 1514, 1, 100000};
+    cr_assert_eq(virtio_net_open(n, d, &ok), 0, "%s", n->error);
+    virtio_net_close(n);
+    free(m);
+    free(n);
+    free(d);
+    t_close(&t);
 }

@@ -663,9 +663,11 @@ static void mtu_max_open_reads(struct tctx *t, enum vdpu_engine e, unsigned max_
 }
 
 static void mtu_max_open(struct tctx *t, enum vdpu_engine e) { mtu_max_open_reads(t, e, 1); }
-/* 8 payload reads outstanding: a frame of 9,200 bytes is 18 reads of 512, 8 of them in flight at once -
- * every read slot of the engine in use (with 1500-byte frames at most 3 are) */
+/* 8 payload reads outstanding: a frame of 9,200 bytes is 18 reads of 512, 8 of them in flight at once
+ * (with 1500-byte frames at most 3 are); 16 and 32 (--tags): 16, then all 18 */
 static void mtu_max_open8(struct tctx *t, enum vdpu_engine e) { mtu_max_open_reads(t, e, 8); }
+static void mtu_max_open16(struct tctx *t, enum vdpu_engine e) { mtu_max_open_reads(t, e, 16); }
+static void mtu_max_open32(struct tctx *t, enum vdpu_engine e) { mtu_max_open_reads(t, e, 32); }
 
 static void mtu_max_body(struct tctx *T)
 {
@@ -674,6 +676,10 @@ static void mtu_max_body(struct tctx *T)
     cr_assert_eq(peek_csr(T, VDPU_CSR_ENG_CTRL) >> VDPU_ENGCTRL_MTU & 1u, 1u, "MTU negotiated");
     static uint8_t b[HDR + VDPU_MTU_MAX + 18];
     const unsigned len[2] = {VDPU_MTU_MAX + 14, VDPU_MTU_MAX + 18};
+    /* M, the payload reads the engine may have in flight (ENG_PARAM[13:8], 0 as 1) */
+    unsigned m = (peek_csr(T, VDPU_CSR_ENG_PARAM) & VDPU_ENG_PARAM_MAX_READS) >> VDPU_ENG_PARAM_MAX_READS_LSB;
+    m = m ? m : 1;
+    T->b->link.st.rd_peak = 0;
     for (unsigned k = 0; k < 2; k++) {
         memset(b, 0, HDR);
         bcast_frame(b + HDR, len[k], k ? 0x8100 : 0x88B5);
@@ -686,6 +692,9 @@ static void mtu_max_body(struct tctx *T)
         cr_assert(!memcmp(v->wire_last, b + HDR, len[k]), "byte for byte");
     }
     cr_assert_eq(r16(v, dq(v, 1)->device + 2), 2);
+    /* each frame is one descriptor of 12 + 9,200 or 9,204 bytes: 18 reads of up to 512 */
+    cr_assert_eq(T->b->link.st.rd_peak, m < 18 ? m : 18, "%u reads allowed, %u in flight at most", m,
+                 T->b->link.st.rd_peak);
     const struct drv_queue *x = dq(v, 0);
     for (uint16_t i = 0; i < 3; i++) spost(v, 0, i, RXB + 0x4000ull * i, 0x4000, F_WRITE);
     uint16_t d0 = drops(v);
@@ -709,6 +718,8 @@ static void mtu_max_body(struct tctx *T)
 
 MTU_MAX_TEST(frames_of_the_largest_mtu_whole, mtu_max_open)
 MTU_MAX_TEST(frames_of_the_largest_mtu_whole_8_reads, mtu_max_open8)
+MTU_MAX_TEST(frames_of_the_largest_mtu_whole_16_reads, mtu_max_open16)
+MTU_MAX_TEST(frames_of_the_largest_mtu_whole_32_reads, mtu_max_open32)
 
 /* ====================================================================================================
  * (o) packed: "the device MUST NOT change a descriptor after it made it used" - a used descriptor

@@ -113,12 +113,15 @@ int dev_args_option(const char *cmd, int ch, const char *arg, struct dev_args *a
         else o->used_batch = (unsigned)v;
         a->eng_opts = true;
         return 1;
-    case DEV_OPT_MAXRD:
-        if (!cli_u64(cmd, "--max-reads", arg, &v)) return -1;
-        if (v < 1 || v > 8) return cli_usage_error(cmd, "--max-reads takes 1..8"), -1;
+    case DEV_OPT_TAGS:
+    case DEV_OPT_MAXRD: {
+        const char *name = ch == DEV_OPT_TAGS ? "--tags" : "--max-reads";
+        if (!cli_u64(cmd, name, arg, &v)) return -1;
+        if (v < 1 || v > VDPU_QENG_TAGS) return cli_usage_error(cmd, "%s takes 1..%u", name, VDPU_QENG_TAGS), -1;
         o->max_reads = (unsigned)v;
         a->eng_opts = true;
         return 1;
+    }
     case DEV_OPT_COAL:
         a->eng_opts = true;
         return parse_coalesce(cmd, arg, o);
@@ -200,7 +203,9 @@ void dev_args_usage(FILE *f)
             "      --prefetch N       queue engine: descriptors (packed) / ring entries (split) per read, 1..8\n"
             "      --used-batch N     queue engine: used elements per write-back (split rings; packed\n"
             "                         too with IN_ORDER), 1..8\n"
-            "      --max-reads N      queue engine: TX payload reads outstanding per queue, 1..8 (default 1)\n"
+            "      --tags N           queue engine: read tags for TX payload, i.e. reads outstanding per\n"
+            "                         descriptor (512 bytes each), 1..32 (default 1); --max-reads is the\n"
+            "                         older name\n"
             "      --coalesce F,C     queue interrupt coalescing: raise after F interrupts (1..255, 0: no\n"
             "                         limit) or C cycles after the first deferred one (1..16777215);\n"
             "                         default off\n"

@@ -300,6 +300,7 @@ void link_accept_req(link_t *l, const vdpu_dmareq_t *r, uint64_t cycle)
         return;
     }
     struct link_read *rd = &l->rd[l->nrd++];
+    if (l->nrd > l->st.rd_peak) l->st.rd_peak = l->nrd;
     rd->fault = fk;
     rd->tag = r->tag;
     rd->purpose = r->purpose;
@@ -471,4 +472,5 @@ void link_stats_since(const struct link_stats *now, const struct link_stats *bef
     out->lat_sum = now->lat_sum - before->lat_sum;
     out->lat_n = now->lat_n - before->lat_n;
     out->lat_max = now->lat_max; /* a maximum cannot be taken apart: the run's */
+    out->rd_peak = now->rd_peak;
 }

@@ -37,6 +37,7 @@ struct link_stats {
     uint64_t up_link_bytes, down_link_bytes; /* each direction, TLP overhead included */
     uint64_t lat_hist[LINK_LAT_BUCKETS];     /* read latency: request accepted -> last beat delivered */
     uint64_t lat_sum, lat_n, lat_max;
+    unsigned rd_peak;                        /* reads outstanding at most (engine and firmware channel) */
 };
 
 #define LINK_MAX_READS 32

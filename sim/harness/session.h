@@ -36,7 +36,7 @@ struct vdpu_opts {
     FILE *fw_trace;        /* per-instruction trace of the embedded CPU, or NULL */
     unsigned prefetch, used_batch; /* queue-engine parameters (1..8), programmed by the firmware */
     unsigned coal_frames, coal_cycles; /* interrupt coalescing (ENG_COAL; cycles 0: off), likewise */
-    unsigned max_reads;    /* payload reads outstanding per queue (1..8, ENG_PARAM[11:8]), likewise */
+    unsigned max_reads;    /* TX payload reads outstanding per descriptor, one read tag each (1..32, ENG_PARAM[13:8]), likewise */
 
     /* host memory: the heap RAM the session creates, the window the firmware lets the data path
      * touch (HOSTMEM_*), and where MSI-X messages go (the harness programs the MSI-X table) */

@@ -640,6 +640,12 @@ int virtio_net_open_opts(virtio_net_t *n, virtio_drv_t *d, const struct net_para
     if (o) n->o = *o;
     n->rng.s = p->seed ^ 0x6e6574ull;
     n->data_vqs = 2;
+    /* the frames this driver builds fit its buffers (tx_frame, NET_BUF_SIZE): a larger size is a
+     * caller's error, said here rather than overrunning them */
+    if (p->pkt_size && (p->pkt_size < NET_MIN_FRAME || p->pkt_size > NET_MAX_FRAME_LEN)) {
+        set_error(n, "frame size out of range (14..1514 bytes)", p->pkt_size);
+        return -1;
+    }
     n->s->bus.net.on_tx_frame = on_wire;
     n->s->bus.net.ctx = n;
     n->s->bus.net.loopback = p->workload == NET_LOOPBACK;

@@ -153,6 +153,10 @@ int virtio_net_mq_open(virtio_net_mq_t *m, virtio_drv_t *d, const struct net_par
         vnet_set_error(n, "queue pairs out of range for the multiqueue driver", pairs);
         return -1;
     }
+    if (p->pkt_size > NET_MAX_FRAME_LEN) {
+        vnet_set_error(n, "frame size out of range (14..1514 bytes)", p->pkt_size);
+        return -1;
+    }
     if (n->o.replay || n->o.rx_overrun || n->o.place != NET_PLACE_LOW) {
         vnet_set_error(n, "the multiqueue driver generates its own flows (no replay, overrun or top placement)", 0);
         return -1;

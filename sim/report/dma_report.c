@@ -6,6 +6,7 @@
 #include "json_file.h"
 #include "dma_report.h"
 #include "eng_storage.h"
+#include "vdpu_regmap.h"
 #include "netport.h"
 #include "virtio_features.h"
 
@@ -71,6 +72,8 @@ void dma_report_table(FILE *out, const struct link_stats *st, const struct link_
         lat_quantiles(st, &p50, &p99);
         fprintf(out, "  DMA read latency: mean %.1f cycles, p50 <= %.0f, p99 <= %.0f, max %llu (round trip %u)\n",
                 (double)st->lat_sum / (double)st->lat_n, p50, p99, (unsigned long long)st->lat_max, lp->rtt);
+        fprintf(out, "  DMA reads outstanding at most: %u (read tags in use at once; the engine has %u)\n", st->rd_peak,
+                VDPU_QENG_TAGS);
     }
     struct eng_storage es;
     char sto[200];
@@ -161,6 +164,7 @@ int dma_report_json(const char *path, const struct link_stats *st, const struct 
     cJSON_AddNumberToObject(link, "down_utilization", cap ? (double)st->down_link_bytes / cap : 0.0);
     cJSON_AddNumberToObject(link, "rtt", lp->rtt);
     cJSON_AddNumberToObject(link, "tlp_overhead", lp->tlp_overhead);
+    cJSON_AddNumberToObject(link, "reads_outstanding_max", st->rd_peak);
     cJSON *lat = cJSON_AddObjectToObject(root, "read_latency");
     cJSON_AddNumberToObject(lat, "count", (double)st->lat_n);
     cJSON_AddNumberToObject(lat, "mean", st->lat_n ? (double)st->lat_sum / (double)st->lat_n : 0.0);

@@ -13,12 +13,14 @@
 _Static_assert(VDPU_QENG_TAGS <= 32, "a read slot's tag is 5 bits");
 
 static unsigned eng_field(unsigned v) { return v == 0 ? 1 : v > VDPU_ENG_PARAM_MAX ? VDPU_ENG_PARAM_MAX : v; }
+/* the read slots an engine built for M reads outstanding holds (the RTL holds QENG_TAGS, every M) */
+static unsigned reads_field(unsigned v) { return v == 0 ? 1 : v > VDPU_QENG_TAGS ? VDPU_QENG_TAGS : v; }
 
 void eng_storage_of(unsigned prefetch, unsigned used_batch, unsigned max_reads, struct eng_storage *s)
 {
     s->desc_cache = eng_field(prefetch) * DESC_BYTES;
     s->used_batch = eng_field(used_batch) * USED_ENTRY_BYTES;
-    s->read_slots = eng_field(max_reads) * READ_SLOT_BYTES;
+    s->read_slots = reads_field(max_reads) * READ_SLOT_BYTES;
     s->mrg = VDPU_MRG_MAX * MRG_ENTRY_BYTES;
     s->frame_bufs = 2 * VDPU_FRAME_BUF_BYTES;
     s->in_order = 2 + VDPU_NUM_QUEUES * 5; /* io_pos_q; io_ok_q, io_la_q, io_head_q */
@@ -31,6 +33,6 @@ void eng_storage_format(const struct eng_storage *s, unsigned prefetch, unsigned
     snprintf(buf, len,
              "%u bytes (descriptor cache %u x %u, used batch %u x %u, payload read slots %u x %u, MRG_RXBUF buffers "
              "%u x %u, frame buffers 2 x %u, in-order hints %u)",
-             s->total, eng_field(prefetch), DESC_BYTES, eng_field(used_batch), USED_ENTRY_BYTES, eng_field(max_reads),
+             s->total, eng_field(prefetch), DESC_BYTES, eng_field(used_batch), USED_ENTRY_BYTES, reads_field(max_reads),
              READ_SLOT_BYTES, VDPU_MRG_MAX, MRG_ENTRY_BYTES, VDPU_FRAME_BUF_BYTES, s->in_order);
 }

@@ -8,6 +8,7 @@
 
 #include "json_file.h"
 #include "sweep.h"
+#include "vdpu_regmap.h"
 #include "virtio_features.h"
 
 /* One line per axis. `crossed` axes multiply (star design); the others are varied one at a time around the
@@ -30,8 +31,8 @@ const struct sweep_axis sweep_axes[] = {
      "descriptor prefetch depth P of the queue engine (1..8)"},
     {"used-batch", SWEEP_INT, NULL, 1, 8, "used-batch", "", "1,2,4,8", false,
      "used elements per write-back B of the queue engine (1..8)"},
-    {"max-reads", SWEEP_INT, NULL, 1, 8, "max-reads", "", "1", false,
-     "TX payload reads outstanding per queue of the queue engine (1..8)"},
+    {"max-reads", SWEEP_INT, NULL, 1, VDPU_QENG_TAGS, "max-reads", "", "1", false,
+     "read tags T of the queue engine: TX payload reads outstanding per descriptor (1..32; vdpu run --tags)"},
 };
 const unsigned sweep_naxes = sizeof sweep_axes / sizeof sweep_axes[0];
 
