@@ -1,7 +1,7 @@
 # mk/deps.mk - install missing Debian packages non-interactively; near-instant when present.
 DEB_PKGS := verilator libcriterion-dev pkg-config zlib1g-dev libelf-dev gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf gdb-multiarch libpcap-dev libcjson-dev tshark gnuplot-nox \
             clang libclang-rt-14-dev llvm \
-            dpdk-dev libdpdk-dev qemu-system-x86 busybox-static cpio
+            dpdk-dev libdpdk-dev qemu-system-x86 busybox-static cpio xz-utils
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # $(call DEPS_INSTALL,packages): install those missing (make coverage adds its own, COV_PKGS)
 define DEPS_INSTALL

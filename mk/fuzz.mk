@@ -43,5 +43,8 @@ fuzz: fuzz-build ## fuzz each of FUZZ_TARGETS for FUZZ_SECONDS (seeds fuzz/corpu
 fuzz-smoke: fuzz-build ## CI: every target (the cosim flavour too) a fixed number of runs from seed 1, seeds first
 	@tools/fuzz_run.sh $(FUZZ_DIR) smoke dev elf pcap sweep dev_cosim
 
-.PHONY: fuzz fuzz-build fuzz-smoke
+fuzz-save: fuzz-build ## fold the working corpora FROM="DIR..." into fuzz/corpus/dev.tar.xz (merged, minimized)
+	@tools/fuzz_save.sh $(FUZZ_DIR) dev $(FROM)
+
+.PHONY: fuzz fuzz-build fuzz-smoke fuzz-save
 -include $(shell find $(FUZZ_DIR)/obj -name '*.d' 2>/dev/null)

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # fuzz_run.sh DIR SECONDS TARGET... - run each libFuzzer target DIR/fuzz_TARGET for SECONDS (single
-# process): seeds from fuzz/corpus/TARGET (the cosim flavour reads dev's), new inputs kept in
+# process): seeds from fuzz/corpus/TARGET and its grown corpus fuzz/corpus/TARGET.tar.xz if there is
+# one (the cosim flavour reads dev's), new inputs kept in
 # DIR/corpus/TARGET, a crashing input saved to fuzz/findings/TARGET/. Prints per target the
 # executions, executions/s, corpus size and findings, then the totals; the last line is
 # "fuzz: N passed, M failed" (a target fails when it found something).
@@ -15,6 +16,19 @@ pass=0 fail=0 total_execs=0 total_secs=0 interrupted=
 count_findings() { ls "$1" 2>/dev/null | grep -cE '^(crash|timeout|oom|leak)-'; }
 for t in "$@"; do
     seeds=fuzz/corpus/${t%_cosim}
+    # the grown corpus (fuzz/corpus/TARGET.tar.xz, what earlier runs kept, merged and minimized by
+    # tools/fuzz_save.sh) joins the seeds; the smoke of the cosim flavour leaves it out (small budget)
+    grown=
+    if [ -f "$seeds.tar.xz" ] && { [ "$secs" != smoke ] || [ "$t" = "${t%_cosim}" ]; }; then
+        grown=$dir/grown/$t
+        rm -rf "$grown"
+        mkdir -p "$grown"
+        if ! tar -xJf "$seeds.tar.xz" -C "$grown"; then
+            echo "fuzz: $t: cannot unpack $seeds.tar.xz"
+            fail=$((fail + 1))
+            continue
+        fi
+    fi
     work=$dir/corpus/$t
     found=fuzz/findings/$t
     mkdir -p "$work" "$found"
@@ -34,15 +48,16 @@ for t in "$@"; do
     before=$(count_findings "$found")
     start=$(date +%s)
     "$dir/fuzz_$t" $budget -timeout=20 -report_slow_units=20 -rss_limit_mb=2048 -max_len=$max -print_final_stats=1 \
-        -artifact_prefix="$found/" "$work" "$seeds" > "$log" 2>&1
+        -artifact_prefix="$found/" "$work" "$seeds" ${grown:+"$grown"} > "$log" 2>&1
     rc=$?
     took=$(($(date +%s) - start))
     execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
     rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -1)
     corpus=$(ls "$work" | wc -l)
     crashes=$(($(count_findings "$found") - before))
+    nseeds=$(($(ls "$seeds" | wc -l) + $([ -n "$grown" ] && ls "$grown" | wc -l || echo 0)))
     printf 'fuzz: %-10s %10s executions in %s s, %6s exec/s, corpus %s (+%s seeds), findings %s%s\n' "$t" \
-        "${execs:-0}" "$took" "${rate:-0}" "$corpus" "$(ls "$seeds" | wc -l)" "$crashes" \
+        "${execs:-0}" "$took" "${rate:-0}" "$corpus" "$nseeds" "$crashes" \
         "$([ $rc -ne 0 ] && echo " (exit $rc: see $log)")"
     total_execs=$((total_execs + ${execs:-0}))
     total_secs=$((total_secs + took))
