@@ -195,3 +195,26 @@ void t_netrand_with_hook(enum vdpu_engine e, uint64_t seed, bool accept_suspend,
     vdpu_session_close(s);
     free(s);
 }
+
+virtio_drv_t *t_live_driver(struct tctx *t, bool accept_suspend)
+{
+    virtio_drv_t *d = calloc(1, sizeof *d);
+    cr_assert_not_null(d);
+    struct drv_params p;
+    drv_params_default(&p);
+    if (accept_suspend) p.accept[VIRTIO_F_SUSPEND / 32] |= 1u << (VIRTIO_F_SUSPEND % 32);
+    t_drv_up(t, d, &p);
+    return d;
+}
+
+void t_short_tx(struct tctx *t, virtio_drv_t *d, uint64_t frames)
+{
+    cr_assert_eq(d->s, &t->s);
+    virtio_net_t *n = calloc(1, sizeof *n);
+    cr_assert_not_null(n);
+    struct net_params np = {NET_TX, frames, 64, 3, 400000};
+    cr_assert_eq(virtio_net_open(n, d, &np), 0, "%s", n->error);
+    cr_assert_eq(virtio_net_run(n), 0, "traffic: %s", n->error);
+    virtio_net_close(n);
+    free(n);
+}

@@ -40,6 +40,12 @@ struct pause_result {
 
 struct pause_result t_traffic_with_pauses(struct tctx *t, const struct pause_opts *o, const struct pause_ops *ops);
 
+/* A driver brought up to DRIVER_OK with the default offer (accepting VIRTIO_F_SUSPEND if asked); the
+ * caller frees it. */
+virtio_drv_t *t_live_driver(struct tctx *t, bool accept_suspend);
+/* A short 64-byte TX run on a live driver: the data path works. */
+void t_short_tx(struct tctx *t, virtio_drv_t *d, uint64_t frames);
+
 /* The checks of a pause in random traffic (net-random's hook, the device paused already): 3,000 cycles
  * with doorbells on both queues and no DMA of any purpose, then every buffer the device consumed used. */
 void t_paused_quiet(virtio_net_t *n, uint64_t seed, const char *what);

@@ -20,7 +20,6 @@
 #include "virtio_net_ring.h"
 #include "virtio_suspend.h"
 
-#define BIT(b) (1u << ((b) % 32))
 #define ST_RUNNING 0x0Fu   /* ACKNOWLEDGE | DRIVER | FEATURES_OK | DRIVER_OK */
 #define ST_SUSPENDED 0x1Bu /* ... with SUSPEND, without DRIVER_OK */
 
@@ -202,28 +201,13 @@ ENGINE_TEST_REALFW(mig, packed_rx_not_in_order, .timeout = 600)
 
 /* ---- control-plane cases ---- */
 
-static virtio_drv_t *live(struct tctx *t, bool suspend_feature)
-{
-    virtio_drv_t *d = calloc(1, sizeof *d);
-    cr_assert_not_null(d);
-    struct drv_params p;
-    drv_params_default(&p);
-    if (suspend_feature) p.accept[VIRTIO_F_SUSPEND / 32] |= BIT(VIRTIO_F_SUSPEND);
-    t_drv_up(t, d, &p);
-    return d;
-}
+static virtio_drv_t *live(struct tctx *t, bool suspend_feature) { return t_live_driver(t, suspend_feature); }
 
 /* A fresh driver (reset, initialization) and a short TX run: the data path works. */
 static void short_tx(struct tctx *t, uint64_t frames)
 {
     virtio_drv_t *d = live(t, false);
-    virtio_net_t *n = calloc(1, sizeof *n);
-    cr_assert_not_null(n);
-    struct net_params np = {NET_TX, frames, 64, 3, 400000};
-    cr_assert_eq(virtio_net_open(n, d, &np), 0, "%s", n->error);
-    cr_assert_eq(virtio_net_run(n), 0, "traffic: %s", n->error);
-    virtio_net_close(n);
-    free(n);
+    t_short_tx(t, d, frames);
     free(d);
 }
 

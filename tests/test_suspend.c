@@ -22,8 +22,6 @@
 #define ST_RUNNING 0x0Fu   /* ACKNOWLEDGE | DRIVER | FEATURES_OK | DRIVER_OK */
 #define ST_SUSPENDED 0x1Bu /* ... with SUSPEND, without DRIVER_OK */
 
-static void accept_suspend(struct drv_params *p) { p->accept[VIRTIO_F_SUSPEND / 32] |= BIT(VIRTIO_F_SUSPEND); }
-
 static void drv_suspend(struct tctx *t, virtio_drv_t *d)
 {
     (void)t;
@@ -103,16 +101,7 @@ Test(suspend, coalesced_packed_tx_cosim, .timeout = 600) { struct tctx t; coal_o
 
 /* ---- control-plane cases ---- */
 
-static virtio_drv_t *live(struct tctx *t, bool suspend_feature)
-{
-    virtio_drv_t *d = calloc(1, sizeof *d);
-    cr_assert_not_null(d);
-    struct drv_params p;
-    drv_params_default(&p);
-    if (suspend_feature) accept_suspend(&p);
-    t_drv_up(t, d, &p);
-    return d;
-}
+static virtio_drv_t *live(struct tctx *t, bool suspend_feature) { return t_live_driver(t, suspend_feature); }
 
 static uint64_t rd(virtio_drv_t *d, uint32_t off, unsigned size)
 {
@@ -128,19 +117,7 @@ static uint16_t net_status(struct tctx *t)
     return (uint16_t)v;
 }
 
-/* The firmware's console lines from now on (the harness discards them by default). */
-/* A short TX run on a live driver: the data path works. */
-static void short_tx(struct tctx *t, virtio_drv_t *d, uint64_t frames)
-{
-    cr_assert_eq(d->s, &t->s);
-    virtio_net_t *n = calloc(1, sizeof *n);
-    cr_assert_not_null(n);
-    struct net_params np = {NET_TX, frames, 64, 3, 400000};
-    cr_assert_eq(virtio_net_open(n, d, &np), 0, "%s", n->error);
-    cr_assert_eq(virtio_net_run(n), 0, "traffic: %s", n->error);
-    virtio_net_close(n);
-    free(n);
-}
+static void short_tx(struct tctx *t, virtio_drv_t *d, uint64_t frames) { t_short_tx(t, d, frames); }
 
 ENGINE_TEST_REALFW(suspend, without_driver_ok_is_ignored, .timeout = 120)
 {
