@@ -159,8 +159,9 @@ struct vdpu_eng {
         bool busy;
         uint8_t tag;
         uint16_t len, got;
-        uint32_t off;    /* where its bytes go in the TX frame buffer (chain offset) */
+        uint16_t off;    /* where its bytes go in the TX frame buffer (chain offset, < FRAME_BUF_BYTES) */
     } p_slot[VDPU_QENG_TAGS];
+    _Static_assert(VDPU_FRAME_BUF_BYTES <= UINT16_MAX, "a read slot's offset is 16 bits");
     uint8_t m_n;         /* buffers of the frame filled so far (before the one in service) */
     uint16_t m_id[VDPU_MRG_MAX];  /* ... their ids */
     uint16_t m_len[VDPU_MRG_MAX]; /* ... bytes written into each */

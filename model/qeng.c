@@ -637,11 +637,11 @@ static void state_idle(struct vdpu_edge *e)
     const struct vdpu_state *s = e->pre;
     struct vdpu_eng *n = &e->next->eng;
     int pick = -1;
-    unsigned rxq = model_steer_rx_queue(s); /* the waiting frame's receiveq (rx_steer.c) */
     bool on = s->eng.ctrl & ENG_CTRL_ENABLE;
 
     if (s->quiesce) return; /* a waiting frame stays (quiesce is short: a reset, a suspend) */
     if (s->eng.rx_full && !s->eng.rx_stale) {
+        unsigned rxq = model_steer_rx_queue(s); /* the waiting frame's receiveq (rx_steer.c) */
         /* Dropped and counted instead of delivered: longer than the buffer or (MTU) than the driver
          * allows; before DRIVER_OK (engine off, device_status without DRIVER_OK: no buffer may be
          * used yet) or its receiveq not enabled (reset: "if all receive queues are being reset, the
@@ -792,7 +792,7 @@ static void state_pay(struct vdpu_edge *e, const vdpu_in_t *in)
         n->p_slot[s].tag = g->next_tag;
         n->p_slot[s].len = r.len;
         n->p_slot[s].got = 0;
-        n->p_slot[s].off = g->chain_len + g->p_req;
+        n->p_slot[s].off = (uint16_t)(g->chain_len + g->p_req); /* within the frame buffer (qeng_desc_data) */
         n->next_tag = (uint8_t)((g->next_tag + 1) % VDPU_QENG_TAGS);
         n->p_req = g->p_req + r.len;
         n->p_chunk = (uint8_t)(g->p_chunk + 1);
