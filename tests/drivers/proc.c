@@ -3,7 +3,6 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <pcap/pcap.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,22 +20,44 @@ static double now_s(void)
     return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
 }
 
+/*
+ * The child writes its output (stdout and stderr) straight into its log file, and the test reads that
+ * file as it grows. So the log holds everything the child said however the case ends (a test that
+ * stopped reading, a timeout, a kill), and a child is never held up by output nobody reads: through a
+ * pipe, a QEMU guest console or a bridge log the test was not reading at that moment could block its
+ * writer once the pipe was full.
+ */
 int proc_spawn(struct proc *p, const char *name, char *const argv[], bool with_stdin, const char *log_path)
 {
     memset(p, 0, sizeof *p);
     p->name = name;
-    p->in_fd = -1;
+    p->in_fd = p->out_fd = -1;
     p->status = -1;
-    int out[2], in[2] = {-1, -1};
-    if (pipe2(out, O_CLOEXEC)) return -1;
-    if (with_stdin && pipe2(in, O_CLOEXEC)) return -1;
-    p->log_fd = open(log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    int in[2] = {-1, -1};
+    int log_fd = open(log_path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
+    if (log_fd < 0) return -1;
+    p->out_fd = open(log_path, O_RDONLY | O_CLOEXEC);
+    if (p->out_fd < 0 || (with_stdin && pipe2(in, O_CLOEXEC))) {
+        close(log_fd);
+        if (p->out_fd >= 0) close(p->out_fd);
+        p->out_fd = -1;
+        return -1;
+    }
     pid_t pid = fork();
-    if (pid < 0) return -1;
+    if (pid < 0) {
+        close(log_fd);
+        close(p->out_fd);
+        p->out_fd = -1;
+        if (with_stdin) {
+            close(in[0]);
+            close(in[1]);
+        }
+        return -1;
+    }
     if (pid == 0) {
         setpgid(0, 0);
-        dup2(out[1], 1);
-        dup2(out[1], 2);
+        dup2(log_fd, 1);
+        dup2(log_fd, 2);
         if (with_stdin) dup2(in[0], 0);
         else {
             int nul = open("/dev/null", O_RDONLY);
@@ -47,35 +68,49 @@ int proc_spawn(struct proc *p, const char *name, char *const argv[], bool with_s
         _exit(127);
     }
     setpgid(pid, pid);
-    close(out[1]);
+    close(log_fd);
     if (with_stdin) {
         close(in[0]);
         p->in_fd = in[1];
     }
-    p->out_fd = out[0];
     p->pid = pid;
     p->spawned = true;
     return 0;
 }
 
-/* Read what is available within timeout_ms into buf (and the log). false at EOF. */
+static int decode(int st) { return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st); }
+
+/* Reap the child if it has ended (blocking: wait for it). true once it has. */
+static bool reap(struct proc *p, bool block)
+{
+    if (p->pid <= 0) return true;
+    int st;
+    if (waitpid(p->pid, &st, block ? 0 : WNOHANG) != p->pid) return false;
+    p->status = decode(st);
+    p->pid = 0;
+    return true;
+}
+
+/* Read what the child has written to its log since the last read, waiting up to timeout_ms for more.
+ * false at the end: the child has ended and everything it wrote was read. */
 static bool fill(struct proc *p, int timeout_ms)
 {
-    if (p->eof) return false;
-    struct pollfd pf = {p->out_fd, POLLIN, 0};
-    if (poll(&pf, 1, timeout_ms) <= 0) return true;
-    if (p->len == sizeof p->buf) p->len = 0; /* a line longer than the buffer: drop it */
-    ssize_t n = read(p->out_fd, p->buf + p->len, sizeof p->buf - p->len);
-    if (n <= 0) {
-        p->eof = true;
-        return false;
+    if (p->eof || p->out_fd < 0) return false;
+    for (int waited = 0;; waited += 10) {
+        if (p->len == sizeof p->buf) p->len = 0; /* a line longer than the buffer: drop it */
+        bool ended = reap(p, false);            /* before the read: what it wrote before ending is read now */
+        ssize_t n = read(p->out_fd, p->buf + p->len, sizeof p->buf - p->len);
+        if (n > 0) {
+            p->len += (size_t)n;
+            return true;
+        }
+        if (ended) {
+            p->eof = true;
+            return false;
+        }
+        if (waited >= timeout_ms) return true;
+        usleep(10000);
     }
-    if (p->log_fd >= 0 && write(p->log_fd, p->buf + p->len, (size_t)n) != n) {
-        close(p->log_fd);
-        p->log_fd = -1;
-    }
-    p->len += (size_t)n;
-    return true;
 }
 
 /* Take one complete line out of buf; false if there is none. */
@@ -114,34 +149,21 @@ bool proc_send(struct proc *p, const char *line)
     return write(p->in_fd, line, n) == (ssize_t)n && write(p->in_fd, "\n", 1) == 1;
 }
 
-static int decode(int st) { return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st); }
-
 int proc_wait(struct proc *p, double timeout_s)
 {
-    if (p->pid <= 0) return p->status;
     if (p->in_fd >= 0) {
         close(p->in_fd);
         p->in_fd = -1;
     }
     double end = now_s() + timeout_s;
-    char line[4096];
-    for (;;) {
-        int st;
-        pid_t r = waitpid(p->pid, &st, WNOHANG);
-        if (r == p->pid) {
-            while (fill(p, 0)) /* the rest of its output, into the log */
-                while (take_line(p, line, sizeof line)) {}
-            p->pid = 0;
-            p->status = decode(st);
-            return p->status;
-        }
+    while (!reap(p, false)) {
         if (now_s() > end) {
             proc_kill(p);
             return -1;
         }
-        fill(p, 50);
-        while (take_line(p, line, sizeof line)) {}
+        usleep(20000);
     }
+    return p->status;
 }
 
 void proc_kill(struct proc *p)
@@ -149,27 +171,15 @@ void proc_kill(struct proc *p)
     if (!p->spawned) return;
     if (p->pid > 0) {
         kill(-p->pid, SIGTERM);
-        for (int i = 0; i < 40; i++) {
-            int st;
-            if (waitpid(p->pid, &st, WNOHANG) == p->pid) {
-                p->status = decode(st);
-                p->pid = 0;
-                break;
-            }
-            usleep(50000);
-        }
+        for (int i = 0; i < 40 && !reap(p, false); i++) usleep(50000);
         if (p->pid > 0) {
             kill(-p->pid, SIGKILL);
-            int st;
-            waitpid(p->pid, &st, 0);
-            p->status = decode(st);
-            p->pid = 0;
+            reap(p, true);
         }
     }
     if (p->in_fd >= 0) close(p->in_fd);
     if (p->out_fd >= 0) close(p->out_fd);
-    if (p->log_fd >= 0) close(p->log_fd);
-    p->in_fd = p->out_fd = p->log_fd = -1;
+    p->in_fd = p->out_fd = -1;
     p->spawned = false;
 }
 

@@ -7,12 +7,11 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-/* One child in its own process group; stdout and stderr go to a pipe we read, and to a log file. */
+/* One child in its own process group; stdout and stderr go to its log file, which we read as it grows. */
 struct proc {
     const char *name;
     pid_t pid;
-    int in_fd, out_fd;  /* its stdin (or -1), its output */
-    int log_fd;
+    int in_fd, out_fd;  /* its stdin (or -1), its log file opened for reading */
     char buf[1 << 16];  /* output not yet consumed as lines */
     size_t len;
     bool eof;
@@ -26,7 +25,7 @@ int proc_spawn(struct proc *p, const char *name, char *const argv[], bool with_s
 bool proc_expect(struct proc *p, const char *needle, double timeout_s, char *line, size_t n);
 /* Send a line to its stdin. */
 bool proc_send(struct proc *p, const char *line);
-/* Wait for it to exit (reading and logging its output); on timeout kill it. Returns the exit status
+/* Wait for it to exit; on timeout kill it. Returns the exit status
  * (128 + signal when killed), or -1 after the kill of a timeout. */
 int proc_wait(struct proc *p, double timeout_s);
 /* Kill the whole process group (SIGTERM, then SIGKILL) and reap. */
