@@ -4,7 +4,8 @@
  * consumed buffer used and its interrupt delivered before SUSPEND shows (also with coalescing), the
  * ring position in VQSTATE equal to what the driver reads from the ring, and the traffic completing
  * with every frame exactly once after the resume; misuse ignored, link changes told at the resume,
- * the control queue served at the resume, a quiesce failure -> DEVICE_NEEDS_RESET; model, rtl, cosim. */
+ * the control queue served at the resume, a quiesce failure -> DEVICE_NEEDS_RESET, the settle before a stop
+ * delivering the frames in flight; model, rtl, cosim. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -388,4 +389,75 @@ ENGINE_TEST_REALFW(suspend, queue_reset_while_suspended, .timeout = 300)
     cr_assert_eq(virtio_drv_resume(d), DRV_OK, "%s", d->refusal);
     short_tx(T, d, 10);
     free(d);
+}
+
+/* ---- the settle before a stop (the vhost-user bridge at GET_VRING_BASE, sim/vhost/bridge.c) ----
+ * The frontend's vCPUs are stopped; the bridge lets the bus settle (vdpu_bus_settle) before it suspends
+ * and resets the device, so a frame the device transmitted and the loopback brought back - on the wire
+ * or in the device's frame buffer - reaches the receive ring instead of being lost with the reset. Here
+ * a stop comes D cycles after the K-th frame left the device (loopback, split ring; one run per K, D),
+ * at least once with its looped-back copy not yet in the receive ring, else with the next transmit
+ * buffer in service; settled and suspended, the device shows every frame transmitted in the receive
+ * ring, and it settled before the cycle budget ran out. */
+struct settle_probe {
+    uint64_t tx0;     /* frames the port had transmitted before this run */
+    uint64_t after;   /* stop `delay` cycles after this run transmitted this many frames */
+    uint64_t delay, t0;
+    bool stopped;     /* the stop was made */
+    bool in_flight;   /* ... with a transmitted frame not yet in the receive ring when it came */
+    uint64_t missing; /* frames transmitted that the receive ring did not show once suspended */
+};
+
+/* the split receive ring's used idx, as the device wrote it (host memory: no cycles) */
+static uint16_t rx_used_idx(virtio_net_t *n)
+{
+    uint16_t v = 0;
+    cr_assert(host_mem_read(&n->s->mem, n->rx.device + 2, &v, sizeof v));
+    return v;
+}
+
+static void settle_turn(virtio_net_t *n, void *ctx)
+{
+    struct settle_probe *p = ctx;
+    vdpu_bus_t *b = &n->s->bus;
+    if (p->stopped || b->net.tx_frames - p->tx0 < p->after) return;
+    if (!p->t0) p->t0 = b->dev->cycle;
+    if (b->dev->cycle - p->t0 < p->delay) return;
+    p->stopped = true;
+    p->in_flight = rx_used_idx(n) != (uint16_t)(b->net.tx_frames - p->tx0);
+    cr_assert(vdpu_bus_settle(b, 20000, 2000000), "the device settled");
+    cr_assert_eq(b->net.rx_n, 0, "no frame left on the wire");
+    cr_assert_eq(virtio_drv_suspend(n->d), DRV_OK, "%s", n->d->refusal);
+    p->missing = (uint16_t)(b->net.tx_frames - p->tx0 - rx_used_idx(n));
+    cr_assert_eq(virtio_drv_resume(n->d), DRV_OK, "%s", n->d->refusal);
+}
+
+ENGINE_TEST_REALFW(suspend, settle_before_stop_delivers_frames_in_flight, .timeout = 300)
+{
+    /* without the settle, the last three lose a frame on every engine: the suspend finishes the transmit
+     * buffer in service and its looped-back copy arrives at a suspended device (checked by removing it) */
+    static const uint64_t after[] = {1, 3, 5, 11}, delay[] = {0, 600, 900, 1050};
+    unsigned in_flight = 0;
+    for (unsigned k = 0; k < sizeof after / sizeof after[0]; k++) {
+        virtio_drv_t *d = live(T, true);
+        virtio_net_t *n = calloc(1, sizeof *n);
+        cr_assert_not_null(n);
+        struct settle_probe p = {T->b->net.tx_frames, after[k], delay[k], 0, false, false, 0};
+        struct net_opts no;
+        memset(&no, 0, sizeof no);
+        no.on_turn = settle_turn;
+        no.on_turn_ctx = &p;
+        struct net_params np = {NET_LOOPBACK, 16, 64, 5 + k, 4000000};
+        cr_assert_eq(virtio_net_open_opts(n, d, &np, &no), 0, "%s", n->error);
+        cr_assert_eq(virtio_net_run(n), 0, "traffic: %s", n->error);
+        cr_assert_eq(virtio_net_packets(n), 16, "every frame exactly once");
+        cr_assert(p.stopped, "the stop after frame %llu was made", (unsigned long long)p.after);
+        cr_assert_eq(p.missing, 0, "stop after frame %llu: %llu frames transmitted but not in the receive ring once suspended",
+                     (unsigned long long)p.after, (unsigned long long)p.missing);
+        in_flight += p.in_flight;
+        virtio_net_close(n);
+        free(n);
+        free(d);
+    }
+    cr_assert_gt(in_flight, 0, "a stop came with a looped-back frame still in flight");
 }

@@ -228,6 +228,30 @@ bool vdpu_bus_run_until(vdpu_bus_t *b, bool (*cond)(void *ctx), void *ctx, uint6
     return cond(ctx);
 }
 
+bool vdpu_bus_settle(vdpu_bus_t *b, uint64_t quiet, uint64_t max_cycles)
+{
+    const uint64_t start = b->dev->cycle, end = start + max_cycles;
+    uint64_t last = b->ntxn, since = start;
+    while (!b->stopped) {
+        const uint64_t now = b->dev->cycle;
+        if (b->ntxn != last) {
+            last = b->ntxn;
+            since = now;
+        }
+        /* a frame the device leaves on the wire for `quiet` cycles past its arrival (no receive buffer) is
+         * one it will not take; a held one (--rx-hold) is not offered at all */
+        const uint64_t due = netport_rx_next_due(&b->net);
+        const bool wire_pending = due != UINT64_MAX && (now < due || now - due < quiet);
+        if (now - since >= quiet && b->hq_n == 0 && link_idle(&b->link) && !wire_pending) return true;
+        if (now >= end) return false;
+        uint64_t until = since + quiet;
+        if (wire_pending && due + quiet > until) until = due + quiet;
+        if (until <= now) until = now + 1;
+        vdpu_bus_advance(b, until < end ? until : end);
+    }
+    return false;
+}
+
 void vdpu_bus_run_cycles(vdpu_bus_t *b, uint64_t n)
 {
     uint64_t end = b->dev->cycle + n;

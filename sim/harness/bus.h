@@ -96,5 +96,11 @@ void vdpu_bus_stop(vdpu_bus_t *b, const char *fmt, ...) __attribute__((format(pr
  * cycles are skipped. */
 bool vdpu_bus_run_until(vdpu_bus_t *b, bool (*cond)(void *ctx), void *ctx, uint64_t max_cycles);
 void vdpu_bus_run_cycles(vdpu_bus_t *b, uint64_t n);
+/* Step until the device has settled (true): no transaction for `quiet` cycles, nothing queued for the
+ * host link, and no frame on the network port it could still take (one left `quiet` cycles past its
+ * arrival is refused: no receive buffer). false if max_cycles pass first or the bus stops. Before a
+ * stop that resets the device (vhost-user GET_VRING_BASE), so that frames already on the wire, looped
+ * back or in the device's frame buffer, reach the driver instead of being lost with the reset. */
+bool vdpu_bus_settle(vdpu_bus_t *b, uint64_t quiet, uint64_t max_cycles);
 
 #endif

@@ -33,6 +33,7 @@ static const unsigned bridge_owned[] = {VIRTIO_NET_F_CTRL_VQ, VIRTIO_NET_F_CTRL_
 
 #define QUIET_CYCLES 20000u   /* no transaction for this long (plus the coalescing timer): idle */
 #define CHUNK_CYCLES 256u     /* cycles between looks at the kick fds while busy */
+#define SETTLE_CYCLES 2000000u /* at most this long for the device to settle before a stop */
 #define CTRL_CMD_CYCLES 2000000u
 
 static double now_s(void)
@@ -475,6 +476,12 @@ static int stop(bridge_t *br)
     bool packed = br->dp.ring == DRV_RING_PACKED;
     uint64_t neg = (uint64_t)br->drv.negotiated[1] << 32 | br->drv.negotiated[0];
     int rc = 0;
+    /* the frontend's vCPUs are stopped: let what the device already sent come back through the wire and
+     * what it holds reach the receive ring first - a frame dropped with the reset below is one the guest
+     * never sees although the device counted it (the migration's exact counts) */
+    vdpu_bus_t *b = &br->s->bus;
+    if (!vdpu_bus_settle(b, QUIET_CYCLES + br->s->opts.coal_cycles, SETTLE_CYCLES))
+        say("the device was still busy %u cycles after the stop request: stopping it anyway", SETTLE_CYCLES);
     if (!bit(neg, VIRTIO_F_SUSPEND) || virtio_drv_suspend(&br->drv) != DRV_OK) {
         say("the device did not suspend (%s): ring positions read from a running device",
             br->drv.refusal[0] ? br->drv.refusal : "SUSPEND not negotiated");
@@ -496,9 +503,12 @@ static int stop(bridge_t *br)
         say("the device did not reset: %s", br->drv.refusal);
         rc = -1;
     }
-    br->s->bus.net.loopback = false;
-    netport_flush_pending(&br->s->bus.net);
-    br->s->bus.net.loopback = br->p.loopback;
+    if (b->net.rx_n)
+        say("%u frame(s) left on the wire dropped with the stop (the receive ring had no buffer for them)",
+            b->net.rx_n);
+    b->net.loopback = false;
+    netport_flush_pending(&b->net);
+    b->net.loopback = br->p.loopback;
     unmap_frontend(br);
     close_fds(br);
     br->running = false;
