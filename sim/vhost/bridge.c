@@ -266,6 +266,7 @@ static void log_harvest(bridge_t *br)
         host_mem_write(m, BR_LOG_BASE + i, &zero, 1);
         if (br->log_page) br->log_page(br->log_lo + ((uint64_t)i << BR_LOG_SHIFT), 1u << BR_LOG_SHIFT);
         br->log_marks++;
+        br->dev_pages[i / 8] |= (uint8_t)(1u << (i % 8));
     }
     br->log_next = br->s->bus.dev->cycle + LOG_HARVEST_CYCLES;
 }
@@ -303,6 +304,7 @@ static int log_start(bridge_t *br)
     br->log_on = true;
     br->log_lo = lo;
     br->log_pages = (uint32_t)pages;
+    memset(br->dev_pages, 0, sizeof br->dev_pages);
     br->log_next = br->s->bus.dev->cycle + LOG_HARVEST_CYCLES;
     say("dirty page log on: %llu pages of 4 KiB from 0x%llx", (unsigned long long)pages, (unsigned long long)lo);
     return 0;
@@ -322,6 +324,59 @@ static int log_stop(bridge_t *br, bool stop)
     br->log_on = false;
     say("dirty page log off: %llu pages passed to the frontend's log", (unsigned long long)br->log_marks);
     return rc;
+}
+
+void bridge_memory_crc(bridge_t *br, const struct br_region *region, unsigned nregions, const char *when)
+{
+    if (!br->p.verbose) return;
+    uint64_t total = 0, block = 1ull << 20;
+    for (unsigned i = 0; i < nregions; i++) total += region[i].size;
+    while (total / block > 256) block <<= 1;
+    char line[256 * 24 + 64];
+    size_t n = (size_t)snprintf(line, sizeof line, "memory crc at the %s, %llu KiB blocks:", when,
+                                (unsigned long long)(block >> 10));
+    for (unsigned i = 0; i < nregions; i++) {
+        const struct br_region *r = &region[i];
+        for (uint64_t off = 0; off < r->size && n + 32 < sizeof line; off += block) {
+            uint64_t len = r->size - off < block ? r->size - off : block;
+            uint32_t crc = (uint32_t)crc32(crc32(0, NULL, 0), r->hva + off, (uInt)len);
+            n += (size_t)snprintf(line + n, sizeof line - n, " %llx:%08x", (unsigned long long)(r->gpa + off), crc);
+        }
+    }
+    say("%s", line);
+    if (strcmp(when, "start") == 0) { /* every page too (see bridge.h) */
+        static char crcs[512 * 8 + 96];
+        for (unsigned i = 0; i < nregions; i++) {
+            const struct br_region *r = &region[i];
+            if (total > (1ull << 30)) break;
+            for (uint64_t off = 0; off < r->size; off += 512ull << 12) {
+                size_t k = (size_t)snprintf(crcs, sizeof crcs, "memory page crc at the start from 0x%llx:",
+                                            (unsigned long long)(r->gpa + off));
+                for (uint64_t p = off; p < r->size && p < off + (512ull << 12); p += 4096) {
+                    uint64_t len = r->size - p < 4096 ? r->size - p : 4096;
+                    k += (size_t)snprintf(crcs + k, sizeof crcs - k, "%08x",
+                                          (uint32_t)crc32(crc32(0, NULL, 0), r->hva + p, (uInt)len));
+                }
+                say("%s", crcs);
+            }
+        }
+    } else if (br->log_pages) { /* the pages the device wrote while the frontend logged, at its stop */
+        static uint8_t page[4096];
+        size_t k = 0;
+        for (uint32_t i = 0; i < br->log_pages; i++) {
+            if (!(br->dev_pages[i / 8] >> (i % 8) & 1)) continue;
+            uint64_t gpa = br->log_lo + ((uint64_t)i << BR_LOG_SHIFT);
+            if (!host_mem_read(&br->s->mem, gpa, page, sizeof page)) continue;
+            if (!k) k = (size_t)snprintf(line, sizeof line, "device page crc at the stop:");
+            k += (size_t)snprintf(line + k, sizeof line - k, " %llx:%08x", (unsigned long long)gpa,
+                                  (uint32_t)crc32(crc32(0, NULL, 0), page, sizeof page));
+            if (k > sizeof line - 40) {
+                say("%s", line);
+                k = 0;
+            }
+        }
+        if (k) say("%s", line);
+    }
 }
 
 /* A frontend that resumes a ring elsewhere than at its beginning (QEMU after `stop` / `cont`, or on a live
@@ -499,6 +554,7 @@ static int stop(bridge_t *br)
         say("%s", br->req_err);
         rc = -1;
     }
+    bridge_memory_crc(br, br->fe.region, br->fe.nregions, "stop");
     if (virtio_drv_reset(&br->drv) != DRV_OK) {
         say("the device did not reset: %s", br->drv.refusal);
         rc = -1;

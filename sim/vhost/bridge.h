@@ -130,6 +130,7 @@ typedef struct bridge {
     uint64_t log_lo, log_next;
     uint32_t log_pages;
     uint64_t log_marks;     /* pages passed to the frontend's log on this connection */
+    uint8_t dev_pages[BR_LOG_MAX_PAGES / 8]; /* ... which ones (bit per page from log_lo), for -v's page CRCs */
 } bridge_t;
 
 /* Open the bridge over a session that is enumerated with MSI-X set up: reads the device's offer. */
@@ -140,6 +141,15 @@ void bridge_fini(bridge_t *br);
  * 0, or -1 with the reason in err (and on stderr). */
 int bridge_negotiate(bridge_t *br, uint64_t features, char *err, size_t errlen);
 int bridge_start(bridge_t *br, const struct br_frontend *fe, char *err, size_t errlen);
+/* With -v: one line of CRC-32s of the frontend's memory in blocks (1 MiB, coarser past 256 blocks), "memory
+ * crc at the <when>". Printed at a stop (after the device's last write) and when QEMU asks GET_STATUS
+ * before a start (the guest's vCPUs not yet running): on a live migration's two bridges nothing writes
+ * guest memory between the source's stop and the destination's start, so the lines must be equal - a
+ * block that differs holds a write the destination's image lacks (tests/drivers/test_migration.c). */
+void bridge_memory_crc(bridge_t *br, const struct br_region *region, unsigned nregions, const char *when);
+/* With -v, at a start: the CRC-32 of every 4 KiB page too (lines "memory page crc at the start from 0x<gpa>:"
+ * with 512 CRCs each; guests up to 1 GiB), so a test can compare the pages the source's device wrote
+ * (printed at its stop: "device page crc at the stop:") one by one. */
 int bridge_stop(bridge_t *br, struct br_ring_state *state, unsigned n);
 int bridge_set_pairs(bridge_t *br, unsigned pairs);
 int bridge_refresh_fds(bridge_t *br, const struct br_frontend *fe);

@@ -41,7 +41,9 @@ static void usage(FILE *f)
             "output:\n"
             "      --json FILE        the run's DMA accounting as JSON (the vdpu run schema, workload\n"
             "                         \"vhost-user\")\n"
-            "  -v, --verbose          rte_vhost's message log and the bridge's steps\n"
+            "  -v, --verbose          rte_vhost's message log and the bridge's steps, with CRC-32s of the\n"
+            "                         frontend's memory at each stop and start (a live migration's source\n"
+            "                         stop and destination start must match; one pass over guest memory)\n"
             "  -h, --help             this text\n");
     dev_args_usage(f);
     fprintf(f, "\nexit status: 0 clean, 1 a check failed (cosim mismatch, memory guard, device error), 2 bad arguments\n");

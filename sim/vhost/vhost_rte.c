@@ -25,6 +25,7 @@ struct vu_msg {
 enum { /* vhost-user requests (vhost-user protocol specification) */
     VU_GET_FEATURES = 1, VU_SET_FEATURES = 2, VU_SET_MEM_TABLE = 5, VU_SET_VRING_NUM = 8, VU_SET_VRING_ADDR = 9,
     VU_SET_VRING_BASE = 10, VU_GET_VRING_BASE = 11, VU_SET_VRING_KICK = 12, VU_SET_VRING_CALL = 13,
+    VU_GET_STATUS = 40,
     VU_GET_QUEUE_NUM = 17,
 };
 #define VU_F_PROTOCOL_FEATURES 30
@@ -37,6 +38,7 @@ static struct {
     struct vhost_rte_params p;
     int vid;          /* the connection being served, -1 none */
     bool refused;     /* its start was refused: fail its next message */
+    bool have_mem;    /* it sent SET_MEM_TABLE (rte_vhost_get_mem_table before that dereferences NULL) */
     bool enabled[BR_MAX_VRINGS]; /* SET_VRING_ENABLE state of each vring (rte_vhost tells changes only) */
     uint32_t base_num[BR_MAX_VRINGS]; /* SET_VRING_BASE of each vring, as sent */
     unsigned ended;
@@ -187,6 +189,21 @@ static enum rte_vhost_msg_result pre_msg(int vid, void *msg)
         if (q < BR_MAX_VRINGS) g.base_num[q] = m->payload.state.num;
         return RTE_VHOST_MSG_RESULT_NOT_HANDLED;
     }
+    case VU_GET_STATUS:
+        /* QEMU waits for this answer in its device start, before the guest's vCPUs run */
+        if (g.have_mem && !bridge_running(g.br)) {
+            struct rte_vhost_memory *mt = NULL;
+            struct br_region r[BR_MAX_REGIONS];
+            if (rte_vhost_get_mem_table(vid, &mt) == 0) {
+                unsigned n = mt->nregions < BR_MAX_REGIONS ? mt->nregions : BR_MAX_REGIONS;
+                for (unsigned i = 0; i < n; i++)
+                    r[i] = (struct br_region){mt->regions[i].guest_phys_addr, mt->regions[i].size,
+                                              (uint8_t *)(uintptr_t)mt->regions[i].host_user_addr};
+                bridge_memory_crc(g.br, r, n, "start");
+                free(mt);
+            }
+        }
+        return RTE_VHOST_MSG_RESULT_NOT_HANDLED;
     case VU_GET_VRING_BASE:
     case VU_SET_MEM_TABLE:
         /* stop the device before rte_vhost answers with the ring position or unmaps the memory */
@@ -200,6 +217,7 @@ static enum rte_vhost_msg_result post_msg(int vid, void *msg)
 {
     struct vu_msg *m = msg;
     if (vid != g.vid) return RTE_VHOST_MSG_RESULT_NOT_HANDLED;
+    if (m->request == VU_SET_MEM_TABLE) g.have_mem = true;
     if ((m->request == VU_SET_VRING_KICK || m->request == VU_SET_VRING_CALL) && bridge_running(g.br)) {
         struct br_frontend fe;
         char err[200];
@@ -228,6 +246,7 @@ static int new_connection(int vid)
     }
     g.vid = vid;
     g.refused = false;
+    g.have_mem = false;
     memset(g.enabled, 0, sizeof g.enabled);
     for (unsigned i = 0; i < BR_MAX_VRINGS; i++) g.base_num[i] = 0x80008000u; /* packed: index 0, wrap 1 */
     printf("[vhost] frontend connected\n");
