@@ -67,6 +67,9 @@ $(VLT_LIB): $(VLT_DIR)/Vvdpu_top.mk
 $(VLT_TR_LIB): $(VLT_TR_DIR)/Vvdpu_top_tr.mk
 	$(MAKE) -s -C $(VLT_TR_DIR) -f Vvdpu_top_tr.mk $(VLT_OPT) Vvdpu_top_tr__ALL.a $(notdir $(VLT_RT)) >/dev/null
 $(VLT_RT): $(VLT_TR_LIB)
+# built by the recipe above (and removed with the directory when the RTL changes): without this, an
+# incremental -j build after an RTL edit stops with "No rule to make target .../verilated_save.o"
+$(VLT_FAST_RT): $(VLT_LIB)
 VLT_INC := -I/usr/share/verilator/include -I/usr/share/verilator/include/vltstd
 SHIM_CXX = $(CXX) -std=c++17 -O2 -g $(CWARN) -Wno-unused-parameter -MMD -MP -Iinclude -I$(GEN) $(VLT_INC)
 $(OBJ)/sim/harness/rtl_shim.o: sim/harness/rtl_shim.cpp $(VLT_LIB) $(GEN)/vdpu_shim_ports.inc $(GEN)/vdpu_regmap.h

@@ -800,9 +800,10 @@ static void state_pay(struct vdpu_edge *e, const vdpu_in_t *in)
     }
     const vdpu_dmacpl_t *c = &in->dmacpl;
     if (in->dmacpl_valid && g->p_n) {
-        int hit = -1;
-        for (unsigned i = 0; i < VDPU_QENG_TAGS && hit < 0; i++)
-            if (g->p_slot[i].busy && g->p_slot[i].tag == c->tag) hit = (int)i;
+        /* the phase's reads took consecutive tags and slots from its start: tag t's slot is
+         * t - (next_tag - p_chunk); it holds the read if busy with that tag (rtl/vdpu_qeng.sv, pay_idx) */
+        unsigned slot = (unsigned)(c->tag - (g->next_tag - g->p_chunk)) % VDPU_QENG_TAGS;
+        int hit = c->tag < VDPU_QENG_TAGS && g->p_slot[slot].busy && g->p_slot[slot].tag == c->tag ? (int)slot : -1;
         if (hit < 0 || c->status != VDPU_CPL_SC || c->poison) { /* nothing of it is stored */
             n->p_bad = true;
             fail_last = c->last;

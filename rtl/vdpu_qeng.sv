@@ -386,15 +386,13 @@ module vdpu_qeng
   logic        pay_req_ok;   // the next chunk's request can be loaded
   logic [15:0] pay_len;      // ... its length
 
+  // A PAY phase's reads take consecutive tags and consecutive slots from its start (pchunk and tag advance
+  // together), so the slot of tag t is t - (tag - pchunk) mod QENG_TAGS; it holds the read if it is busy
+  // with that tag (a foreign tag, or one of a failed descriptor's reads, finds no busy slot holding it);
+  // 5-bit arithmetic: QENG_TAGS is 32
   always_comb begin
-    pay_hit = 1'b0;
-    pay_idx = '0;
-    for (int i = int'(QENG_TAGS) - 1; i >= 0; i--) begin
-      if (pbusy_q[i] && {3'b0, ptag_q[i]} == dmacpl_tag_i) begin
-        pay_hit = 1'b1;
-        pay_idx = 5'(i);
-      end
-    end
+    pay_idx = dmacpl_tag_i[4:0] - (tag_q - pchunk_q);
+    pay_hit = (dmacpl_tag_i[7:5] == '0) && pbusy_q[pay_idx] && (ptag_q[pay_idx] == dmacpl_tag_i[4:0]);
     pay_room   = plen_q[pay_idx] - pgot_q[pay_idx];
     pay_n      = 6'(min16(32'(min16(32'(dmacpl_len_i), 32'd32)), 32'(pay_room)));
     pay_len    = min16(blen_q - preq_q, 32'(DMA_RD_MAX));
