@@ -326,9 +326,10 @@ static int log_stop(bridge_t *br, bool stop)
     return rc;
 }
 
-void bridge_memory_crc(bridge_t *br, const struct br_region *region, unsigned nregions, const char *when)
+/* -v's memory CRCs (bridge.h, bridge_memory_crc_start): one line of CRC-32s of the frontend's memory in
+ * blocks (1 MiB, coarser past 256 blocks), "memory crc at the <when>, N KiB blocks: gpa:crc ..." */
+static void say_block_crcs(const struct br_region *region, unsigned nregions, const char *when)
 {
-    if (!br->p.verbose) return;
     uint64_t total = 0, block = 1ull << 20;
     for (unsigned i = 0; i < nregions; i++) total += region[i].size;
     while (total / block > 256) block <<= 1;
@@ -344,39 +345,53 @@ void bridge_memory_crc(bridge_t *br, const struct br_region *region, unsigned nr
         }
     }
     say("%s", line);
-    if (strcmp(when, "start") == 0) { /* every page too (see bridge.h) */
-        static char crcs[512 * 8 + 96];
-        for (unsigned i = 0; i < nregions; i++) {
-            const struct br_region *r = &region[i];
-            if (total > (1ull << 30)) break;
-            for (uint64_t off = 0; off < r->size; off += 512ull << 12) {
-                size_t k = (size_t)snprintf(crcs, sizeof crcs, "memory page crc at the start from 0x%llx:",
-                                            (unsigned long long)(r->gpa + off));
-                for (uint64_t p = off; p < r->size && p < off + (512ull << 12); p += 4096) {
-                    uint64_t len = r->size - p < 4096 ? r->size - p : 4096;
-                    k += (size_t)snprintf(crcs + k, sizeof crcs - k, "%08x",
-                                          (uint32_t)crc32(crc32(0, NULL, 0), r->hva + p, (uInt)len));
-                }
-                say("%s", crcs);
+}
+
+void bridge_memory_crc_start(bridge_t *br, const struct br_region *region, unsigned nregions)
+{
+    if (!br->p.verbose) return;
+    say_block_crcs(region, nregions, "start");
+    uint64_t total = 0;
+    for (unsigned i = 0; i < nregions; i++) total += region[i].size;
+    if (total > (1ull << 30)) return; /* page lines for guests up to 1 GiB */
+    static char line[512 * 8 + 96];
+    for (unsigned i = 0; i < nregions; i++) {
+        const struct br_region *r = &region[i];
+        for (uint64_t off = 0; off < r->size; off += 512ull << 12) {
+            size_t k = (size_t)snprintf(line, sizeof line, "memory page crc at the start from 0x%llx:",
+                                        (unsigned long long)(r->gpa + off));
+            for (uint64_t p = off; p < r->size && p < off + (512ull << 12); p += 4096) {
+                uint64_t len = r->size - p < 4096 ? r->size - p : 4096;
+                k += (size_t)snprintf(line + k, sizeof line - k, "%08x",
+                                      (uint32_t)crc32(crc32(0, NULL, 0), r->hva + p, (uInt)len));
             }
+            say("%s", line);
         }
-    } else if (br->log_pages) { /* the pages the device wrote while the frontend logged, at its stop */
-        static uint8_t page[4096];
-        size_t k = 0;
-        for (uint32_t i = 0; i < br->log_pages; i++) {
-            if (!(br->dev_pages[i / 8] >> (i % 8) & 1)) continue;
-            uint64_t gpa = br->log_lo + ((uint64_t)i << BR_LOG_SHIFT);
-            if (!host_mem_read(&br->s->mem, gpa, page, sizeof page)) continue;
-            if (!k) k = (size_t)snprintf(line, sizeof line, "device page crc at the stop:");
-            k += (size_t)snprintf(line + k, sizeof line - k, " %llx:%08x", (unsigned long long)gpa,
-                                  (uint32_t)crc32(crc32(0, NULL, 0), page, sizeof page));
-            if (k > sizeof line - 40) {
-                say("%s", line);
-                k = 0;
-            }
-        }
-        if (k) say("%s", line);
     }
+}
+
+/* -v at a stop, after the device's last write: the block line, and the CRC of each page the device wrote
+ * while the frontend logged ("device page crc at the stop: gpa:crc ...", several lines) */
+static void memory_crc_stop(bridge_t *br)
+{
+    if (!br->p.verbose) return;
+    say_block_crcs(br->fe.region, br->fe.nregions, "stop");
+    static char line[64 * 24 + 64];
+    static uint8_t page[4096];
+    size_t k = 0;
+    for (uint32_t i = 0; i < br->log_pages; i++) {
+        if (!(br->dev_pages[i / 8] >> (i % 8) & 1)) continue;
+        uint64_t gpa = br->log_lo + ((uint64_t)i << BR_LOG_SHIFT);
+        if (!host_mem_read(&br->s->mem, gpa, page, sizeof page)) continue;
+        if (!k) k = (size_t)snprintf(line, sizeof line, "device page crc at the stop:");
+        k += (size_t)snprintf(line + k, sizeof line - k, " %llx:%08x", (unsigned long long)gpa,
+                              (uint32_t)crc32(crc32(0, NULL, 0), page, sizeof page));
+        if (k > sizeof line - 40) {
+            say("%s", line);
+            k = 0;
+        }
+    }
+    if (k) say("%s", line);
 }
 
 /* A frontend that resumes a ring elsewhere than at its beginning (QEMU after `stop` / `cont`, or on a live
@@ -554,7 +569,7 @@ static int stop(bridge_t *br)
         say("%s", br->req_err);
         rc = -1;
     }
-    bridge_memory_crc(br, br->fe.region, br->fe.nregions, "stop");
+    memory_crc_stop(br);
     if (virtio_drv_reset(&br->drv) != DRV_OK) {
         say("the device did not reset: %s", br->drv.refusal);
         rc = -1;

@@ -141,15 +141,14 @@ void bridge_fini(bridge_t *br);
  * 0, or -1 with the reason in err (and on stderr). */
 int bridge_negotiate(bridge_t *br, uint64_t features, char *err, size_t errlen);
 int bridge_start(bridge_t *br, const struct br_frontend *fe, char *err, size_t errlen);
-/* With -v: one line of CRC-32s of the frontend's memory in blocks (1 MiB, coarser past 256 blocks), "memory
- * crc at the <when>". Printed at a stop (after the device's last write) and when QEMU asks GET_STATUS
- * before a start (the guest's vCPUs not yet running): on a live migration's two bridges nothing writes
- * guest memory between the source's stop and the destination's start, so the lines must be equal - a
- * block that differs holds a write the destination's image lacks (tests/drivers/test_migration.c). */
-void bridge_memory_crc(bridge_t *br, const struct br_region *region, unsigned nregions, const char *when);
-/* With -v, at a start: the CRC-32 of every 4 KiB page too (lines "memory page crc at the start from 0x<gpa>:"
- * with 512 CRCs each; guests up to 1 GiB), so a test can compare the pages the source's device wrote
- * (printed at its stop: "device page crc at the stop:") one by one. */
+/* With -v, when QEMU asks GET_STATUS before a start (its device start: the guest's vCPUs not yet running):
+ * CRC-32s of the frontend's memory, one line in blocks ("memory crc at the start", 1 MiB, coarser past 256
+ * blocks) and, for guests up to 1 GiB, every 4 KiB page ("memory page crc at the start from 0x<gpa>:", 512
+ * CRCs a line). A stop prints the blocks too ("... at the stop") and the CRC of each page the device wrote
+ * while the frontend logged ("device page crc at the stop:"). Nothing writes guest memory between a live
+ * migration's source stop and destination start, so a device page that differs is a write the
+ * destination's image lacks (tests/drivers/test_migration.c). */
+void bridge_memory_crc_start(bridge_t *br, const struct br_region *region, unsigned nregions);
 int bridge_stop(bridge_t *br, struct br_ring_state *state, unsigned n);
 int bridge_set_pairs(bridge_t *br, unsigned pairs);
 int bridge_refresh_fds(bridge_t *br, const struct br_frontend *fe);

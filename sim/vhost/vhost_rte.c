@@ -25,8 +25,7 @@ struct vu_msg {
 enum { /* vhost-user requests (vhost-user protocol specification) */
     VU_GET_FEATURES = 1, VU_SET_FEATURES = 2, VU_SET_MEM_TABLE = 5, VU_SET_VRING_NUM = 8, VU_SET_VRING_ADDR = 9,
     VU_SET_VRING_BASE = 10, VU_GET_VRING_BASE = 11, VU_SET_VRING_KICK = 12, VU_SET_VRING_CALL = 13,
-    VU_GET_STATUS = 40,
-    VU_GET_QUEUE_NUM = 17,
+    VU_GET_QUEUE_NUM = 17, VU_GET_STATUS = 40,
 };
 #define VU_F_PROTOCOL_FEATURES 30
 #define VU_F_LOG_ALL 26
@@ -57,6 +56,16 @@ static uint64_t gpa_of(const struct rte_vhost_memory *m, const void *hva)
 }
 
 /* What the frontend set up, in the bridge's terms. */
+/* rte_vhost's memory table as the bridge's regions (at most BR_MAX_REGIONS); their count */
+static unsigned regions_of(const struct rte_vhost_memory *m, struct br_region *r)
+{
+    unsigned n = m->nregions < BR_MAX_REGIONS ? m->nregions : BR_MAX_REGIONS;
+    for (unsigned i = 0; i < n; i++)
+        r[i] = (struct br_region){m->regions[i].guest_phys_addr, m->regions[i].size,
+                                  (uint8_t *)(uintptr_t)m->regions[i].host_user_addr};
+    return n;
+}
+
 static int collect(int vid, struct br_frontend *fe, char *err, size_t errlen)
 {
     memset(fe, 0, sizeof *fe);
@@ -67,13 +76,11 @@ static int collect(int vid, struct br_frontend *fe, char *err, size_t errlen)
     fe->features = f & ~(1ull << VU_F_PROTOCOL_FEATURES) & ~(1ull << VU_F_LOG_ALL);
     fe->log_all = (f >> VU_F_LOG_ALL) & 1;
     if (m->nregions > BR_MAX_REGIONS) {
+        uint32_t nr = m->nregions; /* read before the free */
         free(m);
-        return snprintf(err, errlen, "%u memory regions (at most %u)", m->nregions, BR_MAX_REGIONS), -1;
+        return snprintf(err, errlen, "%u memory regions (at most %u)", nr, BR_MAX_REGIONS), -1;
     }
-    fe->nregions = m->nregions;
-    for (uint32_t i = 0; i < m->nregions; i++)
-        fe->region[i] = (struct br_region){m->regions[i].guest_phys_addr, m->regions[i].size,
-                                           (uint8_t *)(uintptr_t)m->regions[i].host_user_addr};
+    fe->nregions = regions_of(m, fe->region);
     uint16_t n = rte_vhost_get_vring_num(vid);
     if (n > BR_MAX_VRINGS) {
         free(m);
@@ -195,11 +202,7 @@ static enum rte_vhost_msg_result pre_msg(int vid, void *msg)
             struct rte_vhost_memory *mt = NULL;
             struct br_region r[BR_MAX_REGIONS];
             if (rte_vhost_get_mem_table(vid, &mt) == 0) {
-                unsigned n = mt->nregions < BR_MAX_REGIONS ? mt->nregions : BR_MAX_REGIONS;
-                for (unsigned i = 0; i < n; i++)
-                    r[i] = (struct br_region){mt->regions[i].guest_phys_addr, mt->regions[i].size,
-                                              (uint8_t *)(uintptr_t)mt->regions[i].host_user_addr};
-                bridge_memory_crc(g.br, r, n, "start");
+                bridge_memory_crc_start(g.br, r, regions_of(mt, r));
                 free(mt);
             }
         }

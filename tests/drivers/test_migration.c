@@ -24,8 +24,8 @@ static const char *slurp(const char *path)
     return buf;
 }
 
-/* The blocks of a bridge's "memory crc at the <when>" line (say_memory_crc in sim/vhost/bridge.c) that
- * differ from another's; -1 if either line is missing. Logs each differing block. */
+/* The blocks of the source's "memory crc at the stop" line that differ from the destination's "... at the
+ * start" (sim/vhost/bridge.h, bridge_memory_crc_start); -1 if either line is missing. Warns of each. */
 static int memory_blocks_differ(const char *src_log, const char *dst_log)
 {
     static char a[8192], b[8192];
@@ -86,6 +86,18 @@ static int device_pages_differ(const char *src_log, const char *dst_log, unsigne
     return *checked ? differ : -1;
 }
 
+/* Both comparisons of the guest's memory across the switch (the bridges' logs); *dev_pages as
+ * device_pages_differ, *blocks as memory_blocks_differ. */
+static void compare_memory(const struct bridge_run *a, const struct bridge_run *b, int *dev_pages, unsigned *checked,
+                           int *blocks)
+{
+    char *src_log = strdup(slurp(a->log)); /* slurp's buffer is reused for the destination's */
+    *checked = 0;
+    *dev_pages = src_log ? device_pages_differ(src_log, slurp(b->log), checked) : -1;
+    *blocks = src_log ? memory_blocks_differ(src_log, slurp(b->log)) : -1;
+    free(src_log);
+}
+
 /*
  * The source QEMU runs the guest on bridge A (its wire offers RX_FRAMES, then loops back what the guest
  * sends); once the guest received them, `migrate` moves it to a destination QEMU (-incoming) on bridge B
@@ -101,7 +113,9 @@ static void run_migration(const char *engine, bool packed, unsigned pairs)
     char pcap_in[160], qslog[160], qdlog[160], append[256], dev[200], mem[96], chs[200], chd[200], mons[200],
         mond[200], monsock_s[160], monsock_d[160], incoming[200], migrate[220], line[512], reply[4096], netdev[80],
         smp[8];
-    bool ok = false, migrated = false;
+    bool ok = false, migrated = false, compared = false;
+    unsigned dev_checked = 0;
+    int dev_pages = -1, blocks = -1;
     cr_assert(bridge_prepare(&a, "mig-src") && bridge_prepare(&b, "mig-dst"));
     snprintf(pcap_in, sizeof pcap_in, "%s/rx.pcap", a.dir);
     cr_assert(write_capture(pcap_in, RX_FRAMES));
@@ -186,11 +200,8 @@ static void run_migration(const char *engine, bool packed, unsigned pairs)
     /* the guest's memory at the source's stop and at the destination's start (nothing runs in between):
      * every page the source's device wrote must be equal (else the dirty log lost it); other differences
      * are guest-CPU pages QEMU's pre-copy did not resend (docs/real-drivers.md), reported, not the device's */
-    char *src_log = strdup(slurp(a.log));
-    unsigned dev_checked = 0;
-    int dev_pages = src_log ? device_pages_differ(src_log, slurp(b.log), &dev_checked) : -1;
-    int blocks = src_log ? memory_blocks_differ(src_log, slurp(b.log)) : -1;
-    free(src_log);
+    compare_memory(&a, &b, &dev_pages, &dev_checked, &blocks);
+    compared = true;
     cr_expect_eq(dev_pages, 0, "the %u pages the source's device wrote are equal at the destination's start (%d differ; "
                                "-1: a bridge printed no page crc)", dev_checked, dev_pages);
     if (blocks && dev_pages == 0)
@@ -214,11 +225,9 @@ static void run_migration(const char *engine, bool packed, unsigned pairs)
 out:
     proc_kill(&qs);
     if (!ok && migrated) { /* which guest memory the destination got wrong, whatever failed after the switch */
-        char *src_log = strdup(slurp(a.log));
-        int differ = src_log ? memory_blocks_differ(src_log, slurp(b.log)) : -1;
-        free(src_log);
-        fprintf(stderr, "--- guest memory at the source's stop vs the destination's start: %d blocks differ%s\n", differ,
-                differ < 0 ? " (a bridge printed no memory crc)" : "");
+        if (!compared) compare_memory(&a, &b, &dev_pages, &dev_checked, &blocks);
+        fprintf(stderr, "--- guest memory at the source's stop vs the destination's start: %d of %u device pages and %d "
+                        "blocks differ (-1: a bridge printed no crc)\n", dev_pages, dev_checked, blocks);
     }
     if (!ok) {
         char tail[3000];
