@@ -11,6 +11,7 @@ struct vdpu_model {
     /* double-buffered registers: an edge computes *alt from *cur, then the two swap (one copy per
      * edge instead of two); the byte buffers live only in s[0] (written in place, never copied) */
     struct vdpu_state *cur, *alt;
+    bool arrays_stale; /* the last edge may have written the engine's service arrays: alt's are older */
     struct vdpu_state s[2];
 };
 
@@ -35,7 +36,7 @@ static void model_eval(vdpu_dev_t *dev, vdpu_out_t *out)
 {
     const struct vdpu_state *s = to_model(dev)->cur;
 
-    memset(out, 0, sizeof *out);
+    /* every field is assigned (no memset: this runs at every edge) */
     out->hreq_ready = s->completer == VDPU_COMPLETER_IDLE && !s->hcpl_valid;
     out->hcpl_valid = s->hcpl_valid;
     out->hcpl = s->hcpl;
@@ -111,17 +112,39 @@ uint32_t model_wake(const struct vdpu_state *s)
 #define STATE_REGS_BYTES offsetof(struct vdpu_state, bufs)
 /* ... of which the blocks from here on are copied every edge, those before only when they changed */
 #define STATE_EAGER_FROM offsetof(struct vdpu_state, cfg_gen)
+/* ... except the engine's service arrays (model_state.h), copied only after an edge that served a queue */
+#define STATE_ARRAYS_FROM offsetof(struct vdpu_state, eng.wr_data)
+#define STATE_ARRAYS_TO (offsetof(struct vdpu_state, eng.m_off) + sizeof(((struct vdpu_state *)0)->eng.m_off))
+_Static_assert(STATE_EAGER_FROM < STATE_ARRAYS_FROM && STATE_ARRAYS_TO <= STATE_REGS_BYTES,
+               "the service arrays lie inside the eagerly copied registers");
+
+static void copy_span(struct vdpu_state *nx, const struct vdpu_state *pre, size_t from, size_t to)
+{
+    memcpy((char *)nx + from, (const char *)pre + from, to - from);
+}
 
 /* next := pre for the registers. The copied-on-change blocks: after an edge that changed one (its
  * generation bumped in `pre`), the other buffer holds it as it was two edges ago, so it is copied
- * once; from then on both buffers agree until its writer bumps the generation again. */
-static void state_regs_copy(struct vdpu_state *nx, const struct vdpu_state *pre)
+ * once; from then on both buffers agree until its writer bumps the generation again. The engine's
+ * service arrays likewise, after an edge at which the engine served a queue (`arrays_stale`): most
+ * edges of a register workload, and the engine's idle gaps, copy 1.1 KB instead of 1.8 KB. */
+static void state_regs_copy(struct vdpu_state *nx, const struct vdpu_state *pre, bool arrays_stale)
 {
     if (nx->cfg_gen != pre->cfg_gen) memcpy(nx->cfg, pre->cfg, sizeof nx->cfg);
     if (nx->evq_gen != pre->evq_gen) memcpy(nx->evq, pre->evq, sizeof nx->evq);
     if (nx->msix_gen != pre->msix_gen) memcpy(nx->msix, pre->msix, sizeof nx->msix);
     if (nx->mig_ram_gen != pre->mig_ram_gen) memcpy(nx->mig_ram, pre->mig_ram, sizeof nx->mig_ram);
-    memcpy((char *)nx + STATE_EAGER_FROM, (const char *)pre + STATE_EAGER_FROM, STATE_REGS_BYTES - STATE_EAGER_FROM);
+    if (arrays_stale) {
+        copy_span(nx, pre, STATE_EAGER_FROM, STATE_REGS_BYTES);
+        return;
+    }
+#ifdef VDPU_MODEL_CHECK_ARRAYS /* a build that proves the rule: the arrays not copied are equal */
+    if (memcmp((char *)nx + STATE_ARRAYS_FROM, (const char *)pre + STATE_ARRAYS_FROM,
+               STATE_ARRAYS_TO - STATE_ARRAYS_FROM))
+        abort();
+#endif
+    copy_span(nx, pre, STATE_EAGER_FROM, STATE_ARRAYS_FROM);
+    copy_span(nx, pre, STATE_ARRAYS_TO, STATE_REGS_BYTES);
 }
 
 /*
@@ -134,7 +157,7 @@ static void model_tick(vdpu_dev_t *dev, const vdpu_in_t *in)
 {
     struct vdpu_model *m = to_model(dev);
     struct vdpu_state *pre = m->cur, *nx = m->alt;
-    state_regs_copy(nx, pre);
+    state_regs_copy(nx, pre, m->arrays_stale);
     struct vdpu_edge e = {
         .pre = pre, .next = nx, .fault = m->fault, .bufs = &m->s[0].bufs, .dmareq_ready = in->dmareq_ready,
         .warp = in->warp};
@@ -177,6 +200,7 @@ static void model_tick(vdpu_dev_t *dev, const vdpu_in_t *in)
 
     m->cur = nx;
     m->alt = pre;
+    m->arrays_stale = e.eng_service;
 }
 
 /* Idle skipping: with timers running, one edge with warp stands for the n cycles. */
@@ -208,6 +232,7 @@ static int model_load(vdpu_dev_t *dev, const struct vdpu_ckpt_io *io)
     memcpy(&m->s[0].bufs, bufs, sizeof m->s[0].bufs);
     m->cur = &m->s[0];
     m->alt = &m->s[1];
+    m->arrays_stale = false;
     return 0;
 }
 

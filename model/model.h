@@ -28,6 +28,8 @@ struct vdpu_edge {
     bool steer_clear;   /* firmware wrote MQ_PAIRS at this edge: the steering flow table empties */
     bool eng_irq;       /* the queue engine raises the interrupt of queue eng_irq_q at this edge */
     uint16_t eng_irq_q; /* ... (through the coalescer, model_qeng_coal_edge) */
+    bool eng_service;   /* the engine served a queue at this edge (a state other than IDLE, or a pick):
+                         * only then may it write its service arrays (model_state.h) */
 };
 
 /* Bits of config-space registers the device acts on (PCI spec values; the regmap names only the fields). */

@@ -78,7 +78,7 @@ struct vdpu_eng {
     uint16_t wr_len;
     uint64_t wr_addr;
     uint16_t wr_beat;
-    uint8_t wr_data[16 * VDPU_ENG_PARAM_MAX]; /* up to a batch of split used elements / packed RX used descriptors */
+    /* wr_data: in the service arrays below */
 
     /* the buffer (descriptor chain) in service */
     uint16_t avail_idx;   /* split: avail idx of the last avail read */
@@ -102,11 +102,8 @@ struct vdpu_eng {
     uint8_t pf;          /* prefetch depth P (1..8), latched from ENG_PARAM at the pick */
     uint8_t bb;          /* used batch B (1..8), latched likewise */
     uint8_t pc_n;        /* cached entries not yet used: split avail ring ids, packed descriptors */
-    uint8_t pc_pos;      /* index of the next one in pc */
-    uint8_t pc[VDPU_ENG_PC_BYTES]; /* the cache, as read (2 bytes per ring id, 16 per descriptor) */
+    uint8_t pc_pos;      /* index of the next one in pc (pc, b_id, b_len: in the service arrays below) */
     uint8_t b_cnt;       /* split / RX: used entries collected, not yet written (packed TX: IN_ORDER only) */
-    uint16_t b_id[VDPU_ENG_PARAM_MAX]; /* ... their ids */
-    uint16_t b_len[VDPU_ENG_PARAM_MAX]; /* ... RX: their used lengths (header + frame written; TX: 0) */
     bool b_held;         /* split: the buffer just done stayed in the batch: IRQ raises nothing */
     bool b_leave;        /* the batch is written because the queue is left (empty, quiesce): IDLE after IRQ */
     /* RX batching: a receive service goes on with the next frame (RX_NEXT) while its used entry is held */
@@ -154,18 +151,9 @@ struct vdpu_eng {
     uint8_t p_n;         /* reads outstanding */
     uint8_t p_chunk;     /* chunks of the descriptor requested (mod 256; slot = p_chunk % QENG_TAGS) */
     uint32_t p_req;      /* bytes of the descriptor requested */
-    bool p_bad;          /* an error status, a foreign tag or a wrong length seen */
-    struct {
-        bool busy;
-        uint8_t tag;
-        uint16_t len, got;
-        uint16_t off;    /* where its bytes go in the TX frame buffer (chain offset, < FRAME_BUF_BYTES) */
-    } p_slot[VDPU_QENG_TAGS];
-    _Static_assert(VDPU_FRAME_BUF_BYTES <= UINT16_MAX, "a read slot's offset is 16 bits");
-    uint8_t m_n;         /* buffers of the frame filled so far (before the one in service) */
-    uint16_t m_id[VDPU_MRG_MAX];  /* ... their ids */
-    uint16_t m_len[VDPU_MRG_MAX]; /* ... bytes written into each */
-    uint16_t m_off[VDPU_MRG_MAX]; /* packed: ring slots of the frame before each (its used slot - used_idx) */
+    bool p_bad;          /* an error status, a foreign tag or a wrong length seen (p_slot: below) */
+    uint8_t m_n;         /* buffers of the frame filled so far (before the one in service; m_id, m_len,
+                          * m_off: in the service arrays below) */
     uint16_t m_nd;       /* packed: ring slots of the filled buffers */
     uint32_t m_base;     /* rx_done when the buffer in service started */
     uint64_t nb_addr;    /* host address of header byte 10 (num_buffers), where the stream put it */
@@ -197,6 +185,27 @@ struct vdpu_eng {
     uint16_t rx_fill;  /* bytes of the frame arriving */
     bool ntx_valid;
     vdpu_ntx_t ntx;
+
+    /* The service arrays: written only while the engine serves a queue (a state other than IDLE, or
+     * the pick), so the model copies them between its two state buffers only after an edge that
+     * may have written them (model.c, state_regs_copy) instead of at every edge. Kept together at
+     * the end for that one copy. */
+    struct {
+        uint8_t wr_data[16 * VDPU_ENG_PARAM_MAX]; /* up to a batch of split used elements / packed RX used descriptors */
+        uint8_t pc[VDPU_ENG_PC_BYTES]; /* the prefetch cache, as read (2 bytes per ring id, 16 per descriptor) */
+        uint16_t b_id[VDPU_ENG_PARAM_MAX];  /* the used batch's ids */
+        uint16_t b_len[VDPU_ENG_PARAM_MAX]; /* ... RX: their used lengths (header + frame written; TX: 0) */
+        struct {
+            bool busy;
+            uint8_t tag;
+            uint16_t len, got;
+            uint16_t off;    /* where its bytes go in the TX frame buffer (chain offset, < FRAME_BUF_BYTES) */
+        } p_slot[VDPU_QENG_TAGS]; /* one per payload read in flight */
+        uint16_t m_id[VDPU_MRG_MAX];  /* MRG_RXBUF: the filled buffers' ids */
+        uint16_t m_len[VDPU_MRG_MAX]; /* ... bytes written into each */
+        uint16_t m_off[VDPU_MRG_MAX]; /* packed: ring slots of the frame before each (its used slot - used_idx) */
+    };
+    _Static_assert(VDPU_FRAME_BUF_BYTES <= UINT16_MAX, "a read slot's offset is 16 bits");
 };
 
 /*

@@ -667,6 +667,7 @@ static void state_idle(struct vdpu_edge *e)
         n->tx_last = (uint16_t)pick;
         e->next->queue[pick].kick = false;
     }
+    e->eng_service = true;
     n->q = (uint16_t)pick;
     start_buffer(n);
     /* prefetch and batching: parameters latched for this service; the cache and the batch start empty */
@@ -1018,8 +1019,8 @@ static void eng_edge(struct vdpu_edge *e, const vdpu_in_t *in);
 void model_qeng_edge(struct vdpu_edge *e, const vdpu_in_t *in)
 {
     eng_edge(e, in);
-    for (unsigned q = 0; q < VDPU_NUM_QUEUES; q++)
-        if (e->dev_reset || !e->pre->queue[q].enable) e->next->eng.io_ok[q] = false;
+    for (unsigned q = 0; q < VDPU_NUM_QUEUES; q++) /* a hint that is set (rarely), first: cheaper per edge */
+        if (e->next->eng.io_ok[q] && (e->dev_reset || !e->pre->queue[q].enable)) e->next->eng.io_ok[q] = false;
 }
 
 static void eng_edge(struct vdpu_edge *e, const vdpu_in_t *in)
@@ -1028,6 +1029,7 @@ static void eng_edge(struct vdpu_edge *e, const vdpu_in_t *in)
     bool waiting = model_qeng_cpl_expected(s);
 
     e->next->eng.cto = model_cto_next(waiting, in->dmacpl_valid, s->eng.cto, s->cpl_timeout, e->warp);
+    if (s->eng.fsm != VDPU_ENG_IDLE) e->eng_service = true;
     if (e->dev_reset && (s->eng.fsm == VDPU_ENG_RD_WAIT || s->eng.fsm == VDPU_ENG_PAY)) {
         e->next->eng.fsm = VDPU_ENG_IDLE;
         return;
