@@ -152,6 +152,17 @@ struct vdpu_eng {
     uint8_t p_chunk;     /* chunks of the descriptor requested (mod 256; slot = p_chunk % QENG_TAGS) */
     uint32_t p_req;      /* bytes of the descriptor requested */
     bool p_bad;          /* an error status, a foreign tag or a wrong length seen (p_slot: below) */
+    /* TX fetch (packed TX, M > 1, ENG_PARAM[17:14] = K > 1; docs/queue-engine.md "TX fetch"): the PAY
+     * phase of a one-descriptor frame also reads the payload of the one-descriptor frames cached
+     * behind it, each at its own 32-byte aligned base in the TX frame buffer; those frames are then
+     * served from the buffer without reads. PAY requests entry x_req's bytes (p_req of them so far). */
+    uint8_t xf;          /* K (1..ENG_PARAM_MAX), latched at the pick */
+    uint8_t x_cnt;       /* frames the PAY phase reads (1: its own descriptor only) */
+    uint8_t x_req;       /* the one whose reads it issues now: 0 the descriptor in service, j the j-th cached */
+    uint16_t x_rbase;    /* ... its base in the TX frame buffer */
+    uint8_t x_left;      /* frames fetched behind the one in service, not served yet */
+    uint16_t x_next;     /* ... the base of the next of them */
+    uint16_t tx_base;    /* base of the frame in service in the TX frame buffer (TX_OUT sends from it) */
     uint8_t m_n;         /* buffers of the frame filled so far (before the one in service; m_id, m_len,
                           * m_off: in the service arrays below) */
     uint16_t m_nd;       /* packed: ring slots of the filled buffers */

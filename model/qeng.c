@@ -324,6 +324,44 @@ static uint16_t min_u16(uint32_t a, uint32_t b)
     return (uint16_t)(a < b ? a : b);
 }
 
+/* TX fetch: frames start on a 32-byte word of the TX frame buffer (TX_OUT's fixed header shift) */
+static uint16_t align_word(uint32_t v)
+{
+    return (uint16_t)((v + DMA_BEAT_BYTES - 1) & ~(DMA_BEAT_BYTES - 1));
+}
+
+/*
+ * TX fetch (docs/queue-engine.md "TX fetch"): how many frames the PAY phase of the descriptor just
+ * checked (next->eng) reads - itself and the cached descriptors behind it that would pass every check
+ * of their own turn as one-descriptor frames: available, no NEXT / WRITE / INDIRECT, at least a header
+ * and an Ethernet header long, inside the host window, fitting the TX frame buffer behind the frames
+ * before them. The first that does not ends the count (it is served alone when its turn comes).
+ * Packed only (the cache holds descriptors; a read never crosses the ring end, so every cached one
+ * has the wrap counter of the one in service), a ring descriptor that starts its chain and ends it.
+ */
+static uint8_t tx_fetch_count(const struct vdpu_edge *e)
+{
+    const struct vdpu_eng *g = &e->pre->eng, *n = &e->next->eng;
+    const struct vdpu_queue_ctx *qc = qeng_qctx(e);
+    const uint32_t min_len = VDPU_NET_HDR_BYTES + VDPU_ETH_HDR_BYTES;
+
+    if (!n->pk_en || n->xf < 2 || n->in_tbl || n->chain_len || (n->d_flags & VIRTQ_DESC_F_NEXT) || n->d_len < min_len)
+        return 1;
+    uint8_t k = 1;
+    uint32_t base = align_word(n->d_len);
+    for (unsigned j = 0; j < n->pc_n && k < n->xf; j++, k++) {
+        const uint8_t *d = g->pc + VIRTQ_DESC_BYTES * (n->pc_pos + j);
+        uint16_t flags = le16_at(d + 14);
+        uint32_t len = le32_at(d + 8);
+        if ((bool)(flags & VIRTQ_DESC_F_AVAIL) != qc->avail_wrap || (bool)(flags & VIRTQ_DESC_F_USED) == qc->avail_wrap)
+            break;
+        if (flags & (VIRTQ_DESC_F_NEXT | VIRTQ_DESC_F_WRITE | VIRTQ_DESC_F_INDIRECT)) break;
+        if (len < min_len || base + len > VDPU_FRAME_BUF_BYTES || !in_window(g, le64_at(d), len)) break;
+        base = align_word(base + len);
+    }
+    return k;
+}
+
 /* Start the data of the descriptor just checked (next->eng holds it): the first payload read or write. */
 void qeng_desc_data(struct vdpu_edge *e)
 {
@@ -335,6 +373,15 @@ void qeng_desc_data(struct vdpu_edge *e)
             qeng_error(e, VDPU_QERR_LEN);
             return;
         }
+        if (n->x_left) { /* TX fetch: a frame read with the one before it: its payload is in the buffer */
+            n->tx_base = n->x_next;
+            n->x_next = align_word(n->x_next + n->d_len);
+            n->x_left--;
+            n->chain_len = n->d_len;
+            n->d_off = n->d_len;
+            qeng_packed_desc_done(e); /* only packed fetches ahead */
+            return;
+        }
         if (n->mr > 1) { /* several reads outstanding: the whole descriptor in PAY */
             n->fsm = VDPU_ENG_PAY;
             n->rd_purpose = VDPU_PURP_PAYLOAD_RD;
@@ -342,6 +389,11 @@ void qeng_desc_data(struct vdpu_edge *e)
             n->p_chunk = 0;
             n->p_req = 0;
             n->p_bad = false;
+            n->x_req = 0;
+            n->x_rbase = (uint16_t)n->chain_len;
+            n->x_cnt = tx_fetch_count(e);
+            n->x_left = (uint8_t)(n->x_cnt - 1);
+            n->x_next = align_word(n->d_len);
             /* a descriptor that failed left the slots of its reads still in flight busy */
             for (unsigned i = 0; i < VDPU_QENG_TAGS; i++) n->p_slot[i].busy = false;
             return;
@@ -555,6 +607,7 @@ static void start_buffer(struct vdpu_eng *n)
     n->chain_len = 0;
     n->rx_done = 0;
     n->tx_pos = 0;
+    n->tx_base = 0;
     n->no_irq = false;
     n->in_tbl = false;
     n->t_cnt = 0;
@@ -674,6 +727,9 @@ static void state_idle(struct vdpu_edge *e)
     n->pf = eng_param_field(s->eng.param, VDPU_ENG_PARAM_PREFETCH_LSB);
     n->bb = eng_param_field(s->eng.param, VDPU_ENG_PARAM_BATCH_LSB);
     n->mr = n->rx ? 1 : eng_param_reads(s->eng.param); /* payload reads are TX only */
+    n->xf = eng_param_field(s->eng.param, VDPU_ENG_PARAM_TX_FETCH_LSB);
+    n->x_cnt = 1;
+    n->x_left = 0;
     n->pc_n = 0;
     n->pc_pos = 0;
     n->b_cnt = 0;
@@ -778,26 +834,39 @@ static void state_pay(struct vdpu_edge *e, const vdpu_in_t *in)
     bool fail_last = false;
 
     unsigned s = g->p_chunk % VDPU_QENG_TAGS;
-    if (g->p_req < g->d_len && g->p_n < g->mr && !g->p_slot[s].busy && model_dma_out_free(e)) {
+    /* the frame whose bytes are requested: the descriptor in service, or (TX fetch) a cached one */
+    uint64_t e_addr = g->d_addr;
+    uint32_t e_len = g->d_len;
+    if (g->x_req) {
+        const uint8_t *d = g->pc + VIRTQ_DESC_BYTES * (g->pc_pos + g->x_req - 1u);
+        e_addr = le64_at(d);
+        e_len = le32_at(d + 8);
+    }
+    if (g->p_req < e_len && g->p_n < g->mr && !g->p_slot[s].busy && model_dma_out_free(e)) {
         vdpu_dmareq_t r;
         memset(&r, 0, sizeof r);
         r.type = VDPU_DMA_RD;
         r.purpose = VDPU_PURP_PAYLOAD_RD;
         r.queue = g->q;
         r.tag = g->next_tag;
-        r.len = min_u16(g->d_len - g->p_req, VDPU_DMA_RD_MAX);
-        r.addr = g->d_addr + g->p_req;
+        r.len = min_u16(e_len - g->p_req, VDPU_DMA_RD_MAX);
+        r.addr = e_addr + g->p_req;
         r.last = true;
         model_dma_out_load(e, &r);
         n->p_slot[s].busy = true;
         n->p_slot[s].tag = g->next_tag;
         n->p_slot[s].len = r.len;
         n->p_slot[s].got = 0;
-        n->p_slot[s].off = (uint16_t)(g->chain_len + g->p_req); /* within the frame buffer (qeng_desc_data) */
+        n->p_slot[s].off = (uint16_t)(g->x_rbase + g->p_req); /* within the frame buffer (qeng_desc_data) */
         n->next_tag = (uint8_t)((g->next_tag + 1) % VDPU_QENG_TAGS);
         n->p_req = g->p_req + r.len;
         n->p_chunk = (uint8_t)(g->p_chunk + 1);
         issued = 1;
+        if (n->p_req == e_len && g->x_req + 1u < g->x_cnt) { /* TX fetch: the next frame's bytes */
+            n->x_req = (uint8_t)(g->x_req + 1);
+            n->x_rbase = align_word(g->x_rbase + e_len);
+            n->p_req = 0;
+        }
     }
     const vdpu_dmacpl_t *c = &in->dmacpl;
     if (in->dmacpl_valid && g->p_n) {
@@ -824,7 +893,8 @@ static void state_pay(struct vdpu_edge *e, const vdpu_in_t *in)
         }
     }
     n->p_n = (uint8_t)(g->p_n + issued - completed);
-    if (fail_last || (n->p_req == g->d_len && n->p_n == 0)) {
+    bool all_requested = g->x_req + 1u == g->x_cnt && n->p_req == e_len;
+    if (fail_last || (all_requested && n->p_n == 0)) {
         n->fsm = VDPU_ENG_PROC;
         n->rd_len = (uint16_t)g->d_len;
         n->rd_got = n->p_bad ? 0 : n->rd_len;
@@ -929,7 +999,7 @@ static void state_tx_out(struct vdpu_edge *e, const vdpu_in_t *in)
     uint32_t flen = g->chain_len - VDPU_NET_HDR_BYTES;
     uint32_t k = flen - g->tx_pos < DMA_BEAT_BYTES ? flen - g->tx_pos : DMA_BEAT_BYTES;
     memset(&b, 0, sizeof b);
-    memcpy(b.data, e->bufs->tx + VDPU_NET_HDR_BYTES + g->tx_pos, k);
+    memcpy(b.data, e->bufs->tx + g->tx_base + VDPU_NET_HDR_BYTES + g->tx_pos, k);
     b.keep = k == DMA_BEAT_BYTES ? 0xFFFFFFFFu : (1u << k) - 1;
     b.last = g->tx_pos + k == flen;
     model_ntx_load(e, &b);

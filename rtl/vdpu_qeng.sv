@@ -235,6 +235,17 @@ module vdpu_qeng
   logic [QENG_TAGS-1:0][4:0]          ptag_q, ptag_d;
   logic [QENG_TAGS-1:0][15:0]         plen_q, plen_d, pgot_q, pgot_d;
   logic [QENG_TAGS-1:0][FRAME_PW-1:0] poff_q, poff_d;  // chain offset of its bytes
+  // TX fetch (packed TX, M > 1, ENG_PARAM[17:14] = K > 1; docs/queue-engine.md "TX fetch"): the PAY
+  // phase of a one-descriptor frame also reads the payload of the one-descriptor frames cached behind
+  // it, each at its own 32-byte aligned base in the TX frame buffer; those frames are then served
+  // from the buffer without reads. PAY requests frame xreq's bytes (preq of them so far).
+  logic [3:0]            xf_q, xf_d;        // K (1..ENG_PARAM_MAX), latched at the pick
+  logic [3:0]            xcnt_q, xcnt_d;    // frames the PAY phase reads (1: its own descriptor only)
+  logic [3:0]            xreq_q, xreq_d;    // the one whose reads it issues: 0 in service, j the j-th cached
+  logic [FRAME_PW-1:0]   xrbase_q, xrbase_d; // ... its base in the TX frame buffer
+  logic [3:0]            xleft_q, xleft_d;  // frames fetched behind the one in service, not served yet
+  logic [FRAME_PW-1:0]   xnext_q, xnext_d;  // ... the base of the next of them
+  logic [FRAME_PW-1:0]   txbase_q, txbase_d; // base of the frame in service (TX_OUT sends from it)
   logic [31:0]           cto_q, cto_d;      // completion timeout: edges waited with reads outstanding
                                             // and no completion beat (the model's eng.cto)
   logic [3:0]            ndcap_q, ndcap_d;  // packed: descriptors the next buffer-start read may take
@@ -281,6 +292,11 @@ module vdpu_qeng
   endfunction
 
   // [addr, addr + len) inside [base, base + size), without wrap-around.
+  // TX fetch: frames start on a 32-byte word of the TX frame buffer (TX_OUT's fixed header shift)
+  function automatic logic [FRAME_PW-1:0] word_align(logic [FRAME_PW-1:0] v);
+    return (v + FRAME_PW'(31)) & ~FRAME_PW'(31);
+  endfunction
+
   function automatic logic in_window(logic [63:0] addr, logic [31:0] len, logic [63:0] base,
                                      logic [63:0] size);
     logic [64:0] rel_end;
@@ -385,6 +401,8 @@ module vdpu_qeng
   logic [5:0]  pay_n;
   logic        pay_req_ok;   // the next chunk's request can be loaded
   logic [15:0] pay_len;      // ... its length
+  logic [63:0] pay_addr;     // the frame whose bytes are requested: the descriptor in service, or
+  logic [31:0] pay_elen;     // (TX fetch) the xreq-th cached one
 
   // A PAY phase's reads take consecutive tags and consecutive slots from its start (pchunk and tag advance
   // together), so the slot of tag t is t - (tag - pchunk) mod QENG_TAGS; it holds the read if it is busy
@@ -395,8 +413,14 @@ module vdpu_qeng
     pay_hit = (dmacpl_tag_i[7:5] == '0) && pbusy_q[pay_idx] && (ptag_q[pay_idx] == dmacpl_tag_i[4:0]);
     pay_room   = plen_q[pay_idx] - pgot_q[pay_idx];
     pay_n      = 6'(min16(32'(min16(32'(dmacpl_len_i), 32'd32)), 32'(pay_room)));
-    pay_len    = min16(blen_q - preq_q, 32'(DMA_RD_MAX));
-    pay_req_ok = (state_q == StPay) && !rd_abort && !cto_fire && (preq_q < blen_q) && (pn_q < mr_q) &&
+    pay_addr   = daddr_q;
+    pay_elen   = blen_q;
+    if (state_q == StPay && xreq_q != '0) begin  // the wide select only while it is used
+      pay_addr = pc_q[128*(32'(xreq_q)-1) +: 64];
+      pay_elen = pc_q[128*(32'(xreq_q)-1)+64 +: 32];
+    end
+    pay_len    = min16(pay_elen - preq_q, 32'(DMA_RD_MAX));
+    pay_req_ok = (state_q == StPay) && !rd_abort && !cto_fire && (preq_q < pay_elen) && (pn_q < mr_q) &&
                  !pbusy_q[pchunk_q] && dma_free_i;
   end
 
@@ -442,6 +466,7 @@ module vdpu_qeng
     .wlen_i    ((state_q == StPay) ? pay_n : cpl_n),
     .wdata_i   (dmacpl_data_i),
     .out_i     (state_q == StTxOut),
+    .base_i    (FRAME_WW'(txbase_q >> 5)),
     .chain_i   (tot_q),
     .beat_i    (txb_q),
     .data_o    (tx_beat),
@@ -492,6 +517,38 @@ module vdpu_qeng
     pd_avail = (pd_flags[VQ_F_AVAIL] == qc.avail_wrap) && (pd_flags[VQ_F_USED] != qc.avail_wrap);
     rx_remain = 16'(rx_total - tot_q);
     pd_wlen   = (pd_len < 32'(rx_remain)) ? pd_len : 32'(rx_remain);
+  end
+
+  // ---- TX fetch: how many frames the PAY phase of the descriptor PROC checks reads ------------------
+  // itself and the cached descriptors behind it that would pass every check of their own turn as
+  // one-descriptor frames: available, no NEXT / WRITE / INDIRECT, at least a header and an Ethernet
+  // header long, inside the host window, fitting the TX frame buffer behind the frames before them;
+  // the first that does not ends the count (model/qeng.c tx_fetch_count). Packed only: a read never
+  // crosses the ring end, so every cached descriptor has the wrap counter of the one in service.
+  logic [3:0] xf_count;
+
+  always_comb begin : tx_fetch_count
+    logic        go;
+    logic [32:0] base;
+    logic [127:0] d;
+    xf_count = 4'd1;
+    go   = (state_q == StProc) && packed_q && (xf_q > 4'd1) && !tbl_q && (tot_q == '0) &&
+           !pd_flags[VQ_F_NEXT] && (pd_len >= 32'(MinChain));
+    base = (33'(pd_len) + 33'd31) & ~33'd31;
+    for (int j = 0; j < int'(ENG_PARAM_MAX) - 1; j++) begin
+      d = pc_q[128*(j+1) +: 128];
+      if (go && (32'(j) + 32'd1 < 32'(pcn_q)) && (32'(j) + 32'd1 < 32'(xf_q))) begin
+        if (d[112 + VQ_F_AVAIL] != qc.avail_wrap || d[112 + VQ_F_USED] == qc.avail_wrap ||
+            d[112 + VQ_F_NEXT] || d[112 + VQ_F_WRITE] || d[112 + VQ_F_INDIRECT] ||
+            d[95:64] < 32'(MinChain) || base + 33'(d[95:64]) > 33'(FRAME_BUF_BYTES) ||
+            !in_window(d[63:0], d[95:64], hm_base_i, hm_size_i)) begin
+          go = 1'b0;
+        end else begin
+          xf_count = 4'(j + 2);
+          base     = (base + 33'(d[95:64]) + 33'd31) & ~33'd31;
+        end
+      end
+    end
   end
 
   // ---- EVENT_IDX: packed desc-specific event offset, in the current used lap --------------------------------
@@ -693,6 +750,13 @@ module vdpu_qeng
     plen_d    = plen_q;
     pgot_d    = pgot_q;
     poff_d    = poff_q;
+    xf_d      = xf_q;
+    xcnt_d    = xcnt_q;
+    xreq_d    = xreq_q;
+    xrbase_d  = xrbase_q;
+    xleft_d   = xleft_q;
+    xnext_d   = xnext_q;
+    txbase_d  = txbase_q;
     qerr_d   = qerr_q;
     info_d   = info_q;
     drops_d  = drops_q;
@@ -767,7 +831,7 @@ module vdpu_qeng
       req.kind    = DMA_RD;
       req.tag     = 8'(tag_q);
       req.purpose = PURP_PAYLOAD_RD;
-      req.addr    = daddr_q + 64'(preq_q);
+      req.addr    = pay_addr + 64'(preq_q);
       req.len     = pay_len;
     end else if (state_q == StWrReq) begin
       req.kind = DMA_WR;
@@ -886,6 +950,10 @@ module vdpu_qeng
             maw0_d    = rx_go ? qctx_i[rx_q_i].avail_wrap : qctx_i[tx_pick].avail_wrap;
             nd_d      = eng_ctrl_i[ENGCTRL_NOTIF_DATA];
             mr_d      = rx_go ? 6'd1 : reads_field(eng_param_i[ENG_PARAM_MAX_READS_LSB +: ENG_PARAM_MAX_READS_W]);  // payload reads are TX only
+            xf_d      = param_field(eng_param_i[ENG_PARAM_TX_FETCH_LSB +: ENG_PARAM_TX_FETCH_W]);
+            xcnt_d    = 4'd1;
+            xleft_d   = '0;
+            txbase_d  = '0;
             ndcap_d   = cap8(rx_go ? pick_ahead_rx : pick_ahead_tx);
             if (!rx_go) begin
               qwr_o.idx      = tx_pick;
@@ -1108,7 +1176,17 @@ module vdpu_qeng
                   qwr_o.last_avail = la_next;
                   qwr_o.avail_wrap = aw_next;
                 end
-                if (!rx_q) begin
+                if (!rx_q && xleft_q != '0) begin
+                  // TX fetch: a frame read with the one before it: its payload is in the buffer
+                  txbase_d  = xnext_q;
+                  xnext_d   = word_align(xnext_q + FRAME_PW'(pd_len));
+                  xleft_d   = xleft_q - 4'd1;
+                  blen_d    = pd_len;
+                  off_d     = pd_len;
+                  tot_new   = FRAME_PW'(pd_len);
+                  tot_d     = tot_new;
+                  desc_done = 1'b1;
+                end else if (!rx_q) begin
                   blen_d  = pd_len;
                   op_d    = OpPayload;
                   state_d = StRdReq;
@@ -1119,6 +1197,11 @@ module vdpu_qeng
                     pbusy_d  = '0;  // a descriptor that failed left the slots of its reads in flight busy
                     preq_d   = '0;
                     pbad_d   = 1'b0;
+                    xreq_d   = '0;
+                    xrbase_d = tot_q;
+                    xcnt_d   = xf_count;
+                    xleft_d  = xf_count - 4'd1;
+                    xnext_d  = word_align(FRAME_PW'(pd_len));
                   end
                 end else if (pd_wlen != '0) begin
                   blen_d  = pd_wlen;
@@ -1297,10 +1380,11 @@ module vdpu_qeng
         end else begin
           // TX: next buffer: a cached descriptor / head id, else a read; split re-reads the avail
           // idx only when the last one is used up
-          ndesc_d = '0;
-          tot_d   = '0;
-          tbl_d   = 1'b0;
-          state_d = StRdReq;
+          ndesc_d  = '0;
+          tot_d    = '0;
+          txbase_d = '0;
+          tbl_d    = 1'b0;
+          state_d  = StRdReq;
           if (packed_q) begin
             op_d    = OpDesc;
             ndcap_d = cap8(cur_ahead);
@@ -1370,11 +1454,16 @@ module vdpu_qeng
             ptag_d[pchunk_q]  = tag_q;
             plen_d[pchunk_q]  = pay_len;
             pgot_d[pchunk_q]  = '0;
-            poff_d[pchunk_q]  = tot_q + preq_q[FRAME_PW-1:0];
+            poff_d[pchunk_q]  = xrbase_q + preq_q[FRAME_PW-1:0];
             tag_d             = tag_q + 5'd1;
             preq_d            = preq_q + 32'(pay_len);
             pchunk_d          = pchunk_q + 5'd1;
             pay_issued            = 1'b1;
+            if (preq_d == pay_elen && xreq_q + 4'd1 < xcnt_q) begin  // TX fetch: the next frame's bytes
+              xreq_d   = xreq_q + 4'd1;
+              xrbase_d = word_align(xrbase_q + FRAME_PW'(pay_elen));
+              preq_d   = '0;
+            end
           end
           if (dmacpl_valid_i && pn_q != '0) begin
             if (!pay_hit || dmacpl_status_i != CPL_SC || dmacpl_poison_i) begin
@@ -1392,7 +1481,7 @@ module vdpu_qeng
             end
           end
           pn_d = pn_q + 6'(pay_issued) - 6'(pay_completed);
-          if (pay_fail_last || (preq_d == blen_q && pn_d == '0)) begin
+          if (pay_fail_last || (xreq_q + 4'd1 == xcnt_q && preq_d == pay_elen && pn_d == '0)) begin
             state_d = StProc;
             rlen_d  = blen_q[15:0];
             rcnt_d  = pbad_d ? '0 : 32'(blen_q[15:0]);
@@ -1731,6 +1820,13 @@ module vdpu_qeng
       plen_q      <= '0;
       pgot_q      <= '0;
       poff_q      <= '0;
+      xf_q        <= 4'd1;
+      xcnt_q      <= 4'd1;
+      xreq_q      <= '0;
+      xrbase_q    <= '0;
+      xleft_q     <= '0;
+      xnext_q     <= '0;
+      txbase_q    <= '0;
       qerr_q      <= '0;
       info_q      <= CSR_ERR_INFO_RST;
       drops_q     <= '0;
@@ -1821,6 +1917,13 @@ module vdpu_qeng
       plen_q      <= plen_d;
       pgot_q      <= pgot_d;
       poff_q      <= poff_d;
+      xf_q        <= xf_d;
+      xcnt_q      <= xcnt_d;
+      xreq_q      <= xreq_d;
+      xrbase_q    <= xrbase_d;
+      xleft_q     <= xleft_d;
+      xnext_q     <= xnext_d;
+      txbase_q    <= txbase_d;
       qerr_q      <= qerr_d;
       info_q      <= info_d;
       drops_q     <= drops_d;

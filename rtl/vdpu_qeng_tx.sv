@@ -1,7 +1,7 @@
 // vdpu_qeng_tx.sv - the queue engine's TX mover: the TX frame buffer and the network port beats.
 //
 // Payload completions are written at their chain offset; frame beat k is chain bytes 12 + 32k ..
-// 12 + 32k + 31 (the virtio_net_hdr is not sent): a fixed 12-byte shift of the two-word window the
+// 12 + 32k + 31 (the virtio_net_hdr is not sent) of the chain that starts at word base_i: a fixed 12-byte shift of the two-word window the
 // buffer returns. `out_i` gates the wide read (only while the engine sends the frame).
 `include "vdpu_pkg.svh"
 
@@ -17,6 +17,7 @@ module vdpu_qeng_tx
   input  logic [255:0]        wdata_i,
   // frame beats
   input  logic                out_i,     // the engine sends the frame (TX_OUT)
+  input  logic [FRAME_WW-1:0] base_i,    // the chain's first word (TX fetch puts frames side by side)
   input  logic [FRAME_PW-1:0] chain_i,   // bytes of the chain (header + frame)
   input  logic [FRAME_WW-1:0] beat_i,    // frame beat to send
   output logic [255:0]        data_o,    // its bytes (unused ones 0)
@@ -35,7 +36,7 @@ module vdpu_qeng_tx
     .wlen_i  (wlen_i),
     .wdata_i (wdata_i),
     .re_i    (out_i),
-    .raddr_i (beat_i),
+    .raddr_i (base_i + beat_i),
     .rdata_o (rdata)
   );
 

@@ -271,7 +271,7 @@ Test(compare_sweep, point_command_maps_every_axis_to_run_options)
     cr_assert(strstr(cmd, "'/opt/vdpu it'\\''s' run --engine model --quiet --seed 1 --packets 1000 "), "%s", cmd);
     cr_assert(strstr(cmd, " --ring split --features +EVENT_IDX,-INDIRECT_DESC,+IN_ORDER,-NOTIFICATION_DATA "
                           "--workload net-loopback --pkt-size 64 --rtt 100 --prefetch 1 --used-batch 1 "
-                          "--max-reads 1 --json '/w/d/points/p5.json' >'/w/d/points/p5.log' 2>&1"), "%s", cmd);
+                          "--max-reads 1 --tx-fetch 1 --json '/w/d/points/p5.json' >'/w/d/points/p5.log' 2>&1"), "%s", cmd);
     free(p);
 }
 
@@ -415,7 +415,7 @@ Test(compare_e2e, model_sweep_outputs_read_back, .timeout = 300)
     /* CSV: header, one row per point */
     char *csv = slurp(TDIR "/model/c.csv");
     cr_assert_eq(lines(csv), SMALL_POINTS + 1);
-    static const char head[] = "id,ring,features,workload,pkt-size,rtt,prefetch,used-batch,max-reads,engine,ok,";
+    static const char head[] = "id,ring,features,workload,pkt-size,rtt,prefetch,used-batch,max-reads,tx-fetch,engine,ok,";
     cr_assert(!strncmp(csv, head, sizeof head - 1), "%.200s", csv);
     cr_assert(strstr(csv, ",min_req_per_pkt,") && strstr(csv, ",avail_ring_req,") && strstr(csv, ",lat_p99,"));
     free(csv);

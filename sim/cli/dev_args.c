@@ -122,6 +122,12 @@ int dev_args_option(const char *cmd, int ch, const char *arg, struct dev_args *a
         a->eng_opts = true;
         return 1;
     }
+    case DEV_OPT_TXFETCH:
+        if (!cli_u64(cmd, "--tx-fetch", arg, &v)) return -1;
+        if (v < 1 || v > VDPU_ENG_PARAM_MAX) return cli_usage_error(cmd, "--tx-fetch takes 1..%u", VDPU_ENG_PARAM_MAX), -1;
+        o->tx_fetch = (unsigned)v;
+        a->eng_opts = true;
+        return 1;
     case DEV_OPT_COAL:
         a->eng_opts = true;
         return parse_coalesce(cmd, arg, o);
@@ -206,6 +212,9 @@ void dev_args_usage(FILE *f)
             "      --tags N           queue engine: read tags for TX payload, i.e. reads outstanding per\n"
             "                         descriptor (512 bytes each), 1..32 (default 1); --max-reads is the\n"
             "                         older name\n"
+            "      --tx-fetch K       queue engine, packed TX with --tags above 1: read the payload of up to\n"
+            "                         K cached one-descriptor frames in one go, 1..8 (default 1: one frame\n"
+            "                         at a time); see docs/queue-engine.md \"TX fetch\"\n"
             "      --coalesce F,C     queue interrupt coalescing: raise after F interrupts (1..255, 0: no\n"
             "                         limit) or C cycles after the first deferred one (1..16777215);\n"
             "                         default off\n"

@@ -12,7 +12,7 @@ enum {
     DEV_OPT_WAVE = 256, DEV_OPT_WAVE_FROM, DEV_OPT_WAVE_TO, DEV_OPT_TRACE, DEV_OPT_FW, DEV_OPT_FEATURES, DEV_OPT_MAC,
     DEV_OPT_MTU, DEV_OPT_MAXQP, DEV_OPT_LINK, DEV_OPT_FWVERB, DEV_OPT_FWTRACE, DEV_OPT_PREFETCH, DEV_OPT_BATCH,
     DEV_OPT_MAXRD, DEV_OPT_COAL, DEV_OPT_RTT, DEV_OPT_FAULT, DEV_OPT_NOSKIP, DEV_OPT_PCIE_FAULT, DEV_OPT_WIRE,
-    DEV_OPT_TAGS, DEV_OPT_END
+    DEV_OPT_TAGS, DEV_OPT_TXFETCH, DEV_OPT_END
 };
 
 /* The shared entries of a getopt_long table ('e' engine and 's' seed are short options too). */
@@ -28,7 +28,8 @@ enum {
         {"max-reads", required_argument, 0, DEV_OPT_MAXRD}, {"coalesce", required_argument, 0, DEV_OPT_COAL},   \
         {"rtt", required_argument, 0, DEV_OPT_RTT}, {"inject-fault", required_argument, 0, DEV_OPT_FAULT}, \
         {"no-skip", no_argument, 0, DEV_OPT_NOSKIP}, {"pcie-fault", required_argument, 0, DEV_OPT_PCIE_FAULT}, \
-        {"wire-gbps", required_argument, 0, DEV_OPT_WIRE}, {"tags", required_argument, 0, DEV_OPT_TAGS}
+        {"wire-gbps", required_argument, 0, DEV_OPT_WIRE}, {"tags", required_argument, 0, DEV_OPT_TAGS},   \
+        {"tx-fetch", required_argument, 0, DEV_OPT_TXFETCH}
 
 struct dev_args {
     struct vdpu_opts o;

@@ -30,6 +30,7 @@ void vdpu_opts_default(struct vdpu_opts *o)
     o->prefetch = VDPU_CSR_ENG_PARAM_RESET & 0xf;
     o->used_batch = (VDPU_CSR_ENG_PARAM_RESET >> 4) & 0xf;
     o->max_reads = 1; /* ENG_PARAM[13:8] resets to 0, which acts as 1 */
+    o->tx_fetch = 1;  /* ENG_PARAM[17:14] likewise */
     o->ram_base = o->window_base = VDPU_HOST_RAM_BASE;
     o->ram_size = o->window_size = VDPU_HOST_RAM_SIZE;
     o->msi_base = VDPU_MSI_BASE;
@@ -107,7 +108,8 @@ static int open_firmware(vdpu_session_t *s, const struct vdpu_opts *o)
     c.hostmem_size_hi = (uint32_t)(o->window_size >> 32);
     c.eng_param = (o->prefetch << VDPU_ENG_PARAM_PREFETCH_LSB & VDPU_ENG_PARAM_PREFETCH) |
                   (o->used_batch << VDPU_ENG_PARAM_BATCH_LSB & VDPU_ENG_PARAM_BATCH) |
-                  (o->max_reads > 1 ? o->max_reads << VDPU_ENG_PARAM_MAX_READS_LSB & VDPU_ENG_PARAM_MAX_READS : 0);
+                  (o->max_reads > 1 ? o->max_reads << VDPU_ENG_PARAM_MAX_READS_LSB & VDPU_ENG_PARAM_MAX_READS : 0) |
+                  (o->tx_fetch > 1 ? o->tx_fetch << VDPU_ENG_PARAM_TX_FETCH_LSB & VDPU_ENG_PARAM_TX_FETCH : 0);
     c.eng_coal = (o->coal_frames & 0xffu) | (o->coal_cycles & 0xffffffu) << 8;
     fw_soc_debug_write(s->soc, cfg_addr, &c, sizeof c);
     s->soc->console = o->fw_console;

@@ -113,6 +113,10 @@ void netrand_pick(uint64_t seed, struct netrand_cfg *c)
         c->migrate_at[0] = 1000 + rng_below(&mr, 30000);
         if (c->migrations > 1) c->migrate_at[1] = c->migrate_at[0] + 40000 + rng_below(&mr, 160000);
     }
+    /* TX fetch (it acts on packed transmit with several reads outstanding) for half the seeds, from a
+     * generator of its own so that the draws above stay those of every earlier seed */
+    rng_t xr = {seed ^ 0x747866657463ull}; /* "txfetc" */
+    c->tx_fetch = rng_pct(&xr, 50) ? 2 + rng_below(&xr, VDPU_ENG_PARAM_MAX - 1) : 1;
 }
 
 void netrand_session_opts(uint64_t seed, struct vdpu_opts *o)
@@ -124,6 +128,7 @@ void netrand_session_opts(uint64_t seed, struct vdpu_opts *o)
     if (o->prefetch == def.prefetch) o->prefetch = c.prefetch;
     if (o->used_batch == def.used_batch) o->used_batch = c.used_batch;
     if (o->max_reads == def.max_reads) o->max_reads = c.max_reads;
+    if (o->tx_fetch == def.tx_fetch) o->tx_fetch = c.tx_fetch;
     if (o->coal_cycles == def.coal_cycles) {
         o->coal_frames = c.coal_frames;
         o->coal_cycles = c.coal_cycles;
@@ -141,7 +146,7 @@ void netrand_describe(const struct netrand_cfg *c, char *buf, size_t len)
     snprintf(buf, len,
              "seed %llu: %s ring, queue size %u, %s, %llu frames of %s, tx chain %s, rx chain %s, %s, "
              "buffers %s, %s%s, rtt %u, host backpressure %u%%, prefetch %u, used batch %u, rx buffers %u bytes%s%s, "
-             "coalesce %u,%u, max reads %u%s%s",
+             "coalesce %u,%u, max reads %u%s, tx fetch %u%s",
              (unsigned long long)c->seed, c->ring == DRV_RING_PACKED ? "packed" : "split", c->qsize,
              net_workload_name(c->np.workload), (unsigned long long)c->np.packets, size,
              net_chain_name(c->no.tx_chain), net_chain_name(c->no.rx_chain), c->no.gaps ? "gaps" : "no gaps",
@@ -150,7 +155,7 @@ void netrand_describe(const struct netrand_cfg *c, char *buf, size_t len)
              c->prefetch, c->used_batch, c->no.rx_buf_size ? c->no.rx_buf_size : NET_BUF_SIZE,
              c->no_event_idx ? ", no EVENT_IDX" : "", c->no_notif_data ? ", no NOTIFICATION_DATA" : "",
              c->coal_frames, c->coal_cycles, c->max_reads, c->link_reorder ? ", completions out of order" : "",
-             c->no_in_order ? ", no IN_ORDER" : "");
+             c->tx_fetch, c->no_in_order ? ", no IN_ORDER" : "");
     if (c->no.indirect_pct)
         snprintf(buf + strlen(buf), len - strlen(buf), ", indirect tables for %u%% of the buffers", c->no.indirect_pct);
     if (c->pairs > 1) snprintf(buf + strlen(buf), len - strlen(buf), ", %u queue pairs (UDP flows, steering checked)", c->pairs);
@@ -401,11 +406,12 @@ int netrand_workload(vdpu_session_t *s, uint64_t seed, FILE *out, struct netrand
 {
     struct netrand_cfg c;
     struct netrand_result r = {0};
-    char desc[512], err[320];
+    char desc[640], err[320];
     netrand_pick(seed, &c);
     c.prefetch = s->opts.prefetch; /* what the firmware programmed */
     c.used_batch = s->opts.used_batch;
     c.max_reads = s->opts.max_reads;
+    c.tx_fetch = s->opts.tx_fetch;
     c.coal_frames = s->opts.coal_frames;
     c.coal_cycles = s->opts.coal_cycles;
     if (s->opts.pcie_faults.set) { /* --pcie-fault (random: drawn at the open); no migration beside a fault */

@@ -111,6 +111,7 @@ static void run_summary_params(struct run_summary *r, const struct vdpu_opts *o,
     r->prefetch = o->prefetch;
     r->used_batch = o->used_batch;
     r->max_reads = o->max_reads;
+    r->tx_fetch = o->tx_fetch;
     r->coal_frames = o->coal_frames;
     r->coal_cycles = o->coal_cycles;
     r->rx_buf_size = c->rx_buf_size ? c->rx_buf_size : NET_BUF_SIZE;

@@ -52,9 +52,10 @@ void dma_report_table(FILE *out, const struct link_stats *st, const struct link_
                       const struct run_summary *r)
 {
     double secs = (double)r->cycles / CLOCK_HZ, cap = (double)r->cycles * lp->bytes_per_cycle;
-    fprintf(out, "DMA per packet (%llu packets, %s ring, %s; prefetch %u, used batch %u, reads outstanding %u, %s):\n",
+    fprintf(out, "DMA per packet (%llu packets, %s ring, %s; prefetch %u, used batch %u, reads outstanding %u, "
+                 "tx fetch %u, %s):\n",
             (unsigned long long)r->packets, r->ring, r->workload, r->prefetch, r->used_batch, r->max_reads,
-            r->coal_cycles ? "coalescing on" : "no coalescing");
+            r->tx_fetch ? r->tx_fetch : 1, r->coal_cycles ? "coalescing on" : "no coalescing");
     fprintf(out, "  %-11s %10s %10s %10s %12s %12s\n", "purpose", "requests", "reqs/pkt", "bytes/pkt", "TLPs/pkt",
             "link B/pkt");
     for (unsigned p = 0; p < VDPU_PURP_COUNT; p++) {
@@ -115,6 +116,7 @@ int dma_report_json(const char *path, const struct link_stats *st, const struct 
     cJSON_AddNumberToObject(par, "prefetch", r->prefetch);
     cJSON_AddNumberToObject(par, "used_batch", r->used_batch);
     cJSON_AddNumberToObject(par, "max_reads", r->max_reads);
+    cJSON_AddNumberToObject(par, "tx_fetch", r->tx_fetch ? r->tx_fetch : 1);
     cJSON_AddNumberToObject(par, "coalesce_frames", r->coal_frames);
     cJSON_AddNumberToObject(par, "coalesce_cycles", r->coal_cycles);
     cJSON_AddNumberToObject(par, "rx_buf_size", r->rx_buf_size);

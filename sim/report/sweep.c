@@ -33,6 +33,9 @@ const struct sweep_axis sweep_axes[] = {
      "used elements per write-back B of the queue engine (1..8)"},
     {"max-reads", SWEEP_INT, NULL, 1, VDPU_QENG_TAGS, "max-reads", "", "1", false,
      "read tags T of the queue engine: TX payload reads outstanding per descriptor (1..32; vdpu run --tags)"},
+    {"tx-fetch", SWEEP_INT, NULL, 1, 8, "tx-fetch", "", "1", false,
+     "TX fetch K of the queue engine: packed one-descriptor frames whose payload one fetch reads (1..8;\n"
+     "acts with max-reads above 1)"},
 };
 const unsigned sweep_naxes = sizeof sweep_axes / sizeof sweep_axes[0];
 
@@ -415,8 +418,16 @@ int sweep_manifest_read(const char *path, struct sweep_spec *s, struct sweep_poi
         goto bad;
     }
     s->wire_mbps = (uint32_t)wire;
+    bool absent[SWEEP_MAX_AXES] = {false};
     for (unsigned a = 0; a < sweep_naxes; a++) {
         const cJSON *vals = cJSON_GetObjectItem(axes, sweep_axes[a].name), *v;
+        if (!vals) { /* written by a vdpu that had no such axis: its points ran at the axis's base value */
+            absent[a] = true;
+            size_t len = strcspn(sweep_axes[a].defaults, ",");
+            snprintf(s->v[a][0], SWEEP_VAL_LEN, "%.*s", (int)len, sweep_axes[a].defaults);
+            s->n[a] = 1;
+            continue;
+        }
         if (!cJSON_IsArray(vals) || !cJSON_GetArraySize(vals)) {
             snprintf(err, errlen, "%s: axis '%s' missing", path, sweep_axes[a].name);
             goto bad;
@@ -444,6 +455,10 @@ int sweep_manifest_read(const char *path, struct sweep_spec *s, struct sweep_poi
         for (unsigned a = 0; a < sweep_naxes; a++) {
             const cJSON *v = cJSON_GetObjectItem(o, sweep_axes[a].name);
             unsigned i = 0;
+            if (absent[a] && !v) { /* the axis's base value (above) */
+                p[k].vi[a] = 0;
+                continue;
+            }
             while (cJSON_IsString(v) && i < s->n[a] && strcmp(s->v[a][i], v->valuestring)) i++;
             if (!cJSON_IsString(v) || i == s->n[a]) {
                 snprintf(err, errlen, "%s: point %u has no valid '%s'", path, p[k].id, sweep_axes[a].name);

@@ -1,0 +1,221 @@
+/* test_tx_fetch.c - TX fetch (ENG_PARAM[17:14] = K, vdpu run --tx-fetch; docs/queue-engine.md "TX fetch"):
+ * packed one-descriptor frames cached behind the one in service have their payload read in the same PAY
+ * phase; on model, rtl and cosim: the frames go out in ring order with the same requests and fewer
+ * cycles, a descriptor that would fail a check ends the fetch and still stops the queue with its own
+ * code, a failed read fails every frame of its fetch, completions in any order land in their frame. */
+#include <string.h>
+
+#include "hand_ring.h"
+#include "link.h"
+#include "virtio_net.h"
+
+#define P_AVAIL   (1u << 7)
+#define OUTSIDE   (32ull << 20) /* beyond engine_up's 16 MiB host window */
+
+/* P = 8, B = 1, M = 8 reads outstanding, TX fetch K */
+static uint32_t param(unsigned k) { return 8u | 1u << 4 | 8u << 8 | k << VDPU_ENG_PARAM_TX_FETCH_LSB; }
+
+struct wire {
+    struct tctx *t;
+    void (*chain)(void *, const vdpu_txn_t *);
+    void *chain_ctx;
+    uint8_t first[QN]; /* each frame's first byte, in the order the frames left */
+    unsigned n;
+    bool start;        /* the next NTX beat starts a frame */
+};
+
+static void on_txn(void *ctx, const vdpu_txn_t *x)
+{
+    struct wire *w = ctx;
+    if (x->chan == VDPU_CH_NTX) {
+        if (w->start && w->n < QN) w->first[w->n++] = x->u.ntx.data[0];
+        w->start = x->u.ntx.last;
+    }
+    w->chain(w->chain_ctx, x);
+}
+
+static void watch(struct wire *w, struct tctx *t)
+{
+    memset(w, 0, sizeof *w);
+    w->t = t;
+    w->start = true;
+    w->chain = t->b->on_txn;
+    w->chain_ctx = t->b->on_txn_ctx;
+    t->b->on_txn = on_txn;
+    t->b->on_txn_ctx = w;
+}
+
+static void unwatch(struct wire *w)
+{
+    w->t->b->on_txn = w->chain;
+    w->t->b->on_txn_ctx = w->chain_ctx;
+}
+
+/* n one-descriptor frames of `len` bytes on the packed transmitq, frame i's bytes all 0x40 + i; the
+ * descriptor `bad` (n or more: none) names a buffer outside the host window */
+static void post(struct tctx *t, unsigned n, uint32_t len, unsigned bad)
+{
+    uint8_t buf[0x100];
+    for (unsigned i = 0; i < n; i++) {
+        uint64_t a = BUFS + 0x100ull * i;
+        memset(buf, 0x40 + (int)i, sizeof buf);
+        hm_w(t, a, buf, len);
+        desc_w(t, (uint16_t)i, i == bad ? OUTSIDE : a, len, (uint16_t)i, P_AVAIL);
+    }
+}
+
+static uint32_t err_code(struct tctx *t)
+{
+    return (csr_rd(t, VDPU_CSR_ERR_INFO) & VDPU_ERR_INFO_CODE) >> VDPU_ERR_INFO_CODE_LSB;
+}
+
+/* Eight frames, K 8: one PAY phase reads all eight payloads (one descriptor read before it, one after
+ * that finds slot 0 not available again), the frames leave in ring order with their own bytes, each
+ * payload read once, each buffer used once. */
+static void eight_in_order(struct tctx *t, unsigned k)
+{
+    struct wire w;
+    engine_up(t, true, param(k), 0);
+    post(t, QN, 200, QN);
+    watch(&w, t);
+    kick(t);
+    unwatch(&w);
+    cr_assert_eq(t->b->net.tx_frames, QN, "K %u: %llu frames on the wire", k, (unsigned long long)t->b->net.tx_frames);
+    cr_assert_eq(w.n, QN);
+    for (unsigned i = 0; i < QN; i++) cr_assert_eq(w.first[i], 0x40 + i, "K %u: frame %u left as the %u-th", k, w.first[i] - 0x40, i);
+    cr_assert_eq(reqs(t, VDPU_PURP_PAYLOAD_RD), QN, "one payload read per frame");
+    cr_assert_eq(reqs(t, VDPU_PURP_DESC), 2, "descriptors read once");
+    cr_assert_eq(reqs(t, VDPU_PURP_USED), QN, "every buffer used once");
+    cr_assert_eq(csr_rd(t, VDPU_CSR_QERR), 0);
+}
+ENGINE_TEST(tx_fetch, eight_frames_in_ring_order_k8, .timeout = 60) { eight_in_order(T, 8); }
+ENGINE_TEST(tx_fetch, eight_frames_in_ring_order_k3, .timeout = 60) { eight_in_order(T, 3); }
+
+/* Descriptor 4 of 6 names a buffer outside the host window: the fetch of descriptor 0 stops before it
+ * (its payload is never read), frames 0-3 go out, and at its own turn it stops the queue with
+ * QERR_ADDR - exactly as without TX fetch (K 1). */
+static void bad_descriptor(struct tctx *t, unsigned k)
+{
+    engine_up(t, true, param(k), 0);
+    post(t, 6, 72, 4);
+    kick(t);
+    cr_assert_eq(t->b->net.tx_frames, 4, "K %u: %llu frames on the wire", k, (unsigned long long)t->b->net.tx_frames);
+    cr_assert_eq(reqs(t, VDPU_PURP_PAYLOAD_RD), 4, "the bad descriptor's buffer never read");
+    cr_assert_eq(csr_rd(t, VDPU_CSR_QERR), 1u << Q_TX);
+    cr_assert_eq(err_code(t), VDPU_QERR_ADDR);
+}
+ENGINE_TEST(tx_fetch, stops_at_a_bad_descriptor_k8, .timeout = 60) { bad_descriptor(T, 8); }
+ENGINE_TEST(tx_fetch, stops_at_a_bad_descriptor_k1, .timeout = 60) { bad_descriptor(T, 1); }
+
+/* The payload read of frame 2 completes with CA (K 8: the 4th read - descriptors, frames 0, 1, 2; K 1:
+ * the 6th - the driver event structure is read after each used write). With K 1 frames 0 and 1 have
+ * left by then; with K 8 the read belongs to frame 0's fetch, which fails as a whole: no frame of it
+ * is sent, the queue stops with QERR_DMA at frame 0 (documented). */
+static void failed_read(struct tctx *t, unsigned k, const char *fault, unsigned sent)
+{
+    struct link_faults f;
+    char err[128];
+    cr_assert_eq(link_faults_parse(fault, &f, err, sizeof err), 0, "%s", err);
+    link_set_faults(&t->b->link, &f);
+    engine_up(t, true, param(k), 0);
+    post(t, QN, 72, QN);
+    kick(t);
+    cr_assert_eq(t->b->link.nfired, 1);
+    cr_assert_eq(t->b->link.fired[0].purpose, VDPU_PURP_PAYLOAD_RD);
+    cr_assert_eq(t->b->link.fired[0].addr, BUFS + 0x200, "the fault hit frame 2's read");
+    cr_assert_eq(t->b->net.tx_frames, sent, "K %u: %llu frames on the wire", k, (unsigned long long)t->b->net.tx_frames);
+    cr_assert_eq(reqs(t, VDPU_PURP_USED), sent);
+    cr_assert_eq(csr_rd(t, VDPU_CSR_QERR), 1u << Q_TX);
+    cr_assert_eq(err_code(t), VDPU_QERR_DMA);
+}
+ENGINE_TEST(tx_fetch, a_failed_read_fails_its_whole_fetch_k8, .timeout = 60) { failed_read(T, 8, "ca@4", 0); }
+ENGINE_TEST(tx_fetch, a_failed_read_fails_its_frame_k1, .timeout = 60) { failed_read(T, 1, "ca@6", 2); }
+
+/* ---- the real firmware and driver ------------------------------------------------------------------ */
+
+static struct traffic_result run(enum vdpu_engine e, enum drv_ring ring, unsigned k, unsigned size, bool reorder)
+{
+    struct tctx t;
+    struct vdpu_opts o;
+    vdpu_opts_default(&o);
+    o.prefetch = 8;
+    o.max_reads = 8;
+    o.tx_fetch = k;
+    t_open_fw(&t, e, &o);
+    t.b->link.p.reorder = reorder;
+    struct drv_params p;
+    drv_params_default(&p);
+    p.ring = ring;
+    /* interrupt decisions by timing aside, so that every request count compares */
+    p.drop[VIRTIO_RING_F_EVENT_IDX / 32] |= 1u << (VIRTIO_RING_F_EVENT_IDX % 32);
+    struct net_params np = {NET_TX, 40, size, 3, 4000000};
+    struct traffic_result r = t_traffic_opts(&t, &p, &np, NULL);
+    t_close(&t);
+    return r;
+}
+
+/* 40 frames, K 1 vs K 8 on a packed ring: every frame on the wire intact (the driver checks every
+ * byte), every DMA purpose the same requests and bytes (MSI-X aside: messages merge by timing), fewer
+ * cycles - at 64 bytes well over 100 a frame (one round trip per 8 frames instead of per frame). */
+static void fewer_cycles(enum vdpu_engine e, unsigned size, unsigned saved_per_frame)
+{
+    struct traffic_result a = run(e, DRV_RING_PACKED, 1, size, false), b = run(e, DRV_RING_PACKED, 8, size, false);
+    cr_assert_eq(a.packets, 40);
+    cr_assert_eq(b.packets, 40);
+    for (unsigned k = 0; k < VDPU_PURP_COUNT; k++) {
+        if (k == VDPU_PURP_MSIX) continue;
+        cr_assert_eq(a.c[k].requests, b.c[k].requests, "purpose %u: %llu requests with K 1, %llu with K 8", k,
+                     (unsigned long long)a.c[k].requests, (unsigned long long)b.c[k].requests);
+        cr_assert_eq(a.c[k].bytes, b.c[k].bytes, "purpose %u bytes", k);
+    }
+    cr_assert_lt(b.cycles + 40ull * saved_per_frame, a.cycles, "%llu cycles with K 8, %llu with K 1",
+                 (unsigned long long)b.cycles, (unsigned long long)a.cycles);
+}
+
+#define ALL_ENGINES(name, body)                                                                                      \
+    Test(tx_fetch, name##_model, .timeout = 300) { body(VDPU_ENGINE_MODEL); }                                        \
+    Test(tx_fetch, name##_rtl, .timeout = 300) { body(VDPU_ENGINE_RTL); }                                            \
+    Test(tx_fetch, name##_cosim, .timeout = 300) { body(VDPU_ENGINE_COSIM); }
+
+static void packed_64(enum vdpu_engine e) { fewer_cycles(e, 64, 100); }
+static void packed_1500(enum vdpu_engine e) { fewer_cycles(e, 1500, 100); }
+ALL_ENGINES(packed_64_same_requests_fewer_cycles, packed_64)
+ALL_ENGINES(packed_1500_same_requests_fewer_cycles, packed_1500)
+
+/* The link returns completions newest first across the frames of a fetch: each beat lands in its
+ * frame by its tag's slot, so every frame arrives intact, with the requests of in-order completions. */
+static void reordered(enum vdpu_engine e)
+{
+    struct traffic_result a = run(e, DRV_RING_PACKED, 8, 256, false), b = run(e, DRV_RING_PACKED, 8, 256, true);
+    cr_assert_eq(b.packets, 40);
+    for (unsigned k = 0; k < VDPU_PURP_COUNT; k++)
+        if (k != VDPU_PURP_MSIX) cr_assert_eq(a.c[k].requests, b.c[k].requests, "purpose %u", k);
+}
+ALL_ENGINES(completions_out_of_order_across_frames, reordered)
+
+/* A split ring has no descriptors in its cache (ring entries, unless IN_ORDER): K changes nothing. */
+static void split_unchanged(enum vdpu_engine e)
+{
+    struct traffic_result a = run(e, DRV_RING_SPLIT, 1, 64, false), b = run(e, DRV_RING_SPLIT, 8, 64, false);
+    cr_assert_eq(b.packets, 40);
+    cr_assert_eq(a.cycles, b.cycles, "split: %llu cycles with K 1, %llu with K 8", (unsigned long long)a.cycles,
+                 (unsigned long long)b.cycles);
+}
+Test(tx_fetch, split_ring_unchanged_model, .timeout = 300) { split_unchanged(VDPU_ENGINE_MODEL); }
+Test(tx_fetch, split_ring_unchanged_cosim, .timeout = 300) { split_unchanged(VDPU_ENGINE_COSIM); }
+
+/* ENG_PARAM[17:14] reaches the device from the firmware's configuration (vdpu run --tx-fetch 8: with
+ * P = 8, B = 1, M = 8 that is 0x20818) */
+Test(tx_fetch, programmed_by_firmware, .timeout = 60)
+{
+    struct tctx t;
+    struct vdpu_opts o;
+    vdpu_opts_default(&o);
+    o.prefetch = 8;
+    o.max_reads = 8;
+    o.tx_fetch = 8;
+    t_open_fw(&t, VDPU_ENGINE_COSIM, &o);
+    run_cycles(&t, 20000);
+    cr_assert_eq(peek_csr(&t, VDPU_CSR_ENG_PARAM), 0x20818u);
+    t_close(&t);
+}
