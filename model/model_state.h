@@ -152,7 +152,7 @@ struct vdpu_eng {
     uint8_t p_chunk;     /* chunks of the descriptor requested (mod 256; slot = p_chunk % QENG_TAGS) */
     uint32_t p_req;      /* bytes of the descriptor requested */
     bool p_bad;          /* an error status, a foreign tag or a wrong length seen (p_slot: below) */
-    /* TX fetch (packed TX, M > 1, ENG_PARAM[17:14] = K > 1; docs/queue-engine.md "TX fetch"): the PAY
+    /* TX fetch (packed or split IN_ORDER TX, M > 1, ENG_PARAM[17:14] = K > 1; docs/queue-engine.md "TX fetch"): the PAY
      * phase of a one-descriptor frame also reads the payload of the one-descriptor frames cached
      * behind it, each at its own 32-byte aligned base in the TX frame buffer; those frames are then
      * served from the buffer without reads. PAY requests entry x_req's bytes (p_req of them so far). */

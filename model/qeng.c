@@ -336,8 +336,10 @@ static uint16_t align_word(uint32_t v)
  * of their own turn as one-descriptor frames: available, no NEXT / WRITE / INDIRECT, at least a header
  * and an Ethernet header long, inside the host window, fitting the TX frame buffer behind the frames
  * before them. The first that does not ends the count (it is served alone when its turn comes).
- * Packed only (the cache holds descriptors; a read never crosses the ring end, so every cached one
- * has the wrap counter of the one in service), a ring descriptor that starts its chain and ends it.
+ * Where the cache holds descriptors: packed (a read never crosses the ring end, so every cached one
+ * has the wrap counter of the one in service) and split IN_ORDER fetching (the descriptors read belong
+ * to buffers the avail idx offers: availability needs no check there); a ring descriptor that starts
+ * its chain and ends it.
  */
 static uint8_t tx_fetch_count(const struct vdpu_edge *e)
 {
@@ -345,15 +347,17 @@ static uint8_t tx_fetch_count(const struct vdpu_edge *e)
     const struct vdpu_queue_ctx *qc = qeng_qctx(e);
     const uint32_t min_len = VDPU_NET_HDR_BYTES + VDPU_ETH_HDR_BYTES;
 
-    if (!n->pk_en || n->xf < 2 || n->in_tbl || n->chain_len || (n->d_flags & VIRTQ_DESC_F_NEXT) || n->d_len < min_len)
+    if (!(n->pk_en || n->io_fetch) || n->xf < 2 || n->in_tbl || n->chain_len || (n->d_flags & VIRTQ_DESC_F_NEXT) ||
+        n->d_len < min_len)
         return 1;
     uint8_t k = 1;
     uint32_t base = align_word(n->d_len);
     for (unsigned j = 0; j < n->pc_n && k < n->xf; j++, k++) {
         const uint8_t *d = g->pc + VIRTQ_DESC_BYTES * (n->pc_pos + j);
-        uint16_t flags = le16_at(d + 14);
+        uint16_t flags = le16_at(d + (n->pk_en ? 14 : 12));
         uint32_t len = le32_at(d + 8);
-        if ((bool)(flags & VIRTQ_DESC_F_AVAIL) != qc->avail_wrap || (bool)(flags & VIRTQ_DESC_F_USED) == qc->avail_wrap)
+        if (n->pk_en &&
+            ((bool)(flags & VIRTQ_DESC_F_AVAIL) != qc->avail_wrap || (bool)(flags & VIRTQ_DESC_F_USED) == qc->avail_wrap))
             break;
         if (flags & (VIRTQ_DESC_F_NEXT | VIRTQ_DESC_F_WRITE | VIRTQ_DESC_F_INDIRECT)) break;
         if (len < min_len || base + len > VDPU_FRAME_BUF_BYTES || !in_window(g, le64_at(d), len)) break;
@@ -379,7 +383,10 @@ void qeng_desc_data(struct vdpu_edge *e)
             n->x_left--;
             n->chain_len = n->d_len;
             n->d_off = n->d_len;
-            qeng_packed_desc_done(e); /* only packed fetches ahead */
+            if (packed(e))
+                qeng_packed_desc_done(e);
+            else
+                qeng_split_desc_done(e);
             return;
         }
         if (n->mr > 1) { /* several reads outstanding: the whole descriptor in PAY */

@@ -235,7 +235,7 @@ module vdpu_qeng
   logic [QENG_TAGS-1:0][4:0]          ptag_q, ptag_d;
   logic [QENG_TAGS-1:0][15:0]         plen_q, plen_d, pgot_q, pgot_d;
   logic [QENG_TAGS-1:0][FRAME_PW-1:0] poff_q, poff_d;  // chain offset of its bytes
-  // TX fetch (packed TX, M > 1, ENG_PARAM[17:14] = K > 1; docs/queue-engine.md "TX fetch"): the PAY
+  // TX fetch (packed or split IN_ORDER TX, M > 1, ENG_PARAM[17:14] = K > 1; docs/queue-engine.md "TX fetch"): the PAY
   // phase of a one-descriptor frame also reads the payload of the one-descriptor frames cached behind
   // it, each at its own 32-byte aligned base in the TX frame buffer; those frames are then served
   // from the buffer without reads. PAY requests frame xreq's bytes (preq of them so far).
@@ -523,23 +523,26 @@ module vdpu_qeng
   // itself and the cached descriptors behind it that would pass every check of their own turn as
   // one-descriptor frames: available, no NEXT / WRITE / INDIRECT, at least a header and an Ethernet
   // header long, inside the host window, fitting the TX frame buffer behind the frames before them;
-  // the first that does not ends the count (model/qeng.c tx_fetch_count). Packed only: a read never
-  // crosses the ring end, so every cached descriptor has the wrap counter of the one in service.
+  // the first that does not ends the count (model/qeng.c tx_fetch_count). Where the cache holds
+  // descriptors: packed (a read never crosses the ring end, so every cached one has the wrap counter
+  // of the one in service) and split IN_ORDER fetching (they belong to offered buffers).
   logic [3:0] xf_count;
 
   always_comb begin : tx_fetch_count
     logic        go;
     logic [32:0] base;
     logic [127:0] d;
+    logic [15:0]  fl;
     xf_count = 4'd1;
-    go   = (state_q == StProc) && packed_q && (xf_q > 4'd1) && !tbl_q && (tot_q == '0) &&
+    go   = (state_q == StProc) && (packed_q || io_fetch_q) && (xf_q > 4'd1) && !tbl_q && (tot_q == '0) &&
            !pd_flags[VQ_F_NEXT] && (pd_len >= 32'(MinChain));
     base = (33'(pd_len) + 33'd31) & ~33'd31;
     for (int j = 0; j < int'(ENG_PARAM_MAX) - 1; j++) begin
-      d = pc_q[128*(j+1) +: 128];
+      d  = pc_q[128*(j+1) +: 128];
+      fl = packed_q ? d[127:112] : d[111:96];
       if (go && (32'(j) + 32'd1 < 32'(pcn_q)) && (32'(j) + 32'd1 < 32'(xf_q))) begin
-        if (d[112 + VQ_F_AVAIL] != qc.avail_wrap || d[112 + VQ_F_USED] == qc.avail_wrap ||
-            d[112 + VQ_F_NEXT] || d[112 + VQ_F_WRITE] || d[112 + VQ_F_INDIRECT] ||
+        if ((packed_q && (fl[VQ_F_AVAIL] != qc.avail_wrap || fl[VQ_F_USED] == qc.avail_wrap)) ||
+            fl[VQ_F_NEXT] || fl[VQ_F_WRITE] || fl[VQ_F_INDIRECT] ||
             d[95:64] < 32'(MinChain) || base + 33'(d[95:64]) > 33'(FRAME_BUF_BYTES) ||
             !in_window(d[63:0], d[95:64], hm_base_i, hm_size_i)) begin
           go = 1'b0;

@@ -1,6 +1,6 @@
 /* test_tx_fetch.c - TX fetch (ENG_PARAM[17:14] = K, vdpu run --tx-fetch; docs/queue-engine.md "TX fetch"):
- * packed one-descriptor frames cached behind the one in service have their payload read in the same PAY
- * phase; on model, rtl and cosim: the frames go out in ring order with the same requests and fewer
+ * one-descriptor frames whose descriptors are cached behind the one in service (packed, split IN_ORDER)
+ * have their payload read in the same PAY phase; on model, rtl and cosim: the frames go out in ring order with the same requests and fewer
  * cycles, a descriptor that would fail a check ends the fetch and still stops the queue with its own
  * code, a failed read fails every frame of its fetch, completions in any order land in their frame. */
 #include <string.h>
@@ -51,17 +51,29 @@ static void unwatch(struct wire *w)
     w->t->b->on_txn_ctx = w->chain_ctx;
 }
 
-/* n one-descriptor frames of `len` bytes on the packed transmitq, frame i's bytes all 0x40 + i; the
- * descriptor `bad` (n or more: none) names a buffer outside the host window */
-static void post(struct tctx *t, unsigned n, uint32_t len, unsigned bad)
+/* n one-descriptor frames of `len` bytes on the transmitq (packed, or split in table order), frame i's
+ * bytes all 0x40 + i; the descriptor `bad` (n or more: none) names a buffer outside the host window */
+static void post(struct tctx *t, bool packed, unsigned n, uint32_t len, unsigned bad)
 {
     uint8_t buf[0x100];
     for (unsigned i = 0; i < n; i++) {
         uint64_t a = BUFS + 0x100ull * i;
         memset(buf, 0x40 + (int)i, sizeof buf);
         hm_w(t, a, buf, len);
-        desc_w(t, (uint16_t)i, i == bad ? OUTSIDE : a, len, (uint16_t)i, P_AVAIL);
+        if (packed) {
+            desc_w(t, (uint16_t)i, i == bad ? OUTSIDE : a, len, (uint16_t)i, P_AVAIL);
+        } else {
+            desc_w(t, (uint16_t)i, i == bad ? OUTSIDE : a, len, 0, 0);
+            hm_w16(t, RING_DRV + 4 + 2u * i, (uint16_t)i);
+        }
     }
+    if (!packed) hm_w16(t, RING_DRV + 2, (uint16_t)n);
+}
+
+/* the engine on the hand-built ring: packed, or split with IN_ORDER (its descriptors are cached) */
+static void up(struct tctx *t, bool packed, unsigned k)
+{
+    engine_up(t, packed, param(k), packed ? 0u : 1u << VDPU_ENGCTRL_IN_ORDER);
 }
 
 static uint32_t err_code(struct tctx *t)
@@ -69,14 +81,14 @@ static uint32_t err_code(struct tctx *t)
     return (csr_rd(t, VDPU_CSR_ERR_INFO) & VDPU_ERR_INFO_CODE) >> VDPU_ERR_INFO_CODE_LSB;
 }
 
-/* Eight frames, K 8: one PAY phase reads all eight payloads (one descriptor read before it, one after
- * that finds slot 0 not available again), the frames leave in ring order with their own bytes, each
- * payload read once, each buffer used once. */
-static void eight_in_order(struct tctx *t, unsigned k)
+/* Eight frames, K 8: one PAY phase reads all eight payloads (packed: one descriptor read before it, one
+ * after that finds slot 0 not available again; split: the eight descriptors in one read), the frames
+ * leave in ring order with their own bytes, each payload read once, each buffer used once. */
+static void eight_in_order(struct tctx *t, bool packed, unsigned k)
 {
     struct wire w;
-    engine_up(t, true, param(k), 0);
-    post(t, QN, 200, QN);
+    up(t, packed, k);
+    post(t, packed, QN, 200, QN);
     watch(&w, t);
     kick(t);
     unwatch(&w);
@@ -84,41 +96,43 @@ static void eight_in_order(struct tctx *t, unsigned k)
     cr_assert_eq(w.n, QN);
     for (unsigned i = 0; i < QN; i++) cr_assert_eq(w.first[i], 0x40 + i, "K %u: frame %u left as the %u-th", k, w.first[i] - 0x40, i);
     cr_assert_eq(reqs(t, VDPU_PURP_PAYLOAD_RD), QN, "one payload read per frame");
-    cr_assert_eq(reqs(t, VDPU_PURP_DESC), 2, "descriptors read once");
+    cr_assert_eq(reqs(t, VDPU_PURP_DESC), packed ? 2 : 1, "descriptors read once");
     cr_assert_eq(reqs(t, VDPU_PURP_USED), QN, "every buffer used once");
     cr_assert_eq(csr_rd(t, VDPU_CSR_QERR), 0);
 }
-ENGINE_TEST(tx_fetch, eight_frames_in_ring_order_k8, .timeout = 60) { eight_in_order(T, 8); }
-ENGINE_TEST(tx_fetch, eight_frames_in_ring_order_k3, .timeout = 60) { eight_in_order(T, 3); }
+ENGINE_TEST(tx_fetch, eight_frames_in_ring_order_k8, .timeout = 60) { eight_in_order(T, true, 8); }
+ENGINE_TEST(tx_fetch, eight_frames_in_ring_order_k3, .timeout = 60) { eight_in_order(T, true, 3); }
+ENGINE_TEST(tx_fetch, split_in_order_eight_frames_in_ring_order_k8, .timeout = 60) { eight_in_order(T, false, 8); }
 
 /* Descriptor 4 of 6 names a buffer outside the host window: the fetch of descriptor 0 stops before it
  * (its payload is never read), frames 0-3 go out, and at its own turn it stops the queue with
  * QERR_ADDR - exactly as without TX fetch (K 1). */
-static void bad_descriptor(struct tctx *t, unsigned k)
+static void bad_descriptor(struct tctx *t, bool packed, unsigned k)
 {
-    engine_up(t, true, param(k), 0);
-    post(t, 6, 72, 4);
+    up(t, packed, k);
+    post(t, packed, 6, 72, 4);
     kick(t);
     cr_assert_eq(t->b->net.tx_frames, 4, "K %u: %llu frames on the wire", k, (unsigned long long)t->b->net.tx_frames);
     cr_assert_eq(reqs(t, VDPU_PURP_PAYLOAD_RD), 4, "the bad descriptor's buffer never read");
     cr_assert_eq(csr_rd(t, VDPU_CSR_QERR), 1u << Q_TX);
     cr_assert_eq(err_code(t), VDPU_QERR_ADDR);
 }
-ENGINE_TEST(tx_fetch, stops_at_a_bad_descriptor_k8, .timeout = 60) { bad_descriptor(T, 8); }
-ENGINE_TEST(tx_fetch, stops_at_a_bad_descriptor_k1, .timeout = 60) { bad_descriptor(T, 1); }
+ENGINE_TEST(tx_fetch, stops_at_a_bad_descriptor_k8, .timeout = 60) { bad_descriptor(T, true, 8); }
+ENGINE_TEST(tx_fetch, stops_at_a_bad_descriptor_k1, .timeout = 60) { bad_descriptor(T, true, 1); }
+ENGINE_TEST(tx_fetch, split_in_order_stops_at_a_bad_descriptor_k8, .timeout = 60) { bad_descriptor(T, false, 8); }
 
 /* The payload read of frame 2 completes with CA (K 8: the 4th read - descriptors, frames 0, 1, 2; K 1:
  * the 6th - the driver event structure is read after each used write). With K 1 frames 0 and 1 have
  * left by then; with K 8 the read belongs to frame 0's fetch, which fails as a whole: no frame of it
  * is sent, the queue stops with QERR_DMA at frame 0 (documented). */
-static void failed_read(struct tctx *t, unsigned k, const char *fault, unsigned sent)
+static void failed_read(struct tctx *t, bool packed, unsigned k, const char *fault, unsigned sent)
 {
     struct link_faults f;
     char err[128];
     cr_assert_eq(link_faults_parse(fault, &f, err, sizeof err), 0, "%s", err);
     link_set_faults(&t->b->link, &f);
-    engine_up(t, true, param(k), 0);
-    post(t, QN, 72, QN);
+    up(t, packed, k);
+    post(t, packed, QN, 72, QN);
     kick(t);
     cr_assert_eq(t->b->link.nfired, 1);
     cr_assert_eq(t->b->link.fired[0].purpose, VDPU_PURP_PAYLOAD_RD);
@@ -128,12 +142,18 @@ static void failed_read(struct tctx *t, unsigned k, const char *fault, unsigned 
     cr_assert_eq(csr_rd(t, VDPU_CSR_QERR), 1u << Q_TX);
     cr_assert_eq(err_code(t), VDPU_QERR_DMA);
 }
-ENGINE_TEST(tx_fetch, a_failed_read_fails_its_whole_fetch_k8, .timeout = 60) { failed_read(T, 8, "ca@4", 0); }
-ENGINE_TEST(tx_fetch, a_failed_read_fails_its_frame_k1, .timeout = 60) { failed_read(T, 1, "ca@6", 2); }
+ENGINE_TEST(tx_fetch, a_failed_read_fails_its_whole_fetch_k8, .timeout = 60) { failed_read(T, true, 8, "ca@4", 0); }
+ENGINE_TEST(tx_fetch, a_failed_read_fails_its_frame_k1, .timeout = 60) { failed_read(T, true, 1, "ca@6", 2); }
+/* split IN_ORDER: avail idx, one ring entry (the first head), the descriptors, then frames 0, 1, 2 */
+ENGINE_TEST(tx_fetch, split_in_order_a_failed_read_fails_its_whole_fetch_k8, .timeout = 60)
+{
+    failed_read(T, false, 8, "ca@6", 0);
+}
 
 /* ---- the real firmware and driver ------------------------------------------------------------------ */
 
-static struct traffic_result run(enum vdpu_engine e, enum drv_ring ring, unsigned k, unsigned size, bool reorder)
+static struct traffic_result run_io(enum vdpu_engine e, enum drv_ring ring, unsigned k, unsigned size, bool reorder,
+                                    bool in_order)
 {
     struct tctx t;
     struct vdpu_opts o;
@@ -148,18 +168,24 @@ static struct traffic_result run(enum vdpu_engine e, enum drv_ring ring, unsigne
     p.ring = ring;
     /* interrupt decisions by timing aside, so that every request count compares */
     p.drop[VIRTIO_RING_F_EVENT_IDX / 32] |= 1u << (VIRTIO_RING_F_EVENT_IDX % 32);
+    if (!in_order) p.drop[VIRTIO_F_IN_ORDER / 32] |= 1u << (VIRTIO_F_IN_ORDER % 32);
     struct net_params np = {NET_TX, 40, size, 3, 4000000};
     struct traffic_result r = t_traffic_opts(&t, &p, &np, NULL);
     t_close(&t);
     return r;
 }
 
-/* 40 frames, K 1 vs K 8 on a packed ring: every frame on the wire intact (the driver checks every
+static struct traffic_result run(enum vdpu_engine e, enum drv_ring ring, unsigned k, unsigned size, bool reorder)
+{
+    return run_io(e, ring, k, size, reorder, true);
+}
+
+/* 40 frames, K 1 vs K 8 on a packed ring (split: with IN_ORDER): every frame on the wire intact (the driver checks every
  * byte), every DMA purpose the same requests and bytes (MSI-X aside: messages merge by timing), fewer
  * cycles - at 64 bytes well over 100 a frame (one round trip per 8 frames instead of per frame). */
-static void fewer_cycles(enum vdpu_engine e, unsigned size, unsigned saved_per_frame)
+static void fewer_cycles(enum vdpu_engine e, enum drv_ring ring, unsigned size, unsigned saved_per_frame)
 {
-    struct traffic_result a = run(e, DRV_RING_PACKED, 1, size, false), b = run(e, DRV_RING_PACKED, 8, size, false);
+    struct traffic_result a = run(e, ring, 1, size, false), b = run(e, ring, 8, size, false);
     cr_assert_eq(a.packets, 40);
     cr_assert_eq(b.packets, 40);
     for (unsigned k = 0; k < VDPU_PURP_COUNT; k++) {
@@ -177,10 +203,14 @@ static void fewer_cycles(enum vdpu_engine e, unsigned size, unsigned saved_per_f
     Test(tx_fetch, name##_rtl, .timeout = 300) { body(VDPU_ENGINE_RTL); }                                            \
     Test(tx_fetch, name##_cosim, .timeout = 300) { body(VDPU_ENGINE_COSIM); }
 
-static void packed_64(enum vdpu_engine e) { fewer_cycles(e, 64, 100); }
-static void packed_1500(enum vdpu_engine e) { fewer_cycles(e, 1500, 100); }
+static void packed_64(enum vdpu_engine e) { fewer_cycles(e, DRV_RING_PACKED, 64, 100); }
+static void packed_1500(enum vdpu_engine e) { fewer_cycles(e, DRV_RING_PACKED, 1500, 100); }
+static void split_64(enum vdpu_engine e) { fewer_cycles(e, DRV_RING_SPLIT, 64, 100); }
+static void split_1500(enum vdpu_engine e) { fewer_cycles(e, DRV_RING_SPLIT, 1500, 100); }
 ALL_ENGINES(packed_64_same_requests_fewer_cycles, packed_64)
 ALL_ENGINES(packed_1500_same_requests_fewer_cycles, packed_1500)
+ALL_ENGINES(split_in_order_64_same_requests_fewer_cycles, split_64)
+ALL_ENGINES(split_in_order_1500_same_requests_fewer_cycles, split_1500)
 
 /* The link returns completions newest first across the frames of a fetch: each beat lands in its
  * frame by its tag's slot, so every frame arrives intact, with the requests of in-order completions. */
@@ -193,16 +223,17 @@ static void reordered(enum vdpu_engine e)
 }
 ALL_ENGINES(completions_out_of_order_across_frames, reordered)
 
-/* A split ring has no descriptors in its cache (ring entries, unless IN_ORDER): K changes nothing. */
+/* A split ring without IN_ORDER has ring entries in its cache, not descriptors: K changes nothing. */
 static void split_unchanged(enum vdpu_engine e)
 {
-    struct traffic_result a = run(e, DRV_RING_SPLIT, 1, 64, false), b = run(e, DRV_RING_SPLIT, 8, 64, false);
+    struct traffic_result a = run_io(e, DRV_RING_SPLIT, 1, 64, false, false),
+                          b = run_io(e, DRV_RING_SPLIT, 8, 64, false, false);
     cr_assert_eq(b.packets, 40);
     cr_assert_eq(a.cycles, b.cycles, "split: %llu cycles with K 1, %llu with K 8", (unsigned long long)a.cycles,
                  (unsigned long long)b.cycles);
 }
-Test(tx_fetch, split_ring_unchanged_model, .timeout = 300) { split_unchanged(VDPU_ENGINE_MODEL); }
-Test(tx_fetch, split_ring_unchanged_cosim, .timeout = 300) { split_unchanged(VDPU_ENGINE_COSIM); }
+Test(tx_fetch, split_ring_without_in_order_unchanged_model, .timeout = 300) { split_unchanged(VDPU_ENGINE_MODEL); }
+Test(tx_fetch, split_ring_without_in_order_unchanged_cosim, .timeout = 300) { split_unchanged(VDPU_ENGINE_COSIM); }
 
 /* ENG_PARAM[17:14] reaches the device from the firmware's configuration (vdpu run --tx-fetch 8: with
  * P = 8, B = 1, M = 8 that is 0x20818) */

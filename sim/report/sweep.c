@@ -34,8 +34,8 @@ const struct sweep_axis sweep_axes[] = {
     {"max-reads", SWEEP_INT, NULL, 1, VDPU_QENG_TAGS, "max-reads", "", "1", false,
      "read tags T of the queue engine: TX payload reads outstanding per descriptor (1..32; vdpu run --tags)"},
     {"tx-fetch", SWEEP_INT, NULL, 1, 8, "tx-fetch", "", "1", false,
-     "TX fetch K of the queue engine: packed one-descriptor frames whose payload one fetch reads (1..8;\n"
-     "acts with max-reads above 1)"},
+     "TX fetch K of the queue engine: cached one-descriptor frames whose payload one fetch reads (1..8;\n"
+     "acts with max-reads above 1 on packed rings and split rings with IN_ORDER)"},
 };
 const unsigned sweep_naxes = sizeof sweep_axes / sizeof sweep_axes[0];
 
