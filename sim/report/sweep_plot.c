@@ -158,11 +158,11 @@ static void body_tags(FILE *f, const struct plotctx *c)
 {
     const struct sweep_spec *s = c->s;
     fprintf(f, "set title 'Throughput vs payload reads in flight T at several round trips (%s %s, %s B frames, P %s, "
-               "B %s; dashed: link bound)'\nset grid\nset key outside right\nset yrange [0:*]\nset logscale x 2\nset xrange [0.8:*]\nset offsets graph 0, graph 0.05, 0, 0\n"
+               "B %s, TX fetch K %s; dashed: link bound)'\nset grid\nset key outside right\nset yrange [0:*]\nset logscale x 2\nset xrange [0.8:*]\nset offsets graph 0, graph 0.05, 0, 0\n"
                "set bmargin 5\nset xlabel 'read tags T (on-chip storage of the queue engine)' offset 0,-1\n"
                "set ylabel 'Mpps'\n",
             s->v[SWEEP_AX_WORKLOAD][0], s->v[SWEEP_AX_FEATURES][0], s->v[SWEEP_AX_PKT][0], s->v[SWEEP_AX_PREFETCH][0],
-            s->v[SWEEP_AX_BATCH][0]);
+            s->v[SWEEP_AX_BATCH][0], s->v[SWEEP_AX_TX_FETCH][0]);
     fprintf(f, "set xtics (");
     for (unsigned i = 0; i < s->n[SWEEP_AX_MAX_READS]; i++) {
         struct eng_storage es;
