@@ -534,21 +534,26 @@ module vdpu_qeng
     logic [127:0] d;
     logic [15:0]  fl;
     xf_count = 4'd1;
-    go   = (state_q == StProc) && (packed_q || io_fetch_q) && (xf_q > 4'd1) && !tbl_q && (tot_q == '0) &&
-           !pd_flags[VQ_F_NEXT] && (pd_len >= 32'(MinChain));
-    base = (33'(pd_len) + 33'd31) & ~33'd31;
-    for (int j = 0; j < int'(ENG_PARAM_MAX) - 1; j++) begin
-      d  = pc_q[128*(j+1) +: 128];
-      fl = packed_q ? d[127:112] : d[111:96];
-      if (go && (32'(j) + 32'd1 < 32'(pcn_q)) && (32'(j) + 32'd1 < 32'(xf_q))) begin
-        if ((packed_q && (fl[VQ_F_AVAIL] != qc.avail_wrap || fl[VQ_F_USED] == qc.avail_wrap)) ||
-            fl[VQ_F_NEXT] || fl[VQ_F_WRITE] || fl[VQ_F_INDIRECT] ||
-            d[95:64] < 32'(MinChain) || base + 33'(d[95:64]) > 33'(FRAME_BUF_BYTES) ||
-            !in_window(d[63:0], d[95:64], hm_base_i, hm_size_i)) begin
-          go = 1'b0;
-        end else begin
-          xf_count = 4'(j + 2);
-          base     = (base + 33'(d[95:64]) + 33'd31) & ~33'd31;
+    base     = '0;
+    d        = '0;
+    fl       = '0;
+    go = (state_q == StProc) && (xf_q > 4'd1) && (packed_q || io_fetch_q) && !tbl_q && (tot_q == '0) &&
+         !pd_flags[VQ_F_NEXT] && (pd_len >= 32'(MinChain));
+    if (go) begin  // only in PROC with K > 1: the loop's wide selects cost nothing on other edges
+      base = (33'(pd_len) + 33'd31) & ~33'd31;
+      for (int j = 0; j < int'(ENG_PARAM_MAX) - 1; j++) begin
+        if (go && (32'(j) + 32'd1 < 32'(pcn_q)) && (32'(j) + 32'd1 < 32'(xf_q))) begin
+          d  = pc_q[128*(j+1) +: 128];
+          fl = packed_q ? d[127:112] : d[111:96];
+          if ((packed_q && (fl[VQ_F_AVAIL] != qc.avail_wrap || fl[VQ_F_USED] == qc.avail_wrap)) ||
+              fl[VQ_F_NEXT] || fl[VQ_F_WRITE] || fl[VQ_F_INDIRECT] ||
+              d[95:64] < 32'(MinChain) || base + 33'(d[95:64]) > 33'(FRAME_BUF_BYTES) ||
+              !in_window(d[63:0], d[95:64], hm_base_i, hm_size_i)) begin
+            go = 1'b0;
+          end else begin
+            xf_count = 4'(j + 2);
+            base     = (base + 33'(d[95:64]) + 33'd31) & ~33'd31;
+          end
         end
       end
     end
