@@ -152,10 +152,10 @@ struct vdpu_eng {
     uint8_t p_chunk;     /* chunks of the descriptor requested (mod 256; slot = p_chunk % QENG_TAGS) */
     uint32_t p_req;      /* bytes of the descriptor requested */
     bool p_bad;          /* an error status, a foreign tag or a wrong length seen (p_slot: below) */
-    /* TX fetch (packed or split IN_ORDER TX, M > 1, ENG_PARAM[17:14] = K > 1; docs/queue-engine.md "TX fetch"): the PAY
-     * phase of a one-descriptor frame also reads the payload of the one-descriptor frames cached
-     * behind it, each at its own 32-byte aligned base in the TX frame buffer; those frames are then
-     * served from the buffer without reads. PAY requests entry x_req's bytes (p_req of them so far). */
+    /* TX fetch (packed or split IN_ORDER TX, M > 1, ENG_PARAM[17:14] = K > 1; docs/queue-engine.md
+     * "TX fetch"): the PAY phase of a one-descriptor frame also reads the payload of the one-descriptor
+     * frames cached behind it, each at its own 32-byte aligned base in the TX frame buffer; those frames
+     * are then served from the buffer without reads. PAY requests entry x_req's bytes (p_req so far). */
     uint8_t xf;          /* K (1..ENG_PARAM_MAX), latched at the pick */
     uint8_t x_cnt;       /* frames the PAY phase reads (1: its own descriptor only) */
     uint8_t x_req;       /* the one whose reads it issues now: 0 the descriptor in service, j the j-th cached */
@@ -202,7 +202,7 @@ struct vdpu_eng {
      * may have written them (model.c, state_regs_copy) instead of at every edge. Kept together at
      * the end for that one copy. */
     struct {
-        uint8_t wr_data[16 * VDPU_ENG_PARAM_MAX]; /* up to a batch of split used elements / packed RX used descriptors */
+        uint8_t wr_data[16 * VDPU_ENG_PARAM_MAX]; /* a batch of split used elements / packed RX used descriptors */
         uint8_t pc[VDPU_ENG_PC_BYTES]; /* the prefetch cache, as read (2 bytes per ring id, 16 per descriptor) */
         uint16_t b_id[VDPU_ENG_PARAM_MAX];  /* the used batch's ids */
         uint16_t b_len[VDPU_ENG_PARAM_MAX]; /* ... RX: their used lengths (header + frame written; TX: 0) */

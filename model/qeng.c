@@ -356,9 +356,8 @@ static uint8_t tx_fetch_count(const struct vdpu_edge *e)
         const uint8_t *d = g->pc + VIRTQ_DESC_BYTES * (n->pc_pos + j);
         uint16_t flags = le16_at(d + (n->pk_en ? 14 : 12));
         uint32_t len = le32_at(d + 8);
-        if (n->pk_en &&
-            ((bool)(flags & VIRTQ_DESC_F_AVAIL) != qc->avail_wrap || (bool)(flags & VIRTQ_DESC_F_USED) == qc->avail_wrap))
-            break;
+        bool avail = flags & VIRTQ_DESC_F_AVAIL, used = flags & VIRTQ_DESC_F_USED;
+        if (n->pk_en && (avail != qc->avail_wrap || used == qc->avail_wrap)) break;
         if (flags & (VIRTQ_DESC_F_NEXT | VIRTQ_DESC_F_WRITE | VIRTQ_DESC_F_INDIRECT)) break;
         if (len < min_len || base + len > VDPU_FRAME_BUF_BYTES || !in_window(g, le64_at(d), len)) break;
         base = align_word(base + len);

@@ -235,10 +235,10 @@ module vdpu_qeng
   logic [QENG_TAGS-1:0][4:0]          ptag_q, ptag_d;
   logic [QENG_TAGS-1:0][15:0]         plen_q, plen_d, pgot_q, pgot_d;
   logic [QENG_TAGS-1:0][FRAME_PW-1:0] poff_q, poff_d;  // chain offset of its bytes
-  // TX fetch (packed or split IN_ORDER TX, M > 1, ENG_PARAM[17:14] = K > 1; docs/queue-engine.md "TX fetch"): the PAY
-  // phase of a one-descriptor frame also reads the payload of the one-descriptor frames cached behind
-  // it, each at its own 32-byte aligned base in the TX frame buffer; those frames are then served
-  // from the buffer without reads. PAY requests frame xreq's bytes (preq of them so far).
+  // TX fetch (packed or split IN_ORDER TX, M > 1, ENG_PARAM[17:14] = K > 1; docs/queue-engine.md
+  // "TX fetch"): the PAY phase of a one-descriptor frame also reads the payload of the one-descriptor
+  // frames cached behind it, each at its own 32-byte aligned base in the TX frame buffer; those frames
+  // are then served from the buffer without reads. PAY requests frame xreq's bytes (preq so far).
   logic [3:0]            xf_q, xf_d;        // K (1..ENG_PARAM_MAX), latched at the pick
   logic [3:0]            xcnt_q, xcnt_d;    // frames the PAY phase reads (1: its own descriptor only)
   logic [3:0]            xreq_q, xreq_d;    // the one whose reads it issues: 0 in service, j the j-th cached
@@ -291,12 +291,12 @@ module vdpu_qeng
     return (new_idx - event_idx - 16'd1) < (new_idx - old);
   endfunction
 
-  // [addr, addr + len) inside [base, base + size), without wrap-around.
   // TX fetch: frames start on a 32-byte word of the TX frame buffer (TX_OUT's fixed header shift)
   function automatic logic [FRAME_PW-1:0] word_align(logic [FRAME_PW-1:0] v);
     return (v + FRAME_PW'(31)) & ~FRAME_PW'(31);
   endfunction
 
+  // [addr, addr + len) inside [base, base + size), without wrap-around.
   function automatic logic in_window(logic [63:0] addr, logic [31:0] len, logic [63:0] base,
                                      logic [63:0] size);
     logic [64:0] rel_end;

@@ -56,6 +56,8 @@ Test(cli, bad_arguments_one_line_exit_2)
         VDPU " run --fw builtin --workload net-tx", VDPU " run --max-qp 0", VDPU " run --max-qp 3", VDPU " run --workload net-loopback --max-qp 1 --pairs 2",
         VDPU " run --workload net-tx --max-reads 33", VDPU " run --workload net-tx --max-reads 0",
         VDPU " run --workload net-tx --tags 33", VDPU " run --workload net-tx --tags 0", VDPU " run --workload net-tx --tags x",
+        VDPU " run --workload net-tx --tx-fetch 9", VDPU " run --workload net-tx --tx-fetch 0",
+        VDPU " run --workload net-tx --tx-fetch 2x",
         VDPU " run --workload net-tx --coalesce 8", VDPU " run --workload net-tx --coalesce 8,0",
         VDPU " run --workload net-tx --coalesce 300,10", VDPU " run --workload net-tx --coalesce 8,x",
         VDPU " run --workload net-rx --rx-buf-size 8", VDPU " run --workload net-rx --rx-buf-size 5000",

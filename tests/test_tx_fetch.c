@@ -1,8 +1,11 @@
-/* test_tx_fetch.c - TX fetch (ENG_PARAM[17:14] = K, vdpu run --tx-fetch; docs/queue-engine.md "TX fetch"):
- * one-descriptor frames whose descriptors are cached behind the one in service (packed, split IN_ORDER)
- * have their payload read in the same PAY phase; on model, rtl and cosim: the frames go out in ring order with the same requests and fewer
- * cycles, a descriptor that would fail a check ends the fetch and still stops the queue with its own
- * code, a failed read fails every frame of its fetch, completions in any order land in their frame. */
+/* test_tx_fetch.c - TX fetch (ENG_PARAM[17:14] = K, vdpu run --tx-fetch; docs/queue-engine.md "TX fetch"). */
+/*
+ * One-descriptor frames whose descriptors are cached behind the one in service (packed, split IN_ORDER)
+ * have their payload read in the same PAY phase; on model, rtl and cosim: the frames go out in ring
+ * order with the same requests and fewer cycles, a descriptor that would fail a check ends the fetch
+ * and still stops the queue with its own code, a failed read fails every frame of its fetch,
+ * completions in any order land in their frame.
+ */
 #include <string.h>
 
 #include "hand_ring.h"
@@ -94,7 +97,8 @@ static void eight_in_order(struct tctx *t, bool packed, unsigned k)
     unwatch(&w);
     cr_assert_eq(t->b->net.tx_frames, QN, "K %u: %llu frames on the wire", k, (unsigned long long)t->b->net.tx_frames);
     cr_assert_eq(w.n, QN);
-    for (unsigned i = 0; i < QN; i++) cr_assert_eq(w.first[i], 0x40 + i, "K %u: frame %u left as the %u-th", k, w.first[i] - 0x40, i);
+    for (unsigned i = 0; i < QN; i++)
+        cr_assert_eq(w.first[i], 0x40 + i, "K %u: frame %u left as the %u-th", k, w.first[i] - 0x40, i);
     cr_assert_eq(reqs(t, VDPU_PURP_PAYLOAD_RD), QN, "one payload read per frame");
     cr_assert_eq(reqs(t, VDPU_PURP_DESC), packed ? 2 : 1, "descriptors read once");
     cr_assert_eq(reqs(t, VDPU_PURP_USED), QN, "every buffer used once");

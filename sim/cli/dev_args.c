@@ -124,7 +124,8 @@ int dev_args_option(const char *cmd, int ch, const char *arg, struct dev_args *a
     }
     case DEV_OPT_TXFETCH:
         if (!cli_u64(cmd, "--tx-fetch", arg, &v)) return -1;
-        if (v < 1 || v > VDPU_ENG_PARAM_MAX) return cli_usage_error(cmd, "--tx-fetch takes 1..%u", VDPU_ENG_PARAM_MAX), -1;
+        if (v < 1 || v > VDPU_ENG_PARAM_MAX)
+            return cli_usage_error(cmd, "--tx-fetch takes 1..%u", VDPU_ENG_PARAM_MAX), -1;
         o->tx_fetch = (unsigned)v;
         a->eng_opts = true;
         return 1;
