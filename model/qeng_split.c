@@ -354,7 +354,7 @@ void qeng_split_wr_done(struct vdpu_edge *e)
  * driver's lie, QERR_IDX. Without a fresh value and without EVENT_IDX, every buffer the driver posts
  * comes with a doorbell (the device never asks for silence), which sets kick: the queue is left
  * without the avail read (the pending batch first). With EVENT_IDX, or without the feature, the
- * avail idx is read again (the v1..v3 rules).
+ * avail idx is read again (the rules without the feature).
  */
 static void caught_up(struct vdpu_edge *e)
 {

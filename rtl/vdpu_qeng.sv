@@ -1,12 +1,14 @@
 // vdpu_qeng.sv - queue engine: doorbell -> descriptors -> DMA -> network port -> used -> interrupt.
 //
-// One state machine, one queue and one buffer (descriptor chain) at a time (docs/queue-engine.md,
-// contract v1); v2 reads up to P ring entries / descriptors per read into a prefetch cache and
-// writes up to B split used elements per request (ENG_PARAM, latched when a queue is picked); v3
-// follows INDIRECT descriptor tables and honours EVENT_IDX (ENG_CTRL[2] / [3], latched likewise);
+// One state machine, one queue and one buffer (descriptor chain) at a time (docs/queue-engine.md).
+// Descriptor prefetch reads up to P ring entries / descriptors per read into a cache and used
+// batching writes up to B split used elements per request (ENG_PARAM, latched when a queue is
+// picked); INDIRECT descriptor tables and EVENT_IDX follow ENG_CTRL[2] / [3] (latched likewise);
 // with MRG_RXBUF (ENG_CTRL[4]) a received frame goes on across up to 16 buffers, made used together
 // once it is complete; NOTIFICATION_DATA (ENG_CTRL[5]) lets doorbell values spare avail-idx and
-// descriptor reads; ENG_PARAM[11:8] > 1 keeps up to that many TX payload reads in flight (PAY).
+// descriptor reads; ENG_PARAM[13:8] > 1 keeps up to that many TX payload reads in flight (PAY), and
+// TX fetch (ENG_PARAM[17:14]) reads the payload of the cached one-descriptor frames behind the one
+// in service in the same PAY phase.
 // RX services batch too: P entries per read, and while a used entry is held the service takes the
 // next frame (RX_NEXT), writing the held batch when the port goes idle (docs "RX batching").
 // Every state takes one edge except the waiting ones (RD_REQ / WR_REQ / TX_OUT wait for a free
@@ -122,7 +124,7 @@ module vdpu_qeng
     OpUsed,     // used element / used descriptor
     OpUsedIdx,  // split: used idx
     OpInd,      // INDIRECT_DESC: indirect table block read / table entry
-    OpAvEvt,    // v3, split (EVENT_IDX): avail_event write
+    OpAvEvt,    // split EVENT_IDX: avail_event write
     OpNumBuf,   // MRG_RXBUF: num_buffers (header byte 10) of a frame spanning several buffers
     OpUsedRest  // packed RX batch: the used descriptors of its buffers 1..bcnt-1 (buffer 0's follows)
   } op_e;
@@ -894,7 +896,7 @@ module vdpu_qeng
           req.data    = rest_beat;
           req.last    = (rest_len - {9'b0, beat_q[1:0], 5'b0}) <= 16'd32;
         end
-        OpAvEvt: begin  // v3, split EVENT_IDX: avail_event after the used ring
+        OpAvEvt: begin  // split EVENT_IDX: avail_event after the used ring
           req.purpose     = PURP_EVENT;
           req.addr        = used_base + 64'd4 + {45'b0, qn, 3'b0};
           req.len         = 16'd2;

@@ -136,7 +136,7 @@ Test(net_random, soak_pinned_rx_frame_waits_behind_a_long_tx_service, .timeout =
 Test(net_random, parameter_coverage)
 {
     unsigned ring[2] = {0}, work[3] = {0}, size[3] = {0}, txc[3] = {0}, rxc[3] = {0}, top = 0, poll = 0, overrun = 0,
-             stall = 0, q8 = 0, q256 = 0, odd_packed = 0, rtt_lo = 0, rtt_hi = 0, v2 = 0, p8 = 0, b8 = 0, rxbuf = 0,
+             stall = 0, q8 = 0, q256 = 0, odd_packed = 0, rtt_lo = 0, rtt_hi = 0, batching = 0, p8 = 0, b8 = 0, rxbuf = 0,
              rxbuf_tiny = 0, no_evidx = 0, no_nd = 0, coal = 0, coal_timer_only = 0, mr = 0, mr8 = 0, reord = 0,
              in_order_batched = 0, no_io = 0, fault[LINK_FAULT_KINDS] = {0}, fault_pay = 0, ind[101] = {0};
     for (uint64_t seed = 1; seed <= NR_GROUPS * NR_PER_GROUP; seed++) {
@@ -156,7 +156,7 @@ Test(net_random, parameter_coverage)
         odd_packed += c.ring == DRV_RING_PACKED && (c.qsize & (c.qsize - 1));
         rtt_lo += c.rtt < 60;
         rtt_hi += c.rtt > 350;
-        v2 += c.prefetch > 1 || c.used_batch > 1;
+        batching += c.prefetch > 1 || c.used_batch > 1;
         p8 += c.prefetch == 8;
         b8 += c.used_batch == 8;
         rxbuf += c.no.rx_buf_size != 0;
@@ -205,7 +205,7 @@ Test(net_random, parameter_coverage)
     cr_assert_geq(odd_packed, 50);
     cr_assert_geq(rtt_lo, 5);
     cr_assert_geq(rtt_hi, 5);
-    cr_assert_geq(v2, 70);
+    cr_assert_geq(batching, 70);
     cr_assert_geq(p8, 5);
     cr_assert_geq(b8, 5);
     cr_assert_geq(rxbuf, 30);

@@ -1,4 +1,4 @@
-/* test_qeng_params.c - queue engine v2 (docs/queue-engine.md): descriptor prefetch P and used batch B
+/* test_qeng_params.c - the queue engine's descriptor prefetch P and used batch B (docs/queue-engine.md)
  * from ENG_PARAM; exact DMA counts with real traffic, and hand-built rings for the cache's edge cases. */
 #include <string.h>
 

@@ -280,7 +280,7 @@ ENGINE_TEST_REALFW(qeng_spec, split_tx_no_interrupt_cleared_during_service, .tim
 }
 
 /* flags still 1 at the re-read: no interrupt (the same sequence); flags 0 throughout: the interrupt
- * without any extra read (the v1 sequence, counts unchanged) */
+ * without any extra read (the sequence of P = B = 1, counts unchanged) */
 ENGINE_TEST_REALFW(qeng_spec, split_tx_flags_reread_only_when_suppressed, .timeout = 300)
 {
     struct sp *v = up(T, false, NO_EVIDX);

@@ -38,10 +38,11 @@ void netrand_pick(uint64_t seed, struct netrand_cfg *c)
     c->rtt = 20 + rng_below(&r, 381);
     c->no.rx_overrun = c->np.workload == NET_RX && rng_pct(&r, 30);
     c->stall_pct = rng_pct(&r, 50) ? 1 + rng_below(&r, 30) : 0;
-    /* v1 sequences (P = B = 1) half the time, else any prefetch depth and used batch */
-    bool v2 = rng_pct(&r, 50);
-    c->prefetch = v2 ? 1 + rng_below(&r, 8) : 1;
-    c->used_batch = v2 ? 1 + rng_below(&r, 8) : 1;
+    /* one entry per read and one used element per write (P = B = 1) half the time, else any prefetch
+     * depth and used batch */
+    bool batching = rng_pct(&r, 50);
+    c->prefetch = batching ? 1 + rng_below(&r, 8) : 1;
+    c->used_batch = batching ? 1 + rng_below(&r, 8) : 1;
     /* MRG_RXBUF (negotiated by default): a third of the receiving runs post small buffers, so frames
      * span several; from the smallest size that still holds a full frame in the device's 16 buffers
      * and in the queue (whatever the chain shapes), up to one byte short of a full frame */

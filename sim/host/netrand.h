@@ -20,7 +20,7 @@ struct netrand_cfg {
     enum netrand_size size;
     unsigned rtt;            /* link round trip, cycles */
     unsigned stall_pct;      /* host backpressure: percent of cycles dmareq_ready / hcpl_ready are low */
-    unsigned prefetch, used_batch; /* queue engine v2 (ENG_PARAM, 1..8): session options, so they must be
+    unsigned prefetch, used_batch; /* descriptor prefetch and used batching (ENG_PARAM, 1..8): session options, so they must be
                                     * in place before the session opens (netrand_session_opts) */
     struct net_params np;    /* workload, packets (20..200), pkt_size, seed, max_cycles */
     struct net_opts no;      /* chain shapes, gaps, placement, poll */
