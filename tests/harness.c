@@ -52,6 +52,43 @@ void t_open_fw(struct tctx *t, enum vdpu_engine e, const struct vdpu_opts *base)
     t->b->on_txn_ctx = t;
 }
 
+struct traffic_result t_tx_run(enum vdpu_engine e, const struct vdpu_opts *o, enum drv_ring ring, unsigned size,
+                               unsigned packets, const struct net_opts *no, bool reorder, bool in_order)
+{
+    struct tctx t;
+    t_open_fw(&t, e, o);
+    t.b->link.p.reorder = reorder;
+    struct drv_params p;
+    drv_params_default(&p);
+    p.ring = ring;
+    p.drop[VIRTIO_RING_F_EVENT_IDX / 32] |= 1u << (VIRTIO_RING_F_EVENT_IDX % 32);
+    if (!in_order) p.drop[VIRTIO_F_IN_ORDER / 32] |= 1u << (VIRTIO_F_IN_ORDER % 32);
+    struct net_params np = {NET_TX, packets, size, 3, 100000ull * packets};
+    struct traffic_result r = t_traffic_opts(&t, &p, &np, no);
+    t_close(&t);
+    return r;
+}
+
+static void tap_txn(void *ctx, const vdpu_txn_t *x)
+{
+    struct t_tap *tap = ctx;
+    tap->fn(tap->ctx, x);
+    tap->chain(tap->chain_ctx, x);
+}
+
+void t_tap_on(struct t_tap *tap, struct tctx *t, void (*fn)(void *ctx, const vdpu_txn_t *x), void *ctx)
+{
+    *tap = (struct t_tap){.t = t, .fn = fn, .ctx = ctx, .chain = t->b->on_txn, .chain_ctx = t->b->on_txn_ctx};
+    t->b->on_txn = tap_txn;
+    t->b->on_txn_ctx = tap;
+}
+
+void t_tap_off(struct t_tap *tap)
+{
+    tap->t->b->on_txn = tap->chain;
+    tap->t->b->on_txn_ctx = tap->chain_ctx;
+}
+
 void t_close(struct tctx *t)
 {
     bool ok = vdpu_session_finish(&t->s);

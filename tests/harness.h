@@ -26,6 +26,17 @@ void t_open(struct tctx *t, enum vdpu_engine e, bool fw_auto);
 #define FW_ELF "build/fw/vdpu-fw.elf"
 void t_open_fw(struct tctx *t, enum vdpu_engine e, const struct vdpu_opts *base);
 void t_close(struct tctx *t); /* asserts the run was clean (cosim: no mismatch) */
+/* A test's observer of every port transaction, placed in front of the one the bus had (the harness's own
+ * log), which still gets each transaction after it: t_tap_on, run, t_tap_off. */
+struct t_tap {
+    struct tctx *t;
+    void (*fn)(void *ctx, const vdpu_txn_t *x);
+    void *ctx;
+    void (*chain)(void *, const vdpu_txn_t *);
+    void *chain_ctx;
+};
+void t_tap_on(struct t_tap *tap, struct tctx *t, void (*fn)(void *ctx, const vdpu_txn_t *x), void *ctx);
+void t_tap_off(struct t_tap *tap);
 void t_enumerate(struct tctx *t); /* BAR0 at VDPU_MMIO_BASE, memory + bus master on, MSI-X not set up */
 /* t_enumerate, MSI-X set up, the driver initialized with p to DRIVER_OK (asserted) */
 void t_drv_up(struct tctx *t, virtio_drv_t *d, const struct drv_params *p);
@@ -95,6 +106,12 @@ struct traffic_result t_traffic(struct tctx *t, const struct drv_params *p, cons
 /* The same with driver options (buffer shapes, receive buffer size; o may be NULL). */
 struct traffic_result t_traffic_opts(struct tctx *t, const struct drv_params *p, const struct net_params *np,
                                      const struct net_opts *o);
+/* `packets` TX frames of `size` bytes (0: random sizes with no) on a session of engine e with the real
+ * firmware and the engine options of `o`; EVENT_IDX not negotiated (interrupt decisions by timing aside,
+ * so that request counts of two runs compare), IN_ORDER only when `in_order`; completions newest first
+ * when `reorder`. The session is closed (asserted clean) before it returns. */
+struct traffic_result t_tx_run(enum vdpu_engine e, const struct vdpu_opts *o, enum drv_ring ring, unsigned size,
+                               unsigned packets, const struct net_opts *no, bool reorder, bool in_order);
 
 /* Read a device CSR while the real firmware owns the CSR port: borrowed between two firmware
  * accesses (test-only; it affects every engine the same way). */

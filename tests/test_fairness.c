@@ -18,9 +18,7 @@
 #define P_AVAIL (1u << 7)
 
 struct fair {
-    struct tctx *t;
-    void (*chain)(void *, const vdpu_txn_t *);
-    void *chain_ctx;
+    struct t_tap tap;
     uint8_t used_q[64]; /* the queue of each used write (split USED / packed USED), in order */
     unsigned nused;
     uint64_t rx_arrived; /* the cycle the received frame's last beat entered the device (0: not yet) */
@@ -40,24 +38,15 @@ static void on_txn(void *ctx, const vdpu_txn_t *x)
             if (f->rx_arrived && !f->rx_written) f->used_before_rx++;
         }
     }
-    f->chain(f->chain_ctx, x);
 }
 
 static void watch(struct fair *f, struct tctx *t)
 {
     memset(f, 0, sizeof *f);
-    f->t = t;
-    f->chain = t->b->on_txn;
-    f->chain_ctx = t->b->on_txn_ctx;
-    t->b->on_txn = on_txn;
-    t->b->on_txn_ctx = f;
+    t_tap_on(&f->tap, t, on_txn, f);
 }
 
-static void unwatch(struct fair *f)
-{
-    f->t->b->on_txn = f->chain;
-    f->t->b->on_txn_ctx = f->chain_ctx;
-}
+static void unwatch(struct fair *f) { t_tap_off(&f->tap); }
 
 static uint32_t param(unsigned p) { return p | 1u << 4 | 1u << 8; } /* P, B = 1, one read outstanding */
 

@@ -11,20 +11,10 @@
 static struct traffic_result run_with_link(enum vdpu_engine e, unsigned max_reads, enum drv_ring ring, unsigned size,
                                            const struct net_opts *no, bool reorder)
 {
-    struct tctx t;
     struct vdpu_opts o;
     vdpu_opts_default(&o);
     o.max_reads = max_reads;
-    t_open_fw(&t, e, &o);
-    t.b->link.p.reorder = reorder;
-    struct drv_params p;
-    drv_params_default(&p);
-    p.ring = ring;
-    p.drop[VIRTIO_RING_F_EVENT_IDX / 32] |= 1u << (VIRTIO_RING_F_EVENT_IDX % 32);
-    struct net_params np = {NET_TX, 20, size, 3, 2000000};
-    struct traffic_result r = t_traffic_opts(&t, &p, &np, no);
-    t_close(&t);
-    return r;
+    return t_tx_run(e, &o, ring, size, 20, no, reorder, true);
 }
 
 static struct traffic_result run_with(enum vdpu_engine e, unsigned max_reads, enum drv_ring ring, unsigned size,

@@ -19,9 +19,7 @@
 static uint32_t param(unsigned k) { return 8u | 1u << 4 | 8u << 8 | k << VDPU_ENG_PARAM_TX_FETCH_LSB; }
 
 struct wire {
-    struct tctx *t;
-    void (*chain)(void *, const vdpu_txn_t *);
-    void *chain_ctx;
+    struct t_tap tap;
     uint8_t first[QN]; /* each frame's first byte, in the order the frames left */
     unsigned n;
     bool start;        /* the next NTX beat starts a frame */
@@ -34,25 +32,16 @@ static void on_txn(void *ctx, const vdpu_txn_t *x)
         if (w->start && w->n < QN) w->first[w->n++] = x->u.ntx.data[0];
         w->start = x->u.ntx.last;
     }
-    w->chain(w->chain_ctx, x);
 }
 
 static void watch(struct wire *w, struct tctx *t)
 {
     memset(w, 0, sizeof *w);
-    w->t = t;
     w->start = true;
-    w->chain = t->b->on_txn;
-    w->chain_ctx = t->b->on_txn_ctx;
-    t->b->on_txn = on_txn;
-    t->b->on_txn_ctx = w;
+    t_tap_on(&w->tap, t, on_txn, w);
 }
 
-static void unwatch(struct wire *w)
-{
-    w->t->b->on_txn = w->chain;
-    w->t->b->on_txn_ctx = w->chain_ctx;
-}
+static void unwatch(struct wire *w) { t_tap_off(&w->tap); }
 
 /* n one-descriptor frames of `len` bytes on the transmitq (packed, or split in table order), frame i's
  * bytes all 0x40 + i; the descriptor `bad` (n or more: none) names a buffer outside the host window */
@@ -156,27 +145,16 @@ ENGINE_TEST(tx_fetch, split_in_order_a_failed_read_fails_its_whole_fetch_k8, .ti
 
 /* ---- the real firmware and driver ------------------------------------------------------------------ */
 
+/* 40 TX frames, P = 8, M = 8, TX fetch k (t_tx_run: EVENT_IDX off, so request counts compare) */
 static struct traffic_result run_io(enum vdpu_engine e, enum drv_ring ring, unsigned k, unsigned size, bool reorder,
                                     bool in_order)
 {
-    struct tctx t;
     struct vdpu_opts o;
     vdpu_opts_default(&o);
     o.prefetch = 8;
     o.max_reads = 8;
     o.tx_fetch = k;
-    t_open_fw(&t, e, &o);
-    t.b->link.p.reorder = reorder;
-    struct drv_params p;
-    drv_params_default(&p);
-    p.ring = ring;
-    /* interrupt decisions by timing aside, so that every request count compares */
-    p.drop[VIRTIO_RING_F_EVENT_IDX / 32] |= 1u << (VIRTIO_RING_F_EVENT_IDX % 32);
-    if (!in_order) p.drop[VIRTIO_F_IN_ORDER / 32] |= 1u << (VIRTIO_F_IN_ORDER % 32);
-    struct net_params np = {NET_TX, 40, size, 3, 4000000};
-    struct traffic_result r = t_traffic_opts(&t, &p, &np, NULL);
-    t_close(&t);
-    return r;
+    return t_tx_run(e, &o, ring, size, 40, NULL, reorder, in_order);
 }
 
 static struct traffic_result run(enum vdpu_engine e, enum drv_ring ring, unsigned k, unsigned size, bool reorder)
