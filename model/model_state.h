@@ -55,6 +55,15 @@ enum vdpu_eng_fsm {
     VDPU_ENG_RX_NEXT, /* RX: the frame's used entry is held in the batch: take the next frame on the port */
 };
 
+/* Why a PAY phase that sends a fetched frame stops once that frame is out (a frame on the wire is never
+ * cut): what it does then (docs/queue-engine.md "TX fetch"). */
+enum eng_x_stop {
+    ENG_X_GO,      /* no stop */
+    ENG_X_FAILED,  /* a read failed: PROC (QERR_DMA) */
+    ENG_X_RESET,   /* DEV_RESET: IDLE, the reads in flight forgotten */
+    ENG_X_TIMEOUT, /* completion timeout: QERR_TIMEOUT */
+};
+
 struct vdpu_eng {
     uint8_t fsm; /* enum vdpu_eng_fsm */
     bool rx;     /* serving the waiting frame's receiveq (else transmit on q) */
@@ -93,7 +102,7 @@ struct vdpu_eng {
     uint32_t d_todo;     /* RX: bytes to write into the current descriptor */
     uint32_t chain_len;  /* TX: bytes of the chain in the TX frame buffer */
     uint32_t rx_done;    /* RX: bytes of header+frame written so far */
-    uint32_t tx_pos;     /* TX_OUT: frame bytes loaded into ntx so far */
+    uint32_t tx_pos;     /* TX_OUT (and PAY's TX fetch): frame bytes loaded into ntx so far */
     bool no_irq;         /* packed: the driver event structure suppresses the interrupt; split with
                           * EVENT_IDX: used_event does */
     uint8_t err;         /* QERR_* for ERR */
@@ -154,15 +163,19 @@ struct vdpu_eng {
     bool p_bad;          /* an error status, a foreign tag or a wrong length seen (p_slot: below) */
     /* TX fetch (packed or split IN_ORDER TX, M > 1, ENG_PARAM[17:14] = K > 1; docs/queue-engine.md
      * "TX fetch"): the PAY phase of a one-descriptor frame also reads the payload of the one-descriptor
-     * frames cached behind it, each at its own 32-byte aligned base in the TX frame buffer; those frames
-     * are then served from the buffer without reads. PAY requests entry x_req's bytes (p_req so far). */
+     * frames cached behind it, each at its own 32-byte aligned base in the TX frame buffer, and sends
+     * each on the network port as soon as its bytes are in, in ring order, while the reads of the ones
+     * behind it go on; those frames are then served without reads or TX_OUT (their used entries and
+     * interrupts only). PAY requests entry x_req's bytes (p_req so far) and sends entry x_out's. */
     uint8_t xf;          /* K (1..ENG_PARAM_MAX), latched at the pick */
     uint8_t x_cnt;       /* frames the PAY phase reads (1: its own descriptor only) */
     uint8_t x_req;       /* the one whose reads it issues now: 0 the descriptor in service, j the j-th cached */
     uint16_t x_rbase;    /* ... its base in the TX frame buffer */
+    uint8_t x_out;       /* the one PAY sends next (x_cnt: all sent); from tx_base, tx_pos bytes of it so far */
+    uint16_t tx_base;    /* ... its base in the TX frame buffer (0 outside PAY: TX_OUT sends from 0) */
+    uint8_t x_stop;      /* PAY stops once the frame it sends is out (enum eng_x_stop; 0: it goes on) */
     uint8_t x_left;      /* frames fetched behind the one in service, not served yet */
-    uint16_t x_next;     /* ... the base of the next of them */
-    uint16_t tx_base;    /* base of the frame in service in the TX frame buffer (TX_OUT sends from it) */
+    bool x_sent;         /* the frame in service and those x_left behind it were sent in PAY */
     uint8_t m_n;         /* buffers of the frame filled so far (before the one in service; m_id, m_len,
                           * m_off: in the service arrays below) */
     uint16_t m_nd;       /* packed: ring slots of the filled buffers */

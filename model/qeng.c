@@ -48,7 +48,7 @@ uint32_t model_qeng_status(const struct vdpu_state *s)
 /* Only a read the engine waits for can take a completion; any other is the firmware-visible error. */
 bool model_qeng_cpl_expected(const struct vdpu_state *s)
 {
-    return s->eng.fsm == VDPU_ENG_RD_WAIT || (s->eng.fsm == VDPU_ENG_PAY && s->eng.p_n);
+    return s->eng.fsm == VDPU_ENG_RD_WAIT || (s->eng.fsm == VDPU_ENG_PAY && s->eng.p_n && !s->eng.x_stop);
 }
 
 bool model_qeng_waits(const struct vdpu_state *s)
@@ -376,9 +376,7 @@ void qeng_desc_data(struct vdpu_edge *e)
             qeng_error(e, VDPU_QERR_LEN);
             return;
         }
-        if (n->x_left) { /* TX fetch: a frame read with the one before it: its payload is in the buffer */
-            n->tx_base = n->x_next;
-            n->x_next = align_word(n->x_next + n->d_len);
+        if (n->x_left) { /* TX fetch: a frame read and sent with the one before it */
             n->x_left--;
             n->chain_len = n->d_len;
             n->d_off = n->d_len;
@@ -399,7 +397,10 @@ void qeng_desc_data(struct vdpu_edge *e)
             n->x_rbase = (uint16_t)n->chain_len;
             n->x_cnt = tx_fetch_count(e);
             n->x_left = (uint8_t)(n->x_cnt - 1);
-            n->x_next = align_word(n->d_len);
+            n->x_out = 0;
+            n->x_stop = ENG_X_GO;
+            n->tx_base = 0;
+            n->tx_pos = 0;
             /* a descriptor that failed left the slots of its reads still in flight busy */
             for (unsigned i = 0; i < VDPU_QENG_TAGS; i++) n->p_slot[i].busy = false;
             return;
@@ -587,6 +588,14 @@ void qeng_chain_done(struct vdpu_edge *e)
             qeng_error(e, VDPU_QERR_LEN);
             return;
         }
+        if (n->x_sent) { /* TX fetch: sent in PAY; the last of the fetch ends it */
+            if (!n->x_left) n->x_sent = false;
+            if (packed(e))
+                qeng_packed_used(e);
+            else
+                qeng_split_used(e);
+            return;
+        }
         n->fsm = VDPU_ENG_TX_OUT;
         n->tx_pos = 0;
         return;
@@ -736,6 +745,7 @@ static void state_idle(struct vdpu_edge *e)
     n->xf = eng_param_field(s->eng.param, VDPU_ENG_PARAM_TX_FETCH_LSB);
     n->x_cnt = 1;
     n->x_left = 0;
+    n->x_sent = false;
     n->pc_n = 0;
     n->pc_pos = 0;
     n->b_cnt = 0;
@@ -832,12 +842,60 @@ static void state_rd_wait(struct vdpu_edge *e, const vdpu_in_t *in)
  * PROC, which then sees the whole descriptor as one read: rd_len = d_len, rd_got = rd_len unless
  * something went wrong (QERR_DMA there).
  */
+/* TX fetch: the length of frame j of the PAY phase (0: the descriptor in service, j: the j-th cached) */
+static uint32_t x_frame_len(const struct vdpu_eng *g, unsigned j)
+{
+    return j ? le32_at(g->pc + VIRTQ_DESC_BYTES * (g->pc_pos + j - 1u) + 8) : g->d_len;
+}
+
+/* TX fetch: frame x_out (len bytes at tx_base) is in the buffer: its reads are all issued and none of
+ * them is in flight (a read in flight below its end is one of its own: the bases grow frame by frame) */
+static bool x_frame_in(const struct vdpu_eng *g, uint32_t len)
+{
+    if (g->x_req == g->x_out && g->p_req < len) return false;
+    for (unsigned i = 0; i < VDPU_QENG_TAGS; i++)
+        if (g->p_slot[i].busy && g->p_slot[i].off < g->tx_base + len) return false;
+    return true;
+}
+
+/*
+ * TX fetch: PAY sends the frames it reads (x_cnt > 1) in ring order, each as soon as its bytes are in,
+ * one beat per free ntx register, while the reads of the frames behind it go on. A frame once started is
+ * finished: a stop (x_stop) takes no new one. Returns true at the edge that leaves the network port
+ * between frames (nothing half sent).
+ */
+static bool x_send(struct vdpu_edge *e, const vdpu_in_t *in)
+{
+    const struct vdpu_eng *g = &e->pre->eng;
+    struct vdpu_eng *n = &e->next->eng;
+
+    if (g->x_out == g->x_cnt) return true;
+    uint32_t len = x_frame_len(g, g->x_out);
+    if (!g->tx_pos && (g->x_stop || !x_frame_in(g, len))) return true;
+    if (!model_ntx_free(e, in)) return !g->tx_pos;
+    vdpu_ntx_t b;
+    uint32_t flen = len - VDPU_NET_HDR_BYTES;
+    uint32_t k = flen - g->tx_pos < DMA_BEAT_BYTES ? flen - g->tx_pos : DMA_BEAT_BYTES;
+    memset(&b, 0, sizeof b);
+    memcpy(b.data, e->bufs->tx + g->tx_base + VDPU_NET_HDR_BYTES + g->tx_pos, k);
+    b.keep = k == DMA_BEAT_BYTES ? 0xFFFFFFFFu : (1u << k) - 1;
+    b.last = g->tx_pos + k == flen;
+    model_ntx_load(e, &b);
+    n->tx_pos = b.last ? 0 : g->tx_pos + k;
+    if (!b.last) return false;
+    n->x_out = (uint8_t)(g->x_out + 1);
+    n->tx_base = align_word(g->tx_base + len);
+    return true;
+}
+
 static void state_pay(struct vdpu_edge *e, const vdpu_in_t *in)
 {
     const struct vdpu_eng *g = &e->pre->eng;
     struct vdpu_eng *n = &e->next->eng;
     int issued = 0, completed = 0;
     bool fail_last = false;
+    /* stopping (a DEV_RESET or timeout at this edge too, eng_edge): no read is issued, none completes */
+    const bool stopping = n->x_stop != ENG_X_GO;
 
     unsigned s = g->p_chunk % VDPU_QENG_TAGS;
     /* the frame whose bytes are requested: the descriptor in service, or (TX fetch) a cached one */
@@ -848,7 +906,7 @@ static void state_pay(struct vdpu_edge *e, const vdpu_in_t *in)
         e_addr = le64_at(d);
         e_len = le32_at(d + 8);
     }
-    if (g->p_req < e_len && g->p_n < g->mr && !g->p_slot[s].busy && model_dma_out_free(e)) {
+    if (!stopping && g->p_req < e_len && g->p_n < g->mr && !g->p_slot[s].busy && model_dma_out_free(e)) {
         vdpu_dmareq_t r;
         memset(&r, 0, sizeof r);
         r.type = VDPU_DMA_RD;
@@ -875,7 +933,7 @@ static void state_pay(struct vdpu_edge *e, const vdpu_in_t *in)
         }
     }
     const vdpu_dmacpl_t *c = &in->dmacpl;
-    if (in->dmacpl_valid && g->p_n) {
+    if (in->dmacpl_valid && g->p_n && !stopping) {
         /* the phase's reads took consecutive tags and slots from its start: tag t's slot is
          * t - (next_tag - p_chunk); it holds the read if busy with that tag (rtl/vdpu_qeng.sv, pay_idx) */
         unsigned slot = (unsigned)(c->tag - (g->next_tag - g->p_chunk)) % VDPU_QENG_TAGS;
@@ -899,12 +957,28 @@ static void state_pay(struct vdpu_edge *e, const vdpu_in_t *in)
         }
     }
     n->p_n = (uint8_t)(g->p_n + issued - completed);
+    if (fail_last && !n->x_stop) n->x_stop = ENG_X_FAILED;
+    bool between = g->x_cnt == 1 || x_send(e, in);
+    if (n->x_stop && between) { /* the stop acts once no frame is half sent */
+        if (n->x_stop == ENG_X_RESET) {
+            n->fsm = VDPU_ENG_IDLE;
+        } else if (n->x_stop == ENG_X_TIMEOUT) {
+            qeng_error(e, VDPU_QERR_TIMEOUT);
+        } else {
+            n->fsm = VDPU_ENG_PROC;
+            n->rd_len = (uint16_t)g->d_len;
+            n->rd_got = 0;
+            n->rd_bad = true;
+        }
+        return;
+    }
     bool all_requested = g->x_req + 1u == g->x_cnt && n->p_req == e_len;
-    if (fail_last || (all_requested && n->p_n == 0)) {
+    if (all_requested && n->p_n == 0 && (g->x_cnt == 1 || n->x_out == g->x_cnt)) {
         n->fsm = VDPU_ENG_PROC;
         n->rd_len = (uint16_t)g->d_len;
-        n->rd_got = n->p_bad ? 0 : n->rd_len;
+        n->rd_got = n->p_bad ? 0 : n->rd_len; /* a stray beat of a foreign tag */
         n->rd_bad = n->p_bad;
+        n->x_sent = g->x_cnt > 1;
     }
 }
 
@@ -1106,13 +1180,20 @@ static void eng_edge(struct vdpu_edge *e, const vdpu_in_t *in)
 
     e->next->eng.cto = model_cto_next(waiting, in->dmacpl_valid, s->eng.cto, s->cpl_timeout, e->warp);
     if (s->eng.fsm != VDPU_ENG_IDLE) e->eng_service = true;
+    /* TX fetch: a frame PAY has half sent is finished first; the stop acts after it (state_pay) */
+    bool half_sent = s->eng.fsm == VDPU_ENG_PAY && s->eng.tx_pos;
     if (e->dev_reset && (s->eng.fsm == VDPU_ENG_RD_WAIT || s->eng.fsm == VDPU_ENG_PAY)) {
-        e->next->eng.fsm = VDPU_ENG_IDLE;
-        return;
-    }
-    if (waiting && !in->dmacpl_valid && model_cto_expired(s->eng.cto, s->cpl_timeout)) {
-        qeng_error(e, VDPU_QERR_TIMEOUT);
-        return;
+        if (!half_sent) {
+            e->next->eng.fsm = VDPU_ENG_IDLE;
+            return;
+        }
+        e->next->eng.x_stop = ENG_X_RESET;
+    } else if (waiting && !in->dmacpl_valid && model_cto_expired(s->eng.cto, s->cpl_timeout)) {
+        if (!half_sent) {
+            qeng_error(e, VDPU_QERR_TIMEOUT);
+            return;
+        }
+        e->next->eng.x_stop = ENG_X_TIMEOUT;
     }
     switch (e->pre->eng.fsm) {
     case VDPU_ENG_IDLE: state_idle(e); break;

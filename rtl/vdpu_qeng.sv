@@ -113,6 +113,15 @@ module vdpu_qeng
     StRxNext   // RX: the frame's used entry is held in the batch: take the next frame on the port
   } state_e;
 
+  // Why a PAY phase that sends a fetched frame stops once that frame is out (a frame on the wire is
+  // never cut), and what it does then (the model's enum eng_x_stop).
+  typedef enum logic [1:0] {
+    XGo,       // no stop
+    XFailed,   // a read failed: PROC (QERR_DMA)
+    XReset,    // DEV_RESET: IDLE, the reads in flight forgotten
+    XTimeout   // completion timeout: QERR_TIMEOUT
+  } x_stop_e;
+
   // What the current read or write is for.
   typedef enum logic [3:0] {
     OpAvail,    // split: avail flags + idx
@@ -239,15 +248,19 @@ module vdpu_qeng
   logic [QENG_TAGS-1:0][FRAME_PW-1:0] poff_q, poff_d;  // chain offset of its bytes
   // TX fetch (packed or split IN_ORDER TX, M > 1, ENG_PARAM[17:14] = K > 1; docs/queue-engine.md
   // "TX fetch"): the PAY phase of a one-descriptor frame also reads the payload of the one-descriptor
-  // frames cached behind it, each at its own 32-byte aligned base in the TX frame buffer; those frames
-  // are then served from the buffer without reads. PAY requests frame xreq's bytes (preq so far).
+  // frames cached behind it, each at its own 32-byte aligned base in the TX frame buffer, and sends each
+  // on ntx as soon as its bytes are in, in ring order, while the reads of the ones behind it go on; those
+  // frames are then served without reads or TX_OUT (used entries and interrupts only). PAY requests frame
+  // xreq's bytes (preq so far) and sends frame xout's (from txbase, beat txb).
   logic [3:0]            xf_q, xf_d;        // K (1..ENG_PARAM_MAX), latched at the pick
   logic [3:0]            xcnt_q, xcnt_d;    // frames the PAY phase reads (1: its own descriptor only)
   logic [3:0]            xreq_q, xreq_d;    // the one whose reads it issues: 0 in service, j the j-th cached
   logic [FRAME_PW-1:0]   xrbase_q, xrbase_d; // ... its base in the TX frame buffer
+  logic [3:0]            xout_q, xout_d;    // the one PAY sends next (xcnt: all sent)
+  logic [FRAME_PW-1:0]   txbase_q, txbase_d; // ... its base (0 outside PAY: TX_OUT sends from 0)
+  x_stop_e               xstop_q, xstop_d;  // PAY stops once the frame it sends is out (XGo: it goes on)
   logic [3:0]            xleft_q, xleft_d;  // frames fetched behind the one in service, not served yet
-  logic [FRAME_PW-1:0]   xnext_q, xnext_d;  // ... the base of the next of them
-  logic [FRAME_PW-1:0]   txbase_q, txbase_d; // base of the frame in service (TX_OUT sends from it)
+  logic                  xsent_q, xsent_d;  // the frame in service and those xleft behind it were sent in PAY
   logic [31:0]           cto_q, cto_d;      // completion timeout: edges waited with reads outstanding
                                             // and no completion beat (the model's eng.cto)
   logic [3:0]            ndcap_q, ndcap_d;  // packed: descriptors the next buffer-start read may take
@@ -386,7 +399,7 @@ module vdpu_qeng
   logic cpl_good, cto_run, cto_due, cto_fire, rd_abort;
 
   assign cpl_good = (dmacpl_tag_i == rtag_q) && (dmacpl_status_i == CPL_SC) && !dmacpl_poison_i;
-  assign cto_run  = (state_q == StRdWait) || (state_q == StPay && pn_q != '0);
+  assign cto_run  = (state_q == StRdWait) || (state_q == StPay && pn_q != '0 && xstop_q == XGo);
   assign cto_due  = (cpl_timeout_i != '0) && (cto_q >= cpl_timeout_i);
   assign cto_fire = cto_run && !dmacpl_valid_i && cto_due;
   assign rd_abort = dev_reset_i && (state_q == StRdWait || state_q == StPay);
@@ -422,13 +435,39 @@ module vdpu_qeng
       pay_elen = pc_q[128*(32'(xreq_q)-1)+64 +: 32];
     end
     pay_len    = min16(pay_elen - preq_q, 32'(DMA_RD_MAX));
-    pay_req_ok = (state_q == StPay) && !rd_abort && !cto_fire && (preq_q < pay_elen) && (pn_q < mr_q) &&
+    pay_req_ok = (state_q == StPay) && !rd_abort && !cto_fire && (xstop_q == XGo) && (preq_q < pay_elen) &&
+                 (pn_q < mr_q) &&
                  !pbusy_q[pchunk_q] && dma_free_i;
   end
 
   logic pay_we;
-  assign pay_we = (state_q == StPay) && !rd_abort && dmacpl_valid_i && (pn_q != '0) && pay_hit &&
-                  (dmacpl_status_i == CPL_SC) && !dmacpl_poison_i && (pay_n != '0);
+  assign pay_we = (state_q == StPay) && !rd_abort && (xstop_q == XGo) && dmacpl_valid_i && (pn_q != '0) &&
+                  pay_hit && (dmacpl_status_i == CPL_SC) && !dmacpl_poison_i && (pay_n != '0);
+
+  // TX fetch: PAY sends its frames (xcnt > 1) in ring order, frame xout as soon as its bytes are in (its
+  // reads all issued, none in flight below its end: the bases grow frame by frame), one beat per free
+  // ntx register; a frame once started is finished (a stop takes no new one). x_between: no frame is
+  // half sent after this edge (a stop may act).
+  logic [31:0] x_len;        // frame xout's bytes (header + frame)
+  logic        x_in;         // ... all in the buffer
+  logic        x_go;         // PAY loads a beat of it this edge
+  logic        x_between;
+
+  always_comb begin
+    x_len = '0;
+    x_in  = 1'b0;
+    if (state_q == StPay && xcnt_q != 4'd1 && xout_q != xcnt_q) begin  // the slot scan only while it is used
+      x_len = (xout_q == '0) ? blen_q : pc_q[128*(32'(xout_q)-1)+64 +: 32];
+      x_in  = !(xreq_q == xout_q && preq_q < x_len);
+      for (int unsigned i = 0; i < QENG_TAGS; i++) begin
+        if (pbusy_q[i] && 33'(poff_q[i]) < 33'(txbase_q) + 33'(x_len)) x_in = 1'b0;
+      end
+    end
+    x_go      = (state_q == StPay) && xcnt_q != 4'd1 && xout_q != xcnt_q &&
+                (txb_q != '0 || (xstop_q == XGo && x_in)) && ntx_free;
+  end
+  // apart from the block above: tx_lastb depends on x_len through the TX mover
+  assign x_between = (xcnt_q == 4'd1) || (x_go ? tx_lastb : (txb_q == '0));
   assign tx_we  = ((state_q == StRdWait) && !rd_abort && dmacpl_valid_i && cpl_good && (op_q == OpPayload) &&
                    (cpl_n != '0)) || pay_we;
 
@@ -467,9 +506,9 @@ module vdpu_qeng
     .wpos_i    ((state_q == StPay) ? poff_q[pay_idx] + pgot_q[pay_idx] : tot_q + rcnt_q[FRAME_PW-1:0]),
     .wlen_i    ((state_q == StPay) ? pay_n : cpl_n),
     .wdata_i   (dmacpl_data_i),
-    .out_i     (state_q == StTxOut),
+    .out_i     ((state_q == StTxOut) || x_go),
     .base_i    (FRAME_WW'(txbase_q >> 5)),
-    .chain_i   (tot_q),
+    .chain_i   ((state_q == StPay) ? x_len[FRAME_PW-1:0] : tot_q),
     .beat_i    (txb_q),
     .data_o    (tx_beat),
     .nb_o      (tx_nb),
@@ -765,7 +804,9 @@ module vdpu_qeng
     xreq_d    = xreq_q;
     xrbase_d  = xrbase_q;
     xleft_d   = xleft_q;
-    xnext_d   = xnext_q;
+    xout_d    = xout_q;
+    xstop_d   = xstop_q;
+    xsent_d   = xsent_q;
     txbase_d  = txbase_q;
     qerr_d   = qerr_q;
     info_d   = info_q;
@@ -963,6 +1004,7 @@ module vdpu_qeng
             xf_d      = param_field(eng_param_i[ENG_PARAM_TX_FETCH_LSB +: ENG_PARAM_TX_FETCH_W]);
             xcnt_d    = 4'd1;
             xleft_d   = '0;
+            xsent_d   = 1'b0;
             txbase_d  = '0;
             ndcap_d   = cap8(rx_go ? pick_ahead_rx : pick_ahead_tx);
             if (!rx_go) begin
@@ -1187,9 +1229,7 @@ module vdpu_qeng
                   qwr_o.avail_wrap = aw_next;
                 end
                 if (!rx_q && xleft_q != '0) begin
-                  // TX fetch: a frame read with the one before it: its payload is in the buffer
-                  txbase_d  = xnext_q;
-                  xnext_d   = word_align(xnext_q + FRAME_PW'(pd_len));
+                  // TX fetch: a frame read and sent with the one before it
                   xleft_d   = xleft_q - 4'd1;
                   blen_d    = pd_len;
                   off_d     = pd_len;
@@ -1211,7 +1251,10 @@ module vdpu_qeng
                     xrbase_d = tot_q;
                     xcnt_d   = xf_count;
                     xleft_d  = xf_count - 4'd1;
-                    xnext_d  = word_align(FRAME_PW'(pd_len));
+                    xout_d   = '0;
+                    xstop_d  = XGo;
+                    txbase_d = '0;
+                    txb_d    = '0;
                   end
                 end else if (pd_wlen != '0) begin
                   blen_d  = pd_wlen;
@@ -1374,9 +1417,10 @@ module vdpu_qeng
           state_d   = (!bleave_q && bheld_q) ? StRxNext : StIdle;
         end else if (bleave_q) begin
           state_d = StIdle;
-        end else if (quiesce_i || tx_yield) begin
+        end else if ((quiesce_i && !xsent_q) || tx_yield) begin
           // quiesce, or another queue waits (fairness): leave the queue as when it is found empty
-          // (no avail_event), the pending batch first; kick brings the engine back
+          // (no avail_event), the pending batch first; kick brings the engine back (quiesce waits for
+          // the used entries of frames a TX fetch has sent)
           qwr_o.kick_set = 1'b1;
           if (bcnt_q != '0) begin  // split, or packed IN_ORDER
             bleave_d = 1'b1;
@@ -1452,12 +1496,15 @@ module vdpu_qeng
       // the read of its tag (any order); the edge completing the last read, or accepting the last
       // beat of a failed one, goes to PROC, which sees the descriptor as one read of blen bytes
       StPay: begin
-        if (rd_abort) begin
+        if (rd_abort && txb_q == '0) begin
           state_d = StIdle;  // DEV_RESET: the reads in flight are forgotten
-        end else if (cto_fire) begin
+        end else if (cto_fire && txb_q == '0) begin
           code_d  = QERR_TIMEOUT;
           state_d = StErr;
         end else begin
+          // TX fetch: a frame half sent is finished first; the stop acts after it
+          if (rd_abort) xstop_d = XReset;
+          else if (cto_fire) xstop_d = XTimeout;
           if (pay_req_ok) begin
             dma_load_o        = 1'b1;
             pbusy_d[pchunk_q] = 1'b1;
@@ -1475,7 +1522,7 @@ module vdpu_qeng
               preq_d   = '0;
             end
           end
-          if (dmacpl_valid_i && pn_q != '0) begin
+          if (dmacpl_valid_i && pn_q != '0 && xstop_q == XGo && !rd_abort) begin
             if (!pay_hit || dmacpl_status_i != CPL_SC || dmacpl_poison_i) begin
               pbad_d    = 1'b1;
               pay_fail_last = dmacpl_last_i;
@@ -1491,11 +1538,40 @@ module vdpu_qeng
             end
           end
           pn_d = pn_q + 6'(pay_issued) - 6'(pay_completed);
-          if (pay_fail_last || (xreq_q + 4'd1 == xcnt_q && preq_d == pay_elen && pn_d == '0)) begin
+          if (pay_fail_last) xstop_d = XFailed;
+          if (x_go) begin
+            ntx_valid_d = 1'b1;
+            ntx_data_d  = tx_beat;
+            ntx_keep_d  = keep_mask(tx_nb);
+            ntx_last_d  = tx_lastb;
+            txb_d       = txb_q + FRAME_WW'(1);
+            if (tx_lastb) begin
+              txb_d    = '0;
+              xout_d   = xout_q + 4'd1;
+              txbase_d = word_align(txbase_q + FRAME_PW'(x_len));
+            end
+          end
+          if (xstop_d != XGo && x_between) begin  // the stop acts once no frame is half sent
+            unique case (xstop_d)
+              XReset: state_d = StIdle;
+              XTimeout: begin
+                code_d  = QERR_TIMEOUT;
+                state_d = StErr;
+              end
+              default: begin  // XFailed
+                state_d = StProc;
+                rlen_d  = blen_q[15:0];
+                rcnt_d  = '0;
+                rerr_d  = 1'b1;
+              end
+            endcase
+          end else if (xreq_q + 4'd1 == xcnt_q && preq_d == pay_elen && pn_d == '0 &&
+                       (xcnt_q == 4'd1 || xout_d == xcnt_q)) begin
             state_d = StProc;
             rlen_d  = blen_q[15:0];
-            rcnt_d  = pbad_d ? '0 : 32'(blen_q[15:0]);
+            rcnt_d  = pbad_d ? '0 : 32'(blen_q[15:0]);  // a stray beat of a foreign tag
             rerr_d  = pbad_d;
+            xsent_d = (xcnt_q != 4'd1);
           end
         end
       end
@@ -1587,6 +1663,9 @@ module vdpu_qeng
         if (tot_new < MinChain) begin
           code_d  = QERR_LEN;
           state_d = StErr;
+        end else if (xsent_q) begin  // TX fetch: sent in PAY; the last of the fetch ends it
+          if (xleft_d == '0) xsent_d = 1'b0;
+          buf_done = 1'b1;
         end else begin
           txb_d   = '0;
           state_d = StTxOut;
@@ -1666,12 +1745,13 @@ module vdpu_qeng
     if (buf_done) begin
       beat_d = '0;
       if (packed_q && io_q) begin
-        bids_d[16*bcnt_q[2:0]+:16] = dnext_q;
+        // _d: a frame a TX fetch sent is done at the edge its descriptor is checked (TX_OUT changes neither)
+        bids_d[16*bcnt_q[2:0]+:16] = dnext_d;
         bcnt_d = bcnt_q + 4'd1;
-        bnd_d  = bnd_q + ndesc_q[15:0];
+        bnd_d  = bnd_q + ndesc_d[15:0];
         if (bcnt_q + 4'd1 >= bb_q) begin
           bleave_d = 1'b0;
-          ndesc_d  = 17'(bnd_q) + ndesc_q;  // used_idx moves by, and the event covers, every slot
+          ndesc_d  = 17'(bnd_q) + ndesc_d;  // used_idx moves by, and the event covers, every slot
           op_d     = OpUsed;
           state_d  = StWrReq;
         end else begin
@@ -1835,7 +1915,9 @@ module vdpu_qeng
       xreq_q      <= '0;
       xrbase_q    <= '0;
       xleft_q     <= '0;
-      xnext_q     <= '0;
+      xout_q      <= '0;
+      xstop_q     <= XGo;
+      xsent_q     <= 1'b0;
       txbase_q    <= '0;
       qerr_q      <= '0;
       info_q      <= CSR_ERR_INFO_RST;
@@ -1932,7 +2014,9 @@ module vdpu_qeng
       xreq_q      <= xreq_d;
       xrbase_q    <= xrbase_d;
       xleft_q     <= xleft_d;
-      xnext_q     <= xnext_d;
+      xout_q      <= xout_d;
+      xstop_q     <= xstop_d;
+      xsent_q     <= xsent_d;
       txbase_q    <= txbase_d;
       qerr_q      <= qerr_d;
       info_q      <= info_d;
@@ -1949,7 +2033,7 @@ module vdpu_qeng
   logic unused_ctrl;
   assign unused_ctrl = ^{eng_ctrl_i[31:8], eng_param_i[31:12]};
 
-  assign cpl_expected_o = (state_q == StRdWait) || (state_q == StPay && pn_q != '0);
+  assign cpl_expected_o = (state_q == StRdWait) || (state_q == StPay && pn_q != '0 && xstop_q == XGo);
   assign irq_q_o        = q_q;
   assign idle_o         = (state_q == StIdle);
   assign rd_wait_o      = (state_q == StRdWait) && !cto_due;

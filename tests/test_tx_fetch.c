@@ -116,9 +116,11 @@ ENGINE_TEST(tx_fetch, split_in_order_stops_at_a_bad_descriptor_k8, .timeout = 60
 
 /* The payload read of frame 2 completes with CA (K 8: the 4th read - descriptors, frames 0, 1, 2; K 1:
  * the 6th - the driver event structure is read after each used write). With K 1 frames 0 and 1 have
- * left by then; with K 8 the read belongs to frame 0's fetch, which fails as a whole: no frame of it
- * is sent, the queue stops with QERR_DMA at frame 0 (documented). */
-static void failed_read(struct tctx *t, bool packed, unsigned k, const char *fault, unsigned sent)
+ * left by then, each with its used entry. With K 8 the read belongs to frame 0's fetch: frames 0 and 1,
+ * whose bytes came in before it (the link completes in request order), are on the wire already, but the
+ * fetch fails as a whole - no used entry, no further frame, the queue stops with QERR_DMA at frame 0
+ * (documented: docs/queue-engine.md "TX fetch"). */
+static void failed_read(struct tctx *t, bool packed, unsigned k, const char *fault, unsigned sent, unsigned used)
 {
     struct link_faults f;
     char err[128];
@@ -131,17 +133,94 @@ static void failed_read(struct tctx *t, bool packed, unsigned k, const char *fau
     cr_assert_eq(t->b->link.fired[0].purpose, VDPU_PURP_PAYLOAD_RD);
     cr_assert_eq(t->b->link.fired[0].addr, BUFS + 0x200, "the fault hit frame 2's read");
     cr_assert_eq(t->b->net.tx_frames, sent, "K %u: %llu frames on the wire", k, (unsigned long long)t->b->net.tx_frames);
-    cr_assert_eq(reqs(t, VDPU_PURP_USED), sent);
+    cr_assert_eq(reqs(t, VDPU_PURP_USED), used);
     cr_assert_eq(csr_rd(t, VDPU_CSR_QERR), 1u << Q_TX);
     cr_assert_eq(err_code(t), VDPU_QERR_DMA);
 }
-ENGINE_TEST(tx_fetch, a_failed_read_fails_its_whole_fetch_k8, .timeout = 60) { failed_read(T, true, 8, "ca@4", 0); }
-ENGINE_TEST(tx_fetch, a_failed_read_fails_its_frame_k1, .timeout = 60) { failed_read(T, true, 1, "ca@6", 2); }
+ENGINE_TEST(tx_fetch, a_failed_read_fails_its_whole_fetch_k8, .timeout = 60) { failed_read(T, true, 8, "ca@4", 2, 0); }
+ENGINE_TEST(tx_fetch, a_failed_read_fails_its_frame_k1, .timeout = 60) { failed_read(T, true, 1, "ca@6", 2, 2); }
 /* split IN_ORDER: avail idx, one ring entry (the first head), the descriptors, then frames 0, 1, 2 */
 ENGINE_TEST(tx_fetch, split_in_order_a_failed_read_fails_its_whole_fetch_k8, .timeout = 60)
 {
-    failed_read(T, false, 8, "ca@6", 0);
+    failed_read(T, false, 8, "ca@6", 2, 0);
 }
+
+/* ---- a stop while PAY sends a frame ------------------------------------------------------------------ */
+
+#define BIG     1000u /* bytes per frame: four fill the MAC's 4,096-byte FIFO, the fifth stalls half sent */
+#define BIG_GAP 0x400ull
+
+/* QN frames of BIG bytes at BIG_GAP apart on the packed ring, on a 1 Gbit/s wire; the fetch reads all
+ * eight, the stream fills the MAC FIFO and stalls in the middle of a frame (ntx_ready low) */
+static void big_frames(struct tctx *t)
+{
+    static uint8_t buf[BIG];
+    up(t, true, 8);
+    t->b->net.wire_mbps = 1000;
+    for (unsigned i = 0; i < QN; i++) {
+        memset(buf, 0x40 + (int)i, sizeof buf);
+        hm_w(t, BUFS + BIG_GAP * i, buf, BIG);
+        desc_w(t, (uint16_t)i, BUFS + BIG_GAP * i, BIG, (uint16_t)i, P_AVAIL);
+    }
+}
+
+/* the stream is in the middle of a frame: its last beat not loaded yet, the wire holding it back */
+static bool half_sent(struct wire *w) { return !w->start; }
+
+/* A DEV_RESET while PAY sends a frame (the reads all done, the wire holding the stream back): the frame
+ * is finished - every frame that began on the wire ends there, no other begins - and the engine is then
+ * idle, the fetch's buffers not used. With the reset acting at once (as it does when no frame is half
+ * sent) the frame would stay cut on the wire and the next frame's beats would join it. */
+static void reset_half_sent(struct tctx *t)
+{
+    struct wire w;
+    big_frames(t);
+    watch(&w, t);
+    bar_wr(t, VDPU_BAR_NOTIFY_OFF + Q_TX * VDPU_NOTIFY_MULT, 2, Q_TX);
+    run_cycles(t, 3000);
+    cr_assert(half_sent(&w), "the stream stalls in frame %u", w.n);
+    cr_assert(w.n > 1 && w.n < QN, "frames begun: %u", w.n);
+    unsigned begun = w.n;
+    csr_wr(t, VDPU_CSR_DEV_RESET, 1);
+    run_cycles(t, 60000);
+    unwatch(&w);
+    cr_assert_eq(w.n, begun, "no frame begins after the reset");
+    cr_assert(!half_sent(&w), "the frame that was half sent is finished");
+    cr_assert_eq(t->b->net.tx_frames, begun, "%llu whole frames on the wire", (unsigned long long)t->b->net.tx_frames);
+    cr_assert_eq(t->b->net.tx_bytes, (uint64_t)begun * (BIG - VDPU_NET_HDR_BYTES));
+    cr_assert(csr_rd(t, VDPU_CSR_ENG_STATUS) & VDPU_ENG_STATUS_IDLE, "the engine is idle");
+    cr_assert_eq(reqs(t, VDPU_PURP_USED), 0);
+}
+ENGINE_TEST(tx_fetch, reset_finishes_the_frame_half_sent, .timeout = 60) { reset_half_sent(T); }
+
+/* The completion timeout while PAY sends a frame (frame 7's read never completes; CPL_TIMEOUT 2,000
+ * edges, shorter than the wire takes for the stalled frame): the frame is finished, then the queue stops
+ * with QERR_TIMEOUT; no frame begins after it and frame 7 never does. */
+static void timeout_half_sent(struct tctx *t)
+{
+    struct wire w;
+    struct link_faults f;
+    char err[128];
+    /* the 17th read: the descriptors, then two reads a frame (512 + 488 bytes): frame 7's second */
+    cr_assert_eq(link_faults_parse("timeout@17", &f, err, sizeof err), 0, "%s", err);
+    link_set_faults(&t->b->link, &f);
+    big_frames(t);
+    csr_wr(t, VDPU_CSR_CPL_TIMEOUT, 2000);
+    watch(&w, t);
+    bar_wr(t, VDPU_BAR_NOTIFY_OFF + Q_TX * VDPU_NOTIFY_MULT, 2, Q_TX);
+    run_cycles(t, 80000);
+    unwatch(&w);
+    cr_assert_eq(t->b->link.nfired, 1);
+    cr_assert_eq(t->b->link.fired[0].purpose, VDPU_PURP_PAYLOAD_RD);
+    cr_assert(!half_sent(&w), "every frame begun is finished");
+    cr_assert(w.n > 1 && w.n < QN, "frames begun: %u", w.n);
+    cr_assert_eq(t->b->net.tx_frames, w.n, "%llu whole frames on the wire", (unsigned long long)t->b->net.tx_frames);
+    cr_assert_eq(t->b->net.tx_bytes, (uint64_t)w.n * (BIG - VDPU_NET_HDR_BYTES));
+    cr_assert_eq(csr_rd(t, VDPU_CSR_QERR), 1u << Q_TX);
+    cr_assert_eq(err_code(t), VDPU_QERR_TIMEOUT);
+    cr_assert_eq(reqs(t, VDPU_PURP_USED), 0);
+}
+ENGINE_TEST(tx_fetch, timeout_finishes_the_frame_half_sent, .timeout = 60) { timeout_half_sent(T); }
 
 /* ---- the real firmware and driver ------------------------------------------------------------------ */
 
