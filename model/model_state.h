@@ -229,7 +229,8 @@ struct vdpu_eng {
         uint16_t m_len[VDPU_MRG_MAX]; /* ... bytes written into each */
         uint16_t m_off[VDPU_MRG_MAX]; /* packed: ring slots of the frame before each (its used slot - used_idx) */
     };
-    _Static_assert(VDPU_FRAME_BUF_BYTES <= UINT16_MAX, "a read slot's offset is 16 bits");
+    _Static_assert(VDPU_TX_BUF_BYTES <= UINT16_MAX && VDPU_TX_BUF_BYTES >= VDPU_FRAME_BUF_BYTES,
+                   "a read slot's offset is 16 bits; the TX buffer holds the longest frame");
 };
 
 /*
@@ -242,7 +243,7 @@ struct vdpu_eng {
  */
 struct vdpu_eng_bufs {
     uint8_t rd[VDPU_DMA_RD_MAX];
-    uint8_t tx[VDPU_FRAME_BUF_BYTES];
+    uint8_t tx[VDPU_TX_BUF_BYTES];
     uint8_t rx[VDPU_FRAME_BUF_BYTES];
 };
 

@@ -359,7 +359,7 @@ static uint8_t tx_fetch_count(const struct vdpu_edge *e)
         bool avail = flags & VIRTQ_DESC_F_AVAIL, used = flags & VIRTQ_DESC_F_USED;
         if (n->pk_en && (avail != qc->avail_wrap || used == qc->avail_wrap)) break;
         if (flags & (VIRTQ_DESC_F_NEXT | VIRTQ_DESC_F_WRITE | VIRTQ_DESC_F_INDIRECT)) break;
-        if (len < min_len || base + len > VDPU_FRAME_BUF_BYTES || !in_window(g, le64_at(d), len)) break;
+        if (len < min_len || base + len > VDPU_TX_BUF_BYTES || !in_window(g, le64_at(d), len)) break;
         base = align_word(base + len);
     }
     return k;

@@ -18,12 +18,13 @@ package vdpu_pkg;
   // Event FIFO occupancy counter (0..EVQ_DEPTH).
   localparam int unsigned EVCNT_W = $clog2(EVQ_DEPTH + 1);
 
-  // Queue engine (docs/queue-engine.md). The TX and RX frame buffers (FRAME_BUF_BYTES each, a
-  // register-map parameter like the header and request sizes) are stored as 32-byte words (one
-  // network / DMA beat per word).
+  // Queue engine (docs/queue-engine.md). The RX and TX frame buffers (FRAME_BUF_BYTES and
+  // TX_BUF_BYTES, register-map parameters like the header and request sizes) are stored as 32-byte
+  // words (one network / DMA beat per word).
   localparam int unsigned FRAME_WORDS = FRAME_BUF_BYTES / 32;
-  // A word index that can also name the word past the end (reads of word w and w+1).
-  localparam int unsigned FRAME_WW    = $clog2(FRAME_WORDS + 1);
+  localparam int unsigned TX_WORDS    = TX_BUF_BYTES / 32;
+  // A word index into either that can also name the word past the end (reads of word w and w+1).
+  localparam int unsigned FRAME_WW    = $clog2((TX_WORDS > FRAME_WORDS ? TX_WORDS : FRAME_WORDS) + 1);
   // Byte position / length within a frame buffer (0..FRAME_BYTES + header).
   localparam int unsigned FRAME_PW    = 16;
   // Descriptor flag bits (split: VRING_DESC_F_*, packed: also AVAIL / USED).

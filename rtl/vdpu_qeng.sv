@@ -588,7 +588,7 @@ module vdpu_qeng
           fl = packed_q ? d[127:112] : d[111:96];
           if ((packed_q && (fl[VQ_F_AVAIL] != qc.avail_wrap || fl[VQ_F_USED] == qc.avail_wrap)) ||
               fl[VQ_F_NEXT] || fl[VQ_F_WRITE] || fl[VQ_F_INDIRECT] ||
-              d[95:64] < 32'(MinChain) || base + 33'(d[95:64]) > 33'(FRAME_BUF_BYTES) ||
+              d[95:64] < 32'(MinChain) || base + 33'(d[95:64]) > 33'(TX_BUF_BYTES) ||
               !in_window(d[63:0], d[95:64], hm_base_i, hm_size_i)) begin
             go = 1'b0;
           end else begin

@@ -29,7 +29,7 @@ module vdpu_qeng_tx
 
   logic [511:0] rdata;
 
-  vdpu_frame_buf u_buf (
+  vdpu_frame_buf #(.Words(TX_WORDS)) u_buf (
     .clk_i,
     .we_i    (we_i),
     .wpos_i  (wpos_i),

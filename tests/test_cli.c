@@ -456,7 +456,7 @@ Test(cli, bench_data_path_table, .timeout = 300)
             fetch_rows++;
         }
         struct eng_storage es;
-        eng_storage_of(8, 8, m, &es);
+        eng_storage_of(8, 8, m, k, &es);
         cr_assert_eq(storage, es.total, "the storage of P = B = 8 and M: %.160s", l);
         cr_assert(mpps > 0 && bound > 0 && mpps <= bound, "%.160s", l);
         cr_assert(req >= min - 0.01, "fewer requests than the spec minimum: %.160s", l);

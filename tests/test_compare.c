@@ -80,7 +80,7 @@ Test(compare_specmin, packed_tx_all_features_P8_B8_1500B)
 Test(compare_specmin, engine_storage_by_setting)
 {
     struct eng_storage a, b, c;
-    eng_storage_of(1, 1, 1, &a);
+    eng_storage_of(1, 1, 1, 1, &a);
     cr_assert_eq(a.desc_cache, 16);
     cr_assert_eq(a.used_batch, 4);
     cr_assert_eq(a.read_slots, 7);
@@ -88,14 +88,24 @@ Test(compare_specmin, engine_storage_by_setting)
     cr_assert_eq(a.frame_bufs, 2 * 9216);
     cr_assert_eq(a.in_order, 2 + 5 * VDPU_NUM_QUEUES);
     cr_assert_eq(a.total, 16 + 4 + 7 + 96 + 18432 + 27);
-    eng_storage_of(8, 8, 8, &b);
+    eng_storage_of(8, 8, 8, 1, &b);
     cr_assert_eq(b.total - a.total, 7 * (16 + 4 + 7), "each step of P, B, M costs its entry");
-    eng_storage_of(0, 200, 8, &c);
+    eng_storage_of(0, 200, 8, 0, &c);
     cr_assert_eq(c.desc_cache, 16, "P 0 acts as 1");
     cr_assert_eq(c.used_batch, 8 * 4, "B above 8 acts as 8");
+    cr_assert_eq(c.frame_bufs, 2 * 9216, "K 0 acts as 1: one frame's TX buffer");
     char buf[200];
-    eng_storage_format(&b, 8, 8, 8, buf, sizeof buf);
+    eng_storage_format(&b, 8, 8, 8, 1, buf, sizeof buf);
     cr_assert(strstr(buf, "18771 bytes (descriptor cache 8 x 16, used batch 8 x 4, payload read slots 8 x 7"), "%s", buf);
+    /* TX fetch: the TX buffer holds K standard frames side by side (TX_BUF_BYTES), whatever K > 1 */
+    struct eng_storage k2, k8;
+    eng_storage_of(8, 8, 8, 2, &k2);
+    eng_storage_of(8, 8, 8, 8, &k8);
+    cr_assert_eq(k2.frame_bufs, 12288 + 9216);
+    cr_assert_eq(k8.total, k2.total);
+    cr_assert_eq(k8.total - b.total, 12288 - 9216);
+    eng_storage_format(&k8, 8, 8, 8, 8, buf, sizeof buf);
+    cr_assert(strstr(buf, "frame buffers TX 12288 + RX 9216"), "%s", buf);
 }
 
 Test(compare_specmin, link_bytes_by_direction_and_link_bound)
@@ -484,7 +494,7 @@ Test(compare_e2e, tags_chart_from_a_cross_sweep, .timeout = 300)
     check_png_svg(TDIR "/tags/plot", "throughput_vs_tags");
     char *gp = slurp(TDIR "/tags/plot/gnuplot/throughput_vs_tags.gp");
     struct eng_storage es;
-    eng_storage_of(8, 8, 4, &es);
+    eng_storage_of(8, 8, 4, 1, &es);
     char tic[48];
     snprintf(tic, sizeof tic, "\"4\\n%u B\" 4", es.total);
     cr_assert(strstr(gp, tic), "x tic of T = 4 names its storage (%s): %s", tic, gp);

@@ -148,20 +148,25 @@ ENGINE_TEST(tx_fetch, split_in_order_a_failed_read_fails_its_whole_fetch_k8, .ti
 /* ---- a stop while PAY sends a frame ------------------------------------------------------------------ */
 
 #define BIG     1000u /* bytes per frame: four fill the MAC's 4,096-byte FIFO, the fifth stalls half sent */
-#define BIG_GAP 0x400ull
 
-/* QN frames of BIG bytes at BIG_GAP apart on the packed ring, on a 1 Gbit/s wire; the fetch reads all
- * eight, the stream fills the MAC FIFO and stalls in the middle of a frame (ntx_ready low) */
-static void big_frames(struct tctx *t)
+/* QN frames of len bytes (at most 2,048) 2 KiB apart on the packed ring, frame i's bytes all 0x40 + i */
+static void frames_2k(struct tctx *t, uint32_t len)
 {
-    static uint8_t buf[BIG];
+    static uint8_t buf[2048];
     up(t, true, 8);
-    t->b->net.wire_mbps = 1000;
     for (unsigned i = 0; i < QN; i++) {
         memset(buf, 0x40 + (int)i, sizeof buf);
-        hm_w(t, BUFS + BIG_GAP * i, buf, BIG);
-        desc_w(t, (uint16_t)i, BUFS + BIG_GAP * i, BIG, (uint16_t)i, P_AVAIL);
+        hm_w(t, BUFS + 2048ull * i, buf, len);
+        desc_w(t, (uint16_t)i, BUFS + 2048ull * i, len, (uint16_t)i, P_AVAIL);
     }
+}
+
+/* QN frames of BIG bytes on a 1 Gbit/s wire; the fetch reads all eight, the stream fills the MAC FIFO
+ * and stalls in the middle of a frame (ntx_ready low) */
+static void big_frames(struct tctx *t)
+{
+    frames_2k(t, BIG);
+    t->b->net.wire_mbps = 1000;
 }
 
 /* the stream is in the middle of a frame: its last beat not loaded yet, the wire holding it back */
@@ -221,6 +226,40 @@ static void timeout_half_sent(struct tctx *t)
     cr_assert_eq(reqs(t, VDPU_PURP_USED), 0);
 }
 ENGINE_TEST(tx_fetch, timeout_finishes_the_frame_half_sent, .timeout = 60) { timeout_half_sent(T); }
+
+/* Eight standard frames (1,514 bytes and the header) fit the TX buffer side by side (TX_BUF_BYTES, 8 x
+ * 1,536): one fetch reads all eight - the last frame's reads are issued before the first used entry is
+ * written (B = 1) - and they leave in ring order, whole. In a buffer of one jumbo frame (9,216 bytes) the
+ * fetch would stop after six. */
+struct order {
+    struct t_tap tap;
+    unsigned pay, pay_before_used; /* payload reads; ... before the first USED write */
+    bool used;
+};
+
+static void on_dma(void *ctx, const vdpu_txn_t *x)
+{
+    struct order *o = ctx;
+    if (x->chan != VDPU_CH_DMAREQ) return;
+    if (x->u.dmareq.purpose == VDPU_PURP_USED) o->used = true;
+    if (x->u.dmareq.purpose == VDPU_PURP_PAYLOAD_RD && !o->used) o->pay_before_used++;
+}
+
+static void eight_standard_frames(struct tctx *t)
+{
+    struct order o;
+    memset(&o, 0, sizeof o);
+    frames_2k(t, 1514 + VDPU_NET_HDR_BYTES);
+    t_tap_on(&o.tap, t, on_dma, &o);
+    kick(t);
+    t_tap_off(&o.tap);
+    cr_assert_eq(o.pay_before_used, QN * 3, "every frame's 3 reads before the first used entry: %u", o.pay_before_used);
+    cr_assert_eq(t->b->net.tx_frames, QN);
+    cr_assert_eq(t->b->net.tx_bytes, QN * 1514ull);
+    cr_assert_eq(reqs(t, VDPU_PURP_USED), QN);
+    cr_assert_eq(csr_rd(t, VDPU_CSR_QERR), 0);
+}
+ENGINE_TEST(tx_fetch, eight_standard_frames_in_one_fetch, .timeout = 60) { eight_standard_frames(T); }
 
 /* ---- the real firmware and driver ------------------------------------------------------------------ */
 

@@ -117,10 +117,10 @@ static int bench_net_tx(enum vdpu_engine e, enum drv_ring ring, uint64_t packets
     return rc;
 }
 
-static unsigned storage_of(unsigned p, unsigned b, unsigned m)
+static unsigned storage_of(unsigned p, unsigned b, unsigned m, unsigned k)
 {
     struct eng_storage es;
-    eng_storage_of(p, b, m, &es);
+    eng_storage_of(p, b, m, k, &es);
     return es.total;
 }
 
@@ -159,7 +159,7 @@ static int bench_data_path(enum drv_ring ring, enum net_workload w, unsigned siz
                    ring == DRV_RING_PACKED ? "packed" : "split", w == NET_RX ? "RX" : "TX", size, rtt, mr, k, mpps,
                    mpps * 1e6 * size * 8 / 1e9, (double)cyc / (double)packets, (double)(req - r0) / (double)packets,
                    min_req, min_req > 0 ? (double)(req - r0) / (double)packets / min_req : 0.0, bound,
-                   bound > 0 ? 100.0 * mpps / bound : 0.0, storage_of(o.prefetch, o.used_batch, mr));
+                   bound > 0 ? 100.0 * mpps / bound : 0.0, storage_of(o.prefetch, o.used_batch, mr, k));
             rc = 0;
         }
         virtio_net_close(n);

@@ -78,8 +78,8 @@ void dma_report_table(FILE *out, const struct link_stats *st, const struct link_
     }
     struct eng_storage es;
     char sto[200];
-    eng_storage_of(r->prefetch, r->used_batch, r->max_reads, &es);
-    eng_storage_format(&es, r->prefetch, r->used_batch, r->max_reads, sto, sizeof sto);
+    eng_storage_of(r->prefetch, r->used_batch, r->max_reads, r->tx_fetch, &es);
+    eng_storage_format(&es, r->prefetch, r->used_batch, r->max_reads, r->tx_fetch, sto, sizeof sto);
     fprintf(out, "  on-chip storage of the queue engine at this setting: %s\n", sto);
     fprintf(out, "  throughput: %.3f Mpps, %.3f Gbit/s over %llu cycles (%.3f us at 250 MHz)\n",
             secs > 0 ? (double)r->packets / secs / 1e6 : 0.0, secs > 0 ? (double)r->bytes * 8 / secs / 1e9 : 0.0,
@@ -124,7 +124,7 @@ int dma_report_json(const char *path, const struct link_stats *st, const struct 
     cJSON_AddNumberToObject(par, "rtt", lp->rtt);
     cJSON_AddNumberToObject(par, "wire_mbps", r->wire_mbps);
     struct eng_storage es;
-    eng_storage_of(r->prefetch, r->used_batch, r->max_reads, &es);
+    eng_storage_of(r->prefetch, r->used_batch, r->max_reads, r->tx_fetch, &es);
     cJSON *sto = cJSON_AddObjectToObject(root, "storage_bytes"); /* what the setting costs on chip */
     cJSON_AddNumberToObject(sto, "desc_cache", es.desc_cache);
     cJSON_AddNumberToObject(sto, "used_batch", es.used_batch);

@@ -5,7 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* What a queue engine built for prefetch depth P, used batch B and M payload reads outstanding holds,
+/* What a queue engine built for prefetch depth P, used batch B, M payload reads outstanding and TX fetch K holds,
  * structure by structure as rtl/vdpu_qeng.sv declares them at ENG_PARAM_MAX (the settings select how
  * much of them a run uses; a design made for one setting needs just this much). */
 struct eng_storage {
@@ -13,16 +13,17 @@ struct eng_storage {
     uint32_t used_batch;  /* B held used entries: id and length, 2 + 2 bytes */
     uint32_t read_slots;  /* M payload reads in flight: tag, length, bytes got, chain offset (7 bytes) */
     uint32_t mrg;         /* MRG_MAX receive buffers of one frame: id, length, ring offset (6 bytes) */
-    uint32_t frame_bufs;  /* the TX and RX frame buffers, FRAME_BUF_BYTES each */
+    uint32_t frame_bufs;  /* the TX and RX frame buffers: FRAME_BUF_BYTES each, the TX one TX_BUF_BYTES with K > 1 */
     uint32_t in_order;    /* split IN_ORDER fetch: io_pos, and per queue the hint of its next head
                            * (valid, last_avail, head: 33 bits, 5 bytes) */
     uint32_t total;
 };
 
-/* P, B, M as the engine takes them: 0 acts as 1, above ENG_PARAM_MAX as ENG_PARAM_MAX. */
-void eng_storage_of(unsigned prefetch, unsigned used_batch, unsigned max_reads, struct eng_storage *s);
+/* P, B, M, K as the engine takes them: 0 acts as 1, above ENG_PARAM_MAX (M: QENG_TAGS) as that. */
+void eng_storage_of(unsigned prefetch, unsigned used_batch, unsigned max_reads, unsigned tx_fetch,
+                    struct eng_storage *s);
 /* "N bytes (descriptor cache P x 16, ...)" into buf. */
 void eng_storage_format(const struct eng_storage *s, unsigned prefetch, unsigned used_batch, unsigned max_reads,
-                        char *buf, size_t len);
+                        unsigned tx_fetch, char *buf, size_t len);
 
 #endif

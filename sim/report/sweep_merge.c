@@ -205,7 +205,8 @@ static void one(const char *dir, const struct sweep_spec *s, struct sweep_result
     link_params_default(&lp); /* every point runs on the default link but for its rtt */
     r->link_mpps = specmin_link_bound(&r->min, lp.bytes_per_cycle) * 250.0;
     struct eng_storage es;
-    eng_storage_of(c.prefetch, c.batch, (unsigned)atoi(sweep_val(s, p, SWEEP_AX_MAX_READS)), &es);
+    eng_storage_of(c.prefetch, c.batch, (unsigned)atoi(sweep_val(s, p, SWEEP_AX_MAX_READS)),
+                   (unsigned)atoi(sweep_val(s, p, SWEEP_AX_TX_FETCH)), &es);
     r->storage = es.total;
     r->ratio_req = r->min.requests > 0 ? r->req / r->min.requests : 0;
     r->ratio_link = r->min.link_bytes > 0 ? r->link / r->min.link_bytes : 0;

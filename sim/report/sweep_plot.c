@@ -167,7 +167,8 @@ static void body_tags(FILE *f, const struct plotctx *c)
     for (unsigned i = 0; i < s->n[SWEEP_AX_MAX_READS]; i++) {
         struct eng_storage es;
         unsigned t = (unsigned)atoi(s->v[SWEEP_AX_MAX_READS][i]);
-        eng_storage_of((unsigned)atoi(s->v[SWEEP_AX_PREFETCH][0]), (unsigned)atoi(s->v[SWEEP_AX_BATCH][0]), t, &es);
+        eng_storage_of((unsigned)atoi(s->v[SWEEP_AX_PREFETCH][0]), (unsigned)atoi(s->v[SWEEP_AX_BATCH][0]), t,
+                       (unsigned)atoi(s->v[SWEEP_AX_TX_FETCH][0]), &es);
         fprintf(f, "%s\"%u\\n%u B\" %u", i ? ", " : "", t, es.total, t);
     }
     fprintf(f, ")\n");
