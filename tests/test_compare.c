@@ -106,6 +106,8 @@ Test(compare_specmin, engine_storage_by_setting)
     cr_assert_eq(k8.total - b.total, 12288 - 9216);
     eng_storage_format(&k8, 8, 8, 8, 8, buf, sizeof buf);
     cr_assert(strstr(buf, "frame buffers TX 12288 + RX 9216"), "%s", buf);
+    eng_storage_of(8, 8, 1, 8, &k8);
+    cr_assert_eq(k8.frame_bufs, 2 * 9216, "K acts only with M > 1");
 }
 
 Test(compare_specmin, link_bytes_by_direction_and_link_bound)

@@ -16,8 +16,12 @@ static unsigned eng_field(unsigned v) { return v == 0 ? 1 : v > VDPU_ENG_PARAM_M
 /* the read slots an engine built for M reads outstanding holds (the RTL holds QENG_TAGS, every M) */
 static unsigned reads_field(unsigned v) { return v == 0 ? 1 : v > VDPU_QENG_TAGS ? VDPU_QENG_TAGS : v; }
 
-/* the TX frame buffer a design for TX fetch K needs: one frame, or K frames side by side */
-static unsigned tx_buf(unsigned tx_fetch) { return eng_field(tx_fetch) > 1 ? VDPU_TX_BUF_BYTES : VDPU_FRAME_BUF_BYTES; }
+/* the TX frame buffer a design for TX fetch K needs: one frame, or K frames side by side (K acts only with
+ * M > 1: it batches the reads of a PAY phase) */
+static unsigned tx_buf(unsigned max_reads, unsigned tx_fetch)
+{
+    return reads_field(max_reads) > 1 && eng_field(tx_fetch) > 1 ? VDPU_TX_BUF_BYTES : VDPU_FRAME_BUF_BYTES;
+}
 
 void eng_storage_of(unsigned prefetch, unsigned used_batch, unsigned max_reads, unsigned tx_fetch,
                     struct eng_storage *s)
@@ -26,7 +30,7 @@ void eng_storage_of(unsigned prefetch, unsigned used_batch, unsigned max_reads, 
     s->used_batch = eng_field(used_batch) * USED_ENTRY_BYTES;
     s->read_slots = reads_field(max_reads) * READ_SLOT_BYTES;
     s->mrg = VDPU_MRG_MAX * MRG_ENTRY_BYTES;
-    s->frame_bufs = tx_buf(tx_fetch) + VDPU_FRAME_BUF_BYTES;
+    s->frame_bufs = tx_buf(max_reads, tx_fetch) + VDPU_FRAME_BUF_BYTES;
     s->in_order = 2 + VDPU_NUM_QUEUES * 5; /* io_pos_q; io_ok_q, io_la_q, io_head_q */
     s->total = s->desc_cache + s->used_batch + s->read_slots + s->mrg + s->frame_bufs + s->in_order;
 }
@@ -38,5 +42,5 @@ void eng_storage_format(const struct eng_storage *s, unsigned prefetch, unsigned
              "%u bytes (descriptor cache %u x %u, used batch %u x %u, payload read slots %u x %u, MRG_RXBUF buffers "
              "%u x %u, frame buffers TX %u + RX %u, in-order hints %u)",
              s->total, eng_field(prefetch), DESC_BYTES, eng_field(used_batch), USED_ENTRY_BYTES, reads_field(max_reads),
-             READ_SLOT_BYTES, VDPU_MRG_MAX, MRG_ENTRY_BYTES, tx_buf(tx_fetch), VDPU_FRAME_BUF_BYTES, s->in_order);
+             READ_SLOT_BYTES, VDPU_MRG_MAX, MRG_ENTRY_BYTES, tx_buf(max_reads, tx_fetch), VDPU_FRAME_BUF_BYTES, s->in_order);
 }
