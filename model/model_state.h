@@ -55,6 +55,13 @@ enum vdpu_eng_fsm {
     VDPU_ENG_RX_NEXT, /* RX: the frame's used entry is held in the batch: take the next frame on the port */
 };
 
+/* The run-ahead descriptor read of a packed TX fetch that takes the whole prefetch cache. */
+enum eng_x_ahead {
+    ENG_XA_NONE, /* not read (yet) */
+    ENG_XA_READ, /* issued in PAY, its completion on the way */
+    ENG_XA_IN,   /* in: the next cache (pcx), taken where the service would read the descriptors */
+};
+
 /* Why a PAY phase that sends a fetched frame stops once that frame is out (a frame on the wire is never
  * cut): what it does then (docs/queue-engine.md "TX fetch"). */
 enum eng_x_stop {
@@ -176,6 +183,11 @@ struct vdpu_eng {
     uint8_t x_stop;      /* PAY stops once the frame it sends is out (enum eng_x_stop; 0: it goes on) */
     uint8_t x_left;      /* frames fetched behind the one in service, not served yet */
     bool x_sent;         /* the frame in service and those x_left behind it were sent in PAY */
+    uint8_t x_ahead;     /* packed, the fetch takes the whole cache: the next P descriptors read in PAY
+                          * after its payload reads (enum eng_x_ahead; pcx: in the service arrays) */
+    uint8_t xa_n;        /* ... descriptors it reads */
+    uint8_t xa_tag;      /* ... its tag */
+    uint8_t xa_got;      /* ... bytes in so far */
     uint8_t m_n;         /* buffers of the frame filled so far (before the one in service; m_id, m_len,
                           * m_off: in the service arrays below) */
     uint16_t m_nd;       /* packed: ring slots of the filled buffers */
@@ -217,6 +229,7 @@ struct vdpu_eng {
     struct {
         uint8_t wr_data[16 * VDPU_ENG_PARAM_MAX]; /* a batch of split used elements / packed RX used descriptors */
         uint8_t pc[VDPU_ENG_PC_BYTES]; /* the prefetch cache, as read (2 bytes per ring id, 16 per descriptor) */
+        uint8_t pcx[VDPU_ENG_PC_BYTES]; /* TX fetch: the run-ahead read's descriptors (x_ahead) */
         uint16_t b_id[VDPU_ENG_PARAM_MAX];  /* the used batch's ids */
         uint16_t b_len[VDPU_ENG_PARAM_MAX]; /* ... RX: their used lengths (header + frame written; TX: 0) */
         struct {

@@ -399,6 +399,7 @@ void qeng_desc_data(struct vdpu_edge *e)
             n->x_left = (uint8_t)(n->x_cnt - 1);
             n->x_out = 0;
             n->x_stop = ENG_X_GO;
+            n->x_ahead = ENG_XA_NONE;
             n->tx_base = 0;
             n->tx_pos = 0;
             /* a descriptor that failed left the slots of its reads still in flight busy */
@@ -746,6 +747,7 @@ static void state_idle(struct vdpu_edge *e)
     n->x_cnt = 1;
     n->x_left = 0;
     n->x_sent = false;
+    n->x_ahead = ENG_XA_NONE;
     n->pc_n = 0;
     n->pc_pos = 0;
     n->b_cnt = 0;
@@ -888,6 +890,70 @@ static bool x_send(struct vdpu_edge *e, const vdpu_in_t *in)
     return true;
 }
 
+/*
+ * TX fetch, packed: a fetch that takes every descriptor the cache holds also reads the next ones, once
+ * its payload reads are all issued, so that the next fetch does not wait a round trip for them
+ * (x_ahead; qeng_ahead_take): the read the service would make after its last frame - from the slot
+ * after the fetch's, P descriptors at most, not across the ring end, with NOTIFICATION_DATA not beyond
+ * what the latest doorbell says is available (none: no read). Returns the descriptors to read (0: none
+ * now), and the slot.
+ */
+static uint32_t x_ahead_k(const struct vdpu_edge *e, uint32_t e_len, uint32_t *slot)
+{
+    const struct vdpu_eng *g = &e->pre->eng;
+    const struct vdpu_queue_ctx *qc = qeng_qctx(e);
+
+    if (g->x_ahead != ENG_XA_NONE || !g->pk_en || g->x_cnt < 2 || g->pc_n != g->x_cnt - 1u ||
+        g->x_req + 1u != g->x_cnt || g->p_req != e_len)
+        return 0;
+    uint32_t k = g->pf;
+    int32_t nd = qeng_nd_ahead(e, g->nd_en, qc); /* slots beyond last_avail; the fetch takes x_cnt - 1 */
+    if (nd >= 0) {
+        if (nd <= g->x_cnt - 1) return 0;
+        if ((uint32_t)nd - (g->x_cnt - 1u) < k) k = (uint32_t)nd - (g->x_cnt - 1u);
+    }
+    *slot = (uint32_t)qc->last_avail + g->x_cnt - 1u;
+    if (*slot >= qc->size) *slot -= qc->size; /* the cache never crosses the ring end: at most to slot 0 */
+    if (qc->size - *slot < k) k = qc->size - *slot;
+    return k;
+}
+
+static void x_ahead_issue(struct vdpu_edge *e, uint32_t k, uint32_t slot)
+{
+    const struct vdpu_eng *g = &e->pre->eng;
+    struct vdpu_eng *n = &e->next->eng;
+    vdpu_dmareq_t r;
+
+    memset(&r, 0, sizeof r);
+    r.type = VDPU_DMA_RD;
+    r.purpose = VDPU_PURP_DESC;
+    r.queue = g->q;
+    r.tag = g->next_tag;
+    r.len = (uint16_t)(VIRTQ_DESC_BYTES * k);
+    r.addr = qeng_desc_base(qeng_qctx(e)) + (uint64_t)VIRTQ_DESC_BYTES * slot;
+    r.last = true;
+    model_dma_out_load(e, &r);
+    n->x_ahead = ENG_XA_READ;
+    n->xa_n = (uint8_t)k;
+    n->xa_tag = g->next_tag;
+    n->xa_got = 0;
+    /* its tag's slot stays free: tags and slots still advance together (the slot of tag t below) */
+    n->next_tag = (uint8_t)((g->next_tag + 1) % VDPU_QENG_TAGS);
+    n->p_chunk = (uint8_t)(g->p_chunk + 1);
+}
+
+/* The descriptors the service reads next: the run-ahead read's, when it is in (true: taken). */
+bool qeng_ahead_take(struct vdpu_edge *e)
+{
+    struct vdpu_eng *n = &e->next->eng;
+    if (n->x_ahead != ENG_XA_IN) return false;
+    memcpy(n->pc, n->pcx, (size_t)VIRTQ_DESC_BYTES * n->xa_n);
+    n->pc_n = n->xa_n;
+    n->pc_pos = 0;
+    n->x_ahead = ENG_XA_NONE;
+    return true;
+}
+
 static void state_pay(struct vdpu_edge *e, const vdpu_in_t *in)
 {
     const struct vdpu_eng *g = &e->pre->eng;
@@ -931,9 +997,32 @@ static void state_pay(struct vdpu_edge *e, const vdpu_in_t *in)
             n->x_rbase = align_word(g->x_rbase + e_len);
             n->p_req = 0;
         }
+    } else if (!stopping && g->p_n < g->mr && !g->p_slot[s].busy && model_dma_out_free(e)) {
+        uint32_t slot = 0, k = x_ahead_k(e, e_len, &slot);
+        if (k) {
+            x_ahead_issue(e, k, slot);
+            issued = 1;
+        }
     }
     const vdpu_dmacpl_t *c = &in->dmacpl;
-    if (in->dmacpl_valid && g->p_n && !stopping) {
+    if (in->dmacpl_valid && g->p_n && !stopping && g->x_ahead == ENG_XA_READ && c->tag == g->xa_tag) {
+        /* the run-ahead descriptor read: its beats fill pcx */
+        unsigned room = (unsigned)(VIRTQ_DESC_BYTES * g->xa_n - g->xa_got);
+        unsigned k = c->len < DMA_BEAT_BYTES ? c->len : DMA_BEAT_BYTES;
+        if (c->status != VDPU_CPL_SC || c->poison || c->len > room) {
+            n->p_bad = true;
+            fail_last = c->last;
+        } else {
+            memcpy(n->pcx + g->xa_got, c->data, k);
+            n->xa_got = (uint8_t)(g->xa_got + k);
+            if (c->last) {
+                if (g->xa_got + k != VIRTQ_DESC_BYTES * g->xa_n) n->p_bad = true;
+                n->x_ahead = ENG_XA_IN;
+                completed = 1;
+                fail_last = n->p_bad;
+            }
+        }
+    } else if (in->dmacpl_valid && g->p_n && !stopping) {
         /* the phase's reads took consecutive tags and slots from its start: tag t's slot is
          * t - (next_tag - p_chunk); it holds the read if busy with that tag (rtl/vdpu_qeng.sv, pay_idx) */
         unsigned slot = (unsigned)(c->tag - (g->next_tag - g->p_chunk)) % VDPU_QENG_TAGS;

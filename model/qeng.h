@@ -57,6 +57,8 @@ uint32_t qeng_rx_total(const struct vdpu_state *s);
 /* NOTIFICATION_DATA: buffers the queue's latest doorbell data says are available beyond last_avail, or -1 */
 int32_t qeng_nd_ahead(const struct vdpu_edge *e, bool nd_en, const struct vdpu_queue_ctx *qc);
 bool qeng_cache_read(const struct vdpu_edge *e);
+/* TX fetch: the run-ahead descriptor read's descriptors become the cache (true), if they are in */
+bool qeng_ahead_take(struct vdpu_edge *e);
 
 /* qeng_split.c / qeng_packed.c: what depends on the ring layout */
 void qeng_split_start(struct vdpu_edge *e, uint16_t q);

@@ -122,6 +122,14 @@ module vdpu_qeng
     XTimeout   // completion timeout: QERR_TIMEOUT
   } x_stop_e;
 
+  // The run-ahead descriptor read of a packed TX fetch that takes the whole prefetch cache (the
+  // model's enum eng_x_ahead).
+  typedef enum logic [1:0] {
+    XaNone,  // not read (yet)
+    XaRead,  // issued in PAY, its completion on the way
+    XaIn     // in: the next cache (pcx), taken where the service would read the descriptors
+  } x_ahead_e;
+
   // What the current read or write is for.
   typedef enum logic [3:0] {
     OpAvail,    // split: avail flags + idx
@@ -261,6 +269,12 @@ module vdpu_qeng
   x_stop_e               xstop_q, xstop_d;  // PAY stops once the frame it sends is out (XGo: it goes on)
   logic [3:0]            xleft_q, xleft_d;  // frames fetched behind the one in service, not served yet
   logic                  xsent_q, xsent_d;  // the frame in service and those xleft behind it were sent in PAY
+  x_ahead_e              xah_q, xah_d;      // packed, the fetch takes the whole cache: the next P
+                                            // descriptors read in PAY after its payload reads
+  logic [3:0]            xan_q, xan_d;      // ... descriptors it reads
+  logic [4:0]            xatag_q, xatag_d;  // ... its tag
+  logic [7:0]            xagot_q, xagot_d;  // ... bytes in so far
+  logic [PcBits-1:0]     pcx_q, pcx_d;      // ... the descriptors (the model's pcx)
   logic [31:0]           cto_q, cto_d;      // completion timeout: edges waited with reads outstanding
                                             // and no completion beat (the model's eng.cto)
   logic [3:0]            ndcap_q, ndcap_d;  // packed: descriptors the next buffer-start read may take
@@ -468,6 +482,35 @@ module vdpu_qeng
   end
   // apart from the block above: tx_lastb depends on x_len through the TX mover
   assign x_between = (xcnt_q == 4'd1) || (x_go ? tx_lastb : (txb_q == '0));
+
+  // TX fetch, packed: a fetch that takes every descriptor the cache holds also reads the next ones,
+  // once its payload reads are all issued (the read the service would make after its last frame: from
+  // the slot after the fetch's, P at most, not across the ring end, with NOTIFICATION_DATA not beyond
+  // what the latest doorbell says is available; none: no read)
+  logic [31:0] xa_k, xa_slot, xa_taken;
+  logic        xa_go;        // PAY loads the run-ahead read this edge
+  logic [5:0]  xa_nb;        // bytes of a completion beat (the read's own room is checked apart)
+
+  assign xa_nb = 6'(min16(32'(dmacpl_len_i), 32'd32));
+
+  always_comb begin
+    xa_k     = '0;
+    xa_slot  = '0;
+    xa_taken = 32'(xcnt_q) - 32'd1;  // the cached descriptors the fetch takes
+    if (state_q == StPay && xah_q == XaNone && packed_q && xcnt_q > 4'd1 && pcn_q == xcnt_q - 4'd1 &&
+        xreq_q + 4'd1 == xcnt_q && preq_q == pay_elen) begin
+      xa_k = 32'(pf_q);
+      if (!cur_ahead[17]) begin  // slots beyond last_avail
+        if (32'(cur_ahead[16:0]) <= xa_taken) xa_k = '0;
+        else if (32'(cur_ahead[16:0]) - xa_taken < xa_k) xa_k = 32'(cur_ahead[16:0]) - xa_taken;
+      end
+      xa_slot = 32'(qc.last_avail) + 32'(xcnt_q) - 32'd1;
+      if (xa_slot >= 32'(qn)) xa_slot = xa_slot - 32'(qn);  // the cache never crosses the ring end
+      if (32'(qn) - xa_slot < xa_k) xa_k = 32'(qn) - xa_slot;
+    end
+    xa_go = (state_q == StPay) && !rd_abort && !cto_fire && (xstop_q == XGo) && (pn_q < mr_q) &&
+            !pbusy_q[pchunk_q] && dma_free_i && (xa_k != '0);
+  end
   assign tx_we  = ((state_q == StRdWait) && !rd_abort && dmacpl_valid_i && cpl_good && (op_q == OpPayload) &&
                    (cpl_n != '0)) || pay_we;
 
@@ -807,6 +850,11 @@ module vdpu_qeng
     xout_d    = xout_q;
     xstop_d   = xstop_q;
     xsent_d   = xsent_q;
+    xah_d     = xah_q;
+    xan_d     = xan_q;
+    xatag_d   = xatag_q;
+    xagot_d   = xagot_q;
+    pcx_d     = pcx_q;
     txbase_d  = txbase_q;
     qerr_d   = qerr_q;
     info_d   = info_q;
@@ -884,6 +932,11 @@ module vdpu_qeng
       req.purpose = PURP_PAYLOAD_RD;
       req.addr    = pay_addr + 64'(preq_q);
       req.len     = pay_len;
+      if (!pay_req_ok) begin  // the run-ahead descriptor read (loaded with xa_go)
+        req.purpose = PURP_DESC;
+        req.addr    = desc_base + {32'b0, xa_slot[27:0], 4'b0};
+        req.len     = {xa_k[11:0], 4'b0};
+      end
     end else if (state_q == StWrReq) begin
       req.kind = DMA_WR;
       req.len  = 16'd8;
@@ -1005,6 +1058,7 @@ module vdpu_qeng
             xcnt_d    = 4'd1;
             xleft_d   = '0;
             xsent_d   = 1'b0;
+            xah_d     = XaNone;
             txbase_d  = '0;
             ndcap_d   = cap8(rx_go ? pick_ahead_rx : pick_ahead_tx);
             if (!rx_go) begin
@@ -1253,6 +1307,7 @@ module vdpu_qeng
                     xleft_d  = xf_count - 4'd1;
                     xout_d   = '0;
                     xstop_d  = XGo;
+                    xah_d    = XaNone;
                     txbase_d = '0;
                     txb_d    = '0;
                   end
@@ -1455,6 +1510,11 @@ module vdpu_qeng
                 op_d     = OpUsed;
                 state_d  = StWrReq;
               end
+            end else if (xah_q == XaIn) begin  // TX fetch: read ahead during the fetch
+              pc_d    = pcx_q;
+              pcn_d   = xan_q;
+              xah_d   = XaNone;
+              state_d = StProc;
             end
           end else if (pcn_q != '0 && !io_fetch_q) begin
             pc_d  = pc_q >> 16;
@@ -1521,8 +1581,34 @@ module vdpu_qeng
               xrbase_d = word_align(xrbase_q + FRAME_PW'(pay_elen));
               preq_d   = '0;
             end
+          end else if (xa_go) begin
+            dma_load_o = 1'b1;
+            xah_d      = XaRead;
+            xan_d      = xa_k[3:0];
+            xatag_d    = tag_q;
+            xagot_d    = '0;
+            pcx_d      = '0;
+            tag_d      = tag_q + 5'd1;  // its tag's slot stays free: tags and slots still advance together
+            pchunk_d   = pchunk_q + 5'd1;
+            pay_issued = 1'b1;
           end
-          if (dmacpl_valid_i && pn_q != '0 && xstop_q == XGo && !rd_abort) begin
+          if (dmacpl_valid_i && pn_q != '0 && xstop_q == XGo && !rd_abort && xah_q == XaRead &&
+              dmacpl_tag_i == {3'b0, xatag_q}) begin
+            // the run-ahead descriptor read: its beats fill pcx
+            if (dmacpl_status_i != CPL_SC || dmacpl_poison_i || 32'(dmacpl_len_i) > 32'({xan_q, 4'b0}) - 32'(xagot_q)) begin
+              pbad_d        = 1'b1;
+              pay_fail_last = dmacpl_last_i;
+            end else begin
+              pcx_d   = pcx_q | ({(PcBits - 256)'(0), dmacpl_data_i & byte_mask(xa_nb)} << {xagot_q[6:0], 3'b000});
+              xagot_d = xagot_q + 8'(xa_nb);
+              if (dmacpl_last_i) begin
+                if (32'(xagot_q) + 32'(xa_nb) != 32'({xan_q, 4'b0})) pbad_d = 1'b1;
+                xah_d         = XaIn;
+                pay_completed = 1'b1;
+                pay_fail_last = pbad_d;
+              end
+            end
+          end else if (dmacpl_valid_i && pn_q != '0 && xstop_q == XGo && !rd_abort) begin
             if (!pay_hit || dmacpl_status_i != CPL_SC || dmacpl_poison_i) begin
               pbad_d    = 1'b1;
               pay_fail_last = dmacpl_last_i;
@@ -1918,6 +2004,11 @@ module vdpu_qeng
       xout_q      <= '0;
       xstop_q     <= XGo;
       xsent_q     <= 1'b0;
+      xah_q       <= XaNone;
+      xan_q       <= '0;
+      xatag_q     <= '0;
+      xagot_q     <= '0;
+      pcx_q       <= '0;
       txbase_q    <= '0;
       qerr_q      <= '0;
       info_q      <= CSR_ERR_INFO_RST;
@@ -2017,6 +2108,11 @@ module vdpu_qeng
       xout_q      <= xout_d;
       xstop_q     <= xstop_d;
       xsent_q     <= xsent_d;
+      xah_q       <= xah_d;
+      xan_q       <= xan_d;
+      xatag_q     <= xatag_d;
+      xagot_q     <= xagot_d;
+      pcx_q       <= pcx_d;
       txbase_q    <= txbase_d;
       qerr_q      <= qerr_d;
       info_q      <= info_d;

@@ -145,6 +145,93 @@ ENGINE_TEST(tx_fetch, split_in_order_a_failed_read_fails_its_whole_fetch_k8, .ti
     failed_read(T, false, 8, "ca@6", 2, 0);
 }
 
+/* ---- the run-ahead descriptor read ---------------------------------------------------------------------- */
+
+/* P = 4, B = 1, M = 8, TX fetch 8 */
+static uint32_t param_p4(void) { return 4u | 1u << 4 | 8u << 8 | 8u << VDPU_ENG_PARAM_TX_FETCH_LSB; }
+
+struct ahead {
+    struct t_tap tap;
+    unsigned desc, desc_before_used; /* descriptor reads; ... before the first USED write */
+    bool used;
+};
+
+static void on_desc(void *ctx, const vdpu_txn_t *x)
+{
+    struct ahead *a = ctx;
+    if (x->chan != VDPU_CH_DMAREQ) return;
+    if (x->u.dmareq.purpose == VDPU_PURP_USED) a->used = true;
+    if (x->u.dmareq.purpose == VDPU_PURP_DESC) {
+        a->desc++;
+        if (!a->used) a->desc_before_used++;
+    }
+}
+
+/* Eight frames, P = 4 (packed): the first fetch takes the whole cache (the descriptor in service and the
+ * three cached), so it reads the next four descriptors while its payload comes in - before frame 0's
+ * used entry - and the second fetch starts from them without a read of its own; the read after it finds
+ * slot 0 of the next lap not available. The same three descriptor reads as without it, one earlier. */
+static void reads_ahead(struct tctx *t)
+{
+    struct ahead a;
+    memset(&a, 0, sizeof a);
+    engine_up(t, true, param_p4(), 0);
+    post(t, true, QN, 72, QN);
+    t_tap_on(&a.tap, t, on_desc, &a);
+    kick(t);
+    t_tap_off(&a.tap);
+    cr_assert_eq(t->b->net.tx_frames, QN);
+    cr_assert_eq(reqs(t, VDPU_PURP_USED), QN);
+    cr_assert_eq(a.desc, 3, "descriptor reads: %u", a.desc);
+    cr_assert_eq(a.desc_before_used, 2, "the second read during the first fetch: %u before a used entry",
+                 a.desc_before_used);
+    cr_assert_eq(csr_rd(t, VDPU_CSR_QERR), 0);
+}
+ENGINE_TEST(tx_fetch, reads_the_next_descriptors_during_a_fetch, .timeout = 60) { reads_ahead(T); }
+
+/* Four frames, then four more once the device has read ahead past them: the run-ahead read found slots
+ * 4-7 not available yet, so the service leaves the queue at slot 4 as when it reads an empty slot; the
+ * driver's doorbell brings it back and it reads them again - nothing is lost to a stale read. */
+static void stale_read_ahead(struct tctx *t)
+{
+    engine_up(t, true, param_p4(), 0);
+    post(t, true, 4, 72, QN);
+    kick(t);
+    cr_assert_eq(t->b->net.tx_frames, 4);
+    cr_assert_eq(reqs(t, VDPU_PURP_DESC), 2, "the first read and the one ahead");
+    uint8_t buf[0x100];
+    for (unsigned i = 4; i < QN; i++) {
+        memset(buf, 0x40 + (int)i, sizeof buf);
+        hm_w(t, BUFS + 0x100ull * i, buf, 72);
+        desc_w(t, (uint16_t)i, BUFS + 0x100ull * i, 72, (uint16_t)i, P_AVAIL);
+    }
+    kick(t);
+    cr_assert_eq(t->b->net.tx_frames, QN, "%llu frames", (unsigned long long)t->b->net.tx_frames);
+    cr_assert_eq(reqs(t, VDPU_PURP_USED), QN);
+    cr_assert_eq(csr_rd(t, VDPU_CSR_QERR), 0);
+}
+ENGINE_TEST(tx_fetch, a_stale_read_ahead_loses_nothing, .timeout = 60) { stale_read_ahead(T); }
+
+/* The run-ahead read completes with CA (the 6th read: the descriptors, four payloads, then it): the fetch
+ * fails as a whole - QERR_DMA at frame 0, no used entry; the frames whose bytes were in may have left. */
+static void failed_read_ahead(struct tctx *t)
+{
+    struct link_faults f;
+    char err[128];
+    cr_assert_eq(link_faults_parse("ca@6", &f, err, sizeof err), 0, "%s", err);
+    link_set_faults(&t->b->link, &f);
+    engine_up(t, true, param_p4(), 0);
+    post(t, true, QN, 72, QN);
+    kick(t);
+    cr_assert_eq(t->b->link.nfired, 1);
+    cr_assert_eq(t->b->link.fired[0].purpose, VDPU_PURP_DESC, "the fault hit the read ahead");
+    cr_assert(t->b->net.tx_frames <= 4, "%llu frames", (unsigned long long)t->b->net.tx_frames);
+    cr_assert_eq(reqs(t, VDPU_PURP_USED), 0);
+    cr_assert_eq(csr_rd(t, VDPU_CSR_QERR), 1u << Q_TX);
+    cr_assert_eq(err_code(t), VDPU_QERR_DMA);
+}
+ENGINE_TEST(tx_fetch, a_failed_read_ahead_fails_its_fetch, .timeout = 60) { failed_read_ahead(T); }
+
 /* ---- a stop while PAY sends a frame ------------------------------------------------------------------ */
 
 #define BIG     1000u /* bytes per frame: four fill the MAC's 4,096-byte FIFO, the fifth stalls half sent */
