@@ -103,11 +103,13 @@ Test(compare_specmin, engine_storage_by_setting)
     eng_storage_of(8, 8, 8, 8, &k8);
     cr_assert_eq(k2.frame_bufs, 12288 + 9216);
     cr_assert_eq(k8.total, k2.total);
-    cr_assert_eq(k8.total - b.total, 12288 - 9216);
+    cr_assert_eq(k8.total - b.total, 12288 - 9216 + 8 * 16, "the TX buffer and the run-ahead descriptors");
     eng_storage_format(&k8, 8, 8, 8, 8, buf, sizeof buf);
     cr_assert(strstr(buf, "frame buffers TX 12288 + RX 9216"), "%s", buf);
+    cr_assert(strstr(buf, "descriptor caches (prefetch, read ahead) 2 x 8 x 16"), "%s", buf);
     eng_storage_of(8, 8, 1, 8, &k8);
     cr_assert_eq(k8.frame_bufs, 2 * 9216, "K acts only with M > 1");
+    cr_assert_eq(k8.desc_cache, 8 * 16);
 }
 
 Test(compare_specmin, link_bytes_by_direction_and_link_bound)

@@ -16,17 +16,22 @@ static unsigned eng_field(unsigned v) { return v == 0 ? 1 : v > VDPU_ENG_PARAM_M
 /* the read slots an engine built for M reads outstanding holds (the RTL holds QENG_TAGS, every M) */
 static unsigned reads_field(unsigned v) { return v == 0 ? 1 : v > VDPU_QENG_TAGS ? VDPU_QENG_TAGS : v; }
 
-/* the TX frame buffer a design for TX fetch K needs: one frame, or K frames side by side (K acts only with
- * M > 1: it batches the reads of a PAY phase) */
+/* TX fetch acts (K > 1 batches the reads of a PAY phase, which M > 1 makes) */
+static bool fetches(unsigned max_reads, unsigned tx_fetch) { return reads_field(max_reads) > 1 && eng_field(tx_fetch) > 1; }
+
+/* the TX frame buffer a design for TX fetch K needs: one frame, or K frames side by side */
 static unsigned tx_buf(unsigned max_reads, unsigned tx_fetch)
 {
-    return reads_field(max_reads) > 1 && eng_field(tx_fetch) > 1 ? VDPU_TX_BUF_BYTES : VDPU_FRAME_BUF_BYTES;
+    return fetches(max_reads, tx_fetch) ? VDPU_TX_BUF_BYTES : VDPU_FRAME_BUF_BYTES;
 }
+
+/* descriptor caches: the prefetch cache, and with TX fetch the run-ahead read's beside it */
+static unsigned caches(unsigned max_reads, unsigned tx_fetch) { return fetches(max_reads, tx_fetch) ? 2u : 1u; }
 
 void eng_storage_of(unsigned prefetch, unsigned used_batch, unsigned max_reads, unsigned tx_fetch,
                     struct eng_storage *s)
 {
-    s->desc_cache = eng_field(prefetch) * DESC_BYTES;
+    s->desc_cache = caches(max_reads, tx_fetch) * eng_field(prefetch) * DESC_BYTES;
     s->used_batch = eng_field(used_batch) * USED_ENTRY_BYTES;
     s->read_slots = reads_field(max_reads) * READ_SLOT_BYTES;
     s->mrg = VDPU_MRG_MAX * MRG_ENTRY_BYTES;
@@ -39,8 +44,9 @@ void eng_storage_format(const struct eng_storage *s, unsigned prefetch, unsigned
                         unsigned tx_fetch, char *buf, size_t len)
 {
     snprintf(buf, len,
-             "%u bytes (descriptor cache %u x %u, used batch %u x %u, payload read slots %u x %u, MRG_RXBUF buffers "
+             "%u bytes (descriptor cache%s %u x %u, used batch %u x %u, payload read slots %u x %u, MRG_RXBUF buffers "
              "%u x %u, frame buffers TX %u + RX %u, in-order hints %u)",
-             s->total, eng_field(prefetch), DESC_BYTES, eng_field(used_batch), USED_ENTRY_BYTES, reads_field(max_reads),
+             s->total, caches(max_reads, tx_fetch) > 1 ? "s (prefetch, read ahead) 2 x" : "", eng_field(prefetch),
+             DESC_BYTES, eng_field(used_batch), USED_ENTRY_BYTES, reads_field(max_reads),
              READ_SLOT_BYTES, VDPU_MRG_MAX, MRG_ENTRY_BYTES, tx_buf(max_reads, tx_fetch), VDPU_FRAME_BUF_BYTES, s->in_order);
 }

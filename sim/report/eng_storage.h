@@ -9,7 +9,8 @@
  * structure by structure as rtl/vdpu_qeng.sv declares them at ENG_PARAM_MAX (the settings select how
  * much of them a run uses; a design made for one setting needs just this much). */
 struct eng_storage {
-    uint32_t desc_cache;  /* P descriptors of 16 bytes (a packed descriptor; a split ring's head ids fit) */
+    uint32_t desc_cache;  /* P descriptors of 16 bytes (a packed descriptor; a split ring's head ids fit); with
+                           * TX fetch twice: the run-ahead read's beside the prefetch cache */
     uint32_t used_batch;  /* B held used entries: id and length, 2 + 2 bytes */
     uint32_t read_slots;  /* M payload reads in flight: tag, length, bytes got, chain offset (7 bytes) */
     uint32_t mrg;         /* MRG_MAX receive buffers of one frame: id, length, ring offset (6 bytes) */
