@@ -173,7 +173,7 @@ def run(cmd, timeout=None, **kw):
 # on one core (net_random and idle_skip, 25 s each, are left out: the first repeats the random traffic,
 # the second tests the harness's time skipping). suspend is last and slowest (21 s): its random traffic
 # with suspends is the only run that quiesces a TX service holding an IN_ORDER used batch.
-DIRECTED = ("mrg_rxbuf,in_order,net,mq,max_reads,notif_data,qeng_spec,qeng_params,indirect_event_idx_random,net_bounds,"
+DIRECTED = ("mrg_rxbuf,in_order,net,mq,max_reads,tx_fetch,notif_data,qeng_spec,qeng_params,indirect_event_idx_random,net_bounds,"
             "vqstate,cosim,cosim_random,coalesce,ctrlq,events,fw_policy,indirect_event_idx,pcie_fault,net_violation,"
             "suspend,rx_batch,split_in_order,long_runs")
 
