@@ -399,7 +399,6 @@ void qeng_desc_data(struct vdpu_edge *e)
             n->x_left = (uint8_t)(n->x_cnt - 1);
             n->x_out = 0;
             n->x_stop = ENG_X_GO;
-            n->x_ahead = ENG_XA_NONE;
             n->tx_base = 0;
             n->tx_pos = 0;
             /* a descriptor that failed left the slots of its reads still in flight busy */

@@ -1307,7 +1307,6 @@ module vdpu_qeng
                     xleft_d  = xf_count - 4'd1;
                     xout_d   = '0;
                     xstop_d  = XGo;
-                    xah_d    = XaNone;
                     txbase_d = '0;
                     txb_d    = '0;
                   end

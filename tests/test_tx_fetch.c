@@ -212,13 +212,14 @@ static void stale_read_ahead(struct tctx *t)
 }
 ENGINE_TEST(tx_fetch, a_stale_read_ahead_loses_nothing, .timeout = 60) { stale_read_ahead(T); }
 
-/* The run-ahead read completes with CA (the 6th read: the descriptors, four payloads, then it): the fetch
- * fails as a whole - QERR_DMA at frame 0, no used entry; the frames whose bytes were in may have left. */
-static void failed_read_ahead(struct tctx *t)
+/* The run-ahead read completes with CA, or poisoned (the 6th read: the descriptors, four payloads, then
+ * it): the fetch fails as a whole - QERR_DMA at frame 0, no used entry; the frames whose bytes were in may
+ * have left. */
+static void failed_read_ahead(struct tctx *t, const char *fault)
 {
     struct link_faults f;
     char err[128];
-    cr_assert_eq(link_faults_parse("ca@6", &f, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(link_faults_parse(fault, &f, err, sizeof err), 0, "%s", err);
     link_set_faults(&t->b->link, &f);
     engine_up(t, true, param_p4(), 0);
     post(t, true, QN, 72, QN);
@@ -230,7 +231,8 @@ static void failed_read_ahead(struct tctx *t)
     cr_assert_eq(csr_rd(t, VDPU_CSR_QERR), 1u << Q_TX);
     cr_assert_eq(err_code(t), VDPU_QERR_DMA);
 }
-ENGINE_TEST(tx_fetch, a_failed_read_ahead_fails_its_fetch, .timeout = 60) { failed_read_ahead(T); }
+ENGINE_TEST(tx_fetch, a_failed_read_ahead_fails_its_fetch, .timeout = 60) { failed_read_ahead(T, "ca@6"); }
+ENGINE_TEST(tx_fetch, a_poisoned_read_ahead_fails_its_fetch, .timeout = 60) { failed_read_ahead(T, "poison@6"); }
 
 /* ---- a stop while PAY sends a frame ------------------------------------------------------------------ */
 
