@@ -18,10 +18,14 @@ LDLIBS  := -lelf -lcjson -lpcap -lz -lpthread -lm
 
 # COVERAGE=1 (`make coverage`, in build/cov): gcov on every C object, Verilator line, toggle and user
 # coverage on the untraced RTL model; each RTL instance writes its counts when destroyed (rtl_shim.cpp)
+# Verilator cannot make a model both --coverage and --savable, so the coverage build's RTL takes no
+# checkpoint (the suite's checkpoint tests run the normal build's vdpu).
+VLT_SAVE := --savable
 ifeq ($(COVERAGE),1)
 CFLAGS   += --coverage
 LDLIBS   += --coverage
 VLT_COV  := --coverage-line --coverage-toggle --coverage-user
+VLT_SAVE :=
 SHIM_COV := -DVM_COVERAGE=1
 endif
 
@@ -49,7 +53,7 @@ VLT_OPT   := OPT_FAST=-O3 OPT_GLOBAL=-O2 OPT_SLOW=-O1
 VLT_FAST  := --x-assign fast --x-initial fast --noassert -O3
 $(VLT_DIR)/Vvdpu_top.mk: $(RTL_SRCS) $(wildcard rtl/*.svh) $(GEN)/vdpu_top_ports.svh rtl/lint_waivers.vlt mk/build.mk
 	@rm -rf $(VLT_DIR)
-	$(VERILATOR) --cc --savable $(VLT_FAST) $(VLT_COV) --top-module vdpu_top -Mdir $(VLT_DIR) $(RTL_FLAGS) $(RTL_SRCS)
+	$(VERILATOR) --cc $(VLT_SAVE) $(VLT_FAST) $(VLT_COV) --top-module vdpu_top -Mdir $(VLT_DIR) $(RTL_FLAGS) $(RTL_SRCS)
 $(VLT_TR_DIR)/Vvdpu_top_tr.mk: $(RTL_SRCS) $(wildcard rtl/*.svh) $(GEN)/vdpu_top_ports.svh rtl/lint_waivers.vlt
 	@rm -rf $(VLT_TR_DIR)
 	$(VERILATOR) --cc --trace-fst $(VLT_FAST) --top-module vdpu_top --prefix Vvdpu_top_tr -Mdir $(VLT_TR_DIR) \

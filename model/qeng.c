@@ -917,7 +917,8 @@ static uint32_t x_ahead_k(const struct vdpu_edge *e, uint32_t e_len, uint32_t *s
     return k;
 }
 
-static void x_ahead_issue(struct vdpu_edge *e, uint32_t k, uint32_t slot)
+/* A read of the PAY phase on the next tag; tags and slots advance together (the slot of tag t below) */
+static void pay_read(struct vdpu_edge *e, uint8_t purpose, uint64_t addr, uint16_t len)
 {
     const struct vdpu_eng *g = &e->pre->eng;
     struct vdpu_eng *n = &e->next->eng;
@@ -925,20 +926,29 @@ static void x_ahead_issue(struct vdpu_edge *e, uint32_t k, uint32_t slot)
 
     memset(&r, 0, sizeof r);
     r.type = VDPU_DMA_RD;
-    r.purpose = VDPU_PURP_DESC;
+    r.purpose = purpose;
     r.queue = g->q;
     r.tag = g->next_tag;
-    r.len = (uint16_t)(VIRTQ_DESC_BYTES * k);
-    r.addr = qeng_desc_base(qeng_qctx(e)) + (uint64_t)VIRTQ_DESC_BYTES * slot;
+    r.len = len;
+    r.addr = addr;
     r.last = true;
     model_dma_out_load(e, &r);
+    n->next_tag = (uint8_t)((g->next_tag + 1) % VDPU_QENG_TAGS);
+    n->p_chunk = (uint8_t)(g->p_chunk + 1);
+}
+
+static void x_ahead_issue(struct vdpu_edge *e, uint32_t k, uint32_t slot)
+{
+    const struct vdpu_eng *g = &e->pre->eng;
+    struct vdpu_eng *n = &e->next->eng;
+
+    /* its tag's slot stays free */
+    pay_read(e, VDPU_PURP_DESC, qeng_desc_base(qeng_qctx(e)) + (uint64_t)VIRTQ_DESC_BYTES * slot,
+             (uint16_t)(VIRTQ_DESC_BYTES * k));
     n->x_ahead = ENG_XA_READ;
     n->xa_n = (uint8_t)k;
     n->xa_tag = g->next_tag;
     n->xa_got = 0;
-    /* its tag's slot stays free: tags and slots still advance together (the slot of tag t below) */
-    n->next_tag = (uint8_t)((g->next_tag + 1) % VDPU_QENG_TAGS);
-    n->p_chunk = (uint8_t)(g->p_chunk + 1);
 }
 
 /* The descriptors the service reads next: the run-ahead read's, when it is in (true: taken). */
@@ -972,24 +982,14 @@ static void state_pay(struct vdpu_edge *e, const vdpu_in_t *in)
         e_len = le32_at(d + 8);
     }
     if (!stopping && g->p_req < e_len && g->p_n < g->mr && !g->p_slot[s].busy && model_dma_out_free(e)) {
-        vdpu_dmareq_t r;
-        memset(&r, 0, sizeof r);
-        r.type = VDPU_DMA_RD;
-        r.purpose = VDPU_PURP_PAYLOAD_RD;
-        r.queue = g->q;
-        r.tag = g->next_tag;
-        r.len = min_u16(e_len - g->p_req, VDPU_DMA_RD_MAX);
-        r.addr = e_addr + g->p_req;
-        r.last = true;
-        model_dma_out_load(e, &r);
+        uint16_t len = min_u16(e_len - g->p_req, VDPU_DMA_RD_MAX);
+        pay_read(e, VDPU_PURP_PAYLOAD_RD, e_addr + g->p_req, len);
         n->p_slot[s].busy = true;
         n->p_slot[s].tag = g->next_tag;
-        n->p_slot[s].len = r.len;
+        n->p_slot[s].len = len;
         n->p_slot[s].got = 0;
         n->p_slot[s].off = (uint16_t)(g->x_rbase + g->p_req); /* within the frame buffer (qeng_desc_data) */
-        n->next_tag = (uint8_t)((g->next_tag + 1) % VDPU_QENG_TAGS);
-        n->p_req = g->p_req + r.len;
-        n->p_chunk = (uint8_t)(g->p_chunk + 1);
+        n->p_req = g->p_req + len;
         issued = 1;
         if (n->p_req == e_len && g->x_req + 1u < g->x_cnt) { /* TX fetch: the next frame's bytes */
             n->x_req = (uint8_t)(g->x_req + 1);

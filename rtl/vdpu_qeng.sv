@@ -750,6 +750,7 @@ module vdpu_qeng
   // ---- next state ---------------------------------------------------------------------------------
   dmareq_t     req;          // request the engine would load at this edge
   logic        desc_done;    // this descriptor's data is complete: next one or end of chain
+  logic        ntx_beat;     // a frame beat goes into the ntx register (TX_OUT, or PAY's TX fetch)
   logic        buf_done;     // the buffer is done (TX frame out, RX chain written): its used element
   logic        mrg_more;     // MRG_RXBUF: the chain is full, the frame goes on in the next buffer
   logic        pay_issued, pay_completed, pay_fail_last;  // PAY: this edge's read request / read done /
@@ -875,6 +876,7 @@ module vdpu_qeng
     err_o      = 1'b0;
     desc_done  = 1'b0;
     buf_done   = 1'b0;
+    ntx_beat   = 1'b0;
     mrg_more   = 1'b0;
     mrg_last   = 1'b0;
     pay_issued    = 1'b0;
@@ -1450,10 +1452,7 @@ module vdpu_qeng
 
       StTxOut: begin
         if (ntx_free) begin
-          ntx_valid_d = 1'b1;
-          ntx_data_d  = tx_beat;
-          ntx_keep_d  = keep_mask(tx_nb);
-          ntx_last_d  = tx_lastb;
+          ntx_beat    = 1'b1;
           txb_d       = txb_q + FRAME_WW'(1);
           if (tx_lastb) buf_done = 1'b1;
         end
@@ -1625,10 +1624,7 @@ module vdpu_qeng
           pn_d = pn_q + 6'(pay_issued) - 6'(pay_completed);
           if (pay_fail_last) xstop_d = XFailed;
           if (x_go) begin
-            ntx_valid_d = 1'b1;
-            ntx_data_d  = tx_beat;
-            ntx_keep_d  = keep_mask(tx_nb);
-            ntx_last_d  = tx_lastb;
+            ntx_beat    = 1'b1;
             txb_d       = txb_q + FRAME_WW'(1);
             if (tx_lastb) begin
               txb_d    = '0;
@@ -1887,6 +1883,14 @@ module vdpu_qeng
       cur_d   = io_pos_d;
       op_d    = OpDesc;
       state_d = (pcn_d != '0) ? StProc : StRdReq;
+    end
+
+    // The frame beat of TX_OUT or of PAY's TX fetch (one at a time: the two are different states).
+    if (ntx_beat) begin
+      ntx_valid_d = 1'b1;
+      ntx_data_d  = tx_beat;
+      ntx_keep_d  = keep_mask(tx_nb);
+      ntx_last_d  = tx_lastb;
     end
 
     // DEV_RESET clears QERR; a violation recorded at the same edge survives (data path last).

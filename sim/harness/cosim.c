@@ -244,6 +244,14 @@ static const struct vdpu_dev_ops cosim_ops = {
     .save = cosim_save,
     .load = cosim_load,
 };
+/* ... when its RTL model takes no checkpoint (traced, coverage build): neither does the pair */
+static const struct vdpu_dev_ops cosim_ops_unsaved = {
+    .eval = cosim_eval,
+    .tick = cosim_tick,
+    .destroy = cosim_destroy,
+    .finish = cosim_finish,
+    .skip = cosim_skip,
+};
 
 vdpu_dev_t *vdpu_cosim_create(vdpu_dev_t *rtl, vdpu_dev_t *model, uint64_t seed, const char *rerun)
 {
@@ -256,7 +264,7 @@ vdpu_dev_t *vdpu_cosim_create(vdpu_dev_t *rtl, vdpu_dev_t *model, uint64_t seed,
         vdpu_dev_destroy(model);
         return NULL;
     }
-    c->dev.ops = &cosim_ops;
+    c->dev.ops = rtl->ops->save ? &cosim_ops : &cosim_ops_unsaved;
     c->dev.name = "cosim";
     c->rtl = rtl;
     c->model = model;

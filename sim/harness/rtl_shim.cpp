@@ -148,7 +148,7 @@ void rtl_destroy(vdpu_dev_t *d)
     delete r;
 }
 
-#if !SHIM_TRACE
+#if !SHIM_TRACE && !VM_COVERAGE
 // Checkpoints: Verilator's own save/restore streams (the model is --savable), into and out of memory
 // instead of a file, so the design's state is one section of the checkpoint.
 class MemSave final : public VerilatedSerialize {
@@ -207,7 +207,8 @@ int rtl_load(vdpu_dev_t *d, const struct vdpu_ckpt_io *io)
 
 const struct vdpu_dev_ops rtl_ops = {rtl_eval, rtl_tick, rtl_destroy, nullptr, rtl_skip, rtl_save, rtl_load};
 #else
-// the traced model is not --savable: a run that writes waves takes and restores no checkpoint
+// the traced model, and the coverage build's (Verilator cannot make a model both --coverage and
+// --savable), are not --savable: such a run takes and restores no checkpoint
 const struct vdpu_dev_ops rtl_ops = {rtl_eval, rtl_tick, rtl_destroy, nullptr, rtl_skip, nullptr, nullptr};
 #endif
 

@@ -142,7 +142,7 @@ int vdpu_session_save(vdpu_session_t *s, ckpt_t *k, char *err, size_t errlen)
 {
     if (!s->dev->ops->save) {
         snprintf(err, errlen, "the %s engine takes no checkpoint here (a run that writes waves uses the traced "
-                              "RTL model, which cannot be saved)", s->dev->name);
+                              "RTL model, and the coverage build's RTL model, which cannot be saved)", s->dev->name);
         return -1;
     }
     const struct vdpu_ckpt_io io = {k, io_put, io_get};
