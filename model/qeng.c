@@ -843,6 +843,24 @@ static void state_rd_wait(struct vdpu_edge *e, const vdpu_in_t *in)
  * PROC, which then sees the whole descriptor as one read: rd_len = d_len, rd_got = rd_len unless
  * something went wrong (QERR_DMA there).
  */
+/* One beat of the frame at tx_base (chain_len bytes with the header, which is not sent) into the free ntx
+ * register: tx_pos bytes of it sent so far; returns true at its last beat (TX_OUT, PAY's TX fetch). */
+static bool tx_beat(struct vdpu_edge *e, uint32_t chain_len)
+{
+    const struct vdpu_eng *g = &e->pre->eng;
+    vdpu_ntx_t b;
+    uint32_t flen = chain_len - VDPU_NET_HDR_BYTES;
+    uint32_t k = flen - g->tx_pos < DMA_BEAT_BYTES ? flen - g->tx_pos : DMA_BEAT_BYTES;
+
+    memset(&b, 0, sizeof b);
+    memcpy(b.data, e->bufs->tx + g->tx_base + VDPU_NET_HDR_BYTES + g->tx_pos, k);
+    b.keep = k == DMA_BEAT_BYTES ? 0xFFFFFFFFu : (1u << k) - 1;
+    b.last = g->tx_pos + k == flen;
+    model_ntx_load(e, &b);
+    e->next->eng.tx_pos = g->tx_pos + k;
+    return b.last;
+}
+
 /* TX fetch: the length of frame j of the PAY phase (0: the descriptor in service, j: the j-th cached) */
 static uint32_t x_frame_len(const struct vdpu_eng *g, unsigned j)
 {
@@ -874,16 +892,8 @@ static bool x_send(struct vdpu_edge *e, const vdpu_in_t *in)
     uint32_t len = x_frame_len(g, g->x_out);
     if (!g->tx_pos && (g->x_stop || !x_frame_in(g, len))) return true;
     if (!model_ntx_free(e, in)) return !g->tx_pos;
-    vdpu_ntx_t b;
-    uint32_t flen = len - VDPU_NET_HDR_BYTES;
-    uint32_t k = flen - g->tx_pos < DMA_BEAT_BYTES ? flen - g->tx_pos : DMA_BEAT_BYTES;
-    memset(&b, 0, sizeof b);
-    memcpy(b.data, e->bufs->tx + g->tx_base + VDPU_NET_HDR_BYTES + g->tx_pos, k);
-    b.keep = k == DMA_BEAT_BYTES ? 0xFFFFFFFFu : (1u << k) - 1;
-    b.last = g->tx_pos + k == flen;
-    model_ntx_load(e, &b);
-    n->tx_pos = b.last ? 0 : g->tx_pos + k;
-    if (!b.last) return false;
+    if (!tx_beat(e, len)) return false;
+    n->tx_pos = 0;
     n->x_out = (uint8_t)(g->x_out + 1);
     n->tx_base = align_word(g->tx_base + len);
     return true;
@@ -974,13 +984,8 @@ static void state_pay(struct vdpu_edge *e, const vdpu_in_t *in)
 
     unsigned s = g->p_chunk % VDPU_QENG_TAGS;
     /* the frame whose bytes are requested: the descriptor in service, or (TX fetch) a cached one */
-    uint64_t e_addr = g->d_addr;
-    uint32_t e_len = g->d_len;
-    if (g->x_req) {
-        const uint8_t *d = g->pc + VIRTQ_DESC_BYTES * (g->pc_pos + g->x_req - 1u);
-        e_addr = le64_at(d);
-        e_len = le32_at(d + 8);
-    }
+    const uint64_t e_addr = g->x_req ? le64_at(g->pc + VIRTQ_DESC_BYTES * (g->pc_pos + g->x_req - 1u)) : g->d_addr;
+    const uint32_t e_len = x_frame_len(g, g->x_req);
     if (!stopping && g->p_req < e_len && g->p_n < g->mr && !g->p_slot[s].busy && model_dma_out_free(e)) {
         uint16_t len = min_u16(e_len - g->p_req, VDPU_DMA_RD_MAX);
         pay_read(e, VDPU_PURP_PAYLOAD_RD, e_addr + g->p_req, len);
@@ -1159,20 +1164,7 @@ static void state_wr_req(struct vdpu_edge *e)
 /* The chain's bytes after the virtio-net header, one beat per free ntx register. */
 static void state_tx_out(struct vdpu_edge *e, const vdpu_in_t *in)
 {
-    const struct vdpu_eng *g = &e->pre->eng;
-    struct vdpu_eng *n = &e->next->eng;
-    vdpu_ntx_t b;
-
-    if (!model_ntx_free(e, in)) return;
-    uint32_t flen = g->chain_len - VDPU_NET_HDR_BYTES;
-    uint32_t k = flen - g->tx_pos < DMA_BEAT_BYTES ? flen - g->tx_pos : DMA_BEAT_BYTES;
-    memset(&b, 0, sizeof b);
-    memcpy(b.data, e->bufs->tx + g->tx_base + VDPU_NET_HDR_BYTES + g->tx_pos, k);
-    b.keep = k == DMA_BEAT_BYTES ? 0xFFFFFFFFu : (1u << k) - 1;
-    b.last = g->tx_pos + k == flen;
-    model_ntx_load(e, &b);
-    n->tx_pos = g->tx_pos + k;
-    if (!b.last) return;
+    if (!model_ntx_free(e, in) || !tx_beat(e, e->pre->eng.chain_len)) return;
     if (packed(e))
         qeng_packed_used(e);
     else

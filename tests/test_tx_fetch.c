@@ -43,6 +43,32 @@ static void watch(struct wire *w, struct tctx *t)
 
 static void unwatch(struct wire *w) { t_tap_off(&w->tap); }
 
+/* Requests of one purpose, all and those before the first USED write (what a fetch reads before the
+ * engine uses its first buffer) */
+struct before_used {
+    struct t_tap tap;
+    unsigned purpose, n, n_before_used;
+    bool used;
+};
+
+static void on_before_used(void *ctx, const vdpu_txn_t *x)
+{
+    struct before_used *c = ctx;
+    if (x->chan != VDPU_CH_DMAREQ) return;
+    if (x->u.dmareq.purpose == VDPU_PURP_USED) c->used = true;
+    if (x->u.dmareq.purpose == c->purpose) {
+        c->n++;
+        if (!c->used) c->n_before_used++;
+    }
+}
+
+static void count_on(struct before_used *c, struct tctx *t, unsigned purpose)
+{
+    memset(c, 0, sizeof *c);
+    c->purpose = purpose;
+    t_tap_on(&c->tap, t, on_before_used, c);
+}
+
 /* n one-descriptor frames of `len` bytes on the transmitq (packed, or split in table order), frame i's
  * bytes all 0x40 + i; the descriptor `bad` (n or more: none) names a buffer outside the host window */
 static void post(struct tctx *t, bool packed, unsigned n, uint32_t len, unsigned bad)
@@ -150,41 +176,23 @@ ENGINE_TEST(tx_fetch, split_in_order_a_failed_read_fails_its_whole_fetch_k8, .ti
 /* P = 4, B = 1, M = 8, TX fetch 8 */
 static uint32_t param_p4(void) { return 4u | 1u << 4 | 8u << 8 | 8u << VDPU_ENG_PARAM_TX_FETCH_LSB; }
 
-struct ahead {
-    struct t_tap tap;
-    unsigned desc, desc_before_used; /* descriptor reads; ... before the first USED write */
-    bool used;
-};
-
-static void on_desc(void *ctx, const vdpu_txn_t *x)
-{
-    struct ahead *a = ctx;
-    if (x->chan != VDPU_CH_DMAREQ) return;
-    if (x->u.dmareq.purpose == VDPU_PURP_USED) a->used = true;
-    if (x->u.dmareq.purpose == VDPU_PURP_DESC) {
-        a->desc++;
-        if (!a->used) a->desc_before_used++;
-    }
-}
-
 /* Eight frames, P = 4 (packed): the first fetch takes the whole cache (the descriptor in service and the
  * three cached), so it reads the next four descriptors while its payload comes in - before frame 0's
  * used entry - and the second fetch starts from them without a read of its own; the read after it finds
  * slot 0 of the next lap not available. The same three descriptor reads as without it, one earlier. */
 static void reads_ahead(struct tctx *t)
 {
-    struct ahead a;
-    memset(&a, 0, sizeof a);
+    struct before_used a;
     engine_up(t, true, param_p4(), 0);
     post(t, true, QN, 72, QN);
-    t_tap_on(&a.tap, t, on_desc, &a);
+    count_on(&a, t, VDPU_PURP_DESC);
     kick(t);
     t_tap_off(&a.tap);
     cr_assert_eq(t->b->net.tx_frames, QN);
     cr_assert_eq(reqs(t, VDPU_PURP_USED), QN);
-    cr_assert_eq(a.desc, 3, "descriptor reads: %u", a.desc);
-    cr_assert_eq(a.desc_before_used, 2, "the second read during the first fetch: %u before a used entry",
-                 a.desc_before_used);
+    cr_assert_eq(a.n, 3, "descriptor reads: %u", a.n);
+    cr_assert_eq(a.n_before_used, 2, "the second read during the first fetch: %u before a used entry",
+                 a.n_before_used);
     cr_assert_eq(csr_rd(t, VDPU_CSR_QERR), 0);
 }
 ENGINE_TEST(tx_fetch, reads_the_next_descriptors_during_a_fetch, .timeout = 60) { reads_ahead(T); }
@@ -320,29 +328,14 @@ ENGINE_TEST(tx_fetch, timeout_finishes_the_frame_half_sent, .timeout = 60) { tim
  * 1,536): one fetch reads all eight - the last frame's reads are issued before the first used entry is
  * written (B = 1) - and they leave in ring order, whole. In a buffer of one jumbo frame (9,216 bytes) the
  * fetch would stop after six. */
-struct order {
-    struct t_tap tap;
-    unsigned pay, pay_before_used; /* payload reads; ... before the first USED write */
-    bool used;
-};
-
-static void on_dma(void *ctx, const vdpu_txn_t *x)
-{
-    struct order *o = ctx;
-    if (x->chan != VDPU_CH_DMAREQ) return;
-    if (x->u.dmareq.purpose == VDPU_PURP_USED) o->used = true;
-    if (x->u.dmareq.purpose == VDPU_PURP_PAYLOAD_RD && !o->used) o->pay_before_used++;
-}
-
 static void eight_standard_frames(struct tctx *t)
 {
-    struct order o;
-    memset(&o, 0, sizeof o);
+    struct before_used o;
     frames_2k(t, 1514 + VDPU_NET_HDR_BYTES);
-    t_tap_on(&o.tap, t, on_dma, &o);
+    count_on(&o, t, VDPU_PURP_PAYLOAD_RD);
     kick(t);
     t_tap_off(&o.tap);
-    cr_assert_eq(o.pay_before_used, QN * 3, "every frame's 3 reads before the first used entry: %u", o.pay_before_used);
+    cr_assert_eq(o.n_before_used, QN * 3, "every frame's 3 reads before the first used entry: %u", o.n_before_used);
     cr_assert_eq(t->b->net.tx_frames, QN);
     cr_assert_eq(t->b->net.tx_bytes, QN * 1514ull);
     cr_assert_eq(reqs(t, VDPU_PURP_USED), QN);
