@@ -6,6 +6,15 @@
 
 #define VDPU_BIN "build/vdpu"
 
+/* The QEMU guests' RAM (-m and the shared memfd backend): 128 MiB + 8 KiB, deliberately not a multiple of
+ * 256 KiB. QEMU before 9.0 (Debian 12 has 7.2) syncs a RAM block whose size is a multiple of 64 pages with
+ * a word-at-a-time fast path that clears the migration dirty bits without resetting TCG's TLB dirty
+ * tracking (cpu_physical_memory_sync_dirty_bitmap; fixed upstream by "physmem: Fix migration dirty bitmap
+ * coherency with TCG memory access", 03bfc21), so guest-CPU writes after a sync can be lost by the
+ * migration: the guest's kernel data at the destination one step behind (docs/real-drivers.md). A size
+ * off that multiple takes the page-by-page path, which resets the TLB. */
+#define GUEST_RAM "131080K"
+
 /* The bridge under test and where its files go. */
 struct bridge_run {
     char dir[64], sock[128], log[128], pcap_out[128], json[128];

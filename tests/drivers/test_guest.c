@@ -47,7 +47,7 @@ static void run_guest(const struct guest_case *c)
              PINGS, size);
     snprintf(netdev, sizeof netdev, "vhost-user,id=n0,chardev=c0,queues=%u", pairs);
     snprintf(smp, sizeof smp, "%u", pairs);
-    snprintf(mem, sizeof mem, "memory-backend-memfd,id=mem,size=128M,share=on");
+    snprintf(mem, sizeof mem, "memory-backend-memfd,id=mem,size=%s,share=on", GUEST_RAM);
     snprintf(chardev, sizeof chardev, "socket,id=c0,path=%s", b.sock);
     /* vectors=0: QEMU 7.2 under TCG crashes when the guest enables MSI-X on a vhost-user device
      * (docs/real-drivers.md); INTx works */
@@ -56,7 +56,7 @@ static void run_guest(const struct guest_case *c)
     snprintf(monsock, sizeof monsock, "%s/mon.sock", b.dir);
     snprintf(mon, sizeof mon, "unix:%s,server=on,wait=off", monsock);
     char *argv[] = {"timeout", "-k", "5", "300", "qemu-system-x86_64", "-machine", "q35", "-accel", "tcg", "-cpu",
-                    "qemu64", "-smp", smp, "-m", "128M", "-nodefaults", "-display", "none", "-serial", "stdio",
+                    "qemu64", "-smp", smp, "-m", GUEST_RAM, "-nodefaults", "-display", "none", "-serial", "stdio",
                     "-no-reboot", "-kernel", GUEST_DIR "/vmlinuz", "-initrd", GUEST_DIR "/initrd.gz", "-append", append,
                     "-object", mem, "-numa", "node,memdev=mem", "-chardev", chardev, "-netdev",
                     netdev, "-device", dev, "-monitor", mon, NULL};

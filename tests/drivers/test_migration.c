@@ -129,7 +129,7 @@ static void run_migration(const char *engine, bool packed, unsigned pairs)
     snprintf(qdlog, sizeof qdlog, "%s/qemu.log", b.dir);
     snprintf(append, sizeof append,
              "console=ttyS0 quiet panic=-1 ipv6.disable=1 vg_rx=%u vg_n=%u vg_size=56 vg_hold=2", RX_FRAMES, PINGS);
-    snprintf(mem, sizeof mem, "memory-backend-memfd,id=mem,size=128M,share=on");
+    snprintf(mem, sizeof mem, "memory-backend-memfd,id=mem,size=%s,share=on", GUEST_RAM);
     snprintf(chs, sizeof chs, "socket,id=c0,path=%s", a.sock);
     snprintf(chd, sizeof chd, "socket,id=c0,path=%s", b.sock);
     /* vectors=0: INTx (QEMU 7.2 under TCG crashes on MSI-X with vhost-user, docs/real-drivers.md); with two
@@ -146,7 +146,7 @@ static void run_migration(const char *engine, bool packed, unsigned pairs)
     snprintf(migrate, sizeof migrate, "migrate -d unix:%s/mig.sock", b.dir);
 #define QEMU_ARGS(ch, mon)                                                                                          \
     "timeout", "-k", "5", "400", "qemu-system-x86_64", "-machine", "q35", "-accel", "tcg", "-cpu", "qemu64", "-smp", \
-        smp, "-m", "128M", "-nodefaults", "-display", "none", "-serial", "stdio", "-no-reboot", "-kernel",          \
+        smp, "-m", GUEST_RAM, "-nodefaults", "-display", "none", "-serial", "stdio", "-no-reboot", "-kernel",          \
         GUEST_DIR "/vmlinuz", "-initrd", GUEST_DIR "/initrd.gz", "-append", append, "-object", mem, "-numa",       \
         "node,memdev=mem", "-chardev", ch, "-netdev", netdev, "-device", dev, "-monitor", mon
     char *argv_s[] = {QEMU_ARGS(chs, mons), NULL};
