@@ -183,8 +183,8 @@ struct vdpu_eng {
     uint8_t x_stop;      /* PAY stops once the frame it sends is out (enum eng_x_stop; 0: it goes on) */
     uint8_t x_left;      /* frames fetched behind the one in service, not served yet */
     bool x_sent;         /* the frame in service and those x_left behind it were sent in PAY */
-    uint8_t x_ahead;     /* packed, the fetch takes the whole cache: the next P descriptors read in PAY
-                          * after its payload reads (enum eng_x_ahead; pcx: in the service arrays) */
+    uint8_t x_ahead;     /* the fetch takes the whole cache: the next P descriptors read in PAY after
+                          * its payload reads (enum eng_x_ahead; pcx: in the service arrays) */
     uint8_t xa_n;        /* ... descriptors it reads */
     uint8_t xa_tag;      /* ... its tag */
     uint8_t xa_got;      /* ... bytes in so far */

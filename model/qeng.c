@@ -900,29 +900,40 @@ static bool x_send(struct vdpu_edge *e, const vdpu_in_t *in)
 }
 
 /*
- * TX fetch, packed: a fetch that takes every descriptor the cache holds also reads the next ones, once
- * its payload reads are all issued, so that the next fetch does not wait a round trip for them
- * (x_ahead; qeng_ahead_take): the read the service would make after its last frame - from the slot
- * after the fetch's, P descriptors at most, not across the ring end, with NOTIFICATION_DATA not beyond
- * what the latest doorbell says is available (none: no read). Returns the descriptors to read (0: none
- * now), and the slot.
+ * TX fetch: a fetch that takes every descriptor the cache holds also reads the next ones, once its
+ * payload reads are all issued, so that the next fetch does not wait a round trip for them (x_ahead;
+ * qeng_ahead_take): the read the service would make after its last frame - from the descriptor after
+ * the fetch's, P at most, not across the ring (packed) or table (split) end. Packed: with
+ * NOTIFICATION_DATA not beyond what the latest doorbell says is available (none: no read). Split
+ * IN_ORDER: only descriptors of buffers the avail idx read last offers beyond the fetch's (each has
+ * one at least, in table order from io_pos), as its cache read. Returns the descriptors to read (0:
+ * none now), and the slot.
  */
 static uint32_t x_ahead_k(const struct vdpu_edge *e, uint32_t e_len, uint32_t *slot)
 {
     const struct vdpu_eng *g = &e->pre->eng;
     const struct vdpu_queue_ctx *qc = qeng_qctx(e);
+    const uint32_t taken = g->x_cnt - 1u; /* the cached descriptors the fetch takes */
 
-    if (g->x_ahead != ENG_XA_NONE || !g->pk_en || g->x_cnt < 2 || g->pc_n != g->x_cnt - 1u ||
+    if (g->x_ahead != ENG_XA_NONE || (!g->pk_en && !g->io_fetch) || g->x_cnt < 2 || g->pc_n != taken ||
         g->x_req + 1u != g->x_cnt || g->p_req != e_len)
         return 0;
     uint32_t k = g->pf;
-    int32_t nd = qeng_nd_ahead(e, g->nd_en, qc); /* slots beyond last_avail; the fetch takes x_cnt - 1 */
-    if (nd >= 0) {
-        if (nd <= g->x_cnt - 1) return 0;
-        if ((uint32_t)nd - (g->x_cnt - 1u) < k) k = (uint32_t)nd - (g->x_cnt - 1u);
+    if (g->pk_en) {
+        int32_t nd = qeng_nd_ahead(e, g->nd_en, qc); /* slots beyond last_avail, past the one in service */
+        if (nd >= 0) {
+            if ((uint32_t)nd <= taken) return 0;
+            if ((uint32_t)nd - taken < k) k = (uint32_t)nd - taken;
+        }
+        *slot = (uint32_t)qc->last_avail + taken;
+    } else {
+        /* buffers offered from the one in service (last_avail) on, less the fetch's */
+        uint32_t offered = (uint16_t)(g->avail_idx - qc->last_avail);
+        if (g->io_pos >= qc->size || offered <= g->x_cnt) return 0;
+        if (offered - g->x_cnt < k) k = offered - g->x_cnt;
+        *slot = (uint32_t)g->io_pos + taken; /* io_pos: past the descriptor in service */
     }
-    *slot = (uint32_t)qc->last_avail + g->x_cnt - 1u;
-    if (*slot >= qc->size) *slot -= qc->size; /* the cache never crosses the ring end: at most to slot 0 */
+    if (*slot >= qc->size) *slot -= qc->size; /* the cache never crosses the end: at most to slot 0 */
     if (qc->size - *slot < k) k = qc->size - *slot;
     return k;
 }

@@ -269,8 +269,8 @@ module vdpu_qeng
   x_stop_e               xstop_q, xstop_d;  // PAY stops once the frame it sends is out (XGo: it goes on)
   logic [3:0]            xleft_q, xleft_d;  // frames fetched behind the one in service, not served yet
   logic                  xsent_q, xsent_d;  // the frame in service and those xleft behind it were sent in PAY
-  x_ahead_e              xah_q, xah_d;      // packed, the fetch takes the whole cache: the next P
-                                            // descriptors read in PAY after its payload reads
+  x_ahead_e              xah_q, xah_d;      // the fetch takes the whole cache: the next P descriptors
+                                            // read in PAY after its payload reads
   logic [3:0]            xan_q, xan_d;      // ... descriptors it reads
   logic [4:0]            xatag_q, xatag_d;  // ... its tag
   logic [7:0]            xagot_q, xagot_d;  // ... bytes in so far
@@ -483,29 +483,37 @@ module vdpu_qeng
   // apart from the block above: tx_lastb depends on x_len through the TX mover
   assign x_between = (xcnt_q == 4'd1) || (x_go ? tx_lastb : (txb_q == '0));
 
-  // TX fetch, packed: a fetch that takes every descriptor the cache holds also reads the next ones,
-  // once its payload reads are all issued (the read the service would make after its last frame: from
-  // the slot after the fetch's, P at most, not across the ring end, with NOTIFICATION_DATA not beyond
-  // what the latest doorbell says is available; none: no read)
-  logic [31:0] xa_k, xa_slot, xa_taken;
+  // TX fetch: a fetch that takes every descriptor the cache holds also reads the next ones, once its
+  // payload reads are all issued (the read the service would make after its last frame: from the
+  // descriptor after the fetch's, P at most, not across the ring / table end; packed: with
+  // NOTIFICATION_DATA not beyond what the latest doorbell says is available, none: no read; split
+  // IN_ORDER: only descriptors of buffers the avail idx read last offers beyond the fetch's)
+  logic [31:0] xa_k, xa_slot, xa_taken, xa_offered;
   logic        xa_go;        // PAY loads the run-ahead read this edge
   logic [5:0]  xa_nb;        // bytes of a completion beat (the read's own room is checked apart)
 
   assign xa_nb = 6'(min16(32'(dmacpl_len_i), 32'd32));
 
   always_comb begin
-    xa_k     = '0;
-    xa_slot  = '0;
-    xa_taken = 32'(xcnt_q) - 32'd1;  // the cached descriptors the fetch takes
-    if (state_q == StPay && xah_q == XaNone && packed_q && xcnt_q > 4'd1 && pcn_q == xcnt_q - 4'd1 &&
-        xreq_q + 4'd1 == xcnt_q && preq_q == pay_elen) begin
+    xa_k       = '0;
+    xa_slot    = '0;
+    xa_taken   = 32'(xcnt_q) - 32'd1;  // the cached descriptors the fetch takes
+    xa_offered = 32'(16'(aidx_q - qc.last_avail));  // split: buffers offered from the one in service on
+    if (state_q == StPay && xah_q == XaNone && (packed_q || io_fetch_q) && xcnt_q > 4'd1 &&
+        pcn_q == xcnt_q - 4'd1 && xreq_q + 4'd1 == xcnt_q && preq_q == pay_elen) begin
       xa_k = 32'(pf_q);
-      if (!cur_ahead[17]) begin  // slots beyond last_avail
-        if (32'(cur_ahead[16:0]) <= xa_taken) xa_k = '0;
-        else if (32'(cur_ahead[16:0]) - xa_taken < xa_k) xa_k = 32'(cur_ahead[16:0]) - xa_taken;
+      if (packed_q) begin
+        if (!cur_ahead[17]) begin  // slots beyond last_avail
+          if (32'(cur_ahead[16:0]) <= xa_taken) xa_k = '0;
+          else if (32'(cur_ahead[16:0]) - xa_taken < xa_k) xa_k = 32'(cur_ahead[16:0]) - xa_taken;
+        end
+        xa_slot = 32'(qc.last_avail) + xa_taken;
+      end else begin
+        if (io_pos_q >= qn || xa_offered <= 32'(xcnt_q)) xa_k = '0;
+        else if (xa_offered - 32'(xcnt_q) < xa_k) xa_k = xa_offered - 32'(xcnt_q);
+        xa_slot = 32'(io_pos_q) + xa_taken;  // io_pos: past the descriptor in service
       end
-      xa_slot = 32'(qc.last_avail) + 32'(xcnt_q) - 32'd1;
-      if (xa_slot >= 32'(qn)) xa_slot = xa_slot - 32'(qn);  // the cache never crosses the ring end
+      if (xa_slot >= 32'(qn)) xa_slot = xa_slot - 32'(qn);  // the cache never crosses the end
       if (32'(qn) - xa_slot < xa_k) xa_k = 32'(qn) - xa_slot;
     end
     xa_go = (state_q == StPay) && !rd_abort && !cto_fire && (xstop_q == XGo) && (pn_q < mr_q) &&
@@ -1883,6 +1891,12 @@ module vdpu_qeng
       cur_d   = io_pos_d;
       op_d    = OpDesc;
       state_d = (pcn_d != '0) ? StProc : StRdReq;
+      if (pcn_d == '0 && xah_q == XaIn) begin  // TX fetch: read ahead during the fetch
+        pc_d    = pcx_q;
+        pcn_d   = xan_q;
+        xah_d   = XaNone;
+        state_d = StProc;
+      end
     end
 
     // The frame beat of TX_OUT or of PAY's TX fetch (one at a time: the two are different states).

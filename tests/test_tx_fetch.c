@@ -242,6 +242,73 @@ static void failed_read_ahead(struct tctx *t, const char *fault)
 ENGINE_TEST(tx_fetch, a_failed_read_ahead_fails_its_fetch, .timeout = 60) { failed_read_ahead(T, "ca@6"); }
 ENGINE_TEST(tx_fetch, a_poisoned_read_ahead_fails_its_fetch, .timeout = 60) { failed_read_ahead(T, "poison@6"); }
 
+/* Split IN_ORDER: eight frames offered (avail idx 8), P = 4: the first fetch takes the whole cache, and
+ * four more buffers are offered beyond it, so it reads their four descriptors (from the one after its
+ * last, in table order) during its payload reads - before frame 0's used entry - and the second fetch
+ * starts from them; that one reads nothing ahead (the avail idx offers no more). Two descriptor reads,
+ * as without reading ahead, the second one earlier. */
+static void split_reads_ahead(struct tctx *t)
+{
+    struct before_used a;
+    engine_up(t, false, param_p4(), 1u << VDPU_ENGCTRL_IN_ORDER);
+    post(t, false, QN, 72, QN);
+    count_on(&a, t, VDPU_PURP_DESC);
+    kick(t);
+    t_tap_off(&a.tap);
+    cr_assert_eq(t->b->net.tx_frames, QN);
+    cr_assert_eq(reqs(t, VDPU_PURP_USED), QN);
+    cr_assert_eq(a.n, 2, "descriptor reads: %u", a.n);
+    cr_assert_eq(a.n_before_used, 2, "the second read during the first fetch: %u before a used entry",
+                 a.n_before_used);
+    cr_assert_eq(csr_rd(t, VDPU_CSR_QERR), 0);
+}
+ENGINE_TEST(tx_fetch, split_in_order_reads_the_next_descriptors_during_a_fetch, .timeout = 60)
+{
+    split_reads_ahead(T);
+}
+
+/* Split IN_ORDER: four frames offered, P = 4: the fetch takes them all and the avail idx offers nothing
+ * beyond, so nothing is read ahead (a descriptor the driver has not offered is never read: it may still
+ * be written); four more offered later are read then, and every frame leaves once. */
+static void split_reads_only_offered(struct tctx *t)
+{
+    engine_up(t, false, param_p4(), 1u << VDPU_ENGCTRL_IN_ORDER);
+    post(t, false, 4, 72, QN);
+    kick(t);
+    cr_assert_eq(t->b->net.tx_frames, 4);
+    cr_assert_eq(reqs(t, VDPU_PURP_DESC), 1, "the first read only: nothing offered beyond the fetch");
+    post(t, false, QN, 72, QN); /* the same four again and four new ones: avail idx 8 */
+    kick(t);
+    cr_assert_eq(t->b->net.tx_frames, QN, "%llu frames", (unsigned long long)t->b->net.tx_frames);
+    cr_assert_eq(reqs(t, VDPU_PURP_DESC), 2);
+    cr_assert_eq(reqs(t, VDPU_PURP_USED), QN);
+    cr_assert_eq(csr_rd(t, VDPU_CSR_QERR), 0);
+}
+ENGINE_TEST(tx_fetch, split_in_order_reads_ahead_only_what_is_offered, .timeout = 60)
+{
+    split_reads_only_offered(T);
+}
+
+/* Split IN_ORDER, the run-ahead read completes with CA (the 8th read: avail idx, the first ring entry, the
+ * descriptors, four payloads, then it): the fetch fails as a whole, as on a packed ring. */
+ENGINE_TEST(tx_fetch, split_in_order_a_failed_read_ahead_fails_its_fetch, .timeout = 60)
+{
+    struct link_faults f;
+    char err[128];
+    cr_assert_eq(link_faults_parse("ca@8", &f, err, sizeof err), 0, "%s", err);
+    link_set_faults(&T->b->link, &f);
+    engine_up(T, false, param_p4(), 1u << VDPU_ENGCTRL_IN_ORDER);
+    post(T, false, QN, 72, QN);
+    kick(T);
+    cr_assert_eq(T->b->link.nfired, 1);
+    cr_assert_eq(T->b->link.fired[0].purpose, VDPU_PURP_DESC, "the fault hit the read ahead");
+    cr_assert_eq(T->b->link.fired[0].addr, RING_DESC + 4 * 16, "the read ahead starts after the fetch's four");
+    cr_assert(T->b->net.tx_frames <= 4, "%llu frames", (unsigned long long)T->b->net.tx_frames);
+    cr_assert_eq(reqs(T, VDPU_PURP_USED), 0);
+    cr_assert_eq(csr_rd(T, VDPU_CSR_QERR), 1u << Q_TX);
+    cr_assert_eq(err_code(T), VDPU_QERR_DMA);
+}
+
 /* ---- a stop while PAY sends a frame ------------------------------------------------------------------ */
 
 #define BIG     1000u /* bytes per frame: four fill the MAC's 4,096-byte FIFO, the fifth stalls half sent */
