@@ -201,7 +201,7 @@ static uint32_t csr_value(const struct vdpu_state *s, uint16_t off)
     /* quiesced: no request waiting in the output register and the engine idle (no read outstanding,
      * no buffer half done) - the RTL's rule; the engine itself stops only in IDLE */
     case VDPU_CSR_DP_STATUS:
-        return (uint32_t)(s->quiesce && !s->dmareq_valid && s->eng.fsm == VDPU_ENG_IDLE) | (uint32_t)s->dp_err << VDPU_DP_STATUS_ERR_LSB;
+        return (uint32_t)(s->quiesce && !s->dmareq_valid && model_qeng_idle(s)) | (uint32_t)s->dp_err << VDPU_DP_STATUS_ERR_LSB;
     case VDPU_CSR_LINK_STATE: return (uint32_t)s->link << VDPU_LINK_STATE_UP_LSB | (uint32_t)s->link_chg << VDPU_LINK_STATE_CHANGED_LSB;
     case VDPU_CSR_CTRLQ: return s->ctrlq;
     case VDPU_CSR_ENG_CTRL: return s->eng.ctrl;

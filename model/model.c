@@ -86,7 +86,7 @@ bool model_quiet(const struct vdpu_state *s)
     for (unsigned q = 0; q < VDPU_NUM_QUEUES; q++)
         if (s->eng.co_cnt[q] && (!coal_left(s, q) || !s->queue[q].enable)) return false;
     if (!model_qeng_waits(s)) {
-        if (s->eng.fsm != VDPU_ENG_IDLE) return false;
+        if (!model_qeng_idle(s)) return false;
         if ((s->eng.ctrl & (1u << VDPU_ENGCTRL_ENABLE)) && !s->quiesce) /* else the scheduler picks nothing */
             for (unsigned q = 0; q < VDPU_NUM_QUEUES; q++)
                 if (s->queue[q].kick) return false;

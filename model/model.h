@@ -199,5 +199,7 @@ bool model_qeng_waits(const struct vdpu_state *s);
 uint32_t model_qeng_wake(const struct vdpu_state *s);
 void model_qeng_queue_clear(struct vdpu_queue_ctx *q);
 uint32_t model_qeng_status(const struct vdpu_state *s);
+/* the engine idle: IDLE, no interrupt decision pending */
+bool model_qeng_idle(const struct vdpu_state *s);
 
 #endif

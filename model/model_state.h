@@ -62,6 +62,14 @@ enum eng_x_ahead {
     ENG_XA_IN,   /* in: the next cache (pcx), taken where the service would read the descriptors */
 };
 
+/* The interrupt decision of a TX service's used write, made beside the engine (docs/queue-engine.md
+ * "Interrupt decision"): its event read in flight, or failed. */
+enum eng_ev {
+    ENG_EV_NONE, /* no decision pending */
+    ENG_EV_READ, /* the event read is in flight: its completion decides (at any state) */
+    ENG_EV_BAD,  /* it completed with an error: QERR_DMA where the engine next waits for it */
+};
+
 /* Why a PAY phase that sends a fetched frame stops once that frame is out (a frame on the wire is never
  * cut): what it does then (docs/queue-engine.md "TX fetch"). */
 enum eng_x_stop {
@@ -153,6 +161,10 @@ struct vdpu_eng {
     uint8_t t_cnt;       /* ... and its entries (1..32; 0: no block yet) */
     bool ae_wait;        /* split TX: avail_event written, the avail re-read not done yet */
     uint16_t ev_old;     /* split: used idx before the written batch (vring_need_event's old) */
+    uint8_t ev_st;       /* TX with EVENT_IDX or packed: the decision pending beside the engine (enum
+                          * eng_ev); the used ring does not move until it is made */
+    uint8_t ev_tag;      /* ... its read's tag */
+    uint16_t ev_n;       /* ... packed: the written descriptor's (batch's) ring slots */
 
     /* MRG_RXBUF (ENG_CTRL[4], latched at the pick): the buffers of the frame in service. Nothing
      * is made used until the whole frame is written (commit), so a frame that runs out of buffers

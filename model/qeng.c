@@ -38,17 +38,45 @@ void model_qeng_reset(struct vdpu_state *s)
     for (unsigned q = 0; q < VDPU_NUM_QUEUES; q++) model_qeng_queue_clear(&s->queue[q]);
 }
 
+/* Idle: in IDLE with no interrupt decision pending (ENG_STATUS[0], DP_STATUS's quiesced, the idle contract) */
+bool model_qeng_idle(const struct vdpu_state *s)
+{
+    return s->eng.fsm == VDPU_ENG_IDLE && s->eng.ev_st == ENG_EV_NONE;
+}
+
 uint32_t model_qeng_status(const struct vdpu_state *s)
 {
-    return (uint32_t)(s->eng.fsm == VDPU_ENG_IDLE) << VDPU_ENG_STATUS_IDLE_LSB |
+    return (uint32_t)model_qeng_idle(s) << VDPU_ENG_STATUS_IDLE_LSB |
            ((uint32_t)s->eng.q << VDPU_ENG_STATUS_QUEUE_LSB & VDPU_ENG_STATUS_QUEUE) |
            (uint32_t)s->eng.rx_dropped << VDPU_ENG_STATUS_RX_DROPPED_LSB;
 }
 
-/* Only a read the engine waits for can take a completion; any other is the firmware-visible error. */
+/* Only a read the engine waits for can take a completion (a pending interrupt decision's event read at
+ * any state); any other is the firmware-visible error. */
 bool model_qeng_cpl_expected(const struct vdpu_state *s)
 {
-    return s->eng.fsm == VDPU_ENG_RD_WAIT || (s->eng.fsm == VDPU_ENG_PAY && s->eng.p_n && !s->eng.x_stop);
+    return s->eng.fsm == VDPU_ENG_RD_WAIT || (s->eng.fsm == VDPU_ENG_PAY && s->eng.p_n && !s->eng.x_stop) ||
+           s->eng.ev_st == ENG_EV_READ;
+}
+
+/*
+ * The completion timeout counts (edges without a completion beat): while the engine waits for a read
+ * (RD_WAIT, PAY), and while an interrupt decision is pending at the states where the engine can stop
+ * without cutting anything - IDLE, RD_REQ, RD_WAIT, PAY not stopping, WR_REQ before its first beat -
+ * so a read that never completes fails the queue (QERR_TIMEOUT) wherever the engine waits for it.
+ */
+static bool cto_runs(const struct vdpu_state *s)
+{
+    const struct vdpu_eng *g = &s->eng;
+    bool ev = g->ev_st == ENG_EV_READ;
+    switch (g->fsm) {
+    case VDPU_ENG_RD_WAIT: return true;
+    case VDPU_ENG_PAY: return !g->x_stop && (g->p_n || ev);
+    case VDPU_ENG_IDLE:
+    case VDPU_ENG_RD_REQ: return ev;
+    case VDPU_ENG_WR_REQ: return ev && !g->wr_beat;
+    default: return false;
+    }
 }
 
 bool model_qeng_waits(const struct vdpu_state *s)
@@ -58,7 +86,7 @@ bool model_qeng_waits(const struct vdpu_state *s)
 
 uint32_t model_qeng_wake(const struct vdpu_state *s)
 {
-    return model_qeng_cpl_expected(s) ? model_cto_wake(s->eng.cto, s->cpl_timeout) : UINT32_MAX;
+    return cto_runs(s) ? model_cto_wake(s->eng.cto, s->cpl_timeout) : UINT32_MAX;
 }
 
 /* The ring layout: ENG_CTRL[1] when the engine is idle (the scheduler and the pick read it), the
@@ -154,6 +182,8 @@ void qeng_error(struct vdpu_edge *e, uint8_t code)
 {
     e->next->eng.fsm = VDPU_ENG_ERR;
     e->next->eng.err = code;
+    /* a timeout forgets the pending decision's read too: the device no longer trusts its completions */
+    if (code == VDPU_QERR_TIMEOUT) e->next->eng.ev_st = ENG_EV_NONE;
 }
 
 /* The RX service is done with its frame: the RX buffer is free for the next one (nrx_ready again). */
@@ -707,6 +737,13 @@ static void state_idle(struct vdpu_edge *e)
     int pick = -1;
     bool on = s->eng.ctrl & ENG_CTRL_ENABLE;
 
+    /* the last service's interrupt decision first: nothing is picked while it is pending (a failed one
+     * has stopped its queue already) */
+    if (s->eng.ev_st == ENG_EV_BAD) {
+        n->ev_st = ENG_EV_NONE;
+        return;
+    }
+    if (s->eng.ev_st != ENG_EV_NONE) return;
     if (s->quiesce) return; /* a waiting frame stays (quiesce is short: a reset, a suspend) */
     if (s->eng.rx_full && !s->eng.rx_stale) {
         unsigned rxq = model_steer_rx_queue(s); /* the waiting frame's receiveq (rx_steer.c) */
@@ -782,13 +819,19 @@ static void state_idle(struct vdpu_edge *e)
         qeng_split_start(e, n->q);
 }
 
+/* The tag the next read takes is the pending interrupt decision's: the read waits for it. */
+static bool tag_held(const struct vdpu_eng *g)
+{
+    return g->ev_st == ENG_EV_READ && g->next_tag == g->ev_tag;
+}
+
 static void state_rd_req(struct vdpu_edge *e)
 {
     const struct vdpu_eng *g = &e->pre->eng;
     struct vdpu_eng *n = &e->next->eng;
     vdpu_dmareq_t r;
 
-    if (!model_dma_out_free(e)) return;
+    if (tag_held(g) || !model_dma_out_free(e)) return;
     memset(&r, 0, sizeof r);
     r.type = VDPU_DMA_RD;
     r.purpose = g->rd_purpose;
@@ -803,6 +846,17 @@ static void state_rd_req(struct vdpu_edge *e)
     n->rd_got = 0;
     n->rd_bad = false;
     n->fsm = VDPU_ENG_RD_WAIT;
+    if (g->rd_purpose == VDPU_PURP_EVENT && !g->rx && (g->pk_en || g->ev_en)) {
+        /* a TX service's interrupt decision is made beside the engine (ev_tap): the next buffer now
+         * (PROC of a cached descriptor sees a complete read, as after the event read it replaces) */
+        n->ev_st = ENG_EV_READ;
+        n->ev_tag = g->next_tag;
+        n->ev_n = g->ndesc;
+        n->no_irq = true; /* IRQ raises nothing: the decision raises the interrupt */
+        n->rd_got = g->rd_len;
+        n->fsm = VDPU_ENG_IRQ;
+        return;
+    }
     if (qeng_cache_read(e)) { /* the cache is empty when it is read: it now holds what arrives */
         n->pc_n = (uint8_t)(g->rd_len / (g->rd_purpose == VDPU_PURP_DESC ? VIRTQ_DESC_BYTES : 2u));
         n->pc_pos = 0;
@@ -997,7 +1051,8 @@ static void state_pay(struct vdpu_edge *e, const vdpu_in_t *in)
     /* the frame whose bytes are requested: the descriptor in service, or (TX fetch) a cached one */
     const uint64_t e_addr = g->x_req ? le64_at(g->pc + VIRTQ_DESC_BYTES * (g->pc_pos + g->x_req - 1u)) : g->d_addr;
     const uint32_t e_len = x_frame_len(g, g->x_req);
-    if (!stopping && g->p_req < e_len && g->p_n < g->mr && !g->p_slot[s].busy && model_dma_out_free(e)) {
+    if (!stopping && g->p_req < e_len && g->p_n < g->mr && !g->p_slot[s].busy && !tag_held(g) &&
+        model_dma_out_free(e)) {
         uint16_t len = min_u16(e_len - g->p_req, VDPU_DMA_RD_MAX);
         pay_read(e, VDPU_PURP_PAYLOAD_RD, e_addr + g->p_req, len);
         n->p_slot[s].busy = true;
@@ -1012,7 +1067,7 @@ static void state_pay(struct vdpu_edge *e, const vdpu_in_t *in)
             n->x_rbase = align_word(g->x_rbase + e_len);
             n->p_req = 0;
         }
-    } else if (!stopping && g->p_n < g->mr && !g->p_slot[s].busy && model_dma_out_free(e)) {
+    } else if (!stopping && g->p_n < g->mr && !g->p_slot[s].busy && !tag_held(g) && model_dma_out_free(e)) {
         uint32_t slot = 0, k = x_ahead_k(e, e_len, &slot);
         if (k) {
             x_ahead_issue(e, k, slot);
@@ -1124,6 +1179,15 @@ static void state_wr_req(struct vdpu_edge *e)
     struct vdpu_eng *n = &e->next->eng;
     vdpu_dmareq_t r;
 
+    /* the used ring does not move while an interrupt decision on it is pending; a failed one has stopped
+     * the queue: the service ends here, nothing more is used */
+    if (g->ev_st != ENG_EV_NONE && g->wr_purpose == VDPU_PURP_USED && !g->wr_beat) {
+        if (g->ev_st == ENG_EV_BAD) {
+            n->ev_st = ENG_EV_NONE;
+            qeng_idle(e);
+        }
+        return;
+    }
     if (!model_dma_out_free(e)) return;
     memset(&r, 0, sizeof r);
     r.type = VDPU_DMA_WR;
@@ -1235,14 +1299,20 @@ static void state_rx_next(struct vdpu_edge *e, const vdpu_in_t *in)
         qeng_split_leave(e);
 }
 
+/* A violation of the queue in service: QERR[q], ERR_INFO, and the internal error (ERR state, ev_tap). */
+static void record_violation(struct vdpu_edge *e, uint8_t code)
+{
+    struct vdpu_state *n = e->next;
+    uint16_t q = e->pre->eng.q;
+
+    n->eng.qerr |= 1u << q;
+    n->eng.err_info = (uint32_t)code << VDPU_ERR_INFO_CODE_LSB | (uint32_t)q << VDPU_ERR_INFO_QUEUE_LSB;
+    n->dp_err = true; /* the same latch as the dp_err input: firmware sets DEVICE_NEEDS_RESET */
+}
+
 static void state_err(struct vdpu_edge *e)
 {
-    const struct vdpu_eng *g = &e->pre->eng;
-    struct vdpu_state *n = e->next;
-
-    n->eng.qerr |= 1u << g->q;
-    n->eng.err_info = (uint32_t)g->err << VDPU_ERR_INFO_CODE_LSB | (uint32_t)g->q << VDPU_ERR_INFO_QUEUE_LSB;
-    n->dp_err = true; /* the same latch as the dp_err input: firmware sets DEVICE_NEEDS_RESET */
+    record_violation(e, e->pre->eng.err);
     qeng_idle(e);
 }
 
@@ -1260,16 +1330,51 @@ static void eng_edge(struct vdpu_edge *e, const vdpu_in_t *in);
 void model_qeng_edge(struct vdpu_edge *e, const vdpu_in_t *in)
 {
     eng_edge(e, in);
+    if (e->dev_reset) e->next->eng.ev_st = ENG_EV_NONE; /* its read is forgotten, as the engine's */
     for (unsigned q = 0; q < VDPU_NUM_QUEUES; q++) /* a hint that is set (rarely), first: cheaper per edge */
         if (e->next->eng.io_ok[q] && (e->dev_reset || !e->pre->queue[q].enable)) e->next->eng.io_ok[q] = false;
+}
+
+/*
+ * The interrupt decision beside the engine (docs/queue-engine.md "Interrupt decision"): the completion of
+ * a pending decision's event read, at whatever state the engine is in, decides the interrupt of the used
+ * write before it (the used ring has not moved since: the next used write waits) and is hidden from the
+ * engine's states. An error status, poisoned data or a wrong length is the queue's QERR_DMA at once, and
+ * ENG_EV_BAD ends the service where the engine next waits for the decision (no further used write).
+ * Returns true when the beat was the decision's.
+ */
+static bool ev_tap(struct vdpu_edge *e, const vdpu_in_t *in)
+{
+    const struct vdpu_eng *g = &e->pre->eng;
+    const vdpu_dmacpl_t *c = &in->dmacpl;
+    struct vdpu_eng *n = &e->next->eng;
+
+    if (!in->dmacpl_valid || g->ev_st != ENG_EV_READ || c->tag != g->ev_tag) return false;
+    if (c->status != VDPU_CPL_SC || c->poison || !c->last || c->len != (g->pk_en ? 4u : 2u)) {
+        /* the queue stops now (the scheduler passes it by); the service ends where it next waits */
+        n->ev_st = ENG_EV_BAD;
+        record_violation(e, VDPU_QERR_DMA);
+        return true;
+    }
+    n->ev_st = ENG_EV_NONE;
+    bool no_irq = g->pk_en ? qeng_packed_no_irq(e, c->data, g->ev_n) : qeng_split_no_irq(e, c->data);
+    if (!no_irq) qeng_raise(e, g->q);
+    return true;
 }
 
 static void eng_edge(struct vdpu_edge *e, const vdpu_in_t *in)
 {
     const struct vdpu_state *s = e->pre;
-    bool waiting = model_qeng_cpl_expected(s);
+    bool waiting = cto_runs(s);
+    vdpu_in_t masked;
 
     e->next->eng.cto = model_cto_next(waiting, in->dmacpl_valid, s->eng.cto, s->cpl_timeout, e->warp);
+    bool beat = in->dmacpl_valid; /* the timeout looks at every beat, the decision's too */
+    if (ev_tap(e, in)) { /* the engine's states do not see the decision's beat */
+        masked = *in;
+        masked.dmacpl_valid = false;
+        in = &masked;
+    }
     if (s->eng.fsm != VDPU_ENG_IDLE) e->eng_service = true;
     /* TX fetch: a frame PAY has half sent is finished first; the stop acts after it (state_pay) */
     bool half_sent = s->eng.fsm == VDPU_ENG_PAY && s->eng.tx_pos;
@@ -1279,7 +1384,7 @@ static void eng_edge(struct vdpu_edge *e, const vdpu_in_t *in)
             return;
         }
         e->next->eng.x_stop = ENG_X_RESET;
-    } else if (waiting && !in->dmacpl_valid && model_cto_expired(s->eng.cto, s->cpl_timeout)) {
+    } else if (waiting && !beat && model_cto_expired(s->eng.cto, s->cpl_timeout)) {
         if (!half_sent) {
             qeng_error(e, VDPU_QERR_TIMEOUT);
             return;

@@ -63,6 +63,7 @@ bool qeng_ahead_take(struct vdpu_edge *e);
 /* qeng_split.c / qeng_packed.c: what depends on the ring layout */
 void qeng_split_start(struct vdpu_edge *e, uint16_t q);
 void qeng_split_proc(struct vdpu_edge *e);
+bool qeng_split_no_irq(const struct vdpu_edge *e, const uint8_t *d);
 void qeng_split_desc_done(struct vdpu_edge *e);
 void qeng_split_used(struct vdpu_edge *e);
 void qeng_split_wr_done(struct vdpu_edge *e);
@@ -74,6 +75,7 @@ void qeng_split_rx_next(struct vdpu_edge *e);
 
 void qeng_packed_start(struct vdpu_edge *e, uint16_t q);
 void qeng_packed_proc(struct vdpu_edge *e);
+bool qeng_packed_no_irq(const struct vdpu_edge *e, const uint8_t *d, uint16_t ndesc);
 void qeng_packed_desc_done(struct vdpu_edge *e);
 void qeng_packed_used(struct vdpu_edge *e);
 void qeng_packed_write_batch(struct vdpu_edge *e);

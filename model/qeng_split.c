@@ -170,6 +170,14 @@ static uint64_t avail_event_addr(const struct vdpu_queue_ctx *qc)
     return qeng_device_base(qc) + SPLIT_RING_HDR + (uint64_t)SPLIT_USED_ELEM * qc->size;
 }
 
+/* EVENT_IDX: used_event `d`, read after the batch's used idx write: true when the batch (used idx from
+ * ev_old to the current one) did not pass it (vring_need_event). */
+bool qeng_split_no_irq(const struct vdpu_edge *e, const uint8_t *d)
+{
+    uint16_t ue = le16_at(d), nw = qeng_qctx(e)->used_idx, old = e->pre->eng.ev_old;
+    return !((uint16_t)(nw - ue - 1) < (uint16_t)(nw - old));
+}
+
 void qeng_split_proc(struct vdpu_edge *e)
 {
     const struct vdpu_eng *g = &e->pre->eng;
@@ -215,8 +223,7 @@ void qeng_split_proc(struct vdpu_edge *e)
             n->fsm = VDPU_ENG_IRQ;
             return;
         }
-        uint16_t ue = le16_at(d), nw = qc->used_idx, old = g->ev_old;
-        n->no_irq = !((uint16_t)(nw - ue - 1) < (uint16_t)(nw - old));
+        n->no_irq = qeng_split_no_irq(e, d);
         n->fsm = VDPU_ENG_IRQ;
         return;
     }

@@ -130,6 +130,14 @@ module vdpu_qeng
     XaIn     // in: the next cache (pcx), taken where the service would read the descriptors
   } x_ahead_e;
 
+  // The interrupt decision of a TX service's used write, made beside the engine (the model's enum
+  // eng_ev; docs/queue-engine.md "Interrupt decision").
+  typedef enum logic [1:0] {
+    EvNone,  // no decision pending
+    EvRead,  // the event read is in flight: its completion decides (at any state)
+    EvBad    // it completed with an error: QERR_DMA where the engine next waits for it
+  } ev_st_e;
+
   // What the current read or write is for.
   typedef enum logic [3:0] {
     OpAvail,    // split: avail flags + idx
@@ -224,6 +232,10 @@ module vdpu_qeng
   logic [5:0]            tcnt_q, tcnt_d;    // ... and its entries (1..32)
   logic                  aew_q, aew_d;      // split TX: avail_event written, avail re-read pending
   logic [15:0]           evold_q, evold_d;  // split: used idx before the batch (vring_need_event)
+  ev_st_e                evst_q, evst_d;    // TX with EVENT_IDX or packed: the decision pending beside
+                                            // the engine; the used ring does not move until it is made
+  logic [4:0]            evtag_q, evtag_d;  // ... its read's tag
+  logic [15:0]           evn_q, evn_d;      // ... packed: the written descriptor's (batch's) ring slots
   // MRG_RXBUF (ENG_CTRL[4], latched at the pick, RX only): the buffers of the frame in service; none
   // is made used before the whole frame is written, so a frame that runs out of buffers is dropped
   // without the driver seeing any of it
@@ -412,12 +424,28 @@ module vdpu_qeng
   // recovers an engine whose read never completes even without a timeout.
   logic cpl_good, cto_run, cto_due, cto_fire, rd_abort;
 
+  // A pending interrupt decision's read counts too where the engine can stop without cutting anything:
+  // IDLE, RD_REQ, RD_WAIT, PAY not stopping, WR_REQ before its first beat (the model's cto_runs).
+  logic ev_timed;
+  assign ev_timed = (evst_q == EvRead) && (state_q == StIdle || state_q == StRdReq ||
+                                          (state_q == StPay && xstop_q == XGo) ||
+                                          (state_q == StWrReq && beat_q == '0));
   assign cpl_good = (dmacpl_tag_i == rtag_q) && (dmacpl_status_i == CPL_SC) && !dmacpl_poison_i;
-  assign cto_run  = (state_q == StRdWait) || (state_q == StPay && pn_q != '0 && xstop_q == XGo);
+  assign cto_run  = (state_q == StRdWait) || (state_q == StPay && pn_q != '0 && xstop_q == XGo) || ev_timed;
   assign cto_due  = (cpl_timeout_i != '0) && (cto_q >= cpl_timeout_i);
   assign cto_fire = cto_run && !dmacpl_valid_i && cto_due;
   assign rd_abort = dev_reset_i && (state_q == StRdWait || state_q == StPay);
   assign cto_d    = (!cto_run || dmacpl_valid_i || cpl_timeout_i == '0) ? '0 : cto_q + 32'd1 + warp_i;
+
+  // The interrupt decision's completion (ev_hit) is taken at any state and hidden from the engine's
+  // states (cpl_v); an error status, poisoned data or a wrong length leaves EvBad. tag_held: the tag the
+  // next read takes is the pending decision's: the read waits for it.
+  logic ev_hit, ev_ok, cpl_v, tag_held;
+  assign ev_hit   = dmacpl_valid_i && (evst_q == EvRead) && (dmacpl_tag_i == 8'(evtag_q));
+  assign ev_ok    = (dmacpl_status_i == CPL_SC) && !dmacpl_poison_i && dmacpl_last_i &&
+                    (dmacpl_len_i == (packed_q ? 16'd4 : 16'd2));
+  assign cpl_v    = dmacpl_valid_i && !ev_hit;
+  assign tag_held = (evst_q == EvRead) && (tag_q == evtag_q);
 
   // TX frame buffer: payload completions are stored at chain offset tot + rcnt (PAY: the chunk's
   // offset plus the bytes of its read so far).
@@ -451,11 +479,11 @@ module vdpu_qeng
     pay_len    = min16(pay_elen - preq_q, 32'(DMA_RD_MAX));
     pay_req_ok = (state_q == StPay) && !rd_abort && !cto_fire && (xstop_q == XGo) && (preq_q < pay_elen) &&
                  (pn_q < mr_q) &&
-                 !pbusy_q[pchunk_q] && dma_free_i;
+                 !pbusy_q[pchunk_q] && !tag_held && dma_free_i;
   end
 
   logic pay_we;
-  assign pay_we = (state_q == StPay) && !rd_abort && (xstop_q == XGo) && dmacpl_valid_i && (pn_q != '0) &&
+  assign pay_we = (state_q == StPay) && !rd_abort && (xstop_q == XGo) && cpl_v && (pn_q != '0) &&
                   pay_hit && (dmacpl_status_i == CPL_SC) && !dmacpl_poison_i && (pay_n != '0);
 
   // TX fetch: PAY sends its frames (xcnt > 1) in ring order, frame xout as soon as its bytes are in (its
@@ -517,9 +545,9 @@ module vdpu_qeng
       if (32'(qn) - xa_slot < xa_k) xa_k = 32'(qn) - xa_slot;
     end
     xa_go = (state_q == StPay) && !rd_abort && !cto_fire && (xstop_q == XGo) && (pn_q < mr_q) &&
-            !pbusy_q[pchunk_q] && dma_free_i && (xa_k != '0);
+            !pbusy_q[pchunk_q] && !tag_held && dma_free_i && (xa_k != '0);
   end
-  assign tx_we  = ((state_q == StRdWait) && !rd_abort && dmacpl_valid_i && cpl_good && (op_q == OpPayload) &&
+  assign tx_we  = ((state_q == StRdWait) && !rd_abort && cpl_v && cpl_good && (op_q == OpPayload) &&
                    (cpl_n != '0)) || pay_we;
 
 
@@ -529,7 +557,7 @@ module vdpu_qeng
   logic [511:0] tbl_rdata;
   logic [127:0] tbl_entry;
 
-  assign tbl_we  = (state_q == StRdWait) && !rd_abort && dmacpl_valid_i && cpl_good && (op_q == OpInd) &&
+  assign tbl_we  = (state_q == StRdWait) && !rd_abort && cpl_v && cpl_good && (op_q == OpInd) &&
                    (cpl_n != '0);
   assign tbl_ent = tcur_q - tbase_q;
 
@@ -651,13 +679,21 @@ module vdpu_qeng
     end
   end
 
-  // ---- EVENT_IDX: packed desc-specific event offset, in the current used lap --------------------------------
-  logic [15:0] ev_off;
-
-  always_comb begin
-    ev_off = {1'b0, rbuf_q[14:0]};
-    if (rbuf_q[15] != qc.used_wrap) ev_off = ev_off - qn;
-  end
+  // ---- the interrupt decision on an event read's data d, after a used write ---------------------------
+  // split, no EVENT_IDX: the avail flags; split EVENT_IDX: used_event, the batch moved used idx from old;
+  // packed: the driver event structure {off_wrap, flags}: desc-specific (EVENT_IDX) - the written slots
+  // (n of them) reached off_wrap, an offset of the other wrap counter counting one lap back - or
+  // enable / disable. The model's qeng_packed_no_irq / qeng_split_no_irq (negated).
+  function automatic logic event_irq(logic [31:0] d, logic pk, logic evx, logic [15:0] nw, logic nwrap,
+                                     logic [15:0] qsize, logic [15:0] n, logic [15:0] old);
+    logic [15:0] off;
+    off = {1'b0, d[14:0]};
+    if (d[15] != nwrap) off = off - qsize;
+    if (!pk && !evx) return !d[0];  // VRING_AVAIL_F_NO_INTERRUPT
+    if (!pk) return need_event(d[15:0], nw, old);
+    if (evx && d[31:16] == 16'd2) return need_event(off, nw, nw - n);
+    return d[31:16] != 16'd1;
+  endfunction
 
   // ---- NOTIFICATION_DATA ---------------------------------------------------------------------------
   logic [17:0] cur_ahead;  // the queue in service (pre-edge)
@@ -860,6 +896,9 @@ module vdpu_qeng
     xstop_d   = xstop_q;
     xsent_d   = xsent_q;
     xah_d     = xah_q;
+    evst_d    = evst_q;
+    evtag_d   = evtag_q;
+    evn_d     = evn_q;
     xan_d     = xan_q;
     xatag_d   = xatag_q;
     xagot_d   = xagot_q;
@@ -1015,10 +1054,35 @@ module vdpu_qeng
       endcase
     end
 
+    // The interrupt decision beside the engine: its completion decides at whatever state the engine is in
+    // (the used ring has not moved since: the next used write waits for it).
+    // A failed one is the queue's QERR_DMA at once (QERR[q] below); EvBad ends the service where the engine
+    // next waits for the decision (no further used write).
+    if (ev_hit) begin
+      evst_d = ev_ok ? EvNone : EvBad;
+      irq_o  = ev_ok && event_irq(dmacpl_data_i[31:0], packed_q, evx_q, qc.used_idx, qc.used_wrap, qn, evn_q,
+                                  evold_q);
+      if (!ev_ok) begin
+        err_o  = 1'b1;
+        info_d = '0;
+        info_d[ERR_INFO_CODE_LSB +: ERR_INFO_CODE_W]   = QERR_DMA;
+        info_d[ERR_INFO_QUEUE_LSB +: ERR_INFO_QUEUE_W] = ERR_INFO_QUEUE_W'(q_q);
+      end
+    end
+
     unique case (state_q)
-      // -- scheduler: RX first, then the next ready TX queue (round robin)
+      // -- scheduler: RX first, then the next ready TX queue (round robin); the last service's interrupt
+      // decision first: nothing is picked while it is pending
       StIdle: begin
-        if (!quiesce_i) begin  // (quiesce is short - a reset, a suspend: a waiting frame stays)
+        if (evst_q == EvBad) begin
+          evst_d  = EvNone;  // it has stopped its queue already
+        end else if (cto_fire) begin
+          code_d  = QERR_TIMEOUT;
+          state_d = StErr;
+          evst_d  = EvNone;
+        end else if (evst_q != EvNone) begin
+          // the decision's completion is on the way
+        end else if (!quiesce_i) begin  // (quiesce is short - a reset, a suspend: a waiting frame stays)
           if (rx_drop) begin
             // A waiting frame that cannot or must not be delivered is dropped (and counted) instead
             // of holding the wire: longer than the buffer or (MTU) than the driver allows, before
@@ -1081,7 +1145,11 @@ module vdpu_qeng
       end
 
       StRdReq: begin
-        if (dma_free_i) begin
+        if (cto_fire) begin  // the pending decision's read timed out
+          code_d  = QERR_TIMEOUT;
+          state_d = StErr;
+          evst_d  = EvNone;
+        end else if (!tag_held && dma_free_i) begin
           dma_load_o = 1'b1;
           rtag_d     = req.tag;
           tag_d      = tag_q + 5'd1;
@@ -1094,6 +1162,15 @@ module vdpu_qeng
             pcn_d = (op_q == OpRing) ? k_ring : k_desc;
             pc_d  = '0;
           end
+          if (op_q == OpEvent && !rx_q && (packed_q || evx_q)) begin
+            // a TX service's interrupt decision is made beside the engine (ev_hit): the next buffer now
+            evst_d   = EvRead;
+            evtag_d  = tag_q;
+            evn_d    = ndesc_q[15:0];
+            irq_en_d = 1'b0;  // IRQ raises nothing: the decision raises the interrupt
+            rcnt_d   = 32'(req.len);  // PROC of a cached descriptor sees a complete read
+            state_d  = StIrq;
+          end
         end
       end
 
@@ -1103,7 +1180,8 @@ module vdpu_qeng
         end else if (cto_fire) begin
           code_d  = QERR_TIMEOUT;
           state_d = StErr;
-        end else if (dmacpl_valid_i) begin
+          evst_d  = EvNone;  // the pending decision's read is forgotten too
+        end else if (cpl_v) begin
           rcnt_d = rcnt_q + 32'(dmacpl_len_i);
           if (!cpl_good) rerr_d = 1'b1;
           if (!cpl_good) begin
@@ -1346,29 +1424,29 @@ module vdpu_qeng
               end
             end
 
-            default: begin  // OpEvent
-              if (!packed_q && !evx_q) begin
-                // split, no EVENT_IDX: the avail flags as they are after the used idx write
-                irq_en_d = !rbuf_q[0];  // VRING_AVAIL_F_NO_INTERRUPT
-              end else if (!packed_q) begin
-                // split (EVENT_IDX): used_event; the batch moved used idx from evold to the current one
-                irq_en_d = need_event(rbuf_q[15:0], qc.used_idx, evold_q);
-              end else if (evx_q && rbuf_q[31:16] == 16'd2) begin
-                // packed desc-specific (EVENT_IDX): this buffer's slots reached off_wrap; an
-                // offset of the other wrap counter counts one lap back
-                irq_en_d = need_event(ev_off, qc.used_idx, qc.used_idx - ndesc_q[15:0]);
-              end else begin
-                // packed: off_wrap (bytes 0-1), flags (bytes 2-3); 1 = disable
-                irq_en_d = (rbuf_q[31:16] != 16'd1);
-              end
-              state_d = StIrq;
+            default: begin  // OpEvent (RX, split TX without EVENT_IDX): the avail flags as they are after
+                            // the used idx write, used_event, or the driver event structure
+              irq_en_d = event_irq(rbuf_q[31:0], packed_q, evx_q, qc.used_idx, qc.used_wrap, qn,
+                                   ndesc_q[15:0], evold_q);
+              state_d  = StIrq;
             end
           endcase
         end
       end
 
       StWrReq: begin
-        if (dma_free_i) begin
+        if (cto_fire) begin  // the pending decision's read timed out (before this write's first beat)
+          code_d  = QERR_TIMEOUT;
+          state_d = StErr;
+          evst_d  = EvNone;
+        end else if (evst_q != EvNone && op_q == OpUsed && beat_q == '0) begin
+          // the used ring does not move while an interrupt decision on it is pending; a failed one has
+          // stopped the queue: the service ends here, nothing more is used
+          if (evst_q == EvBad) begin
+            evst_d  = EvNone;
+            state_d = StIdle;
+          end
+        end else if (dma_free_i) begin
           dma_load_o = 1'b1;
           unique case (op_q)
             OpPayWr: begin
@@ -1468,7 +1546,7 @@ module vdpu_qeng
 
       StIrq: begin
         // one interrupt decision per written batch (split) / used descriptor (packed)
-        irq_o   = irq_en_q && !bheld_q;
+        if (irq_en_q && !bheld_q) irq_o = 1'b1;
         bheld_d = 1'b0;
         if (rx_q) begin
           // RX: the frame's buffer is free; the next frame while its used entry stays in the batch
@@ -1567,6 +1645,7 @@ module vdpu_qeng
         end else if (cto_fire && txb_q == '0) begin
           code_d  = QERR_TIMEOUT;
           state_d = StErr;
+          evst_d  = EvNone;
         end else begin
           // TX fetch: a frame half sent is finished first; the stop acts after it
           if (rd_abort) xstop_d = XReset;
@@ -1598,7 +1677,7 @@ module vdpu_qeng
             pchunk_d   = pchunk_q + 5'd1;
             pay_issued = 1'b1;
           end
-          if (dmacpl_valid_i && pn_q != '0 && xstop_q == XGo && !rd_abort && xah_q == XaRead &&
+          if (cpl_v && pn_q != '0 && xstop_q == XGo && !rd_abort && xah_q == XaRead &&
               dmacpl_tag_i == {3'b0, xatag_q}) begin
             // the run-ahead descriptor read: its beats fill pcx
             if (dmacpl_status_i != CPL_SC || dmacpl_poison_i || 32'(dmacpl_len_i) > 32'({xan_q, 4'b0}) - 32'(xagot_q)) begin
@@ -1614,7 +1693,7 @@ module vdpu_qeng
                 pay_fail_last = pbad_d;
               end
             end
-          end else if (dmacpl_valid_i && pn_q != '0 && xstop_q == XGo && !rd_abort) begin
+          end else if (cpl_v && pn_q != '0 && xstop_q == XGo && !rd_abort) begin
             if (!pay_hit || dmacpl_status_i != CPL_SC || dmacpl_poison_i) begin
               pbad_d    = 1'b1;
               pay_fail_last = dmacpl_last_i;
@@ -1646,6 +1725,7 @@ module vdpu_qeng
               XTimeout: begin
                 code_d  = QERR_TIMEOUT;
                 state_d = StErr;
+                evst_d  = EvNone;
               end
               default: begin  // XFailed
                 state_d = StProc;
@@ -1907,9 +1987,11 @@ module vdpu_qeng
       ntx_last_d  = tx_lastb;
     end
 
-    // DEV_RESET clears QERR; a violation recorded at the same edge survives (data path last).
+    // DEV_RESET clears QERR; a violation recorded at the same edge survives (data path last). It forgets
+    // a pending interrupt decision's read, as the engine's.
     if (dev_reset_i) qerr_d = '0;
-    if (state_q == StErr) qerr_d[q_q] = 1'b1;
+    if (dev_reset_i) evst_d = EvNone;
+    if (state_q == StErr || (ev_hit && !ev_ok)) qerr_d[q_q] = 1'b1;
   end
 
   assign dma_req_o = req;
@@ -2022,6 +2104,9 @@ module vdpu_qeng
       xstop_q     <= XGo;
       xsent_q     <= 1'b0;
       xah_q       <= XaNone;
+      evst_q      <= EvNone;
+      evtag_q     <= '0;
+      evn_q       <= '0;
       xan_q       <= '0;
       xatag_q     <= '0;
       xagot_q     <= '0;
@@ -2126,6 +2211,9 @@ module vdpu_qeng
       xstop_q     <= xstop_d;
       xsent_q     <= xsent_d;
       xah_q       <= xah_d;
+      evst_q      <= evst_d;
+      evtag_q     <= evtag_d;
+      evn_q       <= evn_d;
       xan_q       <= xan_d;
       xatag_q     <= xatag_d;
       xagot_q     <= xagot_d;
@@ -2146,15 +2234,16 @@ module vdpu_qeng
   logic unused_ctrl;
   assign unused_ctrl = ^{eng_ctrl_i[31:8], eng_param_i[31:12]};
 
-  assign cpl_expected_o = (state_q == StRdWait) || (state_q == StPay && pn_q != '0 && xstop_q == XGo);
+  assign cpl_expected_o = (state_q == StRdWait) || (state_q == StPay && pn_q != '0 && xstop_q == XGo) ||
+                          (evst_q == EvRead);
   assign irq_q_o        = q_q;
-  assign idle_o         = (state_q == StIdle);
+  assign idle_o         = (state_q == StIdle) && (evst_q == EvNone);
   assign rd_wait_o      = (state_q == StRdWait) && !cto_due;
   assign cto_wake_o     = (!cto_run || cpl_timeout_i == '0) ? '1 :
                           (cto_q < cpl_timeout_i) ? cpl_timeout_i - cto_q : '0;
   always_comb begin
     status_o = '0;
-    status_o[ENG_STATUS_IDLE_LSB]                                = (state_q == StIdle);
+    status_o[ENG_STATUS_IDLE_LSB]                                = idle_o;
     status_o[ENG_STATUS_QUEUE_LSB +: ENG_STATUS_QUEUE_W]           = ENG_STATUS_QUEUE_W'(q_q);
     status_o[ENG_STATUS_RX_DROPPED_LSB +: ENG_STATUS_RX_DROPPED_W] = drops_q;
   end

@@ -1,4 +1,6 @@
 /* hand_ring.c - hand-built rings for tests that play the firmware (see hand_ring.h). */
+#include <string.h>
+
 #include "hand_ring.h"
 
 void desc_w(struct tctx *t, uint16_t slot, uint64_t addr, uint32_t len, uint16_t a, uint16_t b)
@@ -54,4 +56,27 @@ void kick(struct tctx *t)
 uint64_t reqs(struct tctx *t, unsigned purp)
 {
     return t->b->link.st.total[purp].requests;
+}
+
+void hand_post(struct tctx *t, bool packed, unsigned n, uint32_t len, unsigned bad)
+{
+    uint8_t buf[0x100];
+    cr_assert(len <= sizeof buf);
+    for (unsigned i = 0; i < n; i++) {
+        uint64_t a = BUFS + 0x100ull * i;
+        memset(buf, 0x40 + (int)i, sizeof buf);
+        hm_w(t, a, buf, len);
+        if (packed) {
+            desc_w(t, (uint16_t)i, i == bad ? OUTSIDE : a, len, (uint16_t)i, P_AVAIL);
+        } else {
+            desc_w(t, (uint16_t)i, i == bad ? OUTSIDE : a, len, 0, 0);
+            hm_w16(t, RING_DRV + 4 + 2u * i, (uint16_t)i);
+        }
+    }
+    if (!packed) hm_w16(t, RING_DRV + 2, (uint16_t)n);
+}
+
+uint32_t hand_err_code(struct tctx *t)
+{
+    return (csr_rd(t, VDPU_CSR_ERR_INFO) & VDPU_ERR_INFO_CODE) >> VDPU_ERR_INFO_CODE_LSB;
 }

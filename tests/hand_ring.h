@@ -11,6 +11,8 @@
 #define RING_DEV  0x12000ull
 #define BUFS      0x20000ull
 #define BUF_LEN   72u /* virtio_net_hdr + a 60-byte frame */
+#define P_AVAIL   (1u << 7)      /* packed descriptor flags: AVAIL set, USED clear (the first lap's wrap 1) */
+#define OUTSIDE   (32ull << 20)  /* beyond engine_up's 16 MiB host window */
 
 /* descriptor at RING_DESC slot: addr, len, then split {flags, next} / packed {id, flags} */
 void desc_w(struct tctx *t, uint16_t slot, uint64_t addr, uint32_t len, uint16_t a, uint16_t b);
@@ -26,5 +28,11 @@ void queue_at(struct tctx *t, bool packed, unsigned q, uint64_t desc, uint64_t d
 void kick(struct tctx *t);
 /* DMA requests of a purpose so far */
 uint64_t reqs(struct tctx *t, unsigned purp);
+/* n one-descriptor frames of `len` bytes (at most 256) on the transmitq (packed, or split in table order,
+ * avail idx n), frame i's bytes all 0x40 + i; the descriptor `bad` (n or more: none) names a buffer outside
+ * the host window */
+void hand_post(struct tctx *t, bool packed, unsigned n, uint32_t len, unsigned bad);
+/* ERR_INFO's violation code */
+uint32_t hand_err_code(struct tctx *t);
 
 #endif

@@ -88,7 +88,7 @@ static void coal_open(struct tctx *t, enum vdpu_engine e)
 }
 static void coal_body(struct tctx *T, enum drv_ring ring)
 {
-    struct pause_opts so = {ring, NET_TX, 120, 64, 0, false, {{3, 503}, {43, 11}, {90, 1013}}};
+    struct pause_opts so = {ring, NET_TX, 120, 64, 0, false, {{3, 503}, {43, 11}, {90, 13}}};
     struct pause_result s = traffic_with_suspensions(T, &so);
     cr_assert_gt(s.owed, 0, "some suspension found used buffers whose interrupt the coalescer still held");
     cr_assert_eq(s.owed_msi, s.owed, "each time the deferred interrupt arrived before the suspend completed");

@@ -12,8 +12,6 @@
 #include "link.h"
 #include "virtio_net.h"
 
-#define P_AVAIL   (1u << 7)
-#define OUTSIDE   (32ull << 20) /* beyond engine_up's 16 MiB host window */
 
 /* P = 8, B = 1, M = 8 reads outstanding, TX fetch K */
 static uint32_t param(unsigned k) { return 8u | 1u << 4 | 8u << 8 | k << VDPU_ENG_PARAM_TX_FETCH_LSB; }
@@ -69,34 +67,10 @@ static void count_on(struct before_used *c, struct tctx *t, unsigned purpose)
     t_tap_on(&c->tap, t, on_before_used, c);
 }
 
-/* n one-descriptor frames of `len` bytes on the transmitq (packed, or split in table order), frame i's
- * bytes all 0x40 + i; the descriptor `bad` (n or more: none) names a buffer outside the host window */
-static void post(struct tctx *t, bool packed, unsigned n, uint32_t len, unsigned bad)
-{
-    uint8_t buf[0x100];
-    for (unsigned i = 0; i < n; i++) {
-        uint64_t a = BUFS + 0x100ull * i;
-        memset(buf, 0x40 + (int)i, sizeof buf);
-        hm_w(t, a, buf, len);
-        if (packed) {
-            desc_w(t, (uint16_t)i, i == bad ? OUTSIDE : a, len, (uint16_t)i, P_AVAIL);
-        } else {
-            desc_w(t, (uint16_t)i, i == bad ? OUTSIDE : a, len, 0, 0);
-            hm_w16(t, RING_DRV + 4 + 2u * i, (uint16_t)i);
-        }
-    }
-    if (!packed) hm_w16(t, RING_DRV + 2, (uint16_t)n);
-}
-
 /* the engine on the hand-built ring: packed, or split with IN_ORDER (its descriptors are cached) */
 static void up(struct tctx *t, bool packed, unsigned k)
 {
     engine_up(t, packed, param(k), packed ? 0u : 1u << VDPU_ENGCTRL_IN_ORDER);
-}
-
-static uint32_t err_code(struct tctx *t)
-{
-    return (csr_rd(t, VDPU_CSR_ERR_INFO) & VDPU_ERR_INFO_CODE) >> VDPU_ERR_INFO_CODE_LSB;
 }
 
 /* Eight frames, K 8: one PAY phase reads all eight payloads (packed: one descriptor read before it, one
@@ -106,7 +80,7 @@ static void eight_in_order(struct tctx *t, bool packed, unsigned k)
 {
     struct wire w;
     up(t, packed, k);
-    post(t, packed, QN, 200, QN);
+    hand_post(t, packed, QN, 200, QN);
     watch(&w, t);
     kick(t);
     unwatch(&w);
@@ -129,12 +103,12 @@ ENGINE_TEST(tx_fetch, split_in_order_eight_frames_in_ring_order_k8, .timeout = 6
 static void bad_descriptor(struct tctx *t, bool packed, unsigned k)
 {
     up(t, packed, k);
-    post(t, packed, 6, 72, 4);
+    hand_post(t, packed, 6, 72, 4);
     kick(t);
     cr_assert_eq(t->b->net.tx_frames, 4, "K %u: %llu frames on the wire", k, (unsigned long long)t->b->net.tx_frames);
     cr_assert_eq(reqs(t, VDPU_PURP_PAYLOAD_RD), 4, "the bad descriptor's buffer never read");
     cr_assert_eq(csr_rd(t, VDPU_CSR_QERR), 1u << Q_TX);
-    cr_assert_eq(err_code(t), VDPU_QERR_ADDR);
+    cr_assert_eq(hand_err_code(t), VDPU_QERR_ADDR);
 }
 ENGINE_TEST(tx_fetch, stops_at_a_bad_descriptor_k8, .timeout = 60) { bad_descriptor(T, true, 8); }
 ENGINE_TEST(tx_fetch, stops_at_a_bad_descriptor_k1, .timeout = 60) { bad_descriptor(T, true, 1); }
@@ -153,7 +127,7 @@ static void failed_read(struct tctx *t, bool packed, unsigned k, const char *fau
     cr_assert_eq(link_faults_parse(fault, &f, err, sizeof err), 0, "%s", err);
     link_set_faults(&t->b->link, &f);
     up(t, packed, k);
-    post(t, packed, QN, 72, QN);
+    hand_post(t, packed, QN, 72, QN);
     kick(t);
     cr_assert_eq(t->b->link.nfired, 1);
     cr_assert_eq(t->b->link.fired[0].purpose, VDPU_PURP_PAYLOAD_RD);
@@ -161,7 +135,7 @@ static void failed_read(struct tctx *t, bool packed, unsigned k, const char *fau
     cr_assert_eq(t->b->net.tx_frames, sent, "K %u: %llu frames on the wire", k, (unsigned long long)t->b->net.tx_frames);
     cr_assert_eq(reqs(t, VDPU_PURP_USED), used);
     cr_assert_eq(csr_rd(t, VDPU_CSR_QERR), 1u << Q_TX);
-    cr_assert_eq(err_code(t), VDPU_QERR_DMA);
+    cr_assert_eq(hand_err_code(t), VDPU_QERR_DMA);
 }
 ENGINE_TEST(tx_fetch, a_failed_read_fails_its_whole_fetch_k8, .timeout = 60) { failed_read(T, true, 8, "ca@4", 2, 0); }
 ENGINE_TEST(tx_fetch, a_failed_read_fails_its_frame_k1, .timeout = 60) { failed_read(T, true, 1, "ca@6", 2, 2); }
@@ -184,7 +158,7 @@ static void reads_ahead(struct tctx *t)
 {
     struct before_used a;
     engine_up(t, true, param_p4(), 0);
-    post(t, true, QN, 72, QN);
+    hand_post(t, true, QN, 72, QN);
     count_on(&a, t, VDPU_PURP_DESC);
     kick(t);
     t_tap_off(&a.tap);
@@ -203,7 +177,7 @@ ENGINE_TEST(tx_fetch, reads_the_next_descriptors_during_a_fetch, .timeout = 60) 
 static void stale_read_ahead(struct tctx *t)
 {
     engine_up(t, true, param_p4(), 0);
-    post(t, true, 4, 72, QN);
+    hand_post(t, true, 4, 72, QN);
     kick(t);
     cr_assert_eq(t->b->net.tx_frames, 4);
     cr_assert_eq(reqs(t, VDPU_PURP_DESC), 2, "the first read and the one ahead");
@@ -230,14 +204,14 @@ static void failed_read_ahead(struct tctx *t, const char *fault)
     cr_assert_eq(link_faults_parse(fault, &f, err, sizeof err), 0, "%s", err);
     link_set_faults(&t->b->link, &f);
     engine_up(t, true, param_p4(), 0);
-    post(t, true, QN, 72, QN);
+    hand_post(t, true, QN, 72, QN);
     kick(t);
     cr_assert_eq(t->b->link.nfired, 1);
     cr_assert_eq(t->b->link.fired[0].purpose, VDPU_PURP_DESC, "the fault hit the read ahead");
     cr_assert(t->b->net.tx_frames <= 4, "%llu frames", (unsigned long long)t->b->net.tx_frames);
     cr_assert_eq(reqs(t, VDPU_PURP_USED), 0);
     cr_assert_eq(csr_rd(t, VDPU_CSR_QERR), 1u << Q_TX);
-    cr_assert_eq(err_code(t), VDPU_QERR_DMA);
+    cr_assert_eq(hand_err_code(t), VDPU_QERR_DMA);
 }
 ENGINE_TEST(tx_fetch, a_failed_read_ahead_fails_its_fetch, .timeout = 60) { failed_read_ahead(T, "ca@6"); }
 ENGINE_TEST(tx_fetch, a_poisoned_read_ahead_fails_its_fetch, .timeout = 60) { failed_read_ahead(T, "poison@6"); }
@@ -251,7 +225,7 @@ static void split_reads_ahead(struct tctx *t)
 {
     struct before_used a;
     engine_up(t, false, param_p4(), 1u << VDPU_ENGCTRL_IN_ORDER);
-    post(t, false, QN, 72, QN);
+    hand_post(t, false, QN, 72, QN);
     count_on(&a, t, VDPU_PURP_DESC);
     kick(t);
     t_tap_off(&a.tap);
@@ -273,11 +247,11 @@ ENGINE_TEST(tx_fetch, split_in_order_reads_the_next_descriptors_during_a_fetch, 
 static void split_reads_only_offered(struct tctx *t)
 {
     engine_up(t, false, param_p4(), 1u << VDPU_ENGCTRL_IN_ORDER);
-    post(t, false, 4, 72, QN);
+    hand_post(t, false, 4, 72, QN);
     kick(t);
     cr_assert_eq(t->b->net.tx_frames, 4);
     cr_assert_eq(reqs(t, VDPU_PURP_DESC), 1, "the first read only: nothing offered beyond the fetch");
-    post(t, false, QN, 72, QN); /* the same four again and four new ones: avail idx 8 */
+    hand_post(t, false, QN, 72, QN); /* the same four again and four new ones: avail idx 8 */
     kick(t);
     cr_assert_eq(t->b->net.tx_frames, QN, "%llu frames", (unsigned long long)t->b->net.tx_frames);
     cr_assert_eq(reqs(t, VDPU_PURP_DESC), 2);
@@ -298,7 +272,7 @@ ENGINE_TEST(tx_fetch, split_in_order_a_failed_read_ahead_fails_its_fetch, .timeo
     cr_assert_eq(link_faults_parse("ca@8", &f, err, sizeof err), 0, "%s", err);
     link_set_faults(&T->b->link, &f);
     engine_up(T, false, param_p4(), 1u << VDPU_ENGCTRL_IN_ORDER);
-    post(T, false, QN, 72, QN);
+    hand_post(T, false, QN, 72, QN);
     kick(T);
     cr_assert_eq(T->b->link.nfired, 1);
     cr_assert_eq(T->b->link.fired[0].purpose, VDPU_PURP_DESC, "the fault hit the read ahead");
@@ -306,7 +280,7 @@ ENGINE_TEST(tx_fetch, split_in_order_a_failed_read_ahead_fails_its_fetch, .timeo
     cr_assert(T->b->net.tx_frames <= 4, "%llu frames", (unsigned long long)T->b->net.tx_frames);
     cr_assert_eq(reqs(T, VDPU_PURP_USED), 0);
     cr_assert_eq(csr_rd(T, VDPU_CSR_QERR), 1u << Q_TX);
-    cr_assert_eq(err_code(T), VDPU_QERR_DMA);
+    cr_assert_eq(hand_err_code(T), VDPU_QERR_DMA);
 }
 
 /* ---- a stop while PAY sends a frame ------------------------------------------------------------------ */
@@ -386,7 +360,7 @@ static void timeout_half_sent(struct tctx *t)
     cr_assert_eq(t->b->net.tx_frames, w.n, "%llu whole frames on the wire", (unsigned long long)t->b->net.tx_frames);
     cr_assert_eq(t->b->net.tx_bytes, (uint64_t)w.n * (BIG - VDPU_NET_HDR_BYTES));
     cr_assert_eq(csr_rd(t, VDPU_CSR_QERR), 1u << Q_TX);
-    cr_assert_eq(err_code(t), VDPU_QERR_TIMEOUT);
+    cr_assert_eq(hand_err_code(t), VDPU_QERR_TIMEOUT);
     cr_assert_eq(reqs(t, VDPU_PURP_USED), 0);
 }
 ENGINE_TEST(tx_fetch, timeout_finishes_the_frame_half_sent, .timeout = 60) { timeout_half_sent(T); }
@@ -412,13 +386,16 @@ ENGINE_TEST(tx_fetch, eight_standard_frames_in_one_fetch, .timeout = 60) { eight
 
 /* ---- the real firmware and driver ------------------------------------------------------------------ */
 
-/* 40 TX frames, P = 8, M = 8, TX fetch k (t_tx_run: EVENT_IDX off, so request counts compare) */
+/* 40 TX frames, P = B = 8, M = 8, TX fetch k (t_tx_run: EVENT_IDX off, so request counts compare). B = 8:
+ * with a used entry per frame (B = 1) the interrupt decisions, one at a time, take a round trip per
+ * frame whatever K is (docs/queue-engine.md "Interrupt decision"). */
 static struct traffic_result run_io(enum vdpu_engine e, enum drv_ring ring, unsigned k, unsigned size, bool reorder,
                                     bool in_order)
 {
     struct vdpu_opts o;
     vdpu_opts_default(&o);
     o.prefetch = 8;
+    o.used_batch = 8;
     o.max_reads = 8;
     o.tx_fetch = k;
     return t_tx_run(e, &o, ring, size, 40, NULL, reorder, in_order);

@@ -1,0 +1,115 @@
+/* test_irq_decision.c - the interrupt decision beside the engine (docs/queue-engine.md "Interrupt decision"). */
+/*
+ * A transmit service's event read (packed: the driver event structure; split with EVENT_IDX: used_event)
+ * after a used write no longer holds the engine: the next fetch runs while it is in flight, its
+ * completion decides the interrupt at whatever state the engine is in, and the next used write waits
+ * for it. On model, rtl and cosim (hand-built rings, P = B = K = 4, IN_ORDER: two batches of four
+ * frames): the overlap itself, and what a failed, poisoned or lost event read does.
+ */
+#include <string.h>
+
+#include "hand_ring.h"
+#include "link.h"
+
+/* P = 4, B = 4, M = 8 reads outstanding, TX fetch 4 */
+static uint32_t param(void) { return 4u | 4u << 4 | 8u << 8 | 4u << VDPU_ENG_PARAM_TX_FETCH_LSB; }
+
+/* The first event read's tag, and the payload reads requested between it and its completion */
+struct overlap {
+    struct t_tap tap;
+    bool seen, done;
+    uint8_t tag;
+    unsigned reads_during;
+};
+
+static void on_txn(void *ctx, const vdpu_txn_t *x)
+{
+    struct overlap *o = ctx;
+    if (o->done) return;
+    if (x->chan == VDPU_CH_DMAREQ && x->u.dmareq.type == VDPU_DMA_RD) {
+        if (!o->seen && x->u.dmareq.purpose == VDPU_PURP_EVENT) {
+            o->seen = true;
+            o->tag = x->u.dmareq.tag;
+        } else if (o->seen && x->u.dmareq.purpose == VDPU_PURP_PAYLOAD_RD) {
+            o->reads_during++;
+        }
+    }
+    if (o->seen && x->chan == VDPU_CH_DMACPL && x->u.dmacpl.tag == o->tag) o->done = true;
+}
+
+/* eight frames in two fetches of four, the engine on the packed ring or split IN_ORDER (+ EVENT_IDX: the
+ * split event read is used_event's) */
+static void up(struct tctx *t, bool packed)
+{
+    engine_up(t, packed, param(),
+              1u << VDPU_ENGCTRL_IN_ORDER | (packed ? 0u : 1u << VDPU_ENGCTRL_EVENT_IDX));
+    hand_post(t, packed, QN, 72, QN);
+}
+
+/* The second fetch's four payload reads go out while the first batch's event read is in flight (the engine
+ * used to wait a round trip for it); every frame leaves once, two used writes, two event reads. */
+static void overlaps(struct tctx *t, bool packed)
+{
+    struct overlap o;
+    memset(&o, 0, sizeof o);
+    up(t, packed);
+    t_tap_on(&o.tap, t, on_txn, &o);
+    kick(t);
+    t_tap_off(&o.tap);
+    cr_assert(o.seen && o.done, "the event read and its completion");
+    cr_assert_eq(o.reads_during, 4, "payload reads while the decision was pending: %u", o.reads_during);
+    cr_assert_eq(t->b->net.tx_frames, QN);
+    cr_assert_eq(reqs(t, VDPU_PURP_PAYLOAD_RD), QN);
+    /* one decision (event read) per batch; split also writes avail_event once, finding the ring empty */
+    cr_assert_eq(reqs(t, VDPU_PURP_EVENT), packed ? 2u : 3u, "%llu event requests",
+                 (unsigned long long)reqs(t, VDPU_PURP_EVENT));
+    cr_assert_eq(reqs(t, VDPU_PURP_USED), 2, "one used write per batch");
+    cr_assert_eq(csr_rd(t, VDPU_CSR_QERR), 0);
+    cr_assert_eq(csr_rd(t, VDPU_CSR_ENG_STATUS) & VDPU_ENG_STATUS_IDLE, VDPU_ENG_STATUS_IDLE, "idle after it");
+}
+ENGINE_TEST(irq_decision, packed_the_next_fetch_runs_during_the_decision, .timeout = 60) { overlaps(T, true); }
+ENGINE_TEST(irq_decision, split_the_next_fetch_runs_during_the_decision, .timeout = 60) { overlaps(T, false); }
+
+/* The first batch's event read (packed: the 7th read - descriptors, four payloads, the descriptors read
+ * ahead, then it; split: avail idx, the first ring entry, descriptors, four payloads, the read ahead, then
+ * it) gets `fault`: the queue stops at once with `code` (CA, poison: QERR_DMA at the completion; a lost
+ * completion: QERR_TIMEOUT once the engine waits for it with nothing else coming), the second fetch, on
+ * the wire already or sent before the engine waits, is not used: one used write in all. */
+static void failed(struct tctx *t, bool packed, const char *fault, uint32_t code)
+{
+    struct link_faults f;
+    char err[128];
+    cr_assert_eq(link_faults_parse(fault, &f, err, sizeof err), 0, "%s", err);
+    link_set_faults(&t->b->link, &f);
+    up(t, packed);
+    csr_wr(t, VDPU_CSR_CPL_TIMEOUT, 2000); /* the lost completion fails within kick()'s 8,000 cycles */
+    kick(t);
+    cr_assert_eq(t->b->link.nfired, 1);
+    cr_assert_eq(t->b->link.fired[0].purpose, VDPU_PURP_EVENT, "the fault hit the event read");
+    cr_assert_eq(csr_rd(t, VDPU_CSR_QERR), 1u << Q_TX);
+    cr_assert_eq(hand_err_code(t), code, "ERR_INFO code %u", hand_err_code(t));
+    cr_assert_eq(reqs(t, VDPU_PURP_USED), 1, "nothing used after the failed decision");
+    cr_assert_eq(reqs(t, VDPU_PURP_EVENT), 1);
+    cr_assert_leq(t->b->net.tx_frames, QN);
+    cr_assert_eq(csr_rd(t, VDPU_CSR_ENG_STATUS) & VDPU_ENG_STATUS_IDLE, VDPU_ENG_STATUS_IDLE, "the engine idle");
+}
+ENGINE_TEST(irq_decision, packed_a_failed_event_read_stops_the_queue, .timeout = 60)
+{
+    failed(T, true, "ca@7", VDPU_QERR_DMA);
+}
+ENGINE_TEST(irq_decision, packed_a_poisoned_event_read_stops_the_queue, .timeout = 60)
+{
+    failed(T, true, "poison@7", VDPU_QERR_DMA);
+}
+ENGINE_TEST(irq_decision, packed_a_lost_event_completion_times_out, .timeout = 60)
+{
+    failed(T, true, "drop@7", VDPU_QERR_TIMEOUT);
+}
+ENGINE_TEST(irq_decision, split_a_failed_event_read_stops_the_queue, .timeout = 60)
+{
+    failed(T, false, "ca@9", VDPU_QERR_DMA);
+}
+ENGINE_TEST(irq_decision, split_a_lost_event_completion_times_out, .timeout = 60)
+{
+    failed(T, false, "drop@9", VDPU_QERR_TIMEOUT);
+}
