@@ -113,3 +113,62 @@ ENGINE_TEST(irq_decision, split_a_lost_event_completion_times_out, .timeout = 60
 {
     failed(T, false, "drop@9", VDPU_QERR_TIMEOUT);
 }
+
+/* ---- a read on the pending decision's tag waits ---------------------------------------------------- */
+
+#define BIG_FRAME 4096u /* the 12-byte header and 4,084 bytes: eight 512-byte payload reads */
+
+/* The pending decision's tag, and the reads requested on it while the decision was pending */
+struct tag_watch {
+    struct t_tap tap;
+    bool pending;
+    uint8_t tag;
+    unsigned on_its_tag, after;
+};
+
+static void on_tag_txn(void *ctx, const vdpu_txn_t *x)
+{
+    struct tag_watch *w = ctx;
+    if (x->chan == VDPU_CH_DMACPL && w->pending && x->u.dmacpl.tag == w->tag) w->pending = false;
+    if (x->chan != VDPU_CH_DMAREQ || x->u.dmareq.type != VDPU_DMA_RD) return;
+    if (w->pending) {
+        w->after++;
+        if (x->u.dmareq.tag == w->tag) w->on_its_tag++;
+    } else if (x->u.dmareq.purpose == VDPU_PURP_EVENT && !w->after) {
+        w->pending = true;
+        w->tag = x->u.dmareq.tag;
+    }
+}
+
+/* Eight 4,096-byte chains on the packed ring, P = B = 4, K = 1, M = 8, IN_ORDER; the first batch's event
+ * completion is lost. The engine goes on with frames 4-7: a descriptor read and 32 payload reads, more
+ * than the 31 other tags, so the 32nd read after the event read would take its tag - it waits instead
+ * (a completion on that tag would be taken for the decision), and the lost completion then times out
+ * (QERR_TIMEOUT) with 31 reads issued meanwhile and none on the tag. */
+ENGINE_TEST(irq_decision, a_read_waits_for_the_pending_decisions_tag, .timeout = 60)
+{
+    static uint8_t buf[BIG_FRAME];
+    struct tag_watch w;
+    struct link_faults f;
+    char err[128];
+    cr_assert_eq(link_faults_parse("drop@34", &f, err, sizeof err), 0, "%s", err); /* 1 + 4 x 8 reads, then it */
+    link_set_faults(&T->b->link, &f);
+    engine_up(T, true, 4u | 4u << 4 | 8u << 8, 1u << VDPU_ENGCTRL_IN_ORDER);
+    for (unsigned i = 0; i < QN; i++) {
+        memset(buf, 0x40 + (int)i, sizeof buf);
+        hm_w(T, BUFS + 0x2000ull * i, buf, BIG_FRAME);
+        desc_w(T, (uint16_t)i, BUFS + 0x2000ull * i, BIG_FRAME, (uint16_t)i, P_AVAIL);
+    }
+    csr_wr(T, VDPU_CSR_CPL_TIMEOUT, 2000);
+    memset(&w, 0, sizeof w);
+    t_tap_on(&w.tap, T, on_tag_txn, &w);
+    kick(T);
+    t_tap_off(&w.tap);
+    cr_assert_eq(T->b->link.nfired, 1);
+    cr_assert_eq(T->b->link.fired[0].purpose, VDPU_PURP_EVENT, "the fault hit the event read");
+    cr_assert_eq(w.on_its_tag, 0, "%u reads on the pending decision's tag", w.on_its_tag);
+    cr_assert_eq(w.after, VDPU_QENG_TAGS - 1, "reads while it was pending: %u", w.after);
+    cr_assert_eq(csr_rd(T, VDPU_CSR_QERR), 1u << Q_TX);
+    cr_assert_eq(hand_err_code(T), VDPU_QERR_TIMEOUT);
+    cr_assert_eq(reqs(T, VDPU_PURP_USED), 1);
+}
