@@ -150,26 +150,26 @@ ENGINE_TEST(tx_fetch, split_in_order_a_failed_read_fails_its_whole_fetch_k8, .ti
 /* P = 4, B = 1, M = 8, TX fetch 8 */
 static uint32_t param_p4(void) { return 4u | 1u << 4 | 8u << 8 | 8u << VDPU_ENG_PARAM_TX_FETCH_LSB; }
 
-/* Eight frames, P = 4 (packed): the first fetch takes the whole cache (the descriptor in service and the
- * three cached), so it reads the next four descriptors while its payload comes in - before frame 0's
- * used entry - and the second fetch starts from them without a read of its own; the read after it finds
- * slot 0 of the next lap not available. The same three descriptor reads as without it, one earlier. */
-static void reads_ahead(struct tctx *t)
+/* Eight frames, P = 4: the first fetch takes the whole cache (the descriptor in service and the three
+ * cached), so it reads the next four descriptors while its payload comes in - before frame 0's used entry -
+ * and the second fetch starts from them without a read of its own; packed: the read after it finds slot 0
+ * of the next lap not available. `desc_reads` as without it (packed 3, split IN_ORDER 2), one earlier. */
+static void reads_ahead(struct tctx *t, bool packed, unsigned desc_reads)
 {
     struct before_used a;
-    engine_up(t, true, param_p4(), 0);
-    hand_post(t, true, QN, 72, QN);
+    engine_up(t, packed, param_p4(), packed ? 0u : 1u << VDPU_ENGCTRL_IN_ORDER);
+    hand_post(t, packed, QN, 72, QN);
     count_on(&a, t, VDPU_PURP_DESC);
     kick(t);
     t_tap_off(&a.tap);
     cr_assert_eq(t->b->net.tx_frames, QN);
     cr_assert_eq(reqs(t, VDPU_PURP_USED), QN);
-    cr_assert_eq(a.n, 3, "descriptor reads: %u", a.n);
+    cr_assert_eq(a.n, desc_reads, "descriptor reads: %u", a.n);
     cr_assert_eq(a.n_before_used, 2, "the second read during the first fetch: %u before a used entry",
                  a.n_before_used);
     cr_assert_eq(csr_rd(t, VDPU_CSR_QERR), 0);
 }
-ENGINE_TEST(tx_fetch, reads_the_next_descriptors_during_a_fetch, .timeout = 60) { reads_ahead(T); }
+ENGINE_TEST(tx_fetch, reads_the_next_descriptors_during_a_fetch, .timeout = 60) { reads_ahead(T, true, 3); }
 
 /* Four frames, then four more once the device has read ahead past them: the run-ahead read found slots
  * 4-7 not available yet, so the service leaves the queue at slot 4 as when it reads an empty slot; the
@@ -221,24 +221,9 @@ ENGINE_TEST(tx_fetch, a_poisoned_read_ahead_fails_its_fetch, .timeout = 60) { fa
  * last, in table order) during its payload reads - before frame 0's used entry - and the second fetch
  * starts from them; that one reads nothing ahead (the avail idx offers no more). Two descriptor reads,
  * as without reading ahead, the second one earlier. */
-static void split_reads_ahead(struct tctx *t)
-{
-    struct before_used a;
-    engine_up(t, false, param_p4(), 1u << VDPU_ENGCTRL_IN_ORDER);
-    hand_post(t, false, QN, 72, QN);
-    count_on(&a, t, VDPU_PURP_DESC);
-    kick(t);
-    t_tap_off(&a.tap);
-    cr_assert_eq(t->b->net.tx_frames, QN);
-    cr_assert_eq(reqs(t, VDPU_PURP_USED), QN);
-    cr_assert_eq(a.n, 2, "descriptor reads: %u", a.n);
-    cr_assert_eq(a.n_before_used, 2, "the second read during the first fetch: %u before a used entry",
-                 a.n_before_used);
-    cr_assert_eq(csr_rd(t, VDPU_CSR_QERR), 0);
-}
 ENGINE_TEST(tx_fetch, split_in_order_reads_the_next_descriptors_during_a_fetch, .timeout = 60)
 {
-    split_reads_ahead(T);
+    reads_ahead(T, false, 2);
 }
 
 /* Split IN_ORDER: four frames offered, P = 4: the fetch takes them all and the avail idx offers nothing
