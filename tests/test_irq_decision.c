@@ -172,3 +172,25 @@ ENGINE_TEST(irq_decision, a_read_waits_for_the_pending_decisions_tag, .timeout =
     cr_assert_eq(hand_err_code(T), VDPU_QERR_TIMEOUT);
     cr_assert_eq(reqs(T, VDPU_PURP_USED), 1);
 }
+
+/* Four frames only (P = B = K = 4): the fetch takes them all, reads the next four descriptors ahead (not
+ * available yet), writes the batch and leaves the queue for IDLE, where the decision's completion comes -
+ * CA (the 7th read: descriptors, four payloads, the read ahead, then it): the queue stops there with
+ * QERR_DMA, the engine stays idle, nothing more is used. */
+ENGINE_TEST(irq_decision, a_failed_decision_after_the_service_left, .timeout = 60)
+{
+    struct link_faults f;
+    char err[128];
+    cr_assert_eq(link_faults_parse("ca@7", &f, err, sizeof err), 0, "%s", err);
+    link_set_faults(&T->b->link, &f);
+    engine_up(T, true, param(), 1u << VDPU_ENGCTRL_IN_ORDER);
+    hand_post(T, true, 4, 72, QN);
+    kick(T);
+    cr_assert_eq(T->b->link.nfired, 1);
+    cr_assert_eq(T->b->link.fired[0].purpose, VDPU_PURP_EVENT, "the fault hit the event read");
+    cr_assert_eq(T->b->net.tx_frames, 4);
+    cr_assert_eq(reqs(T, VDPU_PURP_USED), 1);
+    cr_assert_eq(csr_rd(T, VDPU_CSR_QERR), 1u << Q_TX);
+    cr_assert_eq(hand_err_code(T), VDPU_QERR_DMA);
+    cr_assert_eq(csr_rd(T, VDPU_CSR_ENG_STATUS) & VDPU_ENG_STATUS_IDLE, VDPU_ENG_STATUS_IDLE, "the engine idle");
+}
