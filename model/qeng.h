@@ -19,6 +19,12 @@
 
 /* INDIRECT_DESC: the service was started with INDIRECT_DESC negotiated (ENG_CTRL[2], latched at the pick). */
 static inline bool qeng_ind(const struct vdpu_edge *e) { return e->pre->eng.ind_en; }
+/* EVENT_IDX: the spec's vring_need_event - the used index moved from old to new_idx past event_idx
+ * (RTL vdpu_qeng.sv need_event; split and packed alike) */
+static inline bool qeng_need_event(uint16_t event_idx, uint16_t new_idx, uint16_t old)
+{
+    return (uint16_t)(new_idx - event_idx - 1) < (uint16_t)(new_idx - old);
+}
 
 /* Queue context of the queue in service, as it was before the edge. */
 static inline const struct vdpu_queue_ctx *qeng_qctx(const struct vdpu_edge *e)

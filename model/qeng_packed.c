@@ -72,7 +72,7 @@ bool qeng_packed_no_irq(const struct vdpu_edge *e, const uint8_t *d, uint16_t nd
          * not the current used wrap counter. */
         uint16_t nw = qc->used_idx, off = off_wrap & 0x7FFFu;
         if ((bool)(off_wrap >> 15) != qc->used_wrap) off = (uint16_t)(off - qc->size);
-        return !((uint16_t)(nw - off - 1) < ndesc);
+        return !qeng_need_event(off, nw, (uint16_t)(nw - ndesc));
     }
     return flags == VRING_PACKED_EVENT_FLAG_DISABLE;
 }

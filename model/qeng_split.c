@@ -174,8 +174,7 @@ static uint64_t avail_event_addr(const struct vdpu_queue_ctx *qc)
  * ev_old to the current one) did not pass it (vring_need_event). */
 bool qeng_split_no_irq(const struct vdpu_edge *e, const uint8_t *d)
 {
-    uint16_t ue = le16_at(d), nw = qeng_qctx(e)->used_idx, old = e->pre->eng.ev_old;
-    return !((uint16_t)(nw - ue - 1) < (uint16_t)(nw - old));
+    return !qeng_need_event(le16_at(d), qeng_qctx(e)->used_idx, e->pre->eng.ev_old);
 }
 
 void qeng_split_proc(struct vdpu_edge *e)
