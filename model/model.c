@@ -48,7 +48,8 @@ static void model_eval(vdpu_dev_t *dev, vdpu_out_t *out)
     out->fwrsp.rdata = s->fwrsp_rdata;
     out->ntx_valid = s->eng.ntx_valid;
     out->ntx = s->eng.ntx;
-    out->nrx_ready = !s->eng.rx_full;
+    out->nrx_ready = model_nrx_ready(s);
+    out->nrx_frames = model_rx_frames(s);
     out->diag_valid = s->diag_valid;
     out->diag = s->diag;
     out->fw_irq = (uint8_t)(model_fw_irq_status(s) & s->irq_enable);
@@ -79,8 +80,9 @@ static uint32_t coal_left(const struct vdpu_state *s, unsigned q)
 bool model_quiet(const struct vdpu_state *s)
 {
     if (s->hcpl_valid || s->fwrsp_valid || s->diag_valid || s->dmareq_valid || s->eng.ntx_valid) return false;
-    /* a received frame waits for the engine: quiet only while the engine itself waits for a read */
-    if (s->eng.rx_full && !model_qeng_waits(s)) return false;
+    /* a received frame waits for the engine: quiet only while the engine itself waits for a read (a
+     * stale one is about to be dropped) */
+    if (model_rx_head(s)->full && (model_rx_head(s)->stale || !model_qeng_waits(s))) return false;
     if (model_msix_sendable(s) || !model_fwdma_quiet(s)) return false;
     /* a deferred interrupt only while its timer has edges left on an enabled queue */
     for (unsigned q = 0; q < VDPU_NUM_QUEUES; q++)

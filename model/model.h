@@ -144,8 +144,36 @@ void model_dma_out_load(struct vdpu_edge *e, const vdpu_dmareq_t *r);
 /* dirty page log: marks after each logged DMA write, first loader of the output register */
 void model_dirty_log_edge(struct vdpu_edge *e);
 
-/* netio.c: network port registers (nrx into the RX frame buffer, the ntx output register) */
+/* netio.c: network port registers (nrx into the RX frame buffers, the ntx output register) */
 void model_netio_edge(struct vdpu_edge *e, const vdpu_in_t *in);
+void model_rx_free(struct vdpu_edge *e);
+/* the oldest frame's buffer: the one the engine serves */
+static inline const struct vdpu_rx_slot *model_rx_head(const struct vdpu_state *s)
+{
+    return &s->eng.rxs[s->eng.rx_head];
+}
+/* a complete frame that predates no device reset waits for the engine */
+static inline bool model_rx_waiting(const struct vdpu_state *s)
+{
+    return model_rx_head(s)->full && !model_rx_head(s)->stale;
+}
+/* the buffer an arriving frame fills: the head's while it holds no complete frame, else the other */
+static inline unsigned model_rx_fill_slot(const struct vdpu_state *s)
+{
+    return model_rx_head(s)->full ? s->eng.rx_head ^ 1u : s->eng.rx_head;
+}
+/* nrx_frames: the buffers holding a frame, waiting or arriving */
+static inline uint8_t model_rx_frames(const struct vdpu_state *s)
+{
+    uint8_t k = 0;
+    for (unsigned i = 0; i < VDPU_RX_FRAME_BUFS; i++) k += s->eng.rxs[i].full || s->eng.rxs[i].len;
+    return k;
+}
+/* nrx_ready: the arriving frame has a free buffer */
+static inline bool model_nrx_ready(const struct vdpu_state *s)
+{
+    return !s->eng.rxs[model_rx_fill_slot(s)].full;
+}
 bool model_ntx_free(const struct vdpu_edge *e, const vdpu_in_t *in);
 void model_ntx_load(struct vdpu_edge *e, const vdpu_ntx_t *beat);
 

@@ -62,6 +62,18 @@ enum eng_x_ahead {
     ENG_XA_IN,   /* in: the next cache (pcx), taken where the service would read the descriptors */
 };
 
+/*
+ * One RX frame buffer (docs/queue-engine.md "Network port"). Frames complete in arrival order; the
+ * engine serves the oldest (eng.rx_head) while the next one arrives into the other buffer.
+ */
+struct vdpu_rx_slot {
+    bool full;     /* a complete frame waits here */
+    bool stale;    /* it predates a device reset: dropped once complete (unless the engine holds it) */
+    bool trunc;    /* the frame (waiting or arriving) was longer than the buffer */
+    bool vlan;     /* its first beat carries an 802.1Q tag (bytes 12-13 = 0x8100): MTU check + 4 */
+    uint16_t len;  /* bytes here: the waiting frame's, or the arriving frame's so far */
+};
+
 /* The interrupt decision of a TX service's used write, made beside the engine (docs/queue-engine.md
  * "Interrupt decision"): its event read in flight, or failed. */
 enum eng_ev {
@@ -225,12 +237,8 @@ struct vdpu_eng {
     uint32_t err_info; /* ERR_INFO */
 
     /* network port */
-    bool rx_full;      /* a complete frame waits in the RX buffer (nrx_ready = !rx_full) */
-    bool rx_stale;     /* the buffer's frame predates a device reset: dropped once complete */
-    bool rx_trunc;     /* the frame (waiting or arriving) was longer than the buffer */
-    uint16_t rx_len;   /* bytes of the waiting frame */
-    bool rx_vlan;      /* its first beat carries an 802.1Q tag (bytes 12-13 = 0x8100): MTU check + 4 */
-    uint16_t rx_fill;  /* bytes of the frame arriving */
+    struct vdpu_rx_slot rxs[VDPU_RX_FRAME_BUFS]; /* the RX frame buffers (netio.c) */
+    uint8_t rx_head;   /* the buffer of the oldest frame: the one the engine serves (rx_waiting) */
     bool ntx_valid;
     vdpu_ntx_t ntx;
 
@@ -269,7 +277,7 @@ struct vdpu_eng {
 struct vdpu_eng_bufs {
     uint8_t rd[VDPU_DMA_RD_MAX];
     uint8_t tx[VDPU_TX_BUF_BYTES];
-    uint8_t rx[VDPU_FRAME_BUF_BYTES];
+    uint8_t rx[VDPU_RX_FRAME_BUFS][VDPU_FRAME_BUF_BYTES];
 };
 
 /* Firmware DMA channel (docs/control-plane.md, "Firmware DMA channel"): one transfer at a time
@@ -319,7 +327,7 @@ struct vdpu_steer {
     uint8_t rx_beat;
     uint8_t rx_b0[32];
     uint8_t rx_n0;
-    uint8_t rx_idx;      /* flow table index of the last frame whose key is complete */
+    uint8_t rx_idx[VDPU_RX_FRAME_BUFS]; /* flow table index of the frame in each RX frame buffer */
 };
 
 /* One host policy write waiting for firmware (EV_HEAD_INFO / EV_HEAD_DATA). */

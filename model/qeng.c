@@ -189,11 +189,8 @@ void qeng_error(struct vdpu_edge *e, uint8_t code)
 /* The RX service is done with its frame: the RX buffer is free for the next one (nrx_ready again). */
 static void rx_release(struct vdpu_edge *e)
 {
-    struct vdpu_eng *n = &e->next->eng;
-    n->rx_full = false;
-    n->rx_trunc = false;
-    n->rx_len = 0;
-    n->rx_own = false;
+    model_rx_free(e);
+    e->next->eng.rx_own = false;
 }
 
 /* Back to the scheduler; an RX service always ends with its frame's buffer free (a frame that arrived
@@ -243,13 +240,13 @@ void qeng_rx_irq(struct vdpu_edge *e, bool more)
 /* header+frame bytes an RX service delivers */
 uint32_t qeng_rx_total(const struct vdpu_state *s)
 {
-    return VDPU_NET_HDR_BYTES + s->eng.rx_len;
+    return VDPU_NET_HDR_BYTES + model_rx_head(s)->len;
 }
 
 /* Byte p of header+frame: the header is all zero except num_buffers = 1 (bytes 10-11). */
 static uint8_t rx_byte(const struct vdpu_edge *e, uint32_t p)
 {
-    if (p >= VDPU_NET_HDR_BYTES) return e->bufs->rx[p - VDPU_NET_HDR_BYTES];
+    if (p >= VDPU_NET_HDR_BYTES) return e->bufs->rx[e->pre->eng.rx_head][p - VDPU_NET_HDR_BYTES];
     return p == 10 ? 1 : 0;
 }
 
@@ -681,15 +678,15 @@ static uint8_t eng_param_reads(uint32_t v)
 static bool rx_too_long(const struct vdpu_state *s)
 {
     if (!(s->eng.ctrl & ENG_CTRL_MTU)) return false;
-    uint32_t lim = (uint32_t)s->net_mtu + ETH_HDR_MTU_BYTES + (s->eng.rx_vlan ? ETH_VLAN_TAG_BYTES : 0u);
-    return s->eng.rx_len > lim;
+    uint32_t lim = (uint32_t)s->net_mtu + ETH_HDR_MTU_BYTES + (model_rx_head(s)->vlan ? ETH_VLAN_TAG_BYTES : 0u);
+    return model_rx_head(s)->len > lim;
 }
 
 /* The waiting frame (steered to rxq) is dropped at the pick: its receiveq not enabled or stopped, or
  * the frame longer than the buffer or than the MTU allows. */
 static bool rx_unservable(const struct vdpu_state *s, unsigned rxq)
 {
-    return !s->queue[rxq].enable || (s->eng.qerr >> rxq & 1u) || s->eng.rx_trunc || rx_too_long(s);
+    return !s->queue[rxq].enable || (s->eng.qerr >> rxq & 1u) || model_rx_head(s)->trunc || rx_too_long(s);
 }
 
 /* A transmitq the scheduler may pick: kicked, enabled, not stopped by a violation. */
@@ -723,7 +720,7 @@ bool qeng_tx_yields(const struct vdpu_edge *e)
     const struct vdpu_eng *g = &s->eng;
 
     if (g->pc_n) return false;
-    if (g->rx_full && !g->rx_stale) return true;
+    if (model_rx_waiting(s)) return true;
     if (!(g->ctrl & ENG_CTRL_ENABLE)) return false;
     for (unsigned q = 1; q < VDPU_NUM_QUEUES; q += 2)
         if (q != g->q && tx_ready(s, q)) return true;
@@ -745,7 +742,7 @@ static void state_idle(struct vdpu_edge *e)
     }
     if (s->eng.ev_st != ENG_EV_NONE) return;
     if (s->quiesce) return; /* a waiting frame stays (quiesce is short: a reset, a suspend) */
-    if (s->eng.rx_full && !s->eng.rx_stale) {
+    if (model_rx_waiting(s)) {
         unsigned rxq = model_steer_rx_queue(s); /* the waiting frame's receiveq (rx_steer.c) */
         /* Dropped and counted instead of delivered: longer than the buffer or (MTU) than the driver
          * allows; before DRIVER_OK (engine off, device_status without DRIVER_OK: no buffer may be
@@ -757,9 +754,7 @@ static void state_idle(struct vdpu_edge *e)
         if (!on && !before_ok) return;
         if (before_ok || rx_unservable(s, rxq)) {
             if (n->rx_dropped < 0xFFFF) n->rx_dropped++;
-            n->rx_full = false;
-            n->rx_trunc = false;
-            n->rx_len = 0;
+            model_rx_free(e);
             return;
         }
         n->rx = true;
@@ -1271,7 +1266,7 @@ static void state_rx_next(struct vdpu_edge *e, const vdpu_in_t *in)
     const struct vdpu_state *s = e->pre;
     const struct vdpu_eng *g = &s->eng;
     struct vdpu_eng *n = &e->next->eng;
-    bool waiting = g->rx_full && !g->rx_stale;
+    bool waiting = model_rx_waiting(s);
 
     if (!s->quiesce && waiting && (g->ctrl & ENG_CTRL_ENABLE) && model_steer_rx_queue(s) == g->q &&
         !rx_unservable(s, g->q)) {
@@ -1290,7 +1285,8 @@ static void state_rx_next(struct vdpu_edge *e, const vdpu_in_t *in)
             qeng_split_rx_next(e);
         return;
     }
-    if (!s->quiesce && !waiting && (g->rx_len || g->rx_fill || in->nrx_valid)) return; /* a frame is arriving */
+    /* a frame is arriving (the head's buffer partly filled or a stale frame in it, or a beat offered) */
+    if (!s->quiesce && !waiting && (model_rx_head(s)->len || in->nrx_valid)) return;
     if (!g->b_cnt)
         qeng_idle(e);
     else if (packed(e))

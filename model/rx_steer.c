@@ -84,7 +84,7 @@ static bool rxq_usable(const struct vdpu_state *s, unsigned q)
  * the packet"). */
 uint16_t model_steer_rx_queue(const struct vdpu_state *s)
 {
-    uint8_t e = s->steer.tbl[s->steer.rx_idx];
+    uint8_t e = s->steer.tbl[s->steer.rx_idx[s->eng.rx_head]]; /* the oldest frame's */
     unsigned k = (e & STEER_VALID) ? (e & 0x7Fu) : 0;
     if (k >= s->steer.pairs) k = 0;
     if (rxq_usable(s, 2 * k)) return (uint16_t)(2 * k);
@@ -129,12 +129,12 @@ void model_steer_edge(struct vdpu_edge *e, const vdpu_in_t *in)
     else if (ntx_acc && s->eng.ntx.last)
         n->tx_skip = false;
 
-    /* RX: the device takes a beat (nrx_ready is !rx_full) */
-    if (in->nrx_valid && !s->eng.rx_full) {
+    /* RX: the device takes a beat, into the buffer of the arriving frame */
+    if (in->nrx_valid && model_nrx_ready(s)) {
         vdpu_ntx_t bt;
         memcpy(bt.data, in->nrx.data, sizeof bt.data);
         bt.keep = in->nrx.keep;
         bt.last = in->nrx.last;
-        if (key_beat(&n->rx_beat, n->rx_b0, &n->rx_n0, &bt, &idx)) n->rx_idx = idx;
+        if (key_beat(&n->rx_beat, n->rx_b0, &n->rx_n0, &bt, &idx)) n->rx_idx[model_rx_fill_slot(s)] = idx;
     }
 }

@@ -1,10 +1,12 @@
-// vdpu_net_rx.sv - network port RX: collects one frame from nrx into the RX frame buffer.
+// vdpu_net_rx.sv - network port RX: collects frames from nrx into two RX frame buffers.
 //
-// nrx_ready is "the buffer is free": beats are appended until the one with last, then the frame
-// waits for the queue engine, which frees the buffer when it is done with it (delivered, dropped
-// or abandoned). Bytes past the buffer are discarded and the frame is marked truncated; the
-// engine drops such a frame (docs/queue-engine.md, "Network port"). A complete frame the RX filter
-// rejects never waits: the buffer is free again at once and the frame is counted (drop_o).
+// Frames complete in arrival order (RX_FRAME_BUFS = 2); the queue engine serves the oldest (head)
+// while the next one arrives into the other buffer, and nrx_ready is "the arriving frame has a free
+// buffer" (model/netio.c, the same rules). Beats are appended until the one with last, then the
+// frame waits for the engine, which frees the head when it is done with it (delivered, dropped or
+// abandoned). Bytes past a buffer are discarded and the frame is marked truncated; the engine drops
+// such a frame (docs/queue-engine.md, "Network port"). A complete frame the RX filter rejects never
+// waits: its buffer is free again at once and the frame is counted (drop_o).
 `include "vdpu_pkg.svh"
 
 module vdpu_net_rx
@@ -21,13 +23,20 @@ module vdpu_net_rx
   input  logic [31:0]          nrx_keep_i,
   input  logic                 nrx_last_i,
 
-  // to the queue engine
-  output logic                 full_o,    // a complete frame is waiting
-  output logic [FRAME_PW-1:0]  len_o,     // its length in bytes (at most FRAME_BUF_BYTES)
+  // to the queue engine: the head buffer (the oldest frame)
+  output logic                 full_o,    // a complete frame is waiting (not stale)
+  output logic [FRAME_PW-1:0]  len_o,     // bytes in the head buffer: the waiting frame's length (at
+                                          // most FRAME_BUF_BYTES), or the arriving frame's so far
   output logic                 trunc_o,   // it was longer than the buffer
   output logic                 vlan_o,    // its first beat has an 802.1Q tag (bytes 12-13 = 0x8100)
-  input  logic                 free_i,    // the engine is done with it
-  input  logic                 dev_reset_i, // firmware DEV_RESET: the buffer's frame is stale
+  output logic                 hfull_o,   // the head buffer holds a complete frame, stale or not
+  output logic                 hstale_o,  // ... which predates a device reset (dropped next edge)
+  output logic                 head_o,    // the head buffer (RX steering: its frame's flow)
+  output logic                 fill_o,    // the buffer the arriving frame fills
+  output logic [1:0]           frames_o,  // buffers holding a frame, waiting or arriving
+  input  logic                 free_i,    // the engine is done with the head frame
+  input  logic                 held_i,    // the engine serves the head frame (it frees it itself)
+  input  logic                 dev_reset_i, // firmware DEV_RESET: the buffers' frames are stale
   input  logic                 re_i,
   input  logic [FRAME_WW-1:0]  raddr_i,
   output logic [511:0]         rdata_o,
@@ -40,12 +49,22 @@ module vdpu_net_rx
   output logic                         drop_o
 );
 
-  logic                full_q, full_d;
-  logic                stale_q, stale_d;  // frame predates a device reset: dropped once complete
-  logic                trunc_q, trunc_d;
-  logic [FRAME_PW-1:0] len_q, len_d;
-  logic [47:0]         dst_q, dst_d;  // the first six data bytes of the frame's first beat
-  logic                vlan_q, vlan_d; // ... and its bytes 12-13 are the 802.1Q TPID (the MTU check)
+  // One buffer's registers: the model's struct vdpu_rx_slot, field for field.
+  typedef struct packed {
+    logic                full;   // a complete frame waits here
+    logic                stale;  // it predates a device reset: dropped once complete (unless held)
+    logic                trunc;  // the frame (waiting or arriving) was longer than the buffer
+    logic                vlan;   // its first beat has an 802.1Q tag (the MTU check)
+    logic [FRAME_PW-1:0] len;    // bytes here: the waiting frame's, or the arriving frame's so far
+  } rx_slot_t;
+
+  rx_slot_t [RX_FRAME_BUFS-1:0] rxs_q, rxs_d;
+  logic                         head_q, head_d;  // the oldest frame's buffer
+  logic [47:0]                  dst_q, dst_d;    // the first six data bytes of the arriving frame
+
+  if (RX_FRAME_BUFS != 2) begin : gen_bufs_check
+    $error("vdpu_net_rx: head_q is one bit: RX_FRAME_BUFS must be 2");
+  end
 
   // Bytes in a beat: keep is contiguous from byte 0, so count its low run of ones.
   function automatic logic [5:0] keep_bytes(logic [31:0] keep);
@@ -60,13 +79,22 @@ module vdpu_net_rx
     return n;
   endfunction
 
+  // The arriving frame fills the head buffer while it holds no complete frame, else the other.
+  logic                fill;
+  rx_slot_t            hs;
+  logic                fs_full;  // the arriving frame's buffer: holds a complete frame (not ready)
+  logic [FRAME_PW-1:0] fs_len;   // ... bytes of the arriving frame so far
   logic                accept;
   logic [5:0]          nbytes, wlen;
   logic [FRAME_PW-1:0] room;
 
-  assign accept = nrx_valid_i && !full_q;
+  assign hs     = rxs_q[head_q];
+  assign fill   = hs.full ? !head_q : head_q;
+  assign fs_full = rxs_q[fill].full;
+  assign fs_len  = rxs_q[fill].len;
+  assign accept = nrx_valid_i && !fs_full;
   assign nbytes = accept ? keep_bytes(nrx_keep_i) : '0;
-  assign room   = FRAME_PW'(FRAME_BUF_BYTES) - len_q;
+  assign room   = FRAME_PW'(FRAME_BUF_BYTES) - fs_len;
   // Clip at the end of the buffer; the rest of the frame is discarded.
   assign wlen   = (FRAME_PW'(nbytes) > room) ? room[5:0] : nbytes;
 
@@ -75,8 +103,8 @@ module vdpu_net_rx
   logic [FRAME_PW-1:0] flen;
   logic                pass;
 
-  assign dst  = (len_q == '0) ? nrx_data_i[47:0] : dst_q;
-  assign flen = len_q + FRAME_PW'(wlen);
+  assign dst  = (fs_len == '0) ? nrx_data_i[47:0] : dst_q;
+  assign flen = fs_len + FRAME_PW'(wlen);
 
   vdpu_rx_filter u_filter (
     .dst_i       (dst),
@@ -91,79 +119,84 @@ module vdpu_net_rx
   assign drop_o = accept && nrx_last_i && !pass;
 
   always_comb begin
-    full_d  = full_q;
-    trunc_d = trunc_q;
-    len_d   = len_q;
-    stale_d = stale_q;
-    dst_d   = dst_q;
-    vlan_d  = vlan_q;
-    if (accept && len_q == '0) begin
-      dst_d  = nrx_data_i[47:0];
-      vlan_d = (nbytes >= 6'd14) && (nrx_data_i[111:96] == 16'h0081);  // bytes 12, 13 = 0x81, 0x00
-    end
-    if (dev_reset_i && (full_q || len_q != '0 || accept)) stale_d = 1'b1;
-    if (accept) begin
-      len_d = len_q + FRAME_PW'(wlen);
-      if (FRAME_PW'(nbytes) > room) trunc_d = 1'b1;
-      if (nrx_last_i) begin
-        if (pass) begin
-          full_d = 1'b1;
-        end else begin
-          // filtered: nothing waits, nothing is left to be stale
-          len_d   = '0;
-          trunc_d = 1'b0;
-          stale_d = 1'b0;
-        end
+    rxs_d  = rxs_q;
+    head_d = head_q;
+    dst_d  = dst_q;
+    // a device reset makes whatever a buffer holds (or starts to hold at this edge) stale
+    if (dev_reset_i) begin
+      for (int unsigned i = 0; i < RX_FRAME_BUFS; i++) begin
+        if (rxs_q[i].full || rxs_q[i].len != '0 || (1'(i) == fill && accept)) rxs_d[i].stale = 1'b1;
       end
     end
-    // The engine frees only a waiting frame, and no beat is accepted while one waits.
-    if (free_i) begin
-      full_d  = 1'b0;
-      trunc_d = 1'b0;
-      len_d   = '0;
+    // The engine frees the head frame it is done with; a stale head nobody serves is dropped as
+    // soon as it is complete. One owner frees a buffer, once (never both at one edge: the engine
+    // frees only a frame it holds, or a waiting one that is not stale).
+    if (free_i || (hs.stale && hs.full && !held_i)) begin
+      rxs_d[head_q] = '0;
+      head_d        = !head_q;
     end
-    // A stale frame is dropped as soon as it is complete (no beat is accepted while full).
-    if (stale_q && full_q) begin
-      full_d  = 1'b0;
-      trunc_d = 1'b0;
-      len_d   = '0;
-      stale_d = 1'b0;
+    if (accept) begin
+      if (fs_len == '0) begin
+        dst_d              = nrx_data_i[47:0];
+        rxs_d[fill].vlan   = (nbytes >= 6'd14) && (nrx_data_i[111:96] == 16'h0081);  // bytes 12, 13 = 0x81, 0x00
+      end
+      rxs_d[fill].len = fs_len + FRAME_PW'(wlen);
+      if (FRAME_PW'(nbytes) > room) rxs_d[fill].trunc = 1'b1;
+      if (nrx_last_i) begin
+        if (pass) begin
+          rxs_d[fill].full = 1'b1;
+        end else begin
+          // filtered: nothing waits, nothing is left to be stale
+          rxs_d[fill].len   = '0;
+          rxs_d[fill].trunc = 1'b0;
+          rxs_d[fill].stale = 1'b0;
+        end
+      end
     end
   end
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
-      full_q  <= 1'b0;
-      stale_q <= 1'b0;
-      trunc_q <= 1'b0;
-      len_q   <= '0;
-      dst_q   <= '0;
-      vlan_q  <= 1'b0;
+      rxs_q  <= '0;
+      head_q <= 1'b0;
+      dst_q  <= '0;
     end else begin
-      full_q  <= full_d;
-      stale_q <= stale_d;
-      trunc_q <= trunc_d;
-      len_q   <= len_d;
-      dst_q   <= dst_d;
-      vlan_q  <= vlan_d;
+      rxs_q  <= rxs_d;
+      head_q <= head_d;
+      dst_q  <= dst_d;
     end
   end
 
-  vdpu_frame_buf u_buf (
-    .clk_i,
-    .we_i    (accept && wlen != '0),
-    .wpos_i  (len_q),
-    .wlen_i  (wlen),
-    .wdata_i (nrx_data_i),
-    .re_i    (re_i),
-    .raddr_i (raddr_i),
-    .rdata_o (rdata_o)
-  );
+  // ---- the buffers: the arriving frame writes one, the engine reads the head --------------------
+  logic [RX_FRAME_BUFS-1:0][511:0] rdata;
 
-  assign nrx_ready_o = !full_q;
-  assign full_o      = full_q && !stale_q;  // the scheduler never starts on a stale frame
-  assign len_o       = len_q;
-  assign trunc_o     = trunc_q;
-  assign vlan_o      = vlan_q;
+  for (genvar i = 0; i < RX_FRAME_BUFS; i++) begin : gen_buf
+    vdpu_frame_buf u_buf (
+      .clk_i,
+      .we_i    (accept && wlen != '0 && fill == 1'(i)),
+      .wpos_i  (fs_len),
+      .wlen_i  (wlen),
+      .wdata_i (nrx_data_i),
+      .re_i    (re_i && head_q == 1'(i)),
+      .raddr_i (raddr_i),
+      .rdata_o (rdata[i])
+    );
+  end
+
+  assign rdata_o = rdata[head_q];
+
+  assign nrx_ready_o = !fs_full;
+  assign full_o      = hs.full && !hs.stale;  // the scheduler never starts on a stale frame
+  assign len_o       = hs.len;
+  assign trunc_o     = hs.trunc;
+  assign vlan_o      = hs.vlan;
+  assign hfull_o     = hs.full;
+  assign hstale_o    = hs.stale;
+  assign head_o      = head_q;
+  assign fill_o      = fill;
+  always_comb begin
+    frames_o = '0;
+    for (int unsigned i = 0; i < RX_FRAME_BUFS; i++) frames_o += 2'(rxs_q[i].full || rxs_q[i].len != '0);
+  end
 
 endmodule

@@ -63,7 +63,7 @@ module vdpu_qeng
                                                   // (and count the completion timeout, not due yet)
   output logic [31:0]            cto_wake_o,      // edges before the completion timeout fires ('1: none)
 
-  // the RX frame waiting in vdpu_net_rx
+  // the RX frame waiting in vdpu_net_rx (its head buffer)
   input  logic                   rx_full_i,
   input  logic [QIDX_W-1:0]      rx_q_i,       // its receiveq (vdpu_rx_steer)
   input  logic [FRAME_PW-1:0]    rx_len_i,
@@ -74,6 +74,7 @@ module vdpu_qeng
   input  logic                   drv_ok_i,     // device_status has DRIVER_OK (pre-edge, as committed)
   input  logic                   nrx_valid_i,  // a beat is offered on nrx (RX_NEXT: a frame is arriving)
   output logic                   rx_free_o,
+  output logic                   rx_held_o,    // a service holds the head frame (frees it itself)
   output logic                   rx_re_o,
   output logic [FRAME_WW-1:0]    rx_raddr_o,
   input  logic [511:0]           rx_rdata_i,
@@ -2238,6 +2239,7 @@ module vdpu_qeng
                           (evst_q == EvRead);
   assign irq_q_o        = q_q;
   assign idle_o         = (state_q == StIdle) && (evst_q == EvNone);
+  assign rx_held_o      = rx_own_q && (state_q != StIdle);
   assign rd_wait_o      = (state_q == StRdWait) && !cto_due;
   assign cto_wake_o     = (!cto_run || cpl_timeout_i == '0) ? '1 :
                           (cto_q < cpl_timeout_i) ? cpl_timeout_i - cto_q : '0;

@@ -33,6 +33,8 @@ module vdpu_rx_steer
   input  logic [255:0]           nrx_data_i,
   input  logic [31:0]            nrx_keep_i,
   input  logic                   nrx_last_i,
+  input  logic                   rx_fill_i,   // the RX frame buffer the arriving frame fills
+  input  logic                   rx_head_i,   // the one of the waiting (oldest) frame
 
   // receiveqs that can take a frame
   input  logic [NUM_QUEUES-1:0]  q_en_i,      // Q_ENABLE != 0
@@ -74,7 +76,8 @@ module vdpu_rx_steer
 
   // ---- RX: the flow of the frame the device takes -----------------------------------------------
   logic            rx_done, rx_mid_unused;
-  logic [IdxW-1:0] rx_idx, rx_idx_q;
+  logic [IdxW-1:0] rx_idx;
+  logic [RX_FRAME_BUFS-1:0][IdxW-1:0] rx_idx_q;  // the flow of the frame in each RX frame buffer
 
   vdpu_flow_key u_rx_key (
     .clk_i,
@@ -113,7 +116,7 @@ module vdpu_rx_steer
   logic [QIDX_W-1:0] alt;  // the lowest usable receiveq of an active pair (0 if none)
 
   always_comb begin
-    ent  = tbl_q[rx_idx_q];
+    ent  = tbl_q[rx_idx_q[rx_head_i]];
     pair = ent[7] ? ent[6:0] : '0;
     if (16'(pair) >= pairs_i) pair = '0;
     rq = {pair, 1'b0};
@@ -137,7 +140,7 @@ module vdpu_rx_steer
       tbl_q     <= tbl_d;
       tx_skip_q <= tx_skip_d;
       if (!ntx_valid_i || ntx_ready_i) ntxq_q <= eng_q_i;  // a beat loaded now is this queue's
-      if (rx_done) rx_idx_q <= rx_idx;
+      if (rx_done) rx_idx_q[rx_fill_i] <= rx_idx;
     end
   end
 

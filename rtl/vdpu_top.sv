@@ -9,7 +9,8 @@ module vdpu_top
   input  logic       clk_i,
   input  logic       rst_ni,
   // generated flat ports: channels hreq, hcpl, dmareq, dmacpl, fwreq, fwrsp, ntx, nrx, diag, then the
-  // scalar signals fw_irq_o, intx_o (interrupt levels), link_up_i, dp_err_i (status inputs)
+  // scalar signals fw_irq_o, intx_o (interrupt levels), quiet_o, wake_o (idle contract), nrx_frames_o
+  // (RX frames held), warp_i, link_up_i, dp_err_i (status inputs)
 `include "vdpu_top_ports.svh"
 );
 
@@ -314,7 +315,8 @@ module vdpu_top
   );
 
   // ---- network port RX --------------------------------------------------------------------------------
-  logic                rx_full, rx_trunc, rx_vlan, rx_free, rx_re;
+  logic                rx_full, rx_trunc, rx_vlan, rx_free, rx_held, rx_re;
+  logic                rx_hfull, rx_hstale, rx_head, rx_fill;
   logic [FRAME_PW-1:0] rx_len;
   logic [FRAME_WW-1:0] rx_raddr;
   logic [511:0]        rx_rdata;
@@ -331,7 +333,13 @@ module vdpu_top
     .len_o       (rx_len),
     .trunc_o     (rx_trunc),
     .vlan_o      (rx_vlan),
+    .hfull_o     (rx_hfull),
+    .hstale_o    (rx_hstale),
+    .head_o      (rx_head),
+    .fill_o      (rx_fill),
+    .frames_o    (nrx_frames_o),
     .free_i      (rx_free),
+    .held_i      (rx_held),
     .dev_reset_i (dev_reset),
     .re_i        (rx_re),
     .raddr_i     (rx_raddr),
@@ -367,6 +375,8 @@ module vdpu_top
     .nrx_data_i,
     .nrx_keep_i,
     .nrx_last_i,
+    .rx_fill_i   (rx_fill),
+    .rx_head_i   (rx_head),
     .q_en_i      (q_en),
     .qerr_i      (qerr),
     .rx_q_o      (rx_q),
@@ -417,6 +427,7 @@ module vdpu_top
     .drv_ok_i        (view.device_status[2]),  // DRIVER_OK
     .nrx_valid_i,
     .rx_free_o       (rx_free),
+    .rx_held_o       (rx_held),
     .rx_re_o         (rx_re),
     .rx_raddr_o      (rx_raddr),
     .rx_rdata_i      (rx_rdata),
@@ -553,8 +564,8 @@ module vdpu_top
   // ---- idle contract (docs/architecture.md, "Idle skipping"; the model's model_quiet) ----------------
   // With idle inputs no register changes at the next edge but running timers counting: nothing to
   // answer or send (a pending MSI-X message on a masked vector waits for a host write), a held read only if it stays blocked and its timeout has edges left, a deferred
-  // interrupt only if its timer has edges left, no frame in the buffer (a stale one too: it is
-  // dropped at the next edge) unless the engine itself waits for a read (the frame waits for it), the firmware DMA channel and the engine idle or waiting for a
+  // interrupt only if its timer has edges left, no frame in the RX head buffer (a stale one never: it
+  // is dropped at the next edge) unless the engine itself waits for a read (the frame waits for it), the firmware DMA channel and the engine idle or waiting for a
   // completion whose timeout (CPL_TIMEOUT) has edges left, and no doorbell the scheduler would take.
   // wake_o says for how many edges the timers only count: the harness may then run one edge with
   // warp_i = n - 1 for n <= wake_o cycles.
@@ -564,7 +575,7 @@ module vdpu_top
     for (int unsigned q = 0; q < NUM_QUEUES; q++) any_kick |= qctx[q].kick;
   end
   assign quiet_o = (!held || hold_wait) && !hcpl_valid_o && !fwrsp_valid_o && !diag_valid_o && !dmareq_valid_o && !ntx_valid_o && !msix_valid &&
-                   (nrx_ready_o || eng_rd_wait) && coal_wait && fwdma_quiet &&
+                   (!rx_hfull || (!rx_hstale && eng_rd_wait)) && coal_wait && fwdma_quiet &&
                    (eng_rd_wait || (eng_idle && (!eng_ctrl[ENGCTRL_ENABLE] || quiesce || !any_kick)));
   // the first running timer's edges left: a held read's timeout, a deferred interrupt's timer, a
   // read's completion timeout (the engine's, the firmware DMA channel's)

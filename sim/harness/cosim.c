@@ -64,7 +64,7 @@ static void report(cosim_t *c, unsigned ch, const vdpu_txn_t *exp, const vdpu_tx
     char s[256];
     uint64_t cyc = c->dev.cycle;
     fprintf(stderr, "cosim: MISMATCH at cycle %llu on channel %s: %s\n", (unsigned long long)cyc,
-            ch < VDPU_CH_COUNT ? vdpu_chan_names[ch] : "quiet/wake (idle contract)", what);
+            ch < VDPU_CH_COUNT ? vdpu_chan_names[ch] : "status outputs (quiet, wake, nrx_frames)", what);
     if (exp) {
         vdpu_txn_format(exp, s, sizeof s);
         fprintf(stderr, "  expected (model, cycle %llu): %s\n", (unsigned long long)exp->cycle, s);
@@ -154,6 +154,14 @@ static void cosim_tick(vdpu_dev_t *d, const vdpu_in_t *in)
     if (c->rtl_out.quiet != c->model_out.quiet) {
         report(c, VDPU_CH_COUNT, NULL, NULL, c->rtl_out.quiet ? "the RTL says quiet, the model does not"
                                                               : "the model says quiet, the RTL does not");
+        return;
+    }
+    /* the RX frames held, which a migrating host waits on */
+    if (c->rtl_out.nrx_frames != c->model_out.nrx_frames) {
+        char what[96];
+        snprintf(what, sizeof what, "RX frames held (nrx_frames) differ: RTL %u, model %u", c->rtl_out.nrx_frames,
+                 c->model_out.nrx_frames);
+        report(c, VDPU_CH_COUNT, NULL, NULL, what);
         return;
     }
     /* wake is defined while quiet only: the model does not compute it else */

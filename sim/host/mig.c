@@ -391,9 +391,10 @@ int mig_migrate(vdpu_session_t *s, enum vdpu_engine to, struct mig_precopy *pc, 
      *    since the state carries no frame data */
     uint64_t t = b->dev->cycle;
     b->net.rx_hold = true;
-    while (!(b->out.nrx_ready && !b->net.rx_off) && b->dev->cycle - t < MIG_DRAIN_MAX && !b->stopped) vdpu_bus_step(b);
+    while (!(b->out.nrx_frames == 0 && !b->net.rx_off) && b->dev->cycle - t < MIG_DRAIN_MAX && !b->stopped)
+        vdpu_bus_step(b);
     r->drain = b->dev->cycle - t;
-    if (!b->out.nrx_ready || b->net.rx_off) {
+    if (b->out.nrx_frames || b->net.rx_off) {
         b->net.rx_hold = false;
         if (pc) mig_precopy_free(s, pc);
         snprintf(err, errlen, "the device still holds a received frame after %u cycles (no receive buffer?): not migrated",

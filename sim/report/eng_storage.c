@@ -35,7 +35,7 @@ void eng_storage_of(unsigned prefetch, unsigned used_batch, unsigned max_reads, 
     s->used_batch = eng_field(used_batch) * USED_ENTRY_BYTES;
     s->read_slots = reads_field(max_reads) * READ_SLOT_BYTES;
     s->mrg = VDPU_MRG_MAX * MRG_ENTRY_BYTES;
-    s->frame_bufs = tx_buf(max_reads, tx_fetch) + VDPU_FRAME_BUF_BYTES;
+    s->frame_bufs = tx_buf(max_reads, tx_fetch) + VDPU_RX_FRAME_BUFS * VDPU_FRAME_BUF_BYTES;
     s->in_order = 2 + VDPU_NUM_QUEUES * 5; /* io_pos_q; io_ok_q, io_la_q, io_head_q */
     s->total = s->desc_cache + s->used_batch + s->read_slots + s->mrg + s->frame_bufs + s->in_order;
 }
@@ -45,8 +45,8 @@ void eng_storage_format(const struct eng_storage *s, unsigned prefetch, unsigned
 {
     snprintf(buf, len,
              "%u bytes (descriptor cache%s %u x %u, used batch %u x %u, payload read slots %u x %u, MRG_RXBUF buffers "
-             "%u x %u, frame buffers TX %u + RX %u, in-order hints %u)",
+             "%u x %u, frame buffers TX %u + RX %u x %u, in-order hints %u)",
              s->total, caches(max_reads, tx_fetch) > 1 ? "s (prefetch, read ahead) 2 x" : "", eng_field(prefetch),
              DESC_BYTES, eng_field(used_batch), USED_ENTRY_BYTES, reads_field(max_reads),
-             READ_SLOT_BYTES, VDPU_MRG_MAX, MRG_ENTRY_BYTES, tx_buf(max_reads, tx_fetch), VDPU_FRAME_BUF_BYTES, s->in_order);
+             READ_SLOT_BYTES, VDPU_MRG_MAX, MRG_ENTRY_BYTES, tx_buf(max_reads, tx_fetch), VDPU_RX_FRAME_BUFS, VDPU_FRAME_BUF_BYTES, s->in_order);
 }
