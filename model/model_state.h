@@ -144,6 +144,8 @@ struct vdpu_eng {
     bool b_leave;        /* the batch is written because the queue is left (empty, quiesce): IDLE after IRQ */
     /* RX batching: a receive service goes on with the next frame (RX_NEXT) while its used entry is held */
     bool rx_own;         /* the frame in the RX buffer is this service's (freed when the engine is done with it) */
+    bool rx_pass;        /* a receive service left its written batch to a waiting transmitq: the next pick
+                          * is a transmitq's, though a frame waits (fairness; cleared at every pick) */
     /* IN_ORDER (ENG_CTRL[6], latched at the pick, TX services only): one used entry per batch,
      * the id of its last buffer; packed batches too (b_cnt / b_id as for split) */
     bool io_en;

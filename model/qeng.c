@@ -224,14 +224,38 @@ void qeng_drop_frame(struct vdpu_edge *e)
     qeng_idle(e);
 }
 
+static bool tx_ready(const struct vdpu_state *s, unsigned q);
+
+/* A transmitq the scheduler may pick (the engine on). */
+static bool tx_waits(const struct vdpu_state *s)
+{
+    if (!(s->eng.ctrl & ENG_CTRL_ENABLE)) return false;
+    for (unsigned q = 1; q < VDPU_NUM_QUEUES; q += 2)
+        if (tx_ready(s, q)) return true;
+    return false;
+}
+
 /*
- * IRQ of an RX service (after the interrupt decision): the frame's buffer is released; the service goes
- * on with the next frame (RX_NEXT) when `more` (the frame's used entry held in the batch), else IDLE.
+ * IRQ of an RX service (after the interrupt decision, or beside it): the frame's buffer is released;
+ * the service goes on with the next frame (RX_NEXT) while the frame's used entry is held in the batch
+ * (`more`). After a written batch (B frames, the ring end, a longer chain; every frame with B = 1) a
+ * waiting transmitq comes first (docs/queue-engine.md "Fairness"): the service leaves and rx_pass makes
+ * the scheduler pick the transmitq though a frame waits (with two RX frame buffers one usually does, and
+ * the scheduler would pick it again). Else, with batching (B > 1), the service goes on unless it is
+ * leaving (the port idle, a drop, quiesce) or committed an MRG_RXBUF frame: no pick per batch, and the
+ * batch's interrupt decision runs beside the next frames; B = 1 keeps one frame a service.
  */
 void qeng_rx_irq(struct vdpu_edge *e, bool more)
 {
-    if (e->pre->eng.rx_own) rx_release(e);
-    if (more)
+    const struct vdpu_eng *g = &e->pre->eng;
+    if (g->rx_own) rx_release(e);
+    if (more) {
+        e->next->eng.fsm = VDPU_ENG_RX_NEXT;
+        return;
+    }
+    bool pass = tx_waits(e->pre);
+    e->next->eng.rx_pass = pass;
+    if (!pass && g->bb > 1 && !g->b_leave && !g->m_commit)
         e->next->eng.fsm = VDPU_ENG_RX_NEXT;
     else
         qeng_idle(e);
@@ -742,7 +766,9 @@ static void state_idle(struct vdpu_edge *e)
     }
     if (s->eng.ev_st != ENG_EV_NONE) return;
     if (s->quiesce) return; /* a waiting frame stays (quiesce is short: a reset, a suspend) */
-    if (model_rx_waiting(s)) {
+    /* a receive service left its batch to a waiting transmitq: that one first (fairness) */
+    bool pass = s->eng.rx_pass && tx_waits(s);
+    if (model_rx_waiting(s) && !pass) {
         unsigned rxq = model_steer_rx_queue(s); /* the waiting frame's receiveq (rx_steer.c) */
         /* Dropped and counted instead of delivered: longer than the buffer or (MTU) than the driver
          * allows; before DRIVER_OK (engine off, device_status without DRIVER_OK: no buffer may be
@@ -769,6 +795,7 @@ static void state_idle(struct vdpu_edge *e)
     }
     e->eng_service = true;
     n->q = (uint16_t)pick;
+    n->rx_pass = false;
     start_buffer(n);
     /* prefetch and batching: parameters latched for this service; the cache and the batch start empty */
     n->pf = eng_param_field(s->eng.param, VDPU_ENG_PARAM_PREFETCH_LSB);
@@ -841,9 +868,9 @@ static void state_rd_req(struct vdpu_edge *e)
     n->rd_got = 0;
     n->rd_bad = false;
     n->fsm = VDPU_ENG_RD_WAIT;
-    if (g->rd_purpose == VDPU_PURP_EVENT && !g->rx && (g->pk_en || g->ev_en)) {
-        /* a TX service's interrupt decision is made beside the engine (ev_tap): the next buffer now
-         * (PROC of a cached descriptor sees a complete read, as after the event read it replaces) */
+    if (g->rd_purpose == VDPU_PURP_EVENT && (g->pk_en || g->ev_en)) {
+        /* the interrupt decision is made beside the engine (ev_tap): the next buffer now (PROC of a
+         * cached descriptor sees a complete read, as after the event read it replaces) */
         n->ev_st = ENG_EV_READ;
         n->ev_tag = g->next_tag;
         n->ev_n = g->ndesc;

@@ -330,7 +330,7 @@ void qeng_packed_irq(struct vdpu_edge *e)
     if (!g->no_irq && !g->b_held) qeng_raise(e, g->q);
     e->next->eng.b_held = false;
     if (g->rx) {
-        /* RX: the next frame while its used descriptor stays in the batch; a written batch ends the service */
+        /* RX: the next frame while its used descriptor stays in the batch, or after a written batch (qeng_rx_irq) */
         qeng_rx_irq(e, g->b_held && !g->b_leave);
     } else if (g->b_leave) {
         qeng_idle(e);

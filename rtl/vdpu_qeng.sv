@@ -207,6 +207,8 @@ module vdpu_qeng
   // RX batching: a receive service goes on with the next frame (RX_NEXT) while its used entry stays
   // in the batch (split elements, packed used descriptors)
   logic                  rx_own_q, rx_own_d; // the frame in the RX buffer is this service's
+  logic                  rx_pass_q, rx_pass_d; // a receive service left its batch to a waiting transmitq:
+                                               // the next pick is a transmitq's (cleared at every pick)
   // IN_ORDER (ENG_CTRL[6], latched at the pick, TX services only): one used entry per batch, the
   // id of its last buffer; packed batches too
   logic                  io_q, io_d;
@@ -393,6 +395,13 @@ module vdpu_qeng
   // used when another queue waits - a frame in the RX buffer, or another ready transmit queue - so a
   // busy transmit queue holds the engine for at most P buffers and nothing read ahead is dropped.
   assign tx_yield = pcn_q == '0 && (rx_full_i || (eng_ctrl_i[ENGCTRL_ENABLE] && tx_other));
+  // a transmitq the scheduler may pick; one first after a receive service left its batch to it
+  logic tx_waits, tx_pass;
+  assign tx_waits = eng_ctrl_i[ENGCTRL_ENABLE] && tx_any;
+  assign tx_pass  = rx_pass_q && tx_waits;
+  // the scheduler starts RX on the waiting frame (IDLE), unless a transmitq comes first
+  logic rx_pick;
+  assign rx_pick  = rx_go && !tx_pass;
 
   // A waiting frame the pick drops: before DRIVER_OK (engine off, device_status without DRIVER_OK),
   // its receiveq not enabled or stopped (rx_go low), truncated, or (VIRTIO_NET_F_MTU) longer than
@@ -847,6 +856,7 @@ module vdpu_qeng
     bleave_d = bleave_q;
     b_len_d  = b_len_q;
     rx_own_d = rx_own_q;
+    rx_pass_d = rx_pass_q;
     io_d     = io_q;
     io_fetch_d = io_fetch_q;
     io_seq_d   = io_seq_q;
@@ -1084,15 +1094,17 @@ module vdpu_qeng
         end else if (evst_q != EvNone) begin
           // the decision's completion is on the way
         end else if (!quiesce_i) begin  // (quiesce is short - a reset, a suspend: a waiting frame stays)
-          if (rx_drop) begin
+          if (rx_drop && !tx_pass) begin
             // A waiting frame that cannot or must not be delivered is dropped (and counted) instead
             // of holding the wire: longer than the buffer or (MTU) than the driver allows, before
             // DRIVER_OK, its receiveq not enabled (reset) or stopped.
             rx_free_o = 1'b1;
             if (drops_q != 16'hFFFF) drops_d = drops_q + 16'd1;
-          end else if (eng_ctrl_i[ENGCTRL_ENABLE] && (rx_go || tx_any)) begin
-            q_d      = rx_go ? rx_q_i : tx_pick;
-            rx_d     = rx_go;
+          end else if (eng_ctrl_i[ENGCTRL_ENABLE] && (rx_pick || tx_any)) begin
+            // a receive service that left its batch to a waiting transmitq: that one first (tx_pass)
+            q_d       = rx_pick ? rx_q_i : tx_pick;
+            rx_d      = rx_pick;
+            rx_pass_d = 1'b0;
             packed_d = eng_ctrl_i[ENGCTRL_PACKED];
             op_d     = eng_ctrl_i[ENGCTRL_PACKED] ? OpDesc : OpAvail;
             state_d  = StRdReq;
@@ -1104,39 +1116,39 @@ module vdpu_qeng
             bcnt_d   = '0;
             bheld_d  = 1'b0;
             bleave_d = 1'b0;
-            rx_own_d = rx_go;
+            rx_own_d = rx_pick;
             // IN_ORDER batches TX completions only: a skipped buffer counts as used completely,
             // which a receive buffer is not (docs/queue-engine.md "IN_ORDER")
-            io_d     = !rx_go && eng_ctrl_i[ENGCTRL_IN_ORDER];
+            io_d     = !rx_pick && eng_ctrl_i[ENGCTRL_IN_ORDER];
             bnd_d    = '0;
             // split IN_ORDER fetch (both directions): the head of the buffer at last_avail is known
             // when the queue's hint names that index
             io_fetch_d = !eng_ctrl_i[ENGCTRL_PACKED] && eng_ctrl_i[ENGCTRL_IN_ORDER];
-            io_seq_d   = rx_go ? (io_ok_q[rx_q_i] && io_la_q[rx_q_i] == qctx_i[rx_q_i].last_avail)
+            io_seq_d   = rx_pick ? (io_ok_q[rx_q_i] && io_la_q[rx_q_i] == qctx_i[rx_q_i].last_avail)
                                : (io_ok_q[tx_pick] && io_la_q[tx_pick] == qctx_i[tx_pick].last_avail);
-            io_pos_d   = rx_go ? io_head_q[rx_q_i] : io_head_q[tx_pick];
+            io_pos_d   = rx_pick ? io_head_q[rx_q_i] : io_head_q[tx_pick];
             ind_d    = eng_ctrl_i[ENGCTRL_INDIRECT];
             evx_d    = eng_ctrl_i[ENGCTRL_EVENT_IDX];
             tbl_d    = 1'b0;
             aew_d    = 1'b0;
-            mrg_d     = rx_go && eng_ctrl_i[ENGCTRL_MRG_RXBUF];
+            mrg_d     = rx_pick && eng_ctrl_i[ENGCTRL_MRG_RXBUF];
             mn_d      = '0;
             mnd_d     = '0;
             mbase_d   = '0;
             mcommit_d = 1'b0;
             // the picked queue's position (RX: the steered receiveq, not always queue 0)
-            mla0_d    = rx_go ? qctx_i[rx_q_i].last_avail : qctx_i[tx_pick].last_avail;
-            maw0_d    = rx_go ? qctx_i[rx_q_i].avail_wrap : qctx_i[tx_pick].avail_wrap;
+            mla0_d    = rx_pick ? qctx_i[rx_q_i].last_avail : qctx_i[tx_pick].last_avail;
+            maw0_d    = rx_pick ? qctx_i[rx_q_i].avail_wrap : qctx_i[tx_pick].avail_wrap;
             nd_d      = eng_ctrl_i[ENGCTRL_NOTIF_DATA];
-            mr_d      = rx_go ? 6'd1 : reads_field(eng_param_i[ENG_PARAM_MAX_READS_LSB +: ENG_PARAM_MAX_READS_W]);  // payload reads are TX only
+            mr_d      = rx_pick ? 6'd1 : reads_field(eng_param_i[ENG_PARAM_MAX_READS_LSB +: ENG_PARAM_MAX_READS_W]);  // payload reads are TX only
             xf_d      = param_field(eng_param_i[ENG_PARAM_TX_FETCH_LSB +: ENG_PARAM_TX_FETCH_W]);
             xcnt_d    = 4'd1;
             xleft_d   = '0;
             xsent_d   = 1'b0;
             xah_d     = XaNone;
             txbase_d  = '0;
-            ndcap_d   = cap8(rx_go ? pick_ahead_rx : pick_ahead_tx);
-            if (!rx_go) begin
+            ndcap_d   = cap8(rx_pick ? pick_ahead_rx : pick_ahead_tx);
+            if (!rx_pick) begin
               qwr_o.idx      = tx_pick;
               qwr_o.kick_clr = 1'b1;
               tx_last_d      = tx_pick;
@@ -1163,8 +1175,8 @@ module vdpu_qeng
             pcn_d = (op_q == OpRing) ? k_ring : k_desc;
             pc_d  = '0;
           end
-          if (op_q == OpEvent && !rx_q && (packed_q || evx_q)) begin
-            // a TX service's interrupt decision is made beside the engine (ev_hit): the next buffer now
+          if (op_q == OpEvent && (packed_q || evx_q)) begin
+            // the interrupt decision is made beside the engine (ev_hit): the next buffer now
             evst_d   = EvRead;
             evtag_d  = tag_q;
             evn_d    = ndesc_q[15:0];
@@ -1440,12 +1452,14 @@ module vdpu_qeng
           code_d  = QERR_TIMEOUT;
           state_d = StErr;
           evst_d  = EvNone;
-        end else if (evst_q != EvNone && op_q == OpUsed && beat_q == '0) begin
+        end else if (evst_q != EvNone && (op_q == OpUsed || op_q == OpUsedRest) && beat_q == '0) begin
           // the used ring does not move while an interrupt decision on it is pending; a failed one has
-          // stopped the queue: the service ends here, nothing more is used
+          // stopped the queue: the service ends here, nothing more is used (an RX frame it holds freed)
           if (evst_q == EvBad) begin
-            evst_d  = EvNone;
-            state_d = StIdle;
+            evst_d    = EvNone;
+            state_d   = StIdle;
+            rx_free_o = rx_q && rx_own_q;
+            rx_own_d  = 1'b0;
           end
         end else if (dma_free_i) begin
           dma_load_o = 1'b1;
@@ -1550,11 +1564,17 @@ module vdpu_qeng
         if (irq_en_q && !bheld_q) irq_o = 1'b1;
         bheld_d = 1'b0;
         if (rx_q) begin
-          // RX: the frame's buffer is free; the next frame while its used entry stays in the batch
-          // (a written batch ends the service)
+          // RX: the frame's buffer is free; the next frame while its used entry stays in the batch.
+          // After a written batch a waiting transmitq comes first (rx_pass); else (B > 1) the next
+          // frame unless the service leaves or committed an MRG_RXBUF frame (the model's qeng_rx_irq)
           rx_free_o = rx_own_q;
           rx_own_d  = 1'b0;
-          state_d   = (!bleave_q && bheld_q) ? StRxNext : StIdle;
+          if (bheld_q && !bleave_q) begin
+            state_d = StRxNext;
+          end else begin
+            rx_pass_d = tx_waits;
+            state_d   = (!tx_waits && bb_q > 4'd1 && !bleave_q && !mcommit_q) ? StRxNext : StIdle;
+          end
         end else if (bleave_q) begin
           state_d = StIdle;
         end else if ((quiesce_i && !xsent_q) || tx_yield) begin
@@ -2051,6 +2071,7 @@ module vdpu_qeng
       bleave_q    <= 1'b0;
       b_len_q     <= '0;
       rx_own_q    <= 1'b0;
+      rx_pass_q   <= 1'b0;
       io_q        <= 1'b0;
       io_fetch_q  <= 1'b0;
       io_seq_q    <= 1'b0;
@@ -2158,6 +2179,7 @@ module vdpu_qeng
       bleave_q    <= bleave_d;
       b_len_q     <= b_len_d;
       rx_own_q    <= rx_own_d;
+      rx_pass_q   <= rx_pass_d;
       io_q        <= io_d;
       io_fetch_q  <= io_fetch_d;
       io_seq_q    <= io_seq_d;

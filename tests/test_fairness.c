@@ -1,7 +1,8 @@
 /* test_fairness.c - the scheduler's fairness rule (docs/queue-engine.md, "Fairness") on model, rtl and
  * cosim, the test playing the firmware: a busy transmitq holds the engine for at most P buffers when a
- * received frame or another transmitq waits, transmitqs take turns (round robin), and a service leaves
- * only with its cache empty (no ring entry or descriptor is read twice). */
+ * received frame or another transmitq waits, transmitqs take turns (round robin), a service leaves
+ * only with its cache empty (no ring entry or descriptor is read twice), and a receive service leaves
+ * a waiting transmitq the engine after each written batch, though frames keep waiting. */
 #include <string.h>
 
 #include "hand_ring.h"
@@ -19,6 +20,8 @@
 
 struct fair {
     struct t_tap tap;
+    unsigned rx_writes;    /* receive payload write requests so far */
+    unsigned rx_before_tx; /* ... when a transmit used write first followed one (0: none did yet) */
     uint8_t used_q[64]; /* the queue of each used write (split USED / packed USED), in order */
     unsigned nused;
     uint64_t rx_arrived; /* the cycle the received frame's last beat entered the device (0: not yet) */
@@ -32,7 +35,12 @@ static void on_txn(void *ctx, const vdpu_txn_t *x)
     if (x->chan == VDPU_CH_NRX && x->u.nrx.last && !f->rx_arrived) f->rx_arrived = x->cycle;
     if (x->chan == VDPU_CH_DMAREQ && x->u.dmareq.type) {
         const vdpu_dmareq_t *r = &x->u.dmareq;
-        if (r->purpose == VDPU_PURP_PAYLOAD_WR) f->rx_written = true;
+        if (r->purpose == VDPU_PURP_PAYLOAD_WR) {
+            f->rx_written = true;
+            f->rx_writes += r->last; /* a request's last beat */
+        }
+        if (r->purpose == VDPU_PURP_USED && r->queue != 0 && f->rx_writes && !f->rx_before_tx)
+            f->rx_before_tx = f->rx_writes;
         if (r->purpose == VDPU_PURP_USED && r->queue != 0 && f->nused < sizeof f->used_q) {
             f->used_q[f->nused++] = (uint8_t)r->queue;
             if (f->rx_arrived && !f->rx_written) f->used_before_rx++;
@@ -158,3 +166,37 @@ ENGINE_TEST(fairness, packed_two_transmitqs_take_turns_p4, .timeout = 60) { two_
 ENGINE_TEST(fairness, split_two_transmitqs_take_turns_p4, .timeout = 60) { two_transmitqs(T, false, 4); }
 ENGINE_TEST(fairness, split_frame_waits_one_transmit_buffer, .timeout = 60) { frame_during_transmit(T, false, 1); }
 ENGINE_TEST(fairness, packed_frame_waits_at_most_p_buffers, .timeout = 60) { frame_during_transmit(T, true, 4); }
+
+/* QN 64-byte frames arrive back to back while a transmitq with a full ring is kicked (P = B = 4). A frame
+ * waits in an RX frame buffer whenever the receive service writes its batch (two buffers), so the
+ * scheduler would pick receive again and again: after each written batch the receive service leaves
+ * the engine to the waiting transmitq instead (rx_pass). The first transmit used write after the first
+ * frame was written comes after B = 4 frames, not after all QN. */
+static void receive_leaves_to_transmit(struct tctx *t, bool packed)
+{
+    struct fair f;
+    engine_up(t, packed, 4u | 4u << 4 | 1u << 8, 0);
+    csr_wr(t, VDPU_CSR_RXF_CTRL, VDPU_RXF_CTRL_ALL);
+    queue_up(t, packed, 0, RX_DESC, RX_DRV, RX_DEV);
+    cr_assert(link_grant(&t->b->link, RX_BUF, 0x100 * QN));
+    post(t, packed, RX_DESC, RX_DRV, RX_BUF, 0x100, QN, true);
+    post(t, packed, RING_DESC, RING_DRV, BUFS, BUF_LEN, NB, false);
+    watch(&f, t);
+    uint8_t fr[64];
+    memset(fr, 0x5a, sizeof fr);
+    for (unsigned i = 0; i < QN; i++) cr_assert(netport_inject(&t->b->net, fr, sizeof fr));
+    doorbell(t, Q_TX);
+    run_cycles(t, 60000);
+    unwatch(&f);
+    cr_assert_eq(f.rx_writes, QN, "every frame written: %u", f.rx_writes);
+    cr_assert_eq(t->b->net.tx_frames, NB, "every transmit buffer sent");
+    cr_assert_eq(f.rx_before_tx, 4, "the transmitq waited behind %u received frames (B = 4)", f.rx_before_tx);
+}
+ENGINE_TEST(fairness, split_receive_leaves_each_batch_to_a_transmitq, .timeout = 60)
+{
+    receive_leaves_to_transmit(T, false);
+}
+ENGINE_TEST(fairness, packed_receive_leaves_each_batch_to_a_transmitq, .timeout = 60)
+{
+    receive_leaves_to_transmit(T, true);
+}

@@ -92,15 +92,16 @@ PARAM_TEST(packed_tx_p3, 3, 1, .timeout = 300)
     cr_assert_eq(REQ(r, USED), 40);
 }
 
-/* RX batches like TX (docs/queue-engine.md "RX batching"): the 30 frames arrive back to back, so each
- * RX service serves B = 8 of them (8, 8, 8 and the last 6, written when the port goes idle): one avail
- * read and one ring read of 8 entries per service, one used write of every element and one used idx
- * write per batch */
+/* RX batches like TX (docs/queue-engine.md "RX batching"): the 30 frames arrive back to back, so the
+ * RX service writes a batch of B = 8 of them at a time (8, 8, 8 and the last 6, written when the port
+ * goes idle) and goes on after each written batch (no transmitq waits): one avail read (it offers
+ * every posted buffer), one ring read of 8 entries per batch, one used write of every element and one
+ * used idx write per batch */
 PARAM_TEST(split_rx_batched, 8, 8, .timeout = 300)
 {
     struct traffic_result r = traffic(T, DRV_RING_SPLIT, 0, NET_RX, 30, 64);
     cr_assert_eq(r.packets, 30);
-    cr_assert_eq(REQ(r, AVAIL_IDX), 4);
+    cr_assert_eq(REQ(r, AVAIL_IDX), 1, "one service");
     cr_assert_eq(REQ(r, AVAIL_RING), 4);
     cr_assert_eq(BYTES(r, AVAIL_RING), 4 * 16);
     cr_assert_eq(REQ(r, DESC), 30);

@@ -1,0 +1,177 @@
+/* test_rx_decision.c - a receive service goes on after a written batch, its interrupt decision made beside it (docs/queue-engine.md "RX batching", "Interrupt decision"). */
+/*
+ * With batching (B > 1) a receive service that wrote its batch takes the next waiting frame instead of
+ * leaving to the scheduler (which would pick the frame again), and the batch's event read (packed: the
+ * driver event structure; split with EVENT_IDX: used_event) decides the interrupt beside it: the next
+ * frames are written while it is in flight, the next used write waits for it. A failed decision stops
+ * the receiveq (QERR_DMA; lost: QERR_TIMEOUT) and nothing more is used. On model, rtl and cosim with the
+ * real firmware and hand-posted receive buffers (hand_queue.h), 1514-byte frames queued on the wire.
+ */
+#include <string.h>
+
+#include "hand_queue.h"
+#include "harness.h"
+#include "link.h"
+
+#define VQSIZE 16
+#define FLEN 1514
+#define BUF_LEN 1600
+
+static void h_up(struct hctx *h, struct tctx *t, enum drv_ring ring)
+{
+    struct drv_params p;
+    drv_params_default(&p);
+    p.ring = ring;
+    p.qsize = VQSIZE;
+    h_open_params(h, t, &p, NET_RX);
+    for (uint16_t i = 0; i < VQSIZE; i++) h_post(h, i, BUF_LEN);
+}
+
+/* n frames to the device's MAC queued on the wire */
+static void frames(struct hctx *h, unsigned n)
+{
+    static uint8_t f[FLEN];
+    memcpy(f, h->d->mac, 6);
+    for (unsigned k = 0; k < n; k++) {
+        for (unsigned i = 6; i < FLEN; i++) f[i] = (uint8_t)(i * 3 + 11 * k);
+        cr_assert(netport_inject(&h->t->b->net, f, FLEN));
+    }
+}
+
+/* EVENT_IDX negotiated (split decides on used_event); ENG_CTRL is set once the engine runs */
+static void event_idx_on(struct tctx *t)
+{
+    cr_assert(peek_csr(t, VDPU_CSR_ENG_CTRL) & 1u << VDPU_ENGCTRL_EVENT_IDX, "EVENT_IDX (ENG_CTRL %#x)",
+              peek_csr(t, VDPU_CSR_ENG_CTRL));
+}
+
+static uint64_t reqs(struct tctx *t, unsigned purp) { return t->b->link.st.by[0][purp].requests; }
+
+/* The first event read's tag, and the payload write requests issued while it was in flight */
+struct pending {
+    struct t_tap tap;
+    bool seen, done;
+    uint8_t tag;
+    unsigned writes_during;
+};
+
+static void on_txn(void *ctx, const vdpu_txn_t *x)
+{
+    struct pending *o = ctx;
+    if (o->done) return;
+    if (x->chan == VDPU_CH_DMAREQ && !o->seen && x->u.dmareq.type == VDPU_DMA_RD &&
+        x->u.dmareq.purpose == VDPU_PURP_EVENT) {
+        o->seen = true;
+        o->tag = x->u.dmareq.tag;
+    } else if (x->chan == VDPU_CH_DMAREQ && o->seen && x->u.dmareq.purpose == VDPU_PURP_PAYLOAD_WR) {
+        o->writes_during += x->u.dmareq.last;
+    }
+    if (o->seen && x->chan == VDPU_CH_DMACPL && x->u.dmacpl.tag == o->tag) o->done = true;
+}
+
+/*
+ * P = 8, B = 4: sixteen frames, four batches in one service (one avail idx read on split). After the
+ * first batch's used write its event read goes out, and frames 4.. (their descriptors already cached)
+ * are written while it is in flight - the engine used to wait a round trip (200 cycles) for it and
+ * end the service. Every frame used, one decision (event read) per batch.
+ */
+static void goes_on(struct tctx *t, enum drv_ring ring)
+{
+    struct hctx h;
+    struct pending o;
+    memset(&o, 0, sizeof o);
+    h_up(&h, t, ring);
+    t_tap_on(&o.tap, t, on_txn, &o);
+    frames(&h, VQSIZE);
+    vdpu_bus_run_cycles(t->b, 40000);
+    t_tap_off(&o.tap);
+    cr_assert(!t->b->stopped, "%s", t->b->stop_reason);
+    event_idx_on(t);
+    cr_assert(o.seen && o.done, "the first event read and its completion");
+    cr_log_info("%u payload write requests while the first decision was pending", o.writes_during);
+    /* a 1526-byte frame is six 256-byte requests taking 48 cycles: two to three frames fit in 200 */
+    cr_assert_geq(o.writes_during, 12, "%u payload writes while the decision was pending", o.writes_during);
+    cr_assert_eq(t->b->net.rx_n, 0, "every frame taken");
+    cr_assert_eq(peek_csr(t, VDPU_CSR_ENG_STATUS) >> 16, 0, "nothing dropped");
+    cr_assert_eq(reqs(t, VDPU_PURP_EVENT), 4, "one decision per batch");
+    if (ring == DRV_RING_SPLIT) {
+        cr_assert_eq(reqs(t, VDPU_PURP_AVAIL_IDX), 1, "one service");
+        cr_assert_eq(reqs(t, VDPU_PURP_USED), 4);
+        cr_assert_eq(hm_r16(t, h.q->device + 2), VQSIZE, "used idx");
+    } else {
+        cr_assert_eq(reqs(t, VDPU_PURP_USED), 8, "per batch: buffers 1..3, then buffer 0");
+    }
+    cr_assert_eq(peek_csr(t, VDPU_CSR_QERR), 0);
+    h_close(&h);
+}
+ENGINE_TEST_PARAMS(rx_decision, split_the_next_frames_are_written_during_the_decision, 8, 4, .timeout = 120)
+{
+    goes_on(T, DRV_RING_SPLIT);
+}
+ENGINE_TEST_PARAMS(rx_decision, packed_the_next_frames_are_written_during_the_decision, 8, 4, .timeout = 120)
+{
+    goes_on(T, DRV_RING_PACKED);
+}
+
+/*
+ * P = 8, B = 2: the first batch's event read (the `nth` read from here: packed the descriptor block,
+ * then it; split the avail idx, one ring entry, the descriptor block (IN_ORDER), then it) gets `fault`. Frames 2 and 3
+ * come from the cache while it is in flight, and frame 3 completes the second batch: its used write
+ * waits for the decision. CA / poison: the receiveq stops with QERR_DMA (at the completion) and the
+ * service ends there, frame 3 written but never used (its buffer freed: the frame is not counted);
+ * lost: QERR_TIMEOUT where the engine waits. Nothing more is used or written.
+ */
+static void failed(struct tctx *t, enum drv_ring ring, const char *fault, uint32_t code)
+{
+    struct hctx h;
+    struct link_faults f;
+    char err[128];
+    h_up(&h, t, ring);
+    poke_csr(t, VDPU_CSR_CPL_TIMEOUT, 2000);
+    cr_assert_eq(link_faults_parse(fault, &f, err, sizeof err), 0, "%s", err);
+    f.f[0].nth += t->b->link.reads; /* counted from here */
+    link_set_faults(&t->b->link, &f);
+    frames(&h, VQSIZE);
+    vdpu_bus_run_cycles(t->b, 60000);
+    cr_assert(!t->b->stopped, "%s", t->b->stop_reason);
+    event_idx_on(t);
+    cr_assert_eq(t->b->link.nfired, 1);
+    cr_assert_eq(t->b->link.fired[0].purpose, VDPU_PURP_EVENT, "the fault hit the event read (purpose %u)",
+                 t->b->link.fired[0].purpose);
+    cr_assert_eq(peek_csr(t, VDPU_CSR_QERR), 1u, "the receiveq stopped");
+    uint32_t info = peek_csr(t, VDPU_CSR_ERR_INFO);
+    cr_assert_eq(info >> VDPU_ERR_INFO_CODE_LSB & 0xFFu, code, "ERR_INFO %#x", info);
+    cr_assert_eq(reqs(t, VDPU_PURP_EVENT), 1, "one decision");
+    cr_assert_eq(reqs(t, VDPU_PURP_USED), ring == DRV_RING_SPLIT ? 1u : 2u, "only the first batch used");
+    cr_assert_eq(reqs(t, VDPU_PURP_PAYLOAD_WR), 4 * 6, "frames 0-3 written");
+    /* firmware answers the internal error with DEVICE_NEEDS_RESET and quiesces the data path: the frames
+     * after frame 3 are dropped (the stopped receiveq) until then, and wait after (in the two RX buffers,
+     * then on the wire) - each frame once: frame 3's buffer was freed when the service ended, not
+     * counted as a drop */
+    unsigned dropped = peek_csr(t, VDPU_CSR_ENG_STATUS) >> 16, held = t->b->out.nrx_frames;
+    cr_assert(peek_csr(t, VDPU_CSR_DEVICE_STATUS) & VIRTIO_CONFIG_S_NEEDS_RESET, "DEVICE_NEEDS_RESET");
+    cr_assert_eq(4 + dropped + held + t->b->net.rx_n, VQSIZE, "frames 0-3, %u dropped, %u held, %u on the wire",
+                 dropped, held, (unsigned)t->b->net.rx_n);
+    cr_assert_eq(peek_csr(t, VDPU_CSR_ENG_STATUS) & VDPU_ENG_STATUS_IDLE, VDPU_ENG_STATUS_IDLE, "the engine idle");
+    h_close(&h);
+}
+ENGINE_TEST_PARAMS(rx_decision, packed_a_failed_decision_stops_the_receiveq, 8, 2, .timeout = 120)
+{
+    failed(T, DRV_RING_PACKED, "ca@2", VDPU_QERR_DMA);
+}
+ENGINE_TEST_PARAMS(rx_decision, packed_a_poisoned_decision_stops_the_receiveq, 8, 2, .timeout = 120)
+{
+    failed(T, DRV_RING_PACKED, "poison@2", VDPU_QERR_DMA);
+}
+ENGINE_TEST_PARAMS(rx_decision, packed_a_lost_decision_times_out, 8, 2, .timeout = 120)
+{
+    failed(T, DRV_RING_PACKED, "drop@2", VDPU_QERR_TIMEOUT);
+}
+ENGINE_TEST_PARAMS(rx_decision, split_a_failed_decision_stops_the_receiveq, 8, 2, .timeout = 120)
+{
+    failed(T, DRV_RING_SPLIT, "ca@4", VDPU_QERR_DMA);
+}
+ENGINE_TEST_PARAMS(rx_decision, split_a_lost_decision_times_out, 8, 2, .timeout = 120)
+{
+    failed(T, DRV_RING_SPLIT, "drop@4", VDPU_QERR_TIMEOUT);
+}
