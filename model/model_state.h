@@ -62,6 +62,16 @@ enum eng_x_ahead {
     ENG_XA_IN,   /* in: the next cache (pcx), taken where the service would read the descriptors */
 };
 
+/* The run-ahead descriptor read of a packed receive service (docs/queue-engine.md "RX run-ahead"):
+ * the P descriptors after the cache's, read while the cache still serves frames. */
+enum eng_ra {
+    ENG_RA_NONE, /* none */
+    ENG_RA_READ, /* in flight: its completion is taken beside the engine (at any state) */
+    ENG_RA_IN,   /* in: the next cache (pcx), taken where the service would read the descriptors */
+    ENG_RA_BAD,  /* it failed: QERR_DMA where the service would read the descriptors */
+    ENG_RA_DROP, /* in flight, not wanted any more (the service read those descriptors itself) */
+};
+
 /*
  * One RX frame buffer (docs/queue-engine.md "Network port"). Frames complete in arrival order; the
  * engine serves the oldest (eng.rx_head) while the next one arrives into the other buffer.
@@ -179,6 +189,12 @@ struct vdpu_eng {
                           * eng_ev); the used ring does not move until it is made */
     uint8_t ev_tag;      /* ... its read's tag */
     uint16_t ev_n;       /* ... packed: the written descriptor's (batch's) ring slots */
+    uint8_t ra_st;       /* a packed RX service's run-ahead descriptor read (enum eng_ra; its
+                          * descriptors in pcx); IDLE picks nothing while one is in flight */
+    uint8_t ra_tag;      /* ... its tag */
+    uint8_t ra_n;        /* ... the descriptors it reads */
+    uint8_t ra_got;      /* ... bytes in so far */
+    bool ra_bad;         /* ... a beat of it failed (error, poison, too long) */
 
     /* MRG_RXBUF (ENG_CTRL[4], latched at the pick): the buffers of the frame in service. Nothing
      * is made used until the whole frame is written (commit), so a frame that runs out of buffers

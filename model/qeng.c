@@ -41,7 +41,7 @@ void model_qeng_reset(struct vdpu_state *s)
 /* Idle: in IDLE with no interrupt decision pending (ENG_STATUS[0], DP_STATUS's quiesced, the idle contract) */
 bool model_qeng_idle(const struct vdpu_state *s)
 {
-    return s->eng.fsm == VDPU_ENG_IDLE && s->eng.ev_st == ENG_EV_NONE;
+    return s->eng.fsm == VDPU_ENG_IDLE && s->eng.ev_st == ENG_EV_NONE && !qeng_ra_pending(&s->eng);
 }
 
 uint32_t model_qeng_status(const struct vdpu_state *s)
@@ -56,7 +56,7 @@ uint32_t model_qeng_status(const struct vdpu_state *s)
 bool model_qeng_cpl_expected(const struct vdpu_state *s)
 {
     return s->eng.fsm == VDPU_ENG_RD_WAIT || (s->eng.fsm == VDPU_ENG_PAY && s->eng.p_n && !s->eng.x_stop) ||
-           s->eng.ev_st == ENG_EV_READ;
+           s->eng.ev_st == ENG_EV_READ || qeng_ra_pending(&s->eng);
 }
 
 /*
@@ -68,13 +68,14 @@ bool model_qeng_cpl_expected(const struct vdpu_state *s)
 static bool cto_runs(const struct vdpu_state *s)
 {
     const struct vdpu_eng *g = &s->eng;
-    bool ev = g->ev_st == ENG_EV_READ;
+    bool ev = g->ev_st == ENG_EV_READ || qeng_ra_pending(g); /* a read beside the engine */
     switch (g->fsm) {
     case VDPU_ENG_RD_WAIT: return true;
     case VDPU_ENG_PAY: return !g->x_stop && (g->p_n || ev);
     case VDPU_ENG_IDLE:
     case VDPU_ENG_RD_REQ: return ev;
     case VDPU_ENG_WR_REQ: return ev && !g->wr_beat;
+    case VDPU_ENG_RX_NEXT: return g->ra_st == ENG_RA_READ; /* waiting for the run-ahead read */
     default: return false;
     }
 }
@@ -183,7 +184,10 @@ void qeng_error(struct vdpu_edge *e, uint8_t code)
     e->next->eng.fsm = VDPU_ENG_ERR;
     e->next->eng.err = code;
     /* a timeout forgets the pending decision's read too: the device no longer trusts its completions */
-    if (code == VDPU_QERR_TIMEOUT) e->next->eng.ev_st = ENG_EV_NONE;
+    if (code == VDPU_QERR_TIMEOUT) {
+        e->next->eng.ev_st = ENG_EV_NONE;
+        e->next->eng.ra_st = ENG_RA_NONE;
+    }
 }
 
 /* The RX service is done with its frame: the RX buffer is free for the next one (nrx_ready again). */
@@ -764,7 +768,7 @@ static void state_idle(struct vdpu_edge *e)
         n->ev_st = ENG_EV_NONE;
         return;
     }
-    if (s->eng.ev_st != ENG_EV_NONE) return;
+    if (s->eng.ev_st != ENG_EV_NONE || qeng_ra_pending(&s->eng)) return; /* ... or an RX run-ahead read */
     if (s->quiesce) return; /* a waiting frame stays (quiesce is short: a reset, a suspend) */
     /* a receive service left its batch to a waiting transmitq: that one first (fairness) */
     bool pass = s->eng.rx_pass && tx_waits(s);
@@ -806,6 +810,7 @@ static void state_idle(struct vdpu_edge *e)
     n->x_left = 0;
     n->x_sent = false;
     n->x_ahead = ENG_XA_NONE;
+    n->ra_st = ENG_RA_NONE;
     n->pc_n = 0;
     n->pc_pos = 0;
     n->b_cnt = 0;
@@ -844,8 +849,10 @@ static void state_idle(struct vdpu_edge *e)
 /* The tag the next read takes is the pending interrupt decision's: the read waits for it. */
 static bool tag_held(const struct vdpu_eng *g)
 {
-    return g->ev_st == ENG_EV_READ && g->next_tag == g->ev_tag;
+    return (g->ev_st == ENG_EV_READ && g->next_tag == g->ev_tag) || (qeng_ra_pending(g) && g->next_tag == g->ra_tag);
 }
+
+static int ra_take(struct vdpu_edge *e);
 
 static void state_rd_req(struct vdpu_edge *e)
 {
@@ -853,6 +860,20 @@ static void state_rd_req(struct vdpu_edge *e)
     struct vdpu_eng *n = &e->next->eng;
     vdpu_dmareq_t r;
 
+    if (g->rx && g->ra_st != ENG_RA_NONE && g->ra_st != ENG_RA_DROP && qeng_cache_read(e) &&
+        g->rd_purpose == VDPU_PURP_DESC) {
+        int t = ra_take(e);
+        if (t > 0) { /* PROC takes the cached descriptor as after a complete read */
+            n->rd_got = g->rd_len;
+            n->rd_bad = false;
+            n->fsm = VDPU_ENG_PROC;
+            return;
+        }
+        if (t < 0) {
+            qeng_error(e, VDPU_QERR_DMA);
+            return;
+        }
+    }
     if (tag_held(g) || !model_dma_out_free(e)) return;
     memset(&r, 0, sizeof r);
     r.type = VDPU_DMA_RD;
@@ -1046,6 +1067,95 @@ static void x_ahead_issue(struct vdpu_edge *e, uint32_t k, uint32_t slot)
     n->xa_n = (uint8_t)k;
     n->xa_tag = g->next_tag;
     n->xa_got = 0;
+}
+
+/*
+ * RX run-ahead (docs/queue-engine.md "RX run-ahead"): a packed receive service starting a frame with at
+ * most half of its P cached descriptors left reads the P after them, so that the refill does not cost
+ * a round trip in which nothing is written. From the slot after the cache's last (last_avail + pc_n:
+ * the cache holds consecutive slots from last_avail), not across the ring end, with
+ * NOTIFICATION_DATA not beyond what the latest doorbell says is available. Returns how many (0: none).
+ */
+static uint32_t ra_k(const struct vdpu_edge *e, uint32_t *slot)
+{
+    const struct vdpu_eng *g = &e->pre->eng;
+    const struct vdpu_queue_ctx *qc = qeng_qctx(e);
+
+    if (!g->pk_en || g->ra_st != ENG_RA_NONE || g->pf < 2 || !g->pc_n || g->pc_n > g->pf / 2u) return 0;
+    uint32_t k = g->pf;
+    int32_t nd = qeng_nd_ahead(e, g->nd_en, qc);
+    if (nd >= 0) {
+        if ((uint32_t)nd <= g->pc_n) return 0;
+        if ((uint32_t)nd - g->pc_n < k) k = (uint32_t)nd - g->pc_n;
+    }
+    *slot = (uint32_t)qc->last_avail + g->pc_n;
+    if (*slot >= qc->size) *slot -= qc->size; /* the cache ends at the ring end at most: slot 0 then */
+    if (qc->size - *slot < k) k = qc->size - *slot;
+    return k;
+}
+
+/* Issue the run-ahead read (one edge: RX_NEXT starts the frame at the next); false when none is due
+ * or the DMA output or the tag is not free. */
+static bool ra_issue(struct vdpu_edge *e)
+{
+    const struct vdpu_eng *g = &e->pre->eng;
+    struct vdpu_eng *n = &e->next->eng;
+    uint32_t slot = 0, k = ra_k(e, &slot);
+    vdpu_dmareq_t r;
+
+    if (!k || tag_held(g) || !model_dma_out_free(e)) return false;
+    memset(&r, 0, sizeof r);
+    r.type = VDPU_DMA_RD;
+    r.purpose = VDPU_PURP_DESC;
+    r.queue = g->q;
+    r.tag = g->next_tag;
+    r.len = (uint16_t)(VIRTQ_DESC_BYTES * k);
+    r.addr = qeng_desc_base(qeng_qctx(e)) + (uint64_t)VIRTQ_DESC_BYTES * slot;
+    r.last = true;
+    model_dma_out_load(e, &r);
+    n->next_tag = (uint8_t)((g->next_tag + 1) % VDPU_QENG_TAGS);
+    n->ra_st = ENG_RA_READ;
+    n->ra_tag = g->next_tag;
+    n->ra_n = (uint8_t)k;
+    n->ra_got = 0;
+    n->ra_bad = false;
+    return true;
+}
+
+/*
+ * The cache refill of an RX service (RD_REQ of a descriptor read that fills the cache), with a run-ahead
+ * read made: in, its first descriptor available - it becomes the cache, no read (1); failed - QERR_DMA
+ * there, as the read it stands for would have (-1); in but its first descriptor not available (read
+ * before the driver made it so) - forgotten, the service reads afresh; still in flight (a refill
+ * mid-frame or mid-chain, not at RX_NEXT, which waits for it) - dropped, its completion forgotten, the
+ * service reads the descriptors itself (0).
+ */
+static int ra_take(struct vdpu_edge *e)
+{
+    const struct vdpu_eng *g = &e->pre->eng;
+    struct vdpu_eng *n = &e->next->eng;
+    const struct vdpu_queue_ctx *qc = qeng_qctx(e);
+
+    switch (g->ra_st) {
+    case ENG_RA_IN: {
+        uint16_t flags = le16_at(g->pcx + 14);
+        n->ra_st = ENG_RA_NONE;
+        if ((bool)(flags & VIRTQ_DESC_F_AVAIL) != qc->avail_wrap || (bool)(flags & VIRTQ_DESC_F_USED) == qc->avail_wrap)
+            return 0;
+        memcpy(n->pc, g->pcx, (size_t)VIRTQ_DESC_BYTES * g->ra_n);
+        n->pc_n = g->ra_n;
+        n->pc_pos = 0;
+        return 1;
+    }
+    case ENG_RA_BAD:
+        n->ra_st = ENG_RA_NONE;
+        return -1;
+    case ENG_RA_READ: /* its last beat may be in at this edge (ra_tap): then it is simply forgotten */
+        n->ra_st = n->ra_st == ENG_RA_READ ? ENG_RA_DROP : ENG_RA_NONE;
+        return 0;
+    default:
+        return 0;
+    }
 }
 
 /* The descriptors the service reads next: the run-ahead read's, when it is in (true: taken). */
@@ -1298,6 +1408,9 @@ static void state_rx_next(struct vdpu_edge *e, const vdpu_in_t *in)
     if (!s->quiesce && waiting && (g->ctrl & ENG_CTRL_ENABLE) && model_steer_rx_queue(s) == g->q &&
         !rx_unservable(s, g->q)) {
         const struct vdpu_queue_ctx *qc = qeng_qctx(e);
+        /* RX run-ahead: the cache is dry and its read nearly in - wait for it; or read it now */
+        if (!g->pc_n && g->ra_st == ENG_RA_READ) return;
+        if (ra_issue(e)) return;
         n->rx_own = true;
         start_buffer(n);
         n->m_n = 0;
@@ -1353,7 +1466,10 @@ static void eng_edge(struct vdpu_edge *e, const vdpu_in_t *in);
 void model_qeng_edge(struct vdpu_edge *e, const vdpu_in_t *in)
 {
     eng_edge(e, in);
-    if (e->dev_reset) e->next->eng.ev_st = ENG_EV_NONE; /* its read is forgotten, as the engine's */
+    if (e->dev_reset) { /* reads beside the engine are forgotten, as the engine's */
+        e->next->eng.ev_st = ENG_EV_NONE;
+        e->next->eng.ra_st = ENG_RA_NONE;
+    }
     for (unsigned q = 0; q < VDPU_NUM_QUEUES; q++) /* a hint that is set (rarely), first: cheaper per edge */
         if (e->next->eng.io_ok[q] && (e->dev_reset || !e->pre->queue[q].enable)) e->next->eng.io_ok[q] = false;
 }
@@ -1385,6 +1501,34 @@ static bool ev_tap(struct vdpu_edge *e, const vdpu_in_t *in)
     return true;
 }
 
+/*
+ * The RX run-ahead read's completion (docs/queue-engine.md "RX run-ahead"), at whatever state the engine
+ * is in, hidden from the states like the decision's: its beats fill pcx; at its last beat it is in, or
+ * bad (an error status, poisoned, more or fewer bytes than asked: QERR_DMA where the service would
+ * take it - never, if the service ends first); a dropped one is forgotten. True when the beat was its.
+ */
+static bool ra_tap(struct vdpu_edge *e, const vdpu_in_t *in)
+{
+    const struct vdpu_eng *g = &e->pre->eng;
+    const vdpu_dmacpl_t *c = &in->dmacpl;
+    struct vdpu_eng *n = &e->next->eng;
+
+    if (!in->dmacpl_valid || !qeng_ra_pending(g) || c->tag != g->ra_tag) return false;
+    e->eng_service = true; /* pcx is one of the service arrays */
+    unsigned room = VIRTQ_DESC_BYTES * g->ra_n - g->ra_got, k = c->len < DMA_BEAT_BYTES ? c->len : DMA_BEAT_BYTES;
+    bool bad = g->ra_bad || c->status != VDPU_CPL_SC || c->poison || c->len > room;
+    if (!bad) {
+        memcpy(n->pcx + g->ra_got, c->data, k);
+        n->ra_got = (uint8_t)(g->ra_got + k);
+    }
+    n->ra_bad = bad;
+    if (c->last) {
+        if (!bad && g->ra_got + k != VIRTQ_DESC_BYTES * g->ra_n) bad = true;
+        n->ra_st = g->ra_st == ENG_RA_DROP ? ENG_RA_NONE : bad ? ENG_RA_BAD : ENG_RA_IN;
+    }
+    return true;
+}
+
 static void eng_edge(struct vdpu_edge *e, const vdpu_in_t *in)
 {
     const struct vdpu_state *s = e->pre;
@@ -1393,7 +1537,7 @@ static void eng_edge(struct vdpu_edge *e, const vdpu_in_t *in)
 
     e->next->eng.cto = model_cto_next(waiting, in->dmacpl_valid, s->eng.cto, s->cpl_timeout, e->warp);
     bool beat = in->dmacpl_valid; /* the timeout looks at every beat, the decision's too */
-    if (ev_tap(e, in)) { /* the engine's states do not see the decision's beat */
+    if (ev_tap(e, in) || ra_tap(e, in)) { /* the engine's states do not see the decision's beat */
         masked = *in;
         masked.dmacpl_valid = false;
         in = &masked;

@@ -65,6 +65,11 @@ int32_t qeng_nd_ahead(const struct vdpu_edge *e, bool nd_en, const struct vdpu_q
 bool qeng_cache_read(const struct vdpu_edge *e);
 /* TX fetch: the run-ahead descriptor read's descriptors become the cache (true), if they are in */
 bool qeng_ahead_take(struct vdpu_edge *e);
+/* an RX run-ahead read is in flight (its completion expected, its tag held) */
+static inline bool qeng_ra_pending(const struct vdpu_eng *g)
+{
+    return g->ra_st == ENG_RA_READ || g->ra_st == ENG_RA_DROP;
+}
 
 /* qeng_split.c / qeng_packed.c: what depends on the ring layout */
 void qeng_split_start(struct vdpu_edge *e, uint16_t q);

@@ -139,6 +139,16 @@ module vdpu_qeng
     EvBad    // it completed with an error: QERR_DMA where the engine next waits for it
   } ev_st_e;
 
+  // The run-ahead descriptor read of a packed receive service (the model's enum eng_ra;
+  // docs/queue-engine.md "RX run-ahead").
+  typedef enum logic [2:0] {
+    RaNone,  // none
+    RaRead,  // in flight: its completion is taken beside the engine (ra_hit)
+    RaIn,    // in: the next cache (pcx_q), taken where the service would read the descriptors
+    RaBad,   // it failed: QERR_DMA where the service would read the descriptors
+    RaDrop   // in flight, not wanted any more (the service read those descriptors itself)
+  } ra_st_e;
+
   // What the current read or write is for.
   typedef enum logic [3:0] {
     OpAvail,    // split: avail flags + idx
@@ -239,6 +249,11 @@ module vdpu_qeng
                                             // the engine; the used ring does not move until it is made
   logic [4:0]            evtag_q, evtag_d;  // ... its read's tag
   logic [15:0]           evn_q, evn_d;      // ... packed: the written descriptor's (batch's) ring slots
+  ra_st_e                rast_q, rast_d;    // packed RX: the run-ahead descriptor read (into pcx_q)
+  logic [4:0]            ratag_q, ratag_d;  // ... its tag
+  logic [3:0]            ran_q, ran_d;      // ... the descriptors it reads
+  logic [7:0]            ragot_q, ragot_d;  // ... bytes in so far
+  logic                  rabad_q, rabad_d;  // ... a beat of it failed
   // MRG_RXBUF (ENG_CTRL[4], latched at the pick, RX only): the buffers of the frame in service; none
   // is made used before the whole frame is written, so a frame that runs out of buffers is dropped
   // without the driver seeing any of it
@@ -437,9 +452,12 @@ module vdpu_qeng
   // A pending interrupt decision's read counts too where the engine can stop without cutting anything:
   // IDLE, RD_REQ, RD_WAIT, PAY not stopping, WR_REQ before its first beat (the model's cto_runs).
   logic ev_timed;
-  assign ev_timed = (evst_q == EvRead) && (state_q == StIdle || state_q == StRdReq ||
-                                          (state_q == StPay && xstop_q == XGo) ||
-                                          (state_q == StWrReq && beat_q == '0));
+  logic ra_pend;  // an RX run-ahead read is in flight (its completion expected, its tag held)
+  assign ra_pend  = (rast_q == RaRead) || (rast_q == RaDrop);
+  assign ev_timed = ((evst_q == EvRead) || ra_pend) && (state_q == StIdle || state_q == StRdReq ||
+                                                      (state_q == StPay && xstop_q == XGo) ||
+                                                      (state_q == StWrReq && beat_q == '0)) ||
+                    (state_q == StRxNext && rast_q == RaRead);  // RX_NEXT waiting for the run-ahead read
   assign cpl_good = (dmacpl_tag_i == rtag_q) && (dmacpl_status_i == CPL_SC) && !dmacpl_poison_i;
   assign cto_run  = (state_q == StRdWait) || (state_q == StPay && pn_q != '0 && xstop_q == XGo) || ev_timed;
   assign cto_due  = (cpl_timeout_i != '0) && (cto_q >= cpl_timeout_i);
@@ -450,12 +468,14 @@ module vdpu_qeng
   // The interrupt decision's completion (ev_hit) is taken at any state and hidden from the engine's
   // states (cpl_v); an error status, poisoned data or a wrong length leaves EvBad. tag_held: the tag the
   // next read takes is the pending decision's: the read waits for it.
-  logic ev_hit, ev_ok, cpl_v, tag_held;
+  logic ev_hit, ev_ok, cpl_v, tag_held, ra_hit;
+  logic ra_bad;  // the RX run-ahead read failed (a beat of it, or its length; ra_hit, main block)
   assign ev_hit   = dmacpl_valid_i && (evst_q == EvRead) && (dmacpl_tag_i == 8'(evtag_q));
+  assign ra_hit   = dmacpl_valid_i && ra_pend && (dmacpl_tag_i == 8'(ratag_q));
   assign ev_ok    = (dmacpl_status_i == CPL_SC) && !dmacpl_poison_i && dmacpl_last_i &&
                     (dmacpl_len_i == (packed_q ? 16'd4 : 16'd2));
-  assign cpl_v    = dmacpl_valid_i && !ev_hit;
-  assign tag_held = (evst_q == EvRead) && (tag_q == evtag_q);
+  assign cpl_v    = dmacpl_valid_i && !ev_hit && !ra_hit;
+  assign tag_held = ((evst_q == EvRead) && (tag_q == evtag_q)) || (ra_pend && (tag_q == ratag_q));
 
   // TX frame buffer: payload completions are stored at chain offset tot + rcnt (PAY: the chunk's
   // offset plus the bytes of its read so far).
@@ -557,6 +577,33 @@ module vdpu_qeng
     xa_go = (state_q == StPay) && !rd_abort && !cto_fire && (xstop_q == XGo) && (pn_q < mr_q) &&
             !pbusy_q[pchunk_q] && !tag_held && dma_free_i && (xa_k != '0);
   end
+  // RX run-ahead (the model's ra_k): a packed receive service starting a frame in RX_NEXT with at most
+  // half of its P cached descriptors left reads the P after them (slot last_avail + pcn, not across the
+  // ring end; with NOTIFICATION_DATA not beyond what the latest doorbell says is available)
+  logic [31:0] ra_k, ra_slot;
+  logic        ra_go;        // RX_NEXT loads the run-ahead read this edge
+  logic        ra_refill;    // RD_REQ of the descriptor read that refills an RX service's cache
+  logic        ra_first_ok;  // the run-ahead read's first descriptor is available (its flags, pre-edge)
+
+  always_comb begin
+    ra_k    = '0;
+    ra_slot = '0;
+    if (state_q == StRxNext && rx_q && packed_q && rast_q == RaNone && pf_q > 4'd1 && pcn_q != '0 &&
+        32'(pcn_q) <= 32'(pf_q) / 32'd2) begin
+      ra_k = 32'(pf_q);
+      if (!cur_ahead[17]) begin  // slots beyond last_avail
+        if (32'(cur_ahead[16:0]) <= 32'(pcn_q)) ra_k = '0;
+        else if (32'(cur_ahead[16:0]) - 32'(pcn_q) < ra_k) ra_k = 32'(cur_ahead[16:0]) - 32'(pcn_q);
+      end
+      ra_slot = 32'(qc.last_avail) + 32'(pcn_q);
+      if (ra_slot >= 32'(qn)) ra_slot = ra_slot - 32'(qn);  // the cache ends at the ring end at most
+      if (32'(qn) - ra_slot < ra_k) ra_k = 32'(qn) - ra_slot;
+    end
+    ra_go = (ra_k != '0) && !tag_held && dma_free_i;
+  end
+  assign ra_refill   = (state_q == StRdReq) && rx_q && cache_rd && (op_q == OpDesc);
+  assign ra_first_ok = (pcx_q[119] == qc.avail_wrap) && (pcx_q[127] != qc.avail_wrap);
+
   assign tx_we  = ((state_q == StRdWait) && !rd_abort && cpl_v && cpl_good && (op_q == OpPayload) &&
                    (cpl_n != '0)) || pay_we;
 
@@ -910,6 +957,11 @@ module vdpu_qeng
     evst_d    = evst_q;
     evtag_d   = evtag_q;
     evn_d     = evn_q;
+    rast_d    = rast_q;
+    ratag_d   = ratag_q;
+    ran_d     = ran_q;
+    ragot_d   = ragot_q;
+    rabad_d   = rabad_q;
     xan_d     = xan_q;
     xatag_d   = xatag_q;
     xagot_d   = xagot_q;
@@ -938,6 +990,7 @@ module vdpu_qeng
     mrg_more   = 1'b0;
     mrg_last   = 1'b0;
     pay_issued    = 1'b0;
+    ra_bad        = 1'b0;
     pay_completed = 1'b0;
     pay_fail_last = 1'b0;
     tot_new    = tot_q;
@@ -997,6 +1050,12 @@ module vdpu_qeng
         req.addr    = desc_base + {32'b0, xa_slot[27:0], 4'b0};
         req.len     = {xa_k[11:0], 4'b0};
       end
+    end else if (state_q == StRxNext) begin  // the RX run-ahead read (loaded with ra_go)
+      req.kind    = DMA_RD;
+      req.tag     = 8'(tag_q);
+      req.purpose = PURP_DESC;
+      req.addr    = desc_base + {32'b0, ra_slot[27:0], 4'b0};
+      req.len     = {ra_k[11:0], 4'b0};
     end else if (state_q == StWrReq) begin
       req.kind = DMA_WR;
       req.len  = 16'd8;
@@ -1081,6 +1140,23 @@ module vdpu_qeng
       end
     end
 
+    // The RX run-ahead read's completion, at whatever state the engine is in (hidden from the states):
+    // its beats fill pcx; at its last beat it is in, or bad (QERR_DMA where the service takes it); a
+    // dropped one is forgotten (the model's ra_tap).
+    if (ra_hit) begin
+      ra_bad = rabad_q || (dmacpl_status_i != CPL_SC) || dmacpl_poison_i ||
+               (32'(dmacpl_len_i) > 32'({ran_q, 4'b0}) - 32'(ragot_q));
+      if (!ra_bad) begin
+        pcx_d   = pcx_q | ({(PcBits - 256)'(0), dmacpl_data_i & byte_mask(xa_nb)} << {ragot_q[6:0], 3'b000});
+        ragot_d = ragot_q + 8'(xa_nb);
+      end
+      rabad_d = ra_bad;
+      if (dmacpl_last_i) begin
+        if (!ra_bad && 32'(ragot_q) + 32'(xa_nb) != 32'({ran_q, 4'b0})) ra_bad = 1'b1;
+        rast_d = (rast_q == RaDrop) ? RaNone : (ra_bad ? RaBad : RaIn);
+      end
+    end
+
     unique case (state_q)
       // -- scheduler: RX first, then the next ready TX queue (round robin); the last service's interrupt
       // decision first: nothing is picked while it is pending
@@ -1091,8 +1167,8 @@ module vdpu_qeng
           code_d  = QERR_TIMEOUT;
           state_d = StErr;
           evst_d  = EvNone;
-        end else if (evst_q != EvNone) begin
-          // the decision's completion is on the way
+        end else if (evst_q != EvNone || ra_pend) begin
+          // the decision's (or an RX run-ahead read's) completion is on the way
         end else if (!quiesce_i) begin  // (quiesce is short - a reset, a suspend: a waiting frame stays)
           if (rx_drop && !tx_pass) begin
             // A waiting frame that cannot or must not be delivered is dropped (and counted) instead
@@ -1105,6 +1181,7 @@ module vdpu_qeng
             q_d       = rx_pick ? rx_q_i : tx_pick;
             rx_d      = rx_pick;
             rx_pass_d = 1'b0;
+            rast_d    = RaNone;
             packed_d = eng_ctrl_i[ENGCTRL_PACKED];
             op_d     = eng_ctrl_i[ENGCTRL_PACKED] ? OpDesc : OpAvail;
             state_d  = StRdReq;
@@ -1162,27 +1239,47 @@ module vdpu_qeng
           code_d  = QERR_TIMEOUT;
           state_d = StErr;
           evst_d  = EvNone;
-        end else if (!tag_held && dma_free_i) begin
-          dma_load_o = 1'b1;
-          rtag_d     = req.tag;
-          tag_d      = tag_q + 5'd1;
-          rlen_d     = req.len;
-          rcnt_d     = '0;
-          rerr_d     = 1'b0;
-          rbuf_d     = '0;
-          state_d    = StRdWait;
-          if (cache_rd) begin  // the cache is empty when it is read: it now holds what arrives
-            pcn_d = (op_q == OpRing) ? k_ring : k_desc;
-            pc_d  = '0;
-          end
-          if (op_q == OpEvent && (packed_q || evx_q)) begin
-            // the interrupt decision is made beside the engine (ev_hit): the next buffer now
-            evst_d   = EvRead;
-            evtag_d  = tag_q;
-            evn_d    = ndesc_q[15:0];
-            irq_en_d = 1'b0;  // IRQ raises nothing: the decision raises the interrupt
-            rcnt_d   = 32'(req.len);  // PROC of a cached descriptor sees a complete read
-            state_d  = StIrq;
+        end else if (ra_refill && rast_q == RaIn && ra_first_ok) begin
+          // RX run-ahead: the refill's descriptors are in already - the cache, no read
+          pc_d    = pcx_q;
+          pcn_d   = ran_q;
+          rast_d  = RaNone;
+          rlen_d  = req.len;
+          rcnt_d  = 32'(req.len);
+          rerr_d  = 1'b0;
+          state_d = StProc;
+        end else if (ra_refill && rast_q == RaBad) begin
+          rast_d  = RaNone;  // it failed: as the read it stands for would have
+          code_d  = QERR_DMA;
+          state_d = StErr;
+        end else begin
+          // the run-ahead read is still in flight (a refill mid-frame or mid-chain: RX_NEXT waits for
+          // it): dropped, the descriptors read here; in but its first descriptor not available (read
+          // before the driver made it so): forgotten, read afresh
+          if (ra_refill && rast_q == RaRead) rast_d = (rast_d == RaRead) ? RaDrop : RaNone;
+          if (ra_refill && rast_q == RaIn) rast_d = RaNone;
+          if (!tag_held && dma_free_i) begin
+            dma_load_o = 1'b1;
+            rtag_d     = req.tag;
+            tag_d      = tag_q + 5'd1;
+            rlen_d     = req.len;
+            rcnt_d     = '0;
+            rerr_d     = 1'b0;
+            rbuf_d     = '0;
+            state_d    = StRdWait;
+            if (cache_rd) begin  // the cache is empty when it is read: it now holds what arrives
+              pcn_d = (op_q == OpRing) ? k_ring : k_desc;
+              pc_d  = '0;
+            end
+            if (op_q == OpEvent && (packed_q || evx_q)) begin
+              // the interrupt decision is made beside the engine (ev_hit): the next buffer now
+              evst_d   = EvRead;
+              evtag_d  = tag_q;
+              evn_d    = ndesc_q[15:0];
+              irq_en_d = 1'b0;  // IRQ raises nothing: the decision raises the interrupt
+              rcnt_d   = 32'(req.len);  // PROC of a cached descriptor sees a complete read
+              state_d  = StIrq;
+            end
           end
         end
       end
@@ -1771,37 +1868,55 @@ module vdpu_qeng
       // or a frame partly in the buffer) the engine waits; otherwise (port idle, quiesce, a frame this
       // service must not take) the queue is left, a held batch written first
       StRxNext: begin
-        if (!quiesce_i && rx_full_i && eng_ctrl_i[ENGCTRL_ENABLE] && rx_go && rx_q_i == q_q && !rx_drop) begin
-          rx_own_d  = 1'b1;
-          ndesc_d   = '0;
-          tot_d     = '0;
-          tbl_d     = 1'b0;
-          mn_d      = '0;
-          mnd_d     = '0;
-          mbase_d   = '0;
-          mcommit_d = 1'b0;
-          mla0_d    = qc.last_avail;
-          maw0_d    = qc.avail_wrap;
-          state_d   = StRdReq;
-          if (packed_q) begin
-            op_d    = OpDesc;
-            ndcap_d = cap8(cur_ahead);
-            if (pcn_q != '0) state_d = StProc;
-          end else if (pcn_q != '0 && !io_fetch_q) begin
-            pc_d  = pc_q >> 16;
-            pcn_d = pcn_q - 4'd1;
-            if (pc_q[15:0] >= qn) begin
-              code_d  = QERR_ID;
-              state_d = StErr;
-            end else begin
-              head_d = pc_q[15:0];
-              cur_d  = pc_q[15:0];
-              op_d   = OpDesc;
-            end
-          end else if (qc.last_avail != aidx_q) begin
-            op_d = OpRing;
+        if (cto_fire) begin  // the RX run-ahead read it waits for timed out
+          code_d  = QERR_TIMEOUT;
+          state_d = StErr;
+          evst_d  = EvNone;
+        end else if (!quiesce_i && rx_full_i && eng_ctrl_i[ENGCTRL_ENABLE] && rx_go && rx_q_i == q_q && !rx_drop) begin
+          if (pcn_q == '0 && rast_q == RaRead) begin
+            // RX run-ahead: the cache is dry and its read nearly in - wait for it
+          end else if (ra_go) begin
+            // RX run-ahead: the P descriptors after the cache's, read now (the frame starts next edge)
+            dma_load_o = 1'b1;
+            rast_d     = RaRead;
+            ratag_d    = tag_q;
+            ran_d      = ra_k[3:0];
+            ragot_d    = '0;
+            rabad_d    = 1'b0;
+            pcx_d      = '0;
+            tag_d      = tag_q + 5'd1;
           end else begin
-            op_d = OpAvail;
+            rx_own_d  = 1'b1;
+            ndesc_d   = '0;
+            tot_d     = '0;
+            tbl_d     = 1'b0;
+            mn_d      = '0;
+            mnd_d     = '0;
+            mbase_d   = '0;
+            mcommit_d = 1'b0;
+            mla0_d    = qc.last_avail;
+            maw0_d    = qc.avail_wrap;
+            state_d   = StRdReq;
+            if (packed_q) begin
+              op_d    = OpDesc;
+              ndcap_d = cap8(cur_ahead);
+              if (pcn_q != '0) state_d = StProc;
+            end else if (pcn_q != '0 && !io_fetch_q) begin
+              pc_d  = pc_q >> 16;
+              pcn_d = pcn_q - 4'd1;
+              if (pc_q[15:0] >= qn) begin
+                code_d  = QERR_ID;
+                state_d = StErr;
+              end else begin
+                head_d = pc_q[15:0];
+                cur_d  = pc_q[15:0];
+                op_d   = OpDesc;
+              end
+            end else if (qc.last_avail != aidx_q) begin
+              op_d = OpRing;
+            end else begin
+              op_d = OpAvail;
+            end
           end
         end else if (!quiesce_i && !rx_full_i && (rx_len_i != '0 || nrx_valid_i)) begin
           // a frame is arriving
@@ -2012,6 +2127,8 @@ module vdpu_qeng
     // a pending interrupt decision's read, as the engine's.
     if (dev_reset_i) qerr_d = '0;
     if (dev_reset_i) evst_d = EvNone;
+    // reads beside the engine: a DEV_RESET or a completion timeout forgets the RX run-ahead read
+    if (dev_reset_i || (state_d == StErr && code_d == QERR_TIMEOUT)) rast_d = RaNone;
     if (state_q == StErr || (ev_hit && !ev_ok)) qerr_d[q_q] = 1'b1;
   end
 
@@ -2129,6 +2246,11 @@ module vdpu_qeng
       evst_q      <= EvNone;
       evtag_q     <= '0;
       evn_q       <= '0;
+      rast_q      <= RaNone;
+      ratag_q     <= '0;
+      ran_q       <= '0;
+      ragot_q     <= '0;
+      rabad_q     <= 1'b0;
       xan_q       <= '0;
       xatag_q     <= '0;
       xagot_q     <= '0;
@@ -2237,6 +2359,11 @@ module vdpu_qeng
       evst_q      <= evst_d;
       evtag_q     <= evtag_d;
       evn_q       <= evn_d;
+      rast_q      <= rast_d;
+      ratag_q     <= ratag_d;
+      ran_q       <= ran_d;
+      ragot_q     <= ragot_d;
+      rabad_q     <= rabad_d;
       xan_q       <= xan_d;
       xatag_q     <= xatag_d;
       xagot_q     <= xagot_d;
@@ -2258,9 +2385,9 @@ module vdpu_qeng
   assign unused_ctrl = ^{eng_ctrl_i[31:8], eng_param_i[31:12]};
 
   assign cpl_expected_o = (state_q == StRdWait) || (state_q == StPay && pn_q != '0 && xstop_q == XGo) ||
-                          (evst_q == EvRead);
+                          (evst_q == EvRead) || ra_pend;
   assign irq_q_o        = q_q;
-  assign idle_o         = (state_q == StIdle) && (evst_q == EvNone);
+  assign idle_o         = (state_q == StIdle) && (evst_q == EvNone) && !ra_pend;
   assign rx_held_o      = rx_own_q && (state_q != StIdle);
   assign rd_wait_o      = (state_q == StRdWait) && !cto_due;
   assign cto_wake_o     = (!cto_run || cpl_timeout_i == '0) ? '1 :

@@ -1,0 +1,173 @@
+/* test_rx_ahead.c - the RX run-ahead read (docs/queue-engine.md "RX run-ahead"): a packed receive service reads its next descriptors while the cache still serves frames. */
+/*
+ * A packed receive service that starts a frame with at most half of its P cached descriptors left reads
+ * the P after them beside the engine; where the cache runs dry they are the cache, without a read and
+ * its round trip. A failed or lost run-ahead read stops the receiveq where the read it stands for would
+ * have; one whose first descriptor was not available yet when read is read afresh. On model, rtl and
+ * cosim with the real firmware and hand-posted receive buffers (hand_queue.h), P = B = 8.
+ */
+#include <string.h>
+
+#include "hand_queue.h"
+#include "harness.h"
+#include "link.h"
+
+#define VQSIZE 16
+#define NFRAMES 12
+#define FLEN 1514
+#define BUF_LEN 1600
+
+#define RA_TEST(name, ...) ENGINE_TEST_PARAMS(rx_ahead, name, 8, 8, ##__VA_ARGS__)
+
+static void h_up(struct hctx *h, struct tctx *t, unsigned posted)
+{
+    struct drv_params p;
+    drv_params_default(&p);
+    p.ring = DRV_RING_PACKED;
+    p.qsize = VQSIZE;
+    h_open_params(h, t, &p, NET_RX);
+    for (uint16_t i = 0; i < posted; i++) h_post(h, i, BUF_LEN);
+}
+
+static void frames(struct hctx *h, unsigned n)
+{
+    static uint8_t f[FLEN];
+    memcpy(f, h->d->mac, 6);
+    for (unsigned k = 0; k < n; k++) {
+        for (unsigned i = 6; i < FLEN; i++) f[i] = (uint8_t)(i * 5 + 7 * k);
+        cr_assert(netport_inject(&h->t->b->net, f, FLEN));
+    }
+}
+
+static uint64_t reqs(struct tctx *t, unsigned purp) { return t->b->link.st.by[0][purp].requests; }
+
+/* per frame k (buffer k): the cycles of its first and last payload write beat; descriptor reads */
+struct watch {
+    struct t_tap tap;
+    const struct hctx *h;
+    uint64_t first[NFRAMES], last[NFRAMES];
+    bool seen[NFRAMES];
+    uint64_t desc_at[8];
+    unsigned ndesc;
+};
+
+static void on_txn(void *ctx, const vdpu_txn_t *x)
+{
+    struct watch *w = ctx;
+    if (x->chan != VDPU_CH_DMAREQ) return;
+    if (x->u.dmareq.purpose == VDPU_PURP_DESC && w->ndesc < 8) w->desc_at[w->ndesc++] = x->cycle;
+    if (x->u.dmareq.purpose != VDPU_PURP_PAYLOAD_WR) return;
+    for (unsigned k = 0; k < NFRAMES; k++) {
+        uint64_t b = hbuf(w->h, k);
+        if (x->u.dmareq.addr < b || x->u.dmareq.addr >= b + BUF_LEN) continue;
+        if (!w->seen[k]) w->first[k] = x->cycle;
+        w->seen[k] = true;
+        w->last[k] = x->cycle;
+    }
+}
+
+/* every frame used, in order, whole */
+static void all_used(struct hctx *h, unsigned n)
+{
+    struct tctx *t = h->t;
+    cr_assert_eq(t->b->net.rx_n, 0, "every frame taken");
+    cr_assert_eq(peek_csr(t, VDPU_CSR_ENG_STATUS) >> 16, 0, "nothing dropped");
+    cr_assert_eq(peek_csr(t, VDPU_CSR_QERR), 0);
+    for (unsigned k = 0; k < n; k++) {
+        uint64_t d = h->q->desc + 16ull * k;
+        cr_assert_eq(hm_r16(t, d + 12), k, "used slot %u: buffer %u", k, hm_r16(t, d + 12));
+        cr_assert_eq(hm_r32(t, d + 8), 12 + FLEN, "used slot %u length", k);
+    }
+}
+
+/*
+ * Twelve frames, sixteen buffers: the first descriptor read serves frames 0-7; frame 4 starts with four
+ * cached, and the read of descriptors 8-15 goes out then; frame 8 takes them without a read, so it is
+ * written right after frame 7 (a few cycles of service) instead of a round trip later (200 cycles).
+ */
+RA_TEST(the_refill_is_read_while_the_cache_serves_frames, .timeout = 120)
+{
+    struct hctx h;
+    static struct watch w;
+    h_up(&h, T, VQSIZE);
+    memset(&w, 0, sizeof w);
+    w.h = &h;
+    t_tap_on(&w.tap, T, on_txn, &w);
+    frames(&h, NFRAMES);
+    vdpu_bus_run_cycles(T->b, 40000);
+    t_tap_off(&w.tap);
+    cr_assert(!T->b->stopped, "%s", T->b->stop_reason);
+    all_used(&h, NFRAMES);
+    cr_assert(w.seen[7] && w.seen[8]);
+    cr_assert_geq(w.ndesc, 2);
+    cr_assert_lt(w.desc_at[1], w.first[4] + 10, "the second descriptor read as frame 4 starts (cycle %llu, frame 4 at %llu)",
+                 (unsigned long long)w.desc_at[1], (unsigned long long)w.first[4]);
+    uint64_t gap = w.first[8] - w.last[7];
+    cr_log_info("frame 7 ends at %llu, frame 8 starts at %llu: %llu cycles", (unsigned long long)w.last[7],
+                (unsigned long long)w.first[8], (unsigned long long)gap);
+    cr_assert_lt(gap, 20, "frame 8 waited %llu cycles after frame 7 (a refill round trip is 200)", (unsigned long long)gap);
+    /* 0-7, 8-15 read ahead at frame 4, and at frame 12 nothing: the traffic ends with frame 11 */
+    cr_assert_eq(reqs(T, VDPU_PURP_DESC), 2, "%llu descriptor reads", (unsigned long long)reqs(T, VDPU_PURP_DESC));
+    h_close(&h);
+}
+
+/*
+ * The run-ahead read (the second read from here) gets `fault`: nothing happens until frame 8 would take
+ * it - frames 0-7 are written and used (one batch) - then the receiveq stops with `code` where the read
+ * it stands for would have failed: frame 8 is not written, nothing more is used.
+ */
+static void failed(struct tctx *t, const char *fault, uint32_t code)
+{
+    struct hctx h;
+    struct link_faults f;
+    char err[128];
+    h_up(&h, t, VQSIZE);
+    poke_csr(t, VDPU_CSR_CPL_TIMEOUT, 2000);
+    cr_assert_eq(link_faults_parse(fault, &f, err, sizeof err), 0, "%s", err);
+    f.f[0].nth += t->b->link.reads;
+    link_set_faults(&t->b->link, &f);
+    frames(&h, NFRAMES);
+    vdpu_bus_run_cycles(t->b, 60000);
+    cr_assert(!t->b->stopped, "%s", t->b->stop_reason);
+    cr_assert_eq(t->b->link.nfired, 1);
+    cr_assert_eq(t->b->link.fired[0].purpose, VDPU_PURP_DESC, "the fault hit a descriptor read");
+    cr_assert_eq(peek_csr(t, VDPU_CSR_QERR), 1u, "the receiveq stopped");
+    uint32_t info = peek_csr(t, VDPU_CSR_ERR_INFO);
+    cr_assert_eq(info >> VDPU_ERR_INFO_CODE_LSB & 0xFFu, code, "ERR_INFO %#x", info);
+    cr_assert_eq(reqs(t, VDPU_PURP_PAYLOAD_WR), 8 * 6, "frames 0-7 written, no more: %llu",
+                 (unsigned long long)reqs(t, VDPU_PURP_PAYLOAD_WR));
+    cr_assert_eq(reqs(t, VDPU_PURP_USED), 2, "the batch of frames 0-7 used (buffers 1-7, then 0), no more");
+    cr_assert_eq(hm_r16(t, h.q->desc + 16 * 7 + 12), 7, "frame 7 used");
+    cr_assert_eq(peek_csr(t, VDPU_CSR_ENG_STATUS) & VDPU_ENG_STATUS_IDLE, VDPU_ENG_STATUS_IDLE, "the engine idle");
+    h_close(&h);
+}
+RA_TEST(a_failed_run_ahead_read_stops_the_receiveq_where_it_is_taken, .timeout = 120)
+{
+    failed(T, "ca@2", VDPU_QERR_DMA);
+}
+RA_TEST(a_poisoned_run_ahead_read_stops_the_receiveq, .timeout = 120) { failed(T, "poison@2", VDPU_QERR_DMA); }
+RA_TEST(a_lost_run_ahead_completion_times_out, .timeout = 120) { failed(T, "drop@2", VDPU_QERR_TIMEOUT); }
+
+/*
+ * Eight buffers posted, a round trip of 100 cycles: the read ahead at frame 4 finds descriptors 8-15 not
+ * available (in while frame 5 is written). The driver posts them once frame 6 is written; frame 8 then
+ * finds the run-ahead read's first descriptor not available, reads afresh and takes its buffer: all
+ * twelve frames used, none dropped (taking the stale descriptors would drop frame 8 for want of a
+ * buffer).
+ */
+RA_TEST(descriptors_read_before_they_were_posted_are_read_again, .timeout = 120)
+{
+    struct hctx h;
+    h_up(&h, T, 8);
+    T->b->link.p.rtt = 100;
+    frames(&h, NFRAMES);
+    for (unsigned i = 0; i < 20000 && reqs(T, VDPU_PURP_PAYLOAD_WR) < 7 * 6; i++) vdpu_bus_step(T->b);
+    cr_assert_geq(reqs(T, VDPU_PURP_PAYLOAD_WR), 7 * 6, "frames 0-6 written");
+    cr_assert_eq(reqs(T, VDPU_PURP_DESC), 2, "the run-ahead read went out (it found nothing available)");
+    for (uint16_t i = 8; i < VQSIZE; i++) h_post(&h, i, BUF_LEN);
+    vdpu_bus_run_cycles(T->b, 40000);
+    cr_assert(!T->b->stopped, "%s", T->b->stop_reason);
+    all_used(&h, NFRAMES);
+    cr_assert_eq(reqs(T, VDPU_PURP_DESC), 3, "descriptors 8-15 read again: %llu reads", (unsigned long long)reqs(T, VDPU_PURP_DESC));
+    h_close(&h);
+}
