@@ -1070,25 +1070,36 @@ static void x_ahead_issue(struct vdpu_edge *e, uint32_t k, uint32_t slot)
 }
 
 /*
- * RX run-ahead (docs/queue-engine.md "RX run-ahead"): a packed receive service starting a frame with at
- * most half of its P cached descriptors left reads the P after them, so that the refill does not cost
- * a round trip in which nothing is written. From the slot after the cache's last (last_avail + pc_n:
- * the cache holds consecutive slots from last_avail), not across the ring end, with
- * NOTIFICATION_DATA not beyond what the latest doorbell says is available. Returns how many (0: none).
+ * RX run-ahead (docs/queue-engine.md "RX run-ahead"): a receive service whose cache holds descriptors
+ * (packed; split with IN_ORDER fetching) starting a frame with at most half of its P cached left reads
+ * the P after them, so that the refill does not cost a round trip in which nothing is written. From
+ * the descriptor after the cache's last, not across the ring end. Packed: slot last_avail + pc_n (the
+ * cache holds consecutive slots from last_avail), with NOTIFICATION_DATA not beyond what the latest
+ * doorbell says is available. Split: io_pos + pc_n, only descriptors of buffers the avail idx read
+ * last offers beyond the cached ones (each buffer has one at least, in table order from io_pos, as for
+ * the TX fetch's read ahead). Returns how many (0: none).
  */
 static uint32_t ra_k(const struct vdpu_edge *e, uint32_t *slot)
 {
     const struct vdpu_eng *g = &e->pre->eng;
     const struct vdpu_queue_ctx *qc = qeng_qctx(e);
 
-    if (!g->pk_en || g->ra_st != ENG_RA_NONE || g->pf < 2 || !g->pc_n || g->pc_n > g->pf / 2u) return 0;
+    if ((!g->pk_en && !g->io_fetch) || g->ra_st != ENG_RA_NONE || g->pf < 2 || !g->pc_n || g->pc_n > g->pf / 2u)
+        return 0;
     uint32_t k = g->pf;
-    int32_t nd = qeng_nd_ahead(e, g->nd_en, qc);
-    if (nd >= 0) {
-        if ((uint32_t)nd <= g->pc_n) return 0;
-        if ((uint32_t)nd - g->pc_n < k) k = (uint32_t)nd - g->pc_n;
+    if (g->pk_en) {
+        int32_t nd = qeng_nd_ahead(e, g->nd_en, qc);
+        if (nd >= 0) {
+            if ((uint32_t)nd <= g->pc_n) return 0;
+            if ((uint32_t)nd - g->pc_n < k) k = (uint32_t)nd - g->pc_n;
+        }
+        *slot = (uint32_t)qc->last_avail + g->pc_n;
+    } else {
+        uint32_t offered = (uint16_t)(g->avail_idx - qc->last_avail);
+        if (g->io_pos >= qc->size || offered <= g->pc_n) return 0;
+        if (offered - g->pc_n < k) k = offered - g->pc_n;
+        *slot = (uint32_t)g->io_pos + g->pc_n;
     }
-    *slot = (uint32_t)qc->last_avail + g->pc_n;
     if (*slot >= qc->size) *slot -= qc->size; /* the cache ends at the ring end at most: slot 0 then */
     if (qc->size - *slot < k) k = qc->size - *slot;
     return k;
@@ -1140,7 +1151,9 @@ static int ra_take(struct vdpu_edge *e)
     case ENG_RA_IN: {
         uint16_t flags = le16_at(g->pcx + 14);
         n->ra_st = ENG_RA_NONE;
-        if ((bool)(flags & VIRTQ_DESC_F_AVAIL) != qc->avail_wrap || (bool)(flags & VIRTQ_DESC_F_USED) == qc->avail_wrap)
+        /* packed: its first descriptor's flags (split: only offered buffers' descriptors were read) */
+        if (g->pk_en && ((bool)(flags & VIRTQ_DESC_F_AVAIL) != qc->avail_wrap ||
+                         (bool)(flags & VIRTQ_DESC_F_USED) == qc->avail_wrap))
             return 0;
         memcpy(n->pc, g->pcx, (size_t)VIRTQ_DESC_BYTES * g->ra_n);
         n->pc_n = g->ra_n;

@@ -580,29 +580,36 @@ module vdpu_qeng
   // RX run-ahead (the model's ra_k): a packed receive service starting a frame in RX_NEXT with at most
   // half of its P cached descriptors left reads the P after them (slot last_avail + pcn, not across the
   // ring end; with NOTIFICATION_DATA not beyond what the latest doorbell says is available)
-  logic [31:0] ra_k, ra_slot;
+  logic [31:0] ra_k, ra_slot, ra_offered;
   logic        ra_go;        // RX_NEXT loads the run-ahead read this edge
   logic        ra_refill;    // RD_REQ of the descriptor read that refills an RX service's cache
   logic        ra_first_ok;  // the run-ahead read's first descriptor is available (its flags, pre-edge)
 
   always_comb begin
-    ra_k    = '0;
-    ra_slot = '0;
-    if (state_q == StRxNext && rx_q && packed_q && rast_q == RaNone && pf_q > 4'd1 && pcn_q != '0 &&
-        32'(pcn_q) <= 32'(pf_q) / 32'd2) begin
+    ra_k       = '0;
+    ra_slot    = '0;
+    ra_offered = 32'(16'(aidx_q - qc.last_avail));  // split: buffers offered from last_avail on
+    if (state_q == StRxNext && rx_q && (packed_q || io_fetch_q) && rast_q == RaNone && pf_q > 4'd1 &&
+        pcn_q != '0 && 32'(pcn_q) <= 32'(pf_q) / 32'd2) begin
       ra_k = 32'(pf_q);
-      if (!cur_ahead[17]) begin  // slots beyond last_avail
-        if (32'(cur_ahead[16:0]) <= 32'(pcn_q)) ra_k = '0;
-        else if (32'(cur_ahead[16:0]) - 32'(pcn_q) < ra_k) ra_k = 32'(cur_ahead[16:0]) - 32'(pcn_q);
+      if (packed_q) begin
+        if (!cur_ahead[17]) begin  // slots beyond last_avail
+          if (32'(cur_ahead[16:0]) <= 32'(pcn_q)) ra_k = '0;
+          else if (32'(cur_ahead[16:0]) - 32'(pcn_q) < ra_k) ra_k = 32'(cur_ahead[16:0]) - 32'(pcn_q);
+        end
+        ra_slot = 32'(qc.last_avail) + 32'(pcn_q);
+      end else begin  // split IN_ORDER: descriptors of offered buffers only
+        if (io_pos_q >= qn || ra_offered <= 32'(pcn_q)) ra_k = '0;
+        else if (ra_offered - 32'(pcn_q) < ra_k) ra_k = ra_offered - 32'(pcn_q);
+        ra_slot = 32'(io_pos_q) + 32'(pcn_q);
       end
-      ra_slot = 32'(qc.last_avail) + 32'(pcn_q);
       if (ra_slot >= 32'(qn)) ra_slot = ra_slot - 32'(qn);  // the cache ends at the ring end at most
       if (32'(qn) - ra_slot < ra_k) ra_k = 32'(qn) - ra_slot;
     end
     ra_go = (ra_k != '0) && !tag_held && dma_free_i;
   end
   assign ra_refill   = (state_q == StRdReq) && rx_q && cache_rd && (op_q == OpDesc);
-  assign ra_first_ok = (pcx_q[119] == qc.avail_wrap) && (pcx_q[127] != qc.avail_wrap);
+  assign ra_first_ok = !packed_q || ((pcx_q[119] == qc.avail_wrap) && (pcx_q[127] != qc.avail_wrap));
 
   assign tx_we  = ((state_q == StRdWait) && !rd_abort && cpl_v && cpl_good && (op_q == OpPayload) &&
                    (cpl_n != '0)) || pay_we;

@@ -1,10 +1,11 @@
-/* test_rx_ahead.c - the RX run-ahead read (docs/queue-engine.md "RX run-ahead"): a packed receive service reads its next descriptors while the cache still serves frames. */
+/* test_rx_ahead.c - the RX run-ahead read (docs/queue-engine.md "RX run-ahead"): a receive service reads its next descriptors while the cache still serves frames. */
 /*
- * A packed receive service that starts a frame with at most half of its P cached descriptors left reads
- * the P after them beside the engine; where the cache runs dry they are the cache, without a read and
- * its round trip. A failed or lost run-ahead read stops the receiveq where the read it stands for would
- * have; one whose first descriptor was not available yet when read is read afresh. On model, rtl and
- * cosim with the real firmware and hand-posted receive buffers (hand_queue.h), P = B = 8.
+ * A receive service whose cache holds descriptors (packed; split with IN_ORDER fetching) that starts a
+ * frame with at most half of its P cached left reads the P after them beside the engine; where the cache
+ * runs dry they are the cache, without a read and its round trip. A failed or lost run-ahead read stops
+ * the receiveq where the read it stands for would have; a packed one whose first descriptor was not
+ * available yet when read is read afresh. On model, rtl and cosim with the real firmware and
+ * hand-posted receive buffers (hand_queue.h), P = B = 8.
  */
 #include <string.h>
 
@@ -19,11 +20,11 @@
 
 #define RA_TEST(name, ...) ENGINE_TEST_PARAMS(rx_ahead, name, 8, 8, ##__VA_ARGS__)
 
-static void h_up(struct hctx *h, struct tctx *t, unsigned posted)
+static void h_up(struct hctx *h, struct tctx *t, unsigned posted, enum drv_ring ring)
 {
     struct drv_params p;
     drv_params_default(&p);
-    p.ring = DRV_RING_PACKED;
+    p.ring = ring;
     p.qsize = VQSIZE;
     h_open_params(h, t, &p, NET_RX);
     for (uint16_t i = 0; i < posted; i++) h_post(h, i, BUF_LEN);
@@ -74,9 +75,17 @@ static void all_used(struct hctx *h, unsigned n)
     cr_assert_eq(peek_csr(t, VDPU_CSR_ENG_STATUS) >> 16, 0, "nothing dropped");
     cr_assert_eq(peek_csr(t, VDPU_CSR_QERR), 0);
     for (unsigned k = 0; k < n; k++) {
-        uint64_t d = h->q->desc + 16ull * k;
-        cr_assert_eq(hm_r16(t, d + 12), k, "used slot %u: buffer %u", k, hm_r16(t, d + 12));
-        cr_assert_eq(hm_r32(t, d + 8), 12 + FLEN, "used slot %u length", k);
+        uint32_t id, len;
+        if (h->q->packed) {
+            uint64_t d = h->q->desc + 16ull * k;
+            id = hm_r16(t, d + 12);
+            len = hm_r32(t, d + 8);
+        } else {
+            id = hm_r32(t, h->q->device + 4 + 8ull * k);
+            len = hm_r32(t, h->q->device + 8 + 8ull * k);
+        }
+        cr_assert_eq(id, k, "used entry %u: buffer %u", k, id);
+        cr_assert_eq(len, 12 + FLEN, "used entry %u length", k);
     }
 }
 
@@ -85,18 +94,18 @@ static void all_used(struct hctx *h, unsigned n)
  * cached, and the read of descriptors 8-15 goes out then; frame 8 takes them without a read, so it is
  * written right after frame 7 (a few cycles of service) instead of a round trip later (200 cycles).
  */
-RA_TEST(the_refill_is_read_while_the_cache_serves_frames, .timeout = 120)
+static void refill_ahead(struct tctx *t, enum drv_ring ring)
 {
     struct hctx h;
     static struct watch w;
-    h_up(&h, T, VQSIZE);
+    h_up(&h, t, VQSIZE, ring);
     memset(&w, 0, sizeof w);
     w.h = &h;
-    t_tap_on(&w.tap, T, on_txn, &w);
+    t_tap_on(&w.tap, t, on_txn, &w);
     frames(&h, NFRAMES);
-    vdpu_bus_run_cycles(T->b, 40000);
+    vdpu_bus_run_cycles(t->b, 40000);
     t_tap_off(&w.tap);
-    cr_assert(!T->b->stopped, "%s", T->b->stop_reason);
+    cr_assert(!t->b->stopped, "%s", t->b->stop_reason);
     all_used(&h, NFRAMES);
     cr_assert(w.seen[7] && w.seen[8]);
     cr_assert_geq(w.ndesc, 2);
@@ -107,8 +116,16 @@ RA_TEST(the_refill_is_read_while_the_cache_serves_frames, .timeout = 120)
                 (unsigned long long)w.first[8], (unsigned long long)gap);
     cr_assert_lt(gap, 20, "frame 8 waited %llu cycles after frame 7 (a refill round trip is 200)", (unsigned long long)gap);
     /* 0-7, 8-15 read ahead at frame 4, and at frame 12 nothing: the traffic ends with frame 11 */
-    cr_assert_eq(reqs(T, VDPU_PURP_DESC), 2, "%llu descriptor reads", (unsigned long long)reqs(T, VDPU_PURP_DESC));
+    cr_assert_eq(reqs(t, VDPU_PURP_DESC), 2, "%llu descriptor reads", (unsigned long long)reqs(t, VDPU_PURP_DESC));
     h_close(&h);
+}
+RA_TEST(packed_the_refill_is_read_while_the_cache_serves_frames, .timeout = 120)
+{
+    refill_ahead(T, DRV_RING_PACKED);
+}
+RA_TEST(split_the_refill_is_read_while_the_cache_serves_frames, .timeout = 120)
+{
+    refill_ahead(T, DRV_RING_SPLIT);
 }
 
 /*
@@ -116,12 +133,12 @@ RA_TEST(the_refill_is_read_while_the_cache_serves_frames, .timeout = 120)
  * it - frames 0-7 are written and used (one batch) - then the receiveq stops with `code` where the read
  * it stands for would have failed: frame 8 is not written, nothing more is used.
  */
-static void failed(struct tctx *t, const char *fault, uint32_t code)
+static void failed(struct tctx *t, enum drv_ring ring, const char *fault, uint32_t code)
 {
     struct hctx h;
     struct link_faults f;
     char err[128];
-    h_up(&h, t, VQSIZE);
+    h_up(&h, t, VQSIZE, ring);
     poke_csr(t, VDPU_CSR_CPL_TIMEOUT, 2000);
     cr_assert_eq(link_faults_parse(fault, &f, err, sizeof err), 0, "%s", err);
     f.f[0].nth += t->b->link.reads;
@@ -136,17 +153,38 @@ static void failed(struct tctx *t, const char *fault, uint32_t code)
     cr_assert_eq(info >> VDPU_ERR_INFO_CODE_LSB & 0xFFu, code, "ERR_INFO %#x", info);
     cr_assert_eq(reqs(t, VDPU_PURP_PAYLOAD_WR), 8 * 6, "frames 0-7 written, no more: %llu",
                  (unsigned long long)reqs(t, VDPU_PURP_PAYLOAD_WR));
-    cr_assert_eq(reqs(t, VDPU_PURP_USED), 2, "the batch of frames 0-7 used (buffers 1-7, then 0), no more");
-    cr_assert_eq(hm_r16(t, h.q->desc + 16 * 7 + 12), 7, "frame 7 used");
+    if (ring == DRV_RING_PACKED) {
+        cr_assert_eq(reqs(t, VDPU_PURP_USED), 2, "the batch of frames 0-7 used (buffers 1-7, then 0), no more");
+        cr_assert_eq(hm_r16(t, h.q->desc + 16 * 7 + 12), 7, "frame 7 used");
+    } else {
+        cr_assert_eq(reqs(t, VDPU_PURP_USED), 1, "the batch of frames 0-7 used, no more");
+        cr_assert_eq(hm_r16(t, h.q->device + 2), 8, "used idx");
+    }
     cr_assert_eq(peek_csr(t, VDPU_CSR_ENG_STATUS) & VDPU_ENG_STATUS_IDLE, VDPU_ENG_STATUS_IDLE, "the engine idle");
     h_close(&h);
 }
-RA_TEST(a_failed_run_ahead_read_stops_the_receiveq_where_it_is_taken, .timeout = 120)
+/* the run-ahead read is the 2nd read on packed (after the first descriptor block), the 4th on split (the
+ * avail idx, one ring entry, the first descriptor block) */
+RA_TEST(packed_a_failed_run_ahead_read_stops_the_receiveq_where_it_is_taken, .timeout = 120)
 {
-    failed(T, "ca@2", VDPU_QERR_DMA);
+    failed(T, DRV_RING_PACKED, "ca@2", VDPU_QERR_DMA);
 }
-RA_TEST(a_poisoned_run_ahead_read_stops_the_receiveq, .timeout = 120) { failed(T, "poison@2", VDPU_QERR_DMA); }
-RA_TEST(a_lost_run_ahead_completion_times_out, .timeout = 120) { failed(T, "drop@2", VDPU_QERR_TIMEOUT); }
+RA_TEST(packed_a_poisoned_run_ahead_read_stops_the_receiveq, .timeout = 120)
+{
+    failed(T, DRV_RING_PACKED, "poison@2", VDPU_QERR_DMA);
+}
+RA_TEST(packed_a_lost_run_ahead_completion_times_out, .timeout = 120)
+{
+    failed(T, DRV_RING_PACKED, "drop@2", VDPU_QERR_TIMEOUT);
+}
+RA_TEST(split_a_failed_run_ahead_read_stops_the_receiveq_where_it_is_taken, .timeout = 120)
+{
+    failed(T, DRV_RING_SPLIT, "ca@4", VDPU_QERR_DMA);
+}
+RA_TEST(split_a_lost_run_ahead_completion_times_out, .timeout = 120)
+{
+    failed(T, DRV_RING_SPLIT, "drop@4", VDPU_QERR_TIMEOUT);
+}
 
 /*
  * Eight buffers posted, a round trip of 100 cycles: the read ahead at frame 4 finds descriptors 8-15 not
@@ -155,10 +193,10 @@ RA_TEST(a_lost_run_ahead_completion_times_out, .timeout = 120) { failed(T, "drop
  * twelve frames used, none dropped (taking the stale descriptors would drop frame 8 for want of a
  * buffer).
  */
-RA_TEST(descriptors_read_before_they_were_posted_are_read_again, .timeout = 120)
+RA_TEST(packed_descriptors_read_before_they_were_posted_are_read_again, .timeout = 120)
 {
     struct hctx h;
-    h_up(&h, T, 8);
+    h_up(&h, T, 8, DRV_RING_PACKED);
     T->b->link.p.rtt = 100;
     frames(&h, NFRAMES);
     for (unsigned i = 0; i < 20000 && reqs(T, VDPU_PURP_PAYLOAD_WR) < 7 * 6; i++) vdpu_bus_step(T->b);
