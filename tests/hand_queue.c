@@ -1,5 +1,6 @@
 /* hand_queue.c - one queue of a real driver whose buffers a test makes available by hand (see hand_queue.h). */
 #include <stdlib.h>
+#include <string.h>
 
 #include "hand_queue.h"
 #include "virtio_spec.h"
@@ -53,4 +54,43 @@ void h_post(struct hctx *h, uint16_t i, uint32_t len)
         q->next_avail = 0;
         q->avail_wrap = !q->avail_wrap;
     }
+}
+
+void h_rx_up(struct hctx *h, struct tctx *t, enum drv_ring ring, uint16_t qsize, unsigned posted, uint32_t len)
+{
+    struct drv_params p;
+    drv_params_default(&p);
+    p.ring = ring;
+    p.qsize = qsize;
+    h_open_params(h, t, &p, NET_RX);
+    for (uint16_t i = 0; i < posted; i++) h_post(h, i, len);
+}
+
+void h_used_at(const struct hctx *h, unsigned k, uint32_t *id, uint32_t *len)
+{
+    if (h->q->packed) {
+        uint64_t d = h->q->desc + 16ull * k;
+        *id = hm_r16(h->t, d + 12);
+        *len = hm_r32(h->t, d + 8);
+        return;
+    }
+    *id = hm_r32(h->t, h->q->device + 4 + 8ull * k);
+    *len = hm_r32(h->t, h->q->device + 8 + 8ull * k);
+}
+
+void h_frame(const struct hctx *h, uint8_t *f, unsigned len, unsigned k)
+{
+    memcpy(f, h->d->mac, 6);
+    for (unsigned i = 6; i < len; i++) f[i] = (uint8_t)(i * 13 + 5 + 29 * k);
+}
+
+void h_inject(struct hctx *h, unsigned n, unsigned len)
+{
+    uint8_t *f = malloc(len);
+    cr_assert(f);
+    for (unsigned k = 0; k < n; k++) {
+        h_frame(h, f, len, k);
+        cr_assert(netport_inject(&h->t->b->net, f, len));
+    }
+    free(f);
 }

@@ -22,4 +22,12 @@ uint64_t hbuf(const struct hctx *h, unsigned i);
  * available: split descriptor i, its ring entry and the avail idx; packed the next slot with id i */
 void h_post(struct hctx *h, uint16_t i, uint32_t len);
 
+/* receive side: a queue of qsize on `ring` with buffers 0..posted-1 of len bytes posted */
+void h_rx_up(struct hctx *h, struct tctx *t, enum drv_ring ring, uint16_t qsize, unsigned posted, uint32_t len);
+/* used entry k: split used ring element / packed used descriptor {id, len} */
+void h_used_at(const struct hctx *h, unsigned k, uint32_t *id, uint32_t *len);
+/* frame k of len bytes to the device's MAC (bytes that differ per frame); n of them queued on the wire */
+void h_frame(const struct hctx *h, uint8_t *f, unsigned len, unsigned k);
+void h_inject(struct hctx *h, unsigned n, unsigned len);
+
 #endif

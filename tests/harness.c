@@ -427,3 +427,12 @@ vdpu_session_t *t_netrand_session(enum vdpu_engine e, uint64_t seed)
     cr_assert_eq(pci_msix_setup(&s->bus, &s->pci, NULL), 0);
     return s;
 }
+
+void t_faults_from_here(struct tctx *t, const char *spec)
+{
+    struct link_faults f;
+    char err[128];
+    cr_assert_eq(link_faults_parse(spec, &f, err, sizeof err), 0, "%s", err);
+    for (unsigned i = 0; i < f.n; i++) f.f[i].nth += t->b->link.reads;
+    link_set_faults(&t->b->link, &f);
+}

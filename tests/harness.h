@@ -118,6 +118,8 @@ struct traffic_result t_tx_run(enum vdpu_engine e, const struct vdpu_opts *o, en
 uint32_t peek_csr(struct tctx *t, uint16_t csr);
 /* Write a device CSR the same way (test-only: a setting the firmware does not make). */
 void poke_csr(struct tctx *t, uint16_t csr, uint32_t v);
+/* PCIe faults (link_faults_parse: "KIND@N,...") on the N-th device read from now on */
+void t_faults_from_here(struct tctx *t, const char *spec);
 /* Run a shell command, capture stdout+stderr into out; its exit status (-1 if it did not exit). */
 int sh(const char *cmd, char *out, size_t len);
 /* The cycle of the last transaction of channel ch (or UINT64_MAX). */

@@ -20,25 +20,6 @@
 
 #define RA_TEST(name, ...) ENGINE_TEST_PARAMS(rx_ahead, name, 8, 8, ##__VA_ARGS__)
 
-static void h_up(struct hctx *h, struct tctx *t, unsigned posted, enum drv_ring ring)
-{
-    struct drv_params p;
-    drv_params_default(&p);
-    p.ring = ring;
-    p.qsize = VQSIZE;
-    h_open_params(h, t, &p, NET_RX);
-    for (uint16_t i = 0; i < posted; i++) h_post(h, i, BUF_LEN);
-}
-
-static void frames(struct hctx *h, unsigned n)
-{
-    static uint8_t f[FLEN];
-    memcpy(f, h->d->mac, 6);
-    for (unsigned k = 0; k < n; k++) {
-        for (unsigned i = 6; i < FLEN; i++) f[i] = (uint8_t)(i * 5 + 7 * k);
-        cr_assert(netport_inject(&h->t->b->net, f, FLEN));
-    }
-}
 
 static uint64_t reqs(struct tctx *t, unsigned purp) { return t->b->link.st.by[0][purp].requests; }
 
@@ -76,14 +57,7 @@ static void all_used(struct hctx *h, unsigned n)
     cr_assert_eq(peek_csr(t, VDPU_CSR_QERR), 0);
     for (unsigned k = 0; k < n; k++) {
         uint32_t id, len;
-        if (h->q->packed) {
-            uint64_t d = h->q->desc + 16ull * k;
-            id = hm_r16(t, d + 12);
-            len = hm_r32(t, d + 8);
-        } else {
-            id = hm_r32(t, h->q->device + 4 + 8ull * k);
-            len = hm_r32(t, h->q->device + 8 + 8ull * k);
-        }
+        h_used_at(h, k, &id, &len);
         cr_assert_eq(id, k, "used entry %u: buffer %u", k, id);
         cr_assert_eq(len, 12 + FLEN, "used entry %u length", k);
     }
@@ -98,11 +72,11 @@ static void refill_ahead(struct tctx *t, enum drv_ring ring)
 {
     struct hctx h;
     static struct watch w;
-    h_up(&h, t, VQSIZE, ring);
+    h_rx_up(&h, t, ring, VQSIZE, VQSIZE, BUF_LEN);
     memset(&w, 0, sizeof w);
     w.h = &h;
     t_tap_on(&w.tap, t, on_txn, &w);
-    frames(&h, NFRAMES);
+    h_inject(&h, NFRAMES, FLEN);
     vdpu_bus_run_cycles(t->b, 40000);
     t_tap_off(&w.tap);
     cr_assert(!t->b->stopped, "%s", t->b->stop_reason);
@@ -136,14 +110,10 @@ RA_TEST(split_the_refill_is_read_while_the_cache_serves_frames, .timeout = 120)
 static void failed(struct tctx *t, enum drv_ring ring, const char *fault, uint32_t code)
 {
     struct hctx h;
-    struct link_faults f;
-    char err[128];
-    h_up(&h, t, VQSIZE, ring);
+    h_rx_up(&h, t, ring, VQSIZE, VQSIZE, BUF_LEN);
     poke_csr(t, VDPU_CSR_CPL_TIMEOUT, 2000);
-    cr_assert_eq(link_faults_parse(fault, &f, err, sizeof err), 0, "%s", err);
-    f.f[0].nth += t->b->link.reads;
-    link_set_faults(&t->b->link, &f);
-    frames(&h, NFRAMES);
+    t_faults_from_here(t, fault);
+    h_inject(&h, NFRAMES, FLEN);
     vdpu_bus_run_cycles(t->b, 60000);
     cr_assert(!t->b->stopped, "%s", t->b->stop_reason);
     cr_assert_eq(t->b->link.nfired, 1);
@@ -196,9 +166,9 @@ RA_TEST(split_a_lost_run_ahead_completion_times_out, .timeout = 120)
 RA_TEST(packed_descriptors_read_before_they_were_posted_are_read_again, .timeout = 120)
 {
     struct hctx h;
-    h_up(&h, T, 8, DRV_RING_PACKED);
+    h_rx_up(&h, T, DRV_RING_PACKED, VQSIZE, 8, BUF_LEN);
     T->b->link.p.rtt = 100;
-    frames(&h, NFRAMES);
+    h_inject(&h, NFRAMES, FLEN);
     for (unsigned i = 0; i < 20000 && reqs(T, VDPU_PURP_PAYLOAD_WR) < 7 * 6; i++) vdpu_bus_step(T->b);
     cr_assert_geq(reqs(T, VDPU_PURP_PAYLOAD_WR), 7 * 6, "frames 0-6 written");
     cr_assert_eq(reqs(T, VDPU_PURP_DESC), 2, "the run-ahead read went out (it found nothing available)");

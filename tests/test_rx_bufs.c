@@ -18,21 +18,6 @@
 
 #define RXBUF_TEST(name, ...) ENGINE_TEST_PARAMS(rx_bufs, name, 8, 8, ##__VA_ARGS__)
 
-static void h_up(struct hctx *h, struct tctx *t, enum drv_ring ring)
-{
-    struct drv_params p;
-    drv_params_default(&p);
-    p.ring = ring;
-    p.qsize = VQSIZE;
-    h_open_params(h, t, &p, NET_RX);
-}
-
-/* frame k: the device's MAC, then bytes that differ per frame */
-static void frame(struct hctx *h, uint8_t *f, unsigned k)
-{
-    memcpy(f, h->d->mac, 6);
-    for (unsigned i = 6; i < FLEN; i++) f[i] = (uint8_t)(i * 13 + 5 + 29 * k);
-}
 
 /* Per frame k (in buffer k): the cycles of its first and last payload write beat; the cycles of the
  * nrx beats the device took. */
@@ -67,14 +52,7 @@ static void delivered(struct hctx *h, uint8_t f[NFRAMES][FLEN])
     cr_assert_eq(peek_csr(t, VDPU_CSR_ENG_STATUS) >> 16, 0, "nothing dropped");
     for (unsigned k = 0; k < NFRAMES; k++) {
         uint32_t id, len;
-        if (h->q->packed) {
-            uint64_t d = h->q->desc + 16ull * k;
-            id = hm_r16(t, d + 12);
-            len = hm_r32(t, d + 8);
-        } else {
-            id = hm_r32(t, h->q->device + 4 + 8ull * k);
-            len = hm_r32(t, h->q->device + 8 + 8ull * k);
-        }
+        h_used_at(h, k, &id, &len);
         cr_assert_eq(id, k, "used entry %u names buffer %u: frames in arrival order", k, id);
         cr_assert_eq(len, 12 + FLEN, "used entry %u: %u bytes", k, len);
         static uint8_t got[12 + FLEN];
@@ -94,12 +72,11 @@ static void arrives_while_written(struct tctx *t, enum drv_ring ring)
     static uint8_t f[NFRAMES][FLEN];
     static struct rx_watch w;
     struct hctx h;
-    h_up(&h, t, ring);
-    for (uint16_t i = 0; i < VQSIZE; i++) h_post(&h, i, BUF_LEN);
+    h_rx_up(&h, t, ring, VQSIZE, VQSIZE, BUF_LEN);
     memset(&w, 0, sizeof w);
     w.h = &h;
     for (unsigned k = 0; k < NFRAMES; k++) {
-        frame(&h, f[k], k);
+        h_frame(&h, f[k], FLEN, k);
         cr_assert(netport_inject(&t->b->net, f[k], FLEN));
     }
     t_tap_on(&w.tap, t, on_txn, &w);
@@ -140,10 +117,9 @@ static void holds_two(struct tctx *t, enum drv_ring ring)
 {
     static uint8_t f[NFRAMES][FLEN];
     struct hctx h;
-    h_up(&h, t, ring);
-    for (uint16_t i = 0; i < VQSIZE; i++) h_post(&h, i, BUF_LEN);
+    h_rx_up(&h, t, ring, VQSIZE, VQSIZE, BUF_LEN);
     for (unsigned k = 0; k < NFRAMES; k++) {
-        frame(&h, f[k], k);
+        h_frame(&h, f[k], FLEN, k);
         cr_assert(netport_inject(&t->b->net, f[k], FLEN));
     }
     unsigned held = 0, most = 0;

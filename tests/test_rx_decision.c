@@ -17,26 +17,6 @@
 #define FLEN 1514
 #define BUF_LEN 1600
 
-static void h_up(struct hctx *h, struct tctx *t, enum drv_ring ring)
-{
-    struct drv_params p;
-    drv_params_default(&p);
-    p.ring = ring;
-    p.qsize = VQSIZE;
-    h_open_params(h, t, &p, NET_RX);
-    for (uint16_t i = 0; i < VQSIZE; i++) h_post(h, i, BUF_LEN);
-}
-
-/* n frames to the device's MAC queued on the wire */
-static void frames(struct hctx *h, unsigned n)
-{
-    static uint8_t f[FLEN];
-    memcpy(f, h->d->mac, 6);
-    for (unsigned k = 0; k < n; k++) {
-        for (unsigned i = 6; i < FLEN; i++) f[i] = (uint8_t)(i * 3 + 11 * k);
-        cr_assert(netport_inject(&h->t->b->net, f, FLEN));
-    }
-}
 
 /* EVENT_IDX negotiated (split decides on used_event); ENG_CTRL is set once the engine runs */
 static void event_idx_on(struct tctx *t)
@@ -80,9 +60,9 @@ static void goes_on(struct tctx *t, enum drv_ring ring)
     struct hctx h;
     struct pending o;
     memset(&o, 0, sizeof o);
-    h_up(&h, t, ring);
+    h_rx_up(&h, t, ring, VQSIZE, VQSIZE, BUF_LEN);
     t_tap_on(&o.tap, t, on_txn, &o);
-    frames(&h, VQSIZE);
+    h_inject(&h, VQSIZE, FLEN);
     vdpu_bus_run_cycles(t->b, 40000);
     t_tap_off(&o.tap);
     cr_assert(!t->b->stopped, "%s", t->b->stop_reason);
@@ -124,14 +104,10 @@ ENGINE_TEST_PARAMS(rx_decision, packed_the_next_frames_are_written_during_the_de
 static void failed(struct tctx *t, enum drv_ring ring, const char *fault, uint32_t code)
 {
     struct hctx h;
-    struct link_faults f;
-    char err[128];
-    h_up(&h, t, ring);
+    h_rx_up(&h, t, ring, VQSIZE, VQSIZE, BUF_LEN);
     poke_csr(t, VDPU_CSR_CPL_TIMEOUT, 2000);
-    cr_assert_eq(link_faults_parse(fault, &f, err, sizeof err), 0, "%s", err);
-    f.f[0].nth += t->b->link.reads; /* counted from here */
-    link_set_faults(&t->b->link, &f);
-    frames(&h, VQSIZE);
+    t_faults_from_here(t, fault);
+    h_inject(&h, VQSIZE, FLEN);
     vdpu_bus_run_cycles(t->b, 60000);
     cr_assert(!t->b->stopped, "%s", t->b->stop_reason);
     event_idx_on(t);
