@@ -94,3 +94,17 @@ void h_inject(struct hctx *h, unsigned n, unsigned len)
     }
     free(f);
 }
+
+void h_reset_reopen(struct hctx *h, const struct drv_params *p)
+{
+    netport_flush_pending(&h->t->b->net);
+    enum net_workload w = h->q == &h->n->rx ? NET_RX : NET_TX;
+    virtio_net_close(h->n);
+    cr_assert_eq(virtio_drv_reset(h->d), DRV_OK, "device reset");
+    cr_assert_eq(virtio_drv_init(h->d, &h->t->s, p), DRV_OK, "re-init: %s", h->d->refusal);
+    memset(h->n, 0, sizeof *h->n);
+    struct net_params np = {w, 1, 64, 11, 100000};
+    cr_assert_eq(virtio_net_open(h->n, h->d, &np), 0, "%s", h->n->error);
+    h->q = w == NET_RX ? &h->n->rx : &h->n->tx;
+    h->wire0 = h->t->b->net.tx_frames;
+}
