@@ -229,5 +229,6 @@ void model_qeng_queue_clear(struct vdpu_queue_ctx *q);
 uint32_t model_qeng_status(const struct vdpu_state *s);
 /* the engine idle: IDLE, no interrupt decision pending */
 bool model_qeng_idle(const struct vdpu_state *s);
+bool model_qeng_rx_held(const struct vdpu_state *s);
 
 #endif

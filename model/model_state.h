@@ -62,8 +62,9 @@ enum eng_x_ahead {
     ENG_XA_IN,   /* in: the next cache (pcx), taken where the service would read the descriptors */
 };
 
-/* The run-ahead descriptor read of a packed receive service (docs/queue-engine.md "RX run-ahead"):
- * the P descriptors after the cache's, read while the cache still serves frames. */
+/* The run-ahead descriptor read of a receive service that caches descriptors (packed; split with
+ * IN_ORDER fetching; docs/queue-engine.md "RX run-ahead"): the P descriptors after the cache's, read
+ * while the cache still serves frames. */
 enum eng_ra {
     ENG_RA_NONE, /* none */
     ENG_RA_READ, /* in flight: its completion is taken beside the engine (at any state) */
@@ -189,7 +190,7 @@ struct vdpu_eng {
                           * eng_ev); the used ring does not move until it is made */
     uint8_t ev_tag;      /* ... its read's tag */
     uint16_t ev_n;       /* ... packed: the written descriptor's (batch's) ring slots */
-    uint8_t ra_st;       /* a packed RX service's run-ahead descriptor read (enum eng_ra; its
+    uint8_t ra_st;       /* an RX service's run-ahead descriptor read (enum eng_ra; its
                           * descriptors in pcx); IDLE picks nothing while one is in flight */
     uint8_t ra_tag;      /* ... its tag */
     uint8_t ra_n;        /* ... the descriptors it reads */

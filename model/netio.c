@@ -39,7 +39,7 @@ void model_netio_edge(struct vdpu_edge *e, const vdpu_in_t *in)
             if (g->rxs[i].full || g->rxs[i].len || (i == f && accept)) n->rxs[i].stale = true;
     /* A stale frame is dropped as soon as it is complete - unless the engine holds it (a service that
      * began before the reset), which frees it itself: one owner frees a buffer, once. */
-    if (hs->stale && hs->full && !(g->rx_own && g->fsm != VDPU_ENG_IDLE)) {
+    if (hs->stale && hs->full && !model_qeng_rx_held(s)) {
         memset(&n->rxs[h], 0, sizeof n->rxs[h]);
         n->rx_head = (uint8_t)(h ^ 1u);
     }

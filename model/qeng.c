@@ -38,6 +38,12 @@ void model_qeng_reset(struct vdpu_state *s)
     for (unsigned q = 0; q < VDPU_NUM_QUEUES; q++) model_qeng_queue_clear(&s->queue[q]);
 }
 
+/* A service holds the head RX frame and frees it itself (RTL rx_held_o): netio does not drop it. */
+bool model_qeng_rx_held(const struct vdpu_state *s)
+{
+    return s->eng.rx_own && s->eng.fsm != VDPU_ENG_IDLE;
+}
+
 /* Idle: in IDLE with no interrupt decision pending (ENG_STATUS[0], DP_STATUS's quiesced, the idle contract) */
 bool model_qeng_idle(const struct vdpu_state *s)
 {

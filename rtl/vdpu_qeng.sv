@@ -139,7 +139,7 @@ module vdpu_qeng
     EvBad    // it completed with an error: QERR_DMA where the engine next waits for it
   } ev_st_e;
 
-  // The run-ahead descriptor read of a packed receive service (the model's enum eng_ra;
+  // The run-ahead descriptor read of a receive service that caches descriptors (the model's enum eng_ra;
   // docs/queue-engine.md "RX run-ahead").
   typedef enum logic [2:0] {
     RaNone,  // none
@@ -249,7 +249,7 @@ module vdpu_qeng
                                             // the engine; the used ring does not move until it is made
   logic [4:0]            evtag_q, evtag_d;  // ... its read's tag
   logic [15:0]           evn_q, evn_d;      // ... packed: the written descriptor's (batch's) ring slots
-  ra_st_e                rast_q, rast_d;    // packed RX: the run-ahead descriptor read (into pcx_q)
+  ra_st_e                rast_q, rast_d;    // RX: the run-ahead descriptor read (into pcx_q)
   logic [4:0]            ratag_q, ratag_d;  // ... its tag
   logic [3:0]            ran_q, ran_d;      // ... the descriptors it reads
   logic [7:0]            ragot_q, ragot_d;  // ... bytes in so far
@@ -577,9 +577,10 @@ module vdpu_qeng
     xa_go = (state_q == StPay) && !rd_abort && !cto_fire && (xstop_q == XGo) && (pn_q < mr_q) &&
             !pbusy_q[pchunk_q] && !tag_held && dma_free_i && (xa_k != '0);
   end
-  // RX run-ahead (the model's ra_k): a packed receive service starting a frame in RX_NEXT with at most
-  // half of its P cached descriptors left reads the P after them (slot last_avail + pcn, not across the
-  // ring end; with NOTIFICATION_DATA not beyond what the latest doorbell says is available)
+  // RX run-ahead (the model's ra_k): a receive service caching descriptors (packed; split IN_ORDER)
+  // starting a frame in RX_NEXT with at most half of its P cached left reads the P after them, not
+  // across the ring end - packed from last_avail + pcn, with NOTIFICATION_DATA not beyond what the
+  // latest doorbell says is available; split from io_pos + pcn, descriptors of offered buffers only
   logic [31:0] ra_k, ra_slot, ra_offered;
   logic        ra_go;        // RX_NEXT loads the run-ahead read this edge
   logic        ra_refill;    // RD_REQ of the descriptor read that refills an RX service's cache
