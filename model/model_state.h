@@ -204,11 +204,9 @@ struct vdpu_eng {
     bool nd_en;          /* NOTIFICATION_DATA (ENG_CTRL[5], latched at the pick) */
 
     /* several payload reads outstanding (ENG_PARAM[13:8] = max reads M, latched at the pick; M = 1
-     * keeps the one-read path). One slot per read in flight, chunk c in slot c % QENG_TAGS: the
-     * chunks take consecutive tags, so no two reads in flight share one. */
+     * keeps the one-read path). One slot per read tag: a payload read in flight is in its tag's. */
     uint8_t mr;          /* M (1..QENG_TAGS; 1 for RX) */
     uint8_t p_n;         /* reads outstanding */
-    uint8_t p_chunk;     /* chunks of the descriptor requested (mod 256; slot = p_chunk % QENG_TAGS) */
     uint32_t p_req;      /* bytes of the descriptor requested */
     bool p_bad;          /* an error status, a foreign tag or a wrong length seen (p_slot: below) */
     /* TX fetch (packed or split IN_ORDER TX, M > 1, ENG_PARAM[17:14] = K > 1; docs/queue-engine.md
@@ -231,6 +229,23 @@ struct vdpu_eng {
     uint8_t xa_n;        /* ... descriptors it reads */
     uint8_t xa_tag;      /* ... its tag */
     uint8_t xa_got;      /* ... bytes in so far */
+    /* the next fetch read early (docs/queue-engine.md "TX fetch", "The next fetch read early"): once the
+     * fetch's reads are all issued and its read ahead is in, PAY issues the payload reads of the frames
+     * the read-ahead descriptors start (counted as a fetch counts them) into the other TX fetch buffer;
+     * the next PAY phase of the service takes them over. Their beats are taken at any state (xn_tap). */
+    uint8_t x_buf;       /* the TX fetch buffer (0, 1) of the PAY phase's frames: from x_buf x TX_BUF_BYTES */
+    uint8_t xn_cnt;      /* frames of the next fetch whose reads are issued early (0: none) */
+    uint8_t xn_req;      /* ... the one whose reads are issued (0..xn_cnt - 1), xn_preq bytes of it so far */
+    uint32_t xn_preq;
+    uint16_t xn_rbase;   /* ... its base in the TX buffer */
+    uint8_t xn_n;        /* ... reads of it in flight */
+    bool xn_bad;         /* ... one of them failed (an error status, poisoned, more or fewer bytes) */
+    uint8_t xb_st;       /* the descriptors after the next fetch's, read before its payload (enum eng_x_ahead;
+                          * pcy in the service arrays): the next PAY phase's read ahead, in or on the way */
+    uint8_t xb_n;        /* ... descriptors it reads */
+    uint8_t xb_tag;      /* ... its tag */
+    uint8_t xb_got;      /* ... bytes in so far */
+    bool xb_bad;         /* ... a beat of it failed */
     uint8_t m_n;         /* buffers of the frame filled so far (before the one in service; m_id, m_len,
                           * m_off: in the service arrays below) */
     uint16_t m_nd;       /* packed: ring slots of the filled buffers */
@@ -269,20 +284,22 @@ struct vdpu_eng {
         uint8_t wr_data[16 * VDPU_ENG_PARAM_MAX]; /* a batch of split used elements / packed RX used descriptors */
         uint8_t pc[VDPU_ENG_PC_BYTES]; /* the prefetch cache, as read (2 bytes per ring id, 16 per descriptor) */
         uint8_t pcx[VDPU_ENG_PC_BYTES]; /* TX fetch: the run-ahead read's descriptors (x_ahead) */
+        uint8_t pcy[VDPU_ENG_PC_BYTES]; /* ... the descriptors after the next fetch's (xb_st) */
         uint16_t b_id[VDPU_ENG_PARAM_MAX];  /* the used batch's ids */
         uint16_t b_len[VDPU_ENG_PARAM_MAX]; /* ... RX: their used lengths (header + frame written; TX: 0) */
         struct {
             bool busy;
-            uint8_t tag;
+            bool nx;         /* a read of the next fetch (xn_*) */
             uint16_t len, got;
-            uint16_t off;    /* where its bytes go in the TX frame buffer (chain offset, < FRAME_BUF_BYTES) */
-        } p_slot[VDPU_QENG_TAGS]; /* one per payload read in flight */
+            uint16_t off;    /* where its bytes go in the TX frame buffer (chain offset, or a fetch's base) */
+        } p_slot[VDPU_QENG_TAGS]; /* per read tag: the payload read in flight on it */
         uint16_t m_id[VDPU_MRG_MAX];  /* MRG_RXBUF: the filled buffers' ids */
         uint16_t m_len[VDPU_MRG_MAX]; /* ... bytes written into each */
         uint16_t m_off[VDPU_MRG_MAX]; /* packed: ring slots of the frame before each (its used slot - used_idx) */
     };
-    _Static_assert(VDPU_TX_BUF_BYTES <= UINT16_MAX && VDPU_TX_BUF_BYTES >= VDPU_FRAME_BUF_BYTES,
-                   "a read slot's offset is 16 bits; the TX buffer holds the longest frame");
+    _Static_assert(VDPU_TX_BUF_BYTES * VDPU_TX_FETCH_BUFS <= UINT16_MAX && VDPU_TX_BUF_BYTES >= VDPU_FRAME_BUF_BYTES &&
+                       VDPU_TX_FETCH_BUFS == 2,
+                   "a read slot's offset is 16 bits; the TX buffer holds the longest frame; x_buf is 0 or 1");
 };
 
 /*
@@ -295,7 +312,7 @@ struct vdpu_eng {
  */
 struct vdpu_eng_bufs {
     uint8_t rd[VDPU_DMA_RD_MAX];
-    uint8_t tx[VDPU_TX_BUF_BYTES];
+    uint8_t tx[VDPU_TX_FETCH_BUFS * VDPU_TX_BUF_BYTES]; /* the TX fetch buffers, side by side */
     uint8_t rx[VDPU_RX_FRAME_BUFS][VDPU_FRAME_BUF_BYTES];
 };
 

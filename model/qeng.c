@@ -47,7 +47,8 @@ bool model_qeng_rx_held(const struct vdpu_state *s)
 /* Idle: in IDLE with no interrupt decision pending (ENG_STATUS[0], DP_STATUS's quiesced, the idle contract) */
 bool model_qeng_idle(const struct vdpu_state *s)
 {
-    return s->eng.fsm == VDPU_ENG_IDLE && s->eng.ev_st == ENG_EV_NONE && !qeng_ra_pending(&s->eng);
+    return s->eng.fsm == VDPU_ENG_IDLE && s->eng.ev_st == ENG_EV_NONE && !qeng_ra_pending(&s->eng) &&
+           !qeng_xn_pending(&s->eng);
 }
 
 uint32_t model_qeng_status(const struct vdpu_state *s)
@@ -62,7 +63,7 @@ uint32_t model_qeng_status(const struct vdpu_state *s)
 bool model_qeng_cpl_expected(const struct vdpu_state *s)
 {
     return s->eng.fsm == VDPU_ENG_RD_WAIT || (s->eng.fsm == VDPU_ENG_PAY && s->eng.p_n && !s->eng.x_stop) ||
-           s->eng.ev_st == ENG_EV_READ || qeng_ra_pending(&s->eng);
+           s->eng.ev_st == ENG_EV_READ || qeng_ra_pending(&s->eng) || qeng_xn_pending(&s->eng);
 }
 
 /*
@@ -74,7 +75,7 @@ bool model_qeng_cpl_expected(const struct vdpu_state *s)
 static bool cto_runs(const struct vdpu_state *s)
 {
     const struct vdpu_eng *g = &s->eng;
-    bool ev = g->ev_st == ENG_EV_READ || qeng_ra_pending(g); /* a read beside the engine */
+    bool ev = g->ev_st == ENG_EV_READ || qeng_ra_pending(g) || qeng_xn_pending(g); /* a read beside the engine */
     switch (g->fsm) {
     case VDPU_ENG_RD_WAIT: return true;
     case VDPU_ENG_PAY: return !g->x_stop && (g->p_n || ev);
@@ -185,6 +186,20 @@ void model_qeng_coal_edge(struct vdpu_edge *e)
     }
 }
 
+/* The next fetch's reads are forgotten (a device reset, a completion timeout): their beats are unexpected */
+static void xn_forget(struct vdpu_eng *n)
+{
+    for (unsigned i = 0; i < VDPU_QENG_TAGS; i++)
+        if (n->p_slot[i].nx) n->p_slot[i].busy = n->p_slot[i].nx = false;
+    n->xn_cnt = 0;
+    n->xn_req = 0;
+    n->xn_preq = 0;
+    n->xn_n = 0;
+    n->xn_bad = false;
+    n->xb_st = ENG_XA_NONE;
+    n->xb_bad = false;
+}
+
 void qeng_error(struct vdpu_edge *e, uint8_t code)
 {
     e->next->eng.fsm = VDPU_ENG_ERR;
@@ -193,6 +208,7 @@ void qeng_error(struct vdpu_edge *e, uint8_t code)
     if (code == VDPU_QERR_TIMEOUT) {
         e->next->eng.ev_st = ENG_EV_NONE;
         e->next->eng.ra_st = ENG_RA_NONE;
+        xn_forget(&e->next->eng);
     }
 }
 
@@ -402,27 +418,57 @@ static uint16_t align_word(uint32_t v)
  * to buffers the avail idx offers: availability needs no check there); a ring descriptor that starts
  * its chain and ends it.
  */
+#define TX_MIN_CHAIN (VDPU_NET_HDR_BYTES + VDPU_ETH_HDR_BYTES) /* a header and an Ethernet header */
+
+/* TX fetch: descriptor d (as read) would pass every check of its turn as a one-descriptor frame at *base
+ * of a TX fetch buffer, which then moves to the 32-byte word after it: packed - available with wrap
+ * counter `wrap`; no NEXT, WRITE or INDIRECT flag; at least TX_MIN_CHAIN and at most a frame buffer long
+ * (QERR_LEN otherwise); inside the host window; fitting the buffer behind the frames before it. */
+static bool fetch_frame_ok(const struct vdpu_eng *g, const uint8_t *d, bool wrap, uint32_t *base)
+{
+    uint16_t flags = le16_at(d + (g->pk_en ? 14 : 12));
+    uint32_t len = le32_at(d + 8);
+    bool avail = flags & VIRTQ_DESC_F_AVAIL, used = flags & VIRTQ_DESC_F_USED;
+
+    if (g->pk_en && (avail != wrap || used == wrap)) return false;
+    if (flags & (VIRTQ_DESC_F_NEXT | VIRTQ_DESC_F_WRITE | VIRTQ_DESC_F_INDIRECT)) return false;
+    if (len < TX_MIN_CHAIN || len > VDPU_FRAME_BUF_BYTES || *base + len > VDPU_TX_BUF_BYTES ||
+        !in_window(g, le64_at(d), len))
+        return false;
+    *base = align_word(*base + len);
+    return true;
+}
+
 static uint8_t tx_fetch_count(const struct vdpu_edge *e)
 {
     const struct vdpu_eng *g = &e->pre->eng, *n = &e->next->eng;
-    const struct vdpu_queue_ctx *qc = qeng_qctx(e);
-    const uint32_t min_len = VDPU_NET_HDR_BYTES + VDPU_ETH_HDR_BYTES;
 
     if (!(n->pk_en || n->io_fetch) || n->xf < 2 || n->in_tbl || n->chain_len || (n->d_flags & VIRTQ_DESC_F_NEXT) ||
-        n->d_len < min_len)
+        n->d_len < TX_MIN_CHAIN)
         return 1;
     uint8_t k = 1;
     uint32_t base = align_word(n->d_len);
-    for (unsigned j = 0; j < n->pc_n && k < n->xf; j++, k++) {
-        const uint8_t *d = g->pc + VIRTQ_DESC_BYTES * (n->pc_pos + j);
-        uint16_t flags = le16_at(d + (n->pk_en ? 14 : 12));
-        uint32_t len = le32_at(d + 8);
-        bool avail = flags & VIRTQ_DESC_F_AVAIL, used = flags & VIRTQ_DESC_F_USED;
-        if (n->pk_en && (avail != qc->avail_wrap || used == qc->avail_wrap)) break;
-        if (flags & (VIRTQ_DESC_F_NEXT | VIRTQ_DESC_F_WRITE | VIRTQ_DESC_F_INDIRECT)) break;
-        if (len < min_len || base + len > VDPU_TX_BUF_BYTES || !in_window(g, le64_at(d), len)) break;
-        base = align_word(base + len);
-    }
+    while (k - 1u < n->pc_n && k < n->xf &&
+           fetch_frame_ok(g, g->pc + VIRTQ_DESC_BYTES * (n->pc_pos + k - 1u), qeng_qctx(e)->avail_wrap, &base))
+        k++;
+    return k;
+}
+
+/*
+ * The next fetch read early: how many frames, from the first, the read-ahead descriptors (pcx) start
+ * that a fetch would take (K at most), by tx_fetch_count's rules. Packed: available with the wrap
+ * counter of the slot after the fetch's - the ring's, flipped when the fetch ends at the ring end (the
+ * read ahead then starts at slot 0; last_avail is past the descriptor in service during PAY).
+ */
+static uint8_t xn_count(const struct vdpu_edge *e)
+{
+    const struct vdpu_eng *g = &e->pre->eng;
+    const struct vdpu_queue_ctx *qc = qeng_qctx(e);
+    bool wrap = qc->avail_wrap != ((uint32_t)qc->last_avail + g->x_cnt - 1u >= qc->size);
+    uint32_t base = 0;
+    uint8_t k = 0;
+
+    while (k < g->xa_n && k < g->xf && fetch_frame_ok(g, g->pcx + VIRTQ_DESC_BYTES * k, wrap, &base)) k++;
     return k;
 }
 
@@ -450,20 +496,51 @@ void qeng_desc_data(struct vdpu_edge *e)
         if (n->mr > 1) { /* several reads outstanding: the whole descriptor in PAY */
             n->fsm = VDPU_ENG_PAY;
             n->rd_purpose = VDPU_PURP_PAYLOAD_RD;
-            n->p_n = 0;
-            n->p_chunk = 0;
-            n->p_req = 0;
-            n->p_bad = false;
-            n->x_req = 0;
-            n->x_rbase = (uint16_t)n->chain_len;
-            n->x_cnt = tx_fetch_count(e);
-            n->x_left = (uint8_t)(n->x_cnt - 1);
             n->x_out = 0;
             n->x_stop = ENG_X_GO;
-            n->tx_base = 0;
             n->tx_pos = 0;
-            /* a descriptor that failed left the slots of its reads still in flight busy */
-            for (unsigned i = 0; i < VDPU_QENG_TAGS; i++) n->p_slot[i].busy = false;
+            if (n->xn_cnt) { /* the next fetch, read early (it starts with this descriptor): it goes on */
+                n->x_buf = (uint8_t)(n->x_buf ^ 1u);
+                n->x_cnt = n->xn_cnt;
+                n->x_req = n->xn_req;
+                n->p_req = n->xn_preq;
+                n->x_rbase = n->xn_rbase;
+                n->p_n = n->xn_n;
+                n->p_bad = n->xn_bad;
+                if (n->xn_bad) n->x_stop = ENG_X_FAILED; /* it fails here, as a fetch whose read failed */
+                for (unsigned i = 0; i < VDPU_QENG_TAGS; i++) n->p_slot[i].nx = false; /* its reads are the phase's */
+                n->xn_cnt = 0;
+                n->xn_req = 0;
+                n->xn_preq = 0;
+                n->xn_n = 0;
+                n->xn_bad = false;
+            } else {
+                n->x_buf = 0;
+                n->x_cnt = tx_fetch_count(e);
+                n->x_req = 0;
+                n->p_req = 0;
+                n->x_rbase = (uint16_t)n->chain_len;
+                n->p_n = 0;
+                n->p_bad = false;
+                /* a descriptor that failed left the slots of its reads still in flight busy */
+                for (unsigned i = 0; i < VDPU_QENG_TAGS; i++) n->p_slot[i].busy = false;
+            }
+            n->x_left = (uint8_t)(n->x_cnt - 1);
+            n->tx_base = (uint16_t)(n->x_buf * VDPU_TX_BUF_BYTES);
+            if (n->xb_st != ENG_XA_NONE) { /* read beyond the next fetch: this phase's read ahead */
+                memcpy(n->pcx, n->pcy, sizeof n->pcx);
+                n->x_ahead = n->xb_st;
+                n->xa_n = n->xb_n;
+                n->xa_tag = n->xb_tag;
+                n->xa_got = n->xb_got;
+                if (n->xb_st == ENG_XA_READ) n->p_n = (uint8_t)(n->p_n + 1);
+                if (n->xb_bad) {
+                    n->p_bad = true;
+                    n->x_stop = ENG_X_FAILED;
+                }
+                n->xb_st = ENG_XA_NONE;
+                n->xb_bad = false;
+            }
             return;
         }
         qeng_read(e, VDPU_PURP_PAYLOAD_RD, n->d_addr, min_u16(n->d_len, VDPU_DMA_RD_MAX));
@@ -753,7 +830,7 @@ bool qeng_tx_yields(const struct vdpu_edge *e)
     const struct vdpu_state *s = e->pre;
     const struct vdpu_eng *g = &s->eng;
 
-    if (g->pc_n) return false;
+    if (g->pc_n || g->xn_cnt || g->xb_st != ENG_XA_NONE) return false; /* a next fetch read early is served first */
     if (model_rx_waiting(s)) return true;
     if (!(g->ctrl & ENG_CTRL_ENABLE)) return false;
     for (unsigned q = 1; q < VDPU_NUM_QUEUES; q += 2)
@@ -774,7 +851,8 @@ static void state_idle(struct vdpu_edge *e)
         n->ev_st = ENG_EV_NONE;
         return;
     }
-    if (s->eng.ev_st != ENG_EV_NONE || qeng_ra_pending(&s->eng)) return; /* ... or an RX run-ahead read */
+    /* ... or an RX run-ahead read, or the reads of a next fetch the service left (their bytes are dropped) */
+    if (s->eng.ev_st != ENG_EV_NONE || qeng_ra_pending(&s->eng) || qeng_xn_pending(&s->eng)) return;
     if (s->quiesce) return; /* a waiting frame stays (quiesce is short: a reset, a suspend) */
     /* a receive service left its batch to a waiting transmitq: that one first (fairness) */
     bool pass = s->eng.rx_pass && tx_waits(s);
@@ -816,6 +894,7 @@ static void state_idle(struct vdpu_edge *e)
     n->x_left = 0;
     n->x_sent = false;
     n->x_ahead = ENG_XA_NONE;
+    xn_forget(n); /* none in flight (IDLE waited for them) */
     n->ra_st = ENG_RA_NONE;
     n->pc_n = 0;
     n->pc_pos = 0;
@@ -855,7 +934,9 @@ static void state_idle(struct vdpu_edge *e)
 /* The tag the next read takes is the pending interrupt decision's: the read waits for it. */
 static bool tag_held(const struct vdpu_eng *g)
 {
-    return (g->ev_st == ENG_EV_READ && g->next_tag == g->ev_tag) || (qeng_ra_pending(g) && g->next_tag == g->ra_tag);
+    return (g->ev_st == ENG_EV_READ && g->next_tag == g->ev_tag) || (qeng_ra_pending(g) && g->next_tag == g->ra_tag) ||
+           (g->xn_n && g->p_slot[g->next_tag].nx) || /* ... or a read of the next fetch, or beyond it */
+           (g->xb_st == ENG_XA_READ && g->next_tag == g->xb_tag);
 }
 
 static int ra_take(struct vdpu_edge *e);
@@ -976,7 +1057,7 @@ static bool x_frame_in(const struct vdpu_eng *g, uint32_t len)
 {
     if (g->x_req == g->x_out && g->p_req < len) return false;
     for (unsigned i = 0; i < VDPU_QENG_TAGS; i++)
-        if (g->p_slot[i].busy && g->p_slot[i].off < g->tx_base + len) return false;
+        if (g->p_slot[i].busy && !g->p_slot[i].nx && g->p_slot[i].off < g->tx_base + len) return false;
     return true;
 }
 
@@ -1003,45 +1084,53 @@ static bool x_send(struct vdpu_edge *e, const vdpu_in_t *in)
 }
 
 /*
- * TX fetch: a fetch that takes every descriptor the cache holds also reads the next ones, once its
- * payload reads are all issued, so that the next fetch does not wait a round trip for them (x_ahead;
- * qeng_ahead_take): the read the service would make after its last frame - from the descriptor after
- * the fetch's, P at most, not across the ring (packed) or table (split) end. Packed: with
- * NOTIFICATION_DATA not beyond what the latest doorbell says is available (none: no read). Split
- * IN_ORDER: only descriptors of buffers the avail idx read last offers beyond the fetch's (each has
- * one at least, in table order from io_pos), as its cache read. Returns the descriptors to read (0:
- * none now), and the slot.
+ * A read ahead's descriptors (docs/queue-engine.md "Reading ahead", "RX run-ahead"): P at most, from
+ * `skip` descriptors past the next one the service would read, not across the ring (packed) or table
+ * (split) end. Packed: slot last_avail + skip (last_avail is that next one), with NOTIFICATION_DATA not
+ * beyond what the latest doorbell says is available. Split IN_ORDER: io_pos + skip, only descriptors of
+ * buffers the avail idx read last offers beyond the first `offered_skip` from last_avail (each has one
+ * descriptor at least, in table order from io_pos). Returns how many (0: none), and the slot.
  */
-static uint32_t x_ahead_k(const struct vdpu_edge *e, uint32_t e_len, uint32_t *slot)
+static uint32_t ahead_k(const struct vdpu_edge *e, uint32_t skip, uint32_t offered_skip, uint32_t *slot)
 {
     const struct vdpu_eng *g = &e->pre->eng;
     const struct vdpu_queue_ctx *qc = qeng_qctx(e);
-    const uint32_t taken = g->x_cnt - 1u; /* the cached descriptors the fetch takes */
-
-    if (g->x_ahead != ENG_XA_NONE || (!g->pk_en && !g->io_fetch) || g->x_cnt < 2 || g->pc_n != taken ||
-        g->x_req + 1u != g->x_cnt || g->p_req != e_len)
-        return 0;
     uint32_t k = g->pf;
+
     if (g->pk_en) {
-        int32_t nd = qeng_nd_ahead(e, g->nd_en, qc); /* slots beyond last_avail, past the one in service */
+        int32_t nd = qeng_nd_ahead(e, g->nd_en, qc);
         if (nd >= 0) {
-            if ((uint32_t)nd <= taken) return 0;
-            if ((uint32_t)nd - taken < k) k = (uint32_t)nd - taken;
+            if ((uint32_t)nd <= skip) return 0;
+            if ((uint32_t)nd - skip < k) k = (uint32_t)nd - skip;
         }
-        *slot = (uint32_t)qc->last_avail + taken;
+        *slot = (uint32_t)qc->last_avail + skip;
     } else {
-        /* buffers offered from the one in service (last_avail) on, less the fetch's */
         uint32_t offered = (uint16_t)(g->avail_idx - qc->last_avail);
-        if (g->io_pos >= qc->size || offered <= g->x_cnt) return 0;
-        if (offered - g->x_cnt < k) k = offered - g->x_cnt;
-        *slot = (uint32_t)g->io_pos + taken; /* io_pos: past the descriptor in service */
+        if (g->io_pos >= qc->size || offered <= offered_skip) return 0;
+        if (offered - offered_skip < k) k = offered - offered_skip;
+        *slot = (uint32_t)g->io_pos + skip;
     }
-    if (*slot >= qc->size) *slot -= qc->size; /* the cache never crosses the end: at most to slot 0 */
+    if (*slot >= qc->size) *slot -= qc->size; /* a cache ends at the ring end at most: slot 0 then */
     if (qc->size - *slot < k) k = qc->size - *slot;
     return k;
 }
 
-/* A read of the PAY phase on the next tag; tags and slots advance together (the slot of tag t below) */
+/*
+ * TX fetch: a fetch that takes every descriptor the cache holds also reads the next ones, first thing
+ * in PAY, so that their completion comes before the fetch's payload and the next fetch's reads can start
+ * early (x_ahead; qeng_ahead_take; xn_issue). During PAY last_avail (packed) and io_pos (split) are past
+ * the descriptor in service, split's last_avail at it.
+ */
+static uint32_t x_ahead_k(const struct vdpu_edge *e, uint32_t *slot)
+{
+    const struct vdpu_eng *g = &e->pre->eng;
+    const uint32_t taken = g->x_cnt - 1u; /* the cached descriptors the fetch takes */
+
+    if (g->x_ahead != ENG_XA_NONE || (!g->pk_en && !g->io_fetch) || g->x_cnt < 2 || g->pc_n != taken) return 0;
+    return ahead_k(e, taken, g->x_cnt, slot);
+}
+
+/* A read of the PAY phase on the next tag (a payload read's slot is its tag's: p_slot[tag]) */
 static void pay_read(struct vdpu_edge *e, uint8_t purpose, uint64_t addr, uint16_t len)
 {
     const struct vdpu_eng *g = &e->pre->eng;
@@ -1058,7 +1147,44 @@ static void pay_read(struct vdpu_edge *e, uint8_t purpose, uint64_t addr, uint16
     r.last = true;
     model_dma_out_load(e, &r);
     n->next_tag = (uint8_t)((g->next_tag + 1) % VDPU_QENG_TAGS);
-    n->p_chunk = (uint8_t)(g->p_chunk + 1);
+}
+
+/*
+ * The next fetch read early (docs/queue-engine.md "The next fetch read early"): once the fetch's payload
+ * reads are all issued and its read ahead is in, PAY issues the payload reads of the next fetch - the
+ * frames the read-ahead descriptors start, as many as xn_count gives (counted at its first read) - into
+ * the other TX fetch buffer, under the same limits (M reads in flight with the fetch's, a free tag), so
+ * the next fetch's bytes come while this one's frames leave. The next PAY phase takes them over
+ * (qeng_desc_data). Returns false when none is due.
+ */
+static bool xn_issue(struct vdpu_edge *e, unsigned s)
+{
+    const struct vdpu_eng *g = &e->pre->eng;
+    struct vdpu_eng *n = &e->next->eng;
+
+    uint8_t cnt = g->xn_cnt ? g->xn_cnt : xn_count(e);
+    if (!cnt) return false;
+    const uint8_t *d = g->pcx + VIRTQ_DESC_BYTES * g->xn_req;
+    uint32_t len = le32_at(d + 8);
+    if (g->xn_preq == len) return false; /* all issued (xn_req is the last frame) */
+    uint16_t rbase = g->xn_cnt ? g->xn_rbase : (uint16_t)((g->x_buf ^ 1u) * VDPU_TX_BUF_BYTES);
+    uint16_t k = min_u16(len - g->xn_preq, VDPU_DMA_RD_MAX);
+    pay_read(e, VDPU_PURP_PAYLOAD_RD, le64_at(d) + g->xn_preq, k);
+    n->p_slot[s].busy = true;
+    n->p_slot[s].nx = true;
+    n->p_slot[s].len = k;
+    n->p_slot[s].got = 0;
+    n->p_slot[s].off = (uint16_t)(rbase + g->xn_preq);
+    n->xn_cnt = cnt;
+    n->xn_n = (uint8_t)(n->xn_n + 1); /* n: xn_tap may have taken a read's last beat at this edge */
+    n->xn_preq = g->xn_preq + k;
+    n->xn_rbase = rbase;
+    if (n->xn_preq == len && g->xn_req + 1u < cnt) { /* the next frame's bytes */
+        n->xn_req = (uint8_t)(g->xn_req + 1);
+        n->xn_rbase = align_word(rbase + len);
+        n->xn_preq = 0;
+    }
+    return true;
 }
 
 static void x_ahead_issue(struct vdpu_edge *e, uint32_t k, uint32_t slot)
@@ -1076,6 +1202,32 @@ static void x_ahead_issue(struct vdpu_edge *e, uint32_t k, uint32_t slot)
 }
 
 /*
+ * The read ahead beyond the next fetch: when the next fetch (read early) takes every read-ahead
+ * descriptor, the descriptors after them are read before its payload - on the link a completion
+ * comes after those of the reads before it, so read later it would come only after the next fetch's
+ * payload, a round trip late for the fetch after it. The next PAY phase takes it as its own read ahead
+ * (in or on the way). Returns false when none is due.
+ */
+static bool xb_issue(struct vdpu_edge *e)
+{
+    const struct vdpu_eng *g = &e->pre->eng;
+    struct vdpu_eng *n = &e->next->eng;
+    uint32_t slot = 0, k;
+
+    if (g->xb_st != ENG_XA_NONE || g->x_ahead != ENG_XA_IN || g->xn_cnt || xn_count(e) != g->xa_n) return false;
+    k = ahead_k(e, g->x_cnt - 1u + g->xa_n, g->x_cnt + g->xa_n, &slot);
+    if (!k) return false;
+    pay_read(e, VDPU_PURP_DESC, qeng_desc_base(qeng_qctx(e)) + (uint64_t)VIRTQ_DESC_BYTES * slot,
+             (uint16_t)(VIRTQ_DESC_BYTES * k));
+    n->xb_st = ENG_XA_READ;
+    n->xb_n = (uint8_t)k;
+    n->xb_tag = g->next_tag;
+    n->xb_got = 0;
+    n->xb_bad = false;
+    return true;
+}
+
+/*
  * RX run-ahead (docs/queue-engine.md "RX run-ahead"): a receive service whose cache holds descriptors
  * (packed; split with IN_ORDER fetching) starting a frame with at most half of its P cached left reads
  * the P after them, so that the refill does not cost a round trip in which nothing is written. From
@@ -1088,27 +1240,10 @@ static void x_ahead_issue(struct vdpu_edge *e, uint32_t k, uint32_t slot)
 static uint32_t ra_k(const struct vdpu_edge *e, uint32_t *slot)
 {
     const struct vdpu_eng *g = &e->pre->eng;
-    const struct vdpu_queue_ctx *qc = qeng_qctx(e);
 
     if ((!g->pk_en && !g->io_fetch) || g->ra_st != ENG_RA_NONE || g->pf < 2 || !g->pc_n || g->pc_n > g->pf / 2u)
         return 0;
-    uint32_t k = g->pf;
-    if (g->pk_en) {
-        int32_t nd = qeng_nd_ahead(e, g->nd_en, qc);
-        if (nd >= 0) {
-            if ((uint32_t)nd <= g->pc_n) return 0;
-            if ((uint32_t)nd - g->pc_n < k) k = (uint32_t)nd - g->pc_n;
-        }
-        *slot = (uint32_t)qc->last_avail + g->pc_n;
-    } else {
-        uint32_t offered = (uint16_t)(g->avail_idx - qc->last_avail);
-        if (g->io_pos >= qc->size || offered <= g->pc_n) return 0;
-        if (offered - g->pc_n < k) k = offered - g->pc_n;
-        *slot = (uint32_t)g->io_pos + g->pc_n;
-    }
-    if (*slot >= qc->size) *slot -= qc->size; /* the cache ends at the ring end at most: slot 0 then */
-    if (qc->size - *slot < k) k = qc->size - *slot;
-    return k;
+    return ahead_k(e, g->pc_n, g->pc_n, slot); /* a frame starting: nothing in service */
 }
 
 /* Issue the run-ahead read (one edge: RX_NEXT starts the frame at the next); false when none is due
@@ -1198,16 +1333,20 @@ static void state_pay(struct vdpu_edge *e, const vdpu_in_t *in)
     /* stopping (a DEV_RESET or timeout at this edge too, eng_edge): no read is issued, none completes */
     const bool stopping = n->x_stop != ENG_X_GO;
 
-    unsigned s = g->p_chunk % VDPU_QENG_TAGS;
+    const unsigned s = g->next_tag; /* the slot of the read issued now */
     /* the frame whose bytes are requested: the descriptor in service, or (TX fetch) a cached one */
     const uint64_t e_addr = g->x_req ? le64_at(g->pc + VIRTQ_DESC_BYTES * (g->pc_pos + g->x_req - 1u)) : g->d_addr;
     const uint32_t e_len = x_frame_len(g, g->x_req);
-    if (!stopping && g->p_req < e_len && g->p_n < g->mr && !g->p_slot[s].busy && !tag_held(g) &&
-        model_dma_out_free(e)) {
+    const bool can_read = !stopping && g->p_n + g->xn_n < g->mr && !g->p_slot[s].busy && !tag_held(g) &&
+                          model_dma_out_free(e); /* the next fetch's reads count in M too */
+    uint32_t xa_slot = 0, xa_k = can_read ? x_ahead_k(e, &xa_slot) : 0;
+    if (xa_k) { /* first: its completion comes before the payload's, so the next fetch can start early */
+        x_ahead_issue(e, xa_k, xa_slot);
+        issued = 1;
+    } else if (can_read && g->p_req < e_len) {
         uint16_t len = min_u16(e_len - g->p_req, VDPU_DMA_RD_MAX);
         pay_read(e, VDPU_PURP_PAYLOAD_RD, e_addr + g->p_req, len);
         n->p_slot[s].busy = true;
-        n->p_slot[s].tag = g->next_tag;
         n->p_slot[s].len = len;
         n->p_slot[s].got = 0;
         n->p_slot[s].off = (uint16_t)(g->x_rbase + g->p_req); /* within the frame buffer (qeng_desc_data) */
@@ -1218,12 +1357,10 @@ static void state_pay(struct vdpu_edge *e, const vdpu_in_t *in)
             n->x_rbase = align_word(g->x_rbase + e_len);
             n->p_req = 0;
         }
-    } else if (!stopping && g->p_n < g->mr && !g->p_slot[s].busy && !tag_held(g) && model_dma_out_free(e)) {
-        uint32_t slot = 0, k = x_ahead_k(e, e_len, &slot);
-        if (k) {
-            x_ahead_issue(e, k, slot);
-            issued = 1;
-        }
+    } else if (can_read && xb_issue(e)) {
+        /* beside, like the next fetch's reads: not counted in p_n */
+    } else if (can_read && g->x_ahead == ENG_XA_IN && g->x_req + 1u == g->x_cnt) {
+        xn_issue(e, s); /* not counted in p_n: the phase ends without waiting for them */
     }
     const vdpu_dmacpl_t *c = &in->dmacpl;
     if (in->dmacpl_valid && g->p_n && !stopping && g->x_ahead == ENG_XA_READ && c->tag == g->xa_tag) {
@@ -1244,10 +1381,8 @@ static void state_pay(struct vdpu_edge *e, const vdpu_in_t *in)
             }
         }
     } else if (in->dmacpl_valid && g->p_n && !stopping) {
-        /* the phase's reads took consecutive tags and slots from its start: tag t's slot is
-         * t - (next_tag - p_chunk); it holds the read if busy with that tag (rtl/vdpu_qeng.sv, pay_idx) */
-        unsigned slot = (unsigned)(c->tag - (g->next_tag - g->p_chunk)) % VDPU_QENG_TAGS;
-        int hit = c->tag < VDPU_QENG_TAGS && g->p_slot[slot].busy && g->p_slot[slot].tag == c->tag ? (int)slot : -1;
+        /* a payload read's slot is its tag's (rtl/vdpu_qeng.sv, pay_hit) */
+        int hit = c->tag < VDPU_QENG_TAGS && g->p_slot[c->tag].busy ? (int)c->tag : -1;
         if (hit < 0 || c->status != VDPU_CPL_SC || c->poison) { /* nothing of it is stored */
             n->p_bad = true;
             fail_last = c->last;
@@ -1488,6 +1623,7 @@ void model_qeng_edge(struct vdpu_edge *e, const vdpu_in_t *in)
     if (e->dev_reset) { /* reads beside the engine are forgotten, as the engine's */
         e->next->eng.ev_st = ENG_EV_NONE;
         e->next->eng.ra_st = ENG_RA_NONE;
+        xn_forget(&e->next->eng);
     }
     for (unsigned q = 0; q < VDPU_NUM_QUEUES; q++) /* a hint that is set (rarely), first: cheaper per edge */
         if (e->next->eng.io_ok[q] && (e->dev_reset || !e->pre->queue[q].enable)) e->next->eng.io_ok[q] = false;
@@ -1548,6 +1684,52 @@ static bool ra_tap(struct vdpu_edge *e, const vdpu_in_t *in)
     return true;
 }
 
+/*
+ * A read of the next fetch (xn_issue), at whatever state the engine is in, hidden from the states like the
+ * decision's: its beats go to its place in the other TX fetch buffer; a failed one (an error status,
+ * poisoned, more or fewer bytes than asked) marks the next fetch bad - it fails where the next PAY phase
+ * takes it over, or never, if the service ends first. True when the beat was one of them.
+ */
+static bool xn_tap(struct vdpu_edge *e, const vdpu_in_t *in)
+{
+    const struct vdpu_eng *g = &e->pre->eng;
+    const vdpu_dmacpl_t *c = &in->dmacpl;
+    struct vdpu_eng *n = &e->next->eng;
+
+    if (in->dmacpl_valid && g->xb_st == ENG_XA_READ && c->tag == g->xb_tag) { /* the read beyond it: pcy */
+        e->eng_service = true;
+        unsigned room = VIRTQ_DESC_BYTES * g->xb_n - g->xb_got, k = c->len < DMA_BEAT_BYTES ? c->len : DMA_BEAT_BYTES;
+        bool bad = g->xb_bad || c->status != VDPU_CPL_SC || c->poison || c->len > room;
+        if (!bad) {
+            memcpy(n->pcy + g->xb_got, c->data, k);
+            n->xb_got = (uint8_t)(g->xb_got + k);
+        }
+        n->xb_bad = bad || (c->last && g->xb_got + k != VIRTQ_DESC_BYTES * g->xb_n);
+        if (c->last) n->xb_st = ENG_XA_IN;
+        return true;
+    }
+
+    if (!in->dmacpl_valid || !g->xn_n || c->tag >= VDPU_QENG_TAGS || !g->p_slot[c->tag].busy ||
+        !g->p_slot[c->tag].nx)
+        return false;
+    e->eng_service = true; /* the slots are service arrays */
+    unsigned t = c->tag, room = (unsigned)(g->p_slot[t].len - g->p_slot[t].got);
+    unsigned k = c->len < DMA_BEAT_BYTES ? c->len : DMA_BEAT_BYTES;
+    bool bad = c->status != VDPU_CPL_SC || c->poison || c->len > room;
+    if (!bad) {
+        memcpy(e->bufs->tx + g->p_slot[t].off + g->p_slot[t].got, c->data, k);
+        n->p_slot[t].got = (uint16_t)(g->p_slot[t].got + k);
+    }
+    if (bad) n->xn_bad = true;
+    if (c->last) {
+        if (!bad && g->p_slot[t].got + k != g->p_slot[t].len) n->xn_bad = true;
+        n->p_slot[t].busy = false;
+        n->p_slot[t].nx = false;
+        n->xn_n = (uint8_t)(g->xn_n - 1);
+    }
+    return true;
+}
+
 static void eng_edge(struct vdpu_edge *e, const vdpu_in_t *in)
 {
     const struct vdpu_state *s = e->pre;
@@ -1556,7 +1738,7 @@ static void eng_edge(struct vdpu_edge *e, const vdpu_in_t *in)
 
     e->next->eng.cto = model_cto_next(waiting, in->dmacpl_valid, s->eng.cto, s->cpl_timeout, e->warp);
     bool beat = in->dmacpl_valid; /* the timeout looks at every beat, the decision's too */
-    if (ev_tap(e, in) || ra_tap(e, in)) { /* the engine's states do not see the decision's beat */
+    if (ev_tap(e, in) || ra_tap(e, in) || xn_tap(e, in)) { /* the engine's states do not see these beats */
         masked = *in;
         masked.dmacpl_valid = false;
         in = &masked;

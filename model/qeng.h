@@ -71,6 +71,12 @@ static inline bool qeng_ra_pending(const struct vdpu_eng *g)
     return g->ra_st == ENG_RA_READ || g->ra_st == ENG_RA_DROP;
 }
 
+/* a read of the next fetch, or the read beyond it, is in flight (their completions expected, tags held) */
+static inline bool qeng_xn_pending(const struct vdpu_eng *g)
+{
+    return g->xn_n || g->xb_st == ENG_XA_READ;
+}
+
 /* qeng_split.c / qeng_packed.c: what depends on the ring layout */
 void qeng_split_start(struct vdpu_edge *e, uint16_t q);
 void qeng_split_proc(struct vdpu_edge *e);

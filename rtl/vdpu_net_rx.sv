@@ -38,7 +38,7 @@ module vdpu_net_rx
   input  logic                 held_i,    // the engine serves the head frame (it frees it itself)
   input  logic                 dev_reset_i, // firmware DEV_RESET: the buffers' frames are stale
   input  logic                 re_i,
-  input  logic [FRAME_WW-1:0]  raddr_i,
+  input  logic [RX_WW-1:0]     raddr_i,
   output logic [511:0]         rdata_o,
 
   // RX filter settings (pre-edge CSRs) and the drop pulse for RXF_DROPPED

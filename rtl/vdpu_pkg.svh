@@ -22,9 +22,11 @@ package vdpu_pkg;
   // TX_BUF_BYTES, register-map parameters like the header and request sizes) are stored as 32-byte
   // words (one network / DMA beat per word).
   localparam int unsigned FRAME_WORDS = FRAME_BUF_BYTES / 32;
-  localparam int unsigned TX_WORDS    = TX_BUF_BYTES / 32;
+  localparam int unsigned TX_WORDS    = TX_FETCH_BUFS * TX_BUF_BYTES / 32;  // the TX fetch buffers
   // A word index into either that can also name the word past the end (reads of word w and w+1).
   localparam int unsigned FRAME_WW    = $clog2((TX_WORDS > FRAME_WORDS ? TX_WORDS : FRAME_WORDS) + 1);
+  // ... into an RX frame buffer (the TX fetch buffers are longer).
+  localparam int unsigned RX_WW       = $clog2(FRAME_WORDS + 1);
   // Byte position / length within a frame buffer (0..FRAME_BYTES + header).
   localparam int unsigned FRAME_PW    = 16;
   // Descriptor flag bits (split: VRING_DESC_F_*, packed: also AVAIL / USED).

@@ -76,7 +76,7 @@ module vdpu_qeng
   output logic                   rx_free_o,
   output logic                   rx_held_o,    // a service holds the head frame (frees it itself)
   output logic                   rx_re_o,
-  output logic [FRAME_WW-1:0]    rx_raddr_o,
+  output logic [RX_WW-1:0]       rx_raddr_o,
   input  logic [511:0]           rx_rdata_i,
 
   // network port TX
@@ -273,15 +273,12 @@ module vdpu_qeng
   // NOTIFICATION_DATA (ENG_CTRL[5], latched at the pick)
   logic                  nd_q, nd_d;
   // several payload reads outstanding (ENG_PARAM[13:8] = max reads M, latched at the pick; M = 1
-  // keeps the one-read path): one slot per read in flight, chunk c in slot c % QENG_TAGS (the chunks
-  // take consecutive tags, so no two reads in flight share one)
+  // keeps the one-read path): one slot per read tag, a payload read in flight in its tag's
   logic [5:0]            mr_q, mr_d;        // M (1..QENG_TAGS; 1 for RX)
   logic [5:0]            pn_q, pn_d;        // reads outstanding
-  logic [4:0]            pchunk_q, pchunk_d; // slot of the next chunk
   logic [31:0]           preq_q, preq_d;    // bytes of the descriptor requested
   logic                  pbad_q, pbad_d;    // error status, foreign tag or wrong length seen
   logic [QENG_TAGS-1:0]   pbusy_q, pbusy_d;
-  logic [QENG_TAGS-1:0][4:0]          ptag_q, ptag_d;
   logic [QENG_TAGS-1:0][15:0]         plen_q, plen_d, pgot_q, pgot_d;
   logic [QENG_TAGS-1:0][FRAME_PW-1:0] poff_q, poff_d;  // chain offset of its bytes
   // TX fetch (packed or split IN_ORDER TX, M > 1, ENG_PARAM[17:14] = K > 1; docs/queue-engine.md
@@ -305,6 +302,25 @@ module vdpu_qeng
   logic [4:0]            xatag_q, xatag_d;  // ... its tag
   logic [7:0]            xagot_q, xagot_d;  // ... bytes in so far
   logic [PcBits-1:0]     pcx_q, pcx_d;      // ... the descriptors (the model's pcx)
+  // the next fetch read early (docs/queue-engine.md "The next fetch read early"): once the fetch's reads
+  // are all issued and its read ahead is in, PAY issues the payload reads of the frames the read-ahead
+  // descriptors start into the other TX fetch buffer; the next PAY phase takes them over. Their beats
+  // are taken at any state (xn_hit); the model's x_buf, xn_*, p_slot[].nx
+  logic                  xbuf_q, xbuf_d;     // the TX fetch buffer of the PAY phase's frames
+  logic [3:0]            xncnt_q, xncnt_d;   // frames of the next fetch read early (0: none)
+  logic [3:0]            xnreq_q, xnreq_d;   // ... the one whose reads are issued, xnpreq bytes of it
+  logic [31:0]           xnpreq_q, xnpreq_d;
+  logic [FRAME_PW-1:0]   xnrbase_q, xnrbase_d; // ... its base in the TX buffer
+  logic [5:0]            xnn_q, xnn_d;       // ... reads of it in flight
+  logic                  xnbad_q, xnbad_d;   // ... one of them failed
+  logic [QENG_TAGS-1:0]  pnx_q, pnx_d;       // per read slot: a read of the next fetch
+  // the descriptors after the next fetch's, read before its payload (the model's xb_*, pcy)
+  x_ahead_e              xbst_q, xbst_d;
+  logic [3:0]            xbn_q, xbn_d;
+  logic [4:0]            xbtag_q, xbtag_d;
+  logic [7:0]            xbgot_q, xbgot_d;
+  logic                  xbbad_q, xbbad_d;
+  logic [PcBits-1:0]     pcy_q, pcy_d;
   logic [31:0]           cto_q, cto_d;      // completion timeout: edges waited with reads outstanding
                                             // and no completion beat (the model's eng.cto)
   logic [3:0]            ndcap_q, ndcap_d;  // packed: descriptors the next buffer-start read may take
@@ -409,7 +425,9 @@ module vdpu_qeng
   // Fairness: with nothing left in the cache, a TX service leaves its queue after the buffer just
   // used when another queue waits - a frame in the RX buffer, or another ready transmit queue - so a
   // busy transmit queue holds the engine for at most P buffers and nothing read ahead is dropped.
-  assign tx_yield = pcn_q == '0 && (rx_full_i || (eng_ctrl_i[ENGCTRL_ENABLE] && tx_other));
+  // A next fetch read early (or the read beyond it) is served first.
+  assign tx_yield = pcn_q == '0 && xncnt_q == '0 && xbst_q == XaNone &&
+                    (rx_full_i || (eng_ctrl_i[ENGCTRL_ENABLE] && tx_other));
   // a transmitq the scheduler may pick; one first after a receive service left its batch to it
   logic tx_waits, tx_pass;
   assign tx_waits = eng_ctrl_i[ENGCTRL_ENABLE] && tx_any;
@@ -454,7 +472,9 @@ module vdpu_qeng
   logic ev_timed;
   logic ra_pend;  // an RX run-ahead read is in flight (its completion expected, its tag held)
   assign ra_pend  = (rast_q == RaRead) || (rast_q == RaDrop);
-  assign ev_timed = ((evst_q == EvRead) || ra_pend) && (state_q == StIdle || state_q == StRdReq ||
+  logic xn_pend;  // a read of the next fetch, or the read beyond it, is in flight (the model's qeng_xn_pending)
+  assign xn_pend  = (xnn_q != '0) || (xbst_q == XaRead);
+  assign ev_timed = ((evst_q == EvRead) || ra_pend || xn_pend) && (state_q == StIdle || state_q == StRdReq ||
                                                       (state_q == StPay && xstop_q == XGo) ||
                                                       (state_q == StWrReq && beat_q == '0)) ||
                     (state_q == StRxNext && rast_q == RaRead);  // RX_NEXT waiting for the run-ahead read
@@ -468,14 +488,19 @@ module vdpu_qeng
   // The interrupt decision's completion (ev_hit) is taken at any state and hidden from the engine's
   // states (cpl_v); an error status, poisoned data or a wrong length leaves EvBad. tag_held: the tag the
   // next read takes is the pending decision's: the read waits for it.
-  logic ev_hit, ev_ok, cpl_v, tag_held, ra_hit;
+  logic ev_hit, ev_ok, cpl_v, tag_held, ra_hit, xn_hit, xb_hit;
   logic ra_bad;  // the RX run-ahead read failed (a beat of it, or its length; ra_hit, main block)
+  logic xb_bad;  // the read beyond the next fetch failed (xb_hit, main block)
   assign ev_hit   = dmacpl_valid_i && (evst_q == EvRead) && (dmacpl_tag_i == 8'(evtag_q));
   assign ra_hit   = dmacpl_valid_i && ra_pend && (dmacpl_tag_i == 8'(ratag_q));
   assign ev_ok    = (dmacpl_status_i == CPL_SC) && !dmacpl_poison_i && dmacpl_last_i &&
                     (dmacpl_len_i == (packed_q ? 16'd4 : 16'd2));
-  assign cpl_v    = dmacpl_valid_i && !ev_hit && !ra_hit;
-  assign tag_held = ((evst_q == EvRead) && (tag_q == evtag_q)) || (ra_pend && (tag_q == ratag_q));
+  assign xb_hit   = dmacpl_valid_i && (xbst_q == XaRead) && (dmacpl_tag_i == 8'(xbtag_q));
+  assign xn_hit   = dmacpl_valid_i && !xb_hit && (xnn_q != '0) && (dmacpl_tag_i[7:5] == '0) &&
+                    pbusy_q[dmacpl_tag_i[4:0]] && pnx_q[dmacpl_tag_i[4:0]];
+  assign cpl_v    = dmacpl_valid_i && !ev_hit && !ra_hit && !xn_hit && !xb_hit;
+  assign tag_held = ((evst_q == EvRead) && (tag_q == evtag_q)) || (ra_pend && (tag_q == ratag_q)) ||
+                    ((xnn_q != '0) && pnx_q[tag_q]) || ((xbst_q == XaRead) && (tag_q == xbtag_q));
 
   // TX frame buffer: payload completions are stored at chain offset tot + rcnt (PAY: the chunk's
   // offset plus the bytes of its read so far).
@@ -486,18 +511,18 @@ module vdpu_qeng
   logic [4:0]  pay_idx;
   logic [15:0] pay_room;
   logic [5:0]  pay_n;
-  logic        pay_req_ok;   // the next chunk's request can be loaded
+  logic        pay_can;      // PAY may load a read this edge
+  logic [31:0] xa_k, xa_slot; // the run-ahead descriptor read (below): its descriptors and slot
+  logic        pay_req_ok;   // the next chunk's request is loaded
   logic [15:0] pay_len;      // ... its length
   logic [63:0] pay_addr;     // the frame whose bytes are requested: the descriptor in service, or
   logic [31:0] pay_elen;     // (TX fetch) the xreq-th cached one
 
-  // A PAY phase's reads take consecutive tags and consecutive slots from its start (pchunk and tag advance
-  // together), so the slot of tag t is t - (tag - pchunk) mod QENG_TAGS; it holds the read if it is busy
-  // with that tag (a foreign tag, or one of a failed descriptor's reads, finds no busy slot holding it);
-  // 5-bit arithmetic: QENG_TAGS is 32
+  // A payload read's slot is its tag's: a beat hits when that slot is busy (a foreign tag, or one of a
+  // failed descriptor's reads, finds it free); QENG_TAGS is 32, the low 5 tag bits index it
   always_comb begin
-    pay_idx = dmacpl_tag_i[4:0] - (tag_q - pchunk_q);
-    pay_hit = (dmacpl_tag_i[7:5] == '0) && pbusy_q[pay_idx] && (ptag_q[pay_idx] == dmacpl_tag_i[4:0]);
+    pay_idx = dmacpl_tag_i[4:0];
+    pay_hit = (dmacpl_tag_i[7:5] == '0) && pbusy_q[pay_idx];
     pay_room   = plen_q[pay_idx] - pgot_q[pay_idx];
     pay_n      = 6'(min16(32'(min16(32'(dmacpl_len_i), 32'd32)), 32'(pay_room)));
     pay_addr   = daddr_q;
@@ -507,14 +532,19 @@ module vdpu_qeng
       pay_elen = pc_q[128*(32'(xreq_q)-1)+64 +: 32];
     end
     pay_len    = min16(pay_elen - preq_q, 32'(DMA_RD_MAX));
-    pay_req_ok = (state_q == StPay) && !rd_abort && !cto_fire && (xstop_q == XGo) && (preq_q < pay_elen) &&
-                 (pn_q < mr_q) &&
-                 !pbusy_q[pchunk_q] && !tag_held && dma_free_i;
+    // a read may be loaded (the next fetch's reads count in M too); the read ahead goes first
+    pay_can    = (state_q == StPay) && !rd_abort && !cto_fire && (xstop_q == XGo) &&
+                 (7'(pn_q) + 7'(xnn_q) < 7'(mr_q)) && !pbusy_q[tag_q] && !tag_held && dma_free_i;
+    pay_req_ok = pay_can && (xa_k == '0) && (preq_q < pay_elen);
   end
 
   logic pay_we;
   assign pay_we = (state_q == StPay) && !rd_abort && (xstop_q == XGo) && cpl_v && (pn_q != '0) &&
                   pay_hit && (dmacpl_status_i == CPL_SC) && !dmacpl_poison_i && (pay_n != '0);
+  // a beat of the next fetch (any state): stored unless it failed (an error status, poisoned, too long)
+  logic xn_bad_beat, xn_we;
+  assign xn_bad_beat = (dmacpl_status_i != CPL_SC) || dmacpl_poison_i || (dmacpl_len_i > pay_room);
+  assign xn_we       = xn_hit && !xn_bad_beat && (pay_n != '0);
 
   // TX fetch: PAY sends its frames (xcnt > 1) in ring order, frame xout as soon as its bytes are in (its
   // reads all issued, none in flight below its end: the bases grow frame by frame), one beat per free
@@ -532,7 +562,7 @@ module vdpu_qeng
       x_len = (xout_q == '0) ? blen_q : pc_q[128*(32'(xout_q)-1)+64 +: 32];
       x_in  = !(xreq_q == xout_q && preq_q < x_len);
       for (int unsigned i = 0; i < QENG_TAGS; i++) begin
-        if (pbusy_q[i] && 33'(poff_q[i]) < 33'(txbase_q) + 33'(x_len)) x_in = 1'b0;
+        if (pbusy_q[i] && !pnx_q[i] && 33'(poff_q[i]) < 33'(txbase_q) + 33'(x_len)) x_in = 1'b0;
       end
     end
     x_go      = (state_q == StPay) && xcnt_q != 4'd1 && xout_q != xcnt_q &&
@@ -541,79 +571,124 @@ module vdpu_qeng
   // apart from the block above: tx_lastb depends on x_len through the TX mover
   assign x_between = (xcnt_q == 4'd1) || (x_go ? tx_lastb : (txb_q == '0));
 
-  // TX fetch: a fetch that takes every descriptor the cache holds also reads the next ones, once its
-  // payload reads are all issued (the read the service would make after its last frame: from the
-  // descriptor after the fetch's, P at most, not across the ring / table end; packed: with
-  // NOTIFICATION_DATA not beyond what the latest doorbell says is available, none: no read; split
-  // IN_ORDER: only descriptors of buffers the avail idx read last offers beyond the fetch's)
-  logic [31:0] xa_k, xa_slot, xa_taken, xa_offered;
-  logic        xa_go;        // PAY loads the run-ahead read this edge
+  // A read ahead's descriptors (the model's ahead_k): P at most, from `skip` descriptors past the next
+  // one the service would read, not across the ring / table end; packed from last_avail + skip with
+  // NOTIFICATION_DATA not beyond what the latest doorbell says is available; split IN_ORDER from
+  // io_pos + skip, descriptors of buffers the avail idx read last offers beyond the first `oskip` only.
+  // Returns {k, slot}.
+  function automatic logic [63:0] ahead_k(logic [31:0] skip, logic [31:0] oskip);
+    logic [31:0] k, slot, offered;
+    k       = 32'(pf_q);
+    offered = 32'(16'(aidx_q - qc.last_avail));
+    if (packed_q) begin
+      if (!cur_ahead[17]) begin  // slots beyond last_avail
+        if (32'(cur_ahead[16:0]) <= skip) k = '0;
+        else if (32'(cur_ahead[16:0]) - skip < k) k = 32'(cur_ahead[16:0]) - skip;
+      end
+      slot = 32'(qc.last_avail) + skip;
+    end else begin
+      if (io_pos_q >= qn || offered <= oskip) k = '0;
+      else if (offered - oskip < k) k = offered - oskip;
+      slot = 32'(io_pos_q) + skip;
+    end
+    if (slot >= 32'(qn)) slot = slot - 32'(qn);  // a cache ends at the ring end at most: slot 0 then
+    if (32'(qn) - slot < k) k = 32'(qn) - slot;
+    return {k, slot};
+  endfunction
+
+  // TX fetch: a fetch that takes every descriptor the cache holds also reads the next ones, first thing
+  // in PAY, so that their completion comes before the fetch's payload (the model's x_ahead_k). During
+  // PAY last_avail (packed) and io_pos (split) are past the descriptor in service, split's last_avail at it.
   logic [5:0]  xa_nb;        // bytes of a completion beat (the read's own room is checked apart)
 
   assign xa_nb = 6'(min16(32'(dmacpl_len_i), 32'd32));
 
   always_comb begin
-    xa_k       = '0;
-    xa_slot    = '0;
-    xa_taken   = 32'(xcnt_q) - 32'd1;  // the cached descriptors the fetch takes
-    xa_offered = 32'(16'(aidx_q - qc.last_avail));  // split: buffers offered from the one in service on
+    xa_k    = '0;
+    xa_slot = '0;
     if (state_q == StPay && xah_q == XaNone && (packed_q || io_fetch_q) && xcnt_q > 4'd1 &&
-        pcn_q == xcnt_q - 4'd1 && xreq_q + 4'd1 == xcnt_q && preq_q == pay_elen) begin
-      xa_k = 32'(pf_q);
-      if (packed_q) begin
-        if (!cur_ahead[17]) begin  // slots beyond last_avail
-          if (32'(cur_ahead[16:0]) <= xa_taken) xa_k = '0;
-          else if (32'(cur_ahead[16:0]) - xa_taken < xa_k) xa_k = 32'(cur_ahead[16:0]) - xa_taken;
+        pcn_q == xcnt_q - 4'd1)
+      {xa_k, xa_slot} = ahead_k(32'(xcnt_q) - 32'd1, 32'(xcnt_q));
+  end
+
+  // The next fetch read early (the model's xn_count, xb_issue, xn_issue): how many frames from the first
+  // the read-ahead descriptors (pcx) start that a fetch would take (K at most; packed: available with the
+  // wrap counter of the slot after the fetch's - flipped when the fetch ends at the ring end); the read
+  // beyond it (when the next fetch takes every read-ahead descriptor: the descriptors after them, read
+  // before its payload); its reads (frame xnreq, from byte xnpreq).
+  logic [3:0]  xn_count, xn_cnt;
+  logic [31:0] xb_k, xb_slot, xn_len;
+  logic [63:0] xn_addr;
+  logic [15:0] xn_rlen;
+  logic [FRAME_PW-1:0] xn_rbase;  // the base of frame xnreq: the other TX fetch buffer's start at the first
+  // the read aheads' slots are below 2^28 (ring sizes are 16-bit): their top bits are not used
+  logic unused_slot_hi;
+  assign unused_slot_hi = ^{xa_slot[31:28], xb_slot[31:28], ra_slot[31:28]};
+  logic        xb_go, xn_go;
+
+  always_comb begin : next_fetch_count
+    logic        go, wrap;
+    logic [32:0] base;
+    logic [127:0] d;
+    logic [15:0]  fl;
+    xn_count = '0;
+    base     = '0;
+    d        = '0;
+    fl       = '0;
+    wrap     = qc.avail_wrap != (32'(qc.last_avail) + 32'(xcnt_q) - 32'd1 >= 32'(qn));
+    go       = (state_q == StPay) && (xah_q == XaIn);  // the wide selects only where it is used
+    if (go) begin
+      for (int j = 0; j < int'(ENG_PARAM_MAX); j++) begin
+        if (go && (32'(j) < 32'(xan_q)) && (32'(j) < 32'(xf_q))) begin
+          d  = pcx_q[128*j +: 128];
+          fl = packed_q ? d[127:112] : d[111:96];
+          if (!fetch_frame_ok(d[95:0], fl, wrap, base)) begin
+            go = 1'b0;
+          end else begin
+            xn_count = 4'(j + 1);
+            base     = (base + 33'(d[95:64]) + 33'd31) & ~33'd31;
+          end
         end
-        xa_slot = 32'(qc.last_avail) + xa_taken;
-      end else begin
-        if (io_pos_q >= qn || xa_offered <= 32'(xcnt_q)) xa_k = '0;
-        else if (xa_offered - 32'(xcnt_q) < xa_k) xa_k = xa_offered - 32'(xcnt_q);
-        xa_slot = 32'(io_pos_q) + xa_taken;  // io_pos: past the descriptor in service
       end
-      if (xa_slot >= 32'(qn)) xa_slot = xa_slot - 32'(qn);  // the cache never crosses the end
-      if (32'(qn) - xa_slot < xa_k) xa_k = 32'(qn) - xa_slot;
     end
-    xa_go = (state_q == StPay) && !rd_abort && !cto_fire && (xstop_q == XGo) && (pn_q < mr_q) &&
-            !pbusy_q[pchunk_q] && !tag_held && dma_free_i && (xa_k != '0);
+  end
+
+  always_comb begin
+    xb_k    = '0;
+    xb_slot = '0;
+    if (state_q == StPay && xbst_q == XaNone && xah_q == XaIn && xncnt_q == '0 && xn_count == xan_q)
+      {xb_k, xb_slot} = ahead_k(32'(xcnt_q) - 32'd1 + 32'(xan_q), 32'(xcnt_q) + 32'(xan_q));
+    xn_cnt  = (xncnt_q != '0) ? xncnt_q : xn_count;
+    xn_addr = pcx_q[128*32'(xnreq_q) +: 64];
+    xn_len  = pcx_q[128*32'(xnreq_q)+64 +: 32];
+    xn_rlen = min16(xn_len - xnpreq_q, 32'(DMA_RD_MAX));
+    xn_rbase = (xncnt_q != '0) ? xnrbase_q : (xbuf_q ? '0 : FRAME_PW'(TX_BUF_BYTES));
+    xb_go   = pay_can && (xa_k == '0) && !(preq_q < pay_elen) && (xb_k != '0);
+    xn_go   = pay_can && (xa_k == '0) && !(preq_q < pay_elen) && (xb_k == '0) && (xah_q == XaIn) &&
+              (xreq_q + 4'd1 == xcnt_q) && (xn_cnt != '0) && (xnpreq_q != xn_len);
   end
   // RX run-ahead (the model's ra_k): a receive service caching descriptors (packed; split IN_ORDER)
   // starting a frame in RX_NEXT with at most half of its P cached left reads the P after them, not
   // across the ring end - packed from last_avail + pcn, with NOTIFICATION_DATA not beyond what the
   // latest doorbell says is available; split from io_pos + pcn, descriptors of offered buffers only
-  logic [31:0] ra_k, ra_slot, ra_offered;
+  logic [31:0] ra_k, ra_slot;
   logic        ra_go;        // RX_NEXT loads the run-ahead read this edge
   logic        ra_refill;    // RD_REQ of the descriptor read that refills an RX service's cache
   logic        ra_first_ok;  // the run-ahead read's first descriptor is available (its flags, pre-edge)
 
   always_comb begin
-    ra_k       = '0;
-    ra_slot    = '0;
-    ra_offered = 32'(16'(aidx_q - qc.last_avail));  // split: buffers offered from last_avail on
+    ra_k    = '0;
+    ra_slot = '0;
     if (state_q == StRxNext && rx_q && (packed_q || io_fetch_q) && rast_q == RaNone && pf_q > 4'd1 &&
-        pcn_q != '0 && 32'(pcn_q) <= 32'(pf_q) / 32'd2) begin
-      ra_k = 32'(pf_q);
-      if (packed_q) begin
-        if (!cur_ahead[17]) begin  // slots beyond last_avail
-          if (32'(cur_ahead[16:0]) <= 32'(pcn_q)) ra_k = '0;
-          else if (32'(cur_ahead[16:0]) - 32'(pcn_q) < ra_k) ra_k = 32'(cur_ahead[16:0]) - 32'(pcn_q);
-        end
-        ra_slot = 32'(qc.last_avail) + 32'(pcn_q);
-      end else begin  // split IN_ORDER: descriptors of offered buffers only
-        if (io_pos_q >= qn || ra_offered <= 32'(pcn_q)) ra_k = '0;
-        else if (ra_offered - 32'(pcn_q) < ra_k) ra_k = ra_offered - 32'(pcn_q);
-        ra_slot = 32'(io_pos_q) + 32'(pcn_q);
-      end
-      if (ra_slot >= 32'(qn)) ra_slot = ra_slot - 32'(qn);  // the cache ends at the ring end at most
-      if (32'(qn) - ra_slot < ra_k) ra_k = 32'(qn) - ra_slot;
-    end
+        pcn_q != '0 && 32'(pcn_q) <= 32'(pf_q) / 32'd2)
+      {ra_k, ra_slot} = ahead_k(32'(pcn_q), 32'(pcn_q));  // a frame starting: nothing in service
     ra_go = (ra_k != '0) && !tag_held && dma_free_i;
   end
   assign ra_refill   = (state_q == StRdReq) && rx_q && cache_rd && (op_q == OpDesc);
   assign ra_first_ok = !packed_q || ((pcx_q[119] == qc.avail_wrap) && (pcx_q[127] != qc.avail_wrap));
 
   assign tx_we  = ((state_q == StRdWait) && !rd_abort && cpl_v && cpl_good && (op_q == OpPayload) &&
-                   (cpl_n != '0)) || pay_we;
+                   (cpl_n != '0)) || pay_we || xn_we;
 
 
   // ---- INDIRECT_DESC: indirect table block, entry i of the block at bytes 16i..16i+15 ------------------------
@@ -647,8 +722,8 @@ module vdpu_qeng
   vdpu_qeng_tx u_tx (
     .clk_i,
     .we_i      (tx_we),
-    .wpos_i    ((state_q == StPay) ? poff_q[pay_idx] + pgot_q[pay_idx] : tot_q + rcnt_q[FRAME_PW-1:0]),
-    .wlen_i    ((state_q == StPay) ? pay_n : cpl_n),
+    .wpos_i    ((state_q == StPay || xn_hit) ? poff_q[pay_idx] + pgot_q[pay_idx] : tot_q + rcnt_q[FRAME_PW-1:0]),
+    .wlen_i    ((state_q == StPay || xn_hit) ? pay_n : cpl_n),
     .wdata_i   (dmacpl_data_i),
     .out_i     ((state_q == StTxOut) || x_go),
     .base_i    (FRAME_WW'(txbase_q >> 5)),
@@ -711,6 +786,17 @@ module vdpu_qeng
   // the first that does not ends the count (model/qeng.c tx_fetch_count). Where the cache holds
   // descriptors: packed (a read never crosses the ring end, so every cached one has the wrap counter
   // of the one in service) and split IN_ORDER fetching (they belong to offered buffers).
+  // a descriptor d (flags fl) would pass every check of its turn as a one-descriptor frame at byte base
+  // of a TX fetch buffer (the model's fetch_frame_ok): packed - available with wrap counter `wrap`; no
+  // NEXT / WRITE / INDIRECT; at least MinChain, at most FRAME_BUF_BYTES (QERR_LEN otherwise); inside the
+  // host window; fitting the buffer behind the frames before it
+  function automatic logic fetch_frame_ok(logic [95:0] d, logic [15:0] fl, logic wrap, logic [32:0] base);
+    return !((packed_q && (fl[VQ_F_AVAIL] != wrap || fl[VQ_F_USED] == wrap)) ||
+             fl[VQ_F_NEXT] || fl[VQ_F_WRITE] || fl[VQ_F_INDIRECT] ||
+             d[95:64] < 32'(MinChain) || d[95:64] > 32'(FRAME_BUF_BYTES) ||
+             base + 33'(d[95:64]) > 33'(TX_BUF_BYTES) || !in_window(d[63:0], d[95:64], hm_base_i, hm_size_i));
+  endfunction
+
   logic [3:0] xf_count;
 
   always_comb begin : tx_fetch_count
@@ -730,10 +816,7 @@ module vdpu_qeng
         if (go && (32'(j) + 32'd1 < 32'(pcn_q)) && (32'(j) + 32'd1 < 32'(xf_q))) begin
           d  = pc_q[128*(j+1) +: 128];
           fl = packed_q ? d[127:112] : d[111:96];
-          if ((packed_q && (fl[VQ_F_AVAIL] != qc.avail_wrap || fl[VQ_F_USED] == qc.avail_wrap)) ||
-              fl[VQ_F_NEXT] || fl[VQ_F_WRITE] || fl[VQ_F_INDIRECT] ||
-              d[95:64] < 32'(MinChain) || base + 33'(d[95:64]) > 33'(TX_BUF_BYTES) ||
-              !in_window(d[63:0], d[95:64], hm_base_i, hm_size_i)) begin
+          if (!fetch_frame_ok(d[95:0], fl, qc.avail_wrap, base)) begin
             go = 1'b0;
           end else begin
             xf_count = 4'(j + 2);
@@ -945,11 +1028,9 @@ module vdpu_qeng
     ndcap_d   = ndcap_q;
     mr_d      = mr_q;
     pn_d      = pn_q;
-    pchunk_d  = pchunk_q;
     preq_d    = preq_q;
     pbad_d    = pbad_q;
     pbusy_d   = pbusy_q;
-    ptag_d    = ptag_q;
     plen_d    = plen_q;
     pgot_d    = pgot_q;
     poff_d    = poff_q;
@@ -974,6 +1055,20 @@ module vdpu_qeng
     xatag_d   = xatag_q;
     xagot_d   = xagot_q;
     pcx_d     = pcx_q;
+    xbuf_d    = xbuf_q;
+    xncnt_d   = xncnt_q;
+    xnreq_d   = xnreq_q;
+    xnpreq_d  = xnpreq_q;
+    xnrbase_d = xnrbase_q;
+    xnn_d     = xnn_q;
+    xnbad_d   = xnbad_q;
+    pnx_d     = pnx_q;
+    xbst_d    = xbst_q;
+    xbn_d     = xbn_q;
+    xbtag_d   = xbtag_q;
+    xbgot_d   = xbgot_q;
+    xbbad_d   = xbbad_q;
+    pcy_d     = pcy_q;
     txbase_d  = txbase_q;
     qerr_d   = qerr_q;
     info_d   = info_q;
@@ -999,6 +1094,7 @@ module vdpu_qeng
     mrg_last   = 1'b0;
     pay_issued    = 1'b0;
     ra_bad        = 1'b0;
+    xb_bad        = 1'b0;
     pay_completed = 1'b0;
     pay_fail_last = 1'b0;
     tot_new    = tot_q;
@@ -1053,10 +1149,17 @@ module vdpu_qeng
       req.purpose = PURP_PAYLOAD_RD;
       req.addr    = pay_addr + 64'(preq_q);
       req.len     = pay_len;
-      if (!pay_req_ok) begin  // the run-ahead descriptor read (loaded with xa_go)
+      if (xa_k != '0) begin  // the run-ahead descriptor read first
         req.purpose = PURP_DESC;
         req.addr    = desc_base + {32'b0, xa_slot[27:0], 4'b0};
         req.len     = {xa_k[11:0], 4'b0};
+      end else if (!pay_req_ok && xb_k != '0) begin  // the read beyond the next fetch
+        req.purpose = PURP_DESC;
+        req.addr    = desc_base + {32'b0, xb_slot[27:0], 4'b0};
+        req.len     = {xb_k[11:0], 4'b0};
+      end else if (!pay_req_ok) begin  // a read of the next fetch
+        req.addr    = xn_addr + 64'(xnpreq_q);
+        req.len     = xn_rlen;
       end
     end else if (state_q == StRxNext) begin  // the RX run-ahead read (loaded with ra_go)
       req.kind    = DMA_RD;
@@ -1165,6 +1268,30 @@ module vdpu_qeng
       end
     end
 
+    // The read beyond the next fetch (its beats fill pcy) and the next fetch's reads (their beats go to
+    // their place in the other TX fetch buffer: the TX mover's write port), at whatever state the
+    // engine is in, hidden from the states (the model's xn_tap).
+    if (xb_hit) begin
+      xb_bad = xbbad_q || (dmacpl_status_i != CPL_SC) || dmacpl_poison_i ||
+               (32'(dmacpl_len_i) > 32'({xbn_q, 4'b0}) - 32'(xbgot_q));
+      if (!xb_bad) begin
+        pcy_d   = pcy_q | ({(PcBits - 256)'(0), dmacpl_data_i & byte_mask(xa_nb)} << {xbgot_q[6:0], 3'b000});
+        xbgot_d = xbgot_q + 8'(xa_nb);
+      end
+      xbbad_d = xb_bad || (dmacpl_last_i && 32'(xbgot_q) + 32'(xa_nb) != 32'({xbn_q, 4'b0}));
+      if (dmacpl_last_i) xbst_d = XaIn;
+    end
+    if (xn_hit) begin
+      if (!xn_bad_beat) pgot_d[pay_idx] = pgot_q[pay_idx] + 16'(pay_n);
+      if (xn_bad_beat) xnbad_d = 1'b1;
+      if (dmacpl_last_i) begin
+        if (!xn_bad_beat && pgot_q[pay_idx] + 16'(pay_n) != plen_q[pay_idx]) xnbad_d = 1'b1;
+        pbusy_d[pay_idx] = 1'b0;
+        pnx_d[pay_idx]   = 1'b0;
+        xnn_d            = xnn_q - 6'd1;
+      end
+    end
+
     unique case (state_q)
       // -- scheduler: RX first, then the next ready TX queue (round robin); the last service's interrupt
       // decision first: nothing is picked while it is pending
@@ -1175,8 +1302,9 @@ module vdpu_qeng
           code_d  = QERR_TIMEOUT;
           state_d = StErr;
           evst_d  = EvNone;
-        end else if (evst_q != EvNone || ra_pend) begin
-          // the decision's (or an RX run-ahead read's) completion is on the way
+        end else if (evst_q != EvNone || ra_pend || xn_pend) begin
+          // the decision's (or an RX run-ahead read's, or a next fetch's the service left) completion is
+          // on the way
         end else if (!quiesce_i) begin  // (quiesce is short - a reset, a suspend: a waiting frame stays)
           if (rx_drop && !tx_pass) begin
             // A waiting frame that cannot or must not be delivered is dropped (and counted) instead
@@ -1231,6 +1359,16 @@ module vdpu_qeng
             xleft_d   = '0;
             xsent_d   = 1'b0;
             xah_d     = XaNone;
+            // nothing of a next fetch is in flight (IDLE waited for it)
+            pbusy_d   = pbusy_q & ~pnx_q;
+            pnx_d     = '0;
+            xncnt_d   = '0;
+            xnreq_d   = '0;
+            xnpreq_d  = '0;
+            xnn_d     = '0;
+            xnbad_d   = 1'b0;
+            xbst_d    = XaNone;
+            xbbad_d   = 1'b0;
             txbase_d  = '0;
             ndcap_d   = cap8(rx_pick ? pick_ahead_rx : pick_ahead_tx);
             if (!rx_pick) begin
@@ -1502,19 +1640,51 @@ module vdpu_qeng
                   state_d = StRdReq;
                   if (mr_q > 6'd1) begin  // several reads outstanding: the whole descriptor in PAY
                     state_d  = StPay;
-                    pn_d     = '0;
-                    pchunk_d = '0;
-                    pbusy_d  = '0;  // a descriptor that failed left the slots of its reads in flight busy
-                    preq_d   = '0;
-                    pbad_d   = 1'b0;
-                    xreq_d   = '0;
-                    xrbase_d = tot_q;
-                    xcnt_d   = xf_count;
-                    xleft_d  = xf_count - 4'd1;
                     xout_d   = '0;
                     xstop_d  = XGo;
-                    txbase_d = '0;
                     txb_d    = '0;
+                    if (xncnt_q != '0) begin
+                      // the next fetch, read early (it starts with this descriptor): it goes on
+                      xbuf_d   = !xbuf_q;
+                      xcnt_d   = xncnt_q;
+                      xreq_d   = xnreq_q;
+                      preq_d   = xnpreq_q;
+                      xrbase_d = xnrbase_q;
+                      pn_d     = xnn_d;
+                      pbad_d   = xnbad_d;
+                      if (xnbad_d) xstop_d = XFailed;  // it fails here, as a fetch whose read failed
+                      pnx_d     = '0;
+                      xncnt_d   = '0;
+                      xnreq_d   = '0;
+                      xnpreq_d  = '0;
+                      xnn_d     = '0;
+                      xnbad_d   = 1'b0;
+                    end else begin
+                      xbuf_d   = 1'b0;
+                      xcnt_d   = xf_count;
+                      xreq_d   = '0;
+                      preq_d   = '0;
+                      xrbase_d = tot_q;
+                      pn_d     = '0;
+                      pbad_d   = 1'b0;
+                      pbusy_d  = '0;  // a descriptor that failed left the slots of its reads in flight busy
+                    end
+                    xleft_d  = xcnt_d - 4'd1;
+                    txbase_d = xbuf_d ? FRAME_PW'(TX_BUF_BYTES) : '0;
+                    if (xbst_d != XaNone) begin  // read beyond the next fetch: this phase's read ahead
+                      pcx_d   = pcy_d;
+                      xah_d   = xbst_d;
+                      xan_d   = xbn_q;
+                      xatag_d = xbtag_q;
+                      xagot_d = xbgot_d;
+                      if (xbst_d == XaRead) pn_d = pn_d + 6'd1;
+                      if (xbbad_d) begin
+                        pbad_d  = 1'b1;
+                        xstop_d = XFailed;
+                      end
+                      xbst_d  = XaNone;
+                      xbbad_d = 1'b0;
+                    end
                   end
                 end else if (pd_wlen != '0) begin
                   blen_d  = pd_wlen;
@@ -1776,32 +1946,55 @@ module vdpu_qeng
           // TX fetch: a frame half sent is finished first; the stop acts after it
           if (rd_abort) xstop_d = XReset;
           else if (cto_fire) xstop_d = XTimeout;
-          if (pay_req_ok) begin
-            dma_load_o        = 1'b1;
-            pbusy_d[pchunk_q] = 1'b1;
-            ptag_d[pchunk_q]  = tag_q;
-            plen_d[pchunk_q]  = pay_len;
-            pgot_d[pchunk_q]  = '0;
-            poff_d[pchunk_q]  = xrbase_q + preq_q[FRAME_PW-1:0];
-            tag_d             = tag_q + 5'd1;
-            preq_d            = preq_q + 32'(pay_len);
-            pchunk_d          = pchunk_q + 5'd1;
-            pay_issued            = 1'b1;
-            if (preq_d == pay_elen && xreq_q + 4'd1 < xcnt_q) begin  // TX fetch: the next frame's bytes
-              xreq_d   = xreq_q + 4'd1;
-              xrbase_d = word_align(xrbase_q + FRAME_PW'(pay_elen));
-              preq_d   = '0;
-            end
-          end else if (xa_go) begin
+          if (pay_can && xa_k != '0) begin  // the read ahead first
             dma_load_o = 1'b1;
             xah_d      = XaRead;
             xan_d      = xa_k[3:0];
             xatag_d    = tag_q;
             xagot_d    = '0;
             pcx_d      = '0;
-            tag_d      = tag_q + 5'd1;  // its tag's slot stays free: tags and slots still advance together
-            pchunk_d   = pchunk_q + 5'd1;
+            tag_d      = tag_q + 5'd1;  // its tag's slot stays free
             pay_issued = 1'b1;
+          end else if (pay_req_ok) begin
+            dma_load_o        = 1'b1;
+            pbusy_d[tag_q]    = 1'b1;
+            plen_d[tag_q]     = pay_len;
+            pgot_d[tag_q]     = '0;
+            poff_d[tag_q]     = xrbase_q + preq_q[FRAME_PW-1:0];
+            tag_d             = tag_q + 5'd1;
+            preq_d            = preq_q + 32'(pay_len);
+            pay_issued            = 1'b1;
+            if (preq_d == pay_elen && xreq_q + 4'd1 < xcnt_q) begin  // TX fetch: the next frame's bytes
+              xreq_d   = xreq_q + 4'd1;
+              xrbase_d = word_align(xrbase_q + FRAME_PW'(pay_elen));
+              preq_d   = '0;
+            end
+          end else if (xb_go) begin  // beside, like the next fetch's reads: not counted in pn
+            dma_load_o = 1'b1;
+            xbst_d     = XaRead;
+            xbn_d      = xb_k[3:0];
+            xbtag_d    = tag_q;
+            xbgot_d    = '0;
+            xbbad_d    = 1'b0;
+            pcy_d      = '0;
+            tag_d      = tag_q + 5'd1;
+          end else if (xn_go) begin  // a read of the next fetch, into the other TX fetch buffer
+            dma_load_o       = 1'b1;
+            pbusy_d[tag_q]   = 1'b1;
+            pnx_d[tag_q]     = 1'b1;
+            plen_d[tag_q]    = xn_rlen;
+            pgot_d[tag_q]    = '0;
+            poff_d[tag_q]    = xn_rbase + xnpreq_q[FRAME_PW-1:0];
+            tag_d            = tag_q + 5'd1;
+            xncnt_d          = xn_cnt;
+            xnn_d            = xnn_d + 6'd1;  // xnn_d: a read's last beat may be in at this edge
+            xnpreq_d         = xnpreq_q + 32'(xn_rlen);
+            xnrbase_d        = xn_rbase;
+            if (xnpreq_d == xn_len && xnreq_q + 4'd1 < xn_cnt) begin  // the next frame's bytes
+              xnreq_d   = xnreq_q + 4'd1;
+              xnrbase_d = word_align(xn_rbase + FRAME_PW'(xn_len));
+              xnpreq_d  = '0;
+            end
           end
           if (cpl_v && pn_q != '0 && xstop_q == XGo && !rd_abort && xah_q == XaRead &&
               dmacpl_tag_i == {3'b0, xatag_q}) begin
@@ -2136,7 +2329,19 @@ module vdpu_qeng
     if (dev_reset_i) qerr_d = '0;
     if (dev_reset_i) evst_d = EvNone;
     // reads beside the engine: a DEV_RESET or a completion timeout forgets the RX run-ahead read
-    if (dev_reset_i || (state_d == StErr && code_d == QERR_TIMEOUT)) rast_d = RaNone;
+    if (dev_reset_i || (state_d == StErr && code_d == QERR_TIMEOUT)) begin
+      rast_d = RaNone;
+      // ... and the next fetch's reads, and the read beyond it (their beats are unexpected)
+      pbusy_d  = pbusy_d & ~pnx_d;
+      pnx_d    = '0;
+      xncnt_d  = '0;
+      xnreq_d  = '0;
+      xnpreq_d = '0;
+      xnn_d    = '0;
+      xnbad_d  = 1'b0;
+      xbst_d   = XaNone;
+      xbbad_d  = 1'b0;
+    end
     if (state_q == StErr || (ev_hit && !ev_ok)) qerr_d[q_q] = 1'b1;
   end
 
@@ -2234,11 +2439,9 @@ module vdpu_qeng
       cto_q       <= '0;
       mr_q        <= 6'd1;
       pn_q        <= '0;
-      pchunk_q    <= '0;
       preq_q      <= '0;
       pbad_q      <= 1'b0;
       pbusy_q     <= '0;
-      ptag_q      <= '0;
       plen_q      <= '0;
       pgot_q      <= '0;
       poff_q      <= '0;
@@ -2251,6 +2454,20 @@ module vdpu_qeng
       xstop_q     <= XGo;
       xsent_q     <= 1'b0;
       xah_q       <= XaNone;
+      xbuf_q      <= 1'b0;
+      xncnt_q     <= '0;
+      xnreq_q     <= '0;
+      xnpreq_q    <= '0;
+      xnrbase_q   <= '0;
+      xnn_q       <= '0;
+      xnbad_q     <= 1'b0;
+      pnx_q       <= '0;
+      xbst_q      <= XaNone;
+      xbn_q       <= '0;
+      xbtag_q     <= '0;
+      xbgot_q     <= '0;
+      xbbad_q     <= 1'b0;
+      pcy_q       <= '0;
       evst_q      <= EvNone;
       evtag_q     <= '0;
       evn_q       <= '0;
@@ -2347,11 +2564,9 @@ module vdpu_qeng
       cto_q       <= cto_d;
       mr_q        <= mr_d;
       pn_q        <= pn_d;
-      pchunk_q    <= pchunk_d;
       preq_q      <= preq_d;
       pbad_q      <= pbad_d;
       pbusy_q     <= pbusy_d;
-      ptag_q      <= ptag_d;
       plen_q      <= plen_d;
       pgot_q      <= pgot_d;
       poff_q      <= poff_d;
@@ -2364,6 +2579,20 @@ module vdpu_qeng
       xstop_q     <= xstop_d;
       xsent_q     <= xsent_d;
       xah_q       <= xah_d;
+      xbuf_q      <= xbuf_d;
+      xncnt_q     <= xncnt_d;
+      xnreq_q     <= xnreq_d;
+      xnpreq_q    <= xnpreq_d;
+      xnrbase_q   <= xnrbase_d;
+      xnn_q       <= xnn_d;
+      xnbad_q     <= xnbad_d;
+      pnx_q       <= pnx_d;
+      xbst_q      <= xbst_d;
+      xbn_q       <= xbn_d;
+      xbtag_q     <= xbtag_d;
+      xbgot_q     <= xbgot_d;
+      xbbad_q     <= xbbad_d;
+      pcy_q       <= pcy_d;
       evst_q      <= evst_d;
       evtag_q     <= evtag_d;
       evn_q       <= evn_d;
@@ -2393,9 +2622,9 @@ module vdpu_qeng
   assign unused_ctrl = ^{eng_ctrl_i[31:8], eng_param_i[31:12]};
 
   assign cpl_expected_o = (state_q == StRdWait) || (state_q == StPay && pn_q != '0 && xstop_q == XGo) ||
-                          (evst_q == EvRead) || ra_pend;
+                          (evst_q == EvRead) || ra_pend || xn_pend;
   assign irq_q_o        = q_q;
-  assign idle_o         = (state_q == StIdle) && (evst_q == EvNone) && !ra_pend;
+  assign idle_o         = (state_q == StIdle) && (evst_q == EvNone) && !ra_pend && !xn_pend;
   assign rx_held_o      = rx_own_q && (state_q != StIdle);
   assign rd_wait_o      = (state_q == StRdWait) && !cto_due;
   assign cto_wake_o     = (!cto_run || cpl_timeout_i == '0) ? '1 :

@@ -15,7 +15,7 @@ module vdpu_qeng_rx
   input  logic [FRAME_PW-1:0] pos_i,      // header + frame byte the chunk starts at
   input  logic [3:0]          beat_i,     // beat of the chunk
   input  logic [15:0]         chunk_i,    // bytes of the chunk
-  output logic [FRAME_WW-1:0] raddr_o,    // RX frame buffer read address
+  output logic [RX_WW-1:0]    raddr_o,    // RX frame buffer read address
   input  logic [511:0]        rdata_i,    // ... its two-word window
   output logic [255:0]        data_o,     // the beat's bytes (unused ones 0)
   output logic                last_o      // ... the chunk's last beat
@@ -26,15 +26,15 @@ module vdpu_qeng_rx
   localparam logic [255:0] HdrWord = 256'(1) << (8 * (32 - NET_HDR_BYTES + NET_NUMBUF_OFF));
 
   logic [FRAME_PW-1:0] p, v;
-  logic [FRAME_WW-1:0] w;
+  logic [RX_WW-1:0] w;
   logic [511:0]        pair, shifted;
   logic [15:0]         left;
   logic [5:0]          nb;    // bytes in this beat (1..32)
 
   assign p       = pos_i + FRAME_PW'({beat_i, 5'b0});
   assign v       = p + FRAME_PW'(32 - NET_HDR_BYTES);
-  assign w       = FRAME_WW'(v >> 5);
-  assign raddr_o = (w == '0) ? '0 : w - FRAME_WW'(1);
+  assign w       = RX_WW'(v >> 5);
+  assign raddr_o = (w == '0) ? '0 : w - RX_WW'(1);
 
   always_comb begin
     left    = chunk_i - {7'b0, beat_i, 5'b0};

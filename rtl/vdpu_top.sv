@@ -318,7 +318,7 @@ module vdpu_top
   logic                rx_full, rx_trunc, rx_vlan, rx_free, rx_held, rx_re;
   logic                rx_hfull, rx_hstale, rx_head, rx_fill;
   logic [FRAME_PW-1:0] rx_len;
-  logic [FRAME_WW-1:0] rx_raddr;
+  logic [RX_WW-1:0]    rx_raddr;
   logic [511:0]        rx_rdata;
 
   vdpu_net_rx u_net_rx (

@@ -83,30 +83,31 @@ Test(compare_specmin, engine_storage_by_setting)
     eng_storage_of(1, 1, 1, 1, &a);
     cr_assert_eq(a.desc_cache, 16);
     cr_assert_eq(a.used_batch, 4);
-    cr_assert_eq(a.read_slots, 7);
+    cr_assert_eq(a.read_slots, 6);
     cr_assert_eq(a.mrg, 16 * 6);
     cr_assert_eq(a.frame_bufs, 3 * 9216, "one TX frame buffer, two RX");
     cr_assert_eq(a.in_order, 2 + 5 * VDPU_NUM_QUEUES);
-    cr_assert_eq(a.total, 16 + 4 + 7 + 96 + 27648 + 27);
+    cr_assert_eq(a.total, 16 + 4 + 6 + 96 + 27648 + 27);
     eng_storage_of(8, 8, 8, 1, &b);
-    cr_assert_eq(b.total - a.total, 7 * (16 + 4 + 7), "each step of P, B, M costs its entry");
+    cr_assert_eq(b.total - a.total, 7 * (16 + 4 + 6), "each step of P, B, M costs its entry");
     eng_storage_of(0, 200, 8, 0, &c);
     cr_assert_eq(c.desc_cache, 16, "P 0 acts as 1");
     cr_assert_eq(c.used_batch, 8 * 4, "B above 8 acts as 8");
     cr_assert_eq(c.frame_bufs, 3 * 9216, "K 0 acts as 1: one frame's TX buffer");
     char buf[200];
     eng_storage_format(&b, 8, 8, 8, 1, buf, sizeof buf);
-    cr_assert(strstr(buf, "27987 bytes (descriptor cache 8 x 16, used batch 8 x 4, payload read slots 8 x 7"), "%s", buf);
-    /* TX fetch: the TX buffer holds K standard frames side by side (TX_BUF_BYTES), whatever K > 1 */
+    cr_assert(strstr(buf, "27979 bytes (descriptor cache 8 x 16, used batch 8 x 4, payload read slots 8 x 6"), "%s", buf);
+    /* TX fetch: two TX fetch buffers of K standard frames side by side (TX_BUF_BYTES), whatever K > 1; the
+     * run-ahead descriptors and those beyond the next fetch */
     struct eng_storage k2, k8;
     eng_storage_of(8, 8, 8, 2, &k2);
     eng_storage_of(8, 8, 8, 8, &k8);
-    cr_assert_eq(k2.frame_bufs, 12288 + 2 * 9216);
+    cr_assert_eq(k2.frame_bufs, 2 * 12288 + 2 * 9216);
     cr_assert_eq(k8.total, k2.total);
-    cr_assert_eq(k8.total - b.total, 12288 - 9216 + 8 * 16, "the TX buffer and the run-ahead descriptors");
+    cr_assert_eq(k8.total - b.total, 2 * 12288 - 9216 + 2 * 8 * 16, "the TX fetch buffers, the descriptors read ahead");
     eng_storage_format(&k8, 8, 8, 8, 8, buf, sizeof buf);
-    cr_assert(strstr(buf, "frame buffers TX 12288 + RX 2 x 9216"), "%s", buf);
-    cr_assert(strstr(buf, "descriptor caches (prefetch, read ahead) 2 x 8 x 16"), "%s", buf);
+    cr_assert(strstr(buf, "frame buffers TX 24576 + RX 2 x 9216"), "%s", buf);
+    cr_assert(strstr(buf, "descriptor caches (prefetch, read ahead, beyond the next fetch) 3 x 8 x 16"), "%s", buf);
     eng_storage_of(8, 8, 1, 8, &k8);
     cr_assert_eq(k8.frame_bufs, 3 * 9216, "K acts only with M > 1");
     cr_assert_eq(k8.desc_cache, 8 * 16);

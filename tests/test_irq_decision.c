@@ -14,12 +14,12 @@
 /* P = 4, B = 4, M = 8 reads outstanding, TX fetch 4 */
 static uint32_t param(void) { return 4u | 4u << 4 | 8u << 8 | 4u << VDPU_ENG_PARAM_TX_FETCH_LSB; }
 
-/* The first event read's tag, and the payload reads requested between it and its completion */
+/* The first event read's tag, and the frames that left between it and its completion */
 struct overlap {
     struct t_tap tap;
     bool seen, done;
     uint8_t tag;
-    unsigned reads_during;
+    unsigned frames_during;
 };
 
 static void on_txn(void *ctx, const vdpu_txn_t *x)
@@ -30,10 +30,9 @@ static void on_txn(void *ctx, const vdpu_txn_t *x)
         if (!o->seen && x->u.dmareq.purpose == VDPU_PURP_EVENT) {
             o->seen = true;
             o->tag = x->u.dmareq.tag;
-        } else if (o->seen && x->u.dmareq.purpose == VDPU_PURP_PAYLOAD_RD) {
-            o->reads_during++;
         }
     }
+    if (o->seen && x->chan == VDPU_CH_NTX && x->u.ntx.last) o->frames_during++;
     if (o->seen && x->chan == VDPU_CH_DMACPL && x->u.dmacpl.tag == o->tag) o->done = true;
 }
 
@@ -46,8 +45,10 @@ static void up(struct tctx *t, bool packed)
     hand_post(t, packed, QN, 72, QN);
 }
 
-/* The second fetch's four payload reads go out while the first batch's event read is in flight (the engine
- * used to wait a round trip for it); every frame leaves once, two used writes, two event reads. */
+/* The second fetch's frames leave while the first batch's event read is in flight (the engine used to wait
+ * a round trip for it; its payload was read early, during the first fetch - "The next fetch read early" -
+ * so its frames are in as the decision starts: all four leave before it comes back); every frame leaves
+ * once, two used writes, two event reads. */
 static void overlaps(struct tctx *t, bool packed)
 {
     struct overlap o;
@@ -57,7 +58,7 @@ static void overlaps(struct tctx *t, bool packed)
     kick(t);
     t_tap_off(&o.tap);
     cr_assert(o.seen && o.done, "the event read and its completion");
-    cr_assert_eq(o.reads_during, 4, "payload reads while the decision was pending: %u", o.reads_during);
+    cr_assert_eq(o.frames_during, 4, "frames sent while the decision was pending: %u", o.frames_during);
     cr_assert_eq(t->b->net.tx_frames, QN);
     cr_assert_eq(reqs(t, VDPU_PURP_PAYLOAD_RD), QN);
     /* one decision (event read) per batch; split also writes avail_event once, finding the ring empty */
@@ -70,9 +71,10 @@ static void overlaps(struct tctx *t, bool packed)
 ENGINE_TEST(irq_decision, packed_the_next_fetch_runs_during_the_decision, .timeout = 60) { overlaps(T, true); }
 ENGINE_TEST(irq_decision, split_the_next_fetch_runs_during_the_decision, .timeout = 60) { overlaps(T, false); }
 
-/* The first batch's event read (packed: the 7th read - descriptors, four payloads, the descriptors read
- * ahead, then it; split: avail idx, the first ring entry, descriptors, four payloads, the read ahead, then
- * it) gets `fault`: the queue stops at once with `code` (CA, poison: QERR_DMA at the completion; a lost
+/* The first batch's event read (packed: the 12th read - descriptors, the descriptors read ahead, four
+ * payloads, the read beyond the next fetch, the next fetch's four payloads, then it; split: avail idx, the
+ * first ring entry, descriptors, the read ahead, four payloads, the next fetch's four - nothing is offered
+ * beyond it - then it, the 13th) gets `fault`: the queue stops at once with `code` (CA, poison: QERR_DMA at the completion; a lost
  * completion: QERR_TIMEOUT once the engine waits for it with nothing else coming), the second fetch, on
  * the wire already or sent before the engine waits, is not used: one used write in all. */
 static void failed(struct tctx *t, bool packed, const char *fault, uint32_t code)
@@ -95,23 +97,23 @@ static void failed(struct tctx *t, bool packed, const char *fault, uint32_t code
 }
 ENGINE_TEST(irq_decision, packed_a_failed_event_read_stops_the_queue, .timeout = 60)
 {
-    failed(T, true, "ca@7", VDPU_QERR_DMA);
+    failed(T, true, "ca@12", VDPU_QERR_DMA);
 }
 ENGINE_TEST(irq_decision, packed_a_poisoned_event_read_stops_the_queue, .timeout = 60)
 {
-    failed(T, true, "poison@7", VDPU_QERR_DMA);
+    failed(T, true, "poison@12", VDPU_QERR_DMA);
 }
 ENGINE_TEST(irq_decision, packed_a_lost_event_completion_times_out, .timeout = 60)
 {
-    failed(T, true, "drop@7", VDPU_QERR_TIMEOUT);
+    failed(T, true, "drop@12", VDPU_QERR_TIMEOUT);
 }
 ENGINE_TEST(irq_decision, split_a_failed_event_read_stops_the_queue, .timeout = 60)
 {
-    failed(T, false, "ca@9", VDPU_QERR_DMA);
+    failed(T, false, "ca@13", VDPU_QERR_DMA);
 }
 ENGINE_TEST(irq_decision, split_a_lost_event_completion_times_out, .timeout = 60)
 {
-    failed(T, false, "drop@9", VDPU_QERR_TIMEOUT);
+    failed(T, false, "drop@13", VDPU_QERR_TIMEOUT);
 }
 
 /* ---- a read on the pending decision's tag waits ---------------------------------------------------- */

@@ -7,7 +7,7 @@
 
 #define DESC_BYTES 16     /* a packed descriptor (rtl/vdpu_qeng.sv pc_q: 128 bits an entry) */
 #define USED_ENTRY_BYTES 4 /* bids_q and b_len_q: 16 bits each */
-#define READ_SLOT_BYTES 7  /* ptag_q (5 bits: QENG_TAGS 32), plen_q, pgot_q, poff_q (16 bits each) */
+#define READ_SLOT_BYTES 6  /* plen_q, pgot_q, poff_q (16 bits each; the slot is its read tag's) */
 #define MRG_ENTRY_BYTES 6  /* mid_q, mlen_q, moff_q: 16 bits each */
 
 _Static_assert(VDPU_QENG_TAGS <= 32, "a read slot's tag is 5 bits");
@@ -19,14 +19,16 @@ static unsigned reads_field(unsigned v) { return v == 0 ? 1 : v > VDPU_QENG_TAGS
 /* TX fetch acts (K > 1 batches the reads of a PAY phase, which M > 1 makes) */
 static bool fetches(unsigned max_reads, unsigned tx_fetch) { return reads_field(max_reads) > 1 && eng_field(tx_fetch) > 1; }
 
-/* the TX frame buffer a design for TX fetch K needs: one frame, or K frames side by side */
+/* the TX frame buffer a design for TX fetch K needs: one frame, or two TX fetch buffers of K frames side by
+ * side (the next fetch is read into one while the frames of the fetch before it leave from the other) */
 static unsigned tx_buf(unsigned max_reads, unsigned tx_fetch)
 {
-    return fetches(max_reads, tx_fetch) ? VDPU_TX_BUF_BYTES : VDPU_FRAME_BUF_BYTES;
+    return fetches(max_reads, tx_fetch) ? VDPU_TX_FETCH_BUFS * VDPU_TX_BUF_BYTES : VDPU_FRAME_BUF_BYTES;
 }
 
-/* descriptor caches: the prefetch cache, and with TX fetch the run-ahead read's beside it */
-static unsigned caches(unsigned max_reads, unsigned tx_fetch) { return fetches(max_reads, tx_fetch) ? 2u : 1u; }
+/* descriptor caches: the prefetch cache, and with TX fetch the run-ahead read's (pcx) and the read's
+ * beyond the next fetch (pcy) beside it */
+static unsigned caches(unsigned max_reads, unsigned tx_fetch) { return fetches(max_reads, tx_fetch) ? 3u : 1u; }
 
 void eng_storage_of(unsigned prefetch, unsigned used_batch, unsigned max_reads, unsigned tx_fetch,
                     struct eng_storage *s)
@@ -46,7 +48,7 @@ void eng_storage_format(const struct eng_storage *s, unsigned prefetch, unsigned
     snprintf(buf, len,
              "%u bytes (descriptor cache%s %u x %u, used batch %u x %u, payload read slots %u x %u, MRG_RXBUF buffers "
              "%u x %u, frame buffers TX %u + RX %u x %u, in-order hints %u)",
-             s->total, caches(max_reads, tx_fetch) > 1 ? "s (prefetch, read ahead) 2 x" : "", eng_field(prefetch),
+             s->total, caches(max_reads, tx_fetch) > 1 ? "s (prefetch, read ahead, beyond the next fetch) 3 x" : "", eng_field(prefetch),
              DESC_BYTES, eng_field(used_batch), USED_ENTRY_BYTES, reads_field(max_reads),
              READ_SLOT_BYTES, VDPU_MRG_MAX, MRG_ENTRY_BYTES, tx_buf(max_reads, tx_fetch), VDPU_RX_FRAME_BUFS, VDPU_FRAME_BUF_BYTES, s->in_order);
 }
