@@ -491,6 +491,7 @@ module vdpu_qeng
   logic ev_hit, ev_ok, cpl_v, tag_held, ra_hit, xn_hit, xb_hit;
   logic ra_bad;  // the RX run-ahead read failed (a beat of it, or its length; ra_hit, main block)
   logic xb_bad;  // the read beyond the next fetch failed (xb_hit, main block)
+  logic xn_clear; // a pick: no next fetch (main block)
   assign ev_hit   = dmacpl_valid_i && (evst_q == EvRead) && (dmacpl_tag_i == 8'(evtag_q));
   assign ra_hit   = dmacpl_valid_i && ra_pend && (dmacpl_tag_i == 8'(ratag_q));
   assign ev_ok    = (dmacpl_status_i == CPL_SC) && !dmacpl_poison_i && dmacpl_last_i &&
@@ -1095,6 +1096,7 @@ module vdpu_qeng
     pay_issued    = 1'b0;
     ra_bad        = 1'b0;
     xb_bad        = 1'b0;
+    xn_clear      = 1'b0;
     pay_completed = 1'b0;
     pay_fail_last = 1'b0;
     tot_new    = tot_q;
@@ -1359,16 +1361,7 @@ module vdpu_qeng
             xleft_d   = '0;
             xsent_d   = 1'b0;
             xah_d     = XaNone;
-            // nothing of a next fetch is in flight (IDLE waited for it)
-            pbusy_d   = pbusy_q & ~pnx_q;
-            pnx_d     = '0;
-            xncnt_d   = '0;
-            xnreq_d   = '0;
-            xnpreq_d  = '0;
-            xnn_d     = '0;
-            xnbad_d   = 1'b0;
-            xbst_d    = XaNone;
-            xbbad_d   = 1'b0;
+            xn_clear  = 1'b1;  // no next fetch yet (nothing of one is in flight: IDLE waited for it)
             txbase_d  = '0;
             ndcap_d   = cap8(rx_pick ? pick_ahead_rx : pick_ahead_tx);
             if (!rx_pick) begin
@@ -2328,10 +2321,10 @@ module vdpu_qeng
     // a pending interrupt decision's read, as the engine's.
     if (dev_reset_i) qerr_d = '0;
     if (dev_reset_i) evst_d = EvNone;
-    // reads beside the engine: a DEV_RESET or a completion timeout forgets the RX run-ahead read
-    if (dev_reset_i || (state_d == StErr && code_d == QERR_TIMEOUT)) begin
-      rast_d = RaNone;
-      // ... and the next fetch's reads, and the read beyond it (their beats are unexpected)
+    // reads beside the engine: a DEV_RESET or a completion timeout forgets the RX run-ahead read, and
+    // the next fetch's reads and the read beyond it (their beats are unexpected); a pick starts without
+    if (dev_reset_i || (state_d == StErr && code_d == QERR_TIMEOUT)) rast_d = RaNone;
+    if (xn_clear || dev_reset_i || (state_d == StErr && code_d == QERR_TIMEOUT)) begin
       pbusy_d  = pbusy_d & ~pnx_d;
       pnx_d    = '0;
       xncnt_d  = '0;

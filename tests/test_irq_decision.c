@@ -79,10 +79,7 @@ ENGINE_TEST(irq_decision, split_the_next_fetch_runs_during_the_decision, .timeou
  * the wire already or sent before the engine waits, is not used: one used write in all. */
 static void failed(struct tctx *t, bool packed, const char *fault, uint32_t code)
 {
-    struct link_faults f;
-    char err[128];
-    cr_assert_eq(link_faults_parse(fault, &f, err, sizeof err), 0, "%s", err);
-    link_set_faults(&t->b->link, &f);
+    t_faults_from_here(t, fault);
     up(t, packed);
     csr_wr(t, VDPU_CSR_CPL_TIMEOUT, 2000); /* the lost completion fails within kick()'s 8,000 cycles */
     kick(t);
@@ -151,10 +148,7 @@ ENGINE_TEST(irq_decision, a_read_waits_for_the_pending_decisions_tag, .timeout =
 {
     static uint8_t buf[BIG_FRAME];
     struct tag_watch w;
-    struct link_faults f;
-    char err[128];
-    cr_assert_eq(link_faults_parse("drop@34", &f, err, sizeof err), 0, "%s", err); /* 1 + 4 x 8 reads, then it */
-    link_set_faults(&T->b->link, &f);
+    t_faults_from_here(T, "drop@34"); /* 1 + 4 x 8 reads, then it */
     engine_up(T, true, 4u | 4u << 4 | 8u << 8, 1u << VDPU_ENGCTRL_IN_ORDER);
     for (unsigned i = 0; i < QN; i++) {
         memset(buf, 0x40 + (int)i, sizeof buf);
@@ -181,10 +175,7 @@ ENGINE_TEST(irq_decision, a_read_waits_for_the_pending_decisions_tag, .timeout =
  * QERR_DMA, the engine stays idle, nothing more is used. */
 ENGINE_TEST(irq_decision, a_failed_decision_after_the_service_left, .timeout = 60)
 {
-    struct link_faults f;
-    char err[128];
-    cr_assert_eq(link_faults_parse("ca@7", &f, err, sizeof err), 0, "%s", err);
-    link_set_faults(&T->b->link, &f);
+    t_faults_from_here(T, "ca@7");
     engine_up(T, true, param(), 1u << VDPU_ENGCTRL_IN_ORDER);
     hand_post(T, true, 4, 72, QN);
     kick(T);

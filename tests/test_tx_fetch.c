@@ -151,10 +151,7 @@ ENGINE_TEST(tx_fetch, split_in_order_a_frame_longer_than_a_frame_buffer_is_never
  * (documented: docs/queue-engine.md "TX fetch"). */
 static void failed_read(struct tctx *t, bool packed, unsigned k, const char *fault, unsigned sent, unsigned used)
 {
-    struct link_faults f;
-    char err[128];
-    cr_assert_eq(link_faults_parse(fault, &f, err, sizeof err), 0, "%s", err);
-    link_set_faults(&t->b->link, &f);
+    t_faults_from_here(t, fault);
     up(t, packed, k);
     hand_post(t, packed, QN, 72, QN);
     kick(t);
@@ -233,10 +230,7 @@ ENGINE_TEST(tx_fetch, a_stale_read_ahead_loses_nothing, .timeout = 60) { stale_r
  * comes before theirs). */
 static void failed_read_ahead(struct tctx *t, const char *fault)
 {
-    struct link_faults f;
-    char err[128];
-    cr_assert_eq(link_faults_parse(fault, &f, err, sizeof err), 0, "%s", err);
-    link_set_faults(&t->b->link, &f);
+    t_faults_from_here(t, fault);
     engine_up(t, true, param_p4(), 0);
     hand_post(t, true, QN, 72, QN);
     kick(t);
@@ -286,10 +280,7 @@ ENGINE_TEST(tx_fetch, split_in_order_reads_ahead_only_what_is_offered, .timeout 
  * descriptors, then it, first in PAY): the fetch fails as a whole, as on a packed ring. */
 ENGINE_TEST(tx_fetch, split_in_order_a_failed_read_ahead_fails_its_fetch, .timeout = 60)
 {
-    struct link_faults f;
-    char err[128];
-    cr_assert_eq(link_faults_parse("ca@4", &f, err, sizeof err), 0, "%s", err);
-    link_set_faults(&T->b->link, &f);
+    t_faults_from_here(T, "ca@4");
     engine_up(T, false, param_p4(), 1u << VDPU_ENGCTRL_IN_ORDER);
     hand_post(T, false, QN, 72, QN);
     kick(T);
@@ -361,11 +352,8 @@ ENGINE_TEST(tx_fetch, reset_finishes_the_frame_half_sent, .timeout = 60) { reset
 static void timeout_half_sent(struct tctx *t)
 {
     struct wire w;
-    struct link_faults f;
-    char err[128];
     /* the 17th read: the descriptors, then two reads a frame (512 + 488 bytes): frame 7's second */
-    cr_assert_eq(link_faults_parse("timeout@17", &f, err, sizeof err), 0, "%s", err);
-    link_set_faults(&t->b->link, &f);
+    t_faults_from_here(t, "timeout@17");
     big_frames(t);
     csr_wr(t, VDPU_CSR_CPL_TIMEOUT, 2000);
     watch(&w, t);

@@ -94,10 +94,7 @@ ENGINE_TEST(tx_next_fetch, split_the_next_fetch_is_read_while_the_first_leaves, 
  */
 static void failed(struct tctx *t, bool packed, const char *fault, uint32_t code)
 {
-    struct link_faults f;
-    char err[128];
-    cr_assert_eq(link_faults_parse(fault, &f, err, sizeof err), 0, "%s", err);
-    link_set_faults(&t->b->link, &f);
+    t_faults_from_here(t, fault);
     up(t, packed);
     csr_wr(t, VDPU_CSR_CPL_TIMEOUT, 2000); /* the lost completion fails within kick()'s 8,000 cycles */
     kick(t);
@@ -133,10 +130,7 @@ ENGINE_TEST(tx_next_fetch, split_a_failed_read_fails_the_next_fetch, .timeout = 
  * in after it) leaves, QERR_DMA. */
 static void failed_beyond(struct tctx *t, const char *fault)
 {
-    struct link_faults f;
-    char err[128];
-    cr_assert_eq(link_faults_parse(fault, &f, err, sizeof err), 0, "%s", err);
-    link_set_faults(&t->b->link, &f);
+    t_faults_from_here(t, fault);
     up(t, true);
     kick(t);
     cr_assert_eq(t->b->link.nfired, 1);
