@@ -159,18 +159,19 @@ static void on_pay(void *ctx, const vdpu_txn_t *x)
     if (x->chan == VDPU_CH_DMAREQ && x->u.dmareq.purpose == VDPU_PURP_PAYLOAD_RD) w->n++;
 }
 
-/* A DEV_RESET while the next fetch's reads are in flight (the fifth payload read issued, the first
- * fetch's frames still leaving): they are forgotten with the engine's own - the engine idle at once, no
- * further frame, nothing used; their completions come back unexpected and change nothing. The queue set
- * up again afterwards runs both fetches as before: eight frames, each read once more. */
+/* A DEV_RESET while the next fetch's reads are in flight (1,500-byte frames, three reads each: the 13th
+ * payload read issued - the next fetch's first, its frame 512 bytes requested - the first fetch's frames
+ * still leaving): they are forgotten with the engine's own - the engine idle at once, no further frame,
+ * nothing used; their completions come back unexpected and change nothing. The queue set up again
+ * afterwards runs both fetches as before, each frame read from its first byte: 24 reads once more. */
 static void reset_in_flight(struct tctx *t, bool packed)
 {
     struct pay_watch w = {0};
-    up(t, packed);
+    up_big(t, packed);
     t_tap_on(&w.tap, t, on_pay, &w);
     bar_wr(t, VDPU_BAR_NOTIFY_OFF + Q_TX * VDPU_NOTIFY_MULT, 2, Q_TX);
-    for (unsigned i = 0; i < 2000 && w.n < 5; i++) run_cycles(t, 1);
-    cr_assert_eq(w.n, 5, "the next fetch's first read issued");
+    for (unsigned i = 0; i < 4000 && w.n < 13; i++) run_cycles(t, 1);
+    cr_assert_eq(w.n, 13, "the next fetch's first read issued");
     uint64_t sent = t->b->net.tx_frames;
     cr_assert(sent < 4, "the first fetch still leaving: %llu frames", (unsigned long long)sent);
     csr_wr(t, VDPU_CSR_DEV_RESET, 1);
@@ -180,11 +181,12 @@ static void reset_in_flight(struct tctx *t, bool packed)
     cr_assert_leq(t->b->net.tx_frames, 4, "no frame of the next fetch left");
     cr_assert_eq(reqs(t, VDPU_PURP_USED), 0);
     uint64_t frames0 = t->b->net.tx_frames, pay0 = reqs(t, VDPU_PURP_PAYLOAD_RD);
-    up(t, packed);
+    up_big(t, packed);
     kick(t);
     cr_assert_eq(t->b->net.tx_frames - frames0, QN, "after the reset: %llu frames",
                  (unsigned long long)(t->b->net.tx_frames - frames0));
-    cr_assert_eq(reqs(t, VDPU_PURP_PAYLOAD_RD) - pay0, QN);
+    cr_assert_eq(t->b->net.tx_bytes, (frames0 + QN) * (BIG - VDPU_NET_HDR_BYTES), "whole frames");
+    cr_assert_eq(reqs(t, VDPU_PURP_PAYLOAD_RD) - pay0, 3 * QN, "each frame read from its first byte");
     cr_assert_eq(reqs(t, VDPU_PURP_USED), 2);
     cr_assert_eq(csr_rd(t, VDPU_CSR_QERR), 0);
 }

@@ -175,7 +175,7 @@ def run(cmd, timeout=None, **kw):
 # with suspends is the only run that quiesces a TX service holding an IN_ORDER used batch.
 DIRECTED = ("mrg_rxbuf,in_order,net,mq,max_reads,tx_fetch,notif_data,qeng_spec,qeng_params,indirect_event_idx_random,net_bounds,"
             "vqstate,cosim,cosim_random,coalesce,ctrlq,events,fw_policy,indirect_event_idx,pcie_fault,net_violation,"
-            "suspend,rx_batch,split_in_order,long_runs,irq_decision,rx_bufs,rx_decision,rx_ahead,fairness")
+            "suspend,rx_batch,split_in_order,long_runs,irq_decision,rx_bufs,rx_decision,rx_ahead,fairness,tx_next_fetch")
 
 # what the mutant build reuses from the normal one: every C object (compiled from the same sources),
 # the generated register map, the traced model and its runtime
