@@ -172,7 +172,7 @@ static void model_tick(vdpu_dev_t *dev, const vdpu_in_t *in)
     /* A completion while the engine waits for none is unexpected. It is counted before the
      * firmware request, so FW_ERR shows the firmware's own error. */
     bool fw_cpl = model_fwdma_cpl_mine(pre, in); /* the firmware channel's beat: never the engine's */
-    bool unexpected = in->dmacpl_valid && !fw_cpl && !model_qeng_cpl_expected(pre);
+    bool unexpected = in->dmacpl_valid && !fw_cpl && !model_qeng_cpl_expected(pre, in->dmacpl.tag);
     if (unexpected) model_fw_err(&e, VDPU_FWERR_UNEXPECTED_CPL);
     if (in->fwreq_valid) model_fw_csr_edge(&e, &in->fwreq);
     /* Status inputs after the firmware's INT_ACK, so a change at the same edge is not lost. */

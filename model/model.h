@@ -220,7 +220,7 @@ void model_qeng_edge(struct vdpu_edge *e, const vdpu_in_t *in);
 void model_qeng_nd_retire(struct vdpu_edge *e);
 /* interrupt coalescing (ENG_COAL), after the engine: raises the queue interrupts that are due */
 void model_qeng_coal_edge(struct vdpu_edge *e);
-bool model_qeng_cpl_expected(const struct vdpu_state *s);
+bool model_qeng_cpl_expected(const struct vdpu_state *s, uint8_t tag);
 /* idle contract: the engine only waits for a read completion at the next edge (RD_WAIT, its completion
  * timeout not due); the edges before that timeout fires (UINT32_MAX: no read outstanding or no timeout) */
 bool model_qeng_waits(const struct vdpu_state *s);

@@ -58,7 +58,7 @@ module vdpu_qeng
   input  logic [15:0]            dmacpl_len_i,
   input  logic [255:0]           dmacpl_data_i,
   input  logic                   dmacpl_last_i,
-  output logic                   cpl_expected_o,  // a read is outstanding (RD_WAIT)
+  output logic                   cpl_expected_o,  // the completion beat of this edge is one the engine takes
   output logic                   rd_wait_o,       // RD_WAIT: nothing to do but take completion beats
                                                   // (and count the completion timeout, not due yet)
   output logic [31:0]            cto_wake_o,      // edges before the completion timeout fires ('1: none)
@@ -2614,8 +2614,11 @@ module vdpu_qeng
   logic unused_ctrl;
   assign unused_ctrl = ^{eng_ctrl_i[31:8], eng_param_i[31:12]};
 
+  // a beat is expected by RD_WAIT or PAY (any tag: a foreign one fails the read there) or by the read
+  // beside the engine with its tag (the *_hit signals); any other is unexpected (FW_ERR), a duplicate of
+  // a beside read's completion arriving between reads too (soak seed 880322)
   assign cpl_expected_o = (state_q == StRdWait) || (state_q == StPay && pn_q != '0 && xstop_q == XGo) ||
-                          (evst_q == EvRead) || ra_pend || xn_pend;
+                          ev_hit || ra_hit || xn_hit || xb_hit;
   assign irq_q_o        = q_q;
   assign idle_o         = (state_q == StIdle) && (evst_q == EvNone) && !ra_pend && !xn_pend;
   assign rx_held_o      = rx_own_q && (state_q != StIdle);

@@ -131,6 +131,18 @@ Test(net_random, soak_pinned_rx_frame_waits_behind_a_long_tx_service, .timeout =
     cr_assert_eq(cov.packets, 162, "every frame completed");
 }
 
+/* Pinned soak failure. 880322 (packed, receive, a duplicated completion of the interrupt decision's event
+ * read, the RX run-ahead read in flight): the duplicate beat arrived while the engine was between reads,
+ * and since a read beside the engine was pending the beat counted as expected though no read took its
+ * tag - swallowed, no DEVICE_NEEDS_RESET. A beat is now expected only by RD_WAIT, PAY, or the beside read
+ * with its tag (model_qeng_cpl_expected, RTL cpl_expected_o); the duplicate is FW_ERR's unexpected
+ * completion and the device asks for a reset. */
+Test(net_random, soak_pinned_duplicate_of_a_beside_read_is_unexpected, .timeout = 300)
+{
+    struct nr_cov cov = {0};
+    nr_one(880322, &cov);
+}
+
 /* The seeds cover the parameter space: both layouts, the queue size extremes, every workload, size
  * mode and chain shape, placement at the top of RAM, polling, overruns, backpressure. */
 Test(net_random, parameter_coverage)
