@@ -1101,8 +1101,10 @@ module vdpu_qeng
     pay_fail_last = 1'b0;
     tot_new    = tot_q;
     off_new    = off_q;
-    la_next    = (qc.last_avail + 16'd1 == qn) ? '0 : qc.last_avail + 16'd1;
-    aw_next    = (qc.last_avail + 16'd1 == qn) ? !qc.avail_wrap : qc.avail_wrap;
+    // packed: the slot after last_avail, wrapping at the ring end; `>=` as the model's advance_slot, so
+    // a position at or past the end (restored out of range) wraps alike (fuzz_dev_cosim finding, 2026-12-06)
+    la_next    = (16'(qc.last_avail + 16'd1) >= qn) ? '0 : qc.last_avail + 16'd1;
+    aw_next    = (16'(qc.last_avail + 16'd1) >= qn) ? !qc.avail_wrap : qc.avail_wrap;
     used_sum   = 17'(qc.used_idx) + ndesc_q;
 
     // The request of RD_REQ / WR_REQ, from pre-edge state.

@@ -48,7 +48,10 @@ Test(fuzz_replay, dev_seeds_and_findings, .timeout = 300)
  * descriptor read was in flight: the RTL kept the layout it picked the queue with, the model read
  * the new one, so it took the packed descriptor for a split one with INDIRECT set;
  * live_queue_resize_splits_desc_read - a queue_size committed for an enabled queue between the edge
- * that decided a packed descriptor read and the one that issued it: the two sides sized it apart) */
+ * that decided a packed descriptor read and the one that issued it: the two sides sized it apart;
+ * packed_position_past_the_ring_end_wraps - a queue served split (its last_avail a free-running count,
+ * left at 1), then packed with size 1: the model wrapped the next slot with `>=`, the RTL with `==` and
+ * read slot 2) */
 Test(fuzz_replay, dev_cosim_seeds_and_findings, .timeout = 600)
 {
     cr_assert_geq(replay("fuzz/corpus/dev", fuzz_dev_cosim_one), 6);
