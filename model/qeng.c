@@ -601,7 +601,8 @@ void model_qeng_nd_retire(struct vdpu_edge *e)
 {
     /* only the engine moves last_avail forward, and only on the queue in service (firmware and
      * resets clear nd_valid together with the position); the RTL checks every queue, which comes to
-     * the same */
+     * the same. Both measure by the service's latched layout (packed(e), the RTL's packed_o), not by
+     * what firmware may have written to ENG_CTRL since the pick */
     unsigned q = e->pre->eng.q;
     if (q >= VDPU_NUM_QUEUES) return;
     const struct vdpu_queue_ctx *o = &e->pre->queue[q];

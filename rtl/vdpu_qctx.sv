@@ -18,7 +18,7 @@ module vdpu_qctx
   input  qwr_t                         fw_wr_i,      // Q_* CSR write
   input  logic                         dev_reset_i,  // DEV_RESET: every queue back to QCTX_RST
   input  qeng_wr_t                     eng_wr_i,     // queue engine ring state update
-  input  logic                         packed_i,     // ENG_CTRL packed ring layout (pre-edge)
+  input  logic                         packed_i,     // the engine's ring layout (pre-edge; latched while a service runs)
 
   // the whole context array, for the decoders (and, later, state read-back)
   output qctx_t [NUM_QUEUES-1:0]       qctx_o

@@ -44,6 +44,7 @@ module vdpu_qeng
   // queue contexts and the engine's updates of them
   input  qctx_t [NUM_QUEUES-1:0] qctx_i,
   output qeng_wr_t               qwr_o,
+  output logic                   packed_o,     // the layout positions move by: ENG_CTRL's when idle, else latched
 
   // DMA requests (through vdpu_dma_out, which gives the engine priority)
   input  logic                   dma_free_i,
@@ -847,6 +848,9 @@ module vdpu_qeng
   // ---- NOTIFICATION_DATA ---------------------------------------------------------------------------
   logic [17:0] cur_ahead;  // the queue in service (pre-edge)
 
+  // the model's packed(e): a service keeps the layout of its pick whatever firmware writes to ENG_CTRL
+  // meanwhile, so a queue's notification data retires by that layout too (vdpu_qctx)
+  assign packed_o = (state_q == StIdle) ? eng_ctrl_i[ENGCTRL_PACKED] : packed_q;
   assign cur_ahead = nd_ahead(nd_q, packed_q, qn, qc.last_avail, qc.avail_wrap, qc.nd, qc.nd_valid);
 
   // The cap of a packed buffer-start read: the slots the data says are available, 0 for none/no info.

@@ -298,6 +298,7 @@ module vdpu_top
 
   // ---- per-queue context -------------------------------------------------------------------------------
   qeng_wr_t eng_qwr;
+  logic     eng_packed;  // the layout the engine moves positions by (latched by a service)
 
   vdpu_qctx u_qctx (
     .clk_i,
@@ -310,7 +311,7 @@ module vdpu_top
     .fw_wr_i     (fw_qwr),
     .dev_reset_i (dev_reset),
     .eng_wr_i    (eng_qwr),
-    .packed_i    (eng_ctrl[ENGCTRL_PACKED]),
+    .packed_i    (eng_packed),
     .qctx_o      (qctx)
   );
 
@@ -405,6 +406,7 @@ module vdpu_top
     .warp_i,
     .qctx_i          (qctx),
     .qwr_o           (eng_qwr),
+    .packed_o        (eng_packed),
     .dma_free_i      (dma_free),
     .dma_load_o      (eng_load),
     .dma_req_o       (eng_req),
