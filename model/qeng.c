@@ -1311,12 +1311,23 @@ static int ra_take(struct vdpu_edge *e)
     case ENG_RA_BAD:
         n->ra_st = ENG_RA_NONE;
         return -1;
-    case ENG_RA_READ: /* its last beat may be in at this edge (ra_tap): then it is simply forgotten */
-        n->ra_st = n->ra_st == ENG_RA_READ ? ENG_RA_DROP : ENG_RA_NONE;
+    case ENG_RA_READ:
+        qeng_ra_forget(e);
         return 0;
     default:
         return 0;
     }
+}
+
+/* The run-ahead read is not wanted: one in flight is dropped (its completion is taken and thrown away;
+ * its last beat may be in at this edge, ra_tap: then it is simply forgotten), one in or failed is
+ * forgotten. */
+void qeng_ra_forget(struct vdpu_edge *e)
+{
+    const struct vdpu_eng *g = &e->pre->eng;
+    struct vdpu_eng *n = &e->next->eng;
+    if (g->ra_st == ENG_RA_READ) n->ra_st = n->ra_st == ENG_RA_READ ? ENG_RA_DROP : ENG_RA_NONE;
+    else if (g->ra_st != ENG_RA_DROP) n->ra_st = ENG_RA_NONE;
 }
 
 /* The descriptors the service reads next: the run-ahead read's, when it is in (true: taken). */

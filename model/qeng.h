@@ -65,6 +65,7 @@ int32_t qeng_nd_ahead(const struct vdpu_edge *e, bool nd_en, const struct vdpu_q
 bool qeng_cache_read(const struct vdpu_edge *e);
 /* TX fetch: the run-ahead descriptor read's descriptors become the cache (true), if they are in */
 bool qeng_ahead_take(struct vdpu_edge *e);
+void qeng_ra_forget(struct vdpu_edge *e);
 /* an RX run-ahead read is in flight (its completion expected, its tag held; RTL ra_pend) */
 static inline bool qeng_ra_pending(const struct vdpu_eng *g)
 {

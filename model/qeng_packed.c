@@ -103,7 +103,14 @@ void qeng_packed_proc(struct vdpu_edge *e)
         n->pc_n = 0; /* the rest of the cache is newer than this: dropped (it may be posted later) */
         if (g->ndesc) /* the chain went on into a slot the driver has not made available */
             qeng_error(e, VDPU_QERR_CHAIN);
-        else if (g->rx) /* the frame is dropped (a held RX batch is written first) */
+        else if (g->rx && g->pc_pos) {
+            /* read before this frame came, behind buffers it held: the driver may have posted it since.
+             * Read it again (and what the run-ahead read has of the slots after it: forgotten, its
+             * slots no longer follow the cache); the frame is dropped only if that fresh read finds
+             * no buffer. */
+            qeng_ra_forget(e);
+            qeng_packed_start(e, g->q);
+        } else if (g->rx) /* the frame is dropped (a held RX batch is written first) */
             qeng_drop_frame(e);
         else if (g->b_cnt) { /* IN_ORDER: leaving the queue: the held batch first, IDLE after its IRQ */
             n->b_leave = true;

@@ -209,6 +209,7 @@ module vdpu_qeng
   logic [3:0]            pf_q, pf_d;        // prefetch depth P (1..8)
   logic [3:0]            bb_q, bb_d;        // used batch B (1..8)
   logic [3:0]            pcn_q, pcn_d;      // cached entries not yet used
+  logic                  pcfirst_q, pcfirst_d; // the next cached entry is the first of its fill (model: pc_pos == 0)
   logic [PcBits-1:0]     pc_q, pc_d;        // split ring ids (16 bits) / packed descriptors (128), next at bit 0
   logic [3:0]            bcnt_q, bcnt_d;    // used elements collected, not yet written (packed: IN_ORDER only)
   logic [16*ENG_PARAM_MAX-1:0] bids_q, bids_d;   // ... their ids, element i at [16i +: 16]
@@ -992,6 +993,7 @@ module vdpu_qeng
     pf_d     = pf_q;
     bb_d     = bb_q;
     pcn_d    = pcn_q;
+    pcfirst_d = pcfirst_q;
     pc_d     = pc_q;
     bcnt_d   = bcnt_q;
     bids_d   = bids_q;
@@ -1334,6 +1336,7 @@ module vdpu_qeng
             pf_d     = param_field(eng_param_i[ENG_PARAM_PREFETCH_LSB +: ENG_PARAM_PREFETCH_W]);
             bb_d     = param_field(eng_param_i[ENG_PARAM_BATCH_LSB +: ENG_PARAM_BATCH_W]);
             pcn_d    = '0;
+            pcfirst_d = 1'b1;
             bcnt_d   = '0;
             bheld_d  = 1'b0;
             bleave_d = 1'b0;
@@ -1388,6 +1391,7 @@ module vdpu_qeng
           // RX run-ahead: the refill's descriptors are in already - the cache, no read
           pc_d    = pcx_q;
           pcn_d   = ran_q;
+          pcfirst_d = 1'b1;
           rast_d  = RaNone;
           rlen_d  = req.len;
           rcnt_d  = 32'(req.len);
@@ -1414,6 +1418,7 @@ module vdpu_qeng
             state_d    = StRdWait;
             if (cache_rd) begin  // the cache is empty when it is read: it now holds what arrives
               pcn_d = (op_q == OpRing) ? k_ring : k_desc;
+              pcfirst_d = 1'b1;
               pc_d  = '0;
             end
             if (op_q == OpEvent && (packed_q || evx_q)) begin
@@ -1495,6 +1500,7 @@ module vdpu_qeng
             OpRing: begin  // the entries are in the cache: the first one is used now
               pc_d  = pc_q >> 16;
               pcn_d = pcn_q - 4'd1;
+              pcfirst_d = 1'b0;
               if (pc_q[15:0] >= qn) begin
                 code_d  = QERR_ID;
                 state_d = StErr;
@@ -1514,11 +1520,20 @@ module vdpu_qeng
               if ((packed_q || io_fetch_q) && op_q == OpDesc) begin  // the next cached descriptor is used now
                 pc_d  = pc_q >> 128;
                 pcn_d = pcn_q - 4'd1;
+                pcfirst_d = 1'b0;
               end
               if (io_fetch_q && op_q == OpDesc) io_pos_d = (io_pos_q + 16'd1 >= qn) ? '0 : io_pos_q + 16'd1;
               if (packed_q && op_q == OpDesc && !pd_avail) begin
                 pcn_d = '0;  // the rest of the cache is newer: dropped (it may be posted later)
-                if (ndesc_q == '0 && rx_q) begin
+                if (ndesc_q == '0 && rx_q && !pcfirst_q) begin
+                  // read before this frame came, behind buffers it held: the driver may have posted
+                  // it since - read again (the run-ahead read's slots no longer follow the cache:
+                  // forgotten); the frame is dropped only if that fresh read finds no buffer
+                  if (rast_q == RaRead) rast_d = (rast_d == RaRead) ? RaDrop : RaNone;
+                  else if (rast_q != RaDrop) rast_d = RaNone;
+                  ndcap_d = cap8(cur_ahead);
+                  state_d = StRdReq;
+                end else if (ndesc_q == '0 && rx_q) begin
                   // the frame is dropped (MRG_RXBUF: the filled buffers' slots go back); a held RX
                   // batch is written first, IDLE after its IRQ
                   rx_free_o = 1'b1;
@@ -1892,12 +1907,14 @@ module vdpu_qeng
             end else if (xah_q == XaIn) begin  // TX fetch: read ahead during the fetch
               pc_d    = pcx_q;
               pcn_d   = xan_q;
+              pcfirst_d = 1'b1;
               xah_d   = XaNone;
               state_d = StProc;
             end
           end else if (pcn_q != '0 && !io_fetch_q) begin
             pc_d  = pc_q >> 16;
             pcn_d = pcn_q - 4'd1;
+            pcfirst_d = 1'b0;
             if (pc_q[15:0] >= qn) begin
               code_d  = QERR_ID;
               state_d = StErr;
@@ -2104,6 +2121,7 @@ module vdpu_qeng
             end else if (pcn_q != '0 && !io_fetch_q) begin
               pc_d  = pc_q >> 16;
               pcn_d = pcn_q - 4'd1;
+              pcfirst_d = 1'b0;
               if (pc_q[15:0] >= qn) begin
                 code_d  = QERR_ID;
                 state_d = StErr;
@@ -2310,6 +2328,7 @@ module vdpu_qeng
       if (pcn_d == '0 && xah_q == XaIn) begin  // TX fetch: read ahead during the fetch
         pc_d    = pcx_q;
         pcn_d   = xan_q;
+        pcfirst_d = 1'b1;
         xah_d   = XaNone;
         state_d = StProc;
       end
@@ -2393,6 +2412,7 @@ module vdpu_qeng
       pf_q        <= 4'd1;
       bb_q        <= 4'd1;
       pcn_q       <= '0;
+      pcfirst_q   <= 1'b1;
       pc_q        <= '0;
       bcnt_q      <= '0;
       bids_q      <= '0;
@@ -2518,6 +2538,7 @@ module vdpu_qeng
       pf_q        <= pf_d;
       bb_q        <= bb_d;
       pcn_q       <= pcn_d;
+      pcfirst_q   <= pcfirst_d;
       pc_q        <= pc_d;
       bcnt_q      <= bcnt_d;
       bids_q      <= bids_d;

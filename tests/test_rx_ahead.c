@@ -201,3 +201,36 @@ RA_TEST(packed_descriptors_read_before_they_were_posted_are_read_again, .timeout
     cr_assert_eq(reqs(T, VDPU_PURP_DESC), 3, "descriptors 8-15 read again: %llu reads", (unsigned long long)reqs(T, VDPU_PURP_DESC));
     h_close(&h);
 }
+
+/*
+ * Five buffers posted when the first descriptor read caches slots 0-7, so slots 5-7 come in not available;
+ * the driver posts 5-15 once frame 2 is written, before frame 5 arrives. Frame 5 then finds slot 5's
+ * cached descriptor stale: it is read again (slots 5-12), not taken for "no buffer" - the frame was
+ * dropped while a buffer was posted. The run-ahead read of slots 8-15 made at frame 4 is forgotten: at
+ * rtt 200 it is still in flight then, at rtt 20 it is in, and taken as the cache it put buffer 8 in used
+ * entry 5 (both seen before the fix: frame 5 dropped, then buffer 8 used at slot 5). Every frame used,
+ * in order, in its own buffer, none dropped.
+ */
+static void stale_cached(struct tctx *t, enum drv_ring ring, unsigned rtt)
+{
+    struct hctx h;
+    h_rx_up(&h, t, ring, VQSIZE, 5, BUF_LEN);
+    t->b->link.p.rtt = rtt;
+    h_inject(&h, NFRAMES, FLEN);
+    for (unsigned i = 0; i < 20000 && reqs(t, VDPU_PURP_PAYLOAD_WR) < 3 * 6; i++) vdpu_bus_step(t->b);
+    cr_assert_geq(reqs(t, VDPU_PURP_PAYLOAD_WR), 3 * 6, "frames 0-2 written");
+    cr_assert_eq(reqs(t, VDPU_PURP_DESC), 1, "one descriptor read so far");
+    for (uint16_t i = 5; i < VQSIZE; i++) h_post(&h, i, BUF_LEN);
+    vdpu_bus_run_cycles(t->b, 40000);
+    cr_assert(!t->b->stopped, "%s", t->b->stop_reason);
+    all_used(&h, NFRAMES);
+    h_close(&h);
+}
+RA_TEST(packed_a_stale_cached_descriptor_is_read_again, .timeout = 120)
+{
+    stale_cached(T, DRV_RING_PACKED, 200);
+}
+RA_TEST(packed_a_stale_cached_descriptor_is_read_again_short_rtt, .timeout = 120)
+{
+    stale_cached(T, DRV_RING_PACKED, 20);
+}
