@@ -187,15 +187,30 @@ struct vdpu_eng {
     bool ae_wait;        /* split TX: avail_event written, the avail re-read not done yet */
     uint16_t ev_old;     /* split: used idx before the written batch (vring_need_event's old) */
     uint8_t ev_st;       /* TX with EVENT_IDX or packed: the decision pending beside the engine (enum
-                          * eng_ev); the used ring does not move until it is made */
+                          * eng_ev), on the used write before it */
     uint8_t ev_tag;      /* ... its read's tag */
     uint16_t ev_n;       /* ... packed: the written descriptor's (batch's) ring slots */
+    uint16_t ev_o;       /* ... split: the used idx before that batch (ev_old then) */
+    uint16_t ev_nw;      /* ... the used idx after it, and the used wrap counter then (packed) */
+    bool ev_wrap;
+    /* the decision before it, still pending when the next batch's used write went out: the used ring
+     * moves on while one decision is pending, not two (docs/queue-engine.md "Interrupt decision") */
+    uint8_t ep_st;
+    uint8_t ep_tag;
+    uint16_t ep_n, ep_o, ep_nw;
+    bool ep_wrap;
     uint8_t ra_st;       /* an RX service's run-ahead descriptor read (enum eng_ra; its
                           * descriptors in pcx); IDLE picks nothing while one is in flight */
     uint8_t ra_tag;      /* ... its tag */
     uint8_t ra_n;        /* ... the descriptors it reads */
     uint8_t ra_got;      /* ... bytes in so far */
     bool ra_bad;         /* ... a beat of it failed (error, poison, too long) */
+    uint8_t rb_st;       /* the second run-ahead read: the P descriptors after the first's (enum eng_ra,
+                          * pcy); it becomes the first when the first is taken */
+    uint8_t rb_tag;      /* ... its tag */
+    uint8_t rb_n;        /* ... the descriptors it reads */
+    uint8_t rb_got;      /* ... bytes in so far */
+    bool rb_bad;         /* ... a beat of it failed */
 
     /* MRG_RXBUF (ENG_CTRL[4], latched at the pick): the buffers of the frame in service. Nothing
      * is made used until the whole frame is written (commit), so a frame that runs out of buffers
@@ -284,7 +299,8 @@ struct vdpu_eng {
         uint8_t wr_data[16 * VDPU_ENG_PARAM_MAX]; /* a batch of split used elements / packed RX used descriptors */
         uint8_t pc[VDPU_ENG_PC_BYTES]; /* the prefetch cache, as read (2 bytes per ring id, 16 per descriptor) */
         uint8_t pcx[VDPU_ENG_PC_BYTES]; /* TX fetch: the run-ahead read's descriptors (x_ahead) */
-        uint8_t pcy[VDPU_ENG_PC_BYTES]; /* ... the descriptors after the next fetch's (xb_st) */
+        uint8_t pcy[VDPU_ENG_PC_BYTES]; /* ... the descriptors after the next fetch's (xb_st); RX: the
+                                         * second run-ahead read's (rb_st) */
         uint16_t b_id[VDPU_ENG_PARAM_MAX];  /* the used batch's ids */
         uint16_t b_len[VDPU_ENG_PARAM_MAX]; /* ... RX: their used lengths (header + frame written; TX: 0) */
         struct {

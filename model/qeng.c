@@ -47,7 +47,8 @@ bool model_qeng_rx_held(const struct vdpu_state *s)
 /* Idle: in IDLE with no interrupt decision pending (ENG_STATUS[0], DP_STATUS's quiesced, the idle contract) */
 bool model_qeng_idle(const struct vdpu_state *s)
 {
-    return s->eng.fsm == VDPU_ENG_IDLE && s->eng.ev_st == ENG_EV_NONE && !qeng_ra_pending(&s->eng) &&
+    return s->eng.fsm == VDPU_ENG_IDLE && s->eng.ev_st == ENG_EV_NONE && s->eng.ep_st == ENG_EV_NONE &&
+           !qeng_ra_pending(&s->eng) &&
            !qeng_xn_pending(&s->eng);
 }
 
@@ -66,8 +67,10 @@ uint32_t model_qeng_status(const struct vdpu_state *s)
 bool model_qeng_cpl_expected(const struct vdpu_state *s, uint8_t tag)
 {
     const struct vdpu_eng *g = &s->eng;
+    bool ra = g->ra_st == ENG_RA_READ || g->ra_st == ENG_RA_DROP, rb = g->rb_st == ENG_RA_READ || g->rb_st == ENG_RA_DROP;
     return g->fsm == VDPU_ENG_RD_WAIT || (g->fsm == VDPU_ENG_PAY && g->p_n && !g->x_stop) ||
-           (g->ev_st == ENG_EV_READ && tag == g->ev_tag) || (qeng_ra_pending(g) && tag == g->ra_tag) ||
+           (g->ev_st == ENG_EV_READ && tag == g->ev_tag) || (g->ep_st == ENG_EV_READ && tag == g->ep_tag) ||
+           (ra && tag == g->ra_tag) || (rb && tag == g->rb_tag) ||
            (g->xn_n && tag < VDPU_QENG_TAGS && g->p_slot[tag].busy && g->p_slot[tag].nx) ||
            (g->xb_st == ENG_XA_READ && tag == g->xb_tag);
 }
@@ -81,7 +84,8 @@ bool model_qeng_cpl_expected(const struct vdpu_state *s, uint8_t tag)
 static bool cto_runs(const struct vdpu_state *s)
 {
     const struct vdpu_eng *g = &s->eng;
-    bool ev = g->ev_st == ENG_EV_READ || qeng_ra_pending(g) || qeng_xn_pending(g); /* a read beside the engine */
+    bool ev = g->ev_st == ENG_EV_READ || g->ep_st == ENG_EV_READ || qeng_ra_pending(g) ||
+              qeng_xn_pending(g); /* a read beside the engine */
     switch (g->fsm) {
     case VDPU_ENG_RD_WAIT: return true;
     case VDPU_ENG_PAY: return !g->x_stop && (g->p_n || ev);
@@ -213,7 +217,9 @@ void qeng_error(struct vdpu_edge *e, uint8_t code)
     /* a timeout forgets the pending decision's read too: the device no longer trusts its completions */
     if (code == VDPU_QERR_TIMEOUT) {
         e->next->eng.ev_st = ENG_EV_NONE;
+        e->next->eng.ep_st = ENG_EV_NONE;
         e->next->eng.ra_st = ENG_RA_NONE;
+        e->next->eng.rb_st = ENG_RA_NONE;
         xn_forget(&e->next->eng);
     }
 }
@@ -854,12 +860,15 @@ static void state_idle(struct vdpu_edge *e)
 
     /* the last service's interrupt decision first: nothing is picked while it is pending (a failed one
      * has stopped its queue already) */
-    if (s->eng.ev_st == ENG_EV_BAD) {
-        n->ev_st = ENG_EV_NONE;
+    if (s->eng.ev_st == ENG_EV_BAD || s->eng.ep_st == ENG_EV_BAD) {
+        if (s->eng.ev_st == ENG_EV_BAD) n->ev_st = ENG_EV_NONE;
+        if (s->eng.ep_st == ENG_EV_BAD) n->ep_st = ENG_EV_NONE;
         return;
     }
     /* ... or an RX run-ahead read, or the reads of a next fetch the service left (their bytes are dropped) */
-    if (s->eng.ev_st != ENG_EV_NONE || qeng_ra_pending(&s->eng) || qeng_xn_pending(&s->eng)) return;
+    if (s->eng.ev_st != ENG_EV_NONE || s->eng.ep_st != ENG_EV_NONE || qeng_ra_pending(&s->eng) ||
+        qeng_xn_pending(&s->eng))
+        return;
     if (s->quiesce) return; /* a waiting frame stays (quiesce is short: a reset, a suspend) */
     /* a receive service left its batch to a waiting transmitq: that one first (fairness) */
     bool pass = s->eng.rx_pass && tx_waits(s);
@@ -903,6 +912,7 @@ static void state_idle(struct vdpu_edge *e)
     n->x_ahead = ENG_XA_NONE;
     xn_forget(n); /* none in flight (IDLE waited for them) */
     n->ra_st = ENG_RA_NONE;
+    n->rb_st = ENG_RA_NONE;
     n->pc_n = 0;
     n->pc_pos = 0;
     n->b_cnt = 0;
@@ -941,7 +951,9 @@ static void state_idle(struct vdpu_edge *e)
 /* The tag the next read takes is the pending interrupt decision's: the read waits for it. */
 static bool tag_held(const struct vdpu_eng *g)
 {
-    return (g->ev_st == ENG_EV_READ && g->next_tag == g->ev_tag) || (qeng_ra_pending(g) && g->next_tag == g->ra_tag) ||
+    return (g->ev_st == ENG_EV_READ && g->next_tag == g->ev_tag) || (g->ep_st == ENG_EV_READ && g->next_tag == g->ep_tag) ||
+           ((g->ra_st == ENG_RA_READ || g->ra_st == ENG_RA_DROP) && g->next_tag == g->ra_tag) ||
+           ((g->rb_st == ENG_RA_READ || g->rb_st == ENG_RA_DROP) && g->next_tag == g->rb_tag) ||
            (g->xn_n && g->p_slot[g->next_tag].nx) || /* ... or a read of the next fetch, or beyond it */
            (g->xb_st == ENG_XA_READ && g->next_tag == g->xb_tag);
 }
@@ -986,9 +998,23 @@ static void state_rd_req(struct vdpu_edge *e)
     if (g->rd_purpose == VDPU_PURP_EVENT && (g->pk_en || g->ev_en)) {
         /* the interrupt decision is made beside the engine (ev_tap): the next buffer now (PROC of a
          * cached descriptor sees a complete read, as after the event read it replaces) */
+        /* the decision before it still pending moves aside - as the tap left it at this edge: one whose
+         * completion came at this edge is done (soak seed 412044: taken from the pre-edge state, it
+         * moved aside still "in flight" and held its tag for good) */
+        if (n->ev_st != ENG_EV_NONE) {
+            n->ep_st = n->ev_st;
+            n->ep_tag = g->ev_tag;
+            n->ep_n = g->ev_n;
+            n->ep_o = g->ev_o;
+            n->ep_nw = g->ev_nw;
+            n->ep_wrap = g->ev_wrap;
+        }
         n->ev_st = ENG_EV_READ;
         n->ev_tag = g->next_tag;
         n->ev_n = g->ndesc;
+        n->ev_o = g->ev_old;
+        n->ev_nw = qeng_qctx(e)->used_idx; /* the used write before it is done: its new idx */
+        n->ev_wrap = qeng_qctx(e)->used_wrap;
         n->no_irq = true; /* IRQ raises nothing: the decision raises the interrupt */
         n->rd_got = g->rd_len;
         n->fsm = VDPU_ENG_IRQ;
@@ -1253,15 +1279,30 @@ static uint32_t ra_k(const struct vdpu_edge *e, uint32_t *slot)
     return ahead_k(e, g->pc_n, g->pc_n, slot); /* a frame starting: nothing in service */
 }
 
-/* Issue the run-ahead read (one edge: RX_NEXT starts the frame at the next); false when none is due
- * or the DMA output or the tag is not free. */
+/* The second run-ahead read: once the first is out or in, a full P of them, the P after them (so two
+ * reads cover 2P frames ahead of the cache: at rtt 1000 a refill's read has 16 frames' time, not 4). */
+static uint32_t rb_k(const struct vdpu_edge *e, uint32_t *slot)
+{
+    const struct vdpu_eng *g = &e->pre->eng;
+
+    if ((g->ra_st != ENG_RA_READ && g->ra_st != ENG_RA_IN) || g->rb_st != ENG_RA_NONE || g->ra_n != g->pf) return 0;
+    return ahead_k(e, g->pc_n + g->ra_n, g->pc_n + g->ra_n, slot);
+}
+
+/* Issue a run-ahead read (one edge: RX_NEXT starts the frame at the next): the first, else the second;
+ * false when none is due or the DMA output or the tag is not free. */
 static bool ra_issue(struct vdpu_edge *e)
 {
     const struct vdpu_eng *g = &e->pre->eng;
     struct vdpu_eng *n = &e->next->eng;
     uint32_t slot = 0, k = ra_k(e, &slot);
+    bool second = false;
     vdpu_dmareq_t r;
 
+    if (!k) {
+        k = rb_k(e, &slot);
+        second = true;
+    }
     if (!k || tag_held(g) || !model_dma_out_free(e)) return false;
     memset(&r, 0, sizeof r);
     r.type = VDPU_DMA_RD;
@@ -1273,12 +1314,40 @@ static bool ra_issue(struct vdpu_edge *e)
     r.last = true;
     model_dma_out_load(e, &r);
     n->next_tag = (uint8_t)((g->next_tag + 1) % VDPU_QENG_TAGS);
+    if (second) {
+        n->rb_st = ENG_RA_READ;
+        n->rb_tag = g->next_tag;
+        n->rb_n = (uint8_t)k;
+        n->rb_got = 0;
+        n->rb_bad = false;
+        return true;
+    }
     n->ra_st = ENG_RA_READ;
     n->ra_tag = g->next_tag;
     n->ra_n = (uint8_t)k;
     n->ra_got = 0;
     n->ra_bad = false;
     return true;
+}
+
+/* The first run-ahead read is taken (its descriptors the cache): the second becomes the first, in or on
+ * the way (n: its beat at this edge included); or the first is not used (failed, stale, dropped): the
+ * second, read beyond it, is not either. */
+static void rb_shift(struct vdpu_eng *n, bool taken)
+{
+    if (taken) {
+        memcpy(n->pcx, n->pcy, sizeof n->pcx);
+        n->ra_st = n->rb_st;
+        n->ra_tag = n->rb_tag;
+        n->ra_n = n->rb_n;
+        n->ra_got = n->rb_got;
+        n->ra_bad = n->rb_bad;
+        n->rb_st = ENG_RA_NONE;
+    } else if (n->rb_st == ENG_RA_READ) {
+        n->rb_st = ENG_RA_DROP;
+    } else if (n->rb_st != ENG_RA_DROP) {
+        n->rb_st = ENG_RA_NONE;
+    }
 }
 
 /*
@@ -1301,15 +1370,19 @@ static int ra_take(struct vdpu_edge *e)
         n->ra_st = ENG_RA_NONE;
         /* packed: its first descriptor's flags (split: only offered buffers' descriptors were read) */
         if (g->pk_en && ((bool)(flags & VIRTQ_DESC_F_AVAIL) != qc->avail_wrap ||
-                         (bool)(flags & VIRTQ_DESC_F_USED) == qc->avail_wrap))
+                         (bool)(flags & VIRTQ_DESC_F_USED) == qc->avail_wrap)) {
+            rb_shift(n, false);
             return 0;
+        }
         memcpy(n->pc, g->pcx, (size_t)VIRTQ_DESC_BYTES * g->ra_n);
         n->pc_n = g->ra_n;
         n->pc_pos = 0;
+        rb_shift(n, true);
         return 1;
     }
     case ENG_RA_BAD:
         n->ra_st = ENG_RA_NONE;
+        rb_shift(n, false);
         return -1;
     case ENG_RA_READ:
         qeng_ra_forget(e);
@@ -1328,6 +1401,7 @@ void qeng_ra_forget(struct vdpu_edge *e)
     struct vdpu_eng *n = &e->next->eng;
     if (g->ra_st == ENG_RA_READ) n->ra_st = n->ra_st == ENG_RA_READ ? ENG_RA_DROP : ENG_RA_NONE;
     else if (g->ra_st != ENG_RA_DROP) n->ra_st = ENG_RA_NONE;
+    rb_shift(n, false); /* the second one's slots follow the first's: forgotten too */
 }
 
 /* The descriptors the service reads next: the run-ahead read's, when it is in (true: taken). */
@@ -1483,11 +1557,14 @@ static void state_wr_req(struct vdpu_edge *e)
     struct vdpu_eng *n = &e->next->eng;
     vdpu_dmareq_t r;
 
-    /* the used ring does not move while an interrupt decision on it is pending; a failed one has stopped
+    /* the used ring moves on while one interrupt decision is pending, not while two are (each decides on
+     * the used write before its read; the newest moves aside, ep, for the next); a failed one has stopped
      * the queue: the service ends here, nothing more is used */
-    if (g->ev_st != ENG_EV_NONE && g->wr_purpose == VDPU_PURP_USED && !g->wr_beat) {
-        if (g->ev_st == ENG_EV_BAD) {
-            n->ev_st = ENG_EV_NONE;
+    if (g->wr_purpose == VDPU_PURP_USED && !g->wr_beat &&
+        (g->ev_st == ENG_EV_BAD || g->ep_st == ENG_EV_BAD || (g->ev_st == ENG_EV_READ && g->ep_st == ENG_EV_READ))) {
+        if (g->ev_st == ENG_EV_BAD || g->ep_st == ENG_EV_BAD) {
+            if (g->ev_st == ENG_EV_BAD) n->ev_st = ENG_EV_NONE;
+            if (g->ep_st == ENG_EV_BAD) n->ep_st = ENG_EV_NONE;
             qeng_idle(e);
         }
         return;
@@ -1640,7 +1717,9 @@ void model_qeng_edge(struct vdpu_edge *e, const vdpu_in_t *in)
     eng_edge(e, in);
     if (e->dev_reset) { /* reads beside the engine are forgotten, as the engine's */
         e->next->eng.ev_st = ENG_EV_NONE;
+        e->next->eng.ep_st = ENG_EV_NONE;
         e->next->eng.ra_st = ENG_RA_NONE;
+        e->next->eng.rb_st = ENG_RA_NONE;
         xn_forget(&e->next->eng);
     }
     for (unsigned q = 0; q < VDPU_NUM_QUEUES; q++) /* a hint that is set (rarely), first: cheaper per edge */
@@ -1661,15 +1740,20 @@ static bool ev_tap(struct vdpu_edge *e, const vdpu_in_t *in)
     const vdpu_dmacpl_t *c = &in->dmacpl;
     struct vdpu_eng *n = &e->next->eng;
 
-    if (!in->dmacpl_valid || g->ev_st != ENG_EV_READ || c->tag != g->ev_tag) return false;
+    if (!in->dmacpl_valid) return false;
+    bool newest = g->ev_st == ENG_EV_READ && c->tag == g->ev_tag;
+    if (!newest && !(g->ep_st == ENG_EV_READ && c->tag == g->ep_tag)) return false;
+    uint8_t *st = newest ? &n->ev_st : &n->ep_st;
     if (c->status != VDPU_CPL_SC || c->poison || !c->last || c->len != (g->pk_en ? 4u : 2u)) {
         /* the queue stops now (the scheduler passes it by); the service ends where it next waits */
-        n->ev_st = ENG_EV_BAD;
+        *st = ENG_EV_BAD;
         record_violation(e, VDPU_QERR_DMA);
         return true;
     }
-    n->ev_st = ENG_EV_NONE;
-    bool no_irq = g->pk_en ? qeng_packed_no_irq(e, c->data, g->ev_n) : qeng_split_no_irq(e, c->data);
+    *st = ENG_EV_NONE;
+    bool no_irq = g->pk_en ? qeng_packed_no_irq(e, c->data, newest ? g->ev_n : g->ep_n, newest ? g->ev_nw : g->ep_nw,
+                                                newest ? g->ev_wrap : g->ep_wrap)
+                           : qeng_split_no_irq(c->data, newest ? g->ev_nw : g->ep_nw, newest ? g->ev_o : g->ep_o);
     if (!no_irq) qeng_raise(e, g->q);
     return true;
 }
@@ -1686,7 +1770,22 @@ static bool ra_tap(struct vdpu_edge *e, const vdpu_in_t *in)
     const vdpu_dmacpl_t *c = &in->dmacpl;
     struct vdpu_eng *n = &e->next->eng;
 
-    if (!in->dmacpl_valid || !qeng_ra_pending(g) || c->tag != g->ra_tag) return false;
+    if (in->dmacpl_valid && (g->rb_st == ENG_RA_READ || g->rb_st == ENG_RA_DROP) && c->tag == g->rb_tag) {
+        e->eng_service = true; /* the second run-ahead read: pcy */
+        unsigned room = VIRTQ_DESC_BYTES * g->rb_n - g->rb_got, k = c->len < DMA_BEAT_BYTES ? c->len : DMA_BEAT_BYTES;
+        bool bad = g->rb_bad || c->status != VDPU_CPL_SC || c->poison || c->len > room;
+        if (!bad) {
+            memcpy(n->pcy + g->rb_got, c->data, k);
+            n->rb_got = (uint8_t)(g->rb_got + k);
+        }
+        n->rb_bad = bad;
+        if (c->last) {
+            if (!bad && g->rb_got + k != VIRTQ_DESC_BYTES * g->rb_n) bad = true;
+            n->rb_st = g->rb_st == ENG_RA_DROP ? ENG_RA_NONE : bad ? ENG_RA_BAD : ENG_RA_IN;
+        }
+        return true;
+    }
+    if (!in->dmacpl_valid || (g->ra_st != ENG_RA_READ && g->ra_st != ENG_RA_DROP) || c->tag != g->ra_tag) return false;
     e->eng_service = true; /* pcx is one of the service arrays */
     unsigned room = VIRTQ_DESC_BYTES * g->ra_n - g->ra_got, k = c->len < DMA_BEAT_BYTES ? c->len : DMA_BEAT_BYTES;
     bool bad = g->ra_bad || c->status != VDPU_CPL_SC || c->poison || c->len > room;

@@ -66,10 +66,10 @@ bool qeng_cache_read(const struct vdpu_edge *e);
 /* TX fetch: the run-ahead descriptor read's descriptors become the cache (true), if they are in */
 bool qeng_ahead_take(struct vdpu_edge *e);
 void qeng_ra_forget(struct vdpu_edge *e);
-/* an RX run-ahead read is in flight (its completion expected, its tag held; RTL ra_pend) */
+/* an RX run-ahead read (of the two) is in flight (its completion expected, its tag held; RTL ra_pend) */
 static inline bool qeng_ra_pending(const struct vdpu_eng *g)
 {
-    return g->ra_st == ENG_RA_READ || g->ra_st == ENG_RA_DROP;
+    return g->ra_st == ENG_RA_READ || g->ra_st == ENG_RA_DROP || g->rb_st == ENG_RA_READ || g->rb_st == ENG_RA_DROP;
 }
 
 /* a read of the next fetch, or the read beyond it, is in flight (their completions expected, tags held) */
@@ -81,7 +81,7 @@ static inline bool qeng_xn_pending(const struct vdpu_eng *g)
 /* qeng_split.c / qeng_packed.c: what depends on the ring layout */
 void qeng_split_start(struct vdpu_edge *e, uint16_t q);
 void qeng_split_proc(struct vdpu_edge *e);
-bool qeng_split_no_irq(const struct vdpu_edge *e, const uint8_t *d);
+bool qeng_split_no_irq(const uint8_t *d, uint16_t nw, uint16_t old);
 void qeng_split_desc_done(struct vdpu_edge *e);
 void qeng_split_used(struct vdpu_edge *e);
 void qeng_split_wr_done(struct vdpu_edge *e);
@@ -93,7 +93,7 @@ void qeng_split_rx_next(struct vdpu_edge *e);
 
 void qeng_packed_start(struct vdpu_edge *e, uint16_t q);
 void qeng_packed_proc(struct vdpu_edge *e);
-bool qeng_packed_no_irq(const struct vdpu_edge *e, const uint8_t *d, uint16_t ndesc);
+bool qeng_packed_no_irq(const struct vdpu_edge *e, const uint8_t *d, uint16_t ndesc, uint16_t nw, bool nwrap);
 void qeng_packed_desc_done(struct vdpu_edge *e);
 void qeng_packed_used(struct vdpu_edge *e);
 void qeng_packed_write_batch(struct vdpu_edge *e);

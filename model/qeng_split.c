@@ -171,10 +171,10 @@ static uint64_t avail_event_addr(const struct vdpu_queue_ctx *qc)
 }
 
 /* EVENT_IDX: used_event `d`, read after the batch's used idx write: true when the batch (used idx from
- * ev_old to the current one) did not pass it (vring_need_event). */
-bool qeng_split_no_irq(const struct vdpu_edge *e, const uint8_t *d)
+ * old to nw) did not pass it (vring_need_event). */
+bool qeng_split_no_irq(const uint8_t *d, uint16_t nw, uint16_t old)
 {
-    return !qeng_need_event(le16_at(d), qeng_qctx(e)->used_idx, e->pre->eng.ev_old);
+    return !qeng_need_event(le16_at(d), nw, old);
 }
 
 void qeng_split_proc(struct vdpu_edge *e)
@@ -222,7 +222,7 @@ void qeng_split_proc(struct vdpu_edge *e)
             n->fsm = VDPU_ENG_IRQ;
             return;
         }
-        n->no_irq = qeng_split_no_irq(e, d);
+        n->no_irq = qeng_split_no_irq(d, qeng_qctx(e)->used_idx, g->ev_old);
         n->fsm = VDPU_ENG_IRQ;
         return;
     }

@@ -251,11 +251,26 @@ module vdpu_qeng
                                             // the engine; the used ring does not move until it is made
   logic [4:0]            evtag_q, evtag_d;  // ... its read's tag
   logic [15:0]           evn_q, evn_d;      // ... packed: the written descriptor's (batch's) ring slots
+  logic [15:0]           evo_q, evo_d;      // ... split: the used idx before that batch (evold then)
+  logic [15:0]           evnw_q, evnw_d;    // ... the used idx after it, and the wrap counter then (packed)
+  logic                  evwrap_q, evwrap_d;
+  // the decision before it, still pending when the next batch's used write went out: the used ring
+  // moves on while one decision is pending, not two (the model's ep_*)
+  ev_st_e                epst_q, epst_d;
+  logic [4:0]            eptag_q, eptag_d;
+  logic [15:0]           epn_q, epn_d, epo_q, epo_d, epnw_q, epnw_d;
+  logic                  epwrap_q, epwrap_d;
   ra_st_e                rast_q, rast_d;    // RX: the run-ahead descriptor read (into pcx_q)
   logic [4:0]            ratag_q, ratag_d;  // ... its tag
   logic [3:0]            ran_q, ran_d;      // ... the descriptors it reads
   logic [7:0]            ragot_q, ragot_d;  // ... bytes in so far
   logic                  rabad_q, rabad_d;  // ... a beat of it failed
+  ra_st_e                rbst_q, rbst_d;    // RX: the second run-ahead read, the P after the first's (into
+                                            // pcy_q); it becomes the first when the first is taken
+  logic [4:0]            rbtag_q, rbtag_d;
+  logic [3:0]            rbn_q, rbn_d;
+  logic [7:0]            rbgot_q, rbgot_d;
+  logic                  rbbad_q, rbbad_d;
   // MRG_RXBUF (ENG_CTRL[4], latched at the pick, RX only): the buffers of the frame in service; none
   // is made used before the whole frame is written, so a frame that runs out of buffers is dropped
   // without the driver seeing any of it
@@ -472,11 +487,15 @@ module vdpu_qeng
   // A pending interrupt decision's read counts too where the engine can stop without cutting anything:
   // IDLE, RD_REQ, RD_WAIT, PAY not stopping, WR_REQ before its first beat (the model's cto_runs).
   logic ev_timed;
-  logic ra_pend;  // an RX run-ahead read is in flight (its completion expected, its tag held)
-  assign ra_pend  = (rast_q == RaRead) || (rast_q == RaDrop);
+  logic ra_pend;  // an RX run-ahead read (of the two) is in flight (its completion expected, its tag held)
+  logic ra1_pend, rb_pend;  // ... the first, the second
+  assign ra1_pend = (rast_q == RaRead) || (rast_q == RaDrop);
+  assign rb_pend  = (rbst_q == RaRead) || (rbst_q == RaDrop);
+  assign ra_pend  = ra1_pend || rb_pend;
   logic xn_pend;  // a read of the next fetch, or the read beyond it, is in flight (the model's qeng_xn_pending)
   assign xn_pend  = (xnn_q != '0) || (xbst_q == XaRead);
-  assign ev_timed = ((evst_q == EvRead) || ra_pend || xn_pend) && (state_q == StIdle || state_q == StRdReq ||
+  assign ev_timed = ((evst_q == EvRead) || (epst_q == EvRead) || ra_pend || xn_pend) &&
+                    (state_q == StIdle || state_q == StRdReq ||
                                                       (state_q == StPay && xstop_q == XGo) ||
                                                       (state_q == StWrReq && beat_q == '0)) ||
                     (state_q == StRxNext && rast_q == RaRead);  // RX_NEXT waiting for the run-ahead read
@@ -490,19 +509,25 @@ module vdpu_qeng
   // The interrupt decision's completion (ev_hit) is taken at any state and hidden from the engine's
   // states (cpl_v); an error status, poisoned data or a wrong length leaves EvBad. tag_held: the tag the
   // next read takes is the pending decision's: the read waits for it.
-  logic ev_hit, ev_ok, cpl_v, tag_held, ra_hit, xn_hit, xb_hit;
+  logic ev_hit, ev_ok, cpl_v, tag_held, ra_hit, rb_hit, xn_hit, xb_hit;
   logic ra_bad;  // the RX run-ahead read failed (a beat of it, or its length; ra_hit, main block)
   logic xb_bad;  // the read beyond the next fetch failed (xb_hit, main block)
   logic xn_clear; // a pick: no next fetch (main block)
-  assign ev_hit   = dmacpl_valid_i && (evst_q == EvRead) && (dmacpl_tag_i == 8'(evtag_q));
-  assign ra_hit   = dmacpl_valid_i && ra_pend && (dmacpl_tag_i == 8'(ratag_q));
+  logic rb_bad;  // the second RX run-ahead read failed (rb_hit, main block)
+  logic ev_newest;  // the beat is the newest decision's (else the one before it, ep)
+  assign ev_newest = (evst_q == EvRead) && (dmacpl_tag_i == 8'(evtag_q));
+  assign ev_hit    = dmacpl_valid_i && (ev_newest || ((epst_q == EvRead) && (dmacpl_tag_i == 8'(eptag_q))));
+  assign rb_hit   = dmacpl_valid_i && rb_pend && (dmacpl_tag_i == 8'(rbtag_q));
+  assign ra_hit   = dmacpl_valid_i && !rb_hit && ra1_pend && (dmacpl_tag_i == 8'(ratag_q));
   assign ev_ok    = (dmacpl_status_i == CPL_SC) && !dmacpl_poison_i && dmacpl_last_i &&
                     (dmacpl_len_i == (packed_q ? 16'd4 : 16'd2));
   assign xb_hit   = dmacpl_valid_i && (xbst_q == XaRead) && (dmacpl_tag_i == 8'(xbtag_q));
   assign xn_hit   = dmacpl_valid_i && !xb_hit && (xnn_q != '0) && (dmacpl_tag_i[7:5] == '0) &&
                     pbusy_q[dmacpl_tag_i[4:0]] && pnx_q[dmacpl_tag_i[4:0]];
-  assign cpl_v    = dmacpl_valid_i && !ev_hit && !ra_hit && !xn_hit && !xb_hit;
-  assign tag_held = ((evst_q == EvRead) && (tag_q == evtag_q)) || (ra_pend && (tag_q == ratag_q)) ||
+  assign cpl_v    = dmacpl_valid_i && !ev_hit && !ra_hit && !rb_hit && !xn_hit && !xb_hit;
+  assign tag_held = ((evst_q == EvRead) && (tag_q == evtag_q)) || ((epst_q == EvRead) && (tag_q == eptag_q)) ||
+                    (ra1_pend && (tag_q == ratag_q)) ||
+                    (rb_pend && (tag_q == rbtag_q)) ||
                     ((xnn_q != '0) && pnx_q[tag_q]) || ((xbst_q == XaRead) && (tag_q == xbtag_q));
 
   // TX frame buffer: payload completions are stored at chain offset tot + rcnt (PAY: the chunk's
@@ -574,6 +599,12 @@ module vdpu_qeng
   // apart from the block above: tx_lastb depends on x_len through the TX mover
   assign x_between = (xcnt_q == 4'd1) || (x_go ? tx_lastb : (txb_q == '0));
 
+  // The first RX run-ahead read is not used (failed, stale, dropped): the second, read beyond it, is not
+  // either - dropped while in flight, forgotten once in (the model's rb_shift(n, false)).
+  function automatic ra_st_e rb_unused(ra_st_e st);
+    return (st == RaRead || st == RaDrop) ? RaDrop : RaNone;
+  endfunction
+
   // A read ahead's descriptors (the model's ahead_k): P at most, from `skip` descriptors past the next
   // one the service would read, not across the ring / table end; packed from last_avail + skip with
   // NOTIFICATION_DATA not beyond what the latest doorbell says is available; split IN_ORDER from
@@ -626,7 +657,7 @@ module vdpu_qeng
   logic [FRAME_PW-1:0] xn_rbase;  // the base of frame xnreq: the other TX fetch buffer's start at the first
   // the read aheads' slots are below 2^28 (ring sizes are 16-bit): their top bits are not used
   logic unused_slot_hi;
-  assign unused_slot_hi = ^{xa_slot[31:28], xb_slot[31:28], ra_slot[31:28]};
+  assign unused_slot_hi = ^{xa_slot[31:28], xb_slot[31:28], ra_slot[31:28], rb_slot[31:28]};
   logic        xb_go, xn_go;
 
   always_comb begin : next_fetch_count
@@ -675,7 +706,8 @@ module vdpu_qeng
   // across the ring end - packed from last_avail + pcn, with NOTIFICATION_DATA not beyond what the
   // latest doorbell says is available; split from io_pos + pcn, descriptors of offered buffers only
   logic [31:0] ra_k, ra_slot;
-  logic        ra_go;        // RX_NEXT loads the run-ahead read this edge
+  logic        ra_go;        // RX_NEXT loads a run-ahead read this edge (the first, or the second: rb_k)
+  logic [31:0] rb_k, rb_slot;
   logic        ra_refill;    // RD_REQ of the descriptor read that refills an RX service's cache
   logic        ra_first_ok;  // the run-ahead read's first descriptor is available (its flags, pre-edge)
 
@@ -685,7 +717,13 @@ module vdpu_qeng
     if (state_q == StRxNext && rx_q && (packed_q || io_fetch_q) && rast_q == RaNone && pf_q > 4'd1 &&
         pcn_q != '0 && 32'(pcn_q) <= 32'(pf_q) / 32'd2)
       {ra_k, ra_slot} = ahead_k(32'(pcn_q), 32'(pcn_q));  // a frame starting: nothing in service
-    ra_go = (ra_k != '0) && !tag_held && dma_free_i;
+    // the second (the model's rb_k): once the first is out or in, a full P of them, the P after them
+    rb_k    = '0;
+    rb_slot = '0;
+    if (state_q == StRxNext && ra_k == '0 && (rast_q == RaRead || rast_q == RaIn) && rbst_q == RaNone &&
+        ran_q == pf_q)
+      {rb_k, rb_slot} = ahead_k(32'(pcn_q) + 32'(ran_q), 32'(pcn_q) + 32'(ran_q));
+    ra_go = (ra_k != '0 || rb_k != '0) && !tag_held && dma_free_i;
   end
   assign ra_refill   = (state_q == StRdReq) && rx_q && cache_rd && (op_q == OpDesc);
   assign ra_first_ok = !packed_q || ((pcx_q[119] == qc.avail_wrap) && (pcx_q[127] != qc.avail_wrap));
@@ -1053,11 +1091,25 @@ module vdpu_qeng
     evst_d    = evst_q;
     evtag_d   = evtag_q;
     evn_d     = evn_q;
+    evo_d     = evo_q;
+    evnw_d    = evnw_q;
+    evwrap_d  = evwrap_q;
+    epst_d    = epst_q;
+    eptag_d   = eptag_q;
+    epn_d     = epn_q;
+    epo_d     = epo_q;
+    epnw_d    = epnw_q;
+    epwrap_d  = epwrap_q;
     rast_d    = rast_q;
     ratag_d   = ratag_q;
     ran_d     = ran_q;
     ragot_d   = ragot_q;
     rabad_d   = rabad_q;
+    rbst_d    = rbst_q;
+    rbtag_d   = rbtag_q;
+    rbn_d     = rbn_q;
+    rbgot_d   = rbgot_q;
+    rbbad_d   = rbbad_q;
     xan_d     = xan_q;
     xatag_d   = xatag_q;
     xagot_d   = xagot_q;
@@ -1101,6 +1153,7 @@ module vdpu_qeng
     mrg_last   = 1'b0;
     pay_issued    = 1'b0;
     ra_bad        = 1'b0;
+    rb_bad        = 1'b0;
     xb_bad        = 1'b0;
     xn_clear      = 1'b0;
     pay_completed = 1'b0;
@@ -1177,6 +1230,10 @@ module vdpu_qeng
       req.purpose = PURP_DESC;
       req.addr    = desc_base + {32'b0, ra_slot[27:0], 4'b0};
       req.len     = {ra_k[11:0], 4'b0};
+      if (ra_k == '0) begin  // the second
+        req.addr = desc_base + {32'b0, rb_slot[27:0], 4'b0};
+        req.len  = {rb_k[11:0], 4'b0};
+      end
     end else if (state_q == StWrReq) begin
       req.kind = DMA_WR;
       req.len  = 16'd8;
@@ -1250,9 +1307,11 @@ module vdpu_qeng
     // A failed one is the queue's QERR_DMA at once (QERR[q] below); EvBad ends the service where the engine
     // next waits for the decision (no further used write).
     if (ev_hit) begin
-      evst_d = ev_ok ? EvNone : EvBad;
-      irq_o  = ev_ok && event_irq(dmacpl_data_i[31:0], packed_q, evx_q, qc.used_idx, qc.used_wrap, qn, evn_q,
-                                  evold_q);
+      if (ev_newest) evst_d = ev_ok ? EvNone : EvBad;
+      else epst_d = ev_ok ? EvNone : EvBad;
+      irq_o  = ev_ok && event_irq(dmacpl_data_i[31:0], packed_q, evx_q, ev_newest ? evnw_q : epnw_q,
+                                  ev_newest ? evwrap_q : epwrap_q, qn, ev_newest ? evn_q : epn_q,
+                                  ev_newest ? evo_q : epo_q);
       if (!ev_ok) begin
         err_o  = 1'b1;
         info_d = '0;
@@ -1275,6 +1334,19 @@ module vdpu_qeng
       if (dmacpl_last_i) begin
         if (!ra_bad && 32'(ragot_q) + 32'(xa_nb) != 32'({ran_q, 4'b0})) ra_bad = 1'b1;
         rast_d = (rast_q == RaDrop) ? RaNone : (ra_bad ? RaBad : RaIn);
+      end
+    end
+    if (rb_hit) begin  // the second: its beats fill pcy
+      rb_bad = rbbad_q || (dmacpl_status_i != CPL_SC) || dmacpl_poison_i ||
+               (32'(dmacpl_len_i) > 32'({rbn_q, 4'b0}) - 32'(rbgot_q));
+      if (!rb_bad) begin
+        pcy_d   = pcy_q | ({(PcBits - 256)'(0), dmacpl_data_i & byte_mask(xa_nb)} << {rbgot_q[6:0], 3'b000});
+        rbgot_d = rbgot_q + 8'(xa_nb);
+      end
+      rbbad_d = rb_bad;
+      if (dmacpl_last_i) begin
+        if (!rb_bad && 32'(rbgot_q) + 32'(xa_nb) != 32'({rbn_q, 4'b0})) rb_bad = 1'b1;
+        rbst_d = (rbst_q == RaDrop) ? RaNone : (rb_bad ? RaBad : RaIn);
       end
     end
 
@@ -1306,13 +1378,14 @@ module vdpu_qeng
       // -- scheduler: RX first, then the next ready TX queue (round robin); the last service's interrupt
       // decision first: nothing is picked while it is pending
       StIdle: begin
-        if (evst_q == EvBad) begin
-          evst_d  = EvNone;  // it has stopped its queue already
+        if (evst_q == EvBad || epst_q == EvBad) begin
+          if (evst_q == EvBad) evst_d = EvNone;  // it has stopped its queue already
+          if (epst_q == EvBad) epst_d = EvNone;
         end else if (cto_fire) begin
           code_d  = QERR_TIMEOUT;
           state_d = StErr;
           evst_d  = EvNone;
-        end else if (evst_q != EvNone || ra_pend || xn_pend) begin
+        end else if (evst_q != EvNone || epst_q != EvNone || ra_pend || xn_pend) begin
           // the decision's (or an RX run-ahead read's, or a next fetch's the service left) completion is
           // on the way
         end else if (!quiesce_i) begin  // (quiesce is short - a reset, a suspend: a waiting frame stays)
@@ -1328,6 +1401,7 @@ module vdpu_qeng
             rx_d      = rx_pick;
             rx_pass_d = 1'b0;
             rast_d    = RaNone;
+            rbst_d    = RaNone;
             packed_d = eng_ctrl_i[ENGCTRL_PACKED];
             op_d     = eng_ctrl_i[ENGCTRL_PACKED] ? OpDesc : OpAvail;
             state_d  = StRdReq;
@@ -1392,13 +1466,21 @@ module vdpu_qeng
           pc_d    = pcx_q;
           pcn_d   = ran_q;
           pcfirst_d = 1'b1;
-          rast_d  = RaNone;
+          // the second becomes the first, in or on the way (its beat at this edge included)
+          pcx_d   = pcy_d;
+          rast_d  = rbst_d;
+          ratag_d = rbtag_q;
+          ran_d   = rbn_q;
+          ragot_d = rbgot_d;
+          rabad_d = rbbad_d;
+          rbst_d  = RaNone;
           rlen_d  = req.len;
           rcnt_d  = 32'(req.len);
           rerr_d  = 1'b0;
           state_d = StProc;
         end else if (ra_refill && rast_q == RaBad) begin
           rast_d  = RaNone;  // it failed: as the read it stands for would have
+          rbst_d  = rb_unused(rbst_d);
           code_d  = QERR_DMA;
           state_d = StErr;
         end else begin
@@ -1407,6 +1489,7 @@ module vdpu_qeng
           // before the driver made it so): forgotten, read afresh
           if (ra_refill && rast_q == RaRead) rast_d = (rast_d == RaRead) ? RaDrop : RaNone;
           if (ra_refill && rast_q == RaIn) rast_d = RaNone;
+          if (ra_refill && (rast_q == RaRead || rast_q == RaIn)) rbst_d = rb_unused(rbst_d);
           if (!tag_held && dma_free_i) begin
             dma_load_o = 1'b1;
             rtag_d     = req.tag;
@@ -1423,9 +1506,22 @@ module vdpu_qeng
             end
             if (op_q == OpEvent && (packed_q || evx_q)) begin
               // the interrupt decision is made beside the engine (ev_hit): the next buffer now
+              // the decision before it still pending moves aside - as ev_hit left it at this edge (one
+              // whose completion came now is done; soak seed 412044)
+              if (evst_d != EvNone) begin
+                epst_d   = evst_d;
+                eptag_d  = evtag_q;
+                epn_d    = evn_q;
+                epo_d    = evo_q;
+                epnw_d   = evnw_q;
+                epwrap_d = evwrap_q;
+              end
               evst_d   = EvRead;
               evtag_d  = tag_q;
               evn_d    = ndesc_q[15:0];
+              evo_d    = evold_q;
+              evnw_d   = qc.used_idx;  // the used write before it is done: its new idx
+              evwrap_d = qc.used_wrap;
               irq_en_d = 1'b0;  // IRQ raises nothing: the decision raises the interrupt
               rcnt_d   = 32'(req.len);  // PROC of a cached descriptor sees a complete read
               state_d  = StIrq;
@@ -1531,6 +1627,7 @@ module vdpu_qeng
                   // forgotten); the frame is dropped only if that fresh read finds no buffer
                   if (rast_q == RaRead) rast_d = (rast_d == RaRead) ? RaDrop : RaNone;
                   else if (rast_q != RaDrop) rast_d = RaNone;
+                  rbst_d  = rb_unused(rbst_d);  // the second's slots follow the first's
                   ndcap_d = cap8(cur_ahead);
                   state_d = StRdReq;
                 end else if (ndesc_q == '0 && rx_q) begin
@@ -1741,11 +1838,14 @@ module vdpu_qeng
           code_d  = QERR_TIMEOUT;
           state_d = StErr;
           evst_d  = EvNone;
-        end else if (evst_q != EvNone && (op_q == OpUsed || op_q == OpUsedRest) && beat_q == '0) begin
-          // the used ring does not move while an interrupt decision on it is pending; a failed one has
-          // stopped the queue: the service ends here, nothing more is used (an RX frame it holds freed)
-          if (evst_q == EvBad) begin
-            evst_d    = EvNone;
+        end else if ((evst_q == EvBad || epst_q == EvBad || (evst_q == EvRead && epst_q == EvRead)) &&
+                     (op_q == OpUsed || op_q == OpUsedRest) && beat_q == '0) begin
+          // the used ring moves on while one interrupt decision is pending, not while two are; a failed
+          // one has stopped the queue: the service ends here, nothing more is used (an RX frame it holds
+          // freed)
+          if (evst_q == EvBad || epst_q == EvBad) begin
+            if (evst_q == EvBad) evst_d = EvNone;
+            if (epst_q == EvBad) epst_d = EvNone;
             state_d   = StIdle;
             rx_free_o = rx_q && rx_own_q;
             rx_own_d  = 1'b0;
@@ -2092,7 +2192,7 @@ module vdpu_qeng
         end else if (!quiesce_i && rx_full_i && eng_ctrl_i[ENGCTRL_ENABLE] && rx_go && rx_q_i == q_q && !rx_drop) begin
           if (pcn_q == '0 && rast_q == RaRead) begin
             // RX run-ahead: the cache is dry and its read nearly in - wait for it
-          end else if (ra_go) begin
+          end else if (ra_go && ra_k != '0) begin
             // RX run-ahead: the P descriptors after the cache's, read now (the frame starts next edge)
             dma_load_o = 1'b1;
             rast_d     = RaRead;
@@ -2101,6 +2201,15 @@ module vdpu_qeng
             ragot_d    = '0;
             rabad_d    = 1'b0;
             pcx_d      = '0;
+            tag_d      = tag_q + 5'd1;
+          end else if (ra_go) begin  // ... the second: the P after the first's
+            dma_load_o = 1'b1;
+            rbst_d     = RaRead;
+            rbtag_d    = tag_q;
+            rbn_d      = rb_k[3:0];
+            rbgot_d    = '0;
+            rbbad_d    = 1'b0;
+            pcy_d      = '0;
             tag_d      = tag_q + 5'd1;
           end else begin
             rx_own_d  = 1'b1;
@@ -2346,9 +2455,13 @@ module vdpu_qeng
     // a pending interrupt decision's read, as the engine's.
     if (dev_reset_i) qerr_d = '0;
     if (dev_reset_i) evst_d = EvNone;
-    // reads beside the engine: a DEV_RESET or a completion timeout forgets the RX run-ahead read, and
+    // reads beside the engine: a DEV_RESET or a completion timeout forgets the RX run-ahead reads, and
     // the next fetch's reads and the read beyond it (their beats are unexpected); a pick starts without
-    if (dev_reset_i || (state_d == StErr && code_d == QERR_TIMEOUT)) rast_d = RaNone;
+    if (dev_reset_i || (state_d == StErr && code_d == QERR_TIMEOUT)) begin
+      rast_d = RaNone;
+      rbst_d = RaNone;
+      epst_d = EvNone;  // (the newest decision's read: where the timeout or the reset acts, above)
+    end
     if (xn_clear || dev_reset_i || (state_d == StErr && code_d == QERR_TIMEOUT)) begin
       pbusy_d  = pbusy_d & ~pnx_d;
       pnx_d    = '0;
@@ -2490,11 +2603,25 @@ module vdpu_qeng
       evst_q      <= EvNone;
       evtag_q     <= '0;
       evn_q       <= '0;
+      evo_q       <= '0;
+      evnw_q      <= '0;
+      evwrap_q    <= 1'b0;
+      epst_q      <= EvNone;
+      eptag_q     <= '0;
+      epn_q       <= '0;
+      epo_q       <= '0;
+      epnw_q      <= '0;
+      epwrap_q    <= 1'b0;
       rast_q      <= RaNone;
       ratag_q     <= '0;
       ran_q       <= '0;
       ragot_q     <= '0;
       rabad_q     <= 1'b0;
+      rbst_q      <= RaNone;
+      rbtag_q     <= '0;
+      rbn_q       <= '0;
+      rbgot_q     <= '0;
+      rbbad_q     <= 1'b0;
       xan_q       <= '0;
       xatag_q     <= '0;
       xagot_q     <= '0;
@@ -2616,11 +2743,25 @@ module vdpu_qeng
       evst_q      <= evst_d;
       evtag_q     <= evtag_d;
       evn_q       <= evn_d;
+      evo_q       <= evo_d;
+      evnw_q      <= evnw_d;
+      evwrap_q    <= evwrap_d;
+      epst_q      <= epst_d;
+      eptag_q     <= eptag_d;
+      epn_q       <= epn_d;
+      epo_q       <= epo_d;
+      epnw_q      <= epnw_d;
+      epwrap_q    <= epwrap_d;
       rast_q      <= rast_d;
       ratag_q     <= ratag_d;
       ran_q       <= ran_d;
       ragot_q     <= ragot_d;
       rabad_q     <= rabad_d;
+      rbst_q      <= rbst_d;
+      rbtag_q     <= rbtag_d;
+      rbn_q       <= rbn_d;
+      rbgot_q     <= rbgot_d;
+      rbbad_q     <= rbbad_d;
       xan_q       <= xan_d;
       xatag_q     <= xatag_d;
       xagot_q     <= xagot_d;
@@ -2645,9 +2786,9 @@ module vdpu_qeng
   // beside the engine with its tag (the *_hit signals); any other is unexpected (FW_ERR), a duplicate of
   // a beside read's completion arriving between reads too (soak seed 880322)
   assign cpl_expected_o = (state_q == StRdWait) || (state_q == StPay && pn_q != '0 && xstop_q == XGo) ||
-                          ev_hit || ra_hit || xn_hit || xb_hit;
+                          ev_hit || ra_hit || rb_hit || xn_hit || xb_hit;
   assign irq_q_o        = q_q;
-  assign idle_o         = (state_q == StIdle) && (evst_q == EvNone) && !ra_pend && !xn_pend;
+  assign idle_o         = (state_q == StIdle) && (evst_q == EvNone) && (epst_q == EvNone) && !ra_pend && !xn_pend;
   assign rx_held_o      = rx_own_q && (state_q != StIdle);
   assign rd_wait_o      = (state_q == StRdWait) && !cto_due;
   assign cto_wake_o     = (!cto_run || cpl_timeout_i == '0) ? '1 :

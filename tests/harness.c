@@ -19,6 +19,13 @@ static void record(void *ctx, const vdpu_txn_t *tx)
 
 static unsigned diag_seen_total(struct tctx *t);
 
+/* VDPU_TEST_TRACE=1: every port transaction of a test's session on stderr (one line each, as `vdpu run
+ * --trace`), to read what a failing test did: VDPU_TEST_TRACE=1 build/tests/vdpu_tests --filter NAME */
+static void trace_from_env(struct tctx *t)
+{
+    if (getenv("VDPU_TEST_TRACE")) t->b->trace = stderr;
+}
+
 void t_open(struct tctx *t, enum vdpu_engine e, bool fw_auto)
 {
     struct vdpu_opts o;
@@ -32,6 +39,7 @@ void t_open(struct tctx *t, enum vdpu_engine e, bool fw_auto)
     t->engine = e;
     t->b->on_txn = record;
     t->b->on_txn_ctx = t;
+    trace_from_env(t);
 }
 
 void t_open_fw(struct tctx *t, enum vdpu_engine e, const struct vdpu_opts *base)
@@ -50,6 +58,7 @@ void t_open_fw(struct tctx *t, enum vdpu_engine e, const struct vdpu_opts *base)
     t->engine = e;
     t->b->on_txn = record;
     t->b->on_txn_ctx = t;
+    trace_from_env(t);
 }
 
 struct traffic_result t_tx_run(enum vdpu_engine e, const struct vdpu_opts *o, enum drv_ring ring, unsigned size,

@@ -227,18 +227,19 @@ Test(cli, json_schema, .timeout = 300)
         cr_assert(cJSON_IsNumber(v) && v->valuedouble == want[i].v, "params.%s", want[i].k);
     }
     cr_assert(cJSON_IsNull(cJSON_GetObjectItem(root, "wire_mpps")), "no wire rate given: wire_mpps null");
-    /* the on-chip storage P = 3, B = 5, M = 20 cost: 2 x 3 x 16 (the cache, the read ahead) + 5 x 4 + 20 x 6
+    /* the on-chip storage P = 3, B = 5, M = 20 cost: 3 x 3 x 16 (the cache, two read ahead) + 5 x 4 + 20 x 6
      * + 16 x 6 + 3 x 9216 (TX, RX x 2) + 2 + 5 x 5 */
     cJSON *sto = cJSON_GetObjectItem(root, "storage_bytes");
-    static const struct { const char *k; double v; } bytes[] = {{"desc_cache", 96}, {"used_batch", 20},
-        {"read_slots", 120}, {"mrg", 96}, {"frame_bufs", 27648}, {"in_order", 27}, {"total", 28007}};
+    static const struct { const char *k; double v; } bytes[] = {{"desc_cache", 144}, {"used_batch", 20},
+        {"read_slots", 120}, {"mrg", 96}, {"frame_bufs", 27648}, {"in_order", 27}, {"total", 28055}};
     for (unsigned i = 0; i < sizeof bytes / sizeof bytes[0]; i++) {
         cJSON *v = cJSON_GetObjectItem(sto, bytes[i].k);
         cr_assert(cJSON_IsNumber(v) && v->valuedouble == bytes[i].v, "storage_bytes.%s", bytes[i].k);
     }
-    /* 64-byte frames: one payload read each, so the peak the link saw is a read or two (engine, firmware) */
+    /* 64-byte frames: one payload read each, so the peak the link saw is a few reads: the engine's, the
+     * receive service's two run-ahead reads (P = 3), the firmware's */
     cJSON *peak = cJSON_GetObjectItem(cJSON_GetObjectItem(root, "link"), "reads_outstanding_max");
-    cr_assert(cJSON_IsNumber(peak) && peak->valuedouble >= 1 && peak->valuedouble <= 2, "link.reads_outstanding_max");
+    cr_assert(cJSON_IsNumber(peak) && peak->valuedouble >= 1 && peak->valuedouble <= 3, "link.reads_outstanding_max");
     cJSON *feat = cJSON_GetObjectItem(root, "features");
     cr_assert(cJSON_IsArray(feat));
     bool packed = false;
@@ -460,7 +461,10 @@ Test(cli, bench_data_path_table, .timeout = 300)
         eng_storage_of(8, 8, m, k, &es);
         cr_assert_eq(storage, es.total, "the storage of P = B = 8 and M: %.160s", l);
         cr_assert(mpps > 0 && bound > 0 && mpps <= bound, "%.160s", l);
-        cr_assert(req >= min - 0.01, "fewer requests than the spec minimum: %.160s", l);
+        /* the minimum counts an interrupt per batch (B = 8); with EVENT_IDX the driver asks for fewer when
+         * it keeps up (two interrupt decisions pending make RX batches come faster than its used_event
+         * moves), so a device at the minimum may be up to 1/B below it */
+        cr_assert(req >= min - 1.0 / 8 - 0.01, "fewer requests than the spec minimum: %.160s", l);
         if (!strcmp(ring, "packed") && !strcmp(dir, "TX")) cr_assert(x < 1.01, "packed TX at the minimum: %.160s", l);
         rows++;
     }

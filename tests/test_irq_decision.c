@@ -74,10 +74,13 @@ ENGINE_TEST(irq_decision, split_the_next_fetch_runs_during_the_decision, .timeou
 /* The first batch's event read (packed: the 12th read - descriptors, the descriptors read ahead, four
  * payloads, the read beyond the next fetch, the next fetch's four payloads, then it; split: avail idx, the
  * first ring entry, descriptors, the read ahead, four payloads, the next fetch's four - nothing is offered
- * beyond it - then it, the 13th) gets `fault`: the queue stops at once with `code` (CA, poison: QERR_DMA at the completion; a lost
- * completion: QERR_TIMEOUT once the engine waits for it with nothing else coming), the second fetch, on
- * the wire already or sent before the engine waits, is not used: one used write in all. */
-static void failed(struct tctx *t, bool packed, const char *fault, uint32_t code)
+ * beyond it - then it, the 13th) gets `fault`: the queue stops with `code` (CA, poison: QERR_DMA at the
+ * completion; a lost completion: QERR_TIMEOUT once the engine waits for it with nothing else coming).
+ * Two decisions may be pending: the second fetch's used write and its event read go out whenever its
+ * frames are sent before the first decision's completion is due. `used` used writes, one event read
+ * per decision (`events` event requests: split adds the EVENT_IDX avail_event write of the service's
+ * end, which the second decision's completion lets happen), nothing after the failure. */
+static void failed(struct tctx *t, bool packed, const char *fault, uint32_t code, unsigned used, unsigned events)
 {
     t_faults_from_here(t, fault);
     up(t, packed);
@@ -87,30 +90,34 @@ static void failed(struct tctx *t, bool packed, const char *fault, uint32_t code
     cr_assert_eq(t->b->link.fired[0].purpose, VDPU_PURP_EVENT, "the fault hit the event read");
     cr_assert_eq(csr_rd(t, VDPU_CSR_QERR), 1u << Q_TX);
     cr_assert_eq(hand_err_code(t), code, "ERR_INFO code %u", hand_err_code(t));
-    cr_assert_eq(reqs(t, VDPU_PURP_USED), 1, "nothing used after the failed decision");
-    cr_assert_eq(reqs(t, VDPU_PURP_EVENT), 1);
+    cr_assert_eq(reqs(t, VDPU_PURP_USED), used, "%llu used writes", (unsigned long long)reqs(t, VDPU_PURP_USED));
+    cr_assert_eq(reqs(t, VDPU_PURP_EVENT), events, "%llu event requests", (unsigned long long)reqs(t, VDPU_PURP_EVENT));
     cr_assert_leq(t->b->net.tx_frames, QN);
     cr_assert_eq(csr_rd(t, VDPU_CSR_ENG_STATUS) & VDPU_ENG_STATUS_IDLE, VDPU_ENG_STATUS_IDLE, "the engine idle");
 }
+/* packed: the CA / poisoned completion (cycle ~848) comes before the second fetch's last frame is sent
+ * (~852): one used write */
 ENGINE_TEST(irq_decision, packed_a_failed_event_read_stops_the_queue, .timeout = 60)
 {
-    failed(T, true, "ca@12", VDPU_QERR_DMA);
+    failed(T, true, "ca@12", VDPU_QERR_DMA, 1, 1);
 }
 ENGINE_TEST(irq_decision, packed_a_poisoned_event_read_stops_the_queue, .timeout = 60)
 {
-    failed(T, true, "poison@12", VDPU_QERR_DMA);
+    failed(T, true, "poison@12", VDPU_QERR_DMA, 1, 1);
 }
+/* lost: the second fetch is used and decided with the first decision pending; then it times out */
 ENGINE_TEST(irq_decision, packed_a_lost_event_completion_times_out, .timeout = 60)
 {
-    failed(T, true, "drop@12", VDPU_QERR_TIMEOUT);
+    failed(T, true, "drop@12", VDPU_QERR_TIMEOUT, 2, 2);
 }
+/* split: the second fetch's used write (cycle ~1257) is two cycles ahead of the CA (~1259) */
 ENGINE_TEST(irq_decision, split_a_failed_event_read_stops_the_queue, .timeout = 60)
 {
-    failed(T, false, "ca@13", VDPU_QERR_DMA);
+    failed(T, false, "ca@13", VDPU_QERR_DMA, 2, 3);
 }
 ENGINE_TEST(irq_decision, split_a_lost_event_completion_times_out, .timeout = 60)
 {
-    failed(T, false, "drop@13", VDPU_QERR_TIMEOUT);
+    failed(T, false, "drop@13", VDPU_QERR_TIMEOUT, 2, 3);
 }
 
 /* ---- a read on the pending decision's tag waits ---------------------------------------------------- */

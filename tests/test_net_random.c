@@ -143,6 +143,19 @@ Test(net_random, soak_pinned_duplicate_of_a_beside_read_is_unexpected, .timeout 
     nr_one(880322, &cov);
 }
 
+/* Pinned soak failures of the two pending interrupt decisions (packed, receive, EVENT_IDX). 412044,
+ * 412172, 412199: a decision's completion came at the very edge a new event read went out; the new read
+ * moved the pending one aside as it stood before the edge - still in flight - so it held its tag for
+ * good, the engine waited for that tag, and the completion timeout stopped the queue (DEVICE_NEEDS_RESET).
+ * The decision moves aside as the completion tap leaves it at that edge (model state_rd_req, RTL evst_d). */
+Test(net_random, soak_pinned_decision_done_as_the_next_is_issued, .timeout = 300)
+{
+    struct nr_cov cov = {0};
+    static const uint64_t seeds[] = {412044, 412172, 412199};
+    for (unsigned i = 0; i < sizeof seeds / sizeof seeds[0]; i++) nr_one(seeds[i], &cov);
+    cr_assert_gt(cov.packets, 0, "frames completed");
+}
+
 /* The seeds cover the parameter space: both layouts, the queue size extremes, every workload, size
  * mode and chain shape, placement at the top of RAM, polling, overruns, backpressure. */
 Test(net_random, parameter_coverage)

@@ -95,13 +95,17 @@ ENGINE_TEST_PARAMS(rx_decision, packed_the_next_frames_are_written_during_the_de
 
 /*
  * P = 8, B = 2: the first batch's event read (the `nth` read from here: packed the descriptor block,
- * then it; split the avail idx, one ring entry, the descriptor block (IN_ORDER), then it) gets `fault`. Frames 2 and 3
- * come from the cache while it is in flight, and frame 3 completes the second batch: its used write
- * waits for the decision. CA / poison: the receiveq stops with QERR_DMA (at the completion) and the
- * service ends there, frame 3 written but never used (its buffer freed: the frame is not counted);
- * lost: QERR_TIMEOUT where the engine waits. Nothing more is used or written.
+ * then it; split the avail idx, one ring entry, the descriptor block (IN_ORDER), then it) gets `fault`.
+ * Two decisions may be pending: frames 2 and 3 come from the cache while it is in flight, frame 3
+ * completes the second batch, whose used write and event read go out; frames 4 and 5 are written, and
+ * the third batch's used write waits for the first decision. CA / poison: its completion stops the
+ * receiveq with QERR_DMA and the service ends there - two batches used, frames 4 and 5 written but
+ * never used (their buffers freed: not counted). Lost: the other decisions complete, so the engine goes
+ * on with one slot: every frame written and used, a decision per batch, and the lost one times out
+ * (QERR_TIMEOUT) 2,000 cycles after its read. `batches` used, `written` frames written, nothing more.
  */
-static void failed(struct tctx *t, enum drv_ring ring, const char *fault, uint32_t code)
+static void failed(struct tctx *t, enum drv_ring ring, const char *fault, uint32_t code, unsigned batches,
+                   unsigned written)
 {
     struct hctx h;
     h_rx_up(&h, t, ring, VQSIZE, VQSIZE, BUF_LEN);
@@ -117,37 +121,38 @@ static void failed(struct tctx *t, enum drv_ring ring, const char *fault, uint32
     cr_assert_eq(peek_csr(t, VDPU_CSR_QERR), 1u, "the receiveq stopped");
     uint32_t info = peek_csr(t, VDPU_CSR_ERR_INFO);
     cr_assert_eq(info >> VDPU_ERR_INFO_CODE_LSB & 0xFFu, code, "ERR_INFO %#x", info);
-    cr_assert_eq(reqs(t, VDPU_PURP_EVENT), 1, "one decision");
-    cr_assert_eq(reqs(t, VDPU_PURP_USED), ring == DRV_RING_SPLIT ? 1u : 2u, "only the first batch used");
-    cr_assert_eq(reqs(t, VDPU_PURP_PAYLOAD_WR), 4 * 6, "frames 0-3 written");
+    cr_assert_eq(reqs(t, VDPU_PURP_EVENT), batches, "one decision per batch used: %llu",
+                 (unsigned long long)reqs(t, VDPU_PURP_EVENT));
+    cr_assert_eq(reqs(t, VDPU_PURP_USED), ring == DRV_RING_SPLIT ? batches : 2 * batches, "%u batches used", batches);
+    cr_assert_eq(reqs(t, VDPU_PURP_PAYLOAD_WR), written * 6, "frames 0-%u written", written - 1);
     /* firmware answers the internal error with DEVICE_NEEDS_RESET and quiesces the data path: the frames
-     * after frame 3 are dropped (the stopped receiveq) until then, and wait after (in the two RX buffers,
-     * then on the wire) - each frame once: frame 3's buffer was freed when the service ended, not
-     * counted as a drop */
+     * after the written ones are dropped (the stopped receiveq) until then, and wait after (in the two RX
+     * buffers, then on the wire) - each frame once: a written frame's buffer freed when the service ended
+     * is not counted as a drop */
     unsigned dropped = peek_csr(t, VDPU_CSR_ENG_STATUS) >> 16, held = t->b->out.nrx_frames;
     cr_assert(peek_csr(t, VDPU_CSR_DEVICE_STATUS) & VIRTIO_CONFIG_S_NEEDS_RESET, "DEVICE_NEEDS_RESET");
-    cr_assert_eq(4 + dropped + held + t->b->net.rx_n, VQSIZE, "frames 0-3, %u dropped, %u held, %u on the wire",
-                 dropped, held, (unsigned)t->b->net.rx_n);
+    cr_assert_eq(written + dropped + held + t->b->net.rx_n, VQSIZE, "%u frames written, %u dropped, %u held, %u on the wire",
+                 written, dropped, held, (unsigned)t->b->net.rx_n);
     cr_assert_eq(peek_csr(t, VDPU_CSR_ENG_STATUS) & VDPU_ENG_STATUS_IDLE, VDPU_ENG_STATUS_IDLE, "the engine idle");
     h_close(&h);
 }
 ENGINE_TEST_PARAMS(rx_decision, packed_a_failed_decision_stops_the_receiveq, 8, 2, .timeout = 120)
 {
-    failed(T, DRV_RING_PACKED, "ca@2", VDPU_QERR_DMA);
+    failed(T, DRV_RING_PACKED, "ca@2", VDPU_QERR_DMA, 2, 6);
 }
 ENGINE_TEST_PARAMS(rx_decision, packed_a_poisoned_decision_stops_the_receiveq, 8, 2, .timeout = 120)
 {
-    failed(T, DRV_RING_PACKED, "poison@2", VDPU_QERR_DMA);
+    failed(T, DRV_RING_PACKED, "poison@2", VDPU_QERR_DMA, 2, 6);
 }
 ENGINE_TEST_PARAMS(rx_decision, packed_a_lost_decision_times_out, 8, 2, .timeout = 120)
 {
-    failed(T, DRV_RING_PACKED, "drop@2", VDPU_QERR_TIMEOUT);
+    failed(T, DRV_RING_PACKED, "drop@2", VDPU_QERR_TIMEOUT, 8, 16);
 }
 ENGINE_TEST_PARAMS(rx_decision, split_a_failed_decision_stops_the_receiveq, 8, 2, .timeout = 120)
 {
-    failed(T, DRV_RING_SPLIT, "ca@4", VDPU_QERR_DMA);
+    failed(T, DRV_RING_SPLIT, "ca@4", VDPU_QERR_DMA, 2, 6);
 }
 ENGINE_TEST_PARAMS(rx_decision, split_a_lost_decision_times_out, 8, 2, .timeout = 120)
 {
-    failed(T, DRV_RING_SPLIT, "drop@4", VDPU_QERR_TIMEOUT);
+    failed(T, DRV_RING_SPLIT, "drop@4", VDPU_QERR_TIMEOUT, 8, 16);
 }
