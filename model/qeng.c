@@ -1758,11 +1758,29 @@ static bool ev_tap(struct vdpu_edge *e, const vdpu_in_t *in)
     return true;
 }
 
+/* One completion beat of a run-ahead read (`n_desc` descriptors into `buf`, `*got` bytes in so far, `*bad`
+ * a beat of it failed): the beat appended unless the read failed (an error status, poisoned, more bytes
+ * than asked; at its last beat fewer too); returns the read's state after the beat (enum eng_ra). */
+static uint8_t ra_beat(const vdpu_dmacpl_t *c, uint8_t st, uint8_t n_desc, uint8_t *buf, uint8_t *got, bool *bad)
+{
+    unsigned room = VIRTQ_DESC_BYTES * n_desc - *got, k = c->len < DMA_BEAT_BYTES ? c->len : DMA_BEAT_BYTES;
+    bool b = *bad || c->status != VDPU_CPL_SC || c->poison || c->len > room;
+    if (!b) {
+        memcpy(buf + *got, c->data, k);
+        *got = (uint8_t)(*got + k);
+    }
+    *bad = b;
+    if (!c->last) return st;
+    if (!b && *got != VIRTQ_DESC_BYTES * n_desc) b = true;
+    return st == ENG_RA_DROP ? ENG_RA_NONE : b ? ENG_RA_BAD : ENG_RA_IN;
+}
+
 /*
- * The RX run-ahead read's completion (docs/queue-engine.md "RX run-ahead"), at whatever state the engine
- * is in, hidden from the states like the decision's: its beats fill pcx; at its last beat it is in, or
- * bad (an error status, poisoned, more or fewer bytes than asked: QERR_DMA where the service would
- * take it - never, if the service ends first); a dropped one is forgotten. True when the beat was its.
+ * The RX run-ahead reads' completions (docs/queue-engine.md "RX run-ahead"), at whatever state the engine
+ * is in, hidden from the states like the decision's: the first's beats fill pcx, the second's pcy; at its
+ * last beat a read is in, or bad (an error status, poisoned, more or fewer bytes than asked: QERR_DMA
+ * where the service would take it - never, if the service ends first); a dropped one is forgotten. True
+ * when the beat was one of theirs.
  */
 static bool ra_tap(struct vdpu_edge *e, const vdpu_in_t *in)
 {
@@ -1770,34 +1788,19 @@ static bool ra_tap(struct vdpu_edge *e, const vdpu_in_t *in)
     const vdpu_dmacpl_t *c = &in->dmacpl;
     struct vdpu_eng *n = &e->next->eng;
 
-    if (in->dmacpl_valid && (g->rb_st == ENG_RA_READ || g->rb_st == ENG_RA_DROP) && c->tag == g->rb_tag) {
-        e->eng_service = true; /* the second run-ahead read: pcy */
-        unsigned room = VIRTQ_DESC_BYTES * g->rb_n - g->rb_got, k = c->len < DMA_BEAT_BYTES ? c->len : DMA_BEAT_BYTES;
-        bool bad = g->rb_bad || c->status != VDPU_CPL_SC || c->poison || c->len > room;
-        if (!bad) {
-            memcpy(n->pcy + g->rb_got, c->data, k);
-            n->rb_got = (uint8_t)(g->rb_got + k);
-        }
-        n->rb_bad = bad;
-        if (c->last) {
-            if (!bad && g->rb_got + k != VIRTQ_DESC_BYTES * g->rb_n) bad = true;
-            n->rb_st = g->rb_st == ENG_RA_DROP ? ENG_RA_NONE : bad ? ENG_RA_BAD : ENG_RA_IN;
-        }
+    if (!in->dmacpl_valid) return false;
+    if ((g->rb_st == ENG_RA_READ || g->rb_st == ENG_RA_DROP) && c->tag == g->rb_tag) {
+        e->eng_service = true; /* the second run-ahead read: pcy (one of the service arrays) */
+        n->rb_got = g->rb_got;
+        n->rb_bad = g->rb_bad;
+        n->rb_st = ra_beat(c, g->rb_st, g->rb_n, n->pcy, &n->rb_got, &n->rb_bad);
         return true;
     }
-    if (!in->dmacpl_valid || (g->ra_st != ENG_RA_READ && g->ra_st != ENG_RA_DROP) || c->tag != g->ra_tag) return false;
+    if ((g->ra_st != ENG_RA_READ && g->ra_st != ENG_RA_DROP) || c->tag != g->ra_tag) return false;
     e->eng_service = true; /* pcx is one of the service arrays */
-    unsigned room = VIRTQ_DESC_BYTES * g->ra_n - g->ra_got, k = c->len < DMA_BEAT_BYTES ? c->len : DMA_BEAT_BYTES;
-    bool bad = g->ra_bad || c->status != VDPU_CPL_SC || c->poison || c->len > room;
-    if (!bad) {
-        memcpy(n->pcx + g->ra_got, c->data, k);
-        n->ra_got = (uint8_t)(g->ra_got + k);
-    }
-    n->ra_bad = bad;
-    if (c->last) {
-        if (!bad && g->ra_got + k != VIRTQ_DESC_BYTES * g->ra_n) bad = true;
-        n->ra_st = g->ra_st == ENG_RA_DROP ? ENG_RA_NONE : bad ? ENG_RA_BAD : ENG_RA_IN;
-    }
+    n->ra_got = g->ra_got;
+    n->ra_bad = g->ra_bad;
+    n->ra_st = ra_beat(c, g->ra_st, g->ra_n, n->pcx, &n->ra_got, &n->ra_bad);
     return true;
 }
 

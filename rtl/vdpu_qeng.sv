@@ -510,10 +510,7 @@ module vdpu_qeng
   // states (cpl_v); an error status, poisoned data or a wrong length leaves EvBad. tag_held: the tag the
   // next read takes is the pending decision's: the read waits for it.
   logic ev_hit, ev_ok, cpl_v, tag_held, ra_hit, rb_hit, xn_hit, xb_hit;
-  logic ra_bad;  // the RX run-ahead read failed (a beat of it, or its length; ra_hit, main block)
-  logic xb_bad;  // the read beyond the next fetch failed (xb_hit, main block)
   logic xn_clear; // a pick: no next fetch (main block)
-  logic rb_bad;  // the second RX run-ahead read failed (rb_hit, main block)
   logic ev_newest;  // the beat is the newest decision's (else the one before it, ep)
   assign ev_newest = (evst_q == EvRead) && (dmacpl_tag_i == 8'(evtag_q));
   assign ev_hit    = dmacpl_valid_i && (ev_newest || ((epst_q == EvRead) && (dmacpl_tag_i == 8'(eptag_q))));
@@ -636,6 +633,25 @@ module vdpu_qeng
   logic [5:0]  xa_nb;        // bytes of a completion beat (the read's own room is checked apart)
 
   assign xa_nb = 6'(min16(32'(dmacpl_len_i), 32'd32));
+
+  // One completion beat of a descriptor read beside the engine (the RX run-ahead reads, the read beyond
+  // the next fetch; the model's ra_beat): `n` descriptors asked, `got` bytes in before this beat. Bad
+  // once a beat fails (an error status, poisoned, more bytes than asked); the beat goes into the buffer
+  // at `got` unless bad; at the last beat fewer bytes than asked are bad too (beat_short).
+  function automatic logic beat_bad(logic was_bad, logic [3:0] n, logic [7:0] got);
+    return was_bad || (dmacpl_status_i != CPL_SC) || dmacpl_poison_i ||
+           (32'(dmacpl_len_i) > 32'({n, 4'b0}) - 32'(got));
+  endfunction
+  function automatic logic [PcBits-1:0] beat_into(logic [PcBits-1:0] held, logic [6:0] got);  // got < 128: P <= 8 descriptors
+    return held | ({(PcBits - 256)'(0), dmacpl_data_i & byte_mask(xa_nb)} << {got, 3'b000});
+  endfunction
+  function automatic logic beat_short(logic [3:0] n, logic [7:0] got);
+    return 32'(got) + 32'(xa_nb) != 32'({n, 4'b0});
+  endfunction
+  // a run-ahead read after its last beat: in, or bad; a dropped one is forgotten
+  function automatic ra_st_e ra_after_last(ra_st_e st, logic bad);
+    return (st == RaDrop) ? RaNone : (bad ? RaBad : RaIn);
+  endfunction
 
   always_comb begin
     xa_k    = '0;
@@ -1152,9 +1168,6 @@ module vdpu_qeng
     mrg_more   = 1'b0;
     mrg_last   = 1'b0;
     pay_issued    = 1'b0;
-    ra_bad        = 1'b0;
-    rb_bad        = 1'b0;
-    xb_bad        = 1'b0;
     xn_clear      = 1'b0;
     pay_completed = 1'b0;
     pay_fail_last = 1'b0;
@@ -1324,44 +1337,35 @@ module vdpu_qeng
     // its beats fill pcx; at its last beat it is in, or bad (QERR_DMA where the service takes it); a
     // dropped one is forgotten (the model's ra_tap).
     if (ra_hit) begin
-      ra_bad = rabad_q || (dmacpl_status_i != CPL_SC) || dmacpl_poison_i ||
-               (32'(dmacpl_len_i) > 32'({ran_q, 4'b0}) - 32'(ragot_q));
-      if (!ra_bad) begin
-        pcx_d   = pcx_q | ({(PcBits - 256)'(0), dmacpl_data_i & byte_mask(xa_nb)} << {ragot_q[6:0], 3'b000});
+      rabad_d = beat_bad(rabad_q, ran_q, ragot_q);
+      if (!rabad_d) begin
+        pcx_d   = beat_into(pcx_q, ragot_q[6:0]);
         ragot_d = ragot_q + 8'(xa_nb);
       end
-      rabad_d = ra_bad;
-      if (dmacpl_last_i) begin
-        if (!ra_bad && 32'(ragot_q) + 32'(xa_nb) != 32'({ran_q, 4'b0})) ra_bad = 1'b1;
-        rast_d = (rast_q == RaDrop) ? RaNone : (ra_bad ? RaBad : RaIn);
-      end
+      if (dmacpl_last_i) rast_d = ra_after_last(rast_q, rabad_d || beat_short(ran_q, ragot_q));
     end
     if (rb_hit) begin  // the second: its beats fill pcy
-      rb_bad = rbbad_q || (dmacpl_status_i != CPL_SC) || dmacpl_poison_i ||
-               (32'(dmacpl_len_i) > 32'({rbn_q, 4'b0}) - 32'(rbgot_q));
-      if (!rb_bad) begin
-        pcy_d   = pcy_q | ({(PcBits - 256)'(0), dmacpl_data_i & byte_mask(xa_nb)} << {rbgot_q[6:0], 3'b000});
+      rbbad_d = beat_bad(rbbad_q, rbn_q, rbgot_q);
+      if (!rbbad_d) begin
+        pcy_d   = beat_into(pcy_q, rbgot_q[6:0]);
         rbgot_d = rbgot_q + 8'(xa_nb);
       end
-      rbbad_d = rb_bad;
-      if (dmacpl_last_i) begin
-        if (!rb_bad && 32'(rbgot_q) + 32'(xa_nb) != 32'({rbn_q, 4'b0})) rb_bad = 1'b1;
-        rbst_d = (rbst_q == RaDrop) ? RaNone : (rb_bad ? RaBad : RaIn);
-      end
+      if (dmacpl_last_i) rbst_d = ra_after_last(rbst_q, rbbad_d || beat_short(rbn_q, rbgot_q));
     end
 
     // The read beyond the next fetch (its beats fill pcy) and the next fetch's reads (their beats go to
     // their place in the other TX fetch buffer: the TX mover's write port), at whatever state the
     // engine is in, hidden from the states (the model's xn_tap).
     if (xb_hit) begin
-      xb_bad = xbbad_q || (dmacpl_status_i != CPL_SC) || dmacpl_poison_i ||
-               (32'(dmacpl_len_i) > 32'({xbn_q, 4'b0}) - 32'(xbgot_q));
-      if (!xb_bad) begin
-        pcy_d   = pcy_q | ({(PcBits - 256)'(0), dmacpl_data_i & byte_mask(xa_nb)} << {xbgot_q[6:0], 3'b000});
+      xbbad_d = beat_bad(xbbad_q, xbn_q, xbgot_q);
+      if (!xbbad_d) begin
+        pcy_d   = beat_into(pcy_q, xbgot_q[6:0]);
         xbgot_d = xbgot_q + 8'(xa_nb);
       end
-      xbbad_d = xb_bad || (dmacpl_last_i && 32'(xbgot_q) + 32'(xa_nb) != 32'({xbn_q, 4'b0}));
-      if (dmacpl_last_i) xbst_d = XaIn;
+      if (dmacpl_last_i) begin
+        xbbad_d = xbbad_d || beat_short(xbn_q, xbgot_q);
+        xbst_d  = XaIn;
+      end
     end
     if (xn_hit) begin
       if (!xn_bad_beat) pgot_d[pay_idx] = pgot_q[pay_idx] + 16'(pay_n);
