@@ -102,6 +102,17 @@ enum eng_x_stop {
     ENG_X_TIMEOUT, /* completion timeout: QERR_TIMEOUT */
 };
 
+/* An interrupt decision made beside the engine: its event read and the snapshot it decides on (the RTL's
+ * decision_t) */
+struct eng_decision {
+    uint8_t st;   /* enum eng_ev */
+    uint8_t tag;  /* its read's tag */
+    uint16_t n;   /* packed: the written descriptor's (batch's) ring slots */
+    uint16_t o;   /* split: the used idx before that batch (ev_old then) */
+    uint16_t nw;  /* the used idx after it, and the used wrap counter then (packed) */
+    bool wrap;
+};
+
 struct vdpu_eng {
     uint8_t fsm; /* enum vdpu_eng_fsm */
     bool rx;     /* serving the waiting frame's receiveq (else transmit on q) */
@@ -186,19 +197,11 @@ struct vdpu_eng {
     uint8_t t_cnt;       /* ... and its entries (1..32; 0: no block yet) */
     bool ae_wait;        /* split TX: avail_event written, the avail re-read not done yet */
     uint16_t ev_old;     /* split: used idx before the written batch (vring_need_event's old) */
-    uint8_t ev_st;       /* TX with EVENT_IDX or packed: the decision pending beside the engine (enum
-                          * eng_ev), on the used write before it */
-    uint8_t ev_tag;      /* ... its read's tag */
-    uint16_t ev_n;       /* ... packed: the written descriptor's (batch's) ring slots */
-    uint16_t ev_o;       /* ... split: the used idx before that batch (ev_old then) */
-    uint16_t ev_nw;      /* ... the used idx after it, and the used wrap counter then (packed) */
-    bool ev_wrap;
-    /* the decision before it, still pending when the next batch's used write went out: the used ring
-     * moves on while one decision is pending, not two (docs/queue-engine.md "Interrupt decision") */
-    uint8_t ep_st;
-    uint8_t ep_tag;
-    uint16_t ep_n, ep_o, ep_nw;
-    bool ep_wrap;
+    /* TX with EVENT_IDX or packed: the interrupt decision pending beside the engine, on the used write
+     * before it (ev), and the one before it, still pending when the next batch's used write went out
+     * (ep): the used ring moves on while one decision is pending, not two (docs/queue-engine.md
+     * "Interrupt decision"; RTL ev_q, ep_q) */
+    struct eng_decision ev, ep;
     uint8_t ra_st;       /* an RX service's run-ahead descriptor read (enum eng_ra; its
                           * descriptors in pcx); IDLE picks nothing while one is in flight */
     uint8_t ra_tag;      /* ... its tag */

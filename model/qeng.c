@@ -47,7 +47,7 @@ bool model_qeng_rx_held(const struct vdpu_state *s)
 /* Idle: in IDLE with no interrupt decision pending (ENG_STATUS[0], DP_STATUS's quiesced, the idle contract) */
 bool model_qeng_idle(const struct vdpu_state *s)
 {
-    return s->eng.fsm == VDPU_ENG_IDLE && s->eng.ev_st == ENG_EV_NONE && s->eng.ep_st == ENG_EV_NONE &&
+    return s->eng.fsm == VDPU_ENG_IDLE && s->eng.ev.st == ENG_EV_NONE && s->eng.ep.st == ENG_EV_NONE &&
            !qeng_ra_pending(&s->eng) &&
            !qeng_xn_pending(&s->eng);
 }
@@ -69,7 +69,7 @@ bool model_qeng_cpl_expected(const struct vdpu_state *s, uint8_t tag)
     const struct vdpu_eng *g = &s->eng;
     bool ra = g->ra_st == ENG_RA_READ || g->ra_st == ENG_RA_DROP, rb = g->rb_st == ENG_RA_READ || g->rb_st == ENG_RA_DROP;
     return g->fsm == VDPU_ENG_RD_WAIT || (g->fsm == VDPU_ENG_PAY && g->p_n && !g->x_stop) ||
-           (g->ev_st == ENG_EV_READ && tag == g->ev_tag) || (g->ep_st == ENG_EV_READ && tag == g->ep_tag) ||
+           (g->ev.st == ENG_EV_READ && tag == g->ev.tag) || (g->ep.st == ENG_EV_READ && tag == g->ep.tag) ||
            (ra && tag == g->ra_tag) || (rb && tag == g->rb_tag) ||
            (g->xn_n && tag < VDPU_QENG_TAGS && g->p_slot[tag].busy && g->p_slot[tag].nx) ||
            (g->xb_st == ENG_XA_READ && tag == g->xb_tag);
@@ -84,7 +84,7 @@ bool model_qeng_cpl_expected(const struct vdpu_state *s, uint8_t tag)
 static bool cto_runs(const struct vdpu_state *s)
 {
     const struct vdpu_eng *g = &s->eng;
-    bool ev = g->ev_st == ENG_EV_READ || g->ep_st == ENG_EV_READ || qeng_ra_pending(g) ||
+    bool ev = g->ev.st == ENG_EV_READ || g->ep.st == ENG_EV_READ || qeng_ra_pending(g) ||
               qeng_xn_pending(g); /* a read beside the engine */
     switch (g->fsm) {
     case VDPU_ENG_RD_WAIT: return true;
@@ -216,8 +216,8 @@ void qeng_error(struct vdpu_edge *e, uint8_t code)
     e->next->eng.err = code;
     /* a timeout forgets the pending decision's read too: the device no longer trusts its completions */
     if (code == VDPU_QERR_TIMEOUT) {
-        e->next->eng.ev_st = ENG_EV_NONE;
-        e->next->eng.ep_st = ENG_EV_NONE;
+        e->next->eng.ev.st = ENG_EV_NONE;
+        e->next->eng.ep.st = ENG_EV_NONE;
         e->next->eng.ra_st = ENG_RA_NONE;
         e->next->eng.rb_st = ENG_RA_NONE;
         xn_forget(&e->next->eng);
@@ -860,13 +860,13 @@ static void state_idle(struct vdpu_edge *e)
 
     /* the last service's interrupt decision first: nothing is picked while it is pending (a failed one
      * has stopped its queue already) */
-    if (s->eng.ev_st == ENG_EV_BAD || s->eng.ep_st == ENG_EV_BAD) {
-        if (s->eng.ev_st == ENG_EV_BAD) n->ev_st = ENG_EV_NONE;
-        if (s->eng.ep_st == ENG_EV_BAD) n->ep_st = ENG_EV_NONE;
+    if (s->eng.ev.st == ENG_EV_BAD || s->eng.ep.st == ENG_EV_BAD) {
+        if (s->eng.ev.st == ENG_EV_BAD) n->ev.st = ENG_EV_NONE;
+        if (s->eng.ep.st == ENG_EV_BAD) n->ep.st = ENG_EV_NONE;
         return;
     }
     /* ... or an RX run-ahead read, or the reads of a next fetch the service left (their bytes are dropped) */
-    if (s->eng.ev_st != ENG_EV_NONE || s->eng.ep_st != ENG_EV_NONE || qeng_ra_pending(&s->eng) ||
+    if (s->eng.ev.st != ENG_EV_NONE || s->eng.ep.st != ENG_EV_NONE || qeng_ra_pending(&s->eng) ||
         qeng_xn_pending(&s->eng))
         return;
     if (s->quiesce) return; /* a waiting frame stays (quiesce is short: a reset, a suspend) */
@@ -951,7 +951,7 @@ static void state_idle(struct vdpu_edge *e)
 /* The tag the next read takes is the pending interrupt decision's: the read waits for it. */
 static bool tag_held(const struct vdpu_eng *g)
 {
-    return (g->ev_st == ENG_EV_READ && g->next_tag == g->ev_tag) || (g->ep_st == ENG_EV_READ && g->next_tag == g->ep_tag) ||
+    return (g->ev.st == ENG_EV_READ && g->next_tag == g->ev.tag) || (g->ep.st == ENG_EV_READ && g->next_tag == g->ep.tag) ||
            ((g->ra_st == ENG_RA_READ || g->ra_st == ENG_RA_DROP) && g->next_tag == g->ra_tag) ||
            ((g->rb_st == ENG_RA_READ || g->rb_st == ENG_RA_DROP) && g->next_tag == g->rb_tag) ||
            (g->xn_n && g->p_slot[g->next_tag].nx) || /* ... or a read of the next fetch, or beyond it */
@@ -1001,20 +1001,15 @@ static void state_rd_req(struct vdpu_edge *e)
         /* the decision before it still pending moves aside - as the tap left it at this edge: one whose
          * completion came at this edge is done (soak seed 412044: taken from the pre-edge state, it
          * moved aside still "in flight" and held its tag for good) */
-        if (n->ev_st != ENG_EV_NONE) {
-            n->ep_st = n->ev_st;
-            n->ep_tag = g->ev_tag;
-            n->ep_n = g->ev_n;
-            n->ep_o = g->ev_o;
-            n->ep_nw = g->ev_nw;
-            n->ep_wrap = g->ev_wrap;
+        if (n->ev.st != ENG_EV_NONE) {
+            n->ep = n->ev; /* the tap changes st only: the rest is the pre-edge decision's */
         }
-        n->ev_st = ENG_EV_READ;
-        n->ev_tag = g->next_tag;
-        n->ev_n = g->ndesc;
-        n->ev_o = g->ev_old;
-        n->ev_nw = qeng_qctx(e)->used_idx; /* the used write before it is done: its new idx */
-        n->ev_wrap = qeng_qctx(e)->used_wrap;
+        n->ev.st = ENG_EV_READ;
+        n->ev.tag = g->next_tag;
+        n->ev.n = g->ndesc;
+        n->ev.o = g->ev_old;
+        n->ev.nw = qeng_qctx(e)->used_idx; /* the used write before it is done: its new idx */
+        n->ev.wrap = qeng_qctx(e)->used_wrap;
         n->no_irq = true; /* IRQ raises nothing: the decision raises the interrupt */
         n->rd_got = g->rd_len;
         n->fsm = VDPU_ENG_IRQ;
@@ -1561,10 +1556,10 @@ static void state_wr_req(struct vdpu_edge *e)
      * the used write before its read; the newest moves aside, ep, for the next); a failed one has stopped
      * the queue: the service ends here, nothing more is used */
     if (g->wr_purpose == VDPU_PURP_USED && !g->wr_beat &&
-        (g->ev_st == ENG_EV_BAD || g->ep_st == ENG_EV_BAD || (g->ev_st == ENG_EV_READ && g->ep_st == ENG_EV_READ))) {
-        if (g->ev_st == ENG_EV_BAD || g->ep_st == ENG_EV_BAD) {
-            if (g->ev_st == ENG_EV_BAD) n->ev_st = ENG_EV_NONE;
-            if (g->ep_st == ENG_EV_BAD) n->ep_st = ENG_EV_NONE;
+        (g->ev.st == ENG_EV_BAD || g->ep.st == ENG_EV_BAD || (g->ev.st == ENG_EV_READ && g->ep.st == ENG_EV_READ))) {
+        if (g->ev.st == ENG_EV_BAD || g->ep.st == ENG_EV_BAD) {
+            if (g->ev.st == ENG_EV_BAD) n->ev.st = ENG_EV_NONE;
+            if (g->ep.st == ENG_EV_BAD) n->ep.st = ENG_EV_NONE;
             qeng_idle(e);
         }
         return;
@@ -1716,8 +1711,8 @@ void model_qeng_edge(struct vdpu_edge *e, const vdpu_in_t *in)
 {
     eng_edge(e, in);
     if (e->dev_reset) { /* reads beside the engine are forgotten, as the engine's */
-        e->next->eng.ev_st = ENG_EV_NONE;
-        e->next->eng.ep_st = ENG_EV_NONE;
+        e->next->eng.ev.st = ENG_EV_NONE;
+        e->next->eng.ep.st = ENG_EV_NONE;
         e->next->eng.ra_st = ENG_RA_NONE;
         e->next->eng.rb_st = ENG_RA_NONE;
         xn_forget(&e->next->eng);
@@ -1741,9 +1736,10 @@ static bool ev_tap(struct vdpu_edge *e, const vdpu_in_t *in)
     struct vdpu_eng *n = &e->next->eng;
 
     if (!in->dmacpl_valid) return false;
-    bool newest = g->ev_st == ENG_EV_READ && c->tag == g->ev_tag;
-    if (!newest && !(g->ep_st == ENG_EV_READ && c->tag == g->ep_tag)) return false;
-    uint8_t *st = newest ? &n->ev_st : &n->ep_st;
+    bool newest = g->ev.st == ENG_EV_READ && c->tag == g->ev.tag;
+    if (!newest && !(g->ep.st == ENG_EV_READ && c->tag == g->ep.tag)) return false;
+    const struct eng_decision *d = newest ? &g->ev : &g->ep;
+    uint8_t *st = newest ? &n->ev.st : &n->ep.st;
     if (c->status != VDPU_CPL_SC || c->poison || !c->last || c->len != (g->pk_en ? 4u : 2u)) {
         /* the queue stops now (the scheduler passes it by); the service ends where it next waits */
         *st = ENG_EV_BAD;
@@ -1751,9 +1747,7 @@ static bool ev_tap(struct vdpu_edge *e, const vdpu_in_t *in)
         return true;
     }
     *st = ENG_EV_NONE;
-    bool no_irq = g->pk_en ? qeng_packed_no_irq(e, c->data, newest ? g->ev_n : g->ep_n, newest ? g->ev_nw : g->ep_nw,
-                                                newest ? g->ev_wrap : g->ep_wrap)
-                           : qeng_split_no_irq(c->data, newest ? g->ev_nw : g->ep_nw, newest ? g->ev_o : g->ep_o);
+    bool no_irq = g->pk_en ? qeng_packed_no_irq(e, c->data, d->n, d->nw, d->wrap) : qeng_split_no_irq(c->data, d->nw, d->o);
     if (!no_irq) qeng_raise(e, g->q);
     return true;
 }

@@ -140,6 +140,17 @@ module vdpu_qeng
     EvBad    // it completed with an error: QERR_DMA where the engine next waits for it
   } ev_st_e;
 
+  // An interrupt decision made beside the engine: its event read and the snapshot it decides on (the
+  // model's struct eng_decision)
+  typedef struct packed {
+    ev_st_e      st;
+    logic [4:0]  tag;   // its read's tag
+    logic [15:0] n;     // packed: the written descriptor's (batch's) ring slots
+    logic [15:0] o;     // split: the used idx before that batch (evold then)
+    logic [15:0] nw;    // the used idx after it, and the used wrap counter then (packed)
+    logic        wrap;
+  } decision_t;
+
   // The run-ahead descriptor read of a receive service that caches descriptors (the model's enum eng_ra;
   // docs/queue-engine.md "RX run-ahead").
   typedef enum logic [2:0] {
@@ -247,19 +258,10 @@ module vdpu_qeng
   logic [5:0]            tcnt_q, tcnt_d;    // ... and its entries (1..32)
   logic                  aew_q, aew_d;      // split TX: avail_event written, avail re-read pending
   logic [15:0]           evold_q, evold_d;  // split: used idx before the batch (vring_need_event)
-  ev_st_e                evst_q, evst_d;    // TX with EVENT_IDX or packed: the decision pending beside
-                                            // the engine; the used ring does not move until it is made
-  logic [4:0]            evtag_q, evtag_d;  // ... its read's tag
-  logic [15:0]           evn_q, evn_d;      // ... packed: the written descriptor's (batch's) ring slots
-  logic [15:0]           evo_q, evo_d;      // ... split: the used idx before that batch (evold then)
-  logic [15:0]           evnw_q, evnw_d;    // ... the used idx after it, and the wrap counter then (packed)
-  logic                  evwrap_q, evwrap_d;
-  // the decision before it, still pending when the next batch's used write went out: the used ring
-  // moves on while one decision is pending, not two (the model's ep_*)
-  ev_st_e                epst_q, epst_d;
-  logic [4:0]            eptag_q, eptag_d;
-  logic [15:0]           epn_q, epn_d, epo_q, epo_d, epnw_q, epnw_d;
-  logic                  epwrap_q, epwrap_d;
+  // TX with EVENT_IDX or packed: the interrupt decision pending beside the engine, on the used write
+  // before it (ev), and the one before it, still pending when the next batch's used write went out
+  // (ep): the used ring moves on while one decision is pending, not two (the model's ev, ep)
+  decision_t             ev_q, ev_d, ep_q, ep_d;
   ra_st_e                rast_q, rast_d;    // RX: the run-ahead descriptor read (into pcx_q)
   logic [4:0]            ratag_q, ratag_d;  // ... its tag
   logic [3:0]            ran_q, ran_d;      // ... the descriptors it reads
@@ -494,7 +496,7 @@ module vdpu_qeng
   assign ra_pend  = ra1_pend || rb_pend;
   logic xn_pend;  // a read of the next fetch, or the read beyond it, is in flight (the model's qeng_xn_pending)
   assign xn_pend  = (xnn_q != '0) || (xbst_q == XaRead);
-  assign ev_timed = ((evst_q == EvRead) || (epst_q == EvRead) || ra_pend || xn_pend) &&
+  assign ev_timed = ((ev_q.st == EvRead) || (ep_q.st == EvRead) || ra_pend || xn_pend) &&
                     (state_q == StIdle || state_q == StRdReq ||
                                                       (state_q == StPay && xstop_q == XGo) ||
                                                       (state_q == StWrReq && beat_q == '0)) ||
@@ -512,8 +514,8 @@ module vdpu_qeng
   logic ev_hit, ev_ok, cpl_v, tag_held, ra_hit, rb_hit, xn_hit, xb_hit;
   logic xn_clear; // a pick: no next fetch (main block)
   logic ev_newest;  // the beat is the newest decision's (else the one before it, ep)
-  assign ev_newest = (evst_q == EvRead) && (dmacpl_tag_i == 8'(evtag_q));
-  assign ev_hit    = dmacpl_valid_i && (ev_newest || ((epst_q == EvRead) && (dmacpl_tag_i == 8'(eptag_q))));
+  assign ev_newest = (ev_q.st == EvRead) && (dmacpl_tag_i == 8'(ev_q.tag));
+  assign ev_hit    = dmacpl_valid_i && (ev_newest || ((ep_q.st == EvRead) && (dmacpl_tag_i == 8'(ep_q.tag))));
   assign rb_hit   = dmacpl_valid_i && rb_pend && (dmacpl_tag_i == 8'(rbtag_q));
   assign ra_hit   = dmacpl_valid_i && !rb_hit && ra1_pend && (dmacpl_tag_i == 8'(ratag_q));
   assign ev_ok    = (dmacpl_status_i == CPL_SC) && !dmacpl_poison_i && dmacpl_last_i &&
@@ -522,7 +524,7 @@ module vdpu_qeng
   assign xn_hit   = dmacpl_valid_i && !xb_hit && (xnn_q != '0) && (dmacpl_tag_i[7:5] == '0) &&
                     pbusy_q[dmacpl_tag_i[4:0]] && pnx_q[dmacpl_tag_i[4:0]];
   assign cpl_v    = dmacpl_valid_i && !ev_hit && !ra_hit && !rb_hit && !xn_hit && !xb_hit;
-  assign tag_held = ((evst_q == EvRead) && (tag_q == evtag_q)) || ((epst_q == EvRead) && (tag_q == eptag_q)) ||
+  assign tag_held = ((ev_q.st == EvRead) && (tag_q == ev_q.tag)) || ((ep_q.st == EvRead) && (tag_q == ep_q.tag)) ||
                     (ra1_pend && (tag_q == ratag_q)) ||
                     (rb_pend && (tag_q == rbtag_q)) ||
                     ((xnn_q != '0) && pnx_q[tag_q]) || ((xbst_q == XaRead) && (tag_q == xbtag_q));
@@ -1104,18 +1106,8 @@ module vdpu_qeng
     xstop_d   = xstop_q;
     xsent_d   = xsent_q;
     xah_d     = xah_q;
-    evst_d    = evst_q;
-    evtag_d   = evtag_q;
-    evn_d     = evn_q;
-    evo_d     = evo_q;
-    evnw_d    = evnw_q;
-    evwrap_d  = evwrap_q;
-    epst_d    = epst_q;
-    eptag_d   = eptag_q;
-    epn_d     = epn_q;
-    epo_d     = epo_q;
-    epnw_d    = epnw_q;
-    epwrap_d  = epwrap_q;
+    ev_d      = ev_q;
+    ep_d      = ep_q;
     rast_d    = rast_q;
     ratag_d   = ratag_q;
     ran_d     = ran_q;
@@ -1320,11 +1312,11 @@ module vdpu_qeng
     // A failed one is the queue's QERR_DMA at once (QERR[q] below); EvBad ends the service where the engine
     // next waits for the decision (no further used write).
     if (ev_hit) begin
-      if (ev_newest) evst_d = ev_ok ? EvNone : EvBad;
-      else epst_d = ev_ok ? EvNone : EvBad;
-      irq_o  = ev_ok && event_irq(dmacpl_data_i[31:0], packed_q, evx_q, ev_newest ? evnw_q : epnw_q,
-                                  ev_newest ? evwrap_q : epwrap_q, qn, ev_newest ? evn_q : epn_q,
-                                  ev_newest ? evo_q : epo_q);
+      if (ev_newest) ev_d.st = ev_ok ? EvNone : EvBad;
+      else ep_d.st = ev_ok ? EvNone : EvBad;
+      irq_o  = ev_ok && event_irq(dmacpl_data_i[31:0], packed_q, evx_q, ev_newest ? ev_q.nw : ep_q.nw,
+                                  ev_newest ? ev_q.wrap : ep_q.wrap, qn, ev_newest ? ev_q.n : ep_q.n,
+                                  ev_newest ? ev_q.o : ep_q.o);
       if (!ev_ok) begin
         err_o  = 1'b1;
         info_d = '0;
@@ -1382,14 +1374,14 @@ module vdpu_qeng
       // -- scheduler: RX first, then the next ready TX queue (round robin); the last service's interrupt
       // decision first: nothing is picked while it is pending
       StIdle: begin
-        if (evst_q == EvBad || epst_q == EvBad) begin
-          if (evst_q == EvBad) evst_d = EvNone;  // it has stopped its queue already
-          if (epst_q == EvBad) epst_d = EvNone;
+        if (ev_q.st == EvBad || ep_q.st == EvBad) begin
+          if (ev_q.st == EvBad) ev_d.st = EvNone;  // it has stopped its queue already
+          if (ep_q.st == EvBad) ep_d.st = EvNone;
         end else if (cto_fire) begin
           code_d  = QERR_TIMEOUT;
           state_d = StErr;
-          evst_d  = EvNone;
-        end else if (evst_q != EvNone || epst_q != EvNone || ra_pend || xn_pend) begin
+          ev_d.st  = EvNone;
+        end else if (ev_q.st != EvNone || ep_q.st != EvNone || ra_pend || xn_pend) begin
           // the decision's (or an RX run-ahead read's, or a next fetch's the service left) completion is
           // on the way
         end else if (!quiesce_i) begin  // (quiesce is short - a reset, a suspend: a waiting frame stays)
@@ -1464,7 +1456,7 @@ module vdpu_qeng
         if (cto_fire) begin  // the pending decision's read timed out
           code_d  = QERR_TIMEOUT;
           state_d = StErr;
-          evst_d  = EvNone;
+          ev_d.st  = EvNone;
         end else if (ra_refill && rast_q == RaIn && ra_first_ok) begin
           // RX run-ahead: the refill's descriptors are in already - the cache, no read
           pc_d    = pcx_q;
@@ -1512,20 +1504,13 @@ module vdpu_qeng
               // the interrupt decision is made beside the engine (ev_hit): the next buffer now
               // the decision before it still pending moves aside - as ev_hit left it at this edge (one
               // whose completion came now is done; soak seed 412044)
-              if (evst_d != EvNone) begin
-                epst_d   = evst_d;
-                eptag_d  = evtag_q;
-                epn_d    = evn_q;
-                epo_d    = evo_q;
-                epnw_d   = evnw_q;
-                epwrap_d = evwrap_q;
-              end
-              evst_d   = EvRead;
-              evtag_d  = tag_q;
-              evn_d    = ndesc_q[15:0];
-              evo_d    = evold_q;
-              evnw_d   = qc.used_idx;  // the used write before it is done: its new idx
-              evwrap_d = qc.used_wrap;
+              if (ev_d.st != EvNone) ep_d = ev_d;  // (ev_hit changes st only)
+              ev_d.st   = EvRead;
+              ev_d.tag  = tag_q;
+              ev_d.n    = ndesc_q[15:0];
+              ev_d.o    = evold_q;
+              ev_d.nw   = qc.used_idx;  // the used write before it is done: its new idx
+              ev_d.wrap = qc.used_wrap;
               irq_en_d = 1'b0;  // IRQ raises nothing: the decision raises the interrupt
               rcnt_d   = 32'(req.len);  // PROC of a cached descriptor sees a complete read
               state_d  = StIrq;
@@ -1540,7 +1525,7 @@ module vdpu_qeng
         end else if (cto_fire) begin
           code_d  = QERR_TIMEOUT;
           state_d = StErr;
-          evst_d  = EvNone;  // the pending decision's read is forgotten too
+          ev_d.st  = EvNone;  // the pending decision's read is forgotten too
         end else if (cpl_v) begin
           rcnt_d = rcnt_q + 32'(dmacpl_len_i);
           if (!cpl_good) rerr_d = 1'b1;
@@ -1841,15 +1826,15 @@ module vdpu_qeng
         if (cto_fire) begin  // the pending decision's read timed out (before this write's first beat)
           code_d  = QERR_TIMEOUT;
           state_d = StErr;
-          evst_d  = EvNone;
-        end else if ((evst_q == EvBad || epst_q == EvBad || (evst_q == EvRead && epst_q == EvRead)) &&
+          ev_d.st  = EvNone;
+        end else if ((ev_q.st == EvBad || ep_q.st == EvBad || (ev_q.st == EvRead && ep_q.st == EvRead)) &&
                      (op_q == OpUsed || op_q == OpUsedRest) && beat_q == '0) begin
           // the used ring moves on while one interrupt decision is pending, not while two are; a failed
           // one has stopped the queue: the service ends here, nothing more is used (an RX frame it holds
           // freed)
-          if (evst_q == EvBad || epst_q == EvBad) begin
-            if (evst_q == EvBad) evst_d = EvNone;
-            if (epst_q == EvBad) epst_d = EvNone;
+          if (ev_q.st == EvBad || ep_q.st == EvBad) begin
+            if (ev_q.st == EvBad) ev_d.st = EvNone;
+            if (ep_q.st == EvBad) ep_d.st = EvNone;
             state_d   = StIdle;
             rx_free_o = rx_q && rx_own_q;
             rx_own_d  = 1'b0;
@@ -2061,7 +2046,7 @@ module vdpu_qeng
         end else if (cto_fire && txb_q == '0) begin
           code_d  = QERR_TIMEOUT;
           state_d = StErr;
-          evst_d  = EvNone;
+          ev_d.st  = EvNone;
         end else begin
           // TX fetch: a frame half sent is finished first; the stop acts after it
           if (rd_abort) xstop_d = XReset;
@@ -2164,7 +2149,7 @@ module vdpu_qeng
               XTimeout: begin
                 code_d  = QERR_TIMEOUT;
                 state_d = StErr;
-                evst_d  = EvNone;
+                ev_d.st  = EvNone;
               end
               default: begin  // XFailed
                 state_d = StProc;
@@ -2192,7 +2177,7 @@ module vdpu_qeng
         if (cto_fire) begin  // the RX run-ahead read it waits for timed out
           code_d  = QERR_TIMEOUT;
           state_d = StErr;
-          evst_d  = EvNone;
+          ev_d.st  = EvNone;
         end else if (!quiesce_i && rx_full_i && eng_ctrl_i[ENGCTRL_ENABLE] && rx_go && rx_q_i == q_q && !rx_drop) begin
           if (pcn_q == '0 && rast_q == RaRead) begin
             // RX run-ahead: the cache is dry and its read nearly in - wait for it
@@ -2458,13 +2443,13 @@ module vdpu_qeng
     // DEV_RESET clears QERR; a violation recorded at the same edge survives (data path last). It forgets
     // a pending interrupt decision's read, as the engine's.
     if (dev_reset_i) qerr_d = '0;
-    if (dev_reset_i) evst_d = EvNone;
+    if (dev_reset_i) ev_d.st = EvNone;
     // reads beside the engine: a DEV_RESET or a completion timeout forgets the RX run-ahead reads, and
     // the next fetch's reads and the read beyond it (their beats are unexpected); a pick starts without
     if (dev_reset_i || (state_d == StErr && code_d == QERR_TIMEOUT)) begin
       rast_d = RaNone;
       rbst_d = RaNone;
-      epst_d = EvNone;  // (the newest decision's read: where the timeout or the reset acts, above)
+      ep_d.st = EvNone;  // (the newest decision's read: where the timeout or the reset acts, above)
     end
     if (xn_clear || dev_reset_i || (state_d == StErr && code_d == QERR_TIMEOUT)) begin
       pbusy_d  = pbusy_d & ~pnx_d;
@@ -2604,18 +2589,8 @@ module vdpu_qeng
       xbgot_q     <= '0;
       xbbad_q     <= 1'b0;
       pcy_q       <= '0;
-      evst_q      <= EvNone;
-      evtag_q     <= '0;
-      evn_q       <= '0;
-      evo_q       <= '0;
-      evnw_q      <= '0;
-      evwrap_q    <= 1'b0;
-      epst_q      <= EvNone;
-      eptag_q     <= '0;
-      epn_q       <= '0;
-      epo_q       <= '0;
-      epnw_q      <= '0;
-      epwrap_q    <= 1'b0;
+      ev_q        <= '{st: EvNone, default: '0};
+      ep_q        <= '{st: EvNone, default: '0};
       rast_q      <= RaNone;
       ratag_q     <= '0;
       ran_q       <= '0;
@@ -2744,18 +2719,8 @@ module vdpu_qeng
       xbgot_q     <= xbgot_d;
       xbbad_q     <= xbbad_d;
       pcy_q       <= pcy_d;
-      evst_q      <= evst_d;
-      evtag_q     <= evtag_d;
-      evn_q       <= evn_d;
-      evo_q       <= evo_d;
-      evnw_q      <= evnw_d;
-      evwrap_q    <= evwrap_d;
-      epst_q      <= epst_d;
-      eptag_q     <= eptag_d;
-      epn_q       <= epn_d;
-      epo_q       <= epo_d;
-      epnw_q      <= epnw_d;
-      epwrap_q    <= epwrap_d;
+      ev_q        <= ev_d;
+      ep_q        <= ep_d;
       rast_q      <= rast_d;
       ratag_q     <= ratag_d;
       ran_q       <= ran_d;
@@ -2792,7 +2757,7 @@ module vdpu_qeng
   assign cpl_expected_o = (state_q == StRdWait) || (state_q == StPay && pn_q != '0 && xstop_q == XGo) ||
                           ev_hit || ra_hit || rb_hit || xn_hit || xb_hit;
   assign irq_q_o        = q_q;
-  assign idle_o         = (state_q == StIdle) && (evst_q == EvNone) && (epst_q == EvNone) && !ra_pend && !xn_pend;
+  assign idle_o         = (state_q == StIdle) && (ev_q.st == EvNone) && (ep_q.st == EvNone) && !ra_pend && !xn_pend;
   assign rx_held_o      = rx_own_q && (state_q != StIdle);
   assign rd_wait_o      = (state_q == StRdWait) && !cto_due;
   assign cto_wake_o     = (!cto_run || cpl_timeout_i == '0) ? '1 :
