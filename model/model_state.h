@@ -102,6 +102,15 @@ enum eng_x_stop {
     ENG_X_TIMEOUT, /* completion timeout: QERR_TIMEOUT */
 };
 
+/* A run-ahead descriptor read beside the engine (the RTL's ra_read_t) */
+struct eng_ra_read {
+    uint8_t st;  /* enum eng_ra */
+    uint8_t tag; /* its tag */
+    uint8_t n;   /* the descriptors it reads */
+    uint8_t got; /* bytes in so far */
+    bool bad;    /* a beat of it failed (error, poison, too long) */
+};
+
 /* An interrupt decision made beside the engine: its event read and the snapshot it decides on (the RTL's
  * decision_t) */
 struct eng_decision {
@@ -202,18 +211,11 @@ struct vdpu_eng {
      * (ep): the used ring moves on while one decision is pending, not two (docs/queue-engine.md
      * "Interrupt decision"; RTL ev_q, ep_q) */
     struct eng_decision ev, ep;
-    uint8_t ra_st;       /* an RX service's run-ahead descriptor read (enum eng_ra; its
-                          * descriptors in pcx); IDLE picks nothing while one is in flight */
-    uint8_t ra_tag;      /* ... its tag */
-    uint8_t ra_n;        /* ... the descriptors it reads */
-    uint8_t ra_got;      /* ... bytes in so far */
-    bool ra_bad;         /* ... a beat of it failed (error, poison, too long) */
-    uint8_t rb_st;       /* the second run-ahead read: the P descriptors after the first's (enum eng_ra,
-                          * pcy); it becomes the first when the first is taken */
-    uint8_t rb_tag;      /* ... its tag */
-    uint8_t rb_n;        /* ... the descriptors it reads */
-    uint8_t rb_got;      /* ... bytes in so far */
-    bool rb_bad;         /* ... a beat of it failed */
+    /* an RX service's run-ahead descriptor reads (docs/queue-engine.md "RX run-ahead"): the first (ra, its
+     * descriptors in pcx) and the second, the P descriptors after the first's (rb, in pcy), which
+     * becomes the first when the first is taken; IDLE picks nothing while one is in flight (RTL ra_q,
+     * rb_q) */
+    struct eng_ra_read ra, rb;
 
     /* MRG_RXBUF (ENG_CTRL[4], latched at the pick): the buffers of the frame in service. Nothing
      * is made used until the whole frame is written (commit), so a frame that runs out of buffers

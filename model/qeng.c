@@ -67,10 +67,10 @@ uint32_t model_qeng_status(const struct vdpu_state *s)
 bool model_qeng_cpl_expected(const struct vdpu_state *s, uint8_t tag)
 {
     const struct vdpu_eng *g = &s->eng;
-    bool ra = g->ra_st == ENG_RA_READ || g->ra_st == ENG_RA_DROP, rb = g->rb_st == ENG_RA_READ || g->rb_st == ENG_RA_DROP;
+    bool ra = g->ra.st == ENG_RA_READ || g->ra.st == ENG_RA_DROP, rb = g->rb.st == ENG_RA_READ || g->rb.st == ENG_RA_DROP;
     return g->fsm == VDPU_ENG_RD_WAIT || (g->fsm == VDPU_ENG_PAY && g->p_n && !g->x_stop) ||
            (g->ev.st == ENG_EV_READ && tag == g->ev.tag) || (g->ep.st == ENG_EV_READ && tag == g->ep.tag) ||
-           (ra && tag == g->ra_tag) || (rb && tag == g->rb_tag) ||
+           (ra && tag == g->ra.tag) || (rb && tag == g->rb.tag) ||
            (g->xn_n && tag < VDPU_QENG_TAGS && g->p_slot[tag].busy && g->p_slot[tag].nx) ||
            (g->xb_st == ENG_XA_READ && tag == g->xb_tag);
 }
@@ -92,7 +92,7 @@ static bool cto_runs(const struct vdpu_state *s)
     case VDPU_ENG_IDLE:
     case VDPU_ENG_RD_REQ: return ev;
     case VDPU_ENG_WR_REQ: return ev && !g->wr_beat;
-    case VDPU_ENG_RX_NEXT: return g->ra_st == ENG_RA_READ; /* waiting for the run-ahead read */
+    case VDPU_ENG_RX_NEXT: return g->ra.st == ENG_RA_READ; /* waiting for the run-ahead read */
     default: return false;
     }
 }
@@ -218,8 +218,8 @@ void qeng_error(struct vdpu_edge *e, uint8_t code)
     if (code == VDPU_QERR_TIMEOUT) {
         e->next->eng.ev.st = ENG_EV_NONE;
         e->next->eng.ep.st = ENG_EV_NONE;
-        e->next->eng.ra_st = ENG_RA_NONE;
-        e->next->eng.rb_st = ENG_RA_NONE;
+        e->next->eng.ra.st = ENG_RA_NONE;
+        e->next->eng.rb.st = ENG_RA_NONE;
         xn_forget(&e->next->eng);
     }
 }
@@ -911,8 +911,8 @@ static void state_idle(struct vdpu_edge *e)
     n->x_sent = false;
     n->x_ahead = ENG_XA_NONE;
     xn_forget(n); /* none in flight (IDLE waited for them) */
-    n->ra_st = ENG_RA_NONE;
-    n->rb_st = ENG_RA_NONE;
+    n->ra.st = ENG_RA_NONE;
+    n->rb.st = ENG_RA_NONE;
     n->pc_n = 0;
     n->pc_pos = 0;
     n->b_cnt = 0;
@@ -952,8 +952,8 @@ static void state_idle(struct vdpu_edge *e)
 static bool tag_held(const struct vdpu_eng *g)
 {
     return (g->ev.st == ENG_EV_READ && g->next_tag == g->ev.tag) || (g->ep.st == ENG_EV_READ && g->next_tag == g->ep.tag) ||
-           ((g->ra_st == ENG_RA_READ || g->ra_st == ENG_RA_DROP) && g->next_tag == g->ra_tag) ||
-           ((g->rb_st == ENG_RA_READ || g->rb_st == ENG_RA_DROP) && g->next_tag == g->rb_tag) ||
+           ((g->ra.st == ENG_RA_READ || g->ra.st == ENG_RA_DROP) && g->next_tag == g->ra.tag) ||
+           ((g->rb.st == ENG_RA_READ || g->rb.st == ENG_RA_DROP) && g->next_tag == g->rb.tag) ||
            (g->xn_n && g->p_slot[g->next_tag].nx) || /* ... or a read of the next fetch, or beyond it */
            (g->xb_st == ENG_XA_READ && g->next_tag == g->xb_tag);
 }
@@ -966,7 +966,7 @@ static void state_rd_req(struct vdpu_edge *e)
     struct vdpu_eng *n = &e->next->eng;
     vdpu_dmareq_t r;
 
-    if (g->rx && g->ra_st != ENG_RA_NONE && g->ra_st != ENG_RA_DROP && qeng_cache_read(e) &&
+    if (g->rx && g->ra.st != ENG_RA_NONE && g->ra.st != ENG_RA_DROP && qeng_cache_read(e) &&
         g->rd_purpose == VDPU_PURP_DESC) {
         int t = ra_take(e);
         if (t > 0) { /* PROC takes the cached descriptor as after a complete read */
@@ -1269,7 +1269,7 @@ static uint32_t ra_k(const struct vdpu_edge *e, uint32_t *slot)
 {
     const struct vdpu_eng *g = &e->pre->eng;
 
-    if ((!g->pk_en && !g->io_fetch) || g->ra_st != ENG_RA_NONE || g->pf < 2 || !g->pc_n || g->pc_n > g->pf / 2u)
+    if ((!g->pk_en && !g->io_fetch) || g->ra.st != ENG_RA_NONE || g->pf < 2 || !g->pc_n || g->pc_n > g->pf / 2u)
         return 0;
     return ahead_k(e, g->pc_n, g->pc_n, slot); /* a frame starting: nothing in service */
 }
@@ -1280,8 +1280,8 @@ static uint32_t rb_k(const struct vdpu_edge *e, uint32_t *slot)
 {
     const struct vdpu_eng *g = &e->pre->eng;
 
-    if ((g->ra_st != ENG_RA_READ && g->ra_st != ENG_RA_IN) || g->rb_st != ENG_RA_NONE || g->ra_n != g->pf) return 0;
-    return ahead_k(e, g->pc_n + g->ra_n, g->pc_n + g->ra_n, slot);
+    if ((g->ra.st != ENG_RA_READ && g->ra.st != ENG_RA_IN) || g->rb.st != ENG_RA_NONE || g->ra.n != g->pf) return 0;
+    return ahead_k(e, g->pc_n + g->ra.n, g->pc_n + g->ra.n, slot);
 }
 
 /* Issue a run-ahead read (one edge: RX_NEXT starts the frame at the next): the first, else the second;
@@ -1309,19 +1309,8 @@ static bool ra_issue(struct vdpu_edge *e)
     r.last = true;
     model_dma_out_load(e, &r);
     n->next_tag = (uint8_t)((g->next_tag + 1) % VDPU_QENG_TAGS);
-    if (second) {
-        n->rb_st = ENG_RA_READ;
-        n->rb_tag = g->next_tag;
-        n->rb_n = (uint8_t)k;
-        n->rb_got = 0;
-        n->rb_bad = false;
-        return true;
-    }
-    n->ra_st = ENG_RA_READ;
-    n->ra_tag = g->next_tag;
-    n->ra_n = (uint8_t)k;
-    n->ra_got = 0;
-    n->ra_bad = false;
+    struct eng_ra_read *a = second ? &n->rb : &n->ra;
+    *a = (struct eng_ra_read){.st = ENG_RA_READ, .tag = g->next_tag, .n = (uint8_t)k};
     return true;
 }
 
@@ -1332,16 +1321,12 @@ static void rb_shift(struct vdpu_eng *n, bool taken)
 {
     if (taken) {
         memcpy(n->pcx, n->pcy, sizeof n->pcx);
-        n->ra_st = n->rb_st;
-        n->ra_tag = n->rb_tag;
-        n->ra_n = n->rb_n;
-        n->ra_got = n->rb_got;
-        n->ra_bad = n->rb_bad;
-        n->rb_st = ENG_RA_NONE;
-    } else if (n->rb_st == ENG_RA_READ) {
-        n->rb_st = ENG_RA_DROP;
-    } else if (n->rb_st != ENG_RA_DROP) {
-        n->rb_st = ENG_RA_NONE;
+        n->ra = n->rb;
+        n->rb.st = ENG_RA_NONE;
+    } else if (n->rb.st == ENG_RA_READ) {
+        n->rb.st = ENG_RA_DROP;
+    } else if (n->rb.st != ENG_RA_DROP) {
+        n->rb.st = ENG_RA_NONE;
     }
 }
 
@@ -1359,24 +1344,24 @@ static int ra_take(struct vdpu_edge *e)
     struct vdpu_eng *n = &e->next->eng;
     const struct vdpu_queue_ctx *qc = qeng_qctx(e);
 
-    switch (g->ra_st) {
+    switch (g->ra.st) {
     case ENG_RA_IN: {
         uint16_t flags = le16_at(g->pcx + 14);
-        n->ra_st = ENG_RA_NONE;
+        n->ra.st = ENG_RA_NONE;
         /* packed: its first descriptor's flags (split: only offered buffers' descriptors were read) */
         if (g->pk_en && ((bool)(flags & VIRTQ_DESC_F_AVAIL) != qc->avail_wrap ||
                          (bool)(flags & VIRTQ_DESC_F_USED) == qc->avail_wrap)) {
             rb_shift(n, false);
             return 0;
         }
-        memcpy(n->pc, g->pcx, (size_t)VIRTQ_DESC_BYTES * g->ra_n);
-        n->pc_n = g->ra_n;
+        memcpy(n->pc, g->pcx, (size_t)VIRTQ_DESC_BYTES * g->ra.n);
+        n->pc_n = g->ra.n;
         n->pc_pos = 0;
         rb_shift(n, true);
         return 1;
     }
     case ENG_RA_BAD:
-        n->ra_st = ENG_RA_NONE;
+        n->ra.st = ENG_RA_NONE;
         rb_shift(n, false);
         return -1;
     case ENG_RA_READ:
@@ -1394,8 +1379,8 @@ void qeng_ra_forget(struct vdpu_edge *e)
 {
     const struct vdpu_eng *g = &e->pre->eng;
     struct vdpu_eng *n = &e->next->eng;
-    if (g->ra_st == ENG_RA_READ) n->ra_st = n->ra_st == ENG_RA_READ ? ENG_RA_DROP : ENG_RA_NONE;
-    else if (g->ra_st != ENG_RA_DROP) n->ra_st = ENG_RA_NONE;
+    if (g->ra.st == ENG_RA_READ) n->ra.st = n->ra.st == ENG_RA_READ ? ENG_RA_DROP : ENG_RA_NONE;
+    else if (g->ra.st != ENG_RA_DROP) n->ra.st = ENG_RA_NONE;
     rb_shift(n, false); /* the second one's slots follow the first's: forgotten too */
 }
 
@@ -1653,7 +1638,7 @@ static void state_rx_next(struct vdpu_edge *e, const vdpu_in_t *in)
         !rx_unservable(s, g->q)) {
         const struct vdpu_queue_ctx *qc = qeng_qctx(e);
         /* RX run-ahead: the cache is dry and its read nearly in - wait for it; or read it now */
-        if (!g->pc_n && g->ra_st == ENG_RA_READ) return;
+        if (!g->pc_n && g->ra.st == ENG_RA_READ) return;
         if (ra_issue(e)) return;
         n->rx_own = true;
         start_buffer(n);
@@ -1713,8 +1698,8 @@ void model_qeng_edge(struct vdpu_edge *e, const vdpu_in_t *in)
     if (e->dev_reset) { /* reads beside the engine are forgotten, as the engine's */
         e->next->eng.ev.st = ENG_EV_NONE;
         e->next->eng.ep.st = ENG_EV_NONE;
-        e->next->eng.ra_st = ENG_RA_NONE;
-        e->next->eng.rb_st = ENG_RA_NONE;
+        e->next->eng.ra.st = ENG_RA_NONE;
+        e->next->eng.rb.st = ENG_RA_NONE;
         xn_forget(&e->next->eng);
     }
     for (unsigned q = 0; q < VDPU_NUM_QUEUES; q++) /* a hint that is set (rarely), first: cheaper per edge */
@@ -1752,21 +1737,22 @@ static bool ev_tap(struct vdpu_edge *e, const vdpu_in_t *in)
     return true;
 }
 
-/* One completion beat of a run-ahead read (`n_desc` descriptors into `buf`, `*got` bytes in so far, `*bad`
- * a beat of it failed): the beat appended unless the read failed (an error status, poisoned, more bytes
- * than asked; at its last beat fewer too); returns the read's state after the beat (enum eng_ra). */
-static uint8_t ra_beat(const vdpu_dmacpl_t *c, uint8_t st, uint8_t n_desc, uint8_t *buf, uint8_t *got, bool *bad)
+/* One completion beat of the run-ahead read `r` (as before the beat; its descriptors go into `buf`): the
+ * beat appended unless the read failed (an error status, poisoned, more bytes than asked; at its last
+ * beat fewer too); the read after the beat. */
+static struct eng_ra_read ra_beat(const vdpu_dmacpl_t *c, struct eng_ra_read r, uint8_t *buf)
 {
-    unsigned room = VIRTQ_DESC_BYTES * n_desc - *got, k = c->len < DMA_BEAT_BYTES ? c->len : DMA_BEAT_BYTES;
-    bool b = *bad || c->status != VDPU_CPL_SC || c->poison || c->len > room;
-    if (!b) {
-        memcpy(buf + *got, c->data, k);
-        *got = (uint8_t)(*got + k);
+    unsigned room = VIRTQ_DESC_BYTES * r.n - r.got, k = c->len < DMA_BEAT_BYTES ? c->len : DMA_BEAT_BYTES;
+    r.bad = r.bad || c->status != VDPU_CPL_SC || c->poison || c->len > room;
+    if (!r.bad) {
+        memcpy(buf + r.got, c->data, k);
+        r.got = (uint8_t)(r.got + k);
     }
-    *bad = b;
-    if (!c->last) return st;
-    if (!b && *got != VIRTQ_DESC_BYTES * n_desc) b = true;
-    return st == ENG_RA_DROP ? ENG_RA_NONE : b ? ENG_RA_BAD : ENG_RA_IN;
+    if (c->last) {
+        bool bad = r.bad || r.got != VIRTQ_DESC_BYTES * r.n;
+        r.st = r.st == ENG_RA_DROP ? ENG_RA_NONE : bad ? ENG_RA_BAD : ENG_RA_IN;
+    }
+    return r;
 }
 
 /*
@@ -1783,18 +1769,14 @@ static bool ra_tap(struct vdpu_edge *e, const vdpu_in_t *in)
     struct vdpu_eng *n = &e->next->eng;
 
     if (!in->dmacpl_valid) return false;
-    if ((g->rb_st == ENG_RA_READ || g->rb_st == ENG_RA_DROP) && c->tag == g->rb_tag) {
+    if ((g->rb.st == ENG_RA_READ || g->rb.st == ENG_RA_DROP) && c->tag == g->rb.tag) {
         e->eng_service = true; /* the second run-ahead read: pcy (one of the service arrays) */
-        n->rb_got = g->rb_got;
-        n->rb_bad = g->rb_bad;
-        n->rb_st = ra_beat(c, g->rb_st, g->rb_n, n->pcy, &n->rb_got, &n->rb_bad);
+        n->rb = ra_beat(c, g->rb, n->pcy);
         return true;
     }
-    if ((g->ra_st != ENG_RA_READ && g->ra_st != ENG_RA_DROP) || c->tag != g->ra_tag) return false;
+    if ((g->ra.st != ENG_RA_READ && g->ra.st != ENG_RA_DROP) || c->tag != g->ra.tag) return false;
     e->eng_service = true; /* pcx is one of the service arrays */
-    n->ra_got = g->ra_got;
-    n->ra_bad = g->ra_bad;
-    n->ra_st = ra_beat(c, g->ra_st, g->ra_n, n->pcx, &n->ra_got, &n->ra_bad);
+    n->ra = ra_beat(c, g->ra, n->pcx);
     return true;
 }
 

@@ -69,7 +69,7 @@ void qeng_ra_forget(struct vdpu_edge *e);
 /* an RX run-ahead read (of the two) is in flight (its completion expected, its tag held; RTL ra_pend) */
 static inline bool qeng_ra_pending(const struct vdpu_eng *g)
 {
-    return g->ra_st == ENG_RA_READ || g->ra_st == ENG_RA_DROP || g->rb_st == ENG_RA_READ || g->rb_st == ENG_RA_DROP;
+    return g->ra.st == ENG_RA_READ || g->ra.st == ENG_RA_DROP || g->rb.st == ENG_RA_READ || g->rb.st == ENG_RA_DROP;
 }
 
 /* a read of the next fetch, or the read beyond it, is in flight (their completions expected, tags held) */

@@ -161,6 +161,15 @@ module vdpu_qeng
     RaDrop   // in flight, not wanted any more (the service read those descriptors itself)
   } ra_st_e;
 
+  // A run-ahead descriptor read beside the engine (the model's struct eng_ra_read)
+  typedef struct packed {
+    ra_st_e     st;
+    logic [4:0] tag;
+    logic [3:0] n;    // the descriptors it reads
+    logic [7:0] got;  // bytes in so far
+    logic       bad;  // a beat of it failed
+  } ra_read_t;
+
   // What the current read or write is for.
   typedef enum logic [3:0] {
     OpAvail,    // split: avail flags + idx
@@ -262,17 +271,9 @@ module vdpu_qeng
   // before it (ev), and the one before it, still pending when the next batch's used write went out
   // (ep): the used ring moves on while one decision is pending, not two (the model's ev, ep)
   decision_t             ev_q, ev_d, ep_q, ep_d;
-  ra_st_e                rast_q, rast_d;    // RX: the run-ahead descriptor read (into pcx_q)
-  logic [4:0]            ratag_q, ratag_d;  // ... its tag
-  logic [3:0]            ran_q, ran_d;      // ... the descriptors it reads
-  logic [7:0]            ragot_q, ragot_d;  // ... bytes in so far
-  logic                  rabad_q, rabad_d;  // ... a beat of it failed
-  ra_st_e                rbst_q, rbst_d;    // RX: the second run-ahead read, the P after the first's (into
-                                            // pcy_q); it becomes the first when the first is taken
-  logic [4:0]            rbtag_q, rbtag_d;
-  logic [3:0]            rbn_q, rbn_d;
-  logic [7:0]            rbgot_q, rbgot_d;
-  logic                  rbbad_q, rbbad_d;
+  // RX: the run-ahead descriptor reads - the first (into pcx_q) and the second, the P after the first's
+  // (into pcy_q), which becomes the first when the first is taken (the model's ra, rb)
+  ra_read_t              ra_q, ra_d, rb_q, rb_d;
   // MRG_RXBUF (ENG_CTRL[4], latched at the pick, RX only): the buffers of the frame in service; none
   // is made used before the whole frame is written, so a frame that runs out of buffers is dropped
   // without the driver seeing any of it
@@ -491,8 +492,8 @@ module vdpu_qeng
   logic ev_timed;
   logic ra_pend;  // an RX run-ahead read (of the two) is in flight (its completion expected, its tag held)
   logic ra1_pend, rb_pend;  // ... the first, the second
-  assign ra1_pend = (rast_q == RaRead) || (rast_q == RaDrop);
-  assign rb_pend  = (rbst_q == RaRead) || (rbst_q == RaDrop);
+  assign ra1_pend = (ra_q.st == RaRead) || (ra_q.st == RaDrop);
+  assign rb_pend  = (rb_q.st == RaRead) || (rb_q.st == RaDrop);
   assign ra_pend  = ra1_pend || rb_pend;
   logic xn_pend;  // a read of the next fetch, or the read beyond it, is in flight (the model's qeng_xn_pending)
   assign xn_pend  = (xnn_q != '0) || (xbst_q == XaRead);
@@ -500,7 +501,7 @@ module vdpu_qeng
                     (state_q == StIdle || state_q == StRdReq ||
                                                       (state_q == StPay && xstop_q == XGo) ||
                                                       (state_q == StWrReq && beat_q == '0)) ||
-                    (state_q == StRxNext && rast_q == RaRead);  // RX_NEXT waiting for the run-ahead read
+                    (state_q == StRxNext && ra_q.st == RaRead);  // RX_NEXT waiting for the run-ahead read
   assign cpl_good = (dmacpl_tag_i == rtag_q) && (dmacpl_status_i == CPL_SC) && !dmacpl_poison_i;
   assign cto_run  = (state_q == StRdWait) || (state_q == StPay && pn_q != '0 && xstop_q == XGo) || ev_timed;
   assign cto_due  = (cpl_timeout_i != '0) && (cto_q >= cpl_timeout_i);
@@ -516,8 +517,8 @@ module vdpu_qeng
   logic ev_newest;  // the beat is the newest decision's (else the one before it, ep)
   assign ev_newest = (ev_q.st == EvRead) && (dmacpl_tag_i == 8'(ev_q.tag));
   assign ev_hit    = dmacpl_valid_i && (ev_newest || ((ep_q.st == EvRead) && (dmacpl_tag_i == 8'(ep_q.tag))));
-  assign rb_hit   = dmacpl_valid_i && rb_pend && (dmacpl_tag_i == 8'(rbtag_q));
-  assign ra_hit   = dmacpl_valid_i && !rb_hit && ra1_pend && (dmacpl_tag_i == 8'(ratag_q));
+  assign rb_hit   = dmacpl_valid_i && rb_pend && (dmacpl_tag_i == 8'(rb_q.tag));
+  assign ra_hit   = dmacpl_valid_i && !rb_hit && ra1_pend && (dmacpl_tag_i == 8'(ra_q.tag));
   assign ev_ok    = (dmacpl_status_i == CPL_SC) && !dmacpl_poison_i && dmacpl_last_i &&
                     (dmacpl_len_i == (packed_q ? 16'd4 : 16'd2));
   assign xb_hit   = dmacpl_valid_i && (xbst_q == XaRead) && (dmacpl_tag_i == 8'(xbtag_q));
@@ -525,8 +526,8 @@ module vdpu_qeng
                     pbusy_q[dmacpl_tag_i[4:0]] && pnx_q[dmacpl_tag_i[4:0]];
   assign cpl_v    = dmacpl_valid_i && !ev_hit && !ra_hit && !rb_hit && !xn_hit && !xb_hit;
   assign tag_held = ((ev_q.st == EvRead) && (tag_q == ev_q.tag)) || ((ep_q.st == EvRead) && (tag_q == ep_q.tag)) ||
-                    (ra1_pend && (tag_q == ratag_q)) ||
-                    (rb_pend && (tag_q == rbtag_q)) ||
+                    (ra1_pend && (tag_q == ra_q.tag)) ||
+                    (rb_pend && (tag_q == rb_q.tag)) ||
                     ((xnn_q != '0) && pnx_q[tag_q]) || ((xbst_q == XaRead) && (tag_q == xbtag_q));
 
   // TX frame buffer: payload completions are stored at chain offset tot + rcnt (PAY: the chunk's
@@ -732,15 +733,15 @@ module vdpu_qeng
   always_comb begin
     ra_k    = '0;
     ra_slot = '0;
-    if (state_q == StRxNext && rx_q && (packed_q || io_fetch_q) && rast_q == RaNone && pf_q > 4'd1 &&
+    if (state_q == StRxNext && rx_q && (packed_q || io_fetch_q) && ra_q.st == RaNone && pf_q > 4'd1 &&
         pcn_q != '0 && 32'(pcn_q) <= 32'(pf_q) / 32'd2)
       {ra_k, ra_slot} = ahead_k(32'(pcn_q), 32'(pcn_q));  // a frame starting: nothing in service
     // the second (the model's rb_k): once the first is out or in, a full P of them, the P after them
     rb_k    = '0;
     rb_slot = '0;
-    if (state_q == StRxNext && ra_k == '0 && (rast_q == RaRead || rast_q == RaIn) && rbst_q == RaNone &&
-        ran_q == pf_q)
-      {rb_k, rb_slot} = ahead_k(32'(pcn_q) + 32'(ran_q), 32'(pcn_q) + 32'(ran_q));
+    if (state_q == StRxNext && ra_k == '0 && (ra_q.st == RaRead || ra_q.st == RaIn) && rb_q.st == RaNone &&
+        ra_q.n == pf_q)
+      {rb_k, rb_slot} = ahead_k(32'(pcn_q) + 32'(ra_q.n), 32'(pcn_q) + 32'(ra_q.n));
     ra_go = (ra_k != '0 || rb_k != '0) && !tag_held && dma_free_i;
   end
   assign ra_refill   = (state_q == StRdReq) && rx_q && cache_rd && (op_q == OpDesc);
@@ -1108,16 +1109,8 @@ module vdpu_qeng
     xah_d     = xah_q;
     ev_d      = ev_q;
     ep_d      = ep_q;
-    rast_d    = rast_q;
-    ratag_d   = ratag_q;
-    ran_d     = ran_q;
-    ragot_d   = ragot_q;
-    rabad_d   = rabad_q;
-    rbst_d    = rbst_q;
-    rbtag_d   = rbtag_q;
-    rbn_d     = rbn_q;
-    rbgot_d   = rbgot_q;
-    rbbad_d   = rbbad_q;
+    ra_d      = ra_q;
+    rb_d      = rb_q;
     xan_d     = xan_q;
     xatag_d   = xatag_q;
     xagot_d   = xagot_q;
@@ -1329,20 +1322,20 @@ module vdpu_qeng
     // its beats fill pcx; at its last beat it is in, or bad (QERR_DMA where the service takes it); a
     // dropped one is forgotten (the model's ra_tap).
     if (ra_hit) begin
-      rabad_d = beat_bad(rabad_q, ran_q, ragot_q);
-      if (!rabad_d) begin
-        pcx_d   = beat_into(pcx_q, ragot_q[6:0]);
-        ragot_d = ragot_q + 8'(xa_nb);
+      ra_d.bad = beat_bad(ra_q.bad, ra_q.n, ra_q.got);
+      if (!ra_d.bad) begin
+        pcx_d   = beat_into(pcx_q, ra_q.got[6:0]);
+        ra_d.got = ra_q.got + 8'(xa_nb);
       end
-      if (dmacpl_last_i) rast_d = ra_after_last(rast_q, rabad_d || beat_short(ran_q, ragot_q));
+      if (dmacpl_last_i) ra_d.st = ra_after_last(ra_q.st, ra_d.bad || beat_short(ra_q.n, ra_q.got));
     end
     if (rb_hit) begin  // the second: its beats fill pcy
-      rbbad_d = beat_bad(rbbad_q, rbn_q, rbgot_q);
-      if (!rbbad_d) begin
-        pcy_d   = beat_into(pcy_q, rbgot_q[6:0]);
-        rbgot_d = rbgot_q + 8'(xa_nb);
+      rb_d.bad = beat_bad(rb_q.bad, rb_q.n, rb_q.got);
+      if (!rb_d.bad) begin
+        pcy_d   = beat_into(pcy_q, rb_q.got[6:0]);
+        rb_d.got = rb_q.got + 8'(xa_nb);
       end
-      if (dmacpl_last_i) rbst_d = ra_after_last(rbst_q, rbbad_d || beat_short(rbn_q, rbgot_q));
+      if (dmacpl_last_i) rb_d.st = ra_after_last(rb_q.st, rb_d.bad || beat_short(rb_q.n, rb_q.got));
     end
 
     // The read beyond the next fetch (its beats fill pcy) and the next fetch's reads (their beats go to
@@ -1396,8 +1389,8 @@ module vdpu_qeng
             q_d       = rx_pick ? rx_q_i : tx_pick;
             rx_d      = rx_pick;
             rx_pass_d = 1'b0;
-            rast_d    = RaNone;
-            rbst_d    = RaNone;
+            ra_d.st    = RaNone;
+            rb_d.st    = RaNone;
             packed_d = eng_ctrl_i[ENGCTRL_PACKED];
             op_d     = eng_ctrl_i[ENGCTRL_PACKED] ? OpDesc : OpAvail;
             state_d  = StRdReq;
@@ -1457,35 +1450,31 @@ module vdpu_qeng
           code_d  = QERR_TIMEOUT;
           state_d = StErr;
           ev_d.st  = EvNone;
-        end else if (ra_refill && rast_q == RaIn && ra_first_ok) begin
+        end else if (ra_refill && ra_q.st == RaIn && ra_first_ok) begin
           // RX run-ahead: the refill's descriptors are in already - the cache, no read
           pc_d    = pcx_q;
-          pcn_d   = ran_q;
+          pcn_d   = ra_q.n;
           pcfirst_d = 1'b1;
           // the second becomes the first, in or on the way (its beat at this edge included)
           pcx_d   = pcy_d;
-          rast_d  = rbst_d;
-          ratag_d = rbtag_q;
-          ran_d   = rbn_q;
-          ragot_d = rbgot_d;
-          rabad_d = rbbad_d;
-          rbst_d  = RaNone;
+          ra_d    = rb_d;  // (rb_hit changes st, got, bad only)
+          rb_d.st = RaNone;
           rlen_d  = req.len;
           rcnt_d  = 32'(req.len);
           rerr_d  = 1'b0;
           state_d = StProc;
-        end else if (ra_refill && rast_q == RaBad) begin
-          rast_d  = RaNone;  // it failed: as the read it stands for would have
-          rbst_d  = rb_unused(rbst_d);
+        end else if (ra_refill && ra_q.st == RaBad) begin
+          ra_d.st  = RaNone;  // it failed: as the read it stands for would have
+          rb_d.st  = rb_unused(rb_d.st);
           code_d  = QERR_DMA;
           state_d = StErr;
         end else begin
           // the run-ahead read is still in flight (a refill mid-frame or mid-chain: RX_NEXT waits for
           // it): dropped, the descriptors read here; in but its first descriptor not available (read
           // before the driver made it so): forgotten, read afresh
-          if (ra_refill && rast_q == RaRead) rast_d = (rast_d == RaRead) ? RaDrop : RaNone;
-          if (ra_refill && rast_q == RaIn) rast_d = RaNone;
-          if (ra_refill && (rast_q == RaRead || rast_q == RaIn)) rbst_d = rb_unused(rbst_d);
+          if (ra_refill && ra_q.st == RaRead) ra_d.st = (ra_d.st == RaRead) ? RaDrop : RaNone;
+          if (ra_refill && ra_q.st == RaIn) ra_d.st = RaNone;
+          if (ra_refill && (ra_q.st == RaRead || ra_q.st == RaIn)) rb_d.st = rb_unused(rb_d.st);
           if (!tag_held && dma_free_i) begin
             dma_load_o = 1'b1;
             rtag_d     = req.tag;
@@ -1614,9 +1603,9 @@ module vdpu_qeng
                   // read before this frame came, behind buffers it held: the driver may have posted
                   // it since - read again (the run-ahead read's slots no longer follow the cache:
                   // forgotten); the frame is dropped only if that fresh read finds no buffer
-                  if (rast_q == RaRead) rast_d = (rast_d == RaRead) ? RaDrop : RaNone;
-                  else if (rast_q != RaDrop) rast_d = RaNone;
-                  rbst_d  = rb_unused(rbst_d);  // the second's slots follow the first's
+                  if (ra_q.st == RaRead) ra_d.st = (ra_d.st == RaRead) ? RaDrop : RaNone;
+                  else if (ra_q.st != RaDrop) ra_d.st = RaNone;
+                  rb_d.st  = rb_unused(rb_d.st);  // the second's slots follow the first's
                   ndcap_d = cap8(cur_ahead);
                   state_d = StRdReq;
                 end else if (ndesc_q == '0 && rx_q) begin
@@ -2179,25 +2168,17 @@ module vdpu_qeng
           state_d = StErr;
           ev_d.st  = EvNone;
         end else if (!quiesce_i && rx_full_i && eng_ctrl_i[ENGCTRL_ENABLE] && rx_go && rx_q_i == q_q && !rx_drop) begin
-          if (pcn_q == '0 && rast_q == RaRead) begin
+          if (pcn_q == '0 && ra_q.st == RaRead) begin
             // RX run-ahead: the cache is dry and its read nearly in - wait for it
           end else if (ra_go && ra_k != '0) begin
             // RX run-ahead: the P descriptors after the cache's, read now (the frame starts next edge)
             dma_load_o = 1'b1;
-            rast_d     = RaRead;
-            ratag_d    = tag_q;
-            ran_d      = ra_k[3:0];
-            ragot_d    = '0;
-            rabad_d    = 1'b0;
+            ra_d       = '{st: RaRead, tag: tag_q, n: ra_k[3:0], default: '0};
             pcx_d      = '0;
             tag_d      = tag_q + 5'd1;
           end else if (ra_go) begin  // ... the second: the P after the first's
             dma_load_o = 1'b1;
-            rbst_d     = RaRead;
-            rbtag_d    = tag_q;
-            rbn_d      = rb_k[3:0];
-            rbgot_d    = '0;
-            rbbad_d    = 1'b0;
+            rb_d       = '{st: RaRead, tag: tag_q, n: rb_k[3:0], default: '0};
             pcy_d      = '0;
             tag_d      = tag_q + 5'd1;
           end else begin
@@ -2447,8 +2428,8 @@ module vdpu_qeng
     // reads beside the engine: a DEV_RESET or a completion timeout forgets the RX run-ahead reads, and
     // the next fetch's reads and the read beyond it (their beats are unexpected); a pick starts without
     if (dev_reset_i || (state_d == StErr && code_d == QERR_TIMEOUT)) begin
-      rast_d = RaNone;
-      rbst_d = RaNone;
+      ra_d.st = RaNone;
+      rb_d.st = RaNone;
       ep_d.st = EvNone;  // (the newest decision's read: where the timeout or the reset acts, above)
     end
     if (xn_clear || dev_reset_i || (state_d == StErr && code_d == QERR_TIMEOUT)) begin
@@ -2591,16 +2572,8 @@ module vdpu_qeng
       pcy_q       <= '0;
       ev_q        <= '{st: EvNone, default: '0};
       ep_q        <= '{st: EvNone, default: '0};
-      rast_q      <= RaNone;
-      ratag_q     <= '0;
-      ran_q       <= '0;
-      ragot_q     <= '0;
-      rabad_q     <= 1'b0;
-      rbst_q      <= RaNone;
-      rbtag_q     <= '0;
-      rbn_q       <= '0;
-      rbgot_q     <= '0;
-      rbbad_q     <= 1'b0;
+      ra_q        <= '{st: RaNone, default: '0};
+      rb_q        <= '{st: RaNone, default: '0};
       xan_q       <= '0;
       xatag_q     <= '0;
       xagot_q     <= '0;
@@ -2721,16 +2694,8 @@ module vdpu_qeng
       pcy_q       <= pcy_d;
       ev_q        <= ev_d;
       ep_q        <= ep_d;
-      rast_q      <= rast_d;
-      ratag_q     <= ratag_d;
-      ran_q       <= ran_d;
-      ragot_q     <= ragot_d;
-      rabad_q     <= rabad_d;
-      rbst_q      <= rbst_d;
-      rbtag_q     <= rbtag_d;
-      rbn_q       <= rbn_d;
-      rbgot_q     <= rbgot_d;
-      rbbad_q     <= rbbad_d;
+      ra_q        <= ra_d;
+      rb_q        <= rb_d;
       xan_q       <= xan_d;
       xatag_q     <= xatag_d;
       xagot_q     <= xagot_d;
