@@ -242,6 +242,54 @@ RA_TEST(packed_a_stale_cached_descriptor_is_read_again_short_rtt, .timeout = 120
     stale_cached(T, DRV_RING_PACKED, 20);
 }
 
+/*
+ * The same with thirty-two buffers and twenty-four frames, so that both run-ahead reads made at frame 4
+ * (slots 8-15 and 16-23) find their descriptors posted: frame 5's stale descriptor forgets both. A second
+ * read kept would become the first once the re-read cache (slots 5-12) and the next run-ahead read (13-20)
+ * are taken, and put the buffers of slots 16-23 at slots 21-28. Every frame used in its own buffer.
+ */
+RA_TEST(packed_a_stale_cached_descriptor_forgets_both_run_ahead_reads, .timeout = 120)
+{
+    struct hctx h;
+    h_rx_up(&h, T, DRV_RING_PACKED, 32, 5, BUF_LEN);
+    h_inject(&h, 24, FLEN);
+    for (unsigned i = 0; i < 20000 && reqs(T, VDPU_PURP_PAYLOAD_WR) < 3 * 6; i++) vdpu_bus_step(T->b);
+    cr_assert_geq(reqs(T, VDPU_PURP_PAYLOAD_WR), 3 * 6, "frames 0-2 written");
+    cr_assert_eq(reqs(T, VDPU_PURP_DESC), 1, "one descriptor read so far");
+    for (uint16_t i = 5; i < 32; i++) h_post(&h, i, BUF_LEN);
+    vdpu_bus_run_cycles(T->b, 60000);
+    cr_assert(!T->b->stopped, "%s", T->b->stop_reason);
+    all_used(&h, 24);
+    h_close(&h);
+}
+
+/*
+ * Thirty-two slots, eight buffers posted, twenty-eight frames at a round trip of 100: both run-ahead reads
+ * made at frame 4 (slots 8-15, 16-23) find nothing available; the driver posts 8-31 once frame 6 is
+ * written. Frame 8 finds the first one's descriptors stale: both are forgotten and 8-15 read afresh; the
+ * reads after it run ahead as usual (16-23 and 24-31 at frame 12, the next lap's 0-7 and 8-15 as the
+ * blocks are taken at frames 16 and 24, not used): eight reads. A second read kept (seven reads) would sit
+ * with its stale 16-23 in place of the read of 24-31 made at frame 12, become the first as frame 16 takes
+ * 16-23, and be read afresh only where frame 24 finds it stale - a round trip there. Every frame used,
+ * and exactly these descriptor reads.
+ */
+RA_TEST(packed_a_stale_run_ahead_read_forgets_the_second_too, .timeout = 120)
+{
+    struct hctx h;
+    h_rx_up(&h, T, DRV_RING_PACKED, 32, 8, BUF_LEN);
+    T->b->link.p.rtt = 100;
+    h_inject(&h, 28, FLEN);
+    for (unsigned i = 0; i < 20000 && reqs(T, VDPU_PURP_PAYLOAD_WR) < 7 * 6; i++) vdpu_bus_step(T->b);
+    cr_assert_geq(reqs(T, VDPU_PURP_PAYLOAD_WR), 7 * 6, "frames 0-6 written");
+    cr_assert_eq(reqs(T, VDPU_PURP_DESC), 3, "the two run-ahead reads went out (they found nothing available)");
+    for (uint16_t i = 8; i < 32; i++) h_post(&h, i, BUF_LEN);
+    vdpu_bus_run_cycles(T->b, 60000);
+    cr_assert(!T->b->stopped, "%s", T->b->stop_reason);
+    all_used(&h, 28);
+    cr_assert_eq(reqs(T, VDPU_PURP_DESC), 8, "%llu descriptor reads", (unsigned long long)reqs(T, VDPU_PURP_DESC));
+    h_close(&h);
+}
+
 /* ---- the second run-ahead read ----------------------------------------------------------------------- */
 
 #define BIGQ 32
