@@ -63,6 +63,31 @@ static void all_used(struct hctx *h, unsigned n)
     }
 }
 
+/* `qsize` buffers posted, NFRAMES frames through them with `w` watching; every frame used */
+static void watched_run(struct tctx *t, enum drv_ring ring, uint16_t qsize, struct hctx *h, struct watch *w)
+{
+    h_rx_up(h, t, ring, qsize, qsize, BUF_LEN);
+    memset(w, 0, sizeof *w);
+    w->h = h;
+    t_tap_on(&w->tap, t, on_txn, w);
+    h_inject(h, NFRAMES, FLEN);
+    vdpu_bus_run_cycles(t->b, 40000);
+    t_tap_off(&w->tap);
+    cr_assert(!t->b->stopped, "%s", t->b->stop_reason);
+    all_used(h, NFRAMES);
+}
+
+/* a fault on one descriptor read stopped the receiveq with `code` */
+static void receiveq_stopped(struct tctx *t, uint32_t code)
+{
+    cr_assert(!t->b->stopped, "%s", t->b->stop_reason);
+    cr_assert_eq(t->b->link.nfired, 1);
+    cr_assert_eq(t->b->link.fired[0].purpose, VDPU_PURP_DESC, "the fault hit a descriptor read");
+    cr_assert_eq(peek_csr(t, VDPU_CSR_QERR), 1u, "the receiveq stopped");
+    uint32_t info = peek_csr(t, VDPU_CSR_ERR_INFO);
+    cr_assert_eq(info >> VDPU_ERR_INFO_CODE_LSB & 0xFFu, code, "ERR_INFO %#x", info);
+}
+
 /*
  * Twelve frames, sixteen buffers: the first descriptor read serves frames 0-7; frame 4 starts with four
  * cached, and the read of descriptors 8-15 goes out then; frame 8 takes them without a read, so it is
@@ -72,15 +97,7 @@ static void refill_ahead(struct tctx *t, enum drv_ring ring)
 {
     struct hctx h;
     static struct watch w;
-    h_rx_up(&h, t, ring, VQSIZE, VQSIZE, BUF_LEN);
-    memset(&w, 0, sizeof w);
-    w.h = &h;
-    t_tap_on(&w.tap, t, on_txn, &w);
-    h_inject(&h, NFRAMES, FLEN);
-    vdpu_bus_run_cycles(t->b, 40000);
-    t_tap_off(&w.tap);
-    cr_assert(!t->b->stopped, "%s", t->b->stop_reason);
-    all_used(&h, NFRAMES);
+    watched_run(t, ring, VQSIZE, &h, &w);
     cr_assert(w.seen[7] && w.seen[8]);
     cr_assert_geq(w.ndesc, 2);
     cr_assert_lt(w.desc_at[1], w.first[4] + 10, "the second descriptor read as frame 4 starts (cycle %llu, frame 4 at %llu)",
@@ -119,12 +136,7 @@ static void failed(struct tctx *t, enum drv_ring ring, const char *fault, uint32
     t_faults_from_here(t, fault);
     h_inject(&h, NFRAMES, FLEN);
     vdpu_bus_run_cycles(t->b, 60000);
-    cr_assert(!t->b->stopped, "%s", t->b->stop_reason);
-    cr_assert_eq(t->b->link.nfired, 1);
-    cr_assert_eq(t->b->link.fired[0].purpose, VDPU_PURP_DESC, "the fault hit a descriptor read");
-    cr_assert_eq(peek_csr(t, VDPU_CSR_QERR), 1u, "the receiveq stopped");
-    uint32_t info = peek_csr(t, VDPU_CSR_ERR_INFO);
-    cr_assert_eq(info >> VDPU_ERR_INFO_CODE_LSB & 0xFFu, code, "ERR_INFO %#x", info);
+    receiveq_stopped(t, code);
     cr_assert_eq(reqs(t, VDPU_PURP_PAYLOAD_WR), 8 * 6, "frames 0-7 written, no more: %llu",
                  (unsigned long long)reqs(t, VDPU_PURP_PAYLOAD_WR));
     if (ring == DRV_RING_PACKED) {
@@ -183,6 +195,28 @@ RA_TEST(split_a_lost_run_ahead_completion_times_out, .timeout = 120)
     failed(T, DRV_RING_SPLIT, "drop@4", VDPU_QERR_TIMEOUT);
 }
 
+/* Packed, `posted` of `qsize` buffers posted, `frames` frames (rtt: the link's round trip, 0 as set up);
+ * once `written` frames are written, with `reads` descriptor reads so far, the driver posts the rest.
+ * Every frame used in order in its own buffer, none dropped; returns the descriptor reads in all. */
+static uint64_t post_late(struct tctx *t, uint16_t qsize, uint16_t posted, unsigned frames, unsigned rtt,
+                          unsigned written, unsigned reads)
+{
+    struct hctx h;
+    h_rx_up(&h, t, DRV_RING_PACKED, qsize, posted, BUF_LEN);
+    if (rtt) t->b->link.p.rtt = rtt;
+    h_inject(&h, frames, FLEN);
+    for (unsigned i = 0; i < 20000 && reqs(t, VDPU_PURP_PAYLOAD_WR) < written * 6; i++) vdpu_bus_step(t->b);
+    cr_assert_geq(reqs(t, VDPU_PURP_PAYLOAD_WR), written * 6, "frames 0-%u written", written - 1);
+    cr_assert_eq(reqs(t, VDPU_PURP_DESC), reads, "%llu descriptor reads before the rest is posted",
+                 (unsigned long long)reqs(t, VDPU_PURP_DESC));
+    for (uint16_t i = posted; i < qsize; i++) h_post(&h, i, BUF_LEN);
+    vdpu_bus_run_cycles(t->b, 60000);
+    cr_assert(!t->b->stopped, "%s", t->b->stop_reason);
+    all_used(&h, frames);
+    h_close(&h);
+    return reqs(t, VDPU_PURP_DESC);
+}
+
 /*
  * Eight buffers posted, a round trip of 100 cycles: the read ahead at frame 4 finds descriptors 8-15 not
  * available (in while frame 5 is written). The driver posts them once frame 6 is written; frame 8 then
@@ -192,21 +226,10 @@ RA_TEST(split_a_lost_run_ahead_completion_times_out, .timeout = 120)
  */
 RA_TEST(packed_descriptors_read_before_they_were_posted_are_read_again, .timeout = 120)
 {
-    struct hctx h;
-    h_rx_up(&h, T, DRV_RING_PACKED, VQSIZE, 8, BUF_LEN);
-    T->b->link.p.rtt = 100;
-    h_inject(&h, NFRAMES, FLEN);
-    for (unsigned i = 0; i < 20000 && reqs(T, VDPU_PURP_PAYLOAD_WR) < 7 * 6; i++) vdpu_bus_step(T->b);
-    cr_assert_geq(reqs(T, VDPU_PURP_PAYLOAD_WR), 7 * 6, "frames 0-6 written");
-    cr_assert_eq(reqs(T, VDPU_PURP_DESC), 3, "both run-ahead reads went out (they found nothing available)");
-    for (uint16_t i = 8; i < VQSIZE; i++) h_post(&h, i, BUF_LEN);
-    vdpu_bus_run_cycles(T->b, 40000);
-    cr_assert(!T->b->stopped, "%s", T->b->stop_reason);
-    all_used(&h, NFRAMES);
-    /* 0-7; at frame 4 8-15 and the next lap's 0-7; 8-15 again at frame 8 (the second read forgotten with
-     * the first) */
-    cr_assert_eq(reqs(T, VDPU_PURP_DESC), 4, "descriptors 8-15 read again: %llu reads", (unsigned long long)reqs(T, VDPU_PURP_DESC));
-    h_close(&h);
+    /* before the rest is posted: 0-7, and at frame 4 8-15 and the next lap's 0-7 (both run-ahead reads,
+     * nothing available); then 8-15 again at frame 8 (the second read forgotten with the first) */
+    uint64_t reads = post_late(T, VQSIZE, 8, NFRAMES, 100, 7, 3);
+    cr_assert_eq(reads, 4, "descriptors 8-15 read again: %llu reads", (unsigned long long)reads);
 }
 
 /*
@@ -218,28 +241,17 @@ RA_TEST(packed_descriptors_read_before_they_were_posted_are_read_again, .timeout
  * entry 5 (both seen before the fix: frame 5 dropped, then buffer 8 used at slot 5). Every frame used,
  * in order, in its own buffer, none dropped.
  */
-static void stale_cached(struct tctx *t, enum drv_ring ring, unsigned rtt)
+static void stale_cached(struct tctx *t, unsigned rtt)
 {
-    struct hctx h;
-    h_rx_up(&h, t, ring, VQSIZE, 5, BUF_LEN);
-    t->b->link.p.rtt = rtt;
-    h_inject(&h, NFRAMES, FLEN);
-    for (unsigned i = 0; i < 20000 && reqs(t, VDPU_PURP_PAYLOAD_WR) < 3 * 6; i++) vdpu_bus_step(t->b);
-    cr_assert_geq(reqs(t, VDPU_PURP_PAYLOAD_WR), 3 * 6, "frames 0-2 written");
-    cr_assert_eq(reqs(t, VDPU_PURP_DESC), 1, "one descriptor read so far");
-    for (uint16_t i = 5; i < VQSIZE; i++) h_post(&h, i, BUF_LEN);
-    vdpu_bus_run_cycles(t->b, 40000);
-    cr_assert(!t->b->stopped, "%s", t->b->stop_reason);
-    all_used(&h, NFRAMES);
-    h_close(&h);
+    post_late(t, VQSIZE, 5, NFRAMES, rtt, 3, 1);
 }
 RA_TEST(packed_a_stale_cached_descriptor_is_read_again, .timeout = 120)
 {
-    stale_cached(T, DRV_RING_PACKED, 200);
+    stale_cached(T, 200);
 }
 RA_TEST(packed_a_stale_cached_descriptor_is_read_again_short_rtt, .timeout = 120)
 {
-    stale_cached(T, DRV_RING_PACKED, 20);
+    stale_cached(T, 20);
 }
 
 /*
@@ -250,17 +262,7 @@ RA_TEST(packed_a_stale_cached_descriptor_is_read_again_short_rtt, .timeout = 120
  */
 RA_TEST(packed_a_stale_cached_descriptor_forgets_both_run_ahead_reads, .timeout = 120)
 {
-    struct hctx h;
-    h_rx_up(&h, T, DRV_RING_PACKED, 32, 5, BUF_LEN);
-    h_inject(&h, 24, FLEN);
-    for (unsigned i = 0; i < 20000 && reqs(T, VDPU_PURP_PAYLOAD_WR) < 3 * 6; i++) vdpu_bus_step(T->b);
-    cr_assert_geq(reqs(T, VDPU_PURP_PAYLOAD_WR), 3 * 6, "frames 0-2 written");
-    cr_assert_eq(reqs(T, VDPU_PURP_DESC), 1, "one descriptor read so far");
-    for (uint16_t i = 5; i < 32; i++) h_post(&h, i, BUF_LEN);
-    vdpu_bus_run_cycles(T->b, 60000);
-    cr_assert(!T->b->stopped, "%s", T->b->stop_reason);
-    all_used(&h, 24);
-    h_close(&h);
+    post_late(T, 32, 5, 24, 0, 3, 1);
 }
 
 /*
@@ -275,19 +277,8 @@ RA_TEST(packed_a_stale_cached_descriptor_forgets_both_run_ahead_reads, .timeout 
  */
 RA_TEST(packed_a_stale_run_ahead_read_forgets_the_second_too, .timeout = 120)
 {
-    struct hctx h;
-    h_rx_up(&h, T, DRV_RING_PACKED, 32, 8, BUF_LEN);
-    T->b->link.p.rtt = 100;
-    h_inject(&h, 28, FLEN);
-    for (unsigned i = 0; i < 20000 && reqs(T, VDPU_PURP_PAYLOAD_WR) < 7 * 6; i++) vdpu_bus_step(T->b);
-    cr_assert_geq(reqs(T, VDPU_PURP_PAYLOAD_WR), 7 * 6, "frames 0-6 written");
-    cr_assert_eq(reqs(T, VDPU_PURP_DESC), 3, "the two run-ahead reads went out (they found nothing available)");
-    for (uint16_t i = 8; i < 32; i++) h_post(&h, i, BUF_LEN);
-    vdpu_bus_run_cycles(T->b, 60000);
-    cr_assert(!T->b->stopped, "%s", T->b->stop_reason);
-    all_used(&h, 28);
-    cr_assert_eq(reqs(T, VDPU_PURP_DESC), 8, "%llu descriptor reads", (unsigned long long)reqs(T, VDPU_PURP_DESC));
-    h_close(&h);
+    uint64_t reads = post_late(T, 32, 8, 28, 100, 7, 3);
+    cr_assert_eq(reads, 8, "%llu descriptor reads", (unsigned long long)reads);
 }
 
 /* ---- the second run-ahead read ----------------------------------------------------------------------- */
@@ -303,15 +294,7 @@ static void second_ahead(struct tctx *t, enum drv_ring ring)
 {
     struct hctx h;
     static struct watch w;
-    h_rx_up(&h, t, ring, BIGQ, BIGQ, BUF_LEN);
-    memset(&w, 0, sizeof w);
-    w.h = &h;
-    t_tap_on(&w.tap, t, on_txn, &w);
-    h_inject(&h, NFRAMES, FLEN);
-    vdpu_bus_run_cycles(t->b, 40000);
-    t_tap_off(&w.tap);
-    cr_assert(!t->b->stopped, "%s", t->b->stop_reason);
-    all_used(&h, NFRAMES);
+    watched_run(t, ring, BIGQ, &h, &w);
     cr_assert_geq(w.ndesc, 3, "%u descriptor reads", w.ndesc);
     cr_assert_lt(w.desc_at[2], w.first[6], "descriptors 16-23 read as frame 5 starts (cycle %llu, frame 6 at %llu)",
                  (unsigned long long)w.desc_at[2], (unsigned long long)w.first[6]);
@@ -334,13 +317,8 @@ static void second_failed(struct tctx *t, enum drv_ring ring, const char *fault)
     t_faults_from_here(t, fault);
     h_inject(&h, 20, FLEN);
     vdpu_bus_run_cycles(t->b, 60000);
-    cr_assert(!t->b->stopped, "%s", t->b->stop_reason);
-    cr_assert_eq(t->b->link.nfired, 1);
-    cr_assert_eq(t->b->link.fired[0].purpose, VDPU_PURP_DESC, "the fault hit a descriptor read");
+    receiveq_stopped(t, VDPU_QERR_DMA);
     cr_assert_eq(t->b->link.fired[0].addr, h.q->desc + 16 * 16, "... the one of descriptors 16-23");
-    cr_assert_eq(peek_csr(t, VDPU_CSR_QERR), 1u, "the receiveq stopped");
-    uint32_t info = peek_csr(t, VDPU_CSR_ERR_INFO);
-    cr_assert_eq(info >> VDPU_ERR_INFO_CODE_LSB & 0xFFu, VDPU_QERR_DMA, "ERR_INFO %#x", info);
     cr_assert_eq(reqs(t, VDPU_PURP_PAYLOAD_WR), 16 * 6, "frames 0-15 written, no more: %llu",
                  (unsigned long long)reqs(t, VDPU_PURP_PAYLOAD_WR));
     cr_assert_eq(reqs(t, VDPU_PURP_USED), ring == DRV_RING_PACKED ? 4u : 2u, "two batches used, no more");
