@@ -93,6 +93,90 @@ ENGINE_TEST_PARAMS(rx_decision, packed_the_next_frames_are_written_during_the_de
     goes_on(T, DRV_RING_PACKED);
 }
 
+/* ---- two decisions pending: each on its own batch ----------------------------------------------- */
+
+/* when the first event read's completion came, and the used writes before it */
+struct order {
+    struct t_tap tap;
+    bool seen, done;
+    uint8_t tag;
+    unsigned used_before; /* used writes (split: used idx writes) issued before that completion */
+    bool split;
+};
+
+static void on_order(void *ctx, const vdpu_txn_t *x)
+{
+    struct order *o = ctx;
+    if (o->done) return;
+    if (x->chan == VDPU_CH_DMAREQ && x->u.dmareq.type == VDPU_DMA_RD && x->u.dmareq.purpose == VDPU_PURP_EVENT &&
+        !o->seen) {
+        o->seen = true;
+        o->tag = x->u.dmareq.tag;
+    } else if (x->chan == VDPU_CH_DMAREQ && x->u.dmareq.last &&
+               x->u.dmareq.purpose == (o->split ? VDPU_PURP_USED_IDX : VDPU_PURP_USED)) {
+        o->used_before++;
+    } else if (o->seen && x->chan == VDPU_CH_DMACPL && x->u.dmacpl.tag == o->tag) {
+        o->done = true;
+    }
+}
+
+/*
+ * The spec's EVENT_IDX rule per batch, with the second batch's used write made while the first batch's
+ * decision is pending (rtt 1000, B = 4, eight frames: two batches, used idx 0 -> 4 -> 8). The driver
+ * leaves used_event (split) / the desc event off_wrap (packed) at `ev` and never moves it. ev = 2: only
+ * batch 1 passes it; ev = 5: only batch 2. Either way exactly one interrupt - a decision that read the
+ * used index as the later write left it (8) instead of its own batch's (4) would raise for batch 1 at
+ * ev = 5 too, two interrupts.
+ */
+static void own_batch(struct tctx *t, enum drv_ring ring, uint16_t ev)
+{
+    struct hctx h;
+    static struct order o;
+    h_rx_up(&h, t, ring, VQSIZE, VQSIZE, BUF_LEN);
+    t->b->link.p.rtt = 1000;
+    if (ring == DRV_RING_SPLIT) {
+        hm_w16(t, h.q->driver + 4 + 2u * VQSIZE, ev); /* used_event */
+    } else {
+        hm_w16(t, h.q->driver, (uint16_t)(ev | 1u << 15)); /* off_wrap: slot ev, first lap (wrap 1) */
+        hm_w16(t, h.q->driver + 2, 2); /* flags: RING_EVENT_FLAGS_DESC */
+    }
+    uint64_t irq0 = t->s.mem.msi_count[PCI_MSI_DATA_BASE + h.q->vector];
+    memset(&o, 0, sizeof o);
+    o.split = ring == DRV_RING_SPLIT;
+    t_tap_on(&o.tap, t, on_order, &o);
+    h_inject(&h, 8, FLEN);
+    vdpu_bus_run_cycles(t->b, 40000);
+    t_tap_off(&o.tap);
+    cr_assert(!t->b->stopped, "%s", t->b->stop_reason);
+    event_idx_on(t);
+    cr_assert_eq(t->b->net.rx_n, 0, "every frame taken");
+    cr_assert_eq(peek_csr(t, VDPU_CSR_QERR), 0);
+    cr_assert(o.done, "the first decision's completion");
+    /* split: a used idx write per batch; packed: two used writes per batch (buffers 1-3, then buffer 0) */
+    cr_assert_eq(o.used_before, o.split ? 2u : 4u, "batch 2's used write went out while batch 1's decision was "
+                 "pending (%u)", o.used_before);
+    cr_assert_eq(reqs(t, VDPU_PURP_EVENT), 2, "one decision per batch");
+    uint64_t irqs = t->s.mem.msi_count[PCI_MSI_DATA_BASE + h.q->vector] - irq0;
+    cr_assert_eq(irqs, 1, "used event %u: %llu interrupts", ev, (unsigned long long)irqs);
+    h_close(&h);
+}
+ENGINE_TEST_PARAMS(rx_decision, split_each_decision_on_its_own_batch_first, 8, 4, .timeout = 120)
+{
+    own_batch(T, DRV_RING_SPLIT, 2);
+}
+ENGINE_TEST_PARAMS(rx_decision, split_each_decision_on_its_own_batch_second, 8, 4, .timeout = 120)
+{
+    own_batch(T, DRV_RING_SPLIT, 5);
+}
+ENGINE_TEST_PARAMS(rx_decision, packed_each_decision_on_its_own_batch_first, 8, 4, .timeout = 120)
+{
+    own_batch(T, DRV_RING_PACKED, 2);
+}
+ENGINE_TEST_PARAMS(rx_decision, packed_each_decision_on_its_own_batch_second, 8, 4, .timeout = 120)
+{
+    own_batch(T, DRV_RING_PACKED, 5);
+}
+
 /*
  * P = 8, B = 2: the first batch's event read (the `nth` read from here: packed the descriptor block,
  * then it; split the avail idx, one ring entry, the descriptor block (IN_ORDER), then it) gets `fault`.
