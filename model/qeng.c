@@ -67,10 +67,9 @@ uint32_t model_qeng_status(const struct vdpu_state *s)
 bool model_qeng_cpl_expected(const struct vdpu_state *s, uint8_t tag)
 {
     const struct vdpu_eng *g = &s->eng;
-    bool ra = g->ra.st == ENG_RA_READ || g->ra.st == ENG_RA_DROP, rb = g->rb.st == ENG_RA_READ || g->rb.st == ENG_RA_DROP;
     return g->fsm == VDPU_ENG_RD_WAIT || (g->fsm == VDPU_ENG_PAY && g->p_n && !g->x_stop) ||
            (g->ev.st == ENG_EV_READ && tag == g->ev.tag) || (g->ep.st == ENG_EV_READ && tag == g->ep.tag) ||
-           (ra && tag == g->ra.tag) || (rb && tag == g->rb.tag) ||
+           (qeng_ra_in_flight(&g->ra) && tag == g->ra.tag) || (qeng_ra_in_flight(&g->rb) && tag == g->rb.tag) ||
            (g->xn_n && tag < VDPU_QENG_TAGS && g->p_slot[tag].busy && g->p_slot[tag].nx) ||
            (g->xb_st == ENG_XA_READ && tag == g->xb_tag);
 }
@@ -952,8 +951,8 @@ static void state_idle(struct vdpu_edge *e)
 static bool tag_held(const struct vdpu_eng *g)
 {
     return (g->ev.st == ENG_EV_READ && g->next_tag == g->ev.tag) || (g->ep.st == ENG_EV_READ && g->next_tag == g->ep.tag) ||
-           ((g->ra.st == ENG_RA_READ || g->ra.st == ENG_RA_DROP) && g->next_tag == g->ra.tag) ||
-           ((g->rb.st == ENG_RA_READ || g->rb.st == ENG_RA_DROP) && g->next_tag == g->rb.tag) ||
+           (qeng_ra_in_flight(&g->ra) && g->next_tag == g->ra.tag) ||
+           (qeng_ra_in_flight(&g->rb) && g->next_tag == g->rb.tag) ||
            (g->xn_n && g->p_slot[g->next_tag].nx) || /* ... or a read of the next fetch, or beyond it */
            (g->xb_st == ENG_XA_READ && g->next_tag == g->xb_tag);
 }
@@ -1314,6 +1313,13 @@ static bool ra_issue(struct vdpu_edge *e)
     return true;
 }
 
+/* A run-ahead read not wanted, from its state after this edge's beat (ra_tap; RTL ra_unused): one in
+ * flight is dropped (its completion taken and thrown away), one in or failed forgotten. */
+static uint8_t ra_unused(uint8_t st)
+{
+    return st == ENG_RA_READ || st == ENG_RA_DROP ? ENG_RA_DROP : ENG_RA_NONE;
+}
+
 /* The first run-ahead read is taken (its descriptors the cache): the second becomes the first, in or on
  * the way (n: its beat at this edge included); or the first is not used (failed, stale, dropped): the
  * second, read beyond it, is not either. */
@@ -1323,10 +1329,8 @@ static void rb_shift(struct vdpu_eng *n, bool taken)
         memcpy(n->pcx, n->pcy, sizeof n->pcx);
         n->ra = n->rb;
         n->rb.st = ENG_RA_NONE;
-    } else if (n->rb.st == ENG_RA_READ) {
-        n->rb.st = ENG_RA_DROP;
-    } else if (n->rb.st != ENG_RA_DROP) {
-        n->rb.st = ENG_RA_NONE;
+    } else {
+        n->rb.st = ra_unused(n->rb.st);
     }
 }
 
@@ -1377,10 +1381,8 @@ static int ra_take(struct vdpu_edge *e)
  * forgotten. */
 void qeng_ra_forget(struct vdpu_edge *e)
 {
-    const struct vdpu_eng *g = &e->pre->eng;
     struct vdpu_eng *n = &e->next->eng;
-    if (g->ra.st == ENG_RA_READ) n->ra.st = n->ra.st == ENG_RA_READ ? ENG_RA_DROP : ENG_RA_NONE;
-    else if (g->ra.st != ENG_RA_DROP) n->ra.st = ENG_RA_NONE;
+    n->ra.st = ra_unused(n->ra.st);
     rb_shift(n, false); /* the second one's slots follow the first's: forgotten too */
 }
 
@@ -1769,12 +1771,12 @@ static bool ra_tap(struct vdpu_edge *e, const vdpu_in_t *in)
     struct vdpu_eng *n = &e->next->eng;
 
     if (!in->dmacpl_valid) return false;
-    if ((g->rb.st == ENG_RA_READ || g->rb.st == ENG_RA_DROP) && c->tag == g->rb.tag) {
+    if (qeng_ra_in_flight(&g->rb) && c->tag == g->rb.tag) {
         e->eng_service = true; /* the second run-ahead read: pcy (one of the service arrays) */
         n->rb = ra_beat(c, g->rb, n->pcy);
         return true;
     }
-    if ((g->ra.st != ENG_RA_READ && g->ra.st != ENG_RA_DROP) || c->tag != g->ra.tag) return false;
+    if (!qeng_ra_in_flight(&g->ra) || c->tag != g->ra.tag) return false;
     e->eng_service = true; /* pcx is one of the service arrays */
     n->ra = ra_beat(c, g->ra, n->pcx);
     return true;

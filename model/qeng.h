@@ -67,9 +67,14 @@ bool qeng_cache_read(const struct vdpu_edge *e);
 bool qeng_ahead_take(struct vdpu_edge *e);
 void qeng_ra_forget(struct vdpu_edge *e);
 /* an RX run-ahead read (of the two) is in flight (its completion expected, its tag held; RTL ra_pend) */
+/* a run-ahead read in flight: its completion expected, its tag held (wanted or dropped) */
+static inline bool qeng_ra_in_flight(const struct eng_ra_read *r)
+{
+    return r->st == ENG_RA_READ || r->st == ENG_RA_DROP;
+}
 static inline bool qeng_ra_pending(const struct vdpu_eng *g)
 {
-    return g->ra.st == ENG_RA_READ || g->ra.st == ENG_RA_DROP || g->rb.st == ENG_RA_READ || g->rb.st == ENG_RA_DROP;
+    return qeng_ra_in_flight(&g->ra) || qeng_ra_in_flight(&g->rb);
 }
 
 /* a read of the next fetch, or the read beyond it, is in flight (their completions expected, tags held) */

@@ -599,9 +599,10 @@ module vdpu_qeng
   // apart from the block above: tx_lastb depends on x_len through the TX mover
   assign x_between = (xcnt_q == 4'd1) || (x_go ? tx_lastb : (txb_q == '0));
 
-  // The first RX run-ahead read is not used (failed, stale, dropped): the second, read beyond it, is not
-  // either - dropped while in flight, forgotten once in (the model's rb_shift(n, false)).
-  function automatic ra_st_e rb_unused(ra_st_e st);
+  // A run-ahead read not wanted, from its state after this edge's beat (the model's ra_unused): one in
+  // flight is dropped (its completion taken and thrown away), one in or failed forgotten. The first is
+  // not used (failed, stale, dropped): the second, read beyond it, is not either.
+  function automatic ra_st_e ra_unused(ra_st_e st);
     return (st == RaRead || st == RaDrop) ? RaDrop : RaNone;
   endfunction
 
@@ -1465,16 +1466,17 @@ module vdpu_qeng
           state_d = StProc;
         end else if (ra_refill && ra_q.st == RaBad) begin
           ra_d.st  = RaNone;  // it failed: as the read it stands for would have
-          rb_d.st  = rb_unused(rb_d.st);
+          rb_d.st  = ra_unused(rb_d.st);
           code_d  = QERR_DMA;
           state_d = StErr;
         end else begin
           // the run-ahead read is still in flight (a refill mid-frame or mid-chain: RX_NEXT waits for
           // it): dropped, the descriptors read here; in but its first descriptor not available (read
           // before the driver made it so): forgotten, read afresh
-          if (ra_refill && ra_q.st == RaRead) ra_d.st = (ra_d.st == RaRead) ? RaDrop : RaNone;
-          if (ra_refill && ra_q.st == RaIn) ra_d.st = RaNone;
-          if (ra_refill && (ra_q.st == RaRead || ra_q.st == RaIn)) rb_d.st = rb_unused(rb_d.st);
+          if (ra_refill && (ra_q.st == RaRead || ra_q.st == RaIn)) begin
+            ra_d.st = ra_unused(ra_d.st);
+            rb_d.st = ra_unused(rb_d.st);
+          end
           if (!tag_held && dma_free_i) begin
             dma_load_o = 1'b1;
             rtag_d     = req.tag;
@@ -1603,9 +1605,8 @@ module vdpu_qeng
                   // read before this frame came, behind buffers it held: the driver may have posted
                   // it since - read again (the run-ahead read's slots no longer follow the cache:
                   // forgotten); the frame is dropped only if that fresh read finds no buffer
-                  if (ra_q.st == RaRead) ra_d.st = (ra_d.st == RaRead) ? RaDrop : RaNone;
-                  else if (ra_q.st != RaDrop) ra_d.st = RaNone;
-                  rb_d.st  = rb_unused(rb_d.st);  // the second's slots follow the first's
+                  ra_d.st  = ra_unused(ra_d.st);
+                  rb_d.st  = ra_unused(rb_d.st);  // the second's slots follow the first's
                   ndcap_d = cap8(cur_ahead);
                   state_d = StRdReq;
                 end else if (ndesc_q == '0 && rx_q) begin
