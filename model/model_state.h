@@ -210,12 +210,12 @@ struct vdpu_eng {
      * before it (ev), and the one before it, still pending when the next batch's used write went out
      * (ep): the used ring moves on while one decision is pending, not two (docs/queue-engine.md
      * "Interrupt decision"; RTL ev_q, ep_q) */
-    struct eng_decision ev, ep;
+    struct eng_decision ev, ep, eq;
     /* an RX service's run-ahead descriptor reads (docs/queue-engine.md "RX run-ahead"): the first (ra, its
      * descriptors in pcx) and the second, the P descriptors after the first's (rb, in pcy), which
      * becomes the first when the first is taken; IDLE picks nothing while one is in flight (RTL ra_q,
      * rb_q) */
-    struct eng_ra_read ra, rb;
+    struct eng_ra_read ra, rb, rc;
 
     /* MRG_RXBUF (ENG_CTRL[4], latched at the pick): the buffers of the frame in service. Nothing
      * is made used until the whole frame is written (commit), so a frame that runs out of buffers
@@ -306,6 +306,7 @@ struct vdpu_eng {
         uint8_t pcx[VDPU_ENG_PC_BYTES]; /* TX fetch: the run-ahead read's descriptors (x_ahead) */
         uint8_t pcy[VDPU_ENG_PC_BYTES]; /* ... the descriptors after the next fetch's (xb_st); RX: the
                                          * second run-ahead read's (rb_st) */
+        uint8_t pcz[VDPU_ENG_PC_BYTES]; /* RX: the third run-ahead read's (rc) */
         uint16_t b_id[VDPU_ENG_PARAM_MAX];  /* the used batch's ids */
         uint16_t b_len[VDPU_ENG_PARAM_MAX]; /* ... RX: their used lengths (header + frame written; TX: 0) */
         struct {

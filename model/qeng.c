@@ -47,7 +47,7 @@ bool model_qeng_rx_held(const struct vdpu_state *s)
 /* Idle: in IDLE with no interrupt decision pending (ENG_STATUS[0], DP_STATUS's quiesced, the idle contract) */
 bool model_qeng_idle(const struct vdpu_state *s)
 {
-    return s->eng.fsm == VDPU_ENG_IDLE && s->eng.ev.st == ENG_EV_NONE && s->eng.ep.st == ENG_EV_NONE &&
+    return s->eng.fsm == VDPU_ENG_IDLE && s->eng.ev.st == ENG_EV_NONE && s->eng.ep.st == ENG_EV_NONE && s->eng.eq.st == ENG_EV_NONE &&
            !qeng_ra_pending(&s->eng) &&
            !qeng_xn_pending(&s->eng);
 }
@@ -69,7 +69,9 @@ bool model_qeng_cpl_expected(const struct vdpu_state *s, uint8_t tag)
     const struct vdpu_eng *g = &s->eng;
     return g->fsm == VDPU_ENG_RD_WAIT || (g->fsm == VDPU_ENG_PAY && g->p_n && !g->x_stop) ||
            (g->ev.st == ENG_EV_READ && tag == g->ev.tag) || (g->ep.st == ENG_EV_READ && tag == g->ep.tag) ||
+           (g->eq.st == ENG_EV_READ && tag == g->eq.tag) ||
            (qeng_ra_in_flight(&g->ra) && tag == g->ra.tag) || (qeng_ra_in_flight(&g->rb) && tag == g->rb.tag) ||
+           (qeng_ra_in_flight(&g->rc) && tag == g->rc.tag) ||
            (g->xn_n && tag < VDPU_QENG_TAGS && g->p_slot[tag].busy && g->p_slot[tag].nx) ||
            (g->xb_st == ENG_XA_READ && tag == g->xb_tag);
 }
@@ -83,7 +85,7 @@ bool model_qeng_cpl_expected(const struct vdpu_state *s, uint8_t tag)
 static bool cto_runs(const struct vdpu_state *s)
 {
     const struct vdpu_eng *g = &s->eng;
-    bool ev = g->ev.st == ENG_EV_READ || g->ep.st == ENG_EV_READ || qeng_ra_pending(g) ||
+    bool ev = g->ev.st == ENG_EV_READ || g->ep.st == ENG_EV_READ || g->eq.st == ENG_EV_READ || qeng_ra_pending(g) ||
               qeng_xn_pending(g); /* a read beside the engine */
     switch (g->fsm) {
     case VDPU_ENG_RD_WAIT: return true;
@@ -217,8 +219,10 @@ void qeng_error(struct vdpu_edge *e, uint8_t code)
     if (code == VDPU_QERR_TIMEOUT) {
         e->next->eng.ev.st = ENG_EV_NONE;
         e->next->eng.ep.st = ENG_EV_NONE;
+        e->next->eng.eq.st = ENG_EV_NONE;
         e->next->eng.ra.st = ENG_RA_NONE;
         e->next->eng.rb.st = ENG_RA_NONE;
+        e->next->eng.rc.st = ENG_RA_NONE;
         xn_forget(&e->next->eng);
     }
 }
@@ -859,13 +863,14 @@ static void state_idle(struct vdpu_edge *e)
 
     /* the last service's interrupt decision first: nothing is picked while it is pending (a failed one
      * has stopped its queue already) */
-    if (s->eng.ev.st == ENG_EV_BAD || s->eng.ep.st == ENG_EV_BAD) {
+    if (s->eng.ev.st == ENG_EV_BAD || s->eng.ep.st == ENG_EV_BAD || s->eng.eq.st == ENG_EV_BAD) {
         if (s->eng.ev.st == ENG_EV_BAD) n->ev.st = ENG_EV_NONE;
         if (s->eng.ep.st == ENG_EV_BAD) n->ep.st = ENG_EV_NONE;
+        if (s->eng.eq.st == ENG_EV_BAD) n->eq.st = ENG_EV_NONE;
         return;
     }
     /* ... or an RX run-ahead read, or the reads of a next fetch the service left (their bytes are dropped) */
-    if (s->eng.ev.st != ENG_EV_NONE || s->eng.ep.st != ENG_EV_NONE || qeng_ra_pending(&s->eng) ||
+    if (s->eng.ev.st != ENG_EV_NONE || s->eng.ep.st != ENG_EV_NONE || s->eng.eq.st != ENG_EV_NONE || qeng_ra_pending(&s->eng) ||
         qeng_xn_pending(&s->eng))
         return;
     if (s->quiesce) return; /* a waiting frame stays (quiesce is short: a reset, a suspend) */
@@ -912,6 +917,7 @@ static void state_idle(struct vdpu_edge *e)
     xn_forget(n); /* none in flight (IDLE waited for them) */
     n->ra.st = ENG_RA_NONE;
     n->rb.st = ENG_RA_NONE;
+    n->rc.st = ENG_RA_NONE;
     n->pc_n = 0;
     n->pc_pos = 0;
     n->b_cnt = 0;
@@ -951,8 +957,10 @@ static void state_idle(struct vdpu_edge *e)
 static bool tag_held(const struct vdpu_eng *g)
 {
     return (g->ev.st == ENG_EV_READ && g->next_tag == g->ev.tag) || (g->ep.st == ENG_EV_READ && g->next_tag == g->ep.tag) ||
+           (g->eq.st == ENG_EV_READ && g->next_tag == g->eq.tag) ||
            (qeng_ra_in_flight(&g->ra) && g->next_tag == g->ra.tag) ||
            (qeng_ra_in_flight(&g->rb) && g->next_tag == g->rb.tag) ||
+           (qeng_ra_in_flight(&g->rc) && g->next_tag == g->rc.tag) ||
            (g->xn_n && g->p_slot[g->next_tag].nx) || /* ... or a read of the next fetch, or beyond it */
            (g->xb_st == ENG_XA_READ && g->next_tag == g->xb_tag);
 }
@@ -1001,7 +1009,8 @@ static void state_rd_req(struct vdpu_edge *e)
          * completion came at this edge is done (soak seed 412044: taken from the pre-edge state, it
          * moved aside still "in flight" and held its tag for good) */
         if (n->ev.st != ENG_EV_NONE) {
-            n->ep = n->ev; /* the tap changes st only: the rest is the pre-edge decision's */
+            if (n->ep.st == ENG_EV_NONE) n->ep = n->ev; /* the tap changes st only: the rest is the pre-edge decision's */
+            else n->eq = n->ev;
         }
         n->ev.st = ENG_EV_READ;
         n->ev.tag = g->next_tag;
@@ -1283,6 +1292,16 @@ static uint32_t rb_k(const struct vdpu_edge *e, uint32_t *slot)
     return ahead_k(e, g->pc_n + g->ra.n, g->pc_n + g->ra.n, slot);
 }
 
+static uint32_t rc_k(const struct vdpu_edge *e, uint32_t *slot)
+{
+    const struct vdpu_eng *g = &e->pre->eng;
+
+    if ((g->ra.st != ENG_RA_READ && g->ra.st != ENG_RA_IN) || g->ra.n != g->pf ||
+        (g->rb.st != ENG_RA_READ && g->rb.st != ENG_RA_IN) || g->rb.n != g->pf || g->rc.st != ENG_RA_NONE)
+        return 0;
+    return ahead_k(e, g->pc_n + g->ra.n + g->rb.n, g->pc_n + g->ra.n + g->rb.n, slot);
+}
+
 /* Issue a run-ahead read (one edge: RX_NEXT starts the frame at the next): the first, else the second;
  * false when none is due or the DMA output or the tag is not free. */
 static bool ra_issue(struct vdpu_edge *e)
@@ -1290,12 +1309,16 @@ static bool ra_issue(struct vdpu_edge *e)
     const struct vdpu_eng *g = &e->pre->eng;
     struct vdpu_eng *n = &e->next->eng;
     uint32_t slot = 0, k = ra_k(e, &slot);
-    bool second = false;
+    int which = 0;
     vdpu_dmareq_t r;
 
     if (!k) {
         k = rb_k(e, &slot);
-        second = true;
+        which = 1;
+    }
+    if (!k) {
+        k = rc_k(e, &slot);
+        which = 2;
     }
     if (!k || tag_held(g) || !model_dma_out_free(e)) return false;
     memset(&r, 0, sizeof r);
@@ -1308,7 +1331,7 @@ static bool ra_issue(struct vdpu_edge *e)
     r.last = true;
     model_dma_out_load(e, &r);
     n->next_tag = (uint8_t)((g->next_tag + 1) % VDPU_QENG_TAGS);
-    struct eng_ra_read *a = second ? &n->rb : &n->ra;
+    struct eng_ra_read *a = which == 2 ? &n->rc : which ? &n->rb : &n->ra;
     *a = (struct eng_ra_read){.st = ENG_RA_READ, .tag = g->next_tag, .n = (uint8_t)k};
     return true;
 }
@@ -1327,10 +1350,13 @@ static void rb_shift(struct vdpu_eng *n, bool taken)
 {
     if (taken) {
         memcpy(n->pcx, n->pcy, sizeof n->pcx);
+        memcpy(n->pcy, n->pcz, sizeof n->pcy);
         n->ra = n->rb;
-        n->rb.st = ENG_RA_NONE;
+        n->rb = n->rc;
+        n->rc.st = ENG_RA_NONE;
     } else {
         n->rb.st = ra_unused(n->rb.st);
+        n->rc.st = ra_unused(n->rc.st);
     }
 }
 
@@ -1543,10 +1569,12 @@ static void state_wr_req(struct vdpu_edge *e)
      * the used write before its read; the newest moves aside, ep, for the next); a failed one has stopped
      * the queue: the service ends here, nothing more is used */
     if (g->wr_purpose == VDPU_PURP_USED && !g->wr_beat &&
-        (g->ev.st == ENG_EV_BAD || g->ep.st == ENG_EV_BAD || (g->ev.st == ENG_EV_READ && g->ep.st == ENG_EV_READ))) {
-        if (g->ev.st == ENG_EV_BAD || g->ep.st == ENG_EV_BAD) {
+        (g->ev.st == ENG_EV_BAD || g->ep.st == ENG_EV_BAD || g->eq.st == ENG_EV_BAD ||
+         (g->ev.st == ENG_EV_READ && g->ep.st == ENG_EV_READ && g->eq.st == ENG_EV_READ))) {
+        if (g->ev.st == ENG_EV_BAD || g->ep.st == ENG_EV_BAD || g->eq.st == ENG_EV_BAD) {
             if (g->ev.st == ENG_EV_BAD) n->ev.st = ENG_EV_NONE;
             if (g->ep.st == ENG_EV_BAD) n->ep.st = ENG_EV_NONE;
+            if (g->eq.st == ENG_EV_BAD) n->eq.st = ENG_EV_NONE;
             qeng_idle(e);
         }
         return;
@@ -1700,8 +1728,10 @@ void model_qeng_edge(struct vdpu_edge *e, const vdpu_in_t *in)
     if (e->dev_reset) { /* reads beside the engine are forgotten, as the engine's */
         e->next->eng.ev.st = ENG_EV_NONE;
         e->next->eng.ep.st = ENG_EV_NONE;
+        e->next->eng.eq.st = ENG_EV_NONE;
         e->next->eng.ra.st = ENG_RA_NONE;
         e->next->eng.rb.st = ENG_RA_NONE;
+        e->next->eng.rc.st = ENG_RA_NONE;
         xn_forget(&e->next->eng);
     }
     for (unsigned q = 0; q < VDPU_NUM_QUEUES; q++) /* a hint that is set (rarely), first: cheaper per edge */
@@ -1723,10 +1753,12 @@ static bool ev_tap(struct vdpu_edge *e, const vdpu_in_t *in)
     struct vdpu_eng *n = &e->next->eng;
 
     if (!in->dmacpl_valid) return false;
-    bool newest = g->ev.st == ENG_EV_READ && c->tag == g->ev.tag;
-    if (!newest && !(g->ep.st == ENG_EV_READ && c->tag == g->ep.tag)) return false;
-    const struct eng_decision *d = newest ? &g->ev : &g->ep;
-    uint8_t *st = newest ? &n->ev.st : &n->ep.st;
+    const struct eng_decision *d;
+    uint8_t *st;
+    if (g->ev.st == ENG_EV_READ && c->tag == g->ev.tag) d = &g->ev, st = &n->ev.st;
+    else if (g->ep.st == ENG_EV_READ && c->tag == g->ep.tag) d = &g->ep, st = &n->ep.st;
+    else if (g->eq.st == ENG_EV_READ && c->tag == g->eq.tag) d = &g->eq, st = &n->eq.st;
+    else return false;
     if (c->status != VDPU_CPL_SC || c->poison || !c->last || c->len != (g->pk_en ? 4u : 2u)) {
         /* the queue stops now (the scheduler passes it by); the service ends where it next waits */
         *st = ENG_EV_BAD;
@@ -1771,6 +1803,11 @@ static bool ra_tap(struct vdpu_edge *e, const vdpu_in_t *in)
     struct vdpu_eng *n = &e->next->eng;
 
     if (!in->dmacpl_valid) return false;
+    if (qeng_ra_in_flight(&g->rc) && c->tag == g->rc.tag) {
+        e->eng_service = true;
+        n->rc = ra_beat(c, g->rc, n->pcz);
+        return true;
+    }
     if (qeng_ra_in_flight(&g->rb) && c->tag == g->rb.tag) {
         e->eng_service = true; /* the second run-ahead read: pcy (one of the service arrays) */
         n->rb = ra_beat(c, g->rb, n->pcy);

@@ -74,7 +74,7 @@ static inline bool qeng_ra_in_flight(const struct eng_ra_read *r)
 }
 static inline bool qeng_ra_pending(const struct vdpu_eng *g)
 {
-    return qeng_ra_in_flight(&g->ra) || qeng_ra_in_flight(&g->rb);
+    return qeng_ra_in_flight(&g->ra) || qeng_ra_in_flight(&g->rb) || qeng_ra_in_flight(&g->rc);
 }
 
 /* a read of the next fetch, or the read beyond it, is in flight (their completions expected, tags held) */

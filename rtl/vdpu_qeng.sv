@@ -270,10 +270,10 @@ module vdpu_qeng
   // TX with EVENT_IDX or packed: the interrupt decision pending beside the engine, on the used write
   // before it (ev), and the one before it, still pending when the next batch's used write went out
   // (ep): the used ring moves on while one decision is pending, not two (the model's ev, ep)
-  decision_t             ev_q, ev_d, ep_q, ep_d;
+  decision_t             ev_q, ev_d, ep_q, ep_d, eq_q, eq_d;
   // RX: the run-ahead descriptor reads - the first (into pcx_q) and the second, the P after the first's
   // (into pcy_q), which becomes the first when the first is taken (the model's ra, rb)
-  ra_read_t              ra_q, ra_d, rb_q, rb_d;
+  ra_read_t              ra_q, ra_d, rb_q, rb_d, rc_q, rc_d;
   // MRG_RXBUF (ENG_CTRL[4], latched at the pick, RX only): the buffers of the frame in service; none
   // is made used before the whole frame is written, so a frame that runs out of buffers is dropped
   // without the driver seeing any of it
@@ -341,6 +341,7 @@ module vdpu_qeng
   logic [7:0]            xbgot_q, xbgot_d;
   logic                  xbbad_q, xbbad_d;
   logic [PcBits-1:0]     pcy_q, pcy_d;
+  logic [PcBits-1:0]     pcz_q, pcz_d;      // RX: the third run-ahead read's descriptors (rc)
   logic [31:0]           cto_q, cto_d;      // completion timeout: edges waited with reads outstanding
                                             // and no completion beat (the model's eng.cto)
   logic [3:0]            ndcap_q, ndcap_d;  // packed: descriptors the next buffer-start read may take
@@ -491,13 +492,14 @@ module vdpu_qeng
   // IDLE, RD_REQ, RD_WAIT, PAY not stopping, WR_REQ before its first beat (the model's cto_runs).
   logic ev_timed;
   logic ra_pend;  // an RX run-ahead read (of the two) is in flight (its completion expected, its tag held)
-  logic ra1_pend, rb_pend;  // ... the first, the second
+  logic ra1_pend, rb_pend, rc_pend;  // ... the first, the second, the third
   assign ra1_pend = (ra_q.st == RaRead) || (ra_q.st == RaDrop);
   assign rb_pend  = (rb_q.st == RaRead) || (rb_q.st == RaDrop);
-  assign ra_pend  = ra1_pend || rb_pend;
+  assign rc_pend  = (rc_q.st == RaRead) || (rc_q.st == RaDrop);
+  assign ra_pend  = ra1_pend || rb_pend || rc_pend;
   logic xn_pend;  // a read of the next fetch, or the read beyond it, is in flight (the model's qeng_xn_pending)
   assign xn_pend  = (xnn_q != '0) || (xbst_q == XaRead);
-  assign ev_timed = ((ev_q.st == EvRead) || (ep_q.st == EvRead) || ra_pend || xn_pend) &&
+  assign ev_timed = ((ev_q.st == EvRead) || (ep_q.st == EvRead) || (eq_q.st == EvRead) || ra_pend || xn_pend) &&
                     (state_q == StIdle || state_q == StRdReq ||
                                                       (state_q == StPay && xstop_q == XGo) ||
                                                       (state_q == StWrReq && beat_q == '0)) ||
@@ -512,22 +514,29 @@ module vdpu_qeng
   // The interrupt decision's completion (ev_hit) is taken at any state and hidden from the engine's
   // states (cpl_v); an error status, poisoned data or a wrong length leaves EvBad. tag_held: the tag the
   // next read takes is the pending decision's: the read waits for it.
-  logic ev_hit, ev_ok, cpl_v, tag_held, ra_hit, rb_hit, xn_hit, xb_hit;
+  logic ev_hit, ev_ok, cpl_v, tag_held, ra_hit, rb_hit, rc_hit, xn_hit, xb_hit;
   logic xn_clear; // a pick: no next fetch (main block)
-  logic ev_newest;  // the beat is the newest decision's (else the one before it, ep)
+  logic ev_newest, ep_tag, eq_tag;  // the beat is the newest decision's, else the one before it (ep), or eq's
+  decision_t ev_sel;  // ... that decision
   assign ev_newest = (ev_q.st == EvRead) && (dmacpl_tag_i == 8'(ev_q.tag));
-  assign ev_hit    = dmacpl_valid_i && (ev_newest || ((ep_q.st == EvRead) && (dmacpl_tag_i == 8'(ep_q.tag))));
-  assign rb_hit   = dmacpl_valid_i && rb_pend && (dmacpl_tag_i == 8'(rb_q.tag));
-  assign ra_hit   = dmacpl_valid_i && !rb_hit && ra1_pend && (dmacpl_tag_i == 8'(ra_q.tag));
+  assign ep_tag    = (ep_q.st == EvRead) && (dmacpl_tag_i == 8'(ep_q.tag));
+  assign eq_tag    = (eq_q.st == EvRead) && (dmacpl_tag_i == 8'(eq_q.tag));
+  assign ev_sel    = ev_newest ? ev_q : (ep_tag ? ep_q : eq_q);
+  assign ev_hit    = dmacpl_valid_i && (ev_newest || ep_tag || eq_tag);
+  assign rc_hit   = dmacpl_valid_i && rc_pend && (dmacpl_tag_i == 8'(rc_q.tag));
+  assign rb_hit   = dmacpl_valid_i && !rc_hit && rb_pend && (dmacpl_tag_i == 8'(rb_q.tag));
+  assign ra_hit   = dmacpl_valid_i && !rc_hit && !rb_hit && ra1_pend && (dmacpl_tag_i == 8'(ra_q.tag));
   assign ev_ok    = (dmacpl_status_i == CPL_SC) && !dmacpl_poison_i && dmacpl_last_i &&
                     (dmacpl_len_i == (packed_q ? 16'd4 : 16'd2));
   assign xb_hit   = dmacpl_valid_i && (xbst_q == XaRead) && (dmacpl_tag_i == 8'(xbtag_q));
   assign xn_hit   = dmacpl_valid_i && !xb_hit && (xnn_q != '0) && (dmacpl_tag_i[7:5] == '0) &&
                     pbusy_q[dmacpl_tag_i[4:0]] && pnx_q[dmacpl_tag_i[4:0]];
-  assign cpl_v    = dmacpl_valid_i && !ev_hit && !ra_hit && !rb_hit && !xn_hit && !xb_hit;
+  assign cpl_v    = dmacpl_valid_i && !ev_hit && !ra_hit && !rb_hit && !rc_hit && !xn_hit && !xb_hit;
   assign tag_held = ((ev_q.st == EvRead) && (tag_q == ev_q.tag)) || ((ep_q.st == EvRead) && (tag_q == ep_q.tag)) ||
+                    ((eq_q.st == EvRead) && (tag_q == eq_q.tag)) ||
                     (ra1_pend && (tag_q == ra_q.tag)) ||
                     (rb_pend && (tag_q == rb_q.tag)) ||
+                    (rc_pend && (tag_q == rc_q.tag)) ||
                     ((xnn_q != '0) && pnx_q[tag_q]) || ((xbst_q == XaRead) && (tag_q == xbtag_q));
 
   // TX frame buffer: payload completions are stored at chain offset tot + rcnt (PAY: the chunk's
@@ -728,6 +737,7 @@ module vdpu_qeng
   logic [31:0] ra_k, ra_slot;
   logic        ra_go;        // RX_NEXT loads a run-ahead read this edge (the first, or the second: rb_k)
   logic [31:0] rb_k, rb_slot;
+  logic [31:0] rc_k, rc_slot;  // ... the third
   logic        ra_refill;    // RD_REQ of the descriptor read that refills an RX service's cache
   logic        ra_first_ok;  // the run-ahead read's first descriptor is available (its flags, pre-edge)
 
@@ -743,7 +753,13 @@ module vdpu_qeng
     if (state_q == StRxNext && ra_k == '0 && (ra_q.st == RaRead || ra_q.st == RaIn) && rb_q.st == RaNone &&
         ra_q.n == pf_q)
       {rb_k, rb_slot} = ahead_k(32'(pcn_q) + 32'(ra_q.n), 32'(pcn_q) + 32'(ra_q.n));
-    ra_go = (ra_k != '0 || rb_k != '0) && !tag_held && dma_free_i;
+    // the third (the model's rc_k): once the first two are out or in, full, the P after the second's
+    rc_k    = '0;
+    rc_slot = '0;
+    if (state_q == StRxNext && ra_k == '0 && rb_k == '0 && (ra_q.st == RaRead || ra_q.st == RaIn) &&
+        ra_q.n == pf_q && (rb_q.st == RaRead || rb_q.st == RaIn) && rb_q.n == pf_q && rc_q.st == RaNone)
+      {rc_k, rc_slot} = ahead_k(32'(pcn_q) + 32'(ra_q.n) + 32'(rb_q.n), 32'(pcn_q) + 32'(ra_q.n) + 32'(rb_q.n));
+    ra_go = (ra_k != '0 || rb_k != '0 || rc_k != '0) && !tag_held && dma_free_i;
   end
   assign ra_refill   = (state_q == StRdReq) && rx_q && cache_rd && (op_q == OpDesc);
   assign ra_first_ok = !packed_q || ((pcx_q[119] == qc.avail_wrap) && (pcx_q[127] != qc.avail_wrap));
@@ -1110,8 +1126,10 @@ module vdpu_qeng
     xah_d     = xah_q;
     ev_d      = ev_q;
     ep_d      = ep_q;
+    eq_d      = eq_q;
     ra_d      = ra_q;
     rb_d      = rb_q;
+    rc_d      = rc_q;
     xan_d     = xan_q;
     xatag_d   = xatag_q;
     xagot_d   = xagot_q;
@@ -1130,6 +1148,7 @@ module vdpu_qeng
     xbgot_d   = xbgot_q;
     xbbad_d   = xbbad_q;
     pcy_d     = pcy_q;
+    pcz_d     = pcz_q;
     txbase_d  = txbase_q;
     qerr_d   = qerr_q;
     info_d   = info_q;
@@ -1229,9 +1248,12 @@ module vdpu_qeng
       req.purpose = PURP_DESC;
       req.addr    = desc_base + {32'b0, ra_slot[27:0], 4'b0};
       req.len     = {ra_k[11:0], 4'b0};
-      if (ra_k == '0) begin  // the second
+      if (ra_k == '0 && rb_k != '0) begin  // the second
         req.addr = desc_base + {32'b0, rb_slot[27:0], 4'b0};
         req.len  = {rb_k[11:0], 4'b0};
+      end else if (ra_k == '0) begin  // the third
+        req.addr = desc_base + {32'b0, rc_slot[27:0], 4'b0};
+        req.len  = {rc_k[11:0], 4'b0};
       end
     end else if (state_q == StWrReq) begin
       req.kind = DMA_WR;
@@ -1307,10 +1329,10 @@ module vdpu_qeng
     // next waits for the decision (no further used write).
     if (ev_hit) begin
       if (ev_newest) ev_d.st = ev_ok ? EvNone : EvBad;
-      else ep_d.st = ev_ok ? EvNone : EvBad;
-      irq_o  = ev_ok && event_irq(dmacpl_data_i[31:0], packed_q, evx_q, ev_newest ? ev_q.nw : ep_q.nw,
-                                  ev_newest ? ev_q.wrap : ep_q.wrap, qn, ev_newest ? ev_q.n : ep_q.n,
-                                  ev_newest ? ev_q.o : ep_q.o);
+      else if (ep_tag) ep_d.st = ev_ok ? EvNone : EvBad;
+      else eq_d.st = ev_ok ? EvNone : EvBad;
+      irq_o  = ev_ok && event_irq(dmacpl_data_i[31:0], packed_q, evx_q, ev_sel.nw, ev_sel.wrap, qn, ev_sel.n,
+                                  ev_sel.o);
       if (!ev_ok) begin
         err_o  = 1'b1;
         info_d = '0;
@@ -1337,6 +1359,14 @@ module vdpu_qeng
         rb_d.got = rb_q.got + 8'(xa_nb);
       end
       if (dmacpl_last_i) rb_d.st = ra_after_last(rb_q.st, rb_d.bad || beat_short(rb_q.n, rb_q.got));
+    end
+    if (rc_hit) begin  // the third: its beats fill pcz
+      rc_d.bad = beat_bad(rc_q.bad, rc_q.n, rc_q.got);
+      if (!rc_d.bad) begin
+        pcz_d   = beat_into(pcz_q, rc_q.got[6:0]);
+        rc_d.got = rc_q.got + 8'(xa_nb);
+      end
+      if (dmacpl_last_i) rc_d.st = ra_after_last(rc_q.st, rc_d.bad || beat_short(rc_q.n, rc_q.got));
     end
 
     // The read beyond the next fetch (its beats fill pcy) and the next fetch's reads (their beats go to
@@ -1368,14 +1398,15 @@ module vdpu_qeng
       // -- scheduler: RX first, then the next ready TX queue (round robin); the last service's interrupt
       // decision first: nothing is picked while it is pending
       StIdle: begin
-        if (ev_q.st == EvBad || ep_q.st == EvBad) begin
+        if (ev_q.st == EvBad || ep_q.st == EvBad || eq_q.st == EvBad) begin
           if (ev_q.st == EvBad) ev_d.st = EvNone;  // it has stopped its queue already
           if (ep_q.st == EvBad) ep_d.st = EvNone;
+          if (eq_q.st == EvBad) eq_d.st = EvNone;
         end else if (cto_fire) begin
           code_d  = QERR_TIMEOUT;
           state_d = StErr;
           ev_d.st  = EvNone;
-        end else if (ev_q.st != EvNone || ep_q.st != EvNone || ra_pend || xn_pend) begin
+        end else if (ev_q.st != EvNone || ep_q.st != EvNone || eq_q.st != EvNone || ra_pend || xn_pend) begin
           // the decision's (or an RX run-ahead read's, or a next fetch's the service left) completion is
           // on the way
         end else if (!quiesce_i) begin  // (quiesce is short - a reset, a suspend: a waiting frame stays)
@@ -1392,6 +1423,7 @@ module vdpu_qeng
             rx_pass_d = 1'b0;
             ra_d.st    = RaNone;
             rb_d.st    = RaNone;
+            rc_d.st    = RaNone;
             packed_d = eng_ctrl_i[ENGCTRL_PACKED];
             op_d     = eng_ctrl_i[ENGCTRL_PACKED] ? OpDesc : OpAvail;
             state_d  = StRdReq;
@@ -1456,10 +1488,13 @@ module vdpu_qeng
           pc_d    = pcx_q;
           pcn_d   = ra_q.n;
           pcfirst_d = 1'b1;
-          // the second becomes the first, in or on the way (its beat at this edge included)
+          // the second becomes the first, the third the second, in or on the way (their beats at this
+          // edge included)
           pcx_d   = pcy_d;
+          pcy_d   = pcz_d;
           ra_d    = rb_d;  // (rb_hit changes st, got, bad only)
-          rb_d.st = RaNone;
+          rb_d    = rc_d;
+          rc_d.st = RaNone;
           rlen_d  = req.len;
           rcnt_d  = 32'(req.len);
           rerr_d  = 1'b0;
@@ -1467,6 +1502,7 @@ module vdpu_qeng
         end else if (ra_refill && ra_q.st == RaBad) begin
           ra_d.st  = RaNone;  // it failed: as the read it stands for would have
           rb_d.st  = ra_unused(rb_d.st);
+          rc_d.st  = ra_unused(rc_d.st);
           code_d  = QERR_DMA;
           state_d = StErr;
         end else begin
@@ -1476,6 +1512,7 @@ module vdpu_qeng
           if (ra_refill && (ra_q.st == RaRead || ra_q.st == RaIn)) begin
             ra_d.st = ra_unused(ra_d.st);
             rb_d.st = ra_unused(rb_d.st);
+            rc_d.st = ra_unused(rc_d.st);
           end
           if (!tag_held && dma_free_i) begin
             dma_load_o = 1'b1;
@@ -1495,7 +1532,9 @@ module vdpu_qeng
               // the interrupt decision is made beside the engine (ev_hit): the next buffer now
               // the decision before it still pending moves aside - as ev_hit left it at this edge (one
               // whose completion came now is done; soak seed 412044)
-              if (ev_d.st != EvNone) ep_d = ev_d;  // (ev_hit changes st only)
+              // (into ep, or eq when ep is pending: the used write waited for a free one)
+              if (ev_d.st != EvNone && ep_d.st == EvNone) ep_d = ev_d;  // (ev_hit changes st only)
+              else if (ev_d.st != EvNone) eq_d = ev_d;
               ev_d.st   = EvRead;
               ev_d.tag  = tag_q;
               ev_d.n    = ndesc_q[15:0];
@@ -1607,6 +1646,7 @@ module vdpu_qeng
                   // forgotten); the frame is dropped only if that fresh read finds no buffer
                   ra_d.st  = ra_unused(ra_d.st);
                   rb_d.st  = ra_unused(rb_d.st);  // the second's slots follow the first's
+                  rc_d.st  = ra_unused(rc_d.st);
                   ndcap_d = cap8(cur_ahead);
                   state_d = StRdReq;
                 end else if (ndesc_q == '0 && rx_q) begin
@@ -1817,14 +1857,16 @@ module vdpu_qeng
           code_d  = QERR_TIMEOUT;
           state_d = StErr;
           ev_d.st  = EvNone;
-        end else if ((ev_q.st == EvBad || ep_q.st == EvBad || (ev_q.st == EvRead && ep_q.st == EvRead)) &&
+        end else if ((ev_q.st == EvBad || ep_q.st == EvBad || eq_q.st == EvBad ||
+                      (ev_q.st == EvRead && ep_q.st == EvRead && eq_q.st == EvRead)) &&
                      (op_q == OpUsed || op_q == OpUsedRest) && beat_q == '0) begin
           // the used ring moves on while one interrupt decision is pending, not while two are; a failed
           // one has stopped the queue: the service ends here, nothing more is used (an RX frame it holds
           // freed)
-          if (ev_q.st == EvBad || ep_q.st == EvBad) begin
+          if (ev_q.st == EvBad || ep_q.st == EvBad || eq_q.st == EvBad) begin
             if (ev_q.st == EvBad) ev_d.st = EvNone;
             if (ep_q.st == EvBad) ep_d.st = EvNone;
+            if (eq_q.st == EvBad) eq_d.st = EvNone;
             state_d   = StIdle;
             rx_free_o = rx_q && rx_own_q;
             rx_own_d  = 1'b0;
@@ -2177,10 +2219,15 @@ module vdpu_qeng
             ra_d       = '{st: RaRead, tag: tag_q, n: ra_k[3:0], default: '0};
             pcx_d      = '0;
             tag_d      = tag_q + 5'd1;
-          end else if (ra_go) begin  // ... the second: the P after the first's
+          end else if (ra_go && rb_k != '0) begin  // ... the second: the P after the first's
             dma_load_o = 1'b1;
             rb_d       = '{st: RaRead, tag: tag_q, n: rb_k[3:0], default: '0};
             pcy_d      = '0;
+            tag_d      = tag_q + 5'd1;
+          end else if (ra_go) begin  // ... the third: the P after the second's
+            dma_load_o = 1'b1;
+            rc_d       = '{st: RaRead, tag: tag_q, n: rc_k[3:0], default: '0};
+            pcz_d      = '0;
             tag_d      = tag_q + 5'd1;
           end else begin
             rx_own_d  = 1'b1;
@@ -2431,7 +2478,9 @@ module vdpu_qeng
     if (dev_reset_i || (state_d == StErr && code_d == QERR_TIMEOUT)) begin
       ra_d.st = RaNone;
       rb_d.st = RaNone;
-      ep_d.st = EvNone;  // (the newest decision's read: where the timeout or the reset acts, above)
+      rc_d.st = RaNone;
+      ep_d.st = EvNone;
+      eq_d.st = EvNone;  // (the newest decision's read: where the timeout or the reset acts, above)
     end
     if (xn_clear || dev_reset_i || (state_d == StErr && code_d == QERR_TIMEOUT)) begin
       pbusy_d  = pbusy_d & ~pnx_d;
@@ -2571,10 +2620,13 @@ module vdpu_qeng
       xbgot_q     <= '0;
       xbbad_q     <= 1'b0;
       pcy_q       <= '0;
+      pcz_q       <= '0;
       ev_q        <= '{st: EvNone, default: '0};
       ep_q        <= '{st: EvNone, default: '0};
+      eq_q        <= '{st: EvNone, default: '0};
       ra_q        <= '{st: RaNone, default: '0};
       rb_q        <= '{st: RaNone, default: '0};
+      rc_q        <= '{st: RaNone, default: '0};
       xan_q       <= '0;
       xatag_q     <= '0;
       xagot_q     <= '0;
@@ -2693,10 +2745,13 @@ module vdpu_qeng
       xbgot_q     <= xbgot_d;
       xbbad_q     <= xbbad_d;
       pcy_q       <= pcy_d;
+      pcz_q       <= pcz_d;
       ev_q        <= ev_d;
       ep_q        <= ep_d;
+      eq_q        <= eq_d;
       ra_q        <= ra_d;
       rb_q        <= rb_d;
+      rc_q        <= rc_d;
       xan_q       <= xan_d;
       xatag_q     <= xatag_d;
       xagot_q     <= xagot_d;
@@ -2721,9 +2776,10 @@ module vdpu_qeng
   // beside the engine with its tag (the *_hit signals); any other is unexpected (FW_ERR), a duplicate of
   // a beside read's completion arriving between reads too (soak seed 880322)
   assign cpl_expected_o = (state_q == StRdWait) || (state_q == StPay && pn_q != '0 && xstop_q == XGo) ||
-                          ev_hit || ra_hit || rb_hit || xn_hit || xb_hit;
+                          ev_hit || ra_hit || rb_hit || rc_hit || xn_hit || xb_hit;
   assign irq_q_o        = q_q;
-  assign idle_o         = (state_q == StIdle) && (ev_q.st == EvNone) && (ep_q.st == EvNone) && !ra_pend && !xn_pend;
+  assign idle_o         = (state_q == StIdle) && (ev_q.st == EvNone) && (ep_q.st == EvNone) && (eq_q.st == EvNone) &&
+                          !ra_pend && !xn_pend;
   assign rx_held_o      = rx_own_q && (state_q != StIdle);
   assign rd_wait_o      = (state_q == StRdWait) && !cto_due;
   assign cto_wake_o     = (!cto_run || cpl_timeout_i == '0) ? '1 :

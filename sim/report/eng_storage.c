@@ -26,11 +26,13 @@ static unsigned tx_buf(unsigned max_reads, unsigned tx_fetch)
     return fetches(max_reads, tx_fetch) ? VDPU_TX_FETCH_BUFS * VDPU_TX_BUF_BYTES : VDPU_FRAME_BUF_BYTES;
 }
 
-/* descriptor caches: the prefetch cache, and beside it two of read-ahead descriptors (pcx, pcy): a TX
- * fetch's read ahead and the read beyond the next fetch, a receive service's two run-ahead reads (P > 1) */
+/* descriptor caches: the prefetch cache, and beside it those of read-ahead descriptors: two (pcx, pcy) for a
+ * TX fetch's read ahead and the read beyond the next fetch, or a receive service's first two run-ahead reads
+ * (P > 1), and a third (pcz) for the receive service's third run-ahead read (P > 1) */
 static unsigned caches(unsigned prefetch, unsigned max_reads, unsigned tx_fetch)
 {
-    return fetches(max_reads, tx_fetch) || eng_field(prefetch) > 1 ? 3u : 1u;
+    bool ahead = eng_field(prefetch) > 1;
+    return 1u + (fetches(max_reads, tx_fetch) || ahead ? 2u : 0u) + (ahead ? 1u : 0u);
 }
 
 void eng_storage_of(unsigned prefetch, unsigned used_batch, unsigned max_reads, unsigned tx_fetch,
@@ -48,10 +50,13 @@ void eng_storage_of(unsigned prefetch, unsigned used_batch, unsigned max_reads, 
 void eng_storage_format(const struct eng_storage *s, unsigned prefetch, unsigned used_batch, unsigned max_reads,
                         unsigned tx_fetch, char *buf, size_t len)
 {
+    unsigned c = caches(prefetch, max_reads, tx_fetch);
+    char cs[64] = "";
+    if (c > 1) snprintf(cs, sizeof cs, "s (prefetch, %u read ahead) %u x", c - 1, c);
     snprintf(buf, len,
              "%u bytes (descriptor cache%s %u x %u, used batch %u x %u, payload read slots %u x %u, MRG_RXBUF buffers "
              "%u x %u, frame buffers TX %u + RX %u x %u, in-order hints %u)",
-             s->total, caches(prefetch, max_reads, tx_fetch) > 1 ? "s (prefetch, two read ahead) 3 x" : "", eng_field(prefetch),
+             s->total, cs, eng_field(prefetch),
              DESC_BYTES, eng_field(used_batch), USED_ENTRY_BYTES, reads_field(max_reads),
              READ_SLOT_BYTES, VDPU_MRG_MAX, MRG_ENTRY_BYTES, tx_buf(max_reads, tx_fetch), VDPU_RX_FRAME_BUFS, VDPU_FRAME_BUF_BYTES, s->in_order);
 }
