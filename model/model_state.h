@@ -208,13 +208,13 @@ struct vdpu_eng {
     uint16_t ev_old;     /* split: used idx before the written batch (vring_need_event's old) */
     /* TX with EVENT_IDX or packed: the interrupt decision pending beside the engine, on the used write
      * before it (ev), and the one before it, still pending when the next batch's used write went out
-     * (ep): the used ring moves on while one decision is pending, not two (docs/queue-engine.md
-     * "Interrupt decision"; RTL ev_q, ep_q) */
+     * (ep), and a third (eq): the used ring moves on while one or two decisions are pending, not three
+     * (docs/queue-engine.md "Interrupt decision"; RTL ev_q, ep_q, eq_q) */
     struct eng_decision ev, ep, eq;
     /* an RX service's run-ahead descriptor reads (docs/queue-engine.md "RX run-ahead"): the first (ra, its
-     * descriptors in pcx) and the second, the P descriptors after the first's (rb, in pcy), which
-     * becomes the first when the first is taken; IDLE picks nothing while one is in flight (RTL ra_q,
-     * rb_q) */
+     * descriptors in pcx), the second, the P descriptors after the first's (rb, in pcy), and the third,
+     * the P after the second's (rc, in pcz); each moves up when the first is taken; IDLE picks nothing
+     * while one is in flight (RTL ra_q, rb_q, rc_q) */
     struct eng_ra_read ra, rb, rc;
 
     /* MRG_RXBUF (ENG_CTRL[4], latched at the pick): the buffers of the frame in service. Nothing

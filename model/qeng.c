@@ -47,8 +47,7 @@ bool model_qeng_rx_held(const struct vdpu_state *s)
 /* Idle: in IDLE with no interrupt decision pending (ENG_STATUS[0], DP_STATUS's quiesced, the idle contract) */
 bool model_qeng_idle(const struct vdpu_state *s)
 {
-    return s->eng.fsm == VDPU_ENG_IDLE && s->eng.ev.st == ENG_EV_NONE && s->eng.ep.st == ENG_EV_NONE && s->eng.eq.st == ENG_EV_NONE &&
-           !qeng_ra_pending(&s->eng) &&
+    return s->eng.fsm == VDPU_ENG_IDLE && !qeng_ev_held(&s->eng) && !qeng_ra_pending(&s->eng) &&
            !qeng_xn_pending(&s->eng);
 }
 
@@ -68,9 +67,7 @@ bool model_qeng_cpl_expected(const struct vdpu_state *s, uint8_t tag)
 {
     const struct vdpu_eng *g = &s->eng;
     return g->fsm == VDPU_ENG_RD_WAIT || (g->fsm == VDPU_ENG_PAY && g->p_n && !g->x_stop) ||
-           (g->ev.st == ENG_EV_READ && tag == g->ev.tag) || (g->ep.st == ENG_EV_READ && tag == g->ep.tag) ||
-           (g->eq.st == ENG_EV_READ && tag == g->eq.tag) ||
-           (qeng_ra_in_flight(&g->ra) && tag == g->ra.tag) || (qeng_ra_in_flight(&g->rb) && tag == g->rb.tag) ||
+           qeng_ev_tag(g, tag) || (qeng_ra_in_flight(&g->ra) && tag == g->ra.tag) || (qeng_ra_in_flight(&g->rb) && tag == g->rb.tag) ||
            (qeng_ra_in_flight(&g->rc) && tag == g->rc.tag) ||
            (g->xn_n && tag < VDPU_QENG_TAGS && g->p_slot[tag].busy && g->p_slot[tag].nx) ||
            (g->xb_st == ENG_XA_READ && tag == g->xb_tag);
@@ -85,8 +82,7 @@ bool model_qeng_cpl_expected(const struct vdpu_state *s, uint8_t tag)
 static bool cto_runs(const struct vdpu_state *s)
 {
     const struct vdpu_eng *g = &s->eng;
-    bool ev = g->ev.st == ENG_EV_READ || g->ep.st == ENG_EV_READ || g->eq.st == ENG_EV_READ || qeng_ra_pending(g) ||
-              qeng_xn_pending(g); /* a read beside the engine */
+    bool ev = qeng_ev_any(g, ENG_EV_READ) || qeng_ra_pending(g) || qeng_xn_pending(g); /* a read beside the engine */
     switch (g->fsm) {
     case VDPU_ENG_RD_WAIT: return true;
     case VDPU_ENG_PAY: return !g->x_stop && (g->p_n || ev);
@@ -211,20 +207,32 @@ static void xn_forget(struct vdpu_eng *n)
     n->xb_bad = false;
 }
 
+/* Every read beside the engine forgotten - the decisions', the RX run-ahead reads, the next fetch's and
+ * the read beyond it (a DEV_RESET, a completion timeout: their beats are unexpected from now on) */
+static void beside_forget(struct vdpu_eng *n)
+{
+    n->ev.st = n->ep.st = n->eq.st = ENG_EV_NONE;
+    n->ra.st = n->rb.st = n->rc.st = ENG_RA_NONE;
+    xn_forget(n);
+}
+
+/* Failed decisions (they stopped their queue at their completion) cleared where the service ends;
+ * false when none failed */
+static bool decisions_unbad(const struct vdpu_eng *g, struct vdpu_eng *n)
+{
+    if (!qeng_ev_any(g, ENG_EV_BAD)) return false;
+    if (g->ev.st == ENG_EV_BAD) n->ev.st = ENG_EV_NONE;
+    if (g->ep.st == ENG_EV_BAD) n->ep.st = ENG_EV_NONE;
+    if (g->eq.st == ENG_EV_BAD) n->eq.st = ENG_EV_NONE;
+    return true;
+}
+
 void qeng_error(struct vdpu_edge *e, uint8_t code)
 {
     e->next->eng.fsm = VDPU_ENG_ERR;
     e->next->eng.err = code;
     /* a timeout forgets the pending decision's read too: the device no longer trusts its completions */
-    if (code == VDPU_QERR_TIMEOUT) {
-        e->next->eng.ev.st = ENG_EV_NONE;
-        e->next->eng.ep.st = ENG_EV_NONE;
-        e->next->eng.eq.st = ENG_EV_NONE;
-        e->next->eng.ra.st = ENG_RA_NONE;
-        e->next->eng.rb.st = ENG_RA_NONE;
-        e->next->eng.rc.st = ENG_RA_NONE;
-        xn_forget(&e->next->eng);
-    }
+    if (code == VDPU_QERR_TIMEOUT) beside_forget(&e->next->eng);
 }
 
 /* The RX service is done with its frame: the RX buffer is free for the next one (nrx_ready again). */
@@ -863,16 +871,9 @@ static void state_idle(struct vdpu_edge *e)
 
     /* the last service's interrupt decision first: nothing is picked while it is pending (a failed one
      * has stopped its queue already) */
-    if (s->eng.ev.st == ENG_EV_BAD || s->eng.ep.st == ENG_EV_BAD || s->eng.eq.st == ENG_EV_BAD) {
-        if (s->eng.ev.st == ENG_EV_BAD) n->ev.st = ENG_EV_NONE;
-        if (s->eng.ep.st == ENG_EV_BAD) n->ep.st = ENG_EV_NONE;
-        if (s->eng.eq.st == ENG_EV_BAD) n->eq.st = ENG_EV_NONE;
-        return;
-    }
+    if (decisions_unbad(&s->eng, n)) return;
     /* ... or an RX run-ahead read, or the reads of a next fetch the service left (their bytes are dropped) */
-    if (s->eng.ev.st != ENG_EV_NONE || s->eng.ep.st != ENG_EV_NONE || s->eng.eq.st != ENG_EV_NONE || qeng_ra_pending(&s->eng) ||
-        qeng_xn_pending(&s->eng))
-        return;
+    if (qeng_ev_held(&s->eng) || qeng_ra_pending(&s->eng) || qeng_xn_pending(&s->eng)) return;
     if (s->quiesce) return; /* a waiting frame stays (quiesce is short: a reset, a suspend) */
     /* a receive service left its batch to a waiting transmitq: that one first (fairness) */
     bool pass = s->eng.rx_pass && tx_waits(s);
@@ -915,9 +916,7 @@ static void state_idle(struct vdpu_edge *e)
     n->x_sent = false;
     n->x_ahead = ENG_XA_NONE;
     xn_forget(n); /* none in flight (IDLE waited for them) */
-    n->ra.st = ENG_RA_NONE;
-    n->rb.st = ENG_RA_NONE;
-    n->rc.st = ENG_RA_NONE;
+    n->ra.st = n->rb.st = n->rc.st = ENG_RA_NONE;
     n->pc_n = 0;
     n->pc_pos = 0;
     n->b_cnt = 0;
@@ -956,9 +955,7 @@ static void state_idle(struct vdpu_edge *e)
 /* The tag the next read takes is the pending interrupt decision's: the read waits for it. */
 static bool tag_held(const struct vdpu_eng *g)
 {
-    return (g->ev.st == ENG_EV_READ && g->next_tag == g->ev.tag) || (g->ep.st == ENG_EV_READ && g->next_tag == g->ep.tag) ||
-           (g->eq.st == ENG_EV_READ && g->next_tag == g->eq.tag) ||
-           (qeng_ra_in_flight(&g->ra) && g->next_tag == g->ra.tag) ||
+    return qeng_ev_tag(g, g->next_tag) || (qeng_ra_in_flight(&g->ra) && g->next_tag == g->ra.tag) ||
            (qeng_ra_in_flight(&g->rb) && g->next_tag == g->rb.tag) ||
            (qeng_ra_in_flight(&g->rc) && g->next_tag == g->rc.tag) ||
            (g->xn_n && g->p_slot[g->next_tag].nx) || /* ... or a read of the next fetch, or beyond it */
@@ -1009,7 +1006,9 @@ static void state_rd_req(struct vdpu_edge *e)
          * completion came at this edge is done (soak seed 412044: taken from the pre-edge state, it
          * moved aside still "in flight" and held its tag for good) */
         if (n->ev.st != ENG_EV_NONE) {
-            if (n->ep.st == ENG_EV_NONE) n->ep = n->ev; /* the tap changes st only: the rest is the pre-edge decision's */
+            /* into ep, or eq when ep is pending (the used write waited for a free one); the tap changes
+             * st only: the rest is the pre-edge decision's */
+            if (n->ep.st == ENG_EV_NONE) n->ep = n->ev;
             else n->eq = n->ev;
         }
         n->ev.st = ENG_EV_READ;
@@ -1292,6 +1291,9 @@ static uint32_t rb_k(const struct vdpu_edge *e, uint32_t *slot)
     return ahead_k(e, g->pc_n + g->ra.n, g->pc_n + g->ra.n, slot);
 }
 
+/* The third: once the first two are out or in, each a full P, the P after the second's (three reads
+ * cover 3P frames ahead of the cache: at rtt 1000 and 1,500-byte frames a block's read now goes out
+ * about 24 frames, some 1,270 cycles, before the block is needed - more than a round trip). */
 static uint32_t rc_k(const struct vdpu_edge *e, uint32_t *slot)
 {
     const struct vdpu_eng *g = &e->pre->eng;
@@ -1302,23 +1304,23 @@ static uint32_t rc_k(const struct vdpu_edge *e, uint32_t *slot)
     return ahead_k(e, g->pc_n + g->ra.n + g->rb.n, g->pc_n + g->ra.n + g->rb.n, slot);
 }
 
-/* Issue a run-ahead read (one edge: RX_NEXT starts the frame at the next): the first, else the second;
- * false when none is due or the DMA output or the tag is not free. */
+/* Issue a run-ahead read (one edge: RX_NEXT starts the frame at the next): the first, else the second,
+ * else the third; false when none is due or the DMA output or the tag is not free. */
 static bool ra_issue(struct vdpu_edge *e)
 {
     const struct vdpu_eng *g = &e->pre->eng;
     struct vdpu_eng *n = &e->next->eng;
     uint32_t slot = 0, k = ra_k(e, &slot);
-    int which = 0;
+    struct eng_ra_read *a = &n->ra;
     vdpu_dmareq_t r;
 
     if (!k) {
         k = rb_k(e, &slot);
-        which = 1;
+        a = &n->rb;
     }
     if (!k) {
         k = rc_k(e, &slot);
-        which = 2;
+        a = &n->rc;
     }
     if (!k || tag_held(g) || !model_dma_out_free(e)) return false;
     memset(&r, 0, sizeof r);
@@ -1331,7 +1333,6 @@ static bool ra_issue(struct vdpu_edge *e)
     r.last = true;
     model_dma_out_load(e, &r);
     n->next_tag = (uint8_t)((g->next_tag + 1) % VDPU_QENG_TAGS);
-    struct eng_ra_read *a = which == 2 ? &n->rc : which ? &n->rb : &n->ra;
     *a = (struct eng_ra_read){.st = ENG_RA_READ, .tag = g->next_tag, .n = (uint8_t)k};
     return true;
 }
@@ -1343,9 +1344,9 @@ static uint8_t ra_unused(uint8_t st)
     return st == ENG_RA_READ || st == ENG_RA_DROP ? ENG_RA_DROP : ENG_RA_NONE;
 }
 
-/* The first run-ahead read is taken (its descriptors the cache): the second becomes the first, in or on
- * the way (n: its beat at this edge included); or the first is not used (failed, stale, dropped): the
- * second, read beyond it, is not either. */
+/* The first run-ahead read is taken (its descriptors the cache): the second becomes the first and the
+ * third the second, in or on the way (n: a beat at this edge included); or the first is not used (failed,
+ * stale, dropped): the second and third, read beyond it, are not either. */
 static void rb_shift(struct vdpu_eng *n, bool taken)
 {
     if (taken) {
@@ -1565,18 +1566,12 @@ static void state_wr_req(struct vdpu_edge *e)
     struct vdpu_eng *n = &e->next->eng;
     vdpu_dmareq_t r;
 
-    /* the used ring moves on while one interrupt decision is pending, not while two are (each decides on
-     * the used write before its read; the newest moves aside, ep, for the next); a failed one has stopped
+    /* the used ring moves on while one or two interrupt decisions are pending, not while three are (each
+     * decides on the used write before its read; the newest moves aside, ep or eq, for the next); a failed one has stopped
      * the queue: the service ends here, nothing more is used */
     if (g->wr_purpose == VDPU_PURP_USED && !g->wr_beat &&
-        (g->ev.st == ENG_EV_BAD || g->ep.st == ENG_EV_BAD || g->eq.st == ENG_EV_BAD ||
-         (g->ev.st == ENG_EV_READ && g->ep.st == ENG_EV_READ && g->eq.st == ENG_EV_READ))) {
-        if (g->ev.st == ENG_EV_BAD || g->ep.st == ENG_EV_BAD || g->eq.st == ENG_EV_BAD) {
-            if (g->ev.st == ENG_EV_BAD) n->ev.st = ENG_EV_NONE;
-            if (g->ep.st == ENG_EV_BAD) n->ep.st = ENG_EV_NONE;
-            if (g->eq.st == ENG_EV_BAD) n->eq.st = ENG_EV_NONE;
-            qeng_idle(e);
-        }
+        (qeng_ev_any(g, ENG_EV_BAD) || (g->ev.st == ENG_EV_READ && g->ep.st == ENG_EV_READ && g->eq.st == ENG_EV_READ))) {
+        if (decisions_unbad(g, n)) qeng_idle(e);
         return;
     }
     if (!model_dma_out_free(e)) return;
@@ -1725,15 +1720,7 @@ static void eng_edge(struct vdpu_edge *e, const vdpu_in_t *in);
 void model_qeng_edge(struct vdpu_edge *e, const vdpu_in_t *in)
 {
     eng_edge(e, in);
-    if (e->dev_reset) { /* reads beside the engine are forgotten, as the engine's */
-        e->next->eng.ev.st = ENG_EV_NONE;
-        e->next->eng.ep.st = ENG_EV_NONE;
-        e->next->eng.eq.st = ENG_EV_NONE;
-        e->next->eng.ra.st = ENG_RA_NONE;
-        e->next->eng.rb.st = ENG_RA_NONE;
-        e->next->eng.rc.st = ENG_RA_NONE;
-        xn_forget(&e->next->eng);
-    }
+    if (e->dev_reset) beside_forget(&e->next->eng); /* reads beside the engine are forgotten, as the engine's */
     for (unsigned q = 0; q < VDPU_NUM_QUEUES; q++) /* a hint that is set (rarely), first: cheaper per edge */
         if (e->next->eng.io_ok[q] && (e->dev_reset || !e->pre->queue[q].enable)) e->next->eng.io_ok[q] = false;
 }

@@ -66,15 +66,31 @@ bool qeng_cache_read(const struct vdpu_edge *e);
 /* TX fetch: the run-ahead descriptor read's descriptors become the cache (true), if they are in */
 bool qeng_ahead_take(struct vdpu_edge *e);
 void qeng_ra_forget(struct vdpu_edge *e);
-/* an RX run-ahead read (of the two) is in flight (its completion expected, its tag held; RTL ra_pend) */
 /* a run-ahead read in flight: its completion expected, its tag held (wanted or dropped) */
 static inline bool qeng_ra_in_flight(const struct eng_ra_read *r)
 {
     return r->st == ENG_RA_READ || r->st == ENG_RA_DROP;
 }
+/* an RX run-ahead read (of the three) is in flight (RTL ra_pend) */
 static inline bool qeng_ra_pending(const struct vdpu_eng *g)
 {
     return qeng_ra_in_flight(&g->ra) || qeng_ra_in_flight(&g->rb) || qeng_ra_in_flight(&g->rc);
+}
+
+/* one of the interrupt decisions (ev, ep, eq) is in state st (RTL ev_bad, ev_none: none held) */
+static inline bool qeng_ev_any(const struct vdpu_eng *g, uint8_t st)
+{
+    return g->ev.st == st || g->ep.st == st || g->eq.st == st;
+}
+static inline bool qeng_ev_held(const struct vdpu_eng *g)
+{
+    return g->ev.st != ENG_EV_NONE || g->ep.st != ENG_EV_NONE || g->eq.st != ENG_EV_NONE;
+}
+/* a decision's read with this tag is in flight (RTL tag_held, ev_hit) */
+static inline bool qeng_ev_tag(const struct vdpu_eng *g, uint8_t tag)
+{
+    return (g->ev.st == ENG_EV_READ && tag == g->ev.tag) || (g->ep.st == ENG_EV_READ && tag == g->ep.tag) ||
+           (g->eq.st == ENG_EV_READ && tag == g->eq.tag);
 }
 
 /* a read of the next fetch, or the read beyond it, is in flight (their completions expected, tags held) */

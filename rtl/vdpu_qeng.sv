@@ -269,10 +269,12 @@ module vdpu_qeng
   logic [15:0]           evold_q, evold_d;  // split: used idx before the batch (vring_need_event)
   // TX with EVENT_IDX or packed: the interrupt decision pending beside the engine, on the used write
   // before it (ev), and the one before it, still pending when the next batch's used write went out
-  // (ep): the used ring moves on while one decision is pending, not two (the model's ev, ep)
+  // (ep), and a third (eq): the used ring moves on while one or two decisions are pending, not three
+  // (the model's ev, ep, eq)
   decision_t             ev_q, ev_d, ep_q, ep_d, eq_q, eq_d;
-  // RX: the run-ahead descriptor reads - the first (into pcx_q) and the second, the P after the first's
-  // (into pcy_q), which becomes the first when the first is taken (the model's ra, rb)
+  // RX: the run-ahead descriptor reads - the first (into pcx_q), the second, the P after the first's
+  // (into pcy_q), and the third, the P after the second's (into pcz_q); each moves up when the first is
+  // taken (the model's ra, rb, rc)
   ra_read_t              ra_q, ra_d, rb_q, rb_d, rc_q, rc_d;
   // MRG_RXBUF (ENG_CTRL[4], latched at the pick, RX only): the buffers of the frame in service; none
   // is made used before the whole frame is written, so a frame that runs out of buffers is dropped
@@ -491,7 +493,13 @@ module vdpu_qeng
   // A pending interrupt decision's read counts too where the engine can stop without cutting anything:
   // IDLE, RD_REQ, RD_WAIT, PAY not stopping, WR_REQ before its first beat (the model's cto_runs).
   logic ev_timed;
-  logic ra_pend;  // an RX run-ahead read (of the two) is in flight (its completion expected, its tag held)
+  // the interrupt decisions (the model's qeng_ev_any, qeng_ev_held): one failed; one held (pending or
+  // failed); all three pending (the used ring waits for a free one)
+  logic ev_bad, ev_held, ev_full;
+  assign ev_bad  = (ev_q.st == EvBad) || (ep_q.st == EvBad) || (eq_q.st == EvBad);
+  assign ev_held = (ev_q.st != EvNone) || (ep_q.st != EvNone) || (eq_q.st != EvNone);
+  assign ev_full = (ev_q.st == EvRead) && (ep_q.st == EvRead) && (eq_q.st == EvRead);
+  logic ra_pend;  // an RX run-ahead read (of the three) is in flight (its completion expected, its tag held)
   logic ra1_pend, rb_pend, rc_pend;  // ... the first, the second, the third
   assign ra1_pend = (ra_q.st == RaRead) || (ra_q.st == RaDrop);
   assign rb_pend  = (rb_q.st == RaRead) || (rb_q.st == RaDrop);
@@ -517,7 +525,9 @@ module vdpu_qeng
   logic ev_hit, ev_ok, cpl_v, tag_held, ra_hit, rb_hit, rc_hit, xn_hit, xb_hit;
   logic xn_clear; // a pick: no next fetch (main block)
   logic ev_newest, ep_tag, eq_tag;  // the beat is the newest decision's, else the one before it (ep), or eq's
-  decision_t ev_sel;  // ... that decision
+  decision_t ev_sel;  // ... that decision (its snapshot; the beat's tag chose it)
+  logic unused_ev_sel;
+  assign unused_ev_sel = ^{ev_sel.st, ev_sel.tag};
   assign ev_newest = (ev_q.st == EvRead) && (dmacpl_tag_i == 8'(ev_q.tag));
   assign ep_tag    = (ep_q.st == EvRead) && (dmacpl_tag_i == 8'(ep_q.tag));
   assign eq_tag    = (eq_q.st == EvRead) && (dmacpl_tag_i == 8'(eq_q.tag));
@@ -686,7 +696,7 @@ module vdpu_qeng
   logic [FRAME_PW-1:0] xn_rbase;  // the base of frame xnreq: the other TX fetch buffer's start at the first
   // the read aheads' slots are below 2^28 (ring sizes are 16-bit): their top bits are not used
   logic unused_slot_hi;
-  assign unused_slot_hi = ^{xa_slot[31:28], xb_slot[31:28], ra_slot[31:28], rb_slot[31:28]};
+  assign unused_slot_hi = ^{xa_slot[31:28], xb_slot[31:28], ra_slot[31:28], rb_slot[31:28], rc_slot[31:28]};
   logic        xb_go, xn_go;
 
   always_comb begin : next_fetch_count
@@ -735,7 +745,7 @@ module vdpu_qeng
   // across the ring end - packed from last_avail + pcn, with NOTIFICATION_DATA not beyond what the
   // latest doorbell says is available; split from io_pos + pcn, descriptors of offered buffers only
   logic [31:0] ra_k, ra_slot;
-  logic        ra_go;        // RX_NEXT loads a run-ahead read this edge (the first, or the second: rb_k)
+  logic        ra_go;        // RX_NEXT loads a run-ahead read this edge (the first, the second: rb_k, the third: rc_k)
   logic [31:0] rb_k, rb_slot;
   logic [31:0] rc_k, rc_slot;  // ... the third
   logic        ra_refill;    // RD_REQ of the descriptor read that refills an RX service's cache
@@ -1398,7 +1408,7 @@ module vdpu_qeng
       // -- scheduler: RX first, then the next ready TX queue (round robin); the last service's interrupt
       // decision first: nothing is picked while it is pending
       StIdle: begin
-        if (ev_q.st == EvBad || ep_q.st == EvBad || eq_q.st == EvBad) begin
+        if (ev_bad) begin
           if (ev_q.st == EvBad) ev_d.st = EvNone;  // it has stopped its queue already
           if (ep_q.st == EvBad) ep_d.st = EvNone;
           if (eq_q.st == EvBad) eq_d.st = EvNone;
@@ -1406,7 +1416,7 @@ module vdpu_qeng
           code_d  = QERR_TIMEOUT;
           state_d = StErr;
           ev_d.st  = EvNone;
-        end else if (ev_q.st != EvNone || ep_q.st != EvNone || eq_q.st != EvNone || ra_pend || xn_pend) begin
+        end else if (ev_held || ra_pend || xn_pend) begin
           // the decision's (or an RX run-ahead read's, or a next fetch's the service left) completion is
           // on the way
         end else if (!quiesce_i) begin  // (quiesce is short - a reset, a suspend: a waiting frame stays)
@@ -1857,13 +1867,12 @@ module vdpu_qeng
           code_d  = QERR_TIMEOUT;
           state_d = StErr;
           ev_d.st  = EvNone;
-        end else if ((ev_q.st == EvBad || ep_q.st == EvBad || eq_q.st == EvBad ||
-                      (ev_q.st == EvRead && ep_q.st == EvRead && eq_q.st == EvRead)) &&
+        end else if ((ev_bad || ev_full) &&
                      (op_q == OpUsed || op_q == OpUsedRest) && beat_q == '0) begin
-          // the used ring moves on while one interrupt decision is pending, not while two are; a failed
+          // the used ring moves on while one or two interrupt decisions are pending, not three; a failed
           // one has stopped the queue: the service ends here, nothing more is used (an RX frame it holds
           // freed)
-          if (ev_q.st == EvBad || ep_q.st == EvBad || eq_q.st == EvBad) begin
+          if (ev_bad) begin
             if (ev_q.st == EvBad) ev_d.st = EvNone;
             if (ep_q.st == EvBad) ep_d.st = EvNone;
             if (eq_q.st == EvBad) eq_d.st = EvNone;
@@ -2778,8 +2787,7 @@ module vdpu_qeng
   assign cpl_expected_o = (state_q == StRdWait) || (state_q == StPay && pn_q != '0 && xstop_q == XGo) ||
                           ev_hit || ra_hit || rb_hit || rc_hit || xn_hit || xb_hit;
   assign irq_q_o        = q_q;
-  assign idle_o         = (state_q == StIdle) && (ev_q.st == EvNone) && (ep_q.st == EvNone) && (eq_q.st == EvNone) &&
-                          !ra_pend && !xn_pend;
+  assign idle_o         = (state_q == StIdle) && !ev_held && !ra_pend && !xn_pend;
   assign rx_held_o      = rx_own_q && (state_q != StIdle);
   assign rd_wait_o      = (state_q == StRdWait) && !cto_due;
   assign cto_wake_o     = (!cto_run || cpl_timeout_i == '0) ? '1 :
