@@ -1,4 +1,4 @@
-/* test_rx_ahead.c - the RX run-ahead read (docs/queue-engine.md "RX run-ahead"): a receive service reads its next descriptors while the cache still serves frames. */
+/* test_rx_ahead.c - the RX run-ahead reads (docs/queue-engine.md "RX run-ahead"): a receive service reads its next descriptors while the cache still serves frames. */
 /*
  * A receive service whose cache holds descriptors (packed; split with IN_ORDER fetching) that starts a
  * frame with at most half of its P cached left reads the P after them beside the engine; where the cache
@@ -333,4 +333,56 @@ RA_TEST(packed_a_failed_second_read_stops_the_receiveq_where_it_is_taken, .timeo
 RA_TEST(split_a_poisoned_second_read_stops_the_receiveq_where_it_is_taken, .timeout = 120)
 {
     second_failed(T, DRV_RING_SPLIT, "poison@5");
+}
+
+/* ---- the third run-ahead read ------------------------------------------------------------------------ */
+
+/*
+ * Thirty-two buffers, twelve frames: as frame 4 starts the service reads descriptors 8-15, 16-23 and
+ * 24-31 one edge after another, so 24 frames are read ahead of the cache - at rtt 1000 and 1,500-byte
+ * frames a block's read goes out some 1,270 cycles before the block is needed, more than a round trip
+ * (with two reads the third block's read waited for frame 8 to take a block).
+ */
+static void third_ahead(struct tctx *t, enum drv_ring ring)
+{
+    struct hctx h;
+    static struct watch w;
+    watched_run(t, ring, BIGQ, &h, &w);
+    cr_assert_geq(w.ndesc, 4, "%u descriptor reads", w.ndesc);
+    cr_assert_lt(w.desc_at[3], w.first[5], "descriptors 24-31 read as frame 4 starts (cycle %llu, frame 5 at %llu)",
+                 (unsigned long long)w.desc_at[3], (unsigned long long)w.first[5]);
+    cr_assert_gt(w.desc_at[3], w.desc_at[2], "after the second run-ahead read");
+    h_close(&h);
+}
+RA_TEST(packed_a_third_read_runs_twenty_four_frames_ahead, .timeout = 120) { third_ahead(T, DRV_RING_PACKED); }
+RA_TEST(split_a_third_read_runs_twenty_four_frames_ahead, .timeout = 120) { third_ahead(T, DRV_RING_SPLIT); }
+
+/*
+ * Thirty-two buffers, twenty-eight frames; the third run-ahead read (descriptors 24-31: the 4th descriptor
+ * read on packed, the 6th read on split) gets `fault`. It moves up as frames 8 and 16 take blocks and
+ * fails where frame 24 would take it: frames 0-23 are written and used (three batches), then the receiveq
+ * stops with QERR_DMA.
+ */
+static void third_failed(struct tctx *t, enum drv_ring ring, const char *fault)
+{
+    struct hctx h;
+    h_rx_up(&h, t, ring, BIGQ, BIGQ, BUF_LEN);
+    t_faults_from_here(t, fault);
+    h_inject(&h, 28, FLEN);
+    vdpu_bus_run_cycles(t->b, 60000);
+    receiveq_stopped(t, VDPU_QERR_DMA);
+    cr_assert_eq(t->b->link.fired[0].addr, h.q->desc + 24 * 16, "... the one of descriptors 24-31");
+    cr_assert_eq(reqs(t, VDPU_PURP_PAYLOAD_WR), 24 * 6, "frames 0-23 written, no more: %llu",
+                 (unsigned long long)reqs(t, VDPU_PURP_PAYLOAD_WR));
+    cr_assert_eq(reqs(t, VDPU_PURP_USED), ring == DRV_RING_PACKED ? 6u : 3u, "three batches used, no more");
+    cr_assert_eq(peek_csr(t, VDPU_CSR_ENG_STATUS) & VDPU_ENG_STATUS_IDLE, VDPU_ENG_STATUS_IDLE, "the engine idle");
+    h_close(&h);
+}
+RA_TEST(packed_a_poisoned_third_read_stops_the_receiveq_where_it_is_taken, .timeout = 120)
+{
+    third_failed(T, DRV_RING_PACKED, "poison@4");
+}
+RA_TEST(split_a_failed_third_read_stops_the_receiveq_where_it_is_taken, .timeout = 120)
+{
+    third_failed(T, DRV_RING_SPLIT, "ca@6");
 }

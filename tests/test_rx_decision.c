@@ -93,7 +93,7 @@ ENGINE_TEST_PARAMS(rx_decision, packed_the_next_frames_are_written_during_the_de
     goes_on(T, DRV_RING_PACKED);
 }
 
-/* ---- two decisions pending: each on its own batch ----------------------------------------------- */
+/* ---- two and three decisions pending: each on its own batch ----------------------------------- */
 
 /* when the first event read's completion came, and the used writes before it */
 struct order {
@@ -121,14 +121,16 @@ static void on_order(void *ctx, const vdpu_txn_t *x)
 }
 
 /*
- * The spec's EVENT_IDX rule per batch, with the second batch's used write made while the first batch's
- * decision is pending (rtt 1000, B = 4, eight frames: two batches, used idx 0 -> 4 -> 8). The driver
- * leaves used_event (split) / the desc event off_wrap (packed) at `ev` and never moves it. ev = 2: only
- * batch 1 passes it; ev = 5: only batch 2. Either way exactly one interrupt - a decision that read the
- * used index as the later write left it (8) instead of its own batch's (4) would raise for batch 1 at
- * ev = 5 too, two interrupts.
+ * The spec's EVENT_IDX rule per batch, with later batches' used writes made while the first batch's
+ * decision is pending (rtt 1000, eight frames in batches of B: B = 4, used idx 0 -> 4 -> 8; B = 2,
+ * 0 -> 2 -> 4 -> 6 -> 8). The driver leaves used_event (split) / the desc event off_wrap (packed) at `ev`
+ * and never moves it, so exactly one batch passes it: one interrupt (vring_need_event on each batch's own
+ * range). A decision that read the used index as a later write left it instead of its own batch's would
+ * raise for an earlier batch too. `before`: the batches whose used write goes out before the first
+ * decision completes - every batch while a decision slot is free (two pending at most before
+ * 2026-12-06's third session, three since).
  */
-static void own_batch(struct tctx *t, enum drv_ring ring, uint16_t ev)
+static void own_batch(struct tctx *t, enum drv_ring ring, uint16_t ev, unsigned batches, unsigned before)
 {
     struct hctx h;
     static struct order o;
@@ -152,29 +154,29 @@ static void own_batch(struct tctx *t, enum drv_ring ring, uint16_t ev)
     cr_assert_eq(t->b->net.rx_n, 0, "every frame taken");
     cr_assert_eq(peek_csr(t, VDPU_CSR_QERR), 0);
     cr_assert(o.done, "the first decision's completion");
-    /* split: a used idx write per batch; packed: two used writes per batch (buffers 1-3, then buffer 0) */
-    cr_assert_eq(o.used_before, o.split ? 2u : 4u, "batch 2's used write went out while batch 1's decision was "
-                 "pending (%u)", o.used_before);
-    cr_assert_eq(reqs(t, VDPU_PURP_EVENT), 2, "one decision per batch");
+    /* split: a used idx write per batch; packed: two used writes per batch (buffers 1..B-1, then buffer 0) */
+    cr_assert_eq(o.used_before, o.split ? before : 2 * before, "%u batches' used writes went out while batch 1's "
+                 "decision was pending (%u writes)", before, o.used_before);
+    cr_assert_eq(reqs(t, VDPU_PURP_EVENT), batches, "one decision per batch");
     uint64_t irqs = t->s.mem.msi_count[PCI_MSI_DATA_BASE + h.q->vector] - irq0;
     cr_assert_eq(irqs, 1, "used event %u: %llu interrupts", ev, (unsigned long long)irqs);
     h_close(&h);
 }
 ENGINE_TEST_PARAMS(rx_decision, split_each_decision_on_its_own_batch_first, 8, 4, .timeout = 120)
 {
-    own_batch(T, DRV_RING_SPLIT, 2);
+    own_batch(T, DRV_RING_SPLIT, 2, 2, 2);
 }
 ENGINE_TEST_PARAMS(rx_decision, split_each_decision_on_its_own_batch_second, 8, 4, .timeout = 120)
 {
-    own_batch(T, DRV_RING_SPLIT, 5);
+    own_batch(T, DRV_RING_SPLIT, 5, 2, 2);
 }
 ENGINE_TEST_PARAMS(rx_decision, packed_each_decision_on_its_own_batch_first, 8, 4, .timeout = 120)
 {
-    own_batch(T, DRV_RING_PACKED, 2);
+    own_batch(T, DRV_RING_PACKED, 2, 2, 2);
 }
 ENGINE_TEST_PARAMS(rx_decision, packed_each_decision_on_its_own_batch_second, 8, 4, .timeout = 120)
 {
-    own_batch(T, DRV_RING_PACKED, 5);
+    own_batch(T, DRV_RING_PACKED, 5, 2, 2);
 }
 
 /*
@@ -239,4 +241,23 @@ ENGINE_TEST_PARAMS(rx_decision, split_a_failed_decision_stops_the_receiveq, 8, 2
 ENGINE_TEST_PARAMS(rx_decision, split_a_lost_decision_times_out, 8, 2, .timeout = 120)
 {
     failed(T, DRV_RING_SPLIT, "drop@4", VDPU_QERR_TIMEOUT, 8, 16);
+}
+
+/* B = 2: batches 2 and 3 used while batch 1's decision is pending (three pending; batch 4 waits for a
+ * free slot); used_event at 3 (only batch 2, 2 -> 4, passes it) or 5 (only batch 3) */
+ENGINE_TEST_PARAMS(rx_decision, split_each_of_three_decisions_on_its_own_batch_second, 8, 2, .timeout = 120)
+{
+    own_batch(T, DRV_RING_SPLIT, 3, 4, 3);
+}
+ENGINE_TEST_PARAMS(rx_decision, split_each_of_three_decisions_on_its_own_batch_third, 8, 2, .timeout = 120)
+{
+    own_batch(T, DRV_RING_SPLIT, 5, 4, 3);
+}
+ENGINE_TEST_PARAMS(rx_decision, packed_each_of_three_decisions_on_its_own_batch_second, 8, 2, .timeout = 120)
+{
+    own_batch(T, DRV_RING_PACKED, 3, 4, 3);
+}
+ENGINE_TEST_PARAMS(rx_decision, packed_each_of_three_decisions_on_its_own_batch_third, 8, 2, .timeout = 120)
+{
+    own_batch(T, DRV_RING_PACKED, 5, 4, 3);
 }
