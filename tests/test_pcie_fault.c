@@ -503,11 +503,15 @@ Test(pcie_fault_cli, schedule_parse_and_format)
     cr_assert_eq(f.f[1].nth, 20);
     link_faults_format(&f, buf, sizeof buf);
     cr_assert_str_eq(buf, "ca@5,timeout@20,dup@7");
+    cr_assert_eq(link_faults_parse("poison@2,poison-last@3", &f, err, sizeof err), 0, "%s", err);
+    cr_assert(f.n == 2 && f.f[0].kind == LINK_FAULT_POISON && f.f[1].kind == LINK_FAULT_POISON_LAST);
+    link_faults_format(&f, buf, sizeof buf);
+    cr_assert_str_eq(buf, "poison@2,poison-last@3");
     cr_assert_eq(link_faults_parse("none", &f, err, sizeof err), 0);
     cr_assert(f.set && f.n == 0 && !f.random);
     cr_assert_eq(link_faults_parse("random", &f, err, sizeof err), 0);
     cr_assert(f.set && f.random);
-    static const char *const bad[] = {"", "ca", "ca@", "ca@0", "ca@x", "ca@1x", "nope@1", "ca@1,ur@1", "ca@1,",
+    static const char *const bad[] = {"", "ca", "ca@", "ca@0", "ca@x", "ca@1x", "nope@1", "poison-@1", "poison-lastx@1", "ca@1,ur@1", "ca@1,",
                                       "ca@99999999999999999999", "@5", "ca@1,,ur@2",
                                       "ca@1,ca@2,ca@3,ca@4,ca@5,ca@6,ca@7,ca@8,ca@9,ca@10,ca@11,ca@12,ca@13,ca@14,ca@15,ca@16,ca@17"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
@@ -519,10 +523,10 @@ Test(pcie_fault_cli, schedule_parse_and_format)
         link_fault_draw(s, 10, &a);
         link_fault_draw(s, 10, &b);
         cr_assert(a.kind == b.kind && a.nth == b.nth);
-        cr_assert(a.kind > LINK_FAULT_NONE && a.kind < LINK_FAULT_KINDS && a.nth >= 1 && a.nth <= 10);
+        cr_assert(a.kind > LINK_FAULT_NONE && a.kind < LINK_FAULT_DRAWN && a.nth >= 1 && a.nth <= 10);
         seen[a.kind]++;
     }
-    for (unsigned k = 1; k < LINK_FAULT_KINDS; k++) cr_assert_gt(seen[k], 0, "kind %s never drawn", link_fault_name(k));
+    for (unsigned k = 1; k < LINK_FAULT_DRAWN; k++) cr_assert_gt(seen[k], 0, "kind %s never drawn", link_fault_name(k));
 }
 
 Test(pcie_fault_cli, bad_arguments_one_line_exit_2)

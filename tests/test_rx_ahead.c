@@ -386,3 +386,27 @@ RA_TEST(split_a_failed_third_read_stops_the_receiveq_where_it_is_taken, .timeout
 {
     third_failed(T, DRV_RING_SPLIT, "ca@6");
 }
+
+/* ---- a read poisoned at its last beat ---------------------------------------------------------------- */
+
+/*
+ * The run-ahead reads check a read's length at its last beat; a read whose earlier beats were good and
+ * whose last one is poisoned (`poison-last`: a multi-beat completion's last TLP with EP) has the right
+ * length and is still bad - it stops the receiveq where it is taken, as the first-beat poison does.
+ */
+RA_TEST(packed_a_run_ahead_read_poisoned_at_its_last_beat_stops_the_receiveq, .timeout = 120)
+{
+    failed(T, DRV_RING_PACKED, "poison-last@2", VDPU_QERR_DMA);
+}
+RA_TEST(split_a_second_read_poisoned_at_its_last_beat_stops_the_receiveq, .timeout = 120)
+{
+    second_failed(T, DRV_RING_SPLIT, "poison-last@5");
+}
+RA_TEST(packed_a_third_read_poisoned_at_its_last_beat_stops_the_receiveq, .timeout = 120)
+{
+    third_failed(T, DRV_RING_PACKED, "poison-last@4");
+}
+RA_TEST(split_a_third_read_poisoned_at_its_last_beat_stops_the_receiveq, .timeout = 120)
+{
+    third_failed(T, DRV_RING_SPLIT, "poison-last@6");
+}

@@ -9,7 +9,8 @@
 
 /* ---- fault schedules ---------------------------------------------------------------------------- */
 
-static const char *const fault_names[LINK_FAULT_KINDS] = {"none", "ca", "ur", "poison", "timeout", "drop", "dup"};
+static const char *const fault_names[LINK_FAULT_KINDS] = {"none", "ca",   "ur",  "poison",
+                                                          "timeout", "drop", "dup", "poison-last"};
 
 const char *link_fault_name(unsigned kind) { return kind < LINK_FAULT_KINDS ? fault_names[kind] : "?"; }
 
@@ -33,7 +34,7 @@ int link_faults_parse(const char *s, struct link_faults *f, char *err, size_t er
         while (k < LINK_FAULT_KINDS && (strlen(fault_names[k]) != (size_t)(at - p) || strncmp(p, fault_names[k], (size_t)(at - p))))
             k++;
         if (k == LINK_FAULT_KINDS) {
-            snprintf(err, errlen, "unknown fault '%.*s' (ca, ur, poison, timeout, drop, dup)", (int)(at - p), p);
+            snprintf(err, errlen, "unknown fault '%.*s' (ca, ur, poison, timeout, drop, dup, poison-last)", (int)(at - p), p);
             return -1;
         }
         /* N: decimal, 1..2^63, nothing else */
@@ -89,7 +90,7 @@ void link_faults_format(const struct link_faults *f, char *buf, size_t len)
 void link_fault_draw(uint64_t seed, uint64_t max_nth, struct link_fault *f)
 {
     rng_t r = {seed ^ 0x7063696661756c74ull}; /* "pcifault": its own stream, no other choice moves */
-    f->kind = (uint8_t)(1 + rng_below(&r, LINK_FAULT_KINDS - 1));
+    f->kind = (uint8_t)(1 + rng_below(&r, LINK_FAULT_DRAWN - 1));
     f->nth = 1 + rng_next(&r) % (max_nth ? max_nth : 1);
 }
 
@@ -402,7 +403,8 @@ static void next_beat(link_t *l, uint64_t cycle)
         l->cpl.status = VDPU_CPL_SC;
     }
     l->cpl.last = rd->sent + n == rd->len;
-    if (rd->fault == LINK_FAULT_POISON && rd->sent == 0) { /* EP set: the data is not to be used */
+    if ((rd->fault == LINK_FAULT_POISON && rd->sent == 0) || (rd->fault == LINK_FAULT_POISON_LAST && l->cpl.last)) {
+        /* EP set: the data is not to be used */
         l->cpl.poison = true;
         for (unsigned i = 0; i < n; i++) l->cpl.data[i] ^= 0xFF;
     }

@@ -57,6 +57,11 @@ enum link_fault_kind {
     LINK_FAULT_TIMEOUT, /* no completion at all: the read is lost */
     LINK_FAULT_DROP,    /* every beat but the last: the read never completes */
     LINK_FAULT_DUP,     /* complete, then its last beat delivered once more, the cycle after */
+    /* the kinds above are the ones `random` and net-random draw (LINK_FAULT_DRAWN); the ones below are
+     * named only, so that a seed pinned as a regression keeps drawing the fault it was pinned with */
+    LINK_FAULT_DRAWN,
+    LINK_FAULT_POISON_LAST = LINK_FAULT_DRAWN, /* the last beat poisoned (EP), its data corrupted: a
+                                                * multi-beat read whose earlier beats were good */
     LINK_FAULT_KINDS
 };
 #define LINK_MAX_FAULTS 16

@@ -23,11 +23,11 @@ static const char *const *const axis_vals[FCOV_AXES] = {
     [FCOV_COAL] = (const char *const[]){"coal-off", "coal-frames", "coal-timer", NULL},
     [FCOV_READS] = (const char *const[]){"1-read", "n-reads", "n-reads-reordered", NULL},
     [FCOV_PAIRS] = (const char *const[]){"1-pair", "2-pairs", NULL},
-    /* in enum link_fault_kind's order */
+    /* in enum link_fault_kind's order, the kinds the random draw makes */
     [FCOV_FAULT] = (const char *const[]){"no-fault", "ca", "ur", "poison", "timeout", "drop", "dup", NULL},
     [FCOV_MIGRATE] = (const char *const[]){"no-migration", "1-migration", "2-migrations", NULL},
 };
-_Static_assert(LINK_FAULT_KINDS == 7, "FCOV_FAULT names every link fault kind");
+_Static_assert(LINK_FAULT_DRAWN == 7, "FCOV_FAULT names every link fault kind the random draw makes");
 
 static const char *const axis_names[FCOV_AXES] = {
     "ring", "workload", "event_idx", "notif_data", "in_order", "tx_chain", "rx_chain", "indirect",
