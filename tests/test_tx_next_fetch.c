@@ -146,6 +146,11 @@ ENGINE_TEST(tx_next_fetch, packed_a_poisoned_read_beyond_fails_the_next_fetch, .
 {
     failed_beyond(T, "poison@7");
 }
+/* its last beat poisoned, the earlier ones good: the right length, still failed */
+ENGINE_TEST(tx_next_fetch, packed_a_read_beyond_poisoned_at_its_last_beat_fails_the_next_fetch, .timeout = 60)
+{
+    failed_beyond(T, "poison-last@7");
+}
 
 /* The payload reads issued so far, and the cycle the first read of the next fetch went out */
 struct pay_watch {
