@@ -102,6 +102,8 @@ enum eng_x_stop {
     ENG_X_TIMEOUT, /* completion timeout: QERR_TIMEOUT */
 };
 
+_Static_assert(VDPU_RX_AHEAD_READS >= 2 && VDPU_EV_PENDING >= 2, "pcy and ep[0] are there in every build");
+
 /* A run-ahead descriptor read beside the engine (the RTL's ra_read_t) */
 struct eng_ra_read {
     uint8_t st;  /* enum eng_ra */
@@ -208,14 +210,14 @@ struct vdpu_eng {
     uint16_t ev_old;     /* split: used idx before the written batch (vring_need_event's old) */
     /* TX with EVENT_IDX or packed: the interrupt decision pending beside the engine, on the used write
      * before it (ev), and the one before it, still pending when the next batch's used write went out
-     * (ep), and a third (eq): the used ring moves on while one or two decisions are pending, not three
-     * (docs/queue-engine.md "Interrupt decision"; RTL ev_q, ep_q, eq_q) */
-    struct eng_decision ev, ep, eq;
-    /* an RX service's run-ahead descriptor reads (docs/queue-engine.md "RX run-ahead"): the first (ra, its
-     * descriptors in pcx), the second, the P descriptors after the first's (rb, in pcy), and the third,
-     * the P after the second's (rc, in pcz); each moves up when the first is taken; IDLE picks nothing
-     * while one is in flight (RTL ra_q, rb_q, rc_q) */
-    struct eng_ra_read ra, rb, rc;
+     * (ep[0]), and so on, EV_PENDING in all: the used ring moves on while fewer are pending
+     * (docs/queue-engine.md "Interrupt decision"; RTL ev_q, ep_q) */
+    struct eng_decision ev, ep[VDPU_EV_PENDING - 1];
+    /* an RX service's run-ahead descriptor reads (docs/queue-engine.md "RX run-ahead"), RX_AHEAD_READS
+     * in all: the first (ra, its descriptors in pcx) and the ones after it, each the P descriptors after
+     * the one before (rb[0] in pcy, rb[i] in pcz[i - 1]: qeng_rb_buf); each moves up when the first is
+     * taken; IDLE picks nothing while one is in flight (RTL ra_q, rb_q) */
+    struct eng_ra_read ra, rb[VDPU_RX_AHEAD_READS - 1];
 
     /* MRG_RXBUF (ENG_CTRL[4], latched at the pick): the buffers of the frame in service. Nothing
      * is made used until the whole frame is written (commit), so a frame that runs out of buffers
@@ -306,7 +308,7 @@ struct vdpu_eng {
         uint8_t pcx[VDPU_ENG_PC_BYTES]; /* TX fetch: the run-ahead read's descriptors (x_ahead) */
         uint8_t pcy[VDPU_ENG_PC_BYTES]; /* ... the descriptors after the next fetch's (xb_st); RX: the
                                          * second run-ahead read's (rb_st) */
-        uint8_t pcz[VDPU_ENG_PC_BYTES]; /* RX: the third run-ahead read's (rc) */
+        uint8_t pcz[VDPU_RX_AHEAD_READS > 2 ? VDPU_RX_AHEAD_READS - 2 : 1][VDPU_ENG_PC_BYTES]; /* RX: the later run-ahead reads' (rb[1..]) */
         uint16_t b_id[VDPU_ENG_PARAM_MAX];  /* the used batch's ids */
         uint16_t b_len[VDPU_ENG_PARAM_MAX]; /* ... RX: their used lengths (header + frame written; TX: 0) */
         struct {

@@ -67,8 +67,7 @@ bool model_qeng_cpl_expected(const struct vdpu_state *s, uint8_t tag)
 {
     const struct vdpu_eng *g = &s->eng;
     return g->fsm == VDPU_ENG_RD_WAIT || (g->fsm == VDPU_ENG_PAY && g->p_n && !g->x_stop) ||
-           qeng_ev_tag(g, tag) || (qeng_ra_in_flight(&g->ra) && tag == g->ra.tag) || (qeng_ra_in_flight(&g->rb) && tag == g->rb.tag) ||
-           (qeng_ra_in_flight(&g->rc) && tag == g->rc.tag) ||
+           qeng_ev_of_tag(g, tag) || (qeng_ra_in_flight(&g->ra) && tag == g->ra.tag) || qeng_rb_of_tag(g, tag) >= 0 ||
            (g->xn_n && tag < VDPU_QENG_TAGS && g->p_slot[tag].busy && g->p_slot[tag].nx) ||
            (g->xb_st == ENG_XA_READ && tag == g->xb_tag);
 }
@@ -211,8 +210,10 @@ static void xn_forget(struct vdpu_eng *n)
  * the read beyond it (a DEV_RESET, a completion timeout: their beats are unexpected from now on) */
 static void beside_forget(struct vdpu_eng *n)
 {
-    n->ev.st = n->ep.st = n->eq.st = ENG_EV_NONE;
-    n->ra.st = n->rb.st = n->rc.st = ENG_RA_NONE;
+    n->ev.st = ENG_EV_NONE;
+    for (unsigned i = 0; i < VDPU_EV_PENDING - 1; i++) n->ep[i].st = ENG_EV_NONE;
+    n->ra.st = ENG_RA_NONE;
+    for (unsigned i = 0; i < VDPU_RX_AHEAD_READS - 1; i++) n->rb[i].st = ENG_RA_NONE;
     xn_forget(n);
 }
 
@@ -222,8 +223,8 @@ static bool decisions_unbad(const struct vdpu_eng *g, struct vdpu_eng *n)
 {
     if (!qeng_ev_any(g, ENG_EV_BAD)) return false;
     if (g->ev.st == ENG_EV_BAD) n->ev.st = ENG_EV_NONE;
-    if (g->ep.st == ENG_EV_BAD) n->ep.st = ENG_EV_NONE;
-    if (g->eq.st == ENG_EV_BAD) n->eq.st = ENG_EV_NONE;
+    for (unsigned i = 0; i < VDPU_EV_PENDING - 1; i++)
+        if (g->ep[i].st == ENG_EV_BAD) n->ep[i].st = ENG_EV_NONE;
     return true;
 }
 
@@ -916,7 +917,8 @@ static void state_idle(struct vdpu_edge *e)
     n->x_sent = false;
     n->x_ahead = ENG_XA_NONE;
     xn_forget(n); /* none in flight (IDLE waited for them) */
-    n->ra.st = n->rb.st = n->rc.st = ENG_RA_NONE;
+    n->ra.st = ENG_RA_NONE;
+    for (unsigned i = 0; i < VDPU_RX_AHEAD_READS - 1; i++) n->rb[i].st = ENG_RA_NONE;
     n->pc_n = 0;
     n->pc_pos = 0;
     n->b_cnt = 0;
@@ -955,9 +957,8 @@ static void state_idle(struct vdpu_edge *e)
 /* The tag the next read takes is the pending interrupt decision's: the read waits for it. */
 static bool tag_held(const struct vdpu_eng *g)
 {
-    return qeng_ev_tag(g, g->next_tag) || (qeng_ra_in_flight(&g->ra) && g->next_tag == g->ra.tag) ||
-           (qeng_ra_in_flight(&g->rb) && g->next_tag == g->rb.tag) ||
-           (qeng_ra_in_flight(&g->rc) && g->next_tag == g->rc.tag) ||
+    return qeng_ev_of_tag(g, g->next_tag) || (qeng_ra_in_flight(&g->ra) && g->next_tag == g->ra.tag) ||
+           qeng_rb_of_tag(g, g->next_tag) >= 0 ||
            (g->xn_n && g->p_slot[g->next_tag].nx) || /* ... or a read of the next fetch, or beyond it */
            (g->xb_st == ENG_XA_READ && g->next_tag == g->xb_tag);
 }
@@ -1006,10 +1007,11 @@ static void state_rd_req(struct vdpu_edge *e)
          * completion came at this edge is done (soak seed 412044: taken from the pre-edge state, it
          * moved aside still "in flight" and held its tag for good) */
         if (n->ev.st != ENG_EV_NONE) {
-            /* into ep, or eq when ep is pending (the used write waited for a free one); the tap changes
+            /* into the first free ep (the used write before the read waited for one); the tap changes
              * st only: the rest is the pre-edge decision's */
-            if (n->ep.st == ENG_EV_NONE) n->ep = n->ev;
-            else n->eq = n->ev;
+            unsigned i = 0;
+            while (i < VDPU_EV_PENDING - 2 && n->ep[i].st != ENG_EV_NONE) i++;
+            n->ep[i] = n->ev;
         }
         n->ev.st = ENG_EV_READ;
         n->ev.tag = g->next_tag;
@@ -1285,31 +1287,26 @@ static uint32_t ra_k(const struct vdpu_edge *e, uint32_t *slot)
     return ahead_k(e, g->pc_n, g->pc_n, slot); /* a frame starting: nothing in service */
 }
 
-/* The second run-ahead read: once the first is out or in, a full P of them, the P after them (so two
- * reads cover 2P frames ahead of the cache: at rtt 1000 a refill's read has 16 frames' time, not 4). */
-static uint32_t rb_k(const struct vdpu_edge *e, uint32_t *slot)
+/* The reads after the first: once the first and every one before it are out or in, each a full P, the
+ * next one (rb[*i]) reads the P descriptors after the last one's - so RX_AHEAD_READS reads cover that
+ * many blocks of P ahead of the cache (at rtt 1000 and 1,500-byte frames three put a block's read ~1,270
+ * cycles before the block is needed, more than a round trip; two ~850). */
+static uint32_t rb_k(const struct vdpu_edge *e, uint32_t *slot, unsigned *i)
 {
     const struct vdpu_eng *g = &e->pre->eng;
+    const struct eng_ra_read *r = &g->ra;
+    uint32_t skip = g->pc_n;
 
-    if ((g->ra.st != ENG_RA_READ && g->ra.st != ENG_RA_IN) || g->rb.st != ENG_RA_NONE || g->ra.n != g->pf) return 0;
-    return ahead_k(e, g->pc_n + g->ra.n, g->pc_n + g->ra.n, slot);
+    for (*i = 0; *i < VDPU_RX_AHEAD_READS - 1; r = &g->rb[(*i)++]) {
+        if ((r->st != ENG_RA_READ && r->st != ENG_RA_IN) || r->n != g->pf) return 0;
+        skip += r->n;
+        if (g->rb[*i].st == ENG_RA_NONE) return ahead_k(e, skip, skip, slot);
+    }
+    return 0;
 }
 
-/* The third: once the first two are out or in, each a full P, the P after the second's (three reads
- * cover 3P frames ahead of the cache: at rtt 1000 and 1,500-byte frames a block's read now goes out
- * about 24 frames, some 1,270 cycles, before the block is needed - more than a round trip). */
-static uint32_t rc_k(const struct vdpu_edge *e, uint32_t *slot)
-{
-    const struct vdpu_eng *g = &e->pre->eng;
-
-    if ((g->ra.st != ENG_RA_READ && g->ra.st != ENG_RA_IN) || g->ra.n != g->pf ||
-        (g->rb.st != ENG_RA_READ && g->rb.st != ENG_RA_IN) || g->rb.n != g->pf || g->rc.st != ENG_RA_NONE)
-        return 0;
-    return ahead_k(e, g->pc_n + g->ra.n + g->rb.n, g->pc_n + g->ra.n + g->rb.n, slot);
-}
-
-/* Issue a run-ahead read (one edge: RX_NEXT starts the frame at the next): the first, else the second,
- * else the third; false when none is due or the DMA output or the tag is not free. */
+/* Issue a run-ahead read (one edge: RX_NEXT starts the frame at the next): the first, else the next one
+ * after it; false when none is due or the DMA output or the tag is not free. */
 static bool ra_issue(struct vdpu_edge *e)
 {
     const struct vdpu_eng *g = &e->pre->eng;
@@ -1319,12 +1316,9 @@ static bool ra_issue(struct vdpu_edge *e)
     vdpu_dmareq_t r;
 
     if (!k) {
-        k = rb_k(e, &slot);
-        a = &n->rb;
-    }
-    if (!k) {
-        k = rc_k(e, &slot);
-        a = &n->rc;
+        unsigned i;
+        k = rb_k(e, &slot, &i);
+        a = &n->rb[k ? i : 0];
     }
     if (!k || tag_held(g) || !model_dma_out_free(e)) return false;
     memset(&r, 0, sizeof r);
@@ -1348,20 +1342,24 @@ static uint8_t ra_unused(uint8_t st)
     return st == ENG_RA_READ || st == ENG_RA_DROP ? ENG_RA_DROP : ENG_RA_NONE;
 }
 
-/* The first run-ahead read is taken (its descriptors the cache): the second becomes the first and the
- * third the second, in or on the way (n: a beat at this edge included); or the first is not used (failed,
- * stale, dropped): the second and third, read beyond it, are not either. */
+/* The descriptors of the read after the first rb[i] (pcy, pcz[i - 1]) */
+static uint8_t *rb_buf(struct vdpu_eng *n, unsigned i) { return i ? n->pcz[i - 1] : n->pcy; }
+
+/* The first run-ahead read is taken (its descriptors the cache): each after it moves up one, in or on
+ * the way (n: a beat at this edge included); or the first is not used (failed, stale, dropped): those
+ * after it, read beyond it, are not either. */
 static void rb_shift(struct vdpu_eng *n, bool taken)
 {
     if (taken) {
         memcpy(n->pcx, n->pcy, sizeof n->pcx);
-        memcpy(n->pcy, n->pcz, sizeof n->pcy);
-        n->ra = n->rb;
-        n->rb = n->rc;
-        n->rc.st = ENG_RA_NONE;
+        n->ra = n->rb[0];
+        for (unsigned i = 0; i + 1 < VDPU_RX_AHEAD_READS - 1; i++) {
+            memcpy(rb_buf(n, i), rb_buf(n, i + 1), sizeof n->pcx);
+            n->rb[i] = n->rb[i + 1];
+        }
+        n->rb[VDPU_RX_AHEAD_READS - 2].st = ENG_RA_NONE;
     } else {
-        n->rb.st = ra_unused(n->rb.st);
-        n->rc.st = ra_unused(n->rc.st);
+        for (unsigned i = 0; i < VDPU_RX_AHEAD_READS - 1; i++) n->rb[i].st = ra_unused(n->rb[i].st);
     }
 }
 
@@ -1570,11 +1568,11 @@ static void state_wr_req(struct vdpu_edge *e)
     struct vdpu_eng *n = &e->next->eng;
     vdpu_dmareq_t r;
 
-    /* the used ring moves on while one or two interrupt decisions are pending, not while three are (each
-     * decides on the used write before its read; the newest moves aside, ep or eq, for the next); a failed one has stopped
+    /* the used ring moves on while fewer than EV_PENDING interrupt decisions are pending (each decides
+     * on the used write before its read; the newest moves aside, into ep[], for the next); a failed one has stopped
      * the queue: the service ends here, nothing more is used */
     if (g->wr_purpose == VDPU_PURP_USED && !g->wr_beat &&
-        (qeng_ev_any(g, ENG_EV_BAD) || (g->ev.st == ENG_EV_READ && g->ep.st == ENG_EV_READ && g->eq.st == ENG_EV_READ))) {
+        (qeng_ev_any(g, ENG_EV_BAD) || qeng_ev_all(g, ENG_EV_READ))) {
         if (decisions_unbad(g, n)) qeng_idle(e);
         return;
     }
@@ -1744,12 +1742,9 @@ static bool ev_tap(struct vdpu_edge *e, const vdpu_in_t *in)
     struct vdpu_eng *n = &e->next->eng;
 
     if (!in->dmacpl_valid) return false;
-    const struct eng_decision *d;
-    uint8_t *st;
-    if (g->ev.st == ENG_EV_READ && c->tag == g->ev.tag) d = &g->ev, st = &n->ev.st;
-    else if (g->ep.st == ENG_EV_READ && c->tag == g->ep.tag) d = &g->ep, st = &n->ep.st;
-    else if (g->eq.st == ENG_EV_READ && c->tag == g->eq.tag) d = &g->eq, st = &n->eq.st;
-    else return false;
+    const struct eng_decision *d = qeng_ev_of_tag(g, c->tag);
+    if (!d) return false;
+    uint8_t *st = d == &g->ev ? &n->ev.st : &n->ep[d - g->ep].st;
     if (c->status != VDPU_CPL_SC || c->poison || !c->last || c->len != (g->pk_en ? 4u : 2u)) {
         /* the queue stops now (the scheduler passes it by); the service ends where it next waits */
         *st = ENG_EV_BAD;
@@ -1794,14 +1789,10 @@ static bool ra_tap(struct vdpu_edge *e, const vdpu_in_t *in)
     struct vdpu_eng *n = &e->next->eng;
 
     if (!in->dmacpl_valid) return false;
-    if (qeng_ra_in_flight(&g->rc) && c->tag == g->rc.tag) {
+    int i = qeng_rb_of_tag(g, c->tag);
+    if (i >= 0) { /* a read after the first: pcy, pcz (service arrays) */
         e->eng_service = true;
-        n->rc = ra_beat(c, g->rc, n->pcz);
-        return true;
-    }
-    if (qeng_ra_in_flight(&g->rb) && c->tag == g->rb.tag) {
-        e->eng_service = true; /* the second run-ahead read: pcy (one of the service arrays) */
-        n->rb = ra_beat(c, g->rb, n->pcy);
+        n->rb[i] = ra_beat(c, g->rb[i], rb_buf(n, (unsigned)i));
         return true;
     }
     if (!qeng_ra_in_flight(&g->ra) || c->tag != g->ra.tag) return false;

@@ -71,26 +71,48 @@ static inline bool qeng_ra_in_flight(const struct eng_ra_read *r)
 {
     return r->st == ENG_RA_READ || r->st == ENG_RA_DROP;
 }
-/* an RX run-ahead read (of the three) is in flight (RTL ra_pend) */
+/* an RX run-ahead read is in flight (RTL ra_pend) */
 static inline bool qeng_ra_pending(const struct vdpu_eng *g)
 {
-    return qeng_ra_in_flight(&g->ra) || qeng_ra_in_flight(&g->rb) || qeng_ra_in_flight(&g->rc);
+    bool r = qeng_ra_in_flight(&g->ra);
+    for (unsigned i = 0; i < VDPU_RX_AHEAD_READS - 1; i++) r = r || qeng_ra_in_flight(&g->rb[i]);
+    return r;
 }
 
-/* one of the interrupt decisions (ev, ep, eq) is in state st (RTL ev_bad, ev_none: none held) */
+/* one of the interrupt decisions (ev, ep[]) is in state st (RTL ev_bad, ev_full) */
 static inline bool qeng_ev_any(const struct vdpu_eng *g, uint8_t st)
 {
-    return g->ev.st == st || g->ep.st == st || g->eq.st == st;
+    bool r = g->ev.st == st;
+    for (unsigned i = 0; i < VDPU_EV_PENDING - 1; i++) r = r || g->ep[i].st == st;
+    return r;
 }
+/* every one of them is (RTL ev_full: a used write waits) */
+static inline bool qeng_ev_all(const struct vdpu_eng *g, uint8_t st)
+{
+    bool r = g->ev.st == st;
+    for (unsigned i = 0; i < VDPU_EV_PENDING - 1; i++) r = r && g->ep[i].st == st;
+    return r;
+}
+/* one is held, pending or failed (RTL ev_held) */
 static inline bool qeng_ev_held(const struct vdpu_eng *g)
 {
-    return g->ev.st != ENG_EV_NONE || g->ep.st != ENG_EV_NONE || g->eq.st != ENG_EV_NONE;
+    return !qeng_ev_all(g, ENG_EV_NONE);
 }
-/* a decision's read with this tag is in flight (RTL tag_held, ev_hit) */
-static inline bool qeng_ev_tag(const struct vdpu_eng *g, uint8_t tag)
+/* the decision whose read has this tag in flight (RTL ev_hit, ev_sel; tag_held), NULL if none: the newest
+ * first, then those moved aside in order */
+static inline const struct eng_decision *qeng_ev_of_tag(const struct vdpu_eng *g, uint8_t tag)
 {
-    return (g->ev.st == ENG_EV_READ && tag == g->ev.tag) || (g->ep.st == ENG_EV_READ && tag == g->ep.tag) ||
-           (g->eq.st == ENG_EV_READ && tag == g->eq.tag);
+    if (g->ev.st == ENG_EV_READ && tag == g->ev.tag) return &g->ev;
+    for (unsigned i = 0; i < VDPU_EV_PENDING - 1; i++)
+        if (g->ep[i].st == ENG_EV_READ && tag == g->ep[i].tag) return &g->ep[i];
+    return NULL;
+}
+/* the run-ahead read after the first with its completion expected on this tag (RTL rb_hit), or -1 */
+static inline int qeng_rb_of_tag(const struct vdpu_eng *g, uint8_t tag)
+{
+    for (int i = VDPU_RX_AHEAD_READS - 2; i >= 0; i--)
+        if (qeng_ra_in_flight(&g->rb[i]) && tag == g->rb[i].tag) return i;
+    return -1;
 }
 
 /* a read of the next fetch, or the read beyond it, is in flight (their completions expected, tags held) */

@@ -269,13 +269,20 @@ module vdpu_qeng
   logic [15:0]           evold_q, evold_d;  // split: used idx before the batch (vring_need_event)
   // TX with EVENT_IDX or packed: the interrupt decision pending beside the engine, on the used write
   // before it (ev), and the one before it, still pending when the next batch's used write went out
-  // (ep), and a third (eq): the used ring moves on while one or two decisions are pending, not three
-  // (the model's ev, ep, eq)
-  decision_t             ev_q, ev_d, ep_q, ep_d, eq_q, eq_d;
-  // RX: the run-ahead descriptor reads - the first (into pcx_q), the second, the P after the first's
-  // (into pcy_q), and the third, the P after the second's (into pcz_q); each moves up when the first is
-  // taken (the model's ra, rb, rc)
-  ra_read_t              ra_q, ra_d, rb_q, rb_d, rc_q, rc_d;
+  // (ep_q[0]), and so on, EV_PENDING in all: the used ring moves on while fewer are pending (the
+  // model's ev, ep[])
+  localparam int unsigned EpN = EV_PENDING - 1;
+  localparam int unsigned EpW = (EpN > 1) ? $clog2(EpN) : 1;  // an index into them
+  decision_t             ev_q, ev_d;
+  decision_t             ep_q [EpN], ep_d [EpN];
+  // RX: the run-ahead descriptor reads, RX_AHEAD_READS in all - the first (into pcx_q) and the ones after
+  // it, each the P after the one before (rb_q[0] into pcy_q, rb_q[i] into pcz_q[i-1]); each moves up when
+  // the first is taken (the model's ra, rb[])
+  localparam int unsigned RbN  = RX_AHEAD_READS - 1;
+  localparam int unsigned PczN = (RX_AHEAD_READS > 2) ? RX_AHEAD_READS - 2 : 1;
+  localparam int unsigned RbW  = (RbN > 1) ? $clog2(RbN) : 1;  // an index into them
+  ra_read_t              ra_q, ra_d;
+  ra_read_t              rb_q [RbN], rb_d [RbN];
   // MRG_RXBUF (ENG_CTRL[4], latched at the pick, RX only): the buffers of the frame in service; none
   // is made used before the whole frame is written, so a frame that runs out of buffers is dropped
   // without the driver seeing any of it
@@ -343,7 +350,7 @@ module vdpu_qeng
   logic [7:0]            xbgot_q, xbgot_d;
   logic                  xbbad_q, xbbad_d;
   logic [PcBits-1:0]     pcy_q, pcy_d;
-  logic [PcBits-1:0]     pcz_q, pcz_d;      // RX: the third run-ahead read's descriptors (rc)
+  logic [PcBits-1:0]     pcz_q [PczN], pcz_d [PczN];  // RX: the later run-ahead reads' descriptors (rb[1..])
   logic [31:0]           cto_q, cto_d;      // completion timeout: edges waited with reads outstanding
                                             // and no completion beat (the model's eng.cto)
   logic [3:0]            ndcap_q, ndcap_d;  // packed: descriptors the next buffer-start read may take
@@ -495,19 +502,28 @@ module vdpu_qeng
   logic ev_timed;
   // the interrupt decisions (the model's qeng_ev_any, qeng_ev_held): one failed; one held (pending or
   // failed); all three pending (the used ring waits for a free one)
-  logic ev_bad, ev_held, ev_full;
-  assign ev_bad  = (ev_q.st == EvBad) || (ep_q.st == EvBad) || (eq_q.st == EvBad);
-  assign ev_held = (ev_q.st != EvNone) || (ep_q.st != EvNone) || (eq_q.st != EvNone);
-  assign ev_full = (ev_q.st == EvRead) && (ep_q.st == EvRead) && (eq_q.st == EvRead);
-  logic ra_pend;  // an RX run-ahead read (of the three) is in flight (its completion expected, its tag held)
-  logic ra1_pend, rb_pend, rc_pend;  // ... the first, the second, the third
+  logic ev_bad, ev_held, ev_full, ev_read;  // ... and one pending (its read in flight)
+  logic ra_pend;  // an RX run-ahead read is in flight (its completion expected, its tag held)
+  logic ra1_pend;  // ... the first
+  logic [RbN-1:0] rb_pend;  // ... each after it
+  always_comb begin : beside_reads
+    ev_bad  = ev_q.st == EvBad;
+    ev_held = ev_q.st != EvNone;
+    ev_full = ev_q.st == EvRead;
+    ev_read = ev_q.st == EvRead;
+    for (int i = 0; i < int'(EpN); i++) begin
+      ev_bad  = ev_bad || (ep_q[i].st == EvBad);
+      ev_held = ev_held || (ep_q[i].st != EvNone);
+      ev_full = ev_full && (ep_q[i].st == EvRead);
+      ev_read = ev_read || (ep_q[i].st == EvRead);
+    end
+    for (int i = 0; i < int'(RbN); i++) rb_pend[i] = (rb_q[i].st == RaRead) || (rb_q[i].st == RaDrop);
+  end
   assign ra1_pend = (ra_q.st == RaRead) || (ra_q.st == RaDrop);
-  assign rb_pend  = (rb_q.st == RaRead) || (rb_q.st == RaDrop);
-  assign rc_pend  = (rc_q.st == RaRead) || (rc_q.st == RaDrop);
-  assign ra_pend  = ra1_pend || rb_pend || rc_pend;
+  assign ra_pend  = ra1_pend || (rb_pend != '0);
   logic xn_pend;  // a read of the next fetch, or the read beyond it, is in flight (the model's qeng_xn_pending)
   assign xn_pend  = (xnn_q != '0) || (xbst_q == XaRead);
-  assign ev_timed = ((ev_q.st == EvRead) || (ep_q.st == EvRead) || (eq_q.st == EvRead) || ra_pend || xn_pend) &&
+  assign ev_timed = (ev_read || ra_pend || xn_pend) &&
                     (state_q == StIdle || state_q == StRdReq ||
                                                       (state_q == StPay && xstop_q == XGo) ||
                                                       (state_q == StWrReq && beat_q == '0)) ||
@@ -522,31 +538,49 @@ module vdpu_qeng
   // The interrupt decision's completion (ev_hit) is taken at any state and hidden from the engine's
   // states (cpl_v); an error status, poisoned data or a wrong length leaves EvBad. tag_held: the tag the
   // next read takes is the pending decision's: the read waits for it.
-  logic ev_hit, ev_ok, cpl_v, tag_held, ra_hit, rb_hit, rc_hit, xn_hit, xb_hit;
+  logic ev_hit, ev_ok, cpl_v, tag_held, ra_hit, xn_hit, xb_hit;
+  logic [RbN-1:0] rb_hit;  // a beat of a run-ahead read after the first (the model's qeng_rb_of_tag)
   logic xn_clear; // a pick: no next fetch (main block)
-  logic ev_newest, ep_tag, eq_tag;  // the beat is the newest decision's, else the one before it (ep), or eq's
-  decision_t ev_sel;  // ... that decision (its snapshot; the beat's tag chose it)
+  logic ev_newest;  // the beat is the newest decision's, else one moved aside: ep_q[ev_idx]
+  logic [EpN-1:0] ep_tag;
+  logic [EpW-1:0] ev_idx;
+  logic [EpW-1:0] ep_free;  // where the newest decision moves aside: the first ep free after the taps of this
+                            // edge (the model's loop in state_rd_req), the last when none is (the used
+                            // write before the read waited for one)
+  decision_t ev_sel;  // ... that decision (its snapshot; the beat's tag chose it; the model's qeng_ev_of_tag)
   logic unused_ev_sel;
   assign unused_ev_sel = ^{ev_sel.st, ev_sel.tag};
   assign ev_newest = (ev_q.st == EvRead) && (dmacpl_tag_i == 8'(ev_q.tag));
-  assign ep_tag    = (ep_q.st == EvRead) && (dmacpl_tag_i == 8'(ep_q.tag));
-  assign eq_tag    = (eq_q.st == EvRead) && (dmacpl_tag_i == 8'(eq_q.tag));
-  assign ev_sel    = ev_newest ? ev_q : (ep_tag ? ep_q : eq_q);
-  assign ev_hit    = dmacpl_valid_i && (ev_newest || ep_tag || eq_tag);
-  assign rc_hit   = dmacpl_valid_i && rc_pend && (dmacpl_tag_i == 8'(rc_q.tag));
-  assign rb_hit   = dmacpl_valid_i && !rc_hit && rb_pend && (dmacpl_tag_i == 8'(rb_q.tag));
-  assign ra_hit   = dmacpl_valid_i && !rc_hit && !rb_hit && ra1_pend && (dmacpl_tag_i == 8'(ra_q.tag));
+  always_comb begin : beside_hits
+    ev_idx = 0;
+    for (int i = int'(EpN) - 1; i >= 0; i--) begin  // the first in order
+      ep_tag[i] = (ep_q[i].st == EvRead) && (dmacpl_tag_i == 8'(ep_q[i].tag));
+      if (ep_tag[i]) ev_idx = EpW'(i);
+    end
+    ev_sel = ev_newest ? ev_q : ep_q[ev_idx];
+    ep_free = EpW'(EpN - 1);
+    for (int i = int'(EpN) - 2; i >= 0; i--)  // free after this edge's tap: none, or its read done now
+      if ((ep_q[i].st == EvNone) || (dmacpl_valid_i && ep_tag[i] && !ev_newest && ev_idx == EpW'(i) && ev_ok))
+        ep_free = EpW'(i);
+    rb_hit = '0;
+    for (int i = int'(RbN) - 1; i >= 0; i--)  // the last first, as the model searches
+      if (dmacpl_valid_i && rb_pend[i] && (dmacpl_tag_i == 8'(rb_q[i].tag)) && (rb_hit == '0)) rb_hit[i] = 1'b1;
+  end
+  assign ev_hit    = dmacpl_valid_i && (ev_newest || (ep_tag != '0));
+  assign ra_hit   = dmacpl_valid_i && (rb_hit == '0) && ra1_pend && (dmacpl_tag_i == 8'(ra_q.tag));
   assign ev_ok    = (dmacpl_status_i == CPL_SC) && !dmacpl_poison_i && dmacpl_last_i &&
                     (dmacpl_len_i == (packed_q ? 16'd4 : 16'd2));
   assign xb_hit   = dmacpl_valid_i && (xbst_q == XaRead) && (dmacpl_tag_i == 8'(xbtag_q));
   assign xn_hit   = dmacpl_valid_i && !xb_hit && (xnn_q != '0) && (dmacpl_tag_i[7:5] == '0) &&
                     pbusy_q[dmacpl_tag_i[4:0]] && pnx_q[dmacpl_tag_i[4:0]];
-  assign cpl_v    = dmacpl_valid_i && !ev_hit && !ra_hit && !rb_hit && !rc_hit && !xn_hit && !xb_hit;
-  assign tag_held = ((ev_q.st == EvRead) && (tag_q == ev_q.tag)) || ((ep_q.st == EvRead) && (tag_q == ep_q.tag)) ||
-                    ((eq_q.st == EvRead) && (tag_q == eq_q.tag)) ||
-                    (ra1_pend && (tag_q == ra_q.tag)) ||
-                    (rb_pend && (tag_q == rb_q.tag)) ||
-                    (rc_pend && (tag_q == rc_q.tag)) ||
+  assign cpl_v    = dmacpl_valid_i && !ev_hit && !ra_hit && (rb_hit == '0) && !xn_hit && !xb_hit;
+  logic beside_tag;  // a decision's or a later run-ahead read's read in flight has the next read's tag
+  always_comb begin : beside_tag_held
+    beside_tag = (ev_q.st == EvRead) && (tag_q == ev_q.tag);
+    for (int i = 0; i < int'(EpN); i++) beside_tag = beside_tag || ((ep_q[i].st == EvRead) && (tag_q == ep_q[i].tag));
+    for (int i = 0; i < int'(RbN); i++) beside_tag = beside_tag || (rb_pend[i] && (tag_q == rb_q[i].tag));
+  end
+  assign tag_held = beside_tag || (ra1_pend && (tag_q == ra_q.tag)) ||
                     ((xnn_q != '0) && pnx_q[tag_q]) || ((xbst_q == XaRead) && (tag_q == xbtag_q));
 
   // TX frame buffer: payload completions are stored at chain offset tot + rcnt (PAY: the chunk's
@@ -700,7 +734,7 @@ module vdpu_qeng
   logic [FRAME_PW-1:0] xn_rbase;  // the base of frame xnreq: the other TX fetch buffer's start at the first
   // the read aheads' slots are below 2^28 (ring sizes are 16-bit): their top bits are not used
   logic unused_slot_hi;
-  assign unused_slot_hi = ^{xa_slot[31:28], xb_slot[31:28], ra_slot[31:28], rb_slot[31:28], rc_slot[31:28]};
+  assign unused_slot_hi = ^{xa_slot[31:28], xb_slot[31:28], ra_slot[31:28], rb_slot[31:28]};
   logic        xb_go, xn_go;
 
   always_comb begin : next_fetch_count
@@ -749,9 +783,11 @@ module vdpu_qeng
   // across the ring end - packed from last_avail + pcn, with NOTIFICATION_DATA not beyond what the
   // latest doorbell says is available; split from io_pos + pcn, descriptors of offered buffers only
   logic [31:0] ra_k, ra_slot;
-  logic        ra_go;        // RX_NEXT loads a run-ahead read this edge (the first, the second: rb_k, the third: rc_k)
+  logic        ra_go;        // RX_NEXT loads a run-ahead read this edge (the first, or one after it: rb_k)
   logic [31:0] rb_k, rb_slot;
-  logic [31:0] rc_k, rc_slot;  // ... the third
+  logic [RbW-1:0] rb_idx;    // ... which one after it (rb_q[rb_idx])
+  logic [31:0] rb_skip;      // ... from the descriptor after the last one's
+  logic        rb_full;      // ... every read so far out or in, a full P
   logic        ra_refill;    // RD_REQ of the descriptor read that refills an RX service's cache
   logic        ra_first_ok;  // the run-ahead read's first descriptor is available (its flags, pre-edge)
 
@@ -761,19 +797,24 @@ module vdpu_qeng
     if (state_q == StRxNext && rx_q && (packed_q || io_fetch_q) && ra_q.st == RaNone && pf_q > 4'd1 &&
         pcn_q != '0 && 32'(pcn_q) <= 32'(pf_q) / 32'd2)
       {ra_k, ra_slot} = ahead_k(32'(pcn_q), 32'(pcn_q));  // a frame starting: nothing in service
-    // the second (the model's rb_k): once the first is out or in, a full P of them, the P after them
+    // the ones after it (the model's rb_k): once the first and every one before are out or in, each a
+    // full P, the next one reads the P after the last one's
     rb_k    = '0;
     rb_slot = '0;
-    if (state_q == StRxNext && ra_k == '0 && (ra_q.st == RaRead || ra_q.st == RaIn) && rb_q.st == RaNone &&
-        ra_q.n == pf_q)
-      {rb_k, rb_slot} = ahead_k(32'(pcn_q) + 32'(ra_q.n), 32'(pcn_q) + 32'(ra_q.n));
-    // the third (the model's rc_k): once the first two are out or in, full, the P after the second's
-    rc_k    = '0;
-    rc_slot = '0;
-    if (state_q == StRxNext && ra_k == '0 && rb_k == '0 && (ra_q.st == RaRead || ra_q.st == RaIn) &&
-        ra_q.n == pf_q && (rb_q.st == RaRead || rb_q.st == RaIn) && rb_q.n == pf_q && rc_q.st == RaNone)
-      {rc_k, rc_slot} = ahead_k(32'(pcn_q) + 32'(ra_q.n) + 32'(rb_q.n), 32'(pcn_q) + 32'(ra_q.n) + 32'(rb_q.n));
-    ra_go = (ra_k != '0 || rb_k != '0 || rc_k != '0) && !tag_held && dma_free_i;
+    rb_idx  = '0;
+    rb_skip = 32'(pcn_q) + 32'(ra_q.n);
+    rb_full = state_q == StRxNext && ra_k == '0 && (ra_q.st == RaRead || ra_q.st == RaIn) && ra_q.n == pf_q;
+    for (int i = 0; i < int'(RbN); i++) begin
+      if (rb_full && rb_q[i].st == RaNone) begin
+        {rb_k, rb_slot} = ahead_k(rb_skip, rb_skip);
+        rb_idx  = RbW'(i);
+        rb_full = 1'b0;  // the first free one only
+      end else if (!((rb_q[i].st == RaRead || rb_q[i].st == RaIn) && rb_q[i].n == pf_q)) begin
+        rb_full = 1'b0;
+      end
+      rb_skip = rb_skip + 32'(rb_q[i].n);
+    end
+    ra_go = (ra_k != '0 || rb_k != '0) && !tag_held && dma_free_i;
   end
   assign ra_refill   = (state_q == StRdReq) && rx_q && cache_rd && (op_q == OpDesc);
   assign ra_first_ok = !packed_q || ((pcx_q[119] == qc.avail_wrap) && (pcx_q[127] != qc.avail_wrap));
@@ -1140,10 +1181,8 @@ module vdpu_qeng
     xah_d     = xah_q;
     ev_d      = ev_q;
     ep_d      = ep_q;
-    eq_d      = eq_q;
     ra_d      = ra_q;
     rb_d      = rb_q;
-    rc_d      = rc_q;
     xan_d     = xan_q;
     xatag_d   = xatag_q;
     xagot_d   = xagot_q;
@@ -1262,12 +1301,9 @@ module vdpu_qeng
       req.purpose = PURP_DESC;
       req.addr    = desc_base + {32'b0, ra_slot[27:0], 4'b0};
       req.len     = {ra_k[11:0], 4'b0};
-      if (ra_k == '0 && rb_k != '0) begin  // the second
+      if (ra_k == '0) begin  // one after the first
         req.addr = desc_base + {32'b0, rb_slot[27:0], 4'b0};
         req.len  = {rb_k[11:0], 4'b0};
-      end else if (ra_k == '0) begin  // the third
-        req.addr = desc_base + {32'b0, rc_slot[27:0], 4'b0};
-        req.len  = {rc_k[11:0], 4'b0};
       end
     end else if (state_q == StWrReq) begin
       req.kind = DMA_WR;
@@ -1343,8 +1379,7 @@ module vdpu_qeng
     // next waits for the decision (no further used write).
     if (ev_hit) begin
       if (ev_newest) ev_d.st = ev_ok ? EvNone : EvBad;
-      else if (ep_tag) ep_d.st = ev_ok ? EvNone : EvBad;
-      else eq_d.st = ev_ok ? EvNone : EvBad;
+      else ep_d[ev_idx].st = ev_ok ? EvNone : EvBad;
       irq_o  = ev_ok && event_irq(dmacpl_data_i[31:0], packed_q, evx_q, ev_sel.nw, ev_sel.wrap, qn, ev_sel.n,
                                   ev_sel.o);
       if (!ev_ok) begin
@@ -1366,21 +1401,16 @@ module vdpu_qeng
       end
       if (dmacpl_last_i) ra_d.st = ra_after_last(ra_q.st, ra_d.bad || beat_short(ra_q.n, ra_q.got));
     end
-    if (rb_hit) begin  // the second: its beats fill pcy
-      rb_d.bad = beat_bad(rb_q.bad, rb_q.n, rb_q.got);
-      if (!rb_d.bad) begin
-        pcy_d   = beat_into(pcy_q, rb_q.got[6:0]);
-        rb_d.got = rb_q.got + 8'(xa_nb);
+    for (int i = 0; i < int'(RbN); i++) begin  // those after it: their beats fill pcy (the next), pcz
+      if (rb_hit[i]) begin
+        rb_d[i].bad = beat_bad(rb_q[i].bad, rb_q[i].n, rb_q[i].got);
+        if (!rb_d[i].bad) begin
+          if (i == 0) pcy_d = beat_into(pcy_q, rb_q[i].got[6:0]);
+          else pcz_d[i-1] = beat_into(pcz_q[i-1], rb_q[i].got[6:0]);
+          rb_d[i].got = rb_q[i].got + 8'(xa_nb);
+        end
+        if (dmacpl_last_i) rb_d[i].st = ra_after_last(rb_q[i].st, rb_d[i].bad || beat_short(rb_q[i].n, rb_q[i].got));
       end
-      if (dmacpl_last_i) rb_d.st = ra_after_last(rb_q.st, rb_d.bad || beat_short(rb_q.n, rb_q.got));
-    end
-    if (rc_hit) begin  // the third: its beats fill pcz
-      rc_d.bad = beat_bad(rc_q.bad, rc_q.n, rc_q.got);
-      if (!rc_d.bad) begin
-        pcz_d   = beat_into(pcz_q, rc_q.got[6:0]);
-        rc_d.got = rc_q.got + 8'(xa_nb);
-      end
-      if (dmacpl_last_i) rc_d.st = ra_after_last(rc_q.st, rc_d.bad || beat_short(rc_q.n, rc_q.got));
     end
 
     // The read beyond the next fetch (its beats fill pcy) and the next fetch's reads (their beats go to
@@ -1414,8 +1444,7 @@ module vdpu_qeng
       StIdle: begin
         if (ev_bad) begin
           if (ev_q.st == EvBad) ev_d.st = EvNone;  // it has stopped its queue already
-          if (ep_q.st == EvBad) ep_d.st = EvNone;
-          if (eq_q.st == EvBad) eq_d.st = EvNone;
+          for (int i = 0; i < int'(EpN); i++) if (ep_q[i].st == EvBad) ep_d[i].st = EvNone;
         end else if (cto_fire) begin
           code_d  = QERR_TIMEOUT;
           state_d = StErr;
@@ -1436,8 +1465,7 @@ module vdpu_qeng
             rx_d      = rx_pick;
             rx_pass_d = 1'b0;
             ra_d.st    = RaNone;
-            rb_d.st    = RaNone;
-            rc_d.st    = RaNone;
+            for (int i = 0; i < int'(RbN); i++) rb_d[i].st = RaNone;
             packed_d = eng_ctrl_i[ENGCTRL_PACKED];
             op_d     = eng_ctrl_i[ENGCTRL_PACKED] ? OpDesc : OpAvail;
             state_d  = StRdReq;
@@ -1505,18 +1533,18 @@ module vdpu_qeng
           // the second becomes the first, the third the second, in or on the way (their beats at this
           // edge included)
           pcx_d   = pcy_d;
-          pcy_d   = pcz_d;
-          ra_d    = rb_d;  // (rb_hit changes st, got, bad only)
-          rb_d    = rc_d;
-          rc_d.st = RaNone;
+          ra_d    = rb_d[0];  // (rb_hit changes st, got, bad only)
+          for (int i = 0; i < int'(RbN) - 1; i++) rb_d[i] = rb_d[i+1];
+          rb_d[RbN-1].st = RaNone;
+          if (RbN > 1) pcy_d = pcz_d[0];
+          for (int i = 0; i < int'(PczN) - 1; i++) pcz_d[i] = pcz_d[i+1];
           rlen_d  = req.len;
           rcnt_d  = 32'(req.len);
           rerr_d  = 1'b0;
           state_d = StProc;
         end else if (ra_refill && ra_q.st == RaBad) begin
           ra_d.st  = RaNone;  // it failed: as the read it stands for would have
-          rb_d.st  = ra_unused(rb_d.st);
-          rc_d.st  = ra_unused(rc_d.st);
+          for (int i = 0; i < int'(RbN); i++) rb_d[i].st = ra_unused(rb_d[i].st);
           code_d  = QERR_DMA;
           state_d = StErr;
         end else begin
@@ -1525,8 +1553,7 @@ module vdpu_qeng
           // before the driver made it so): forgotten, read afresh
           if (ra_refill && (ra_q.st == RaRead || ra_q.st == RaIn)) begin
             ra_d.st = ra_unused(ra_d.st);
-            rb_d.st = ra_unused(rb_d.st);
-            rc_d.st = ra_unused(rc_d.st);
+            for (int i = 0; i < int'(RbN); i++) rb_d[i].st = ra_unused(rb_d[i].st);
           end
           if (!tag_held && dma_free_i) begin
             dma_load_o = 1'b1;
@@ -1547,8 +1574,7 @@ module vdpu_qeng
               // the decision before it still pending moves aside - as ev_hit left it at this edge (one
               // whose completion came now is done; soak seed 412044)
               // (into ep, or eq when ep is pending: the used write waited for a free one)
-              if (ev_d.st != EvNone && ep_d.st == EvNone) ep_d = ev_d;  // (ev_hit changes st only)
-              else if (ev_d.st != EvNone) eq_d = ev_d;
+              if (ev_d.st != EvNone) ep_d[ep_free] = ev_d;  // (ev_hit changes st only)
               ev_d.st   = EvRead;
               ev_d.tag  = tag_q;
               ev_d.n    = ndesc_q[15:0];
@@ -1659,8 +1685,7 @@ module vdpu_qeng
                   // it since - read again (the run-ahead read's slots no longer follow the cache:
                   // forgotten); the frame is dropped only if that fresh read finds no buffer
                   ra_d.st  = ra_unused(ra_d.st);
-                  rb_d.st  = ra_unused(rb_d.st);  // the second's slots follow the first's
-                  rc_d.st  = ra_unused(rc_d.st);
+                  for (int i = 0; i < int'(RbN); i++) rb_d[i].st = ra_unused(rb_d[i].st);  // theirs follow the first's
                   ndcap_d = cap8(cur_ahead);
                   state_d = StRdReq;
                 end else if (ndesc_q == '0 && rx_q) begin
@@ -1878,8 +1903,7 @@ module vdpu_qeng
           // freed)
           if (ev_bad) begin
             if (ev_q.st == EvBad) ev_d.st = EvNone;
-            if (ep_q.st == EvBad) ep_d.st = EvNone;
-            if (eq_q.st == EvBad) eq_d.st = EvNone;
+            for (int i = 0; i < int'(EpN); i++) if (ep_q[i].st == EvBad) ep_d[i].st = EvNone;
             state_d   = StIdle;
             rx_free_o = rx_q && rx_own_q;
             rx_own_d  = 1'b0;
@@ -2232,16 +2256,12 @@ module vdpu_qeng
             ra_d       = '{st: RaRead, tag: tag_q, n: ra_k[3:0], default: '0};
             pcx_d      = '0;
             tag_d      = tag_q + 5'd1;
-          end else if (ra_go && rb_k != '0) begin  // ... the second: the P after the first's
-            dma_load_o = 1'b1;
-            rb_d       = '{st: RaRead, tag: tag_q, n: rb_k[3:0], default: '0};
-            pcy_d      = '0;
-            tag_d      = tag_q + 5'd1;
-          end else if (ra_go) begin  // ... the third: the P after the second's
-            dma_load_o = 1'b1;
-            rc_d       = '{st: RaRead, tag: tag_q, n: rc_k[3:0], default: '0};
-            pcz_d      = '0;
-            tag_d      = tag_q + 5'd1;
+          end else if (ra_go) begin  // ... one after it: the P after the last one's
+            dma_load_o     = 1'b1;
+            rb_d[rb_idx]   = '{st: RaRead, tag: tag_q, n: rb_k[3:0], default: '0};
+            if (rb_idx == 0) pcy_d = '0;
+            else pcz_d[rb_idx-1] = '0;
+            tag_d          = tag_q + 5'd1;
           end else begin
             rx_own_d  = 1'b1;
             ndesc_d   = '0;
@@ -2490,10 +2510,8 @@ module vdpu_qeng
     // the next fetch's reads and the read beyond it (their beats are unexpected); a pick starts without
     if (dev_reset_i || (state_d == StErr && code_d == QERR_TIMEOUT)) begin
       ra_d.st = RaNone;
-      rb_d.st = RaNone;
-      rc_d.st = RaNone;
-      ep_d.st = EvNone;
-      eq_d.st = EvNone;  // (the newest decision's read: where the timeout or the reset acts, above)
+      for (int i = 0; i < int'(RbN); i++) rb_d[i].st = RaNone;
+      for (int i = 0; i < int'(EpN); i++) ep_d[i].st = EvNone;  // (the newest decision's read: where the timeout or the reset acts, above)
     end
     if (xn_clear || dev_reset_i || (state_d == StErr && code_d == QERR_TIMEOUT)) begin
       pbusy_d  = pbusy_d & ~pnx_d;
@@ -2633,13 +2651,11 @@ module vdpu_qeng
       xbgot_q     <= '0;
       xbbad_q     <= 1'b0;
       pcy_q       <= '0;
-      pcz_q       <= '0;
+      for (int i = 0; i < int'(PczN); i++) pcz_q[i] <= '0;
       ev_q        <= '{st: EvNone, default: '0};
-      ep_q        <= '{st: EvNone, default: '0};
-      eq_q        <= '{st: EvNone, default: '0};
+      for (int i = 0; i < int'(EpN); i++) ep_q[i] <= '{st: EvNone, default: '0};
       ra_q        <= '{st: RaNone, default: '0};
-      rb_q        <= '{st: RaNone, default: '0};
-      rc_q        <= '{st: RaNone, default: '0};
+      for (int i = 0; i < int'(RbN); i++) rb_q[i] <= '{st: RaNone, default: '0};
       xan_q       <= '0;
       xatag_q     <= '0;
       xagot_q     <= '0;
@@ -2761,10 +2777,8 @@ module vdpu_qeng
       pcz_q       <= pcz_d;
       ev_q        <= ev_d;
       ep_q        <= ep_d;
-      eq_q        <= eq_d;
       ra_q        <= ra_d;
       rb_q        <= rb_d;
-      rc_q        <= rc_d;
       xan_q       <= xan_d;
       xatag_q     <= xatag_d;
       xagot_q     <= xagot_d;
@@ -2789,7 +2803,7 @@ module vdpu_qeng
   // beside the engine with its tag (the *_hit signals); any other is unexpected (FW_ERR), a duplicate of
   // a beside read's completion arriving between reads too (soak seed 880322)
   assign cpl_expected_o = (state_q == StRdWait) || (state_q == StPay && pn_q != '0 && xstop_q == XGo) ||
-                          ev_hit || ra_hit || rb_hit || rc_hit || xn_hit || xb_hit;
+                          ev_hit || ra_hit || (rb_hit != '0) || xn_hit || xb_hit;
   assign irq_q_o        = q_q;
   assign idle_o         = (state_q == StIdle) && !ev_held && !ra_pend && !xn_pend;
   assign rx_held_o      = rx_own_q && (state_q != StIdle);

@@ -28,11 +28,11 @@ static unsigned tx_buf(unsigned max_reads, unsigned tx_fetch)
 
 /* descriptor caches: the prefetch cache, and beside it those of read-ahead descriptors: two (pcx, pcy) for a
  * TX fetch's read ahead and the read beyond the next fetch, or a receive service's first two run-ahead reads
- * (P > 1), and a third (pcz) for the receive service's third run-ahead read (P > 1) */
+ * (P > 1), and one (pcz) for each later run-ahead read of a receive service (RX_AHEAD_READS in all; P > 1) */
 static unsigned caches(unsigned prefetch, unsigned max_reads, unsigned tx_fetch)
 {
     bool ahead = eng_field(prefetch) > 1;
-    return 1u + (fetches(max_reads, tx_fetch) || ahead ? 2u : 0u) + (ahead ? 1u : 0u);
+    return 1u + (fetches(max_reads, tx_fetch) || ahead ? 2u : 0u) + (ahead ? VDPU_RX_AHEAD_READS - 2u : 0u);
 }
 
 void eng_storage_of(unsigned prefetch, unsigned used_batch, unsigned max_reads, unsigned tx_fetch,
