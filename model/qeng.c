@@ -1148,9 +1148,8 @@ static uint32_t ahead_k(const struct vdpu_edge *e, uint32_t skip, uint32_t offer
         *slot = (uint32_t)g->io_pos + skip;
     }
     if (*slot >= qc->size) *slot -= qc->size; /* a cache ends at the ring end at most: slot 0 then */
-    /* still past the end: more than a lap ahead - none, rather than a read beyond the ring (a guard: with
-     * reads of P in a ring of 2P or more and the avail idx checked against the size, QERR_IDX, no
-     * setting gets here; RTL ahead_k) */
+    /* still past the end: more than a lap ahead (a ring not much larger than the reads ahead of the
+     * cache) - none, rather than a read beyond the ring (RTL ahead_k) */
     if (*slot >= qc->size) return 0;
     if (qc->size - *slot < k) k = qc->size - *slot;
     return k;

@@ -680,9 +680,8 @@ module vdpu_qeng
       slot = 32'(io_pos_q) + skip;
     end
     if (slot >= 32'(qn)) slot = slot - 32'(qn);  // a cache ends at the ring end at most: slot 0 then
-    // still past the end: more than a lap ahead - none, rather than a read beyond the ring (a guard: with
-    // reads of P in a ring of 2P or more and the avail idx checked against the size, QERR_IDX, no setting
-    // gets here; the model's ahead_k)
+    // still past the end: more than a lap ahead (a ring not much larger than the reads ahead of the
+    // cache) - none, rather than a read beyond the ring (the model's ahead_k)
     if (slot >= 32'(qn)) k = '0;
     else if (32'(qn) - slot < k) k = 32'(qn) - slot;
     return {k, slot};

@@ -127,8 +127,8 @@ static void on_order(void *ctx, const vdpu_txn_t *x)
  * and never moves it, so exactly one batch passes it: one interrupt (vring_need_event on each batch's own
  * range). A decision that read the used index as a later write left it instead of its own batch's would
  * raise for an earlier batch too. `before`: the batches whose used write goes out before the first
- * decision completes - every batch while a decision slot is free (two pending at most before
- * 2026-12-06's third session, three since).
+ * decision completes - every batch while a decision slot is free (EV_PENDING: two before 2026-12-06's
+ * third session, then three, four since).
  */
 static void own_batch(struct tctx *t, enum drv_ring ring, uint16_t ev, unsigned batches, unsigned before)
 {
@@ -243,21 +243,23 @@ ENGINE_TEST_PARAMS(rx_decision, split_a_lost_decision_times_out, 8, 2, .timeout 
     failed(T, DRV_RING_SPLIT, "drop@4", VDPU_QERR_TIMEOUT, 8, 16);
 }
 
-/* B = 2: batches 2 and 3 used while batch 1's decision is pending (three pending; batch 4 waits for a
- * free slot); used_event at 3 (only batch 2, 2 -> 4, passes it) or 5 (only batch 3) */
-ENGINE_TEST_PARAMS(rx_decision, split_each_of_three_decisions_on_its_own_batch_second, 8, 2, .timeout = 120)
+/* B = 2, four batches: batches 2, 3 and 4 used while batch 1's decision is pending (four pending: a
+ * fifth batch's used write would wait for a free slot); used_event at 3 (only batch 2, 2 -> 4, passes
+ * it) or 5 (only batch 3) */
+_Static_assert(VDPU_EV_PENDING == 4, "four batches used while the first decision is pending: argued for four");
+ENGINE_TEST_PARAMS(rx_decision, split_each_of_four_decisions_on_its_own_batch_second, 8, 2, .timeout = 120)
 {
-    own_batch(T, DRV_RING_SPLIT, 3, 4, 3);
+    own_batch(T, DRV_RING_SPLIT, 3, 4, 4);
 }
-ENGINE_TEST_PARAMS(rx_decision, split_each_of_three_decisions_on_its_own_batch_third, 8, 2, .timeout = 120)
+ENGINE_TEST_PARAMS(rx_decision, split_each_of_four_decisions_on_its_own_batch_third, 8, 2, .timeout = 120)
 {
-    own_batch(T, DRV_RING_SPLIT, 5, 4, 3);
+    own_batch(T, DRV_RING_SPLIT, 5, 4, 4);
 }
-ENGINE_TEST_PARAMS(rx_decision, packed_each_of_three_decisions_on_its_own_batch_second, 8, 2, .timeout = 120)
+ENGINE_TEST_PARAMS(rx_decision, packed_each_of_four_decisions_on_its_own_batch_second, 8, 2, .timeout = 120)
 {
-    own_batch(T, DRV_RING_PACKED, 3, 4, 3);
+    own_batch(T, DRV_RING_PACKED, 3, 4, 4);
 }
-ENGINE_TEST_PARAMS(rx_decision, packed_each_of_three_decisions_on_its_own_batch_third, 8, 2, .timeout = 120)
+ENGINE_TEST_PARAMS(rx_decision, packed_each_of_four_decisions_on_its_own_batch_third, 8, 2, .timeout = 120)
 {
-    own_batch(T, DRV_RING_PACKED, 5, 4, 3);
+    own_batch(T, DRV_RING_PACKED, 5, 4, 4);
 }
