@@ -288,106 +288,74 @@ RA_TEST(packed_a_stale_run_ahead_read_forgets_the_second_too, .timeout = 120)
 #define BIGQ 32
 
 /*
- * Thirty-two buffers, twelve frames: frame 4 reads descriptors 8-15 ahead and frame 5 the eight after them
- * (16-23), so a round trip of up to sixteen frames is hidden rather than four (the read for frames 16-23
- * used to go out at frame 12).
+ * Thirty-two buffers, twelve frames: as frame 4 starts the service reads descriptors 8-15 ahead and, one
+ * edge after another, the eight after each (16-23, 24-31, ...), so a round trip of up to 8 x RX_AHEAD_READS
+ * frames is hidden rather than four (the read for frames 16-23 used to go out at frame 12). `k`: the k-th
+ * run-ahead read (descriptors 8k..8k+7, the (k+1)-th descriptor read) goes out before frame `before`
+ * starts, after the one before it.
  */
-static void second_ahead(struct tctx *t, enum drv_ring ring)
+static void ahead_by(struct tctx *t, enum drv_ring ring, unsigned k, unsigned before)
 {
     struct hctx h;
     static struct watch w;
     watched_run(t, ring, BIGQ, &h, &w);
-    cr_assert_geq(w.ndesc, 3, "%u descriptor reads", w.ndesc);
-    cr_assert_lt(w.desc_at[2], w.first[6], "descriptors 16-23 read as frame 5 starts (cycle %llu, frame 6 at %llu)",
-                 (unsigned long long)w.desc_at[2], (unsigned long long)w.first[6]);
-    cr_assert_gt(w.desc_at[2], w.desc_at[1], "after the first run-ahead read");
+    cr_assert_geq(w.ndesc, k + 1, "%u descriptor reads", w.ndesc);
+    cr_assert_lt(w.desc_at[k], w.first[before], "descriptors %u-%u read before frame %u (cycle %llu, frame %u at %llu)",
+                 8 * k, 8 * k + 7, before, (unsigned long long)w.desc_at[k], before, (unsigned long long)w.first[before]);
+    cr_assert_gt(w.desc_at[k], w.desc_at[k - 1], "after the run-ahead read before it");
     h_close(&h);
 }
-RA_TEST(packed_a_second_read_runs_sixteen_frames_ahead, .timeout = 120) { second_ahead(T, DRV_RING_PACKED); }
-RA_TEST(split_a_second_read_runs_sixteen_frames_ahead, .timeout = 120) { second_ahead(T, DRV_RING_SPLIT); }
+RA_TEST(packed_a_second_read_runs_sixteen_frames_ahead, .timeout = 120) { ahead_by(T, DRV_RING_PACKED, 2, 6); }
+RA_TEST(split_a_second_read_runs_sixteen_frames_ahead, .timeout = 120) { ahead_by(T, DRV_RING_SPLIT, 2, 6); }
 
 /*
- * Thirty-two buffers, twenty frames; the second run-ahead read (descriptors 16-23: the 3rd descriptor read
- * on packed, the 5th read on split - avail idx, one ring entry, the first block, the first run-ahead read)
- * gets `fault`. It is the first run-ahead read once frame 8 takes descriptors 8-15, and fails where frame
- * 16 would take it: frames 0-15 are written and used (two batches), then the receiveq stops with QERR_DMA.
+ * Thirty-two buffers; the k-th run-ahead read (k = 2: descriptors 16-23, the 3rd descriptor read on packed,
+ * the 5th on split - avail idx, one ring entry, the first block, the first run-ahead read; k = 3:
+ * descriptors 24-31, the 4th / 6th) gets `fault`. It moves up as frames 8, 16, ... take blocks and fails
+ * where frame 8k would take it: frames 0..8k-1 are written and used (k batches), then the receiveq stops
+ * with QERR_DMA. `rtt` (0: as set up, 200): at 100 the third read's completion comes while it is still the
+ * third (at 200 about as frame 8 moves it up: the beat logic of the one before it takes it).
  */
-static void second_failed(struct tctx *t, enum drv_ring ring, const char *fault)
-{
-    struct hctx h;
-    h_rx_up(&h, t, ring, BIGQ, BIGQ, BUF_LEN);
-    t_faults_from_here(t, fault);
-    h_inject(&h, 20, FLEN);
-    vdpu_bus_run_cycles(t->b, 60000);
-    receiveq_stopped(t, VDPU_QERR_DMA);
-    cr_assert_eq(t->b->link.fired[0].addr, h.q->desc + 16 * 16, "... the one of descriptors 16-23");
-    cr_assert_eq(reqs(t, VDPU_PURP_PAYLOAD_WR), 16 * 6, "frames 0-15 written, no more: %llu",
-                 (unsigned long long)reqs(t, VDPU_PURP_PAYLOAD_WR));
-    cr_assert_eq(reqs(t, VDPU_PURP_USED), ring == DRV_RING_PACKED ? 4u : 2u, "two batches used, no more");
-    cr_assert_eq(peek_csr(t, VDPU_CSR_ENG_STATUS) & VDPU_ENG_STATUS_IDLE, VDPU_ENG_STATUS_IDLE, "the engine idle");
-    h_close(&h);
-}
-RA_TEST(packed_a_failed_second_read_stops_the_receiveq_where_it_is_taken, .timeout = 120)
-{
-    second_failed(T, DRV_RING_PACKED, "ca@3");
-}
-RA_TEST(split_a_poisoned_second_read_stops_the_receiveq_where_it_is_taken, .timeout = 120)
-{
-    second_failed(T, DRV_RING_SPLIT, "poison@5");
-}
-
-/* ---- the third run-ahead read ------------------------------------------------------------------------ */
-
-/*
- * Thirty-two buffers, twelve frames: as frame 4 starts the service reads descriptors 8-15, 16-23 and
- * 24-31 one edge after another, so 24 frames are read ahead of the cache - at rtt 1000 and 1,500-byte
- * frames a block's read goes out some 1,270 cycles before the block is needed, more than a round trip
- * (with two reads the third block's read waited for frame 8 to take a block).
- */
-static void third_ahead(struct tctx *t, enum drv_ring ring)
-{
-    struct hctx h;
-    static struct watch w;
-    watched_run(t, ring, BIGQ, &h, &w);
-    cr_assert_geq(w.ndesc, 4, "%u descriptor reads", w.ndesc);
-    cr_assert_lt(w.desc_at[3], w.first[5], "descriptors 24-31 read as frame 4 starts (cycle %llu, frame 5 at %llu)",
-                 (unsigned long long)w.desc_at[3], (unsigned long long)w.first[5]);
-    cr_assert_gt(w.desc_at[3], w.desc_at[2], "after the second run-ahead read");
-    h_close(&h);
-}
-RA_TEST(packed_a_third_read_runs_twenty_four_frames_ahead, .timeout = 120) { third_ahead(T, DRV_RING_PACKED); }
-RA_TEST(split_a_third_read_runs_twenty_four_frames_ahead, .timeout = 120) { third_ahead(T, DRV_RING_SPLIT); }
-
-/*
- * Thirty-two buffers, twenty-eight frames; the third run-ahead read (descriptors 24-31: the 4th descriptor
- * read on packed, the 6th read on split) gets `fault`. It moves up as frames 8 and 16 take blocks and
- * fails where frame 24 would take it: frames 0-23 are written and used (three batches), then the receiveq
- * stops with QERR_DMA. `rtt` (0: as set up, 200) - at 100 the read's completion comes while it is still
- * the third (at 200 it comes about as frame 8 moves it up to second: the second's beat logic takes it).
- */
-static void third_failed(struct tctx *t, enum drv_ring ring, const char *fault, unsigned rtt)
+static void later_failed(struct tctx *t, enum drv_ring ring, unsigned k, const char *fault, unsigned rtt)
 {
     struct hctx h;
     h_rx_up(&h, t, ring, BIGQ, BIGQ, BUF_LEN);
     if (rtt) t->b->link.p.rtt = rtt;
     t_faults_from_here(t, fault);
-    h_inject(&h, 28, FLEN);
+    h_inject(&h, 8 * k + 4, FLEN);
     vdpu_bus_run_cycles(t->b, 60000);
     receiveq_stopped(t, VDPU_QERR_DMA);
-    cr_assert_eq(t->b->link.fired[0].addr, h.q->desc + 24 * 16, "... the one of descriptors 24-31");
-    cr_assert_eq(reqs(t, VDPU_PURP_PAYLOAD_WR), 24 * 6, "frames 0-23 written, no more: %llu",
+    cr_assert_eq(t->b->link.fired[0].addr, h.q->desc + 8 * k * 16, "... the one of descriptors %u-%u", 8 * k, 8 * k + 7);
+    cr_assert_eq(reqs(t, VDPU_PURP_PAYLOAD_WR), 8 * k * 6, "frames 0-%u written, no more: %llu", 8 * k - 1,
                  (unsigned long long)reqs(t, VDPU_PURP_PAYLOAD_WR));
-    cr_assert_eq(reqs(t, VDPU_PURP_USED), ring == DRV_RING_PACKED ? 6u : 3u, "three batches used, no more");
+    cr_assert_eq(reqs(t, VDPU_PURP_USED), ring == DRV_RING_PACKED ? 2 * k : k, "%u batches used, no more", k);
     cr_assert_eq(peek_csr(t, VDPU_CSR_ENG_STATUS) & VDPU_ENG_STATUS_IDLE, VDPU_ENG_STATUS_IDLE, "the engine idle");
     h_close(&h);
 }
+RA_TEST(packed_a_failed_second_read_stops_the_receiveq_where_it_is_taken, .timeout = 120)
+{
+    later_failed(T, DRV_RING_PACKED, 2, "ca@3", 0);
+}
+RA_TEST(split_a_poisoned_second_read_stops_the_receiveq_where_it_is_taken, .timeout = 120)
+{
+    later_failed(T, DRV_RING_SPLIT, 2, "poison@5", 0);
+}
+
+/* ---- the third run-ahead read ------------------------------------------------------------------------ */
+
+/* the third: descriptors 24-31 before frame 5 - at rtt 1000 and 1,500-byte frames a block's read goes out
+ * some 1,270 cycles before the block is needed, more than a round trip (with two reads the third block's
+ * read waited for frame 8 to take a block) */
+RA_TEST(packed_a_third_read_runs_twenty_four_frames_ahead, .timeout = 120) { ahead_by(T, DRV_RING_PACKED, 3, 5); }
+RA_TEST(split_a_third_read_runs_twenty_four_frames_ahead, .timeout = 120) { ahead_by(T, DRV_RING_SPLIT, 3, 5); }
+
 RA_TEST(packed_a_poisoned_third_read_stops_the_receiveq_where_it_is_taken, .timeout = 120)
 {
-    third_failed(T, DRV_RING_PACKED, "poison@4", 0);
+    later_failed(T, DRV_RING_PACKED, 3, "poison@4", 0);
 }
 RA_TEST(split_a_failed_third_read_stops_the_receiveq_where_it_is_taken, .timeout = 120)
 {
-    third_failed(T, DRV_RING_SPLIT, "ca@6", 100);
+    later_failed(T, DRV_RING_SPLIT, 3, "ca@6", 100);
 }
 
 /* ---- a read poisoned at its last beat ---------------------------------------------------------------- */
@@ -403,13 +371,13 @@ RA_TEST(packed_a_run_ahead_read_poisoned_at_its_last_beat_stops_the_receiveq, .t
 }
 RA_TEST(split_a_second_read_poisoned_at_its_last_beat_stops_the_receiveq, .timeout = 120)
 {
-    second_failed(T, DRV_RING_SPLIT, "poison-last@5");
+    later_failed(T, DRV_RING_SPLIT, 2, "poison-last@5", 0);
 }
 RA_TEST(packed_a_third_read_poisoned_at_its_last_beat_stops_the_receiveq, .timeout = 120)
 {
-    third_failed(T, DRV_RING_PACKED, "poison-last@4", 100);
+    later_failed(T, DRV_RING_PACKED, 3, "poison-last@4", 100);
 }
 RA_TEST(split_a_third_read_poisoned_at_its_last_beat_stops_the_receiveq, .timeout = 120)
 {
-    third_failed(T, DRV_RING_SPLIT, "poison-last@6", 0);
+    later_failed(T, DRV_RING_SPLIT, 3, "poison-last@6", 0);
 }
