@@ -274,7 +274,7 @@ module vdpu_qeng
   localparam int unsigned EpN = EV_PENDING - 1;
   localparam int unsigned EpW = (EpN > 1) ? $clog2(EpN) : 1;  // an index into them
   decision_t             ev_q, ev_d;
-  decision_t             ep_q [EpN], ep_d [EpN];
+  decision_t [EpN-1:0]   ep_q, ep_d;       // (packed: a plain vector to copy)
   // RX: the run-ahead descriptor reads, RX_AHEAD_READS in all - the first (into pcx_q) and the ones after
   // it, each the P after the one before (rb_q[0] into pcy_q, rb_q[i] into pcz_q[i-1]); each moves up when
   // the first is taken (the model's ra, rb[])
@@ -282,7 +282,7 @@ module vdpu_qeng
   localparam int unsigned PczN = (RX_AHEAD_READS > 2) ? RX_AHEAD_READS - 2 : 1;
   localparam int unsigned RbW  = (RbN > 1) ? $clog2(RbN) : 1;  // an index into them
   ra_read_t              ra_q, ra_d;
-  ra_read_t              rb_q [RbN], rb_d [RbN];
+  ra_read_t [RbN-1:0]    rb_q, rb_d;
   // MRG_RXBUF (ENG_CTRL[4], latched at the pick, RX only): the buffers of the frame in service; none
   // is made used before the whole frame is written, so a frame that runs out of buffers is dropped
   // without the driver seeing any of it
@@ -350,7 +350,7 @@ module vdpu_qeng
   logic [7:0]            xbgot_q, xbgot_d;
   logic                  xbbad_q, xbbad_d;
   logic [PcBits-1:0]     pcy_q, pcy_d;
-  logic [PcBits-1:0]     pcz_q [PczN], pcz_d [PczN];  // RX: the later run-ahead reads' descriptors (rb[1..])
+  logic [PczN-1:0][PcBits-1:0] pcz_q, pcz_d;  // RX: the later run-ahead reads' descriptors (rb[1..])
   logic [31:0]           cto_q, cto_d;      // completion timeout: edges waited with reads outstanding
                                             // and no completion beat (the model's eng.cto)
   logic [3:0]            ndcap_q, ndcap_d;  // packed: descriptors the next buffer-start read may take
@@ -2259,7 +2259,7 @@ module vdpu_qeng
             dma_load_o     = 1'b1;
             rb_d[rb_idx]   = '{st: RaRead, tag: tag_q, n: rb_k[3:0], default: '0};
             if (rb_idx == 0) pcy_d = '0;
-            else pcz_d[rb_idx-1] = '0;
+            else pcz_d[32'(rb_idx) - 32'd1] = '0;
             tag_d          = tag_q + 5'd1;
           end else begin
             rx_own_d  = 1'b1;
