@@ -75,6 +75,7 @@ static inline bool qeng_ra_in_flight(const struct eng_ra_read *r)
 static inline bool qeng_ra_pending(const struct vdpu_eng *g)
 {
     bool r = qeng_ra_in_flight(&g->ra);
+    _Pragma("GCC unroll 8")
     for (unsigned i = 0; i < VDPU_RX_AHEAD_READS - 1; i++) r = r || qeng_ra_in_flight(&g->rb[i]);
     return r;
 }
@@ -83,6 +84,7 @@ static inline bool qeng_ra_pending(const struct vdpu_eng *g)
 static inline bool qeng_ev_any(const struct vdpu_eng *g, uint8_t st)
 {
     bool r = g->ev.st == st;
+    _Pragma("GCC unroll 8")
     for (unsigned i = 0; i < VDPU_EV_PENDING - 1; i++) r = r || g->ep[i].st == st;
     return r;
 }
@@ -90,6 +92,7 @@ static inline bool qeng_ev_any(const struct vdpu_eng *g, uint8_t st)
 static inline bool qeng_ev_all(const struct vdpu_eng *g, uint8_t st)
 {
     bool r = g->ev.st == st;
+    _Pragma("GCC unroll 8")
     for (unsigned i = 0; i < VDPU_EV_PENDING - 1; i++) r = r && g->ep[i].st == st;
     return r;
 }
@@ -103,6 +106,7 @@ static inline bool qeng_ev_held(const struct vdpu_eng *g)
 static inline const struct eng_decision *qeng_ev_of_tag(const struct vdpu_eng *g, uint8_t tag)
 {
     if (g->ev.st == ENG_EV_READ && tag == g->ev.tag) return &g->ev;
+    _Pragma("GCC unroll 8")
     for (unsigned i = 0; i < VDPU_EV_PENDING - 1; i++)
         if (g->ep[i].st == ENG_EV_READ && tag == g->ep[i].tag) return &g->ep[i];
     return NULL;
@@ -110,6 +114,7 @@ static inline const struct eng_decision *qeng_ev_of_tag(const struct vdpu_eng *g
 /* the run-ahead read after the first with its completion expected on this tag (RTL rb_hit), or -1 */
 static inline int qeng_rb_of_tag(const struct vdpu_eng *g, uint8_t tag)
 {
+    _Pragma("GCC unroll 8")
     for (int i = VDPU_RX_AHEAD_READS - 2; i >= 0; i--)
         if (qeng_ra_in_flight(&g->rb[i]) && tag == g->rb[i].tag) return i;
     return -1;
