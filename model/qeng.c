@@ -78,16 +78,20 @@ bool model_qeng_cpl_expected(const struct vdpu_state *s, uint8_t tag)
  * without cutting anything - IDLE, RD_REQ, RD_WAIT, PAY not stopping, WR_REQ before its first beat -
  * so a read that never completes fails the queue (QERR_TIMEOUT) wherever the engine waits for it.
  */
+static bool beside_reads(const struct vdpu_eng *g)
+{
+    return qeng_ev_any(g, ENG_EV_READ) || qeng_ra_pending(g) || qeng_xn_pending(g); /* a read beside the engine */
+}
+
 static bool cto_runs(const struct vdpu_state *s)
 {
     const struct vdpu_eng *g = &s->eng;
-    bool ev = qeng_ev_any(g, ENG_EV_READ) || qeng_ra_pending(g) || qeng_xn_pending(g); /* a read beside the engine */
-    switch (g->fsm) {
+    switch (g->fsm) { /* beside_reads only where it counts: this runs every edge */
     case VDPU_ENG_RD_WAIT: return true;
-    case VDPU_ENG_PAY: return !g->x_stop && (g->p_n || ev);
+    case VDPU_ENG_PAY: return !g->x_stop && (g->p_n || beside_reads(g));
     case VDPU_ENG_IDLE:
-    case VDPU_ENG_RD_REQ: return ev;
-    case VDPU_ENG_WR_REQ: return ev && !g->wr_beat;
+    case VDPU_ENG_RD_REQ: return beside_reads(g);
+    case VDPU_ENG_WR_REQ: return !g->wr_beat && beside_reads(g);
     case VDPU_ENG_RX_NEXT: return g->ra.st == ENG_RA_READ; /* waiting for the run-ahead read */
     default: return false;
     }
@@ -206,14 +210,20 @@ static void xn_forget(struct vdpu_eng *n)
     n->xb_bad = false;
 }
 
+/* No RX run-ahead read (the pick, a reset, a timeout) */
+static void ra_none(struct vdpu_eng *n)
+{
+    n->ra.st = ENG_RA_NONE;
+    for (unsigned i = 0; i < VDPU_RX_AHEAD_READS - 1; i++) n->rb[i].st = ENG_RA_NONE;
+}
+
 /* Every read beside the engine forgotten - the decisions', the RX run-ahead reads, the next fetch's and
  * the read beyond it (a DEV_RESET, a completion timeout: their beats are unexpected from now on) */
 static void beside_forget(struct vdpu_eng *n)
 {
     n->ev.st = ENG_EV_NONE;
     for (unsigned i = 0; i < VDPU_EV_PENDING - 1; i++) n->ep[i].st = ENG_EV_NONE;
-    n->ra.st = ENG_RA_NONE;
-    for (unsigned i = 0; i < VDPU_RX_AHEAD_READS - 1; i++) n->rb[i].st = ENG_RA_NONE;
+    ra_none(n);
     xn_forget(n);
 }
 
@@ -917,8 +927,7 @@ static void state_idle(struct vdpu_edge *e)
     n->x_sent = false;
     n->x_ahead = ENG_XA_NONE;
     xn_forget(n); /* none in flight (IDLE waited for them) */
-    n->ra.st = ENG_RA_NONE;
-    for (unsigned i = 0; i < VDPU_RX_AHEAD_READS - 1; i++) n->rb[i].st = ENG_RA_NONE;
+    ra_none(n);
     n->pc_n = 0;
     n->pc_pos = 0;
     n->b_cnt = 0;
@@ -1317,7 +1326,7 @@ static bool ra_issue(struct vdpu_edge *e)
     if (!k) {
         unsigned i;
         k = rb_k(e, &slot, &i);
-        a = &n->rb[k ? i : 0];
+        a = &n->rb[i]; /* (used only when k > 0: i is a read's index then) */
     }
     if (!k || tag_held(g) || !model_dma_out_free(e)) return false;
     memset(&r, 0, sizeof r);
