@@ -218,6 +218,11 @@ struct vdpu_eng {
      * the one before (rb[0] in pcy, rb[i] in pcz[i - 1]: qeng_rb_buf); each moves up when the first is
      * taken; IDLE picks nothing while one is in flight (RTL ra_q, rb_q) */
     struct eng_ra_read ra, rb[VDPU_RX_AHEAD_READS - 1];
+    /* A read beside the engine (an RX run-ahead read, a next fetch's, the read beyond it) failed and no
+     * buffer has taken the failure yet: a dropped or forgotten one would otherwise never be reported.
+     * IDLE reports it (QERR_DMA) before the next pick; any violation first, a reset or a timeout clears
+     * it (RTL fail_owed_q) */
+    bool fail_owed;
 
     /* MRG_RXBUF (ENG_CTRL[4], latched at the pick): the buffers of the frame in service. Nothing
      * is made used until the whole frame is written (commit), so a frame that runs out of buffers

@@ -225,6 +225,7 @@ static void beside_forget(struct vdpu_eng *n)
     for (unsigned i = 0; i < VDPU_EV_PENDING - 1; i++) n->ep[i].st = ENG_EV_NONE;
     ra_none(n);
     xn_forget(n);
+    n->fail_owed = false;
 }
 
 /* Failed decisions (they stopped their queue at their completion) cleared where the service ends;
@@ -885,6 +886,12 @@ static void state_idle(struct vdpu_edge *e)
     if (decisions_unbad(&s->eng, n)) return;
     /* ... or an RX run-ahead read, or the reads of a next fetch the service left (their bytes are dropped) */
     if (qeng_ev_held(&s->eng) || qeng_ra_pending(&s->eng) || qeng_xn_pending(&s->eng)) return;
+    /* a read beside the last service failed and no buffer took it (dropped, forgotten, left): its
+     * queue's QERR_DMA now, as a failed read the engine uses - PCIe counts the fault either way */
+    if (s->eng.fail_owed) {
+        qeng_error(e, VDPU_QERR_DMA);
+        return;
+    }
     if (s->quiesce) return; /* a waiting frame stays (quiesce is short: a reset, a suspend) */
     /* a receive service left its batch to a waiting transmitq: that one first (fairness) */
     bool pass = s->eng.rx_pass && tx_waits(s);
@@ -1708,6 +1715,7 @@ static void record_violation(struct vdpu_edge *e, uint8_t code)
     n->eng.qerr |= 1u << q;
     n->eng.err_info = (uint32_t)code << VDPU_ERR_INFO_CODE_LSB | (uint32_t)q << VDPU_ERR_INFO_QUEUE_LSB;
     n->dp_err = true; /* the same latch as the dp_err input: firmware sets DEVICE_NEEDS_RESET */
+    n->eng.fail_owed = false; /* a failure beside the engine owes no report beyond this one */
 }
 
 static void state_err(struct vdpu_edge *e)
@@ -1767,8 +1775,9 @@ static bool ev_tap(struct vdpu_edge *e, const vdpu_in_t *in)
 
 /* One completion beat of the run-ahead read `r` (as before the beat; its descriptors go into `buf`): the
  * beat appended unless the read failed (an error status, poisoned, more bytes than asked; at its last
- * beat fewer too); the read after the beat. */
-static struct eng_ra_read ra_beat(const vdpu_dmacpl_t *c, struct eng_ra_read r, uint8_t *buf)
+ * beat fewer too); the read after the beat. A read that ends failed - dropped or not - owes its report
+ * (fail_owed) until a buffer takes it. */
+static struct eng_ra_read ra_beat(const vdpu_dmacpl_t *c, struct eng_ra_read r, uint8_t *buf, bool *owed)
 {
     unsigned room = VIRTQ_DESC_BYTES * r.n - r.got, k = c->len < DMA_BEAT_BYTES ? c->len : DMA_BEAT_BYTES;
     r.bad = r.bad || c->status != VDPU_CPL_SC || c->poison || c->len > room;
@@ -1779,6 +1788,7 @@ static struct eng_ra_read ra_beat(const vdpu_dmacpl_t *c, struct eng_ra_read r, 
     if (c->last) {
         bool bad = r.bad || r.got != VIRTQ_DESC_BYTES * r.n;
         r.st = r.st == ENG_RA_DROP ? ENG_RA_NONE : bad ? ENG_RA_BAD : ENG_RA_IN;
+        if (bad) *owed = true;
     }
     return r;
 }
@@ -1787,8 +1797,8 @@ static struct eng_ra_read ra_beat(const vdpu_dmacpl_t *c, struct eng_ra_read r, 
  * The RX run-ahead reads' completions (docs/queue-engine.md "RX run-ahead"), at whatever state the engine
  * is in, hidden from the states like the decision's: the first's beats fill pcx, the second's pcy; at its
  * last beat a read is in, or bad (an error status, poisoned, more or fewer bytes than asked: QERR_DMA
- * where the service would take it - never, if the service ends first); a dropped one is forgotten. True
- * when the beat was one of theirs.
+ * where the service would take it, or IDLE's report of the failure owed if none does); a dropped one is
+ * forgotten, its failure owed likewise. True when the beat was one of theirs.
  */
 static bool ra_tap(struct vdpu_edge *e, const vdpu_in_t *in)
 {
@@ -1800,12 +1810,12 @@ static bool ra_tap(struct vdpu_edge *e, const vdpu_in_t *in)
     int i = qeng_rb_of_tag(g, c->tag);
     if (i >= 0) { /* a read after the first: pcy, pcz (service arrays) */
         e->eng_service = true;
-        n->rb[i] = ra_beat(c, g->rb[i], rb_buf(n, (unsigned)i));
+        n->rb[i] = ra_beat(c, g->rb[i], rb_buf(n, (unsigned)i), &n->fail_owed);
         return true;
     }
     if (!qeng_ra_in_flight(&g->ra) || c->tag != g->ra.tag) return false;
     e->eng_service = true; /* pcx is one of the service arrays */
-    n->ra = ra_beat(c, g->ra, n->pcx);
+    n->ra = ra_beat(c, g->ra, n->pcx, &n->fail_owed);
     return true;
 }
 
@@ -1813,7 +1823,8 @@ static bool ra_tap(struct vdpu_edge *e, const vdpu_in_t *in)
  * A read of the next fetch (xn_issue), at whatever state the engine is in, hidden from the states like the
  * decision's: its beats go to its place in the other TX fetch buffer; a failed one (an error status,
  * poisoned, more or fewer bytes than asked) marks the next fetch bad - it fails where the next PAY phase
- * takes it over, or never, if the service ends first. True when the beat was one of them.
+ * takes it over, or IDLE reports the failure owed if the service ends first. True when the beat was one
+ * of them.
  */
 static bool xn_tap(struct vdpu_edge *e, const vdpu_in_t *in)
 {
@@ -1831,6 +1842,7 @@ static bool xn_tap(struct vdpu_edge *e, const vdpu_in_t *in)
         }
         n->xb_bad = bad || (c->last && g->xb_got + k != VIRTQ_DESC_BYTES * g->xb_n);
         if (c->last) n->xb_st = ENG_XA_IN;
+        if (c->last && n->xb_bad) n->fail_owed = true; /* until the next PAY phase takes it */
         return true;
     }
 
@@ -1851,6 +1863,7 @@ static bool xn_tap(struct vdpu_edge *e, const vdpu_in_t *in)
         n->p_slot[t].busy = false;
         n->p_slot[t].nx = false;
         n->xn_n = (uint8_t)(g->xn_n - 1);
+        if (n->xn_bad) n->fail_owed = true; /* until the next PAY phase takes it */
     }
     return true;
 }

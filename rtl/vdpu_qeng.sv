@@ -351,6 +351,9 @@ module vdpu_qeng
   logic                  xbbad_q, xbbad_d;
   logic [PcBits-1:0]     pcy_q, pcy_d;
   logic [PczN-1:0][PcBits-1:0] pcz_q, pcz_d;  // RX: the later run-ahead reads' descriptors (rb[1..])
+  // a read beside the engine failed and no buffer has taken the failure yet: StIdle reports it (QERR_DMA)
+  // before the next pick (the model's fail_owed)
+  logic                  fail_owed_q, fail_owed_d;
   logic [31:0]           cto_q, cto_d;      // completion timeout: edges waited with reads outstanding
                                             // and no completion beat (the model's eng.cto)
   logic [3:0]            ndcap_q, ndcap_d;  // packed: descriptors the next buffer-start read may take
@@ -1201,6 +1204,7 @@ module vdpu_qeng
     xbbad_d   = xbbad_q;
     pcy_d     = pcy_q;
     pcz_d     = pcz_q;
+    fail_owed_d = fail_owed_q;
     txbase_d  = txbase_q;
     qerr_d   = qerr_q;
     info_d   = info_q;
@@ -1398,7 +1402,10 @@ module vdpu_qeng
         pcx_d   = beat_into(pcx_q, ra_q.got[6:0]);
         ra_d.got = ra_q.got + 8'(xa_nb);
       end
-      if (dmacpl_last_i) ra_d.st = ra_after_last(ra_q.st, ra_d.bad || beat_short(ra_q.n, ra_q.got));
+      if (dmacpl_last_i) begin
+        ra_d.st = ra_after_last(ra_q.st, ra_d.bad || beat_short(ra_q.n, ra_q.got));
+        if (ra_d.bad || beat_short(ra_q.n, ra_q.got)) fail_owed_d = 1'b1;  // dropped or not: owed
+      end
     end
     for (int i = 0; i < int'(RbN); i++) begin  // those after it: their beats fill pcy (the next), pcz
       if (rb_hit[i]) begin
@@ -1408,7 +1415,10 @@ module vdpu_qeng
           else pcz_d[i-1] = beat_into(pcz_q[i-1], rb_q[i].got[6:0]);
           rb_d[i].got = rb_q[i].got + 8'(xa_nb);
         end
-        if (dmacpl_last_i) rb_d[i].st = ra_after_last(rb_q[i].st, rb_d[i].bad || beat_short(rb_q[i].n, rb_q[i].got));
+        if (dmacpl_last_i) begin
+          rb_d[i].st = ra_after_last(rb_q[i].st, rb_d[i].bad || beat_short(rb_q[i].n, rb_q[i].got));
+          if (rb_d[i].bad || beat_short(rb_q[i].n, rb_q[i].got)) fail_owed_d = 1'b1;
+        end
       end
     end
 
@@ -1424,6 +1434,7 @@ module vdpu_qeng
       if (dmacpl_last_i) begin
         xbbad_d = xbbad_d || beat_short(xbn_q, xbgot_q);
         xbst_d  = XaIn;
+        if (xbbad_d) fail_owed_d = 1'b1;  // until the next PAY phase takes it
       end
     end
     if (xn_hit) begin
@@ -1434,6 +1445,7 @@ module vdpu_qeng
         pbusy_d[pay_idx] = 1'b0;
         pnx_d[pay_idx]   = 1'b0;
         xnn_d            = xnn_q - 6'd1;
+        if (xnbad_d) fail_owed_d = 1'b1;  // until the next PAY phase takes it
       end
     end
 
@@ -1451,6 +1463,11 @@ module vdpu_qeng
         end else if (ev_held || ra_pend || xn_pend) begin
           // the decision's (or an RX run-ahead read's, or a next fetch's the service left) completion is
           // on the way
+        end else if (fail_owed_q) begin
+          // a read beside the last service failed and no buffer took it (dropped, forgotten, left): its
+          // queue's QERR_DMA now, as a failed read the engine uses
+          code_d  = QERR_DMA;
+          state_d = StErr;
         end else if (!quiesce_i) begin  // (quiesce is short - a reset, a suspend: a waiting frame stays)
           if (rx_drop && !tx_pass) begin
             // A waiting frame that cannot or must not be delivered is dropped (and counted) instead
@@ -2524,6 +2541,8 @@ module vdpu_qeng
       xbbad_d  = 1'b0;
     end
     if (state_q == StErr || (ev_hit && !ev_ok)) qerr_d[q_q] = 1'b1;
+    // a violation reports any failure owed; a reset or a timeout forgets the reads with theirs
+    if (err_o || dev_reset_i || (state_d == StErr && code_d == QERR_TIMEOUT)) fail_owed_d = 1'b0;
   end
 
   assign dma_req_o = req;
@@ -2649,6 +2668,7 @@ module vdpu_qeng
       xbtag_q     <= '0;
       xbgot_q     <= '0;
       xbbad_q     <= 1'b0;
+      fail_owed_q <= 1'b0;
       pcy_q       <= '0;
       for (int i = 0; i < int'(PczN); i++) pcz_q[i] <= '0;
       ev_q        <= '{st: EvNone, default: '0};
@@ -2772,6 +2792,7 @@ module vdpu_qeng
       xbtag_q     <= xbtag_d;
       xbgot_q     <= xbgot_d;
       xbbad_q     <= xbbad_d;
+      fail_owed_q <= fail_owed_d;
       pcy_q       <= pcy_d;
       pcz_q       <= pcz_d;
       ev_q        <= ev_d;

@@ -156,6 +156,19 @@ Test(net_random, soak_pinned_decision_done_as_the_next_is_issued, .timeout = 300
     cr_assert_gt(cov.packets, 0, "frames completed");
 }
 
+/* Pinned soak failure. 83376 (packed, 73 slots, receive, P = 7, B = 3, four run-ahead reads): the PCIe
+ * fault poisoned the fourth run-ahead read; at frame 3 a stale cached descriptor sent the service to read
+ * afresh and dropped every run-ahead read, the poisoned completion went with its read, the traffic
+ * completed and no DEVICE_NEEDS_RESET came. A read beside the engine that fails and is never taken now
+ * owes its report (fail_owed): QERR_DMA on its queue once the service ends (docs/queue-engine.md "PCIe
+ * faults"). */
+Test(net_random, soak_pinned_failed_read_dropped_by_the_service_is_reported, .timeout = 300)
+{
+    struct nr_cov cov = {0};
+    nr_one(83376, &cov);
+    cr_assert_eq(cov.faults, 1, "the fault answered by DEVICE_NEEDS_RESET");
+}
+
 /* The seeds cover the parameter space: both layouts, the queue size extremes, every workload, size
  * mode and chain shape, placement at the top of RAM, polling, overruns, backpressure. */
 Test(net_random, parameter_coverage)
