@@ -248,6 +248,8 @@ void qeng_error(struct vdpu_edge *e, uint8_t code)
 }
 
 /* The RX service is done with its frame: the RX buffer is free for the next one (nrx_ready again). */
+static void start_buffer(struct vdpu_eng *n);
+
 static void rx_release(struct vdpu_edge *e)
 {
     model_rx_free(e);
@@ -306,6 +308,22 @@ static bool tx_waits(const struct vdpu_state *s)
  * leaving (the port idle, a drop, quiesce) or committed an MRG_RXBUF frame: no pick per batch, and the
  * batch's interrupt decision runs beside the next frames; B = 1 keeps one frame a service.
  */
+/* A buffer done stays in the used batch: no used write now, no interrupt for it. RX: the frame is done
+ * at once - its RX buffer free, the next frame next (RX_NEXT), what IRQ would do an edge later; TX, or
+ * a service that leaves after this batch: IRQ picks what is next (RTL: the buf_done block). */
+void qeng_buffer_held(struct vdpu_edge *e)
+{
+    struct vdpu_eng *n = &e->next->eng;
+    if (n->rx && !n->b_leave) {
+        start_buffer(n);
+        if (e->pre->eng.rx_own) rx_release(e);
+        n->fsm = VDPU_ENG_RX_NEXT;
+        return;
+    }
+    n->b_held = true;
+    n->fsm = VDPU_ENG_IRQ;
+}
+
 void qeng_rx_irq(struct vdpu_edge *e, bool more)
 {
     const struct vdpu_eng *g = &e->pre->eng;

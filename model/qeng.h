@@ -52,6 +52,7 @@ void qeng_idle(struct vdpu_edge *e);
 bool qeng_tx_yields(const struct vdpu_edge *e);
 void qeng_drop_frame(struct vdpu_edge *e);
 void qeng_rx_irq(struct vdpu_edge *e, bool more);
+void qeng_buffer_held(struct vdpu_edge *e);
 uint8_t qeng_desc_check(const struct vdpu_edge *e, uint64_t addr, uint32_t len, uint16_t flags, uint32_t count,
                         uint32_t limit);
 uint8_t qeng_ind_check(const struct vdpu_edge *e, uint64_t addr, uint32_t len, uint16_t flags, uint16_t ndesc);

@@ -262,8 +262,7 @@ void qeng_packed_used(struct vdpu_edge *e)
         n->b_cnt = (uint8_t)(g->b_cnt + 1);
         n->b_nd = (uint16_t)(g->b_nd + n->ndesc);
         if (n->b_cnt < n->bb) {
-            n->b_held = true;
-            n->fsm = VDPU_ENG_IRQ;
+            qeng_buffer_held(e);
             return;
         }
         n->b_leave = false;
@@ -276,8 +275,7 @@ void qeng_packed_used(struct vdpu_edge *e)
         n->b_cnt = (uint8_t)(g->b_cnt + 1);
         n->b_nd = (uint16_t)(g->b_nd + n->ndesc);
         if (n->b_cnt < n->bb && n->ndesc == 1 && (uint32_t)qc->used_idx + n->b_nd < qc->size) {
-            n->b_held = true;
-            n->fsm = VDPU_ENG_IRQ;
+            qeng_buffer_held(e);
             return;
         }
         n->b_leave = false;

@@ -305,8 +305,7 @@ void qeng_split_used(struct vdpu_edge *e)
         return;
     }
     consume(e, (uint16_t)(qc->last_avail + 1));
-    n->b_held = true;
-    n->fsm = VDPU_ENG_IRQ;
+    qeng_buffer_held(e);
 }
 
 void qeng_split_wr_done(struct vdpu_edge *e)

@@ -2492,6 +2492,15 @@ module vdpu_qeng
           state_d = StIrq;
         end
       end
+      // RX: a frame whose used entry stays in the batch is done at once - its RX buffer free, the next
+      // frame next - what StIrq would do an edge later (it raises nothing for a held entry); TX, or a
+      // service leaving after this batch, goes through StIrq (the model's qeng_buffer_held)
+      if (rx_q && bheld_d && !bleave_d) begin
+        bheld_d   = 1'b0;
+        rx_free_o = rx_own_q;
+        rx_own_d  = 1'b0;
+        state_d   = StRxNext;
+      end
     end
 
     // IN_ORDER fetch: a next head asked for as a ring read is io_pos when known: the descriptor

@@ -48,8 +48,8 @@ static void on_txn(void *ctx, const vdpu_txn_t *x)
     }
 }
 
-/* every frame used, in order, whole (whether or not a queue stopped after them) */
-static void frames_used(struct hctx *h, unsigned n)
+/* every frame (of `flen` bytes) used, in order, whole (whether or not a queue stopped after them) */
+static void frames_of(struct hctx *h, unsigned n, unsigned flen)
 {
     struct tctx *t = h->t;
     cr_assert_eq(t->b->net.rx_n, 0, "every frame taken");
@@ -58,9 +58,11 @@ static void frames_used(struct hctx *h, unsigned n)
         uint32_t id, len;
         h_used_at(h, k, &id, &len);
         cr_assert_eq(id, k, "used entry %u: buffer %u", k, id);
-        cr_assert_eq(len, 12 + FLEN, "used entry %u length", k);
+        cr_assert_eq(len, 12 + flen, "used entry %u length", k);
     }
 }
+
+static void frames_used(struct hctx *h, unsigned n) { frames_of(h, n, FLEN); }
 
 /* every frame used, in order, whole, and no queue stopped */
 static void all_used(struct hctx *h, unsigned n)
@@ -69,18 +71,24 @@ static void all_used(struct hctx *h, unsigned n)
     cr_assert_eq(peek_csr(h->t, VDPU_CSR_QERR), 0);
 }
 
-/* `qsize` buffers posted, NFRAMES frames through them with `w` watching; every frame used */
-static void watched_run(struct tctx *t, enum drv_ring ring, uint16_t qsize, struct hctx *h, struct watch *w)
+/* `qsize` buffers posted, NFRAMES frames of `flen` bytes through them with `w` watching; every frame used */
+static void watched_frames(struct tctx *t, enum drv_ring ring, uint16_t qsize, struct hctx *h, struct watch *w,
+                           unsigned flen)
 {
     h_rx_up(h, t, ring, qsize, qsize, BUF_LEN);
     memset(w, 0, sizeof *w);
     w->h = h;
     t_tap_on(&w->tap, t, on_txn, w);
-    h_inject(h, NFRAMES, FLEN);
+    h_inject(h, NFRAMES, flen);
     vdpu_bus_run_cycles(t->b, 40000);
     t_tap_off(&w->tap);
     cr_assert(!t->b->stopped, "%s", t->b->stop_reason);
-    all_used(h, NFRAMES);
+    frames_of(h, NFRAMES, flen);
+    cr_assert_eq(peek_csr(t, VDPU_CSR_QERR), 0);
+}
+static void watched_run(struct tctx *t, enum drv_ring ring, uint16_t qsize, struct hctx *h, struct watch *w)
+{
+    watched_frames(t, ring, qsize, h, w, FLEN);
 }
 
 /* a fault on one descriptor read stopped the receiveq with `code` */
@@ -319,6 +327,31 @@ RA_TEST(packed_a_stale_run_ahead_read_forgets_the_second_too, .timeout = 120)
     uint64_t reads = post_late(T, 32, 8, 28, 100, 7, 5);
     cr_assert_eq(reads, 12, "%llu descriptor reads", (unsigned long long)reads);
 }
+
+/*
+ * Short frames back to back on the port: a frame whose used entry stays in the batch is done at its last
+ * payload beat - its RX buffer free, the next frame picked at the next edge - with no interrupt edge
+ * between (one interrupt decision per written batch). A 64-byte frame is 76 bytes with the header, three
+ * write beats; then the next frame's descriptor check and its pick: its first beat five cycles after the
+ * one before (six with an IRQ edge per frame). Frames 1-7 of the first batch of eight (frame 0 waits for
+ * the first descriptor read, frame 8 for the batch's used write) but frame 4, whose pick issues the
+ * run-ahead reads first.
+ */
+static void held_frames(struct tctx *t, enum drv_ring ring)
+{
+    struct hctx h;
+    static struct watch w;
+    watched_frames(t, ring, VQSIZE, &h, &w, 64);
+    for (unsigned k = 1; k < 8; k++) {
+        cr_assert_eq(w.last[k] - w.first[k], 2, "frame %u: three write beats back to back", k);
+        if (k == 4) continue; /* frame 4's pick issues the run-ahead reads first, an edge each */
+        cr_assert_eq(w.first[k] - w.first[k - 1], 5, "frame %u: first beat %llu cycles after frame %u's", k,
+                     (unsigned long long)(w.first[k] - w.first[k - 1]), k - 1);
+    }
+    h_close(&h);
+}
+RA_TEST(packed_a_frame_held_in_the_batch_is_done_at_its_last_beat, .timeout = 120) { held_frames(T, DRV_RING_PACKED); }
+RA_TEST(split_a_frame_held_in_the_batch_is_done_at_its_last_beat, .timeout = 120) { held_frames(T, DRV_RING_SPLIT); }
 
 /* ---- the second run-ahead read ----------------------------------------------------------------------- */
 
