@@ -1339,7 +1339,8 @@ static uint32_t rb_k(const struct vdpu_edge *e, uint32_t *slot, unsigned *i)
 }
 
 /* Issue a run-ahead read (one edge: RX_NEXT starts the frame at the next): the first, else the next one
- * after it; false when none is due or the DMA output or the tag is not free. */
+ * after it; false when none is due or its tag is not free; true too when one is due and the DMA output
+ * is busy (RX_NEXT waits for it). */
 static bool ra_issue(struct vdpu_edge *e)
 {
     const struct vdpu_eng *g = &e->pre->eng;
@@ -1353,7 +1354,10 @@ static bool ra_issue(struct vdpu_edge *e)
         k = rb_k(e, &slot, &i);
         a = &n->rb[i]; /* (used only when k > 0: i is a read's index then) */
     }
-    if (!k || tag_held(g) || !model_dma_out_free(e)) return false;
+    if (!k || tag_held(g)) return false;
+    /* due, the output register still busy (the link's gap after the last payload write): the pick waits
+     * an edge, so the reads go out back to back rather than one per frame */
+    if (!model_dma_out_free(e)) return true;
     memset(&r, 0, sizeof r);
     r.type = VDPU_DMA_RD;
     r.purpose = VDPU_PURP_DESC;

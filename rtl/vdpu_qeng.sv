@@ -2278,6 +2278,9 @@ module vdpu_qeng
             if (rb_idx == 0) pcy_d = '0;
             else pcz_d[32'(rb_idx) - 32'd1] = '0;
             tag_d          = tag_q + 5'd1;
+          end else if ((ra_k != '0 || rb_k != '0) && !tag_held) begin
+            // a run-ahead read due, the output register still busy (the link's gap after the last
+            // payload write): wait an edge, so the reads go out back to back rather than one per frame
           end else begin
             rx_own_d  = 1'b1;
             ndesc_d   = '0;

@@ -159,6 +159,15 @@ static void count(link_t *l, uint16_t queue, uint8_t purpose, unsigned bytes, un
     }
 }
 
+/* An upstream TLP of `data` bytes ended at this cycle, having taken `taken` cycles of beats: its header
+ * and framing cost link time too - the TLP holds the direction for ceil((data + overhead) / 32) cycles
+ * in all, and dmareq_ready is low for the rest (link_tick ends this cycle first, hence the + 1). */
+static void up_tlp_end(link_t *l, unsigned data, unsigned taken)
+{
+    unsigned total = cycles_for(l, data + l->p.tlp_overhead);
+    l->up_busy = (total > taken ? total - taken : 0) + 1;
+}
+
 bool link_dmareq_ready(const link_t *l) { return l->up_busy == 0 && l->nrd < l->p.tags && !l->error[0]; }
 
 bool link_dmacpl(const link_t *l, vdpu_dmacpl_t *beat)
@@ -271,7 +280,7 @@ void link_accept_req(link_t *l, const vdpu_dmareq_t *r, uint64_t cycle)
         l->wr_beats++;
         if (r->last) {
             finish_write(l);
-            l->up_busy = cycles_for(l, l->p.tlp_overhead); /* header and framing of the TLP */
+            up_tlp_end(l, l->wr_hdr.len, l->wr_beats);
         }
         return;
     }
@@ -296,7 +305,7 @@ void link_accept_req(link_t *l, const vdpu_dmareq_t *r, uint64_t cycle)
                                                           .cycle = cycle, .len = r->len};
     if (fk == LINK_FAULT_TIMEOUT) {
         l->st.up_link_bytes += l->p.tlp_overhead;
-        l->up_busy = cycles_for(l, l->p.tlp_overhead) > 1 ? cycles_for(l, l->p.tlp_overhead) - 1 : 0;
+        up_tlp_end(l, 0, 1); /* a header-only TLP */
         count(l, r->queue, r->purpose, r->len, 1, l->p.tlp_overhead);
         return;
     }
@@ -312,7 +321,7 @@ void link_accept_req(link_t *l, const vdpu_dmareq_t *r, uint64_t cycle)
     rd->issued = cycle;
     rd->due = cycle + l->p.rtt;
     l->st.up_link_bytes += l->p.tlp_overhead;
-    l->up_busy = cycles_for(l, l->p.tlp_overhead) > 1 ? cycles_for(l, l->p.tlp_overhead) - 1 : 0;
+    up_tlp_end(l, 0, 1); /* a header-only TLP */
     /* completion TLPs: split at read completion boundaries */
     uint64_t end = r->addr + r->len;
     unsigned ncpl = 0;
