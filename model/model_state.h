@@ -220,8 +220,8 @@ struct vdpu_eng {
     struct eng_ra_read ra, rb[VDPU_RX_AHEAD_READS - 1];
     /* A read beside the engine (an RX run-ahead read, a next fetch's, the read beyond it) failed and no
      * buffer has taken the failure yet: a dropped or forgotten one would otherwise never be reported.
-     * IDLE reports it (QERR_DMA) before the next pick; any violation first, a reset or a timeout clears
-     * it (RTL fail_owed_q) */
+     * IDLE reports it (QERR_DMA) before the next pick; any violation reports it first (a completion
+     * timeout's too, an edge later), a reset clears it (RTL fail_owed_q) */
     bool fail_owed;
 
     /* MRG_RXBUF (ENG_CTRL[4], latched at the pick): the buffers of the frame in service. Nothing

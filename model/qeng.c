@@ -47,8 +47,9 @@ bool model_qeng_rx_held(const struct vdpu_state *s)
 /* Idle: in IDLE with no interrupt decision pending (ENG_STATUS[0], DP_STATUS's quiesced, the idle contract) */
 bool model_qeng_idle(const struct vdpu_state *s)
 {
+    /* a failure owed is reported by IDLE at the next edge: not idle (nor quiet) until then */
     return s->eng.fsm == VDPU_ENG_IDLE && !qeng_ev_held(&s->eng) && !qeng_ra_pending(&s->eng) &&
-           !qeng_xn_pending(&s->eng);
+           !qeng_xn_pending(&s->eng) && !s->eng.fail_owed;
 }
 
 uint32_t model_qeng_status(const struct vdpu_state *s)
@@ -225,7 +226,6 @@ static void beside_forget(struct vdpu_eng *n)
     for (unsigned i = 0; i < VDPU_EV_PENDING - 1; i++) n->ep[i].st = ENG_EV_NONE;
     ra_none(n);
     xn_forget(n);
-    n->fail_owed = false;
 }
 
 /* Failed decisions (they stopped their queue at their completion) cleared where the service ends;
@@ -1760,7 +1760,10 @@ static void eng_edge(struct vdpu_edge *e, const vdpu_in_t *in);
 void model_qeng_edge(struct vdpu_edge *e, const vdpu_in_t *in)
 {
     eng_edge(e, in);
-    if (e->dev_reset) beside_forget(&e->next->eng); /* reads beside the engine are forgotten, as the engine's */
+    if (e->dev_reset) { /* reads beside the engine are forgotten, as the engine's, and a failure owed */
+        beside_forget(&e->next->eng);
+        e->next->eng.fail_owed = false;
+    }
     for (unsigned q = 0; q < VDPU_NUM_QUEUES; q++) /* a hint that is set (rarely), first: cheaper per edge */
         if (e->next->eng.io_ok[q] && (e->dev_reset || !e->pre->queue[q].enable)) e->next->eng.io_ok[q] = false;
 }

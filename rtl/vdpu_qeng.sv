@@ -2553,8 +2553,8 @@ module vdpu_qeng
       xbbad_d  = 1'b0;
     end
     if (state_q == StErr || (ev_hit && !ev_ok)) qerr_d[q_q] = 1'b1;
-    // a violation reports any failure owed; a reset or a timeout forgets the reads with theirs
-    if (err_o || dev_reset_i || (state_d == StErr && code_d == QERR_TIMEOUT)) fail_owed_d = 1'b0;
+    // a violation reports any failure owed (a completion timeout's at its StErr edge); a reset forgets it
+    if (err_o || dev_reset_i) fail_owed_d = 1'b0;
   end
 
   assign dma_req_o = req;
@@ -2837,7 +2837,8 @@ module vdpu_qeng
   assign cpl_expected_o = (state_q == StRdWait) || (state_q == StPay && pn_q != '0 && xstop_q == XGo) ||
                           ev_hit || ra_hit || (rb_hit != '0) || xn_hit || xb_hit;
   assign irq_q_o        = q_q;
-  assign idle_o         = (state_q == StIdle) && !ev_held && !ra_pend && !xn_pend;
+  // (a failure owed is reported by StIdle at the next edge: not idle, nor quiet, until then)
+  assign idle_o         = (state_q == StIdle) && !ev_held && !ra_pend && !xn_pend && !fail_owed_q;
   assign rx_held_o      = rx_own_q && (state_q != StIdle);
   assign rd_wait_o      = (state_q == StRdWait) && !cto_due;
   assign cto_wake_o     = (!cto_run || cpl_timeout_i == '0) ? '1 :

@@ -124,6 +124,42 @@ ENGINE_TEST(tx_next_fetch, split_a_failed_read_fails_the_next_fetch, .timeout = 
     failed(T, false, "ca@9", VDPU_QERR_DMA);
 }
 
+/*
+ * The service leaves with the next fetch read early and failed: a quiesce (a suspend, a reset's drain) as
+ * the faulted read of the next fetch goes out lets the first fetch finish - its four frames leave and are
+ * used - and the service leave before a PAY phase takes the next fetch over. The failure is reported all
+ * the same: IDLE, the next fetch's reads in, stops the queue with QERR_DMA before any pick; nothing more
+ * leaves once the quiesce ends (until 2026-12-06 the failure went with the reads: no violation, and the
+ * next fetch was read afresh after the quiesce).
+ */
+static void left_failed(struct tctx *t, bool packed, const char *fault)
+{
+    t_faults_from_here(t, fault);
+    up(t, packed);
+    bar_wr(t, VDPU_BAR_NOTIFY_OFF + Q_TX * VDPU_NOTIFY_MULT, 2, Q_TX);
+    for (unsigned i = 0; i < 8000 && !t->b->link.nfired; i++) run_cycles(t, 1);
+    cr_assert_eq(t->b->link.nfired, 1, "the fault hit");
+    cr_assert_eq(t->b->link.fired[0].addr, BUFS + 0x400, "... frame 4's read: the next fetch's first");
+    csr_wr(t, VDPU_CSR_DP_CTRL, VDPU_DP_CTRL_QUIESCE);
+    run_cycles(t, 8000);
+    cr_assert_eq(t->b->net.tx_frames, 4, "%llu frames", (unsigned long long)t->b->net.tx_frames);
+    cr_assert_eq(reqs(t, VDPU_PURP_USED), 1, "the first fetch used, the next not");
+    cr_assert_eq(csr_rd(t, VDPU_CSR_QERR), 1u << Q_TX, "the failure of the next fetch left behind reported");
+    cr_assert_eq(hand_err_code(t), VDPU_QERR_DMA, "ERR_INFO code %u", hand_err_code(t));
+    csr_wr(t, VDPU_CSR_DP_CTRL, 0);
+    kick(t);
+    cr_assert_eq(t->b->net.tx_frames, 4, "nothing more leaves: %llu frames", (unsigned long long)t->b->net.tx_frames);
+    cr_assert_eq(csr_rd(t, VDPU_CSR_ENG_STATUS) & VDPU_ENG_STATUS_IDLE, VDPU_ENG_STATUS_IDLE);
+}
+ENGINE_TEST(tx_next_fetch, packed_a_failed_next_fetch_the_service_leaves_is_reported, .timeout = 60)
+{
+    left_failed(T, true, "poison@8");
+}
+ENGINE_TEST(tx_next_fetch, split_a_failed_next_fetch_the_service_leaves_is_reported, .timeout = 60)
+{
+    left_failed(T, false, "ca@9");
+}
+
 /* Packed: the read beyond the next fetch (the 7th: descriptors, the read ahead, four payloads, then it)
  * fails. It is the next fetch's read ahead, so the next fetch fails with it, as a fetch whose read ahead
  * failed: the first fetch's four frames leave and are used, none of the next fetch's (their payload came
