@@ -247,9 +247,9 @@ void qeng_error(struct vdpu_edge *e, uint8_t code)
     if (code == VDPU_QERR_TIMEOUT) beside_forget(&e->next->eng);
 }
 
-/* The RX service is done with its frame: the RX buffer is free for the next one (nrx_ready again). */
 static void start_buffer(struct vdpu_eng *n);
 
+/* The RX service is done with its frame: the RX buffer is free for the next one (nrx_ready again). */
 static void rx_release(struct vdpu_edge *e)
 {
     model_rx_free(e);
@@ -298,16 +298,6 @@ static bool tx_waits(const struct vdpu_state *s)
     return false;
 }
 
-/*
- * IRQ of an RX service (after the interrupt decision, or beside it): the frame's buffer is released;
- * the service goes on with the next frame (RX_NEXT) while the frame's used entry is held in the batch
- * (`more`). After a written batch (B frames, the ring end, a longer chain; every frame with B = 1) a
- * waiting transmitq comes first (docs/queue-engine.md "Fairness"): the service leaves and rx_pass makes
- * the scheduler pick the transmitq though a frame waits (with two RX frame buffers one usually does, and
- * the scheduler would pick it again). Else, with batching (B > 1), the service goes on unless it is
- * leaving (the port idle, a drop, quiesce) or committed an MRG_RXBUF frame: no pick per batch, and the
- * batch's interrupt decision runs beside the next frames; B = 1 keeps one frame a service.
- */
 /* A buffer done stays in the used batch: no used write now, no interrupt for it. RX: the frame is done
  * at once - its RX buffer free, the next frame next (RX_NEXT), what IRQ would do an edge later; TX, or
  * a service that leaves after this batch: IRQ picks what is next (RTL: the buf_done block). */
@@ -324,6 +314,16 @@ void qeng_buffer_held(struct vdpu_edge *e)
     n->fsm = VDPU_ENG_IRQ;
 }
 
+/*
+ * IRQ of an RX service (after the interrupt decision, or beside it): the frame's buffer is released;
+ * the service goes on with the next frame (RX_NEXT) while the frame's used entry is held in the batch
+ * (`more`). After a written batch (B frames, the ring end, a longer chain; every frame with B = 1) a
+ * waiting transmitq comes first (docs/queue-engine.md "Fairness"): the service leaves and rx_pass makes
+ * the scheduler pick the transmitq though a frame waits (with two RX frame buffers one usually does, and
+ * the scheduler would pick it again). Else, with batching (B > 1), the service goes on unless it is
+ * leaving (the port idle, a drop, quiesce) or committed an MRG_RXBUF frame: no pick per batch, and the
+ * batch's interrupt decision runs beside the next frames; B = 1 keeps one frame a service.
+ */
 void qeng_rx_irq(struct vdpu_edge *e, bool more)
 {
     const struct vdpu_eng *g = &e->pre->eng;
