@@ -125,21 +125,22 @@ ENGINE_TEST(tx_next_fetch, split_a_failed_read_fails_the_next_fetch, .timeout = 
 }
 
 /*
- * The service leaves with the next fetch read early and failed: a quiesce (a suspend, a reset's drain) as
- * the faulted read of the next fetch goes out lets the first fetch finish - its four frames leave and are
+ * The service leaves with the next fetch read early and failed (a read of its payload, or the read beyond
+ * it): a quiesce (a suspend, a reset's drain) as the faulted read goes out lets the first fetch finish - its four frames leave and are
  * used - and the service leave before a PAY phase takes the next fetch over. The failure is reported all
  * the same: IDLE, the next fetch's reads in, stops the queue with QERR_DMA before any pick; nothing more
  * leaves once the quiesce ends (until 2026-12-06 the failure went with the reads: no violation, and the
  * next fetch was read afresh after the quiesce).
  */
-static void left_failed(struct tctx *t, bool packed, const char *fault)
+static void left_failed(struct tctx *t, bool packed, const char *fault, uint8_t purpose, uint64_t addr)
 {
     t_faults_from_here(t, fault);
     up(t, packed);
     bar_wr(t, VDPU_BAR_NOTIFY_OFF + Q_TX * VDPU_NOTIFY_MULT, 2, Q_TX);
     for (unsigned i = 0; i < 8000 && !t->b->link.nfired; i++) run_cycles(t, 1);
     cr_assert_eq(t->b->link.nfired, 1, "the fault hit");
-    cr_assert_eq(t->b->link.fired[0].addr, BUFS + 0x400, "... frame 4's read: the next fetch's first");
+    cr_assert_eq(t->b->link.fired[0].purpose, purpose, "the fault hit a read of purpose %u", t->b->link.fired[0].purpose);
+    cr_assert_eq(t->b->link.fired[0].addr, addr, "... at %#llx", (unsigned long long)t->b->link.fired[0].addr);
     csr_wr(t, VDPU_CSR_DP_CTRL, VDPU_DP_CTRL_QUIESCE);
     run_cycles(t, 8000);
     cr_assert_eq(t->b->net.tx_frames, 4, "%llu frames", (unsigned long long)t->b->net.tx_frames);
@@ -153,11 +154,16 @@ static void left_failed(struct tctx *t, bool packed, const char *fault)
 }
 ENGINE_TEST(tx_next_fetch, packed_a_failed_next_fetch_the_service_leaves_is_reported, .timeout = 60)
 {
-    left_failed(T, true, "poison@8");
+    left_failed(T, true, "poison@8", VDPU_PURP_PAYLOAD_RD, BUFS + 0x400); /* frame 4's: the next fetch's first */
 }
 ENGINE_TEST(tx_next_fetch, split_a_failed_next_fetch_the_service_leaves_is_reported, .timeout = 60)
 {
-    left_failed(T, false, "ca@9");
+    left_failed(T, false, "ca@9", VDPU_PURP_PAYLOAD_RD, BUFS + 0x400);
+}
+/* the read beyond the next fetch (packed, the 7th: slot 0 of the next lap) left behind the same way */
+ENGINE_TEST(tx_next_fetch, packed_a_failed_read_beyond_the_service_leaves_is_reported, .timeout = 60)
+{
+    left_failed(T, true, "ca@7", VDPU_PURP_DESC, RING_DESC);
 }
 
 /* Packed: the read beyond the next fetch (the 7th: descriptors, the read ahead, four payloads, then it)
