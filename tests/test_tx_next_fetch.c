@@ -126,8 +126,8 @@ ENGINE_TEST(tx_next_fetch, split_a_failed_read_fails_the_next_fetch, .timeout = 
 
 /*
  * The service leaves with the next fetch read early and failed (a read of its payload, or the read beyond
- * it): a quiesce (a suspend, a reset's drain) as the faulted read goes out lets the first fetch finish - its four frames leave and are
- * used - and the service leave before a PAY phase takes the next fetch over. The failure is reported all
+ * it): a quiesce (a suspend, a reset's drain) as the faulted read goes out lets the first fetch finish -
+ * its four frames leave and are used - and the service leave before a PAY phase takes the next fetch over. The failure is reported all
  * the same: IDLE, the next fetch's reads in, stops the queue with QERR_DMA before any pick; nothing more
  * leaves once the quiesce ends (until 2026-12-06 the failure went with the reads: no violation, and the
  * next fetch was read afresh after the quiesce).
