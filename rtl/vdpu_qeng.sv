@@ -785,7 +785,8 @@ module vdpu_qeng
   // across the ring end - packed from last_avail + pcn, with NOTIFICATION_DATA not beyond what the
   // latest doorbell says is available; split from io_pos + pcn, descriptors of offered buffers only
   logic [31:0] ra_k, ra_slot;
-  logic        ra_go;        // RX_NEXT loads a run-ahead read this edge (the first, or one after it: rb_k)
+  logic        ra_due;       // a run-ahead read is due (the first, or one after it: rb_k) and its tag free
+  logic        ra_go;        // ... and RX_NEXT loads it this edge (the output register free; else it waits)
   logic [31:0] rb_k, rb_slot;
   logic [RbW-1:0] rb_idx;    // ... which one after it (rb_q[rb_idx])
   logic [31:0] rb_skip;      // ... from the descriptor after the last one's
@@ -816,7 +817,8 @@ module vdpu_qeng
       end
       rb_skip = rb_skip + 32'(rb_q[i].n);
     end
-    ra_go = (ra_k != '0 || rb_k != '0) && !tag_held && dma_free_i;
+    ra_due = (ra_k != '0 || rb_k != '0) && !tag_held;
+    ra_go  = ra_due && dma_free_i;
   end
   assign ra_refill   = (state_q == StRdReq) && rx_q && cache_rd && (op_q == OpDesc);
   assign ra_first_ok = !packed_q || ((pcx_q[119] == qc.avail_wrap) && (pcx_q[127] != qc.avail_wrap));
@@ -2278,7 +2280,7 @@ module vdpu_qeng
             if (rb_idx == 0) pcy_d = '0;
             else pcz_d[32'(rb_idx) - 32'd1] = '0;
             tag_d          = tag_q + 5'd1;
-          end else if ((ra_k != '0 || rb_k != '0) && !tag_held) begin
+          end else if (ra_due) begin
             // a run-ahead read due, the output register still busy (the link's gap after the last
             // payload write): wait an edge, so the reads go out back to back rather than one per frame
           end else begin
