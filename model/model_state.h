@@ -218,6 +218,13 @@ struct vdpu_eng {
      * the one before (rb[0] in pcy, rb[i] in pcz[i - 1]: qeng_rb_buf); each moves up when the first is
      * taken; IDLE picks nothing while one is in flight (RTL ra_q, rb_q) */
     struct eng_ra_read ra, rb[VDPU_RX_AHEAD_READS - 1];
+    /* split RX: the avail idx read again beside the engine before the buffers the last one offered run
+     * out (docs/queue-engine.md "RX avail refresh"; RTL av_q): the read (st: NONE, READ, IN, BAD; n
+     * unused), the flags and idx it brought (av_data); av_seen: one was issued since the avail idx
+     * last changed (one refresh per value; cleared at the pick) */
+    struct eng_ra_read av;
+    uint8_t av_data[4];
+    bool av_seen;
     /* A read beside the engine (an RX run-ahead read, a next fetch's, the read beyond it) failed and no
      * buffer has taken the failure yet: a dropped or forgotten one would otherwise never be reported.
      * IDLE reports it (QERR_DMA) before the next pick; any violation reports it first (a completion

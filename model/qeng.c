@@ -61,7 +61,8 @@ uint32_t model_qeng_status(const struct vdpu_state *s)
 
 /* Only a read the engine waits for can take a completion beat of tag `tag`: the one of RD_WAIT or PAY
  * (which take any tag, a foreign one failing the read there), or a read beside the engine with that tag
- * (the interrupt decision's, the RX run-ahead read, the next fetch's reads and the read beyond it). Any
+ * (the interrupt decision's, the RX run-ahead reads, the avail refresh, the next fetch's reads and the read
+ * beyond it). Any
  * other is the firmware-visible error - a duplicate of a beside read's completion arriving while the
  * engine is between reads was swallowed before (soak seed 880322, tests/test_net_random.c). */
 bool model_qeng_cpl_expected(const struct vdpu_state *s, uint8_t tag)
@@ -69,6 +70,7 @@ bool model_qeng_cpl_expected(const struct vdpu_state *s, uint8_t tag)
     const struct vdpu_eng *g = &s->eng;
     return g->fsm == VDPU_ENG_RD_WAIT || (g->fsm == VDPU_ENG_PAY && g->p_n && !g->x_stop) ||
            qeng_ev_of_tag(g, tag) || (qeng_ra_in_flight(&g->ra) && tag == g->ra.tag) || qeng_rb_of_tag(g, tag) >= 0 ||
+           (g->av.st == ENG_RA_READ && tag == g->av.tag) ||
            (g->xn_n && tag < VDPU_QENG_TAGS && g->p_slot[tag].busy && g->p_slot[tag].nx) ||
            (g->xb_st == ENG_XA_READ && tag == g->xb_tag);
 }
@@ -93,7 +95,7 @@ static bool cto_runs(const struct vdpu_state *s)
     case VDPU_ENG_IDLE:
     case VDPU_ENG_RD_REQ: return beside_reads(g);
     case VDPU_ENG_WR_REQ: return !g->wr_beat && beside_reads(g);
-    case VDPU_ENG_RX_NEXT: return g->ra.st == ENG_RA_READ; /* waiting for the run-ahead read */
+    case VDPU_ENG_RX_NEXT: return g->ra.st == ENG_RA_READ || g->av.st == ENG_RA_READ; /* ... for the run-ahead read */
     default: return false;
     }
 }
@@ -211,10 +213,11 @@ static void xn_forget(struct vdpu_eng *n)
     n->xb_bad = false;
 }
 
-/* No RX run-ahead read (the pick, a reset, a timeout) */
+/* No RX run-ahead read, no avail refresh (the pick, a reset, a timeout) */
 static void ra_none(struct vdpu_eng *n)
 {
     n->ra.st = ENG_RA_NONE;
+    n->av.st = ENG_RA_NONE;
     for (unsigned i = 0; i < VDPU_RX_AHEAD_READS - 1; i++) n->rb[i].st = ENG_RA_NONE;
 }
 
@@ -953,6 +956,7 @@ static void state_idle(struct vdpu_edge *e)
     n->x_ahead = ENG_XA_NONE;
     xn_forget(n); /* none in flight (IDLE waited for them) */
     ra_none(n);
+    n->av_seen = false;
     n->pc_n = 0;
     n->pc_pos = 0;
     n->b_cnt = 0;
@@ -992,7 +996,7 @@ static void state_idle(struct vdpu_edge *e)
 static bool tag_held(const struct vdpu_eng *g)
 {
     return qeng_ev_of_tag(g, g->next_tag) || (qeng_ra_in_flight(&g->ra) && g->next_tag == g->ra.tag) ||
-           qeng_rb_of_tag(g, g->next_tag) >= 0 ||
+           qeng_rb_of_tag(g, g->next_tag) >= 0 || (g->av.st == ENG_RA_READ && g->next_tag == g->av.tag) ||
            (g->xn_n && g->p_slot[g->next_tag].nx) || /* ... or a read of the next fetch, or beyond it */
            (g->xb_st == ENG_XA_READ && g->next_tag == g->xb_tag);
 }
@@ -1372,6 +1376,58 @@ static bool ra_issue(struct vdpu_edge *e)
     return true;
 }
 
+/*
+ * The avail refresh (docs/queue-engine.md "RX avail refresh"): a split receive service starting a frame
+ * with at most half a ring of the buffers the avail idx read last offers left (from last_avail) reads the
+ * avail flags and idx again beside the engine, so that the buffers the driver posted since are known
+ * before those run out - else the service stops once a ring lap for a dependent avail read (and a round
+ * trip more for the descriptors after it). Once per avail idx value (av_seen), one in flight at most.
+ * Issued only with the output register free (nothing waits for it). True when issued.
+ */
+static bool av_issue(struct vdpu_edge *e)
+{
+    const struct vdpu_eng *g = &e->pre->eng;
+    struct vdpu_eng *n = &e->next->eng;
+    const struct vdpu_queue_ctx *qc = qeng_qctx(e);
+    vdpu_dmareq_t r;
+
+    if (g->pk_en || g->av.st != ENG_RA_NONE || g->av_seen ||
+        (uint16_t)(g->avail_idx - qc->last_avail) > qc->size / 2u || tag_held(g) || !model_dma_out_free(e))
+        return false;
+    memset(&r, 0, sizeof r);
+    r.type = VDPU_DMA_RD;
+    r.purpose = VDPU_PURP_AVAIL_IDX;
+    r.queue = g->q;
+    r.tag = g->next_tag;
+    r.len = 4;
+    r.addr = qeng_driver_base(qc);
+    r.last = true;
+    model_dma_out_load(e, &r);
+    n->next_tag = (uint8_t)((g->next_tag + 1) % VDPU_QENG_TAGS);
+    n->av = (struct eng_ra_read){.st = ENG_RA_READ, .tag = g->next_tag};
+    memset(n->av_data, 0, sizeof n->av_data);
+    n->av_seen = true;
+    return true;
+}
+
+/* RX_NEXT takes a refresh that is in: its idx becomes the avail idx when it offers no fewer buffers than
+ * the one read before and no more than a ring (else it is not used: a driver's bad idx is found where
+ * the service reads the idx itself); its flags with it. */
+static void av_take(struct vdpu_edge *e)
+{
+    const struct vdpu_eng *g = &e->pre->eng;
+    struct vdpu_eng *n = &e->next->eng;
+    const struct vdpu_queue_ctx *qc = qeng_qctx(e);
+    uint16_t idx = le16_at(g->av_data + 2), had = (uint16_t)(g->avail_idx - qc->last_avail);
+    uint16_t offers = (uint16_t)(idx - qc->last_avail);
+
+    if (offers >= had && offers <= qc->size) {
+        n->avail_idx = idx;
+        n->avail_flags = le16_at(g->av_data);
+    }
+    n->av.st = ENG_RA_NONE;
+}
+
 /* A run-ahead read not wanted, from its state after this edge's beat (ra_tap; RTL ra_unused): one in
  * flight is dropped (its completion taken and thrown away), one in or failed forgotten. */
 static uint8_t ra_unused(uint8_t st)
@@ -1704,6 +1760,19 @@ static void state_rx_next(struct vdpu_edge *e, const vdpu_in_t *in)
         /* RX run-ahead: the cache is dry and its read nearly in - wait for it; or read it now */
         if (!g->pc_n && g->ra.st == ENG_RA_READ) return;
         if (ra_issue(e)) return;
+        /* the avail refresh: in - taken (the frame starts at the next edge); failed - QERR_DMA, as the
+         * avail read it stands for; on the way while the offered buffers are used up - waited for */
+        if (g->av.st == ENG_RA_IN) {
+            av_take(e);
+            return;
+        }
+        if (g->av.st == ENG_RA_BAD) {
+            n->av.st = ENG_RA_NONE;
+            qeng_error(e, VDPU_QERR_DMA);
+            return;
+        }
+        if (g->av.st == ENG_RA_READ && !g->pc_n && qc->last_avail == g->avail_idx) return;
+        if (av_issue(e)) return;
         n->rx_own = true;
         start_buffer(n);
         n->m_n = 0;
@@ -1760,6 +1829,7 @@ static void eng_edge(struct vdpu_edge *e, const vdpu_in_t *in);
 void model_qeng_edge(struct vdpu_edge *e, const vdpu_in_t *in)
 {
     eng_edge(e, in);
+    if (e->next->eng.avail_idx != e->pre->eng.avail_idx) e->next->eng.av_seen = false; /* a new value: refresh it */
     if (e->dev_reset) { /* reads beside the engine are forgotten, as the engine's, and a failure owed */
         beside_forget(&e->next->eng);
         e->next->eng.fail_owed = false;
@@ -1844,6 +1914,31 @@ static bool ra_tap(struct vdpu_edge *e, const vdpu_in_t *in)
     return true;
 }
 
+/* The avail refresh's completion (av_issue), at whatever state the engine is in, hidden from the states:
+ * at its last beat it is in (4 bytes, good), or bad (QERR_DMA where RX_NEXT would take it, or IDLE's
+ * report owed). True when the beat was its. */
+static bool av_tap(struct vdpu_edge *e, const vdpu_in_t *in)
+{
+    const struct vdpu_eng *g = &e->pre->eng;
+    const vdpu_dmacpl_t *c = &in->dmacpl;
+    struct vdpu_eng *n = &e->next->eng;
+
+    if (!in->dmacpl_valid || g->av.st != ENG_RA_READ || c->tag != g->av.tag) return false;
+    unsigned room = 4u - g->av.got, k = c->len < DMA_BEAT_BYTES ? c->len : DMA_BEAT_BYTES;
+    bool bad = g->av.bad || c->status != VDPU_CPL_SC || c->poison || c->len > room;
+    if (!bad) {
+        memcpy(n->av_data + g->av.got, c->data, k);
+        n->av.got = (uint8_t)(g->av.got + k);
+    }
+    n->av.bad = bad;
+    if (c->last) {
+        bad = bad || n->av.got != 4u;
+        n->av.st = bad ? ENG_RA_BAD : ENG_RA_IN;
+        if (bad) n->fail_owed = true;
+    }
+    return true;
+}
+
 /*
  * A read of the next fetch (xn_issue), at whatever state the engine is in, hidden from the states like the
  * decision's: its beats go to its place in the other TX fetch buffer; a failed one (an error status,
@@ -1901,7 +1996,7 @@ static void eng_edge(struct vdpu_edge *e, const vdpu_in_t *in)
 
     e->next->eng.cto = model_cto_next(waiting, in->dmacpl_valid, s->eng.cto, s->cpl_timeout, e->warp);
     bool beat = in->dmacpl_valid; /* the timeout looks at every beat, the decision's too */
-    if (ev_tap(e, in) || ra_tap(e, in) || xn_tap(e, in)) { /* the engine's states do not see these beats */
+    if (ev_tap(e, in) || ra_tap(e, in) || av_tap(e, in) || xn_tap(e, in)) { /* the engine's states do not see these beats */
         masked = *in;
         masked.dmacpl_valid = false;
         in = &masked;

@@ -72,10 +72,10 @@ static inline bool qeng_ra_in_flight(const struct eng_ra_read *r)
 {
     return r->st == ENG_RA_READ || r->st == ENG_RA_DROP;
 }
-/* an RX run-ahead read is in flight (RTL ra_pend) */
+/* an RX run-ahead read, or the avail refresh, is in flight (RTL ra_pend) */
 static inline bool qeng_ra_pending(const struct vdpu_eng *g)
 {
-    bool r = qeng_ra_in_flight(&g->ra);
+    bool r = qeng_ra_in_flight(&g->ra) || g->av.st == ENG_RA_READ;
     _Pragma("GCC unroll 8")
     for (unsigned i = 0; i < VDPU_RX_AHEAD_READS - 1; i++) r = r || qeng_ra_in_flight(&g->rb[i]);
     return r;

@@ -283,6 +283,13 @@ module vdpu_qeng
   localparam int unsigned RbW  = (RbN > 1) ? $clog2(RbN) : 1;  // an index into them
   ra_read_t              ra_q, ra_d;
   ra_read_t [RbN-1:0]    rb_q, rb_d;
+  // split RX: the avail idx read again beside the engine before the buffers the last one offered run out
+  // (the model's av, av_data, av_seen; docs/queue-engine.md "RX avail refresh"): the read (RaNone,
+  // RaRead, RaIn, RaBad; n unused), the flags and idx it brought, and whether one was issued since the
+  // avail idx last changed (one refresh per value)
+  ra_read_t              av_q, av_d;
+  logic [31:0]           avd_q, avd_d;
+  logic                  avseen_q, avseen_d;
   // MRG_RXBUF (ENG_CTRL[4], latched at the pick, RX only): the buffers of the frame in service; none
   // is made used before the whole frame is written, so a frame that runs out of buffers is dropped
   // without the driver seeing any of it
@@ -523,14 +530,16 @@ module vdpu_qeng
     for (int i = 0; i < int'(RbN); i++) rb_pend[i] = (rb_q[i].st == RaRead) || (rb_q[i].st == RaDrop);
   end
   assign ra1_pend = (ra_q.st == RaRead) || (ra_q.st == RaDrop);
-  assign ra_pend  = ra1_pend || (rb_pend != '0);
+  logic av_pend;  // the avail refresh is in flight
+  assign av_pend  = av_q.st == RaRead;
+  assign ra_pend  = ra1_pend || (rb_pend != '0) || av_pend;
   logic xn_pend;  // a read of the next fetch, or the read beyond it, is in flight (the model's qeng_xn_pending)
   assign xn_pend  = (xnn_q != '0) || (xbst_q == XaRead);
   assign ev_timed = (ev_read || ra_pend || xn_pend) &&
                     (state_q == StIdle || state_q == StRdReq ||
                                                       (state_q == StPay && xstop_q == XGo) ||
                                                       (state_q == StWrReq && beat_q == '0)) ||
-                    (state_q == StRxNext && ra_q.st == RaRead);  // RX_NEXT waiting for the run-ahead read
+                    (state_q == StRxNext && (ra_q.st == RaRead || av_pend));  // RX_NEXT: ... for the run-ahead read
   assign cpl_good = (dmacpl_tag_i == rtag_q) && (dmacpl_status_i == CPL_SC) && !dmacpl_poison_i;
   assign cto_run  = (state_q == StRdWait) || (state_q == StPay && pn_q != '0 && xstop_q == XGo) || ev_timed;
   assign cto_due  = (cpl_timeout_i != '0) && (cto_q >= cpl_timeout_i);
@@ -541,7 +550,7 @@ module vdpu_qeng
   // The interrupt decision's completion (ev_hit) is taken at any state and hidden from the engine's
   // states (cpl_v); an error status, poisoned data or a wrong length leaves EvBad. tag_held: the tag the
   // next read takes is the pending decision's: the read waits for it.
-  logic ev_hit, ev_ok, cpl_v, tag_held, ra_hit, xn_hit, xb_hit;
+  logic ev_hit, ev_ok, cpl_v, tag_held, ra_hit, av_hit, xn_hit, xb_hit;
   logic [RbN-1:0] rb_hit;  // a beat of a run-ahead read after the first (the model's qeng_rb_of_tag)
   logic xn_clear; // a pick: no next fetch (main block)
   logic ev_newest;  // the beat is the newest decision's, else one moved aside: ep_q[ev_idx]
@@ -573,17 +582,18 @@ module vdpu_qeng
   assign ra_hit   = dmacpl_valid_i && (rb_hit == '0) && ra1_pend && (dmacpl_tag_i == 8'(ra_q.tag));
   assign ev_ok    = (dmacpl_status_i == CPL_SC) && !dmacpl_poison_i && dmacpl_last_i &&
                     (dmacpl_len_i == (packed_q ? 16'd4 : 16'd2));
+  assign av_hit   = dmacpl_valid_i && !ev_hit && !ra_hit && (rb_hit == '0) && av_pend && (dmacpl_tag_i == 8'(av_q.tag));
   assign xb_hit   = dmacpl_valid_i && (xbst_q == XaRead) && (dmacpl_tag_i == 8'(xbtag_q));
   assign xn_hit   = dmacpl_valid_i && !xb_hit && (xnn_q != '0) && (dmacpl_tag_i[7:5] == '0) &&
                     pbusy_q[dmacpl_tag_i[4:0]] && pnx_q[dmacpl_tag_i[4:0]];
-  assign cpl_v    = dmacpl_valid_i && !ev_hit && !ra_hit && (rb_hit == '0) && !xn_hit && !xb_hit;
+  assign cpl_v    = dmacpl_valid_i && !ev_hit && !ra_hit && (rb_hit == '0) && !av_hit && !xn_hit && !xb_hit;
   logic beside_tag;  // a decision's or a later run-ahead read's read in flight has the next read's tag
   always_comb begin : beside_tag_held
     beside_tag = (ev_q.st == EvRead) && (tag_q == ev_q.tag);
     for (int i = 0; i < int'(EpN); i++) beside_tag = beside_tag || ((ep_q[i].st == EvRead) && (tag_q == ep_q[i].tag));
     for (int i = 0; i < int'(RbN); i++) beside_tag = beside_tag || (rb_pend[i] && (tag_q == rb_q[i].tag));
   end
-  assign tag_held = beside_tag || (ra1_pend && (tag_q == ra_q.tag)) ||
+  assign tag_held = beside_tag || (ra1_pend && (tag_q == ra_q.tag)) || (av_pend && (tag_q == av_q.tag)) ||
                     ((xnn_q != '0) && pnx_q[tag_q]) || ((xbst_q == XaRead) && (tag_q == xbtag_q));
 
   // TX frame buffer: payload completions are stored at chain offset tot + rcnt (PAY: the chunk's
@@ -820,6 +830,17 @@ module vdpu_qeng
     ra_due = (ra_k != '0 || rb_k != '0) && !tag_held;
     ra_go  = ra_due && dma_free_i;
   end
+  // the avail refresh (the model's av_issue): a split receive service starting a frame with at most half a
+  // ring of the buffers the last avail idx offers left reads flags and idx again, once per avail idx value,
+  // with the output register free (nothing waits for it)
+  logic av_go;
+  assign av_go = (state_q == StRxNext) && !packed_q && (av_q.st == RaNone) && !avseen_q &&
+                 (16'(aidx_q - qc.last_avail) <= (qn >> 1)) && !tag_held && dma_free_i;
+  // ... its take in RX_NEXT (the model's av_take): its idx is used when it offers no fewer buffers than the
+  // avail idx read before and no more than a ring
+  logic [15:0] av_offers, av_had;
+  assign av_offers = avd_q[31:16] - qc.last_avail;
+  assign av_had    = aidx_q - qc.last_avail;
   assign ra_refill   = (state_q == StRdReq) && rx_q && cache_rd && (op_q == OpDesc);
   assign ra_first_ok = !packed_q || ((pcx_q[119] == qc.avail_wrap) && (pcx_q[127] != qc.avail_wrap));
 
@@ -1187,6 +1208,9 @@ module vdpu_qeng
     ep_d      = ep_q;
     ra_d      = ra_q;
     rb_d      = rb_q;
+    av_d      = av_q;
+    avd_d     = avd_q;
+    avseen_d  = avseen_q;
     xan_d     = xan_q;
     xatag_d   = xatag_q;
     xagot_d   = xagot_q;
@@ -1310,6 +1334,11 @@ module vdpu_qeng
         req.addr = desc_base + {32'b0, rb_slot[27:0], 4'b0};
         req.len  = {rb_k[11:0], 4'b0};
       end
+      if (ra_k == '0 && rb_k == '0) begin  // the avail refresh (loaded with av_go)
+        req.purpose = PURP_AVAIL_IDX;
+        req.addr    = avail_base;
+        req.len     = 16'd4;
+      end
     end else if (state_q == StWrReq) begin
       req.kind = DMA_WR;
       req.len  = 16'd8;
@@ -1423,6 +1452,20 @@ module vdpu_qeng
         end
       end
     end
+    // the avail refresh's completion (the model's av_tap): 4 bytes, at whatever state; at its last beat in,
+    // or bad (QERR_DMA where RX_NEXT takes it, or IDLE's report owed)
+    if (av_hit) begin
+      av_d.bad = av_q.bad || (dmacpl_status_i != CPL_SC) || dmacpl_poison_i ||
+                 (32'(dmacpl_len_i) > 32'd4 - 32'(av_q.got));
+      if (!av_d.bad) begin
+        avd_d    = avd_q | ((dmacpl_data_i[31:0] & 32'(byte_mask(xa_nb))) << {av_q.got[1:0], 3'b000});
+        av_d.got = av_q.got + 8'(xa_nb);
+      end
+      if (dmacpl_last_i) begin
+        av_d.st = (av_d.bad || 32'(av_q.got) + 32'(xa_nb) != 32'd4) ? RaBad : RaIn;
+        if (av_d.bad || 32'(av_q.got) + 32'(xa_nb) != 32'd4) fail_owed_d = 1'b1;
+      end
+    end
 
     // The read beyond the next fetch (its beats fill pcy) and the next fetch's reads (their beats go to
     // their place in the other TX fetch buffer: the TX mover's write port), at whatever state the
@@ -1484,6 +1527,8 @@ module vdpu_qeng
             rx_pass_d = 1'b0;
             ra_d.st    = RaNone;
             for (int i = 0; i < int'(RbN); i++) rb_d[i].st = RaNone;
+            av_d.st    = RaNone;
+            avseen_d   = 1'b0;
             packed_d = eng_ctrl_i[ENGCTRL_PACKED];
             op_d     = eng_ctrl_i[ENGCTRL_PACKED] ? OpDesc : OpAvail;
             state_d  = StRdReq;
@@ -2283,6 +2328,24 @@ module vdpu_qeng
           end else if (ra_due) begin
             // a run-ahead read due, the output register still busy (the link's gap after the last
             // payload write): wait an edge, so the reads go out back to back rather than one per frame
+          end else if (av_q.st == RaIn) begin  // the avail refresh is in: taken (the frame starts next edge)
+            if (av_offers >= av_had && av_offers <= qn) begin
+              aidx_d   = avd_q[31:16];
+              irq_en_d = !avd_q[0];  // VRING_AVAIL_F_NO_INTERRUPT
+            end
+            av_d.st = RaNone;
+          end else if (av_q.st == RaBad) begin  // it failed: QERR_DMA, as the avail read it stands for
+            av_d.st = RaNone;
+            code_d  = QERR_DMA;
+            state_d = StErr;
+          end else if (av_pend && pcn_q == '0 && qc.last_avail == aidx_q) begin
+            // the offered buffers used up and the refresh on the way: wait for it
+          end else if (av_go) begin  // the avail refresh, read now (the frame starts next edge)
+            dma_load_o = 1'b1;
+            av_d       = '{st: RaRead, tag: tag_q, default: '0};
+            avd_d      = '0;
+            avseen_d   = 1'b1;
+            tag_d      = tag_q + 5'd1;
           end else begin
             rx_own_d  = 1'b1;
             ndesc_d   = '0;
@@ -2540,6 +2603,7 @@ module vdpu_qeng
     // the next fetch's reads and the read beyond it (their beats are unexpected); a pick starts without
     if (dev_reset_i || (state_d == StErr && code_d == QERR_TIMEOUT)) begin
       ra_d.st = RaNone;
+      av_d.st = RaNone;
       for (int i = 0; i < int'(RbN); i++) rb_d[i].st = RaNone;
       for (int i = 0; i < int'(EpN); i++) ep_d[i].st = EvNone;  // (the newest decision's read: where the timeout or the reset acts, above)
     end
@@ -2557,6 +2621,7 @@ module vdpu_qeng
     if (state_q == StErr || (ev_hit && !ev_ok)) qerr_d[q_q] = 1'b1;
     // a violation reports any failure owed (a completion timeout's at its StErr edge); a reset forgets it
     if (err_o || dev_reset_i) fail_owed_d = 1'b0;
+    if (aidx_d != aidx_q) avseen_d = 1'b0;  // a new avail idx: it may be refreshed again
   end
 
   assign dma_req_o = req;
@@ -2688,6 +2753,9 @@ module vdpu_qeng
       ev_q        <= '{st: EvNone, default: '0};
       for (int i = 0; i < int'(EpN); i++) ep_q[i] <= '{st: EvNone, default: '0};
       ra_q        <= '{st: RaNone, default: '0};
+      av_q        <= '{st: RaNone, default: '0};
+      avd_q       <= '0;
+      avseen_q    <= 1'b0;
       for (int i = 0; i < int'(RbN); i++) rb_q[i] <= '{st: RaNone, default: '0};
       xan_q       <= '0;
       xatag_q     <= '0;
@@ -2812,6 +2880,9 @@ module vdpu_qeng
       ev_q        <= ev_d;
       ep_q        <= ep_d;
       ra_q        <= ra_d;
+      av_q        <= av_d;
+      avd_q       <= avd_d;
+      avseen_q    <= avseen_d;
       rb_q        <= rb_d;
       xan_q       <= xan_d;
       xatag_q     <= xatag_d;
@@ -2837,7 +2908,7 @@ module vdpu_qeng
   // beside the engine with its tag (the *_hit signals); any other is unexpected (FW_ERR), a duplicate of
   // a beside read's completion arriving between reads too (soak seed 880322)
   assign cpl_expected_o = (state_q == StRdWait) || (state_q == StPay && pn_q != '0 && xstop_q == XGo) ||
-                          ev_hit || ra_hit || (rb_hit != '0) || xn_hit || xb_hit;
+                          ev_hit || ra_hit || (rb_hit != '0) || av_hit || xn_hit || xb_hit;
   assign irq_q_o        = q_q;
   // (a failure owed is reported by StIdle at the next edge: not idle, nor quiet, until then)
   assign idle_o         = (state_q == StIdle) && !ev_held && !ra_pend && !xn_pend && !fail_owed_q;
