@@ -147,3 +147,44 @@ RF_TEST(split_a_lost_avail_refresh_times_out, .timeout = 120)
 {
     refresh_failed(T, "drop@4", VDPU_QERR_TIMEOUT, POSTED, POSTED);
 }
+
+/*
+ * After the service's avail read (24), the driver writes a bad avail idx, `bad`: the refresh at frame 8
+ * brings it and does not use it (it offers fewer buffers than before, or more than a ring) - the service
+ * goes on with the 24 buffers it knows of, and its own avail read once they are used finds the idx
+ * moved back or more than a ring ahead: QERR_IDX there, frames 0-23 written and used, none after.
+ * Taken, a smaller idx would have the service find the ring empty and drop frames, a larger one have
+ * the run-ahead reads fetch descriptors the driver never posted.
+ */
+static void bad_idx(struct tctx *t, uint16_t bad)
+{
+    struct hctx h;
+    static struct watch w;
+    h_rx_up(&h, t, DRV_RING_SPLIT, VQSIZE, POSTED, BUF_LEN);
+    memset(&w, 0, sizeof w);
+    w.h = &h;
+    t_tap_on(&w.tap, t, on_txn, &w);
+    h_inject(&h, NFRAMES, FLEN);
+    for (unsigned i = 0; i < 20000 && !w.seen[1]; i++) vdpu_bus_step(t->b);
+    cr_assert(w.seen[1], "frame 1 written");
+    cr_assert_eq(w.navail, 1, "one avail read so far (the service's)");
+    hm_w16(t, h.q->driver + 2, bad);
+    vdpu_bus_run_cycles(t->b, 60000);
+    t_tap_off(&w.tap);
+    cr_assert(!t->b->stopped, "%s", t->b->stop_reason);
+    cr_assert_eq(w.navail, 3, "the service's, the refresh, the read once the 24 are used: %u", w.navail);
+    cr_assert_eq(peek_csr(t, VDPU_CSR_QERR), 1u, "the receiveq stopped");
+    uint32_t info = peek_csr(t, VDPU_CSR_ERR_INFO);
+    cr_assert_eq(info >> VDPU_ERR_INFO_CODE_LSB & 0xFFu, VDPU_QERR_IDX, "ERR_INFO %#x", info);
+    for (unsigned k = 0; k < NFRAMES; k++) cr_assert_eq(w.seen[k], k < POSTED, "frame %u written: %d", k, w.seen[k]);
+    cr_assert_eq(hm_r16(t, h.q->device + 2), POSTED, "used idx");
+    h_close(&h);
+}
+RF_TEST(split_a_refreshed_idx_more_than_a_ring_ahead_is_not_used, .timeout = 120)
+{
+    bad_idx(T, POSTED + 100);
+}
+RF_TEST(split_a_refreshed_idx_that_moved_back_is_not_used, .timeout = 120)
+{
+    bad_idx(T, 10);
+}
