@@ -128,12 +128,13 @@ IO_TEST(split_rx_every_element, 8, 8, .timeout = 300)
     struct traffic_result r = traffic(T, DRV_RING_SPLIT, 0, NET_RX, 30, 64);
     cr_assert_eq(r.packets, 30);
     /* split IN_ORDER fetch on RX too: one ring entry in all, a read of eight descriptors per eight
-     * frames, read ahead by the four RX run-ahead reads (8-15, 16-23, 24-31 and 32-39 as frame 4 starts,
-     * then one as a frame takes a block: at frames 8, 16, 24 - the driver offers every posted buffer),
-     * the last four not used */
-    _Static_assert(VDPU_RX_AHEAD_READS == 4, "the descriptor reads below are argued for four run-ahead reads");
+     * frames, read ahead by the eight RX run-ahead reads (8-15 ... 64-71 as frame 4 starts, then one as
+     * a frame takes a block: at frames 8, 16, 24, 72-95 - the driver offers every posted buffer), the
+     * last eight not used */
+    _Static_assert(VDPU_RX_AHEAD_READS == 8, "the descriptor reads below are argued for eight run-ahead reads");
     cr_assert_eq(REQ(r, AVAIL_RING), 1);
-    cr_assert_eq(REQ(r, DESC), 8);
+    cr_assert_eq(REQ(r, DESC), 12);
+    cr_assert_eq(BYTES(r, DESC), 12 * 8 * 16);
     cr_assert_eq(REQ(r, USED), 4);
     cr_assert_eq(BYTES(r, USED), 30 * 8);
     cr_assert_eq(REQ(r, USED_IDX), 4);

@@ -113,17 +113,17 @@ PARAM_TEST(split_rx_batched, 8, 8, .timeout = 300)
     cr_assert_geq(REQ(r, MSIX), 1);
 }
 
-/* packed: one block of 8 descriptors per 8 frames, read ahead by the four RX run-ahead reads: 8-15,
- * 16-23, 24-31 and 32-39 as frame 4 starts with half of the first block left, then one more as a frame
- * takes a block (frames 8, 16, 24: 40-47, 48-55, 56-63), the last four not used; per batch the used descriptors of
+/* packed: one block of 8 descriptors per 8 frames, read ahead by the eight RX run-ahead reads: 8-15 ...
+ * 64-71 as frame 4 starts with half of the first block left, then one more as a frame takes a block
+ * (frames 8, 16, 24: 72-79, 80-87, 88-95), the last eight not used; per batch the used descriptors of
  * buffers 1..n-1 in one write, buffer 0's in a second, one event read */
 PARAM_TEST(packed_rx_batched, 8, 8, .timeout = 300)
 {
     struct traffic_result r = traffic(T, DRV_RING_PACKED, 0, NET_RX, 30, 64);
     cr_assert_eq(r.packets, 30);
-    _Static_assert(VDPU_RX_AHEAD_READS == 4, "the descriptor reads are argued for four run-ahead reads");
-    cr_assert_eq(REQ(r, DESC), 8);
-    cr_assert_eq(BYTES(r, DESC), 8 * 8 * 16);
+    _Static_assert(VDPU_RX_AHEAD_READS == 8, "the descriptor reads are argued for eight run-ahead reads");
+    cr_assert_eq(REQ(r, DESC), 12);
+    cr_assert_eq(BYTES(r, DESC), 12 * 8 * 16);
     cr_assert_eq(REQ(r, USED), 8);
     cr_assert_eq(BYTES(r, USED), 3 * (7 * 16 + 8) + 5 * 16 + 8);
     cr_assert_eq(REQ(r, EVENT), 4);

@@ -132,14 +132,15 @@ static void on_order(void *ctx, const vdpu_txn_t *x)
  * decision completes - every batch while a decision slot is free (EV_PENDING: two before 2026-12-06's
  * third session, then three, four since).
  */
-static void own_batch(struct tctx *t, enum drv_ring ring, uint16_t ev, unsigned batches, unsigned before)
+static void own_batch_of(struct tctx *t, enum drv_ring ring, uint16_t ev, unsigned batches, unsigned before,
+                         uint16_t qsize, unsigned frames)
 {
     struct hctx h;
     static struct order o;
-    h_rx_up(&h, t, ring, VQSIZE, VQSIZE, BUF_LEN);
+    h_rx_up(&h, t, ring, qsize, qsize, BUF_LEN);
     t->b->link.p.rtt = 1000;
     if (ring == DRV_RING_SPLIT) {
-        hm_w16(t, h.q->driver + 4 + 2u * VQSIZE, ev); /* used_event */
+        hm_w16(t, h.q->driver + 4 + 2u * qsize, ev); /* used_event */
     } else {
         hm_w16(t, h.q->driver, (uint16_t)(ev | 1u << 15)); /* off_wrap: slot ev, first lap (wrap 1) */
         hm_w16(t, h.q->driver + 2, 2); /* flags: RING_EVENT_FLAGS_DESC */
@@ -148,7 +149,7 @@ static void own_batch(struct tctx *t, enum drv_ring ring, uint16_t ev, unsigned 
     memset(&o, 0, sizeof o);
     o.split = ring == DRV_RING_SPLIT;
     t_tap_on(&o.tap, t, on_order, &o);
-    h_inject(&h, 8, FLEN);
+    h_inject(&h, frames, FLEN);
     vdpu_bus_run_cycles(t->b, 40000);
     t_tap_off(&o.tap);
     cr_assert(!t->b->stopped, "%s", t->b->stop_reason);
@@ -163,6 +164,10 @@ static void own_batch(struct tctx *t, enum drv_ring ring, uint16_t ev, unsigned 
     uint64_t irqs = t->s.mem.msi_count[PCI_MSI_DATA_BASE + h.q->vector] - irq0;
     cr_assert_eq(irqs, 1, "used event %u: %llu interrupts", ev, (unsigned long long)irqs);
     h_close(&h);
+}
+static void own_batch(struct tctx *t, enum drv_ring ring, uint16_t ev, unsigned batches, unsigned before)
+{
+    own_batch_of(t, ring, ev, batches, before, VQSIZE, 8);
 }
 /* one own-batch test on both rings: used batch B, the driver's event `ev`, `batches`, and those used before
  * the first decision completes */
@@ -243,9 +248,64 @@ ENGINE_TEST_PARAMS(rx_decision, split_a_lost_decision_times_out, 8, 2, .timeout 
     failed(T, DRV_RING_SPLIT, "drop@4", VDPU_QERR_TIMEOUT, 8, 16);
 }
 
-/* B = 2, four batches: batches 2, 3 and 4 used while batch 1's decision is pending (four pending: a
- * fifth batch's used write would wait for a free slot); used_event at 3 (only batch 2, 2 -> 4, passes
+/* B = 2, four batches: batches 2, 3 and 4 used while batch 1's decision is pending (EV_PENDING = 8: a
+ * ninth batch's used write would wait for a free slot); used_event at 3 (only batch 2, 2 -> 4, passes
  * it) or 5 (only batch 3) */
-_Static_assert(VDPU_EV_PENDING == 4, "four batches used while the first decision is pending: argued for four");
+_Static_assert(VDPU_EV_PENDING >= 4, "four batches used while the first decision is pending: argued for four or more");
 OWN_BATCH(each_of_four_decisions_on_its_own_batch_second, 2, 3, 4, 4)
 OWN_BATCH(each_of_four_decisions_on_its_own_batch_third, 2, 5, 4, 4)
+
+/* Decisions in flight (event reads issued, their last completion beat not yet in), at most. */
+struct in_flight {
+    struct t_tap tap;
+    bool ev_tag[256];
+    unsigned n, max;
+};
+static void on_event_reads(void *ctx, const vdpu_txn_t *x)
+{
+    struct in_flight *f = ctx;
+    if (x->chan == VDPU_CH_DMAREQ && x->u.dmareq.purpose == VDPU_PURP_EVENT) {
+        f->ev_tag[x->u.dmareq.tag] = true;
+        if (++f->n > f->max) f->max = f->n;
+    } else if (x->chan == VDPU_CH_DMACPL && x->u.dmacpl.last && f->ev_tag[x->u.dmacpl.tag]) {
+        f->ev_tag[x->u.dmacpl.tag] = false;
+        f->n--;
+    }
+}
+
+/*
+ * 64-byte frames at rtt 1000, P = B = 8, 256 of them on a 256-entry ring: once the run-ahead reads are
+ * in, a batch of eight is written every ~40 cycles and each batch's decision is a round trip - the used
+ * writes outrun the decisions, so EV_PENDING of them are in flight at once and never more (a batch's
+ * used write waits for a free slot). Every frame used.
+ */
+_Static_assert(VDPU_EV_PENDING == 8, "eight decisions in flight at most");
+static void slots_full(struct tctx *t, enum drv_ring ring)
+{
+    struct hctx h;
+    static struct in_flight f;
+    h_rx_up(&h, t, ring, 256, 256, BUF_LEN);
+    t->b->link.p.rtt = 1000;
+    memset(&f, 0, sizeof f);
+    t_tap_on(&f.tap, t, on_event_reads, &f);
+    h_inject(&h, 256, 64);
+    vdpu_bus_run_cycles(t->b, 60000);
+    t_tap_off(&f.tap);
+    cr_assert(!t->b->stopped, "%s", t->b->stop_reason);
+    cr_assert_eq(t->b->net.rx_n, 0, "every frame taken");
+    cr_assert_eq(peek_csr(t, VDPU_CSR_ENG_STATUS) >> 16, 0, "nothing dropped");
+    cr_assert_eq(peek_csr(t, VDPU_CSR_QERR), 0);
+    cr_assert_eq(reqs(t, VDPU_PURP_EVENT), 32, "one decision per batch");
+    cr_log_info("%u decisions in flight at most", f.max);
+    cr_assert_eq(f.max, VDPU_EV_PENDING, "%u decisions in flight at most", f.max);
+    cr_assert_eq(f.n, 0, "every decision completed");
+    h_close(&h);
+}
+ENGINE_TEST_PARAMS(rx_decision, split_decisions_in_flight_reach_the_slots_and_no_more, 8, 8, .timeout = 120)
+{
+    slots_full(T, DRV_RING_SPLIT);
+}
+ENGINE_TEST_PARAMS(rx_decision, packed_decisions_in_flight_reach_the_slots_and_no_more, 8, 8, .timeout = 120)
+{
+    slots_full(T, DRV_RING_PACKED);
+}
