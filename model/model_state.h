@@ -218,6 +218,9 @@ struct vdpu_eng {
      * the one before (rb[0] in pcy, rb[i] in pcz[i - 1]: qeng_rb_buf); each moves up when the first is
      * taken; IDLE picks nothing while one is in flight (RTL ra_q, rb_q) */
     struct eng_ra_read ra, rb[VDPU_RX_AHEAD_READS - 1];
+    /* the service has taken a run-ahead read as its cache: only then do the reads after the first go
+     * out (a short service - a burst of frames - leaves at most one read unused; RTL ra_taken_q) */
+    bool ra_taken;
     /* split RX: the avail idx read again beside the engine before the buffers the last one offered run
      * out (docs/queue-engine.md "RX avail refresh"; RTL av_q): the read (st: NONE, READ, IN, BAD; n
      * unused), the flags and idx it brought (av_data); av_seen: one was issued since the avail idx

@@ -956,6 +956,7 @@ static void state_idle(struct vdpu_edge *e)
     n->x_ahead = ENG_XA_NONE;
     xn_forget(n); /* none in flight (IDLE waited for them) */
     ra_none(n);
+    n->ra_taken = false;
     n->av_seen = false;
     n->pc_n = 0;
     n->pc_pos = 0;
@@ -1324,7 +1325,9 @@ static uint32_t ra_k(const struct vdpu_edge *e, uint32_t *slot)
     return ahead_k(e, g->pc_n, g->pc_n, slot); /* a frame starting: nothing in service */
 }
 
-/* The reads after the first: once the first and every one before it are out or in, each a full P, the
+/* The reads after the first: once the service has taken a run-ahead read as its cache (ra_taken: the
+ * traffic outlasts a block, so the reads ahead are used - a burst that ends the service leaves one unused
+ * instead of RX_AHEAD_READS), and the first and every one before it are out or in, each a full P, the
  * next one (rb[*i]) reads the P descriptors after the last one's - so RX_AHEAD_READS reads cover that
  * many blocks of P ahead of the cache (at rtt 1000 and 1,500-byte frames three put a block's read ~1,270
  * cycles before the block is needed, more than a round trip; two ~850). */
@@ -1334,6 +1337,7 @@ static uint32_t rb_k(const struct vdpu_edge *e, uint32_t *slot, unsigned *i)
     const struct eng_ra_read *r = &g->ra;
     uint32_t skip = g->pc_n;
 
+    if (!g->ra_taken) return 0;
     for (*i = 0; *i < VDPU_RX_AHEAD_READS - 1; r = &g->rb[(*i)++]) {
         if ((r->st != ENG_RA_READ && r->st != ENG_RA_IN) || r->n != g->pf) return 0;
         skip += r->n;
@@ -1483,6 +1487,7 @@ static int ra_take(struct vdpu_edge *e)
         memcpy(n->pc, g->pcx, (size_t)VIRTQ_DESC_BYTES * g->ra.n);
         n->pc_n = g->ra.n;
         n->pc_pos = 0;
+        n->ra_taken = true;
         rb_shift(n, true);
         return 1;
     }

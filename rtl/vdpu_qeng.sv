@@ -283,6 +283,8 @@ module vdpu_qeng
   localparam int unsigned RbW  = (RbN > 1) ? $clog2(RbN) : 1;  // an index into them
   ra_read_t              ra_q, ra_d;
   ra_read_t [RbN-1:0]    rb_q, rb_d;
+  logic                  ra_taken_q, ra_taken_d;  // a run-ahead read was taken as the cache: the reads after
+                                                  // the first may go out (the model's ra_taken)
   // split RX: the avail idx read again beside the engine before the buffers the last one offered run out
   // (the model's av, av_data, av_seen; docs/queue-engine.md "RX avail refresh"): the read (RaNone,
   // RaRead, RaIn, RaBad; n unused), the flags and idx it brought, and whether one was issued since the
@@ -816,7 +818,8 @@ module vdpu_qeng
     rb_slot = '0;
     rb_idx  = '0;
     rb_skip = 32'(pcn_q) + 32'(ra_q.n);
-    rb_full = state_q == StRxNext && ra_k == '0 && (ra_q.st == RaRead || ra_q.st == RaIn) && ra_q.n == pf_q;
+    rb_full = state_q == StRxNext && ra_k == '0 && ra_taken_q && (ra_q.st == RaRead || ra_q.st == RaIn) &&
+              ra_q.n == pf_q;
     for (int i = 0; i < int'(RbN); i++) begin
       if (rb_full && rb_q[i].st == RaNone) begin
         {rb_k, rb_slot} = ahead_k(rb_skip, rb_skip);
@@ -1208,6 +1211,7 @@ module vdpu_qeng
     ep_d      = ep_q;
     ra_d      = ra_q;
     rb_d      = rb_q;
+    ra_taken_d = ra_taken_q;
     av_d      = av_q;
     avd_d     = avd_q;
     avseen_d  = avseen_q;
@@ -1529,6 +1533,7 @@ module vdpu_qeng
             for (int i = 0; i < int'(RbN); i++) rb_d[i].st = RaNone;
             av_d.st    = RaNone;
             avseen_d   = 1'b0;
+            ra_taken_d = 1'b0;
             packed_d = eng_ctrl_i[ENGCTRL_PACKED];
             op_d     = eng_ctrl_i[ENGCTRL_PACKED] ? OpDesc : OpAvail;
             state_d  = StRdReq;
@@ -1592,6 +1597,7 @@ module vdpu_qeng
           // RX run-ahead: the refill's descriptors are in already - the cache, no read
           pc_d    = pcx_q;
           pcn_d   = ra_q.n;
+          ra_taken_d = 1'b1;
           pcfirst_d = 1'b1;
           // the second becomes the first, the third the second, in or on the way (their beats at this
           // edge included)
@@ -2753,6 +2759,7 @@ module vdpu_qeng
       ev_q        <= '{st: EvNone, default: '0};
       for (int i = 0; i < int'(EpN); i++) ep_q[i] <= '{st: EvNone, default: '0};
       ra_q        <= '{st: RaNone, default: '0};
+      ra_taken_q  <= 1'b0;
       av_q        <= '{st: RaNone, default: '0};
       avd_q       <= '0;
       avseen_q    <= 1'b0;
@@ -2880,6 +2887,7 @@ module vdpu_qeng
       ev_q        <= ev_d;
       ep_q        <= ep_d;
       ra_q        <= ra_d;
+      ra_taken_q  <= ra_taken_d;
       av_q        <= av_d;
       avd_q       <= avd_d;
       avseen_q    <= avseen_d;

@@ -15,6 +15,7 @@
 
 #define VQSIZE 16
 #define NFRAMES 12
+#define WATCH_MAX 32 /* frames a watch follows */
 #define FLEN 1514
 #define BUF_LEN 1600
 
@@ -27,9 +28,9 @@ static uint64_t reqs(struct tctx *t, unsigned purp) { return t->b->link.st.by[0]
 struct watch {
     struct t_tap tap;
     const struct hctx *h;
-    uint64_t first[NFRAMES], last[NFRAMES];
-    bool seen[NFRAMES];
-    uint64_t desc_at[8];
+    uint64_t first[WATCH_MAX], last[WATCH_MAX];
+    bool seen[WATCH_MAX];
+    uint64_t desc_at[16];
     unsigned ndesc;
 };
 
@@ -37,9 +38,9 @@ static void on_txn(void *ctx, const vdpu_txn_t *x)
 {
     struct watch *w = ctx;
     if (x->chan != VDPU_CH_DMAREQ) return;
-    if (x->u.dmareq.purpose == VDPU_PURP_DESC && w->ndesc < 8) w->desc_at[w->ndesc++] = x->cycle;
+    if (x->u.dmareq.purpose == VDPU_PURP_DESC && w->ndesc < 16) w->desc_at[w->ndesc++] = x->cycle;
     if (x->u.dmareq.purpose != VDPU_PURP_PAYLOAD_WR) return;
-    for (unsigned k = 0; k < NFRAMES; k++) {
+    for (unsigned k = 0; k < WATCH_MAX; k++) {
         uint64_t b = hbuf(w->h, k);
         if (x->u.dmareq.addr < b || x->u.dmareq.addr >= b + BUF_LEN) continue;
         if (!w->seen[k]) w->first[k] = x->cycle;
@@ -71,20 +72,25 @@ static void all_used(struct hctx *h, unsigned n)
     cr_assert_eq(peek_csr(h->t, VDPU_CSR_QERR), 0);
 }
 
-/* `qsize` buffers posted, NFRAMES frames of `flen` bytes through them with `w` watching; every frame used */
-static void watched_frames(struct tctx *t, enum drv_ring ring, uint16_t qsize, struct hctx *h, struct watch *w,
-                           unsigned flen)
+/* `qsize` buffers posted, `frames` frames of `flen` bytes through them with `w` watching; every frame used */
+static void watched_n(struct tctx *t, enum drv_ring ring, uint16_t qsize, struct hctx *h, struct watch *w,
+                      unsigned frames, unsigned flen)
 {
     h_rx_up(h, t, ring, qsize, qsize, BUF_LEN);
     memset(w, 0, sizeof *w);
     w->h = h;
     t_tap_on(&w->tap, t, on_txn, w);
-    h_inject(h, NFRAMES, flen);
+    h_inject(h, frames, flen);
     vdpu_bus_run_cycles(t->b, 40000);
     t_tap_off(&w->tap);
     cr_assert(!t->b->stopped, "%s", t->b->stop_reason);
-    frames_of(h, NFRAMES, flen);
+    frames_of(h, frames, flen);
     cr_assert_eq(peek_csr(t, VDPU_CSR_QERR), 0);
+}
+static void watched_frames(struct tctx *t, enum drv_ring ring, uint16_t qsize, struct hctx *h, struct watch *w,
+                           unsigned flen)
+{
+    watched_n(t, ring, qsize, h, w, NFRAMES, flen);
 }
 static void watched_run(struct tctx *t, enum drv_ring ring, uint16_t qsize, struct hctx *h, struct watch *w)
 {
@@ -120,12 +126,10 @@ static void refill_ahead(struct tctx *t, enum drv_ring ring)
     cr_log_info("frame 7 ends at %llu, frame 8 starts at %llu: %llu cycles", (unsigned long long)w.last[7],
                 (unsigned long long)w.first[8], (unsigned long long)gap);
     cr_assert_lt(gap, 20, "frame 8 waited %llu cycles after frame 7 (a refill round trip is 200)", (unsigned long long)gap);
-    /* 0-7, 8-15 read ahead at frame 4; packed: the later run-ahead reads right after it, slots 0-7 and
-     * 8-15 of the next lap (a packed ring says what is available only in its descriptors: not yet, never
-     * used), no more (more than a lap ahead of the cache: ahead_k refuses); split: the avail idx offers
-     * nothing beyond 8-15; at frame 12 nothing: the traffic ends with frame 11 */
-    unsigned want = ring == DRV_RING_PACKED ? 4 : 2;
-    cr_assert_eq(reqs(t, VDPU_PURP_DESC), want, "%llu descriptor reads", (unsigned long long)reqs(t, VDPU_PURP_DESC));
+    /* 0-7, 8-15 read ahead at frame 4, no more: the reads after the first go out only once a run-ahead
+     * read was taken as the cache (frame 8), at the next frame start with half a block left (frame 12):
+     * the traffic ends with frame 11 */
+    cr_assert_eq(reqs(t, VDPU_PURP_DESC), 2, "%llu descriptor reads", (unsigned long long)reqs(t, VDPU_PURP_DESC));
     h_close(&h);
 }
 RA_TEST(packed_the_refill_is_read_while_the_cache_serves_frames, .timeout = 120)
@@ -162,8 +166,7 @@ static void failed(struct tctx *t, enum drv_ring ring, const char *fault, uint32
     }
     cr_assert_eq(peek_csr(t, VDPU_CSR_ENG_STATUS) & VDPU_ENG_STATUS_IDLE, VDPU_ENG_STATUS_IDLE, "the engine idle");
     /* a device reset brings the receiveq back, reading ahead as before: nothing of the failed read is
-     * left (twelve frames, two descriptor reads - packed three: the second run-ahead read -, every frame
-     * used) */
+     * left (twelve frames, two descriptor reads, every frame used) */
     struct drv_params p;
     drv_params_default(&p);
     p.ring = ring;
@@ -182,7 +185,7 @@ static void failed(struct tctx *t, enum drv_ring ring, const char *fault, uint32
         h_used_at(&h, k, &id, &len);
         cr_assert_eq(id, k, "after the reset, used entry %u: buffer %u", k, id);
     }
-    cr_assert_eq(reqs(t, VDPU_PURP_DESC) - d0, ring == DRV_RING_PACKED ? 4u : 2u, "%llu descriptor reads after the reset",
+    cr_assert_eq(reqs(t, VDPU_PURP_DESC) - d0, 2, "%llu descriptor reads after the reset",
                  (unsigned long long)(reqs(t, VDPU_PURP_DESC) - d0));
     h_close(&h);
 }
@@ -248,11 +251,10 @@ static uint64_t post_late(struct tctx *t, uint16_t qsize, uint16_t posted, unsig
  */
 RA_TEST(packed_descriptors_read_before_they_were_posted_are_read_again, .timeout = 120)
 {
-    /* before the rest is posted: 0-7, and at frame 4 8-15 and the next lap's 0-7 and 8-15 (the run-ahead
-     * reads, nothing available; a fourth would start more than a lap ahead of the cache); then 8-15 again
-     * at frame 8 (those after the first forgotten with it) */
-    uint64_t reads = post_late(T, VQSIZE, 8, NFRAMES, 100, 7, 4);
-    cr_assert_eq(reads, 5, "descriptors 8-15 read again: %llu reads", (unsigned long long)reads);
+    /* before the rest is posted: 0-7, and at frame 4 8-15 (the first run-ahead read, nothing available;
+     * no read after it: none was taken as the cache yet); then 8-15 again at frame 8 */
+    uint64_t reads = post_late(T, VQSIZE, 8, NFRAMES, 100, 7, 2);
+    cr_assert_eq(reads, 3, "descriptors 8-15 read again: %llu reads", (unsigned long long)reads);
 }
 
 /*
@@ -301,32 +303,35 @@ RA_TEST(packed_a_failed_run_ahead_read_forgotten_is_reported, .timeout = 120)
 }
 
 /*
- * The same with thirty-two buffers and twenty-four frames, so that both run-ahead reads made at frame 4
- * (slots 8-15 and 16-23) find their descriptors posted: frame 5's stale descriptor forgets both. A second
- * read kept would become the first once the re-read cache (slots 5-12) and the next run-ahead read (13-20)
- * are taken, and put the buffers of slots 16-23 at slots 21-28. Every frame used in its own buffer.
+ * A stale cached descriptor with several run-ahead reads made: thirty-two slots, thirteen buffers posted,
+ * twenty-eight frames. Frame 4 reads slots 8-15 ahead (8-12 available), frame 8 takes them as the cache
+ * (13-15 come in not available), and frame 12 reads the blocks after it (16-23, 24-31, the next lap's);
+ * the driver posts 13-31 once frame 10 is written. Frame 13 finds slot 13's cached descriptor stale: it is
+ * read again (13-20) and every run-ahead read is forgotten. One kept would become the first once the
+ * re-read cache and the next run-ahead read are taken, and put the buffers of its slots five slots off.
+ * Every frame used in its own buffer.
  */
-RA_TEST(packed_a_stale_cached_descriptor_forgets_both_run_ahead_reads, .timeout = 120)
+RA_TEST(packed_a_stale_cached_descriptor_forgets_every_run_ahead_read, .timeout = 120)
 {
-    post_late(T, 32, 5, 24, 0, 3, 1);
+    post_late(T, 32, 13, 28, 0, 10, 2);
 }
 
 /*
- * Thirty-two slots, eight buffers posted, twenty-eight frames at a round trip of 100: the run-ahead reads
- * made at frame 4 (slots 8-15, 16-23, 24-31 and the next lap's 0-7 ... 24-31: seven, a lap ahead of the
- * cache at most) find nothing available; the driver posts 8-31 once frame 6 is written. Frame 8 finds the
- * first one's descriptors stale: all are forgotten and 8-15 read afresh; the reads after it run ahead as
- * usual (16-23, 24-31 and the next lap's 0-7 ... 24-31 at frame 12, six, a lap ahead; none as the blocks
- * are taken at frames 16 and 24: still a lap ahead): fifteen reads. A later read kept (the second, or
- * the last, not forgotten: fewer reads) would stand with stale descriptors in place of a read made later,
- * and be read afresh only where a frame finds them stale - a round trip there. Every frame used, and
- * exactly these descriptor reads.
+ * Thirty-two slots, sixteen buffers posted, twenty-eight frames at a round trip of 100: frame 4 reads
+ * 8-15 ahead, frame 8 takes them, and frame 12 reads the blocks after them (16-23, 24-31 and the next
+ * lap's 0-7 ... 24-31: six, a lap ahead of the cache at most), nothing available; the driver posts 16-31
+ * once frame 14 is written. Frame 16 finds the first one's descriptors stale: all are forgotten and 16-23
+ * read afresh; the reads after it run ahead as usual (at frame 20: 24-31 and the next lap's 0-7 ... 24-31,
+ * five, a lap ahead; none as the block is taken at frame 24): fourteen reads. A later read kept (not
+ * forgotten: fewer reads) would stand with stale descriptors in place of a read made later, and be read
+ * afresh only where a frame finds them stale - a round trip there. Every frame used, and exactly these
+ * descriptor reads.
  */
-RA_TEST(packed_a_stale_run_ahead_read_forgets_the_second_too, .timeout = 120)
+RA_TEST(packed_a_stale_run_ahead_read_forgets_the_later_ones_too, .timeout = 120)
 {
     _Static_assert(VDPU_RX_AHEAD_READS == 8, "the descriptor reads are argued for eight run-ahead reads");
-    uint64_t reads = post_late(T, 32, 8, 28, 100, 7, 8);
-    cr_assert_eq(reads, 15, "%llu descriptor reads", (unsigned long long)reads);
+    uint64_t reads = post_late(T, 32, 16, 28, 100, 14, 8);
+    cr_assert_eq(reads, 14, "%llu descriptor reads", (unsigned long long)reads);
 }
 
 /*
@@ -369,33 +374,40 @@ RA_TEST(split_a_frame_held_in_the_batch_is_done_at_its_last_beat, .timeout = 120
 #define BIGQ 32
 
 /*
- * Thirty-two buffers, twelve frames: as frame 4 starts the service reads descriptors 8-15 ahead and, one
- * edge after another, the eight after each (16-23, 24-31, ...), so a round trip of up to 8 x RX_AHEAD_READS
- * frames is hidden rather than four (the read for frames 16-23 used to go out at frame 12). `k`: the k-th
- * run-ahead read (descriptors 8k..8k+7, the (k+1)-th descriptor read) goes out before frame `before`
- * starts, after the one before it.
+ * Thirty-two buffers, twenty frames: frame 4 reads descriptors 8-15 ahead (the first run-ahead read); once
+ * frame 8 has taken them as its cache (the traffic outlasts a block), the next frame start with half a
+ * block left, frame 12, reads the blocks after it one edge after another (16-23, 24-31, ...: up to
+ * RX_AHEAD_READS blocks ahead of the cache), so a round trip of up to 8 x RX_AHEAD_READS frames is hidden
+ * (the read for frames 24-31 would otherwise go out at frame 20). `k`: the k-th run-ahead read
+ * (descriptors 8k..8k+7, the (k+1)-th descriptor read) goes out as frame 12 starts, after the one before
+ * it; frames 16 and on are written back to back.
  */
-static void ahead_by(struct tctx *t, enum drv_ring ring, unsigned k, unsigned before)
+static void ahead_by(struct tctx *t, enum drv_ring ring, unsigned k)
 {
     struct hctx h;
     static struct watch w;
-    watched_run(t, ring, BIGQ, &h, &w);
+    watched_n(t, ring, BIGQ, &h, &w, 20, FLEN);
     cr_assert_geq(w.ndesc, k + 1, "%u descriptor reads", w.ndesc);
-    cr_assert_lt(w.desc_at[k], w.first[before], "descriptors %u-%u read before frame %u (cycle %llu, frame %u at %llu)",
-                 8 * k, 8 * k + 7, before, (unsigned long long)w.desc_at[k], before, (unsigned long long)w.first[before]);
+    cr_assert_gt(w.desc_at[k], w.first[11], "descriptors %u-%u read after frame 11 starts (cycle %llu, frame 11 at %llu)",
+                 8 * k, 8 * k + 7, (unsigned long long)w.desc_at[k], (unsigned long long)w.first[11]);
+    cr_assert_lt(w.desc_at[k], w.first[12], "descriptors %u-%u read before frame 12 (cycle %llu, frame 12 at %llu)",
+                 8 * k, 8 * k + 7, (unsigned long long)w.desc_at[k], (unsigned long long)w.first[12]);
     cr_assert_gt(w.desc_at[k], w.desc_at[k - 1], "after the run-ahead read before it");
+    uint64_t gap = w.first[16] - w.last[15];
+    cr_assert_lt(gap, 20, "frame 16 waited %llu cycles after frame 15", (unsigned long long)gap);
     h_close(&h);
 }
-RA_TEST(packed_a_second_read_runs_sixteen_frames_ahead, .timeout = 120) { ahead_by(T, DRV_RING_PACKED, 2, 6); }
-RA_TEST(split_a_second_read_runs_sixteen_frames_ahead, .timeout = 120) { ahead_by(T, DRV_RING_SPLIT, 2, 6); }
+RA_TEST(packed_a_second_read_follows_once_a_block_is_taken, .timeout = 120) { ahead_by(T, DRV_RING_PACKED, 2); }
+RA_TEST(split_a_second_read_follows_once_a_block_is_taken, .timeout = 120) { ahead_by(T, DRV_RING_SPLIT, 2); }
 
 /*
- * Thirty-two buffers; the k-th run-ahead read (k = 2: descriptors 16-23, the 3rd descriptor read on packed,
- * the 5th on split - avail idx, one ring entry, the first block, the first run-ahead read; k = 3:
- * descriptors 24-31, the 4th / 6th) gets `fault`. It moves up as frames 8, 16, ... take blocks and fails
+ * Thirty-two buffers; the k-th run-ahead read (k = 2: descriptors 16-23, the 4th read on packed - the first
+ * block, the first run-ahead read, the first batch's event read, then it at frame 12 -, the 6th on split -
+ * avail idx, one ring entry, the first block, the first run-ahead read, the event read, it; k = 3:
+ * descriptors 24-31, the 5th / 7th) gets `fault`. It moves up as frames 16, ... take blocks and fails
  * where frame 8k would take it: frames 0..8k-1 are written and used (k batches), then the receiveq stops
- * with QERR_DMA. `rtt` (0: as set up, 200): at 100 the third read's completion comes while it is still the
- * third (at 200 about as frame 8 moves it up: the beat logic of the one before it takes it).
+ * with QERR_DMA. `rtt` (0: as set up, 200; or 100) moves where its completion comes against the frames
+ * that move it up.
  */
 static void later_failed(struct tctx *t, enum drv_ring ring, unsigned k, const char *fault, unsigned rtt)
 {
@@ -415,28 +427,28 @@ static void later_failed(struct tctx *t, enum drv_ring ring, unsigned k, const c
 }
 RA_TEST(packed_a_failed_second_read_stops_the_receiveq_where_it_is_taken, .timeout = 120)
 {
-    later_failed(T, DRV_RING_PACKED, 2, "ca@3", 0);
+    later_failed(T, DRV_RING_PACKED, 2, "ca@4", 0);
 }
 RA_TEST(split_a_poisoned_second_read_stops_the_receiveq_where_it_is_taken, .timeout = 120)
 {
-    later_failed(T, DRV_RING_SPLIT, 2, "poison@5", 0);
+    later_failed(T, DRV_RING_SPLIT, 2, "poison@6", 0);
 }
 
 /* ---- the third run-ahead read ------------------------------------------------------------------------ */
 
-/* the third: descriptors 24-31 before frame 5 - at rtt 1000 and 1,500-byte frames a block's read goes out
- * some 1,270 cycles before the block is needed, more than a round trip (with two reads the third block's
- * read waited for frame 8 to take a block) */
-RA_TEST(packed_a_third_read_runs_twenty_four_frames_ahead, .timeout = 120) { ahead_by(T, DRV_RING_PACKED, 3, 5); }
-RA_TEST(split_a_third_read_runs_twenty_four_frames_ahead, .timeout = 120) { ahead_by(T, DRV_RING_SPLIT, 3, 5); }
+/* the third: descriptors 24-31 at frame 12 too, right after the second - at rtt 1000 and 1,500-byte frames
+ * a block's read goes out some 1,270 cycles before the block is needed, more than a round trip (with two
+ * reads the third block's read waited for frame 16 to take a block) */
+RA_TEST(packed_a_third_read_follows_the_second, .timeout = 120) { ahead_by(T, DRV_RING_PACKED, 3); }
+RA_TEST(split_a_third_read_follows_the_second, .timeout = 120) { ahead_by(T, DRV_RING_SPLIT, 3); }
 
 RA_TEST(packed_a_poisoned_third_read_stops_the_receiveq_where_it_is_taken, .timeout = 120)
 {
-    later_failed(T, DRV_RING_PACKED, 3, "poison@4", 0);
+    later_failed(T, DRV_RING_PACKED, 3, "poison@5", 0);
 }
 RA_TEST(split_a_failed_third_read_stops_the_receiveq_where_it_is_taken, .timeout = 120)
 {
-    later_failed(T, DRV_RING_SPLIT, 3, "ca@6", 100);
+    later_failed(T, DRV_RING_SPLIT, 3, "ca@7", 100);
 }
 
 /* ---- a read poisoned at its last beat ---------------------------------------------------------------- */
@@ -452,13 +464,13 @@ RA_TEST(packed_a_run_ahead_read_poisoned_at_its_last_beat_stops_the_receiveq, .t
 }
 RA_TEST(split_a_second_read_poisoned_at_its_last_beat_stops_the_receiveq, .timeout = 120)
 {
-    later_failed(T, DRV_RING_SPLIT, 2, "poison-last@5", 0);
+    later_failed(T, DRV_RING_SPLIT, 2, "poison-last@6", 0);
 }
 RA_TEST(packed_a_third_read_poisoned_at_its_last_beat_stops_the_receiveq, .timeout = 120)
 {
-    later_failed(T, DRV_RING_PACKED, 3, "poison-last@4", 100);
+    later_failed(T, DRV_RING_PACKED, 3, "poison-last@5", 100);
 }
 RA_TEST(split_a_third_read_poisoned_at_its_last_beat_stops_the_receiveq, .timeout = 120)
 {
-    later_failed(T, DRV_RING_SPLIT, 3, "poison-last@6", 0);
+    later_failed(T, DRV_RING_SPLIT, 3, "poison-last@7", 0);
 }

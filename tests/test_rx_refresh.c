@@ -109,8 +109,8 @@ RF_TEST(split_buffers_posted_during_the_service_are_found_without_stopping, .tim
 }
 
 /*
- * The refresh gets `fault` (the 4th read after the driver posts: the two run-ahead reads of frames 4 and
- * 5, the first batch's event read, then the refresh as frame 8 starts): the frames the service still has
+ * The refresh gets `fault` (the 3rd read after the driver posts: the run-ahead read of frame 4, the first
+ * batch's event read, then the refresh as frame 8 starts): the frames the service still has
  * buffers for go on while it is in flight (at rtt 200 about four), then the receiveq stops with `code`
  * where RX_NEXT takes it (frames lo..hi written, none after); no avail read follows, the engine is idle.
  * A lost one is waited for only once the 24 buffers known before it are used: then it times out.
@@ -137,15 +137,15 @@ static void refresh_failed(struct tctx *t, const char *fault, uint32_t code, uns
 }
 RF_TEST(split_a_failed_avail_refresh_stops_the_receiveq, .timeout = 120)
 {
-    refresh_failed(T, "ca@4", VDPU_QERR_DMA, 9, 16);
+    refresh_failed(T, "ca@3", VDPU_QERR_DMA, 9, 16);
 }
 RF_TEST(split_a_poisoned_avail_refresh_stops_the_receiveq, .timeout = 120)
 {
-    refresh_failed(T, "poison@4", VDPU_QERR_DMA, 9, 16);
+    refresh_failed(T, "poison@3", VDPU_QERR_DMA, 9, 16);
 }
 RF_TEST(split_a_lost_avail_refresh_times_out, .timeout = 120)
 {
-    refresh_failed(T, "drop@4", VDPU_QERR_TIMEOUT, POSTED, POSTED);
+    refresh_failed(T, "drop@3", VDPU_QERR_TIMEOUT, POSTED, POSTED);
 }
 
 /*
