@@ -188,3 +188,46 @@ RF_TEST(split_a_refreshed_idx_that_moved_back_is_not_used, .timeout = 120)
 {
     bad_idx(T, 10);
 }
+
+static uint64_t irqs(struct hctx *h) { return h->t->s.mem.msi_count[PCI_MSI_DATA_BASE + h->q->vector]; }
+
+/*
+ * Without EVENT_IDX the avail flags decide a batch's interrupt, and the refresh brings them with the idx:
+ * 32 buffers posted, 32 frames; once frame 1 is written the driver sets VRING_AVAIL_F_NO_INTERRUPT. The
+ * first two batches (frames 0-15) are decided on the flags of the service's avail read: an interrupt
+ * each, no read. The refresh at frame 16 (16 of 32 left: half the ring) brings the flag, so batches 3 and
+ * 4 read the flags again after their used idx writes (split-ring.tex: the device must interrupt when
+ * flags is 0 after the used idx write), find them set and raise nothing: two interrupts, two flag reads.
+ * Flags not taken from the refresh would raise four interrupts without a read.
+ */
+RF_TEST(split_the_refreshed_flags_decide_the_interrupts, .timeout = 120)
+{
+    struct hctx h;
+    static struct watch w;
+    struct drv_params p;
+    drv_params_default(&p);
+    p.ring = DRV_RING_SPLIT;
+    p.qsize = VQSIZE;
+    p.drop[0] |= 1u << VIRTIO_RING_F_EVENT_IDX;
+    h_open_params(&h, T, &p, NET_RX);
+    for (uint16_t i = 0; i < VQSIZE; i++) h_post(&h, i, BUF_LEN);
+    memset(&w, 0, sizeof w);
+    w.h = &h;
+    uint64_t irq0 = irqs(&h), ev0 = reqs(T, VDPU_PURP_EVENT);
+    t_tap_on(&w.tap, T, on_txn, &w);
+    h_inject(&h, NFRAMES, FLEN);
+    for (unsigned i = 0; i < 20000 && !w.seen[1]; i++) vdpu_bus_step(T->b);
+    cr_assert(w.seen[1], "frame 1 written");
+    cr_assert_eq(w.navail, 1, "one avail read so far (the service's)");
+    hm_w16(T, h.q->driver, 1); /* VRING_AVAIL_F_NO_INTERRUPT */
+    vdpu_bus_run_cycles(T->b, 60000);
+    t_tap_off(&w.tap);
+    cr_assert(!T->b->stopped, "%s", T->b->stop_reason);
+    cr_assert_eq(T->b->net.rx_n, 0, "every frame taken");
+    cr_assert_eq(peek_csr(T, VDPU_CSR_QERR), 0);
+    cr_assert_eq(hm_r16(T, h.q->device + 2), NFRAMES, "used idx");
+    cr_assert_geq(w.navail, 2, "the refresh: %u avail reads", w.navail);
+    cr_assert_eq(irqs(&h) - irq0, 2, "%llu interrupts", (unsigned long long)(irqs(&h) - irq0));
+    cr_assert_eq(reqs(T, VDPU_PURP_EVENT) - ev0, 2, "%llu flag reads", (unsigned long long)(reqs(T, VDPU_PURP_EVENT) - ev0));
+    h_close(&h);
+}
