@@ -434,6 +434,37 @@ RA_TEST(split_a_poisoned_second_read_stops_the_receiveq_where_it_is_taken, .time
     later_failed(T, DRV_RING_SPLIT, 2, "poison@6", 0);
 }
 
+/*
+ * The ramp starts again with every service: thirty-two buffers, twelve frames, then (the port idle, the
+ * service ended) twelve more. The first service reads 0-7, and 8-15 ahead at frame 4, which frame 8 takes;
+ * the second reads its block (12-19) at its pick and one block ahead (20-27) at its frame 4 (frame 16),
+ * nothing after it: frame 20 takes it, and frame 24 never comes. Two descriptor reads a service; a service
+ * that started with the reads after the first allowed (the last one's ramp kept) would read the blocks
+ * after 20-27 at frame 16 too.
+ */
+static void ramp_per_service(struct tctx *t, enum drv_ring ring)
+{
+    struct hctx h;
+    h_rx_up(&h, t, ring, BIGQ, BIGQ, BUF_LEN);
+    h_inject(&h, 12, FLEN);
+    vdpu_bus_run_cycles(t->b, 30000);
+    cr_assert(!t->b->stopped, "%s", t->b->stop_reason);
+    cr_assert_eq(t->b->net.rx_n, 0, "the first twelve taken");
+    uint64_t d1 = reqs(t, VDPU_PURP_DESC);
+    cr_assert_eq(d1, 2, "%llu descriptor reads in the first service", (unsigned long long)d1);
+    cr_assert_eq(peek_csr(t, VDPU_CSR_ENG_STATUS) & VDPU_ENG_STATUS_IDLE, VDPU_ENG_STATUS_IDLE, "the service ended");
+    h_inject(&h, 12, FLEN);
+    vdpu_bus_run_cycles(t->b, 30000);
+    cr_assert(!t->b->stopped, "%s", t->b->stop_reason);
+    frames_used(&h, 24);
+    cr_assert_eq(peek_csr(t, VDPU_CSR_QERR), 0);
+    cr_assert_eq(reqs(t, VDPU_PURP_DESC) - d1, 2, "%llu descriptor reads in the second service",
+                 (unsigned long long)(reqs(t, VDPU_PURP_DESC) - d1));
+    h_close(&h);
+}
+RA_TEST(packed_every_service_starts_with_one_read_ahead, .timeout = 120) { ramp_per_service(T, DRV_RING_PACKED); }
+RA_TEST(split_every_service_starts_with_one_read_ahead, .timeout = 120) { ramp_per_service(T, DRV_RING_SPLIT); }
+
 /* ---- the third run-ahead read ------------------------------------------------------------------------ */
 
 /* the third: descriptors 24-31 at frame 12 too, right after the second - at rtt 1000 and 1,500-byte frames
