@@ -231,3 +231,44 @@ RF_TEST(split_the_refreshed_flags_decide_the_interrupts, .timeout = 120)
     cr_assert_eq(reqs(T, VDPU_PURP_EVENT) - ev0, 2, "%llu flag reads", (unsigned long long)(reqs(T, VDPU_PURP_EVENT) - ev0));
     h_close(&h);
 }
+
+/*
+ * A failed refresh no frame start takes is reported all the same: 24 of 32 posted, nine frames; the
+ * refresh goes out as frame 8 starts and gets `fault`; frame 8 is the last, so the service leaves (its
+ * batch of one written) before any frame start could take the failure, and IDLE, once the refresh's
+ * completion is in, reports it (QERR_DMA, DEVICE_NEEDS_RESET): a read the host failed is reported
+ * whether or not the device needed its data. Every frame used.
+ */
+static void refresh_left(struct tctx *t, const char *fault)
+{
+    struct hctx h;
+    static struct watch w;
+    h_rx_up(&h, t, DRV_RING_SPLIT, VQSIZE, POSTED, BUF_LEN);
+    memset(&w, 0, sizeof w);
+    w.h = &h;
+    t_tap_on(&w.tap, t, on_txn, &w);
+    h_inject(&h, 9, FLEN);
+    for (unsigned i = 0; i < 20000 && !w.seen[1]; i++) vdpu_bus_step(t->b);
+    cr_assert(w.seen[1], "frame 1 written");
+    t_faults_from_here(t, fault);
+    vdpu_bus_run_cycles(t->b, 40000);
+    t_tap_off(&w.tap);
+    cr_assert(!t->b->stopped, "%s", t->b->stop_reason);
+    cr_assert_eq(t->b->link.nfired, 1);
+    cr_assert_eq(t->b->link.fired[0].purpose, VDPU_PURP_AVAIL_IDX, "the fault hit the avail refresh");
+    cr_assert_eq(hm_r16(t, h.q->device + 2), 9, "every frame used");
+    cr_assert_eq(peek_csr(t, VDPU_CSR_QERR), 1u, "the receiveq stopped");
+    uint32_t info = peek_csr(t, VDPU_CSR_ERR_INFO);
+    cr_assert_eq(info >> VDPU_ERR_INFO_CODE_LSB & 0xFFu, VDPU_QERR_DMA, "ERR_INFO %#x", info);
+    cr_assert(peek_csr(t, VDPU_CSR_DEVICE_STATUS) & VIRTIO_CONFIG_S_NEEDS_RESET, "DEVICE_NEEDS_RESET");
+    cr_assert_eq(peek_csr(t, VDPU_CSR_ENG_STATUS) & VDPU_ENG_STATUS_IDLE, VDPU_ENG_STATUS_IDLE, "the engine idle");
+    h_close(&h);
+}
+RF_TEST(split_a_poisoned_refresh_the_service_leaves_is_reported, .timeout = 120)
+{
+    refresh_left(T, "poison@3");
+}
+RF_TEST(split_a_failed_refresh_the_service_leaves_is_reported, .timeout = 120)
+{
+    refresh_left(T, "ca@3");
+}
