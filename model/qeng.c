@@ -1209,7 +1209,8 @@ static uint32_t x_ahead_k(const struct vdpu_edge *e, uint32_t *slot)
     return ahead_k(e, taken, g->x_cnt, slot);
 }
 
-/* A read of the PAY phase on the next tag (a payload read's slot is its tag's: p_slot[tag]) */
+/* A read on the next tag, loaded into the DMA output now: PAY's (a payload read's slot is its tag's:
+ * p_slot[tag]) and the reads beside the engine it issues elsewhere (RX run-ahead, avail refresh) */
 static void pay_read(struct vdpu_edge *e, uint8_t purpose, uint64_t addr, uint16_t len)
 {
     const struct vdpu_eng *g = &e->pre->eng;
@@ -1355,7 +1356,6 @@ static bool ra_issue(struct vdpu_edge *e)
     struct vdpu_eng *n = &e->next->eng;
     uint32_t slot = 0, k = ra_k(e, &slot);
     struct eng_ra_read *a = &n->ra;
-    vdpu_dmareq_t r;
 
     if (!k) {
         unsigned i;
@@ -1366,16 +1366,8 @@ static bool ra_issue(struct vdpu_edge *e)
     /* due, the output register still busy (the link's gap after the last payload write): the pick waits
      * an edge, so the reads go out back to back rather than one per frame */
     if (!model_dma_out_free(e)) return true;
-    memset(&r, 0, sizeof r);
-    r.type = VDPU_DMA_RD;
-    r.purpose = VDPU_PURP_DESC;
-    r.queue = g->q;
-    r.tag = g->next_tag;
-    r.len = (uint16_t)(VIRTQ_DESC_BYTES * k);
-    r.addr = qeng_desc_base(qeng_qctx(e)) + (uint64_t)VIRTQ_DESC_BYTES * slot;
-    r.last = true;
-    model_dma_out_load(e, &r);
-    n->next_tag = (uint8_t)((g->next_tag + 1) % VDPU_QENG_TAGS);
+    pay_read(e, VDPU_PURP_DESC, qeng_desc_base(qeng_qctx(e)) + (uint64_t)VIRTQ_DESC_BYTES * slot,
+             (uint16_t)(VIRTQ_DESC_BYTES * k));
     *a = (struct eng_ra_read){.st = ENG_RA_READ, .tag = g->next_tag, .n = (uint8_t)k};
     return true;
 }
@@ -1393,21 +1385,11 @@ static bool av_issue(struct vdpu_edge *e)
     const struct vdpu_eng *g = &e->pre->eng;
     struct vdpu_eng *n = &e->next->eng;
     const struct vdpu_queue_ctx *qc = qeng_qctx(e);
-    vdpu_dmareq_t r;
 
     if (g->pk_en || g->av.st != ENG_RA_NONE || g->av_seen ||
         (uint16_t)(g->avail_idx - qc->last_avail) > qc->size / 2u || tag_held(g) || !model_dma_out_free(e))
         return false;
-    memset(&r, 0, sizeof r);
-    r.type = VDPU_DMA_RD;
-    r.purpose = VDPU_PURP_AVAIL_IDX;
-    r.queue = g->q;
-    r.tag = g->next_tag;
-    r.len = 4;
-    r.addr = qeng_driver_base(qc);
-    r.last = true;
-    model_dma_out_load(e, &r);
-    n->next_tag = (uint8_t)((g->next_tag + 1) % VDPU_QENG_TAGS);
+    pay_read(e, VDPU_PURP_AVAIL_IDX, qeng_driver_base(qc), 4);
     n->av = (struct eng_ra_read){.st = ENG_RA_READ, .tag = g->next_tag};
     memset(n->av_data, 0, sizeof n->av_data);
     n->av_seen = true;

@@ -49,21 +49,28 @@ static void on_txn(void *ctx, const vdpu_txn_t *x)
     }
 }
 
+/* 24 of 32 buffers posted, `frames` frames injected with `w` watching, run until frame 1 is written
+ * (the service has read the avail idx: 24) */
+static void start_watched(struct tctx *t, struct hctx *h, struct watch *w, unsigned frames)
+{
+    h_rx_up(h, t, DRV_RING_SPLIT, VQSIZE, POSTED, BUF_LEN);
+    memset(w, 0, sizeof *w);
+    w->h = h;
+    t_tap_on(&w->tap, t, on_txn, w);
+    h_inject(h, frames, FLEN);
+    for (unsigned i = 0; i < 20000 && !w->seen[1]; i++) vdpu_bus_step(t->b);
+    cr_assert(w->seen[1], "frame 1 written");
+    cr_assert_eq(w->navail, 1, "one avail read so far (the service's)");
+}
+
 /*
  * 24 of 32 buffers posted, 32 frames; once frame 1 is written (the service has read the avail idx: 24),
  * the driver posts the last 8. `fault` (a PCIe fault from then on) may hit the reads after that.
  */
 static void post_during(struct tctx *t, struct hctx *h, struct watch *w, const char *fault)
 {
-    h_rx_up(h, t, DRV_RING_SPLIT, VQSIZE, POSTED, BUF_LEN);
+    start_watched(t, h, w, NFRAMES);
     poke_csr(t, VDPU_CSR_CPL_TIMEOUT, 2000);
-    memset(w, 0, sizeof *w);
-    w->h = h;
-    t_tap_on(&w->tap, t, on_txn, w);
-    h_inject(h, NFRAMES, FLEN);
-    for (unsigned i = 0; i < 20000 && !w->seen[1]; i++) vdpu_bus_step(t->b);
-    cr_assert(w->seen[1], "frame 1 written");
-    cr_assert_eq(w->navail, 1, "one avail read so far (the service's)");
     if (fault) t_faults_from_here(t, fault);
     for (uint16_t i = POSTED; i < VQSIZE; i++) h_post(h, i, BUF_LEN);
     vdpu_bus_run_cycles(t->b, 60000);
@@ -160,14 +167,7 @@ static void bad_idx(struct tctx *t, uint16_t bad)
 {
     struct hctx h;
     static struct watch w;
-    h_rx_up(&h, t, DRV_RING_SPLIT, VQSIZE, POSTED, BUF_LEN);
-    memset(&w, 0, sizeof w);
-    w.h = &h;
-    t_tap_on(&w.tap, t, on_txn, &w);
-    h_inject(&h, NFRAMES, FLEN);
-    for (unsigned i = 0; i < 20000 && !w.seen[1]; i++) vdpu_bus_step(t->b);
-    cr_assert(w.seen[1], "frame 1 written");
-    cr_assert_eq(w.navail, 1, "one avail read so far (the service's)");
+    start_watched(t, &h, &w, NFRAMES);
     hm_w16(t, h.q->driver + 2, bad);
     vdpu_bus_run_cycles(t->b, 60000);
     t_tap_off(&w.tap);
@@ -243,13 +243,7 @@ static void refresh_left(struct tctx *t, const char *fault)
 {
     struct hctx h;
     static struct watch w;
-    h_rx_up(&h, t, DRV_RING_SPLIT, VQSIZE, POSTED, BUF_LEN);
-    memset(&w, 0, sizeof w);
-    w.h = &h;
-    t_tap_on(&w.tap, t, on_txn, &w);
-    h_inject(&h, 9, FLEN);
-    for (unsigned i = 0; i < 20000 && !w.seen[1]; i++) vdpu_bus_step(t->b);
-    cr_assert(w.seen[1], "frame 1 written");
+    start_watched(t, &h, &w, 9);
     t_faults_from_here(t, fault);
     vdpu_bus_run_cycles(t->b, 40000);
     t_tap_off(&w.tap);
