@@ -1358,7 +1358,7 @@ static bool ra_issue(struct vdpu_edge *e)
     struct eng_ra_read *a = &n->ra;
 
     if (!k) {
-        unsigned i;
+        unsigned i = 0; /* rb_k leaves it unset when no read after the first may go out */
         k = rb_k(e, &slot, &i);
         a = &n->rb[i]; /* (used only when k > 0: i is a read's index then) */
     }
