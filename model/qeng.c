@@ -95,7 +95,7 @@ static bool cto_runs(const struct vdpu_state *s)
     case VDPU_ENG_IDLE:
     case VDPU_ENG_RD_REQ: return beside_reads(g);
     case VDPU_ENG_WR_REQ: return !g->wr_beat && beside_reads(g);
-    case VDPU_ENG_RX_NEXT: return g->ra.st == ENG_RA_READ || g->av.st == ENG_RA_READ; /* ... for the run-ahead read */
+    case VDPU_ENG_RX_NEXT: return g->ra.st == ENG_RA_READ || g->av.st == ENG_RA_READ; /* it may wait for these */
     default: return false;
     }
 }

@@ -541,7 +541,7 @@ module vdpu_qeng
                     (state_q == StIdle || state_q == StRdReq ||
                                                       (state_q == StPay && xstop_q == XGo) ||
                                                       (state_q == StWrReq && beat_q == '0)) ||
-                    (state_q == StRxNext && (ra_q.st == RaRead || av_pend));  // RX_NEXT: ... for the run-ahead read
+                    (state_q == StRxNext && (ra_q.st == RaRead || av_pend));  // RX_NEXT: it may wait for these
   assign cpl_good = (dmacpl_tag_i == rtag_q) && (dmacpl_status_i == CPL_SC) && !dmacpl_poison_i;
   assign cto_run  = (state_q == StRdWait) || (state_q == StPay && pn_q != '0 && xstop_q == XGo) || ev_timed;
   assign cto_due  = (cpl_timeout_i != '0) && (cto_q >= cpl_timeout_i);
