@@ -108,7 +108,8 @@ int dev_args_option(const char *cmd, int ch, const char *arg, struct dev_args *a
     case DEV_OPT_PREFETCH:
     case DEV_OPT_BATCH:
         if (!cli_u64(cmd, ch == DEV_OPT_PREFETCH ? "--prefetch" : "--used-batch", arg, &v)) return -1;
-        if (v < 1 || v > 8) return cli_usage_error(cmd, "--prefetch and --used-batch take 1..8"), -1;
+        if (v < 1 || v > VDPU_ENG_PARAM_MAX)
+            return cli_usage_error(cmd, "--prefetch and --used-batch take 1..%u", VDPU_ENG_PARAM_MAX), -1;
         if (ch == DEV_OPT_PREFETCH) o->prefetch = (unsigned)v;
         else o->used_batch = (unsigned)v;
         a->eng_opts = true;
@@ -207,15 +208,15 @@ void dev_args_usage(FILE *f)
             "      --max-qp N         max_virtqueue_pairs the device offers, 1..%u (default %u); with MQ the\n"
             "                         control queue follows the last pair\n"
             "      --link up|down     initial link status of the network port (default up)\n"
-            "      --prefetch N       queue engine: descriptors (packed) / ring entries (split) per read, 1..8\n"
+            "      --prefetch N       queue engine: descriptors (packed) / ring entries (split) per read, 1..%u\n"
             "      --used-batch N     queue engine: used elements per write-back (split rings; packed\n"
-            "                         too with IN_ORDER), 1..8\n"
+            "                         too with IN_ORDER), 1..%u\n"
             "      --tags N           queue engine: read tags for TX payload, i.e. reads outstanding per\n"
-            "                         descriptor (512 bytes each), 1..32 (default 1); --max-reads is the\n"
+            "                         descriptor (%u bytes each), 1..%u (default 1); --max-reads is the\n"
             "                         older name\n"
             "      --tx-fetch K       queue engine, TX with --tags above 1 on packed rings and split rings\n"
             "                         with IN_ORDER: read the payload of up to K cached one-descriptor\n"
-            "                         frames in one go, 1..8 (default 1: one frame at a time); see\n"
+            "                         frames in one go, 1..%u (default 1: one frame at a time); see\n"
             "                         docs/queue-engine.md \"TX fetch\"\n"
             "      --coalesce F,C     queue interrupt coalescing: raise after F interrupts (1..255, 0: no\n"
             "                         limit) or C cycles after the first deferred one (1..16777215);\n"
@@ -250,5 +251,6 @@ void dev_args_usage(FILE *f)
             "                         digest, slower; to compare)\n"
             "      --inject-fault F   test-only: make the model wrong (vendor-id | isr-noclear | msix-data)\n"
             "                         so cosim must report a mismatch\n",
-            VDPU_MAX_QP, VDPU_CSR_NET_MAX_QP_RESET);
+            VDPU_MAX_QP, VDPU_CSR_NET_MAX_QP_RESET, VDPU_ENG_PARAM_MAX, VDPU_ENG_PARAM_MAX, VDPU_DMA_RD_MAX,
+            VDPU_QENG_TAGS, VDPU_ENG_PARAM_MAX);
 }
