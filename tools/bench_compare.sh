@@ -37,6 +37,10 @@ key "$TMP/new.txt" >"$TMP/new.k"
 printf '%-8s %-16s %-14s %12s %12s %8s\n' engine workload unit base new ratio
 join <(awk '{print $1"|"$2"|"$3, $4}' "$TMP/old.k" | sort) <(awk '{print $1"|"$2"|"$3, $4}' "$TMP/new.k" | sort) |
     awk '{split($1,k,"|"); r = $2 > 0 ? $3 / $2 : 0; printf "%-8s %-16s %-14s %12.3f %12.3f %7.2fx\n", k[1], k[2], k[3], $2, $3, r}'
+# the model against the RTL in this tree, side by side (issue 11's target: the model >= 10x the RTL)
+awk '$1 == "model" {m[$2] = $4} $1 == "rtl" {r[$2] = $4}
+     END {for (w in m) if (w in r && r[w] > 0) printf "bench: model / rtl  %-16s %7.2fx (wall time)\n", w, m[w] / r[w]}' \
+    "$TMP/new.k" | sort
 grep -E "^bench: (data path|init)" "$TMP/new.txt" || true
 if command -v valgrind >/dev/null; then
     echo "bench: callgrind instructions per simulated cycle (vdpu run --workload random --fw builtin, the difference"
@@ -55,5 +59,7 @@ if command -v valgrind >/dev/null; then
         }
         o=$(ipc "$OLD"); n=$(ipc "$NEW")
         awk -v e=$e -v o=$o -v n=$n 'BEGIN{printf "%-8s %14d %14d %7.2fx\n", e, o, n, o / n}'
+        eval "ipc_$e=$n"
     done
+    awk -v m="$ipc_model" -v r="$ipc_rtl" 'BEGIN{printf "bench: model / rtl  callgrind        %7.2fx (rtl instructions per cycle / model'"'"'s)\n", r / m}'
 fi
