@@ -78,6 +78,19 @@ void h_used_at(const struct hctx *h, unsigned k, uint32_t *id, uint32_t *len)
     *len = hm_r32(h->t, h->q->device + 8 + 8ull * k);
 }
 
+void h_note_write(const struct hctx *h, const vdpu_txn_t *x, uint32_t buf_len, unsigned n, uint64_t *first,
+                  uint64_t *last, bool *seen)
+{
+    if (x->chan != VDPU_CH_DMAREQ || x->u.dmareq.purpose != VDPU_PURP_PAYLOAD_WR) return;
+    for (unsigned k = 0; k < n; k++) {
+        uint64_t b = hbuf(h, k);
+        if (x->u.dmareq.addr < b || x->u.dmareq.addr >= b + buf_len) continue;
+        if (!seen[k]) first[k] = x->cycle;
+        seen[k] = true;
+        last[k] = x->cycle;
+    }
+}
+
 void h_frame(const struct hctx *h, uint8_t *f, unsigned len, unsigned k)
 {
     memcpy(f, h->d->mac, 6);

@@ -29,6 +29,10 @@ void h_used_at(const struct hctx *h, unsigned k, uint32_t *id, uint32_t *len);
 /* frame k of len bytes to the device's MAC (bytes that differ per frame); n of them queued on the wire */
 void h_frame(const struct hctx *h, uint8_t *f, unsigned len, unsigned k);
 void h_inject(struct hctx *h, unsigned n, unsigned len);
+/* a transaction the test taps: when it is a payload write request into buffer k < n (buf_len bytes from
+ * hbuf(k)), the cycle of the first and of the last such beat of buffer k, and that one was seen */
+void h_note_write(const struct hctx *h, const vdpu_txn_t *x, uint32_t buf_len, unsigned n, uint64_t *first,
+                  uint64_t *last, bool *seen);
 /* the driver resets the device and opens the queue again with p (fresh rings, nothing posted); the
  * frames the wire still queues for the device are dropped */
 void h_reset_reopen(struct hctx *h, const struct drv_params *p);

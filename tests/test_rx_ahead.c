@@ -37,16 +37,9 @@ struct watch {
 static void on_txn(void *ctx, const vdpu_txn_t *x)
 {
     struct watch *w = ctx;
-    if (x->chan != VDPU_CH_DMAREQ) return;
-    if (x->u.dmareq.purpose == VDPU_PURP_DESC && w->ndesc < 16) w->desc_at[w->ndesc++] = x->cycle;
-    if (x->u.dmareq.purpose != VDPU_PURP_PAYLOAD_WR) return;
-    for (unsigned k = 0; k < WATCH_MAX; k++) {
-        uint64_t b = hbuf(w->h, k);
-        if (x->u.dmareq.addr < b || x->u.dmareq.addr >= b + BUF_LEN) continue;
-        if (!w->seen[k]) w->first[k] = x->cycle;
-        w->seen[k] = true;
-        w->last[k] = x->cycle;
-    }
+    if (x->chan == VDPU_CH_DMAREQ && x->u.dmareq.purpose == VDPU_PURP_DESC && w->ndesc < 16)
+        w->desc_at[w->ndesc++] = x->cycle;
+    h_note_write(w->h, x, BUF_LEN, WATCH_MAX, w->first, w->last, w->seen);
 }
 
 /* every frame (of `flen` bytes) used, in order, whole (whether or not a queue stopped after them) */

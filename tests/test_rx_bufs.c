@@ -34,14 +34,7 @@ static void on_txn(void *ctx, const vdpu_txn_t *x)
 {
     struct rx_watch *w = ctx;
     if (x->chan == VDPU_CH_NRX && w->n_nrx < sizeof w->nrx / sizeof w->nrx[0]) w->nrx[w->n_nrx++] = x->cycle;
-    if (x->chan != VDPU_CH_DMAREQ || x->u.dmareq.purpose != VDPU_PURP_PAYLOAD_WR) return;
-    for (unsigned k = 0; k < NFRAMES; k++) {
-        uint64_t b = hbuf(w->h, k);
-        if (x->u.dmareq.addr < b || x->u.dmareq.addr >= b + BUF_LEN) continue;
-        if (!w->wr_seen[k]) w->wr_first[k] = x->cycle;
-        w->wr_seen[k] = true;
-        w->wr_last[k] = x->cycle;
-    }
+    h_note_write(w->h, x, BUF_LEN, NFRAMES, w->wr_first, w->wr_last, w->wr_seen);
 }
 
 /* every frame in its buffer, in order, whole (header num_buffers 1, used length 12 + FLEN) */
