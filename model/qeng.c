@@ -1389,7 +1389,7 @@ static bool av_issue(struct vdpu_edge *e)
     if (g->pk_en || g->av.st != ENG_RA_NONE || g->av_seen ||
         (uint16_t)(g->avail_idx - qc->last_avail) > qc->size / 2u || tag_held(g) || !model_dma_out_free(e))
         return false;
-    pay_read(e, VDPU_PURP_AVAIL_IDX, qeng_driver_base(qc), 4);
+    pay_read(e, VDPU_PURP_AVAIL_IDX, qeng_driver_base(qc), SPLIT_RING_HDR);
     n->av = (struct eng_ra_read){.st = ENG_RA_READ, .tag = g->next_tag};
     memset(n->av_data, 0, sizeof n->av_data);
     n->av_seen = true;
@@ -1911,7 +1911,8 @@ static bool av_tap(struct vdpu_edge *e, const vdpu_in_t *in)
     struct vdpu_eng *n = &e->next->eng;
 
     if (!in->dmacpl_valid || g->av.st != ENG_RA_READ || c->tag != g->av.tag) return false;
-    unsigned room = 4u - g->av.got, k = c->len < DMA_BEAT_BYTES ? c->len : DMA_BEAT_BYTES;
+    _Static_assert(sizeof g->av_data == SPLIT_RING_HDR, "the refresh holds the avail ring's header");
+    unsigned room = SPLIT_RING_HDR - g->av.got, k = c->len < DMA_BEAT_BYTES ? c->len : DMA_BEAT_BYTES;
     bool bad = g->av.bad || c->status != VDPU_CPL_SC || c->poison || c->len > room;
     if (!bad) {
         memcpy(n->av_data + g->av.got, c->data, k);
@@ -1919,7 +1920,7 @@ static bool av_tap(struct vdpu_edge *e, const vdpu_in_t *in)
     }
     n->av.bad = bad;
     if (c->last) {
-        bad = bad || n->av.got != 4u;
+        bad = bad || n->av.got != SPLIT_RING_HDR;
         n->av.st = bad ? ENG_RA_BAD : ENG_RA_IN;
         if (bad) n->fail_owed = true;
     }

@@ -15,6 +15,7 @@
 #define VRING_PACKED_EVENT_FLAG_DESC    0x2u /* EVENT_IDX: interrupt when off_wrap's slot is used */
 
 #define VIRTQ_DESC_BYTES  16u
+#define SPLIT_RING_HDR    4u /* split: flags, idx in front of the avail and used rings (the avail read, its refresh) */
 #define QENG_TBL_BLOCK    (VDPU_DMA_RD_MAX / VIRTQ_DESC_BYTES) /* indirect table entries per read */
 
 /* INDIRECT_DESC: the service was started with INDIRECT_DESC negotiated (ENG_CTRL[2], latched at the pick). */

@@ -1,7 +1,6 @@
 /* qeng_split.c - split virtqueue layout for the queue engine: avail idx/ring reads, descriptor table, used ring. */
 #include "qeng.h"
 
-#define SPLIT_RING_HDR   4u /* flags, idx in front of the avail and used rings */
 #define SPLIT_USED_ELEM  8u /* {id:32, len:32} */
 #define SPLIT_AVAIL_ENTRY 2u
 
