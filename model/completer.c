@@ -45,6 +45,23 @@ static void complete(struct vdpu_edge *e, const vdpu_hreq_t *req, const struct h
 }
 
 /*
+ * A trial of a request against pre-edge state with its effects written to a sink: whether it would push
+ * an event (a write that must wait while the event FIFO is full). Every decision of an access reads
+ * pre-edge state only, never what it writes, so the sink's contents do not matter - it saves copying the
+ * 5 KiB of registers into a scratch state at each edge a write is held (and each idle check of it).
+ * Its result is not kept: the caller performs the access on the real next state when it goes ahead.
+ */
+static _Thread_local struct vdpu_state sink; /* written, never read for a decision */
+
+static bool trial_blocked(const struct vdpu_edge *e, const vdpu_hreq_t *req)
+{
+    struct vdpu_edge trial = {.pre = e->pre, .next = &sink, .fault = e->fault};
+    struct host_result r;
+    host_access(&trial, req, &r);
+    return trial.ev_req;
+}
+
+/*
  * Perform one request against pre-edge state, unless it has to wait: a held
  * read while firmware still has events to process (policy fields) or is
  * changing device cfg (config_generation, CONFIG_UPDATE), or a write whose effects
@@ -67,17 +84,10 @@ static bool try_access(struct vdpu_edge *e, const vdpu_hreq_t *req, bool may_wai
         host_access(e, req, r);
         return false;
     }
-    /* FIFO full: only the decode knows whether this write pushes, so perform it on a
-     * scratch copy of next and keep the result only if it goes ahead. */
-    /* (the registers only: a host access never touches the engine's byte buffers, and copying those
-     * 19 KiB every edge of a long hold cost more than the rest of the model together) */
-    struct vdpu_state scratch; /* its byte buffers stay unset: never read here */
-    const size_t regs = offsetof(struct vdpu_state, bufs);
-    memcpy(&scratch, e->next, regs);
-    struct vdpu_edge trial = {.pre = s, .next = &scratch, .fault = e->fault};
-    host_access(&trial, req, r);
-    bool blocked = trial.ev_req;
-    if (!blocked || !may_wait) memcpy(e->next, &scratch, regs);
+    /* FIFO full: only the decode knows whether this write pushes, so try it with its effects sunk
+     * and perform it for real only if it goes ahead (or the hold timed out: then the push is dropped) */
+    bool blocked = trial_blocked(e, req);
+    if (!blocked || !may_wait) host_access(e, req, r);
     return blocked;
 }
 
@@ -115,15 +125,13 @@ static void hold_edge(struct vdpu_edge *e)
 
 /* Idle contract: the held request stays blocked at the next edge and its timeout has edges left,
  * so that edge changes nothing but the hold count (the RTL's hold_wait_o). Decided as the edge
- * would: the access tried against this state, its effects on a scratch copy of the registers. */
+ * would: the access tried against this state, its effects sunk (trial_blocked). */
 bool model_hold_waits(const struct vdpu_state *s)
 {
     if (s->completer != VDPU_COMPLETER_HOLD || s->hold_cnt >= s->hold_timeout) return false;
-    struct vdpu_state scratch; /* registers only: a host access never touches the byte buffers */
-    memcpy(&scratch, s, offsetof(struct vdpu_state, bufs));
-    struct vdpu_edge trial = {.pre = s, .next = &scratch};
+    struct vdpu_edge e = {.pre = s, .next = &sink};
     struct host_result r;
-    return try_access(&trial, &s->held_req, true, &r);
+    return try_access(&e, &s->held_req, true, &r);
 }
 
 /* ---- the edge ------------------------------------------------------------------ */
