@@ -30,6 +30,8 @@ struct vdpu_edge {
     uint16_t eng_irq_q; /* ... (through the coalescer, model_qeng_coal_edge) */
     bool eng_service;   /* the engine served a queue at this edge (a state other than IDLE, or a pick):
                          * only then may it write its service arrays (model_state.h) */
+    bool eng_ahead;     /* the engine wrote its run-ahead buffers (pcx, pcy, pcz) at this edge: the only edges
+                         * that may (a beat of a read ahead, the buffers moving up, one taken over) */
 };
 
 /* Bits of config-space registers the device acts on (PCI spec values; the regmap names only the fields). */
@@ -215,6 +217,8 @@ static inline uint32_t model_cto_wake(uint32_t cnt, uint32_t timeout)
 
 /* qeng.c: the queue engine FSM */
 void model_qeng_reset(struct vdpu_state *s);
+/* the engine's derived summary (vdpu_eng ev_sts, ra_sts, av_reading) from its reads: at the end of every edge */
+void model_qeng_summarize(struct vdpu_state *s);
 void model_qeng_edge(struct vdpu_edge *e, const vdpu_in_t *in);
 /* After the engine's edge: notification data the engine moved past is retired (every queue). */
 void model_qeng_nd_retire(struct vdpu_edge *e);

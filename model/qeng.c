@@ -36,6 +36,12 @@ void model_qeng_reset(struct vdpu_state *s)
     memset(&s->eng, 0, sizeof s->eng);
     s->eng.fsm = VDPU_ENG_IDLE;
     for (unsigned q = 0; q < VDPU_NUM_QUEUES; q++) model_qeng_queue_clear(&s->queue[q]);
+    qeng_summarize(&s->eng);
+}
+
+void model_qeng_summarize(struct vdpu_state *s)
+{
+    qeng_summarize(&s->eng);
 }
 
 /* A service holds the head RX frame and frees it itself (RTL rx_held_o): netio does not drop it. */
@@ -585,6 +591,7 @@ void qeng_desc_data(struct vdpu_edge *e)
             n->tx_base = (uint16_t)(n->x_buf * VDPU_TX_BUF_BYTES);
             if (n->xb_st != ENG_XA_NONE) { /* read beyond the next fetch: this phase's read ahead */
                 memcpy(n->pcx, n->pcy, sizeof n->pcx);
+                e->eng_ahead = true;
                 n->x_ahead = n->xb_st;
                 n->xa_n = n->xb_n;
                 n->xa_tag = n->xb_tag;
@@ -1471,6 +1478,7 @@ static int ra_take(struct vdpu_edge *e)
         n->pc_pos = 0;
         n->ra_taken = true;
         rb_shift(n, true);
+        e->eng_ahead = true; /* pcx, pcy, pcz moved up */
         return 1;
     }
     case ENG_RA_BAD:
@@ -1555,6 +1563,7 @@ static void state_pay(struct vdpu_edge *e, const vdpu_in_t *in)
             fail_last = c->last;
         } else {
             memcpy(n->pcx + g->xa_got, c->data, k);
+            e->eng_ahead = true;
             n->xa_got = (uint8_t)(g->xa_got + k);
             if (c->last) {
                 if (g->xa_got + k != VIRTQ_DESC_BYTES * g->xa_n) n->p_bad = true;
@@ -1891,12 +1900,12 @@ static bool ra_tap(struct vdpu_edge *e, const vdpu_in_t *in)
     if (!in->dmacpl_valid) return false;
     int i = qeng_rb_of_tag(g, c->tag);
     if (i >= 0) { /* a read after the first: pcy, pcz (service arrays) */
-        e->eng_service = true;
+        e->eng_ahead = true;
         n->rb[i] = ra_beat(c, g->rb[i], rb_buf(n, (unsigned)i), &n->fail_owed);
         return true;
     }
     if (!qeng_ra_in_flight(&g->ra) || c->tag != g->ra.tag) return false;
-    e->eng_service = true; /* pcx is one of the service arrays */
+    e->eng_ahead = true; /* pcx is one of the run-ahead buffers */
     n->ra = ra_beat(c, g->ra, n->pcx, &n->fail_owed);
     return true;
 }
@@ -1946,6 +1955,7 @@ static bool xn_tap(struct vdpu_edge *e, const vdpu_in_t *in)
         bool bad = g->xb_bad || c->status != VDPU_CPL_SC || c->poison || c->len > room;
         if (!bad) {
             memcpy(n->pcy + g->xb_got, c->data, k);
+            e->eng_ahead = true;
             n->xb_got = (uint8_t)(g->xb_got + k);
         }
         n->xb_bad = bad || (c->last && g->xb_got + k != VIRTQ_DESC_BYTES * g->xb_n);

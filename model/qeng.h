@@ -73,30 +73,35 @@ static inline bool qeng_ra_in_flight(const struct eng_ra_read *r)
 {
     return r->st == ENG_RA_READ || r->st == ENG_RA_DROP;
 }
+/* The states the decisions and run-ahead reads are in (ev_sts, ra_sts, av_reading), from the reads themselves */
+static inline void qeng_summarize(struct vdpu_eng *g)
+{
+    unsigned ev = 1u << g->ev.st, ra = 1u << g->ra.st;
+    _Pragma("GCC unroll 8")
+    for (unsigned i = 0; i < VDPU_EV_PENDING - 1; i++) ev |= 1u << g->ep[i].st;
+    _Pragma("GCC unroll 8")
+    for (unsigned i = 0; i < VDPU_RX_AHEAD_READS - 1; i++) ra |= 1u << g->rb[i].st;
+    g->ev_sts = (uint8_t)ev;
+    g->ra_sts = (uint8_t)ra;
+    g->av_reading = g->av.st == ENG_RA_READ;
+}
+/* The checks below read the summary: use them on an edge's pre-edge state (summarized at the edge before) */
+
 /* an RX run-ahead read, or the avail refresh, is in flight (RTL ra_pend) */
 static inline bool qeng_ra_pending(const struct vdpu_eng *g)
 {
-    bool r = qeng_ra_in_flight(&g->ra) || g->av.st == ENG_RA_READ;
-    _Pragma("GCC unroll 8")
-    for (unsigned i = 0; i < VDPU_RX_AHEAD_READS - 1; i++) r = r || qeng_ra_in_flight(&g->rb[i]);
-    return r;
+    return (g->ra_sts & (1u << ENG_RA_READ | 1u << ENG_RA_DROP)) || g->av_reading;
 }
 
 /* one of the interrupt decisions (ev, ep[]) is in state st (RTL ev_bad, ev_full) */
 static inline bool qeng_ev_any(const struct vdpu_eng *g, uint8_t st)
 {
-    bool r = g->ev.st == st;
-    _Pragma("GCC unroll 8")
-    for (unsigned i = 0; i < VDPU_EV_PENDING - 1; i++) r = r || g->ep[i].st == st;
-    return r;
+    return (g->ev_sts >> st) & 1u;
 }
 /* every one of them is (RTL ev_full: a used write waits) */
 static inline bool qeng_ev_all(const struct vdpu_eng *g, uint8_t st)
 {
-    bool r = g->ev.st == st;
-    _Pragma("GCC unroll 8")
-    for (unsigned i = 0; i < VDPU_EV_PENDING - 1; i++) r = r && g->ep[i].st == st;
-    return r;
+    return g->ev_sts == 1u << st;
 }
 /* one is held, pending or failed (RTL ev_held) */
 static inline bool qeng_ev_held(const struct vdpu_eng *g)
