@@ -30,6 +30,7 @@ struct vdpu_edge {
     uint16_t eng_irq_q; /* ... (through the coalescer, model_qeng_coal_edge) */
     bool eng_service;   /* the engine served a queue at this edge (a state other than IDLE, or a pick):
                          * only then may it write its service arrays (model_state.h) */
+    bool eng_moved;     /* the engine's edge was evaluated (it was not at rest): its reads' states may change */
     bool eng_ahead;     /* the engine wrote its run-ahead buffers (pcx, pcy, pcz) at this edge: the only edges
                          * that may (a beat of a read ahead, the buffers moving up, one taken over) */
 };
