@@ -9,7 +9,7 @@ DPDK_LIBS   := -lrte_vhost -lrte_eal
 # only vhost_rte.c includes DPDK's headers, and it alone gets DPDK's flags
 $(OBJ)/sim/vhost/vhost_rte.o: CFLAGS += $(DPDK_CFLAGS)
 $(VHOST_BIN): $(VHOST_OBJS) $(LIB_OBJS)
-	$(CXX) $^ $(DPDK_LIBS) $(LDLIBS) -o $@
+	$(CXX) $(LTO) -O2 $^ $(DPDK_LIBS) $(LDLIBS) -o $@
 
 # ---- real clients (DPDK testpmd; QEMU + Linux in test-drivers): their own Criterion binary, one case
 # at a time (each runs a bridge and a frontend that polls a core)
@@ -20,7 +20,7 @@ $(OBJ)/tests/drivers/%.o: tests/drivers/%.c
 	$(CC) $(CFLAGS) -Itests/drivers -c $< -o $@
 $(DRV_TESTS): $(DRV_TEST_SRCS:%.c=$(OBJ)/%.o)
 	@mkdir -p $(@D)
-	$(CC) $^ -lcriterion -lpcap -lcjson -o $@
+	$(CC) $(LTO) -O2 $^ -lcriterion -lpcap -lcjson -o $@
 
 # ---- the Linux guest of the QEMU cases: Debian's cloud kernel (downloaded, not installed) + busybox
 GUEST_DIR := $(BUILD)/guest
