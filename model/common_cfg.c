@@ -4,11 +4,22 @@
 #include "model.h"
 
 /* The field an access names, or NULL: only exact (offset, size) matches are legal. */
-static const struct vdpu_field_desc *common_field(uint64_t in_off, unsigned size)
+/* The field starting at each offset of the region (index + 1; 0: none), filled once before main: the
+ * decode runs on every access to the region and on every edge a read of it is held */
+static uint8_t common_at[VDPU_BAR_COMMON_LEN];
+_Static_assert(VDPU_N_COMMON_FIELDS < 256, "common_at holds a field index");
+
+__attribute__((constructor)) static void common_at_fill(void)
 {
     for (unsigned i = 0; i < VDPU_N_COMMON_FIELDS; i++)
-        if (vdpu_common_fields[i].off == in_off && vdpu_common_fields[i].size == size) return &vdpu_common_fields[i];
-    return NULL;
+        if (vdpu_common_fields[i].off < VDPU_BAR_COMMON_LEN) common_at[vdpu_common_fields[i].off] = (uint8_t)(i + 1);
+}
+
+static const struct vdpu_field_desc *common_field(uint64_t in_off, unsigned size)
+{
+    if (in_off >= VDPU_BAR_COMMON_LEN || !common_at[in_off]) return NULL;
+    const struct vdpu_field_desc *f = &vdpu_common_fields[common_at[in_off] - 1];
+    return f->size == size ? f : NULL;
 }
 
 /* queue_select names a queue the device offers: below num_queues (NUMQ, at most NUM_QUEUES). */

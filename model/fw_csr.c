@@ -102,11 +102,22 @@ uint8_t model_fw_irq_status(const struct vdpu_state *s)
                      (s->link_chg ? VDPU_IRQ_STATUS_LINK : 0) | (s->dp_err ? VDPU_IRQ_STATUS_INT_ERR : 0));
 }
 
-static const struct vdpu_csr_desc *csr_lookup(uint16_t off)
+/* The CSR at each word offset (table index + 1; 0: none), filled once before main: every firmware
+ * access looks its register up */
+#define CSR_WORDS 256u
+static uint8_t csr_at[CSR_WORDS];
+_Static_assert(VDPU_N_CSRS < 256, "csr_at holds a table index");
+
+__attribute__((constructor)) static void csr_at_fill(void)
 {
     for (unsigned i = 0; i < VDPU_N_CSRS; i++)
-        if (vdpu_csr_table[i].off == off) return &vdpu_csr_table[i];
-    return NULL;
+        if (vdpu_csr_table[i].off / 4 < CSR_WORDS) csr_at[vdpu_csr_table[i].off / 4] = (uint8_t)(i + 1);
+}
+
+static const struct vdpu_csr_desc *csr_lookup(uint16_t off)
+{
+    if (off % 4 || off / 4 >= CSR_WORDS || !csr_at[off / 4]) return NULL;
+    return &vdpu_csr_table[csr_at[off / 4] - 1];
 }
 
 /* FWDMA_DATA0..15: the channel's buffer, four bytes per register (byte 0 in [7:0]). */

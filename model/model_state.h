@@ -103,6 +103,7 @@ enum eng_x_stop {
 };
 
 _Static_assert(VDPU_RX_AHEAD_READS >= 2 && VDPU_EV_PENDING >= 2, "pcy and ep[0] are there in every build");
+_Static_assert(VDPU_NUM_QUEUES <= 8, "vdpu_eng.io_ok has a bit per queue");
 
 /* A run-ahead descriptor read beside the engine (the RTL's ra_read_t) */
 struct eng_ra_read {
@@ -191,7 +192,7 @@ struct vdpu_eng {
     /* ... per queue, kept between services: the buffer at avail index io_la starts at descriptor
      * io_head (written when the engine consumes a buffer; dropped while the queue is disabled and
      * at DEV_RESET; a last_avail that does not match costs one avail ring read) */
-    bool io_ok[VDPU_NUM_QUEUES];
+    uint8_t io_ok;       /* one bit per queue: its io_la / io_head are good */
     uint16_t io_la[VDPU_NUM_QUEUES];
     uint16_t io_head[VDPU_NUM_QUEUES];
 

@@ -988,7 +988,7 @@ static void state_idle(struct vdpu_edge *e)
     /* split IN_ORDER fetch (both directions): the head of the buffer at last_avail is known when the
      * queue's hint names that index */
     n->io_fetch = !n->pk_en && (s->eng.ctrl & ENG_CTRL_IN_ORDER);
-    n->io_seq = s->eng.io_ok[n->q] && s->eng.io_la[n->q] == s->queue[n->q].last_avail;
+    n->io_seq = (s->eng.io_ok >> n->q & 1u) && s->eng.io_la[n->q] == s->queue[n->q].last_avail;
     n->io_pos = s->eng.io_head[n->q];
     n->m_n = 0;
     n->m_nd = 0;
@@ -1873,8 +1873,9 @@ void model_qeng_edge(struct vdpu_edge *e, const vdpu_in_t *in)
             e->next->eng.fail_owed = false;
         }
     }
-    for (unsigned q = 0; q < VDPU_NUM_QUEUES; q++) /* a hint that is set (rarely), first: cheaper per edge */
-        if (e->next->eng.io_ok[q] && (e->dev_reset || !e->pre->queue[q].enable)) e->next->eng.io_ok[q] = false;
+    if (e->next->eng.io_ok) /* a hint that is set (rarely), first: cheaper per edge */
+        for (unsigned q = 0; q < VDPU_NUM_QUEUES; q++)
+            if (e->dev_reset || !e->pre->queue[q].enable) e->next->eng.io_ok &= (uint8_t)~(1u << q);
 }
 
 /*

@@ -108,7 +108,7 @@ static void consume(struct vdpu_edge *e, uint16_t la)
 
     e->next->queue[q].last_avail = la;
     if (!n->io_fetch) return;
-    n->io_ok[q] = true;
+    n->io_ok |= (uint8_t)(1u << q);
     n->io_la[q] = la;
     n->io_head[q] = n->io_pos;
 }
