@@ -37,22 +37,23 @@ static void model_eval(vdpu_dev_t *dev, vdpu_out_t *out)
 {
     const struct vdpu_state *s = to_model(dev)->cur;
 
-    /* every field is assigned (no memset: this runs at every edge) */
+    /* every field is assigned (no memset: this runs at every edge); a payload only while its valid is
+     * high - nothing reads it otherwise (a transaction takes it at the handshake, txn.c) */
     out->hreq_ready = s->completer == VDPU_COMPLETER_IDLE && !s->hcpl_valid;
     out->hcpl_valid = s->hcpl_valid;
-    out->hcpl = s->hcpl;
+    if (s->hcpl_valid) out->hcpl = s->hcpl;
     out->dmareq_valid = s->dmareq_valid;
-    out->dmareq = s->dmareq;
+    if (s->dmareq_valid) out->dmareq = s->dmareq;
     out->dmacpl_ready = true; /* one read outstanding at most: every completion can be taken (or flagged) at once */
     out->fwreq_ready = true;
     out->fwrsp_valid = s->fwrsp_valid;
     out->fwrsp.rdata = s->fwrsp_rdata;
     out->ntx_valid = s->eng.ntx_valid;
-    out->ntx = s->eng.ntx;
+    if (s->eng.ntx_valid) out->ntx = s->eng.ntx;
     out->nrx_ready = model_nrx_ready(s);
     out->nrx_frames = model_rx_frames(s);
     out->diag_valid = s->diag_valid;
-    out->diag = s->diag;
+    if (s->diag_valid) out->diag = s->diag;
     out->fw_irq = (uint8_t)(model_fw_irq_status(s) & s->irq_enable);
     out->intx = model_intx_level(s);
     out->quiet = model_quiet(s);
