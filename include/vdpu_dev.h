@@ -85,6 +85,8 @@ vdpu_dev_t *vdpu_rtl_create(const struct vdpu_rtl_opts *opts);
 /* After the engine that wrote it is destroyed: is the wave file a readable FST (the FST writer
  * reports no write error of its own)? 0, or -1 with a one-line reason in err. */
 int vdpu_rtl_wave_check(const char *path, char *err, size_t errlen);
+/* the first and last clock cycles a wave file holds (tests); -1 if it cannot be read */
+int vdpu_rtl_wave_cycles(const char *path, uint64_t *first, uint64_t *last);
 /* Bytes of the untraced Verilated design's state (part of a checkpoint's layout signature). */
 size_t vdpu_rtl_state_bytes(void);
 

@@ -21,6 +21,7 @@
 #include "verilated.h"
 #if SHIM_TRACE
 #include "Vvdpu_top_tr.h"
+#include "Vvdpu_top_tr___024root.h"
 #include "verilated_fst_c.h"
 #define VTOP Vvdpu_top_tr
 #define SHIM_CREATE vdpu_rtl_create_traced
@@ -74,26 +75,28 @@ constexpr bool wave_on(const rtl_dev *) { return false; }
 // input-dependent combinational logic (the bulk of a cycle's cost).
 void clock(rtl_dev *r, bool dump)
 {
-#if !SHIM_TRACE
     // One eval per cycle. Verilator evaluates every input-dependent combinational block once per
     // eval() call, so the clock-low eval of the two-phase scheme below costs as much as the edge.
     // The clock stays high; the model is told its previous level was low, so this eval sees the
     // rising edge with the new inputs settled first (Verilator's order: ico, then the clocked
     // regions). __Vtrigrprev__TOP__clk_i is Verilator 5's edge-detect state (a compile error, not
-    // a silent change, if a version renames it). The traced build keeps the two phases, so waves
-    // show a toggling clock.
-    (void)dump;
-    r->top->clk_i = 1;
-    r->top->rootp->__Vtrigrprev__TOP__clk_i = 0;
-    r->top->eval();
-#else
+    // a silent change, if a version renames it). The traced build takes this path too outside the
+    // wave window (a late --wave-from costs the traced model's eval only, not two), and the two
+    // phases inside it, so waves show a toggling clock.
+    if (!dump) {
+        r->top->clk_i = 1;
+        r->top->rootp->__Vtrigrprev__TOP__clk_i = 0;
+        r->top->eval();
+        return;
+    }
+#if SHIM_TRACE
     uint64_t t = 2 * kHalfPeriod * r->base.cycle;
     r->top->clk_i = 0;
     r->top->eval();
-    if (dump) r->fst->dump(t);
+    r->fst->dump(t);
     r->top->clk_i = 1;
     r->top->eval();
-    if (dump) r->fst->dump(t + kHalfPeriod);
+    r->fst->dump(t + kHalfPeriod);
 #endif
 }
 
@@ -254,6 +257,17 @@ extern "C" int vdpu_rtl_wave_check(const char *path, char *err, size_t errlen)
         std::snprintf(err, errlen, "wave file '%s' is not a readable FST: a write to it failed (full disk?)", path);
         return -1;
     }
+    fstReaderClose(rd);
+    return 0;
+}
+
+// The cycles a wave file covers: its first and last dump times in clock cycles
+extern "C" int vdpu_rtl_wave_cycles(const char *path, uint64_t *first, uint64_t *last)
+{
+    void *rd = fstReaderOpen(path);
+    if (!rd) return -1;
+    *first = fstReaderGetStartTime(rd) / (2 * kHalfPeriod);
+    *last = fstReaderGetEndTime(rd) / (2 * kHalfPeriod);
     fstReaderClose(rd);
     return 0;
 }
