@@ -6,14 +6,6 @@
 #define NET_BEAT_BYTES 32u
 #define ETH_VLAN_TPID_OFF 12u /* the ethertype / 802.1Q TPID of a frame */
 
-/* keep marks contiguous low bytes; count up to the first clear bit */
-static unsigned keep_bytes(uint32_t keep)
-{
-    unsigned k = 0;
-    while (k < NET_BEAT_BYTES && (keep >> k & 1)) k++;
-    return k;
-}
-
 /*
  * Two RX frame buffers (VDPU_RX_FRAME_BUFS): frames complete in arrival order, the engine serves the
  * oldest (rx_head) while the next arrives into the other, and nrx_ready is "the arriving frame has a
@@ -45,7 +37,7 @@ void model_netio_edge(struct vdpu_edge *e, const vdpu_in_t *in)
     }
     if (!accept) return;
 
-    unsigned k = keep_bytes(in->nrx.keep), fill = fs->len;
+    unsigned k = model_keep_bytes(in->nrx.keep), fill = fs->len;
     unsigned room = VDPU_FRAME_BUF_BYTES - fill;
     uint8_t dst[6];
     /* the filter looks at the first six data bytes of a frame's first beat */

@@ -1873,9 +1873,10 @@ void model_qeng_edge(struct vdpu_edge *e, const vdpu_in_t *in)
             e->next->eng.fail_owed = false;
         }
     }
-    if (e->next->eng.io_ok) /* a hint that is set (rarely), first: cheaper per edge */
-        for (unsigned q = 0; q < VDPU_NUM_QUEUES; q++)
-            if (e->dev_reset || !e->pre->queue[q].enable) e->next->eng.io_ok &= (uint8_t)~(1u << q);
+    uint8_t ok = e->next->eng.io_ok, keep = e->dev_reset ? 0 : ok; /* the hints set: usually one, or none */
+    for (unsigned q = 0; keep >> q; q++)
+        if ((keep >> q & 1) && !e->pre->queue[q].enable) keep &= (uint8_t)~(1u << q);
+    if (keep != ok) e->next->eng.io_ok = keep;
 }
 
 /*

@@ -9,12 +9,6 @@
 
 _Static_assert(VDPU_STEER_ENTRIES == 16, "the flow index folds the hash to 4 bits");
 
-static unsigned keep_bytes(uint32_t keep)
-{
-    unsigned k = 0;
-    while (k < NET_BEAT_BYTES && (keep >> k & 1)) k++;
-    return k;
-}
 
 /*
  * The flow table index of a key window w[0..37] holding `n` frame bytes (the rest 0). Symmetric in
@@ -49,7 +43,7 @@ static uint8_t flow_index(const uint8_t *w, unsigned n)
  */
 static bool key_beat(uint8_t *beat, uint8_t *b0, uint8_t *n0, const vdpu_ntx_t *bt, uint8_t *idx)
 {
-    unsigned k = keep_bytes(bt->keep);
+    unsigned k = model_keep_bytes(bt->keep);
     bool done = false;
     if (*beat == 0) {
         memset(b0, 0, NET_BEAT_BYTES);

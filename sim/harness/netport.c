@@ -141,8 +141,7 @@ bool netport_tx_ready(const netport_t *n, uint64_t now)
 
 void netport_tx_beat(netport_t *n, const vdpu_ntx_t *beat, uint64_t cycle)
 {
-    unsigned k = 0;
-    while (k < 32 && ((beat->keep >> k) & 1)) k++;
+    unsigned k = ~beat->keep ? (unsigned)__builtin_ctz(~beat->keep) : 32u; /* contiguous low bytes */
     wire_time_t fcs_end = {0, 0};
     if (n->wire_mbps) {
         wire_time_t start = n->tx_free, now = {cycle, 0};
