@@ -87,20 +87,24 @@ Test(compare_specmin, engine_storage_by_setting)
     cr_assert_eq(a.mrg, 16 * 6);
     cr_assert_eq(a.frame_bufs, 3 * 9216, "one TX frame buffer, two RX");
     cr_assert_eq(a.in_order, 2 + 5 * VDPU_NUM_QUEUES);
-    cr_assert_eq(a.total, 16 + 4 + 6 + 96 + 27648 + 27);
+    cr_assert_eq(a.beside, VDPU_EV_PENDING * 7 + 7, "the decisions and the avail refresh; P 1 reads nothing ahead");
+    cr_assert_eq(a.total, 16 + 4 + 6 + 96 + 27648 + 27 + a.beside);
     eng_storage_of(8, 8, 8, 1, &b);
     /* each step of P, B, M costs its entry; P > 1 the run-ahead reads' descriptors too (RX_AHEAD_READS of
      * P, the first two beside the TX fetch's pcx and pcy) */
     const unsigned ra = VDPU_RX_AHEAD_READS, caches = 1 + VDPU_RX_AHEAD_READS;
-    cr_assert_eq(b.total - a.total, 7 * (16 + 4 + 6) + ra * 8 * 16, "each step of P, B, M costs its entry");
+    cr_assert_eq(b.total - a.total, 7 * (16 + 4 + 6) + ra * 8 * 16 + ra * 3,
+                 "each step of P, B, M costs its entry; P > 1 the run-ahead reads (3 bytes each)");
     eng_storage_of(0, 200, 8, 0, &c);
     cr_assert_eq(c.desc_cache, 16, "P 0 acts as 1");
     cr_assert_eq(c.used_batch, 8 * 4, "B above 8 acts as 8");
     cr_assert_eq(c.frame_bufs, 3 * 9216, "K 0 acts as 1: one frame's TX buffer");
-    char buf[200], want[160];
+    char buf[320], want[160];
     eng_storage_format(&b, 8, 8, 8, 1, buf, sizeof buf);
+    snprintf(want, sizeof want, "reads and decisions beside the engine %u)", VDPU_EV_PENDING * 7 + ra * 3 + 7);
+    cr_assert(strstr(buf, want), "the line ends with the reads and decisions beside the engine: %s", buf);
     snprintf(want, sizeof want, "%u bytes (descriptor caches (prefetch, %u read ahead) %u x 8 x 16, used batch 8 x 4, payload read slots 8 x 6",
-             27851 + caches * 8 * 16, ra, caches);
+             27851 + VDPU_EV_PENDING * 7 + ra * 3 + 7 + caches * 8 * 16, ra, caches);
     cr_assert(strstr(buf, want), "%s", buf);
     /* TX fetch: two TX fetch buffers of K standard frames side by side (TX_BUF_BYTES), whatever K > 1; the
      * run-ahead descriptors and those beyond the next fetch */

@@ -77,7 +77,7 @@ void dma_report_table(FILE *out, const struct link_stats *st, const struct link_
                 VDPU_QENG_TAGS);
     }
     struct eng_storage es;
-    char sto[200];
+    char sto[320]; /* the longest line (TX fetch, eight read ahead) is about 250 characters */
     eng_storage_of(r->prefetch, r->used_batch, r->max_reads, r->tx_fetch, &es);
     eng_storage_format(&es, r->prefetch, r->used_batch, r->max_reads, r->tx_fetch, sto, sizeof sto);
     fprintf(out, "  on-chip storage of the queue engine at this setting: %s\n", sto);
@@ -132,6 +132,7 @@ int dma_report_json(const char *path, const struct link_stats *st, const struct 
     cJSON_AddNumberToObject(sto, "mrg", es.mrg);
     cJSON_AddNumberToObject(sto, "frame_bufs", es.frame_bufs);
     cJSON_AddNumberToObject(sto, "in_order", es.in_order);
+    cJSON_AddNumberToObject(sto, "beside", es.beside);
     cJSON_AddNumberToObject(sto, "total", es.total);
     cJSON *feat = cJSON_AddArrayToObject(root, "features");
     for (unsigned bit = 0; bit < 128; bit++)

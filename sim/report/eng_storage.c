@@ -9,6 +9,9 @@
 #define USED_ENTRY_BYTES 4 /* bids_q and b_len_q: 16 bits each */
 #define READ_SLOT_BYTES 6  /* plen_q, pgot_q, poff_q (16 bits each; the slot is its read tag's) */
 #define MRG_ENTRY_BYTES 6  /* mid_q, mlen_q, moff_q: 16 bits each */
+#define DECISION_BYTES 7   /* decision_t: state 2, tag 5, n, o, nw 16 each, wrap 1 - 56 bits */
+#define RA_READ_BYTES 3    /* ra_read_t: state 3, tag 5, n 4, got 8, bad 1 - 21 bits */
+#define REFRESH_BYTES (RA_READ_BYTES + 4) /* av_q and the avail flags + idx it brought (avd_q) */
 
 _Static_assert(VDPU_QENG_TAGS <= 32, "a read slot's tag is 5 bits");
 
@@ -44,7 +47,9 @@ void eng_storage_of(unsigned prefetch, unsigned used_batch, unsigned max_reads, 
     s->mrg = VDPU_MRG_MAX * MRG_ENTRY_BYTES;
     s->frame_bufs = tx_buf(max_reads, tx_fetch) + VDPU_RX_FRAME_BUFS * VDPU_FRAME_BUF_BYTES;
     s->in_order = 2 + VDPU_NUM_QUEUES * 5; /* io_pos_q; io_ok_q, io_la_q, io_head_q */
-    s->total = s->desc_cache + s->used_batch + s->read_slots + s->mrg + s->frame_bufs + s->in_order;
+    s->beside = VDPU_EV_PENDING * DECISION_BYTES + (eng_field(prefetch) > 1 ? VDPU_RX_AHEAD_READS * RA_READ_BYTES : 0) +
+                REFRESH_BYTES;
+    s->total = s->desc_cache + s->used_batch + s->read_slots + s->mrg + s->frame_bufs + s->in_order + s->beside;
 }
 
 void eng_storage_format(const struct eng_storage *s, unsigned prefetch, unsigned used_batch, unsigned max_reads,
@@ -55,8 +60,9 @@ void eng_storage_format(const struct eng_storage *s, unsigned prefetch, unsigned
     if (c > 1) snprintf(cs, sizeof cs, "s (prefetch, %u read ahead) %u x", c - 1, c);
     snprintf(buf, len,
              "%u bytes (descriptor cache%s %u x %u, used batch %u x %u, payload read slots %u x %u, MRG_RXBUF buffers "
-             "%u x %u, frame buffers TX %u + RX %u x %u, in-order hints %u)",
+             "%u x %u, frame buffers TX %u + RX %u x %u, in-order hints %u, reads and decisions beside the engine %u)",
              s->total, cs, eng_field(prefetch),
              DESC_BYTES, eng_field(used_batch), USED_ENTRY_BYTES, reads_field(max_reads),
-             READ_SLOT_BYTES, VDPU_MRG_MAX, MRG_ENTRY_BYTES, tx_buf(max_reads, tx_fetch), VDPU_RX_FRAME_BUFS, VDPU_FRAME_BUF_BYTES, s->in_order);
+             READ_SLOT_BYTES, VDPU_MRG_MAX, MRG_ENTRY_BYTES, tx_buf(max_reads, tx_fetch), VDPU_RX_FRAME_BUFS, VDPU_FRAME_BUF_BYTES, s->in_order,
+             s->beside);
 }

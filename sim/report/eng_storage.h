@@ -17,6 +17,9 @@ struct eng_storage {
     uint32_t frame_bufs;  /* the TX and RX frame buffers: FRAME_BUF_BYTES each, the TX one TX_BUF_BYTES with K > 1 */
     uint32_t in_order;    /* split IN_ORDER fetch: io_pos, and per queue the hint of its next head
                            * (valid, last_avail, head: 33 bits, 5 bytes) */
+    uint32_t beside;      /* the reads and decisions beside the engine: EV_PENDING interrupt decisions (7 bytes
+                           * each), with P > 1 RX_AHEAD_READS run-ahead reads (3 bytes each), the avail refresh
+                           * and the flags + idx it brought (7 bytes) */
     uint32_t total;
 };
 
