@@ -232,6 +232,9 @@ static void model_tick(vdpu_dev_t *dev, const vdpu_in_t *in)
     model_fwdma_edge(&e, in); /* the DMA output: engine first, then the firmware channel, then MSI-X */
     model_msix_sender_edge(&e);
     if (e.eng_moved) model_qeng_summarize(nx); /* the derived checks of the next edge read it */
+#ifdef VDPU_MODEL_CHECK
+    if (!model_qeng_summary_current(nx)) abort();
+#endif
 
     m->cur = nx;
     m->alt = pre;

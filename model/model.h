@@ -229,6 +229,9 @@ static inline uint32_t model_cto_wake(uint32_t cnt, uint32_t timeout)
 void model_qeng_reset(struct vdpu_state *s);
 /* the engine's derived summary (vdpu_eng ev_sts, ra_sts, av_reading) from its reads: at the end of every edge */
 void model_qeng_summarize(struct vdpu_state *s);
+#ifdef VDPU_MODEL_CHECK
+bool model_qeng_summary_current(const struct vdpu_state *s);
+#endif
 void model_qeng_edge(struct vdpu_edge *e, const vdpu_in_t *in);
 /* After the engine's edge: notification data the engine moved past is retired (every queue). */
 void model_qeng_nd_retire(struct vdpu_edge *e);

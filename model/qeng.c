@@ -46,6 +46,16 @@ void model_qeng_summarize(struct vdpu_state *s)
     qeng_summarize(&s->eng);
 }
 
+#ifdef VDPU_MODEL_CHECK
+/* The summary says what the reads say (an edge that skipped it wrote none of them) */
+bool model_qeng_summary_current(const struct vdpu_state *s)
+{
+    struct vdpu_eng g = s->eng;
+    qeng_summarize(&g);
+    return g.ev_sts == s->eng.ev_sts && g.ra_sts == s->eng.ra_sts && g.av_reading == s->eng.av_reading;
+}
+#endif
+
 /* A service holds the head RX frame and frees it itself (RTL rx_held_o): netio does not drop it. */
 bool model_qeng_rx_held(const struct vdpu_state *s)
 {

@@ -74,6 +74,7 @@ static inline bool qeng_ra_in_flight(const struct eng_ra_read *r)
     return r->st == ENG_RA_READ || r->st == ENG_RA_DROP;
 }
 /* The states the decisions and run-ahead reads are in (ev_sts, ra_sts, av_reading), from the reads themselves */
+_Static_assert(ENG_EV_BAD < 8 && ENG_RA_DROP < 8, "a summary holds a bit per state in 8 bits");
 static inline void qeng_summarize(struct vdpu_eng *g)
 {
     unsigned ev = 1u << g->ev.st, ra = 1u << g->ra.st;
