@@ -3,8 +3,6 @@
 
 #include "model.h"
 
-#define DMA_BEAT_BYTES 32u
-
 void model_fwdma_reset(struct vdpu_state *s)
 {
     memset(&s->fwdma, 0, sizeof s->fwdma);

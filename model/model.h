@@ -150,14 +150,18 @@ void model_dirty_log_edge(struct vdpu_edge *e);
 /* netio.c: network port registers (nrx into the RX frame buffers, the ntx output register) */
 void model_netio_edge(struct vdpu_edge *e, const vdpu_in_t *in);
 void model_rx_free(struct vdpu_edge *e);
-/* A network beat's byte count: keep marks contiguous low bytes, counted up to the first clear bit */
-#define MODEL_NET_BEAT_BYTES sizeof(((vdpu_nrx_t *)0)->data)
-_Static_assert(MODEL_NET_BEAT_BYTES == 32 && sizeof(((vdpu_ntx_t *)0)->data) == MODEL_NET_BEAT_BYTES &&
-                   sizeof(((vdpu_nrx_t *)0)->keep) * 8 == MODEL_NET_BEAT_BYTES,
-               "a beat's keep is one bit per byte, in a 32-bit mask");
+/* The ports' beats (their data fields, from the register map's port definitions): a DMA request's or
+ * completion's, and the network port's, whose keep marks contiguous low bytes */
+#define DMA_BEAT_BYTES ((unsigned)sizeof(((vdpu_dmacpl_t *)0)->data))
+#define NET_BEAT_BYTES ((unsigned)sizeof(((vdpu_nrx_t *)0)->data))
+_Static_assert(sizeof(((vdpu_dmareq_t *)0)->data) == DMA_BEAT_BYTES, "DMA write and read beats are alike");
+_Static_assert(NET_BEAT_BYTES == 32 && sizeof(((vdpu_ntx_t *)0)->data) == NET_BEAT_BYTES &&
+                   sizeof(((vdpu_nrx_t *)0)->keep) * 8 == NET_BEAT_BYTES,
+               "a network beat's keep is one bit per byte, in a 32-bit mask");
+/* a network beat's byte count: its keep counted up to the first clear bit */
 static inline unsigned model_keep_bytes(uint32_t keep)
 {
-    return ~keep ? (unsigned)__builtin_ctz(~keep) : (unsigned)MODEL_NET_BEAT_BYTES;
+    return ~keep ? (unsigned)__builtin_ctz(~keep) : NET_BEAT_BYTES;
 }
 /* the oldest frame's buffer: the one the engine serves */
 static inline const struct vdpu_rx_slot *model_rx_head(const struct vdpu_state *s)

@@ -3,7 +3,6 @@
 
 #include "model.h"
 
-#define NET_BEAT_BYTES 32u
 #define ETH_VLAN_TPID_OFF 12u /* the ethertype / 802.1Q TPID of a frame */
 
 /*

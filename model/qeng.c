@@ -18,7 +18,6 @@
 #define ETH_VLAN_TAG_BYTES 4u /* ... and an 802.1Q tag on top of it */
 _Static_assert(VDPU_MTU_MAX + ETH_HDR_MTU_BYTES + ETH_VLAN_TAG_BYTES + VDPU_NET_HDR_BYTES == VDPU_FRAME_BUF_BYTES,
                "the largest mtu's frames fit the frame buffers behind the header");
-#define DMA_BEAT_BYTES 32u
 
 /* ---- reset and views --------------------------------------------------------------- */
 
@@ -1129,11 +1128,11 @@ static bool tx_beat(struct vdpu_edge *e, uint32_t chain_len)
     const struct vdpu_eng *g = &e->pre->eng;
     vdpu_ntx_t b;
     uint32_t flen = chain_len - VDPU_NET_HDR_BYTES;
-    uint32_t k = flen - g->tx_pos < DMA_BEAT_BYTES ? flen - g->tx_pos : DMA_BEAT_BYTES;
+    uint32_t k = flen - g->tx_pos < NET_BEAT_BYTES ? flen - g->tx_pos : NET_BEAT_BYTES;
 
     memset(&b, 0, sizeof b);
     memcpy(b.data, e->bufs->tx + g->tx_base + VDPU_NET_HDR_BYTES + g->tx_pos, k);
-    b.keep = k == DMA_BEAT_BYTES ? 0xFFFFFFFFu : (1u << k) - 1;
+    b.keep = k == NET_BEAT_BYTES ? 0xFFFFFFFFu : (1u << k) - 1;
     b.last = g->tx_pos + k == flen;
     model_ntx_load(e, &b);
     e->next->eng.tx_pos = g->tx_pos + k;

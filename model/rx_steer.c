@@ -3,7 +3,6 @@
 
 #include "model.h"
 
-#define NET_BEAT_BYTES 32u
 #define KEY_BYTES 38u     /* Ethernet + IPv4 without options + the two ports */
 #define STEER_VALID 0x80u /* flow table entry: [7] valid, [6:0] queue pair */
 
