@@ -1840,9 +1840,11 @@ static void eng_edge(struct vdpu_edge *e, const vdpu_in_t *in);
  * none kicked and ready). Its edge then writes nothing (state_idle returns at once, the timeout stays
  * clear), so it is not evaluated: most edges of a register workload and the gaps between services.
  * A build with -DVDPU_MODEL_CHECK evaluates it anyway on a copy and stops if anything differs. Two of
- * the conditions guard more than the suite can see (each removed by hand, 1,719 tests passed; the check
- * build fails): a beat finds no read of the engine's to go to at rest, and a timeout count left by a
- * service that ended on a timeout is cleared at the pick, before anything waits again.
+ * the conditions the suite cannot see (each removed by hand: 1,719 tests pass): a timeout count left by
+ * a service that ended on a timeout would stay instead of clearing, harmless as the pick clears it
+ * before anything waits again - the check build catches it (2 tests abort); and a beat, which finds no
+ * read of the engine's to go to at rest (equivalent: the check build passes too) - kept so that a read
+ * added beside the engine later cannot have its completion skipped.
  */
 static bool at_rest(const struct vdpu_edge *e, const vdpu_in_t *in)
 {
