@@ -231,7 +231,7 @@ static inline uint32_t model_cto_wake(uint32_t cnt, uint32_t timeout)
 
 /* qeng.c: the queue engine FSM */
 void model_qeng_reset(struct vdpu_state *s);
-/* the engine's derived summary (vdpu_eng ev_sts, ra_sts, av_reading) from its reads: at the end of every edge */
+/* the engine's derived summary (vdpu_eng ev_sts, ra_sts) from its reads: at the end of every edge */
 void model_qeng_summarize(struct vdpu_state *s);
 #ifdef VDPU_MODEL_CHECK
 bool model_qeng_summary_current(const struct vdpu_state *s);

@@ -235,11 +235,10 @@ struct vdpu_eng {
      * timeout's too, an edge later), a reset clears it (RTL fail_owed_q) */
     bool fail_owed;
     /* Not registers: which states the decisions (ev, ep[]) and the run-ahead reads (ra, rb[]) are in,
-     * one bit per state (1 << st), and whether the avail refresh is in flight - derived from them at
-     * the end of every edge (model_qeng_summarize) so the per-edge checks (the timeout, the idle
-     * contract, IDLE's pick) test a bit instead of looping over all sixteen */
+     * one bit per state (1 << st) - derived from them at the end of every edge (model_qeng_summarize) so
+     * the per-edge checks (the timeout, the idle contract, IDLE's pick) test a bit instead of looping
+     * over all sixteen */
     uint8_t ev_sts, ra_sts;
-    bool av_reading;
 
     /* MRG_RXBUF (ENG_CTRL[4], latched at the pick): the buffers of the frame in service. Nothing
      * is made used until the whole frame is written (commit), so a frame that runs out of buffers

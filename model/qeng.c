@@ -51,7 +51,7 @@ bool model_qeng_summary_current(const struct vdpu_state *s)
 {
     struct vdpu_eng g = s->eng;
     qeng_summarize(&g);
-    return g.ev_sts == s->eng.ev_sts && g.ra_sts == s->eng.ra_sts && g.av_reading == s->eng.av_reading;
+    return g.ev_sts == s->eng.ev_sts && g.ra_sts == s->eng.ra_sts;
 }
 #endif
 
@@ -1831,8 +1831,6 @@ static void state_err(struct vdpu_edge *e)
  */
 static void eng_edge(struct vdpu_edge *e, const vdpu_in_t *in);
 
-/* The split IN_ORDER hint of a queue says nothing once the queue is disabled (queue reset, a restored
- * position) or the device is reset: dropped at such an edge, after the engine's own update. */
 /*
  * The engine at rest at this edge: IDLE with nothing beside it (no decision, read ahead or next fetch
  * read, no failure owed), its completion timeout clear, no completion beat and no device reset, and
@@ -1872,6 +1870,9 @@ static void rest_check(const struct vdpu_edge *e, const vdpu_in_t *in)
 }
 #endif
 
+/* The engine's edge, unless it is at rest. The split IN_ORDER hint of a queue says nothing once the queue
+ * is disabled (queue reset, a restored position) or the device is reset: dropped at such an edge, after
+ * the engine's own update. */
 void model_qeng_edge(struct vdpu_edge *e, const vdpu_in_t *in)
 {
     if (at_rest(e, in)) {

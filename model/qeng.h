@@ -73,7 +73,7 @@ static inline bool qeng_ra_in_flight(const struct eng_ra_read *r)
 {
     return r->st == ENG_RA_READ || r->st == ENG_RA_DROP;
 }
-/* The states the decisions and run-ahead reads are in (ev_sts, ra_sts, av_reading), from the reads themselves */
+/* The states the decisions and run-ahead reads are in (ev_sts, ra_sts), from the reads themselves */
 _Static_assert(ENG_EV_BAD < 8 && ENG_RA_DROP < 8, "a summary holds a bit per state in 8 bits");
 static inline void qeng_summarize(struct vdpu_eng *g)
 {
@@ -84,14 +84,13 @@ static inline void qeng_summarize(struct vdpu_eng *g)
     for (unsigned i = 0; i < VDPU_RX_AHEAD_READS - 1; i++) ra |= 1u << g->rb[i].st;
     g->ev_sts = (uint8_t)ev;
     g->ra_sts = (uint8_t)ra;
-    g->av_reading = g->av.st == ENG_RA_READ;
 }
 /* The checks below read the summary: use them on an edge's pre-edge state (summarized at the edge before) */
 
 /* an RX run-ahead read, or the avail refresh, is in flight (RTL ra_pend) */
 static inline bool qeng_ra_pending(const struct vdpu_eng *g)
 {
-    return (g->ra_sts & (1u << ENG_RA_READ | 1u << ENG_RA_DROP)) || g->av_reading;
+    return (g->ra_sts & (1u << ENG_RA_READ | 1u << ENG_RA_DROP)) || g->av.st == ENG_RA_READ;
 }
 
 /* one of the interrupt decisions (ev, ep[]) is in state st (RTL ev_bad, ev_full) */
