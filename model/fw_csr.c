@@ -103,20 +103,23 @@ uint8_t model_fw_irq_status(const struct vdpu_state *s)
 }
 
 /* The CSR at each word offset (table index + 1; 0: none), filled once before main: every firmware
- * access looks its register up */
-#define CSR_WORDS 256u
+ * access looks its register up. The table spans the whole 16-bit CSR address, so a register the map
+ * places anywhere is found (a smaller one would silently miss registers placed past it) */
+#define CSR_WORDS (1u << 14)
 static uint8_t csr_at[CSR_WORDS];
 _Static_assert(VDPU_N_CSRS < 256, "csr_at holds a table index");
+_Static_assert(sizeof(((struct vdpu_csr_desc *)0)->off) == 2 && sizeof(((vdpu_fwreq_t *)0)->addr) == 2,
+               "CSR offsets and firmware addresses are 16 bits: csr_at covers them all");
 
 __attribute__((constructor)) static void csr_at_fill(void)
 {
     for (unsigned i = 0; i < VDPU_N_CSRS; i++)
-        if (vdpu_csr_table[i].off / 4 < CSR_WORDS) csr_at[vdpu_csr_table[i].off / 4] = (uint8_t)(i + 1);
+        csr_at[vdpu_csr_table[i].off / 4] = (uint8_t)(i + 1);
 }
 
 static const struct vdpu_csr_desc *csr_lookup(uint16_t off)
 {
-    if (off % 4 || off / 4 >= CSR_WORDS || !csr_at[off / 4]) return NULL;
+    if (off % 4 || !csr_at[off / 4]) return NULL;
     return &vdpu_csr_table[csr_at[off / 4] - 1];
 }
 
