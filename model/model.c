@@ -61,21 +61,6 @@ static void model_eval(vdpu_dev_t *dev, vdpu_out_t *out)
     out->wake = out->quiet ? model_wake(s) : UINT32_MAX;
 }
 
-/* Some queue has a deferred interrupt (one test for the common case: none) */
-static bool coal_any(const struct vdpu_state *s)
-{
-    unsigned any = 0;
-    for (unsigned q = 0; q < VDPU_NUM_QUEUES; q++) any |= s->eng.co_cnt[q];
-    return any != 0;
-}
-
-/* Edges a deferred interrupt's timer only counts before it fires (vdpu_irq_coal's `left`). */
-static uint32_t coal_left(const struct vdpu_state *s, unsigned q)
-{
-    uint32_t cycles = s->eng.coal >> VDPU_ENG_COAL_CYCLES_LSB, t = s->eng.co_tmr[q];
-    return t + 1 < cycles ? cycles - t - 1 : 0;
-}
-
 /*
  * The idle contract (docs/architecture.md, "Idle skipping"): true when, with idle inputs (no host
  * request, no completion beat, no frame beat, no firmware request, the same status levels), no
@@ -95,9 +80,7 @@ bool model_quiet(const struct vdpu_state *s)
     if (model_rx_head(s)->full && (model_rx_head(s)->stale || !model_qeng_waits(s))) return false;
     if (model_msix_sendable(s) || !model_fwdma_quiet(s)) return false;
     /* a deferred interrupt only while its timer has edges left on an enabled queue */
-    if (coal_any(s))
-        for (unsigned q = 0; q < VDPU_NUM_QUEUES; q++)
-            if (s->eng.co_cnt[q] && (!coal_left(s, q) || !s->queue[q].enable)) return false;
+    if (!model_irq_coal_waits(s)) return false;
     if (!model_qeng_waits(s)) {
         if (!model_qeng_idle(s)) return false;
         if ((s->eng.ctrl & (1u << VDPU_ENGCTRL_ENABLE)) && !s->quiesce) /* else the scheduler picks nothing */
@@ -112,11 +95,10 @@ uint32_t model_wake(const struct vdpu_state *s)
 {
     uint32_t w = UINT32_MAX;
     if (s->completer == VDPU_COMPLETER_HOLD) w = s->hold_cnt < s->hold_timeout ? s->hold_timeout - s->hold_cnt : 0;
-    if (coal_any(s))
-        for (unsigned q = 0; q < VDPU_NUM_QUEUES; q++)
-            if (s->eng.co_cnt[q] && coal_left(s, q) < w) w = coal_left(s, q);
+    uint32_t c = model_irq_coal_wake(s);
+    if (c < w) w = c;
     /* a read's completion timeout (the engine's, the firmware DMA channel's) */
-    uint32_t c = model_qeng_wake(s);
+    c = model_qeng_wake(s);
     if (c < w) w = c;
     c = model_fwdma_wake(s);
     return c < w ? c : w;
@@ -228,7 +210,7 @@ static void model_tick(vdpu_dev_t *dev, const vdpu_in_t *in)
         model_qeng_edge(&e, in);
     }
     model_qeng_nd_retire(&e);
-    model_qeng_coal_edge(&e);
+    model_irq_coal_edge(&e);
     model_fwdma_edge(&e, in); /* the DMA output: engine first, then the firmware channel, then MSI-X */
     model_msix_sender_edge(&e);
     if (e.eng_moved) model_qeng_summarize(nx); /* the derived checks of the next edge read it */

@@ -27,7 +27,7 @@ struct vdpu_edge {
     bool dev_reset;     /* firmware's DEV_RESET acted at this edge */
     bool steer_clear;   /* firmware wrote MQ_PAIRS at this edge: the steering flow table empties */
     bool eng_irq;       /* the queue engine raises the interrupt of queue eng_irq_q at this edge */
-    uint16_t eng_irq_q; /* ... (through the coalescer, model_qeng_coal_edge) */
+    uint16_t eng_irq_q; /* ... (through the coalescer, model_irq_coal_edge) */
     bool eng_service;   /* the engine served a queue at this edge (a state other than IDLE, or a pick):
                          * only then may it write its service arrays (model_state.h) */
     bool eng_moved;     /* the engine's edge was evaluated (it was not at rest): its reads' states may change */
@@ -115,6 +115,12 @@ void model_msix_sender_edge(struct vdpu_edge *e);
 bool model_msix_sendable(const struct vdpu_state *s);
 bool model_intx_pending(const struct vdpu_state *s);
 bool model_intx_level(const struct vdpu_state *s);
+
+/* irq_coal.c: queue interrupt coalescing (ENG_COAL) after the engine at every edge, and its part of
+ * the idle contract (every deferred interrupt's timer only counts; the edges before the first fires) */
+void model_irq_coal_edge(struct vdpu_edge *e);
+bool model_irq_coal_waits(const struct vdpu_state *s);
+uint32_t model_irq_coal_wake(const struct vdpu_state *s);
 
 /* evq.c: host policy writes -> firmware event FIFO */
 void model_evq_push(struct vdpu_edge *e, uint8_t kind, uint16_t queue, uint32_t data, uint64_t bar_off);
@@ -239,8 +245,6 @@ bool model_qeng_summary_current(const struct vdpu_state *s);
 void model_qeng_edge(struct vdpu_edge *e, const vdpu_in_t *in);
 /* After the engine's edge: notification data the engine moved past is retired (every queue). */
 void model_qeng_nd_retire(struct vdpu_edge *e);
-/* interrupt coalescing (ENG_COAL), after the engine: raises the queue interrupts that are due */
-void model_qeng_coal_edge(struct vdpu_edge *e);
 bool model_qeng_cpl_expected(const struct vdpu_state *s, uint8_t tag);
 /* idle contract: the engine only waits for a read completion at the next edge (RD_WAIT, its completion
  * timeout not due); the edges before that timeout fires (UINT32_MAX: no read outstanding or no timeout) */

@@ -125,6 +125,12 @@ struct eng_decision {
     bool wrap;
 };
 
+/* The interrupt coalescer's registers, per queue (irq_coal.c; the RTL's cnt_q, tmr_q in vdpu_irq_coal) */
+struct eng_irq_coal {
+    uint8_t cnt[VDPU_NUM_QUEUES];  /* interrupts deferred */
+    uint32_t tmr[VDPU_NUM_QUEUES]; /* edges since the first of them */
+};
+
 struct vdpu_eng {
     uint8_t fsm; /* enum vdpu_eng_fsm */
     bool rx;     /* serving the waiting frame's receiveq (else transmit on q) */
@@ -304,9 +310,7 @@ struct vdpu_eng {
     uint8_t ctrl;      /* ENG_CTRL[7:0] */
     uint32_t param;    /* ENG_PARAM: [3:0] prefetch depth, [7:4] used batch (plain 32-bit storage) */
     uint32_t coal;     /* ENG_COAL: [7:0] frames, [31:8] cycles (coalescing off while cycles is 0) */
-    /* interrupt coalescing, per queue: interrupts deferred, edges since the first of them */
-    uint8_t co_cnt[VDPU_NUM_QUEUES];
-    uint32_t co_tmr[VDPU_NUM_QUEUES];
+    struct eng_irq_coal irq_coal; /* the coalescer's registers (irq_coal.c, rtl/vdpu_irq_coal.sv) */
     uint64_t hm_base;  /* HOSTMEM_BASE */
     uint64_t hm_size;  /* HOSTMEM_SIZE */
     uint16_t rx_dropped; /* ENG_STATUS[31:16], saturating */

@@ -165,55 +165,11 @@ void qeng_write(struct vdpu_edge *e, uint8_t purpose, uint64_t addr, uint16_t le
     if (data) memcpy(n->wr_data, data, len < sizeof n->wr_data ? len : sizeof n->wr_data);
 }
 
-/* The queue interrupt the engine decided on: to the coalescer (model_qeng_coal_edge), later this edge. */
+/* The queue interrupt the engine decided on: to the coalescer (irq_coal.c), later this edge. */
 void qeng_raise(struct vdpu_edge *e, uint16_t q)
 {
     e->eng_irq = true;
     e->eng_irq_q = q;
-}
-
-/*
- * Interrupt coalescing (ENG_COAL; docs/queue-engine.md "Interrupt coalescing"), after the engine at
- * every edge. Off (cycles 0): the engine's interrupt is raised at once, as without a coalescer.
- * On: per queue, an interrupt the engine raises is deferred; the deferred ones are raised together
- * when `frames` of them have accumulated (frames 0: no limit) or `cycles` edges after the first of
- * them, whether or not the engine is still busy - so none is ever lost. DEV_RESET drops deferred
- * interrupts (an engine interrupt at that edge is raised as without coalescing), and so does a queue
- * that is not enabled (pre-edge; a queue reset disables it), for that queue.
- */
-void model_qeng_coal_edge(struct vdpu_edge *e)
-{
-    const struct vdpu_eng *g = &e->pre->eng;
-    struct vdpu_eng *n = &e->next->eng;
-    uint32_t frames = g->coal & VDPU_ENG_COAL_FRAMES, cycles = g->coal >> VDPU_ENG_COAL_CYCLES_LSB;
-
-    if (!cycles) { /* coalescing off (the default): the interrupt passes, nothing is held */
-        if (e->eng_irq && e->eng_irq_q < VDPU_NUM_QUEUES) model_queue_irq(e, e->eng_irq_q);
-        memset(n->co_cnt, 0, sizeof n->co_cnt);
-        memset(n->co_tmr, 0, sizeof n->co_tmr);
-        return;
-    }
-    for (unsigned q = 0; q < VDPU_NUM_QUEUES; q++) {
-        bool req = e->eng_irq && e->eng_irq_q == q;
-        /* a disabled queue (reset: "the device MUST NOT ... notify the driver for it") keeps nothing */
-        if (!cycles || e->dev_reset || !e->pre->queue[q].enable) {
-            if (req) model_queue_irq(e, (uint16_t)q);
-            n->co_cnt[q] = 0;
-            n->co_tmr[q] = 0;
-            continue;
-        }
-        bool pend = g->co_cnt[q] != 0;
-        unsigned cnt = g->co_cnt[q] + (req ? 1u : 0u);
-        bool fire = (pend && g->co_tmr[q] + 1 >= cycles) || (req && frames && cnt >= frames);
-        if (fire) {
-            model_queue_irq(e, (uint16_t)q);
-            n->co_cnt[q] = 0;
-            n->co_tmr[q] = 0;
-        } else {
-            n->co_cnt[q] = (uint8_t)(cnt > 0xFF ? 0xFF : cnt);
-            n->co_tmr[q] = pend ? g->co_tmr[q] + 1 + e->warp : 0; /* warp < wake <= 2^24 */
-        }
-    }
 }
 
 /* The next fetch's reads are forgotten (a device reset, a completion timeout): their beats are unexpected */

@@ -6,7 +6,7 @@
 // whether or not the engine is still serving the queue, so none is ever lost. DEV_RESET drops the
 // deferred ones (an engine interrupt at that edge passes through), and a queue that is not enabled
 // drops its own. docs/queue-engine.md,
-// "Interrupt coalescing"; the C model is model_qeng_coal_edge.
+// "Interrupt coalescing"; the C model is model/irq_coal.c.
 `include "vdpu_pkg.svh"
 
 module vdpu_irq_coal
