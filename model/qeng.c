@@ -263,15 +263,10 @@ void qeng_drop_frame(struct vdpu_edge *e)
     qeng_idle(e);
 }
 
-static bool tx_ready(const struct vdpu_state *s, unsigned q);
-
 /* A transmitq the scheduler may pick (the engine on). */
 static bool tx_waits(const struct vdpu_state *s)
 {
-    if (!(s->eng.ctrl & ENG_CTRL_ENABLE)) return false;
-    for (unsigned q = 1; q < VDPU_NUM_QUEUES; q += 2)
-        if (tx_ready(s, q)) return true;
-    return false;
+    return (s->eng.ctrl & ENG_CTRL_ENABLE) && qeng_sched_tx_any(s);
 }
 
 /* A buffer done stays in the used batch: no used write now, no interrupt for it. RX: the frame is done
@@ -828,26 +823,7 @@ static bool rx_too_long(const struct vdpu_state *s)
  * the frame longer than the buffer or than the MTU allows. */
 static bool rx_unservable(const struct vdpu_state *s, unsigned rxq)
 {
-    return !s->queue[rxq].enable || (s->eng.qerr >> rxq & 1u) || model_rx_head(s)->trunc || rx_too_long(s);
-}
-
-/* A transmitq the scheduler may pick: kicked, enabled, not stopped by a violation. */
-static bool tx_ready(const struct vdpu_state *s, unsigned q)
-{
-    return q != s->ctrlq && s->queue[q].kick && s->queue[q].enable && !(s->eng.qerr >> q & 1u);
-}
-
-/* The TX pick, round robin: the lowest ready transmitq after the one picked last, else the lowest
- * ready one; -1 when none is (RTL vdpu_qeng_sched.sv). */
-static int tx_pick(const struct vdpu_state *s)
-{
-    int lowest = -1, after = -1;
-    for (unsigned q = 1; q < VDPU_NUM_QUEUES; q += 2) {
-        if (!tx_ready(s, q)) continue;
-        if (lowest < 0) lowest = (int)q;
-        if (after < 0 && q > s->eng.tx_last) after = (int)q;
-    }
-    return after >= 0 ? after : lowest;
+    return !qeng_sched_rx_go(s, rxq) || model_rx_head(s)->trunc || rx_too_long(s);
 }
 
 /*
@@ -863,10 +839,7 @@ bool qeng_tx_yields(const struct vdpu_edge *e)
 
     if (g->pc_n || g->xn_cnt || g->xb_st != ENG_XA_NONE) return false; /* a next fetch read early is served first */
     if (model_rx_waiting(s)) return true;
-    if (!(g->ctrl & ENG_CTRL_ENABLE)) return false;
-    for (unsigned q = 1; q < VDPU_NUM_QUEUES; q += 2)
-        if (q != g->q && tx_ready(s, q)) return true;
-    return false;
+    return (g->ctrl & ENG_CTRL_ENABLE) && qeng_sched_tx_other(s, g->q);
 }
 
 static void state_idle(struct vdpu_edge *e)
@@ -909,7 +882,7 @@ static void state_idle(struct vdpu_edge *e)
         pick = (int)rxq;
     } else {
         if (!on) return;
-        pick = tx_pick(s);
+        pick = qeng_sched_tx_pick(s);
         if (pick < 0) return;
         n->rx = false;
         n->tx_last = (uint16_t)pick;
@@ -1807,7 +1780,7 @@ static bool at_rest(const struct vdpu_edge *e, const vdpu_in_t *in)
     if (g->fsm != VDPU_ENG_IDLE || in->dmacpl_valid || e->dev_reset || g->cto || g->fail_owed ||
         qeng_ev_held(g) || qeng_ra_pending(g) || qeng_xn_pending(g))
         return false;
-    return s->quiesce || (!model_rx_waiting(s) && (!(g->ctrl & ENG_CTRL_ENABLE) || tx_pick(s) < 0));
+    return s->quiesce || (!model_rx_waiting(s) && (!(g->ctrl & ENG_CTRL_ENABLE) || !qeng_sched_tx_any(s)));
 }
 
 #ifdef VDPU_MODEL_CHECK

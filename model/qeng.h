@@ -1,4 +1,4 @@
-/* qeng.h - internals shared by the queue engine's files: the FSM core (qeng.c) and the split / packed ring layouts. */
+/* qeng.h - internals shared by the queue engine's files: the FSM core (qeng.c), the scheduler inputs (qeng_sched.c) and the split / packed ring layouts. */
 #ifndef VDPU_QENG_H
 #define VDPU_QENG_H
 
@@ -132,6 +132,13 @@ static inline bool qeng_xn_pending(const struct vdpu_eng *g)
 {
     return g->xn_n || g->xb_st == ENG_XA_READ;
 }
+
+/* qeng_sched.c: the scheduler's inputs from pre-edge state (rtl/vdpu_qeng_sched.sv): the waiting frame's
+ * receiveq can take it; the TX pick (round robin; -1: none ready), any ready, one ready besides cur */
+bool qeng_sched_rx_go(const struct vdpu_state *s, unsigned rxq);
+int qeng_sched_tx_pick(const struct vdpu_state *s);
+bool qeng_sched_tx_any(const struct vdpu_state *s);
+bool qeng_sched_tx_other(const struct vdpu_state *s, unsigned cur);
 
 /* qeng_split.c / qeng_packed.c: what depends on the ring layout */
 void qeng_split_start(struct vdpu_edge *e, uint16_t q);

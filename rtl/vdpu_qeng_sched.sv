@@ -5,7 +5,7 @@
 // lowest ready (kicked, enabled, not stopped) transmit queue (odd, not the control queue) after the one
 // picked last, else the lowest ready one. Also whether a transmit queue other than the one in service
 // is ready (a TX service yields to it, "Fairness"), and the NOTIFICATION_DATA "ahead" of both
-// candidates, which caps a packed buffer-start read at the pick.
+// candidates, which caps a packed buffer-start read at the pick. The C model is model/qeng_sched.c.
 `include "vdpu_pkg.svh"
 
 module vdpu_qeng_sched
