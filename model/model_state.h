@@ -175,8 +175,8 @@ struct vdpu_eng {
     uint8_t err;         /* QERR_* for ERR */
 
     /* prefetch cache and used batch, for the queue in service (reset at the pick) */
-    uint8_t pf;          /* prefetch depth P (1..8), latched from ENG_PARAM at the pick */
-    uint8_t bb;          /* used batch B (1..8), latched likewise */
+    uint8_t pf;          /* prefetch depth P (1..ENG_PARAM_MAX), latched from ENG_PARAM at the pick */
+    uint8_t bb;          /* used batch B (1..ENG_PARAM_MAX), latched likewise */
     uint8_t pc_n;        /* cached entries not yet used: split avail ring ids, packed descriptors */
     uint8_t pc_pos;      /* index of the next one in pc (pc, b_id, b_len: in the service arrays below) */
     uint8_t b_cnt;       /* split / RX: used entries collected, not yet written (packed TX: IN_ORDER only) */

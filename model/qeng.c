@@ -793,6 +793,7 @@ static void start_buffer(struct vdpu_eng *n)
 }
 
 /* An ENG_PARAM field (the 4 bits of v at lsb): 0 acts as 1, above ENG_PARAM_MAX as ENG_PARAM_MAX. */
+_Static_assert(VDPU_ENG_PARAM_MAX >= 1 && VDPU_ENG_PARAM_MAX <= 15, "P, B and K are 4-bit ENG_PARAM fields");
 static uint8_t eng_param_field(uint32_t v, unsigned lsb)
 {
     uint8_t f = (v >> lsb) & 0xFu;

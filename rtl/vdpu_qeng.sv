@@ -188,6 +188,9 @@ module vdpu_qeng
 
   // prefetch and batching: ENG_PARAM fields act as 1..ENG_PARAM_MAX; the cache holds up to ENG_PARAM_MAX descriptors.
   localparam int unsigned PcBits   = 128 * ENG_PARAM_MAX;
+  localparam int unsigned PcW      = $clog2(16 * ENG_PARAM_MAX);  // a byte offset into such a cache
+  localparam int unsigned BiW      = $clog2(ENG_PARAM_MAX);       // an element of a used batch
+  localparam int unsigned UsedBits = 256 * ((64 * ENG_PARAM_MAX + 255) / 256);  // a batch's split used elements, whole beats
   // INDIRECT_DESC: indirect table entries per read (512 bytes, the DMA read limit), kept in u_tbl_buf.
   localparam int unsigned TblBlock = DMA_RD_MAX / 16;
   // MRG_RXBUF: buffers one received frame may use (a frame needing more is dropped); num_buffers
@@ -226,8 +229,8 @@ module vdpu_qeng
   logic [FRAME_WW-1:0]   txb_q, txb_d;      // TX: frame beat to send next
   logic [7:0]            code_q, code_d;    // violation found in PROC / WR_REQ
   // prefetch cache and used batch of the queue in service (reset at the pick)
-  logic [3:0]            pf_q, pf_d;        // prefetch depth P (1..8)
-  logic [3:0]            bb_q, bb_d;        // used batch B (1..8)
+  logic [3:0]            pf_q, pf_d;        // prefetch depth P (1..ENG_PARAM_MAX)
+  logic [3:0]            bb_q, bb_d;        // used batch B (1..ENG_PARAM_MAX)
   logic [3:0]            pcn_q, pcn_d;      // cached entries not yet used
   logic                  pcfirst_q, pcfirst_d; // the next cached entry is the first of its fill (model: pc_pos == 0)
   logic [PcBits-1:0]     pc_q, pc_d;        // split ring ids (16 bits) / packed descriptors (128), next at bit 0
@@ -717,7 +720,7 @@ module vdpu_qeng
     return was_bad || (dmacpl_status_i != CPL_SC) || dmacpl_poison_i ||
            (32'(dmacpl_len_i) > 32'({n, 4'b0}) - 32'(got));
   endfunction
-  function automatic logic [PcBits-1:0] beat_into(logic [PcBits-1:0] held, logic [6:0] got);  // got < 128: P <= 8 descriptors
+  function automatic logic [PcBits-1:0] beat_into(logic [PcBits-1:0] held, logic [PcW-1:0] got);
     return held | ({(PcBits - 256)'(0), dmacpl_data_i & byte_mask(xa_nb)} << {got, 3'b000});
   endfunction
   function automatic logic beat_short(logic [3:0] n, logic [7:0] got);
@@ -1045,12 +1048,12 @@ module vdpu_qeng
   logic [3:0]  k_ring, k_desc;
   logic [15:0] io_offered;    // split IN_ORDER: buffers the last avail idx offers from the one in service
   logic [16:0] io_room;       // ... descriptors before the table end
-  logic [511:0] used_elems;   // split: the batch's used elements {id:32, len:32}
+  logic [UsedBits-1:0] used_elems;  // split: the batch's used elements {id:32, len:32}
   logic [15:0] used_wlen;     // ... their bytes
   logic [16:0] used_end;      // used ring slot after the batch, with one more element
   logic [15:0] used_adv;      // split: USED_IDX moves by the batch, or (MRG_RXBUF) the frame's buffers
   logic [15:0] last_bid;      // IN_ORDER: id of the batch's last buffer (the one used entry's id)
-  logic [2:0]  last_bi;       // ... its element (bcnt - 1 mod 8: a full batch of 8 is element 7)
+  logic [BiW-1:0] last_bi;    // ... its element (bcnt - 1)
   logic [255:0] rest_beat;    // packed RX batch: beat of the used descriptors of buffers 1..bcnt-1
   logic [15:0] rest_len;      // ... their bytes
   logic [15:0] used_fl;       // packed: used descriptor flags of the current lap
@@ -1077,7 +1080,7 @@ module vdpu_qeng
       if (io_room < 17'(k_desc)) k_desc = 4'(io_room);
       if (k_desc == '0) k_desc = 4'd1;
     end
-    last_bi    = bcnt_q[2:0] - 3'd1;
+    last_bi    = BiW'(bcnt_q - 4'd1);
     last_bid   = bids_q[16*last_bi+:16];
     used_elems = '0;
     for (int i = 0; i < int'(ENG_PARAM_MAX); i++) begin
@@ -1085,7 +1088,7 @@ module vdpu_qeng
     end
     used_wlen = {9'b0, bcnt_q, 3'b000};
     if (io_q) begin  // IN_ORDER (TX): only the batch's last element, at the slot of its first buffer
-      used_elems = {448'b0, 32'b0, 16'b0, last_bid};
+      used_elems = {(UsedBits - 64)'(0), 32'b0, 16'b0, last_bid};
       used_wlen  = 16'd8;
     end
     used_end  = 17'(mod16(qc.used_idx, qn)) + 17'(bcnt_q) + 17'd1;
@@ -1093,10 +1096,10 @@ module vdpu_qeng
     rest_len  = {8'b0, bcnt_q - 4'd1, 4'b0};
     rest_beat = '0;
     for (int j = 0; j < 2; j++) begin  // descriptor 2*beat + j of the rest is element 2*beat + j + 1
-      if (32'(beat_q[1:0]) * 32'd2 + 32'(j) + 32'd1 < 32'(bcnt_q)) begin
+      if (32'(beat_q) * 32'd2 + 32'(j) + 32'd1 < 32'(bcnt_q)) begin
         rest_beat[128*j+:128] = {used_fl | 16'(1 << VQ_F_WRITE),
-                                 bids_q[16*(32'(beat_q[1:0]) * 2 + j + 1)+:16],
-                                 16'b0, b_len_q[16*(32'(beat_q[1:0]) * 2 + j + 1)+:16], 64'b0};
+                                 bids_q[16*(32'(beat_q) * 2 + j + 1)+:16],
+                                 16'b0, b_len_q[16*(32'(beat_q) * 2 + j + 1)+:16], 64'b0};
       end
     end
     used_adv  = 16'(bcnt_q) + (mcommit_q ? 16'(mcnt_q) : 16'd0);  // MRG_RXBUF: after the held batch
@@ -1385,8 +1388,8 @@ module vdpu_qeng
             // the batch of struct vring_used_elem {id, len}, 32 bytes per beat
             req.addr = used_base + 64'd4 + {45'b0, mod16(qc.used_idx, qn), 3'b0};
             req.len  = used_wlen;
-            req.data = beat_q[0] ? used_elems[511:256] : used_elems[255:0];
-            req.last = (used_wlen - {10'b0, beat_q[0], 5'b0}) <= 16'd32;
+            req.data = used_elems[256*beat_q+:256];
+            req.last = (used_wlen - {7'b0, beat_q, 5'b0}) <= 16'd32;
           end
         end
         OpUsedRest: begin  // packed RX batch: whole used descriptors (address 0) from slot used_idx + 1
@@ -1394,7 +1397,7 @@ module vdpu_qeng
           req.addr    = desc_base + {44'b0, qc.used_idx + 16'd1, 4'b0};
           req.len     = rest_len;
           req.data    = rest_beat;
-          req.last    = (rest_len - {9'b0, beat_q[1:0], 5'b0}) <= 16'd32;
+          req.last    = (rest_len - {7'b0, beat_q, 5'b0}) <= 16'd32;
         end
         OpAvEvt: begin  // split EVENT_IDX: avail_event after the used ring
           req.purpose     = PURP_EVENT;
@@ -1434,7 +1437,7 @@ module vdpu_qeng
     if (ra_hit) begin
       ra_d.bad = beat_bad(ra_q.bad, ra_q.n, ra_q.got);
       if (!ra_d.bad) begin
-        pcx_d   = beat_into(pcx_q, ra_q.got[6:0]);
+        pcx_d   = beat_into(pcx_q, ra_q.got[PcW-1:0]);
         ra_d.got = ra_q.got + 8'(xa_nb);
       end
       if (dmacpl_last_i) begin
@@ -1446,8 +1449,8 @@ module vdpu_qeng
       if (rb_hit[i]) begin
         rb_d[i].bad = beat_bad(rb_q[i].bad, rb_q[i].n, rb_q[i].got);
         if (!rb_d[i].bad) begin
-          if (i == 0) pcy_d = beat_into(pcy_q, rb_q[i].got[6:0]);
-          else pcz_d[i-1] = beat_into(pcz_q[i-1], rb_q[i].got[6:0]);
+          if (i == 0) pcy_d = beat_into(pcy_q, rb_q[i].got[PcW-1:0]);
+          else pcz_d[i-1] = beat_into(pcz_q[i-1], rb_q[i].got[PcW-1:0]);
           rb_d[i].got = rb_q[i].got + 8'(xa_nb);
         end
         if (dmacpl_last_i) begin
@@ -1477,7 +1480,7 @@ module vdpu_qeng
     if (xb_hit) begin
       xbbad_d = beat_bad(xbbad_q, xbn_q, xbgot_q);
       if (!xbbad_d) begin
-        pcy_d   = beat_into(pcy_q, xbgot_q[6:0]);
+        pcy_d   = beat_into(pcy_q, xbgot_q[PcW-1:0]);
         xbgot_d = xbgot_q + 8'(xa_nb);
       end
       if (dmacpl_last_i) begin
@@ -1671,7 +1674,7 @@ module vdpu_qeng
           if (!cpl_good) begin
             // an error status, poisoned data or a foreign tag: nothing of the beat is stored
           end else if (cache_rd && cpl_n != '0) begin
-            pc_d = pc_q | ({(PcBits - 256)'(0), dmacpl_data_i & byte_mask(cpl_n)} << {rcnt_q[6:0], 3'b000});
+            pc_d = pc_q | ({(PcBits - 256)'(0), dmacpl_data_i & byte_mask(cpl_n)} << {rcnt_q[PcW-1:0], 3'b000});
           end else if (op_q != OpPayload && op_q != OpInd && cpl_n != '0) begin
             rbuf_d = rbuf_q | 128'(({256'b0, dmacpl_data_i & byte_mask(cpl_n)} << {rcnt_q[3:0], 3'b000}));
           end
@@ -2246,7 +2249,7 @@ module vdpu_qeng
               pbad_d        = 1'b1;
               pay_fail_last = dmacpl_last_i;
             end else begin
-              pcx_d   = pcx_q | ({(PcBits - 256)'(0), dmacpl_data_i & byte_mask(xa_nb)} << {xagot_q[6:0], 3'b000});
+              pcx_d   = pcx_q | ({(PcBits - 256)'(0), dmacpl_data_i & byte_mask(xa_nb)} << {xagot_q[PcW-1:0], 3'b000});
               xagot_d = xagot_q + 8'(xa_nb);
               if (dmacpl_last_i) begin
                 if (32'(xagot_q) + 32'(xa_nb) != 32'({xan_q, 4'b0})) pbad_d = 1'b1;
@@ -2519,7 +2522,7 @@ module vdpu_qeng
       beat_d = '0;
       if (packed_q && io_q) begin
         // _d: a frame a TX fetch sent is done at the edge its descriptor is checked (TX_OUT changes neither)
-        bids_d[16*bcnt_q[2:0]+:16] = dnext_d;
+        bids_d[16*bcnt_q[BiW-1:0]+:16] = dnext_d;
         bcnt_d = bcnt_q + 4'd1;
         bnd_d  = bnd_q + ndesc_d[15:0];
         if (bcnt_q + 4'd1 >= bb_q) begin
@@ -2534,8 +2537,8 @@ module vdpu_qeng
       end else if (packed_q && rx_q) begin
         // RX: joins the batch; held while it has room, the chain was one descriptor (the next used
         // slot follows on) and the next buffer's used slot stays before the ring end
-        bids_d[16*bcnt_q[2:0]+:16]  = dnext_d;
-        b_len_d[16*bcnt_q[2:0]+:16] = 16'(tot_new);
+        bids_d[16*bcnt_q[BiW-1:0]+:16]  = dnext_d;
+        b_len_d[16*bcnt_q[BiW-1:0]+:16] = 16'(tot_new);
         bcnt_d = bcnt_q + 4'd1;
         bnd_d  = bnd_q + ndesc_d[15:0];
         if (bcnt_q + 4'd1 < bb_q && ndesc_d == 17'd1 && 17'(qc.used_idx) + 17'(bnd_q) + 17'd1 < 17'(qn)) begin
@@ -2551,8 +2554,8 @@ module vdpu_qeng
         op_d    = OpUsed;
         state_d = StWrReq;
       end else begin
-        bids_d[16*bcnt_q[2:0]+:16]  = head_q;
-        b_len_d[16*bcnt_q[2:0]+:16] = rx_q ? 16'(tot_new) : '0;  // RX: header + frame written
+        bids_d[16*bcnt_q[BiW-1:0]+:16]  = head_q;
+        b_len_d[16*bcnt_q[BiW-1:0]+:16] = rx_q ? 16'(tot_new) : '0;  // RX: header + frame written
         bcnt_d = bcnt_q + 4'd1;
         if (bcnt_q + 4'd1 >= bb_q || (!io_q && used_end >= 17'(qn))) begin
           bleave_d = 1'b0;

@@ -46,7 +46,7 @@ Test(cli, bad_arguments_one_line_exit_2)
         VDPU " run --accesses 5", VDPU " run --fw /bin/true", VDPU " run --fw builtin --fw-verbose",
         VDPU " run --features -NOPE", VDPU " run --features GUEST_TSO4", VDPU " run --features MQ,-MAC",
         VDPU " run --queues 0", VDPU " run --gdb 70000", VDPU " run --fw builtin --gdb 4000", VDPU " bench --seed x",
-        VDPU " run --pcap-out /tmp/x.pcap", VDPU " run --workload net-tx --prefetch 9", VDPU " run --json /tmp/x.json",
+        VDPU " run --pcap-out /tmp/x.pcap", VDPU " run --workload net-tx --prefetch 16", VDPU " run --json /tmp/x.json",
         VDPU " run --workload net-tx --pkt-size 13", VDPU " run --workload net-tx --pkt-size jumbo",
         VDPU " run --workload net-rx --packets 0", VDPU " run --workload net-tx --pcap-out /nonexistent/d/x.pcap",
         VDPU " run --pairs 2", VDPU " run --workload net-random --pairs 2", VDPU " run --workload net-tx --pairs 0",
@@ -56,7 +56,7 @@ Test(cli, bad_arguments_one_line_exit_2)
         VDPU " run --fw builtin --workload net-tx", VDPU " run --max-qp 0", VDPU " run --max-qp 3", VDPU " run --workload net-loopback --max-qp 1 --pairs 2",
         VDPU " run --workload net-tx --max-reads 33", VDPU " run --workload net-tx --max-reads 0",
         VDPU " run --workload net-tx --tags 33", VDPU " run --workload net-tx --tags 0", VDPU " run --workload net-tx --tags x",
-        VDPU " run --workload net-tx --tx-fetch 9", VDPU " run --workload net-tx --tx-fetch 0",
+        VDPU " run --workload net-tx --tx-fetch 16", VDPU " run --workload net-tx --tx-fetch 0",
         VDPU " run --workload net-tx --tx-fetch 2x",
         VDPU " run --workload net-tx --coalesce 8", VDPU " run --workload net-tx --coalesce 8,0",
         VDPU " run --workload net-tx --coalesce 300,10", VDPU " run --workload net-tx --coalesce 8,x",
@@ -452,22 +452,25 @@ Test(cli, compare_json_write_failure_is_reported, .timeout = 120)
  * packed TX at 1500 B does not exceed the link bound, and reaches the spec minimum's request count;
  * TX with 32 reads and TX fetch 8 (packed, split with IN_ORDER: every feature) moves at least 1.3x the
  * frames of 8 reads without it (simulated time: the same figures on every machine) with the same
- * requests per frame */
+ * requests per frame; at P = B = K = ENG_PARAM_MAX (15) 64-byte TX moves at least 1.5x the frames of K 8:
+ * one descriptor read per round trip bounds a TX stream, and it brings fifteen frames instead of eight */
 Test(cli, bench_data_path_table, .timeout = 300)
 {
     static char out[32768];
     cr_assert_eq(sh(VDPU " bench -e model -n 200 -p 20", out, sizeof out), 0, "%s", out);
-    unsigned rows = 0, fetch_rows = 0;
+    unsigned rows = 0, fetch_rows = 0, wide_rows = 0;
     double m8[2][2][2] = {{{0}}}, m8_req[2][2][2] = {{{0}}}; /* TX at M 8: [packed][size 1500][rtt 1000] */
+    double k8[2][2][2] = {{{0}}};                            /* TX at K 8 */
     for (const char *l = strstr(out, "bench: data path"); l; l = strstr(l + 1, "bench: data path")) {
         char ring[8], dir[4];
-        unsigned size, rtt, m, k;
+        unsigned size, rtt, p, m, k;
         double mpps, gbps, cyc, req, min, x, bound, share;
         unsigned storage;
-        cr_assert_eq(sscanf(l, "bench: data path %7s %3s %u B rtt %u M %u K %u: %lf Mpps %lf Gbit/s %lf cycles/pkt "
+        cr_assert_eq(sscanf(l, "bench: data path %7s %3s %u B rtt %u P %u M %u K %u: %lf Mpps %lf Gbit/s %lf cycles/pkt "
                                "%lf req/pkt (min %lf, %lfx) link bound %lf Mpps, %lf%% storage %u B",
-                            ring, dir, &size, &rtt, &m, &k, &mpps, &gbps, &cyc, &req, &min, &x, &bound, &share, &storage),
-                     15, "unparsed row: %.160s", l);
+                            ring, dir, &size, &rtt, &p, &m, &k, &mpps, &gbps, &cyc, &req, &min, &x, &bound, &share,
+                            &storage),
+                     16, "unparsed row: %.160s", l);
         bool pk = !strcmp(ring, "packed");
         if (!strcmp(dir, "TX") && m == 8) {
             m8[pk][size == 1500][rtt == 1000] = mpps;
@@ -475,13 +478,22 @@ Test(cli, bench_data_path_table, .timeout = 300)
         }
         if (k > 1) { /* after the M 8 row of its configuration */
             double base = m8[pk][size == 1500][rtt == 1000];
-            cr_assert(base > 0 && mpps >= 1.3 * base, "TX fetch 8 not 1.3x M 8 (%.3f Mpps): %.160s", base, l);
-            cr_assert(req <= m8_req[pk][size == 1500][rtt == 1000] + 0.01, "TX fetch 8 reads more: %.160s", l);
+            cr_assert(base > 0 && mpps >= 1.3 * base, "TX fetch %u not 1.3x M 8 (%.3f Mpps): %.160s", k, base, l);
+            cr_assert(req <= m8_req[pk][size == 1500][rtt == 1000] + 0.01, "TX fetch reads more: %.160s", l);
             fetch_rows++;
         }
+        if (k == 8) k8[pk][size == 1500][rtt == 1000] = mpps;
+        if (k == VDPU_ENG_PARAM_MAX) { /* after the K 8 row */
+            cr_assert_eq(p, VDPU_ENG_PARAM_MAX, "%.160s", l);
+            double base = k8[pk][size == 1500][rtt == 1000];
+            if (size == 64) cr_assert(base > 0 && mpps >= 1.5 * base, "K 15 not 1.5x K 8 (%.3f Mpps): %.160s", base, l);
+            wide_rows++;
+        } else {
+            cr_assert_eq(p, 8, "%.160s", l);
+        }
         struct eng_storage es;
-        eng_storage_of(8, 8, m, k, &es);
-        cr_assert_eq(storage, es.total, "the storage of P = B = 8 and M: %.160s", l);
+        eng_storage_of(p, p, m, k, &es);
+        cr_assert_eq(storage, es.total, "the storage of P = B and M: %.160s", l);
         cr_assert(mpps > 0 && bound > 0 && mpps <= bound, "%.160s", l);
         /* the minimum counts an interrupt per batch (B = 8); with EVENT_IDX the driver asks for fewer when
          * it keeps up (two interrupt decisions pending make RX batches come faster than its used_event
@@ -490,8 +502,9 @@ Test(cli, bench_data_path_table, .timeout = 300)
         if (!strcmp(ring, "packed") && !strcmp(dir, "TX")) cr_assert(x < 1.01, "packed TX at the minimum: %.160s", l);
         rows++;
     }
-    cr_assert_eq(rows, 32, "2 rings x 2 sizes x 2 rtt x (TX at M 1, 8 and 32 with K 8, RX)");
-    cr_assert_eq(fetch_rows, 8);
+    cr_assert_eq(rows, 40, "2 rings x 2 sizes x 2 rtt x (TX at M 1, 8, 32 with K 8 and P = B = K = 15, RX)");
+    cr_assert_eq(fetch_rows, 16);
+    cr_assert_eq(wide_rows, 8);
 }
 
 /* issue 14: vdpu run --migrate-at moves the running device to fresh devices of other engines during the

@@ -97,7 +97,7 @@ Test(compare_specmin, engine_storage_by_setting)
                  "each step of P, B, M costs its entry; P > 1 the run-ahead reads (3 bytes each)");
     eng_storage_of(0, 200, 8, 0, &c);
     cr_assert_eq(c.desc_cache, 16, "P 0 acts as 1");
-    cr_assert_eq(c.used_batch, 8 * 4, "B above 8 acts as 8");
+    cr_assert_eq(c.used_batch, VDPU_ENG_PARAM_MAX * 4, "B above ENG_PARAM_MAX acts as it");
     cr_assert_eq(c.frame_bufs, 3 * 9216, "K 0 acts as 1: one frame's TX buffer");
     char buf[320], want[160];
     eng_storage_format(&b, 8, 8, 8, 1, buf, sizeof buf);
@@ -106,16 +106,17 @@ Test(compare_specmin, engine_storage_by_setting)
     snprintf(want, sizeof want, "%u bytes (descriptor caches (prefetch, %u read ahead) %u x 8 x 16, used batch 8 x 4, payload read slots 8 x 6",
              27851 + VDPU_EV_PENDING * 7 + ra * 3 + 7 + caches * 8 * 16, ra, caches);
     cr_assert(strstr(buf, want), "%s", buf);
-    /* TX fetch: two TX fetch buffers of K standard frames side by side (TX_BUF_BYTES), whatever K > 1; the
-     * run-ahead descriptors and those beyond the next fetch */
+    /* TX fetch: two TX fetch buffers side by side, each of ENG_PARAM_MAX standard frames (TX_BUF_BYTES:
+     * 15 x 1,536), whatever K > 1; the run-ahead descriptors and those beyond the next fetch */
+    _Static_assert(VDPU_TX_BUF_BYTES == 23040, "fifteen frames of 1,536 bytes");
     struct eng_storage k2, k8;
     eng_storage_of(8, 8, 8, 2, &k2);
     eng_storage_of(8, 8, 8, 8, &k8);
-    cr_assert_eq(k2.frame_bufs, 2 * 12288 + 2 * 9216);
+    cr_assert_eq(k2.frame_bufs, 2 * 23040 + 2 * 9216);
     cr_assert_eq(k8.total, k2.total);
-    cr_assert_eq(k8.total - b.total, 2 * 12288 - 9216, "the TX fetch buffers");
+    cr_assert_eq(k8.total - b.total, 2 * 23040 - 9216, "the TX fetch buffers");
     eng_storage_format(&k8, 8, 8, 8, 8, buf, sizeof buf);
-    cr_assert(strstr(buf, "frame buffers TX 24576 + RX 2 x 9216"), "%s", buf);
+    cr_assert(strstr(buf, "frame buffers TX 46080 + RX 2 x 9216"), "%s", buf);
     snprintf(want, sizeof want, "descriptor caches (prefetch, %u read ahead) %u x 8 x 16", ra, caches);
     cr_assert(strstr(buf, want), "%s", buf);
     eng_storage_of(8, 8, 1, 8, &k8);
@@ -362,7 +363,7 @@ Test(compare_cli, bad_values_one_line_exit_2)
 {
     static const char *const bad[] = {
         " --jobs 0", " --jobs x", " --ring circular", " --features EVENT_IDX+BOGUS", " --pkt-size 9",
-        " --pkt-size 64,jumbo", " --prefetch 9", " --used-batch 0", " --rtt 0", " --engine fpga", " --workload tx,ping",
+        " --pkt-size 64,jumbo", " --prefetch 16", " --used-batch 0", " --rtt 0", " --engine fpga", " --workload tx,ping",
         " --design diamond", " --packets 0", " --seed -1", " --ring split,split", " --bogus", " extra", " --jobs",
         " --merge-only " TDIR "/nothing-here", " --merge-only x --ring split", " --points-only --csv x.csv",
     };

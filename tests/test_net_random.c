@@ -176,7 +176,8 @@ Test(net_random, parameter_coverage)
     unsigned ring[2] = {0}, work[3] = {0}, size[3] = {0}, txc[3] = {0}, rxc[3] = {0}, top = 0, poll = 0, overrun = 0,
              stall = 0, q8 = 0, q256 = 0, odd_packed = 0, rtt_lo = 0, rtt_hi = 0, batching = 0, p8 = 0, b8 = 0, rxbuf = 0,
              rxbuf_tiny = 0, no_evidx = 0, no_nd = 0, coal = 0, coal_timer_only = 0, mr = 0, mr8 = 0, reord = 0,
-             in_order_batched = 0, no_io = 0, fault[LINK_FAULT_KINDS] = {0}, fault_pay = 0, ind[101] = {0};
+             in_order_batched = 0, no_io = 0, fault[LINK_FAULT_KINDS] = {0}, fault_pay = 0, ind[101] = {0}, wide = 0,
+             pmax = 0, kwide = 0;
     for (uint64_t seed = 1; seed <= NR_GROUPS * NR_PER_GROUP; seed++) {
         struct netrand_cfg c;
         netrand_pick(seed, &c);
@@ -197,6 +198,9 @@ Test(net_random, parameter_coverage)
         batching += c.prefetch > 1 || c.used_batch > 1;
         p8 += c.prefetch == 8;
         b8 += c.used_batch == 8;
+        wide += c.prefetch > 8 && c.used_batch > 8; /* the widest settings, drawn together */
+        pmax += c.prefetch == VDPU_ENG_PARAM_MAX;
+        kwide += c.tx_fetch > 8;
         rxbuf += c.no.rx_buf_size != 0;
         rxbuf_tiny += c.no.rx_buf_size != 0 && c.no.rx_buf_size < 200; /* frames in 8+ buffers */
         no_evidx += c.no_event_idx;
@@ -221,7 +225,8 @@ Test(net_random, parameter_coverage)
         cr_assert(c.max_reads >= 1 && c.max_reads <= 8);
         cr_assert(!c.no.rx_buf_size || c.np.workload != NET_TX);
         cr_assert(!c.no.rx_buf_size || (c.no.rx_buf_size >= 96 && c.no.rx_buf_size < 1526));
-        cr_assert(c.prefetch >= 1 && c.prefetch <= 8 && c.used_batch >= 1 && c.used_batch <= 8);
+        cr_assert(c.prefetch >= 1 && c.prefetch <= VDPU_ENG_PARAM_MAX && c.used_batch >= 1 &&
+                  c.used_batch <= VDPU_ENG_PARAM_MAX && c.tx_fetch >= 1 && c.tx_fetch <= VDPU_ENG_PARAM_MAX);
         cr_assert(c.qsize >= 8 && c.qsize <= 256);
         cr_assert(c.ring == DRV_RING_PACKED || !(c.qsize & (c.qsize - 1)), "split queue sizes are powers of two");
         cr_assert(c.np.packets >= 20 && c.np.packets <= 200);
@@ -246,6 +251,9 @@ Test(net_random, parameter_coverage)
     cr_assert_geq(batching, 70);
     cr_assert_geq(p8, 5);
     cr_assert_geq(b8, 5);
+    cr_assert_geq(wide, 8, "P and B above 8");
+    cr_assert_geq(pmax, 1, "P = ENG_PARAM_MAX");
+    cr_assert_geq(kwide, 3, "K above 8");
     cr_assert_geq(rxbuf, 30);
     cr_assert_geq(rxbuf_tiny, 5);
     cr_assert_geq(no_evidx, 50);

@@ -60,14 +60,29 @@ PARAM_TEST(split_tx_p3_b3, 3, 3, .timeout = 300)
     cr_assert_eq(REQ(r, USED_IDX), 14);
 }
 
-/* ENG_PARAM fields: 0 acts as 1, 15 as 8 */
-PARAM_TEST(split_tx_clamped, 0, 15, .timeout = 300)
+/* ENG_PARAM fields: 0 acts as 1; 15, the most a 4-bit field holds, is ENG_PARAM_MAX: batches of 15, 15, 10 */
+_Static_assert(VDPU_ENG_PARAM_MAX == 15, "B = 15 acts as 15");
+PARAM_TEST(split_tx_p0_b15, 0, 15, .timeout = 300)
 {
     struct traffic_result r = traffic(T, DRV_RING_SPLIT, 0, NET_TX, 40, 64);
     cr_assert_eq(r.packets, 40);
     cr_assert_eq(REQ(r, AVAIL_RING), 40);
-    cr_assert_eq(REQ(r, USED), 5);
-    cr_assert_eq(REQ(r, USED_IDX), 5);
+    cr_assert_eq(REQ(r, USED), 3);
+    cr_assert_eq(BYTES(r, USED), 40 * 8);
+    cr_assert_eq(REQ(r, USED_IDX), 3);
+}
+
+/* P = B = 15 (ENG_PARAM_MAX): packed, blocks of fifteen descriptors - slots 0-14, 15-29, 30-44 (the last
+ * finding slot 40 empty) - and one used descriptor per buffer; the cache, the batch and the used write
+ * at their widest */
+PARAM_TEST(packed_tx_p15_b15, 15, 15, .timeout = 300)
+{
+    struct traffic_result r = traffic(T, DRV_RING_PACKED, 0, NET_TX, 40, 64);
+    cr_assert_eq(r.packets, 40);
+    cr_assert_eq(REQ(r, DESC), 3);
+    cr_assert_eq(BYTES(r, DESC), 3 * 15 * 16);
+    cr_assert_eq(REQ(r, PAYLOAD_RD), 40);
+    cr_assert_eq(REQ(r, USED), 40);
 }
 
 /* packed: floor(40/P) + 1 descriptor blocks of P, the last one finding the first empty slot */
@@ -129,6 +144,31 @@ PARAM_TEST(packed_rx_batched, 8, 8, .timeout = 300)
     cr_assert_eq(REQ(r, EVENT), 4);
     cr_assert_leq(REQ(r, MSIX), 4);
     cr_assert_geq(REQ(r, MSIX), 1);
+}
+
+/* P = B = 15 (ENG_PARAM_MAX), the widest batches: split, two batches of fifteen, each element written with
+ * its length in one 120-byte used write of four beats (the RTL's whole-beat element vector); packed, per
+ * batch the used descriptors of buffers 1..14 in one 224-byte write of seven beats, buffer 0's in a
+ * second (8 bytes: id, len, flags), one event read */
+PARAM_TEST(split_rx_p15_b15, 15, 15, .timeout = 300)
+{
+    struct traffic_result r = traffic(T, DRV_RING_SPLIT, 0, NET_RX, 30, 64);
+    cr_assert_eq(r.packets, 30);
+    cr_assert_eq(REQ(r, AVAIL_IDX), 1, "one service");
+    cr_assert_eq(REQ(r, AVAIL_RING), 2);
+    cr_assert_eq(BYTES(r, AVAIL_RING), 2 * 30);
+    cr_assert_eq(REQ(r, USED), 2);
+    cr_assert_eq(BYTES(r, USED), 30 * 8, "every element, each with its own length");
+    cr_assert_eq(REQ(r, USED_IDX), 2);
+}
+
+PARAM_TEST(packed_rx_p15_b15, 15, 15, .timeout = 300)
+{
+    struct traffic_result r = traffic(T, DRV_RING_PACKED, 0, NET_RX, 30, 64);
+    cr_assert_eq(r.packets, 30);
+    cr_assert_eq(REQ(r, USED), 4);
+    cr_assert_eq(BYTES(r, USED), 2 * (14 * 16 + 8));
+    cr_assert_eq(REQ(r, EVENT), 2);
 }
 
 /* P = B = 1: an RX service is one frame, as before batching (the base rules' counts) */

@@ -125,16 +125,16 @@ static unsigned storage_of(unsigned p, unsigned b, unsigned m, unsigned k)
 }
 
 /* One data-path configuration on the model (simulated time: every engine says the same): every feature,
- * P = B = 8, `mr` TX payload reads outstanding, TX fetch `k`, link round trip `rtt`. One table row: the
+ * P = B = `pb`, `mr` TX payload reads outstanding, TX fetch `k`, link round trip `rtt`. One table row: the
  * frame rate, DMA requests per packet beside the spec minimum, and the link-bound rate of the minimum's
  * traffic. */
-static int bench_data_path(enum drv_ring ring, enum net_workload w, unsigned size, unsigned rtt, unsigned mr,
-                           unsigned k, uint64_t seed)
+static int bench_data_path(enum drv_ring ring, enum net_workload w, unsigned size, unsigned rtt, unsigned pb,
+                           unsigned mr, unsigned k, uint64_t seed)
 {
     const uint64_t packets = 2000; /* long enough for steady state: the RX run-ahead ramp and the fill are a few per cent of it */
     struct vdpu_opts o;
     if (!bench_opts(&o, VDPU_ENGINE_MODEL)) return -1;
-    o.prefetch = o.used_batch = 8;
+    o.prefetch = o.used_batch = pb;
     o.max_reads = mr;
     o.tx_fetch = k;
     vdpu_session_t s;
@@ -154,9 +154,9 @@ static int bench_data_path(enum drv_ring ring, enum net_workload w, unsigned siz
                 if (k != VDPU_PURP_FW) req += s.bus.link.st.total[k].requests;
             double mpps = (double)packets / ((double)cyc / 250e6) / 1e6, min_req = 0;
             double bound = link_bound_mpps(&s, d, ring, size, w == NET_RX ? SPECMIN_RX : SPECMIN_TX, &min_req);
-            printf("bench: data path %-6s %-2s %4u B  rtt %4u  M %2u K %u: %7.3f Mpps %6.2f Gbit/s %6.0f cycles/pkt  "
+            printf("bench: data path %-6s %-2s %4u B  rtt %4u  P %2u M %2u K %2u: %7.3f Mpps %6.2f Gbit/s %6.0f cycles/pkt  "
                    "%5.2f req/pkt (min %4.2f, %4.2fx)  link bound %7.3f Mpps, %3.0f%%  storage %u B\n",
-                   ring == DRV_RING_PACKED ? "packed" : "split", w == NET_RX ? "RX" : "TX", size, rtt, mr, k, mpps,
+                   ring == DRV_RING_PACKED ? "packed" : "split", w == NET_RX ? "RX" : "TX", size, rtt, pb, mr, k, mpps,
                    mpps * 1e6 * size * 8 / 1e9, (double)cyc / (double)packets, (double)(req - r0) / (double)packets,
                    min_req, min_req > 0 ? (double)(req - r0) / (double)packets / min_req : 0.0, bound,
                    bound > 0 ? 100.0 * mpps / bound : 0.0, storage_of(o.prefetch, o.used_batch, mr, k));
@@ -230,18 +230,20 @@ int cmd_bench(int argc, char **argv)
             if (bench_net_tx((enum vdpu_engine)e, r ? DRV_RING_PACKED : DRV_RING_SPLIT, packets, 64, seed))
                 rc = VDPU_EXIT_FAIL;
     }
-    /* the data path itself (simulated time, so the fast model says the same as the RTL): TX with 1 and 8
-     * payload reads outstanding, and with 32 and TX fetch 8, RX; 64- and 1500-byte frames;
-     * round trips of 200 and 1000 cycles */
+    /* the data path itself (simulated time, so the fast model says the same as the RTL): P = B = 8, TX with
+     * 1 and 8 payload reads outstanding, and with 32 and TX fetch 8; TX at P = B = K = ENG_PARAM_MAX (15)
+     * with 32; RX; 64- and 1500-byte frames; round trips of 200 and 1000 cycles */
     static const unsigned sizes[] = {64, 1500}, rtts[] = {200, 1000}, mrs[] = {1, 8};
     for (int r = 0; r < 2; r++)
         for (unsigned i = 0; i < 2; i++)
             for (unsigned j = 0; j < 2; j++) {
                 enum drv_ring ring = r ? DRV_RING_PACKED : DRV_RING_SPLIT;
                 for (unsigned k = 0; k < 2; k++)
-                    if (bench_data_path(ring, NET_TX, sizes[i], rtts[j], mrs[k], 1, seed)) rc = VDPU_EXIT_FAIL;
-                if (bench_data_path(ring, NET_TX, sizes[i], rtts[j], 32, 8, seed)) rc = VDPU_EXIT_FAIL;
-                if (bench_data_path(ring, NET_RX, sizes[i], rtts[j], 1, 1, seed)) rc = VDPU_EXIT_FAIL;
+                    if (bench_data_path(ring, NET_TX, sizes[i], rtts[j], 8, mrs[k], 1, seed)) rc = VDPU_EXIT_FAIL;
+                if (bench_data_path(ring, NET_TX, sizes[i], rtts[j], 8, 32, 8, seed)) rc = VDPU_EXIT_FAIL;
+                if (bench_data_path(ring, NET_TX, sizes[i], rtts[j], VDPU_ENG_PARAM_MAX, 32, VDPU_ENG_PARAM_MAX, seed))
+                    rc = VDPU_EXIT_FAIL;
+                if (bench_data_path(ring, NET_RX, sizes[i], rtts[j], 8, 1, 1, seed)) rc = VDPU_EXIT_FAIL;
             }
     return rc;
 }

@@ -38,8 +38,8 @@ void netrand_pick(uint64_t seed, struct netrand_cfg *c)
     c->rtt = 20 + rng_below(&r, 381);
     c->no.rx_overrun = c->np.workload == NET_RX && rng_pct(&r, 30);
     c->stall_pct = rng_pct(&r, 50) ? 1 + rng_below(&r, 30) : 0;
-    /* one entry per read and one used element per write (P = B = 1) half the time, else any prefetch
-     * depth and used batch */
+    /* one entry per read and one used element per write (P = B = 1) half the time, else a prefetch
+     * depth and used batch of 1..8 (wider below) */
     bool batching = rng_pct(&r, 50);
     c->prefetch = batching ? 1 + rng_below(&r, 8) : 1;
     c->used_batch = batching ? 1 + rng_below(&r, 8) : 1;
@@ -117,7 +117,16 @@ void netrand_pick(uint64_t seed, struct netrand_cfg *c)
     /* TX fetch (it acts on packed transmit with several reads outstanding) for half the seeds, from a
      * generator of its own so that the draws above stay those of every earlier seed */
     rng_t xr = {seed ^ 0x747866657463ull}; /* "txfetc" */
-    c->tx_fetch = rng_pct(&xr, 50) ? 2 + rng_below(&xr, VDPU_ENG_PARAM_MAX - 1) : 1;
+    c->tx_fetch = rng_pct(&xr, 50) ? 2 + rng_below(&xr, 7) : 1; /* 2..8, ENG_PARAM_MAX when these seeds were drawn */
+    /* the widest settings (P, B and K 9..ENG_PARAM_MAX) for a sixth of the seeds that batch, from a
+     * generator of their own: the draws above stay those of every earlier seed but these */
+    _Static_assert(VDPU_ENG_PARAM_MAX > 8, "settings above the 1..8 drawn first");
+    rng_t wr = {seed ^ 0x776964657062ull}; /* "widepb" */
+    if (c->prefetch > 1 && rng_pct(&wr, 17)) {
+        c->prefetch = 9 + rng_below(&wr, VDPU_ENG_PARAM_MAX - 8);
+        c->used_batch = 9 + rng_below(&wr, VDPU_ENG_PARAM_MAX - 8);
+        if (c->tx_fetch > 1) c->tx_fetch = 9 + rng_below(&wr, VDPU_ENG_PARAM_MAX - 8);
+    }
 }
 
 void netrand_session_opts(uint64_t seed, struct vdpu_opts *o)
