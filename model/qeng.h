@@ -133,6 +133,17 @@ static inline bool qeng_xn_pending(const struct vdpu_eng *g)
     return g->xn_n || g->xb_st == ENG_XA_READ;
 }
 
+/* TX fetch: the bytes of a TX fetch buffer a fetch of K frames may fill - K standard frames (1,514 bytes and
+ * the 12-byte header from a 32-byte word: TX_BUF_BYTES holds ENG_PARAM_MAX of them), the longest frame at
+ * least - so that a design built for K needs two buffers of this much (sim/report/eng_storage.c) */
+#define QENG_TX_SLOT_BYTES (VDPU_TX_BUF_BYTES / VDPU_ENG_PARAM_MAX)
+_Static_assert(QENG_TX_SLOT_BYTES == 1536 && QENG_TX_SLOT_BYTES * VDPU_ENG_PARAM_MAX == VDPU_TX_BUF_BYTES,
+               "a TX fetch buffer holds ENG_PARAM_MAX standard frames");
+static inline uint32_t qeng_fetch_room(unsigned k)
+{
+    return k * QENG_TX_SLOT_BYTES > VDPU_FRAME_BUF_BYTES ? k * QENG_TX_SLOT_BYTES : VDPU_FRAME_BUF_BYTES;
+}
+
 /* qeng_sched.c: the scheduler's inputs from pre-edge state (rtl/vdpu_qeng_sched.sv): the waiting frame's
  * receiveq can take it; the TX pick (round robin; -1: none ready), any ready, one ready besides cur */
 bool qeng_sched_rx_go(const struct vdpu_state *s, unsigned rxq);

@@ -953,11 +953,16 @@ module vdpu_qeng
   // of a TX fetch buffer (the model's fetch_frame_ok): packed - available with wrap counter `wrap`; no
   // NEXT / WRITE / INDIRECT; at least MinChain, at most FRAME_BUF_BYTES (QERR_LEN otherwise); inside the
   // host window; fitting the buffer behind the frames before it
+  // ... in the bytes a fetch of K frames may fill: K standard frames (TX_BUF_BYTES holds ENG_PARAM_MAX of
+  // them), the longest frame at least (the model's qeng_fetch_room)
+  localparam int unsigned TxSlot = TX_BUF_BYTES / ENG_PARAM_MAX;
+  logic [32:0] fetch_room;
+  assign fetch_room = (32'(xf_q) * TxSlot > FRAME_BUF_BYTES) ? 33'(32'(xf_q) * TxSlot) : 33'(FRAME_BUF_BYTES);
   function automatic logic fetch_frame_ok(logic [95:0] d, logic [15:0] fl, logic wrap, logic [32:0] base);
     return !((packed_q && (fl[VQ_F_AVAIL] != wrap || fl[VQ_F_USED] == wrap)) ||
              fl[VQ_F_NEXT] || fl[VQ_F_WRITE] || fl[VQ_F_INDIRECT] ||
              d[95:64] < 32'(MinChain) || d[95:64] > 32'(FRAME_BUF_BYTES) ||
-             base + 33'(d[95:64]) > 33'(TX_BUF_BYTES) || !in_window(d[63:0], d[95:64], hm_base_i, hm_size_i));
+             base + 33'(d[95:64]) > fetch_room || !in_window(d[63:0], d[95:64], hm_base_i, hm_size_i));
   endfunction
 
   logic [3:0] xf_count;

@@ -391,6 +391,49 @@ static void eight_standard_frames(struct tctx *t)
 }
 ENGINE_TEST(tx_fetch, eight_standard_frames_in_one_fetch, .timeout = 60) { eight_standard_frames(T); }
 
+/* Payload reads before the first frame leaves */
+struct before_wire {
+    struct t_tap tap;
+    unsigned n;
+    bool out;
+};
+
+static void on_before_wire(void *ctx, const vdpu_txn_t *x)
+{
+    struct before_wire *c = ctx;
+    if (x->chan == VDPU_CH_NTX) c->out = true;
+    if (x->chan == VDPU_CH_DMAREQ && x->u.dmareq.purpose == VDPU_PURP_PAYLOAD_RD && !c->out) c->n++;
+}
+
+/* A fetch of K frames fills at most K standard frames' room of its TX fetch buffer (K x 1,536 bytes, one
+ * longest frame's 9,216 at least: what a design for K needs, the storage report's TX buffer): eight
+ * 2,000-byte frames (four reads each, 2,016 bytes from word to word), P = 8, M = 32 - at K = 8 the fetch
+ * stops after six (12,096 of 12,288 bytes; the first frame leaves after their 24 reads), at K = 15 it
+ * takes all eight (32 reads before the first frame leaves). */
+static void room_of_k(struct tctx *t, unsigned k, unsigned reads)
+{
+    static uint8_t buf[2048];
+    struct before_wire o;
+    engine_up(t, true, 8u | 1u << 4 | 32u << 8 | k << VDPU_ENG_PARAM_TX_FETCH_LSB, 0);
+    for (unsigned i = 0; i < QN; i++) {
+        memset(buf, 0x40 + (int)i, sizeof buf);
+        hm_w(t, BUFS + 2048ull * i, buf, 2000);
+        desc_w(t, (uint16_t)i, BUFS + 2048ull * i, 2000, (uint16_t)i, P_AVAIL);
+    }
+    memset(&o, 0, sizeof o);
+    t_tap_on(&o.tap, t, on_before_wire, &o);
+    kick(t);
+    t_tap_off(&o.tap);
+    cr_assert_eq(o.n, reads, "K %u: %u payload reads before the first frame leaves", k, o.n);
+    cr_assert_eq(t->b->net.tx_frames, QN);
+    cr_assert_eq(t->b->net.tx_bytes, QN * (2000ull - VDPU_NET_HDR_BYTES));
+    cr_assert_eq(reqs(t, VDPU_PURP_PAYLOAD_RD), QN * 4);
+    cr_assert_eq(csr_rd(t, VDPU_CSR_QERR), 0);
+}
+_Static_assert(VDPU_ENG_PARAM_MAX == 15, "K = 15 is ENG_PARAM_MAX");
+ENGINE_TEST(tx_fetch, a_fetch_of_eight_fills_eight_frames_room, .timeout = 60) { room_of_k(T, 8, 24); }
+ENGINE_TEST(tx_fetch, a_fetch_of_fifteen_fills_fifteen_frames_room, .timeout = 60) { room_of_k(T, 15, 32); }
+
 /* ---- the real firmware and driver ------------------------------------------------------------------ */
 
 /* 40 TX frames, P = B = 8, M = 8, TX fetch k (t_tx_run: EVENT_IDX off, so request counts compare). B = 8:

@@ -22,11 +22,18 @@ static unsigned reads_field(unsigned v) { return v == 0 ? 1 : v > VDPU_QENG_TAGS
 /* TX fetch acts (K > 1 batches the reads of a PAY phase, which M > 1 makes) */
 static bool fetches(unsigned max_reads, unsigned tx_fetch) { return reads_field(max_reads) > 1 && eng_field(tx_fetch) > 1; }
 
-/* the TX frame buffer a design for TX fetch K needs: one frame, or two TX fetch buffers of K frames side by
- * side (the next fetch is read into one while the frames of the fetch before it leave from the other) */
+/* a standard frame's place in a TX fetch buffer: 1,514 bytes and the 12-byte header from a 32-byte word
+ * (model/qeng.h QENG_TX_SLOT_BYTES; TX_BUF_BYTES holds ENG_PARAM_MAX of them) */
+#define TX_SLOT_BYTES (VDPU_TX_BUF_BYTES / VDPU_ENG_PARAM_MAX)
+
+/* the TX frame buffer a design for TX fetch K needs: one frame, or two TX fetch buffers side by side (the
+ * next fetch is read into one while the frames of the fetch before it leave from the other), each as much
+ * as a fetch of K frames may fill: K standard frames, the longest frame at least */
 static unsigned tx_buf(unsigned max_reads, unsigned tx_fetch)
 {
-    return fetches(max_reads, tx_fetch) ? VDPU_TX_FETCH_BUFS * VDPU_TX_BUF_BYTES : VDPU_FRAME_BUF_BYTES;
+    unsigned room = eng_field(tx_fetch) * TX_SLOT_BYTES;
+    if (room < VDPU_FRAME_BUF_BYTES) room = VDPU_FRAME_BUF_BYTES;
+    return fetches(max_reads, tx_fetch) ? VDPU_TX_FETCH_BUFS * room : VDPU_FRAME_BUF_BYTES;
 }
 
 /* descriptor caches: the prefetch cache, and beside it those of read-ahead descriptors: two (pcx, pcy) for a
