@@ -26,13 +26,14 @@ static const char *const *const axis_vals[FCOV_AXES] = {
     /* in enum link_fault_kind's order, the kinds the random draw makes */
     [FCOV_FAULT] = (const char *const[]){"no-fault", "ca", "ur", "poison", "timeout", "drop", "dup", NULL},
     [FCOV_MIGRATE] = (const char *const[]){"no-migration", "1-migration", "2-migrations", NULL},
+    [FCOV_BATCH] = (const char *const[]){"p1-b1", "p-b-to-8", "p-b-above-8", NULL},
 };
 _Static_assert(LINK_FAULT_DRAWN == 7, "FCOV_FAULT names every link fault kind the random draw makes");
 
 static const char *const axis_names[FCOV_AXES] = {
     "ring", "workload", "event_idx", "notif_data", "in_order", "tx_chain", "rx_chain", "indirect",
     "wrap", "mrg_rxbuf", "resets", "interrupts", "coalescing", "payload_reads", "pairs", "pcie_fault",
-    "migrations",
+    "migrations", "batching",
 };
 
 /* The crosses: each a product of a few axes, the ring layout first in every one (split vs packed
@@ -45,6 +46,7 @@ static const struct fcov_cross crosses[] = {
     {"engine", 4, {FCOV_RING, FCOV_WORKLOAD, FCOV_READS, FCOV_PAIRS}},
     {"faults", 3, {FCOV_RING, FCOV_WORKLOAD, FCOV_FAULT}},
     {"migrations", 3, {FCOV_RING, FCOV_WORKLOAD, FCOV_MIGRATE}},
+    {"batching", 3, {FCOV_RING, FCOV_WORKLOAD, FCOV_BATCH}},
 };
 #define NCROSS (sizeof crosses / sizeof crosses[0])
 _Static_assert(NCROSS <= 8, "struct fcov_db holds 8 crosses");
@@ -119,6 +121,8 @@ void fcov_sample_of(const struct netrand_cfg *c, const struct netrand_result *r,
     /* drawn, and (with a result) done: a point after the end of a short traffic is not reached */
     uint64_t mig = r ? r->migrations : c->migrations;
     s->v[FCOV_MIGRATE] = mig > 2 ? 2 : (unsigned)mig;
+    unsigned pb = c->prefetch > c->used_batch ? c->prefetch : c->used_batch;
+    s->v[FCOV_BATCH] = pb <= 1 ? 0 : pb <= 8 ? 1 : 2;
 }
 
 unsigned fcov_new_bins(const struct fcov_db *db, const struct fcov_sample *s)

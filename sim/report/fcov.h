@@ -27,6 +27,7 @@ enum fcov_axis {
     FCOV_PAIRS,     /* queue pairs with steering: one, two */
     FCOV_FAULT,     /* the PCIe fault a run met (and recovered from by a reset): none, or its kind */
     FCOV_MIGRATE,   /* live migrations during the traffic: none, one, two */
+    FCOV_BATCH,     /* prefetch depth P and used batch B: both 1, up to 8, one above 8 (ENG_PARAM_MAX 15) */
     FCOV_AXES
 };
 
