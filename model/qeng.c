@@ -1148,12 +1148,21 @@ static uint32_t ahead_k(const struct vdpu_edge *e, uint32_t skip, uint32_t offer
  * early (x_ahead; qeng_ahead_take; xn_issue). During PAY last_avail (packed) and io_pos (split) are past
  * the descriptor in service, split's last_avail at it.
  */
+/* The fetch in PAY takes every descriptor the prefetch cache holds (two frames at least, so the one in
+ * service is a frame of its own): what follows it is the read ahead (pcx), and the next fetch and the
+ * read beyond it start there. A PAY phase that took a read beyond as its read ahead (qeng_desc_data) may
+ * not take the whole cache: the read ahead then waits in pcx until the cache runs dry. */
+static bool fetch_takes_cache(const struct vdpu_eng *g)
+{
+    return g->x_cnt >= 2 && g->pc_n == g->x_cnt - 1u;
+}
+
 static uint32_t x_ahead_k(const struct vdpu_edge *e, uint32_t *slot)
 {
     const struct vdpu_eng *g = &e->pre->eng;
     const uint32_t taken = g->x_cnt - 1u; /* the cached descriptors the fetch takes */
 
-    if (g->x_ahead != ENG_XA_NONE || (!g->pk_en && !g->io_fetch) || g->x_cnt < 2 || g->pc_n != taken) return 0;
+    if (g->x_ahead != ENG_XA_NONE || (!g->pk_en && !g->io_fetch) || !fetch_takes_cache(g)) return 0;
     return ahead_k(e, taken, g->x_cnt, slot);
 }
 
@@ -1242,7 +1251,9 @@ static bool xb_issue(struct vdpu_edge *e)
     struct vdpu_eng *n = &e->next->eng;
     uint32_t slot = 0, k;
 
-    if (g->xb_st != ENG_XA_NONE || g->x_ahead != ENG_XA_IN || g->xn_cnt || xn_count(e) != g->xa_n) return false;
+    if (g->xb_st != ENG_XA_NONE || g->x_ahead == ENG_XA_NONE || g->xn_cnt || !fetch_takes_cache(g) ||
+        (g->x_ahead == ENG_XA_IN && xn_count(e) != g->xa_n))
+        return false;
     k = ahead_k(e, g->x_cnt - 1u + g->xa_n, g->x_cnt + g->xa_n, &slot);
     if (!k) return false;
     pay_read(e, VDPU_PURP_DESC, qeng_desc_base(qeng_qctx(e)) + (uint64_t)VIRTQ_DESC_BYTES * slot,
@@ -1475,6 +1486,8 @@ static void state_pay(struct vdpu_edge *e, const vdpu_in_t *in)
     if (xa_k) { /* first: its completion comes before the payload's, so the next fetch can start early */
         x_ahead_issue(e, xa_k, xa_slot);
         issued = 1;
+    } else if (can_read && xb_issue(e)) {
+        /* beside, like the next fetch's reads: not counted in p_n */
     } else if (can_read && g->p_req < e_len) {
         uint16_t len = min_u16(e_len - g->p_req, VDPU_DMA_RD_MAX);
         pay_read(e, VDPU_PURP_PAYLOAD_RD, e_addr + g->p_req, len);
@@ -1489,9 +1502,7 @@ static void state_pay(struct vdpu_edge *e, const vdpu_in_t *in)
             n->x_rbase = align_word(g->x_rbase + e_len);
             n->p_req = 0;
         }
-    } else if (can_read && xb_issue(e)) {
-        /* beside, like the next fetch's reads: not counted in p_n */
-    } else if (can_read && g->x_ahead == ENG_XA_IN && g->x_req + 1u == g->x_cnt) {
+    } else if (can_read && g->x_ahead == ENG_XA_IN && g->x_req + 1u == g->x_cnt && fetch_takes_cache(g)) {
         xn_issue(e, s); /* not counted in p_n: the phase ends without waiting for them */
     }
     const vdpu_dmacpl_t *c = &in->dmacpl;

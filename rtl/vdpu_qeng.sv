@@ -634,8 +634,9 @@ module vdpu_qeng
     // a read may be loaded (the next fetch's reads count in M too); the read ahead goes first
     pay_can    = (state_q == StPay) && !rd_abort && !cto_fire && (xstop_q == XGo) &&
                  (7'(pn_q) + 7'(xnn_q) < 7'(mr_q)) && !pbusy_q[tag_q] && !tag_held && dma_free_i;
-    pay_req_ok = pay_can && (xa_k == '0) && (preq_q < pay_elen);
   end
+  // after the read ahead and the read beyond (a block of its own: xb_k's block reads pay_can)
+  assign pay_req_ok = pay_can && (xa_k == '0) && (xb_k == '0) && (preq_q < pay_elen);
 
   logic pay_we;
   assign pay_we = (state_q == StPay) && !rd_abort && (xstop_q == XGo) && cpl_v && (pn_q != '0) &&
@@ -731,11 +732,16 @@ module vdpu_qeng
     return (st == RaDrop) ? RaNone : (bad ? RaBad : RaIn);
   endfunction
 
+  // the fetch in PAY takes every cached descriptor (two frames at least: the one in service is a frame of
+  // its own), so the read ahead, the next fetch and the read beyond it start after it (the model's
+  // fetch_takes_cache; a PAY phase that took a read beyond as its read ahead may not)
+  logic takes_cache;
+  assign takes_cache = (xcnt_q > 4'd1) && (pcn_q == xcnt_q - 4'd1);
+
   always_comb begin
     xa_k    = '0;
     xa_slot = '0;
-    if (state_q == StPay && xah_q == XaNone && (packed_q || io_fetch_q) && xcnt_q > 4'd1 &&
-        pcn_q == xcnt_q - 4'd1)
+    if (state_q == StPay && xah_q == XaNone && (packed_q || io_fetch_q) && takes_cache)
       {xa_k, xa_slot} = ahead_k(32'(xcnt_q) - 32'd1, 32'(xcnt_q));
   end
 
@@ -784,16 +790,18 @@ module vdpu_qeng
   always_comb begin
     xb_k    = '0;
     xb_slot = '0;
-    if (state_q == StPay && xbst_q == XaNone && xah_q == XaIn && xncnt_q == '0 && xn_count == xan_q)
+    // speculatively while the read ahead is on the way; once it is in, only for a next fetch that takes it all
+    if (state_q == StPay && xbst_q == XaNone && xah_q != XaNone && xncnt_q == '0 && takes_cache &&
+        (xah_q == XaRead || xn_count == xan_q))
       {xb_k, xb_slot} = ahead_k(32'(xcnt_q) - 32'd1 + 32'(xan_q), 32'(xcnt_q) + 32'(xan_q));
     xn_cnt  = (xncnt_q != '0) ? xncnt_q : xn_count;
     xn_addr = pcx_q[128*32'(xnreq_q) +: 64];
     xn_len  = pcx_q[128*32'(xnreq_q)+64 +: 32];
     xn_rlen = min16(xn_len - xnpreq_q, 32'(DMA_RD_MAX));
     xn_rbase = (xncnt_q != '0) ? xnrbase_q : (xbuf_q ? '0 : FRAME_PW'(TX_BUF_BYTES));
-    xb_go   = pay_can && (xa_k == '0) && !(preq_q < pay_elen) && (xb_k != '0);
+    xb_go   = pay_can && (xa_k == '0) && (xb_k != '0);  // before the payload: descriptors gate the stream
     xn_go   = pay_can && (xa_k == '0) && !(preq_q < pay_elen) && (xb_k == '0) && (xah_q == XaIn) &&
-              (xreq_q + 4'd1 == xcnt_q) && (xn_cnt != '0) && (xnpreq_q != xn_len);
+              takes_cache && (xreq_q + 4'd1 == xcnt_q) && (xn_cnt != '0) && (xnpreq_q != xn_len);
   end
   // RX run-ahead (the model's ra_k): a receive service caching descriptors (packed; split IN_ORDER)
   // starting a frame in RX_NEXT with at most half of its P cached left reads the P after them, not
@@ -1328,7 +1336,7 @@ module vdpu_qeng
         req.purpose = PURP_DESC;
         req.addr    = desc_base + {32'b0, xa_slot[27:0], 4'b0};
         req.len     = {xa_k[11:0], 4'b0};
-      end else if (!pay_req_ok && xb_k != '0) begin  // the read beyond the next fetch
+      end else if (xb_k != '0) begin  // the read beyond the next fetch
         req.purpose = PURP_DESC;
         req.addr    = desc_base + {32'b0, xb_slot[27:0], 4'b0};
         req.len     = {xb_k[11:0], 4'b0};
@@ -2206,6 +2214,15 @@ module vdpu_qeng
             pcx_d      = '0;
             tag_d      = tag_q + 5'd1;  // its tag's slot stays free
             pay_issued = 1'b1;
+          end else if (xb_go) begin  // the read beyond: beside, like the next fetch's reads: not counted in pn
+            dma_load_o = 1'b1;
+            xbst_d     = XaRead;
+            xbn_d      = xb_k[3:0];
+            xbtag_d    = tag_q;
+            xbgot_d    = '0;
+            xbbad_d    = 1'b0;
+            pcy_d      = '0;
+            tag_d      = tag_q + 5'd1;
           end else if (pay_req_ok) begin
             dma_load_o        = 1'b1;
             pbusy_d[tag_q]    = 1'b1;
@@ -2220,15 +2237,6 @@ module vdpu_qeng
               xrbase_d = word_align(xrbase_q + FRAME_PW'(pay_elen));
               preq_d   = '0;
             end
-          end else if (xb_go) begin  // beside, like the next fetch's reads: not counted in pn
-            dma_load_o = 1'b1;
-            xbst_d     = XaRead;
-            xbn_d      = xb_k[3:0];
-            xbtag_d    = tag_q;
-            xbgot_d    = '0;
-            xbbad_d    = 1'b0;
-            pcy_d      = '0;
-            tag_d      = tag_q + 5'd1;
           end else if (xn_go) begin  // a read of the next fetch, into the other TX fetch buffer
             dma_load_o       = 1'b1;
             pbusy_d[tag_q]   = 1'b1;
@@ -2440,6 +2448,14 @@ module vdpu_qeng
         op_d    = OpDesc;
         ndcap_d = '0;  // a chain goes on whatever the doorbell data says
         state_d = ((packed_q || io_fetch_q) && pcn_d != '0) ? StProc : StRdReq;  // a cache hit costs PROC only
+        if ((packed_q || io_fetch_q) && pcn_d == '0 && xah_q == XaIn) begin
+          // TX fetch: a read beyond taken as a PAY phase's read ahead, the cache run dry mid-chain
+          pc_d      = pcx_q;
+          pcn_d     = xan_q;
+          pcfirst_d = 1'b1;
+          xah_d     = XaNone;
+          state_d   = StProc;
+        end
       end else if (!rx_q) begin
         if (tot_new < MinChain) begin
           code_d  = QERR_LEN;

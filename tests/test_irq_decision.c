@@ -71,8 +71,8 @@ static void overlaps(struct tctx *t, bool packed)
 ENGINE_TEST(irq_decision, packed_the_next_fetch_runs_during_the_decision, .timeout = 60) { overlaps(T, true); }
 ENGINE_TEST(irq_decision, split_the_next_fetch_runs_during_the_decision, .timeout = 60) { overlaps(T, false); }
 
-/* The first batch's event read (packed: the 12th read - descriptors, the descriptors read ahead, four
- * payloads, the read beyond the next fetch, the next fetch's four payloads, then it; split: avail idx, the
+/* The first batch's event read (packed: the 12th read - descriptors, the descriptors read ahead, the read
+ * beyond the next fetch, four payloads, the next fetch's four payloads, then it; split: avail idx, the
  * first ring entry, descriptors, the read ahead, four payloads, the next fetch's four - nothing is offered
  * beyond it - then it, the 13th) gets `fault`: the queue stops with `code` (CA, poison: QERR_DMA at the
  * completion; a lost completion: QERR_TIMEOUT once the engine waits for it with nothing else coming).
@@ -95,15 +95,17 @@ static void failed(struct tctx *t, bool packed, const char *fault, uint32_t code
     cr_assert_leq(t->b->net.tx_frames, QN);
     cr_assert_eq(csr_rd(t, VDPU_CSR_ENG_STATUS) & VDPU_ENG_STATUS_IDLE, VDPU_ENG_STATUS_IDLE, "the engine idle");
 }
-/* packed: the CA / poisoned completion (cycle ~848) comes before the second fetch's last frame is sent
- * (~852): one used write */
+/* packed: the read beyond the next fetch, which the second PAY phase waits for (its read ahead), goes out
+ * before the first fetch's payload (since 2026-12-07; after it before), so the second fetch ends sooner:
+ * its frames are used and its decision started before the CA / poisoned completion comes - two used
+ * writes, two event reads (one of each before) */
 ENGINE_TEST(irq_decision, packed_a_failed_event_read_stops_the_queue, .timeout = 60)
 {
-    failed(T, true, "ca@12", VDPU_QERR_DMA, 1, 1);
+    failed(T, true, "ca@12", VDPU_QERR_DMA, 2, 2);
 }
 ENGINE_TEST(irq_decision, packed_a_poisoned_event_read_stops_the_queue, .timeout = 60)
 {
-    failed(T, true, "poison@12", VDPU_QERR_DMA, 1, 1);
+    failed(T, true, "poison@12", VDPU_QERR_DMA, 2, 2);
 }
 /* lost: the second fetch is used and decided with the first decision pending; then it times out */
 ENGINE_TEST(irq_decision, packed_a_lost_event_completion_times_out, .timeout = 60)
@@ -177,12 +179,13 @@ ENGINE_TEST(irq_decision, a_read_waits_for_the_pending_decisions_tag, .timeout =
 }
 
 /* Four frames only (P = B = K = 4): the fetch takes them all, reads the next four descriptors ahead (not
- * available yet), writes the batch and leaves the queue for IDLE, where the decision's completion comes -
- * CA (the 7th read: descriptors, four payloads, the read ahead, then it): the queue stops there with
+ * available yet) and the four beyond them (speculatively, while the read ahead is on the way), writes the
+ * batch and leaves the queue for IDLE, where the decision's completion comes - CA (the 8th read:
+ * descriptors, the read ahead, the read beyond, four payloads, then it): the queue stops there with
  * QERR_DMA, the engine stays idle, nothing more is used. */
 ENGINE_TEST(irq_decision, a_failed_decision_after_the_service_left, .timeout = 60)
 {
-    t_faults_from_here(T, "ca@7");
+    t_faults_from_here(T, "ca@8");
     engine_up(T, true, param(), 1u << VDPU_ENGCTRL_IN_ORDER);
     hand_post(T, true, 4, 72, QN);
     kick(T);

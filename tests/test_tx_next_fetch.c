@@ -160,14 +160,14 @@ ENGINE_TEST(tx_next_fetch, split_a_failed_next_fetch_the_service_leaves_is_repor
 {
     left_failed(T, false, "ca@9", VDPU_PURP_PAYLOAD_RD, BUFS + 0x400);
 }
-/* the read beyond the next fetch (packed, the 7th: slot 0 of the next lap) left behind the same way */
+/* the read beyond the next fetch (packed, the 3rd: slot 0 of the next lap) left behind the same way */
 ENGINE_TEST(tx_next_fetch, packed_a_failed_read_beyond_the_service_leaves_is_reported, .timeout = 60)
 {
-    left_failed(T, true, "ca@7", VDPU_PURP_DESC, RING_DESC);
+    left_failed(T, true, "ca@3", VDPU_PURP_DESC, RING_DESC);
 }
 
-/* Packed: the read beyond the next fetch (the 7th: descriptors, the read ahead, four payloads, then it)
- * fails. It is the next fetch's read ahead, so the next fetch fails with it, as a fetch whose read ahead
+/* Packed: the read beyond the next fetch (the 3rd: descriptors, the read ahead, then it - issued while
+ * the read ahead is on the way, before the payload, since 2026-12-07) fails. It is the next fetch's read ahead, so the next fetch fails with it, as a fetch whose read ahead
  * failed: the first fetch's four frames leave and are used, none of the next fetch's (their payload came
  * in after it) leaves, QERR_DMA. */
 static void failed_beyond(struct tctx *t, const char *fault)
@@ -183,15 +183,15 @@ static void failed_beyond(struct tctx *t, const char *fault)
     cr_assert_eq(csr_rd(t, VDPU_CSR_QERR), 1u << Q_TX);
     cr_assert_eq(hand_err_code(t), VDPU_QERR_DMA);
 }
-ENGINE_TEST(tx_next_fetch, packed_a_failed_read_beyond_fails_the_next_fetch, .timeout = 60) { failed_beyond(T, "ca@7"); }
+ENGINE_TEST(tx_next_fetch, packed_a_failed_read_beyond_fails_the_next_fetch, .timeout = 60) { failed_beyond(T, "ca@3"); }
 ENGINE_TEST(tx_next_fetch, packed_a_poisoned_read_beyond_fails_the_next_fetch, .timeout = 60)
 {
-    failed_beyond(T, "poison@7");
+    failed_beyond(T, "poison@3");
 }
 /* its last beat poisoned, the earlier ones good: the right length, still failed */
 ENGINE_TEST(tx_next_fetch, packed_a_read_beyond_poisoned_at_its_last_beat_fails_the_next_fetch, .timeout = 60)
 {
-    failed_beyond(T, "poison-last@7");
+    failed_beyond(T, "poison-last@3");
 }
 
 /* The payload reads issued so far, and the cycle the first read of the next fetch went out */
@@ -239,3 +239,52 @@ static void reset_in_flight(struct tctx *t, bool packed)
 }
 ENGINE_TEST(tx_next_fetch, packed_a_reset_forgets_the_next_fetch, .timeout = 60) { reset_in_flight(T, true); }
 ENGINE_TEST(tx_next_fetch, split_a_reset_forgets_the_next_fetch, .timeout = 60) { reset_in_flight(T, false); }
+
+/* ---- the read beyond, issued before the next fetch is known ---------------------------------------- */
+
+/* Each frame's first byte on the wire, in the order the frames left */
+struct firsts {
+    struct t_tap tap;
+    uint8_t first[QN];
+    unsigned n;
+    bool start;
+};
+
+static void on_first(void *ctx, const vdpu_txn_t *x)
+{
+    struct firsts *w = ctx;
+    if (x->chan != VDPU_CH_NTX) return;
+    if (w->start && w->n < QN) w->first[w->n++] = x->u.ntx.data[0];
+    w->start = x->u.ntx.last;
+}
+
+/*
+ * Packed, P = B = K = 2: the first fetch (slots 0, 1) reads slots 2-3 ahead and, while they are on the way,
+ * slots 4-5 beyond them. Slot 3 starts a two-descriptor chain (3, 4), so the next fetch is slot 2 alone and
+ * does not take every read-ahead descriptor: the read beyond still becomes the read ahead of slot 2's PAY
+ * phase, is taken where the cache (slot 3) runs dry - mid-chain, slot 4 - and no fetch reads frames out of
+ * it before then (slot 4 is a chain's tail that would pass a fetch's checks). Seven frames leave in ring
+ * order with their own bytes: 0, 1, 2, the chain (its bytes from slot 3's byte 12), 5, 6, 7.
+ */
+ENGINE_TEST(tx_next_fetch, packed_a_read_beyond_the_next_fetch_does_not_take_waits_for_the_cache, .timeout = 60)
+{
+    static const uint8_t want[] = {0x40, 0x41, 0x42, 0x43, 0x45, 0x46, 0x47};
+    struct firsts w = {.start = true};
+    uint8_t buf[0x100];
+    engine_up(T, true, 2u | 2u << 4 | 8u << 8 | 2u << VDPU_ENG_PARAM_TX_FETCH_LSB, 1u << VDPU_ENGCTRL_IN_ORDER);
+    for (unsigned i = 0; i < QN; i++) {
+        uint32_t len = i == 3 ? 40u : 72u;
+        memset(buf, 0x40 + (int)i, sizeof buf);
+        hm_w(T, BUFS + 0x100ull * i, buf, len);
+        desc_w(T, (uint16_t)i, BUFS + 0x100ull * i, len, (uint16_t)(i == 3 ? 4 : i), P_AVAIL | (i == 3 ? 1u : 0u));
+    }
+    t_tap_on(&w.tap, T, on_first, &w);
+    kick(T);
+    t_tap_off(&w.tap);
+    cr_assert_eq(T->b->net.tx_frames, 7, "%llu frames", (unsigned long long)T->b->net.tx_frames);
+    cr_assert_eq(T->b->net.tx_bytes, 6 * 60 + (40 + 72 - VDPU_NET_HDR_BYTES), "%llu bytes",
+                 (unsigned long long)T->b->net.tx_bytes);
+    for (unsigned i = 0; i < 7; i++) cr_assert_eq(w.first[i], want[i], "frame %u begins %#x", i, w.first[i]);
+    cr_assert_eq(reqs(T, VDPU_PURP_PAYLOAD_RD), QN, "each descriptor's bytes read once");
+    cr_assert_eq(csr_rd(T, VDPU_CSR_QERR), 0);
+}
