@@ -103,6 +103,8 @@ enum eng_x_stop {
 };
 
 _Static_assert(VDPU_RX_AHEAD_READS >= 2 && VDPU_EV_PENDING >= 2, "pcy and ep[0] are there in every build");
+_Static_assert(VDPU_TX_BEYOND_READS >= 1 && VDPU_TX_BEYOND_READS <= VDPU_RX_AHEAD_READS - 1,
+               "the reads beyond the next fetch fill pcy and pcz");
 _Static_assert(VDPU_NUM_QUEUES <= 8, "vdpu_eng.io_ok has a bit per queue");
 
 /* A run-ahead descriptor read beside the engine (the RTL's ra_read_t) */
@@ -289,12 +291,16 @@ struct vdpu_eng {
     uint16_t xn_rbase;   /* ... its base in the TX buffer */
     uint8_t xn_n;        /* ... reads of it in flight */
     bool xn_bad;         /* ... one of them failed (an error status, poisoned, more or fewer bytes) */
-    uint8_t xb_st;       /* the descriptors after the next fetch's, read before its payload (enum eng_x_ahead;
-                          * pcy in the service arrays): the next PAY phase's read ahead, in or on the way */
-    uint8_t xb_n;        /* ... descriptors it reads */
-    uint8_t xb_tag;      /* ... its tag */
-    uint8_t xb_got;      /* ... bytes in so far */
-    bool xb_bad;         /* ... a beat of it failed */
+    /* the reads beyond the next fetch's descriptors, issued as PAY starts (xb[0] the P after the read
+     * ahead, xb[i] the P after xb[i - 1]'s; in pcy and pcz[i - 1], the service arrays): xb[0] becomes the
+     * next PAY phase's read ahead, in or on the way, the rest move up (the RTL's xb_q) */
+    struct eng_x_read {
+        uint8_t st;      /* enum eng_x_ahead */
+        uint8_t n;       /* descriptors it reads */
+        uint8_t tag;     /* its tag */
+        uint8_t got;     /* bytes in so far */
+        bool bad;        /* a beat of it failed */
+    } xb[VDPU_TX_BEYOND_READS];
     uint8_t m_n;         /* buffers of the frame filled so far (before the one in service; m_id, m_len,
                           * m_off: in the service arrays below) */
     uint16_t m_nd;       /* packed: ring slots of the filled buffers */

@@ -89,7 +89,7 @@ bool model_qeng_cpl_expected(const struct vdpu_state *s, uint8_t tag)
            qeng_ev_of_tag(g, tag) || (qeng_ra_in_flight(&g->ra) && tag == g->ra.tag) || qeng_rb_of_tag(g, tag) >= 0 ||
            (g->av.st == ENG_RA_READ && tag == g->av.tag) ||
            (g->xn_n && tag < VDPU_QENG_TAGS && g->p_slot[tag].busy && g->p_slot[tag].nx) ||
-           (g->xb_st == ENG_XA_READ && tag == g->xb_tag);
+           qeng_xb_of_tag(g, tag) >= 0;
 }
 
 /*
@@ -172,6 +172,10 @@ void qeng_raise(struct vdpu_edge *e, uint16_t q)
     e->eng_irq_q = q;
 }
 
+/* The descriptors of the i-th read after the first run-ahead read (pcx): pcy, then pcz[i - 1] - an RX
+ * service's rb[i], a TX service's xb[i] */
+static uint8_t *ahead_buf(struct vdpu_eng *n, unsigned i) { return i ? n->pcz[i - 1] : n->pcy; }
+
 /* The next fetch's reads are forgotten (a device reset, a completion timeout): their beats are unexpected */
 static void xn_forget(struct vdpu_eng *n)
 {
@@ -182,8 +186,7 @@ static void xn_forget(struct vdpu_eng *n)
     n->xn_preq = 0;
     n->xn_n = 0;
     n->xn_bad = false;
-    n->xb_st = ENG_XA_NONE;
-    n->xb_bad = false;
+    memset(n->xb, 0, sizeof n->xb); /* ENG_XA_NONE */
 }
 
 /* No RX run-ahead read, no avail refresh (the pick, a reset, a timeout) */
@@ -551,20 +554,26 @@ void qeng_desc_data(struct vdpu_edge *e)
             }
             n->x_left = (uint8_t)(n->x_cnt - 1);
             n->tx_base = (uint16_t)(n->x_buf * VDPU_TX_BUF_BYTES);
-            if (n->xb_st != ENG_XA_NONE) { /* read beyond the next fetch: this phase's read ahead */
+            /* read beyond the next fetch: the read ahead of this phase, unless one is still waiting for
+             * the cache to run dry (a phase that did not take the whole cache took one before) */
+            if (n->x_ahead == ENG_XA_NONE && n->xb[0].st != ENG_XA_NONE) {
                 memcpy(n->pcx, n->pcy, sizeof n->pcx);
                 e->eng_ahead = true;
-                n->x_ahead = n->xb_st;
-                n->xa_n = n->xb_n;
-                n->xa_tag = n->xb_tag;
-                n->xa_got = n->xb_got;
-                if (n->xb_st == ENG_XA_READ) n->p_n = (uint8_t)(n->p_n + 1);
-                if (n->xb_bad) {
+                n->x_ahead = n->xb[0].st;
+                n->xa_n = n->xb[0].n;
+                n->xa_tag = n->xb[0].tag;
+                n->xa_got = n->xb[0].got;
+                if (n->xb[0].st == ENG_XA_READ) n->p_n = (uint8_t)(n->p_n + 1);
+                if (n->xb[0].bad) {
                     n->p_bad = true;
                     n->x_stop = ENG_X_FAILED;
                 }
-                n->xb_st = ENG_XA_NONE;
-                n->xb_bad = false;
+                /* the reads after it move up */
+                for (unsigned i = 1; i < VDPU_TX_BEYOND_READS; i++) {
+                    n->xb[i - 1] = n->xb[i];
+                    memcpy(ahead_buf(n, i - 1), ahead_buf(n, i), VDPU_ENG_PC_BYTES);
+                }
+                memset(&n->xb[VDPU_TX_BEYOND_READS - 1], 0, sizeof n->xb[0]);
             }
             return;
         }
@@ -838,7 +847,7 @@ bool qeng_tx_yields(const struct vdpu_edge *e)
     const struct vdpu_state *s = e->pre;
     const struct vdpu_eng *g = &s->eng;
 
-    if (g->pc_n || g->xn_cnt || g->xb_st != ENG_XA_NONE) return false; /* a next fetch read early is served first */
+    if (g->pc_n || g->xn_cnt || g->xb[0].st != ENG_XA_NONE) return false; /* a next fetch read early is served first */
     if (model_rx_waiting(s)) return true;
     return (g->ctrl & ENG_CTRL_ENABLE) && qeng_sched_tx_other(s, g->q);
 }
@@ -947,7 +956,7 @@ static bool tag_held(const struct vdpu_eng *g)
     return qeng_ev_of_tag(g, g->next_tag) || (qeng_ra_in_flight(&g->ra) && g->next_tag == g->ra.tag) ||
            qeng_rb_of_tag(g, g->next_tag) >= 0 || (g->av.st == ENG_RA_READ && g->next_tag == g->av.tag) ||
            (g->xn_n && g->p_slot[g->next_tag].nx) || /* ... or a read of the next fetch, or beyond it */
-           (g->xb_st == ENG_XA_READ && g->next_tag == g->xb_tag);
+           qeng_xb_of_tag(g, g->next_tag) >= 0;
 }
 
 static int ra_take(struct vdpu_edge *e);
@@ -1251,18 +1260,23 @@ static bool xb_issue(struct vdpu_edge *e)
     struct vdpu_eng *n = &e->next->eng;
     uint32_t slot = 0, k;
 
-    if (g->xb_st != ENG_XA_NONE || g->x_ahead == ENG_XA_NONE || g->xn_cnt || !fetch_takes_cache(g) ||
+    uint32_t skip = g->x_cnt - 1u + g->xa_n; /* the descriptors before the read's first */
+    unsigned i = 0;
+
+    if (g->x_ahead == ENG_XA_NONE || g->xn_cnt || !fetch_takes_cache(g) ||
         (g->x_ahead == ENG_XA_IN && xn_count(e) != g->xa_n))
         return false;
-    k = ahead_k(e, g->x_cnt - 1u + g->xa_n, g->x_cnt + g->xa_n, &slot);
+    while (i < VDPU_TX_BEYOND_READS && g->xb[i].st != ENG_XA_NONE) skip += g->xb[i++].n;
+    if (i == VDPU_TX_BEYOND_READS) return false;
+    k = ahead_k(e, skip, skip + 1u, &slot); /* split: last_avail is at the descriptor in service */
     if (!k) return false;
     pay_read(e, VDPU_PURP_DESC, qeng_desc_base(qeng_qctx(e)) + (uint64_t)VIRTQ_DESC_BYTES * slot,
              (uint16_t)(VIRTQ_DESC_BYTES * k));
-    n->xb_st = ENG_XA_READ;
-    n->xb_n = (uint8_t)k;
-    n->xb_tag = g->next_tag;
-    n->xb_got = 0;
-    n->xb_bad = false;
+    n->xb[i].st = ENG_XA_READ;
+    n->xb[i].n = (uint8_t)k;
+    n->xb[i].tag = g->next_tag;
+    n->xb[i].got = 0;
+    n->xb[i].bad = false;
     return true;
 }
 
@@ -1380,8 +1394,6 @@ static uint8_t ra_unused(uint8_t st)
     return st == ENG_RA_READ || st == ENG_RA_DROP ? ENG_RA_DROP : ENG_RA_NONE;
 }
 
-/* The descriptors of the read after the first rb[i] (pcy, pcz[i - 1]) */
-static uint8_t *rb_buf(struct vdpu_eng *n, unsigned i) { return i ? n->pcz[i - 1] : n->pcy; }
 
 /* The first run-ahead read is taken (its descriptors the cache): each after it moves up one, in or on
  * the way (n: a beat at this edge included); or the first is not used (failed, stale, dropped): those
@@ -1392,7 +1404,7 @@ static void rb_shift(struct vdpu_eng *n, bool taken)
         memcpy(n->pcx, n->pcy, sizeof n->pcx);
         n->ra = n->rb[0];
         for (unsigned i = 0; i + 1 < VDPU_RX_AHEAD_READS - 1; i++) {
-            memcpy(rb_buf(n, i), rb_buf(n, i + 1), sizeof n->pcx);
+            memcpy(ahead_buf(n, i), ahead_buf(n, i + 1), sizeof n->pcx);
             n->rb[i] = n->rb[i + 1];
         }
         n->rb[VDPU_RX_AHEAD_READS - 2].st = ENG_RA_NONE;
@@ -1902,7 +1914,7 @@ static bool ra_tap(struct vdpu_edge *e, const vdpu_in_t *in)
     int i = qeng_rb_of_tag(g, c->tag);
     if (i >= 0) { /* a read after the first: pcy, pcz (service arrays) */
         e->eng_ahead = true;
-        n->rb[i] = ra_beat(c, g->rb[i], rb_buf(n, (unsigned)i), &n->fail_owed);
+        n->rb[i] = ra_beat(c, g->rb[i], ahead_buf(n, (unsigned)i), &n->fail_owed);
         return true;
     }
     if (!qeng_ra_in_flight(&g->ra) || c->tag != g->ra.tag) return false;
@@ -1950,18 +1962,21 @@ static bool xn_tap(struct vdpu_edge *e, const vdpu_in_t *in)
     const vdpu_dmacpl_t *c = &in->dmacpl;
     struct vdpu_eng *n = &e->next->eng;
 
-    if (in->dmacpl_valid && g->xb_st == ENG_XA_READ && c->tag == g->xb_tag) { /* the read beyond it: pcy */
+    int b = in->dmacpl_valid ? qeng_xb_of_tag(g, c->tag) : -1;
+    if (b >= 0) { /* a read beyond it: pcy, pcz */
+        const struct eng_x_read *r = &g->xb[b];
+        struct eng_x_read *w = &n->xb[b];
         e->eng_service = true;
-        unsigned room = VIRTQ_DESC_BYTES * g->xb_n - g->xb_got, k = c->len < DMA_BEAT_BYTES ? c->len : DMA_BEAT_BYTES;
-        bool bad = g->xb_bad || c->status != VDPU_CPL_SC || c->poison || c->len > room;
+        unsigned room = VIRTQ_DESC_BYTES * r->n - r->got, k = c->len < DMA_BEAT_BYTES ? c->len : DMA_BEAT_BYTES;
+        bool bad = r->bad || c->status != VDPU_CPL_SC || c->poison || c->len > room;
         if (!bad) {
-            memcpy(n->pcy + g->xb_got, c->data, k);
+            memcpy(ahead_buf(n, (unsigned)b) + r->got, c->data, k);
             e->eng_ahead = true;
-            n->xb_got = (uint8_t)(g->xb_got + k);
+            w->got = (uint8_t)(r->got + k);
         }
-        n->xb_bad = bad || (c->last && g->xb_got + k != VIRTQ_DESC_BYTES * g->xb_n);
-        if (c->last) n->xb_st = ENG_XA_IN;
-        if (c->last && n->xb_bad) n->fail_owed = true; /* until the next PAY phase takes it */
+        w->bad = bad || (c->last && r->got + k != VIRTQ_DESC_BYTES * r->n);
+        if (c->last) w->st = ENG_XA_IN;
+        if (c->last && w->bad) n->fail_owed = true; /* until a PAY phase takes it as its read ahead */
         return true;
     }
 

@@ -130,7 +130,18 @@ static inline int qeng_rb_of_tag(const struct vdpu_eng *g, uint8_t tag)
 /* a read of the next fetch, or the read beyond it, is in flight (their completions expected, tags held) */
 static inline bool qeng_xn_pending(const struct vdpu_eng *g)
 {
-    return g->xn_n || g->xb_st == ENG_XA_READ;
+    if (g->xn_n) return true;
+    for (unsigned i = 0; i < VDPU_TX_BEYOND_READS; i++)
+        if (g->xb[i].st == ENG_XA_READ) return true;
+    return false;
+}
+
+/* The read beyond the next fetch on this tag, or -1 */
+static inline int qeng_xb_of_tag(const struct vdpu_eng *g, uint8_t tag)
+{
+    for (unsigned i = 0; i < VDPU_TX_BEYOND_READS; i++)
+        if (g->xb[i].st == ENG_XA_READ && g->xb[i].tag == tag) return (int)i;
+    return -1;
 }
 
 /* TX fetch: the bytes of a TX fetch buffer a fetch of K frames may fill - K standard frames (1,514 bytes and

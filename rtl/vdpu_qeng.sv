@@ -161,6 +161,15 @@ module vdpu_qeng
     RaDrop   // in flight, not wanted any more (the service read those descriptors itself)
   } ra_st_e;
 
+  // A read beyond the next fetch (the model's struct eng_x_read)
+  typedef struct packed {
+    x_ahead_e   st;
+    logic [3:0] n;    // the descriptors it reads
+    logic [4:0] tag;
+    logic [7:0] got;  // bytes in so far
+    logic       bad;  // a beat of it failed
+  } x_read_t;
+
   // A run-ahead descriptor read beside the engine (the model's struct eng_ra_read)
   typedef struct packed {
     ra_st_e     st;
@@ -284,6 +293,12 @@ module vdpu_qeng
   localparam int unsigned RbN  = RX_AHEAD_READS - 1;
   localparam int unsigned PczN = (RX_AHEAD_READS > 2) ? RX_AHEAD_READS - 2 : 1;
   localparam int unsigned RbW  = (RbN > 1) ? $clog2(RbN) : 1;  // an index into them
+  // TX: the reads beyond the next fetch (pcy, then pcz)
+  localparam int unsigned XbN  = TX_BEYOND_READS;
+  localparam int unsigned XbW  = (XbN > 1) ? $clog2(XbN) : 1;
+  if (XbN < 1 || XbN > RbN) begin : gen_xb_check
+    $error("vdpu_qeng: TX_BEYOND_READS must be 1..RX_AHEAD_READS - 1 (its reads fill pcy and pcz)");
+  end
   ra_read_t              ra_q, ra_d;
   ra_read_t [RbN-1:0]    rb_q, rb_d;
   logic                  ra_taken_q, ra_taken_d;  // a run-ahead read was taken as the cache: the reads after
@@ -355,12 +370,10 @@ module vdpu_qeng
   logic [5:0]            xnn_q, xnn_d;       // ... reads of it in flight
   logic                  xnbad_q, xnbad_d;   // ... one of them failed
   logic [QENG_TAGS-1:0]  pnx_q, pnx_d;       // per read slot: a read of the next fetch
-  // the descriptors after the next fetch's, read before its payload (the model's xb_*, pcy)
-  x_ahead_e              xbst_q, xbst_d;
-  logic [3:0]            xbn_q, xbn_d;
-  logic [4:0]            xbtag_q, xbtag_d;
-  logic [7:0]            xbgot_q, xbgot_d;
-  logic                  xbbad_q, xbbad_d;
+  // the reads beyond the next fetch's descriptors, issued as PAY starts (the model's xb[]): xb_q[0] the P
+  // after the read ahead (into pcy), xb_q[i] the P after xb_q[i-1]'s (into pcz_q[i-1]); xb_q[0] becomes the
+  // next PAY phase's read ahead, the rest move up
+  x_read_t [XbN-1:0]     xb_q, xb_d;
   logic [PcBits-1:0]     pcy_q, pcy_d;
   logic [PczN-1:0][PcBits-1:0] pcz_q, pcz_d;  // RX: the later run-ahead reads' descriptors (rb[1..])
   // a read beside the engine failed and no buffer has taken the failure yet: StIdle reports it (QERR_DMA)
@@ -471,7 +484,7 @@ module vdpu_qeng
   // used when another queue waits - a frame in the RX buffer, or another ready transmit queue - so a
   // busy transmit queue holds the engine for at most P buffers and nothing read ahead is dropped.
   // A next fetch read early (or the read beyond it) is served first.
-  assign tx_yield = pcn_q == '0 && xncnt_q == '0 && xbst_q == XaNone &&
+  assign tx_yield = pcn_q == '0 && xncnt_q == '0 && xb_q[0].st == XaNone &&
                     (rx_full_i || (eng_ctrl_i[ENGCTRL_ENABLE] && tx_other));
   // a transmitq the scheduler may pick; one first after a receive service left its batch to it
   logic tx_waits, tx_pass;
@@ -539,7 +552,10 @@ module vdpu_qeng
   assign av_pend  = av_q.st == RaRead;
   assign ra_pend  = ra1_pend || (rb_pend != '0) || av_pend;
   logic xn_pend;  // a read of the next fetch, or the read beyond it, is in flight (the model's qeng_xn_pending)
-  assign xn_pend  = (xnn_q != '0) || (xbst_q == XaRead);
+  always_comb begin
+    xn_pend = (xnn_q != '0);
+    for (int i = 0; i < int'(XbN); i++) if (xb_q[i].st == XaRead) xn_pend = 1'b1;
+  end
   assign ev_timed = (ev_read || ra_pend || xn_pend) &&
                     (state_q == StIdle || state_q == StRdReq ||
                                                       (state_q == StPay && xstop_q == XGo) ||
@@ -555,7 +571,8 @@ module vdpu_qeng
   // The interrupt decision's completion (ev_hit) is taken at any state and hidden from the engine's
   // states (cpl_v); an error status, poisoned data or a wrong length leaves EvBad. tag_held: the tag the
   // next read takes is the pending decision's: the read waits for it.
-  logic ev_hit, ev_ok, cpl_v, tag_held, ra_hit, av_hit, xn_hit, xb_hit;
+  logic ev_hit, ev_ok, cpl_v, tag_held, ra_hit, av_hit, xn_hit, xb_hit, xb_held;
+  logic [XbN-1:0] xb_hitv;  // ... a read beyond the next fetch, by index
   logic [RbN-1:0] rb_hit;  // a beat of a run-ahead read after the first (the model's qeng_rb_of_tag)
   logic xn_clear; // a pick: no next fetch (main block)
   logic ev_newest;  // the beat is the newest decision's, else one moved aside: ep_q[ev_idx]
@@ -588,7 +605,14 @@ module vdpu_qeng
   assign ev_ok    = (dmacpl_status_i == CPL_SC) && !dmacpl_poison_i && dmacpl_last_i &&
                     (dmacpl_len_i == (packed_q ? 16'd4 : 16'd2));
   assign av_hit   = dmacpl_valid_i && !ev_hit && !ra_hit && (rb_hit == '0) && av_pend && (dmacpl_tag_i == 8'(av_q.tag));
-  assign xb_hit   = dmacpl_valid_i && (xbst_q == XaRead) && (dmacpl_tag_i == 8'(xbtag_q));
+  always_comb begin
+    xb_held = 1'b0;
+    for (int i = 0; i < int'(XbN); i++) begin
+      xb_hitv[i] = dmacpl_valid_i && (xb_q[i].st == XaRead) && (dmacpl_tag_i == 8'(xb_q[i].tag));
+      if (xb_q[i].st == XaRead && tag_q == xb_q[i].tag) xb_held = 1'b1;
+    end
+  end
+  assign xb_hit   = xb_hitv != '0;
   assign xn_hit   = dmacpl_valid_i && !xb_hit && (xnn_q != '0) && (dmacpl_tag_i[7:5] == '0) &&
                     pbusy_q[dmacpl_tag_i[4:0]] && pnx_q[dmacpl_tag_i[4:0]];
   assign cpl_v    = dmacpl_valid_i && !ev_hit && !ra_hit && (rb_hit == '0) && !av_hit && !xn_hit && !xb_hit;
@@ -599,7 +623,7 @@ module vdpu_qeng
     for (int i = 0; i < int'(RbN); i++) beside_tag = beside_tag || (rb_pend[i] && (tag_q == rb_q[i].tag));
   end
   assign tag_held = beside_tag || (ra1_pend && (tag_q == ra_q.tag)) || (av_pend && (tag_q == av_q.tag)) ||
-                    ((xnn_q != '0) && pnx_q[tag_q]) || ((xbst_q == XaRead) && (tag_q == xbtag_q));
+                    ((xnn_q != '0) && pnx_q[tag_q]) || xb_held;
 
   // TX frame buffer: payload completions are stored at chain offset tot + rcnt (PAY: the chunk's
   // offset plus the bytes of its read so far).
@@ -759,6 +783,7 @@ module vdpu_qeng
   logic unused_slot_hi;
   assign unused_slot_hi = ^{xa_slot[31:28], xb_slot[31:28], ra_slot[31:28], rb_slot[31:28]};
   logic        xb_go, xn_go;
+  logic [XbW-1:0] xb_i;  // the read beyond xb_go issues
 
   always_comb begin : next_fetch_count
     logic        go, wrap;
@@ -788,12 +813,25 @@ module vdpu_qeng
   end
 
   always_comb begin
+    logic        free;
+    logic [31:0] skip;
     xb_k    = '0;
     xb_slot = '0;
+    xb_i    = '0;
+    free    = 1'b0;
+    skip    = 32'(xcnt_q) - 32'd1 + 32'(xan_q);  // the descriptors before the read's first
+    for (int i = 0; i < int'(XbN); i++) begin  // the first free one, after those issued
+      if (!free && xb_q[i].st == XaNone) begin
+        free = 1'b1;
+        xb_i = XbW'(i);
+      end else if (!free) begin
+        skip = skip + 32'(xb_q[i].n);
+      end
+    end
     // speculatively while the read ahead is on the way; once it is in, only for a next fetch that takes it all
-    if (state_q == StPay && xbst_q == XaNone && xah_q != XaNone && xncnt_q == '0 && takes_cache &&
+    if (state_q == StPay && free && xah_q != XaNone && xncnt_q == '0 && takes_cache &&
         (xah_q == XaRead || xn_count == xan_q))
-      {xb_k, xb_slot} = ahead_k(32'(xcnt_q) - 32'd1 + 32'(xan_q), 32'(xcnt_q) + 32'(xan_q));
+      {xb_k, xb_slot} = ahead_k(skip, skip + 32'd1);  // split: last_avail is at the descriptor in service
     xn_cnt  = (xncnt_q != '0) ? xncnt_q : xn_count;
     xn_addr = pcx_q[128*32'(xnreq_q) +: 64];
     xn_len  = pcx_q[128*32'(xnreq_q)+64 +: 32];
@@ -1243,11 +1281,7 @@ module vdpu_qeng
     xnn_d     = xnn_q;
     xnbad_d   = xnbad_q;
     pnx_d     = pnx_q;
-    xbst_d    = xbst_q;
-    xbn_d     = xbn_q;
-    xbtag_d   = xbtag_q;
-    xbgot_d   = xbgot_q;
-    xbbad_d   = xbbad_q;
+    xb_d      = xb_q;
     pcy_d     = pcy_q;
     pcz_d     = pcz_q;
     fail_owed_d = fail_owed_q;
@@ -1490,16 +1524,19 @@ module vdpu_qeng
     // The read beyond the next fetch (its beats fill pcy) and the next fetch's reads (their beats go to
     // their place in the other TX fetch buffer: the TX mover's write port), at whatever state the
     // engine is in, hidden from the states (the model's xn_tap).
-    if (xb_hit) begin
-      xbbad_d = beat_bad(xbbad_q, xbn_q, xbgot_q);
-      if (!xbbad_d) begin
-        pcy_d   = beat_into(pcy_q, xbgot_q[PcW-1:0]);
-        xbgot_d = xbgot_q + 8'(xa_nb);
-      end
-      if (dmacpl_last_i) begin
-        xbbad_d = xbbad_d || beat_short(xbn_q, xbgot_q);
-        xbst_d  = XaIn;
-        if (xbbad_d) fail_owed_d = 1'b1;  // until the next PAY phase takes it
+    for (int i = 0; i < int'(XbN); i++) begin
+      if (xb_hitv[i]) begin
+        xb_d[i].bad = beat_bad(xb_q[i].bad, xb_q[i].n, xb_q[i].got);
+        if (!xb_d[i].bad) begin
+          if (i == 0) pcy_d = beat_into(pcy_q, xb_q[i].got[PcW-1:0]);
+          else pcz_d[i-1] = beat_into(pcz_q[i-1], xb_q[i].got[PcW-1:0]);
+          xb_d[i].got = xb_q[i].got + 8'(xa_nb);
+        end
+        if (dmacpl_last_i) begin
+          xb_d[i].bad = xb_d[i].bad || beat_short(xb_q[i].n, xb_q[i].got);
+          xb_d[i].st  = XaIn;
+          if (xb_d[i].bad) fail_owed_d = 1'b1;  // until a PAY phase takes it as its read ahead
+        end
       end
     end
     if (xn_hit) begin
@@ -1925,19 +1962,26 @@ module vdpu_qeng
                     end
                     xleft_d  = xcnt_d - 4'd1;
                     txbase_d = xbuf_d ? FRAME_PW'(TX_BUF_BYTES) : '0;
-                    if (xbst_d != XaNone) begin  // read beyond the next fetch: this phase's read ahead
+                    // read beyond the next fetch: the read ahead of this phase, unless one is still waiting
+                    // for the cache to run dry (a phase that did not take the whole cache took one before)
+                    if (xah_d == XaNone && xb_d[0].st != XaNone) begin
                       pcx_d   = pcy_d;
-                      xah_d   = xbst_d;
-                      xan_d   = xbn_q;
-                      xatag_d = xbtag_q;
-                      xagot_d = xbgot_d;
-                      if (xbst_d == XaRead) pn_d = pn_d + 6'd1;
-                      if (xbbad_d) begin
+                      xah_d   = xb_d[0].st;
+                      xan_d   = xb_d[0].n;
+                      xatag_d = xb_d[0].tag;
+                      xagot_d = xb_d[0].got;
+                      if (xb_d[0].st == XaRead) pn_d = pn_d + 6'd1;
+                      if (xb_d[0].bad) begin
                         pbad_d  = 1'b1;
                         xstop_d = XFailed;
                       end
-                      xbst_d  = XaNone;
-                      xbbad_d = 1'b0;
+                      // the reads after it move up
+                      for (int i = 1; i < int'(XbN); i++) begin
+                        xb_d[i-1] = xb_d[i];
+                        if (i == 1) pcy_d = pcz_d[0];
+                        else pcz_d[i-2] = pcz_d[i-1];
+                      end
+                      xb_d[XbN-1] = '0;
                     end
                   end
                 end else if (pd_wlen != '0) begin
@@ -2216,12 +2260,9 @@ module vdpu_qeng
             pay_issued = 1'b1;
           end else if (xb_go) begin  // the read beyond: beside, like the next fetch's reads: not counted in pn
             dma_load_o = 1'b1;
-            xbst_d     = XaRead;
-            xbn_d      = xb_k[3:0];
-            xbtag_d    = tag_q;
-            xbgot_d    = '0;
-            xbbad_d    = 1'b0;
-            pcy_d      = '0;
+            xb_d[xb_i] = '{st: XaRead, n: xb_k[3:0], tag: tag_q, got: '0, bad: 1'b0};
+            if (xb_i == '0) pcy_d = '0;
+            else pcz_d[32'(xb_i) - 32'd1] = '0;
             tag_d      = tag_q + 5'd1;
           end else if (pay_req_ok) begin
             dma_load_o        = 1'b1;
@@ -2645,8 +2686,7 @@ module vdpu_qeng
       xnpreq_d = '0;
       xnn_d    = '0;
       xnbad_d  = 1'b0;
-      xbst_d   = XaNone;
-      xbbad_d  = 1'b0;
+      xb_d     = '0;  // XaNone
     end
     if (state_q == StErr || (ev_hit && !ev_ok)) qerr_d[q_q] = 1'b1;
     // a violation reports any failure owed (a completion timeout's at its StErr edge); a reset forgets it
@@ -2772,11 +2812,7 @@ module vdpu_qeng
       xnn_q       <= '0;
       xnbad_q     <= 1'b0;
       pnx_q       <= '0;
-      xbst_q      <= XaNone;
-      xbn_q       <= '0;
-      xbtag_q     <= '0;
-      xbgot_q     <= '0;
-      xbbad_q     <= 1'b0;
+      xb_q        <= '0;
       fail_owed_q <= 1'b0;
       pcy_q       <= '0;
       for (int i = 0; i < int'(PczN); i++) pcz_q[i] <= '0;
@@ -2900,11 +2936,7 @@ module vdpu_qeng
       xnn_q       <= xnn_d;
       xnbad_q     <= xnbad_d;
       pnx_q       <= pnx_d;
-      xbst_q      <= xbst_d;
-      xbn_q       <= xbn_d;
-      xbtag_q     <= xbtag_d;
-      xbgot_q     <= xbgot_d;
-      xbbad_q     <= xbbad_d;
+      xb_q        <= xb_d;
       fail_owed_q <= fail_owed_d;
       pcy_q       <= pcy_d;
       pcz_q       <= pcz_d;

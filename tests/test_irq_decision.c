@@ -12,6 +12,8 @@
 #include "link.h"
 
 /* P = 4, B = 4, M = 8 reads outstanding, TX fetch 4 */
+_Static_assert(VDPU_TX_BEYOND_READS == 2, "the nth-read faults below count two reads beyond the next fetch");
+
 static uint32_t param(void) { return 4u | 4u << 4 | 8u << 8 | 4u << VDPU_ENG_PARAM_TX_FETCH_LSB; }
 
 /* The first event read's tag, and the frames that left between it and its completion */
@@ -71,8 +73,8 @@ static void overlaps(struct tctx *t, bool packed)
 ENGINE_TEST(irq_decision, packed_the_next_fetch_runs_during_the_decision, .timeout = 60) { overlaps(T, true); }
 ENGINE_TEST(irq_decision, split_the_next_fetch_runs_during_the_decision, .timeout = 60) { overlaps(T, false); }
 
-/* The first batch's event read (packed: the 12th read - descriptors, the descriptors read ahead, the read
- * beyond the next fetch, four payloads, the next fetch's four payloads, then it; split: avail idx, the
+/* The first batch's event read (packed: the 13th read - descriptors, the descriptors read ahead, the two
+ * reads beyond the next fetch, four payloads, the next fetch's four payloads, then it; split: avail idx, the
  * first ring entry, descriptors, the read ahead, four payloads, the next fetch's four - nothing is offered
  * beyond it - then it, the 13th) gets `fault`: the queue stops with `code` (CA, poison: QERR_DMA at the
  * completion; a lost completion: QERR_TIMEOUT once the engine waits for it with nothing else coming).
@@ -101,16 +103,16 @@ static void failed(struct tctx *t, bool packed, const char *fault, uint32_t code
  * writes, two event reads (one of each before) */
 ENGINE_TEST(irq_decision, packed_a_failed_event_read_stops_the_queue, .timeout = 60)
 {
-    failed(T, true, "ca@12", VDPU_QERR_DMA, 2, 2);
+    failed(T, true, "ca@13", VDPU_QERR_DMA, 2, 2);
 }
 ENGINE_TEST(irq_decision, packed_a_poisoned_event_read_stops_the_queue, .timeout = 60)
 {
-    failed(T, true, "poison@12", VDPU_QERR_DMA, 2, 2);
+    failed(T, true, "poison@13", VDPU_QERR_DMA, 2, 2);
 }
 /* lost: the second fetch is used and decided with the first decision pending; then it times out */
 ENGINE_TEST(irq_decision, packed_a_lost_event_completion_times_out, .timeout = 60)
 {
-    failed(T, true, "drop@12", VDPU_QERR_TIMEOUT, 2, 2);
+    failed(T, true, "drop@13", VDPU_QERR_TIMEOUT, 2, 2);
 }
 /* split: the second fetch's used write (cycle ~1257) is two cycles ahead of the CA (~1259) */
 ENGINE_TEST(irq_decision, split_a_failed_event_read_stops_the_queue, .timeout = 60)
@@ -179,13 +181,13 @@ ENGINE_TEST(irq_decision, a_read_waits_for_the_pending_decisions_tag, .timeout =
 }
 
 /* Four frames only (P = B = K = 4): the fetch takes them all, reads the next four descriptors ahead (not
- * available yet) and the four beyond them (speculatively, while the read ahead is on the way), writes the
- * batch and leaves the queue for IDLE, where the decision's completion comes - CA (the 8th read:
- * descriptors, the read ahead, the read beyond, four payloads, then it): the queue stops there with
- * QERR_DMA, the engine stays idle, nothing more is used. */
+ * available yet) and the eight beyond them (TX_BEYOND_READS = 2 reads, speculatively, while the read ahead
+ * is on the way), writes the batch and leaves the queue for IDLE, where the decision's completion comes -
+ * CA (the 9th read: descriptors, the read ahead, the two reads beyond, four payloads, then it): the queue
+ * stops there with QERR_DMA, the engine stays idle, nothing more is used. */
 ENGINE_TEST(irq_decision, a_failed_decision_after_the_service_left, .timeout = 60)
 {
-    t_faults_from_here(T, "ca@8");
+    t_faults_from_here(T, "ca@9");
     engine_up(T, true, param(), 1u << VDPU_ENGCTRL_IN_ORDER);
     hand_post(T, true, 4, 72, QN);
     kick(T);

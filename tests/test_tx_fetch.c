@@ -180,11 +180,12 @@ static uint32_t param_p4(void) { return 4u | 1u << 4 | 8u << 8 | 8u << VDPU_ENG_
 /* Eight frames, P = 4: the first fetch takes the whole cache (the descriptor in service and the three
  * cached), so it reads the next four descriptors first thing, while its payload comes in - before frame
  * 0's used entry - and the second fetch starts from them without a read of its own (its payload read early,
- * "The next fetch read early"). Packed: as the second fetch takes all four, the four after them are read
- * before its payload too (the read beyond the next fetch: slot 0 of the next lap, not available), so the
- * service finds nothing after the second fetch without a further read - 3 descriptor reads, all before
- * the first used entry. Split IN_ORDER: nothing is offered beyond the eight - 2, both before it.
- * `desc_reads` as without reading ahead (packed 3, split IN_ORDER 2), earlier. */
+ * "The next fetch read early"). Packed: while the read ahead is on the way the descriptors beyond it are
+ * read too, TX_BEYOND_READS blocks (from slot 0 of the next lap, not available yet), so the service finds
+ * nothing after the second fetch without a further read - 2 + TX_BEYOND_READS descriptor reads, all before
+ * the first used entry (3 without reading ahead: the one that finds slot 0 not available comes after the
+ * second fetch; the speculative reads cost TX_BEYOND_READS - 1 more at the end of a stream). Split
+ * IN_ORDER: nothing is offered beyond the eight - 2, both before it, as without reading ahead. */
 static void reads_ahead(struct tctx *t, bool packed, unsigned desc_reads)
 {
     struct before_used a;
@@ -200,10 +201,13 @@ static void reads_ahead(struct tctx *t, bool packed, unsigned desc_reads)
                  a.n_before_used);
     cr_assert_eq(csr_rd(t, VDPU_CSR_QERR), 0);
 }
-ENGINE_TEST(tx_fetch, reads_the_next_descriptors_during_a_fetch, .timeout = 60) { reads_ahead(T, true, 3); }
+ENGINE_TEST(tx_fetch, reads_the_next_descriptors_during_a_fetch, .timeout = 60)
+{
+    reads_ahead(T, true, 2 + VDPU_TX_BEYOND_READS);
+}
 
 /* Four frames, then four more once the device has read ahead past them: the run-ahead read found slots
- * 4-7 not available yet (and the read beyond it, issued while it was on the way, slots 8-11), so the
+ * 4-7 not available yet (and the TX_BEYOND_READS reads beyond it, issued while it was on the way), so the
  * service leaves the queue at slot 4 as when it reads an empty slot, dropping both; the driver's doorbell
  * brings it back and it reads them again - nothing is lost to a stale read. */
 static void stale_read_ahead(struct tctx *t)
@@ -212,7 +216,7 @@ static void stale_read_ahead(struct tctx *t)
     hand_post(t, true, 4, 72, QN);
     kick(t);
     cr_assert_eq(t->b->net.tx_frames, 4);
-    cr_assert_eq(reqs(t, VDPU_PURP_DESC), 3, "the first read, the one ahead and the one beyond it");
+    cr_assert_eq(reqs(t, VDPU_PURP_DESC), 2 + VDPU_TX_BEYOND_READS, "the first read, the one ahead, those beyond it");
     uint8_t buf[0x100];
     for (unsigned i = 4; i < QN; i++) {
         memset(buf, 0x40 + (int)i, sizeof buf);

@@ -12,6 +12,8 @@
 #include "hand_ring.h"
 #include "link.h"
 
+_Static_assert(VDPU_TX_BEYOND_READS == 2, "the nth-read faults below count two reads beyond the next fetch");
+
 /* P = 4, B = 4, M = 8 reads outstanding, TX fetch 4 */
 static uint32_t param(void) { return 4u | 4u << 4 | 8u << 8 | 4u << VDPU_ENG_PARAM_TX_FETCH_LSB; }
 
@@ -85,8 +87,8 @@ ENGINE_TEST(tx_next_fetch, packed_the_next_fetch_is_read_while_the_first_leaves,
 ENGINE_TEST(tx_next_fetch, split_the_next_fetch_is_read_while_the_first_leaves, .timeout = 60) { overlaps(T, false); }
 
 /*
- * A read of the next fetch gets `fault` (packed: the 8th read - descriptors, the read ahead, four
- * payloads, the read beyond the next fetch, then the next fetch's first; split: avail idx, the first
+ * A read of the next fetch gets `fault` (packed: the 9th read - descriptors, the read ahead, the two
+ * reads beyond the next fetch, four payloads, then the next fetch's first; split: avail idx, the first
  * ring entry, descriptors, the read ahead, four payloads, then it, the 9th - nothing is offered beyond
  * the eight). The first fetch is not touched: its four frames leave and are used. The next fetch fails
  * where its PAY phase takes it over, as a fetch whose own read failed: none of its frames leaves, none is
@@ -109,15 +111,15 @@ static void failed(struct tctx *t, bool packed, const char *fault, uint32_t code
 }
 ENGINE_TEST(tx_next_fetch, packed_a_failed_read_fails_the_next_fetch, .timeout = 60)
 {
-    failed(T, true, "ca@8", VDPU_QERR_DMA);
+    failed(T, true, "ca@9", VDPU_QERR_DMA);
 }
 ENGINE_TEST(tx_next_fetch, packed_a_poisoned_read_fails_the_next_fetch, .timeout = 60)
 {
-    failed(T, true, "poison@8", VDPU_QERR_DMA);
+    failed(T, true, "poison@9", VDPU_QERR_DMA);
 }
 ENGINE_TEST(tx_next_fetch, packed_a_lost_read_times_out_in_the_next_fetch, .timeout = 60)
 {
-    failed(T, true, "drop@8", VDPU_QERR_TIMEOUT);
+    failed(T, true, "drop@9", VDPU_QERR_TIMEOUT);
 }
 ENGINE_TEST(tx_next_fetch, split_a_failed_read_fails_the_next_fetch, .timeout = 60)
 {
@@ -154,7 +156,7 @@ static void left_failed(struct tctx *t, bool packed, const char *fault, uint8_t 
 }
 ENGINE_TEST(tx_next_fetch, packed_a_failed_next_fetch_the_service_leaves_is_reported, .timeout = 60)
 {
-    left_failed(T, true, "poison@8", VDPU_PURP_PAYLOAD_RD, BUFS + 0x400); /* frame 4's: the next fetch's first */
+    left_failed(T, true, "poison@9", VDPU_PURP_PAYLOAD_RD, BUFS + 0x400); /* frame 4's: the next fetch's first */
 }
 ENGINE_TEST(tx_next_fetch, split_a_failed_next_fetch_the_service_leaves_is_reported, .timeout = 60)
 {
