@@ -169,6 +169,17 @@ Test(net_random, soak_pinned_failed_read_dropped_by_the_service_is_reported, .ti
     cr_assert_eq(cov.faults, 1, "the fault answered by DEVICE_NEEDS_RESET");
 }
 
+/* Pinned soak failure. 61925 (packed, 143 slots, receive, P = 11, B = 13): the PCIe fault was drawn on read
+ * 37 of the first packets/4 + 1, as if every frame cost a read; a receive phase reads a descriptor block per
+ * P buffers and made 34 reads, so the fault never hit and the run failed ("no scheduled fault hit a read").
+ * A receiving seed's fault is now drawn among the first packets/(4P) + 1 reads (sim/host/netrand.c). */
+Test(net_random, soak_pinned_receive_fault_within_the_phase_reads, .timeout = 300)
+{
+    struct nr_cov cov = {0};
+    nr_one(61925, &cov);
+    cr_assert_eq(cov.faults, 1, "the fault answered by DEVICE_NEEDS_RESET");
+}
+
 /* The seeds cover the parameter space: both layouts, the queue size extremes, every workload, size
  * mode and chain shape, placement at the top of RAM, polling, overruns, backpressure. */
 Test(net_random, parameter_coverage)

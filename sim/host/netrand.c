@@ -127,6 +127,14 @@ void netrand_pick(uint64_t seed, struct netrand_cfg *c)
         c->used_batch = 9 + rng_below(&wr, VDPU_ENG_PARAM_MAX - 8);
         if (c->tx_fetch > 1) c->tx_fetch = 9 + rng_below(&wr, VDPU_ENG_PARAM_MAX - 8);
     }
+    /* a receive phase reads a descriptor block per P buffers, not a read per frame (its payload is
+     * written): the fault drawn above among the first packets/4 + 1 reads is brought among the first
+     * packets/(4P) + 1 so that it still hits during the fault phase (soak seed 61925: P = 11, read 37 of a
+     * phase of 34 reads). Done last, so every other draw and every transmitting seed's fault stay. */
+    if (c->faults.n && c->np.workload == NET_RX) {
+        uint64_t max_nth = c->np.packets / (4ull * c->prefetch) + 1;
+        c->faults.f[0].nth = 1 + (c->faults.f[0].nth - 1) % max_nth;
+    }
 }
 
 void netrand_session_opts(uint64_t seed, struct vdpu_opts *o)
