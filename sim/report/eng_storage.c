@@ -36,13 +36,14 @@ static unsigned tx_buf(unsigned max_reads, unsigned tx_fetch)
     return fetches(max_reads, tx_fetch) ? VDPU_TX_FETCH_BUFS * room : VDPU_FRAME_BUF_BYTES;
 }
 
-/* descriptor caches: the prefetch cache, and beside it those of read-ahead descriptors: two (pcx, pcy) for a
- * TX fetch's read ahead and the read beyond the next fetch, or a receive service's first two run-ahead reads
- * (P > 1), and one (pcz) for each later run-ahead read of a receive service (RX_AHEAD_READS in all; P > 1) */
+/* descriptor caches: the prefetch cache, and beside it those of read-ahead descriptors, which a transmit and a
+ * receive service use alike (pcx, pcy, pcz): a TX fetch's read ahead and its TX_BEYOND_READS reads beyond the
+ * next fetch, or a receive service's RX_AHEAD_READS run-ahead reads (P > 1) - as many as the larger needs */
 static unsigned caches(unsigned prefetch, unsigned max_reads, unsigned tx_fetch)
 {
-    bool ahead = eng_field(prefetch) > 1;
-    return 1u + (fetches(max_reads, tx_fetch) || ahead ? 2u : 0u) + (ahead ? VDPU_RX_AHEAD_READS - 2u : 0u);
+    unsigned rx = eng_field(prefetch) > 1 ? VDPU_RX_AHEAD_READS : 0u;
+    unsigned tx = fetches(max_reads, tx_fetch) ? 1u + VDPU_TX_BEYOND_READS : 0u;
+    return 1u + (rx > tx ? rx : tx);
 }
 
 void eng_storage_of(unsigned prefetch, unsigned used_batch, unsigned max_reads, unsigned tx_fetch,
