@@ -1301,8 +1301,10 @@ static uint32_t ra_k(const struct vdpu_edge *e, uint32_t *slot)
 
 /* The reads after the first: once the service has taken a run-ahead read as its cache (ra_taken: the
  * traffic outlasts a block, so the reads ahead are used - a burst that ends the service leaves one unused
- * instead of RX_AHEAD_READS), and the first and every one before it are out or in, each a full P, the
- * next one (rb[*i]) reads the P descriptors after the last one's - so RX_AHEAD_READS reads cover that
+ * instead of RX_AHEAD_READS), and the first and every one before it are out or in, the next one (rb[*i])
+ * reads the P descriptors after the last one's (one cut short at the ring end goes on from slot 0, since
+ * 2026-12-07: with a P that does not divide the ring size each lap stopped the reads ahead at its last
+ * block; NOTIFICATION_DATA and split's offered buffers stop them in ahead_k) - so RX_AHEAD_READS reads cover that
  * many blocks of P ahead of the cache (at rtt 1000 and 1,500-byte frames three put a block's read ~1,270
  * cycles before the block is needed, more than a round trip; two ~850). */
 static uint32_t rb_k(const struct vdpu_edge *e, uint32_t *slot, unsigned *i)
@@ -1313,7 +1315,7 @@ static uint32_t rb_k(const struct vdpu_edge *e, uint32_t *slot, unsigned *i)
 
     if (!g->ra_taken) return 0;
     for (*i = 0; *i < VDPU_RX_AHEAD_READS - 1; r = &g->rb[(*i)++]) {
-        if ((r->st != ENG_RA_READ && r->st != ENG_RA_IN) || r->n != g->pf) return 0;
+        if (r->st != ENG_RA_READ && r->st != ENG_RA_IN) return 0;
         skip += r->n;
         if (g->rb[*i].st == ENG_RA_NONE) return ahead_k(e, skip, skip, slot);
     }

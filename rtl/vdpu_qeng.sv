@@ -861,20 +861,20 @@ module vdpu_qeng
     if (state_q == StRxNext && rx_q && (packed_q || io_fetch_q) && ra_q.st == RaNone && pf_q > 4'd1 &&
         pcn_q != '0 && 32'(pcn_q) <= 32'(pf_q) / 32'd2)
       {ra_k, ra_slot} = ahead_k(32'(pcn_q), 32'(pcn_q));  // a frame starting: nothing in service
-    // the ones after it (the model's rb_k): once the first and every one before are out or in, each a
-    // full P, the next one reads the P after the last one's
+    // the ones after it (the model's rb_k): once the first and every one before are out or in, the next
+    // one reads the P after the last one's (a block cut short at the ring end goes on from slot 0;
+    // NOTIFICATION_DATA and split's offered buffers stop it in ahead_k)
     rb_k    = '0;
     rb_slot = '0;
     rb_idx  = '0;
     rb_skip = 32'(pcn_q) + 32'(ra_q.n);
-    rb_full = state_q == StRxNext && ra_k == '0 && ra_taken_q && (ra_q.st == RaRead || ra_q.st == RaIn) &&
-              ra_q.n == pf_q;
+    rb_full = state_q == StRxNext && ra_k == '0 && ra_taken_q && (ra_q.st == RaRead || ra_q.st == RaIn);
     for (int i = 0; i < int'(RbN); i++) begin
       if (rb_full && rb_q[i].st == RaNone) begin
         {rb_k, rb_slot} = ahead_k(rb_skip, rb_skip);
         rb_idx  = RbW'(i);
         rb_full = 1'b0;  // the first free one only
-      end else if (!((rb_q[i].st == RaRead || rb_q[i].st == RaIn) && rb_q[i].n == pf_q)) begin
+      end else if (!(rb_q[i].st == RaRead || rb_q[i].st == RaIn)) begin
         rb_full = 1'b0;
       end
       rb_skip = rb_skip + 32'(rb_q[i].n);
