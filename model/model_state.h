@@ -285,12 +285,14 @@ struct vdpu_eng {
      * the read-ahead descriptors start (counted as a fetch counts them) into the other TX fetch buffer;
      * the next PAY phase of the service takes them over. Their beats are taken at any state (xn_tap). */
     uint8_t x_buf;       /* the TX fetch buffer (0, 1) of the PAY phase's frames: from x_buf x TX_BUF_BYTES */
-    uint8_t xn_cnt;      /* frames of the next fetch whose reads are issued early (0: none) */
-    uint8_t xn_req;      /* ... the one whose reads are issued (0..xn_cnt - 1), xn_preq bytes of it so far */
-    uint32_t xn_preq;
-    uint16_t xn_rbase;   /* ... its base in the TX buffer */
-    uint8_t xn_n;        /* ... reads of it in flight */
-    bool xn_bad;         /* ... one of them failed (an error status, poisoned, more or fewer bytes) */
+    struct eng_next_fetch { /* the RTL's next_fetch_t xn_q */
+        uint8_t cnt;     /* frames of the next fetch whose reads are issued early (0: none) */
+        uint8_t req;     /* ... the one whose reads are issued (0..cnt - 1), preq bytes of it so far */
+        uint32_t preq;
+        uint16_t rbase;  /* ... its base in the TX buffer */
+        uint8_t n;       /* ... reads of it in flight */
+        bool bad;        /* ... one of them failed (an error status, poisoned, more or fewer bytes) */
+    } xn;
     /* the reads beyond the next fetch's descriptors, issued as PAY starts (xb[0] the P after the read
      * ahead, xb[i] the P after xb[i - 1]'s; in pcy and pcz[i - 1], the service arrays): xb[0] becomes the
      * next PAY phase's read ahead, in or on the way, the rest move up (the RTL's xb_q) */

@@ -88,7 +88,7 @@ bool model_qeng_cpl_expected(const struct vdpu_state *s, uint8_t tag)
     return g->fsm == VDPU_ENG_RD_WAIT || (g->fsm == VDPU_ENG_PAY && g->p_n && !g->x_stop) ||
            qeng_ev_of_tag(g, tag) || (qeng_ra_in_flight(&g->ra) && tag == g->ra.tag) || qeng_rb_of_tag(g, tag) >= 0 ||
            (g->av.st == ENG_RA_READ && tag == g->av.tag) ||
-           (g->xn_n && tag < VDPU_QENG_TAGS && g->p_slot[tag].busy && g->p_slot[tag].nx) ||
+           (g->xn.n && tag < VDPU_QENG_TAGS && g->p_slot[tag].busy && g->p_slot[tag].nx) ||
            qeng_xb_of_tag(g, tag) >= 0;
 }
 
@@ -181,11 +181,11 @@ static void xn_forget(struct vdpu_eng *n)
 {
     for (unsigned i = 0; i < VDPU_QENG_TAGS; i++)
         if (n->p_slot[i].nx) n->p_slot[i].busy = n->p_slot[i].nx = false;
-    n->xn_cnt = 0;
-    n->xn_req = 0;
-    n->xn_preq = 0;
-    n->xn_n = 0;
-    n->xn_bad = false;
+    n->xn.cnt = 0;
+    n->xn.req = 0;
+    n->xn.preq = 0;
+    n->xn.n = 0;
+    n->xn.bad = false;
     memset(n->xb, 0, sizeof n->xb); /* ENG_XA_NONE */
 }
 
@@ -526,21 +526,21 @@ void qeng_desc_data(struct vdpu_edge *e)
             n->x_out = 0;
             n->x_stop = ENG_X_GO;
             n->tx_pos = 0;
-            if (n->xn_cnt) { /* the next fetch, read early (it starts with this descriptor): it goes on */
+            if (n->xn.cnt) { /* the next fetch, read early (it starts with this descriptor): it goes on */
                 n->x_buf = (uint8_t)(n->x_buf ^ 1u);
-                n->x_cnt = n->xn_cnt;
-                n->x_req = n->xn_req;
-                n->p_req = n->xn_preq;
-                n->x_rbase = n->xn_rbase;
-                n->p_n = n->xn_n;
-                n->p_bad = n->xn_bad;
-                if (n->xn_bad) n->x_stop = ENG_X_FAILED; /* it fails here, as a fetch whose read failed */
+                n->x_cnt = n->xn.cnt;
+                n->x_req = n->xn.req;
+                n->p_req = n->xn.preq;
+                n->x_rbase = n->xn.rbase;
+                n->p_n = n->xn.n;
+                n->p_bad = n->xn.bad;
+                if (n->xn.bad) n->x_stop = ENG_X_FAILED; /* it fails here, as a fetch whose read failed */
                 for (unsigned i = 0; i < VDPU_QENG_TAGS; i++) n->p_slot[i].nx = false; /* its reads are the phase's */
-                n->xn_cnt = 0;
-                n->xn_req = 0;
-                n->xn_preq = 0;
-                n->xn_n = 0;
-                n->xn_bad = false;
+                n->xn.cnt = 0;
+                n->xn.req = 0;
+                n->xn.preq = 0;
+                n->xn.n = 0;
+                n->xn.bad = false;
             } else {
                 n->x_buf = 0;
                 n->x_cnt = tx_fetch_count(e);
@@ -847,7 +847,7 @@ bool qeng_tx_yields(const struct vdpu_edge *e)
     const struct vdpu_state *s = e->pre;
     const struct vdpu_eng *g = &s->eng;
 
-    if (g->pc_n || g->xn_cnt || g->xb[0].st != ENG_XA_NONE) return false; /* a next fetch read early is served first */
+    if (g->pc_n || g->xn.cnt || g->xb[0].st != ENG_XA_NONE) return false; /* a next fetch read early is served first */
     if (model_rx_waiting(s)) return true;
     return (g->ctrl & ENG_CTRL_ENABLE) && qeng_sched_tx_other(s, g->q);
 }
@@ -955,7 +955,7 @@ static bool tag_held(const struct vdpu_eng *g)
 {
     return qeng_ev_of_tag(g, g->next_tag) || (qeng_ra_in_flight(&g->ra) && g->next_tag == g->ra.tag) ||
            qeng_rb_of_tag(g, g->next_tag) >= 0 || (g->av.st == ENG_RA_READ && g->next_tag == g->av.tag) ||
-           (g->xn_n && g->p_slot[g->next_tag].nx) || /* ... or a read of the next fetch, or beyond it */
+           (g->xn.n && g->p_slot[g->next_tag].nx) || /* ... or a read of the next fetch, or beyond it */
            qeng_xb_of_tag(g, g->next_tag) >= 0;
 }
 
@@ -1208,27 +1208,27 @@ static bool xn_issue(struct vdpu_edge *e, unsigned s)
     const struct vdpu_eng *g = &e->pre->eng;
     struct vdpu_eng *n = &e->next->eng;
 
-    uint8_t cnt = g->xn_cnt ? g->xn_cnt : xn_count(e);
+    uint8_t cnt = g->xn.cnt ? g->xn.cnt : xn_count(e);
     if (!cnt) return false;
-    const uint8_t *d = g->pcx + VIRTQ_DESC_BYTES * g->xn_req;
+    const uint8_t *d = g->pcx + VIRTQ_DESC_BYTES * g->xn.req;
     uint32_t len = le32_at(d + 8);
-    if (g->xn_preq == len) return false; /* all issued (xn_req is the last frame) */
-    uint16_t rbase = g->xn_cnt ? g->xn_rbase : (uint16_t)((g->x_buf ^ 1u) * VDPU_TX_BUF_BYTES);
-    uint16_t k = min_u16(len - g->xn_preq, VDPU_DMA_RD_MAX);
-    pay_read(e, VDPU_PURP_PAYLOAD_RD, le64_at(d) + g->xn_preq, k);
+    if (g->xn.preq == len) return false; /* all issued (xn_req is the last frame) */
+    uint16_t rbase = g->xn.cnt ? g->xn.rbase : (uint16_t)((g->x_buf ^ 1u) * VDPU_TX_BUF_BYTES);
+    uint16_t k = min_u16(len - g->xn.preq, VDPU_DMA_RD_MAX);
+    pay_read(e, VDPU_PURP_PAYLOAD_RD, le64_at(d) + g->xn.preq, k);
     n->p_slot[s].busy = true;
     n->p_slot[s].nx = true;
     n->p_slot[s].len = k;
     n->p_slot[s].got = 0;
-    n->p_slot[s].off = (uint16_t)(rbase + g->xn_preq);
-    n->xn_cnt = cnt;
-    n->xn_n = (uint8_t)(n->xn_n + 1); /* n: xn_tap may have taken a read's last beat at this edge */
-    n->xn_preq = g->xn_preq + k;
-    n->xn_rbase = rbase;
-    if (n->xn_preq == len && g->xn_req + 1u < cnt) { /* the next frame's bytes */
-        n->xn_req = (uint8_t)(g->xn_req + 1);
-        n->xn_rbase = align_word(rbase + len);
-        n->xn_preq = 0;
+    n->p_slot[s].off = (uint16_t)(rbase + g->xn.preq);
+    n->xn.cnt = cnt;
+    n->xn.n = (uint8_t)(n->xn.n + 1); /* n: xn_tap may have taken a read's last beat at this edge */
+    n->xn.preq = g->xn.preq + k;
+    n->xn.rbase = rbase;
+    if (n->xn.preq == len && g->xn.req + 1u < cnt) { /* the next frame's bytes */
+        n->xn.req = (uint8_t)(g->xn.req + 1);
+        n->xn.rbase = align_word(rbase + len);
+        n->xn.preq = 0;
     }
     return true;
 }
@@ -1263,7 +1263,7 @@ static bool xb_issue(struct vdpu_edge *e)
     uint32_t skip = g->x_cnt - 1u + g->xa_n; /* the descriptors before the read's first */
     unsigned i = 0;
 
-    if (g->x_ahead == ENG_XA_NONE || g->xn_cnt || !fetch_takes_cache(g) ||
+    if (g->x_ahead == ENG_XA_NONE || g->xn.cnt || !fetch_takes_cache(g) ||
         (g->x_ahead == ENG_XA_IN && xn_count(e) != g->xa_n))
         return false;
     while (i < VDPU_TX_BEYOND_READS && g->xb[i].st != ENG_XA_NONE) skip += g->xb[i++].n;
@@ -1494,7 +1494,7 @@ static void state_pay(struct vdpu_edge *e, const vdpu_in_t *in)
     /* the frame whose bytes are requested: the descriptor in service, or (TX fetch) a cached one */
     const uint64_t e_addr = g->x_req ? le64_at(g->pc + VIRTQ_DESC_BYTES * (g->pc_pos + g->x_req - 1u)) : g->d_addr;
     const uint32_t e_len = x_frame_len(g, g->x_req);
-    const bool can_read = !stopping && g->p_n + g->xn_n < g->mr && !g->p_slot[s].busy && !tag_held(g) &&
+    const bool can_read = !stopping && g->p_n + g->xn.n < g->mr && !g->p_slot[s].busy && !tag_held(g) &&
                           model_dma_out_free(e); /* the next fetch's reads count in M too */
     uint32_t xa_slot = 0, xa_k = can_read ? x_ahead_k(e, &xa_slot) : 0;
     if (xa_k) { /* first: its completion comes before the payload's, so the next fetch can start early */
@@ -1982,7 +1982,7 @@ static bool xn_tap(struct vdpu_edge *e, const vdpu_in_t *in)
         return true;
     }
 
-    if (!in->dmacpl_valid || !g->xn_n || c->tag >= VDPU_QENG_TAGS || !g->p_slot[c->tag].busy ||
+    if (!in->dmacpl_valid || !g->xn.n || c->tag >= VDPU_QENG_TAGS || !g->p_slot[c->tag].busy ||
         !g->p_slot[c->tag].nx)
         return false;
     e->eng_service = true; /* the slots are service arrays */
@@ -1993,13 +1993,13 @@ static bool xn_tap(struct vdpu_edge *e, const vdpu_in_t *in)
         memcpy(e->bufs->tx + g->p_slot[t].off + g->p_slot[t].got, c->data, k);
         n->p_slot[t].got = (uint16_t)(g->p_slot[t].got + k);
     }
-    if (bad) n->xn_bad = true;
+    if (bad) n->xn.bad = true;
     if (c->last) {
-        if (!bad && g->p_slot[t].got + k != g->p_slot[t].len) n->xn_bad = true;
+        if (!bad && g->p_slot[t].got + k != g->p_slot[t].len) n->xn.bad = true;
         n->p_slot[t].busy = false;
         n->p_slot[t].nx = false;
-        n->xn_n = (uint8_t)(g->xn_n - 1);
-        if (n->xn_bad) n->fail_owed = true; /* until the next PAY phase takes it */
+        n->xn.n = (uint8_t)(g->xn.n - 1);
+        if (n->xn.bad) n->fail_owed = true; /* until the next PAY phase takes it */
     }
     return true;
 }

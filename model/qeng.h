@@ -130,7 +130,7 @@ static inline int qeng_rb_of_tag(const struct vdpu_eng *g, uint8_t tag)
 /* a read of the next fetch, or the read beyond it, is in flight (their completions expected, tags held) */
 static inline bool qeng_xn_pending(const struct vdpu_eng *g)
 {
-    if (g->xn_n) return true;
+    if (g->xn.n) return true;
     for (unsigned i = 0; i < VDPU_TX_BEYOND_READS; i++)
         if (g->xb[i].st == ENG_XA_READ) return true;
     return false;

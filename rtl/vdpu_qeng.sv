@@ -161,6 +161,16 @@ module vdpu_qeng
     RaDrop   // in flight, not wanted any more (the service read those descriptors itself)
   } ra_st_e;
 
+  // The next fetch read early (the model's struct eng_next_fetch)
+  typedef struct packed {
+    logic [3:0]          cnt;    // its frames (0: none)
+    logic [3:0]          req;    // ... the one whose reads are issued, preq bytes of it
+    logic [31:0]         preq;
+    logic [FRAME_PW-1:0] rbase;  // ... its base in the TX buffer
+    logic [5:0]          n;      // ... reads of it in flight
+    logic                bad;    // ... one of them failed
+  } next_fetch_t;
+
   // A read beyond the next fetch (the model's struct eng_x_read)
   typedef struct packed {
     x_ahead_e   st;
@@ -363,12 +373,7 @@ module vdpu_qeng
   // descriptors start into the other TX fetch buffer; the next PAY phase takes them over. Their beats
   // are taken at any state (xn_hit); the model's x_buf, xn_*, p_slot[].nx
   logic                  xbuf_q, xbuf_d;     // the TX fetch buffer of the PAY phase's frames
-  logic [3:0]            xncnt_q, xncnt_d;   // frames of the next fetch read early (0: none)
-  logic [3:0]            xnreq_q, xnreq_d;   // ... the one whose reads are issued, xnpreq bytes of it
-  logic [31:0]           xnpreq_q, xnpreq_d;
-  logic [FRAME_PW-1:0]   xnrbase_q, xnrbase_d; // ... its base in the TX buffer
-  logic [5:0]            xnn_q, xnn_d;       // ... reads of it in flight
-  logic                  xnbad_q, xnbad_d;   // ... one of them failed
+  next_fetch_t           xn_q, xn_d;
   logic [QENG_TAGS-1:0]  pnx_q, pnx_d;       // per read slot: a read of the next fetch
   // the reads beyond the next fetch's descriptors, issued as PAY starts (the model's xb[]): xb_q[0] the P
   // after the read ahead (into pcy), xb_q[i] the P after xb_q[i-1]'s (into pcz_q[i-1]); xb_q[0] becomes the
@@ -484,7 +489,7 @@ module vdpu_qeng
   // used when another queue waits - a frame in the RX buffer, or another ready transmit queue - so a
   // busy transmit queue holds the engine for at most P buffers and nothing read ahead is dropped.
   // A next fetch read early (or the read beyond it) is served first.
-  assign tx_yield = pcn_q == '0 && xncnt_q == '0 && xb_q[0].st == XaNone &&
+  assign tx_yield = pcn_q == '0 && xn_q.cnt == '0 && xb_q[0].st == XaNone &&
                     (rx_full_i || (eng_ctrl_i[ENGCTRL_ENABLE] && tx_other));
   // a transmitq the scheduler may pick; one first after a receive service left its batch to it
   logic tx_waits, tx_pass;
@@ -553,7 +558,7 @@ module vdpu_qeng
   assign ra_pend  = ra1_pend || (rb_pend != '0) || av_pend;
   logic xn_pend;  // a read of the next fetch, or the read beyond it, is in flight (the model's qeng_xn_pending)
   always_comb begin
-    xn_pend = (xnn_q != '0);
+    xn_pend = (xn_q.n != '0);
     for (int i = 0; i < int'(XbN); i++) if (xb_q[i].st == XaRead) xn_pend = 1'b1;
   end
   assign ev_timed = (ev_read || ra_pend || xn_pend) &&
@@ -613,7 +618,7 @@ module vdpu_qeng
     end
   end
   assign xb_hit   = xb_hitv != '0;
-  assign xn_hit   = dmacpl_valid_i && !xb_hit && (xnn_q != '0) && (dmacpl_tag_i[7:5] == '0) &&
+  assign xn_hit   = dmacpl_valid_i && !xb_hit && (xn_q.n != '0) && (dmacpl_tag_i[7:5] == '0) &&
                     pbusy_q[dmacpl_tag_i[4:0]] && pnx_q[dmacpl_tag_i[4:0]];
   assign cpl_v    = dmacpl_valid_i && !ev_hit && !ra_hit && (rb_hit == '0) && !av_hit && !xn_hit && !xb_hit;
   logic beside_tag;  // a decision's or a later run-ahead read's read in flight has the next read's tag
@@ -623,7 +628,7 @@ module vdpu_qeng
     for (int i = 0; i < int'(RbN); i++) beside_tag = beside_tag || (rb_pend[i] && (tag_q == rb_q[i].tag));
   end
   assign tag_held = beside_tag || (ra1_pend && (tag_q == ra_q.tag)) || (av_pend && (tag_q == av_q.tag)) ||
-                    ((xnn_q != '0) && pnx_q[tag_q]) || xb_held;
+                    ((xn_q.n != '0) && pnx_q[tag_q]) || xb_held;
 
   // TX frame buffer: payload completions are stored at chain offset tot + rcnt (PAY: the chunk's
   // offset plus the bytes of its read so far).
@@ -657,7 +662,7 @@ module vdpu_qeng
     pay_len    = min16(pay_elen - preq_q, 32'(DMA_RD_MAX));
     // a read may be loaded (the next fetch's reads count in M too); the read ahead goes first
     pay_can    = (state_q == StPay) && !rd_abort && !cto_fire && (xstop_q == XGo) &&
-                 (7'(pn_q) + 7'(xnn_q) < 7'(mr_q)) && !pbusy_q[tag_q] && !tag_held && dma_free_i;
+                 (7'(pn_q) + 7'(xn_q.n) < 7'(mr_q)) && !pbusy_q[tag_q] && !tag_held && dma_free_i;
   end
   // after the read ahead and the read beyond (a block of its own: xb_k's block reads pay_can)
   assign pay_req_ok = pay_can && (xa_k == '0) && (xb_k == '0) && (preq_q < pay_elen);
@@ -829,17 +834,17 @@ module vdpu_qeng
       end
     end
     // speculatively while the read ahead is on the way; once it is in, only for a next fetch that takes it all
-    if (state_q == StPay && free && xah_q != XaNone && xncnt_q == '0 && takes_cache &&
+    if (state_q == StPay && free && xah_q != XaNone && xn_q.cnt == '0 && takes_cache &&
         (xah_q == XaRead || xn_count == xan_q))
       {xb_k, xb_slot} = ahead_k(skip, skip + 32'd1);  // split: last_avail is at the descriptor in service
-    xn_cnt  = (xncnt_q != '0) ? xncnt_q : xn_count;
-    xn_addr = pcx_q[128*32'(xnreq_q) +: 64];
-    xn_len  = pcx_q[128*32'(xnreq_q)+64 +: 32];
-    xn_rlen = min16(xn_len - xnpreq_q, 32'(DMA_RD_MAX));
-    xn_rbase = (xncnt_q != '0) ? xnrbase_q : (xbuf_q ? '0 : FRAME_PW'(TX_BUF_BYTES));
+    xn_cnt  = (xn_q.cnt != '0) ? xn_q.cnt : xn_count;
+    xn_addr = pcx_q[128*32'(xn_q.req) +: 64];
+    xn_len  = pcx_q[128*32'(xn_q.req)+64 +: 32];
+    xn_rlen = min16(xn_len - xn_q.preq, 32'(DMA_RD_MAX));
+    xn_rbase = (xn_q.cnt != '0) ? xn_q.rbase : (xbuf_q ? '0 : FRAME_PW'(TX_BUF_BYTES));
     xb_go   = pay_can && (xa_k == '0) && (xb_k != '0);  // before the payload: descriptors gate the stream
     xn_go   = pay_can && (xa_k == '0) && !(preq_q < pay_elen) && (xb_k == '0) && (xah_q == XaIn) &&
-              takes_cache && (xreq_q + 4'd1 == xcnt_q) && (xn_cnt != '0) && (xnpreq_q != xn_len);
+              takes_cache && (xreq_q + 4'd1 == xcnt_q) && (xn_cnt != '0) && (xn_q.preq != xn_len);
   end
   // RX run-ahead (the model's ra_k): a receive service caching descriptors (packed; split IN_ORDER)
   // starting a frame in RX_NEXT with at most half of its P cached left reads the P after them, not
@@ -1274,12 +1279,12 @@ module vdpu_qeng
     xagot_d   = xagot_q;
     pcx_d     = pcx_q;
     xbuf_d    = xbuf_q;
-    xncnt_d   = xncnt_q;
-    xnreq_d   = xnreq_q;
-    xnpreq_d  = xnpreq_q;
-    xnrbase_d = xnrbase_q;
-    xnn_d     = xnn_q;
-    xnbad_d   = xnbad_q;
+    xn_d.cnt   = xn_q.cnt;
+    xn_d.req   = xn_q.req;
+    xn_d.preq  = xn_q.preq;
+    xn_d.rbase = xn_q.rbase;
+    xn_d.n     = xn_q.n;
+    xn_d.bad   = xn_q.bad;
     pnx_d     = pnx_q;
     xb_d      = xb_q;
     pcy_d     = pcy_q;
@@ -1375,7 +1380,7 @@ module vdpu_qeng
         req.addr    = desc_base + {32'b0, xb_slot[27:0], 4'b0};
         req.len     = {xb_k[11:0], 4'b0};
       end else if (!pay_req_ok) begin  // a read of the next fetch
-        req.addr    = xn_addr + 64'(xnpreq_q);
+        req.addr    = xn_addr + 64'(xn_q.preq);
         req.len     = xn_rlen;
       end
     end else if (state_q == StRxNext) begin  // the RX run-ahead read (loaded with ra_go)
@@ -1541,13 +1546,13 @@ module vdpu_qeng
     end
     if (xn_hit) begin
       if (!xn_bad_beat) pgot_d[pay_idx] = pgot_q[pay_idx] + 16'(pay_n);
-      if (xn_bad_beat) xnbad_d = 1'b1;
+      if (xn_bad_beat) xn_d.bad = 1'b1;
       if (dmacpl_last_i) begin
-        if (!xn_bad_beat && pgot_q[pay_idx] + 16'(pay_n) != plen_q[pay_idx]) xnbad_d = 1'b1;
+        if (!xn_bad_beat && pgot_q[pay_idx] + 16'(pay_n) != plen_q[pay_idx]) xn_d.bad = 1'b1;
         pbusy_d[pay_idx] = 1'b0;
         pnx_d[pay_idx]   = 1'b0;
-        xnn_d            = xnn_q - 6'd1;
-        if (xnbad_d) fail_owed_d = 1'b1;  // until the next PAY phase takes it
+        xn_d.n            = xn_q.n - 6'd1;
+        if (xn_d.bad) fail_owed_d = 1'b1;  // until the next PAY phase takes it
       end
     end
 
@@ -1934,22 +1939,22 @@ module vdpu_qeng
                     xout_d   = '0;
                     xstop_d  = XGo;
                     txb_d    = '0;
-                    if (xncnt_q != '0) begin
+                    if (xn_q.cnt != '0) begin
                       // the next fetch, read early (it starts with this descriptor): it goes on
                       xbuf_d   = !xbuf_q;
-                      xcnt_d   = xncnt_q;
-                      xreq_d   = xnreq_q;
-                      preq_d   = xnpreq_q;
-                      xrbase_d = xnrbase_q;
-                      pn_d     = xnn_d;
-                      pbad_d   = xnbad_d;
-                      if (xnbad_d) xstop_d = XFailed;  // it fails here, as a fetch whose read failed
+                      xcnt_d   = xn_q.cnt;
+                      xreq_d   = xn_q.req;
+                      preq_d   = xn_q.preq;
+                      xrbase_d = xn_q.rbase;
+                      pn_d     = xn_d.n;
+                      pbad_d   = xn_d.bad;
+                      if (xn_d.bad) xstop_d = XFailed;  // it fails here, as a fetch whose read failed
                       pnx_d     = '0;
-                      xncnt_d   = '0;
-                      xnreq_d   = '0;
-                      xnpreq_d  = '0;
-                      xnn_d     = '0;
-                      xnbad_d   = 1'b0;
+                      xn_d.cnt   = '0;
+                      xn_d.req   = '0;
+                      xn_d.preq  = '0;
+                      xn_d.n     = '0;
+                      xn_d.bad   = 1'b0;
                     end else begin
                       xbuf_d   = 1'b0;
                       xcnt_d   = xf_count;
@@ -2284,16 +2289,16 @@ module vdpu_qeng
             pnx_d[tag_q]     = 1'b1;
             plen_d[tag_q]    = xn_rlen;
             pgot_d[tag_q]    = '0;
-            poff_d[tag_q]    = xn_rbase + xnpreq_q[FRAME_PW-1:0];
+            poff_d[tag_q]    = xn_rbase + xn_q.preq[FRAME_PW-1:0];
             tag_d            = tag_q + 5'd1;
-            xncnt_d          = xn_cnt;
-            xnn_d            = xnn_d + 6'd1;  // xnn_d: a read's last beat may be in at this edge
-            xnpreq_d         = xnpreq_q + 32'(xn_rlen);
-            xnrbase_d        = xn_rbase;
-            if (xnpreq_d == xn_len && xnreq_q + 4'd1 < xn_cnt) begin  // the next frame's bytes
-              xnreq_d   = xnreq_q + 4'd1;
-              xnrbase_d = word_align(xn_rbase + FRAME_PW'(xn_len));
-              xnpreq_d  = '0;
+            xn_d.cnt          = xn_cnt;
+            xn_d.n            = xn_d.n + 6'd1;  // xn_d.n: a read's last beat may be in at this edge
+            xn_d.preq         = xn_q.preq + 32'(xn_rlen);
+            xn_d.rbase        = xn_rbase;
+            if (xn_d.preq == xn_len && xn_q.req + 4'd1 < xn_cnt) begin  // the next frame's bytes
+              xn_d.req   = xn_q.req + 4'd1;
+              xn_d.rbase = word_align(xn_rbase + FRAME_PW'(xn_len));
+              xn_d.preq  = '0;
             end
           end
           if (cpl_v && pn_q != '0 && xstop_q == XGo && !rd_abort && xah_q == XaRead &&
@@ -2681,11 +2686,11 @@ module vdpu_qeng
     if (xn_clear || dev_reset_i || (state_d == StErr && code_d == QERR_TIMEOUT)) begin
       pbusy_d  = pbusy_d & ~pnx_d;
       pnx_d    = '0;
-      xncnt_d  = '0;
-      xnreq_d  = '0;
-      xnpreq_d = '0;
-      xnn_d    = '0;
-      xnbad_d  = 1'b0;
+      xn_d.cnt  = '0;
+      xn_d.req  = '0;
+      xn_d.preq = '0;
+      xn_d.n    = '0;
+      xn_d.bad  = 1'b0;
       xb_d     = '0;  // XaNone
     end
     if (state_q == StErr || (ev_hit && !ev_ok)) qerr_d[q_q] = 1'b1;
@@ -2805,12 +2810,12 @@ module vdpu_qeng
       xsent_q     <= 1'b0;
       xah_q       <= XaNone;
       xbuf_q      <= 1'b0;
-      xncnt_q     <= '0;
-      xnreq_q     <= '0;
-      xnpreq_q    <= '0;
-      xnrbase_q   <= '0;
-      xnn_q       <= '0;
-      xnbad_q     <= 1'b0;
+      xn_q.cnt     <= '0;
+      xn_q.req     <= '0;
+      xn_q.preq    <= '0;
+      xn_q.rbase   <= '0;
+      xn_q.n       <= '0;
+      xn_q.bad     <= 1'b0;
       pnx_q       <= '0;
       xb_q        <= '0;
       fail_owed_q <= 1'b0;
@@ -2929,12 +2934,12 @@ module vdpu_qeng
       xsent_q     <= xsent_d;
       xah_q       <= xah_d;
       xbuf_q      <= xbuf_d;
-      xncnt_q     <= xncnt_d;
-      xnreq_q     <= xnreq_d;
-      xnpreq_q    <= xnpreq_d;
-      xnrbase_q   <= xnrbase_d;
-      xnn_q       <= xnn_d;
-      xnbad_q     <= xnbad_d;
+      xn_q.cnt     <= xn_d.cnt;
+      xn_q.req     <= xn_d.req;
+      xn_q.preq    <= xn_d.preq;
+      xn_q.rbase   <= xn_d.rbase;
+      xn_q.n       <= xn_d.n;
+      xn_q.bad     <= xn_d.bad;
       pnx_q       <= pnx_d;
       xb_q        <= xb_d;
       fail_owed_q <= fail_owed_d;
