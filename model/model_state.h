@@ -339,9 +339,9 @@ struct vdpu_eng {
         uint8_t wr_data[16 * VDPU_ENG_PARAM_MAX]; /* a batch of split used elements / packed RX used descriptors */
         uint8_t pc[VDPU_ENG_PC_BYTES]; /* the prefetch cache, as read (2 bytes per ring id, 16 per descriptor) */
         uint8_t pcx[VDPU_ENG_PC_BYTES]; /* TX fetch: the run-ahead read's descriptors (x_ahead) */
-        uint8_t pcy[VDPU_ENG_PC_BYTES]; /* ... the descriptors after the next fetch's (xb_st); RX: the
+        uint8_t pcy[VDPU_ENG_PC_BYTES]; /* ... the descriptors after the next fetch's (xb[0]); RX: the
                                          * second run-ahead read's (rb_st) */
-        uint8_t pcz[VDPU_RX_AHEAD_READS > 2 ? VDPU_RX_AHEAD_READS - 2 : 1][VDPU_ENG_PC_BYTES]; /* RX: the later run-ahead reads' (rb[1..]) */
+        uint8_t pcz[VDPU_RX_AHEAD_READS > 2 ? VDPU_RX_AHEAD_READS - 2 : 1][VDPU_ENG_PC_BYTES]; /* RX: the later run-ahead reads' (rb[1..]); TX: the later reads beyond (xb[1..]) */
         uint16_t b_id[VDPU_ENG_PARAM_MAX];  /* the used batch's ids */
         uint16_t b_len[VDPU_ENG_PARAM_MAX]; /* ... RX: their used lengths (header + frame written; TX: 0) */
         struct {

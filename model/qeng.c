@@ -1151,12 +1151,6 @@ static uint32_t ahead_k(const struct vdpu_edge *e, uint32_t skip, uint32_t offer
     return k;
 }
 
-/*
- * TX fetch: a fetch that takes every descriptor the cache holds also reads the next ones, first thing
- * in PAY, so that their completion comes before the fetch's payload and the next fetch's reads can start
- * early (x_ahead; qeng_ahead_take; xn_issue). During PAY last_avail (packed) and io_pos (split) are past
- * the descriptor in service, split's last_avail at it.
- */
 /* The fetch in PAY takes every descriptor the prefetch cache holds (two frames at least, so the one in
  * service is a frame of its own): what follows it is the read ahead (pcx), and the next fetch and the
  * read beyond it start there. A PAY phase that took a read beyond as its read ahead (qeng_desc_data) may
@@ -1166,6 +1160,12 @@ static bool fetch_takes_cache(const struct vdpu_eng *g)
     return g->x_cnt >= 2 && g->pc_n == g->x_cnt - 1u;
 }
 
+/*
+ * TX fetch: a fetch that takes every descriptor the cache holds also reads the next ones, first thing
+ * in PAY, so that their completion comes before the fetch's payload and the next fetch's reads can start
+ * early (x_ahead; qeng_ahead_take; xn_issue). During PAY last_avail (packed) and io_pos (split) are past
+ * the descriptor in service, split's last_avail at it.
+ */
 static uint32_t x_ahead_k(const struct vdpu_edge *e, uint32_t *slot)
 {
     const struct vdpu_eng *g = &e->pre->eng;
@@ -1212,7 +1212,7 @@ static bool xn_issue(struct vdpu_edge *e, unsigned s)
     if (!cnt) return false;
     const uint8_t *d = g->pcx + VIRTQ_DESC_BYTES * g->xn.req;
     uint32_t len = le32_at(d + 8);
-    if (g->xn.preq == len) return false; /* all issued (xn_req is the last frame) */
+    if (g->xn.preq == len) return false; /* all issued (xn.req is the last frame) */
     uint16_t rbase = g->xn.cnt ? g->xn.rbase : (uint16_t)((g->x_buf ^ 1u) * VDPU_TX_BUF_BYTES);
     uint16_t k = min_u16(len - g->xn.preq, VDPU_DMA_RD_MAX);
     pay_read(e, VDPU_PURP_PAYLOAD_RD, le64_at(d) + g->xn.preq, k);
@@ -1248,11 +1248,12 @@ static void x_ahead_issue(struct vdpu_edge *e, uint32_t k, uint32_t slot)
 }
 
 /*
- * The read ahead beyond the next fetch: when the next fetch (read early) takes every read-ahead
- * descriptor, the descriptors after them are read before its payload - on the link a completion
- * comes after those of the reads before it, so read later it would come only after the next fetch's
- * payload, a round trip late for the fetch after it. The next PAY phase takes it as its own read ahead
- * (in or on the way). Returns false when none is due.
+ * The reads beyond the next fetch (docs/queue-engine.md "The read beyond the next fetch"): a fetch that
+ * takes the whole cache reads the descriptors after the read ahead's as soon as the read ahead is out -
+ * speculatively, before its payload (on the link a completion comes after those of the reads before it),
+ * and once the read ahead is in only for a next fetch that takes it all - then the block after them, up
+ * to TX_BEYOND_READS reads (xb[i], in pcy and pcz[i - 1]). The next PAY phase without a read ahead takes
+ * xb[0] as its own (in or on the way; qeng_desc_data) and the rest move up. Returns false when none is due.
  */
 static bool xb_issue(struct vdpu_edge *e)
 {

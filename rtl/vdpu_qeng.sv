@@ -380,7 +380,7 @@ module vdpu_qeng
   // next PAY phase's read ahead, the rest move up
   x_read_t [XbN-1:0]     xb_q, xb_d;
   logic [PcBits-1:0]     pcy_q, pcy_d;
-  logic [PczN-1:0][PcBits-1:0] pcz_q, pcz_d;  // RX: the later run-ahead reads' descriptors (rb[1..])
+  logic [PczN-1:0][PcBits-1:0] pcz_q, pcz_d;  // RX: the later run-ahead reads' descriptors (rb[1..]); TX: the later reads beyond (xb[1..])
   // a read beside the engine failed and no buffer has taken the failure yet: StIdle reports it (QERR_DMA)
   // before the next pick (the model's fail_owed)
   logic                  fail_owed_q, fail_owed_d;
@@ -776,14 +776,15 @@ module vdpu_qeng
 
   // The next fetch read early (the model's xn_count, xb_issue, xn_issue): how many frames from the first
   // the read-ahead descriptors (pcx) start that a fetch would take (K at most; packed: available with the
-  // wrap counter of the slot after the fetch's - flipped when the fetch ends at the ring end); the read
-  // beyond it (when the next fetch takes every read-ahead descriptor: the descriptors after them, read
-  // before its payload); its reads (frame xnreq, from byte xnpreq).
+  // wrap counter of the slot after the fetch's - flipped when the fetch ends at the ring end); the reads
+  // beyond it (the first free xb_q[xb_i], the blocks after the read ahead's: issued before the payload, while
+  // the read ahead is on the way, or once it is in for a next fetch that takes it all); its reads (frame
+  // xn_q.req, from byte xn_q.preq).
   logic [3:0]  xn_count, xn_cnt;
   logic [31:0] xb_k, xb_slot, xn_len;
   logic [63:0] xn_addr;
   logic [15:0] xn_rlen;
-  logic [FRAME_PW-1:0] xn_rbase;  // the base of frame xnreq: the other TX fetch buffer's start at the first
+  logic [FRAME_PW-1:0] xn_rbase;  // the base of frame xn_q.req: the other TX fetch buffer's start at the first
   // the read aheads' slots are below 2^28 (ring sizes are 16-bit): their top bits are not used
   logic unused_slot_hi;
   assign unused_slot_hi = ^{xa_slot[31:28], xb_slot[31:28], ra_slot[31:28], rb_slot[31:28]};
