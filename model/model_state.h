@@ -275,11 +275,13 @@ struct vdpu_eng {
     uint8_t x_stop;      /* PAY stops once the frame it sends is out (enum eng_x_stop; 0: it goes on) */
     uint8_t x_left;      /* frames fetched behind the one in service, not served yet */
     bool x_sent;         /* the frame in service and those x_left behind it were sent in PAY */
-    uint8_t x_ahead;     /* the fetch takes the whole cache: the next P descriptors read in PAY after
-                          * its payload reads (enum eng_x_ahead; pcx: in the service arrays) */
-    uint8_t xa_n;        /* ... descriptors it reads */
-    uint8_t xa_tag;      /* ... its tag */
-    uint8_t xa_got;      /* ... bytes in so far */
+    struct eng_x_ahead_read { /* the RTL's x_ahead_t xa_q */
+        uint8_t st;      /* the fetch takes the whole cache: the next P descriptors read first in PAY (enum
+                          * eng_x_ahead; pcx: in the service arrays) */
+        uint8_t n;       /* ... descriptors it reads */
+        uint8_t tag;     /* ... its tag */
+        uint8_t got;     /* ... bytes in so far */
+    } xa;
     /* the next fetch read early (docs/queue-engine.md "TX fetch", "The next fetch read early"): once the
      * fetch's reads are all issued and its read ahead is in, PAY issues the payload reads of the frames
      * the read-ahead descriptors start (counted as a fetch counts them) into the other TX fetch buffer;
@@ -338,7 +340,7 @@ struct vdpu_eng {
     struct {
         uint8_t wr_data[16 * VDPU_ENG_PARAM_MAX]; /* a batch of split used elements / packed RX used descriptors */
         uint8_t pc[VDPU_ENG_PC_BYTES]; /* the prefetch cache, as read (2 bytes per ring id, 16 per descriptor) */
-        uint8_t pcx[VDPU_ENG_PC_BYTES]; /* TX fetch: the run-ahead read's descriptors (x_ahead) */
+        uint8_t pcx[VDPU_ENG_PC_BYTES]; /* TX fetch: the run-ahead read's descriptors (xa) */
         uint8_t pcy[VDPU_ENG_PC_BYTES]; /* ... the descriptors after the next fetch's (xb[0]); RX: the
                                          * second run-ahead read's (rb_st) */
         uint8_t pcz[VDPU_RX_AHEAD_READS > 2 ? VDPU_RX_AHEAD_READS - 2 : 1][VDPU_ENG_PC_BYTES]; /* RX: the later run-ahead reads' (rb[1..]); TX: the later reads beyond (xb[1..]) */

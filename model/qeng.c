@@ -495,7 +495,7 @@ static uint8_t xn_count(const struct vdpu_edge *e)
     uint32_t base = 0;
     uint8_t k = 0;
 
-    while (k < g->xa_n && k < g->xf && fetch_frame_ok(g, g->pcx + VIRTQ_DESC_BYTES * k, wrap, &base)) k++;
+    while (k < g->xa.n && k < g->xf && fetch_frame_ok(g, g->pcx + VIRTQ_DESC_BYTES * k, wrap, &base)) k++;
     return k;
 }
 
@@ -556,13 +556,13 @@ void qeng_desc_data(struct vdpu_edge *e)
             n->tx_base = (uint16_t)(n->x_buf * VDPU_TX_BUF_BYTES);
             /* read beyond the next fetch: the read ahead of this phase, unless one is still waiting for
              * the cache to run dry (a phase that did not take the whole cache took one before) */
-            if (n->x_ahead == ENG_XA_NONE && n->xb[0].st != ENG_XA_NONE) {
+            if (n->xa.st == ENG_XA_NONE && n->xb[0].st != ENG_XA_NONE) {
                 memcpy(n->pcx, n->pcy, sizeof n->pcx);
                 e->eng_ahead = true;
-                n->x_ahead = n->xb[0].st;
-                n->xa_n = n->xb[0].n;
-                n->xa_tag = n->xb[0].tag;
-                n->xa_got = n->xb[0].got;
+                n->xa.st = n->xb[0].st;
+                n->xa.n = n->xb[0].n;
+                n->xa.tag = n->xb[0].tag;
+                n->xa.got = n->xb[0].got;
                 if (n->xb[0].st == ENG_XA_READ) n->p_n = (uint8_t)(n->p_n + 1);
                 if (n->xb[0].bad) {
                     n->p_bad = true;
@@ -910,7 +910,7 @@ static void state_idle(struct vdpu_edge *e)
     n->x_cnt = 1;
     n->x_left = 0;
     n->x_sent = false;
-    n->x_ahead = ENG_XA_NONE;
+    n->xa.st = ENG_XA_NONE;
     xn_forget(n); /* none in flight (IDLE waited for them) */
     ra_none(n);
     n->ra_taken = false;
@@ -1163,7 +1163,7 @@ static bool fetch_takes_cache(const struct vdpu_eng *g)
 /*
  * TX fetch: a fetch that takes every descriptor the cache holds also reads the next ones, first thing
  * in PAY, so that their completion comes before the fetch's payload and the next fetch's reads can start
- * early (x_ahead; qeng_ahead_take; xn_issue). During PAY last_avail (packed) and io_pos (split) are past
+ * early (xa; qeng_ahead_take; xn_issue). During PAY last_avail (packed) and io_pos (split) are past
  * the descriptor in service, split's last_avail at it.
  */
 static uint32_t x_ahead_k(const struct vdpu_edge *e, uint32_t *slot)
@@ -1171,7 +1171,7 @@ static uint32_t x_ahead_k(const struct vdpu_edge *e, uint32_t *slot)
     const struct vdpu_eng *g = &e->pre->eng;
     const uint32_t taken = g->x_cnt - 1u; /* the cached descriptors the fetch takes */
 
-    if (g->x_ahead != ENG_XA_NONE || (!g->pk_en && !g->io_fetch) || !fetch_takes_cache(g)) return 0;
+    if (g->xa.st != ENG_XA_NONE || (!g->pk_en && !g->io_fetch) || !fetch_takes_cache(g)) return 0;
     return ahead_k(e, taken, g->x_cnt, slot);
 }
 
@@ -1241,10 +1241,10 @@ static void x_ahead_issue(struct vdpu_edge *e, uint32_t k, uint32_t slot)
     /* its tag's slot stays free */
     pay_read(e, VDPU_PURP_DESC, qeng_desc_base(qeng_qctx(e)) + (uint64_t)VIRTQ_DESC_BYTES * slot,
              (uint16_t)(VIRTQ_DESC_BYTES * k));
-    n->x_ahead = ENG_XA_READ;
-    n->xa_n = (uint8_t)k;
-    n->xa_tag = g->next_tag;
-    n->xa_got = 0;
+    n->xa.st = ENG_XA_READ;
+    n->xa.n = (uint8_t)k;
+    n->xa.tag = g->next_tag;
+    n->xa.got = 0;
 }
 
 /*
@@ -1261,11 +1261,11 @@ static bool xb_issue(struct vdpu_edge *e)
     struct vdpu_eng *n = &e->next->eng;
     uint32_t slot = 0, k;
 
-    uint32_t skip = g->x_cnt - 1u + g->xa_n; /* the descriptors before the read's first */
+    uint32_t skip = g->x_cnt - 1u + g->xa.n; /* the descriptors before the read's first */
     unsigned i = 0;
 
-    if (g->x_ahead == ENG_XA_NONE || g->xn.cnt || !fetch_takes_cache(g) ||
-        (g->x_ahead == ENG_XA_IN && xn_count(e) != g->xa_n))
+    if (g->xa.st == ENG_XA_NONE || g->xn.cnt || !fetch_takes_cache(g) ||
+        (g->xa.st == ENG_XA_IN && xn_count(e) != g->xa.n))
         return false;
     while (i < VDPU_TX_BEYOND_READS && g->xb[i].st != ENG_XA_NONE) skip += g->xb[i++].n;
     if (i == VDPU_TX_BEYOND_READS) return false;
@@ -1474,11 +1474,11 @@ void qeng_ra_forget(struct vdpu_edge *e)
 bool qeng_ahead_take(struct vdpu_edge *e)
 {
     struct vdpu_eng *n = &e->next->eng;
-    if (n->x_ahead != ENG_XA_IN) return false;
-    memcpy(n->pc, n->pcx, (size_t)VIRTQ_DESC_BYTES * n->xa_n);
-    n->pc_n = n->xa_n;
+    if (n->xa.st != ENG_XA_IN) return false;
+    memcpy(n->pc, n->pcx, (size_t)VIRTQ_DESC_BYTES * n->xa.n);
+    n->pc_n = n->xa.n;
     n->pc_pos = 0;
-    n->x_ahead = ENG_XA_NONE;
+    n->xa.st = ENG_XA_NONE;
     return true;
 }
 
@@ -1517,24 +1517,24 @@ static void state_pay(struct vdpu_edge *e, const vdpu_in_t *in)
             n->x_rbase = align_word(g->x_rbase + e_len);
             n->p_req = 0;
         }
-    } else if (can_read && g->x_ahead == ENG_XA_IN && g->x_req + 1u == g->x_cnt && fetch_takes_cache(g)) {
+    } else if (can_read && g->xa.st == ENG_XA_IN && g->x_req + 1u == g->x_cnt && fetch_takes_cache(g)) {
         xn_issue(e, s); /* not counted in p_n: the phase ends without waiting for them */
     }
     const vdpu_dmacpl_t *c = &in->dmacpl;
-    if (in->dmacpl_valid && g->p_n && !stopping && g->x_ahead == ENG_XA_READ && c->tag == g->xa_tag) {
+    if (in->dmacpl_valid && g->p_n && !stopping && g->xa.st == ENG_XA_READ && c->tag == g->xa.tag) {
         /* the run-ahead descriptor read: its beats fill pcx */
-        unsigned room = (unsigned)(VIRTQ_DESC_BYTES * g->xa_n - g->xa_got);
+        unsigned room = (unsigned)(VIRTQ_DESC_BYTES * g->xa.n - g->xa.got);
         unsigned k = c->len < DMA_BEAT_BYTES ? c->len : DMA_BEAT_BYTES;
         if (c->status != VDPU_CPL_SC || c->poison || c->len > room) {
             n->p_bad = true;
             fail_last = c->last;
         } else {
-            memcpy(n->pcx + g->xa_got, c->data, k);
+            memcpy(n->pcx + g->xa.got, c->data, k);
             e->eng_ahead = true;
-            n->xa_got = (uint8_t)(g->xa_got + k);
+            n->xa.got = (uint8_t)(g->xa.got + k);
             if (c->last) {
-                if (g->xa_got + k != VIRTQ_DESC_BYTES * g->xa_n) n->p_bad = true;
-                n->x_ahead = ENG_XA_IN;
+                if (g->xa.got + k != VIRTQ_DESC_BYTES * g->xa.n) n->p_bad = true;
+                n->xa.st = ENG_XA_IN;
                 completed = 1;
                 fail_last = n->p_bad;
             }

@@ -161,6 +161,14 @@ module vdpu_qeng
     RaDrop   // in flight, not wanted any more (the service read those descriptors itself)
   } ra_st_e;
 
+  // The read ahead of a TX fetch (the model's struct eng_x_ahead_read)
+  typedef struct packed {
+    x_ahead_e   st;
+    logic [3:0] n;    // the descriptors it reads
+    logic [4:0] tag;
+    logic [7:0] got;  // bytes in so far
+  } x_ahead_t;
+
   // The next fetch read early (the model's struct eng_next_fetch)
   typedef struct packed {
     logic [3:0]          cnt;    // its frames (0: none)
@@ -362,11 +370,8 @@ module vdpu_qeng
   x_stop_e               xstop_q, xstop_d;  // PAY stops once the frame it sends is out (XGo: it goes on)
   logic [3:0]            xleft_q, xleft_d;  // frames fetched behind the one in service, not served yet
   logic                  xsent_q, xsent_d;  // the frame in service and those xleft behind it were sent in PAY
-  x_ahead_e              xah_q, xah_d;      // the fetch takes the whole cache: the next P descriptors
-                                            // read in PAY after its payload reads
-  logic [3:0]            xan_q, xan_d;      // ... descriptors it reads
-  logic [4:0]            xatag_q, xatag_d;  // ... its tag
-  logic [7:0]            xagot_q, xagot_d;  // ... bytes in so far
+  x_ahead_t              xa_q, xa_d;        // the fetch takes the whole cache: the next P descriptors,
+                                            // read first in PAY
   logic [PcBits-1:0]     pcx_q, pcx_d;      // ... the descriptors (the model's pcx)
   // the next fetch read early (docs/queue-engine.md "The next fetch read early"): once the fetch's reads
   // are all issued and its read ahead is in, PAY issues the payload reads of the frames the read-ahead
@@ -770,7 +775,7 @@ module vdpu_qeng
   always_comb begin
     xa_k    = '0;
     xa_slot = '0;
-    if (state_q == StPay && xah_q == XaNone && (packed_q || io_fetch_q) && takes_cache)
+    if (state_q == StPay && xa_q.st == XaNone && (packed_q || io_fetch_q) && takes_cache)
       {xa_k, xa_slot} = ahead_k(32'(xcnt_q) - 32'd1, 32'(xcnt_q));
   end
 
@@ -801,10 +806,10 @@ module vdpu_qeng
     d        = '0;
     fl       = '0;
     wrap     = qc.avail_wrap != (32'(qc.last_avail) + 32'(xcnt_q) - 32'd1 >= 32'(qn));
-    go       = (state_q == StPay) && (xah_q == XaIn);  // the wide selects only where it is used
+    go       = (state_q == StPay) && (xa_q.st == XaIn);  // the wide selects only where it is used
     if (go) begin
       for (int j = 0; j < int'(ENG_PARAM_MAX); j++) begin
-        if (go && (32'(j) < 32'(xan_q)) && (32'(j) < 32'(xf_q))) begin
+        if (go && (32'(j) < 32'(xa_q.n)) && (32'(j) < 32'(xf_q))) begin
           d  = pcx_q[128*j +: 128];
           fl = packed_q ? d[127:112] : d[111:96];
           if (!fetch_frame_ok(d[95:0], fl, wrap, base)) begin
@@ -825,7 +830,7 @@ module vdpu_qeng
     xb_slot = '0;
     xb_i    = '0;
     free    = 1'b0;
-    skip    = 32'(xcnt_q) - 32'd1 + 32'(xan_q);  // the descriptors before the read's first
+    skip    = 32'(xcnt_q) - 32'd1 + 32'(xa_q.n);  // the descriptors before the read's first
     for (int i = 0; i < int'(XbN); i++) begin  // the first free one, after those issued
       if (!free && xb_q[i].st == XaNone) begin
         free = 1'b1;
@@ -835,8 +840,8 @@ module vdpu_qeng
       end
     end
     // speculatively while the read ahead is on the way; once it is in, only for a next fetch that takes it all
-    if (state_q == StPay && free && xah_q != XaNone && xn_q.cnt == '0 && takes_cache &&
-        (xah_q == XaRead || xn_count == xan_q))
+    if (state_q == StPay && free && xa_q.st != XaNone && xn_q.cnt == '0 && takes_cache &&
+        (xa_q.st == XaRead || xn_count == xa_q.n))
       {xb_k, xb_slot} = ahead_k(skip, skip + 32'd1);  // split: last_avail is at the descriptor in service
     xn_cnt  = (xn_q.cnt != '0) ? xn_q.cnt : xn_count;
     xn_addr = pcx_q[128*32'(xn_q.req) +: 64];
@@ -844,7 +849,7 @@ module vdpu_qeng
     xn_rlen = min16(xn_len - xn_q.preq, 32'(DMA_RD_MAX));
     xn_rbase = (xn_q.cnt != '0) ? xn_q.rbase : (xbuf_q ? '0 : FRAME_PW'(TX_BUF_BYTES));
     xb_go   = pay_can && (xa_k == '0) && (xb_k != '0);  // before the payload: descriptors gate the stream
-    xn_go   = pay_can && (xa_k == '0) && !(preq_q < pay_elen) && (xb_k == '0) && (xah_q == XaIn) &&
+    xn_go   = pay_can && (xa_k == '0) && !(preq_q < pay_elen) && (xb_k == '0) && (xa_q.st == XaIn) &&
               takes_cache && (xreq_q + 4'd1 == xcnt_q) && (xn_cnt != '0) && (xn_q.preq != xn_len);
   end
   // RX run-ahead (the model's ra_k): a receive service caching descriptors (packed; split IN_ORDER)
@@ -1266,7 +1271,7 @@ module vdpu_qeng
     xout_d    = xout_q;
     xstop_d   = xstop_q;
     xsent_d   = xsent_q;
-    xah_d     = xah_q;
+    xa_d.st     = xa_q.st;
     ev_d      = ev_q;
     ep_d      = ep_q;
     ra_d      = ra_q;
@@ -1275,9 +1280,9 @@ module vdpu_qeng
     av_d      = av_q;
     avd_d     = avd_q;
     avseen_d  = avseen_q;
-    xan_d     = xan_q;
-    xatag_d   = xatag_q;
-    xagot_d   = xagot_q;
+    xa_d.n     = xa_q.n;
+    xa_d.tag   = xa_q.tag;
+    xa_d.got   = xa_q.got;
     pcx_d     = pcx_q;
     xbuf_d    = xbuf_q;
     xn_d.cnt   = xn_q.cnt;
@@ -1634,7 +1639,7 @@ module vdpu_qeng
             xcnt_d    = 4'd1;
             xleft_d   = '0;
             xsent_d   = 1'b0;
-            xah_d     = XaNone;
+            xa_d.st     = XaNone;
             xn_clear  = 1'b1;  // no next fetch yet (nothing of one is in flight: IDLE waited for it)
             txbase_d  = '0;
             ndcap_d   = cap8(rx_pick ? pick_ahead_rx : pick_ahead_tx);
@@ -1970,12 +1975,12 @@ module vdpu_qeng
                     txbase_d = xbuf_d ? FRAME_PW'(TX_BUF_BYTES) : '0;
                     // read beyond the next fetch: the read ahead of this phase, unless one is still waiting
                     // for the cache to run dry (a phase that did not take the whole cache took one before)
-                    if (xah_d == XaNone && xb_d[0].st != XaNone) begin
+                    if (xa_d.st == XaNone && xb_d[0].st != XaNone) begin
                       pcx_d   = pcy_d;
-                      xah_d   = xb_d[0].st;
-                      xan_d   = xb_d[0].n;
-                      xatag_d = xb_d[0].tag;
-                      xagot_d = xb_d[0].got;
+                      xa_d.st   = xb_d[0].st;
+                      xa_d.n   = xb_d[0].n;
+                      xa_d.tag = xb_d[0].tag;
+                      xa_d.got = xb_d[0].got;
                       if (xb_d[0].st == XaRead) pn_d = pn_d + 6'd1;
                       if (xb_d[0].bad) begin
                         pbad_d  = 1'b1;
@@ -2197,11 +2202,11 @@ module vdpu_qeng
                 op_d     = OpUsed;
                 state_d  = StWrReq;
               end
-            end else if (xah_q == XaIn) begin  // TX fetch: read ahead during the fetch
+            end else if (xa_q.st == XaIn) begin  // TX fetch: read ahead during the fetch
               pc_d    = pcx_q;
-              pcn_d   = xan_q;
+              pcn_d   = xa_q.n;
               pcfirst_d = 1'b1;
-              xah_d   = XaNone;
+              xa_d.st   = XaNone;
               state_d = StProc;
             end
           end else if (pcn_q != '0 && !io_fetch_q) begin
@@ -2257,10 +2262,10 @@ module vdpu_qeng
           else if (cto_fire) xstop_d = XTimeout;
           if (pay_can && xa_k != '0) begin  // the read ahead first
             dma_load_o = 1'b1;
-            xah_d      = XaRead;
-            xan_d      = xa_k[3:0];
-            xatag_d    = tag_q;
-            xagot_d    = '0;
+            xa_d.st      = XaRead;
+            xa_d.n      = xa_k[3:0];
+            xa_d.tag    = tag_q;
+            xa_d.got    = '0;
             pcx_d      = '0;
             tag_d      = tag_q + 5'd1;  // its tag's slot stays free
             pay_issued = 1'b1;
@@ -2302,18 +2307,18 @@ module vdpu_qeng
               xn_d.preq  = '0;
             end
           end
-          if (cpl_v && pn_q != '0 && xstop_q == XGo && !rd_abort && xah_q == XaRead &&
-              dmacpl_tag_i == {3'b0, xatag_q}) begin
+          if (cpl_v && pn_q != '0 && xstop_q == XGo && !rd_abort && xa_q.st == XaRead &&
+              dmacpl_tag_i == {3'b0, xa_q.tag}) begin
             // the run-ahead descriptor read: its beats fill pcx
-            if (dmacpl_status_i != CPL_SC || dmacpl_poison_i || 32'(dmacpl_len_i) > 32'({xan_q, 4'b0}) - 32'(xagot_q)) begin
+            if (dmacpl_status_i != CPL_SC || dmacpl_poison_i || 32'(dmacpl_len_i) > 32'({xa_q.n, 4'b0}) - 32'(xa_q.got)) begin
               pbad_d        = 1'b1;
               pay_fail_last = dmacpl_last_i;
             end else begin
-              pcx_d   = pcx_q | ({(PcBits - 256)'(0), dmacpl_data_i & byte_mask(xa_nb)} << {xagot_q[PcW-1:0], 3'b000});
-              xagot_d = xagot_q + 8'(xa_nb);
+              pcx_d   = pcx_q | ({(PcBits - 256)'(0), dmacpl_data_i & byte_mask(xa_nb)} << {xa_q.got[PcW-1:0], 3'b000});
+              xa_d.got = xa_q.got + 8'(xa_nb);
               if (dmacpl_last_i) begin
-                if (32'(xagot_q) + 32'(xa_nb) != 32'({xan_q, 4'b0})) pbad_d = 1'b1;
-                xah_d         = XaIn;
+                if (32'(xa_q.got) + 32'(xa_nb) != 32'({xa_q.n, 4'b0})) pbad_d = 1'b1;
+                xa_d.st         = XaIn;
                 pay_completed = 1'b1;
                 pay_fail_last = pbad_d;
               end
@@ -2495,12 +2500,12 @@ module vdpu_qeng
         op_d    = OpDesc;
         ndcap_d = '0;  // a chain goes on whatever the doorbell data says
         state_d = ((packed_q || io_fetch_q) && pcn_d != '0) ? StProc : StRdReq;  // a cache hit costs PROC only
-        if ((packed_q || io_fetch_q) && pcn_d == '0 && xah_q == XaIn) begin
+        if ((packed_q || io_fetch_q) && pcn_d == '0 && xa_q.st == XaIn) begin
           // TX fetch: a read beyond taken as a PAY phase's read ahead, the cache run dry mid-chain
           pc_d      = pcx_q;
-          pcn_d     = xan_q;
+          pcn_d     = xa_q.n;
           pcfirst_d = 1'b1;
-          xah_d     = XaNone;
+          xa_d.st     = XaNone;
           state_d   = StProc;
         end
       end else if (!rx_q) begin
@@ -2655,11 +2660,11 @@ module vdpu_qeng
       cur_d   = io_pos_d;
       op_d    = OpDesc;
       state_d = (pcn_d != '0) ? StProc : StRdReq;
-      if (pcn_d == '0 && xah_q == XaIn) begin  // TX fetch: read ahead during the fetch
+      if (pcn_d == '0 && xa_q.st == XaIn) begin  // TX fetch: read ahead during the fetch
         pc_d    = pcx_q;
-        pcn_d   = xan_q;
+        pcn_d   = xa_q.n;
         pcfirst_d = 1'b1;
-        xah_d   = XaNone;
+        xa_d.st   = XaNone;
         state_d = StProc;
       end
     end
@@ -2809,7 +2814,7 @@ module vdpu_qeng
       xout_q      <= '0;
       xstop_q     <= XGo;
       xsent_q     <= 1'b0;
-      xah_q       <= XaNone;
+      xa_q.st       <= XaNone;
       xbuf_q      <= 1'b0;
       xn_q.cnt     <= '0;
       xn_q.req     <= '0;
@@ -2830,9 +2835,9 @@ module vdpu_qeng
       avd_q       <= '0;
       avseen_q    <= 1'b0;
       for (int i = 0; i < int'(RbN); i++) rb_q[i] <= '{st: RaNone, default: '0};
-      xan_q       <= '0;
-      xatag_q     <= '0;
-      xagot_q     <= '0;
+      xa_q.n       <= '0;
+      xa_q.tag     <= '0;
+      xa_q.got     <= '0;
       pcx_q       <= '0;
       txbase_q    <= '0;
       qerr_q      <= '0;
@@ -2933,7 +2938,7 @@ module vdpu_qeng
       xout_q      <= xout_d;
       xstop_q     <= xstop_d;
       xsent_q     <= xsent_d;
-      xah_q       <= xah_d;
+      xa_q.st       <= xa_d.st;
       xbuf_q      <= xbuf_d;
       xn_q.cnt     <= xn_d.cnt;
       xn_q.req     <= xn_d.req;
@@ -2954,9 +2959,9 @@ module vdpu_qeng
       avd_q       <= avd_d;
       avseen_q    <= avseen_d;
       rb_q        <= rb_d;
-      xan_q       <= xan_d;
-      xatag_q     <= xatag_d;
-      xagot_q     <= xagot_d;
+      xa_q.n       <= xa_d.n;
+      xa_q.tag     <= xa_d.tag;
+      xa_q.got     <= xa_d.got;
       pcx_q       <= pcx_d;
       txbase_q    <= txbase_d;
       qerr_q      <= qerr_d;
