@@ -497,7 +497,7 @@ Test(cli, bench_data_path_table, .timeout = 300)
         } else if (k == VDPU_ENG_PARAM_MAX) { /* after the K 8 row */
             cr_assert_eq(p, VDPU_ENG_PARAM_MAX, "%.160s", l);
             double base = k8[pk][size == 1500][rtt == 1000];
-            /* measured 1.48-1.72x (2026-12-07): fifteen descriptors a read against eight */
+            /* measured 1.34-1.46x (2026-12-07, with the reads beyond the next fetch): fifteen frames a fetch */
             if (size == 64) cr_assert(base > 0 && mpps >= 1.3 * base, "K 15 not 1.3x K 8 (%.3f Mpps): %.160s", base, l);
             wide_rows++;
         } else {
