@@ -265,16 +265,20 @@ struct vdpu_eng {
      * frames cached behind it, each at its own 32-byte aligned base in the TX frame buffer, and sends
      * each on the network port as soon as its bytes are in, in ring order, while the reads of the ones
      * behind it go on; those frames are then served without reads or TX_OUT (their used entries and
-     * interrupts only). PAY requests entry x_req's bytes (p_req so far) and sends entry x_out's. */
+     * interrupts only). PAY requests entry x.req's bytes (p_req so far) and sends entry x.out's. */
     uint8_t xf;          /* K (1..ENG_PARAM_MAX), latched at the pick */
-    uint8_t x_cnt;       /* frames the PAY phase reads (1: its own descriptor only) */
-    uint8_t x_req;       /* the one whose reads it issues now: 0 the descriptor in service, j the j-th cached */
-    uint16_t x_rbase;    /* ... its base in the TX frame buffer */
-    uint8_t x_out;       /* the one PAY sends next (x_cnt: all sent); from tx_base, tx_pos bytes of it so far */
-    uint16_t tx_base;    /* ... its base in the TX frame buffer (0 outside PAY: TX_OUT sends from 0) */
-    uint8_t x_stop;      /* PAY stops once the frame it sends is out (enum eng_x_stop; 0: it goes on) */
-    uint8_t x_left;      /* frames fetched behind the one in service, not served yet */
-    bool x_sent;         /* the frame in service and those x_left behind it were sent in PAY */
+    struct eng_tx_fetch { /* the RTL's tx_fetch_t x_q */
+        uint8_t cnt;     /* frames the PAY phase reads (1: its own descriptor only) */
+        uint8_t req;     /* the one whose reads it issues now: 0 the descriptor in service, j the j-th cached */
+        uint16_t rbase;  /* ... its base in the TX frame buffer */
+        uint8_t out;     /* the one PAY sends next (cnt: all sent); from tx_base, tx_pos bytes of it so far */
+        uint8_t stop;    /* PAY stops once the frame it sends is out (enum eng_x_stop; 0: it goes on) */
+        uint8_t left;    /* frames fetched behind the one in service, not served yet */
+        bool sent;       /* the frame in service and those left behind it were sent in PAY */
+        uint8_t bidx;    /* the TX fetch buffer (0, 1) of the PAY phase's frames: from bidx x TX_BUF_BYTES */
+    } x;
+    uint16_t tx_base;    /* the base in the TX frame buffer of the frame sent (PAY: x.out's; 0 outside PAY:
+                          * TX_OUT sends from 0) */
     struct eng_x_ahead_read { /* the RTL's x_ahead_t xa_q */
         uint8_t st;      /* the fetch takes the whole cache: the next P descriptors read first in PAY (enum
                           * eng_x_ahead; pcx: in the service arrays) */
@@ -286,7 +290,6 @@ struct vdpu_eng {
      * fetch's reads are all issued and its read ahead is in, PAY issues the payload reads of the frames
      * the read-ahead descriptors start (counted as a fetch counts them) into the other TX fetch buffer;
      * the next PAY phase of the service takes them over. Their beats are taken at any state (xn_tap). */
-    uint8_t x_buf;       /* the TX fetch buffer (0, 1) of the PAY phase's frames: from x_buf x TX_BUF_BYTES */
     struct eng_next_fetch { /* the RTL's next_fetch_t xn_q */
         uint8_t cnt;     /* frames of the next fetch whose reads are issued early (0: none) */
         uint8_t req;     /* ... the one whose reads are issued (0..cnt - 1), preq bytes of it so far */
@@ -358,7 +361,7 @@ struct vdpu_eng {
     };
     _Static_assert(VDPU_TX_BUF_BYTES * VDPU_TX_FETCH_BUFS <= UINT16_MAX && VDPU_TX_BUF_BYTES >= VDPU_FRAME_BUF_BYTES &&
                        VDPU_TX_FETCH_BUFS == 2,
-                   "a read slot's offset is 16 bits; the TX buffer holds the longest frame; x_buf is 0 or 1");
+                   "a read slot's offset is 16 bits; the TX buffer holds the longest frame; x.bidx is 0 or 1");
 };
 
 /*

@@ -85,7 +85,7 @@ uint32_t model_qeng_status(const struct vdpu_state *s)
 bool model_qeng_cpl_expected(const struct vdpu_state *s, uint8_t tag)
 {
     const struct vdpu_eng *g = &s->eng;
-    return g->fsm == VDPU_ENG_RD_WAIT || (g->fsm == VDPU_ENG_PAY && g->p_n && !g->x_stop) ||
+    return g->fsm == VDPU_ENG_RD_WAIT || (g->fsm == VDPU_ENG_PAY && g->p_n && !g->x.stop) ||
            qeng_ev_of_tag(g, tag) || (qeng_ra_in_flight(&g->ra) && tag == g->ra.tag) || qeng_rb_of_tag(g, tag) >= 0 ||
            (g->av.st == ENG_RA_READ && tag == g->av.tag) ||
            (g->xn.n && tag < VDPU_QENG_TAGS && g->p_slot[tag].busy && g->p_slot[tag].nx) ||
@@ -108,7 +108,7 @@ static bool cto_runs(const struct vdpu_state *s)
     const struct vdpu_eng *g = &s->eng;
     switch (g->fsm) { /* beside_reads only where it counts: this runs every edge */
     case VDPU_ENG_RD_WAIT: return true;
-    case VDPU_ENG_PAY: return !g->x_stop && (g->p_n || beside_reads(g));
+    case VDPU_ENG_PAY: return !g->x.stop && (g->p_n || beside_reads(g));
     case VDPU_ENG_IDLE:
     case VDPU_ENG_RD_REQ: return beside_reads(g);
     case VDPU_ENG_WR_REQ: return !g->wr_beat && beside_reads(g);
@@ -491,7 +491,7 @@ static uint8_t xn_count(const struct vdpu_edge *e)
 {
     const struct vdpu_eng *g = &e->pre->eng;
     const struct vdpu_queue_ctx *qc = qeng_qctx(e);
-    bool wrap = qc->avail_wrap != ((uint32_t)qc->last_avail + g->x_cnt - 1u >= qc->size);
+    bool wrap = qc->avail_wrap != ((uint32_t)qc->last_avail + g->x.cnt - 1u >= qc->size);
     uint32_t base = 0;
     uint8_t k = 0;
 
@@ -510,8 +510,8 @@ void qeng_desc_data(struct vdpu_edge *e)
             qeng_error(e, VDPU_QERR_LEN);
             return;
         }
-        if (n->x_left) { /* TX fetch: a frame read and sent with the one before it */
-            n->x_left--;
+        if (n->x.left) { /* TX fetch: a frame read and sent with the one before it */
+            n->x.left--;
             n->chain_len = n->d_len;
             n->d_off = n->d_len;
             if (packed(e))
@@ -523,18 +523,18 @@ void qeng_desc_data(struct vdpu_edge *e)
         if (n->mr > 1) { /* several reads outstanding: the whole descriptor in PAY */
             n->fsm = VDPU_ENG_PAY;
             n->rd_purpose = VDPU_PURP_PAYLOAD_RD;
-            n->x_out = 0;
-            n->x_stop = ENG_X_GO;
+            n->x.out = 0;
+            n->x.stop = ENG_X_GO;
             n->tx_pos = 0;
             if (n->xn.cnt) { /* the next fetch, read early (it starts with this descriptor): it goes on */
-                n->x_buf = (uint8_t)(n->x_buf ^ 1u);
-                n->x_cnt = n->xn.cnt;
-                n->x_req = n->xn.req;
+                n->x.bidx = (uint8_t)(n->x.bidx ^ 1u);
+                n->x.cnt = n->xn.cnt;
+                n->x.req = n->xn.req;
                 n->p_req = n->xn.preq;
-                n->x_rbase = n->xn.rbase;
+                n->x.rbase = n->xn.rbase;
                 n->p_n = n->xn.n;
                 n->p_bad = n->xn.bad;
-                if (n->xn.bad) n->x_stop = ENG_X_FAILED; /* it fails here, as a fetch whose read failed */
+                if (n->xn.bad) n->x.stop = ENG_X_FAILED; /* it fails here, as a fetch whose read failed */
                 for (unsigned i = 0; i < VDPU_QENG_TAGS; i++) n->p_slot[i].nx = false; /* its reads are the phase's */
                 n->xn.cnt = 0;
                 n->xn.req = 0;
@@ -542,18 +542,18 @@ void qeng_desc_data(struct vdpu_edge *e)
                 n->xn.n = 0;
                 n->xn.bad = false;
             } else {
-                n->x_buf = 0;
-                n->x_cnt = tx_fetch_count(e);
-                n->x_req = 0;
+                n->x.bidx = 0;
+                n->x.cnt = tx_fetch_count(e);
+                n->x.req = 0;
                 n->p_req = 0;
-                n->x_rbase = (uint16_t)n->chain_len;
+                n->x.rbase = (uint16_t)n->chain_len;
                 n->p_n = 0;
                 n->p_bad = false;
                 /* a descriptor that failed left the slots of its reads still in flight busy */
                 for (unsigned i = 0; i < VDPU_QENG_TAGS; i++) n->p_slot[i].busy = false;
             }
-            n->x_left = (uint8_t)(n->x_cnt - 1);
-            n->tx_base = (uint16_t)(n->x_buf * VDPU_TX_BUF_BYTES);
+            n->x.left = (uint8_t)(n->x.cnt - 1);
+            n->tx_base = (uint16_t)(n->x.bidx * VDPU_TX_BUF_BYTES);
             /* read beyond the next fetch: the read ahead of this phase, unless one is still waiting for
              * the cache to run dry (a phase that did not take the whole cache took one before) */
             if (n->xa.st == ENG_XA_NONE && n->xb[0].st != ENG_XA_NONE) {
@@ -566,7 +566,7 @@ void qeng_desc_data(struct vdpu_edge *e)
                 if (n->xb[0].st == ENG_XA_READ) n->p_n = (uint8_t)(n->p_n + 1);
                 if (n->xb[0].bad) {
                     n->p_bad = true;
-                    n->x_stop = ENG_X_FAILED;
+                    n->x.stop = ENG_X_FAILED;
                 }
                 /* the reads after it move up */
                 for (unsigned i = 1; i < VDPU_TX_BEYOND_READS; i++) {
@@ -761,8 +761,8 @@ void qeng_chain_done(struct vdpu_edge *e)
             qeng_error(e, VDPU_QERR_LEN);
             return;
         }
-        if (n->x_sent) { /* TX fetch: sent in PAY; the last of the fetch ends it */
-            if (!n->x_left) n->x_sent = false;
+        if (n->x.sent) { /* TX fetch: sent in PAY; the last of the fetch ends it */
+            if (!n->x.left) n->x.sent = false;
             if (packed(e))
                 qeng_packed_used(e);
             else
@@ -907,9 +907,9 @@ static void state_idle(struct vdpu_edge *e)
     n->bb = eng_param_field(s->eng.param, VDPU_ENG_PARAM_BATCH_LSB);
     n->mr = n->rx ? 1 : eng_param_reads(s->eng.param); /* payload reads are TX only */
     n->xf = eng_param_field(s->eng.param, VDPU_ENG_PARAM_TX_FETCH_LSB);
-    n->x_cnt = 1;
-    n->x_left = 0;
-    n->x_sent = false;
+    n->x.cnt = 1;
+    n->x.left = 0;
+    n->x.sent = false;
     n->xa.st = ENG_XA_NONE;
     xn_forget(n); /* none in flight (IDLE waited for them) */
     ra_none(n);
@@ -1084,20 +1084,20 @@ static uint32_t x_frame_len(const struct vdpu_eng *g, unsigned j)
     return j ? le32_at(g->pc + VIRTQ_DESC_BYTES * (g->pc_pos + j - 1u) + 8) : g->d_len;
 }
 
-/* TX fetch: frame x_out (len bytes at tx_base) is in the buffer: its reads are all issued and none of
+/* TX fetch: frame x.out (len bytes at tx_base) is in the buffer: its reads are all issued and none of
  * them is in flight (a read in flight below its end is one of its own: the bases grow frame by frame) */
 static bool x_frame_in(const struct vdpu_eng *g, uint32_t len)
 {
-    if (g->x_req == g->x_out && g->p_req < len) return false;
+    if (g->x.req == g->x.out && g->p_req < len) return false;
     for (unsigned i = 0; i < VDPU_QENG_TAGS; i++)
         if (g->p_slot[i].busy && !g->p_slot[i].nx && g->p_slot[i].off < g->tx_base + len) return false;
     return true;
 }
 
 /*
- * TX fetch: PAY sends the frames it reads (x_cnt > 1) in ring order, each as soon as its bytes are in,
+ * TX fetch: PAY sends the frames it reads (x.cnt > 1) in ring order, each as soon as its bytes are in,
  * one beat per free ntx register, while the reads of the frames behind it go on. A frame once started is
- * finished: a stop (x_stop) takes no new one. Returns true at the edge that leaves the network port
+ * finished: a stop (x.stop) takes no new one. Returns true at the edge that leaves the network port
  * between frames (nothing half sent).
  */
 static bool x_send(struct vdpu_edge *e, const vdpu_in_t *in)
@@ -1105,13 +1105,13 @@ static bool x_send(struct vdpu_edge *e, const vdpu_in_t *in)
     const struct vdpu_eng *g = &e->pre->eng;
     struct vdpu_eng *n = &e->next->eng;
 
-    if (g->x_out == g->x_cnt) return true;
-    uint32_t len = x_frame_len(g, g->x_out);
-    if (!g->tx_pos && (g->x_stop || !x_frame_in(g, len))) return true;
+    if (g->x.out == g->x.cnt) return true;
+    uint32_t len = x_frame_len(g, g->x.out);
+    if (!g->tx_pos && (g->x.stop || !x_frame_in(g, len))) return true;
     if (!model_ntx_free(e, in)) return !g->tx_pos;
     if (!tx_beat(e, len)) return false;
     n->tx_pos = 0;
-    n->x_out = (uint8_t)(g->x_out + 1);
+    n->x.out = (uint8_t)(g->x.out + 1);
     n->tx_base = align_word(g->tx_base + len);
     return true;
 }
@@ -1157,7 +1157,7 @@ static uint32_t ahead_k(const struct vdpu_edge *e, uint32_t skip, uint32_t offer
  * not take the whole cache: the read ahead then waits in pcx until the cache runs dry. */
 static bool fetch_takes_cache(const struct vdpu_eng *g)
 {
-    return g->x_cnt >= 2 && g->pc_n == g->x_cnt - 1u;
+    return g->x.cnt >= 2 && g->pc_n == g->x.cnt - 1u;
 }
 
 /*
@@ -1169,10 +1169,10 @@ static bool fetch_takes_cache(const struct vdpu_eng *g)
 static uint32_t x_ahead_k(const struct vdpu_edge *e, uint32_t *slot)
 {
     const struct vdpu_eng *g = &e->pre->eng;
-    const uint32_t taken = g->x_cnt - 1u; /* the cached descriptors the fetch takes */
+    const uint32_t taken = g->x.cnt - 1u; /* the cached descriptors the fetch takes */
 
     if (g->xa.st != ENG_XA_NONE || (!g->pk_en && !g->io_fetch) || !fetch_takes_cache(g)) return 0;
-    return ahead_k(e, taken, g->x_cnt, slot);
+    return ahead_k(e, taken, g->x.cnt, slot);
 }
 
 /* A read on the next tag, loaded into the DMA output now: PAY's (a payload read's slot is its tag's:
@@ -1213,7 +1213,7 @@ static bool xn_issue(struct vdpu_edge *e, unsigned s)
     const uint8_t *d = g->pcx + VIRTQ_DESC_BYTES * g->xn.req;
     uint32_t len = le32_at(d + 8);
     if (g->xn.preq == len) return false; /* all issued (xn.req is the last frame) */
-    uint16_t rbase = g->xn.cnt ? g->xn.rbase : (uint16_t)((g->x_buf ^ 1u) * VDPU_TX_BUF_BYTES);
+    uint16_t rbase = g->xn.cnt ? g->xn.rbase : (uint16_t)((g->x.bidx ^ 1u) * VDPU_TX_BUF_BYTES);
     uint16_t k = min_u16(len - g->xn.preq, VDPU_DMA_RD_MAX);
     pay_read(e, VDPU_PURP_PAYLOAD_RD, le64_at(d) + g->xn.preq, k);
     n->p_slot[s].busy = true;
@@ -1261,7 +1261,7 @@ static bool xb_issue(struct vdpu_edge *e)
     struct vdpu_eng *n = &e->next->eng;
     uint32_t slot = 0, k;
 
-    uint32_t skip = g->x_cnt - 1u + g->xa.n; /* the descriptors before the read's first */
+    uint32_t skip = g->x.cnt - 1u + g->xa.n; /* the descriptors before the read's first */
     unsigned i = 0;
 
     if (g->xa.st == ENG_XA_NONE || g->xn.cnt || !fetch_takes_cache(g) ||
@@ -1489,12 +1489,12 @@ static void state_pay(struct vdpu_edge *e, const vdpu_in_t *in)
     int issued = 0, completed = 0;
     bool fail_last = false;
     /* stopping (a DEV_RESET or timeout at this edge too, eng_edge): no read is issued, none completes */
-    const bool stopping = n->x_stop != ENG_X_GO;
+    const bool stopping = n->x.stop != ENG_X_GO;
 
     const unsigned s = g->next_tag; /* the slot of the read issued now */
     /* the frame whose bytes are requested: the descriptor in service, or (TX fetch) a cached one */
-    const uint64_t e_addr = g->x_req ? le64_at(g->pc + VIRTQ_DESC_BYTES * (g->pc_pos + g->x_req - 1u)) : g->d_addr;
-    const uint32_t e_len = x_frame_len(g, g->x_req);
+    const uint64_t e_addr = g->x.req ? le64_at(g->pc + VIRTQ_DESC_BYTES * (g->pc_pos + g->x.req - 1u)) : g->d_addr;
+    const uint32_t e_len = x_frame_len(g, g->x.req);
     const bool can_read = !stopping && g->p_n + g->xn.n < g->mr && !g->p_slot[s].busy && !tag_held(g) &&
                           model_dma_out_free(e); /* the next fetch's reads count in M too */
     uint32_t xa_slot = 0, xa_k = can_read ? x_ahead_k(e, &xa_slot) : 0;
@@ -1509,15 +1509,15 @@ static void state_pay(struct vdpu_edge *e, const vdpu_in_t *in)
         n->p_slot[s].busy = true;
         n->p_slot[s].len = len;
         n->p_slot[s].got = 0;
-        n->p_slot[s].off = (uint16_t)(g->x_rbase + g->p_req); /* within the frame buffer (qeng_desc_data) */
+        n->p_slot[s].off = (uint16_t)(g->x.rbase + g->p_req); /* within the frame buffer (qeng_desc_data) */
         n->p_req = g->p_req + len;
         issued = 1;
-        if (n->p_req == e_len && g->x_req + 1u < g->x_cnt) { /* TX fetch: the next frame's bytes */
-            n->x_req = (uint8_t)(g->x_req + 1);
-            n->x_rbase = align_word(g->x_rbase + e_len);
+        if (n->p_req == e_len && g->x.req + 1u < g->x.cnt) { /* TX fetch: the next frame's bytes */
+            n->x.req = (uint8_t)(g->x.req + 1);
+            n->x.rbase = align_word(g->x.rbase + e_len);
             n->p_req = 0;
         }
-    } else if (can_read && g->xa.st == ENG_XA_IN && g->x_req + 1u == g->x_cnt && fetch_takes_cache(g)) {
+    } else if (can_read && g->xa.st == ENG_XA_IN && g->x.req + 1u == g->x.cnt && fetch_takes_cache(g)) {
         xn_issue(e, s); /* not counted in p_n: the phase ends without waiting for them */
     }
     const vdpu_dmacpl_t *c = &in->dmacpl;
@@ -1561,12 +1561,12 @@ static void state_pay(struct vdpu_edge *e, const vdpu_in_t *in)
         }
     }
     n->p_n = (uint8_t)(g->p_n + issued - completed);
-    if (fail_last && !n->x_stop) n->x_stop = ENG_X_FAILED;
-    bool between = g->x_cnt == 1 || x_send(e, in);
-    if (n->x_stop && between) { /* the stop acts once no frame is half sent */
-        if (n->x_stop == ENG_X_RESET) {
+    if (fail_last && !n->x.stop) n->x.stop = ENG_X_FAILED;
+    bool between = g->x.cnt == 1 || x_send(e, in);
+    if (n->x.stop && between) { /* the stop acts once no frame is half sent */
+        if (n->x.stop == ENG_X_RESET) {
             n->fsm = VDPU_ENG_IDLE;
-        } else if (n->x_stop == ENG_X_TIMEOUT) {
+        } else if (n->x.stop == ENG_X_TIMEOUT) {
             qeng_error(e, VDPU_QERR_TIMEOUT);
         } else {
             n->fsm = VDPU_ENG_PROC;
@@ -1576,13 +1576,13 @@ static void state_pay(struct vdpu_edge *e, const vdpu_in_t *in)
         }
         return;
     }
-    bool all_requested = g->x_req + 1u == g->x_cnt && n->p_req == e_len;
-    if (all_requested && n->p_n == 0 && (g->x_cnt == 1 || n->x_out == g->x_cnt)) {
+    bool all_requested = g->x.req + 1u == g->x.cnt && n->p_req == e_len;
+    if (all_requested && n->p_n == 0 && (g->x.cnt == 1 || n->x.out == g->x.cnt)) {
         n->fsm = VDPU_ENG_PROC;
         n->rd_len = (uint16_t)g->d_len;
         n->rd_got = n->p_bad ? 0 : n->rd_len; /* a stray beat of a foreign tag */
         n->rd_bad = n->p_bad;
-        n->x_sent = g->x_cnt > 1;
+        n->x.sent = g->x.cnt > 1;
     }
 }
 
@@ -2026,13 +2026,13 @@ static void eng_edge(struct vdpu_edge *e, const vdpu_in_t *in)
             e->next->eng.fsm = VDPU_ENG_IDLE;
             return;
         }
-        e->next->eng.x_stop = ENG_X_RESET;
+        e->next->eng.x.stop = ENG_X_RESET;
     } else if (waiting && !beat && model_cto_expired(s->eng.cto, s->cpl_timeout)) {
         if (!half_sent) {
             qeng_error(e, VDPU_QERR_TIMEOUT);
             return;
         }
-        e->next->eng.x_stop = ENG_X_TIMEOUT;
+        e->next->eng.x.stop = ENG_X_TIMEOUT;
     }
     switch (e->pre->eng.fsm) {
     case VDPU_ENG_IDLE: state_idle(e); break;

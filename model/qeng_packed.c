@@ -340,7 +340,7 @@ void qeng_packed_irq(struct vdpu_edge *e)
         qeng_rx_irq(e, g->b_held && !g->b_leave);
     } else if (g->b_leave) {
         qeng_idle(e);
-    } else if ((e->pre->quiesce && !g->x_sent) || qeng_tx_yields(e)) {
+    } else if ((e->pre->quiesce && !g->x.sent) || qeng_tx_yields(e)) {
         /* quiesce, or another queue waits (fairness): leave the queue as when it is found empty; kick
          * brings it back (quiesce waits
          * for the used entries of frames a TX fetch has sent) */

@@ -161,6 +161,18 @@ module vdpu_qeng
     RaDrop   // in flight, not wanted any more (the service read those descriptors itself)
   } ra_st_e;
 
+  // The TX fetch of a PAY phase (the model's struct eng_tx_fetch)
+  typedef struct packed {
+    logic [3:0]          cnt;    // frames the PAY phase reads (1: its own descriptor only)
+    logic [3:0]          req;    // the one whose reads it issues: 0 in service, j the j-th cached
+    logic [FRAME_PW-1:0] rbase;  // ... its base in the TX frame buffer
+    logic [3:0]          out;    // the one PAY sends next (cnt: all sent)
+    x_stop_e             stop;   // PAY stops once the frame it sends is out (XGo: it goes on)
+    logic [3:0]          left;   // frames fetched behind the one in service, not served yet
+    logic                sent;   // the frame in service and those left behind it were sent in PAY
+    logic                bidx;   // the TX fetch buffer of the PAY phase's frames
+  } tx_fetch_t;
+
   // The read ahead of a TX fetch (the model's struct eng_x_ahead_read)
   typedef struct packed {
     x_ahead_e   st;
@@ -360,16 +372,10 @@ module vdpu_qeng
   // frames cached behind it, each at its own 32-byte aligned base in the TX frame buffer, and sends each
   // on ntx as soon as its bytes are in, in ring order, while the reads of the ones behind it go on; those
   // frames are then served without reads or TX_OUT (used entries and interrupts only). PAY requests frame
-  // xreq's bytes (preq so far) and sends frame xout's (from txbase, beat txb).
+  // x_q.req's bytes (preq so far) and sends frame x_q.out's (from txbase, beat txb).
   logic [3:0]            xf_q, xf_d;        // K (1..ENG_PARAM_MAX), latched at the pick
-  logic [3:0]            xcnt_q, xcnt_d;    // frames the PAY phase reads (1: its own descriptor only)
-  logic [3:0]            xreq_q, xreq_d;    // the one whose reads it issues: 0 in service, j the j-th cached
-  logic [FRAME_PW-1:0]   xrbase_q, xrbase_d; // ... its base in the TX frame buffer
-  logic [3:0]            xout_q, xout_d;    // the one PAY sends next (xcnt: all sent)
+  tx_fetch_t             x_q, x_d;          // the PAY phase's TX fetch (the model's struct eng_tx_fetch)
   logic [FRAME_PW-1:0]   txbase_q, txbase_d; // ... its base (0 outside PAY: TX_OUT sends from 0)
-  x_stop_e               xstop_q, xstop_d;  // PAY stops once the frame it sends is out (XGo: it goes on)
-  logic [3:0]            xleft_q, xleft_d;  // frames fetched behind the one in service, not served yet
-  logic                  xsent_q, xsent_d;  // the frame in service and those xleft behind it were sent in PAY
   x_ahead_t              xa_q, xa_d;        // the fetch takes the whole cache: the next P descriptors,
                                             // read first in PAY
   logic [PcBits-1:0]     pcx_q, pcx_d;      // ... the descriptors (the model's pcx)
@@ -377,7 +383,6 @@ module vdpu_qeng
   // are all issued and its read ahead is in, PAY issues the payload reads of the frames the read-ahead
   // descriptors start into the other TX fetch buffer; the next PAY phase takes them over. Their beats
   // are taken at any state (xn_hit); the model's x_buf, xn_*, p_slot[].nx
-  logic                  xbuf_q, xbuf_d;     // the TX fetch buffer of the PAY phase's frames
   next_fetch_t           xn_q, xn_d;
   logic [QENG_TAGS-1:0]  pnx_q, pnx_d;       // per read slot: a read of the next fetch
   // the reads beyond the next fetch's descriptors, issued as PAY starts (the model's xb[]): xb_q[0] the P
@@ -568,11 +573,11 @@ module vdpu_qeng
   end
   assign ev_timed = (ev_read || ra_pend || xn_pend) &&
                     (state_q == StIdle || state_q == StRdReq ||
-                                                      (state_q == StPay && xstop_q == XGo) ||
+                                                      (state_q == StPay && x_q.stop == XGo) ||
                                                       (state_q == StWrReq && beat_q == '0)) ||
                     (state_q == StRxNext && (ra_q.st == RaRead || av_pend));  // RX_NEXT: it may wait for these
   assign cpl_good = (dmacpl_tag_i == rtag_q) && (dmacpl_status_i == CPL_SC) && !dmacpl_poison_i;
-  assign cto_run  = (state_q == StRdWait) || (state_q == StPay && pn_q != '0 && xstop_q == XGo) || ev_timed;
+  assign cto_run  = (state_q == StRdWait) || (state_q == StPay && pn_q != '0 && x_q.stop == XGo) || ev_timed;
   assign cto_due  = (cpl_timeout_i != '0) && (cto_q >= cpl_timeout_i);
   assign cto_fire = cto_run && !dmacpl_valid_i && cto_due;
   assign rd_abort = dev_reset_i && (state_q == StRdWait || state_q == StPay);
@@ -649,7 +654,7 @@ module vdpu_qeng
   logic        pay_req_ok;   // the next chunk's request is loaded
   logic [15:0] pay_len;      // ... its length
   logic [63:0] pay_addr;     // the frame whose bytes are requested: the descriptor in service, or
-  logic [31:0] pay_elen;     // (TX fetch) the xreq-th cached one
+  logic [31:0] pay_elen;     // (TX fetch) the x_q.req-th cached one
 
   // A payload read's slot is its tag's: a beat hits when that slot is busy (a foreign tag, or one of a
   // failed descriptor's reads, finds it free); QENG_TAGS is 32, the low 5 tag bits index it
@@ -660,31 +665,31 @@ module vdpu_qeng
     pay_n      = 6'(min16(32'(min16(32'(dmacpl_len_i), 32'd32)), 32'(pay_room)));
     pay_addr   = daddr_q;
     pay_elen   = blen_q;
-    if (state_q == StPay && xreq_q != '0) begin  // the wide select only while it is used
-      pay_addr = pc_q[128*(32'(xreq_q)-1) +: 64];
-      pay_elen = pc_q[128*(32'(xreq_q)-1)+64 +: 32];
+    if (state_q == StPay && x_q.req != '0) begin  // the wide select only while it is used
+      pay_addr = pc_q[128*(32'(x_q.req)-1) +: 64];
+      pay_elen = pc_q[128*(32'(x_q.req)-1)+64 +: 32];
     end
     pay_len    = min16(pay_elen - preq_q, 32'(DMA_RD_MAX));
     // a read may be loaded (the next fetch's reads count in M too); the read ahead goes first
-    pay_can    = (state_q == StPay) && !rd_abort && !cto_fire && (xstop_q == XGo) &&
+    pay_can    = (state_q == StPay) && !rd_abort && !cto_fire && (x_q.stop == XGo) &&
                  (7'(pn_q) + 7'(xn_q.n) < 7'(mr_q)) && !pbusy_q[tag_q] && !tag_held && dma_free_i;
   end
   // after the read ahead and the read beyond (a block of its own: xb_k's block reads pay_can)
   assign pay_req_ok = pay_can && (xa_k == '0) && (xb_k == '0) && (preq_q < pay_elen);
 
   logic pay_we;
-  assign pay_we = (state_q == StPay) && !rd_abort && (xstop_q == XGo) && cpl_v && (pn_q != '0) &&
+  assign pay_we = (state_q == StPay) && !rd_abort && (x_q.stop == XGo) && cpl_v && (pn_q != '0) &&
                   pay_hit && (dmacpl_status_i == CPL_SC) && !dmacpl_poison_i && (pay_n != '0);
   // a beat of the next fetch (any state): stored unless it failed (an error status, poisoned, too long)
   logic xn_bad_beat, xn_we;
   assign xn_bad_beat = (dmacpl_status_i != CPL_SC) || dmacpl_poison_i || (dmacpl_len_i > pay_room);
   assign xn_we       = xn_hit && !xn_bad_beat && (pay_n != '0);
 
-  // TX fetch: PAY sends its frames (xcnt > 1) in ring order, frame xout as soon as its bytes are in (its
+  // TX fetch: PAY sends its frames (x_q.cnt > 1) in ring order, frame x_q.out as soon as its bytes are in (its
   // reads all issued, none in flight below its end: the bases grow frame by frame), one beat per free
   // ntx register; a frame once started is finished (a stop takes no new one). x_between: no frame is
   // half sent after this edge (a stop may act).
-  logic [31:0] x_len;        // frame xout's bytes (header + frame)
+  logic [31:0] x_len;        // frame x_q.out's bytes (header + frame)
   logic        x_in;         // ... all in the buffer
   logic        x_go;         // PAY loads a beat of it this edge
   logic        x_between;
@@ -692,18 +697,18 @@ module vdpu_qeng
   always_comb begin
     x_len = '0;
     x_in  = 1'b0;
-    if (state_q == StPay && xcnt_q != 4'd1 && xout_q != xcnt_q) begin  // the slot scan only while it is used
-      x_len = (xout_q == '0) ? blen_q : pc_q[128*(32'(xout_q)-1)+64 +: 32];
-      x_in  = !(xreq_q == xout_q && preq_q < x_len);
+    if (state_q == StPay && x_q.cnt != 4'd1 && x_q.out != x_q.cnt) begin  // the slot scan only while it is used
+      x_len = (x_q.out == '0) ? blen_q : pc_q[128*(32'(x_q.out)-1)+64 +: 32];
+      x_in  = !(x_q.req == x_q.out && preq_q < x_len);
       for (int unsigned i = 0; i < QENG_TAGS; i++) begin
         if (pbusy_q[i] && !pnx_q[i] && 33'(poff_q[i]) < 33'(txbase_q) + 33'(x_len)) x_in = 1'b0;
       end
     end
-    x_go      = (state_q == StPay) && xcnt_q != 4'd1 && xout_q != xcnt_q &&
-                (txb_q != '0 || (xstop_q == XGo && x_in)) && ntx_free;
+    x_go      = (state_q == StPay) && x_q.cnt != 4'd1 && x_q.out != x_q.cnt &&
+                (txb_q != '0 || (x_q.stop == XGo && x_in)) && ntx_free;
   end
   // apart from the block above: tx_lastb depends on x_len through the TX mover
-  assign x_between = (xcnt_q == 4'd1) || (x_go ? tx_lastb : (txb_q == '0));
+  assign x_between = (x_q.cnt == 4'd1) || (x_go ? tx_lastb : (txb_q == '0));
 
   // A run-ahead read not wanted, from its state after this edge's beat (the model's ra_unused): one in
   // flight is dropped (its completion taken and thrown away), one in or failed forgotten. The first is
@@ -770,13 +775,13 @@ module vdpu_qeng
   // its own), so the read ahead, the next fetch and the read beyond it start after it (the model's
   // fetch_takes_cache; a PAY phase that took a read beyond as its read ahead may not)
   logic takes_cache;
-  assign takes_cache = (xcnt_q > 4'd1) && (pcn_q == xcnt_q - 4'd1);
+  assign takes_cache = (x_q.cnt > 4'd1) && (pcn_q == x_q.cnt - 4'd1);
 
   always_comb begin
     xa_k    = '0;
     xa_slot = '0;
     if (state_q == StPay && xa_q.st == XaNone && (packed_q || io_fetch_q) && takes_cache)
-      {xa_k, xa_slot} = ahead_k(32'(xcnt_q) - 32'd1, 32'(xcnt_q));
+      {xa_k, xa_slot} = ahead_k(32'(x_q.cnt) - 32'd1, 32'(x_q.cnt));
   end
 
   // The next fetch read early (the model's xn_count, xb_issue, xn_issue): how many frames from the first
@@ -805,7 +810,7 @@ module vdpu_qeng
     base     = '0;
     d        = '0;
     fl       = '0;
-    wrap     = qc.avail_wrap != (32'(qc.last_avail) + 32'(xcnt_q) - 32'd1 >= 32'(qn));
+    wrap     = qc.avail_wrap != (32'(qc.last_avail) + 32'(x_q.cnt) - 32'd1 >= 32'(qn));
     go       = (state_q == StPay) && (xa_q.st == XaIn);  // the wide selects only where it is used
     if (go) begin
       for (int j = 0; j < int'(ENG_PARAM_MAX); j++) begin
@@ -830,7 +835,7 @@ module vdpu_qeng
     xb_slot = '0;
     xb_i    = '0;
     free    = 1'b0;
-    skip    = 32'(xcnt_q) - 32'd1 + 32'(xa_q.n);  // the descriptors before the read's first
+    skip    = 32'(x_q.cnt) - 32'd1 + 32'(xa_q.n);  // the descriptors before the read's first
     for (int i = 0; i < int'(XbN); i++) begin  // the first free one, after those issued
       if (!free && xb_q[i].st == XaNone) begin
         free = 1'b1;
@@ -847,10 +852,10 @@ module vdpu_qeng
     xn_addr = pcx_q[128*32'(xn_q.req) +: 64];
     xn_len  = pcx_q[128*32'(xn_q.req)+64 +: 32];
     xn_rlen = min16(xn_len - xn_q.preq, 32'(DMA_RD_MAX));
-    xn_rbase = (xn_q.cnt != '0) ? xn_q.rbase : (xbuf_q ? '0 : FRAME_PW'(TX_BUF_BYTES));
+    xn_rbase = (xn_q.cnt != '0) ? xn_q.rbase : (x_q.bidx ? '0 : FRAME_PW'(TX_BUF_BYTES));
     xb_go   = pay_can && (xa_k == '0) && (xb_k != '0);  // before the payload: descriptors gate the stream
     xn_go   = pay_can && (xa_k == '0) && !(preq_q < pay_elen) && (xb_k == '0) && (xa_q.st == XaIn) &&
-              takes_cache && (xreq_q + 4'd1 == xcnt_q) && (xn_cnt != '0) && (xn_q.preq != xn_len);
+              takes_cache && (x_q.req + 4'd1 == x_q.cnt) && (xn_cnt != '0) && (xn_q.preq != xn_len);
   end
   // RX run-ahead (the model's ra_k): a receive service caching descriptors (packed; split IN_ORDER)
   // starting a frame in RX_NEXT with at most half of its P cached left reads the P after them, not
@@ -1264,13 +1269,13 @@ module vdpu_qeng
     pgot_d    = pgot_q;
     poff_d    = poff_q;
     xf_d      = xf_q;
-    xcnt_d    = xcnt_q;
-    xreq_d    = xreq_q;
-    xrbase_d  = xrbase_q;
-    xleft_d   = xleft_q;
-    xout_d    = xout_q;
-    xstop_d   = xstop_q;
-    xsent_d   = xsent_q;
+    x_d.cnt    = x_q.cnt;
+    x_d.req    = x_q.req;
+    x_d.rbase  = x_q.rbase;
+    x_d.left   = x_q.left;
+    x_d.out    = x_q.out;
+    x_d.stop   = x_q.stop;
+    x_d.sent   = x_q.sent;
     xa_d.st     = xa_q.st;
     ev_d      = ev_q;
     ep_d      = ep_q;
@@ -1284,7 +1289,7 @@ module vdpu_qeng
     xa_d.tag   = xa_q.tag;
     xa_d.got   = xa_q.got;
     pcx_d     = pcx_q;
-    xbuf_d    = xbuf_q;
+    x_d.bidx    = x_q.bidx;
     xn_d.cnt   = xn_q.cnt;
     xn_d.req   = xn_q.req;
     xn_d.preq  = xn_q.preq;
@@ -1636,9 +1641,9 @@ module vdpu_qeng
             nd_d      = eng_ctrl_i[ENGCTRL_NOTIF_DATA];
             mr_d      = rx_pick ? 6'd1 : reads_field(eng_param_i[ENG_PARAM_MAX_READS_LSB +: ENG_PARAM_MAX_READS_W]);  // payload reads are TX only
             xf_d      = param_field(eng_param_i[ENG_PARAM_TX_FETCH_LSB +: ENG_PARAM_TX_FETCH_W]);
-            xcnt_d    = 4'd1;
-            xleft_d   = '0;
-            xsent_d   = 1'b0;
+            x_d.cnt    = 4'd1;
+            x_d.left   = '0;
+            x_d.sent   = 1'b0;
             xa_d.st     = XaNone;
             xn_clear  = 1'b1;  // no next fetch yet (nothing of one is in flight: IDLE waited for it)
             txbase_d  = '0;
@@ -1928,9 +1933,9 @@ module vdpu_qeng
                   qwr_o.last_avail = la_next;
                   qwr_o.avail_wrap = aw_next;
                 end
-                if (!rx_q && xleft_q != '0) begin
+                if (!rx_q && x_q.left != '0) begin
                   // TX fetch: a frame read and sent with the one before it
-                  xleft_d   = xleft_q - 4'd1;
+                  x_d.left   = x_q.left - 4'd1;
                   blen_d    = pd_len;
                   off_d     = pd_len;
                   tot_new   = FRAME_PW'(pd_len);
@@ -1942,19 +1947,19 @@ module vdpu_qeng
                   state_d = StRdReq;
                   if (mr_q > 6'd1) begin  // several reads outstanding: the whole descriptor in PAY
                     state_d  = StPay;
-                    xout_d   = '0;
-                    xstop_d  = XGo;
+                    x_d.out   = '0;
+                    x_d.stop  = XGo;
                     txb_d    = '0;
                     if (xn_q.cnt != '0) begin
                       // the next fetch, read early (it starts with this descriptor): it goes on
-                      xbuf_d   = !xbuf_q;
-                      xcnt_d   = xn_q.cnt;
-                      xreq_d   = xn_q.req;
+                      x_d.bidx   = !x_q.bidx;
+                      x_d.cnt   = xn_q.cnt;
+                      x_d.req   = xn_q.req;
                       preq_d   = xn_q.preq;
-                      xrbase_d = xn_q.rbase;
+                      x_d.rbase = xn_q.rbase;
                       pn_d     = xn_d.n;
                       pbad_d   = xn_d.bad;
-                      if (xn_d.bad) xstop_d = XFailed;  // it fails here, as a fetch whose read failed
+                      if (xn_d.bad) x_d.stop = XFailed;  // it fails here, as a fetch whose read failed
                       pnx_d     = '0;
                       xn_d.cnt   = '0;
                       xn_d.req   = '0;
@@ -1962,17 +1967,17 @@ module vdpu_qeng
                       xn_d.n     = '0;
                       xn_d.bad   = 1'b0;
                     end else begin
-                      xbuf_d   = 1'b0;
-                      xcnt_d   = xf_count;
-                      xreq_d   = '0;
+                      x_d.bidx   = 1'b0;
+                      x_d.cnt   = xf_count;
+                      x_d.req   = '0;
                       preq_d   = '0;
-                      xrbase_d = tot_q;
+                      x_d.rbase = tot_q;
                       pn_d     = '0;
                       pbad_d   = 1'b0;
                       pbusy_d  = '0;  // a descriptor that failed left the slots of its reads in flight busy
                     end
-                    xleft_d  = xcnt_d - 4'd1;
-                    txbase_d = xbuf_d ? FRAME_PW'(TX_BUF_BYTES) : '0;
+                    x_d.left  = x_d.cnt - 4'd1;
+                    txbase_d = x_d.bidx ? FRAME_PW'(TX_BUF_BYTES) : '0;
                     // read beyond the next fetch: the read ahead of this phase, unless one is still waiting
                     // for the cache to run dry (a phase that did not take the whole cache took one before)
                     if (xa_d.st == XaNone && xb_d[0].st != XaNone) begin
@@ -1984,7 +1989,7 @@ module vdpu_qeng
                       if (xb_d[0].st == XaRead) pn_d = pn_d + 6'd1;
                       if (xb_d[0].bad) begin
                         pbad_d  = 1'b1;
-                        xstop_d = XFailed;
+                        x_d.stop = XFailed;
                       end
                       // the reads after it move up
                       for (int i = 1; i < int'(XbN); i++) begin
@@ -2164,7 +2169,7 @@ module vdpu_qeng
           end
         end else if (bleave_q) begin
           state_d = StIdle;
-        end else if ((quiesce_i && !xsent_q) || tx_yield) begin
+        end else if ((quiesce_i && !x_q.sent) || tx_yield) begin
           // quiesce, or another queue waits (fairness): leave the queue as when it is found empty
           // (no avail_event), the pending batch first; kick brings the engine back (quiesce waits for
           // the used entries of frames a TX fetch has sent)
@@ -2258,8 +2263,8 @@ module vdpu_qeng
           ev_d.st  = EvNone;
         end else begin
           // TX fetch: a frame half sent is finished first; the stop acts after it
-          if (rd_abort) xstop_d = XReset;
-          else if (cto_fire) xstop_d = XTimeout;
+          if (rd_abort) x_d.stop = XReset;
+          else if (cto_fire) x_d.stop = XTimeout;
           if (pay_can && xa_k != '0) begin  // the read ahead first
             dma_load_o = 1'b1;
             xa_d.st      = XaRead;
@@ -2280,13 +2285,13 @@ module vdpu_qeng
             pbusy_d[tag_q]    = 1'b1;
             plen_d[tag_q]     = pay_len;
             pgot_d[tag_q]     = '0;
-            poff_d[tag_q]     = xrbase_q + preq_q[FRAME_PW-1:0];
+            poff_d[tag_q]     = x_q.rbase + preq_q[FRAME_PW-1:0];
             tag_d             = tag_q + 5'd1;
             preq_d            = preq_q + 32'(pay_len);
             pay_issued            = 1'b1;
-            if (preq_d == pay_elen && xreq_q + 4'd1 < xcnt_q) begin  // TX fetch: the next frame's bytes
-              xreq_d   = xreq_q + 4'd1;
-              xrbase_d = word_align(xrbase_q + FRAME_PW'(pay_elen));
+            if (preq_d == pay_elen && x_q.req + 4'd1 < x_q.cnt) begin  // TX fetch: the next frame's bytes
+              x_d.req   = x_q.req + 4'd1;
+              x_d.rbase = word_align(x_q.rbase + FRAME_PW'(pay_elen));
               preq_d   = '0;
             end
           end else if (xn_go) begin  // a read of the next fetch, into the other TX fetch buffer
@@ -2307,7 +2312,7 @@ module vdpu_qeng
               xn_d.preq  = '0;
             end
           end
-          if (cpl_v && pn_q != '0 && xstop_q == XGo && !rd_abort && xa_q.st == XaRead &&
+          if (cpl_v && pn_q != '0 && x_q.stop == XGo && !rd_abort && xa_q.st == XaRead &&
               dmacpl_tag_i == {3'b0, xa_q.tag}) begin
             // the run-ahead descriptor read: its beats fill pcx
             if (dmacpl_status_i != CPL_SC || dmacpl_poison_i || 32'(dmacpl_len_i) > 32'({xa_q.n, 4'b0}) - 32'(xa_q.got)) begin
@@ -2323,7 +2328,7 @@ module vdpu_qeng
                 pay_fail_last = pbad_d;
               end
             end
-          end else if (cpl_v && pn_q != '0 && xstop_q == XGo && !rd_abort) begin
+          end else if (cpl_v && pn_q != '0 && x_q.stop == XGo && !rd_abort) begin
             if (!pay_hit || dmacpl_status_i != CPL_SC || dmacpl_poison_i) begin
               pbad_d    = 1'b1;
               pay_fail_last = dmacpl_last_i;
@@ -2339,18 +2344,18 @@ module vdpu_qeng
             end
           end
           pn_d = pn_q + 6'(pay_issued) - 6'(pay_completed);
-          if (pay_fail_last) xstop_d = XFailed;
+          if (pay_fail_last) x_d.stop = XFailed;
           if (x_go) begin
             ntx_beat    = 1'b1;
             txb_d       = txb_q + FRAME_WW'(1);
             if (tx_lastb) begin
               txb_d    = '0;
-              xout_d   = xout_q + 4'd1;
+              x_d.out   = x_q.out + 4'd1;
               txbase_d = word_align(txbase_q + FRAME_PW'(x_len));
             end
           end
-          if (xstop_d != XGo && x_between) begin  // the stop acts once no frame is half sent
-            unique case (xstop_d)
+          if (x_d.stop != XGo && x_between) begin  // the stop acts once no frame is half sent
+            unique case (x_d.stop)
               XReset: state_d = StIdle;
               XTimeout: begin
                 code_d  = QERR_TIMEOUT;
@@ -2364,13 +2369,13 @@ module vdpu_qeng
                 rerr_d  = 1'b1;
               end
             endcase
-          end else if (xreq_q + 4'd1 == xcnt_q && preq_d == pay_elen && pn_d == '0 &&
-                       (xcnt_q == 4'd1 || xout_d == xcnt_q)) begin
+          end else if (x_q.req + 4'd1 == x_q.cnt && preq_d == pay_elen && pn_d == '0 &&
+                       (x_q.cnt == 4'd1 || x_d.out == x_q.cnt)) begin
             state_d = StProc;
             rlen_d  = blen_q[15:0];
             rcnt_d  = pbad_d ? '0 : 32'(blen_q[15:0]);  // a stray beat of a foreign tag
             rerr_d  = pbad_d;
-            xsent_d = (xcnt_q != 4'd1);
+            x_d.sent = (x_q.cnt != 4'd1);
           end
         end
       end
@@ -2512,8 +2517,8 @@ module vdpu_qeng
         if (tot_new < MinChain) begin
           code_d  = QERR_LEN;
           state_d = StErr;
-        end else if (xsent_q) begin  // TX fetch: sent in PAY; the last of the fetch ends it
-          if (xleft_d == '0) xsent_d = 1'b0;
+        end else if (x_q.sent) begin  // TX fetch: sent in PAY; the last of the fetch ends it
+          if (x_d.left == '0) x_d.sent = 1'b0;
           buf_done = 1'b1;
         end else begin
           txb_d   = '0;
@@ -2807,15 +2812,15 @@ module vdpu_qeng
       pgot_q      <= '0;
       poff_q      <= '0;
       xf_q        <= 4'd1;
-      xcnt_q      <= 4'd1;
-      xreq_q      <= '0;
-      xrbase_q    <= '0;
-      xleft_q     <= '0;
-      xout_q      <= '0;
-      xstop_q     <= XGo;
-      xsent_q     <= 1'b0;
+      x_q.cnt      <= 4'd1;
+      x_q.req      <= '0;
+      x_q.rbase    <= '0;
+      x_q.left     <= '0;
+      x_q.out      <= '0;
+      x_q.stop     <= XGo;
+      x_q.sent     <= 1'b0;
       xa_q.st       <= XaNone;
-      xbuf_q      <= 1'b0;
+      x_q.bidx      <= 1'b0;
       xn_q.cnt     <= '0;
       xn_q.req     <= '0;
       xn_q.preq    <= '0;
@@ -2931,15 +2936,15 @@ module vdpu_qeng
       pgot_q      <= pgot_d;
       poff_q      <= poff_d;
       xf_q        <= xf_d;
-      xcnt_q      <= xcnt_d;
-      xreq_q      <= xreq_d;
-      xrbase_q    <= xrbase_d;
-      xleft_q     <= xleft_d;
-      xout_q      <= xout_d;
-      xstop_q     <= xstop_d;
-      xsent_q     <= xsent_d;
+      x_q.cnt      <= x_d.cnt;
+      x_q.req      <= x_d.req;
+      x_q.rbase    <= x_d.rbase;
+      x_q.left     <= x_d.left;
+      x_q.out      <= x_d.out;
+      x_q.stop     <= x_d.stop;
+      x_q.sent     <= x_d.sent;
       xa_q.st       <= xa_d.st;
-      xbuf_q      <= xbuf_d;
+      x_q.bidx      <= x_d.bidx;
       xn_q.cnt     <= xn_d.cnt;
       xn_q.req     <= xn_d.req;
       xn_q.preq    <= xn_d.preq;
@@ -2982,7 +2987,7 @@ module vdpu_qeng
   // a beat is expected by RD_WAIT or PAY (any tag: a foreign one fails the read there) or by the read
   // beside the engine with its tag (the *_hit signals); any other is unexpected (FW_ERR), a duplicate of
   // a beside read's completion arriving between reads too (soak seed 880322)
-  assign cpl_expected_o = (state_q == StRdWait) || (state_q == StPay && pn_q != '0 && xstop_q == XGo) ||
+  assign cpl_expected_o = (state_q == StRdWait) || (state_q == StPay && pn_q != '0 && x_q.stop == XGo) ||
                           ev_hit || ra_hit || (rb_hit != '0) || av_hit || xn_hit || xb_hit;
   assign irq_q_o        = q_q;
   // (a failure owed is reported by StIdle at the next edge: not idle, nor quiet, until then)
