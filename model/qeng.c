@@ -181,11 +181,7 @@ static void xn_forget(struct vdpu_eng *n)
 {
     for (unsigned i = 0; i < VDPU_QENG_TAGS; i++)
         if (n->p_slot[i].nx) n->p_slot[i].busy = n->p_slot[i].nx = false;
-    n->xn.cnt = 0;
-    n->xn.req = 0;
-    n->xn.preq = 0;
-    n->xn.n = 0;
-    n->xn.bad = false;
+    n->xn = (struct eng_next_fetch){0}; /* none (its rbase with it) */
     memset(n->xb, 0, sizeof n->xb); /* ENG_XA_NONE */
 }
 
@@ -536,11 +532,7 @@ void qeng_desc_data(struct vdpu_edge *e)
                 n->p_bad = n->xn.bad;
                 if (n->xn.bad) n->x.stop = ENG_X_FAILED; /* it fails here, as a fetch whose read failed */
                 for (unsigned i = 0; i < VDPU_QENG_TAGS; i++) n->p_slot[i].nx = false; /* its reads are the phase's */
-                n->xn.cnt = 0;
-                n->xn.req = 0;
-                n->xn.preq = 0;
-                n->xn.n = 0;
-                n->xn.bad = false;
+                n->xn = (struct eng_next_fetch){0}; /* none (its rbase with it) */
             } else {
                 n->x.bidx = 0;
                 n->x.cnt = tx_fetch_count(e);

@@ -1961,11 +1961,7 @@ module vdpu_qeng
                       pbad_d   = xn_d.bad;
                       if (xn_d.bad) x_d.stop = XFailed;  // it fails here, as a fetch whose read failed
                       pnx_d     = '0;
-                      xn_d.cnt   = '0;
-                      xn_d.req   = '0;
-                      xn_d.preq  = '0;
-                      xn_d.n     = '0;
-                      xn_d.bad   = 1'b0;
+                      xn_d = '0;  // none (its rbase with it)
                     end else begin
                       x_d.bidx   = 1'b0;
                       x_d.cnt   = xf_count;
@@ -2697,11 +2693,7 @@ module vdpu_qeng
     if (xn_clear || dev_reset_i || (state_d == StErr && code_d == QERR_TIMEOUT)) begin
       pbusy_d  = pbusy_d & ~pnx_d;
       pnx_d    = '0;
-      xn_d.cnt  = '0;
-      xn_d.req  = '0;
-      xn_d.preq = '0;
-      xn_d.n    = '0;
-      xn_d.bad  = 1'b0;
+      xn_d = '0;  // none (its rbase with it)
       xb_d     = '0;  // XaNone
     end
     if (state_q == StErr || (ev_hit && !ev_ok)) qerr_d[q_q] = 1'b1;
