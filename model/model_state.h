@@ -270,14 +270,15 @@ struct vdpu_eng {
     struct eng_tx_fetch { /* the RTL's tx_fetch_t x_q */
         uint8_t cnt;     /* frames the PAY phase reads (1: its own descriptor only) */
         uint8_t req;     /* the one whose reads it issues now: 0 the descriptor in service, j the j-th cached */
-        uint16_t rbase;  /* ... its base in the TX frame buffer */
+        uint32_t rbase;  /* ... its base in the TX frame buffer */
         uint8_t out;     /* the one PAY sends next (cnt: all sent); from tx_base, tx_pos bytes of it so far */
         uint8_t stop;    /* PAY stops once the frame it sends is out (enum eng_x_stop; 0: it goes on) */
         uint8_t left;    /* frames fetched behind the one in service, not served yet */
         bool sent;       /* the frame in service and those left behind it were sent in PAY */
-        uint8_t bidx;    /* the TX fetch buffer (0, 1) of the PAY phase's frames: from bidx x TX_BUF_BYTES */
+        uint8_t bidx;    /* the TX fetch buffer (0..TX_FETCH_BUFS - 1) of the PAY phase's frames: from bidx x
+                          * TX_BUF_BYTES; the next fetches' are the ones after it, round */
     } x;
-    uint16_t tx_base;    /* the base in the TX frame buffer of the frame sent (PAY: x.out's; 0 outside PAY:
+    uint32_t tx_base;    /* the base in the TX frame buffer of the frame sent (PAY: x.out's; 0 outside PAY:
                           * TX_OUT sends from 0) */
     struct eng_x_ahead_read { /* the RTL's x_ahead_t xa_q */
         uint8_t st;      /* the fetch takes the whole cache: the next P descriptors read first in PAY (enum
@@ -286,18 +287,20 @@ struct vdpu_eng {
         uint8_t tag;     /* ... its tag */
         uint8_t got;     /* ... bytes in so far */
     } xa;
-    /* the next fetch read early (docs/queue-engine.md "TX fetch", "The next fetch read early"): once the
+    /* the next fetches read early (docs/queue-engine.md "TX fetch", "The next fetch read early"): once the
      * fetch's reads are all issued and its read ahead is in, PAY issues the payload reads of the frames
-     * the read-ahead descriptors start (counted as a fetch counts them) into the other TX fetch buffer;
-     * the next PAY phase of the service takes them over. Their beats are taken at any state (xn_tap). */
-    struct eng_next_fetch { /* the RTL's next_fetch_t xn_q */
+     * the read-ahead descriptors start (counted as a fetch counts them) into the next TX fetch buffer -
+     * xn[0]; once those are all issued, xn[0] takes the whole read ahead and the read beyond it (xb[0],
+     * pcy) is in, the frames that read starts into the buffer after - xn[1]. The next PAY phase of the
+     * service takes xn[0] over and xn[1] moves up. Their beats are taken at any state (xn_tap). */
+    struct eng_next_fetch { /* the RTL's next_fetch_t xn_q[] */
         uint8_t cnt;     /* frames of the next fetch whose reads are issued early (0: none) */
         uint8_t req;     /* ... the one whose reads are issued (0..cnt - 1), preq bytes of it so far */
         uint32_t preq;
-        uint16_t rbase;  /* ... its base in the TX buffer */
+        uint32_t rbase;  /* ... its base in the TX buffer */
         uint8_t n;       /* ... reads of it in flight */
         bool bad;        /* ... one of them failed (an error status, poisoned, more or fewer bytes) */
-    } xn;
+    } xn[VDPU_TX_FETCH_BUFS - 1];
     /* the reads beyond the next fetch's descriptors, issued as PAY starts (xb[0] the P after the read
      * ahead, xb[i] the P after xb[i - 1]'s; in pcy and pcz[i - 1], the service arrays): xb[0] becomes the
      * next PAY phase's read ahead, in or on the way, the rest move up (the RTL's xb_q) */
@@ -351,17 +354,16 @@ struct vdpu_eng {
         uint16_t b_len[VDPU_ENG_PARAM_MAX]; /* ... RX: their used lengths (header + frame written; TX: 0) */
         struct {
             bool busy;
-            bool nx;         /* a read of the next fetch (xn_*) */
+            uint8_t nx;      /* 0: the PAY phase's read; i + 1: a read of the next fetch xn[i] */
             uint16_t len, got;
-            uint16_t off;    /* where its bytes go in the TX frame buffer (chain offset, or a fetch's base) */
+            uint32_t off;    /* where its bytes go in the TX frame buffer (chain offset, or a fetch's base) */
         } p_slot[VDPU_QENG_TAGS]; /* per read tag: the payload read in flight on it */
         uint16_t m_id[VDPU_MRG_MAX];  /* MRG_RXBUF: the filled buffers' ids */
         uint16_t m_len[VDPU_MRG_MAX]; /* ... bytes written into each */
         uint16_t m_off[VDPU_MRG_MAX]; /* packed: ring slots of the frame before each (its used slot - used_idx) */
     };
-    _Static_assert(VDPU_TX_BUF_BYTES * VDPU_TX_FETCH_BUFS <= UINT16_MAX && VDPU_TX_BUF_BYTES >= VDPU_FRAME_BUF_BYTES &&
-                       VDPU_TX_FETCH_BUFS == 2,
-                   "a read slot's offset is 16 bits; the TX buffer holds the longest frame; x.bidx is 0 or 1");
+    _Static_assert(VDPU_TX_BUF_BYTES >= VDPU_FRAME_BUF_BYTES && VDPU_TX_FETCH_BUFS == 3,
+                   "the TX buffer holds the longest frame; xn[0] reads from pcx, xn[1] from pcy (qeng.c xn_count)");
 };
 
 /*

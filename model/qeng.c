@@ -88,7 +88,7 @@ bool model_qeng_cpl_expected(const struct vdpu_state *s, uint8_t tag)
     return g->fsm == VDPU_ENG_RD_WAIT || (g->fsm == VDPU_ENG_PAY && g->p_n && !g->x.stop) ||
            qeng_ev_of_tag(g, tag) || (qeng_ra_in_flight(&g->ra) && tag == g->ra.tag) || qeng_rb_of_tag(g, tag) >= 0 ||
            (g->av.st == ENG_RA_READ && tag == g->av.tag) ||
-           (g->xn.n && tag < VDPU_QENG_TAGS && g->p_slot[tag].busy && g->p_slot[tag].nx) ||
+           (tag < VDPU_QENG_TAGS && g->p_slot[tag].busy && g->p_slot[tag].nx && g->xn[g->p_slot[tag].nx - 1].n) ||
            qeng_xb_of_tag(g, tag) >= 0;
 }
 
@@ -180,8 +180,11 @@ static uint8_t *ahead_buf(struct vdpu_eng *n, unsigned i) { return i ? n->pcz[i 
 static void xn_forget(struct vdpu_eng *n)
 {
     for (unsigned i = 0; i < VDPU_QENG_TAGS; i++)
-        if (n->p_slot[i].nx) n->p_slot[i].busy = n->p_slot[i].nx = false;
-    n->xn = (struct eng_next_fetch){0}; /* none (its rbase with it) */
+        if (n->p_slot[i].nx) {
+            n->p_slot[i].busy = false;
+            n->p_slot[i].nx = 0;
+        }
+    memset(n->xn, 0, sizeof n->xn); /* none (their rbase with them) */
     memset(n->xb, 0, sizeof n->xb); /* ENG_XA_NONE */
 }
 
@@ -425,9 +428,9 @@ static uint16_t min_u16(uint32_t a, uint32_t b)
 }
 
 /* TX fetch: frames start on a 32-byte word of the TX frame buffer (TX_OUT's fixed header shift) */
-static uint16_t align_word(uint32_t v)
+static uint32_t align_word(uint32_t v)
 {
-    return (uint16_t)((v + DMA_BEAT_BYTES - 1) & ~(DMA_BEAT_BYTES - 1));
+    return (v + DMA_BEAT_BYTES - 1) & ~(uint32_t)(DMA_BEAT_BYTES - 1);
 }
 
 /*
@@ -478,20 +481,24 @@ static uint8_t tx_fetch_count(const struct vdpu_edge *e)
 }
 
 /*
- * The next fetch read early: how many frames, from the first, the read-ahead descriptors (pcx) start
- * that a fetch would take (K at most), by tx_fetch_count's rules. Packed: available with the wrap
- * counter of the slot after the fetch's - the ring's, flipped when the fetch ends at the ring end (the
- * read ahead then starts at slot 0; last_avail is past the descriptor in service during PAY).
+ * The next fetch read early: how many frames, from the first, the descriptors read ahead of it start
+ * that a fetch would take (K at most), by tx_fetch_count's rules - xn[0]: the read ahead's (pcx); xn[1]:
+ * the read beyond it (xb[0], pcy), the next fetch taking the whole read ahead. Packed: available with
+ * the wrap counter of the slot the fetch starts at - the ring's, flipped when the fetches before it end
+ * at the ring end (the read ahead then starts at slot 0; last_avail is past the descriptor in service
+ * during PAY).
  */
-static uint8_t xn_count(const struct vdpu_edge *e)
+static uint8_t xn_count(const struct vdpu_edge *e, unsigned i)
 {
     const struct vdpu_eng *g = &e->pre->eng;
     const struct vdpu_queue_ctx *qc = qeng_qctx(e);
-    bool wrap = qc->avail_wrap != ((uint32_t)qc->last_avail + g->x.cnt - 1u >= qc->size);
+    const uint32_t skip = g->x.cnt - 1u + (i ? g->xa.n : 0u); /* descriptors before its first */
+    const uint8_t *d = i ? g->pcy : g->pcx, nd = i ? g->xb[0].n : g->xa.n;
+    bool wrap = qc->avail_wrap != ((uint32_t)qc->last_avail + skip >= qc->size);
     uint32_t base = 0;
     uint8_t k = 0;
 
-    while (k < g->xa.n && k < g->xf && fetch_frame_ok(g, g->pcx + VIRTQ_DESC_BYTES * k, wrap, &base)) k++;
+    while (k < nd && k < g->xf && fetch_frame_ok(g, d + VIRTQ_DESC_BYTES * k, wrap, &base)) k++;
     return k;
 }
 
@@ -522,30 +529,32 @@ void qeng_desc_data(struct vdpu_edge *e)
             n->x.out = 0;
             n->x.stop = ENG_X_GO;
             n->tx_pos = 0;
-            if (n->xn.cnt) { /* the next fetch, read early (it starts with this descriptor): it goes on */
-                n->x.bidx = (uint8_t)(n->x.bidx ^ 1u);
-                n->x.cnt = n->xn.cnt;
-                n->x.req = n->xn.req;
-                n->p_req = n->xn.preq;
-                n->x.rbase = n->xn.rbase;
-                n->p_n = n->xn.n;
-                n->p_bad = n->xn.bad;
-                if (n->xn.bad) n->x.stop = ENG_X_FAILED; /* it fails here, as a fetch whose read failed */
-                for (unsigned i = 0; i < VDPU_QENG_TAGS; i++) n->p_slot[i].nx = false; /* its reads are the phase's */
-                n->xn = (struct eng_next_fetch){0}; /* none (its rbase with it) */
+            if (n->xn[0].cnt) { /* the next fetch, read early (it starts with this descriptor): it goes on */
+                n->x.bidx = (uint8_t)((n->x.bidx + 1u) % VDPU_TX_FETCH_BUFS);
+                n->x.cnt = n->xn[0].cnt;
+                n->x.req = n->xn[0].req;
+                n->p_req = n->xn[0].preq;
+                n->x.rbase = n->xn[0].rbase;
+                n->p_n = n->xn[0].n;
+                n->p_bad = n->xn[0].bad;
+                if (n->xn[0].bad) n->x.stop = ENG_X_FAILED; /* it fails here, as a fetch whose read failed */
+                for (unsigned i = 0; i < VDPU_QENG_TAGS; i++) /* its reads are the phase's; xn[1]'s move up */
+                    if (n->p_slot[i].nx) n->p_slot[i].nx--;
+                n->xn[0] = n->xn[1];
+                n->xn[1] = (struct eng_next_fetch){0}; /* none (its rbase with it) */
             } else {
                 n->x.bidx = 0;
                 n->x.cnt = tx_fetch_count(e);
                 n->x.req = 0;
                 n->p_req = 0;
-                n->x.rbase = (uint16_t)n->chain_len;
+                n->x.rbase = n->chain_len;
                 n->p_n = 0;
                 n->p_bad = false;
                 /* a descriptor that failed left the slots of its reads still in flight busy */
                 for (unsigned i = 0; i < VDPU_QENG_TAGS; i++) n->p_slot[i].busy = false;
             }
             n->x.left = (uint8_t)(n->x.cnt - 1);
-            n->tx_base = (uint16_t)(n->x.bidx * VDPU_TX_BUF_BYTES);
+            n->tx_base = n->x.bidx * (uint32_t)VDPU_TX_BUF_BYTES;
             /* read beyond the next fetch: the read ahead of this phase, unless one is still waiting for
              * the cache to run dry (a phase that did not take the whole cache took one before) */
             if (n->xa.st == ENG_XA_NONE && n->xb[0].st != ENG_XA_NONE) {
@@ -839,7 +848,7 @@ bool qeng_tx_yields(const struct vdpu_edge *e)
     const struct vdpu_state *s = e->pre;
     const struct vdpu_eng *g = &s->eng;
 
-    if (g->pc_n || g->xn.cnt || g->xb[0].st != ENG_XA_NONE) return false; /* a next fetch read early is served first */
+    if (g->pc_n || g->xn[0].cnt || g->xb[0].st != ENG_XA_NONE) return false; /* a next fetch read early is served first */
     if (model_rx_waiting(s)) return true;
     return (g->ctrl & ENG_CTRL_ENABLE) && qeng_sched_tx_other(s, g->q);
 }
@@ -947,7 +956,7 @@ static bool tag_held(const struct vdpu_eng *g)
 {
     return qeng_ev_of_tag(g, g->next_tag) || (qeng_ra_in_flight(&g->ra) && g->next_tag == g->ra.tag) ||
            qeng_rb_of_tag(g, g->next_tag) >= 0 || (g->av.st == ENG_RA_READ && g->next_tag == g->av.tag) ||
-           (g->xn.n && g->p_slot[g->next_tag].nx) || /* ... or a read of the next fetch, or beyond it */
+           (g->p_slot[g->next_tag].nx && g->xn[g->p_slot[g->next_tag].nx - 1].n) || /* ... a next fetch's, or beyond */
            qeng_xb_of_tag(g, g->next_tag) >= 0;
 }
 
@@ -1188,41 +1197,48 @@ static void pay_read(struct vdpu_edge *e, uint8_t purpose, uint64_t addr, uint16
 }
 
 /*
- * The next fetch read early (docs/queue-engine.md "The next fetch read early"): once the fetch's payload
- * reads are all issued and its read ahead is in, PAY issues the payload reads of the next fetch - the
- * frames the read-ahead descriptors start, as many as xn_count gives (counted at its first read) - into
- * the other TX fetch buffer, under the same limits (M reads in flight with the fetch's, a free tag), so
- * the next fetch's bytes come while this one's frames leave. The next PAY phase takes them over
- * (qeng_desc_data). Returns false when none is due.
+ * The next fetches read early (docs/queue-engine.md "The next fetch read early"): once the fetch's
+ * payload reads are all issued and its read ahead is in, PAY issues the payload reads of the next fetch
+ * - the frames the read-ahead descriptors start, as many as xn_count gives (counted at its first read) -
+ * into the next TX fetch buffer (xn[0]), under the same limits (M reads in flight with the fetch's, a
+ * free tag), so the next fetch's bytes come while this one's frames leave. Once they are all issued, and
+ * the next fetch takes the whole read ahead and the read beyond it is in, the fetch after it (xn[1]) into
+ * the buffer after that. The next PAY phase takes xn[0] over (qeng_desc_data). Returns false when none is due.
  */
 static bool xn_issue(struct vdpu_edge *e, unsigned s)
 {
     const struct vdpu_eng *g = &e->pre->eng;
     struct vdpu_eng *n = &e->next->eng;
 
-    uint8_t cnt = g->xn.cnt ? g->xn.cnt : xn_count(e);
-    if (!cnt) return false;
-    const uint8_t *d = g->pcx + VIRTQ_DESC_BYTES * g->xn.req;
-    uint32_t len = le32_at(d + 8);
-    if (g->xn.preq == len) return false; /* all issued (xn.req is the last frame) */
-    uint16_t rbase = g->xn.cnt ? g->xn.rbase : (uint16_t)((g->x.bidx ^ 1u) * VDPU_TX_BUF_BYTES);
-    uint16_t k = min_u16(len - g->xn.preq, VDPU_DMA_RD_MAX);
-    pay_read(e, VDPU_PURP_PAYLOAD_RD, le64_at(d) + g->xn.preq, k);
-    n->p_slot[s].busy = true;
-    n->p_slot[s].nx = true;
-    n->p_slot[s].len = k;
-    n->p_slot[s].got = 0;
-    n->p_slot[s].off = (uint16_t)(rbase + g->xn.preq);
-    n->xn.cnt = cnt;
-    n->xn.n = (uint8_t)(n->xn.n + 1); /* n: xn_tap may have taken a read's last beat at this edge */
-    n->xn.preq = g->xn.preq + k;
-    n->xn.rbase = rbase;
-    if (n->xn.preq == len && g->xn.req + 1u < cnt) { /* the next frame's bytes */
-        n->xn.req = (uint8_t)(g->xn.req + 1);
-        n->xn.rbase = align_word(rbase + len);
-        n->xn.preq = 0;
+    for (unsigned i = 0; i < VDPU_TX_FETCH_BUFS - 1; i++) {
+        const struct eng_next_fetch *x = &g->xn[i];
+        if (i && (g->xn[0].cnt != g->xa.n || g->xb[0].st != ENG_XA_IN)) return false;
+        uint8_t cnt = x->cnt ? x->cnt : xn_count(e, i);
+        if (!cnt) return false;
+        const uint8_t *d = (i ? g->pcy : g->pcx) + VIRTQ_DESC_BYTES * x->req;
+        uint32_t len = le32_at(d + 8);
+        if (x->preq == len) continue; /* all issued (x->req is the last frame) */
+        uint32_t rbase = x->cnt ? x->rbase : (g->x.bidx + 1u + i) % VDPU_TX_FETCH_BUFS * (uint32_t)VDPU_TX_BUF_BYTES;
+        uint16_t k = min_u16(len - x->preq, VDPU_DMA_RD_MAX);
+        struct eng_next_fetch *w = &n->xn[i];
+        pay_read(e, VDPU_PURP_PAYLOAD_RD, le64_at(d) + x->preq, k);
+        n->p_slot[s].busy = true;
+        n->p_slot[s].nx = (uint8_t)(i + 1);
+        n->p_slot[s].len = k;
+        n->p_slot[s].got = 0;
+        n->p_slot[s].off = rbase + x->preq;
+        w->cnt = cnt;
+        w->n = (uint8_t)(w->n + 1); /* w->n: xn_tap may have taken a read's last beat at this edge */
+        w->preq = x->preq + k;
+        w->rbase = rbase;
+        if (w->preq == len && x->req + 1u < cnt) { /* the next frame's bytes */
+            w->req = (uint8_t)(x->req + 1);
+            w->rbase = align_word(rbase + len);
+            w->preq = 0;
+        }
+        return true;
     }
-    return true;
+    return false;
 }
 
 static void x_ahead_issue(struct vdpu_edge *e, uint32_t k, uint32_t slot)
@@ -1256,8 +1272,7 @@ static bool xb_issue(struct vdpu_edge *e)
     uint32_t skip = g->x.cnt - 1u + g->xa.n; /* the descriptors before the read's first */
     unsigned i = 0;
 
-    if (g->xa.st == ENG_XA_NONE || g->xn.cnt || !fetch_takes_cache(g) ||
-        (g->xa.st == ENG_XA_IN && xn_count(e) != g->xa.n))
+    if (g->xa.st == ENG_XA_NONE || !fetch_takes_cache(g) || (g->xa.st == ENG_XA_IN && xn_count(e, 0) != g->xa.n))
         return false;
     while (i < VDPU_TX_BEYOND_READS && g->xb[i].st != ENG_XA_NONE) skip += g->xb[i++].n;
     if (i == VDPU_TX_BEYOND_READS) return false;
@@ -1487,7 +1502,7 @@ static void state_pay(struct vdpu_edge *e, const vdpu_in_t *in)
     /* the frame whose bytes are requested: the descriptor in service, or (TX fetch) a cached one */
     const uint64_t e_addr = g->x.req ? le64_at(g->pc + VIRTQ_DESC_BYTES * (g->pc_pos + g->x.req - 1u)) : g->d_addr;
     const uint32_t e_len = x_frame_len(g, g->x.req);
-    const bool can_read = !stopping && g->p_n + g->xn.n < g->mr && !g->p_slot[s].busy && !tag_held(g) &&
+    const bool can_read = !stopping && g->p_n + qeng_xn_reads(g) < g->mr && !g->p_slot[s].busy && !tag_held(g) &&
                           model_dma_out_free(e); /* the next fetch's reads count in M too */
     uint32_t xa_slot = 0, xa_k = can_read ? x_ahead_k(e, &xa_slot) : 0;
     if (xa_k) { /* first: its completion comes before the payload's, so the next fetch can start early */
@@ -1501,7 +1516,7 @@ static void state_pay(struct vdpu_edge *e, const vdpu_in_t *in)
         n->p_slot[s].busy = true;
         n->p_slot[s].len = len;
         n->p_slot[s].got = 0;
-        n->p_slot[s].off = (uint16_t)(g->x.rbase + g->p_req); /* within the frame buffer (qeng_desc_data) */
+        n->p_slot[s].off = g->x.rbase + g->p_req; /* within the frame buffer (qeng_desc_data) */
         n->p_req = g->p_req + len;
         issued = 1;
         if (n->p_req == e_len && g->x.req + 1u < g->x.cnt) { /* TX fetch: the next frame's bytes */
@@ -1946,7 +1961,7 @@ static bool av_tap(struct vdpu_edge *e, const vdpu_in_t *in)
 
 /*
  * A read of the next fetch (xn_issue), at whatever state the engine is in, hidden from the states like the
- * decision's: its beats go to its place in the other TX fetch buffer; a failed one (an error status,
+ * decision's: its beats go to its place in that next fetch's TX fetch buffer; a failed one (an error status,
  * poisoned, more or fewer bytes than asked) marks the next fetch bad - it fails where the next PAY phase
  * takes it over, or IDLE reports the failure owed if the service ends first. True when the beat was one
  * of them.
@@ -1975,9 +1990,10 @@ static bool xn_tap(struct vdpu_edge *e, const vdpu_in_t *in)
         return true;
     }
 
-    if (!in->dmacpl_valid || !g->xn.n || c->tag >= VDPU_QENG_TAGS || !g->p_slot[c->tag].busy ||
-        !g->p_slot[c->tag].nx)
+    if (!in->dmacpl_valid || c->tag >= VDPU_QENG_TAGS || !g->p_slot[c->tag].busy || !g->p_slot[c->tag].nx ||
+        !g->xn[g->p_slot[c->tag].nx - 1].n)
         return false;
+    const unsigned xi = g->p_slot[c->tag].nx - 1u; /* xn[xi]'s read */
     e->eng_service = true; /* the slots are service arrays */
     unsigned t = c->tag, room = (unsigned)(g->p_slot[t].len - g->p_slot[t].got);
     unsigned k = c->len < DMA_BEAT_BYTES ? c->len : DMA_BEAT_BYTES;
@@ -1986,13 +2002,13 @@ static bool xn_tap(struct vdpu_edge *e, const vdpu_in_t *in)
         memcpy(e->bufs->tx + g->p_slot[t].off + g->p_slot[t].got, c->data, k);
         n->p_slot[t].got = (uint16_t)(g->p_slot[t].got + k);
     }
-    if (bad) n->xn.bad = true;
+    if (bad) n->xn[xi].bad = true;
     if (c->last) {
-        if (!bad && g->p_slot[t].got + k != g->p_slot[t].len) n->xn.bad = true;
+        if (!bad && g->p_slot[t].got + k != g->p_slot[t].len) n->xn[xi].bad = true;
         n->p_slot[t].busy = false;
-        n->p_slot[t].nx = false;
-        n->xn.n = (uint8_t)(g->xn.n - 1);
-        if (n->xn.bad) n->fail_owed = true; /* until the next PAY phase takes it */
+        n->p_slot[t].nx = 0;
+        n->xn[xi].n = (uint8_t)(g->xn[xi].n - 1);
+        if (n->xn[xi].bad) n->fail_owed = true; /* until the next PAY phase takes it */
     }
     return true;
 }

@@ -127,10 +127,18 @@ static inline int qeng_rb_of_tag(const struct vdpu_eng *g, uint8_t tag)
     return -1;
 }
 
-/* a read of the next fetch, or the read beyond it, is in flight (their completions expected, tags held) */
+/* reads of the next fetches in flight (they count in M with the PAY phase's) */
+static inline unsigned qeng_xn_reads(const struct vdpu_eng *g)
+{
+    unsigned n = 0;
+    for (unsigned i = 0; i < VDPU_TX_FETCH_BUFS - 1; i++) n += g->xn[i].n;
+    return n;
+}
+
+/* a read of a next fetch, or a read beyond them, is in flight (their completions expected, tags held) */
 static inline bool qeng_xn_pending(const struct vdpu_eng *g)
 {
-    if (g->xn.n) return true;
+    if (qeng_xn_reads(g)) return true;
     for (unsigned i = 0; i < VDPU_TX_BEYOND_READS; i++)
         if (g->xb[i].st == ENG_XA_READ) return true;
     return false;

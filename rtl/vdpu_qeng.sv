@@ -124,6 +124,12 @@ module vdpu_qeng
     XTimeout   // completion timeout: QERR_TIMEOUT
   } x_stop_e;
 
+  // The TX fetch buffers: the PAY phase's (tx_fetch_t.bidx) and the next fetches read early into the ones
+  // after it - xn_q[0] from the read ahead's descriptors (pcx), xn_q[1] from the read beyond it (pcy)
+  localparam int unsigned XnN   = TX_FETCH_BUFS - 1;
+  localparam int unsigned XnW   = (XnN > 1) ? $clog2(XnN) : 1;  // an index into them
+  localparam int unsigned BidxW = $clog2(TX_FETCH_BUFS);
+
   // The run-ahead descriptor read of a packed TX fetch that takes the whole prefetch cache (the
   // model's enum eng_x_ahead).
   typedef enum logic [1:0] {
@@ -170,7 +176,8 @@ module vdpu_qeng
     x_stop_e             stop;   // PAY stops once the frame it sends is out (XGo: it goes on)
     logic [3:0]          left;   // frames fetched behind the one in service, not served yet
     logic                sent;   // the frame in service and those left behind it were sent in PAY
-    logic                bidx;   // the TX fetch buffer of the PAY phase's frames
+    logic [BidxW-1:0]    bidx;   // the TX fetch buffer of the PAY phase's frames (the next fetches': the
+                                 // ones after it, round)
   } tx_fetch_t;
 
   // The read ahead of a TX fetch (the model's struct eng_x_ahead_read)
@@ -326,6 +333,9 @@ module vdpu_qeng
   // TX: the reads beyond the next fetch (pcy, then pcz)
   localparam int unsigned XbN  = TX_BEYOND_READS;
   localparam int unsigned XbW  = (XbN > 1) ? $clog2(XbN) : 1;
+  if (TX_FETCH_BUFS != 3) begin : gen_xn_check
+    $error("vdpu_qeng: TX_FETCH_BUFS must be 3 (xn_q[0] reads from pcx, xn_q[1] from pcy)");
+  end
   if (XbN < 1 || XbN > RbN) begin : gen_xb_check
     $error("vdpu_qeng: TX_BEYOND_READS must be 1..RX_AHEAD_READS - 1 (its reads fill pcy and pcz)");
   end
@@ -381,10 +391,11 @@ module vdpu_qeng
   logic [PcBits-1:0]     pcx_q, pcx_d;      // ... the descriptors (the model's pcx)
   // the next fetch read early (docs/queue-engine.md "The next fetch read early"): once the fetch's reads
   // are all issued and its read ahead is in, PAY issues the payload reads of the frames the read-ahead
-  // descriptors start into the other TX fetch buffer; the next PAY phase takes them over. Their beats
-  // are taken at any state (xn_hit); the model's x_buf, xn_*, p_slot[].nx
-  next_fetch_t           xn_q, xn_d;
-  logic [QENG_TAGS-1:0]  pnx_q, pnx_d;       // per read slot: a read of the next fetch
+  // descriptors start into the next TX fetch buffer (xn_q[0]), then those of the read beyond it into the
+  // buffer after (xn_q[1]); the next PAY phase takes xn_q[0] over and xn_q[1] moves up. Their beats
+  // are taken at any state (xn_hit); the model's xn[], p_slot[].nx
+  next_fetch_t [XnN-1:0] xn_q, xn_d;
+  logic [XnN-1:0][QENG_TAGS-1:0] pnx_q, pnx_d;  // per read slot: a read of next fetch i (the model's p_slot[].nx = i + 1)
   // the reads beyond the next fetch's descriptors, issued as PAY starts (the model's xb[]): xb_q[0] the P
   // after the read ahead (into pcy), xb_q[i] the P after xb_q[i-1]'s (into pcz_q[i-1]); xb_q[0] becomes the
   // next PAY phase's read ahead, the rest move up
@@ -440,6 +451,10 @@ module vdpu_qeng
   endfunction
 
   // TX fetch: frames start on a 32-byte word of the TX frame buffer (TX_OUT's fixed header shift)
+  // the TX fetch buffer k after buffer b, round
+  function automatic logic [BidxW-1:0] next_buf(logic [BidxW-1:0] b, logic [31:0] k);
+    return BidxW'((32'(b) + k) % TX_FETCH_BUFS);
+  endfunction
   function automatic logic [FRAME_PW-1:0] word_align(logic [FRAME_PW-1:0] v);
     return (v + FRAME_PW'(31)) & ~FRAME_PW'(31);
   endfunction
@@ -499,7 +514,7 @@ module vdpu_qeng
   // used when another queue waits - a frame in the RX buffer, or another ready transmit queue - so a
   // busy transmit queue holds the engine for at most P buffers and nothing read ahead is dropped.
   // A next fetch read early (or the read beyond it) is served first.
-  assign tx_yield = pcn_q == '0 && xn_q.cnt == '0 && xb_q[0].st == XaNone &&
+  assign tx_yield = pcn_q == '0 && xn_q[0].cnt == '0 && xb_q[0].st == XaNone &&
                     (rx_full_i || (eng_ctrl_i[ENGCTRL_ENABLE] && tx_other));
   // a transmitq the scheduler may pick; one first after a receive service left its batch to it
   logic tx_waits, tx_pass;
@@ -568,7 +583,8 @@ module vdpu_qeng
   assign ra_pend  = ra1_pend || (rb_pend != '0) || av_pend;
   logic xn_pend;  // a read of the next fetch, or the read beyond it, is in flight (the model's qeng_xn_pending)
   always_comb begin
-    xn_pend = (xn_q.n != '0);
+    xn_pend = 1'b0;
+    for (int i = 0; i < int'(XnN); i++) if (xn_q[i].n != '0) xn_pend = 1'b1;
     for (int i = 0; i < int'(XbN); i++) if (xb_q[i].st == XaRead) xn_pend = 1'b1;
   end
   assign ev_timed = (ev_read || ra_pend || xn_pend) &&
@@ -586,7 +602,7 @@ module vdpu_qeng
   // The interrupt decision's completion (ev_hit) is taken at any state and hidden from the engine's
   // states (cpl_v); an error status, poisoned data or a wrong length leaves EvBad. tag_held: the tag the
   // next read takes is the pending decision's: the read waits for it.
-  logic ev_hit, ev_ok, cpl_v, tag_held, ra_hit, av_hit, xn_hit, xb_hit, xb_held;
+  logic ev_hit, ev_ok, cpl_v, tag_held, ra_hit, av_hit, xn_hit, xb_hit, xb_held, xn_held;
   logic [XbN-1:0] xb_hitv;  // ... a read beyond the next fetch, by index
   logic [RbN-1:0] rb_hit;  // a beat of a run-ahead read after the first (the model's qeng_rb_of_tag)
   logic xn_clear; // a pick: no next fetch (main block)
@@ -628,8 +644,23 @@ module vdpu_qeng
     end
   end
   assign xb_hit   = xb_hitv != '0;
-  assign xn_hit   = dmacpl_valid_i && !xb_hit && (xn_q.n != '0) && (dmacpl_tag_i[7:5] == '0) &&
-                    pbusy_q[dmacpl_tag_i[4:0]] && pnx_q[dmacpl_tag_i[4:0]];
+  always_comb begin  // the next read's tag is a next fetch's read in flight
+    xn_held = 1'b0;
+    for (int i = 0; i < int'(XnN); i++) if (pnx_q[i][tag_q] && (xn_q[i].n != '0)) xn_held = 1'b1;
+  end
+  // a next fetch's read: its slot's next fetch (xn_hi) has reads in flight (the model's xn_tap)
+  logic [XnW-1:0] xn_hi;
+  logic           xn_slot;
+  always_comb begin
+    xn_hi   = '0;
+    xn_slot = 1'b0;
+    for (int i = 0; i < int'(XnN); i++)
+      if (pnx_q[i][dmacpl_tag_i[4:0]] && (xn_q[i].n != '0)) begin
+        xn_hi   = XnW'(i);
+        xn_slot = 1'b1;
+      end
+  end
+  assign xn_hit   = dmacpl_valid_i && !xb_hit && (dmacpl_tag_i[7:5] == '0) && pbusy_q[dmacpl_tag_i[4:0]] && xn_slot;
   assign cpl_v    = dmacpl_valid_i && !ev_hit && !ra_hit && (rb_hit == '0) && !av_hit && !xn_hit && !xb_hit;
   logic beside_tag;  // a decision's or a later run-ahead read's read in flight has the next read's tag
   always_comb begin : beside_tag_held
@@ -638,7 +669,7 @@ module vdpu_qeng
     for (int i = 0; i < int'(RbN); i++) beside_tag = beside_tag || (rb_pend[i] && (tag_q == rb_q[i].tag));
   end
   assign tag_held = beside_tag || (ra1_pend && (tag_q == ra_q.tag)) || (av_pend && (tag_q == av_q.tag)) ||
-                    ((xn_q.n != '0) && pnx_q[tag_q]) || xb_held;
+                    xn_held || xb_held;
 
   // TX frame buffer: payload completions are stored at chain offset tot + rcnt (PAY: the chunk's
   // offset plus the bytes of its read so far).
@@ -656,6 +687,19 @@ module vdpu_qeng
   logic [63:0] pay_addr;     // the frame whose bytes are requested: the descriptor in service, or
   logic [31:0] pay_elen;     // (TX fetch) the x_q.req-th cached one
 
+  // the next fetches' reads in flight (they count in M with the PAY phase's; the model's qeng_xn_reads),
+  // and the slots of those reads
+  logic [7:0]           xn_reads;
+  logic [QENG_TAGS-1:0] pnx_any;
+  always_comb begin
+    xn_reads = '0;
+    pnx_any  = '0;
+    for (int i = 0; i < int'(XnN); i++) begin
+      xn_reads = xn_reads + 8'(xn_q[i].n);
+      pnx_any  = pnx_any | pnx_q[i];
+    end
+  end
+
   // A payload read's slot is its tag's: a beat hits when that slot is busy (a foreign tag, or one of a
   // failed descriptor's reads, finds it free); QENG_TAGS is 32, the low 5 tag bits index it
   always_comb begin
@@ -672,7 +716,7 @@ module vdpu_qeng
     pay_len    = min16(pay_elen - preq_q, 32'(DMA_RD_MAX));
     // a read may be loaded (the next fetch's reads count in M too); the read ahead goes first
     pay_can    = (state_q == StPay) && !rd_abort && !cto_fire && (x_q.stop == XGo) &&
-                 (7'(pn_q) + 7'(xn_q.n) < 7'(mr_q)) && !pbusy_q[tag_q] && !tag_held && dma_free_i;
+                 (8'(pn_q) + xn_reads < 8'(mr_q)) && !pbusy_q[tag_q] && !tag_held && dma_free_i;
   end
   // after the read ahead and the read beyond (a block of its own: xb_k's block reads pay_can)
   assign pay_req_ok = pay_can && (xa_k == '0) && (xb_k == '0) && (preq_q < pay_elen);
@@ -701,7 +745,7 @@ module vdpu_qeng
       x_len = (x_q.out == '0) ? blen_q : pc_q[128*(32'(x_q.out)-1)+64 +: 32];
       x_in  = !(x_q.req == x_q.out && preq_q < x_len);
       for (int unsigned i = 0; i < QENG_TAGS; i++) begin
-        if (pbusy_q[i] && !pnx_q[i] && 33'(poff_q[i]) < 33'(txbase_q) + 33'(x_len)) x_in = 1'b0;
+        if (pbusy_q[i] && !pnx_any[i] && 33'(poff_q[i]) < 33'(txbase_q) + 33'(x_len)) x_in = 1'b0;
       end
     end
     x_go      = (state_q == StPay) && x_q.cnt != 4'd1 && x_q.out != x_q.cnt &&
@@ -784,17 +828,21 @@ module vdpu_qeng
       {xa_k, xa_slot} = ahead_k(32'(x_q.cnt) - 32'd1, 32'(x_q.cnt));
   end
 
-  // The next fetch read early (the model's xn_count, xb_issue, xn_issue): how many frames from the first
-  // the read-ahead descriptors (pcx) start that a fetch would take (K at most; packed: available with the
-  // wrap counter of the slot after the fetch's - flipped when the fetch ends at the ring end); the reads
-  // beyond it (the first free xb_q[xb_i], the blocks after the read ahead's: issued before the payload, while
-  // the read ahead is on the way, or once it is in for a next fetch that takes it all); its reads (frame
-  // xn_q.req, from byte xn_q.preq).
-  logic [3:0]  xn_count, xn_cnt;
+  // The next fetches read early (the model's xn_count, xb_issue, xn_issue): how many frames from the first
+  // the descriptors read ahead of each start that a fetch would take (K at most; packed: available with
+  // the wrap counter of the slot it starts at - flipped when the fetches before it end at the ring end):
+  // xn_q[0]'s the read ahead's (pcx), xn_q[1]'s the read beyond it (xb_q[0], pcy; the next fetch taking
+  // the whole read ahead); the reads beyond (the first free xb_q[xb_i], the blocks after the read ahead's:
+  // issued before the payload, while the read ahead is on the way, or once it is in for a next fetch that
+  // takes it all); the next fetch whose reads are issued (xn_i: xn_q[1] once xn_q[0]'s are all issued),
+  // frame xn_q[xn_i].req from byte xn_q[xn_i].preq.
+  logic [XnN-1:0][3:0] xn_count;
+  logic [3:0]  xn_cnt;
   logic [31:0] xb_k, xb_slot, xn_len;
   logic [63:0] xn_addr;
   logic [15:0] xn_rlen;
-  logic [FRAME_PW-1:0] xn_rbase;  // the base of frame xn_q.req: the other TX fetch buffer's start at the first
+  logic [FRAME_PW-1:0] xn_rbase;  // the base of frame xn_q[xn_i].req: its TX fetch buffer's start at the first
+  logic [XnW-1:0] xn_i;
   // the read aheads' slots are below 2^28 (ring sizes are 16-bit): their top bits are not used
   logic unused_slot_hi;
   assign unused_slot_hi = ^{xa_slot[31:28], xb_slot[31:28], ra_slot[31:28], rb_slot[31:28]};
@@ -806,22 +854,30 @@ module vdpu_qeng
     logic [32:0] base;
     logic [127:0] d;
     logic [15:0]  fl;
+    logic [31:0]  skip;
+    logic [3:0]   nd;
     xn_count = '0;
-    base     = '0;
-    d        = '0;
-    fl       = '0;
-    wrap     = qc.avail_wrap != (32'(qc.last_avail) + 32'(x_q.cnt) - 32'd1 >= 32'(qn));
-    go       = (state_q == StPay) && (xa_q.st == XaIn);  // the wide selects only where it is used
-    if (go) begin
-      for (int j = 0; j < int'(ENG_PARAM_MAX); j++) begin
-        if (go && (32'(j) < 32'(xa_q.n)) && (32'(j) < 32'(xf_q))) begin
-          d  = pcx_q[128*j +: 128];
-          fl = packed_q ? d[127:112] : d[111:96];
-          if (!fetch_frame_ok(d[95:0], fl, wrap, base)) begin
-            go = 1'b0;
-          end else begin
-            xn_count = 4'(j + 1);
-            base     = (base + 33'(d[95:64]) + 33'd31) & ~33'd31;
+    for (int i = 0; i < int'(XnN); i++) begin
+      base = '0;
+      d    = '0;
+      fl   = '0;
+      skip = 32'(x_q.cnt) - 32'd1 + ((i == 0) ? 32'd0 : 32'(xa_q.n));  // descriptors before its first
+      nd   = (i == 0) ? xa_q.n : xb_q[0].n;
+      wrap = qc.avail_wrap != (32'(qc.last_avail) + skip >= 32'(qn));
+      // the wide selects only where it is used
+      go   = (state_q == StPay) && (xa_q.st == XaIn) &&
+             ((i == 0) || (xb_q[0].st == XaIn && xn_q[0].cnt == xa_q.n && xn_q[1].cnt == '0));
+      if (go) begin
+        for (int j = 0; j < int'(ENG_PARAM_MAX); j++) begin
+          if (go && (32'(j) < 32'(nd)) && (32'(j) < 32'(xf_q))) begin
+            d  = (i == 0) ? pcx_q[128*j +: 128] : pcy_q[128*j +: 128];
+            fl = packed_q ? d[127:112] : d[111:96];
+            if (!fetch_frame_ok(d[95:0], fl, wrap, base)) begin
+              go = 1'b0;
+            end else begin
+              xn_count[i] = 4'(j + 1);
+              base        = (base + 33'(d[95:64]) + 33'd31) & ~33'd31;
+            end
           end
         end
       end
@@ -829,8 +885,8 @@ module vdpu_qeng
   end
 
   always_comb begin
-    logic        free;
-    logic [31:0] skip;
+    logic        free, xn0_done;
+    logic [31:0] skip, len0;
     xb_k    = '0;
     xb_slot = '0;
     xb_i    = '0;
@@ -845,17 +901,24 @@ module vdpu_qeng
       end
     end
     // speculatively while the read ahead is on the way; once it is in, only for a next fetch that takes it all
-    if (state_q == StPay && free && xa_q.st != XaNone && xn_q.cnt == '0 && takes_cache &&
-        (xa_q.st == XaRead || xn_count == xa_q.n))
+    if (state_q == StPay && free && xa_q.st != XaNone && takes_cache &&
+        (xa_q.st == XaRead || xn_count[0] == xa_q.n))
       {xb_k, xb_slot} = ahead_k(skip, skip + 32'd1);  // split: last_avail is at the descriptor in service
-    xn_cnt  = (xn_q.cnt != '0) ? xn_q.cnt : xn_count;
-    xn_addr = pcx_q[128*32'(xn_q.req) +: 64];
-    xn_len  = pcx_q[128*32'(xn_q.req)+64 +: 32];
-    xn_rlen = min16(xn_len - xn_q.preq, 32'(DMA_RD_MAX));
-    xn_rbase = (xn_q.cnt != '0) ? xn_q.rbase : (x_q.bidx ? '0 : FRAME_PW'(TX_BUF_BYTES));
+    // xn_q[0] until its reads are all issued (xn_q[0].req its last frame, all of it), then xn_q[1]
+    len0     = pcx_q[128*32'(xn_q[0].req)+64 +: 32];
+    xn0_done = (xn_q[0].cnt != '0) && (xn_q[0].preq == len0);
+    xn_i     = xn0_done ? XnW'(1) : XnW'(0);
+    xn_cnt   = (xn_q[xn_i].cnt != '0) ? xn_q[xn_i].cnt : xn_count[xn_i];
+    xn_addr  = xn0_done ? pcy_q[128*32'(xn_q[1].req) +: 64] : pcx_q[128*32'(xn_q[0].req) +: 64];
+    xn_len   = xn0_done ? pcy_q[128*32'(xn_q[1].req)+64 +: 32] : len0;
+    xn_rlen  = min16(xn_len - xn_q[xn_i].preq, 32'(DMA_RD_MAX));
+    xn_rbase = (xn_q[xn_i].cnt != '0) ? xn_q[xn_i].rbase :
+               FRAME_PW'(32'(next_buf(x_q.bidx, 32'(xn_i) + 32'd1)) * TX_BUF_BYTES);
     xb_go   = pay_can && (xa_k == '0) && (xb_k != '0);  // before the payload: descriptors gate the stream
+    // xn_q[1]: the next fetch takes the whole read ahead, and the read beyond it is in
     xn_go   = pay_can && (xa_k == '0) && !(preq_q < pay_elen) && (xb_k == '0) && (xa_q.st == XaIn) &&
-              takes_cache && (x_q.req + 4'd1 == x_q.cnt) && (xn_cnt != '0) && (xn_q.preq != xn_len);
+              takes_cache && (x_q.req + 4'd1 == x_q.cnt) && (xn_cnt != '0) && (xn_q[xn_i].preq != xn_len) &&
+              (!xn0_done || (xn_q[0].cnt == xa_q.n && xb_q[0].st == XaIn));
   end
   // RX run-ahead (the model's ra_k): a receive service caching descriptors (packed; split IN_ORDER)
   // starting a frame in RX_NEXT with at most half of its P cached left reads the P after them, not
@@ -1290,12 +1353,7 @@ module vdpu_qeng
     xa_d.got   = xa_q.got;
     pcx_d     = pcx_q;
     x_d.bidx    = x_q.bidx;
-    xn_d.cnt   = xn_q.cnt;
-    xn_d.req   = xn_q.req;
-    xn_d.preq  = xn_q.preq;
-    xn_d.rbase = xn_q.rbase;
-    xn_d.n     = xn_q.n;
-    xn_d.bad   = xn_q.bad;
+    xn_d      = xn_q;
     pnx_d     = pnx_q;
     xb_d      = xb_q;
     pcy_d     = pcy_q;
@@ -1391,7 +1449,7 @@ module vdpu_qeng
         req.addr    = desc_base + {32'b0, xb_slot[27:0], 4'b0};
         req.len     = {xb_k[11:0], 4'b0};
       end else if (!pay_req_ok) begin  // a read of the next fetch
-        req.addr    = xn_addr + 64'(xn_q.preq);
+        req.addr    = xn_addr + 64'(xn_q[xn_i].preq);
         req.len     = xn_rlen;
       end
     end else if (state_q == StRxNext) begin  // the RX run-ahead read (loaded with ra_go)
@@ -1538,7 +1596,7 @@ module vdpu_qeng
     end
 
     // The read beyond the next fetch (its beats fill pcy) and the next fetch's reads (their beats go to
-    // their place in the other TX fetch buffer: the TX mover's write port), at whatever state the
+    // their place in their next fetch's TX fetch buffer: the TX mover's write port), at whatever state the
     // engine is in, hidden from the states (the model's xn_tap).
     for (int i = 0; i < int'(XbN); i++) begin
       if (xb_hitv[i]) begin
@@ -1555,15 +1613,15 @@ module vdpu_qeng
         end
       end
     end
-    if (xn_hit) begin
+    if (xn_hit) begin  // next fetch xn_hi's read
       if (!xn_bad_beat) pgot_d[pay_idx] = pgot_q[pay_idx] + 16'(pay_n);
-      if (xn_bad_beat) xn_d.bad = 1'b1;
+      if (xn_bad_beat) xn_d[xn_hi].bad = 1'b1;
       if (dmacpl_last_i) begin
-        if (!xn_bad_beat && pgot_q[pay_idx] + 16'(pay_n) != plen_q[pay_idx]) xn_d.bad = 1'b1;
-        pbusy_d[pay_idx] = 1'b0;
-        pnx_d[pay_idx]   = 1'b0;
-        xn_d.n            = xn_q.n - 6'd1;
-        if (xn_d.bad) fail_owed_d = 1'b1;  // until the next PAY phase takes it
+        if (!xn_bad_beat && pgot_q[pay_idx] + 16'(pay_n) != plen_q[pay_idx]) xn_d[xn_hi].bad = 1'b1;
+        pbusy_d[pay_idx]       = 1'b0;
+        pnx_d[xn_hi][pay_idx] = 1'b0;
+        xn_d[xn_hi].n          = xn_q[xn_hi].n - 6'd1;
+        if (xn_d[xn_hi].bad) fail_owed_d = 1'b1;  // until the next PAY phase takes it
       end
     end
 
@@ -1950,20 +2008,25 @@ module vdpu_qeng
                     x_d.out   = '0;
                     x_d.stop  = XGo;
                     txb_d    = '0;
-                    if (xn_q.cnt != '0) begin
+                    if (xn_q[0].cnt != '0) begin
                       // the next fetch, read early (it starts with this descriptor): it goes on
-                      x_d.bidx   = !x_q.bidx;
-                      x_d.cnt   = xn_q.cnt;
-                      x_d.req   = xn_q.req;
-                      preq_d   = xn_q.preq;
-                      x_d.rbase = xn_q.rbase;
-                      pn_d     = xn_d.n;
-                      pbad_d   = xn_d.bad;
-                      if (xn_d.bad) x_d.stop = XFailed;  // it fails here, as a fetch whose read failed
-                      pnx_d     = '0;
-                      xn_d = '0;  // none (its rbase with it)
+                      x_d.bidx  = next_buf(x_q.bidx, 32'd1);
+                      x_d.cnt   = xn_q[0].cnt;
+                      x_d.req   = xn_q[0].req;
+                      preq_d    = xn_q[0].preq;
+                      x_d.rbase = xn_q[0].rbase;
+                      pn_d      = xn_d[0].n;
+                      pbad_d    = xn_d[0].bad;
+                      if (xn_d[0].bad) x_d.stop = XFailed;  // it fails here, as a fetch whose read failed
+                      // its reads are the phase's; the next fetch after it moves up
+                      for (int i = 0; i < int'(XnN) - 1; i++) begin
+                        pnx_d[i] = pnx_d[i+1];
+                        xn_d[i]  = xn_d[i+1];
+                      end
+                      pnx_d[XnN-1] = '0;
+                      xn_d[XnN-1]  = '0;  // none (its rbase with it)
                     end else begin
-                      x_d.bidx   = 1'b0;
+                      x_d.bidx   = '0;
                       x_d.cnt   = xf_count;
                       x_d.req   = '0;
                       preq_d   = '0;
@@ -1973,7 +2036,7 @@ module vdpu_qeng
                       pbusy_d  = '0;  // a descriptor that failed left the slots of its reads in flight busy
                     end
                     x_d.left  = x_d.cnt - 4'd1;
-                    txbase_d = x_d.bidx ? FRAME_PW'(TX_BUF_BYTES) : '0;
+                    txbase_d = FRAME_PW'(32'(x_d.bidx) * TX_BUF_BYTES);
                     // read beyond the next fetch: the read ahead of this phase, unless one is still waiting
                     // for the cache to run dry (a phase that did not take the whole cache took one before)
                     if (xa_d.st == XaNone && xb_d[0].st != XaNone) begin
@@ -2290,22 +2353,22 @@ module vdpu_qeng
               x_d.rbase = word_align(x_q.rbase + FRAME_PW'(pay_elen));
               preq_d   = '0;
             end
-          end else if (xn_go) begin  // a read of the next fetch, into the other TX fetch buffer
-            dma_load_o       = 1'b1;
-            pbusy_d[tag_q]   = 1'b1;
-            pnx_d[tag_q]     = 1'b1;
-            plen_d[tag_q]    = xn_rlen;
-            pgot_d[tag_q]    = '0;
-            poff_d[tag_q]    = xn_rbase + xn_q.preq[FRAME_PW-1:0];
-            tag_d            = tag_q + 5'd1;
-            xn_d.cnt          = xn_cnt;
-            xn_d.n            = xn_d.n + 6'd1;  // xn_d.n: a read's last beat may be in at this edge
-            xn_d.preq         = xn_q.preq + 32'(xn_rlen);
-            xn_d.rbase        = xn_rbase;
-            if (xn_d.preq == xn_len && xn_q.req + 4'd1 < xn_cnt) begin  // the next frame's bytes
-              xn_d.req   = xn_q.req + 4'd1;
-              xn_d.rbase = word_align(xn_rbase + FRAME_PW'(xn_len));
-              xn_d.preq  = '0;
+          end else if (xn_go) begin  // a read of next fetch xn_i, into its TX fetch buffer
+            dma_load_o           = 1'b1;
+            pbusy_d[tag_q]       = 1'b1;
+            pnx_d[xn_i][tag_q]   = 1'b1;
+            plen_d[tag_q]        = xn_rlen;
+            pgot_d[tag_q]        = '0;
+            poff_d[tag_q]        = xn_rbase + xn_q[xn_i].preq[FRAME_PW-1:0];
+            tag_d                = tag_q + 5'd1;
+            xn_d[xn_i].cnt       = xn_cnt;
+            xn_d[xn_i].n         = xn_d[xn_i].n + 6'd1;  // xn_d: a read's last beat may be in at this edge
+            xn_d[xn_i].preq      = xn_q[xn_i].preq + 32'(xn_rlen);
+            xn_d[xn_i].rbase     = xn_rbase;
+            if (xn_d[xn_i].preq == xn_len && xn_q[xn_i].req + 4'd1 < xn_cnt) begin  // the next frame's bytes
+              xn_d[xn_i].req   = xn_q[xn_i].req + 4'd1;
+              xn_d[xn_i].rbase = word_align(xn_rbase + FRAME_PW'(xn_len));
+              xn_d[xn_i].preq  = '0;
             end
           end
           if (cpl_v && pn_q != '0 && x_q.stop == XGo && !rd_abort && xa_q.st == XaRead &&
@@ -2691,9 +2754,9 @@ module vdpu_qeng
       for (int i = 0; i < int'(EpN); i++) ep_d[i].st = EvNone;  // (the newest decision's read: where the timeout or the reset acts, above)
     end
     if (xn_clear || dev_reset_i || (state_d == StErr && code_d == QERR_TIMEOUT)) begin
-      pbusy_d  = pbusy_d & ~pnx_d;
+      for (int i = 0; i < int'(XnN); i++) pbusy_d = pbusy_d & ~pnx_d[i];
       pnx_d    = '0;
-      xn_d = '0;  // none (its rbase with it)
+      xn_d     = '0;  // none (their rbase with them)
       xb_d     = '0;  // XaNone
     end
     if (state_q == StErr || (ev_hit && !ev_ok)) qerr_d[q_q] = 1'b1;
@@ -2812,13 +2875,8 @@ module vdpu_qeng
       x_q.stop     <= XGo;
       x_q.sent     <= 1'b0;
       xa_q.st       <= XaNone;
-      x_q.bidx      <= 1'b0;
-      xn_q.cnt     <= '0;
-      xn_q.req     <= '0;
-      xn_q.preq    <= '0;
-      xn_q.rbase   <= '0;
-      xn_q.n       <= '0;
-      xn_q.bad     <= 1'b0;
+      x_q.bidx      <= '0;
+      xn_q         <= '0;
       pnx_q       <= '0;
       xb_q        <= '0;
       fail_owed_q <= 1'b0;
@@ -2937,12 +2995,7 @@ module vdpu_qeng
       x_q.sent     <= x_d.sent;
       xa_q.st       <= xa_d.st;
       x_q.bidx      <= x_d.bidx;
-      xn_q.cnt     <= xn_d.cnt;
-      xn_q.req     <= xn_d.req;
-      xn_q.preq    <= xn_d.preq;
-      xn_q.rbase   <= xn_d.rbase;
-      xn_q.n       <= xn_d.n;
-      xn_q.bad     <= xn_d.bad;
+      xn_q         <= xn_d;
       pnx_q       <= pnx_d;
       xb_q        <= xb_d;
       fail_owed_q <= fail_owed_d;

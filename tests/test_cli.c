@@ -497,8 +497,11 @@ Test(cli, bench_data_path_table, .timeout = 300)
         } else if (k == VDPU_ENG_PARAM_MAX) { /* after the K 8 row */
             cr_assert_eq(p, VDPU_ENG_PARAM_MAX, "%.160s", l);
             double base = k8[pk][size == 1500][rtt == 1000];
-            /* measured 1.34-1.46x (2026-12-07, with the reads beyond the next fetch): fifteen frames a fetch */
-            if (size == 64) cr_assert(base > 0 && mpps >= 1.3 * base, "K 15 not 1.3x K 8 (%.3f Mpps): %.160s", base, l);
+            /* fifteen frames a fetch: measured 1.13-1.36x (2026-12-07, three TX fetch buffers; the K 8 rows
+             * gained more from the third buffer than these) */
+            if (size == 64) cr_assert(base > 0 && mpps >= 1.1 * base, "K 15 not 1.1x K 8 (%.3f Mpps): %.160s", base, l);
+            /* the 64-byte target, half the link bound: packed at rtt 200 (measured 54%) */
+            if (size == 64 && pk && rtt == 200) cr_assert(share >= 50.0, "packed 64 B below half the link bound: %.160s", l);
             wide_rows++;
         } else {
             cr_assert_eq(p, 8, "%.160s", l);

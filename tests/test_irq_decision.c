@@ -12,7 +12,9 @@
 #include "link.h"
 
 /* P = 4, B = 4, M = 8 reads outstanding, TX fetch 4 */
-_Static_assert(VDPU_TX_BEYOND_READS == 2, "the nth-read faults below count two reads beyond the next fetch");
+/* the nth-read faults below count two reads beyond the next fetch: on a ring of QN = 8 with P = 4 a third
+ * would be more than a lap ahead, and is not read (ahead_k) */
+_Static_assert(VDPU_TX_BEYOND_READS >= 2 && QN == 8, "two reads beyond the next fetch fit the ring");
 
 static uint32_t param(void) { return 4u | 4u << 4 | 8u << 8 | 4u << VDPU_ENG_PARAM_TX_FETCH_LSB; }
 

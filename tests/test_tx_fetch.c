@@ -174,6 +174,11 @@ ENGINE_TEST(tx_fetch, split_in_order_a_failed_read_fails_its_whole_fetch_k8, .ti
 
 /* ---- the run-ahead descriptor read ---------------------------------------------------------------------- */
 
+/* the reads beyond the next fetch on the ring of QN = 8 with P = 4: TX_BEYOND_READS, but two at most - a
+ * third would start more than a lap ahead, and is not read (ahead_k) */
+#define BEYOND_IN_A_LAP (VDPU_TX_BEYOND_READS < 2 ? VDPU_TX_BEYOND_READS : 2)
+_Static_assert(QN == 8, "two reads of four beyond the next fetch fit a lap");
+
 /* P = 4, B = 1, M = 8, TX fetch 8 */
 static uint32_t param_p4(void) { return 4u | 1u << 4 | 8u << 8 | 8u << VDPU_ENG_PARAM_TX_FETCH_LSB; }
 
@@ -181,10 +186,10 @@ static uint32_t param_p4(void) { return 4u | 1u << 4 | 8u << 8 | 8u << VDPU_ENG_
  * cached), so it reads the next four descriptors first thing, while its payload comes in - before frame
  * 0's used entry - and the second fetch starts from them without a read of its own (its payload read early,
  * "The next fetch read early"). Packed: while the read ahead is on the way the descriptors beyond it are
- * read too, TX_BEYOND_READS blocks (from slot 0 of the next lap, not available yet), so the service finds
- * nothing after the second fetch without a further read - 2 + TX_BEYOND_READS descriptor reads, all before
- * the first used entry (3 without reading ahead: the one that finds slot 0 not available comes after the
- * second fetch; the speculative reads cost TX_BEYOND_READS - 1 more at the end of a stream). Split
+ * read too, the blocks of the next lap up to TX_BEYOND_READS (two here: BEYOND_IN_A_LAP; not available
+ * yet), so the service finds nothing after the second fetch without a further read - 2 + BEYOND_IN_A_LAP
+ * descriptor reads, all before the first used entry (3 without reading ahead: the one that finds slot 0
+ * not available comes after the second fetch; the speculative reads cost more at the end of a stream). Split
  * IN_ORDER: nothing is offered beyond the eight - 2, both before it, as without reading ahead. */
 static void reads_ahead(struct tctx *t, bool packed, unsigned desc_reads)
 {
@@ -203,11 +208,11 @@ static void reads_ahead(struct tctx *t, bool packed, unsigned desc_reads)
 }
 ENGINE_TEST(tx_fetch, reads_the_next_descriptors_during_a_fetch, .timeout = 60)
 {
-    reads_ahead(T, true, 2 + VDPU_TX_BEYOND_READS);
+    reads_ahead(T, true, 2 + BEYOND_IN_A_LAP);
 }
 
 /* Four frames, then four more once the device has read ahead past them: the run-ahead read found slots
- * 4-7 not available yet (and the TX_BEYOND_READS reads beyond it, issued while it was on the way), so the
+ * 4-7 not available yet (and the BEYOND_IN_A_LAP reads beyond it, issued while it was on the way), so the
  * service leaves the queue at slot 4 as when it reads an empty slot, dropping both; the driver's doorbell
  * brings it back and it reads them again - nothing is lost to a stale read. */
 static void stale_read_ahead(struct tctx *t)
@@ -216,7 +221,7 @@ static void stale_read_ahead(struct tctx *t)
     hand_post(t, true, 4, 72, QN);
     kick(t);
     cr_assert_eq(t->b->net.tx_frames, 4);
-    cr_assert_eq(reqs(t, VDPU_PURP_DESC), 2 + VDPU_TX_BEYOND_READS, "the first read, the one ahead, those beyond it");
+    cr_assert_eq(reqs(t, VDPU_PURP_DESC), 2 + BEYOND_IN_A_LAP, "the first read, the one ahead, those beyond it");
     uint8_t buf[0x100];
     for (unsigned i = 4; i < QN; i++) {
         memset(buf, 0x40 + (int)i, sizeof buf);

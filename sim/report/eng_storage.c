@@ -26,9 +26,9 @@ static bool fetches(unsigned max_reads, unsigned tx_fetch) { return reads_field(
  * (model/qeng.h QENG_TX_SLOT_BYTES; TX_BUF_BYTES holds ENG_PARAM_MAX of them) */
 #define TX_SLOT_BYTES (VDPU_TX_BUF_BYTES / VDPU_ENG_PARAM_MAX)
 
-/* the TX frame buffer a design for TX fetch K needs: one frame, or two TX fetch buffers side by side (the
- * next fetch is read into one while the frames of the fetch before it leave from the other), each as much
- * as a fetch of K frames may fill: K standard frames, the longest frame at least */
+/* the TX frame buffer a design for TX fetch K needs: one frame, or TX_FETCH_BUFS TX fetch buffers side by
+ * side (the next two fetches are read into two while the frames of the fetch before them leave from the
+ * third), each as much as a fetch of K frames may fill: K standard frames, the longest frame at least */
 static unsigned tx_buf(unsigned max_reads, unsigned tx_fetch)
 {
     unsigned room = eng_field(tx_fetch) * TX_SLOT_BYTES;
