@@ -450,11 +450,11 @@ module vdpu_qeng
     return (new_idx - event_idx - 16'd1) < (new_idx - old);
   endfunction
 
-  // TX fetch: frames start on a 32-byte word of the TX frame buffer (TX_OUT's fixed header shift)
   // the TX fetch buffer k after buffer b, round
   function automatic logic [BidxW-1:0] next_buf(logic [BidxW-1:0] b, logic [31:0] k);
     return BidxW'((32'(b) + k) % TX_FETCH_BUFS);
   endfunction
+  // TX fetch: frames start on a 32-byte word of the TX frame buffer (TX_OUT's fixed header shift)
   function automatic logic [FRAME_PW-1:0] word_align(logic [FRAME_PW-1:0] v);
     return (v + FRAME_PW'(31)) & ~FRAME_PW'(31);
   endfunction
