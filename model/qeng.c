@@ -810,11 +810,14 @@ static uint8_t eng_param_field(uint32_t v, unsigned lsb)
     return f == 0 ? 1 : f > VDPU_ENG_PARAM_MAX ? VDPU_ENG_PARAM_MAX : f;
 }
 
-/* ENG_PARAM's max reads M: 0 acts as 1, above the engine's read tags as all of them. */
+/* ENG_PARAM's max reads M: 0 acts as 1 (the field holds ENG_MAX_READS at most, below QENG_TAGS). */
+_Static_assert(VDPU_ENG_MAX_READS < VDPU_QENG_TAGS &&
+                   VDPU_ENG_MAX_READS == VDPU_ENG_PARAM_MAX_READS >> VDPU_ENG_PARAM_MAX_READS_LSB,
+               "M fits the field and the tags");
 static uint8_t eng_param_reads(uint32_t v)
 {
     uint8_t f = (v & VDPU_ENG_PARAM_MAX_READS) >> VDPU_ENG_PARAM_MAX_READS_LSB;
-    return f == 0 ? 1 : f > VDPU_QENG_TAGS ? VDPU_QENG_TAGS : f;
+    return f == 0 ? 1 : f;
 }
 
 /*

@@ -124,6 +124,12 @@ module vdpu_qeng
     XTimeout   // completion timeout: QERR_TIMEOUT
   } x_stop_e;
 
+  // A queue engine read tag (0..QENG_TAGS - 1; the DMA tag's high bits are 0, FWDMA_TAG is outside)
+  localparam int unsigned TagW  = $clog2(QENG_TAGS);
+  if (QENG_TAGS < 2 || (1 << TagW) != QENG_TAGS || TagW > 7) begin : gen_tag_check
+    $error("vdpu_qeng: QENG_TAGS must be a power of two below FWDMA_TAG (the read slots are indexed by tag bits)");
+  end
+
   // The TX fetch buffers: the PAY phase's (tx_fetch_t.bidx) and the next fetches read early into the ones
   // after it - xn_q[0] from the read ahead's descriptors (pcx), xn_q[1] from the read beyond it (pcy)
   localparam int unsigned XnN   = TX_FETCH_BUFS - 1;
@@ -150,7 +156,7 @@ module vdpu_qeng
   // model's struct eng_decision)
   typedef struct packed {
     ev_st_e      st;
-    logic [4:0]  tag;   // its read's tag
+    logic [TagW-1:0] tag;  // its read's tag
     logic [15:0] n;     // packed: the written descriptor's (batch's) ring slots
     logic [15:0] o;     // split: the used idx before that batch (evold then)
     logic [15:0] nw;    // the used idx after it, and the used wrap counter then (packed)
@@ -184,7 +190,7 @@ module vdpu_qeng
   typedef struct packed {
     x_ahead_e   st;
     logic [3:0] n;    // the descriptors it reads
-    logic [4:0] tag;
+    logic [TagW-1:0] tag;
     logic [7:0] got;  // bytes in so far
   } x_ahead_t;
 
@@ -202,7 +208,7 @@ module vdpu_qeng
   typedef struct packed {
     x_ahead_e   st;
     logic [3:0] n;    // the descriptors it reads
-    logic [4:0] tag;
+    logic [TagW-1:0] tag;
     logic [7:0] got;  // bytes in so far
     logic       bad;  // a beat of it failed
   } x_read_t;
@@ -210,7 +216,7 @@ module vdpu_qeng
   // A run-ahead descriptor read beside the engine (the model's struct eng_ra_read)
   typedef struct packed {
     ra_st_e     st;
-    logic [4:0] tag;
+    logic [TagW-1:0] tag;
     logic [3:0] n;    // the descriptors it reads
     logic [7:0] got;  // bytes in so far
     logic       bad;  // a beat of it failed
@@ -252,7 +258,7 @@ module vdpu_qeng
   logic                  rx_q, rx_d;        // serving RX (the steered receiveq)
   logic                  packed_q, packed_d; // ring layout, latched when the queue is picked
   // the outstanding read
-  logic [4:0]            tag_q, tag_d;      // next read tag (0..31)
+  logic [TagW-1:0]       tag_q, tag_d;      // next read tag (0..QENG_TAGS - 1)
   logic [7:0]            rtag_q, rtag_d;
   logic [15:0]           rlen_q, rlen_d;
   logic [31:0]           rcnt_q, rcnt_d;    // completion bytes received
@@ -440,9 +446,12 @@ module vdpu_qeng
     return (v == '0) ? 4'd1 : ((32'(v) > ENG_PARAM_MAX) ? 4'(ENG_PARAM_MAX) : v);
   endfunction
 
-  // ENG_PARAM's max reads M: 0 acts as 1, above the engine's read tags as all of them.
+  // ENG_PARAM's max reads M: 0 acts as 1 (the 6-bit field holds ENG_MAX_READS at most, below QENG_TAGS).
+  if (ENG_MAX_READS >= QENG_TAGS || ENG_MAX_READS != (1 << ENG_PARAM_MAX_READS_W) - 1) begin : gen_reads_check
+    $error("vdpu_qeng: ENG_MAX_READS must be ENG_PARAM[13:8]'s most and below QENG_TAGS");
+  end
   function automatic logic [5:0] reads_field(logic [ENG_PARAM_MAX_READS_W-1:0] v);
-    return (v == '0) ? 6'd1 : ((32'(v) > QENG_TAGS) ? 6'(QENG_TAGS) : 6'(v));
+    return (v == '0) ? 6'd1 : 6'(v);
   endfunction
 
   // EVENT_IDX: the spec's vring_need_event: the used index moved from old to new_idx past event_idx.
@@ -655,12 +664,12 @@ module vdpu_qeng
     xn_hi   = '0;
     xn_slot = 1'b0;
     for (int i = 0; i < int'(XnN); i++)
-      if (pnx_q[i][dmacpl_tag_i[4:0]] && (xn_q[i].n != '0)) begin
+      if (pnx_q[i][dmacpl_tag_i[TagW-1:0]] && (xn_q[i].n != '0)) begin
         xn_hi   = XnW'(i);
         xn_slot = 1'b1;
       end
   end
-  assign xn_hit   = dmacpl_valid_i && !xb_hit && (dmacpl_tag_i[7:5] == '0) && pbusy_q[dmacpl_tag_i[4:0]] && xn_slot;
+  assign xn_hit   = dmacpl_valid_i && !xb_hit && (dmacpl_tag_i[7:TagW] == '0) && pbusy_q[dmacpl_tag_i[TagW-1:0]] && xn_slot;
   assign cpl_v    = dmacpl_valid_i && !ev_hit && !ra_hit && (rb_hit == '0) && !av_hit && !xn_hit && !xb_hit;
   logic beside_tag;  // a decision's or a later run-ahead read's read in flight has the next read's tag
   always_comb begin : beside_tag_held
@@ -677,7 +686,7 @@ module vdpu_qeng
 
   // PAY: the read a completion beat belongs to (by tag), and the bytes it stores
   logic        pay_hit;
-  logic [4:0]  pay_idx;
+  logic [TagW-1:0] pay_idx;
   logic [15:0] pay_room;
   logic [5:0]  pay_n;
   logic        pay_can;      // PAY may load a read this edge
@@ -701,10 +710,10 @@ module vdpu_qeng
   end
 
   // A payload read's slot is its tag's: a beat hits when that slot is busy (a foreign tag, or one of a
-  // failed descriptor's reads, finds it free); QENG_TAGS is 32, the low 5 tag bits index it
+  // failed descriptor's reads, finds it free); the low TagW tag bits index it
   always_comb begin
-    pay_idx = dmacpl_tag_i[4:0];
-    pay_hit = (dmacpl_tag_i[7:5] == '0) && pbusy_q[pay_idx];
+    pay_idx = dmacpl_tag_i[TagW-1:0];
+    pay_hit = (dmacpl_tag_i[7:TagW] == '0) && pbusy_q[pay_idx];
     pay_room   = plen_q[pay_idx] - pgot_q[pay_idx];
     pay_n      = 6'(min16(32'(min16(32'(dmacpl_len_i), 32'd32)), 32'(pay_room)));
     pay_addr   = daddr_q;
@@ -1754,7 +1763,7 @@ module vdpu_qeng
           if (!tag_held && dma_free_i) begin
             dma_load_o = 1'b1;
             rtag_d     = req.tag;
-            tag_d      = tag_q + 5'd1;
+            tag_d      = tag_q + TagW'(1);
             rlen_d     = req.len;
             rcnt_d     = '0;
             rerr_d     = 1'b0;
@@ -2331,21 +2340,21 @@ module vdpu_qeng
             xa_d.tag    = tag_q;
             xa_d.got    = '0;
             pcx_d      = '0;
-            tag_d      = tag_q + 5'd1;  // its tag's slot stays free
+            tag_d      = tag_q + TagW'(1);  // its tag's slot stays free
             pay_issued = 1'b1;
           end else if (xb_go) begin  // the read beyond: beside, like the next fetch's reads: not counted in pn
             dma_load_o = 1'b1;
             xb_d[xb_i] = '{st: XaRead, n: xb_k[3:0], tag: tag_q, got: '0, bad: 1'b0};
             if (xb_i == '0) pcy_d = '0;
             else pcz_d[32'(xb_i) - 32'd1] = '0;
-            tag_d      = tag_q + 5'd1;
+            tag_d      = tag_q + TagW'(1);
           end else if (pay_req_ok) begin
             dma_load_o        = 1'b1;
             pbusy_d[tag_q]    = 1'b1;
             plen_d[tag_q]     = pay_len;
             pgot_d[tag_q]     = '0;
             poff_d[tag_q]     = x_q.rbase + preq_q[FRAME_PW-1:0];
-            tag_d             = tag_q + 5'd1;
+            tag_d             = tag_q + TagW'(1);
             preq_d            = preq_q + 32'(pay_len);
             pay_issued            = 1'b1;
             if (preq_d == pay_elen && x_q.req + 4'd1 < x_q.cnt) begin  // TX fetch: the next frame's bytes
@@ -2360,7 +2369,7 @@ module vdpu_qeng
             plen_d[tag_q]        = xn_rlen;
             pgot_d[tag_q]        = '0;
             poff_d[tag_q]        = xn_rbase + xn_q[xn_i].preq[FRAME_PW-1:0];
-            tag_d                = tag_q + 5'd1;
+            tag_d                = tag_q + TagW'(1);
             xn_d[xn_i].cnt       = xn_cnt;
             xn_d[xn_i].n         = xn_d[xn_i].n + 6'd1;  // xn_d: a read's last beat may be in at this edge
             xn_d[xn_i].preq      = xn_q[xn_i].preq + 32'(xn_rlen);
@@ -2372,7 +2381,7 @@ module vdpu_qeng
             end
           end
           if (cpl_v && pn_q != '0 && x_q.stop == XGo && !rd_abort && xa_q.st == XaRead &&
-              dmacpl_tag_i == {3'b0, xa_q.tag}) begin
+              dmacpl_tag_i == 8'(xa_q.tag)) begin
             // the run-ahead descriptor read: its beats fill pcx
             if (dmacpl_status_i != CPL_SC || dmacpl_poison_i || 32'(dmacpl_len_i) > 32'({xa_q.n, 4'b0}) - 32'(xa_q.got)) begin
               pbad_d        = 1'b1;
@@ -2456,13 +2465,13 @@ module vdpu_qeng
             dma_load_o = 1'b1;
             ra_d       = '{st: RaRead, tag: tag_q, n: ra_k[3:0], default: '0};
             pcx_d      = '0;
-            tag_d      = tag_q + 5'd1;
+            tag_d      = tag_q + TagW'(1);
           end else if (ra_go) begin  // ... one after it: the P after the last one's
             dma_load_o     = 1'b1;
             rb_d[rb_idx]   = '{st: RaRead, tag: tag_q, n: rb_k[3:0], default: '0};
             if (rb_idx == 0) pcy_d = '0;
             else pcz_d[32'(rb_idx) - 32'd1] = '0;
-            tag_d          = tag_q + 5'd1;
+            tag_d          = tag_q + TagW'(1);
           end else if (ra_due) begin
             // a run-ahead read due, the output register still busy (the link's gap after the last
             // payload write): wait an edge, so the reads go out back to back rather than one per frame
@@ -2483,7 +2492,7 @@ module vdpu_qeng
             av_d       = '{st: RaRead, tag: tag_q, default: '0};
             avd_d      = '0;
             avseen_d   = 1'b1;
-            tag_d      = tag_q + 5'd1;
+            tag_d      = tag_q + TagW'(1);
           end else begin
             rx_own_d  = 1'b1;
             ndesc_d   = '0;

@@ -128,7 +128,8 @@ ENGINE_TEST(irq_decision, split_a_lost_event_completion_times_out, .timeout = 60
 
 /* ---- a read on the pending decision's tag waits ---------------------------------------------------- */
 
-#define BIG_FRAME 4096u /* the 12-byte header and 4,084 bytes: eight 512-byte payload reads */
+#define BIG_FRAME 8192u /* the 12-byte header and 8,180 bytes: sixteen 512-byte payload reads */
+_Static_assert(4 * BIG_FRAME / VDPU_DMA_RD_MAX + 1 > VDPU_QENG_TAGS - 1, "frames 4-7 take more reads than the other tags");
 
 /* The pending decision's tag, and the reads requested on it while the decision was pending */
 struct tag_watch {
@@ -152,16 +153,16 @@ static void on_tag_txn(void *ctx, const vdpu_txn_t *x)
     }
 }
 
-/* Eight 4,096-byte chains on the packed ring, P = B = 4, K = 1, M = 8, IN_ORDER; the first batch's event
- * completion is lost. The engine goes on with frames 4-7: a descriptor read and 32 payload reads, more
- * than the 31 other tags, so the 32nd read after the event read would take its tag - it waits instead
+/* Eight 8,192-byte chains on the packed ring, P = B = 4, K = 1, M = 8, IN_ORDER; the first batch's event
+ * completion is lost. The engine goes on with frames 4-7: a descriptor read and 64 payload reads, more
+ * than the 63 other tags, so the 64th read after the event read would take its tag - it waits instead
  * (a completion on that tag would be taken for the decision), and the lost completion then times out
- * (QERR_TIMEOUT) with 31 reads issued meanwhile and none on the tag. */
+ * (QERR_TIMEOUT) with 63 reads issued meanwhile and none on the tag. */
 ENGINE_TEST(irq_decision, a_read_waits_for_the_pending_decisions_tag, .timeout = 60)
 {
     static uint8_t buf[BIG_FRAME];
     struct tag_watch w;
-    t_faults_from_here(T, "drop@34"); /* 1 + 4 x 8 reads, then it */
+    t_faults_from_here(T, "drop@66"); /* 1 + 4 x 16 reads, then it */
     engine_up(T, true, 4u | 4u << 4 | 8u << 8, 1u << VDPU_ENGCTRL_IN_ORDER);
     for (unsigned i = 0; i < QN; i++) {
         memset(buf, 0x40 + (int)i, sizeof buf);
@@ -172,6 +173,7 @@ ENGINE_TEST(irq_decision, a_read_waits_for_the_pending_decisions_tag, .timeout =
     memset(&w, 0, sizeof w);
     t_tap_on(&w.tap, T, on_tag_txn, &w);
     kick(T);
+    run_cycles(T, 8000); /* 64 KiB of frames: the stall and its timeout come after kick()'s 8,000 cycles */
     t_tap_off(&w.tap);
     cr_assert_eq(T->b->link.nfired, 1);
     cr_assert_eq(T->b->link.fired[0].purpose, VDPU_PURP_EVENT, "the fault hit the event read");
@@ -183,7 +185,7 @@ ENGINE_TEST(irq_decision, a_read_waits_for_the_pending_decisions_tag, .timeout =
 }
 
 /* Four frames only (P = B = K = 4): the fetch takes them all, reads the next four descriptors ahead (not
- * available yet) and the eight beyond them (TX_BEYOND_READS = 2 reads, speculatively, while the read ahead
+ * available yet) and the eight beyond them (two reads of TX_BEYOND_READS, speculatively, while the read ahead
  * is on the way), writes the batch and leaves the queue for IDLE, where the decision's completion comes -
  * CA (the 9th read: descriptors, the read ahead, the two reads beyond, four payloads, then it): the queue
  * stops there with QERR_DMA, the engine stays idle, nothing more is used. */

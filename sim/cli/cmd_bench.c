@@ -232,8 +232,8 @@ int cmd_bench(int argc, char **argv)
     }
     /* the data path itself (simulated time, so the fast model says the same as the RTL): P = B = 8, TX with
      * 1 and 8 payload reads outstanding, and with 32 and TX fetch 8; TX at P = B = K = ENG_PARAM_MAX (15)
-     * with 32; RX, and RX at P = B = ENG_PARAM_MAX; 64- and 1500-byte frames; round trips of 200 and 1000
-     * cycles */
+     * with every read tag M may take (ENG_MAX_READS, 63); RX, and RX at P = B = ENG_PARAM_MAX; 64- and
+     * 1500-byte frames; round trips of 200 and 1000 cycles */
     static const unsigned sizes[] = {64, 1500}, rtts[] = {200, 1000}, mrs[] = {1, 8};
     for (int r = 0; r < 2; r++)
         for (unsigned i = 0; i < 2; i++)
@@ -242,7 +242,8 @@ int cmd_bench(int argc, char **argv)
                 for (unsigned k = 0; k < 2; k++)
                     if (bench_data_path(ring, NET_TX, sizes[i], rtts[j], 8, mrs[k], 1, seed)) rc = VDPU_EXIT_FAIL;
                 if (bench_data_path(ring, NET_TX, sizes[i], rtts[j], 8, 32, 8, seed)) rc = VDPU_EXIT_FAIL;
-                if (bench_data_path(ring, NET_TX, sizes[i], rtts[j], VDPU_ENG_PARAM_MAX, 32, VDPU_ENG_PARAM_MAX, seed))
+                if (bench_data_path(ring, NET_TX, sizes[i], rtts[j], VDPU_ENG_PARAM_MAX, VDPU_ENG_MAX_READS,
+                                    VDPU_ENG_PARAM_MAX, seed))
                     rc = VDPU_EXIT_FAIL;
                 if (bench_data_path(ring, NET_RX, sizes[i], rtts[j], 8, 1, 1, seed)) rc = VDPU_EXIT_FAIL;
                 if (bench_data_path(ring, NET_RX, sizes[i], rtts[j], VDPU_ENG_PARAM_MAX, 1, 1, seed))

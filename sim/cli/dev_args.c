@@ -118,7 +118,7 @@ int dev_args_option(const char *cmd, int ch, const char *arg, struct dev_args *a
     case DEV_OPT_MAXRD: {
         const char *name = ch == DEV_OPT_TAGS ? "--tags" : "--max-reads";
         if (!cli_u64(cmd, name, arg, &v)) return -1;
-        if (v < 1 || v > VDPU_QENG_TAGS) return cli_usage_error(cmd, "%s takes 1..%u", name, VDPU_QENG_TAGS), -1;
+        if (v < 1 || v > VDPU_ENG_MAX_READS) return cli_usage_error(cmd, "%s takes 1..%u", name, VDPU_ENG_MAX_READS), -1;
         o->max_reads = (unsigned)v;
         a->eng_opts = true;
         return 1;
@@ -252,5 +252,5 @@ void dev_args_usage(FILE *f)
             "      --inject-fault F   test-only: make the model wrong (vendor-id | isr-noclear | msix-data)\n"
             "                         so cosim must report a mismatch\n",
             VDPU_MAX_QP, VDPU_CSR_NET_MAX_QP_RESET, VDPU_ENG_PARAM_MAX, VDPU_ENG_PARAM_MAX, VDPU_DMA_RD_MAX,
-            VDPU_QENG_TAGS, VDPU_ENG_PARAM_MAX);
+            VDPU_ENG_MAX_READS, VDPU_ENG_PARAM_MAX);
 }

@@ -99,7 +99,7 @@ void link_set_faults(link_t *l, const struct link_faults *f) { l->faults = *f; }
 void link_params_default(struct link_params *p)
 {
     p->rtt = 200;
-    p->tags = 32;
+    p->tags = LINK_MAX_READS;
     p->mrrs = 512;
     p->mps = 256;
     p->rcb = 64;

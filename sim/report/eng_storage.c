@@ -9,15 +9,17 @@
 #define USED_ENTRY_BYTES 4 /* bids_q and b_len_q: 16 bits each */
 #define READ_SLOT_BYTES 6  /* plen_q, pgot_q, poff_q (16 bits each; the slot is its read tag's) */
 #define MRG_ENTRY_BYTES 6  /* mid_q, mlen_q, moff_q: 16 bits each */
-#define DECISION_BYTES 7   /* decision_t: state 2, tag 5, n, o, nw 16 each, wrap 1 - 56 bits */
-#define RA_READ_BYTES 3    /* ra_read_t: state 3, tag 5, n 4, got 8, bad 1 - 21 bits */
+#define TAG_BITS 6 /* a read tag: 0..QENG_TAGS - 1 */
+_Static_assert(1u << TAG_BITS == VDPU_QENG_TAGS, "a read tag is TAG_BITS bits");
+#define BITS_BYTES(b) (((b) + 7) / 8)
+#define DECISION_BYTES BITS_BYTES(2 + TAG_BITS + 3 * 16 + 1) /* decision_t: state, tag, n, o, nw, wrap - 57 bits */
+#define RA_READ_BYTES BITS_BYTES(3 + TAG_BITS + 4 + 8 + 1)   /* ra_read_t: state, tag, n, got, bad - 22 bits */
 #define REFRESH_BYTES (RA_READ_BYTES + 4) /* av_q and the avail flags + idx it brought (avd_q) */
 
-_Static_assert(VDPU_QENG_TAGS <= 32, "a read slot's tag is 5 bits");
 
 static unsigned eng_field(unsigned v) { return v == 0 ? 1 : v > VDPU_ENG_PARAM_MAX ? VDPU_ENG_PARAM_MAX : v; }
 /* the read slots an engine built for M reads outstanding holds (the RTL holds QENG_TAGS, every M) */
-static unsigned reads_field(unsigned v) { return v == 0 ? 1 : v > VDPU_QENG_TAGS ? VDPU_QENG_TAGS : v; }
+static unsigned reads_field(unsigned v) { return v == 0 ? 1 : v > VDPU_ENG_MAX_READS ? VDPU_ENG_MAX_READS : v; }
 
 /* TX fetch acts (K > 1 batches the reads of a PAY phase, which M > 1 makes) */
 static bool fetches(unsigned max_reads, unsigned tx_fetch) { return reads_field(max_reads) > 1 && eng_field(tx_fetch) > 1; }
