@@ -187,8 +187,8 @@ Test(net_random, parameter_coverage)
     unsigned ring[2] = {0}, work[3] = {0}, size[3] = {0}, txc[3] = {0}, rxc[3] = {0}, top = 0, poll = 0, overrun = 0,
              stall = 0, q8 = 0, q256 = 0, odd_packed = 0, rtt_lo = 0, rtt_hi = 0, batching = 0, p8 = 0, b8 = 0, rxbuf = 0,
              rxbuf_tiny = 0, no_evidx = 0, no_nd = 0, coal = 0, coal_timer_only = 0, mr = 0, mr8 = 0, reord = 0,
-             in_order_batched = 0, no_io = 0, fault[LINK_FAULT_KINDS] = {0}, fault_pay = 0, ind[101] = {0}, wide = 0,
-             pmax = 0, kwide = 0;
+             mwide = 0, in_order_batched = 0, no_io = 0, fault[LINK_FAULT_KINDS] = {0}, fault_pay = 0, ind[101] = {0},
+             wide = 0, pmax = 0, kwide = 0;
     for (uint64_t seed = 1; seed <= NR_GROUPS * NR_PER_GROUP; seed++) {
         struct netrand_cfg c;
         netrand_pick(seed, &c);
@@ -220,6 +220,7 @@ Test(net_random, parameter_coverage)
         coal_timer_only += c.coal_cycles != 0 && c.coal_frames == 0;
         mr += c.max_reads > 1;
         mr8 += c.max_reads == 8;
+        mwide += c.max_reads > 32; /* tags beyond the first 32 in flight at once */
         reord += c.link_reorder;
         no_io += c.no_in_order;
         cr_assert(c.no.indirect_pct <= 100);
@@ -233,7 +234,7 @@ Test(net_random, parameter_coverage)
             fault_pay += c.max_reads > 1;
             cr_assert(c.faults.f[0].nth >= 1 && c.faults.f[0].nth <= c.np.packets / 4 + 1);
         }
-        cr_assert(c.max_reads >= 1 && c.max_reads <= 8);
+        cr_assert(c.max_reads >= 1 && c.max_reads <= VDPU_ENG_MAX_READS);
         cr_assert(!c.no.rx_buf_size || c.np.workload != NET_TX);
         cr_assert(!c.no.rx_buf_size || (c.no.rx_buf_size >= 96 && c.no.rx_buf_size < 1526));
         cr_assert(c.prefetch >= 1 && c.prefetch <= VDPU_ENG_PARAM_MAX && c.used_batch >= 1 &&
@@ -273,6 +274,7 @@ Test(net_random, parameter_coverage)
     cr_assert_geq(coal_timer_only, 1);
     cr_assert_geq(mr, 70);
     cr_assert_geq(mr8, 5);
+    cr_assert_geq(mwide, 3, "M above 32");
     cr_assert_geq(reord, 30);
     cr_assert_geq(no_io, 50);
     /* indirect tables in about two seeds of five, each share drawn */

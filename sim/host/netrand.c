@@ -127,6 +127,11 @@ void netrand_pick(uint64_t seed, struct netrand_cfg *c)
         c->used_batch = 9 + rng_below(&wr, VDPU_ENG_PARAM_MAX - 8);
         if (c->tx_fetch > 1) c->tx_fetch = 9 + rng_below(&wr, VDPU_ENG_PARAM_MAX - 8);
     }
+    /* the widest payload reads (M 9..ENG_MAX_READS: more than 32 of the 64 read tags in flight at once) for
+     * a sixth of the seeds with several reads outstanding, from a generator of their own (since the 64
+     * tags, 2026-12-07): the draws above stay those of every earlier seed but these */
+    rng_t tr = {seed ^ 0x746167733634ull}; /* "tags64" */
+    if (c->max_reads > 1 && rng_pct(&tr, 17)) c->max_reads = 9 + rng_below(&tr, VDPU_ENG_MAX_READS - 8);
     /* a receive phase reads a descriptor block per P buffers, not a read per frame (its payload is
      * written): the fault drawn above among the first packets/4 + 1 reads is brought among the first
      * packets/(4P) + 1 so that it still hits during the fault phase (soak seed 61925: P = 11, read 37 of a
