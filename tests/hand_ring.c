@@ -53,6 +53,27 @@ void kick(struct tctx *t)
     run_cycles(t, 8000);
 }
 
+struct pay_watch {
+    struct t_tap tap;
+    unsigned n;
+};
+
+static void on_pay(void *ctx, const vdpu_txn_t *x)
+{
+    struct pay_watch *w = ctx;
+    if (x->chan == VDPU_CH_DMAREQ && x->u.dmareq.purpose == VDPU_PURP_PAYLOAD_RD) w->n++;
+}
+
+unsigned kick_to_payload_read(struct tctx *t, unsigned n)
+{
+    struct pay_watch w = {0};
+    t_tap_on(&w.tap, t, on_pay, &w);
+    bar_wr(t, VDPU_BAR_NOTIFY_OFF + Q_TX * VDPU_NOTIFY_MULT, 2, Q_TX);
+    for (unsigned i = 0; i < 4000 && w.n < n; i++) run_cycles(t, 1);
+    t_tap_off(&w.tap);
+    return w.n;
+}
+
 uint64_t reqs(struct tctx *t, unsigned purp)
 {
     return t->b->link.st.total[purp].requests;

@@ -26,6 +26,9 @@ void engine_up(struct tctx *t, bool packed, uint32_t param, uint32_t eng_ctrl_ex
 void queue_at(struct tctx *t, bool packed, unsigned q, uint64_t desc, uint64_t drv, uint64_t dev);
 /* the transmitq's doorbell, then 8000 cycles */
 void kick(struct tctx *t);
+/* the transmitq's doorbell, then cycles (4000 at most) until the n-th payload read from now is issued; how
+ * many were */
+unsigned kick_to_payload_read(struct tctx *t, unsigned n);
 /* DMA requests of a purpose so far */
 uint64_t reqs(struct tctx *t, unsigned purp);
 /* n one-descriptor frames of `len` bytes (at most 256) on the transmitq (packed, or split in table order,

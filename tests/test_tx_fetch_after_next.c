@@ -184,18 +184,6 @@ static void left_failed(struct tctx *t, bool packed)
 ENGINE_TEST(tx_fetch_after_next, packed_failed_and_the_service_leaves_is_reported, .timeout = 60) { left_failed(T, true); }
 ENGINE_TEST(tx_fetch_after_next, split_failed_and_the_service_leaves_is_reported, .timeout = 60) { left_failed(T, false); }
 
-/* The payload reads issued so far */
-struct pay_watch {
-    struct t_tap tap;
-    unsigned n;
-};
-
-static void on_pay(void *ctx, const vdpu_txn_t *x)
-{
-    struct pay_watch *w = ctx;
-    if (x->chan == VDPU_CH_DMAREQ && x->u.dmareq.purpose == VDPU_PURP_PAYLOAD_RD) w->n++;
-}
-
 /*
  * A DEV_RESET right after the fetch after the next one's first read is issued (the 5th payload read,
  * frame 4's; frames 0, 1 not out yet): its reads are forgotten with the rest - the engine idle, nothing
@@ -204,16 +192,11 @@ static void on_pay(void *ctx, const vdpu_txn_t *x)
  */
 static void reset_in_flight(struct tctx *t, bool packed)
 {
-    struct pay_watch w = {0};
     up(t, packed);
-    t_tap_on(&w.tap, t, on_pay, &w);
-    bar_wr(t, VDPU_BAR_NOTIFY_OFF + Q_TX * VDPU_NOTIFY_MULT, 2, Q_TX);
-    for (unsigned i = 0; i < 4000 && w.n < 5; i++) run_cycles(t, 1);
-    cr_assert_eq(w.n, 5, "frame 4's read issued");
+    cr_assert_eq(kick_to_payload_read(t, 5), 5, "frame 4's read issued");
     cr_assert(t->b->net.tx_frames < 2, "fetch 0 still leaving: %llu frames", (unsigned long long)t->b->net.tx_frames);
     csr_wr(t, VDPU_CSR_DEV_RESET, 1);
     run_cycles(t, 4000);
-    t_tap_off(&w.tap);
     cr_assert(csr_rd(t, VDPU_CSR_ENG_STATUS) & VDPU_ENG_STATUS_IDLE, "the engine is idle");
     cr_assert_leq(t->b->net.tx_frames, 2, "no frame after fetch 0 left");
     cr_assert_eq(reqs(t, VDPU_PURP_USED), 0);

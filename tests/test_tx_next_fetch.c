@@ -198,18 +198,6 @@ ENGINE_TEST(tx_next_fetch, packed_a_read_beyond_poisoned_at_its_last_beat_fails_
     failed_beyond(T, "poison-last@3");
 }
 
-/* The payload reads issued so far, and the cycle the first read of the next fetch went out */
-struct pay_watch {
-    struct t_tap tap;
-    unsigned n;
-};
-
-static void on_pay(void *ctx, const vdpu_txn_t *x)
-{
-    struct pay_watch *w = ctx;
-    if (x->chan == VDPU_CH_DMAREQ && x->u.dmareq.purpose == VDPU_PURP_PAYLOAD_RD) w->n++;
-}
-
 /* A DEV_RESET while the next fetch's reads are in flight (1,500-byte frames, three reads each: the 13th
  * payload read issued - the next fetch's first, its frame 512 bytes requested - the first fetch's frames
  * still leaving): they are forgotten with the engine's own - the engine idle at once, no further frame,
@@ -217,17 +205,12 @@ static void on_pay(void *ctx, const vdpu_txn_t *x)
  * afterwards runs both fetches as before, each frame read from its first byte: 24 reads once more. */
 static void reset_in_flight(struct tctx *t, bool packed)
 {
-    struct pay_watch w = {0};
     up_big(t, packed);
-    t_tap_on(&w.tap, t, on_pay, &w);
-    bar_wr(t, VDPU_BAR_NOTIFY_OFF + Q_TX * VDPU_NOTIFY_MULT, 2, Q_TX);
-    for (unsigned i = 0; i < 4000 && w.n < 13; i++) run_cycles(t, 1);
-    cr_assert_eq(w.n, 13, "the next fetch's first read issued");
+    cr_assert_eq(kick_to_payload_read(t, 13), 13, "the next fetch's first read issued");
     uint64_t sent = t->b->net.tx_frames;
     cr_assert(sent < 4, "the first fetch still leaving: %llu frames", (unsigned long long)sent);
     csr_wr(t, VDPU_CSR_DEV_RESET, 1);
     run_cycles(t, 4000);
-    t_tap_off(&w.tap);
     cr_assert(csr_rd(t, VDPU_CSR_ENG_STATUS) & VDPU_ENG_STATUS_IDLE, "the engine is idle");
     cr_assert_leq(t->b->net.tx_frames, 4, "no frame of the next fetch left");
     cr_assert_eq(reqs(t, VDPU_PURP_USED), 0);
