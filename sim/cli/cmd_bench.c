@@ -33,10 +33,11 @@ static double link_bound_mpps(const vdpu_session_t *s, const virtio_drv_t *d, en
     c.mrrs = s->bus.link.p.mrrs;
     c.rcb = s->bus.link.p.rcb;
     c.tlp_overhead = s->bus.link.p.tlp_overhead;
+    c.bytes_per_cycle = s->bus.link.p.bytes_per_cycle;
     struct specmin m;
     specmin_compute(&c, &m);
     if (min_req) *min_req = m.requests;
-    return specmin_link_bound(&m, s->bus.link.p.bytes_per_cycle) * 250.0;
+    return specmin_link_bound(&m) * 250.0;
 }
 
 static double now_s(void)

@@ -17,13 +17,15 @@ void specmin_cfg_default(struct specmin_cfg *c)
     c->mrrs = lp.mrrs;
     c->rcb = lp.rcb;
     c->tlp_overhead = lp.tlp_overhead;
+    c->bytes_per_cycle = lp.bytes_per_cycle;
 }
 
 static unsigned ceil_div(unsigned a, unsigned b) { return (a + b - 1) / b; }
 
-/* `up` / `down`: the link bytes of these requests going each way */
+/* `up` / `down`: the link bytes of these requests going each way; `up_cyc` / `down_cyc`: the cycles they
+ * hold each direction */
 static void add(struct specmin *m, const struct specmin_cfg *c, unsigned purp, double times, double bytes,
-                double tlps, double up, double down)
+                double tlps, double up, double down, double up_cyc, double down_cyc)
 {
     struct specmin_count *k = &m->p[purp];
     k->requests += times;
@@ -32,6 +34,8 @@ static void add(struct specmin *m, const struct specmin_cfg *c, unsigned purp, d
     k->link_bytes += times * (bytes + tlps * c->tlp_overhead);
     m->up_link_bytes += times * up;
     m->down_link_bytes += times * down;
+    m->up_link_cycles += times * up_cyc;
+    m->down_link_cycles += times * down_cyc;
 }
 
 /* `times` reads of `len` bytes each: requests of at most MRRS, each one request TLP plus a completion per
@@ -40,9 +44,13 @@ static void rd(struct specmin *m, const struct specmin_cfg *c, unsigned purp, do
 {
     for (unsigned off = 0; off < len; off += c->mrrs) {
         unsigned chunk = len - off < c->mrrs ? len - off : c->mrrs;
-        unsigned cpls = ceil_div(chunk, c->rcb);
+        unsigned cpls = ceil_div(chunk, c->rcb), bpc = c->bytes_per_cycle, rem = chunk % c->rcb;
+        /* completions of a whole RCB, and the rest: each its header's cycles, then its data's */
+        unsigned cyc = (chunk / c->rcb) * (ceil_div(c->tlp_overhead, bpc) + ceil_div(c->rcb, bpc)) +
+                       (rem ? ceil_div(c->tlp_overhead, bpc) + ceil_div(rem, bpc) : 0);
         /* the request goes up alone; the data comes down in the completions */
-        add(m, c, purp, times, chunk, 1 + cpls, c->tlp_overhead, chunk + (double)cpls * c->tlp_overhead);
+        add(m, c, purp, times, chunk, 1 + cpls, c->tlp_overhead, chunk + (double)cpls * c->tlp_overhead,
+            ceil_div(c->tlp_overhead, bpc), cyc);
     }
 }
 
@@ -51,7 +59,8 @@ static void wr(struct specmin *m, const struct specmin_cfg *c, unsigned purp, do
 {
     for (unsigned off = 0; off < len; off += c->mps) {
         unsigned chunk = len - off < c->mps ? len - off : c->mps;
-        add(m, c, purp, times, chunk, 1, chunk + c->tlp_overhead, 0);
+        add(m, c, purp, times, chunk, 1, chunk + c->tlp_overhead, 0,
+            ceil_div(chunk + c->tlp_overhead, c->bytes_per_cycle), 0);
     }
 }
 
@@ -129,8 +138,8 @@ void specmin_compute(const struct specmin_cfg *c, struct specmin *out)
     }
 }
 
-double specmin_link_bound(const struct specmin *m, unsigned bytes_per_cycle)
+double specmin_link_bound(const struct specmin *m)
 {
-    double busier = m->up_link_bytes > m->down_link_bytes ? m->up_link_bytes : m->down_link_bytes;
-    return busier > 0 ? bytes_per_cycle / busier : 0;
+    double busier = m->up_link_cycles > m->down_link_cycles ? m->up_link_cycles : m->down_link_cycles;
+    return busier > 0 ? 1.0 / busier : 0;
 }

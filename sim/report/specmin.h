@@ -22,6 +22,7 @@ struct specmin_cfg {
     unsigned window;     /* W: buffers one look at the ring can reveal at most (the queue size) */
     unsigned hdr_len;    /* virtio_net_hdr bytes before each frame in the buffer */
     unsigned mps, mrrs, rcb, tlp_overhead; /* the link's */
+    unsigned bytes_per_cycle;            /* ... each way: a TLP takes whole cycles of it (link_bound) */
 };
 
 struct specmin_count {
@@ -34,15 +35,22 @@ struct specmin {
     /* link_bytes by direction: up (device -> host: read requests, writes with their data) and down
      * (host -> device: completions with data); up + down = link_bytes */
     double up_link_bytes, down_link_bytes;
+    /* the cycles each direction is busy per packet as the simulated link moves TLPs: an upstream TLP
+     * (a read request, a write with its data) holds it for ceil((data + overhead) / bytes_per_cycle)
+     * cycles, a completion for ceil(overhead / bytes_per_cycle) + ceil(data / bytes_per_cycle)
+     * (sim/harness/link.c) */
+    double up_link_cycles, down_link_cycles;
 };
 
-/* The configuration with the link defaults of the simulator (MPS 256, MRRS 512, RCB 64, 24 B per TLP),
+/* The configuration with the link defaults of the simulator (MPS 256, MRRS 512, RCB 64, 24 B per TLP, 32 B
+ * per cycle each way),
  * a 12-byte header and a 256-entry window; the caller sets the ring and the axes. */
 void specmin_cfg_default(struct specmin_cfg *c);
 /* Fill `out` (per packet; a loopback packet costs one TX and one RX buffer). */
 void specmin_compute(const struct specmin_cfg *c, struct specmin *out);
-/* The link-bound frame rate of the minimum: packets per cycle a link moving `bytes_per_cycle` each way
- * carries at most (the busier direction decides; 0 when the minimum moves nothing). */
-double specmin_link_bound(const struct specmin *m, unsigned bytes_per_cycle);
+/* The link-bound frame rate of the minimum: packets per cycle the link carries at most, each TLP taking
+ * whole cycles of its direction as the simulated link moves it (the busier direction decides; 0 when the
+ * minimum moves nothing). */
+double specmin_link_bound(const struct specmin *m);
 
 #endif

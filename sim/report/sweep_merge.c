@@ -201,9 +201,7 @@ static void one(const char *dir, const struct sweep_spec *s, struct sweep_result
         return;
     }
     specmin_compute(&c, &r->min);
-    struct link_params lp;
-    link_params_default(&lp); /* every point runs on the default link but for its rtt */
-    r->link_mpps = specmin_link_bound(&r->min, lp.bytes_per_cycle) * 250.0;
+    r->link_mpps = specmin_link_bound(&r->min) * 250.0; /* every point runs on the default link but for its rtt */
     struct eng_storage es;
     eng_storage_of(c.prefetch, c.batch, (unsigned)atoi(sweep_val(s, p, SWEEP_AX_MAX_READS)),
                    (unsigned)atoi(sweep_val(s, p, SWEEP_AX_TX_FETCH)), &es);

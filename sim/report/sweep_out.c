@@ -102,7 +102,7 @@ void sweep_table(FILE *out, const struct sweep_spec *s, const struct sweep_resul
                 r[k].lat_p50, r[k].lat_p99);
     }
     fprintf(out, "(bound: the frame rate the link allows for the spec minimum's traffic, the busier direction at "
-                 "32 bytes per cycle)\n");
+                 "32 bytes per cycle, each TLP in whole cycles)\n");
     if (s->wire_mbps) {
         char g[32];
         netport_wire_format(s->wire_mbps, g, sizeof g);
