@@ -133,6 +133,7 @@ int dma_report_json(const char *path, const struct link_stats *st, const struct 
     cJSON_AddNumberToObject(sto, "frame_bufs", es.frame_bufs);
     cJSON_AddNumberToObject(sto, "in_order", es.in_order);
     cJSON_AddNumberToObject(sto, "beside", es.beside);
+    cJSON_AddNumberToObject(sto, "tx_fetch", es.tx_fetch);
     cJSON_AddNumberToObject(sto, "total", es.total);
     cJSON *feat = cJSON_AddArrayToObject(root, "features");
     for (unsigned bit = 0; bit < 128; bit++)

@@ -7,13 +7,26 @@
 
 #define DESC_BYTES 16     /* a packed descriptor (rtl/vdpu_qeng.sv pc_q: 128 bits an entry) */
 #define USED_ENTRY_BYTES 4 /* bids_q and b_len_q: 16 bits each */
-#define READ_SLOT_BYTES 6  /* plen_q, pgot_q, poff_q (16 bits each; the slot is its read tag's) */
+#define OFF_BITS 17 /* a byte offset into the TX fetch buffers side by side (RTL FRAME_PW) */
+_Static_assert(VDPU_TX_FETCH_BUFS * VDPU_TX_BUF_BYTES < 1u << OFF_BITS &&
+                   VDPU_TX_FETCH_BUFS * VDPU_TX_BUF_BYTES >= 1u << (OFF_BITS - 1),
+               "OFF_BITS is the offset width");
 #define MRG_ENTRY_BYTES 6  /* mid_q, mlen_q, moff_q: 16 bits each */
 #define TAG_BITS 6 /* a read tag: 0..QENG_TAGS - 1 */
 _Static_assert(1u << TAG_BITS == VDPU_QENG_TAGS, "a read tag is TAG_BITS bits");
 #define BITS_BYTES(b) (((b) + 7) / 8)
 #define DECISION_BYTES BITS_BYTES(2 + TAG_BITS + 3 * 16 + 1) /* decision_t: state, tag, n, o, nw, wrap - 57 bits */
 #define RA_READ_BYTES BITS_BYTES(3 + TAG_BITS + 4 + 8 + 1)   /* ra_read_t: state, tag, n, got, bad - 22 bits */
+/* a payload read slot (the slot is its read tag's): plen_q, pgot_q (16 bits), poff_q, pbusy_q, and a bit of
+ * pnx_q per next fetch - 52 bits */
+#define READ_SLOT_BYTES BITS_BYTES(16 + 16 + OFF_BITS + 1 + (VDPU_TX_FETCH_BUFS - 1))
+/* a TX fetch's own state (K > 1): x_q (cnt, req, rbase, out, stop, left, sent, bidx - 38 bits), xa_q (state,
+ * n, tag, got - 20), the next fetches' xn_q (cnt, req, preq 32, rbase, n 6, bad - 64 each), the reads beyond
+ * xb_q (state, n, tag, got, bad - 21 each) */
+#define TX_FETCH_STATE_BYTES                                                                                     \
+    (BITS_BYTES(4 + 4 + OFF_BITS + 4 + 2 + 4 + 1 + 2) + BITS_BYTES(2 + 4 + TAG_BITS + 8) +                       \
+     (VDPU_TX_FETCH_BUFS - 1) * BITS_BYTES(4 + 4 + 32 + OFF_BITS + 6 + 1) +                                       \
+     VDPU_TX_BEYOND_READS * BITS_BYTES(2 + 4 + TAG_BITS + 8 + 1))
 #define REFRESH_BYTES (RA_READ_BYTES + 4) /* av_q and the avail flags + idx it brought (avd_q) */
 
 
@@ -59,20 +72,23 @@ void eng_storage_of(unsigned prefetch, unsigned used_batch, unsigned max_reads, 
     s->in_order = 2 + VDPU_NUM_QUEUES * 5; /* io_pos_q; io_ok_q, io_la_q, io_head_q */
     s->beside = VDPU_EV_PENDING * DECISION_BYTES + (eng_field(prefetch) > 1 ? VDPU_RX_AHEAD_READS * RA_READ_BYTES : 0) +
                 REFRESH_BYTES;
-    s->total = s->desc_cache + s->used_batch + s->read_slots + s->mrg + s->frame_bufs + s->in_order + s->beside;
+    s->tx_fetch = fetches(max_reads, tx_fetch) ? TX_FETCH_STATE_BYTES : 0;
+    s->total = s->desc_cache + s->used_batch + s->read_slots + s->mrg + s->frame_bufs + s->in_order + s->beside +
+               s->tx_fetch;
 }
 
 void eng_storage_format(const struct eng_storage *s, unsigned prefetch, unsigned used_batch, unsigned max_reads,
                         unsigned tx_fetch, char *buf, size_t len)
 {
     unsigned c = caches(prefetch, max_reads, tx_fetch);
-    char cs[64] = "";
+    char cs[64] = "", tf[32] = "";
+    if (s->tx_fetch) snprintf(tf, sizeof tf, ", TX fetch state %u", s->tx_fetch);
     if (c > 1) snprintf(cs, sizeof cs, "s (prefetch, %u read ahead) %u x", c - 1, c);
     snprintf(buf, len,
              "%u bytes (descriptor cache%s %u x %u, used batch %u x %u, payload read slots %u x %u, MRG_RXBUF buffers "
-             "%u x %u, frame buffers TX %u + RX %u x %u, in-order hints %u, reads and decisions beside the engine %u)",
+             "%u x %u, frame buffers TX %u + RX %u x %u, in-order hints %u%s, reads and decisions beside the engine %u)",
              s->total, cs, eng_field(prefetch),
              DESC_BYTES, eng_field(used_batch), USED_ENTRY_BYTES, reads_field(max_reads),
              READ_SLOT_BYTES, VDPU_MRG_MAX, MRG_ENTRY_BYTES, tx_buf(max_reads, tx_fetch), VDPU_RX_FRAME_BUFS, VDPU_FRAME_BUF_BYTES, s->in_order,
-             s->beside);
+             tf, s->beside);
 }

@@ -12,14 +12,16 @@ struct eng_storage {
     uint32_t desc_cache;  /* P descriptors of 16 bytes (a packed descriptor; a split ring's head ids fit); with
                            * TX fetch twice: the run-ahead read's beside the prefetch cache */
     uint32_t used_batch;  /* B held used entries: id and length, 2 + 2 bytes */
-    uint32_t read_slots;  /* M payload reads in flight: tag, length, bytes got, chain offset (7 bytes) */
+    uint32_t read_slots;  /* M payload reads in flight: length, bytes got, buffer offset, busy, next fetch (7 bytes) */
     uint32_t mrg;         /* MRG_MAX receive buffers of one frame: id, length, ring offset (6 bytes) */
     uint32_t frame_bufs;  /* the TX and RX frame buffers: FRAME_BUF_BYTES each, the TX one TX_BUF_BYTES with K > 1 */
     uint32_t in_order;    /* split IN_ORDER fetch: io_pos, and per queue the hint of its next head
                            * (valid, last_avail, head: 33 bits, 5 bytes) */
-    uint32_t beside;      /* the reads and decisions beside the engine: EV_PENDING interrupt decisions (7 bytes
+    uint32_t beside;      /* the reads and decisions beside the engine: EV_PENDING interrupt decisions (8 bytes
                            * each), with P > 1 RX_AHEAD_READS run-ahead reads (3 bytes each), the avail refresh
                            * and the flags + idx it brought (7 bytes) */
+    uint32_t tx_fetch;    /* TX fetch (K > 1, M > 1): the fetch's, its read ahead's, the next fetches' and the reads
+                           * beyond's state (36 bytes) */
     uint32_t total;
 };
 
