@@ -166,6 +166,7 @@ static void up_tlp_end(link_t *l, unsigned data, unsigned taken)
 {
     unsigned total = cycles_for(l, data + l->p.tlp_overhead);
     l->up_busy = (total > taken ? total - taken : 0) + 1;
+    l->st.up_link_cycles += total;
 }
 
 bool link_dmareq_ready(const link_t *l) { return l->up_busy == 0 && l->nrd < l->p.tags && !l->error[0]; }
@@ -365,6 +366,7 @@ static void next_beat(link_t *l, uint64_t cycle)
         l->cpl_valid = true;
         l->cpl_is_dup = true;
         l->dup_pending = false;
+        l->st.down_link_cycles++;
         return;
     }
     if (!l->nrd) return;
@@ -382,6 +384,7 @@ static void next_beat(link_t *l, uint64_t cycle)
         /* a new completion TLP: its header costs link time first */
         if (l->down_gap) {
             l->down_gap--;
+            l->st.down_link_cycles++; /* the header's cycle */
             return;
         }
         if (rd->fault == LINK_FAULT_CA || rd->fault == LINK_FAULT_UR) {
@@ -391,6 +394,7 @@ static void next_beat(link_t *l, uint64_t cycle)
             l->cpl.status = rd->fault == LINK_FAULT_CA ? VDPU_CPL_CA : VDPU_CPL_UR;
             l->cpl.last = true;
             l->cpl_valid = true;
+            l->st.down_link_cycles++;
             return;
         }
         uint64_t a = rd->addr + rd->sent, end = rd->addr + rd->len;
@@ -419,6 +423,7 @@ static void next_beat(link_t *l, uint64_t cycle)
         for (unsigned i = 0; i < n; i++) l->cpl.data[i] ^= 0xFF;
     }
     l->cpl_valid = true;
+    l->st.down_link_cycles++;
 }
 
 uint64_t link_next_event(const link_t *l, uint64_t now)
@@ -480,6 +485,8 @@ void link_stats_since(const struct link_stats *now, const struct link_stats *bef
     for (unsigned p = 0; p < VDPU_PURP_COUNT; p++) count_sub(&out->total[p], &now->total[p], &before->total[p]);
     out->up_link_bytes = now->up_link_bytes - before->up_link_bytes;
     out->down_link_bytes = now->down_link_bytes - before->down_link_bytes;
+    out->up_link_cycles = now->up_link_cycles - before->up_link_cycles;
+    out->down_link_cycles = now->down_link_cycles - before->down_link_cycles;
     for (unsigned i = 0; i < LINK_LAT_BUCKETS; i++) out->lat_hist[i] = now->lat_hist[i] - before->lat_hist[i];
     out->lat_sum = now->lat_sum - before->lat_sum;
     out->lat_n = now->lat_n - before->lat_n;

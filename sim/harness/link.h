@@ -35,6 +35,7 @@ struct link_stats {
     struct dma_count by[LINK_QUEUES][VDPU_PURP_COUNT];
     struct dma_count total[VDPU_PURP_COUNT];
     uint64_t up_link_bytes, down_link_bytes; /* each direction, TLP overhead included */
+    uint64_t up_link_cycles, down_link_cycles; /* each direction's busy cycles (a TLP takes whole ones) */
     uint64_t lat_hist[LINK_LAT_BUCKETS];     /* read latency: request accepted -> last beat delivered */
     uint64_t lat_sum, lat_n, lat_max;
     unsigned rd_peak;                        /* reads outstanding at most (engine and firmware channel) */

@@ -51,7 +51,7 @@ static void lat_quantiles(const struct link_stats *st, double *p50, double *p99)
 void dma_report_table(FILE *out, const struct link_stats *st, const struct link_params *lp,
                       const struct run_summary *r)
 {
-    double secs = (double)r->cycles / CLOCK_HZ, cap = (double)r->cycles * lp->bytes_per_cycle;
+    double secs = (double)r->cycles / CLOCK_HZ;
     fprintf(out, "DMA per packet (%llu packets, %s ring, %s; prefetch %u, used batch %u, reads outstanding %u, "
                  "tx fetch %u, %s):\n",
             (unsigned long long)r->packets, r->ring, r->workload, r->prefetch, r->used_batch, r->max_reads,
@@ -65,9 +65,11 @@ void dma_report_table(FILE *out, const struct link_stats *st, const struct link_
                 (unsigned long long)c->requests, per_pkt(c->requests, r->packets), per_pkt(c->bytes, r->packets),
                 per_pkt(c->tlps, r->packets), per_pkt(c->link_bytes, r->packets));
     }
-    fprintf(out, "  link utilization: device->host %.1f%%, host->device %.1f%% (%u B/cycle each way, %u B per TLP)\n",
-            cap ? 100.0 * (double)st->up_link_bytes / cap : 0.0, cap ? 100.0 * (double)st->down_link_bytes / cap : 0.0,
-            lp->bytes_per_cycle, lp->tlp_overhead);
+    fprintf(out, "  link utilization: device->host %.1f%%, host->device %.1f%% (busy cycles: %u B each, a TLP in whole "
+                 "ones with %u B of overhead)\n",
+            r->cycles ? 100.0 * (double)st->up_link_cycles / (double)r->cycles : 0.0,
+            r->cycles ? 100.0 * (double)st->down_link_cycles / (double)r->cycles : 0.0, lp->bytes_per_cycle,
+            lp->tlp_overhead);
     if (st->lat_n) {
         double p50, p99;
         lat_quantiles(st, &p50, &p99);
@@ -103,7 +105,7 @@ int dma_report_json(const char *path, const struct link_stats *st, const struct 
                     const struct run_summary *r)
 {
     cJSON *root = cJSON_CreateObject();
-    double secs = (double)r->cycles / CLOCK_HZ, cap = (double)r->cycles * lp->bytes_per_cycle;
+    double secs = (double)r->cycles / CLOCK_HZ;
     cJSON_AddStringToObject(root, "engine", r->engine);
     cJSON_AddStringToObject(root, "workload", r->workload);
     cJSON_AddStringToObject(root, "ring", r->ring);
@@ -164,8 +166,10 @@ int dma_report_json(const char *path, const struct link_stats *st, const struct 
     cJSON *link = cJSON_AddObjectToObject(root, "link");
     cJSON_AddNumberToObject(link, "up_bytes", (double)st->up_link_bytes);
     cJSON_AddNumberToObject(link, "down_bytes", (double)st->down_link_bytes);
-    cJSON_AddNumberToObject(link, "up_utilization", cap ? (double)st->up_link_bytes / cap : 0.0);
-    cJSON_AddNumberToObject(link, "down_utilization", cap ? (double)st->down_link_bytes / cap : 0.0);
+    /* the share of cycles each direction was busy (a TLP takes whole cycles, as the link bound counts them) */
+    cJSON_AddNumberToObject(link, "up_utilization", r->cycles ? (double)st->up_link_cycles / (double)r->cycles : 0.0);
+    cJSON_AddNumberToObject(link, "down_utilization",
+                            r->cycles ? (double)st->down_link_cycles / (double)r->cycles : 0.0);
     cJSON_AddNumberToObject(link, "rtt", lp->rtt);
     cJSON_AddNumberToObject(link, "tlp_overhead", lp->tlp_overhead);
     cJSON_AddNumberToObject(link, "reads_outstanding_max", st->rd_peak);
