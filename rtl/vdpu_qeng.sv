@@ -913,16 +913,27 @@ module vdpu_qeng
     if (state_q == StPay && free && xa_q.st != XaNone && takes_cache &&
         (xa_q.st == XaRead || xn_count[0] == xa_q.n))
       {xb_k, xb_slot} = ahead_k(skip, skip + 32'd1);  // split: last_avail is at the descriptor in service
-    // xn_q[0] until its reads are all issued (xn_q[0].req its last frame, all of it), then xn_q[1]
-    len0     = pcx_q[128*32'(xn_q[0].req)+64 +: 32];
-    xn0_done = (xn_q[0].cnt != '0) && (xn_q[0].preq == len0);
-    xn_i     = xn0_done ? XnW'(1) : XnW'(0);
-    xn_cnt   = (xn_q[xn_i].cnt != '0) ? xn_q[xn_i].cnt : xn_count[xn_i];
-    xn_addr  = xn0_done ? pcy_q[128*32'(xn_q[1].req) +: 64] : pcx_q[128*32'(xn_q[0].req) +: 64];
-    xn_len   = xn0_done ? pcy_q[128*32'(xn_q[1].req)+64 +: 32] : len0;
-    xn_rlen  = min16(xn_len - xn_q[xn_i].preq, 32'(DMA_RD_MAX));
-    xn_rbase = (xn_q[xn_i].cnt != '0) ? xn_q[xn_i].rbase :
-               FRAME_PW'(32'(next_buf(x_q.bidx, 32'(xn_i) + 32'd1)) * TX_BUF_BYTES);
+    // xn_q[0] until its reads are all issued (xn_q[0].req its last frame, all of it), then xn_q[1]; the
+    // wide selects only where a read of them may go out (PAY, the read ahead in: xn_go)
+    len0     = '0;
+    xn0_done = 1'b0;
+    xn_i     = '0;
+    xn_cnt   = '0;
+    xn_addr  = '0;
+    xn_len   = '0;
+    xn_rlen  = '0;
+    xn_rbase = '0;
+    if (state_q == StPay && xa_q.st == XaIn) begin
+      len0     = pcx_q[128*32'(xn_q[0].req)+64 +: 32];
+      xn0_done = (xn_q[0].cnt != '0) && (xn_q[0].preq == len0);
+      xn_i     = xn0_done ? XnW'(1) : XnW'(0);
+      xn_cnt   = (xn_q[xn_i].cnt != '0) ? xn_q[xn_i].cnt : xn_count[xn_i];
+      xn_addr  = xn0_done ? pcy_q[128*32'(xn_q[1].req) +: 64] : pcx_q[128*32'(xn_q[0].req) +: 64];
+      xn_len   = xn0_done ? pcy_q[128*32'(xn_q[1].req)+64 +: 32] : len0;
+      xn_rlen  = min16(xn_len - xn_q[xn_i].preq, 32'(DMA_RD_MAX));
+      xn_rbase = (xn_q[xn_i].cnt != '0) ? xn_q[xn_i].rbase :
+                 FRAME_PW'(32'(next_buf(x_q.bidx, 32'(xn_i) + 32'd1)) * TX_BUF_BYTES);
+    end
     xb_go   = pay_can && (xa_k == '0) && (xb_k != '0);  // before the payload: descriptors gate the stream
     // xn_q[1]: the next fetch takes the whole read ahead, and the read beyond it is in
     xn_go   = pay_can && (xa_k == '0) && !(preq_q < pay_elen) && (xb_k == '0) && (xa_q.st == XaIn) &&
