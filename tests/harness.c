@@ -351,6 +351,15 @@ void hm_rings_by_hand(struct tctx *t, const struct drv_queue *x, bool packed)
     cr_assert(packed ? link_grant(&t->b->link, x->desc, 16 * n) : link_grant(&t->b->link, x->device, 6 + 8 * n));
 }
 
+struct cJSON *t_run_json(const char *cmd, const char *path)
+{
+    static char line[1024], out[16384];
+    remove(path);
+    snprintf(line, sizeof line, "%s --json %s", cmd, path);
+    cr_assert_eq(sh(line, out, sizeof out), 0, "%s: %s", line, out);
+    return t_json_file(path);
+}
+
 struct cJSON *t_json_file(const char *path)
 {
     FILE *f = fopen(path, "r");

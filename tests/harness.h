@@ -142,6 +142,8 @@ vdpu_session_t *t_netrand_session(enum vdpu_engine e, uint64_t seed);
 
 /* A JSON file the run wrote, parsed (asserts it exists, fits 64 KiB and parses); cJSON_Delete it. */
 struct cJSON *t_json_file(const char *path);
+/* `cmd --json path` run (asserting exit 0; the file removed first), and the JSON it wrote, parsed */
+struct cJSON *t_run_json(const char *cmd, const char *path);
 
 /* Host memory as a driver writes and reads it (little-endian; asserts the address is backed). */
 void hm_w(struct tctx *t, uint64_t a, const void *p, size_t n);

@@ -232,12 +232,9 @@ Test(cli, pcap_out_is_read_by_tshark, .timeout = 300)
  * never more than every cycle; the device->host direction carries the read requests. */
 Test(cli, link_utilization_is_busy_cycles, .timeout = 120)
 {
-    static char out[16384];
-    remove("build/t-util.json");
-    cr_assert_eq(sh(VDPU " run -q --engine model --ring packed --workload net-tx --pkt-size 1500 --packets 1000 "
-                         "--prefetch 15 --used-batch 15 --tags 63 --tx-fetch 15 --json build/t-util.json",
-                    out, sizeof out), 0, "%s", out);
-    cJSON *root = t_json_file("build/t-util.json");
+    cJSON *root = t_run_json(VDPU " run -q --engine model --ring packed --workload net-tx --pkt-size 1500 "
+                                   "--packets 1000 --prefetch 15 --used-batch 15 --tags 63 --tx-fetch 15",
+                             "build/t-util.json");
     cJSON *link = cJSON_GetObjectItem(root, "link");
     double down = cJSON_GetObjectItem(link, "down_utilization")->valuedouble,
            up = cJSON_GetObjectItem(link, "up_utilization")->valuedouble;
@@ -248,12 +245,9 @@ Test(cli, link_utilization_is_busy_cycles, .timeout = 120)
 
 Test(cli, json_schema, .timeout = 300)
 {
-    static char out[16384];
-    remove("build/test.json");
-    cr_assert_eq(sh(VDPU " run -q --engine cosim --ring packed --workload net-loopback --packets 20 --prefetch 3 "
-                         "--used-batch 5 --tags 20 --coalesce 4,900 --json build/test.json",
-                    out, sizeof out), 0, "%s", out);
-    cJSON *root = t_json_file("build/test.json");
+    cJSON *root = t_run_json(VDPU " run -q --engine cosim --ring packed --workload net-loopback --packets 20 "
+                                   "--prefetch 3 --used-batch 5 --tags 20 --coalesce 4,900",
+                             "build/test.json");
     cr_assert_eq(cJSON_GetObjectItem(root, "packets")->valuedouble, 20);
     cr_assert_gt(cJSON_GetObjectItem(root, "cycles")->valuedouble, 0);
     /* what the run measured with: the engine parameters as given, the driver's defaults */
