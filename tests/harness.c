@@ -304,6 +304,7 @@ struct traffic_result t_traffic_opts(struct tctx *t, const struct drv_params *p,
     link_stats_since(&t->b->link.st, &before, &st);
     memcpy(r.c, st.total, sizeof r.c);
     r.rd_peak = st.rd_peak;
+    r.qsize = d->q[0].size;
     virtio_net_close(n);
     free(n);
     free(d);

@@ -98,6 +98,7 @@ struct traffic_result {
     uint64_t rx_merged, rx_bufs_used; /* frames received in several buffers, receive buffers used */
     uint64_t cycles;                  /* of the traffic phase (virtio_net_run) */
     unsigned rd_peak;                 /* DMA reads outstanding at most (the whole run's) */
+    unsigned qsize;                   /* the size the driver's queue 0 got */
 };
 #define REQ(r, P) ((r).c[VDPU_PURP_##P].requests)
 /* Enumerate, set up MSI-X, init the driver with p, run np through the queue engine (asserting that

@@ -499,7 +499,7 @@ Test(fw_policy, queue_enable_size_revalidated)
     cr_assert_eq(enable(1, 0x0B, n, 0, v), Q_SIZE_NOT_POW2);
     v.size = 0;
     cr_assert_eq(enable(1, 0x0B, n, 0, v), Q_SIZE_ZERO);
-    v.size = 512;
+    v.size = 2 * VDPU_QSIZE_MAX; /* a power of two above the maximum */
     cr_assert_eq(enable(1, 0x0B, n, 0, v), Q_SIZE_TOO_BIG);
 }
 

@@ -60,6 +60,21 @@ PARAM_TEST(split_tx_p3_b3, 3, 3, .timeout = 300)
     cr_assert_eq(REQ(r, USED_IDX), 14);
 }
 
+/* The largest ring the device offers (QSIZE_MAX, 1024 since 2026-12-07: at a round trip of 1,000 cycles a
+ * 256-entry ring held too few receive buffers to keep the link busy): loopback over more than two laps, every
+ * frame checked, so that an index or wrap counter kept to the old 256 entries would show. */
+_Static_assert(VDPU_QSIZE_MAX == 1024, "the largest ring is 1024 entries");
+static void lap_the_largest_ring(struct tctx *t, enum drv_ring ring)
+{
+    const unsigned frames = 2 * VDPU_QSIZE_MAX + 100;
+    struct traffic_result r = traffic(t, ring, VDPU_QSIZE_MAX, NET_LOOPBACK, frames, 64);
+    cr_assert_eq(r.qsize, VDPU_QSIZE_MAX, "the device took queue size %u", r.qsize);
+    cr_assert_eq(r.packets, frames);
+    cr_assert_eq(REQ(r, PAYLOAD_WR), frames, "one payload write a received frame");
+}
+PARAM_TEST(split_loopback_laps_the_largest_ring, 8, 8, .timeout = 300) { lap_the_largest_ring(T, DRV_RING_SPLIT); }
+PARAM_TEST(packed_loopback_laps_the_largest_ring, 8, 8, .timeout = 300) { lap_the_largest_ring(T, DRV_RING_PACKED); }
+
 /* ENG_PARAM fields: 0 acts as 1; 15, the most a 4-bit field holds, is ENG_PARAM_MAX: batches of 15, 15, 10 */
 _Static_assert(VDPU_ENG_PARAM_MAX == 15, "B = 15 acts as 15");
 PARAM_TEST(split_tx_p0_b15, 0, 15, .timeout = 300)
