@@ -261,14 +261,14 @@ Test(cli, json_schema, .timeout = 300)
         cr_assert(cJSON_IsNumber(v) && v->valuedouble == want[i].v, "params.%s", want[i].k);
     }
     cr_assert(cJSON_IsNull(cJSON_GetObjectItem(root, "wire_mpps")), "no wire rate given: wire_mpps null");
-    /* the on-chip storage P = 3, B = 5, M = 20 cost: 9 x 3 x 16 (the cache, eight read ahead) + 5 x 4 + 20 x 7
-     * + 16 x 6 + 3 x 9216 (TX, RX x 2) + 2 + 5 x 5, and beside the engine 8 decisions x 8 (57 bits: a 6-bit
-     * tag) + 8 run-ahead reads x 3 + the avail refresh 7 */
-    _Static_assert(VDPU_RX_AHEAD_READS == 8 && VDPU_EV_PENDING == 8, "the storage below is for eight of each");
+    /* the on-chip storage P = 3, B = 5, M = 20 cost: 17 x 3 x 16 (the cache, sixteen read ahead) + 5 x 4 + 20 x 7
+     * + 16 x 6 + 3 x 9216 (TX, RX x 2) + 2 + 5 x 5, and beside the engine 16 decisions x 8 (57 bits: a 6-bit
+     * tag) + 16 run-ahead reads x 3 + the avail refresh 7 */
+    _Static_assert(VDPU_RX_AHEAD_READS == 16 && VDPU_EV_PENDING == 16, "the storage below is for sixteen of each");
     cJSON *sto = cJSON_GetObjectItem(root, "storage_bytes");
-    static const struct { const char *k; double v; } bytes[] = {{"desc_cache", 432}, {"used_batch", 20},
-        {"read_slots", 140}, {"mrg", 96}, {"frame_bufs", 27648}, {"in_order", 27}, {"beside", 95}, {"tx_fetch", 0},
-        {"total", 28458}};
+    static const struct { const char *k; double v; } bytes[] = {{"desc_cache", 816}, {"used_batch", 20},
+        {"read_slots", 140}, {"mrg", 96}, {"frame_bufs", 27648}, {"in_order", 27}, {"beside", 183}, {"tx_fetch", 0},
+        {"total", 28930}};
     for (unsigned i = 0; i < sizeof bytes / sizeof bytes[0]; i++) {
         cJSON *v = cJSON_GetObjectItem(sto, bytes[i].k);
         cr_assert(cJSON_IsNumber(v) && v->valuedouble == bytes[i].v, "storage_bytes.%s", bytes[i].k);
@@ -469,7 +469,8 @@ Test(cli, compare_json_write_failure_is_reported, .timeout = 120)
  * frames of 8 reads without it (simulated time: the same figures on every machine) with the same
  * requests per frame; at P = B = K = ENG_PARAM_MAX (15) 64-byte TX moves at least 1.3x the frames of K 8
  * (fifteen frames a fetch instead of eight), and RX at P = B = 15 64-byte frames at rtt 1000 1.15x those of
- * P = B = 8 (the reads ahead and the decisions in flight carry fifteen frames each) */
+ * P = B = 8 (the reads ahead and the decisions in flight carry fifteen frames each); packed RX at P = B = 15
+ * meets the issue's targets at both round trips (on the 1,024-entry rings the rows use) */
 Test(cli, bench_data_path_table, .timeout = 300)
 {
     static char out[32768];
@@ -506,10 +507,15 @@ Test(cli, bench_data_path_table, .timeout = 300)
         if (!strcmp(dir, "RX") && p == 8) rx8[pk][sz][rtt == 1000] = mpps;
         if (!strcmp(dir, "RX") && p == VDPU_ENG_PARAM_MAX) { /* after the P = B = 8 row */
             /* RX at rtt 1000 keeps RX_AHEAD_READS descriptor reads and EV_PENDING decisions in flight, P and B
-             * frames each: 64 B measured 23.7 against 14.4 Mpps packed, 16.6 against 13.6 split (2026-12-07) */
+             * frames each: 64 B measured 39.4 against 30.3 Mpps packed, 40.0 against 29.6 split (1,024-entry
+             * rings, sixteen of each, 2026-12-07) */
             double base = rx8[pk][sz][rtt == 1000];
             if (size == 64 && rtt == 1000)
                 cr_assert(base > 0 && mpps >= 1.15 * base, "RX P = B = 15 not 1.15x P = B = 8 (%.3f): %.160s", base, l);
+            /* the issue's targets for packed RX at both round trips: 64 B half the link bound (measured 68% at
+             * rtt 200, 67% at rtt 1000), 256 and 1500 B 90% (measured 90-95%; asserted with a little room) */
+            if (pk && size == 64) cr_assert(share >= 50.0, "packed RX 64 B below half the link bound: %.160s", l);
+            if (pk && size > 64) cr_assert(share >= 88.0, "packed RX below 88%% of the link bound: %.160s", l);
             rx_wide_rows++;
         } else if (k == VDPU_ENG_PARAM_MAX) { /* after the K 8 row */
             cr_assert_eq(p, VDPU_ENG_PARAM_MAX, "%.160s", l);

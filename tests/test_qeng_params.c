@@ -143,17 +143,17 @@ PARAM_TEST(split_rx_batched, 8, 8, .timeout = 300)
     cr_assert_geq(REQ(r, MSIX), 1);
 }
 
-/* packed: one block of 8 descriptors per 8 frames, read ahead by the eight RX run-ahead reads: 8-15 ...
- * 64-71 as frame 4 starts with half of the first block left, then one more as a frame takes a block
- * (frames 8, 16, 24: 72-79, 80-87, 88-95), the last eight not used; per batch the used descriptors of
+/* packed: one block of 8 descriptors per 8 frames, read ahead by the sixteen RX run-ahead reads: 8-15 ...
+ * 128-135 as frame 4 starts with half of the first block left, then one more as a frame takes a block
+ * (frames 8, 16, 24: 136-143, 144-151, 152-159): 1 + 16 + 3 reads, the last sixteen blocks not used; per batch the used descriptors of
  * buffers 1..n-1 in one write, buffer 0's in a second, one event read */
 PARAM_TEST(packed_rx_batched, 8, 8, .timeout = 300)
 {
     struct traffic_result r = traffic(T, DRV_RING_PACKED, 0, NET_RX, 30, 64);
     cr_assert_eq(r.packets, 30);
-    _Static_assert(VDPU_RX_AHEAD_READS == 8, "the descriptor reads are argued for eight run-ahead reads");
-    cr_assert_eq(REQ(r, DESC), 12);
-    cr_assert_eq(BYTES(r, DESC), 12 * 8 * 16);
+    _Static_assert(VDPU_RX_AHEAD_READS == 16, "the descriptor reads are argued for sixteen run-ahead reads");
+    cr_assert_eq(REQ(r, DESC), 20, "%llu descriptor reads", (unsigned long long)REQ(r, DESC));
+    cr_assert_eq(BYTES(r, DESC), 20 * 8 * 16);
     cr_assert_eq(REQ(r, USED), 8);
     cr_assert_eq(BYTES(r, USED), 3 * (7 * 16 + 8) + 5 * 16 + 8);
     cr_assert_eq(REQ(r, EVENT), 4);

@@ -322,7 +322,7 @@ RA_TEST(packed_a_stale_cached_descriptor_forgets_every_run_ahead_read, .timeout 
  */
 RA_TEST(packed_a_stale_run_ahead_read_forgets_the_later_ones_too, .timeout = 120)
 {
-    _Static_assert(VDPU_RX_AHEAD_READS == 8, "the descriptor reads are argued for eight run-ahead reads");
+    _Static_assert(VDPU_RX_AHEAD_READS == 16, "the descriptor reads are argued for sixteen run-ahead reads");
     uint64_t reads = post_late(T, 32, 16, 28, 100, 14, 8);
     cr_assert_eq(reads, 14, "%llu descriptor reads", (unsigned long long)reads);
 }

@@ -279,7 +279,7 @@ static void on_event_reads(void *ctx, const vdpu_txn_t *x)
  * writes outrun the decisions, so EV_PENDING of them are in flight at once and never more (a batch's
  * used write waits for a free slot). Every frame used.
  */
-_Static_assert(VDPU_EV_PENDING == 8, "eight decisions in flight at most");
+_Static_assert(VDPU_EV_PENDING == 16, "sixteen decisions in flight at most");
 static void slots_full(struct tctx *t, enum drv_ring ring)
 {
     struct hctx h;
