@@ -185,7 +185,7 @@ Test(net_random, soak_pinned_receive_fault_within_the_phase_reads, .timeout = 30
 Test(net_random, parameter_coverage)
 {
     unsigned ring[2] = {0}, work[3] = {0}, size[3] = {0}, txc[3] = {0}, rxc[3] = {0}, top = 0, poll = 0, overrun = 0,
-             stall = 0, q8 = 0, q256 = 0, odd_packed = 0, rtt_lo = 0, rtt_hi = 0, batching = 0, p8 = 0, b8 = 0, rxbuf = 0,
+             stall = 0, q8 = 0, q256 = 0, qbig = 0, qmax = 0, odd_packed = 0, rtt_lo = 0, rtt_hi = 0, batching = 0, p8 = 0, b8 = 0, rxbuf = 0,
              rxbuf_tiny = 0, no_evidx = 0, no_nd = 0, coal = 0, coal_timer_only = 0, mr = 0, mr8 = 0, reord = 0,
              mwide = 0, in_order_batched = 0, no_io = 0, fault[LINK_FAULT_KINDS] = {0}, fault_pay = 0, ind[101] = {0},
              wide = 0, pmax = 0, kwide = 0;
@@ -203,6 +203,8 @@ Test(net_random, parameter_coverage)
         stall += c.stall_pct != 0;
         q8 += c.qsize == 8;
         q256 += c.qsize == 256;
+        qbig += c.qsize > 256;
+        qmax += c.qsize == VDPU_QSIZE_MAX;
         odd_packed += c.ring == DRV_RING_PACKED && (c.qsize & (c.qsize - 1));
         rtt_lo += c.rtt < 60;
         rtt_hi += c.rtt > 350;
@@ -239,7 +241,7 @@ Test(net_random, parameter_coverage)
         cr_assert(!c.no.rx_buf_size || (c.no.rx_buf_size >= 96 && c.no.rx_buf_size < 1526));
         cr_assert(c.prefetch >= 1 && c.prefetch <= VDPU_ENG_PARAM_MAX && c.used_batch >= 1 &&
                   c.used_batch <= VDPU_ENG_PARAM_MAX && c.tx_fetch >= 1 && c.tx_fetch <= VDPU_ENG_PARAM_MAX);
-        cr_assert(c.qsize >= 8 && c.qsize <= 256);
+        cr_assert(c.qsize >= 8 && c.qsize <= VDPU_QSIZE_MAX);
         cr_assert(c.ring == DRV_RING_PACKED || !(c.qsize & (c.qsize - 1)), "split queue sizes are powers of two");
         cr_assert(c.np.packets >= 20 && c.np.packets <= 200);
         cr_assert(c.rtt >= 20 && c.rtt <= 400);
@@ -257,6 +259,8 @@ Test(net_random, parameter_coverage)
     cr_assert_geq(stall, 50);
     cr_assert_geq(q8, 5);
     cr_assert_geq(q256, 5);
+    cr_assert_geq(qbig, 10, "rings beyond 256 entries: %u seeds", qbig);
+    cr_assert_geq(qmax, 2, "rings of QSIZE_MAX entries: %u seeds", qmax);
     cr_assert_geq(odd_packed, 50);
     cr_assert_geq(rtt_lo, 5);
     cr_assert_geq(rtt_hi, 5);

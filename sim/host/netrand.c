@@ -132,6 +132,14 @@ void netrand_pick(uint64_t seed, struct netrand_cfg *c)
      * tags, 2026-12-07): the draws above stay those of every earlier seed but these */
     rng_t tr = {seed ^ 0x746167733634ull}; /* "tags64" */
     if (c->max_reads > 1 && rng_pct(&tr, 17)) c->max_reads = 9 + rng_below(&tr, VDPU_ENG_MAX_READS - 8);
+    /* rings beyond 256 entries (split 512 or 1,024, packed 257..QSIZE_MAX) for an eighth of the seeds, from a
+     * generator of their own (since QSIZE_MAX 1,024, 2026-12-07): every other draw stays, and with it every
+     * pinned seed (none of them is among these). A larger ring keeps the receive buffer size drawn above
+     * valid: it holds more buffers. One queue pair: two of 1,024 full-size buffers each do not fit the
+     * multiqueue driver's low memory. */
+    rng_t qr = {seed ^ 0x71737a31303234ull}; /* "qsz1024" */
+    if (rng_pct(&qr, 12) && c->pairs == 1)
+        c->qsize = c->ring == DRV_RING_SPLIT ? 512u << rng_below(&qr, 2) : 257 + rng_below(&qr, VDPU_QSIZE_MAX - 256);
     /* a receive phase reads a descriptor block per P buffers, not a read per frame (its payload is
      * written): the fault drawn above among the first packets/4 + 1 reads is brought among the first
      * packets/(4P) + 1 so that it still hits during the fault phase (soak seed 61925: P = 11, read 37 of a
