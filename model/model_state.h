@@ -206,7 +206,7 @@ struct vdpu_eng {
 
     /* INDIRECT_DESC and EVENT_IDX (ENG_CTRL[2] / [3], latched at the pick) */
     bool ind_en;         /* INDIRECT descriptors name tables (else QERR_INDIRECT) */
-    bool pk_en;          /* the ring layout of this service: packed (ENG_CTRL[1] at the pick, the RTL's packed_q) */
+    bool pk_en;          /* the ring layout of this service: packed (ENG_CTRL[1] at the pick, the RTL's pk_en_q) */
     bool ev_en;          /* EVENT_IDX: used_event / avail_event (split), desc-specific events (packed) */
     bool in_tbl;         /* the chain goes on in an indirect table (reset with every buffer) */
     uint64_t t_addr;     /* the table */

@@ -256,7 +256,7 @@ module vdpu_qeng
   op_e                   op_q, op_d;
   logic [QIDX_W-1:0]     q_q, q_d;          // queue in service
   logic                  rx_q, rx_d;        // serving RX (the steered receiveq)
-  logic                  packed_q, packed_d; // ring layout, latched when the queue is picked
+  logic                  pk_en_q, pk_en_d; // ring layout, latched when the queue is picked
   // the outstanding read
   logic [TagW-1:0]       tag_q, tag_d;      // next read tag (0..QENG_TAGS - 1)
   logic [7:0]            rtag_q, rtag_d;
@@ -265,13 +265,13 @@ module vdpu_qeng
   logic                  rerr_q, rerr_d;    // error status or foreign tag seen
   logic [127:0]          rbuf_q, rbuf_d;    // data of ring / descriptor / event reads
   // the buffer (descriptor chain) in progress
-  logic [15:0]           aidx_q, aidx_d;    // split: avail idx read in step 1
+  logic [15:0]           avail_idx_q, avail_idx_d;    // split: avail idx read in step 1
   logic                  irq_en_q, irq_en_d; // interrupt wanted (NO_INTERRUPT / event flags)
   logic [15:0]           head_q, head_d;    // split: chain head id
   logic [15:0]           cur_q, cur_d;      // split: id of the descriptor to read next
-  logic [63:0]           daddr_q, daddr_d;
-  logic [15:0]           dflags_q, dflags_d;
-  logic [15:0]           dnext_q, dnext_d;  // split: next; packed: id (bytes 12-13)
+  logic [63:0]           d_addr_q, d_addr_d;
+  logic [15:0]           d_flags_q, d_flags_d;
+  logic [15:0]           d_next_q, d_next_d;  // split: next; packed: id (bytes 12-13)
   logic [16:0]           ndesc_q, ndesc_d;  // descriptors in the chain so far
   logic [31:0]           blen_q, blen_d;    // bytes to move for this descriptor
   logic [31:0]           off_q, off_d;      // ... of which done (start of the current chunk)
@@ -283,13 +283,13 @@ module vdpu_qeng
   // prefetch cache and used batch of the queue in service (reset at the pick)
   logic [3:0]            pf_q, pf_d;        // prefetch depth P (1..ENG_PARAM_MAX)
   logic [3:0]            bb_q, bb_d;        // used batch B (1..ENG_PARAM_MAX)
-  logic [3:0]            pcn_q, pcn_d;      // cached entries not yet used
+  logic [3:0]            pc_n_q, pc_n_d;      // cached entries not yet used
   logic                  pcfirst_q, pcfirst_d; // the next cached entry is the first of its fill (model: pc_pos == 0)
   logic [PcBits-1:0]     pc_q, pc_d;        // split ring ids (16 bits) / packed descriptors (128), next at bit 0
-  logic [3:0]            bcnt_q, bcnt_d;    // used elements collected, not yet written (packed: IN_ORDER only)
-  logic [16*ENG_PARAM_MAX-1:0] bids_q, bids_d;   // ... their ids, element i at [16i +: 16]
-  logic                  bheld_q, bheld_d;  // the buffer just done stayed in the batch: no interrupt
-  logic                  bleave_q, bleave_d; // the batch is written because the queue is left
+  logic [3:0]            b_cnt_q, b_cnt_d;    // used elements collected, not yet written (packed: IN_ORDER only)
+  logic [16*ENG_PARAM_MAX-1:0] b_id_q, b_id_d;   // ... their ids, element i at [16i +: 16]
+  logic                  b_held_q, b_held_d;  // the buffer just done stayed in the batch: no interrupt
+  logic                  b_leave_q, b_leave_d; // the batch is written because the queue is left
   logic [16*ENG_PARAM_MAX-1:0] b_len_q, b_len_d; // RX: the used lengths of the batch's elements
   // RX batching: a receive service goes on with the next frame (RX_NEXT) while its used entry stays
   // in the batch (split elements, packed used descriptors)
@@ -298,8 +298,8 @@ module vdpu_qeng
                                                // the next pick is a transmitq's (cleared at every pick)
   // IN_ORDER (ENG_CTRL[6], latched at the pick, TX services only): one used entry per batch, the
   // id of its last buffer; packed batches too
-  logic                  io_q, io_d;
-  logic [15:0]           bnd_q, bnd_d;      // packed IN_ORDER: ring slots of the buffers in the batch
+  logic                  io_en_q, io_en_d;
+  logic [15:0]           b_nd_q, b_nd_d;      // packed IN_ORDER: ring slots of the buffers in the batch
   // split IN_ORDER fetch (ENG_CTRL[6] with a split ring, latched at the pick, TX and RX): heads follow
   // in table order from io_pos, descriptors are read up to P at a time into the cache pc
   logic                  io_fetch_q, io_fetch_d;
@@ -311,17 +311,17 @@ module vdpu_qeng
   logic [NUM_QUEUES-1:0]       io_ok_q, io_ok_d;
   logic [NUM_QUEUES-1:0][15:0] io_la_q, io_la_d, io_head_q, io_head_d;
   // INDIRECT_DESC / EVENT_IDX (ENG_CTRL[2] / [3], latched at the pick)
-  logic                  ind_q, ind_d;      // INDIRECT descriptors name tables
-  logic                  evx_q, evx_d;      // EVENT_IDX
-  logic                  tbl_q, tbl_d;      // the chain goes on in an indirect table
-  logic [63:0]           taddr_q, taddr_d;  // ... at this address
-  logic [15:0]           tn_q, tn_d;        // ... with this many entries
-  logic [15:0]           tcur_q, tcur_d;    // entry used next
-  logic [16:0]           tused_q, tused_d;  // entries used so far (a split loop: QERR_LOOP)
-  logic [15:0]           tbase_q, tbase_d;  // first entry of the block in u_tbl_buf
-  logic [5:0]            tcnt_q, tcnt_d;    // ... and its entries (1..32)
-  logic                  aew_q, aew_d;      // split TX: avail_event written, avail re-read pending
-  logic [15:0]           evold_q, evold_d;  // split: used idx before the batch (vring_need_event)
+  logic                  ind_en_q, ind_en_d;      // INDIRECT descriptors name tables
+  logic                  ev_en_q, ev_en_d;      // EVENT_IDX
+  logic                  in_tbl_q, in_tbl_d;      // the chain goes on in an indirect table
+  logic [63:0]           t_addr_q, t_addr_d;  // ... at this address
+  logic [15:0]           t_n_q, t_n_d;        // ... with this many entries
+  logic [15:0]           t_cur_q, t_cur_d;    // entry used next
+  logic [16:0]           t_used_q, t_used_d;  // entries used so far (a split loop: QERR_LOOP)
+  logic [15:0]           t_base_q, t_base_d;  // first entry of the block in u_tbl_buf
+  logic [5:0]            t_cnt_q, t_cnt_d;    // ... and its entries (1..32)
+  logic                  ae_wait_q, ae_wait_d;      // split TX: avail_event written, avail re-read pending
+  logic [15:0]           ev_old_q, ev_old_d;  // split: used idx before the batch (vring_need_event)
   // TX with EVENT_IDX or packed: the interrupt decision pending beside the engine, on the used write
   // before it (ev), and the one before it, still pending when the next batch's used write went out
   // (ep_q[0]), and so on, EV_PENDING in all: the used ring moves on while fewer are pending (the
@@ -354,32 +354,32 @@ module vdpu_qeng
   // RaRead, RaIn, RaBad; n unused), the flags and idx it brought, and whether one was issued since the
   // avail idx last changed (one refresh per value)
   ra_read_t              av_q, av_d;
-  logic [31:0]           avd_q, avd_d;
-  logic                  avseen_q, avseen_d;
+  logic [31:0]           av_data_q, av_data_d;
+  logic                  av_seen_q, av_seen_d;
   // MRG_RXBUF (ENG_CTRL[4], latched at the pick, RX only): the buffers of the frame in service; none
   // is made used before the whole frame is written, so a frame that runs out of buffers is dropped
   // without the driver seeing any of it
-  logic                  mrg_q, mrg_d;
-  logic [4:0]            mn_q, mn_d;        // buffers filled before the one in service
-  logic [16*MRG_MAX-1:0]  mid_q, mid_d;      // ... their ids, buffer i at [16i +: 16]
-  logic [16*MRG_MAX-1:0]  mlen_q, mlen_d;    // ... bytes written into each
-  logic [16*MRG_MAX-1:0]  moff_q, moff_d;    // ... packed: ring slots of the frame before each
-  logic [15:0]           mnd_q, mnd_d;      // packed: ring slots of the filled buffers
-  logic [FRAME_PW-1:0]   mbase_q, mbase_d;  // stream position where the buffer in service started
-  logic [63:0]           nbaddr_q, nbaddr_d; // host address of header byte 10
-  logic [15:0]           mla0_q, mla0_d;    // packed: last_avail / avail_wrap at the pick (rollback)
-  logic                  maw0_q, maw0_d;
-  logic                  mcommit_q, mcommit_d; // the frame is complete: patch and used entries
-  logic [4:0]            mcnt_q, mcnt_d;    // ... num_buffers
-  logic [4:0]            mk_q, mk_d;        // ... used entry being written: 1..mcnt-1, then 0 (as mcnt)
+  logic                  mrg_en_q, mrg_en_d;
+  logic [4:0]            m_n_q, m_n_d;        // buffers filled before the one in service
+  logic [16*MRG_MAX-1:0]  m_id_q, m_id_d;      // ... their ids, buffer i at [16i +: 16]
+  logic [16*MRG_MAX-1:0]  m_len_q, m_len_d;    // ... bytes written into each
+  logic [16*MRG_MAX-1:0]  m_off_q, m_off_d;    // ... packed: ring slots of the frame before each
+  logic [15:0]           m_nd_q, m_nd_d;      // packed: ring slots of the filled buffers
+  logic [FRAME_PW-1:0]   m_base_q, m_base_d;  // stream position where the buffer in service started
+  logic [63:0]           nb_addr_q, nb_addr_d; // host address of header byte 10
+  logic [15:0]           m_la0_q, m_la0_d;    // packed: last_avail / avail_wrap at the pick (rollback)
+  logic                  m_aw0_q, m_aw0_d;
+  logic                  m_commit_q, m_commit_d; // the frame is complete: patch and used entries
+  logic [4:0]            m_cnt_q, m_cnt_d;    // ... num_buffers
+  logic [4:0]            m_k_q, m_k_d;        // ... used entry being written: 1..mcnt-1, then 0 (as mcnt)
   // NOTIFICATION_DATA (ENG_CTRL[5], latched at the pick)
-  logic                  nd_q, nd_d;
+  logic                  nd_en_q, nd_en_d;
   // several payload reads outstanding (ENG_PARAM[13:8] = max reads M, latched at the pick; M = 1
   // keeps the one-read path): one slot per read tag, a payload read in flight in its tag's
   logic [5:0]            mr_q, mr_d;        // M (1..QENG_TAGS; 1 for RX)
-  logic [5:0]            pn_q, pn_d;        // reads outstanding
-  logic [31:0]           preq_q, preq_d;    // bytes of the descriptor requested
-  logic                  pbad_q, pbad_d;    // error status, foreign tag or wrong length seen
+  logic [5:0]            p_n_q, p_n_d;        // reads outstanding
+  logic [31:0]           p_req_q, p_req_d;    // bytes of the descriptor requested
+  logic                  p_bad_q, p_bad_d;    // error status, foreign tag or wrong length seen
   logic [QENG_TAGS-1:0]   pbusy_q, pbusy_d;
   logic [QENG_TAGS-1:0][15:0]         plen_q, plen_d, pgot_q, pgot_d;
   logic [QENG_TAGS-1:0][FRAME_PW-1:0] poff_q, poff_d;  // chain offset of its bytes
@@ -391,7 +391,7 @@ module vdpu_qeng
   // x_q.req's bytes (preq so far) and sends frame x_q.out's (from txbase, beat txb).
   logic [3:0]            xf_q, xf_d;        // K (1..ENG_PARAM_MAX), latched at the pick
   tx_fetch_t             x_q, x_d;          // the PAY phase's TX fetch (the model's struct eng_tx_fetch)
-  logic [FRAME_PW-1:0]   txbase_q, txbase_d; // ... its base (0 outside PAY: TX_OUT sends from 0)
+  logic [FRAME_PW-1:0]   tx_base_q, tx_base_d; // ... its base (0 outside PAY: TX_OUT sends from 0)
   x_ahead_t              xa_q, xa_d;        // the fetch takes the whole cache: the next P descriptors,
                                             // read first in PAY
   logic [PcBits-1:0]     pcx_q, pcx_d;      // ... the descriptors (the model's pcx)
@@ -523,7 +523,7 @@ module vdpu_qeng
   // used when another queue waits - a frame in the RX buffer, or another ready transmit queue - so a
   // busy transmit queue holds the engine for at most P buffers and nothing read ahead is dropped.
   // A next fetch read early (or the read beyond it) is served first.
-  assign tx_yield = pcn_q == '0 && xn_q[0].cnt == '0 && xb_q[0].st == XaNone &&
+  assign tx_yield = pc_n_q == '0 && xn_q[0].cnt == '0 && xb_q[0].st == XaNone &&
                     (rx_full_i || (eng_ctrl_i[ENGCTRL_ENABLE] && tx_other));
   // a transmitq the scheduler may pick; one first after a receive service left its batch to it
   logic tx_waits, tx_pass;
@@ -602,7 +602,7 @@ module vdpu_qeng
                                                       (state_q == StWrReq && beat_q == '0)) ||
                     (state_q == StRxNext && (ra_q.st == RaRead || av_pend));  // RX_NEXT: it may wait for these
   assign cpl_good = (dmacpl_tag_i == rtag_q) && (dmacpl_status_i == CPL_SC) && !dmacpl_poison_i;
-  assign cto_run  = (state_q == StRdWait) || (state_q == StPay && pn_q != '0 && x_q.stop == XGo) || ev_timed;
+  assign cto_run  = (state_q == StRdWait) || (state_q == StPay && p_n_q != '0 && x_q.stop == XGo) || ev_timed;
   assign cto_due  = (cpl_timeout_i != '0) && (cto_q >= cpl_timeout_i);
   assign cto_fire = cto_run && !dmacpl_valid_i && cto_due;
   assign rd_abort = dev_reset_i && (state_q == StRdWait || state_q == StPay);
@@ -643,7 +643,7 @@ module vdpu_qeng
   assign ev_hit    = dmacpl_valid_i && (ev_newest || (ep_tag != '0));
   assign ra_hit   = dmacpl_valid_i && (rb_hit == '0) && ra1_pend && (dmacpl_tag_i == 8'(ra_q.tag));
   assign ev_ok    = (dmacpl_status_i == CPL_SC) && !dmacpl_poison_i && dmacpl_last_i &&
-                    (dmacpl_len_i == (packed_q ? 16'd4 : 16'd2));
+                    (dmacpl_len_i == (pk_en_q ? 16'd4 : 16'd2));
   assign av_hit   = dmacpl_valid_i && !ev_hit && !ra_hit && (rb_hit == '0) && av_pend && (dmacpl_tag_i == 8'(av_q.tag));
   always_comb begin
     xb_held = 1'b0;
@@ -716,22 +716,22 @@ module vdpu_qeng
     pay_hit = (dmacpl_tag_i[7:TagW] == '0) && pbusy_q[pay_idx];
     pay_room   = plen_q[pay_idx] - pgot_q[pay_idx];
     pay_n      = 6'(min16(32'(min16(32'(dmacpl_len_i), 32'd32)), 32'(pay_room)));
-    pay_addr   = daddr_q;
+    pay_addr   = d_addr_q;
     pay_elen   = blen_q;
     if (state_q == StPay && x_q.req != '0) begin  // the wide select only while it is used
       pay_addr = pc_q[128*(32'(x_q.req)-1) +: 64];
       pay_elen = pc_q[128*(32'(x_q.req)-1)+64 +: 32];
     end
-    pay_len    = min16(pay_elen - preq_q, 32'(DMA_RD_MAX));
+    pay_len    = min16(pay_elen - p_req_q, 32'(DMA_RD_MAX));
     // a read may be loaded (the next fetch's reads count in M too); the read ahead goes first
     pay_can    = (state_q == StPay) && !rd_abort && !cto_fire && (x_q.stop == XGo) &&
-                 (8'(pn_q) + xn_reads < 8'(mr_q)) && !pbusy_q[tag_q] && !tag_held && dma_free_i;
+                 (8'(p_n_q) + xn_reads < 8'(mr_q)) && !pbusy_q[tag_q] && !tag_held && dma_free_i;
   end
   // after the read ahead and the read beyond (a block of its own: xb_k's block reads pay_can)
-  assign pay_req_ok = pay_can && (xa_k == '0) && (xb_k == '0) && (preq_q < pay_elen);
+  assign pay_req_ok = pay_can && (xa_k == '0) && (xb_k == '0) && (p_req_q < pay_elen);
 
   logic pay_we;
-  assign pay_we = (state_q == StPay) && !rd_abort && (x_q.stop == XGo) && cpl_v && (pn_q != '0) &&
+  assign pay_we = (state_q == StPay) && !rd_abort && (x_q.stop == XGo) && cpl_v && (p_n_q != '0) &&
                   pay_hit && (dmacpl_status_i == CPL_SC) && !dmacpl_poison_i && (pay_n != '0);
   // a beat of the next fetch (any state): stored unless it failed (an error status, poisoned, too long)
   logic xn_bad_beat, xn_we;
@@ -752,9 +752,9 @@ module vdpu_qeng
     x_in  = 1'b0;
     if (state_q == StPay && x_q.cnt != 4'd1 && x_q.out != x_q.cnt) begin  // the slot scan only while it is used
       x_len = (x_q.out == '0) ? blen_q : pc_q[128*(32'(x_q.out)-1)+64 +: 32];
-      x_in  = !(x_q.req == x_q.out && preq_q < x_len);
+      x_in  = !(x_q.req == x_q.out && p_req_q < x_len);
       for (int unsigned i = 0; i < QENG_TAGS; i++) begin
-        if (pbusy_q[i] && !pnx_any[i] && 33'(poff_q[i]) < 33'(txbase_q) + 33'(x_len)) x_in = 1'b0;
+        if (pbusy_q[i] && !pnx_any[i] && 33'(poff_q[i]) < 33'(tx_base_q) + 33'(x_len)) x_in = 1'b0;
       end
     end
     x_go      = (state_q == StPay) && x_q.cnt != 4'd1 && x_q.out != x_q.cnt &&
@@ -778,8 +778,8 @@ module vdpu_qeng
   function automatic logic [63:0] ahead_k(logic [31:0] skip, logic [31:0] oskip);
     logic [31:0] k, slot, offered;
     k       = 32'(pf_q);
-    offered = 32'(16'(aidx_q - qc.last_avail));
-    if (packed_q) begin
+    offered = 32'(16'(avail_idx_q - qc.last_avail));
+    if (pk_en_q) begin
       if (!cur_ahead[17]) begin  // slots beyond last_avail
         if (32'(cur_ahead[16:0]) <= skip) k = '0;
         else if (32'(cur_ahead[16:0]) - skip < k) k = 32'(cur_ahead[16:0]) - skip;
@@ -828,12 +828,12 @@ module vdpu_qeng
   // its own), so the read ahead, the next fetch and the read beyond it start after it (the model's
   // fetch_takes_cache; a PAY phase that took a read beyond as its read ahead may not)
   logic takes_cache;
-  assign takes_cache = (x_q.cnt > 4'd1) && (pcn_q == x_q.cnt - 4'd1);
+  assign takes_cache = (x_q.cnt > 4'd1) && (pc_n_q == x_q.cnt - 4'd1);
 
   always_comb begin
     xa_k    = '0;
     xa_slot = '0;
-    if (state_q == StPay && xa_q.st == XaNone && (packed_q || io_fetch_q) && takes_cache)
+    if (state_q == StPay && xa_q.st == XaNone && (pk_en_q || io_fetch_q) && takes_cache)
       {xa_k, xa_slot} = ahead_k(32'(x_q.cnt) - 32'd1, 32'(x_q.cnt));
   end
 
@@ -880,7 +880,7 @@ module vdpu_qeng
         for (int j = 0; j < int'(ENG_PARAM_MAX); j++) begin
           if (go && (32'(j) < 32'(nd)) && (32'(j) < 32'(xf_q))) begin
             d  = (i == 0) ? pcx_q[128*j +: 128] : pcy_q[128*j +: 128];
-            fl = packed_q ? d[127:112] : d[111:96];
+            fl = pk_en_q ? d[127:112] : d[111:96];
             if (!fetch_frame_ok(d[95:0], fl, wrap, base)) begin
               go = 1'b0;
             end else begin
@@ -936,7 +936,7 @@ module vdpu_qeng
     end
     xb_go   = pay_can && (xa_k == '0) && (xb_k != '0);  // before the payload: descriptors gate the stream
     // xn_q[1]: the next fetch takes the whole read ahead, and the read beyond it is in
-    xn_go   = pay_can && (xa_k == '0) && !(preq_q < pay_elen) && (xb_k == '0) && (xa_q.st == XaIn) &&
+    xn_go   = pay_can && (xa_k == '0) && !(p_req_q < pay_elen) && (xb_k == '0) && (xa_q.st == XaIn) &&
               takes_cache && (x_q.req + 4'd1 == x_q.cnt) && (xn_cnt != '0) && (xn_q[xn_i].preq != xn_len) &&
               (!xn0_done || (xn_q[0].cnt == xa_q.n && xb_q[0].st == XaIn));
   end
@@ -957,16 +957,16 @@ module vdpu_qeng
   always_comb begin
     ra_k    = '0;
     ra_slot = '0;
-    if (state_q == StRxNext && rx_q && (packed_q || io_fetch_q) && ra_q.st == RaNone && pf_q > 4'd1 &&
-        pcn_q != '0 && 32'(pcn_q) <= 32'(pf_q) / 32'd2)
-      {ra_k, ra_slot} = ahead_k(32'(pcn_q), 32'(pcn_q));  // a frame starting: nothing in service
+    if (state_q == StRxNext && rx_q && (pk_en_q || io_fetch_q) && ra_q.st == RaNone && pf_q > 4'd1 &&
+        pc_n_q != '0 && 32'(pc_n_q) <= 32'(pf_q) / 32'd2)
+      {ra_k, ra_slot} = ahead_k(32'(pc_n_q), 32'(pc_n_q));  // a frame starting: nothing in service
     // the ones after it (the model's rb_k): once the first and every one before are out or in, the next
     // one reads the P after the last one's (a block cut short at the ring end goes on from slot 0;
     // NOTIFICATION_DATA and split's offered buffers stop it in ahead_k)
     rb_k    = '0;
     rb_slot = '0;
     rb_idx  = '0;
-    rb_skip = 32'(pcn_q) + 32'(ra_q.n);
+    rb_skip = 32'(pc_n_q) + 32'(ra_q.n);
     rb_full = state_q == StRxNext && ra_k == '0 && ra_taken_q && (ra_q.st == RaRead || ra_q.st == RaIn);
     for (int i = 0; i < int'(RbN); i++) begin
       if (rb_full && rb_q[i].st == RaNone) begin
@@ -985,15 +985,15 @@ module vdpu_qeng
   // ring of the buffers the last avail idx offers left reads flags and idx again, once per avail idx value,
   // with the output register free (nothing waits for it)
   logic av_go;
-  assign av_go = (state_q == StRxNext) && !packed_q && (av_q.st == RaNone) && !avseen_q &&
-                 (16'(aidx_q - qc.last_avail) <= (qn >> 1)) && !tag_held && dma_free_i;
+  assign av_go = (state_q == StRxNext) && !pk_en_q && (av_q.st == RaNone) && !av_seen_q &&
+                 (16'(avail_idx_q - qc.last_avail) <= (qn >> 1)) && !tag_held && dma_free_i;
   // ... its take in RX_NEXT (the model's av_take): its idx is used when it offers no fewer buffers than the
   // avail idx read before and no more than a ring
   logic [15:0] av_offers, av_had;
-  assign av_offers = avd_q[31:16] - qc.last_avail;
-  assign av_had    = aidx_q - qc.last_avail;
+  assign av_offers = av_data_q[31:16] - qc.last_avail;
+  assign av_had    = avail_idx_q - qc.last_avail;
   assign ra_refill   = (state_q == StRdReq) && rx_q && cache_rd && (op_q == OpDesc);
-  assign ra_first_ok = !packed_q || ((pcx_q[119] == qc.avail_wrap) && (pcx_q[127] != qc.avail_wrap));
+  assign ra_first_ok = !pk_en_q || ((pcx_q[119] == qc.avail_wrap) && (pcx_q[127] != qc.avail_wrap));
 
   assign tx_we  = ((state_q == StRdWait) && !rd_abort && cpl_v && cpl_good && (op_q == OpPayload) &&
                    (cpl_n != '0)) || pay_we || xn_we;
@@ -1007,7 +1007,7 @@ module vdpu_qeng
 
   assign tbl_we  = (state_q == StRdWait) && !rd_abort && cpl_v && cpl_good && (op_q == OpInd) &&
                    (cpl_n != '0);
-  assign tbl_ent = tcur_q - tbase_q;
+  assign tbl_ent = t_cur_q - t_base_q;
 
   vdpu_frame_buf #(.Words(TblBlock / 2)) u_tbl_buf (
     .clk_i,
@@ -1034,7 +1034,7 @@ module vdpu_qeng
     .wlen_i    ((state_q == StPay || xn_hit) ? pay_n : cpl_n),
     .wdata_i   (dmacpl_data_i),
     .out_i     ((state_q == StTxOut) || x_go),
-    .base_i    (FRAME_WW'(txbase_q >> 5)),
+    .base_i    (FRAME_WW'(tx_base_q >> 5)),
     .chain_i   ((state_q == StPay) ? x_len[FRAME_PW-1:0] : tot_q),
     .beat_i    (txb_q),
     .data_o    (tx_beat),
@@ -1077,11 +1077,11 @@ module vdpu_qeng
                                    // either: the table entry in use (OpInd)
 
   always_comb begin
-    pd_raw   = (op_q == OpInd) ? tbl_entry : ((packed_q || io_fetch_q) ? pc_q[127:0] : rbuf_q);
+    pd_raw   = (op_q == OpInd) ? tbl_entry : ((pk_en_q || io_fetch_q) ? pc_q[127:0] : rbuf_q);
     pd_addr  = pd_raw[63:0];
     pd_len   = pd_raw[95:64];
-    pd_flags = packed_q ? pd_raw[127:112] : pd_raw[111:96];
-    pd_next  = packed_q ? pd_raw[111:96] : pd_raw[127:112];
+    pd_flags = pk_en_q ? pd_raw[127:112] : pd_raw[111:96];
+    pd_next  = pk_en_q ? pd_raw[111:96] : pd_raw[127:112];
     pd_avail = (pd_flags[VQ_F_AVAIL] == qc.avail_wrap) && (pd_flags[VQ_F_USED] != qc.avail_wrap);
     rx_remain = 16'(rx_total - tot_q);
     pd_wlen   = (pd_len < 32'(rx_remain)) ? pd_len : 32'(rx_remain);
@@ -1104,7 +1104,7 @@ module vdpu_qeng
   logic [32:0] fetch_room;
   assign fetch_room = (32'(xf_q) * TxSlot > FRAME_BUF_BYTES) ? 33'(32'(xf_q) * TxSlot) : 33'(FRAME_BUF_BYTES);
   function automatic logic fetch_frame_ok(logic [95:0] d, logic [15:0] fl, logic wrap, logic [32:0] base);
-    return !((packed_q && (fl[VQ_F_AVAIL] != wrap || fl[VQ_F_USED] == wrap)) ||
+    return !((pk_en_q && (fl[VQ_F_AVAIL] != wrap || fl[VQ_F_USED] == wrap)) ||
              fl[VQ_F_NEXT] || fl[VQ_F_WRITE] || fl[VQ_F_INDIRECT] ||
              d[95:64] < 32'(MinChain) || d[95:64] > 32'(FRAME_BUF_BYTES) ||
              base + 33'(d[95:64]) > fetch_room || !in_window(d[63:0], d[95:64], hm_base_i, hm_size_i));
@@ -1121,14 +1121,14 @@ module vdpu_qeng
     base     = '0;
     d        = '0;
     fl       = '0;
-    go = (state_q == StProc) && (xf_q > 4'd1) && (packed_q || io_fetch_q) && !tbl_q && (tot_q == '0) &&
+    go = (state_q == StProc) && (xf_q > 4'd1) && (pk_en_q || io_fetch_q) && !in_tbl_q && (tot_q == '0) &&
          !pd_flags[VQ_F_NEXT] && (pd_len >= 32'(MinChain));
     if (go) begin  // only in PROC with K > 1: the loop's wide selects cost nothing on other edges
       base = (33'(pd_len) + 33'd31) & ~33'd31;
       for (int j = 0; j < int'(ENG_PARAM_MAX) - 1; j++) begin
-        if (go && (32'(j) + 32'd1 < 32'(pcn_q)) && (32'(j) + 32'd1 < 32'(xf_q))) begin
+        if (go && (32'(j) + 32'd1 < 32'(pc_n_q)) && (32'(j) + 32'd1 < 32'(xf_q))) begin
           d  = pc_q[128*(j+1) +: 128];
-          fl = packed_q ? d[127:112] : d[111:96];
+          fl = pk_en_q ? d[127:112] : d[111:96];
           if (!fetch_frame_ok(d[95:0], fl, qc.avail_wrap, base)) begin
             go = 1'b0;
           end else begin
@@ -1161,8 +1161,8 @@ module vdpu_qeng
 
   // the model's packed(e): a service keeps the layout of its pick whatever firmware writes to ENG_CTRL
   // meanwhile, so a queue's notification data retires by that layout too (vdpu_qctx)
-  assign packed_o = (state_q == StIdle) ? eng_ctrl_i[ENGCTRL_PACKED] : packed_q;
-  assign cur_ahead = nd_ahead(nd_q, packed_q, qn, qc.last_avail, qc.avail_wrap, qc.nd, qc.nd_valid);
+  assign packed_o = (state_q == StIdle) ? eng_ctrl_i[ENGCTRL_PACKED] : pk_en_q;
+  assign cur_ahead = nd_ahead(nd_en_q, pk_en_q, qn, qc.last_avail, qc.avail_wrap, qc.nd, qc.nd_valid);
 
   // The cap of a packed buffer-start read: the slots the data says are available, 0 for none/no info.
   function automatic logic [3:0] cap8(logic [17:0] a);
@@ -1179,12 +1179,12 @@ module vdpu_qeng
   logic        m_wrap_x;      // ... past the ring end
 
   always_comb begin
-    la_eff   = qc.last_avail + 16'(mn_q);
-    mk_idx   = (mk_q == mcnt_q) ? 4'd0 : mk_q[3:0];
-    m_id     = mid_q[16*mk_idx+:16];
-    m_len    = mlen_q[16*mk_idx+:16];
-    m_off    = moff_q[16*mk_idx+:16];
-    m_slot   = 17'(qc.used_idx) + 17'(bnd_q) + 17'(m_off);  // after the held RX batch
+    la_eff   = qc.last_avail + 16'(m_n_q);
+    mk_idx   = (m_k_q == m_cnt_q) ? 4'd0 : m_k_q[3:0];
+    m_id     = m_id_q[16*mk_idx+:16];
+    m_len    = m_len_q[16*mk_idx+:16];
+    m_off    = m_off_q[16*mk_idx+:16];
+    m_slot   = 17'(qc.used_idx) + 17'(b_nd_q) + 17'(m_off);  // after the held RX batch
     m_wrap_x = m_slot >= 17'(qn);
     if (m_wrap_x) m_slot = m_slot - 17'(qn);
   end
@@ -1209,9 +1209,9 @@ module vdpu_qeng
   logic [15:0] used_fl;       // packed: used descriptor flags of the current lap
 
   always_comb begin
-    cache_rd     = (op_q == OpRing) || (op_q == OpDesc && (packed_q || io_fetch_q));
+    cache_rd     = (op_q == OpRing) || (op_q == OpDesc && (pk_en_q || io_fetch_q));
     ring_slot    = mod16(la_eff, qn);
-    ring_offered = aidx_q - la_eff;
+    ring_offered = avail_idx_q - la_eff;
     ring_room    = 17'(qn) - 17'(ring_slot);
     k_ring       = pf_q;
     if (ring_offered < 16'(k_ring)) k_ring = 4'(ring_offered);
@@ -1222,37 +1222,37 @@ module vdpu_qeng
     k_desc    = pf_q;
     if (ndcap_q != '0 && ndcap_q < k_desc) k_desc = ndcap_q;  // NOTIFICATION_DATA: no further
     if (desc_room < 17'(k_desc)) k_desc = 4'(desc_room);
-    io_offered = aidx_q - la_eff;
+    io_offered = avail_idx_q - la_eff;
     io_room    = (io_pos_q < qn) ? 17'(qn) - 17'(io_pos_q) : 17'd1;
-    if (!packed_q) begin  // split IN_ORDER: consecutive descriptors from io_pos
+    if (!pk_en_q) begin  // split IN_ORDER: consecutive descriptors from io_pos
       k_desc = pf_q;
       if (io_offered < 16'(k_desc)) k_desc = 4'(io_offered);
       if (io_room < 17'(k_desc)) k_desc = 4'(io_room);
       if (k_desc == '0) k_desc = 4'd1;
     end
-    last_bi    = BiW'(bcnt_q - 4'd1);
-    last_bid   = bids_q[16*last_bi+:16];
+    last_bi    = BiW'(b_cnt_q - 4'd1);
+    last_bid   = b_id_q[16*last_bi+:16];
     used_elems = '0;
     for (int i = 0; i < int'(ENG_PARAM_MAX); i++) begin
-      if (4'(i) < bcnt_q) used_elems[64*i+:64] = {16'b0, b_len_q[16*i+:16], 16'b0, bids_q[16*i+:16]};
+      if (4'(i) < b_cnt_q) used_elems[64*i+:64] = {16'b0, b_len_q[16*i+:16], 16'b0, b_id_q[16*i+:16]};
     end
-    used_wlen = {9'b0, bcnt_q, 3'b000};
-    if (io_q) begin  // IN_ORDER (TX): only the batch's last element, at the slot of its first buffer
+    used_wlen = {9'b0, b_cnt_q, 3'b000};
+    if (io_en_q) begin  // IN_ORDER (TX): only the batch's last element, at the slot of its first buffer
       used_elems = {(UsedBits - 64)'(0), 32'b0, 16'b0, last_bid};
       used_wlen  = 16'd8;
     end
-    used_end  = 17'(mod16(qc.used_idx, qn)) + 17'(bcnt_q) + 17'd1;
+    used_end  = 17'(mod16(qc.used_idx, qn)) + 17'(b_cnt_q) + 17'd1;
     used_fl   = qc.used_wrap ? 16'((1 << VQ_F_AVAIL) | (1 << VQ_F_USED)) : '0;
-    rest_len  = {8'b0, bcnt_q - 4'd1, 4'b0};
+    rest_len  = {8'b0, b_cnt_q - 4'd1, 4'b0};
     rest_beat = '0;
     for (int j = 0; j < 2; j++) begin  // descriptor 2*beat + j of the rest is element 2*beat + j + 1
-      if (32'(beat_q) * 32'd2 + 32'(j) + 32'd1 < 32'(bcnt_q)) begin
+      if (32'(beat_q) * 32'd2 + 32'(j) + 32'd1 < 32'(b_cnt_q)) begin
         rest_beat[128*j+:128] = {used_fl | 16'(1 << VQ_F_WRITE),
-                                 bids_q[16*(32'(beat_q) * 2 + j + 1)+:16],
+                                 b_id_q[16*(32'(beat_q) * 2 + j + 1)+:16],
                                  16'b0, b_len_q[16*(32'(beat_q) * 2 + j + 1)+:16], 64'b0};
       end
     end
-    used_adv  = 16'(bcnt_q) + (mcommit_q ? 16'(mcnt_q) : 16'd0);  // MRG_RXBUF: after the held batch
+    used_adv  = 16'(b_cnt_q) + (m_commit_q ? 16'(m_cnt_q) : 16'd0);  // MRG_RXBUF: after the held batch
   end
 
   // ---- next state ---------------------------------------------------------------------------------
@@ -1278,20 +1278,20 @@ module vdpu_qeng
     op_d     = op_q;
     q_d      = q_q;
     rx_d     = rx_q;
-    packed_d = packed_q;
+    pk_en_d = pk_en_q;
     tag_d    = tag_q;
     rtag_d   = rtag_q;
     rlen_d   = rlen_q;
     rcnt_d   = rcnt_q;
     rerr_d   = rerr_q;
     rbuf_d   = rbuf_q;
-    aidx_d   = aidx_q;
+    avail_idx_d   = avail_idx_q;
     irq_en_d = irq_en_q;
     head_d   = head_q;
     cur_d    = cur_q;
-    daddr_d  = daddr_q;
-    dflags_d = dflags_q;
-    dnext_d  = dnext_q;
+    d_addr_d  = d_addr_q;
+    d_flags_d = d_flags_q;
+    d_next_d  = d_next_q;
     ndesc_d  = ndesc_q;
     blen_d   = blen_q;
     off_d    = off_q;
@@ -1302,51 +1302,51 @@ module vdpu_qeng
     code_d   = code_q;
     pf_d     = pf_q;
     bb_d     = bb_q;
-    pcn_d    = pcn_q;
+    pc_n_d    = pc_n_q;
     pcfirst_d = pcfirst_q;
     pc_d     = pc_q;
-    bcnt_d   = bcnt_q;
-    bids_d   = bids_q;
-    bheld_d  = bheld_q;
-    bleave_d = bleave_q;
+    b_cnt_d   = b_cnt_q;
+    b_id_d   = b_id_q;
+    b_held_d  = b_held_q;
+    b_leave_d = b_leave_q;
     b_len_d  = b_len_q;
     rx_own_d = rx_own_q;
     rx_pass_d = rx_pass_q;
-    io_d     = io_q;
+    io_en_d     = io_en_q;
     io_fetch_d = io_fetch_q;
     io_seq_d   = io_seq_q;
     io_pos_d   = io_pos_q;
-    bnd_d    = bnd_q;
-    ind_d    = ind_q;
-    evx_d    = evx_q;
-    tbl_d    = tbl_q;
-    taddr_d  = taddr_q;
-    tn_d     = tn_q;
-    tcur_d   = tcur_q;
-    tused_d  = tused_q;
-    tbase_d  = tbase_q;
-    tcnt_d   = tcnt_q;
-    aew_d    = aew_q;
-    evold_d  = evold_q;
-    mrg_d     = mrg_q;
-    mn_d      = mn_q;
-    mid_d     = mid_q;
-    mlen_d    = mlen_q;
-    moff_d    = moff_q;
-    mnd_d     = mnd_q;
-    mbase_d   = mbase_q;
-    nbaddr_d  = nbaddr_q;
-    mla0_d    = mla0_q;
-    maw0_d    = maw0_q;
-    mcommit_d = mcommit_q;
-    mcnt_d    = mcnt_q;
-    mk_d      = mk_q;
-    nd_d      = nd_q;
+    b_nd_d    = b_nd_q;
+    ind_en_d    = ind_en_q;
+    ev_en_d    = ev_en_q;
+    in_tbl_d    = in_tbl_q;
+    t_addr_d  = t_addr_q;
+    t_n_d     = t_n_q;
+    t_cur_d   = t_cur_q;
+    t_used_d  = t_used_q;
+    t_base_d  = t_base_q;
+    t_cnt_d   = t_cnt_q;
+    ae_wait_d    = ae_wait_q;
+    ev_old_d  = ev_old_q;
+    mrg_en_d     = mrg_en_q;
+    m_n_d      = m_n_q;
+    m_id_d     = m_id_q;
+    m_len_d    = m_len_q;
+    m_off_d    = m_off_q;
+    m_nd_d     = m_nd_q;
+    m_base_d   = m_base_q;
+    nb_addr_d  = nb_addr_q;
+    m_la0_d    = m_la0_q;
+    m_aw0_d    = m_aw0_q;
+    m_commit_d = m_commit_q;
+    m_cnt_d    = m_cnt_q;
+    m_k_d      = m_k_q;
+    nd_en_d      = nd_en_q;
     ndcap_d   = ndcap_q;
     mr_d      = mr_q;
-    pn_d      = pn_q;
-    preq_d    = preq_q;
-    pbad_d    = pbad_q;
+    p_n_d      = p_n_q;
+    p_req_d    = p_req_q;
+    p_bad_d    = p_bad_q;
     pbusy_d   = pbusy_q;
     plen_d    = plen_q;
     pgot_d    = pgot_q;
@@ -1366,8 +1366,8 @@ module vdpu_qeng
     rb_d      = rb_q;
     ra_taken_d = ra_taken_q;
     av_d      = av_q;
-    avd_d     = avd_q;
-    avseen_d  = avseen_q;
+    av_data_d     = av_data_q;
+    av_seen_d  = av_seen_q;
     xa_d.n     = xa_q.n;
     xa_d.tag   = xa_q.tag;
     xa_d.got   = xa_q.got;
@@ -1379,7 +1379,7 @@ module vdpu_qeng
     pcy_d     = pcy_q;
     pcz_d     = pcz_q;
     fail_owed_d = fail_owed_q;
-    txbase_d  = txbase_q;
+    tx_base_d  = tx_base_q;
     qerr_d   = qerr_q;
     info_d   = info_q;
     drops_d  = drops_q;
@@ -1434,31 +1434,31 @@ module vdpu_qeng
         end
         OpDesc: begin
           req.purpose = PURP_DESC;
-          req.addr    = desc_base + {44'b0, packed_q ? qc.last_avail : (io_fetch_q ? io_pos_q : cur_q), 4'b0};
-          req.len     = (packed_q || io_fetch_q) ? {8'b0, k_desc, 4'b0} : 16'd16;
+          req.addr    = desc_base + {44'b0, pk_en_q ? qc.last_avail : (io_fetch_q ? io_pos_q : cur_q), 4'b0};
+          req.len     = (pk_en_q || io_fetch_q) ? {8'b0, k_desc, 4'b0} : 16'd16;
         end
         OpPayload: begin
           req.purpose = PURP_PAYLOAD_RD;
-          req.addr    = daddr_q + 64'(off_q);
+          req.addr    = d_addr_q + 64'(off_q);
           req.len     = min16(blen_q - off_q, 32'(DMA_RD_MAX));
         end
         OpInd: begin  // INDIRECT_DESC: a block of up to 32 table entries
           req.purpose = PURP_INDIRECT;
-          req.addr    = taddr_q + {44'b0, tbase_q, 4'b0};
-          req.len     = {6'b0, tcnt_q, 4'b0};
+          req.addr    = t_addr_q + {44'b0, t_base_q, 4'b0};
+          req.len     = {6'b0, t_cnt_q, 4'b0};
         end
         default: begin  // OpEvent: packed driver event suppression; split used_event (EVENT_IDX),
                         // or the avail flags (no EVENT_IDX, after the used idx write)
           req.purpose = PURP_EVENT;
-          req.addr    = (packed_q || !evx_q) ? avail_base : avail_base + 64'd4 + {47'b0, qn, 1'b0};
-          req.len     = packed_q ? 16'd4 : 16'd2;
+          req.addr    = (pk_en_q || !ev_en_q) ? avail_base : avail_base + 64'd4 + {47'b0, qn, 1'b0};
+          req.len     = pk_en_q ? 16'd4 : 16'd2;
         end
       endcase
     end else if (state_q == StPay) begin
       req.kind    = DMA_RD;
       req.tag     = 8'(tag_q);
       req.purpose = PURP_PAYLOAD_RD;
-      req.addr    = pay_addr + 64'(preq_q);
+      req.addr    = pay_addr + 64'(p_req_q);
       req.len     = pay_len;
       if (xa_k != '0) begin  // the run-ahead descriptor read first
         req.purpose = PURP_DESC;
@@ -1493,36 +1493,36 @@ module vdpu_qeng
       unique case (op_q)
         OpPayWr: begin
           req.purpose = PURP_PAYLOAD_WR;
-          req.addr    = daddr_q + 64'(off_q);
+          req.addr    = d_addr_q + 64'(off_q);
           req.len     = clen_q;
           req.data    = rx_beat;
           req.last    = rx_lastb;
         end
         OpNumBuf: begin
           req.purpose    = PURP_PAYLOAD_WR;
-          req.addr       = nbaddr_q;
+          req.addr       = nb_addr_q;
           req.len        = 16'd1;
-          req.data[7:0]  = 8'(mcnt_q);
+          req.data[7:0]  = 8'(m_cnt_q);
         end
         OpUsed: begin
           req.purpose = PURP_USED;
-          if (mcommit_q && mk_q != '0 && packed_q) begin
+          if (m_commit_q && m_k_q != '0 && pk_en_q) begin
             // MRG_RXBUF: the used descriptor of buffer mk_idx, at its own slot and wrap
             req.addr        = desc_base + {43'b0, m_slot, 4'b0} + 64'd8;
             req.data[31:0]  = 32'(m_len);
             req.data[47:32] = m_id;
             req.data[63:48] = ((qc.used_wrap ^ m_wrap_x) ? 16'((1 << VQ_F_AVAIL) | (1 << VQ_F_USED)) : '0) |
                               16'(1 << VQ_F_WRITE);
-          end else if (mcommit_q && mk_q != '0) begin
+          end else if (m_commit_q && m_k_q != '0) begin
             // MRG_RXBUF: the used element of buffer mk_idx, after the RX batch held before the frame
-            req.addr        = used_base + 64'd4 + {45'b0, mod16(qc.used_idx + 16'(bcnt_q) + 16'(mk_idx), qn), 3'b0};
+            req.addr        = used_base + 64'd4 + {45'b0, mod16(qc.used_idx + 16'(b_cnt_q) + 16'(mk_idx), qn), 3'b0};
             req.data[63:0]  = {16'b0, m_len, 16'b0, m_id};
-          end else if (packed_q) begin
+          end else if (pk_en_q) begin
             // struct pvirtq_desc bytes 8..15: len, id, flags
             // (RX: the batch's buffer 0, written after the others)
             req.addr       = desc_base + {44'b0, qc.used_idx, 4'b0} + 64'd8;
             req.data[31:0] = rx_q ? 32'(b_len_q[15:0]) : '0;
-            req.data[47:32] = io_q ? last_bid : (rx_q ? bids_q[15:0] : dnext_q);  // IN_ORDER: the batch's last buffer
+            req.data[47:32] = io_en_q ? last_bid : (rx_q ? b_id_q[15:0] : d_next_q);  // IN_ORDER: the batch's last buffer
             req.data[63:48] = (qc.used_wrap ? 16'((1 << VQ_F_AVAIL) | (1 << VQ_F_USED)) : '0) |
                               (rx_q ? 16'(1 << VQ_F_WRITE) : '0);
           end else begin
@@ -1562,7 +1562,7 @@ module vdpu_qeng
     if (ev_hit) begin
       if (ev_newest) ev_d.st = ev_ok ? EvNone : EvBad;
       else ep_d[ev_idx].st = ev_ok ? EvNone : EvBad;
-      irq_o  = ev_ok && event_irq(dmacpl_data_i[31:0], packed_q, evx_q, ev_sel.nw, ev_sel.wrap, qn, ev_sel.n,
+      irq_o  = ev_ok && event_irq(dmacpl_data_i[31:0], pk_en_q, ev_en_q, ev_sel.nw, ev_sel.wrap, qn, ev_sel.n,
                                   ev_sel.o);
       if (!ev_ok) begin
         err_o  = 1'b1;
@@ -1606,7 +1606,7 @@ module vdpu_qeng
       av_d.bad = av_q.bad || (dmacpl_status_i != CPL_SC) || dmacpl_poison_i ||
                  (32'(dmacpl_len_i) > 32'd4 - 32'(av_q.got));
       if (!av_d.bad) begin
-        avd_d    = avd_q | ((dmacpl_data_i[31:0] & 32'(byte_mask(xa_nb))) << {av_q.got[1:0], 3'b000});
+        av_data_d    = av_data_q | ((dmacpl_data_i[31:0] & 32'(byte_mask(xa_nb))) << {av_q.got[1:0], 3'b000});
         av_d.got = av_q.got + 8'(xa_nb);
       end
       if (dmacpl_last_i) begin
@@ -1679,44 +1679,44 @@ module vdpu_qeng
             ra_d.st    = RaNone;
             for (int i = 0; i < int'(RbN); i++) rb_d[i].st = RaNone;
             av_d.st    = RaNone;
-            avseen_d   = 1'b0;
+            av_seen_d   = 1'b0;
             ra_taken_d = 1'b0;
-            packed_d = eng_ctrl_i[ENGCTRL_PACKED];
+            pk_en_d = eng_ctrl_i[ENGCTRL_PACKED];
             op_d     = eng_ctrl_i[ENGCTRL_PACKED] ? OpDesc : OpAvail;
             state_d  = StRdReq;
             ndesc_d  = '0;
             tot_d    = '0;
             pf_d     = param_field(eng_param_i[ENG_PARAM_PREFETCH_LSB +: ENG_PARAM_PREFETCH_W]);
             bb_d     = param_field(eng_param_i[ENG_PARAM_BATCH_LSB +: ENG_PARAM_BATCH_W]);
-            pcn_d    = '0;
+            pc_n_d    = '0;
             pcfirst_d = 1'b1;
-            bcnt_d   = '0;
-            bheld_d  = 1'b0;
-            bleave_d = 1'b0;
+            b_cnt_d   = '0;
+            b_held_d  = 1'b0;
+            b_leave_d = 1'b0;
             rx_own_d = rx_pick;
             // IN_ORDER batches TX completions only: a skipped buffer counts as used completely,
             // which a receive buffer is not (docs/queue-engine.md "IN_ORDER")
-            io_d     = !rx_pick && eng_ctrl_i[ENGCTRL_IN_ORDER];
-            bnd_d    = '0;
+            io_en_d     = !rx_pick && eng_ctrl_i[ENGCTRL_IN_ORDER];
+            b_nd_d    = '0;
             // split IN_ORDER fetch (both directions): the head of the buffer at last_avail is known
             // when the queue's hint names that index
             io_fetch_d = !eng_ctrl_i[ENGCTRL_PACKED] && eng_ctrl_i[ENGCTRL_IN_ORDER];
             io_seq_d   = rx_pick ? (io_ok_q[rx_q_i] && io_la_q[rx_q_i] == qctx_i[rx_q_i].last_avail)
                                : (io_ok_q[tx_pick] && io_la_q[tx_pick] == qctx_i[tx_pick].last_avail);
             io_pos_d   = rx_pick ? io_head_q[rx_q_i] : io_head_q[tx_pick];
-            ind_d    = eng_ctrl_i[ENGCTRL_INDIRECT];
-            evx_d    = eng_ctrl_i[ENGCTRL_EVENT_IDX];
-            tbl_d    = 1'b0;
-            aew_d    = 1'b0;
-            mrg_d     = rx_pick && eng_ctrl_i[ENGCTRL_MRG_RXBUF];
-            mn_d      = '0;
-            mnd_d     = '0;
-            mbase_d   = '0;
-            mcommit_d = 1'b0;
+            ind_en_d    = eng_ctrl_i[ENGCTRL_INDIRECT];
+            ev_en_d    = eng_ctrl_i[ENGCTRL_EVENT_IDX];
+            in_tbl_d    = 1'b0;
+            ae_wait_d    = 1'b0;
+            mrg_en_d     = rx_pick && eng_ctrl_i[ENGCTRL_MRG_RXBUF];
+            m_n_d      = '0;
+            m_nd_d     = '0;
+            m_base_d   = '0;
+            m_commit_d = 1'b0;
             // the picked queue's position (RX: the steered receiveq, not always queue 0)
-            mla0_d    = rx_pick ? qctx_i[rx_q_i].last_avail : qctx_i[tx_pick].last_avail;
-            maw0_d    = rx_pick ? qctx_i[rx_q_i].avail_wrap : qctx_i[tx_pick].avail_wrap;
-            nd_d      = eng_ctrl_i[ENGCTRL_NOTIF_DATA];
+            m_la0_d    = rx_pick ? qctx_i[rx_q_i].last_avail : qctx_i[tx_pick].last_avail;
+            m_aw0_d    = rx_pick ? qctx_i[rx_q_i].avail_wrap : qctx_i[tx_pick].avail_wrap;
+            nd_en_d      = eng_ctrl_i[ENGCTRL_NOTIF_DATA];
             mr_d      = rx_pick ? 6'd1 : reads_field(eng_param_i[ENG_PARAM_MAX_READS_LSB +: ENG_PARAM_MAX_READS_W]);  // payload reads are TX only
             xf_d      = param_field(eng_param_i[ENG_PARAM_TX_FETCH_LSB +: ENG_PARAM_TX_FETCH_W]);
             x_d.cnt    = 4'd1;
@@ -1724,7 +1724,7 @@ module vdpu_qeng
             x_d.sent   = 1'b0;
             xa_d.st     = XaNone;
             xn_clear  = 1'b1;  // no next fetch yet (nothing of one is in flight: IDLE waited for it)
-            txbase_d  = '0;
+            tx_base_d  = '0;
             ndcap_d   = cap8(rx_pick ? pick_ahead_rx : pick_ahead_tx);
             if (!rx_pick) begin
               qwr_o.idx      = tx_pick;
@@ -1743,7 +1743,7 @@ module vdpu_qeng
         end else if (ra_refill && ra_q.st == RaIn && ra_first_ok) begin
           // RX run-ahead: the refill's descriptors are in already - the cache, no read
           pc_d    = pcx_q;
-          pcn_d   = ra_q.n;
+          pc_n_d   = ra_q.n;
           ra_taken_d = 1'b1;
           pcfirst_d = 1'b1;
           // the second becomes the first, the third the second, in or on the way (their beats at this
@@ -1781,11 +1781,11 @@ module vdpu_qeng
             rbuf_d     = '0;
             state_d    = StRdWait;
             if (cache_rd) begin  // the cache is empty when it is read: it now holds what arrives
-              pcn_d = (op_q == OpRing) ? k_ring : k_desc;
+              pc_n_d = (op_q == OpRing) ? k_ring : k_desc;
               pcfirst_d = 1'b1;
               pc_d  = '0;
             end
-            if (op_q == OpEvent && (packed_q || evx_q)) begin
+            if (op_q == OpEvent && (pk_en_q || ev_en_q)) begin
               // the interrupt decision is made beside the engine (ev_hit): the next buffer now
               // the decision before it still pending moves aside - as ev_hit left it at this edge (one
               // whose completion came now is done; soak seed 412044)
@@ -1794,7 +1794,7 @@ module vdpu_qeng
               ev_d.st   = EvRead;
               ev_d.tag  = tag_q;
               ev_d.n    = ndesc_q[15:0];
-              ev_d.o    = evold_q;
+              ev_d.o    = ev_old_q;
               ev_d.nw   = qc.used_idx;  // the used write before it is done: its new idx
               ev_d.wrap = qc.used_wrap;
               irq_en_d = 1'b0;  // IRQ raises nothing: the decision raises the interrupt
@@ -1833,15 +1833,15 @@ module vdpu_qeng
         end else begin
           unique case (op_q)
             OpAvail: begin
-              aidx_d   = rbuf_q[31:16];
+              avail_idx_d   = rbuf_q[31:16];
               irq_en_d = !rbuf_q[0];  // VRING_AVAIL_F_NO_INTERRUPT
-              if (rbuf_q[31:16] != la_eff) aew_d = 1'b0;  // a later empty queue writes it again
-              if (rbuf_q[31:16] == la_eff && evx_q && !rx_q && !aew_q) begin
+              if (rbuf_q[31:16] != la_eff) ae_wait_d = 1'b0;  // a later empty queue writes it again
+              if (rbuf_q[31:16] == la_eff && ev_en_q && !rx_q && !ae_wait_q) begin
                 // EVENT_IDX: ask for a doorbell when the next buffer is posted, then look once more
                 beat_d  = '0;
                 op_d    = OpAvEvt;
                 state_d = StWrReq;
-              end else if (rbuf_q[31:16] == la_eff && (rx_q || bcnt_q != '0)) begin
+              end else if (rbuf_q[31:16] == la_eff && (rx_q || b_cnt_q != '0)) begin
                 // empty: an RX frame is dropped (MRG_RXBUF: no buffer for its rest); leaving the
                 // queue with a batch held: the batch is written first, IDLE after its IRQ
                 if (rx_q) begin
@@ -1850,15 +1850,15 @@ module vdpu_qeng
                   if (drops_q != 16'hFFFF) drops_d = drops_q + 16'd1;
                 end
                 state_d = StIdle;
-                if (bcnt_q != '0) begin
-                  bleave_d = 1'b1;
+                if (b_cnt_q != '0) begin
+                  b_leave_d = 1'b1;
                   beat_d   = '0;
                   op_d     = OpUsed;
                   state_d  = StWrReq;
                 end
               end else if (rbuf_q[31:16] == la_eff) begin
                 state_d = StIdle;  // empty: TX is done
-              end else if (rbuf_q[31:16] - qc.last_avail > qn || rbuf_q[31:16] - qc.last_avail < 16'(mn_q)) begin
+              end else if (rbuf_q[31:16] - qc.last_avail > qn || rbuf_q[31:16] - qc.last_avail < 16'(m_n_q)) begin
                 // more than a ring of buffers, or (MRG_RXBUF) the idx moved back past the frame's buffers
                 code_d  = QERR_IDX;
                 state_d = StErr;
@@ -1870,7 +1870,7 @@ module vdpu_qeng
 
             OpRing: begin  // the entries are in the cache: the first one is used now
               pc_d  = pc_q >> 16;
-              pcn_d = pcn_q - 4'd1;
+              pc_n_d = pc_n_q - 4'd1;
               pcfirst_d = 1'b0;
               if (pc_q[15:0] >= qn) begin
                 code_d  = QERR_ID;
@@ -1888,14 +1888,14 @@ module vdpu_qeng
             end
 
             OpDesc, OpInd: begin  // a ring descriptor, or (OpInd) the table entry tcur
-              if ((packed_q || io_fetch_q) && op_q == OpDesc) begin  // the next cached descriptor is used now
+              if ((pk_en_q || io_fetch_q) && op_q == OpDesc) begin  // the next cached descriptor is used now
                 pc_d  = pc_q >> 128;
-                pcn_d = pcn_q - 4'd1;
+                pc_n_d = pc_n_q - 4'd1;
                 pcfirst_d = 1'b0;
               end
               if (io_fetch_q && op_q == OpDesc) io_pos_d = (io_pos_q + 16'd1 >= qn) ? '0 : io_pos_q + 16'd1;
-              if (packed_q && op_q == OpDesc && !pd_avail) begin
-                pcn_d = '0;  // the rest of the cache is newer: dropped (it may be posted later)
+              if (pk_en_q && op_q == OpDesc && !pd_avail) begin
+                pc_n_d = '0;  // the rest of the cache is newer: dropped (it may be posted later)
                 if (ndesc_q == '0 && rx_q && !pcfirst_q) begin
                   // read before this frame came, behind buffers it held: the driver may have posted
                   // it since - read again (the run-ahead read's slots no longer follow the cache:
@@ -1910,23 +1910,23 @@ module vdpu_qeng
                   rx_free_o = 1'b1;
                   rx_own_d  = 1'b0;
                   if (drops_q != 16'hFFFF) drops_d = drops_q + 16'd1;
-                  if (mrg_q && mn_q != '0) begin
+                  if (mrg_en_q && m_n_q != '0) begin
                     qwr_o.avail_we   = 1'b1;
-                    qwr_o.last_avail = mla0_q;
-                    qwr_o.avail_wrap = maw0_q;
+                    qwr_o.last_avail = m_la0_q;
+                    qwr_o.avail_wrap = m_aw0_q;
                   end
                   state_d = StIdle;
-                  if (bcnt_q != '0) begin
-                    bleave_d = 1'b1;
-                    ndesc_d  = 17'(bnd_q);
+                  if (b_cnt_q != '0) begin
+                    b_leave_d = 1'b1;
+                    ndesc_d  = 17'(b_nd_q);
                     beat_d   = '0;
-                    op_d     = (bcnt_q > 4'd1) ? OpUsedRest : OpUsed;
+                    op_d     = (b_cnt_q > 4'd1) ? OpUsedRest : OpUsed;
                     state_d  = StWrReq;
                   end
-                end else if (ndesc_q == '0 && bcnt_q != '0) begin
+                end else if (ndesc_q == '0 && b_cnt_q != '0) begin
                   // IN_ORDER: leaving the queue: the held batch first, IDLE after its IRQ
-                  bleave_d = 1'b1;
-                  ndesc_d  = 17'(bnd_q);
+                  b_leave_d = 1'b1;
+                  ndesc_d  = 17'(b_nd_q);
                   beat_d   = '0;
                   op_d     = OpUsed;
                   state_d  = StWrReq;
@@ -1936,7 +1936,7 @@ module vdpu_qeng
                   code_d  = QERR_CHAIN;
                   state_d = StErr;
                 end
-              end else if (op_q == OpDesc && ind_q && pd_flags[VQ_F_INDIRECT]) begin
+              end else if (op_q == OpDesc && ind_en_q && pd_flags[VQ_F_INDIRECT]) begin
                 // INDIRECT_DESC: the chain goes on in a table (the descriptor's WRITE flag is ignored)
                 if (pd_flags[VQ_F_NEXT]) begin
                   code_d  = QERR_INDIRECT;
@@ -1951,21 +1951,21 @@ module vdpu_qeng
                   code_d  = QERR_LOOP;
                   state_d = StErr;
                 end else begin
-                  dflags_d = pd_flags;
-                  dnext_d  = pd_next;  // packed: the buffer id
+                  d_flags_d = pd_flags;
+                  d_next_d  = pd_next;  // packed: the buffer id
                   ndesc_d  = ndesc_q + 17'd1;
-                  if (packed_q) begin  // its slot is consumed now; the table's entries take none
+                  if (pk_en_q) begin  // its slot is consumed now; the table's entries take none
                     qwr_o.avail_we   = 1'b1;
                     qwr_o.last_avail = la_next;
                     qwr_o.avail_wrap = aw_next;
                   end
-                  tbl_d   = 1'b1;
-                  taddr_d = pd_addr;
-                  tn_d    = pd_len[19:4];
-                  tcur_d  = '0;
-                  tused_d = '0;
-                  tbase_d = '0;
-                  tcnt_d  = (pd_len[19:4] > 16'(TblBlock)) ? 6'(TblBlock) : pd_len[9:4];
+                  in_tbl_d   = 1'b1;
+                  t_addr_d = pd_addr;
+                  t_n_d    = pd_len[19:4];
+                  t_cur_d  = '0;
+                  t_used_d = '0;
+                  t_base_d = '0;
+                  t_cnt_d  = (pd_len[19:4] > 16'(TblBlock)) ? 6'(TblBlock) : pd_len[9:4];
                   op_d    = OpInd;
                   state_d = StRdReq;
                 end
@@ -1981,10 +1981,10 @@ module vdpu_qeng
               end else if (pd_flags[VQ_F_WRITE] != rx_q) begin
                 code_d  = QERR_DIR;
                 state_d = StErr;
-              end else if (op_q == OpInd ? (tused_q + 17'd1 > 17'(tn_q)) : (ndesc_q + 17'd1 > 17'(qn))) begin
+              end else if (op_q == OpInd ? (t_used_q + 17'd1 > 17'(t_n_q)) : (ndesc_q + 17'd1 > 17'(qn))) begin
                 code_d  = QERR_LOOP;
                 state_d = StErr;
-              end else if (!packed_q && pd_flags[VQ_F_NEXT] && pd_next >= (op_q == OpInd ? tn_q : qn)) begin
+              end else if (!pk_en_q && pd_flags[VQ_F_NEXT] && pd_next >= (op_q == OpInd ? t_n_q : qn)) begin
                 code_d  = QERR_ID;
                 state_d = StErr;
               end else if (io_fetch_q && op_q == OpDesc && pd_flags[VQ_F_NEXT] && pd_next != io_pos_d) begin
@@ -1996,17 +1996,17 @@ module vdpu_qeng
                 code_d  = QERR_LEN;
                 state_d = StErr;
               end else begin
-                daddr_d  = pd_addr;
-                dflags_d = pd_flags;
+                d_addr_d  = pd_addr;
+                d_flags_d = pd_flags;
                 off_d    = '0;
                 // packed: dnext keeps the ring descriptor's buffer id (a table entry's is ignored)
-                if (!(packed_q && op_q == OpInd)) dnext_d = pd_next;
+                if (!(pk_en_q && op_q == OpInd)) d_next_d = pd_next;
                 if (op_q == OpInd) begin
-                  tused_d = tused_q + 17'd1;
+                  t_used_d = t_used_q + 17'd1;
                 end else begin
                   ndesc_d = ndesc_q + 17'd1;
                 end
-                if (packed_q && op_q == OpDesc) begin
+                if (pk_en_q && op_q == OpDesc) begin
                   qwr_o.avail_we   = 1'b1;
                   qwr_o.last_avail = la_next;
                   qwr_o.avail_wrap = aw_next;
@@ -2033,10 +2033,10 @@ module vdpu_qeng
                       x_d.bidx  = next_buf(x_q.bidx, 32'd1);
                       x_d.cnt   = xn_q[0].cnt;
                       x_d.req   = xn_q[0].req;
-                      preq_d    = xn_q[0].preq;
+                      p_req_d    = xn_q[0].preq;
                       x_d.rbase = xn_q[0].rbase;
-                      pn_d      = xn_d[0].n;
-                      pbad_d    = xn_d[0].bad;
+                      p_n_d      = xn_d[0].n;
+                      p_bad_d    = xn_d[0].bad;
                       if (xn_d[0].bad) x_d.stop = XFailed;  // it fails here, as a fetch whose read failed
                       // its reads are the phase's; the next fetch after it moves up
                       for (int i = 0; i < int'(XnN) - 1; i++) begin
@@ -2049,14 +2049,14 @@ module vdpu_qeng
                       x_d.bidx   = '0;
                       x_d.cnt   = xf_count;
                       x_d.req   = '0;
-                      preq_d   = '0;
+                      p_req_d   = '0;
                       x_d.rbase = tot_q;
-                      pn_d     = '0;
-                      pbad_d   = 1'b0;
+                      p_n_d     = '0;
+                      p_bad_d   = 1'b0;
                       pbusy_d  = '0;  // a descriptor that failed left the slots of its reads in flight busy
                     end
                     x_d.left  = x_d.cnt - 4'd1;
-                    txbase_d = FRAME_PW'(32'(x_d.bidx) * TX_BUF_BYTES);
+                    tx_base_d = FRAME_PW'(32'(x_d.bidx) * TX_BUF_BYTES);
                     // read beyond the next fetch: the read ahead of this phase, unless one is still waiting
                     // for the cache to run dry (a phase that did not take the whole cache took one before)
                     if (xa_d.st == XaNone && xb_d[0].st != XaNone) begin
@@ -2065,9 +2065,9 @@ module vdpu_qeng
                       xa_d.n   = xb_d[0].n;
                       xa_d.tag = xb_d[0].tag;
                       xa_d.got = xb_d[0].got;
-                      if (xb_d[0].st == XaRead) pn_d = pn_d + 6'd1;
+                      if (xb_d[0].st == XaRead) p_n_d = p_n_d + 6'd1;
                       if (xb_d[0].bad) begin
-                        pbad_d  = 1'b1;
+                        p_bad_d  = 1'b1;
                         x_d.stop = XFailed;
                       end
                       // the reads after it move up
@@ -2107,8 +2107,8 @@ module vdpu_qeng
 
             default: begin  // OpEvent (RX, split TX without EVENT_IDX): the avail flags as they are after
                             // the used idx write, used_event, or the driver event structure
-              irq_en_d = event_irq(rbuf_q[31:0], packed_q, evx_q, qc.used_idx, qc.used_wrap, qn,
-                                   ndesc_q[15:0], evold_q);
+              irq_en_d = event_irq(rbuf_q[31:0], pk_en_q, ev_en_q, qc.used_idx, qc.used_wrap, qn,
+                                   ndesc_q[15:0], ev_old_q);
               state_d  = StIrq;
             end
           endcase
@@ -2138,7 +2138,7 @@ module vdpu_qeng
             OpPayWr: begin
               // where the stream puts header byte 10: MRG_RXBUF patches num_buffers there
               if (32'(tot_q) <= 32'(NET_NUMBUF_OFF) && 32'(NET_NUMBUF_OFF) < 32'(tot_q) + 32'(clen_q)) begin
-                nbaddr_d = daddr_q + 64'(off_q) + 64'(NET_NUMBUF_OFF) - 64'(tot_q);
+                nb_addr_d = d_addr_q + 64'(off_q) + 64'(NET_NUMBUF_OFF) - 64'(tot_q);
               end
               beat_d = beat_q + 4'd1;
               if (rx_lastb) begin
@@ -2162,31 +2162,31 @@ module vdpu_qeng
               end
             end
             OpAvEvt: begin  // avail_event written: read the avail idx once more
-              aew_d   = 1'b1;
+              ae_wait_d   = 1'b1;
               op_d    = OpAvail;
               state_d = StRdReq;
             end
             OpNumBuf: begin  // MRG_RXBUF: the used entries follow, buffer 1 first (after the RX
                              // batch held before the frame, written with mk 0: split one request,
                              // packed its buffers 1..n-1 then buffer 0)
-              mk_d = (bcnt_q != '0) ? 5'd0 : 5'd1;
-              op_d = (packed_q && bcnt_q > 4'd1) ? OpUsedRest : OpUsed;
+              m_k_d = (b_cnt_q != '0) ? 5'd0 : 5'd1;
+              op_d = (pk_en_q && b_cnt_q > 4'd1) ? OpUsedRest : OpUsed;
             end
             OpUsed: begin
-              if (mcommit_q && mk_q == '0) begin
+              if (m_commit_q && m_k_q == '0) begin
                 beat_d = beat_q + 4'd1;  // the held batch (before the frame's used entries)
                 if (req.last) begin
                   beat_d = '0;
-                  mk_d   = 5'd1;
+                  m_k_d   = 5'd1;
                 end
-              end else if (mcommit_q && mk_q < mcnt_q) begin
-                mk_d = mk_q + 5'd1;  // MRG_RXBUF: the next buffer's used entry (buffer 0's last)
-              end else if (packed_q) begin
+              end else if (m_commit_q && m_k_q < m_cnt_q) begin
+                m_k_d = m_k_q + 5'd1;  // MRG_RXBUF: the next buffer's used entry (buffer 0's last)
+              end else if (pk_en_q) begin
                 qwr_o.used_we   = 1'b1;
                 qwr_o.used_idx  = (used_sum >= 17'(qn)) ? 16'(used_sum - 17'(qn)) : used_sum[15:0];
                 qwr_o.used_wrap = (used_sum >= 17'(qn)) ? !qc.used_wrap : qc.used_wrap;
-                bcnt_d  = '0;  // IN_ORDER: the batch is written
-                bnd_d   = '0;
+                b_cnt_d  = '0;  // IN_ORDER: the batch is written
+                b_nd_d   = '0;
                 op_d    = OpEvent;
                 state_d = StRdReq;
               end else if (req.last) begin
@@ -2201,13 +2201,13 @@ module vdpu_qeng
               qwr_o.used_we    = 1'b1;
               qwr_o.used_idx   = qc.used_idx + used_adv;
               qwr_o.used_wrap  = qc.used_wrap;
-              qwr_o.avail_we   = !bleave_q;
-              qwr_o.last_avail = qc.last_avail + (mcommit_q ? 16'(mcnt_q) : 16'd1);  // MRG: the frame's buffers
+              qwr_o.avail_we   = !b_leave_q;
+              qwr_o.last_avail = qc.last_avail + (m_commit_q ? 16'(m_cnt_q) : 16'd1);  // MRG: the frame's buffers
               qwr_o.avail_wrap = qc.avail_wrap;
-              bcnt_d  = '0;
+              b_cnt_d  = '0;
               state_d = StIrq;
-              if (evx_q) begin  // EVENT_IDX: used_event decides the interrupt
-                evold_d = qc.used_idx;
+              if (ev_en_q) begin  // EVENT_IDX: used_event decides the interrupt
+                ev_old_d = qc.used_idx;
                 op_d    = OpEvent;
                 state_d = StRdReq;
               end else if (!irq_en_q) begin
@@ -2232,30 +2232,30 @@ module vdpu_qeng
 
       StIrq: begin
         // one interrupt decision per written batch (split) / used descriptor (packed)
-        if (irq_en_q && !bheld_q) irq_o = 1'b1;
-        bheld_d = 1'b0;
+        if (irq_en_q && !b_held_q) irq_o = 1'b1;
+        b_held_d = 1'b0;
         if (rx_q) begin
           // RX: the frame's buffer is free; the next frame while its used entry stays in the batch.
           // After a written batch a waiting transmitq comes first (rx_pass); else (B > 1) the next
           // frame unless the service leaves or committed an MRG_RXBUF frame (the model's qeng_rx_irq)
           rx_free_o = rx_own_q;
           rx_own_d  = 1'b0;
-          if (bheld_q && !bleave_q) begin
+          if (b_held_q && !b_leave_q) begin
             state_d = StRxNext;
           end else begin
             rx_pass_d = tx_waits;
-            state_d   = (!tx_waits && bb_q > 4'd1 && !bleave_q && !mcommit_q) ? StRxNext : StIdle;
+            state_d   = (!tx_waits && bb_q > 4'd1 && !b_leave_q && !m_commit_q) ? StRxNext : StIdle;
           end
-        end else if (bleave_q) begin
+        end else if (b_leave_q) begin
           state_d = StIdle;
         end else if ((quiesce_i && !x_q.sent) || tx_yield) begin
           // quiesce, or another queue waits (fairness): leave the queue as when it is found empty
           // (no avail_event), the pending batch first; kick brings the engine back (quiesce waits for
           // the used entries of frames a TX fetch has sent)
           qwr_o.kick_set = 1'b1;
-          if (bcnt_q != '0) begin  // split, or packed IN_ORDER
-            bleave_d = 1'b1;
-            if (packed_q) ndesc_d = 17'(bnd_q);
+          if (b_cnt_q != '0) begin  // split, or packed IN_ORDER
+            b_leave_d = 1'b1;
+            if (pk_en_q) ndesc_d = 17'(b_nd_q);
             beat_d   = '0;
             op_d     = OpUsed;
             state_d  = StWrReq;
@@ -2267,35 +2267,35 @@ module vdpu_qeng
           // idx only when the last one is used up
           ndesc_d  = '0;
           tot_d    = '0;
-          txbase_d = '0;
-          tbl_d    = 1'b0;
+          tx_base_d = '0;
+          in_tbl_d    = 1'b0;
           state_d  = StRdReq;
-          if (packed_q) begin
+          if (pk_en_q) begin
             op_d    = OpDesc;
             ndcap_d = cap8(cur_ahead);
-            if (pcn_q != '0) begin
+            if (pc_n_q != '0) begin
               state_d = StProc;
             end else if (!cur_ahead[17] && cur_ahead[16:0] == '0) begin
               // NOTIFICATION_DATA: the next slot is not available yet: no read; the doorbell that
               // makes it available sets kick (left set since the pick); an IN_ORDER batch first
               state_d = StIdle;
-              if (bcnt_q != '0) begin
-                bleave_d = 1'b1;
-                ndesc_d  = 17'(bnd_q);
+              if (b_cnt_q != '0) begin
+                b_leave_d = 1'b1;
+                ndesc_d  = 17'(b_nd_q);
                 beat_d   = '0;
                 op_d     = OpUsed;
                 state_d  = StWrReq;
               end
             end else if (xa_q.st == XaIn) begin  // TX fetch: read ahead during the fetch
               pc_d    = pcx_q;
-              pcn_d   = xa_q.n;
+              pc_n_d   = xa_q.n;
               pcfirst_d = 1'b1;
               xa_d.st   = XaNone;
               state_d = StProc;
             end
-          end else if (pcn_q != '0 && !io_fetch_q) begin
+          end else if (pc_n_q != '0 && !io_fetch_q) begin
             pc_d  = pc_q >> 16;
-            pcn_d = pcn_q - 4'd1;
+            pc_n_d = pc_n_q - 4'd1;
             pcfirst_d = 1'b0;
             if (pc_q[15:0] >= qn) begin
               code_d  = QERR_ID;
@@ -2305,7 +2305,7 @@ module vdpu_qeng
               cur_d  = pc_q[15:0];
               op_d   = OpDesc;
             end
-          end else if (qc.last_avail != aidx_q) begin
+          end else if (qc.last_avail != avail_idx_q) begin
             op_d = OpRing;
           end else if (!cur_ahead[17] && cur_ahead[16:0] > 17'(qn)) begin
             code_d  = QERR_IDX;  // NOTIFICATION_DATA more than a ring ahead: the driver's lie
@@ -2313,14 +2313,14 @@ module vdpu_qeng
           end else if (!cur_ahead[17] && cur_ahead[16:0] != '0) begin
             // NOTIFICATION_DATA: a doorbell during the service said more are available: served
             // without reading the avail idx (the data is a lower bound of it)
-            aidx_d = qc.nd;
+            avail_idx_d = qc.nd;
             op_d   = OpRing;
-          end else if (evx_q || !nd_q) begin
+          end else if (ev_en_q || !nd_en_q) begin
             op_d = OpAvail;
-          end else if (bcnt_q != '0) begin
+          end else if (b_cnt_q != '0) begin
             // NOTIFICATION_DATA, no EVENT_IDX: every post comes with a doorbell (kick): leave
             // without the avail read, the pending batch first
-            bleave_d = 1'b1;
+            b_leave_d = 1'b1;
             beat_d   = '0;
             op_d     = OpUsed;
             state_d  = StWrReq;
@@ -2364,14 +2364,14 @@ module vdpu_qeng
             pbusy_d[tag_q]    = 1'b1;
             plen_d[tag_q]     = pay_len;
             pgot_d[tag_q]     = '0;
-            poff_d[tag_q]     = x_q.rbase + preq_q[FRAME_PW-1:0];
+            poff_d[tag_q]     = x_q.rbase + p_req_q[FRAME_PW-1:0];
             tag_d             = tag_q + TagW'(1);
-            preq_d            = preq_q + 32'(pay_len);
+            p_req_d            = p_req_q + 32'(pay_len);
             pay_issued            = 1'b1;
-            if (preq_d == pay_elen && x_q.req + 4'd1 < x_q.cnt) begin  // TX fetch: the next frame's bytes
+            if (p_req_d == pay_elen && x_q.req + 4'd1 < x_q.cnt) begin  // TX fetch: the next frame's bytes
               x_d.req   = x_q.req + 4'd1;
               x_d.rbase = word_align(x_q.rbase + FRAME_PW'(pay_elen));
-              preq_d   = '0;
+              p_req_d   = '0;
             end
           end else if (xn_go) begin  // a read of next fetch xn_i, into its TX fetch buffer
             dma_load_o           = 1'b1;
@@ -2391,38 +2391,38 @@ module vdpu_qeng
               xn_d[xn_i].preq  = '0;
             end
           end
-          if (cpl_v && pn_q != '0 && x_q.stop == XGo && !rd_abort && xa_q.st == XaRead &&
+          if (cpl_v && p_n_q != '0 && x_q.stop == XGo && !rd_abort && xa_q.st == XaRead &&
               dmacpl_tag_i == 8'(xa_q.tag)) begin
             // the run-ahead descriptor read: its beats fill pcx
             if (dmacpl_status_i != CPL_SC || dmacpl_poison_i || 32'(dmacpl_len_i) > 32'({xa_q.n, 4'b0}) - 32'(xa_q.got)) begin
-              pbad_d        = 1'b1;
+              p_bad_d        = 1'b1;
               pay_fail_last = dmacpl_last_i;
             end else begin
               pcx_d   = pcx_q | ({(PcBits - 256)'(0), dmacpl_data_i & byte_mask(xa_nb)} << {xa_q.got[PcW-1:0], 3'b000});
               xa_d.got = xa_q.got + 8'(xa_nb);
               if (dmacpl_last_i) begin
-                if (32'(xa_q.got) + 32'(xa_nb) != 32'({xa_q.n, 4'b0})) pbad_d = 1'b1;
+                if (32'(xa_q.got) + 32'(xa_nb) != 32'({xa_q.n, 4'b0})) p_bad_d = 1'b1;
                 xa_d.st         = XaIn;
                 pay_completed = 1'b1;
-                pay_fail_last = pbad_d;
+                pay_fail_last = p_bad_d;
               end
             end
-          end else if (cpl_v && pn_q != '0 && x_q.stop == XGo && !rd_abort) begin
+          end else if (cpl_v && p_n_q != '0 && x_q.stop == XGo && !rd_abort) begin
             if (!pay_hit || dmacpl_status_i != CPL_SC || dmacpl_poison_i) begin
-              pbad_d    = 1'b1;
+              p_bad_d    = 1'b1;
               pay_fail_last = dmacpl_last_i;
             end else begin
-              if (dmacpl_len_i > pay_room) pbad_d = 1'b1;
+              if (dmacpl_len_i > pay_room) p_bad_d = 1'b1;
               pgot_d[pay_idx] = pgot_q[pay_idx] + 16'(pay_n);
               if (dmacpl_last_i) begin
-                if (pgot_q[pay_idx] + 16'(pay_n) != plen_q[pay_idx]) pbad_d = 1'b1;
+                if (pgot_q[pay_idx] + 16'(pay_n) != plen_q[pay_idx]) p_bad_d = 1'b1;
                 pbusy_d[pay_idx] = 1'b0;
                 pay_completed        = 1'b1;
-                pay_fail_last        = pbad_d;
+                pay_fail_last        = p_bad_d;
               end
             end
           end
-          pn_d = pn_q + 6'(pay_issued) - 6'(pay_completed);
+          p_n_d = p_n_q + 6'(pay_issued) - 6'(pay_completed);
           if (pay_fail_last) x_d.stop = XFailed;
           if (x_go) begin
             ntx_beat    = 1'b1;
@@ -2430,7 +2430,7 @@ module vdpu_qeng
             if (tx_lastb) begin
               txb_d    = '0;
               x_d.out   = x_q.out + 4'd1;
-              txbase_d = word_align(txbase_q + FRAME_PW'(x_len));
+              tx_base_d = word_align(tx_base_q + FRAME_PW'(x_len));
             end
           end
           if (x_d.stop != XGo && x_between) begin  // the stop acts once no frame is half sent
@@ -2448,12 +2448,12 @@ module vdpu_qeng
                 rerr_d  = 1'b1;
               end
             endcase
-          end else if (x_q.req + 4'd1 == x_q.cnt && preq_d == pay_elen && pn_d == '0 &&
+          end else if (x_q.req + 4'd1 == x_q.cnt && p_req_d == pay_elen && p_n_d == '0 &&
                        (x_q.cnt == 4'd1 || x_d.out == x_q.cnt)) begin
             state_d = StProc;
             rlen_d  = blen_q[15:0];
-            rcnt_d  = pbad_d ? '0 : 32'(blen_q[15:0]);  // a stray beat of a foreign tag
-            rerr_d  = pbad_d;
+            rcnt_d  = p_bad_d ? '0 : 32'(blen_q[15:0]);  // a stray beat of a foreign tag
+            rerr_d  = p_bad_d;
             x_d.sent = (x_q.cnt != 4'd1);
           end
         end
@@ -2469,7 +2469,7 @@ module vdpu_qeng
           state_d = StErr;
           ev_d.st  = EvNone;
         end else if (!quiesce_i && rx_full_i && eng_ctrl_i[ENGCTRL_ENABLE] && rx_go && rx_q_i == q_q && !rx_drop) begin
-          if (pcn_q == '0 && ra_q.st == RaRead) begin
+          if (pc_n_q == '0 && ra_q.st == RaRead) begin
             // RX run-ahead: the cache is dry and its read nearly in - wait for it
           end else if (ra_go && ra_k != '0) begin
             // RX run-ahead: the P descriptors after the cache's, read now (the frame starts next edge)
@@ -2488,41 +2488,41 @@ module vdpu_qeng
             // payload write): wait an edge, so the reads go out back to back rather than one per frame
           end else if (av_q.st == RaIn) begin  // the avail refresh is in: taken (the frame starts next edge)
             if (av_offers >= av_had && av_offers <= qn) begin
-              aidx_d   = avd_q[31:16];
-              irq_en_d = !avd_q[0];  // VRING_AVAIL_F_NO_INTERRUPT
+              avail_idx_d   = av_data_q[31:16];
+              irq_en_d = !av_data_q[0];  // VRING_AVAIL_F_NO_INTERRUPT
             end
             av_d.st = RaNone;
           end else if (av_q.st == RaBad) begin  // it failed: QERR_DMA, as the avail read it stands for
             av_d.st = RaNone;
             code_d  = QERR_DMA;
             state_d = StErr;
-          end else if (av_pend && pcn_q == '0 && qc.last_avail == aidx_q) begin
+          end else if (av_pend && pc_n_q == '0 && qc.last_avail == avail_idx_q) begin
             // the offered buffers used up and the refresh on the way: wait for it
           end else if (av_go) begin  // the avail refresh, read now (the frame starts next edge)
             dma_load_o = 1'b1;
             av_d       = '{st: RaRead, tag: tag_q, default: '0};
-            avd_d      = '0;
-            avseen_d   = 1'b1;
+            av_data_d      = '0;
+            av_seen_d   = 1'b1;
             tag_d      = tag_q + TagW'(1);
           end else begin
             rx_own_d  = 1'b1;
             ndesc_d   = '0;
             tot_d     = '0;
-            tbl_d     = 1'b0;
-            mn_d      = '0;
-            mnd_d     = '0;
-            mbase_d   = '0;
-            mcommit_d = 1'b0;
-            mla0_d    = qc.last_avail;
-            maw0_d    = qc.avail_wrap;
+            in_tbl_d     = 1'b0;
+            m_n_d      = '0;
+            m_nd_d     = '0;
+            m_base_d   = '0;
+            m_commit_d = 1'b0;
+            m_la0_d    = qc.last_avail;
+            m_aw0_d    = qc.avail_wrap;
             state_d   = StRdReq;
-            if (packed_q) begin
+            if (pk_en_q) begin
               op_d    = OpDesc;
               ndcap_d = cap8(cur_ahead);
-              if (pcn_q != '0) state_d = StProc;
-            end else if (pcn_q != '0 && !io_fetch_q) begin
+              if (pc_n_q != '0) state_d = StProc;
+            end else if (pc_n_q != '0 && !io_fetch_q) begin
               pc_d  = pc_q >> 16;
-              pcn_d = pcn_q - 4'd1;
+              pc_n_d = pc_n_q - 4'd1;
               pcfirst_d = 1'b0;
               if (pc_q[15:0] >= qn) begin
                 code_d  = QERR_ID;
@@ -2532,7 +2532,7 @@ module vdpu_qeng
                 cur_d  = pc_q[15:0];
                 op_d   = OpDesc;
               end
-            end else if (qc.last_avail != aidx_q) begin
+            end else if (qc.last_avail != avail_idx_q) begin
               op_d = OpRing;
             end else begin
               op_d = OpAvail;
@@ -2540,14 +2540,14 @@ module vdpu_qeng
           end
         end else if (!quiesce_i && !rx_full_i && (rx_len_i != '0 || nrx_valid_i)) begin
           // a frame is arriving
-        end else if (bcnt_q != '0) begin  // the held batch first, IDLE after its IRQ
-          bleave_d = 1'b1;
+        end else if (b_cnt_q != '0) begin  // the held batch first, IDLE after its IRQ
+          b_leave_d = 1'b1;
           beat_d   = '0;
           op_d     = OpUsed;
           state_d  = StWrReq;
-          if (packed_q) begin
-            ndesc_d = 17'(bnd_q);
-            if (bcnt_q > 4'd1) op_d = OpUsedRest;
+          if (pk_en_q) begin
+            ndesc_d = 17'(b_nd_q);
+            if (b_cnt_q > 4'd1) op_d = OpUsedRest;
           end
         end else begin
           state_d = StIdle;
@@ -2567,27 +2567,27 @@ module vdpu_qeng
 
     // End of a descriptor's data: follow the chain, or finish the buffer.
     if (desc_done) begin
-      if (tbl_q && (packed_q ? (tcur_q + 16'd1 < tn_q) : dflags_d[VQ_F_NEXT])) begin
+      if (in_tbl_q && (pk_en_q ? (t_cur_q + 16'd1 < t_n_q) : d_flags_d[VQ_F_NEXT])) begin
         // inside a table: split follows next, packed takes every entry in order; an entry in the
         // block read last costs PROC only, another one starts a block read at it
-        tcur_d = packed_q ? tcur_q + 16'd1 : dnext_d;
+        t_cur_d = pk_en_q ? t_cur_q + 16'd1 : d_next_d;
         op_d   = OpInd;
-        if (tcur_d >= tbase_q && tcur_d - tbase_q < 16'(tcnt_q)) begin
+        if (t_cur_d >= t_base_q && t_cur_d - t_base_q < 16'(t_cnt_q)) begin
           state_d = StProc;
         end else begin
-          tbase_d = tcur_d;
-          tcnt_d  = (tn_q - tcur_d > 16'(TblBlock)) ? 6'(TblBlock) : 6'(tn_q - tcur_d);
+          t_base_d = t_cur_d;
+          t_cnt_d  = (t_n_q - t_cur_d > 16'(TblBlock)) ? 6'(TblBlock) : 6'(t_n_q - t_cur_d);
           state_d = StRdReq;
         end
-      end else if (!tbl_q && dflags_d[VQ_F_NEXT]) begin
-        if (!packed_q) cur_d = dnext_d;
+      end else if (!in_tbl_q && d_flags_d[VQ_F_NEXT]) begin
+        if (!pk_en_q) cur_d = d_next_d;
         op_d    = OpDesc;
         ndcap_d = '0;  // a chain goes on whatever the doorbell data says
-        state_d = ((packed_q || io_fetch_q) && pcn_d != '0) ? StProc : StRdReq;  // a cache hit costs PROC only
-        if ((packed_q || io_fetch_q) && pcn_d == '0 && xa_q.st == XaIn) begin
+        state_d = ((pk_en_q || io_fetch_q) && pc_n_d != '0) ? StProc : StRdReq;  // a cache hit costs PROC only
+        if ((pk_en_q || io_fetch_q) && pc_n_d == '0 && xa_q.st == XaIn) begin
           // TX fetch: a read beyond taken as a PAY phase's read ahead, the cache run dry mid-chain
           pc_d      = pcx_q;
-          pcn_d     = xa_q.n;
+          pc_n_d     = xa_q.n;
           pcfirst_d = 1'b1;
           xa_d.st     = XaNone;
           state_d   = StProc;
@@ -2603,12 +2603,12 @@ module vdpu_qeng
           txb_d   = '0;
           state_d = StTxOut;
         end
-      end else if (tot_new < rx_total && !mrg_q) begin
+      end else if (tot_new < rx_total && !mrg_en_q) begin
         code_d  = QERR_LEN;
         state_d = StErr;
       end else if (tot_new < rx_total) begin
         mrg_more = 1'b1;
-      end else if (mrg_q && mn_q != '0) begin
+      end else if (mrg_en_q && m_n_q != '0) begin
         mrg_last = 1'b1;
       end else begin
         buf_done = 1'b1;
@@ -2620,50 +2620,50 @@ module vdpu_qeng
     // next slot), or drop the frame if MRG_MAX buffers would not do. Complete after several
     // buffers: commit - num_buffers into header byte 10, then the used entries of buffers 1..n-1
     // and buffer 0's last, so a packed driver polling buffer 0's slot finds the others used.
-    if (mrg_more && 32'(mn_q) + 32'd1 >= 32'(MRG_MAX)) begin
+    if (mrg_more && 32'(m_n_q) + 32'd1 >= 32'(MRG_MAX)) begin
       state_d   = StIdle;
       rx_free_o = 1'b1;
       rx_own_d  = 1'b0;
       if (drops_q != 16'hFFFF) drops_d = drops_q + 16'd1;
-      if (bcnt_q != '0) begin  // an RX batch held: written first, IDLE after its IRQ
-        bleave_d = 1'b1;
+      if (b_cnt_q != '0) begin  // an RX batch held: written first, IDLE after its IRQ
+        b_leave_d = 1'b1;
         beat_d   = '0;
         op_d     = OpUsed;
         state_d  = StWrReq;
-        if (packed_q) begin
-          ndesc_d = 17'(bnd_q);
-          if (bcnt_q > 4'd1) op_d = OpUsedRest;
+        if (pk_en_q) begin
+          ndesc_d = 17'(b_nd_q);
+          if (b_cnt_q > 4'd1) op_d = OpUsedRest;
         end
       end
-      if (packed_q && mn_q != '0) begin  // the filled buffers' slots go back to the driver's side
+      if (pk_en_q && m_n_q != '0) begin  // the filled buffers' slots go back to the driver's side
         qwr_o.avail_we   = 1'b1;
-        qwr_o.last_avail = mla0_q;
-        qwr_o.avail_wrap = maw0_q;
+        qwr_o.last_avail = m_la0_q;
+        qwr_o.avail_wrap = m_aw0_q;
       end
     end else if (mrg_more || mrg_last) begin
-      mid_d[16*mn_q[3:0]+:16]  = packed_q ? dnext_d : head_q;
-      mlen_d[16*mn_q[3:0]+:16] = 16'(tot_new - mbase_q);
-      moff_d[16*mn_q[3:0]+:16] = mnd_q;
-      mnd_d   = mnd_q + ndesc_d[15:0];
-      mn_d    = mn_q + 5'd1;
-      mbase_d = tot_new;
+      m_id_d[16*m_n_q[3:0]+:16]  = pk_en_q ? d_next_d : head_q;
+      m_len_d[16*m_n_q[3:0]+:16] = 16'(tot_new - m_base_q);
+      m_off_d[16*m_n_q[3:0]+:16] = m_nd_q;
+      m_nd_d   = m_nd_q + ndesc_d[15:0];
+      m_n_d    = m_n_q + 5'd1;
+      m_base_d = tot_new;
       beat_d  = '0;
       if (mrg_more) begin
         ndesc_d = '0;  // a new chain: its own loop limit and table
-        tbl_d   = 1'b0;
+        in_tbl_d   = 1'b0;
         state_d = StRdReq;
-        if (packed_q) begin
+        if (pk_en_q) begin
           op_d    = OpDesc;
           ndcap_d = '0;
-          if (pcn_d != '0) state_d = StProc;
+          if (pc_n_d != '0) state_d = StProc;
         end else begin
-          op_d = (la_eff + 16'd1 == aidx_q) ? OpAvail : OpRing;
+          op_d = (la_eff + 16'd1 == avail_idx_q) ? OpAvail : OpRing;
         end
       end else begin
-        mcnt_d    = mn_q + 5'd1;
-        mcommit_d = 1'b1;
-        mk_d      = '0;
-        ndesc_d   = 17'(bnd_q) + 17'(mnd_q) + ndesc_d;  // packed: used_idx moves by, and the event covers,
+        m_cnt_d    = m_n_q + 5'd1;
+        m_commit_d = 1'b1;
+        m_k_d      = '0;
+        ndesc_d   = 17'(b_nd_q) + 17'(m_nd_q) + ndesc_d;  // packed: used_idx moves by, and the event covers,
                                                        // all slots of the held batch and the frame
         op_d      = OpNumBuf;
         state_d   = StWrReq;
@@ -2677,60 +2677,60 @@ module vdpu_qeng
     // consumed now (packed: its slots were, descriptor by descriptor); IRQ picks what is next.
     if (buf_done) begin
       beat_d = '0;
-      if (packed_q && io_q) begin
+      if (pk_en_q && io_en_q) begin
         // _d: a frame a TX fetch sent is done at the edge its descriptor is checked (TX_OUT changes neither)
-        bids_d[16*bcnt_q[BiW-1:0]+:16] = dnext_d;
-        bcnt_d = bcnt_q + 4'd1;
-        bnd_d  = bnd_q + ndesc_d[15:0];
-        if (bcnt_q + 4'd1 >= bb_q) begin
-          bleave_d = 1'b0;
-          ndesc_d  = 17'(bnd_q) + ndesc_d;  // used_idx moves by, and the event covers, every slot
+        b_id_d[16*b_cnt_q[BiW-1:0]+:16] = d_next_d;
+        b_cnt_d = b_cnt_q + 4'd1;
+        b_nd_d  = b_nd_q + ndesc_d[15:0];
+        if (b_cnt_q + 4'd1 >= bb_q) begin
+          b_leave_d = 1'b0;
+          ndesc_d  = 17'(b_nd_q) + ndesc_d;  // used_idx moves by, and the event covers, every slot
           op_d     = OpUsed;
           state_d  = StWrReq;
         end else begin
-          bheld_d = 1'b1;
+          b_held_d = 1'b1;
           state_d = StIrq;
         end
-      end else if (packed_q && rx_q) begin
+      end else if (pk_en_q && rx_q) begin
         // RX: joins the batch; held while it has room, the chain was one descriptor (the next used
         // slot follows on) and the next buffer's used slot stays before the ring end
-        bids_d[16*bcnt_q[BiW-1:0]+:16]  = dnext_d;
-        b_len_d[16*bcnt_q[BiW-1:0]+:16] = 16'(tot_new);
-        bcnt_d = bcnt_q + 4'd1;
-        bnd_d  = bnd_q + ndesc_d[15:0];
-        if (bcnt_q + 4'd1 < bb_q && ndesc_d == 17'd1 && 17'(qc.used_idx) + 17'(bnd_q) + 17'd1 < 17'(qn)) begin
-          bheld_d = 1'b1;
+        b_id_d[16*b_cnt_q[BiW-1:0]+:16]  = d_next_d;
+        b_len_d[16*b_cnt_q[BiW-1:0]+:16] = 16'(tot_new);
+        b_cnt_d = b_cnt_q + 4'd1;
+        b_nd_d  = b_nd_q + ndesc_d[15:0];
+        if (b_cnt_q + 4'd1 < bb_q && ndesc_d == 17'd1 && 17'(qc.used_idx) + 17'(b_nd_q) + 17'd1 < 17'(qn)) begin
+          b_held_d = 1'b1;
           state_d = StIrq;
         end else begin
-          bleave_d = 1'b0;
-          ndesc_d  = 17'(bnd_q) + ndesc_d;  // used_idx moves by, and the event covers, every slot
-          op_d     = (bcnt_q != '0) ? OpUsedRest : OpUsed;
+          b_leave_d = 1'b0;
+          ndesc_d  = 17'(b_nd_q) + ndesc_d;  // used_idx moves by, and the event covers, every slot
+          op_d     = (b_cnt_q != '0) ? OpUsedRest : OpUsed;
           state_d  = StWrReq;
         end
-      end else if (packed_q) begin
+      end else if (pk_en_q) begin
         op_d    = OpUsed;
         state_d = StWrReq;
       end else begin
-        bids_d[16*bcnt_q[BiW-1:0]+:16]  = head_q;
-        b_len_d[16*bcnt_q[BiW-1:0]+:16] = rx_q ? 16'(tot_new) : '0;  // RX: header + frame written
-        bcnt_d = bcnt_q + 4'd1;
-        if (bcnt_q + 4'd1 >= bb_q || (!io_q && used_end >= 17'(qn))) begin
-          bleave_d = 1'b0;
+        b_id_d[16*b_cnt_q[BiW-1:0]+:16]  = head_q;
+        b_len_d[16*b_cnt_q[BiW-1:0]+:16] = rx_q ? 16'(tot_new) : '0;  // RX: header + frame written
+        b_cnt_d = b_cnt_q + 4'd1;
+        if (b_cnt_q + 4'd1 >= bb_q || (!io_en_q && used_end >= 17'(qn))) begin
+          b_leave_d = 1'b0;
           op_d     = OpUsed;
           state_d  = StWrReq;
         end else begin
           qwr_o.avail_we   = 1'b1;
           qwr_o.last_avail = qc.last_avail + 16'd1;
           qwr_o.avail_wrap = qc.avail_wrap;
-          bheld_d = 1'b1;
+          b_held_d = 1'b1;
           state_d = StIrq;
         end
       end
       // RX: a frame whose used entry stays in the batch is done at once - its RX buffer free, the next
       // frame next - what StIrq would do an edge later (it raises nothing for a held entry); TX, or a
       // service leaving after this batch, goes through StIrq (the model's qeng_buffer_held)
-      if (rx_q && bheld_d && !bleave_d) begin
-        bheld_d   = 1'b0;
+      if (rx_q && b_held_d && !b_leave_d) begin
+        b_held_d   = 1'b0;
         rx_free_o = rx_own_q;
         rx_own_d  = 1'b0;
         state_d   = StRxNext;
@@ -2743,10 +2743,10 @@ module vdpu_qeng
       head_d  = io_pos_d;
       cur_d   = io_pos_d;
       op_d    = OpDesc;
-      state_d = (pcn_d != '0) ? StProc : StRdReq;
-      if (pcn_d == '0 && xa_q.st == XaIn) begin  // TX fetch: read ahead during the fetch
+      state_d = (pc_n_d != '0) ? StProc : StRdReq;
+      if (pc_n_d == '0 && xa_q.st == XaIn) begin  // TX fetch: read ahead during the fetch
         pc_d    = pcx_q;
-        pcn_d   = xa_q.n;
+        pc_n_d   = xa_q.n;
         pcfirst_d = 1'b1;
         xa_d.st   = XaNone;
         state_d = StProc;
@@ -2782,7 +2782,7 @@ module vdpu_qeng
     if (state_q == StErr || (ev_hit && !ev_ok)) qerr_d[q_q] = 1'b1;
     // a violation reports any failure owed (a completion timeout's at its StErr edge); a reset forgets it
     if (err_o || dev_reset_i) fail_owed_d = 1'b0;
-    if (aidx_d != aidx_q) avseen_d = 1'b0;  // a new avail idx: it may be refreshed again
+    if (avail_idx_d != avail_idx_q) av_seen_d = 1'b0;  // a new avail idx: it may be refreshed again
   end
 
   assign dma_req_o = req;
@@ -2793,7 +2793,7 @@ module vdpu_qeng
     io_ok_d   = io_ok_q;
     io_la_d   = io_la_q;
     io_head_d = io_head_q;
-    if (qwr_o.avail_we && io_fetch_q && !packed_q) begin
+    if (qwr_o.avail_we && io_fetch_q && !pk_en_q) begin
       io_ok_d[q_q]   = 1'b1;
       io_la_d[q_q]   = qwr_o.last_avail;
       io_head_d[q_q] = io_pos_d;
@@ -2809,20 +2809,20 @@ module vdpu_qeng
       op_q        <= OpAvail;
       q_q         <= '0;
       rx_q        <= 1'b0;
-      packed_q    <= 1'b0;
+      pk_en_q    <= 1'b0;
       tag_q       <= '0;
       rtag_q      <= '0;
       rlen_q      <= '0;
       rcnt_q      <= '0;
       rerr_q      <= 1'b0;
       rbuf_q      <= '0;
-      aidx_q      <= '0;
+      avail_idx_q      <= '0;
       irq_en_q    <= 1'b0;
       head_q      <= '0;
       cur_q       <= '0;
-      daddr_q     <= '0;
-      dflags_q    <= '0;
-      dnext_q     <= '0;
+      d_addr_q     <= '0;
+      d_flags_q    <= '0;
+      d_next_q     <= '0;
       ndesc_q     <= '0;
       blen_q      <= '0;
       off_q       <= '0;
@@ -2833,55 +2833,55 @@ module vdpu_qeng
       code_q      <= '0;
       pf_q        <= 4'd1;
       bb_q        <= 4'd1;
-      pcn_q       <= '0;
+      pc_n_q       <= '0;
       pcfirst_q   <= 1'b1;
       pc_q        <= '0;
-      bcnt_q      <= '0;
-      bids_q      <= '0;
-      bheld_q     <= 1'b0;
-      bleave_q    <= 1'b0;
+      b_cnt_q      <= '0;
+      b_id_q      <= '0;
+      b_held_q     <= 1'b0;
+      b_leave_q    <= 1'b0;
       b_len_q     <= '0;
       rx_own_q    <= 1'b0;
       rx_pass_q   <= 1'b0;
-      io_q        <= 1'b0;
+      io_en_q        <= 1'b0;
       io_fetch_q  <= 1'b0;
       io_seq_q    <= 1'b0;
       io_pos_q    <= '0;
       io_ok_q     <= '0;
       io_la_q     <= '0;
       io_head_q   <= '0;
-      bnd_q       <= '0;
-      ind_q       <= 1'b0;
-      evx_q       <= 1'b0;
-      tbl_q       <= 1'b0;
-      taddr_q     <= '0;
-      tn_q        <= '0;
-      tcur_q      <= '0;
-      tused_q     <= '0;
-      tbase_q     <= '0;
-      tcnt_q      <= '0;
-      aew_q       <= 1'b0;
-      evold_q     <= '0;
-      mrg_q       <= 1'b0;
-      mn_q        <= '0;
-      mid_q       <= '0;
-      mlen_q      <= '0;
-      moff_q      <= '0;
-      mnd_q       <= '0;
-      mbase_q     <= '0;
-      nbaddr_q    <= '0;
-      mla0_q      <= '0;
-      maw0_q      <= 1'b0;
-      mcommit_q   <= 1'b0;
-      mcnt_q      <= '0;
-      mk_q        <= '0;
-      nd_q        <= 1'b0;
+      b_nd_q       <= '0;
+      ind_en_q       <= 1'b0;
+      ev_en_q       <= 1'b0;
+      in_tbl_q       <= 1'b0;
+      t_addr_q     <= '0;
+      t_n_q        <= '0;
+      t_cur_q      <= '0;
+      t_used_q     <= '0;
+      t_base_q     <= '0;
+      t_cnt_q      <= '0;
+      ae_wait_q       <= 1'b0;
+      ev_old_q     <= '0;
+      mrg_en_q       <= 1'b0;
+      m_n_q        <= '0;
+      m_id_q       <= '0;
+      m_len_q      <= '0;
+      m_off_q      <= '0;
+      m_nd_q       <= '0;
+      m_base_q     <= '0;
+      nb_addr_q    <= '0;
+      m_la0_q      <= '0;
+      m_aw0_q      <= 1'b0;
+      m_commit_q   <= 1'b0;
+      m_cnt_q      <= '0;
+      m_k_q        <= '0;
+      nd_en_q        <= 1'b0;
       ndcap_q     <= '0;
       cto_q       <= '0;
       mr_q        <= 6'd1;
-      pn_q        <= '0;
-      preq_q      <= '0;
-      pbad_q      <= 1'b0;
+      p_n_q        <= '0;
+      p_req_q      <= '0;
+      p_bad_q      <= 1'b0;
       pbusy_q     <= '0;
       plen_q      <= '0;
       pgot_q      <= '0;
@@ -2907,14 +2907,14 @@ module vdpu_qeng
       ra_q        <= '{st: RaNone, default: '0};
       ra_taken_q  <= 1'b0;
       av_q        <= '{st: RaNone, default: '0};
-      avd_q       <= '0;
-      avseen_q    <= 1'b0;
+      av_data_q       <= '0;
+      av_seen_q    <= 1'b0;
       for (int i = 0; i < int'(RbN); i++) rb_q[i] <= '{st: RaNone, default: '0};
       xa_q.n       <= '0;
       xa_q.tag     <= '0;
       xa_q.got     <= '0;
       pcx_q       <= '0;
-      txbase_q    <= '0;
+      tx_base_q    <= '0;
       qerr_q      <= '0;
       info_q      <= CSR_ERR_INFO_RST;
       drops_q     <= '0;
@@ -2928,20 +2928,20 @@ module vdpu_qeng
       op_q        <= op_d;
       q_q         <= q_d;
       rx_q        <= rx_d;
-      packed_q    <= packed_d;
+      pk_en_q    <= pk_en_d;
       tag_q       <= tag_d;
       rtag_q      <= rtag_d;
       rlen_q      <= rlen_d;
       rcnt_q      <= rcnt_d;
       rerr_q      <= rerr_d;
       rbuf_q      <= rbuf_d;
-      aidx_q      <= aidx_d;
+      avail_idx_q      <= avail_idx_d;
       irq_en_q    <= irq_en_d;
       head_q      <= head_d;
       cur_q       <= cur_d;
-      daddr_q     <= daddr_d;
-      dflags_q    <= dflags_d;
-      dnext_q     <= dnext_d;
+      d_addr_q     <= d_addr_d;
+      d_flags_q    <= d_flags_d;
+      d_next_q     <= d_next_d;
       ndesc_q     <= ndesc_d;
       blen_q      <= blen_d;
       off_q       <= off_d;
@@ -2952,55 +2952,55 @@ module vdpu_qeng
       code_q      <= code_d;
       pf_q        <= pf_d;
       bb_q        <= bb_d;
-      pcn_q       <= pcn_d;
+      pc_n_q       <= pc_n_d;
       pcfirst_q   <= pcfirst_d;
       pc_q        <= pc_d;
-      bcnt_q      <= bcnt_d;
-      bids_q      <= bids_d;
-      bheld_q     <= bheld_d;
-      bleave_q    <= bleave_d;
+      b_cnt_q      <= b_cnt_d;
+      b_id_q      <= b_id_d;
+      b_held_q     <= b_held_d;
+      b_leave_q    <= b_leave_d;
       b_len_q     <= b_len_d;
       rx_own_q    <= rx_own_d;
       rx_pass_q   <= rx_pass_d;
-      io_q        <= io_d;
+      io_en_q        <= io_en_d;
       io_fetch_q  <= io_fetch_d;
       io_seq_q    <= io_seq_d;
       io_pos_q    <= io_pos_d;
       io_ok_q     <= io_ok_d;
       io_la_q     <= io_la_d;
       io_head_q   <= io_head_d;
-      bnd_q       <= bnd_d;
-      ind_q       <= ind_d;
-      evx_q       <= evx_d;
-      tbl_q       <= tbl_d;
-      taddr_q     <= taddr_d;
-      tn_q        <= tn_d;
-      tcur_q      <= tcur_d;
-      tused_q     <= tused_d;
-      tbase_q     <= tbase_d;
-      tcnt_q      <= tcnt_d;
-      aew_q       <= aew_d;
-      evold_q     <= evold_d;
-      mrg_q       <= mrg_d;
-      mn_q        <= mn_d;
-      mid_q       <= mid_d;
-      mlen_q      <= mlen_d;
-      moff_q      <= moff_d;
-      mnd_q       <= mnd_d;
-      mbase_q     <= mbase_d;
-      nbaddr_q    <= nbaddr_d;
-      mla0_q      <= mla0_d;
-      maw0_q      <= maw0_d;
-      mcommit_q   <= mcommit_d;
-      mcnt_q      <= mcnt_d;
-      mk_q        <= mk_d;
-      nd_q        <= nd_d;
+      b_nd_q       <= b_nd_d;
+      ind_en_q       <= ind_en_d;
+      ev_en_q       <= ev_en_d;
+      in_tbl_q       <= in_tbl_d;
+      t_addr_q     <= t_addr_d;
+      t_n_q        <= t_n_d;
+      t_cur_q      <= t_cur_d;
+      t_used_q     <= t_used_d;
+      t_base_q     <= t_base_d;
+      t_cnt_q      <= t_cnt_d;
+      ae_wait_q       <= ae_wait_d;
+      ev_old_q     <= ev_old_d;
+      mrg_en_q       <= mrg_en_d;
+      m_n_q        <= m_n_d;
+      m_id_q       <= m_id_d;
+      m_len_q      <= m_len_d;
+      m_off_q      <= m_off_d;
+      m_nd_q       <= m_nd_d;
+      m_base_q     <= m_base_d;
+      nb_addr_q    <= nb_addr_d;
+      m_la0_q      <= m_la0_d;
+      m_aw0_q      <= m_aw0_d;
+      m_commit_q   <= m_commit_d;
+      m_cnt_q      <= m_cnt_d;
+      m_k_q        <= m_k_d;
+      nd_en_q        <= nd_en_d;
       ndcap_q     <= ndcap_d;
       cto_q       <= cto_d;
       mr_q        <= mr_d;
-      pn_q        <= pn_d;
-      preq_q      <= preq_d;
-      pbad_q      <= pbad_d;
+      p_n_q        <= p_n_d;
+      p_req_q      <= p_req_d;
+      p_bad_q      <= p_bad_d;
       pbusy_q     <= pbusy_d;
       plen_q      <= plen_d;
       pgot_q      <= pgot_d;
@@ -3026,14 +3026,14 @@ module vdpu_qeng
       ra_q        <= ra_d;
       ra_taken_q  <= ra_taken_d;
       av_q        <= av_d;
-      avd_q       <= avd_d;
-      avseen_q    <= avseen_d;
+      av_data_q       <= av_data_d;
+      av_seen_q    <= av_seen_d;
       rb_q        <= rb_d;
       xa_q.n       <= xa_d.n;
       xa_q.tag     <= xa_d.tag;
       xa_q.got     <= xa_d.got;
       pcx_q       <= pcx_d;
-      txbase_q    <= txbase_d;
+      tx_base_q    <= tx_base_d;
       qerr_q      <= qerr_d;
       info_q      <= info_d;
       drops_q     <= drops_d;
@@ -3052,7 +3052,7 @@ module vdpu_qeng
   // a beat is expected by RD_WAIT or PAY (any tag: a foreign one fails the read there) or by the read
   // beside the engine with its tag (the *_hit signals); any other is unexpected (FW_ERR), a duplicate of
   // a beside read's completion arriving between reads too (soak seed 880322)
-  assign cpl_expected_o = (state_q == StRdWait) || (state_q == StPay && pn_q != '0 && x_q.stop == XGo) ||
+  assign cpl_expected_o = (state_q == StRdWait) || (state_q == StPay && p_n_q != '0 && x_q.stop == XGo) ||
                           ev_hit || ra_hit || (rb_hit != '0) || av_hit || xn_hit || xb_hit;
   assign irq_q_o        = q_q;
   // (a failure owed is reported by StIdle at the next edge: not idle, nor quiet, until then)

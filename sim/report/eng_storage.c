@@ -6,12 +6,12 @@
 #include "vdpu_regmap.h"
 
 #define DESC_BYTES 16     /* a packed descriptor (rtl/vdpu_qeng.sv pc_q: 128 bits an entry) */
-#define USED_ENTRY_BYTES 4 /* bids_q and b_len_q: 16 bits each */
+#define USED_ENTRY_BYTES 4 /* b_id_q and b_len_q: 16 bits each */
 #define OFF_BITS 17 /* a byte offset into the TX fetch buffers side by side (RTL FRAME_PW) */
 _Static_assert(VDPU_TX_FETCH_BUFS * VDPU_TX_BUF_BYTES < 1u << OFF_BITS &&
                    VDPU_TX_FETCH_BUFS * VDPU_TX_BUF_BYTES >= 1u << (OFF_BITS - 1),
                "OFF_BITS is the offset width");
-#define MRG_ENTRY_BYTES 6  /* mid_q, mlen_q, moff_q: 16 bits each */
+#define MRG_ENTRY_BYTES 6  /* m_id_q, m_len_q, m_off_q: 16 bits each */
 #define TAG_BITS 6 /* a read tag: 0..QENG_TAGS - 1 */
 _Static_assert(1u << TAG_BITS == VDPU_QENG_TAGS, "a read tag is TAG_BITS bits");
 #define BITS_BYTES(b) (((b) + 7) / 8)
@@ -27,7 +27,7 @@ _Static_assert(1u << TAG_BITS == VDPU_QENG_TAGS, "a read tag is TAG_BITS bits");
     (BITS_BYTES(4 + 4 + OFF_BITS + 4 + 2 + 4 + 1 + 2) + BITS_BYTES(2 + 4 + TAG_BITS + 8) +                       \
      (VDPU_TX_FETCH_BUFS - 1) * BITS_BYTES(4 + 4 + 32 + OFF_BITS + 6 + 1) +                                       \
      VDPU_TX_BEYOND_READS * BITS_BYTES(2 + 4 + TAG_BITS + 8 + 1))
-#define REFRESH_BYTES (RA_READ_BYTES + 4) /* av_q and the avail flags + idx it brought (avd_q) */
+#define REFRESH_BYTES (RA_READ_BYTES + 4) /* av_q and the avail flags + idx it brought (av_data_q) */
 
 
 static unsigned eng_field(unsigned v) { return v == 0 ? 1 : v > VDPU_ENG_PARAM_MAX ? VDPU_ENG_PARAM_MAX : v; }
