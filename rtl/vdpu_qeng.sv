@@ -258,11 +258,11 @@ module vdpu_qeng
   logic                  rx_q, rx_d;        // serving RX (the steered receiveq)
   logic                  pk_en_q, pk_en_d; // ring layout, latched when the queue is picked
   // the outstanding read
-  logic [TagW-1:0]       tag_q, tag_d;      // next read tag (0..QENG_TAGS - 1)
-  logic [7:0]            rtag_q, rtag_d;
-  logic [15:0]           rlen_q, rlen_d;
-  logic [31:0]           rcnt_q, rcnt_d;    // completion bytes received
-  logic                  rerr_q, rerr_d;    // error status or foreign tag seen
+  logic [TagW-1:0]       next_tag_q, next_tag_d;      // next read tag (0..QENG_TAGS - 1)
+  logic [7:0]            rd_tag_q, rd_tag_d;
+  logic [15:0]           rd_len_q, rd_len_d;
+  logic [31:0]           rd_got_q, rd_got_d;    // completion bytes received
+  logic                  rd_bad_q, rd_bad_d;    // error status or foreign tag seen
   logic [127:0]          rbuf_q, rbuf_d;    // data of ring / descriptor / event reads
   // the buffer (descriptor chain) in progress
   logic [15:0]           avail_idx_q, avail_idx_d;    // split: avail idx read in step 1
@@ -380,9 +380,9 @@ module vdpu_qeng
   logic [5:0]            p_n_q, p_n_d;        // reads outstanding
   logic [31:0]           p_req_q, p_req_d;    // bytes of the descriptor requested
   logic                  p_bad_q, p_bad_d;    // error status, foreign tag or wrong length seen
-  logic [QENG_TAGS-1:0]   pbusy_q, pbusy_d;
-  logic [QENG_TAGS-1:0][15:0]         plen_q, plen_d, pgot_q, pgot_d;
-  logic [QENG_TAGS-1:0][FRAME_PW-1:0] poff_q, poff_d;  // chain offset of its bytes
+  logic [QENG_TAGS-1:0]   p_busy_q, p_busy_d;
+  logic [QENG_TAGS-1:0][15:0]         p_len_q, p_len_d, p_got_q, p_got_d;
+  logic [QENG_TAGS-1:0][FRAME_PW-1:0] p_off_q, p_off_d;  // chain offset of its bytes
   // TX fetch (packed or split IN_ORDER TX, M > 1, ENG_PARAM[17:14] = K > 1; docs/queue-engine.md
   // "TX fetch"): the PAY phase of a one-descriptor frame also reads the payload of the one-descriptor
   // frames cached behind it, each at its own 32-byte aligned base in the TX frame buffer, and sends each
@@ -401,7 +401,7 @@ module vdpu_qeng
   // buffer after (xn_q[1]); the next PAY phase takes xn_q[0] over and xn_q[1] moves up. Their beats
   // are taken at any state (xn_hit); the model's xn[], p_slot[].nx
   next_fetch_t [XnN-1:0] xn_q, xn_d;
-  logic [XnN-1:0][QENG_TAGS-1:0] pnx_q, pnx_d;  // per read slot: a read of next fetch i (the model's p_slot[].nx = i + 1)
+  logic [XnN-1:0][QENG_TAGS-1:0] p_nx_q, p_nx_d;  // per read slot: a read of next fetch i (the model's p_slot[].nx = i + 1)
   // the reads beyond the next fetch's descriptors, issued as PAY starts (the model's xb[]): xb_q[0] the P
   // after the read ahead (into pcy), xb_q[i] the P after xb_q[i-1]'s (into pcz_q[i-1]); xb_q[0] becomes the
   // next PAY phase's read ahead, the rest move up
@@ -417,8 +417,8 @@ module vdpu_qeng
                                             // (the slots the doorbell data says are available; 0: no cap)
   // status
   logic [NUM_QUEUES-1:0] qerr_q, qerr_d;
-  logic [31:0]           info_q, info_d;
-  logic [15:0]           drops_q, drops_d;
+  logic [31:0]           err_info_q, err_info_d;
+  logic [15:0]           rx_dropped_q, rx_dropped_d;
   logic [QIDX_W-1:0]     tx_last_q, tx_last_d;  // the transmit queue picked last (round robin)
   // ntx output register
   logic                  ntx_valid_q, ntx_valid_d;
@@ -551,7 +551,7 @@ module vdpu_qeng
   logic [31:0] cpl_room;
 
   always_comb begin
-    cpl_room = (rcnt_q < 32'(rlen_q)) ? 32'(rlen_q) - rcnt_q : '0;
+    cpl_room = (rd_got_q < 32'(rd_len_q)) ? 32'(rd_len_q) - rd_got_q : '0;
     cpl_n    = 6'(min16(32'(min16(32'(dmacpl_len_i), 32'd32)), cpl_room));
   end
 
@@ -601,7 +601,7 @@ module vdpu_qeng
                                                       (state_q == StPay && x_q.stop == XGo) ||
                                                       (state_q == StWrReq && beat_q == '0)) ||
                     (state_q == StRxNext && (ra_q.st == RaRead || av_pend));  // RX_NEXT: it may wait for these
-  assign cpl_good = (dmacpl_tag_i == rtag_q) && (dmacpl_status_i == CPL_SC) && !dmacpl_poison_i;
+  assign cpl_good = (dmacpl_tag_i == rd_tag_q) && (dmacpl_status_i == CPL_SC) && !dmacpl_poison_i;
   assign cto_run  = (state_q == StRdWait) || (state_q == StPay && p_n_q != '0 && x_q.stop == XGo) || ev_timed;
   assign cto_due  = (cpl_timeout_i != '0) && (cto_q >= cpl_timeout_i);
   assign cto_fire = cto_run && !dmacpl_valid_i && cto_due;
@@ -649,13 +649,13 @@ module vdpu_qeng
     xb_held = 1'b0;
     for (int i = 0; i < int'(XbN); i++) begin
       xb_hitv[i] = dmacpl_valid_i && (xb_q[i].st == XaRead) && (dmacpl_tag_i == 8'(xb_q[i].tag));
-      if (xb_q[i].st == XaRead && tag_q == xb_q[i].tag) xb_held = 1'b1;
+      if (xb_q[i].st == XaRead && next_tag_q == xb_q[i].tag) xb_held = 1'b1;
     end
   end
   assign xb_hit   = xb_hitv != '0;
   always_comb begin  // the next read's tag is a next fetch's read in flight
     xn_held = 1'b0;
-    for (int i = 0; i < int'(XnN); i++) if (pnx_q[i][tag_q] && (xn_q[i].n != '0)) xn_held = 1'b1;
+    for (int i = 0; i < int'(XnN); i++) if (p_nx_q[i][next_tag_q] && (xn_q[i].n != '0)) xn_held = 1'b1;
   end
   // a next fetch's read: its slot's next fetch (xn_hi) has reads in flight (the model's xn_tap)
   logic [XnW-1:0] xn_hi;
@@ -664,20 +664,20 @@ module vdpu_qeng
     xn_hi   = '0;
     xn_slot = 1'b0;
     for (int i = 0; i < int'(XnN); i++)
-      if (pnx_q[i][dmacpl_tag_i[TagW-1:0]] && (xn_q[i].n != '0)) begin
+      if (p_nx_q[i][dmacpl_tag_i[TagW-1:0]] && (xn_q[i].n != '0)) begin
         xn_hi   = XnW'(i);
         xn_slot = 1'b1;
       end
   end
-  assign xn_hit   = dmacpl_valid_i && !xb_hit && (dmacpl_tag_i[7:TagW] == '0) && pbusy_q[dmacpl_tag_i[TagW-1:0]] && xn_slot;
+  assign xn_hit   = dmacpl_valid_i && !xb_hit && (dmacpl_tag_i[7:TagW] == '0) && p_busy_q[dmacpl_tag_i[TagW-1:0]] && xn_slot;
   assign cpl_v    = dmacpl_valid_i && !ev_hit && !ra_hit && (rb_hit == '0) && !av_hit && !xn_hit && !xb_hit;
   logic beside_tag;  // a decision's or a later run-ahead read's read in flight has the next read's tag
   always_comb begin : beside_tag_held
-    beside_tag = (ev_q.st == EvRead) && (tag_q == ev_q.tag);
-    for (int i = 0; i < int'(EpN); i++) beside_tag = beside_tag || ((ep_q[i].st == EvRead) && (tag_q == ep_q[i].tag));
-    for (int i = 0; i < int'(RbN); i++) beside_tag = beside_tag || (rb_pend[i] && (tag_q == rb_q[i].tag));
+    beside_tag = (ev_q.st == EvRead) && (next_tag_q == ev_q.tag);
+    for (int i = 0; i < int'(EpN); i++) beside_tag = beside_tag || ((ep_q[i].st == EvRead) && (next_tag_q == ep_q[i].tag));
+    for (int i = 0; i < int'(RbN); i++) beside_tag = beside_tag || (rb_pend[i] && (next_tag_q == rb_q[i].tag));
   end
-  assign tag_held = beside_tag || (ra1_pend && (tag_q == ra_q.tag)) || (av_pend && (tag_q == av_q.tag)) ||
+  assign tag_held = beside_tag || (ra1_pend && (next_tag_q == ra_q.tag)) || (av_pend && (next_tag_q == av_q.tag)) ||
                     xn_held || xb_held;
 
   // TX frame buffer: payload completions are stored at chain offset tot + rcnt (PAY: the chunk's
@@ -705,7 +705,7 @@ module vdpu_qeng
     pnx_any  = '0;
     for (int i = 0; i < int'(XnN); i++) begin
       xn_reads = xn_reads + 8'(xn_q[i].n);
-      pnx_any  = pnx_any | pnx_q[i];
+      pnx_any  = pnx_any | p_nx_q[i];
     end
   end
 
@@ -713,8 +713,8 @@ module vdpu_qeng
   // failed descriptor's reads, finds it free); the low TagW tag bits index it
   always_comb begin
     pay_idx = dmacpl_tag_i[TagW-1:0];
-    pay_hit = (dmacpl_tag_i[7:TagW] == '0) && pbusy_q[pay_idx];
-    pay_room   = plen_q[pay_idx] - pgot_q[pay_idx];
+    pay_hit = (dmacpl_tag_i[7:TagW] == '0) && p_busy_q[pay_idx];
+    pay_room   = p_len_q[pay_idx] - p_got_q[pay_idx];
     pay_n      = 6'(min16(32'(min16(32'(dmacpl_len_i), 32'd32)), 32'(pay_room)));
     pay_addr   = d_addr_q;
     pay_elen   = blen_q;
@@ -725,7 +725,7 @@ module vdpu_qeng
     pay_len    = min16(pay_elen - p_req_q, 32'(DMA_RD_MAX));
     // a read may be loaded (the next fetch's reads count in M too); the read ahead goes first
     pay_can    = (state_q == StPay) && !rd_abort && !cto_fire && (x_q.stop == XGo) &&
-                 (8'(p_n_q) + xn_reads < 8'(mr_q)) && !pbusy_q[tag_q] && !tag_held && dma_free_i;
+                 (8'(p_n_q) + xn_reads < 8'(mr_q)) && !p_busy_q[next_tag_q] && !tag_held && dma_free_i;
   end
   // after the read ahead and the read beyond (a block of its own: xb_k's block reads pay_can)
   assign pay_req_ok = pay_can && (xa_k == '0) && (xb_k == '0) && (p_req_q < pay_elen);
@@ -754,7 +754,7 @@ module vdpu_qeng
       x_len = (x_q.out == '0) ? blen_q : pc_q[128*(32'(x_q.out)-1)+64 +: 32];
       x_in  = !(x_q.req == x_q.out && p_req_q < x_len);
       for (int unsigned i = 0; i < QENG_TAGS; i++) begin
-        if (pbusy_q[i] && !pnx_any[i] && 33'(poff_q[i]) < 33'(tx_base_q) + 33'(x_len)) x_in = 1'b0;
+        if (p_busy_q[i] && !pnx_any[i] && 33'(p_off_q[i]) < 33'(tx_base_q) + 33'(x_len)) x_in = 1'b0;
       end
     end
     x_go      = (state_q == StPay) && x_q.cnt != 4'd1 && x_q.out != x_q.cnt &&
@@ -1012,7 +1012,7 @@ module vdpu_qeng
   vdpu_frame_buf #(.Words(TblBlock / 2)) u_tbl_buf (
     .clk_i,
     .we_i    (tbl_we),
-    .wpos_i  (rcnt_q[FRAME_PW-1:0]),
+    .wpos_i  (rd_got_q[FRAME_PW-1:0]),
     .wlen_i  (cpl_n),
     .wdata_i (dmacpl_data_i),
     .re_i    ((state_q == StProc) && (op_q == OpInd)),
@@ -1030,7 +1030,7 @@ module vdpu_qeng
   vdpu_qeng_tx u_tx (
     .clk_i,
     .we_i      (tx_we),
-    .wpos_i    ((state_q == StPay || xn_hit) ? poff_q[pay_idx] + pgot_q[pay_idx] : tot_q + rcnt_q[FRAME_PW-1:0]),
+    .wpos_i    ((state_q == StPay || xn_hit) ? p_off_q[pay_idx] + p_got_q[pay_idx] : tot_q + rd_got_q[FRAME_PW-1:0]),
     .wlen_i    ((state_q == StPay || xn_hit) ? pay_n : cpl_n),
     .wdata_i   (dmacpl_data_i),
     .out_i     ((state_q == StTxOut) || x_go),
@@ -1279,11 +1279,11 @@ module vdpu_qeng
     q_d      = q_q;
     rx_d     = rx_q;
     pk_en_d = pk_en_q;
-    tag_d    = tag_q;
-    rtag_d   = rtag_q;
-    rlen_d   = rlen_q;
-    rcnt_d   = rcnt_q;
-    rerr_d   = rerr_q;
+    next_tag_d    = next_tag_q;
+    rd_tag_d   = rd_tag_q;
+    rd_len_d   = rd_len_q;
+    rd_got_d   = rd_got_q;
+    rd_bad_d   = rd_bad_q;
     rbuf_d   = rbuf_q;
     avail_idx_d   = avail_idx_q;
     irq_en_d = irq_en_q;
@@ -1347,10 +1347,10 @@ module vdpu_qeng
     p_n_d      = p_n_q;
     p_req_d    = p_req_q;
     p_bad_d    = p_bad_q;
-    pbusy_d   = pbusy_q;
-    plen_d    = plen_q;
-    pgot_d    = pgot_q;
-    poff_d    = poff_q;
+    p_busy_d   = p_busy_q;
+    p_len_d    = p_len_q;
+    p_got_d    = p_got_q;
+    p_off_d    = p_off_q;
     xf_d      = xf_q;
     x_d.cnt    = x_q.cnt;
     x_d.req    = x_q.req;
@@ -1374,15 +1374,15 @@ module vdpu_qeng
     pcx_d     = pcx_q;
     x_d.bidx    = x_q.bidx;
     xn_d      = xn_q;
-    pnx_d     = pnx_q;
+    p_nx_d     = p_nx_q;
     xb_d      = xb_q;
     pcy_d     = pcy_q;
     pcz_d     = pcz_q;
     fail_owed_d = fail_owed_q;
     tx_base_d  = tx_base_q;
     qerr_d   = qerr_q;
-    info_d   = info_q;
-    drops_d  = drops_q;
+    err_info_d   = err_info_q;
+    rx_dropped_d  = rx_dropped_q;
     tx_last_d = tx_last_q;
 
     ntx_valid_d = ntx_valid_q;
@@ -1420,7 +1420,7 @@ module vdpu_qeng
     req.last    = 1'b1;
     if (state_q == StRdReq) begin
       req.kind = DMA_RD;
-      req.tag  = 8'(tag_q);
+      req.tag  = 8'(next_tag_q);
       unique case (op_q)
         OpAvail: begin
           req.purpose = PURP_AVAIL_IDX;
@@ -1456,7 +1456,7 @@ module vdpu_qeng
       endcase
     end else if (state_q == StPay) begin
       req.kind    = DMA_RD;
-      req.tag     = 8'(tag_q);
+      req.tag     = 8'(next_tag_q);
       req.purpose = PURP_PAYLOAD_RD;
       req.addr    = pay_addr + 64'(p_req_q);
       req.len     = pay_len;
@@ -1474,7 +1474,7 @@ module vdpu_qeng
       end
     end else if (state_q == StRxNext) begin  // the RX run-ahead read (loaded with ra_go)
       req.kind    = DMA_RD;
-      req.tag     = 8'(tag_q);
+      req.tag     = 8'(next_tag_q);
       req.purpose = PURP_DESC;
       req.addr    = desc_base + {32'b0, ra_slot[27:0], 4'b0};
       req.len     = {ra_k[11:0], 4'b0};
@@ -1566,9 +1566,9 @@ module vdpu_qeng
                                   ev_sel.o);
       if (!ev_ok) begin
         err_o  = 1'b1;
-        info_d = '0;
-        info_d[ERR_INFO_CODE_LSB +: ERR_INFO_CODE_W]   = QERR_DMA;
-        info_d[ERR_INFO_QUEUE_LSB +: ERR_INFO_QUEUE_W] = ERR_INFO_QUEUE_W'(q_q);
+        err_info_d = '0;
+        err_info_d[ERR_INFO_CODE_LSB +: ERR_INFO_CODE_W]   = QERR_DMA;
+        err_info_d[ERR_INFO_QUEUE_LSB +: ERR_INFO_QUEUE_W] = ERR_INFO_QUEUE_W'(q_q);
       end
     end
 
@@ -1634,12 +1634,12 @@ module vdpu_qeng
       end
     end
     if (xn_hit) begin  // next fetch xn_hi's read
-      if (!xn_bad_beat) pgot_d[pay_idx] = pgot_q[pay_idx] + 16'(pay_n);
+      if (!xn_bad_beat) p_got_d[pay_idx] = p_got_q[pay_idx] + 16'(pay_n);
       if (xn_bad_beat) xn_d[xn_hi].bad = 1'b1;
       if (dmacpl_last_i) begin
-        if (!xn_bad_beat && pgot_q[pay_idx] + 16'(pay_n) != plen_q[pay_idx]) xn_d[xn_hi].bad = 1'b1;
-        pbusy_d[pay_idx]       = 1'b0;
-        pnx_d[xn_hi][pay_idx] = 1'b0;
+        if (!xn_bad_beat && p_got_q[pay_idx] + 16'(pay_n) != p_len_q[pay_idx]) xn_d[xn_hi].bad = 1'b1;
+        p_busy_d[pay_idx]       = 1'b0;
+        p_nx_d[xn_hi][pay_idx] = 1'b0;
         xn_d[xn_hi].n          = xn_q[xn_hi].n - 6'd1;
         if (xn_d[xn_hi].bad) fail_owed_d = 1'b1;  // until the next PAY phase takes it
       end
@@ -1670,7 +1670,7 @@ module vdpu_qeng
             // of holding the wire: longer than the buffer or (MTU) than the driver allows, before
             // DRIVER_OK, its receiveq not enabled (reset) or stopped.
             rx_free_o = 1'b1;
-            if (drops_q != 16'hFFFF) drops_d = drops_q + 16'd1;
+            if (rx_dropped_q != 16'hFFFF) rx_dropped_d = rx_dropped_q + 16'd1;
           end else if (eng_ctrl_i[ENGCTRL_ENABLE] && (rx_pick || tx_any)) begin
             // a receive service that left its batch to a waiting transmitq: that one first (tx_pass)
             q_d       = rx_pick ? rx_q_i : tx_pick;
@@ -1754,9 +1754,9 @@ module vdpu_qeng
           rb_d[RbN-1].st = RaNone;
           if (RbN > 1) pcy_d = pcz_d[0];
           for (int i = 0; i < int'(PczN) - 1; i++) pcz_d[i] = pcz_d[i+1];
-          rlen_d  = req.len;
-          rcnt_d  = 32'(req.len);
-          rerr_d  = 1'b0;
+          rd_len_d  = req.len;
+          rd_got_d  = 32'(req.len);
+          rd_bad_d  = 1'b0;
           state_d = StProc;
         end else if (ra_refill && ra_q.st == RaBad) begin
           ra_d.st  = RaNone;  // it failed: as the read it stands for would have
@@ -1773,11 +1773,11 @@ module vdpu_qeng
           end
           if (!tag_held && dma_free_i) begin
             dma_load_o = 1'b1;
-            rtag_d     = req.tag;
-            tag_d      = tag_q + TagW'(1);
-            rlen_d     = req.len;
-            rcnt_d     = '0;
-            rerr_d     = 1'b0;
+            rd_tag_d     = req.tag;
+            next_tag_d      = next_tag_q + TagW'(1);
+            rd_len_d     = req.len;
+            rd_got_d     = '0;
+            rd_bad_d     = 1'b0;
             rbuf_d     = '0;
             state_d    = StRdWait;
             if (cache_rd) begin  // the cache is empty when it is read: it now holds what arrives
@@ -1792,13 +1792,13 @@ module vdpu_qeng
               // (into ep, or eq when ep is pending: the used write waited for a free one)
               if (ev_d.st != EvNone) ep_d[ep_free] = ev_d;  // (ev_hit changes st only)
               ev_d.st   = EvRead;
-              ev_d.tag  = tag_q;
+              ev_d.tag  = next_tag_q;
               ev_d.n    = ndesc_q[15:0];
               ev_d.o    = ev_old_q;
               ev_d.nw   = qc.used_idx;  // the used write before it is done: its new idx
               ev_d.wrap = qc.used_wrap;
               irq_en_d = 1'b0;  // IRQ raises nothing: the decision raises the interrupt
-              rcnt_d   = 32'(req.len);  // PROC of a cached descriptor sees a complete read
+              rd_got_d   = 32'(req.len);  // PROC of a cached descriptor sees a complete read
               state_d  = StIrq;
             end
           end
@@ -1813,21 +1813,21 @@ module vdpu_qeng
           state_d = StErr;
           ev_d.st  = EvNone;  // the pending decision's read is forgotten too
         end else if (cpl_v) begin
-          rcnt_d = rcnt_q + 32'(dmacpl_len_i);
-          if (!cpl_good) rerr_d = 1'b1;
+          rd_got_d = rd_got_q + 32'(dmacpl_len_i);
+          if (!cpl_good) rd_bad_d = 1'b1;
           if (!cpl_good) begin
             // an error status, poisoned data or a foreign tag: nothing of the beat is stored
           end else if (cache_rd && cpl_n != '0) begin
-            pc_d = pc_q | ({(PcBits - 256)'(0), dmacpl_data_i & byte_mask(cpl_n)} << {rcnt_q[PcW-1:0], 3'b000});
+            pc_d = pc_q | ({(PcBits - 256)'(0), dmacpl_data_i & byte_mask(cpl_n)} << {rd_got_q[PcW-1:0], 3'b000});
           end else if (op_q != OpPayload && op_q != OpInd && cpl_n != '0) begin
-            rbuf_d = rbuf_q | 128'(({256'b0, dmacpl_data_i & byte_mask(cpl_n)} << {rcnt_q[3:0], 3'b000}));
+            rbuf_d = rbuf_q | 128'(({256'b0, dmacpl_data_i & byte_mask(cpl_n)} << {rd_got_q[3:0], 3'b000}));
           end
           if (dmacpl_last_i) state_d = StProc;
         end
       end
 
       StProc: begin
-        if (rerr_q || rcnt_q != 32'(rlen_q)) begin
+        if (rd_bad_q || rd_got_q != 32'(rd_len_q)) begin
           code_d  = QERR_DMA;
           state_d = StErr;
         end else begin
@@ -1847,7 +1847,7 @@ module vdpu_qeng
                 if (rx_q) begin
                   rx_free_o = 1'b1;
                   rx_own_d  = 1'b0;
-                  if (drops_q != 16'hFFFF) drops_d = drops_q + 16'd1;
+                  if (rx_dropped_q != 16'hFFFF) rx_dropped_d = rx_dropped_q + 16'd1;
                 end
                 state_d = StIdle;
                 if (b_cnt_q != '0) begin
@@ -1909,7 +1909,7 @@ module vdpu_qeng
                   // batch is written first, IDLE after its IRQ
                   rx_free_o = 1'b1;
                   rx_own_d  = 1'b0;
-                  if (drops_q != 16'hFFFF) drops_d = drops_q + 16'd1;
+                  if (rx_dropped_q != 16'hFFFF) rx_dropped_d = rx_dropped_q + 16'd1;
                   if (mrg_en_q && m_n_q != '0) begin
                     qwr_o.avail_we   = 1'b1;
                     qwr_o.last_avail = m_la0_q;
@@ -2040,10 +2040,10 @@ module vdpu_qeng
                       if (xn_d[0].bad) x_d.stop = XFailed;  // it fails here, as a fetch whose read failed
                       // its reads are the phase's; the next fetch after it moves up
                       for (int i = 0; i < int'(XnN) - 1; i++) begin
-                        pnx_d[i] = pnx_d[i+1];
+                        p_nx_d[i] = p_nx_d[i+1];
                         xn_d[i]  = xn_d[i+1];
                       end
-                      pnx_d[XnN-1] = '0;
+                      p_nx_d[XnN-1] = '0;
                       xn_d[XnN-1]  = '0;  // none (its rbase with it)
                     end else begin
                       x_d.bidx   = '0;
@@ -2053,7 +2053,7 @@ module vdpu_qeng
                       x_d.rbase = tot_q;
                       p_n_d     = '0;
                       p_bad_d   = 1'b0;
-                      pbusy_d  = '0;  // a descriptor that failed left the slots of its reads in flight busy
+                      p_busy_d  = '0;  // a descriptor that failed left the slots of its reads in flight busy
                     end
                     x_d.left  = x_d.cnt - 4'd1;
                     tx_base_d = FRAME_PW'(32'(x_d.bidx) * TX_BUF_BYTES);
@@ -2094,8 +2094,8 @@ module vdpu_qeng
             end
 
             OpPayload: begin
-              off_new = off_q + 32'(rlen_q);
-              tot_new = tot_q + rlen_q;
+              off_new = off_q + 32'(rd_len_q);
+              tot_new = tot_q + rd_len_q;
               off_d   = off_new;
               tot_d   = tot_new;
               if (off_new < blen_q) begin
@@ -2348,24 +2348,24 @@ module vdpu_qeng
             dma_load_o = 1'b1;
             xa_d.st      = XaRead;
             xa_d.n      = xa_k[3:0];
-            xa_d.tag    = tag_q;
+            xa_d.tag    = next_tag_q;
             xa_d.got    = '0;
             pcx_d      = '0;
-            tag_d      = tag_q + TagW'(1);  // its tag's slot stays free
+            next_tag_d      = next_tag_q + TagW'(1);  // its tag's slot stays free
             pay_issued = 1'b1;
           end else if (xb_go) begin  // the read beyond: beside, like the next fetch's reads: not counted in pn
             dma_load_o = 1'b1;
-            xb_d[xb_i] = '{st: XaRead, n: xb_k[3:0], tag: tag_q, got: '0, bad: 1'b0};
+            xb_d[xb_i] = '{st: XaRead, n: xb_k[3:0], tag: next_tag_q, got: '0, bad: 1'b0};
             if (xb_i == '0) pcy_d = '0;
             else pcz_d[32'(xb_i) - 32'd1] = '0;
-            tag_d      = tag_q + TagW'(1);
+            next_tag_d      = next_tag_q + TagW'(1);
           end else if (pay_req_ok) begin
             dma_load_o        = 1'b1;
-            pbusy_d[tag_q]    = 1'b1;
-            plen_d[tag_q]     = pay_len;
-            pgot_d[tag_q]     = '0;
-            poff_d[tag_q]     = x_q.rbase + p_req_q[FRAME_PW-1:0];
-            tag_d             = tag_q + TagW'(1);
+            p_busy_d[next_tag_q]    = 1'b1;
+            p_len_d[next_tag_q]     = pay_len;
+            p_got_d[next_tag_q]     = '0;
+            p_off_d[next_tag_q]     = x_q.rbase + p_req_q[FRAME_PW-1:0];
+            next_tag_d             = next_tag_q + TagW'(1);
             p_req_d            = p_req_q + 32'(pay_len);
             pay_issued            = 1'b1;
             if (p_req_d == pay_elen && x_q.req + 4'd1 < x_q.cnt) begin  // TX fetch: the next frame's bytes
@@ -2375,12 +2375,12 @@ module vdpu_qeng
             end
           end else if (xn_go) begin  // a read of next fetch xn_i, into its TX fetch buffer
             dma_load_o           = 1'b1;
-            pbusy_d[tag_q]       = 1'b1;
-            pnx_d[xn_i][tag_q]   = 1'b1;
-            plen_d[tag_q]        = xn_rlen;
-            pgot_d[tag_q]        = '0;
-            poff_d[tag_q]        = xn_rbase + xn_q[xn_i].preq[FRAME_PW-1:0];
-            tag_d                = tag_q + TagW'(1);
+            p_busy_d[next_tag_q]       = 1'b1;
+            p_nx_d[xn_i][next_tag_q]   = 1'b1;
+            p_len_d[next_tag_q]        = xn_rlen;
+            p_got_d[next_tag_q]        = '0;
+            p_off_d[next_tag_q]        = xn_rbase + xn_q[xn_i].preq[FRAME_PW-1:0];
+            next_tag_d                = next_tag_q + TagW'(1);
             xn_d[xn_i].cnt       = xn_cnt;
             xn_d[xn_i].n         = xn_d[xn_i].n + 6'd1;  // xn_d: a read's last beat may be in at this edge
             xn_d[xn_i].preq      = xn_q[xn_i].preq + 32'(xn_rlen);
@@ -2413,10 +2413,10 @@ module vdpu_qeng
               pay_fail_last = dmacpl_last_i;
             end else begin
               if (dmacpl_len_i > pay_room) p_bad_d = 1'b1;
-              pgot_d[pay_idx] = pgot_q[pay_idx] + 16'(pay_n);
+              p_got_d[pay_idx] = p_got_q[pay_idx] + 16'(pay_n);
               if (dmacpl_last_i) begin
-                if (pgot_q[pay_idx] + 16'(pay_n) != plen_q[pay_idx]) p_bad_d = 1'b1;
-                pbusy_d[pay_idx] = 1'b0;
+                if (p_got_q[pay_idx] + 16'(pay_n) != p_len_q[pay_idx]) p_bad_d = 1'b1;
+                p_busy_d[pay_idx] = 1'b0;
                 pay_completed        = 1'b1;
                 pay_fail_last        = p_bad_d;
               end
@@ -2443,17 +2443,17 @@ module vdpu_qeng
               end
               default: begin  // XFailed
                 state_d = StProc;
-                rlen_d  = blen_q[15:0];
-                rcnt_d  = '0;
-                rerr_d  = 1'b1;
+                rd_len_d  = blen_q[15:0];
+                rd_got_d  = '0;
+                rd_bad_d  = 1'b1;
               end
             endcase
           end else if (x_q.req + 4'd1 == x_q.cnt && p_req_d == pay_elen && p_n_d == '0 &&
                        (x_q.cnt == 4'd1 || x_d.out == x_q.cnt)) begin
             state_d = StProc;
-            rlen_d  = blen_q[15:0];
-            rcnt_d  = p_bad_d ? '0 : 32'(blen_q[15:0]);  // a stray beat of a foreign tag
-            rerr_d  = p_bad_d;
+            rd_len_d  = blen_q[15:0];
+            rd_got_d  = p_bad_d ? '0 : 32'(blen_q[15:0]);  // a stray beat of a foreign tag
+            rd_bad_d  = p_bad_d;
             x_d.sent = (x_q.cnt != 4'd1);
           end
         end
@@ -2474,15 +2474,15 @@ module vdpu_qeng
           end else if (ra_go && ra_k != '0) begin
             // RX run-ahead: the P descriptors after the cache's, read now (the frame starts next edge)
             dma_load_o = 1'b1;
-            ra_d       = '{st: RaRead, tag: tag_q, n: ra_k[3:0], default: '0};
+            ra_d       = '{st: RaRead, tag: next_tag_q, n: ra_k[3:0], default: '0};
             pcx_d      = '0;
-            tag_d      = tag_q + TagW'(1);
+            next_tag_d      = next_tag_q + TagW'(1);
           end else if (ra_go) begin  // ... one after it: the P after the last one's
             dma_load_o     = 1'b1;
-            rb_d[rb_idx]   = '{st: RaRead, tag: tag_q, n: rb_k[3:0], default: '0};
+            rb_d[rb_idx]   = '{st: RaRead, tag: next_tag_q, n: rb_k[3:0], default: '0};
             if (rb_idx == 0) pcy_d = '0;
             else pcz_d[32'(rb_idx) - 32'd1] = '0;
-            tag_d          = tag_q + TagW'(1);
+            next_tag_d          = next_tag_q + TagW'(1);
           end else if (ra_due) begin
             // a run-ahead read due, the output register still busy (the link's gap after the last
             // payload write): wait an edge, so the reads go out back to back rather than one per frame
@@ -2500,10 +2500,10 @@ module vdpu_qeng
             // the offered buffers used up and the refresh on the way: wait for it
           end else if (av_go) begin  // the avail refresh, read now (the frame starts next edge)
             dma_load_o = 1'b1;
-            av_d       = '{st: RaRead, tag: tag_q, default: '0};
+            av_d       = '{st: RaRead, tag: next_tag_q, default: '0};
             av_data_d      = '0;
             av_seen_d   = 1'b1;
-            tag_d      = tag_q + TagW'(1);
+            next_tag_d      = next_tag_q + TagW'(1);
           end else begin
             rx_own_d  = 1'b1;
             ndesc_d   = '0;
@@ -2557,9 +2557,9 @@ module vdpu_qeng
       default: begin  // StErr
         // QERR[q] is set below, after a same-edge DEV_RESET
         err_o     = 1'b1;
-        info_d    = '0;
-        info_d[ERR_INFO_CODE_LSB +: ERR_INFO_CODE_W]   = code_q;
-        info_d[ERR_INFO_QUEUE_LSB +: ERR_INFO_QUEUE_W] = ERR_INFO_QUEUE_W'(q_q);
+        err_info_d    = '0;
+        err_info_d[ERR_INFO_CODE_LSB +: ERR_INFO_CODE_W]   = code_q;
+        err_info_d[ERR_INFO_QUEUE_LSB +: ERR_INFO_QUEUE_W] = ERR_INFO_QUEUE_W'(q_q);
         rx_free_o = rx_q && rx_own_q;
         state_d   = StIdle;
       end
@@ -2624,7 +2624,7 @@ module vdpu_qeng
       state_d   = StIdle;
       rx_free_o = 1'b1;
       rx_own_d  = 1'b0;
-      if (drops_q != 16'hFFFF) drops_d = drops_q + 16'd1;
+      if (rx_dropped_q != 16'hFFFF) rx_dropped_d = rx_dropped_q + 16'd1;
       if (b_cnt_q != '0) begin  // an RX batch held: written first, IDLE after its IRQ
         b_leave_d = 1'b1;
         beat_d   = '0;
@@ -2774,8 +2774,8 @@ module vdpu_qeng
       for (int i = 0; i < int'(EpN); i++) ep_d[i].st = EvNone;  // (the newest decision's read: where the timeout or the reset acts, above)
     end
     if (xn_clear || dev_reset_i || (state_d == StErr && code_d == QERR_TIMEOUT)) begin
-      for (int i = 0; i < int'(XnN); i++) pbusy_d = pbusy_d & ~pnx_d[i];
-      pnx_d    = '0;
+      for (int i = 0; i < int'(XnN); i++) p_busy_d = p_busy_d & ~p_nx_d[i];
+      p_nx_d    = '0;
       xn_d     = '0;  // none (their rbase with them)
       xb_d     = '0;  // XaNone
     end
@@ -2810,11 +2810,11 @@ module vdpu_qeng
       q_q         <= '0;
       rx_q        <= 1'b0;
       pk_en_q    <= 1'b0;
-      tag_q       <= '0;
-      rtag_q      <= '0;
-      rlen_q      <= '0;
-      rcnt_q      <= '0;
-      rerr_q      <= 1'b0;
+      next_tag_q       <= '0;
+      rd_tag_q      <= '0;
+      rd_len_q      <= '0;
+      rd_got_q      <= '0;
+      rd_bad_q      <= 1'b0;
       rbuf_q      <= '0;
       avail_idx_q      <= '0;
       irq_en_q    <= 1'b0;
@@ -2882,10 +2882,10 @@ module vdpu_qeng
       p_n_q        <= '0;
       p_req_q      <= '0;
       p_bad_q      <= 1'b0;
-      pbusy_q     <= '0;
-      plen_q      <= '0;
-      pgot_q      <= '0;
-      poff_q      <= '0;
+      p_busy_q     <= '0;
+      p_len_q      <= '0;
+      p_got_q      <= '0;
+      p_off_q      <= '0;
       xf_q        <= 4'd1;
       x_q.cnt      <= 4'd1;
       x_q.req      <= '0;
@@ -2897,7 +2897,7 @@ module vdpu_qeng
       xa_q.st       <= XaNone;
       x_q.bidx      <= '0;
       xn_q         <= '0;
-      pnx_q       <= '0;
+      p_nx_q       <= '0;
       xb_q        <= '0;
       fail_owed_q <= 1'b0;
       pcy_q       <= '0;
@@ -2916,8 +2916,8 @@ module vdpu_qeng
       pcx_q       <= '0;
       tx_base_q    <= '0;
       qerr_q      <= '0;
-      info_q      <= CSR_ERR_INFO_RST;
-      drops_q     <= '0;
+      err_info_q      <= CSR_ERR_INFO_RST;
+      rx_dropped_q     <= '0;
       tx_last_q   <= '0;
       ntx_valid_q <= 1'b0;
       ntx_data_q  <= '0;
@@ -2929,11 +2929,11 @@ module vdpu_qeng
       q_q         <= q_d;
       rx_q        <= rx_d;
       pk_en_q    <= pk_en_d;
-      tag_q       <= tag_d;
-      rtag_q      <= rtag_d;
-      rlen_q      <= rlen_d;
-      rcnt_q      <= rcnt_d;
-      rerr_q      <= rerr_d;
+      next_tag_q       <= next_tag_d;
+      rd_tag_q      <= rd_tag_d;
+      rd_len_q      <= rd_len_d;
+      rd_got_q      <= rd_got_d;
+      rd_bad_q      <= rd_bad_d;
       rbuf_q      <= rbuf_d;
       avail_idx_q      <= avail_idx_d;
       irq_en_q    <= irq_en_d;
@@ -3001,10 +3001,10 @@ module vdpu_qeng
       p_n_q        <= p_n_d;
       p_req_q      <= p_req_d;
       p_bad_q      <= p_bad_d;
-      pbusy_q     <= pbusy_d;
-      plen_q      <= plen_d;
-      pgot_q      <= pgot_d;
-      poff_q      <= poff_d;
+      p_busy_q     <= p_busy_d;
+      p_len_q      <= p_len_d;
+      p_got_q      <= p_got_d;
+      p_off_q      <= p_off_d;
       xf_q        <= xf_d;
       x_q.cnt      <= x_d.cnt;
       x_q.req      <= x_d.req;
@@ -3016,7 +3016,7 @@ module vdpu_qeng
       xa_q.st       <= xa_d.st;
       x_q.bidx      <= x_d.bidx;
       xn_q         <= xn_d;
-      pnx_q       <= pnx_d;
+      p_nx_q       <= p_nx_d;
       xb_q        <= xb_d;
       fail_owed_q <= fail_owed_d;
       pcy_q       <= pcy_d;
@@ -3035,8 +3035,8 @@ module vdpu_qeng
       pcx_q       <= pcx_d;
       tx_base_q    <= tx_base_d;
       qerr_q      <= qerr_d;
-      info_q      <= info_d;
-      drops_q     <= drops_d;
+      err_info_q      <= err_info_d;
+      rx_dropped_q     <= rx_dropped_d;
       tx_last_q   <= tx_last_d;
       ntx_valid_q <= ntx_valid_d;
       ntx_data_q  <= ntx_data_d;
@@ -3065,10 +3065,10 @@ module vdpu_qeng
     status_o = '0;
     status_o[ENG_STATUS_IDLE_LSB]                                = idle_o;
     status_o[ENG_STATUS_QUEUE_LSB +: ENG_STATUS_QUEUE_W]           = ENG_STATUS_QUEUE_W'(q_q);
-    status_o[ENG_STATUS_RX_DROPPED_LSB +: ENG_STATUS_RX_DROPPED_W] = drops_q;
+    status_o[ENG_STATUS_RX_DROPPED_LSB +: ENG_STATUS_RX_DROPPED_W] = rx_dropped_q;
   end
   assign qerr_o         = qerr_q;
-  assign err_info_o     = info_q;
+  assign err_info_o     = err_info_q;
   assign ntx_valid_o    = ntx_valid_q;
   assign ntx_data_o     = ntx_data_q;
   assign ntx_keep_o     = ntx_keep_q;

@@ -17,8 +17,8 @@ _Static_assert(1u << TAG_BITS == VDPU_QENG_TAGS, "a read tag is TAG_BITS bits");
 #define BITS_BYTES(b) (((b) + 7) / 8)
 #define DECISION_BYTES BITS_BYTES(2 + TAG_BITS + 3 * 16 + 1) /* decision_t: state, tag, n, o, nw, wrap - 57 bits */
 #define RA_READ_BYTES BITS_BYTES(3 + TAG_BITS + 4 + 8 + 1)   /* ra_read_t: state, tag, n, got, bad - 22 bits */
-/* a payload read slot (the slot is its read tag's): plen_q, pgot_q (16 bits), poff_q, pbusy_q, and a bit of
- * pnx_q per next fetch - 52 bits */
+/* a payload read slot (the slot is its read tag's): p_len_q, p_got_q (16 bits), p_off_q, p_busy_q, and a bit of
+ * p_nx_q per next fetch - 52 bits */
 #define READ_SLOT_BYTES BITS_BYTES(16 + 16 + OFF_BITS + 1 + (VDPU_TX_FETCH_BUFS - 1))
 /* a TX fetch's own state (K > 1): x_q (cnt, req, rbase, out, stop, left, sent, bidx - 38 bits), xa_q (state,
  * n, tag, got - 20), the next fetches' xn_q (cnt, req, preq 32, rbase, n 6, bad - 64 each), the reads beyond
