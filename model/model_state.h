@@ -291,8 +291,9 @@ struct vdpu_eng {
      * fetch's reads are all issued and its read ahead is in, PAY issues the payload reads of the frames
      * the read-ahead descriptors start (counted as a fetch counts them) into the next TX fetch buffer -
      * xn[0]; once those are all issued, xn[0] takes the whole read ahead and the read beyond it (xb[0],
-     * pcy) is in, the frames that read starts into the buffer after - xn[1]. The next PAY phase of the
-     * service takes xn[0] over and xn[1] moves up. Their beats are taken at any state (xn_tap). */
+     * pcy) is in, the frames that read starts into the buffer after - xn[1]; and so on, xn[i] from
+     * xb[i - 1]'s descriptors. The next PAY phase of the service takes xn[0] over and the rest move up.
+     * Their beats are taken at any state (xn_tap). */
     struct eng_next_fetch { /* the RTL's next_fetch_t xn_q[] */
         uint8_t cnt;     /* frames of the next fetch whose reads are issued early (0: none) */
         uint8_t req;     /* ... the one whose reads are issued (0..cnt - 1), preq bytes of it so far */
@@ -362,8 +363,8 @@ struct vdpu_eng {
         uint16_t m_len[VDPU_MRG_MAX]; /* ... bytes written into each */
         uint16_t m_off[VDPU_MRG_MAX]; /* packed: ring slots of the frame before each (its used slot - used_idx) */
     };
-    _Static_assert(VDPU_TX_BUF_BYTES >= VDPU_FRAME_BUF_BYTES && VDPU_TX_FETCH_BUFS == 3,
-                   "the TX buffer holds the longest frame; xn[0] reads from pcx, xn[1] from pcy (qeng.c xn_count)");
+    _Static_assert(VDPU_TX_BUF_BYTES >= VDPU_FRAME_BUF_BYTES && VDPU_TX_FETCH_BUFS >= 3 && VDPU_TX_FETCH_BUFS - 2 <= VDPU_TX_BEYOND_READS,
+                   "the TX buffer holds the longest frame; xn[0] reads from pcx, xn[i] from xb[i - 1]'s (qeng.c xn_count)");
 };
 
 /*

@@ -175,6 +175,7 @@ void qeng_raise(struct vdpu_edge *e, uint16_t q)
 /* The descriptors of the i-th read after the first run-ahead read (pcx): pcy, then pcz[i - 1] - an RX
  * service's rb[i], a TX service's xb[i] */
 static uint8_t *ahead_buf(struct vdpu_eng *n, unsigned i) { return i ? n->pcz[i - 1] : n->pcy; }
+static const uint8_t *ahead_buf_c(const struct vdpu_eng *g, unsigned i) { return i ? g->pcz[i - 1] : g->pcy; }
 
 /* The next fetch's reads are forgotten (a device reset, a completion timeout): their beats are unexpected */
 static void xn_forget(struct vdpu_eng *n)
@@ -482,8 +483,8 @@ static uint8_t tx_fetch_count(const struct vdpu_edge *e)
 
 /*
  * The next fetch read early: how many frames, from the first, the descriptors read ahead of it start
- * that a fetch would take (K at most), by tx_fetch_count's rules - xn[0]: the read ahead's (pcx); xn[1]:
- * the read beyond it (xb[0], pcy), the next fetch taking the whole read ahead. Packed: available with
+ * that a fetch would take (K at most), by tx_fetch_count's rules - xn[0]: the read ahead's (pcx); xn[i]:
+ * the read beyond xb[i - 1]'s (pcy, then pcz), the fetch before it taking its whole block. Packed: available with
  * the wrap counter of the slot the fetch starts at - the ring's, flipped when the fetches before it end
  * at the ring end (the read ahead then starts at slot 0; last_avail is past the descriptor in service
  * during PAY).
@@ -492,8 +493,9 @@ static uint8_t xn_count(const struct vdpu_edge *e, unsigned i)
 {
     const struct vdpu_eng *g = &e->pre->eng;
     const struct vdpu_queue_ctx *qc = qeng_qctx(e);
-    const uint32_t skip = g->x.cnt - 1u + (i ? g->xa.n : 0u); /* descriptors before its first */
-    const uint8_t *d = i ? g->pcy : g->pcx, nd = i ? g->xb[0].n : g->xa.n;
+    uint32_t skip = g->x.cnt - 1u; /* descriptors before its first */
+    for (unsigned j = 0; j < i; j++) skip += j ? g->xb[j - 1].n : g->xa.n;
+    const uint8_t *d = i ? ahead_buf_c(g, i - 1) : g->pcx, nd = i ? g->xb[i - 1].n : g->xa.n;
     bool wrap = qc->avail_wrap != ((uint32_t)qc->last_avail + skip >= qc->size);
     uint32_t base = 0;
     uint8_t k = 0;
@@ -538,10 +540,10 @@ void qeng_desc_data(struct vdpu_edge *e)
                 n->p_n = n->xn[0].n;
                 n->p_bad = n->xn[0].bad;
                 if (n->xn[0].bad) n->x.stop = ENG_X_FAILED; /* it fails here, as a fetch whose read failed */
-                for (unsigned i = 0; i < VDPU_QENG_TAGS; i++) /* its reads are the phase's; xn[1]'s move up */
+                for (unsigned i = 0; i < VDPU_QENG_TAGS; i++) /* its reads are the phase's; the others' move up */
                     if (n->p_slot[i].nx) n->p_slot[i].nx--;
-                n->xn[0] = n->xn[1];
-                n->xn[1] = (struct eng_next_fetch){0}; /* none (its rbase with it) */
+                for (unsigned i = 0; i + 1 < VDPU_TX_FETCH_BUFS - 1; i++) n->xn[i] = n->xn[i + 1];
+                n->xn[VDPU_TX_FETCH_BUFS - 2] = (struct eng_next_fetch){0}; /* none (its rbase with it) */
             } else {
                 n->x.bidx = 0;
                 n->x.cnt = tx_fetch_count(e);
@@ -1206,7 +1208,8 @@ static void pay_read(struct vdpu_edge *e, uint8_t purpose, uint64_t addr, uint16
  * into the next TX fetch buffer (xn[0]), under the same limits (M reads in flight with the fetch's, a
  * free tag), so the next fetch's bytes come while this one's frames leave. Once they are all issued, and
  * the next fetch takes the whole read ahead and the read beyond it is in, the fetch after it (xn[1]) into
- * the buffer after that. The next PAY phase takes xn[0] over (qeng_desc_data). Returns false when none is due.
+ * the buffer after that, and so on (xn[i] from xb[i - 1]'s descriptors, up to TX_FETCH_BUFS - 1 next
+ * fetches). The next PAY phase takes xn[0] over (qeng_desc_data). Returns false when none is due.
  */
 static bool xn_issue(struct vdpu_edge *e, unsigned s)
 {
@@ -1215,10 +1218,10 @@ static bool xn_issue(struct vdpu_edge *e, unsigned s)
 
     for (unsigned i = 0; i < VDPU_TX_FETCH_BUFS - 1; i++) {
         const struct eng_next_fetch *x = &g->xn[i];
-        if (i && (g->xn[0].cnt != g->xa.n || g->xb[0].st != ENG_XA_IN)) return false;
+        if (i && (g->xn[i - 1].cnt != (i > 1 ? g->xb[i - 2].n : g->xa.n) || g->xb[i - 1].st != ENG_XA_IN)) return false;
         uint8_t cnt = x->cnt ? x->cnt : xn_count(e, i);
         if (!cnt) return false;
-        const uint8_t *d = (i ? g->pcy : g->pcx) + VIRTQ_DESC_BYTES * x->req;
+        const uint8_t *d = (i ? ahead_buf_c(g, i - 1) : g->pcx) + VIRTQ_DESC_BYTES * x->req;
         uint32_t len = le32_at(d + 8);
         if (x->preq == len) continue; /* all issued (x->req is the last frame) */
         uint32_t rbase = x->cnt ? x->rbase : (g->x.bidx + 1u + i) % VDPU_TX_FETCH_BUFS * (uint32_t)VDPU_TX_BUF_BYTES;

@@ -131,7 +131,8 @@ module vdpu_qeng
   end
 
   // The TX fetch buffers: the PAY phase's (tx_fetch_t.bidx) and the next fetches read early into the ones
-  // after it - xn_q[0] from the read ahead's descriptors (pcx), xn_q[1] from the read beyond it (pcy)
+  // after it - xn_q[0] from the read ahead's descriptors (pcx), xn_q[i] from the read beyond xb_q[i-1]'s
+  // (pcy, then pcz)
   localparam int unsigned XnN   = TX_FETCH_BUFS - 1;
   localparam int unsigned XnW   = (XnN > 1) ? $clog2(XnN) : 1;  // an index into them
   localparam int unsigned BidxW = $clog2(TX_FETCH_BUFS);
@@ -339,8 +340,8 @@ module vdpu_qeng
   // TX: the reads beyond the next fetch (pcy, then pcz)
   localparam int unsigned XbN  = TX_BEYOND_READS;
   localparam int unsigned XbW  = (XbN > 1) ? $clog2(XbN) : 1;
-  if (TX_FETCH_BUFS != 3) begin : gen_xn_check
-    $error("vdpu_qeng: TX_FETCH_BUFS must be 3 (xn_q[0] reads from pcx, xn_q[1] from pcy)");
+  if (TX_FETCH_BUFS < 3 || TX_FETCH_BUFS - 2 > XbN) begin : gen_xn_check
+    $error("vdpu_qeng: TX_FETCH_BUFS must be 3..TX_BEYOND_READS + 2 (next fetch i > 0 reads the descriptors of xb_q[i-1])");
   end
   if (XbN < 1 || XbN > RbN) begin : gen_xb_check
     $error("vdpu_qeng: TX_BEYOND_READS must be 1..RX_AHEAD_READS - 1 (its reads fill pcy and pcz)");
@@ -398,7 +399,8 @@ module vdpu_qeng
   // the next fetch read early (docs/queue-engine.md "The next fetch read early"): once the fetch's reads
   // are all issued and its read ahead is in, PAY issues the payload reads of the frames the read-ahead
   // descriptors start into the next TX fetch buffer (xn_q[0]), then those of the read beyond it into the
-  // buffer after (xn_q[1]); the next PAY phase takes xn_q[0] over and xn_q[1] moves up. Their beats
+  // buffer after (xn_q[1]), and so on (xn_q[i] from xb_q[i-1]'s); the next PAY phase takes xn_q[0] over and
+  // the rest move up. Their beats
   // are taken at any state (xn_hit); the model's xn[], p_slot[].nx
   next_fetch_t [XnN-1:0] xn_q, xn_d;
   logic [XnN-1:0][QENG_TAGS-1:0] p_nx_q, p_nx_d;  // per read slot: a read of next fetch i (the model's p_slot[].nx = i + 1)
@@ -840,10 +842,10 @@ module vdpu_qeng
   // The next fetches read early (the model's xn_count, xb_issue, xn_issue): how many frames from the first
   // the descriptors read ahead of each start that a fetch would take (K at most; packed: available with
   // the wrap counter of the slot it starts at - flipped when the fetches before it end at the ring end):
-  // xn_q[0]'s the read ahead's (pcx), xn_q[1]'s the read beyond it (xb_q[0], pcy; the next fetch taking
-  // the whole read ahead); the reads beyond (the first free xb_q[xb_i], the blocks after the read ahead's:
+  // xn_q[0]'s the read ahead's (pcx), xn_q[i]'s the read beyond xb_q[i-1]'s (pcy, pcz; the fetch before it
+  // taking its whole block); the reads beyond (the first free xb_q[xb_i], the blocks after the read ahead's:
   // issued before the payload, while the read ahead is on the way, or once it is in for a next fetch that
-  // takes it all); the next fetch whose reads are issued (xn_i: xn_q[1] once xn_q[0]'s are all issued),
+  // takes it all); the next fetch whose reads are issued (xn_i: the first whose reads are not all issued),
   // frame xn_q[xn_i].req from byte xn_q[xn_i].preq.
   logic [XnN-1:0][3:0] xn_count;
   logic [3:0]  xn_cnt;
@@ -852,11 +854,33 @@ module vdpu_qeng
   logic [15:0] xn_rlen;
   logic [FRAME_PW-1:0] xn_rbase;  // the base of frame xn_q[xn_i].req: its TX fetch buffer's start at the first
   logic [XnW-1:0] xn_i;
+  logic        xn_ok;  // every next fetch before xn_i takes its whole block, and each one's read is in
   // the read aheads' slots are below 2^28 (ring sizes are 16-bit): their top bits are not used
   logic unused_slot_hi;
   assign unused_slot_hi = ^{xa_slot[31:28], xb_slot[31:28], ra_slot[31:28], rb_slot[31:28]};
   logic        xb_go, xn_go;
   logic [XbW-1:0] xb_i;  // the read beyond xb_go issues
+
+  // next fetch i's descriptors, how many, and whether their read is in: the read ahead's (pcx, xa_q) for
+  // the first, the read beyond xb_q[i-1]'s (pcy, pcz_q[i-2]) for the others
+  logic [XnN-1:0][PcBits-1:0] xn_pc;
+  logic [XnN-1:0][3:0]        xn_nd;
+  logic [XnN-1:0]             xn_in;
+  for (genvar gi = 0; gi < int'(XnN); gi++) begin : gen_xn_blk
+    if (gi == 0) begin : gen_ahead
+      assign xn_pc[gi] = pcx_q;
+      assign xn_nd[gi] = xa_q.n;
+      assign xn_in[gi] = xa_q.st == XaIn;
+    end else if (gi == 1) begin : gen_beyond
+      assign xn_pc[gi] = pcy_q;
+      assign xn_nd[gi] = xb_q[0].n;
+      assign xn_in[gi] = xb_q[0].st == XaIn;
+    end else begin : gen_later
+      assign xn_pc[gi] = pcz_q[gi-2];
+      assign xn_nd[gi] = xb_q[gi-1].n;
+      assign xn_in[gi] = xb_q[gi-1].st == XaIn;
+    end
+  end
 
   always_comb begin : next_fetch_count
     logic        go, wrap;
@@ -866,20 +890,22 @@ module vdpu_qeng
     logic [31:0]  skip;
     logic [3:0]   nd;
     xn_count = '0;
+    skip     = 32'(x_q.cnt) - 32'd1;  // descriptors before next fetch i's first
     for (int i = 0; i < int'(XnN); i++) begin
       base = '0;
       d    = '0;
       fl   = '0;
-      skip = 32'(x_q.cnt) - 32'd1 + ((i == 0) ? 32'd0 : 32'(xa_q.n));  // descriptors before its first
-      nd   = (i == 0) ? xa_q.n : xb_q[0].n;
+      nd   = xn_nd[i];
       wrap = qc.avail_wrap != (32'(qc.last_avail) + skip >= 32'(qn));
-      // the wide selects only where it is used
+      // the wide selects only where it is used: the fetch before it takes its whole block, and its read
+      // is in (the model's xn_issue)
       go   = (state_q == StPay) && (xa_q.st == XaIn) &&
-             ((i == 0) || (xb_q[0].st == XaIn && xn_q[0].cnt == xa_q.n && xn_q[1].cnt == '0));
+             ((i == 0) || (xn_in[i] && xn_q[(i > 0) ? i - 1 : 0].cnt == xn_nd[(i > 0) ? i - 1 : 0] &&
+                           xn_q[i].cnt == '0));
       if (go) begin
         for (int j = 0; j < int'(ENG_PARAM_MAX); j++) begin
           if (go && (32'(j) < 32'(nd)) && (32'(j) < 32'(xf_q))) begin
-            d  = (i == 0) ? pcx_q[128*j +: 128] : pcy_q[128*j +: 128];
+            d  = xn_pc[i][128*j +: 128];
             fl = pk_en_q ? d[127:112] : d[111:96];
             if (!fetch_frame_ok(d[95:0], fl, wrap, base)) begin
               go = 1'b0;
@@ -890,12 +916,13 @@ module vdpu_qeng
           end
         end
       end
+      skip = skip + 32'(nd);
     end
   end
 
   always_comb begin
-    logic        free, xn0_done;
-    logic [31:0] skip, len0;
+    logic        free, found, ok;
+    logic [31:0] skip, len_i;
     xb_k    = '0;
     xb_slot = '0;
     xb_i    = '0;
@@ -913,10 +940,13 @@ module vdpu_qeng
     if (state_q == StPay && free && xa_q.st != XaNone && takes_cache &&
         (xa_q.st == XaRead || xn_count[0] == xa_q.n))
       {xb_k, xb_slot} = ahead_k(skip, skip + 32'd1);  // split: last_avail is at the descriptor in service
-    // xn_q[0] until its reads are all issued (xn_q[0].req its last frame, all of it), then xn_q[1]; the
-    // wide selects only where a read of them may go out (PAY, the read ahead in: xn_go)
-    len0     = '0;
-    xn0_done = 1'b0;
+    // xn_q[0] until its reads are all issued (xn_q[0].req its last frame, all of it), then xn_q[1], and so
+    // on; each after the first only while the fetch before it takes its whole block and its read is in
+    // (xn_ok); the wide selects only where a read of them may go out (PAY, the read ahead in: xn_go)
+    len_i    = '0;
+    found    = 1'b0;
+    ok       = 1'b1;
+    xn_ok    = 1'b1;
     xn_i     = '0;
     xn_cnt   = '0;
     xn_addr  = '0;
@@ -924,21 +954,28 @@ module vdpu_qeng
     xn_rlen  = '0;
     xn_rbase = '0;
     if (state_q == StPay && xa_q.st == XaIn) begin
-      len0     = pcx_q[128*32'(xn_q[0].req)+64 +: 32];
-      xn0_done = (xn_q[0].cnt != '0) && (xn_q[0].preq == len0);
-      xn_i     = xn0_done ? XnW'(1) : XnW'(0);
+      for (int i = 0; i < int'(XnN); i++) begin  // the first whose reads are not all issued
+        if (!found) begin
+          if (i > 0) ok = ok && xn_in[i] && (xn_q[(i > 0) ? i - 1 : 0].cnt == xn_nd[(i > 0) ? i - 1 : 0]);
+          len_i = xn_pc[i][128*32'(xn_q[i].req)+64 +: 32];
+          if (!((xn_q[i].cnt != '0) && (xn_q[i].preq == len_i)) || i == int'(XnN) - 1) begin
+            found = 1'b1;
+            xn_i  = XnW'(i);
+            xn_ok = ok;
+          end
+        end
+      end
       xn_cnt   = (xn_q[xn_i].cnt != '0) ? xn_q[xn_i].cnt : xn_count[xn_i];
-      xn_addr  = xn0_done ? pcy_q[128*32'(xn_q[1].req) +: 64] : pcx_q[128*32'(xn_q[0].req) +: 64];
-      xn_len   = xn0_done ? pcy_q[128*32'(xn_q[1].req)+64 +: 32] : len0;
+      xn_addr  = xn_pc[xn_i][128*32'(xn_q[xn_i].req) +: 64];
+      xn_len   = xn_pc[xn_i][128*32'(xn_q[xn_i].req)+64 +: 32];
       xn_rlen  = min16(xn_len - xn_q[xn_i].preq, 32'(DMA_RD_MAX));
       xn_rbase = (xn_q[xn_i].cnt != '0) ? xn_q[xn_i].rbase :
                  FRAME_PW'(32'(next_buf(x_q.bidx, 32'(xn_i) + 32'd1)) * TX_BUF_BYTES);
     end
     xb_go   = pay_can && (xa_k == '0) && (xb_k != '0);  // before the payload: descriptors gate the stream
-    // xn_q[1]: the next fetch takes the whole read ahead, and the read beyond it is in
     xn_go   = pay_can && (xa_k == '0) && !(p_req_q < pay_elen) && (xb_k == '0) && (xa_q.st == XaIn) &&
               takes_cache && (x_q.req + 4'd1 == x_q.cnt) && (xn_cnt != '0) && (xn_q[xn_i].preq != xn_len) &&
-              (!xn0_done || (xn_q[0].cnt == xa_q.n && xb_q[0].st == XaIn));
+              xn_ok;
   end
   // RX run-ahead (the model's ra_k): a receive service caching descriptors (packed; split IN_ORDER)
   // starting a frame in RX_NEXT with at most half of its P cached left reads the P after them, not

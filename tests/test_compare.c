@@ -107,25 +107,25 @@ Test(compare_specmin, engine_storage_by_setting)
     snprintf(want, sizeof want, "%u bytes (descriptor caches (prefetch, %u read ahead) %u x 8 x 16, used batch 8 x 4, payload read slots 8 x 7",
              27859 + VDPU_EV_PENDING * 8 + ra * 3 + 7 + caches * 8 * 16, ra, caches);
     cr_assert(strstr(buf, want), "%s", buf);
-    /* TX fetch: three TX fetch buffers side by side (the fetch's, the next fetch's, the one after it), each
+    /* TX fetch: five TX fetch buffers side by side (the fetch's and four next fetches'), each
      * as much as a fetch of K frames may fill - K standard frames of 1,536 bytes, one longest frame (9,216) at
      * least; the run-ahead descriptors and those beyond the next fetch */
-    _Static_assert(VDPU_TX_FETCH_BUFS == 3, "the fetch in PAY and two next fetches");
+    _Static_assert(VDPU_TX_FETCH_BUFS == 5, "the fetch in PAY and four next fetches");
     struct eng_storage k2, k8, k15;
     eng_storage_of(8, 8, 8, 2, &k2);
     eng_storage_of(8, 8, 8, 8, &k8);
     eng_storage_of(8, 8, 8, 15, &k15);
-    cr_assert_eq(k2.frame_bufs, 3 * 9216 + 2 * 9216, "K 2: the longest frame");
-    cr_assert_eq(k8.frame_bufs, 3 * 12288 + 2 * 9216, "K 8: eight standard frames");
-    cr_assert_eq(k15.frame_bufs, 3 * 23040 + 2 * 9216, "K 15: fifteen, TX_BUF_BYTES");
+    cr_assert_eq(k2.frame_bufs, 5 * 9216 + 2 * 9216, "K 2: the longest frame");
+    cr_assert_eq(k8.frame_bufs, 5 * 12288 + 2 * 9216, "K 8: eight standard frames");
+    cr_assert_eq(k15.frame_bufs, 5 * 23040 + 2 * 9216, "K 15: fifteen, TX_BUF_BYTES");
     _Static_assert(VDPU_TX_BUF_BYTES == 23040, "fifteen frames of 1,536 bytes");
-    /* the fetch's state (38 bits: 5 bytes), its read ahead's (20: 3), two next fetches (64: 8 each), four reads
+    /* the fetch's state (38 bits: 5 bytes), its read ahead's (20: 3), four next fetches (64: 8 each), six reads
      * beyond (21: 3 each) */
-    _Static_assert(VDPU_TX_BEYOND_READS == 4, "four reads beyond");
-    cr_assert_eq(k8.tx_fetch, 5 + 3 + 2 * 8 + 4 * 3);
-    cr_assert_eq(k8.total - b.total, 3 * 12288 - 9216 + k8.tx_fetch, "the TX fetch buffers and state");
+    _Static_assert(VDPU_TX_BEYOND_READS == 6, "six reads beyond");
+    cr_assert_eq(k8.tx_fetch, 5 + 3 + 4 * 8 + 6 * 3);
+    cr_assert_eq(k8.total - b.total, 5 * 12288 - 9216 + k8.tx_fetch, "the TX fetch buffers and state");
     eng_storage_format(&k8, 8, 8, 8, 8, buf, sizeof buf);
-    cr_assert(strstr(buf, "frame buffers TX 36864 + RX 2 x 9216, in-order hints 27, TX fetch state 36, reads"), "%s", buf);
+    cr_assert(strstr(buf, "frame buffers TX 61440 + RX 2 x 9216, in-order hints 27, TX fetch state 58, reads"), "%s", buf);
     snprintf(want, sizeof want, "descriptor caches (prefetch, %u read ahead) %u x 8 x 16", ra, caches);
     cr_assert(strstr(buf, want), "%s", buf);
     eng_storage_of(8, 8, 1, 8, &k8);

@@ -1,8 +1,9 @@
-/* test_tx_fetch_after_next.c - the third TX fetch buffer: the fetch after the next one read early (docs/queue-engine.md "The next fetch read early"). */
+/* test_tx_fetch_after_next.c - the TX fetch buffers after the second: the fetches after the next one read early (docs/queue-engine.md "The next fetch read early"). */
 /*
  * Once the next fetch's payload reads are all issued, the next fetch takes the whole read ahead and the
  * read beyond it (xb[0]) is in, PAY also reads the payload of the fetch after it - the frames the read
- * beyond starts - into the third TX fetch buffer (model xn[1], RTL xn_q[1]). On model, rtl and cosim,
+ * beyond starts - into the third TX fetch buffer (model xn[1], RTL xn_q[1]); and so on, up to
+ * TX_FETCH_BUFS - 1 next fetches (xn[i] from the read beyond xb[i - 1]'s descriptors). On model, rtl and cosim,
  * hand-built rings of QN = 8 with P = B = K = 2 (four fetches of two a lap; M = 8): the overlap itself,
  * across the ring end (the wrap counter it counts with), what a failed, poisoned or lost read of it does,
  * a service leaving with it failed, a reset with it in flight.
@@ -11,7 +12,11 @@
 
 #include "hand_ring.h"
 
-_Static_assert(VDPU_TX_FETCH_BUFS == 3 && VDPU_TX_BEYOND_READS >= 2, "the fetch after the next one: xb[0] read");
+_Static_assert(VDPU_TX_FETCH_BUFS == 5 && VDPU_TX_BEYOND_READS == 6,
+               "the counts below are argued for four next fetches and six reads beyond");
+/* payload reads before the first used write: every frame of the lap on the eight-entry ring (four fetches
+ * of two: the fetch in PAY and three next ones; a fourth would start a lap ahead) */
+#define PAY_BEFORE_USED 8u
 
 /* P = 2, B = 2, M = 8 reads outstanding, TX fetch 2 */
 static uint32_t param(void) { return 2u | 2u << 4 | 8u << 8 | 2u << VDPU_ENG_PARAM_TX_FETCH_LSB; }
@@ -48,9 +53,10 @@ static void on_txn(void *ctx, const vdpu_txn_t *x)
 
 /*
  * Eight frames, four fetches of two: before the first used write (fetch 0's batch) the payload of fetch
- * 0 (frames 0, 1), of the next fetch (2, 3: the read ahead's) and of the fetch after it (4, 5: the read
- * beyond's) is requested - six reads, in that order; with two TX fetch buffers it was four. Every frame
- * leaves once, in ring order, with its own bytes; each payload is read once; one used write per batch.
+ * 0 (frames 0, 1), of the next fetch (2, 3: the read ahead's) and of the fetches after it (4, 5 and 6, 7:
+ * the reads beyond's) is requested - eight reads, in that order; with two TX fetch buffers it was four,
+ * with three six. Every frame leaves once, in ring order, with its own bytes; each payload is read once;
+ * one used write per batch.
  */
 static void overlaps(struct tctx *t, bool packed)
 {
@@ -59,8 +65,8 @@ static void overlaps(struct tctx *t, bool packed)
     t_tap_on(&s.tap, t, on_txn, &s);
     kick(t);
     t_tap_off(&s.tap);
-    cr_assert_eq(s.pay_before_used, 6, "payload reads before the first used write: %u", s.pay_before_used);
-    for (unsigned i = 0; i < 6; i++)
+    cr_assert_eq(s.pay_before_used, PAY_BEFORE_USED, "payload reads before the first used write: %u", s.pay_before_used);
+    for (unsigned i = 0; i < PAY_BEFORE_USED; i++)
         cr_assert_eq(s.pay_addr[i], BUFS + 0x100ull * i, "read %u: %#llx", i, (unsigned long long)s.pay_addr[i]);
     cr_assert_eq(s.frames, QN);
     for (unsigned i = 0; i < QN; i++) cr_assert_eq(s.first[i], 0x40 + i, "frame %u begins %#x", i, s.first[i]);
@@ -78,8 +84,8 @@ ENGINE_TEST(tx_fetch_after_next, split_is_read_while_the_first_fetch_leaves, .ti
  * and 0-3 of the second (packed: available with wrap counter 0, AVAIL clear and USED set; split: avail idx
  * 12, descriptors in table order). The fetch of slots 4, 5 reads 6, 7 ahead and the fetch after the next
  * one starts at slot 0 of the second lap, counted with the flipped wrap counter: frames 8, 9 (slots 0, 1)
- * are requested before the first used write of the second kick. Twelve frames leave in order with their
- * own bytes, each read once.
+ * and 10, 11 (slots 2, 3: the fetch after that) are requested before the first used write of the second
+ * kick. Twelve frames leave in order with their own bytes, each read once.
  */
 static void across_the_ring_end(struct tctx *t, bool packed)
 {
@@ -105,8 +111,8 @@ static void across_the_ring_end(struct tctx *t, bool packed)
     t_tap_on(&s.tap, t, on_txn, &s);
     kick(t);
     t_tap_off(&s.tap);
-    cr_assert_eq(s.pay_before_used, 6, "payload reads before the first used write: %u", s.pay_before_used);
-    for (unsigned i = 0; i < 6; i++)
+    cr_assert_eq(s.pay_before_used, PAY_BEFORE_USED, "payload reads before the first used write: %u", s.pay_before_used);
+    for (unsigned i = 0; i < PAY_BEFORE_USED; i++)
         cr_assert_eq(s.pay_addr[i], BUFS + 0x100ull * (4 + i), "read %u: %#llx", i, (unsigned long long)s.pay_addr[i]);
     cr_assert_eq(s.frames, 8);
     for (unsigned i = 0; i < 8; i++) cr_assert_eq(s.first[i], 0x44 + i, "frame %u begins %#x", 4 + i, s.first[i]);
@@ -118,8 +124,9 @@ ENGINE_TEST(tx_fetch_after_next, packed_across_the_ring_end, .timeout = 60) { ac
 ENGINE_TEST(tx_fetch_after_next, split_across_the_ring_end, .timeout = 60) { across_the_ring_end(T, false); }
 
 /*
- * A read of the fetch after the next one (frame 4's, the 11th read: packed - the first descriptors, the
- * read ahead, four reads beyond it, fetch 0's two payloads, the next fetch's two, then it; split - avail
+ * A read of the fetch after the next one (frame 4's, the 13th read on packed - the first descriptors, the
+ * read ahead, six reads beyond it (stale ones of the next lap among them), fetch 0's two payloads, the next
+ * fetch's two, then it; the 11th on split - avail
  * idx, the first ring entry, the descriptors, the read ahead, two reads beyond (nothing is offered after
  * the eight), the four payloads, then it) gets `fault`. Fetch 0 and the next fetch are not touched: frames
  * 0-3 leave and are used. The fetch after fails where its PAY phase takes it over, as a fetch whose own
@@ -145,14 +152,14 @@ static void failed(struct tctx *t, bool packed, const char *fault, uint32_t code
     cr_assert_eq(hand_err_code(t), code, "ERR_INFO code %u", hand_err_code(t));
     cr_assert_eq(csr_rd(t, VDPU_CSR_ENG_STATUS) & VDPU_ENG_STATUS_IDLE, VDPU_ENG_STATUS_IDLE);
 }
-ENGINE_TEST(tx_fetch_after_next, packed_a_failed_read_fails_it, .timeout = 60) { failed(T, true, "ca@11", VDPU_QERR_DMA); }
+ENGINE_TEST(tx_fetch_after_next, packed_a_failed_read_fails_it, .timeout = 60) { failed(T, true, "ca@13", VDPU_QERR_DMA); }
 ENGINE_TEST(tx_fetch_after_next, packed_a_poisoned_read_fails_it, .timeout = 60)
 {
-    failed(T, true, "poison@11", VDPU_QERR_DMA);
+    failed(T, true, "poison@13", VDPU_QERR_DMA);
 }
 ENGINE_TEST(tx_fetch_after_next, packed_a_lost_read_times_out_in_it, .timeout = 60)
 {
-    failed(T, true, "drop@11", VDPU_QERR_TIMEOUT);
+    failed(T, true, "drop@13", VDPU_QERR_TIMEOUT);
 }
 ENGINE_TEST(tx_fetch_after_next, split_a_failed_read_fails_it, .timeout = 60) { failed(T, false, "ca@11", VDPU_QERR_DMA); }
 
@@ -164,7 +171,7 @@ ENGINE_TEST(tx_fetch_after_next, split_a_failed_read_fails_it, .timeout = 60) { 
  */
 static void left_failed(struct tctx *t, bool packed)
 {
-    t_faults_from_here(t, "poison@11");
+    t_faults_from_here(t, packed ? "poison@13" : "poison@11"); /* frame 4's read (above) */
     up(t, packed);
     bar_wr(t, VDPU_BAR_NOTIFY_OFF + Q_TX * VDPU_NOTIFY_MULT, 2, Q_TX);
     for (unsigned i = 0; i < 8000 && !t->b->link.nfired; i++) run_cycles(t, 1);
@@ -212,3 +219,74 @@ static void reset_in_flight(struct tctx *t, bool packed)
 }
 ENGINE_TEST(tx_fetch_after_next, packed_a_reset_forgets_it, .timeout = 60) { reset_in_flight(T, true); }
 ENGINE_TEST(tx_fetch_after_next, split_a_reset_forgets_it, .timeout = 60) { reset_in_flight(T, false); }
+
+/*
+ * Every TX fetch buffer in use, with the real firmware and driver: packed, P = B = K = 2, M = 16, 64-byte
+ * frames at a round trip of 1,000 cycles on a 256-entry ring. The fetch in PAY and its TX_FETCH_BUFS - 1
+ * next fetches hold two frames each, so the payload reads in flight reach 2 x TX_FETCH_BUFS at the peak
+ * (ten; six with three buffers) and never more, M being larger. Every frame checked (t_traffic).
+ */
+struct pay_in_flight {
+    struct t_tap tap;
+    bool tag[256];
+    unsigned n, max;
+};
+
+static void on_pay(void *ctx, const vdpu_txn_t *x)
+{
+    struct pay_in_flight *f = ctx;
+    if (x->chan == VDPU_CH_DMAREQ && x->u.dmareq.purpose == VDPU_PURP_PAYLOAD_RD) {
+        f->tag[x->u.dmareq.tag] = true;
+        if (++f->n > f->max) f->max = f->n;
+    } else if (x->chan == VDPU_CH_DMACPL && x->u.dmacpl.last && f->tag[x->u.dmacpl.tag]) {
+        f->tag[x->u.dmacpl.tag] = false;
+        f->n--;
+    }
+}
+
+static void open_k2(struct tctx *t, enum vdpu_engine e)
+{
+    struct vdpu_opts o;
+    vdpu_opts_default(&o);
+    o.prefetch = o.used_batch = o.tx_fetch = 2;
+    o.max_reads = 16;
+    t_open_fw(t, e, &o);
+}
+
+static void every_buffer(struct tctx *t)
+{
+    static struct pay_in_flight f;
+    struct drv_params p;
+    drv_params_default(&p);
+    p.ring = DRV_RING_PACKED;
+    struct net_params np = {NET_TX, 200, 64, 3, 50000 + 200 * 20000};
+    t->b->link.p.rtt = 1000;
+    memset(&f, 0, sizeof f);
+    t_tap_on(&f.tap, t, on_pay, &f);
+    struct traffic_result r = t_traffic(t, &p, &np);
+    t_tap_off(&f.tap);
+    cr_assert_eq(r.packets, 200);
+    cr_assert_eq(f.max, 2 * VDPU_TX_FETCH_BUFS, "%u payload reads in flight at most", f.max);
+    cr_assert_eq(f.n, 0, "every payload read completed");
+}
+Test(tx_fetch_after_next, every_buffer_holds_a_fetch_model, .timeout = 120)
+{
+    struct tctx t;
+    open_k2(&t, VDPU_ENGINE_MODEL);
+    every_buffer(&t);
+    t_close(&t);
+}
+Test(tx_fetch_after_next, every_buffer_holds_a_fetch_rtl, .timeout = 120)
+{
+    struct tctx t;
+    open_k2(&t, VDPU_ENGINE_RTL);
+    every_buffer(&t);
+    t_close(&t);
+}
+Test(tx_fetch_after_next, every_buffer_holds_a_fetch_cosim, .timeout = 120)
+{
+    struct tctx t;
+    open_k2(&t, VDPU_ENGINE_COSIM);
+    every_buffer(&t);
+    t_close(&t);
+}
