@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "drv_case.h"
+#include "vdpu_regmap.h"
 
 /* One testpmd session: connect, `bursts` bursts looped back, wait for the device, quit. */
 static bool session(struct bridge_run *b, const char *devargs, unsigned bursts, uint64_t already, uint64_t *sent)
@@ -95,12 +96,15 @@ Test(bridge, refused_ring_size, .timeout = 300)
     cr_assert(bridge_prepare(&b, "rf"));
     bool ok = bridge_launch(&b, "model", extra);
     struct proc tp = {0};
-    char log[160], line[512];
+    char log[160], line[512], arg[64], size[16];
     snprintf(log, sizeof log, "%s/testpmd-refused.log", b.dir);
-    ok = ok && tp_spawn(&tp, b.sock, ",queues=1,queue_size=512", 1, log) == 0;
+    /* a power of two above queue_size's maximum (QSIZE_MAX) */
+    snprintf(size, sizeof size, "%u", 2u * VDPU_QSIZE_MAX);
+    snprintf(arg, sizeof arg, ",queues=1,queue_size=%s", size);
+    ok = ok && tp_spawn(&tp, b.sock, arg, 1, log) == 0;
     bool told = ok && proc_expect(&b.p, "refused", 60, line, sizeof line);
     cr_expect(told, "the bridge did not report the refusal");
-    cr_expect(strstr(line, "512"), "the refusal names the size: %s", line);
+    cr_expect(strstr(line, size), "the refusal names the size: %s", line);
     proc_send(&tp, "quit");
     proc_wait(&tp, 60); /* testpmd may or may not have a port left to quit from */
     uint64_t sent = 0;
