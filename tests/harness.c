@@ -98,6 +98,25 @@ void t_tap_off(struct t_tap *tap)
     tap->t->b->on_txn_ctx = tap->chain_ctx;
 }
 
+static void reads_in_flight_txn(void *ctx, const vdpu_txn_t *x)
+{
+    struct t_reads_in_flight *f = ctx;
+    if (x->chan == VDPU_CH_DMAREQ && x->u.dmareq.type == VDPU_DMA_RD && x->u.dmareq.purpose == f->purpose) {
+        f->tag[x->u.dmareq.tag] = true;
+        if (++f->n > f->max) f->max = f->n;
+    } else if (x->chan == VDPU_CH_DMACPL && x->u.dmacpl.last && f->tag[x->u.dmacpl.tag]) {
+        f->tag[x->u.dmacpl.tag] = false;
+        f->n--;
+    }
+}
+
+void t_reads_in_flight_on(struct t_reads_in_flight *f, struct tctx *t, uint8_t purpose)
+{
+    memset(f, 0, sizeof *f);
+    f->purpose = purpose;
+    t_tap_on(&f->tap, t, reads_in_flight_txn, f);
+}
+
 void t_close(struct tctx *t)
 {
     bool ok = vdpu_session_finish(&t->s);

@@ -37,6 +37,15 @@ struct t_tap {
 };
 void t_tap_on(struct t_tap *tap, struct tctx *t, void (*fn)(void *ctx, const vdpu_txn_t *x), void *ctx);
 void t_tap_off(struct t_tap *tap);
+/* DMA reads of one purpose in flight (issued, their last completion beat not yet in): now and at most,
+ * from t_reads_in_flight_on to t_tap_off(&f->tap) */
+struct t_reads_in_flight {
+    struct t_tap tap;
+    uint8_t purpose;
+    bool tag[256];
+    unsigned n, max;
+};
+void t_reads_in_flight_on(struct t_reads_in_flight *f, struct tctx *t, uint8_t purpose);
 void t_enumerate(struct tctx *t); /* BAR0 at VDPU_MMIO_BASE, memory + bus master on, MSI-X not set up */
 /* t_enumerate, MSI-X set up, the driver initialized with p to DRIVER_OK (asserted) */
 void t_drv_up(struct tctx *t, virtio_drv_t *d, const struct drv_params *p);
@@ -54,21 +63,28 @@ void t_drv_up(struct tctx *t, virtio_drv_t *d, const struct drv_params *p);
     Test(suite, name##_rtl, ##__VA_ARGS__) { struct tctx t; t_open_fw(&t, VDPU_ENGINE_RTL, NULL); name##_body(&t); t_close(&t); }     \
     Test(suite, name##_cosim, ##__VA_ARGS__) { struct tctx t; t_open_fw(&t, VDPU_ENGINE_COSIM, NULL); name##_body(&t); t_close(&t); } \
     static void name##_body(struct tctx *T)
-/* real firmware with queue-engine parameters P (prefetch) and B (used batch) */
-#define ENGINE_TEST_PARAMS(suite, name, P, B, ...)                                                                  \
+/* the real firmware with the options `set(o)` makes of the defaults, on each engine */
+#define ENGINE_TEST_OPTS(suite, name, set, ...)                                                                      \
     static void name##_body(struct tctx *T);                                                                         \
     static void name##_open(struct tctx *t, enum vdpu_engine e)                                                      \
     {                                                                                                                \
         struct vdpu_opts o;                                                                                          \
         vdpu_opts_default(&o);                                                                                       \
-        o.prefetch = (P);                                                                                            \
-        o.used_batch = (B);                                                                                          \
+        set(&o);                                                                                                     \
         t_open_fw(t, e, &o);                                                                                         \
     }                                                                                                                \
     Test(suite, name##_model, ##__VA_ARGS__) { struct tctx t; name##_open(&t, VDPU_ENGINE_MODEL); name##_body(&t); t_close(&t); } \
     Test(suite, name##_rtl, ##__VA_ARGS__) { struct tctx t; name##_open(&t, VDPU_ENGINE_RTL); name##_body(&t); t_close(&t); }     \
     Test(suite, name##_cosim, ##__VA_ARGS__) { struct tctx t; name##_open(&t, VDPU_ENGINE_COSIM); name##_body(&t); t_close(&t); } \
     static void name##_body(struct tctx *T)
+/* real firmware with queue-engine parameters P (prefetch) and B (used batch) */
+#define ENGINE_TEST_PARAMS(suite, name, P, B, ...)                                                                  \
+    static void name##_set(struct vdpu_opts *o)                                                                      \
+    {                                                                                                                \
+        o->prefetch = (P);                                                                                           \
+        o->used_batch = (B);                                                                                         \
+    }                                                                                                                \
+    ENGINE_TEST_OPTS(suite, name, name##_set, ##__VA_ARGS__)
 /* tests that play the firmware role themselves */
 #define ENGINE_TEST(suite, name, ...) ENGINE_TEST_AUTO(suite, name, false, ##__VA_ARGS__)
 /* tests with the built-in pass-through firmware servicing events */

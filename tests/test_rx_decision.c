@@ -255,23 +255,6 @@ _Static_assert(VDPU_EV_PENDING >= 4, "four batches used while the first decision
 OWN_BATCH(each_of_four_decisions_on_its_own_batch_second, 2, 3, 4, 4)
 OWN_BATCH(each_of_four_decisions_on_its_own_batch_third, 2, 5, 4, 4)
 
-/* Decisions in flight (event reads issued, their last completion beat not yet in), at most. */
-struct in_flight {
-    struct t_tap tap;
-    bool ev_tag[256];
-    unsigned n, max;
-};
-static void on_event_reads(void *ctx, const vdpu_txn_t *x)
-{
-    struct in_flight *f = ctx;
-    if (x->chan == VDPU_CH_DMAREQ && x->u.dmareq.purpose == VDPU_PURP_EVENT) {
-        f->ev_tag[x->u.dmareq.tag] = true;
-        if (++f->n > f->max) f->max = f->n;
-    } else if (x->chan == VDPU_CH_DMACPL && x->u.dmacpl.last && f->ev_tag[x->u.dmacpl.tag]) {
-        f->ev_tag[x->u.dmacpl.tag] = false;
-        f->n--;
-    }
-}
 
 /*
  * 64-byte frames at rtt 1000, P = B = 8, 256 of them on a 256-entry ring: once the run-ahead reads are
@@ -283,11 +266,10 @@ _Static_assert(VDPU_EV_PENDING == 16, "sixteen decisions in flight at most");
 static void slots_full(struct tctx *t, enum drv_ring ring)
 {
     struct hctx h;
-    static struct in_flight f;
+    static struct t_reads_in_flight f; /* decisions in flight: their event reads */
     h_rx_up(&h, t, ring, 256, 256, BUF_LEN);
     t->b->link.p.rtt = 1000;
-    memset(&f, 0, sizeof f);
-    t_tap_on(&f.tap, t, on_event_reads, &f);
+    t_reads_in_flight_on(&f, t, VDPU_PURP_EVENT);
     h_inject(&h, 256, 64);
     vdpu_bus_run_cycles(t->b, 60000);
     t_tap_off(&f.tap);

@@ -226,67 +226,24 @@ ENGINE_TEST(tx_fetch_after_next, split_a_reset_forgets_it, .timeout = 60) { rese
  * next fetches hold two frames each, so the payload reads in flight reach 2 x TX_FETCH_BUFS at the peak
  * (ten; six with three buffers) and never more, M being larger. Every frame checked (t_traffic).
  */
-struct pay_in_flight {
-    struct t_tap tap;
-    bool tag[256];
-    unsigned n, max;
-};
-
-static void on_pay(void *ctx, const vdpu_txn_t *x)
+static void k2(struct vdpu_opts *o)
 {
-    struct pay_in_flight *f = ctx;
-    if (x->chan == VDPU_CH_DMAREQ && x->u.dmareq.purpose == VDPU_PURP_PAYLOAD_RD) {
-        f->tag[x->u.dmareq.tag] = true;
-        if (++f->n > f->max) f->max = f->n;
-    } else if (x->chan == VDPU_CH_DMACPL && x->u.dmacpl.last && f->tag[x->u.dmacpl.tag]) {
-        f->tag[x->u.dmacpl.tag] = false;
-        f->n--;
-    }
+    o->prefetch = o->used_batch = o->tx_fetch = 2;
+    o->max_reads = 16;
 }
 
-static void open_k2(struct tctx *t, enum vdpu_engine e)
+ENGINE_TEST_OPTS(tx_fetch_after_next, every_buffer_holds_a_fetch, k2, .timeout = 120)
 {
-    struct vdpu_opts o;
-    vdpu_opts_default(&o);
-    o.prefetch = o.used_batch = o.tx_fetch = 2;
-    o.max_reads = 16;
-    t_open_fw(t, e, &o);
-}
-
-static void every_buffer(struct tctx *t)
-{
-    static struct pay_in_flight f;
+    static struct t_reads_in_flight f;
     struct drv_params p;
     drv_params_default(&p);
     p.ring = DRV_RING_PACKED;
     struct net_params np = {NET_TX, 200, 64, 3, 50000 + 200 * 20000};
-    t->b->link.p.rtt = 1000;
-    memset(&f, 0, sizeof f);
-    t_tap_on(&f.tap, t, on_pay, &f);
-    struct traffic_result r = t_traffic(t, &p, &np);
+    T->b->link.p.rtt = 1000;
+    t_reads_in_flight_on(&f, T, VDPU_PURP_PAYLOAD_RD);
+    struct traffic_result r = t_traffic(T, &p, &np);
     t_tap_off(&f.tap);
     cr_assert_eq(r.packets, 200);
     cr_assert_eq(f.max, 2 * VDPU_TX_FETCH_BUFS, "%u payload reads in flight at most", f.max);
     cr_assert_eq(f.n, 0, "every payload read completed");
-}
-Test(tx_fetch_after_next, every_buffer_holds_a_fetch_model, .timeout = 120)
-{
-    struct tctx t;
-    open_k2(&t, VDPU_ENGINE_MODEL);
-    every_buffer(&t);
-    t_close(&t);
-}
-Test(tx_fetch_after_next, every_buffer_holds_a_fetch_rtl, .timeout = 120)
-{
-    struct tctx t;
-    open_k2(&t, VDPU_ENGINE_RTL);
-    every_buffer(&t);
-    t_close(&t);
-}
-Test(tx_fetch_after_next, every_buffer_holds_a_fetch_cosim, .timeout = 120)
-{
-    struct tctx t;
-    open_k2(&t, VDPU_ENGINE_COSIM);
-    every_buffer(&t);
-    t_close(&t);
 }
