@@ -854,7 +854,6 @@ module vdpu_qeng
   logic [15:0] xn_rlen;
   logic [FRAME_PW-1:0] xn_rbase;  // the base of frame xn_q[xn_i].req: its TX fetch buffer's start at the first
   logic [XnW-1:0] xn_i;
-  logic        xn_ok;  // every next fetch before xn_i takes its whole block, and each one's read is in
   // the read aheads' slots are below 2^28 (ring sizes are 16-bit): their top bits are not used
   logic unused_slot_hi;
   assign unused_slot_hi = ^{xa_slot[31:28], xb_slot[31:28], ra_slot[31:28], rb_slot[31:28]};
@@ -921,7 +920,7 @@ module vdpu_qeng
   end
 
   always_comb begin
-    logic        free, found, ok;
+    logic        free, found;
     logic [31:0] skip, len_i;
     xb_k    = '0;
     xb_slot = '0;
@@ -941,12 +940,13 @@ module vdpu_qeng
         (xa_q.st == XaRead || xn_count[0] == xa_q.n))
       {xb_k, xb_slot} = ahead_k(skip, skip + 32'd1);  // split: last_avail is at the descriptor in service
     // xn_q[0] until its reads are all issued (xn_q[0].req its last frame, all of it), then xn_q[1], and so
-    // on; each after the first only while the fetch before it takes its whole block and its read is in
-    // (xn_ok); the wide selects only where a read of them may go out (PAY, the read ahead in: xn_go)
+    // on; the wide selects only where a read of them may go out (PAY, the read ahead in: xn_go). Each after
+    // the first goes only where the fetch before it takes its whole block and its read is in (the model's
+    // xn_issue checks it): here xn_count[i] is 0 otherwise (next_fetch_count's go), so one not started yet
+    // has no frames, and one started stays so - its count, the blocks' and their reads' states change only
+    // where the next fetches move up or are forgotten with them
     len_i    = '0;
     found    = 1'b0;
-    ok       = 1'b1;
-    xn_ok    = 1'b1;
     xn_i     = '0;
     xn_cnt   = '0;
     xn_addr  = '0;
@@ -956,12 +956,10 @@ module vdpu_qeng
     if (state_q == StPay && xa_q.st == XaIn) begin
       for (int i = 0; i < int'(XnN); i++) begin  // the first whose reads are not all issued
         if (!found) begin
-          if (i > 0) ok = ok && xn_in[i] && (xn_q[(i > 0) ? i - 1 : 0].cnt == xn_nd[(i > 0) ? i - 1 : 0]);
           len_i = xn_pc[i][128*32'(xn_q[i].req)+64 +: 32];
           if (!((xn_q[i].cnt != '0) && (xn_q[i].preq == len_i)) || i == int'(XnN) - 1) begin
             found = 1'b1;
             xn_i  = XnW'(i);
-            xn_ok = ok;
           end
         end
       end
@@ -974,8 +972,7 @@ module vdpu_qeng
     end
     xb_go   = pay_can && (xa_k == '0) && (xb_k != '0);  // before the payload: descriptors gate the stream
     xn_go   = pay_can && (xa_k == '0) && !(p_req_q < pay_elen) && (xb_k == '0) && (xa_q.st == XaIn) &&
-              takes_cache && (x_q.req + 4'd1 == x_q.cnt) && (xn_cnt != '0) && (xn_q[xn_i].preq != xn_len) &&
-              xn_ok;
+              takes_cache && (x_q.req + 4'd1 == x_q.cnt) && (xn_cnt != '0) && (xn_q[xn_i].preq != xn_len);
   end
   // RX run-ahead (the model's ra_k): a receive service caching descriptors (packed; split IN_ORDER)
   // starting a frame in RX_NEXT with at most half of its P cached left reads the P after them, not
