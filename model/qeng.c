@@ -175,7 +175,11 @@ void qeng_raise(struct vdpu_edge *e, uint16_t q)
 /* The descriptors of the i-th read after the first run-ahead read (pcx): pcy, then pcz[i - 1] - an RX
  * service's rb[i], a TX service's xb[i] */
 static uint8_t *ahead_buf(struct vdpu_eng *n, unsigned i) { return i ? n->pcz[i - 1] : n->pcy; }
-static const uint8_t *ahead_buf_c(const struct vdpu_eng *g, unsigned i) { return i ? g->pcz[i - 1] : g->pcy; }
+/* Next fetch i's block (the RTL's xn_pc, xn_nd, xn_in): the read ahead's descriptors (pcx, xa) for the first,
+ * the read beyond xb[i - 1]'s (pcy, pcz) for the others; how many; its read in */
+static const uint8_t *xn_pc(const struct vdpu_eng *g, unsigned i) { return !i ? g->pcx : i == 1 ? g->pcy : g->pcz[i - 2]; }
+static uint8_t xn_nd(const struct vdpu_eng *g, unsigned i) { return i ? g->xb[i - 1].n : g->xa.n; }
+static bool xn_in(const struct vdpu_eng *g, unsigned i) { return (i ? g->xb[i - 1].st : g->xa.st) == ENG_XA_IN; }
 
 /* The next fetch's reads are forgotten (a device reset, a completion timeout): their beats are unexpected */
 static void xn_forget(struct vdpu_eng *n)
@@ -484,7 +488,8 @@ static uint8_t tx_fetch_count(const struct vdpu_edge *e)
 /*
  * The next fetch read early: how many frames, from the first, the descriptors read ahead of it start
  * that a fetch would take (K at most), by tx_fetch_count's rules - xn[0]: the read ahead's (pcx); xn[i]:
- * the read beyond xb[i - 1]'s (pcy, then pcz), the fetch before it taking its whole block. Packed: available with
+ * the read beyond xb[i - 1]'s (pcy, then pcz), none unless the fetch before it takes its whole block and
+ * that read is in (as the RTL's next_fetch_count; a started one keeps its count). Packed: available with
  * the wrap counter of the slot the fetch starts at - the ring's, flipped when the fetches before it end
  * at the ring end (the read ahead then starts at slot 0; last_avail is past the descriptor in service
  * during PAY).
@@ -493,9 +498,10 @@ static uint8_t xn_count(const struct vdpu_edge *e, unsigned i)
 {
     const struct vdpu_eng *g = &e->pre->eng;
     const struct vdpu_queue_ctx *qc = qeng_qctx(e);
+    if (i && (!xn_in(g, i) || g->xn[i - 1].cnt != xn_nd(g, i - 1))) return 0;
     uint32_t skip = g->x.cnt - 1u; /* descriptors before its first */
-    for (unsigned j = 0; j < i; j++) skip += j ? g->xb[j - 1].n : g->xa.n;
-    const uint8_t *d = i ? ahead_buf_c(g, i - 1) : g->pcx, nd = i ? g->xb[i - 1].n : g->xa.n;
+    for (unsigned j = 0; j < i; j++) skip += xn_nd(g, j);
+    const uint8_t *d = xn_pc(g, i), nd = xn_nd(g, i);
     bool wrap = qc->avail_wrap != ((uint32_t)qc->last_avail + skip >= qc->size);
     uint32_t base = 0;
     uint8_t k = 0;
@@ -1218,10 +1224,12 @@ static bool xn_issue(struct vdpu_edge *e, unsigned s)
 
     for (unsigned i = 0; i < VDPU_TX_FETCH_BUFS - 1; i++) {
         const struct eng_next_fetch *x = &g->xn[i];
-        if (i && (g->xn[i - 1].cnt != (i > 1 ? g->xb[i - 2].n : g->xa.n) || g->xb[i - 1].st != ENG_XA_IN)) return false;
+        /* one not started has no frames unless the fetch before it takes its whole block and its read is
+         * in (xn_count); one started stays so: its count, the blocks and their reads change only where the
+         * next fetches move up or are forgotten with them */
         uint8_t cnt = x->cnt ? x->cnt : xn_count(e, i);
         if (!cnt) return false;
-        const uint8_t *d = (i ? ahead_buf_c(g, i - 1) : g->pcx) + VIRTQ_DESC_BYTES * x->req;
+        const uint8_t *d = xn_pc(g, i) + VIRTQ_DESC_BYTES * x->req;
         uint32_t len = le32_at(d + 8);
         if (x->preq == len) continue; /* all issued (x->req is the last frame) */
         uint32_t rbase = x->cnt ? x->rbase : (g->x.bidx + 1u + i) % VDPU_TX_FETCH_BUFS * (uint32_t)VDPU_TX_BUF_BYTES;
