@@ -11,7 +11,7 @@
 
 struct link_params {
     unsigned rtt;            /* cycles from a read request to its first completion beat (default 200) */
-    unsigned tags;           /* reads outstanding at most (default LINK_MAX_READS, 64: the engine's tags and the firmware channel's) */
+    unsigned tags;           /* reads outstanding at most (default LINK_MAX_READS) */
     unsigned mrrs;           /* max read request size, bytes (default 512) */
     unsigned mps;            /* max payload size of a write, bytes (default 256) */
     unsigned rcb;            /* read completion boundary, bytes (default 64) */
@@ -41,7 +41,7 @@ struct link_stats {
     unsigned rd_peak;                        /* reads outstanding at most (engine and firmware channel) */
 };
 
-#define LINK_MAX_READS 64
+#define LINK_MAX_READS (VDPU_ENG_MAX_READS + 1) /* the engine's reads and the firmware channel's: 64 */
 #define LINK_DLOG_PAGES 65536 /* pages of a dirty log the link follows page by page */
 #define LINK_MAX_GRANTS 512
 

@@ -23,7 +23,9 @@ double dma_wire_mpps(uint32_t wire_mbps, double frame_bytes)
     return wire_mbps ? (double)wire_mbps / (8.0 * (frame_bytes + NET_WIRE_OVERHEAD)) : 0.0;
 }
 
-static double per_pkt(uint64_t v, uint64_t packets) { return packets ? (double)v / (double)packets : 0.0; }
+/* v over n, 0 when n is 0: a count per packet; a direction's busy cycles over the run's (a TLP takes whole
+ * cycles, as the link bound counts them) */
+static double ratio(uint64_t v, uint64_t n) { return n ? (double)v / (double)n : 0.0; }
 
 double dma_lat_quantile(const double *hist, unsigned n, unsigned step, double max, double q)
 {
@@ -62,14 +64,13 @@ void dma_report_table(FILE *out, const struct link_stats *st, const struct link_
         const struct dma_count *c = &st->total[p];
         if (!c->requests) continue;
         fprintf(out, "  %-11s %10llu %10.3f %10.1f %12.3f %12.1f\n", dma_purpose_json[p],
-                (unsigned long long)c->requests, per_pkt(c->requests, r->packets), per_pkt(c->bytes, r->packets),
-                per_pkt(c->tlps, r->packets), per_pkt(c->link_bytes, r->packets));
+                (unsigned long long)c->requests, ratio(c->requests, r->packets), ratio(c->bytes, r->packets),
+                ratio(c->tlps, r->packets), ratio(c->link_bytes, r->packets));
     }
     fprintf(out, "  link utilization: device->host %.1f%%, host->device %.1f%% (busy cycles: %u B each, a TLP in whole "
                  "ones with %u B of overhead)\n",
-            r->cycles ? 100.0 * (double)st->up_link_cycles / (double)r->cycles : 0.0,
-            r->cycles ? 100.0 * (double)st->down_link_cycles / (double)r->cycles : 0.0, lp->bytes_per_cycle,
-            lp->tlp_overhead);
+            100.0 * ratio(st->up_link_cycles, r->cycles), 100.0 * ratio(st->down_link_cycles, r->cycles),
+            lp->bytes_per_cycle, lp->tlp_overhead);
     if (st->lat_n) {
         double p50, p99;
         lat_quantiles(st, &p50, &p99);
@@ -166,10 +167,8 @@ int dma_report_json(const char *path, const struct link_stats *st, const struct 
     cJSON *link = cJSON_AddObjectToObject(root, "link");
     cJSON_AddNumberToObject(link, "up_bytes", (double)st->up_link_bytes);
     cJSON_AddNumberToObject(link, "down_bytes", (double)st->down_link_bytes);
-    /* the share of cycles each direction was busy (a TLP takes whole cycles, as the link bound counts them) */
-    cJSON_AddNumberToObject(link, "up_utilization", r->cycles ? (double)st->up_link_cycles / (double)r->cycles : 0.0);
-    cJSON_AddNumberToObject(link, "down_utilization",
-                            r->cycles ? (double)st->down_link_cycles / (double)r->cycles : 0.0);
+    cJSON_AddNumberToObject(link, "up_utilization", ratio(st->up_link_cycles, r->cycles));
+    cJSON_AddNumberToObject(link, "down_utilization", ratio(st->down_link_cycles, r->cycles));
     cJSON_AddNumberToObject(link, "rtt", lp->rtt);
     cJSON_AddNumberToObject(link, "tlp_overhead", lp->tlp_overhead);
     cJSON_AddNumberToObject(link, "reads_outstanding_max", st->rd_peak);
