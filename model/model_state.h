@@ -254,13 +254,13 @@ struct vdpu_eng {
     bool mrg_en;
     bool nd_en;          /* NOTIFICATION_DATA (ENG_CTRL[5], latched at the pick) */
 
-    /* several payload reads outstanding (ENG_PARAM[13:8] = max reads M, latched at the pick; M = 1
+    /* several payload reads outstanding (ENG_PARAM[14:8] = max reads M, latched at the pick; M = 1
      * keeps the one-read path). One slot per read tag: a payload read in flight is in its tag's. */
     uint8_t mr;          /* M (1..QENG_TAGS; 1 for RX) */
     uint8_t p_n;         /* reads outstanding */
     uint32_t p_req;      /* bytes of the descriptor requested */
     bool p_bad;          /* an error status, a foreign tag or a wrong length seen (p_slot: below) */
-    /* TX fetch (packed or split IN_ORDER TX, M > 1, ENG_PARAM[17:14] = K > 1; docs/queue-engine.md
+    /* TX fetch (packed or split IN_ORDER TX, M > 1, ENG_PARAM[18:15] = K > 1; docs/queue-engine.md
      * "TX fetch"): the PAY phase of a one-descriptor frame also reads the payload of the one-descriptor
      * frames cached behind it, each at its own 32-byte aligned base in the TX frame buffer, and sends
      * each on the network port as soon as its bytes are in, in ring order, while the reads of the ones

@@ -6,8 +6,8 @@
 // picked); INDIRECT descriptor tables and EVENT_IDX follow ENG_CTRL[2] / [3] (latched likewise);
 // with MRG_RXBUF (ENG_CTRL[4]) a received frame goes on across up to 16 buffers, made used together
 // once it is complete; NOTIFICATION_DATA (ENG_CTRL[5]) lets doorbell values spare avail-idx and
-// descriptor reads; ENG_PARAM[13:8] > 1 keeps up to that many TX payload reads in flight (PAY), and
-// TX fetch (ENG_PARAM[17:14]) reads the payload of the cached one-descriptor frames behind the one
+// descriptor reads; ENG_PARAM[14:8] > 1 keeps up to that many TX payload reads in flight (PAY), and
+// TX fetch (ENG_PARAM[18:15]) reads the payload of the cached one-descriptor frames behind the one
 // in service in the same PAY phase.
 // RX services batch too: P entries per read, and while a used entry is held the service takes the
 // next frame (RX_NEXT), writing the held batch when the port goes idle (docs "RX batching").
@@ -126,6 +126,7 @@ module vdpu_qeng
 
   // A queue engine read tag (0..QENG_TAGS - 1; the DMA tag's high bits are 0, FWDMA_TAG is outside)
   localparam int unsigned TagW  = $clog2(QENG_TAGS);
+  localparam int unsigned CntW  = TagW + 1;  // a count of reads (0..QENG_TAGS)
   if (QENG_TAGS < 2 || (1 << TagW) != QENG_TAGS || TagW > 7) begin : gen_tag_check
     $error("vdpu_qeng: QENG_TAGS must be a power of two below FWDMA_TAG (the read slots are indexed by tag bits)");
   end
@@ -201,7 +202,7 @@ module vdpu_qeng
     logic [3:0]          req;    // ... the one whose reads are issued, preq bytes of it
     logic [31:0]         preq;
     logic [FRAME_PW-1:0] rbase;  // ... its base in the TX buffer
-    logic [5:0]          n;      // ... reads of it in flight
+    logic [TagW:0]       n;      // ... reads of it in flight
     logic                bad;    // ... one of them failed
   } next_fetch_t;
 
@@ -375,16 +376,16 @@ module vdpu_qeng
   logic [4:0]            m_k_q, m_k_d;        // ... used entry being written: 1..mcnt-1, then 0 (as mcnt)
   // NOTIFICATION_DATA (ENG_CTRL[5], latched at the pick)
   logic                  nd_en_q, nd_en_d;
-  // several payload reads outstanding (ENG_PARAM[13:8] = max reads M, latched at the pick; M = 1
+  // several payload reads outstanding (ENG_PARAM[14:8] = max reads M, latched at the pick; M = 1
   // keeps the one-read path): one slot per read tag, a payload read in flight in its tag's
-  logic [5:0]            mr_q, mr_d;        // M (1..QENG_TAGS; 1 for RX)
-  logic [5:0]            p_n_q, p_n_d;        // reads outstanding
+  logic [TagW:0]         mr_q, mr_d;        // M (1..QENG_TAGS; 1 for RX)
+  logic [TagW:0]         p_n_q, p_n_d;        // reads outstanding
   logic [31:0]           p_req_q, p_req_d;    // bytes of the descriptor requested
   logic                  p_bad_q, p_bad_d;    // error status, foreign tag or wrong length seen
   logic [QENG_TAGS-1:0]   p_busy_q, p_busy_d;
   logic [QENG_TAGS-1:0][15:0]         p_len_q, p_len_d, p_got_q, p_got_d;
   logic [QENG_TAGS-1:0][FRAME_PW-1:0] p_off_q, p_off_d;  // chain offset of its bytes
-  // TX fetch (packed or split IN_ORDER TX, M > 1, ENG_PARAM[17:14] = K > 1; docs/queue-engine.md
+  // TX fetch (packed or split IN_ORDER TX, M > 1, ENG_PARAM[18:15] = K > 1; docs/queue-engine.md
   // "TX fetch"): the PAY phase of a one-descriptor frame also reads the payload of the one-descriptor
   // frames cached behind it, each at its own 32-byte aligned base in the TX frame buffer, and sends each
   // on ntx as soon as its bytes are in, in ring order, while the reads of the ones behind it go on; those
@@ -448,12 +449,12 @@ module vdpu_qeng
     return (v == '0) ? 4'd1 : ((32'(v) > ENG_PARAM_MAX) ? 4'(ENG_PARAM_MAX) : v);
   endfunction
 
-  // ENG_PARAM's max reads M: 0 acts as 1 (the 6-bit field holds ENG_MAX_READS at most, below QENG_TAGS).
+  // ENG_PARAM's max reads M: 0 acts as 1 (the 7-bit field holds ENG_MAX_READS at most, below QENG_TAGS).
   if (ENG_MAX_READS >= QENG_TAGS || ENG_MAX_READS != (1 << ENG_PARAM_MAX_READS_W) - 1) begin : gen_reads_check
-    $error("vdpu_qeng: ENG_MAX_READS must be ENG_PARAM[13:8]'s most and below QENG_TAGS");
+    $error("vdpu_qeng: ENG_MAX_READS must be ENG_PARAM[14:8]'s most and below QENG_TAGS");
   end
-  function automatic logic [5:0] reads_field(logic [ENG_PARAM_MAX_READS_W-1:0] v);
-    return (v == '0) ? 6'd1 : 6'(v);
+  function automatic logic [TagW:0] reads_field(logic [ENG_PARAM_MAX_READS_W-1:0] v);
+    return (v == '0) ? CntW'(1) : CntW'(v);
   endfunction
 
   // EVENT_IDX: the spec's vring_need_event: the used index moved from old to new_idx past event_idx.
@@ -1064,7 +1065,7 @@ module vdpu_qeng
   vdpu_qeng_tx u_tx (
     .clk_i,
     .we_i      (tx_we),
-    .wpos_i    ((state_q == StPay || xn_hit) ? p_off_q[pay_idx] + p_got_q[pay_idx] : tot_q + rd_got_q[FRAME_PW-1:0]),
+    .wpos_i    ((state_q == StPay || xn_hit) ? p_off_q[pay_idx] + FRAME_PW'(p_got_q[pay_idx]) : tot_q + rd_got_q[FRAME_PW-1:0]),
     .wlen_i    ((state_q == StPay || xn_hit) ? pay_n : cpl_n),
     .wdata_i   (dmacpl_data_i),
     .out_i     ((state_q == StTxOut) || x_go),
@@ -1674,7 +1675,7 @@ module vdpu_qeng
         if (!xn_bad_beat && p_got_q[pay_idx] + 16'(pay_n) != p_len_q[pay_idx]) xn_d[xn_hi].bad = 1'b1;
         p_busy_d[pay_idx]       = 1'b0;
         p_nx_d[xn_hi][pay_idx] = 1'b0;
-        xn_d[xn_hi].n          = xn_q[xn_hi].n - 6'd1;
+        xn_d[xn_hi].n          = xn_q[xn_hi].n - CntW'(1);
         if (xn_d[xn_hi].bad) fail_owed_d = 1'b1;  // until the next PAY phase takes it
       end
     end
@@ -1751,7 +1752,7 @@ module vdpu_qeng
             m_la0_d    = rx_pick ? qctx_i[rx_q_i].last_avail : qctx_i[tx_pick].last_avail;
             m_aw0_d    = rx_pick ? qctx_i[rx_q_i].avail_wrap : qctx_i[tx_pick].avail_wrap;
             nd_en_d      = eng_ctrl_i[ENGCTRL_NOTIF_DATA];
-            mr_d      = rx_pick ? 6'd1 : reads_field(eng_param_i[ENG_PARAM_MAX_READS_LSB +: ENG_PARAM_MAX_READS_W]);  // payload reads are TX only
+            mr_d      = rx_pick ? CntW'(1) : reads_field(eng_param_i[ENG_PARAM_MAX_READS_LSB +: ENG_PARAM_MAX_READS_W]);  // payload reads are TX only
             xf_d      = param_field(eng_param_i[ENG_PARAM_TX_FETCH_LSB +: ENG_PARAM_TX_FETCH_W]);
             x_d.cnt    = 4'd1;
             x_d.left   = '0;
@@ -2057,7 +2058,7 @@ module vdpu_qeng
                   blen_d  = pd_len;
                   op_d    = OpPayload;
                   state_d = StRdReq;
-                  if (mr_q > 6'd1) begin  // several reads outstanding: the whole descriptor in PAY
+                  if (mr_q > CntW'(1)) begin  // several reads outstanding: the whole descriptor in PAY
                     state_d  = StPay;
                     x_d.out   = '0;
                     x_d.stop  = XGo;
@@ -2099,7 +2100,7 @@ module vdpu_qeng
                       xa_d.n   = xb_d[0].n;
                       xa_d.tag = xb_d[0].tag;
                       xa_d.got = xb_d[0].got;
-                      if (xb_d[0].st == XaRead) p_n_d = p_n_d + 6'd1;
+                      if (xb_d[0].st == XaRead) p_n_d = p_n_d + CntW'(1);
                       if (xb_d[0].bad) begin
                         p_bad_d  = 1'b1;
                         x_d.stop = XFailed;
@@ -2129,7 +2130,7 @@ module vdpu_qeng
 
             OpPayload: begin
               off_new = off_q + 32'(rd_len_q);
-              tot_new = tot_q + rd_len_q;
+              tot_new = tot_q + FRAME_PW'(rd_len_q);
               off_d   = off_new;
               tot_d   = tot_new;
               if (off_new < blen_q) begin
@@ -2178,7 +2179,7 @@ module vdpu_qeng
               if (rx_lastb) begin
                 beat_d  = '0;
                 off_new = off_q + 32'(clen_q);
-                tot_new = tot_q + clen_q;
+                tot_new = tot_q + FRAME_PW'(clen_q);
                 off_d   = off_new;
                 tot_d   = tot_new;
                 if (off_new < blen_q) begin
@@ -2416,7 +2417,7 @@ module vdpu_qeng
             p_off_d[next_tag_q]        = xn_rbase + xn_q[xn_i].preq[FRAME_PW-1:0];
             next_tag_d                = next_tag_q + TagW'(1);
             xn_d[xn_i].cnt       = xn_cnt;
-            xn_d[xn_i].n         = xn_d[xn_i].n + 6'd1;  // xn_d: a read's last beat may be in at this edge
+            xn_d[xn_i].n         = xn_d[xn_i].n + CntW'(1);  // xn_d: a read's last beat may be in at this edge
             xn_d[xn_i].preq      = xn_q[xn_i].preq + 32'(xn_rlen);
             xn_d[xn_i].rbase     = xn_rbase;
             if (xn_d[xn_i].preq == xn_len && xn_q[xn_i].req + 4'd1 < xn_cnt) begin  // the next frame's bytes
@@ -2456,7 +2457,7 @@ module vdpu_qeng
               end
             end
           end
-          p_n_d = p_n_q + 6'(pay_issued) - 6'(pay_completed);
+          p_n_d = p_n_q + CntW'(pay_issued) - CntW'(pay_completed);
           if (pay_fail_last) x_d.stop = XFailed;
           if (x_go) begin
             ntx_beat    = 1'b1;
@@ -2912,7 +2913,7 @@ module vdpu_qeng
       nd_en_q        <= 1'b0;
       ndcap_q     <= '0;
       cto_q       <= '0;
-      mr_q        <= 6'd1;
+      mr_q        <= CntW'(1);
       p_n_q        <= '0;
       p_req_q      <= '0;
       p_bad_q      <= 1'b0;

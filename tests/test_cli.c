@@ -54,8 +54,8 @@ Test(cli, bad_arguments_one_line_exit_2)
         VDPU " run --workload net-loopback --pairs 2 --ctrl pairs=1",
         VDPU " run --workload net-loopback --pairs 2 --rx-buf-size 256",
         VDPU " run --fw builtin --workload net-tx", VDPU " run --max-qp 0", VDPU " run --max-qp 3", VDPU " run --workload net-loopback --max-qp 1 --pairs 2",
-        VDPU " run --workload net-tx --max-reads 64", VDPU " run --workload net-tx --max-reads 0",
-        VDPU " run --workload net-tx --tags 64", VDPU " run --workload net-tx --tags 0", VDPU " run --workload net-tx --tags x",
+        VDPU " run --workload net-tx --max-reads 128", VDPU " run --workload net-tx --max-reads 0",
+        VDPU " run --workload net-tx --tags 128", VDPU " run --workload net-tx --tags 0", VDPU " run --workload net-tx --tags x",
         VDPU " run --workload net-tx --tx-fetch 16", VDPU " run --workload net-tx --tx-fetch 0",
         VDPU " run --workload net-tx --tx-fetch 2x",
         VDPU " run --workload net-tx --coalesce 8", VDPU " run --workload net-tx --coalesce 8,0",
@@ -261,14 +261,14 @@ Test(cli, json_schema, .timeout = 300)
         cr_assert(cJSON_IsNumber(v) && v->valuedouble == want[i].v, "params.%s", want[i].k);
     }
     cr_assert(cJSON_IsNull(cJSON_GetObjectItem(root, "wire_mpps")), "no wire rate given: wire_mpps null");
-    /* the on-chip storage P = 3, B = 5, M = 20 cost: 17 x 3 x 16 (the cache, sixteen read ahead) + 5 x 4 + 20 x 7
-     * + 16 x 6 + 3 x 9216 (TX, RX x 2) + 2 + 5 x 5, and beside the engine 16 decisions x 8 (57 bits: a 6-bit
+    /* the on-chip storage P = 3, B = 5, M = 20 cost: 17 x 3 x 16 (the cache, sixteen read ahead) + 5 x 4 + 20 x 8
+     * + 16 x 6 + 3 x 9216 (TX, RX x 2) + 2 + 5 x 5, and beside the engine 16 decisions x 8 (58 bits: a 7-bit
      * tag) + 16 run-ahead reads x 3 + the avail refresh 7 */
     _Static_assert(VDPU_RX_AHEAD_READS == 16 && VDPU_EV_PENDING == 16, "the storage below is for sixteen of each");
     cJSON *sto = cJSON_GetObjectItem(root, "storage_bytes");
     static const struct { const char *k; double v; } bytes[] = {{"desc_cache", 816}, {"used_batch", 20},
-        {"read_slots", 140}, {"mrg", 96}, {"frame_bufs", 27648}, {"in_order", 27}, {"beside", 183}, {"tx_fetch", 0},
-        {"total", 28930}};
+        {"read_slots", 160}, {"mrg", 96}, {"frame_bufs", 27648}, {"in_order", 27}, {"beside", 183}, {"tx_fetch", 0},
+        {"total", 28950}};
     for (unsigned i = 0; i < sizeof bytes / sizeof bytes[0]; i++) {
         cJSON *v = cJSON_GetObjectItem(sto, bytes[i].k);
         cr_assert(cJSON_IsNumber(v) && v->valuedouble == bytes[i].v, "storage_bytes.%s", bytes[i].k);

@@ -83,18 +83,18 @@ Test(compare_specmin, engine_storage_by_setting)
     eng_storage_of(1, 1, 1, 1, &a);
     cr_assert_eq(a.desc_cache, 16);
     cr_assert_eq(a.used_batch, 4);
-    cr_assert_eq(a.read_slots, 7, "length, bytes got (16 bits), offset (17), busy, two next-fetch bits: 52 bits");
+    cr_assert_eq(a.read_slots, 8, "length, bytes got (16 bits), offset (18), busy, nine next-fetch bits: 60 bits");
     cr_assert_eq(a.mrg, 16 * 6);
     cr_assert_eq(a.frame_bufs, 3 * 9216, "one TX frame buffer, two RX");
     cr_assert_eq(a.in_order, 2 + 5 * VDPU_NUM_QUEUES);
     cr_assert_eq(a.beside, VDPU_EV_PENDING * 8 + 7, "the decisions (57 bits) and the avail refresh; P 1 reads nothing ahead");
     cr_assert_eq(a.tx_fetch, 0, "no TX fetch at K 1");
-    cr_assert_eq(a.total, 16 + 4 + 7 + 96 + 27648 + 27 + a.beside);
+    cr_assert_eq(a.total, 16 + 4 + 8 + 96 + 27648 + 27 + a.beside);
     eng_storage_of(8, 8, 8, 1, &b);
     /* each step of P, B, M costs its entry; P > 1 the run-ahead reads' descriptors too (RX_AHEAD_READS of
      * P, the first two beside the TX fetch's pcx and pcy) */
     const unsigned ra = VDPU_RX_AHEAD_READS, caches = 1 + VDPU_RX_AHEAD_READS;
-    cr_assert_eq(b.total - a.total, 7 * (16 + 4 + 7) + ra * 8 * 16 + ra * 3,
+    cr_assert_eq(b.total - a.total, 7 * (16 + 4 + 8) + ra * 8 * 16 + ra * 3,
                  "each step of P, B, M costs its entry; P > 1 the run-ahead reads (3 bytes each)");
     eng_storage_of(0, 200, 8, 0, &c);
     cr_assert_eq(c.desc_cache, 16, "P 0 acts as 1");
@@ -104,28 +104,28 @@ Test(compare_specmin, engine_storage_by_setting)
     eng_storage_format(&b, 8, 8, 8, 1, buf, sizeof buf);
     snprintf(want, sizeof want, "reads and decisions beside the engine %u)", VDPU_EV_PENDING * 8 + ra * 3 + 7);
     cr_assert(strstr(buf, want), "the line ends with the reads and decisions beside the engine: %s", buf);
-    snprintf(want, sizeof want, "%u bytes (descriptor caches (prefetch, %u read ahead) %u x 8 x 16, used batch 8 x 4, payload read slots 8 x 7",
-             27859 + VDPU_EV_PENDING * 8 + ra * 3 + 7 + caches * 8 * 16, ra, caches);
+    snprintf(want, sizeof want, "%u bytes (descriptor caches (prefetch, %u read ahead) %u x 8 x 16, used batch 8 x 4, payload read slots 8 x 8",
+             27867 + VDPU_EV_PENDING * 8 + ra * 3 + 7 + caches * 8 * 16, ra, caches);
     cr_assert(strstr(buf, want), "%s", buf);
-    /* TX fetch: five TX fetch buffers side by side (the fetch's and four next fetches'), each
+    /* TX fetch: ten TX fetch buffers side by side (the fetch's and nine next fetches'), each
      * as much as a fetch of K frames may fill - K standard frames of 1,536 bytes, one longest frame (9,216) at
      * least; the run-ahead descriptors and those beyond the next fetch */
-    _Static_assert(VDPU_TX_FETCH_BUFS == 5, "the fetch in PAY and four next fetches");
+    _Static_assert(VDPU_TX_FETCH_BUFS == 10, "the fetch in PAY and nine next fetches");
     struct eng_storage k2, k8, k15;
     eng_storage_of(8, 8, 8, 2, &k2);
     eng_storage_of(8, 8, 8, 8, &k8);
     eng_storage_of(8, 8, 8, 15, &k15);
-    cr_assert_eq(k2.frame_bufs, 5 * 9216 + 2 * 9216, "K 2: the longest frame");
-    cr_assert_eq(k8.frame_bufs, 5 * 12288 + 2 * 9216, "K 8: eight standard frames");
-    cr_assert_eq(k15.frame_bufs, 5 * 23040 + 2 * 9216, "K 15: fifteen, TX_BUF_BYTES");
+    cr_assert_eq(k2.frame_bufs, 10 * 9216 + 2 * 9216, "K 2: the longest frame");
+    cr_assert_eq(k8.frame_bufs, 10 * 12288 + 2 * 9216, "K 8: eight standard frames");
+    cr_assert_eq(k15.frame_bufs, 10 * 23040 + 2 * 9216, "K 15: fifteen, TX_BUF_BYTES");
     _Static_assert(VDPU_TX_BUF_BYTES == 23040, "fifteen frames of 1,536 bytes");
-    /* the fetch's state (38 bits: 5 bytes), its read ahead's (20: 3), four next fetches (64: 8 each), six reads
-     * beyond (21: 3 each) */
-    _Static_assert(VDPU_TX_BEYOND_READS == 6, "six reads beyond");
-    cr_assert_eq(k8.tx_fetch, 5 + 3 + 4 * 8 + 6 * 3);
-    cr_assert_eq(k8.total - b.total, 5 * 12288 - 9216 + k8.tx_fetch, "the TX fetch buffers and state");
+    /* the fetch's state (39 bits: 5 bytes), its read ahead's (21: 3), nine next fetches (67: 9 each), twelve
+     * reads beyond (22: 3 each) */
+    _Static_assert(VDPU_TX_BEYOND_READS == 12, "twelve reads beyond");
+    cr_assert_eq(k8.tx_fetch, 5 + 3 + 9 * 9 + 12 * 3);
+    cr_assert_eq(k8.total - b.total, 10 * 12288 - 9216 + k8.tx_fetch, "the TX fetch buffers and state");
     eng_storage_format(&k8, 8, 8, 8, 8, buf, sizeof buf);
-    cr_assert(strstr(buf, "frame buffers TX 61440 + RX 2 x 9216, in-order hints 27, TX fetch state 58, reads"), "%s", buf);
+    cr_assert(strstr(buf, "frame buffers TX 122880 + RX 2 x 9216, in-order hints 27, TX fetch state 125, reads"), "%s", buf);
     snprintf(want, sizeof want, "descriptor caches (prefetch, %u read ahead) %u x 8 x 16", ra, caches);
     cr_assert(strstr(buf, want), "%s", buf);
     eng_storage_of(8, 8, 1, 8, &k8);

@@ -129,7 +129,8 @@ ENGINE_TEST(irq_decision, split_a_lost_event_completion_times_out, .timeout = 60
 /* ---- a read on the pending decision's tag waits ---------------------------------------------------- */
 
 #define BIG_FRAME 8192u /* the 12-byte header and 8,180 bytes: sixteen 512-byte payload reads */
-_Static_assert(4 * BIG_FRAME / VDPU_DMA_RD_MAX + 1 > VDPU_QENG_TAGS - 1, "frames 4-7 take more reads than the other tags");
+#define BIG_QN 16u      /* a ring of its own size: frames 4-11 take more reads than the other tags */
+_Static_assert(8 * BIG_FRAME / VDPU_DMA_RD_MAX + 2 > VDPU_QENG_TAGS - 1, "frames 4-11 take more reads than the other tags");
 
 /* The pending decision's tag, and the reads requested on it while the decision was pending */
 struct tag_watch {
@@ -153,18 +154,24 @@ static void on_tag_txn(void *ctx, const vdpu_txn_t *x)
     }
 }
 
-/* Eight 8,192-byte chains on the packed ring, P = B = 4, K = 1, M = 8, IN_ORDER; the first batch's event
- * completion is lost. The engine goes on with frames 4-7: a descriptor read and 64 payload reads, more
- * than the 63 other tags, so the 64th read after the event read would take its tag - it waits instead
- * (a completion on that tag would be taken for the decision), and the lost completion then times out
- * (QERR_TIMEOUT) with 63 reads issued meanwhile and none on the tag. */
+/* Twelve 8,192-byte chains on a packed ring of 16, P = B = 4, K = 1, M = 8, IN_ORDER; the first batch's
+ * event completion is lost. The engine goes on with frames 4-11: two descriptor reads, 128 payload reads and
+ * the second batch's event read, more than the QENG_TAGS - 1 other tags, so the QENG_TAGS-th read after the
+ * event read would take its tag - it waits instead (a completion on that tag would be taken for the
+ * decision), and the lost completion then times out (QERR_TIMEOUT) with QENG_TAGS - 1 reads issued
+ * meanwhile and none on the tag. */
 ENGINE_TEST(irq_decision, a_read_waits_for_the_pending_decisions_tag, .timeout = 60)
 {
     static uint8_t buf[BIG_FRAME];
     struct tag_watch w;
     t_faults_from_here(T, "drop@66"); /* 1 + 4 x 16 reads, then it */
     engine_up(T, true, 4u | 4u << 4 | 8u << 8, 1u << VDPU_ENGCTRL_IN_ORDER);
-    for (unsigned i = 0; i < QN; i++) {
+    csr_wr(T, VDPU_CSR_FW_QSEL, Q_TX); /* the ring of BIG_QN (engine_up's of QN is enabled, not yet kicked) */
+    csr_wr(T, VDPU_CSR_Q_ENABLE, 0);
+    csr_wr(T, VDPU_CSR_Q_SIZE, BIG_QN);
+    csr_wr(T, VDPU_CSR_Q_ENABLE, 1);
+    cr_assert(link_grant(&T->b->link, RING_DESC, 16 * BIG_QN));
+    for (unsigned i = 0; i < 12; i++) {
         memset(buf, 0x40 + (int)i, sizeof buf);
         hm_w(T, BUFS + 0x2000ull * i, buf, BIG_FRAME);
         desc_w(T, (uint16_t)i, BUFS + 0x2000ull * i, BIG_FRAME, (uint16_t)i, P_AVAIL);
@@ -173,7 +180,7 @@ ENGINE_TEST(irq_decision, a_read_waits_for_the_pending_decisions_tag, .timeout =
     memset(&w, 0, sizeof w);
     t_tap_on(&w.tap, T, on_tag_txn, &w);
     kick(T);
-    run_cycles(T, 8000); /* 64 KiB of frames: the stall and its timeout come after kick()'s 8,000 cycles */
+    run_cycles(T, 16000); /* 96 KiB of frames: the stall and its timeout come after kick()'s 8,000 cycles */
     t_tap_off(&w.tap);
     cr_assert_eq(T->b->link.nfired, 1);
     cr_assert_eq(T->b->link.fired[0].purpose, VDPU_PURP_EVENT, "the fault hit the event read");
@@ -181,7 +188,7 @@ ENGINE_TEST(irq_decision, a_read_waits_for_the_pending_decisions_tag, .timeout =
     cr_assert_eq(w.after, VDPU_QENG_TAGS - 1, "reads while it was pending: %u", w.after);
     cr_assert_eq(csr_rd(T, VDPU_CSR_QERR), 1u << Q_TX);
     cr_assert_eq(hand_err_code(T), VDPU_QERR_TIMEOUT);
-    cr_assert_eq(reqs(T, VDPU_PURP_USED), 1);
+    cr_assert_eq(reqs(T, VDPU_PURP_USED), 2, "frames 0-3 and 4-7 used; 8-11 stopped by the tag");
 }
 
 /* Four frames only (P = B = K = 4): the fetch takes them all, reads the next four descriptors ahead (not

@@ -676,7 +676,7 @@ static void mtu_max_body(struct tctx *T)
     cr_assert_eq(peek_csr(T, VDPU_CSR_ENG_CTRL) >> VDPU_ENGCTRL_MTU & 1u, 1u, "MTU negotiated");
     static uint8_t b[HDR + VDPU_MTU_MAX + 18];
     const unsigned len[2] = {VDPU_MTU_MAX + 14, VDPU_MTU_MAX + 18};
-    /* M, the payload reads the engine may have in flight (ENG_PARAM[13:8], 0 as 1) */
+    /* M, the payload reads the engine may have in flight (ENG_PARAM[14:8], 0 as 1) */
     unsigned m = (peek_csr(T, VDPU_CSR_ENG_PARAM) & VDPU_ENG_PARAM_MAX_READS) >> VDPU_ENG_PARAM_MAX_READS_LSB;
     m = m ? m : 1;
     T->b->link.st.rd_peak = 0;

@@ -1,4 +1,4 @@
-/* test_tx_fetch.c - TX fetch (ENG_PARAM[17:14] = K, vdpu run --tx-fetch; docs/queue-engine.md "TX fetch"). */
+/* test_tx_fetch.c - TX fetch (ENG_PARAM[18:15] = K, vdpu run --tx-fetch; docs/queue-engine.md "TX fetch"). */
 /*
  * One-descriptor frames whose descriptors are cached behind the one in service (packed, split IN_ORDER)
  * have their payload read in the same PAY phase; on model, rtl and cosim: the frames go out in ring
@@ -521,8 +521,8 @@ static void split_unchanged(enum vdpu_engine e)
 Test(tx_fetch, split_ring_without_in_order_unchanged_model, .timeout = 300) { split_unchanged(VDPU_ENGINE_MODEL); }
 Test(tx_fetch, split_ring_without_in_order_unchanged_cosim, .timeout = 300) { split_unchanged(VDPU_ENGINE_COSIM); }
 
-/* ENG_PARAM[17:14] reaches the device from the firmware's configuration (vdpu run --tx-fetch 8: with
- * P = 8, B = 1, M = 8 that is 0x20818) */
+/* ENG_PARAM[18:15] reaches the device from the firmware's configuration (vdpu run --tx-fetch 8: with
+ * P = 8, B = 1, M = 8 that is 0x40818; 0x20818 while the M field had 6 bits) */
 Test(tx_fetch, programmed_by_firmware, .timeout = 60)
 {
     struct tctx t;
@@ -533,6 +533,6 @@ Test(tx_fetch, programmed_by_firmware, .timeout = 60)
     o.tx_fetch = 8;
     t_open_fw(&t, VDPU_ENGINE_COSIM, &o);
     run_cycles(&t, 20000);
-    cr_assert_eq(peek_csr(&t, VDPU_CSR_ENG_PARAM), 0x20818u);
+    cr_assert_eq(peek_csr(&t, VDPU_CSR_ENG_PARAM), 0x40818u);
     t_close(&t);
 }

@@ -12,8 +12,10 @@
 
 #include "hand_ring.h"
 
-_Static_assert(VDPU_TX_FETCH_BUFS == 5 && VDPU_TX_BEYOND_READS == 6,
-               "the counts below are argued for four next fetches and six reads beyond");
+/* on the eight-entry ring the lap, not the buffers, bounds the fetches read early: three next ones (P = K = 2)
+ * and the reads beyond a lap ahead at most (ahead_k) - so these counts stay as long as there are three */
+_Static_assert(VDPU_TX_FETCH_BUFS >= 4 && VDPU_TX_BEYOND_READS >= 6,
+               "the counts below are argued for three next fetches and six reads beyond at least");
 /* payload reads before the first used write: every frame of the lap on the eight-entry ring (four fetches
  * of two: the fetch in PAY and three next ones; a fourth would start a lap ahead) */
 #define PAY_BEFORE_USED 8u
@@ -221,16 +223,18 @@ ENGINE_TEST(tx_fetch_after_next, packed_a_reset_forgets_it, .timeout = 60) { res
 ENGINE_TEST(tx_fetch_after_next, split_a_reset_forgets_it, .timeout = 60) { reset_in_flight(T, false); }
 
 /*
- * Every TX fetch buffer in use, with the real firmware and driver: packed, P = B = K = 2, M = 16, 64-byte
+ * Every TX fetch buffer in use, with the real firmware and driver: packed, P = B = K = 2, M = 32, 64-byte
  * frames at a round trip of 1,000 cycles on a 256-entry ring. The fetch in PAY and its TX_FETCH_BUFS - 1
  * next fetches hold two frames each, so the payload reads in flight reach 2 x TX_FETCH_BUFS at the peak
- * (ten; six with three buffers) and never more, M being larger. Every frame checked (t_traffic).
+ * (twenty; ten with five buffers, six with three) and never more, M being larger. Every frame checked
+ * (t_traffic).
  */
 static void k2(struct vdpu_opts *o)
 {
     o->prefetch = o->used_batch = o->tx_fetch = 2;
-    o->max_reads = 16;
+    o->max_reads = 32;
 }
+_Static_assert(2 * VDPU_TX_FETCH_BUFS < 32, "M is not the bound");
 
 ENGINE_TEST_OPTS(tx_fetch_after_next, every_buffer_holds_a_fetch, k2, .timeout = 120)
 {

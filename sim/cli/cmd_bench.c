@@ -240,7 +240,7 @@ int cmd_bench(int argc, char **argv)
     }
     /* the data path itself (simulated time, so the fast model says the same as the RTL): P = B = 8, TX with
      * 1 and 8 payload reads outstanding, and with 32 and TX fetch 8; TX at P = B = K = ENG_PARAM_MAX (15)
-     * with every read tag M may take (ENG_MAX_READS, 63); RX, and RX at P = B = ENG_PARAM_MAX; 64-, 256- and
+     * with every read tag M may take (ENG_MAX_READS, 127); RX, and RX at P = B = ENG_PARAM_MAX; 64-, 256- and
      * 1500-byte frames; round trips of 200 and 1000 cycles */
     static const unsigned sizes[] = {64, 256, 1500}, rtts[] = {200, 1000}, mrs[] = {1, 8};
     printf("bench: queue engine data path on the model: every feature, %u-entry rings, 2,000 frames per 200 cycles of round trip\n",

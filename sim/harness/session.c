@@ -29,8 +29,8 @@ void vdpu_opts_default(struct vdpu_opts *o)
     o->fw_console = stdout;
     o->prefetch = VDPU_CSR_ENG_PARAM_RESET & 0xf;
     o->used_batch = (VDPU_CSR_ENG_PARAM_RESET >> 4) & 0xf;
-    o->max_reads = 1; /* ENG_PARAM[13:8] resets to 0, which acts as 1 */
-    o->tx_fetch = 1;  /* ENG_PARAM[17:14] likewise */
+    o->max_reads = 1; /* ENG_PARAM[14:8] resets to 0, which acts as 1 */
+    o->tx_fetch = 1;  /* ENG_PARAM[18:15] likewise */
     o->ram_base = o->window_base = VDPU_HOST_RAM_BASE;
     o->ram_size = o->window_size = VDPU_HOST_RAM_SIZE;
     o->msi_base = VDPU_MSI_BASE;

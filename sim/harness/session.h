@@ -36,8 +36,8 @@ struct vdpu_opts {
     FILE *fw_trace;        /* per-instruction trace of the embedded CPU, or NULL */
     unsigned prefetch, used_batch; /* queue-engine parameters (1..ENG_PARAM_MAX), programmed by the firmware */
     unsigned coal_frames, coal_cycles; /* interrupt coalescing (ENG_COAL; cycles 0: off), likewise */
-    unsigned max_reads;    /* TX payload reads outstanding per descriptor, one read tag each (1..ENG_MAX_READS, ENG_PARAM[13:8]), likewise */
-    unsigned tx_fetch;     /* TX (packed, split IN_ORDER): frames whose payload is read together (1..ENG_PARAM_MAX, ENG_PARAM[17:14]), likewise */
+    unsigned max_reads;    /* TX payload reads outstanding per descriptor, one read tag each (1..ENG_MAX_READS, ENG_PARAM[14:8]), likewise */
+    unsigned tx_fetch;     /* TX (packed, split IN_ORDER): frames whose payload is read together (1..ENG_PARAM_MAX, ENG_PARAM[18:15]), likewise */
 
     /* host memory: the heap RAM the session creates, the window the firmware lets the data path
      * touch (HOSTMEM_*), and where MSI-X messages go (the harness programs the MSI-X table) */

@@ -127,7 +127,7 @@ void netrand_pick(uint64_t seed, struct netrand_cfg *c)
         c->used_batch = 9 + rng_below(&wr, VDPU_ENG_PARAM_MAX - 8);
         if (c->tx_fetch > 1) c->tx_fetch = 9 + rng_below(&wr, VDPU_ENG_PARAM_MAX - 8);
     }
-    /* the widest payload reads (M 9..ENG_MAX_READS: more than 32 of the 64 read tags in flight at once) for
+    /* the widest payload reads (M 9..ENG_MAX_READS: more than 32 of the read tags in flight at once) for
      * a sixth of the seeds with several reads outstanding, from a generator of their own (since the 64
      * tags, 2026-12-07): the draws above stay those of every earlier seed but these */
     rng_t tr = {seed ^ 0x746167733634ull}; /* "tags64" */

@@ -30,8 +30,8 @@ struct netrand_cfg {
     uint64_t reset_at[NETRAND_MAX_RESETS]; /* cycles into each interrupted phase */
     bool no_event_idx;       /* the driver leaves EVENT_IDX out (the engine's rules without it) */
     bool no_notif_data;      /* ... NOTIFICATION_DATA (doorbells then carry no data the engine uses) */
-    unsigned max_reads;      /* payload reads outstanding (ENG_PARAM[13:8]), a session option likewise */
-    unsigned tx_fetch;       /* TX frames fetched together (ENG_PARAM[17:14]), likewise */
+    unsigned max_reads;      /* payload reads outstanding (ENG_PARAM[14:8]), a session option likewise */
+    unsigned tx_fetch;       /* TX frames fetched together (ENG_PARAM[18:15]), likewise */
     bool link_reorder;       /* the link completes reads out of request order (link_params.reorder) */
     unsigned coal_frames, coal_cycles; /* interrupt coalescing (ENG_COAL; cycles 0: off): session options
                                         * like prefetch and used batch */

@@ -14,7 +14,7 @@ struct run_summary {
     /* the queue-engine parameters the firmware programmed (ENG_PARAM, ENG_COAL) and the driver's
      * shape of the run, so a JSON file says what it measured */
     unsigned prefetch, used_batch, max_reads, coal_frames, coal_cycles, rx_buf_size, pairs;
-    unsigned tx_fetch; /* ENG_PARAM[17:14] (0 as 1) */
+    unsigned tx_fetch; /* ENG_PARAM[18:15] (0 as 1) */
     uint32_t wire_mbps; /* the network port's wire rate (--wire-gbps), Mbit/s; 0: unlimited */
 };
 

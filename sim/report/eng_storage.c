@@ -7,25 +7,25 @@
 
 #define DESC_BYTES 16     /* a packed descriptor (rtl/vdpu_qeng.sv pc_q: 128 bits an entry) */
 #define USED_ENTRY_BYTES 4 /* b_id_q and b_len_q: 16 bits each */
-#define OFF_BITS 17 /* a byte offset into the TX fetch buffers side by side (RTL FRAME_PW) */
+#define OFF_BITS 18 /* a byte offset into the TX fetch buffers side by side (RTL FRAME_PW) */
 _Static_assert(VDPU_TX_FETCH_BUFS * VDPU_TX_BUF_BYTES < 1u << OFF_BITS &&
                    VDPU_TX_FETCH_BUFS * VDPU_TX_BUF_BYTES >= 1u << (OFF_BITS - 1),
                "OFF_BITS is the offset width");
 #define MRG_ENTRY_BYTES 6  /* m_id_q, m_len_q, m_off_q: 16 bits each */
-#define TAG_BITS 6 /* a read tag: 0..QENG_TAGS - 1 */
+#define TAG_BITS 7 /* a read tag: 0..QENG_TAGS - 1 */
 _Static_assert(1u << TAG_BITS == VDPU_QENG_TAGS, "a read tag is TAG_BITS bits");
 #define BITS_BYTES(b) (((b) + 7) / 8)
-#define DECISION_BYTES BITS_BYTES(2 + TAG_BITS + 3 * 16 + 1) /* decision_t: state, tag, n, o, nw, wrap - 57 bits */
-#define RA_READ_BYTES BITS_BYTES(3 + TAG_BITS + 4 + 8 + 1)   /* ra_read_t: state, tag, n, got, bad - 22 bits */
+#define DECISION_BYTES BITS_BYTES(2 + TAG_BITS + 3 * 16 + 1) /* decision_t: state, tag, n, o, nw, wrap - 58 bits */
+#define RA_READ_BYTES BITS_BYTES(3 + TAG_BITS + 4 + 8 + 1)   /* ra_read_t: state, tag, n, got, bad - 23 bits */
 /* a payload read slot (the slot is its read tag's): p_len_q, p_got_q (16 bits), p_off_q, p_busy_q, and a bit of
- * p_nx_q per next fetch - 52 bits */
+ * p_nx_q per next fetch - 60 bits */
 #define READ_SLOT_BYTES BITS_BYTES(16 + 16 + OFF_BITS + 1 + (VDPU_TX_FETCH_BUFS - 1))
-/* a TX fetch's own state (K > 1): x_q (cnt, req, rbase, out, stop, left, sent, bidx - 38 bits), xa_q (state,
- * n, tag, got - 20), the next fetches' xn_q (cnt, req, preq 32, rbase, n 6, bad - 64 each), the reads beyond
- * xb_q (state, n, tag, got, bad - 21 each) */
+/* a TX fetch's own state (K > 1): x_q (cnt, req, rbase, out, stop, left, sent, bidx - 39 bits), xa_q (state,
+ * n, tag, got - 21), the next fetches' xn_q (cnt, req, preq 32, rbase, n 8, bad - 67 each), the reads beyond
+ * xb_q (state, n, tag, got, bad - 22 each) */
 #define TX_FETCH_STATE_BYTES                                                                                     \
     (BITS_BYTES(4 + 4 + OFF_BITS + 4 + 2 + 4 + 1 + 2) + BITS_BYTES(2 + 4 + TAG_BITS + 8) +                       \
-     (VDPU_TX_FETCH_BUFS - 1) * BITS_BYTES(4 + 4 + 32 + OFF_BITS + 6 + 1) +                                       \
+     (VDPU_TX_FETCH_BUFS - 1) * BITS_BYTES(4 + 4 + 32 + OFF_BITS + TAG_BITS + 1 + 1) +                                       \
      VDPU_TX_BEYOND_READS * BITS_BYTES(2 + 4 + TAG_BITS + 8 + 1))
 #define REFRESH_BYTES (RA_READ_BYTES + 4) /* av_q and the avail flags + idx it brought (av_data_q) */
 
@@ -42,8 +42,8 @@ static bool fetches(unsigned max_reads, unsigned tx_fetch) { return reads_field(
 #define TX_SLOT_BYTES (VDPU_TX_BUF_BYTES / VDPU_ENG_PARAM_MAX)
 
 /* the TX frame buffer a design for TX fetch K needs: one frame, or TX_FETCH_BUFS TX fetch buffers side by
- * side (the next two fetches are read into two while the frames of the fetch before them leave from the
- * third), each as much as a fetch of K frames may fill: K standard frames, the longest frame at least */
+ * side (the next fetches are read into the others while the frames of the fetch before them leave from the
+ * one), each as much as a fetch of K frames may fill: K standard frames, the longest frame at least */
 static unsigned tx_buf(unsigned max_reads, unsigned tx_fetch)
 {
     unsigned room = eng_field(tx_fetch) * TX_SLOT_BYTES;

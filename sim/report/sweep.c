@@ -32,13 +32,13 @@ const struct sweep_axis sweep_axes[] = {
     {"used-batch", SWEEP_INT, NULL, 1, VDPU_ENG_PARAM_MAX, "used-batch", "", "1,2,4,8", false,
      "used elements per write-back B of the queue engine (1..15)"},
     {"max-reads", SWEEP_INT, NULL, 1, VDPU_ENG_MAX_READS, "max-reads", "", "1", false,
-     "read tags T of the queue engine: TX payload reads outstanding per descriptor (1..63; vdpu run --tags)"},
+     "read tags T of the queue engine: TX payload reads outstanding per descriptor (1..127; vdpu run --tags)"},
     {"tx-fetch", SWEEP_INT, NULL, 1, VDPU_ENG_PARAM_MAX, "tx-fetch", "", "1", false,
      "TX fetch K of the queue engine: cached one-descriptor frames whose payload one fetch reads (1..15;\n"
      "acts with max-reads above 1 on packed rings and split rings with IN_ORDER)"},
 };
 const unsigned sweep_naxes = sizeof sweep_axes / sizeof sweep_axes[0];
-_Static_assert(VDPU_ENG_PARAM_MAX == 15 && VDPU_ENG_MAX_READS == 63, "the axis descriptions above say 1..15 and 1..63");
+_Static_assert(VDPU_ENG_PARAM_MAX == 15 && VDPU_ENG_MAX_READS == 127, "the axis descriptions above say 1..15 and 1..127");
 
 const char *const sweep_feature_names[SWEEP_NFEAT] = {"EVENT_IDX", "INDIRECT_DESC", "IN_ORDER", "NOTIFICATION_DATA"};
 const char *const sweep_feature_short[SWEEP_NFEAT] = {"evt", "ind", "ord", "ntf"};
