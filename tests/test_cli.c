@@ -523,11 +523,11 @@ Test(cli, bench_data_path_table, .timeout = 300)
             /* fifteen frames a fetch: measured 1.13-1.36x (2026-12-07, three TX fetch buffers; the K 8 rows
              * gained more from the third buffer than these) */
             if (size == 64) cr_assert(base > 0 && mpps >= 1.1 * base, "K 15 not 1.1x K 8 (%.3f Mpps): %.160s", base, l);
-            /* the issue's targets for packed TX: 64 B half the link bound at rtt 200 (measured 93% with five TX
-             * fetch buffers, 74% with three), 256 and 1500 B 90% (97%, 99%; and 100% for 1500 B at rtt 1000) */
-            if (size == 64 && pk && rtt == 200) cr_assert(share >= 50.0, "packed 64 B below half the link bound: %.160s", l);
-            if (size > 64 && pk && (rtt == 200 || size == 1500))
-                cr_assert(share >= 90.0, "packed TX below 90%% of the link bound: %.160s", l);
+            /* the issue's targets for packed TX at both round trips: 64 B half the link bound (measured 94% at
+             * rtt 200; 55% at rtt 1000 with 128 read tags and ten TX fetch buffers, 30% with 64 and five), 256
+             * and 1500 B 90% (97-100%; 256 B at rtt 1000 98%, 73% with 64 tags and five buffers) */
+            if (size == 64 && pk) cr_assert(share >= 50.0, "packed 64 B below half the link bound: %.160s", l);
+            if (size > 64 && pk) cr_assert(share >= 90.0, "packed TX below 90%% of the link bound: %.160s", l);
             wide_rows++;
         } else {
             cr_assert_eq(p, 8, "%.160s", l);
