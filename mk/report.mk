@@ -10,7 +10,7 @@ REPORT_BEST := --seed 1 --design cross --ring split,packed --features every --wo
 # read tags: TX throughput against the payload reads in flight at three round trips, split vs packed,
 # with TX fetch 8 (the chart's base) and without it (the table)
 REPORT_TAGS := --seed 1 --design cross --ring split,packed --features all --workload tx --pkt-size 1500 \
-               --rtt 200,1000,2000 --prefetch 8 --used-batch 8 --max-reads 1,2,4,8,16,32,48,63 --tx-fetch 8,1
+               --rtt 200,1000,2000 --prefetch 8 --used-batch 8 --max-reads 1,2,4,8,16,32,64,127 --tx-fetch 8,1
 
 report: deps $(VDPU) $(FW_ELF) ## regenerate docs/split-vs-packed.md: fixed compare sweeps, tables, charts
 	@mkdir -p $(REPORT) $(REPORT_IMG)
