@@ -51,7 +51,7 @@ enum vdpu_eng_fsm {
     VDPU_ENG_TX_OUT,  /* load the frame's beats into the ntx register */
     VDPU_ENG_IRQ,     /* raise (or not) the queue interrupt */
     VDPU_ENG_ERR,     /* record a violation */
-    VDPU_ENG_PAY,     /* TX payload of a descriptor with up to `mr` reads outstanding (ENG_PARAM[11:8] > 1) */
+    VDPU_ENG_PAY,     /* TX payload of a descriptor with up to `mr` reads outstanding (ENG_PARAM[14:8] > 1) */
     VDPU_ENG_RX_NEXT, /* RX: the frame's used entry is held in the batch: take the next frame on the port */
 };
 
@@ -206,7 +206,7 @@ struct vdpu_eng {
 
     /* INDIRECT_DESC and EVENT_IDX (ENG_CTRL[2] / [3], latched at the pick) */
     bool ind_en;         /* INDIRECT descriptors name tables (else QERR_INDIRECT) */
-    bool pk_en;          /* the ring layout of this service: packed (ENG_CTRL[1] at the pick, the RTL's pk_en_q) */
+    bool pk_en;          /* the ring layout of this service: packed (ENG_CTRL[1] at the pick, the RTL's eng_q.pk_en) */
     bool ev_en;          /* EVENT_IDX: used_event / avail_event (split), desc-specific events (packed) */
     bool in_tbl;         /* the chain goes on in an indirect table (reset with every buffer) */
     uint64_t t_addr;     /* the table */
@@ -220,18 +220,18 @@ struct vdpu_eng {
     /* TX with EVENT_IDX or packed: the interrupt decision pending beside the engine, on the used write
      * before it (ev), and the one before it, still pending when the next batch's used write went out
      * (ep[0]), and so on, EV_PENDING in all: the used ring moves on while fewer are pending
-     * (docs/queue-engine.md "Interrupt decision"; RTL ev_q, ep_q) */
+     * (docs/queue-engine.md "Interrupt decision"; RTL eng_q.ev, eng_q.ep) */
     struct eng_decision ev, ep[VDPU_EV_PENDING - 1];
     /* an RX service's run-ahead descriptor reads (docs/queue-engine.md "RX run-ahead"), RX_AHEAD_READS
      * in all: the first (ra, its descriptors in pcx) and the ones after it, each the P descriptors after
      * the one before (rb[0] in pcy, rb[i] in pcz[i - 1]: qeng_rb_buf); each moves up when the first is
-     * taken; IDLE picks nothing while one is in flight (RTL ra_q, rb_q) */
+     * taken; IDLE picks nothing while one is in flight (RTL eng_q.ra, eng_q.rb) */
     struct eng_ra_read ra, rb[VDPU_RX_AHEAD_READS - 1];
     /* the service has taken a run-ahead read as its cache: only then do the reads after the first go
-     * out (a short service - a burst of frames - leaves at most one read unused; RTL ra_taken_q) */
+     * out (a short service - a burst of frames - leaves at most one read unused; RTL eng_q.ra_taken) */
     bool ra_taken;
     /* split RX: the avail idx read again beside the engine before the buffers the last one offered run
-     * out (docs/queue-engine.md "RX avail refresh"; RTL av_q): the read (st: NONE, READ, IN, BAD; n
+     * out (docs/queue-engine.md "RX avail refresh"; RTL eng_q.av): the read (st: NONE, READ, IN, BAD; n
      * unused), the flags and idx it brought (av_data); av_seen: one was issued since the avail idx
      * last changed (one refresh per value; cleared at the pick) */
     struct eng_ra_read av;
@@ -240,7 +240,7 @@ struct vdpu_eng {
     /* A read beside the engine (an RX run-ahead read, a next fetch's, the read beyond it) failed and no
      * buffer has taken the failure yet: a dropped or forgotten one would otherwise never be reported.
      * IDLE reports it (QERR_DMA) before the next pick; any violation reports it first (a completion
-     * timeout's too, an edge later), a reset clears it (RTL fail_owed_q) */
+     * timeout's too, an edge later), a reset clears it (RTL eng_q.fail_owed) */
     bool fail_owed;
     /* Not registers: which states the decisions (ev, ep[]) and the run-ahead reads (ra, rb[]) are in,
      * one bit per state (1 << st) - derived from them at the end of every edge (model_qeng_summarize) so
@@ -267,7 +267,7 @@ struct vdpu_eng {
      * behind it go on; those frames are then served without reads or TX_OUT (their used entries and
      * interrupts only). PAY requests entry x.req's bytes (p_req so far) and sends entry x.out's. */
     uint8_t xf;          /* K (1..ENG_PARAM_MAX), latched at the pick */
-    struct eng_tx_fetch { /* the RTL's tx_fetch_t x_q */
+    struct eng_tx_fetch { /* the RTL's tx_fetch_t eng_q.x */
         uint8_t cnt;     /* frames the PAY phase reads (1: its own descriptor only) */
         uint8_t req;     /* the one whose reads it issues now: 0 the descriptor in service, j the j-th cached */
         uint32_t rbase;  /* ... its base in the TX frame buffer */
@@ -280,7 +280,7 @@ struct vdpu_eng {
     } x;
     uint32_t tx_base;    /* the base in the TX frame buffer of the frame sent (PAY: x.out's; 0 outside PAY:
                           * TX_OUT sends from 0) */
-    struct eng_x_ahead_read { /* the RTL's x_ahead_t xa_q */
+    struct eng_x_ahead_read { /* the RTL's x_ahead_t eng_q.xa */
         uint8_t st;      /* the fetch takes the whole cache: the next P descriptors read first in PAY (enum
                           * eng_x_ahead; pcx: in the service arrays) */
         uint8_t n;       /* ... descriptors it reads */
@@ -294,7 +294,7 @@ struct vdpu_eng {
      * pcy) is in, the frames that read starts into the buffer after - xn[1]; and so on, xn[i] from
      * xb[i - 1]'s descriptors. The next PAY phase of the service takes xn[0] over and the rest move up.
      * Their beats are taken at any state (xn_tap). */
-    struct eng_next_fetch { /* the RTL's next_fetch_t xn_q[] */
+    struct eng_next_fetch { /* the RTL's next_fetch_t eng_q.xn[] */
         uint8_t cnt;     /* frames of the next fetch whose reads are issued early (0: none) */
         uint8_t req;     /* ... the one whose reads are issued (0..cnt - 1), preq bytes of it so far */
         uint32_t preq;
@@ -304,7 +304,7 @@ struct vdpu_eng {
     } xn[VDPU_TX_FETCH_BUFS - 1];
     /* the reads beyond the next fetch's descriptors, issued as PAY starts (xb[0] the P after the read
      * ahead, xb[i] the P after xb[i - 1]'s; in pcy and pcz[i - 1], the service arrays): xb[0] becomes the
-     * next PAY phase's read ahead, in or on the way, the rest move up (the RTL's xb_q) */
+     * next PAY phase's read ahead, in or on the way, the rest move up (the RTL's eng_q.xb) */
     struct eng_x_read {
         uint8_t st;      /* enum eng_x_ahead */
         uint8_t n;       /* descriptors it reads */

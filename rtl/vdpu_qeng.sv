@@ -111,7 +111,7 @@ module vdpu_qeng
     StTxOut,   // send the frame on ntx
     StIrq,     // raise the queue interrupt, pick the next step
     StErr,     // record a violation
-    StPay,     // TX payload of a descriptor, up to mr reads outstanding (ENG_PARAM[11:8] > 1)
+    StPay,     // TX payload of a descriptor, up to mr reads outstanding (ENG_PARAM[14:8] > 1)
     StRxNext   // RX: the frame's used entry is held in the batch: take the next frame on the port
   } state_e;
 
@@ -254,86 +254,14 @@ module vdpu_qeng
   localparam logic [FRAME_PW-1:0] MinChain = FRAME_PW'(NET_HDR_BYTES + ETH_HDR_BYTES);
 
   // ---- registers ------------------------------------------------------------------------------
-  state_e                state_q, state_d;
-  op_e                   op_q, op_d;
-  logic [QIDX_W-1:0]     q_q, q_d;          // queue in service
-  logic                  rx_q, rx_d;        // serving RX (the steered receiveq)
-  logic                  pk_en_q, pk_en_d; // ring layout, latched when the queue is picked
-  // the outstanding read
-  logic [TagW-1:0]       next_tag_q, next_tag_d;      // next read tag (0..QENG_TAGS - 1)
-  logic [7:0]            rd_tag_q, rd_tag_d;
-  logic [15:0]           rd_len_q, rd_len_d;
-  logic [31:0]           rd_got_q, rd_got_d;    // completion bytes received
-  logic                  rd_bad_q, rd_bad_d;    // error status or foreign tag seen
-  logic [127:0]          rbuf_q, rbuf_d;    // data of ring / descriptor / event reads
-  // the buffer (descriptor chain) in progress
-  logic [15:0]           avail_idx_q, avail_idx_d;    // split: avail idx read in step 1
-  logic                  irq_en_q, irq_en_d; // interrupt wanted (NO_INTERRUPT / event flags)
-  logic [15:0]           head_q, head_d;    // split: chain head id
-  logic [15:0]           cur_q, cur_d;      // split: id of the descriptor to read next
-  logic [63:0]           d_addr_q, d_addr_d;
-  logic [15:0]           d_flags_q, d_flags_d;
-  logic [15:0]           d_next_q, d_next_d;  // split: next; packed: id (bytes 12-13)
-  logic [16:0]           ndesc_q, ndesc_d;  // descriptors in the chain so far
-  logic [31:0]           blen_q, blen_d;    // bytes to move for this descriptor
-  logic [31:0]           off_q, off_d;      // ... of which done (start of the current chunk)
-  logic [FRAME_PW-1:0]   tot_q, tot_d;      // TX: chain bytes read; RX: header + frame bytes written
-  logic [15:0]           clen_q, clen_d;    // RX: current write chunk length
-  logic [3:0]            beat_q, beat_d;    // RX: beat of that chunk
-  logic [FRAME_WW-1:0]   txb_q, txb_d;      // TX: frame beat to send next
-  logic [7:0]            code_q, code_d;    // violation found in PROC / WR_REQ
-  // prefetch cache and used batch of the queue in service (reset at the pick)
-  logic [3:0]            pf_q, pf_d;        // prefetch depth P (1..ENG_PARAM_MAX)
-  logic [3:0]            bb_q, bb_d;        // used batch B (1..ENG_PARAM_MAX)
-  logic [3:0]            pc_n_q, pc_n_d;      // cached entries not yet used
-  logic                  pcfirst_q, pcfirst_d; // the next cached entry is the first of its fill (model: pc_pos == 0)
-  logic [PcBits-1:0]     pc_q, pc_d;        // split ring ids (16 bits) / packed descriptors (128), next at bit 0
-  logic [3:0]            b_cnt_q, b_cnt_d;    // used elements collected, not yet written (packed: IN_ORDER only)
-  logic [16*ENG_PARAM_MAX-1:0] b_id_q, b_id_d;   // ... their ids, element i at [16i +: 16]
-  logic                  b_held_q, b_held_d;  // the buffer just done stayed in the batch: no interrupt
-  logic                  b_leave_q, b_leave_d; // the batch is written because the queue is left
-  logic [16*ENG_PARAM_MAX-1:0] b_len_q, b_len_d; // RX: the used lengths of the batch's elements
-  // RX batching: a receive service goes on with the next frame (RX_NEXT) while its used entry stays
-  // in the batch (split elements, packed used descriptors)
-  logic                  rx_own_q, rx_own_d; // the frame in the RX buffer is this service's
-  logic                  rx_pass_q, rx_pass_d; // a receive service left its batch to a waiting transmitq:
-                                               // the next pick is a transmitq's (cleared at every pick)
-  // IN_ORDER (ENG_CTRL[6], latched at the pick, TX services only): one used entry per batch, the
-  // id of its last buffer; packed batches too
-  logic                  io_en_q, io_en_d;
-  logic [15:0]           b_nd_q, b_nd_d;      // packed IN_ORDER: ring slots of the buffers in the batch
-  // split IN_ORDER fetch (ENG_CTRL[6] with a split ring, latched at the pick, TX and RX): heads follow
-  // in table order from io_pos, descriptors are read up to P at a time into the cache pc
-  logic                  io_fetch_q, io_fetch_d;
-  logic                  io_seq_q, io_seq_d;   // io_pos is known: no avail ring read
-  logic [15:0]           io_pos_q, io_pos_d;   // the descriptor taken next, in table order
-  // ... per queue, kept between services: the buffer at avail index io_la starts at descriptor
-  // io_head (written when the engine consumes a buffer; dropped while the queue is disabled and at
-  // DEV_RESET)
-  logic [NUM_QUEUES-1:0]       io_ok_q, io_ok_d;
-  logic [NUM_QUEUES-1:0][15:0] io_la_q, io_la_d, io_head_q, io_head_d;
-  // INDIRECT_DESC / EVENT_IDX (ENG_CTRL[2] / [3], latched at the pick)
-  logic                  ind_en_q, ind_en_d;      // INDIRECT descriptors name tables
-  logic                  ev_en_q, ev_en_d;      // EVENT_IDX
-  logic                  in_tbl_q, in_tbl_d;      // the chain goes on in an indirect table
-  logic [63:0]           t_addr_q, t_addr_d;  // ... at this address
-  logic [15:0]           t_n_q, t_n_d;        // ... with this many entries
-  logic [15:0]           t_cur_q, t_cur_d;    // entry used next
-  logic [16:0]           t_used_q, t_used_d;  // entries used so far (a split loop: QERR_LOOP)
-  logic [15:0]           t_base_q, t_base_d;  // first entry of the block in u_tbl_buf
-  logic [5:0]            t_cnt_q, t_cnt_d;    // ... and its entries (1..32)
-  logic                  ae_wait_q, ae_wait_d;      // split TX: avail_event written, avail re-read pending
-  logic [15:0]           ev_old_q, ev_old_d;  // split: used idx before the batch (vring_need_event)
   // TX with EVENT_IDX or packed: the interrupt decision pending beside the engine, on the used write
   // before it (ev), and the one before it, still pending when the next batch's used write went out
-  // (ep_q[0]), and so on, EV_PENDING in all: the used ring moves on while fewer are pending (the
+  // (ep[0]), and so on, EV_PENDING in all: the used ring moves on while fewer are pending (the
   // model's ev, ep[])
   localparam int unsigned EpN = EV_PENDING - 1;
   localparam int unsigned EpW = (EpN > 1) ? $clog2(EpN) : 1;  // an index into them
-  decision_t             ev_q, ev_d;
-  decision_t [EpN-1:0]   ep_q, ep_d;       // (packed: a plain vector to copy)
-  // RX: the run-ahead descriptor reads, RX_AHEAD_READS in all - the first (into pcx_q) and the ones after
-  // it, each the P after the one before (rb_q[0] into pcy_q, rb_q[i] into pcz_q[i-1]); each moves up when
+  // RX: the run-ahead descriptor reads, RX_AHEAD_READS in all - the first (into pcx) and the ones after
+  // it, each the P after the one before (rb[0] into pcy, rb[i] into pcz[i-1]); each moves up when
   // the first is taken (the model's ra, rb[])
   localparam int unsigned RbN  = RX_AHEAD_READS - 1;
   localparam int unsigned PczN = (RX_AHEAD_READS > 2) ? RX_AHEAD_READS - 2 : 1;
@@ -342,92 +270,197 @@ module vdpu_qeng
   localparam int unsigned XbN  = TX_BEYOND_READS;
   localparam int unsigned XbW  = (XbN > 1) ? $clog2(XbN) : 1;
   if (TX_FETCH_BUFS < 3 || TX_FETCH_BUFS - 2 > XbN) begin : gen_xn_check
-    $error("vdpu_qeng: TX_FETCH_BUFS must be 3..TX_BEYOND_READS + 2 (next fetch i > 0 reads the descriptors of xb_q[i-1])");
+    $error("vdpu_qeng: TX_FETCH_BUFS must be 3..TX_BEYOND_READS + 2 (next fetch i > 0 reads the descriptors of xb[i-1])");
   end
   if (XbN < 1 || XbN > RbN) begin : gen_xb_check
     $error("vdpu_qeng: TX_BEYOND_READS must be 1..RX_AHEAD_READS - 1 (its reads fill pcy and pcz)");
   end
-  ra_read_t              ra_q, ra_d;
-  ra_read_t [RbN-1:0]    rb_q, rb_d;
-  logic                  ra_taken_q, ra_taken_d;  // a run-ahead read was taken as the cache: the reads after
-                                                  // the first may go out (the model's ra_taken)
-  // split RX: the avail idx read again beside the engine before the buffers the last one offered run out
-  // (the model's av, av_data, av_seen; docs/queue-engine.md "RX avail refresh"): the read (RaNone,
-  // RaRead, RaIn, RaBad; n unused), the flags and idx it brought, and whether one was issued since the
-  // avail idx last changed (one refresh per value)
-  ra_read_t              av_q, av_d;
-  logic [31:0]           av_data_q, av_data_d;
-  logic                  av_seen_q, av_seen_d;
-  // MRG_RXBUF (ENG_CTRL[4], latched at the pick, RX only): the buffers of the frame in service; none
-  // is made used before the whole frame is written, so a frame that runs out of buffers is dropped
-  // without the driver seeing any of it
-  logic                  mrg_en_q, mrg_en_d;
-  logic [4:0]            m_n_q, m_n_d;        // buffers filled before the one in service
-  logic [16*MRG_MAX-1:0]  m_id_q, m_id_d;      // ... their ids, buffer i at [16i +: 16]
-  logic [16*MRG_MAX-1:0]  m_len_q, m_len_d;    // ... bytes written into each
-  logic [16*MRG_MAX-1:0]  m_off_q, m_off_d;    // ... packed: ring slots of the frame before each
-  logic [15:0]           m_nd_q, m_nd_d;      // packed: ring slots of the filled buffers
-  logic [FRAME_PW-1:0]   m_base_q, m_base_d;  // stream position where the buffer in service started
-  logic [63:0]           nb_addr_q, nb_addr_d; // host address of header byte 10
-  logic [15:0]           m_la0_q, m_la0_d;    // packed: last_avail / avail_wrap at the pick (rollback)
-  logic                  m_aw0_q, m_aw0_d;
-  logic                  m_commit_q, m_commit_d; // the frame is complete: patch and used entries
-  logic [4:0]            m_cnt_q, m_cnt_d;    // ... num_buffers
-  logic [4:0]            m_k_q, m_k_d;        // ... used entry being written: 1..mcnt-1, then 0 (as mcnt)
-  // NOTIFICATION_DATA (ENG_CTRL[5], latched at the pick)
-  logic                  nd_en_q, nd_en_d;
-  // several payload reads outstanding (ENG_PARAM[14:8] = max reads M, latched at the pick; M = 1
-  // keeps the one-read path): one slot per read tag, a payload read in flight in its tag's
-  logic [TagW:0]         mr_q, mr_d;        // M (1..QENG_TAGS; 1 for RX)
-  logic [TagW:0]         p_n_q, p_n_d;        // reads outstanding
-  logic [31:0]           p_req_q, p_req_d;    // bytes of the descriptor requested
-  logic                  p_bad_q, p_bad_d;    // error status, foreign tag or wrong length seen
-  logic [QENG_TAGS-1:0]   p_busy_q, p_busy_d;
-  logic [QENG_TAGS-1:0][15:0]         p_len_q, p_len_d, p_got_q, p_got_d;
-  logic [QENG_TAGS-1:0][FRAME_PW-1:0] p_off_q, p_off_d;  // chain offset of its bytes
-  // TX fetch (packed or split IN_ORDER TX, M > 1, ENG_PARAM[18:15] = K > 1; docs/queue-engine.md
-  // "TX fetch"): the PAY phase of a one-descriptor frame also reads the payload of the one-descriptor
-  // frames cached behind it, each at its own 32-byte aligned base in the TX frame buffer, and sends each
-  // on ntx as soon as its bytes are in, in ring order, while the reads of the ones behind it go on; those
-  // frames are then served without reads or TX_OUT (used entries and interrupts only). PAY requests frame
-  // x_q.req's bytes (preq so far) and sends frame x_q.out's (from txbase, beat txb).
-  logic [3:0]            xf_q, xf_d;        // K (1..ENG_PARAM_MAX), latched at the pick
-  tx_fetch_t             x_q, x_d;          // the PAY phase's TX fetch (the model's struct eng_tx_fetch)
-  logic [FRAME_PW-1:0]   tx_base_q, tx_base_d; // ... its base (0 outside PAY: TX_OUT sends from 0)
-  x_ahead_t              xa_q, xa_d;        // the fetch takes the whole cache: the next P descriptors,
-                                            // read first in PAY
-  logic [PcBits-1:0]     pcx_q, pcx_d;      // ... the descriptors (the model's pcx)
-  // the next fetch read early (docs/queue-engine.md "The next fetch read early"): once the fetch's reads
-  // are all issued and its read ahead is in, PAY issues the payload reads of the frames the read-ahead
-  // descriptors start into the next TX fetch buffer (xn_q[0]), then those of the read beyond it into the
-  // buffer after (xn_q[1]), and so on (xn_q[i] from xb_q[i-1]'s); the next PAY phase takes xn_q[0] over and
-  // the rest move up. Their beats
-  // are taken at any state (xn_hit); the model's xn[], p_slot[].nx
-  next_fetch_t [XnN-1:0] xn_q, xn_d;
-  logic [XnN-1:0][QENG_TAGS-1:0] p_nx_q, p_nx_d;  // per read slot: a read of next fetch i (the model's p_slot[].nx = i + 1)
-  // the reads beyond the next fetch's descriptors, issued as PAY starts (the model's xb[]): xb_q[0] the P
-  // after the read ahead (into pcy), xb_q[i] the P after xb_q[i-1]'s (into pcz_q[i-1]); xb_q[0] becomes the
-  // next PAY phase's read ahead, the rest move up
-  x_read_t [XbN-1:0]     xb_q, xb_d;
-  logic [PcBits-1:0]     pcy_q, pcy_d;
-  logic [PczN-1:0][PcBits-1:0] pcz_q, pcz_d;  // RX: the later run-ahead reads' descriptors (rb[1..]); TX: the later reads beyond (xb[1..])
-  // a read beside the engine failed and no buffer has taken the failure yet: StIdle reports it (QERR_DMA)
-  // before the next pick (the model's fail_owed)
-  logic                  fail_owed_q, fail_owed_d;
+  // The engine's state (the model's struct vdpu_eng, fields named alike), one register: eng_q, its next value
+  // eng_d (reset: EngReset).
+  typedef struct packed {
+    state_e                      fsm;                // the state machine (the model's enum vdpu_eng_fsm)
+    op_e                         op;
+    logic [QIDX_W-1:0]           q;                  // queue in service
+    logic                        rx;                 // serving RX (the steered receiveq)
+    logic                        pk_en;              // ring layout, latched when the queue is picked
+    // the outstanding read
+    logic [TagW-1:0]             next_tag;           // next read tag (0..QENG_TAGS - 1)
+    logic [7:0]                  rd_tag;
+    logic [15:0]                 rd_len;
+    logic [31:0]                 rd_got;             // completion bytes received
+    logic                        rd_bad;             // error status or foreign tag seen
+    logic [127:0]                rbuf;               // data of ring / descriptor / event reads
+    // the buffer (descriptor chain) in progress
+    logic [15:0]                 avail_idx;          // split: avail idx read in step 1
+    logic                        irq_en;             // interrupt wanted (NO_INTERRUPT / event flags)
+    logic [15:0]                 head;               // split: chain head id
+    logic [15:0]                 cur;                // split: id of the descriptor to read next
+    logic [63:0]                 d_addr;
+    logic [15:0]                 d_flags;
+    logic [15:0]                 d_next;             // split: next; packed: id (bytes 12-13)
+    logic [16:0]                 ndesc;              // descriptors in the chain so far
+    logic [31:0]                 blen;               // bytes to move for this descriptor
+    logic [31:0]                 off;                // ... of which done (start of the current chunk)
+    logic [FRAME_PW-1:0]         tot;                // TX: chain bytes read; RX: header + frame bytes written
+    logic [15:0]                 clen;               // RX: current write chunk length
+    logic [3:0]                  beat;               // RX: beat of that chunk
+    logic [FRAME_WW-1:0]         txb;                // TX: frame beat to send next
+    logic [7:0]                  err;                // QERR_* of the violation found in PROC / WR_REQ, for ERR
+    // prefetch cache and used batch of the queue in service (reset at the pick)
+    logic [3:0]                  pf;                 // prefetch depth P (1..ENG_PARAM_MAX)
+    logic [3:0]                  bb;                 // used batch B (1..ENG_PARAM_MAX)
+    logic [3:0]                  pc_n;               // cached entries not yet used
+    logic                        pcfirst;            // the next cached entry is the first of its fill (model: pc_pos == 0)
+    logic [PcBits-1:0]           pc;                 // split ring ids (16 bits) / packed descriptors (128), next at bit 0
+    logic [3:0]                  b_cnt;              // used elements collected, not yet written (packed: IN_ORDER only)
+    logic [16*ENG_PARAM_MAX-1:0] b_id;               // ... their ids, element i at [16i +: 16]
+    logic                        b_held;             // the buffer just done stayed in the batch: no interrupt
+    logic                        b_leave;            // the batch is written because the queue is left
+    logic [16*ENG_PARAM_MAX-1:0] b_len;              // RX: the used lengths of the batch's elements
+    // RX batching: a receive service goes on with the next frame (RX_NEXT) while its used entry stays
+    // in the batch (split elements, packed used descriptors)
+    logic                        rx_own;             // the frame in the RX buffer is this service's
+    logic                        rx_pass;            // a receive service left its batch to a waiting transmitq:
+                                                     // the next pick is a transmitq's (cleared at every pick)
+    // IN_ORDER (ENG_CTRL[6], latched at the pick, TX services only): one used entry per batch, the
+    // id of its last buffer; packed batches too
+    logic                        io_en;
+    logic [15:0]                 b_nd;               // packed IN_ORDER: ring slots of the buffers in the batch
+    // split IN_ORDER fetch (ENG_CTRL[6] with a split ring, latched at the pick, TX and RX): heads follow
+    // in table order from io_pos, descriptors are read up to P at a time into the cache pc
+    logic                        io_fetch;
+    logic                        io_seq;             // io_pos is known: no avail ring read
+    logic [15:0]                 io_pos;             // the descriptor taken next, in table order
+    // INDIRECT_DESC / EVENT_IDX (ENG_CTRL[2] / [3], latched at the pick)
+    logic                        ind_en;             // INDIRECT descriptors name tables
+    logic                        ev_en;              // EVENT_IDX
+    logic                        in_tbl;             // the chain goes on in an indirect table
+    logic [63:0]                 t_addr;             // ... at this address
+    logic [15:0]                 t_n;                // ... with this many entries
+    logic [15:0]                 t_cur;              // entry used next
+    logic [16:0]                 t_used;             // entries used so far (a split loop: QERR_LOOP)
+    logic [15:0]                 t_base;             // first entry of the block in u_tbl_buf
+    logic [5:0]                  t_cnt;              // ... and its entries (1..32)
+    logic                        ae_wait;            // split TX: avail_event written, avail re-read pending
+    logic [15:0]                 ev_old;             // split: used idx before the batch (vring_need_event)
+    decision_t                   ev;
+    decision_t [EpN-1:0]         ep;                 // (packed: a plain vector to copy)
+    ra_read_t                    ra;
+    ra_read_t [RbN-1:0]          rb;
+    logic                        ra_taken;           // a run-ahead read was taken as the cache: the reads after
+                                                     // the first may go out (the model's ra_taken)
+    // split RX: the avail idx read again beside the engine before the buffers the last one offered run out
+    // (the model's av, av_data, av_seen; docs/queue-engine.md "RX avail refresh"): the read (RaNone,
+    // RaRead, RaIn, RaBad; n unused), the flags and idx it brought, and whether one was issued since the
+    // avail idx last changed (one refresh per value)
+    ra_read_t                    av;
+    logic [31:0]                 av_data;
+    logic                        av_seen;
+    // MRG_RXBUF (ENG_CTRL[4], latched at the pick, RX only): the buffers of the frame in service; none
+    // is made used before the whole frame is written, so a frame that runs out of buffers is dropped
+    // without the driver seeing any of it
+    logic                        mrg_en;
+    logic [4:0]                  m_n;                // buffers filled before the one in service
+    logic [16*MRG_MAX-1:0]       m_id;               // ... their ids, buffer i at [16i +: 16]
+    logic [16*MRG_MAX-1:0]       m_len;              // ... bytes written into each
+    logic [16*MRG_MAX-1:0]       m_off;              // ... packed: ring slots of the frame before each
+    logic [15:0]                 m_nd;               // packed: ring slots of the filled buffers
+    logic [FRAME_PW-1:0]         m_base;             // stream position where the buffer in service started
+    logic [63:0]                 nb_addr;            // host address of header byte 10
+    logic [15:0]                 m_la0;              // packed: last_avail / avail_wrap at the pick (rollback)
+    logic                        m_aw0;
+    logic                        m_commit;           // the frame is complete: patch and used entries
+    logic [4:0]                  m_cnt;              // ... num_buffers
+    logic [4:0]                  m_k;                // ... used entry being written: 1..mcnt-1, then 0 (as mcnt)
+    // NOTIFICATION_DATA (ENG_CTRL[5], latched at the pick)
+    logic                        nd_en;
+    // several payload reads outstanding (ENG_PARAM[14:8] = max reads M, latched at the pick; M = 1
+    // keeps the one-read path): one slot per read tag, a payload read in flight in its tag's
+    logic [TagW:0]               mr;                 // M (1..QENG_TAGS; 1 for RX)
+    logic [TagW:0]               p_n;                // reads outstanding
+    logic [31:0]                 p_req;              // bytes of the descriptor requested
+    logic                        p_bad;              // error status, foreign tag or wrong length seen
+    logic [QENG_TAGS-1:0]        p_busy;
+    logic [QENG_TAGS-1:0][15:0]  p_len;
+    logic [QENG_TAGS-1:0][15:0]  p_got;
+    logic [QENG_TAGS-1:0][FRAME_PW-1:0] p_off;       // chain offset of its bytes
+    // TX fetch (packed or split IN_ORDER TX, M > 1, ENG_PARAM[18:15] = K > 1; docs/queue-engine.md
+    // "TX fetch"): the PAY phase of a one-descriptor frame also reads the payload of the one-descriptor
+    // frames cached behind it, each at its own 32-byte aligned base in the TX frame buffer, and sends each
+    // on ntx as soon as its bytes are in, in ring order, while the reads of the ones behind it go on; those
+    // frames are then served without reads or TX_OUT (used entries and interrupts only). PAY requests frame
+    // x.req's bytes (preq so far) and sends frame x.out's (from txbase, beat txb).
+    logic [3:0]                  xf;                 // K (1..ENG_PARAM_MAX), latched at the pick
+    tx_fetch_t                   x;                  // the PAY phase's TX fetch (the model's struct eng_tx_fetch)
+    logic [FRAME_PW-1:0]         tx_base;            // ... its base (0 outside PAY: TX_OUT sends from 0)
+    x_ahead_t                    xa;                 // the fetch takes the whole cache: the next P descriptors,
+                                                     // read first in PAY
+    logic [PcBits-1:0]           pcx;                // ... the descriptors (the model's pcx)
+    // the next fetch read early (docs/queue-engine.md "The next fetch read early"): once the fetch's reads
+    // are all issued and its read ahead is in, PAY issues the payload reads of the frames the read-ahead
+    // descriptors start into the next TX fetch buffer (xn[0]), then those of the read beyond it into the
+    // buffer after (xn[1]), and so on (xn[i] from xb[i-1]'s); the next PAY phase takes xn[0] over and
+    // the rest move up. Their beats
+    // are taken at any state (xn_hit); the model's xn[], p_slot[].nx
+    next_fetch_t [XnN-1:0]       xn;
+    logic [XnN-1:0][QENG_TAGS-1:0] p_nx;             // per read slot: a read of next fetch i (the model's p_slot[].nx = i + 1)
+    // the reads beyond the next fetch's descriptors, issued as PAY starts (the model's xb[]): xb[0] the P
+    // after the read ahead (into pcy), xb[i] the P after xb[i-1]'s (into pcz[i-1]); xb[0] becomes the
+    // next PAY phase's read ahead, the rest move up
+    x_read_t [XbN-1:0]           xb;
+    logic [PcBits-1:0]           pcy;
+    logic [PczN-1:0][PcBits-1:0] pcz;                // RX: the later run-ahead reads' descriptors (rb[1..]); TX: the later reads beyond (xb[1..])
+    // a read beside the engine failed and no buffer has taken the failure yet: StIdle reports it (QERR_DMA)
+    // before the next pick (the model's fail_owed)
+    logic                        fail_owed;
+    logic [3:0]                  ndcap;              // packed: descriptors the next buffer-start read may take
+                                                     // (the slots the doorbell data says are available; 0: no cap)
+    // status
+    logic [NUM_QUEUES-1:0]       qerr;
+    logic [31:0]                 err_info;
+    logic [15:0]                 rx_dropped;
+    logic [QIDX_W-1:0]           tx_last;            // the transmit queue picked last (round robin)
+    // ntx output register
+    logic                        ntx_valid;
+    logic [255:0]                ntx_data;
+    logic [31:0]                 ntx_keep;
+    logic                        ntx_last;
+  } eng_t;
+  eng_t eng_q, eng_d;
+
+  // the engine's state after rst_ni: idle, P = B = M = K = 1, every read beside the engine and every
+  // decision none, ERR_INFO its register-map reset
+  function automatic eng_t eng_reset();
+    eng_t r;
+    r          = eng_t'(0);
+    r.fsm      = StIdle;
+    r.op       = OpAvail;
+    r.pf       = 4'd1;
+    r.bb       = 4'd1;
+    r.pcfirst  = 1'b1;
+    r.mr       = CntW'(1);
+    r.xf       = 4'd1;
+    r.x.cnt    = 4'd1;
+    r.x.stop   = XGo;
+    r.xa.st    = XaNone;
+    r.ev.st    = EvNone;
+    for (int i = 0; i < int'(EpN); i++) r.ep[i].st = EvNone;
+    r.ra.st    = RaNone;
+    r.av.st    = RaNone;
+    for (int i = 0; i < int'(RbN); i++) r.rb[i].st = RaNone;
+    r.err_info = CSR_ERR_INFO_RST;
+    return r;
+  endfunction
+  localparam eng_t EngReset = eng_reset();
+
+  // per queue, written by the IN_ORDER hint block below (not the engine's next-state block)
+    // ... per queue, kept between services: the buffer at avail index io_la starts at descriptor
+    // io_head (written when the engine consumes a buffer; dropped while the queue is disabled and at
+    // DEV_RESET)
+  logic [NUM_QUEUES-1:0]       io_ok_q, io_ok_d;
+  logic [NUM_QUEUES-1:0][15:0] io_la_q, io_la_d, io_head_q, io_head_d;
   logic [31:0]           cto_q, cto_d;      // completion timeout: edges waited with reads outstanding
-                                            // and no completion beat (the model's eng.cto)
-  logic [3:0]            ndcap_q, ndcap_d;  // packed: descriptors the next buffer-start read may take
-                                            // (the slots the doorbell data says are available; 0: no cap)
-  // status
-  logic [NUM_QUEUES-1:0] qerr_q, qerr_d;
-  logic [31:0]           err_info_q, err_info_d;
-  logic [15:0]           rx_dropped_q, rx_dropped_d;
-  logic [QIDX_W-1:0]     tx_last_q, tx_last_d;  // the transmit queue picked last (round robin)
-  // ntx output register
-  logic                  ntx_valid_q, ntx_valid_d;
-  logic [255:0]          ntx_data_q, ntx_data_d;
-  logic [31:0]           ntx_keep_q, ntx_keep_d;
-  logic                  ntx_last_q, ntx_last_d;
+                                          // and no completion beat (the model's eng.cto)
 
   // ---- helpers ----------------------------------------------------------------------------------
   function automatic logic [15:0] mod16(logic [15:0] a, logic [15:0] n);
@@ -485,7 +518,7 @@ module vdpu_qeng
   logic [63:0] desc_base, avail_base, used_base;
 
   // Read live at every use (not latched at the pick), like every other pre-edge state.
-  assign qc         = qctx_i[q_q];
+  assign qc         = qctx_i[eng_q.q];
   assign qn         = qc.size;
   assign desc_base  = {qc.desc_hi, qc.desc_lo};
   assign avail_base = {qc.avail_hi, qc.avail_lo};
@@ -500,20 +533,20 @@ module vdpu_qeng
   logic              rx_go;
   logic              tx_any;
   logic [QIDX_W-1:0] tx_pick;
-  logic              tx_other;  // a ready transmit queue other than q_q
+  logic              tx_other;  // a ready transmit queue other than eng_q.q
   logic              tx_yield;  // a TX service leaves after this buffer ("Fairness")
   logic [17:0]       pick_ahead_rx, pick_ahead_tx;  // NOTIFICATION_DATA of that queue (this edge's ENG_CTRL)
 
   vdpu_qeng_sched u_sched (
     .qctx_i,
     .ctrlq_i,
-    .qerr_i          (qerr_q),
+    .qerr_i          (eng_q.qerr),
     .rx_full_i,
     .rx_q_i,
     .nd_en_i         (eng_ctrl_i[ENGCTRL_NOTIF_DATA]),
     .packed_i        (eng_ctrl_i[ENGCTRL_PACKED]),
-    .tx_last_i       (tx_last_q),
-    .cur_q_i         (q_q),
+    .tx_last_i       (eng_q.tx_last),
+    .cur_q_i         (eng_q.q),
     .rx_go_o         (rx_go),
     .tx_any_o        (tx_any),
     .tx_pick_o       (tx_pick),
@@ -526,12 +559,12 @@ module vdpu_qeng
   // used when another queue waits - a frame in the RX buffer, or another ready transmit queue - so a
   // busy transmit queue holds the engine for at most P buffers and nothing read ahead is dropped.
   // A next fetch read early (or the read beyond it) is served first.
-  assign tx_yield = pc_n_q == '0 && xn_q[0].cnt == '0 && xb_q[0].st == XaNone &&
+  assign tx_yield = eng_q.pc_n == '0 && eng_q.xn[0].cnt == '0 && eng_q.xb[0].st == XaNone &&
                     (rx_full_i || (eng_ctrl_i[ENGCTRL_ENABLE] && tx_other));
   // a transmitq the scheduler may pick; one first after a receive service left its batch to it
   logic tx_waits, tx_pass;
   assign tx_waits = eng_ctrl_i[ENGCTRL_ENABLE] && tx_any;
-  assign tx_pass  = rx_pass_q && tx_waits;
+  assign tx_pass  = eng_q.rx_pass && tx_waits;
   // the scheduler starts RX on the waiting frame (IDLE), unless a transmitq comes first
   logic rx_pick;
   assign rx_pick  = rx_go && !tx_pass;
@@ -554,7 +587,7 @@ module vdpu_qeng
   logic [31:0] cpl_room;
 
   always_comb begin
-    cpl_room = (rd_got_q < 32'(rd_len_q)) ? 32'(rd_len_q) - rd_got_q : '0;
+    cpl_room = (eng_q.rd_got < 32'(eng_q.rd_len)) ? 32'(eng_q.rd_len) - eng_q.rd_got : '0;
     cpl_n    = 6'(min16(32'(min16(32'(dmacpl_len_i), 32'd32)), cpl_room));
   end
 
@@ -577,38 +610,38 @@ module vdpu_qeng
   logic ra1_pend;  // ... the first
   logic [RbN-1:0] rb_pend;  // ... each after it
   always_comb begin : beside_reads
-    ev_bad  = ev_q.st == EvBad;
-    ev_held = ev_q.st != EvNone;
-    ev_full = ev_q.st == EvRead;
-    ev_read = ev_q.st == EvRead;
+    ev_bad  = eng_q.ev.st == EvBad;
+    ev_held = eng_q.ev.st != EvNone;
+    ev_full = eng_q.ev.st == EvRead;
+    ev_read = eng_q.ev.st == EvRead;
     for (int i = 0; i < int'(EpN); i++) begin
-      ev_bad  = ev_bad || (ep_q[i].st == EvBad);
-      ev_held = ev_held || (ep_q[i].st != EvNone);
-      ev_full = ev_full && (ep_q[i].st == EvRead);
-      ev_read = ev_read || (ep_q[i].st == EvRead);
+      ev_bad  = ev_bad || (eng_q.ep[i].st == EvBad);
+      ev_held = ev_held || (eng_q.ep[i].st != EvNone);
+      ev_full = ev_full && (eng_q.ep[i].st == EvRead);
+      ev_read = ev_read || (eng_q.ep[i].st == EvRead);
     end
-    for (int i = 0; i < int'(RbN); i++) rb_pend[i] = (rb_q[i].st == RaRead) || (rb_q[i].st == RaDrop);
+    for (int i = 0; i < int'(RbN); i++) rb_pend[i] = (eng_q.rb[i].st == RaRead) || (eng_q.rb[i].st == RaDrop);
   end
-  assign ra1_pend = (ra_q.st == RaRead) || (ra_q.st == RaDrop);
+  assign ra1_pend = (eng_q.ra.st == RaRead) || (eng_q.ra.st == RaDrop);
   logic av_pend;  // the avail refresh is in flight
-  assign av_pend  = av_q.st == RaRead;
+  assign av_pend  = eng_q.av.st == RaRead;
   assign ra_pend  = ra1_pend || (rb_pend != '0) || av_pend;
   logic xn_pend;  // a read of the next fetch, or the read beyond it, is in flight (the model's qeng_xn_pending)
   always_comb begin
     xn_pend = 1'b0;
-    for (int i = 0; i < int'(XnN); i++) if (xn_q[i].n != '0) xn_pend = 1'b1;
-    for (int i = 0; i < int'(XbN); i++) if (xb_q[i].st == XaRead) xn_pend = 1'b1;
+    for (int i = 0; i < int'(XnN); i++) if (eng_q.xn[i].n != '0) xn_pend = 1'b1;
+    for (int i = 0; i < int'(XbN); i++) if (eng_q.xb[i].st == XaRead) xn_pend = 1'b1;
   end
   assign ev_timed = (ev_read || ra_pend || xn_pend) &&
-                    (state_q == StIdle || state_q == StRdReq ||
-                                                      (state_q == StPay && x_q.stop == XGo) ||
-                                                      (state_q == StWrReq && beat_q == '0)) ||
-                    (state_q == StRxNext && (ra_q.st == RaRead || av_pend));  // RX_NEXT: it may wait for these
-  assign cpl_good = (dmacpl_tag_i == rd_tag_q) && (dmacpl_status_i == CPL_SC) && !dmacpl_poison_i;
-  assign cto_run  = (state_q == StRdWait) || (state_q == StPay && p_n_q != '0 && x_q.stop == XGo) || ev_timed;
+                    (eng_q.fsm == StIdle || eng_q.fsm == StRdReq ||
+                                                      (eng_q.fsm == StPay && eng_q.x.stop == XGo) ||
+                                                      (eng_q.fsm == StWrReq && eng_q.beat == '0)) ||
+                    (eng_q.fsm == StRxNext && (eng_q.ra.st == RaRead || av_pend));  // RX_NEXT: it may wait for these
+  assign cpl_good = (dmacpl_tag_i == eng_q.rd_tag) && (dmacpl_status_i == CPL_SC) && !dmacpl_poison_i;
+  assign cto_run  = (eng_q.fsm == StRdWait) || (eng_q.fsm == StPay && eng_q.p_n != '0 && eng_q.x.stop == XGo) || ev_timed;
   assign cto_due  = (cpl_timeout_i != '0) && (cto_q >= cpl_timeout_i);
   assign cto_fire = cto_run && !dmacpl_valid_i && cto_due;
-  assign rd_abort = dev_reset_i && (state_q == StRdWait || state_q == StPay);
+  assign rd_abort = dev_reset_i && (eng_q.fsm == StRdWait || eng_q.fsm == StPay);
   assign cto_d    = (!cto_run || dmacpl_valid_i || cpl_timeout_i == '0) ? '0 : cto_q + 32'd1 + warp_i;
 
   // The interrupt decision's completion (ev_hit) is taken at any state and hidden from the engine's
@@ -618,7 +651,7 @@ module vdpu_qeng
   logic [XbN-1:0] xb_hitv;  // ... a read beyond the next fetch, by index
   logic [RbN-1:0] rb_hit;  // a beat of a run-ahead read after the first (the model's qeng_rb_of_tag)
   logic xn_clear; // a pick: no next fetch (main block)
-  logic ev_newest;  // the beat is the newest decision's, else one moved aside: ep_q[ev_idx]
+  logic ev_newest;  // the beat is the newest decision's, else one moved aside: eng_q.ep[ev_idx]
   logic [EpN-1:0] ep_tag;
   logic [EpW-1:0] ev_idx;
   logic [EpW-1:0] ep_free;  // where the newest decision moves aside: the first ep free after the taps of this
@@ -627,38 +660,38 @@ module vdpu_qeng
   decision_t ev_sel;  // ... that decision (its snapshot; the beat's tag chose it; the model's qeng_ev_of_tag)
   logic unused_ev_sel;
   assign unused_ev_sel = ^{ev_sel.st, ev_sel.tag};
-  assign ev_newest = (ev_q.st == EvRead) && (dmacpl_tag_i == 8'(ev_q.tag));
+  assign ev_newest = (eng_q.ev.st == EvRead) && (dmacpl_tag_i == 8'(eng_q.ev.tag));
   always_comb begin : beside_hits
     ev_idx = 0;
     for (int i = int'(EpN) - 1; i >= 0; i--) begin  // the first in order
-      ep_tag[i] = (ep_q[i].st == EvRead) && (dmacpl_tag_i == 8'(ep_q[i].tag));
+      ep_tag[i] = (eng_q.ep[i].st == EvRead) && (dmacpl_tag_i == 8'(eng_q.ep[i].tag));
       if (ep_tag[i]) ev_idx = EpW'(i);
     end
-    ev_sel = ev_newest ? ev_q : ep_q[ev_idx];
+    ev_sel = ev_newest ? eng_q.ev : eng_q.ep[ev_idx];
     ep_free = EpW'(EpN - 1);
     for (int i = int'(EpN) - 2; i >= 0; i--)  // free after this edge's tap: none, or its read done now
-      if ((ep_q[i].st == EvNone) || (dmacpl_valid_i && ep_tag[i] && !ev_newest && ev_idx == EpW'(i) && ev_ok))
+      if ((eng_q.ep[i].st == EvNone) || (dmacpl_valid_i && ep_tag[i] && !ev_newest && ev_idx == EpW'(i) && ev_ok))
         ep_free = EpW'(i);
     rb_hit = '0;
     for (int i = int'(RbN) - 1; i >= 0; i--)  // the last first, as the model searches
-      if (dmacpl_valid_i && rb_pend[i] && (dmacpl_tag_i == 8'(rb_q[i].tag)) && (rb_hit == '0)) rb_hit[i] = 1'b1;
+      if (dmacpl_valid_i && rb_pend[i] && (dmacpl_tag_i == 8'(eng_q.rb[i].tag)) && (rb_hit == '0)) rb_hit[i] = 1'b1;
   end
   assign ev_hit    = dmacpl_valid_i && (ev_newest || (ep_tag != '0));
-  assign ra_hit   = dmacpl_valid_i && (rb_hit == '0) && ra1_pend && (dmacpl_tag_i == 8'(ra_q.tag));
+  assign ra_hit   = dmacpl_valid_i && (rb_hit == '0) && ra1_pend && (dmacpl_tag_i == 8'(eng_q.ra.tag));
   assign ev_ok    = (dmacpl_status_i == CPL_SC) && !dmacpl_poison_i && dmacpl_last_i &&
-                    (dmacpl_len_i == (pk_en_q ? 16'd4 : 16'd2));
-  assign av_hit   = dmacpl_valid_i && !ev_hit && !ra_hit && (rb_hit == '0) && av_pend && (dmacpl_tag_i == 8'(av_q.tag));
+                    (dmacpl_len_i == (eng_q.pk_en ? 16'd4 : 16'd2));
+  assign av_hit   = dmacpl_valid_i && !ev_hit && !ra_hit && (rb_hit == '0) && av_pend && (dmacpl_tag_i == 8'(eng_q.av.tag));
   always_comb begin
     xb_held = 1'b0;
     for (int i = 0; i < int'(XbN); i++) begin
-      xb_hitv[i] = dmacpl_valid_i && (xb_q[i].st == XaRead) && (dmacpl_tag_i == 8'(xb_q[i].tag));
-      if (xb_q[i].st == XaRead && next_tag_q == xb_q[i].tag) xb_held = 1'b1;
+      xb_hitv[i] = dmacpl_valid_i && (eng_q.xb[i].st == XaRead) && (dmacpl_tag_i == 8'(eng_q.xb[i].tag));
+      if (eng_q.xb[i].st == XaRead && eng_q.next_tag == eng_q.xb[i].tag) xb_held = 1'b1;
     end
   end
   assign xb_hit   = xb_hitv != '0;
   always_comb begin  // the next read's tag is a next fetch's read in flight
     xn_held = 1'b0;
-    for (int i = 0; i < int'(XnN); i++) if (p_nx_q[i][next_tag_q] && (xn_q[i].n != '0)) xn_held = 1'b1;
+    for (int i = 0; i < int'(XnN); i++) if (eng_q.p_nx[i][eng_q.next_tag] && (eng_q.xn[i].n != '0)) xn_held = 1'b1;
   end
   // a next fetch's read: its slot's next fetch (xn_hi) has reads in flight (the model's xn_tap)
   logic [XnW-1:0] xn_hi;
@@ -667,20 +700,20 @@ module vdpu_qeng
     xn_hi   = '0;
     xn_slot = 1'b0;
     for (int i = 0; i < int'(XnN); i++)
-      if (p_nx_q[i][dmacpl_tag_i[TagW-1:0]] && (xn_q[i].n != '0)) begin
+      if (eng_q.p_nx[i][dmacpl_tag_i[TagW-1:0]] && (eng_q.xn[i].n != '0)) begin
         xn_hi   = XnW'(i);
         xn_slot = 1'b1;
       end
   end
-  assign xn_hit   = dmacpl_valid_i && !xb_hit && (dmacpl_tag_i[7:TagW] == '0) && p_busy_q[dmacpl_tag_i[TagW-1:0]] && xn_slot;
+  assign xn_hit   = dmacpl_valid_i && !xb_hit && (dmacpl_tag_i[7:TagW] == '0) && eng_q.p_busy[dmacpl_tag_i[TagW-1:0]] && xn_slot;
   assign cpl_v    = dmacpl_valid_i && !ev_hit && !ra_hit && (rb_hit == '0) && !av_hit && !xn_hit && !xb_hit;
   logic beside_tag;  // a decision's or a later run-ahead read's read in flight has the next read's tag
   always_comb begin : beside_tag_held
-    beside_tag = (ev_q.st == EvRead) && (next_tag_q == ev_q.tag);
-    for (int i = 0; i < int'(EpN); i++) beside_tag = beside_tag || ((ep_q[i].st == EvRead) && (next_tag_q == ep_q[i].tag));
-    for (int i = 0; i < int'(RbN); i++) beside_tag = beside_tag || (rb_pend[i] && (next_tag_q == rb_q[i].tag));
+    beside_tag = (eng_q.ev.st == EvRead) && (eng_q.next_tag == eng_q.ev.tag);
+    for (int i = 0; i < int'(EpN); i++) beside_tag = beside_tag || ((eng_q.ep[i].st == EvRead) && (eng_q.next_tag == eng_q.ep[i].tag));
+    for (int i = 0; i < int'(RbN); i++) beside_tag = beside_tag || (rb_pend[i] && (eng_q.next_tag == eng_q.rb[i].tag));
   end
-  assign tag_held = beside_tag || (ra1_pend && (next_tag_q == ra_q.tag)) || (av_pend && (next_tag_q == av_q.tag)) ||
+  assign tag_held = beside_tag || (ra1_pend && (eng_q.next_tag == eng_q.ra.tag)) || (av_pend && (eng_q.next_tag == eng_q.av.tag)) ||
                     xn_held || xb_held;
 
   // TX frame buffer: payload completions are stored at chain offset tot + rcnt (PAY: the chunk's
@@ -697,7 +730,7 @@ module vdpu_qeng
   logic        pay_req_ok;   // the next chunk's request is loaded
   logic [15:0] pay_len;      // ... its length
   logic [63:0] pay_addr;     // the frame whose bytes are requested: the descriptor in service, or
-  logic [31:0] pay_elen;     // (TX fetch) the x_q.req-th cached one
+  logic [31:0] pay_elen;     // (TX fetch) the eng_q.x.req-th cached one
 
   // the next fetches' reads in flight (they count in M with the PAY phase's; the model's qeng_xn_reads),
   // and the slots of those reads
@@ -707,8 +740,8 @@ module vdpu_qeng
     xn_reads = '0;
     pnx_any  = '0;
     for (int i = 0; i < int'(XnN); i++) begin
-      xn_reads = xn_reads + 8'(xn_q[i].n);
-      pnx_any  = pnx_any | p_nx_q[i];
+      xn_reads = xn_reads + 8'(eng_q.xn[i].n);
+      pnx_any  = pnx_any | eng_q.p_nx[i];
     end
   end
 
@@ -716,36 +749,36 @@ module vdpu_qeng
   // failed descriptor's reads, finds it free); the low TagW tag bits index it
   always_comb begin
     pay_idx = dmacpl_tag_i[TagW-1:0];
-    pay_hit = (dmacpl_tag_i[7:TagW] == '0) && p_busy_q[pay_idx];
-    pay_room   = p_len_q[pay_idx] - p_got_q[pay_idx];
+    pay_hit = (dmacpl_tag_i[7:TagW] == '0) && eng_q.p_busy[pay_idx];
+    pay_room   = eng_q.p_len[pay_idx] - eng_q.p_got[pay_idx];
     pay_n      = 6'(min16(32'(min16(32'(dmacpl_len_i), 32'd32)), 32'(pay_room)));
-    pay_addr   = d_addr_q;
-    pay_elen   = blen_q;
-    if (state_q == StPay && x_q.req != '0) begin  // the wide select only while it is used
-      pay_addr = pc_q[128*(32'(x_q.req)-1) +: 64];
-      pay_elen = pc_q[128*(32'(x_q.req)-1)+64 +: 32];
+    pay_addr   = eng_q.d_addr;
+    pay_elen   = eng_q.blen;
+    if (eng_q.fsm == StPay && eng_q.x.req != '0) begin  // the wide select only while it is used
+      pay_addr = eng_q.pc[128*(32'(eng_q.x.req)-1) +: 64];
+      pay_elen = eng_q.pc[128*(32'(eng_q.x.req)-1)+64 +: 32];
     end
-    pay_len    = min16(pay_elen - p_req_q, 32'(DMA_RD_MAX));
+    pay_len    = min16(pay_elen - eng_q.p_req, 32'(DMA_RD_MAX));
     // a read may be loaded (the next fetch's reads count in M too); the read ahead goes first
-    pay_can    = (state_q == StPay) && !rd_abort && !cto_fire && (x_q.stop == XGo) &&
-                 (8'(p_n_q) + xn_reads < 8'(mr_q)) && !p_busy_q[next_tag_q] && !tag_held && dma_free_i;
+    pay_can    = (eng_q.fsm == StPay) && !rd_abort && !cto_fire && (eng_q.x.stop == XGo) &&
+                 (8'(eng_q.p_n) + xn_reads < 8'(eng_q.mr)) && !eng_q.p_busy[eng_q.next_tag] && !tag_held && dma_free_i;
   end
   // after the read ahead and the read beyond (a block of its own: xb_k's block reads pay_can)
-  assign pay_req_ok = pay_can && (xa_k == '0) && (xb_k == '0) && (p_req_q < pay_elen);
+  assign pay_req_ok = pay_can && (xa_k == '0) && (xb_k == '0) && (eng_q.p_req < pay_elen);
 
   logic pay_we;
-  assign pay_we = (state_q == StPay) && !rd_abort && (x_q.stop == XGo) && cpl_v && (p_n_q != '0) &&
+  assign pay_we = (eng_q.fsm == StPay) && !rd_abort && (eng_q.x.stop == XGo) && cpl_v && (eng_q.p_n != '0) &&
                   pay_hit && (dmacpl_status_i == CPL_SC) && !dmacpl_poison_i && (pay_n != '0);
   // a beat of the next fetch (any state): stored unless it failed (an error status, poisoned, too long)
   logic xn_bad_beat, xn_we;
   assign xn_bad_beat = (dmacpl_status_i != CPL_SC) || dmacpl_poison_i || (dmacpl_len_i > pay_room);
   assign xn_we       = xn_hit && !xn_bad_beat && (pay_n != '0);
 
-  // TX fetch: PAY sends its frames (x_q.cnt > 1) in ring order, frame x_q.out as soon as its bytes are in (its
+  // TX fetch: PAY sends its frames (eng_q.x.cnt > 1) in ring order, frame eng_q.x.out as soon as its bytes are in (its
   // reads all issued, none in flight below its end: the bases grow frame by frame), one beat per free
   // ntx register; a frame once started is finished (a stop takes no new one). x_between: no frame is
   // half sent after this edge (a stop may act).
-  logic [31:0] x_len;        // frame x_q.out's bytes (header + frame)
+  logic [31:0] x_len;        // frame eng_q.x.out's bytes (header + frame)
   logic        x_in;         // ... all in the buffer
   logic        x_go;         // PAY loads a beat of it this edge
   logic        x_between;
@@ -753,18 +786,18 @@ module vdpu_qeng
   always_comb begin
     x_len = '0;
     x_in  = 1'b0;
-    if (state_q == StPay && x_q.cnt != 4'd1 && x_q.out != x_q.cnt) begin  // the slot scan only while it is used
-      x_len = (x_q.out == '0) ? blen_q : pc_q[128*(32'(x_q.out)-1)+64 +: 32];
-      x_in  = !(x_q.req == x_q.out && p_req_q < x_len);
+    if (eng_q.fsm == StPay && eng_q.x.cnt != 4'd1 && eng_q.x.out != eng_q.x.cnt) begin  // the slot scan only while it is used
+      x_len = (eng_q.x.out == '0) ? eng_q.blen : eng_q.pc[128*(32'(eng_q.x.out)-1)+64 +: 32];
+      x_in  = !(eng_q.x.req == eng_q.x.out && eng_q.p_req < x_len);
       for (int unsigned i = 0; i < QENG_TAGS; i++) begin
-        if (p_busy_q[i] && !pnx_any[i] && 33'(p_off_q[i]) < 33'(tx_base_q) + 33'(x_len)) x_in = 1'b0;
+        if (eng_q.p_busy[i] && !pnx_any[i] && 33'(eng_q.p_off[i]) < 33'(eng_q.tx_base) + 33'(x_len)) x_in = 1'b0;
       end
     end
-    x_go      = (state_q == StPay) && x_q.cnt != 4'd1 && x_q.out != x_q.cnt &&
-                (txb_q != '0 || (x_q.stop == XGo && x_in)) && ntx_free;
+    x_go      = (eng_q.fsm == StPay) && eng_q.x.cnt != 4'd1 && eng_q.x.out != eng_q.x.cnt &&
+                (eng_q.txb != '0 || (eng_q.x.stop == XGo && x_in)) && ntx_free;
   end
   // apart from the block above: tx_lastb depends on x_len through the TX mover
-  assign x_between = (x_q.cnt == 4'd1) || (x_go ? tx_lastb : (txb_q == '0));
+  assign x_between = (eng_q.x.cnt == 4'd1) || (x_go ? tx_lastb : (eng_q.txb == '0));
 
   // A run-ahead read not wanted, from its state after this edge's beat (the model's ra_unused): one in
   // flight is dropped (its completion taken and thrown away), one in or failed forgotten. The first is
@@ -780,18 +813,18 @@ module vdpu_qeng
   // Returns {k, slot}.
   function automatic logic [63:0] ahead_k(logic [31:0] skip, logic [31:0] oskip);
     logic [31:0] k, slot, offered;
-    k       = 32'(pf_q);
-    offered = 32'(16'(avail_idx_q - qc.last_avail));
-    if (pk_en_q) begin
+    k       = 32'(eng_q.pf);
+    offered = 32'(16'(eng_q.avail_idx - qc.last_avail));
+    if (eng_q.pk_en) begin
       if (!cur_ahead[17]) begin  // slots beyond last_avail
         if (32'(cur_ahead[16:0]) <= skip) k = '0;
         else if (32'(cur_ahead[16:0]) - skip < k) k = 32'(cur_ahead[16:0]) - skip;
       end
       slot = 32'(qc.last_avail) + skip;
     end else begin
-      if (io_pos_q >= qn || offered <= oskip) k = '0;
+      if (eng_q.io_pos >= qn || offered <= oskip) k = '0;
       else if (offered - oskip < k) k = offered - oskip;
-      slot = 32'(io_pos_q) + skip;
+      slot = 32'(eng_q.io_pos) + skip;
     end
     if (slot >= 32'(qn)) slot = slot - 32'(qn);  // a cache ends at the ring end at most: slot 0 then
     // still past the end: more than a lap ahead (a ring not much larger than the reads ahead of the
@@ -831,29 +864,29 @@ module vdpu_qeng
   // its own), so the read ahead, the next fetch and the read beyond it start after it (the model's
   // fetch_takes_cache; a PAY phase that took a read beyond as its read ahead may not)
   logic takes_cache;
-  assign takes_cache = (x_q.cnt > 4'd1) && (pc_n_q == x_q.cnt - 4'd1);
+  assign takes_cache = (eng_q.x.cnt > 4'd1) && (eng_q.pc_n == eng_q.x.cnt - 4'd1);
 
   always_comb begin
     xa_k    = '0;
     xa_slot = '0;
-    if (state_q == StPay && xa_q.st == XaNone && (pk_en_q || io_fetch_q) && takes_cache)
-      {xa_k, xa_slot} = ahead_k(32'(x_q.cnt) - 32'd1, 32'(x_q.cnt));
+    if (eng_q.fsm == StPay && eng_q.xa.st == XaNone && (eng_q.pk_en || eng_q.io_fetch) && takes_cache)
+      {xa_k, xa_slot} = ahead_k(32'(eng_q.x.cnt) - 32'd1, 32'(eng_q.x.cnt));
   end
 
   // The next fetches read early (the model's xn_count, xb_issue, xn_issue): how many frames from the first
   // the descriptors read ahead of each start that a fetch would take (K at most; packed: available with
   // the wrap counter of the slot it starts at - flipped when the fetches before it end at the ring end):
-  // xn_q[0]'s the read ahead's (pcx), xn_q[i]'s the read beyond xb_q[i-1]'s (pcy, pcz; the fetch before it
-  // taking its whole block); the reads beyond (the first free xb_q[xb_i], the blocks after the read ahead's:
+  // eng_q.xn[0]'s the read ahead's (pcx), eng_q.xn[i]'s the read beyond eng_q.xb[i-1]'s (pcy, pcz; the fetch before it
+  // taking its whole block); the reads beyond (the first free eng_q.xb[xb_i], the blocks after the read ahead's:
   // issued before the payload, while the read ahead is on the way, or once it is in for a next fetch that
   // takes it all); the next fetch whose reads are issued (xn_i: the first whose reads are not all issued),
-  // frame xn_q[xn_i].req from byte xn_q[xn_i].preq.
+  // frame eng_q.xn[xn_i].req from byte eng_q.xn[xn_i].preq.
   logic [XnN-1:0][3:0] xn_count;
   logic [3:0]  xn_cnt;
   logic [31:0] xb_k, xb_slot, xn_len;
   logic [63:0] xn_addr;
   logic [15:0] xn_rlen;
-  logic [FRAME_PW-1:0] xn_rbase;  // the base of frame xn_q[xn_i].req: its TX fetch buffer's start at the first
+  logic [FRAME_PW-1:0] xn_rbase;  // the base of frame eng_q.xn[xn_i].req: its TX fetch buffer's start at the first
   logic [XnW-1:0] xn_i;
   // the read aheads' slots are below 2^28 (ring sizes are 16-bit): their top bits are not used
   logic unused_slot_hi;
@@ -861,24 +894,24 @@ module vdpu_qeng
   logic        xb_go, xn_go;
   logic [XbW-1:0] xb_i;  // the read beyond xb_go issues
 
-  // next fetch i's descriptors, how many, and whether their read is in: the read ahead's (pcx, xa_q) for
-  // the first, the read beyond xb_q[i-1]'s (pcy, pcz_q[i-2]) for the others
+  // next fetch i's descriptors, how many, and whether their read is in: the read ahead's (pcx, eng_q.xa) for
+  // the first, the read beyond eng_q.xb[i-1]'s (pcy, eng_q.pcz[i-2]) for the others
   logic [XnN-1:0][PcBits-1:0] xn_pc;
   logic [XnN-1:0][3:0]        xn_nd;
   logic [XnN-1:0]             xn_in;
   for (genvar gi = 0; gi < int'(XnN); gi++) begin : gen_xn_blk
     if (gi == 0) begin : gen_ahead
-      assign xn_pc[gi] = pcx_q;
-      assign xn_nd[gi] = xa_q.n;
-      assign xn_in[gi] = xa_q.st == XaIn;
+      assign xn_pc[gi] = eng_q.pcx;
+      assign xn_nd[gi] = eng_q.xa.n;
+      assign xn_in[gi] = eng_q.xa.st == XaIn;
     end else if (gi == 1) begin : gen_beyond
-      assign xn_pc[gi] = pcy_q;
-      assign xn_nd[gi] = xb_q[0].n;
-      assign xn_in[gi] = xb_q[0].st == XaIn;
+      assign xn_pc[gi] = eng_q.pcy;
+      assign xn_nd[gi] = eng_q.xb[0].n;
+      assign xn_in[gi] = eng_q.xb[0].st == XaIn;
     end else begin : gen_later
-      assign xn_pc[gi] = pcz_q[gi-2];
-      assign xn_nd[gi] = xb_q[gi-1].n;
-      assign xn_in[gi] = xb_q[gi-1].st == XaIn;
+      assign xn_pc[gi] = eng_q.pcz[gi-2];
+      assign xn_nd[gi] = eng_q.xb[gi-1].n;
+      assign xn_in[gi] = eng_q.xb[gi-1].st == XaIn;
     end
   end
 
@@ -890,7 +923,7 @@ module vdpu_qeng
     logic [31:0]  skip;
     logic [3:0]   nd;
     xn_count = '0;
-    skip     = 32'(x_q.cnt) - 32'd1;  // descriptors before next fetch i's first
+    skip     = 32'(eng_q.x.cnt) - 32'd1;  // descriptors before next fetch i's first
     for (int i = 0; i < int'(XnN); i++) begin
       base = '0;
       d    = '0;
@@ -899,14 +932,14 @@ module vdpu_qeng
       wrap = qc.avail_wrap != (32'(qc.last_avail) + skip >= 32'(qn));
       // the wide selects only where it is used: the fetch before it takes its whole block, and its read
       // is in (the model's xn_issue)
-      go   = (state_q == StPay) && (xa_q.st == XaIn) &&
-             ((i == 0) || (xn_in[i] && xn_q[(i > 0) ? i - 1 : 0].cnt == xn_nd[(i > 0) ? i - 1 : 0] &&
-                           xn_q[i].cnt == '0));
+      go   = (eng_q.fsm == StPay) && (eng_q.xa.st == XaIn) &&
+             ((i == 0) || (xn_in[i] && eng_q.xn[(i > 0) ? i - 1 : 0].cnt == xn_nd[(i > 0) ? i - 1 : 0] &&
+                           eng_q.xn[i].cnt == '0));
       if (go) begin
         for (int j = 0; j < int'(ENG_PARAM_MAX); j++) begin
-          if (go && (32'(j) < 32'(nd)) && (32'(j) < 32'(xf_q))) begin
+          if (go && (32'(j) < 32'(nd)) && (32'(j) < 32'(eng_q.xf))) begin
             d  = xn_pc[i][128*j +: 128];
-            fl = pk_en_q ? d[127:112] : d[111:96];
+            fl = eng_q.pk_en ? d[127:112] : d[111:96];
             if (!fetch_frame_ok(d[95:0], fl, wrap, base)) begin
               go = 1'b0;
             end else begin
@@ -927,20 +960,20 @@ module vdpu_qeng
     xb_slot = '0;
     xb_i    = '0;
     free    = 1'b0;
-    skip    = 32'(x_q.cnt) - 32'd1 + 32'(xa_q.n);  // the descriptors before the read's first
+    skip    = 32'(eng_q.x.cnt) - 32'd1 + 32'(eng_q.xa.n);  // the descriptors before the read's first
     for (int i = 0; i < int'(XbN); i++) begin  // the first free one, after those issued
-      if (!free && xb_q[i].st == XaNone) begin
+      if (!free && eng_q.xb[i].st == XaNone) begin
         free = 1'b1;
         xb_i = XbW'(i);
       end else if (!free) begin
-        skip = skip + 32'(xb_q[i].n);
+        skip = skip + 32'(eng_q.xb[i].n);
       end
     end
     // speculatively while the read ahead is on the way; once it is in, only for a next fetch that takes it all
-    if (state_q == StPay && free && xa_q.st != XaNone && takes_cache &&
-        (xa_q.st == XaRead || xn_count[0] == xa_q.n))
+    if (eng_q.fsm == StPay && free && eng_q.xa.st != XaNone && takes_cache &&
+        (eng_q.xa.st == XaRead || xn_count[0] == eng_q.xa.n))
       {xb_k, xb_slot} = ahead_k(skip, skip + 32'd1);  // split: last_avail is at the descriptor in service
-    // xn_q[0] until its reads are all issued (xn_q[0].req its last frame, all of it), then xn_q[1], and so
+    // eng_q.xn[0] until its reads are all issued (eng_q.xn[0].req its last frame, all of it), then eng_q.xn[1], and so
     // on; the wide selects only where a read of them may go out (PAY, the read ahead in: xn_go). Each after
     // the first goes only where the fetch before it takes its whole block and its read is in (the model's
     // xn_issue checks it): here xn_count[i] is 0 otherwise (next_fetch_count's go), so one not started yet
@@ -954,26 +987,26 @@ module vdpu_qeng
     xn_len   = '0;
     xn_rlen  = '0;
     xn_rbase = '0;
-    if (state_q == StPay && xa_q.st == XaIn) begin
+    if (eng_q.fsm == StPay && eng_q.xa.st == XaIn) begin
       for (int i = 0; i < int'(XnN); i++) begin  // the first whose reads are not all issued
         if (!found) begin
-          len_i = xn_pc[i][128*32'(xn_q[i].req)+64 +: 32];
-          if (!((xn_q[i].cnt != '0) && (xn_q[i].preq == len_i)) || i == int'(XnN) - 1) begin
+          len_i = xn_pc[i][128*32'(eng_q.xn[i].req)+64 +: 32];
+          if (!((eng_q.xn[i].cnt != '0) && (eng_q.xn[i].preq == len_i)) || i == int'(XnN) - 1) begin
             found = 1'b1;
             xn_i  = XnW'(i);
           end
         end
       end
-      xn_cnt   = (xn_q[xn_i].cnt != '0) ? xn_q[xn_i].cnt : xn_count[xn_i];
-      xn_addr  = xn_pc[xn_i][128*32'(xn_q[xn_i].req) +: 64];
-      xn_len   = xn_pc[xn_i][128*32'(xn_q[xn_i].req)+64 +: 32];
-      xn_rlen  = min16(xn_len - xn_q[xn_i].preq, 32'(DMA_RD_MAX));
-      xn_rbase = (xn_q[xn_i].cnt != '0) ? xn_q[xn_i].rbase :
-                 FRAME_PW'(32'(next_buf(x_q.bidx, 32'(xn_i) + 32'd1)) * TX_BUF_BYTES);
+      xn_cnt   = (eng_q.xn[xn_i].cnt != '0) ? eng_q.xn[xn_i].cnt : xn_count[xn_i];
+      xn_addr  = xn_pc[xn_i][128*32'(eng_q.xn[xn_i].req) +: 64];
+      xn_len   = xn_pc[xn_i][128*32'(eng_q.xn[xn_i].req)+64 +: 32];
+      xn_rlen  = min16(xn_len - eng_q.xn[xn_i].preq, 32'(DMA_RD_MAX));
+      xn_rbase = (eng_q.xn[xn_i].cnt != '0) ? eng_q.xn[xn_i].rbase :
+                 FRAME_PW'(32'(next_buf(eng_q.x.bidx, 32'(xn_i) + 32'd1)) * TX_BUF_BYTES);
     end
     xb_go   = pay_can && (xa_k == '0) && (xb_k != '0);  // before the payload: descriptors gate the stream
-    xn_go   = pay_can && (xa_k == '0) && !(p_req_q < pay_elen) && (xb_k == '0) && (xa_q.st == XaIn) &&
-              takes_cache && (x_q.req + 4'd1 == x_q.cnt) && (xn_cnt != '0) && (xn_q[xn_i].preq != xn_len);
+    xn_go   = pay_can && (xa_k == '0) && !(eng_q.p_req < pay_elen) && (xb_k == '0) && (eng_q.xa.st == XaIn) &&
+              takes_cache && (eng_q.x.req + 4'd1 == eng_q.x.cnt) && (xn_cnt != '0) && (eng_q.xn[xn_i].preq != xn_len);
   end
   // RX run-ahead (the model's ra_k): a receive service caching descriptors (packed; split IN_ORDER)
   // starting a frame in RX_NEXT with at most half of its P cached left reads the P after them, not
@@ -983,7 +1016,7 @@ module vdpu_qeng
   logic        ra_due;       // a run-ahead read is due (the first, or one after it: rb_k) and its tag free
   logic        ra_go;        // ... and RX_NEXT loads it this edge (the output register free; else it waits)
   logic [31:0] rb_k, rb_slot;
-  logic [RbW-1:0] rb_idx;    // ... which one after it (rb_q[rb_idx])
+  logic [RbW-1:0] rb_idx;    // ... which one after it (eng_q.rb[rb_idx])
   logic [31:0] rb_skip;      // ... from the descriptor after the last one's
   logic        rb_full;      // ... every read so far out or in, a full P
   logic        ra_refill;    // RD_REQ of the descriptor read that refills an RX service's cache
@@ -992,26 +1025,26 @@ module vdpu_qeng
   always_comb begin
     ra_k    = '0;
     ra_slot = '0;
-    if (state_q == StRxNext && rx_q && (pk_en_q || io_fetch_q) && ra_q.st == RaNone && pf_q > 4'd1 &&
-        pc_n_q != '0 && 32'(pc_n_q) <= 32'(pf_q) / 32'd2)
-      {ra_k, ra_slot} = ahead_k(32'(pc_n_q), 32'(pc_n_q));  // a frame starting: nothing in service
+    if (eng_q.fsm == StRxNext && eng_q.rx && (eng_q.pk_en || eng_q.io_fetch) && eng_q.ra.st == RaNone && eng_q.pf > 4'd1 &&
+        eng_q.pc_n != '0 && 32'(eng_q.pc_n) <= 32'(eng_q.pf) / 32'd2)
+      {ra_k, ra_slot} = ahead_k(32'(eng_q.pc_n), 32'(eng_q.pc_n));  // a frame starting: nothing in service
     // the ones after it (the model's rb_k): once the first and every one before are out or in, the next
     // one reads the P after the last one's (a block cut short at the ring end goes on from slot 0;
     // NOTIFICATION_DATA and split's offered buffers stop it in ahead_k)
     rb_k    = '0;
     rb_slot = '0;
     rb_idx  = '0;
-    rb_skip = 32'(pc_n_q) + 32'(ra_q.n);
-    rb_full = state_q == StRxNext && ra_k == '0 && ra_taken_q && (ra_q.st == RaRead || ra_q.st == RaIn);
+    rb_skip = 32'(eng_q.pc_n) + 32'(eng_q.ra.n);
+    rb_full = eng_q.fsm == StRxNext && ra_k == '0 && eng_q.ra_taken && (eng_q.ra.st == RaRead || eng_q.ra.st == RaIn);
     for (int i = 0; i < int'(RbN); i++) begin
-      if (rb_full && rb_q[i].st == RaNone) begin
+      if (rb_full && eng_q.rb[i].st == RaNone) begin
         {rb_k, rb_slot} = ahead_k(rb_skip, rb_skip);
         rb_idx  = RbW'(i);
         rb_full = 1'b0;  // the first free one only
-      end else if (!(rb_q[i].st == RaRead || rb_q[i].st == RaIn)) begin
+      end else if (!(eng_q.rb[i].st == RaRead || eng_q.rb[i].st == RaIn)) begin
         rb_full = 1'b0;
       end
-      rb_skip = rb_skip + 32'(rb_q[i].n);
+      rb_skip = rb_skip + 32'(eng_q.rb[i].n);
     end
     ra_due = (ra_k != '0 || rb_k != '0) && !tag_held;
     ra_go  = ra_due && dma_free_i;
@@ -1020,17 +1053,17 @@ module vdpu_qeng
   // ring of the buffers the last avail idx offers left reads flags and idx again, once per avail idx value,
   // with the output register free (nothing waits for it)
   logic av_go;
-  assign av_go = (state_q == StRxNext) && !pk_en_q && (av_q.st == RaNone) && !av_seen_q &&
-                 (16'(avail_idx_q - qc.last_avail) <= (qn >> 1)) && !tag_held && dma_free_i;
+  assign av_go = (eng_q.fsm == StRxNext) && !eng_q.pk_en && (eng_q.av.st == RaNone) && !eng_q.av_seen &&
+                 (16'(eng_q.avail_idx - qc.last_avail) <= (qn >> 1)) && !tag_held && dma_free_i;
   // ... its take in RX_NEXT (the model's av_take): its idx is used when it offers no fewer buffers than the
   // avail idx read before and no more than a ring
   logic [15:0] av_offers, av_had;
-  assign av_offers = av_data_q[31:16] - qc.last_avail;
-  assign av_had    = avail_idx_q - qc.last_avail;
-  assign ra_refill   = (state_q == StRdReq) && rx_q && cache_rd && (op_q == OpDesc);
-  assign ra_first_ok = !pk_en_q || ((pcx_q[119] == qc.avail_wrap) && (pcx_q[127] != qc.avail_wrap));
+  assign av_offers = eng_q.av_data[31:16] - qc.last_avail;
+  assign av_had    = eng_q.avail_idx - qc.last_avail;
+  assign ra_refill   = (eng_q.fsm == StRdReq) && eng_q.rx && cache_rd && (eng_q.op == OpDesc);
+  assign ra_first_ok = !eng_q.pk_en || ((eng_q.pcx[119] == qc.avail_wrap) && (eng_q.pcx[127] != qc.avail_wrap));
 
-  assign tx_we  = ((state_q == StRdWait) && !rd_abort && cpl_v && cpl_good && (op_q == OpPayload) &&
+  assign tx_we  = ((eng_q.fsm == StRdWait) && !rd_abort && cpl_v && cpl_good && (eng_q.op == OpPayload) &&
                    (cpl_n != '0)) || pay_we || xn_we;
 
 
@@ -1040,17 +1073,17 @@ module vdpu_qeng
   logic [511:0] tbl_rdata;
   logic [127:0] tbl_entry;
 
-  assign tbl_we  = (state_q == StRdWait) && !rd_abort && cpl_v && cpl_good && (op_q == OpInd) &&
+  assign tbl_we  = (eng_q.fsm == StRdWait) && !rd_abort && cpl_v && cpl_good && (eng_q.op == OpInd) &&
                    (cpl_n != '0);
-  assign tbl_ent = t_cur_q - t_base_q;
+  assign tbl_ent = eng_q.t_cur - eng_q.t_base;
 
   vdpu_frame_buf #(.Words(TblBlock / 2)) u_tbl_buf (
     .clk_i,
     .we_i    (tbl_we),
-    .wpos_i  (rd_got_q[FRAME_PW-1:0]),
+    .wpos_i  (eng_q.rd_got[FRAME_PW-1:0]),
     .wlen_i  (cpl_n),
     .wdata_i (dmacpl_data_i),
-    .re_i    ((state_q == StProc) && (op_q == OpInd)),
+    .re_i    ((eng_q.fsm == StProc) && (eng_q.op == OpInd)),
     .raddr_i (5'(tbl_ent[15:1])),
     .rdata_o (tbl_rdata)
   );
@@ -1065,13 +1098,13 @@ module vdpu_qeng
   vdpu_qeng_tx u_tx (
     .clk_i,
     .we_i      (tx_we),
-    .wpos_i    ((state_q == StPay || xn_hit) ? p_off_q[pay_idx] + FRAME_PW'(p_got_q[pay_idx]) : tot_q + rd_got_q[FRAME_PW-1:0]),
-    .wlen_i    ((state_q == StPay || xn_hit) ? pay_n : cpl_n),
+    .wpos_i    ((eng_q.fsm == StPay || xn_hit) ? eng_q.p_off[pay_idx] + FRAME_PW'(eng_q.p_got[pay_idx]) : eng_q.tot + eng_q.rd_got[FRAME_PW-1:0]),
+    .wlen_i    ((eng_q.fsm == StPay || xn_hit) ? pay_n : cpl_n),
     .wdata_i   (dmacpl_data_i),
-    .out_i     ((state_q == StTxOut) || x_go),
-    .base_i    (FRAME_WW'(tx_base_q >> 5)),
-    .chain_i   ((state_q == StPay) ? x_len[FRAME_PW-1:0] : tot_q),
-    .beat_i    (txb_q),
+    .out_i     ((eng_q.fsm == StTxOut) || x_go),
+    .base_i    (FRAME_WW'(eng_q.tx_base >> 5)),
+    .chain_i   ((eng_q.fsm == StPay) ? x_len[FRAME_PW-1:0] : eng_q.tot),
+    .beat_i    (eng_q.txb),
     .data_o    (tx_beat),
     .nb_o      (tx_nb),
     .last_o    (tx_lastb)
@@ -1083,13 +1116,13 @@ module vdpu_qeng
   logic                rx_lastb;
 
   assign rx_total = HdrLen + rx_len_i;
-  assign rx_re_o  = (state_q == StWrReq) && (op_q == OpPayWr);
+  assign rx_re_o  = (eng_q.fsm == StWrReq) && (eng_q.op == OpPayWr);
 
   vdpu_qeng_rx u_rx (
     .active_i  (rx_re_o),
-    .pos_i     (tot_q),
-    .beat_i    (beat_q),
-    .chunk_i   (clen_q),
+    .pos_i     (eng_q.tot),
+    .beat_i    (eng_q.beat),
+    .chunk_i   (eng_q.clen),
     .raddr_o   (rx_raddr_o),
     .rdata_i   (rx_rdata_i),
     .data_o    (rx_beat),
@@ -1112,13 +1145,13 @@ module vdpu_qeng
                                    // either: the table entry in use (OpInd)
 
   always_comb begin
-    pd_raw   = (op_q == OpInd) ? tbl_entry : ((pk_en_q || io_fetch_q) ? pc_q[127:0] : rbuf_q);
+    pd_raw   = (eng_q.op == OpInd) ? tbl_entry : ((eng_q.pk_en || eng_q.io_fetch) ? eng_q.pc[127:0] : eng_q.rbuf);
     pd_addr  = pd_raw[63:0];
     pd_len   = pd_raw[95:64];
-    pd_flags = pk_en_q ? pd_raw[127:112] : pd_raw[111:96];
-    pd_next  = pk_en_q ? pd_raw[111:96] : pd_raw[127:112];
+    pd_flags = eng_q.pk_en ? pd_raw[127:112] : pd_raw[111:96];
+    pd_next  = eng_q.pk_en ? pd_raw[111:96] : pd_raw[127:112];
     pd_avail = (pd_flags[VQ_F_AVAIL] == qc.avail_wrap) && (pd_flags[VQ_F_USED] != qc.avail_wrap);
-    rx_remain = 16'(rx_total - tot_q);
+    rx_remain = 16'(rx_total - eng_q.tot);
     pd_wlen   = (pd_len < 32'(rx_remain)) ? pd_len : 32'(rx_remain);
   end
 
@@ -1137,9 +1170,9 @@ module vdpu_qeng
   // them), the longest frame at least (the model's qeng_fetch_room)
   localparam int unsigned TxSlot = TX_BUF_BYTES / ENG_PARAM_MAX;
   logic [32:0] fetch_room;
-  assign fetch_room = (32'(xf_q) * TxSlot > FRAME_BUF_BYTES) ? 33'(32'(xf_q) * TxSlot) : 33'(FRAME_BUF_BYTES);
+  assign fetch_room = (32'(eng_q.xf) * TxSlot > FRAME_BUF_BYTES) ? 33'(32'(eng_q.xf) * TxSlot) : 33'(FRAME_BUF_BYTES);
   function automatic logic fetch_frame_ok(logic [95:0] d, logic [15:0] fl, logic wrap, logic [32:0] base);
-    return !((pk_en_q && (fl[VQ_F_AVAIL] != wrap || fl[VQ_F_USED] == wrap)) ||
+    return !((eng_q.pk_en && (fl[VQ_F_AVAIL] != wrap || fl[VQ_F_USED] == wrap)) ||
              fl[VQ_F_NEXT] || fl[VQ_F_WRITE] || fl[VQ_F_INDIRECT] ||
              d[95:64] < 32'(MinChain) || d[95:64] > 32'(FRAME_BUF_BYTES) ||
              base + 33'(d[95:64]) > fetch_room || !in_window(d[63:0], d[95:64], hm_base_i, hm_size_i));
@@ -1156,14 +1189,14 @@ module vdpu_qeng
     base     = '0;
     d        = '0;
     fl       = '0;
-    go = (state_q == StProc) && (xf_q > 4'd1) && (pk_en_q || io_fetch_q) && !in_tbl_q && (tot_q == '0) &&
+    go = (eng_q.fsm == StProc) && (eng_q.xf > 4'd1) && (eng_q.pk_en || eng_q.io_fetch) && !eng_q.in_tbl && (eng_q.tot == '0) &&
          !pd_flags[VQ_F_NEXT] && (pd_len >= 32'(MinChain));
     if (go) begin  // only in PROC with K > 1: the loop's wide selects cost nothing on other edges
       base = (33'(pd_len) + 33'd31) & ~33'd31;
       for (int j = 0; j < int'(ENG_PARAM_MAX) - 1; j++) begin
-        if (go && (32'(j) + 32'd1 < 32'(pc_n_q)) && (32'(j) + 32'd1 < 32'(xf_q))) begin
-          d  = pc_q[128*(j+1) +: 128];
-          fl = pk_en_q ? d[127:112] : d[111:96];
+        if (go && (32'(j) + 32'd1 < 32'(eng_q.pc_n)) && (32'(j) + 32'd1 < 32'(eng_q.xf))) begin
+          d  = eng_q.pc[128*(j+1) +: 128];
+          fl = eng_q.pk_en ? d[127:112] : d[111:96];
           if (!fetch_frame_ok(d[95:0], fl, qc.avail_wrap, base)) begin
             go = 1'b0;
           end else begin
@@ -1196,8 +1229,8 @@ module vdpu_qeng
 
   // the model's packed(e): a service keeps the layout of its pick whatever firmware writes to ENG_CTRL
   // meanwhile, so a queue's notification data retires by that layout too (vdpu_qctx)
-  assign packed_o = (state_q == StIdle) ? eng_ctrl_i[ENGCTRL_PACKED] : pk_en_q;
-  assign cur_ahead = nd_ahead(nd_en_q, pk_en_q, qn, qc.last_avail, qc.avail_wrap, qc.nd, qc.nd_valid);
+  assign packed_o = (eng_q.fsm == StIdle) ? eng_ctrl_i[ENGCTRL_PACKED] : eng_q.pk_en;
+  assign cur_ahead = nd_ahead(eng_q.nd_en, eng_q.pk_en, qn, qc.last_avail, qc.avail_wrap, qc.nd, qc.nd_valid);
 
   // The cap of a packed buffer-start read: the slots the data says are available, 0 for none/no info.
   function automatic logic [3:0] cap8(logic [17:0] a);
@@ -1214,12 +1247,12 @@ module vdpu_qeng
   logic        m_wrap_x;      // ... past the ring end
 
   always_comb begin
-    la_eff   = qc.last_avail + 16'(m_n_q);
-    mk_idx   = (m_k_q == m_cnt_q) ? 4'd0 : m_k_q[3:0];
-    m_id     = m_id_q[16*mk_idx+:16];
-    m_len    = m_len_q[16*mk_idx+:16];
-    m_off    = m_off_q[16*mk_idx+:16];
-    m_slot   = 17'(qc.used_idx) + 17'(b_nd_q) + 17'(m_off);  // after the held RX batch
+    la_eff   = qc.last_avail + 16'(eng_q.m_n);
+    mk_idx   = (eng_q.m_k == eng_q.m_cnt) ? 4'd0 : eng_q.m_k[3:0];
+    m_id     = eng_q.m_id[16*mk_idx+:16];
+    m_len    = eng_q.m_len[16*mk_idx+:16];
+    m_off    = eng_q.m_off[16*mk_idx+:16];
+    m_slot   = 17'(qc.used_idx) + 17'(eng_q.b_nd) + 17'(m_off);  // after the held RX batch
     m_wrap_x = m_slot >= 17'(qn);
     if (m_wrap_x) m_slot = m_slot - 17'(qn);
   end
@@ -1244,50 +1277,50 @@ module vdpu_qeng
   logic [15:0] used_fl;       // packed: used descriptor flags of the current lap
 
   always_comb begin
-    cache_rd     = (op_q == OpRing) || (op_q == OpDesc && (pk_en_q || io_fetch_q));
+    cache_rd     = (eng_q.op == OpRing) || (eng_q.op == OpDesc && (eng_q.pk_en || eng_q.io_fetch));
     ring_slot    = mod16(la_eff, qn);
-    ring_offered = avail_idx_q - la_eff;
+    ring_offered = eng_q.avail_idx - la_eff;
     ring_room    = 17'(qn) - 17'(ring_slot);
-    k_ring       = pf_q;
+    k_ring       = eng_q.pf;
     if (ring_offered < 16'(k_ring)) k_ring = 4'(ring_offered);
     if (ring_room < 17'(k_ring)) k_ring = 4'(ring_room);
     if (k_ring == '0) k_ring = 4'd1;
-    if (io_fetch_q) k_ring = 4'd1;  // IN_ORDER: one entry names where the table order is
+    if (eng_q.io_fetch) k_ring = 4'd1;  // IN_ORDER: one entry names where the table order is
     desc_room = (qc.last_avail < qn) ? 17'(qn) - 17'(qc.last_avail) : 17'd1;
-    k_desc    = pf_q;
-    if (ndcap_q != '0 && ndcap_q < k_desc) k_desc = ndcap_q;  // NOTIFICATION_DATA: no further
+    k_desc    = eng_q.pf;
+    if (eng_q.ndcap != '0 && eng_q.ndcap < k_desc) k_desc = eng_q.ndcap;  // NOTIFICATION_DATA: no further
     if (desc_room < 17'(k_desc)) k_desc = 4'(desc_room);
-    io_offered = avail_idx_q - la_eff;
-    io_room    = (io_pos_q < qn) ? 17'(qn) - 17'(io_pos_q) : 17'd1;
-    if (!pk_en_q) begin  // split IN_ORDER: consecutive descriptors from io_pos
-      k_desc = pf_q;
+    io_offered = eng_q.avail_idx - la_eff;
+    io_room    = (eng_q.io_pos < qn) ? 17'(qn) - 17'(eng_q.io_pos) : 17'd1;
+    if (!eng_q.pk_en) begin  // split IN_ORDER: consecutive descriptors from io_pos
+      k_desc = eng_q.pf;
       if (io_offered < 16'(k_desc)) k_desc = 4'(io_offered);
       if (io_room < 17'(k_desc)) k_desc = 4'(io_room);
       if (k_desc == '0) k_desc = 4'd1;
     end
-    last_bi    = BiW'(b_cnt_q - 4'd1);
-    last_bid   = b_id_q[16*last_bi+:16];
+    last_bi    = BiW'(eng_q.b_cnt - 4'd1);
+    last_bid   = eng_q.b_id[16*last_bi+:16];
     used_elems = '0;
     for (int i = 0; i < int'(ENG_PARAM_MAX); i++) begin
-      if (4'(i) < b_cnt_q) used_elems[64*i+:64] = {16'b0, b_len_q[16*i+:16], 16'b0, b_id_q[16*i+:16]};
+      if (4'(i) < eng_q.b_cnt) used_elems[64*i+:64] = {16'b0, eng_q.b_len[16*i+:16], 16'b0, eng_q.b_id[16*i+:16]};
     end
-    used_wlen = {9'b0, b_cnt_q, 3'b000};
-    if (io_en_q) begin  // IN_ORDER (TX): only the batch's last element, at the slot of its first buffer
+    used_wlen = {9'b0, eng_q.b_cnt, 3'b000};
+    if (eng_q.io_en) begin  // IN_ORDER (TX): only the batch's last element, at the slot of its first buffer
       used_elems = {(UsedBits - 64)'(0), 32'b0, 16'b0, last_bid};
       used_wlen  = 16'd8;
     end
-    used_end  = 17'(mod16(qc.used_idx, qn)) + 17'(b_cnt_q) + 17'd1;
+    used_end  = 17'(mod16(qc.used_idx, qn)) + 17'(eng_q.b_cnt) + 17'd1;
     used_fl   = qc.used_wrap ? 16'((1 << VQ_F_AVAIL) | (1 << VQ_F_USED)) : '0;
-    rest_len  = {8'b0, b_cnt_q - 4'd1, 4'b0};
+    rest_len  = {8'b0, eng_q.b_cnt - 4'd1, 4'b0};
     rest_beat = '0;
     for (int j = 0; j < 2; j++) begin  // descriptor 2*beat + j of the rest is element 2*beat + j + 1
-      if (32'(beat_q) * 32'd2 + 32'(j) + 32'd1 < 32'(b_cnt_q)) begin
+      if (32'(eng_q.beat) * 32'd2 + 32'(j) + 32'd1 < 32'(eng_q.b_cnt)) begin
         rest_beat[128*j+:128] = {used_fl | 16'(1 << VQ_F_WRITE),
-                                 b_id_q[16*(32'(beat_q) * 2 + j + 1)+:16],
-                                 16'b0, b_len_q[16*(32'(beat_q) * 2 + j + 1)+:16], 64'b0};
+                                 eng_q.b_id[16*(32'(eng_q.beat) * 2 + j + 1)+:16],
+                                 16'b0, eng_q.b_len[16*(32'(eng_q.beat) * 2 + j + 1)+:16], 64'b0};
       end
     end
-    used_adv  = 16'(b_cnt_q) + (m_commit_q ? 16'(m_cnt_q) : 16'd0);  // MRG_RXBUF: after the held batch
+    used_adv  = 16'(eng_q.b_cnt) + (eng_q.m_commit ? 16'(eng_q.m_cnt) : 16'd0);  // MRG_RXBUF: after the held batch
   end
 
   // ---- next state ---------------------------------------------------------------------------------
@@ -1306,128 +1339,15 @@ module vdpu_qeng
   logic [16:0] used_sum;
   logic        ntx_free;
 
-  assign ntx_free = !ntx_valid_q || ntx_ready_i;
+  assign ntx_free = !eng_q.ntx_valid || ntx_ready_i;
 
   always_comb begin
-    state_d  = state_q;
-    op_d     = op_q;
-    q_d      = q_q;
-    rx_d     = rx_q;
-    pk_en_d = pk_en_q;
-    next_tag_d    = next_tag_q;
-    rd_tag_d   = rd_tag_q;
-    rd_len_d   = rd_len_q;
-    rd_got_d   = rd_got_q;
-    rd_bad_d   = rd_bad_q;
-    rbuf_d   = rbuf_q;
-    avail_idx_d   = avail_idx_q;
-    irq_en_d = irq_en_q;
-    head_d   = head_q;
-    cur_d    = cur_q;
-    d_addr_d  = d_addr_q;
-    d_flags_d = d_flags_q;
-    d_next_d  = d_next_q;
-    ndesc_d  = ndesc_q;
-    blen_d   = blen_q;
-    off_d    = off_q;
-    tot_d    = tot_q;
-    clen_d   = clen_q;
-    beat_d   = beat_q;
-    txb_d    = txb_q;
-    code_d   = code_q;
-    pf_d     = pf_q;
-    bb_d     = bb_q;
-    pc_n_d    = pc_n_q;
-    pcfirst_d = pcfirst_q;
-    pc_d     = pc_q;
-    b_cnt_d   = b_cnt_q;
-    b_id_d   = b_id_q;
-    b_held_d  = b_held_q;
-    b_leave_d = b_leave_q;
-    b_len_d  = b_len_q;
-    rx_own_d = rx_own_q;
-    rx_pass_d = rx_pass_q;
-    io_en_d     = io_en_q;
-    io_fetch_d = io_fetch_q;
-    io_seq_d   = io_seq_q;
-    io_pos_d   = io_pos_q;
-    b_nd_d    = b_nd_q;
-    ind_en_d    = ind_en_q;
-    ev_en_d    = ev_en_q;
-    in_tbl_d    = in_tbl_q;
-    t_addr_d  = t_addr_q;
-    t_n_d     = t_n_q;
-    t_cur_d   = t_cur_q;
-    t_used_d  = t_used_q;
-    t_base_d  = t_base_q;
-    t_cnt_d   = t_cnt_q;
-    ae_wait_d    = ae_wait_q;
-    ev_old_d  = ev_old_q;
-    mrg_en_d     = mrg_en_q;
-    m_n_d      = m_n_q;
-    m_id_d     = m_id_q;
-    m_len_d    = m_len_q;
-    m_off_d    = m_off_q;
-    m_nd_d     = m_nd_q;
-    m_base_d   = m_base_q;
-    nb_addr_d  = nb_addr_q;
-    m_la0_d    = m_la0_q;
-    m_aw0_d    = m_aw0_q;
-    m_commit_d = m_commit_q;
-    m_cnt_d    = m_cnt_q;
-    m_k_d      = m_k_q;
-    nd_en_d      = nd_en_q;
-    ndcap_d   = ndcap_q;
-    mr_d      = mr_q;
-    p_n_d      = p_n_q;
-    p_req_d    = p_req_q;
-    p_bad_d    = p_bad_q;
-    p_busy_d   = p_busy_q;
-    p_len_d    = p_len_q;
-    p_got_d    = p_got_q;
-    p_off_d    = p_off_q;
-    xf_d      = xf_q;
-    x_d.cnt    = x_q.cnt;
-    x_d.req    = x_q.req;
-    x_d.rbase  = x_q.rbase;
-    x_d.left   = x_q.left;
-    x_d.out    = x_q.out;
-    x_d.stop   = x_q.stop;
-    x_d.sent   = x_q.sent;
-    xa_d.st     = xa_q.st;
-    ev_d      = ev_q;
-    ep_d      = ep_q;
-    ra_d      = ra_q;
-    rb_d      = rb_q;
-    ra_taken_d = ra_taken_q;
-    av_d      = av_q;
-    av_data_d     = av_data_q;
-    av_seen_d  = av_seen_q;
-    xa_d.n     = xa_q.n;
-    xa_d.tag   = xa_q.tag;
-    xa_d.got   = xa_q.got;
-    pcx_d     = pcx_q;
-    x_d.bidx    = x_q.bidx;
-    xn_d      = xn_q;
-    p_nx_d     = p_nx_q;
-    xb_d      = xb_q;
-    pcy_d     = pcy_q;
-    pcz_d     = pcz_q;
-    fail_owed_d = fail_owed_q;
-    tx_base_d  = tx_base_q;
-    qerr_d   = qerr_q;
-    err_info_d   = err_info_q;
-    rx_dropped_d  = rx_dropped_q;
-    tx_last_d = tx_last_q;
+    eng_d = eng_q;
 
-    ntx_valid_d = ntx_valid_q;
-    ntx_data_d  = ntx_data_q;
-    ntx_keep_d  = ntx_keep_q;
-    ntx_last_d  = ntx_last_q;
-    if (ntx_valid_q && ntx_ready_i) ntx_valid_d = 1'b0;
+    if (eng_q.ntx_valid && ntx_ready_i) eng_d.ntx_valid = 1'b0;
 
     qwr_o      = '0;
-    qwr_o.idx  = q_q;
+    qwr_o.idx  = eng_q.q;
     dma_load_o = 1'b0;
     rx_free_o  = 1'b0;
     irq_o      = 1'b0;
@@ -1441,22 +1361,22 @@ module vdpu_qeng
     xn_clear      = 1'b0;
     pay_completed = 1'b0;
     pay_fail_last = 1'b0;
-    tot_new    = tot_q;
-    off_new    = off_q;
+    tot_new    = eng_q.tot;
+    off_new    = eng_q.off;
     // packed: the slot after last_avail, wrapping at the ring end; `>=` as the model's advance_slot, so
     // a position at or past the end (restored out of range) wraps alike (fuzz_dev_cosim finding, 2026-12-06)
     la_next    = (16'(qc.last_avail + 16'd1) >= qn) ? '0 : qc.last_avail + 16'd1;
     aw_next    = (16'(qc.last_avail + 16'd1) >= qn) ? !qc.avail_wrap : qc.avail_wrap;
-    used_sum   = 17'(qc.used_idx) + ndesc_q;
+    used_sum   = 17'(qc.used_idx) + eng_q.ndesc;
 
     // The request of RD_REQ / WR_REQ, from pre-edge state.
     req         = '0;
-    req.queue   = 16'(q_q);
+    req.queue   = 16'(eng_q.q);
     req.last    = 1'b1;
-    if (state_q == StRdReq) begin
+    if (eng_q.fsm == StRdReq) begin
       req.kind = DMA_RD;
-      req.tag  = 8'(next_tag_q);
-      unique case (op_q)
+      req.tag  = 8'(eng_q.next_tag);
+      unique case (eng_q.op)
         OpAvail: begin
           req.purpose = PURP_AVAIL_IDX;
           req.addr    = avail_base;
@@ -1469,31 +1389,31 @@ module vdpu_qeng
         end
         OpDesc: begin
           req.purpose = PURP_DESC;
-          req.addr    = desc_base + {44'b0, pk_en_q ? qc.last_avail : (io_fetch_q ? io_pos_q : cur_q), 4'b0};
-          req.len     = (pk_en_q || io_fetch_q) ? {8'b0, k_desc, 4'b0} : 16'd16;
+          req.addr    = desc_base + {44'b0, eng_q.pk_en ? qc.last_avail : (eng_q.io_fetch ? eng_q.io_pos : eng_q.cur), 4'b0};
+          req.len     = (eng_q.pk_en || eng_q.io_fetch) ? {8'b0, k_desc, 4'b0} : 16'd16;
         end
         OpPayload: begin
           req.purpose = PURP_PAYLOAD_RD;
-          req.addr    = d_addr_q + 64'(off_q);
-          req.len     = min16(blen_q - off_q, 32'(DMA_RD_MAX));
+          req.addr    = eng_q.d_addr + 64'(eng_q.off);
+          req.len     = min16(eng_q.blen - eng_q.off, 32'(DMA_RD_MAX));
         end
         OpInd: begin  // INDIRECT_DESC: a block of up to 32 table entries
           req.purpose = PURP_INDIRECT;
-          req.addr    = t_addr_q + {44'b0, t_base_q, 4'b0};
-          req.len     = {6'b0, t_cnt_q, 4'b0};
+          req.addr    = eng_q.t_addr + {44'b0, eng_q.t_base, 4'b0};
+          req.len     = {6'b0, eng_q.t_cnt, 4'b0};
         end
         default: begin  // OpEvent: packed driver event suppression; split used_event (EVENT_IDX),
                         // or the avail flags (no EVENT_IDX, after the used idx write)
           req.purpose = PURP_EVENT;
-          req.addr    = (pk_en_q || !ev_en_q) ? avail_base : avail_base + 64'd4 + {47'b0, qn, 1'b0};
-          req.len     = pk_en_q ? 16'd4 : 16'd2;
+          req.addr    = (eng_q.pk_en || !eng_q.ev_en) ? avail_base : avail_base + 64'd4 + {47'b0, qn, 1'b0};
+          req.len     = eng_q.pk_en ? 16'd4 : 16'd2;
         end
       endcase
-    end else if (state_q == StPay) begin
+    end else if (eng_q.fsm == StPay) begin
       req.kind    = DMA_RD;
-      req.tag     = 8'(next_tag_q);
+      req.tag     = 8'(eng_q.next_tag);
       req.purpose = PURP_PAYLOAD_RD;
-      req.addr    = pay_addr + 64'(p_req_q);
+      req.addr    = pay_addr + 64'(eng_q.p_req);
       req.len     = pay_len;
       if (xa_k != '0) begin  // the run-ahead descriptor read first
         req.purpose = PURP_DESC;
@@ -1504,12 +1424,12 @@ module vdpu_qeng
         req.addr    = desc_base + {32'b0, xb_slot[27:0], 4'b0};
         req.len     = {xb_k[11:0], 4'b0};
       end else if (!pay_req_ok) begin  // a read of the next fetch
-        req.addr    = xn_addr + 64'(xn_q[xn_i].preq);
+        req.addr    = xn_addr + 64'(eng_q.xn[xn_i].preq);
         req.len     = xn_rlen;
       end
-    end else if (state_q == StRxNext) begin  // the RX run-ahead read (loaded with ra_go)
+    end else if (eng_q.fsm == StRxNext) begin  // the RX run-ahead read (loaded with ra_go)
       req.kind    = DMA_RD;
-      req.tag     = 8'(next_tag_q);
+      req.tag     = 8'(eng_q.next_tag);
       req.purpose = PURP_DESC;
       req.addr    = desc_base + {32'b0, ra_slot[27:0], 4'b0};
       req.len     = {ra_k[11:0], 4'b0};
@@ -1522,50 +1442,50 @@ module vdpu_qeng
         req.addr    = avail_base;
         req.len     = 16'd4;
       end
-    end else if (state_q == StWrReq) begin
+    end else if (eng_q.fsm == StWrReq) begin
       req.kind = DMA_WR;
       req.len  = 16'd8;
-      unique case (op_q)
+      unique case (eng_q.op)
         OpPayWr: begin
           req.purpose = PURP_PAYLOAD_WR;
-          req.addr    = d_addr_q + 64'(off_q);
-          req.len     = clen_q;
+          req.addr    = eng_q.d_addr + 64'(eng_q.off);
+          req.len     = eng_q.clen;
           req.data    = rx_beat;
           req.last    = rx_lastb;
         end
         OpNumBuf: begin
           req.purpose    = PURP_PAYLOAD_WR;
-          req.addr       = nb_addr_q;
+          req.addr       = eng_q.nb_addr;
           req.len        = 16'd1;
-          req.data[7:0]  = 8'(m_cnt_q);
+          req.data[7:0]  = 8'(eng_q.m_cnt);
         end
         OpUsed: begin
           req.purpose = PURP_USED;
-          if (m_commit_q && m_k_q != '0 && pk_en_q) begin
+          if (eng_q.m_commit && eng_q.m_k != '0 && eng_q.pk_en) begin
             // MRG_RXBUF: the used descriptor of buffer mk_idx, at its own slot and wrap
             req.addr        = desc_base + {43'b0, m_slot, 4'b0} + 64'd8;
             req.data[31:0]  = 32'(m_len);
             req.data[47:32] = m_id;
             req.data[63:48] = ((qc.used_wrap ^ m_wrap_x) ? 16'((1 << VQ_F_AVAIL) | (1 << VQ_F_USED)) : '0) |
                               16'(1 << VQ_F_WRITE);
-          end else if (m_commit_q && m_k_q != '0) begin
+          end else if (eng_q.m_commit && eng_q.m_k != '0) begin
             // MRG_RXBUF: the used element of buffer mk_idx, after the RX batch held before the frame
-            req.addr        = used_base + 64'd4 + {45'b0, mod16(qc.used_idx + 16'(b_cnt_q) + 16'(mk_idx), qn), 3'b0};
+            req.addr        = used_base + 64'd4 + {45'b0, mod16(qc.used_idx + 16'(eng_q.b_cnt) + 16'(mk_idx), qn), 3'b0};
             req.data[63:0]  = {16'b0, m_len, 16'b0, m_id};
-          end else if (pk_en_q) begin
+          end else if (eng_q.pk_en) begin
             // struct pvirtq_desc bytes 8..15: len, id, flags
             // (RX: the batch's buffer 0, written after the others)
             req.addr       = desc_base + {44'b0, qc.used_idx, 4'b0} + 64'd8;
-            req.data[31:0] = rx_q ? 32'(b_len_q[15:0]) : '0;
-            req.data[47:32] = io_en_q ? last_bid : (rx_q ? b_id_q[15:0] : d_next_q);  // IN_ORDER: the batch's last buffer
+            req.data[31:0] = eng_q.rx ? 32'(eng_q.b_len[15:0]) : '0;
+            req.data[47:32] = eng_q.io_en ? last_bid : (eng_q.rx ? eng_q.b_id[15:0] : eng_q.d_next);  // IN_ORDER: the batch's last buffer
             req.data[63:48] = (qc.used_wrap ? 16'((1 << VQ_F_AVAIL) | (1 << VQ_F_USED)) : '0) |
-                              (rx_q ? 16'(1 << VQ_F_WRITE) : '0);
+                              (eng_q.rx ? 16'(1 << VQ_F_WRITE) : '0);
           end else begin
             // the batch of struct vring_used_elem {id, len}, 32 bytes per beat
             req.addr = used_base + 64'd4 + {45'b0, mod16(qc.used_idx, qn), 3'b0};
             req.len  = used_wlen;
-            req.data = used_elems[256*beat_q+:256];
-            req.last = (used_wlen - {7'b0, beat_q, 5'b0}) <= 16'd32;
+            req.data = used_elems[256*eng_q.beat+:256];
+            req.last = (used_wlen - {7'b0, eng_q.beat, 5'b0}) <= 16'd32;
           end
         end
         OpUsedRest: begin  // packed RX batch: whole used descriptors (address 0) from slot used_idx + 1
@@ -1573,7 +1493,7 @@ module vdpu_qeng
           req.addr    = desc_base + {44'b0, qc.used_idx + 16'd1, 4'b0};
           req.len     = rest_len;
           req.data    = rest_beat;
-          req.last    = (rest_len - {7'b0, beat_q, 5'b0}) <= 16'd32;
+          req.last    = (rest_len - {7'b0, eng_q.beat, 5'b0}) <= 16'd32;
         end
         OpAvEvt: begin  // split EVENT_IDX: avail_event after the used ring
           req.purpose     = PURP_EVENT;
@@ -1595,15 +1515,15 @@ module vdpu_qeng
     // A failed one is the queue's QERR_DMA at once (QERR[q] below); EvBad ends the service where the engine
     // next waits for the decision (no further used write).
     if (ev_hit) begin
-      if (ev_newest) ev_d.st = ev_ok ? EvNone : EvBad;
-      else ep_d[ev_idx].st = ev_ok ? EvNone : EvBad;
-      irq_o  = ev_ok && event_irq(dmacpl_data_i[31:0], pk_en_q, ev_en_q, ev_sel.nw, ev_sel.wrap, qn, ev_sel.n,
+      if (ev_newest) eng_d.ev.st = ev_ok ? EvNone : EvBad;
+      else eng_d.ep[ev_idx].st = ev_ok ? EvNone : EvBad;
+      irq_o  = ev_ok && event_irq(dmacpl_data_i[31:0], eng_q.pk_en, eng_q.ev_en, ev_sel.nw, ev_sel.wrap, qn, ev_sel.n,
                                   ev_sel.o);
       if (!ev_ok) begin
         err_o  = 1'b1;
-        err_info_d = '0;
-        err_info_d[ERR_INFO_CODE_LSB +: ERR_INFO_CODE_W]   = QERR_DMA;
-        err_info_d[ERR_INFO_QUEUE_LSB +: ERR_INFO_QUEUE_W] = ERR_INFO_QUEUE_W'(q_q);
+        eng_d.err_info = '0;
+        eng_d.err_info[ERR_INFO_CODE_LSB +: ERR_INFO_CODE_W]   = QERR_DMA;
+        eng_d.err_info[ERR_INFO_QUEUE_LSB +: ERR_INFO_QUEUE_W] = ERR_INFO_QUEUE_W'(eng_q.q);
       end
     end
 
@@ -1611,42 +1531,42 @@ module vdpu_qeng
     // its beats fill pcx; at its last beat it is in, or bad (QERR_DMA where the service takes it); a
     // dropped one is forgotten (the model's ra_tap).
     if (ra_hit) begin
-      ra_d.bad = beat_bad(ra_q.bad, ra_q.n, ra_q.got);
-      if (!ra_d.bad) begin
-        pcx_d   = beat_into(pcx_q, ra_q.got[PcW-1:0]);
-        ra_d.got = ra_q.got + 8'(xa_nb);
+      eng_d.ra.bad = beat_bad(eng_q.ra.bad, eng_q.ra.n, eng_q.ra.got);
+      if (!eng_d.ra.bad) begin
+        eng_d.pcx   = beat_into(eng_q.pcx, eng_q.ra.got[PcW-1:0]);
+        eng_d.ra.got = eng_q.ra.got + 8'(xa_nb);
       end
       if (dmacpl_last_i) begin
-        ra_d.st = ra_after_last(ra_q.st, ra_d.bad || beat_short(ra_q.n, ra_q.got));
-        if (ra_d.bad || beat_short(ra_q.n, ra_q.got)) fail_owed_d = 1'b1;  // dropped or not: owed
+        eng_d.ra.st = ra_after_last(eng_q.ra.st, eng_d.ra.bad || beat_short(eng_q.ra.n, eng_q.ra.got));
+        if (eng_d.ra.bad || beat_short(eng_q.ra.n, eng_q.ra.got)) eng_d.fail_owed = 1'b1;  // dropped or not: owed
       end
     end
     for (int i = 0; i < int'(RbN); i++) begin  // those after it: their beats fill pcy (the next), pcz
       if (rb_hit[i]) begin
-        rb_d[i].bad = beat_bad(rb_q[i].bad, rb_q[i].n, rb_q[i].got);
-        if (!rb_d[i].bad) begin
-          if (i == 0) pcy_d = beat_into(pcy_q, rb_q[i].got[PcW-1:0]);
-          else pcz_d[i-1] = beat_into(pcz_q[i-1], rb_q[i].got[PcW-1:0]);
-          rb_d[i].got = rb_q[i].got + 8'(xa_nb);
+        eng_d.rb[i].bad = beat_bad(eng_q.rb[i].bad, eng_q.rb[i].n, eng_q.rb[i].got);
+        if (!eng_d.rb[i].bad) begin
+          if (i == 0) eng_d.pcy = beat_into(eng_q.pcy, eng_q.rb[i].got[PcW-1:0]);
+          else eng_d.pcz[i-1] = beat_into(eng_q.pcz[i-1], eng_q.rb[i].got[PcW-1:0]);
+          eng_d.rb[i].got = eng_q.rb[i].got + 8'(xa_nb);
         end
         if (dmacpl_last_i) begin
-          rb_d[i].st = ra_after_last(rb_q[i].st, rb_d[i].bad || beat_short(rb_q[i].n, rb_q[i].got));
-          if (rb_d[i].bad || beat_short(rb_q[i].n, rb_q[i].got)) fail_owed_d = 1'b1;
+          eng_d.rb[i].st = ra_after_last(eng_q.rb[i].st, eng_d.rb[i].bad || beat_short(eng_q.rb[i].n, eng_q.rb[i].got));
+          if (eng_d.rb[i].bad || beat_short(eng_q.rb[i].n, eng_q.rb[i].got)) eng_d.fail_owed = 1'b1;
         end
       end
     end
     // the avail refresh's completion (the model's av_tap): 4 bytes, at whatever state; at its last beat in,
     // or bad (QERR_DMA where RX_NEXT takes it, or IDLE's report owed)
     if (av_hit) begin
-      av_d.bad = av_q.bad || (dmacpl_status_i != CPL_SC) || dmacpl_poison_i ||
-                 (32'(dmacpl_len_i) > 32'd4 - 32'(av_q.got));
-      if (!av_d.bad) begin
-        av_data_d    = av_data_q | ((dmacpl_data_i[31:0] & 32'(byte_mask(xa_nb))) << {av_q.got[1:0], 3'b000});
-        av_d.got = av_q.got + 8'(xa_nb);
+      eng_d.av.bad = eng_q.av.bad || (dmacpl_status_i != CPL_SC) || dmacpl_poison_i ||
+                 (32'(dmacpl_len_i) > 32'd4 - 32'(eng_q.av.got));
+      if (!eng_d.av.bad) begin
+        eng_d.av_data    = eng_q.av_data | ((dmacpl_data_i[31:0] & 32'(byte_mask(xa_nb))) << {eng_q.av.got[1:0], 3'b000});
+        eng_d.av.got = eng_q.av.got + 8'(xa_nb);
       end
       if (dmacpl_last_i) begin
-        av_d.st = (av_d.bad || 32'(av_q.got) + 32'(xa_nb) != 32'd4) ? RaBad : RaIn;
-        if (av_d.bad || 32'(av_q.got) + 32'(xa_nb) != 32'd4) fail_owed_d = 1'b1;
+        eng_d.av.st = (eng_d.av.bad || 32'(eng_q.av.got) + 32'(xa_nb) != 32'd4) ? RaBad : RaIn;
+        if (eng_d.av.bad || 32'(eng_q.av.got) + 32'(xa_nb) != 32'd4) eng_d.fail_owed = 1'b1;
       end
     end
 
@@ -1655,116 +1575,116 @@ module vdpu_qeng
     // engine is in, hidden from the states (the model's xn_tap).
     for (int i = 0; i < int'(XbN); i++) begin
       if (xb_hitv[i]) begin
-        xb_d[i].bad = beat_bad(xb_q[i].bad, xb_q[i].n, xb_q[i].got);
-        if (!xb_d[i].bad) begin
-          if (i == 0) pcy_d = beat_into(pcy_q, xb_q[i].got[PcW-1:0]);
-          else pcz_d[i-1] = beat_into(pcz_q[i-1], xb_q[i].got[PcW-1:0]);
-          xb_d[i].got = xb_q[i].got + 8'(xa_nb);
+        eng_d.xb[i].bad = beat_bad(eng_q.xb[i].bad, eng_q.xb[i].n, eng_q.xb[i].got);
+        if (!eng_d.xb[i].bad) begin
+          if (i == 0) eng_d.pcy = beat_into(eng_q.pcy, eng_q.xb[i].got[PcW-1:0]);
+          else eng_d.pcz[i-1] = beat_into(eng_q.pcz[i-1], eng_q.xb[i].got[PcW-1:0]);
+          eng_d.xb[i].got = eng_q.xb[i].got + 8'(xa_nb);
         end
         if (dmacpl_last_i) begin
-          xb_d[i].bad = xb_d[i].bad || beat_short(xb_q[i].n, xb_q[i].got);
-          xb_d[i].st  = XaIn;
-          if (xb_d[i].bad) fail_owed_d = 1'b1;  // until a PAY phase takes it as its read ahead
+          eng_d.xb[i].bad = eng_d.xb[i].bad || beat_short(eng_q.xb[i].n, eng_q.xb[i].got);
+          eng_d.xb[i].st  = XaIn;
+          if (eng_d.xb[i].bad) eng_d.fail_owed = 1'b1;  // until a PAY phase takes it as its read ahead
         end
       end
     end
     if (xn_hit) begin  // next fetch xn_hi's read
-      if (!xn_bad_beat) p_got_d[pay_idx] = p_got_q[pay_idx] + 16'(pay_n);
-      if (xn_bad_beat) xn_d[xn_hi].bad = 1'b1;
+      if (!xn_bad_beat) eng_d.p_got[pay_idx] = eng_q.p_got[pay_idx] + 16'(pay_n);
+      if (xn_bad_beat) eng_d.xn[xn_hi].bad = 1'b1;
       if (dmacpl_last_i) begin
-        if (!xn_bad_beat && p_got_q[pay_idx] + 16'(pay_n) != p_len_q[pay_idx]) xn_d[xn_hi].bad = 1'b1;
-        p_busy_d[pay_idx]       = 1'b0;
-        p_nx_d[xn_hi][pay_idx] = 1'b0;
-        xn_d[xn_hi].n          = xn_q[xn_hi].n - CntW'(1);
-        if (xn_d[xn_hi].bad) fail_owed_d = 1'b1;  // until the next PAY phase takes it
+        if (!xn_bad_beat && eng_q.p_got[pay_idx] + 16'(pay_n) != eng_q.p_len[pay_idx]) eng_d.xn[xn_hi].bad = 1'b1;
+        eng_d.p_busy[pay_idx]       = 1'b0;
+        eng_d.p_nx[xn_hi][pay_idx] = 1'b0;
+        eng_d.xn[xn_hi].n          = eng_q.xn[xn_hi].n - CntW'(1);
+        if (eng_d.xn[xn_hi].bad) eng_d.fail_owed = 1'b1;  // until the next PAY phase takes it
       end
     end
 
-    unique case (state_q)
+    unique case (eng_q.fsm)
       // -- scheduler: RX first, then the next ready TX queue (round robin); the last service's interrupt
       // decision first: nothing is picked while it is pending
       StIdle: begin
         if (ev_bad) begin
-          if (ev_q.st == EvBad) ev_d.st = EvNone;  // it has stopped its queue already
-          for (int i = 0; i < int'(EpN); i++) if (ep_q[i].st == EvBad) ep_d[i].st = EvNone;
+          if (eng_q.ev.st == EvBad) eng_d.ev.st = EvNone;  // it has stopped its queue already
+          for (int i = 0; i < int'(EpN); i++) if (eng_q.ep[i].st == EvBad) eng_d.ep[i].st = EvNone;
         end else if (cto_fire) begin
-          code_d  = QERR_TIMEOUT;
-          state_d = StErr;
-          ev_d.st  = EvNone;
+          eng_d.err  = QERR_TIMEOUT;
+          eng_d.fsm = StErr;
+          eng_d.ev.st  = EvNone;
         end else if (ev_held || ra_pend || xn_pend) begin
           // the decision's (or an RX run-ahead read's, or a next fetch's the service left) completion is
           // on the way
-        end else if (fail_owed_q) begin
+        end else if (eng_q.fail_owed) begin
           // a read beside the last service failed and no buffer took it (dropped, forgotten, left): its
           // queue's QERR_DMA now, as a failed read the engine uses
-          code_d  = QERR_DMA;
-          state_d = StErr;
+          eng_d.err  = QERR_DMA;
+          eng_d.fsm = StErr;
         end else if (!quiesce_i) begin  // (quiesce is short - a reset, a suspend: a waiting frame stays)
           if (rx_drop && !tx_pass) begin
             // A waiting frame that cannot or must not be delivered is dropped (and counted) instead
             // of holding the wire: longer than the buffer or (MTU) than the driver allows, before
             // DRIVER_OK, its receiveq not enabled (reset) or stopped.
             rx_free_o = 1'b1;
-            if (rx_dropped_q != 16'hFFFF) rx_dropped_d = rx_dropped_q + 16'd1;
+            if (eng_q.rx_dropped != 16'hFFFF) eng_d.rx_dropped = eng_q.rx_dropped + 16'd1;
           end else if (eng_ctrl_i[ENGCTRL_ENABLE] && (rx_pick || tx_any)) begin
             // a receive service that left its batch to a waiting transmitq: that one first (tx_pass)
-            q_d       = rx_pick ? rx_q_i : tx_pick;
-            rx_d      = rx_pick;
-            rx_pass_d = 1'b0;
-            ra_d.st    = RaNone;
-            for (int i = 0; i < int'(RbN); i++) rb_d[i].st = RaNone;
-            av_d.st    = RaNone;
-            av_seen_d   = 1'b0;
-            ra_taken_d = 1'b0;
-            pk_en_d = eng_ctrl_i[ENGCTRL_PACKED];
-            op_d     = eng_ctrl_i[ENGCTRL_PACKED] ? OpDesc : OpAvail;
-            state_d  = StRdReq;
-            ndesc_d  = '0;
-            tot_d    = '0;
-            pf_d     = param_field(eng_param_i[ENG_PARAM_PREFETCH_LSB +: ENG_PARAM_PREFETCH_W]);
-            bb_d     = param_field(eng_param_i[ENG_PARAM_BATCH_LSB +: ENG_PARAM_BATCH_W]);
-            pc_n_d    = '0;
-            pcfirst_d = 1'b1;
-            b_cnt_d   = '0;
-            b_held_d  = 1'b0;
-            b_leave_d = 1'b0;
-            rx_own_d = rx_pick;
+            eng_d.q       = rx_pick ? rx_q_i : tx_pick;
+            eng_d.rx      = rx_pick;
+            eng_d.rx_pass = 1'b0;
+            eng_d.ra.st    = RaNone;
+            for (int i = 0; i < int'(RbN); i++) eng_d.rb[i].st = RaNone;
+            eng_d.av.st    = RaNone;
+            eng_d.av_seen   = 1'b0;
+            eng_d.ra_taken = 1'b0;
+            eng_d.pk_en = eng_ctrl_i[ENGCTRL_PACKED];
+            eng_d.op     = eng_ctrl_i[ENGCTRL_PACKED] ? OpDesc : OpAvail;
+            eng_d.fsm  = StRdReq;
+            eng_d.ndesc  = '0;
+            eng_d.tot    = '0;
+            eng_d.pf     = param_field(eng_param_i[ENG_PARAM_PREFETCH_LSB +: ENG_PARAM_PREFETCH_W]);
+            eng_d.bb     = param_field(eng_param_i[ENG_PARAM_BATCH_LSB +: ENG_PARAM_BATCH_W]);
+            eng_d.pc_n    = '0;
+            eng_d.pcfirst = 1'b1;
+            eng_d.b_cnt   = '0;
+            eng_d.b_held  = 1'b0;
+            eng_d.b_leave = 1'b0;
+            eng_d.rx_own = rx_pick;
             // IN_ORDER batches TX completions only: a skipped buffer counts as used completely,
             // which a receive buffer is not (docs/queue-engine.md "IN_ORDER")
-            io_en_d     = !rx_pick && eng_ctrl_i[ENGCTRL_IN_ORDER];
-            b_nd_d    = '0;
+            eng_d.io_en     = !rx_pick && eng_ctrl_i[ENGCTRL_IN_ORDER];
+            eng_d.b_nd    = '0;
             // split IN_ORDER fetch (both directions): the head of the buffer at last_avail is known
             // when the queue's hint names that index
-            io_fetch_d = !eng_ctrl_i[ENGCTRL_PACKED] && eng_ctrl_i[ENGCTRL_IN_ORDER];
-            io_seq_d   = rx_pick ? (io_ok_q[rx_q_i] && io_la_q[rx_q_i] == qctx_i[rx_q_i].last_avail)
+            eng_d.io_fetch = !eng_ctrl_i[ENGCTRL_PACKED] && eng_ctrl_i[ENGCTRL_IN_ORDER];
+            eng_d.io_seq   = rx_pick ? (io_ok_q[rx_q_i] && io_la_q[rx_q_i] == qctx_i[rx_q_i].last_avail)
                                : (io_ok_q[tx_pick] && io_la_q[tx_pick] == qctx_i[tx_pick].last_avail);
-            io_pos_d   = rx_pick ? io_head_q[rx_q_i] : io_head_q[tx_pick];
-            ind_en_d    = eng_ctrl_i[ENGCTRL_INDIRECT];
-            ev_en_d    = eng_ctrl_i[ENGCTRL_EVENT_IDX];
-            in_tbl_d    = 1'b0;
-            ae_wait_d    = 1'b0;
-            mrg_en_d     = rx_pick && eng_ctrl_i[ENGCTRL_MRG_RXBUF];
-            m_n_d      = '0;
-            m_nd_d     = '0;
-            m_base_d   = '0;
-            m_commit_d = 1'b0;
+            eng_d.io_pos   = rx_pick ? io_head_q[rx_q_i] : io_head_q[tx_pick];
+            eng_d.ind_en    = eng_ctrl_i[ENGCTRL_INDIRECT];
+            eng_d.ev_en    = eng_ctrl_i[ENGCTRL_EVENT_IDX];
+            eng_d.in_tbl    = 1'b0;
+            eng_d.ae_wait    = 1'b0;
+            eng_d.mrg_en     = rx_pick && eng_ctrl_i[ENGCTRL_MRG_RXBUF];
+            eng_d.m_n      = '0;
+            eng_d.m_nd     = '0;
+            eng_d.m_base   = '0;
+            eng_d.m_commit = 1'b0;
             // the picked queue's position (RX: the steered receiveq, not always queue 0)
-            m_la0_d    = rx_pick ? qctx_i[rx_q_i].last_avail : qctx_i[tx_pick].last_avail;
-            m_aw0_d    = rx_pick ? qctx_i[rx_q_i].avail_wrap : qctx_i[tx_pick].avail_wrap;
-            nd_en_d      = eng_ctrl_i[ENGCTRL_NOTIF_DATA];
-            mr_d      = rx_pick ? CntW'(1) : reads_field(eng_param_i[ENG_PARAM_MAX_READS_LSB +: ENG_PARAM_MAX_READS_W]);  // payload reads are TX only
-            xf_d      = param_field(eng_param_i[ENG_PARAM_TX_FETCH_LSB +: ENG_PARAM_TX_FETCH_W]);
-            x_d.cnt    = 4'd1;
-            x_d.left   = '0;
-            x_d.sent   = 1'b0;
-            xa_d.st     = XaNone;
+            eng_d.m_la0    = rx_pick ? qctx_i[rx_q_i].last_avail : qctx_i[tx_pick].last_avail;
+            eng_d.m_aw0    = rx_pick ? qctx_i[rx_q_i].avail_wrap : qctx_i[tx_pick].avail_wrap;
+            eng_d.nd_en      = eng_ctrl_i[ENGCTRL_NOTIF_DATA];
+            eng_d.mr      = rx_pick ? CntW'(1) : reads_field(eng_param_i[ENG_PARAM_MAX_READS_LSB +: ENG_PARAM_MAX_READS_W]);  // payload reads are TX only
+            eng_d.xf      = param_field(eng_param_i[ENG_PARAM_TX_FETCH_LSB +: ENG_PARAM_TX_FETCH_W]);
+            eng_d.x.cnt    = 4'd1;
+            eng_d.x.left   = '0;
+            eng_d.x.sent   = 1'b0;
+            eng_d.xa.st     = XaNone;
             xn_clear  = 1'b1;  // no next fetch yet (nothing of one is in flight: IDLE waited for it)
-            tx_base_d  = '0;
-            ndcap_d   = cap8(rx_pick ? pick_ahead_rx : pick_ahead_tx);
+            eng_d.tx_base  = '0;
+            eng_d.ndcap   = cap8(rx_pick ? pick_ahead_rx : pick_ahead_tx);
             if (!rx_pick) begin
               qwr_o.idx      = tx_pick;
               qwr_o.kick_clr = 1'b1;
-              tx_last_d      = tx_pick;
+              eng_d.tx_last      = tx_pick;
             end
           end
         end
@@ -1772,69 +1692,69 @@ module vdpu_qeng
 
       StRdReq: begin
         if (cto_fire) begin  // the pending decision's read timed out
-          code_d  = QERR_TIMEOUT;
-          state_d = StErr;
-          ev_d.st  = EvNone;
-        end else if (ra_refill && ra_q.st == RaIn && ra_first_ok) begin
+          eng_d.err  = QERR_TIMEOUT;
+          eng_d.fsm = StErr;
+          eng_d.ev.st  = EvNone;
+        end else if (ra_refill && eng_q.ra.st == RaIn && ra_first_ok) begin
           // RX run-ahead: the refill's descriptors are in already - the cache, no read
-          pc_d    = pcx_q;
-          pc_n_d   = ra_q.n;
-          ra_taken_d = 1'b1;
-          pcfirst_d = 1'b1;
+          eng_d.pc    = eng_q.pcx;
+          eng_d.pc_n   = eng_q.ra.n;
+          eng_d.ra_taken = 1'b1;
+          eng_d.pcfirst = 1'b1;
           // the second becomes the first, the third the second, in or on the way (their beats at this
           // edge included)
-          pcx_d   = pcy_d;
-          ra_d    = rb_d[0];  // (rb_hit changes st, got, bad only)
-          for (int i = 0; i < int'(RbN) - 1; i++) rb_d[i] = rb_d[i+1];
-          rb_d[RbN-1].st = RaNone;
-          if (RbN > 1) pcy_d = pcz_d[0];
-          for (int i = 0; i < int'(PczN) - 1; i++) pcz_d[i] = pcz_d[i+1];
-          rd_len_d  = req.len;
-          rd_got_d  = 32'(req.len);
-          rd_bad_d  = 1'b0;
-          state_d = StProc;
-        end else if (ra_refill && ra_q.st == RaBad) begin
-          ra_d.st  = RaNone;  // it failed: as the read it stands for would have
-          for (int i = 0; i < int'(RbN); i++) rb_d[i].st = ra_unused(rb_d[i].st);
-          code_d  = QERR_DMA;
-          state_d = StErr;
+          eng_d.pcx   = eng_d.pcy;
+          eng_d.ra    = eng_d.rb[0];  // (rb_hit changes st, got, bad only)
+          for (int i = 0; i < int'(RbN) - 1; i++) eng_d.rb[i] = eng_d.rb[i+1];
+          eng_d.rb[RbN-1].st = RaNone;
+          if (RbN > 1) eng_d.pcy = eng_d.pcz[0];
+          for (int i = 0; i < int'(PczN) - 1; i++) eng_d.pcz[i] = eng_d.pcz[i+1];
+          eng_d.rd_len  = req.len;
+          eng_d.rd_got  = 32'(req.len);
+          eng_d.rd_bad  = 1'b0;
+          eng_d.fsm = StProc;
+        end else if (ra_refill && eng_q.ra.st == RaBad) begin
+          eng_d.ra.st  = RaNone;  // it failed: as the read it stands for would have
+          for (int i = 0; i < int'(RbN); i++) eng_d.rb[i].st = ra_unused(eng_d.rb[i].st);
+          eng_d.err  = QERR_DMA;
+          eng_d.fsm = StErr;
         end else begin
           // the run-ahead read is still in flight (a refill mid-frame or mid-chain: RX_NEXT waits for
           // it): dropped, the descriptors read here; in but its first descriptor not available (read
           // before the driver made it so): forgotten, read afresh
-          if (ra_refill && (ra_q.st == RaRead || ra_q.st == RaIn)) begin
-            ra_d.st = ra_unused(ra_d.st);
-            for (int i = 0; i < int'(RbN); i++) rb_d[i].st = ra_unused(rb_d[i].st);
+          if (ra_refill && (eng_q.ra.st == RaRead || eng_q.ra.st == RaIn)) begin
+            eng_d.ra.st = ra_unused(eng_d.ra.st);
+            for (int i = 0; i < int'(RbN); i++) eng_d.rb[i].st = ra_unused(eng_d.rb[i].st);
           end
           if (!tag_held && dma_free_i) begin
             dma_load_o = 1'b1;
-            rd_tag_d     = req.tag;
-            next_tag_d      = next_tag_q + TagW'(1);
-            rd_len_d     = req.len;
-            rd_got_d     = '0;
-            rd_bad_d     = 1'b0;
-            rbuf_d     = '0;
-            state_d    = StRdWait;
+            eng_d.rd_tag     = req.tag;
+            eng_d.next_tag      = eng_q.next_tag + TagW'(1);
+            eng_d.rd_len     = req.len;
+            eng_d.rd_got     = '0;
+            eng_d.rd_bad     = 1'b0;
+            eng_d.rbuf     = '0;
+            eng_d.fsm    = StRdWait;
             if (cache_rd) begin  // the cache is empty when it is read: it now holds what arrives
-              pc_n_d = (op_q == OpRing) ? k_ring : k_desc;
-              pcfirst_d = 1'b1;
-              pc_d  = '0;
+              eng_d.pc_n = (eng_q.op == OpRing) ? k_ring : k_desc;
+              eng_d.pcfirst = 1'b1;
+              eng_d.pc  = '0;
             end
-            if (op_q == OpEvent && (pk_en_q || ev_en_q)) begin
+            if (eng_q.op == OpEvent && (eng_q.pk_en || eng_q.ev_en)) begin
               // the interrupt decision is made beside the engine (ev_hit): the next buffer now
               // the decision before it still pending moves aside - as ev_hit left it at this edge (one
               // whose completion came now is done; soak seed 412044)
               // (into ep, or eq when ep is pending: the used write waited for a free one)
-              if (ev_d.st != EvNone) ep_d[ep_free] = ev_d;  // (ev_hit changes st only)
-              ev_d.st   = EvRead;
-              ev_d.tag  = next_tag_q;
-              ev_d.n    = ndesc_q[15:0];
-              ev_d.o    = ev_old_q;
-              ev_d.nw   = qc.used_idx;  // the used write before it is done: its new idx
-              ev_d.wrap = qc.used_wrap;
-              irq_en_d = 1'b0;  // IRQ raises nothing: the decision raises the interrupt
-              rd_got_d   = 32'(req.len);  // PROC of a cached descriptor sees a complete read
-              state_d  = StIrq;
+              if (eng_d.ev.st != EvNone) eng_d.ep[ep_free] = eng_d.ev;  // (ev_hit changes st only)
+              eng_d.ev.st   = EvRead;
+              eng_d.ev.tag  = eng_q.next_tag;
+              eng_d.ev.n    = eng_q.ndesc[15:0];
+              eng_d.ev.o    = eng_q.ev_old;
+              eng_d.ev.nw   = qc.used_idx;  // the used write before it is done: its new idx
+              eng_d.ev.wrap = qc.used_wrap;
+              eng_d.irq_en = 1'b0;  // IRQ raises nothing: the decision raises the interrupt
+              eng_d.rd_got   = 32'(req.len);  // PROC of a cached descriptor sees a complete read
+              eng_d.fsm  = StIrq;
             end
           end
         end
@@ -1842,299 +1762,299 @@ module vdpu_qeng
 
       StRdWait: begin
         if (rd_abort) begin
-          state_d = StIdle;  // DEV_RESET: the read is forgotten (a completion for it is unexpected)
+          eng_d.fsm = StIdle;  // DEV_RESET: the read is forgotten (a completion for it is unexpected)
         end else if (cto_fire) begin
-          code_d  = QERR_TIMEOUT;
-          state_d = StErr;
-          ev_d.st  = EvNone;  // the pending decision's read is forgotten too
+          eng_d.err  = QERR_TIMEOUT;
+          eng_d.fsm = StErr;
+          eng_d.ev.st  = EvNone;  // the pending decision's read is forgotten too
         end else if (cpl_v) begin
-          rd_got_d = rd_got_q + 32'(dmacpl_len_i);
-          if (!cpl_good) rd_bad_d = 1'b1;
+          eng_d.rd_got = eng_q.rd_got + 32'(dmacpl_len_i);
+          if (!cpl_good) eng_d.rd_bad = 1'b1;
           if (!cpl_good) begin
             // an error status, poisoned data or a foreign tag: nothing of the beat is stored
           end else if (cache_rd && cpl_n != '0) begin
-            pc_d = pc_q | ({(PcBits - 256)'(0), dmacpl_data_i & byte_mask(cpl_n)} << {rd_got_q[PcW-1:0], 3'b000});
-          end else if (op_q != OpPayload && op_q != OpInd && cpl_n != '0) begin
-            rbuf_d = rbuf_q | 128'(({256'b0, dmacpl_data_i & byte_mask(cpl_n)} << {rd_got_q[3:0], 3'b000}));
+            eng_d.pc = eng_q.pc | ({(PcBits - 256)'(0), dmacpl_data_i & byte_mask(cpl_n)} << {eng_q.rd_got[PcW-1:0], 3'b000});
+          end else if (eng_q.op != OpPayload && eng_q.op != OpInd && cpl_n != '0) begin
+            eng_d.rbuf = eng_q.rbuf | 128'(({256'b0, dmacpl_data_i & byte_mask(cpl_n)} << {eng_q.rd_got[3:0], 3'b000}));
           end
-          if (dmacpl_last_i) state_d = StProc;
+          if (dmacpl_last_i) eng_d.fsm = StProc;
         end
       end
 
       StProc: begin
-        if (rd_bad_q || rd_got_q != 32'(rd_len_q)) begin
-          code_d  = QERR_DMA;
-          state_d = StErr;
+        if (eng_q.rd_bad || eng_q.rd_got != 32'(eng_q.rd_len)) begin
+          eng_d.err  = QERR_DMA;
+          eng_d.fsm = StErr;
         end else begin
-          unique case (op_q)
+          unique case (eng_q.op)
             OpAvail: begin
-              avail_idx_d   = rbuf_q[31:16];
-              irq_en_d = !rbuf_q[0];  // VRING_AVAIL_F_NO_INTERRUPT
-              if (rbuf_q[31:16] != la_eff) ae_wait_d = 1'b0;  // a later empty queue writes it again
-              if (rbuf_q[31:16] == la_eff && ev_en_q && !rx_q && !ae_wait_q) begin
+              eng_d.avail_idx   = eng_q.rbuf[31:16];
+              eng_d.irq_en = !eng_q.rbuf[0];  // VRING_AVAIL_F_NO_INTERRUPT
+              if (eng_q.rbuf[31:16] != la_eff) eng_d.ae_wait = 1'b0;  // a later empty queue writes it again
+              if (eng_q.rbuf[31:16] == la_eff && eng_q.ev_en && !eng_q.rx && !eng_q.ae_wait) begin
                 // EVENT_IDX: ask for a doorbell when the next buffer is posted, then look once more
-                beat_d  = '0;
-                op_d    = OpAvEvt;
-                state_d = StWrReq;
-              end else if (rbuf_q[31:16] == la_eff && (rx_q || b_cnt_q != '0)) begin
+                eng_d.beat  = '0;
+                eng_d.op    = OpAvEvt;
+                eng_d.fsm = StWrReq;
+              end else if (eng_q.rbuf[31:16] == la_eff && (eng_q.rx || eng_q.b_cnt != '0)) begin
                 // empty: an RX frame is dropped (MRG_RXBUF: no buffer for its rest); leaving the
                 // queue with a batch held: the batch is written first, IDLE after its IRQ
-                if (rx_q) begin
+                if (eng_q.rx) begin
                   rx_free_o = 1'b1;
-                  rx_own_d  = 1'b0;
-                  if (rx_dropped_q != 16'hFFFF) rx_dropped_d = rx_dropped_q + 16'd1;
+                  eng_d.rx_own  = 1'b0;
+                  if (eng_q.rx_dropped != 16'hFFFF) eng_d.rx_dropped = eng_q.rx_dropped + 16'd1;
                 end
-                state_d = StIdle;
-                if (b_cnt_q != '0) begin
-                  b_leave_d = 1'b1;
-                  beat_d   = '0;
-                  op_d     = OpUsed;
-                  state_d  = StWrReq;
+                eng_d.fsm = StIdle;
+                if (eng_q.b_cnt != '0) begin
+                  eng_d.b_leave = 1'b1;
+                  eng_d.beat   = '0;
+                  eng_d.op     = OpUsed;
+                  eng_d.fsm  = StWrReq;
                 end
-              end else if (rbuf_q[31:16] == la_eff) begin
-                state_d = StIdle;  // empty: TX is done
-              end else if (rbuf_q[31:16] - qc.last_avail > qn || rbuf_q[31:16] - qc.last_avail < 16'(m_n_q)) begin
+              end else if (eng_q.rbuf[31:16] == la_eff) begin
+                eng_d.fsm = StIdle;  // empty: TX is done
+              end else if (eng_q.rbuf[31:16] - qc.last_avail > qn || eng_q.rbuf[31:16] - qc.last_avail < 16'(eng_q.m_n)) begin
                 // more than a ring of buffers, or (MRG_RXBUF) the idx moved back past the frame's buffers
-                code_d  = QERR_IDX;
-                state_d = StErr;
+                eng_d.err  = QERR_IDX;
+                eng_d.fsm = StErr;
               end else begin
-                op_d    = OpRing;
-                state_d = StRdReq;
+                eng_d.op    = OpRing;
+                eng_d.fsm = StRdReq;
               end
             end
 
             OpRing: begin  // the entries are in the cache: the first one is used now
-              pc_d  = pc_q >> 16;
-              pc_n_d = pc_n_q - 4'd1;
-              pcfirst_d = 1'b0;
-              if (pc_q[15:0] >= qn) begin
-                code_d  = QERR_ID;
-                state_d = StErr;
+              eng_d.pc  = eng_q.pc >> 16;
+              eng_d.pc_n = eng_q.pc_n - 4'd1;
+              eng_d.pcfirst = 1'b0;
+              if (eng_q.pc[15:0] >= qn) begin
+                eng_d.err  = QERR_ID;
+                eng_d.fsm = StErr;
               end else begin
-                head_d  = pc_q[15:0];
-                cur_d   = pc_q[15:0];
-                op_d    = OpDesc;
-                state_d = StRdReq;
-                if (io_fetch_q) begin  // IN_ORDER: the ring entry says where the table order is
-                  io_seq_d = 1'b1;
-                  io_pos_d = pc_q[15:0];
+                eng_d.head  = eng_q.pc[15:0];
+                eng_d.cur   = eng_q.pc[15:0];
+                eng_d.op    = OpDesc;
+                eng_d.fsm = StRdReq;
+                if (eng_q.io_fetch) begin  // IN_ORDER: the ring entry says where the table order is
+                  eng_d.io_seq = 1'b1;
+                  eng_d.io_pos = eng_q.pc[15:0];
                 end
               end
             end
 
             OpDesc, OpInd: begin  // a ring descriptor, or (OpInd) the table entry tcur
-              if ((pk_en_q || io_fetch_q) && op_q == OpDesc) begin  // the next cached descriptor is used now
-                pc_d  = pc_q >> 128;
-                pc_n_d = pc_n_q - 4'd1;
-                pcfirst_d = 1'b0;
+              if ((eng_q.pk_en || eng_q.io_fetch) && eng_q.op == OpDesc) begin  // the next cached descriptor is used now
+                eng_d.pc  = eng_q.pc >> 128;
+                eng_d.pc_n = eng_q.pc_n - 4'd1;
+                eng_d.pcfirst = 1'b0;
               end
-              if (io_fetch_q && op_q == OpDesc) io_pos_d = (io_pos_q + 16'd1 >= qn) ? '0 : io_pos_q + 16'd1;
-              if (pk_en_q && op_q == OpDesc && !pd_avail) begin
-                pc_n_d = '0;  // the rest of the cache is newer: dropped (it may be posted later)
-                if (ndesc_q == '0 && rx_q && !pcfirst_q) begin
+              if (eng_q.io_fetch && eng_q.op == OpDesc) eng_d.io_pos = (eng_q.io_pos + 16'd1 >= qn) ? '0 : eng_q.io_pos + 16'd1;
+              if (eng_q.pk_en && eng_q.op == OpDesc && !pd_avail) begin
+                eng_d.pc_n = '0;  // the rest of the cache is newer: dropped (it may be posted later)
+                if (eng_q.ndesc == '0 && eng_q.rx && !eng_q.pcfirst) begin
                   // read before this frame came, behind buffers it held: the driver may have posted
                   // it since - read again (the run-ahead read's slots no longer follow the cache:
                   // forgotten); the frame is dropped only if that fresh read finds no buffer
-                  ra_d.st  = ra_unused(ra_d.st);
-                  for (int i = 0; i < int'(RbN); i++) rb_d[i].st = ra_unused(rb_d[i].st);  // theirs follow the first's
-                  ndcap_d = cap8(cur_ahead);
-                  state_d = StRdReq;
-                end else if (ndesc_q == '0 && rx_q) begin
+                  eng_d.ra.st  = ra_unused(eng_d.ra.st);
+                  for (int i = 0; i < int'(RbN); i++) eng_d.rb[i].st = ra_unused(eng_d.rb[i].st);  // theirs follow the first's
+                  eng_d.ndcap = cap8(cur_ahead);
+                  eng_d.fsm = StRdReq;
+                end else if (eng_q.ndesc == '0 && eng_q.rx) begin
                   // the frame is dropped (MRG_RXBUF: the filled buffers' slots go back); a held RX
                   // batch is written first, IDLE after its IRQ
                   rx_free_o = 1'b1;
-                  rx_own_d  = 1'b0;
-                  if (rx_dropped_q != 16'hFFFF) rx_dropped_d = rx_dropped_q + 16'd1;
-                  if (mrg_en_q && m_n_q != '0) begin
+                  eng_d.rx_own  = 1'b0;
+                  if (eng_q.rx_dropped != 16'hFFFF) eng_d.rx_dropped = eng_q.rx_dropped + 16'd1;
+                  if (eng_q.mrg_en && eng_q.m_n != '0) begin
                     qwr_o.avail_we   = 1'b1;
-                    qwr_o.last_avail = m_la0_q;
-                    qwr_o.avail_wrap = m_aw0_q;
+                    qwr_o.last_avail = eng_q.m_la0;
+                    qwr_o.avail_wrap = eng_q.m_aw0;
                   end
-                  state_d = StIdle;
-                  if (b_cnt_q != '0) begin
-                    b_leave_d = 1'b1;
-                    ndesc_d  = 17'(b_nd_q);
-                    beat_d   = '0;
-                    op_d     = (b_cnt_q > 4'd1) ? OpUsedRest : OpUsed;
-                    state_d  = StWrReq;
+                  eng_d.fsm = StIdle;
+                  if (eng_q.b_cnt != '0) begin
+                    eng_d.b_leave = 1'b1;
+                    eng_d.ndesc  = 17'(eng_q.b_nd);
+                    eng_d.beat   = '0;
+                    eng_d.op     = (eng_q.b_cnt > 4'd1) ? OpUsedRest : OpUsed;
+                    eng_d.fsm  = StWrReq;
                   end
-                end else if (ndesc_q == '0 && b_cnt_q != '0) begin
+                end else if (eng_q.ndesc == '0 && eng_q.b_cnt != '0) begin
                   // IN_ORDER: leaving the queue: the held batch first, IDLE after its IRQ
-                  b_leave_d = 1'b1;
-                  ndesc_d  = 17'(b_nd_q);
-                  beat_d   = '0;
-                  op_d     = OpUsed;
-                  state_d  = StWrReq;
-                end else if (ndesc_q == '0) begin
-                  state_d = StIdle;
+                  eng_d.b_leave = 1'b1;
+                  eng_d.ndesc  = 17'(eng_q.b_nd);
+                  eng_d.beat   = '0;
+                  eng_d.op     = OpUsed;
+                  eng_d.fsm  = StWrReq;
+                end else if (eng_q.ndesc == '0) begin
+                  eng_d.fsm = StIdle;
                 end else begin
-                  code_d  = QERR_CHAIN;
-                  state_d = StErr;
+                  eng_d.err  = QERR_CHAIN;
+                  eng_d.fsm = StErr;
                 end
-              end else if (op_q == OpDesc && ind_en_q && pd_flags[VQ_F_INDIRECT]) begin
+              end else if (eng_q.op == OpDesc && eng_q.ind_en && pd_flags[VQ_F_INDIRECT]) begin
                 // INDIRECT_DESC: the chain goes on in a table (the descriptor's WRITE flag is ignored)
                 if (pd_flags[VQ_F_NEXT]) begin
-                  code_d  = QERR_INDIRECT;
-                  state_d = StErr;
+                  eng_d.err  = QERR_INDIRECT;
+                  eng_d.fsm = StErr;
                 end else if (pd_len == '0 || pd_len[3:0] != '0 || {4'b0, pd_len[31:4]} > 32'(qn)) begin
-                  code_d  = QERR_LEN;
-                  state_d = StErr;
+                  eng_d.err  = QERR_LEN;
+                  eng_d.fsm = StErr;
                 end else if (!in_window(pd_addr, pd_len, hm_base_i, hm_size_i)) begin
-                  code_d  = QERR_ADDR;
-                  state_d = StErr;
-                end else if (ndesc_q + 17'd1 > 17'(qn)) begin
-                  code_d  = QERR_LOOP;
-                  state_d = StErr;
+                  eng_d.err  = QERR_ADDR;
+                  eng_d.fsm = StErr;
+                end else if (eng_q.ndesc + 17'd1 > 17'(qn)) begin
+                  eng_d.err  = QERR_LOOP;
+                  eng_d.fsm = StErr;
                 end else begin
-                  d_flags_d = pd_flags;
-                  d_next_d  = pd_next;  // packed: the buffer id
-                  ndesc_d  = ndesc_q + 17'd1;
-                  if (pk_en_q) begin  // its slot is consumed now; the table's entries take none
+                  eng_d.d_flags = pd_flags;
+                  eng_d.d_next  = pd_next;  // packed: the buffer id
+                  eng_d.ndesc  = eng_q.ndesc + 17'd1;
+                  if (eng_q.pk_en) begin  // its slot is consumed now; the table's entries take none
                     qwr_o.avail_we   = 1'b1;
                     qwr_o.last_avail = la_next;
                     qwr_o.avail_wrap = aw_next;
                   end
-                  in_tbl_d   = 1'b1;
-                  t_addr_d = pd_addr;
-                  t_n_d    = pd_len[19:4];
-                  t_cur_d  = '0;
-                  t_used_d = '0;
-                  t_base_d = '0;
-                  t_cnt_d  = (pd_len[19:4] > 16'(TblBlock)) ? 6'(TblBlock) : pd_len[9:4];
-                  op_d    = OpInd;
-                  state_d = StRdReq;
+                  eng_d.in_tbl   = 1'b1;
+                  eng_d.t_addr = pd_addr;
+                  eng_d.t_n    = pd_len[19:4];
+                  eng_d.t_cur  = '0;
+                  eng_d.t_used = '0;
+                  eng_d.t_base = '0;
+                  eng_d.t_cnt  = (pd_len[19:4] > 16'(TblBlock)) ? 6'(TblBlock) : pd_len[9:4];
+                  eng_d.op    = OpInd;
+                  eng_d.fsm = StRdReq;
                 end
               end else if (pd_flags[VQ_F_INDIRECT]) begin  // not negotiated, or nested in a table
-                code_d  = QERR_INDIRECT;
-                state_d = StErr;
+                eng_d.err  = QERR_INDIRECT;
+                eng_d.fsm = StErr;
               end else if (pd_len == '0) begin
-                code_d  = QERR_ZERO_LEN;
-                state_d = StErr;
+                eng_d.err  = QERR_ZERO_LEN;
+                eng_d.fsm = StErr;
               end else if (!in_window(pd_addr, pd_len, hm_base_i, hm_size_i)) begin
-                code_d  = QERR_ADDR;
-                state_d = StErr;
-              end else if (pd_flags[VQ_F_WRITE] != rx_q) begin
-                code_d  = QERR_DIR;
-                state_d = StErr;
-              end else if (op_q == OpInd ? (t_used_q + 17'd1 > 17'(t_n_q)) : (ndesc_q + 17'd1 > 17'(qn))) begin
-                code_d  = QERR_LOOP;
-                state_d = StErr;
-              end else if (!pk_en_q && pd_flags[VQ_F_NEXT] && pd_next >= (op_q == OpInd ? t_n_q : qn)) begin
-                code_d  = QERR_ID;
-                state_d = StErr;
-              end else if (io_fetch_q && op_q == OpDesc && pd_flags[VQ_F_NEXT] && pd_next != io_pos_d) begin
+                eng_d.err  = QERR_ADDR;
+                eng_d.fsm = StErr;
+              end else if (pd_flags[VQ_F_WRITE] != eng_q.rx) begin
+                eng_d.err  = QERR_DIR;
+                eng_d.fsm = StErr;
+              end else if (eng_q.op == OpInd ? (eng_q.t_used + 17'd1 > 17'(eng_q.t_n)) : (eng_q.ndesc + 17'd1 > 17'(qn))) begin
+                eng_d.err  = QERR_LOOP;
+                eng_d.fsm = StErr;
+              end else if (!eng_q.pk_en && pd_flags[VQ_F_NEXT] && pd_next >= (eng_q.op == OpInd ? eng_q.t_n : qn)) begin
+                eng_d.err  = QERR_ID;
+                eng_d.fsm = StErr;
+              end else if (eng_q.io_fetch && eng_q.op == OpDesc && pd_flags[VQ_F_NEXT] && pd_next != eng_d.io_pos) begin
                 // IN_ORDER: "driver MUST set next to 0 for the last descriptor in the table ... and
                 // to x + 1 for the rest" (split-ring.tex): a chain that goes elsewhere breaks the order
-                code_d  = QERR_CHAIN;
-                state_d = StErr;
-              end else if (!rx_q && 33'(tot_q) + 33'(pd_len) > 33'(FRAME_BUF_BYTES)) begin
-                code_d  = QERR_LEN;
-                state_d = StErr;
+                eng_d.err  = QERR_CHAIN;
+                eng_d.fsm = StErr;
+              end else if (!eng_q.rx && 33'(eng_q.tot) + 33'(pd_len) > 33'(FRAME_BUF_BYTES)) begin
+                eng_d.err  = QERR_LEN;
+                eng_d.fsm = StErr;
               end else begin
-                d_addr_d  = pd_addr;
-                d_flags_d = pd_flags;
-                off_d    = '0;
+                eng_d.d_addr  = pd_addr;
+                eng_d.d_flags = pd_flags;
+                eng_d.off    = '0;
                 // packed: dnext keeps the ring descriptor's buffer id (a table entry's is ignored)
-                if (!(pk_en_q && op_q == OpInd)) d_next_d = pd_next;
-                if (op_q == OpInd) begin
-                  t_used_d = t_used_q + 17'd1;
+                if (!(eng_q.pk_en && eng_q.op == OpInd)) eng_d.d_next = pd_next;
+                if (eng_q.op == OpInd) begin
+                  eng_d.t_used = eng_q.t_used + 17'd1;
                 end else begin
-                  ndesc_d = ndesc_q + 17'd1;
+                  eng_d.ndesc = eng_q.ndesc + 17'd1;
                 end
-                if (pk_en_q && op_q == OpDesc) begin
+                if (eng_q.pk_en && eng_q.op == OpDesc) begin
                   qwr_o.avail_we   = 1'b1;
                   qwr_o.last_avail = la_next;
                   qwr_o.avail_wrap = aw_next;
                 end
-                if (!rx_q && x_q.left != '0) begin
+                if (!eng_q.rx && eng_q.x.left != '0) begin
                   // TX fetch: a frame read and sent with the one before it
-                  x_d.left   = x_q.left - 4'd1;
-                  blen_d    = pd_len;
-                  off_d     = pd_len;
+                  eng_d.x.left   = eng_q.x.left - 4'd1;
+                  eng_d.blen    = pd_len;
+                  eng_d.off     = pd_len;
                   tot_new   = FRAME_PW'(pd_len);
-                  tot_d     = tot_new;
+                  eng_d.tot     = tot_new;
                   desc_done = 1'b1;
-                end else if (!rx_q) begin
-                  blen_d  = pd_len;
-                  op_d    = OpPayload;
-                  state_d = StRdReq;
-                  if (mr_q > CntW'(1)) begin  // several reads outstanding: the whole descriptor in PAY
-                    state_d  = StPay;
-                    x_d.out   = '0;
-                    x_d.stop  = XGo;
-                    txb_d    = '0;
-                    if (xn_q[0].cnt != '0) begin
+                end else if (!eng_q.rx) begin
+                  eng_d.blen  = pd_len;
+                  eng_d.op    = OpPayload;
+                  eng_d.fsm = StRdReq;
+                  if (eng_q.mr > CntW'(1)) begin  // several reads outstanding: the whole descriptor in PAY
+                    eng_d.fsm  = StPay;
+                    eng_d.x.out   = '0;
+                    eng_d.x.stop  = XGo;
+                    eng_d.txb    = '0;
+                    if (eng_q.xn[0].cnt != '0) begin
                       // the next fetch, read early (it starts with this descriptor): it goes on
-                      x_d.bidx  = next_buf(x_q.bidx, 32'd1);
-                      x_d.cnt   = xn_q[0].cnt;
-                      x_d.req   = xn_q[0].req;
-                      p_req_d    = xn_q[0].preq;
-                      x_d.rbase = xn_q[0].rbase;
-                      p_n_d      = xn_d[0].n;
-                      p_bad_d    = xn_d[0].bad;
-                      if (xn_d[0].bad) x_d.stop = XFailed;  // it fails here, as a fetch whose read failed
+                      eng_d.x.bidx  = next_buf(eng_q.x.bidx, 32'd1);
+                      eng_d.x.cnt   = eng_q.xn[0].cnt;
+                      eng_d.x.req   = eng_q.xn[0].req;
+                      eng_d.p_req    = eng_q.xn[0].preq;
+                      eng_d.x.rbase = eng_q.xn[0].rbase;
+                      eng_d.p_n      = eng_d.xn[0].n;
+                      eng_d.p_bad    = eng_d.xn[0].bad;
+                      if (eng_d.xn[0].bad) eng_d.x.stop = XFailed;  // it fails here, as a fetch whose read failed
                       // its reads are the phase's; the next fetch after it moves up
                       for (int i = 0; i < int'(XnN) - 1; i++) begin
-                        p_nx_d[i] = p_nx_d[i+1];
-                        xn_d[i]  = xn_d[i+1];
+                        eng_d.p_nx[i] = eng_d.p_nx[i+1];
+                        eng_d.xn[i]  = eng_d.xn[i+1];
                       end
-                      p_nx_d[XnN-1] = '0;
-                      xn_d[XnN-1]  = '0;  // none (its rbase with it)
+                      eng_d.p_nx[XnN-1] = '0;
+                      eng_d.xn[XnN-1]  = '0;  // none (its rbase with it)
                     end else begin
-                      x_d.bidx   = '0;
-                      x_d.cnt   = xf_count;
-                      x_d.req   = '0;
-                      p_req_d   = '0;
-                      x_d.rbase = tot_q;
-                      p_n_d     = '0;
-                      p_bad_d   = 1'b0;
-                      p_busy_d  = '0;  // a descriptor that failed left the slots of its reads in flight busy
+                      eng_d.x.bidx   = '0;
+                      eng_d.x.cnt   = xf_count;
+                      eng_d.x.req   = '0;
+                      eng_d.p_req   = '0;
+                      eng_d.x.rbase = eng_q.tot;
+                      eng_d.p_n     = '0;
+                      eng_d.p_bad   = 1'b0;
+                      eng_d.p_busy  = '0;  // a descriptor that failed left the slots of its reads in flight busy
                     end
-                    x_d.left  = x_d.cnt - 4'd1;
-                    tx_base_d = FRAME_PW'(32'(x_d.bidx) * TX_BUF_BYTES);
+                    eng_d.x.left  = eng_d.x.cnt - 4'd1;
+                    eng_d.tx_base = FRAME_PW'(32'(eng_d.x.bidx) * TX_BUF_BYTES);
                     // read beyond the next fetch: the read ahead of this phase, unless one is still waiting
                     // for the cache to run dry (a phase that did not take the whole cache took one before)
-                    if (xa_d.st == XaNone && xb_d[0].st != XaNone) begin
-                      pcx_d   = pcy_d;
-                      xa_d.st   = xb_d[0].st;
-                      xa_d.n   = xb_d[0].n;
-                      xa_d.tag = xb_d[0].tag;
-                      xa_d.got = xb_d[0].got;
-                      if (xb_d[0].st == XaRead) p_n_d = p_n_d + CntW'(1);
-                      if (xb_d[0].bad) begin
-                        p_bad_d  = 1'b1;
-                        x_d.stop = XFailed;
+                    if (eng_d.xa.st == XaNone && eng_d.xb[0].st != XaNone) begin
+                      eng_d.pcx   = eng_d.pcy;
+                      eng_d.xa.st   = eng_d.xb[0].st;
+                      eng_d.xa.n   = eng_d.xb[0].n;
+                      eng_d.xa.tag = eng_d.xb[0].tag;
+                      eng_d.xa.got = eng_d.xb[0].got;
+                      if (eng_d.xb[0].st == XaRead) eng_d.p_n = eng_d.p_n + CntW'(1);
+                      if (eng_d.xb[0].bad) begin
+                        eng_d.p_bad  = 1'b1;
+                        eng_d.x.stop = XFailed;
                       end
                       // the reads after it move up
                       for (int i = 1; i < int'(XbN); i++) begin
-                        xb_d[i-1] = xb_d[i];
-                        if (i == 1) pcy_d = pcz_d[0];
-                        else pcz_d[i-2] = pcz_d[i-1];
+                        eng_d.xb[i-1] = eng_d.xb[i];
+                        if (i == 1) eng_d.pcy = eng_d.pcz[0];
+                        else eng_d.pcz[i-2] = eng_d.pcz[i-1];
                       end
-                      xb_d[XbN-1] = '0;
+                      eng_d.xb[XbN-1] = '0;
                     end
                   end
                 end else if (pd_wlen != '0) begin
-                  blen_d  = pd_wlen;
-                  clen_d  = min16(pd_wlen, 32'(DMA_WR_MAX));
-                  beat_d  = '0;
-                  op_d    = OpPayWr;
-                  state_d = StWrReq;
+                  eng_d.blen  = pd_wlen;
+                  eng_d.clen  = min16(pd_wlen, 32'(DMA_WR_MAX));
+                  eng_d.beat  = '0;
+                  eng_d.op    = OpPayWr;
+                  eng_d.fsm = StWrReq;
                 end else begin
                   // the frame is complete: later descriptors are read and checked only
-                  blen_d    = '0;
+                  eng_d.blen    = '0;
                   desc_done = 1'b1;
                 end
               end
             end
 
             OpPayload: begin
-              off_new = off_q + 32'(rd_len_q);
-              tot_new = tot_q + FRAME_PW'(rd_len_q);
-              off_d   = off_new;
-              tot_d   = tot_new;
-              if (off_new < blen_q) begin
-                state_d = StRdReq;
+              off_new = eng_q.off + 32'(eng_q.rd_len);
+              tot_new = eng_q.tot + FRAME_PW'(eng_q.rd_len);
+              eng_d.off   = off_new;
+              eng_d.tot   = tot_new;
+              if (off_new < eng_q.blen) begin
+                eng_d.fsm = StRdReq;
               end else begin
                 desc_done = 1'b1;
               end
@@ -2142,9 +2062,9 @@ module vdpu_qeng
 
             default: begin  // OpEvent (RX, split TX without EVENT_IDX): the avail flags as they are after
                             // the used idx write, used_event, or the driver event structure
-              irq_en_d = event_irq(rbuf_q[31:0], pk_en_q, ev_en_q, qc.used_idx, qc.used_wrap, qn,
-                                   ndesc_q[15:0], ev_old_q);
-              state_d  = StIrq;
+              eng_d.irq_en = event_irq(eng_q.rbuf[31:0], eng_q.pk_en, eng_q.ev_en, qc.used_idx, qc.used_wrap, qn,
+                                   eng_q.ndesc[15:0], eng_q.ev_old);
+              eng_d.fsm  = StIrq;
             end
           endcase
         end
@@ -2152,83 +2072,83 @@ module vdpu_qeng
 
       StWrReq: begin
         if (cto_fire) begin  // the pending decision's read timed out (before this write's first beat)
-          code_d  = QERR_TIMEOUT;
-          state_d = StErr;
-          ev_d.st  = EvNone;
+          eng_d.err  = QERR_TIMEOUT;
+          eng_d.fsm = StErr;
+          eng_d.ev.st  = EvNone;
         end else if ((ev_bad || ev_full) &&
-                     (op_q == OpUsed || op_q == OpUsedRest) && beat_q == '0) begin
+                     (eng_q.op == OpUsed || eng_q.op == OpUsedRest) && eng_q.beat == '0) begin
           // the used ring moves on while one or two interrupt decisions are pending, not three; a failed
           // one has stopped the queue: the service ends here, nothing more is used (an RX frame it holds
           // freed)
           if (ev_bad) begin
-            if (ev_q.st == EvBad) ev_d.st = EvNone;
-            for (int i = 0; i < int'(EpN); i++) if (ep_q[i].st == EvBad) ep_d[i].st = EvNone;
-            state_d   = StIdle;
-            rx_free_o = rx_q && rx_own_q;
-            rx_own_d  = 1'b0;
+            if (eng_q.ev.st == EvBad) eng_d.ev.st = EvNone;
+            for (int i = 0; i < int'(EpN); i++) if (eng_q.ep[i].st == EvBad) eng_d.ep[i].st = EvNone;
+            eng_d.fsm   = StIdle;
+            rx_free_o = eng_q.rx && eng_q.rx_own;
+            eng_d.rx_own  = 1'b0;
           end
         end else if (dma_free_i) begin
           dma_load_o = 1'b1;
-          unique case (op_q)
+          unique case (eng_q.op)
             OpPayWr: begin
               // where the stream puts header byte 10: MRG_RXBUF patches num_buffers there
-              if (32'(tot_q) <= 32'(NET_NUMBUF_OFF) && 32'(NET_NUMBUF_OFF) < 32'(tot_q) + 32'(clen_q)) begin
-                nb_addr_d = d_addr_q + 64'(off_q) + 64'(NET_NUMBUF_OFF) - 64'(tot_q);
+              if (32'(eng_q.tot) <= 32'(NET_NUMBUF_OFF) && 32'(NET_NUMBUF_OFF) < 32'(eng_q.tot) + 32'(eng_q.clen)) begin
+                eng_d.nb_addr = eng_q.d_addr + 64'(eng_q.off) + 64'(NET_NUMBUF_OFF) - 64'(eng_q.tot);
               end
-              beat_d = beat_q + 4'd1;
+              eng_d.beat = eng_q.beat + 4'd1;
               if (rx_lastb) begin
-                beat_d  = '0;
-                off_new = off_q + 32'(clen_q);
-                tot_new = tot_q + FRAME_PW'(clen_q);
-                off_d   = off_new;
-                tot_d   = tot_new;
-                if (off_new < blen_q) begin
-                  clen_d = min16(blen_q - off_new, 32'(DMA_WR_MAX));
+                eng_d.beat  = '0;
+                off_new = eng_q.off + 32'(eng_q.clen);
+                tot_new = eng_q.tot + FRAME_PW'(eng_q.clen);
+                eng_d.off   = off_new;
+                eng_d.tot   = tot_new;
+                if (off_new < eng_q.blen) begin
+                  eng_d.clen = min16(eng_q.blen - off_new, 32'(DMA_WR_MAX));
                 end else begin
                   desc_done = 1'b1;
                 end
               end
             end
             OpUsedRest: begin  // packed RX batch: buffer 0's used descriptor follows
-              beat_d = beat_q + 4'd1;
+              eng_d.beat = eng_q.beat + 4'd1;
               if (req.last) begin
-                beat_d = '0;
-                op_d   = OpUsed;
+                eng_d.beat = '0;
+                eng_d.op   = OpUsed;
               end
             end
             OpAvEvt: begin  // avail_event written: read the avail idx once more
-              ae_wait_d   = 1'b1;
-              op_d    = OpAvail;
-              state_d = StRdReq;
+              eng_d.ae_wait   = 1'b1;
+              eng_d.op    = OpAvail;
+              eng_d.fsm = StRdReq;
             end
             OpNumBuf: begin  // MRG_RXBUF: the used entries follow, buffer 1 first (after the RX
                              // batch held before the frame, written with mk 0: split one request,
                              // packed its buffers 1..n-1 then buffer 0)
-              m_k_d = (b_cnt_q != '0) ? 5'd0 : 5'd1;
-              op_d = (pk_en_q && b_cnt_q > 4'd1) ? OpUsedRest : OpUsed;
+              eng_d.m_k = (eng_q.b_cnt != '0) ? 5'd0 : 5'd1;
+              eng_d.op = (eng_q.pk_en && eng_q.b_cnt > 4'd1) ? OpUsedRest : OpUsed;
             end
             OpUsed: begin
-              if (m_commit_q && m_k_q == '0) begin
-                beat_d = beat_q + 4'd1;  // the held batch (before the frame's used entries)
+              if (eng_q.m_commit && eng_q.m_k == '0) begin
+                eng_d.beat = eng_q.beat + 4'd1;  // the held batch (before the frame's used entries)
                 if (req.last) begin
-                  beat_d = '0;
-                  m_k_d   = 5'd1;
+                  eng_d.beat = '0;
+                  eng_d.m_k   = 5'd1;
                 end
-              end else if (m_commit_q && m_k_q < m_cnt_q) begin
-                m_k_d = m_k_q + 5'd1;  // MRG_RXBUF: the next buffer's used entry (buffer 0's last)
-              end else if (pk_en_q) begin
+              end else if (eng_q.m_commit && eng_q.m_k < eng_q.m_cnt) begin
+                eng_d.m_k = eng_q.m_k + 5'd1;  // MRG_RXBUF: the next buffer's used entry (buffer 0's last)
+              end else if (eng_q.pk_en) begin
                 qwr_o.used_we   = 1'b1;
                 qwr_o.used_idx  = (used_sum >= 17'(qn)) ? 16'(used_sum - 17'(qn)) : used_sum[15:0];
                 qwr_o.used_wrap = (used_sum >= 17'(qn)) ? !qc.used_wrap : qc.used_wrap;
-                b_cnt_d  = '0;  // IN_ORDER: the batch is written
-                b_nd_d   = '0;
-                op_d    = OpEvent;
-                state_d = StRdReq;
+                eng_d.b_cnt  = '0;  // IN_ORDER: the batch is written
+                eng_d.b_nd   = '0;
+                eng_d.op    = OpEvent;
+                eng_d.fsm = StRdReq;
               end else if (req.last) begin
-                beat_d = '0;
-                op_d   = OpUsedIdx;
+                eng_d.beat = '0;
+                eng_d.op   = OpUsedIdx;
               end else begin
-                beat_d = beat_q + 4'd1;
+                eng_d.beat = eng_q.beat + 4'd1;
               end
             end
             default: begin  // OpUsedIdx: the batch's buffers are consumed (all but the last one
@@ -2236,21 +2156,21 @@ module vdpu_qeng
               qwr_o.used_we    = 1'b1;
               qwr_o.used_idx   = qc.used_idx + used_adv;
               qwr_o.used_wrap  = qc.used_wrap;
-              qwr_o.avail_we   = !b_leave_q;
-              qwr_o.last_avail = qc.last_avail + (m_commit_q ? 16'(m_cnt_q) : 16'd1);  // MRG: the frame's buffers
+              qwr_o.avail_we   = !eng_q.b_leave;
+              qwr_o.last_avail = qc.last_avail + (eng_q.m_commit ? 16'(eng_q.m_cnt) : 16'd1);  // MRG: the frame's buffers
               qwr_o.avail_wrap = qc.avail_wrap;
-              b_cnt_d  = '0;
-              state_d = StIrq;
-              if (ev_en_q) begin  // EVENT_IDX: used_event decides the interrupt
-                ev_old_d = qc.used_idx;
-                op_d    = OpEvent;
-                state_d = StRdReq;
-              end else if (!irq_en_q) begin
+              eng_d.b_cnt  = '0;
+              eng_d.fsm = StIrq;
+              if (eng_q.ev_en) begin  // EVENT_IDX: used_event decides the interrupt
+                eng_d.ev_old = qc.used_idx;
+                eng_d.op    = OpEvent;
+                eng_d.fsm = StRdReq;
+              end else if (!eng_q.irq_en) begin
                 // no EVENT_IDX: "if flags is 0, the device MUST send a notification" after the used
                 // ring write; flags read earlier that suppress are read again now (flags that ask
                 // for one are used as they are: at worst a spurious interrupt)
-                op_d    = OpEvent;
-                state_d = StRdReq;
+                eng_d.op    = OpEvent;
+                eng_d.fsm = StRdReq;
               end
             end
           endcase
@@ -2260,107 +2180,107 @@ module vdpu_qeng
       StTxOut: begin
         if (ntx_free) begin
           ntx_beat    = 1'b1;
-          txb_d       = txb_q + FRAME_WW'(1);
+          eng_d.txb       = eng_q.txb + FRAME_WW'(1);
           if (tx_lastb) buf_done = 1'b1;
         end
       end
 
       StIrq: begin
         // one interrupt decision per written batch (split) / used descriptor (packed)
-        if (irq_en_q && !b_held_q) irq_o = 1'b1;
-        b_held_d = 1'b0;
-        if (rx_q) begin
+        if (eng_q.irq_en && !eng_q.b_held) irq_o = 1'b1;
+        eng_d.b_held = 1'b0;
+        if (eng_q.rx) begin
           // RX: the frame's buffer is free; the next frame while its used entry stays in the batch.
           // After a written batch a waiting transmitq comes first (rx_pass); else (B > 1) the next
           // frame unless the service leaves or committed an MRG_RXBUF frame (the model's qeng_rx_irq)
-          rx_free_o = rx_own_q;
-          rx_own_d  = 1'b0;
-          if (b_held_q && !b_leave_q) begin
-            state_d = StRxNext;
+          rx_free_o = eng_q.rx_own;
+          eng_d.rx_own  = 1'b0;
+          if (eng_q.b_held && !eng_q.b_leave) begin
+            eng_d.fsm = StRxNext;
           end else begin
-            rx_pass_d = tx_waits;
-            state_d   = (!tx_waits && bb_q > 4'd1 && !b_leave_q && !m_commit_q) ? StRxNext : StIdle;
+            eng_d.rx_pass = tx_waits;
+            eng_d.fsm   = (!tx_waits && eng_q.bb > 4'd1 && !eng_q.b_leave && !eng_q.m_commit) ? StRxNext : StIdle;
           end
-        end else if (b_leave_q) begin
-          state_d = StIdle;
-        end else if ((quiesce_i && !x_q.sent) || tx_yield) begin
+        end else if (eng_q.b_leave) begin
+          eng_d.fsm = StIdle;
+        end else if ((quiesce_i && !eng_q.x.sent) || tx_yield) begin
           // quiesce, or another queue waits (fairness): leave the queue as when it is found empty
           // (no avail_event), the pending batch first; kick brings the engine back (quiesce waits for
           // the used entries of frames a TX fetch has sent)
           qwr_o.kick_set = 1'b1;
-          if (b_cnt_q != '0) begin  // split, or packed IN_ORDER
-            b_leave_d = 1'b1;
-            if (pk_en_q) ndesc_d = 17'(b_nd_q);
-            beat_d   = '0;
-            op_d     = OpUsed;
-            state_d  = StWrReq;
+          if (eng_q.b_cnt != '0) begin  // split, or packed IN_ORDER
+            eng_d.b_leave = 1'b1;
+            if (eng_q.pk_en) eng_d.ndesc = 17'(eng_q.b_nd);
+            eng_d.beat   = '0;
+            eng_d.op     = OpUsed;
+            eng_d.fsm  = StWrReq;
           end else begin
-            state_d = StIdle;
+            eng_d.fsm = StIdle;
           end
         end else begin
           // TX: next buffer: a cached descriptor / head id, else a read; split re-reads the avail
           // idx only when the last one is used up
-          ndesc_d  = '0;
-          tot_d    = '0;
-          tx_base_d = '0;
-          in_tbl_d    = 1'b0;
-          state_d  = StRdReq;
-          if (pk_en_q) begin
-            op_d    = OpDesc;
-            ndcap_d = cap8(cur_ahead);
-            if (pc_n_q != '0) begin
-              state_d = StProc;
+          eng_d.ndesc  = '0;
+          eng_d.tot    = '0;
+          eng_d.tx_base = '0;
+          eng_d.in_tbl    = 1'b0;
+          eng_d.fsm  = StRdReq;
+          if (eng_q.pk_en) begin
+            eng_d.op    = OpDesc;
+            eng_d.ndcap = cap8(cur_ahead);
+            if (eng_q.pc_n != '0) begin
+              eng_d.fsm = StProc;
             end else if (!cur_ahead[17] && cur_ahead[16:0] == '0) begin
               // NOTIFICATION_DATA: the next slot is not available yet: no read; the doorbell that
               // makes it available sets kick (left set since the pick); an IN_ORDER batch first
-              state_d = StIdle;
-              if (b_cnt_q != '0) begin
-                b_leave_d = 1'b1;
-                ndesc_d  = 17'(b_nd_q);
-                beat_d   = '0;
-                op_d     = OpUsed;
-                state_d  = StWrReq;
+              eng_d.fsm = StIdle;
+              if (eng_q.b_cnt != '0) begin
+                eng_d.b_leave = 1'b1;
+                eng_d.ndesc  = 17'(eng_q.b_nd);
+                eng_d.beat   = '0;
+                eng_d.op     = OpUsed;
+                eng_d.fsm  = StWrReq;
               end
-            end else if (xa_q.st == XaIn) begin  // TX fetch: read ahead during the fetch
-              pc_d    = pcx_q;
-              pc_n_d   = xa_q.n;
-              pcfirst_d = 1'b1;
-              xa_d.st   = XaNone;
-              state_d = StProc;
+            end else if (eng_q.xa.st == XaIn) begin  // TX fetch: read ahead during the fetch
+              eng_d.pc    = eng_q.pcx;
+              eng_d.pc_n   = eng_q.xa.n;
+              eng_d.pcfirst = 1'b1;
+              eng_d.xa.st   = XaNone;
+              eng_d.fsm = StProc;
             end
-          end else if (pc_n_q != '0 && !io_fetch_q) begin
-            pc_d  = pc_q >> 16;
-            pc_n_d = pc_n_q - 4'd1;
-            pcfirst_d = 1'b0;
-            if (pc_q[15:0] >= qn) begin
-              code_d  = QERR_ID;
-              state_d = StErr;
+          end else if (eng_q.pc_n != '0 && !eng_q.io_fetch) begin
+            eng_d.pc  = eng_q.pc >> 16;
+            eng_d.pc_n = eng_q.pc_n - 4'd1;
+            eng_d.pcfirst = 1'b0;
+            if (eng_q.pc[15:0] >= qn) begin
+              eng_d.err  = QERR_ID;
+              eng_d.fsm = StErr;
             end else begin
-              head_d = pc_q[15:0];
-              cur_d  = pc_q[15:0];
-              op_d   = OpDesc;
+              eng_d.head = eng_q.pc[15:0];
+              eng_d.cur  = eng_q.pc[15:0];
+              eng_d.op   = OpDesc;
             end
-          end else if (qc.last_avail != avail_idx_q) begin
-            op_d = OpRing;
+          end else if (qc.last_avail != eng_q.avail_idx) begin
+            eng_d.op = OpRing;
           end else if (!cur_ahead[17] && cur_ahead[16:0] > 17'(qn)) begin
-            code_d  = QERR_IDX;  // NOTIFICATION_DATA more than a ring ahead: the driver's lie
-            state_d = StErr;
+            eng_d.err  = QERR_IDX;  // NOTIFICATION_DATA more than a ring ahead: the driver's lie
+            eng_d.fsm = StErr;
           end else if (!cur_ahead[17] && cur_ahead[16:0] != '0) begin
             // NOTIFICATION_DATA: a doorbell during the service said more are available: served
             // without reading the avail idx (the data is a lower bound of it)
-            avail_idx_d = qc.nd;
-            op_d   = OpRing;
-          end else if (ev_en_q || !nd_en_q) begin
-            op_d = OpAvail;
-          end else if (b_cnt_q != '0) begin
+            eng_d.avail_idx = qc.nd;
+            eng_d.op   = OpRing;
+          end else if (eng_q.ev_en || !eng_q.nd_en) begin
+            eng_d.op = OpAvail;
+          end else if (eng_q.b_cnt != '0) begin
             // NOTIFICATION_DATA, no EVENT_IDX: every post comes with a doorbell (kick): leave
             // without the avail read, the pending batch first
-            b_leave_d = 1'b1;
-            beat_d   = '0;
-            op_d     = OpUsed;
-            state_d  = StWrReq;
+            eng_d.b_leave = 1'b1;
+            eng_d.beat   = '0;
+            eng_d.op     = OpUsed;
+            eng_d.fsm  = StWrReq;
           end else begin
-            state_d = StIdle;
+            eng_d.fsm = StIdle;
           end
         end
       end
@@ -2369,127 +2289,127 @@ module vdpu_qeng
       // the read of its tag (any order); the edge completing the last read, or accepting the last
       // beat of a failed one, goes to PROC, which sees the descriptor as one read of blen bytes
       StPay: begin
-        if (rd_abort && txb_q == '0) begin
-          state_d = StIdle;  // DEV_RESET: the reads in flight are forgotten
-        end else if (cto_fire && txb_q == '0) begin
-          code_d  = QERR_TIMEOUT;
-          state_d = StErr;
-          ev_d.st  = EvNone;
+        if (rd_abort && eng_q.txb == '0) begin
+          eng_d.fsm = StIdle;  // DEV_RESET: the reads in flight are forgotten
+        end else if (cto_fire && eng_q.txb == '0) begin
+          eng_d.err  = QERR_TIMEOUT;
+          eng_d.fsm = StErr;
+          eng_d.ev.st  = EvNone;
         end else begin
           // TX fetch: a frame half sent is finished first; the stop acts after it
-          if (rd_abort) x_d.stop = XReset;
-          else if (cto_fire) x_d.stop = XTimeout;
+          if (rd_abort) eng_d.x.stop = XReset;
+          else if (cto_fire) eng_d.x.stop = XTimeout;
           if (pay_can && xa_k != '0) begin  // the read ahead first
             dma_load_o = 1'b1;
-            xa_d.st      = XaRead;
-            xa_d.n      = xa_k[3:0];
-            xa_d.tag    = next_tag_q;
-            xa_d.got    = '0;
-            pcx_d      = '0;
-            next_tag_d      = next_tag_q + TagW'(1);  // its tag's slot stays free
+            eng_d.xa.st      = XaRead;
+            eng_d.xa.n      = xa_k[3:0];
+            eng_d.xa.tag    = eng_q.next_tag;
+            eng_d.xa.got    = '0;
+            eng_d.pcx      = '0;
+            eng_d.next_tag      = eng_q.next_tag + TagW'(1);  // its tag's slot stays free
             pay_issued = 1'b1;
           end else if (xb_go) begin  // the read beyond: beside, like the next fetch's reads: not counted in pn
             dma_load_o = 1'b1;
-            xb_d[xb_i] = '{st: XaRead, n: xb_k[3:0], tag: next_tag_q, got: '0, bad: 1'b0};
-            if (xb_i == '0) pcy_d = '0;
-            else pcz_d[32'(xb_i) - 32'd1] = '0;
-            next_tag_d      = next_tag_q + TagW'(1);
+            eng_d.xb[xb_i] = '{st: XaRead, n: xb_k[3:0], tag: eng_q.next_tag, got: '0, bad: 1'b0};
+            if (xb_i == '0) eng_d.pcy = '0;
+            else eng_d.pcz[32'(xb_i) - 32'd1] = '0;
+            eng_d.next_tag      = eng_q.next_tag + TagW'(1);
           end else if (pay_req_ok) begin
             dma_load_o        = 1'b1;
-            p_busy_d[next_tag_q]    = 1'b1;
-            p_len_d[next_tag_q]     = pay_len;
-            p_got_d[next_tag_q]     = '0;
-            p_off_d[next_tag_q]     = x_q.rbase + p_req_q[FRAME_PW-1:0];
-            next_tag_d             = next_tag_q + TagW'(1);
-            p_req_d            = p_req_q + 32'(pay_len);
+            eng_d.p_busy[eng_q.next_tag]    = 1'b1;
+            eng_d.p_len[eng_q.next_tag]     = pay_len;
+            eng_d.p_got[eng_q.next_tag]     = '0;
+            eng_d.p_off[eng_q.next_tag]     = eng_q.x.rbase + eng_q.p_req[FRAME_PW-1:0];
+            eng_d.next_tag             = eng_q.next_tag + TagW'(1);
+            eng_d.p_req            = eng_q.p_req + 32'(pay_len);
             pay_issued            = 1'b1;
-            if (p_req_d == pay_elen && x_q.req + 4'd1 < x_q.cnt) begin  // TX fetch: the next frame's bytes
-              x_d.req   = x_q.req + 4'd1;
-              x_d.rbase = word_align(x_q.rbase + FRAME_PW'(pay_elen));
-              p_req_d   = '0;
+            if (eng_d.p_req == pay_elen && eng_q.x.req + 4'd1 < eng_q.x.cnt) begin  // TX fetch: the next frame's bytes
+              eng_d.x.req   = eng_q.x.req + 4'd1;
+              eng_d.x.rbase = word_align(eng_q.x.rbase + FRAME_PW'(pay_elen));
+              eng_d.p_req   = '0;
             end
           end else if (xn_go) begin  // a read of next fetch xn_i, into its TX fetch buffer
             dma_load_o           = 1'b1;
-            p_busy_d[next_tag_q]       = 1'b1;
-            p_nx_d[xn_i][next_tag_q]   = 1'b1;
-            p_len_d[next_tag_q]        = xn_rlen;
-            p_got_d[next_tag_q]        = '0;
-            p_off_d[next_tag_q]        = xn_rbase + xn_q[xn_i].preq[FRAME_PW-1:0];
-            next_tag_d                = next_tag_q + TagW'(1);
-            xn_d[xn_i].cnt       = xn_cnt;
-            xn_d[xn_i].n         = xn_d[xn_i].n + CntW'(1);  // xn_d: a read's last beat may be in at this edge
-            xn_d[xn_i].preq      = xn_q[xn_i].preq + 32'(xn_rlen);
-            xn_d[xn_i].rbase     = xn_rbase;
-            if (xn_d[xn_i].preq == xn_len && xn_q[xn_i].req + 4'd1 < xn_cnt) begin  // the next frame's bytes
-              xn_d[xn_i].req   = xn_q[xn_i].req + 4'd1;
-              xn_d[xn_i].rbase = word_align(xn_rbase + FRAME_PW'(xn_len));
-              xn_d[xn_i].preq  = '0;
+            eng_d.p_busy[eng_q.next_tag]       = 1'b1;
+            eng_d.p_nx[xn_i][eng_q.next_tag]   = 1'b1;
+            eng_d.p_len[eng_q.next_tag]        = xn_rlen;
+            eng_d.p_got[eng_q.next_tag]        = '0;
+            eng_d.p_off[eng_q.next_tag]        = xn_rbase + eng_q.xn[xn_i].preq[FRAME_PW-1:0];
+            eng_d.next_tag                = eng_q.next_tag + TagW'(1);
+            eng_d.xn[xn_i].cnt       = xn_cnt;
+            eng_d.xn[xn_i].n         = eng_d.xn[xn_i].n + CntW'(1);  // eng_d.xn: a read's last beat may be in at this edge
+            eng_d.xn[xn_i].preq      = eng_q.xn[xn_i].preq + 32'(xn_rlen);
+            eng_d.xn[xn_i].rbase     = xn_rbase;
+            if (eng_d.xn[xn_i].preq == xn_len && eng_q.xn[xn_i].req + 4'd1 < xn_cnt) begin  // the next frame's bytes
+              eng_d.xn[xn_i].req   = eng_q.xn[xn_i].req + 4'd1;
+              eng_d.xn[xn_i].rbase = word_align(xn_rbase + FRAME_PW'(xn_len));
+              eng_d.xn[xn_i].preq  = '0;
             end
           end
-          if (cpl_v && p_n_q != '0 && x_q.stop == XGo && !rd_abort && xa_q.st == XaRead &&
-              dmacpl_tag_i == 8'(xa_q.tag)) begin
+          if (cpl_v && eng_q.p_n != '0 && eng_q.x.stop == XGo && !rd_abort && eng_q.xa.st == XaRead &&
+              dmacpl_tag_i == 8'(eng_q.xa.tag)) begin
             // the run-ahead descriptor read: its beats fill pcx
-            if (dmacpl_status_i != CPL_SC || dmacpl_poison_i || 32'(dmacpl_len_i) > 32'({xa_q.n, 4'b0}) - 32'(xa_q.got)) begin
-              p_bad_d        = 1'b1;
+            if (dmacpl_status_i != CPL_SC || dmacpl_poison_i || 32'(dmacpl_len_i) > 32'({eng_q.xa.n, 4'b0}) - 32'(eng_q.xa.got)) begin
+              eng_d.p_bad        = 1'b1;
               pay_fail_last = dmacpl_last_i;
             end else begin
-              pcx_d   = pcx_q | ({(PcBits - 256)'(0), dmacpl_data_i & byte_mask(xa_nb)} << {xa_q.got[PcW-1:0], 3'b000});
-              xa_d.got = xa_q.got + 8'(xa_nb);
+              eng_d.pcx   = eng_q.pcx | ({(PcBits - 256)'(0), dmacpl_data_i & byte_mask(xa_nb)} << {eng_q.xa.got[PcW-1:0], 3'b000});
+              eng_d.xa.got = eng_q.xa.got + 8'(xa_nb);
               if (dmacpl_last_i) begin
-                if (32'(xa_q.got) + 32'(xa_nb) != 32'({xa_q.n, 4'b0})) p_bad_d = 1'b1;
-                xa_d.st         = XaIn;
+                if (32'(eng_q.xa.got) + 32'(xa_nb) != 32'({eng_q.xa.n, 4'b0})) eng_d.p_bad = 1'b1;
+                eng_d.xa.st         = XaIn;
                 pay_completed = 1'b1;
-                pay_fail_last = p_bad_d;
+                pay_fail_last = eng_d.p_bad;
               end
             end
-          end else if (cpl_v && p_n_q != '0 && x_q.stop == XGo && !rd_abort) begin
+          end else if (cpl_v && eng_q.p_n != '0 && eng_q.x.stop == XGo && !rd_abort) begin
             if (!pay_hit || dmacpl_status_i != CPL_SC || dmacpl_poison_i) begin
-              p_bad_d    = 1'b1;
+              eng_d.p_bad    = 1'b1;
               pay_fail_last = dmacpl_last_i;
             end else begin
-              if (dmacpl_len_i > pay_room) p_bad_d = 1'b1;
-              p_got_d[pay_idx] = p_got_q[pay_idx] + 16'(pay_n);
+              if (dmacpl_len_i > pay_room) eng_d.p_bad = 1'b1;
+              eng_d.p_got[pay_idx] = eng_q.p_got[pay_idx] + 16'(pay_n);
               if (dmacpl_last_i) begin
-                if (p_got_q[pay_idx] + 16'(pay_n) != p_len_q[pay_idx]) p_bad_d = 1'b1;
-                p_busy_d[pay_idx] = 1'b0;
+                if (eng_q.p_got[pay_idx] + 16'(pay_n) != eng_q.p_len[pay_idx]) eng_d.p_bad = 1'b1;
+                eng_d.p_busy[pay_idx] = 1'b0;
                 pay_completed        = 1'b1;
-                pay_fail_last        = p_bad_d;
+                pay_fail_last        = eng_d.p_bad;
               end
             end
           end
-          p_n_d = p_n_q + CntW'(pay_issued) - CntW'(pay_completed);
-          if (pay_fail_last) x_d.stop = XFailed;
+          eng_d.p_n = eng_q.p_n + CntW'(pay_issued) - CntW'(pay_completed);
+          if (pay_fail_last) eng_d.x.stop = XFailed;
           if (x_go) begin
             ntx_beat    = 1'b1;
-            txb_d       = txb_q + FRAME_WW'(1);
+            eng_d.txb       = eng_q.txb + FRAME_WW'(1);
             if (tx_lastb) begin
-              txb_d    = '0;
-              x_d.out   = x_q.out + 4'd1;
-              tx_base_d = word_align(tx_base_q + FRAME_PW'(x_len));
+              eng_d.txb    = '0;
+              eng_d.x.out   = eng_q.x.out + 4'd1;
+              eng_d.tx_base = word_align(eng_q.tx_base + FRAME_PW'(x_len));
             end
           end
-          if (x_d.stop != XGo && x_between) begin  // the stop acts once no frame is half sent
-            unique case (x_d.stop)
-              XReset: state_d = StIdle;
+          if (eng_d.x.stop != XGo && x_between) begin  // the stop acts once no frame is half sent
+            unique case (eng_d.x.stop)
+              XReset: eng_d.fsm = StIdle;
               XTimeout: begin
-                code_d  = QERR_TIMEOUT;
-                state_d = StErr;
-                ev_d.st  = EvNone;
+                eng_d.err  = QERR_TIMEOUT;
+                eng_d.fsm = StErr;
+                eng_d.ev.st  = EvNone;
               end
               default: begin  // XFailed
-                state_d = StProc;
-                rd_len_d  = blen_q[15:0];
-                rd_got_d  = '0;
-                rd_bad_d  = 1'b1;
+                eng_d.fsm = StProc;
+                eng_d.rd_len  = eng_q.blen[15:0];
+                eng_d.rd_got  = '0;
+                eng_d.rd_bad  = 1'b1;
               end
             endcase
-          end else if (x_q.req + 4'd1 == x_q.cnt && p_req_d == pay_elen && p_n_d == '0 &&
-                       (x_q.cnt == 4'd1 || x_d.out == x_q.cnt)) begin
-            state_d = StProc;
-            rd_len_d  = blen_q[15:0];
-            rd_got_d  = p_bad_d ? '0 : 32'(blen_q[15:0]);  // a stray beat of a foreign tag
-            rd_bad_d  = p_bad_d;
-            x_d.sent = (x_q.cnt != 4'd1);
+          end else if (eng_q.x.req + 4'd1 == eng_q.x.cnt && eng_d.p_req == pay_elen && eng_d.p_n == '0 &&
+                       (eng_q.x.cnt == 4'd1 || eng_d.x.out == eng_q.x.cnt)) begin
+            eng_d.fsm = StProc;
+            eng_d.rd_len  = eng_q.blen[15:0];
+            eng_d.rd_got  = eng_d.p_bad ? '0 : 32'(eng_q.blen[15:0]);  // a stray beat of a foreign tag
+            eng_d.rd_bad  = eng_d.p_bad;
+            eng_d.x.sent = (eng_q.x.cnt != 4'd1);
           end
         end
       end
@@ -2500,150 +2420,150 @@ module vdpu_qeng
       // service must not take) the queue is left, a held batch written first
       StRxNext: begin
         if (cto_fire) begin  // the RX run-ahead read it waits for timed out
-          code_d  = QERR_TIMEOUT;
-          state_d = StErr;
-          ev_d.st  = EvNone;
-        end else if (!quiesce_i && rx_full_i && eng_ctrl_i[ENGCTRL_ENABLE] && rx_go && rx_q_i == q_q && !rx_drop) begin
-          if (pc_n_q == '0 && ra_q.st == RaRead) begin
+          eng_d.err  = QERR_TIMEOUT;
+          eng_d.fsm = StErr;
+          eng_d.ev.st  = EvNone;
+        end else if (!quiesce_i && rx_full_i && eng_ctrl_i[ENGCTRL_ENABLE] && rx_go && rx_q_i == eng_q.q && !rx_drop) begin
+          if (eng_q.pc_n == '0 && eng_q.ra.st == RaRead) begin
             // RX run-ahead: the cache is dry and its read nearly in - wait for it
           end else if (ra_go && ra_k != '0) begin
             // RX run-ahead: the P descriptors after the cache's, read now (the frame starts next edge)
             dma_load_o = 1'b1;
-            ra_d       = '{st: RaRead, tag: next_tag_q, n: ra_k[3:0], default: '0};
-            pcx_d      = '0;
-            next_tag_d      = next_tag_q + TagW'(1);
+            eng_d.ra       = '{st: RaRead, tag: eng_q.next_tag, n: ra_k[3:0], default: '0};
+            eng_d.pcx      = '0;
+            eng_d.next_tag      = eng_q.next_tag + TagW'(1);
           end else if (ra_go) begin  // ... one after it: the P after the last one's
             dma_load_o     = 1'b1;
-            rb_d[rb_idx]   = '{st: RaRead, tag: next_tag_q, n: rb_k[3:0], default: '0};
-            if (rb_idx == 0) pcy_d = '0;
-            else pcz_d[32'(rb_idx) - 32'd1] = '0;
-            next_tag_d          = next_tag_q + TagW'(1);
+            eng_d.rb[rb_idx]   = '{st: RaRead, tag: eng_q.next_tag, n: rb_k[3:0], default: '0};
+            if (rb_idx == 0) eng_d.pcy = '0;
+            else eng_d.pcz[32'(rb_idx) - 32'd1] = '0;
+            eng_d.next_tag          = eng_q.next_tag + TagW'(1);
           end else if (ra_due) begin
             // a run-ahead read due, the output register still busy (the link's gap after the last
             // payload write): wait an edge, so the reads go out back to back rather than one per frame
-          end else if (av_q.st == RaIn) begin  // the avail refresh is in: taken (the frame starts next edge)
+          end else if (eng_q.av.st == RaIn) begin  // the avail refresh is in: taken (the frame starts next edge)
             if (av_offers >= av_had && av_offers <= qn) begin
-              avail_idx_d   = av_data_q[31:16];
-              irq_en_d = !av_data_q[0];  // VRING_AVAIL_F_NO_INTERRUPT
+              eng_d.avail_idx   = eng_q.av_data[31:16];
+              eng_d.irq_en = !eng_q.av_data[0];  // VRING_AVAIL_F_NO_INTERRUPT
             end
-            av_d.st = RaNone;
-          end else if (av_q.st == RaBad) begin  // it failed: QERR_DMA, as the avail read it stands for
-            av_d.st = RaNone;
-            code_d  = QERR_DMA;
-            state_d = StErr;
-          end else if (av_pend && pc_n_q == '0 && qc.last_avail == avail_idx_q) begin
+            eng_d.av.st = RaNone;
+          end else if (eng_q.av.st == RaBad) begin  // it failed: QERR_DMA, as the avail read it stands for
+            eng_d.av.st = RaNone;
+            eng_d.err  = QERR_DMA;
+            eng_d.fsm = StErr;
+          end else if (av_pend && eng_q.pc_n == '0 && qc.last_avail == eng_q.avail_idx) begin
             // the offered buffers used up and the refresh on the way: wait for it
           end else if (av_go) begin  // the avail refresh, read now (the frame starts next edge)
             dma_load_o = 1'b1;
-            av_d       = '{st: RaRead, tag: next_tag_q, default: '0};
-            av_data_d      = '0;
-            av_seen_d   = 1'b1;
-            next_tag_d      = next_tag_q + TagW'(1);
+            eng_d.av       = '{st: RaRead, tag: eng_q.next_tag, default: '0};
+            eng_d.av_data      = '0;
+            eng_d.av_seen   = 1'b1;
+            eng_d.next_tag      = eng_q.next_tag + TagW'(1);
           end else begin
-            rx_own_d  = 1'b1;
-            ndesc_d   = '0;
-            tot_d     = '0;
-            in_tbl_d     = 1'b0;
-            m_n_d      = '0;
-            m_nd_d     = '0;
-            m_base_d   = '0;
-            m_commit_d = 1'b0;
-            m_la0_d    = qc.last_avail;
-            m_aw0_d    = qc.avail_wrap;
-            state_d   = StRdReq;
-            if (pk_en_q) begin
-              op_d    = OpDesc;
-              ndcap_d = cap8(cur_ahead);
-              if (pc_n_q != '0) state_d = StProc;
-            end else if (pc_n_q != '0 && !io_fetch_q) begin
-              pc_d  = pc_q >> 16;
-              pc_n_d = pc_n_q - 4'd1;
-              pcfirst_d = 1'b0;
-              if (pc_q[15:0] >= qn) begin
-                code_d  = QERR_ID;
-                state_d = StErr;
+            eng_d.rx_own  = 1'b1;
+            eng_d.ndesc   = '0;
+            eng_d.tot     = '0;
+            eng_d.in_tbl     = 1'b0;
+            eng_d.m_n      = '0;
+            eng_d.m_nd     = '0;
+            eng_d.m_base   = '0;
+            eng_d.m_commit = 1'b0;
+            eng_d.m_la0    = qc.last_avail;
+            eng_d.m_aw0    = qc.avail_wrap;
+            eng_d.fsm   = StRdReq;
+            if (eng_q.pk_en) begin
+              eng_d.op    = OpDesc;
+              eng_d.ndcap = cap8(cur_ahead);
+              if (eng_q.pc_n != '0) eng_d.fsm = StProc;
+            end else if (eng_q.pc_n != '0 && !eng_q.io_fetch) begin
+              eng_d.pc  = eng_q.pc >> 16;
+              eng_d.pc_n = eng_q.pc_n - 4'd1;
+              eng_d.pcfirst = 1'b0;
+              if (eng_q.pc[15:0] >= qn) begin
+                eng_d.err  = QERR_ID;
+                eng_d.fsm = StErr;
               end else begin
-                head_d = pc_q[15:0];
-                cur_d  = pc_q[15:0];
-                op_d   = OpDesc;
+                eng_d.head = eng_q.pc[15:0];
+                eng_d.cur  = eng_q.pc[15:0];
+                eng_d.op   = OpDesc;
               end
-            end else if (qc.last_avail != avail_idx_q) begin
-              op_d = OpRing;
+            end else if (qc.last_avail != eng_q.avail_idx) begin
+              eng_d.op = OpRing;
             end else begin
-              op_d = OpAvail;
+              eng_d.op = OpAvail;
             end
           end
         end else if (!quiesce_i && !rx_full_i && (rx_len_i != '0 || nrx_valid_i)) begin
           // a frame is arriving
-        end else if (b_cnt_q != '0) begin  // the held batch first, IDLE after its IRQ
-          b_leave_d = 1'b1;
-          beat_d   = '0;
-          op_d     = OpUsed;
-          state_d  = StWrReq;
-          if (pk_en_q) begin
-            ndesc_d = 17'(b_nd_q);
-            if (b_cnt_q > 4'd1) op_d = OpUsedRest;
+        end else if (eng_q.b_cnt != '0) begin  // the held batch first, IDLE after its IRQ
+          eng_d.b_leave = 1'b1;
+          eng_d.beat   = '0;
+          eng_d.op     = OpUsed;
+          eng_d.fsm  = StWrReq;
+          if (eng_q.pk_en) begin
+            eng_d.ndesc = 17'(eng_q.b_nd);
+            if (eng_q.b_cnt > 4'd1) eng_d.op = OpUsedRest;
           end
         end else begin
-          state_d = StIdle;
+          eng_d.fsm = StIdle;
         end
       end
 
       default: begin  // StErr
         // QERR[q] is set below, after a same-edge DEV_RESET
         err_o     = 1'b1;
-        err_info_d    = '0;
-        err_info_d[ERR_INFO_CODE_LSB +: ERR_INFO_CODE_W]   = code_q;
-        err_info_d[ERR_INFO_QUEUE_LSB +: ERR_INFO_QUEUE_W] = ERR_INFO_QUEUE_W'(q_q);
-        rx_free_o = rx_q && rx_own_q;
-        state_d   = StIdle;
+        eng_d.err_info    = '0;
+        eng_d.err_info[ERR_INFO_CODE_LSB +: ERR_INFO_CODE_W]   = eng_q.err;
+        eng_d.err_info[ERR_INFO_QUEUE_LSB +: ERR_INFO_QUEUE_W] = ERR_INFO_QUEUE_W'(eng_q.q);
+        rx_free_o = eng_q.rx && eng_q.rx_own;
+        eng_d.fsm   = StIdle;
       end
     endcase
 
     // End of a descriptor's data: follow the chain, or finish the buffer.
     if (desc_done) begin
-      if (in_tbl_q && (pk_en_q ? (t_cur_q + 16'd1 < t_n_q) : d_flags_d[VQ_F_NEXT])) begin
+      if (eng_q.in_tbl && (eng_q.pk_en ? (eng_q.t_cur + 16'd1 < eng_q.t_n) : eng_d.d_flags[VQ_F_NEXT])) begin
         // inside a table: split follows next, packed takes every entry in order; an entry in the
         // block read last costs PROC only, another one starts a block read at it
-        t_cur_d = pk_en_q ? t_cur_q + 16'd1 : d_next_d;
-        op_d   = OpInd;
-        if (t_cur_d >= t_base_q && t_cur_d - t_base_q < 16'(t_cnt_q)) begin
-          state_d = StProc;
+        eng_d.t_cur = eng_q.pk_en ? eng_q.t_cur + 16'd1 : eng_d.d_next;
+        eng_d.op   = OpInd;
+        if (eng_d.t_cur >= eng_q.t_base && eng_d.t_cur - eng_q.t_base < 16'(eng_q.t_cnt)) begin
+          eng_d.fsm = StProc;
         end else begin
-          t_base_d = t_cur_d;
-          t_cnt_d  = (t_n_q - t_cur_d > 16'(TblBlock)) ? 6'(TblBlock) : 6'(t_n_q - t_cur_d);
-          state_d = StRdReq;
+          eng_d.t_base = eng_d.t_cur;
+          eng_d.t_cnt  = (eng_q.t_n - eng_d.t_cur > 16'(TblBlock)) ? 6'(TblBlock) : 6'(eng_q.t_n - eng_d.t_cur);
+          eng_d.fsm = StRdReq;
         end
-      end else if (!in_tbl_q && d_flags_d[VQ_F_NEXT]) begin
-        if (!pk_en_q) cur_d = d_next_d;
-        op_d    = OpDesc;
-        ndcap_d = '0;  // a chain goes on whatever the doorbell data says
-        state_d = ((pk_en_q || io_fetch_q) && pc_n_d != '0) ? StProc : StRdReq;  // a cache hit costs PROC only
-        if ((pk_en_q || io_fetch_q) && pc_n_d == '0 && xa_q.st == XaIn) begin
+      end else if (!eng_q.in_tbl && eng_d.d_flags[VQ_F_NEXT]) begin
+        if (!eng_q.pk_en) eng_d.cur = eng_d.d_next;
+        eng_d.op    = OpDesc;
+        eng_d.ndcap = '0;  // a chain goes on whatever the doorbell data says
+        eng_d.fsm = ((eng_q.pk_en || eng_q.io_fetch) && eng_d.pc_n != '0) ? StProc : StRdReq;  // a cache hit costs PROC only
+        if ((eng_q.pk_en || eng_q.io_fetch) && eng_d.pc_n == '0 && eng_q.xa.st == XaIn) begin
           // TX fetch: a read beyond taken as a PAY phase's read ahead, the cache run dry mid-chain
-          pc_d      = pcx_q;
-          pc_n_d     = xa_q.n;
-          pcfirst_d = 1'b1;
-          xa_d.st     = XaNone;
-          state_d   = StProc;
+          eng_d.pc      = eng_q.pcx;
+          eng_d.pc_n     = eng_q.xa.n;
+          eng_d.pcfirst = 1'b1;
+          eng_d.xa.st     = XaNone;
+          eng_d.fsm   = StProc;
         end
-      end else if (!rx_q) begin
+      end else if (!eng_q.rx) begin
         if (tot_new < MinChain) begin
-          code_d  = QERR_LEN;
-          state_d = StErr;
-        end else if (x_q.sent) begin  // TX fetch: sent in PAY; the last of the fetch ends it
-          if (x_d.left == '0) x_d.sent = 1'b0;
+          eng_d.err  = QERR_LEN;
+          eng_d.fsm = StErr;
+        end else if (eng_q.x.sent) begin  // TX fetch: sent in PAY; the last of the fetch ends it
+          if (eng_d.x.left == '0) eng_d.x.sent = 1'b0;
           buf_done = 1'b1;
         end else begin
-          txb_d   = '0;
-          state_d = StTxOut;
+          eng_d.txb   = '0;
+          eng_d.fsm = StTxOut;
         end
-      end else if (tot_new < rx_total && !mrg_en_q) begin
-        code_d  = QERR_LEN;
-        state_d = StErr;
+      end else if (tot_new < rx_total && !eng_q.mrg_en) begin
+        eng_d.err  = QERR_LEN;
+        eng_d.fsm = StErr;
       end else if (tot_new < rx_total) begin
         mrg_more = 1'b1;
-      end else if (mrg_en_q && m_n_q != '0) begin
+      end else if (eng_q.mrg_en && eng_q.m_n != '0) begin
         mrg_last = 1'b1;
       end else begin
         buf_done = 1'b1;
@@ -2655,53 +2575,53 @@ module vdpu_qeng
     // next slot), or drop the frame if MRG_MAX buffers would not do. Complete after several
     // buffers: commit - num_buffers into header byte 10, then the used entries of buffers 1..n-1
     // and buffer 0's last, so a packed driver polling buffer 0's slot finds the others used.
-    if (mrg_more && 32'(m_n_q) + 32'd1 >= 32'(MRG_MAX)) begin
-      state_d   = StIdle;
+    if (mrg_more && 32'(eng_q.m_n) + 32'd1 >= 32'(MRG_MAX)) begin
+      eng_d.fsm   = StIdle;
       rx_free_o = 1'b1;
-      rx_own_d  = 1'b0;
-      if (rx_dropped_q != 16'hFFFF) rx_dropped_d = rx_dropped_q + 16'd1;
-      if (b_cnt_q != '0) begin  // an RX batch held: written first, IDLE after its IRQ
-        b_leave_d = 1'b1;
-        beat_d   = '0;
-        op_d     = OpUsed;
-        state_d  = StWrReq;
-        if (pk_en_q) begin
-          ndesc_d = 17'(b_nd_q);
-          if (b_cnt_q > 4'd1) op_d = OpUsedRest;
+      eng_d.rx_own  = 1'b0;
+      if (eng_q.rx_dropped != 16'hFFFF) eng_d.rx_dropped = eng_q.rx_dropped + 16'd1;
+      if (eng_q.b_cnt != '0) begin  // an RX batch held: written first, IDLE after its IRQ
+        eng_d.b_leave = 1'b1;
+        eng_d.beat   = '0;
+        eng_d.op     = OpUsed;
+        eng_d.fsm  = StWrReq;
+        if (eng_q.pk_en) begin
+          eng_d.ndesc = 17'(eng_q.b_nd);
+          if (eng_q.b_cnt > 4'd1) eng_d.op = OpUsedRest;
         end
       end
-      if (pk_en_q && m_n_q != '0) begin  // the filled buffers' slots go back to the driver's side
+      if (eng_q.pk_en && eng_q.m_n != '0) begin  // the filled buffers' slots go back to the driver's side
         qwr_o.avail_we   = 1'b1;
-        qwr_o.last_avail = m_la0_q;
-        qwr_o.avail_wrap = m_aw0_q;
+        qwr_o.last_avail = eng_q.m_la0;
+        qwr_o.avail_wrap = eng_q.m_aw0;
       end
     end else if (mrg_more || mrg_last) begin
-      m_id_d[16*m_n_q[3:0]+:16]  = pk_en_q ? d_next_d : head_q;
-      m_len_d[16*m_n_q[3:0]+:16] = 16'(tot_new - m_base_q);
-      m_off_d[16*m_n_q[3:0]+:16] = m_nd_q;
-      m_nd_d   = m_nd_q + ndesc_d[15:0];
-      m_n_d    = m_n_q + 5'd1;
-      m_base_d = tot_new;
-      beat_d  = '0;
+      eng_d.m_id[16*eng_q.m_n[3:0]+:16]  = eng_q.pk_en ? eng_d.d_next : eng_q.head;
+      eng_d.m_len[16*eng_q.m_n[3:0]+:16] = 16'(tot_new - eng_q.m_base);
+      eng_d.m_off[16*eng_q.m_n[3:0]+:16] = eng_q.m_nd;
+      eng_d.m_nd   = eng_q.m_nd + eng_d.ndesc[15:0];
+      eng_d.m_n    = eng_q.m_n + 5'd1;
+      eng_d.m_base = tot_new;
+      eng_d.beat  = '0;
       if (mrg_more) begin
-        ndesc_d = '0;  // a new chain: its own loop limit and table
-        in_tbl_d   = 1'b0;
-        state_d = StRdReq;
-        if (pk_en_q) begin
-          op_d    = OpDesc;
-          ndcap_d = '0;
-          if (pc_n_d != '0) state_d = StProc;
+        eng_d.ndesc = '0;  // a new chain: its own loop limit and table
+        eng_d.in_tbl   = 1'b0;
+        eng_d.fsm = StRdReq;
+        if (eng_q.pk_en) begin
+          eng_d.op    = OpDesc;
+          eng_d.ndcap = '0;
+          if (eng_d.pc_n != '0) eng_d.fsm = StProc;
         end else begin
-          op_d = (la_eff + 16'd1 == avail_idx_q) ? OpAvail : OpRing;
+          eng_d.op = (la_eff + 16'd1 == eng_q.avail_idx) ? OpAvail : OpRing;
         end
       end else begin
-        m_cnt_d    = m_n_q + 5'd1;
-        m_commit_d = 1'b1;
-        m_k_d      = '0;
-        ndesc_d   = 17'(b_nd_q) + 17'(m_nd_q) + ndesc_d;  // packed: used_idx moves by, and the event covers,
+        eng_d.m_cnt    = eng_q.m_n + 5'd1;
+        eng_d.m_commit = 1'b1;
+        eng_d.m_k      = '0;
+        eng_d.ndesc   = 17'(eng_q.b_nd) + 17'(eng_q.m_nd) + eng_d.ndesc;  // packed: used_idx moves by, and the event covers,
                                                        // all slots of the held batch and the frame
-        op_d      = OpNumBuf;
-        state_d   = StWrReq;
+        eng_d.op      = OpNumBuf;
+        eng_d.fsm   = StWrReq;
       end
     end
 
@@ -2711,113 +2631,113 @@ module vdpu_qeng
     // never crosses it), and always for RX (the service ends). A buffer that stays in the batch is
     // consumed now (packed: its slots were, descriptor by descriptor); IRQ picks what is next.
     if (buf_done) begin
-      beat_d = '0;
-      if (pk_en_q && io_en_q) begin
+      eng_d.beat = '0;
+      if (eng_q.pk_en && eng_q.io_en) begin
         // _d: a frame a TX fetch sent is done at the edge its descriptor is checked (TX_OUT changes neither)
-        b_id_d[16*b_cnt_q[BiW-1:0]+:16] = d_next_d;
-        b_cnt_d = b_cnt_q + 4'd1;
-        b_nd_d  = b_nd_q + ndesc_d[15:0];
-        if (b_cnt_q + 4'd1 >= bb_q) begin
-          b_leave_d = 1'b0;
-          ndesc_d  = 17'(b_nd_q) + ndesc_d;  // used_idx moves by, and the event covers, every slot
-          op_d     = OpUsed;
-          state_d  = StWrReq;
+        eng_d.b_id[16*eng_q.b_cnt[BiW-1:0]+:16] = eng_d.d_next;
+        eng_d.b_cnt = eng_q.b_cnt + 4'd1;
+        eng_d.b_nd  = eng_q.b_nd + eng_d.ndesc[15:0];
+        if (eng_q.b_cnt + 4'd1 >= eng_q.bb) begin
+          eng_d.b_leave = 1'b0;
+          eng_d.ndesc  = 17'(eng_q.b_nd) + eng_d.ndesc;  // used_idx moves by, and the event covers, every slot
+          eng_d.op     = OpUsed;
+          eng_d.fsm  = StWrReq;
         end else begin
-          b_held_d = 1'b1;
-          state_d = StIrq;
+          eng_d.b_held = 1'b1;
+          eng_d.fsm = StIrq;
         end
-      end else if (pk_en_q && rx_q) begin
+      end else if (eng_q.pk_en && eng_q.rx) begin
         // RX: joins the batch; held while it has room, the chain was one descriptor (the next used
         // slot follows on) and the next buffer's used slot stays before the ring end
-        b_id_d[16*b_cnt_q[BiW-1:0]+:16]  = d_next_d;
-        b_len_d[16*b_cnt_q[BiW-1:0]+:16] = 16'(tot_new);
-        b_cnt_d = b_cnt_q + 4'd1;
-        b_nd_d  = b_nd_q + ndesc_d[15:0];
-        if (b_cnt_q + 4'd1 < bb_q && ndesc_d == 17'd1 && 17'(qc.used_idx) + 17'(b_nd_q) + 17'd1 < 17'(qn)) begin
-          b_held_d = 1'b1;
-          state_d = StIrq;
+        eng_d.b_id[16*eng_q.b_cnt[BiW-1:0]+:16]  = eng_d.d_next;
+        eng_d.b_len[16*eng_q.b_cnt[BiW-1:0]+:16] = 16'(tot_new);
+        eng_d.b_cnt = eng_q.b_cnt + 4'd1;
+        eng_d.b_nd  = eng_q.b_nd + eng_d.ndesc[15:0];
+        if (eng_q.b_cnt + 4'd1 < eng_q.bb && eng_d.ndesc == 17'd1 && 17'(qc.used_idx) + 17'(eng_q.b_nd) + 17'd1 < 17'(qn)) begin
+          eng_d.b_held = 1'b1;
+          eng_d.fsm = StIrq;
         end else begin
-          b_leave_d = 1'b0;
-          ndesc_d  = 17'(b_nd_q) + ndesc_d;  // used_idx moves by, and the event covers, every slot
-          op_d     = (b_cnt_q != '0) ? OpUsedRest : OpUsed;
-          state_d  = StWrReq;
+          eng_d.b_leave = 1'b0;
+          eng_d.ndesc  = 17'(eng_q.b_nd) + eng_d.ndesc;  // used_idx moves by, and the event covers, every slot
+          eng_d.op     = (eng_q.b_cnt != '0) ? OpUsedRest : OpUsed;
+          eng_d.fsm  = StWrReq;
         end
-      end else if (pk_en_q) begin
-        op_d    = OpUsed;
-        state_d = StWrReq;
+      end else if (eng_q.pk_en) begin
+        eng_d.op    = OpUsed;
+        eng_d.fsm = StWrReq;
       end else begin
-        b_id_d[16*b_cnt_q[BiW-1:0]+:16]  = head_q;
-        b_len_d[16*b_cnt_q[BiW-1:0]+:16] = rx_q ? 16'(tot_new) : '0;  // RX: header + frame written
-        b_cnt_d = b_cnt_q + 4'd1;
-        if (b_cnt_q + 4'd1 >= bb_q || (!io_en_q && used_end >= 17'(qn))) begin
-          b_leave_d = 1'b0;
-          op_d     = OpUsed;
-          state_d  = StWrReq;
+        eng_d.b_id[16*eng_q.b_cnt[BiW-1:0]+:16]  = eng_q.head;
+        eng_d.b_len[16*eng_q.b_cnt[BiW-1:0]+:16] = eng_q.rx ? 16'(tot_new) : '0;  // RX: header + frame written
+        eng_d.b_cnt = eng_q.b_cnt + 4'd1;
+        if (eng_q.b_cnt + 4'd1 >= eng_q.bb || (!eng_q.io_en && used_end >= 17'(qn))) begin
+          eng_d.b_leave = 1'b0;
+          eng_d.op     = OpUsed;
+          eng_d.fsm  = StWrReq;
         end else begin
           qwr_o.avail_we   = 1'b1;
           qwr_o.last_avail = qc.last_avail + 16'd1;
           qwr_o.avail_wrap = qc.avail_wrap;
-          b_held_d = 1'b1;
-          state_d = StIrq;
+          eng_d.b_held = 1'b1;
+          eng_d.fsm = StIrq;
         end
       end
       // RX: a frame whose used entry stays in the batch is done at once - its RX buffer free, the next
       // frame next - what StIrq would do an edge later (it raises nothing for a held entry); TX, or a
       // service leaving after this batch, goes through StIrq (the model's qeng_buffer_held)
-      if (rx_q && b_held_d && !b_leave_d) begin
-        b_held_d   = 1'b0;
-        rx_free_o = rx_own_q;
-        rx_own_d  = 1'b0;
-        state_d   = StRxNext;
+      if (eng_q.rx && eng_d.b_held && !eng_d.b_leave) begin
+        eng_d.b_held   = 1'b0;
+        rx_free_o = eng_q.rx_own;
+        eng_d.rx_own  = 1'b0;
+        eng_d.fsm   = StRxNext;
       end
     end
 
     // IN_ORDER fetch: a next head asked for as a ring read is io_pos when known: the descriptor
     // at io_pos from the cache (PROC only) or a read of consecutive descriptors
-    if (io_fetch_q && io_seq_d && op_d == OpRing && state_d == StRdReq && state_q != StRdReq) begin
-      head_d  = io_pos_d;
-      cur_d   = io_pos_d;
-      op_d    = OpDesc;
-      state_d = (pc_n_d != '0) ? StProc : StRdReq;
-      if (pc_n_d == '0 && xa_q.st == XaIn) begin  // TX fetch: read ahead during the fetch
-        pc_d    = pcx_q;
-        pc_n_d   = xa_q.n;
-        pcfirst_d = 1'b1;
-        xa_d.st   = XaNone;
-        state_d = StProc;
+    if (eng_q.io_fetch && eng_d.io_seq && eng_d.op == OpRing && eng_d.fsm == StRdReq && eng_q.fsm != StRdReq) begin
+      eng_d.head  = eng_d.io_pos;
+      eng_d.cur   = eng_d.io_pos;
+      eng_d.op    = OpDesc;
+      eng_d.fsm = (eng_d.pc_n != '0) ? StProc : StRdReq;
+      if (eng_d.pc_n == '0 && eng_q.xa.st == XaIn) begin  // TX fetch: read ahead during the fetch
+        eng_d.pc    = eng_q.pcx;
+        eng_d.pc_n   = eng_q.xa.n;
+        eng_d.pcfirst = 1'b1;
+        eng_d.xa.st   = XaNone;
+        eng_d.fsm = StProc;
       end
     end
 
     // The frame beat of TX_OUT or of PAY's TX fetch (one at a time: the two are different states).
     if (ntx_beat) begin
-      ntx_valid_d = 1'b1;
-      ntx_data_d  = tx_beat;
-      ntx_keep_d  = keep_mask(tx_nb);
-      ntx_last_d  = tx_lastb;
+      eng_d.ntx_valid = 1'b1;
+      eng_d.ntx_data  = tx_beat;
+      eng_d.ntx_keep  = keep_mask(tx_nb);
+      eng_d.ntx_last  = tx_lastb;
     end
 
     // DEV_RESET clears QERR; a violation recorded at the same edge survives (data path last). It forgets
     // a pending interrupt decision's read, as the engine's.
-    if (dev_reset_i) qerr_d = '0;
-    if (dev_reset_i) ev_d.st = EvNone;
+    if (dev_reset_i) eng_d.qerr = '0;
+    if (dev_reset_i) eng_d.ev.st = EvNone;
     // reads beside the engine: a DEV_RESET or a completion timeout forgets the RX run-ahead reads, and
     // the next fetch's reads and the read beyond it (their beats are unexpected); a pick starts without
-    if (dev_reset_i || (state_d == StErr && code_d == QERR_TIMEOUT)) begin
-      ra_d.st = RaNone;
-      av_d.st = RaNone;
-      for (int i = 0; i < int'(RbN); i++) rb_d[i].st = RaNone;
-      for (int i = 0; i < int'(EpN); i++) ep_d[i].st = EvNone;  // (the newest decision's read: where the timeout or the reset acts, above)
+    if (dev_reset_i || (eng_d.fsm == StErr && eng_d.err == QERR_TIMEOUT)) begin
+      eng_d.ra.st = RaNone;
+      eng_d.av.st = RaNone;
+      for (int i = 0; i < int'(RbN); i++) eng_d.rb[i].st = RaNone;
+      for (int i = 0; i < int'(EpN); i++) eng_d.ep[i].st = EvNone;  // (the newest decision's read: where the timeout or the reset acts, above)
     end
-    if (xn_clear || dev_reset_i || (state_d == StErr && code_d == QERR_TIMEOUT)) begin
-      for (int i = 0; i < int'(XnN); i++) p_busy_d = p_busy_d & ~p_nx_d[i];
-      p_nx_d    = '0;
-      xn_d     = '0;  // none (their rbase with them)
-      xb_d     = '0;  // XaNone
+    if (xn_clear || dev_reset_i || (eng_d.fsm == StErr && eng_d.err == QERR_TIMEOUT)) begin
+      for (int i = 0; i < int'(XnN); i++) eng_d.p_busy = eng_d.p_busy & ~eng_d.p_nx[i];
+      eng_d.p_nx    = '0;
+      eng_d.xn     = '0;  // none (their rbase with them)
+      eng_d.xb     = '0;  // XaNone
     end
-    if (state_q == StErr || (ev_hit && !ev_ok)) qerr_d[q_q] = 1'b1;
+    if (eng_q.fsm == StErr || (ev_hit && !ev_ok)) eng_d.qerr[eng_q.q] = 1'b1;
     // a violation reports any failure owed (a completion timeout's at its StErr edge); a reset forgets it
-    if (err_o || dev_reset_i) fail_owed_d = 1'b0;
-    if (avail_idx_d != avail_idx_q) av_seen_d = 1'b0;  // a new avail idx: it may be refreshed again
+    if (err_o || dev_reset_i) eng_d.fail_owed = 1'b0;
+    if (eng_d.avail_idx != eng_q.avail_idx) eng_d.av_seen = 1'b0;  // a new avail idx: it may be refreshed again
   end
 
   assign dma_req_o = req;
@@ -2828,10 +2748,10 @@ module vdpu_qeng
     io_ok_d   = io_ok_q;
     io_la_d   = io_la_q;
     io_head_d = io_head_q;
-    if (qwr_o.avail_we && io_fetch_q && !pk_en_q) begin
-      io_ok_d[q_q]   = 1'b1;
-      io_la_d[q_q]   = qwr_o.last_avail;
-      io_head_d[q_q] = io_pos_d;
+    if (qwr_o.avail_we && eng_q.io_fetch && !eng_q.pk_en) begin
+      io_ok_d[eng_q.q]   = 1'b1;
+      io_la_d[eng_q.q]   = qwr_o.last_avail;
+      io_head_d[eng_q.q] = eng_d.io_pos;
     end
     for (int unsigned q = 0; q < NUM_QUEUES; q++) begin
       if (dev_reset_i || qctx_i[q].enable == '0) io_ok_d[q] = 1'b0;
@@ -2840,273 +2760,47 @@ module vdpu_qeng
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
-      state_q     <= StIdle;
-      op_q        <= OpAvail;
-      q_q         <= '0;
-      rx_q        <= 1'b0;
-      pk_en_q    <= 1'b0;
-      next_tag_q       <= '0;
-      rd_tag_q      <= '0;
-      rd_len_q      <= '0;
-      rd_got_q      <= '0;
-      rd_bad_q      <= 1'b0;
-      rbuf_q      <= '0;
-      avail_idx_q      <= '0;
-      irq_en_q    <= 1'b0;
-      head_q      <= '0;
-      cur_q       <= '0;
-      d_addr_q     <= '0;
-      d_flags_q    <= '0;
-      d_next_q     <= '0;
-      ndesc_q     <= '0;
-      blen_q      <= '0;
-      off_q       <= '0;
-      tot_q       <= '0;
-      clen_q      <= '0;
-      beat_q      <= '0;
-      txb_q       <= '0;
-      code_q      <= '0;
-      pf_q        <= 4'd1;
-      bb_q        <= 4'd1;
-      pc_n_q       <= '0;
-      pcfirst_q   <= 1'b1;
-      pc_q        <= '0;
-      b_cnt_q      <= '0;
-      b_id_q      <= '0;
-      b_held_q     <= 1'b0;
-      b_leave_q    <= 1'b0;
-      b_len_q     <= '0;
-      rx_own_q    <= 1'b0;
-      rx_pass_q   <= 1'b0;
-      io_en_q        <= 1'b0;
-      io_fetch_q  <= 1'b0;
-      io_seq_q    <= 1'b0;
-      io_pos_q    <= '0;
+      eng_q <= EngReset;
       io_ok_q     <= '0;
       io_la_q     <= '0;
       io_head_q   <= '0;
-      b_nd_q       <= '0;
-      ind_en_q       <= 1'b0;
-      ev_en_q       <= 1'b0;
-      in_tbl_q       <= 1'b0;
-      t_addr_q     <= '0;
-      t_n_q        <= '0;
-      t_cur_q      <= '0;
-      t_used_q     <= '0;
-      t_base_q     <= '0;
-      t_cnt_q      <= '0;
-      ae_wait_q       <= 1'b0;
-      ev_old_q     <= '0;
-      mrg_en_q       <= 1'b0;
-      m_n_q        <= '0;
-      m_id_q       <= '0;
-      m_len_q      <= '0;
-      m_off_q      <= '0;
-      m_nd_q       <= '0;
-      m_base_q     <= '0;
-      nb_addr_q    <= '0;
-      m_la0_q      <= '0;
-      m_aw0_q      <= 1'b0;
-      m_commit_q   <= 1'b0;
-      m_cnt_q      <= '0;
-      m_k_q        <= '0;
-      nd_en_q        <= 1'b0;
-      ndcap_q     <= '0;
       cto_q       <= '0;
-      mr_q        <= CntW'(1);
-      p_n_q        <= '0;
-      p_req_q      <= '0;
-      p_bad_q      <= 1'b0;
-      p_busy_q     <= '0;
-      p_len_q      <= '0;
-      p_got_q      <= '0;
-      p_off_q      <= '0;
-      xf_q        <= 4'd1;
-      x_q.cnt      <= 4'd1;
-      x_q.req      <= '0;
-      x_q.rbase    <= '0;
-      x_q.left     <= '0;
-      x_q.out      <= '0;
-      x_q.stop     <= XGo;
-      x_q.sent     <= 1'b0;
-      xa_q.st       <= XaNone;
-      x_q.bidx      <= '0;
-      xn_q         <= '0;
-      p_nx_q       <= '0;
-      xb_q        <= '0;
-      fail_owed_q <= 1'b0;
-      pcy_q       <= '0;
-      for (int i = 0; i < int'(PczN); i++) pcz_q[i] <= '0;
-      ev_q        <= '{st: EvNone, default: '0};
-      for (int i = 0; i < int'(EpN); i++) ep_q[i] <= '{st: EvNone, default: '0};
-      ra_q        <= '{st: RaNone, default: '0};
-      ra_taken_q  <= 1'b0;
-      av_q        <= '{st: RaNone, default: '0};
-      av_data_q       <= '0;
-      av_seen_q    <= 1'b0;
-      for (int i = 0; i < int'(RbN); i++) rb_q[i] <= '{st: RaNone, default: '0};
-      xa_q.n       <= '0;
-      xa_q.tag     <= '0;
-      xa_q.got     <= '0;
-      pcx_q       <= '0;
-      tx_base_q    <= '0;
-      qerr_q      <= '0;
-      err_info_q      <= CSR_ERR_INFO_RST;
-      rx_dropped_q     <= '0;
-      tx_last_q   <= '0;
-      ntx_valid_q <= 1'b0;
-      ntx_data_q  <= '0;
-      ntx_keep_q  <= '0;
-      ntx_last_q  <= 1'b0;
     end else begin
-      state_q     <= state_d;
-      op_q        <= op_d;
-      q_q         <= q_d;
-      rx_q        <= rx_d;
-      pk_en_q    <= pk_en_d;
-      next_tag_q       <= next_tag_d;
-      rd_tag_q      <= rd_tag_d;
-      rd_len_q      <= rd_len_d;
-      rd_got_q      <= rd_got_d;
-      rd_bad_q      <= rd_bad_d;
-      rbuf_q      <= rbuf_d;
-      avail_idx_q      <= avail_idx_d;
-      irq_en_q    <= irq_en_d;
-      head_q      <= head_d;
-      cur_q       <= cur_d;
-      d_addr_q     <= d_addr_d;
-      d_flags_q    <= d_flags_d;
-      d_next_q     <= d_next_d;
-      ndesc_q     <= ndesc_d;
-      blen_q      <= blen_d;
-      off_q       <= off_d;
-      tot_q       <= tot_d;
-      clen_q      <= clen_d;
-      beat_q      <= beat_d;
-      txb_q       <= txb_d;
-      code_q      <= code_d;
-      pf_q        <= pf_d;
-      bb_q        <= bb_d;
-      pc_n_q       <= pc_n_d;
-      pcfirst_q   <= pcfirst_d;
-      pc_q        <= pc_d;
-      b_cnt_q      <= b_cnt_d;
-      b_id_q      <= b_id_d;
-      b_held_q     <= b_held_d;
-      b_leave_q    <= b_leave_d;
-      b_len_q     <= b_len_d;
-      rx_own_q    <= rx_own_d;
-      rx_pass_q   <= rx_pass_d;
-      io_en_q        <= io_en_d;
-      io_fetch_q  <= io_fetch_d;
-      io_seq_q    <= io_seq_d;
-      io_pos_q    <= io_pos_d;
+      eng_q <= eng_d;
       io_ok_q     <= io_ok_d;
       io_la_q     <= io_la_d;
       io_head_q   <= io_head_d;
-      b_nd_q       <= b_nd_d;
-      ind_en_q       <= ind_en_d;
-      ev_en_q       <= ev_en_d;
-      in_tbl_q       <= in_tbl_d;
-      t_addr_q     <= t_addr_d;
-      t_n_q        <= t_n_d;
-      t_cur_q      <= t_cur_d;
-      t_used_q     <= t_used_d;
-      t_base_q     <= t_base_d;
-      t_cnt_q      <= t_cnt_d;
-      ae_wait_q       <= ae_wait_d;
-      ev_old_q     <= ev_old_d;
-      mrg_en_q       <= mrg_en_d;
-      m_n_q        <= m_n_d;
-      m_id_q       <= m_id_d;
-      m_len_q      <= m_len_d;
-      m_off_q      <= m_off_d;
-      m_nd_q       <= m_nd_d;
-      m_base_q     <= m_base_d;
-      nb_addr_q    <= nb_addr_d;
-      m_la0_q      <= m_la0_d;
-      m_aw0_q      <= m_aw0_d;
-      m_commit_q   <= m_commit_d;
-      m_cnt_q      <= m_cnt_d;
-      m_k_q        <= m_k_d;
-      nd_en_q        <= nd_en_d;
-      ndcap_q     <= ndcap_d;
       cto_q       <= cto_d;
-      mr_q        <= mr_d;
-      p_n_q        <= p_n_d;
-      p_req_q      <= p_req_d;
-      p_bad_q      <= p_bad_d;
-      p_busy_q     <= p_busy_d;
-      p_len_q      <= p_len_d;
-      p_got_q      <= p_got_d;
-      p_off_q      <= p_off_d;
-      xf_q        <= xf_d;
-      x_q.cnt      <= x_d.cnt;
-      x_q.req      <= x_d.req;
-      x_q.rbase    <= x_d.rbase;
-      x_q.left     <= x_d.left;
-      x_q.out      <= x_d.out;
-      x_q.stop     <= x_d.stop;
-      x_q.sent     <= x_d.sent;
-      xa_q.st       <= xa_d.st;
-      x_q.bidx      <= x_d.bidx;
-      xn_q         <= xn_d;
-      p_nx_q       <= p_nx_d;
-      xb_q        <= xb_d;
-      fail_owed_q <= fail_owed_d;
-      pcy_q       <= pcy_d;
-      pcz_q       <= pcz_d;
-      ev_q        <= ev_d;
-      ep_q        <= ep_d;
-      ra_q        <= ra_d;
-      ra_taken_q  <= ra_taken_d;
-      av_q        <= av_d;
-      av_data_q       <= av_data_d;
-      av_seen_q    <= av_seen_d;
-      rb_q        <= rb_d;
-      xa_q.n       <= xa_d.n;
-      xa_q.tag     <= xa_d.tag;
-      xa_q.got     <= xa_d.got;
-      pcx_q       <= pcx_d;
-      tx_base_q    <= tx_base_d;
-      qerr_q      <= qerr_d;
-      err_info_q      <= err_info_d;
-      rx_dropped_q     <= rx_dropped_d;
-      tx_last_q   <= tx_last_d;
-      ntx_valid_q <= ntx_valid_d;
-      ntx_data_q  <= ntx_data_d;
-      ntx_keep_q  <= ntx_keep_d;
-      ntx_last_q  <= ntx_last_d;
     end
   end
 
-  // ENG_CTRL[31:8] read 0 (the CSR block stores [7:0]); ENG_PARAM[31:12] are plain storage.
+  // ENG_CTRL[31:8] read 0 (the CSR block stores [7:0]); ENG_PARAM[31:19] are plain storage.
   logic unused_ctrl;
-  assign unused_ctrl = ^{eng_ctrl_i[31:8], eng_param_i[31:12]};
+  assign unused_ctrl = ^{eng_ctrl_i[31:8], eng_param_i[31:19]};
 
   // a beat is expected by RD_WAIT or PAY (any tag: a foreign one fails the read there) or by the read
   // beside the engine with its tag (the *_hit signals); any other is unexpected (FW_ERR), a duplicate of
   // a beside read's completion arriving between reads too (soak seed 880322)
-  assign cpl_expected_o = (state_q == StRdWait) || (state_q == StPay && p_n_q != '0 && x_q.stop == XGo) ||
+  assign cpl_expected_o = (eng_q.fsm == StRdWait) || (eng_q.fsm == StPay && eng_q.p_n != '0 && eng_q.x.stop == XGo) ||
                           ev_hit || ra_hit || (rb_hit != '0) || av_hit || xn_hit || xb_hit;
-  assign irq_q_o        = q_q;
+  assign irq_q_o        = eng_q.q;
   // (a failure owed is reported by StIdle at the next edge: not idle, nor quiet, until then)
-  assign idle_o         = (state_q == StIdle) && !ev_held && !ra_pend && !xn_pend && !fail_owed_q;
-  assign rx_held_o      = rx_own_q && (state_q != StIdle);
-  assign rd_wait_o      = (state_q == StRdWait) && !cto_due;
+  assign idle_o         = (eng_q.fsm == StIdle) && !ev_held && !ra_pend && !xn_pend && !eng_q.fail_owed;
+  assign rx_held_o      = eng_q.rx_own && (eng_q.fsm != StIdle);
+  assign rd_wait_o      = (eng_q.fsm == StRdWait) && !cto_due;
   assign cto_wake_o     = (!cto_run || cpl_timeout_i == '0) ? '1 :
                           (cto_q < cpl_timeout_i) ? cpl_timeout_i - cto_q : '0;
   always_comb begin
     status_o = '0;
     status_o[ENG_STATUS_IDLE_LSB]                                = idle_o;
-    status_o[ENG_STATUS_QUEUE_LSB +: ENG_STATUS_QUEUE_W]           = ENG_STATUS_QUEUE_W'(q_q);
-    status_o[ENG_STATUS_RX_DROPPED_LSB +: ENG_STATUS_RX_DROPPED_W] = rx_dropped_q;
+    status_o[ENG_STATUS_QUEUE_LSB +: ENG_STATUS_QUEUE_W]           = ENG_STATUS_QUEUE_W'(eng_q.q);
+    status_o[ENG_STATUS_RX_DROPPED_LSB +: ENG_STATUS_RX_DROPPED_W] = eng_q.rx_dropped;
   end
-  assign qerr_o         = qerr_q;
-  assign err_info_o     = err_info_q;
-  assign ntx_valid_o    = ntx_valid_q;
-  assign ntx_data_o     = ntx_data_q;
-  assign ntx_keep_o     = ntx_keep_q;
-  assign ntx_last_o     = ntx_last_q;
+  assign qerr_o         = eng_q.qerr;
+  assign err_info_o     = eng_q.err_info;
+  assign ntx_valid_o    = eng_q.ntx_valid;
+  assign ntx_data_o     = eng_q.ntx_data;
+  assign ntx_keep_o     = eng_q.ntx_keep;
+  assign ntx_last_o     = eng_q.ntx_last;
 
 endmodule

@@ -2,7 +2,7 @@
 /*
  * Once the next fetch's payload reads are all issued, the next fetch takes the whole read ahead and the
  * read beyond it (xb[0]) is in, PAY also reads the payload of the fetch after it - the frames the read
- * beyond starts - into the third TX fetch buffer (model xn[1], RTL xn_q[1]); and so on, up to
+ * beyond starts - into the third TX fetch buffer (model xn[1], RTL eng_q.xn[1]); and so on, up to
  * TX_FETCH_BUFS - 1 next fetches (xn[i] from the read beyond xb[i - 1]'s descriptors). On model, rtl and cosim,
  * hand-built rings of QN = 8 with P = B = K = 2 (four fetches of two a lap; M = 8): the overlap itself,
  * across the ring end (the wrap counter it counts with), what a failed, poisoned or lost read of it does,

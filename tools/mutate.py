@@ -52,8 +52,9 @@ OPERATORS = [
     ("minus1->plus0", r"-\s*(\d+'d)?1\b", "- 0"),
     ("not-dropped", r"(?<![!=])!(?=[a-z_(])", ""),
 ]
-# a register's next-state assignment, dropped: `name_d = expr;` -> `;` (keeps the previous value)
-DROP = ("drop-assign", re.compile(r"^(\s*)([a-z_][a-z0-9_.\[\]]*_d(\.[a-z_]+)?)\s*=\s*[^;]+;\s*(//.*)?$"))
+# a register's next-state assignment, dropped: `name_d = expr;`, `eng_d.field[i].sub = expr;` -> `;` (keeps
+# the previous value)
+DROP = ("drop-assign", re.compile(r"^(\s*)([a-z_][a-z0-9_]*_d(?:\.[a-z_0-9]+|\[[^\]=]+\])*)\s*=\s*[^;=]+;\s*(//.*)?$"))
 
 
 def checks_only(lines):
@@ -90,7 +91,7 @@ def sites(path):
                     out.append((i, name, m.start()))
         d = DROP[1].match(code)
         # not the default `x_d = x_q;` (dropping it changes nothing: an equivalent mutant)
-        if d and not nba and not re.match(r"^\s*(\w+)_d(\.\w+|)\s*=\s*\1_q\2\s*;", code):
+        if d and not nba and not re.match(r"^\s*(\w+)_d([\w.\[\]]*)\s*=\s*\1_q\2\s*;", code):
             out.append((i, DROP[0], 0))
     return lines, out
 

@@ -5,29 +5,29 @@
 
 #include "vdpu_regmap.h"
 
-#define DESC_BYTES 16     /* a packed descriptor (rtl/vdpu_qeng.sv pc_q: 128 bits an entry) */
-#define USED_ENTRY_BYTES 4 /* b_id_q and b_len_q: 16 bits each */
+#define DESC_BYTES 16     /* a packed descriptor (rtl/vdpu_qeng.sv eng_q.pc: 128 bits an entry) */
+#define USED_ENTRY_BYTES 4 /* eng_q.b_id and eng_q.b_len: 16 bits each */
 #define OFF_BITS 18 /* a byte offset into the TX fetch buffers side by side (RTL FRAME_PW) */
 _Static_assert(VDPU_TX_FETCH_BUFS * VDPU_TX_BUF_BYTES < 1u << OFF_BITS &&
                    VDPU_TX_FETCH_BUFS * VDPU_TX_BUF_BYTES >= 1u << (OFF_BITS - 1),
                "OFF_BITS is the offset width");
-#define MRG_ENTRY_BYTES 6  /* m_id_q, m_len_q, m_off_q: 16 bits each */
+#define MRG_ENTRY_BYTES 6  /* eng_q.m_id, eng_q.m_len, eng_q.m_off: 16 bits each */
 #define TAG_BITS 7 /* a read tag: 0..QENG_TAGS - 1 */
 _Static_assert(1u << TAG_BITS == VDPU_QENG_TAGS, "a read tag is TAG_BITS bits");
 #define BITS_BYTES(b) (((b) + 7) / 8)
 #define DECISION_BYTES BITS_BYTES(2 + TAG_BITS + 3 * 16 + 1) /* decision_t: state, tag, n, o, nw, wrap - 58 bits */
 #define RA_READ_BYTES BITS_BYTES(3 + TAG_BITS + 4 + 8 + 1)   /* ra_read_t: state, tag, n, got, bad - 23 bits */
-/* a payload read slot (the slot is its read tag's): p_len_q, p_got_q (16 bits), p_off_q, p_busy_q, and a bit of
- * p_nx_q per next fetch - 60 bits */
+/* a payload read slot (the slot is its read tag's): eng_q.p_len, eng_q.p_got (16 bits), eng_q.p_off,
+ * eng_q.p_busy, and a bit of eng_q.p_nx per next fetch - 60 bits */
 #define READ_SLOT_BYTES BITS_BYTES(16 + 16 + OFF_BITS + 1 + (VDPU_TX_FETCH_BUFS - 1))
-/* a TX fetch's own state (K > 1): x_q (cnt, req, rbase, out, stop, left, sent, bidx - 39 bits), xa_q (state,
- * n, tag, got - 21), the next fetches' xn_q (cnt, req, preq 32, rbase, n 8, bad - 67 each), the reads beyond
- * xb_q (state, n, tag, got, bad - 22 each) */
+/* a TX fetch's own state (K > 1): eng_q.x (cnt, req, rbase, out, stop, left, sent, bidx - 39 bits),
+ * eng_q.xa (state, n, tag, got - 21), the next fetches' eng_q.xn (cnt, req, preq 32, rbase, n 8, bad - 67
+ * each), the reads beyond eng_q.xb (state, n, tag, got, bad - 22 each) */
 #define TX_FETCH_STATE_BYTES                                                                                     \
     (BITS_BYTES(4 + 4 + OFF_BITS + 4 + 2 + 4 + 1 + 2) + BITS_BYTES(2 + 4 + TAG_BITS + 8) +                       \
      (VDPU_TX_FETCH_BUFS - 1) * BITS_BYTES(4 + 4 + 32 + OFF_BITS + TAG_BITS + 1 + 1) +                                       \
      VDPU_TX_BEYOND_READS * BITS_BYTES(2 + 4 + TAG_BITS + 8 + 1))
-#define REFRESH_BYTES (RA_READ_BYTES + 4) /* av_q and the avail flags + idx it brought (av_data_q) */
+#define REFRESH_BYTES (RA_READ_BYTES + 4) /* eng_q.av and the avail flags + idx it brought (eng_q.av_data) */
 
 
 static unsigned eng_field(unsigned v) { return v == 0 ? 1 : v > VDPU_ENG_PARAM_MAX ? VDPU_ENG_PARAM_MAX : v; }
@@ -69,7 +69,7 @@ void eng_storage_of(unsigned prefetch, unsigned used_batch, unsigned max_reads, 
     s->read_slots = reads_field(max_reads) * READ_SLOT_BYTES;
     s->mrg = VDPU_MRG_MAX * MRG_ENTRY_BYTES;
     s->frame_bufs = tx_buf(max_reads, tx_fetch) + VDPU_RX_FRAME_BUFS * VDPU_FRAME_BUF_BYTES;
-    s->in_order = 2 + VDPU_NUM_QUEUES * 5; /* io_pos_q; io_ok_q, io_la_q, io_head_q */
+    s->in_order = 2 + VDPU_NUM_QUEUES * 5; /* eng_q.io_pos; io_ok_q, io_la_q, io_head_q */
     s->beside = VDPU_EV_PENDING * DECISION_BYTES + (eng_field(prefetch) > 1 ? VDPU_RX_AHEAD_READS * RA_READ_BYTES : 0) +
                 REFRESH_BYTES;
     s->tx_fetch = fetches(max_reads, tx_fetch) ? TX_FETCH_STATE_BYTES : 0;
