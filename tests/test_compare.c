@@ -311,7 +311,7 @@ Test(compare_sweep, point_command_maps_every_axis_to_run_options)
     cr_assert(strstr(cmd, "'/opt/vdpu it'\\''s' run --engine model --quiet --seed 1 --packets 1000 "), "%s", cmd);
     cr_assert(strstr(cmd, " --ring split --features +EVENT_IDX,-INDIRECT_DESC,+IN_ORDER,-NOTIFICATION_DATA "
                           "--workload net-loopback --pkt-size 64 --rtt 100 --prefetch 1 --used-batch 1 "
-                          "--max-reads 1 --tx-fetch 1 --json '/w/d/points/p5.json' >'/w/d/points/p5.log' 2>&1"), "%s", cmd);
+                          "--max-reads 1 --tx-fetch 1 --qsize 256 --json '/w/d/points/p5.json' >'/w/d/points/p5.log' 2>&1"), "%s", cmd);
     free(p);
 }
 
@@ -455,7 +455,7 @@ Test(compare_e2e, model_sweep_outputs_read_back, .timeout = 300)
     /* CSV: header, one row per point */
     char *csv = slurp(TDIR "/model/c.csv");
     cr_assert_eq(lines(csv), SMALL_POINTS + 1);
-    static const char head[] = "id,ring,features,workload,pkt-size,rtt,prefetch,used-batch,max-reads,tx-fetch,engine,ok,";
+    static const char head[] = "id,ring,features,workload,pkt-size,rtt,prefetch,used-batch,max-reads,tx-fetch,qsize,engine,ok,";
     cr_assert(!strncmp(csv, head, sizeof head - 1), "%.200s", csv);
     cr_assert(strstr(csv, ",min_req_per_pkt,") && strstr(csv, ",avail_ring_req,") && strstr(csv, ",lat_p99,"));
     free(csv);
@@ -533,6 +533,47 @@ Test(compare_e2e, tags_chart_from_a_cross_sweep, .timeout = 300)
     char *csv = slurp(TDIR "/tags/t.csv");
     cr_assert(strstr(csv, ",link_mpps,storage_bytes"), "storage column: %.300s", csv);
     free(csv);
+}
+
+/* The ring size as an axis: a packed ring of 1,024 entries and of 64 measure on rings of that size (the run's
+ * JSON says what the driver got, and the merge checks it); a split ring of 1,000 entries is refused by the
+ * device (a split queue's size is a power of two) - the point fails and says why, the others stand. RX 64 B
+ * at rtt 1000 with P = B = 15 is bound by the ring: 64 entries are slower than 1,024. */
+Test(compare_e2e, qsize_axis, .timeout = 120)
+{
+    static char out[1 << 15];
+    int st = sh(VDPU " compare --engine model --dir " TDIR "/qs/run --design cross --packets 400 --ring packed,split "
+                "--features all --workload rx --pkt-size 64 --rtt 1000 --prefetch 15 --used-batch 15 --qsize 64,1000,1024 "
+                "--jobs 2 --csv " TDIR "/qs/q.csv", out, sizeof out);
+    cr_assert_neq(st, 0, "a failed point fails the sweep: %s", out);
+    cr_assert(strstr(out, "compare: 6 points, engine model, 5 passed, 1 failed"), "%s", out);
+    char *log = slurp(TDIR "/qs/run/points/p5.log");
+    cr_assert(log && strstr(log, "queue_size not accepted"), "split 1,000: %s", log ? log : "(no log)");
+    free(log);
+    char *csv = slurp(TDIR "/qs/q.csv");
+    double mpps[2] = {0};
+    for (char *l = strchr(csv, '\n'); l && l[1]; l = strchr(l + 1, '\n')) {
+        unsigned id, qs, ok;
+        char ring[8];
+        cr_assert_eq(sscanf(l + 1, "%u,%7[a-z],all,rx,64,1000,15,15,1,1,%u,model,%u,", &id, ring, &qs, &ok), 4, "%.120s", l + 1);
+        cr_assert_eq(ok, !(qs == 1000 && !strcmp(ring, "split")), "%.120s", l + 1);
+        if (!strcmp(ring, "packed") && qs != 1000) {
+            char *c = l + 1;
+            for (unsigned k = 0; k < 16; k++) c = strchr(c, ',') + 1; /* column 17: mpps */
+            mpps[qs == 1024] = atof(c);
+        }
+    }
+    free(csv);
+    cr_assert(mpps[0] > 0 && mpps[1] > 1.5 * mpps[0], "packed RX 64 B: %.3f Mpps on 64 entries, %.3f on 1,024", mpps[0],
+              mpps[1]);
+    char *js = slurp(TDIR "/qs/run/points/p3.json");
+    cr_assert(js && strstr(js, "\"qsize\":\t1024"), "p3 is packed 1,024: %.400s", js ? js : "(none)");
+    free(js);
+    /* a point that measured on another ring size than it names does not count */
+    cr_assert_eq(sh("sed -i 's/\"qsize\":\t64,/\"qsize\":\t128,/' " TDIR "/qs/run/points/p1.json", out, sizeof out), 0);
+    st = sh(VDPU " compare --merge-only " TDIR "/qs/run", out, sizeof out);
+    cr_assert_neq(st, 0, "%s", out);
+    cr_assert(strstr(out, "ran with 128-entry rings, not 64"), "%s", out);
 }
 
 Test(compare_e2e, points_only_then_merge_reports_what_did_not_run, .timeout = 120)

@@ -234,7 +234,8 @@ static int run_net_mq(vdpu_session_t *s, struct run_cfg *c, const struct vdpu_op
         .engine = vdpu_engine_name(o->engine), .workload = c->workload,
         .ring = (d->negotiated[1] & (1u << (VIRTIO_F_RING_PACKED - 32))) ? "packed" : "split",
         .seed = o->seed, .packets = virtio_net_mq_packets(m), .bytes = m->bytes,
-        .cycles = s->bus.dev->cycle - t0, .msix = s->mem.msi_total, .pkt_size = c->net.pkt_size};
+        .cycles = s->bus.dev->cycle - t0, .msix = s->mem.msi_total, .pkt_size = c->net.pkt_size,
+        .qsize = d->q[0].size};
     memcpy(sum.features, d->negotiated, sizeof sum.features);
     run_summary_params(&sum, o, c);
     if (rep) virtio_drv_print_timeline(d, rep);
@@ -403,7 +404,8 @@ int run_workload_net(vdpu_session_t *s, struct run_cfg *c, const struct vdpu_opt
         .engine = vdpu_engine_name(s->opts.engine), .workload = c->workload,
         .ring = (d->negotiated[1] & (1u << (VIRTIO_F_RING_PACKED - 32))) ? "packed" : "split",
         .seed = o->seed, .packets = virtio_net_packets(n), .bytes = n->bytes,
-        .cycles = s->bus.dev->cycle - rp.t0, .msix = s->mem.msi_total, .pkt_size = c->net.pkt_size};
+        .cycles = s->bus.dev->cycle - rp.t0, .msix = s->mem.msi_total, .pkt_size = c->net.pkt_size,
+        .qsize = d->q[0].size};
     memcpy(sum.features, d->negotiated, sizeof sum.features);
     run_summary_params(&sum, o, c);
     if (rep) virtio_drv_print_timeline(d, rep);

@@ -120,6 +120,7 @@ int dma_report_json(const char *path, const struct link_stats *st, const struct 
     cJSON_AddNumberToObject(par, "used_batch", r->used_batch);
     cJSON_AddNumberToObject(par, "max_reads", r->max_reads);
     cJSON_AddNumberToObject(par, "tx_fetch", r->tx_fetch ? r->tx_fetch : 1);
+    cJSON_AddNumberToObject(par, "qsize", r->qsize);
     cJSON_AddNumberToObject(par, "coalesce_frames", r->coal_frames);
     cJSON_AddNumberToObject(par, "coalesce_cycles", r->coal_cycles);
     cJSON_AddNumberToObject(par, "rx_buf_size", r->rx_buf_size);

@@ -15,6 +15,7 @@ struct run_summary {
      * shape of the run, so a JSON file says what it measured */
     unsigned prefetch, used_batch, max_reads, coal_frames, coal_cycles, rx_buf_size, pairs;
     unsigned tx_fetch; /* ENG_PARAM[18:15] (0 as 1) */
+    unsigned qsize;    /* the queue size the driver's queue 0 got */
     uint32_t wire_mbps; /* the network port's wire rate (--wire-gbps), Mbit/s; 0: unlimited */
 };
 

@@ -36,9 +36,13 @@ const struct sweep_axis sweep_axes[] = {
     {"tx-fetch", SWEEP_INT, NULL, 1, VDPU_ENG_PARAM_MAX, "tx-fetch", "", "1", false,
      "TX fetch K of the queue engine: cached one-descriptor frames whose payload one fetch reads (1..15;\n"
      "acts with max-reads above 1 on packed rings and split rings with IN_ORDER)"},
+    {"qsize", SWEEP_INT, NULL, 2, VDPU_QSIZE_MAX, "qsize", "", "256", false,
+     "queue size the driver asks for, 2..1024 (vdpu run --qsize; a split ring's is a power of two): a\n"
+     "receive or a long round trip's stream may be bound by the ring"},
 };
 const unsigned sweep_naxes = sizeof sweep_axes / sizeof sweep_axes[0];
-_Static_assert(VDPU_ENG_PARAM_MAX == 15 && VDPU_ENG_MAX_READS == 127, "the axis descriptions above say 1..15 and 1..127");
+_Static_assert(VDPU_ENG_PARAM_MAX == 15 && VDPU_ENG_MAX_READS == 127 && VDPU_QSIZE_MAX == 1024,
+               "the axis descriptions above say 1..15, 1..127 and 2..1024");
 
 const char *const sweep_feature_names[SWEEP_NFEAT] = {"EVENT_IDX", "INDIRECT_DESC", "IN_ORDER", "NOTIFICATION_DATA"};
 const char *const sweep_feature_short[SWEEP_NFEAT] = {"evt", "ind", "ord", "ntf"};

@@ -35,7 +35,7 @@ struct sweep_axis {
 
 /* The axes vdpu's own code reads (spec minimum, plots); their index in sweep_axes[]. */
 enum { SWEEP_AX_RING, SWEEP_AX_FEATURES, SWEEP_AX_WORKLOAD, SWEEP_AX_PKT, SWEEP_AX_RTT, SWEEP_AX_PREFETCH,
-       SWEEP_AX_BATCH, SWEEP_AX_MAX_READS, SWEEP_AX_TX_FETCH };
+       SWEEP_AX_BATCH, SWEEP_AX_MAX_READS, SWEEP_AX_TX_FETCH, SWEEP_AX_QSIZE };
 
 extern const struct sweep_axis sweep_axes[];
 extern const unsigned sweep_naxes;

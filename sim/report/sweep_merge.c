@@ -125,6 +125,14 @@ static void one(const char *dir, const struct sweep_spec *s, struct sweep_result
         cJSON_Delete(j);
         return;
     }
+    /* the ring size it names (JSON written before the size was recorded: the driver's default, 256) */
+    const cJSON *qs = cJSON_GetObjectItem(cJSON_GetObjectItem(j, "params"), "qsize");
+    double qsize = cJSON_IsNumber(qs) ? qs->valuedouble : 256;
+    if (qsize != atof(sweep_val(s, p, SWEEP_AX_QSIZE))) {
+        snprintf(r->why, sizeof r->why, "ran with %g-entry rings, not %s", qsize, sweep_val(s, p, SWEEP_AX_QSIZE));
+        cJSON_Delete(j);
+        return;
+    }
     /* and the wire rate of the sweep (JSON written before the wire existed: unlimited) */
     const cJSON *wm = cJSON_GetObjectItem(cJSON_GetObjectItem(j, "params"), "wire_mbps");
     double wire = cJSON_IsNumber(wm) ? wm->valuedouble : 0;
