@@ -149,7 +149,7 @@ struct vdpu_eng {
     bool rd_bad;     /* a beat with an error status, poisoned, or with a foreign tag */
     uint32_t cto;    /* completion timeout: edges waited with reads outstanding (RD_WAIT, PAY) and no
                       * completion beat (CPL_TIMEOUT) */
-    uint8_t next_tag; /* 0..31; power-on reset only */
+    uint8_t next_tag; /* 0..QENG_TAGS - 1; power-on reset only */
 
     /* the write being loaded: header fields, beat index; small writes carry their data here */
     uint8_t wr_purpose;

@@ -28,7 +28,7 @@ package vdpu_pkg;
   // ... into an RX frame buffer (the TX fetch buffers are longer).
   localparam int unsigned RX_WW       = $clog2(FRAME_WORDS + 1);
   // Byte position / length within a frame buffer (0..FRAME_BYTES + header), or within the TX fetch
-  // buffers side by side (the longer: 17 bits for three of 23,040 bytes).
+  // buffers side by side (the longer: 18 bits for ten of 23,040 bytes).
   localparam int unsigned FRAME_PW    = $clog2(TX_FETCH_BUFS * TX_BUF_BYTES + 1);
   // Descriptor flag bits (split: VRING_DESC_F_*, packed: also AVAIL / USED).
   localparam int unsigned VQ_F_NEXT     = 0;

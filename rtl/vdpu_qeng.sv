@@ -132,7 +132,7 @@ module vdpu_qeng
   end
 
   // The TX fetch buffers: the PAY phase's (tx_fetch_t.bidx) and the next fetches read early into the ones
-  // after it - xn_q[0] from the read ahead's descriptors (pcx), xn_q[i] from the read beyond xb_q[i-1]'s
+  // after it - xn[0] from the read ahead's descriptors (pcx), xn[i] from the read beyond xb[i-1]'s
   // (pcy, then pcz)
   localparam int unsigned XnN   = TX_FETCH_BUFS - 1;
   localparam int unsigned XnW   = (XnN > 1) ? $clog2(XnN) : 1;  // an index into them
@@ -170,7 +170,7 @@ module vdpu_qeng
   typedef enum logic [2:0] {
     RaNone,  // none
     RaRead,  // in flight: its completion is taken beside the engine (ra_hit)
-    RaIn,    // in: the next cache (pcx_q), taken where the service would read the descriptors
+    RaIn,    // in: the next cache (pcx), taken where the service would read the descriptors
     RaBad,   // it failed: QERR_DMA where the service would read the descriptors
     RaDrop   // in flight, not wanted any more (the service read those descriptors itself)
   } ra_st_e;

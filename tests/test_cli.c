@@ -233,7 +233,7 @@ Test(cli, pcap_out_is_read_by_tshark, .timeout = 300)
 Test(cli, link_utilization_is_busy_cycles, .timeout = 120)
 {
     cJSON *root = t_run_json(VDPU " run -q --engine model --ring packed --workload net-tx --pkt-size 1500 "
-                                   "--packets 1000 --prefetch 15 --used-batch 15 --tags 63 --tx-fetch 15",
+                                   "--packets 1000 --prefetch 15 --used-batch 15 --tags 127 --tx-fetch 15",
                              "build/t-util.json");
     cJSON *link = cJSON_GetObjectItem(root, "link");
     double down = cJSON_GetObjectItem(link, "down_utilization")->valuedouble,
@@ -255,7 +255,7 @@ Test(cli, json_schema, .timeout = 300)
     cr_assert(cJSON_IsObject(par), "params object");
     static const struct { const char *k; double v; } want[] = {{"prefetch", 3}, {"used_batch", 5}, {"max_reads", 20},
         {"coalesce_frames", 4}, {"coalesce_cycles", 900}, {"rx_buf_size", 2048}, {"pairs", 1}, {"rtt", 200},
-        {"wire_mbps", 0}};
+        {"wire_mbps", 0}, {"tx_fetch", 1}, {"qsize", 256}};
     for (unsigned i = 0; i < sizeof want / sizeof want[0]; i++) {
         cJSON *v = cJSON_GetObjectItem(par, want[i].k);
         cr_assert(cJSON_IsNumber(v) && v->valuedouble == want[i].v, "params.%s", want[i].k);

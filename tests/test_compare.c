@@ -87,7 +87,7 @@ Test(compare_specmin, engine_storage_by_setting)
     cr_assert_eq(a.mrg, 16 * 6);
     cr_assert_eq(a.frame_bufs, 3 * 9216, "one TX frame buffer, two RX");
     cr_assert_eq(a.in_order, 2 + 5 * VDPU_NUM_QUEUES);
-    cr_assert_eq(a.beside, VDPU_EV_PENDING * 8 + 7, "the decisions (57 bits) and the avail refresh; P 1 reads nothing ahead");
+    cr_assert_eq(a.beside, VDPU_EV_PENDING * 8 + 7, "the decisions (58 bits) and the avail refresh; P 1 reads nothing ahead");
     cr_assert_eq(a.tx_fetch, 0, "no TX fetch at K 1");
     cr_assert_eq(a.total, 16 + 4 + 8 + 96 + 27648 + 27 + a.beside);
     eng_storage_of(8, 8, 8, 1, &b);

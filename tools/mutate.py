@@ -54,7 +54,7 @@ OPERATORS = [
 ]
 # a register's next-state assignment, dropped: `name_d = expr;`, `eng_d.field[i].sub = expr;` -> `;` (keeps
 # the previous value)
-DROP = ("drop-assign", re.compile(r"^(\s*)([a-z_][a-z0-9_]*_d(?:\.[a-z_0-9]+|\[[^\]=]+\])*)\s*=\s*[^;=]+;\s*(//.*)?$"))
+DROP = ("drop-assign", re.compile(r"^(\s*)([a-z_][a-z0-9_]*_d(?:\.[a-z_0-9]+|\[[^\]=]+\])*)\s*=\s*[^;]+;\s*(//.*)?$"))
 
 
 def checks_only(lines):

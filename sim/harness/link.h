@@ -41,7 +41,7 @@ struct link_stats {
     unsigned rd_peak;                        /* reads outstanding at most (engine and firmware channel) */
 };
 
-#define LINK_MAX_READS (VDPU_ENG_MAX_READS + 1) /* the engine's reads and the firmware channel's: 64 */
+#define LINK_MAX_READS (VDPU_ENG_MAX_READS + 1) /* the engine's reads and the firmware channel's: 128 */
 #define LINK_DLOG_PAGES 65536 /* pages of a dirty log the link follows page by page */
 #define LINK_MAX_GRANTS 512
 

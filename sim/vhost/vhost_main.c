@@ -202,7 +202,8 @@ int main(int argc, char **argv)
         .ring = br.dp.ring == DRV_RING_PACKED ? "packed" : "split", .seed = o->seed, .packets = br.total.tx_frames,
         .bytes = br.total.tx_bytes, .cycles = s.bus.dev->cycle, .msix = s.mem.msi_total, .pkt_size = 0,
         .prefetch = o->prefetch, .used_batch = o->used_batch, .max_reads = o->max_reads, .tx_fetch = o->tx_fetch,
-        .coal_frames = o->coal_frames, .coal_cycles = o->coal_cycles, .rx_buf_size = 0, .pairs = br.pairs ? br.pairs : 1};
+        .coal_frames = o->coal_frames, .coal_cycles = o->coal_cycles, .rx_buf_size = 0, .pairs = br.pairs ? br.pairs : 1,
+        .qsize = br.fe.vring[0].size};
     memcpy(sum.features, br.drv.negotiated, sizeof sum.features);
     printf("vdpu vhost-user: %llu connection(s); network port: %llu frames transmitted (%llu bytes), %llu received "
            "(%llu bytes); %llu kicks, %llu calls\n",
