@@ -1327,6 +1327,7 @@ module vdpu_qeng
   dmareq_t     req;          // request the engine would load at this edge
   logic        desc_done;    // this descriptor's data is complete: next one or end of chain
   logic        ntx_beat;     // a frame beat goes into the ntx register (TX_OUT, or PAY's TX fetch)
+  logic        take_head;    // split: the next buffer's head id is taken from the prefetch cache (below)
   logic        buf_done;     // the buffer is done (TX frame out, RX chain written): its used element
   logic        mrg_more;     // MRG_RXBUF: the chain is full, the frame goes on in the next buffer
   logic        pay_issued, pay_completed, pay_fail_last;  // PAY: this edge's read request / read done /
@@ -1355,6 +1356,7 @@ module vdpu_qeng
     desc_done  = 1'b0;
     buf_done   = 1'b0;
     ntx_beat   = 1'b0;
+    take_head  = 1'b0;
     mrg_more   = 1'b0;
     mrg_last   = 1'b0;
     pay_issued    = 1'b0;
@@ -1823,24 +1825,7 @@ module vdpu_qeng
               end
             end
 
-            OpRing: begin  // the entries are in the cache: the first one is used now
-              eng_d.pc  = eng_q.pc >> 16;
-              eng_d.pc_n = eng_q.pc_n - 4'd1;
-              eng_d.pcfirst = 1'b0;
-              if (eng_q.pc[15:0] >= qn) begin
-                eng_d.err  = QERR_ID;
-                eng_d.fsm = StErr;
-              end else begin
-                eng_d.head  = eng_q.pc[15:0];
-                eng_d.cur   = eng_q.pc[15:0];
-                eng_d.op    = OpDesc;
-                eng_d.fsm = StRdReq;
-                if (eng_q.io_fetch) begin  // IN_ORDER: the ring entry says where the table order is
-                  eng_d.io_seq = 1'b1;
-                  eng_d.io_pos = eng_q.pc[15:0];
-                end
-              end
-            end
+            OpRing: take_head = 1'b1;  // the entries are in the cache: the first one is used now
 
             OpDesc, OpInd: begin  // a ring descriptor, or (OpInd) the table entry tcur
               if ((eng_q.pk_en || eng_q.io_fetch) && eng_q.op == OpDesc) begin  // the next cached descriptor is used now
@@ -2249,17 +2234,7 @@ module vdpu_qeng
               eng_d.fsm = StProc;
             end
           end else if (eng_q.pc_n != '0 && !eng_q.io_fetch) begin
-            eng_d.pc  = eng_q.pc >> 16;
-            eng_d.pc_n = eng_q.pc_n - 4'd1;
-            eng_d.pcfirst = 1'b0;
-            if (eng_q.pc[15:0] >= qn) begin
-              eng_d.err  = QERR_ID;
-              eng_d.fsm = StErr;
-            end else begin
-              eng_d.head = eng_q.pc[15:0];
-              eng_d.cur  = eng_q.pc[15:0];
-              eng_d.op   = OpDesc;
-            end
+            take_head = 1'b1;
           end else if (qc.last_avail != eng_q.avail_idx) begin
             eng_d.op = OpRing;
           end else if (!cur_ahead[17] && cur_ahead[16:0] > 17'(qn)) begin
@@ -2476,17 +2451,7 @@ module vdpu_qeng
               eng_d.ndcap = cap8(cur_ahead);
               if (eng_q.pc_n != '0) eng_d.fsm = StProc;
             end else if (eng_q.pc_n != '0 && !eng_q.io_fetch) begin
-              eng_d.pc  = eng_q.pc >> 16;
-              eng_d.pc_n = eng_q.pc_n - 4'd1;
-              eng_d.pcfirst = 1'b0;
-              if (eng_q.pc[15:0] >= qn) begin
-                eng_d.err  = QERR_ID;
-                eng_d.fsm = StErr;
-              end else begin
-                eng_d.head = eng_q.pc[15:0];
-                eng_d.cur  = eng_q.pc[15:0];
-                eng_d.op   = OpDesc;
-              end
+              take_head = 1'b1;
             end else if (qc.last_avail != eng_q.avail_idx) begin
               eng_d.op = OpRing;
             end else begin
@@ -2519,6 +2484,28 @@ module vdpu_qeng
         eng_d.fsm   = StIdle;
       end
     endcase
+
+    // Split: the next buffer's head id taken from the prefetch cache (PROC of a ring read; IRQ or RX_NEXT
+    // going on with a cached entry; the model's take_id and start_head): QERR_ID when it is not below the
+    // queue size, else its descriptor is read next (IN_ORDER: the entry says where the table order is).
+    if (take_head) begin
+      eng_d.pc      = eng_q.pc >> 16;
+      eng_d.pc_n    = eng_q.pc_n - 4'd1;
+      eng_d.pcfirst = 1'b0;
+      if (eng_q.pc[15:0] >= qn) begin
+        eng_d.err = QERR_ID;
+        eng_d.fsm = StErr;
+      end else begin
+        eng_d.head = eng_q.pc[15:0];
+        eng_d.cur  = eng_q.pc[15:0];
+        eng_d.op   = OpDesc;
+        eng_d.fsm  = StRdReq;
+        if (eng_q.io_fetch) begin
+          eng_d.io_seq = 1'b1;
+          eng_d.io_pos = eng_q.pc[15:0];
+        end
+      end
+    end
 
     // End of a descriptor's data: follow the chain, or finish the buffer.
     if (desc_done) begin
