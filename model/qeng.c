@@ -205,21 +205,9 @@ static void ra_none(struct vdpu_eng *n)
  * the read beyond it (a DEV_RESET, a completion timeout: their beats are unexpected from now on) */
 static void beside_forget(struct vdpu_eng *n)
 {
-    n->ev.st = ENG_EV_NONE;
-    for (unsigned i = 0; i < VDPU_EV_PENDING - 1; i++) n->ep[i].st = ENG_EV_NONE;
+    qeng_irq_forget(n);
     ra_none(n);
     xn_forget(n);
-}
-
-/* Failed decisions (they stopped their queue at their completion) cleared where the service ends;
- * false when none failed */
-static bool decisions_unbad(const struct vdpu_eng *g, struct vdpu_eng *n)
-{
-    if (!qeng_ev_any(g, ENG_EV_BAD)) return false;
-    if (g->ev.st == ENG_EV_BAD) n->ev.st = ENG_EV_NONE;
-    for (unsigned i = 0; i < VDPU_EV_PENDING - 1; i++)
-        if (g->ep[i].st == ENG_EV_BAD) n->ep[i].st = ENG_EV_NONE;
-    return true;
 }
 
 void qeng_error(struct vdpu_edge *e, uint8_t code)
@@ -873,7 +861,7 @@ static void state_idle(struct vdpu_edge *e)
 
     /* the last service's interrupt decision first: nothing is picked while it is pending (a failed one
      * has stopped its queue already) */
-    if (decisions_unbad(&s->eng, n)) return;
+    if (qeng_irq_unbad(&s->eng, n)) return;
     /* ... or an RX run-ahead read, or the reads of a next fetch the service left (their bytes are dropped) */
     if (qeng_ev_held(&s->eng) || qeng_ra_pending(&s->eng) || qeng_xn_pending(&s->eng)) return;
     /* a read beside the last service failed and no buffer took it (dropped, forgotten, left): its
@@ -1009,24 +997,9 @@ static void state_rd_req(struct vdpu_edge *e)
     n->rd_bad = false;
     n->fsm = VDPU_ENG_RD_WAIT;
     if (g->rd_purpose == VDPU_PURP_EVENT && (g->pk_en || g->ev_en)) {
-        /* the interrupt decision is made beside the engine (ev_tap): the next buffer now (PROC of a
+        /* the interrupt decision is made beside the engine (qeng_irq.c): the next buffer now (PROC of a
          * cached descriptor sees a complete read, as after the event read it replaces) */
-        /* the decision before it still pending moves aside - as the tap left it at this edge: one whose
-         * completion came at this edge is done (soak seed 412044: taken from the pre-edge state, it
-         * moved aside still "in flight" and held its tag for good) */
-        if (n->ev.st != ENG_EV_NONE) {
-            /* into the first free ep (the used write before the read waited for one); the tap changes
-             * st only: the rest is the pre-edge decision's */
-            unsigned i = 0;
-            while (i < VDPU_EV_PENDING - 2 && n->ep[i].st != ENG_EV_NONE) i++;
-            n->ep[i] = n->ev;
-        }
-        n->ev.st = ENG_EV_READ;
-        n->ev.tag = g->next_tag;
-        n->ev.n = g->ndesc;
-        n->ev.o = g->ev_old;
-        n->ev.nw = qeng_qctx(e)->used_idx; /* the used write before it is done: its new idx */
-        n->ev.wrap = qeng_qctx(e)->used_wrap;
+        qeng_irq_push(e);
         n->no_irq = true; /* IRQ raises nothing: the decision raises the interrupt */
         n->rd_got = g->rd_len;
         n->fsm = VDPU_ENG_IRQ;
@@ -1650,7 +1623,7 @@ static void state_wr_req(struct vdpu_edge *e)
      * the queue: the service ends here, nothing more is used */
     if (g->wr_purpose == VDPU_PURP_USED && !g->wr_beat &&
         (qeng_ev_any(g, ENG_EV_BAD) || qeng_ev_all(g, ENG_EV_READ))) {
-        if (decisions_unbad(g, n)) qeng_idle(e);
+        if (qeng_irq_unbad(g, n)) qeng_idle(e);
         return;
     }
     if (!model_dma_out_free(e)) return;
@@ -1871,33 +1844,13 @@ void model_qeng_edge(struct vdpu_edge *e, const vdpu_in_t *in)
     if (keep != ok) e->next->eng.io_ok = keep;
 }
 
-/*
- * The interrupt decision beside the engine (docs/queue-engine.md "Interrupt decision"): the completion of
- * a pending decision's event read, at whatever state the engine is in, decides the interrupt of the used
- * write before it (the used ring has not moved since: the next used write waits) and is hidden from the
- * engine's states. An error status, poisoned data or a wrong length is the queue's QERR_DMA at once, and
- * ENG_EV_BAD ends the service where the engine next waits for the decision (no further used write).
- * Returns true when the beat was the decision's.
- */
+/* A beat of an interrupt decision's read (qeng_irq.c): hidden from the engine's states; a failed one is
+ * the queue's QERR_DMA now. Returns true when the beat was a decision's. */
 static bool ev_tap(struct vdpu_edge *e, const vdpu_in_t *in)
 {
-    const struct vdpu_eng *g = &e->pre->eng;
-    const vdpu_dmacpl_t *c = &in->dmacpl;
-    struct vdpu_eng *n = &e->next->eng;
-
-    if (!in->dmacpl_valid) return false;
-    const struct eng_decision *d = qeng_ev_of_tag(g, c->tag);
-    if (!d) return false;
-    uint8_t *st = d == &g->ev ? &n->ev.st : &n->ep[d - g->ep].st;
-    if (c->status != VDPU_CPL_SC || c->poison || !c->last || c->len != (g->pk_en ? 4u : 2u)) {
-        /* the queue stops now (the scheduler passes it by); the service ends where it next waits */
-        *st = ENG_EV_BAD;
-        record_violation(e, VDPU_QERR_DMA);
-        return true;
-    }
-    *st = ENG_EV_NONE;
-    bool no_irq = g->pk_en ? qeng_packed_no_irq(e, c->data, d->n, d->nw, d->wrap) : qeng_split_no_irq(c->data, d->nw, d->o);
-    if (!no_irq) qeng_raise(e, g->q);
+    bool fail;
+    if (!qeng_irq_tap(e, in, &fail)) return false;
+    if (fail) record_violation(e, VDPU_QERR_DMA); /* the queue stops now; the service ends where it next waits */
     return true;
 }
 

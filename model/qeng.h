@@ -170,10 +170,19 @@ int qeng_sched_tx_pick(const struct vdpu_state *s);
 bool qeng_sched_tx_any(const struct vdpu_state *s);
 bool qeng_sched_tx_other(const struct vdpu_state *s, unsigned cur);
 
+/* qeng_irq.c: the interrupt decisions made beside the engine (rtl/vdpu_qeng_irq.sv): the decision on an
+ * event read's data (true: interrupt), a decision's completion beat (true: it was one; *fail: it failed),
+ * a new decision where its event read goes out, the failed ones cleared (false: none), all forgotten */
+bool qeng_event_irq(const uint8_t *d, bool pk, bool evx, uint16_t nw, bool nwrap, uint16_t qsize, uint16_t n,
+                    uint16_t old);
+bool qeng_irq_tap(struct vdpu_edge *e, const vdpu_in_t *in, bool *fail);
+void qeng_irq_push(struct vdpu_edge *e);
+bool qeng_irq_unbad(const struct vdpu_eng *g, struct vdpu_eng *n);
+void qeng_irq_forget(struct vdpu_eng *n);
+
 /* qeng_split.c / qeng_packed.c: what depends on the ring layout */
 void qeng_split_start(struct vdpu_edge *e, uint16_t q);
 void qeng_split_proc(struct vdpu_edge *e);
-bool qeng_split_no_irq(const uint8_t *d, uint16_t nw, uint16_t old);
 void qeng_split_desc_done(struct vdpu_edge *e);
 void qeng_split_used(struct vdpu_edge *e);
 void qeng_split_wr_done(struct vdpu_edge *e);
@@ -185,7 +194,6 @@ void qeng_split_rx_next(struct vdpu_edge *e);
 
 void qeng_packed_start(struct vdpu_edge *e, uint16_t q);
 void qeng_packed_proc(struct vdpu_edge *e);
-bool qeng_packed_no_irq(const struct vdpu_edge *e, const uint8_t *d, uint16_t ndesc, uint16_t nw, bool nwrap);
 void qeng_packed_desc_done(struct vdpu_edge *e);
 void qeng_packed_used(struct vdpu_edge *e);
 void qeng_packed_write_batch(struct vdpu_edge *e);

@@ -59,24 +59,6 @@ void qeng_packed_start(struct vdpu_edge *e, uint16_t q)
     read_slot_k(e, qc, qc->last_avail, qeng_nd_ahead(e, e->next->eng.nd_en, qc)); /* nd_en: latched at a pick */
 }
 
-/* The driver event structure `d` {off_wrap, flags}, read after a used write of `ndesc` ring slots that
- * left the used position at `nw` with wrap counter `nwrap` (the decision's own snapshot: a later batch
- * may have moved the queue's on since): true when it suppresses the interrupt. */
-bool qeng_packed_no_irq(const struct vdpu_edge *e, const uint8_t *d, uint16_t ndesc, uint16_t nw, bool nwrap)
-{
-    const struct vdpu_queue_ctx *qc = qeng_qctx(e);
-    uint16_t off_wrap = le16_at(d), flags = le16_at(d + 2);
-
-    if (e->pre->eng.ev_en && flags == VRING_PACKED_EVENT_FLAG_DESC) {
-        /* EVENT_IDX: did the written slots (nw - ndesc .. nw - 1, the counter just advanced) reach
-         * off_wrap? off counts from the current lap: one lap back if its wrap bit is not the wrap
-         * counter of nw. */
-        uint16_t off = off_wrap & 0x7FFFu;
-        if ((bool)(off_wrap >> 15) != nwrap) off = (uint16_t)(off - qc->size);
-        return !qeng_need_event(off, nw, (uint16_t)(nw - ndesc));
-    }
-    return flags == VRING_PACKED_EVENT_FLAG_DISABLE;
-}
 
 void qeng_packed_proc(struct vdpu_edge *e)
 {
@@ -86,7 +68,7 @@ void qeng_packed_proc(struct vdpu_edge *e)
     const uint8_t *d = e->bufs->rd;
 
     if (g->rd_purpose == VDPU_PURP_EVENT) {
-        n->no_irq = qeng_packed_no_irq(e, d, g->ndesc, qc->used_idx, qc->used_wrap);
+        n->no_irq = !qeng_event_irq(d, true, g->ev_en, qc->used_idx, qc->used_wrap, qc->size, g->ndesc, 0);
         n->fsm = VDPU_ENG_IRQ;
         return;
     }

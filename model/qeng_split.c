@@ -169,13 +169,6 @@ static uint64_t avail_event_addr(const struct vdpu_queue_ctx *qc)
     return qeng_device_base(qc) + SPLIT_RING_HDR + (uint64_t)SPLIT_USED_ELEM * qc->size;
 }
 
-/* EVENT_IDX: used_event `d`, read after the batch's used idx write: true when the batch (used idx from
- * old to nw) did not pass it (vring_need_event). */
-bool qeng_split_no_irq(const uint8_t *d, uint16_t nw, uint16_t old)
-{
-    return !qeng_need_event(le16_at(d), nw, old);
-}
-
 void qeng_split_proc(struct vdpu_edge *e)
 {
     const struct vdpu_eng *g = &e->pre->eng;
@@ -221,7 +214,7 @@ void qeng_split_proc(struct vdpu_edge *e)
             n->fsm = VDPU_ENG_IRQ;
             return;
         }
-        n->no_irq = qeng_split_no_irq(d, qeng_qctx(e)->used_idx, g->ev_old);
+        n->no_irq = !qeng_event_irq(d, false, true, qeng_qctx(e)->used_idx, false, qeng_qctx(e)->size, 0, g->ev_old);
         n->fsm = VDPU_ENG_IRQ;
         return;
     }

@@ -239,6 +239,28 @@ package vdpu_pkg;
     end
   endfunction
 
+  // EVENT_IDX: the spec's vring_need_event: the used index moved from old to new_idx past event_idx.
+  function automatic logic need_event(logic [15:0] event_idx, logic [15:0] new_idx, logic [15:0] old);
+    return (new_idx - event_idx - 16'd1) < (new_idx - old);
+  endfunction
+
+  // The interrupt decision on an event read's data d, after a used write (vdpu_qeng_irq, and the
+  // engine's own event reads). Split without EVENT_IDX: the avail flags; split EVENT_IDX: used_event,
+  // the batch moved used idx from old to nw; packed: the driver event structure {off_wrap, flags}:
+  // desc-specific (EVENT_IDX) - the written slots (n of them) reached off_wrap, an offset of the other
+  // wrap counter counting one lap back (nwrap: the used wrap counter at nw) - or enable / disable. The
+  // model's qeng_event_irq.
+  function automatic logic event_irq(logic [31:0] d, logic pk, logic evx, logic [15:0] nw, logic nwrap,
+                                     logic [15:0] qsize, logic [15:0] n, logic [15:0] old);
+    logic [15:0] off;
+    off = {1'b0, d[14:0]};
+    if (d[15] != nwrap) off = off - qsize;
+    if (!pk && !evx) return !d[0];  // VRING_AVAIL_F_NO_INTERRUPT
+    if (!pk) return need_event(d[15:0], nw, old);
+    if (evx && d[31:16] == 16'd2) return need_event(off, nw, nw - n);
+    return d[31:16] != 16'd1;
+  endfunction
+
 endpackage
 
 `endif  // VDPU_PKG_SVH

@@ -16,8 +16,9 @@
 // cycle for cycle. All decisions use pre-edge state; the ring state (last_avail, used_idx, wrap
 // counters, kick) lives in the queue context and is updated through qwr_o, applied after the host
 // and firmware writes of the same edge. Around the state machine: vdpu_qeng_sched (which queue a
-// pick takes), vdpu_qeng_tx (TX frame buffer, network beats), vdpu_qeng_rx (RX write beats);
-// after it, in vdpu_top, vdpu_irq_coal (interrupt coalescing).
+// pick takes), vdpu_qeng_tx (TX frame buffer, network beats), vdpu_qeng_rx (RX write beats),
+// vdpu_qeng_irq (the interrupt decisions made beside it); after it, in vdpu_top, vdpu_irq_coal
+// (interrupt coalescing).
 `include "vdpu_pkg.svh"
 
 module vdpu_qeng
@@ -146,25 +147,6 @@ module vdpu_qeng
     XaIn     // in: the next cache (pcx), taken where the service would read the descriptors
   } x_ahead_e;
 
-  // The interrupt decision of a TX service's used write, made beside the engine (the model's enum
-  // eng_ev; docs/queue-engine.md "Interrupt decision").
-  typedef enum logic [1:0] {
-    EvNone,  // no decision pending
-    EvRead,  // the event read is in flight: its completion decides (at any state)
-    EvBad    // it completed with an error: QERR_DMA where the engine next waits for it
-  } ev_st_e;
-
-  // An interrupt decision made beside the engine: its event read and the snapshot it decides on (the
-  // model's struct eng_decision)
-  typedef struct packed {
-    ev_st_e      st;
-    logic [TagW-1:0] tag;  // its read's tag
-    logic [15:0] n;     // packed: the written descriptor's (batch's) ring slots
-    logic [15:0] o;     // split: the used idx before that batch (evold then)
-    logic [15:0] nw;    // the used idx after it, and the used wrap counter then (packed)
-    logic        wrap;
-  } decision_t;
-
   // The run-ahead descriptor read of a receive service that caches descriptors (the model's enum eng_ra;
   // docs/queue-engine.md "RX run-ahead").
   typedef enum logic [2:0] {
@@ -254,12 +236,6 @@ module vdpu_qeng
   localparam logic [FRAME_PW-1:0] MinChain = FRAME_PW'(NET_HDR_BYTES + ETH_HDR_BYTES);
 
   // ---- registers ------------------------------------------------------------------------------
-  // TX with EVENT_IDX or packed: the interrupt decision pending beside the engine, on the used write
-  // before it (ev), and the one before it, still pending when the next batch's used write went out
-  // (ep[0]), and so on, EV_PENDING in all: the used ring moves on while fewer are pending (the
-  // model's ev, ep[])
-  localparam int unsigned EpN = EV_PENDING - 1;
-  localparam int unsigned EpW = (EpN > 1) ? $clog2(EpN) : 1;  // an index into them
   // RX: the run-ahead descriptor reads, RX_AHEAD_READS in all - the first (into pcx) and the ones after
   // it, each the P after the one before (rb[0] into pcy, rb[i] into pcz[i-1]); each moves up when
   // the first is taken (the model's ra, rb[])
@@ -343,8 +319,6 @@ module vdpu_qeng
     logic [5:0]                  t_cnt;              // ... and its entries (1..32)
     logic                        ae_wait;            // split TX: avail_event written, avail re-read pending
     logic [15:0]                 ev_old;             // split: used idx before the batch (vring_need_event)
-    decision_t                   ev;
-    decision_t [EpN-1:0]         ep;                 // (packed: a plain vector to copy)
     ra_read_t                    ra;
     ra_read_t [RbN-1:0]          rb;
     logic                        ra_taken;           // a run-ahead read was taken as the cache: the reads after
@@ -443,8 +417,6 @@ module vdpu_qeng
     r.x.cnt    = 4'd1;
     r.x.stop   = XGo;
     r.xa.st    = XaNone;
-    r.ev.st    = EvNone;
-    for (int i = 0; i < int'(EpN); i++) r.ep[i].st = EvNone;
     r.ra.st    = RaNone;
     r.av.st    = RaNone;
     for (int i = 0; i < int'(RbN); i++) r.rb[i].st = RaNone;
@@ -488,11 +460,6 @@ module vdpu_qeng
   end
   function automatic logic [TagW:0] reads_field(logic [ENG_PARAM_MAX_READS_W-1:0] v);
     return (v == '0) ? CntW'(1) : CntW'(v);
-  endfunction
-
-  // EVENT_IDX: the spec's vring_need_event: the used index moved from old to new_idx past event_idx.
-  function automatic logic need_event(logic [15:0] event_idx, logic [15:0] new_idx, logic [15:0] old);
-    return (new_idx - event_idx - 16'd1) < (new_idx - old);
   endfunction
 
   // the TX fetch buffer k after buffer b, round
@@ -603,23 +570,14 @@ module vdpu_qeng
   // A pending interrupt decision's read counts too where the engine can stop without cutting anything:
   // IDLE, RD_REQ, RD_WAIT, PAY not stopping, WR_REQ before its first beat (the model's cto_runs).
   logic ev_timed;
-  // the interrupt decisions (the model's qeng_ev_any, qeng_ev_held): one failed; one held (pending or
-  // failed); all three pending (the used ring waits for a free one)
-  logic ev_bad, ev_held, ev_full, ev_read;  // ... and one pending (its read in flight)
+  // the interrupt decisions (vdpu_qeng_irq, below; the model's qeng_ev_any, qeng_ev_all, qeng_ev_held):
+  // one failed; one held (pending or failed); all pending (the used ring waits for a free one); one
+  // pending (its read in flight)
+  logic ev_bad, ev_held, ev_full, ev_read;
   logic ra_pend;  // an RX run-ahead read is in flight (its completion expected, its tag held)
   logic ra1_pend;  // ... the first
   logic [RbN-1:0] rb_pend;  // ... each after it
   always_comb begin : beside_reads
-    ev_bad  = eng_q.ev.st == EvBad;
-    ev_held = eng_q.ev.st != EvNone;
-    ev_full = eng_q.ev.st == EvRead;
-    ev_read = eng_q.ev.st == EvRead;
-    for (int i = 0; i < int'(EpN); i++) begin
-      ev_bad  = ev_bad || (eng_q.ep[i].st == EvBad);
-      ev_held = ev_held || (eng_q.ep[i].st != EvNone);
-      ev_full = ev_full && (eng_q.ep[i].st == EvRead);
-      ev_read = ev_read || (eng_q.ep[i].st == EvRead);
-    end
     for (int i = 0; i < int'(RbN); i++) rb_pend[i] = (eng_q.rb[i].st == RaRead) || (eng_q.rb[i].st == RaDrop);
   end
   assign ra1_pend = (eng_q.ra.st == RaRead) || (eng_q.ra.st == RaDrop);
@@ -644,42 +602,57 @@ module vdpu_qeng
   assign rd_abort = dev_reset_i && (eng_q.fsm == StRdWait || eng_q.fsm == StPay);
   assign cto_d    = (!cto_run || dmacpl_valid_i || cpl_timeout_i == '0) ? '0 : cto_q + 32'd1 + warp_i;
 
-  // The interrupt decision's completion (ev_hit) is taken at any state and hidden from the engine's
-  // states (cpl_v); an error status, poisoned data or a wrong length leaves EvBad. tag_held: the tag the
-  // next read takes is the pending decision's: the read waits for it.
-  logic ev_hit, ev_ok, cpl_v, tag_held, ra_hit, av_hit, xn_hit, xb_hit, xb_held, xn_held;
+  // ---- interrupt decisions (vdpu_qeng_irq): the event reads after used writes, decided beside the engine
+  // A decision's completion (ev_hit) is taken at any state and hidden from the engine's states (cpl_v);
+  // ev_fail: it failed (the queue's QERR_DMA now); ev_irq: it raises the queue's interrupt. The engine
+  // pushes a decision where its event read goes out (ev_push, RD_REQ), clears the failed ones where
+  // the service ends (ev_unbad), and forgets them all at a DEV_RESET or a completion timeout
+  // (ev_forget, after the state case). ev_tag_held: the next read's tag is a decision's read's.
+  logic ev_hit, ev_fail, ev_irq, ev_push, ev_unbad, ev_forget, ev_tag_held;
+
+  vdpu_qeng_irq #(.TagW(TagW)) u_irq (
+    .clk_i,
+    .rst_ni,
+    .pk_i        (eng_q.pk_en),
+    .evx_i       (eng_q.ev_en),
+    .qsize_i     (qn),
+    .push_i      (ev_push),
+    .push_tag_i  (eng_q.next_tag),
+    .push_n_i    (eng_q.ndesc[15:0]),
+    .push_o_i    (eng_q.ev_old),
+    .push_nw_i   (qc.used_idx),   // the used write before it is done: its new idx
+    .push_wrap_i (qc.used_wrap),
+    .unbad_i     (ev_unbad),
+    .forget_i    (ev_forget),
+    .cpl_valid_i (dmacpl_valid_i),
+    .cpl_tag_i   (dmacpl_tag_i),
+    .cpl_status_i(dmacpl_status_i),
+    .cpl_poison_i(dmacpl_poison_i),
+    .cpl_last_i  (dmacpl_last_i),
+    .cpl_len_i   (dmacpl_len_i),
+    .cpl_data_i  (dmacpl_data_i[31:0]),
+    .hit_o       (ev_hit),
+    .fail_o      (ev_fail),
+    .irq_o       (ev_irq),
+    .bad_o       (ev_bad),
+    .held_o      (ev_held),
+    .full_o      (ev_full),
+    .reading_o   (ev_read),
+    .tag_i       (eng_q.next_tag),
+    .tag_held_o  (ev_tag_held)
+  );
+
+  // tag_held: the tag the next read takes is held by a read beside the engine: the read waits for it.
+  logic cpl_v, tag_held, ra_hit, av_hit, xn_hit, xb_hit, xb_held, xn_held;
   logic [XbN-1:0] xb_hitv;  // ... a read beyond the next fetch, by index
   logic [RbN-1:0] rb_hit;  // a beat of a run-ahead read after the first (the model's qeng_rb_of_tag)
   logic xn_clear; // a pick: no next fetch (main block)
-  logic ev_newest;  // the beat is the newest decision's, else one moved aside: eng_q.ep[ev_idx]
-  logic [EpN-1:0] ep_tag;
-  logic [EpW-1:0] ev_idx;
-  logic [EpW-1:0] ep_free;  // where the newest decision moves aside: the first ep free after the taps of this
-                            // edge (the model's loop in state_rd_req), the last when none is (the used
-                            // write before the read waited for one)
-  decision_t ev_sel;  // ... that decision (its snapshot; the beat's tag chose it; the model's qeng_ev_of_tag)
-  logic unused_ev_sel;
-  assign unused_ev_sel = ^{ev_sel.st, ev_sel.tag};
-  assign ev_newest = (eng_q.ev.st == EvRead) && (dmacpl_tag_i == 8'(eng_q.ev.tag));
   always_comb begin : beside_hits
-    ev_idx = 0;
-    for (int i = int'(EpN) - 1; i >= 0; i--) begin  // the first in order
-      ep_tag[i] = (eng_q.ep[i].st == EvRead) && (dmacpl_tag_i == 8'(eng_q.ep[i].tag));
-      if (ep_tag[i]) ev_idx = EpW'(i);
-    end
-    ev_sel = ev_newest ? eng_q.ev : eng_q.ep[ev_idx];
-    ep_free = EpW'(EpN - 1);
-    for (int i = int'(EpN) - 2; i >= 0; i--)  // free after this edge's tap: none, or its read done now
-      if ((eng_q.ep[i].st == EvNone) || (dmacpl_valid_i && ep_tag[i] && !ev_newest && ev_idx == EpW'(i) && ev_ok))
-        ep_free = EpW'(i);
     rb_hit = '0;
     for (int i = int'(RbN) - 1; i >= 0; i--)  // the last first, as the model searches
       if (dmacpl_valid_i && rb_pend[i] && (dmacpl_tag_i == 8'(eng_q.rb[i].tag)) && (rb_hit == '0)) rb_hit[i] = 1'b1;
   end
-  assign ev_hit    = dmacpl_valid_i && (ev_newest || (ep_tag != '0));
   assign ra_hit   = dmacpl_valid_i && (rb_hit == '0) && ra1_pend && (dmacpl_tag_i == 8'(eng_q.ra.tag));
-  assign ev_ok    = (dmacpl_status_i == CPL_SC) && !dmacpl_poison_i && dmacpl_last_i &&
-                    (dmacpl_len_i == (eng_q.pk_en ? 16'd4 : 16'd2));
   assign av_hit   = dmacpl_valid_i && !ev_hit && !ra_hit && (rb_hit == '0) && av_pend && (dmacpl_tag_i == 8'(eng_q.av.tag));
   always_comb begin
     xb_held = 1'b0;
@@ -709,8 +682,7 @@ module vdpu_qeng
   assign cpl_v    = dmacpl_valid_i && !ev_hit && !ra_hit && (rb_hit == '0) && !av_hit && !xn_hit && !xb_hit;
   logic beside_tag;  // a decision's or a later run-ahead read's read in flight has the next read's tag
   always_comb begin : beside_tag_held
-    beside_tag = (eng_q.ev.st == EvRead) && (eng_q.next_tag == eng_q.ev.tag);
-    for (int i = 0; i < int'(EpN); i++) beside_tag = beside_tag || ((eng_q.ep[i].st == EvRead) && (eng_q.next_tag == eng_q.ep[i].tag));
+    beside_tag = ev_tag_held;
     for (int i = 0; i < int'(RbN); i++) beside_tag = beside_tag || (rb_pend[i] && (eng_q.next_tag == eng_q.rb[i].tag));
   end
   assign tag_held = beside_tag || (ra1_pend && (eng_q.next_tag == eng_q.ra.tag)) || (av_pend && (eng_q.next_tag == eng_q.av.tag)) ||
@@ -1208,22 +1180,6 @@ module vdpu_qeng
     end
   end
 
-  // ---- the interrupt decision on an event read's data d, after a used write ---------------------------
-  // split, no EVENT_IDX: the avail flags; split EVENT_IDX: used_event, the batch moved used idx from old;
-  // packed: the driver event structure {off_wrap, flags}: desc-specific (EVENT_IDX) - the written slots
-  // (n of them) reached off_wrap, an offset of the other wrap counter counting one lap back - or
-  // enable / disable. The model's qeng_packed_no_irq / qeng_split_no_irq (negated).
-  function automatic logic event_irq(logic [31:0] d, logic pk, logic evx, logic [15:0] nw, logic nwrap,
-                                     logic [15:0] qsize, logic [15:0] n, logic [15:0] old);
-    logic [15:0] off;
-    off = {1'b0, d[14:0]};
-    if (d[15] != nwrap) off = off - qsize;
-    if (!pk && !evx) return !d[0];  // VRING_AVAIL_F_NO_INTERRUPT
-    if (!pk) return need_event(d[15:0], nw, old);
-    if (evx && d[31:16] == 16'd2) return need_event(off, nw, nw - n);
-    return d[31:16] != 16'd1;
-  endfunction
-
   // ---- NOTIFICATION_DATA ---------------------------------------------------------------------------
   logic [17:0] cur_ahead;  // the queue in service (pre-edge)
 
@@ -1353,6 +1309,8 @@ module vdpu_qeng
     rx_free_o  = 1'b0;
     irq_o      = 1'b0;
     err_o      = 1'b0;
+    ev_push    = 1'b0;
+    ev_unbad   = 1'b0;
     desc_done  = 1'b0;
     buf_done   = 1'b0;
     ntx_beat   = 1'b0;
@@ -1512,21 +1470,15 @@ module vdpu_qeng
       endcase
     end
 
-    // The interrupt decision beside the engine: its completion decides at whatever state the engine is in
-    // (the used ring has not moved since: the next used write waits for it).
-    // A failed one is the queue's QERR_DMA at once (QERR[q] below); EvBad ends the service where the engine
-    // next waits for the decision (no further used write).
-    if (ev_hit) begin
-      if (ev_newest) eng_d.ev.st = ev_ok ? EvNone : EvBad;
-      else eng_d.ep[ev_idx].st = ev_ok ? EvNone : EvBad;
-      irq_o  = ev_ok && event_irq(dmacpl_data_i[31:0], eng_q.pk_en, eng_q.ev_en, ev_sel.nw, ev_sel.wrap, qn, ev_sel.n,
-                                  ev_sel.o);
-      if (!ev_ok) begin
-        err_o  = 1'b1;
-        eng_d.err_info = '0;
-        eng_d.err_info[ERR_INFO_CODE_LSB +: ERR_INFO_CODE_W]   = QERR_DMA;
-        eng_d.err_info[ERR_INFO_QUEUE_LSB +: ERR_INFO_QUEUE_W] = ERR_INFO_QUEUE_W'(eng_q.q);
-      end
+    // An interrupt decision's completion (vdpu_qeng_irq) decides at whatever state the engine is in: its
+    // interrupt, or (failed) the queue's QERR_DMA at once (QERR[q] below); the failed decision ends the
+    // service where the engine next waits for it (no further used write).
+    if (ev_irq) irq_o = 1'b1;
+    if (ev_fail) begin
+      err_o  = 1'b1;
+      eng_d.err_info = '0;
+      eng_d.err_info[ERR_INFO_CODE_LSB +: ERR_INFO_CODE_W]   = QERR_DMA;
+      eng_d.err_info[ERR_INFO_QUEUE_LSB +: ERR_INFO_QUEUE_W] = ERR_INFO_QUEUE_W'(eng_q.q);
     end
 
     // The RX run-ahead read's completion, at whatever state the engine is in (hidden from the states):
@@ -1607,12 +1559,10 @@ module vdpu_qeng
       // decision first: nothing is picked while it is pending
       StIdle: begin
         if (ev_bad) begin
-          if (eng_q.ev.st == EvBad) eng_d.ev.st = EvNone;  // it has stopped its queue already
-          for (int i = 0; i < int'(EpN); i++) if (eng_q.ep[i].st == EvBad) eng_d.ep[i].st = EvNone;
+          ev_unbad = 1'b1;  // it has stopped its queue already
         end else if (cto_fire) begin
           eng_d.err  = QERR_TIMEOUT;
           eng_d.fsm = StErr;
-          eng_d.ev.st  = EvNone;
         end else if (ev_held || ra_pend || xn_pend) begin
           // the decision's (or an RX run-ahead read's, or a next fetch's the service left) completion is
           // on the way
@@ -1696,7 +1646,6 @@ module vdpu_qeng
         if (cto_fire) begin  // the pending decision's read timed out
           eng_d.err  = QERR_TIMEOUT;
           eng_d.fsm = StErr;
-          eng_d.ev.st  = EvNone;
         end else if (ra_refill && eng_q.ra.st == RaIn && ra_first_ok) begin
           // RX run-ahead: the refill's descriptors are in already - the cache, no read
           eng_d.pc    = eng_q.pcx;
@@ -1743,17 +1692,8 @@ module vdpu_qeng
               eng_d.pc  = '0;
             end
             if (eng_q.op == OpEvent && (eng_q.pk_en || eng_q.ev_en)) begin
-              // the interrupt decision is made beside the engine (ev_hit): the next buffer now
-              // the decision before it still pending moves aside - as ev_hit left it at this edge (one
-              // whose completion came now is done; soak seed 412044)
-              // (into ep, or eq when ep is pending: the used write waited for a free one)
-              if (eng_d.ev.st != EvNone) eng_d.ep[ep_free] = eng_d.ev;  // (ev_hit changes st only)
-              eng_d.ev.st   = EvRead;
-              eng_d.ev.tag  = eng_q.next_tag;
-              eng_d.ev.n    = eng_q.ndesc[15:0];
-              eng_d.ev.o    = eng_q.ev_old;
-              eng_d.ev.nw   = qc.used_idx;  // the used write before it is done: its new idx
-              eng_d.ev.wrap = qc.used_wrap;
+              // the interrupt decision is made beside the engine (vdpu_qeng_irq): the next buffer now
+              ev_push      = 1'b1;
               eng_d.irq_en = 1'b0;  // IRQ raises nothing: the decision raises the interrupt
               eng_d.rd_got   = 32'(req.len);  // PROC of a cached descriptor sees a complete read
               eng_d.fsm  = StIrq;
@@ -1768,7 +1708,6 @@ module vdpu_qeng
         end else if (cto_fire) begin
           eng_d.err  = QERR_TIMEOUT;
           eng_d.fsm = StErr;
-          eng_d.ev.st  = EvNone;  // the pending decision's read is forgotten too
         end else if (cpl_v) begin
           eng_d.rd_got = eng_q.rd_got + 32'(dmacpl_len_i);
           if (!cpl_good) eng_d.rd_bad = 1'b1;
@@ -2059,15 +1998,13 @@ module vdpu_qeng
         if (cto_fire) begin  // the pending decision's read timed out (before this write's first beat)
           eng_d.err  = QERR_TIMEOUT;
           eng_d.fsm = StErr;
-          eng_d.ev.st  = EvNone;
         end else if ((ev_bad || ev_full) &&
                      (eng_q.op == OpUsed || eng_q.op == OpUsedRest) && eng_q.beat == '0) begin
           // the used ring moves on while one or two interrupt decisions are pending, not three; a failed
           // one has stopped the queue: the service ends here, nothing more is used (an RX frame it holds
           // freed)
           if (ev_bad) begin
-            if (eng_q.ev.st == EvBad) eng_d.ev.st = EvNone;
-            for (int i = 0; i < int'(EpN); i++) if (eng_q.ep[i].st == EvBad) eng_d.ep[i].st = EvNone;
+            ev_unbad    = 1'b1;
             eng_d.fsm   = StIdle;
             rx_free_o = eng_q.rx && eng_q.rx_own;
             eng_d.rx_own  = 1'b0;
@@ -2269,7 +2206,6 @@ module vdpu_qeng
         end else if (cto_fire && eng_q.txb == '0) begin
           eng_d.err  = QERR_TIMEOUT;
           eng_d.fsm = StErr;
-          eng_d.ev.st  = EvNone;
         end else begin
           // TX fetch: a frame half sent is finished first; the stop acts after it
           if (rd_abort) eng_d.x.stop = XReset;
@@ -2369,8 +2305,7 @@ module vdpu_qeng
               XTimeout: begin
                 eng_d.err  = QERR_TIMEOUT;
                 eng_d.fsm = StErr;
-                eng_d.ev.st  = EvNone;
-              end
+                    end
               default: begin  // XFailed
                 eng_d.fsm = StProc;
                 eng_d.rd_len  = eng_q.blen[15:0];
@@ -2397,7 +2332,6 @@ module vdpu_qeng
         if (cto_fire) begin  // the RX run-ahead read it waits for timed out
           eng_d.err  = QERR_TIMEOUT;
           eng_d.fsm = StErr;
-          eng_d.ev.st  = EvNone;
         end else if (!quiesce_i && rx_full_i && eng_ctrl_i[ENGCTRL_ENABLE] && rx_go && rx_q_i == eng_q.q && !rx_drop) begin
           if (eng_q.pc_n == '0 && eng_q.ra.st == RaRead) begin
             // RX run-ahead: the cache is dry and its read nearly in - wait for it
@@ -2704,16 +2638,14 @@ module vdpu_qeng
     end
 
     // DEV_RESET clears QERR; a violation recorded at the same edge survives (data path last). It forgets
-    // a pending interrupt decision's read, as the engine's.
+    // the interrupt decisions' reads (ev_forget), as the engine's.
     if (dev_reset_i) eng_d.qerr = '0;
-    if (dev_reset_i) eng_d.ev.st = EvNone;
     // reads beside the engine: a DEV_RESET or a completion timeout forgets the RX run-ahead reads, and
     // the next fetch's reads and the read beyond it (their beats are unexpected); a pick starts without
     if (dev_reset_i || (eng_d.fsm == StErr && eng_d.err == QERR_TIMEOUT)) begin
       eng_d.ra.st = RaNone;
       eng_d.av.st = RaNone;
       for (int i = 0; i < int'(RbN); i++) eng_d.rb[i].st = RaNone;
-      for (int i = 0; i < int'(EpN); i++) eng_d.ep[i].st = EvNone;  // (the newest decision's read: where the timeout or the reset acts, above)
     end
     if (xn_clear || dev_reset_i || (eng_d.fsm == StErr && eng_d.err == QERR_TIMEOUT)) begin
       for (int i = 0; i < int'(XnN); i++) eng_d.p_busy = eng_d.p_busy & ~eng_d.p_nx[i];
@@ -2721,13 +2653,15 @@ module vdpu_qeng
       eng_d.xn     = '0;  // none (their rbase with them)
       eng_d.xb     = '0;  // XaNone
     end
-    if (eng_q.fsm == StErr || (ev_hit && !ev_ok)) eng_d.qerr[eng_q.q] = 1'b1;
+    if (eng_q.fsm == StErr || ev_fail) eng_d.qerr[eng_q.q] = 1'b1;
     // a violation reports any failure owed (a completion timeout's at its StErr edge); a reset forgets it
     if (err_o || dev_reset_i) eng_d.fail_owed = 1'b0;
     if (eng_d.avail_idx != eng_q.avail_idx) eng_d.av_seen = 1'b0;  // a new avail idx: it may be refreshed again
   end
 
   assign dma_req_o = req;
+  // the interrupt decisions' reads are forgotten as the engine's (DEV_RESET, a completion timeout)
+  assign ev_forget = dev_reset_i || (eng_d.fsm == StErr && eng_d.err == QERR_TIMEOUT);
 
   // Split IN_ORDER hint per queue: written where the engine consumes buffers (last_avail moves),
   // dropped while a queue is disabled and at DEV_RESET (after the update, as in the model).
