@@ -135,6 +135,12 @@ static bool packed(const struct vdpu_edge *e)
     return e->pre->eng.fsm == VDPU_ENG_IDLE ? (e->pre->eng.ctrl & ENG_CTRL_PACKED) != 0 : e->pre->eng.pk_en;
 }
 
+/* The ring walker of that layout (qeng_split.c, qeng_packed.c) */
+static const struct qeng_ring *ring(const struct vdpu_edge *e)
+{
+    return packed(e) ? &qeng_packed_ring : &qeng_split_ring;
+}
+
 /* The read in flight fills the prefetch cache: split avail ring entries, packed descriptors. */
 bool qeng_cache_read(const struct vdpu_edge *e)
 {
@@ -240,19 +246,12 @@ void qeng_idle(struct vdpu_edge *e)
 void qeng_drop_frame(struct vdpu_edge *e)
 {
     const struct vdpu_eng *g = &e->pre->eng;
-    /* MRG_RXBUF, packed: the slots of the buffers already filled were consumed; they were never made
-     * used, so they go back to the driver's side (the next frame reuses them) */
-    if (g->mrg_en && g->m_n && packed(e)) {
-        e->next->queue[g->q].last_avail = g->m_la0;
-        e->next->queue[g->q].avail_wrap = g->m_aw0;
-    }
+    /* MRG_RXBUF: the buffers already filled were never made used (packed gives their slots back) */
+    if (g->mrg_en && g->m_n) ring(e)->mrg_drop(e);
     if (e->next->eng.rx_dropped < 0xFFFF) e->next->eng.rx_dropped++;
     if (g->b_cnt) {
         rx_release(e);
-        if (packed(e))
-            qeng_packed_leave(e);
-        else
-            qeng_split_leave(e);
+        ring(e)->leave(e);
         return;
     }
     qeng_idle(e);
@@ -404,11 +403,10 @@ static void tbl_proc(struct vdpu_edge *e)
 
     n->d_addr = le64_at(d);
     n->d_len = le32_at(d + 8);
-    n->d_flags = le16_at(d + (packed(e) ? 14 : 12));
-    n->d_next = packed(e) ? 0 : le16_at(d + 14);
+    ring(e)->tbl_entry(d, &n->d_flags, &n->d_next);
     n->t_used = (uint16_t)(g->t_used + 1);
     uint8_t code = qeng_desc_check(e, n->d_addr, n->d_len, n->d_flags, n->t_used, g->t_n);
-    if (!code && !packed(e) && (n->d_flags & VIRTQ_DESC_F_NEXT) && n->d_next >= g->t_n) code = VDPU_QERR_ID;
+    if (!code && ring(e)->tbl_next && (n->d_flags & VIRTQ_DESC_F_NEXT) && n->d_next >= g->t_n) code = VDPU_QERR_ID;
     if (code)
         qeng_error(e, code);
     else
@@ -513,10 +511,7 @@ void qeng_desc_data(struct vdpu_edge *e)
             n->x.left--;
             n->chain_len = n->d_len;
             n->d_off = n->d_len;
-            if (packed(e))
-                qeng_packed_desc_done(e);
-            else
-                qeng_split_desc_done(e);
+            ring(e)->desc_done(e);
             return;
         }
         if (n->mr > 1) { /* several reads outstanding: the whole descriptor in PAY */
@@ -580,10 +575,7 @@ void qeng_desc_data(struct vdpu_edge *e)
     uint32_t left = qeng_rx_total(e->pre) - n->rx_done;
     n->d_todo = n->d_len < left ? n->d_len : left;
     if (n->d_todo == 0) { /* the frame is complete: later descriptors are checked, not written */
-        if (packed(e))
-            qeng_packed_desc_done(e);
-        else
-            qeng_split_desc_done(e);
+        ring(e)->desc_done(e);
         return;
     }
     qeng_write(e, VDPU_PURP_PAYLOAD_WR, n->d_addr, min_u16(n->d_todo, VDPU_DMA_WR_MAX), NULL);
@@ -600,16 +592,7 @@ void qeng_desc_data(struct vdpu_edge *e)
  */
 int32_t qeng_nd_ahead(const struct vdpu_edge *e, bool nd_en, const struct vdpu_queue_ctx *qc)
 {
-    if (!nd_en || !qc->nd_valid) return -1;
-    if (!packed(e)) {
-        uint16_t step = (uint16_t)(qc->nd - qc->last_avail);
-        return step >= 0x8000u ? -1 : (int32_t)step;
-    }
-    uint32_t n = qc->size, off = qc->nd & 0x7FFFu;
-    if (off >= n) return -1; /* no such slot: no information */
-    uint32_t p_nd = off + ((qc->nd >> 15) ? 0 : n), p_la = qc->last_avail + (qc->avail_wrap ? 0 : n);
-    uint32_t d = (p_nd + 2 * n - p_la) % (2 * n);
-    return d > n ? -1 : (int32_t)d;
+    return nd_en && qc->nd_valid ? ring(e)->nd_ahead(qc) : -1;
 }
 
 /*
@@ -634,49 +617,10 @@ void model_qeng_nd_retire(struct vdpu_edge *e)
     struct vdpu_queue_ctx *n = &e->next->queue[q];
     if (!o->nd_valid || !n->nd_valid || n->nd != o->nd) return;
     if (n->last_avail == o->last_avail && n->avail_wrap == o->avail_wrap) return;
-    uint32_t d_nd, d_new, lim = o->size;
-    if (!packed(e)) {
-        d_nd = (uint16_t)(o->nd - o->last_avail);
-        d_new = (uint16_t)(n->last_avail - o->last_avail);
-    } else {
-        uint32_t sz = o->size, off = o->nd & 0x7FFFu;
-        if (off >= sz) return; /* no such slot: nothing to retire against */
-        uint32_t p_nd = off + ((o->nd >> 15) ? 0 : sz), p_o = o->last_avail + (o->avail_wrap ? 0 : sz);
-        uint32_t p_n = n->last_avail + (n->avail_wrap ? 0 : sz);
-        d_nd = (p_nd + 2 * sz - p_o) % (2 * sz);
-        d_new = (p_n + 2 * sz - p_o) % (2 * sz);
-    }
-    if (d_new <= lim && d_nd < d_new) n->nd_valid = false;
+    if (ring(e)->nd_passed(o, n)) n->nd_valid = false;
 }
 
 /* ---- MRG_RXBUF ---------------------------------------------------------------------------------- */
-
-/* The used entry of the frame's buffer k (split: used ring element, packed: used descriptor). */
-static void mrg_used_write(struct vdpu_edge *e, unsigned k)
-{
-    const struct vdpu_eng *n = &e->next->eng;
-    const struct vdpu_queue_ctx *qc = qeng_qctx(e);
-    uint8_t elem[8];
-
-    if (!packed(e)) {
-        /* after the used elements of the RX batch held before this frame (written first) */
-        uint16_t slot = qc->size ? (uint16_t)((uint16_t)(qc->used_idx + n->b_cnt + k) % qc->size) : 0;
-        put_le32(elem, n->m_id[k]);
-        put_le32(elem + 4, n->m_len[k]);
-        qeng_write(e, VDPU_PURP_USED, qeng_device_base(qc) + 4 + 8ull * slot, 8, elem);
-        return;
-    }
-    uint32_t slot = (uint32_t)qc->used_idx + n->b_nd + n->m_off[k]; /* after the held RX batch */
-    bool wrap = qc->used_wrap;
-    if (slot >= qc->size) {
-        slot -= qc->size;
-        wrap = !wrap;
-    }
-    put_le32(elem, n->m_len[k]);
-    put_le16(elem + 4, n->m_id[k]);
-    put_le16(elem + 6, (uint16_t)((wrap ? VIRTQ_DESC_F_AVAIL | VIRTQ_DESC_F_USED : 0) | VIRTQ_DESC_F_WRITE));
-    qeng_write(e, VDPU_PURP_USED, qeng_desc_base(qc) + (uint64_t)VIRTQ_DESC_BYTES * slot + 8, 8, elem);
-}
 
 /*
  * A buffer's chain is complete (MRG_RXBUF). Frame not complete: the buffer is full; remember it and
@@ -705,10 +649,7 @@ static void mrg_buffer_done(struct vdpu_edge *e)
         n->ndesc = 0; /* a new chain: its own loop limit and table */
         n->in_tbl = false;
         n->t_cnt = 0;
-        if (packed(e))
-            qeng_packed_next_buffer(e);
-        else
-            qeng_split_next_buffer(e);
+        ring(e)->next_buffer(e);
         return;
     }
     uint8_t nb = n->m_n;
@@ -730,22 +671,16 @@ static void mrg_wr_done(struct vdpu_edge *e)
     if (g->wr_purpose == VDPU_PURP_PAYLOAD_WR && g->b_cnt) {
         /* the RX batch held before this frame is written first (split: one request; packed: its
          * other used descriptors, then its first one), m_k stays 0 */
-        if (packed(e))
-            qeng_packed_rx_batch(e);
-        else
-            qeng_split_write_batch(e);
+        ring(e)->held_batch(e);
         return;
     }
-    if (packed(e) && qeng_packed_rx_rest_done(e)) return; /* the held batch's first descriptor next */
+    if (ring(e)->held_rest_done(e)) return; /* packed: the held batch's first descriptor next */
     if (g->m_k < g->m_cnt) {
         n->m_k = (uint8_t)(g->m_k + 1);
-        mrg_used_write(e, n->m_k == g->m_cnt ? 0u : n->m_k);
+        ring(e)->mrg_used(e, n->m_k == g->m_cnt ? 0u : n->m_k);
         return;
     }
-    if (packed(e))
-        qeng_packed_wr_done(e);
-    else
-        qeng_split_wr_done(e);
+    ring(e)->wr_done(e);
 }
 
 /* The last descriptor of the chain is done: the frame goes out (TX) or is used (RX). */
@@ -760,10 +695,7 @@ void qeng_chain_done(struct vdpu_edge *e)
         }
         if (n->x.sent) { /* TX fetch: sent in PAY; the last of the fetch ends it */
             if (!n->x.left) n->x.sent = false;
-            if (packed(e))
-                qeng_packed_used(e);
-            else
-                qeng_split_used(e);
+            ring(e)->used(e);
             return;
         }
         n->fsm = VDPU_ENG_TX_OUT;
@@ -778,10 +710,7 @@ void qeng_chain_done(struct vdpu_edge *e)
         mrg_buffer_done(e);
         return;
     }
-    if (packed(e))
-        qeng_packed_used(e);
-    else
-        qeng_split_used(e);
+    ring(e)->used(e);
 }
 
 /* ---- states ------------------------------------------------------------------------- */
@@ -944,10 +873,7 @@ static void state_idle(struct vdpu_edge *e)
     n->m_commit = false;
     n->m_la0 = s->queue[n->q].last_avail;
     n->m_aw0 = s->queue[n->q].avail_wrap;
-    if (packed(e))
-        qeng_packed_start(e, n->q);
-    else
-        qeng_split_start(e, n->q);
+    ring(e)->start(e, n->q);
 }
 
 /* The tag the next read takes is the pending interrupt decision's: the read waits for it. */
@@ -1596,20 +1522,14 @@ static void state_proc(struct vdpu_edge *e)
             qeng_read(e, VDPU_PURP_PAYLOAD_RD, g->d_addr + n->d_off, min_u16(g->d_len - n->d_off, VDPU_DMA_RD_MAX));
             return;
         }
-        if (packed(e))
-            qeng_packed_desc_done(e);
-        else
-            qeng_split_desc_done(e);
+        ring(e)->desc_done(e);
         return;
     }
     if (g->rd_purpose == VDPU_PURP_INDIRECT) {
         tbl_proc(e);
         return;
     }
-    if (packed(e))
-        qeng_packed_proc(e);
-    else
-        qeng_split_proc(e);
+    ring(e)->proc(e);
 }
 
 static void state_wr_req(struct vdpu_edge *e)
@@ -1654,10 +1574,7 @@ static void state_wr_req(struct vdpu_edge *e)
         return;
     }
     if (g->wr_purpose != VDPU_PURP_PAYLOAD_WR) {
-        if (packed(e))
-            qeng_packed_wr_done(e);
-        else
-            qeng_split_wr_done(e);
+        ring(e)->wr_done(e);
         return;
     }
     /* a payload chunk is out: the next chunk, or the descriptor is done */
@@ -1668,29 +1585,20 @@ static void state_wr_req(struct vdpu_edge *e)
                    NULL);
         return;
     }
-    if (packed(e))
-        qeng_packed_desc_done(e);
-    else
-        qeng_split_desc_done(e);
+    ring(e)->desc_done(e);
 }
 
 /* The chain's bytes after the virtio-net header, one beat per free ntx register. */
 static void state_tx_out(struct vdpu_edge *e, const vdpu_in_t *in)
 {
     if (!model_ntx_free(e, in) || !tx_beat(e, e->pre->eng.chain_len)) return;
-    if (packed(e))
-        qeng_packed_used(e);
-    else
-        qeng_split_used(e);
+    ring(e)->used(e);
 }
 
 static void state_irq(struct vdpu_edge *e)
 {
     start_buffer(&e->next->eng); /* whatever comes next is a new buffer */
-    if (packed(e))
-        qeng_packed_irq(e);
-    else
-        qeng_split_irq(e);
+    ring(e)->irq(e);
 }
 
 /*
@@ -1738,20 +1646,15 @@ static void state_rx_next(struct vdpu_edge *e, const vdpu_in_t *in)
         n->m_commit = false;
         n->m_la0 = qc->last_avail;
         n->m_aw0 = qc->avail_wrap;
-        if (packed(e))
-            qeng_packed_start(e, g->q);
-        else
-            qeng_split_rx_next(e);
+        ring(e)->rx_next(e);
         return;
     }
     /* a frame is arriving (the head's buffer partly filled or a stale frame in it, or a beat offered) */
     if (!s->quiesce && !waiting && (model_rx_head(s)->len || in->nrx_valid)) return;
     if (!g->b_cnt)
         qeng_idle(e);
-    else if (packed(e))
-        qeng_packed_leave(e);
     else
-        qeng_split_leave(e);
+        ring(e)->leave(e);
 }
 
 /* A violation of the queue in service: QERR[q], ERR_INFO, and the internal error (ERR state, ev_tap). */

@@ -180,28 +180,34 @@ void qeng_irq_push(struct vdpu_edge *e);
 bool qeng_irq_unbad(const struct vdpu_eng *g, struct vdpu_eng *n);
 void qeng_irq_forget(struct vdpu_eng *n);
 
-/* qeng_split.c / qeng_packed.c: what depends on the ring layout */
-void qeng_split_start(struct vdpu_edge *e, uint16_t q);
-void qeng_split_proc(struct vdpu_edge *e);
-void qeng_split_desc_done(struct vdpu_edge *e);
-void qeng_split_used(struct vdpu_edge *e);
-void qeng_split_wr_done(struct vdpu_edge *e);
-void qeng_split_irq(struct vdpu_edge *e);
-void qeng_split_next_buffer(struct vdpu_edge *e);
-void qeng_split_write_batch(struct vdpu_edge *e);
-void qeng_split_leave(struct vdpu_edge *e);
-void qeng_split_rx_next(struct vdpu_edge *e);
-
-void qeng_packed_start(struct vdpu_edge *e, uint16_t q);
-void qeng_packed_proc(struct vdpu_edge *e);
-void qeng_packed_desc_done(struct vdpu_edge *e);
-void qeng_packed_used(struct vdpu_edge *e);
-void qeng_packed_write_batch(struct vdpu_edge *e);
-void qeng_packed_wr_done(struct vdpu_edge *e);
-void qeng_packed_irq(struct vdpu_edge *e);
-void qeng_packed_next_buffer(struct vdpu_edge *e);
-void qeng_packed_rx_batch(struct vdpu_edge *e);
-bool qeng_packed_rx_rest_done(struct vdpu_edge *e);
-void qeng_packed_leave(struct vdpu_edge *e);
+/*
+ * qeng_split.c / qeng_packed.c: the ring walker - what depends on the ring layout, split and packed behind
+ * one interface, at the points the engine's states (qeng.c) reach it (qeng_ring picks the layout).
+ */
+struct qeng_ring {
+    void (*start)(struct vdpu_edge *e, uint16_t q); /* a pick: the service's first buffer */
+    void (*rx_next)(struct vdpu_edge *e);            /* RX_NEXT: the next frame's buffer, same service */
+    void (*proc)(struct vdpu_edge *e);               /* PROC of a ring, descriptor or event read */
+    void (*desc_done)(struct vdpu_edge *e);          /* the descriptor's data is done: the chain goes on */
+    void (*used)(struct vdpu_edge *e);               /* the chain is done: its used entry */
+    void (*wr_done)(struct vdpu_edge *e);            /* a used (or batch) write is out */
+    void (*irq)(struct vdpu_edge *e);                /* IRQ: the interrupt, then the next step */
+    void (*next_buffer)(struct vdpu_edge *e);        /* MRG_RXBUF: the frame goes on in the next buffer */
+    void (*held_batch)(struct vdpu_edge *e);         /* RX: the used batch held before this frame, first */
+    bool (*held_rest_done)(struct vdpu_edge *e);     /* ... packed: its first used descriptor after it */
+    void (*leave)(struct vdpu_edge *e);              /* the service leaves the queue, a held batch written */
+    /* NOTIFICATION_DATA: buffers beyond last_avail the queue's data says are available (-1: it says
+     * nothing); and whether the engine's move of the position from o to n passed it (it retires) */
+    int32_t (*nd_ahead)(const struct vdpu_queue_ctx *qc);
+    bool (*nd_passed)(const struct vdpu_queue_ctx *o, const struct vdpu_queue_ctx *n);
+    /* MRG_RXBUF: the used entry of the frame's buffer k; a dropped frame's filled buffers given back */
+    void (*mrg_used)(struct vdpu_edge *e, unsigned k);
+    void (*mrg_drop)(struct vdpu_edge *e);
+    /* INDIRECT_DESC: an indirect table entry's flags and next (split follows NEXT inside the table,
+     * tbl_next; packed uses the entries in order, their id and NEXT ignored) */
+    void (*tbl_entry)(const uint8_t *d, uint16_t *flags, uint16_t *next);
+    bool tbl_next;
+};
+extern const struct qeng_ring qeng_split_ring, qeng_packed_ring;
 
 #endif

@@ -19,7 +19,7 @@
  * desc-specific (EVENT_IDX): the written slots (nw - n .. nw - 1, the counter just advanced) reached
  * off_wrap, which counts from the current lap, one lap back if its wrap bit is not nwrap (the used wrap
  * counter at nw); else enable / disable. Split without EVENT_IDX is the avail flags' NO_INTERRUPT, which
- * the model keeps in avail_flags (qeng_split_irq). True: the interrupt is raised.
+ * the model keeps in avail_flags (split_irq in qeng_split.c). True: the interrupt is raised.
  */
 bool qeng_event_irq(const uint8_t *d, bool pk, bool evx, uint16_t nw, bool nwrap, uint16_t qsize, uint16_t n,
                     uint16_t old)

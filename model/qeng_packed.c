@@ -3,6 +3,19 @@
 
 #include "qeng.h"
 
+/* the ring walker's entry points (struct qeng_ring, at the end) and what they call ahead */
+static void packed_start(struct vdpu_edge *e, uint16_t q);
+static void packed_proc(struct vdpu_edge *e);
+static void packed_desc_done(struct vdpu_edge *e);
+static void packed_write_batch(struct vdpu_edge *e);
+static void packed_rx_batch(struct vdpu_edge *e);
+static bool packed_rx_rest_done(struct vdpu_edge *e);
+static void packed_used(struct vdpu_edge *e);
+static void packed_wr_done(struct vdpu_edge *e);
+static void packed_leave(struct vdpu_edge *e);
+static void packed_irq(struct vdpu_edge *e);
+static void packed_next_buffer(struct vdpu_edge *e);
+
 #define PACKED_EVENT_BYTES 4u /* {off_wrap:16, flags:16} */
 #define PACKED_USED_OFF    8u /* a used descriptor is written from its len field on: {len:32, id:16, flags:16} */
 #define PACKED_USED_BYTES  8u
@@ -53,14 +66,14 @@ static void read_slot(struct vdpu_edge *e, const struct vdpu_queue_ctx *qc, uint
 
 /* The first descriptor of a buffer; NOTIFICATION_DATA limits the read to the slots it says are
  * available (a service from IDLE, or the next buffer in IRQ). */
-void qeng_packed_start(struct vdpu_edge *e, uint16_t q)
+static void packed_start(struct vdpu_edge *e, uint16_t q)
 {
     const struct vdpu_queue_ctx *qc = &e->pre->queue[q];
     read_slot_k(e, qc, qc->last_avail, qeng_nd_ahead(e, e->next->eng.nd_en, qc)); /* nd_en: latched at a pick */
 }
 
 
-void qeng_packed_proc(struct vdpu_edge *e)
+static void packed_proc(struct vdpu_edge *e)
 {
     const struct vdpu_eng *g = &e->pre->eng;
     struct vdpu_eng *n = &e->next->eng;
@@ -92,12 +105,12 @@ void qeng_packed_proc(struct vdpu_edge *e)
              * slots no longer follow the cache); the frame is dropped only if that fresh read finds
              * no buffer. */
             qeng_ra_forget(e);
-            qeng_packed_start(e, g->q);
+            packed_start(e, g->q);
         } else if (g->rx) /* the frame is dropped (a held RX batch is written first) */
             qeng_drop_frame(e);
         else if (g->b_cnt) { /* IN_ORDER: leaving the queue: the held batch first, IDLE after its IRQ */
             n->b_leave = true;
-            qeng_packed_write_batch(e);
+            packed_write_batch(e);
         } else
             qeng_idle(e);
         return;
@@ -131,7 +144,7 @@ void qeng_packed_proc(struct vdpu_edge *e)
 
 /* The current descriptor's data is done (its slot was consumed when it was checked): the chain goes
  * on at the next slot or ends. Inside an indirect table every entry is used, in order. */
-void qeng_packed_desc_done(struct vdpu_edge *e)
+static void packed_desc_done(struct vdpu_edge *e)
 {
     struct vdpu_eng *n = &e->next->eng;
 
@@ -157,7 +170,7 @@ void qeng_packed_desc_done(struct vdpu_edge *e)
  * used slot, used_idx); used_idx then skips every slot of the batch, and the event check covers
  * them all (ndesc). TX only: len 0, no WRITE flag.
  */
-void qeng_packed_write_batch(struct vdpu_edge *e)
+static void packed_write_batch(struct vdpu_edge *e)
 {
     struct vdpu_eng *n = &e->next->eng;
     const struct vdpu_queue_ctx *qc = qeng_qctx(e);
@@ -199,7 +212,7 @@ static void rx_write_first(struct vdpu_edge *e)
  * available and used descriptors", "Multi-buffer requests"). used_idx then moves by all their slots and
  * the event check covers them (ndesc).
  */
-void qeng_packed_rx_batch(struct vdpu_edge *e)
+static void packed_rx_batch(struct vdpu_edge *e)
 {
     struct vdpu_eng *n = &e->next->eng;
     const struct vdpu_queue_ctx *qc = qeng_qctx(e);
@@ -217,7 +230,7 @@ void qeng_packed_rx_batch(struct vdpu_edge *e)
 }
 
 /* A write of the RX batch's other descriptors is out: its first one follows (true). */
-bool qeng_packed_rx_rest_done(struct vdpu_edge *e)
+static bool packed_rx_rest_done(struct vdpu_edge *e)
 {
     const struct vdpu_eng *g = &e->pre->eng;
     if (!g->rx || g->wr_purpose != VDPU_PURP_USED || g->wr_len <= PACKED_USED_BYTES) return false;
@@ -231,7 +244,7 @@ bool qeng_packed_rx_rest_done(struct vdpu_edge *e)
  * when it holds B buffers, when the buffer's chain had several descriptors (the next used slot would not
  * follow on), or when the next buffer's used slot would cross the ring end; a buffer that stays goes to
  * IRQ, which raises nothing, then RX_NEXT. TX otherwise: its own used descriptor. */
-void qeng_packed_used(struct vdpu_edge *e)
+static void packed_used(struct vdpu_edge *e)
 {
     const struct vdpu_eng *g = &e->pre->eng;
     struct vdpu_eng *n = &e->next->eng;
@@ -248,7 +261,7 @@ void qeng_packed_used(struct vdpu_edge *e)
             return;
         }
         n->b_leave = false;
-        qeng_packed_write_batch(e);
+        packed_write_batch(e);
         return;
     }
     if (n->rx) {
@@ -261,7 +274,7 @@ void qeng_packed_used(struct vdpu_edge *e)
             return;
         }
         n->b_leave = false;
-        qeng_packed_rx_batch(e);
+        packed_rx_batch(e);
         return;
     }
     put_le32(elem, n->rx ? n->rx_done : 0);
@@ -272,11 +285,11 @@ void qeng_packed_used(struct vdpu_edge *e)
 }
 
 /* The used descriptor is out: advance past the chain's slots, then read the driver's event suppression. */
-void qeng_packed_wr_done(struct vdpu_edge *e)
+static void packed_wr_done(struct vdpu_edge *e)
 {
     const struct vdpu_queue_ctx *qc = qeng_qctx(e);
     struct vdpu_queue_ctx *nq = &e->next->queue[e->pre->eng.q];
-    if (qeng_packed_rx_rest_done(e)) return; /* RX batch: its first used descriptor, then this */
+    if (packed_rx_rest_done(e)) return; /* RX batch: its first used descriptor, then this */
     uint32_t idx = (uint32_t)qc->used_idx + e->pre->eng.ndesc;
     bool wrap = qc->used_wrap;
 
@@ -292,25 +305,25 @@ void qeng_packed_wr_done(struct vdpu_edge *e)
 }
 
 /* The queue is left with a batch held (TX IN_ORDER, or RX): it is written first, IDLE after its IRQ. */
-void qeng_packed_leave(struct vdpu_edge *e)
+static void packed_leave(struct vdpu_edge *e)
 {
     e->next->eng.b_leave = true;
     if (e->pre->eng.rx)
-        qeng_packed_rx_batch(e);
+        packed_rx_batch(e);
     else
-        qeng_packed_write_batch(e);
+        packed_write_batch(e);
 }
 
 /* The service ends: an IN_ORDER batch still held is written first (IDLE after its IRQ). */
 static void leave(struct vdpu_edge *e)
 {
     if (e->pre->eng.b_cnt)
-        qeng_packed_leave(e);
+        packed_leave(e);
     else
         qeng_idle(e);
 }
 
-void qeng_packed_irq(struct vdpu_edge *e)
+static void packed_irq(struct vdpu_edge *e)
 {
     const struct vdpu_eng *g = &e->pre->eng;
 
@@ -333,14 +346,104 @@ void qeng_packed_irq(struct vdpu_edge *e)
          * the doorbell that makes it available sets kick (left set since the pick) */
         leave(e);
     } else {
-        qeng_packed_start(e, g->q);
+        packed_start(e, g->q);
     }
 }
 
 /* MRG_RXBUF: the frame goes on in the buffer at the next slot (the slots of the filled ones were
  * consumed as their descriptors were used: last_avail after this edge). */
-void qeng_packed_next_buffer(struct vdpu_edge *e)
+static void packed_next_buffer(struct vdpu_edge *e)
 {
     const struct vdpu_queue_ctx *nq = &e->next->queue[e->pre->eng.q];
     read_slot(e, nq, nq->last_avail);
 }
+
+/* A position over two laps (0..2N-1): the slot, plus N on the lap whose wrap counter is 0 */
+static uint32_t two_lap(uint16_t slot, bool wrap, uint32_t n)
+{
+    return slot + (wrap ? 0 : n);
+}
+
+/* NOTIFICATION_DATA: the slot and wrap counter at the doorbell, 0..N ahead counted over two laps (a value
+ * beyond N is behind; an offset >= N says nothing) */
+static int32_t packed_nd_ahead(const struct vdpu_queue_ctx *qc)
+{
+    uint32_t n = qc->size, off = qc->nd & 0x7FFFu;
+    if (off >= n) return -1; /* no such slot: no information */
+    uint32_t d = (two_lap((uint16_t)off, qc->nd >> 15, n) + 2 * n - two_lap(qc->last_avail, qc->avail_wrap, n)) % (2 * n);
+    return d > n ? -1 : (int32_t)d;
+}
+
+/* ... retired when the engine's forward move (at most a ring) went strictly past it */
+static bool packed_nd_passed(const struct vdpu_queue_ctx *o, const struct vdpu_queue_ctx *n)
+{
+    uint32_t sz = o->size, off = o->nd & 0x7FFFu;
+    if (off >= sz) return false; /* no such slot: nothing to retire against */
+    uint32_t p_o = two_lap(o->last_avail, o->avail_wrap, sz);
+    uint32_t d_nd = (two_lap((uint16_t)off, o->nd >> 15, sz) + 2 * sz - p_o) % (2 * sz);
+    uint32_t d_new = (two_lap(n->last_avail, n->avail_wrap, sz) + 2 * sz - p_o) % (2 * sz);
+    return d_new <= sz && d_nd < d_new;
+}
+
+/* MRG_RXBUF: buffer k's used descriptor, at its first slot after the held RX batch's */
+static void packed_mrg_used(struct vdpu_edge *e, unsigned k)
+{
+    const struct vdpu_eng *n = &e->next->eng;
+    const struct vdpu_queue_ctx *qc = qeng_qctx(e);
+    uint8_t elem[PACKED_USED_BYTES];
+    uint32_t slot = (uint32_t)qc->used_idx + n->b_nd + n->m_off[k];
+    bool wrap = qc->used_wrap;
+
+    if (slot >= qc->size) {
+        slot -= qc->size;
+        wrap = !wrap;
+    }
+    put_le32(elem, n->m_len[k]);
+    put_le16(elem + 4, n->m_id[k]);
+    put_le16(elem + 6, (uint16_t)((wrap ? VIRTQ_DESC_F_AVAIL | VIRTQ_DESC_F_USED : 0) | VIRTQ_DESC_F_WRITE));
+    qeng_write(e, VDPU_PURP_USED, qeng_desc_base(qc) + (uint64_t)VIRTQ_DESC_BYTES * slot + PACKED_USED_OFF,
+               PACKED_USED_BYTES, elem);
+}
+
+/* ... a dropped frame's filled buffers: their slots were consumed but never made used, so they go back
+ * to the driver's side (the next frame reuses them) */
+static void packed_mrg_drop(struct vdpu_edge *e)
+{
+    const struct vdpu_eng *g = &e->pre->eng;
+    e->next->queue[g->q].last_avail = g->m_la0;
+    e->next->queue[g->q].avail_wrap = g->m_aw0;
+}
+
+/* INDIRECT_DESC: a table entry is a packed descriptor {addr, len, id, flags}; the entries are used in
+ * order (id and NEXT ignored) */
+static void packed_tbl_entry(const uint8_t *d, uint16_t *flags, uint16_t *next)
+{
+    *flags = le16_at(d + 14);
+    *next = 0;
+}
+
+/* RX_NEXT: the next frame's buffer starts as at a pick (the slot the last one left) */
+static void packed_rx_next(struct vdpu_edge *e)
+{
+    packed_start(e, e->pre->eng.q);
+}
+
+const struct qeng_ring qeng_packed_ring = {
+    .start = packed_start,
+    .rx_next = packed_rx_next,
+    .proc = packed_proc,
+    .desc_done = packed_desc_done,
+    .used = packed_used,
+    .wr_done = packed_wr_done,
+    .irq = packed_irq,
+    .next_buffer = packed_next_buffer,
+    .held_batch = packed_rx_batch,
+    .held_rest_done = packed_rx_rest_done,
+    .leave = packed_leave,
+    .nd_ahead = packed_nd_ahead,
+    .nd_passed = packed_nd_passed,
+    .mrg_used = packed_mrg_used,
+    .mrg_drop = packed_mrg_drop,
+    .tbl_entry = packed_tbl_entry,
+    .tbl_next = false,
+};

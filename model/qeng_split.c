@@ -1,6 +1,18 @@
 /* qeng_split.c - split virtqueue layout for the queue engine: avail idx/ring reads, descriptor table, used ring. */
 #include "qeng.h"
 
+/* the ring walker's entry points (struct qeng_ring, at the end) and what they call ahead */
+static void split_write_batch(struct vdpu_edge *e);
+static void split_leave(struct vdpu_edge *e);
+static void split_start(struct vdpu_edge *e, uint16_t q);
+static void split_proc(struct vdpu_edge *e);
+static void split_desc_done(struct vdpu_edge *e);
+static void split_used(struct vdpu_edge *e);
+static void split_wr_done(struct vdpu_edge *e);
+static void split_irq(struct vdpu_edge *e);
+static void split_next_buffer(struct vdpu_edge *e);
+static void split_rx_next(struct vdpu_edge *e);
+
 #define SPLIT_USED_ELEM  8u /* {id:32, len:32} */
 #define SPLIT_AVAIL_ENTRY 2u
 
@@ -114,7 +126,7 @@ static void consume(struct vdpu_edge *e, uint16_t la)
 }
 
 /*
- * Write the collected used elements in one request (USED_IDX follows in qeng_split_wr_done).
+ * Write the collected used elements in one request (USED_IDX follows in split_wr_done).
  * IN_ORDER: only the batch's last element, at the slot of its first buffer; the used idx still moves
  * by the whole batch, and the driver takes every earlier buffer as used (split-ring.tex, "In-order
  * use of descriptors").
@@ -141,19 +153,19 @@ static void write_batch(struct vdpu_edge *e, const struct vdpu_queue_ctx *qc)
                (uint16_t)(SPLIT_USED_ELEM * n->b_cnt), elems);
 }
 
-void qeng_split_write_batch(struct vdpu_edge *e)
+static void split_write_batch(struct vdpu_edge *e)
 {
     write_batch(e, qeng_qctx(e));
 }
 
 /* The queue is left with a batch held: it is written first, IDLE after its IRQ. */
-void qeng_split_leave(struct vdpu_edge *e)
+static void split_leave(struct vdpu_edge *e)
 {
     e->next->eng.b_leave = true;
     write_batch(e, qeng_qctx(e));
 }
 
-void qeng_split_start(struct vdpu_edge *e, uint16_t q)
+static void split_start(struct vdpu_edge *e, uint16_t q)
 {
     qeng_read(e, VDPU_PURP_AVAIL_IDX, qeng_driver_base(&e->pre->queue[q]), SPLIT_RING_HDR);
 }
@@ -169,7 +181,7 @@ static uint64_t avail_event_addr(const struct vdpu_queue_ctx *qc)
     return qeng_device_base(qc) + SPLIT_RING_HDR + (uint64_t)SPLIT_USED_ELEM * qc->size;
 }
 
-void qeng_split_proc(struct vdpu_edge *e)
+static void split_proc(struct vdpu_edge *e)
 {
     const struct vdpu_eng *g = &e->pre->eng;
     struct vdpu_eng *n = &e->next->eng;
@@ -192,7 +204,7 @@ void qeng_split_proc(struct vdpu_edge *e)
             if (g->rx) { /* the frame is dropped (a held batch is written first) */
                 qeng_drop_frame(e);
             } else if (g->b_cnt) { /* leaving the queue: write the batch first, IDLE after its IRQ */
-                qeng_split_leave(e);
+                split_leave(e);
             } else {
                 qeng_idle(e);
             }
@@ -260,7 +272,7 @@ void qeng_split_proc(struct vdpu_edge *e)
 }
 
 /* The current descriptor's data is done (its fields are in next->eng). */
-void qeng_split_desc_done(struct vdpu_edge *e)
+static void split_desc_done(struct vdpu_edge *e)
 {
     struct vdpu_eng *n = &e->next->eng;
 
@@ -281,7 +293,7 @@ void qeng_split_desc_done(struct vdpu_edge *e)
  * element would cross the used ring's end (not with IN_ORDER: its one element never crosses it);
  * otherwise the buffer is consumed now and IRQ only picks the next step (RX: the next frame, RX_NEXT).
  */
-void qeng_split_used(struct vdpu_edge *e)
+static void split_used(struct vdpu_edge *e)
 {
     const struct vdpu_eng *g = &e->pre->eng;
     struct vdpu_eng *n = &e->next->eng;
@@ -300,7 +312,7 @@ void qeng_split_used(struct vdpu_edge *e)
     qeng_buffer_held(e);
 }
 
-void qeng_split_wr_done(struct vdpu_edge *e)
+static void split_wr_done(struct vdpu_edge *e)
 {
     const struct vdpu_eng *g = &e->pre->eng;
     const struct vdpu_queue_ctx *qc = qeng_qctx(e);
@@ -309,7 +321,7 @@ void qeng_split_wr_done(struct vdpu_edge *e)
 
     if (g->wr_purpose == VDPU_PURP_EVENT) { /* avail_event written: read the avail idx once more */
         e->next->eng.ae_wait = true;
-        qeng_split_start(e, g->q);
+        split_start(e, g->q);
         return;
     }
     /* USED_IDX moves by the batch, and (MRG_RXBUF) by the frame's buffers after it */
@@ -366,7 +378,7 @@ static void caught_up(struct vdpu_edge *e)
         n->avail_idx = qc->nd;
         read_ring(e, qc);
     } else if (g->ev_en || !g->nd_en) {
-        qeng_split_start(e, g->q);
+        split_start(e, g->q);
     } else if (g->b_cnt) {
         n->b_leave = true;
         write_batch(e, qc);
@@ -377,7 +389,7 @@ static void caught_up(struct vdpu_edge *e)
 
 /* Step 7 and 8: after a batch, interrupt unless the driver suppressed it; then the next buffer
  * (a cached head id, a ring read, or a fresh avail idx), or IDLE. */
-void qeng_split_irq(struct vdpu_edge *e)
+static void split_irq(struct vdpu_edge *e)
 {
     const struct vdpu_eng *g = &e->pre->eng;
     const struct vdpu_queue_ctx *qc = qeng_qctx(e);
@@ -412,19 +424,19 @@ void qeng_split_irq(struct vdpu_edge *e)
 
 /* MRG_RXBUF: the frame goes on in the next available buffer (n->m_n counts the filled ones): its ring
  * entry, or first a fresh avail idx when the one read last offers no more. */
-void qeng_split_next_buffer(struct vdpu_edge *e)
+static void split_next_buffer(struct vdpu_edge *e)
 {
     const struct vdpu_queue_ctx *qc = qeng_qctx(e);
 
     if (next_avail(&e->next->eng, qc) == e->next->eng.avail_idx)
-        qeng_split_start(e, e->pre->eng.q);
+        split_start(e, e->pre->eng.q);
     else
         read_ring(e, qc);
 }
 
 /* RX_NEXT took the next frame: its buffer is the next cached head id, else a ring read, or (the avail
  * idx read last used up) an avail read, which finding the ring empty drops the frame. */
-void qeng_split_rx_next(struct vdpu_edge *e)
+static void split_rx_next(struct vdpu_edge *e)
 {
     const struct vdpu_eng *g = &e->pre->eng;
     const struct vdpu_queue_ctx *qc = qeng_qctx(e);
@@ -434,5 +446,74 @@ void qeng_split_rx_next(struct vdpu_edge *e)
     else if (qc->last_avail != g->avail_idx)
         read_ring(e, qc);
     else
-        qeng_split_start(e, g->q);
+        split_start(e, g->q);
 }
+
+/* NOTIFICATION_DATA: the avail idx at the doorbell, 0..0x7FFF ahead (more than N being the driver's lie) */
+static int32_t split_nd_ahead(const struct vdpu_queue_ctx *qc)
+{
+    uint16_t step = (uint16_t)(qc->nd - qc->last_avail);
+    return step >= 0x8000u ? -1 : (int32_t)step;
+}
+
+/* ... retired when the engine's forward move (at most a ring) went strictly past it */
+static bool split_nd_passed(const struct vdpu_queue_ctx *o, const struct vdpu_queue_ctx *n)
+{
+    uint32_t d_nd = (uint16_t)(o->nd - o->last_avail), d_new = (uint16_t)(n->last_avail - o->last_avail);
+    return d_new <= o->size && d_nd < d_new;
+}
+
+/* MRG_RXBUF: buffer k's used ring element, after the elements of the RX batch held before this frame
+ * (written first) */
+static void split_mrg_used(struct vdpu_edge *e, unsigned k)
+{
+    const struct vdpu_eng *n = &e->next->eng;
+    const struct vdpu_queue_ctx *qc = qeng_qctx(e);
+    uint8_t elem[SPLIT_USED_ELEM];
+    uint16_t slot = ring_slot((uint16_t)(qc->used_idx + n->b_cnt + k), qc->size);
+
+    put_le32(elem, n->m_id[k]);
+    put_le32(elem + 4, n->m_len[k]);
+    qeng_write(e, VDPU_PURP_USED, qeng_device_base(qc) + SPLIT_RING_HDR + (uint64_t)SPLIT_USED_ELEM * slot,
+               SPLIT_USED_ELEM, elem);
+}
+
+/* ... a dropped frame's buffers stay available: last_avail never moved past them */
+static void split_mrg_drop(struct vdpu_edge *e)
+{
+    (void)e;
+}
+
+/* INDIRECT_DESC: a table entry is a split descriptor {addr, len, flags, next} */
+static void split_tbl_entry(const uint8_t *d, uint16_t *flags, uint16_t *next)
+{
+    *flags = le16_at(d + 12);
+    *next = le16_at(d + 14);
+}
+
+/* Split RX writes its held batch in one request ahead of the frame (held_batch): nothing after it */
+static bool split_held_rest_done(struct vdpu_edge *e)
+{
+    (void)e;
+    return false;
+}
+
+const struct qeng_ring qeng_split_ring = {
+    .start = split_start,
+    .rx_next = split_rx_next,
+    .proc = split_proc,
+    .desc_done = split_desc_done,
+    .used = split_used,
+    .wr_done = split_wr_done,
+    .irq = split_irq,
+    .next_buffer = split_next_buffer,
+    .held_batch = split_write_batch,
+    .held_rest_done = split_held_rest_done,
+    .leave = split_leave,
+    .nd_ahead = split_nd_ahead,
+    .nd_passed = split_nd_passed,
+    .mrg_used = split_mrg_used,
+    .mrg_drop = split_mrg_drop,
+    .tbl_entry = split_tbl_entry,
+    .tbl_next = true,
+};
