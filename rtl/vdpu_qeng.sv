@@ -1298,38 +1298,12 @@ module vdpu_qeng
 
   assign ntx_free = !eng_q.ntx_valid || ntx_ready_i;
 
-  always_comb begin
-    eng_d = eng_q;
-
-    if (eng_q.ntx_valid && ntx_ready_i) eng_d.ntx_valid = 1'b0;
-
-    qwr_o      = '0;
-    qwr_o.idx  = eng_q.q;
-    dma_load_o = 1'b0;
-    rx_free_o  = 1'b0;
-    irq_o      = 1'b0;
-    err_o      = 1'b0;
-    ev_push    = 1'b0;
-    ev_unbad   = 1'b0;
-    desc_done  = 1'b0;
-    buf_done   = 1'b0;
-    ntx_beat   = 1'b0;
-    take_head  = 1'b0;
-    mrg_more   = 1'b0;
-    mrg_last   = 1'b0;
-    pay_issued    = 1'b0;
-    xn_clear      = 1'b0;
-    pay_completed = 1'b0;
-    pay_fail_last = 1'b0;
-    tot_new    = eng_q.tot;
-    off_new    = eng_q.off;
-    // packed: the slot after last_avail, wrapping at the ring end; `>=` as the model's advance_slot, so
-    // a position at or past the end (restored out of range) wraps alike (fuzz_dev_cosim finding, 2026-12-06)
-    la_next    = (16'(qc.last_avail + 16'd1) >= qn) ? '0 : qc.last_avail + 16'd1;
-    aw_next    = (16'(qc.last_avail + 16'd1) >= qn) ? !qc.avail_wrap : qc.avail_wrap;
-    used_sum   = 17'(qc.used_idx) + eng_q.ndesc;
-
-    // The request of RD_REQ / WR_REQ, from pre-edge state.
+  // ---- the request ------------------------------------------------------------------------------
+  // What RD_REQ, PAY, RX_NEXT and WR_REQ load into the DMA output register, from pre-edge state only:
+  // the ring layout's addresses (split avail / used rings, packed descriptor slots), the payload reads
+  // and writes, the reads beside the engine. The next-state block below decides whether it is loaded
+  // (dma_load_o) and reads its length.
+  always_comb begin : request
     req         = '0;
     req.queue   = 16'(eng_q.q);
     req.last    = 1'b1;
@@ -1469,6 +1443,38 @@ module vdpu_qeng
         end
       endcase
     end
+  end
+
+  always_comb begin : next_state
+    eng_d = eng_q;
+
+    if (eng_q.ntx_valid && ntx_ready_i) eng_d.ntx_valid = 1'b0;
+
+    qwr_o      = '0;
+    qwr_o.idx  = eng_q.q;
+    dma_load_o = 1'b0;
+    rx_free_o  = 1'b0;
+    irq_o      = 1'b0;
+    err_o      = 1'b0;
+    ev_push    = 1'b0;
+    ev_unbad   = 1'b0;
+    desc_done  = 1'b0;
+    buf_done   = 1'b0;
+    ntx_beat   = 1'b0;
+    take_head  = 1'b0;
+    mrg_more   = 1'b0;
+    mrg_last   = 1'b0;
+    pay_issued    = 1'b0;
+    xn_clear      = 1'b0;
+    pay_completed = 1'b0;
+    pay_fail_last = 1'b0;
+    tot_new    = eng_q.tot;
+    off_new    = eng_q.off;
+    // packed: the slot after last_avail, wrapping at the ring end; `>=` as the model's advance_slot, so
+    // a position at or past the end (restored out of range) wraps alike (fuzz_dev_cosim finding, 2026-12-06)
+    la_next    = (16'(qc.last_avail + 16'd1) >= qn) ? '0 : qc.last_avail + 16'd1;
+    aw_next    = (16'(qc.last_avail + 16'd1) >= qn) ? !qc.avail_wrap : qc.avail_wrap;
+    used_sum   = 17'(qc.used_idx) + eng_q.ndesc;
 
     // An interrupt decision's completion (vdpu_qeng_irq) decides at whatever state the engine is in: its
     // interrupt, or (failed) the queue's QERR_DMA at once (QERR[q] below); the failed decision ends the
