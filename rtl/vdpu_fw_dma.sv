@@ -72,7 +72,6 @@ module vdpu_fw_dma
   logic [7:0]         code_q, code_d;
   logic [15:0]        got_q, got_d;    // read: bytes received; write: next beat index
   logic               bad_q, bad_d;    // read: a beat with an error status, poisoned, or too many bytes
-  logic [31:0]        cto_q, cto_d;    // read: edges waited without a completion beat
   logic [BufBits-1:0] buf_q, buf_d;
 
   // [addr, addr+len) inside [base, base+size), in 65-bit arithmetic (the queue engine's rule)
@@ -125,13 +124,23 @@ module vdpu_fw_dma
 
   assign cpl_take = (state_q == StWait) && cpl_valid_i;
 
-  // completion timeout: the model's model_cto_next / model_cto_expired
+  // completion timeout (vdpu_cto): edges the read has waited without a completion beat
   logic waiting, cto_due, cto_fire, rd_abort;
+  logic [31:0] cto_wake;
   assign waiting  = (state_q == StWait);
-  assign cto_due  = (cpl_timeout_i != '0) && (cto_q >= cpl_timeout_i);
-  assign cto_fire = waiting && !cpl_valid_i && cto_due;
   assign rd_abort = waiting && dev_reset_i;
-  assign cto_d    = (!waiting || cpl_valid_i || cpl_timeout_i == '0) ? '0 : cto_q + 32'd1 + warp_i;
+
+  vdpu_cto u_cto (
+    .clk_i,
+    .rst_ni,
+    .wait_i    (waiting),
+    .beat_i    (cpl_valid_i),
+    .timeout_i (cpl_timeout_i),
+    .warp_i,
+    .due_o     (cto_due),
+    .fire_o    (cto_fire),
+    .wake_o    (cto_wake)
+  );
   assign room     = len_q - got_q;
   assign cbytes   = 6'((cpl_len_i < 16'd32 ? cpl_len_i : 16'd32) < room ?
                        (cpl_len_i < 16'd32 ? cpl_len_i : 16'd32) : room);
@@ -232,7 +241,6 @@ module vdpu_fw_dma
       code_q  <= '0;
       got_q   <= '0;
       bad_q   <= 1'b0;
-      cto_q   <= '0;
       buf_q   <= '0;
     end else begin
       state_q <= state_d;
@@ -243,7 +251,6 @@ module vdpu_fw_dma
       code_q  <= code_d;
       got_q   <= got_d;
       bad_q   <= bad_d;
-      cto_q   <= cto_d;
       buf_q   <= buf_d;
     end
   end
@@ -255,6 +262,6 @@ module vdpu_fw_dma
   assign buf_o      = buf_q;
   assign cpl_wait_o = (state_q == StWait);
   assign quiet_o    = (state_q == StIdle) || (waiting && !cto_due);
-  assign wake_o     = (!waiting || cpl_timeout_i == '0) ? '1 : (cto_q < cpl_timeout_i) ? cpl_timeout_i - cto_q : '0;
+  assign wake_o     = cto_wake;
 
 endmodule

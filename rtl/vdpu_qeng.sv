@@ -431,8 +431,6 @@ module vdpu_qeng
     // DEV_RESET)
   logic [NUM_QUEUES-1:0]       io_ok_q, io_ok_d;
   logic [NUM_QUEUES-1:0][15:0] io_la_q, io_la_d, io_head_q, io_head_d;
-  logic [31:0]           cto_q, cto_d;      // completion timeout: edges waited with reads outstanding
-                                          // and no completion beat (the model's eng.cto)
 
   // ---- helpers ----------------------------------------------------------------------------------
   function automatic logic [15:0] mod16(logic [15:0] a, logic [15:0] n);
@@ -597,10 +595,21 @@ module vdpu_qeng
                     (eng_q.fsm == StRxNext && (eng_q.ra.st == RaRead || av_pend));  // RX_NEXT: it may wait for these
   assign cpl_good = (dmacpl_tag_i == eng_q.rd_tag) && (dmacpl_status_i == CPL_SC) && !dmacpl_poison_i;
   assign cto_run  = (eng_q.fsm == StRdWait) || (eng_q.fsm == StPay && eng_q.p_n != '0 && eng_q.x.stop == XGo) || ev_timed;
-  assign cto_due  = (cpl_timeout_i != '0) && (cto_q >= cpl_timeout_i);
-  assign cto_fire = cto_run && !dmacpl_valid_i && cto_due;
   assign rd_abort = dev_reset_i && (eng_q.fsm == StRdWait || eng_q.fsm == StPay);
-  assign cto_d    = (!cto_run || dmacpl_valid_i || cpl_timeout_i == '0) ? '0 : cto_q + 32'd1 + warp_i;
+
+  // the completion timeout counter (the model's eng.cto): edges waited with reads outstanding and no
+  // completion beat
+  vdpu_cto u_cto (
+    .clk_i,
+    .rst_ni,
+    .wait_i    (cto_run),
+    .beat_i    (dmacpl_valid_i),
+    .timeout_i (cpl_timeout_i),
+    .warp_i,
+    .due_o     (cto_due),
+    .fire_o    (cto_fire),
+    .wake_o    (cto_wake_o)
+  );
 
   // ---- interrupt decisions (vdpu_qeng_irq): the event reads after used writes, decided beside the engine
   // A decision's completion (ev_hit) is taken at any state and hidden from the engine's states (cpl_v);
@@ -2691,13 +2700,11 @@ module vdpu_qeng
       io_ok_q     <= '0;
       io_la_q     <= '0;
       io_head_q   <= '0;
-      cto_q       <= '0;
     end else begin
       eng_q <= eng_d;
       io_ok_q     <= io_ok_d;
       io_la_q     <= io_la_d;
       io_head_q   <= io_head_d;
-      cto_q       <= cto_d;
     end
   end
 
@@ -2715,8 +2722,6 @@ module vdpu_qeng
   assign idle_o         = (eng_q.fsm == StIdle) && !ev_held && !ra_pend && !xn_pend && !eng_q.fail_owed;
   assign rx_held_o      = eng_q.rx_own && (eng_q.fsm != StIdle);
   assign rd_wait_o      = (eng_q.fsm == StRdWait) && !cto_due;
-  assign cto_wake_o     = (!cto_run || cpl_timeout_i == '0) ? '1 :
-                          (cto_q < cpl_timeout_i) ? cpl_timeout_i - cto_q : '0;
   always_comb begin
     status_o = '0;
     status_o[ENG_STATUS_IDLE_LSB]                                = idle_o;

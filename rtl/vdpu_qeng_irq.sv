@@ -180,8 +180,11 @@ module vdpu_qeng_irq
   end
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
-    if (!rst_ni) irq_q <= IrqReset;
-    else         irq_q <= irq_d;
+    if (!rst_ni) begin
+      irq_q <= IrqReset;
+    end else begin
+      irq_q <= irq_d;
+    end
   end
 
 endmodule
