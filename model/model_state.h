@@ -293,7 +293,7 @@ struct vdpu_eng {
      * xn[0]; once those are all issued, xn[0] takes the whole read ahead and the read beyond it (xb[0],
      * pcy) is in, the frames that read starts into the buffer after - xn[1]; and so on, xn[i] from
      * xb[i - 1]'s descriptors. The next PAY phase of the service takes xn[0] over and the rest move up.
-     * Their beats are taken at any state (xn_tap). */
+     * Their beats are taken at any state (qeng_xn_tap). */
     struct eng_next_fetch { /* the RTL's next_fetch_t eng_q.xn[] */
         uint8_t cnt;     /* frames of the next fetch whose reads are issued early (0: none) */
         uint8_t req;     /* ... the one whose reads are issued (0..cnt - 1), preq bytes of it so far */

@@ -1,4 +1,4 @@
-/* qeng.c - the queue engine FSM: scheduler, DMA read/write sequencing, descriptor checks, TX out, interrupts, violations. */
+/* qeng.c - the queue engine's state machine: the pick, DMA read/write sequencing, descriptor checks, MRG_RXBUF, TX out, violations (blocks around it: qeng_*.c). */
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -178,42 +178,13 @@ void qeng_raise(struct vdpu_edge *e, uint16_t q)
     e->eng_irq_q = q;
 }
 
-/* The descriptors of the i-th read after the first run-ahead read (pcx): pcy, then pcz[i - 1] - an RX
- * service's rb[i], a TX service's xb[i] */
-static uint8_t *ahead_buf(struct vdpu_eng *n, unsigned i) { return i ? n->pcz[i - 1] : n->pcy; }
-/* Next fetch i's block (the RTL's xn_pc, xn_nd, xn_in): the read ahead's descriptors (pcx, xa) for the first,
- * the read beyond xb[i - 1]'s (pcy, pcz) for the others; how many; its read in */
-static const uint8_t *xn_pc(const struct vdpu_eng *g, unsigned i) { return !i ? g->pcx : i == 1 ? g->pcy : g->pcz[i - 2]; }
-static uint8_t xn_nd(const struct vdpu_eng *g, unsigned i) { return i ? g->xb[i - 1].n : g->xa.n; }
-static bool xn_in(const struct vdpu_eng *g, unsigned i) { return (i ? g->xb[i - 1].st : g->xa.st) == ENG_XA_IN; }
-
-/* The next fetch's reads are forgotten (a device reset, a completion timeout): their beats are unexpected */
-static void xn_forget(struct vdpu_eng *n)
-{
-    for (unsigned i = 0; i < VDPU_QENG_TAGS; i++)
-        if (n->p_slot[i].nx) {
-            n->p_slot[i].busy = false;
-            n->p_slot[i].nx = 0;
-        }
-    memset(n->xn, 0, sizeof n->xn); /* none (their rbase with them) */
-    memset(n->xb, 0, sizeof n->xb); /* ENG_XA_NONE */
-}
-
-/* No RX run-ahead read, no avail refresh (the pick, a reset, a timeout) */
-static void ra_none(struct vdpu_eng *n)
-{
-    n->ra.st = ENG_RA_NONE;
-    n->av.st = ENG_RA_NONE;
-    for (unsigned i = 0; i < VDPU_RX_AHEAD_READS - 1; i++) n->rb[i].st = ENG_RA_NONE;
-}
-
 /* Every read beside the engine forgotten - the decisions', the RX run-ahead reads, the next fetch's and
  * the read beyond it (a DEV_RESET, a completion timeout: their beats are unexpected from now on) */
 static void beside_forget(struct vdpu_eng *n)
 {
     qeng_irq_forget(n);
-    ra_none(n);
-    xn_forget(n);
+    qeng_ra_none(n);
+    qeng_xn_forget(n);
 }
 
 void qeng_error(struct vdpu_edge *e, uint8_t code)
@@ -319,7 +290,7 @@ static uint8_t rx_byte(const struct vdpu_edge *e, uint32_t p)
 }
 
 /* [addr, addr+len) inside [base, base+size), in exact (65-bit) arithmetic. */
-static bool in_window(const struct vdpu_eng *g, uint64_t addr, uint32_t len)
+bool qeng_in_window(const struct vdpu_eng *g, uint64_t addr, uint32_t len)
 {
     if (addr < g->hm_base) return false;
     uint64_t off = addr - g->hm_base;
@@ -341,7 +312,7 @@ uint8_t qeng_desc_check(const struct vdpu_edge *e, uint64_t addr, uint32_t len, 
 
     if (flags & VIRTQ_DESC_F_INDIRECT) return VDPU_QERR_INDIRECT;
     if (len == 0) return VDPU_QERR_ZERO_LEN;
-    if (!in_window(g, addr, len)) return VDPU_QERR_ADDR;
+    if (!qeng_in_window(g, addr, len)) return VDPU_QERR_ADDR;
     if (g->rx != writable) return VDPU_QERR_DIR;
     if (count > limit) return VDPU_QERR_LOOP;
     return 0;
@@ -355,7 +326,7 @@ uint8_t qeng_ind_check(const struct vdpu_edge *e, uint64_t addr, uint32_t len, u
 
     if (flags & VIRTQ_DESC_F_NEXT) return VDPU_QERR_INDIRECT; /* a table ends the ring chain */
     if (len == 0 || len % VIRTQ_DESC_BYTES || len / VIRTQ_DESC_BYTES > n) return VDPU_QERR_LEN;
-    if (!in_window(g, addr, len)) return VDPU_QERR_ADDR;
+    if (!qeng_in_window(g, addr, len)) return VDPU_QERR_ADDR;
     if (ndesc > n) return VDPU_QERR_LOOP;
     return 0;
 }
@@ -413,89 +384,6 @@ static void tbl_proc(struct vdpu_edge *e)
         qeng_desc_data(e);
 }
 
-static uint16_t min_u16(uint32_t a, uint32_t b)
-{
-    return (uint16_t)(a < b ? a : b);
-}
-
-/* TX fetch: frames start on a 32-byte word of the TX frame buffer (TX_OUT's fixed header shift) */
-static uint32_t align_word(uint32_t v)
-{
-    return (v + DMA_BEAT_BYTES - 1) & ~(uint32_t)(DMA_BEAT_BYTES - 1);
-}
-
-/*
- * TX fetch (docs/queue-engine.md "TX fetch"): how many frames the PAY phase of the descriptor just
- * checked (next->eng) reads - itself and the cached descriptors behind it that would pass every check
- * of their own turn as one-descriptor frames: available, no NEXT / WRITE / INDIRECT, at least a header
- * and an Ethernet header long, inside the host window, fitting the TX frame buffer behind the frames
- * before them. The first that does not ends the count (it is served alone when its turn comes).
- * Where the cache holds descriptors: packed (a read never crosses the ring end, so every cached one
- * has the wrap counter of the one in service) and split IN_ORDER fetching (the descriptors read belong
- * to buffers the avail idx offers: availability needs no check there); a ring descriptor that starts
- * its chain and ends it.
- */
-#define TX_MIN_CHAIN (VDPU_NET_HDR_BYTES + VDPU_ETH_HDR_BYTES) /* a header and an Ethernet header */
-
-/* TX fetch: descriptor d (as read) would pass every check of its turn as a one-descriptor frame at *base
- * of a TX fetch buffer, which then moves to the 32-byte word after it: packed - available with wrap
- * counter `wrap`; no NEXT, WRITE or INDIRECT flag; at least TX_MIN_CHAIN and at most a frame buffer long
- * (QERR_LEN otherwise); inside the host window; fitting the buffer behind the frames before it. */
-static bool fetch_frame_ok(const struct vdpu_eng *g, const uint8_t *d, bool wrap, uint32_t *base)
-{
-    uint16_t flags = le16_at(d + (g->pk_en ? 14 : 12));
-    uint32_t len = le32_at(d + 8);
-    bool avail = flags & VIRTQ_DESC_F_AVAIL, used = flags & VIRTQ_DESC_F_USED;
-
-    if (g->pk_en && (avail != wrap || used == wrap)) return false;
-    if (flags & (VIRTQ_DESC_F_NEXT | VIRTQ_DESC_F_WRITE | VIRTQ_DESC_F_INDIRECT)) return false;
-    if (len < TX_MIN_CHAIN || len > VDPU_FRAME_BUF_BYTES || *base + len > qeng_fetch_room(g->xf) ||
-        !in_window(g, le64_at(d), len))
-        return false;
-    *base = align_word(*base + len);
-    return true;
-}
-
-static uint8_t tx_fetch_count(const struct vdpu_edge *e)
-{
-    const struct vdpu_eng *g = &e->pre->eng, *n = &e->next->eng;
-
-    if (!(n->pk_en || n->io_fetch) || n->xf < 2 || n->in_tbl || n->chain_len || (n->d_flags & VIRTQ_DESC_F_NEXT) ||
-        n->d_len < TX_MIN_CHAIN)
-        return 1;
-    uint8_t k = 1;
-    uint32_t base = align_word(n->d_len);
-    while (k - 1u < n->pc_n && k < n->xf &&
-           fetch_frame_ok(g, g->pc + VIRTQ_DESC_BYTES * (n->pc_pos + k - 1u), qeng_qctx(e)->avail_wrap, &base))
-        k++;
-    return k;
-}
-
-/*
- * The next fetch read early: how many frames, from the first, the descriptors read ahead of it start
- * that a fetch would take (K at most), by tx_fetch_count's rules - xn[0]: the read ahead's (pcx); xn[i]:
- * the read beyond xb[i - 1]'s (pcy, then pcz), none unless the fetch before it takes its whole block and
- * that read is in (as the RTL's next_fetch_count; a started one keeps its count). Packed: available with
- * the wrap counter of the slot the fetch starts at - the ring's, flipped when the fetches before it end
- * at the ring end (the read ahead then starts at slot 0; last_avail is past the descriptor in service
- * during PAY).
- */
-static uint8_t xn_count(const struct vdpu_edge *e, unsigned i)
-{
-    const struct vdpu_eng *g = &e->pre->eng;
-    const struct vdpu_queue_ctx *qc = qeng_qctx(e);
-    if (i && (!xn_in(g, i) || g->xn[i - 1].cnt != xn_nd(g, i - 1))) return 0;
-    uint32_t skip = g->x.cnt - 1u; /* descriptors before its first */
-    for (unsigned j = 0; j < i; j++) skip += xn_nd(g, j);
-    const uint8_t *d = xn_pc(g, i), nd = xn_nd(g, i);
-    bool wrap = qc->avail_wrap != ((uint32_t)qc->last_avail + skip >= qc->size);
-    uint32_t base = 0;
-    uint8_t k = 0;
-
-    while (k < nd && k < g->xf && fetch_frame_ok(g, d + VIRTQ_DESC_BYTES * k, wrap, &base)) k++;
-    return k;
-}
-
 /* Start the data of the descriptor just checked (next->eng holds it): the first payload read or write. */
 void qeng_desc_data(struct vdpu_edge *e)
 {
@@ -535,7 +423,7 @@ void qeng_desc_data(struct vdpu_edge *e)
                 n->xn[VDPU_TX_FETCH_BUFS - 2] = (struct eng_next_fetch){0}; /* none (its rbase with it) */
             } else {
                 n->x.bidx = 0;
-                n->x.cnt = tx_fetch_count(e);
+                n->x.cnt = qeng_tx_fetch_count(e);
                 n->x.req = 0;
                 n->p_req = 0;
                 n->x.rbase = n->chain_len;
@@ -563,7 +451,7 @@ void qeng_desc_data(struct vdpu_edge *e)
                 /* the reads after it move up */
                 for (unsigned i = 1; i < VDPU_TX_BEYOND_READS; i++) {
                     n->xb[i - 1] = n->xb[i];
-                    memcpy(ahead_buf(n, i - 1), ahead_buf(n, i), VDPU_ENG_PC_BYTES);
+                    memcpy(qeng_ahead_buf(n, i - 1), qeng_ahead_buf(n, i), VDPU_ENG_PC_BYTES);
                 }
                 memset(&n->xb[VDPU_TX_BEYOND_READS - 1], 0, sizeof n->xb[0]);
             }
@@ -840,8 +728,8 @@ static void state_idle(struct vdpu_edge *e)
     n->x.left = 0;
     n->x.sent = false;
     n->xa.st = ENG_XA_NONE;
-    xn_forget(n); /* none in flight (IDLE waited for them) */
-    ra_none(n);
+    qeng_xn_forget(n); /* none in flight (IDLE waited for them) */
+    qeng_ra_none(n);
     n->ra_taken = false;
     n->av_seen = false;
     n->pc_n = 0;
@@ -877,7 +765,7 @@ static void state_idle(struct vdpu_edge *e)
 }
 
 /* The tag the next read takes is the pending interrupt decision's: the read waits for it. */
-static bool tag_held(const struct vdpu_eng *g)
+bool qeng_tag_held(const struct vdpu_eng *g)
 {
     return qeng_ev_of_tag(g, g->next_tag) || (qeng_ra_in_flight(&g->ra) && g->next_tag == g->ra.tag) ||
            qeng_rb_of_tag(g, g->next_tag) >= 0 || (g->av.st == ENG_RA_READ && g->next_tag == g->av.tag) ||
@@ -885,7 +773,6 @@ static bool tag_held(const struct vdpu_eng *g)
            qeng_xb_of_tag(g, g->next_tag) >= 0;
 }
 
-static int ra_take(struct vdpu_edge *e);
 
 static void state_rd_req(struct vdpu_edge *e)
 {
@@ -895,7 +782,7 @@ static void state_rd_req(struct vdpu_edge *e)
 
     if (g->rx && g->ra.st != ENG_RA_NONE && g->ra.st != ENG_RA_DROP && qeng_cache_read(e) &&
         g->rd_purpose == VDPU_PURP_DESC) {
-        int t = ra_take(e);
+        int t = qeng_ra_take(e);
         if (t > 0) { /* PROC takes the cached descriptor as after a complete read */
             n->rd_got = g->rd_len;
             n->rd_bad = false;
@@ -907,7 +794,7 @@ static void state_rd_req(struct vdpu_edge *e)
             return;
         }
     }
-    if (tag_held(g) || !model_dma_out_free(e)) return;
+    if (qeng_tag_held(g) || !model_dma_out_free(e)) return;
     memset(&r, 0, sizeof r);
     r.type = VDPU_DMA_RD;
     r.purpose = g->rd_purpose;
@@ -973,7 +860,7 @@ static void state_rd_wait(struct vdpu_edge *e, const vdpu_in_t *in)
  */
 /* One beat of the frame at tx_base (chain_len bytes with the header, which is not sent) into the free ntx
  * register: tx_pos bytes of it sent so far; returns true at its last beat (TX_OUT, PAY's TX fetch). */
-static bool tx_beat(struct vdpu_edge *e, uint32_t chain_len)
+bool qeng_tx_beat(struct vdpu_edge *e, uint32_t chain_len)
 {
     const struct vdpu_eng *g = &e->pre->eng;
     vdpu_ntx_t b;
@@ -989,44 +876,6 @@ static bool tx_beat(struct vdpu_edge *e, uint32_t chain_len)
     return b.last;
 }
 
-/* TX fetch: the length of frame j of the PAY phase (0: the descriptor in service, j: the j-th cached) */
-static uint32_t x_frame_len(const struct vdpu_eng *g, unsigned j)
-{
-    return j ? le32_at(g->pc + VIRTQ_DESC_BYTES * (g->pc_pos + j - 1u) + 8) : g->d_len;
-}
-
-/* TX fetch: frame x.out (len bytes at tx_base) is in the buffer: its reads are all issued and none of
- * them is in flight (a read in flight below its end is one of its own: the bases grow frame by frame) */
-static bool x_frame_in(const struct vdpu_eng *g, uint32_t len)
-{
-    if (g->x.req == g->x.out && g->p_req < len) return false;
-    for (unsigned i = 0; i < VDPU_QENG_TAGS; i++)
-        if (g->p_slot[i].busy && !g->p_slot[i].nx && g->p_slot[i].off < g->tx_base + len) return false;
-    return true;
-}
-
-/*
- * TX fetch: PAY sends the frames it reads (x.cnt > 1) in ring order, each as soon as its bytes are in,
- * one beat per free ntx register, while the reads of the frames behind it go on. A frame once started is
- * finished: a stop (x.stop) takes no new one. Returns true at the edge that leaves the network port
- * between frames (nothing half sent).
- */
-static bool x_send(struct vdpu_edge *e, const vdpu_in_t *in)
-{
-    const struct vdpu_eng *g = &e->pre->eng;
-    struct vdpu_eng *n = &e->next->eng;
-
-    if (g->x.out == g->x.cnt) return true;
-    uint32_t len = x_frame_len(g, g->x.out);
-    if (!g->tx_pos && (g->x.stop || !x_frame_in(g, len))) return true;
-    if (!model_ntx_free(e, in)) return !g->tx_pos;
-    if (!tx_beat(e, len)) return false;
-    n->tx_pos = 0;
-    n->x.out = (uint8_t)(g->x.out + 1);
-    n->tx_base = align_word(g->tx_base + len);
-    return true;
-}
-
 /*
  * A read ahead's descriptors (docs/queue-engine.md "Reading ahead", "RX run-ahead"): P at most, from
  * `skip` descriptors past the next one the service would read, not across the ring (packed) or table
@@ -1035,7 +884,7 @@ static bool x_send(struct vdpu_edge *e, const vdpu_in_t *in)
  * buffers the avail idx read last offers beyond the first `offered_skip` from last_avail (each has one
  * descriptor at least, in table order from io_pos). Returns how many (0: none), and the slot.
  */
-static uint32_t ahead_k(const struct vdpu_edge *e, uint32_t skip, uint32_t offered_skip, uint32_t *slot)
+uint32_t qeng_ahead_k(const struct vdpu_edge *e, uint32_t skip, uint32_t offered_skip, uint32_t *slot)
 {
     const struct vdpu_eng *g = &e->pre->eng;
     const struct vdpu_queue_ctx *qc = qeng_qctx(e);
@@ -1062,33 +911,9 @@ static uint32_t ahead_k(const struct vdpu_edge *e, uint32_t skip, uint32_t offer
     return k;
 }
 
-/* The fetch in PAY takes every descriptor the prefetch cache holds (two frames at least, so the one in
- * service is a frame of its own): what follows it is the read ahead (pcx), and the next fetch and the
- * read beyond it start there. A PAY phase that took a read beyond as its read ahead (qeng_desc_data) may
- * not take the whole cache: the read ahead then waits in pcx until the cache runs dry. */
-static bool fetch_takes_cache(const struct vdpu_eng *g)
-{
-    return g->x.cnt >= 2 && g->pc_n == g->x.cnt - 1u;
-}
-
-/*
- * TX fetch: a fetch that takes every descriptor the cache holds also reads the next ones, first thing
- * in PAY, so that their completion comes before the fetch's payload and the next fetch's reads can start
- * early (xa; qeng_ahead_take; xn_issue). During PAY last_avail (packed) and io_pos (split) are past
- * the descriptor in service, split's last_avail at it.
- */
-static uint32_t x_ahead_k(const struct vdpu_edge *e, uint32_t *slot)
-{
-    const struct vdpu_eng *g = &e->pre->eng;
-    const uint32_t taken = g->x.cnt - 1u; /* the cached descriptors the fetch takes */
-
-    if (g->xa.st != ENG_XA_NONE || (!g->pk_en && !g->io_fetch) || !fetch_takes_cache(g)) return 0;
-    return ahead_k(e, taken, g->x.cnt, slot);
-}
-
 /* A read on the next tag, loaded into the DMA output now: PAY's (a payload read's slot is its tag's:
  * p_slot[tag]) and the reads beside the engine it issues elsewhere (RX run-ahead, avail refresh) */
-static void pay_read(struct vdpu_edge *e, uint8_t purpose, uint64_t addr, uint16_t len)
+void qeng_pay_read(struct vdpu_edge *e, uint8_t purpose, uint64_t addr, uint16_t len)
 {
     const struct vdpu_eng *g = &e->pre->eng;
     struct vdpu_eng *n = &e->next->eng;
@@ -1106,405 +931,6 @@ static void pay_read(struct vdpu_edge *e, uint8_t purpose, uint64_t addr, uint16
     n->next_tag = (uint8_t)((g->next_tag + 1) % VDPU_QENG_TAGS);
 }
 
-/*
- * The next fetches read early (docs/queue-engine.md "The next fetch read early"): once the fetch's
- * payload reads are all issued and its read ahead is in, PAY issues the payload reads of the next fetch
- * - the frames the read-ahead descriptors start, as many as xn_count gives (counted at its first read) -
- * into the next TX fetch buffer (xn[0]), under the same limits (M reads in flight with the fetch's, a
- * free tag), so the next fetch's bytes come while this one's frames leave. Once they are all issued, and
- * the next fetch takes the whole read ahead and the read beyond it is in, the fetch after it (xn[1]) into
- * the buffer after that, and so on (xn[i] from xb[i - 1]'s descriptors, up to TX_FETCH_BUFS - 1 next
- * fetches). The next PAY phase takes xn[0] over (qeng_desc_data). Returns false when none is due.
- */
-static bool xn_issue(struct vdpu_edge *e, unsigned s)
-{
-    const struct vdpu_eng *g = &e->pre->eng;
-    struct vdpu_eng *n = &e->next->eng;
-
-    for (unsigned i = 0; i < VDPU_TX_FETCH_BUFS - 1; i++) {
-        const struct eng_next_fetch *x = &g->xn[i];
-        /* one not started has no frames unless the fetch before it takes its whole block and its read is
-         * in (xn_count); one started stays so: its count, the blocks and their reads change only where the
-         * next fetches move up or are forgotten with them */
-        uint8_t cnt = x->cnt ? x->cnt : xn_count(e, i);
-        if (!cnt) return false;
-        const uint8_t *d = xn_pc(g, i) + VIRTQ_DESC_BYTES * x->req;
-        uint32_t len = le32_at(d + 8);
-        if (x->preq == len) continue; /* all issued (x->req is the last frame) */
-        uint32_t rbase = x->cnt ? x->rbase : (g->x.bidx + 1u + i) % VDPU_TX_FETCH_BUFS * (uint32_t)VDPU_TX_BUF_BYTES;
-        uint16_t k = min_u16(len - x->preq, VDPU_DMA_RD_MAX);
-        struct eng_next_fetch *w = &n->xn[i];
-        pay_read(e, VDPU_PURP_PAYLOAD_RD, le64_at(d) + x->preq, k);
-        n->p_slot[s].busy = true;
-        n->p_slot[s].nx = (uint8_t)(i + 1);
-        n->p_slot[s].len = k;
-        n->p_slot[s].got = 0;
-        n->p_slot[s].off = rbase + x->preq;
-        w->cnt = cnt;
-        w->n = (uint8_t)(w->n + 1); /* w->n: xn_tap may have taken a read's last beat at this edge */
-        w->preq = x->preq + k;
-        w->rbase = rbase;
-        if (w->preq == len && x->req + 1u < cnt) { /* the next frame's bytes */
-            w->req = (uint8_t)(x->req + 1);
-            w->rbase = align_word(rbase + len);
-            w->preq = 0;
-        }
-        return true;
-    }
-    return false;
-}
-
-static void x_ahead_issue(struct vdpu_edge *e, uint32_t k, uint32_t slot)
-{
-    const struct vdpu_eng *g = &e->pre->eng;
-    struct vdpu_eng *n = &e->next->eng;
-
-    /* its tag's slot stays free */
-    pay_read(e, VDPU_PURP_DESC, qeng_desc_base(qeng_qctx(e)) + (uint64_t)VIRTQ_DESC_BYTES * slot,
-             (uint16_t)(VIRTQ_DESC_BYTES * k));
-    n->xa.st = ENG_XA_READ;
-    n->xa.n = (uint8_t)k;
-    n->xa.tag = g->next_tag;
-    n->xa.got = 0;
-}
-
-/*
- * The reads beyond the next fetch (docs/queue-engine.md "The read beyond the next fetch"): a fetch that
- * takes the whole cache reads the descriptors after the read ahead's as soon as the read ahead is out -
- * speculatively, before its payload (on the link a completion comes after those of the reads before it),
- * and once the read ahead is in only for a next fetch that takes it all - then the block after them, up
- * to TX_BEYOND_READS reads (xb[i], in pcy and pcz[i - 1]). The next PAY phase without a read ahead takes
- * xb[0] as its own (in or on the way; qeng_desc_data) and the rest move up. Returns false when none is due.
- */
-static bool xb_issue(struct vdpu_edge *e)
-{
-    const struct vdpu_eng *g = &e->pre->eng;
-    struct vdpu_eng *n = &e->next->eng;
-    uint32_t slot = 0, k;
-
-    uint32_t skip = g->x.cnt - 1u + g->xa.n; /* the descriptors before the read's first */
-    unsigned i = 0;
-
-    if (g->xa.st == ENG_XA_NONE || !fetch_takes_cache(g) || (g->xa.st == ENG_XA_IN && xn_count(e, 0) != g->xa.n))
-        return false;
-    while (i < VDPU_TX_BEYOND_READS && g->xb[i].st != ENG_XA_NONE) skip += g->xb[i++].n;
-    if (i == VDPU_TX_BEYOND_READS) return false;
-    k = ahead_k(e, skip, skip + 1u, &slot); /* split: last_avail is at the descriptor in service */
-    if (!k) return false;
-    pay_read(e, VDPU_PURP_DESC, qeng_desc_base(qeng_qctx(e)) + (uint64_t)VIRTQ_DESC_BYTES * slot,
-             (uint16_t)(VIRTQ_DESC_BYTES * k));
-    n->xb[i].st = ENG_XA_READ;
-    n->xb[i].n = (uint8_t)k;
-    n->xb[i].tag = g->next_tag;
-    n->xb[i].got = 0;
-    n->xb[i].bad = false;
-    return true;
-}
-
-/*
- * RX run-ahead (docs/queue-engine.md "RX run-ahead"): a receive service whose cache holds descriptors
- * (packed; split with IN_ORDER fetching) starting a frame with at most half of its P cached left reads
- * the P after them, so that the refill does not cost a round trip in which nothing is written. From
- * the descriptor after the cache's last, not across the ring end. Packed: slot last_avail + pc_n (the
- * cache holds consecutive slots from last_avail), with NOTIFICATION_DATA not beyond what the latest
- * doorbell says is available. Split: io_pos + pc_n, only descriptors of buffers the avail idx read
- * last offers beyond the cached ones (each buffer has one at least, in table order from io_pos, as for
- * the TX fetch's read ahead). Returns how many (0: none).
- */
-static uint32_t ra_k(const struct vdpu_edge *e, uint32_t *slot)
-{
-    const struct vdpu_eng *g = &e->pre->eng;
-
-    if ((!g->pk_en && !g->io_fetch) || g->ra.st != ENG_RA_NONE || g->pf < 2 || !g->pc_n || g->pc_n > g->pf / 2u)
-        return 0;
-    return ahead_k(e, g->pc_n, g->pc_n, slot); /* a frame starting: nothing in service */
-}
-
-/* The reads after the first: once the service has taken a run-ahead read as its cache (ra_taken: the
- * traffic outlasts a block, so the reads ahead are used - a burst that ends the service leaves one unused
- * instead of RX_AHEAD_READS), and the first and every one before it are out or in, the next one (rb[*i])
- * reads the P descriptors after the last one's (one cut short at the ring end goes on from slot 0, since
- * 2026-12-07: with a P that does not divide the ring size each lap stopped the reads ahead at its last
- * block; NOTIFICATION_DATA and split's offered buffers stop them in ahead_k) - so RX_AHEAD_READS reads cover that
- * many blocks of P ahead of the cache (at rtt 1000 and 1,500-byte frames three put a block's read ~1,270
- * cycles before the block is needed, more than a round trip; two ~850). */
-static uint32_t rb_k(const struct vdpu_edge *e, uint32_t *slot, unsigned *i)
-{
-    const struct vdpu_eng *g = &e->pre->eng;
-    const struct eng_ra_read *r = &g->ra;
-    uint32_t skip = g->pc_n;
-
-    if (!g->ra_taken) return 0;
-    for (*i = 0; *i < VDPU_RX_AHEAD_READS - 1; r = &g->rb[(*i)++]) {
-        if (r->st != ENG_RA_READ && r->st != ENG_RA_IN) return 0;
-        skip += r->n;
-        if (g->rb[*i].st == ENG_RA_NONE) return ahead_k(e, skip, skip, slot);
-    }
-    return 0;
-}
-
-/* Issue a run-ahead read (one edge: RX_NEXT starts the frame at the next): the first, else the next one
- * after it; false when none is due or its tag is not free; true too when one is due and the DMA output
- * is busy (RX_NEXT waits for it). */
-static bool ra_issue(struct vdpu_edge *e)
-{
-    const struct vdpu_eng *g = &e->pre->eng;
-    struct vdpu_eng *n = &e->next->eng;
-    uint32_t slot = 0, k = ra_k(e, &slot);
-    struct eng_ra_read *a = &n->ra;
-
-    if (!k) {
-        unsigned i = 0; /* rb_k leaves it unset when no read after the first may go out */
-        k = rb_k(e, &slot, &i);
-        a = &n->rb[i]; /* (used only when k > 0: i is a read's index then) */
-    }
-    if (!k || tag_held(g)) return false;
-    /* due, the output register still busy (the link's gap after the last payload write): the pick waits
-     * an edge, so the reads go out back to back rather than one per frame */
-    if (!model_dma_out_free(e)) return true;
-    pay_read(e, VDPU_PURP_DESC, qeng_desc_base(qeng_qctx(e)) + (uint64_t)VIRTQ_DESC_BYTES * slot,
-             (uint16_t)(VIRTQ_DESC_BYTES * k));
-    *a = (struct eng_ra_read){.st = ENG_RA_READ, .tag = g->next_tag, .n = (uint8_t)k};
-    return true;
-}
-
-/*
- * The avail refresh (docs/queue-engine.md "RX avail refresh"): a split receive service starting a frame
- * with at most half a ring of the buffers the avail idx read last offers left (from last_avail) reads the
- * avail flags and idx again beside the engine, so that the buffers the driver posted since are known
- * before those run out - else the service stops once a ring lap for a dependent avail read (and a round
- * trip more for the descriptors after it). Once per avail idx value (av_seen), one in flight at most.
- * Issued only with the output register free (nothing waits for it). True when issued.
- */
-static bool av_issue(struct vdpu_edge *e)
-{
-    const struct vdpu_eng *g = &e->pre->eng;
-    struct vdpu_eng *n = &e->next->eng;
-    const struct vdpu_queue_ctx *qc = qeng_qctx(e);
-
-    if (g->pk_en || g->av.st != ENG_RA_NONE || g->av_seen ||
-        (uint16_t)(g->avail_idx - qc->last_avail) > qc->size / 2u || tag_held(g) || !model_dma_out_free(e))
-        return false;
-    pay_read(e, VDPU_PURP_AVAIL_IDX, qeng_driver_base(qc), SPLIT_RING_HDR);
-    n->av = (struct eng_ra_read){.st = ENG_RA_READ, .tag = g->next_tag};
-    memset(n->av_data, 0, sizeof n->av_data);
-    n->av_seen = true;
-    return true;
-}
-
-/* RX_NEXT takes a refresh that is in: its idx becomes the avail idx when it offers no fewer buffers than
- * the one read before and no more than a ring (else it is not used: a driver's bad idx is found where
- * the service reads the idx itself); its flags with it. */
-static void av_take(struct vdpu_edge *e)
-{
-    const struct vdpu_eng *g = &e->pre->eng;
-    struct vdpu_eng *n = &e->next->eng;
-    const struct vdpu_queue_ctx *qc = qeng_qctx(e);
-    uint16_t idx = le16_at(g->av_data + 2), had = (uint16_t)(g->avail_idx - qc->last_avail);
-    uint16_t offers = (uint16_t)(idx - qc->last_avail);
-
-    if (offers >= had && offers <= qc->size) {
-        n->avail_idx = idx;
-        n->avail_flags = le16_at(g->av_data);
-    }
-    n->av.st = ENG_RA_NONE;
-}
-
-/* A run-ahead read not wanted, from its state after this edge's beat (ra_tap; RTL ra_unused): one in
- * flight is dropped (its completion taken and thrown away), one in or failed forgotten. */
-static uint8_t ra_unused(uint8_t st)
-{
-    return st == ENG_RA_READ || st == ENG_RA_DROP ? ENG_RA_DROP : ENG_RA_NONE;
-}
-
-
-/* The first run-ahead read is taken (its descriptors the cache): each after it moves up one, in or on
- * the way (n: a beat at this edge included); or the first is not used (failed, stale, dropped): those
- * after it, read beyond it, are not either. */
-static void rb_shift(struct vdpu_eng *n, bool taken)
-{
-    if (taken) {
-        memcpy(n->pcx, n->pcy, sizeof n->pcx);
-        n->ra = n->rb[0];
-        for (unsigned i = 0; i + 1 < VDPU_RX_AHEAD_READS - 1; i++) {
-            memcpy(ahead_buf(n, i), ahead_buf(n, i + 1), sizeof n->pcx);
-            n->rb[i] = n->rb[i + 1];
-        }
-        n->rb[VDPU_RX_AHEAD_READS - 2].st = ENG_RA_NONE;
-    } else {
-        for (unsigned i = 0; i < VDPU_RX_AHEAD_READS - 1; i++) n->rb[i].st = ra_unused(n->rb[i].st);
-    }
-}
-
-/*
- * The cache refill of an RX service (RD_REQ of a descriptor read that fills the cache), with a run-ahead
- * read made: in, its first descriptor available - it becomes the cache, no read (1); failed - QERR_DMA
- * there, as the read it stands for would have (-1); in but its first descriptor not available (read
- * before the driver made it so) - forgotten, the service reads afresh; still in flight (a refill
- * mid-frame or mid-chain, not at RX_NEXT, which waits for it) - dropped, its completion forgotten, the
- * service reads the descriptors itself (0).
- */
-static int ra_take(struct vdpu_edge *e)
-{
-    const struct vdpu_eng *g = &e->pre->eng;
-    struct vdpu_eng *n = &e->next->eng;
-    const struct vdpu_queue_ctx *qc = qeng_qctx(e);
-
-    switch (g->ra.st) {
-    case ENG_RA_IN: {
-        uint16_t flags = le16_at(g->pcx + 14);
-        n->ra.st = ENG_RA_NONE;
-        /* packed: its first descriptor's flags (split: only offered buffers' descriptors were read) */
-        if (g->pk_en && ((bool)(flags & VIRTQ_DESC_F_AVAIL) != qc->avail_wrap ||
-                         (bool)(flags & VIRTQ_DESC_F_USED) == qc->avail_wrap)) {
-            rb_shift(n, false);
-            return 0;
-        }
-        memcpy(n->pc, g->pcx, (size_t)VIRTQ_DESC_BYTES * g->ra.n);
-        n->pc_n = g->ra.n;
-        n->pc_pos = 0;
-        n->ra_taken = true;
-        rb_shift(n, true);
-        e->eng_ahead = true; /* pcx, pcy, pcz moved up */
-        return 1;
-    }
-    case ENG_RA_BAD:
-        n->ra.st = ENG_RA_NONE;
-        rb_shift(n, false);
-        return -1;
-    case ENG_RA_READ:
-        qeng_ra_forget(e);
-        return 0;
-    default:
-        return 0;
-    }
-}
-
-/* The run-ahead read is not wanted: one in flight is dropped (its completion is taken and thrown away;
- * its last beat may be in at this edge, ra_tap: then it is simply forgotten), one in or failed is
- * forgotten. */
-void qeng_ra_forget(struct vdpu_edge *e)
-{
-    struct vdpu_eng *n = &e->next->eng;
-    n->ra.st = ra_unused(n->ra.st);
-    rb_shift(n, false); /* the second one's slots follow the first's: forgotten too */
-}
-
-/* The descriptors the service reads next: the run-ahead read's, when it is in (true: taken). */
-bool qeng_ahead_take(struct vdpu_edge *e)
-{
-    struct vdpu_eng *n = &e->next->eng;
-    if (n->xa.st != ENG_XA_IN) return false;
-    memcpy(n->pc, n->pcx, (size_t)VIRTQ_DESC_BYTES * n->xa.n);
-    n->pc_n = n->xa.n;
-    n->pc_pos = 0;
-    n->xa.st = ENG_XA_NONE;
-    return true;
-}
-
-static void state_pay(struct vdpu_edge *e, const vdpu_in_t *in)
-{
-    const struct vdpu_eng *g = &e->pre->eng;
-    struct vdpu_eng *n = &e->next->eng;
-    int issued = 0, completed = 0;
-    bool fail_last = false;
-    /* stopping (a DEV_RESET or timeout at this edge too, eng_edge): no read is issued, none completes */
-    const bool stopping = n->x.stop != ENG_X_GO;
-
-    const unsigned s = g->next_tag; /* the slot of the read issued now */
-    /* the frame whose bytes are requested: the descriptor in service, or (TX fetch) a cached one */
-    const uint64_t e_addr = g->x.req ? le64_at(g->pc + VIRTQ_DESC_BYTES * (g->pc_pos + g->x.req - 1u)) : g->d_addr;
-    const uint32_t e_len = x_frame_len(g, g->x.req);
-    const bool can_read = !stopping && g->p_n + qeng_xn_reads(g) < g->mr && !g->p_slot[s].busy && !tag_held(g) &&
-                          model_dma_out_free(e); /* the next fetch's reads count in M too */
-    uint32_t xa_slot = 0, xa_k = can_read ? x_ahead_k(e, &xa_slot) : 0;
-    if (xa_k) { /* first: its completion comes before the payload's, so the next fetch can start early */
-        x_ahead_issue(e, xa_k, xa_slot);
-        issued = 1;
-    } else if (can_read && xb_issue(e)) {
-        /* beside, like the next fetch's reads: not counted in p_n */
-    } else if (can_read && g->p_req < e_len) {
-        uint16_t len = min_u16(e_len - g->p_req, VDPU_DMA_RD_MAX);
-        pay_read(e, VDPU_PURP_PAYLOAD_RD, e_addr + g->p_req, len);
-        n->p_slot[s].busy = true;
-        n->p_slot[s].len = len;
-        n->p_slot[s].got = 0;
-        n->p_slot[s].off = g->x.rbase + g->p_req; /* within the frame buffer (qeng_desc_data) */
-        n->p_req = g->p_req + len;
-        issued = 1;
-        if (n->p_req == e_len && g->x.req + 1u < g->x.cnt) { /* TX fetch: the next frame's bytes */
-            n->x.req = (uint8_t)(g->x.req + 1);
-            n->x.rbase = align_word(g->x.rbase + e_len);
-            n->p_req = 0;
-        }
-    } else if (can_read && g->xa.st == ENG_XA_IN && g->x.req + 1u == g->x.cnt && fetch_takes_cache(g)) {
-        xn_issue(e, s); /* not counted in p_n: the phase ends without waiting for them */
-    }
-    const vdpu_dmacpl_t *c = &in->dmacpl;
-    if (in->dmacpl_valid && g->p_n && !stopping && g->xa.st == ENG_XA_READ && c->tag == g->xa.tag) {
-        /* the run-ahead descriptor read: its beats fill pcx */
-        unsigned room = (unsigned)(VIRTQ_DESC_BYTES * g->xa.n - g->xa.got);
-        unsigned k = c->len < DMA_BEAT_BYTES ? c->len : DMA_BEAT_BYTES;
-        if (c->status != VDPU_CPL_SC || c->poison || c->len > room) {
-            n->p_bad = true;
-            fail_last = c->last;
-        } else {
-            memcpy(n->pcx + g->xa.got, c->data, k);
-            e->eng_ahead = true;
-            n->xa.got = (uint8_t)(g->xa.got + k);
-            if (c->last) {
-                if (g->xa.got + k != VIRTQ_DESC_BYTES * g->xa.n) n->p_bad = true;
-                n->xa.st = ENG_XA_IN;
-                completed = 1;
-                fail_last = n->p_bad;
-            }
-        }
-    } else if (in->dmacpl_valid && g->p_n && !stopping) {
-        /* a payload read's slot is its tag's (rtl/vdpu_qeng.sv, pay_hit) */
-        int hit = c->tag < VDPU_QENG_TAGS && g->p_slot[c->tag].busy ? (int)c->tag : -1;
-        if (hit < 0 || c->status != VDPU_CPL_SC || c->poison) { /* nothing of it is stored */
-            n->p_bad = true;
-            fail_last = c->last;
-        } else {
-            unsigned room = (unsigned)(g->p_slot[hit].len - g->p_slot[hit].got);
-            unsigned k = c->len < DMA_BEAT_BYTES ? c->len : DMA_BEAT_BYTES;
-            if (c->len > room) n->p_bad = true;
-            if (k > room) k = room;
-            memcpy(e->bufs->tx + g->p_slot[hit].off + g->p_slot[hit].got, c->data, k);
-            n->p_slot[hit].got = (uint16_t)(g->p_slot[hit].got + k);
-            if (c->last) {
-                if (g->p_slot[hit].got + k != g->p_slot[hit].len) n->p_bad = true;
-                n->p_slot[hit].busy = false;
-                completed = 1;
-                fail_last = n->p_bad;
-            }
-        }
-    }
-    n->p_n = (uint8_t)(g->p_n + issued - completed);
-    if (fail_last && !n->x.stop) n->x.stop = ENG_X_FAILED;
-    bool between = g->x.cnt == 1 || x_send(e, in);
-    if (n->x.stop && between) { /* the stop acts once no frame is half sent */
-        if (n->x.stop == ENG_X_RESET) {
-            n->fsm = VDPU_ENG_IDLE;
-        } else if (n->x.stop == ENG_X_TIMEOUT) {
-            qeng_error(e, VDPU_QERR_TIMEOUT);
-        } else {
-            n->fsm = VDPU_ENG_PROC;
-            n->rd_len = (uint16_t)g->d_len;
-            n->rd_got = 0;
-            n->rd_bad = true;
-        }
-        return;
-    }
-    bool all_requested = g->x.req + 1u == g->x.cnt && n->p_req == e_len;
-    if (all_requested && n->p_n == 0 && (g->x.cnt == 1 || n->x.out == g->x.cnt)) {
-        n->fsm = VDPU_ENG_PROC;
-        n->rd_len = (uint16_t)g->d_len;
-        n->rd_got = n->p_bad ? 0 : n->rd_len; /* a stray beat of a foreign tag */
-        n->rd_bad = n->p_bad;
-        n->x.sent = g->x.cnt > 1;
-    }
-}
 
 static void state_proc(struct vdpu_edge *e)
 {
@@ -1591,7 +1017,7 @@ static void state_wr_req(struct vdpu_edge *e)
 /* The chain's bytes after the virtio-net header, one beat per free ntx register. */
 static void state_tx_out(struct vdpu_edge *e, const vdpu_in_t *in)
 {
-    if (!model_ntx_free(e, in) || !tx_beat(e, e->pre->eng.chain_len)) return;
+    if (!model_ntx_free(e, in) || !qeng_tx_beat(e, e->pre->eng.chain_len)) return;
     ring(e)->used(e);
 }
 
@@ -1624,11 +1050,11 @@ static void state_rx_next(struct vdpu_edge *e, const vdpu_in_t *in)
         const struct vdpu_queue_ctx *qc = qeng_qctx(e);
         /* RX run-ahead: the cache is dry and its read nearly in - wait for it; or read it now */
         if (!g->pc_n && g->ra.st == ENG_RA_READ) return;
-        if (ra_issue(e)) return;
+        if (qeng_ra_issue(e)) return;
         /* the avail refresh: in - taken (the frame starts at the next edge); failed - QERR_DMA, as the
          * avail read it stands for; on the way while the offered buffers are used up - waited for */
         if (g->av.st == ENG_RA_IN) {
-            av_take(e);
+            qeng_av_take(e);
             return;
         }
         if (g->av.st == ENG_RA_BAD) {
@@ -1637,7 +1063,7 @@ static void state_rx_next(struct vdpu_edge *e, const vdpu_in_t *in)
             return;
         }
         if (g->av.st == ENG_RA_READ && !g->pc_n && qc->last_avail == g->avail_idx) return;
-        if (av_issue(e)) return;
+        if (qeng_av_issue(e)) return;
         n->rx_own = true;
         start_buffer(n);
         n->m_n = 0;
@@ -1757,132 +1183,6 @@ static bool ev_tap(struct vdpu_edge *e, const vdpu_in_t *in)
     return true;
 }
 
-/* One completion beat of the run-ahead read `r` (as before the beat; its descriptors go into `buf`): the
- * beat appended unless the read failed (an error status, poisoned, more bytes than asked; at its last
- * beat fewer too); the read after the beat. A read that ends failed - dropped or not - owes its report
- * (fail_owed) until a buffer takes it. */
-static struct eng_ra_read ra_beat(const vdpu_dmacpl_t *c, struct eng_ra_read r, uint8_t *buf, bool *owed)
-{
-    unsigned room = VIRTQ_DESC_BYTES * r.n - r.got, k = c->len < DMA_BEAT_BYTES ? c->len : DMA_BEAT_BYTES;
-    r.bad = r.bad || c->status != VDPU_CPL_SC || c->poison || c->len > room;
-    if (!r.bad) {
-        memcpy(buf + r.got, c->data, k);
-        r.got = (uint8_t)(r.got + k);
-    }
-    if (c->last) {
-        bool bad = r.bad || r.got != VIRTQ_DESC_BYTES * r.n;
-        r.st = r.st == ENG_RA_DROP ? ENG_RA_NONE : bad ? ENG_RA_BAD : ENG_RA_IN;
-        if (bad) *owed = true;
-    }
-    return r;
-}
-
-/*
- * The RX run-ahead reads' completions (docs/queue-engine.md "RX run-ahead"), at whatever state the engine
- * is in, hidden from the states like the decision's: the first's beats fill pcx, the second's pcy; at its
- * last beat a read is in, or bad (an error status, poisoned, more or fewer bytes than asked: QERR_DMA
- * where the service would take it, or IDLE's report of the failure owed if none does); a dropped one is
- * forgotten, its failure owed likewise. True when the beat was one of theirs.
- */
-static bool ra_tap(struct vdpu_edge *e, const vdpu_in_t *in)
-{
-    const struct vdpu_eng *g = &e->pre->eng;
-    const vdpu_dmacpl_t *c = &in->dmacpl;
-    struct vdpu_eng *n = &e->next->eng;
-
-    if (!in->dmacpl_valid) return false;
-    int i = qeng_rb_of_tag(g, c->tag);
-    if (i >= 0) { /* a read after the first: pcy, pcz (service arrays) */
-        e->eng_ahead = true;
-        n->rb[i] = ra_beat(c, g->rb[i], ahead_buf(n, (unsigned)i), &n->fail_owed);
-        return true;
-    }
-    if (!qeng_ra_in_flight(&g->ra) || c->tag != g->ra.tag) return false;
-    e->eng_ahead = true; /* pcx is one of the run-ahead buffers */
-    n->ra = ra_beat(c, g->ra, n->pcx, &n->fail_owed);
-    return true;
-}
-
-/* The avail refresh's completion (av_issue), at whatever state the engine is in, hidden from the states:
- * at its last beat it is in (4 bytes, good), or bad (QERR_DMA where RX_NEXT would take it, or IDLE's
- * report owed). True when the beat was its. */
-static bool av_tap(struct vdpu_edge *e, const vdpu_in_t *in)
-{
-    const struct vdpu_eng *g = &e->pre->eng;
-    const vdpu_dmacpl_t *c = &in->dmacpl;
-    struct vdpu_eng *n = &e->next->eng;
-
-    if (!in->dmacpl_valid || g->av.st != ENG_RA_READ || c->tag != g->av.tag) return false;
-    _Static_assert(sizeof g->av_data == SPLIT_RING_HDR, "the refresh holds the avail ring's header");
-    unsigned room = SPLIT_RING_HDR - g->av.got, k = c->len < DMA_BEAT_BYTES ? c->len : DMA_BEAT_BYTES;
-    bool bad = g->av.bad || c->status != VDPU_CPL_SC || c->poison || c->len > room;
-    if (!bad) {
-        memcpy(n->av_data + g->av.got, c->data, k);
-        n->av.got = (uint8_t)(g->av.got + k);
-    }
-    n->av.bad = bad;
-    if (c->last) {
-        bad = bad || n->av.got != SPLIT_RING_HDR;
-        n->av.st = bad ? ENG_RA_BAD : ENG_RA_IN;
-        if (bad) n->fail_owed = true;
-    }
-    return true;
-}
-
-/*
- * A read of the next fetch (xn_issue), at whatever state the engine is in, hidden from the states like the
- * decision's: its beats go to its place in that next fetch's TX fetch buffer; a failed one (an error status,
- * poisoned, more or fewer bytes than asked) marks the next fetch bad - it fails where the next PAY phase
- * takes it over, or IDLE reports the failure owed if the service ends first. True when the beat was one
- * of them.
- */
-static bool xn_tap(struct vdpu_edge *e, const vdpu_in_t *in)
-{
-    const struct vdpu_eng *g = &e->pre->eng;
-    const vdpu_dmacpl_t *c = &in->dmacpl;
-    struct vdpu_eng *n = &e->next->eng;
-
-    int b = in->dmacpl_valid ? qeng_xb_of_tag(g, c->tag) : -1;
-    if (b >= 0) { /* a read beyond it: pcy, pcz */
-        const struct eng_x_read *r = &g->xb[b];
-        struct eng_x_read *w = &n->xb[b];
-        e->eng_service = true;
-        unsigned room = VIRTQ_DESC_BYTES * r->n - r->got, k = c->len < DMA_BEAT_BYTES ? c->len : DMA_BEAT_BYTES;
-        bool bad = r->bad || c->status != VDPU_CPL_SC || c->poison || c->len > room;
-        if (!bad) {
-            memcpy(ahead_buf(n, (unsigned)b) + r->got, c->data, k);
-            e->eng_ahead = true;
-            w->got = (uint8_t)(r->got + k);
-        }
-        w->bad = bad || (c->last && r->got + k != VIRTQ_DESC_BYTES * r->n);
-        if (c->last) w->st = ENG_XA_IN;
-        if (c->last && w->bad) n->fail_owed = true; /* until a PAY phase takes it as its read ahead */
-        return true;
-    }
-
-    if (!in->dmacpl_valid || c->tag >= VDPU_QENG_TAGS || !g->p_slot[c->tag].busy || !g->p_slot[c->tag].nx ||
-        !g->xn[g->p_slot[c->tag].nx - 1].n)
-        return false;
-    const unsigned xi = g->p_slot[c->tag].nx - 1u; /* xn[xi]'s read */
-    e->eng_service = true; /* the slots are service arrays */
-    unsigned t = c->tag, room = (unsigned)(g->p_slot[t].len - g->p_slot[t].got);
-    unsigned k = c->len < DMA_BEAT_BYTES ? c->len : DMA_BEAT_BYTES;
-    bool bad = c->status != VDPU_CPL_SC || c->poison || c->len > room;
-    if (!bad) {
-        memcpy(e->bufs->tx + g->p_slot[t].off + g->p_slot[t].got, c->data, k);
-        n->p_slot[t].got = (uint16_t)(g->p_slot[t].got + k);
-    }
-    if (bad) n->xn[xi].bad = true;
-    if (c->last) {
-        if (!bad && g->p_slot[t].got + k != g->p_slot[t].len) n->xn[xi].bad = true;
-        n->p_slot[t].busy = false;
-        n->p_slot[t].nx = 0;
-        n->xn[xi].n = (uint8_t)(g->xn[xi].n - 1);
-        if (n->xn[xi].bad) n->fail_owed = true; /* until the next PAY phase takes it */
-    }
-    return true;
-}
-
 static void eng_edge(struct vdpu_edge *e, const vdpu_in_t *in)
 {
     const struct vdpu_state *s = e->pre;
@@ -1891,13 +1191,13 @@ static void eng_edge(struct vdpu_edge *e, const vdpu_in_t *in)
 
     e->next->eng.cto = model_cto_next(waiting, in->dmacpl_valid, s->eng.cto, s->cpl_timeout, e->warp);
     bool beat = in->dmacpl_valid; /* the timeout looks at every beat, the decision's too */
-    if (ev_tap(e, in) || ra_tap(e, in) || av_tap(e, in) || xn_tap(e, in)) { /* the engine's states do not see these beats */
+    if (ev_tap(e, in) || qeng_ra_tap(e, in) || qeng_av_tap(e, in) || qeng_xn_tap(e, in)) { /* the engine's states do not see these beats */
         masked = *in;
         masked.dmacpl_valid = false;
         in = &masked;
     }
     if (s->eng.fsm != VDPU_ENG_IDLE) e->eng_service = true;
-    /* TX fetch: a frame PAY has half sent is finished first; the stop acts after it (state_pay) */
+    /* TX fetch: a frame PAY has half sent is finished first; the stop acts after it (qeng_state_pay) */
     bool half_sent = s->eng.fsm == VDPU_ENG_PAY && s->eng.tx_pos;
     if (e->dev_reset && (s->eng.fsm == VDPU_ENG_RD_WAIT || s->eng.fsm == VDPU_ENG_PAY)) {
         if (!half_sent) {
@@ -1921,7 +1221,7 @@ static void eng_edge(struct vdpu_edge *e, const vdpu_in_t *in)
     case VDPU_ENG_TX_OUT: state_tx_out(e, in); break;
     case VDPU_ENG_IRQ: state_irq(e); break;
     case VDPU_ENG_ERR: state_err(e); break;
-    case VDPU_ENG_PAY: state_pay(e, in); break;
+    case VDPU_ENG_PAY: qeng_state_pay(e, in); break;
     case VDPU_ENG_RX_NEXT: state_rx_next(e, in); break;
     }
 }

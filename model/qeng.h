@@ -1,4 +1,4 @@
-/* qeng.h - internals shared by the queue engine's files: the FSM core (qeng.c), the scheduler inputs (qeng_sched.c) and the split / packed ring layouts. */
+/* qeng.h - internals shared by the queue engine's files: the state machine (qeng.c), scheduler inputs, ring walker (split / packed), PAY phase, RX run-ahead, interrupt decisions. */
 #ifndef VDPU_QENG_H
 #define VDPU_QENG_H
 
@@ -36,6 +36,7 @@ static inline uint64_t qeng_desc_base(const struct vdpu_queue_ctx *q) { return (
 static inline uint64_t qeng_driver_base(const struct vdpu_queue_ctx *q) { return (uint64_t)q->driver_hi << 32 | q->driver_lo; }
 static inline uint64_t qeng_device_base(const struct vdpu_queue_ctx *q) { return (uint64_t)q->device_hi << 32 | q->device_lo; }
 
+static inline uint16_t min_u16(uint32_t a, uint32_t b) { return (uint16_t)(a < b ? a : b); }
 static inline uint64_t le64_at(const uint8_t *p) { return (uint64_t)le32_at(p + 4) << 32 | le32_at(p); }
 static inline void put_le16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); }
 static inline void put_le32(uint8_t *p, uint32_t v)
@@ -169,6 +170,43 @@ bool qeng_sched_rx_go(const struct vdpu_state *s, unsigned rxq);
 int qeng_sched_tx_pick(const struct vdpu_state *s);
 bool qeng_sched_tx_any(const struct vdpu_state *s);
 bool qeng_sched_tx_other(const struct vdpu_state *s, unsigned cur);
+
+/* The descriptors of the i-th read after the first run-ahead read (pcx): pcy, then pcz[i - 1] - an RX
+ * service's rb[i], a TX service's xb[i] */
+static inline uint8_t *qeng_ahead_buf(struct vdpu_eng *n, unsigned i) { return i ? n->pcz[i - 1] : n->pcy; }
+
+/* qeng.c, for the reads beside the engine: a read ahead's descriptors (how many, from `skip` past the next
+ * one the service would read; its slot), the next read's tag held by a read beside the engine, a read
+ * loaded on the next tag without the engine waiting for it */
+uint32_t qeng_ahead_k(const struct vdpu_edge *e, uint32_t skip, uint32_t offered_skip, uint32_t *slot);
+/* [addr, addr+len) inside the host window; one beat of the frame at tx_base to the network port (TX_OUT,
+ * PAY's TX fetch; true at its last) */
+bool qeng_in_window(const struct vdpu_eng *g, uint64_t addr, uint32_t len);
+bool qeng_tx_beat(struct vdpu_edge *e, uint32_t chain_len);
+bool qeng_tag_held(const struct vdpu_eng *g);
+void qeng_pay_read(struct vdpu_edge *e, uint8_t purpose, uint64_t addr, uint16_t len);
+
+/* qeng_rx_ahead.c: an RX service's run-ahead descriptor reads and the split avail refresh
+ * (docs/queue-engine.md "RX run-ahead", "RX avail refresh"): none (a pick, a reset, a timeout); issue
+ * one at RX_NEXT (true: issued or due); the refresh issued (true) and taken; a cache refill takes the
+ * first read (1: taken, -1: it failed, 0: the service reads itself); their completion beats (true: the
+ * beat was theirs) */
+void qeng_ra_none(struct vdpu_eng *n);
+bool qeng_ra_issue(struct vdpu_edge *e);
+bool qeng_av_issue(struct vdpu_edge *e);
+void qeng_av_take(struct vdpu_edge *e);
+int qeng_ra_take(struct vdpu_edge *e);
+bool qeng_ra_tap(struct vdpu_edge *e, const vdpu_in_t *in);
+bool qeng_av_tap(struct vdpu_edge *e, const vdpu_in_t *in);
+
+/* qeng_pay.c: the PAY phase (docs/queue-engine.md "TX payload reads", "TX fetch", "The next fetch read
+ * early"): the state; how many cached one-descriptor frames the PAY phase of the descriptor just checked
+ * reads with it (1: none); the next fetches' reads forgotten (a reset, a timeout); their completion
+ * beats (true: the beat was theirs) */
+void qeng_state_pay(struct vdpu_edge *e, const vdpu_in_t *in);
+uint8_t qeng_tx_fetch_count(const struct vdpu_edge *e);
+void qeng_xn_forget(struct vdpu_eng *n);
+bool qeng_xn_tap(struct vdpu_edge *e, const vdpu_in_t *in);
 
 /* qeng_irq.c: the interrupt decisions made beside the engine (rtl/vdpu_qeng_irq.sv): the decision on an
  * event read's data (true: interrupt), a decision's completion beat (true: it was one; *fail: it failed),

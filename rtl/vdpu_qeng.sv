@@ -675,7 +675,7 @@ module vdpu_qeng
     xn_held = 1'b0;
     for (int i = 0; i < int'(XnN); i++) if (eng_q.p_nx[i][eng_q.next_tag] && (eng_q.xn[i].n != '0)) xn_held = 1'b1;
   end
-  // a next fetch's read: its slot's next fetch (xn_hi) has reads in flight (the model's xn_tap)
+  // a next fetch's read: its slot's next fetch (xn_hi) has reads in flight (the model's qeng_xn_tap)
   logic [XnW-1:0] xn_hi;
   logic           xn_slot;
   always_comb begin
@@ -787,7 +787,7 @@ module vdpu_qeng
     return (st == RaRead || st == RaDrop) ? RaDrop : RaNone;
   endfunction
 
-  // A read ahead's descriptors (the model's ahead_k): P at most, from `skip` descriptors past the next
+  // A read ahead's descriptors (the model's qeng_ahead_k): P at most, from `skip` descriptors past the next
   // one the service would read, not across the ring / table end; packed from last_avail + skip with
   // NOTIFICATION_DATA not beyond what the latest doorbell says is available; split IN_ORDER from
   // io_pos + skip, descriptors of buffers the avail idx read last offers beyond the first `oskip` only.
@@ -809,7 +809,7 @@ module vdpu_qeng
     end
     if (slot >= 32'(qn)) slot = slot - 32'(qn);  // a cache ends at the ring end at most: slot 0 then
     // still past the end: more than a lap ahead (a ring not much larger than the reads ahead of the
-    // cache) - none, rather than a read beyond the ring (the model's ahead_k)
+    // cache) - none, rather than a read beyond the ring (the model's qeng_ahead_k)
     if (slot >= 32'(qn)) k = '0;
     else if (32'(qn) - slot < k) k = 32'(qn) - slot;
     return {k, slot};
@@ -1030,13 +1030,13 @@ module vdpu_qeng
     ra_due = (ra_k != '0 || rb_k != '0) && !tag_held;
     ra_go  = ra_due && dma_free_i;
   end
-  // the avail refresh (the model's av_issue): a split receive service starting a frame with at most half a
+  // the avail refresh (the model's qeng_av_issue): a split receive service starting a frame with at most half a
   // ring of the buffers the last avail idx offers left reads flags and idx again, once per avail idx value,
   // with the output register free (nothing waits for it)
   logic av_go;
   assign av_go = (eng_q.fsm == StRxNext) && !eng_q.pk_en && (eng_q.av.st == RaNone) && !eng_q.av_seen &&
                  (16'(eng_q.avail_idx - qc.last_avail) <= (qn >> 1)) && !tag_held && dma_free_i;
-  // ... its take in RX_NEXT (the model's av_take): its idx is used when it offers no fewer buffers than the
+  // ... its take in RX_NEXT (the model's qeng_av_take): its idx is used when it offers no fewer buffers than the
   // avail idx read before and no more than a ring
   logic [15:0] av_offers, av_had;
   assign av_offers = eng_q.av_data[31:16] - qc.last_avail;
@@ -1140,7 +1140,7 @@ module vdpu_qeng
   // itself and the cached descriptors behind it that would pass every check of their own turn as
   // one-descriptor frames: available, no NEXT / WRITE / INDIRECT, at least a header and an Ethernet
   // header long, inside the host window, fitting the TX frame buffer behind the frames before them;
-  // the first that does not ends the count (model/qeng.c tx_fetch_count). Where the cache holds
+  // the first that does not ends the count (model/qeng_pay.c qeng_tx_fetch_count). Where the cache holds
   // descriptors: packed (a read never crosses the ring end, so every cached one has the wrap counter
   // of the one in service) and split IN_ORDER fetching (they belong to offered buffers).
   // a descriptor d (flags fl) would pass every check of its turn as a one-descriptor frame at byte base
@@ -1498,7 +1498,7 @@ module vdpu_qeng
 
     // The RX run-ahead read's completion, at whatever state the engine is in (hidden from the states):
     // its beats fill pcx; at its last beat it is in, or bad (QERR_DMA where the service takes it); a
-    // dropped one is forgotten (the model's ra_tap).
+    // dropped one is forgotten (the model's qeng_ra_tap).
     if (ra_hit) begin
       eng_d.ra.bad = beat_bad(eng_q.ra.bad, eng_q.ra.n, eng_q.ra.got);
       if (!eng_d.ra.bad) begin
@@ -1524,7 +1524,7 @@ module vdpu_qeng
         end
       end
     end
-    // the avail refresh's completion (the model's av_tap): 4 bytes, at whatever state; at its last beat in,
+    // the avail refresh's completion (the model's qeng_av_tap): 4 bytes, at whatever state; at its last beat in,
     // or bad (QERR_DMA where RX_NEXT takes it, or IDLE's report owed)
     if (av_hit) begin
       eng_d.av.bad = eng_q.av.bad || (dmacpl_status_i != CPL_SC) || dmacpl_poison_i ||
@@ -1541,7 +1541,7 @@ module vdpu_qeng
 
     // The read beyond the next fetch (its beats fill pcy) and the next fetch's reads (their beats go to
     // their place in their next fetch's TX fetch buffer: the TX mover's write port), at whatever state the
-    // engine is in, hidden from the states (the model's xn_tap).
+    // engine is in, hidden from the states (the model's qeng_xn_tap).
     for (int i = 0; i < int'(XbN); i++) begin
       if (xb_hitv[i]) begin
         eng_d.xb[i].bad = beat_bad(eng_q.xb[i].bad, eng_q.xb[i].n, eng_q.xb[i].got);
