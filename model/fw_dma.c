@@ -22,14 +22,6 @@ bool model_fwdma_cpl_mine(const struct vdpu_state *s, const vdpu_in_t *in)
     return in->dmacpl_valid && s->fwdma.fsm == VDPU_FWDMA_WAIT && in->dmacpl.tag == VDPU_FWDMA_TAG;
 }
 
-/* [addr, addr+len) inside the host memory window, exactly as the queue engine checks buffers. */
-static bool in_window(const struct vdpu_state *s, uint64_t addr, uint32_t len)
-{
-    if (addr < s->eng.hm_base) return false;
-    uint64_t off = addr - s->eng.hm_base;
-    return off < s->eng.hm_size && len <= s->eng.hm_size - off;
-}
-
 static void fail(struct vdpu_edge *e, uint8_t code)
 {
     e->next->fwdma.fsm = VDPU_FWDMA_IDLE;
@@ -51,7 +43,7 @@ void model_fwdma_start(struct vdpu_edge *e, uint32_t ctrl)
         fail(e, VDPU_FWDMA_ERR_LEN);
         return;
     }
-    if (!in_window(e->pre, g->addr, g->len)) {
+    if (!model_in_window(e->pre->eng.hm_base, e->pre->eng.hm_size, g->addr, g->len)) {
         fail(e, VDPU_FWDMA_ERR_WINDOW);
         return;
     }

@@ -219,6 +219,16 @@ uint16_t model_steer_rx_queue(const struct vdpu_state *s);
 uint32_t model_steer_flows(const struct vdpu_state *s); /* MQ_FLOWS: valid entries, bit i = entry i */
 
 /*
+ * [addr, addr+len) inside the host memory window [base, base+size), in exact (65-bit) arithmetic: the
+ * one rule of the queue engine's descriptor checks and the firmware DMA channel (RTL vdpu_pkg's
+ * in_window). Both check len > 0 first; a zero length at the window's end would count as inside.
+ */
+static inline bool model_in_window(uint64_t base, uint64_t size, uint64_t addr, uint32_t len)
+{
+    return addr >= base && len <= size && addr - base <= size - len;
+}
+
+/*
  * Completion timeout (CPL_TIMEOUT; docs/queue-engine.md "PCIe faults"), the same rule for the engine
  * and the firmware DMA channel: while a read is outstanding, a counter of edges without a completion
  * beat for it (1 + warp per edge, like the held-read timer); a beat or the end of the wait starts it

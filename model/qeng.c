@@ -289,14 +289,6 @@ static uint8_t rx_byte(const struct vdpu_edge *e, uint32_t p)
     return p == 10 ? 1 : 0;
 }
 
-/* [addr, addr+len) inside [base, base+size), in exact (65-bit) arithmetic. */
-bool qeng_in_window(const struct vdpu_eng *g, uint64_t addr, uint32_t len)
-{
-    if (addr < g->hm_base) return false;
-    uint64_t off = addr - g->hm_base;
-    return off < g->hm_size && len <= g->hm_size - off;
-}
-
 /*
  * The checks both layouts share, in the contract's order; 0 when the descriptor is fine. `count` is
  * the descriptors of the chain so far including this one, `limit` the most it may have: queue_size
@@ -312,7 +304,7 @@ uint8_t qeng_desc_check(const struct vdpu_edge *e, uint64_t addr, uint32_t len, 
 
     if (flags & VIRTQ_DESC_F_INDIRECT) return VDPU_QERR_INDIRECT;
     if (len == 0) return VDPU_QERR_ZERO_LEN;
-    if (!qeng_in_window(g, addr, len)) return VDPU_QERR_ADDR;
+    if (!model_in_window(g->hm_base, g->hm_size, addr, len)) return VDPU_QERR_ADDR;
     if (g->rx != writable) return VDPU_QERR_DIR;
     if (count > limit) return VDPU_QERR_LOOP;
     return 0;
@@ -326,7 +318,7 @@ uint8_t qeng_ind_check(const struct vdpu_edge *e, uint64_t addr, uint32_t len, u
 
     if (flags & VIRTQ_DESC_F_NEXT) return VDPU_QERR_INDIRECT; /* a table ends the ring chain */
     if (len == 0 || len % VIRTQ_DESC_BYTES || len / VIRTQ_DESC_BYTES > n) return VDPU_QERR_LEN;
-    if (!qeng_in_window(g, addr, len)) return VDPU_QERR_ADDR;
+    if (!model_in_window(g->hm_base, g->hm_size, addr, len)) return VDPU_QERR_ADDR;
     if (ndesc > n) return VDPU_QERR_LOOP;
     return 0;
 }

@@ -179,9 +179,7 @@ static inline uint8_t *qeng_ahead_buf(struct vdpu_eng *n, unsigned i) { return i
  * one the service would read; its slot), the next read's tag held by a read beside the engine, a read
  * loaded on the next tag without the engine waiting for it */
 uint32_t qeng_ahead_k(const struct vdpu_edge *e, uint32_t skip, uint32_t offered_skip, uint32_t *slot);
-/* [addr, addr+len) inside the host window; one beat of the frame at tx_base to the network port (TX_OUT,
- * PAY's TX fetch; true at its last) */
-bool qeng_in_window(const struct vdpu_eng *g, uint64_t addr, uint32_t len);
+/* one beat of the frame at tx_base to the network port (TX_OUT, PAY's TX fetch; true at its last) */
 bool qeng_tx_beat(struct vdpu_edge *e, uint32_t chain_len);
 bool qeng_tag_held(const struct vdpu_eng *g);
 void qeng_pay_read(struct vdpu_edge *e, uint8_t purpose, uint64_t addr, uint16_t len);

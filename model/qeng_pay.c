@@ -44,7 +44,7 @@ static bool fetch_frame_ok(const struct vdpu_eng *g, const uint8_t *d, bool wrap
     if (g->pk_en && (avail != wrap || used == wrap)) return false;
     if (flags & (VIRTQ_DESC_F_NEXT | VIRTQ_DESC_F_WRITE | VIRTQ_DESC_F_INDIRECT)) return false;
     if (len < TX_MIN_CHAIN || len > VDPU_FRAME_BUF_BYTES || *base + len > qeng_fetch_room(g->xf) ||
-        !qeng_in_window(g, le64_at(d), len))
+        !model_in_window(g->hm_base, g->hm_size, le64_at(d), len))
         return false;
     *base = align_word(*base + len);
     return true;

@@ -74,14 +74,6 @@ module vdpu_fw_dma
   logic               bad_q, bad_d;    // read: a beat with an error status, poisoned, or too many bytes
   logic [BufBits-1:0] buf_q, buf_d;
 
-  // [addr, addr+len) inside [base, base+size), in 65-bit arithmetic (the queue engine's rule)
-  function automatic logic in_window(logic [63:0] addr, logic [15:0] len, logic [63:0] base,
-                                     logic [63:0] size);
-    logic [64:0] rel_end;
-    rel_end = {1'b0, addr - base} + 65'(len);
-    return (addr >= base) && (rel_end <= {1'b0, size});
-  endfunction
-
   // Low n bytes set, n <= 32.
   function automatic logic [255:0] byte_mask(logic [5:0] n);
     logic [255:0] m;
@@ -178,7 +170,7 @@ module vdpu_fw_dma
       if (len_q == '0 || 32'(len_q) > FWDMA_BYTES) begin
         err_d  = 1'b1;
         code_d = FWDMA_ERR_LEN;
-      end else if (!in_window(addr_q, len_q, hm_base_i, hm_size_i)) begin
+      end else if (!in_window(addr_q, 32'(len_q), hm_base_i, hm_size_i)) begin
         err_d  = 1'b1;
         code_d = FWDMA_ERR_WINDOW;
       end else begin

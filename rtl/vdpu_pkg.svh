@@ -239,6 +239,15 @@ package vdpu_pkg;
     end
   endfunction
 
+  // [addr, addr+len) inside the host memory window [base, base+size), in exact (65-bit) arithmetic: the
+  // queue engine's descriptor checks and the firmware DMA channel (the model's model_in_window). Both
+  // check len > 0 first.
+  function automatic logic in_window(logic [63:0] addr, logic [31:0] len, logic [63:0] base, logic [63:0] size);
+    logic [64:0] rel_end;
+    rel_end = {1'b0, addr - base} + 65'(len);
+    return (addr >= base) && (rel_end <= {1'b0, size});
+  endfunction
+
   // EVENT_IDX: the spec's vring_need_event: the used index moved from old to new_idx past event_idx.
   function automatic logic need_event(logic [15:0] event_idx, logic [15:0] new_idx, logic [15:0] old);
     return (new_idx - event_idx - 16'd1) < (new_idx - old);

@@ -469,14 +469,6 @@ module vdpu_qeng
     return (v + FRAME_PW'(31)) & ~FRAME_PW'(31);
   endfunction
 
-  // [addr, addr + len) inside [base, base + size), without wrap-around.
-  function automatic logic in_window(logic [63:0] addr, logic [31:0] len, logic [63:0] base,
-                                     logic [63:0] size);
-    logic [64:0] rel_end;
-    rel_end = {1'b0, addr - base} + 65'(len);
-    return (addr >= base) && (rel_end <= {1'b0, size});
-  endfunction
-
   // ---- the queue in service ---------------------------------------------------------------------
   qctx_t       qc;
   logic [15:0] qn;  // queue_size
