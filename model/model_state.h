@@ -220,7 +220,7 @@ struct vdpu_eng {
     /* TX with EVENT_IDX or packed: the interrupt decision pending beside the engine, on the used write
      * before it (ev), and the one before it, still pending when the next batch's used write went out
      * (ep[0]), and so on, EV_PENDING in all: the used ring moves on while fewer are pending
-     * (docs/queue-engine.md "Interrupt decision"; RTL eng_q.ev, eng_q.ep) */
+     * (docs/queue-engine.md "Interrupt decision"; model/qeng_irq.c; RTL vdpu_qeng_irq's irq_q.ev, irq_q.ep) */
     struct eng_decision ev, ep[VDPU_EV_PENDING - 1];
     /* an RX service's run-ahead descriptor reads (docs/queue-engine.md "RX run-ahead"), RX_AHEAD_READS
      * in all: the first (ra, its descriptors in pcx) and the ones after it, each the P descriptors after

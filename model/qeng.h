@@ -66,9 +66,6 @@ uint32_t qeng_rx_total(const struct vdpu_state *s);
 /* NOTIFICATION_DATA: buffers the queue's latest doorbell data says are available beyond last_avail, or -1 */
 int32_t qeng_nd_ahead(const struct vdpu_edge *e, bool nd_en, const struct vdpu_queue_ctx *qc);
 bool qeng_cache_read(const struct vdpu_edge *e);
-/* TX fetch: the run-ahead descriptor read's descriptors become the cache (true), if they are in */
-bool qeng_ahead_take(struct vdpu_edge *e);
-void qeng_ra_forget(struct vdpu_edge *e);
 /* a run-ahead read in flight: its completion expected, its tag held (wanted or dropped) */
 static inline bool qeng_ra_in_flight(const struct eng_ra_read *r)
 {
@@ -109,7 +106,7 @@ static inline bool qeng_ev_held(const struct vdpu_eng *g)
 {
     return !qeng_ev_all(g, ENG_EV_NONE);
 }
-/* the decision whose read has this tag in flight (RTL ev_hit, ev_sel; tag_held), NULL if none: the newest
+/* the decision whose read has this tag in flight (RTL vdpu_qeng_irq's hit_o, sel; tag_held_o), NULL if none: the newest
  * first, then those moved aside in order */
 static inline const struct eng_decision *qeng_ev_of_tag(const struct vdpu_eng *g, uint8_t tag)
 {
@@ -194,6 +191,8 @@ bool qeng_ra_issue(struct vdpu_edge *e);
 bool qeng_av_issue(struct vdpu_edge *e);
 void qeng_av_take(struct vdpu_edge *e);
 int qeng_ra_take(struct vdpu_edge *e);
+/* the first run-ahead read not wanted: dropped in flight, forgotten when in or failed (those after it too) */
+void qeng_ra_forget(struct vdpu_edge *e);
 bool qeng_ra_tap(struct vdpu_edge *e, const vdpu_in_t *in);
 bool qeng_av_tap(struct vdpu_edge *e, const vdpu_in_t *in);
 
@@ -202,6 +201,8 @@ bool qeng_av_tap(struct vdpu_edge *e, const vdpu_in_t *in);
  * reads with it (1: none); the next fetches' reads forgotten (a reset, a timeout); their completion
  * beats (true: the beat was theirs) */
 void qeng_state_pay(struct vdpu_edge *e, const vdpu_in_t *in);
+/* TX fetch: the run-ahead descriptor read's descriptors become the cache (true), if they are in */
+bool qeng_ahead_take(struct vdpu_edge *e);
 uint8_t qeng_tx_fetch_count(const struct vdpu_edge *e);
 void qeng_xn_forget(struct vdpu_eng *n);
 bool qeng_xn_tap(struct vdpu_edge *e, const vdpu_in_t *in);

@@ -18,14 +18,16 @@
  * old to nw past it (vring_need_event). Packed: the driver event structure {off_wrap, flags} -
  * desc-specific (EVENT_IDX): the written slots (nw - n .. nw - 1, the counter just advanced) reached
  * off_wrap, which counts from the current lap, one lap back if its wrap bit is not nwrap (the used wrap
- * counter at nw); else enable / disable. Split without EVENT_IDX is the avail flags' NO_INTERRUPT, which
- * the model keeps in avail_flags (split_irq in qeng_split.c). True: the interrupt is raised.
+ * counter at nw); else enable / disable. Split without EVENT_IDX: the avail flags' NO_INTERRUPT (the
+ * RTL's OpEvent path; the model's split_irq reads the flags it keeps in avail_flags instead, so no model
+ * caller passes that case today). True: the interrupt is raised.
  */
 bool qeng_event_irq(const uint8_t *d, bool pk, bool evx, uint16_t nw, bool nwrap, uint16_t qsize, uint16_t n,
                     uint16_t old)
 {
     uint16_t w = le16_at(d);
 
+    if (!pk && !evx) return !(w & VRING_AVAIL_F_NO_INTERRUPT);
     if (!pk) return qeng_need_event(w, nw, old);
     uint16_t flags = le16_at(d + 2);
     if (evx && flags == VRING_PACKED_EVENT_FLAG_DESC) {

@@ -2312,7 +2312,7 @@ module vdpu_qeng
               XTimeout: begin
                 eng_d.err  = QERR_TIMEOUT;
                 eng_d.fsm = StErr;
-                    end
+              end
               default: begin  // XFailed
                 eng_d.fsm = StProc;
                 eng_d.rd_len  = eng_q.blen[15:0];
@@ -2644,17 +2644,18 @@ module vdpu_qeng
       eng_d.ntx_last  = tx_lastb;
     end
 
-    // DEV_RESET clears QERR; a violation recorded at the same edge survives (data path last). It forgets
-    // the interrupt decisions' reads (ev_forget), as the engine's.
+    // DEV_RESET clears QERR; a violation recorded at the same edge survives (data path last).
     if (dev_reset_i) eng_d.qerr = '0;
-    // reads beside the engine: a DEV_RESET or a completion timeout forgets the RX run-ahead reads, and
-    // the next fetch's reads and the read beyond it (their beats are unexpected); a pick starts without
-    if (dev_reset_i || (eng_d.fsm == StErr && eng_d.err == QERR_TIMEOUT)) begin
+    // reads beside the engine: a DEV_RESET or a completion timeout (nothing writes fsm / err after this)
+    // forgets the interrupt decisions' reads (vdpu_qeng_irq), the RX run-ahead reads, and the next
+    // fetch's reads and the read beyond it (their beats are unexpected); a pick starts without
+    ev_forget = dev_reset_i || (eng_d.fsm == StErr && eng_d.err == QERR_TIMEOUT);
+    if (ev_forget) begin
       eng_d.ra.st = RaNone;
       eng_d.av.st = RaNone;
       for (int i = 0; i < int'(RbN); i++) eng_d.rb[i].st = RaNone;
     end
-    if (xn_clear || dev_reset_i || (eng_d.fsm == StErr && eng_d.err == QERR_TIMEOUT)) begin
+    if (xn_clear || ev_forget) begin
       for (int i = 0; i < int'(XnN); i++) eng_d.p_busy = eng_d.p_busy & ~eng_d.p_nx[i];
       eng_d.p_nx    = '0;
       eng_d.xn     = '0;  // none (their rbase with them)
@@ -2667,8 +2668,6 @@ module vdpu_qeng
   end
 
   assign dma_req_o = req;
-  // the interrupt decisions' reads are forgotten as the engine's (DEV_RESET, a completion timeout)
-  assign ev_forget = dev_reset_i || (eng_d.fsm == StErr && eng_d.err == QERR_TIMEOUT);
 
   // Split IN_ORDER hint per queue: written where the engine consumes buffers (last_avail moves),
   // dropped while a queue is disabled and at DEV_RESET (after the update, as in the model).
