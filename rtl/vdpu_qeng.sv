@@ -1285,6 +1285,7 @@ module vdpu_qeng
   logic        desc_done;    // this descriptor's data is complete: next one or end of chain
   logic        ntx_beat;     // a frame beat goes into the ntx register (TX_OUT, or PAY's TX fetch)
   logic        take_head;    // split: the next buffer's head id is taken from the prefetch cache (below)
+  logic        leave;        // the service ends here: the held batch first (below)
   logic        buf_done;     // the buffer is done (TX frame out, RX chain written): its used element
   logic        mrg_more;     // MRG_RXBUF: the chain is full, the frame goes on in the next buffer
   logic        pay_issued, pay_completed, pay_fail_last;  // PAY: this edge's read request / read done /
@@ -1463,6 +1464,7 @@ module vdpu_qeng
     buf_done   = 1'b0;
     ntx_beat   = 1'b0;
     take_head  = 1'b0;
+    leave      = 1'b0;
     mrg_more   = 1'b0;
     mrg_last   = 1'b0;
     pay_issued    = 1'b0;
@@ -1744,23 +1746,14 @@ module vdpu_qeng
                 eng_d.beat  = '0;
                 eng_d.op    = OpAvEvt;
                 eng_d.fsm = StWrReq;
-              end else if (eng_q.rbuf[31:16] == la_eff && (eng_q.rx || eng_q.b_cnt != '0)) begin
-                // empty: an RX frame is dropped (MRG_RXBUF: no buffer for its rest); leaving the
-                // queue with a batch held: the batch is written first, IDLE after its IRQ
+              end else if (eng_q.rbuf[31:16] == la_eff) begin
+                // empty: TX is done; an RX frame is dropped (MRG_RXBUF: no buffer for its rest)
                 if (eng_q.rx) begin
                   rx_free_o = 1'b1;
                   eng_d.rx_own  = 1'b0;
                   if (eng_q.rx_dropped != 16'hFFFF) eng_d.rx_dropped = eng_q.rx_dropped + 16'd1;
                 end
-                eng_d.fsm = StIdle;
-                if (eng_q.b_cnt != '0) begin
-                  eng_d.b_leave = 1'b1;
-                  eng_d.beat   = '0;
-                  eng_d.op     = OpUsed;
-                  eng_d.fsm  = StWrReq;
-                end
-              end else if (eng_q.rbuf[31:16] == la_eff) begin
-                eng_d.fsm = StIdle;  // empty: TX is done
+                leave = 1'b1;
               end else if (eng_q.rbuf[31:16] - qc.last_avail > qn || eng_q.rbuf[31:16] - qc.last_avail < 16'(eng_q.m_n)) begin
                 // more than a ring of buffers, or (MRG_RXBUF) the idx moved back past the frame's buffers
                 eng_d.err  = QERR_IDX;
@@ -1791,8 +1784,7 @@ module vdpu_qeng
                   eng_d.ndcap = cap8(cur_ahead);
                   eng_d.fsm = StRdReq;
                 end else if (eng_q.ndesc == '0 && eng_q.rx) begin
-                  // the frame is dropped (MRG_RXBUF: the filled buffers' slots go back); a held RX
-                  // batch is written first, IDLE after its IRQ
+                  // the frame is dropped (MRG_RXBUF: the filled buffers' slots go back)
                   rx_free_o = 1'b1;
                   eng_d.rx_own  = 1'b0;
                   if (eng_q.rx_dropped != 16'hFFFF) eng_d.rx_dropped = eng_q.rx_dropped + 16'd1;
@@ -1801,23 +1793,9 @@ module vdpu_qeng
                     qwr_o.last_avail = eng_q.m_la0;
                     qwr_o.avail_wrap = eng_q.m_aw0;
                   end
-                  eng_d.fsm = StIdle;
-                  if (eng_q.b_cnt != '0) begin
-                    eng_d.b_leave = 1'b1;
-                    eng_d.ndesc  = 17'(eng_q.b_nd);
-                    eng_d.beat   = '0;
-                    eng_d.op     = (eng_q.b_cnt > 4'd1) ? OpUsedRest : OpUsed;
-                    eng_d.fsm  = StWrReq;
-                  end
-                end else if (eng_q.ndesc == '0 && eng_q.b_cnt != '0) begin
-                  // IN_ORDER: leaving the queue: the held batch first, IDLE after its IRQ
-                  eng_d.b_leave = 1'b1;
-                  eng_d.ndesc  = 17'(eng_q.b_nd);
-                  eng_d.beat   = '0;
-                  eng_d.op     = OpUsed;
-                  eng_d.fsm  = StWrReq;
+                  leave = 1'b1;
                 end else if (eng_q.ndesc == '0) begin
-                  eng_d.fsm = StIdle;
+                  leave = 1'b1;  // TX: no buffer
                 end else begin
                   eng_d.err  = QERR_CHAIN;
                   eng_d.fsm = StErr;
@@ -2137,15 +2115,7 @@ module vdpu_qeng
           // (no avail_event), the pending batch first; kick brings the engine back (quiesce waits for
           // the used entries of frames a TX fetch has sent)
           qwr_o.kick_set = 1'b1;
-          if (eng_q.b_cnt != '0) begin  // split, or packed IN_ORDER
-            eng_d.b_leave = 1'b1;
-            if (eng_q.pk_en) eng_d.ndesc = 17'(eng_q.b_nd);
-            eng_d.beat   = '0;
-            eng_d.op     = OpUsed;
-            eng_d.fsm  = StWrReq;
-          end else begin
-            eng_d.fsm = StIdle;
-          end
+          leave = 1'b1;
         end else begin
           // TX: next buffer: a cached descriptor / head id, else a read; split re-reads the avail
           // idx only when the last one is used up
@@ -2161,15 +2131,8 @@ module vdpu_qeng
               eng_d.fsm = StProc;
             end else if (!cur_ahead[17] && cur_ahead[16:0] == '0) begin
               // NOTIFICATION_DATA: the next slot is not available yet: no read; the doorbell that
-              // makes it available sets kick (left set since the pick); an IN_ORDER batch first
-              eng_d.fsm = StIdle;
-              if (eng_q.b_cnt != '0) begin
-                eng_d.b_leave = 1'b1;
-                eng_d.ndesc  = 17'(eng_q.b_nd);
-                eng_d.beat   = '0;
-                eng_d.op     = OpUsed;
-                eng_d.fsm  = StWrReq;
-              end
+              // makes it available sets kick (left set since the pick)
+              leave = 1'b1;
             end else if (eng_q.xa.st == XaIn) begin  // TX fetch: read ahead during the fetch
               eng_d.pc    = eng_q.pcx;
               eng_d.pc_n   = eng_q.xa.n;
@@ -2191,15 +2154,10 @@ module vdpu_qeng
             eng_d.op   = OpRing;
           end else if (eng_q.ev_en || !eng_q.nd_en) begin
             eng_d.op = OpAvail;
-          end else if (eng_q.b_cnt != '0) begin
-            // NOTIFICATION_DATA, no EVENT_IDX: every post comes with a doorbell (kick): leave
-            // without the avail read, the pending batch first
-            eng_d.b_leave = 1'b1;
-            eng_d.beat   = '0;
-            eng_d.op     = OpUsed;
-            eng_d.fsm  = StWrReq;
           end else begin
-            eng_d.fsm = StIdle;
+            // NOTIFICATION_DATA, no EVENT_IDX: every post comes with a doorbell (kick): leave
+            // without the avail read
+            leave = 1'b1;
           end
         end
       end
@@ -2401,17 +2359,8 @@ module vdpu_qeng
           end
         end else if (!quiesce_i && !rx_full_i && (rx_len_i != '0 || nrx_valid_i)) begin
           // a frame is arriving
-        end else if (eng_q.b_cnt != '0) begin  // the held batch first, IDLE after its IRQ
-          eng_d.b_leave = 1'b1;
-          eng_d.beat   = '0;
-          eng_d.op     = OpUsed;
-          eng_d.fsm  = StWrReq;
-          if (eng_q.pk_en) begin
-            eng_d.ndesc = 17'(eng_q.b_nd);
-            if (eng_q.b_cnt > 4'd1) eng_d.op = OpUsedRest;
-          end
         end else begin
-          eng_d.fsm = StIdle;
+          leave = 1'b1;
         end
       end
 
@@ -2504,20 +2453,10 @@ module vdpu_qeng
     // buffers: commit - num_buffers into header byte 10, then the used entries of buffers 1..n-1
     // and buffer 0's last, so a packed driver polling buffer 0's slot finds the others used.
     if (mrg_more && 32'(eng_q.m_n) + 32'd1 >= 32'(MRG_MAX)) begin
-      eng_d.fsm   = StIdle;
       rx_free_o = 1'b1;
       eng_d.rx_own  = 1'b0;
       if (eng_q.rx_dropped != 16'hFFFF) eng_d.rx_dropped = eng_q.rx_dropped + 16'd1;
-      if (eng_q.b_cnt != '0) begin  // an RX batch held: written first, IDLE after its IRQ
-        eng_d.b_leave = 1'b1;
-        eng_d.beat   = '0;
-        eng_d.op     = OpUsed;
-        eng_d.fsm  = StWrReq;
-        if (eng_q.pk_en) begin
-          eng_d.ndesc = 17'(eng_q.b_nd);
-          if (eng_q.b_cnt > 4'd1) eng_d.op = OpUsedRest;
-        end
-      end
+      leave = 1'b1;
       if (eng_q.pk_en && eng_q.m_n != '0) begin  // the filled buffers' slots go back to the driver's side
         qwr_o.avail_we   = 1'b1;
         qwr_o.last_avail = eng_q.m_la0;
@@ -2550,6 +2489,22 @@ module vdpu_qeng
                                                        // all slots of the held batch and the frame
         eng_d.op      = OpNumBuf;
         eng_d.fsm   = StWrReq;
+      end
+    end
+
+    // The service ends (the model's ring leave): a batch still held is written first - packed: as one
+    // used descriptor over all its slots (RX of several buffers: the rest first, OpUsedRest) - and
+    // IDLE follows its IRQ; with none held, IDLE now. Set above in the states that find no buffer,
+    // yield the queue, or drop an RX frame; none of them finishes a descriptor in the same edge.
+    if (leave) begin
+      if (eng_q.b_cnt != '0) begin
+        eng_d.b_leave = 1'b1;
+        eng_d.beat    = '0;
+        eng_d.op      = (eng_q.pk_en && eng_q.rx && eng_q.b_cnt > 4'd1) ? OpUsedRest : OpUsed;
+        eng_d.fsm     = StWrReq;
+        if (eng_q.pk_en) eng_d.ndesc = 17'(eng_q.b_nd);
+      end else begin
+        eng_d.fsm = StIdle;
       end
     end
 
