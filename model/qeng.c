@@ -282,13 +282,6 @@ uint32_t qeng_rx_total(const struct vdpu_state *s)
     return VDPU_NET_HDR_BYTES + model_rx_head(s)->len;
 }
 
-/* Byte p of header+frame: the header is all zero except num_buffers = 1 (bytes 10-11). */
-static uint8_t rx_byte(const struct vdpu_edge *e, uint32_t p)
-{
-    if (p >= VDPU_NET_HDR_BYTES) return e->bufs->rx[e->pre->eng.rx_head][p - VDPU_NET_HDR_BYTES];
-    return p == 10 ? 1 : 0;
-}
-
 /*
  * The checks both layouts share, in the contract's order; 0 when the descriptor is fine. `count` is
  * the descriptors of the chain so far including this one, `limit` the most it may have: queue_size
@@ -832,10 +825,10 @@ static void state_rd_wait(struct vdpu_edge *e, const vdpu_in_t *in)
         unsigned k = c->len < DMA_BEAT_BYTES ? c->len : DMA_BEAT_BYTES;
         if (c->len > room) n->rd_bad = true; /* more bytes than requested: QERR_DMA, as the RTL */
         if (k > room) k = room;
-        uint8_t *dst = g->rd_purpose == VDPU_PURP_PAYLOAD_RD ? e->bufs->tx + g->chain_len
-                       : qeng_cache_read(e)                   ? n->pc
-                                                              : e->bufs->rd;
-        memcpy(dst + g->rd_got, c->data, k);
+        if (g->rd_purpose == VDPU_PURP_PAYLOAD_RD)
+            qeng_tx_put(e, g->chain_len + g->rd_got, c->data, k);
+        else
+            memcpy((qeng_cache_read(e) ? n->pc : e->bufs->rd) + g->rd_got, c->data, k);
         n->rd_got = (uint16_t)(g->rd_got + k);
     }
     if (c->last) n->fsm = VDPU_ENG_PROC;
@@ -850,24 +843,6 @@ static void state_rd_wait(struct vdpu_edge *e, const vdpu_in_t *in)
  * PROC, which then sees the whole descriptor as one read: rd_len = d_len, rd_got = rd_len unless
  * something went wrong (QERR_DMA there).
  */
-/* One beat of the frame at tx_base (chain_len bytes with the header, which is not sent) into the free ntx
- * register: tx_pos bytes of it sent so far; returns true at its last beat (TX_OUT, PAY's TX fetch). */
-bool qeng_tx_beat(struct vdpu_edge *e, uint32_t chain_len)
-{
-    const struct vdpu_eng *g = &e->pre->eng;
-    vdpu_ntx_t b;
-    uint32_t flen = chain_len - VDPU_NET_HDR_BYTES;
-    uint32_t k = flen - g->tx_pos < NET_BEAT_BYTES ? flen - g->tx_pos : NET_BEAT_BYTES;
-
-    memset(&b, 0, sizeof b);
-    memcpy(b.data, e->bufs->tx + g->tx_base + VDPU_NET_HDR_BYTES + g->tx_pos, k);
-    b.keep = k == NET_BEAT_BYTES ? 0xFFFFFFFFu : (1u << k) - 1;
-    b.last = g->tx_pos + k == flen;
-    model_ntx_load(e, &b);
-    e->next->eng.tx_pos = g->tx_pos + k;
-    return b.last;
-}
-
 /*
  * A read ahead's descriptors (docs/queue-engine.md "Reading ahead", "RX run-ahead"): P at most, from
  * `skip` descriptors past the next one the service would read, not across the ring (packed) or table
@@ -974,9 +949,10 @@ static void state_wr_req(struct vdpu_edge *e)
     r.addr = g->wr_addr;
     uint32_t base = DMA_BEAT_BYTES * g->wr_beat;
     uint32_t k = g->wr_len - base < DMA_BEAT_BYTES ? g->wr_len - base : DMA_BEAT_BYTES;
-    for (uint32_t i = 0; i < k; i++)
-        r.data[i] = g->wr_purpose == VDPU_PURP_PAYLOAD_WR && !g->m_commit ? rx_byte(e, g->rx_done + base + i)
-                                                                           : g->wr_data[base + i];
+    if (g->wr_purpose == VDPU_PURP_PAYLOAD_WR && !g->m_commit)
+        qeng_rx_beat(e, g->rx_done + base, k, r.data);
+    else
+        memcpy(r.data, g->wr_data + base, k);
     r.last = base + k == g->wr_len;
     model_dma_out_load(e, &r);
     /* where the stream puts header byte 10: MRG_RXBUF patches num_buffers there */

@@ -176,10 +176,15 @@ static inline uint8_t *qeng_ahead_buf(struct vdpu_eng *n, unsigned i) { return i
  * one the service would read; its slot), the next read's tag held by a read beside the engine, a read
  * loaded on the next tag without the engine waiting for it */
 uint32_t qeng_ahead_k(const struct vdpu_edge *e, uint32_t skip, uint32_t offered_skip, uint32_t *slot);
-/* one beat of the frame at tx_base to the network port (TX_OUT, PAY's TX fetch; true at its last) */
-bool qeng_tx_beat(struct vdpu_edge *e, uint32_t chain_len);
 bool qeng_tag_held(const struct vdpu_eng *g);
 void qeng_pay_read(struct vdpu_edge *e, uint8_t purpose, uint64_t addr, uint16_t len);
+
+/* qeng_tx.c, the TX mover (rtl/vdpu_qeng_tx.sv): payload bytes into the TX frame buffer at a chain byte;
+ * one beat of the frame at tx_base to the network port (TX_OUT, PAY's TX fetch; true at its last) */
+void qeng_tx_put(struct vdpu_edge *e, uint32_t pos, const uint8_t *data, unsigned k);
+bool qeng_tx_beat(struct vdpu_edge *e, uint32_t chain_len);
+/* qeng_rx.c, the RX mover (rtl/vdpu_qeng_rx.sv): k bytes of an RX payload write beat from header+frame byte pos */
+void qeng_rx_beat(const struct vdpu_edge *e, uint32_t pos, uint32_t k, uint8_t *out);
 
 /* qeng_rx_ahead.c: an RX service's run-ahead descriptor reads and the split avail refresh
  * (docs/queue-engine.md "RX run-ahead", "RX avail refresh"): none (a pick, a reset, a timeout); issue

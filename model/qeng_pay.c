@@ -338,7 +338,7 @@ void qeng_state_pay(struct vdpu_edge *e, const vdpu_in_t *in)
             unsigned k = c->len < DMA_BEAT_BYTES ? c->len : DMA_BEAT_BYTES;
             if (c->len > room) n->p_bad = true;
             if (k > room) k = room;
-            memcpy(e->bufs->tx + g->p_slot[hit].off + g->p_slot[hit].got, c->data, k);
+            qeng_tx_put(e, g->p_slot[hit].off + g->p_slot[hit].got, c->data, k);
             n->p_slot[hit].got = (uint16_t)(g->p_slot[hit].got + k);
             if (c->last) {
                 if (g->p_slot[hit].got + k != g->p_slot[hit].len) n->p_bad = true;
@@ -414,7 +414,7 @@ bool qeng_xn_tap(struct vdpu_edge *e, const vdpu_in_t *in)
     unsigned k = c->len < DMA_BEAT_BYTES ? c->len : DMA_BEAT_BYTES;
     bool bad = c->status != VDPU_CPL_SC || c->poison || c->len > room;
     if (!bad) {
-        memcpy(e->bufs->tx + g->p_slot[t].off + g->p_slot[t].got, c->data, k);
+        qeng_tx_put(e, g->p_slot[t].off + g->p_slot[t].got, c->data, k);
         n->p_slot[t].got = (uint16_t)(g->p_slot[t].got + k);
     }
     if (bad) n->xn[xi].bad = true;
