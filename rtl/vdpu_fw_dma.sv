@@ -74,13 +74,6 @@ module vdpu_fw_dma
   logic               bad_q, bad_d;    // read: a beat with an error status, poisoned, or too many bytes
   logic [BufBits-1:0] buf_q, buf_d;
 
-  // Low n bytes set, n <= 32.
-  function automatic logic [255:0] byte_mask(logic [5:0] n);
-    logic [255:0] m;
-    for (int unsigned i = 0; i < 32; i++) m[8*i+:8] = (i < 32'(n)) ? 8'hFF : 8'h00;
-    return m;
-  endfunction
-
   // ---- the write beat / read request in the output register's terms --------------------------
   logic [15:0] wbase;   // first byte of the write beat
   logic [5:0]  wbytes;  // bytes in it

@@ -197,6 +197,15 @@ module vdpu_qeng
     logic       bad;  // a beat of it failed
   } x_read_t;
 
+  // A payload read in flight on a read tag: the slot is its tag's (the model's p_slot[]; which next fetch
+  // a slot reads for is eng_t's p_nx, one bit vector per next fetch)
+  typedef struct packed {
+    logic                busy;
+    logic [15:0]         len;
+    logic [15:0]         got;
+    logic [FRAME_PW-1:0] off;   // chain offset of its bytes
+  } pay_slot_t;
+
   // A run-ahead descriptor read beside the engine (the model's struct eng_ra_read)
   typedef struct packed {
     ra_st_e     st;
@@ -269,17 +278,17 @@ module vdpu_qeng
     // the buffer (descriptor chain) in progress
     logic [15:0]                 avail_idx;          // split: avail idx read in step 1
     logic                        irq_en;             // interrupt wanted (NO_INTERRUPT / event flags)
-    logic [15:0]                 head;               // split: chain head id
+    logic [15:0]                 id;                 // split: chain head id
     logic [15:0]                 cur;                // split: id of the descriptor to read next
     logic [63:0]                 d_addr;
     logic [15:0]                 d_flags;
     logic [15:0]                 d_next;             // split: next; packed: id (bytes 12-13)
     logic [16:0]                 ndesc;              // descriptors in the chain so far
     logic [31:0]                 blen;               // bytes to move for this descriptor
-    logic [31:0]                 off;                // ... of which done (start of the current chunk)
+    logic [31:0]                 d_off;              // ... of which done (start of the current chunk)
     logic [FRAME_PW-1:0]         tot;                // TX: chain bytes read; RX: header + frame bytes written
     logic [15:0]                 clen;               // RX: current write chunk length
-    logic [3:0]                  beat;               // RX: beat of that chunk
+    logic [3:0]                  wr_beat;            // beat of the write (RX payload chunk, used entries)
     logic [FRAME_WW-1:0]         txb;                // TX: frame beat to send next
     logic [7:0]                  err;                // QERR_* of the violation found in PROC / WR_REQ, for ERR
     // prefetch cache and used batch of the queue in service (reset at the pick)
@@ -354,10 +363,7 @@ module vdpu_qeng
     logic [TagW:0]               p_n;                // reads outstanding
     logic [31:0]                 p_req;              // bytes of the descriptor requested
     logic                        p_bad;              // error status, foreign tag or wrong length seen
-    logic [QENG_TAGS-1:0]        p_busy;
-    logic [QENG_TAGS-1:0][15:0]  p_len;
-    logic [QENG_TAGS-1:0][15:0]  p_got;
-    logic [QENG_TAGS-1:0][FRAME_PW-1:0] p_off;       // chain offset of its bytes
+    pay_slot_t [QENG_TAGS-1:0]   p_slot;             // per read tag: the payload read in flight on it
     // TX fetch (packed or split IN_ORDER TX, M > 1, ENG_PARAM[18:15] = K > 1; docs/queue-engine.md
     // "TX fetch"): the PAY phase of a one-descriptor frame also reads the payload of the one-descriptor
     // frames cached behind it, each at its own 32-byte aligned base in the TX frame buffer, and sends each
@@ -583,7 +589,7 @@ module vdpu_qeng
   assign ev_timed = (ev_read || ra_pend || xn_pend) &&
                     (eng_q.fsm == StIdle || eng_q.fsm == StRdReq ||
                                                       (eng_q.fsm == StPay && eng_q.x.stop == XGo) ||
-                                                      (eng_q.fsm == StWrReq && eng_q.beat == '0)) ||
+                                                      (eng_q.fsm == StWrReq && eng_q.wr_beat == '0)) ||
                     (eng_q.fsm == StRxNext && (eng_q.ra.st == RaRead || av_pend));  // RX_NEXT: it may wait for these
   assign cpl_good = (dmacpl_tag_i == eng_q.rd_tag) && (dmacpl_status_i == CPL_SC) && !dmacpl_poison_i;
   assign cto_run  = (eng_q.fsm == StRdWait) || (eng_q.fsm == StPay && eng_q.p_n != '0 && eng_q.x.stop == XGo) || ev_timed;
@@ -679,7 +685,7 @@ module vdpu_qeng
         xn_slot = 1'b1;
       end
   end
-  assign xn_hit   = dmacpl_valid_i && !xb_hit && (dmacpl_tag_i[7:TagW] == '0) && eng_q.p_busy[dmacpl_tag_i[TagW-1:0]] && xn_slot;
+  assign xn_hit   = dmacpl_valid_i && !xb_hit && (dmacpl_tag_i[7:TagW] == '0) && eng_q.p_slot[dmacpl_tag_i[TagW-1:0]].busy && xn_slot;
   assign cpl_v    = dmacpl_valid_i && !ev_hit && !ra_hit && (rb_hit == '0) && !av_hit && !xn_hit && !xb_hit;
   logic beside_tag;  // a decision's or a later run-ahead read's read in flight has the next read's tag
   always_comb begin : beside_tag_held
@@ -722,8 +728,8 @@ module vdpu_qeng
   // failed descriptor's reads, finds it free); the low TagW tag bits index it
   always_comb begin
     pay_idx = dmacpl_tag_i[TagW-1:0];
-    pay_hit = (dmacpl_tag_i[7:TagW] == '0) && eng_q.p_busy[pay_idx];
-    pay_room   = eng_q.p_len[pay_idx] - eng_q.p_got[pay_idx];
+    pay_hit = (dmacpl_tag_i[7:TagW] == '0) && eng_q.p_slot[pay_idx].busy;
+    pay_room   = eng_q.p_slot[pay_idx].len - eng_q.p_slot[pay_idx].got;
     pay_n      = 6'(min16(32'(min16(32'(dmacpl_len_i), 32'd32)), 32'(pay_room)));
     pay_addr   = eng_q.d_addr;
     pay_elen   = eng_q.blen;
@@ -734,7 +740,7 @@ module vdpu_qeng
     pay_len    = min16(pay_elen - eng_q.p_req, 32'(DMA_RD_MAX));
     // a read may be loaded (the next fetch's reads count in M too); the read ahead goes first
     pay_can    = (eng_q.fsm == StPay) && !rd_abort && !cto_fire && (eng_q.x.stop == XGo) &&
-                 (8'(eng_q.p_n) + xn_reads < 8'(eng_q.mr)) && !eng_q.p_busy[eng_q.next_tag] && !tag_held && dma_free_i;
+                 (8'(eng_q.p_n) + xn_reads < 8'(eng_q.mr)) && !eng_q.p_slot[eng_q.next_tag].busy && !tag_held && dma_free_i;
   end
   // after the read ahead and the read beyond (a block of its own: xb_k's block reads pay_can)
   assign pay_req_ok = pay_can && (xa_k == '0) && (xb_k == '0) && (eng_q.p_req < pay_elen);
@@ -763,7 +769,7 @@ module vdpu_qeng
       x_len = (eng_q.x.out == '0) ? eng_q.blen : eng_q.pc[128*(32'(eng_q.x.out)-1)+64 +: 32];
       x_in  = !(eng_q.x.req == eng_q.x.out && eng_q.p_req < x_len);
       for (int unsigned i = 0; i < QENG_TAGS; i++) begin
-        if (eng_q.p_busy[i] && !pnx_any[i] && 33'(eng_q.p_off[i]) < 33'(eng_q.tx_base) + 33'(x_len)) x_in = 1'b0;
+        if (eng_q.p_slot[i].busy && !pnx_any[i] && 33'(eng_q.p_slot[i].off) < 33'(eng_q.tx_base) + 33'(x_len)) x_in = 1'b0;
       end
     end
     x_go      = (eng_q.fsm == StPay) && eng_q.x.cnt != 4'd1 && eng_q.x.out != eng_q.x.cnt &&
@@ -1071,7 +1077,7 @@ module vdpu_qeng
   vdpu_qeng_tx u_tx (
     .clk_i,
     .we_i      (tx_we),
-    .wpos_i    ((eng_q.fsm == StPay || xn_hit) ? eng_q.p_off[pay_idx] + FRAME_PW'(eng_q.p_got[pay_idx]) : eng_q.tot + eng_q.rd_got[FRAME_PW-1:0]),
+    .wpos_i    ((eng_q.fsm == StPay || xn_hit) ? eng_q.p_slot[pay_idx].off + FRAME_PW'(eng_q.p_slot[pay_idx].got) : eng_q.tot + eng_q.rd_got[FRAME_PW-1:0]),
     .wlen_i    ((eng_q.fsm == StPay || xn_hit) ? pay_n : cpl_n),
     .wdata_i   (dmacpl_data_i),
     .out_i     ((eng_q.fsm == StTxOut) || x_go),
@@ -1094,7 +1100,7 @@ module vdpu_qeng
   vdpu_qeng_rx u_rx (
     .active_i  (rx_re_o),
     .pos_i     (eng_q.tot),
-    .beat_i    (eng_q.beat),
+    .beat_i    (eng_q.wr_beat),
     .chunk_i   (eng_q.clen),
     .raddr_o   (rx_raddr_o),
     .rdata_i   (rx_rdata_i),
@@ -1271,10 +1277,10 @@ module vdpu_qeng
     rest_len  = {8'b0, eng_q.b_cnt - 4'd1, 4'b0};
     rest_beat = '0;
     for (int j = 0; j < 2; j++) begin  // descriptor 2*beat + j of the rest is element 2*beat + j + 1
-      if (32'(eng_q.beat) * 32'd2 + 32'(j) + 32'd1 < 32'(eng_q.b_cnt)) begin
+      if (32'(eng_q.wr_beat) * 32'd2 + 32'(j) + 32'd1 < 32'(eng_q.b_cnt)) begin
         rest_beat[128*j+:128] = {used_fl | 16'(1 << VQ_F_WRITE),
-                                 eng_q.b_id[16*(32'(eng_q.beat) * 2 + j + 1)+:16],
-                                 16'b0, eng_q.b_len[16*(32'(eng_q.beat) * 2 + j + 1)+:16], 64'b0};
+                                 eng_q.b_id[16*(32'(eng_q.wr_beat) * 2 + j + 1)+:16],
+                                 16'b0, eng_q.b_len[16*(32'(eng_q.wr_beat) * 2 + j + 1)+:16], 64'b0};
       end
     end
     used_adv  = 16'(eng_q.b_cnt) + (eng_q.m_commit ? 16'(eng_q.m_cnt) : 16'd0);  // MRG_RXBUF: after the held batch
@@ -1330,8 +1336,8 @@ module vdpu_qeng
         end
         OpPayload: begin
           req.purpose = PURP_PAYLOAD_RD;
-          req.addr    = eng_q.d_addr + 64'(eng_q.off);
-          req.len     = min16(eng_q.blen - eng_q.off, 32'(DMA_RD_MAX));
+          req.addr    = eng_q.d_addr + 64'(eng_q.d_off);
+          req.len     = min16(eng_q.blen - eng_q.d_off, 32'(DMA_RD_MAX));
         end
         OpInd: begin  // INDIRECT_DESC: a block of up to 32 table entries
           req.purpose = PURP_INDIRECT;
@@ -1384,7 +1390,7 @@ module vdpu_qeng
       unique case (eng_q.op)
         OpPayWr: begin
           req.purpose = PURP_PAYLOAD_WR;
-          req.addr    = eng_q.d_addr + 64'(eng_q.off);
+          req.addr    = eng_q.d_addr + 64'(eng_q.d_off);
           req.len     = eng_q.clen;
           req.data    = rx_beat;
           req.last    = rx_lastb;
@@ -1420,8 +1426,8 @@ module vdpu_qeng
             // the batch of struct vring_used_elem {id, len}, 32 bytes per beat
             req.addr = used_base + 64'd4 + {45'b0, mod16(qc.used_idx, qn), 3'b0};
             req.len  = used_wlen;
-            req.data = used_elems[256*eng_q.beat+:256];
-            req.last = (used_wlen - {7'b0, eng_q.beat, 5'b0}) <= 16'd32;
+            req.data = used_elems[256*eng_q.wr_beat+:256];
+            req.last = (used_wlen - {7'b0, eng_q.wr_beat, 5'b0}) <= 16'd32;
           end
         end
         OpUsedRest: begin  // packed RX batch: whole used descriptors (address 0) from slot used_idx + 1
@@ -1429,7 +1435,7 @@ module vdpu_qeng
           req.addr    = desc_base + {44'b0, qc.used_idx + 16'd1, 4'b0};
           req.len     = rest_len;
           req.data    = rest_beat;
-          req.last    = (rest_len - {7'b0, eng_q.beat, 5'b0}) <= 16'd32;
+          req.last    = (rest_len - {7'b0, eng_q.wr_beat, 5'b0}) <= 16'd32;
         end
         OpAvEvt: begin  // split EVENT_IDX: avail_event after the used ring
           req.purpose     = PURP_EVENT;
@@ -1472,7 +1478,7 @@ module vdpu_qeng
     pay_completed = 1'b0;
     pay_fail_last = 1'b0;
     tot_new    = eng_q.tot;
-    off_new    = eng_q.off;
+    off_new    = eng_q.d_off;
     // packed: the slot after last_avail, wrapping at the ring end; `>=` as the model's advance_slot, so
     // a position at or past the end (restored out of range) wraps alike (fuzz_dev_cosim finding, 2026-12-06)
     la_next    = (16'(qc.last_avail + 16'd1) >= qn) ? '0 : qc.last_avail + 16'd1;
@@ -1552,11 +1558,11 @@ module vdpu_qeng
       end
     end
     if (xn_hit) begin  // next fetch xn_hi's read
-      if (!xn_bad_beat) eng_d.p_got[pay_idx] = eng_q.p_got[pay_idx] + 16'(pay_n);
+      if (!xn_bad_beat) eng_d.p_slot[pay_idx].got = eng_q.p_slot[pay_idx].got + 16'(pay_n);
       if (xn_bad_beat) eng_d.xn[xn_hi].bad = 1'b1;
       if (dmacpl_last_i) begin
-        if (!xn_bad_beat && eng_q.p_got[pay_idx] + 16'(pay_n) != eng_q.p_len[pay_idx]) eng_d.xn[xn_hi].bad = 1'b1;
-        eng_d.p_busy[pay_idx]       = 1'b0;
+        if (!xn_bad_beat && eng_q.p_slot[pay_idx].got + 16'(pay_n) != eng_q.p_slot[pay_idx].len) eng_d.xn[xn_hi].bad = 1'b1;
+        eng_d.p_slot[pay_idx].busy = 1'b0;
         eng_d.p_nx[xn_hi][pay_idx] = 1'b0;
         eng_d.xn[xn_hi].n          = eng_q.xn[xn_hi].n - CntW'(1);
         if (eng_d.xn[xn_hi].bad) eng_d.fail_owed = 1'b1;  // until the next PAY phase takes it
@@ -1743,7 +1749,7 @@ module vdpu_qeng
               if (eng_q.rbuf[31:16] != la_eff) eng_d.ae_wait = 1'b0;  // a later empty queue writes it again
               if (eng_q.rbuf[31:16] == la_eff && eng_q.ev_en && !eng_q.rx && !eng_q.ae_wait) begin
                 // EVENT_IDX: ask for a doorbell when the next buffer is posted, then look once more
-                eng_d.beat  = '0;
+                eng_d.wr_beat  = '0;
                 eng_d.op    = OpAvEvt;
                 eng_d.fsm = StWrReq;
               end else if (eng_q.rbuf[31:16] == la_eff) begin
@@ -1862,7 +1868,7 @@ module vdpu_qeng
               end else begin
                 eng_d.d_addr  = pd_addr;
                 eng_d.d_flags = pd_flags;
-                eng_d.off    = '0;
+                eng_d.d_off    = '0;
                 // packed: dnext keeps the ring descriptor's buffer id (a table entry's is ignored)
                 if (!(eng_q.pk_en && eng_q.op == OpInd)) eng_d.d_next = pd_next;
                 if (eng_q.op == OpInd) begin
@@ -1879,7 +1885,7 @@ module vdpu_qeng
                   // TX fetch: a frame read and sent with the one before it
                   eng_d.x.left   = eng_q.x.left - 4'd1;
                   eng_d.blen    = pd_len;
-                  eng_d.off     = pd_len;
+                  eng_d.d_off     = pd_len;
                   tot_new   = FRAME_PW'(pd_len);
                   eng_d.tot     = tot_new;
                   desc_done = 1'b1;
@@ -1917,7 +1923,7 @@ module vdpu_qeng
                       eng_d.x.rbase = eng_q.tot;
                       eng_d.p_n     = '0;
                       eng_d.p_bad   = 1'b0;
-                      eng_d.p_busy  = '0;  // a descriptor that failed left the slots of its reads in flight busy
+                      for (int t = 0; t < int'(QENG_TAGS); t++) eng_d.p_slot[t].busy = 1'b0;  // a descriptor that failed left the slots of its reads in flight busy
                     end
                     eng_d.x.left  = eng_d.x.cnt - 4'd1;
                     eng_d.tx_base = FRAME_PW'(32'(eng_d.x.bidx) * TX_BUF_BYTES);
@@ -1946,7 +1952,7 @@ module vdpu_qeng
                 end else if (pd_wlen != '0) begin
                   eng_d.blen  = pd_wlen;
                   eng_d.clen  = min16(pd_wlen, 32'(DMA_WR_MAX));
-                  eng_d.beat  = '0;
+                  eng_d.wr_beat  = '0;
                   eng_d.op    = OpPayWr;
                   eng_d.fsm = StWrReq;
                 end else begin
@@ -1958,9 +1964,9 @@ module vdpu_qeng
             end
 
             OpPayload: begin
-              off_new = eng_q.off + 32'(eng_q.rd_len);
+              off_new = eng_q.d_off + 32'(eng_q.rd_len);
               tot_new = eng_q.tot + FRAME_PW'(eng_q.rd_len);
-              eng_d.off   = off_new;
+              eng_d.d_off   = off_new;
               eng_d.tot   = tot_new;
               if (off_new < eng_q.blen) begin
                 eng_d.fsm = StRdReq;
@@ -1984,7 +1990,7 @@ module vdpu_qeng
           eng_d.err  = QERR_TIMEOUT;
           eng_d.fsm = StErr;
         end else if ((ev_bad || ev_full) &&
-                     (eng_q.op == OpUsed || eng_q.op == OpUsedRest) && eng_q.beat == '0) begin
+                     (eng_q.op == OpUsed || eng_q.op == OpUsedRest) && eng_q.wr_beat == '0) begin
           // the used ring moves on while one or two interrupt decisions are pending, not three; a failed
           // one has stopped the queue: the service ends here, nothing more is used (an RX frame it holds
           // freed)
@@ -2000,14 +2006,14 @@ module vdpu_qeng
             OpPayWr: begin
               // where the stream puts header byte 10: MRG_RXBUF patches num_buffers there
               if (32'(eng_q.tot) <= 32'(NET_NUMBUF_OFF) && 32'(NET_NUMBUF_OFF) < 32'(eng_q.tot) + 32'(eng_q.clen)) begin
-                eng_d.nb_addr = eng_q.d_addr + 64'(eng_q.off) + 64'(NET_NUMBUF_OFF) - 64'(eng_q.tot);
+                eng_d.nb_addr = eng_q.d_addr + 64'(eng_q.d_off) + 64'(NET_NUMBUF_OFF) - 64'(eng_q.tot);
               end
-              eng_d.beat = eng_q.beat + 4'd1;
+              eng_d.wr_beat = eng_q.wr_beat + 4'd1;
               if (rx_lastb) begin
-                eng_d.beat  = '0;
-                off_new = eng_q.off + 32'(eng_q.clen);
+                eng_d.wr_beat  = '0;
+                off_new = eng_q.d_off + 32'(eng_q.clen);
                 tot_new = eng_q.tot + FRAME_PW'(eng_q.clen);
-                eng_d.off   = off_new;
+                eng_d.d_off   = off_new;
                 eng_d.tot   = tot_new;
                 if (off_new < eng_q.blen) begin
                   eng_d.clen = min16(eng_q.blen - off_new, 32'(DMA_WR_MAX));
@@ -2017,9 +2023,9 @@ module vdpu_qeng
               end
             end
             OpUsedRest: begin  // packed RX batch: buffer 0's used descriptor follows
-              eng_d.beat = eng_q.beat + 4'd1;
+              eng_d.wr_beat = eng_q.wr_beat + 4'd1;
               if (req.last) begin
-                eng_d.beat = '0;
+                eng_d.wr_beat = '0;
                 eng_d.op   = OpUsed;
               end
             end
@@ -2036,9 +2042,9 @@ module vdpu_qeng
             end
             OpUsed: begin
               if (eng_q.m_commit && eng_q.m_k == '0) begin
-                eng_d.beat = eng_q.beat + 4'd1;  // the held batch (before the frame's used entries)
+                eng_d.wr_beat = eng_q.wr_beat + 4'd1;  // the held batch (before the frame's used entries)
                 if (req.last) begin
-                  eng_d.beat = '0;
+                  eng_d.wr_beat = '0;
                   eng_d.m_k   = 5'd1;
                 end
               end else if (eng_q.m_commit && eng_q.m_k < eng_q.m_cnt) begin
@@ -2052,10 +2058,10 @@ module vdpu_qeng
                 eng_d.op    = OpEvent;
                 eng_d.fsm = StRdReq;
               end else if (req.last) begin
-                eng_d.beat = '0;
+                eng_d.wr_beat = '0;
                 eng_d.op   = OpUsedIdx;
               end else begin
-                eng_d.beat = eng_q.beat + 4'd1;
+                eng_d.wr_beat = eng_q.wr_beat + 4'd1;
               end
             end
             default: begin  // OpUsedIdx: the batch's buffers are consumed (all but the last one
@@ -2191,29 +2197,29 @@ module vdpu_qeng
             else eng_d.pcz[32'(xb_i) - 32'd1] = '0;
             eng_d.next_tag      = eng_q.next_tag + TagW'(1);
           end else if (pay_req_ok) begin
-            dma_load_o        = 1'b1;
-            eng_d.p_busy[eng_q.next_tag]    = 1'b1;
-            eng_d.p_len[eng_q.next_tag]     = pay_len;
-            eng_d.p_got[eng_q.next_tag]     = '0;
-            eng_d.p_off[eng_q.next_tag]     = eng_q.x.rbase + eng_q.p_req[FRAME_PW-1:0];
-            eng_d.next_tag             = eng_q.next_tag + TagW'(1);
-            eng_d.p_req            = eng_q.p_req + 32'(pay_len);
-            pay_issued            = 1'b1;
+            dma_load_o                        = 1'b1;
+            eng_d.p_slot[eng_q.next_tag].busy = 1'b1;
+            eng_d.p_slot[eng_q.next_tag].len  = pay_len;
+            eng_d.p_slot[eng_q.next_tag].got  = '0;
+            eng_d.p_slot[eng_q.next_tag].off  = eng_q.x.rbase + eng_q.p_req[FRAME_PW-1:0];
+            eng_d.next_tag                    = eng_q.next_tag + TagW'(1);
+            eng_d.p_req                       = eng_q.p_req + 32'(pay_len);
+            pay_issued                        = 1'b1;
             if (eng_d.p_req == pay_elen && eng_q.x.req + 4'd1 < eng_q.x.cnt) begin  // TX fetch: the next frame's bytes
               eng_d.x.req   = eng_q.x.req + 4'd1;
               eng_d.x.rbase = word_align(eng_q.x.rbase + FRAME_PW'(pay_elen));
               eng_d.p_req   = '0;
             end
           end else if (xn_go) begin  // a read of next fetch xn_i, into its TX fetch buffer
-            dma_load_o           = 1'b1;
-            eng_d.p_busy[eng_q.next_tag]       = 1'b1;
-            eng_d.p_nx[xn_i][eng_q.next_tag]   = 1'b1;
-            eng_d.p_len[eng_q.next_tag]        = xn_rlen;
-            eng_d.p_got[eng_q.next_tag]        = '0;
-            eng_d.p_off[eng_q.next_tag]        = xn_rbase + eng_q.xn[xn_i].preq[FRAME_PW-1:0];
-            eng_d.next_tag                = eng_q.next_tag + TagW'(1);
-            eng_d.xn[xn_i].cnt       = xn_cnt;
-            eng_d.xn[xn_i].n         = eng_d.xn[xn_i].n + CntW'(1);  // eng_d.xn: a read's last beat may be in at this edge
+            dma_load_o                        = 1'b1;
+            eng_d.p_slot[eng_q.next_tag].busy = 1'b1;
+            eng_d.p_nx[xn_i][eng_q.next_tag]  = 1'b1;
+            eng_d.p_slot[eng_q.next_tag].len  = xn_rlen;
+            eng_d.p_slot[eng_q.next_tag].got  = '0;
+            eng_d.p_slot[eng_q.next_tag].off  = xn_rbase + eng_q.xn[xn_i].preq[FRAME_PW-1:0];
+            eng_d.next_tag                    = eng_q.next_tag + TagW'(1);
+            eng_d.xn[xn_i].cnt                = xn_cnt;
+            eng_d.xn[xn_i].n                  = eng_d.xn[xn_i].n + CntW'(1);  // eng_d.xn: a read's last beat may be in at this edge
             eng_d.xn[xn_i].preq      = eng_q.xn[xn_i].preq + 32'(xn_rlen);
             eng_d.xn[xn_i].rbase     = xn_rbase;
             if (eng_d.xn[xn_i].preq == xn_len && eng_q.xn[xn_i].req + 4'd1 < xn_cnt) begin  // the next frame's bytes
@@ -2244,10 +2250,10 @@ module vdpu_qeng
               pay_fail_last = dmacpl_last_i;
             end else begin
               if (dmacpl_len_i > pay_room) eng_d.p_bad = 1'b1;
-              eng_d.p_got[pay_idx] = eng_q.p_got[pay_idx] + 16'(pay_n);
+              eng_d.p_slot[pay_idx].got = eng_q.p_slot[pay_idx].got + 16'(pay_n);
               if (dmacpl_last_i) begin
-                if (eng_q.p_got[pay_idx] + 16'(pay_n) != eng_q.p_len[pay_idx]) eng_d.p_bad = 1'b1;
-                eng_d.p_busy[pay_idx] = 1'b0;
+                if (eng_q.p_slot[pay_idx].got + 16'(pay_n) != eng_q.p_slot[pay_idx].len) eng_d.p_bad = 1'b1;
+                eng_d.p_slot[pay_idx].busy = 1'b0;
                 pay_completed        = 1'b1;
                 pay_fail_last        = eng_d.p_bad;
               end
@@ -2386,7 +2392,7 @@ module vdpu_qeng
         eng_d.err = QERR_ID;
         eng_d.fsm = StErr;
       end else begin
-        eng_d.head = eng_q.pc[15:0];
+        eng_d.id = eng_q.pc[15:0];
         eng_d.cur  = eng_q.pc[15:0];
         eng_d.op   = OpDesc;
         eng_d.fsm  = StRdReq;
@@ -2463,13 +2469,13 @@ module vdpu_qeng
         qwr_o.avail_wrap = eng_q.m_aw0;
       end
     end else if (mrg_more || mrg_last) begin
-      eng_d.m_id[16*eng_q.m_n[3:0]+:16]  = eng_q.pk_en ? eng_d.d_next : eng_q.head;
+      eng_d.m_id[16*eng_q.m_n[3:0]+:16]  = eng_q.pk_en ? eng_d.d_next : eng_q.id;
       eng_d.m_len[16*eng_q.m_n[3:0]+:16] = 16'(tot_new - eng_q.m_base);
       eng_d.m_off[16*eng_q.m_n[3:0]+:16] = eng_q.m_nd;
       eng_d.m_nd   = eng_q.m_nd + eng_d.ndesc[15:0];
       eng_d.m_n    = eng_q.m_n + 5'd1;
       eng_d.m_base = tot_new;
-      eng_d.beat  = '0;
+      eng_d.wr_beat  = '0;
       if (mrg_more) begin
         eng_d.ndesc = '0;  // a new chain: its own loop limit and table
         eng_d.in_tbl   = 1'b0;
@@ -2499,7 +2505,7 @@ module vdpu_qeng
     if (leave) begin
       if (eng_q.b_cnt != '0) begin
         eng_d.b_leave = 1'b1;
-        eng_d.beat    = '0;
+        eng_d.wr_beat    = '0;
         eng_d.op      = (eng_q.pk_en && eng_q.rx && eng_q.b_cnt > 4'd1) ? OpUsedRest : OpUsed;
         eng_d.fsm     = StWrReq;
         if (eng_q.pk_en) eng_d.ndesc = 17'(eng_q.b_nd);
@@ -2514,7 +2520,7 @@ module vdpu_qeng
     // never crosses it), and always for RX (the service ends). A buffer that stays in the batch is
     // consumed now (packed: its slots were, descriptor by descriptor); IRQ picks what is next.
     if (buf_done) begin
-      eng_d.beat = '0;
+      eng_d.wr_beat = '0;
       if (eng_q.pk_en && eng_q.io_en) begin
         // _d: a frame a TX fetch sent is done at the edge its descriptor is checked (TX_OUT changes neither)
         eng_d.b_id[16*eng_q.b_cnt[BiW-1:0]+:16] = eng_d.d_next;
@@ -2549,7 +2555,7 @@ module vdpu_qeng
         eng_d.op    = OpUsed;
         eng_d.fsm = StWrReq;
       end else begin
-        eng_d.b_id[16*eng_q.b_cnt[BiW-1:0]+:16]  = eng_q.head;
+        eng_d.b_id[16*eng_q.b_cnt[BiW-1:0]+:16]  = eng_q.id;
         eng_d.b_len[16*eng_q.b_cnt[BiW-1:0]+:16] = eng_q.rx ? 16'(tot_new) : '0;  // RX: header + frame written
         eng_d.b_cnt = eng_q.b_cnt + 4'd1;
         if (eng_q.b_cnt + 4'd1 >= eng_q.bb || (!eng_q.io_en && used_end >= 17'(qn))) begin
@@ -2578,7 +2584,7 @@ module vdpu_qeng
     // IN_ORDER fetch: a next head asked for as a ring read is io_pos when known: the descriptor
     // at io_pos from the cache (PROC only) or a read of consecutive descriptors
     if (eng_q.io_fetch && eng_d.io_seq && eng_d.op == OpRing && eng_d.fsm == StRdReq && eng_q.fsm != StRdReq) begin
-      eng_d.head  = eng_d.io_pos;
+      eng_d.id  = eng_d.io_pos;
       eng_d.cur   = eng_d.io_pos;
       eng_d.op    = OpDesc;
       eng_d.fsm = (eng_d.pc_n != '0) ? StProc : StRdReq;
@@ -2611,7 +2617,8 @@ module vdpu_qeng
       for (int i = 0; i < int'(RbN); i++) eng_d.rb[i].st = RaNone;
     end
     if (xn_clear || ev_forget) begin
-      for (int i = 0; i < int'(XnN); i++) eng_d.p_busy = eng_d.p_busy & ~eng_d.p_nx[i];
+      for (int t = 0; t < int'(QENG_TAGS); t++)
+        for (int i = 0; i < int'(XnN); i++) if (eng_d.p_nx[i][t]) eng_d.p_slot[t].busy = 1'b0;
       eng_d.p_nx    = '0;
       eng_d.xn     = '0;  // none (their rbase with them)
       eng_d.xb     = '0;  // XaNone

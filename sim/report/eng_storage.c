@@ -17,8 +17,8 @@ _Static_assert(1u << TAG_BITS == VDPU_QENG_TAGS, "a read tag is TAG_BITS bits");
 #define BITS_BYTES(b) (((b) + 7) / 8)
 #define DECISION_BYTES BITS_BYTES(2 + TAG_BITS + 3 * 16 + 1) /* decision_t: state, tag, n, o, nw, wrap - 58 bits */
 #define RA_READ_BYTES BITS_BYTES(3 + TAG_BITS + 4 + 8 + 1)   /* ra_read_t: state, tag, n, got, bad - 23 bits */
-/* a payload read slot (the slot is its read tag's): eng_q.p_len, eng_q.p_got (16 bits), eng_q.p_off,
- * eng_q.p_busy, and a bit of eng_q.p_nx per next fetch - 60 bits */
+/* a payload read slot (the slot is its read tag's): eng_q.p_slot[t] - len, got (16 bits), off, busy - and
+ * a bit of eng_q.p_nx per next fetch - 60 bits */
 #define READ_SLOT_BYTES BITS_BYTES(16 + 16 + OFF_BITS + 1 + (VDPU_TX_FETCH_BUFS - 1))
 /* a TX fetch's own state (K > 1): eng_q.x (cnt, req, rbase, out, stop, left, sent, bidx - 39 bits),
  * eng_q.xa (state, n, tag, got - 21), the next fetches' eng_q.xn (cnt, req, preq 32, rbase, n 8, bad - 67
