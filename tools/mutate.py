@@ -24,7 +24,11 @@ runs: surviving, it is reported "equivalent" and the score is given twice - by t
 the equivalents set aside (the usual mutation score); caught, the entry is wrong and the tool says so.
 An entry names its site by file, operator, the line's text (whitespace collapsed), which of the lines
 with that text it is (1 = the first in the file) and which of the operator's matches on the line
-(0 = the first); an entry whose line is gone is reported stale, so the list follows the RTL.
+(0 = the first); its first indented line, `after: D | TEXT`, is the D-th code line above the site (blank
+and comment lines skipped; --list picks the nearest one no namesake of the line has at that distance),
+so an entry whose nth line is now another line of the same text is caught.
+An entry whose line is gone, or whose line no longer follows its `after:` line, is reported stale, so
+the list follows the RTL.
 
 The mutant tree links the unmutated traced model (build/verilated-trace, used only by --wave runs):
 the mutant is in the untraced model every run and test loads, and a mutant build verilates once.
@@ -120,6 +124,27 @@ def norm(text):
     return " ".join(text.split("//", 1)[0].split())
 
 
+def code_above(lines, i, d):
+    """The d-th line above line i with code on it (comments and blank lines skipped), normalized."""
+    for k in range(i - 1, -1, -1):
+        if norm(lines[k]):
+            d -= 1
+            if d == 0:
+                return norm(lines[k])
+    return ""
+
+
+def anchor(lines, i):
+    """(d, text): the nearest code line above line i that no other line of the same text has at the same
+    distance above it - what tells this site from its namesakes (d = 1 when none within 20 does)."""
+    others = [k for k, x in enumerate(lines) if k != i and norm(x) == norm(lines[i])]
+    for d in range(1, 21):
+        t = code_above(lines, i, d)
+        if all(code_above(lines, k, d) != t for k in others):
+            return d, t
+    return 1, code_above(lines, i, 1)
+
+
 def site_key(path, lines, site):
     """(file, operator, text, nth line with that text, nth match of the operator on the line)"""
     i, name, pos = site
@@ -134,16 +159,25 @@ def site_key(path, lines, site):
 
 def load_equivalents(texts):
     """{key: reason} from EQUIV_FILE; entries whose line is not in the current RTL are printed stale.
-    Format: a header line `file | operator | nth line | nth match | line text`, then the reason on
-    indented lines; `#` comments."""
+    Format: a header line `file | operator | nth line | nth match | line text`, then `after: TEXT` (the
+    code line above the site) and the reason on indented lines; `#` comments."""
     out, stale = {}, []
     if not os.path.isfile(EQUIV_FILE):
         return out
-    key, why = None, []
+    key, why, at, where = None, [], None, 0
 
     def flush():
-        if key:
-            out[key] = " ".join(why)
+        if not key:
+            return
+        m = re.match(r"after:\s*(\d+)\s*\|(.*)$", why[0]) if why else None
+        if not m:
+            sys.exit(f"mutate: {EQUIV_FILE}:{where}: the reason's first line must be `after: D | TEXT` "
+                     "(the D-th code line above the site; --list prints it)")
+        d, after = int(m.group(1)), norm(m.group(2))
+        if at is not None and code_above(texts[key[0]], at, d) != after:
+            stale.append(f"{EQUIV_FILE}:{where}: {key[0]}:{at + 1} `{key[2]}` has `{code_above(texts[key[0]], at, d)}` "
+                         f"{d} code line(s) above it, not `{after}` (the site moved: renumber the entry)")
+        out[key] = " ".join(why[1:])
     with open(EQUIV_FILE) as f:
         for n, line in enumerate(f, 1):
             if line.startswith("#") or not line.strip():
@@ -155,10 +189,14 @@ def load_equivalents(texts):
             parts = [x.strip() for x in line.split("|", 4)]
             if len(parts) != 5 or not parts[2].isdigit() or not parts[3].isdigit():
                 sys.exit(f"mutate: {EQUIV_FILE}:{n}: expected `file | operator | nth line | nth match | text`")
-            key, why = (parts[0], parts[1], norm(parts[4]), int(parts[2]), int(parts[3])), []
+            key, why, at, where = (parts[0], parts[1], norm(parts[4]), int(parts[2]), int(parts[3])), [], None, n
             lines = texts.get(parts[0])
-            if lines is not None and sum(1 for x in lines if norm(x) == key[2]) < key[3]:
-                stale.append(f"{EQUIV_FILE}:{n}: {parts[0]} has no line {key[3]} reading `{key[2]}`")
+            if lines is not None:
+                same = [k for k, x in enumerate(lines) if norm(x) == key[2]]
+                if len(same) < key[3]:
+                    stale.append(f"{EQUIV_FILE}:{n}: {parts[0]} has no line {key[3]} reading `{key[2]}`")
+                else:
+                    at = same[key[3] - 1]
     flush()
     for x in stale:
         print(f"mutate: stale equivalent entry: {x}")
@@ -257,6 +295,7 @@ def main():
             print(f"      -> {mutated[i].strip() if mutated else '(does not apply)'}")
             print(f"      key: {k[0]} | {k[1]} | {k[3]} | {k[4]} | {k[2]}"
                   + (f"  (listed equivalent)" if k in equivalents else ""))
+            print("           after: %d | %s" % anchor(texts[f], i))
         return 0
     need = ["build/vdpu", "build/fw/vdpu-fw.elf"] + ([] if a.no_directed else ["build/tests/vdpu_tests"])
     for n in need:
