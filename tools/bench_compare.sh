@@ -46,7 +46,7 @@ join <(awk '{print $1"|"$2"|"$3, $4}' "$TMP/old.k" | sort) <(awk '{print $1"|"$2
 awk '$1 == "model" {m[$2] = $4} $1 == "rtl" {r[$2] = $4}
      END {for (w in m) if (w in r && r[w] > 0) printf "bench: model / rtl  %-16s %7.2fx (wall time)\n", w, m[w] / r[w]}' \
     "$TMP/new.k" | sort
-grep -E "^bench: (data path|init)" "$TMP/new1.txt" || true
+grep -E "^bench: (data path|two transmitqs|init)" "$TMP/new1.txt" || true
 if command -v valgrind >/dev/null; then
     echo "bench: callgrind instructions per simulated cycle (vdpu run --workload random --fw builtin, the difference"
     echo "       between -n 500 and -n 2500, so process start-up does not count; base/new = how many times fewer):"

@@ -10,7 +10,9 @@
 #include "randacc.h"
 #include "session.h"
 #include "specmin.h"
+#include "virtio_ctrl.h"
 #include "virtio_net.h"
+#include "virtio_net_mq.h"
 #include "virtio_spec.h"
 
 static bool negotiated(const virtio_drv_t *d, unsigned bit) { return (d->negotiated[bit / 32] >> (bit % 32)) & 1; }
@@ -180,6 +182,48 @@ static int bench_data_path(enum drv_ring ring, enum net_workload w, unsigned siz
     return rc;
 }
 
+/* TX over `pairs` transmitqs (the multiqueue driver: flows spread over them; two need VQ_PAIRS_SET 2 on the
+ * control queue) on the model, P = B = K = ENG_PARAM_MAX, every read tag: the frame rate (Mpps, simulated; < 0:
+ * the run failed), the link bound of its spec-minimum traffic and the frames each transmitq carried. 256-entry
+ * rings: two pairs and the control queue fit the host memory. */
+static double bench_txqs(enum drv_ring ring, unsigned size, unsigned rtt, unsigned pairs, uint64_t seed,
+                         double *bound, uint64_t tx[2])
+{
+    const uint64_t packets = 2000ull * (rtt > 200 ? (rtt + 199) / 200 : 1); /* as bench_data_path */
+    double mpps = -1;
+    struct vdpu_opts o;
+    if (!bench_opts(&o, VDPU_ENGINE_MODEL)) return -1;
+    o.prefetch = o.used_batch = o.tx_fetch = VDPU_ENG_PARAM_MAX;
+    o.max_reads = VDPU_ENG_MAX_READS;
+    vdpu_session_t s;
+    if (vdpu_session_open(&s, &o)) return -1;
+    s.bus.link.p.rtt = rtt;
+    virtio_drv_t *d = calloc(1, sizeof *d);
+    virtio_net_mq_t *m = calloc(1, sizeof *m);
+    virtio_ctrl_t *q = calloc(1, sizeof *q);
+    if (d && m && q && bench_up(&s, d, ring, 256) &&
+        (pairs < 2 || (virtio_ctrl_open(q, d) == 0 && virtio_ctrl_apply(q, "pairs=2") == 0))) {
+        struct net_params np = {NET_TX, packets, size, seed, 1000000 + packets * 50000};
+        struct net_opts no;
+        memset(&no, 0, sizeof no);
+        uint64_t c0 = s.bus.dev->cycle;
+        if (!virtio_net_mq_open(m, d, &np, &no, pairs) && !virtio_net_mq_run(m)) {
+            mpps = (double)packets / ((double)(s.bus.dev->cycle - c0) / 250e6) / 1e6;
+            for (unsigned k = 0; k < 2; k++) tx[k] = k < pairs ? m->tx_sent[k] : 0;
+            *bound = link_bound_mpps(&s, d, ring, size, SPECMIN_TX, NULL);
+        }
+        virtio_net_mq_close(m);
+    }
+    if (mpps < 0) fprintf(stderr, "vdpu bench: TX over %u transmitqs failed%s%s\n", pairs, m && m->n.error[0] ? ": " : "",
+                          m && m->n.error[0] ? m->n.error : (q && q->error[0] ? q->error : ""));
+    free(q);
+    free(m);
+    free(d);
+    if (!vdpu_session_finish(&s)) mpps = -1;
+    vdpu_session_close(&s);
+    return mpps;
+}
+
 int cmd_bench(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -258,6 +302,29 @@ int cmd_bench(int argc, char **argv)
                 if (bench_data_path(ring, NET_RX, sizes[i], rtts[j], 8, 1, 1, seed)) rc = VDPU_EXIT_FAIL;
                 if (bench_data_path(ring, NET_RX, sizes[i], rtts[j], VDPU_ENG_PARAM_MAX, 1, 1, seed))
                     rc = VDPU_EXIT_FAIL;
+            }
+    /* what one service at a time costs (the decoupled stages of docs/design/pipeline.md are not built): the
+     * same TX traffic on one transmitq and spread over two, which the engine serves by turns */
+    printf("bench: two transmitqs on the model: TX on one transmitq and over two, P = B = K = %u, M %u, 256-entry rings\n",
+           VDPU_ENG_PARAM_MAX, VDPU_ENG_MAX_READS);
+    static const unsigned txq_sizes[] = {64, 1500};
+    for (int r = 0; r < 2; r++)
+        for (unsigned i = 0; i < 2; i++)
+            for (unsigned j = 0; j < 2; j++) {
+                enum drv_ring ring = r ? DRV_RING_PACKED : DRV_RING_SPLIT;
+                uint64_t one[2], two[2];
+                double bound = 0;
+                double a = bench_txqs(ring, txq_sizes[i], rtts[j], 1, seed, &bound, one);
+                double b = bench_txqs(ring, txq_sizes[i], rtts[j], 2, seed, &bound, two);
+                if (a < 0 || b < 0) {
+                    rc = VDPU_EXIT_FAIL;
+                    continue;
+                }
+                printf("bench: two transmitqs %-6s TX %4u B  rtt %4u: one %7.3f Mpps (%3.0f%%), two %7.3f Mpps (%3.0f%%), "
+                       "%.2fx; link bound %7.3f Mpps; frames per transmitq %llu / %llu\n",
+                       r ? "packed" : "split", txq_sizes[i], rtts[j], a, bound > 0 ? 100.0 * a / bound : 0.0, b,
+                       bound > 0 ? 100.0 * b / bound : 0.0, b / a, bound, (unsigned long long)two[0],
+                       (unsigned long long)two[1]);
             }
     return rc;
 }
