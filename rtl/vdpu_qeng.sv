@@ -234,8 +234,6 @@ module vdpu_qeng
   // prefetch and batching: ENG_PARAM fields act as 1..ENG_PARAM_MAX; the cache holds up to ENG_PARAM_MAX descriptors.
   localparam int unsigned PcBits   = 128 * ENG_PARAM_MAX;
   localparam int unsigned PcW      = $clog2(16 * ENG_PARAM_MAX);  // a byte offset into such a cache
-  localparam int unsigned BiW      = $clog2(ENG_PARAM_MAX);       // an element of a used batch
-  localparam int unsigned UsedBits = 256 * ((64 * ENG_PARAM_MAX + 255) / 256);  // a batch's split used elements, whole beats
   // INDIRECT_DESC: indirect table entries per read (512 bytes, the DMA read limit), kept in u_tbl_buf.
   localparam int unsigned TblBlock = DMA_RD_MAX / 16;
   // MRG_RXBUF: buffers one received frame may use (a frame needing more is dropped); num_buffers
@@ -439,12 +437,6 @@ module vdpu_qeng
   logic [NUM_QUEUES-1:0][15:0] io_la_q, io_la_d, io_head_q, io_head_d;
 
   // ---- helpers ----------------------------------------------------------------------------------
-  function automatic logic [15:0] mod16(logic [15:0] a, logic [15:0] n);
-    // Split rings are indexed modulo queue_size; a size of 0 never reaches a ring access (the
-    // avail idx check fails first), the guard only keeps the arithmetic defined.
-    return (n == '0) ? '0 : a % n;
-  endfunction
-
   function automatic logic [15:0] min16(logic [31:0] a, logic [31:0] b);
     return (a < b) ? a[15:0] : b[15:0];
   endfunction
@@ -1220,71 +1212,52 @@ module vdpu_qeng
     if (m_wrap_x) m_slot = m_slot - 17'(qn);
   end
 
-  // ---- prefetch and batching: read sizes, the used batch -------------------------------------------------------------
-  logic        cache_rd;      // the read fills the prefetch cache
-  logic [15:0] ring_slot;     // split: avail ring slot of last_avail
-  logic [15:0] ring_offered;  // split: entries the last avail idx offers
-  logic [16:0] ring_room;     // split: entries before the ring end
-  logic [16:0] desc_room;     // packed: descriptors before the ring end
-  logic [3:0]  k_ring, k_desc;
-  logic [15:0] io_offered;    // split IN_ORDER: buffers the last avail idx offers from the one in service
-  logic [16:0] io_room;       // ... descriptors before the table end
-  logic [UsedBits-1:0] used_elems;  // split: the batch's used elements {id:32, len:32}
-  logic [15:0] used_wlen;     // ... their bytes
-  logic [16:0] used_end;      // used ring slot after the batch, with one more element
-  logic [15:0] used_adv;      // split: USED_IDX moves by the batch, or (MRG_RXBUF) the frame's buffers
-  logic [15:0] last_bid;      // IN_ORDER: id of the batch's last buffer (the one used entry's id)
-  logic [BiW-1:0] last_bi;    // ... its element (bcnt - 1)
-  logic [255:0] rest_beat;    // packed RX batch: beat of the used descriptors of buffers 1..bcnt-1
-  logic [15:0] rest_len;      // ... their bytes
-  logic [15:0] used_fl;       // packed: used descriptor flags of the current lap
+  // ---- prefetch and batching: read sizes, the used batch (the ring walker's layout arithmetic) -------------------------
+  logic                     cache_rd;    // the read fills the prefetch cache
+  logic [15:0]              ring_slot;   // split: avail ring slot of last_avail
+  logic [3:0]               k_ring, k_desc;
+  logic [ENG_USED_BITS-1:0] used_elems;  // split: the batch's used elements {id:32, len:32}
+  logic [15:0]              used_wlen;   // ... their bytes
+  logic [16:0]              used_end;    // used ring slot after the batch, with one more element
+  logic [15:0]              used_adv;    // split: USED_IDX moves by the batch, or (MRG_RXBUF) the frame's buffers
+  logic [15:0]              last_bid;    // IN_ORDER: id of the batch's last buffer (the one used entry's id)
+  logic [255:0]             rest_beat;   // packed RX batch: beat of the used descriptors of buffers 1..bcnt-1
+  logic [15:0]              rest_len;    // ... their bytes
+  logic [15:0]              used_fl;     // packed: used descriptor flags of the current lap
 
-  always_comb begin
-    cache_rd     = (eng_q.op == OpRing) || (eng_q.op == OpDesc && (eng_q.pk_en || eng_q.io_fetch));
-    ring_slot    = mod16(la_eff, qn);
-    ring_offered = eng_q.avail_idx - la_eff;
-    ring_room    = 17'(qn) - 17'(ring_slot);
-    k_ring       = eng_q.pf;
-    if (ring_offered < 16'(k_ring)) k_ring = 4'(ring_offered);
-    if (ring_room < 17'(k_ring)) k_ring = 4'(ring_room);
-    if (k_ring == '0) k_ring = 4'd1;
-    if (eng_q.io_fetch) k_ring = 4'd1;  // IN_ORDER: one entry names where the table order is
-    desc_room = (qc.last_avail < qn) ? 17'(qn) - 17'(qc.last_avail) : 17'd1;
-    k_desc    = eng_q.pf;
-    if (eng_q.ndcap != '0 && eng_q.ndcap < k_desc) k_desc = eng_q.ndcap;  // NOTIFICATION_DATA: no further
-    if (desc_room < 17'(k_desc)) k_desc = 4'(desc_room);
-    io_offered = eng_q.avail_idx - la_eff;
-    io_room    = (eng_q.io_pos < qn) ? 17'(qn) - 17'(eng_q.io_pos) : 17'd1;
-    if (!eng_q.pk_en) begin  // split IN_ORDER: consecutive descriptors from io_pos
-      k_desc = eng_q.pf;
-      if (io_offered < 16'(k_desc)) k_desc = 4'(io_offered);
-      if (io_room < 17'(k_desc)) k_desc = 4'(io_room);
-      if (k_desc == '0) k_desc = 4'd1;
-    end
-    last_bi    = BiW'(eng_q.b_cnt - 4'd1);
-    last_bid   = eng_q.b_id[16*last_bi+:16];
-    used_elems = '0;
-    for (int i = 0; i < int'(ENG_PARAM_MAX); i++) begin
-      if (4'(i) < eng_q.b_cnt) used_elems[64*i+:64] = {16'b0, eng_q.b_len[16*i+:16], 16'b0, eng_q.b_id[16*i+:16]};
-    end
-    used_wlen = {9'b0, eng_q.b_cnt, 3'b000};
-    if (eng_q.io_en) begin  // IN_ORDER (TX): only the batch's last element, at the slot of its first buffer
-      used_elems = {(UsedBits - 64)'(0), 32'b0, 16'b0, last_bid};
-      used_wlen  = 16'd8;
-    end
-    used_end  = 17'(mod16(qc.used_idx, qn)) + 17'(eng_q.b_cnt) + 17'd1;
-    used_fl   = qc.used_wrap ? 16'((1 << VQ_F_AVAIL) | (1 << VQ_F_USED)) : '0;
-    rest_len  = {8'b0, eng_q.b_cnt - 4'd1, 4'b0};
-    rest_beat = '0;
-    for (int j = 0; j < 2; j++) begin  // descriptor 2*beat + j of the rest is element 2*beat + j + 1
-      if (32'(eng_q.wr_beat) * 32'd2 + 32'(j) + 32'd1 < 32'(eng_q.b_cnt)) begin
-        rest_beat[128*j+:128] = {used_fl | 16'(1 << VQ_F_WRITE),
-                                 eng_q.b_id[16*(32'(eng_q.wr_beat) * 2 + j + 1)+:16],
-                                 16'b0, eng_q.b_len[16*(32'(eng_q.wr_beat) * 2 + j + 1)+:16], 64'b0};
-      end
-    end
-    used_adv  = 16'(eng_q.b_cnt) + (eng_q.m_commit ? 16'(eng_q.m_cnt) : 16'd0);  // MRG_RXBUF: after the held batch
-  end
+  assign cache_rd = (eng_q.op == OpRing) || (eng_q.op == OpDesc && (eng_q.pk_en || eng_q.io_fetch));
+
+  vdpu_qeng_ring u_ring (
+    .pk_en_i      (eng_q.pk_en),
+    .io_fetch_i   (eng_q.io_fetch),
+    .io_en_i      (eng_q.io_en),
+    .pf_i         (eng_q.pf),
+    .ndcap_i      (eng_q.ndcap),
+    .qn_i         (qn),
+    .last_avail_i (qc.last_avail),
+    .la_eff_i     (la_eff),
+    .avail_idx_i  (eng_q.avail_idx),
+    .io_pos_i     (eng_q.io_pos),
+    .used_idx_i   (qc.used_idx),
+    .used_wrap_i  (qc.used_wrap),
+    .b_cnt_i      (eng_q.b_cnt),
+    .b_id_i       (eng_q.b_id),
+    .b_len_i      (eng_q.b_len),
+    .wr_beat_i    (eng_q.wr_beat),
+    .m_commit_i   (eng_q.m_commit),
+    .m_cnt_i      (eng_q.m_cnt),
+    .ring_slot_o  (ring_slot),
+    .k_ring_o     (k_ring),
+    .k_desc_o     (k_desc),
+    .used_elems_o (used_elems),
+    .used_wlen_o  (used_wlen),
+    .used_end_o   (used_end),
+    .used_adv_o   (used_adv),
+    .last_bid_o   (last_bid),
+    .rest_beat_o  (rest_beat),
+    .rest_len_o   (rest_len),
+    .used_fl_o    (used_fl)
+  );
 
   // ---- next state ---------------------------------------------------------------------------------
   dmareq_t     req;          // request the engine would load at this edge
@@ -1420,8 +1393,7 @@ module vdpu_qeng
             req.addr       = desc_base + {44'b0, qc.used_idx, 4'b0} + 64'd8;
             req.data[31:0] = eng_q.rx ? 32'(eng_q.b_len[15:0]) : '0;
             req.data[47:32] = eng_q.io_en ? last_bid : (eng_q.rx ? eng_q.b_id[15:0] : eng_q.d_next);  // IN_ORDER: the batch's last buffer
-            req.data[63:48] = (qc.used_wrap ? 16'((1 << VQ_F_AVAIL) | (1 << VQ_F_USED)) : '0) |
-                              (eng_q.rx ? 16'(1 << VQ_F_WRITE) : '0);
+            req.data[63:48] = used_fl | (eng_q.rx ? 16'(1 << VQ_F_WRITE) : '0);
           end else begin
             // the batch of struct vring_used_elem {id, len}, 32 bytes per beat
             req.addr = used_base + 64'd4 + {45'b0, mod16(qc.used_idx, qn), 3'b0};
@@ -2523,7 +2495,7 @@ module vdpu_qeng
       eng_d.wr_beat = '0;
       if (eng_q.pk_en && eng_q.io_en) begin
         // _d: a frame a TX fetch sent is done at the edge its descriptor is checked (TX_OUT changes neither)
-        eng_d.b_id[16*eng_q.b_cnt[BiW-1:0]+:16] = eng_d.d_next;
+        eng_d.b_id[16*eng_q.b_cnt[ENG_BI_W-1:0]+:16] = eng_d.d_next;
         eng_d.b_cnt = eng_q.b_cnt + 4'd1;
         eng_d.b_nd  = eng_q.b_nd + eng_d.ndesc[15:0];
         if (eng_q.b_cnt + 4'd1 >= eng_q.bb) begin
@@ -2538,8 +2510,8 @@ module vdpu_qeng
       end else if (eng_q.pk_en && eng_q.rx) begin
         // RX: joins the batch; held while it has room, the chain was one descriptor (the next used
         // slot follows on) and the next buffer's used slot stays before the ring end
-        eng_d.b_id[16*eng_q.b_cnt[BiW-1:0]+:16]  = eng_d.d_next;
-        eng_d.b_len[16*eng_q.b_cnt[BiW-1:0]+:16] = 16'(tot_new);
+        eng_d.b_id[16*eng_q.b_cnt[ENG_BI_W-1:0]+:16]  = eng_d.d_next;
+        eng_d.b_len[16*eng_q.b_cnt[ENG_BI_W-1:0]+:16] = 16'(tot_new);
         eng_d.b_cnt = eng_q.b_cnt + 4'd1;
         eng_d.b_nd  = eng_q.b_nd + eng_d.ndesc[15:0];
         if (eng_q.b_cnt + 4'd1 < eng_q.bb && eng_d.ndesc == 17'd1 && 17'(qc.used_idx) + 17'(eng_q.b_nd) + 17'd1 < 17'(qn)) begin
@@ -2555,8 +2527,8 @@ module vdpu_qeng
         eng_d.op    = OpUsed;
         eng_d.fsm = StWrReq;
       end else begin
-        eng_d.b_id[16*eng_q.b_cnt[BiW-1:0]+:16]  = eng_q.id;
-        eng_d.b_len[16*eng_q.b_cnt[BiW-1:0]+:16] = eng_q.rx ? 16'(tot_new) : '0;  // RX: header + frame written
+        eng_d.b_id[16*eng_q.b_cnt[ENG_BI_W-1:0]+:16]  = eng_q.id;
+        eng_d.b_len[16*eng_q.b_cnt[ENG_BI_W-1:0]+:16] = eng_q.rx ? 16'(tot_new) : '0;  // RX: header + frame written
         eng_d.b_cnt = eng_q.b_cnt + 4'd1;
         if (eng_q.b_cnt + 4'd1 >= eng_q.bb || (!eng_q.io_en && used_end >= 17'(qn))) begin
           eng_d.b_leave = 1'b0;
