@@ -53,6 +53,9 @@ test: deps $(VDPU) $(VHOST_BIN) $(FW_ELF) $(TESTS) $(DRV_TESTS) $(GUEST) $(GEN)/
 soak: deps $(VDPU) $(FW_ELF) ## longer random cosim: SEEDS seeds from SOAK_FROM (register, init, traffic), coverage-steered
 	@tools/soak.sh $(VDPU) $(SOAK_FROM) $(SEEDS) $(BUILD)/fcov.json
 
+digests: deps $(VDPU) $(FW_ELF) ## the six 72,000-frame runs on model and RTL against their recorded digests (a refactor must keep them)
+	@tools/digests.sh $(VDPU)
+
 lint: deps $(GEN)/vdpu_regmap_pkg.sv $(GEN)/vdpu_top_ports.svh ## verilator --lint-only -Wall on all RTL
 	$(VERILATOR) --lint-only -Wall $(RTL_FLAGS) $(RTL_SRCS) --top-module vdpu_top
 
@@ -67,4 +70,4 @@ docs: $(GEN)/register-map.md ## regenerate docs/register-map.md
 clean: ## remove build/
 	rm -rf $(BUILD)
 
-.PHONY: help deps all run test soak lint bench docs clean
+.PHONY: help deps all run test soak digests lint bench docs clean
