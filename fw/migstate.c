@@ -181,6 +181,15 @@ static void ram_get(uint32_t n)
     }
 }
 
+/* A ring position as Q_AVAIL_POS / Q_USED_POS take it: nothing above the wrap bit, and on a packed ring a
+ * slot of the ring (the engine would read and write descriptors past the ring's end; a queue of size 0
+ * never runs); a split ring's indices are free-running, every value is one */
+static bool ring_pos_ok(uint32_t pos, uint32_t queue_size, bool packed)
+{
+    if (pos & ~(uint32_t)(VDPU_Q_AVAIL_POS_IDX | VDPU_Q_AVAIL_POS_WRAP)) return false;
+    return !packed || !queue_size || (pos & VDPU_Q_AVAIL_POS_IDX) >> VDPU_Q_AVAIL_POS_IDX_LSB < queue_size;
+}
+
 static int check(const char **why)
 {
     const uint8_t *b = (const uint8_t *)mig_state;
@@ -255,6 +264,11 @@ static int check(const char **why)
         if (st.vq[q].enabled > 1 || st.vq[q].queue_size > VDPU_QSIZE_MAX || st.vq[q].rsvd ||
             (st.rt[q].flags & ~(VDPS_VQ_CTRLQ_BROKEN | VDPS_VQ_KICK)))
             return *why = "a VQ_CFG or VQ_RUNTIME value out of range", -1;
+    bool packed = feat_has(st.drv, F_RING_PACKED);
+    for (unsigned q = 0; q < numq; q++)
+        if ((st.have_rt & 1u << q) && (!ring_pos_ok(st.rt[q].avail_pos, st.vq[q].queue_size, packed) ||
+                                       !ring_pos_ok(st.rt[q].used_pos, st.vq[q].queue_size, packed)))
+            return *why = "a VQ_RUNTIME ring position outside its queue (packed: a slot past queue_size)", -1;
     return 0;
 }
 

@@ -239,6 +239,68 @@ ENGINE_TEST_REALFW(migrate, bad_states_refused_nothing_applied, .timeout = 300)
     free(d);
 }
 
+/* A packed ring's positions are slots of the ring: a state whose VQ_RUNTIME puts last_avail or used_idx at
+ * or past queue_size (the engine would read descriptors past the ring's end), or sets bits above the wrap
+ * counter, is refused and nothing is applied; the state as read goes in afterwards. */
+static void set_pos(uint32_t *st, uint32_t len, bool used, uint32_t pos)
+{
+    uint32_t plen;
+    struct vdps_vq_runtime *rt = (struct vdps_vq_runtime *)mig_state_part(st, VDPS_VQ_RUNTIME, 0, &plen);
+    cr_assert_not_null(rt);
+    if (used)
+        rt->used_pos = pos;
+    else
+        rt->avail_pos = pos;
+    struct vdps_hdr h;
+    memcpy(&h, st, sizeof h);
+    h.crc = (uint32_t)crc32(0, (const uint8_t *)st + sizeof h, len - (uint32_t)sizeof h);
+    memcpy(st, &h, sizeof h);
+}
+
+ENGINE_TEST_REALFW(migrate, packed_positions_past_the_ring_refused, .timeout = 300)
+{
+    virtio_drv_t *d = calloc(1, sizeof *d);
+    cr_assert_not_null(d);
+    struct drv_params p;
+    drv_params_default(&p);
+    p.ring = DRV_RING_PACKED;
+    t_drv_up(T, d, &p);
+    static uint32_t good[VDPU_MIG_STATE_BYTES / 4], bad[VDPU_MIG_STATE_BYTES / 4];
+    uint32_t len, plen;
+    char err[256];
+    cr_assert_eq(mig_state_get(&T->s, good, sizeof good, &len, err, sizeof err), 0, "%s", err);
+    const struct vdps_vq_cfg *c = mig_state_part(good, VDPS_VQ_CFG, 0, &plen);
+    cr_assert(c && c->queue_size == 256, "queue 0 set up with 256 entries");
+    cr_assert_eq(virtio_drv_reset(d), DRV_OK);
+    stop(T);
+    const struct { bool used; uint32_t pos; } bads[] = {
+        {false, VDPU_Q_AVAIL_POS_WRAP | 256}, /* last_avail = queue_size */
+        {false, 0xFFFF},                      /* far past it */
+        {true, VDPU_Q_USED_POS_WRAP | 256},   /* used_idx = queue_size */
+        {false, 1u << 20},                    /* a bit above the wrap counter */
+    };
+    t_console_on(T);
+    for (unsigned i = 0; i < sizeof bads / sizeof bads[0]; i++) {
+        memcpy(bad, good, len);
+        set_pos(bad, len, bads[i].used, bads[i].pos);
+        cr_assert_eq(mig_state_check(bad, len, err, sizeof err), 0, "well-formed: %s", err);
+        cr_assert_neq(mig_state_set(&T->s, bad, len, err, sizeof err), 0, "position %#x refused", bads[i].pos);
+        cr_assert(strstr(err, "EINVAL"), "%s", err);
+        cr_assert_eq(drv_status(d), 0, "nothing applied");
+    }
+    /* the firmware names the reason on its console, once a refusal (the last line a little after its status) */
+    t_run_polling(T, d, 5000);
+    const char *con = t_console_text(T);
+    unsigned named = 0;
+    for (const char *l = con; (l = strstr(l, "VQ_RUNTIME ring position outside its queue")); l++) named++;
+    cr_assert_eq(named, sizeof bads / sizeof bads[0], "%s", con);
+    /* the last slot is a position like any other */
+    memcpy(bad, good, len);
+    set_pos(bad, len, false, VDPU_Q_AVAIL_POS_WRAP | 255);
+    cr_assert_eq(mig_state_set(&T->s, bad, len, err, sizeof err), 0, "slot 255: %s", err);
+    free(d);
+}
+
 /* ---- random traffic (vdpu run --workload net-random's configurations) with random migrations ---- */
 
 struct rmig {
