@@ -30,11 +30,10 @@ package vdpu_pkg;
   // Byte position / length within a frame buffer (0..FRAME_BYTES + header), or within the TX fetch
   // buffers side by side (the longer: 18 bits for ten of 23,040 bytes).
   localparam int unsigned FRAME_PW    = $clog2(TX_FETCH_BUFS * TX_BUF_BYTES + 1);
-  // Descriptor flag bits (split: VRING_DESC_F_*, packed: also AVAIL / USED).
-  // the queue engine's used batch: an element's index, a split batch's used elements in whole beats
+  // The queue engine's used batch: an element's index, a split batch's used elements in whole beats.
   localparam int unsigned ENG_BI_W      = $clog2(ENG_PARAM_MAX);
   localparam int unsigned ENG_USED_BITS = 256 * ((64 * ENG_PARAM_MAX + 255) / 256);
-
+  // Descriptor flag bits (split: VRING_DESC_F_*, packed: also AVAIL / USED).
   localparam int unsigned VQ_F_NEXT     = 0;
   localparam int unsigned VQ_F_WRITE    = 1;
   localparam int unsigned VQ_F_INDIRECT = 2;
@@ -213,13 +212,13 @@ package vdpu_pkg;
     return m;
   endfunction
 
-  // Low n bytes set (n = 0..32).
   // Split rings are indexed modulo queue_size; a size of 0 never reaches a ring access (the avail idx
   // check fails first), the guard only keeps the arithmetic defined.
   function automatic logic [15:0] mod16(logic [15:0] a, logic [15:0] n);
     return (n == '0) ? '0 : a % n;
   endfunction
 
+  // Low n bytes set (n = 0..32).
   function automatic logic [255:0] byte_mask(logic [5:0] n);
     return (n >= 6'd32) ? '1 : ~({256{1'b1}} << {n[4:0], 3'b000});
   endfunction

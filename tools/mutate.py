@@ -158,9 +158,11 @@ def site_key(path, lines, site):
 
 
 def load_equivalents(texts):
-    """{key: reason} from EQUIV_FILE; entries whose line is not in the current RTL are printed stale.
-    Format: a header line `file | operator | nth line | nth match | line text`, then `after: TEXT` (the
-    code line above the site) and the reason on indented lines; `#` comments."""
+    """{key: reason} from EQUIV_FILE; entries whose line is not in the current RTL, or no longer has its
+    anchor above it, are printed stale and left out (a mutant on the line their number names now is not
+    the one they argue for). Format: a header line `file | operator | nth line | nth match | line text`,
+    then `after: D | TEXT` (the D-th code line above the site) and the reason on indented lines; `#`
+    comments."""
     out, stale = {}, []
     if not os.path.isfile(EQUIV_FILE):
         return out
@@ -177,6 +179,9 @@ def load_equivalents(texts):
         if at is not None and code_above(texts[key[0]], at, d) != after:
             stale.append(f"{EQUIV_FILE}:{where}: {key[0]}:{at + 1} `{key[2]}` has `{code_above(texts[key[0]], at, d)}` "
                          f"{d} code line(s) above it, not `{after}` (the site moved: renumber the entry)")
+            return
+        if texts.get(key[0]) is not None and at is None:
+            return  # its line is gone (reported above)
         out[key] = " ".join(why[1:])
     with open(EQUIV_FILE) as f:
         for n, line in enumerate(f, 1):
@@ -187,8 +192,8 @@ def load_equivalents(texts):
                 continue
             flush()
             parts = [x.strip() for x in line.split("|", 4)]
-            if len(parts) != 5 or not parts[2].isdigit() or not parts[3].isdigit():
-                sys.exit(f"mutate: {EQUIV_FILE}:{n}: expected `file | operator | nth line | nth match | text`")
+            if len(parts) != 5 or not parts[2].isdigit() or not parts[3].isdigit() or int(parts[2]) < 1:
+                sys.exit(f"mutate: {EQUIV_FILE}:{n}: expected `file | operator | nth line (1..) | nth match | text`")
             key, why, at, where = (parts[0], parts[1], norm(parts[4]), int(parts[2]), int(parts[3])), [], None, n
             lines = texts.get(parts[0])
             if lines is not None:

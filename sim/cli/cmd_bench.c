@@ -214,8 +214,10 @@ static double bench_txqs(enum drv_ring ring, unsigned size, unsigned rtt, unsign
         }
         virtio_net_mq_close(m);
     }
-    if (mpps < 0) fprintf(stderr, "vdpu bench: TX over %u transmitqs failed%s%s\n", pairs, m && m->n.error[0] ? ": " : "",
-                          m && m->n.error[0] ? m->n.error : (q && q->error[0] ? q->error : ""));
+    if (mpps < 0) {
+        const char *why = m && m->n.error[0] ? m->n.error : q && q->error[0] ? q->error : "";
+        fprintf(stderr, "vdpu bench: TX over %u transmitqs failed%s%s\n", pairs, *why ? ": " : "", why);
+    }
     free(q);
     free(m);
     free(d);
