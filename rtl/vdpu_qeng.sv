@@ -1214,7 +1214,6 @@ module vdpu_qeng
 
   // ---- prefetch and batching: read sizes, the used batch (the ring walker's layout arithmetic) -------------------------
   logic                     cache_rd;    // the read fills the prefetch cache
-  logic [15:0]              ring_slot;   // split: avail ring slot of last_avail
   logic [3:0]               k_ring, k_desc;
   logic [ENG_USED_BITS-1:0] used_elems;  // split: the batch's used elements {id:32, len:32}
   logic [15:0]              used_wlen;   // ... their bytes
@@ -1224,6 +1223,9 @@ module vdpu_qeng
   logic [255:0]             rest_beat;   // packed RX batch: beat of the used descriptors of buffers 1..bcnt-1
   logic [15:0]              rest_len;    // ... their bytes
   logic [15:0]              used_fl;     // packed: used descriptor flags of the current lap
+  logic [63:0]              avail_hdr_addr, avail_slot_addr, event_addr, used_slot_addr, mrg_used_addr,
+                            avail_event_addr, used_idx_addr;  // the layout's addresses (vdpu_qeng_ring)
+  logic [15:0]              event_len;
 
   assign cache_rd = (eng_q.op == OpRing) || (eng_q.op == OpDesc && (eng_q.pk_en || eng_q.io_fetch));
 
@@ -1246,7 +1248,10 @@ module vdpu_qeng
     .wr_beat_i    (eng_q.wr_beat),
     .m_commit_i   (eng_q.m_commit),
     .m_cnt_i      (eng_q.m_cnt),
-    .ring_slot_o  (ring_slot),
+    .mk_idx_i     (mk_idx),
+    .ev_en_i      (eng_q.ev_en),
+    .avail_base_i (avail_base),
+    .used_base_i  (used_base),
     .k_ring_o     (k_ring),
     .k_desc_o     (k_desc),
     .used_elems_o (used_elems),
@@ -1256,7 +1261,15 @@ module vdpu_qeng
     .last_bid_o   (last_bid),
     .rest_beat_o  (rest_beat),
     .rest_len_o   (rest_len),
-    .used_fl_o    (used_fl)
+    .used_fl_o    (used_fl),
+    .avail_hdr_addr_o   (avail_hdr_addr),
+    .avail_slot_addr_o  (avail_slot_addr),
+    .event_addr_o       (event_addr),
+    .event_len_o        (event_len),
+    .used_slot_addr_o   (used_slot_addr),
+    .mrg_used_addr_o    (mrg_used_addr),
+    .avail_event_addr_o (avail_event_addr),
+    .used_idx_addr_o    (used_idx_addr)
   );
 
   // ---- next state ---------------------------------------------------------------------------------
@@ -1294,12 +1307,12 @@ module vdpu_qeng
       unique case (eng_q.op)
         OpAvail: begin
           req.purpose = PURP_AVAIL_IDX;
-          req.addr    = avail_base;
+          req.addr    = avail_hdr_addr;
           req.len     = 16'd4;
         end
         OpRing: begin
           req.purpose = PURP_AVAIL_RING;
-          req.addr    = avail_base + 64'd4 + {47'b0, ring_slot, 1'b0};
+          req.addr    = avail_slot_addr;
           req.len     = {11'b0, k_ring, 1'b0};
         end
         OpDesc: begin
@@ -1320,8 +1333,8 @@ module vdpu_qeng
         default: begin  // OpEvent: packed driver event suppression; split used_event (EVENT_IDX),
                         // or the avail flags (no EVENT_IDX, after the used idx write)
           req.purpose = PURP_EVENT;
-          req.addr    = (eng_q.pk_en || !eng_q.ev_en) ? avail_base : avail_base + 64'd4 + {47'b0, qn, 1'b0};
-          req.len     = eng_q.pk_en ? 16'd4 : 16'd2;
+          req.addr    = event_addr;
+          req.len     = event_len;
         end
       endcase
     end else if (eng_q.fsm == StPay) begin
@@ -1354,7 +1367,7 @@ module vdpu_qeng
       end
       if (ra_k == '0 && rb_k == '0) begin  // the avail refresh (loaded with av_go)
         req.purpose = PURP_AVAIL_IDX;
-        req.addr    = avail_base;
+        req.addr    = avail_hdr_addr;
         req.len     = 16'd4;
       end
     end else if (eng_q.fsm == StWrReq) begin
@@ -1385,7 +1398,7 @@ module vdpu_qeng
                               16'(1 << VQ_F_WRITE);
           end else if (eng_q.m_commit && eng_q.m_k != '0) begin
             // MRG_RXBUF: the used element of buffer mk_idx, after the RX batch held before the frame
-            req.addr        = used_base + 64'd4 + {45'b0, mod16(qc.used_idx + 16'(eng_q.b_cnt) + 16'(mk_idx), qn), 3'b0};
+            req.addr        = mrg_used_addr;
             req.data[63:0]  = {16'b0, m_len, 16'b0, m_id};
           end else if (eng_q.pk_en) begin
             // struct pvirtq_desc bytes 8..15: len, id, flags
@@ -1396,7 +1409,7 @@ module vdpu_qeng
             req.data[63:48] = used_fl | (eng_q.rx ? 16'(1 << VQ_F_WRITE) : '0);
           end else begin
             // the batch of struct vring_used_elem {id, len}, 32 bytes per beat
-            req.addr = used_base + 64'd4 + {45'b0, mod16(qc.used_idx, qn), 3'b0};
+            req.addr = used_slot_addr;
             req.len  = used_wlen;
             req.data = used_elems[256*eng_q.wr_beat+:256];
             req.last = (used_wlen - {7'b0, eng_q.wr_beat, 5'b0}) <= 16'd32;
@@ -1411,13 +1424,13 @@ module vdpu_qeng
         end
         OpAvEvt: begin  // split EVENT_IDX: avail_event after the used ring
           req.purpose     = PURP_EVENT;
-          req.addr        = used_base + 64'd4 + {45'b0, qn, 3'b0};
+          req.addr        = avail_event_addr;
           req.len         = 16'd2;
           req.data[15:0]  = qc.last_avail;
         end
         default: begin  // OpUsedIdx
           req.purpose     = PURP_USED_IDX;
-          req.addr        = used_base + 64'd2;
+          req.addr        = used_idx_addr;
           req.len         = 16'd2;
           req.data[15:0]  = qc.used_idx + used_adv;
         end

@@ -1,12 +1,16 @@
-// vdpu_qeng_ring.sv - the ring walker's layout arithmetic: how many entries a ring / descriptor read takes, the used batch's bytes.
+// vdpu_qeng_ring.sv - the ring walker's layout arithmetic: where the split rings' fields and the event areas are, how many entries a read takes, the used batch's bytes.
 //
 // Combinational, from pre-edge state (docs/queue-engine.md "Prefetch and batching", "Used write-back"):
 // split reads up to P avail ring entries (not past what the avail idx offers or the ring end; IN_ORDER
 // fetching one), packed and split IN_ORDER up to P descriptors (not past the ring / table end, packed
 // NOTIFICATION_DATA not past what the doorbell said); a split batch's used elements (IN_ORDER TX: only
 // its last), where the used ring slot after it falls, how far USED_IDX moves; a packed RX batch's used
-// descriptors of buffers 1..n-1, two per write beat. The model keeps these in the ring layout files,
-// model/qeng_split.c and model/qeng_packed.c (read_slot_k, write_batch, packed_rx_batch).
+// descriptors of buffers 1..n-1, two per write beat; and the addresses that depend on the layout: the
+// split avail ring's header and slots, used ring slots and idx, the EVENT_IDX fields after the rings
+// (used_event after the avail ring, avail_event after the used ring), the packed driver event area
+// (descriptor slots, the same 16 bytes in both layouts' tables, stay desc_base + 16 x slot). The model
+// keeps these in the ring layout files, model/qeng_split.c and model/qeng_packed.c (read_slot_k,
+// write_batch, packed_rx_batch, used_event_addr, avail_event_addr).
 `include "vdpu_pkg.svh"
 
 module vdpu_qeng_ring
@@ -31,7 +35,10 @@ module vdpu_qeng_ring
   input  logic [3:0]                     wr_beat_i,    // the write's beat
   input  logic                           m_commit_i,   // MRG_RXBUF: a frame's buffers committed
   input  logic [4:0]                     m_cnt_i,      // ... how many
-  output logic [15:0]                    ring_slot_o,  // split: avail ring slot of la_eff
+  input  logic [3:0]                     mk_idx_i,     // ... the buffer whose used entry is written
+  input  logic                           ev_en_i,      // EVENT_IDX
+  input  logic [63:0]                    avail_base_i, // split: the avail ring; packed: the driver event area
+  input  logic [63:0]                    used_base_i,  // split: the used ring
   output logic [3:0]                     k_ring_o,     // split: avail ring entries a ring read takes
   output logic [3:0]                     k_desc_o,     // packed / split IN_ORDER: descriptors a read takes
   output logic [ENG_USED_BITS-1:0]       used_elems_o, // split: the batch's used elements {id:32, len:32}
@@ -41,9 +48,20 @@ module vdpu_qeng_ring
   output logic [15:0]                    last_bid_o,   // IN_ORDER: id of the batch's last buffer (the one used entry's id)
   output logic [255:0]                   rest_beat_o,  // packed RX batch: beat of the used descriptors of buffers 1..n-1
   output logic [15:0]                    rest_len_o,   // ... their bytes
-  output logic [15:0]                    used_fl_o     // packed: used descriptor flags of the current lap
+  output logic [15:0]                    used_fl_o,    // packed: used descriptor flags of the current lap
+  output logic [63:0]                    avail_hdr_addr_o,   // split: avail flags + idx
+  output logic [63:0]                    avail_slot_addr_o,  // split: the avail ring entry at ring_slot
+  output logic [63:0]                    event_addr_o,       // the event read: packed driver event area, split
+                                                             // used_event (EVENT_IDX) or avail flags
+  output logic [15:0]                    event_len_o,        // ... its bytes
+  output logic [63:0]                    used_slot_addr_o,   // split: the used ring entry at used_idx
+  output logic [63:0]                    mrg_used_addr_o,    // split MRG_RXBUF: buffer mk_idx's used entry, after
+                                                             // the batch held before the frame
+  output logic [63:0]                    avail_event_addr_o, // split EVENT_IDX: avail_event, after the used ring
+  output logic [63:0]                    used_idx_addr_o     // split: the used idx
 );
 
+  logic [15:0]         ring_slot;     // split: avail ring slot of la_eff
   logic [15:0]         ring_offered;  // split: entries the last avail idx offers
   logic [16:0]         ring_room;     // split: entries before the ring end
   logic [16:0]         desc_room;     // packed: descriptors before the ring end
@@ -52,9 +70,9 @@ module vdpu_qeng_ring
   logic [ENG_BI_W-1:0] last_bi;       // the batch's last element (b_cnt - 1)
 
   always_comb begin
-    ring_slot_o = mod16(la_eff_i, qn_i);
+    ring_slot = mod16(la_eff_i, qn_i);
     ring_offered = avail_idx_i - la_eff_i;
-    ring_room = 17'(qn_i) - 17'(ring_slot_o);
+    ring_room = 17'(qn_i) - 17'(ring_slot);
     k_ring_o = pf_i;
     if (ring_offered < 16'(k_ring_o)) k_ring_o = 4'(ring_offered);
     if (ring_room < 17'(k_ring_o)) k_ring_o = 4'(ring_room);
@@ -96,5 +114,17 @@ module vdpu_qeng_ring
     end
     used_adv_o = 16'(b_cnt_i) + (m_commit_i ? 16'(m_cnt_i) : 16'd0);  // MRG_RXBUF: after the held batch
   end
+
+  // split ring layout: avail {flags:16, idx:16, ring[N]:16, used_event:16}, used {flags:16, idx:16,
+  // ring[N]:{id:32, len:32}, avail_event:16}
+  assign avail_hdr_addr_o   = avail_base_i;
+  assign avail_slot_addr_o  = avail_base_i + 64'd4 + {47'b0, ring_slot, 1'b0};
+  assign event_addr_o       = (pk_en_i || !ev_en_i) ? avail_base_i : avail_base_i + 64'd4 + {47'b0, qn_i, 1'b0};
+  assign event_len_o        = pk_en_i ? 16'd4 : 16'd2;
+  assign used_slot_addr_o   = used_base_i + 64'd4 + {45'b0, mod16(used_idx_i, qn_i), 3'b0};
+  assign mrg_used_addr_o    = used_base_i + 64'd4 +
+                              {45'b0, mod16(used_idx_i + 16'(b_cnt_i) + 16'(mk_idx_i), qn_i), 3'b0};
+  assign avail_event_addr_o = used_base_i + 64'd4 + {45'b0, qn_i, 3'b0};
+  assign used_idx_addr_o    = used_base_i + 64'd2;
 
 endmodule
