@@ -22,20 +22,26 @@ void specmin_cfg_default(struct specmin_cfg *c)
 
 static unsigned ceil_div(unsigned a, unsigned b) { return (a + b - 1) / b; }
 
-/* `up` / `down`: the link bytes of these requests going each way; `up_cyc` / `down_cyc`: the cycles they
- * hold each direction */
-static void add(struct specmin *m, const struct specmin_cfg *c, unsigned purp, double times, double bytes,
-                double tlps, double up, double down, double up_cyc, double down_cyc)
+/* What one request costs on the link: its payload bytes, its TLPs (request and completions), the link
+ * bytes it moves each way and the cycles it holds each direction. */
+struct req_cost {
+    double bytes, tlps;
+    double up, down;         /* link bytes device -> host / host -> device */
+    double up_cyc, down_cyc; /* cycles of each direction */
+};
+
+/* `times` requests of cost `r` for `purp` */
+static void add(struct specmin *m, const struct specmin_cfg *c, unsigned purp, double times, const struct req_cost *r)
 {
     struct specmin_count *k = &m->p[purp];
     k->requests += times;
-    k->bytes += times * bytes;
-    k->tlps += times * tlps;
-    k->link_bytes += times * (bytes + tlps * c->tlp_overhead);
-    m->up_link_bytes += times * up;
-    m->down_link_bytes += times * down;
-    m->up_link_cycles += times * up_cyc;
-    m->down_link_cycles += times * down_cyc;
+    k->bytes += times * r->bytes;
+    k->tlps += times * r->tlps;
+    k->link_bytes += times * (r->bytes + r->tlps * c->tlp_overhead);
+    m->up_link_bytes += times * r->up;
+    m->down_link_bytes += times * r->down;
+    m->up_link_cycles += times * r->up_cyc;
+    m->down_link_cycles += times * r->down_cyc;
 }
 
 /* `times` reads of `len` bytes each: requests of at most MRRS, each one request TLP plus a completion per
@@ -49,8 +55,9 @@ static void rd(struct specmin *m, const struct specmin_cfg *c, unsigned purp, do
         unsigned cyc = (chunk / c->rcb) * (ceil_div(c->tlp_overhead, bpc) + ceil_div(c->rcb, bpc)) +
                        (rem ? ceil_div(c->tlp_overhead, bpc) + ceil_div(rem, bpc) : 0);
         /* the request goes up alone; the data comes down in the completions */
-        add(m, c, purp, times, chunk, 1 + cpls, c->tlp_overhead, chunk + (double)cpls * c->tlp_overhead,
-            ceil_div(c->tlp_overhead, bpc), cyc);
+        const struct req_cost r = {chunk, 1 + cpls, c->tlp_overhead, chunk + (double)cpls * c->tlp_overhead,
+                                   ceil_div(c->tlp_overhead, bpc), cyc};
+        add(m, c, purp, times, &r);
     }
 }
 
@@ -59,8 +66,9 @@ static void wr(struct specmin *m, const struct specmin_cfg *c, unsigned purp, do
 {
     for (unsigned off = 0; off < len; off += c->mps) {
         unsigned chunk = len - off < c->mps ? len - off : c->mps;
-        add(m, c, purp, times, chunk, 1, chunk + c->tlp_overhead, 0,
-            ceil_div(chunk + c->tlp_overhead, c->bytes_per_cycle), 0);
+        const struct req_cost r = {chunk, 1, chunk + c->tlp_overhead, 0,
+                                   ceil_div(chunk + c->tlp_overhead, c->bytes_per_cycle), 0};
+        add(m, c, purp, times, &r);
     }
 }
 
