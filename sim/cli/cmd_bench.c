@@ -129,25 +129,34 @@ static unsigned storage_of(unsigned p, unsigned b, unsigned m, unsigned k)
     return es.total;
 }
 
-/* One data-path configuration on the model (simulated time: every engine says the same): every feature,
- * P = B = `pb`, `mr` TX payload reads outstanding, TX fetch `k`, link round trip `rtt`. One table row: the
- * frame rate, DMA requests per packet beside the spec minimum, and the link-bound rate of the minimum's
- * traffic. */
+/* Frames a data-path run moves: long enough for steady state, 2,000 frames a 200-cycle round trip, so that
+ * the ramp (the first reads, the RX run-ahead and the fetches filling, a few round trips) and the drain are a
+ * few per cent of the run at every rtt (at rtt 1000, 2,000 frames understated packed 256-byte RX by 11%). */
+static uint64_t bench_packets(unsigned rtt) { return 2000ull * (rtt > 200 ? (rtt + 199) / 200 : 1); }
+
+/* A data-path session on the model (simulated time: every engine says the same) with P = B = `pb`, `mr` TX
+ * payload reads outstanding, TX fetch `k` and link round trip `rtt`; false (said) when it cannot open. */
+static bool bench_session(vdpu_session_t *s, struct vdpu_opts *o, unsigned pb, unsigned mr, unsigned k,
+                          unsigned rtt)
+{
+    if (!bench_opts(o, VDPU_ENGINE_MODEL)) return false;
+    o->prefetch = o->used_batch = pb;
+    o->max_reads = mr;
+    o->tx_fetch = k;
+    if (vdpu_session_open(s, o)) return false;
+    s->bus.link.p.rtt = rtt;
+    return true;
+}
+
+/* One data-path configuration on a bench_session, every feature. One table row: the frame rate, DMA
+ * requests per packet beside the spec minimum, and the link-bound rate of the minimum's traffic. */
 static int bench_data_path(enum drv_ring ring, enum net_workload w, unsigned size, unsigned rtt, unsigned pb,
                            unsigned mr, unsigned k, uint64_t seed)
 {
-    /* long enough for steady state: 2,000 frames a 200-cycle round trip, so that the ramp (the first reads,
-     * the RX run-ahead and the fetches filling, a few round trips) and the drain are a few per cent of
-     * the run at every rtt (at rtt 1000, 2,000 frames understated packed 256-byte RX by 11%) */
-    const uint64_t packets = 2000ull * (rtt > 200 ? (rtt + 199) / 200 : 1);
+    const uint64_t packets = bench_packets(rtt);
     struct vdpu_opts o;
-    if (!bench_opts(&o, VDPU_ENGINE_MODEL)) return -1;
-    o.prefetch = o.used_batch = pb;
-    o.max_reads = mr;
-    o.tx_fetch = k;
     vdpu_session_t s;
-    if (vdpu_session_open(&s, &o)) return -1;
-    s.bus.link.p.rtt = rtt;
+    if (!bench_session(&s, &o, pb, mr, k, rtt)) return -1;
     virtio_drv_t *d = calloc(1, sizeof *d);
     virtio_net_t *n = calloc(1, sizeof *n);
     int rc = -1;
@@ -189,15 +198,11 @@ static int bench_data_path(enum drv_ring ring, enum net_workload w, unsigned siz
 static double bench_txqs(enum drv_ring ring, unsigned size, unsigned rtt, unsigned pairs, uint64_t seed,
                          double *bound, uint64_t tx[2])
 {
-    const uint64_t packets = 2000ull * (rtt > 200 ? (rtt + 199) / 200 : 1); /* as bench_data_path */
+    const uint64_t packets = bench_packets(rtt);
     double mpps = -1;
     struct vdpu_opts o;
-    if (!bench_opts(&o, VDPU_ENGINE_MODEL)) return -1;
-    o.prefetch = o.used_batch = o.tx_fetch = VDPU_ENG_PARAM_MAX;
-    o.max_reads = VDPU_ENG_MAX_READS;
     vdpu_session_t s;
-    if (vdpu_session_open(&s, &o)) return -1;
-    s.bus.link.p.rtt = rtt;
+    if (!bench_session(&s, &o, VDPU_ENG_PARAM_MAX, VDPU_ENG_MAX_READS, VDPU_ENG_PARAM_MAX, rtt)) return -1;
     virtio_drv_t *d = calloc(1, sizeof *d);
     virtio_net_mq_t *m = calloc(1, sizeof *m);
     virtio_ctrl_t *q = calloc(1, sizeof *q);
