@@ -27,6 +27,8 @@ struct watch {
     uint8_t purpose;
     unsigned skip;
     uint8_t kind;          /* the fault the link gives it (LINK_FAULT_NONE: only observed) */
+    bool stray;            /* ... or, right after its request, a stray error completion (UR, no data)
+                            * of a tag no read is outstanding on */
     /* what it saw */
     uint64_t fault_cycle;  /* that read's request accepted (NEVER: not yet) */
     uint16_t fault_queue;
@@ -52,6 +54,14 @@ static void watch_txn(void *ctx, const vdpu_txn_t *x)
                 f.f[0].kind = w->kind;
                 f.f[0].nth = w->t->b->link.reads + 1;
                 link_set_faults(&w->t->b->link, &f);
+            }
+            if (w->stray) { /* the bus gives it at the next edge the link has no completion */
+                vdpu_bus_t *b = w->t->b;
+                memset(&b->dmacpl, 0, sizeof b->dmacpl);
+                b->dmacpl.tag = (uint8_t)((x->u.dmareq.tag + VDPU_QENG_TAGS / 2) % VDPU_QENG_TAGS);
+                b->dmacpl.status = VDPU_CPL_UR;
+                b->dmacpl.last = true;
+                b->dmacpl_pending = true;
             }
             w->armed = false;
             w->fault_cycle = x->cycle;
@@ -354,6 +364,73 @@ FAULT(packed_rx_desc_dup, DUP, PACKED, RX, DESC, 2, UNEXPECTED, 1)
  * later heads follow in table order without a ring read), the descriptor of a loopback's transmit */
 FAULT(split_avail_ring_ur, UR, SPLIT, TX, AVAIL_RING, 0, QERR_DMA, 1)
 FAULT(split_desc_drop, DROP, SPLIT, LOOPBACK, DESC, 3, QERR_TIMEOUT, 1)
+
+/*
+ * A stray error completion (UR, no data, a tag no read is outstanding on) while PAY has payload reads in
+ * flight (four outstanding, 1500-byte frames: it comes right after the second frame's first read): the
+ * engine cannot tell which read it ends, so the descriptor in service fails - QERR_DMA on the transmitq,
+ * DEVICE_NEEDS_RESET, no DMA write for the queue after it, no frame with bad bytes - as a stray data
+ * beat does (packed_tx_pay_dup). Taken as a completion of nothing, the traffic would have gone on.
+ */
+static void stray_in_pay(struct tctx *t)
+{
+    virtio_drv_t *d = calloc(1, sizeof *d);
+    virtio_net_t *n = calloc(1, sizeof *n);
+    cr_assert(d && n);
+    struct drv_params p;
+    drv_params_default(&p);
+    p.ring = DRV_RING_PACKED;
+    t_drv_up(t, d, &p);
+    struct net_params np = {NET_TX, 30, 1500, 5, 30 * 20000 + 3ull * CPL_T};
+    cr_assert_eq(virtio_net_open(n, d, &np), 0, "%s", n->error);
+    struct watch w;
+    watch_start(t, &w, LINK_FAULT_NONE, VDPU_PURP_PAYLOAD_RD, 3);
+    w.stray = true;
+    int rc = virtio_net_run(n);
+    cr_assert(!t->b->stopped, "run stopped: %s", t->b->stop_reason);
+    cr_assert_neq(w.fault_cycle, NEVER, "no fourth payload read");
+    cr_assert(!t->b->dmacpl_pending, "the stray completion was given");
+    cr_assert_eq(n->bad_frames, 0, "%llu frames with wrong bytes", (unsigned long long)n->bad_frames);
+    cr_assert(rc != 0 && n->device_failed, "the traffic did not stop on DEVICE_NEEDS_RESET: %s", n->error);
+    cr_assert(drv_status(d) & VIRTIO_CONFIG_S_NEEDS_RESET, "device_status 0x%02x", drv_status(d));
+    uint32_t qerr = peek_csr(t, VDPU_CSR_QERR), info = peek_csr(t, VDPU_CSR_ERR_INFO);
+    cr_assert_eq(qerr, 1u << w.fault_queue, "QERR 0x%x, queue %u", qerr, w.fault_queue);
+    cr_assert_eq(info & 0xff, VDPU_QERR_DMA, "ERR_INFO 0x%x", info);
+    cr_assert_eq(w.writes_after, 0, "%llu DMA writes for queue %u after it", (unsigned long long)w.writes_after,
+                 w.fault_queue);
+    virtio_net_close(n);
+    recover(t, d, &p, &w);
+    free(n);
+    free(d);
+}
+static void stray_open(struct tctx *t, enum vdpu_engine e)
+{
+    struct vdpu_opts o;
+    vdpu_opts_default(&o);
+    o.max_reads = 4;
+    t_open_fw(t, e, &o);
+}
+Test(pcie_fault, packed_tx_pay_stray_error_completion_model, .timeout = 300)
+{
+    struct tctx t;
+    stray_open(&t, VDPU_ENGINE_MODEL);
+    stray_in_pay(&t);
+    t_close(&t);
+}
+Test(pcie_fault, packed_tx_pay_stray_error_completion_rtl, .timeout = 300)
+{
+    struct tctx t;
+    stray_open(&t, VDPU_ENGINE_RTL);
+    stray_in_pay(&t);
+    t_close(&t);
+}
+Test(pcie_fault, packed_tx_pay_stray_error_completion_cosim, .timeout = 300)
+{
+    struct tctx t;
+    stray_open(&t, VDPU_ENGINE_COSIM);
+    stray_in_pay(&t);
+    t_close(&t);
+}
 
 /* ---- resets while a read is stuck ------------------------------------------------------------------ */
 

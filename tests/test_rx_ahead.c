@@ -520,6 +520,30 @@ RA_TEST(split_a_failed_third_read_stops_the_receiveq_where_it_is_taken, .timeout
     later_failed(T, DRV_RING_SPLIT, 3, "ca@7", 100);
 }
 
+/*
+ * Thirteen frames into thirty-two buffers: frame 12 reads the blocks after the cache (16-23, 24-31, ...)
+ * and is the last; the service ends with those reads unused - dropped in flight, or in and forgotten. The
+ * third run-ahead read (24-31, the 5th read on packed, the 7th on split) gets `fault`: no frame needs its
+ * descriptors, every frame is used, yet the host failed a read of its ring and the device reports it once
+ * the service has ended (QERR_DMA on the receiveq), as it does for the first run-ahead read
+ * (packed_a_failed_run_ahead_read_dropped_in_flight_is_reported).
+ */
+static void later_dropped(struct tctx *t, enum drv_ring ring, const char *fault)
+{
+    struct hctx h;
+    h_rx_up(&h, t, ring, BIGQ, BIGQ, BUF_LEN);
+    t_faults_from_here(t, fault);
+    h_inject(&h, 13, FLEN);
+    vdpu_bus_run_cycles(t->b, 60000);
+    receiveq_stopped(t, VDPU_QERR_DMA);
+    cr_assert_eq(t->b->link.fired[0].addr, h.q->desc + 24 * 16, "... the one of descriptors 24-31");
+    frames_used(&h, 13);
+    cr_assert_eq(peek_csr(t, VDPU_CSR_ENG_STATUS) & VDPU_ENG_STATUS_IDLE, VDPU_ENG_STATUS_IDLE, "the engine idle");
+    h_close(&h);
+}
+RA_TEST(packed_a_failed_third_read_left_unused_is_reported, .timeout = 120) { later_dropped(T, DRV_RING_PACKED, "ca@5"); }
+RA_TEST(split_a_failed_third_read_left_unused_is_reported, .timeout = 120) { later_dropped(T, DRV_RING_SPLIT, "ca@7"); }
+
 /* ---- a read poisoned at its last beat ---------------------------------------------------------------- */
 
 /*
@@ -542,4 +566,19 @@ RA_TEST(packed_a_third_read_poisoned_at_its_last_beat_stops_the_receiveq, .timeo
 RA_TEST(split_a_third_read_poisoned_at_its_last_beat_stops_the_receiveq, .timeout = 120)
 {
     later_failed(T, DRV_RING_SPLIT, 3, "poison-last@7", 0);
+}
+
+/* Poisoned at the last beat, its length right, and left unused: still a failed read of the ring, reported
+ * once the service has ended - the first run-ahead read (dropped in flight at rtt 200) and the third */
+RA_TEST(packed_a_run_ahead_read_poisoned_at_its_last_beat_dropped_is_reported, .timeout = 120)
+{
+    stale_failed(T, 200, "poison-last@2");
+}
+RA_TEST(packed_a_third_read_poisoned_at_its_last_beat_left_unused_is_reported, .timeout = 120)
+{
+    later_dropped(T, DRV_RING_PACKED, "poison-last@5");
+}
+RA_TEST(split_a_third_read_poisoned_at_its_last_beat_left_unused_is_reported, .timeout = 120)
+{
+    later_dropped(T, DRV_RING_SPLIT, "poison-last@7");
 }
