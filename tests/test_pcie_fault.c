@@ -27,8 +27,14 @@ struct watch {
     uint8_t purpose;
     unsigned skip;
     uint8_t kind;          /* the fault the link gives it (LINK_FAULT_NONE: only observed) */
-    bool stray;            /* ... or, right after its request, a stray error completion (UR, no data)
-                            * of a tag no read is outstanding on */
+    /* ... or, right after its request, a stray completion beat (the last of its read): status, bytes
+     * and tag (-1: a tag no read is outstanding on, half the tag space away from the request's) */
+    struct {
+        bool on;
+        uint8_t status;
+        uint16_t len;
+        int tag;
+    } stray;
     /* what it saw */
     uint64_t fault_cycle;  /* that read's request accepted (NEVER: not yet) */
     uint16_t fault_queue;
@@ -55,11 +61,14 @@ static void watch_txn(void *ctx, const vdpu_txn_t *x)
                 f.f[0].nth = w->t->b->link.reads + 1;
                 link_set_faults(&w->t->b->link, &f);
             }
-            if (w->stray) { /* the bus gives it at the next edge the link has no completion */
+            if (w->stray.on) { /* the bus gives it at the next edge the link has no completion */
                 vdpu_bus_t *b = w->t->b;
                 memset(&b->dmacpl, 0, sizeof b->dmacpl);
-                b->dmacpl.tag = (uint8_t)((x->u.dmareq.tag + VDPU_QENG_TAGS / 2) % VDPU_QENG_TAGS);
-                b->dmacpl.status = VDPU_CPL_UR;
+                b->dmacpl.tag = (uint8_t)(w->stray.tag >= 0 ? (unsigned)w->stray.tag
+                                                            : (x->u.dmareq.tag + VDPU_QENG_TAGS / 2) % VDPU_QENG_TAGS);
+                b->dmacpl.status = w->stray.status;
+                b->dmacpl.len = w->stray.len;
+                memset(b->dmacpl.data, 0xA5, w->stray.len);
                 b->dmacpl.last = true;
                 b->dmacpl_pending = true;
             }
@@ -385,7 +394,9 @@ static void stray_in_pay(struct tctx *t)
     cr_assert_eq(virtio_net_open(n, d, &np), 0, "%s", n->error);
     struct watch w;
     watch_start(t, &w, LINK_FAULT_NONE, VDPU_PURP_PAYLOAD_RD, 3);
-    w.stray = true;
+    w.stray.on = true;
+    w.stray.status = VDPU_CPL_UR;
+    w.stray.tag = -1;
     int rc = virtio_net_run(n);
     cr_assert(!t->b->stopped, "run stopped: %s", t->b->stop_reason);
     cr_assert_neq(w.fault_cycle, NEVER, "no fourth payload read");
@@ -398,6 +409,62 @@ static void stray_in_pay(struct tctx *t)
     cr_assert_eq(info & 0xff, VDPU_QERR_DMA, "ERR_INFO 0x%x", info);
     cr_assert_eq(w.writes_after, 0, "%llu DMA writes for queue %u after it", (unsigned long long)w.writes_after,
                  w.fault_queue);
+    virtio_net_close(n);
+    recover(t, d, &p, &w);
+    free(n);
+    free(d);
+}
+/*
+ * A late completion beat of a failed descriptor's read, inside a later PAY phase. First traffic: the 4th
+ * payload read (512 bytes, 16 beats) is poisoned at its last beat - its other fifteen beats are in, so
+ * its slot lacks exactly that beat - and the transmitq stops with QERR_DMA. The driver resets the device
+ * and starts again; right after the second traffic's 2nd payload read, the host sends that read's last
+ * beat after all (SC, 32 bytes, its tag; no read is outstanding on it). The slot the next PAY phase
+ * freed must not take it as the read's end: the descriptor in service fails (QERR_DMA, nothing written
+ * for the queue after it), as for any beat of a tag no read in flight has.
+ */
+static void late_beat_in_pay(struct tctx *t)
+{
+    virtio_drv_t *d = calloc(1, sizeof *d);
+    virtio_net_t *n = calloc(1, sizeof *n);
+    cr_assert(d && n);
+    struct drv_params p;
+    drv_params_default(&p);
+    p.ring = DRV_RING_PACKED;
+    t_drv_up(t, d, &p);
+    struct net_params np = {NET_TX, 30, 1500, 5, 30 * 20000 + 3ull * CPL_T};
+    cr_assert_eq(virtio_net_open(n, d, &np), 0, "%s", n->error);
+    struct watch w;
+    watch_start(t, &w, LINK_FAULT_POISON_LAST, VDPU_PURP_PAYLOAD_RD, 3);
+    cr_assert(virtio_net_run(n) != 0 && n->device_failed, "the first traffic did not fail: %s", n->error);
+    cr_assert_eq(t->b->link.nfired, 1);
+    const struct link_fault_event *f = &t->b->link.fired[0];
+    cr_assert_eq(f->len, 512, "a 512-byte read, 16 beats");
+    uint8_t tag = f->tag;
+    cr_assert_eq(peek_csr(t, VDPU_CSR_ERR_INFO) & 0xff, VDPU_QERR_DMA);
+    virtio_net_close(n);
+    w.on = false;
+    reset_device(t, d);
+    cr_assert_eq(virtio_drv_init(d, &t->s, &p), DRV_OK, "re-init: %s", d->refusal);
+
+    memset(n, 0, sizeof *n);
+    cr_assert_eq(virtio_net_open(n, d, &np), 0, "%s", n->error);
+    watch_start(t, &w, LINK_FAULT_NONE, VDPU_PURP_PAYLOAD_RD, 1);
+    w.stray.on = true;
+    w.stray.status = VDPU_CPL_SC;
+    w.stray.len = 32;
+    w.stray.tag = tag;
+    int rc = virtio_net_run(n);
+    cr_assert(!t->b->stopped, "run stopped: %s", t->b->stop_reason);
+    cr_assert_neq(w.fault_cycle, NEVER, "no second payload read");
+    cr_assert(!t->b->dmacpl_pending, "the late beat was given");
+    cr_assert_eq(n->bad_frames, 0, "%llu frames with wrong bytes", (unsigned long long)n->bad_frames);
+    cr_assert(rc != 0 && n->device_failed, "the traffic did not stop on DEVICE_NEEDS_RESET: %s", n->error);
+    uint32_t qerr = peek_csr(t, VDPU_CSR_QERR), info = peek_csr(t, VDPU_CSR_ERR_INFO);
+    cr_assert_eq(qerr, 1u << w.fault_queue, "QERR 0x%x, queue %u", qerr, w.fault_queue);
+    cr_assert_eq(info & 0xff, VDPU_QERR_DMA, "ERR_INFO 0x%x", info);
+    cr_assert_eq(w.writes_after, 0, "%llu DMA writes for queue %u after the late beat",
+                 (unsigned long long)w.writes_after, w.fault_queue);
     virtio_net_close(n);
     recover(t, d, &p, &w);
     free(n);
@@ -429,6 +496,28 @@ Test(pcie_fault, packed_tx_pay_stray_error_completion_cosim, .timeout = 300)
     struct tctx t;
     stray_open(&t, VDPU_ENGINE_COSIM);
     stray_in_pay(&t);
+    t_close(&t);
+}
+
+Test(pcie_fault, packed_tx_pay_late_beat_of_a_failed_read_model, .timeout = 300)
+{
+    struct tctx t;
+    stray_open(&t, VDPU_ENGINE_MODEL);
+    late_beat_in_pay(&t);
+    t_close(&t);
+}
+Test(pcie_fault, packed_tx_pay_late_beat_of_a_failed_read_rtl, .timeout = 300)
+{
+    struct tctx t;
+    stray_open(&t, VDPU_ENGINE_RTL);
+    late_beat_in_pay(&t);
+    t_close(&t);
+}
+Test(pcie_fault, packed_tx_pay_late_beat_of_a_failed_read_cosim, .timeout = 300)
+{
+    struct tctx t;
+    stray_open(&t, VDPU_ENGINE_COSIM);
+    late_beat_in_pay(&t);
     t_close(&t);
 }
 
