@@ -374,6 +374,51 @@ FAULT(packed_rx_desc_dup, DUP, PACKED, RX, DESC, 2, UNEXPECTED, 1)
 FAULT(split_avail_ring_ur, UR, SPLIT, TX, AVAIL_RING, 0, QERR_DMA, 1)
 FAULT(split_desc_drop, DROP, SPLIT, LOOPBACK, DESC, 3, QERR_TIMEOUT, 1)
 
+/* A packed-ring driver up and thirty 1500-byte frames to send (the traffic of the stray-beat tests). */
+static void packed_tx_open(struct tctx *t, virtio_drv_t **d, virtio_net_t **n, struct drv_params *p,
+                           struct net_params *np)
+{
+    *d = calloc(1, sizeof **d);
+    *n = calloc(1, sizeof **n);
+    cr_assert(*d && *n);
+    drv_params_default(p);
+    p->ring = DRV_RING_PACKED;
+    t_drv_up(t, *d, p);
+    *np = (struct net_params){NET_TX, 30, 1500, 5, 30 * 20000 + 3ull * CPL_T};
+    cr_assert_eq(virtio_net_open(*n, *d, np), 0, "%s", (*n)->error);
+}
+
+/* The traffic of `n` runs with a stray completion beat (status, bytes, tag: see struct watch) right after
+ * its (skip + 1)-th payload read: the descriptor in service fails - no frame with bad bytes, the traffic
+ * stopped on DEVICE_NEEDS_RESET, QERR_DMA on the transmitq, no DMA write for it after the beat; then the
+ * driver's reset, traffic again, and `d`, `n` freed. */
+static void stray_fails_the_descriptor(struct tctx *t, virtio_drv_t *d, virtio_net_t *n, const struct drv_params *p,
+                                       unsigned skip, uint8_t status, uint16_t len, int tag)
+{
+    struct watch w;
+    watch_start(t, &w, LINK_FAULT_NONE, VDPU_PURP_PAYLOAD_RD, skip);
+    w.stray.on = true;
+    w.stray.status = status;
+    w.stray.len = len;
+    w.stray.tag = tag;
+    int rc = virtio_net_run(n);
+    cr_assert(!t->b->stopped, "run stopped: %s", t->b->stop_reason);
+    cr_assert_neq(w.fault_cycle, NEVER, "no payload read %u", skip + 1);
+    cr_assert(!t->b->dmacpl_pending, "the stray beat was given");
+    cr_assert_eq(n->bad_frames, 0, "%llu frames with wrong bytes", (unsigned long long)n->bad_frames);
+    cr_assert(rc != 0 && n->device_failed, "the traffic did not stop on DEVICE_NEEDS_RESET: %s", n->error);
+    cr_assert(drv_status(d) & VIRTIO_CONFIG_S_NEEDS_RESET, "device_status 0x%02x", drv_status(d));
+    uint32_t qerr = peek_csr(t, VDPU_CSR_QERR), info = peek_csr(t, VDPU_CSR_ERR_INFO);
+    cr_assert_eq(qerr, 1u << w.fault_queue, "QERR 0x%x, queue %u", qerr, w.fault_queue);
+    cr_assert_eq(info & 0xff, VDPU_QERR_DMA, "ERR_INFO 0x%x", info);
+    cr_assert_eq(w.writes_after, 0, "%llu DMA writes for queue %u after the stray beat",
+                 (unsigned long long)w.writes_after, w.fault_queue);
+    virtio_net_close(n);
+    recover(t, d, p, &w);
+    free(n);
+    free(d);
+}
+
 /*
  * A stray error completion (UR, no data, a tag no read is outstanding on) while PAY has payload reads in
  * flight (four outstanding, 1500-byte frames: it comes right after the second frame's first read): the
@@ -383,36 +428,12 @@ FAULT(split_desc_drop, DROP, SPLIT, LOOPBACK, DESC, 3, QERR_TIMEOUT, 1)
  */
 static void stray_in_pay(struct tctx *t)
 {
-    virtio_drv_t *d = calloc(1, sizeof *d);
-    virtio_net_t *n = calloc(1, sizeof *n);
-    cr_assert(d && n);
+    virtio_drv_t *d;
+    virtio_net_t *n;
     struct drv_params p;
-    drv_params_default(&p);
-    p.ring = DRV_RING_PACKED;
-    t_drv_up(t, d, &p);
-    struct net_params np = {NET_TX, 30, 1500, 5, 30 * 20000 + 3ull * CPL_T};
-    cr_assert_eq(virtio_net_open(n, d, &np), 0, "%s", n->error);
-    struct watch w;
-    watch_start(t, &w, LINK_FAULT_NONE, VDPU_PURP_PAYLOAD_RD, 3);
-    w.stray.on = true;
-    w.stray.status = VDPU_CPL_UR;
-    w.stray.tag = -1;
-    int rc = virtio_net_run(n);
-    cr_assert(!t->b->stopped, "run stopped: %s", t->b->stop_reason);
-    cr_assert_neq(w.fault_cycle, NEVER, "no fourth payload read");
-    cr_assert(!t->b->dmacpl_pending, "the stray completion was given");
-    cr_assert_eq(n->bad_frames, 0, "%llu frames with wrong bytes", (unsigned long long)n->bad_frames);
-    cr_assert(rc != 0 && n->device_failed, "the traffic did not stop on DEVICE_NEEDS_RESET: %s", n->error);
-    cr_assert(drv_status(d) & VIRTIO_CONFIG_S_NEEDS_RESET, "device_status 0x%02x", drv_status(d));
-    uint32_t qerr = peek_csr(t, VDPU_CSR_QERR), info = peek_csr(t, VDPU_CSR_ERR_INFO);
-    cr_assert_eq(qerr, 1u << w.fault_queue, "QERR 0x%x, queue %u", qerr, w.fault_queue);
-    cr_assert_eq(info & 0xff, VDPU_QERR_DMA, "ERR_INFO 0x%x", info);
-    cr_assert_eq(w.writes_after, 0, "%llu DMA writes for queue %u after it", (unsigned long long)w.writes_after,
-                 w.fault_queue);
-    virtio_net_close(n);
-    recover(t, d, &p, &w);
-    free(n);
-    free(d);
+    struct net_params np;
+    packed_tx_open(t, &d, &n, &p, &np);
+    stray_fails_the_descriptor(t, d, n, &p, 3, VDPU_CPL_UR, 0, -1);
 }
 /*
  * A late completion beat of a failed descriptor's read, inside a later PAY phase. First traffic: the 4th
@@ -425,15 +446,11 @@ static void stray_in_pay(struct tctx *t)
  */
 static void late_beat_in_pay(struct tctx *t)
 {
-    virtio_drv_t *d = calloc(1, sizeof *d);
-    virtio_net_t *n = calloc(1, sizeof *n);
-    cr_assert(d && n);
+    virtio_drv_t *d;
+    virtio_net_t *n;
     struct drv_params p;
-    drv_params_default(&p);
-    p.ring = DRV_RING_PACKED;
-    t_drv_up(t, d, &p);
-    struct net_params np = {NET_TX, 30, 1500, 5, 30 * 20000 + 3ull * CPL_T};
-    cr_assert_eq(virtio_net_open(n, d, &np), 0, "%s", n->error);
+    struct net_params np;
+    packed_tx_open(t, &d, &n, &p, &np);
     struct watch w;
     watch_start(t, &w, LINK_FAULT_POISON_LAST, VDPU_PURP_PAYLOAD_RD, 3);
     cr_assert(virtio_net_run(n) != 0 && n->device_failed, "the first traffic did not fail: %s", n->error);
@@ -449,76 +466,14 @@ static void late_beat_in_pay(struct tctx *t)
 
     memset(n, 0, sizeof *n);
     cr_assert_eq(virtio_net_open(n, d, &np), 0, "%s", n->error);
-    watch_start(t, &w, LINK_FAULT_NONE, VDPU_PURP_PAYLOAD_RD, 1);
-    w.stray.on = true;
-    w.stray.status = VDPU_CPL_SC;
-    w.stray.len = 32;
-    w.stray.tag = tag;
-    int rc = virtio_net_run(n);
-    cr_assert(!t->b->stopped, "run stopped: %s", t->b->stop_reason);
-    cr_assert_neq(w.fault_cycle, NEVER, "no second payload read");
-    cr_assert(!t->b->dmacpl_pending, "the late beat was given");
-    cr_assert_eq(n->bad_frames, 0, "%llu frames with wrong bytes", (unsigned long long)n->bad_frames);
-    cr_assert(rc != 0 && n->device_failed, "the traffic did not stop on DEVICE_NEEDS_RESET: %s", n->error);
-    uint32_t qerr = peek_csr(t, VDPU_CSR_QERR), info = peek_csr(t, VDPU_CSR_ERR_INFO);
-    cr_assert_eq(qerr, 1u << w.fault_queue, "QERR 0x%x, queue %u", qerr, w.fault_queue);
-    cr_assert_eq(info & 0xff, VDPU_QERR_DMA, "ERR_INFO 0x%x", info);
-    cr_assert_eq(w.writes_after, 0, "%llu DMA writes for queue %u after the late beat",
-                 (unsigned long long)w.writes_after, w.fault_queue);
-    virtio_net_close(n);
-    recover(t, d, &p, &w);
-    free(n);
-    free(d);
+    stray_fails_the_descriptor(t, d, n, &p, 1, VDPU_CPL_SC, 32, tag);
 }
-static void stray_open(struct tctx *t, enum vdpu_engine e)
+/* the real firmware with four TX payload reads outstanding (PAY) */
+static void four_reads(struct vdpu_opts *o) { o->max_reads = 4; }
+ENGINE_TEST_OPTS(pcie_fault, packed_tx_pay_stray_error_completion, four_reads, .timeout = 300) { stray_in_pay(T); }
+ENGINE_TEST_OPTS(pcie_fault, packed_tx_pay_late_beat_of_a_failed_read, four_reads, .timeout = 300)
 {
-    struct vdpu_opts o;
-    vdpu_opts_default(&o);
-    o.max_reads = 4;
-    t_open_fw(t, e, &o);
-}
-Test(pcie_fault, packed_tx_pay_stray_error_completion_model, .timeout = 300)
-{
-    struct tctx t;
-    stray_open(&t, VDPU_ENGINE_MODEL);
-    stray_in_pay(&t);
-    t_close(&t);
-}
-Test(pcie_fault, packed_tx_pay_stray_error_completion_rtl, .timeout = 300)
-{
-    struct tctx t;
-    stray_open(&t, VDPU_ENGINE_RTL);
-    stray_in_pay(&t);
-    t_close(&t);
-}
-Test(pcie_fault, packed_tx_pay_stray_error_completion_cosim, .timeout = 300)
-{
-    struct tctx t;
-    stray_open(&t, VDPU_ENGINE_COSIM);
-    stray_in_pay(&t);
-    t_close(&t);
-}
-
-Test(pcie_fault, packed_tx_pay_late_beat_of_a_failed_read_model, .timeout = 300)
-{
-    struct tctx t;
-    stray_open(&t, VDPU_ENGINE_MODEL);
-    late_beat_in_pay(&t);
-    t_close(&t);
-}
-Test(pcie_fault, packed_tx_pay_late_beat_of_a_failed_read_rtl, .timeout = 300)
-{
-    struct tctx t;
-    stray_open(&t, VDPU_ENGINE_RTL);
-    late_beat_in_pay(&t);
-    t_close(&t);
-}
-Test(pcie_fault, packed_tx_pay_late_beat_of_a_failed_read_cosim, .timeout = 300)
-{
-    struct tctx t;
-    stray_open(&t, VDPU_ENGINE_COSIM);
-    late_beat_in_pay(&t);
-    t_close(&t);
+    late_beat_in_pay(T);
 }
 
 /* ---- resets while a read is stuck ------------------------------------------------------------------ */
