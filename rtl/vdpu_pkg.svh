@@ -33,6 +33,8 @@ package vdpu_pkg;
   // The queue engine's used batch: an element's index, a split batch's used elements in whole beats.
   localparam int unsigned ENG_BI_W      = $clog2(ENG_PARAM_MAX);
   localparam int unsigned ENG_USED_BITS = 256 * ((64 * ENG_PARAM_MAX + 255) / 256);
+  // A read tag of the queue engine (0..QENG_TAGS - 1; FWDMA_TAG is outside).
+  localparam int unsigned QENG_TAG_W    = $clog2(QENG_TAGS);
   // Descriptor flag bits (split: VRING_DESC_F_*, packed: also AVAIL / USED).
   localparam int unsigned VQ_F_NEXT     = 0;
   localparam int unsigned VQ_F_WRITE    = 1;
@@ -260,6 +262,44 @@ package vdpu_pkg;
   // EVENT_IDX: the spec's vring_need_event: the used index moved from old to new_idx past event_idx.
   function automatic logic need_event(logic [15:0] event_idx, logic [15:0] new_idx, logic [15:0] old);
     return (new_idx - event_idx - 16'd1) < (new_idx - old);
+  endfunction
+
+  // A read beside the queue engine (the RX run-ahead reads, the avail refresh; the model's enum eng_ra and
+  // struct eng_ra_read; docs/queue-engine.md "RX run-ahead").
+  typedef enum logic [2:0] {
+    RaNone,  // none
+    RaRead,  // in flight: its completion is taken beside the engine
+    RaIn,    // in: the next cache (pcx), taken where the service would read the descriptors
+    RaBad,   // it failed: QERR_DMA where the service would read the descriptors
+    RaDrop   // in flight, not wanted any more (the service read those descriptors itself)
+  } ra_st_e;
+  typedef struct packed {
+    ra_st_e                st;
+    logic [QENG_TAG_W-1:0] tag;
+    logic [3:0]            n;    // the descriptors it reads
+    logic [7:0]            got;  // bytes in so far
+    logic                  bad;  // a beat of it failed
+  } ra_read_t;
+
+  // A run-ahead read not wanted, from its state after this edge's beat (the model's ra_unused): one in
+  // flight is dropped (its completion taken and thrown away), one in or failed forgotten.
+  function automatic ra_st_e ra_unused(ra_st_e st);
+    return (st == RaRead || st == RaDrop) ? RaDrop : RaNone;
+  endfunction
+  // ... after its last beat: in, or bad; a dropped one is forgotten
+  function automatic ra_st_e ra_after_last(ra_st_e st, logic bad);
+    return (st == RaDrop) ? RaNone : (bad ? RaBad : RaIn);
+  endfunction
+
+  // One completion beat of a descriptor read beside the engine (the model's ra_beat): `n` descriptors
+  // asked, `got` bytes in before this beat. Bad once a beat fails (an error status, poisoned, more bytes
+  // than asked); at the last beat fewer bytes than asked (`nb` this beat's) are bad too (rd_beat_short).
+  function automatic logic rd_beat_bad(logic was_bad, logic [3:0] n, logic [7:0] got, logic [1:0] status,
+                                       logic poison, logic [15:0] len);
+    return was_bad || (status != CPL_SC) || poison || (32'(len) > 32'({n, 4'b0}) - 32'(got));
+  endfunction
+  function automatic logic rd_beat_short(logic [3:0] n, logic [7:0] got, logic [5:0] nb);
+    return 32'(got) + 32'(nb) != 32'({n, 4'b0});
   endfunction
 
   // The interrupt decision on an event read's data d, after a used write (vdpu_qeng_irq, and the

@@ -17,8 +17,9 @@
 // counters, kick) lives in the queue context and is updated through qwr_o, applied after the host
 // and firmware writes of the same edge. Around the state machine: vdpu_qeng_sched (which queue a
 // pick takes), vdpu_qeng_tx (TX frame buffer, network beats), vdpu_qeng_rx (RX write beats),
-// vdpu_qeng_irq (the interrupt decisions made beside it); after it, in vdpu_top, vdpu_irq_coal
-// (interrupt coalescing).
+// vdpu_qeng_irq (the interrupt decisions made beside it), vdpu_qeng_rx_ahead (the RX run-ahead reads
+// and the split avail refresh, read beside it); after it, in vdpu_top, vdpu_irq_coal (interrupt
+// coalescing).
 `include "vdpu_pkg.svh"
 
 module vdpu_qeng
@@ -147,16 +148,6 @@ module vdpu_qeng
     XaIn     // in: the next cache (pcx), taken where the service would read the descriptors
   } x_ahead_e;
 
-  // The run-ahead descriptor read of a receive service that caches descriptors (the model's enum eng_ra;
-  // docs/queue-engine.md "RX run-ahead").
-  typedef enum logic [2:0] {
-    RaNone,  // none
-    RaRead,  // in flight: its completion is taken beside the engine (ra_hit)
-    RaIn,    // in: the next cache (pcx), taken where the service would read the descriptors
-    RaBad,   // it failed: QERR_DMA where the service would read the descriptors
-    RaDrop   // in flight, not wanted any more (the service read those descriptors itself)
-  } ra_st_e;
-
   // The TX fetch of a PAY phase (the model's struct eng_tx_fetch)
   typedef struct packed {
     logic [3:0]          cnt;    // frames the PAY phase reads (1: its own descriptor only)
@@ -205,15 +196,6 @@ module vdpu_qeng
     logic [15:0]         got;
     logic [FRAME_PW-1:0] off;   // chain offset of its bytes
   } pay_slot_t;
-
-  // A run-ahead descriptor read beside the engine (the model's struct eng_ra_read)
-  typedef struct packed {
-    ra_st_e     st;
-    logic [TagW-1:0] tag;
-    logic [3:0] n;    // the descriptors it reads
-    logic [7:0] got;  // bytes in so far
-    logic       bad;  // a beat of it failed
-  } ra_read_t;
 
   // What the current read or write is for.
   typedef enum logic [3:0] {
@@ -326,17 +308,8 @@ module vdpu_qeng
     logic [5:0]                  t_cnt;              // ... and its entries (1..32)
     logic                        ae_wait;            // split TX: avail_event written, avail re-read pending
     logic [15:0]                 ev_old;             // split: used idx before the batch (vring_need_event)
-    ra_read_t                    ra;
-    ra_read_t [RbN-1:0]          rb;
-    logic                        ra_taken;           // a run-ahead read was taken as the cache: the reads after
-                                                     // the first may go out (the model's ra_taken)
-    // split RX: the avail idx read again beside the engine before the buffers the last one offered run out
-    // (the model's av, av_data, av_seen; docs/queue-engine.md "RX avail refresh"): the read (RaNone,
-    // RaRead, RaIn, RaBad; n unused), the flags and idx it brought, and whether one was issued since the
-    // avail idx last changed (one refresh per value)
-    ra_read_t                    av;
-    logic [31:0]                 av_data;
-    logic                        av_seen;
+    // (the RX run-ahead reads and the avail refresh, the model's ra, rb[], ra_taken, av, av_data, av_seen:
+    // vdpu_qeng_rx_ahead's state)
     // MRG_RXBUF (ENG_CTRL[4], latched at the pick, RX only): the buffers of the frame in service; none
     // is made used before the whole frame is written, so a frame that runs out of buffers is dropped
     // without the driver seeing any of it
@@ -421,9 +394,6 @@ module vdpu_qeng
     r.x.cnt    = 4'd1;
     r.x.stop   = XGo;
     r.xa.st    = XaNone;
-    r.ra.st    = RaNone;
-    r.av.st    = RaNone;
-    for (int i = 0; i < int'(RbN); i++) r.rb[i].st = RaNone;
     r.err_info = CSR_ERR_INFO_RST;
     return r;
   endfunction
@@ -562,16 +532,19 @@ module vdpu_qeng
   // one failed; one held (pending or failed); all pending (the used ring waits for a free one); one
   // pending (its read in flight)
   logic ev_bad, ev_held, ev_full, ev_read;
-  logic ra_pend;  // an RX run-ahead read is in flight (its completion expected, its tag held)
-  logic ra1_pend;  // ... the first
-  logic [RbN-1:0] rb_pend;  // ... each after it
-  always_comb begin : beside_reads
-    for (int i = 0; i < int'(RbN); i++) rb_pend[i] = (eng_q.rb[i].st == RaRead) || (eng_q.rb[i].st == RaDrop);
-  end
-  assign ra1_pend = (eng_q.ra.st == RaRead) || (eng_q.ra.st == RaDrop);
-  logic av_pend;  // the avail refresh is in flight
-  assign av_pend  = eng_q.av.st == RaRead;
-  assign ra_pend  = ra1_pend || (rb_pend != '0) || av_pend;
+  // the RX run-ahead reads and the avail refresh (vdpu_qeng_rx_ahead, below; the model's qeng_rx_ahead.c),
+  // pre-edge: the reads; one in flight (its completion expected, its tag held); the first in flight; the
+  // refresh in flight
+  ra_st_e                ra_st;
+  logic [3:0]            ra_n;
+  ra_st_e [RbN-1:0]      rb_st;
+  logic [RbN-1:0][3:0]   rb_n;
+  logic                  ra_taken;
+  ra_st_e                av_st;
+  logic [15:0]           av_idx;
+  logic                  av_no_int;
+  logic                  av_seen;
+  logic ra_pend, av_pend;
   logic xn_pend;  // a read of the next fetch, or the read beyond it, is in flight (the model's qeng_xn_pending)
   always_comb begin
     xn_pend = 1'b0;
@@ -582,7 +555,7 @@ module vdpu_qeng
                     (eng_q.fsm == StIdle || eng_q.fsm == StRdReq ||
                                                       (eng_q.fsm == StPay && eng_q.x.stop == XGo) ||
                                                       (eng_q.fsm == StWrReq && eng_q.wr_beat == '0)) ||
-                    (eng_q.fsm == StRxNext && (eng_q.ra.st == RaRead || av_pend));  // RX_NEXT: it may wait for these
+                    (eng_q.fsm == StRxNext && (ra_st == RaRead || av_pend));  // RX_NEXT: it may wait for these
   assign cpl_good = (dmacpl_tag_i == eng_q.rd_tag) && (dmacpl_status_i == CPL_SC) && !dmacpl_poison_i;
   assign cto_run  = (eng_q.fsm == StRdWait) || (eng_q.fsm == StPay && eng_q.p_n != '0 && eng_q.x.stop == XGo) || ev_timed;
   assign rd_abort = dev_reset_i && (eng_q.fsm == StRdWait || eng_q.fsm == StPay);
@@ -641,18 +614,68 @@ module vdpu_qeng
     .tag_held_o  (ev_tag_held)
   );
 
+  // The engine's updates of the RX run-ahead reads and the avail refresh (set in the main block, each in
+  // the state it belongs to; ev_forget and a new avail idx after the state case): a pick (none), a read
+  // going out (the first, or rb[rb_idx] after it: ra_k / rb_k descriptors), the refill taking the first,
+  // finding it failed, or not wanting it; the refresh going out, taken in RX_NEXT. The block says whether
+  // a beat is one of its reads' (rxa_hit), which buffer it fills (pcx; rb[i]'s: pcy, pcz[i-1]) and where,
+  // and whether a read ended failed (the engine's fail_owed).
+  logic             rxa_none, rxa_issue_ra, rxa_issue_rb, rxa_take, rxa_bad, rxa_drop, rxa_av_issue, rxa_av_done;
+  logic             rxa_hit, rxa_fill, rxa_owed, rxa_tag_held;
+  logic [RbW:0]     rxa_fill_buf;
+  logic [7:0]       rxa_fill_off;
+  logic [5:0]       xa_nb;        // bytes of a completion beat (the read's own room is checked apart)
+  logic [31:0]      ra_k, rb_k;   // (the RX run-ahead decision, below)
+  logic [RbW-1:0]   rb_idx;
+
+  vdpu_qeng_rx_ahead #(.TagW(TagW), .RbN(RbN), .RbW(RbW)) u_rx_ahead (
+    .clk_i,
+    .rst_ni,
+    .none_i      (rxa_none),
+    .issue_ra_i  (rxa_issue_ra),
+    .issue_rb_i  (rxa_issue_rb),
+    .rb_idx_i    (rb_idx),
+    .n_i         (rxa_issue_ra ? ra_k[3:0] : rb_k[3:0]),
+    .tag_i       (eng_q.next_tag),
+    .take_i      (rxa_take),
+    .bad_i       (rxa_bad),
+    .drop_i      (rxa_drop),
+    .av_issue_i  (rxa_av_issue),
+    .av_done_i   (rxa_av_done),
+    .forget_i    (ev_forget),
+    .avail_new_i (eng_d.avail_idx != eng_q.avail_idx),
+    .cpl_valid_i (dmacpl_valid_i),
+    .cpl_tag_i   (dmacpl_tag_i),
+    .cpl_status_i(dmacpl_status_i),
+    .cpl_poison_i(dmacpl_poison_i),
+    .cpl_last_i  (dmacpl_last_i),
+    .cpl_len_i   (dmacpl_len_i),
+    .cpl_data_i  (dmacpl_data_i[31:0]),
+    .cpl_nb_i    (xa_nb),
+    .ev_hit_i    (ev_hit),
+    .hit_o       (rxa_hit),
+    .fill_o      (rxa_fill),
+    .fill_buf_o  (rxa_fill_buf),
+    .fill_off_o  (rxa_fill_off),
+    .owed_o      (rxa_owed),
+    .ra_st_o     (ra_st),
+    .ra_n_o      (ra_n),
+    .rb_st_o     (rb_st),
+    .rb_n_o      (rb_n),
+    .ra_taken_o  (ra_taken),
+    .av_st_o     (av_st),
+    .av_idx_o    (av_idx),
+    .av_no_int_o (av_no_int),
+    .av_seen_o   (av_seen),
+    .av_pend_o   (av_pend),
+    .pend_o      (ra_pend),
+    .tag_held_o  (rxa_tag_held)
+  );
+
   // tag_held: the tag the next read takes is held by a read beside the engine: the read waits for it.
-  logic cpl_v, tag_held, ra_hit, av_hit, xn_hit, xb_hit, xb_held, xn_held;
+  logic cpl_v, tag_held, xn_hit, xb_hit, xb_held, xn_held;
   logic [XbN-1:0] xb_hitv;  // ... a read beyond the next fetch, by index
-  logic [RbN-1:0] rb_hit;  // a beat of a run-ahead read after the first (the model's qeng_rb_of_tag)
   logic xn_clear; // a pick: no next fetch (main block)
-  always_comb begin : beside_hits
-    rb_hit = '0;
-    for (int i = int'(RbN) - 1; i >= 0; i--)  // the last first, as the model searches
-      if (dmacpl_valid_i && rb_pend[i] && (dmacpl_tag_i == 8'(eng_q.rb[i].tag)) && (rb_hit == '0)) rb_hit[i] = 1'b1;
-  end
-  assign ra_hit   = dmacpl_valid_i && (rb_hit == '0) && ra1_pend && (dmacpl_tag_i == 8'(eng_q.ra.tag));
-  assign av_hit   = dmacpl_valid_i && !ev_hit && !ra_hit && (rb_hit == '0) && av_pend && (dmacpl_tag_i == 8'(eng_q.av.tag));
   always_comb begin
     xb_held = 1'b0;
     for (int i = 0; i < int'(XbN); i++) begin
@@ -678,14 +701,8 @@ module vdpu_qeng
       end
   end
   assign xn_hit   = dmacpl_valid_i && !xb_hit && (dmacpl_tag_i[7:TagW] == '0) && eng_q.p_slot[dmacpl_tag_i[TagW-1:0]].busy && xn_slot;
-  assign cpl_v    = dmacpl_valid_i && !ev_hit && !ra_hit && (rb_hit == '0) && !av_hit && !xn_hit && !xb_hit;
-  logic beside_tag;  // a decision's or a later run-ahead read's read in flight has the next read's tag
-  always_comb begin : beside_tag_held
-    beside_tag = ev_tag_held;
-    for (int i = 0; i < int'(RbN); i++) beside_tag = beside_tag || (rb_pend[i] && (eng_q.next_tag == eng_q.rb[i].tag));
-  end
-  assign tag_held = beside_tag || (ra1_pend && (eng_q.next_tag == eng_q.ra.tag)) || (av_pend && (eng_q.next_tag == eng_q.av.tag)) ||
-                    xn_held || xb_held;
+  assign cpl_v    = dmacpl_valid_i && !ev_hit && !rxa_hit && !xn_hit && !xb_hit;
+  assign tag_held = ev_tag_held || rxa_tag_held || xn_held || xb_held;
 
   // TX frame buffer: payload completions are stored at chain offset tot + rcnt (PAY: the chunk's
   // offset plus the bytes of its read so far).
@@ -770,13 +787,6 @@ module vdpu_qeng
   // apart from the block above: tx_lastb depends on x_len through the TX mover
   assign x_between = (eng_q.x.cnt == 4'd1) || (x_go ? tx_lastb : (eng_q.txb == '0));
 
-  // A run-ahead read not wanted, from its state after this edge's beat (the model's ra_unused): one in
-  // flight is dropped (its completion taken and thrown away), one in or failed forgotten. The first is
-  // not used (failed, stale, dropped): the second, read beyond it, is not either.
-  function automatic ra_st_e ra_unused(ra_st_e st);
-    return (st == RaRead || st == RaDrop) ? RaDrop : RaNone;
-  endfunction
-
   // A read ahead's descriptors (the model's qeng_ahead_k): P at most, from `skip` descriptors past the next
   // one the service would read, not across the ring / table end; packed from last_avail + skip with
   // NOTIFICATION_DATA not beyond what the latest doorbell says is available; split IN_ORDER from
@@ -808,27 +818,19 @@ module vdpu_qeng
   // TX fetch: a fetch that takes every descriptor the cache holds also reads the next ones, first thing
   // in PAY, so that their completion comes before the fetch's payload (the model's x_ahead_k). During
   // PAY last_avail (packed) and io_pos (split) are past the descriptor in service, split's last_avail at it.
-  logic [5:0]  xa_nb;        // bytes of a completion beat (the read's own room is checked apart)
-
   assign xa_nb = 6'(min16(32'(dmacpl_len_i), 32'd32));
 
-  // One completion beat of a descriptor read beside the engine (the RX run-ahead reads, the read beyond
-  // the next fetch; the model's ra_beat): `n` descriptors asked, `got` bytes in before this beat. Bad
-  // once a beat fails (an error status, poisoned, more bytes than asked); the beat goes into the buffer
-  // at `got` unless bad; at the last beat fewer bytes than asked are bad too (beat_short).
+  // One completion beat of a descriptor read beside the engine (the read beyond the next fetch here, the
+  // RX run-ahead reads in vdpu_qeng_rx_ahead; the model's ra_beat): vdpu_pkg's rd_beat_bad and
+  // rd_beat_short on this beat; the beat goes into the buffer at `got` unless bad.
   function automatic logic beat_bad(logic was_bad, logic [3:0] n, logic [7:0] got);
-    return was_bad || (dmacpl_status_i != CPL_SC) || dmacpl_poison_i ||
-           (32'(dmacpl_len_i) > 32'({n, 4'b0}) - 32'(got));
+    return rd_beat_bad(was_bad, n, got, dmacpl_status_i, dmacpl_poison_i, dmacpl_len_i);
   endfunction
   function automatic logic [PcBits-1:0] beat_into(logic [PcBits-1:0] held, logic [PcW-1:0] got);
     return held | ({(PcBits - 256)'(0), dmacpl_data_i & byte_mask(xa_nb)} << {got, 3'b000});
   endfunction
   function automatic logic beat_short(logic [3:0] n, logic [7:0] got);
-    return 32'(got) + 32'(xa_nb) != 32'({n, 4'b0});
-  endfunction
-  // a run-ahead read after its last beat: in, or bad; a dropped one is forgotten
-  function automatic ra_st_e ra_after_last(ra_st_e st, logic bad);
-    return (st == RaDrop) ? RaNone : (bad ? RaBad : RaIn);
+    return rd_beat_short(n, got, xa_nb);
   endfunction
 
   // the fetch in PAY takes every cached descriptor (two frames at least: the one in service is a frame of
@@ -983,11 +985,10 @@ module vdpu_qeng
   // starting a frame in RX_NEXT with at most half of its P cached left reads the P after them, not
   // across the ring end - packed from last_avail + pcn, with NOTIFICATION_DATA not beyond what the
   // latest doorbell says is available; split from io_pos + pcn, descriptors of offered buffers only
-  logic [31:0] ra_k, ra_slot;
+  logic [31:0] ra_slot;
   logic        ra_due;       // a run-ahead read is due (the first, or one after it: rb_k) and its tag free
   logic        ra_go;        // ... and RX_NEXT loads it this edge (the output register free; else it waits)
-  logic [31:0] rb_k, rb_slot;
-  logic [RbW-1:0] rb_idx;    // ... which one after it (eng_q.rb[rb_idx])
+  logic [31:0] rb_slot;      // (rb_k descriptors; rb_idx: which one after it, rb[rb_idx])
   logic [31:0] rb_skip;      // ... from the descriptor after the last one's
   logic        rb_full;      // ... every read so far out or in, a full P
   logic        ra_refill;    // RD_REQ of the descriptor read that refills an RX service's cache
@@ -996,7 +997,7 @@ module vdpu_qeng
   always_comb begin
     ra_k    = '0;
     ra_slot = '0;
-    if (eng_q.fsm == StRxNext && eng_q.rx && (eng_q.pk_en || eng_q.io_fetch) && eng_q.ra.st == RaNone && eng_q.pf > 4'd1 &&
+    if (eng_q.fsm == StRxNext && eng_q.rx && (eng_q.pk_en || eng_q.io_fetch) && ra_st == RaNone && eng_q.pf > 4'd1 &&
         eng_q.pc_n != '0 && 32'(eng_q.pc_n) <= 32'(eng_q.pf) / 32'd2)
       {ra_k, ra_slot} = ahead_k(32'(eng_q.pc_n), 32'(eng_q.pc_n));  // a frame starting: nothing in service
     // the ones after it (the model's rb_k): once the first and every one before are out or in, the next
@@ -1005,17 +1006,17 @@ module vdpu_qeng
     rb_k    = '0;
     rb_slot = '0;
     rb_idx  = '0;
-    rb_skip = 32'(eng_q.pc_n) + 32'(eng_q.ra.n);
-    rb_full = eng_q.fsm == StRxNext && ra_k == '0 && eng_q.ra_taken && (eng_q.ra.st == RaRead || eng_q.ra.st == RaIn);
+    rb_skip = 32'(eng_q.pc_n) + 32'(ra_n);
+    rb_full = eng_q.fsm == StRxNext && ra_k == '0 && ra_taken && (ra_st == RaRead || ra_st == RaIn);
     for (int i = 0; i < int'(RbN); i++) begin
-      if (rb_full && eng_q.rb[i].st == RaNone) begin
+      if (rb_full && rb_st[i] == RaNone) begin
         {rb_k, rb_slot} = ahead_k(rb_skip, rb_skip);
         rb_idx  = RbW'(i);
         rb_full = 1'b0;  // the first free one only
-      end else if (!(eng_q.rb[i].st == RaRead || eng_q.rb[i].st == RaIn)) begin
+      end else if (!(rb_st[i] == RaRead || rb_st[i] == RaIn)) begin
         rb_full = 1'b0;
       end
-      rb_skip = rb_skip + 32'(eng_q.rb[i].n);
+      rb_skip = rb_skip + 32'(rb_n[i]);
     end
     ra_due = (ra_k != '0 || rb_k != '0) && !tag_held;
     ra_go  = ra_due && dma_free_i;
@@ -1024,12 +1025,12 @@ module vdpu_qeng
   // ring of the buffers the last avail idx offers left reads flags and idx again, once per avail idx value,
   // with the output register free (nothing waits for it)
   logic av_go;
-  assign av_go = (eng_q.fsm == StRxNext) && !eng_q.pk_en && (eng_q.av.st == RaNone) && !eng_q.av_seen &&
+  assign av_go = (eng_q.fsm == StRxNext) && !eng_q.pk_en && (av_st == RaNone) && !av_seen &&
                  (16'(eng_q.avail_idx - qc.last_avail) <= (qn >> 1)) && !tag_held && dma_free_i;
   // ... its take in RX_NEXT (the model's qeng_av_take): its idx is used when it offers no fewer buffers than the
   // avail idx read before and no more than a ring
   logic [15:0] av_offers, av_had;
-  assign av_offers = eng_q.av_data[31:16] - qc.last_avail;
+  assign av_offers = av_idx - qc.last_avail;
   assign av_had    = eng_q.avail_idx - qc.last_avail;
   assign ra_refill   = (eng_q.fsm == StRdReq) && eng_q.rx && cache_rd && (eng_q.op == OpDesc);
   assign ra_first_ok = !eng_q.pk_en || ((eng_q.pcx[119] == qc.avail_wrap) && (eng_q.pcx[127] != qc.avail_wrap));
@@ -1456,6 +1457,14 @@ module vdpu_qeng
     ntx_beat   = 1'b0;
     take_head  = 1'b0;
     leave      = 1'b0;
+    rxa_none     = 1'b0;
+    rxa_issue_ra = 1'b0;
+    rxa_issue_rb = 1'b0;
+    rxa_take     = 1'b0;
+    rxa_bad      = 1'b0;
+    rxa_drop     = 1'b0;
+    rxa_av_issue = 1'b0;
+    rxa_av_done  = 1'b0;
     mrg_more   = 1'b0;
     mrg_last   = 1'b0;
     pay_issued    = 1'b0;
@@ -1481,48 +1490,16 @@ module vdpu_qeng
       eng_d.err_info[ERR_INFO_QUEUE_LSB +: ERR_INFO_QUEUE_W] = ERR_INFO_QUEUE_W'(eng_q.q);
     end
 
-    // The RX run-ahead read's completion, at whatever state the engine is in (hidden from the states):
-    // its beats fill pcx; at its last beat it is in, or bad (QERR_DMA where the service takes it); a
-    // dropped one is forgotten (the model's qeng_ra_tap).
-    if (ra_hit) begin
-      eng_d.ra.bad = beat_bad(eng_q.ra.bad, eng_q.ra.n, eng_q.ra.got);
-      if (!eng_d.ra.bad) begin
-        eng_d.pcx   = beat_into(eng_q.pcx, eng_q.ra.got[PcW-1:0]);
-        eng_d.ra.got = eng_q.ra.got + 8'(xa_nb);
-      end
-      if (dmacpl_last_i) begin
-        eng_d.ra.st = ra_after_last(eng_q.ra.st, eng_d.ra.bad || beat_short(eng_q.ra.n, eng_q.ra.got));
-        if (eng_d.ra.bad || beat_short(eng_q.ra.n, eng_q.ra.got)) eng_d.fail_owed = 1'b1;  // dropped or not: owed
-      end
+    // The RX run-ahead reads' and the avail refresh's completion beats, at whatever state the engine is in
+    // (vdpu_qeng_rx_ahead, the model's qeng_ra_tap / qeng_av_tap): a run-ahead read's beat goes into its
+    // buffer - the first's pcx, rb[0]'s pcy, rb[i]'s pcz[i-1]; a read that ends failed (dropped or not)
+    // owes its QERR_DMA where the service takes it, or IDLE's report
+    if (rxa_fill) begin
+      if (rxa_fill_buf == '0) eng_d.pcx = beat_into(eng_q.pcx, rxa_fill_off[PcW-1:0]);
+      else if (rxa_fill_buf == (RbW + 1)'(1)) eng_d.pcy = beat_into(eng_q.pcy, rxa_fill_off[PcW-1:0]);
+      else eng_d.pcz[32'(rxa_fill_buf) - 32'd2] = beat_into(eng_q.pcz[32'(rxa_fill_buf) - 32'd2], rxa_fill_off[PcW-1:0]);
     end
-    for (int i = 0; i < int'(RbN); i++) begin  // those after it: their beats fill pcy (the next), pcz
-      if (rb_hit[i]) begin
-        eng_d.rb[i].bad = beat_bad(eng_q.rb[i].bad, eng_q.rb[i].n, eng_q.rb[i].got);
-        if (!eng_d.rb[i].bad) begin
-          if (i == 0) eng_d.pcy = beat_into(eng_q.pcy, eng_q.rb[i].got[PcW-1:0]);
-          else eng_d.pcz[i-1] = beat_into(eng_q.pcz[i-1], eng_q.rb[i].got[PcW-1:0]);
-          eng_d.rb[i].got = eng_q.rb[i].got + 8'(xa_nb);
-        end
-        if (dmacpl_last_i) begin
-          eng_d.rb[i].st = ra_after_last(eng_q.rb[i].st, eng_d.rb[i].bad || beat_short(eng_q.rb[i].n, eng_q.rb[i].got));
-          if (eng_d.rb[i].bad || beat_short(eng_q.rb[i].n, eng_q.rb[i].got)) eng_d.fail_owed = 1'b1;
-        end
-      end
-    end
-    // the avail refresh's completion (the model's qeng_av_tap): 4 bytes, at whatever state; at its last beat in,
-    // or bad (QERR_DMA where RX_NEXT takes it, or IDLE's report owed)
-    if (av_hit) begin
-      eng_d.av.bad = eng_q.av.bad || (dmacpl_status_i != CPL_SC) || dmacpl_poison_i ||
-                 (32'(dmacpl_len_i) > 32'd4 - 32'(eng_q.av.got));
-      if (!eng_d.av.bad) begin
-        eng_d.av_data    = eng_q.av_data | ((dmacpl_data_i[31:0] & 32'(byte_mask(xa_nb))) << {eng_q.av.got[1:0], 3'b000});
-        eng_d.av.got = eng_q.av.got + 8'(xa_nb);
-      end
-      if (dmacpl_last_i) begin
-        eng_d.av.st = (eng_d.av.bad || 32'(eng_q.av.got) + 32'(xa_nb) != 32'd4) ? RaBad : RaIn;
-        if (eng_d.av.bad || 32'(eng_q.av.got) + 32'(xa_nb) != 32'd4) eng_d.fail_owed = 1'b1;
-      end
-    end
+    if (rxa_owed) eng_d.fail_owed = 1'b1;
 
     // The read beyond the next fetch (its beats fill pcy) and the next fetch's reads (their beats go to
     // their place in their next fetch's TX fetch buffer: the TX mover's write port), at whatever state the
@@ -1583,11 +1560,7 @@ module vdpu_qeng
             eng_d.q       = rx_pick ? rx_q_i : tx_pick;
             eng_d.rx      = rx_pick;
             eng_d.rx_pass = 1'b0;
-            eng_d.ra.st    = RaNone;
-            for (int i = 0; i < int'(RbN); i++) eng_d.rb[i].st = RaNone;
-            eng_d.av.st    = RaNone;
-            eng_d.av_seen   = 1'b0;
-            eng_d.ra_taken = 1'b0;
+            rxa_none      = 1'b1;  // no run-ahead read, no refresh, none taken
             eng_d.pk_en = eng_ctrl_i[ENGCTRL_PACKED];
             eng_d.op     = eng_ctrl_i[ENGCTRL_PACKED] ? OpDesc : OpAvail;
             eng_d.fsm  = StRdReq;
@@ -1646,37 +1619,30 @@ module vdpu_qeng
         if (cto_fire) begin  // the pending decision's read timed out
           eng_d.err  = QERR_TIMEOUT;
           eng_d.fsm = StErr;
-        end else if (ra_refill && eng_q.ra.st == RaIn && ra_first_ok) begin
+        end else if (ra_refill && ra_st == RaIn && ra_first_ok) begin
           // RX run-ahead: the refill's descriptors are in already - the cache, no read
           eng_d.pc    = eng_q.pcx;
-          eng_d.pc_n   = eng_q.ra.n;
-          eng_d.ra_taken = 1'b1;
+          eng_d.pc_n   = ra_n;
+          rxa_take     = 1'b1;
           eng_d.pcfirst = 1'b1;
           // the second becomes the first, the third the second, in or on the way (their beats at this
           // edge included)
           eng_d.pcx   = eng_d.pcy;
-          eng_d.ra    = eng_d.rb[0];  // (rb_hit changes st, got, bad only)
-          for (int i = 0; i < int'(RbN) - 1; i++) eng_d.rb[i] = eng_d.rb[i+1];
-          eng_d.rb[RbN-1].st = RaNone;
           if (RbN > 1) eng_d.pcy = eng_d.pcz[0];
           for (int i = 0; i < int'(PczN) - 1; i++) eng_d.pcz[i] = eng_d.pcz[i+1];
           eng_d.rd_len  = req.len;
           eng_d.rd_got  = 32'(req.len);
           eng_d.rd_bad  = 1'b0;
           eng_d.fsm = StProc;
-        end else if (ra_refill && eng_q.ra.st == RaBad) begin
-          eng_d.ra.st  = RaNone;  // it failed: as the read it stands for would have
-          for (int i = 0; i < int'(RbN); i++) eng_d.rb[i].st = ra_unused(eng_d.rb[i].st);
+        end else if (ra_refill && ra_st == RaBad) begin
+          rxa_bad    = 1'b1;  // it failed: as the read it stands for would have
           eng_d.err  = QERR_DMA;
           eng_d.fsm = StErr;
         end else begin
           // the run-ahead read is still in flight (a refill mid-frame or mid-chain: RX_NEXT waits for
           // it): dropped, the descriptors read here; in but its first descriptor not available (read
           // before the driver made it so): forgotten, read afresh
-          if (ra_refill && (eng_q.ra.st == RaRead || eng_q.ra.st == RaIn)) begin
-            eng_d.ra.st = ra_unused(eng_d.ra.st);
-            for (int i = 0; i < int'(RbN); i++) eng_d.rb[i].st = ra_unused(eng_d.rb[i].st);
-          end
+          if (ra_refill && (ra_st == RaRead || ra_st == RaIn)) rxa_drop = 1'b1;
           if (!tag_held && dma_free_i) begin
             dma_load_o = 1'b1;
             eng_d.rd_tag     = req.tag;
@@ -1770,8 +1736,7 @@ module vdpu_qeng
                   // read before this frame came, behind buffers it held: the driver may have posted
                   // it since - read again (the run-ahead read's slots no longer follow the cache:
                   // forgotten); the frame is dropped only if that fresh read finds no buffer
-                  eng_d.ra.st  = ra_unused(eng_d.ra.st);
-                  for (int i = 0; i < int'(RbN); i++) eng_d.rb[i].st = ra_unused(eng_d.rb[i].st);  // theirs follow the first's
+                  rxa_drop     = 1'b1;  // the reads after it follow the first's slots
                   eng_d.ndcap = cap8(cur_ahead);
                   eng_d.fsm = StRdReq;
                 end else if (eng_q.ndesc == '0 && eng_q.rx) begin
@@ -2289,40 +2254,38 @@ module vdpu_qeng
           eng_d.err  = QERR_TIMEOUT;
           eng_d.fsm = StErr;
         end else if (!quiesce_i && rx_full_i && eng_ctrl_i[ENGCTRL_ENABLE] && rx_go && rx_q_i == eng_q.q && !rx_drop) begin
-          if (eng_q.pc_n == '0 && eng_q.ra.st == RaRead) begin
+          if (eng_q.pc_n == '0 && ra_st == RaRead) begin
             // RX run-ahead: the cache is dry and its read nearly in - wait for it
           end else if (ra_go && ra_k != '0) begin
             // RX run-ahead: the P descriptors after the cache's, read now (the frame starts next edge)
             dma_load_o = 1'b1;
-            eng_d.ra       = '{st: RaRead, tag: eng_q.next_tag, n: ra_k[3:0], default: '0};
+            rxa_issue_ra   = 1'b1;
             eng_d.pcx      = '0;
             eng_d.next_tag      = eng_q.next_tag + TagW'(1);
           end else if (ra_go) begin  // ... one after it: the P after the last one's
             dma_load_o     = 1'b1;
-            eng_d.rb[rb_idx]   = '{st: RaRead, tag: eng_q.next_tag, n: rb_k[3:0], default: '0};
+            rxa_issue_rb   = 1'b1;
             if (rb_idx == 0) eng_d.pcy = '0;
             else eng_d.pcz[32'(rb_idx) - 32'd1] = '0;
             eng_d.next_tag          = eng_q.next_tag + TagW'(1);
           end else if (ra_due) begin
             // a run-ahead read due, the output register still busy (the link's gap after the last
             // payload write): wait an edge, so the reads go out back to back rather than one per frame
-          end else if (eng_q.av.st == RaIn) begin  // the avail refresh is in: taken (the frame starts next edge)
+          end else if (av_st == RaIn) begin  // the avail refresh is in: taken (the frame starts next edge)
             if (av_offers >= av_had && av_offers <= qn) begin
-              eng_d.avail_idx   = eng_q.av_data[31:16];
-              eng_d.irq_en = !eng_q.av_data[0];  // VRING_AVAIL_F_NO_INTERRUPT
+              eng_d.avail_idx   = av_idx;
+              eng_d.irq_en = !av_no_int;  // VRING_AVAIL_F_NO_INTERRUPT
             end
-            eng_d.av.st = RaNone;
-          end else if (eng_q.av.st == RaBad) begin  // it failed: QERR_DMA, as the avail read it stands for
-            eng_d.av.st = RaNone;
+            rxa_av_done = 1'b1;
+          end else if (av_st == RaBad) begin  // it failed: QERR_DMA, as the avail read it stands for
+            rxa_av_done = 1'b1;
             eng_d.err  = QERR_DMA;
             eng_d.fsm = StErr;
           end else if (av_pend && eng_q.pc_n == '0 && qc.last_avail == eng_q.avail_idx) begin
             // the offered buffers used up and the refresh on the way: wait for it
           end else if (av_go) begin  // the avail refresh, read now (the frame starts next edge)
             dma_load_o = 1'b1;
-            eng_d.av       = '{st: RaRead, tag: eng_q.next_tag, default: '0};
-            eng_d.av_data      = '0;
-            eng_d.av_seen   = 1'b1;
+            rxa_av_issue   = 1'b1;
             eng_d.next_tag      = eng_q.next_tag + TagW'(1);
           end else begin
             eng_d.rx_own  = 1'b1;
@@ -2596,11 +2559,6 @@ module vdpu_qeng
     // forgets the interrupt decisions' reads (vdpu_qeng_irq), the RX run-ahead reads, and the next
     // fetch's reads and the read beyond it (their beats are unexpected); a pick starts without
     ev_forget = dev_reset_i || (eng_d.fsm == StErr && eng_d.err == QERR_TIMEOUT);
-    if (ev_forget) begin
-      eng_d.ra.st = RaNone;
-      eng_d.av.st = RaNone;
-      for (int i = 0; i < int'(RbN); i++) eng_d.rb[i].st = RaNone;
-    end
     if (xn_clear || ev_forget) begin
       for (int t = 0; t < int'(QENG_TAGS); t++)
         for (int i = 0; i < int'(XnN); i++) if (eng_d.p_nx[i][t]) eng_d.p_slot[t].busy = 1'b0;
@@ -2611,7 +2569,6 @@ module vdpu_qeng
     if (eng_q.fsm == StErr || ev_fail) eng_d.qerr[eng_q.q] = 1'b1;
     // a violation reports any failure owed (a completion timeout's at its StErr edge); a reset forgets it
     if (err_o || dev_reset_i) eng_d.fail_owed = 1'b0;
-    if (eng_d.avail_idx != eng_q.avail_idx) eng_d.av_seen = 1'b0;  // a new avail idx: it may be refreshed again
   end
 
   assign dma_req_o = req;
@@ -2654,7 +2611,7 @@ module vdpu_qeng
   // beside the engine with its tag (the *_hit signals); any other is unexpected (FW_ERR), a duplicate of
   // a beside read's completion arriving between reads too (soak seed 880322)
   assign cpl_expected_o = (eng_q.fsm == StRdWait) || (eng_q.fsm == StPay && eng_q.p_n != '0 && eng_q.x.stop == XGo) ||
-                          ev_hit || ra_hit || (rb_hit != '0) || av_hit || xn_hit || xb_hit;
+                          ev_hit || rxa_hit || xn_hit || xb_hit;
   assign irq_q_o        = eng_q.q;
   // (a failure owed is reported by StIdle at the next edge: not idle, nor quiet, until then)
   assign idle_o         = (eng_q.fsm == StIdle) && !ev_held && !ra_pend && !xn_pend && !eng_q.fail_owed;
