@@ -525,6 +525,11 @@ module vdpu_qeng
   // recovers an engine whose read never completes even without a timeout.
   logic cpl_good, cto_run, cto_due, cto_fire, rd_abort;
 
+  // the completion beat as one struct, for the blocks beside the engine
+  dmacpl_t cpl_beat;
+  assign cpl_beat = '{tag: dmacpl_tag_i, status: dmacpl_status_i, poison: dmacpl_poison_i, len: dmacpl_len_i,
+                      data: dmacpl_data_i, last: dmacpl_last_i};
+
   // A pending interrupt decision's read counts too where the engine can stop without cutting anything:
   // IDLE, RD_REQ, RD_WAIT, PAY not stopping, WR_REQ before its first beat (the model's cto_runs).
   logic ev_timed;
@@ -597,12 +602,7 @@ module vdpu_qeng
     .unbad_i     (ev_unbad),
     .forget_i    (ev_forget),
     .cpl_valid_i (dmacpl_valid_i),
-    .cpl_tag_i   (dmacpl_tag_i),
-    .cpl_status_i(dmacpl_status_i),
-    .cpl_poison_i(dmacpl_poison_i),
-    .cpl_last_i  (dmacpl_last_i),
-    .cpl_len_i   (dmacpl_len_i),
-    .cpl_data_i  (dmacpl_data_i[31:0]),
+    .cpl_i       (cpl_beat),
     .hit_o       (ev_hit),
     .fail_o      (ev_fail),
     .irq_o       (ev_irq),
@@ -645,12 +645,7 @@ module vdpu_qeng
     .forget_i    (ev_forget),
     .avail_new_i (eng_d.avail_idx != eng_q.avail_idx),
     .cpl_valid_i (dmacpl_valid_i),
-    .cpl_tag_i   (dmacpl_tag_i),
-    .cpl_status_i(dmacpl_status_i),
-    .cpl_poison_i(dmacpl_poison_i),
-    .cpl_last_i  (dmacpl_last_i),
-    .cpl_len_i   (dmacpl_len_i),
-    .cpl_data_i  (dmacpl_data_i[31:0]),
+    .cpl_i       (cpl_beat),
     .cpl_nb_i    (xa_nb),
     .ev_hit_i    (ev_hit),
     .hit_o       (rxa_hit),

@@ -40,12 +40,7 @@ module vdpu_qeng_irq
 
   // a completion beat (any tag)
   input  logic            cpl_valid_i,
-  input  logic [7:0]      cpl_tag_i,
-  input  logic [1:0]      cpl_status_i,
-  input  logic            cpl_poison_i,
-  input  logic            cpl_last_i,
-  input  logic [15:0]     cpl_len_i,
-  input  logic [31:0]     cpl_data_i,
+  input  dmacpl_t         cpl_i,
 
   // the beat is a decision's (hidden from the engine's states); it failed (error status, poisoned, a
   // wrong length: the queue's QERR_DMA now); it raises the queue's interrupt
@@ -130,11 +125,11 @@ module vdpu_qeng_irq
   logic           unused_sel;
   assign unused_sel = ^{sel.st, sel.tag};
 
-  assign newest = (irq_q.ev.st == EvRead) && (cpl_tag_i == 8'(irq_q.ev.tag));
+  assign newest = (irq_q.ev.st == EvRead) && (cpl_i.tag == 8'(irq_q.ev.tag));
   always_comb begin : beat_select
     idx = '0;
     for (int i = int'(EpN) - 1; i >= 0; i--) begin  // the first in order
-      ep_tag[i] = (irq_q.ep[i].st == EvRead) && (cpl_tag_i == 8'(irq_q.ep[i].tag));
+      ep_tag[i] = (irq_q.ep[i].st == EvRead) && (cpl_i.tag == 8'(irq_q.ep[i].tag));
       if (ep_tag[i]) idx = EpW'(i);
     end
     sel = newest ? irq_q.ev : irq_q.ep[idx];
@@ -144,9 +139,9 @@ module vdpu_qeng_irq
         ep_free = EpW'(i);
   end
   assign hit_o  = cpl_valid_i && (newest || (ep_tag != '0));
-  assign ok     = (cpl_status_i == CPL_SC) && !cpl_poison_i && cpl_last_i && (cpl_len_i == (pk_i ? 16'd4 : 16'd2));
+  assign ok     = (cpl_i.status == CPL_SC) && !cpl_i.poison && cpl_i.last && (cpl_i.len == (pk_i ? 16'd4 : 16'd2));
   assign fail_o = hit_o && !ok;
-  assign irq_o  = hit_o && ok && event_irq(cpl_data_i, pk_i, evx_i, sel.nw, sel.wrap, qsize_i, sel.n, sel.o);
+  assign irq_o  = hit_o && ok && event_irq(cpl_i.data[31:0], pk_i, evx_i, sel.nw, sel.wrap, qsize_i, sel.n, sel.o);
 
   // ---- next state: the beat, then the engine's push or unbad, then a forget --------------------------
   always_comb begin : next_state

@@ -42,12 +42,7 @@ module vdpu_qeng_rx_ahead
 
   // a completion beat (any tag); ev_hit_i: it is an interrupt decision's (vdpu_qeng_irq)
   input  logic               cpl_valid_i,
-  input  logic [7:0]         cpl_tag_i,
-  input  logic [1:0]         cpl_status_i,
-  input  logic               cpl_poison_i,
-  input  logic               cpl_last_i,
-  input  logic [15:0]        cpl_len_i,
-  input  logic [31:0]        cpl_data_i,
+  input  dmacpl_t            cpl_i,
   input  logic [5:0]         cpl_nb_i,    // the beat's bytes (32 at most)
   input  logic               ev_hit_i,
 
@@ -110,10 +105,10 @@ module vdpu_qeng_rx_ahead
   always_comb begin
     rb_hit = '0;
     for (int i = int'(RbN) - 1; i >= 0; i--)
-      if (cpl_valid_i && rb_pend[i] && (cpl_tag_i == 8'(q.rb[i].tag)) && (rb_hit == '0)) rb_hit[i] = 1'b1;
+      if (cpl_valid_i && rb_pend[i] && (cpl_i.tag == 8'(q.rb[i].tag)) && (rb_hit == '0)) rb_hit[i] = 1'b1;
   end
-  assign ra_hit = cpl_valid_i && (rb_hit == '0) && ra1_pend && (cpl_tag_i == 8'(q.ra.tag));
-  assign av_hit = cpl_valid_i && !ev_hit_i && !ra_hit && (rb_hit == '0) && av_pend && (cpl_tag_i == 8'(q.av.tag));
+  assign ra_hit = cpl_valid_i && (rb_hit == '0) && ra1_pend && (cpl_i.tag == 8'(q.ra.tag));
+  assign av_hit = cpl_valid_i && !ev_hit_i && !ra_hit && (rb_hit == '0) && av_pend && (cpl_i.tag == 8'(q.av.tag));
   assign hit_o  = ra_hit || (rb_hit != '0) || av_hit;
 
   // one beat of run-ahead read r (the model's ra_beat): appended unless the read failed; at its last beat
@@ -121,9 +116,9 @@ module vdpu_qeng_rx_ahead
   function automatic ra_read_t ra_beat(ra_read_t r);
     ra_read_t n;
     n     = r;
-    n.bad = rd_beat_bad(r.bad, r.n, r.got, cpl_status_i, cpl_poison_i, cpl_len_i);
+    n.bad = rd_beat_bad(r.bad, r.n, r.got, cpl_i.status, cpl_i.poison, cpl_i.len);
     if (!n.bad) n.got = r.got + 8'(cpl_nb_i);
-    if (cpl_last_i) n.st = ra_after_last(r.st, n.bad || rd_beat_short(r.n, r.got, cpl_nb_i));
+    if (cpl_i.last) n.st = ra_after_last(r.st, n.bad || rd_beat_short(r.n, r.got, cpl_nb_i));
     return n;
   endfunction
 
@@ -153,16 +148,16 @@ module vdpu_qeng_rx_ahead
     end
     if (ra_hit || rb_hit != '0) begin
       fill_o = !tap.bad;
-      owed_o = cpl_last_i && (tap.bad || rd_beat_short(tap.n, fill_off_o, cpl_nb_i));  // dropped or not
+      owed_o = cpl_i.last && (tap.bad || rd_beat_short(tap.n, fill_off_o, cpl_nb_i));  // dropped or not
     end
     if (av_hit) begin  // 4 bytes
       tap     = q.av;
-      tap.bad = q.av.bad || (cpl_status_i != CPL_SC) || cpl_poison_i || (32'(cpl_len_i) > 32'd4 - 32'(q.av.got));
+      tap.bad = q.av.bad || (cpl_i.status != CPL_SC) || cpl_i.poison || (32'(cpl_i.len) > 32'd4 - 32'(q.av.got));
       if (!tap.bad) begin
-        tap_av_data = q.av_data | ((cpl_data_i & 32'(byte_mask(cpl_nb_i))) << {q.av.got[1:0], 3'b000});
+        tap_av_data = q.av_data | ((cpl_i.data[31:0] & 32'(byte_mask(cpl_nb_i))) << {q.av.got[1:0], 3'b000});
         tap.got     = q.av.got + 8'(cpl_nb_i);
       end
-      if (cpl_last_i) begin
+      if (cpl_i.last) begin
         tap.st = (tap.bad || 32'(q.av.got) + 32'(cpl_nb_i) != 32'd4) ? RaBad : RaIn;
         owed_o = tap.st == RaBad;
       end
@@ -250,8 +245,8 @@ module vdpu_qeng_rx_ahead
   assign av_pend_o  = av_pend;
   assign pend_o     = ra1_pend || (rb_pend != '0) || av_pend;
 
-  // (av's n is not used; of the avail flags only NO_INTERRUPT)
+  // (av's n is not used; of the avail flags only NO_INTERRUPT; of a beat 4 bytes at most)
   logic unused_av;
-  assign unused_av = ^{q.av.n, q.av_data[15:1]};
+  assign unused_av = ^{q.av.n, q.av_data[15:1], cpl_i.data[255:32]};
 
 endmodule
