@@ -225,13 +225,13 @@ struct vdpu_eng {
     /* an RX service's run-ahead descriptor reads (docs/queue-engine.md "RX run-ahead"), RX_AHEAD_READS
      * in all: the first (ra, its descriptors in pcx) and the ones after it, each the P descriptors after
      * the one before (rb[0] in pcy, rb[i] in pcz[i - 1]: qeng_rb_buf); each moves up when the first is
-     * taken; IDLE picks nothing while one is in flight (RTL eng_q.ra, eng_q.rb) */
+     * taken; IDLE picks nothing while one is in flight (RTL vdpu_qeng_rx_ahead's q.ra, q.rb) */
     struct eng_ra_read ra, rb[VDPU_RX_AHEAD_READS - 1];
     /* the service has taken a run-ahead read as its cache: only then do the reads after the first go
-     * out (a short service - a burst of frames - leaves at most one read unused; RTL eng_q.ra_taken) */
+     * out (a short service - a burst of frames - leaves at most one read unused; RTL vdpu_qeng_rx_ahead's q.ra_taken) */
     bool ra_taken;
     /* split RX: the avail idx read again beside the engine before the buffers the last one offered run
-     * out (docs/queue-engine.md "RX avail refresh"; RTL eng_q.av): the read (st: NONE, READ, IN, BAD; n
+     * out (docs/queue-engine.md "RX avail refresh"; RTL vdpu_qeng_rx_ahead's q.av): the read (st: NONE, READ, IN, BAD; n
      * unused), the flags and idx it brought (av_data); av_seen: one was issued since the avail idx
      * last changed (one refresh per value; cleared at the pick) */
     struct eng_ra_read av;

@@ -27,7 +27,8 @@ _Static_assert(1u << TAG_BITS == VDPU_QENG_TAGS, "a read tag is TAG_BITS bits");
     (BITS_BYTES(4 + 4 + OFF_BITS + 4 + 2 + 4 + 1 + 2) + BITS_BYTES(2 + 4 + TAG_BITS + 8) +                       \
      (VDPU_TX_FETCH_BUFS - 1) * BITS_BYTES(4 + 4 + 32 + OFF_BITS + TAG_BITS + 1 + 1) +                                       \
      VDPU_TX_BEYOND_READS * BITS_BYTES(2 + 4 + TAG_BITS + 8 + 1))
-#define REFRESH_BYTES (RA_READ_BYTES + 4) /* eng_q.av and the avail flags + idx it brought (eng_q.av_data) */
+/* the refresh read and the avail flags + idx it brought (vdpu_qeng_rx_ahead's q.av, q.av_data) */
+#define REFRESH_BYTES (RA_READ_BYTES + 4)
 
 
 static unsigned eng_field(unsigned v) { return v == 0 ? 1 : v > VDPU_ENG_PARAM_MAX ? VDPU_ENG_PARAM_MAX : v; }
