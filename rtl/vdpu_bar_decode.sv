@@ -112,8 +112,7 @@ module vdpu_bar_decode
 
   // ---- decode ---------------------------------------------------------------------------------------
   logic [63:0] rd;          // value of the addressed field
-  logic        dv;          // diag raised
-  logic [7:0]  dc;          // its code
+  logic [7:0]  dc;          // the diagnostic raised (DIAG_*; 0: none)
   logic        ev_req;      // policy write: event for the firmware
   logic [7:0]  ev_kind;
   logic [15:0] ev_queue;
@@ -128,7 +127,6 @@ module vdpu_bar_decode
     eff_o        = '0;
     eff_o.data   = wdata;
     rd           = '0;
-    dv           = 1'b0;
     dc           = '0;
     ev_req       = 1'b0;
     ev_kind      = '0;
@@ -142,21 +140,17 @@ module vdpu_bar_decode
       // nothing to decode
     end else if (is_mem && !in_bar) begin
       if (!we) rsp_o.status = CPL_UR;
-      dv = 1'b1;
       dc = DIAG_MEM_UR;
     end else if (!size_legal) begin
-      dv = 1'b1;
       dc = DIAG_BAR_BAD_SIZE;
 
     // -- virtio common cfg: exact field accesses only
     end else if (in_region(off, BAR_COMMON_OFF, BAR_COMMON_LEN)) begin
       if (size != common_size(coff)) begin
-        dv = 1'b1;
         dc = DIAG_BAR_BAD_SIZE;
       end else if (we && view_i.reset_pend) begin
         // the driver did not wait for device_status to read 0 after asking for a reset: the reset
         // would erase this write (a queue enabled on rings it cleared), so it is ignored
-        dv = 1'b1;
         dc = DIAG_RESET_PENDING;
       end else begin
         unique case (coff)
@@ -166,7 +160,7 @@ module vdpu_bar_decode
           end
           COMMON_DF: begin
             rd = (view_i.dfsel < FEAT_WORDS) ? 64'(view_i.dev_feature[view_i.dfsel[FSEL_W-1:0]]) : '0;
-            if (we) begin dv = 1'b1; dc = DIAG_BAR_RO_WRITE; end
+            if (we) dc = DIAG_BAR_RO_WRITE;
           end
           COMMON_GFSELECT: begin
             rd = 64'(view_i.gfsel);
@@ -180,7 +174,6 @@ module vdpu_bar_decode
               ev_kind  = EV_DRV_FEATURE;
               ev_queue = view_i.gfsel[15:0];
             end else if (we) begin
-              dv = 1'b1;
               dc = DIAG_FEATSEL_INVALID;
             end
           end
@@ -191,7 +184,7 @@ module vdpu_bar_decode
           end
           COMMON_NUMQ: begin
             rd = 64'(view_i.num_queues);
-            if (we) begin dv = 1'b1; dc = DIAG_BAR_RO_WRITE; end
+            if (we) dc = DIAG_BAR_RO_WRITE;
           end
           COMMON_STATUS: begin
             rd = 64'(view_i.device_status);
@@ -201,7 +194,7 @@ module vdpu_bar_decode
           COMMON_CFGGENERATION: begin
             rd = 64'(view_i.config_gen);
             rsp_o.held_gen = !we;  // firmware may be halfway through a device cfg change
-            if (we) begin dv = 1'b1; dc = DIAG_BAR_RO_WRITE; end
+            if (we) dc = DIAG_BAR_RO_WRITE;
           end
           COMMON_Q_SELECT: begin
             rd = 64'(view_i.qsel);
@@ -219,13 +212,12 @@ module vdpu_bar_decode
               ev_req   = 1'b1;
               ev_queue = view_i.qsel;
             end else if (we) begin
-              dv = 1'b1;
               dc = DIAG_QSEL_INVALID;
             end
           end
           COMMON_Q_NOFF, COMMON_Q_NDATA: begin
             rd = qsel_ok ? 64'(view_i.qsel) : '0;
-            if (we) begin dv = 1'b1; dc = DIAG_BAR_RO_WRITE; end
+            if (we) dc = DIAG_BAR_RO_WRITE;
           end
           COMMON_Q_DESCLO, COMMON_Q_DESCHI, COMMON_Q_AVAILLO,
           COMMON_Q_AVAILHI, COMMON_Q_USEDLO, COMMON_Q_USEDHI: begin
@@ -238,10 +230,8 @@ module vdpu_bar_decode
               default:          begin rd = 64'(qv.used_hi);  ring_field = QF_USED_HI;  end
             endcase
             if (we && !qsel_ok) begin
-              dv = 1'b1;
               dc = DIAG_QSEL_INVALID;
             end else if (we && qv.enable != '0) begin
-              dv = 1'b1;
               dc = DIAG_Q_ADDR_LOCKED;
             end else begin
               ring_wr = we;
@@ -254,16 +244,13 @@ module vdpu_bar_decode
     // -- notify: write-only doorbells
     end else if (in_region(off, BAR_NOTIFY_OFF, BAR_NOTIFY_LEN)) begin
       if (!((size == 4'd2 || size == 4'd4) && off[1:0] == 2'b00)) begin
-        dv = 1'b1;
         dc = we ? DIAG_NOTIFY_BAD : DIAG_BAR_BAD_SIZE;
       end else if (!we) begin
-        dv = 1'b1;
         dc = DIAG_BAR_WO_READ;
       end else if (16'(off[11:2]) == view_i.ctrlq) begin
         // The control queue is served by the firmware; data queues are counted only.
         if (size == 4'd4 && wdata[15:0] != 16'(off[11:2])) begin
-          dv = 1'b1;  // the address decides the queue; a value naming another one is a driver bug
-          dc = DIAG_NOTIFY_VQN;
+          dc = DIAG_NOTIFY_VQN;  // the address decides the queue; a value naming another one is a driver bug
         end
         ev_req   = 1'b1;
         ev_kind  = EV_NOTIFY;
@@ -276,7 +263,6 @@ module vdpu_bar_decode
         // (split: the avail idx) in bits 31:16; another vqn is not this queue's data
         eff_o.notify_nd  = (size == 4'd4) && (wdata[15:0] == 16'(off[11:2]));
         if (size == 4'd4 && wdata[15:0] != 16'(off[11:2])) begin
-          dv = 1'b1;
           dc = DIAG_NOTIFY_VQN;
         end
       end
@@ -284,10 +270,8 @@ module vdpu_bar_decode
     // -- ISR: one byte, read to clear
     end else if (in_region(off, BAR_ISR_OFF, BAR_ISR_LEN)) begin
       if (size != 4'd1) begin
-        dv = 1'b1;
         dc = DIAG_BAR_BAD_SIZE;
       end else if (we) begin
-        dv = 1'b1;
         dc = DIAG_BAR_RO_WRITE;
       end else begin
         rd = 64'(view_i.isr);
@@ -305,18 +289,15 @@ module vdpu_bar_decode
       end else if (size == 4'd2 && doff == NETCFG_MTU) begin
         rd = 64'(view_i.net_mtu);
       end else begin
-        dv = 1'b1;
         dc = DIAG_BAR_BAD_SIZE;
       end
-      if (!dv && we) begin
-        dv = 1'b1;
+      if (dc == '0 && we) begin
         dc = DIAG_BAR_RO_WRITE;
       end
 
     // -- MSI-X table: dword or 8-aligned qword
     end else if (in_region(off, BAR_MSIX_TBL_OFF, BAR_MSIX_TBL_LEN)) begin
       if (!(size == 4'd4 || size == 4'd8)) begin
-        dv = 1'b1;
         dc = DIAG_BAR_BAD_SIZE;
       end else begin
         rd              = tbl_rdata_i;
@@ -328,10 +309,8 @@ module vdpu_bar_decode
     // -- MSI-X PBA: read-only
     end else if (in_region(off, BAR_MSIX_PBA_OFF, BAR_MSIX_PBA_LEN)) begin
       if (!(size == 4'd4 || size == 4'd8)) begin
-        dv = 1'b1;
         dc = DIAG_BAR_BAD_SIZE;
       end else if (we) begin
-        dv = 1'b1;
         dc = DIAG_BAR_RO_WRITE;
       end else begin
         rd = 64'(pba_i) >> {off[2], 5'b0};
@@ -340,10 +319,8 @@ module vdpu_bar_decode
     // -- VQSTATE (vendor-specific): ring position of the selected queue, read-only dwords
     end else if (in_region(off, BAR_VQSTATE_OFF, BAR_VQSTATE_LEN)) begin
       if (size != 4'd4) begin
-        dv = 1'b1;
         dc = DIAG_BAR_BAD_SIZE;
       end else if (we) begin
-        dv = 1'b1;
         dc = DIAG_BAR_RO_WRITE;
       end else if (off[11:0] == VQSTATE_AVAIL) begin
         rd = 64'({qv.avail_wrap, qv.last_avail});  // qv is 0 for an invalid queue_select
@@ -354,7 +331,6 @@ module vdpu_bar_decode
     // -- MIG (vendor-specific): the hypervisor's stop/run; a CTRL write is a command for firmware
     end else if (in_region(off, BAR_MIG_OFF, BAR_MIG_LEN)) begin
       if (size != 4'd4) begin
-        dv = 1'b1;
         dc = DIAG_BAR_BAD_SIZE;
       end else if (off[11:0] >= MIG_WIN) begin
         rd = 64'(mram_rdata_i);  // the state window: plain storage, no side effects
@@ -365,10 +341,8 @@ module vdpu_bar_decode
         rsp_o.held = !we;
         if (we) begin ev_req = 1'b1; ev_kind = EV_MIG_CTRL; end
       end else if (!(off[11:0] inside {MIG_ID, MIG_CAPS, MIG_STATUS, MIG_DATA})) begin
-        dv = 1'b1;
         dc = DIAG_BAR_HOLE;
       end else if (we) begin
-        dv = 1'b1;
         dc = DIAG_BAR_RO_WRITE;
       end else if (off[11:0] == MIG_STATUS) begin
         rd = 64'(view_i.mig_status);
@@ -383,7 +357,6 @@ module vdpu_bar_decode
       end
 
     end else begin
-      dv = 1'b1;
       dc = DIAG_BAR_HOLE;
     end
 
@@ -392,7 +365,6 @@ module vdpu_bar_decode
     // event is then dropped and flagged.
     if (ev_req && ev_full_i) begin
       eff_o.ev_ovf_set = 1'b1;
-      dv = 1'b1;
       dc = DIAG_EVQ_OVERFLOW;
     end else if (ev_req) begin
       eff_o.ev_push = 1'b1;
@@ -403,8 +375,8 @@ module vdpu_bar_decode
       eff_o.qwr = '{valid: 1'b1, idx: qidx, field: ring_field, data: wdata[31:0]};
     end
 
-    rsp_o.rdata      = (we || dv) ? '0 : (rd & size_mask(size));
-    rsp_o.diag_valid = dv;
+    rsp_o.rdata      = (we || dc != '0) ? '0 : (rd & size_mask(size));
+    rsp_o.diag_valid = dc != '0;  // (codes start at 1)
     rsp_o.diag_code  = dc;
     // MEM_UR reports the full address, every other BAR diag the BAR offset.
     rsp_o.diag_addr  = (dc == DIAG_MEM_UR) ? acc_req_i.addr : 64'(off);
