@@ -374,27 +374,34 @@ FAULT(packed_rx_desc_dup, DUP, PACKED, RX, DESC, 2, UNEXPECTED, 1)
 FAULT(split_avail_ring_ur, UR, SPLIT, TX, AVAIL_RING, 0, QERR_DMA, 1)
 FAULT(split_desc_drop, DROP, SPLIT, LOOPBACK, DESC, 3, QERR_TIMEOUT, 1)
 
-/* A packed-ring driver up and thirty 1500-byte frames to send (the traffic of the stray-beat tests). */
-static void packed_tx_open(struct tctx *t, virtio_drv_t **d, virtio_net_t **n, struct drv_params *p,
-                           struct net_params *np)
+/* The traffic of the stray-beat tests: a packed-ring driver up and thirty 1500-byte frames to send. */
+struct pay_traffic {
+    virtio_drv_t *d;
+    virtio_net_t *n;
+    struct drv_params p;
+    struct net_params np;
+};
+static void packed_tx_open(struct tctx *t, struct pay_traffic *x)
 {
-    *d = calloc(1, sizeof **d);
-    *n = calloc(1, sizeof **n);
-    cr_assert(*d && *n);
-    drv_params_default(p);
-    p->ring = DRV_RING_PACKED;
-    t_drv_up(t, *d, p);
-    *np = (struct net_params){NET_TX, 30, 1500, 5, 30 * 20000 + 3ull * CPL_T};
-    cr_assert_eq(virtio_net_open(*n, *d, np), 0, "%s", (*n)->error);
+    x->d = calloc(1, sizeof *x->d);
+    x->n = calloc(1, sizeof *x->n);
+    cr_assert(x->d && x->n);
+    drv_params_default(&x->p);
+    x->p.ring = DRV_RING_PACKED;
+    t_drv_up(t, x->d, &x->p);
+    x->np = (struct net_params){NET_TX, 30, 1500, 5, 30 * 20000 + 3ull * CPL_T};
+    cr_assert_eq(virtio_net_open(x->n, x->d, &x->np), 0, "%s", x->n->error);
 }
 
-/* The traffic of `n` runs with a stray completion beat (status, bytes, tag: see struct watch) right after
+/* The traffic `x` runs with a stray completion beat (status, bytes, tag: see struct watch) right after
  * its (skip + 1)-th payload read: the descriptor in service fails - no frame with bad bytes, the traffic
  * stopped on DEVICE_NEEDS_RESET, QERR_DMA on the transmitq, no DMA write for it after the beat; then the
- * driver's reset, traffic again, and `d`, `n` freed. */
-static void stray_fails_the_descriptor(struct tctx *t, virtio_drv_t *d, virtio_net_t *n, const struct drv_params *p,
-                                       unsigned skip, uint8_t status, uint16_t len, int tag)
+ * driver's reset, traffic again, and the traffic freed. */
+static void stray_fails_the_descriptor(struct tctx *t, struct pay_traffic *x, unsigned skip, uint8_t status,
+                                       uint16_t len, int tag)
 {
+    virtio_drv_t *d = x->d;
+    virtio_net_t *n = x->n;
     struct watch w;
     watch_start(t, &w, LINK_FAULT_NONE, VDPU_PURP_PAYLOAD_RD, skip);
     w.stray.on = true;
@@ -414,7 +421,7 @@ static void stray_fails_the_descriptor(struct tctx *t, virtio_drv_t *d, virtio_n
     cr_assert_eq(w.writes_after, 0, "%llu DMA writes for queue %u after the stray beat",
                  (unsigned long long)w.writes_after, w.fault_queue);
     virtio_net_close(n);
-    recover(t, d, p, &w);
+    recover(t, d, &x->p, &w);
     free(n);
     free(d);
 }
@@ -428,12 +435,9 @@ static void stray_fails_the_descriptor(struct tctx *t, virtio_drv_t *d, virtio_n
  */
 static void stray_in_pay(struct tctx *t)
 {
-    virtio_drv_t *d;
-    virtio_net_t *n;
-    struct drv_params p;
-    struct net_params np;
-    packed_tx_open(t, &d, &n, &p, &np);
-    stray_fails_the_descriptor(t, d, n, &p, 3, VDPU_CPL_UR, 0, -1);
+    struct pay_traffic x;
+    packed_tx_open(t, &x);
+    stray_fails_the_descriptor(t, &x, 3, VDPU_CPL_UR, 0, -1);
 }
 /*
  * A late completion beat of a failed descriptor's read, inside a later PAY phase. First traffic: the 4th
@@ -446,11 +450,10 @@ static void stray_in_pay(struct tctx *t)
  */
 static void late_beat_in_pay(struct tctx *t)
 {
-    virtio_drv_t *d;
-    virtio_net_t *n;
-    struct drv_params p;
-    struct net_params np;
-    packed_tx_open(t, &d, &n, &p, &np);
+    struct pay_traffic x;
+    packed_tx_open(t, &x);
+    virtio_drv_t *d = x.d;
+    virtio_net_t *n = x.n;
     struct watch w;
     watch_start(t, &w, LINK_FAULT_POISON_LAST, VDPU_PURP_PAYLOAD_RD, 3);
     cr_assert(virtio_net_run(n) != 0 && n->device_failed, "the first traffic did not fail: %s", n->error);
@@ -462,11 +465,11 @@ static void late_beat_in_pay(struct tctx *t)
     virtio_net_close(n);
     w.on = false;
     reset_device(t, d);
-    cr_assert_eq(virtio_drv_init(d, &t->s, &p), DRV_OK, "re-init: %s", d->refusal);
+    cr_assert_eq(virtio_drv_init(d, &t->s, &x.p), DRV_OK, "re-init: %s", d->refusal);
 
     memset(n, 0, sizeof *n);
-    cr_assert_eq(virtio_net_open(n, d, &np), 0, "%s", n->error);
-    stray_fails_the_descriptor(t, d, n, &p, 1, VDPU_CPL_SC, 32, tag);
+    cr_assert_eq(virtio_net_open(n, d, &x.np), 0, "%s", n->error);
+    stray_fails_the_descriptor(t, &x, 1, VDPU_CPL_SC, 32, tag);
 }
 /* the real firmware with four TX payload reads outstanding (PAY) */
 static void four_reads(struct vdpu_opts *o) { o->max_reads = 4; }
