@@ -185,6 +185,7 @@ static void beside_forget(struct vdpu_eng *n)
     qeng_irq_forget(n);
     qeng_ra_none(n);
     qeng_xn_forget(n);
+    qeng_xb_forget(n);
 }
 
 void qeng_error(struct vdpu_edge *e, uint8_t code)
@@ -419,27 +420,7 @@ void qeng_desc_data(struct vdpu_edge *e)
             }
             n->x.left = (uint8_t)(n->x.cnt - 1);
             n->tx_base = n->x.bidx * (uint32_t)VDPU_TX_BUF_BYTES;
-            /* read beyond the next fetch: the read ahead of this phase, unless one is still waiting for
-             * the cache to run dry (a phase that did not take the whole cache took one before) */
-            if (n->xa.st == ENG_XA_NONE && n->xb[0].st != ENG_XA_NONE) {
-                memcpy(n->pcx, n->pcy, sizeof n->pcx);
-                e->eng_ahead = true;
-                n->xa.st = n->xb[0].st;
-                n->xa.n = n->xb[0].n;
-                n->xa.tag = n->xb[0].tag;
-                n->xa.got = n->xb[0].got;
-                if (n->xb[0].st == ENG_XA_READ) n->p_n = (uint8_t)(n->p_n + 1);
-                if (n->xb[0].bad) {
-                    n->p_bad = true;
-                    n->x.stop = ENG_X_FAILED;
-                }
-                /* the reads after it move up */
-                for (unsigned i = 1; i < VDPU_TX_BEYOND_READS; i++) {
-                    n->xb[i - 1] = n->xb[i];
-                    memcpy(qeng_ahead_buf(n, i - 1), qeng_ahead_buf(n, i), VDPU_ENG_PC_BYTES);
-                }
-                memset(&n->xb[VDPU_TX_BEYOND_READS - 1], 0, sizeof n->xb[0]);
-            }
+            qeng_xb_move_up(e); /* the read beyond the next fetch: this phase's read ahead */
             return;
         }
         qeng_read(e, VDPU_PURP_PAYLOAD_RD, n->d_addr, min_u16(n->d_len, VDPU_DMA_RD_MAX));
@@ -712,7 +693,7 @@ static void state_idle(struct vdpu_edge *e)
     n->x.cnt = 1;
     n->x.left = 0;
     n->x.sent = false;
-    n->xa.st = ENG_XA_NONE;
+    qeng_x_ahead_none(n);
     qeng_xn_forget(n); /* none in flight (IDLE waited for them) */
     qeng_ra_none(n);
     n->ra_taken = false;
@@ -1159,7 +1140,8 @@ static void eng_edge(struct vdpu_edge *e, const vdpu_in_t *in)
 
     e->next->eng.cto = model_cto_next(waiting, in->dmacpl_valid, s->eng.cto, s->cpl_timeout, e->warp);
     bool beat = in->dmacpl_valid; /* the timeout looks at every beat, the decision's too */
-    if (ev_tap(e, in) || qeng_ra_tap(e, in) || qeng_av_tap(e, in) || qeng_xn_tap(e, in)) { /* the engine's states do not see these beats */
+    if (ev_tap(e, in) || qeng_ra_tap(e, in) || qeng_av_tap(e, in) || qeng_xb_tap(e, in) ||
+        qeng_xn_tap(e, in)) { /* the engine's states do not see these beats */
         masked = *in;
         masked.dmacpl_valid = false;
         in = &masked;

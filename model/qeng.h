@@ -206,11 +206,23 @@ bool qeng_av_tap(struct vdpu_edge *e, const vdpu_in_t *in);
  * reads with it (1: none); the next fetches' reads forgotten (a reset, a timeout); their completion
  * beats (true: the beat was theirs) */
 void qeng_state_pay(struct vdpu_edge *e, const vdpu_in_t *in);
-/* TX fetch: the run-ahead descriptor read's descriptors become the cache (true), if they are in */
-bool qeng_ahead_take(struct vdpu_edge *e);
 uint8_t qeng_tx_fetch_count(const struct vdpu_edge *e);
 void qeng_xn_forget(struct vdpu_eng *n);
 bool qeng_xn_tap(struct vdpu_edge *e, const vdpu_in_t *in);
+
+/* qeng_tx_ahead.c: the TX fetch's read ahead and reads beyond the next fetch (rtl/vdpu_qeng_tx_ahead.sv;
+ * docs/queue-engine.md "TX fetch", "The read beyond the next fetch"): none (the pick); the read ahead or
+ * read beyond xb[i] going out; the read ahead, in, becoming the cache (true); a PAY phase starting takes
+ * xb[0] as its read ahead; PAY's beat taken as the read ahead's (true: it was); a read beyond's beat at
+ * any state (true: it was one); the reads beyond forgotten (a reset, a timeout) */
+void qeng_x_ahead_none(struct vdpu_eng *n);
+void qeng_xa_issue(struct vdpu_edge *e, uint32_t k, uint32_t slot);
+void qeng_xb_issue(struct vdpu_edge *e, unsigned i, uint32_t k, uint32_t slot);
+bool qeng_xa_take(struct vdpu_edge *e);
+void qeng_xb_move_up(struct vdpu_edge *e);
+bool qeng_xa_beat(struct vdpu_edge *e, const vdpu_dmacpl_t *c, int *completed, bool *fail_last);
+bool qeng_xb_tap(struct vdpu_edge *e, const vdpu_in_t *in);
+void qeng_xb_forget(struct vdpu_eng *n);
 
 /* qeng_irq.c: the interrupt decisions made beside the engine (rtl/vdpu_qeng_irq.sv): the decision on an
  * event read's data (true: interrupt), a decision's completion beat (true: it was one; *fail: it failed),

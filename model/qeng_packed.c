@@ -31,7 +31,7 @@ static void read_slot_k(struct vdpu_edge *e, const struct vdpu_queue_ctx *qc, ui
 
     if (ahead > 0 && (uint32_t)ahead < k) k = (uint32_t)ahead; /* NOTIFICATION_DATA: no further */
 
-    if (n->pc_n || qeng_ahead_take(e)) { /* cached, or read ahead during a TX fetch */
+    if (n->pc_n || qeng_xa_take(e)) { /* cached, or read ahead during a TX fetch */
         n->fsm = VDPU_ENG_PROC;
         n->rd_purpose = VDPU_PURP_DESC;
         return;

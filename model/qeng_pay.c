@@ -13,7 +13,8 @@ static uint8_t xn_nd(const struct vdpu_eng *g, unsigned i) { return i ? g->xb[i 
 
 static bool xn_in(const struct vdpu_eng *g, unsigned i) { return (i ? g->xb[i - 1].st : g->xa.st) == ENG_XA_IN; }
 
-/* The next fetch's reads are forgotten (a device reset, a completion timeout): their beats are unexpected */
+/* The next fetch's reads are forgotten (a pick, a device reset, a completion timeout): their beats are
+ * unexpected */
 void qeng_xn_forget(struct vdpu_eng *n)
 {
     for (unsigned i = 0; i < VDPU_QENG_TAGS; i++)
@@ -22,7 +23,6 @@ void qeng_xn_forget(struct vdpu_eng *n)
             n->p_slot[i].nx = 0;
         }
     memset(n->xn, 0, sizeof n->xn); /* none (their rbase with them) */
-    memset(n->xb, 0, sizeof n->xb); /* ENG_XA_NONE */
 }
 
 /* TX fetch: frames start on a 32-byte word of the TX frame buffer (TX_OUT's fixed header shift) */
@@ -151,7 +151,7 @@ static bool fetch_takes_cache(const struct vdpu_eng *g)
 /*
  * TX fetch: a fetch that takes every descriptor the cache holds also reads the next ones, first thing
  * in PAY, so that their completion comes before the fetch's payload and the next fetch's reads can start
- * early (xa; qeng_ahead_take; xn_issue). During PAY last_avail (packed) and io_pos (split) are past
+ * early (xa; qeng_xa_take; xn_issue). During PAY last_avail (packed) and io_pos (split) are past
  * the descriptor in service, split's last_avail at it.
  */
 static uint32_t x_ahead_k(const struct vdpu_edge *e, uint32_t *slot)
@@ -211,32 +211,17 @@ static bool xn_issue(struct vdpu_edge *e, unsigned s)
     return false;
 }
 
-static void x_ahead_issue(struct vdpu_edge *e, uint32_t k, uint32_t slot)
-{
-    const struct vdpu_eng *g = &e->pre->eng;
-    struct vdpu_eng *n = &e->next->eng;
-
-    /* its tag's slot stays free */
-    qeng_pay_read(e, VDPU_PURP_DESC, qeng_desc_base(qeng_qctx(e)) + (uint64_t)VIRTQ_DESC_BYTES * slot,
-             (uint16_t)(VIRTQ_DESC_BYTES * k));
-    n->xa.st = ENG_XA_READ;
-    n->xa.n = (uint8_t)k;
-    n->xa.tag = g->next_tag;
-    n->xa.got = 0;
-}
-
 /*
  * The reads beyond the next fetch (docs/queue-engine.md "The read beyond the next fetch"): a fetch that
  * takes the whole cache reads the descriptors after the read ahead's as soon as the read ahead is out -
  * speculatively, before its payload (on the link a completion comes after those of the reads before it),
  * and once the read ahead is in only for a next fetch that takes it all - then the block after them, up
  * to TX_BEYOND_READS reads (xb[i], in pcy and pcz[i - 1]). The next PAY phase without a read ahead takes
- * xb[0] as its own (in or on the way; qeng_desc_data) and the rest move up. Returns false when none is due.
+ * xb[0] as its own (in or on the way; qeng_xb_move_up) and the rest move up. Returns false when none is due.
  */
 static bool xb_issue(struct vdpu_edge *e)
 {
     const struct vdpu_eng *g = &e->pre->eng;
-    struct vdpu_eng *n = &e->next->eng;
     uint32_t slot = 0, k;
 
     uint32_t skip = g->x.cnt - 1u + g->xa.n; /* the descriptors before the read's first */
@@ -248,25 +233,7 @@ static bool xb_issue(struct vdpu_edge *e)
     if (i == VDPU_TX_BEYOND_READS) return false;
     k = qeng_ahead_k(e, skip, skip + 1u, &slot); /* split: last_avail is at the descriptor in service */
     if (!k) return false;
-    qeng_pay_read(e, VDPU_PURP_DESC, qeng_desc_base(qeng_qctx(e)) + (uint64_t)VIRTQ_DESC_BYTES * slot,
-             (uint16_t)(VIRTQ_DESC_BYTES * k));
-    n->xb[i].st = ENG_XA_READ;
-    n->xb[i].n = (uint8_t)k;
-    n->xb[i].tag = g->next_tag;
-    n->xb[i].got = 0;
-    n->xb[i].bad = false;
-    return true;
-}
-
-/* The descriptors the service reads next: the run-ahead read's, when it is in (true: taken). */
-bool qeng_ahead_take(struct vdpu_edge *e)
-{
-    struct vdpu_eng *n = &e->next->eng;
-    if (n->xa.st != ENG_XA_IN) return false;
-    memcpy(n->pc, n->pcx, (size_t)VIRTQ_DESC_BYTES * n->xa.n);
-    n->pc_n = n->xa.n;
-    n->pc_pos = 0;
-    n->xa.st = ENG_XA_NONE;
+    qeng_xb_issue(e, i, k, slot);
     return true;
 }
 
@@ -287,7 +254,7 @@ void qeng_state_pay(struct vdpu_edge *e, const vdpu_in_t *in)
                           model_dma_out_free(e); /* the next fetch's reads count in M too */
     uint32_t xa_slot = 0, xa_k = can_read ? x_ahead_k(e, &xa_slot) : 0;
     if (xa_k) { /* first: its completion comes before the payload's, so the next fetch can start early */
-        x_ahead_issue(e, xa_k, xa_slot);
+        qeng_xa_issue(e, xa_k, xa_slot); /* its tag's slot stays free */
         issued = 1;
     } else if (can_read && xb_issue(e)) {
         /* beside, like the next fetch's reads: not counted in p_n */
@@ -309,24 +276,8 @@ void qeng_state_pay(struct vdpu_edge *e, const vdpu_in_t *in)
         xn_issue(e, s); /* not counted in p_n: the phase ends without waiting for them */
     }
     const vdpu_dmacpl_t *c = &in->dmacpl;
-    if (in->dmacpl_valid && g->p_n && !stopping && g->xa.st == ENG_XA_READ && c->tag == g->xa.tag) {
-        /* the run-ahead descriptor read: its beats fill pcx */
-        unsigned room = (unsigned)(VIRTQ_DESC_BYTES * g->xa.n - g->xa.got);
-        unsigned k = c->len < DMA_BEAT_BYTES ? c->len : DMA_BEAT_BYTES;
-        if (c->status != VDPU_CPL_SC || c->poison || c->len > room) {
-            n->p_bad = true;
-            fail_last = c->last;
-        } else {
-            memcpy(n->pcx + g->xa.got, c->data, k);
-            e->eng_ahead = true;
-            n->xa.got = (uint8_t)(g->xa.got + k);
-            if (c->last) {
-                if (g->xa.got + k != VIRTQ_DESC_BYTES * g->xa.n) n->p_bad = true;
-                n->xa.st = ENG_XA_IN;
-                completed = 1;
-                fail_last = n->p_bad;
-            }
-        }
+    if (in->dmacpl_valid && g->p_n && !stopping && qeng_xa_beat(e, c, &completed, &fail_last)) {
+        /* the read ahead's (qeng_tx_ahead.c) */
     } else if (in->dmacpl_valid && g->p_n && !stopping) {
         /* a payload read's slot is its tag's (rtl/vdpu_qeng.sv, pay_hit) */
         int hit = c->tag < VDPU_QENG_TAGS && g->p_slot[c->tag].busy ? (int)c->tag : -1;
@@ -386,24 +337,6 @@ bool qeng_xn_tap(struct vdpu_edge *e, const vdpu_in_t *in)
     const struct vdpu_eng *g = &e->pre->eng;
     const vdpu_dmacpl_t *c = &in->dmacpl;
     struct vdpu_eng *n = &e->next->eng;
-
-    int b = in->dmacpl_valid ? qeng_xb_of_tag(g, c->tag) : -1;
-    if (b >= 0) { /* a read beyond it: pcy, pcz */
-        const struct eng_x_read *r = &g->xb[b];
-        struct eng_x_read *w = &n->xb[b];
-        e->eng_service = true;
-        unsigned room = VIRTQ_DESC_BYTES * r->n - r->got, k = c->len < DMA_BEAT_BYTES ? c->len : DMA_BEAT_BYTES;
-        bool bad = r->bad || c->status != VDPU_CPL_SC || c->poison || c->len > room;
-        if (!bad) {
-            memcpy(qeng_ahead_buf(n, (unsigned)b) + r->got, c->data, k);
-            e->eng_ahead = true;
-            w->got = (uint8_t)(r->got + k);
-        }
-        w->bad = bad || (c->last && r->got + k != VIRTQ_DESC_BYTES * r->n);
-        if (c->last) w->st = ENG_XA_IN;
-        if (c->last && w->bad) n->fail_owed = true; /* until a PAY phase takes it as its read ahead */
-        return true;
-    }
 
     if (!in->dmacpl_valid || c->tag >= VDPU_QENG_TAGS || !g->p_slot[c->tag].busy || !g->p_slot[c->tag].nx ||
         !g->xn[g->p_slot[c->tag].nx - 1].n)

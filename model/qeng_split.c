@@ -47,7 +47,7 @@ static void io_desc(struct vdpu_edge *e, const struct vdpu_queue_ctx *qc)
     uint16_t offered = (uint16_t)(n->avail_idx - next_avail(n, qc));
     uint32_t k = n->pf;
 
-    if (n->pc_n || qeng_ahead_take(e)) { /* cached, or read ahead during a TX fetch */
+    if (n->pc_n || qeng_xa_take(e)) { /* cached, or read ahead during a TX fetch */
         n->fsm = VDPU_ENG_PROC;
         n->rd_purpose = VDPU_PURP_DESC;
         return;

@@ -302,6 +302,28 @@ package vdpu_pkg;
     return 32'(got) + 32'(nb) != 32'({n, 4'b0});
   endfunction
 
+  // The TX fetch's descriptor reads ahead (vdpu_qeng_tx_ahead; the model's enum eng_x_ahead, struct
+  // eng_x_ahead_read and struct eng_x_read; docs/queue-engine.md "TX fetch"): the read ahead of a fetch that
+  // takes the whole prefetch cache, and the reads beyond the next fetch.
+  typedef enum logic [1:0] {
+    XaNone,  // not read (yet)
+    XaRead,  // issued in PAY, its completion on the way
+    XaIn     // in: the next cache (pcx), taken where the service would read the descriptors
+  } x_ahead_e;
+  typedef struct packed {  // the read ahead
+    x_ahead_e              st;
+    logic [3:0]            n;    // the descriptors it reads
+    logic [QENG_TAG_W-1:0] tag;
+    logic [7:0]            got;  // bytes in so far
+  } x_ahead_t;
+  typedef struct packed {  // a read beyond the next fetch
+    x_ahead_e              st;
+    logic [3:0]            n;
+    logic [QENG_TAG_W-1:0] tag;
+    logic [7:0]            got;
+    logic                  bad;  // a beat of it failed
+  } x_read_t;
+
   // The interrupt decision on an event read's data d, after a used write (vdpu_qeng_irq, and the
   // engine's own event reads). Split without EVENT_IDX: the avail flags; split EVENT_IDX: used_event,
   // the batch moved used idx from old to nw; packed: the driver event structure {off_wrap, flags}:

@@ -140,14 +140,6 @@ module vdpu_qeng
   localparam int unsigned XnW   = (XnN > 1) ? $clog2(XnN) : 1;  // an index into them
   localparam int unsigned BidxW = $clog2(TX_FETCH_BUFS);
 
-  // The run-ahead descriptor read of a packed TX fetch that takes the whole prefetch cache (the
-  // model's enum eng_x_ahead).
-  typedef enum logic [1:0] {
-    XaNone,  // not read (yet)
-    XaRead,  // issued in PAY, its completion on the way
-    XaIn     // in: the next cache (pcx), taken where the service would read the descriptors
-  } x_ahead_e;
-
   // The TX fetch of a PAY phase (the model's struct eng_tx_fetch)
   typedef struct packed {
     logic [3:0]          cnt;    // frames the PAY phase reads (1: its own descriptor only)
@@ -161,14 +153,6 @@ module vdpu_qeng
                                  // ones after it, round)
   } tx_fetch_t;
 
-  // The read ahead of a TX fetch (the model's struct eng_x_ahead_read)
-  typedef struct packed {
-    x_ahead_e   st;
-    logic [3:0] n;    // the descriptors it reads
-    logic [TagW-1:0] tag;
-    logic [7:0] got;  // bytes in so far
-  } x_ahead_t;
-
   // The next fetch read early (the model's struct eng_next_fetch)
   typedef struct packed {
     logic [3:0]          cnt;    // its frames (0: none)
@@ -178,15 +162,6 @@ module vdpu_qeng
     logic [TagW:0]       n;      // ... reads of it in flight
     logic                bad;    // ... one of them failed
   } next_fetch_t;
-
-  // A read beyond the next fetch (the model's struct eng_x_read)
-  typedef struct packed {
-    x_ahead_e   st;
-    logic [3:0] n;    // the descriptors it reads
-    logic [TagW-1:0] tag;
-    logic [7:0] got;  // bytes in so far
-    logic       bad;  // a beat of it failed
-  } x_read_t;
 
   // A payload read in flight on a read tag: the slot is its tag's (the model's p_slot[]; which next fetch
   // a slot reads for is eng_t's p_nx, one bit vector per next fetch)
@@ -344,9 +319,8 @@ module vdpu_qeng
     logic [3:0]                  xf;                 // K (1..ENG_PARAM_MAX), latched at the pick
     tx_fetch_t                   x;                  // the PAY phase's TX fetch (the model's struct eng_tx_fetch)
     logic [FRAME_PW-1:0]         tx_base;            // ... its base (0 outside PAY: TX_OUT sends from 0)
-    x_ahead_t                    xa;                 // the fetch takes the whole cache: the next P descriptors,
-                                                     // read first in PAY
-    logic [PcBits-1:0]           pcx;                // ... the descriptors (the model's pcx)
+    // (the read ahead of a fetch that takes the whole cache, the model's xa: vdpu_qeng_tx_ahead's state)
+    logic [PcBits-1:0]           pcx;                // the read ahead's descriptors (the model's pcx)
     // the next fetch read early (docs/queue-engine.md "The next fetch read early"): once the fetch's reads
     // are all issued and its read ahead is in, PAY issues the payload reads of the frames the read-ahead
     // descriptors start into the next TX fetch buffer (xn[0]), then those of the read beyond it into the
@@ -355,10 +329,8 @@ module vdpu_qeng
     // are taken at any state (xn_hit); the model's xn[], p_slot[].nx
     next_fetch_t [XnN-1:0]       xn;
     logic [XnN-1:0][QENG_TAGS-1:0] p_nx;             // per read slot: a read of next fetch i (the model's p_slot[].nx = i + 1)
-    // the reads beyond the next fetch's descriptors, issued as PAY starts (the model's xb[]): xb[0] the P
-    // after the read ahead (into pcy), xb[i] the P after xb[i-1]'s (into pcz[i-1]); xb[0] becomes the
-    // next PAY phase's read ahead, the rest move up
-    x_read_t [XbN-1:0]           xb;
+    // the descriptors of the reads beyond the next fetch (the model's xb[], vdpu_qeng_tx_ahead's state):
+    // xb[0]'s in pcy, xb[i]'s in pcz[i-1]; RX: the run-ahead reads after the first's (rb[0] in pcy)
     logic [PcBits-1:0]           pcy;
     logic [PczN-1:0][PcBits-1:0] pcz;                // RX: the later run-ahead reads' descriptors (rb[1..]); TX: the later reads beyond (xb[1..])
     // a read beside the engine failed and no buffer has taken the failure yet: StIdle reports it (QERR_DMA)
@@ -393,7 +365,6 @@ module vdpu_qeng
     r.xf       = 4'd1;
     r.x.cnt    = 4'd1;
     r.x.stop   = XGo;
-    r.xa.st    = XaNone;
     r.err_info = CSR_ERR_INFO_RST;
     return r;
   endfunction
@@ -484,7 +455,7 @@ module vdpu_qeng
   // used when another queue waits - a frame in the RX buffer, or another ready transmit queue - so a
   // busy transmit queue holds the engine for at most P buffers and nothing read ahead is dropped.
   // A next fetch read early (or the read beyond it) is served first.
-  assign tx_yield = eng_q.pc_n == '0 && eng_q.xn[0].cnt == '0 && eng_q.xb[0].st == XaNone &&
+  assign tx_yield = eng_q.pc_n == '0 && eng_q.xn[0].cnt == '0 && xb_st[0] == XaNone &&
                     (rx_full_i || (eng_ctrl_i[ENGCTRL_ENABLE] && tx_other));
   // a transmitq the scheduler may pick; one first after a receive service left its batch to it
   logic tx_waits, tx_pass;
@@ -550,11 +521,17 @@ module vdpu_qeng
   logic                  av_no_int;
   logic                  av_seen;
   logic ra_pend, av_pend;
+  // the TX fetch's read ahead and reads beyond (vdpu_qeng_tx_ahead, below; the model's qeng_tx_ahead.c),
+  // pre-edge: the reads; a read beyond in flight
+  x_ahead_e              xa_st;
+  logic [3:0]            xa_n;
+  x_ahead_e [XbN-1:0]    xb_st;
+  logic [XbN-1:0][3:0]   xb_n;
+  logic                  xb_pend;
   logic xn_pend;  // a read of the next fetch, or the read beyond it, is in flight (the model's qeng_xn_pending)
   always_comb begin
-    xn_pend = 1'b0;
+    xn_pend = xb_pend;
     for (int i = 0; i < int'(XnN); i++) if (eng_q.xn[i].n != '0) xn_pend = 1'b1;
-    for (int i = 0; i < int'(XbN); i++) if (eng_q.xb[i].st == XaRead) xn_pend = 1'b1;
   end
   assign ev_timed = (ev_read || ra_pend || xn_pend) &&
                     (eng_q.fsm == StIdle || eng_q.fsm == StRdReq ||
@@ -667,18 +644,59 @@ module vdpu_qeng
     .tag_held_o  (rxa_tag_held)
   );
 
+  // The engine's updates of the TX fetch's read ahead and reads beyond (set in the main block, each in the
+  // state it belongs to; ev_forget after the state case): a pick (none), the read ahead or read beyond
+  // xb[xb_i] going out (xa_k / xb_k descriptors), the read ahead taken as the cache, a PAY phase starting
+  // and taking xb[0] as its read ahead (xta_move: xb[0] out or in, no read ahead), PAY taking a beat as
+  // the read ahead's (xta_xa_beat, below). The block says whether a beat is a read beyond's (xb_hit) or
+  // the read ahead's tag (xta_xa_hit, with its checks), which buffer it fills (pcx; xb[i]'s: pcy,
+  // pcz[i-1]) and where, and whether a read beyond ended failed (the engine's fail_owed).
+  logic           xta_issue_xa, xta_issue_xb, xta_take, xta_move, xta_xa_beat;
+  logic           xta_xa_hit, xta_xa_bad, xta_xa_short, xta_fill, xta_owed, xta_move_ok, xta_move_read, xta_move_bad;
+  logic [XbW:0]   xta_fill_buf;
+  logic [7:0]     xta_fill_off;
+  logic [31:0]    xa_k, xb_k;     // (the TX fetch's decisions, below)
+  logic [XbW-1:0] xb_i;           // the read beyond xb_go issues
+  logic           xb_hit, xb_held;
+  logic           xn_clear;       // a pick: no next fetch (main block)
+
+  vdpu_qeng_tx_ahead #(.TagW(TagW), .XbN(XbN), .XbW(XbW)) u_tx_ahead (
+    .clk_i,
+    .rst_ni,
+    .none_i      (xn_clear),
+    .issue_xa_i  (xta_issue_xa),
+    .issue_xb_i  (xta_issue_xb),
+    .xb_idx_i    (xb_i),
+    .n_i         (xta_issue_xa ? xa_k[3:0] : xb_k[3:0]),
+    .tag_i       (eng_q.next_tag),
+    .take_i      (xta_take),
+    .move_i      (xta_move),
+    .xa_beat_i   (xta_xa_beat),
+    .forget_i    (ev_forget),
+    .cpl_valid_i (dmacpl_valid_i),
+    .cpl_i       (cpl_beat),
+    .cpl_nb_i    (xa_nb),
+    .hit_o       (xb_hit),
+    .xa_hit_o    (xta_xa_hit),
+    .xa_bad_o    (xta_xa_bad),
+    .xa_short_o  (xta_xa_short),
+    .fill_o      (xta_fill),
+    .fill_buf_o  (xta_fill_buf),
+    .fill_off_o  (xta_fill_off),
+    .owed_o      (xta_owed),
+    .xa_st_o     (xa_st),
+    .xa_n_o      (xa_n),
+    .xb_st_o     (xb_st),
+    .xb_n_o      (xb_n),
+    .move_o      (xta_move_ok),
+    .move_read_o (xta_move_read),
+    .move_bad_o  (xta_move_bad),
+    .pend_o      (xb_pend),
+    .tag_held_o  (xb_held)
+  );
+
   // tag_held: the tag the next read takes is held by a read beside the engine: the read waits for it.
-  logic cpl_v, tag_held, xn_hit, xb_hit, xb_held, xn_held;
-  logic [XbN-1:0] xb_hitv;  // ... a read beyond the next fetch, by index
-  logic xn_clear; // a pick: no next fetch (main block)
-  always_comb begin
-    xb_held = 1'b0;
-    for (int i = 0; i < int'(XbN); i++) begin
-      xb_hitv[i] = dmacpl_valid_i && (eng_q.xb[i].st == XaRead) && (dmacpl_tag_i == 8'(eng_q.xb[i].tag));
-      if (eng_q.xb[i].st == XaRead && eng_q.next_tag == eng_q.xb[i].tag) xb_held = 1'b1;
-    end
-  end
-  assign xb_hit   = xb_hitv != '0;
+  logic cpl_v, tag_held, xn_hit, xn_held;
   always_comb begin  // the next read's tag is a next fetch's read in flight
     xn_held = 1'b0;
     for (int i = 0; i < int'(XnN); i++) if (eng_q.p_nx[i][eng_q.next_tag] && (eng_q.xn[i].n != '0)) xn_held = 1'b1;
@@ -709,7 +727,7 @@ module vdpu_qeng
   logic [15:0] pay_room;
   logic [5:0]  pay_n;
   logic        pay_can;      // PAY may load a read this edge
-  logic [31:0] xa_k, xa_slot; // the run-ahead descriptor read (below): its descriptors and slot
+  logic [31:0] xa_slot;      // the read ahead's first slot (xa_k: its descriptors)
   logic        pay_req_ok;   // the next chunk's request is loaded
   logic [15:0] pay_len;      // ... its length
   logic [63:0] pay_addr;     // the frame whose bytes are requested: the descriptor in service, or
@@ -748,6 +766,11 @@ module vdpu_qeng
   end
   // after the read ahead and the read beyond (a block of its own: xb_k's block reads pay_can)
   assign pay_req_ok = pay_can && (xa_k == '0) && (xb_k == '0) && (eng_q.p_req < pay_elen);
+
+  // PAY takes the beat as the read ahead's (vdpu_qeng_tx_ahead): its tag while that read is in flight, PAY
+  // taking beats (reads outstanding, no stop, no DEV_RESET, no completion timeout before a frame is cut)
+  assign xta_xa_beat = (eng_q.fsm == StPay) && !(cto_fire && eng_q.txb == '0) && cpl_v && (eng_q.p_n != '0) &&
+                       (eng_q.x.stop == XGo) && !rd_abort && xta_xa_hit;
 
   logic pay_we;
   assign pay_we = (eng_q.fsm == StPay) && !rd_abort && (eng_q.x.stop == XGo) && cpl_v && (eng_q.p_n != '0) &&
@@ -837,21 +860,21 @@ module vdpu_qeng
   always_comb begin
     xa_k    = '0;
     xa_slot = '0;
-    if (eng_q.fsm == StPay && eng_q.xa.st == XaNone && (eng_q.pk_en || eng_q.io_fetch) && takes_cache)
+    if (eng_q.fsm == StPay && xa_st == XaNone && (eng_q.pk_en || eng_q.io_fetch) && takes_cache)
       {xa_k, xa_slot} = ahead_k(32'(eng_q.x.cnt) - 32'd1, 32'(eng_q.x.cnt));
   end
 
   // The next fetches read early (the model's xn_count, xb_issue, xn_issue): how many frames from the first
   // the descriptors read ahead of each start that a fetch would take (K at most; packed: available with
   // the wrap counter of the slot it starts at - flipped when the fetches before it end at the ring end):
-  // eng_q.xn[0]'s the read ahead's (pcx), eng_q.xn[i]'s the read beyond eng_q.xb[i-1]'s (pcy, pcz; the fetch before it
-  // taking its whole block); the reads beyond (the first free eng_q.xb[xb_i], the blocks after the read ahead's:
+  // eng_q.xn[0]'s the read ahead's (pcx), eng_q.xn[i]'s the read beyond xb[i-1]'s (pcy, pcz; the fetch before it
+  // taking its whole block); the reads beyond (the first free xb[xb_i], the blocks after the read ahead's:
   // issued before the payload, while the read ahead is on the way, or once it is in for a next fetch that
   // takes it all); the next fetch whose reads are issued (xn_i: the first whose reads are not all issued),
   // frame eng_q.xn[xn_i].req from byte eng_q.xn[xn_i].preq.
   logic [XnN-1:0][3:0] xn_count;
   logic [3:0]  xn_cnt;
-  logic [31:0] xb_k, xb_slot, xn_len;
+  logic [31:0] xb_slot, xn_len;
   logic [63:0] xn_addr;
   logic [15:0] xn_rlen;
   logic [FRAME_PW-1:0] xn_rbase;  // the base of frame eng_q.xn[xn_i].req: its TX fetch buffer's start at the first
@@ -860,26 +883,25 @@ module vdpu_qeng
   logic unused_slot_hi;
   assign unused_slot_hi = ^{xa_slot[31:28], xb_slot[31:28], ra_slot[31:28], rb_slot[31:28]};
   logic        xb_go, xn_go;
-  logic [XbW-1:0] xb_i;  // the read beyond xb_go issues
 
-  // next fetch i's descriptors, how many, and whether their read is in: the read ahead's (pcx, eng_q.xa) for
-  // the first, the read beyond eng_q.xb[i-1]'s (pcy, eng_q.pcz[i-2]) for the others
+  // next fetch i's descriptors, how many, and whether their read is in: the read ahead's (pcx, xa) for
+  // the first, the read beyond xb[i-1]'s (pcy, eng_q.pcz[i-2]) for the others
   logic [XnN-1:0][PcBits-1:0] xn_pc;
   logic [XnN-1:0][3:0]        xn_nd;
   logic [XnN-1:0]             xn_in;
   for (genvar gi = 0; gi < int'(XnN); gi++) begin : gen_xn_blk
     if (gi == 0) begin : gen_ahead
       assign xn_pc[gi] = eng_q.pcx;
-      assign xn_nd[gi] = eng_q.xa.n;
-      assign xn_in[gi] = eng_q.xa.st == XaIn;
+      assign xn_nd[gi] = xa_n;
+      assign xn_in[gi] = xa_st == XaIn;
     end else if (gi == 1) begin : gen_beyond
       assign xn_pc[gi] = eng_q.pcy;
-      assign xn_nd[gi] = eng_q.xb[0].n;
-      assign xn_in[gi] = eng_q.xb[0].st == XaIn;
+      assign xn_nd[gi] = xb_n[0];
+      assign xn_in[gi] = xb_st[0] == XaIn;
     end else begin : gen_later
       assign xn_pc[gi] = eng_q.pcz[gi-2];
-      assign xn_nd[gi] = eng_q.xb[gi-1].n;
-      assign xn_in[gi] = eng_q.xb[gi-1].st == XaIn;
+      assign xn_nd[gi] = xb_n[gi-1];
+      assign xn_in[gi] = xb_st[gi-1] == XaIn;
     end
   end
 
@@ -900,7 +922,7 @@ module vdpu_qeng
       wrap = qc.avail_wrap != (32'(qc.last_avail) + skip >= 32'(qn));
       // the wide selects only where it is used: the fetch before it takes its whole block, and its read
       // is in (the model's xn_issue)
-      go   = (eng_q.fsm == StPay) && (eng_q.xa.st == XaIn) &&
+      go   = (eng_q.fsm == StPay) && (xa_st == XaIn) &&
              ((i == 0) || (xn_in[i] && eng_q.xn[(i > 0) ? i - 1 : 0].cnt == xn_nd[(i > 0) ? i - 1 : 0] &&
                            eng_q.xn[i].cnt == '0));
       if (go) begin
@@ -928,18 +950,18 @@ module vdpu_qeng
     xb_slot = '0;
     xb_i    = '0;
     free    = 1'b0;
-    skip    = 32'(eng_q.x.cnt) - 32'd1 + 32'(eng_q.xa.n);  // the descriptors before the read's first
+    skip    = 32'(eng_q.x.cnt) - 32'd1 + 32'(xa_n);  // the descriptors before the read's first
     for (int i = 0; i < int'(XbN); i++) begin  // the first free one, after those issued
-      if (!free && eng_q.xb[i].st == XaNone) begin
+      if (!free && xb_st[i] == XaNone) begin
         free = 1'b1;
         xb_i = XbW'(i);
       end else if (!free) begin
-        skip = skip + 32'(eng_q.xb[i].n);
+        skip = skip + 32'(xb_n[i]);
       end
     end
     // speculatively while the read ahead is on the way; once it is in, only for a next fetch that takes it all
-    if (eng_q.fsm == StPay && free && eng_q.xa.st != XaNone && takes_cache &&
-        (eng_q.xa.st == XaRead || xn_count[0] == eng_q.xa.n))
+    if (eng_q.fsm == StPay && free && xa_st != XaNone && takes_cache &&
+        (xa_st == XaRead || xn_count[0] == xa_n))
       {xb_k, xb_slot} = ahead_k(skip, skip + 32'd1);  // split: last_avail is at the descriptor in service
     // eng_q.xn[0] until its reads are all issued (eng_q.xn[0].req its last frame, all of it), then eng_q.xn[1], and so
     // on; the wide selects only where a read of them may go out (PAY, the read ahead in: xn_go). Each after
@@ -955,7 +977,7 @@ module vdpu_qeng
     xn_len   = '0;
     xn_rlen  = '0;
     xn_rbase = '0;
-    if (eng_q.fsm == StPay && eng_q.xa.st == XaIn) begin
+    if (eng_q.fsm == StPay && xa_st == XaIn) begin
       for (int i = 0; i < int'(XnN); i++) begin  // the first whose reads are not all issued
         if (!found) begin
           len_i = xn_pc[i][128*32'(eng_q.xn[i].req)+64 +: 32];
@@ -973,7 +995,7 @@ module vdpu_qeng
                  FRAME_PW'(32'(next_buf(eng_q.x.bidx, 32'(xn_i) + 32'd1)) * TX_BUF_BYTES);
     end
     xb_go   = pay_can && (xa_k == '0) && (xb_k != '0);  // before the payload: descriptors gate the stream
-    xn_go   = pay_can && (xa_k == '0) && !(eng_q.p_req < pay_elen) && (xb_k == '0) && (eng_q.xa.st == XaIn) &&
+    xn_go   = pay_can && (xa_k == '0) && !(eng_q.p_req < pay_elen) && (xb_k == '0) && (xa_st == XaIn) &&
               takes_cache && (eng_q.x.req + 4'd1 == eng_q.x.cnt) && (xn_cnt != '0) && (eng_q.xn[xn_i].preq != xn_len);
   end
   // RX run-ahead (the model's ra_k): a receive service caching descriptors (packed; split IN_ORDER)
@@ -1464,6 +1486,10 @@ module vdpu_qeng
     mrg_last   = 1'b0;
     pay_issued    = 1'b0;
     xn_clear      = 1'b0;
+    xta_issue_xa  = 1'b0;
+    xta_issue_xb  = 1'b0;
+    xta_take      = 1'b0;
+    xta_move      = 1'b0;
     pay_completed = 1'b0;
     pay_fail_last = 1'b0;
     tot_new    = eng_q.tot;
@@ -1496,24 +1522,20 @@ module vdpu_qeng
     end
     if (rxa_owed) eng_d.fail_owed = 1'b1;
 
-    // The read beyond the next fetch (its beats fill pcy) and the next fetch's reads (their beats go to
-    // their place in their next fetch's TX fetch buffer: the TX mover's write port), at whatever state the
-    // engine is in, hidden from the states (the model's qeng_xn_tap).
-    for (int i = 0; i < int'(XbN); i++) begin
-      if (xb_hitv[i]) begin
-        eng_d.xb[i].bad = beat_bad(eng_q.xb[i].bad, eng_q.xb[i].n, eng_q.xb[i].got);
-        if (!eng_d.xb[i].bad) begin
-          if (i == 0) eng_d.pcy = beat_into(eng_q.pcy, eng_q.xb[i].got[PcW-1:0]);
-          else eng_d.pcz[i-1] = beat_into(eng_q.pcz[i-1], eng_q.xb[i].got[PcW-1:0]);
-          eng_d.xb[i].got = eng_q.xb[i].got + 8'(xa_nb);
-        end
-        if (dmacpl_last_i) begin
-          eng_d.xb[i].bad = eng_d.xb[i].bad || beat_short(eng_q.xb[i].n, eng_q.xb[i].got);
-          eng_d.xb[i].st  = XaIn;
-          if (eng_d.xb[i].bad) eng_d.fail_owed = 1'b1;  // until a PAY phase takes it as its read ahead
-        end
-      end
+    // The TX fetch's reads ahead (vdpu_qeng_tx_ahead, the model's qeng_xb_tap / qeng_xa_beat): a read
+    // beyond's beat, at whatever state the engine is in, goes into its buffer - xb[0]'s pcy, xb[i]'s
+    // pcz[i-1] - and one that ends failed owes its QERR_DMA until a PAY phase takes it as its read ahead;
+    // the read ahead's beat, taken in PAY (xta_xa_beat), goes into pcx.
+    if (xta_fill) begin
+      if (xta_fill_buf == '0) eng_d.pcx = beat_into(eng_q.pcx, xta_fill_off[PcW-1:0]);
+      else if (xta_fill_buf == (XbW + 1)'(1)) eng_d.pcy = beat_into(eng_q.pcy, xta_fill_off[PcW-1:0]);
+      else eng_d.pcz[32'(xta_fill_buf) - 32'd2] = beat_into(eng_q.pcz[32'(xta_fill_buf) - 32'd2], xta_fill_off[PcW-1:0]);
     end
+    if (xta_owed) eng_d.fail_owed = 1'b1;
+
+    // The next fetch's reads (their beats go to their place in their next fetch's TX fetch buffer: the TX
+    // mover's write port), at whatever state the engine is in, hidden from the states (the model's
+    // qeng_xn_tap).
     if (xn_hit) begin  // next fetch xn_hi's read
       if (!xn_bad_beat) eng_d.p_slot[pay_idx].got = eng_q.p_slot[pay_idx].got + 16'(pay_n);
       if (xn_bad_beat) eng_d.xn[xn_hi].bad = 1'b1;
@@ -1597,8 +1619,7 @@ module vdpu_qeng
             eng_d.x.cnt    = 4'd1;
             eng_d.x.left   = '0;
             eng_d.x.sent   = 1'b0;
-            eng_d.xa.st     = XaNone;
-            xn_clear  = 1'b1;  // no next fetch yet (nothing of one is in flight: IDLE waited for it)
+            xn_clear  = 1'b1;  // no read ahead, no next fetch yet (nothing of one is in flight: IDLE waited for it)
             eng_d.tx_base  = '0;
             eng_d.ndcap   = cap8(rx_pick ? pick_ahead_rx : pick_ahead_tx);
             if (!rx_pick) begin
@@ -1874,24 +1895,20 @@ module vdpu_qeng
                     eng_d.tx_base = FRAME_PW'(32'(eng_d.x.bidx) * TX_BUF_BYTES);
                     // read beyond the next fetch: the read ahead of this phase, unless one is still waiting
                     // for the cache to run dry (a phase that did not take the whole cache took one before)
-                    if (eng_d.xa.st == XaNone && eng_d.xb[0].st != XaNone) begin
-                      eng_d.pcx   = eng_d.pcy;
-                      eng_d.xa.st   = eng_d.xb[0].st;
-                      eng_d.xa.n   = eng_d.xb[0].n;
-                      eng_d.xa.tag = eng_d.xb[0].tag;
-                      eng_d.xa.got = eng_d.xb[0].got;
-                      if (eng_d.xb[0].st == XaRead) eng_d.p_n = eng_d.p_n + CntW'(1);
-                      if (eng_d.xb[0].bad) begin
+                    // (xb[0] after this edge's beat; the read ahead is not taken at this edge)
+                    if (xta_move_ok) begin
+                      xta_move  = 1'b1;
+                      eng_d.pcx = eng_d.pcy;
+                      if (xta_move_read) eng_d.p_n = eng_d.p_n + CntW'(1);
+                      if (xta_move_bad) begin
                         eng_d.p_bad  = 1'b1;
                         eng_d.x.stop = XFailed;
                       end
                       // the reads after it move up
                       for (int i = 1; i < int'(XbN); i++) begin
-                        eng_d.xb[i-1] = eng_d.xb[i];
                         if (i == 1) eng_d.pcy = eng_d.pcz[0];
                         else eng_d.pcz[i-2] = eng_d.pcz[i-1];
                       end
-                      eng_d.xb[XbN-1] = '0;
                     end
                   end
                 end else if (pd_wlen != '0) begin
@@ -2084,11 +2101,11 @@ module vdpu_qeng
               // NOTIFICATION_DATA: the next slot is not available yet: no read; the doorbell that
               // makes it available sets kick (left set since the pick)
               leave = 1'b1;
-            end else if (eng_q.xa.st == XaIn) begin  // TX fetch: read ahead during the fetch
+            end else if (xa_st == XaIn) begin  // TX fetch: read ahead during the fetch
               eng_d.pc    = eng_q.pcx;
-              eng_d.pc_n   = eng_q.xa.n;
+              eng_d.pc_n   = xa_n;
               eng_d.pcfirst = 1'b1;
-              eng_d.xa.st   = XaNone;
+              xta_take      = 1'b1;
               eng_d.fsm = StProc;
             end
           end else if (eng_q.pc_n != '0 && !eng_q.io_fetch) begin
@@ -2127,17 +2144,14 @@ module vdpu_qeng
           if (rd_abort) eng_d.x.stop = XReset;
           else if (cto_fire) eng_d.x.stop = XTimeout;
           if (pay_can && xa_k != '0) begin  // the read ahead first
-            dma_load_o = 1'b1;
-            eng_d.xa.st      = XaRead;
-            eng_d.xa.n      = xa_k[3:0];
-            eng_d.xa.tag    = eng_q.next_tag;
-            eng_d.xa.got    = '0;
-            eng_d.pcx      = '0;
+            dma_load_o   = 1'b1;
+            xta_issue_xa = 1'b1;
+            eng_d.pcx    = '0;
             eng_d.next_tag      = eng_q.next_tag + TagW'(1);  // its tag's slot stays free
             pay_issued = 1'b1;
           end else if (xb_go) begin  // the read beyond: beside, like the next fetch's reads: not counted in pn
-            dma_load_o = 1'b1;
-            eng_d.xb[xb_i] = '{st: XaRead, n: xb_k[3:0], tag: eng_q.next_tag, got: '0, bad: 1'b0};
+            dma_load_o   = 1'b1;
+            xta_issue_xb = 1'b1;
             if (xb_i == '0) eng_d.pcy = '0;
             else eng_d.pcz[32'(xb_i) - 32'd1] = '0;
             eng_d.next_tag      = eng_q.next_tag + TagW'(1);
@@ -2173,18 +2187,14 @@ module vdpu_qeng
               eng_d.xn[xn_i].preq  = '0;
             end
           end
-          if (cpl_v && eng_q.p_n != '0 && eng_q.x.stop == XGo && !rd_abort && eng_q.xa.st == XaRead &&
-              dmacpl_tag_i == 8'(eng_q.xa.tag)) begin
-            // the run-ahead descriptor read: its beats fill pcx
-            if (dmacpl_status_i != CPL_SC || dmacpl_poison_i || 32'(dmacpl_len_i) > 32'({eng_q.xa.n, 4'b0}) - 32'(eng_q.xa.got)) begin
+          if (xta_xa_beat) begin
+            // the read ahead's beat (its bytes into pcx, above)
+            if (xta_xa_bad) begin
               eng_d.p_bad        = 1'b1;
               pay_fail_last = dmacpl_last_i;
             end else begin
-              eng_d.pcx   = eng_q.pcx | ({(PcBits - 256)'(0), dmacpl_data_i & byte_mask(xa_nb)} << {eng_q.xa.got[PcW-1:0], 3'b000});
-              eng_d.xa.got = eng_q.xa.got + 8'(xa_nb);
               if (dmacpl_last_i) begin
-                if (32'(eng_q.xa.got) + 32'(xa_nb) != 32'({eng_q.xa.n, 4'b0})) eng_d.p_bad = 1'b1;
-                eng_d.xa.st         = XaIn;
+                if (xta_xa_short) eng_d.p_bad = 1'b1;
                 pay_completed = 1'b1;
                 pay_fail_last = eng_d.p_bad;
               end
@@ -2365,12 +2375,12 @@ module vdpu_qeng
         eng_d.op    = OpDesc;
         eng_d.ndcap = '0;  // a chain goes on whatever the doorbell data says
         eng_d.fsm = ((eng_q.pk_en || eng_q.io_fetch) && eng_d.pc_n != '0) ? StProc : StRdReq;  // a cache hit costs PROC only
-        if ((eng_q.pk_en || eng_q.io_fetch) && eng_d.pc_n == '0 && eng_q.xa.st == XaIn) begin
+        if ((eng_q.pk_en || eng_q.io_fetch) && eng_d.pc_n == '0 && xa_st == XaIn) begin
           // TX fetch: a read beyond taken as a PAY phase's read ahead, the cache run dry mid-chain
           eng_d.pc      = eng_q.pcx;
-          eng_d.pc_n     = eng_q.xa.n;
+          eng_d.pc_n     = xa_n;
           eng_d.pcfirst = 1'b1;
-          eng_d.xa.st     = XaNone;
+          xta_take      = 1'b1;
           eng_d.fsm   = StProc;
         end
       end else if (!eng_q.rx) begin
@@ -2531,11 +2541,11 @@ module vdpu_qeng
       eng_d.cur   = eng_d.io_pos;
       eng_d.op    = OpDesc;
       eng_d.fsm = (eng_d.pc_n != '0) ? StProc : StRdReq;
-      if (eng_d.pc_n == '0 && eng_q.xa.st == XaIn) begin  // TX fetch: read ahead during the fetch
+      if (eng_d.pc_n == '0 && xa_st == XaIn) begin  // TX fetch: read ahead during the fetch
         eng_d.pc    = eng_q.pcx;
-        eng_d.pc_n   = eng_q.xa.n;
+        eng_d.pc_n   = xa_n;
         eng_d.pcfirst = 1'b1;
-        eng_d.xa.st   = XaNone;
+        xta_take      = 1'b1;
         eng_d.fsm = StProc;
       end
     end
@@ -2558,8 +2568,7 @@ module vdpu_qeng
       for (int t = 0; t < int'(QENG_TAGS); t++)
         for (int i = 0; i < int'(XnN); i++) if (eng_d.p_nx[i][t]) eng_d.p_slot[t].busy = 1'b0;
       eng_d.p_nx    = '0;
-      eng_d.xn     = '0;  // none (their rbase with them)
-      eng_d.xb     = '0;  // XaNone
+      eng_d.xn     = '0;  // none (their rbase with them; the reads beyond: vdpu_qeng_tx_ahead)
     end
     if (eng_q.fsm == StErr || ev_fail) eng_d.qerr[eng_q.q] = 1'b1;
     // a violation reports any failure owed (a completion timeout's at its StErr edge); a reset forgets it

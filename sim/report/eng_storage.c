@@ -21,8 +21,8 @@ _Static_assert(1u << TAG_BITS == VDPU_QENG_TAGS, "a read tag is TAG_BITS bits");
  * a bit of eng_q.p_nx per next fetch - 60 bits */
 #define READ_SLOT_BYTES BITS_BYTES(16 + 16 + OFF_BITS + 1 + (VDPU_TX_FETCH_BUFS - 1))
 /* a TX fetch's own state (K > 1): eng_q.x (cnt, req, rbase, out, stop, left, sent, bidx - 39 bits),
- * eng_q.xa (state, n, tag, got - 21), the next fetches' eng_q.xn (cnt, req, preq 32, rbase, n 8, bad - 67
- * each), the reads beyond eng_q.xb (state, n, tag, got, bad - 22 each) */
+ * vdpu_qeng_tx_ahead's q.xa (state, n, tag, got - 21), the next fetches' eng_q.xn (cnt, req, preq 32, rbase,
+ * n 8, bad - 67 each), the reads beyond vdpu_qeng_tx_ahead's q.xb (state, n, tag, got, bad - 22 each) */
 #define TX_FETCH_STATE_BYTES                                                                                     \
     (BITS_BYTES(4 + 4 + OFF_BITS + 4 + 2 + 4 + 1 + 2) + BITS_BYTES(2 + 4 + TAG_BITS + 8) +                       \
      (VDPU_TX_FETCH_BUFS - 1) * BITS_BYTES(4 + 4 + 32 + OFF_BITS + TAG_BITS + 1 + 1) +                                       \
