@@ -47,11 +47,9 @@ static struct skip_run net_random_with(enum vdpu_engine e, uint64_t seed, bool n
     o.fw_path = FW_ELF;
     o.fw_console = NULL;
     o.rerun = "(idle skip test)";
-    o.prefetch = c.prefetch;
-    o.used_batch = c.used_batch;
-    o.coal_frames = c.coal_frames;
+    netrand_session_opts(seed, &o); /* the seed's engine parameters, as vdpu run sets them */
+    o.coal_frames = c.coal_frames;  /* ... with the timer above */
     o.coal_cycles = c.coal_cycles;
-    o.max_reads = c.max_reads;
     o.no_skip = no_skip;
     o.wire_mbps = wire_mbps;
     vdpu_session_t *s = calloc(1, sizeof *s);
