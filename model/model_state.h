@@ -224,7 +224,7 @@ struct vdpu_eng {
     struct eng_decision ev, ep[VDPU_EV_PENDING - 1];
     /* an RX service's run-ahead descriptor reads (docs/queue-engine.md "RX run-ahead"), RX_AHEAD_READS
      * in all: the first (ra, its descriptors in pcx) and the ones after it, each the P descriptors after
-     * the one before (rb[0] in pcy, rb[i] in pcz[i - 1]: qeng_rb_buf); each moves up when the first is
+     * the one before (rb[0] in pcy, rb[i] in pcz[i - 1]: qeng_ahead_buf); each moves up when the first is
      * taken; IDLE picks nothing while one is in flight (RTL vdpu_qeng_rx_ahead's q.ra, q.rb) */
     struct eng_ra_read ra, rb[VDPU_RX_AHEAD_READS - 1];
     /* the service has taken a run-ahead read as its cache: only then do the reads after the first go
@@ -280,7 +280,7 @@ struct vdpu_eng {
     } x;
     uint32_t tx_base;    /* the base in the TX frame buffer of the frame sent (PAY: x.out's; 0 outside PAY:
                           * TX_OUT sends from 0) */
-    struct eng_x_ahead_read { /* the RTL's x_ahead_t eng_q.xa */
+    struct eng_x_ahead_read { /* the RTL's x_ahead_t, vdpu_qeng_tx_ahead's q.xa */
         uint8_t st;      /* the fetch takes the whole cache: the next P descriptors read first in PAY (enum
                           * eng_x_ahead; pcx: in the service arrays) */
         uint8_t n;       /* ... descriptors it reads */
@@ -304,7 +304,7 @@ struct vdpu_eng {
     } xn[VDPU_TX_FETCH_BUFS - 1];
     /* the reads beyond the next fetch's descriptors, issued as PAY starts (xb[0] the P after the read
      * ahead, xb[i] the P after xb[i - 1]'s; in pcy and pcz[i - 1], the service arrays): xb[0] becomes the
-     * next PAY phase's read ahead, in or on the way, the rest move up (the RTL's eng_q.xb) */
+     * next PAY phase's read ahead, in or on the way, the rest move up (the RTL's vdpu_qeng_tx_ahead q.xb) */
     struct eng_x_read {
         uint8_t st;      /* enum eng_x_ahead */
         uint8_t n;       /* descriptors it reads */
@@ -347,9 +347,10 @@ struct vdpu_eng {
     struct {
         uint8_t wr_data[16 * VDPU_ENG_PARAM_MAX]; /* a batch of split used elements / packed RX used descriptors */
         uint8_t pc[VDPU_ENG_PC_BYTES]; /* the prefetch cache, as read (2 bytes per ring id, 16 per descriptor) */
-        uint8_t pcx[VDPU_ENG_PC_BYTES]; /* TX fetch: the run-ahead read's descriptors (xa) */
+        /* the reads ahead's descriptors (RTL vdpu_qeng_ahead_bufs, buffers 0, 1, 2 + i) */
+        uint8_t pcx[VDPU_ENG_PC_BYTES]; /* TX fetch: the read ahead's (xa); RX: the first run-ahead read's (ra) */
         uint8_t pcy[VDPU_ENG_PC_BYTES]; /* ... the descriptors after the next fetch's (xb[0]); RX: the
-                                         * second run-ahead read's (rb_st) */
+                                         * second run-ahead read's (rb[0]) */
         uint8_t pcz[VDPU_RX_AHEAD_READS > 2 ? VDPU_RX_AHEAD_READS - 2 : 1][VDPU_ENG_PC_BYTES]; /* RX: the later run-ahead reads' (rb[1..]); TX: the later reads beyond (xb[1..]) */
         uint16_t b_id[VDPU_ENG_PARAM_MAX];  /* the used batch's ids */
         uint16_t b_len[VDPU_ENG_PARAM_MAX]; /* ... RX: their used lengths (header + frame written; TX: 0) */

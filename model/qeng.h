@@ -2,6 +2,8 @@
 #ifndef VDPU_QENG_H
 #define VDPU_QENG_H
 
+#include <string.h>
+
 #include "model.h"
 
 /* virtq descriptor flags (split and packed) */
@@ -169,8 +171,16 @@ bool qeng_sched_tx_any(const struct vdpu_state *s);
 bool qeng_sched_tx_other(const struct vdpu_state *s, unsigned cur);
 
 /* The descriptors of the i-th read after the first run-ahead read (pcx): pcy, then pcz[i - 1] - an RX
- * service's rb[i], a TX service's xb[i] */
+ * service's rb[i], a TX service's xb[i] (rtl/vdpu_qeng_ahead_bufs.sv: buffer i + 1) */
 static inline uint8_t *qeng_ahead_buf(struct vdpu_eng *n, unsigned i) { return i ? n->pcz[i - 1] : n->pcy; }
+
+/* The first read ahead is taken and the next becomes the first: pcy moves into pcx and each of the m - 1
+ * buffers after it up one (RX: m = RX_AHEAD_READS - 1, TX: TX_BEYOND_READS; the RTL's shift_n_i) */
+static inline void qeng_ahead_shift(struct vdpu_eng *n, unsigned m)
+{
+    memcpy(n->pcx, n->pcy, sizeof n->pcx);
+    for (unsigned i = 0; i + 1 < m; i++) memcpy(qeng_ahead_buf(n, i), qeng_ahead_buf(n, i + 1), sizeof n->pcx);
+}
 
 /* qeng.c, for the reads beside the engine: a read ahead's descriptors (how many, from `skip` past the next
  * one the service would read; its slot), the next read's tag held by a read beside the engine, a read

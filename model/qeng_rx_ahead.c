@@ -133,12 +133,9 @@ static uint8_t ra_unused(uint8_t st)
 static void rb_shift(struct vdpu_eng *n, bool taken)
 {
     if (taken) {
-        memcpy(n->pcx, n->pcy, sizeof n->pcx);
+        qeng_ahead_shift(n, VDPU_RX_AHEAD_READS - 1);
         n->ra = n->rb[0];
-        for (unsigned i = 0; i + 1 < VDPU_RX_AHEAD_READS - 1; i++) {
-            memcpy(qeng_ahead_buf(n, i), qeng_ahead_buf(n, i + 1), sizeof n->pcx);
-            n->rb[i] = n->rb[i + 1];
-        }
+        for (unsigned i = 0; i + 1 < VDPU_RX_AHEAD_READS - 1; i++) n->rb[i] = n->rb[i + 1];
         n->rb[VDPU_RX_AHEAD_READS - 2].st = ENG_RA_NONE;
     } else {
         for (unsigned i = 0; i < VDPU_RX_AHEAD_READS - 1; i++) n->rb[i].st = ra_unused(n->rb[i].st);

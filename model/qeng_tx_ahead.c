@@ -61,7 +61,7 @@ void qeng_xb_move_up(struct vdpu_edge *e)
     struct vdpu_eng *n = &e->next->eng;
 
     if (n->xa.st != ENG_XA_NONE || n->xb[0].st == ENG_XA_NONE) return;
-    memcpy(n->pcx, n->pcy, sizeof n->pcx);
+    qeng_ahead_shift(n, VDPU_TX_BEYOND_READS);
     e->eng_ahead = true;
     n->xa.st = n->xb[0].st;
     n->xa.n = n->xb[0].n;
@@ -72,10 +72,7 @@ void qeng_xb_move_up(struct vdpu_edge *e)
         n->p_bad = true;
         n->x.stop = ENG_X_FAILED;
     }
-    for (unsigned i = 1; i < VDPU_TX_BEYOND_READS; i++) {
-        n->xb[i - 1] = n->xb[i];
-        memcpy(qeng_ahead_buf(n, i - 1), qeng_ahead_buf(n, i), VDPU_ENG_PC_BYTES);
-    }
+    for (unsigned i = 1; i < VDPU_TX_BEYOND_READS; i++) n->xb[i - 1] = n->xb[i];
     memset(&n->xb[VDPU_TX_BEYOND_READS - 1], 0, sizeof n->xb[0]);
 }
 

@@ -319,8 +319,8 @@ module vdpu_qeng
     logic [3:0]                  xf;                 // K (1..ENG_PARAM_MAX), latched at the pick
     tx_fetch_t                   x;                  // the PAY phase's TX fetch (the model's struct eng_tx_fetch)
     logic [FRAME_PW-1:0]         tx_base;            // ... its base (0 outside PAY: TX_OUT sends from 0)
-    // (the read ahead of a fetch that takes the whole cache, the model's xa: vdpu_qeng_tx_ahead's state)
-    logic [PcBits-1:0]           pcx;                // the read ahead's descriptors (the model's pcx)
+    // (the read ahead of a fetch that takes the whole cache, the model's xa: vdpu_qeng_tx_ahead's state;
+    // its descriptors, pcx: vdpu_qeng_ahead_bufs')
     // the next fetch read early (docs/queue-engine.md "The next fetch read early"): once the fetch's reads
     // are all issued and its read ahead is in, PAY issues the payload reads of the frames the read-ahead
     // descriptors start into the next TX fetch buffer (xn[0]), then those of the read beyond it into the
@@ -329,10 +329,8 @@ module vdpu_qeng
     // are taken at any state (xn_hit); the model's xn[], p_slot[].nx
     next_fetch_t [XnN-1:0]       xn;
     logic [XnN-1:0][QENG_TAGS-1:0] p_nx;             // per read slot: a read of next fetch i (the model's p_slot[].nx = i + 1)
-    // the descriptors of the reads beyond the next fetch (the model's xb[], vdpu_qeng_tx_ahead's state):
-    // xb[0]'s in pcy, xb[i]'s in pcz[i-1]; RX: the run-ahead reads after the first's (rb[0] in pcy)
-    logic [PcBits-1:0]           pcy;
-    logic [PczN-1:0][PcBits-1:0] pcz;                // RX: the later run-ahead reads' descriptors (rb[1..]); TX: the later reads beyond (xb[1..])
+    // (the reads beyond the next fetch, the model's xb[]: vdpu_qeng_tx_ahead's state; their descriptors,
+    // xb[0]'s pcy and xb[i]'s pcz[i-1] - RX: the run-ahead reads after the first's - vdpu_qeng_ahead_bufs')
     // a read beside the engine failed and no buffer has taken the failure yet: StIdle reports it (QERR_DMA)
     // before the next pick (the model's fail_owed)
     logic                        fail_owed;
@@ -599,13 +597,13 @@ module vdpu_qeng
   // and whether a read ended failed (the engine's fail_owed).
   logic             rxa_none, rxa_issue_ra, rxa_issue_rb, rxa_take, rxa_bad, rxa_drop, rxa_av_issue, rxa_av_done;
   logic             rxa_hit, rxa_fill, rxa_owed, rxa_tag_held;
-  logic [RbW:0]     rxa_fill_buf;
+  logic [$clog2(RX_AHEAD_READS)-1:0] rxa_fill_buf;
   logic [7:0]       rxa_fill_off;
   logic [5:0]       xa_nb;        // bytes of a completion beat (the read's own room is checked apart)
   logic [31:0]      ra_k, rb_k;   // (the RX run-ahead decision, below)
   logic [RbW-1:0]   rb_idx;
 
-  vdpu_qeng_rx_ahead #(.TagW(TagW), .RbN(RbN), .RbW(RbW)) u_rx_ahead (
+  vdpu_qeng_rx_ahead #(.TagW(TagW), .RbN(RbN), .RbW(RbW), .BufW($clog2(RX_AHEAD_READS))) u_rx_ahead (
     .clk_i,
     .rst_ni,
     .none_i      (rxa_none),
@@ -653,14 +651,14 @@ module vdpu_qeng
   // pcz[i-1]) and where, and whether a read beyond ended failed (the engine's fail_owed).
   logic           xta_issue_xa, xta_issue_xb, xta_take, xta_move, xta_xa_beat;
   logic           xta_xa_hit, xta_xa_bad, xta_xa_short, xta_fill, xta_owed, xta_move_ok, xta_move_read, xta_move_bad;
-  logic [XbW:0]   xta_fill_buf;
+  logic [$clog2(RX_AHEAD_READS)-1:0] xta_fill_buf;
   logic [7:0]     xta_fill_off;
   logic [31:0]    xa_k, xb_k;     // (the TX fetch's decisions, below)
   logic [XbW-1:0] xb_i;           // the read beyond xb_go issues
   logic           xb_hit, xb_held;
-  logic           xn_clear;       // a pick: no next fetch (main block)
+  logic           xn_clear;       // a pick: no next fetch, no read ahead, no read beyond (main block)
 
-  vdpu_qeng_tx_ahead #(.TagW(TagW), .XbN(XbN), .XbW(XbW)) u_tx_ahead (
+  vdpu_qeng_tx_ahead #(.TagW(TagW), .XbN(XbN), .XbW(XbW), .BufW($clog2(RX_AHEAD_READS))) u_tx_ahead (
     .clk_i,
     .rst_ni,
     .none_i      (xn_clear),
@@ -693,6 +691,42 @@ module vdpu_qeng
     .move_bad_o  (xta_move_bad),
     .pend_o      (xb_pend),
     .tag_held_o  (xb_held)
+  );
+
+  // The descriptors the reads ahead bring (vdpu_qeng_ahead_bufs): pcx (ahead_buf[0]), pcy (1), pcz[i]
+  // (2 + i). The read-ahead block of the service in progress fills them (rxa_fill / xta_fill); the engine
+  // clears one where a read into it goes out (ahb_clear), moves them up one where the first is taken and
+  // the next becomes the first (ahb_shift_n: RX RbN, TX XbN buffers move), and reads pcx where the read
+  // ahead becomes the cache.
+  localparam int unsigned NBuf = 2 + PczN;  // RX_AHEAD_READS (RbN + 1: pcx and one per read after the first)
+  localparam int unsigned BufW = $clog2(NBuf);
+  logic [NBuf-1:0][PcBits-1:0] ahead_buf;
+  logic [PcBits-1:0]           pcx;
+  logic [BufW:0]               ahb_shift_n;
+  logic                        ahb_clear;
+  logic [BufW-1:0]             ahb_clear_buf;
+  assign pcx = ahead_buf[0];
+  if (XnN < NBuf) begin : gen_later_bufs
+    // the engine reads the next fetches' buffers (xn_pc); the later ones are read once they move up
+    logic unused_later;
+    assign unused_later = ^ahead_buf[NBuf-1:XnN];
+  end
+
+  vdpu_qeng_ahead_bufs #(.PcBits(PcBits), .PcW(PcW), .NBuf(NBuf), .BufW(BufW)) u_ahead_bufs (
+    .clk_i,
+    .rst_ni,
+    .a_fill_i    (rxa_fill),
+    .a_buf_i     (rxa_fill_buf),
+    .a_off_i     (rxa_fill_off[PcW-1:0]),
+    .b_fill_i    (xta_fill),
+    .b_buf_i     (xta_fill_buf),
+    .b_off_i     (xta_fill_off[PcW-1:0]),
+    .data_i      (dmacpl_data_i),
+    .nb_i        (xa_nb),
+    .shift_n_i   (ahb_shift_n),
+    .clear_i     (ahb_clear),
+    .clear_buf_i (ahb_clear_buf),
+    .buf_o       (ahead_buf)
   );
 
   // tag_held: the tag the next read takes is held by a read beside the engine: the read waits for it.
@@ -833,23 +867,8 @@ module vdpu_qeng
     return {k, slot};
   endfunction
 
-  // TX fetch: a fetch that takes every descriptor the cache holds also reads the next ones, first thing
-  // in PAY, so that their completion comes before the fetch's payload (the model's x_ahead_k). During
-  // PAY last_avail (packed) and io_pos (split) are past the descriptor in service, split's last_avail at it.
+  // a completion beat's bytes (a read beside the engine checks its own room)
   assign xa_nb = 6'(min16(32'(dmacpl_len_i), 32'd32));
-
-  // One completion beat of a descriptor read beside the engine (the read beyond the next fetch here, the
-  // RX run-ahead reads in vdpu_qeng_rx_ahead; the model's ra_beat): vdpu_pkg's rd_beat_bad and
-  // rd_beat_short on this beat; the beat goes into the buffer at `got` unless bad.
-  function automatic logic beat_bad(logic was_bad, logic [3:0] n, logic [7:0] got);
-    return rd_beat_bad(was_bad, n, got, dmacpl_status_i, dmacpl_poison_i, dmacpl_len_i);
-  endfunction
-  function automatic logic [PcBits-1:0] beat_into(logic [PcBits-1:0] held, logic [PcW-1:0] got);
-    return held | ({(PcBits - 256)'(0), dmacpl_data_i & byte_mask(xa_nb)} << {got, 3'b000});
-  endfunction
-  function automatic logic beat_short(logic [3:0] n, logic [7:0] got);
-    return rd_beat_short(n, got, xa_nb);
-  endfunction
 
   // the fetch in PAY takes every cached descriptor (two frames at least: the one in service is a frame of
   // its own), so the read ahead, the next fetch and the read beyond it start after it (the model's
@@ -885,21 +904,21 @@ module vdpu_qeng
   logic        xb_go, xn_go;
 
   // next fetch i's descriptors, how many, and whether their read is in: the read ahead's (pcx, xa) for
-  // the first, the read beyond xb[i-1]'s (pcy, eng_q.pcz[i-2]) for the others
+  // the first, the read beyond xb[i-1]'s (pcy, pcz[i-2]: ahead_buf[i]) for the others
   logic [XnN-1:0][PcBits-1:0] xn_pc;
   logic [XnN-1:0][3:0]        xn_nd;
   logic [XnN-1:0]             xn_in;
   for (genvar gi = 0; gi < int'(XnN); gi++) begin : gen_xn_blk
     if (gi == 0) begin : gen_ahead
-      assign xn_pc[gi] = eng_q.pcx;
+      assign xn_pc[gi] = pcx;
       assign xn_nd[gi] = xa_n;
       assign xn_in[gi] = xa_st == XaIn;
     end else if (gi == 1) begin : gen_beyond
-      assign xn_pc[gi] = eng_q.pcy;
+      assign xn_pc[gi] = ahead_buf[1];
       assign xn_nd[gi] = xb_n[0];
       assign xn_in[gi] = xb_st[0] == XaIn;
     end else begin : gen_later
-      assign xn_pc[gi] = eng_q.pcz[gi-2];
+      assign xn_pc[gi] = ahead_buf[gi];
       assign xn_nd[gi] = xb_n[gi-1];
       assign xn_in[gi] = xb_st[gi-1] == XaIn;
     end
@@ -1050,7 +1069,7 @@ module vdpu_qeng
   assign av_offers = av_idx - qc.last_avail;
   assign av_had    = eng_q.avail_idx - qc.last_avail;
   assign ra_refill   = (eng_q.fsm == StRdReq) && eng_q.rx && cache_rd && (eng_q.op == OpDesc);
-  assign ra_first_ok = !eng_q.pk_en || ((eng_q.pcx[119] == qc.avail_wrap) && (eng_q.pcx[127] != qc.avail_wrap));
+  assign ra_first_ok = !eng_q.pk_en || ((pcx[119] == qc.avail_wrap) && (pcx[127] != qc.avail_wrap));
 
   assign tx_we  = ((eng_q.fsm == StRdWait) && !rd_abort && cpl_v && cpl_good && (eng_q.op == OpPayload) &&
                    (cpl_n != '0)) || pay_we || xn_we;
@@ -1490,6 +1509,9 @@ module vdpu_qeng
     xta_issue_xb  = 1'b0;
     xta_take      = 1'b0;
     xta_move      = 1'b0;
+    ahb_shift_n   = '0;
+    ahb_clear     = 1'b0;
+    ahb_clear_buf = '0;
     pay_completed = 1'b0;
     pay_fail_last = 1'b0;
     tot_new    = eng_q.tot;
@@ -1515,22 +1537,14 @@ module vdpu_qeng
     // (vdpu_qeng_rx_ahead, the model's qeng_ra_tap / qeng_av_tap): a run-ahead read's beat goes into its
     // buffer - the first's pcx, rb[0]'s pcy, rb[i]'s pcz[i-1]; a read that ends failed (dropped or not)
     // owes its QERR_DMA where the service takes it, or IDLE's report
-    if (rxa_fill) begin
-      if (rxa_fill_buf == '0) eng_d.pcx = beat_into(eng_q.pcx, rxa_fill_off[PcW-1:0]);
-      else if (rxa_fill_buf == (RbW + 1)'(1)) eng_d.pcy = beat_into(eng_q.pcy, rxa_fill_off[PcW-1:0]);
-      else eng_d.pcz[32'(rxa_fill_buf) - 32'd2] = beat_into(eng_q.pcz[32'(rxa_fill_buf) - 32'd2], rxa_fill_off[PcW-1:0]);
-    end
+    // (rxa_fill: vdpu_qeng_ahead_bufs' first write port)
     if (rxa_owed) eng_d.fail_owed = 1'b1;
 
     // The TX fetch's reads ahead (vdpu_qeng_tx_ahead, the model's qeng_xb_tap / qeng_xa_beat): a read
     // beyond's beat, at whatever state the engine is in, goes into its buffer - xb[0]'s pcy, xb[i]'s
     // pcz[i-1] - and one that ends failed owes its QERR_DMA until a PAY phase takes it as its read ahead;
     // the read ahead's beat, taken in PAY (xta_xa_beat), goes into pcx.
-    if (xta_fill) begin
-      if (xta_fill_buf == '0) eng_d.pcx = beat_into(eng_q.pcx, xta_fill_off[PcW-1:0]);
-      else if (xta_fill_buf == (XbW + 1)'(1)) eng_d.pcy = beat_into(eng_q.pcy, xta_fill_off[PcW-1:0]);
-      else eng_d.pcz[32'(xta_fill_buf) - 32'd2] = beat_into(eng_q.pcz[32'(xta_fill_buf) - 32'd2], xta_fill_off[PcW-1:0]);
-    end
+    // (xta_fill: its second)
     if (xta_owed) eng_d.fail_owed = 1'b1;
 
     // The next fetch's reads (their beats go to their place in their next fetch's TX fetch buffer: the TX
@@ -1637,15 +1651,13 @@ module vdpu_qeng
           eng_d.fsm = StErr;
         end else if (ra_refill && ra_st == RaIn && ra_first_ok) begin
           // RX run-ahead: the refill's descriptors are in already - the cache, no read
-          eng_d.pc    = eng_q.pcx;
+          eng_d.pc    = pcx;
           eng_d.pc_n   = ra_n;
           rxa_take     = 1'b1;
           eng_d.pcfirst = 1'b1;
           // the second becomes the first, the third the second, in or on the way (their beats at this
           // edge included)
-          eng_d.pcx   = eng_d.pcy;
-          if (RbN > 1) eng_d.pcy = eng_d.pcz[0];
-          for (int i = 0; i < int'(PczN) - 1; i++) eng_d.pcz[i] = eng_d.pcz[i+1];
+          ahb_shift_n = (BufW + 1)'(RbN);
           eng_d.rd_len  = req.len;
           eng_d.rd_got  = 32'(req.len);
           eng_d.rd_bad  = 1'b0;
@@ -1897,17 +1909,12 @@ module vdpu_qeng
                     // for the cache to run dry (a phase that did not take the whole cache took one before)
                     // (xb[0] after this edge's beat; the read ahead is not taken at this edge)
                     if (xta_move_ok) begin
-                      xta_move  = 1'b1;
-                      eng_d.pcx = eng_d.pcy;
+                      xta_move    = 1'b1;
+                      ahb_shift_n = (BufW + 1)'(XbN);  // pcy into pcx, the reads after it move up
                       if (xta_move_read) eng_d.p_n = eng_d.p_n + CntW'(1);
                       if (xta_move_bad) begin
                         eng_d.p_bad  = 1'b1;
                         eng_d.x.stop = XFailed;
-                      end
-                      // the reads after it move up
-                      for (int i = 1; i < int'(XbN); i++) begin
-                        if (i == 1) eng_d.pcy = eng_d.pcz[0];
-                        else eng_d.pcz[i-2] = eng_d.pcz[i-1];
                       end
                     end
                   end
@@ -2102,7 +2109,7 @@ module vdpu_qeng
               // makes it available sets kick (left set since the pick)
               leave = 1'b1;
             end else if (xa_st == XaIn) begin  // TX fetch: read ahead during the fetch
-              eng_d.pc    = eng_q.pcx;
+              eng_d.pc    = pcx;
               eng_d.pc_n   = xa_n;
               eng_d.pcfirst = 1'b1;
               xta_take      = 1'b1;
@@ -2146,14 +2153,14 @@ module vdpu_qeng
           if (pay_can && xa_k != '0) begin  // the read ahead first
             dma_load_o   = 1'b1;
             xta_issue_xa = 1'b1;
-            eng_d.pcx    = '0;
+            ahb_clear    = 1'b1;  // into pcx
             eng_d.next_tag      = eng_q.next_tag + TagW'(1);  // its tag's slot stays free
             pay_issued = 1'b1;
           end else if (xb_go) begin  // the read beyond: beside, like the next fetch's reads: not counted in pn
             dma_load_o   = 1'b1;
             xta_issue_xb = 1'b1;
-            if (xb_i == '0) eng_d.pcy = '0;
-            else eng_d.pcz[32'(xb_i) - 32'd1] = '0;
+            ahb_clear     = 1'b1;
+            ahb_clear_buf = BufW'(xb_i) + BufW'(1);  // pcy, pcz[xb_i - 1]
             eng_d.next_tag      = eng_q.next_tag + TagW'(1);
           end else if (pay_req_ok) begin
             dma_load_o                        = 1'b1;
@@ -2188,7 +2195,7 @@ module vdpu_qeng
             end
           end
           if (xta_xa_beat) begin
-            // the read ahead's beat (its bytes into pcx, above)
+            // the read ahead's beat (its bytes into pcx: vdpu_qeng_ahead_bufs' port b, xta_fill)
             if (xta_xa_bad) begin
               eng_d.p_bad        = 1'b1;
               pay_fail_last = dmacpl_last_i;
@@ -2265,13 +2272,13 @@ module vdpu_qeng
             // RX run-ahead: the P descriptors after the cache's, read now (the frame starts next edge)
             dma_load_o = 1'b1;
             rxa_issue_ra   = 1'b1;
-            eng_d.pcx      = '0;
+            ahb_clear      = 1'b1;  // into pcx
             eng_d.next_tag      = eng_q.next_tag + TagW'(1);
           end else if (ra_go) begin  // ... one after it: the P after the last one's
             dma_load_o     = 1'b1;
             rxa_issue_rb   = 1'b1;
-            if (rb_idx == 0) eng_d.pcy = '0;
-            else eng_d.pcz[32'(rb_idx) - 32'd1] = '0;
+            ahb_clear      = 1'b1;
+            ahb_clear_buf  = BufW'(rb_idx) + BufW'(1);  // pcy, pcz[rb_idx - 1]
             eng_d.next_tag          = eng_q.next_tag + TagW'(1);
           end else if (ra_due) begin
             // a run-ahead read due, the output register still busy (the link's gap after the last
@@ -2377,7 +2384,7 @@ module vdpu_qeng
         eng_d.fsm = ((eng_q.pk_en || eng_q.io_fetch) && eng_d.pc_n != '0) ? StProc : StRdReq;  // a cache hit costs PROC only
         if ((eng_q.pk_en || eng_q.io_fetch) && eng_d.pc_n == '0 && xa_st == XaIn) begin
           // TX fetch: a read beyond taken as a PAY phase's read ahead, the cache run dry mid-chain
-          eng_d.pc      = eng_q.pcx;
+          eng_d.pc      = pcx;
           eng_d.pc_n     = xa_n;
           eng_d.pcfirst = 1'b1;
           xta_take      = 1'b1;
@@ -2542,7 +2549,7 @@ module vdpu_qeng
       eng_d.op    = OpDesc;
       eng_d.fsm = (eng_d.pc_n != '0) ? StProc : StRdReq;
       if (eng_d.pc_n == '0 && xa_st == XaIn) begin  // TX fetch: read ahead during the fetch
-        eng_d.pc    = eng_q.pcx;
+        eng_d.pc    = pcx;
         eng_d.pc_n   = xa_n;
         eng_d.pcfirst = 1'b1;
         xta_take      = 1'b1;

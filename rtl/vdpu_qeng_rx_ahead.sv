@@ -6,8 +6,8 @@
 // move up one each time. A split receive service reads the avail flags and idx again beside the engine
 // (av) before the buffers the last idx offered run out. This block holds those reads, takes their
 // completion beats at whatever state the engine is in (hidden from the states), and tells the engine
-// what they hold; the engine decides when one goes out, where one is taken or forgotten, and keeps the
-// descriptors they bring (pcx, pcy, pcz: the service's buffers, which a TX fetch's reads fill too):
+// what they hold; the engine decides when one goes out and where one is taken or forgotten. The
+// descriptors they bring are vdpu_qeng_ahead_bufs' (pcx, pcy, pcz, which a TX fetch's reads fill too):
 // `fill_o` says which buffer this edge's beat goes into and where. The C model is model/qeng_rx_ahead.c
 // (qeng_ra_issue, qeng_ra_take, qeng_ra_forget, qeng_ra_tap; qeng_av_issue, qeng_av_take, qeng_av_tap).
 `include "vdpu_pkg.svh"
@@ -18,7 +18,8 @@ module vdpu_qeng_rx_ahead
 #(
   parameter int unsigned TagW = QENG_TAG_W,
   parameter int unsigned RbN  = RX_AHEAD_READS - 1,
-  parameter int unsigned RbW  = (RbN > 1) ? $clog2(RbN) : 1
+  parameter int unsigned RbW  = (RbN > 1) ? $clog2(RbN) : 1,
+  parameter int unsigned BufW = $clog2(RbN + 1)  // a buffer of vdpu_qeng_ahead_bufs
 ) (
   input  logic               clk_i,
   input  logic               rst_ni,
@@ -50,7 +51,7 @@ module vdpu_qeng_rx_ahead
   // (0: pcx, the first's; i + 1: rb[i]'s) at byte fill_off_o; a read ended failed (its report owed)
   output logic               hit_o,
   output logic               fill_o,
-  output logic [RbW:0]       fill_buf_o,
+  output logic [BufW-1:0]    fill_buf_o,
   output logic [7:0]         fill_off_o,
   output logic               owed_o,
 
@@ -142,7 +143,7 @@ module vdpu_qeng_rx_ahead
     for (int i = 0; i < int'(RbN); i++) begin
       if (rb_hit[i]) begin
         tap        = ra_beat(q.rb[i]);
-        fill_buf_o = (RbW + 1)'(i + 1);
+        fill_buf_o = BufW'(i + 1);
         fill_off_o = q.rb[i].got;
       end
     end

@@ -7,9 +7,9 @@
 // from the states). The read ahead in becomes the cache where the service would read the descriptors;
 // the next PAY phase without a read ahead takes xb[0] as its own, in or on the way, and the rest move up.
 // This block holds those reads and takes their beats; the engine decides when one goes out, where the
-// read ahead is taken, where a phase starts, and keeps the descriptors they bring (pcx, pcy, pcz: the
-// service's buffers, which the RX run-ahead reads fill too): `fill_o` says which buffer this edge's
-// beat goes into and where. The RX counterpart is vdpu_qeng_rx_ahead; the C model is
+// read ahead is taken and where a phase starts. The descriptors they bring are vdpu_qeng_ahead_bufs'
+// (pcx, pcy, pcz, which the RX run-ahead reads fill too): `fill_o` says which buffer this edge's beat
+// goes into and where. The RX counterpart is vdpu_qeng_rx_ahead; the C model is
 // model/qeng_tx_ahead.c (qeng_xa_issue, qeng_xb_issue, qeng_xa_take, qeng_xb_move_up, qeng_xa_beat,
 // qeng_xb_tap, qeng_xb_forget).
 `include "vdpu_pkg.svh"
@@ -20,7 +20,8 @@ module vdpu_qeng_tx_ahead
 #(
   parameter int unsigned TagW = QENG_TAG_W,
   parameter int unsigned XbN  = TX_BEYOND_READS,
-  parameter int unsigned XbW  = (XbN > 1) ? $clog2(XbN) : 1
+  parameter int unsigned XbW  = (XbN > 1) ? $clog2(XbN) : 1,
+  parameter int unsigned BufW = $clog2(XbN + 1)  // a buffer of vdpu_qeng_ahead_bufs
 ) (
   input  logic               clk_i,
   input  logic               rst_ni,
@@ -39,8 +40,8 @@ module vdpu_qeng_tx_ahead
                                           // taking beats)
   input  logic               forget_i,    // DEV_RESET or a completion timeout: the reads beyond forgotten
 
-  // a completion beat (any tag); busy_i: it is another reader's beside the engine (an interrupt
-  // decision's, an RX run-ahead read's: theirs first)
+  // a completion beat (any tag: tags are unique among the reads in flight, tag_held_o and the other
+  // readers' keep them so)
   input  logic               cpl_valid_i,
   input  dmacpl_t            cpl_i,
   input  logic [5:0]         cpl_nb_i,    // the beat's bytes (32 at most)
@@ -55,7 +56,7 @@ module vdpu_qeng_tx_ahead
   // the beat goes into buffer fill_buf_o (0: pcx, the read ahead's; i + 1: xb[i]'s - pcy, then pcz) at
   // byte fill_off_o; a read beyond ended failed (its report owed)
   output logic               fill_o,
-  output logic [XbW:0]       fill_buf_o,
+  output logic [BufW-1:0]    fill_buf_o,
   output logic [7:0]         fill_off_o,
   output logic               owed_o,
 
@@ -131,7 +132,7 @@ module vdpu_qeng_tx_ahead
         tap        = xb_beat(q.xb[i]);
         tap_i      = XbW'(i);
         fill_o     = !rd_beat_bad(q.xb[i].bad, q.xb[i].n, q.xb[i].got, cpl_i.status, cpl_i.poison, cpl_i.len);
-        fill_buf_o = (XbW + 1)'(i + 1);
+        fill_buf_o = BufW'(i + 1);
         fill_off_o = q.xb[i].got;
         owed_o     = cpl_i.last && tap.bad;  // until a PAY phase takes it as its read ahead
       end
