@@ -264,7 +264,7 @@ def main():
     ap.add_argument("--seed", type=int, default=1, help="seed of the site draw (default 1)")
     ap.add_argument("--seeds", type=int, default=20, help="cosim seeds per workload and mutant (default 20)")
     ap.add_argument("--files", default="rtl/vdpu_qeng.sv,rtl/vdpu_qeng_ring.sv,rtl/vdpu_qeng_tx.sv,rtl/vdpu_qeng_rx.sv,rtl/vdpu_qeng_irq.sv,"
-                    "rtl/vdpu_qeng_rx_ahead.sv,rtl/vdpu_qeng_tx_ahead.sv,rtl/vdpu_cto.sv,"
+                    "rtl/vdpu_qeng_rx_ahead.sv,rtl/vdpu_qeng_tx_ahead.sv,rtl/vdpu_qeng_ahead_bufs.sv,rtl/vdpu_cto.sv,"
                     "rtl/vdpu_qeng_sched.sv,rtl/vdpu_qctx.sv,rtl/vdpu_fw_csr.sv",
                     help="RTL files to mutate (default: the queue engine and its submodules, the queue "
                     "context, the CSR block)")
