@@ -149,3 +149,72 @@ static void programmed(unsigned max_reads, uint32_t eng_param)
 Test(max_reads, programmed_by_firmware, .timeout = 60) { programmed(6, 0x611u); }
 Test(max_reads, tags_32_programmed_by_firmware, .timeout = 60) { programmed(32, 0x2011u); }
 Test(max_reads, tags_127_programmed_by_firmware, .timeout = 60) { programmed(VDPU_ENG_MAX_READS, 0x7f11u); }
+
+/*
+ * A read's tag is held while it is in flight, however late it comes (CPL_TIMEOUT allows 1 ms; PCIe lets a
+ * completer answer reads of different tags in any order), also across a wrap of the tag counter: 600
+ * frames of 1500 bytes with P = B = K = 15, M 127; the link answers read 14 - the last read beyond the next
+ * fetch of the first PAY phase (xb[11], twelve fetches ahead) - LINK_FAULT_LATE_CYCLES late, the reads after
+ * it passing it. The fetches before it go on: exactly QENG_TAGS - 1 reads go out meanwhile, and the next
+ * one, whose tag is the late read's, waits until the late read is in (vdpu_qeng_tx_ahead's tag_held_o; the
+ * link stops a run whose read reuses a tag still outstanding). Every frame arrives intact.
+ */
+struct late_watch {
+    struct t_tap tap;
+    uint64_t late_at, late_done; /* the late read's request and its last beat */
+    uint8_t late_tag;
+    unsigned passed;             /* reads that went out while it was in flight */
+    int next_tag;                /* the tag of the first read after its last beat (-1: none yet) */
+};
+static void on_late(void *ctx, const vdpu_txn_t *x)
+{
+    struct late_watch *w = ctx;
+    if (x->chan == VDPU_CH_DMAREQ && x->u.dmareq.type == VDPU_DMA_RD) {
+        if (!w->late_at && x->u.dmareq.purpose == VDPU_PURP_DESC && x->u.dmareq.tag == 13) { /* read 14's */
+            w->late_at = x->cycle;
+            w->late_tag = x->u.dmareq.tag;
+        } else if (w->late_at && !w->late_done) {
+            w->passed++;
+        } else if (w->late_done && w->next_tag < 0) {
+            w->next_tag = x->u.dmareq.tag;
+        }
+    }
+    if (x->chan == VDPU_CH_DMACPL && w->late_at && !w->late_done && x->u.dmacpl.tag == w->late_tag && x->u.dmacpl.last)
+        w->late_done = x->cycle;
+}
+static void late_read_beyond(enum vdpu_engine e, enum drv_ring ring)
+{
+    struct vdpu_opts o;
+    char err[160];
+    vdpu_opts_default(&o);
+    o.prefetch = o.used_batch = o.tx_fetch = VDPU_ENG_PARAM_MAX;
+    o.max_reads = VDPU_ENG_MAX_READS;
+    cr_assert_eq(link_faults_parse("late@14", &o.pcie_faults, err, sizeof err), 0, "%s", err);
+    struct tctx t;
+    t_open_fw(&t, e, &o);
+    struct late_watch *w = calloc(1, sizeof *w);
+    cr_assert(w);
+    w->next_tag = -1;
+    struct drv_params p;
+    drv_params_default(&p);
+    p.ring = ring;
+    p.qsize = 256;
+    p.drop[VIRTIO_RING_F_EVENT_IDX / 32] |= 1u << (VIRTIO_RING_F_EVENT_IDX % 32);
+    struct net_params np = {NET_TX, 600, 1500, 3, 100000ull * 600};
+    t_tap_on(&w->tap, &t, on_late, w);
+    struct traffic_result r = t_traffic_opts(&t, &p, &np, NULL);
+    t_tap_off(&w->tap);
+    cr_assert_eq(r.packets, 600);
+    cr_assert_eq(t.b->link.nlate, 1, "the late read went out");
+    const struct link_fault_event *late = &t.b->link.late[0];
+    cr_assert_eq(late->purpose, VDPU_PURP_DESC, "read 14 is a descriptor read");
+    cr_assert_eq(late->cycle, w->late_at, "... the one the watch took for it (tag %u)", late->tag);
+    cr_assert(w->late_done > late->cycle + LINK_FAULT_LATE_CYCLES, "its completion came late");
+    cr_assert_eq(w->passed, VDPU_QENG_TAGS - 1, "every other tag went out while it waited: %u reads", w->passed);
+    cr_assert_eq(w->next_tag, late->tag, "the next read took its tag only after it was in (%d)", w->next_tag);
+    cr_assert_eq(peek_csr(&t, VDPU_CSR_QERR), 0);
+    free(w);
+    t_close(&t);
+}
+static void packed_late_beyond(enum vdpu_engine e) { late_read_beyond(e, DRV_RING_PACKED); }
+BOTH_ENGINES(packed_a_late_read_beyond_holds_its_tag_across_a_tag_wrap, packed_late_beyond)

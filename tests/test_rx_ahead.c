@@ -20,6 +20,7 @@
 #define BUF_LEN 1600
 
 #define RA_TEST(name, ...) ENGINE_TEST_PARAMS(rx_ahead, name, 8, 8, ##__VA_ARGS__)
+#define RA_TEST_PB(name, P, B, ...) ENGINE_TEST_PARAMS(rx_ahead, name, P, B, ##__VA_ARGS__)
 
 
 static uint64_t reqs(struct tctx *t, unsigned purp) { return t->b->link.st.by[0][purp].requests; }
@@ -581,4 +582,69 @@ RA_TEST(packed_a_third_read_poisoned_at_its_last_beat_left_unused_is_reported, .
 RA_TEST(split_a_third_read_poisoned_at_its_last_beat_left_unused_is_reported, .timeout = 120)
 {
     later_dropped(T, DRV_RING_SPLIT, "poison-last@7");
+}
+
+/*
+ * A run-ahead read answered late (CPL_TIMEOUT allows 1 ms; PCIe lets a completer answer reads of different
+ * tags in any order): P = 15, B = 2, 256 buffers, LATE_FRAMES frames of 64 bytes back to back; the link
+ * answers the last full block's run-ahead read (read 28: descriptors 240-254, fifteen blocks after the first
+ * run-ahead read's) LINK_FAULT_LATE_CYCLES late, the reads after it passing it. The service goes on through the
+ * blocks before it - over a hundred reads go out meanwhile, event reads and the run-ahead reads behind
+ * it - waits for it where its block is needed, and takes it: every frame used in order, whole, no queue
+ * stopped, the engine idle. (It cannot hold a tag across a wrap: the reads a receive service issues
+ * while one run-ahead read waits are at most about 16 P (1 / B + 1 / P), 124 here, below the 128 tags;
+ * test_max_reads.c's late read beyond does.)
+ */
+#define LATE_Q 256
+#define LATE_FRAMES 240
+#define LATE_FLEN 64
+struct late_watch {
+    struct t_tap tap;
+    unsigned nreq;
+    uint64_t req_at[1024]; /* each read request's cycle */
+    uint64_t late_done;    /* the late read's last beat (its tag, once it went out) */
+    uint8_t late_tag;
+    bool armed;
+};
+static void on_late(void *ctx, const vdpu_txn_t *x)
+{
+    struct late_watch *w = ctx;
+    if (x->chan == VDPU_CH_DMAREQ && x->u.dmareq.type == VDPU_DMA_RD && w->nreq < 1024) w->req_at[w->nreq++] = x->cycle;
+    if (x->chan == VDPU_CH_DMACPL && w->armed && !w->late_done && x->u.dmacpl.tag == w->late_tag && x->u.dmacpl.last)
+        w->late_done = x->cycle;
+}
+RA_TEST_PB(packed_a_late_run_ahead_read_is_passed_and_taken_where_its_block_is_needed, 15, 2, .timeout = 300)
+{
+    struct tctx *t = T;
+    struct hctx h;
+    struct late_watch *w = calloc(1, sizeof *w);
+    cr_assert(w);
+    h_rx_up(&h, t, DRV_RING_PACKED, LATE_Q, LATE_Q, BUF_LEN);
+    t_faults_from_here(t, "late@28");
+    t_tap_on(&w->tap, t, on_late, w);
+    h_inject(&h, LATE_FRAMES, LATE_FLEN);
+    for (unsigned i = 0; i < 100 && !t->b->stopped; i++) {
+        vdpu_bus_run_cycles(t->b, 1000);
+        if (t->b->link.nlate && !w->armed) { /* its request went out in this stretch: its beats come later */
+            w->late_tag = t->b->link.late[0].tag;
+            w->armed = true;
+        }
+    }
+    t_tap_off(&w->tap);
+    cr_assert(!t->b->stopped, "%s", t->b->stop_reason);
+    cr_assert_eq(t->b->link.nlate, 1, "the late read went out");
+    const struct link_fault_event *late = &t->b->link.late[0];
+    cr_assert_eq(late->purpose, VDPU_PURP_DESC, "read 28 is a descriptor read");
+    cr_assert_eq(late->addr, h.q->desc + 240 * 16, "... the run-ahead read of descriptors 240-254 (it read %llu-)",
+                 (unsigned long long)(late->addr - h.q->desc) / 16);
+    cr_assert(w->late_done > late->cycle + LINK_FAULT_LATE_CYCLES, "its completion came late (%llu)",
+              (unsigned long long)w->late_done);
+    unsigned passed = 0; /* reads that went out while it was in flight */
+    for (unsigned i = 0; i < w->nreq; i++) passed += w->req_at[i] > late->cycle && w->req_at[i] < w->late_done;
+    cr_assert_gt(passed, 100, "reads passed it: %u", passed);
+    frames_of(&h, LATE_FRAMES, LATE_FLEN);
+    cr_assert_eq(peek_csr(t, VDPU_CSR_QERR), 0);
+    cr_assert_eq(peek_csr(t, VDPU_CSR_ENG_STATUS) & VDPU_ENG_STATUS_IDLE, VDPU_ENG_STATUS_IDLE, "the engine idle");
+    free(w);
+    h_close(&h);
 }

@@ -10,7 +10,7 @@
 /* ---- fault schedules ---------------------------------------------------------------------------- */
 
 static const char *const fault_names[LINK_FAULT_KINDS] = {"none", "ca",   "ur",  "poison",
-                                                          "timeout", "drop", "dup", "poison-last"};
+                                                          "timeout", "drop", "dup", "poison-last", "late"};
 
 const char *link_fault_name(unsigned kind) { return kind < LINK_FAULT_KINDS ? fault_names[kind] : "?"; }
 
@@ -34,7 +34,7 @@ int link_faults_parse(const char *s, struct link_faults *f, char *err, size_t er
         while (k < LINK_FAULT_KINDS && (strlen(fault_names[k]) != (size_t)(at - p) || strncmp(p, fault_names[k], (size_t)(at - p))))
             k++;
         if (k == LINK_FAULT_KINDS) {
-            snprintf(err, errlen, "unknown fault '%.*s' (ca, ur, poison, timeout, drop, dup, poison-last)", (int)(at - p), p);
+            snprintf(err, errlen, "unknown fault '%.*s' (ca, ur, poison, timeout, drop, dup, poison-last, late)", (int)(at - p), p);
             return -1;
         }
         /* N: decimal, 1..2^63, nothing else */
@@ -301,10 +301,10 @@ void link_accept_req(link_t *l, const vdpu_dmareq_t *r, uint64_t cycle)
     l->reads++;
     for (unsigned i = 0; i < l->faults.n && !fk; i++)
         if (l->faults.f[i].nth == l->reads) fk = l->faults.f[i].kind;
-    if (fk && l->nfired < LINK_MAX_FAULTS)
-        l->fired[l->nfired++] = (struct link_fault_event){.kind = fk, .tag = r->tag, .purpose = r->purpose,
-                                                          .queue = r->queue, .nth = l->reads, .addr = r->addr,
-                                                          .cycle = cycle, .len = r->len};
+    struct link_fault_event ev = {.kind = fk, .tag = r->tag, .purpose = r->purpose, .queue = r->queue,
+                                  .nth = l->reads, .addr = r->addr, .cycle = cycle, .len = r->len};
+    if (fk == LINK_FAULT_LATE && l->nlate < LINK_MAX_FAULTS) l->late[l->nlate++] = ev;
+    else if (fk && fk != LINK_FAULT_LATE && l->nfired < LINK_MAX_FAULTS) l->fired[l->nfired++] = ev;
     if (fk == LINK_FAULT_TIMEOUT) {
         l->st.up_link_bytes += l->p.tlp_overhead;
         up_tlp_end(l, 0, 1); /* a header-only TLP */
@@ -321,7 +321,7 @@ void link_accept_req(link_t *l, const vdpu_dmareq_t *r, uint64_t cycle)
     rd->len = r->len;
     rd->sent = 0;
     rd->issued = cycle;
-    rd->due = cycle + l->p.rtt;
+    rd->due = cycle + l->p.rtt + (fk == LINK_FAULT_LATE ? LINK_FAULT_LATE_CYCLES : 0);
     l->st.up_link_bytes += l->p.tlp_overhead;
     up_tlp_end(l, 0, 1); /* a header-only TLP */
     /* completion TLPs: split at read completion boundaries */
@@ -336,8 +336,6 @@ void link_accept_req(link_t *l, const vdpu_dmareq_t *r, uint64_t cycle)
     count(l, r->queue, r->purpose, r->len, 1 + ncpl, lb);
 }
 
-/* Present the next beat of the oldest due read (reads complete in request order), or with
- * p.reorder of the newest due one, a whole read at a time. */
 /* The read being sent leaves the table (complete, ended by an error completion, or its last beat lost);
  * the next completion TLP costs its header time first. */
 static void end_read(link_t *l, uint64_t cycle, bool delivered)
@@ -358,6 +356,9 @@ static void end_read(link_t *l, uint64_t cycle, bool delivered)
     l->down_gap = cycles_for(l, l->p.tlp_overhead);
 }
 
+/* Present the next beat of the oldest due read (reads complete in request order: every read is due a round
+ * trip after its request, but a LINK_FAULT_LATE one later, and the reads after it pass it), or with
+ * p.reorder of the newest due one, a whole read at a time. */
 static void next_beat(link_t *l, uint64_t cycle)
 {
     if (l->cpl_valid) return;
@@ -372,9 +373,11 @@ static void next_beat(link_t *l, uint64_t cycle)
     if (!l->nrd) return;
     if (!l->cur_active) {
         unsigned k = 0;
-        if (l->p.reorder)
-            for (unsigned i = 0; i < l->nrd; i++)
-                if (cycle >= l->rd[i].due) k = i;
+        for (unsigned i = 0; i < l->nrd; i++)
+            if (cycle >= l->rd[i].due) {
+                k = i;
+                if (!l->p.reorder) break;
+            }
         l->cur = k;
     }
     struct link_read *rd = &l->rd[l->cur];

@@ -63,9 +63,14 @@ enum link_fault_kind {
     LINK_FAULT_DRAWN,
     LINK_FAULT_POISON_LAST = LINK_FAULT_DRAWN, /* the last beat poisoned (EP), its data corrupted: a
                                                 * multi-beat read whose earlier beats were good */
+    LINK_FAULT_LATE,    /* complete and good, LINK_FAULT_LATE_CYCLES after its round trip; the reads issued
+                         * after it pass it. Not an error (no DEVICE_NEEDS_RESET is owed, the run goes on):
+                         * recorded in `late`, not `fired` */
     LINK_FAULT_KINDS
 };
 #define LINK_MAX_FAULTS 16
+/* LINK_FAULT_LATE: 200 us at 250 MHz, within the default 1 ms completion timeout (CPL_TIMEOUT) */
+#define LINK_FAULT_LATE_CYCLES 50000u
 #define LINK_FAULT_RANDOM_MAX_NTH 64 /* `random`: the read is drawn from 1..64 */
 struct link_fault {
     uint8_t kind;  /* enum link_fault_kind */
@@ -124,6 +129,8 @@ typedef struct link {
     uint64_t reads;
     struct link_fault_event fired[LINK_MAX_FAULTS];
     unsigned nfired;
+    struct link_fault_event late[LINK_MAX_FAULTS]; /* the reads LINK_FAULT_LATE held back */
+    unsigned nlate;
     bool dup_pending;  /* LINK_FAULT_DUP: the copy of a last beat waits to be presented */
     bool cpl_is_dup;   /* ... the beat presented now is that copy (it belongs to no read) */
     vdpu_dmacpl_t dup;
