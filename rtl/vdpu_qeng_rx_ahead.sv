@@ -79,16 +79,7 @@ module vdpu_qeng_rx_ahead
     logic               av_seen;
   } rxa_t;
 
-  function automatic rxa_t rxa_reset();
-    rxa_t r;
-    r       = '0;
-    r.ra.st = RaNone;
-    r.av.st = RaNone;
-    for (int i = 0; i < int'(RbN); i++) r.rb[i].st = RaNone;
-    return r;
-  endfunction
-
-  rxa_t q, d;
+  rxa_t q, d;  // reset: all 0 - no run-ahead read, no refresh (RaNone is 0)
 
   // in flight (dropped ones too: their completion is still taken)
   logic [RbN-1:0] rb_pend;
@@ -216,7 +207,7 @@ module vdpu_qeng_rx_ahead
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
-      q <= rxa_reset();
+      q <= '0;
     end else begin
       q <= d;
     end

@@ -79,15 +79,7 @@ module vdpu_qeng_tx_ahead
     x_read_t [XbN-1:0]  xb;
   } txa_t;
 
-  function automatic txa_t txa_reset();
-    txa_t r;
-    r       = '0;
-    r.xa.st = XaNone;
-    for (int i = 0; i < int'(XbN); i++) r.xb[i].st = XaNone;
-    return r;
-  endfunction
-
-  txa_t q, d;
+  txa_t q, d;  // reset: all 0 - no read ahead, no read beyond (XaNone is 0)
 
   // the beat's read beyond (tags are unique among reads in flight)
   logic [XbN-1:0] xb_hit;
@@ -179,7 +171,7 @@ module vdpu_qeng_tx_ahead
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
-      q <= txa_reset();
+      q <= '0;
     end else begin
       q <= d;
     end
