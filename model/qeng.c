@@ -859,6 +859,12 @@ uint32_t qeng_ahead_k(const struct vdpu_edge *e, uint32_t skip, uint32_t offered
     return k;
 }
 
+void qeng_ahead_read(struct vdpu_edge *e, uint32_t slot, uint32_t k)
+{
+    qeng_pay_read(e, VDPU_PURP_DESC, qeng_desc_base(qeng_qctx(e)) + (uint64_t)VIRTQ_DESC_BYTES * slot,
+                  (uint16_t)(VIRTQ_DESC_BYTES * k));
+}
+
 /* A read on the next tag, loaded into the DMA output now: PAY's (a payload read's slot is its tag's:
  * p_slot[tag]) and the reads beside the engine it issues elsewhere (RX run-ahead, avail refresh) */
 void qeng_pay_read(struct vdpu_edge *e, uint8_t purpose, uint64_t addr, uint16_t len)

@@ -188,6 +188,9 @@ static inline void qeng_ahead_shift(struct vdpu_eng *n, unsigned m)
 uint32_t qeng_ahead_k(const struct vdpu_edge *e, uint32_t skip, uint32_t offered_skip, uint32_t *slot);
 bool qeng_tag_held(const struct vdpu_eng *g);
 void qeng_pay_read(struct vdpu_edge *e, uint8_t purpose, uint64_t addr, uint16_t len);
+/* ... a read ahead's: k descriptors from ring slot `slot` (the RX run-ahead reads, the TX fetch's read ahead
+ * and reads beyond) */
+void qeng_ahead_read(struct vdpu_edge *e, uint32_t slot, uint32_t k);
 
 /* qeng_tx.c, the TX mover (rtl/vdpu_qeng_tx.sv): payload bytes into the TX frame buffer at a chain byte;
  * one beat of the frame at tx_base to the network port (TX_OUT, PAY's TX fetch; true at its last) */

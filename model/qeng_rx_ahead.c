@@ -72,8 +72,7 @@ bool qeng_ra_issue(struct vdpu_edge *e)
     /* due, the output register still busy (the link's gap after the last payload write): the pick waits
      * an edge, so the reads go out back to back rather than one per frame */
     if (!model_dma_out_free(e)) return true;
-    qeng_pay_read(e, VDPU_PURP_DESC, qeng_desc_base(qeng_qctx(e)) + (uint64_t)VIRTQ_DESC_BYTES * slot,
-             (uint16_t)(VIRTQ_DESC_BYTES * k));
+    qeng_ahead_read(e, slot, k);
     *a = (struct eng_ra_read){.st = ENG_RA_READ, .tag = g->next_tag, .n = (uint8_t)k};
     return true;
 }

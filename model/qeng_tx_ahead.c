@@ -19,8 +19,7 @@ void qeng_xa_issue(struct vdpu_edge *e, uint32_t k, uint32_t slot)
     const struct vdpu_eng *g = &e->pre->eng;
     struct vdpu_eng *n = &e->next->eng;
 
-    qeng_pay_read(e, VDPU_PURP_DESC, qeng_desc_base(qeng_qctx(e)) + (uint64_t)VIRTQ_DESC_BYTES * slot,
-                  (uint16_t)(VIRTQ_DESC_BYTES * k));
+    qeng_ahead_read(e, slot, k);
     n->xa.st = ENG_XA_READ;
     n->xa.n = (uint8_t)k;
     n->xa.tag = g->next_tag;
@@ -33,8 +32,7 @@ void qeng_xb_issue(struct vdpu_edge *e, unsigned i, uint32_t k, uint32_t slot)
     const struct vdpu_eng *g = &e->pre->eng;
     struct vdpu_eng *n = &e->next->eng;
 
-    qeng_pay_read(e, VDPU_PURP_DESC, qeng_desc_base(qeng_qctx(e)) + (uint64_t)VIRTQ_DESC_BYTES * slot,
-                  (uint16_t)(VIRTQ_DESC_BYTES * k));
+    qeng_ahead_read(e, slot, k);
     n->xb[i] = (struct eng_x_read){.st = ENG_XA_READ, .n = (uint8_t)k, .tag = g->next_tag};
 }
 
